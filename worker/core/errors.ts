@@ -1,0 +1,48 @@
+// Operating errors: typed values with a plain message, for bad input from any side.
+// Programmer errors are assertions (`assert`) and stop the peer.
+
+export type ErrorCode =
+  | 'BAD_SIGNATURE'
+  | 'WRONG_CHAIN'
+  | 'NONCE_REPLAYED'
+  | 'NONCE_GAP'
+  | 'NON_CANONICAL'
+  | 'MALFORMED'
+  | 'UNKNOWN_TYPE'
+  | 'MISSING_FIELD'
+  | 'BAD_FIELD_TYPE'
+  | 'TOO_LARGE'
+  | 'BAD_KEY'
+  | 'MEMPOOL_FULL'
+  | 'BAD_BLOCK'
+  | 'BAD_CERTIFICATE'
+  | 'TAMPERED'
+  | 'NOT_FOUND'
+  | 'TIMEOUT'
+  | 'NOT_READY'
+  | 'BAD_REQUEST'
+  | 'STORAGE_FAILED'
+  | 'UNAUTHORIZED';
+
+export class BotError extends Error {
+  override readonly name = 'BotError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function botError(code: ErrorCode, message: string): BotError {
+  return new BotError(code, message);
+}
+
+/** A broken invariant inside the peer: stop, do not limp on. */
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+}

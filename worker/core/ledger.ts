@@ -1,0 +1,234 @@
+// The chain as a pure state machine: genesis, stateful validation, block execution.
+// World state keys: "data/<key>" BoT data (value or tombstone, with the height and tx that
+// wrote it), "acct/<did>" account nonces, "sys/..." chain configuration.
+import { encode, decode } from './codec';
+import { equalBytes, toHex } from './bytes';
+import { sha256, taggedHash } from './crypto/hash';
+import { botError, BotError, assert } from './errors';
+import { StateTrie, zeroHash } from './state-trie';
+import { txIdOf, type Tx } from './tx';
+import { blockHash, txRootOf, type Block, type BlockHeader, type Validator } from './block';
+import * as limits from './limits';
+
+export type ChainMode = 'private' | 'consortium' | 'public';
+export type EngineName = 'solo' | 'poa' | 'bft';
+
+export interface Genesis {
+  name: string;
+  mode: ChainMode;
+  consensus: { engine: EngineName };
+  validators: Validator[];
+  time: number;
+  /** Makes two chains with the same settings distinct (e.g. the creator's did and a counter). */
+  salt: string;
+}
+
+export interface DataEntry {
+  /** The value, or null for a tombstone. */
+  value: unknown;
+  deleted: boolean;
+  height: number;
+  txId: string;
+}
+
+export interface ChainState {
+  readonly genesis: Genesis;
+  readonly chainId: string;
+  readonly height: number;
+  readonly headHash: Uint8Array;
+  readonly headTime: number;
+  readonly trie: StateTrie;
+  readonly validators: Validator[];
+  /** Committed nonce of each account that has sent a transaction. */
+  readonly nonces: ReadonlyMap<string, number>;
+}
+
+export interface TxOutcome {
+  txId: string;
+  error: BotError | null;
+}
+
+export interface ExecutedBlock {
+  block: Block;
+  hash: Uint8Array;
+  /** State writes: key -> encoded entry, in first-write order. */
+  writes: Map<string, Uint8Array>;
+  txIds: string[];
+  /** Transactions left out, with the reason. */
+  rejected: TxOutcome[];
+  state: ChainState;
+}
+
+export const dataPrefix = 'data/';
+export const accountPrefix = 'acct/';
+
+export function chainIdOf(genesis: Genesis): string {
+  return toHex(taggedHash('bot/genesis/v1', encode(genesis))).slice(0, 32);
+}
+
+export function checkGenesis(genesis: Genesis): void {
+  if (typeof genesis.name !== 'string' || genesis.name.length === 0 || genesis.name.length > limits.chainNameLengthMax) {
+    throw botError('BAD_FIELD_TYPE', `A chain name must have 1 to ${limits.chainNameLengthMax} characters.`);
+  }
+  if (!['private', 'consortium', 'public'].includes(genesis.mode)) throw botError('BAD_FIELD_TYPE', 'mode must be private, consortium or public.');
+  if (!['solo', 'poa', 'bft'].includes(genesis.consensus?.engine)) throw botError('BAD_FIELD_TYPE', 'consensus.engine must be solo, poa or bft.');
+  if (!Array.isArray(genesis.validators) || genesis.validators.length === 0 || genesis.validators.length > limits.validatorCountMax) {
+    throw botError('BAD_FIELD_TYPE', `A chain needs 1 to ${limits.validatorCountMax} validators.`);
+  }
+  if (genesis.consensus.engine === 'solo' && genesis.validators.length !== 1) throw botError('BAD_FIELD_TYPE', 'The solo engine takes exactly one validator.');
+  for (const v of genesis.validators) {
+    if (typeof v.did !== 'string' || !Number.isSafeInteger(v.power) || v.power < 1) throw botError('BAD_FIELD_TYPE', 'Each validator needs a did and a whole voting power of 1 or more.');
+  }
+}
+
+function genesisWrites(genesis: Genesis): Map<string, Uint8Array> {
+  return new Map([
+    ['sys/genesis', encode(genesis)],
+    ['sys/validators', encode(genesis.validators)],
+  ]);
+}
+
+function trieWith(trie: StateTrie, writes: Map<string, Uint8Array>): StateTrie {
+  return trie.setMany([...writes].map(([key, bytes]) => [key, sha256(bytes)] as const));
+}
+
+/** The genesis block (height 0, no certificate: it is trusted through the chain id) and its state. */
+export function genesisState(genesis: Genesis): { state: ChainState; block: Block; writes: Map<string, Uint8Array> } {
+  checkGenesis(genesis);
+  const chainId = chainIdOf(genesis);
+  const writes = genesisWrites(genesis);
+  const trie = trieWith(StateTrie.empty(), writes);
+  const header: BlockHeader = {
+    chain: chainId,
+    height: 0,
+    prev: zeroHash,
+    txRoot: txRootOf([]),
+    stateRoot: trie.rootHash(),
+    time: genesis.time,
+    proposer: genesis.validators[0]!.did,
+    round: 0,
+  };
+  const state: ChainState = {
+    genesis,
+    chainId,
+    height: 0,
+    headHash: blockHash(header),
+    headTime: genesis.time,
+    trie,
+    validators: genesis.validators,
+    nonces: new Map(),
+  };
+  return { state, block: { header, txs: [], cert: null }, writes };
+}
+
+/** Stateful checks of one transaction against committed nonces plus those used earlier in the block. */
+export function checkTxAgainst(state: ChainState, tx: Tx, nonceOverlay: Map<string, number>): BotError | null {
+  if (tx.chain !== state.chainId) return botError('WRONG_CHAIN', `This transaction is for chain ${tx.chain}, not ${state.chainId}.`);
+  const current = nonceOverlay.get(tx.from) ?? state.nonces.get(tx.from) ?? 0;
+  if (tx.nonce <= current) return botError('NONCE_REPLAYED', `Nonce ${tx.nonce} of ${tx.from} was already used (last: ${current}).`);
+  if (tx.nonce > current + 1) return botError('NONCE_GAP', `Nonce ${tx.nonce} of ${tx.from} skips ahead; the next one must be ${current + 1}.`);
+  return null;
+}
+
+function applyTx(tx: Tx, txId: string, height: number, writes: Map<string, Uint8Array>): void {
+  const body = tx.body as { key: string; value?: unknown };
+  switch (tx.type) {
+    case 'data.put':
+      writes.set(dataPrefix + body.key, encode({ v: body.value, h: height, tx: txId }));
+      return;
+    case 'data.delete':
+      writes.set(dataPrefix + body.key, encode({ d: true, h: height, tx: txId }));
+      return;
+    default:
+      assert(false, `no state rule for checked type ${tx.type}`);
+  }
+}
+
+/**
+ * Execute transactions on top of `state` as block `state.height + 1`. With `strict`, any invalid
+ * transaction fails the whole block (a block from elsewhere); otherwise it is left out and
+ * reported (the proposer's own block). Signatures must have been verified by the caller.
+ */
+export function executeBlock(
+  state: ChainState,
+  txs: Tx[],
+  meta: { time: number; proposer: string; round: number },
+  strict: boolean,
+): ExecutedBlock {
+  const height = state.height + 1;
+  const writes = new Map<string, Uint8Array>();
+  const nonceOverlay = new Map<string, number>();
+  const included: Tx[] = [];
+  const txIds: string[] = [];
+  const rejected: TxOutcome[] = [];
+  for (const tx of txs) {
+    const txId = txIdOf(tx);
+    const error = checkTxAgainst(state, tx, nonceOverlay);
+    if (error) {
+      if (strict) throw botError('BAD_BLOCK', `Block ${height} holds an invalid transaction ${txId}: ${error.message}`);
+      rejected.push({ txId, error });
+      continue;
+    }
+    nonceOverlay.set(tx.from, tx.nonce);
+    applyTx(tx, txId, height, writes);
+    included.push(tx);
+    txIds.push(txId);
+  }
+  for (const [did, nonce] of nonceOverlay) writes.set(accountPrefix + did, encode({ n: nonce }));
+  const trie = trieWith(state.trie, writes);
+  const header: BlockHeader = {
+    chain: state.chainId,
+    height,
+    prev: state.headHash,
+    txRoot: txRootOf(included),
+    stateRoot: trie.rootHash(),
+    time: Math.max(meta.time, state.headTime),
+    proposer: meta.proposer,
+    round: meta.round,
+  };
+  const hash = blockHash(header);
+  const nonces = new Map(state.nonces);
+  for (const [did, nonce] of nonceOverlay) nonces.set(did, nonce);
+  const next: ChainState = { ...state, height, headHash: hash, headTime: header.time, trie, nonces };
+  return { block: { header, txs: included, cert: null }, hash, writes, txIds, rejected, state: next };
+}
+
+/**
+ * Re-execute a block received from elsewhere (or loaded from storage) and check that its
+ * header matches what this peer computes. Certificates are checked separately.
+ */
+export function replayBlock(state: ChainState, block: Block): ExecutedBlock {
+  const { header } = block;
+  if (header.chain !== state.chainId) throw botError('WRONG_CHAIN', `Block for chain ${header.chain}, not ${state.chainId}.`);
+  if (header.height !== state.height + 1) throw botError('BAD_BLOCK', `Expected block ${state.height + 1}, got ${header.height}.`);
+  if (!equalBytes(header.prev, state.headHash)) throw botError('BAD_BLOCK', `Block ${header.height} does not link to the block before it.`);
+  if (header.time < state.headTime) throw botError('BAD_BLOCK', `Block ${header.height} goes back in time.`);
+  if (!state.validators.some((v) => v.did === header.proposer)) throw botError('BAD_BLOCK', `Block ${header.height} was proposed by a non-validator.`);
+  const executed = executeBlock(state, block.txs, { time: header.time, proposer: header.proposer, round: header.round }, true);
+  const mine = executed.block.header;
+  if (!equalBytes(mine.txRoot, header.txRoot)) throw botError('BAD_BLOCK', `Block ${header.height}: the transaction root does not match its transactions.`);
+  if (!equalBytes(mine.stateRoot, header.stateRoot)) throw botError('BAD_BLOCK', `Block ${header.height}: the state root does not match the executed state.`);
+  assert(equalBytes(executed.hash, blockHash(header)), 'equal headers hash equally');
+  return { ...executed, block: { ...executed.block, cert: block.cert } };
+}
+
+/** Decode a stored data entry. */
+export function decodeDataEntry(bytes: Uint8Array): DataEntry {
+  const raw = decode<{ v?: unknown; d?: boolean; h: number; tx: string }>(bytes, limits.dataValueBytesMax + 1024);
+  return { value: raw.d ? null : raw.v, deleted: raw.d === true, height: raw.h, txId: raw.tx };
+}
+
+/** Rebuild a chain state from stored entries (used at load; the caller checks the root). */
+export function stateFromEntries(genesis: Genesis, head: BlockHeader, headHash: Uint8Array, entries: Iterable<readonly [string, Uint8Array]>): ChainState {
+  let trie = StateTrie.empty();
+  const nonces = new Map<string, number>();
+  let validators = genesis.validators;
+  const hashed: Array<readonly [string, Uint8Array]> = [];
+  for (const [key, bytes] of entries) {
+    hashed.push([key, sha256(bytes)]);
+    if (key.startsWith(accountPrefix)) nonces.set(key.slice(accountPrefix.length), decode<{ n: number }>(bytes, 64).n);
+    if (key === 'sys/validators') validators = decode<Validator[]>(bytes, 1 << 16);
+  }
+  trie = trie.setMany(hashed);
+  return { genesis, chainId: chainIdOf(genesis), height: head.height, headHash, headTime: head.time, trie, validators, nonces };
+}

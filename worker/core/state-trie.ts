@@ -1,0 +1,167 @@
+// World state: a compact sparse Merkle tree (the Diem/Aptos "Jellyfish" shape, binary).
+// Keys are SHA-256 of the state key; a subtree holding one leaf collapses to that leaf; an
+// empty subtree hashes to 32 zero bytes; leaf = H(0x00 || keyHash || valueHash); inner =
+// H(0x01 || left || right). The shape depends only on the set of keys, so every peer computes
+// the same root. Nodes are immutable: `set` returns a new trie sharing unchanged nodes, so a
+// proposed block's state can be computed and dropped without touching the committed one.
+// Hashes are computed lazily and cached per node.
+import { sha256 } from './crypto/hash';
+import { equalBytes, utf8 } from './bytes';
+import { assert } from './errors';
+
+export const zeroHash = new Uint8Array(32);
+const leafTag = 0;
+const innerTag = 1;
+
+interface Leaf {
+  readonly leaf: true;
+  readonly keyHash: Uint8Array;
+  readonly valueHash: Uint8Array;
+  hash?: Uint8Array;
+}
+
+interface Inner {
+  readonly leaf: false;
+  readonly left: TrieNode | null;
+  readonly right: TrieNode | null;
+  hash?: Uint8Array;
+}
+
+type TrieNode = Leaf | Inner;
+
+/** Bit `depth` of a 256-bit key hash, most significant first. */
+function bitAt(keyHash: Uint8Array, depth: number): number {
+  return (keyHash[depth >> 3]! >> (7 - (depth & 7))) & 1;
+}
+
+function hashLeaf(keyHash: Uint8Array, valueHash: Uint8Array): Uint8Array {
+  const buffer = new Uint8Array(65);
+  buffer[0] = leafTag;
+  buffer.set(keyHash, 1);
+  buffer.set(valueHash, 33);
+  return sha256(buffer);
+}
+
+function hashInner(left: Uint8Array, right: Uint8Array): Uint8Array {
+  const buffer = new Uint8Array(65);
+  buffer[0] = innerTag;
+  buffer.set(left, 1);
+  buffer.set(right, 33);
+  return sha256(buffer);
+}
+
+function nodeHash(node: TrieNode | null): Uint8Array {
+  if (node === null) return zeroHash;
+  if (node.hash) return node.hash;
+  node.hash = node.leaf ? hashLeaf(node.keyHash, node.valueHash) : hashInner(nodeHash(node.left), nodeHash(node.right));
+  return node.hash;
+}
+
+function inner(bit: number, child: TrieNode, other: TrieNode | null): Inner {
+  return bit === 0 ? { leaf: false, left: child, right: other } : { leaf: false, left: other, right: child };
+}
+
+/** Two leaves that share bits [0, depth): inner nodes down to where they differ. */
+function split(a: Leaf, b: Leaf, depth: number): TrieNode {
+  assert(depth < 256, 'two distinct key hashes must differ in some bit');
+  const bitA = bitAt(a.keyHash, depth);
+  const bitB = bitAt(b.keyHash, depth);
+  if (bitA === bitB) return inner(bitA, split(a, b, depth + 1), null);
+  return bitA === 0 ? { leaf: false, left: a, right: b } : { leaf: false, left: b, right: a };
+}
+
+function insert(node: TrieNode | null, leaf: Leaf, depth: number): TrieNode {
+  if (node === null) return leaf;
+  if (node.leaf) {
+    if (equalBytes(node.keyHash, leaf.keyHash)) return leaf;
+    return split(node, leaf, depth);
+  }
+  const bit = bitAt(leaf.keyHash, depth);
+  return bit === 0
+    ? { leaf: false, left: insert(node.left, leaf, depth + 1), right: node.right }
+    : { leaf: false, left: node.left, right: insert(node.right, leaf, depth + 1) };
+}
+
+export interface StateProof {
+  /** Sibling hashes from the root down to the leaf's position. */
+  siblings: Uint8Array[];
+}
+
+export function stateKeyHash(key: string): Uint8Array {
+  return sha256(utf8(key));
+}
+
+export class StateTrie {
+  private constructor(
+    private readonly root: TrieNode | null,
+    readonly size: number,
+  ) {}
+
+  static empty(): StateTrie {
+    return new StateTrie(null, 0);
+  }
+
+  rootHash(): Uint8Array {
+    return nodeHash(this.root);
+  }
+
+  /** A new trie with `key` bound to a value whose SHA-256 is `valueHash`. */
+  set(key: string, valueHash: Uint8Array): StateTrie {
+    const keyHash = stateKeyHash(key);
+    const existed = this.valueHashOf(keyHash) !== null;
+    const root = insert(this.root, { leaf: true, keyHash, valueHash }, 0);
+    return new StateTrie(root, existed ? this.size : this.size + 1);
+  }
+
+  /** Many writes at once (later writes to the same key win). */
+  setMany(entries: Iterable<readonly [string, Uint8Array]>): StateTrie {
+    let trie: StateTrie = this;
+    for (const [key, valueHash] of entries) trie = trie.set(key, valueHash);
+    return trie;
+  }
+
+  private valueHashOf(keyHash: Uint8Array): Uint8Array | null {
+    let node = this.root;
+    let depth = 0;
+    while (node !== null && !node.leaf) {
+      node = bitAt(keyHash, depth) === 0 ? node.left : node.right;
+      depth++;
+    }
+    if (node === null || !equalBytes(node.keyHash, keyHash)) return null;
+    return node.valueHash;
+  }
+
+  /** The value hash bound to `key`, or null. */
+  get(key: string): Uint8Array | null {
+    return this.valueHashOf(stateKeyHash(key));
+  }
+
+  /** Inclusion proof for `key`, or null when the key is absent. */
+  prove(key: string): StateProof | null {
+    const keyHash = stateKeyHash(key);
+    const siblings: Uint8Array[] = [];
+    let node = this.root;
+    let depth = 0;
+    while (node !== null && !node.leaf) {
+      const bit = bitAt(keyHash, depth);
+      siblings.push(nodeHash(bit === 0 ? node.right : node.left));
+      node = bit === 0 ? node.left : node.right;
+      depth++;
+    }
+    if (node === null || !equalBytes(node.keyHash, keyHash)) return null;
+    return { siblings };
+  }
+}
+
+/** Check that `key` is bound to `valueHash` under `root`. Pure; usable by light peers and the UI. */
+export function verifyStateProof(root: Uint8Array, key: string, valueHash: Uint8Array, proof: StateProof): boolean {
+  if (!Array.isArray(proof?.siblings) || proof.siblings.length > 256) return false;
+  const keyHash = stateKeyHash(key);
+  let hash = hashLeaf(keyHash, valueHash);
+  for (let depth = proof.siblings.length - 1; depth >= 0; depth--) {
+    const sibling = proof.siblings[depth];
+    if (!(sibling instanceof Uint8Array) || sibling.length !== 32) return false;
+    hash = bitAt(keyHash, depth) === 0 ? hashInner(hash, sibling) : hashInner(sibling, hash);
+  }
+  return equalBytes(hash, root);
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { decodeTx, encodeTx, txIdOf, txSigningBytes, type Tx } from './tx';
+import { encode } from './codec';
+import { BotError } from './errors';
+import { verifyStrict } from './crypto/ed25519';
+import { publicKeyFromDid } from './crypto/did';
+import { devChain, put, testIdentity } from './testing';
+import { txBodyBytesMax } from './limits';
+
+const alice = testIdentity('alice');
+const { state } = devChain(alice);
+const good = put(alice, state.chainId, 1, 'sensor/1', { celsius: 21.5 });
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+    return 'ok';
+  } catch (error) {
+    if (error instanceof BotError) return error.code;
+    throw error;
+  }
+}
+
+function reencode(change: (raw: Record<string, unknown>) => void): Uint8Array {
+  const raw: Record<string, unknown> = { ...good };
+  change(raw);
+  return encode(raw);
+}
+
+describe('transaction decoding and stateless checks', () => {
+  it('round-trips a signed data.put and its signature verifies', () => {
+    const tx = decodeTx(encodeTx(good));
+    expect(tx).toEqual(good);
+    expect(verifyStrict(publicKeyFromDid(tx.from), txSigningBytes(tx), tx.sig)).toBe(true);
+    expect(txIdOf(tx)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it.each([
+    ['missing field', (r: Record<string, unknown>) => delete r.nonce, 'MISSING_FIELD'],
+    ['unknown type', (r: Record<string, unknown>) => (r.type = 'data.explode'), 'UNKNOWN_TYPE'],
+    ['prototype name as type', (r: Record<string, unknown>) => (r.type = 'constructor'), 'UNKNOWN_TYPE'],
+    ['nonce as text', (r: Record<string, unknown>) => (r.nonce = '1'), 'BAD_FIELD_TYPE'],
+    ['key of wrong type', (r: Record<string, unknown>) => (r.body = { key: 7, value: 1 }), 'BAD_FIELD_TYPE'],
+    ['empty key', (r: Record<string, unknown>) => (r.body = { key: '', value: 1 }), 'BAD_KEY'],
+    ['missing value', (r: Record<string, unknown>) => (r.body = { key: 'k' }), 'MISSING_FIELD'],
+    ['oversized body', (r: Record<string, unknown>) => (r.body = { key: 'k', value: 'x'.repeat(txBodyBytesMax) }), 'TOO_LARGE'],
+    ['bad sender', (r: Record<string, unknown>) => (r.from = 'did:web:example.com'), 'BAD_FIELD_TYPE'],
+    ['short signature', (r: Record<string, unknown>) => (r.sig = new Uint8Array(10)), 'BAD_FIELD_TYPE'],
+    ['extra field', (r: Record<string, unknown>) => (r.extra = 1), 'MALFORMED'],
+  ])('rejects %s with a typed error', (_name, change, code) => {
+    expect(codeOf(() => decodeTx(reencode(change)))).toBe(code);
+  });
+
+  it('rejects non-canonical encodings of a valid transaction', () => {
+    const bytes = encodeTx(good);
+    // A map header with a 1-byte length argument instead of the short form (0xa7 -> 0xb8 0x07).
+    const longForm = new Uint8Array(bytes.length + 1);
+    longForm[0] = 0xb8;
+    longForm[1] = 0x07;
+    longForm.set(bytes.subarray(1), 2);
+    expect(bytes[0]).toBe(0xa7);
+    expect(codeOf(() => decodeTx(longForm))).toBe('MALFORMED');
+  });
+
+  it('rejects garbage and oversized input', () => {
+    expect(codeOf(() => decodeTx(new Uint8Array([0xff, 0x00])))).toBe('MALFORMED');
+    expect(codeOf(() => decodeTx(new Uint8Array(20_000)))).toBe('TOO_LARGE');
+  });
+
+  it('never crashes and never accepts a mutated transaction as the original (property)', () => {
+    const bytes = encodeTx(good);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), (flips) => {
+        const mutated = new Uint8Array(bytes);
+        for (const [at, xor] of flips) mutated[at] = mutated[at]! ^ xor;
+        let tx: Tx;
+        try {
+          tx = decodeTx(mutated);
+        } catch (error) {
+          expect(error).toBeInstanceOf(BotError);
+          return;
+        }
+        // It decoded: then either it is a different transaction whose signature fails, or a
+        // field outside the signed content could not have changed.
+        const sigOk = verifyStrict(publicKeyFromDid(tx.from), txSigningBytes(tx), tx.sig);
+        expect(sigOk && txIdOf(tx) !== txIdOf(good)).toBe(false);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never crashes on random bytes (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
+        try {
+          decodeTx(bytes);
+        } catch (error) {
+          expect(error).toBeInstanceOf(BotError);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
