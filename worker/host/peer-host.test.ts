@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { PeerHost } from './peer-host';
+import { MemoryStorage } from '../store/memory';
+import { bestVerifier, nobleVerifier, type Verifier } from './crypto';
+import { checkProof } from '../core/proof';
+import type { PeerEvent } from '../api';
+
+async function startHost(storage: MemoryStorage, verifier?: Verifier) {
+  const events: PeerEvent[] = [];
+  const host = new PeerHost({
+    storage,
+    storageKind: 'memory',
+    verifier: verifier ?? (await bestVerifier()),
+    now: () => Date.now(),
+    randomBytes: (n) => new Uint8Array(randomBytes(n)),
+    emit: (e) => events.push(e),
+    tickIntervalMs: 20,
+  });
+  await host.ready();
+  return { host, events };
+}
+
+describe('PeerHost on the solo dev chain', () => {
+  it('commits puts and deletes, serves values with proofs that verify, survives a restart', async () => {
+    const storage = new MemoryStorage();
+    const { host, events } = await startHost(storage);
+    const ids = [];
+    for (let i = 0; i < 20; i++) ids.push((await host.submit({ type: 'data.put', body: { key: `k${i}`, value: { i } } })).txId);
+    const del = await host.submit({ type: 'data.delete', body: { key: 'k3' } });
+    for (const id of [...ids, del.txId]) expect((await host.waitFor(id, { timeoutMs: 5000 })).status).toBe('committed');
+    expect(events.some((e) => e.type === 'block')).toBe(true);
+    const got = (await host.get('k7'))!;
+    expect(got.value).toEqual({ i: 7 });
+    expect(checkProof(got.proof)).toMatchObject({ ok: true, value: { i: 7 } });
+    const tomb = (await host.get('k3'))!;
+    expect(tomb.deleted).toBe(true);
+    expect((await host.history('k3')).map((v) => v.deleted)).toEqual([false, true]);
+    const status = await host.status();
+    host.stop();
+
+    const again = await startHost(storage);
+    const s2 = await again.host.status();
+    expect(s2.height).toBe(status.height);
+    expect(s2.headHash).toBe(status.headHash);
+    expect(s2.integrity.ok).toBe(true);
+    expect((await again.host.get('k7'))!.value).toEqual({ i: 7 });
+    expect((await again.host.waitFor(ids[0]!)).status).toBe('committed');
+    again.host.stop();
+  });
+
+  it('rejects bad input with typed errors and stores nothing', async () => {
+    const storage = new MemoryStorage();
+    const { host } = await startHost(storage);
+    await expect(host.submit({ type: 'data.put', body: { key: 5, value: 1 } })).rejects.toMatchObject({ code: 'BAD_FIELD_TYPE' });
+    await expect(host.submit({ type: 'nope', body: {} })).rejects.toMatchObject({ code: 'UNKNOWN_TYPE' });
+    await expect(host.submitRaw(new Uint8Array([1, 2, 3]))).rejects.toMatchObject({ code: 'MALFORMED' });
+    const before = await host.status();
+    const ok = await host.submit({ type: 'data.put', body: { key: 'a', value: 1 } });
+    expect((await host.waitFor(ok.txId, { timeoutMs: 5000 })).status).toBe('committed');
+    expect((await host.status()).height).toBe(before.height + 1);
+    host.stop();
+  });
+
+  it('detects a stored block changed behind its back and never serves it', async () => {
+    const storage = new MemoryStorage();
+    const { host } = await startHost(storage, nobleVerifier);
+    const { txId } = await host.submit({ type: 'data.put', body: { key: 'a', value: 'original' } });
+    const { height } = await host.waitFor(txId, { timeoutMs: 5000 });
+    const chainId = (await host.status()).chainId;
+    host.stop();
+    const bytes = (await storage.getBlock(chainId, height!))!;
+    const text = new TextDecoder().decode(bytes).replace('original', 'tampered');
+    await storage.commitBlock({ chainId, height: height!, block: new TextEncoder().encode(text), writes: new Map(), txIds: [] });
+    const again = await startHost(storage, nobleVerifier);
+    const report = await again.host.integrity();
+    expect(report.ok).toBe(false);
+    expect(report.problems[0]!.height).toBe(height);
+    await expect(again.host.block(height!)).rejects.toMatchObject({ code: 'TAMPERED' });
+    await expect(again.host.submit({ type: 'data.put', body: { key: 'b', value: 1 } })).rejects.toMatchObject({ code: 'TAMPERED' });
+    again.host.stop();
+  });
+
+  it('detects a changed state entry', async () => {
+    const storage = new MemoryStorage();
+    const { host } = await startHost(storage);
+    const { txId } = await host.submit({ type: 'data.put', body: { key: 'a', value: 'original' } });
+    await host.waitFor(txId, { timeoutMs: 5000 });
+    const chainId = (await host.status()).chainId;
+    host.stop();
+    await storage.commitBlock({ chainId: 'elsewhere', height: 0, block: new Uint8Array(1), writes: new Map(), txIds: [] });
+    const entry = (await storage.getState(chainId, 'data/a'))!;
+    const changed = new TextEncoder().encode(new TextDecoder().decode(entry).replace('original', 'tampered'));
+    // Write the state entry alone, as someone editing IndexedDB would.
+    (storage as unknown as { chains: Map<string, { state: Map<string, Uint8Array> }> }).chains.get(chainId)!.state.set('data/a', changed);
+    const again = await startHost(storage);
+    expect((await again.host.integrity()).stateVerified).toBe(false);
+    await expect(again.host.get('a')).rejects.toMatchObject({ code: 'TAMPERED' });
+    again.host.stop();
+  });
+});

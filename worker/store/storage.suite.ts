@@ -1,0 +1,62 @@
+// One behaviour suite every Storage adapter passes (memory in Node, IndexedDB in Chromium).
+import { describe, expect, it } from 'vitest';
+import type { Storage } from './storage';
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+
+export function storageSuite(name: string, open: () => Promise<Storage>): void {
+  describe(`Storage contract: ${name}`, () => {
+    it('keeps meta values', async () => {
+      const store = await open();
+      await store.putMeta('identity', { seed: bytes(1, 2, 3) });
+      expect(await store.getMeta('identity')).toEqual({ seed: bytes(1, 2, 3) });
+      expect(await store.getMeta('missing')).toBeUndefined();
+    });
+
+    it('commits a block with its state, history and tx index', async () => {
+      const store = await open();
+      expect(await store.headHeight('c1')).toBe(-1);
+      await store.commitBlock({ chainId: 'c1', height: 0, block: bytes(0), writes: new Map([['sys/genesis', bytes(9)]]), txIds: [] });
+      await store.commitBlock({ chainId: 'c1', height: 1, block: bytes(1), writes: new Map([['data/a', bytes(1)]]), txIds: ['t1', 't2'] });
+      await store.commitBlock({ chainId: 'c1', height: 2, block: bytes(2), writes: new Map([['data/a', bytes(2)]]), txIds: ['t3'] });
+      expect(await store.headHeight('c1')).toBe(2);
+      expect(await store.getBlock('c1', 1)).toEqual(bytes(1));
+      expect(await store.getState('c1', 'data/a')).toEqual(bytes(2));
+      expect(await store.history('c1', 'data/a')).toEqual([
+        { height: 1, entry: bytes(1) },
+        { height: 2, entry: bytes(2) },
+      ]);
+      expect(await store.txLocation('t2')).toEqual({ chainId: 'c1', height: 1, index: 1 });
+      const all = await store.allState('c1');
+      expect(all.map(([k]) => k).sort()).toEqual(['data/a', 'sys/genesis']);
+    });
+
+    it('keeps chains apart', async () => {
+      const store = await open();
+      await store.commitBlock({ chainId: 'c1', height: 0, block: bytes(1), writes: new Map([['k', bytes(1)]]), txIds: [] });
+      await store.commitBlock({ chainId: 'c2', height: 5, block: bytes(2), writes: new Map([['k', bytes(2)]]), txIds: [] });
+      expect(await store.headHeight('c1')).toBe(0);
+      expect(await store.headHeight('c2')).toBe(5);
+      expect(await store.getState('c1', 'k')).toEqual(bytes(1));
+      expect((await store.allState('c2')).length).toBe(1);
+    });
+
+    it('returns copies: changing a returned value changes nothing stored', async () => {
+      const store = await open();
+      await store.commitBlock({ chainId: 'c1', height: 0, block: bytes(7), writes: new Map(), txIds: [] });
+      const got = (await store.getBlock('c1', 0))!;
+      got[0] = 99;
+      expect(await store.getBlock('c1', 0)).toEqual(bytes(7));
+    });
+
+    it('clears everything', async () => {
+      const store = await open();
+      await store.putMeta('x', 1);
+      await store.commitBlock({ chainId: 'c1', height: 0, block: bytes(7), writes: new Map([['k', bytes(1)]]), txIds: ['t'] });
+      await store.clear();
+      expect(await store.getMeta('x')).toBeUndefined();
+      expect(await store.headHeight('c1')).toBe(-1);
+      expect(await store.txLocation('t')).toBeUndefined();
+    });
+  });
+}
