@@ -88,7 +88,8 @@ export type PeerEvent =
   | { type: 'peer'; peers: number }
   | { type: 'sync'; syncing: boolean; height: number; target: number }
   | { type: 'status'; status: Status }
-  | { type: 'log'; entry: LogEntry };
+  | { type: 'log'; entry: LogEntry }
+  | { type: 'slot'; slot: number };
 
 export interface LogEntry {
   time: number;

@@ -1,0 +1,33 @@
+// Install what a fresh clone lacks, with Node built-ins only (runs before node_modules exists).
+import { existsSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chromiumPath } from './chromium.mjs';
+
+export function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', ...options });
+  if (result.status !== 0) {
+    console.error(`\n${command} ${args.join(' ')} failed (exit ${result.status}).`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+/** npm ci when node_modules is missing or older than the lock file. */
+export function ensureDependencies() {
+  const marker = 'node_modules/.package-lock.json';
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync('package-lock.json').mtimeMs) return;
+  console.log('Installing dependencies (npm ci)…');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+/** Debian's chromium when no browser is present (as root); otherwise a clear message. */
+export function ensureChromium() {
+  if (existsSync(chromiumPath())) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    console.error('No Chromium found. Install it (Debian: sudo apt-get install chromium) or set CHROMIUM_PATH, then run npm test again.');
+    process.exit(1);
+  }
+  console.log('Installing Debian chromium (apt-get)…');
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}

@@ -1,0 +1,82 @@
+/// <reference lib="webworker" />
+// Worker entry: one BoT peer. Claims a peer slot with navigator.locks (a reload gets the same
+// slot back once the old worker is gone; a second tab gets the next one), opens its IndexedDB
+// database, and answers typed RPC calls from the page. Calls made before start-up are queued
+// by the page's client.
+import { PeerHost, errorToApi } from './host/peer-host';
+import { IdbStorage } from './store/idb';
+import { bestVerifier } from './host/crypto';
+import { botError } from './core/errors';
+import type { MethodName, PeerEvent, RpcRequest, WorkerMessage } from './api';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const slotCountMax = 16;
+const methods = new Set<MethodName>(['ready', 'identity', 'status', 'submit', 'submitRaw', 'waitFor', 'block', 'get', 'history', 'integrity', 'log']);
+
+function post(message: WorkerMessage): void {
+  self.postMessage(message);
+}
+
+const preferredSlotWaitMs = 5_000;
+
+function holdLock(name: string, wait: AbortSignal | null): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const options: LockOptions = wait ? { signal: wait } : { ifAvailable: true };
+    navigator.locks
+      .request(name, options, (lock) => {
+        if (!lock) {
+          resolve(false);
+          return undefined;
+        }
+        resolve(true);
+        return new Promise<void>(() => {}); // held until the worker ends
+      })
+      .catch(() => resolve(false));
+  });
+}
+
+/**
+ * Hold a slot lock for the life of this worker. The tab's previous slot (kept in
+ * sessionStorage by the page, which survives reloads) is waited for briefly, since the worker
+ * of the page being reloaded may still hold it; otherwise the first free slot.
+ */
+async function claimSlot(): Promise<number> {
+  const preferred = Number(/slot=(\d+)/.exec(self.name)?.[1] ?? NaN);
+  if (Number.isInteger(preferred) && preferred >= 0 && preferred < slotCountMax) {
+    if (await holdLock(`bot-peer-slot-${preferred}`, AbortSignal.timeout(preferredSlotWaitMs))) return preferred;
+  }
+  for (let slot = 0; slot < slotCountMax; slot++) {
+    if (await holdLock(`bot-peer-slot-${slot}`, null)) return slot;
+  }
+  throw botError('NOT_READY', `All ${slotCountMax} peer slots of this browser are in use; close a tab.`);
+}
+
+async function boot(): Promise<PeerHost> {
+  const slot = await claimSlot();
+  post({ event: { type: 'slot', slot } });
+  const storage = await IdbStorage.open(`bot-peer-${slot}`);
+  const verifier = await bestVerifier();
+  return new PeerHost({
+    storage,
+    storageKind: 'indexeddb',
+    verifier,
+    now: () => Date.now(),
+    randomBytes: (length) => crypto.getRandomValues(new Uint8Array(length)),
+    emit: (event: PeerEvent) => post({ event }),
+  });
+}
+
+const hostReady = boot();
+
+self.onmessage = async (message: MessageEvent<RpcRequest>) => {
+  const { id, method, params } = message.data ?? ({} as RpcRequest);
+  try {
+    if (!methods.has(method) || !Array.isArray(params)) throw botError('BAD_REQUEST', `Unknown method ${String(method)}.`);
+    const host = await hostReady;
+    const result = await (host[method] as (...args: unknown[]) => Promise<unknown>).apply(host, params);
+    post({ id, result });
+  } catch (error) {
+    post({ id, error: errorToApi(error) });
+  }
+};
