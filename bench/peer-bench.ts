@@ -1,0 +1,21 @@
+// Page side of `npm run bench`: runs the peer benchmark in a Web Worker and publishes the result.
+declare global {
+  interface Window {
+    benchResult?: unknown;
+    benchError?: string;
+  }
+}
+
+const params = new URLSearchParams(location.search);
+const worker = new Worker(new URL('./peer-bench.worker.ts', import.meta.url), { type: 'module' });
+worker.onmessage = (e: MessageEvent<{ result?: unknown; error?: string; progress?: string }>) => {
+  const out = document.getElementById('out')!;
+  if (e.data.progress) out.textContent += `\n${e.data.progress}`;
+  if (e.data.result) {
+    window.benchResult = e.data.result;
+    out.textContent += `\n${JSON.stringify(e.data.result, null, 2)}`;
+  }
+  if (e.data.error) window.benchError = e.data.error;
+};
+worker.postMessage({ txCount: Number(params.get('txs') ?? 100_000) });
+export {};
