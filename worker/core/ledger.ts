@@ -16,7 +16,11 @@ export type EngineName = 'solo' | 'poa' | 'bft';
 export interface Genesis {
   name: string;
   mode: ChainMode;
-  consensus: { engine: EngineName };
+  /**
+   * The engine, and for the round engines (bft, poa) their base timeout and how long a height
+   * without transactions waits before deciding an empty block (both optional, in ms).
+   */
+  consensus: { engine: EngineName; timeoutMs?: number; emptyBlockIntervalMs?: number };
   validators: Validator[];
   time: number;
   /** Makes two chains with the same settings distinct (e.g. the creator's did and a counter). */

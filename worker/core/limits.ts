@@ -35,3 +35,19 @@ export const waitTimeoutMsMax = 10 * 60 * 1000;
 export const rpcMessageBytesMax = 1024 * 1024;
 /** Entries the operation log keeps (oldest dropped first). */
 export const operationLogEntriesMax = 2_000;
+/** Largest encoded consensus message (a proposal carries a whole block). */
+export const consensusMessageBytesMax = blockBytesMax + 4 * 1024;
+/** Rounds above the current one whose votes a peer stores (higher rounds count only for round skipping). */
+export const roundsAheadStoredMax = 32;
+/** Rounds below the current one whose votes a peer keeps (besides the locked and valid rounds). */
+export const roundsBehindStoredMax = 8;
+/** Proposed blocks a peer keeps executed while deciding one height. */
+export const candidatesPerHeightMax = 64;
+/** Committed blocks a peer keeps in memory to help lagging peers catch up. */
+export const recentCommitsMax = 64;
+/** Blocks sent to one lagging peer in one catch-up reply. */
+export const catchUpBlocksMax = 8;
+/** Peers whose last catch-up time is remembered (cleared when full). */
+export const catchUpPeersMax = 256;
+/** Misbehaviour records a peer keeps until they are submitted. */
+export const evidencePendingMax = 64;

@@ -5,8 +5,10 @@ import { txIdOf } from './tx';
 import type { ChainState } from './ledger';
 import type { Engine, PeerIdentity, PeerInput, PeerState, StepResult } from './consensus/types';
 import { soloEngine } from './consensus/solo';
+import { bftEngine, restoreRound, type ConsensusRecord } from './consensus/bft';
+import { poaEngine } from './consensus/poa';
 
-const engines: Record<string, Engine> = { solo: soloEngine };
+const engines: Record<string, Engine> = { solo: soloEngine, bft: bftEngine, poa: poaEngine };
 
 export function engineFor(name: string): Engine {
   const engine = engines[name];
@@ -14,9 +16,12 @@ export function engineFor(name: string): Engine {
   return engine;
 }
 
-export function createPeer(self: PeerIdentity, chain: ChainState): PeerState {
+/** `restored`: the last `persistConsensus` record the host stored (round engines; stale ones are ignored). */
+export function createPeer(self: PeerIdentity, chain: ChainState, restored?: ConsensusRecord): PeerState {
   engineFor(chain.genesis.consensus.engine);
-  return { self, chain, mempool: new Mempool(), persistingHeight: null, engine: chain.genesis.consensus.engine };
+  const round = restoreRound(self, chain, restored);
+  const state: PeerState = { self, chain, mempool: new Mempool(), persistingHeight: null, engine: chain.genesis.consensus.engine };
+  return round ? { ...state, round } : state;
 }
 
 export function step(state: PeerState, input: PeerInput): StepResult {
@@ -26,6 +31,8 @@ export function step(state: PeerState, input: PeerInput): StepResult {
       if (!input.sigOk) return { state, effects: [{ kind: 'txRejected', txId, error: botError('BAD_SIGNATURE', 'The signature does not match the sender and contents.') }] };
       const error = state.mempool.admit(state.chain, txId, input.tx);
       if (error) return { state, effects: [{ kind: 'txRejected', txId, error }] };
+      // Round engines gossip accepted transactions so that every proposer can include them.
+      if (engineFor(state.engine).onMessage) return { state, effects: [{ kind: 'txAccepted', txId }, { kind: 'broadcast', message: { type: 'tx', tx: input.tx } }] };
       return { state, effects: [{ kind: 'txAccepted', txId }] };
     }
     case 'tick':
@@ -33,5 +40,10 @@ export function step(state: PeerState, input: PeerInput): StepResult {
     case 'persisted':
       if (state.persistingHeight !== input.height) return { state, effects: [] };
       return { state: { ...state, persistingHeight: null }, effects: [] };
+    case 'message': {
+      const engine = engineFor(state.engine);
+      if (!engine.onMessage) return { state, effects: [] };
+      return engine.onMessage(state, input.from, input.message, input.sigOk);
+    }
   }
 }

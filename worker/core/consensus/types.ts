@@ -7,23 +7,44 @@ import type { BotError } from '../errors';
 import type { ChainState, EngineName, ExecutedBlock } from '../ledger';
 import type { Mempool } from '../mempool';
 import type { Tx } from '../tx';
+import type { ConsensusMessage, Vote } from './messages';
+import type { ConsensusRecord, RoundState } from './bft';
 
 export interface PeerIdentity {
   did: string;
   /** Ed25519 seed; signing is deterministic, so the core stays pure. */
   seed: Uint8Array;
+  /**
+   * Optional faster signer for the same key (e.g. Node's Ed25519 in the simulator). Ed25519
+   * signatures are deterministic (RFC 8032), so it must return exactly what signSync returns.
+   */
+  sign?: (message: Uint8Array) => Uint8Array;
 }
 
 export type PeerInput =
   | { kind: 'submit'; tx: Tx; sigOk: boolean }
   | { kind: 'tick'; time: number }
-  | { kind: 'persisted'; height: number };
+  | { kind: 'persisted'; height: number }
+  /** A consensus message from peer `from`; sigOk: every check of `messageChecks` passed. */
+  | { kind: 'message'; from: string; message: ConsensusMessage; sigOk: boolean };
+
+/** Two signed votes of one validator for different blocks at one height, round and vote type. */
+export interface Evidence {
+  first: Vote;
+  second: Vote;
+}
 
 export type PeerEffect =
   | { kind: 'persist'; executed: ExecutedBlock }
   | { kind: 'committed'; block: Block; hash: Uint8Array; txIds: string[] }
   | { kind: 'txAccepted'; txId: string }
-  | { kind: 'txRejected'; txId: string; error: BotError };
+  | { kind: 'txRejected'; txId: string; error: BotError }
+  /** The round engines' voting record: the host stores it before any later effect (no double vote after a restart). */
+  | { kind: 'persistConsensus'; record: ConsensusRecord }
+  | { kind: 'broadcast'; message: ConsensusMessage }
+  | { kind: 'send'; to: string; message: ConsensusMessage }
+  /** Proof that a validator signed two different votes; any peer may submit it. */
+  | { kind: 'evidence'; evidence: Evidence };
 
 export interface PeerState {
   readonly self: PeerIdentity;
@@ -32,6 +53,8 @@ export interface PeerState {
   /** A block handed to the host to persist and not yet acknowledged. */
   readonly persistingHeight: number | null;
   readonly engine: EngineName;
+  /** State of the round engines (bft, poa) for the height being decided. */
+  readonly round?: RoundState;
 }
 
 export interface StepResult {
@@ -43,4 +66,6 @@ export interface Engine {
   readonly name: EngineName;
   /** Called on every tick: may propose, vote, commit. */
   onTick(state: PeerState, time: number): StepResult;
+  /** A consensus message whose signatures the host has checked (round engines only). */
+  onMessage?(state: PeerState, from: string, message: ConsensusMessage, sigOk: boolean): StepResult;
 }

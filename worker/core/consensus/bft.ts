@@ -1,0 +1,737 @@
+// The round engines: `bft` (Tendermint, arXiv:1807.04938, Algorithm 1) and `poa`, which runs the
+// same vote machine with strict round-robin proposers. Each height is decided in rounds: the
+// round's proposer broadcasts a block, validators prevote for it (or nil), a prevote quorum
+// (more than 2/3 of the voting power, a "polka") locks a validator on the block and makes it
+// precommit, and a precommit quorum decides the block; those precommit signatures are the
+// block's commit certificate. Timeouts are in the host's logical time (tick inputs) and grow
+// with the round, so after the network heals the rounds meet and the height decides.
+// Safe while the faulty validators hold less than 1/3 of the power (n >= 3f+1).
+//
+// The line numbers in comments ("L22") refer to Algorithm 1 of the paper.
+// RoundState is owned by one PeerState and mutated in place, like the mempool.
+import { equalBytes, toHex } from '../bytes';
+import { blockHash, checkCertificateFor, type Block, type Validator } from '../block';
+import { botError, BotError, assert } from '../errors';
+import { executeBlock, replayBlock, type ChainState, type ExecutedBlock } from '../ledger';
+import { signSync } from '../crypto/ed25519';
+import * as limits from '../limits';
+import { txIdOf } from '../tx';
+import { proposalSigningBytes, voteSigningBytes, type ConsensusMessage, type Proposal, type Vote, type VoteType } from './messages';
+import type { Engine, Evidence, PeerEffect, PeerIdentity, PeerState, StepResult } from './types';
+
+export type RoundStep = 'propose' | 'prevote' | 'precommit';
+
+/** A proposed block, executed on the committed state; `executed` is null when the block is invalid. */
+interface Candidate {
+  block: Block;
+  hash: Uint8Array;
+  executed: ExecutedBlock | null;
+}
+
+interface Timeout {
+  at: number;
+  kind: RoundStep;
+  round: number;
+}
+
+export interface RoundState {
+  height: number;
+  round: number;
+  step: RoundStep;
+  /** Round 0 starts when there is something to decide (transactions, a peer's message) or the empty-block interval passed. */
+  started: boolean;
+  heightSince: number;
+  now: number;
+  lockedRound: number;
+  lockedHex: string | null;
+  validRound: number;
+  validHex: string | null;
+  candidates: Map<string, Candidate>;
+  /** First proposal from the right proposer, per round. */
+  proposals: Map<number, { proposal: Proposal; hex: string }>;
+  /** "type:round" -> "validator/block" -> vote (an equivocator may have two). */
+  votes: Map<string, Map<string, Vote>>;
+  /** Highest round seen in a signed message of each validator at this height (round skipping, L55). */
+  highestRound: Map<string, number>;
+  /** Rules that fire once per round: "polka:r", "prevoteWait:r", "precommitWait:r". */
+  fired: Set<string>;
+  timeouts: Timeout[];
+  /** This peer's own signatures at this height, "type:round" -> vote; never signs twice. */
+  mine: Map<string, Vote>;
+  myProposals: Map<number, Proposal>;
+  lastRebroadcastAt: number;
+  recentCommits: Block[];
+  catchUpAt: Map<string, number>;
+  evidenceSeen: Set<string>;
+  /** Set after a restart: the next tick schedules the current step's timeout. */
+  rearm: boolean;
+}
+
+/** What a validator stores before sending anything, so a restart never signs a conflicting vote. */
+export interface ConsensusRecord {
+  height: number;
+  round: number;
+  step: RoundStep;
+  lockedRound: number;
+  validRound: number;
+  /** The locked and valid blocks (at most two). */
+  blocks: Block[];
+  lockedHex: string | null;
+  validHex: string | null;
+  votes: Vote[];
+  proposals: Proposal[];
+  /** The prevote quorum behind the valid block (a restarted proposer needs it to re-propose). */
+  pol: Vote[];
+}
+
+export interface RoundProfile {
+  name: 'bft' | 'poa';
+  proposerOf(validators: Validator[], height: number, round: number): string;
+}
+
+/** Weighted round robin: slot (height + round) mod total power, validators in genesis order. */
+export function weightedProposer(validators: Validator[], height: number, round: number): string {
+  const total = validators.reduce((sum, v) => sum + v.power, 0);
+  let slot = (height + round) % total;
+  for (const v of validators) {
+    if (slot < v.power) return v.did;
+    slot -= v.power;
+  }
+  assert(false, 'a slot below the total power falls in some validator');
+}
+
+export function roundRobinProposer(validators: Validator[], height: number, round: number): string {
+  return validators[(height + round) % validators.length]!.did;
+}
+
+const defaultTimeoutMs = 1000;
+
+export function timeoutMsOf(chain: ChainState): number {
+  return chain.genesis.consensus.timeoutMs ?? defaultTimeoutMs;
+}
+
+/** Propose, prevote and precommit timeouts of a round: base + round * base / 2 (Tendermint's linear growth). */
+function timeoutFor(chain: ChainState, round: number): number {
+  const base = timeoutMsOf(chain);
+  return base + Math.floor((round * base) / 2);
+}
+
+/** Without transactions a height waits this long before deciding an empty block. */
+function emptyBlockIntervalMs(chain: ChainState): number {
+  return chain.genesis.consensus.emptyBlockIntervalMs ?? 30 * timeoutMsOf(chain);
+}
+
+function hexOf(hash: Uint8Array | null): string | null {
+  return hash === null ? null : toHex(hash);
+}
+
+function newRoundState(height: number, now: number, carried?: RoundState): RoundState {
+  return {
+    height,
+    round: 0,
+    step: 'propose',
+    started: false,
+    heightSince: now,
+    now,
+    lockedRound: -1,
+    lockedHex: null,
+    validRound: -1,
+    validHex: null,
+    candidates: new Map(),
+    proposals: new Map(),
+    votes: new Map(),
+    highestRound: new Map(),
+    fired: new Set(),
+    timeouts: [],
+    mine: new Map(),
+    myProposals: new Map(),
+    lastRebroadcastAt: now,
+    recentCommits: carried?.recentCommits ?? [],
+    catchUpAt: carried?.catchUpAt ?? new Map(),
+    evidenceSeen: new Set(),
+    rearm: false,
+  };
+}
+
+/** The working context of one step: the effects are gathered, sends last (persist before send). */
+interface Context {
+  readonly profile: RoundProfile;
+  state: PeerState;
+  rs: RoundState;
+  effects: PeerEffect[];
+  sends: PeerEffect[];
+  signed: boolean;
+}
+
+function powerOf(validators: Validator[], did: string): number {
+  return validators.find((v) => v.did === did)?.power ?? 0;
+}
+
+function totalPower(validators: Validator[]): number {
+  return validators.reduce((sum, v) => sum + v.power, 0);
+}
+
+/** More than 2/3 of the voting power. */
+function isQuorum(ctx: Context, power: number): boolean {
+  return power * 3 > totalPower(ctx.state.chain.validators) * 2;
+}
+
+/** More than 1/3: at least one honest validator among them. */
+function isHonestShare(ctx: Context, power: number): boolean {
+  return power * 3 > totalPower(ctx.state.chain.validators);
+}
+
+function bucket(rs: RoundState, type: VoteType, round: number): Map<string, Vote> {
+  const key = `${type}:${round}`;
+  let votes = rs.votes.get(key);
+  if (!votes) {
+    votes = new Map();
+    rs.votes.set(key, votes);
+  }
+  return votes;
+}
+
+/** Power of the votes for `hex` (a block, or null for nil; undefined counts every vote). */
+function votePower(ctx: Context, type: VoteType, round: number, hex: string | null | undefined): number {
+  const votes = ctx.rs.votes.get(`${type}:${round}`);
+  if (!votes) return 0;
+  let power = 0;
+  const counted = new Set<string>();
+  for (const vote of votes.values()) {
+    if (hex !== undefined && hexOf(vote.block) !== hex) continue;
+    if (counted.has(vote.validator)) continue;
+    counted.add(vote.validator);
+    power += powerOf(ctx.state.chain.validators, vote.validator);
+  }
+  return power;
+}
+
+function broadcast(ctx: Context, message: ConsensusMessage): void {
+  ctx.sends.push({ kind: 'broadcast', message });
+}
+
+function isValidator(chain: ChainState, did: string): boolean {
+  return chain.validators.some((v) => v.did === did);
+}
+
+// ---- signing ----
+
+function signVote(ctx: Context, type: VoteType, hex: string | null): void {
+  const { rs, state } = ctx;
+  const key = `${type}:${rs.round}`;
+  if (rs.mine.has(key) || !isValidator(state.chain, state.self.did)) return;
+  const block = hex === null ? null : rs.candidates.get(hex)!.hash;
+  const sig = signWith(state.self, voteSigningBytes(state.chain.chainId, type, rs.height, rs.round, block));
+  const vote: Vote = { type, height: rs.height, round: rs.round, block, validator: state.self.did, sig };
+  rs.mine.set(key, vote);
+  ctx.signed = true;
+  addVote(ctx, vote);
+  broadcast(ctx, vote);
+}
+
+function prevote(ctx: Context, hex: string | null): void {
+  signVote(ctx, 'prevote', hex);
+  ctx.rs.step = 'prevote';
+}
+
+function precommit(ctx: Context, hex: string | null): void {
+  signVote(ctx, 'precommit', hex);
+  ctx.rs.step = 'precommit';
+}
+
+function signWith(self: PeerIdentity, message: Uint8Array): Uint8Array {
+  return self.sign ? self.sign(message) : signSync(self.seed, message);
+}
+
+function schedule(ctx: Context, kind: RoundStep, round: number): void {
+  ctx.rs.timeouts.push({ at: ctx.rs.now + timeoutFor(ctx.state.chain, round), kind, round });
+}
+
+// ---- candidates ----
+
+function addCandidate(ctx: Context, block: Block, executed: ExecutedBlock | null): string | null {
+  const hash = blockHash(block.header);
+  const hex = toHex(hash);
+  if (ctx.rs.candidates.has(hex)) return hex;
+  if (ctx.rs.candidates.size >= limits.candidatesPerHeightMax) return null;
+  if (executed === null && block.header.height === ctx.rs.height) {
+    try {
+      executed = replayBlock(ctx.state.chain, { ...block, cert: null });
+    } catch (error) {
+      if (!(error instanceof BotError)) throw error;
+    }
+  }
+  ctx.rs.candidates.set(hex, { block: { ...block, cert: null }, hash, executed });
+  return hex;
+}
+
+function isValidCandidate(ctx: Context, hex: string | null): boolean {
+  return hex !== null && ctx.rs.candidates.get(hex)?.executed != null;
+}
+
+function buildBlock(ctx: Context): string {
+  const { state, rs } = ctx;
+  const batch = state.mempool.take(limits.blockTxCountMax);
+  const executed = executeBlock(state.chain, batch.map(([, tx]) => tx), { time: rs.now, proposer: state.self.did, round: rs.round }, false);
+  state.mempool.remove(executed.rejected.map((r) => r.txId));
+  for (const r of executed.rejected) ctx.effects.push({ kind: 'txRejected', txId: r.txId, error: r.error! });
+  return addCandidate(ctx, executed.block, executed)!;
+}
+
+// ---- rounds ----
+
+/** StartRound (L11): the proposer proposes its valid block or a new one; the others wait for it. */
+function startRound(ctx: Context, round: number): void {
+  const { rs, state } = ctx;
+  rs.round = round;
+  rs.step = 'propose';
+  rs.started = true;
+  rs.timeouts = rs.timeouts.filter((t) => t.round >= round);
+  pruneRounds(rs);
+  if (round > 0) broadcast(ctx, { type: 'status', height: rs.height, round });
+  // The proposer waits too: after a restart it may lack the votes that justify its own proposal.
+  schedule(ctx, 'propose', round);
+  if (ctx.profile.proposerOf(state.chain.validators, rs.height, round) !== state.self.did) return;
+  const mine = rs.myProposals.get(round);
+  if (mine) return;
+  const hex = rs.validHex !== null && isValidCandidate(ctx, rs.validHex) ? rs.validHex : buildBlock(ctx);
+  const candidate = rs.candidates.get(hex)!;
+  const validRound = hex === rs.validHex ? rs.validRound : -1;
+  const sig = signWith(state.self, proposalSigningBytes(state.chain.chainId, rs.height, round, validRound, candidate.hash));
+  const pol = validRound === -1 ? [] : polOf(rs, validRound, hex);
+  const proposal: Proposal = { type: 'proposal', height: rs.height, round, validRound, proposer: state.self.did, block: candidate.block, pol, sig };
+  rs.myProposals.set(round, proposal);
+  rs.proposals.set(round, { proposal, hex });
+  ctx.signed = true;
+  broadcast(ctx, proposal);
+}
+
+/** The prevotes of `round` for block `hex`: the proof that justifies re-proposing it. */
+function polOf(rs: RoundState, round: number, hex: string): Vote[] {
+  const votes = rs.votes.get(`prevote:${round}`);
+  return votes ? [...votes.values()].filter((v) => v.block !== null && toHex(v.block) === hex) : [];
+}
+
+/** Forget votes of rounds far from the current one (keeping the locked and valid rounds and proofs of lock). */
+function pruneRounds(rs: RoundState): void {
+  const kept = new Set([rs.lockedRound, rs.validRound, ...[...rs.proposals.values()].map((p) => p.proposal.validRound)]);
+  for (const key of rs.votes.keys()) {
+    const round = Number(key.slice(key.indexOf(':') + 1));
+    if (round >= rs.round - limits.roundsBehindStoredMax || kept.has(round)) continue;
+    rs.votes.delete(key);
+  }
+  for (const round of rs.proposals.keys()) {
+    if (round < rs.round - limits.roundsBehindStoredMax && round !== rs.lockedRound && round !== rs.validRound) rs.proposals.delete(round);
+  }
+}
+
+// ---- deciding ----
+
+function commit(ctx: Context, candidate: Candidate, cert: Block['cert']): void {
+  const { state, rs } = ctx;
+  const executed = candidate.executed!;
+  const block = { ...executed.block, cert };
+  const done = { ...executed, block };
+  ctx.effects.push({ kind: 'persist', executed: done }, { kind: 'committed', block, hash: executed.hash, txIds: executed.txIds });
+  state.mempool.remove(executed.txIds);
+  const recent = [...rs.recentCommits, block].slice(-limits.recentCommitsMax);
+  const next = newRoundState(rs.height + 1, rs.now, { ...rs, recentCommits: recent });
+  ctx.state = { ...state, chain: executed.state, persistingHeight: block.header.height, round: next };
+  ctx.rs = next;
+  ctx.signed = true;
+}
+
+/** L49: a block with a precommit quorum in any round is decided; its precommits are the certificate. */
+function tryDecide(ctx: Context): boolean {
+  const { rs } = ctx;
+  for (const [key, votes] of rs.votes) {
+    if (!key.startsWith('precommit:')) continue;
+    const round = Number(key.slice('precommit:'.length));
+    const byHex = new Map<string, Vote[]>();
+    for (const vote of votes.values()) {
+      if (vote.block === null) continue;
+      const hex = toHex(vote.block);
+      byHex.set(hex, [...(byHex.get(hex) ?? []), vote]);
+    }
+    for (const [hex, list] of byHex) {
+      const power = list.reduce((sum, v) => sum + powerOf(ctx.state.chain.validators, v.validator), 0);
+      if (!isQuorum(ctx, power) || !isValidCandidate(ctx, hex)) continue;
+      const candidate = rs.candidates.get(hex)!;
+      const sigs = list.map((v) => ({ validator: v.validator, sig: v.sig })).sort((a, b) => (a.validator < b.validator ? -1 : 1));
+      commit(ctx, candidate, { height: rs.height, round, block: candidate.hash, sigs });
+      return true;
+    }
+  }
+  return false;
+}
+
+/** L55: more than 1/3 of the power is in a higher round: join the highest such round. */
+function trySkipRound(ctx: Context): boolean {
+  const { rs } = ctx;
+  const ahead = [...rs.highestRound].filter(([, round]) => round > rs.round).sort((a, b) => b[1] - a[1]);
+  let power = 0;
+  for (const [did, round] of ahead) {
+    power += powerOf(ctx.state.chain.validators, did);
+    if (isHonestShare(ctx, power)) {
+      startRound(ctx, round);
+      return true;
+    }
+  }
+  return false;
+}
+
+/** L22 and L28: prevote for the round's proposal if it is valid and the lock allows it. */
+function tryPrevoteProposal(ctx: Context): boolean {
+  const { rs } = ctx;
+  if (rs.step !== 'propose') return false;
+  const entry = rs.proposals.get(rs.round);
+  if (!entry) return false;
+  const { proposal, hex } = entry;
+  const valid = isValidCandidate(ctx, hex);
+  if (proposal.validRound === -1) {
+    prevote(ctx, valid && (rs.lockedRound === -1 || rs.lockedHex === hex) ? hex : null);
+    return true;
+  }
+  const vr = proposal.validRound;
+  if (vr >= rs.round || !isQuorum(ctx, votePower(ctx, 'prevote', vr, hex))) return false;
+  prevote(ctx, valid && (rs.lockedRound <= vr || rs.lockedHex === hex) ? hex : null);
+  return true;
+}
+
+/** L36: a polka for the round's valid proposal: lock and precommit (once per round). */
+function tryLock(ctx: Context): boolean {
+  const { rs } = ctx;
+  if (rs.step === 'propose') return false;
+  const entry = rs.proposals.get(rs.round);
+  const key = `polka:${rs.round}`;
+  if (!entry || rs.fired.has(key) || !isValidCandidate(ctx, entry.hex)) return false;
+  if (!isQuorum(ctx, votePower(ctx, 'prevote', rs.round, entry.hex))) return false;
+  rs.fired.add(key);
+  if (rs.step === 'prevote') {
+    rs.lockedHex = entry.hex;
+    rs.lockedRound = rs.round;
+    precommit(ctx, entry.hex);
+  }
+  rs.validHex = entry.hex;
+  rs.validRound = rs.round;
+  return true;
+}
+
+/** L34, L44, L47: timeouts after any quorum, precommit nil after a nil polka. */
+function tryQuorumRules(ctx: Context): boolean {
+  const { rs } = ctx;
+  if (rs.step === 'prevote' && isQuorum(ctx, votePower(ctx, 'prevote', rs.round, null))) {
+    precommit(ctx, null);
+    return true;
+  }
+  const prevoteWait = `prevoteWait:${rs.round}`;
+  if (rs.step === 'prevote' && !rs.fired.has(prevoteWait) && isQuorum(ctx, votePower(ctx, 'prevote', rs.round, undefined))) {
+    rs.fired.add(prevoteWait);
+    schedule(ctx, 'prevote', rs.round);
+    return true;
+  }
+  const precommitWait = `precommitWait:${rs.round}`;
+  if (!rs.fired.has(precommitWait) && isQuorum(ctx, votePower(ctx, 'precommit', rs.round, undefined))) {
+    rs.fired.add(precommitWait);
+    schedule(ctx, 'precommit', rs.round);
+    return true;
+  }
+  return false;
+}
+
+function tryStartHeight(ctx: Context): boolean {
+  const { rs, state } = ctx;
+  if (rs.started) return false;
+  const heard = rs.votes.size > 0 || rs.proposals.size > 0;
+  if (!heard && state.mempool.size === 0 && rs.now < rs.heightSince + emptyBlockIntervalMs(state.chain)) return false;
+  startRound(ctx, 0);
+  return true;
+}
+
+/** Apply every rule that holds until none does (each firing changes the step, round or height). */
+function progress(ctx: Context): void {
+  for (let i = 0; i < 64; i++) {
+    const changed = tryStartHeight(ctx) || tryDecide(ctx) || trySkipRound(ctx) || tryPrevoteProposal(ctx) || tryLock(ctx) || tryQuorumRules(ctx);
+    if (!changed) return;
+  }
+}
+
+// ---- inputs ----
+
+function fireTimeouts(ctx: Context): void {
+  const { rs } = ctx;
+  const due = rs.timeouts.filter((t) => t.at <= rs.now);
+  if (due.length === 0) return;
+  rs.timeouts = rs.timeouts.filter((t) => t.at > rs.now);
+  for (const t of due) {
+    if (ctx.rs !== rs || t.round !== rs.round) continue;
+    if (t.kind === 'propose' && rs.step === 'propose') prevote(ctx, null);
+    else if (t.kind === 'prevote' && rs.step === 'prevote') precommit(ctx, null);
+    else if (t.kind === 'precommit') startRound(ctx, rs.round + 1);
+    progress(ctx);
+  }
+}
+
+/** Messages get lost: every timeout period, send this round's own proposal and votes again. */
+function rebroadcast(ctx: Context): void {
+  const { rs } = ctx;
+  if (!rs.started || rs.now < rs.lastRebroadcastAt + timeoutMsOf(ctx.state.chain)) return;
+  rs.lastRebroadcastAt = rs.now;
+  const proposal = rs.myProposals.get(rs.round);
+  if (proposal) broadcast(ctx, proposal);
+  for (const type of ['prevote', 'precommit'] as const) {
+    const vote = rs.mine.get(`${type}:${rs.round}`);
+    if (vote) broadcast(ctx, vote);
+  }
+  broadcast(ctx, { type: 'status', height: rs.height, round: rs.round });
+}
+
+function recordEvidence(ctx: Context, first: Vote, second: Vote): void {
+  const key = `${first.validator}:${first.type}:${first.height}:${first.round}`;
+  if (ctx.rs.evidenceSeen.has(key) || ctx.rs.evidenceSeen.size >= limits.evidencePendingMax) return;
+  ctx.rs.evidenceSeen.add(key);
+  const evidence: Evidence = { first, second };
+  ctx.effects.push({ kind: 'evidence', evidence });
+}
+
+function voteKey(vote: Vote): string {
+  return `${vote.validator}/${hexOf(vote.block) ?? 'nil'}`;
+}
+
+/**
+ * Store a vote. A validator that signs two different votes is a proven equivocator: both of its
+ * votes count (the safety argument already allows it to vote both ways), so a Byzantine peer
+ * cannot hide a quorum by showing each half of the network a different vote. Conflicting votes
+ * beyond the second are kept only for blocks this peer knows (a bounded set).
+ */
+function addVote(ctx: Context, vote: Vote): void {
+  const { rs } = ctx;
+  rs.highestRound.set(vote.validator, Math.max(rs.highestRound.get(vote.validator) ?? 0, vote.round));
+  if (vote.round > rs.round + limits.roundsAheadStoredMax) return;
+  if (vote.round < rs.round - limits.roundsBehindStoredMax && vote.round !== rs.lockedRound && vote.round !== rs.validRound) return;
+  storeVote(ctx, vote);
+}
+
+function storeVote(ctx: Context, vote: Vote): void {
+  const votes = bucket(ctx.rs, vote.type, vote.round);
+  const key = voteKey(vote);
+  if (votes.has(key)) return;
+  let earlier: Vote | undefined;
+  let count = 0;
+  for (const v of votes.values()) {
+    if (v.validator !== vote.validator) continue;
+    earlier ??= v;
+    count++;
+  }
+  const hex = hexOf(vote.block);
+  if (count >= 2 && !(hex !== null && ctx.rs.candidates.has(hex))) return;
+  votes.set(key, vote);
+  if (earlier) recordEvidence(ctx, earlier, vote);
+}
+
+function addProposal(ctx: Context, proposal: Proposal): void {
+  const { rs, state } = ctx;
+  if (ctx.profile.proposerOf(state.chain.validators, rs.height, proposal.round) !== proposal.proposer) return;
+  rs.highestRound.set(proposal.proposer, Math.max(rs.highestRound.get(proposal.proposer) ?? 0, proposal.round));
+  if (rs.proposals.has(proposal.round) || proposal.round > rs.round + limits.roundsAheadStoredMax) return;
+  if (proposal.block.header.height !== rs.height) return;
+  const hex = addCandidate(ctx, proposal.block, null);
+  if (hex === null) return;
+  rs.proposals.set(proposal.round, { proposal, hex });
+  // The proof of lock: stored whatever the round, so the L28 rule can see it.
+  for (const vote of proposal.pol) {
+    if (isValidator(state.chain, vote.validator) && vote.block !== null && toHex(vote.block) === hex) storeVote(ctx, vote);
+  }
+}
+
+/** A decided block for this height from a peer that is ahead: check the certificate, replay, commit. */
+function addCommit(ctx: Context, block: Block): void {
+  const { rs, state } = ctx;
+  if (block.header.height !== rs.height) return;
+  try {
+    checkCertificateFor(block.header, block.cert, state.chain.validators);
+  } catch (error) {
+    if (error instanceof BotError) return;
+    throw error;
+  }
+  const hex = addCandidate(ctx, block, null);
+  const candidate = hex === null ? undefined : rs.candidates.get(hex);
+  if (!candidate?.executed) return;
+  commit(ctx, candidate, block.cert);
+}
+
+/** Help a peer that is behind: send it the decided blocks from its height (rate limited per peer). */
+function catchUp(ctx: Context, to: string, fromHeight: number): void {
+  const { rs } = ctx;
+  const last = rs.catchUpAt.get(to);
+  if (last !== undefined && rs.now < last + timeoutMsOf(ctx.state.chain)) return;
+  if (rs.catchUpAt.size >= limits.catchUpPeersMax) rs.catchUpAt.clear();
+  rs.catchUpAt.set(to, rs.now);
+  const blocks = rs.recentCommits.filter((b) => b.header.height >= fromHeight).slice(0, limits.catchUpBlocksMax);
+  for (const block of blocks) ctx.sends.push({ kind: 'send', to, message: { type: 'commit', block } });
+}
+
+/** Ask a peer that is ahead for the blocks this peer misses (rate limited per peer). */
+function askForBlocks(ctx: Context, to: string): void {
+  const { rs } = ctx;
+  const key = `ask:${to}`;
+  const last = rs.catchUpAt.get(key);
+  if (last !== undefined && rs.now < last + timeoutMsOf(ctx.state.chain)) return;
+  if (rs.catchUpAt.size >= limits.catchUpPeersMax) rs.catchUpAt.clear();
+  rs.catchUpAt.set(key, rs.now);
+  ctx.sends.push({ kind: 'send', to, message: { type: 'status', height: rs.height, round: rs.round } });
+}
+
+function heightOf(message: ConsensusMessage): number | null {
+  switch (message.type) {
+    case 'proposal':
+    case 'prevote':
+    case 'precommit':
+    case 'status':
+      return message.height;
+    case 'commit':
+      return message.block.header.height;
+    case 'tx':
+      return null;
+  }
+}
+
+function handleMessage(ctx: Context, from: string, message: ConsensusMessage): void {
+  const { rs, state } = ctx;
+  if (message.type === 'tx') {
+    state.mempool.admit(state.chain, txIdOfMessage(message), message.tx);
+    return;
+  }
+  const height = heightOf(message)!;
+  if (height < rs.height) {
+    if (message.type !== 'commit') catchUp(ctx, from, height);
+    return;
+  }
+  if (height > rs.height) {
+    askForBlocks(ctx, from);
+    return;
+  }
+  switch (message.type) {
+    case 'proposal':
+      addProposal(ctx, message);
+      return;
+    case 'prevote':
+    case 'precommit':
+      if (isValidator(state.chain, message.validator)) addVote(ctx, message);
+      return;
+    case 'commit':
+      addCommit(ctx, message.block);
+      return;
+    case 'status':
+      return;
+  }
+}
+
+function txIdOfMessage(message: Extract<ConsensusMessage, { type: 'tx' }>): string {
+  return txIdOf(message.tx);
+}
+
+function ensureRound(state: PeerState, time: number): RoundState {
+  if (state.round && state.round.height === state.chain.height + 1) return state.round;
+  return newRoundState(state.chain.height + 1, time);
+}
+
+function finish(ctx: Context): StepResult {
+  const state = ctx.state.round === ctx.rs ? ctx.state : { ...ctx.state, round: ctx.rs };
+  const effects = ctx.signed ? [...ctx.effects, { kind: 'persistConsensus', record: recordOf(ctx.rs) } as PeerEffect, ...ctx.sends] : [...ctx.effects, ...ctx.sends];
+  return { state, effects };
+}
+
+export function recordOf(rs: RoundState): ConsensusRecord {
+  const blocks: Block[] = [];
+  for (const hex of new Set([rs.lockedHex, rs.validHex])) {
+    const candidate = hex === null ? undefined : rs.candidates.get(hex);
+    if (candidate) blocks.push(candidate.block);
+  }
+  return {
+    height: rs.height,
+    round: rs.round,
+    step: rs.step,
+    lockedRound: rs.lockedRound,
+    validRound: rs.validRound,
+    lockedHex: rs.lockedHex,
+    validHex: rs.validHex,
+    blocks,
+    votes: [...rs.mine.values()],
+    proposals: [...rs.myProposals.values()],
+    pol: rs.validHex === null ? [] : polOf(rs, rs.validRound, rs.validHex),
+  };
+}
+
+/** The round state a restarted validator resumes from its stored record (ignored when stale). */
+export function restoreRound(self: PeerIdentity, chain: ChainState, record: ConsensusRecord | undefined): RoundState | undefined {
+  if (!record || record.height !== chain.height + 1) return undefined;
+  const rs = newRoundState(record.height, 0);
+  Object.assign(rs, { round: record.round, step: record.step, started: true, lockedRound: record.lockedRound, validRound: record.validRound, lockedHex: record.lockedHex, validHex: record.validHex });
+  for (const block of record.blocks) {
+    try {
+      const executed = replayBlock(chain, { ...block, cert: null });
+      rs.candidates.set(toHex(executed.hash), { block: { ...block, cert: null }, hash: executed.hash, executed });
+    } catch (error) {
+      if (!(error instanceof BotError)) throw error;
+    }
+  }
+  for (const vote of record.votes) {
+    if (vote.validator !== self.did) continue;
+    rs.mine.set(`${vote.type}:${vote.round}`, vote);
+    bucket(rs, vote.type, vote.round).set(voteKey(vote), vote);
+  }
+  for (const vote of record.pol) bucket(rs, 'prevote', vote.round).set(voteKey(vote), vote);
+  // The round's timeouts were not stored: the first tick arms the current step's timeout again.
+  rs.rearm = true;
+  for (const proposal of record.proposals) {
+    rs.myProposals.set(proposal.round, proposal);
+    const hex = toHex(blockHash(proposal.block.header));
+    if (!rs.candidates.has(hex)) rs.candidates.set(hex, { block: proposal.block, hash: blockHash(proposal.block.header), executed: safeReplay(chain, proposal.block) });
+    rs.proposals.set(proposal.round, { proposal, hex });
+  }
+  return rs;
+}
+
+function safeReplay(chain: ChainState, block: Block): ExecutedBlock | null {
+  try {
+    return replayBlock(chain, { ...block, cert: null });
+  } catch (error) {
+    if (error instanceof BotError) return null;
+    throw error;
+  }
+}
+
+export function roundEngine(profile: RoundProfile): Engine {
+  return {
+    name: profile.name,
+    onTick(state: PeerState, time: number): StepResult {
+      const rs = ensureRound(state, time);
+      const ctx: Context = { profile, state, rs, effects: [], sends: [], signed: false };
+      rs.now = Math.max(rs.now, time);
+      if (rs.rearm) {
+        rs.rearm = false;
+        schedule(ctx, rs.step, rs.round);
+      }
+      progress(ctx);
+      fireTimeouts(ctx);
+      rebroadcast(ctx);
+      return finish(ctx);
+    },
+    onMessage(state: PeerState, from: string, message: ConsensusMessage, sigOk: boolean): StepResult {
+      const rs = ensureRound(state, state.round?.now ?? state.chain.headTime);
+      const ctx: Context = { profile, state, rs, effects: [], sends: [], signed: false };
+      if (!sigOk) return finish(ctx);
+      handleMessage(ctx, from, message);
+      progress(ctx);
+      return finish(ctx);
+    },
+  };
+}
+
+export const bftEngine: Engine = roundEngine({ name: 'bft', proposerOf: weightedProposer });
+
+/** Refuse a validator set the round engines cannot run (kept here so governance shares it). */
+export function checkRoundValidators(validators: Validator[]): void {
+  if (validators.length === 0) throw botError('BAD_FIELD_TYPE', 'A round engine needs at least one validator.');
+}
