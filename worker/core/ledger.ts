@@ -9,6 +9,7 @@ import { StateTrie, zeroHash } from './state-trie';
 import { txIdOf, type Tx } from './tx';
 import { blockHash, txRootOf, type Block, type BlockHeader, type Validator } from './block';
 import * as limits from './limits';
+import { applyGovernanceTx, emptyGovernance, finishGovernance, governanceTxTypes, offenderPrefix, overlayOf, proposalPrefix, memberPrefix, type Governance, type ProposalRecord } from './governance';
 
 export type ChainMode = 'private' | 'consortium' | 'public';
 export type EngineName = 'solo' | 'poa' | 'bft';
@@ -45,6 +46,13 @@ export interface ChainState {
   readonly validators: Validator[];
   /** Committed nonce of each account that has sent a transaction. */
   readonly nonces: ReadonlyMap<string, number>;
+  /** Proposals, offenders, members and the current engine settings (absent: as in genesis). */
+  readonly governance?: Governance;
+}
+
+/** The engine and its settings in force for the next block. */
+export function consensusOf(state: ChainState): Genesis['consensus'] {
+  return state.governance?.consensus ?? state.genesis.consensus;
 }
 
 export interface TxOutcome {
@@ -136,6 +144,7 @@ export function checkTxAgainst(state: ChainState, tx: Tx, nonceOverlay: Map<stri
 
 function applyTx(tx: Tx, txId: string, height: number, writes: Map<string, Uint8Array>): void {
   const body = tx.body as { key: string; value?: unknown };
+  if ((governanceTxTypes as readonly string[]).includes(tx.type)) return;
   switch (tx.type) {
     case 'data.put':
       writes.set(dataPrefix + body.key, encode({ v: body.value, h: height, tx: txId }));
@@ -165,9 +174,10 @@ export function executeBlock(
   const included: Tx[] = [];
   const txIds: string[] = [];
   const rejected: TxOutcome[] = [];
+  const gov = overlayOf(state.governance ?? emptyGovernance(state.genesis), state.validators, state.chainId);
   for (const tx of txs) {
     const txId = txIdOf(tx);
-    const error = checkTxAgainst(state, tx, nonceOverlay);
+    const error = checkTxAgainst(state, tx, nonceOverlay) ?? applyGovernanceTx(gov, tx, txId, height);
     if (error) {
       if (strict) throw botError('BAD_BLOCK', `Block ${height} holds an invalid transaction ${txId}: ${error.message}`);
       rejected.push({ txId, error });
@@ -179,6 +189,7 @@ export function executeBlock(
     txIds.push(txId);
   }
   for (const [did, nonce] of nonceOverlay) writes.set(accountPrefix + did, encode({ n: nonce }));
+  const { validators, ...governance } = finishGovernance(gov, height, writes);
   const trie = trieWith(state.trie, writes);
   const header: BlockHeader = {
     chain: state.chainId,
@@ -193,7 +204,7 @@ export function executeBlock(
   const hash = blockHash(header);
   const nonces = new Map(state.nonces);
   for (const [did, nonce] of nonceOverlay) nonces.set(did, nonce);
-  const next: ChainState = { ...state, height, headHash: hash, headTime: header.time, trie, nonces };
+  const next: ChainState = { ...state, height, headHash: hash, headTime: header.time, trie, nonces, validators, governance };
   return { block: { header, txs: included, cert: null }, hash, writes, txIds, rejected, state: next };
 }
 
@@ -227,12 +238,21 @@ export function stateFromEntries(genesis: Genesis, head: BlockHeader, headHash: 
   let trie = StateTrie.empty();
   const nonces = new Map<string, number>();
   let validators = genesis.validators;
+  let consensus = genesis.consensus;
+  const proposals = new Map<string, ProposalRecord>();
+  const offenders = new Map<string, number>();
+  const members = new Set<string>();
   const hashed: Array<readonly [string, Uint8Array]> = [];
   for (const [key, bytes] of entries) {
     hashed.push([key, sha256(bytes)]);
     if (key.startsWith(accountPrefix)) nonces.set(key.slice(accountPrefix.length), decode<{ n: number }>(bytes, 64).n);
     if (key === 'sys/validators') validators = decode<Validator[]>(bytes, 1 << 16);
+    if (key === 'sys/consensus') consensus = decode<Genesis['consensus']>(bytes, 1024);
+    if (key.startsWith(proposalPrefix)) proposals.set(key.slice(proposalPrefix.length), decode<ProposalRecord>(bytes, 1 << 16));
+    if (key.startsWith(offenderPrefix)) offenders.set(key.slice(offenderPrefix.length), decode<{ h: number }>(bytes, 64).h);
+    if (key.startsWith(memberPrefix) && decode<{ member: boolean }>(bytes, 128).member) members.add(key.slice(memberPrefix.length));
   }
   trie = trie.setMany(hashed);
-  return { genesis, chainId: chainIdOf(genesis), height: head.height, headHash, headTime: head.time, trie, validators, nonces };
+  const governance: Governance = { proposals, offenders, members, consensus };
+  return { genesis, chainId: chainIdOf(genesis), height: head.height, headHash, headTime: head.time, trie, validators, nonces, governance };
 }

@@ -51,3 +51,9 @@ export const catchUpBlocksMax = 8;
 export const catchUpPeersMax = 256;
 /** Misbehaviour records a peer keeps until they are submitted. */
 export const evidencePendingMax = 64;
+/** Open (not yet passed) governance proposals of one chain. */
+export const governanceProposalsMax = 256;
+/** Length of a policy name. */
+export const policyNameLengthMax = 64;
+/** Messages for the next height a peer holds until it has decided the current one. */
+export const futureMessagesMax = 512;

@@ -2,7 +2,7 @@
 import { botError } from './errors';
 import { Mempool } from './mempool';
 import { txIdOf } from './tx';
-import type { ChainState } from './ledger';
+import { consensusOf, type ChainState } from './ledger';
 import type { Engine, PeerIdentity, PeerInput, PeerState, StepResult } from './consensus/types';
 import { soloEngine } from './consensus/solo';
 import { bftEngine, restoreRound, type ConsensusRecord } from './consensus/bft';
@@ -25,6 +25,9 @@ export function createPeer(self: PeerIdentity, chain: ChainState, restored?: Con
 }
 
 export function step(state: PeerState, input: PeerInput): StepResult {
+  // Governance may switch the engine from a stated height (adaptive consensus).
+  const engineName = consensusOf(state.chain).engine;
+  if (engineName !== state.engine) state = { ...state, engine: engineName };
   switch (input.kind) {
     case 'submit': {
       const txId = txIdOf(input.tx);

@@ -1,6 +1,6 @@
 // Simulator entry point. `npm run sim` runs seeds of mixed sizes and faults; environment or
 // flags pick one exactly: SEED=123 PEERS=7 ENGINE=bft BYZANTINE=2 FAULTS=1 npm run sim,
-// or `npm run sim -- --seeds 10000` for the soak.
+// or `npm run sim -- --seeds 10000` for the soak (`--quick 1`: the shorter set vitest runs).
 import { defaultOptions, runSeed, SimFailure, type SimOptions } from './sim';
 import { mixedOptions } from './mix';
 
@@ -10,7 +10,7 @@ function flag(name: string): string | undefined {
 }
 
 function single(seed: number): SimOptions {
-  const base = mixedOptions(seed);
+  const base = mixedOptions(seed, flag('quick') === '1');
   const peers = flag('peers') ?? process.env.PEERS;
   const engine = flag('engine') ?? process.env.ENGINE;
   const byzantine = flag('byzantine') ?? process.env.BYZANTINE;

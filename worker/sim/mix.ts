@@ -1,16 +1,19 @@
 // The mixed seed set: sizes, engines, Byzantine counts and faults drawn from the seed, mostly
-// small clusters so that hundreds of seeds run in seconds.
+// small clusters so that hundreds of seeds run in seconds. `quick` (the vitest set) keeps to
+// n <= 10 and shorter runs; the soak uses the full mix up to n = 16.
 import { Random } from './prng';
 import type { SimOptions } from './sim';
 
-export function mixedOptions(seed: number): Partial<SimOptions> {
+export function mixedOptions(seed: number, quick = false): Partial<SimOptions> {
   const random = new Random(seed ^ 0x5eed);
-  const peers = random.pick([4, 4, 4, 5, 7, 7, 10, 16]);
+  const peers = random.pick(quick ? [4, 4, 4, 4, 5, 6, 7, 7, 10] : [4, 4, 4, 5, 7, 7, 10, 16]);
   const f = Math.floor((peers - 1) / 3);
+  const timing = quick ? { healAtMs: 2000, durationMs: 6500, liveBoundMs: 4500 } : {};
   return {
     peers,
     engine: random.chance(0.7) ? 'bft' : 'poa',
     byzantine: random.chance(0.5) ? random.int(1, f) : 0,
     faults: random.chance(0.8),
+    ...timing,
   };
 }

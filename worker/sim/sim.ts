@@ -193,6 +193,8 @@ export class Simulation {
   private readonly submitted = new Set<string>();
   private readonly committedTx = new Set<string>();
   private readonly clients: Array<{ id: TestIdentity; nonce: number; waiting: string | null }>;
+  private readonly reporter = { id: testIdentity('sim evidence reporter'), nonce: 0 };
+  private readonly reported = new Set<string>();
 
   constructor(readonly options: SimOptions) {
     this.random = new Random(options.seed);
@@ -355,8 +357,14 @@ export class Simulation {
         case 'send':
           this.sendFrom(peer, this.peerByDid(effect.to), effect.message);
           break;
+        case 'serveBlocks': {
+          // The host serves blocks from its storage: here, the blocks this peer persisted.
+          const to = this.peerByDid(effect.to);
+          for (const block of peer.persisted.filter((b) => b.header.height >= effect.fromHeight).slice(0, effect.count)) this.sendFrom(peer, to, { type: 'commit', block });
+          break;
+        }
         case 'evidence':
-          this.stats.evidence++;
+          this.onEvidence(peer, effect.evidence.first, effect.evidence.second);
           break;
         case 'txAccepted':
         case 'txRejected':
@@ -398,6 +406,7 @@ export class Simulation {
     const entry = this.pending.get(txId);
     if (!entry) return;
     this.pending.delete(txId);
+    if (entry.client < 0) return;
     const client = this.clients[entry.client]!;
     client.waiting = null;
     this.at(this.now + this.random.int(1, 2 * this.options.txGapMs), () => this.submitNext(entry.client));
@@ -410,6 +419,30 @@ export class Simulation {
       const deadline = Math.max(entry.submittedAt, heal) + liveBoundMs;
       if (this.now > deadline) this.fail(`liveness: transaction ${txId.slice(0, 12)} submitted at ${entry.submittedAt}ms did not commit by ${deadline}ms`);
     }
+  }
+
+  /** Honest peers report misbehaviour; a proof against an honest validator is a bug in the engine. */
+  private onEvidence(peer: SimPeer, first: Vote, second: Vote): void {
+    this.stats.evidence++;
+    if (!this.honest(peer)) return;
+    const offender = this.peerByDid(first.validator);
+    if (offender && this.honest(offender)) this.fail(`evidence: honest validator ${offender.index} signed two different ${first.type}s at height ${first.height} round ${first.round}`);
+    if (this.reported.has(first.validator)) return;
+    this.reported.add(first.validator);
+    this.reporter.nonce++;
+    const tx = signTx({ chain: this.chain0.chainId, type: 'evidence.submit', from: this.reporter.id.did, nonce: this.reporter.nonce, time: genesisTime + this.now, body: { first, second } }, this.reporter.id.seed);
+    const txId = txIdOf(tx);
+    this.submitted.add(txId);
+    this.pending.set(txId, { tx, submittedAt: this.now, client: -1 });
+    this.stats.txsSubmitted++;
+    this.trace.push(`${this.now}ms peer ${peer.index} reports validator ${offender?.index} for two ${first.type}s at height ${first.height} round ${first.round}`);
+    this.resubmit(txId);
+  }
+
+  /** Validators marked as offenders on the agreed chain (by the first honest peer's view). */
+  offenders(): string[] {
+    const peer = this.peers.find((p) => p.state && this.honest(p));
+    return [...(peer?.state?.chain.governance?.offenders.keys() ?? [])];
   }
 
   // ---- clients ----

@@ -12,7 +12,7 @@
 import { equalBytes, toHex } from '../bytes';
 import { blockHash, checkCertificateFor, type Block, type Validator } from '../block';
 import { botError, BotError, assert } from '../errors';
-import { executeBlock, replayBlock, type ChainState, type ExecutedBlock } from '../ledger';
+import { consensusOf, executeBlock, replayBlock, type ChainState, type ExecutedBlock } from '../ledger';
 import { signSync } from '../crypto/ed25519';
 import * as limits from '../limits';
 import { txIdOf } from '../tx';
@@ -65,6 +65,8 @@ export interface RoundState {
   evidenceSeen: Set<string>;
   /** Set after a restart: the next tick schedules the current step's timeout. */
   rearm: boolean;
+  /** Signed messages for the next height, handled once this one is decided (peers commit at different moments). */
+  future: Array<{ from: string; message: ConsensusMessage }>;
 }
 
 /** What a validator stores before sending anything, so a restart never signs a conflicting vote. */
@@ -107,7 +109,7 @@ export function roundRobinProposer(validators: Validator[], height: number, roun
 const defaultTimeoutMs = 1000;
 
 export function timeoutMsOf(chain: ChainState): number {
-  return chain.genesis.consensus.timeoutMs ?? defaultTimeoutMs;
+  return consensusOf(chain).timeoutMs ?? defaultTimeoutMs;
 }
 
 /** Propose, prevote and precommit timeouts of a round: base + round * base / 2 (Tendermint's linear growth). */
@@ -118,7 +120,7 @@ function timeoutFor(chain: ChainState, round: number): number {
 
 /** Without transactions a height waits this long before deciding an empty block. */
 function emptyBlockIntervalMs(chain: ChainState): number {
-  return chain.genesis.consensus.emptyBlockIntervalMs ?? 30 * timeoutMsOf(chain);
+  return consensusOf(chain).emptyBlockIntervalMs ?? 30 * timeoutMsOf(chain);
 }
 
 function hexOf(hash: Uint8Array | null): string | null {
@@ -150,6 +152,7 @@ function newRoundState(height: number, now: number, carried?: RoundState): Round
     catchUpAt: carried?.catchUpAt ?? new Map(),
     evidenceSeen: new Set(),
     rearm: false,
+    future: [],
   };
 }
 
@@ -286,6 +289,7 @@ function startRound(ctx: Context, round: number): void {
   rs.round = round;
   rs.step = 'propose';
   rs.started = true;
+  rs.lastRebroadcastAt = rs.now;
   rs.timeouts = rs.timeouts.filter((t) => t.round >= round);
   pruneRounds(rs);
   if (round > 0) broadcast(ctx, { type: 'status', height: rs.height, round });
@@ -339,6 +343,7 @@ function commit(ctx: Context, candidate: Candidate, cert: Block['cert']): void {
   ctx.state = { ...state, chain: executed.state, persistingHeight: block.header.height, round: next };
   ctx.rs = next;
   ctx.signed = true;
+  for (const { from, message } of rs.future) handleMessage(ctx, from, message);
 }
 
 /** L49: a block with a precommit quorum in any round is decided; its precommits are the certificate. */
@@ -417,7 +422,7 @@ function tryLock(ctx: Context): boolean {
   return true;
 }
 
-/** L34, L44, L47: timeouts after any quorum, precommit nil after a nil polka. */
+/** L34, L44, L47: timeouts after any quorum, precommit nil after a nil polka, next round after a nil precommit quorum. */
 function tryQuorumRules(ctx: Context): boolean {
   const { rs } = ctx;
   if (rs.step === 'prevote' && isQuorum(ctx, votePower(ctx, 'prevote', rs.round, null))) {
@@ -428,6 +433,11 @@ function tryQuorumRules(ctx: Context): boolean {
   if (rs.step === 'prevote' && !rs.fired.has(prevoteWait) && isQuorum(ctx, votePower(ctx, 'prevote', rs.round, undefined))) {
     rs.fired.add(prevoteWait);
     schedule(ctx, 'prevote', rs.round);
+    return true;
+  }
+  // A nil precommit quorum means no block can decide in this round: move on without waiting.
+  if (isQuorum(ctx, votePower(ctx, 'precommit', rs.round, null))) {
+    startRound(ctx, rs.round + 1);
     return true;
   }
   const precommitWait = `precommitWait:${rs.round}`;
@@ -472,10 +482,10 @@ function fireTimeouts(ctx: Context): void {
   }
 }
 
-/** Messages get lost: every timeout period, send this round's own proposal and votes again. */
+/** Messages get lost: every two timeouts of a round, send this round's own proposal and votes again. */
 function rebroadcast(ctx: Context): void {
   const { rs } = ctx;
-  if (!rs.started || rs.now < rs.lastRebroadcastAt + timeoutMsOf(ctx.state.chain)) return;
+  if (!rs.started || rs.now < rs.lastRebroadcastAt + 2 * timeoutFor(ctx.state.chain, rs.round)) return;
   rs.lastRebroadcastAt = rs.now;
   const proposal = rs.myProposals.get(rs.round);
   if (proposal) broadcast(ctx, proposal);
@@ -567,7 +577,12 @@ function catchUp(ctx: Context, to: string, fromHeight: number): void {
   if (last !== undefined && rs.now < last + timeoutMsOf(ctx.state.chain)) return;
   if (rs.catchUpAt.size >= limits.catchUpPeersMax) rs.catchUpAt.clear();
   rs.catchUpAt.set(to, rs.now);
-  const blocks = rs.recentCommits.filter((b) => b.header.height >= fromHeight).slice(0, limits.catchUpBlocksMax);
+  const count = Math.min(limits.catchUpBlocksMax, rs.height - fromHeight);
+  const blocks = rs.recentCommits.filter((b) => b.header.height >= fromHeight).slice(0, count);
+  if (blocks.length < count || blocks[0]?.header.height !== fromHeight) {
+    ctx.sends.push({ kind: 'serveBlocks', to, fromHeight, count });
+    return;
+  }
   for (const block of blocks) ctx.sends.push({ kind: 'send', to, message: { type: 'commit', block } });
 }
 
@@ -604,11 +619,14 @@ function handleMessage(ctx: Context, from: string, message: ConsensusMessage): v
   }
   const height = heightOf(message)!;
   if (height < rs.height) {
-    if (message.type !== 'commit') catchUp(ctx, from, height);
+    // Votes one height late are normal (peers decide at different moments; the late peer will
+    // decide too). Blocks go to a peer that asks (status) or is further behind.
+    if (message.type === 'status' || height < rs.height - 1) catchUp(ctx, from, height);
     return;
   }
   if (height > rs.height) {
-    askForBlocks(ctx, from);
+    if (height === rs.height + 1 && message.type !== 'status' && rs.future.length < limits.futureMessagesMax) rs.future.push({ from, message });
+    else askForBlocks(ctx, from);
     return;
   }
   switch (message.type) {

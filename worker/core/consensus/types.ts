@@ -43,6 +43,11 @@ export type PeerEffect =
   | { kind: 'persistConsensus'; record: ConsensusRecord }
   | { kind: 'broadcast'; message: ConsensusMessage }
   | { kind: 'send'; to: string; message: ConsensusMessage }
+  /**
+   * A peer is behind by blocks this peer no longer holds in memory (e.g. after a restart): the
+   * host sends it `commit` messages for the stored blocks fromHeight .. fromHeight + count - 1.
+   */
+  | { kind: 'serveBlocks'; to: string; fromHeight: number; count: number }
   /** Proof that a validator signed two different votes; any peer may submit it. */
   | { kind: 'evidence'; evidence: Evidence };
 

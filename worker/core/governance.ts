@@ -1,0 +1,197 @@
+// Crowding decisions: the validators change the chain by votes recorded on chain.
+//   member.propose { change, height }   a validator proposes a change effective from `height`
+//   chain.upgrade { engine, timeoutMs?, height }   a proposal to switch engine or its parameters
+//   member.vote { proposal, approve }   a validator approves (or withdraws approval of) a proposal
+//   evidence.submit { first, second }   anyone proves that a validator signed two different votes
+// A proposal passes when validators holding more than 2/3 of the current voting power approve
+// it; it takes effect for blocks from max(height, passing height + 1). The proposer approves its
+// own proposal. Committed evidence marks the offender (gov/offender/<did>) so the validators can
+// vote it out. Everything here is deterministic; evidence signatures are verified in pure JS.
+import { encode } from './codec';
+import { equalBytes } from './bytes';
+import { publicKeyFromDid } from './crypto/did';
+import { verifyStrict } from './crypto/ed25519';
+import { botError, BotError } from './errors';
+import { hasQuorum, type Validator } from './block';
+import type { Tx } from './tx';
+import type { Genesis } from './ledger';
+import type { Vote } from './consensus/messages';
+import { voteSigningBytes } from './consensus/messages';
+import * as limits from './limits';
+
+export type Change =
+  | { kind: 'addValidator'; did: string; power: number }
+  | { kind: 'removeValidator'; did: string }
+  | { kind: 'setPower'; did: string; power: number }
+  | { kind: 'addMember'; did: string }
+  | { kind: 'removeMember'; did: string }
+  | { kind: 'policy'; name: string; value: string | number | boolean }
+  | { kind: 'engine'; engine: 'poa' | 'bft'; timeoutMs?: number };
+
+export interface ProposalRecord {
+  change: Change;
+  /** First height the change applies to, as proposed. */
+  height: number;
+  approvals: string[];
+  /** Height of the block in which it passed, or -1. */
+  passed: number;
+  applied: boolean;
+}
+
+export interface Governance {
+  readonly proposals: ReadonlyMap<string, ProposalRecord>;
+  readonly offenders: ReadonlyMap<string, number>;
+  readonly members: ReadonlySet<string>;
+  readonly consensus: Genesis['consensus'];
+}
+
+export const governanceTxTypes = ['member.propose', 'member.vote', 'evidence.submit', 'chain.upgrade'] as const;
+export const proposalPrefix = 'gov/proposal/';
+export const offenderPrefix = 'gov/offender/';
+export const memberPrefix = 'gov/member/';
+export const policyPrefix = 'gov/policy/';
+
+export function emptyGovernance(genesis: Genesis): Governance {
+  return { proposals: new Map(), offenders: new Map(), members: new Set(), consensus: genesis.consensus };
+}
+
+/** Working copy for one block: changes are collected and written at the end. */
+export interface GovernanceOverlay {
+  proposals: Map<string, ProposalRecord>;
+  offenders: Map<string, number>;
+  members: Set<string>;
+  consensus: Genesis['consensus'];
+  validators: Validator[];
+  chain: string;
+  touched: Set<string>;
+}
+
+export function overlayOf(gov: Governance, validators: Validator[], chain: string): GovernanceOverlay {
+  return { proposals: new Map(gov.proposals), offenders: new Map(gov.offenders), members: new Set(gov.members), consensus: gov.consensus, validators, chain, touched: new Set() };
+}
+
+function isValidatorIn(validators: Validator[], did: string): boolean {
+  return validators.some((v) => v.did === did);
+}
+
+function changeOf(tx: Tx): { change: Change; height: number } {
+  if (tx.type === 'chain.upgrade') {
+    const body = tx.body as { engine: 'poa' | 'bft'; timeoutMs?: number; height: number };
+    const change: Change = body.timeoutMs === undefined ? { kind: 'engine', engine: body.engine } : { kind: 'engine', engine: body.engine, timeoutMs: body.timeoutMs };
+    return { change, height: body.height };
+  }
+  return tx.body as { change: Change; height: number };
+}
+
+/** Validators after a change, or an error when the result would be unusable. */
+function validatorsAfter(validators: Validator[], change: Change): Validator[] | BotError {
+  let next = validators;
+  if (change.kind === 'addValidator') {
+    if (isValidatorIn(validators, change.did)) return botError('BAD_REQUEST', `${change.did} is already a validator.`);
+    next = [...validators, { did: change.did, power: change.power }];
+  } else if (change.kind === 'removeValidator') {
+    next = validators.filter((v) => v.did !== change.did);
+  } else if (change.kind === 'setPower') {
+    if (!isValidatorIn(validators, change.did)) return botError('BAD_REQUEST', `${change.did} is not a validator.`);
+    next = validators.map((v) => (v.did === change.did ? { did: v.did, power: change.power } : v));
+  }
+  if (next.length === 0 || next.length > limits.validatorCountMax) return botError('BAD_REQUEST', `A chain needs 1 to ${limits.validatorCountMax} validators.`);
+  return next;
+}
+
+/** Stateful check and effect of one governance transaction on the block's overlay. */
+export function applyGovernanceTx(gov: GovernanceOverlay, tx: Tx, txId: string, height: number): BotError | null {
+  switch (tx.type) {
+    case 'member.propose':
+    case 'chain.upgrade': {
+      if (!isValidatorIn(gov.validators, tx.from)) return botError('UNAUTHORIZED', 'Only a validator can propose a change; ask one to propose it.');
+      const { change, height: effective } = changeOf(tx);
+      if (effective <= height) return botError('BAD_REQUEST', `A change must take effect at a future height (after ${height}).`);
+      if ([...gov.proposals.values()].filter((p) => p.passed === -1).length >= limits.governanceProposalsMax) return botError('BAD_REQUEST', 'Too many open proposals; vote on the open ones first.');
+      const checked = validatorsAfter(gov.validators, change);
+      if (checked instanceof BotError) return checked;
+      gov.proposals.set(txId, { change, height: effective, approvals: [tx.from], passed: -1, applied: false });
+      gov.touched.add(proposalPrefix + txId);
+      settle(gov, txId, height);
+      return null;
+    }
+    case 'member.vote': {
+      const { proposal, approve } = tx.body as { proposal: string; approve: boolean };
+      if (!isValidatorIn(gov.validators, tx.from)) return botError('UNAUTHORIZED', 'Only a validator can vote on a change.');
+      const record = gov.proposals.get(proposal);
+      if (!record) return botError('NOT_FOUND', `There is no open proposal ${proposal}.`);
+      if (record.passed !== -1) return botError('BAD_REQUEST', 'This proposal has already passed.');
+      const approvals = record.approvals.filter((did) => did !== tx.from);
+      gov.proposals.set(proposal, { ...record, approvals: approve ? [...approvals, tx.from] : approvals });
+      gov.touched.add(proposalPrefix + proposal);
+      settle(gov, proposal, height);
+      return null;
+    }
+    case 'evidence.submit':
+      return applyEvidence(gov, tx.body as { first: Vote; second: Vote }, height);
+    default:
+      return null;
+  }
+}
+
+function settle(gov: GovernanceOverlay, id: string, height: number): void {
+  const record = gov.proposals.get(id)!;
+  if (record.passed !== -1 || !hasQuorum(record.approvals, gov.validators)) return;
+  gov.proposals.set(id, { ...record, passed: height });
+}
+
+/** Two votes of one validator for different blocks at one height, round and vote type, both validly signed. */
+export function checkEvidence(chain: string, first: Vote, second: Vote): BotError | null {
+  if (first.validator !== second.validator || first.type !== second.type || first.height !== second.height || first.round !== second.round) {
+    return botError('BAD_REQUEST', 'Evidence needs two votes of one validator at one height and round.');
+  }
+  const same = first.block === null ? second.block === null : second.block !== null && equalBytes(first.block, second.block);
+  if (same) return botError('BAD_REQUEST', 'The two votes are for the same block; that is not misbehaviour.');
+  const key = publicKeyFromDid(first.validator);
+  for (const vote of [first, second]) {
+    if (!verifyStrict(key, voteSigningBytes(chain, vote.type, vote.height, vote.round, vote.block), vote.sig)) return botError('BAD_SIGNATURE', 'A vote in the evidence does not carry a valid signature.');
+  }
+  return null;
+}
+
+function applyEvidence(gov: GovernanceOverlay, body: { first: Vote; second: Vote }, height: number): BotError | null {
+  const { first, second } = body;
+  if (!isValidatorIn(gov.validators, first.validator)) return botError('BAD_REQUEST', 'The evidence is about someone who is not a validator.');
+  if (gov.offenders.has(first.validator)) return botError('BAD_REQUEST', 'This validator is already marked as an offender.');
+  const error = checkEvidence(gov.chain, first, second);
+  if (error) return error;
+  gov.offenders.set(first.validator, height);
+  gov.touched.add(offenderPrefix + first.validator);
+  return null;
+}
+
+/**
+ * After the block's transactions: apply passed changes due at the next height. Returns the
+ * state writes and the validators and consensus settings for the next block.
+ */
+export function finishGovernance(gov: GovernanceOverlay, height: number, writes: Map<string, Uint8Array>): Governance & { validators: Validator[] } {
+  let validators = gov.validators;
+  let consensus = gov.consensus;
+  for (const [id, record] of gov.proposals) {
+    if (record.passed === -1 || record.applied || Math.max(record.height, record.passed + 1) > height + 1) continue;
+    const change = record.change;
+    if (change.kind === 'engine') consensus = change.timeoutMs === undefined ? { ...consensus, engine: change.engine } : { ...consensus, engine: change.engine, timeoutMs: change.timeoutMs };
+    else if (change.kind === 'addMember') gov.members.add(change.did);
+    else if (change.kind === 'removeMember') gov.members.delete(change.did);
+    else if (change.kind === 'policy') writes.set(policyPrefix + change.name, encode({ v: change.value, h: height }));
+    else {
+      const next = validatorsAfter(validators, change);
+      if (!(next instanceof BotError)) validators = next;
+    }
+    if (change.kind === 'addMember' || change.kind === 'removeMember') writes.set(memberPrefix + change.did, encode({ member: change.kind === 'addMember', h: height }));
+    gov.proposals.set(id, { ...record, applied: true });
+    gov.touched.add(proposalPrefix + id);
+  }
+  for (const key of gov.touched) {
+    if (key.startsWith(proposalPrefix)) writes.set(key, encode(gov.proposals.get(key.slice(proposalPrefix.length))));
+    if (key.startsWith(offenderPrefix)) writes.set(key, encode({ h: gov.offenders.get(key.slice(offenderPrefix.length)) }));
+  }
+  if (validators !== gov.validators) writes.set('sys/validators', encode(validators));
+  if (consensus !== gov.consensus) writes.set('sys/consensus', encode(consensus));
+  return { proposals: gov.proposals, offenders: gov.offenders, members: gov.members, consensus, validators };
+}
