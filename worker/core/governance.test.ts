@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { executeBlock, genesisState, replayBlock, stateFromEntries, consensusOf, type ChainState, type Genesis } from './ledger';
-import { testIdentity, type TestIdentity } from './testing';
+import { bftGenesis, testIdentity, type TestIdentity } from './testing';
 import { signTx, txIdOf, decodeTx, encodeTx, type Tx } from './tx';
 import { signSync } from './crypto/ed25519';
 import { voteSigningBytes, type Vote } from './consensus/messages';
@@ -9,14 +9,7 @@ import { createPeer, step } from './peer';
 const ids = [0, 1, 2, 3].map((i) => testIdentity(`gov validator ${i}`)) as [TestIdentity, TestIdentity, TestIdentity, TestIdentity];
 const newcomer = testIdentity('gov newcomer');
 const outsider = testIdentity('gov outsider');
-const genesis: Genesis = {
-  name: 'gov',
-  mode: 'consortium',
-  consensus: { engine: 'bft', timeoutMs: 100 },
-  validators: ids.map((id) => ({ did: id.did, power: 1 })),
-  time: 1_700_000_000_000,
-  salt: 'gov',
-};
+const genesis: Genesis = bftGenesis('gov', ids);
 const start = genesisState(genesis);
 const nonces = new Map<string, number>();
 

@@ -22,6 +22,11 @@ export function devGenesis(validator: TestIdentity, name = 'dev'): Genesis {
   return { name, mode: 'private', consensus: { engine: 'solo' }, validators: [{ did: validator.did, power: 1 }], time: 1_700_000_000_000, salt: validator.did };
 }
 
+/** A BFT consortium genesis over the given validators, power 1 each. */
+export function bftGenesis(name: string, validators: TestIdentity[]): Genesis {
+  return { name, mode: 'consortium', consensus: { engine: 'bft', timeoutMs: 100 }, validators: validators.map((id) => ({ did: id.did, power: 1 })), time: 1_700_000_000_000, salt: name };
+}
+
 export function devChain(validator: TestIdentity) {
   return genesisState(devGenesis(validator));
 }

@@ -6,20 +6,13 @@ import { toHex } from '../bytes';
 import { signSync } from '../crypto/ed25519';
 import { executeBlock, genesisState, type Genesis } from '../ledger';
 import { createPeer, step } from '../peer';
-import { put, testIdentity, type TestIdentity } from '../testing';
+import { bftGenesis, put, testIdentity, type TestIdentity } from '../testing';
 import { decodeMessage, encodeMessage, messageChecks, proposalSigningBytes, voteSigningBytes, type ConsensusMessage, type Proposal, type Vote, type VoteType } from './messages';
 import { verifyStrict } from '../crypto/ed25519';
 import type { PeerEffect, PeerInput, PeerState } from './types';
 
 const ids = [0, 1, 2, 3].map((i) => testIdentity(`bft validator ${i}`));
-const genesis: Genesis = {
-  name: 'bft test',
-  mode: 'consortium',
-  consensus: { engine: 'bft', timeoutMs: 100 },
-  validators: ids.map((id) => ({ did: id.did, power: 1 })),
-  time: 1_700_000_000_000,
-  salt: 'bft test',
-};
+const genesis: Genesis = bftGenesis('bft test', ids);
 const { state: chain } = genesisState(genesis);
 const client = testIdentity('bft client');
 
