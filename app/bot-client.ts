@@ -1,6 +1,6 @@
 // The page side of the peer: starts the worker and exposes the dApp API (window.bot).
 // Calls made before the worker answers are queued by postMessage itself.
-import type { ApiError, PeerEvent, PeerMethods, StateProofView, WorkerMessage } from '../worker/api';
+import { methodNames, type ApiError, type PeerEvent, type PeerMethods, type StateProofView, type WorkerMessage } from '../worker/api';
 import { checkProof } from '../worker/core/proof';
 
 export class BotApiError extends Error {
@@ -48,18 +48,9 @@ export function createBot(worker: Worker): BotApi {
     });
   }
 
+  const methods = Object.fromEntries(methodNames.map((name) => [name, (...params: unknown[]) => call(name, ...params)])) as unknown as PeerMethods;
   return {
-    ready: () => call('ready'),
-    identity: () => call('identity'),
-    status: () => call('status'),
-    submit: (request) => call('submit', request),
-    submitRaw: (bytes) => call('submitRaw', bytes),
-    waitFor: (txId, options) => call('waitFor', txId, options),
-    block: (height) => call('block', height),
-    get: (key) => call('get', key),
-    history: (key) => call('history', key),
-    integrity: () => call('integrity'),
-    log: () => call('log'),
+    ...methods,
     verifyProof: (proof) => checkProof(proof),
     on(event, handler) {
       let set = handlers.get(event);

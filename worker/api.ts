@@ -82,8 +82,77 @@ export interface GetResult {
   proof: StateProofView;
 }
 
+/** A chain this peer holds. */
+export interface ChainSummary {
+  chainId: string;
+  name: string;
+  mode: Status['mode'];
+  consensus: string;
+  height: number;
+  active: boolean;
+  role: Status['role'];
+}
+
+export interface CreateChainRequest {
+  name: string;
+  mode: 'private' | 'consortium' | 'public';
+  consensus: 'solo' | 'poa' | 'bft';
+  /** did:key of each validator (equal power); default: this peer alone. */
+  validators?: string[];
+  /** Round engines: base timeout in ms. */
+  timeoutMs?: number;
+}
+
+/** One neighbour in the mesh, as this peer sees it. */
+export interface NeighbourView {
+  did: string;
+  validator: boolean;
+  state: 'connecting' | 'open' | 'closed';
+  /** Smoothed round trip of the data channel, ms; null until measured. */
+  rttMs: number | null;
+  /** How the link was signaled: 'broadcast-channel' | 'relay' | 'peer'. */
+  via: string;
+  height: number | null;
+}
+
+export interface NetworkView {
+  did: string;
+  room: string | null;
+  neighbours: NeighbourView[];
+  relays: Array<{ url: string; state: 'connecting' | 'open' | 'closed' | 'failed' }>;
+  /** 'blocked': RTCPeerConnection is missing or failed to gather candidates. */
+  webrtc: 'ok' | 'blocked' | 'unknown';
+  /** Human-readable notice when the peer cannot reach anybody (shown in the UI). */
+  notice: string | null;
+}
+
+export interface Settings {
+  relays: string[];
+  iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
+}
+
+export interface ProposalView {
+  id: string;
+  change: unknown;
+  height: number;
+  approvals: string[];
+  passed: number;
+  applied: boolean;
+}
+
+export interface GovernanceView {
+  validators: Array<{ did: string; power: number }>;
+  members: string[];
+  proposals: ProposalView[];
+  /** Validators proven to have signed conflicting votes, with the height of the evidence. */
+  offenders: Array<{ did: string; height: number }>;
+  engine: string;
+}
+
 export type PeerEvent =
   | { type: 'block'; height: number; hash: string; txCount: number; time: number }
+  | { type: 'network'; network: NetworkView }
+  | { type: 'chain'; chainId: string }
   | { type: 'tx'; txId: string; result: TxResult }
   | { type: 'peer'; peers: number }
   | { type: 'sync'; syncing: boolean; height: number; target: number }
@@ -111,10 +180,43 @@ export interface PeerMethods {
   history(key: string): Promise<Array<{ height: number; value: unknown; deleted: boolean; txId: string }>>;
   integrity(): Promise<IntegrityReport>;
   log(): Promise<LogEntry[]>;
+
+  // ---- chains and network (issue 4) ----
+  /** Create a chain with this peer in it and make it active; returns an invite link. */
+  createChain(request: CreateChainRequest): Promise<{ chainId: string; invite: string }>;
+  /** Join the chain of an invite link, make it active and start syncing. */
+  join(invite: string): Promise<{ chainId: string }>;
+  /** An invite link for the active chain. */
+  invite(): Promise<string>;
+  chains(): Promise<ChainSummary[]>;
+  /** Make another held chain active. */
+  useChain(chainId: string): Promise<Status>;
+  network(): Promise<NetworkView>;
+  settings(): Promise<Settings>;
+  setSettings(patch: Partial<Settings>): Promise<Settings>;
+
+  // ---- governance and identity (issue 5) ----
+  governance(): Promise<GovernanceView>;
+  /** The identity seed encrypted under a passphrase (scrypt + AES-GCM), as a JSON string. */
+  exportIdentity(passphrase: string): Promise<string>;
+  importIdentity(backup: string, passphrase: string): Promise<Identity>;
+  /** Wipe this peer slot (identity, chains, settings). The page reloads the worker after it. */
+  reset(): Promise<void>;
 }
 
 export type MethodName = keyof PeerMethods;
 
+/** Every method the worker answers (the page client and the HTTP API are built from this list). */
+export const methodNames = [
+  'ready', 'identity', 'status', 'submit', 'submitRaw', 'waitFor', 'block', 'get', 'history', 'integrity', 'log',
+  'createChain', 'join', 'invite', 'chains', 'useChain', 'network', 'settings', 'setSettings',
+  'governance', 'exportIdentity', 'importIdentity', 'reset',
+] as const satisfies readonly MethodName[];
+
 export type RpcRequest = { id: number; method: MethodName; params: unknown[] };
 export type RpcResponse = { id: number; result?: unknown; error?: ApiError };
 export type WorkerMessage = RpcResponse | { event: PeerEvent };
+
+type Unlisted = Exclude<MethodName, (typeof methodNames)[number]>;
+/** Compile-time check: a method added to PeerMethods must be added to methodNames too. */
+export const everyMethodListed: [Unlisted] extends [never] ? true : Unlisted = true;

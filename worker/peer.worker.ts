@@ -7,12 +7,12 @@ import { PeerHost, errorToApi } from './host/peer-host';
 import { IdbStorage } from './store/idb';
 import { bestVerifier } from './host/crypto';
 import { botError } from './core/errors';
-import type { MethodName, PeerEvent, RpcRequest, WorkerMessage } from './api';
+import { methodNames, type MethodName, type PeerEvent, type RpcRequest, type WorkerMessage } from './api';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const slotCountMax = 16;
-const methods = new Set<MethodName>(['ready', 'identity', 'status', 'submit', 'submitRaw', 'waitFor', 'block', 'get', 'history', 'integrity', 'log']);
+const methods = new Set<MethodName>(methodNames);
 
 function post(message: WorkerMessage): void {
   self.postMessage(message);

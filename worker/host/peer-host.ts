@@ -15,7 +15,7 @@ import * as limits from '../core/limits';
 import type { Storage } from '../store/storage';
 import type { Signer, Verifier } from './crypto';
 import { createSigner } from './crypto';
-import type { BlockView, GetResult, Identity, IntegrityReport, LogEntry, PeerEvent, PeerMethods, Status, TxResult } from '../api';
+import type { BlockView, ChainSummary, CreateChainRequest, GetResult, GovernanceView, Identity, IntegrityReport, LogEntry, NetworkView, PeerEvent, PeerMethods, Settings, Status, TxResult } from '../api';
 
 export interface HostOptions {
   storage: Storage;
@@ -406,6 +406,47 @@ export class PeerHost implements PeerMethods {
     this.operationLog.push(entry);
     if (this.operationLog.length > limits.operationLogEntriesMax) this.operationLog.shift();
     this.options.emit({ type: 'log', entry });
+  }
+
+  // ---- chains, network, governance, identity: being built (issues 4 and 5) ------------------
+
+  async createChain(_request: CreateChainRequest): Promise<{ chainId: string; invite: string }> {
+    throw botError('NOT_READY', 'createChain is not available on this peer yet.');
+  }
+  async join(_invite: string): Promise<{ chainId: string }> {
+    throw botError('NOT_READY', 'join is not available on this peer yet.');
+  }
+  async invite(): Promise<string> {
+    throw botError('NOT_READY', 'invite is not available on this peer yet.');
+  }
+  async chains(): Promise<ChainSummary[]> {
+    const s = await this.status();
+    return [{ chainId: s.chainId, name: s.chainName, mode: s.mode, consensus: s.consensus, height: s.height, active: true, role: s.role }];
+  }
+  async useChain(_chainId: string): Promise<Status> {
+    throw botError('NOT_READY', 'useChain is not available on this peer yet.');
+  }
+  async network(): Promise<NetworkView> {
+    await this.ready();
+    return { did: this.identityView.did, room: null, neighbours: [], relays: [], webrtc: 'unknown', notice: 'The network is not connected yet.' };
+  }
+  async settings(): Promise<Settings> {
+    return (await this.options.storage.getMeta<Settings>('settings')) ?? { relays: [], iceServers: [] };
+  }
+  async setSettings(_patch: Partial<Settings>): Promise<Settings> {
+    throw botError('NOT_READY', 'setSettings is not available on this peer yet.');
+  }
+  async governance(): Promise<GovernanceView> {
+    throw botError('NOT_READY', 'governance is not available on this peer yet.');
+  }
+  async exportIdentity(_passphrase: string): Promise<string> {
+    throw botError('NOT_READY', 'exportIdentity is not available on this peer yet.');
+  }
+  async importIdentity(_backup: string, _passphrase: string): Promise<Identity> {
+    throw botError('NOT_READY', 'importIdentity is not available on this peer yet.');
+  }
+  async reset(): Promise<void> {
+    throw botError('NOT_READY', 'reset is not available on this peer yet.');
   }
 
   stop(): void {
