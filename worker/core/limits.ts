@@ -57,3 +57,55 @@ export const governanceProposalsMax = 256;
 export const policyNameLengthMax = 64;
 /** Messages for the next height a peer holds until it has decided the current one. */
 export const futureMessagesMax = 512;
+
+// ---- peer-to-peer messages above the network layer (worker/host/wire.ts) ----
+/** Largest message a peer may send: a sync answer of stored blocks, or a proposal. */
+export const wireMessageBytesMax = consensusMessageBytesMax + 1;
+/** Blocks per sync request/answer. */
+export const syncBatchBlocksMax = 128;
+/** Bytes of stored blocks one sync answer carries at most (fewer blocks when they are large). */
+export const syncAnswerBytesMax = 4 * 1024 * 1024;
+/** Sync requests in flight at once (spread over several peers). */
+export const syncRequestsInFlightMax = 4;
+/** A sync request not answered within this time goes to another peer. */
+export const syncRequestTimeoutMs = 10_000;
+/** Heights behind the best neighbour before batch sync starts (smaller gaps: consensus catch-up). */
+export const syncLagBlocksMin = 4;
+
+// ---- devices (issue 6): worker/core/devices.ts, worker/host/devices-host.ts ----
+/** Devices registered on one chain. */
+export const deviceCountMax = 10_000;
+/** A device's id as its gateway names it (e.g. "hr-strap-1"), in characters. */
+export const deviceIdLengthMax = 64;
+/** A device's display name, in characters. */
+export const deviceNameLengthMax = 64;
+/** Capabilities (quantity names a device reports) of one device. */
+export const deviceCapabilitiesMax = 16;
+/** One capability or reading value name, in characters. */
+export const deviceCapabilityLengthMax = 32;
+/** Values in one device reading. */
+export const deviceReadingValuesMax = 16;
+/** A text value in a device reading, in characters. */
+export const deviceReadingTextLengthMax = 64;
+/** The message of a device status update, in characters. */
+export const deviceStatusMessageLengthMax = 200;
+/** Peers named in a device's allow list. */
+export const deviceAllowListMax = 32;
+/** Open (pending or granted) access requests of one device. */
+export const deviceAccessOpenMax = 64;
+/** The service name in an access request, in characters. */
+export const deviceServiceLengthMax = 64;
+/** The purpose in an access request, in characters. */
+export const devicePurposeLengthMax = 200;
+/** Samples one off-chain batch fingerprint may stand for. */
+export const deviceBatchSamplesMax = 100_000;
+/** Device key pairs one gateway peer holds. */
+export const deviceKeysMax = 256;
+/** Encoded size of one off-chain reading batch kept by the gateway. */
+export const deviceBatchBytesMax = 1024 * 1024;
+/** Off-chain batches the gateway keeps (oldest dropped first). */
+export const deviceBatchesKeptMax = 64;
+/** Readings or access events returned by one API call. */
+export const deviceListedMax = 500;
+/** Characters of an invite link (it carries the genesis: validators dominate its size). */
+export const inviteLengthMax = 32 * 1024;

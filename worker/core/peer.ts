@@ -1,8 +1,9 @@
 // The peer core: one pure step function over PeerInput. No I/O, clocks or randomness here.
-import { botError } from './errors';
+import { botError, BotError } from './errors';
+import { checkCertificateFor, type Block } from './block';
 import { Mempool } from './mempool';
 import { txIdOf } from './tx';
-import { consensusOf, type ChainState } from './ledger';
+import { consensusOf, replayBlock, type ChainState } from './ledger';
 import type { Engine, PeerIdentity, PeerInput, PeerState, StepResult } from './consensus/types';
 import { soloEngine } from './consensus/solo';
 import { bftEngine, restoreRound, type ConsensusRecord } from './consensus/bft';
@@ -45,8 +46,32 @@ export function step(state: PeerState, input: PeerInput): StepResult {
       return { state: { ...state, persistingHeight: null }, effects: [] };
     case 'message': {
       const engine = engineFor(state.engine);
-      if (!engine.onMessage) return { state, effects: [] };
+      if (!engine.onMessage) return input.sigOk && input.message.type === 'commit' ? applyDecided(state, input.message.block) : { state, effects: [] };
       return engine.onMessage(state, input.from, input.message, input.sigOk);
     }
+  }
+}
+
+/**
+ * A decided block from elsewhere on a chain whose engine takes no messages (solo): a follower
+ * (observer or member) applies it when it is the next height, its certificate holds a quorum
+ * (signatures verified by the host: sigOk) and it re-executes to the same state root.
+ */
+function applyDecided(state: PeerState, block: Block): StepResult {
+  if (state.persistingHeight !== null || block.header.height !== state.chain.height + 1) return { state, effects: [] };
+  try {
+    checkCertificateFor(block.header, block.cert, state.chain.validators);
+    const executed = replayBlock(state.chain, block);
+    state.mempool.remove(executed.txIds);
+    return {
+      state: { ...state, chain: executed.state, persistingHeight: block.header.height },
+      effects: [
+        { kind: 'persist', executed },
+        { kind: 'committed', block: executed.block, hash: executed.hash, txIds: executed.txIds },
+      ],
+    };
+  } catch (error) {
+    if (error instanceof BotError) return { state, effects: [] };
+    throw error;
   }
 }

@@ -4,7 +4,7 @@
 import { createPeer, step } from '../core/peer';
 import type { PeerEffect, PeerInput, PeerState } from '../core/consensus/types';
 import { decodeBlock, blockHash, txRootOf, encodeBlock, certificateChecks, checkCertificateFor, type Block } from '../core/block';
-import { genesisState, stateFromEntries, decodeDataEntry, dataPrefix, type Genesis, type ChainState } from '../core/ledger';
+import { genesisState, stateFromEntries, decodeDataEntry, dataPrefix, checkGenesis, chainIdOf, type Genesis, type ChainState } from '../core/ledger';
 import { checkTx, decodeTx, encodeTx, txIdOf, txSigningBytes, type Tx, type UnsignedTx } from '../core/tx';
 import { publicKeyFromDid, didFromPublicKey } from '../core/crypto/did';
 import { publicKeyFromSeed } from '../core/crypto/ed25519';
@@ -15,6 +15,12 @@ import * as limits from '../core/limits';
 import type { Storage } from '../store/storage';
 import type { Signer, Verifier } from './crypto';
 import { createSigner } from './crypto';
+import type { PeerNet } from '../net/types';
+import { decodeWire, encodeWire, type WireMessage } from './wire';
+import { Syncer } from './sync';
+import { messageChecks, type ConsensusMessage } from '../core/consensus/messages';
+import type { ConsensusRecord } from '../core/consensus/bft';
+import { encode, decode } from '../core/codec';
 import type { BlockView, ChainSummary, CreateChainRequest, GetResult, GovernanceView, Identity, IntegrityReport, LogEntry, NetworkView, PeerEvent, PeerMethods, Settings, Status, TxResult } from '../api';
 
 export interface HostOptions {
@@ -26,16 +32,34 @@ export interface HostOptions {
   emit: (event: PeerEvent) => void;
   /** Milliseconds between engine ticks when idle. */
   tickIntervalMs?: number;
+  /** The network layer; without it the peer runs alone (tests, a solo dev chain). */
+  net?: PeerNet;
+  /** Where invite links point (e.g. the app's origin + '/'); the invite is appended as #/join/<code>. */
+  inviteBase?: string;
+  /** Relay URLs used when the settings name none (e.g. this origin's /signal). */
+  defaultRelays?: string[];
 }
 
 interface ChainRecord {
   chainId: string;
   genesis: Genesis;
+  /** Relays named by the invite this chain was joined with. */
+  relays?: string[];
+}
+
+/** What an invite link carries (canonical CBOR, base64url). */
+interface InviteContent {
+  genesis: Genesis;
+  relays: string[];
+  /** One-time token the inviter remembers (shown to validators when the joiner asks to become a member). */
+  token: string;
 }
 
 type Waiter = { resolve: (r: TxResult) => void; timer: ReturnType<typeof setTimeout> };
 
 const idleTickMs = 200;
+/** Idle ticks between head announcements to neighbours. */
+const headEveryTicks = 10;
 
 export class PeerHost implements PeerMethods {
   private peer!: PeerState;
@@ -81,7 +105,17 @@ export class PeerHost implements PeerMethods {
     let chain = await storage.getMeta<ChainRecord>('chain.active');
     if (!chain) chain = await this.createDevChain(did);
     await this.load(chain);
-    this.idleTimer = setInterval(() => this.scheduleTick(), this.options.tickIntervalMs ?? idleTickMs);
+    let idleTicks = 0;
+    this.idleTimer = setInterval(() => {
+      this.scheduleTick();
+      this.syncer.tick();
+      // Every few seconds tell the neighbours where this peer's head is (drives their sync).
+      if (++idleTicks % headEveryTicks === 0 && this.options.net) {
+        const head = encodeWire({ kind: 'head', height: this.peer.chain.height, hash: this.peer.chain.headHash });
+        for (const did of this.neighbours) this.options.net.send(did, head);
+        this.emitNetwork();
+      }
+    }, this.options.tickIntervalMs ?? idleTickMs);
     this.record('info', `Peer started on chain ${chain.genesis.name} at height ${this.peer.chain.height}.`);
     return this.statusNow();
   }
@@ -136,7 +170,10 @@ export class PeerHost implements PeerMethods {
     if (problems.length > 0) chain = { ...chain, height: Math.max(verifiedHeight, 0) };
     this.integrityReport = { ok: problems.length === 0, verifiedHeight, stateVerified, problems, checkedAt: this.options.now() };
     for (const p of problems) this.record('error', `Tamper check: ${p.message}`);
-    this.peer = createPeer({ did: this.identityView.did, seed: this.seed }, chain);
+    const restored = await this.readConsensusRecord(record.chainId);
+    this.peer = createPeer({ did: this.identityView.did, seed: this.seed }, chain, restored);
+    this.chainRecord = record;
+    this.startNet();
   }
 
   /** Structural checks of one stored block; returns a problem or null. Certificates are queued. */
@@ -210,11 +247,244 @@ export class PeerHost implements PeerMethods {
           break;
         case 'txAccepted':
           break;
-        default:
-          // Effects of engines this host does not drive yet (e.g. network sends) are ignored here.
+        case 'persistConsensus':
+          // Stored before anything after it runs: a restarted validator never signs twice.
+          await this.options.storage.putMeta(`consensus.${this.peer.chain.chainId}`, encode(stripUndefined(effect.record)));
+          break;
+        case 'broadcast':
+          this.options.net?.broadcast(encodeWire({ kind: 'consensus', message: effect.message }));
+          break;
+        case 'send':
+          this.options.net?.send(effect.to, encodeWire({ kind: 'consensus', message: effect.message }));
+          break;
+        case 'serveBlocks':
+          await this.serveBlocks(effect.to, effect.fromHeight, effect.count);
+          break;
+        case 'evidence':
+          this.record('warn', `Validator ${effect.evidence.first.validator} signed two different votes at height ${effect.evidence.first.height}; submitting the evidence.`);
+          void this.submit({ type: 'evidence.submit', body: effect.evidence }).catch((error) => this.record('warn', `Evidence not submitted: ${(error as Error).message}`));
           break;
       }
     }
+  }
+
+  // ---- the network: consensus messages, heads and batch sync -----------------------------
+
+  private chainRecord!: ChainRecord;
+  private neighbours: string[] = [];
+  private readonly inbound: Array<{ from: string; message: ConsensusMessage }> = [];
+  private inboundScheduled = false;
+  private syncer = new Syncer(this.syncIo(), () => this.peer?.chain.height ?? 0);
+
+  private async readConsensusRecord(chainId: string): Promise<ConsensusRecord | undefined> {
+    const bytes = await this.options.storage.getMeta<Uint8Array>(`consensus.${chainId}`);
+    if (!bytes) return undefined;
+    try {
+      return decode<ConsensusRecord>(bytes, limits.wireMessageBytesMax);
+    } catch (error) {
+      this.record('warn', `The stored voting record could not be read (${(error as Error).message}); starting the height afresh.`);
+      return undefined;
+    }
+  }
+
+  private startNet(): void {
+    const net = this.options.net;
+    if (!net) return;
+    this.neighbours = [];
+    this.syncer = new Syncer(this.syncIo(), () => this.peer.chain.height);
+    void this.settings().then((settings) => {
+      const relays = [...new Set([...settings.relays, ...(this.chainRecord.relays ?? []), ...(settings.relays.length ? [] : (this.options.defaultRelays ?? []))])];
+      net.start(
+        {
+          did: this.identityView.did,
+          sign: (message) => this.signer.sign(message),
+          room: this.peer.chain.chainId,
+          validators: this.peer.chain.validators.map((v) => v.did),
+          relays,
+          iceServers: settings.iceServers,
+        },
+        {
+          onMessage: (from, bytes) => this.onWire(from, bytes),
+          onNeighbours: (dids) => this.onNeighbours(dids),
+        },
+      );
+    });
+  }
+
+  private onNeighbours(dids: string[]): void {
+    const before = new Set(this.neighbours);
+    this.neighbours = [...dids];
+    const chain = this.peer.chain;
+    for (const did of dids) {
+      if (!before.has(did)) this.options.net?.send(did, encodeWire({ kind: 'head', height: chain.height, hash: chain.headHash }));
+    }
+    this.syncer.onNeighbours(dids);
+    this.options.emit({ type: 'peer', peers: dids.length });
+    this.emitNetwork();
+  }
+
+  private emitNetwork(): void {
+    if (!this.options.net) return;
+    this.options.emit({ type: 'network', network: this.networkNow() });
+  }
+
+  private networkNow(): NetworkView {
+    const view = this.options.net?.view();
+    if (!view) return { did: this.identityView.did, room: null, neighbours: [], relays: [], webrtc: 'unknown', notice: 'This peer runs without a network.' };
+    const validators = new Set(this.peer.chain.validators.map((v) => v.did));
+    return { ...view, neighbours: view.neighbours.map((n) => ({ ...n, validator: validators.has(n.did), height: this.syncer.headOf(n.did) ?? n.height })) };
+  }
+
+  /** Bytes from a neighbour: decoded strictly; anything malformed gets the sender dropped. */
+  private onWire(from: string, bytes: Uint8Array): void {
+    if (this.stopped) return;
+    let message: WireMessage;
+    try {
+      message = decodeWire(bytes);
+    } catch (error) {
+      this.dropPeer(from, `sent a malformed message (${(error as Error).message})`);
+      return;
+    }
+    switch (message.kind) {
+      case 'consensus': {
+        const m = message.message;
+        const height = m.type === 'commit' ? m.block.header.height : m.type === 'tx' ? null : m.height;
+        if (height !== null) this.syncer.onHead(from, height - 1);
+        this.inbound.push({ from, message: m });
+        this.flushInbound();
+        return;
+      }
+      case 'head':
+        this.syncer.onHead(from, message.height);
+        return;
+      case 'syncRequest':
+        void this.enqueue(() => this.serveSync(from, message.from, message.count));
+        return;
+      case 'syncBlocks':
+        this.syncer.onBlocks(from, message.from, message.blocks);
+        return;
+    }
+  }
+
+  private dropPeer(did: string, reason: string): void {
+    this.record('warn', `Dropped peer ${did}: it ${reason}.`);
+    this.options.net?.drop(did, reason);
+  }
+
+  /** Verify the signatures of queued consensus messages in one batch, then feed them in order. */
+  private flushInbound(): void {
+    if (this.inboundScheduled) return;
+    this.inboundScheduled = true;
+    queueMicrotask(async () => {
+      this.inboundScheduled = false;
+      const batch = this.inbound.splice(0, this.inbound.length);
+      const chain = this.peer.chain;
+      const spans: Array<{ at: number; count: number } | null> = [];
+      const checks = [];
+      for (const { from, message } of batch) {
+        try {
+          const list = messageChecks(message, chain.chainId, chain.validators);
+          spans.push({ at: checks.length, count: list.length });
+          checks.push(...list);
+        } catch (error) {
+          // A signer outside the validator set: stale (a set change) or rogue. Not fed.
+          spans.push(null);
+          this.record('warn', `Ignored a ${message.type} from ${from}: ${(error as Error).message}`);
+        }
+      }
+      const verdicts = await this.options.verifier.verifyBatch(checks);
+      await this.enqueue(async () => {
+        for (let i = 0; i < batch.length; i++) {
+          const span = spans[i];
+          if (!span) continue;
+          const { from, message } = batch[i]!;
+          const sigOk = verdicts.slice(span.at, span.at + span.count).every(Boolean);
+          if (!sigOk) {
+            this.dropPeer(from, `sent a ${message.type} with a signature that does not verify`);
+            continue;
+          }
+          if (!this.integrityReport.ok) continue;
+          await this.feed({ kind: 'message', from, message, sigOk });
+        }
+      });
+      this.scheduleTick();
+    });
+  }
+
+  /** Answer a sync request with stored blocks (as stored: canonical bytes, checked against verified hashes). */
+  private async serveSync(to: string, from: number, count: number): Promise<void> {
+    const chainId = this.peer.chain.chainId;
+    const blocks: Uint8Array[] = [];
+    let bytes = 0;
+    for (let h = from; h < from + count && h < this.hashes.length; h++) {
+      const block = await this.options.storage.getBlock(chainId, h);
+      if (!block) break;
+      if (blocks.length > 0 && bytes + block.length > limits.syncAnswerBytesMax) break;
+      blocks.push(block);
+      bytes += block.length;
+    }
+    this.options.net?.send(to, encodeWire({ kind: 'syncBlocks', from, blocks }));
+  }
+
+  /** The engines' catch-up: stored blocks as commit messages. */
+  private async serveBlocks(to: string, fromHeight: number, count: number): Promise<void> {
+    const chainId = this.peer.chain.chainId;
+    for (let h = fromHeight; h < fromHeight + count && h < this.hashes.length; h++) {
+      const bytes = await this.options.storage.getBlock(chainId, h);
+      if (!bytes) break;
+      this.options.net?.send(to, encodeWire({ kind: 'consensus', message: { type: 'commit', block: decodeBlock(bytes) } }));
+    }
+  }
+
+  private syncIo() {
+    return {
+      request: (to: string, from: number, count: number) => this.options.net?.send(to, encodeWire({ kind: 'syncRequest', from, count })) ?? false,
+      apply: (from: string, blocks: Block[]) => this.applySynced(from, blocks),
+      drop: (did: string, reason: string) => this.dropPeer(did, reason),
+      progress: (p: { syncing: boolean; height: number; target: number }) => this.options.emit({ type: 'sync', ...p }),
+      now: () => this.options.now(),
+      log: (level: 'info' | 'warn', message: string) => this.record(level, message),
+    };
+  }
+
+  /**
+   * Apply synced blocks in order: all signatures (certificates and transactions) verified in one
+   * batch, then each block goes through the core as a decided block, which re-executes it and
+   * checks its state root. Returns how many applied; throws when a block is provably invalid.
+   */
+  private async applySynced(from: string, blocks: Block[]): Promise<number> {
+    const chain = this.peer.chain;
+    const spans: Array<{ at: number; count: number }> = [];
+    const checks = [];
+    for (const block of blocks) {
+      let list;
+      try {
+        list = messageChecks({ type: 'commit', block }, chain.chainId, chain.validators);
+      } catch (error) {
+        if (spans.length === 0) throw error;
+        break; // the validator set may change at this block: verify the rest in the next batch
+      }
+      spans.push({ at: checks.length, count: list.length });
+      checks.push(...list);
+    }
+    const verdicts = await this.options.verifier.verifyBatch(checks);
+    return this.enqueue(async () => {
+      let applied = 0;
+      for (let i = 0; i < spans.length; i++) {
+        const block = blocks[i]!;
+        const span = spans[i]!;
+        if (!verdicts.slice(span.at, span.at + span.count).every(Boolean)) throw botError('BAD_CERTIFICATE', `block ${block.header.height} carries a signature that does not verify`);
+        const height = this.peer.chain.height;
+        if (block.header.height <= height) {
+          applied++;
+          continue;
+        }
+        await this.feed({ kind: 'message', from, message: { type: 'commit', block }, sigOk: true });
+        if (this.peer.chain.height !== height + 1) return applied;
+        applied++;
+      }
+      return applied;
+    });
   }
 
   private scheduleTick(): void {
@@ -285,11 +555,11 @@ export class PeerHost implements PeerMethods {
       chainName: chain.genesis.name,
       height: chain.height,
       headHash: toHex(chain.headHash),
-      peers: 0,
+      peers: this.neighbours.length,
       role: chain.validators.some((v) => v.did === this.identityView.did) ? 'validator' : 'member',
       mode: chain.genesis.mode,
       consensus: chain.genesis.consensus.engine,
-      syncing: false,
+      syncing: this.syncer.syncing,
       mempool: this.peer.mempool.size,
       integrity: this.integrityReport,
       storage: this.options.storageKind,
@@ -410,43 +680,163 @@ export class PeerHost implements PeerMethods {
 
   // ---- chains, network, governance, identity: being built (issues 4 and 5) ------------------
 
-  async createChain(_request: CreateChainRequest): Promise<{ chainId: string; invite: string }> {
-    throw botError('NOT_READY', 'createChain is not available on this peer yet.');
+  async createChain(request: CreateChainRequest): Promise<{ chainId: string; invite: string }> {
+    await this.ready();
+    if (typeof request !== 'object' || request === null) throw botError('BAD_REQUEST', 'createChain takes { name, mode, consensus, validators? }.');
+    const validators = request.validators ?? [this.identityView.did];
+    if (!Array.isArray(validators) || validators.length === 0) throw botError('BAD_FIELD_TYPE', 'validators must be a non-empty list of did:key identities.');
+    for (const did of validators) {
+      try {
+        publicKeyFromDid(did);
+      } catch {
+        throw botError('BAD_FIELD_TYPE', `${String(did)} is not a did:key identity.`);
+      }
+    }
+    if (new Set(validators).size !== validators.length) throw botError('BAD_FIELD_TYPE', 'A validator is listed twice.');
+    const consensus: Genesis['consensus'] = { engine: request.consensus };
+    for (const name of ['timeoutMs', 'emptyBlockIntervalMs'] as const) {
+      const value = (request as unknown as Record<string, unknown>)[name];
+      if (value === undefined) continue;
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > 600_000) throw botError('BAD_FIELD_TYPE', `${name} must be a whole number of milliseconds up to 600000.`);
+      consensus[name] = value;
+    }
+    const genesis: Genesis = {
+      name: request.name,
+      mode: request.mode,
+      consensus,
+      validators: validators.map((did) => ({ did, power: 1 })),
+      time: this.options.now(),
+      salt: toHex(this.options.randomBytes(8)),
+    };
+    checkGenesis(genesis);
+    const record = await this.enqueue(() => this.adoptChain({ chainId: chainIdOf(genesis), genesis }));
+    this.record('info', `Created chain ${genesis.name} (${record.chainId}, ${genesis.mode}, ${genesis.consensus.engine}, ${validators.length} validator(s)).`);
+    return { chainId: record.chainId, invite: await this.invite() };
   }
-  async join(_invite: string): Promise<{ chainId: string }> {
-    throw botError('NOT_READY', 'join is not available on this peer yet.');
+
+  async join(invite: string): Promise<{ chainId: string }> {
+    await this.ready();
+    const content = decodeInvite(invite);
+    const chainId = chainIdOf(content.genesis);
+    const known = (await this.chainRecords()).find((r) => r.chainId === chainId);
+    await this.enqueue(() => this.adoptChain(known ?? { chainId, genesis: content.genesis, relays: content.relays }));
+    this.record('info', `Joined chain ${content.genesis.name} (${chainId}); syncing from its peers.`);
+    return { chainId };
   }
+
   async invite(): Promise<string> {
-    throw botError('NOT_READY', 'invite is not available on this peer yet.');
+    await this.ready();
+    const settings = await this.settings();
+    const relays = [...new Set([...settings.relays, ...(this.chainRecord.relays ?? []), ...(this.options.defaultRelays ?? [])])];
+    const content: InviteContent = { genesis: this.chainRecord.genesis, relays, token: toHex(this.options.randomBytes(16)) };
+    return `${this.options.inviteBase ?? ''}#/join/${base64url(encode(stripUndefined(content)))}`;
   }
+
   async chains(): Promise<ChainSummary[]> {
-    const s = await this.status();
-    return [{ chainId: s.chainId, name: s.chainName, mode: s.mode, consensus: s.consensus, height: s.height, active: true, role: s.role }];
+    await this.ready();
+    const out: ChainSummary[] = [];
+    for (const record of await this.chainRecords()) {
+      const active = record.chainId === this.peer.chain.chainId;
+      const height = active ? this.peer.chain.height : await this.options.storage.headHeight(record.chainId);
+      const validator = record.genesis.validators.some((v) => v.did === this.identityView.did);
+      out.push({ chainId: record.chainId, name: record.genesis.name, mode: record.genesis.mode, consensus: record.genesis.consensus.engine, height, active, role: validator ? 'validator' : 'member' });
+    }
+    return out;
   }
-  async useChain(_chainId: string): Promise<Status> {
-    throw botError('NOT_READY', 'useChain is not available on this peer yet.');
+
+  async useChain(chainId: string): Promise<Status> {
+    await this.ready();
+    const record = (await this.chainRecords()).find((r) => r.chainId === chainId);
+    if (!record) throw botError('NOT_FOUND', `This peer holds no chain ${String(chainId)}.`);
+    await this.enqueue(() => this.adoptChain(record));
+    return this.statusNow();
   }
+
   async network(): Promise<NetworkView> {
     await this.ready();
-    return { did: this.identityView.did, room: null, neighbours: [], relays: [], webrtc: 'unknown', notice: 'The network is not connected yet.' };
+    return this.networkNow();
   }
+
+  private async chainRecords(): Promise<ChainRecord[]> {
+    const list = (await this.options.storage.getMeta<ChainRecord[]>('chains')) ?? [];
+    if (this.chainRecord && !list.some((r) => r.chainId === this.chainRecord.chainId)) list.unshift(this.chainRecord);
+    return list;
+  }
+
+  /** Store the chain's genesis if new, remember it, and make it the active chain (inside the loop). */
+  private async adoptChain(record: ChainRecord): Promise<ChainRecord> {
+    const { storage } = this.options;
+    if ((await storage.headHeight(record.chainId)) < 0) {
+      const { state, block, writes } = genesisState(record.genesis);
+      await storage.commitBlock({ chainId: state.chainId, height: 0, block: encodeBlock(block), writes, txIds: [] });
+    }
+    const list = await this.chainRecords();
+    if (!list.some((r) => r.chainId === record.chainId)) list.push(record);
+    await storage.putMeta('chains', list);
+    await storage.putMeta('chain.active', record);
+    this.options.net?.stop();
+    this.pendingSubmissions = [];
+    this.nonceNext = 0;
+    await this.load(record);
+    this.options.emit({ type: 'chain', chainId: record.chainId });
+    this.options.emit({ type: 'status', status: this.statusNow() });
+    return record;
+  }
+
   async settings(): Promise<Settings> {
-    return (await this.options.storage.getMeta<Settings>('settings')) ?? { relays: [], iceServers: [] };
+    const { defaultSettings } = await import('./settings');
+    return (await this.options.storage.getMeta<Settings>('settings')) ?? defaultSettings;
   }
-  async setSettings(_patch: Partial<Settings>): Promise<Settings> {
-    throw botError('NOT_READY', 'setSettings is not available on this peer yet.');
+  async setSettings(patch: Partial<Settings>): Promise<Settings> {
+    const { applySettingsPatch } = await import('./settings');
+    const next = applySettingsPatch(await this.settings(), patch);
+    await this.options.storage.putMeta('settings', next);
+    this.record('info', `Settings changed: ${next.relays.length} relay(s), ${next.iceServers.length} STUN/TURN server(s).`);
+    return next;
   }
   async governance(): Promise<GovernanceView> {
-    throw botError('NOT_READY', 'governance is not available on this peer yet.');
+    await this.ready();
+    const chain = this.peer.chain;
+    const gov = chain.governance;
+    return {
+      validators: chain.validators.map((v) => ({ did: v.did, power: v.power })),
+      members: gov ? [...gov.members] : [],
+      proposals: gov ? [...gov.proposals].map(([id, p]) => ({ id, change: p.change, height: p.height, approvals: [...p.approvals], passed: p.passed, applied: p.applied })) : [],
+      offenders: gov ? [...gov.offenders].map(([did, height]) => ({ did, height })) : [],
+      engine: (gov?.consensus ?? chain.genesis.consensus).engine,
+    };
   }
-  async exportIdentity(_passphrase: string): Promise<string> {
-    throw botError('NOT_READY', 'exportIdentity is not available on this peer yet.');
+  async exportIdentity(passphrase: string): Promise<string> {
+    await this.ready();
+    const { encryptSeed } = await import('./identity-backup');
+    try {
+      const backup = await encryptSeed(this.seed, passphrase, { did: this.identityView.did, randomBytes: this.options.randomBytes, now: this.options.now() });
+      this.record('info', 'Exported the identity (encrypted under a passphrase).');
+      return backup;
+    } catch (error) {
+      if (error instanceof RangeError || error instanceof TypeError) throw botError('BAD_REQUEST', `The passphrase ${error.message.replace(/^passphrase /, '')}.`);
+      throw error;
+    }
   }
-  async importIdentity(_backup: string, _passphrase: string): Promise<Identity> {
-    throw botError('NOT_READY', 'importIdentity is not available on this peer yet.');
+  async importIdentity(backup: string, passphrase: string): Promise<Identity> {
+    await this.ready();
+    const { decryptSeed } = await import('./identity-backup');
+    const { seed, did: labelled } = await decryptSeed(backup, passphrase);
+    const publicKey = publicKeyFromSeed(seed);
+    const did = didFromPublicKey(publicKey);
+    if (did !== labelled) throw botError('UNAUTHORIZED', 'The backup holds a key that does not match its identity; it was changed.');
+    await this.options.storage.putMeta('identity.seed', seed);
+    this.record('info', `Imported the identity ${did}; restart the peer to use it.`);
+    return { did, publicKey: toHex(publicKey) };
   }
   async reset(): Promise<void> {
-    throw botError('NOT_READY', 'reset is not available on this peer yet.');
+    await this.ready().catch(() => undefined);
+    await this.enqueue(async () => {
+      this.stop();
+      await this.options.storage.clear();
+    });
+    this.operationLog.length = 0;
+    this.options.emit({ type: 'log', entry: { time: this.options.now(), level: 'warn', message: 'This peer was reset: identity, chains and settings are wiped.' } });
   }
 
   stop(): void {
@@ -473,3 +863,41 @@ export function errorToApi(error: unknown): { code: BotError['code']; message: s
 }
 
 export { encodeTx };
+
+/** Canonical CBOR has no `undefined`: drop such fields before encoding a host record. */
+function stripUndefined<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(stripUndefined) as T;
+  if (value instanceof Uint8Array || value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = stripUndefined(v);
+  return out as T;
+}
+
+function base64url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64url(text: string): Uint8Array {
+  const padded = text.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((text.length + 3) % 4);
+  const binary = atob(padded);
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+/** An invite link (or just its code): #/join/<base64url CBOR { genesis, relays, token }>. */
+export function decodeInvite(invite: string): InviteContent {
+  if (typeof invite !== 'string' || invite.length === 0 || invite.length > limits.inviteLengthMax) throw botError('BAD_REQUEST', `An invite is a link of at most ${limits.inviteLengthMax} characters.`);
+  const code = /(?:#\/join\/|[?&]invite=)([A-Za-z0-9_-]+)/.exec(invite)?.[1] ?? (/^[A-Za-z0-9_-]+$/.test(invite) ? invite : null);
+  if (!code) throw botError('MALFORMED', 'This is not a BoT invite link.');
+  let content: InviteContent;
+  try {
+    content = decode<InviteContent>(fromBase64url(code), limits.inviteLengthMax);
+  } catch {
+    throw botError('MALFORMED', 'The invite link is damaged (it does not decode).');
+  }
+  if (typeof content !== 'object' || content === null || typeof content.genesis !== 'object' || content.genesis === null) throw botError('MALFORMED', 'The invite carries no chain.');
+  checkGenesis(content.genesis);
+  const relays = Array.isArray(content.relays) ? content.relays.filter((r): r is string => typeof r === 'string' && /^wss?:\/\//.test(r)).slice(0, 8) : [];
+  return { genesis: content.genesis, relays, token: typeof content.token === 'string' ? content.token : '' };
+}

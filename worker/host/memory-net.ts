@@ -1,0 +1,102 @@
+// An in-process PeerNet for tests of the host above the network layer: every peer that
+// started in a room is a neighbour of every other; delivery is asynchronous and in order per
+// link, like a data channel. The real transport (WebRTC) has its own tests in worker/net and e2e.
+import type { NetHandler, NetStartOptions, PeerNet } from '../net/types';
+import type { NetworkView } from '../api';
+
+export class MemoryNetwork {
+  readonly nets = new Set<MemoryNet>();
+  /** Messages delivered so far (for assertions). */
+  delivered = 0;
+
+  /** A PeerNet on this network; it takes its did when the host starts it. */
+  connect(): MemoryNet {
+    const net = new MemoryNet(this);
+    this.nets.add(net);
+    return net;
+  }
+
+  /** Everyone in `room`, started. */
+  members(room: string): MemoryNet[] {
+    return [...this.nets.values()].filter((n) => n.room === room && n.handler);
+  }
+
+  announce(room: string): void {
+    for (const net of this.members(room)) net.refresh();
+  }
+}
+
+export class MemoryNet implements PeerNet {
+  room: string | null = null;
+  handler: NetHandler | null = null;
+  private readonly dropped = new Set<string>();
+  readonly drops: Array<{ did: string; reason: string }> = [];
+
+  did = '';
+
+  constructor(private readonly network: MemoryNetwork) {}
+
+  start(options: NetStartOptions, handler: NetHandler): void {
+    this.did = options.did;
+    const before = this.room;
+    this.room = options.room;
+    this.handler = handler;
+    if (before && before !== options.room) this.network.announce(before);
+    this.network.announce(options.room);
+  }
+
+  stop(): void {
+    const room = this.room;
+    this.room = null;
+    this.handler = null;
+    if (room) this.network.announce(room);
+  }
+
+  neighbours(): MemoryNet[] {
+    if (!this.room) return [];
+    return this.network.members(this.room).filter((n) => n !== this && !this.dropped.has(n.did) && !n.dropped.has(this.did));
+  }
+
+  refresh(): void {
+    const handler = this.handler;
+    const dids = this.neighbours().map((n) => n.did);
+    setTimeout(() => handler?.onNeighbours(dids), 0);
+  }
+
+  deliver(from: string, bytes: Uint8Array): void {
+    const handler = this.handler;
+    if (!handler) return;
+    this.network.delivered++;
+    setTimeout(() => handler.onMessage(from, bytes.slice()), 0);
+  }
+
+  broadcast(bytes: Uint8Array): void {
+    for (const n of this.neighbours()) n.deliver(this.did, bytes);
+  }
+
+  send(to: string, bytes: Uint8Array): boolean {
+    const target = this.neighbours().find((n) => n.did === to);
+    if (!target) return false;
+    target.deliver(this.did, bytes);
+    return true;
+  }
+
+  drop(did: string, reason: string): void {
+    this.dropped.add(did);
+    this.drops.push({ did, reason });
+    if (this.room) this.network.announce(this.room);
+  }
+
+  setValidators(): void {}
+
+  view(): NetworkView {
+    return {
+      did: this.did,
+      room: this.room,
+      neighbours: this.neighbours().map((n) => ({ did: n.did, validator: false, state: 'open' as const, rttMs: 0, via: 'memory', height: null })),
+      relays: [],
+      webrtc: 'unknown',
+      notice: null,
+    };
+  }
+}

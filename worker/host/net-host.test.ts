@@ -1,0 +1,133 @@
+// The host above the network layer: several PeerHosts on an in-process network form a bft
+// chain from an invite, agree block by block, a late peer batch-syncs, and a rogue sender is
+// dropped. (The WebRTC transport is tested on its own and end to end in Chromium.)
+import { afterEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { PeerHost, decodeInvite } from './peer-host';
+import { MemoryStorage } from '../store/memory';
+import { nobleVerifier } from './crypto';
+import { MemoryNetwork, type MemoryNet } from './memory-net';
+import type { PeerEvent } from '../api';
+import { encodeWire } from './wire';
+import { encode } from '../core/codec';
+
+const hosts: PeerHost[] = [];
+afterEach(() => {
+  for (const h of hosts.splice(0)) h.stop();
+});
+
+async function startPeer(network: MemoryNetwork) {
+  const events: PeerEvent[] = [];
+  const net = network.connect();
+  const host = new PeerHost({
+    storage: new MemoryStorage(),
+    storageKind: 'memory',
+    verifier: nobleVerifier,
+    now: () => Date.now(),
+    randomBytes: (n) => new Uint8Array(randomBytes(n)),
+    emit: (e) => events.push(e),
+    tickIntervalMs: 20,
+    net,
+    inviteBase: 'http://localhost:8080/',
+  });
+  await host.ready();
+  hosts.push(host);
+  return { host, events, net, did: (await host.identity()).did };
+}
+
+async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function hashesAt(host: PeerHost, height: number): Promise<string> {
+  return (await host.block(height))!.hash;
+}
+
+describe('peers over a network', () => {
+  it('four peers form a bft chain from an invite; transactions from all commit with identical blocks', async () => {
+    const network = new MemoryNetwork();
+    const peers = await Promise.all([0, 1, 2, 3].map(() => startPeer(network)));
+    const { chainId, invite } = await peers[0]!.host.createChain({ name: 'fleet', mode: 'consortium', consensus: 'bft', validators: peers.map((p) => p.did), timeoutMs: 300 });
+    expect(invite).toMatch(/^http:\/\/localhost:8080\/#\/join\/[A-Za-z0-9_-]+$/);
+    expect(decodeInvite(invite).genesis.validators).toHaveLength(4);
+    for (const p of peers.slice(1)) expect((await p.host.join(invite)).chainId).toBe(chainId);
+    await until(async () => (await Promise.all(peers.map((p) => p.host.status()))).every((s) => s.peers === 3));
+    const txIds: Array<[PeerHost, string]> = [];
+    for (let i = 0; i < 40; i++) {
+      const p = peers[i % 4]!;
+      txIds.push([p.host, (await p.host.submit({ type: 'data.put', body: { key: `k${i}`, value: i } })).txId]);
+    }
+    for (const [host, id] of txIds) expect((await host.waitFor(id, { timeoutMs: 20_000 })).status).toBe('committed');
+    const top = Math.min(...(await Promise.all(peers.map(async (p) => (await p.host.status()).height))));
+    expect(top).toBeGreaterThan(0);
+    for (let h = 1; h <= top; h++) {
+      const hashes = new Set(await Promise.all(peers.map((p) => hashesAt(p.host, h))));
+      expect(hashes.size).toBe(1);
+    }
+    // Every peer reads every key, whoever wrote it.
+    await until(async () => (await Promise.all(peers.map((p) => p.host.get('k39')))).every((g) => g?.value === 39));
+    const status = await peers[2]!.host.status();
+    expect(status).toMatchObject({ chainId, consensus: 'bft', mode: 'consortium', role: 'validator', peers: 3 });
+    expect((await peers[1]!.host.chains()).map((c) => c.active)).toEqual([false, true]);
+  }, 60_000);
+
+  it('a late peer batch-syncs every block with progress events, then follows', async () => {
+    const network = new MemoryNetwork();
+    const validator = await startPeer(network);
+    const { invite } = await validator.host.createChain({ name: 'busy', mode: 'private', consensus: 'poa', validators: [validator.did], timeoutMs: 200 });
+    for (let i = 0; i < 300; i++) {
+      const { txId } = await validator.host.submit({ type: 'data.put', body: { key: `k${i}`, value: i } });
+      if (i % 50 === 49) await validator.host.waitFor(txId, { timeoutMs: 20_000 });
+    }
+    const target = (await validator.host.status()).height;
+    expect(target).toBeGreaterThan(20);
+    const late = await startPeer(network);
+    await late.host.join(invite);
+    await until(async () => (await late.host.status()).height >= target, 30_000);
+    for (const h of [1, Math.floor(target / 2), target]) expect(await hashesAt(late.host, h)).toBe(await hashesAt(validator.host, h));
+    const sync = late.events.filter((e): e is Extract<PeerEvent, { type: 'sync' }> => e.type === 'sync');
+    expect(sync[0]).toMatchObject({ syncing: true });
+    expect(sync.at(-1)).toMatchObject({ syncing: false });
+    expect((await late.host.status()).role).toBe('member');
+    // It follows new blocks too, and its writes reach the validator.
+    const { txId } = await late.host.submit({ type: 'data.put', body: { key: 'from-late', value: true } });
+    expect((await validator.host.waitFor(txId, { timeoutMs: 20_000 })).status).toBe('committed');
+    await until(async () => (await late.host.get('from-late'))?.value === true);
+  }, 60_000);
+
+  it('drops a neighbour that sends garbage, forged votes or invalid sync blocks, and keeps committing', async () => {
+    const network = new MemoryNetwork();
+    const peers = await Promise.all([0, 1, 2, 3].map(() => startPeer(network)));
+    const { invite } = await peers[0]!.host.createChain({ name: 'guarded', mode: 'consortium', consensus: 'bft', validators: peers.map((p) => p.did), timeoutMs: 300 });
+    for (const p of peers.slice(1)) await p.host.join(invite);
+    await until(async () => (await peers[0]!.host.status()).peers === 3);
+    // A rogue speaking the wire protocol under peer 3's name on its own links.
+    const rogue: MemoryNet = peers[3]!.net;
+    const send = (to: number, bytes: Uint8Array) => rogue.send(peers[to]!.did, bytes);
+    send(0, new Uint8Array([0xff, 1, 2, 3]));
+    send(1, encodeWire({ kind: 'consensus', message: { type: 'prevote', height: 1, round: 0, block: new Uint8Array(32), validator: peers[3]!.did, sig: new Uint8Array(64).fill(7) } }));
+    send(2, new Uint8Array([1, ...encode({ type: 'vote' })]));
+    await until(() => peers.slice(0, 3).every((p) => p.net.drops.some((d) => d.did === peers[3]!.did)));
+    const reasons = peers.slice(0, 3).map((p) => p.net.drops[0]!.reason);
+    expect(reasons[0]).toMatch(/malformed|Unknown message tag/);
+    expect(reasons[1]).toMatch(/signature/);
+    expect(reasons[2]).toMatch(/malformed/i);
+    const logs = await peers[1]!.host.log();
+    expect(logs.some((l) => l.level === 'warn' && l.message.includes('Dropped peer'))).toBe(true);
+    // Three honest validators of four still hold more than 2/3 of the power.
+    const { txId } = await peers[0]!.host.submit({ type: 'data.put', body: { key: 'still', value: 'alive' } });
+    expect((await peers[0]!.host.waitFor(txId, { timeoutMs: 20_000 })).status).toBe('committed');
+  }, 60_000);
+
+  it('refuses a damaged invite with a typed error', async () => {
+    const network = new MemoryNetwork();
+    const { host } = await startPeer(network);
+    await expect(host.join('http://x/#/join/AAAA')).rejects.toMatchObject({ code: 'MALFORMED' });
+    await expect(host.join('not an invite at all')).rejects.toMatchObject({ code: 'MALFORMED' });
+    await expect(host.createChain({ name: 'x', mode: 'private', consensus: 'bft', validators: ['did:web:nope'] })).rejects.toMatchObject({ code: 'BAD_FIELD_TYPE' });
+  });
+});
