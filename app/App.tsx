@@ -1,150 +1,142 @@
-import { useState, type FormEvent } from 'react';
+// The app shell: hash routes, a responsive nav (bottom bar on phones, side on desktop), the
+// update prompt, and the pages (Peer is in the first bundle; the others load when opened).
+import { Suspense, lazy, useEffect, useRef, type ComponentType } from 'react';
+import { useRoute, href } from './router';
 import { useAppStore } from './store/peer-store';
-import { checkProof } from '../worker/core/proof';
-import type { GetResult } from '../worker/api';
+import PeerPage, { TamperAlert } from './pages/PeerPage';
+import { PageTitle, headingFocus } from './components/ui';
+import { applyUpdate } from './pwa';
 
-function short(text: string, length = 10): string {
-  return text.length > length * 2 ? `${text.slice(0, length)}…${text.slice(-6)}` : text;
-}
+const devicesModules = import.meta.glob<{ default: ComponentType }>('./pages/devices/DevicesPage.tsx');
+const loadDevices = devicesModules['./pages/devices/DevicesPage.tsx'];
 
-function PeerCard() {
-  const status = useAppStore((s) => s.status);
-  const identity = useAppStore((s) => s.identity);
-  const error = useAppStore((s) => s.error);
-  if (error) return <p role="alert" className="banner error">The peer could not start: {error}</p>;
-  if (!status || !identity) return <p aria-live="polite" className="muted">Starting the peer…</p>;
+function NotYet() {
   return (
-    <section aria-labelledby="peer-title" className="card">
-      <h2 id="peer-title">This peer</h2>
-      <dl className="facts">
-        <dt>Identity</dt>
-        <dd title={identity.did} data-testid="did">{short(identity.did, 16)}</dd>
-        <dt>Chain</dt>
-        <dd title={status.chainId}>{status.chainName} · {short(status.chainId, 8)}</dd>
-        <dt>Height</dt>
-        <dd data-testid="height">{status.height}</dd>
-        <dt>Role</dt>
-        <dd>{status.role} · {status.mode} · {status.consensus}</dd>
-        <dt>Storage</dt>
-        <dd>{status.storage}</dd>
-      </dl>
-      {!status.integrity.ok && (
-        <div role="alert" className="banner error" data-testid="tamper-alert">
-          <strong>Stored ledger changed behind this peer's back.</strong>
-          <ul>{status.integrity.problems.map((p, i) => <li key={i}>{p.message}</li>)}</ul>
-          <p>Writes are refused and tampered blocks are not served. Reset this peer or restore it from other peers.</p>
-        </div>
-      )}
-    </section>
+    <>
+      <PageTitle>Devices</PageTitle>
+      <p className="note" data-testid="not-ready">Devices are not available in this build yet.</p>
+    </>
   );
 }
 
-function WriteForm() {
-  const [key, setKey] = useState('');
-  const [value, setValue] = useState('');
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
+interface PageDef {
+  path: string;
+  label: string;
+  icon: string;
+  component: ComponentType;
+}
 
-  async function send(type: 'data.put' | 'data.delete') {
-    setBusy(true);
-    setMessage(null);
-    try {
-      const body = type === 'data.put' ? { key, value } : { key };
-      const { txId } = await window.bot.submit({ type, body });
-      const result = await window.bot.waitFor(txId, { timeoutMs: 30_000 });
-      setMessage(result.status === 'committed' ? { kind: 'ok', text: `Committed in block ${result.height}.` } : { kind: 'error', text: result.error?.message ?? 'Rejected.' });
-    } catch (error) {
-      setMessage({ kind: 'error', text: (error as Error).message });
-    } finally {
-      setBusy(false);
-    }
-  }
+// Icons: 24x24 stroke paths.
+export const pages: PageDef[] = [
+  { path: '', label: 'Peer', icon: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21c0-4 4-6 8-6s8 2 8 6', component: PeerPage },
+  { path: 'network', label: 'Network', icon: 'M12 5v6M5 19l5-6M19 19l-5-6M12 5a2 2 0 1 0 0-.01M5 19a2 2 0 1 0 0-.01M19 19a2 2 0 1 0 0-.01', component: lazy(() => import('./pages/NetworkPage')) },
+  { path: 'ledger', label: 'Ledger', icon: 'M4 5h16v4H4zM4 11h16v4H4zM4 17h16v3H4z', component: lazy(() => import('./pages/LedgerPage')) },
+  { path: 'chains', label: 'Chains', icon: 'M9 15l6-6M7 11l-2 2a3 3 0 0 0 4 4l2-2M17 13l2-2a3 3 0 0 0-4-4l-2 2', component: lazy(() => import('./pages/ChainsPage')) },
+  { path: 'governance', label: 'Governance', icon: 'M4 20h16M6 17V10M10 17V10M14 17V10M18 17V10M3 8l9-5 9 5z', component: lazy(() => import('./pages/GovernancePage')) },
+  { path: 'audit', label: 'Audit', icon: 'M12 3l7 3v6c0 4-3 7-7 9-4-2-7-5-7-9V6zM9 12l2 2 4-4', component: lazy(() => import('./pages/AuditPage')) },
+  { path: 'devices', label: 'Devices', icon: 'M7 4h10v16H7zM11 17h2', component: loadDevices ? lazy(loadDevices) : NotYet },
+  { path: 'settings', label: 'Settings', icon: 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM4 12h2M18 12h2M12 4v2M12 18v2M6.3 6.3l1.4 1.4M16.3 16.3l1.4 1.4M6.3 17.7l1.4-1.4M16.3 7.7l1.4-1.4', component: lazy(() => import('./pages/SettingsPage')) },
+];
 
-  function onSubmit(event: FormEvent) {
-    event.preventDefault();
-    void send('data.put');
-  }
-
+function Icon({ d }: { d: string }) {
   return (
-    <section aria-labelledby="write-title" className="card">
-      <h2 id="write-title">Write data</h2>
-      <form onSubmit={onSubmit} className="form">
-        <label>Key<input value={key} onChange={(e) => setKey(e.target.value)} required maxLength={256} placeholder="sensor/kitchen/temp" /></label>
-        <label>Value<input value={value} onChange={(e) => setValue(e.target.value)} placeholder="21.5" /></label>
-        <div className="row">
-          <button type="submit" disabled={busy || !key}>Put</button>
-          <button type="button" className="secondary" disabled={busy || !key} onClick={() => void send('data.delete')}>Delete</button>
-        </div>
-      </form>
-      {message && <p role="status" className={message.kind === 'ok' ? 'ok' : 'error'}>{message.text}</p>}
-    </section>
+    <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round">
+      <path d={d} />
+    </svg>
   );
 }
 
-function Lookup() {
-  const [key, setKey] = useState('');
-  const [result, setResult] = useState<{ found: GetResult | null; verified: boolean } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  async function onSubmit(event: FormEvent) {
-    event.preventDefault();
-    setError(null);
-    try {
-      const found = await window.bot.get(key);
-      setResult({ found, verified: found ? checkProof(found.proof).ok : false });
-    } catch (e) {
-      setResult(null);
-      setError((e as Error).message);
-    }
-  }
-
+function Nav({ current }: { current: string }) {
   return (
-    <section aria-labelledby="lookup-title" className="card">
-      <h2 id="lookup-title">Look up a key</h2>
-      <form onSubmit={onSubmit} className="form row">
-        <label className="grow">Key<input value={key} onChange={(e) => setKey(e.target.value)} required /></label>
-        <button type="submit" disabled={!key}>Look up</button>
-      </form>
-      {error && <p role="alert" className="error">{error}</p>}
-      {result && !result.found && <p role="status">No value under this key.</p>}
-      {result?.found && (
-        <div role="status" data-testid="lookup-result">
-          <p>{result.found.deleted ? <em>Deleted (tombstone)</em> : <code>{JSON.stringify(result.found.value)}</code>} · written in block {result.found.height}</p>
-          <p className={result.verified ? 'ok' : 'error'} data-testid="proof-verdict">
-            {result.verified ? `✓ Inclusion proof verified in this page against state root ${short(result.found.proof.stateRoot, 8)} (${result.found.proof.siblings.length} hashes)` : '✗ The proof does not verify'}
-          </p>
-        </div>
-      )}
-    </section>
+    <nav className="nav" aria-label="Pages">
+      <a className="brand" href="#/">BoT peer</a>
+      <ul>
+        {pages.map((p) => (
+          <li key={p.path}>
+            <a href={href(p.path)} aria-current={current === p.path ? 'page' : undefined} data-testid={`nav-${p.path || 'peer'}`}>
+              <Icon d={p.icon} />
+              <span>{p.label}</span>
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
   );
 }
 
-function Blocks() {
-  const blocks = useAppStore((s) => s.blocks);
+function StatusStrip() {
+  const height = useAppStore((s) => s.status?.height);
+  const chain = useAppStore((s) => s.status?.chainName);
+  const peers = useAppStore((s) => s.status?.peers ?? 0);
+  const running = useAppStore((s) => s.running);
+  const online = useOnline();
   return (
-    <section aria-labelledby="blocks-title" className="card">
-      <h2 id="blocks-title">Latest blocks</h2>
-      {blocks.length === 0 ? <p className="muted">No blocks yet.</p> : (
-        <ol className="blocks" data-testid="blocks">
-          {blocks.map((b) => (
-            <li key={b.height}><span className="height">#{b.height}</span> <code title={b.hash}>{short(b.hash, 8)}</code> <span className="muted">{b.txCount} tx · {new Date(b.time).toLocaleTimeString()}</span></li>
-          ))}
-        </ol>
-      )}
-    </section>
+    <p className="strip" aria-live="off">
+      <span>{running ? (chain ? `${chain} · #${height}` : 'starting…') : 'peer stopped'}</span>
+      <span>{peers} peer{peers === 1 ? '' : 's'}</span>
+      {!online && <span className="pill warn">offline</span>}
+    </p>
+  );
+}
+
+function useOnline(): boolean {
+  const online = useAppStore((s) => s.online);
+  return online;
+}
+
+function UpdatePrompt() {
+  const updateReady = useAppStore((s) => s.updateReady);
+  if (!updateReady) return null;
+  return (
+    <div role="alert" className="banner update" data-testid="update-prompt">
+      <span>A new version of the app is ready.</span>
+      <button type="button" className="small" onClick={() => void applyUpdate()}>Reload to update</button>
+      <button type="button" className="secondary small" onClick={() => useAppStore.setState({ updateReady: false })}>Later</button>
+    </div>
   );
 }
 
 export function App() {
+  const route = useRoute();
+  const page = pages.find((p) => p.path === route.page) ?? pages[0]!;
+  const Page = page.component;
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    document.title = `${page.label} · BoT peer`;
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    // Move focus to the new page's heading so screen readers announce the change; a lazy
+    // page's heading takes it when it mounts (PageTitle), or else the main region does.
+    const heading = document.getElementById('page-heading');
+    if (heading && heading.textContent === page.label) {
+      heading.focus();
+      return;
+    }
+    headingFocus.pending = true;
+    const timer = setTimeout(() => {
+      if (!headingFocus.pending) return;
+      headingFocus.pending = false;
+      main.current?.focus();
+    }, 3000);
+    return () => clearTimeout(timer);
+  }, [page]);
   return (
-    <>
-      <header className="top"><h1>BoT peer</h1><span className="muted">Blockchain of Things, in this tab</span></header>
-      <main className="grid">
-        <PeerCard />
-        <WriteForm />
-        <Lookup />
-        <Blocks />
-      </main>
-    </>
+    <div className="shell">
+      <a className="skip" href="#main" onClick={(e) => { e.preventDefault(); main.current?.focus(); }}>Skip to content</a>
+      <Nav current={page.path} />
+      <div className="content">
+        <header className="top"><StatusStrip /></header>
+        <UpdatePrompt />
+        <main id="main" ref={main} tabIndex={-1}>
+          <TamperAlert />
+          <Suspense fallback={<p className="muted" aria-live="polite">Loading…</p>}>
+            <Page />
+          </Suspense>
+        </main>
+      </div>
+    </div>
   );
 }

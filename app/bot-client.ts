@@ -1,5 +1,7 @@
 // The page side of the peer: starts the worker and exposes the dApp API (window.bot).
-// Calls made before the worker answers are queued by postMessage itself.
+// Calls made before the worker answers are queued by postMessage itself. The peer can be
+// stopped (the worker is terminated: its slot lock and database close with it) and started
+// again (a new worker reclaims the tab's slot); event handlers survive the restart.
 import { methodNames, type ApiError, type PeerEvent, type PeerMethods, type StateProofView, type WorkerMessage } from '../worker/api';
 import { checkProof } from '../worker/core/proof';
 
@@ -22,12 +24,29 @@ export interface BotApi extends PeerMethods {
   verifyProof(proof: StateProofView): { ok: boolean; value?: unknown; deleted?: boolean; height?: number };
 }
 
-export function createBot(worker: Worker): BotApi {
+/** Start/stop control of the tab's peer worker (not part of the dApp API). */
+export interface PeerControl {
+  isRunning(): boolean;
+  /** Terminate the worker; pending calls fail with NOT_READY. */
+  stop(): void;
+  /** Start a new worker (no-op when running). */
+  start(): void;
+  /** Called with each worker this tab starts (now, if one runs), e.g. to hand it a MessagePort. */
+  onWorker(listener: (worker: Worker) => void): () => void;
+  onRunning(listener: (running: boolean) => void): () => void;
+}
+
+const stoppedMessage = 'The peer is stopped. Start it again on the Peer page.';
+
+export function createBot(spawn: () => Worker): { bot: BotApi; control: PeerControl } {
   let nextId = 1;
+  let worker: Worker | null = null;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   const handlers = new Map<EventType, Set<(e: PeerEvent) => void>>();
+  const workerListeners = new Set<(worker: Worker) => void>();
+  const runningListeners = new Set<(running: boolean) => void>();
 
-  worker.onmessage = (message: MessageEvent<WorkerMessage>) => {
+  function onMessage(message: MessageEvent<WorkerMessage>) {
     const data = message.data;
     if ('event' in data) {
       for (const handler of handlers.get(data.event.type) ?? []) handler(data.event);
@@ -38,18 +57,48 @@ export function createBot(worker: Worker): BotApi {
     pending.delete(data.id);
     if (data.error) call.reject(new BotApiError(data.error.code, data.error.message));
     else call.resolve(data.result);
-  };
+  }
 
   function call<T>(method: keyof PeerMethods, ...params: unknown[]): Promise<T> {
+    if (!worker) return Promise.reject(new BotApiError('NOT_READY', stoppedMessage));
     const id = nextId++;
+    const target = worker;
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ id, method, params });
+      target.postMessage({ id, method, params });
     });
   }
 
+  const control: PeerControl = {
+    isRunning: () => worker !== null,
+    stop() {
+      if (!worker) return;
+      worker.terminate();
+      worker = null;
+      for (const [, p] of pending) p.reject(new BotApiError('NOT_READY', stoppedMessage));
+      pending.clear();
+      for (const listener of runningListeners) listener(false);
+    },
+    start() {
+      if (worker) return;
+      worker = spawn();
+      worker.onmessage = onMessage;
+      for (const listener of workerListeners) listener(worker);
+      for (const listener of runningListeners) listener(true);
+    },
+    onWorker(listener) {
+      workerListeners.add(listener);
+      if (worker) listener(worker);
+      return () => workerListeners.delete(listener);
+    },
+    onRunning(listener) {
+      runningListeners.add(listener);
+      return () => runningListeners.delete(listener);
+    },
+  };
+
   const methods = Object.fromEntries(methodNames.map((name) => [name, (...params: unknown[]) => call(name, ...params)])) as unknown as PeerMethods;
-  return {
+  const bot: BotApi = {
     ...methods,
     verifyProof: (proof) => checkProof(proof),
     on(event, handler) {
@@ -59,4 +108,11 @@ export function createBot(worker: Worker): BotApi {
       return () => set!.delete(handler as (e: PeerEvent) => void);
     },
   };
+  control.start();
+  return { bot, control };
+}
+
+/** True for the "this method is not built yet / the peer is stopped" error. */
+export function isNotReady(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === 'NOT_READY';
 }

@@ -1,9 +1,10 @@
-// The app server: serves the built PWA from dist/ (the signaling relay and the headless peer
-// join this process later). Node built-ins only. PORT overrides the default 8080.
+// The app server: serves the built PWA from dist/ and the signaling relay at /signal
+// (server/signal.mjs; the headless peer joins this process later). PORT overrides the default 8080.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { attachSignal } from './signal.mjs';
 
 const root = resolve(fileURLToPath(new URL('../dist/', import.meta.url)));
 const types = {
@@ -34,7 +35,7 @@ async function fileFor(urlPath) {
 }
 
 export function createAppServer() {
-  return createServer(async (request, response) => {
+  const server = createServer(async (request, response) => {
     try {
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         response.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -58,6 +59,15 @@ export function createAppServer() {
       response.writeHead(500, { 'content-type': 'text/plain' }).end('The app is not built: run npm start.');
     }
   });
+  // The signaling relay on the same port (WebSocket upgrades to /signal); `server.signalRelay`
+  // stops it (tests simulate a relay outage with it).
+  server.signalRelay = attachSignal(server);
+  const close = server.close.bind(server);
+  server.close = (callback) => {
+    server.signalRelay.close();
+    return close(callback);
+  };
+  return server;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

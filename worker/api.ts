@@ -149,6 +149,78 @@ export interface GovernanceView {
   engine: string;
 }
 
+// ---- devices (issue 6) ----
+export type DeviceValue = number | string | boolean | null;
+export type DeviceKindName = 'heart-rate' | 'environment' | 'vehicle' | 'gps' | 'sensor';
+/** owner: the owner decides each request; open: all granted; closed: all denied; list: the listed peers granted, others wait for the owner. */
+export type DeviceAccessPolicy = { mode: 'owner' } | { mode: 'open' } | { mode: 'closed' } | { mode: 'list'; allow: string[] };
+
+export interface RegisterDeviceRequest {
+  /** The gateway's own name for it, e.g. "hr-strap-1". */
+  id: string;
+  kind: DeviceKindName;
+  name?: string;
+  /** Names of the values its readings carry, e.g. ["heartRateBpm"]. */
+  capabilities: string[];
+  /** did of the owner; default: this peer. */
+  owner?: string;
+  policy?: DeviceAccessPolicy;
+}
+
+export interface DeviceReadingView {
+  txId: string;
+  height: number;
+  at: number;
+  values: Record<string, DeviceValue>;
+  /** For a batch: the SHA-256 (hex) of the off-chain samples and their span. */
+  batch: { digest: string; count: number; first: number; last: number } | null;
+}
+
+export interface DeviceView {
+  did: string;
+  id: string;
+  kind: DeviceKindName;
+  name: string;
+  gateway: string;
+  owner: string;
+  capabilities: string[];
+  status: 'online' | 'offline' | 'error' | 'retired';
+  statusMessage: string | null;
+  policy: DeviceAccessPolicy;
+  registeredHeight: number;
+  txId: string;
+  /** This peer holds the device's key (it is the device's gateway). */
+  held: boolean;
+  latest: DeviceReadingView | null;
+}
+
+export interface DeviceAccessView {
+  id: string;
+  device: string;
+  requester: string;
+  service: string;
+  purpose: string;
+  state: 'pending' | 'granted' | 'denied' | 'revoked';
+  decidedBy: string | null;
+  requestedHeight: number;
+  requestedTime: number;
+  decidedHeight: number | null;
+  decidedTime: number | null;
+}
+
+export interface DeviceAccessEventView {
+  kind: 'request' | 'decision';
+  request: string;
+  requester: string;
+  service: string;
+  state: DeviceAccessView['state'];
+  /** "policy" or the did that decided or asked. */
+  by: string;
+  height: number;
+  time: number;
+  tx: string;
+}
+
 export type PeerEvent =
   | { type: 'block'; height: number; hash: string; txCount: number; time: number }
   | { type: 'network'; network: NetworkView }
@@ -202,6 +274,26 @@ export interface PeerMethods {
   importIdentity(backup: string, passphrase: string): Promise<Identity>;
   /** Wipe this peer slot (identity, chains, settings). The page reloads the worker after it. */
   reset(): Promise<void>;
+
+  // ---- devices (issue 6) ----
+  /** Devices registered on the active chain (discovery), newest registrations last. */
+  devices(): Promise<DeviceView[]>;
+  /** Make a key pair for a device, keep it on this peer (the gateway) and register the device. */
+  registerDevice(request: RegisterDeviceRequest): Promise<{ did: string; txId: string }>;
+  setDeviceStatus(device: string, status: DeviceView['status'], message?: string | null): Promise<{ txId: string }>;
+  /** The owner sets who may read the device. */
+  setDevicePolicy(device: string, policy: DeviceAccessPolicy): Promise<{ txId: string }>;
+  /** A reading signed with the device's key (held here); `at` defaults to now. */
+  deviceReading(device: string, reading: { values: Record<string, DeviceValue>; at?: number }): Promise<{ txId: string }>;
+  /** High rates: the samples stay off chain on this peer; the chain gets their SHA-256 and the last sample. */
+  deviceReadingBatch(device: string, samples: Array<{ values: Record<string, DeviceValue>; at: number }>): Promise<{ txId: string; digest: string }>;
+  /** Committed readings of a device, oldest first (at most `limit`, newest kept). */
+  deviceReadings(device: string, options?: { limit?: number }): Promise<DeviceReadingView[]>;
+  /** A service on this peer asks to read a device; its policy or owner decides. */
+  requestDeviceAccess(device: string, request: { service: string; purpose?: string }): Promise<{ txId: string }>;
+  decideDeviceAccess(request: string, grant: boolean): Promise<{ txId: string }>;
+  /** Who asked for the device and who was granted or denied, when; plus the open requests. */
+  deviceAccessLog(device: string): Promise<{ events: DeviceAccessEventView[]; open: DeviceAccessView[] }>;
 }
 
 export type MethodName = keyof PeerMethods;
@@ -211,6 +303,7 @@ export const methodNames = [
   'ready', 'identity', 'status', 'submit', 'submitRaw', 'waitFor', 'block', 'get', 'history', 'integrity', 'log',
   'createChain', 'join', 'invite', 'chains', 'useChain', 'network', 'settings', 'setSettings',
   'governance', 'exportIdentity', 'importIdentity', 'reset',
+  'devices', 'registerDevice', 'setDeviceStatus', 'setDevicePolicy', 'deviceReading', 'deviceReadingBatch', 'deviceReadings', 'requestDeviceAccess', 'decideDeviceAccess', 'deviceAccessLog',
 ] as const satisfies readonly MethodName[];
 
 export type RpcRequest = { id: number; method: MethodName; params: unknown[] };

@@ -42,3 +42,6 @@ export const elmCommandCharactersMax = 64;
 
 /** RR-intervals in one Heart Rate Measurement value: (512 - 1 flag - 2 rate) / 2, rounded down. */
 export const heartRateRrIntervalsMax = Math.floor((gattValueBytesMax - 3) / 2);
+
+/** Values kept from one line of a JSON serial sensor (the chain's limit per reading: 16). */
+export const deviceReadingValuesMaxForJson = 16;

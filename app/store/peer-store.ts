@@ -1,7 +1,7 @@
-// One zustand store built from slices; the bridge writes with setState, components read with
-// narrow selectors.
+// One zustand store built from slices; the bridge (app/bridge.ts) writes with setState,
+// components read with narrow selectors. The plain functions below are tested without React.
 import { create } from 'zustand';
-import type { Identity, LogEntry, Status } from '../../worker/api';
+import type { ChainSummary, Identity, LogEntry, NetworkView, Status, TxResult } from '../../worker/api';
 
 export interface BlockSummary {
   height: number;
@@ -10,28 +10,102 @@ export interface BlockSummary {
   time: number;
 }
 
+export interface TxSummary {
+  txId: string;
+  result: TxResult;
+  seenAt: number;
+}
+
 export interface PeerSlice {
   status: Status | null;
   identity: Identity | null;
   error: string | null;
+  /** The worker runs (false after "Stop peer"). */
+  running: boolean;
+  slot: number | null;
 }
 
 export interface LedgerSlice {
   blocks: BlockSummary[];
 }
 
+export interface TxSlice {
+  txs: TxSummary[];
+}
+
+export interface NetworkSlice {
+  network: NetworkView | null;
+}
+
+export interface SyncSlice {
+  sync: { syncing: boolean; height: number; target: number } | null;
+}
+
 export interface LogSlice {
   log: LogEntry[];
 }
 
-export type AppState = PeerSlice & LedgerSlice & LogSlice;
+export interface ChainSlice {
+  chains: ChainSummary[];
+}
+
+export interface AppSlice {
+  /** A new version of the app is installed and waits for a reload. */
+  updateReady: boolean;
+  offlineReady: boolean;
+  /** navigator.onLine: false when the browser knows it has no network. */
+  online: boolean;
+}
+
+export type AppState = PeerSlice & LedgerSlice & TxSlice & NetworkSlice & SyncSlice & LogSlice & ChainSlice & AppSlice;
 
 export const recentBlocksMax = 20;
+export const recentTxsMax = 50;
 export const logEntriesShownMax = 200;
 
-export const useAppStore = create<AppState>(() => ({ status: null, identity: null, error: null, blocks: [], log: [] }));
+export const initialState: AppState = {
+  status: null,
+  identity: null,
+  error: null,
+  running: true,
+  slot: null,
+  blocks: [],
+  txs: [],
+  network: null,
+  sync: null,
+  log: [],
+  chains: [],
+  updateReady: false,
+  offlineReady: false,
+  online: true,
+};
 
-/** Newest first, no duplicates, bounded. Plain function: tested without React. */
+export const useAppStore = create<AppState>(() => ({ ...initialState }));
+
+/** Newest first, no duplicates, bounded. */
 export function addBlock(blocks: BlockSummary[], block: BlockSummary): BlockSummary[] {
   return [block, ...blocks.filter((b) => b.height !== block.height)].slice(0, recentBlocksMax);
+}
+
+/** Merge many blocks at once (events arrive in bursts during sync or heavy writes). */
+export function addBlocks(blocks: BlockSummary[], added: BlockSummary[]): BlockSummary[] {
+  const byHeight = new Map(blocks.map((b) => [b.height, b]));
+  for (const b of added) byHeight.set(b.height, b);
+  return [...byHeight.values()].sort((a, b) => b.height - a.height).slice(0, recentBlocksMax);
+}
+
+/** Newest first; a later result for the same tx replaces the earlier one. */
+export function addTxs(txs: TxSummary[], added: TxSummary[]): TxSummary[] {
+  const ids = new Set(added.map((t) => t.txId));
+  return [...[...added].reverse(), ...txs.filter((t) => !ids.has(t.txId))].slice(0, recentTxsMax);
+}
+
+export function appendLog(log: LogEntry[], added: LogEntry[]): LogEntry[] {
+  return [...log, ...added].slice(-logEntriesShownMax);
+}
+
+/** Sync progress as a fraction 0..1, or null when not syncing. */
+export function syncProgress(sync: SyncSlice['sync']): number | null {
+  if (!sync || !sync.syncing || sync.target <= 0) return null;
+  return Math.min(1, Math.max(0, sync.height / sync.target));
 }

@@ -2,14 +2,14 @@
 // transactions, and a commit certificate: signatures over the block hash by validators holding
 // more than 2/3 of the voting power. Any peer, even a light one, checks finality from the
 // certificate and the validator set alone.
-import { encode, decode } from './codec';
+import { encode, decode, encodeArrayHead } from './codec';
 import { concatBytes, equalBytes, toHex, utf8 } from './bytes';
-import { sha256, taggedHash } from './crypto/hash';
+import { taggedHash } from './crypto/hash';
 import { publicKeyFromDid } from './crypto/did';
 import { signSync } from './crypto/ed25519';
 import { botError } from './errors';
 import { merkleRoot } from './merkle';
-import { checkTx, encodeTx, type Tx } from './tx';
+import { checkTx, encodeTx, txLeafOf, type Tx } from './tx';
 import * as limits from './limits';
 
 export interface BlockHeader {
@@ -52,7 +52,7 @@ export function blockHash(header: BlockHeader): Uint8Array {
 
 /** Leaf of the transaction root: the hash of the whole signed envelope. */
 export function txLeaf(tx: Tx): Uint8Array {
-  return sha256(encodeTx(tx));
+  return txLeafOf(tx);
 }
 
 export function txRootOf(txs: Tx[]): Uint8Array {
@@ -70,8 +70,24 @@ export function signCommit(seed: Uint8Array, validator: string, chain: string, h
   return { validator, sig: signSync(seed, commitSigningBytes(chain, height, round, hash)) };
 }
 
+const blockMapHead = new Uint8Array([0xa3]);
+const txsKey = encode('txs');
+const certKey = encode('cert');
+const headerKey = encode('header');
+const txFieldNames = ['body', 'chain', 'from', 'nonce', 'sig', 'time', 'type'];
+
+/** Exactly the envelope's fields: then encodeTx gives the bytes `encode({ ...tx })` would. */
+function isEnvelope(tx: Tx): boolean {
+  return Object.keys(tx).length === txFieldNames.length && txFieldNames.every((name) => Object.hasOwn(tx, name));
+}
+
+/**
+ * The canonical encoding of { header, txs, cert }, spliced from parts (keys in canonical order:
+ * txs, cert, header) so that each transaction's envelope, encoded once, is reused.
+ */
 export function encodeBlock(block: Block): Uint8Array {
-  return encode({ header: block.header, txs: block.txs.map((tx) => ({ ...tx })), cert: block.cert });
+  const txs = block.txs.map((tx) => (isEnvelope(tx) ? encodeTx(tx) : encode({ ...tx })));
+  return concatBytes(blockMapHead, txsKey, encodeArrayHead(txs.length), ...txs, certKey, encode(block.cert), headerKey, encode(block.header));
 }
 
 function isBytes(value: unknown, length: number): value is Uint8Array {

@@ -10,6 +10,7 @@ import { txIdOf, type Tx } from './tx';
 import { blockHash, txRootOf, type Block, type BlockHeader, type Validator } from './block';
 import * as limits from './limits';
 import { applyGovernanceTx, emptyGovernance, finishGovernance, governanceTxTypes, offenderPrefix, overlayOf, proposalPrefix, memberPrefix, type Governance, type ProposalRecord } from './governance';
+import { applyDeviceTx, deviceOverlayOf, deviceTxTypes, emptyDevices, finishDevices, registryFromEntries, type DeviceRegistry } from './devices';
 
 export type ChainMode = 'private' | 'consortium' | 'public';
 export type EngineName = 'solo' | 'poa' | 'bft';
@@ -48,6 +49,8 @@ export interface ChainState {
   readonly nonces: ReadonlyMap<string, number>;
   /** Proposals, offenders, members and the current engine settings (absent: as in genesis). */
   readonly governance?: Governance;
+  /** Registered devices and open access requests (absent: none). Issue 6, ./devices.ts. */
+  readonly devices?: DeviceRegistry;
 }
 
 /** The engine and its settings in force for the next block. */
@@ -145,6 +148,7 @@ export function checkTxAgainst(state: ChainState, tx: Tx, nonceOverlay: Map<stri
 function applyTx(tx: Tx, txId: string, height: number, writes: Map<string, Uint8Array>): void {
   const body = tx.body as { key: string; value?: unknown };
   if ((governanceTxTypes as readonly string[]).includes(tx.type)) return;
+  if ((deviceTxTypes as readonly string[]).includes(tx.type)) return; // written by finishDevices
   switch (tx.type) {
     case 'data.put':
       writes.set(dataPrefix + body.key, encode({ v: body.value, h: height, tx: txId }));
@@ -175,9 +179,10 @@ export function executeBlock(
   const txIds: string[] = [];
   const rejected: TxOutcome[] = [];
   const gov = overlayOf(state.governance ?? emptyGovernance(state.genesis), state.validators, state.chainId);
+  const dev = deviceOverlayOf(state.devices ?? emptyDevices(), state.chainId);
   for (const tx of txs) {
     const txId = txIdOf(tx);
-    const error = checkTxAgainst(state, tx, nonceOverlay) ?? applyGovernanceTx(gov, tx, txId, height);
+    const error = checkTxAgainst(state, tx, nonceOverlay) ?? applyGovernanceTx(gov, tx, txId, height) ?? applyDeviceTx(dev, tx, txId, height);
     if (error) {
       if (strict) throw botError('BAD_BLOCK', `Block ${height} holds an invalid transaction ${txId}: ${error.message}`);
       rejected.push({ txId, error });
@@ -190,6 +195,7 @@ export function executeBlock(
   }
   for (const [did, nonce] of nonceOverlay) writes.set(accountPrefix + did, encode({ n: nonce }));
   const { validators, ...governance } = finishGovernance(gov, height, writes);
+  const devices = finishDevices(dev, height, writes);
   const trie = trieWith(state.trie, writes);
   const header: BlockHeader = {
     chain: state.chainId,
@@ -204,7 +210,7 @@ export function executeBlock(
   const hash = blockHash(header);
   const nonces = new Map(state.nonces);
   for (const [did, nonce] of nonceOverlay) nonces.set(did, nonce);
-  const next: ChainState = { ...state, height, headHash: hash, headTime: header.time, trie, nonces, validators, governance };
+  const next: ChainState = { ...state, height, headHash: hash, headTime: header.time, trie, nonces, validators, governance, devices };
   return { block: { header, txs: included, cert: null }, hash, writes, txIds, rejected, state: next };
 }
 
@@ -242,6 +248,7 @@ export function stateFromEntries(genesis: Genesis, head: BlockHeader, headHash: 
   const proposals = new Map<string, ProposalRecord>();
   const offenders = new Map<string, number>();
   const members = new Set<string>();
+  const deviceEntries: Array<readonly [string, Uint8Array]> = [];
   const hashed: Array<readonly [string, Uint8Array]> = [];
   for (const [key, bytes] of entries) {
     hashed.push([key, sha256(bytes)]);
@@ -251,8 +258,9 @@ export function stateFromEntries(genesis: Genesis, head: BlockHeader, headHash: 
     if (key.startsWith(proposalPrefix)) proposals.set(key.slice(proposalPrefix.length), decode<ProposalRecord>(bytes, 1 << 16));
     if (key.startsWith(offenderPrefix)) offenders.set(key.slice(offenderPrefix.length), decode<{ h: number }>(bytes, 64).h);
     if (key.startsWith(memberPrefix) && decode<{ member: boolean }>(bytes, 128).member) members.add(key.slice(memberPrefix.length));
+    if (key.startsWith('dev/')) deviceEntries.push([key, bytes]);
   }
   trie = trie.setMany(hashed);
   const governance: Governance = { proposals, offenders, members, consensus };
-  return { genesis, chainId: chainIdOf(genesis), height: head.height, headHash, headTime: head.time, trie, validators, nonces, governance };
+  return { genesis, chainId: chainIdOf(genesis), height: head.height, headHash, headTime: head.time, trie, validators, nonces, governance, devices: registryFromEntries(deviceEntries) };
 }

@@ -25,24 +25,91 @@ export interface Tx extends UnsignedTx {
 const signingTag = utf8('bot/tx/v1\0');
 const fieldNames = ['body', 'chain', 'from', 'nonce', 'sig', 'time', 'type'] as const;
 
+// Each transaction is encoded and hashed once. The envelope, its signed bytes, id and Merkle
+// leaf are cached per object, but only for the transactions the core makes itself (checkTx,
+// decodeTx, signTx): those are frozen, so their fields cannot change under the cache. The
+// envelope is also keyed by the signature bytes it holds. Other objects are encoded each time.
+interface TxEncodings {
+  envelope?: Uint8Array;
+  signing?: Uint8Array;
+  id?: string;
+  leaf?: Uint8Array;
+}
+const encodings = new WeakMap<object, TxEncodings>();
+
+function seal<T extends Tx>(tx: T, envelope?: Uint8Array): T {
+  Object.freeze(tx);
+  encodings.set(tx, envelope ? { envelope } : {});
+  return tx;
+}
+
+// A canonical envelope is a 7-entry map whose keys sort as sig, body, from, time, type, chain,
+// nonce: 0xa7, "sig" (4 bytes), a 64-byte string (2 + 64), then the signed fields in order. The
+// signed bytes are the tag, a 6-entry map head and those same field bytes.
+const sigEntryEnd = 1 + 4 + 2 + 64;
+const envelopePrefix = [0xa7, 0x63, 0x73, 0x69, 0x67, 0x58, 0x40];
+
+function signingFromEnvelope(envelope: Uint8Array): Uint8Array | null {
+  for (let i = 0; i < envelopePrefix.length; i++) if (envelope[i] !== envelopePrefix[i]) return null;
+  const out = new Uint8Array(signingTag.length + 1 + envelope.length - sigEntryEnd);
+  out.set(signingTag, 0);
+  out[signingTag.length] = 0xa6;
+  out.set(envelope.subarray(sigEntryEnd), signingTag.length + 1);
+  return out;
+}
+
 export function txSigningBytes(tx: UnsignedTx): Uint8Array {
+  const cached = encodings.get(tx);
+  if (cached?.signing) return cached.signing;
+  const fromEnvelope = cached?.envelope ? signingFromEnvelope(cached.envelope) : null;
   const { chain, type, from, nonce, time, body } = tx;
-  return concatBytes(signingTag, encode({ chain, type, from, nonce, time, body }));
+  const signing = fromEnvelope ?? concatBytes(signingTag, encode({ chain, type, from, nonce, time, body }));
+  if (cached) cached.signing = signing;
+  return signing;
 }
 
 /** The id of a transaction: SHA-256 of its signed bytes, hex. Independent of the signature bytes. */
 export function txIdOf(tx: UnsignedTx): string {
-  return toHex(sha256(txSigningBytes(tx)));
+  const cached = encodings.get(tx);
+  if (cached?.id) return cached.id;
+  const id = toHex(sha256(txSigningBytes(tx)));
+  if (cached) cached.id = id;
+  return id;
+}
+
+function cachedEnvelope(tx: Tx, cached: TxEncodings | undefined): Uint8Array | null {
+  const envelope = cached?.envelope;
+  if (!envelope || tx.sig.length !== 64) return null;
+  for (let i = 0; i < 64; i++) if (envelope[sigEntryEnd - 64 + i] !== tx.sig[i]) return null;
+  return envelope;
 }
 
 export function encodeTx(tx: Tx): Uint8Array {
+  const cached = encodings.get(tx);
+  const known = cachedEnvelope(tx, cached);
+  if (known) return known;
   const { chain, type, from, nonce, time, body, sig } = tx;
-  return encode({ chain, type, from, nonce, time, body, sig });
+  const envelope = encode({ chain, type, from, nonce, time, body, sig });
+  if (cached) {
+    cached.envelope = envelope;
+    cached.leaf = undefined;
+  }
+  return envelope;
+}
+
+/** Leaf of a block's transaction root: the SHA-256 of the whole signed envelope. */
+export function txLeafOf(tx: Tx): Uint8Array {
+  const cached = encodings.get(tx);
+  if (cached?.leaf && cachedEnvelope(tx, cached)) return cached.leaf;
+  const leaf = sha256(encodeTx(tx));
+  if (cached) cached.leaf = leaf;
+  return leaf;
 }
 
 /** Sign with the pure-JS signer (simulator, tests, headless tools). Hosts may sign with WebCrypto. */
 export function signTx(unsigned: UnsignedTx, seed: Uint8Array): Tx {
-  return { ...unsigned, sig: signSync(seed, txSigningBytes(unsigned)) };
+  const { chain, type, from, nonce, time, body } = unsigned;
+  return seal({ chain, type, from, nonce, time, body, sig: signSync(seed, txSigningBytes(unsigned)) });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -78,12 +145,14 @@ export function checkTx(value: unknown): Tx {
   const bodyBytes = encode(body).length;
   if (bodyBytes > limits.txBodyBytesMax) throw botError('TOO_LARGE', `The body is ${bodyBytes} bytes; the limit is ${limits.txBodyBytesMax}.`);
   rules.check(body);
-  return { chain, type, from, nonce, time, body, sig };
+  return seal({ chain, type, from, nonce, time, body, sig });
 }
 
 /** Decode and check wire bytes of a transaction. Throws BotError. */
 export function decodeTx(bytes: Uint8Array): Tx {
-  return checkTx(decode(bytes, limits.txBytesMax));
+  const tx = checkTx(decode(bytes, limits.txBytesMax));
+  encodings.get(tx)!.envelope = bytes.slice(); // canonical: exactly encodeTx(tx); a copy, the caller keeps theirs
+  return tx;
 }
 
 /** Stateless check that never throws: null, or the error. */

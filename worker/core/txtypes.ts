@@ -3,6 +3,7 @@ import { botError } from './errors';
 import { encode } from './codec';
 import { utf8 } from './bytes';
 import * as limits from './limits';
+import { deviceBodyRules } from './devices';
 
 export interface BodyRules {
   /** Throws BotError when the body is not acceptable. */
@@ -170,4 +171,5 @@ export const txBodyRules: Record<string, BodyRules> = Object.freeze({
   'member.vote': memberVote,
   'evidence.submit': evidenceSubmit,
   'chain.upgrade': chainUpgrade,
+  ...deviceBodyRules, // devices (issue 6): worker/core/devices.ts
 });

@@ -99,3 +99,18 @@ describe('PeerHost on the solo dev chain', () => {
     again.host.stop();
   });
 });
+
+describe('PeerHost submissions', () => {
+  it('concurrent submits from one identity all commit, in nonce order, and a rejected one frees its nonce', async () => {
+    const { host } = await startHost(new MemoryStorage());
+    const results = await Promise.all(Array.from({ length: 64 }, (_, i) => host.submit({ type: 'data.put', body: { key: `c${i}`, value: i } })));
+    const decided = await Promise.all(results.map(({ txId }) => host.waitFor(txId, { timeoutMs: 10_000 })));
+    expect(decided.filter((d) => d.status !== "committed")).toEqual([]);
+    // A body that passes the shape check but fails in the ledger is not possible for data.put;
+    // a bad shape is refused before a nonce is taken, so the next submit still commits.
+    await expect(host.submit({ type: 'data.put', body: { key: '' } })).rejects.toMatchObject({ code: expect.any(String) });
+    const next = await host.submit({ type: 'data.put', body: { key: 'after', value: 1 } });
+    expect((await host.waitFor(next.txId, { timeoutMs: 10_000 })).status).toBe('committed');
+    host.stop();
+  });
+});

@@ -21,6 +21,7 @@ import { Syncer } from './sync';
 import { messageChecks, type ConsensusMessage } from '../core/consensus/messages';
 import type { ConsensusRecord } from '../core/consensus/bft';
 import { encode, decode } from '../core/codec';
+import { DevicesHost } from './devices-host'; // devices (issue 6)
 import type { BlockView, ChainSummary, CreateChainRequest, GetResult, GovernanceView, Identity, IntegrityReport, LogEntry, NetworkView, PeerEvent, PeerMethods, Settings, Status, TxResult } from '../api';
 
 export interface HostOptions {
@@ -217,7 +218,9 @@ export class PeerHost implements PeerMethods {
 
   private fatal(error: unknown): void {
     this.record('error', `The peer stopped: ${(error as Error)?.message ?? error}`);
-    this.stop();
+    this.stopped = true;
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.options.net?.stop();
   }
 
   private async feed(input: PeerInput): Promise<void> {
@@ -238,10 +241,14 @@ export class PeerHost implements PeerMethods {
           break;
         }
         case 'committed':
-          for (const txId of effect.txIds) this.settle(txId, { status: 'committed', height: effect.block.header.height });
+          for (const txId of effect.txIds) {
+            this.ownPending.delete(txId);
+            this.settle(txId, { status: 'committed', height: effect.block.header.height });
+          }
           this.options.emit({ type: 'block', height: effect.block.header.height, hash: toHex(effect.hash), txCount: effect.txIds.length, time: effect.block.header.time });
           break;
         case 'txRejected':
+          this.releaseNonce(effect.txId);
           this.settle(effect.txId, { status: 'rejected', error: effect.error.toJSON() });
           this.record('warn', `Rejected transaction ${effect.txId.slice(0, 12)}: ${effect.error.message}`);
           break;
@@ -392,8 +399,9 @@ export class PeerHost implements PeerMethods {
           this.record('warn', `Ignored a ${message.type} from ${from}: ${(error as Error).message}`);
         }
       }
-      const verdicts = await this.options.verifier.verifyBatch(checks);
+      const pending = this.options.verifier.verifyBatch(checks);
       await this.enqueue(async () => {
+        const verdicts = await pending;
         for (let i = 0; i < batch.length; i++) {
           const span = spans[i];
           if (!span) continue;
@@ -517,8 +525,11 @@ export class PeerHost implements PeerMethods {
       this.flushScheduled = false;
       const batch = this.pendingSubmissions;
       this.pendingSubmissions = [];
-      const verdicts = await this.options.verifier.verifyBatch(batch.map(({ tx }) => ({ publicKey: publicKeyFromDid(tx.from), message: txSigningBytes(tx), signature: tx.sig })));
+      // Verification starts now, but the batch takes its place in the loop at once: batches
+      // are fed in submission order even when a later batch verifies first (nonce order).
+      const pending = this.options.verifier.verifyBatch(batch.map(({ tx }) => ({ publicKey: publicKeyFromDid(tx.from), message: txSigningBytes(tx), signature: tx.sig })));
       await this.enqueue(async () => {
+        const verdicts = await pending;
         for (let i = 0; i < batch.length; i++) await this.feed({ kind: 'submit', tx: batch[i]!.tx, sigOk: verdicts[i]! });
       });
       for (const item of batch) item.resolve();
@@ -568,22 +579,38 @@ export class PeerHost implements PeerMethods {
 
   private nonceNext = 0;
 
+  /** Own transactions not yet decided: txId -> nonce (a rejected one frees its nonce). */
+  private readonly ownPending = new Map<string, number>();
+  /** Nonce assignment and signing run one at a time, so own transactions reach the mempool in nonce order. */
+  private signing: Promise<unknown> = Promise.resolve();
+
   async submit(request: { type: string; body: unknown }): Promise<{ txId: string }> {
     await this.ready();
     if (typeof request !== 'object' || request === null) throw botError('BAD_REQUEST', 'submit takes { type, body }.');
-    const chain = this.peer.chain;
-    const committed = chain.nonces.get(this.identityView.did) ?? 0;
-    this.nonceNext = Math.max(this.nonceNext, committed) + 1;
-    const unsigned: UnsignedTx = { chain: chain.chainId, type: request.type, from: this.identityView.did, nonce: this.nonceNext, time: this.options.now(), body: request.body };
-    let tx: Tx;
-    try {
-      tx = checkTx({ ...unsigned, sig: new Uint8Array(64) });
-    } catch (error) {
-      this.nonceNext--;
-      throw error;
-    }
-    tx = { ...unsigned, sig: await this.signer.sign(txSigningBytes(unsigned)) };
-    return this.admit(tx);
+    const signed = this.signing.then(async () => {
+      const chain = this.peer.chain;
+      const committed = chain.nonces.get(this.identityView.did) ?? 0;
+      const nonce = Math.max(this.nonceNext, committed) + 1;
+      const unsigned: UnsignedTx = { chain: chain.chainId, type: request.type, from: this.identityView.did, nonce, time: this.options.now(), body: request.body };
+      checkTx({ ...unsigned, sig: new Uint8Array(64) });
+      const tx: Tx = { ...unsigned, sig: await this.signer.sign(txSigningBytes(unsigned)) };
+      this.nonceNext = nonce;
+      const txId = txIdOf(tx);
+      if (this.ownPending.size >= limits.recentResultsMax) this.ownPending.clear();
+      this.ownPending.set(txId, nonce);
+      // Queued for admission now, in nonce order; wrapped so the chain does not wait for admission.
+      return { admitted: this.admit(tx) };
+    });
+    this.signing = signed.catch(() => undefined);
+    return (await signed).admitted;
+  }
+
+  /** An own transaction was rejected: its nonce (and any after it, which now gap) is free again. */
+  private releaseNonce(txId: string): void {
+    const nonce = this.ownPending.get(txId);
+    if (nonce === undefined) return;
+    this.ownPending.delete(txId);
+    if (nonce <= this.nonceNext) this.nonceNext = nonce - 1;
   }
 
   async submitRaw(bytes: Uint8Array): Promise<{ txId: string }> {
@@ -839,9 +866,39 @@ export class PeerHost implements PeerMethods {
     this.options.emit({ type: 'log', entry: { time: this.options.now(), level: 'warn', message: 'This peer was reset: identity, chains and settings are wiped.' } });
   }
 
-  stop(): void {
+  // ---- devices (issue 6) ----  (implemented in ./devices-host.ts)
+  private devicesHost: DevicesHost | null = null;
+  private async deviceApi(): Promise<DevicesHost> {
+    await this.ready();
+    this.devicesHost ??= new DevicesHost({
+      storage: this.options.storage,
+      chain: () => this.peer.chain,
+      self: () => this.identityView.did,
+      submit: (request) => this.submit(request),
+      admit: (tx) => this.admit(tx),
+      waitFor: (txId, options) => this.waitFor(txId, options),
+      now: () => this.options.now(),
+      randomBytes: (length) => this.options.randomBytes(length),
+    });
+    return this.devicesHost;
+  }
+  async devices() { return (await this.deviceApi()).devices(); }
+  async registerDevice(...a: Parameters<PeerMethods['registerDevice']>) { return (await this.deviceApi()).registerDevice(...a); }
+  async setDeviceStatus(...a: Parameters<PeerMethods['setDeviceStatus']>) { return (await this.deviceApi()).setDeviceStatus(...a); }
+  async setDevicePolicy(...a: Parameters<PeerMethods['setDevicePolicy']>) { return (await this.deviceApi()).setDevicePolicy(...a); }
+  async deviceReading(...a: Parameters<PeerMethods['deviceReading']>) { return (await this.deviceApi()).deviceReading(...a); }
+  async deviceReadingBatch(...a: Parameters<PeerMethods['deviceReadingBatch']>) { return (await this.deviceApi()).deviceReadingBatch(...a); }
+  async deviceReadings(...a: Parameters<PeerMethods['deviceReadings']>) { return (await this.deviceApi()).deviceReadings(...a); }
+  async requestDeviceAccess(...a: Parameters<PeerMethods['requestDeviceAccess']>) { return (await this.deviceApi()).requestDeviceAccess(...a); }
+  async decideDeviceAccess(...a: Parameters<PeerMethods['decideDeviceAccess']>) { return (await this.deviceApi()).decideDeviceAccess(...a); }
+  async deviceAccessLog(...a: Parameters<PeerMethods['deviceAccessLog']>) { return (await this.deviceApi()).deviceAccessLog(...a); }
+
+  /** Stop ticking and networking; resolves once the work already queued (e.g. a block being persisted) is done. */
+  stop(): Promise<void> {
     this.stopped = true;
     if (this.idleTimer) clearInterval(this.idleTimer);
+    this.options.net?.stop();
+    return this.loop;
   }
 }
 

@@ -31,6 +31,8 @@ export interface NetHandler {
   onMessage(from: string, bytes: Uint8Array): void;
   /** The set of authenticated neighbours changed. */
   onNeighbours(dids: string[]): void;
+  /** Something worth the operation log happened (a link opened, closed, or was refused, and why). */
+  onLog?(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
 export interface PeerNet {

@@ -1,0 +1,59 @@
+// The main-thread half of the network: it owns the WebRTC links (workers have no
+// RTCPeerConnection) and moves their bytes to the worker's hub over a MessagePort, with
+// ArrayBuffer transfers (no copies). The identity key never leaves the worker: the hub signs
+// the handshake there, and this side only carries opaque chunks and SDPs.
+import type { PageToWorker, WorkerToPage } from '../../worker/net/driver';
+import { RtcLinks } from './rtc-links';
+
+/** A buffer this side may transfer: the chunk's own, when it spans all of it. */
+function ownBuffer(chunk: Uint8Array): ArrayBuffer {
+  const buffer = chunk.buffer as ArrayBuffer;
+  return chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength ? buffer : (chunk.slice().buffer as ArrayBuffer);
+}
+
+/** Start the network owner for `worker`; returns a function that closes every link. */
+export function startNetOwner(worker: Worker): { links: RtcLinks; stop(): void } {
+  const { port1, port2 } = new MessageChannel();
+  const links = new RtcLinks();
+  const post = (message: PageToWorker, transfer: Transferable[] = []) => port1.postMessage(message, transfer);
+  links.setEvents({
+    onCaps: (webrtc) => post({ t: 'caps', webrtc }),
+    onSignal: (link, data) => post({ t: 'signal', link, data }),
+    onConnect: (link) => post({ t: 'connect', link }),
+    onChunk: (link, chunk) => {
+      const buffer = ownBuffer(chunk);
+      post({ t: 'chunk', link, chunk: buffer }, [buffer]);
+    },
+    onSent: (link, bytes) => post({ t: 'sent', link, bytes }),
+    onIceState: (link, state) => post({ t: 'ice', link, state }),
+    onClose: (link, reason) => post({ t: 'close', link, reason }),
+  });
+  port1.onmessage = (event: MessageEvent<WorkerToPage>) => {
+    const message = event.data;
+    switch (message.t) {
+      case 'open':
+        links.open(message.link, message.initiator, message.iceServers);
+        return;
+      case 'signal':
+        links.signal(message.link, message.data);
+        return;
+      case 'send':
+        links.send(message.link, new Uint8Array(message.chunk));
+        return;
+      case 'restart-ice':
+        links.restartIce(message.link);
+        return;
+      case 'close':
+        links.close(message.link);
+        return;
+    }
+  };
+  worker.postMessage({ netPort: port2 }, [port2]);
+  return {
+    links,
+    stop() {
+      links.closeAll();
+      port1.close();
+    },
+  };
+}

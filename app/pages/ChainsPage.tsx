@@ -1,0 +1,153 @@
+// Chains: the chains this peer holds (switch), create a chain, invite (link + QR), join.
+import { useState, type FormEvent } from 'react';
+import { useAppStore } from '../store/peer-store';
+import { bot } from '../runtime';
+import { useRoute } from '../router';
+import { Card, CopyButton, ErrorNote, PageTitle, Pill, Qr, useAsync } from '../components/ui';
+import { short } from '../lib/format';
+import type { CreateChainRequest } from '../../worker/api';
+
+function HeldChains() {
+  const height = useAppStore((s) => s.status?.height);
+  const chainId = useAppStore((s) => s.status?.chainId);
+  const chains = useAsync(() => bot().chains(), [height, chainId]);
+  const [error, setError] = useState<unknown>(null);
+  async function use(id: string) {
+    setError(null);
+    try {
+      const status = await bot().useChain(id);
+      useAppStore.setState({ status, blocks: [] });
+    } catch (e) {
+      setError(e);
+    }
+  }
+  return (
+    <Card title="Chains on this peer" id="held-title">
+      <ErrorNote error={chains.error} what="The chain list" />
+      <ErrorNote error={error} what="Switching chains" />
+      <ul className="plain-list" data-testid="chains">
+        {chains.data?.map((c) => (
+          <li key={c.chainId} className="chain-row">
+            <div>
+              <strong>{c.name}</strong> {c.active && <Pill tone="ok">active</Pill>}
+              <div className="muted small-text"><code>{short(c.chainId, 8)}</code> · {c.mode} · {c.consensus} · {c.role} · height {c.height}</div>
+            </div>
+            {!c.active && <button type="button" className="secondary small" onClick={() => void use(c.chainId)}>Switch to {c.name}</button>}
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
+function CreateChain() {
+  const [name, setName] = useState('');
+  const [mode, setMode] = useState<CreateChainRequest['mode']>('private');
+  const [consensus, setConsensus] = useState<CreateChainRequest['consensus']>('poa');
+  const [validators, setValidators] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ chainId: string; invite: string } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const list = validators.split(/[\s,]+/).map((v) => v.trim()).filter(Boolean);
+      setResult(await bot().createChain({ name, mode, consensus, ...(list.length ? { validators: list } : {}) }));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Card title="Create a chain" id="create-title">
+      <form className="form" onSubmit={onSubmit}>
+        <label>Name<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={64} placeholder="greenhouse" /></label>
+        <label>Mode
+          <select value={mode} onChange={(e) => setMode(e.target.value as CreateChainRequest['mode'])}>
+            <option value="private">private: one organization</option>
+            <option value="consortium">consortium: members vote on validators</option>
+            <option value="public">public: anyone joins</option>
+          </select>
+        </label>
+        <label>Consensus engine
+          <select value={consensus} onChange={(e) => setConsensus(e.target.value as CreateChainRequest['consensus'])}>
+            <option value="solo">solo (this peer alone, for development)</option>
+            <option value="poa">poa (round-robin, crash-tolerant)</option>
+            <option value="bft">bft (tolerates Byzantine validators)</option>
+          </select>
+        </label>
+        <label>Validators (did:key, one per line; empty: this peer alone)
+          <textarea value={validators} onChange={(e) => setValidators(e.target.value)} rows={3} />
+        </label>
+        <button type="submit" disabled={busy || !name}>Create chain</button>
+      </form>
+      <ErrorNote error={error} what="Creating a chain" />
+      {result && <p role="status" className="ok">Created {short(result.chainId, 8)}. Its invite is below.</p>}
+    </Card>
+  );
+}
+
+function Invite() {
+  const chainId = useAppStore((s) => s.status?.chainId);
+  const invite = useAsync(() => bot().invite(), [chainId]);
+  return (
+    <Card title="Invite to this chain" id="invite-title">
+      <ErrorNote error={invite.error} what="Invite links" />
+      {invite.data && (
+        <>
+          <p className="mono-line"><code data-testid="invite-link">{invite.data}</code></p>
+          <div className="row"><CopyButton text={invite.data} label="Copy the invite link" /></div>
+          <Qr text={invite.data} label="QR code of the invite link" size={200} />
+        </>
+      )}
+    </Card>
+  );
+}
+
+function Join() {
+  const { rest } = useRoute();
+  const [link, setLink] = useState(rest[0] === 'join' && rest[1] ? rest[1] : '');
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const { chainId } = await bot().join(link.trim());
+      setDone(chainId);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Card title="Join a chain" id="join-title">
+      <form className="form" onSubmit={onSubmit}>
+        <label>Invite link<input value={link} onChange={(e) => setLink(e.target.value)} required placeholder="paste the link you were sent" /></label>
+        <button type="submit" disabled={busy || !link.trim()}>Join</button>
+      </form>
+      <ErrorNote error={error} what="Joining" />
+      {done && <p role="status" className="ok">Joined {short(done, 8)}; syncing from its peers.</p>}
+    </Card>
+  );
+}
+
+export default function ChainsPage() {
+  return (
+    <>
+      <PageTitle intro="A peer can hold several chains, each with its own members and consensus.">Chains</PageTitle>
+      <div className="grid">
+        <HeldChains />
+        <Invite />
+        <CreateChain />
+        <Join />
+      </div>
+    </>
+  );
+}

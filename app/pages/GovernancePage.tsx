@@ -1,0 +1,155 @@
+// Governance: validators and members, open proposals with votes, proposing, history.
+// Changes are transactions (member.propose / member.vote) decided by the validators on chain.
+import { useState, type FormEvent } from 'react';
+import { useAppStore } from '../store/peer-store';
+import { bot } from '../runtime';
+import { Card, ErrorNote, PageTitle, Pill, useAsync } from '../components/ui';
+import { preview, short } from '../lib/format';
+import type { ProposalView } from '../../worker/api';
+
+type ChangeKind = 'addValidator' | 'removeValidator' | 'setPower' | 'addMember' | 'removeMember' | 'policy';
+
+async function submitAndWait(type: string, body: unknown): Promise<string> {
+  const { txId } = await bot().submit({ type, body });
+  const result = await bot().waitFor(txId, { timeoutMs: 30_000 });
+  if (result.status !== 'committed') throw new Error(result.error?.message ?? 'Rejected.');
+  return `Committed in block ${result.height}.`;
+}
+
+function describeChange(change: unknown): string {
+  const c = change as { kind?: string; did?: string; power?: number; name?: string; value?: unknown; engine?: string };
+  switch (c.kind) {
+    case 'addValidator': return `Add validator ${short(c.did ?? '', 8)} (power ${c.power})`;
+    case 'removeValidator': return `Remove validator ${short(c.did ?? '', 8)}`;
+    case 'setPower': return `Set power of ${short(c.did ?? '', 8)} to ${c.power}`;
+    case 'addMember': return `Add member ${short(c.did ?? '', 8)}`;
+    case 'removeMember': return `Remove member ${short(c.did ?? '', 8)}`;
+    case 'policy': return `Policy ${c.name} = ${String(c.value)}`;
+    case 'engine': return `Switch engine to ${c.engine}`;
+    default: return preview(change);
+  }
+}
+
+function Proposal({ p, canVote, me, onDone }: { p: ProposalView; canVote: boolean; me: string; onDone: () => void }) {
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const approved = p.approvals.includes(me);
+  async function vote(approve: boolean) {
+    setError(null);
+    try {
+      setMessage(await submitAndWait('member.vote', { proposal: p.id, approve }));
+      onDone();
+    } catch (e) {
+      setError(e);
+    }
+  }
+  return (
+    <li className="proposal">
+      <div><strong>{describeChange(p.change)}</strong> <span className="muted small-text">from height {p.height} · {p.approvals.length} approval(s) · id {short(p.id, 6)}</span></div>
+      {canVote && (
+        <div className="row">
+          <button type="button" className="small" disabled={approved} onClick={() => void vote(true)}>Approve</button>
+          <button type="button" className="secondary small" disabled={!approved} onClick={() => void vote(false)}>Withdraw approval</button>
+        </div>
+      )}
+      {message && <p role="status" className="ok">{message}</p>}
+      <ErrorNote error={error} />
+    </li>
+  );
+}
+
+function ProposeForm({ height, onDone }: { height: number; onDone: () => void }) {
+  const [kind, setKind] = useState<ChangeKind>('addMember');
+  const [did, setDid] = useState('');
+  const [power, setPower] = useState(1);
+  const [name, setName] = useState('');
+  const [value, setValue] = useState('');
+  const [at, setAt] = useState('');
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    setMessage(null);
+    const change = kind === 'policy' ? { kind, name, value } : kind === 'addValidator' || kind === 'setPower' ? { kind, did: did.trim(), power } : { kind, did: did.trim() };
+    try {
+      setMessage(await submitAndWait('member.propose', { change, height: at ? Number(at) : height + 2 }));
+      onDone();
+    } catch (e) {
+      setError(e);
+    }
+  }
+  return (
+    <form className="form" onSubmit={onSubmit}>
+      <label>Change
+        <select value={kind} onChange={(e) => setKind(e.target.value as ChangeKind)}>
+          <option value="addMember">Add a member</option>
+          <option value="removeMember">Remove a member</option>
+          <option value="addValidator">Add a validator</option>
+          <option value="removeValidator">Remove a validator</option>
+          <option value="setPower">Set a validator's power</option>
+          <option value="policy">Set a policy</option>
+        </select>
+      </label>
+      {kind === 'policy' ? (
+        <>
+          <label>Policy name<input value={name} onChange={(e) => setName(e.target.value)} required /></label>
+          <label>Value<input value={value} onChange={(e) => setValue(e.target.value)} required /></label>
+        </>
+      ) : (
+        <label>Peer (did:key)<input value={did} onChange={(e) => setDid(e.target.value)} required placeholder="did:key:z6Mk…" /></label>
+      )}
+      {(kind === 'addValidator' || kind === 'setPower') && <label>Voting power<input type="number" min={1} value={power} onChange={(e) => setPower(Number(e.target.value))} /></label>}
+      <label>Takes effect from height (default {height + 2})<input type="number" min={height + 1} value={at} onChange={(e) => setAt(e.target.value)} /></label>
+      <button type="submit">Propose</button>
+      {message && <p role="status" className="ok">{message}</p>}
+      <ErrorNote error={error} />
+    </form>
+  );
+}
+
+export default function GovernancePage() {
+  const height = useAppStore((s) => s.status?.height ?? 0);
+  const me = useAppStore((s) => s.identity?.did ?? '');
+  const gov = useAsync(() => bot().governance(), [height]);
+  const isValidator = gov.data?.validators.some((v) => v.did === me) ?? false;
+  const open = gov.data?.proposals.filter((p) => p.passed === -1) ?? [];
+  const decided = gov.data?.proposals.filter((p) => p.passed !== -1) ?? [];
+  return (
+    <>
+      <PageTitle intro="The validators change the chain by votes recorded on it; a change passes with more than 2/3 of the voting power.">Governance</PageTitle>
+      <ErrorNote error={gov.error} what="Governance" />
+      {gov.data && (
+        <div className="grid">
+          <Card title="Validators" id="validators-title">
+            <p className="muted small-text">Engine: {gov.data.engine}</p>
+            <ul className="plain-list" data-testid="validators">
+              {gov.data.validators.map((v) => <li key={v.did}><code title={v.did}>{short(v.did, 10)}</code> · power {v.power} {v.did === me && <Pill tone="ok">this peer</Pill>}</li>)}
+            </ul>
+            <h3>Members</h3>
+            {gov.data.members.length === 0 ? <p className="muted">No members added by vote yet.</p> : <ul className="plain-list">{gov.data.members.map((m) => <li key={m}><code title={m}>{short(m, 10)}</code></li>)}</ul>}
+          </Card>
+          <Card title="Open proposals" id="open-title">
+            {open.length === 0 ? <p className="muted">No open proposals.</p> : <ul className="plain-list">{open.map((p) => <Proposal key={p.id} p={p} canVote={isValidator} me={me} onDone={gov.reload} />)}</ul>}
+          </Card>
+          <Card title="Propose a change" id="propose-title">
+            {isValidator ? <ProposeForm height={height} onDone={gov.reload} /> : <p className="muted">Only validators propose changes; ask one of them.</p>}
+          </Card>
+          <Card title="History" id="history-title">
+            {decided.length === 0 ? <p className="muted">No decisions yet.</p> : (
+              <ol className="plain-list" data-testid="governance-history">
+                {decided.map((p) => <li key={p.id}>{describeChange(p.change)} · passed in block {p.passed} · {p.applied ? <Pill tone="ok">applied</Pill> : <Pill tone="warn">pending from height {p.height}</Pill>}</li>)}
+              </ol>
+            )}
+            {gov.data.offenders.length > 0 && (
+              <>
+                <h3>Proven misbehaviour</h3>
+                <ul className="plain-list">{gov.data.offenders.map((o) => <li key={o.did}><code>{short(o.did, 10)}</code> signed conflicting votes (evidence in block {o.height})</li>)}</ul>
+              </>
+            )}
+          </Card>
+        </div>
+      )}
+    </>
+  );
+}

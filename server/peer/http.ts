@@ -1,0 +1,401 @@
+// The HTTP+JSON API of the headless peer (ITU-T Y.4560 I.1.4), on node:http with no framework.
+// It mirrors window.bot (worker/api.ts): the same shapes, bytes as lowercase hex, errors as
+// { error: { code, message } } with an HTTP status chosen by the code. Peer events stream as
+// Server-Sent Events from GET /v1/events.
+//
+// The API signs transactions with the peer's identity and has no login, so it defends the
+// usual ways a web page reaches a local server: CORS is off unless origins are named, bodies
+// must be sent as application/json (a cross-site form or no-cors fetch cannot, without a
+// preflight we refuse), and on a loopback address the Host header must name loopback (DNS
+// rebinding). Bind it to a public address only behind something that authenticates.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import { BotError, botError, type ErrorCode } from '../../worker/core/errors';
+import { fromHex, utf8 } from '../../worker/core/bytes';
+import { dataKeyBytesMax, txBytesMax, waitTimeoutMsMax } from '../../worker/core/limits';
+import { methodNames, type MethodName, type PeerEvent, type PeerMethods } from '../../worker/api';
+
+/** Largest request body: a raw transaction in hex plus JSON framing, or a chain request. */
+export const httpBodyBytesMax = 4 * txBytesMax;
+/** Event streams open at once; more are refused with 503. */
+export const eventStreamsMax = 64;
+/** A comment line on every event stream this often keeps proxies from closing it. */
+export const eventStreamHeartbeatMs = 15_000;
+/** An event-stream client that falls this far behind is disconnected (it may reconnect). */
+export const eventStreamBufferBytesMax = 1024 * 1024;
+/** Longest `timeoutMs` of GET /v1/tx/:id. */
+export const txWaitMsMax = waitTimeoutMsMax;
+/** Submissions waiting to be signed and admitted at once (see `SubmitQueue`); more are refused. */
+export const submitQueueMax = 4096;
+
+/** An error code of this API: the peer's codes, plus INTERNAL for a fault of the peer itself. */
+export type HttpErrorCode = ErrorCode | 'INTERNAL';
+
+/** HTTP status by error code. Bad input is 4xx; 500 is only for faults of the peer. */
+export const httpStatusByCode: Record<HttpErrorCode, number> = {
+  BAD_REQUEST: 400,
+  MALFORMED: 400,
+  NON_CANONICAL: 400,
+  UNKNOWN_TYPE: 400,
+  MISSING_FIELD: 400,
+  BAD_FIELD_TYPE: 400,
+  BAD_KEY: 400,
+  BAD_SIGNATURE: 400,
+  WRONG_CHAIN: 400,
+  BAD_BLOCK: 400,
+  BAD_CERTIFICATE: 400,
+  UNAUTHORIZED: 403,
+  NOT_FOUND: 404,
+  NONCE_REPLAYED: 409,
+  NONCE_GAP: 409,
+  TOO_LARGE: 413,
+  NOT_READY: 503,
+  MEMPOOL_FULL: 503,
+  TIMEOUT: 504,
+  TAMPERED: 500,
+  STORAGE_FAILED: 507,
+  INTERNAL: 500,
+};
+
+/** An error that carries its own HTTP status (405, 415), where the code alone does not say it. */
+class HttpError extends BotError {
+  constructor(
+    readonly status: number,
+    code: ErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(code, message);
+  }
+}
+
+/** Fan-out of peer events to event streams; the host's `emit` is `hub.emit`. */
+export class EventHub {
+  private readonly listeners = new Set<(event: PeerEvent) => void>();
+
+  readonly emit = (event: PeerEvent): void => {
+    for (const listener of this.listeners) listener(event);
+  };
+
+  subscribe(listener: (event: PeerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get size(): number {
+    return this.listeners.size;
+  }
+}
+
+export interface ApiOptions {
+  peer: PeerMethods;
+  events: EventHub;
+  /** Origins allowed to call the API from a web page; empty: CORS off; ['*']: any origin. */
+  corsOrigins?: string[];
+  /** Refuse Host headers that do not name loopback (set when listening on a loopback address). */
+  loopbackHostsOnly?: boolean;
+  /** Extra facts for GET /v1/integrity (the disk store's open report). */
+  storeReport?: () => unknown;
+}
+
+interface Context {
+  request: IncomingMessage;
+  response: ServerResponse;
+  params: string[];
+  query: URLSearchParams;
+}
+
+type Handler = (context: Context) => Promise<{ status?: number; body: unknown } | 'streaming'>;
+type Method = 'GET' | 'POST' | 'PATCH';
+
+export interface PeerApi {
+  server: Server;
+  /** End every event stream (at shutdown). */
+  closeStreams(): void;
+}
+
+export function createPeerApi(options: ApiOptions): PeerApi {
+  const streams = new Set<ServerResponse>();
+  const routes = buildRoutes(options, streams);
+  const server = createServer((request, response) => {
+    void handle(request, response, routes, options);
+  });
+  return {
+    server,
+    closeStreams() {
+      for (const stream of streams) stream.end();
+      streams.clear();
+    },
+  };
+}
+
+// ---- routes ----------------------------------------------------------------------------------
+
+interface Route {
+  method: Method;
+  segments: string[];
+  handler: Handler;
+}
+
+function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[] {
+  const { peer } = options;
+  const submissions = new SubmitQueue();
+  const table: Array<[Method, string, Handler]> = [
+    ['GET', '/v1/status', async () => ({ body: await peer.status() })],
+    ['GET', '/v1/identity', async () => ({ body: await peer.identity() })],
+    ['POST', '/v1/tx', async ({ request }) => ({ status: 202, body: await submit(peer, submissions, await readJsonObject(request)) })],
+    ['GET', '/v1/tx/:id', async ({ params, query }) => ({ body: await waitFor(peer, params[0]!, query) })],
+    ['GET', '/v1/blocks/:height', async ({ params }) => ({ body: found(await peer.block(heightParam(params[0]!)), `There is no block ${params[0]} yet.`) })],
+    ['GET', '/v1/state/:key', async ({ params }) => ({ body: found(await peer.get(keyParam(params[0]!)), `Nothing is stored under the key "${params[0]}".`) })],
+    ['GET', '/v1/state/:key/history', async ({ params }) => ({ body: await peer.history(keyParam(params[0]!)) })],
+    ['GET', '/v1/chains', async () => ({ body: await peer.chains() })],
+    ['POST', '/v1/chains', async ({ request }) => ({ status: 201, body: await peer.createChain((await readJsonObject(request)) as never) })],
+    ['POST', '/v1/chains/:id/use', async ({ params }) => ({ body: await peer.useChain(params[0]!) })],
+    ['GET', '/v1/invite', async () => ({ body: { invite: await peer.invite() } })],
+    ['POST', '/v1/join', async ({ request }) => ({ body: await peer.join(stringField(await readJsonObject(request), 'invite')) })],
+    ['GET', '/v1/network', async () => ({ body: await peer.network() })],
+    ['GET', '/v1/integrity', async () => ({ body: await integrity(options) })],
+    ['GET', '/v1/log', async () => ({ body: await peer.log() })],
+    ['GET', '/v1/governance', async () => ({ body: await peer.governance() })],
+    ['GET', '/v1/settings', async () => ({ body: await peer.settings() })],
+    ['PATCH', '/v1/settings', async ({ request }) => ({ body: await peer.setSettings((await readJsonObject(request)) as never) })],
+    ['GET', '/v1/events', (context) => eventStream(context, options, streams)],
+    ['POST', '/v1/rpc/:method', async ({ params, request }) => ({ body: await rpc(peer, params[0]!, await readJsonObject(request)) })],
+  ];
+  return table.map(([method, path, handler]) => ({ method, segments: path.split('/').slice(1), handler }));
+}
+
+async function handle(request: IncomingMessage, response: ServerResponse, routes: Route[], options: ApiOptions): Promise<void> {
+  try {
+    const cors = corsHeaders(request, options.corsOrigins ?? []);
+    for (const [name, value] of Object.entries(cors)) response.setHeader(name, value);
+    checkHost(request, options);
+    const url = new URL(request.url ?? '/', 'http://peer');
+    const segments = url.pathname.split('/').slice(1);
+    const matches = routes.map((route) => ({ route, params: match(route.segments, segments) })).filter((m) => m.params !== null);
+    if (matches.length === 0) throw botError('NOT_FOUND', `There is no ${url.pathname} in this API; see docs/API.md.`);
+    const allowed = [...new Set(matches.map((m) => m.route.method))];
+    if (request.method === 'OPTIONS' && cors['access-control-allow-origin']) {
+      response.writeHead(204, { 'access-control-allow-methods': [...allowed, 'OPTIONS'].join(', '), 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' }).end();
+      return;
+    }
+    const chosen = matches.find((m) => m.route.method === request.method);
+    if (!chosen) throw new HttpError(405, 'BAD_REQUEST', `${request.method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}.`, { allow: allowed.join(', ') });
+    const result = await chosen.route.handler({ request, response, params: chosen.params!, query: url.searchParams });
+    if (result !== 'streaming') sendJson(response, result.status ?? 200, result.body);
+  } catch (error) {
+    sendError(request, response, error);
+  }
+}
+
+/** Path parameters of a route, or null when it does not match. A parameter is one segment, percent-decoded. */
+function match(pattern: string[], segments: string[]): string[] | null {
+  if (pattern.length !== segments.length) return null;
+  const params: string[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const want = pattern[i]!;
+    const got = segments[i]!;
+    if (want.startsWith(':')) {
+      if (got === '') return null;
+      params.push(got);
+    } else if (want !== got) {
+      return null;
+    }
+  }
+  return params.map((raw) => {
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      throw botError('BAD_REQUEST', `The path segment "${raw}" is not valid percent-encoding.`);
+    }
+  });
+}
+
+// ---- handlers ----------------------------------------------------------------------------------
+
+/**
+ * Bounds the submissions waiting to be signed and admitted (the host signs its own
+ * transactions one at a time, in nonce order, and admits them in batches).
+ */
+class SubmitQueue {
+  private waiting = 0;
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.waiting >= submitQueueMax) return Promise.reject(botError('MEMPOOL_FULL', `${submitQueueMax} submissions are already waiting to be signed; try again shortly.`));
+    this.waiting++;
+    return work().finally(() => this.waiting--);
+  }
+}
+
+async function submit(peer: PeerMethods, queue: SubmitQueue, body: Record<string, unknown>): Promise<{ txId: string }> {
+  if ('raw' in body) {
+    const raw = body.raw;
+    if (typeof raw !== 'string') throw botError('BAD_FIELD_TYPE', '"raw" must be the signed transaction as a hex string.');
+    if (raw.length > 2 * txBytesMax) throw botError('TOO_LARGE', `The transaction is ${raw.length / 2} bytes; the limit is ${txBytesMax}.`);
+    if (raw.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(raw)) throw botError('MALFORMED', '"raw" must be an even number of hex digits.');
+    return peer.submitRaw(fromHex(raw));
+  }
+  const type = stringField(body, 'type');
+  if (!('body' in body)) throw botError('MISSING_FIELD', 'A transaction needs "body" (for data.put: { "key": "...", "value": ... }).');
+  return queue.run(() => peer.submit({ type, body: body.body }));
+}
+
+async function waitFor(peer: PeerMethods, txId: string, query: URLSearchParams): Promise<{ txId: string; status: string; height?: number; error?: unknown }> {
+  if (!/^[0-9a-f]{64}$/.test(txId)) throw botError('BAD_REQUEST', 'A transaction id is 64 lowercase hex digits.');
+  const timeoutMs = integerQuery(query, 'timeoutMs', 0, txWaitMsMax) ?? 0;
+  try {
+    return { txId, ...(await peer.waitFor(txId, { timeoutMs })) };
+  } catch (error) {
+    if (error instanceof BotError && error.code === 'TIMEOUT') return { txId, status: 'pending' };
+    throw error;
+  }
+}
+
+/**
+ * Methods of window.bot that POST /v1/rpc/:method does not offer: they wipe or export the
+ * identity (this API has no login), take bytes (use POST /v1/tx with "raw"), or have a route
+ * that orders them (POST /v1/tx).
+ */
+export const rpcMethodsRefused = new Set<string>(['reset', 'exportIdentity', 'importIdentity', 'submit', 'submitRaw']);
+
+/** Any other method of window.bot by name, with JSON params: { "params": [...] }. */
+async function rpc(peer: PeerMethods, method: string, body: Record<string, unknown>): Promise<unknown> {
+  if (!(methodNames as readonly string[]).includes(method)) throw botError('NOT_FOUND', `The peer has no method "${method}".`);
+  if (rpcMethodsRefused.has(method)) throw new HttpError(403, 'UNAUTHORIZED', `${method} is not offered over HTTP; see docs/API.md.`);
+  const params = body.params ?? [];
+  if (!Array.isArray(params)) throw botError('BAD_FIELD_TYPE', '"params" must be a JSON array of the method\'s arguments.');
+  const result = await (peer[method as MethodName] as (...args: unknown[]) => Promise<unknown>).apply(peer, params);
+  return { result: result ?? null };
+}
+
+async function integrity(options: ApiOptions): Promise<unknown> {
+  const report = await options.peer.integrity();
+  return options.storeReport ? { ...report, store: options.storeReport() } : report;
+}
+
+function heightParam(text: string): number {
+  const height = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(height)) throw botError('BAD_REQUEST', `A block height is a whole number from 0, not "${text}".`);
+  return height;
+}
+
+function keyParam(key: string): string {
+  if (utf8(key).length > dataKeyBytesMax) throw botError('BAD_KEY', `A key is at most ${dataKeyBytesMax} UTF-8 bytes.`);
+  return key;
+}
+
+function integerQuery(query: URLSearchParams, name: string, min: number, max: number): number | undefined {
+  const text = query.get(name);
+  if (text === null) return undefined;
+  const value = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw botError('BAD_REQUEST', `${name} must be a whole number from ${min} to ${max}.`);
+  return value;
+}
+
+function stringField(body: Record<string, unknown>, name: string): string {
+  const value = body[name];
+  if (value === undefined) throw botError('MISSING_FIELD', `The request needs "${name}".`);
+  if (typeof value !== 'string') throw botError('BAD_FIELD_TYPE', `"${name}" must be a string.`);
+  return value;
+}
+
+function found<T>(value: T | null, message: string): T {
+  if (value === null) throw botError('NOT_FOUND', message);
+  return value;
+}
+
+// ---- event stream ------------------------------------------------------------------------------
+
+async function eventStream({ request, response, query }: Context, options: ApiOptions, streams: Set<ServerResponse>): Promise<'streaming'> {
+  if (streams.size >= eventStreamsMax) throw botError('NOT_READY', `This peer already serves ${eventStreamsMax} event streams; try again later.`);
+  const types = query.get('types')?.split(',').filter(Boolean) ?? null;
+  const status = await options.peer.status();
+  response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  response.write('retry: 3000\n\n');
+  streams.add(response);
+  const send = (event: PeerEvent) => {
+    if (types && !types.includes(event.type)) return;
+    if (response.writableLength > eventStreamBufferBytesMax) {
+      response.destroy(); // a reader this slow would hold the peer's memory; it may reconnect
+      return;
+    }
+    response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+  };
+  send({ type: 'status', status });
+  const unsubscribe = options.events.subscribe(send);
+  const heartbeat = setInterval(() => response.write(': ping\n\n'), eventStreamHeartbeatMs);
+  const end = () => {
+    clearInterval(heartbeat);
+    unsubscribe();
+    streams.delete(response);
+  };
+  request.on('close', end);
+  response.on('close', end);
+  return 'streaming';
+}
+
+// ---- bodies, headers, responses ------------------------------------------------------------------
+
+async function readJsonObject(request: IncomingMessage): Promise<Record<string, unknown>> {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new HttpError(415, 'BAD_REQUEST', 'Send the body as JSON with "content-type: application/json".');
+  const declared = Number(request.headers['content-length'] ?? NaN);
+  if (declared > httpBodyBytesMax) throw botError('TOO_LARGE', `The request body is ${declared} bytes; the limit is ${httpBodyBytesMax}.`);
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > httpBodyBytesMax) throw botError('TOO_LARGE', `The request body is larger than ${httpBodyBytesMax} bytes.`);
+    chunks.push(chunk);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    throw botError('MALFORMED', `The request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw botError('BAD_FIELD_TYPE', 'The request body must be a JSON object.');
+  return value as Record<string, unknown>;
+}
+
+function corsHeaders(request: IncomingMessage, origins: string[]): Record<string, string> {
+  const origin = request.headers.origin;
+  if (!origin || origins.length === 0) return {};
+  if (origins.includes('*')) return { 'access-control-allow-origin': '*' };
+  return origins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'origin' } : { vary: 'origin' };
+}
+
+const loopbackHostnames = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function checkHost(request: IncomingMessage, options: ApiOptions): void {
+  if (!options.loopbackHostsOnly) return;
+  const host = (request.headers.host ?? '').toLowerCase().replace(/:\d+$/, '');
+  if (!loopbackHostnames.has(host)) throw new HttpError(403, 'UNAUTHORIZED', `This peer listens on loopback and answers only requests for localhost, not "${host}".`);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text), ...headers });
+  response.end(text);
+}
+
+function sendError(request: IncomingMessage, response: ServerResponse, error: unknown): void {
+  const { status, code, message, headers } = describeError(error);
+  if (status >= 500 && code === 'INTERNAL') console.error(`peer api: ${request.method} ${request.url}:`, error);
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  // A body we stopped reading: answer, then close the connection rather than read the rest.
+  const unread = !request.readableEnded;
+  sendJson(response, status, { error: { code, message } }, unread ? { ...headers, connection: 'close' } : headers);
+  if (unread) request.resume();
+}
+
+function describeError(error: unknown): { status: number; code: HttpErrorCode; message: string; headers: Record<string, string> } {
+  if (error instanceof HttpError) return { status: error.status, code: error.code, message: error.message, headers: error.headers };
+  if (error instanceof BotError) return { status: httpStatusByCode[error.code] ?? 500, code: error.code, message: error.message, headers: {} };
+  // Boundary checks in the core throw TypeError (wrong type) and RangeError (wrong size): bad input.
+  if (error instanceof TypeError || error instanceof RangeError) return { status: 400, code: 'BAD_REQUEST', message: error.message, headers: {} };
+  return { status: 500, code: 'INTERNAL', message: 'The peer failed to answer; see its log.', headers: {} };
+}

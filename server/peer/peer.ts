@@ -1,0 +1,149 @@
+// The headless peer: the same worker/ host as a browser tab, on disk storage, behind the HTTP
+// API. `startPeer` is what `npm run peer` runs (server/peer/main.ts) and what the tests start
+// in-process.
+import { resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { PeerHost } from '../../worker/host/peer-host';
+import { bestVerifier } from '../../worker/host/crypto';
+import { DiskStorage } from '../../worker/store/disk';
+import type { PeerNet } from '../../worker/net/types';
+import type { LogEntry, PeerEvent } from '../../worker/api';
+import { createPeerApi, EventHub, type PeerApi } from './http';
+
+export interface PeerConfig {
+  /** TCP port of the HTTP API; 0 picks a free one. */
+  port: number;
+  /** Address the HTTP API listens on. */
+  host: string;
+  dataDir: string;
+  /** Signaling relay URLs (ws:// or wss://). */
+  signal: string[];
+  /** Join the chain of this invite link at start. */
+  invite: string | null;
+  /** Where this peer's invite links point (the app's URL); the host's default when null. */
+  inviteBase: string | null;
+  /** Origins allowed to call the API from web pages (CORS); empty: none. */
+  corsOrigins: string[];
+  /** Print only the line saying where the API listens (and errors), not the peer's log. */
+  quiet: boolean;
+}
+
+export const defaultConfig: PeerConfig = { port: 8787, host: '127.0.0.1', dataDir: './.bot-peer', signal: [], invite: null, inviteBase: null, corsOrigins: [], quiet: false };
+
+/** After a shutdown starts, requests in flight get this long before their connections are closed. */
+export const shutdownGraceMs = 2_000;
+
+export interface RunningPeer {
+  host: PeerHost;
+  storage: DiskStorage;
+  api: PeerApi;
+  /** http://address:port of the API. */
+  url: string;
+  port: number;
+  /** Stop serving, stop the host, wait for writes in flight and close the store. */
+  stop(): Promise<void>;
+}
+
+export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
+  const dataDir = resolve(config.dataDir);
+  const storage = await DiskStorage.open(dataDir);
+  const say = (line: string) => {
+    if (!config.quiet) console.log(line);
+  };
+  reportStore(storage, say);
+  const events = new EventHub();
+  const net = createNet(config);
+  const host = new PeerHost({
+    storage,
+    storageKind: 'disk',
+    verifier: await bestVerifier(),
+    now: () => Date.now(),
+    randomBytes: (length) => crypto.getRandomValues(new Uint8Array(length)),
+    emit: (event: PeerEvent) => {
+      if (event.type === 'log') say(formatLog(event.entry));
+      events.emit(event);
+    },
+    net: net ?? undefined,
+    defaultRelays: config.signal,
+    ...(config.inviteBase ? { inviteBase: config.inviteBase } : {}),
+  });
+
+  let status;
+  try {
+    status = await host.ready();
+  } catch (error) {
+    host.stop();
+    await storage.shutdown();
+    throw error;
+  }
+  const api = createPeerApi({ peer: host, events, corsOrigins: config.corsOrigins, loopbackHostsOnly: isLoopback(config.host), storeReport: () => storage.report });
+  await listen(api, config);
+  const port = (api.server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const identity = await host.identity();
+  console.log(`BoT peer ${identity.did} listening on ${url} (data ${dataDir}, chain ${status.chainName} ${status.chainId} at height ${status.height}, integrity ${status.integrity.ok ? 'ok' : 'FAILED'})`);
+
+  if (config.invite) await joinInvite(host, config.invite, say);
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      const closed = new Promise<void>((done) => api.server.close(() => done()));
+      api.closeStreams();
+      api.server.closeIdleConnections();
+      const grace = setTimeout(() => api.server.closeAllConnections(), shutdownGraceMs);
+      await closed;
+      clearTimeout(grace);
+      net?.stop();
+      host.stop();
+      await storage.shutdown(); // waits for a block being written; every commit was fsynced
+    })();
+    return stopping;
+  };
+  return { host, storage, api, url, port, stop };
+}
+
+/**
+ * The one place the peer's network is made; PeerHost starts it for the active chain with the
+ * relays of its settings, of the chain's invite, or else `--signal` (HostOptions.defaultRelays).
+ * TODO(net): return the PeerNet of worker/net over the node-datachannel transport here, e.g.
+ * `return createNodeNet()`. Until then the peer runs alone (its solo dev chain works).
+ */
+function createNet(config: PeerConfig): PeerNet | null {
+  if (config.signal.length > 0) console.log(`Signaling relays ${config.signal.join(', ')} noted; this peer has no WebRTC transport yet, so it runs alone.`);
+  return null;
+}
+
+async function joinInvite(host: PeerHost, invite: string, say: (line: string) => void): Promise<void> {
+  try {
+    const { chainId } = await host.join(invite);
+    say(`Joined chain ${chainId} from the invite.`);
+  } catch (error) {
+    say(`Could not join from the invite: ${(error as Error).message}`);
+  }
+}
+
+function listen(api: PeerApi, config: PeerConfig): Promise<void> {
+  return new Promise((done, fail) => {
+    api.server.once('error', fail);
+    api.server.listen(config.port, config.host, () => {
+      api.server.off('error', fail);
+      done();
+    });
+  });
+}
+
+function reportStore(storage: DiskStorage, say: (line: string) => void): void {
+  const { records, tornTailBytes, problems } = storage.report;
+  say(`Opened ${storage.directory}: ${records} block records.`);
+  if (tornTailBytes > 0) say(`The last block write was interrupted (${tornTailBytes} bytes); it was discarded whole.`);
+  for (const problem of problems) console.error(`Disk store: ${problem.message}`);
+}
+
+function formatLog(entry: LogEntry): string {
+  return `${new Date(entry.time).toISOString()} ${entry.level.padEnd(5)} ${entry.message}`;
+}
+
+function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || address.startsWith('127.');
+}

@@ -1,0 +1,74 @@
+// The link driver: what the hub needs from a WebRTC stack, and nothing more. The hub (worker
+// or Node) decides which links exist and what goes over them; the driver owns the
+// RTCPeerConnections and data channels. In the browser the driver lives on the main thread
+// (workers have no RTCPeerConnection) and talks to the hub over a MessagePort (PortMessage
+// below); in Node the hub calls it directly. app/net/rtc-links.ts implements it with
+// simple-peer; memory-driver.ts is the in-memory version for tests.
+//
+// Pacing contract: the hub hands chunks (<= chunkBytesMax, see framing.ts) to `send` and keeps
+// at most linkWindowBytes outstanding per link; the driver gives them to the data channel
+// while its bufferedAmount is below sendBufferHighBytes, resumes on `bufferedamountlow`, and
+// reports every chunk it handed over with onSent so the hub can send more.
+import type { SignalData } from './signaling';
+
+export interface LinkEvents {
+  /** Whether this runtime can open WebRTC links (RTCPeerConnection exists). */
+  onCaps(webrtc: boolean): void;
+  /** A local SDP (offer or answer) to deliver to the remote through signaling. */
+  onSignal(link: string, data: SignalData): void;
+  /** The data channel is open; the handshake starts now. */
+  onConnect(link: string): void;
+  /** One data-channel message. The hub may keep it (it owns the buffer). */
+  onChunk(link: string, chunk: Uint8Array): void;
+  /** Bytes of chunks handed to the data channel since the last report. */
+  onSent(link: string, bytes: number): void;
+  /** ICE connection state, for ICE restarts. */
+  onIceState(link: string, state: string): void;
+  /** The link is gone (closed by either side or failed); `reason` is for the log. */
+  onClose(link: string, reason: string): void;
+}
+
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+export interface LinkDriver {
+  setEvents(events: LinkEvents): void;
+  open(link: string, initiator: boolean, iceServers: IceServer[]): void;
+  /** A remote SDP for `link`. */
+  signal(link: string, data: SignalData): void;
+  /** Queue one chunk; its buffer is handed over (it may be transferred and detached). */
+  send(link: string, chunk: Uint8Array): void;
+  /** Ask for an ICE restart (only the side that dialed renegotiates). */
+  restartIce(link: string): void;
+  close(link: string): void;
+}
+
+/** Page -> worker messages of the MessagePort bridge (app/net/net-owner.ts <-> port-driver.ts). */
+export type PageToWorker =
+  | { t: 'caps'; webrtc: boolean }
+  | { t: 'signal'; link: string; data: SignalData }
+  | { t: 'connect'; link: string }
+  | { t: 'chunk'; link: string; chunk: ArrayBuffer }
+  | { t: 'sent'; link: string; bytes: number }
+  | { t: 'ice'; link: string; state: string }
+  | { t: 'close'; link: string; reason: string };
+
+/** Worker -> page messages of the MessagePort bridge. */
+export type WorkerToPage =
+  | { t: 'open'; link: string; initiator: boolean; iceServers: IceServer[] }
+  | { t: 'signal'; link: string; data: SignalData }
+  | { t: 'send'; link: string; chunk: ArrayBuffer }
+  | { t: 'restart-ice'; link: string }
+  | { t: 'close'; link: string };
+
+/** The message the page posts to the worker to hand over its end of the bridge. */
+export interface NetPortMessage {
+  netPort: MessagePort;
+}
+
+export function isNetPortMessage(data: unknown): data is NetPortMessage {
+  return typeof data === 'object' && data !== null && (data as { netPort?: unknown }).netPort instanceof MessagePort;
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { equalBytes } from '../core/bytes';
+import { BotError } from '../core/errors';
+import { chunkFrame, Reassembler } from './framing';
+import { chunkBytesMax, frameBytesMax } from './limits';
+import { decodeFrame, encodeFrame } from './wire';
+
+function reassemble(chunks: Uint8Array[]): Uint8Array[] {
+  const r = new Reassembler();
+  const frames: Uint8Array[] = [];
+  for (const c of chunks) {
+    const f = r.push(c);
+    if (f) frames.push(f);
+  }
+  return frames;
+}
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof BotError) return error.code;
+    throw error;
+  }
+  return 'no error';
+}
+
+describe('framing', () => {
+  it('round-trips frames of any size up to the maximum, in chunks of at most 64 KiB', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 200_000 }), fc.integer({ min: 64, max: chunkBytesMax }), (length, chunkBytes) => {
+        const frame = new Uint8Array(length).map((_, i) => (i * 31 + length) & 255);
+        const chunks = chunkFrame(frame, chunkBytes);
+        expect(chunks.every((c) => c.length <= chunkBytes && c.byteOffset === 0 && c.buffer.byteLength === c.length)).toBe(true);
+        const out = reassemble(chunks);
+        expect(out).toHaveLength(1);
+        expect(equalBytes(out[0]!, frame)).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('carries a frame of the maximum size and several frames back to back', () => {
+    const big = new Uint8Array(frameBytesMax).fill(7);
+    big[frameBytesMax - 1] = 9;
+    const small = Uint8Array.of(1, 2, 3);
+    const chunks = [...chunkFrame(small), ...chunkFrame(big), ...chunkFrame(small)];
+    expect(Math.max(...chunks.map((c) => c.length))).toBe(chunkBytesMax);
+    const out = reassemble(chunks);
+    expect(out.map((f) => f.length)).toEqual([3, frameBytesMax, 3]);
+    expect(out[1]![frameBytesMax - 1]).toBe(9);
+    expect(() => chunkFrame(new Uint8Array(frameBytesMax + 1))).toThrow(RangeError);
+  });
+
+  it('rejects garbage and oversized input with typed errors', () => {
+    const header = (length: number) => {
+      const h = new Uint8Array(5);
+      h[0] = 1;
+      new DataView(h.buffer).setUint32(1, length);
+      return h;
+    };
+    expect(codeOf(() => new Reassembler().push(new Uint8Array(0)))).toBe('MALFORMED');
+    expect(codeOf(() => new Reassembler().push(Uint8Array.of(7, 1, 2)))).toBe('MALFORMED');
+    expect(codeOf(() => new Reassembler().push(Uint8Array.of(0, 1, 2)))).toBe('MALFORMED');
+    expect(codeOf(() => new Reassembler().push(Uint8Array.of(1, 0)))).toBe('MALFORMED');
+    expect(codeOf(() => new Reassembler().push(header(0)))).toBe('MALFORMED');
+    expect(codeOf(() => new Reassembler().push(header(frameBytesMax + 1)))).toBe('TOO_LARGE');
+    expect(codeOf(() => new Reassembler().push(new Uint8Array(chunkBytesMax + 1)))).toBe('TOO_LARGE');
+    const r = new Reassembler();
+    r.push(header(10));
+    expect(codeOf(() => r.push(header(10)))).toBe('MALFORMED');
+    const overflow = new Reassembler();
+    expect(codeOf(() => overflow.push(Uint8Array.of(1, 0, 0, 0, 2, 1, 2, 3)))).toBe('MALFORMED');
+  });
+});
+
+describe('wire frames', () => {
+  it('round-trips every frame type', () => {
+    const id = new Uint8Array(16).fill(3);
+    const payload = Uint8Array.of(9, 8, 7);
+    expect(decodeFrame(encodeFrame({ type: 'message', payload }))).toEqual({ type: 'message', payload });
+    expect(decodeFrame(encodeFrame({ type: 'gossip', ttl: 4, id, payload }))).toEqual({ type: 'gossip', ttl: 4, id, payload });
+    expect(decodeFrame(encodeFrame({ type: 'ping', nonce: 0xfffffffe }))).toEqual({ type: 'ping', nonce: 0xfffffffe });
+    expect(decodeFrame(encodeFrame({ type: 'pong', nonce: 5 }))).toEqual({ type: 'pong', nonce: 5 });
+    expect(decodeFrame(encodeFrame({ type: 'hello', hello: { a: 1 } }))).toEqual({ type: 'hello', hello: { a: 1 } });
+  });
+
+  it('rejects unknown types, truncated frames, bad JSON and oversized control frames', () => {
+    expect(codeOf(() => decodeFrame(Uint8Array.of(99)))).toBe('UNKNOWN_TYPE');
+    expect(codeOf(() => decodeFrame(Uint8Array.of(3, 1, 2)))).toBe('MALFORMED');
+    expect(codeOf(() => decodeFrame(Uint8Array.of(4, 1)))).toBe('MALFORMED');
+    expect(codeOf(() => decodeFrame(Uint8Array.of(1, 0xff, 0xfe)))).toBe('MALFORMED');
+    expect(codeOf(() => decodeFrame(new Uint8Array(5000).fill(1)))).toBe('TOO_LARGE');
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 300 }), (bytes) => {
+        try {
+          decodeFrame(bytes);
+        } catch (error) {
+          expect(error).toBeInstanceOf(BotError);
+        }
+      }),
+    );
+  });
+});

@@ -1,0 +1,41 @@
+// De-duplication of gossip: a bounded set of message ids, least recently seen forgotten first.
+// A JS Map keeps insertion order, so deleting and re-inserting on a hit makes it an LRU.
+import { toHex } from '../core/bytes';
+import { seenIdsMax } from './limits';
+
+export class SeenIds {
+  private readonly ids = new Map<string, true>();
+
+  constructor(private readonly capacity: number = seenIdsMax) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity: expected a positive integer');
+  }
+
+  /** Record `id`; true when it was new (deliver and forward), false for a duplicate. */
+  add(id: Uint8Array | string): boolean {
+    const key = typeof id === 'string' ? id : toHex(id);
+    const seen = this.ids.has(key);
+    if (seen) this.ids.delete(key);
+    this.ids.set(key, true);
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.keys().next().value!);
+    return !seen;
+  }
+
+  has(id: Uint8Array | string): boolean {
+    return this.ids.has(typeof id === 'string' ? id : toHex(id));
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  clear(): void {
+    this.ids.clear();
+  }
+}
+
+/** A Map bounded by entry count: the oldest entry goes when a new one would pass the bound. */
+export function setBounded<K, V>(map: Map<K, V>, key: K, value: V, entriesMax: number): void {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > entriesMax) map.delete(map.keys().next().value!);
+}

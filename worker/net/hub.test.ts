@@ -1,0 +1,153 @@
+// The hub's logic over the in-memory driver and signaling buses: discovery, the handshake,
+// framing, gossip, peer-relayed signaling, and what happens to bad peers.
+import { afterEach, describe, expect, it } from 'vitest';
+import { equalBytes } from '../core/bytes';
+import { testIdentity } from './testing';
+import { Hub, type HubOptions } from './hub';
+import { chunkBytesMax, frameBytesMax } from './limits';
+import { MemoryBus, MemoryDriver } from './memory-driver';
+import { encodeFrame } from './wire';
+
+const room = 'ab'.repeat(16);
+const started: Hub[] = [];
+
+afterEach(() => {
+  for (const hub of started.splice(0)) hub.stop();
+});
+
+function peer(buses: MemoryBus[], options: { identity?: ReturnType<typeof testIdentity>; hooks?: Partial<HubOptions>; validators?: string[] } = {}) {
+  const identity = options.identity ?? testIdentity();
+  const driver = new MemoryDriver();
+  const hub = new Hub({
+    driver,
+    WebSocket: null,
+    broadcastChannel: false,
+    defaultRelay: null,
+    extraSignaling: (onText) => buses.map((bus) => bus.channel(onText)),
+    ...options.hooks,
+  });
+  const received: Array<{ from: string; bytes: Uint8Array }> = [];
+  const logs: string[] = [];
+  let neighbours: string[] = [];
+  hub.start(
+    { did: identity.did, sign: identity.sign, room, validators: options.validators ?? [], relays: [], iceServers: [] },
+    {
+      onMessage: (from, bytes) => received.push({ from, bytes: bytes.slice() }),
+      onNeighbours: (dids) => (neighbours = dids),
+      onLog: (_level, message) => logs.push(message),
+    },
+  );
+  started.push(hub);
+  return { hub, driver, did: identity.did, received, logs, neighbours: () => neighbours };
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('hub', () => {
+  it('links three peers with mutual authentication and carries direct and gossip messages', async () => {
+    const bus = new MemoryBus();
+    const [a, b, c] = [peer([bus]), peer([bus]), peer([bus])];
+    await until(() => [a, b, c].every((p) => p.neighbours().length === 2), 'a full mesh');
+    expect(a.neighbours().sort()).toEqual([b.did, c.did].sort());
+
+    const big = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => i % 251);
+    expect(a.hub.send(b.did, big)).toBe(true);
+    await until(() => b.received.length === 1, 'the big message');
+    expect(b.received[0]!.from).toBe(a.did);
+    expect(equalBytes(b.received[0]!.bytes, big)).toBe(true);
+    expect(a.driver.chunkBytesSeenMax).toBeLessThanOrEqual(chunkBytesMax);
+    expect(a.hub.send(c.did, new Uint8Array(frameBytesMax))).toBe(false);
+    expect(a.hub.send('did:key:z6MkNobody', Uint8Array.of(1))).toBe(false);
+
+    a.hub.broadcast(Uint8Array.of(42));
+    await until(() => c.received.length === 1 && b.received.length === 2, 'the gossip');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // C hears it from A and again from B's forward: delivered once. A never gets its own back.
+    expect(c.received.map((m) => [...m.bytes])).toEqual([[42]]);
+    expect(b.received).toHaveLength(2);
+    expect(a.received).toHaveLength(0);
+
+    const view = a.hub.view();
+    expect(view.room).toBe(room);
+    expect(view.neighbours.map((n) => n.state)).toEqual(['open', 'open']);
+    expect(view.neighbours[0]!.via).toBe('broadcast-channel');
+    await until(() => a.hub.view().neighbours.every((n) => n.rttMs !== null), 'round-trip times', 4_000);
+  });
+
+  it('honours the gossip TTL', async () => {
+    const bus = new MemoryBus();
+    const [a, b, c] = [peer([bus]), peer([bus]), peer([bus])];
+    await until(() => [a, b, c].every((p) => p.neighbours().length === 2), 'a full mesh');
+    const gossip = (ttl: number, tag: number) => encodeFrame({ type: 'gossip', ttl, id: new Uint8Array(16).fill(tag), payload: Uint8Array.of(tag) });
+    a.hub.sendRawFrame(b.did, gossip(1, 1)); // last hop: B keeps it
+    a.hub.sendRawFrame(b.did, gossip(2, 2)); // B forwards it to C
+    await until(() => b.received.length === 2 && c.received.length === 1, 'gossip delivery');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(c.received.map((m) => m.bytes[0])).toEqual([2]);
+  });
+
+  it('signals through peers already linked, so no shared signaling path is needed', async () => {
+    const left = new MemoryBus();
+    const right = new MemoryBus();
+    const a = peer([left]);
+    const b = peer([left, right]);
+    const c = peer([right]);
+    await until(() => a.neighbours().includes(c.did) && c.neighbours().includes(a.did), 'A and C linked through B', 8_000);
+    expect(a.hub.view().neighbours.find((n) => n.did === c.did)!.via).toBe('peer');
+    expect(b.neighbours()).toHaveLength(2);
+  });
+
+  it('closes a link whose hello is signed by the wrong key', async () => {
+    const bus = new MemoryBus();
+    const honest = peer([bus]);
+    const victim = testIdentity();
+    const mallory = testIdentity();
+    const rogue = peer([bus], { identity: { did: victim.did, sign: mallory.sign } });
+    await until(() => honest.logs.some((l) => l.includes(`not signed by ${victim.did}`)), 'the refusal');
+    expect(honest.neighbours()).not.toContain(rogue.did);
+  });
+
+  it('closes a link whose hello signs another DTLS fingerprint', async () => {
+    const bus = new MemoryBus();
+    const honest = peer([bus]);
+    const fake = 'sha-256 ' + Array(32).fill('AB').join(':');
+    peer([bus], { hooks: { helloLocalFingerprint: () => fake } });
+    await until(() => honest.logs.some((l) => l.includes('fingerprint other than the one in the SDP')), 'the refusal');
+    expect(honest.neighbours()).toEqual([]);
+  });
+
+  it('closes the link on garbage or oversized frames without crashing, then links again', async () => {
+    const bus = new MemoryBus();
+    const [a, b] = [peer([bus]), peer([bus])];
+    await until(() => a.neighbours().length === 1 && b.neighbours().length === 1, 'a link');
+    a.hub.sendRawChunks(b.did, [Uint8Array.of(9, 9, 9)]);
+    await until(() => b.logs.some((l) => l.includes('bad data (MALFORMED)')), 'garbage refused');
+    await until(() => a.neighbours().length === 1 && b.neighbours().length === 1, 'the link back', 8_000);
+    const header = new Uint8Array(5);
+    header[0] = 1;
+    new DataView(header.buffer).setUint32(1, frameBytesMax + 1);
+    a.hub.sendRawChunks(b.did, [header]);
+    await until(() => b.logs.some((l) => l.includes('bad data (TOO_LARGE)')), 'oversized refused');
+    await until(() => a.neighbours().length === 1 && b.neighbours().length === 1, 'the link back again', 8_000);
+    a.hub.sendRawFrame(b.did, Uint8Array.of(77, 1, 2));
+    await until(() => b.logs.some((l) => l.includes('bad data (UNKNOWN_TYPE)')), 'unknown frame refused', 8_000);
+  });
+
+  it('refuses a dropped peer for a while', async () => {
+    const bus = new MemoryBus();
+    const [a, b] = [peer([bus]), peer([bus])];
+    await until(() => a.neighbours().length === 1, 'a link');
+    a.hub.drop(b.did, 'sent an invalid block');
+    await until(() => a.neighbours().length === 0, 'the drop');
+    expect(a.logs.some((l) => l.includes('dropped: sent an invalid block'))).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(a.neighbours()).toEqual([]);
+    expect(a.hub.view().neighbours).toEqual([]);
+  });
+});

@@ -1,0 +1,74 @@
+// Every bound the network layer enforces, in one place (see worker/core/limits.ts for the
+// ledger's). Names say units last. A limit that is hit closes the offending link or drops the
+// offending message with a logged reason; it never crashes the peer.
+import { consensusMessageBytesMax } from '../core/limits';
+
+/** One data-channel message. Chromium and libdatachannel both deliver 64 KiB messages whole. */
+export const chunkBytesMax = 64 * 1024;
+/** One reassembled frame: the largest consensus message or sync batch, plus framing room. */
+export const frameBytesMax = consensusMessageBytesMax + 64 * 1024;
+/** The hello (handshake) frame: did, room, two fingerprints and a signature, as JSON. */
+export const helloBytesMax = 2 * 1024;
+/** A hello must arrive this soon after the data channel opens, or the link is closed. */
+export const helloTimeoutMs = 10_000;
+/** One signaling envelope (JSON), on any path: BroadcastChannel, relay, or through peers. */
+export const signalBytesMax = 16 * 1024;
+/** One SDP inside a signaling envelope. */
+export const sdpBytesMax = 12 * 1024;
+/** One trickled ICE candidate line. */
+export const candidateBytesMax = 512;
+/** Trickled ICE candidates accepted for one link. */
+export const candidatesPerLinkMax = 32;
+/** Candidates held for links whose offer has not arrived yet (they can overtake it on another path). */
+export const earlyCandidatesMax = 64;
+
+/** Chromium closes a data channel whose send buffer overflows 16 MiB; pause well below it. */
+export const sendBufferHighBytes = 1024 * 1024;
+/** Resume sending when the channel's buffer drains to this (`bufferedamountlow`). */
+export const sendBufferLowBytes = 256 * 1024;
+/** Bytes handed to the transport (page or Node) and not yet given to the channel. */
+export const linkWindowBytes = 2 * 1024 * 1024;
+/** Bytes queued for one link in the hub; a frame that would pass this is refused. */
+export const linkQueueBytesMax = 32 * 1024 * 1024;
+
+/** Authenticated neighbours a peer dials on its own (validator links come on top). */
+export const neighboursTarget = 6;
+/** Links of any kind (connecting or open); offers beyond this are ignored. */
+export const linksMax = 32;
+/** Peers remembered from announces (oldest forgotten first). */
+export const knownPeersMax = 1024;
+
+/** Gossip hops a broadcast may travel. */
+export const gossipTtl = 6;
+/** Gossip message ids remembered for de-duplication (least recently seen forgotten first). */
+export const seenIdsMax = 16_384;
+/** Bytes of a gossip message id. */
+export const messageIdBytes = 16;
+/** Hops a signaling envelope may travel through peers. */
+export const peerSignalTtl = 3;
+
+/** Keep-alive and round-trip probe on every open link. */
+export const pingIntervalMs = 2_000;
+/** A link that answered no ping for this long is closed (and redialed). */
+export const linkSilenceMsMax = 30_000;
+/** A link that did not open (ICE, DTLS, hello) within this is closed. */
+export const linkConnectTimeoutMs = 30_000;
+/** ICE disconnected this long on a link we dialed: try an ICE restart. */
+export const iceRestartAfterMs = 3_000;
+/** Redial backoff after a link to a wanted peer drops: first and largest wait. */
+export const redialBackoffMinMs = 1_000;
+export const redialBackoffMaxMs = 30_000;
+/** How often a peer with too few links announces itself again. */
+export const announceIntervalMs = 10_000;
+/** Least time between two targeted answers to announces from the same peer. */
+export const announceReplyIntervalMs = 2_000;
+/** How long a dropped peer is refused. */
+export const dropBanMs = 60_000;
+/** Peers on the refused list at once (oldest forgotten first). */
+export const bannedPeersMax = 1024;
+
+/** Relay reconnect backoff: first and largest wait. */
+export const relayBackoffMinMs = 1_000;
+export const relayBackoffMaxMs = 30_000;
+/** Relay URLs used at once (from Settings). */
+export const relaysMax = 8;
