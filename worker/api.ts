@@ -59,7 +59,8 @@ export interface BlockView {
   header: HeaderView;
   txIds: string[];
   txs: Array<{ txId: string; type: string; from: string; nonce: number; time: number; body: unknown }>;
-  cert: { round: number; signers: string[] } | null;
+  /** The commit certificate: validators' Ed25519 signatures (hex) over commitSigningBytes of this block. */
+  cert: { round: number; signers: string[]; sigs: Array<{ validator: string; sig: string }> } | null;
 }
 
 export interface StateProofView {

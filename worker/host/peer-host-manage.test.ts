@@ -68,6 +68,12 @@ describe('PeerHost management (issue 5)', () => {
     two.stop();
     const restarted = await startHost(storage);
     expect((await restarted.identity()).did).toBe(identity.did);
+    // Its old dev chain named the old key as its solo validator: it gets a dev chain of its own
+    // that it can write to, and keeps the old one.
+    expect((await restarted.governance()).validators).toEqual([{ did: identity.did, power: 1 }]);
+    const { txId } = await restarted.submit({ type: 'data.put', body: { key: 'after-import', value: 1 } });
+    expect((await restarted.waitFor(txId, { timeoutMs: 5000 })).status).toBe('committed');
+    expect(await restarted.chains()).toHaveLength(2);
     restarted.stop();
   });
 

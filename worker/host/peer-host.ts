@@ -104,7 +104,10 @@ export class PeerHost implements PeerMethods {
     this.identityView = { did, publicKey: toHex(publicKey) };
     this.signer = await createSigner(seed);
     let chain = await storage.getMeta<ChainRecord>('chain.active');
-    if (!chain) chain = await this.createDevChain(did);
+    // A solo dev chain only its own validator can extend: after an identity import, this peer
+    // gets a dev chain of its own (the old one stays held and readable).
+    const strandedDev = chain?.genesis.consensus.engine === 'solo' && chain.genesis.validators[0]?.did !== did;
+    if (!chain || strandedDev) chain = await this.createDevChain(did);
     await this.load(chain);
     let idleTicks = 0;
     this.idleTimer = setInterval(() => {
@@ -126,6 +129,10 @@ export class PeerHost implements PeerMethods {
     const { state, block, writes } = genesisState(genesis);
     await this.options.storage.commitBlock({ chainId: state.chainId, height: 0, block: encodeBlock(block), writes, txIds: [] });
     const record = { chainId: state.chainId, genesis };
+    const held = (await this.options.storage.getMeta<ChainRecord[]>('chains')) ?? [];
+    const previous = await this.options.storage.getMeta<ChainRecord>('chain.active');
+    if (previous && !held.some((r) => r.chainId === previous.chainId)) held.push(previous);
+    await this.options.storage.putMeta('chains', [...held, record]);
     await this.options.storage.putMeta('chain.active', record);
     this.record('info', `Created the development chain ${state.chainId} (solo validator: this peer).`);
     return record;
@@ -910,7 +917,7 @@ function blockView(block: Block, hash: Uint8Array): BlockView {
     header: { chain: h.chain, height: h.height, prev: toHex(h.prev), txRoot: toHex(h.txRoot), stateRoot: toHex(h.stateRoot), time: h.time, proposer: h.proposer, round: h.round },
     txIds: txs.map((t) => t.txId),
     txs,
-    cert: block.cert ? { round: block.cert.round, signers: block.cert.sigs.map((s) => s.validator) } : null,
+    cert: block.cert ? { round: block.cert.round, signers: block.cert.sigs.map((s) => s.validator), sigs: block.cert.sigs.map((s) => ({ validator: s.validator, sig: toHex(s.sig) })) } : null,
   };
 }
 
