@@ -27,6 +27,6 @@ const window = profilePath
     }
   : undefined;
 const verify = await verifyRates();
-const run = await throughput(async () => new MemoryStorage(), 'memory', txCount, (text) => console.log(text), window);
+const { run } = await throughput(async () => new MemoryStorage(), 'memory', txCount, (text) => console.log(text), window);
 console.log(JSON.stringify({ verify, run, ratioTxToWebCryptoVerify: run.txPerSecond / verify.webcrypto }, null, 2));
 process.exit(0);

@@ -87,7 +87,11 @@ function timedVerifier(inner: Verifier, sink: Sink): Verifier {
   };
 }
 
-export async function throughput(openStorage: () => Promise<Storage>, storageKind: 'indexeddb' | 'memory', txCount: number, progress: (text: string) => void, window?: MeasureWindow): Promise<ThroughputRun> {
+/**
+ * Runs the pipeline and returns the figures and the stopped peer, which the caller keeps
+ * referenced while the heap is read (the heap of a live peer after the run, not of an empty worker).
+ */
+export async function throughput(openStorage: () => Promise<Storage>, storageKind: 'indexeddb' | 'memory', txCount: number, progress: (text: string) => void, window?: MeasureWindow): Promise<{ run: ThroughputRun; peer: PeerHost }> {
   const sink: Sink = { persistMs: 0, blocks: 0, verifyMs: 0 };
   const storage = timedStorage(await openStorage(), sink);
   const host = new PeerHost({ storage, storageKind, verifier: timedVerifier(webCryptoVerifier, sink), now: () => Date.now(), randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)), emit: () => {}, tickIntervalMs: 50 });
@@ -132,7 +136,7 @@ export async function throughput(openStorage: () => Promise<Storage>, storageKin
   const final = await host.status();
   host.stop();
   encoded.length = 0;
-  return {
+  const run = {
     txCount,
     elapsedMs,
     txPerSecond: txCount / (elapsedMs / 1000),
@@ -143,4 +147,5 @@ export async function throughput(openStorage: () => Promise<Storage>, storageKin
     persistMsPerBlock: sink.persistMs / Math.max(sink.blocks, 1),
     blockIntervalMs: elapsedMs / Math.max(sink.blocks, 1),
   };
+  return { run, peer: host };
 }

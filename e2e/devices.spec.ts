@@ -8,6 +8,7 @@
 //  - with two tabs on one BFT chain (WebRTC mesh), the reading shows up in the second tab.
 import { expect, test, type Browser, type CDPSession, type Page } from '@playwright/test';
 import { build } from 'esbuild';
+import AxeBuilder from '@axe-core/playwright';
 import { fileURLToPath } from 'node:url';
 
 const U = (short: string) => `0000${short}-0000-1000-8000-00805f9b34fb`;
@@ -181,7 +182,32 @@ test('bad input from devices: a short GATT value and a disconnect mid-read show 
   expect(pageErrors).toEqual([]);
 });
 
-// Needs the WebRTC mesh (createChain/join between two tabs); run inside scripts/netns-run as root.
+test('the Devices page at 360 px, light and dark: a demo device paired, registered and recorded; no serious axe violations', async ({ page }, testInfo) => {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.emulateMedia({ colorScheme });
+    await openDevices(page);
+    await page.getByTestId('pair-source').selectOption('demo-environment');
+    await page.getByRole('button', { name: 'Pair' }).click();
+    await expect(page.getByTestId('live-temperatureC')).toHaveText(/°C/);
+    if (colorScheme === 'light') {
+      await page.getByRole('button', { name: 'Register on chain' }).click();
+      await expect(page.getByTestId('reading-committed')).toBeVisible({ timeout: 60_000 });
+      await page.getByTestId('device-row').first().getByRole('button').click();
+      await expect(page.getByTestId('chain-reading')).toBeVisible();
+    }
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, 'no horizontal scrolling at 360 px').toBeLessThanOrEqual(0);
+    const results = await new AxeBuilder({ page }).analyze();
+    const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+    await page.screenshot({ path: testInfo.outputPath(`devices-360-${colorScheme}.png`), fullPage: true });
+    expect(serious, `axe (${colorScheme})`).toEqual([]);
+  }
+});
+
+// Needs the WebRTC mesh between tabs (createChain/join plus block gossip and sync). Until the
+// network layer is wired into the worker ("This peer runs without a network."), tab two stays at
+// height 0 and this test fails at the poll below. Run it inside scripts/netns-run as root.
 test('two tabs on one BFT chain: a heart-rate reading from the first tab appears committed in the second', async ({ browser, context }) => {
   const address = '0A:0A:0A:0A:0A:0A';
   const one = await context.newPage();

@@ -78,17 +78,24 @@ function writeNumber(value: number): void {
  */
 function writeString(value: string): void {
   const length = value.length;
-  let ascii = true;
+  const start = at;
+  writeHead(3, length); // right when the text is ASCII (one byte per code unit): the common case
+  reserve(length);
   for (let i = 0; i < length; i++) {
     const unit = value.charCodeAt(i);
-    if (unit > 0x7f) ascii = false;
-    if (unit >= 0xd800 && unit <= 0xdfff) throw unsupported;
+    if (unit > 0x7f) {
+      at = start;
+      writeText(value);
+      return;
+    }
+    buffer[at++] = unit;
   }
-  if (ascii) {
-    writeHead(3, length);
-    reserve(length);
-    for (let i = 0; i < length; i++) buffer[at++] = value.charCodeAt(i);
-    return;
+}
+
+function writeText(value: string): void {
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdfff) throw unsupported;
   }
   const bytes = textEncoder.encode(value);
   writeHead(3, bytes.length);

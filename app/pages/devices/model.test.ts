@@ -1,0 +1,43 @@
+// Devices page logic without React: what goes on chain, chart geometry, policy parsing, labels.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { capabilitiesFor, formatValue, onChainValues, policyFrom, sparkline } from './model';
+
+describe('devices page model', () => {
+  it('records only registered values, and says which were left out', () => {
+    expect(onChainValues({ heartRateBpm: 72, extra: 1 }, ['heartRateBpm', 'rrMs'])).toEqual({ values: { heartRateBpm: 72 }, dropped: ['extra'] });
+    expect(capabilitiesFor('vehicle', null)).toContain('speedKmh');
+    expect(capabilitiesFor('sensor', { a: 1, b: 'x' })).toEqual(['a', 'b']);
+  });
+
+  it('draws a sparkline inside its box for any series', () => {
+    expect(sparkline([1])).toBeNull();
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.double({ noNaN: true, min: -1e6, max: 1e6 }), fc.constant(null)), { maxLength: 200 }), (series) => {
+        const line = sparkline(series, 120, 32);
+        if (!line) return;
+        for (const point of line.points.split(' ')) {
+          const [x, y] = point.split(',').map(Number);
+          expect(x).toBeGreaterThanOrEqual(0);
+          expect(x).toBeLessThanOrEqual(120.05);
+          expect(y).toBeGreaterThanOrEqual(1.9);
+          expect(y).toBeLessThanOrEqual(30.1);
+        }
+      }),
+    );
+  });
+
+  it('parses the allow list and refuses what is not a did:key', () => {
+    const did = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+    expect(policyFrom('list', `${did}\n${did}, `)).toEqual({ mode: 'list', allow: [did] });
+    expect(policyFrom('open', 'ignored')).toEqual({ mode: 'open' });
+    expect(() => policyFrom('list', 'bob')).toThrow(/not a did:key/);
+  });
+
+  it('formats values with units', () => {
+    expect(formatValue('heartRateBpm', 72)).toBe('72 bpm');
+    expect(formatValue('temperatureC', 21.456)).toBe('21.5 °C');
+    expect(formatValue('latitude', 48.1173)).toBe('48.11730 °');
+    expect(formatValue('rrMs', null)).toBe('—');
+  });
+});

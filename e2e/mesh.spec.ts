@@ -1,0 +1,215 @@
+// Issue 4 end to end: real Chromium tabs and a real headless Node peer form one chain over
+// WebRTC (inside the test run's private network namespace), keep it through a closed tab,
+// catch up, and reject a rogue peer. Conformance: r-7.2.1-h, D-8-p2p, R-7.2-a, D-card-webrtc,
+// D-card-e2e.
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PeerEvent } from '../worker/api';
+
+test.describe.configure({ mode: 'serial' });
+test.setTimeout(300_000);
+
+const port = Number(process.env.E2E_PORT ?? 8091);
+const relay = `ws://127.0.0.1:${port}/signal`;
+
+interface NodePeer {
+  url: string;
+  did: string;
+  process: ChildProcess;
+  dir: string;
+  api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
+  stop(): Promise<void>;
+}
+
+let nextNodePort = 8700 + (process.pid % 200);
+
+async function startNodePeer(dir?: string): Promise<NodePeer> {
+  const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'bot-node-peer-'));
+  const apiPort = nextNodePort++;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/peer/main.ts', '--port', String(apiPort), '--data-dir', dataDir, '--signal', relay, '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const url = `http://127.0.0.1:${apiPort}`;
+  const api = async <T,>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(url + path, { method, headers: { 'content-type': 'application/json', host: `localhost:${apiPort}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const json = (await response.json()) as T & { error?: { code: string; message: string } };
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${json.error?.code} ${json.error?.message}`);
+    return json;
+  };
+  const end = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await api('GET', '/v1/status');
+      break;
+    } catch (error) {
+      if (Date.now() > end) throw error;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  const { did } = await api<{ did: string }>('GET', '/v1/identity');
+  return {
+    url,
+    did,
+    process: child,
+    dir: dataDir,
+    api,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+async function openPeer(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+  await page.goto('/');
+  await page.waitForFunction(() => typeof window.bot?.ready === 'function');
+  await page.evaluate(() => window.bot.ready());
+  return page;
+}
+
+const didOf = (page: Page) => page.evaluate(async () => (await window.bot.identity()).did);
+const heightOf = (page: Page) => page.evaluate(async () => (await window.bot.status()).height);
+
+/** Block hashes 1..top of a tab. */
+function tabHashes(page: Page, top: number): Promise<string[]> {
+  return page.evaluate(async (top) => {
+    const out: string[] = [];
+    for (let h = 1; h <= top; h++) out.push((await window.bot.block(h))!.hash);
+    return out;
+  }, top);
+}
+
+async function nodeHashes(node: NodePeer, top: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let h = 1; h <= top; h++) out.push((await node.api<{ hash: string }>('GET', `/v1/blocks/${h}`)).hash);
+  return out;
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Submit `count` data.put from a tab, all at once, and wait for each to commit. */
+function putFromTab(page: Page, prefix: string, count: number): Promise<string[]> {
+  return page.evaluate(
+    async ({ prefix, count }) => {
+      const ids = await Promise.all(Array.from({ length: count }, (_, i) => window.bot.submit({ type: 'data.put', body: { key: `${prefix}${i}`, value: i } })));
+      const results = await Promise.all(ids.map(({ txId }) => window.bot.waitFor(txId, { timeoutMs: 180_000 })));
+      const bad = results.filter((r) => r.status !== 'committed');
+      if (bad.length) throw new Error(`${bad.length} not committed: ${JSON.stringify(bad[0])}`);
+      return ids.map((i) => i.txId);
+    },
+    { prefix, count },
+  );
+}
+
+async function putFromNode(node: NodePeer, prefix: string, count: number): Promise<void> {
+  const ids = await Promise.all(Array.from({ length: count }, (_, i) => node.api<{ txId: string }>('POST', '/v1/tx', { type: 'data.put', body: { key: `${prefix}${i}`, value: i } })));
+  for (const { txId } of ids) {
+    const result = await node.api<{ status: string }>('GET', `/v1/tx/${txId}?timeoutMs=180000`);
+    expect(result.status).toBe('committed');
+  }
+}
+
+test.describe('a chain of tabs and a Node peer over WebRTC', () => {
+  let context: BrowserContext;
+  let tabs: Page[] = [];
+  let node: NodePeer;
+  let invite = '';
+  let chainId = '';
+
+  test.beforeAll(async ({ browser }) => {
+    context = await browser.newContext();
+    tabs = [];
+    for (let i = 0; i < 4; i++) tabs.push(await openPeer(context));
+    node = await startNodePeer();
+  });
+
+  test.afterAll(async () => {
+    await node?.stop();
+    if (node) rmSync(node.dir, { recursive: true, force: true });
+    await context?.close();
+  });
+
+  test('four tabs and a Node peer form a bft consortium; 300 transactions from all of them commit with identical blocks everywhere', async () => {
+    const dids = [...(await Promise.all(tabs.map(didOf))), node.did];
+    expect(new Set(dids).size).toBe(5);
+    ({ chainId, invite } = await tabs[0]!.evaluate((validators) => window.bot.createChain({ name: 'fleet', mode: 'consortium', consensus: 'bft', validators, timeoutMs: 1000 }), dids));
+    for (const tab of tabs.slice(1)) expect(await tab.evaluate((invite) => window.bot.join(invite).then((r) => r.chainId), invite)).toBe(chainId);
+    expect((await node.api<{ chainId: string }>('POST', '/v1/join', { invite })).chainId).toBe(chainId);
+    await until(async () => (await Promise.all(tabs.map((t) => t.evaluate(() => window.bot.status())))).every((s) => s.chainId === chainId && s.peers >= 2), 60_000, 'the mesh to form');
+
+    await Promise.all([...tabs.map((tab, i) => putFromTab(tab, `tab${i}-`, 60)), putFromNode(node, 'node-', 60)]);
+
+    const top = Math.min(...(await Promise.all(tabs.map(heightOf))), (await node.api<{ height: number }>('GET', '/v1/status')).height);
+    expect(top).toBeGreaterThan(0);
+    const reference = await nodeHashes(node, top);
+    for (const tab of tabs) expect(await tabHashes(tab, top)).toEqual(reference);
+    // Every peer reads what every other wrote, with a proof that verifies in the page.
+    const verdict = await tabs[3]!.evaluate(async () => {
+      const got = await window.bot.get('node-59');
+      return got ? window.bot.verifyProof(got.proof) : null;
+    });
+    expect(verdict).toMatchObject({ ok: true, value: 59 });
+    const network = await tabs[1]!.evaluate(() => window.bot.network());
+    expect(network.neighbours.filter((n) => n.state === 'open').length).toBeGreaterThanOrEqual(2);
+    expect(network.neighbours.some((n) => n.validator)).toBe(true);
+  });
+
+  test('a validator tab is closed and the chain keeps committing; reopened, it catches up and agrees', async () => {
+    const closedDid = await didOf(tabs[3]!);
+    await tabs[3]!.close();
+    const before = await heightOf(tabs[0]!);
+    await Promise.all([putFromTab(tabs[0]!, 'while-closed-', 20), putFromNode(node, 'while-closed-node-', 10)]);
+    expect(await heightOf(tabs[0]!)).toBeGreaterThan(before);
+
+    const reopened = await openPeer(context);
+    tabs[3] = reopened;
+    expect(await didOf(reopened)).toBe(closedDid); // the freed slot: same identity and database
+    const target = await heightOf(tabs[0]!);
+    await until(async () => (await heightOf(reopened)) >= target, 120_000, 'the reopened tab to catch up');
+    expect(await tabHashes(reopened, target)).toEqual(await tabHashes(tabs[0]!, target));
+    // And it takes part again: its own write commits everywhere.
+    await putFromTab(reopened, 'back-', 5);
+  });
+
+  test('a tab joins a chain of 2,000 blocks late and syncs them all, with progress events', async () => {
+    // A chain whose only validator is the Node peer, grown to 2,000 blocks one write at a time.
+    const archive = await node.api<{ chainId: string; invite: string }>('POST', '/v1/chains', { name: 'archive', mode: 'private', consensus: 'poa', validators: [node.did], timeoutMs: 500 });
+    const blocksWanted = 2000;
+    const started = Date.now();
+    for (let i = 0; ; i++) {
+      const { txId } = await node.api<{ txId: string }>('POST', '/v1/tx', { type: 'data.put', body: { key: `a${i}`, value: i } });
+      await node.api('GET', `/v1/tx/${txId}?timeoutMs=60000`);
+      if ((await node.api<{ height: number }>('GET', '/v1/status')).height >= blocksWanted) break;
+    }
+    const liveSeconds = (Date.now() - started) / 1000;
+    const late = await openPeer(context);
+    await late.evaluate(() => {
+      (window as unknown as { syncEvents: unknown[] }).syncEvents = [];
+      window.bot.on('sync', (e) => (window as unknown as { syncEvents: unknown[] }).syncEvents.push(e));
+    });
+    const joinedAt = Date.now();
+    expect(await late.evaluate((invite) => window.bot.join(invite).then((r) => r.chainId), archive.invite)).toBe(archive.chainId);
+    await until(async () => (await heightOf(late)) >= blocksWanted, 240_000, 'the late tab to sync 2,000 blocks');
+    const syncSeconds = (Date.now() - joinedAt) / 1000;
+    const events = await late.evaluate(() => (window as unknown as { syncEvents: Array<Extract<PeerEvent, { type: 'sync' }>> }).syncEvents);
+    expect(events[0]).toMatchObject({ syncing: true });
+    expect(events.filter((e) => e.syncing).length).toBeGreaterThan(3); // progress along the way
+    expect(events.at(-1)).toMatchObject({ syncing: false });
+    for (const h of [1, 1000, blocksWanted]) {
+      expect(await late.evaluate((h) => window.bot.block(h).then((b) => b!.hash), h)).toBe((await node.api<{ hash: string }>('GET', `/v1/blocks/${h}`)).hash);
+    }
+    test.info().annotations.push({ type: 'figures', description: `live: ${blocksWanted} blocks in ${liveSeconds.toFixed(1)} s; sync: ${syncSeconds.toFixed(1)} s (${(blocksWanted / syncSeconds).toFixed(0)} blocks/s)` });
+    console.log(`[mesh] live ${(blocksWanted / liveSeconds).toFixed(1)} blocks/s; catch-up ${(blocksWanted / syncSeconds).toFixed(1)} blocks/s`);
+    await late.close();
+    await node.api('POST', `/v1/chains/${chainId}/use`, {});
+  });
+});
