@@ -6,7 +6,7 @@
 // proposed block's state can be computed and dropped without touching the committed one.
 // Hashes are computed lazily and cached per node.
 import { sha256 } from './crypto/hash';
-import { equalBytes, utf8 } from './bytes';
+import { compareBytes, equalBytes, utf8 } from './bytes';
 import { assert } from './errors';
 
 export const zeroHash = new Uint8Array(32);
@@ -82,6 +82,52 @@ function insert(node: TrieNode | null, leaf: Leaf, depth: number): TrieNode {
     : { leaf: false, left: node.left, right: insert(node.right, leaf, depth + 1) };
 }
 
+/** Leaves with distinct key hashes, sorted by key hash, sharing bits [0, depth): their subtree. */
+function build(leaves: Leaf[], lo: number, hi: number, depth: number): TrieNode | null {
+  if (lo === hi) return null;
+  if (hi - lo === 1) return leaves[lo]!;
+  assert(depth < 256, 'two distinct key hashes must differ in some bit');
+  const mid = firstWithBit(leaves, lo, hi, depth);
+  return { leaf: false, left: build(leaves, lo, mid, depth + 1), right: build(leaves, mid, hi, depth + 1) };
+}
+
+/** In sorted leaves sharing bits [0, depth), the first index whose bit `depth` is 1 (or hi). */
+function firstWithBit(leaves: Leaf[], lo: number, hi: number, depth: number): number {
+  let a = lo;
+  let b = hi;
+  while (a < b) {
+    const m = (a + b) >> 1;
+    if (bitAt(leaves[m]!.keyHash, depth) === 0) a = m + 1;
+    else b = m;
+  }
+  return a;
+}
+
+/**
+ * Insert sorted, distinct leaves [lo, hi) into `node` at `depth`, creating each new node once
+ * (the same tree as inserting them one by one). `added` counts keys that were not there before.
+ */
+function insertMany(node: TrieNode | null, leaves: Leaf[], lo: number, hi: number, depth: number, added: { count: number }): TrieNode | null {
+  if (lo === hi) return node;
+  if (node === null) {
+    added.count += hi - lo;
+    return build(leaves, lo, hi, depth);
+  }
+  if (node.leaf) {
+    const replaced = leaves.slice(lo, hi).some((l) => equalBytes(l.keyHash, node.keyHash));
+    added.count += hi - lo - (replaced ? 1 : 0);
+    if (replaced) return build(leaves, lo, hi, depth);
+    const merged = leaves.slice(lo, hi);
+    const at = merged.findIndex((l) => compareBytes(l.keyHash, node.keyHash) > 0);
+    merged.splice(at < 0 ? merged.length : at, 0, node);
+    return build(merged, 0, merged.length, depth);
+  }
+  const mid = firstWithBit(leaves, lo, hi, depth);
+  const left = insertMany(node.left, leaves, lo, mid, depth + 1, added);
+  const right = insertMany(node.right, leaves, mid, hi, depth + 1, added);
+  return left === node.left && right === node.right ? node : { leaf: false, left, right };
+}
+
 export interface StateProof {
   /** Sibling hashes from the root down to the leaf's position. */
   siblings: Uint8Array[];
@@ -113,11 +159,18 @@ export class StateTrie {
     return new StateTrie(root, existed ? this.size : this.size + 1);
   }
 
-  /** Many writes at once (later writes to the same key win). */
+  /** Many writes at once (later writes to the same key win); each new node is made once. */
   setMany(entries: Iterable<readonly [string, Uint8Array]>): StateTrie {
-    let trie: StateTrie = this;
-    for (const [key, valueHash] of entries) trie = trie.set(key, valueHash);
-    return trie;
+    const byKey = new Map<string, Leaf>();
+    for (const [key, valueHash] of entries) {
+      byKey.delete(key);
+      byKey.set(key, { leaf: true, keyHash: stateKeyHash(key), valueHash });
+    }
+    if (byKey.size === 0) return this;
+    const leaves = [...byKey.values()].sort((a, b) => compareBytes(a.keyHash, b.keyHash));
+    const added = { count: 0 };
+    const root = insertMany(this.root, leaves, 0, leaves.length, 0, added);
+    return new StateTrie(root, this.size + added.count);
   }
 
   private valueHashOf(keyHash: Uint8Array): Uint8Array | null {
