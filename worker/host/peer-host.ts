@@ -525,22 +525,39 @@ export class PeerHost implements PeerMethods {
   }
 
   /** Verify the signatures of queued submissions in one batch, then feed them in order. */
+  /** Submissions verified and waiting for their turn: chunks enter the loop in submission order. */
+  private submissionOrder: Promise<void> = Promise.resolve();
+
+  /**
+   * Verify queued submissions in chunks of a block's size and feed each chunk as soon as it and
+   * every chunk before it are verified: the first block executes while later chunks are still
+   * being verified, and own nonces stay in order.
+   */
   private flushSubmissions(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    queueMicrotask(async () => {
+    queueMicrotask(() => {
       this.flushScheduled = false;
       const batch = this.pendingSubmissions;
       this.pendingSubmissions = [];
-      // Verification starts now, but the batch takes its place in the loop at once: batches
-      // are fed in submission order even when a later batch verifies first (nonce order).
-      const pending = this.options.verifier.verifyBatch(batch.map(({ tx }) => ({ publicKey: publicKeyFromDid(tx.from), message: txSigningBytes(tx), signature: tx.sig })));
-      await this.enqueue(async () => {
-        const verdicts = await pending;
-        for (let i = 0; i < batch.length; i++) await this.feed({ kind: 'submit', tx: batch[i]!.tx, sigOk: verdicts[i]! });
-      });
-      for (const item of batch) item.resolve();
-      this.scheduleTick();
+      for (let at = 0; at < batch.length; at += limits.blockTxCountMax) {
+        const chunk = batch.slice(at, at + limits.blockTxCountMax);
+        const verdicts = this.options.verifier.verifyBatch(chunk.map(({ tx }) => ({ publicKey: publicKeyFromDid(tx.from), message: txSigningBytes(tx), signature: tx.sig })));
+        this.submissionOrder = this.submissionOrder
+          .then(() => verdicts)
+          .then((results) =>
+            this.enqueue(async () => {
+              for (let i = 0; i < chunk.length; i++) await this.feed({ kind: 'submit', tx: chunk[i]!.tx, sigOk: results[i]! });
+            }),
+          )
+          .then(
+            () => {
+              for (const item of chunk) item.resolve();
+              this.scheduleTick();
+            },
+            (error) => this.fatal(error),
+          );
+      }
     });
   }
 
