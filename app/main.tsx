@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBot, type BotApi, type PeerControl } from './bot-client';
+import { startNetOwner } from './net/net-owner';
 import { connectStore } from './bridge';
 import { runtime } from './runtime';
 import { useAppStore } from './store/peer-store';
@@ -34,7 +35,11 @@ bot.on('slot', (e) => sessionStorage.setItem(slotKey, String(e.slot)));
 
 // Network owner hook: runs for every worker this tab starts (stop/start on the Peer page
 // makes a new one), e.g. to hand it the MessagePort of the RTC owner.
-control.onWorker((_worker) => {});
+let netOwner: { stop(): void } | null = null;
+control.onWorker((worker) => {
+  netOwner?.stop();
+  netOwner = startNetOwner(worker);
+});
 
 connectStore(bot, control);
 const setOnline = () => useAppStore.setState({ online: navigator.onLine });

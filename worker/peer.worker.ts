@@ -8,6 +8,8 @@ import { IdbStorage } from './store/idb';
 import { bestVerifier } from './host/crypto';
 import { botError } from './core/errors';
 import { methodNames, type MethodName, type PeerEvent, type RpcRequest, type WorkerMessage } from './api';
+import { createWorkerNet } from './net/browser';
+import { isNetPortMessage } from './net/driver';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -69,7 +71,15 @@ async function boot(): Promise<PeerHost> {
 
 const hostReady = boot();
 
+/** The network (worker/net): the hub lives here with the key; its WebRTC links live on the page,
+ * which hands over a MessagePort at start (app/net/net-owner.ts). `network.net` is the PeerNet. */
+export const network = createWorkerNet();
+
 self.onmessage = async (message: MessageEvent<RpcRequest>) => {
+  if (isNetPortMessage(message.data)) {
+    network.attachPort(message.data.netPort);
+    return;
+  }
   const { id, method, params } = message.data ?? ({} as RpcRequest);
   try {
     if (!methods.has(method) || !Array.isArray(params)) throw botError('BAD_REQUEST', `Unknown method ${String(method)}.`);

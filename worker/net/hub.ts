@@ -272,17 +272,32 @@ export class Hub implements PeerNet {
     const me = this.options!.did;
     const them = envelope.from;
     setBounded(this.known, them, Date.now(), limits.knownPeersMax);
-    if (this.hasLinkTo(them) || !this.wants(them)) return;
+    const existing = [...this.links.values()].filter((link) => link.did === them);
+    if (existing.some((link) => !link.authenticated)) return; // a dial is under way
+    if (existing.length > 0) {
+      // A targeted announce from a neighbour means it lost its link to us while ours has not
+      // noticed yet (a remote close can take long to surface): dial a fresh link, which
+      // replaces the stale one once authenticated. Rate-limited, since signaling is untrusted.
+      if (envelope.to === undefined || me > them || !this.rateAllows(them)) return;
+      this.dial(them);
+      return;
+    }
+    if (!this.wants(them)) return;
     if (me < them) {
       this.dial(them);
       return;
     }
     // Only answer open announces: a targeted one from a larger did would be a loop.
-    if (envelope.to !== undefined) return;
-    const last = this.announceReplies.get(them) ?? 0;
-    if (Date.now() - last < limits.announceReplyIntervalMs) return;
-    setBounded(this.announceReplies, them, Date.now(), limits.knownPeersMax);
+    if (envelope.to !== undefined || !this.rateAllows(them)) return;
     this.announce(them);
+  }
+
+  /** At most one reaction per announceReplyIntervalMs to announces from one peer. */
+  private rateAllows(did: string): boolean {
+    const last = this.announceReplies.get(did) ?? 0;
+    if (Date.now() - last < limits.announceReplyIntervalMs) return false;
+    setBounded(this.announceReplies, did, Date.now(), limits.knownPeersMax);
+    return true;
   }
 
   /** Get a link to `did` started: dial it, or ask it to dial us. */
@@ -523,7 +538,7 @@ export class Hub implements PeerNet {
     if (how.notifyDriver) this.config.driver.close(link.id);
     const wasNeighbour = this.neighbours.get(link.did) === link.id;
     if (wasNeighbour) this.neighbours.delete(link.did);
-    if (this.options) this.log(link.authenticated ? 'info' : 'warn', `Link with ${short(link.did)} closed: ${reason}.`);
+    if (this.options) this.log(link.authenticated ? 'info' : 'warn', `Link with ${short(link.did)} closed: ${reason.replace(/\.$/, '')}.`);
     if (wasNeighbour) this.notifyNeighbours();
     if (how.redial && this.options && !this.hasLinkTo(link.did) && this.wants(link.did)) this.scheduleRedial(link.did);
   }
@@ -556,7 +571,8 @@ export class Hub implements PeerNet {
       this.closeLink(link, 'no hello arrived in time', { redial: true, notifyDriver: true });
     } else if (link.authenticated && now - link.lastHeardAt > limits.linkSilenceMsMax) {
       this.closeLink(link, `silent for ${limits.linkSilenceMsMax / 1000} s`, { redial: true, notifyDriver: true });
-    } else if (link.authenticated && now - link.lastPingAt >= limits.pingIntervalMs) {
+    } else if (link.authenticated && now - link.lastPingAt >= limits.pingIntervalMs && link.queue.length === 0 && link.inFlightBytes === 0) {
+      // Not while a bulk send is under way: the ping would wait behind it and skew the RTT.
       link.lastPingAt = now;
       link.pingNonce = randomBytesOf(4).reduce((a, b) => a * 256 + b, 0);
       link.pingSentAt = performance.now();
