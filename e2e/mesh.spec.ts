@@ -158,6 +158,11 @@ test.describe('a chain of tabs and a Node peer over WebRTC', () => {
       return got ? window.bot.verifyProof(got.proof) : null;
     });
     expect(verdict).toMatchObject({ ok: true, value: 59 });
+    const nodeNetwork = await node.api<{ neighbours: Array<{ did: string; state: string; via: string }> }>('GET', '/v1/network');
+    expect(nodeNetwork.neighbours.filter((n) => n.state === 'open').length).toBeGreaterThanOrEqual(2);
+    const status = await tabs[2]!.evaluate(() => window.bot.status());
+    expect(status).toMatchObject({ chainId, consensus: 'bft', mode: 'consortium', role: 'validator' });
+    console.log(`[mesh] 300 txs in ${top} blocks; node links: ${nodeNetwork.neighbours.map((n) => `${n.state}/${n.via}`).join(', ')}`);
     const network = await tabs[1]!.evaluate(() => window.bot.network());
     expect(network.neighbours.filter((n) => n.state === 'open').length).toBeGreaterThanOrEqual(2);
     expect(network.neighbours.some((n) => n.validator)).toBe(true);

@@ -8,7 +8,7 @@ import { IdbStorage } from './store/idb';
 import { bestVerifier } from './host/crypto';
 import { botError } from './core/errors';
 import { methodNames, type MethodName, type PeerEvent, type RpcRequest, type WorkerMessage } from './api';
-import { createWorkerNet } from './net/browser';
+import { createWorkerNet, defaultRelayUrl } from './net/browser';
 import { isNetPortMessage } from './net/driver';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -66,14 +66,17 @@ async function boot(): Promise<PeerHost> {
     now: () => Date.now(),
     randomBytes: (length) => crypto.getRandomValues(new Uint8Array(length)),
     emit: (event: PeerEvent) => post({ event }),
+    net: network.net,
+    inviteBase: `${self.location.origin}/`,
+    defaultRelays: [defaultRelayUrl()].filter((url): url is string => url !== null),
   });
 }
-
-const hostReady = boot();
 
 /** The network (worker/net): the hub lives here with the key; its WebRTC links live on the page,
  * which hands over a MessagePort at start (app/net/net-owner.ts). `network.net` is the PeerNet. */
 export const network = createWorkerNet();
+
+const hostReady = boot();
 
 self.onmessage = async (message: MessageEvent<RpcRequest>) => {
   if (isNetPortMessage(message.data)) {

@@ -7,6 +7,7 @@ import { PeerHost } from '../../worker/host/peer-host';
 import { bestVerifier } from '../../worker/host/crypto';
 import { DiskStorage } from '../../worker/store/disk';
 import type { PeerNet } from '../../worker/net/types';
+import { createNodeNet } from '../net-node';
 import type { LogEntry, PeerEvent } from '../../worker/api';
 import { createPeerApi, EventHub, type PeerApi } from './http';
 
@@ -94,8 +95,7 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
       const grace = setTimeout(() => api.server.closeAllConnections(), shutdownGraceMs);
       await closed;
       clearTimeout(grace);
-      net?.stop();
-      host.stop();
+      await host.stop(); // stops the network too, and waits for the work in the loop
       await storage.shutdown(); // waits for a block being written; every commit was fsynced
     })();
     return stopping;
@@ -104,14 +104,12 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
 }
 
 /**
- * The one place the peer's network is made; PeerHost starts it for the active chain with the
- * relays of its settings, of the chain's invite, or else `--signal` (HostOptions.defaultRelays).
- * TODO(net): return the PeerNet of worker/net over the node-datachannel transport here, e.g.
- * `return createNodeNet()`. Until then the peer runs alone (its solo dev chain works).
+ * The one place the peer's network is made: the same hub as in the browser worker, with WebRTC
+ * from node-datachannel. PeerHost starts it for the active chain with the relays of its
+ * settings, of the chain's invite, or else `--signal` (HostOptions.defaultRelays).
  */
 function createNet(config: PeerConfig): PeerNet | null {
-  if (config.signal.length > 0) console.log(`Signaling relays ${config.signal.join(', ')} noted; this peer has no WebRTC transport yet, so it runs alone.`);
-  return null;
+  return createNodeNet({ defaultRelay: config.signal[0] ?? null });
 }
 
 async function joinInvite(host: PeerHost, invite: string, say: (line: string) => void): Promise<void> {

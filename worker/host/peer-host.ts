@@ -248,6 +248,13 @@ export class PeerHost implements PeerMethods {
           break;
         }
         case 'committed':
+          if (this.options.net && effect.block.header.height > 0) {
+            const validators = this.peer.chain.validators.map((v) => v.did).join(' ');
+            if (validators !== this.validatorKey) {
+              this.validatorKey = validators;
+              this.options.net.setValidators(this.peer.chain.validators.map((v) => v.did));
+            }
+          }
           for (const txId of effect.txIds) {
             this.ownPending.delete(txId);
             this.settle(txId, { status: 'committed', height: effect.block.header.height });
@@ -285,6 +292,8 @@ export class PeerHost implements PeerMethods {
   // ---- the network: consensus messages, heads and batch sync -----------------------------
 
   private chainRecord!: ChainRecord;
+  /** The validator set the network was last told about (space-joined dids). */
+  private validatorKey = '';
   private neighbours: string[] = [];
   private readonly inbound: Array<{ from: string; message: ConsensusMessage }> = [];
   private inboundScheduled = false;
@@ -305,6 +314,7 @@ export class PeerHost implements PeerMethods {
     const net = this.options.net;
     if (!net) return;
     this.neighbours = [];
+    this.validatorKey = this.peer.chain.validators.map((v) => v.did).join(' ');
     this.syncer = new Syncer(this.syncIo(), () => this.peer.chain.height);
     void this.settings().then((settings) => {
       const relays = [...new Set([...settings.relays, ...(this.chainRecord.relays ?? []), ...(settings.relays.length ? [] : (this.options.defaultRelays ?? []))])];
@@ -320,6 +330,7 @@ export class PeerHost implements PeerMethods {
         {
           onMessage: (from, bytes) => this.onWire(from, bytes),
           onNeighbours: (dids) => this.onNeighbours(dids),
+          onLog: (level, message) => this.record(level, `Network: ${message}`),
         },
       );
     });
