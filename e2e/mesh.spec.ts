@@ -7,7 +7,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { PeerEvent } from '../worker/api';
+
+// server/index.mjs has no type declarations; createAppServer is the one function used here.
+const serverModule = '../server/index.mjs';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);
@@ -26,10 +31,10 @@ interface NodePeer {
 
 let nextNodePort = 8700 + (process.pid % 200);
 
-async function startNodePeer(dir?: string): Promise<NodePeer> {
+async function startNodePeer(dir?: string, signal = relay): Promise<NodePeer> {
   const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'bot-node-peer-'));
   const apiPort = nextNodePort++;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/peer/main.ts', '--port', String(apiPort), '--data-dir', dataDir, '--signal', relay, '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/peer/main.ts', '--port', String(apiPort), '--data-dir', dataDir, '--signal', signal, '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${apiPort}`;
   const api = async <T,>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
     const response = await fetch(url + path, { method, headers: { 'content-type': 'application/json', host: `localhost:${apiPort}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -216,5 +221,125 @@ test.describe('a chain of tabs and a Node peer over WebRTC', () => {
     console.log(`[mesh] live ${(blocksWanted / liveSeconds).toFixed(1)} blocks/s; catch-up ${(blocksWanted / syncSeconds).toFixed(1)} blocks/s`);
     await late.close();
     await node.api('POST', `/v1/chains/${chainId}/use`, {});
+  });
+});
+
+test.describe('a rogue peer, and the relay going away', () => {
+  let context: BrowserContext;
+  let server: Server;
+  let origin = '';
+  let tabs: Page[] = [];
+  let node: NodePeer;
+  let invite = '';
+  let chainId = '';
+
+  test.beforeAll(async ({ browser }) => {
+    // This describe owns its server, so it can stop the relay on it.
+    const { createAppServer } = (await import(serverModule)) as { createAppServer: () => Server & { signalRelay: { close(): void } } };
+    server = createAppServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://localhost:${(server.address() as AddressInfo).port}`;
+    context = await browser.newContext({ baseURL: origin });
+    tabs = [];
+    for (let i = 0; i < 3; i++) tabs.push(await openPeer(context));
+    node = await startNodePeer(undefined, `ws://127.0.0.1:${(server.address() as AddressInfo).port}/signal`);
+    const dids = [...(await Promise.all(tabs.map(didOf))), node.did];
+    ({ chainId, invite } = await tabs[0]!.evaluate((validators) => window.bot.createChain({ name: 'guarded', mode: 'consortium', consensus: 'bft', validators, timeoutMs: 1000 }), dids));
+    for (const tab of tabs.slice(1)) await tab.evaluate((invite) => window.bot.join(invite), invite);
+    await node.api('POST', '/v1/join', { invite });
+    await until(async () => (await Promise.all(tabs.map((t) => t.evaluate(() => window.bot.status())))).every((s) => s.chainId === chainId && s.peers >= 2), 60_000, 'the mesh to form');
+    await putFromTab(tabs[0]!, 'warm-', 5);
+  });
+
+  test.afterAll(async () => {
+    await node?.stop();
+    if (node) rmSync(node.dir, { recursive: true, force: true });
+    await context?.close();
+    server?.closeAllConnections();
+    await new Promise((r) => server?.close(r));
+  });
+
+  test('a rogue peer sends garbage, forged votes, a forged certificate and an oversized frame: honest peers log why, disconnect it, and keep committing', async () => {
+    const validator = node.did;
+    const rogue = spawn(process.execPath, ['--import', 'tsx', 'e2e/rogue-peer.ts'], {
+      env: { ...process.env, ROOM: chainId, RELAY: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/signal`, VALIDATOR: validator },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const lines: Array<Record<string, unknown>> = [];
+    rogue.stdout!.setEncoding('utf8');
+    let buffered = '';
+    rogue.stdout!.on('data', (text: string) => {
+      buffered += text;
+      const parts = buffered.split('\n');
+      buffered = parts.pop()!;
+      for (const line of parts) if (line.trim()) lines.push(JSON.parse(line));
+    });
+    try {
+      await until(async () => lines.some((l) => l.event === 'ready'), 30_000, 'the rogue to start');
+      const rogueDid = lines.find((l) => l.event === 'ready')!.did as string;
+      const honest = [...(await Promise.all(tabs.map(didOf))), node.did];
+      await until(async () => {
+        const last = [...lines].reverse().find((l) => l.event === 'neighbours');
+        return honest.every((did) => (last?.dids as string[] | undefined)?.includes(did));
+      }, 60_000, 'the rogue to link to every honest peer');
+      rogue.stdin!.write('attack\n');
+      await until(async () => lines.some((l) => l.event === 'attacked'), 10_000, 'the attack');
+      const attacked = lines.find((l) => l.event === 'attacked')!.done as Array<{ did: string; attack: string; sent: boolean }>;
+      expect(attacked.every((a) => a.sent)).toBe(true);
+      expect(new Set(attacked.map((a) => a.attack)).size).toBe(4);
+
+      // Every honest peer disconnects the rogue and says why in its log.
+      const tabOf = async (did: string) => {
+        for (const tab of tabs) if ((await didOf(tab)) === did) return tab;
+        return null;
+      };
+      const logOf = async (did: string): Promise<string[]> => {
+        const tab = await tabOf(did);
+        const entries = tab ? await tab.evaluate(() => window.bot.log()) : await node.api<Array<{ message: string }>>('GET', '/v1/log');
+        return entries.map((e) => e.message);
+      };
+      const linkedToRogue = async (did: string): Promise<boolean> => {
+        const tab = await tabOf(did);
+        const view = tab ? await tab.evaluate(() => window.bot.network()) : await node.api<{ neighbours: Array<{ did: string; state: string }> }>('GET', '/v1/network');
+        return view.neighbours.some((n) => n.did === rogueDid && n.state === 'open');
+      };
+      for (const { did, attack } of attacked) {
+        await until(async () => !(await linkedToRogue(did)), 30_000, `${did} to disconnect the rogue after the ${attack}`);
+        const log = await logOf(did);
+        const why = log.filter((m) => m.includes(rogueDid));
+        expect(why.length, `the log of ${did} names the rogue after the ${attack}`).toBeGreaterThan(0);
+      }
+      // The chain keeps committing.
+      await Promise.all([putFromTab(tabs[1]!, 'after-rogue-', 10), putFromNode(node, 'after-rogue-node-', 5)]);
+    } finally {
+      rogue.kill('SIGTERM');
+    }
+  });
+
+  test('the relay stops after the mesh formed: the chain keeps committing, and a new tab joins through peer-relayed signaling', async () => {
+    (server as Server & { signalRelay: { close(): void } }).signalRelay.close();
+    if (process.env.MESH_DEBUG) {
+      await new Promise((r) => setTimeout(r, 5000));
+      console.log(JSON.stringify(await node.api('GET', '/v1/network')));
+      console.log((await node.api<Array<{ message: string }>>('GET', '/v1/log')).map((e) => e.message).slice(-25).join('\n'));
+      for (const tab of tabs) console.log('TAB', (await tab.evaluate(() => window.bot.log())).map((e) => e.message).filter((m) => /Dropped|closed|Linked|Ignored|Sync/.test(m)).join('\n'));
+    }
+    await Promise.all([putFromTab(tabs[0]!, 'no-relay-', 10), putFromNode(node, 'no-relay-node-', 5)]);
+    const late = await openPeer(context);
+    expect(await late.evaluate((invite) => window.bot.join(invite).then((r) => r.chainId), invite)).toBe(chainId);
+    const target = await heightOf(tabs[0]!);
+    await until(async () => (await heightOf(late)) >= target, 60_000, 'the new tab to catch up without a relay');
+    // The Node peer has no BroadcastChannel and the relay is gone: a link to it was signaled through peers.
+    try {
+      await until(async () => (await late.evaluate(() => window.bot.network())).neighbours.some((n) => n.did === node.did && n.state === 'open'), 60_000, 'the new tab to link to the Node peer through peer-relayed signaling');
+    } catch (error) {
+      const lateLog = (await late.evaluate(() => window.bot.log())).map((e) => e.message).filter((m) => m.startsWith('Network'));
+      const nodeLog = (await node.api<Array<{ message: string }>>('GET', '/v1/log')).map((e) => e.message).filter((m) => m.startsWith('Network')).slice(-30);
+      console.log(`late did ${await didOf(late)}\nnode did ${node.did}\nLATE:\n${lateLog.join('\n')}\nNODE:\n${nodeLog.join('\n')}`);
+      throw error;
+    }
+    const view = await late.evaluate(() => window.bot.network());
+    expect(view.relays.every((r) => r.state !== 'open')).toBe(true);
+    await putFromTab(late, 'late-member-', 3);
   });
 });

@@ -105,21 +105,26 @@ test('a link whose hello is signed by the wrong key, or for another fingerprint,
   expect(errors).toEqual([]);
 });
 
-test('garbage and oversized frames close the link without crashing; the link comes back and works', async ({ browser }) => {
+test('garbage and oversized frames get the sender dropped without crashing; a third peer is unaffected', async ({ browser }) => {
   const errors: string[] = [];
-  const [honest, rogue] = await pagesInContexts(browser, 2, errors);
+  const [honest, rogue, rogue2, friend] = await pagesInContexts(browser, 4, errors);
   const room = newRoom();
-  const [didHonest, didRogue] = [await start(honest!, viaRelay(room)), await start(rogue!, viaRelay(room))];
+  const didHonest = await start(honest!, viaRelay(room));
+  const [didRogue, didRogue2, didFriend] = [await start(rogue!, viaRelay(room)), await start(rogue2!, viaRelay(room)), await start(friend!, viaRelay(room))];
   await linked(rogue!, didHonest);
+  await linked(rogue2!, didHonest);
+  await linked(friend!, didHonest);
   expect(await rogue!.evaluate(({ to }) => window.net.raw(to, 'garbage'), { to: didHonest })).toBe(true);
-  await expect.poll(() => honest!.evaluate(() => window.net.logs())).toContainEqual(expect.stringContaining('bad data (MALFORMED)'));
-  await linked(rogue!, didHonest);
-  await linked(honest!, didRogue);
-  expect(await rogue!.evaluate(({ to }) => window.net.raw(to, 'oversized'), { to: didHonest })).toBe(true);
-  await expect.poll(() => honest!.evaluate(() => window.net.logs())).toContainEqual(expect.stringContaining('bad data (TOO_LARGE)'));
-  await linked(honest!, didRogue);
-  const sent = await honest!.evaluate(({ to }) => window.net.send(to, 300_000), { to: didRogue });
-  await expect.poll(() => rogue!.evaluate(() => window.net.received().then((r) => r.map((m) => m.sha256)))).toContain(sent.sha256);
+  expect(await rogue2!.evaluate(({ to }) => window.net.raw(to, 'oversized'), { to: didHonest })).toBe(true);
+  await expect.poll(() => honest!.evaluate(() => window.net.logs())).toContainEqual(expect.stringMatching(new RegExp(`${didRogue}.*bad data \\(MALFORMED\\)`)));
+  await expect.poll(() => honest!.evaluate(() => window.net.logs())).toContainEqual(expect.stringMatching(new RegExp(`${didRogue2}.*bad data \\(TOO_LARGE\\)`)));
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const neighbours = await honest!.evaluate(() => window.net.neighbours());
+  expect(neighbours).not.toContain(didRogue);
+  expect(neighbours).not.toContain(didRogue2);
+  expect(neighbours).toContain(didFriend);
+  const sent = await honest!.evaluate(({ to }) => window.net.send(to, 300_000), { to: didFriend });
+  await expect.poll(() => friend!.evaluate(() => window.net.received().then((r) => r.map((m) => m.sha256)))).toContain(sent.sha256);
   expect(errors).toEqual([]);
 });
 

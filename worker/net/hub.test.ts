@@ -122,21 +122,24 @@ describe('hub', () => {
     expect(honest.neighbours()).toEqual([]);
   });
 
-  it('closes the link on garbage or oversized frames without crashing, then links again', async () => {
-    const bus = new MemoryBus();
-    const [a, b] = [peer([bus]), peer([bus])];
-    await until(() => a.neighbours().length === 1 && b.neighbours().length === 1, 'a link');
-    a.hub.sendRawChunks(b.did, [Uint8Array.of(9, 9, 9)]);
-    await until(() => b.logs.some((l) => l.includes('bad data (MALFORMED)')), 'garbage refused');
-    await until(() => a.neighbours().length === 1 && b.neighbours().length === 1, 'the link back', 8_000);
+  it('drops an authenticated peer that sends garbage, an oversized frame or an unknown frame type, without crashing', async () => {
     const header = new Uint8Array(5);
     header[0] = 1;
     new DataView(header.buffer).setUint32(1, frameBytesMax + 1);
-    a.hub.sendRawChunks(b.did, [header]);
-    await until(() => b.logs.some((l) => l.includes('bad data (TOO_LARGE)')), 'oversized refused');
-    await until(() => a.neighbours().length === 1 && b.neighbours().length === 1, 'the link back again', 8_000);
-    a.hub.sendRawFrame(b.did, Uint8Array.of(77, 1, 2));
-    await until(() => b.logs.some((l) => l.includes('bad data (UNKNOWN_TYPE)')), 'unknown frame refused', 8_000);
+    const attacks: Array<[string, (a: ReturnType<typeof peer>, did: string) => void]> = [
+      ['MALFORMED', (a, did) => a.hub.sendRawChunks(did, [Uint8Array.of(9, 9, 9)])],
+      ['TOO_LARGE', (a, did) => a.hub.sendRawChunks(did, [header])],
+      ['UNKNOWN_TYPE', (a, did) => a.hub.sendRawFrame(did, Uint8Array.of(77, 1, 2))],
+    ];
+    for (const [code, attack] of attacks) {
+      const bus = new MemoryBus();
+      const [a, b] = [peer([bus]), peer([bus])];
+      await until(() => a.neighbours().length === 1 && b.neighbours().length === 1, 'a link');
+      attack(a, b.did);
+      await until(() => b.logs.some((l) => l.includes(`dropped: it sent bad data (${code})`) && l.includes(a.did)), `${code} refused, naming the sender`);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(b.neighbours(), `${code}: no link back while refused`).toEqual([]);
+    }
   });
 
   it('refuses a dropped peer for a while', async () => {

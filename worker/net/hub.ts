@@ -47,6 +47,12 @@ interface Link {
   did: string;
   initiator: boolean;
   via: Via | null;
+  /**
+   * Our own hello is on the queue. Until then nothing else is sent: the remote's hello may
+   * authenticate the link while ours is still being signed, and the remote refuses any frame
+   * that arrives before our hello.
+   */
+  helloSent: boolean;
   connected: boolean;
   authenticated: boolean;
   closed: boolean;
@@ -383,7 +389,7 @@ export class Hub implements PeerNet {
   private newLink(id: string, did: string, initiator: boolean): Link {
     const now = Date.now();
     const link: Link = {
-      id, did, initiator, via: null, connected: false, authenticated: false, closed: false,
+      id, did, initiator, via: null, helloSent: false, connected: false, authenticated: false, closed: false,
       localFingerprint: null, remoteFingerprint: null, seqOut: 0, seqIn: 0, candidatesIn: 0,
       reassembler: new Reassembler(), queue: [], queuedBytes: 0, inFlightBytes: 0,
       rttMs: null, pingNonce: null, pingSentAt: 0, lastPingAt: 0, lastHeardAt: now,
@@ -406,7 +412,11 @@ export class Hub implements PeerNet {
     const claimed = this.config.helloLocalFingerprint?.(link.localFingerprint) ?? link.localFingerprint;
     const hello = await makeHello(options, options.room, claimed, link.remoteFingerprint);
     if (link.closed) return;
-    this.enqueue(link, chunkFrame(encodeFrame({ type: 'hello', hello })));
+    const chunks = chunkFrame(encodeFrame({ type: 'hello', hello }));
+    link.queue.unshift(...chunks);
+    for (const chunk of chunks) link.queuedBytes += chunk.length;
+    link.helloSent = true;
+    this.pump(link);
   }
 
   private onChunk(linkId: string, chunk: Uint8Array): void {
@@ -417,7 +427,10 @@ export class Hub implements PeerNet {
       if (frame) this.onFrame(link, decodeFrame(frame));
     } catch (error) {
       if (!(error instanceof BotError)) throw error;
-      this.closeLink(link, `bad data (${error.code}): ${error.message}`, { redial: true, notifyDriver: true });
+      // Data channels are reliable and DTLS-protected: bad framing is a buggy or hostile peer,
+      // not line noise. An authenticated peer is dropped (refused for a while), not redialed.
+      if (link.authenticated) this.drop(link.did, `it sent bad data (${error.code}): ${error.message}`);
+      else this.closeLink(link, `bad data (${error.code}): ${error.message}`, { redial: true, notifyDriver: true });
     }
   }
 
@@ -522,7 +535,7 @@ export class Hub implements PeerNet {
 
   /** Hand chunks to the driver while less than linkWindowBytes are outstanding there. */
   private pump(link: Link): void {
-    while (link.queue.length > 0 && link.inFlightBytes < limits.linkWindowBytes && !link.closed) {
+    while (link.helloSent && link.queue.length > 0 && link.inFlightBytes < limits.linkWindowBytes && !link.closed) {
       const chunk = link.queue.shift()!;
       link.queuedBytes -= chunk.length;
       link.inFlightBytes += chunk.length;
@@ -538,7 +551,9 @@ export class Hub implements PeerNet {
     if (how.notifyDriver) this.config.driver.close(link.id);
     const wasNeighbour = this.neighbours.get(link.did) === link.id;
     if (wasNeighbour) this.neighbours.delete(link.did);
-    if (this.options) this.log(link.authenticated ? 'info' : 'warn', `Link with ${short(link.did)} closed: ${reason.replace(/\.$/, '')}.`);
+    const dropped = reason.startsWith('dropped:');
+    // A dropped peer is named in full: the operation log is what an audit reads.
+    if (this.options) this.log(link.authenticated && !dropped ? 'info' : 'warn', `Link with ${dropped ? link.did : short(link.did)} closed: ${reason.replace(/\.$/, '')}.`);
     if (wasNeighbour) this.notifyNeighbours();
     if (how.redial && this.options && !this.hasLinkTo(link.did) && this.wants(link.did)) this.scheduleRedial(link.did);
   }
