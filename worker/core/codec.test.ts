@@ -79,3 +79,12 @@ describe('canonical encoding', () => {
     expect(() => decode(new Uint8Array([0xa2, 0x61, 0x62, 0x01, 0x61, 0x61, 0x02]), 100)).toThrow(BotError);
   });
 });
+
+describe('encode of values that have no canonical form', () => {
+  it('refuses undefined and functions with a typed error', async () => {
+    const { encode: enc } = await import('./codec');
+    for (const bad of [{ a: undefined }, [() => 1], { n: Symbol('x') }]) {
+      expect(() => enc(bad)).toThrowError(expect.objectContaining({ code: 'BAD_FIELD_TYPE' }));
+    }
+  });
+});

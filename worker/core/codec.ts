@@ -176,7 +176,12 @@ export function encode(value: unknown): Uint8Array {
     writeValue(value, 0);
   } catch (error) {
     if (error !== unsupported) throw error;
-    return dagCbor.encode(value);
+    try {
+      return dagCbor.encode(value);
+    } catch (cause) {
+      // e.g. `undefined` or a function inside a body: bad input, not a fault of the peer
+      throw botError('BAD_FIELD_TYPE', `This value cannot be encoded canonically: ${(cause as Error).message}`);
+    }
   }
   const out = buffer.slice(0, at);
   if (buffer.length > 16 * bufferBytesKept) {
