@@ -489,10 +489,11 @@ function rebroadcast(ctx: Context): void {
   rs.lastRebroadcastAt = rs.now;
   const proposal = rs.myProposals.get(rs.round);
   if (proposal) broadcast(ctx, proposal);
-  for (const type of ['prevote', 'precommit'] as const) {
-    const vote = rs.mine.get(`${type}:${rs.round}`);
-    if (vote) broadcast(ctx, vote);
-  }
+  // Own votes of every round of this height, not only the current one: a peer still in an
+  // earlier round (it lost those votes in a partition, or this peer restarted further on) needs
+  // them to reach the quorum that arms its timeout; without them honest peers can sit in
+  // different rounds forever (found by the 10,000-seed soak: seed 10904).
+  for (const vote of rs.mine.values()) broadcast(ctx, vote);
   broadcast(ctx, { type: 'status', height: rs.height, round: rs.round });
 }
 
