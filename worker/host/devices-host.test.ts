@@ -1,24 +1,11 @@
 // The peer as gateway, end to end on a solo chain in Node: register, sign readings with the
 // device key, batch fingerprints, access by policy and owner, survive a restart.
 import { describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
-import { PeerHost } from './peer-host';
+import type { PeerHost } from './peer-host';
+import { startTestHost } from './testing';
 import { MemoryStorage } from '../store/memory';
-import { bestVerifier } from './crypto';
 
-async function startHost(storage: MemoryStorage) {
-  const host = new PeerHost({
-    storage,
-    storageKind: 'memory',
-    verifier: await bestVerifier(),
-    now: () => Date.now(),
-    randomBytes: (n) => new Uint8Array(randomBytes(n)),
-    emit: () => {},
-    tickIntervalMs: 20,
-  });
-  await host.ready();
-  return host;
-}
+const startHost = async (storage: MemoryStorage) => (await startTestHost(storage)).host;
 
 const commit = async (host: PeerHost, p: Promise<{ txId: string }>) => {
   const { txId } = await p;

@@ -1,25 +1,12 @@
 // The management methods of issue 5 on a real host with memory storage: settings, governance
 // view, identity export/import under a passphrase, reset.
 import { describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
-import { PeerHost } from './peer-host';
+import type { PeerHost } from './peer-host';
+import { startTestHost } from './testing';
 import { MemoryStorage } from '../store/memory';
-import { bestVerifier } from './crypto';
 import { BotError } from '../core/errors';
 
-async function startHost(storage: MemoryStorage) {
-  const host = new PeerHost({
-    storage,
-    storageKind: 'memory',
-    verifier: await bestVerifier(),
-    now: () => Date.now(),
-    randomBytes: (n) => new Uint8Array(randomBytes(n)),
-    emit: () => {},
-    tickIntervalMs: 20,
-  });
-  await host.ready();
-  return host;
-}
+const startHost = async (storage: MemoryStorage) => (await startTestHost(storage)).host;
 
 const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e) => (e instanceof BotError ? e.code : String(e)));
 

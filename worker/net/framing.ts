@@ -10,6 +10,7 @@
 // a declared length above `frameBytesMax`, bytes beyond the declared length) is a typed
 // error; the caller closes the link.
 import { botError } from '../core/errors';
+import { concatBytes } from '../core/bytes';
 import { chunkBytesMax, frameBytesMax } from './limits';
 
 const markerStart = 1;
@@ -83,20 +84,10 @@ export class Reassembler {
     if (this.receivedBytes > this.expectedBytes) throw botError('MALFORMED', 'A frame carried more bytes than it declared.');
     if (bytes.length > 0) this.parts.push(bytes);
     if (this.receivedBytes < this.expectedBytes) return null;
-    const frame = this.parts.length === 1 ? this.parts[0]! : concat(this.parts, this.expectedBytes);
+    const frame = this.parts.length === 1 ? this.parts[0]! : concatBytes(...this.parts);
     this.parts = [];
     this.expectedBytes = 0;
     this.receivedBytes = 0;
     return frame;
   }
-}
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
