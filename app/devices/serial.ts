@@ -264,7 +264,6 @@ export async function startElm327(port: SerialPortLike, handlers: TransportHandl
 /** Stream a GPS receiver: one reading per RMC sentence, completed by the latest GGA and GSA. */
 export async function startNmea(port: SerialPortLike, handlers: TransportHandlers, options: { baudRate?: number } = {}): Promise<DeviceSession> {
   const baudRate = options.baudRate ?? defaultBaud.nmea;
-  let stopped = false;
   const extra: Record<string, ReadingValue> = {};
   let badLines = 0;
   handlers.onState?.('connecting');
@@ -288,20 +287,7 @@ export async function startNmea(port: SerialPortLike, handlers: TransportHandler
       if (!/UNSUPPORTED|not supported|GSV/i.test(message)) handlers.onError(message);
     }
   };
-  const link = await SerialLink.open(port, baudRate, null, onEvent, (message) => {
-    if (stopped) return;
-    handlers.onError(message);
-    handlers.onState?.('disconnected', message);
-  });
-  handlers.onState?.('connected');
-  return {
-    label: 'NMEA GPS receiver',
-    async stop() {
-      stopped = true;
-      await link.close();
-      handlers.onState?.('disconnected');
-    },
-  };
+  return streamLines(port, baudRate, 'NMEA GPS receiver', handlers, onEvent);
 }
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
@@ -311,7 +297,6 @@ const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 /** A sensor printing one JSON object of named numbers (or text/true/false) per line, e.g. {"temperatureC":21.5}. */
 export async function startJsonSensor(port: SerialPortLike, handlers: TransportHandlers, options: { baudRate?: number } = {}): Promise<DeviceSession> {
   const baudRate = options.baudRate ?? defaultBaud.json;
-  let stopped = false;
   handlers.onState?.('connecting');
   const onEvent = (event: LineEvent) => {
     if (event.kind === 'error') return handlers.onError(describeError(event.error, 'Serial sensor'));
@@ -320,6 +305,12 @@ export async function startJsonSensor(port: SerialPortLike, handlers: TransportH
     if (typeof values === 'string') return handlers.onError(`Serial sensor: ${values}`);
     handlers.onReading({ at: Date.now(), values });
   };
+  return streamLines(port, baudRate, 'JSON serial sensor', handlers, onEvent);
+}
+
+/** A device that streams lines on its own (no polling): open the port, report state, stop. */
+async function streamLines(port: SerialPortLike, baudRate: number, label: string, handlers: TransportHandlers, onEvent: (event: LineEvent) => void): Promise<DeviceSession> {
+  let stopped = false;
   const link = await SerialLink.open(port, baudRate, null, onEvent, (message) => {
     if (stopped) return;
     handlers.onError(message);
@@ -327,7 +318,7 @@ export async function startJsonSensor(port: SerialPortLike, handlers: TransportH
   });
   handlers.onState?.('connected');
   return {
-    label: 'JSON serial sensor',
+    label,
     async stop() {
       stopped = true;
       await link.close();

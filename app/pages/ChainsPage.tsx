@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useAppStore } from '../store/peer-store';
 import { bot } from '../runtime';
 import { useRoute } from '../router';
-import { Card, CopyButton, ErrorNote, PageTitle, Pill, Qr, useAsync } from '../components/ui';
+import { Card, CopyButton, ErrorNote, PageTitle, Pill, Qr, useAction, useAsync } from '../components/ui';
 import { short } from '../lib/format';
 import type { CreateChainRequest } from '../../worker/api';
 
@@ -45,21 +45,14 @@ function CreateChain() {
   const [mode, setMode] = useState<CreateChainRequest['mode']>('private');
   const [consensus, setConsensus] = useState<CreateChainRequest['consensus']>('poa');
   const [validators, setValidators] = useState('');
-  const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ chainId: string; invite: string } | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  async function onSubmit(event: FormEvent) {
+  const { busy, error, run } = useAction();
+  function onSubmit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const list = validators.split(/[\s,]+/).map((v) => v.trim()).filter(Boolean);
       setResult(await bot().createChain({ name, mode, consensus, ...(list.length ? { validators: list } : {}) }));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <Card title="Create a chain" id="create-title">
@@ -110,21 +103,14 @@ function Invite() {
 function Join() {
   const { rest } = useRoute();
   const [link, setLink] = useState(rest[0] === 'join' && rest[1] ? rest[1] : '');
-  const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  async function onSubmit(event: FormEvent) {
+  const { busy, error, run } = useAction();
+  function onSubmit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const { chainId } = await bot().join(link.trim());
       setDone(chainId);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <Card title="Join a chain" id="join-title">

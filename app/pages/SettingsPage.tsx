@@ -2,7 +2,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { bot, runtime } from '../runtime';
 import { useAppStore } from '../store/peer-store';
-import { Card, ErrorNote, PageTitle, useAsync } from '../components/ui';
+import { Card, ErrorNote, PageTitle, useAction, useAsync } from '../components/ui';
 import { downloadText } from '../lib/download';
 import { applyTheme, savedTheme, type Theme } from '../theme';
 import type { Settings } from '../../worker/api';
@@ -111,23 +111,14 @@ function ExportIdentity() {
 function ImportIdentity() {
   const [backup, setBackup] = useState('');
   const [passphrase, setPassphrase] = useState('');
-  const [busy, setBusy] = useState(false);
   const [imported, setImported] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   async function onFile(file: File | undefined) {
     if (file) setBackup(await file.text());
   }
-  async function onSubmit(event: FormEvent) {
+  function onSubmit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      setImported((await bot().importIdentity(backup, passphrase)).did);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    void run(async () => setImported((await bot().importIdentity(backup, passphrase)).did));
   }
   return (
     <Card title="Import identity" id="import-title">
@@ -166,21 +157,14 @@ function Appearance() {
 
 function Reset() {
   const [confirmText, setConfirmText] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  async function onSubmit(event: FormEvent) {
+  const { busy, error, run } = useAction();
+  function onSubmit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       await bot().reset();
       restartPeer();
       setConfirmText('');
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <Card title="Reset this peer" id="reset-title">
