@@ -383,7 +383,8 @@ export class PeerHost implements PeerMethods {
         this.syncer.onHead(from, message.height);
         return;
       case 'syncRequest':
-        void this.enqueue(() => this.serveSync(from, message.from, message.count));
+        // Reads only: served beside the loop, so a peer that is catching up never holds up consensus.
+        void this.serveSync(from, message.from, message.count).catch((error) => this.record('warn', `A sync request from ${from} was not served: ${(error as Error).message}`));
         return;
       case 'syncBlocks':
         this.syncer.onBlocks(from, message.from, message.blocks);
