@@ -144,3 +144,11 @@ export const contractEventBytesMax = 512;
 export const contractStateKeysMax = 10_000;
 /** Calls, deployments or events returned by one API call. */
 export const contractListedMax = 200;
+
+// ---- devices: gated off-chain reads and notifications (issue 6): worker/host/devices-host.ts ----
+/** A batch request to a device's gateway not answered within this time fails with TIMEOUT. */
+export const deviceBatchRequestTimeoutMs = 10_000;
+/** Batch requests one peer has in flight at once. */
+export const deviceBatchRequestsInFlightMax = 16;
+/** Device notifications (access asked, decided, batch served) a page keeps (oldest dropped first). */
+export const deviceNoticesKeptMax = 50;
