@@ -164,7 +164,8 @@ export function NoticesCard({ onNotice }: { onNotice: () => void }) {
   return (
     <Card title="Device notices" id="notices-title">
       <p className="muted small-text">This peer, as the gateway, is told when someone asks to read one of its devices, when the owner or policy decides, and when off-chain samples are served or refused.</p>
-      <ul className="blocks notices" role="log" aria-live="polite" aria-label="Device notices" data-testid="device-notices">
+      <div role="log" aria-live="polite" aria-label="Device notices">
+      <ul className="blocks notices" data-testid="device-notices">
         {notices.length === 0 ? <li className="muted small-text">Nothing yet.</li> : notices.map((n, i) => (
           <li key={`${n.time}-${i}`} data-testid="device-notice">
             <Pill tone={n.kind === 'batch-refused' || n.state === 'denied' || n.state === 'revoked' ? 'error' : n.state === 'pending' ? 'warn' : 'ok'}>{n.kind.replace('-', ' ')}</Pill>{' '}
@@ -173,6 +174,7 @@ export function NoticesCard({ onNotice }: { onNotice: () => void }) {
           </li>
         ))}
       </ul>
+      </div>
     </Card>
   );
 }
