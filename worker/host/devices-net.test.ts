@@ -106,4 +106,27 @@ describe('off-chain batches read through the gateway under the chain access reco
     // Only the gateway is notified: the reader holds no key of the device.
     expect(reader.notices()).toEqual([]);
   }, 60_000);
+
+  it('a contract deployed by one peer is called by another peer and by a device behind the first; every peer holds the same state (P-10.2)', async () => {
+    const network = new MemoryNetwork();
+    const gateway = await startPeer(network);
+    const other = await startPeer(network);
+    const { invite } = await gateway.host.createChain({ name: 'plant', mode: 'private', consensus: 'poa', validators: [gateway.did], timeoutMs: 200 });
+    await other.host.join(invite);
+    await until(async () => (await gateway.host.status()).peers === 1);
+    const code = 'function bump(ctx, args) { const n = (ctx.get("n") ?? 0) + args.by; ctx.put("n", n); ctx.put("by/" + (ctx.device ? "device" : "peer"), ctx.caller); return n; }';
+    await committed(gateway.host, gateway.host.deployContract({ name: 'tally', code }));
+    const { did: sensor, txId } = await gateway.host.registerDevice({ id: 'm-1', kind: 'sensor', capabilities: ['count'] });
+    await gateway.host.waitFor(txId, { timeoutMs: 20_000 });
+    await until(async () => (await other.host.contracts()).length === 1);
+    const fromPeer = await committed(other.host, other.host.callContract('tally', 'bump', { by: 2 }));
+    const fromDevice = await committed(gateway.host, gateway.host.deviceCallContract(sensor, 'tally', 'bump', { by: 3 }));
+    const top = Math.max((await gateway.host.waitFor(fromPeer)).height!, (await gateway.host.waitFor(fromDevice)).height!);
+    await until(async () => (await other.host.status()).height >= top);
+    const [a, b] = await Promise.all([gateway.host.contract('tally'), other.host.contract('tally')]);
+    expect(a!.state).toEqual(b!.state);
+    expect(a!.state).toEqual([{ key: 'by/device', value: sensor }, { key: 'by/peer', value: other.did }, { key: 'n', value: 5 }]);
+    expect(b!.calls.map((c) => [c.caller, c.device])).toEqual(expect.arrayContaining([[other.did, false], [sensor, true]]));
+    expect((await other.host.block(top))!.header.stateRoot).toBe((await gateway.host.block(top))!.header.stateRoot);
+  }, 60_000);
 });
