@@ -2,6 +2,8 @@
 // pure ledger. Deterministic outcomes, limits that stop a call, all-or-nothing writes, no clock or
 // randomness in the sandbox, writes only inside the contract's own state, devices as callers.
 import { beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { BotError } from '../core/errors';
 import { executeBlock, replayBlock, stateFromEntries, type ChainState } from '../core/ledger';
 import { devChain, testIdentity, type TestIdentity } from '../core/testing';
 import { checkTx, signTx, type Tx } from '../core/tx';
@@ -173,5 +175,28 @@ describe('contract engine (QuickJS, wasm)', () => {
     const retired = run(state, [tx(owner, state.chainId, 'device.status', { device: sensor.did, status: 'retired', message: null })]).state;
     expect(callOutcome(retired, sensor, 'onlyDevices', { t: 1 }, true).error?.code).toBe('UNAUTHORIZED');
   });
-});
 
+  it('never throws anything but a BotError on random bodies, and random arguments give a typed outcome, not a crash (property)', () => {
+    const state = deployed();
+    fc.assert(
+      fc.property(fc.constantFrom('contract.deploy', 'contract.call'), fc.anything({ withNullPrototype: false }), (type, body) => {
+        try {
+          checkTx({ chain: state.chainId, type, from: caller.did, nonce: 1, time: 1, body, sig: new Uint8Array(64) });
+        } catch (error) {
+          expect(error).toBeInstanceOf(BotError);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.constantFrom('add', 'writeKey', 'onlyDevices', 'addThenThrow'), fc.jsonValue({ maxDepth: 3 }), (method, args) => {
+        const { executed, error } = callOutcome(state, caller, method, JSON.parse(JSON.stringify(args)));
+        if (error) {
+          expect(error).toBeInstanceOf(BotError);
+          expect([...executed.writes.keys()].filter((k) => k.startsWith('ct/'))).toEqual([]);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
