@@ -267,5 +267,7 @@ test('a demo device invokes a deployed contract from the Devices page; the gatew
   // Someone asks to read the device: the page shows the gateway's notice without a reload.
   await page.evaluate((did) => window.bot.requestDeviceAccess(did, { service: 'e2e-dashboard' }), device.did);
   await expect(page.getByTestId('device-notice').filter({ hasText: 'e2e-dashboard' })).toBeVisible({ timeout: 60_000 });
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
   expect(pageErrors).toEqual([]);
 });
