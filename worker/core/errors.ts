@@ -22,7 +22,8 @@ export type ErrorCode =
   | 'NOT_READY'
   | 'BAD_REQUEST'
   | 'STORAGE_FAILED'
-  | 'UNAUTHORIZED';
+  | 'UNAUTHORIZED'
+  | 'NOT_MEMBER';
 
 export class BotError extends Error {
   override readonly name = 'BotError';

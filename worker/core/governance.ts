@@ -36,6 +36,23 @@ export interface ProposalRecord {
   /** Height of the block in which it passed, or -1. */
   passed: number;
   applied: boolean;
+  /** A join: the invite token the joiner quoted (single-use: a second proposal quoting it is refused). */
+  invite?: InviteToken;
+}
+
+/**
+ * The token of an invite link: `nonce` signed by `issuer` over inviteSigningBytes. Validators'
+ * peers check the signature before they vote for a join automatically; the chain only records
+ * that a token was used.
+ */
+export interface InviteToken {
+  issuer: string;
+  nonce: string;
+  sig: Uint8Array;
+}
+
+export function inviteSigningBytes(chain: string, nonce: string): Uint8Array {
+  return encode({ t: 'bot-invite', chain, nonce });
 }
 
 export interface Governance {
@@ -110,7 +127,10 @@ export function applyGovernanceTx(gov: GovernanceOverlay, tx: Tx, txId: string, 
       if ([...gov.proposals.values()].filter((p) => p.passed === -1).length >= limits.governanceProposalsMax) return botError('BAD_REQUEST', 'Too many open proposals; vote on the open ones first.');
       const checked = validatorsAfter(gov.validators, change);
       if (checked instanceof BotError) return checked;
-      gov.proposals.set(txId, { change, height: effective, approvals: [tx.from], passed: -1, applied: false });
+      const invite = tx.type === 'member.propose' ? (tx.body as { invite?: InviteToken }).invite : undefined;
+      if (invite && [...gov.proposals.values()].some((p) => p.invite?.nonce === invite.nonce)) return botError('BAD_REQUEST', 'This invite was already used; ask a validator for a new one.');
+      const record: ProposalRecord = { change, height: effective, approvals: [tx.from], passed: -1, applied: false };
+      gov.proposals.set(txId, invite ? { ...record, invite } : record);
       gov.touched.add(proposalPrefix + txId);
       settle(gov, txId, height);
       return null;

@@ -3,19 +3,23 @@
 //   2 head        "my committed head is height/hash" (sent to every new neighbour; drives sync)
 //   3 syncRequest "send me blocks from..count"
 //   4 syncBlocks  stored blocks, as stored (canonical block bytes), from `from` on
+//   5 join        "admit me (the authenticated sender) as a member", quoting an invite token
 // Everything from the wire is untrusted: decoding checks shapes and limits and throws BotError.
 import { decode, encode } from '../core/codec';
 import { decodeMessage, encodeMessage, type ConsensusMessage } from '../core/consensus/messages';
 import { botError } from '../core/errors';
 import * as limits from '../core/limits';
+import { checkInviteToken } from '../core/txtypes';
+import type { InviteToken } from '../core/governance';
 
 export type WireMessage =
   | { kind: 'consensus'; message: ConsensusMessage }
   | { kind: 'head'; height: number; hash: Uint8Array }
   | { kind: 'syncRequest'; from: number; count: number }
-  | { kind: 'syncBlocks'; from: number; blocks: Uint8Array[] };
+  | { kind: 'syncBlocks'; from: number; blocks: Uint8Array[] }
+  | { kind: 'join'; invite: InviteToken | null };
 
-const tags = { consensus: 1, head: 2, syncRequest: 3, syncBlocks: 4 } as const;
+const tags = { consensus: 1, head: 2, syncRequest: 3, syncBlocks: 4, join: 5 } as const;
 
 function tagged(tag: number, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(body.length + 1);
@@ -34,6 +38,8 @@ export function encodeWire(message: WireMessage): Uint8Array {
       return tagged(tags.syncRequest, encode({ from: message.from, count: message.count }));
     case 'syncBlocks':
       return tagged(tags.syncBlocks, encode({ from: message.from, blocks: message.blocks }));
+    case 'join':
+      return tagged(tags.join, encode({ invite: message.invite }));
   }
 }
 
@@ -67,6 +73,12 @@ export function decodeWire(bytes: Uint8Array): WireMessage {
         throw botError('MALFORMED', `A sync answer holds at most ${limits.syncBatchBlocksMax} encoded blocks.`);
       }
       return { kind: 'syncBlocks', from: m.from, blocks: m.blocks as Uint8Array[] };
+    }
+    case tags.join: {
+      const m = decode<Record<string, unknown>>(body, 512);
+      if (typeof m !== 'object' || m === null || !('invite' in m)) throw botError('MALFORMED', 'A join request carries an invite token (or null).');
+      if (m.invite !== null) checkInviteToken(m.invite);
+      return { kind: 'join', invite: m.invite as InviteToken | null };
     }
     default:
       throw botError('UNKNOWN_TYPE', `Unknown message tag ${bytes[0]}.`);
