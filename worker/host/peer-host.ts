@@ -609,10 +609,14 @@ export class PeerHost implements PeerMethods {
 
   // ---- admission: a join on a private or consortium chain is a member.propose voted on ----
 
-  /** May `did` write on the active chain: public chain, validator, member, or registered device. */
+  /**
+   * May `did` write on the active chain: a validator, a member or a registered device; anyone on
+   * a public chain. A solo chain (the peer's own development chain) is exempt: its one validator
+   * is this peer, and whoever may call its API (the owner, a benchmark, a device gateway) decides.
+   */
   private mayWrite(did: string): boolean {
     const chain = this.peer.chain;
-    if (chain.genesis.mode === 'public') return true;
+    if (chain.genesis.mode === 'public' || (chain.governance?.consensus ?? chain.genesis.consensus).engine === 'solo') return true;
     if (chain.validators.some((v) => v.did === did)) return true;
     if (chain.governance?.members.has(did)) return true;
     return chain.devices?.devices.has(did) ?? false;
