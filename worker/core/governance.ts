@@ -4,7 +4,8 @@
 //   member.vote { proposal, approve }   a validator approves (or withdraws approval of) a proposal
 //   evidence.submit { first, second }   anyone proves that a validator signed two different votes
 // A proposal passes when validators holding more than 2/3 of the current voting power approve
-// it; it takes effect for blocks from max(height, passing height + 1). The proposer approves its
+// it; it takes effect for blocks from max(height, passing height + 1) (for member changes the
+// height may already be past: they need no lead time). The proposer approves its
 // own proposal. Committed evidence marks the offender (gov/offender/<did>) so the validators can
 // vote it out. Everything here is deterministic; evidence signatures are verified in pure JS.
 import { encode } from './codec';
@@ -123,7 +124,10 @@ export function applyGovernanceTx(gov: GovernanceOverlay, tx: Tx, txId: string, 
     case 'chain.upgrade': {
       if (!isValidatorIn(gov.validators, tx.from)) return botError('UNAUTHORIZED', 'Only a validator can propose a change; ask one to propose it.');
       const { change, height: effective } = changeOf(tx);
-      if (effective <= height) return botError('BAD_REQUEST', `A change must take effect at a future height (after ${height}).`);
+      // Membership changes need no lead time (no peer has to prepare for them): a past height
+      // means "from the block after it passes". Every other change names a future height.
+      const membership = change.kind === 'addMember' || change.kind === 'removeMember';
+      if (effective <= height && !membership) return botError('BAD_REQUEST', `A change must take effect at a future height (after ${height}).`);
       if ([...gov.proposals.values()].filter((p) => p.passed === -1).length >= limits.governanceProposalsMax) return botError('BAD_REQUEST', 'Too many open proposals; vote on the open ones first.');
       const checked = validatorsAfter(gov.validators, change);
       if (checked instanceof BotError) return checked;

@@ -694,7 +694,7 @@ export class PeerHost implements PeerMethods {
     if (this.peer.chain.chainId !== chain.chainId || this.joinProposing.has(from) || this.openJoinOf(from)) return;
     this.joinProposing.add(from);
     try {
-      const { txId } = await this.submit({ type: 'member.propose', body: { change: { kind: 'addMember', did: from }, height: this.peer.chain.height + 2, invite } });
+      const { txId } = await this.submit({ type: 'member.propose', body: { change: { kind: 'addMember', did: from }, height: this.peer.chain.height + 1, invite } });
       this.record('info', `Proposed ${from} as a member of ${chain.genesis.name}: it quotes an invite of ${invite.issuer}.`);
       const result = await this.waitFor(txId, { timeoutMs: 30_000 }).catch(() => null);
       if (result?.status !== 'committed') this.record('warn', `The proposal to admit ${from} did not commit${result?.error ? `: ${result.error.message}` : ''}; it is proposed again when ${from} asks again.`);
