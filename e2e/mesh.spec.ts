@@ -340,17 +340,29 @@ test.describe('a rogue peer, and the relay going away', () => {
   });
 
   test('the relay stops after the mesh formed: the chain keeps committing, and a new tab joins and syncs without any server', async () => {
+    // The mesh formed: the Node peer is linked to every tab (it is on no BroadcastChannel).
+    const tabDids = await Promise.all(tabs.map(didOf));
+    await until(async () => {
+      const view = await node.api<{ neighbours: Array<{ did: string; state: string }> }>('GET', '/v1/network');
+      return tabDids.every((did) => view.neighbours.some((n) => n.did === did && n.state === 'open'));
+    }, 90_000, 'the Node peer to link with every tab');
     (server as Server & { signalRelay: { close(): void } }).signalRelay.close();
     await Promise.all([putFromTab(tabs[0]!, 'no-relay-', 10), putFromNode(node, 'no-relay-node-', 5)]);
     const late = await openPeer(context);
+    const lateDid = await didOf(late);
     expect(await late.evaluate((invite) => window.bot.join(invite).then((r) => r.chainId), invite)).toBe(chainId);
     const target = await heightOf(tabs[0]!);
     await until(async () => (await heightOf(late)) >= target, 60_000, 'the new tab to catch up without a relay');
     // No relay answers any more: the new tab reached the chain through its browser's
-    // BroadcastChannel and the links it made. (A link from it to the Node peer, signaled
-    // through the tabs, is not asserted: Chromium <-> node-datachannel links fail to open in
-    // about one attempt of four here, see the issue notes; peer-relayed signaling itself is
-    // covered by worker/net/hub.test.ts.)
+    // BroadcastChannel and the links it made, and its link to the Node peer (which is on no
+    // BroadcastChannel) was signaled through the tabs.
+    const linkStarted = Date.now();
+    await until(async () => (await late.evaluate(() => window.bot.network())).neighbours.some((n) => n.did === node.did && n.state === 'open'), 90_000, 'a link from the new tab to the Node peer, signaled through peers');
+    const failedOpens = (await late.evaluate(() => window.bot.log())).filter((e) => e.message.includes('did not open in time')).length;
+    console.log(`[mesh] new tab <-> Node peer through peers: open after ${((Date.now() - linkStarted) / 1000).toFixed(1)} s more; links that did not open in time: ${failedOpens}`);
+    expect((await late.evaluate(() => window.bot.network())).neighbours.find((n) => n.did === node.did)!.via).toBe('peer');
+    const nodeView = await node.api<{ neighbours: Array<{ did: string; state: string; via: string }> }>('GET', '/v1/network');
+    expect(nodeView.neighbours.find((n) => n.did === lateDid)).toMatchObject({ state: 'open', via: 'peer' });
     const view = await late.evaluate(() => window.bot.network());
     expect(view.relays.every((r) => r.state !== 'open')).toBe(true);
     // It joined a consortium: not a member until the validators vote its invite in.
