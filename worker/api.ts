@@ -30,6 +30,12 @@ export interface Status {
   mempool: number;
   integrity: IntegrityReport;
   storage: 'indexeddb' | 'memory' | 'disk';
+  /**
+   * May this peer write? 'admitted': a validator or member, or the chain is public. 'waiting': a
+   * private or consortium chain whose validators have not (yet) voted this peer in; its
+   * transactions are refused with NOT_MEMBER until they do.
+   */
+  admission: 'admitted' | 'waiting';
 }
 
 export interface Identity {
@@ -139,6 +145,8 @@ export interface ProposalView {
   approvals: string[];
   passed: number;
   applied: boolean;
+  /** A join quoting an invite: who issued the invite (validators vote for it automatically when its signature holds). */
+  invite?: { issuer: string };
 }
 
 export interface GovernanceView {

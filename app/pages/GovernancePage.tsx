@@ -45,7 +45,7 @@ function Proposal({ p, canVote, me, onDone }: { p: ProposalView; canVote: boolea
   }
   return (
     <li className="proposal">
-      <div><strong>{describeChange(p.change)}</strong> <span className="muted small-text">from height {p.height} · {p.approvals.length} approval(s) · id {short(p.id, 6)}</span></div>
+      <div><strong>{describeChange(p.change)}</strong> <span className="muted small-text">from height {p.height} · {p.approvals.length} approval(s){p.invite ? <> · a join with an invite of {short(p.invite.issuer, 8)}</> : null} · id {short(p.id, 6)}</span></div>
       {canVote && (
         <div className="row">
           <button type="button" className="small" disabled={approved} onClick={() => void vote(true)}>Approve</button>

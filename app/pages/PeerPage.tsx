@@ -81,7 +81,7 @@ function StatusCard() {
           <dt>Height</dt>
           <dd data-testid="height">{status.height}</dd>
           <dt>Role</dt>
-          <dd data-testid="role">{status.role}</dd>
+          <dd data-testid="role">{status.role}{status.admission === 'waiting' && <> · <Pill tone="warn">waiting for admission</Pill> the validators have not voted this peer in yet; it can read but not write</>}</dd>
           <dt>Mode</dt>
           <dd>{status.mode}</dd>
           <dt>Engine</dt>

@@ -26,7 +26,9 @@ export type ErrorCode =
   // contracts: the code threw, ran out of steps, or out of memory/stack (worker/core/contracts.ts)
   | 'CONTRACT_FAILED'
   | 'CONTRACT_STEPS'
-  | 'CONTRACT_MEMORY';
+  | 'CONTRACT_MEMORY'
+  // admission: a consortium or private chain takes transactions only from its members
+  | 'NOT_MEMBER';
 
 export class BotError extends Error {
   override readonly name = 'BotError';

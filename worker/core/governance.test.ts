@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { executeBlock, genesisState, replayBlock, stateFromEntries, consensusOf, type ChainState, type Genesis } from './ledger';
 import { bftGenesis, testIdentity, type TestIdentity } from './testing';
-import { signTx, txIdOf, decodeTx, encodeTx, type Tx } from './tx';
+import { signTx, txIdOf, decodeTx, encodeTx, checkTx, type Tx } from './tx';
 import { signSync } from './crypto/ed25519';
 import { voteSigningBytes, type Vote } from './consensus/messages';
 import { createPeer, step } from './peer';
@@ -71,6 +71,25 @@ describe('crowding decisions on chain', () => {
     const peer = createPeer({ did: ids[0].did, seed: ids[0].seed }, one.state);
     const out = step(peer, { kind: 'tick', time: genesis.time + 10 });
     expect(out.state.engine).toBe('poa');
+  });
+
+  it('a join quotes an invite once: a second proposal with the same invite is refused; member changes need no lead time', () => {
+    nonces.clear();
+    const invite = { issuer: ids[0].did, nonce: 'cd'.repeat(16), sig: new Uint8Array(64).fill(3) };
+    const join = tx(ids[0], 'member.propose', { change: { kind: 'addMember', did: newcomer.did }, height: 0, invite });
+    const proposal = txIdOf(join);
+    const one = block(start.state, [join, tx(ids[1], 'member.vote', { proposal, approve: true }), tx(ids[2], 'member.vote', { proposal, approve: true })]);
+    expect(one.rejected).toEqual([]);
+    expect([...one.state.governance!.members]).toEqual([newcomer.did]);
+    expect(one.state.governance!.proposals.get(proposal)!.invite).toEqual(invite);
+    const again = tx(ids[1], 'member.propose', { change: { kind: 'addMember', did: outsider.did }, height: 5, invite });
+    const two = block(one.state, [again]);
+    expect(two.rejected.map((r) => r.error?.message)).toEqual(['This invite was already used; ask a validator for a new one.']);
+    // The record survives a reload from stored entries, so a restarted peer refuses the reuse too.
+    const loaded = stateFromEntries(genesis, one.block.header, one.hash, new Map([...start.writes, ...one.writes]));
+    expect(block(loaded, [again]).rejected.map((r) => r.error?.code)).toEqual(['BAD_REQUEST']);
+    // Only a join quotes an invite.
+    expect(() => checkTx(tx(ids[1], 'member.propose', { change: { kind: 'removeMember', did: newcomer.did }, height: 5, invite }))).toThrow(/Only a proposal to add a member/);
   });
 
   it('marks a validator that signed two different votes, once, after checking both signatures', () => {

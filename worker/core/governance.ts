@@ -4,7 +4,8 @@
 //   member.vote { proposal, approve }   a validator approves (or withdraws approval of) a proposal
 //   evidence.submit { first, second }   anyone proves that a validator signed two different votes
 // A proposal passes when validators holding more than 2/3 of the current voting power approve
-// it; it takes effect for blocks from max(height, passing height + 1). The proposer approves its
+// it; it takes effect for blocks from max(height, passing height + 1) (for member changes the
+// height may already be past: they need no lead time). The proposer approves its
 // own proposal. Committed evidence marks the offender (gov/offender/<did>) so the validators can
 // vote it out. Everything here is deterministic; evidence signatures are verified in pure JS.
 import { encode } from './codec';
@@ -36,6 +37,23 @@ export interface ProposalRecord {
   /** Height of the block in which it passed, or -1. */
   passed: number;
   applied: boolean;
+  /** A join: the invite token the joiner quoted (single-use: a second proposal quoting it is refused). */
+  invite?: InviteToken;
+}
+
+/**
+ * The token of an invite link: `nonce` signed by `issuer` over inviteSigningBytes. Validators'
+ * peers check the signature before they vote for a join automatically; the chain only records
+ * that a token was used.
+ */
+export interface InviteToken {
+  issuer: string;
+  nonce: string;
+  sig: Uint8Array;
+}
+
+export function inviteSigningBytes(chain: string, nonce: string): Uint8Array {
+  return encode({ t: 'bot-invite', chain, nonce });
 }
 
 export interface Governance {
@@ -106,11 +124,17 @@ export function applyGovernanceTx(gov: GovernanceOverlay, tx: Tx, txId: string, 
     case 'chain.upgrade': {
       if (!isValidatorIn(gov.validators, tx.from)) return botError('UNAUTHORIZED', 'Only a validator can propose a change; ask one to propose it.');
       const { change, height: effective } = changeOf(tx);
-      if (effective <= height) return botError('BAD_REQUEST', `A change must take effect at a future height (after ${height}).`);
+      // Membership changes need no lead time (no peer has to prepare for them): a past height
+      // means "from the block after it passes". Every other change names a future height.
+      const membership = change.kind === 'addMember' || change.kind === 'removeMember';
+      if (effective <= height && !membership) return botError('BAD_REQUEST', `A change must take effect at a future height (after ${height}).`);
       if ([...gov.proposals.values()].filter((p) => p.passed === -1).length >= limits.governanceProposalsMax) return botError('BAD_REQUEST', 'Too many open proposals; vote on the open ones first.');
       const checked = validatorsAfter(gov.validators, change);
       if (checked instanceof BotError) return checked;
-      gov.proposals.set(txId, { change, height: effective, approvals: [tx.from], passed: -1, applied: false });
+      const invite = tx.type === 'member.propose' ? (tx.body as { invite?: InviteToken }).invite : undefined;
+      if (invite && [...gov.proposals.values()].some((p) => p.invite?.nonce === invite.nonce)) return botError('BAD_REQUEST', 'This invite was already used; ask a validator for a new one.');
+      const record: ProposalRecord = { change, height: effective, approvals: [tx.from], passed: -1, applied: false };
+      gov.proposals.set(txId, invite ? { ...record, invite } : record);
       gov.touched.add(proposalPrefix + txId);
       settle(gov, txId, height);
       return null;

@@ -109,6 +109,8 @@ export const deviceBatchesKeptMax = 64;
 export const deviceListedMax = 500;
 /** Characters of an invite link (it carries the genesis: validators dominate its size). */
 export const inviteLengthMax = 32 * 1024;
+/** Joiners whose admission requests a validator's peer keeps track of (older ones are forgotten). */
+export const joinRequestsTrackedMax = 256;
 
 // ---- contracts (issue 6, R-7.2.1-b): worker/core/contracts.ts, worker/host/contract-runtime.ts ----
 /** Contracts deployed on one chain. */

@@ -119,12 +119,25 @@ function checkChange(value: unknown): void {
   }
 }
 
+/** The token of an invite link: a nonce signed by the issuer (see worker/core/governance.ts). */
+export function checkInviteToken(value: unknown): void {
+  if (!isPlainObject(value)) throw botError('MALFORMED', 'An invite token is a map { issuer, nonce, sig }.');
+  onlyFields(value, ['issuer', 'nonce', 'sig'], 'invite token');
+  if (!isDid(value.issuer)) throw botError('BAD_FIELD_TYPE', 'The invite issuer must be a did:key.');
+  if (typeof value.nonce !== 'string' || !/^[0-9a-f]{32}$/.test(value.nonce)) throw botError('BAD_FIELD_TYPE', 'The invite nonce is 32 hex digits.');
+  if (!(value.sig instanceof Uint8Array) || value.sig.length !== 64) throw botError('BAD_FIELD_TYPE', 'The invite signature is 64 bytes.');
+}
+
 const memberPropose: BodyRules = {
   check(body) {
     if (!isPlainObject(body)) throw botError('MALFORMED', 'A member.propose body must be a map { change, height }.');
-    onlyFields(body, ['change', 'height'], 'member.propose');
+    onlyFields(body, ['change', 'height', 'invite'], 'member.propose');
     checkChange(body.change);
     if (!isHeight(body.height)) throw botError('BAD_FIELD_TYPE', 'height must be the whole block height the change starts at.');
+    if (body.invite !== undefined) {
+      if ((body.change as { kind: string }).kind !== 'addMember') throw botError('BAD_FIELD_TYPE', 'Only a proposal to add a member quotes an invite.');
+      checkInviteToken(body.invite);
+    }
   },
 };
 

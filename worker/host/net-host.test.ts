@@ -10,6 +10,8 @@ import { MemoryNetwork, type MemoryNet } from './memory-net';
 import type { PeerEvent } from '../api';
 import { encodeWire } from './wire';
 import { encode } from '../core/codec';
+import { encodeTx, signTx } from '../core/tx';
+import { testIdentity } from '../core/testing';
 
 const hosts: PeerHost[] = [];
 afterEach(() => {
@@ -93,6 +95,8 @@ describe('peers over a network', () => {
     expect(sync[0]).toMatchObject({ syncing: true });
     expect(sync.at(-1)).toMatchObject({ syncing: false });
     expect((await late.host.status()).role).toBe('member');
+    // A private chain admits by a vote: the validator (the inviter) voted the invite in.
+    await until(async () => (await late.host.status()).admission === 'admitted', 30_000);
     // It follows new blocks too, and its writes reach the validator.
     const { txId } = await late.host.submit({ type: 'data.put', body: { key: 'from-late', value: true } });
     expect((await validator.host.waitFor(txId, { timeoutMs: 20_000 })).status).toBe('committed');
@@ -121,6 +125,71 @@ describe('peers over a network', () => {
     // Three honest validators of four still hold more than 2/3 of the power.
     const { txId } = await peers[0]!.host.submit({ type: 'data.put', body: { key: 'still', value: 'alive' } });
     expect((await peers[0]!.host.waitFor(txId, { timeoutMs: 20_000 })).status).toBe('committed');
+  }, 60_000);
+
+  it('a consortium join is a member.propose the validators vote in: a valid invite admits the joiner, which can then write', async () => {
+    const network = new MemoryNetwork();
+    const peers = await Promise.all([0, 1, 2, 3].map(() => startPeer(network)));
+    const { invite } = await peers[0]!.host.createChain({ name: 'club', mode: 'consortium', consensus: 'bft', validators: peers.map((p) => p.did), timeoutMs: 300 });
+    for (const p of peers.slice(1)) await p.host.join(invite);
+    await until(async () => (await peers[0]!.host.status()).peers === 3);
+    const joiner = await startPeer(network);
+    await joiner.host.join(await peers[1]!.host.invite());
+    // Not a member yet: its writes are refused with NOT_MEMBER, and its status says it waits.
+    expect((await joiner.host.status()).admission).toBe('waiting');
+    await expect(joiner.host.submit({ type: 'data.put', body: { key: 'too-early', value: 1 } })).rejects.toMatchObject({ code: 'NOT_MEMBER' });
+    await until(async () => (await joiner.host.status()).admission === 'admitted', 30_000);
+    const gov = await peers[2]!.host.governance();
+    expect(gov.members).toContain(joiner.did);
+    const join = gov.proposals.find((p) => (p.change as { did?: string }).did === joiner.did)!;
+    expect(join).toMatchObject({ change: { kind: 'addMember', did: joiner.did }, invite: { issuer: peers[1]!.did } });
+    expect(join.passed).toBeGreaterThan(0);
+    expect(join.approvals.length).toBeGreaterThanOrEqual(3); // more than 2/3 of four validators
+    const { txId } = await joiner.host.submit({ type: 'data.put', body: { key: 'member-write', value: 'ok' } });
+    expect((await joiner.host.waitFor(txId, { timeoutMs: 20_000 })).status).toBe('committed');
+    await until(async () => (await peers[3]!.host.get('member-write'))?.value === 'ok');
+  }, 60_000);
+
+  it('a joiner with a reused or forged invite is not admitted, and validators refuse its transactions with NOT_MEMBER', async () => {
+    const network = new MemoryNetwork();
+    const peers = await Promise.all([0, 1, 2, 3].map(() => startPeer(network)));
+    const { invite } = await peers[0]!.host.createChain({ name: 'closed', mode: 'consortium', consensus: 'bft', validators: peers.map((p) => p.did), timeoutMs: 300 });
+    for (const p of peers.slice(1)) await p.host.join(invite);
+    await until(async () => (await peers[0]!.host.status()).peers === 3);
+    const once = await peers[0]!.host.invite();
+    const first = await startPeer(network);
+    await first.host.join(once);
+    await until(async () => (await first.host.status()).admission === 'admitted', 30_000);
+    // The same invite again: the chain recorded its use.
+    const reuser = await startPeer(network);
+    await reuser.host.join(once);
+    // A token the joiner made up: a validator's name, a fresh nonce, a signature that is not the validator's.
+    const content = decodeInvite(await peers[0]!.host.invite());
+    const forgedContent = { ...content, token: { issuer: peers[0]!.did, nonce: 'ab'.repeat(16), sig: new Uint8Array(64).fill(9) } };
+    const forgedLink = 'http://localhost:8080/#/join/' + Buffer.from(encode(forgedContent)).toString('base64url');
+    const forger = await startPeer(network);
+    await forger.host.join(forgedLink);
+    const logText = async () => (await Promise.all(peers.map((p) => p.host.log()))).flat().map((l) => l.message).join('\n');
+    await until(async () => {
+      const text = await logText();
+      return text.includes(`${reuser.did} asks to join closed, but its invite was already used`) && text.includes(`${forger.did} asks to join closed, but its invite was not issued by a validator`);
+    }, 30_000);
+    // The chain moves on; neither is admitted, nor proposed.
+    const { txId } = await peers[0]!.host.submit({ type: 'data.put', body: { key: 'moving', value: 1 } });
+    expect((await peers[0]!.host.waitFor(txId, { timeoutMs: 20_000 })).status).toBe('committed');
+    const gov = await peers[0]!.host.governance();
+    expect(gov.members).toEqual([first.did]);
+    expect(gov.proposals.filter((p) => [reuser.did, forger.did].includes((p.change as { did: string }).did))).toEqual([]);
+    for (const outsider of [reuser, forger]) {
+      expect((await outsider.host.status()).admission).toBe('waiting');
+      await expect(outsider.host.submit({ type: 'data.put', body: { key: 'sneak', value: 1 } })).rejects.toMatchObject({ code: 'NOT_MEMBER', message: expect.stringContaining('waits for the validators') });
+    }
+    // A transaction signed by a non-member and handed to a validator directly is refused too.
+    const stranger = testIdentity('stranger');
+    const status = await peers[2]!.host.status();
+    const tx = signTx({ chain: status.chainId, type: 'data.put', from: stranger.did, nonce: 1, time: Date.now(), body: { key: 'sneak', value: 2 } }, stranger.seed);
+    await expect(peers[2]!.host.submitRaw(encodeTx(tx))).rejects.toMatchObject({ code: 'NOT_MEMBER', message: expect.stringContaining('accept transactions only from members') });
+    expect(await peers[2]!.host.get('sneak')).toBeNull();
   }, 60_000);
 
   it('refuses a damaged invite with a typed error', async () => {

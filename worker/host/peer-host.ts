@@ -5,6 +5,7 @@ import { createPeer, step } from '../core/peer';
 import type { PeerEffect, PeerInput, PeerState } from '../core/consensus/types';
 import { decodeBlock, blockHash, txRootOf, encodeBlock, certificateChecks, checkCertificateFor, type Block } from '../core/block';
 import { genesisState, stateFromEntries, decodeDataEntry, dataPrefix, checkGenesis, chainIdOf, type Genesis, type ChainState } from '../core/ledger';
+import { checkInviteToken } from '../core/txtypes';
 import { checkTx, decodeTx, encodeTx, txIdOf, txSigningBytes, type Tx, type UnsignedTx } from '../core/tx';
 import { publicKeyFromDid, didFromPublicKey } from '../core/crypto/did';
 import { publicKeyFromSeed } from '../core/crypto/ed25519';
@@ -24,6 +25,7 @@ import { encode, decode } from '../core/codec';
 import { DevicesHost } from './devices-host'; // devices (issue 6)
 import { ContractsHost } from './contracts-host';
 import type { ContractRuntime } from '../core/contracts';
+import { inviteSigningBytes, type InviteToken, type ProposalRecord } from '../core/governance';
 import type { BlockView, ChainSummary, CreateChainRequest, GetResult, GovernanceView, Identity, IntegrityReport, LogEntry, NetworkView, PeerEvent, PeerMethods, Settings, Status, TxResult } from '../api';
 
 export interface HostOptions {
@@ -50,19 +52,27 @@ interface ChainRecord {
   genesis: Genesis;
   /** Relays named by the invite this chain was joined with. */
   relays?: string[];
+  /** The invite token this peer joined with: quoted when it asks the validators to admit it. */
+  token?: InviteToken;
 }
 
 /** What an invite link carries (canonical CBOR, base64url). */
 interface InviteContent {
   genesis: Genesis;
   relays: string[];
-  /** One-time token the inviter remembers (shown to validators when the joiner asks to become a member). */
-  token: string;
+  /**
+   * Single-use admission token: a nonce signed by the inviter. The joiner quotes it in its join
+   * request; validators' peers vote it in when the signer is a validator and the chain has not
+   * seen the nonce before (null: no token; admission then needs a human vote).
+   */
+  token: InviteToken | null;
 }
 
 type Waiter = { resolve: (r: TxResult) => void; timer: ReturnType<typeof setTimeout> };
 
 const idleTickMs = 200;
+/** Join requests a validator that did not issue the invite waits for before it proposes the join itself (the issuer may be away). */
+const joinAsksBeforeAnyValidatorProposes = 3;
 /** Idle ticks between head announcements to neighbours. */
 const headEveryTicks = 10;
 
@@ -124,6 +134,7 @@ export class PeerHost implements PeerMethods {
       if (++idleTicks % headEveryTicks === 0 && this.options.net) {
         const head = encodeWire({ kind: 'head', height: this.peer.chain.height, hash: this.peer.chain.headHash });
         for (const did of this.neighbours) this.options.net.send(did, head);
+        this.askAdmission();
         this.emitNetwork();
       }
     }, this.options.tickIntervalMs ?? idleTickMs);
@@ -189,6 +200,7 @@ export class PeerHost implements PeerMethods {
     this.peer = createPeer({ did: this.identityView.did, seed: this.seed }, chain, restored);
     this.chainRecord = record;
     this.startNet();
+    this.afterGovernanceChange();
   }
 
   /** Structural checks of one stored block; returns a problem or null. Certificates are queued. */
@@ -268,6 +280,7 @@ export class PeerHost implements PeerMethods {
           }
           this.options.emit({ type: 'block', height: effect.block.header.height, hash: toHex(effect.hash), txCount: effect.txIds.length, time: effect.block.header.time });
           if (effect.block.txs.some((t) => t.type.startsWith('device.access.'))) void this.deviceApi().then((d) => d.onCommitted(effect.block, effect.txIds)).catch((error) => this.record('warn', `Device notices not sent: ${(error as Error).message}`));
+          if (effect.block.txs.some((tx) => tx.type === 'member.propose' || tx.type === 'member.vote')) this.afterGovernanceChange();
           break;
         case 'txRejected':
           this.releaseNonce(effect.txId);
@@ -352,6 +365,7 @@ export class PeerHost implements PeerMethods {
       if (!before.has(did)) this.options.net?.send(did, encodeWire({ kind: 'head', height: chain.height, hash: chain.headHash }));
     }
     this.syncer.onNeighbours(dids);
+    if (dids.some((did) => !before.has(did))) this.askAdmission();
     this.options.emit({ type: 'peer', peers: dids.length });
     this.emitNetwork();
   }
@@ -406,6 +420,9 @@ export class PeerHost implements PeerMethods {
       case 'batchAnswer':
         void this.deviceApi().then((d) => d.onBatchAnswer(from, message));
         return;
+      case 'join':
+        void this.onJoinRequest(from, message.invite).catch((error) => this.record('warn', `The join request of ${from} was not handled: ${(error as Error).message}`));
+        return;
     }
   }
 
@@ -425,6 +442,12 @@ export class PeerHost implements PeerMethods {
       const spans: Array<{ at: number; count: number } | null> = [];
       const checks = [];
       for (const { from, message } of batch) {
+        if (message.type === 'tx' && !this.mayWrite(message.tx.from)) {
+          // Consortium and private chains: transactions of non-members are not taken in.
+          spans.push(null);
+          this.noteOnce(`tx:${message.tx.from}`, 'warn', `Ignored transactions from ${message.tx.from}: it is not a member of this ${chain.genesis.mode} chain.`);
+          continue;
+        }
         try {
           const list = messageChecks(message, chain.chainId, chain.validators);
           spans.push({ at: checks.length, count: list.length });
@@ -592,12 +615,138 @@ export class PeerHost implements PeerMethods {
 
   private admit(tx: Tx): Promise<{ txId: string }> {
     if (!this.integrityReport.ok) throw botError('TAMPERED', 'This peer found its stored ledger changed and accepts no writes. Reset the peer or restore it from other peers.');
+    if (!this.mayWrite(tx.from)) throw this.notMember(tx.from);
     const txId = txIdOf(tx);
     this.results.delete(txId);
     return new Promise((resolve) => {
       this.pendingSubmissions.push({ tx, resolve: () => resolve({ txId }) });
       this.flushSubmissions();
     });
+  }
+
+  // ---- admission: a join on a private or consortium chain is a member.propose voted on ----
+
+  /**
+   * May `did` write on the active chain: a validator, a member or a registered device; anyone on
+   * a public chain. A solo chain (the peer's own development chain) is exempt: its one validator
+   * is this peer, and whoever may call its API (the owner, a benchmark, a device gateway) decides.
+   */
+  private mayWrite(did: string): boolean {
+    const chain = this.peer.chain;
+    if (chain.genesis.mode === 'public' || (chain.governance?.consensus ?? chain.genesis.consensus).engine === 'solo') return true;
+    if (chain.validators.some((v) => v.did === did)) return true;
+    if (chain.governance?.members.has(did)) return true;
+    return chain.devices?.devices.has(did) ?? false;
+  }
+
+  private notMember(did: string): BotError {
+    const chain = this.peer.chain;
+    if (did === this.identityView.did) {
+      return botError('NOT_MEMBER', `This peer is not a member of the ${chain.genesis.mode} chain ${chain.genesis.name} yet: it waits for the validators to vote it in (see Governance). Until then it can read but not write.`);
+    }
+    return botError('NOT_MEMBER', `${did} is not a member of the ${chain.genesis.mode} chain ${chain.genesis.name}; its validators accept transactions only from members.`);
+  }
+
+  /** Log a message once per key, so a noisy neighbour does not flood the log. */
+  private readonly noted = new Set<string>();
+  private noteOnce(key: string, level: LogEntry['level'], message: string): void {
+    if (this.noted.has(key)) return;
+    if (this.noted.size >= limits.joinRequestsTrackedMax) this.noted.clear();
+    this.noted.add(key);
+    this.record(level, message);
+  }
+
+  /** Not yet admitted: ask the validators among the neighbours to admit this peer, quoting the invite. */
+  private askAdmission(): void {
+    const net = this.options.net;
+    if (!net || this.stopped || !this.peer || this.mayWrite(this.identityView.did)) return;
+    const validators = new Set(this.peer.chain.validators.map((v) => v.did));
+    const request = encodeWire({ kind: 'join', invite: this.chainRecord.token ?? null });
+    for (const did of this.neighbours) if (validators.has(did)) net.send(did, request);
+  }
+
+  private readonly joinAsks = new Map<string, number>();
+  private readonly joinProposing = new Set<string>();
+  private readonly joinVoted = new Set<string>();
+  private admittedBefore: boolean | null = null;
+
+  private openJoinOf(did: string): boolean {
+    for (const p of this.peer.chain.governance?.proposals.values() ?? []) {
+      if (p.passed === -1 && p.change.kind === 'addMember' && p.change.did === did) return true;
+    }
+    return false;
+  }
+
+  private async inviteHolds(invite: InviteToken): Promise<boolean> {
+    const chain = this.peer.chain;
+    if (!chain.validators.some((v) => v.did === invite.issuer)) return false;
+    try {
+      const [ok] = await this.options.verifier.verifyBatch([{ publicKey: publicKeyFromDid(invite.issuer), message: inviteSigningBytes(chain.chainId, invite.nonce), signature: invite.sig }]);
+      return ok === true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * A validator's peer gets a join request from an authenticated neighbour: it proposes the
+   * neighbour as a member when the quoted invite was signed by a validator of this chain and
+   * the chain has not seen its nonce. The invite's issuer proposes at once; any other validator
+   * after a few repeated requests (the issuer may be away). Anything else is logged; a human can
+   * still propose the join on the Governance page.
+   */
+  private async onJoinRequest(from: string, invite: InviteToken | null): Promise<void> {
+    const chain = this.peer.chain;
+    const me = this.identityView.did;
+    if (!chain.validators.some((v) => v.did === me) || this.mayWrite(from) || this.openJoinOf(from) || this.joinProposing.has(from)) return;
+    const refuse = (why: string) => this.noteOnce(`join:${from}:${why}`, 'warn', `${from} asks to join ${chain.genesis.name}, but ${why}; it is not admitted. A validator can still propose it as a member on the Governance page.`);
+    if (!invite) return refuse('its invite carries no token');
+    const used = [...(chain.governance?.proposals.values() ?? [])].some((p) => p.invite?.nonce === invite.nonce);
+    if (used) return refuse('its invite was already used');
+    if (!(await this.inviteHolds(invite))) return refuse('its invite was not issued by a validator of this chain (the signature does not hold)');
+    if (this.joinAsks.size >= limits.joinRequestsTrackedMax) this.joinAsks.clear();
+    const asks = (this.joinAsks.get(from) ?? 0) + 1;
+    this.joinAsks.set(from, asks);
+    if (invite.issuer !== me && asks < joinAsksBeforeAnyValidatorProposes) return;
+    if (this.peer.chain.chainId !== chain.chainId || this.joinProposing.has(from) || this.openJoinOf(from)) return;
+    this.joinProposing.add(from);
+    try {
+      const { txId } = await this.submit({ type: 'member.propose', body: { change: { kind: 'addMember', did: from }, height: this.peer.chain.height + 1, invite } });
+      this.record('info', `Proposed ${from} as a member of ${chain.genesis.name}: it quotes an invite of ${invite.issuer}.`);
+      const result = await this.waitFor(txId, { timeoutMs: 30_000 }).catch(() => null);
+      if (result?.status !== 'committed') this.record('warn', `The proposal to admit ${from} did not commit${result?.error ? `: ${result.error.message}` : ''}; it is proposed again when ${from} asks again.`);
+    } finally {
+      this.joinProposing.delete(from);
+    }
+  }
+
+  /** After a block with governance transactions: vote for joins whose invites hold; notice own admission. */
+  private afterGovernanceChange(): void {
+    const admitted = this.mayWrite(this.identityView.did);
+    if (this.admittedBefore === false && admitted) {
+      this.record('info', `The validators admitted this peer as a member of ${this.peer.chain.genesis.name}; it can write now.`);
+      this.options.emit({ type: 'status', status: this.statusNow() });
+    }
+    this.admittedBefore = admitted;
+    const me = this.identityView.did;
+    if (!this.peer.chain.validators.some((v) => v.did === me)) return;
+    for (const [id, p] of this.peer.chain.governance?.proposals ?? []) {
+      if (p.passed !== -1 || !p.invite || p.change.kind !== 'addMember' || p.approvals.includes(me) || this.joinVoted.has(id)) continue;
+      if (this.joinVoted.size >= limits.joinRequestsTrackedMax) this.joinVoted.clear();
+      this.joinVoted.add(id);
+      void this.voteForJoin(id, p).catch((error) => this.record('warn', `No vote on proposal ${id.slice(0, 12)}: ${(error as Error).message}`));
+    }
+  }
+
+  private async voteForJoin(id: string, p: ProposalRecord): Promise<void> {
+    const did = (p.change as { did: string }).did;
+    if (!(await this.inviteHolds(p.invite!))) {
+      this.record('warn', `Proposal ${id.slice(0, 12)} to admit ${did} quotes an invite not signed by a validator of this chain; it waits for a human vote on the Governance page.`);
+      return;
+    }
+    // The chain refuses a second proposal quoting the same invite: this one is its only use.
+    await this.submit({ type: 'member.vote', body: { proposal: id, approve: true } });
+    this.record('info', `Voted to admit ${did}: its invite was issued by ${p.invite!.issuer} and is used once.`);
   }
 
   // ---- dApp API --------------------------------------------------------------------------
@@ -627,6 +776,7 @@ export class PeerHost implements PeerMethods {
       mempool: this.peer.mempool.size,
       integrity: this.integrityReport,
       storage: this.options.storageKind,
+      admission: this.mayWrite(this.identityView.did) ? 'admitted' : 'waiting',
     };
   }
 
@@ -642,6 +792,7 @@ export class PeerHost implements PeerMethods {
     if (typeof request !== 'object' || request === null) throw botError('BAD_REQUEST', 'submit takes { type, body }.');
     const signed = this.signing.then(async () => {
       const chain = this.peer.chain;
+      if (!this.mayWrite(this.identityView.did)) throw this.notMember(this.identityView.did);
       const committed = chain.nonces.get(this.identityView.did) ?? 0;
       const nonce = Math.max(this.nonceNext, committed) + 1;
       const unsigned: UnsignedTx = { chain: chain.chainId, type: request.type, from: this.identityView.did, nonce, time: this.options.now(), body: request.body };
@@ -799,8 +950,11 @@ export class PeerHost implements PeerMethods {
     const content = decodeInvite(invite);
     const chainId = chainIdOf(content.genesis);
     const known = (await this.chainRecords()).find((r) => r.chainId === chainId);
-    await this.enqueue(() => this.adoptChain(known ?? { chainId, genesis: content.genesis, relays: content.relays }));
+    const token = content.token ?? known?.token;
+    const record: ChainRecord = known ? { ...known, ...(token ? { token } : {}) } : { chainId, genesis: content.genesis, relays: content.relays, ...(token ? { token } : {}) };
+    await this.enqueue(() => this.adoptChain(record));
     this.record('info', `Joined chain ${content.genesis.name} (${chainId}); syncing from its peers.`);
+    if (this.statusNow().admission === 'waiting') this.record('info', `This ${content.genesis.mode} chain admits members by a vote of its validators; asked them to admit this peer${token ? ' with the invite' : ' (the invite carries no token: a validator has to propose it by hand)'}.`);
     return { chainId };
   }
 
@@ -808,7 +962,9 @@ export class PeerHost implements PeerMethods {
     await this.ready();
     const settings = await this.settings();
     const relays = [...new Set([...settings.relays, ...(this.chainRecord.relays ?? []), ...(this.options.defaultRelays ?? [])])];
-    const content: InviteContent = { genesis: this.chainRecord.genesis, relays, token: toHex(this.options.randomBytes(16)) };
+    const nonce = toHex(this.options.randomBytes(16));
+    const token: InviteToken = { issuer: this.identityView.did, nonce, sig: await this.signer.sign(inviteSigningBytes(this.chainRecord.chainId, nonce)) };
+    const content: InviteContent = { genesis: this.chainRecord.genesis, relays, token };
     return `${this.options.inviteBase ?? ''}#/join/${base64url(encode(stripUndefined(content)))}`;
   }
 
@@ -851,7 +1007,9 @@ export class PeerHost implements PeerMethods {
       await storage.commitBlock({ chainId: state.chainId, height: 0, block: encodeBlock(block), writes, txIds: [] });
     }
     const list = await this.chainRecords();
-    if (!list.some((r) => r.chainId === record.chainId)) list.push(record);
+    const at = list.findIndex((r) => r.chainId === record.chainId);
+    if (at < 0) list.push(record);
+    else list[at] = record;
     await storage.putMeta('chains', list);
     await storage.putMeta('chain.active', record);
     this.options.net?.stop();
@@ -881,7 +1039,7 @@ export class PeerHost implements PeerMethods {
     return {
       validators: chain.validators.map((v) => ({ did: v.did, power: v.power })),
       members: gov ? [...gov.members] : [],
-      proposals: gov ? [...gov.proposals].map(([id, p]) => ({ id, change: p.change, height: p.height, approvals: [...p.approvals], passed: p.passed, applied: p.applied })) : [],
+      proposals: gov ? [...gov.proposals].map(([id, p]) => ({ id, change: p.change, height: p.height, approvals: [...p.approvals], passed: p.passed, applied: p.applied, ...(p.invite ? { invite: { issuer: p.invite.issuer } } : {}) })) : [],
       offenders: gov ? [...gov.offenders].map(([did, height]) => ({ did, height })) : [],
       engine: (gov?.consensus ?? chain.genesis.consensus).engine,
     };
@@ -1031,5 +1189,14 @@ export function decodeInvite(invite: string): InviteContent {
   if (typeof content !== 'object' || content === null || typeof content.genesis !== 'object' || content.genesis === null) throw botError('MALFORMED', 'The invite carries no chain.');
   checkGenesis(content.genesis);
   const relays = Array.isArray(content.relays) ? content.relays.filter((r): r is string => typeof r === 'string' && /^wss?:\/\//.test(r)).slice(0, 8) : [];
-  return { genesis: content.genesis, relays, token: typeof content.token === 'string' ? content.token : '' };
+  return { genesis: content.genesis, relays, token: tokenOf(content.token) };
+}
+
+function tokenOf(value: unknown): InviteToken | null {
+  try {
+    checkInviteToken(value);
+    return value as InviteToken;
+  } catch {
+    return null;
+  }
 }

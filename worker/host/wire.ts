@@ -6,11 +6,14 @@
 //   5 batchRequest "send me the off-chain reading batch <digest> of device <did>" (to its gateway)
 //   6 batchAnswer  the batch's encoded samples, or a refusal { code, message }; the gateway serves
 //                  only a requester the chain records as allowed to read the device
+//   7 join        "admit me (the authenticated sender) as a member", quoting an invite token
 // Everything from the wire is untrusted: decoding checks shapes and limits and throws BotError.
 import { decode, encode } from '../core/codec';
 import { decodeMessage, encodeMessage, type ConsensusMessage } from '../core/consensus/messages';
 import { botError } from '../core/errors';
 import * as limits from '../core/limits';
+import { checkInviteToken } from '../core/txtypes';
+import type { InviteToken } from '../core/governance';
 
 export type WireMessage =
   | { kind: 'consensus'; message: ConsensusMessage }
@@ -18,9 +21,10 @@ export type WireMessage =
   | { kind: 'syncRequest'; from: number; count: number }
   | { kind: 'syncBlocks'; from: number; blocks: Uint8Array[] }
   | { kind: 'batchRequest'; id: number; device: string; digest: Uint8Array }
-  | { kind: 'batchAnswer'; id: number; samples: Uint8Array | null; error: { code: string; message: string } | null };
+  | { kind: 'batchAnswer'; id: number; samples: Uint8Array | null; error: { code: string; message: string } | null }
+  | { kind: 'join'; invite: InviteToken | null };
 
-const tags = { consensus: 1, head: 2, syncRequest: 3, syncBlocks: 4, batchRequest: 5, batchAnswer: 6 } as const;
+const tags = { consensus: 1, head: 2, syncRequest: 3, syncBlocks: 4, batchRequest: 5, batchAnswer: 6, join: 7 } as const;
 
 function tagged(tag: number, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(body.length + 1);
@@ -43,6 +47,8 @@ export function encodeWire(message: WireMessage): Uint8Array {
       return tagged(tags.batchRequest, encode({ id: message.id, device: message.device, digest: message.digest }));
     case 'batchAnswer':
       return tagged(tags.batchAnswer, encode({ id: message.id, samples: message.samples, error: message.error }));
+    case 'join':
+      return tagged(tags.join, encode({ invite: message.invite }));
   }
 }
 
@@ -92,6 +98,12 @@ export function decodeWire(bytes: Uint8Array): WireMessage {
         throw botError('MALFORMED', 'A batch answer carries the samples or a refusal.');
       }
       return { kind: 'batchAnswer', id: m.id, samples: m.samples as Uint8Array | null, error: (error ?? null) as { code: string; message: string } | null };
+    }
+    case tags.join: {
+      const m = decode<Record<string, unknown>>(body, 512);
+      if (typeof m !== 'object' || m === null || !('invite' in m)) throw botError('MALFORMED', 'A join request carries an invite token (or null).');
+      if (m.invite !== null) checkInviteToken(m.invite);
+      return { kind: 'join', invite: m.invite as InviteToken | null };
     }
     default:
       throw botError('UNKNOWN_TYPE', `Unknown message tag ${bytes[0]}.`);

@@ -103,6 +103,19 @@ describe('hub', () => {
     expect(b.neighbours()).toHaveLength(2);
   });
 
+  it('passes a signal on to its addressee even when it first arrived by a signaling path the addressee is not on', async () => {
+    // B hears A's signals for C on the shared bus before the same signals arrive over the A-B
+    // link (a BroadcastChannel is often faster than a data channel); C is not on that bus.
+    const left = new MemoryBus(true);
+    const right = new MemoryBus();
+    const a = peer([left]);
+    const b = peer([left, right]);
+    await until(() => a.neighbours().includes(b.did), 'A and B linked');
+    const c = peer([right]);
+    await until(() => a.neighbours().includes(c.did) && c.neighbours().includes(a.did), 'A and C linked through B', 8_000);
+    expect(c.hub.view().neighbours.find((n) => n.did === a.did)!.via).toBe('peer');
+  });
+
   it('closes a link whose hello is signed by the wrong key', async () => {
     const bus = new MemoryBus();
     const honest = peer([bus]);

@@ -236,6 +236,7 @@ export class Hub implements PeerNet {
     if (!this.seenSignals.add(envelope.id)) return;
     const forMe = envelope.to === undefined || envelope.to === options.did;
     if (from) this.forwardEnvelope(envelope, from);
+    else if (!forMe) this.forwardToAddressee(envelope);
     if (!forMe) return;
     if (envelope.kind === 'announce') this.onAnnounce(envelope);
     else this.onRemoteSignal(envelope, via);
@@ -252,6 +253,18 @@ export class Hub implements PeerNet {
       return;
     }
     for (const link of this.openLinks()) if (link !== from) this.sendFrame(link, frame);
+  }
+
+  /**
+   * A signal for a neighbour that reached us over a signaling channel (BroadcastChannel, relay):
+   * hand it on over our link to the addressee, who may not be on that channel. The same signal
+   * also comes over our links from its sender, but often later: it is then a duplicate and not
+   * forwarded again, so without this the addressee would never see it.
+   */
+  private forwardToAddressee(envelope: SignalEnvelope): void {
+    const direct = envelope.to ? this.neighbourLink(envelope.to) : null;
+    if (!direct || envelope.ttl <= 0) return;
+    this.sendFrame(direct, encodeFrame({ type: 'signal', envelope: { ...envelope, ttl: envelope.ttl - 1 } }));
   }
 
   private emitEnvelope(envelope: SignalEnvelope): void {

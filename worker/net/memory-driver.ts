@@ -95,6 +95,9 @@ export class MemoryDriver implements LinkDriver {
 export class MemoryBus {
   private readonly members = new Set<(text: string) => void>();
 
+  /** `immediate`: deliver in a microtask, ahead of data on links (as a BroadcastChannel often is). */
+  constructor(private readonly immediate = false) {}
+
   channel(onText: (text: string, channel: SignalingChannel) => void): SignalingChannel {
     let closed = false;
     const deliver = (text: string) => {
@@ -106,7 +109,11 @@ export class MemoryBus {
       state: () => (closed ? 'closed' : 'open'),
       send: (text) => {
         if (closed) return false;
-        for (const member of this.members) if (member !== deliver) setTimeout(() => member(text), 0);
+        for (const member of this.members) {
+          if (member === deliver) continue;
+          if (this.immediate) queueMicrotask(() => member(text));
+          else setTimeout(() => member(text), 0);
+        }
         return true;
       },
       close: () => {
