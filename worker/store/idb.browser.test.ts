@@ -86,16 +86,22 @@ const put = (chainId: string, height: number, value: number): BlockCommit => ({
 });
 
 describe('IndexedDB: the state store is a checkpoint, the commits records the log', () => {
-  it('a block commits without touching the state store; a checkpoint writes it with its height', async () => {
+  it('a block commits as two records; a checkpoint writes the state store, the history and tx index, and its height', async () => {
     const name = `storage-checkpoint-${Date.now()}`;
     const store = await IdbStorage.open(name, { checkpointEveryBlocks: 1000, checkpointIdleMs: 60_000 });
     for (let h = 0; h < 5; h++) await store.commitBlock(put('c1', h, 10 + h));
     expect(await raw(name, 'state', (s) => s.count())).toBe(0);
+    expect(await raw(name, 'indexed', (s) => s.count())).toBe(0);
+    expect((await store.history('c1', 'data/a')).map((v) => v.entry[0])).toEqual([10, 11, 12, 13, 14]);
+    expect(await store.txLocation('t3')).toEqual({ chainId: 'c1', height: 3, index: 0 });
     expect(await store.getState('c1', 'data/a')).toEqual(new Uint8Array([14]));
     await store.checkpoint('c1');
     expect(await raw(name, 'state', (s) => s.count())).toBe(6);
     expect(await raw(name, 'checkpoints', (s) => s.get('c1'))).toEqual({ height: 4 });
     expect(await raw(name, 'state', (s) => s.get(['c1', 'data/a']))).toEqual(new Uint8Array([14]));
+    expect(await raw(name, 'indexed', (s) => s.count())).toBe(5);
+    expect((await store.history('c1', 'data/a')).map((v) => v.entry[0])).toEqual([10, 11, 12, 13, 14]);
+    expect(await store.txLocation('t3')).toEqual({ chainId: 'c1', height: 3, index: 0 });
     // Blocks after the checkpoint are replayed over it at open.
     await store.commitBlock(put('c1', 5, 99));
     store.close();
@@ -128,8 +134,8 @@ describe('IndexedDB: the state store is a checkpoint, the commits records the lo
     await raw(name, 'commits', (s) => {
       const request = s.get(['c1', 3]);
       request.onsuccess = () => {
-        const record = request.result as { keys: Array<[string, string]>; entries: Uint8Array[] };
-        record.entries[record.keys.findIndex((k) => k[1] === 'data/a')] = new Uint8Array([0xdd]);
+        const record = request.result as { writeKeys: string[]; entries: Uint8Array[] };
+        record.entries[record.writeKeys.indexOf('data/a')] = new Uint8Array([0xdd]);
         s.put(record, ['c1', 3]);
       };
     });

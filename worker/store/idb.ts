@@ -29,14 +29,29 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { botError } from '../core/errors';
 import type { BlockCommit, StateVersion, Storage, TxLocation } from './storage';
 
-/** One block's state writes and transaction ids, indexed by [chainId, key] and by tx id. */
+/**
+ * One block's state writes and transaction ids. Schema 3 writes `writeKeys`/`txList`, which no
+ * index covers (an index entry per write and per transaction is most of a block's cost);
+ * schema 2 wrote `keys`/`txIds`, which the `byKey`/`byTx` indexes of this store cover.
+ */
 interface CommitRecord {
   chainId: string;
   height: number;
-  /** [chainId, key] of each write: the multiEntry `byKey` index. */
+  entries: Uint8Array[];
+  writeKeys?: string[];
+  txList?: string[];
+  /** Schema 2: [chainId, key] of each write (multiEntry `byKey`). */
+  keys?: Array<[string, string]>;
+  /** Schema 2: multiEntry `byTx`. */
+  txIds?: string[];
+}
+
+/** The same block as a CommitRecord, indexed: written with the checkpoint that covers it. */
+interface IndexRecord {
+  chainId: string;
+  height: number;
   keys: Array<[string, string]>;
   entries: Uint8Array[];
-  /** The multiEntry `byTx` index. */
   txIds: string[];
 }
 
@@ -46,6 +61,8 @@ interface PeerDb extends DBSchema {
   /** The checkpoint: latest entry per key as of `checkpoints[chainId].height`. */
   state: { key: [string, string]; value: Uint8Array };
   commits: { key: [string, number]; value: CommitRecord; indexes: { byKey: [string, string]; byTx: string } };
+  /** History and tx index of the blocks up to the checkpoint height. */
+  indexed: { key: [string, number]; value: IndexRecord; indexes: { byKey: [string, string]; byTx: string } };
   checkpoints: { key: string; value: { height: number } };
   /** Schema 1 only (read, never written). */
   history: { key: [string, string, number]; value: Uint8Array };
@@ -54,7 +71,7 @@ interface PeerDb extends DBSchema {
 }
 
 export const schemaVersion = 3;
-/** A checkpoint of the `state` store at least every this many blocks. */
+/** A checkpoint at least every this many blocks. */
 export const checkpointEveryBlocks = 16;
 /** ...or as soon as this many distinct keys were written since the last one (bounds memory). */
 export const checkpointEntriesMax = 50_000;
@@ -67,15 +84,25 @@ export interface IdbOptions {
   checkpointIdleMs?: number;
 }
 
-/** A chain's state writes newer than its checkpoint, held in memory. */
+/** A block committed after the checkpoint: held until a checkpoint indexes it. */
+interface PendingBlock {
+  height: number;
+  writes: Map<string, Uint8Array>;
+  txIds: string[];
+  /** Written by schema 2 (already covered by the commits store's indexes). */
+  legacyIndexed: boolean;
+}
+
+/** A chain's writes newer than its checkpoint, held in memory. */
 interface ChainOverlay {
-  /** Height the `state` store is complete up to (-1: none). */
+  /** Height the `state` and `indexed` stores are complete up to (-1: none). */
   checkpoint: number;
   /** Highest committed height seen. */
   head: number;
+  /** Latest entry per key written since the checkpoint. */
   recent: Map<string, { height: number; entry: Uint8Array }>;
-  /** Blocks committed since the last checkpoint was taken. */
-  blocksSince: number;
+  pending: PendingBlock[];
+  pendingTx: Map<string, TxLocation>;
   /** The checkpoint being written, if any. */
   writing: Promise<void> | null;
   idle: ReturnType<typeof setTimeout> | null;
@@ -86,7 +113,7 @@ const maxHeight = Number.MAX_SAFE_INTEGER;
 export class IdbStorage implements Storage {
   private readonly overlays = new Map<string, Promise<ChainOverlay>>();
   private closed = false;
-  /** Time spent writing checkpoints (ms, from start to durable) and how many: read by the benchmark. */
+  /** Checkpoints written (count, ms from start to durable, entries): read by the benchmark. */
   readonly checkpointStats = { count: 0, ms: 0, entries: 0 };
 
   private constructor(
@@ -107,10 +134,31 @@ export class IdbStorage implements Storage {
           commits.createIndex('byKey', 'keys', { multiEntry: true });
           commits.createIndex('byTx', 'txIds', { multiEntry: true });
         }
-        if (oldVersion < 3) database.createObjectStore('checkpoints');
+        if (oldVersion < 3) {
+          database.createObjectStore('checkpoints');
+          const indexed = database.createObjectStore('indexed');
+          indexed.createIndex('byKey', 'keys', { multiEntry: true });
+          indexed.createIndex('byTx', 'txIds', { multiEntry: true });
+        }
       },
     });
-    return new IdbStorage(db, { checkpointEveryBlocks, checkpointEntriesMax, checkpointIdleMs, ...options });
+    const storage = new IdbStorage(db, { checkpointEveryBlocks, checkpointEntriesMax, checkpointIdleMs, ...options });
+    // Every chain's held writes are rebuilt now, so that a tx index lookup (which names no
+    // chain) finds transactions of blocks not yet checkpointed on any of them.
+    for (const chainId of await storage.chainIds()) await storage.overlay(chainId);
+    return storage;
+  }
+
+  /** Chain ids with blocks, one cursor step per chain. */
+  private async chainIds(): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor = await this.db.transaction('blocks').store.openKeyCursor();
+    while (cursor) {
+      const chainId = (cursor.key as [string, number])[0];
+      ids.push(chainId);
+      cursor = await cursor.continue([chainId, Infinity]);
+    }
+    return ids;
   }
 
   /** The database's name (one per peer slot). */
@@ -137,15 +185,21 @@ export class IdbStorage implements Storage {
     const tx = this.db.transaction(['checkpoints', 'commits']);
     const checkpoint = (await tx.objectStore('checkpoints').get(chainId))?.height ?? -1;
     const records = await tx.objectStore('commits').getAll(IDBKeyRange.bound([chainId, checkpoint + 1], [chainId, maxHeight]));
-    const overlay: ChainOverlay = { checkpoint, head: checkpoint, recent: new Map(), blocksSince: 0, writing: null, idle: null };
-    for (const record of records) this.remember(overlay, record.height, record.keys, record.entries);
+    const overlay: ChainOverlay = { checkpoint, head: checkpoint, recent: new Map(), pending: [], pendingTx: new Map(), writing: null, idle: null };
+    for (const record of records) {
+      const keys = record.writeKeys ?? (record.keys ?? []).map((k) => k[1]);
+      const writes = new Map<string, Uint8Array>();
+      keys.forEach((key, i) => writes.set(key, record.entries[i]!));
+      this.remember(overlay, { height: record.height, writes, txIds: record.txList ?? record.txIds ?? [], legacyIndexed: record.keys !== undefined });
+    }
     return overlay;
   }
 
-  private remember(overlay: ChainOverlay, height: number, keys: ReadonlyArray<readonly [string, string]>, entries: readonly Uint8Array[]): void {
-    for (let i = 0; i < keys.length; i++) overlay.recent.set(keys[i]![1], { height, entry: entries[i]! });
-    overlay.head = Math.max(overlay.head, height);
-    overlay.blocksSince++;
+  private remember(overlay: ChainOverlay, block: PendingBlock): void {
+    for (const [key, entry] of block.writes) overlay.recent.set(key, { height: block.height, entry });
+    block.txIds.forEach((txId, index) => overlay.pendingTx.set(txId, { chainId: '', height: block.height, index }));
+    overlay.pending.push(block);
+    overlay.head = Math.max(overlay.head, block.height);
   }
 
   async getMeta<T>(key: string): Promise<T | undefined> {
@@ -160,29 +214,21 @@ export class IdbStorage implements Storage {
     const { chainId, height } = commit;
     const overlay = await this.overlay(chainId);
     const tx = this.db.transaction(['blocks', 'commits'], 'readwrite');
-    const keys: Array<[string, string]> = [];
-    const entries: Uint8Array[] = [];
-    for (const [key, entry] of commit.writes) {
-      keys.push([chainId, key]);
-      entries.push(entry);
-    }
+    const writeKeys = [...commit.writes.keys()];
+    const entries = [...commit.writes.values()];
     // Requests are queued without awaiting each one: IndexedDB runs them in order inside the
     // transaction, and `tx.done` settles once all are durable (or none are).
     void tx.objectStore('blocks').put(commit.block, [chainId, height]);
-    void tx.objectStore('commits').put({ chainId, height, keys, entries, txIds: commit.txIds as string[] }, [chainId, height]);
+    void tx.objectStore('commits').put({ chainId, height, writeKeys, entries, txList: commit.txIds as string[] }, [chainId, height]);
     try {
       await tx.done;
     } catch (error) {
       throw botError('STORAGE_FAILED', `Block ${height} could not be stored: ${(error as Error)?.message ?? error}. Free some space or grant persistent storage.`);
     }
-    // Stored values are copies (structured clone), so later changes to `entries` by the caller
-    // must not reach the overlay either.
-    this.remember(
-      overlay,
-      height,
-      keys,
-      entries.map((e) => e.slice()),
-    );
+    // Stored values are copies (structured clone); so are the held ones.
+    const writes = new Map<string, Uint8Array>();
+    writeKeys.forEach((key, i) => writes.set(key, entries[i]!.slice()));
+    this.remember(overlay, { height, writes, txIds: [...commit.txIds], legacyIndexed: false });
     this.scheduleCheckpoint(chainId, overlay);
   }
 
@@ -190,9 +236,9 @@ export class IdbStorage implements Storage {
     if (overlay.idle) clearTimeout(overlay.idle);
     overlay.idle = null;
     if (this.closed) return;
-    if (overlay.blocksSince >= this.options.checkpointEveryBlocks || overlay.recent.size >= this.options.checkpointEntriesMax) {
+    if (overlay.pending.length >= this.options.checkpointEveryBlocks || overlay.recent.size >= this.options.checkpointEntriesMax) {
       void this.checkpoint(chainId).catch(() => {});
-    } else if (overlay.recent.size > 0) {
+    } else if (overlay.pending.length > 0) {
       overlay.idle = setTimeout(() => {
         overlay.idle = null;
         void this.checkpoint(chainId).catch(() => {});
@@ -201,27 +247,37 @@ export class IdbStorage implements Storage {
   }
 
   /**
-   * Write the held state writes to the `state` store with the height they are complete up to,
-   * in one transaction of its own (block commits go on meanwhile). Resolves when durable; the
-   * writes held in memory are then dropped unless a later block wrote the key again. A
-   * failed checkpoint loses nothing: the commits records still hold every write.
+   * Write the held blocks' derived records in one transaction of its own (block commits go on
+   * meanwhile: the scopes do not overlap): the latest entry per key to `state`, each block's
+   * history and tx index to `indexed`, and the height all of it is complete up to. Resolves
+   * when durable; the held writes are then dropped (unless a later block wrote the key again).
+   * A failed checkpoint loses nothing: the commits records still hold every write.
    */
   async checkpoint(chainId: string): Promise<void> {
     const overlay = await this.overlay(chainId);
     while (overlay.writing) await overlay.writing;
-    if (overlay.recent.size === 0 || this.closed || this.overlays.get(chainId) === undefined) return;
+    if (overlay.pending.length === 0 || this.closed || this.overlays.get(chainId) === undefined) return;
     const upTo = overlay.head;
+    const blocks = [...overlay.pending];
     const snapshot = [...overlay.recent];
-    overlay.blocksSince = 0;
     const started = performance.now();
     overlay.writing = (async () => {
-      const tx = this.db.transaction(['state', 'checkpoints'], 'readwrite');
+      const tx = this.db.transaction(['state', 'indexed', 'checkpoints'], 'readwrite');
       const state = tx.objectStore('state');
+      const indexed = tx.objectStore('indexed');
       for (const [key, { entry }] of snapshot) void state.put(entry, [chainId, key]);
+      for (const block of blocks) {
+        if (block.legacyIndexed) continue;
+        const keys: Array<[string, string]> = [];
+        for (const key of block.writes.keys()) keys.push([chainId, key]);
+        void indexed.put({ chainId, height: block.height, keys, entries: [...block.writes.values()], txIds: block.txIds }, [chainId, block.height]);
+      }
       void tx.objectStore('checkpoints').put({ height: upTo }, chainId);
       await tx.done;
       overlay.checkpoint = upTo;
       for (const [key, held] of snapshot) if (overlay.recent.get(key) === held) overlay.recent.delete(key);
+      overlay.pending = overlay.pending.filter((b) => b.height > upTo);
+      for (const block of blocks) for (const txId of block.txIds) if (overlay.pendingTx.get(txId)?.height === block.height) overlay.pendingTx.delete(txId);
       this.checkpointStats.count++;
       this.checkpointStats.entries += snapshot.length;
       this.checkpointStats.ms += performance.now() - started;
@@ -243,6 +299,9 @@ export class IdbStorage implements Storage {
     return cursor ? (cursor.key as [string, number])[1] : -1;
   }
 
+  // Reads take what is held in memory first, then read the stores: a checkpoint that
+  // completes meanwhile moves held data into the stores, never out of both.
+
   async getState(chainId: string, key: string): Promise<Uint8Array | undefined> {
     const held = (await this.overlay(chainId)).recent.get(key);
     if (held) return held.entry.slice();
@@ -250,36 +309,44 @@ export class IdbStorage implements Storage {
   }
 
   async allState(chainId: string): Promise<Array<[string, Uint8Array]>> {
-    const overlay = await this.overlay(chainId);
+    const held = [...(await this.overlay(chainId)).recent];
     const range = IDBKeyRange.bound([chainId, ''], [chainId, '\uffff\uffff']);
     const tx = this.db.transaction('state');
     const [keys, values] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)]);
     const all = new Map<string, Uint8Array>();
     keys.forEach((key, i) => all.set((key as [string, string])[1], values[i]!));
-    // The checkpoint may have moved on while it was read: newer held writes win either way.
-    for (const [key, { entry }] of overlay.recent) all.set(key, entry.slice());
+    for (const [key, { entry }] of held) all.set(key, entry.slice());
     return [...all];
   }
 
   async history(chainId: string, key: string): Promise<StateVersion[]> {
-    const records = await this.db.getAllFromIndex('commits', 'byKey', [chainId, key]);
-    const versions: StateVersion[] = [];
-    for (const record of records) {
-      const at = record.keys.findIndex((k) => k[1] === key);
-      if (record.chainId === chainId && at >= 0) versions.push({ height: record.height, entry: record.entries[at]! });
+    const versions = new Map<number, Uint8Array>();
+    for (const block of (await this.overlay(chainId)).pending) {
+      const entry = block.writes.get(key);
+      if (entry) versions.set(block.height, entry.slice());
+    }
+    const tx = this.db.transaction(['commits', 'indexed']);
+    const [records, legacy] = await Promise.all([tx.objectStore('indexed').index('byKey').getAll([chainId, key]), tx.objectStore('commits').index('byKey').getAll([chainId, key])]);
+    for (const record of [...records, ...legacy]) {
+      const at = record.keys!.findIndex((k) => k[1] === key);
+      if (record.chainId === chainId && at >= 0) versions.set(record.height, record.entries[at]!);
     }
     if (this.hasLegacy('history')) {
       const range = IDBKeyRange.bound([chainId, key, 0], [chainId, key, maxHeight]);
-      const tx = this.db.transaction('history');
-      const [keys, values] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)]);
-      keys.forEach((k, i) => versions.push({ height: (k as [string, string, number])[2], entry: values[i]! }));
+      const old = this.db.transaction('history');
+      const [keys, values] = await Promise.all([old.store.getAllKeys(range), old.store.getAll(range)]);
+      keys.forEach((k, i) => versions.set((k as [string, string, number])[2], values[i]!));
     }
-    return versions.sort((a, b) => a.height - b.height);
+    return [...versions].map(([height, entry]) => ({ height, entry })).sort((a, b) => a.height - b.height);
   }
 
   async txLocation(txId: string): Promise<TxLocation | undefined> {
-    const record = await this.db.getFromIndex('commits', 'byTx', txId);
-    if (record) return { chainId: record.chainId, height: record.height, index: record.txIds.indexOf(txId) };
+    for (const [chainId, overlay] of this.overlays) {
+      const held = (await overlay.catch(() => null))?.pendingTx.get(txId);
+      if (held) return { chainId, height: held.height, index: held.index };
+    }
+    const record = (await this.db.getFromIndex('indexed', 'byTx', txId)) ?? (await this.db.getFromIndex('commits', 'byTx', txId));
+    if (record) return { chainId: record.chainId, height: record.height, index: record.txIds!.indexOf(txId) };
     return this.hasLegacy('txs') ? this.db.get('txs', txId) : undefined;
   }
 

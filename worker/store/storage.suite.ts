@@ -78,6 +78,8 @@ export function storageSuite(name: string, open: () => Promise<Storage>, reopen?
           for (let h = 0; h < blocks; h++) await store.commitBlock(commitAt('c1', h, 10));
           await store.commitBlock(commitAt('c2', 0, 2));
           store = await reopen(store);
+          // First read after the reopen: a transaction looked up by id alone, on either chain.
+          expect(await store.txLocation('c2-t0a')).toEqual({ chainId: 'c2', height: 0, index: 0 });
           expect(await store.headHeight('c1')).toBe(blocks - 1);
           expect(await store.getBlock('c1', blocks - 1)).toEqual(bytes(blocks - 1, 0xb0));
           expect(await store.getState('c1', 'data/k3')).toEqual(bytes(blocks - 1, 3));
