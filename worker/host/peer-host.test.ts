@@ -163,3 +163,28 @@ describe('PeerHost pipeline', () => {
     await host.stop();
   });
 });
+
+describe('PeerHost waitFor', () => {
+  it('answers a transaction decided while its tx index look-up was in flight', async () => {
+    let lookups = 0;
+    let answerLookup: (() => void) | null = null;
+    class SlowIndex extends HeldStorage {
+      override async txLocation(txId: string) {
+        lookups++;
+        await new Promise<void>((resolve) => (answerLookup = resolve));
+        return super.txLocation(txId).then(() => undefined); // read before the block was stored
+      }
+    }
+    const storage = new SlowIndex();
+    const { host } = await startHost(storage);
+    const { txId } = await host.submit({ type: 'data.put', body: { key: 'a', value: 1 } });
+    await expect.poll(() => storage.held.length).toBe(1);
+    const waiting = host.waitFor(txId, { timeoutMs: 2_000 });
+    await expect.poll(() => lookups).toBe(1);
+    storage.release(); // the block is stored and the tx decided, no waiter registered yet
+    await expect.poll(() => host['results'].has(txId)).toBe(true);
+    answerLookup!();
+    expect(await waiting).toEqual({ status: 'committed', height: 1 });
+    await host.stop();
+  });
+});

@@ -694,6 +694,9 @@ export class PeerHost implements PeerMethods {
     if (known) return known;
     const location = await this.options.storage.txLocation(txId);
     if (location && location.height < this.hashes.length) return { status: 'committed', height: location.height };
+    // Decided while the tx index was read (settled with no waiter yet): answer from the results.
+    const decided = this.results.get(txId);
+    if (decided) return decided;
     const timeoutMs = Math.min(Math.max(options?.timeoutMs ?? 30_000, 0), limits.waitTimeoutMsMax);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

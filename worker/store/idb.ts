@@ -75,8 +75,8 @@ export const schemaVersion = 3;
 export const checkpointEveryBlocks = 16;
 /** ...or as soon as this many distinct keys were written since the last one (bounds memory). */
 export const checkpointEntriesMax = 50_000;
-/** ...or when no block was committed for this long. */
-export const checkpointIdleMs = 1_000;
+/** ...or when no block was committed for this long (longer than a pause between bursts of blocks: a checkpoint shares the browser's store with block commits). */
+export const checkpointIdleMs = 5_000;
 
 export interface IdbOptions {
   checkpointEveryBlocks?: number;
