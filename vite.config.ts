@@ -29,7 +29,7 @@ export default defineConfig({
         ],
       },
       workbox: {
-        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
+        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest,wasm}'],
         globIgnores: ['bench.html', 'assets/bench-*', 'assets/peer-bench*'],
         navigateFallback: 'index.html',
         navigateFallbackDenylist: [/^\/healthz/, /^\/api\//, /^\/signal/, /^\/bench/],

@@ -234,3 +234,40 @@ test('two tabs on one BFT chain: a heart-rate reading from the first tab appears
   await two.getByTestId('device-row').filter({ hasText: 'heart-rate' }).getByRole('button').click();
   await expect(two.getByTestId('chain-reading')).toContainText(`block ${reading.height}`);
 });
+
+test('a demo device invokes a deployed contract from the Devices page; the gateway is notified live of access to it', async ({ page }) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await openDevices(page);
+  await page.getByTestId('pair-source').selectOption('demo-environment');
+  await page.getByRole('button', { name: 'Pair' }).click();
+  await expect(page.getByTestId('live-temperatureC')).toHaveText(/°C/);
+  await page.getByRole('button', { name: 'Register on chain' }).click();
+  await expect(page.getByTestId('register-note')).toContainText('Registered in block', { timeout: 60_000 });
+  const device = (await page.evaluate(() => window.bot.devices())).find((d) => d.kind === 'environment' && d.held)!;
+
+  // Deploy the example contract (it refuses callers that are not devices) from the page.
+  await page.getByText('Deploy a contract').click();
+  await page.getByRole('button', { name: 'Deploy' }).click();
+  await expect(page.getByTestId('contract-note')).toContainText('Deployed "device-counter" in block', { timeout: 60_000 });
+  // As this peer: the contract itself refuses, with its own message; nothing is written.
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Only registered devices may report' })).toBeVisible();
+  // As the device: signed with the device key by this gateway, committed, and the state shows it.
+  await page.getByTestId('call-as').selectOption(device.did);
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
+  await expect(page.getByTestId('contract-note')).toContainText('signed by the device key', { timeout: 60_000 });
+  await expect(page.getByTestId('contract-calls')).toContainText('device');
+  const detail = await page.evaluate(() => window.bot.contract('device-counter'));
+  expect(detail!.state).toContainEqual({ key: `count/${device.did}`, value: 1 });
+  expect(detail!.calls).toEqual([expect.objectContaining({ caller: device.did, device: true, method: 'report', result: 1 })]);
+  const block = await page.evaluate((h) => window.bot.block(h), detail!.calls[0]!.height);
+  expect(block!.txs.find((t) => t.txId === detail!.calls[0]!.txId)).toMatchObject({ type: 'contract.call', from: device.did });
+
+  // Someone asks to read the device: the page shows the gateway's notice without a reload.
+  await page.evaluate((did) => window.bot.requestDeviceAccess(did, { service: 'e2e-dashboard' }), device.did);
+  await expect(page.getByTestId('device-notice').filter({ hasText: 'e2e-dashboard' })).toBeVisible({ timeout: 60_000 });
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
+  expect(pageErrors).toEqual([]);
+});

@@ -222,6 +222,68 @@ export interface DeviceAccessEventView {
   tx: string;
 }
 
+/** Off-chain samples of a batch, read from the device's gateway and checked against the chain. */
+export interface DeviceBatchView {
+  device: string;
+  gateway: string;
+  digest: string;
+  samples: Array<{ values: Record<string, DeviceValue>; at: number }>;
+  /** The SHA-256 of the samples equals the fingerprint committed on chain (height, txId). */
+  verified: true;
+  height: number;
+  txId: string;
+}
+
+/**
+ * Pushed by the device's gateway peer (Y.4464 10.7 step 7, the device is notified): someone asked
+ * to read one of its devices, the owner or policy decided, or an off-chain batch was served or refused.
+ */
+export interface DeviceNotice {
+  kind: 'access-requested' | 'access-decided' | 'batch-served' | 'batch-refused';
+  device: string;
+  /** The peer that asked (to read, or for the batch). */
+  requester: string;
+  service: string | null;
+  state: DeviceAccessView['state'] | null;
+  /** The access request's id (txId), for access notices. */
+  request: string | null;
+  /** The batch digest (hex), for batch notices. */
+  digest: string | null;
+  /** Block height of an access notice; null for batch notices (off chain). */
+  height: number | null;
+  time: number;
+  message: string;
+}
+
+// ---- contracts (R-7.2.1, R-7.2.2-c) ----
+export interface ContractView {
+  name: string;
+  owner: string;
+  methods: string[];
+  height: number;
+  txId: string;
+  codeBytes: number;
+}
+
+export interface ContractCallView {
+  txId: string;
+  height: number;
+  caller: string;
+  /** The caller called as a registered device (signed with the device key by its gateway). */
+  device: boolean;
+  method: string;
+  result: unknown;
+  events: unknown[];
+}
+
+export interface ContractDetailView extends ContractView {
+  code: string;
+  /** The contract's own state, key order. */
+  state: Array<{ key: string; value: unknown }>;
+  /** Committed calls, oldest first (at most contractListedMax, newest kept). */
+  calls: ContractCallView[];
+}
+
 export type PeerEvent =
   | { type: 'block'; height: number; hash: string; txCount: number; time: number }
   | { type: 'network'; network: NetworkView }
@@ -231,7 +293,8 @@ export type PeerEvent =
   | { type: 'sync'; syncing: boolean; height: number; target: number }
   | { type: 'status'; status: Status }
   | { type: 'log'; entry: LogEntry }
-  | { type: 'slot'; slot: number };
+  | { type: 'slot'; slot: number }
+  | { type: 'device'; notice: DeviceNotice };
 
 export interface LogEntry {
   time: number;
@@ -295,6 +358,22 @@ export interface PeerMethods {
   decideDeviceAccess(request: string, grant: boolean): Promise<{ txId: string }>;
   /** Who asked for the device and who was granted or denied, when; plus the open requests. */
   deviceAccessLog(device: string): Promise<{ events: DeviceAccessEventView[]; open: DeviceAccessView[] }>;
+  /**
+   * Read an off-chain batch from the device's gateway over the mesh. The gateway serves it only if
+   * the chain lets this peer read the device (owner, gateway, or a granted, unrevoked request);
+   * the samples are checked against the fingerprint on chain before they are returned.
+   */
+  readDeviceBatch(device: string, digest: string): Promise<DeviceBatchView>;
+
+  // ---- contracts ----
+  /** Deploy JavaScript: top-level functions (not starting with "_") are its methods, called as f(ctx, args). */
+  deployContract(request: { name: string; code: string }): Promise<{ txId: string }>;
+  /** Call a method as this peer. */
+  callContract(contract: string, method: string, args?: unknown): Promise<{ txId: string }>;
+  /** Call a method as a device this peer is the gateway of (signed with the device key). */
+  deviceCallContract(device: string, contract: string, method: string, args?: unknown): Promise<{ txId: string }>;
+  contracts(): Promise<ContractView[]>;
+  contract(name: string): Promise<ContractDetailView | null>;
 }
 
 export type MethodName = keyof PeerMethods;
@@ -304,7 +383,8 @@ export const methodNames = [
   'ready', 'identity', 'status', 'submit', 'submitRaw', 'waitFor', 'block', 'get', 'history', 'integrity', 'log',
   'createChain', 'join', 'invite', 'chains', 'useChain', 'network', 'settings', 'setSettings',
   'governance', 'exportIdentity', 'importIdentity', 'reset',
-  'devices', 'registerDevice', 'setDeviceStatus', 'setDevicePolicy', 'deviceReading', 'deviceReadingBatch', 'deviceReadings', 'requestDeviceAccess', 'decideDeviceAccess', 'deviceAccessLog',
+  'devices', 'registerDevice', 'setDeviceStatus', 'setDevicePolicy', 'deviceReading', 'deviceReadingBatch', 'deviceReadings', 'requestDeviceAccess', 'decideDeviceAccess', 'deviceAccessLog', 'readDeviceBatch',
+  'deployContract', 'callContract', 'deviceCallContract', 'contracts', 'contract',
 ] as const satisfies readonly MethodName[];
 
 export type RpcRequest = { id: number; method: MethodName; params: unknown[] };

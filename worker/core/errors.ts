@@ -22,7 +22,11 @@ export type ErrorCode =
   | 'NOT_READY'
   | 'BAD_REQUEST'
   | 'STORAGE_FAILED'
-  | 'UNAUTHORIZED';
+  | 'UNAUTHORIZED'
+  // contracts: the code threw, ran out of steps, or out of memory/stack (worker/core/contracts.ts)
+  | 'CONTRACT_FAILED'
+  | 'CONTRACT_STEPS'
+  | 'CONTRACT_MEMORY';
 
 export class BotError extends Error {
   override readonly name = 'BotError';

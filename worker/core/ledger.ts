@@ -11,6 +11,7 @@ import { blockHash, txRootOf, type Block, type BlockHeader, type Validator } fro
 import * as limits from './limits';
 import { applyGovernanceTx, emptyGovernance, finishGovernance, governanceTxTypes, offenderPrefix, overlayOf, proposalPrefix, memberPrefix, type Governance, type ProposalRecord } from './governance';
 import { applyDeviceTx, deviceOverlayOf, deviceTxTypes, emptyDevices, finishDevices, registryFromEntries, type DeviceRegistry } from './devices';
+import { applyContractTx, contractOverlayOf, contractsFromEntries, contractTxTypes, emptyContracts, finishContracts, type ContractRegistry, type ContractRuntime } from './contracts';
 
 export type ChainMode = 'private' | 'consortium' | 'public';
 export type EngineName = 'solo' | 'poa' | 'bft';
@@ -51,6 +52,13 @@ export interface ChainState {
   readonly governance?: Governance;
   /** Registered devices and open access requests (absent: none). Issue 6, ./devices.ts. */
   readonly devices?: DeviceRegistry;
+  /** Deployed contracts and their state (absent: none). ./contracts.ts. */
+  readonly contracts?: ContractRegistry;
+  /**
+   * The contract sandbox, injected by the host (a synchronous, deterministic function of code and
+   * inputs). Absent: contract transactions are refused with NOT_READY.
+   */
+  readonly contractRuntime?: ContractRuntime;
 }
 
 /** The engine and its settings in force for the next block. */
@@ -149,6 +157,7 @@ function applyTx(tx: Tx, txId: string, height: number, writes: Map<string, Uint8
   const body = tx.body as { key: string; value?: unknown };
   if ((governanceTxTypes as readonly string[]).includes(tx.type)) return;
   if ((deviceTxTypes as readonly string[]).includes(tx.type)) return; // written by finishDevices
+  if ((contractTxTypes as readonly string[]).includes(tx.type)) return; // written by finishContracts
   switch (tx.type) {
     case 'data.put':
       writes.set(dataPrefix + body.key, encode({ v: body.value, h: height, tx: txId }));
@@ -180,9 +189,12 @@ export function executeBlock(
   const rejected: TxOutcome[] = [];
   const gov = overlayOf(state.governance ?? emptyGovernance(state.genesis), state.validators, state.chainId);
   const dev = deviceOverlayOf(state.devices ?? emptyDevices(), state.chainId);
+  const ct = contractOverlayOf(state.contracts ?? emptyContracts(), state.contractRuntime);
+  const time = Math.max(meta.time, state.headTime);
+  const deviceOf = (did: string) => dev.devices.get(did) ?? dev.base.devices.get(did);
   for (const tx of txs) {
     const txId = txIdOf(tx);
-    const error = checkTxAgainst(state, tx, nonceOverlay) ?? applyGovernanceTx(gov, tx, txId, height) ?? applyDeviceTx(dev, tx, txId, height);
+    const error = checkTxAgainst(state, tx, nonceOverlay) ?? applyGovernanceTx(gov, tx, txId, height) ?? applyDeviceTx(dev, tx, txId, height) ?? applyContractTx(ct, tx, txId, height, time, deviceOf);
     if (error) {
       if (strict) throw botError('BAD_BLOCK', `Block ${height} holds an invalid transaction ${txId}: ${error.message}`);
       rejected.push({ txId, error });
@@ -196,6 +208,7 @@ export function executeBlock(
   for (const [did, nonce] of nonceOverlay) writes.set(accountPrefix + did, encode({ n: nonce }));
   const { validators, ...governance } = finishGovernance(gov, height, writes);
   const devices = finishDevices(dev, height, writes);
+  const contracts = finishContracts(ct, height, writes);
   const trie = trieWith(state.trie, writes);
   const header: BlockHeader = {
     chain: state.chainId,
@@ -203,15 +216,29 @@ export function executeBlock(
     prev: state.headHash,
     txRoot: txRootOf(included),
     stateRoot: trie.rootHash(),
-    time: Math.max(meta.time, state.headTime),
+    time,
     proposer: meta.proposer,
     round: meta.round,
   };
   const hash = blockHash(header);
   const nonces = new Map(state.nonces);
   for (const [did, nonce] of nonceOverlay) nonces.set(did, nonce);
-  const next: ChainState = { ...state, height, headHash: hash, headTime: header.time, trie, nonces, validators, governance, devices };
+  const next: ChainState = { ...state, height, headHash: hash, headTime: header.time, trie, nonces, validators, governance, devices, contracts };
   return { block: { header, txs: included, cert: null }, hash, writes, txIds, rejected, state: next };
+}
+
+/**
+ * The stateful checks and effects of one transaction on the committed state, without the nonce
+ * check and without keeping anything: what a host runs before it signs, to refuse early.
+ */
+export function precheckTx(state: ChainState, tx: Tx): BotError | null {
+  const txId = txIdOf(tx);
+  const height = state.height + 1;
+  const gov = overlayOf(state.governance ?? emptyGovernance(state.genesis), state.validators, state.chainId);
+  const dev = deviceOverlayOf(state.devices ?? emptyDevices(), state.chainId);
+  const ct = contractOverlayOf(state.contracts ?? emptyContracts(), state.contractRuntime);
+  const deviceOf = (did: string) => dev.base.devices.get(did);
+  return applyGovernanceTx(gov, tx, txId, height) ?? applyDeviceTx(dev, tx, txId, height) ?? applyContractTx(ct, tx, txId, height, Math.max(tx.time, state.headTime), deviceOf);
 }
 
 /**
@@ -258,9 +285,9 @@ export function stateFromEntries(genesis: Genesis, head: BlockHeader, headHash: 
     if (key.startsWith(proposalPrefix)) proposals.set(key.slice(proposalPrefix.length), decode<ProposalRecord>(bytes, 1 << 16));
     if (key.startsWith(offenderPrefix)) offenders.set(key.slice(offenderPrefix.length), decode<{ h: number }>(bytes, 64).h);
     if (key.startsWith(memberPrefix) && decode<{ member: boolean }>(bytes, 128).member) members.add(key.slice(memberPrefix.length));
-    if (key.startsWith('dev/')) deviceEntries.push([key, bytes]);
+    if (key.startsWith('dev/') || key.startsWith('ct/')) deviceEntries.push([key, bytes]);
   }
   trie = trie.setMany(hashed);
   const governance: Governance = { proposals, offenders, members, consensus };
-  return { genesis, chainId: chainIdOf(genesis), height: head.height, headHash, headTime: head.time, trie, validators, nonces, governance, devices: registryFromEntries(deviceEntries) };
+  return { genesis, chainId: chainIdOf(genesis), height: head.height, headHash, headTime: head.time, trie, validators, nonces, governance, devices: registryFromEntries(deviceEntries), contracts: contractsFromEntries(deviceEntries) };
 }

@@ -109,3 +109,46 @@ export const deviceBatchesKeptMax = 64;
 export const deviceListedMax = 500;
 /** Characters of an invite link (it carries the genesis: validators dominate its size). */
 export const inviteLengthMax = 32 * 1024;
+
+// ---- contracts (issue 6, R-7.2.1-b): worker/core/contracts.ts, worker/host/contract-runtime.ts ----
+/** Contracts deployed on one chain. */
+export const contractCountMax = 256;
+/** A contract's name, in characters. */
+export const contractNameLengthMax = 32;
+/** A contract's JavaScript source, UTF-8 bytes (it travels in one transaction body). */
+export const contractCodeBytesMax = 8 * 1024;
+/** A method name, in characters. */
+export const contractMethodLengthMax = 32;
+/** The arguments of one call, as JSON text. */
+export const contractArgsBytesMax = 2 * 1024;
+/** Memory one call's QuickJS runtime may allocate (runtime.setMemoryLimit). */
+export const contractMemoryBytesMax = 2 * 1024 * 1024;
+/** Native stack one call may use (runtime.setMaxStackSize). */
+export const contractStackBytesMax = 256 * 1024;
+/**
+ * Execution steps of one call: times the interpreter's interrupt handler runs (QuickJS calls it
+ * every few thousand operations; the count is deterministic for one wasm build).
+ */
+export const contractStepsMax = 64;
+/** State writes (put or delete) one call may make. */
+export const contractWritesPerCallMax = 32;
+/** A state key inside the contract's own prefix, UTF-8 bytes. */
+export const contractKeyBytesMax = 128;
+/** One state value or the call's result, as JSON text. */
+export const contractValueBytesMax = 1024;
+/** Events one call may emit. */
+export const contractEventsPerCallMax = 8;
+/** One emitted event, as JSON text. */
+export const contractEventBytesMax = 512;
+/** State keys one contract may hold. */
+export const contractStateKeysMax = 10_000;
+/** Calls, deployments or events returned by one API call. */
+export const contractListedMax = 200;
+
+// ---- devices: gated off-chain reads and notifications (issue 6): worker/host/devices-host.ts ----
+/** A batch request to a device's gateway not answered within this time fails with TIMEOUT. */
+export const deviceBatchRequestTimeoutMs = 10_000;
+/** Batch requests one peer has in flight at once. */
+export const deviceBatchRequestsInFlightMax = 16;
+/** Device notifications (access asked, decided, batch served) a page keeps (oldest dropped first). */
+export const deviceNoticesKeptMax = 50;

@@ -4,6 +4,7 @@ import { encode } from './codec';
 import { utf8 } from './bytes';
 import * as limits from './limits';
 import { deviceBodyRules } from './devices';
+import { contractBodyRules } from './contracts';
 
 export interface BodyRules {
   /** Throws BotError when the body is not acceptable. */
@@ -172,4 +173,5 @@ export const txBodyRules: Record<string, BodyRules> = Object.freeze({
   'evidence.submit': evidenceSubmit,
   'chain.upgrade': chainUpgrade,
   ...deviceBodyRules, // devices (issue 6): worker/core/devices.ts
+  ...contractBodyRules, // contracts: worker/core/contracts.ts
 });

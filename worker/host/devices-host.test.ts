@@ -65,3 +65,55 @@ describe('DevicesHost (P-10.6, P-10.7, R-7.2.2-a, R-7.2.2-b, r-7.2.2-f)', () => 
     host.stop();
   });
 });
+
+describe('a device invokes a deployed contract (R-7.2.2-c) and the gateway is told about access (P-10.7 step 7)', () => {
+  it('the gateway calls a contract as its registered device; the contract state shows it; a retired device is refused', async () => {
+    const { host, events } = await startTestHost(new MemoryStorage());
+    const me = await host.identity();
+    const code = `function report(ctx, args) {
+      if (!ctx.device) throw new Error('devices only');
+      const n = (ctx.get('count/' + ctx.caller) ?? 0) + 1;
+      ctx.put('count/' + ctx.caller, n);
+      ctx.put('last/' + ctx.caller, { temperature: args.temperature, at: ctx.time });
+      ctx.emit({ device: ctx.caller, kind: ctx.device.kind });
+      return n;
+    }`;
+    await commit(host, host.deployContract({ name: 'thermo', code }));
+    expect(await host.contracts()).toEqual([expect.objectContaining({ name: 'thermo', owner: me.did, methods: ['report'] })]);
+    const { did, txId } = await host.registerDevice({ id: 'probe-1', kind: 'environment', capabilities: ['temperatureC'] });
+    await host.waitFor(txId, { timeoutMs: 5000 });
+    const call = await commit(host, host.deviceCallContract(did, 'thermo', 'report', { temperature: 21.5 }));
+    await commit(host, host.deviceCallContract(did, 'thermo', 'report', { temperature: 22 }));
+    const detail = (await host.contract('thermo'))!;
+    expect(detail.state).toEqual([
+      { key: `count/${did}`, value: 2 },
+      { key: `last/${did}`, value: { temperature: 22, at: expect.any(Number) } },
+    ]);
+    expect(detail.calls[0]).toMatchObject({ txId: call, caller: did, device: true, method: 'report', result: 1, events: [{ device: did, kind: 'environment' }] });
+    const block = await host.block((await host.waitFor(call)).height!);
+    expect(block!.txs.find((t) => t.txId === call)).toMatchObject({ type: 'contract.call', from: did });
+    // The contract refuses a caller that is not a device, before anything is signed.
+    await expect(host.callContract('thermo', 'report', { temperature: 1 })).rejects.toMatchObject({ code: 'CONTRACT_FAILED', message: expect.stringMatching(/devices only/) });
+    // An unregistered device is refused; a retired one too, by the chain's rule.
+    await expect(host.deviceCallContract('did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK', 'thermo', 'report', {})).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await commit(host, host.setDeviceStatus(did, 'retired'));
+    await expect(host.deviceCallContract(did, 'thermo', 'report', { temperature: 1 })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    expect((await host.contract('thermo'))!.state[0]!.value).toBe(2);
+
+    // The gateway pushes a device event when access to its device is asked for and decided.
+    const { did: strap, txId: reg } = await host.registerDevice({ id: 'hr', kind: 'heart-rate', capabilities: ['heartRateBpm'] });
+    await host.waitFor(reg, { timeoutMs: 5000 });
+    const request = await commit(host, host.requestDeviceAccess(strap, { service: 'coach' }));
+    await commit(host, host.decideDeviceAccess(request, false));
+    const until = async (f: () => boolean) => {
+      for (let i = 0; i < 250 && !f(); i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    const notices = () => events.flatMap((e) => (e.type === 'device' ? [e.notice] : []));
+    await until(() => notices().length >= 2);
+    expect(notices().map((n) => [n.kind, n.state, n.request])).toEqual([
+      ['access-requested', 'granted', request],
+      ['access-decided', 'revoked', request],
+    ]);
+    host.stop();
+  });
+});

@@ -3,22 +3,24 @@
 // answers discovery and access queries from the committed state. Every transaction is checked
 // against the committed state before it is signed, so a bad reading or an unauthorized decision
 // is refused here with a plain message and never reaches a block.
-import { encode } from '../core/codec';
-import { toHex } from '../core/bytes';
+import { decode, encode } from '../core/codec';
+import { equalBytes, fromHex, toHex } from '../core/bytes';
 import { sha256 } from '../core/crypto/hash';
 import { didFromPublicKey } from '../core/crypto/did';
 import { publicKeyFromSeed } from '../core/crypto/ed25519';
-import { botError } from '../core/errors';
+import { botError, BotError, type ErrorCode } from '../core/errors';
 import { checkTx, txIdOf, txSigningBytes, type Tx, type UnsignedTx } from '../core/tx';
 import {
-  accessLogPrefix, applyDeviceTx, decodeAccessLog, decodeReadings, deviceOverlayOf, emptyDevices, readingPrefix, registerProofBytes,
+  accessLogPrefix, accessPrefix, decodeAccessLog, decodeAccessRecord, decodeReadings, emptyDevices, mayRead, readingPrefix, registerProofBytes,
   type AccessPolicy, type DeviceRecord, type ReadingRecord,
 } from '../core/devices';
-import type { ChainState } from '../core/ledger';
+import { precheckTx, type ChainState } from '../core/ledger';
+import type { Block } from '../core/block';
+import type { WireMessage } from './wire';
 import * as limits from '../core/limits';
 import type { Storage } from '../store/storage';
 import { createSigner, type Signer } from './crypto';
-import type { DeviceAccessEventView, DeviceAccessPolicy, DeviceAccessView, DeviceReadingView, DeviceValue, DeviceView, RegisterDeviceRequest, TxResult } from '../api';
+import type { DeviceAccessEventView, DeviceAccessPolicy, DeviceAccessView, DeviceBatchView, DeviceNotice, DeviceReadingView, DeviceValue, DeviceView, PeerEvent, RegisterDeviceRequest, TxResult } from '../api';
 
 export interface DevicesHostDeps {
   storage: Storage;
@@ -33,6 +35,10 @@ export interface DevicesHostDeps {
   waitFor(txId: string, options?: { timeoutMs?: number }): Promise<TxResult>;
   now(): number;
   randomBytes(length: number): Uint8Array;
+  /** Push an event to this peer's page. */
+  emit(event: PeerEvent): void;
+  /** Send a wire message to a neighbour; false when it is not connected. */
+  send(to: string, message: WireMessage): boolean;
 }
 
 const keysMetaKey = 'devices.keys';
@@ -64,11 +70,10 @@ export class DevicesHost {
     return record;
   }
 
-  /** Check a device transaction against the committed state without changing anything. */
+  /** Check a transaction against the committed state without changing anything. */
   private precheck(unsigned: UnsignedTx): void {
     const tx = checkTx({ ...unsigned, sig: new Uint8Array(64) });
-    const chain = this.deps.chain();
-    const error = applyDeviceTx(deviceOverlayOf(this.registry(), chain.chainId), tx, txIdOf(tx), chain.height + 1);
+    const error = precheckTx(this.deps.chain(), tx);
     if (error) throw error;
   }
 
@@ -175,8 +180,13 @@ export class DevicesHost {
     const hex = toHex(digest);
     const kept = (await this.deps.storage.getMeta<string[]>(batchesMetaKey)) ?? [];
     const next = [...kept.filter((k) => k !== hex), hex];
-    while (next.length > limits.deviceBatchesKeptMax) await this.deps.storage.putMeta(`devices.batch.${next.shift()}`, null);
+    while (next.length > limits.deviceBatchesKeptMax) {
+      const dropped = next.shift();
+      await this.deps.storage.putMeta(`devices.batch.${dropped}`, null);
+      await this.deps.storage.putMeta(`devices.batchOf.${dropped}`, null);
+    }
     await this.deps.storage.putMeta(`devices.batch.${hex}`, bytes);
+    await this.deps.storage.putMeta(`devices.batchOf.${hex}`, device);
     await this.deps.storage.putMeta(batchesMetaKey, next);
     const { txId } = await this.signAsDevice(device, 'device.reading', body);
     return { txId, digest: hex };
@@ -231,6 +241,140 @@ export class DevicesHost {
     const open = [...this.registry().open.values()].filter((r) => r.device === device);
     return { events, open };
   }
+
+  // ---- contracts as a device ------------------------------------------------------------------
+
+  /** A contract call signed with the device key: the chain checks the device is registered and not retired. */
+  async deviceCallContract(device: string, contract: string, method: string, args: unknown = null): Promise<{ txId: string }> {
+    this.device(device);
+    return this.signAsDevice(device, 'contract.call', { contract, method, args: args ?? null, device: true });
+  }
+
+  // ---- off-chain batches, read through the gateway under the chain's access records -------------
+
+  private readonly waiting = new Map<number, Waiting>();
+  private nextRequest = 1;
+
+  async readDeviceBatch(device: string, digest: string): Promise<DeviceBatchView> {
+    const record = this.device(device);
+    if (typeof digest !== 'string' || !/^[0-9a-f]{64}$/.test(digest)) throw botError('BAD_REQUEST', 'Name the batch by its digest: 64 lowercase hex digits.');
+    const committed = await committedBatch(this.deps, device, digest);
+    if (!committed) throw botError('NOT_FOUND', 'No committed reading of this device carries this batch fingerprint.');
+    let samples: Uint8Array;
+    if (record.gateway === this.deps.self() && device in (await this.heldKeys())) {
+      const bytes = await this.deps.storage.getMeta<Uint8Array>(`devices.batch.${digest}`);
+      if (!bytes) throw botError('NOT_FOUND', 'This gateway no longer keeps this batch (the oldest are dropped).');
+      samples = bytes;
+    } else {
+      const reply = await this.askGateway(record.gateway, device, digest);
+      if (reply.error) throw botError(reply.error.code as ErrorCode, `The gateway refused: ${reply.error.message}`);
+      samples = reply.samples!;
+    }
+    // Checked against the chain, not the gateway's word.
+    if (!equalBytes(sha256(samples), fromHex(digest))) throw botError('TAMPERED', 'The samples the gateway sent do not match the fingerprint on chain.');
+    return { device, gateway: record.gateway, digest, samples: decode<DeviceBatchView['samples']>(samples, limits.deviceBatchBytesMax), verified: true, height: committed.height, txId: committed.txId };
+  }
+
+  private askGateway(gateway: string, device: string, digest: string): Promise<BatchAnswer> {
+    if (this.waiting.size >= limits.deviceBatchRequestsInFlightMax) throw botError('TOO_LARGE', `${limits.deviceBatchRequestsInFlightMax} batch requests are already waiting; try again shortly.`);
+    const id = this.nextRequest++;
+    const answer = new Promise<BatchAnswer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(botError('TIMEOUT', `The gateway ${gateway} did not answer within ${limits.deviceBatchRequestTimeoutMs} ms.`));
+      }, limits.deviceBatchRequestTimeoutMs);
+      this.waiting.set(id, { gateway, resolve, timer });
+    });
+    if (!this.deps.send(gateway, { kind: 'batchRequest', id, device, digest: fromHex(digest) })) {
+      clearTimeout(this.waiting.get(id)!.timer);
+      this.waiting.delete(id);
+      throw botError('NOT_READY', `The device's gateway ${gateway} is not connected to this peer.`);
+    }
+    return answer;
+  }
+
+  /** Gateway side: serve a batch only to a peer the chain lets read the device (owner, gateway, granted request). */
+  async onBatchRequest(from: string, message: BatchRequest): Promise<void> {
+    const { deps } = this;
+    const hex = toHex(message.digest);
+    const answer = (samples: Uint8Array | null, error: { code: ErrorCode; message: string } | null) => deps.send(from, { kind: 'batchAnswer', id: message.id, samples, error });
+    const registry = this.registry();
+    const record = registry.devices.get(message.device);
+    if (!record || record.gateway !== deps.self() || !(message.device in (await this.heldKeys()))) {
+      answer(null, { code: 'NOT_FOUND', message: 'This peer is not the gateway of that device.' });
+      return;
+    }
+    const refuse = (code: ErrorCode, text: string) => {
+      answer(null, { code, message: text });
+      notify(deps, { kind: 'batch-refused', device: message.device, requester: from, service: null, state: null, request: null, digest: hex, height: null, time: deps.now(), message: text });
+    };
+    if (!mayRead(registry, message.device, from)) return refuse('UNAUTHORIZED', 'The chain records no granted access to this device for you; ask with requestDeviceAccess and wait for the decision.');
+    const bytes = await deps.storage.getMeta<Uint8Array>(`devices.batch.${hex}`);
+    const of = await deps.storage.getMeta<string>(`devices.batchOf.${hex}`);
+    if (!bytes || of !== message.device) return refuse('NOT_FOUND', 'This gateway keeps no such batch of that device.');
+    answer(bytes, null);
+    notify(deps, { kind: 'batch-served', device: message.device, requester: from, service: null, state: 'granted', request: null, digest: hex, height: null, time: deps.now(), message: `Served batch ${hex.slice(0, 12)}… to ${from}.` });
+  }
+
+  onBatchAnswer(from: string, message: BatchAnswer): void {
+    const entry = this.waiting.get(message.id);
+    if (!entry || entry.gateway !== from) return; // late, or not from the peer that was asked
+    clearTimeout(entry.timer);
+    this.waiting.delete(message.id);
+    entry.resolve(message);
+  }
+
+  // ---- notifications (10.7 step 7) ----------------------------------------------------------
+
+  /** After a block: tell the page about access requests and decisions for the devices this peer is the gateway of. */
+  async onCommitted(block: Block, txIds: string[]): Promise<void> {
+    if (!block.txs.some((t) => t.type === 'device.access.request' || t.type === 'device.access.decide')) return;
+    const { deps } = this;
+    const keys = await this.heldKeys();
+    const chainId = deps.chain().chainId;
+    for (let i = 0; i < block.txs.length; i++) {
+      const t = block.txs[i]!;
+      const requested = t.type === 'device.access.request';
+      const id = requested ? txIds[i]! : t.type === 'device.access.decide' ? (t.body as { request: string }).request : null;
+      if (!id) continue;
+      const stored = await deps.storage.getState(chainId, accessPrefix + id);
+      if (!stored) continue;
+      const record = decodeAccessRecord(stored);
+      if (!(record.device in keys)) continue;
+      // At request time: what the policy decided, or pending for the owner.
+      const state = requested && record.decidedBy !== 'policy' ? 'pending' : record.state;
+      notify(deps, {
+        kind: requested ? 'access-requested' : 'access-decided',
+        device: record.device,
+        requester: record.requester,
+        service: record.service,
+        state,
+        request: record.id,
+        digest: null,
+        height: block.header.height,
+        time: block.header.time,
+        message: requested ? `${record.requester} asks to read the device for "${record.service}" (${state}).` : `Access for "${record.service}" is ${record.state}.`,
+      });
+    }
+  }
+}
+
+type BatchRequest = Extract<WireMessage, { kind: 'batchRequest' }>;
+type BatchAnswer = Extract<WireMessage, { kind: 'batchAnswer' }>;
+type Waiting = { gateway: string; resolve: (m: BatchAnswer) => void; timer: ReturnType<typeof setTimeout> };
+
+
+function notify(deps: DevicesHostDeps, notice: DeviceNotice): void {
+  deps.emit({ type: 'device', notice });
+}
+
+/** The committed reading whose batch fingerprint is `digest` (newest versions first, bounded). */
+async function committedBatch(deps: DevicesHostDeps, device: string, digest: string): Promise<{ height: number; txId: string } | null> {
+  const versions = await deps.storage.history(deps.chain().chainId, readingPrefix + device);
+  for (let i = versions.length - 1; i >= 0 && i >= versions.length - limits.deviceListedMax; i--) {
+    for (const r of decodeReadings(versions[i]!.entry)) if (r.batch && toHex(r.batch.digest) === digest) return { height: r.height, txId: r.tx };
+  }
+  return null;
 }
 
 function readingView(r: ReadingRecord): DeviceReadingView {

@@ -30,6 +30,8 @@ import { messageChecks, type ConsensusMessage } from '../core/consensus/messages
 import type { ConsensusRecord } from '../core/consensus/bft';
 import { encode, decode } from '../core/codec';
 import { DevicesHost } from './devices-host'; // devices (issue 6)
+import { ContractsHost } from './contracts-host';
+import type { ContractRuntime } from '../core/contracts';
 import type { BlockView, ChainSummary, CreateChainRequest, GetResult, GovernanceView, Identity, IntegrityReport, LogEntry, NetworkView, PeerEvent, PeerMethods, Settings, Status, TxResult } from '../api';
 
 export interface HostOptions {
@@ -47,6 +49,8 @@ export interface HostOptions {
   inviteBase?: string;
   /** Relay URLs used when the settings name none (e.g. this origin's /signal). */
   defaultRelays?: string[];
+  /** The contract sandbox; default: QuickJS in wasm, loaded once at start. null: none (contract transactions are refused). */
+  contractRuntime?: ContractRuntime | null;
 }
 
 interface ChainRecord {
@@ -93,6 +97,7 @@ export class PeerHost implements PeerMethods {
   private idleTimer: ReturnType<typeof setInterval> | null = null;
   private started: Promise<Status> | null = null;
   private stopped = false;
+  private contractRuntime: ContractRuntime | undefined;
 
   constructor(private readonly options: HostOptions) {}
 
@@ -116,6 +121,8 @@ export class PeerHost implements PeerMethods {
     const did = didFromPublicKey(publicKey);
     this.identityView = { did, publicKey: toHex(publicKey) };
     this.signer = await createSigner(seed);
+    if (this.options.contractRuntime !== undefined) this.contractRuntime = this.options.contractRuntime ?? undefined;
+    else this.contractRuntime = await (await import('./contract-runtime')).loadContractRuntime();
     let chain = await storage.getMeta<ChainRecord>('chain.active');
     // A solo dev chain only its own validator can extend: after an identity import, this peer
     // gets a dev chain of its own (the old one stays held and readable).
@@ -185,7 +192,7 @@ export class PeerHost implements PeerMethods {
     this.hashes = hashes;
     const entries = await storage.allState(record.chainId);
     const headHash = hashes[verifiedHeight] ?? blockHash(genesis.block.header);
-    let chain: ChainState = stateFromEntries(record.genesis, lastHeader, headHash, entries);
+    let chain: ChainState = { ...stateFromEntries(record.genesis, lastHeader, headHash, entries), contractRuntime: this.contractRuntime };
     const stateVerified = problems.length === 0 && equalBytes(chain.trie.rootHash(), lastHeader.stateRoot);
     if (problems.length === 0 && !stateVerified) problems.push({ height: null, message: 'The stored world state does not match the state root of the head block.' });
     if (problems.length > 0) chain = { ...chain, height: Math.max(verifiedHeight, 0) };
@@ -293,6 +300,7 @@ export class PeerHost implements PeerMethods {
             this.settle(txId, { status: 'committed', height: effect.block.header.height });
           }
           this.options.emit({ type: 'block', height: effect.block.header.height, hash: toHex(effect.hash), txCount: effect.txIds.length, time: effect.block.header.time });
+          if (effect.block.txs.some((t) => t.type.startsWith('device.access.'))) void this.deviceApi().then((d) => d.onCommitted(effect.block, effect.txIds)).catch((error) => this.record('warn', `Device notices not sent: ${(error as Error).message}`));
           break;
         case 'txRejected':
           this.releaseNonce(effect.txId);
@@ -421,6 +429,15 @@ export class PeerHost implements PeerMethods {
         return;
       case 'syncBlocks':
         this.syncer.onBlocks(from, message.from, message.blocks);
+        return;
+      case 'batchRequest':
+        // Reads only, beside the loop, like sync requests; the gateway checks the chain's access records.
+        void this.deviceApi()
+          .then((d) => d.onBatchRequest(from, message))
+          .catch((error) => this.record('warn', `A batch request from ${from} was not served: ${(error as Error).message}`));
+        return;
+      case 'batchAnswer':
+        void this.deviceApi().then((d) => d.onBatchAnswer(from, message));
         return;
     }
   }
@@ -961,6 +978,8 @@ export class PeerHost implements PeerMethods {
       waitFor: (txId, options) => this.waitFor(txId, options),
       now: () => this.options.now(),
       randomBytes: (length) => this.options.randomBytes(length),
+      emit: (event) => this.options.emit(event),
+      send: (to, message) => this.options.net?.send(to, encodeWire(message)) ?? false,
     });
     return this.devicesHost;
   }
@@ -974,6 +993,26 @@ export class PeerHost implements PeerMethods {
   async requestDeviceAccess(...a: Parameters<PeerMethods['requestDeviceAccess']>) { return (await this.deviceApi()).requestDeviceAccess(...a); }
   async decideDeviceAccess(...a: Parameters<PeerMethods['decideDeviceAccess']>) { return (await this.deviceApi()).decideDeviceAccess(...a); }
   async deviceAccessLog(...a: Parameters<PeerMethods['deviceAccessLog']>) { return (await this.deviceApi()).deviceAccessLog(...a); }
+  async readDeviceBatch(...a: Parameters<PeerMethods['readDeviceBatch']>) { return (await this.deviceApi()).readDeviceBatch(...a); }
+  async deviceCallContract(...a: Parameters<PeerMethods['deviceCallContract']>) { return (await this.deviceApi()).deviceCallContract(...a); }
+
+  // ---- contracts ----  (implemented in ./contracts-host.ts)
+  private contractsHost: ContractsHost | null = null;
+  private async contractApi(): Promise<ContractsHost> {
+    await this.ready();
+    this.contractsHost ??= new ContractsHost({
+      storage: this.options.storage,
+      chain: () => this.peer.chain,
+      self: () => this.identityView.did,
+      submit: (request) => this.submit(request),
+      now: () => this.options.now(),
+    });
+    return this.contractsHost;
+  }
+  async deployContract(...a: Parameters<PeerMethods['deployContract']>) { return (await this.contractApi()).deployContract(...a); }
+  async callContract(...a: Parameters<PeerMethods['callContract']>) { return (await this.contractApi()).callContract(...a); }
+  async contracts() { return (await this.contractApi()).contracts(); }
+  async contract(...a: Parameters<PeerMethods['contract']>) { return (await this.contractApi()).contract(...a); }
 
   /** Stop ticking and networking; resolves once the work already queued (e.g. a block being persisted) is done. */
   stop(): Promise<void> {

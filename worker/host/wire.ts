@@ -3,6 +3,9 @@
 //   2 head        "my committed head is height/hash" (sent to every new neighbour; drives sync)
 //   3 syncRequest "send me blocks from..count"
 //   4 syncBlocks  stored blocks, as stored (canonical block bytes), from `from` on
+//   5 batchRequest "send me the off-chain reading batch <digest> of device <did>" (to its gateway)
+//   6 batchAnswer  the batch's encoded samples, or a refusal { code, message }; the gateway serves
+//                  only a requester the chain records as allowed to read the device
 // Everything from the wire is untrusted: decoding checks shapes and limits and throws BotError.
 import { decode, encode } from '../core/codec';
 import { decodeMessage, encodeMessage, type ConsensusMessage } from '../core/consensus/messages';
@@ -13,9 +16,11 @@ export type WireMessage =
   | { kind: 'consensus'; message: ConsensusMessage }
   | { kind: 'head'; height: number; hash: Uint8Array }
   | { kind: 'syncRequest'; from: number; count: number }
-  | { kind: 'syncBlocks'; from: number; blocks: Uint8Array[] };
+  | { kind: 'syncBlocks'; from: number; blocks: Uint8Array[] }
+  | { kind: 'batchRequest'; id: number; device: string; digest: Uint8Array }
+  | { kind: 'batchAnswer'; id: number; samples: Uint8Array | null; error: { code: string; message: string } | null };
 
-const tags = { consensus: 1, head: 2, syncRequest: 3, syncBlocks: 4 } as const;
+const tags = { consensus: 1, head: 2, syncRequest: 3, syncBlocks: 4, batchRequest: 5, batchAnswer: 6 } as const;
 
 function tagged(tag: number, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(body.length + 1);
@@ -34,6 +39,10 @@ export function encodeWire(message: WireMessage): Uint8Array {
       return tagged(tags.syncRequest, encode({ from: message.from, count: message.count }));
     case 'syncBlocks':
       return tagged(tags.syncBlocks, encode({ from: message.from, blocks: message.blocks }));
+    case 'batchRequest':
+      return tagged(tags.batchRequest, encode({ id: message.id, device: message.device, digest: message.digest }));
+    case 'batchAnswer':
+      return tagged(tags.batchAnswer, encode({ id: message.id, samples: message.samples, error: message.error }));
   }
 }
 
@@ -67,6 +76,22 @@ export function decodeWire(bytes: Uint8Array): WireMessage {
         throw botError('MALFORMED', `A sync answer holds at most ${limits.syncBatchBlocksMax} encoded blocks.`);
       }
       return { kind: 'syncBlocks', from: m.from, blocks: m.blocks as Uint8Array[] };
+    }
+    case tags.batchRequest: {
+      const m = decode<Record<string, unknown>>(body, 256);
+      if (!isHeight(m?.id) || typeof m.device !== 'string' || !m.device.startsWith('did:key:z') || m.device.length > 64 || !(m.digest instanceof Uint8Array) || m.digest.length !== 32) {
+        throw botError('MALFORMED', 'A batch request names a request id, a device did and a 32-byte digest.');
+      }
+      return { kind: 'batchRequest', id: m.id, device: m.device, digest: m.digest };
+    }
+    case tags.batchAnswer: {
+      const m = decode<Record<string, unknown>>(body, limits.deviceBatchBytesMax + 1024);
+      const error = m?.error as Record<string, unknown> | null | undefined;
+      const errorOk = error === null || (typeof error === 'object' && typeof error?.code === 'string' && error.code.length <= 32 && typeof error.message === 'string' && error.message.length <= 500);
+      if (!isHeight(m?.id) || !(m.samples === null || m.samples instanceof Uint8Array) || !errorOk || (m.samples === null) === (error === null)) {
+        throw botError('MALFORMED', 'A batch answer carries the samples or a refusal.');
+      }
+      return { kind: 'batchAnswer', id: m.id, samples: m.samples as Uint8Array | null, error: (error ?? null) as { code: string; message: string } | null };
     }
     default:
       throw botError('UNKNOWN_TYPE', `Unknown message tag ${bytes[0]}.`);

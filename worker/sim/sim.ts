@@ -119,6 +119,8 @@ export interface SimStats {
   signaturesVerified: number;
   /** Per decided height: ms from the first proposal of the height to its first commit. */
   decideLatencyMs: number[];
+  /** Bytes sent by honest peers, per consensus message type (proposal, prevote, precommit, commit, status, tx). */
+  bytesByType: Record<string, number>;
   endMs: number;
 }
 
@@ -175,7 +177,7 @@ export class Simulation {
   readonly faults: Fault[] = [];
   readonly stats: SimStats = {
     messages: 0, bytes: 0, delivered: 0, dropped: 0, garbage: 0, badSignatures: 0, evidence: 0,
-    heightsDecided: 0, txsCommitted: 0, txsSubmitted: 0, restarts: 0, signaturesVerified: 0, decideLatencyMs: [], endMs: 0,
+    heightsDecided: 0, txsCommitted: 0, txsSubmitted: 0, restarts: 0, signaturesVerified: 0, decideLatencyMs: [], bytesByType: {}, endMs: 0,
   };
   /** Trace lines of notable events, for scenario tests and failure reports. */
   readonly trace: string[] = [];
@@ -484,11 +486,18 @@ export class Simulation {
     const bytes = encodeMessage(message);
     this.noteProposal(message);
     for (const other of this.peers) if (other !== peer) this.transmit(peer, other, bytes);
+    this.countBytes(message.type, bytes.length * (this.peers.length - 1));
+  }
+
+  private countBytes(type: ConsensusMessage['type'], bytes: number): void {
+    this.stats.bytesByType[type] = (this.stats.bytesByType[type] ?? 0) + bytes;
   }
 
   private sendFrom(peer: SimPeer, to: SimPeer | undefined, message: ConsensusMessage): void {
     if (!to || peer.strategy === 'silent') return;
-    this.transmit(peer, to, encodeMessage(message));
+    const bytes = encodeMessage(message);
+    this.transmit(peer, to, bytes);
+    if (!peer.strategy) this.countBytes(message.type, bytes.length);
   }
 
   private noteProposal(message: ConsensusMessage): void {

@@ -12,6 +12,7 @@ import { simulatedGattDevice, simulatedSerialPort } from '../../devices/demo';
 import type { ConnectionState, DeviceReading, DeviceSession, TransportHandlers } from '../../devices/transport';
 import type { DeviceAccessView, DeviceView, DeviceReadingView } from '../../../worker/api';
 import './devices.css';
+import { ContractsCard, NoticesCard } from './ContractsCard';
 import { batchSize, capabilitiesFor, describePolicy, formatValue, onChainValues, policyFrom, recordIntervals, sourceInfo, sources, sparkline, valueLabel, type SourceId, type SourceInfo } from './model';
 
 const livePointsMax = 120;
@@ -453,6 +454,8 @@ export default function DevicesPage() {
         <PairCard onStart={onStart} update={update} onSession={(s) => (session.current = s)} onFail={() => setLive(null)} />
         {live && <LiveSession key={live.id} live={live} held={held.data ?? []} onStop={stop} onRegistered={refresh} />}
         <ChainDevices tick={tick} onChange={refresh} />
+        <NoticesCard onNotice={refresh} />
+        <ContractsCard tick={tick} held={held.data ?? []} onChange={refresh} />
       </div>
     </>
   );

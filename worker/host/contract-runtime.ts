@@ -1,0 +1,165 @@
+// The contract sandbox: QuickJS compiled to WebAssembly (quickjs-emscripten-core with the
+// release-sync wasm build, loaded once per process). Each deploy check and each call gets a fresh
+// QuickJS runtime and context under the limits of worker/core/limits.ts (memory, stack, steps),
+// without Date, Promise, WeakRef, FinalizationRegistry or Math.random, and with no way out but the
+// `ctx` the core hands in. Same code + inputs + state = same outcome: the only clock is the block
+// time in ctx.time and steps are counted by the interrupt handler, not measured in time.
+import { DefaultIntrinsics, newQuickJSWASMModuleFromVariant, type QuickJSContext, type QuickJSHandle, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+import variant from '@jitl/quickjs-wasmfile-release-sync';
+import { botError, type BotError } from '../core/errors';
+import type { ContractCheckResult, ContractContext, ContractHostCalls, ContractRunResult, ContractRuntime } from '../core/contracts';
+import * as limits from '../core/limits';
+
+export const contractRuntimeName = 'quickjs-emscripten 0.32.0 release-sync';
+
+// Runs first in every context: takes the host functions off the global object, removes what is
+// not deterministic, and returns the `invoke` function the host calls (kept out of reach of the code).
+const setupSource = `(function () {
+  'use strict';
+  const host = { get: globalThis.__get, put: globalThis.__put, emit: globalThis.__emit };
+  const info = JSON.parse(globalThis.__ctx);
+  delete globalThis.__get; delete globalThis.__put; delete globalThis.__emit; delete globalThis.__ctx;
+  delete globalThis.WeakRef; delete globalThis.FinalizationRegistry;
+  Math.random = function random() { throw new Error('Math.random is not available in a contract: every peer must compute the same result.'); };
+  const parse = JSON.parse, stringify = JSON.stringify;
+  const ctx = Object.freeze(Object.assign(info, {
+    get(key) { const json = host.get(String(key)); return json === null ? null : parse(json); },
+    put(key, value) {
+      const json = stringify(value);
+      if (typeof json !== 'string') throw new TypeError('ctx.put stores JSON values; use ctx.del to delete.');
+      host.put(String(key), json);
+    },
+    del(key) { host.put(String(key), null); },
+    emit(event) {
+      const json = stringify(event);
+      if (typeof json !== 'string') throw new TypeError('ctx.emit takes a JSON value.');
+      host.emit(json);
+    },
+  }));
+  const before = new Map(Object.getOwnPropertyNames(globalThis).map((n) => [n, globalThis[n]]));
+  const isMethod = (n) => !n.startsWith('_') && typeof globalThis[n] === 'function' && globalThis[n] !== before.get(n);
+  return {
+    methods() {
+      return stringify(Object.getOwnPropertyNames(globalThis).filter(isMethod).sort());
+    },
+    invoke(method, argsJson) {
+      const f = globalThis[method];
+      if (!Object.prototype.hasOwnProperty.call(globalThis, method) || !isMethod(method)) throw new TypeError('The contract has no method "' + method + '".');
+      const result = f(ctx, parse(argsJson));
+      const json = stringify(result === undefined ? null : result);
+      if (typeof json !== 'string') throw new TypeError('A method returns a JSON value.');
+      return json;
+    },
+  };
+})()`;
+
+export class QuickJsContractRuntime implements ContractRuntime {
+  readonly name = contractRuntimeName;
+
+  constructor(private readonly module: QuickJSWASMModule) {}
+
+  check(code: string): ContractCheckResult {
+    const noHost: ContractHostCalls = {
+      get: () => {
+        throw new Error('A contract reads state only inside a method.');
+      },
+      put: () => {
+        throw new Error('A contract writes state only inside a method.');
+      },
+      emit: () => {
+        throw new Error('A contract emits events only inside a method.');
+      },
+    };
+    const ctx: ContractContext = { contract: '', caller: '', device: null, height: 0, time: 0, txId: '' };
+    const outcome = this.run(code, null, '', ctx, noHost);
+    if (!outcome.ok) return outcome;
+    const methods = JSON.parse(outcome.resultJson) as string[];
+    if (methods.length === 0) return { ok: false, error: botError('CONTRACT_FAILED', 'The code defines no method: declare top-level functions such as function add(ctx, args) { ... }.') };
+    return { ok: true, methods };
+  }
+
+  call(code: string, method: string, argsJson: string, ctx: ContractContext, host: ContractHostCalls): ContractRunResult {
+    return this.run(code, method, argsJson, ctx, host);
+  }
+
+  /** method null: evaluate the code and list its methods. */
+  private run(code: string, method: string | null, argsJson: string, ctx: ContractContext, host: ContractHostCalls): ContractRunResult {
+    const runtime = this.module.newRuntime();
+    runtime.setMemoryLimit(limits.contractMemoryBytesMax);
+    runtime.setMaxStackSize(limits.contractStackBytesMax);
+    let steps = 0;
+    runtime.setInterruptHandler(() => ++steps > limits.contractStepsMax);
+    const vm = runtime.newContext({ intrinsics: { ...DefaultIntrinsics, Date: false, Promise: false } });
+    const handles: QuickJSHandle[] = [];
+    const keep = (h: QuickJSHandle) => (handles.push(h), h);
+    try {
+      const define = (name: string, fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) => {
+        const f = keep(vm.newFunction(name, fn));
+        vm.setProp(vm.global, name, f);
+      };
+      const text = (h: QuickJSHandle | undefined) => {
+        if (!h || vm.typeof(h) !== 'string') throw new TypeError('Expected text.');
+        return vm.getString(h);
+      };
+      define('__get', (key) => {
+        const json = host.get(text(key));
+        return json === null ? vm.null : vm.newString(json);
+      });
+      define('__put', (key, json) => {
+        host.put(text(key), json && vm.typeof(json) === 'string' ? vm.getString(json) : null);
+        return undefined;
+      });
+      define('__emit', (json) => {
+        host.emit(text(json));
+        return undefined;
+      });
+      const info = keep(vm.newString(JSON.stringify({ contract: ctx.contract, caller: ctx.caller, device: ctx.device, height: ctx.height, time: ctx.time, txId: ctx.txId })));
+      vm.setProp(vm.global, '__ctx', info);
+      const setup = vm.evalCode(setupSource, 'setup.js');
+      if (setup.error) return this.failure(vm, keep(setup.error), steps);
+      const api = keep(setup.value);
+      const loaded = vm.evalCode(code, 'contract.js', { type: 'global', strict: true });
+      if (loaded.error) return this.failure(vm, keep(loaded.error), steps);
+      keep(loaded.value);
+      const fn = keep(vm.getProp(api, method === null ? 'methods' : 'invoke'));
+      const args = method === null ? [] : [keep(vm.newString(method)), keep(vm.newString(argsJson))];
+      const result = vm.callFunction(fn, api, ...args);
+      if (result.error) return this.failure(vm, keep(result.error), steps);
+      const value = keep(result.value);
+      if (vm.typeof(value) !== 'string') return { ok: false, error: botError('CONTRACT_FAILED', 'The contract did not return a JSON value.') };
+      return { ok: true, resultJson: vm.getString(value) };
+    } finally {
+      for (const h of handles.reverse()) if (h.alive) h.dispose();
+      vm.dispose();
+      runtime.dispose();
+    }
+  }
+
+  private failure(vm: QuickJSContext, error: QuickJSHandle, steps: number): { ok: false; error: BotError } {
+    if (steps > limits.contractStepsMax) return { ok: false, error: botError('CONTRACT_STEPS', `The contract ran past its ${limits.contractStepsMax} execution steps (an endless loop?) and was stopped; nothing was written.`) };
+    vm.runtime.setMemoryLimit(-1); // room to read the error after an out-of-memory
+    let name = 'Error';
+    let message = '';
+    try {
+      const dumped = vm.dump(error) as { name?: unknown; message?: unknown } | string;
+      if (typeof dumped === 'object' && dumped !== null) {
+        name = String(dumped.name ?? 'Error');
+        message = String(dumped.message ?? '');
+      } else message = String(dumped);
+    } catch {
+      message = 'unreadable error';
+    }
+    if (/out of memory/i.test(message)) return { ok: false, error: botError('CONTRACT_MEMORY', `The contract ran out of its ${limits.contractMemoryBytesMax} bytes of memory and was stopped; nothing was written.`) };
+    if (/stack overflow|call stack/i.test(message)) return { ok: false, error: botError('CONTRACT_MEMORY', `The contract overflowed its ${limits.contractStackBytesMax}-byte stack (too deep a recursion?) and was stopped; nothing was written.`) };
+    const said = `${name}: ${message}`.slice(0, 300);
+    return { ok: false, error: botError('CONTRACT_FAILED', `The contract threw ${said}; nothing was written.`) };
+  }
+}
+
+let loading: Promise<QuickJsContractRuntime> | null = null;
+
+/** The wasm module is fetched and compiled once per process (worker, Node peer); every host shares it. */
+export function loadContractRuntime(): Promise<QuickJsContractRuntime> {
+  loading ??= newQuickJSWASMModuleFromVariant(variant).then((module) => new QuickJsContractRuntime(module));
+  return loading;
+}
