@@ -27,6 +27,12 @@ export interface ThroughputRun {
   /** Mean time of one commitBlock and of one block interval (run time / blocks), ms. */
   persistMsPerBlock: number;
   blockIntervalMs: number;
+  /**
+   * Checkpoints of the state store written during the measured part (IndexedDB: in their own
+   * transactions, beside block commits) and their time from start to durable, ms.
+   */
+  checkpoints: number;
+  checkpointMs: number;
 }
 
 /** Called around the measured part (submit to last commit), e.g. to run a CPU profiler over it. */
@@ -93,7 +99,9 @@ function timedVerifier(inner: Verifier, sink: Sink): Verifier {
  */
 export async function throughput(openStorage: () => Promise<Storage>, storageKind: 'indexeddb' | 'memory', txCount: number, progress: (text: string) => void, window?: MeasureWindow): Promise<{ run: ThroughputRun; peer: PeerHost }> {
   const sink: Sink = { persistMs: 0, blocks: 0, verifyMs: 0 };
-  const storage = timedStorage(await openStorage(), sink);
+  const inner = await openStorage();
+  const storage = timedStorage(inner, sink);
+  const checkpointStats = () => (inner as { checkpointStats?: { count: number; ms: number } }).checkpointStats ?? { count: 0, ms: 0 };
   const host = new PeerHost({ storage, storageKind, verifier: timedVerifier(webCryptoVerifier, sink), now: () => Date.now(), randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)), emit: () => {}, tickIntervalMs: 50 });
   const status = await host.ready();
   const accounts = await Promise.all(
@@ -122,6 +130,7 @@ export async function throughput(openStorage: () => Promise<Storage>, storageKin
   sink.blocks = 0;
   sink.verifyMs = 0;
   progress('submitting…');
+  const checkpointsBefore = { ...checkpointStats() };
   await window?.start();
   const t0 = performance.now();
   let waveIndex = 0;
@@ -132,6 +141,7 @@ export async function throughput(openStorage: () => Promise<Storage>, storageKin
     progress(`${Math.min(start + wave, encoded.length)} committed`);
   }
   const elapsedMs = performance.now() - t0;
+  const checkpointsAfter = { ...checkpointStats() };
   await window?.end();
   const final = await host.status();
   host.stop();
@@ -146,6 +156,8 @@ export async function throughput(openStorage: () => Promise<Storage>, storageKin
     verifyShare: sink.verifyMs / elapsedMs,
     persistMsPerBlock: sink.persistMs / Math.max(sink.blocks, 1),
     blockIntervalMs: elapsedMs / Math.max(sink.blocks, 1),
+    checkpoints: checkpointsAfter.count - checkpointsBefore.count,
+    checkpointMs: checkpointsAfter.ms - checkpointsBefore.ms,
   };
   return { run, peer: host };
 }

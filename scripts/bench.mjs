@@ -97,6 +97,7 @@ try {
   console.log(`  data.put validated+applied+persisted ${r.txPerSecond.toFixed(0)} tx/s (${r.txCount} tx in ${r.blocks} blocks, ${(r.elapsedMs / 1000).toFixed(1)} s)`);
   console.log(`  ratio to WebCrypto verify rate       ${(ratioTxToWebCryptoVerify * 100).toFixed(0)} %   (target >= 70 %)`);
   console.log(`  persistence share of block time      ${(r.persistShare * 100).toFixed(1)} %   (target <= 20 %; ${r.persistMsPerBlock.toFixed(0)} of ${r.blockIntervalMs.toFixed(0)} ms per block)`);
+  console.log(`  state checkpoints during the run     ${r.checkpoints} (${r.checkpointMs.toFixed(0)} ms from start to durable, beside the block commits)`);
   console.log(`  waiting for signature verdicts       ${(r.verifyShare * 100).toFixed(1)} % of the run`);
   console.log(`  JS heap after the run (live peer)    ${(r.heapBytesAfter / 1e6).toFixed(1)} MB used, ${(r.heapBytesTotal / 1e6).toFixed(1)} MB allocated   (target < 150 MB)`);
   mkdirSync('bench/results', { recursive: true });

@@ -34,20 +34,21 @@ function bitAt(keyHash: Uint8Array, depth: number): number {
   return (keyHash[depth >> 3]! >> (7 - (depth & 7))) & 1;
 }
 
+/** One buffer for every node's hash input (sha256 reads it and keeps nothing): no allocation per node. */
+const nodeInput = new Uint8Array(65);
+
 function hashLeaf(keyHash: Uint8Array, valueHash: Uint8Array): Uint8Array {
-  const buffer = new Uint8Array(65);
-  buffer[0] = leafTag;
-  buffer.set(keyHash, 1);
-  buffer.set(valueHash, 33);
-  return sha256(buffer);
+  nodeInput[0] = leafTag;
+  nodeInput.set(keyHash, 1);
+  nodeInput.set(valueHash, 33);
+  return sha256(nodeInput);
 }
 
 function hashInner(left: Uint8Array, right: Uint8Array): Uint8Array {
-  const buffer = new Uint8Array(65);
-  buffer[0] = innerTag;
-  buffer.set(left, 1);
-  buffer.set(right, 33);
-  return sha256(buffer);
+  nodeInput[0] = innerTag;
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 33);
+  return sha256(nodeInput);
 }
 
 function nodeHash(node: TrieNode | null): Uint8Array {

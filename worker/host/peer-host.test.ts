@@ -114,3 +114,77 @@ describe('PeerHost submissions', () => {
     host.stop();
   });
 });
+
+/** Memory storage that holds each block write (height >= 1) until the test lets it through. */
+class HeldStorage extends MemoryStorage {
+  readonly held: Array<{ height: number; release: () => void }> = [];
+  override async commitBlock(commit: Parameters<MemoryStorage['commitBlock']>[0]): Promise<void> {
+    if (commit.height > 0) await new Promise<void>((release) => this.held.push({ height: commit.height, release }));
+    return super.commitBlock(commit);
+  }
+  release(): void {
+    this.held.shift()!.release();
+  }
+}
+
+describe('PeerHost pipeline', () => {
+  it('executes the next block while one is written, and tells nobody about a block before it is stored', async () => {
+    const storage = new HeldStorage();
+    const { host, events } = await startHost(storage);
+    const blockEvents = () => events.filter((e) => e.type === 'block').map((e) => (e as { height: number }).height);
+    const decided: string[] = [];
+    const a = await host.submit({ type: 'data.put', body: { key: 'a', value: 1 } });
+    void host.waitFor(a.txId, { timeoutMs: 10_000 }).then(() => decided.push('a'));
+    await expect.poll(() => storage.held.map((h) => h.height)).toEqual([1]);
+    // Block 2 is executed while block 1 is still being written...
+    const b = await host.submit({ type: 'data.put', body: { key: 'b', value: 2 } });
+    void host.waitFor(b.txId, { timeoutMs: 10_000 }).then(() => decided.push('b'));
+    await expect.poll(() => host['peer'].chain.height).toBe(2);
+    // ...but nothing about block 1 has left: no event, no decided transaction, no status or value.
+    expect(blockEvents()).toEqual([]);
+    expect(decided).toEqual([]);
+    expect((await host.status()).height).toBe(0);
+    expect(await host.get('a')).toBeNull();
+    expect(await storage.headHeight((await host.status()).chainId)).toBe(0);
+
+    storage.release(); // block 1 is durable; block 2's write starts only now
+    expect((await host.waitFor(a.txId)).status).toBe('committed');
+    await expect.poll(() => storage.held.map((h) => h.height)).toEqual([2]);
+    expect(blockEvents()).toEqual([1]);
+    expect((await host.status()).height).toBe(1);
+    expect((await host.get('a'))?.value).toBe(1);
+    expect(await host.get('b')).toBeNull();
+    expect(decided).toEqual(['a']);
+
+    storage.release();
+    expect((await host.waitFor(b.txId)).status).toBe('committed');
+    expect(blockEvents()).toEqual([1, 2]);
+    expect((await host.get('b'))?.value).toBe(2);
+    await host.stop();
+  });
+});
+
+describe('PeerHost waitFor', () => {
+  it('answers a transaction decided while its tx index look-up was in flight', async () => {
+    let lookups = 0;
+    let answerLookup: (() => void) | null = null;
+    class SlowIndex extends HeldStorage {
+      override async txLocation(txId: string) {
+        lookups++;
+        await new Promise<void>((resolve) => (answerLookup = resolve));
+        return super.txLocation(txId).then(() => undefined); // read before the block was stored
+      }
+    }
+    const storage = new SlowIndex();
+    const { host } = await startHost(storage);
+    const { txId } = await host.submit({ type: 'data.put', body: { key: 'a', value: 1 } });
+    await expect.poll(() => storage.held.length).toBe(1);
+    const waiting = host.waitFor(txId, { timeoutMs: 2_000 });
+    await expect.poll(() => lookups).toBe(1);
+    storage.release(); // the block is stored and the tx decided, no waiter registered yet
+    await expect.poll(() => host['results'].has(txId)).toBe(true);
+    answerLookup!();
+    expect(await waiting).toEqual({ status: 'committed', height: 1 });
+    await host.stop();
+  });
+});

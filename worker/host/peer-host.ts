@@ -1,6 +1,14 @@
 // The host: one event loop per peer. It owns all I/O (storage, clock, crypto backends,
 // events), feeds inputs to the pure core, and carries out effects in order: a `persist`
-// completes before anything after it runs (persist before notify).
+// completes before anything after it runs (persist before notify, persist before send).
+//
+// Pipelined: the loop (core steps) and the effects run on two queues. Each step's effects are
+// appended to one ordered effect queue, and a `persist` holds that queue until the block is
+// durable, so every effect after it (a `committed` event, a vote, a certificate, a send) still
+// waits for it, across steps too. The core is told `persisted` as soon as the block's write has
+// started, so it can execute the next block while this one is written (one block written, at
+// most one more executed and waiting). Reads (`status`, `get`) answer from the last durable
+// chain state, never from a block still being written.
 import { createPeer, step } from '../core/peer';
 import type { PeerEffect, PeerInput, PeerState } from '../core/consensus/types';
 import { decodeBlock, blockHash, txRootOf, encodeBlock, certificateChecks, checkCertificateFor, type Block } from '../core/block';
@@ -88,6 +96,11 @@ export class PeerHost implements PeerMethods {
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly operationLog: LogEntry[] = [];
   private loop: Promise<void> = Promise.resolve();
+  /** Effects of all steps, in order; a `persist` holds it until the block is durable. */
+  private effects: Promise<void> = Promise.resolve();
+  private effectsFailed = false;
+  /** The chain state as of the last durable block: what reads answer from. */
+  private durable!: ChainState;
   private pendingSubmissions: Array<{ tx: Tx; resolve: () => void }> = [];
   private flushScheduled = false;
   private tickScheduled = false;
@@ -132,7 +145,7 @@ export class PeerHost implements PeerMethods {
       this.syncer.tick();
       // Every few seconds tell the neighbours where this peer's head is (drives their sync).
       if (++idleTicks % headEveryTicks === 0 && this.options.net) {
-        const head = encodeWire({ kind: 'head', height: this.peer.chain.height, hash: this.peer.chain.headHash });
+        const head = encodeWire({ kind: 'head', height: this.durable.height, hash: this.durable.headHash });
         for (const did of this.neighbours) this.options.net.send(did, head);
         this.askAdmission();
         this.emitNetwork();
@@ -198,6 +211,7 @@ export class PeerHost implements PeerMethods {
     for (const p of problems) this.record('error', `Tamper check: ${p.message}`);
     const restored = await this.readConsensusRecord(record.chainId);
     this.peer = createPeer({ did: this.identityView.did, seed: this.seed }, chain, restored);
+    this.durable = chain;
     this.chainRecord = record;
     this.startNet();
     this.afterGovernanceChange();
@@ -249,10 +263,25 @@ export class PeerHost implements PeerMethods {
     this.options.net?.stop();
   }
 
+  /** One core step (inside the loop); its effects join the effect queue. */
   private async feed(input: PeerInput): Promise<void> {
     const { state, effects } = step(this.peer, input);
     this.peer = state;
-    await this.runEffects(effects);
+    if (effects.length === 0) return;
+    this.effects = this.effects.then(async () => {
+      if (this.effectsFailed) return; // nothing after a failed persist may run (notify, send)
+      try {
+        await this.runEffects(effects);
+      } catch (error) {
+        this.effectsFailed = true;
+        this.fatal(error);
+      }
+    });
+  }
+
+  /** Resolves once every effect queued so far has run (e.g. before switching chains or clearing). */
+  private drainEffects(): Promise<void> {
+    return this.effects;
   }
 
   private async runEffects(effects: PeerEffect[]): Promise<void> {
@@ -260,18 +289,22 @@ export class PeerHost implements PeerMethods {
       switch (effect.kind) {
         case 'persist': {
           const { block, hash, writes, txIds } = effect.executed;
-          await this.options.storage.commitBlock({ chainId: block.header.chain, height: block.header.height, block: encodeBlock(block), writes, txIds });
-          this.hashes[block.header.height] = hash;
-          this.integrityReport = { ...this.integrityReport, verifiedHeight: Math.max(this.integrityReport.verifiedHeight, block.header.height) };
+          const written = this.options.storage.commitBlock({ chainId: block.header.chain, height: block.header.height, block: encodeBlock(block), writes, txIds });
+          // The write is under way: the core may execute the next block meanwhile. Its effects
+          // (and this block's own `committed` below) wait on this queue until it is durable.
           queueMicrotask(() => void this.enqueue(() => this.feed({ kind: 'persisted', height: block.header.height })));
+          await written;
+          this.hashes[block.header.height] = hash;
+          this.durable = effect.executed.state;
+          this.integrityReport = { ...this.integrityReport, verifiedHeight: Math.max(this.integrityReport.verifiedHeight, block.header.height) };
           break;
         }
         case 'committed':
           if (this.options.net && effect.block.header.height > 0) {
-            const validators = this.peer.chain.validators.map((v) => v.did).join(' ');
+            const validators = this.durable.validators.map((v) => v.did).join(' ');
             if (validators !== this.validatorKey) {
               this.validatorKey = validators;
-              this.options.net.setValidators(this.peer.chain.validators.map((v) => v.did));
+              this.options.net.setValidators(this.durable.validators.map((v) => v.did));
             }
           }
           for (const txId of effect.txIds) {
@@ -360,7 +393,7 @@ export class PeerHost implements PeerMethods {
   private onNeighbours(dids: string[]): void {
     const before = new Set(this.neighbours);
     this.neighbours = [...dids];
-    const chain = this.peer.chain;
+    const chain = this.durable;
     for (const did of dids) {
       if (!before.has(did)) this.options.net?.send(did, encodeWire({ kind: 'head', height: chain.height, hash: chain.headHash }));
     }
@@ -762,7 +795,7 @@ export class PeerHost implements PeerMethods {
   }
 
   private statusNow(): Status {
-    const chain = this.peer.chain;
+    const chain = this.durable;
     return {
       chainId: chain.chainId,
       chainName: chain.genesis.name,
@@ -829,6 +862,9 @@ export class PeerHost implements PeerMethods {
     if (known) return known;
     const location = await this.options.storage.txLocation(txId);
     if (location && location.height < this.hashes.length) return { status: 'committed', height: location.height };
+    // Decided while the tx index was read (settled with no waiter yet): answer from the results.
+    const decided = this.results.get(txId);
+    if (decided) return decided;
     const timeoutMs = Math.min(Math.max(options?.timeoutMs ?? 30_000, 0), limits.waitTimeoutMsMax);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -867,12 +903,20 @@ export class PeerHost implements PeerMethods {
     if (typeof key !== 'string' || key.length === 0) throw botError('BAD_REQUEST', 'get takes a non-empty key.');
     if (!this.integrityReport.stateVerified && !this.integrityReport.ok) throw botError('TAMPERED', 'The stored state failed the tamper check; values are not served.');
     const stateKey = dataPrefix + key;
-    const chain = this.peer.chain;
+    let chain: ChainState;
+    let leaf: Uint8Array | null;
+    let entry: Uint8Array | undefined;
+    // Checked against the durable state; a block made durable while the value was read moves
+    // that state on, and the read is tried again against it.
+    for (let attempt = 0; ; attempt++) {
+      chain = this.durable;
+      leaf = chain.trie.get(stateKey);
+      if (!leaf) return null;
+      entry = await this.options.storage.getState(chain.chainId, stateKey);
+      if (entry && equalBytes(sha256(entry), leaf)) break;
+      if (this.durable === chain || attempt >= 2) throw botError('TAMPERED', `The stored value of "${key}" does not match the state root.`);
+    }
     const trie = chain.trie;
-    const leaf = trie.get(stateKey);
-    if (!leaf) return null;
-    const entry = await this.options.storage.getState(chain.chainId, stateKey);
-    if (!entry || !equalBytes(sha256(entry), leaf)) throw botError('TAMPERED', `The stored value of "${key}" does not match the state root.`);
     const proof = trie.prove(stateKey)!;
     const decoded = decodeDataEntry(entry);
     return {
@@ -973,7 +1017,7 @@ export class PeerHost implements PeerMethods {
     const out: ChainSummary[] = [];
     for (const record of await this.chainRecords()) {
       const active = record.chainId === this.peer.chain.chainId;
-      const height = active ? this.peer.chain.height : await this.options.storage.headHeight(record.chainId);
+      const height = active ? this.durable.height : await this.options.storage.headHeight(record.chainId);
       const validator = record.genesis.validators.some((v) => v.did === this.identityView.did);
       out.push({ chainId: record.chainId, name: record.genesis.name, mode: record.genesis.mode, consensus: record.genesis.consensus.engine, height, active, role: validator ? 'validator' : 'member' });
     }
@@ -1002,6 +1046,7 @@ export class PeerHost implements PeerMethods {
   /** Store the chain's genesis if new, remember it, and make it the active chain (inside the loop). */
   private async adoptChain(record: ChainRecord): Promise<ChainRecord> {
     const { storage } = this.options;
+    await this.drainEffects(); // the current chain's last block is stored before switching
     if ((await storage.headHeight(record.chainId)) < 0) {
       const { state, block, writes } = genesisState(record.genesis);
       await storage.commitBlock({ chainId: state.chainId, height: 0, block: encodeBlock(block), writes, txIds: [] });
@@ -1070,7 +1115,8 @@ export class PeerHost implements PeerMethods {
   async reset(): Promise<void> {
     await this.ready().catch(() => undefined);
     await this.enqueue(async () => {
-      this.stop();
+      void this.stop();
+      await this.drainEffects();
       await this.options.storage.clear();
     });
     this.operationLog.length = 0;
@@ -1131,7 +1177,7 @@ export class PeerHost implements PeerMethods {
     this.stopped = true;
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.options.net?.stop();
-    return this.loop;
+    return this.loop.then(() => this.drainEffects());
   }
 }
 

@@ -15,11 +15,21 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-storageSuite('disk', async () => {
-  const store = await DiskStorage.open(freshDirectory());
-  suiteStores.push(store);
-  return store;
-});
+storageSuite(
+  'disk',
+  async () => {
+    const store = await DiskStorage.open(freshDirectory());
+    suiteStores.push(store);
+    return store;
+  },
+  async (store) => {
+    const { directory } = store as DiskStorage;
+    await (store as DiskStorage).shutdown();
+    const again = await DiskStorage.open(directory);
+    suiteStores.push(again);
+    return again;
+  },
+);
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 const commitOf = (height: number, chainId = 'c1'): BlockCommit => ({

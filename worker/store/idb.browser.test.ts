@@ -1,10 +1,19 @@
 // Runs in real headless Chromium (vitest browser project): the same contract on IndexedDB.
-import { it, expect } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { storageSuite } from './storage.suite';
 import { IdbStorage } from './idb';
+import type { BlockCommit } from './storage';
 
 let counter = 0;
-storageSuite('IndexedDB', async () => IdbStorage.open(`storage-suite-${Date.now()}-${counter++}`));
+storageSuite(
+  'IndexedDB',
+  async () => IdbStorage.open(`storage-suite-${Date.now()}-${counter++}`),
+  async (store) => {
+    const { name } = store as IdbStorage;
+    store.close();
+    return IdbStorage.open(name);
+  },
+);
 
 it('runs in a real browser with IndexedDB', () => {
   expect(typeof indexedDB.open).toBe('function');
@@ -46,4 +55,95 @@ it('opens a schema 1 database and still serves its history and tx index next to 
   await store.clear();
   expect(await store.txLocation('t1')).toBeUndefined();
   store.close();
+});
+
+/** Raw IndexedDB access behind the store's back (as the tamper e2e test does). */
+async function raw<T>(name: string, store: string, work: (s: IDBObjectStore) => IDBRequest<T> | void): Promise<T | undefined> {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const request = indexedDB.open(name);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const tx = db.transaction(store, 'readwrite');
+  const request = work(tx.objectStore(store));
+  await new Promise((resolve, reject) => {
+    tx.oncomplete = resolve;
+    tx.onerror = () => reject(tx.error);
+  });
+  db.close();
+  return request ? request.result : undefined;
+}
+
+const put = (chainId: string, height: number, value: number): BlockCommit => ({
+  chainId,
+  height,
+  block: new Uint8Array([height]),
+  writes: new Map([
+    ['data/a', new Uint8Array([value])],
+    [`data/h${height}`, new Uint8Array([height])],
+  ]),
+  txIds: [`t${height}`],
+});
+
+describe('IndexedDB: the state store is a checkpoint, the commits records the log', () => {
+  it('a block commits as two records; a checkpoint writes the state store, the history and tx index, and its height', async () => {
+    const name = `storage-checkpoint-${Date.now()}`;
+    const store = await IdbStorage.open(name, { checkpointEveryBlocks: 1000, checkpointIdleMs: 60_000 });
+    for (let h = 0; h < 5; h++) await store.commitBlock(put('c1', h, 10 + h));
+    expect(await raw(name, 'state', (s) => s.count())).toBe(0);
+    expect(await raw(name, 'indexed', (s) => s.count())).toBe(0);
+    expect((await store.history('c1', 'data/a')).map((v) => v.entry[0])).toEqual([10, 11, 12, 13, 14]);
+    expect(await store.txLocation('t3')).toEqual({ chainId: 'c1', height: 3, index: 0 });
+    expect(await store.getState('c1', 'data/a')).toEqual(new Uint8Array([14]));
+    await store.checkpoint('c1');
+    expect(await raw(name, 'state', (s) => s.count())).toBe(6);
+    expect(await raw(name, 'checkpoints', (s) => s.get('c1'))).toEqual({ height: 4 });
+    expect(await raw(name, 'state', (s) => s.get(['c1', 'data/a']))).toEqual(new Uint8Array([14]));
+    expect(await raw(name, 'indexed', (s) => s.count())).toBe(5);
+    expect((await store.history('c1', 'data/a')).map((v) => v.entry[0])).toEqual([10, 11, 12, 13, 14]);
+    expect(await store.txLocation('t3')).toEqual({ chainId: 'c1', height: 3, index: 0 });
+    // Blocks after the checkpoint are replayed over it at open.
+    await store.commitBlock(put('c1', 5, 99));
+    store.close();
+    const again = await IdbStorage.open(name);
+    expect(await again.getState('c1', 'data/a')).toEqual(new Uint8Array([99]));
+    expect(new Map(await again.allState('c1')).get('data/h5')).toEqual(new Uint8Array([5]));
+    again.close();
+  });
+
+  it('checkpoints by itself after a number of blocks and when idle', async () => {
+    const name = `storage-checkpoint-auto-${Date.now()}`;
+    const store = await IdbStorage.open(name, { checkpointEveryBlocks: 4, checkpointIdleMs: 20 });
+    for (let h = 0; h < 4; h++) await store.commitBlock(put('c1', h, h));
+    await expect.poll(() => raw(name, 'checkpoints', (s) => s.get('c1'))).toEqual({ height: 3 });
+    await store.commitBlock(put('c1', 4, 44));
+    await expect.poll(() => raw(name, 'checkpoints', (s) => s.get('c1'))).toEqual({ height: 4 });
+    expect(await raw(name, 'state', (s) => s.get(['c1', 'data/a']))).toEqual(new Uint8Array([44]));
+    store.close();
+  });
+
+  it('a state record or a commits record changed behind its back is what it reads back (the host root check then reports it)', async () => {
+    const name = `storage-tamper-${Date.now()}`;
+    const store = await IdbStorage.open(name, { checkpointEveryBlocks: 1000, checkpointIdleMs: 60_000 });
+    for (let h = 0; h < 3; h++) await store.commitBlock(put('c1', h, h));
+    await store.checkpoint('c1');
+    await store.commitBlock(put('c1', 3, 33));
+    store.close();
+    // A checkpointed entry and a write held only in the commits log are both changed.
+    await raw(name, 'state', (s) => s.put(new Uint8Array([0xee]), ['c1', 'data/h1']));
+    await raw(name, 'commits', (s) => {
+      const request = s.get(['c1', 3]);
+      request.onsuccess = () => {
+        const record = request.result as { writeKeys: string[]; entries: Uint8Array[] };
+        record.entries[record.writeKeys.indexOf('data/a')] = new Uint8Array([0xdd]);
+        s.put(record, ['c1', 3]);
+      };
+    });
+    const again = await IdbStorage.open(name);
+    const all = new Map(await again.allState('c1'));
+    expect(all.get('data/h1')).toEqual(new Uint8Array([0xee]));
+    expect(all.get('data/a')).toEqual(new Uint8Array([0xdd]));
+    expect(await again.getState('c1', 'data/a')).toEqual(new Uint8Array([0xdd]));
+    again.close();
+  });
 });

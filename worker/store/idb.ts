@@ -1,49 +1,127 @@
-// IndexedDB Storage (browser), through `idb`. One database per peer slot. A block, its state
-// writes, their history and the tx index are written in one readwrite transaction.
+// IndexedDB Storage (browser), through `idb`. One database per peer slot.
 //
-// Writes per block are what persistence costs (each put is a request with its own overhead), so
-// a block is stored as: the block bytes, one `state` record per written key (the current value,
-// read at load and by `get`), and one `commits` record holding the block's writes and
-// transaction ids. History and the tx index are multiEntry indexes over that one record
-// instead of a record per key and per transaction. Durability is the browser's default for
-// readwrite transactions (Chromium 121+: "relaxed", as before this layout); atomicity is what
-// the Storage contract asks for, and one transaction per block keeps it.
+// Layout (schema 3). Each put is a request with its own cost on the worker thread and in the
+// browser's store, so a block commits as two records in one readwrite transaction:
+//   blocks[chainId, height]   the block bytes
+//   commits[chainId, height]  the block's state writes and transaction ids; history and the tx
+//                             index are multiEntry indexes over it (`byKey`, `byTx`)
+// The commits records are the durable log of state changes. The `state` store (the latest entry
+// per key) is a checkpoint written lazily, in its own transaction, together with the height it
+// is complete up to (`checkpoints[chainId]`): every `checkpointEveryBlocks` blocks, when the
+// writes since the last checkpoint reach `checkpointEntriesMax`, and when commits have been idle
+// for `checkpointIdleMs`. Writes newer than the checkpoint are held in memory (`recent`); they
+// are rebuilt at open from the commits records after the checkpoint height. So the current
+// state = checkpoint + replay of later commits records; a crash before a checkpoint loses
+// nothing committed, and a checkpoint is atomic (all its entries and its height, or none).
+// The tamper check is unchanged: the host rebuilds the trie from `allState` (checkpoint +
+// replay) and compares its root with the head header's state root, and `get` checks each entry
+// it reads against the trie; a changed state record, commits record or checkpoint height
+// changes what is rebuilt and is reported.
 //
-// Schema 1 (before) kept a `history` record per key and height and a `txs` record per
-// transaction. Databases made with it are upgraded without rewriting: their old records stay
-// and are still read; new blocks go to `commits`.
+// Durability is the browser's default for readwrite transactions (Chromium 121+: "relaxed");
+// atomicity is what the Storage contract asks for, and one transaction per block keeps it.
+//
+// Schema 1 kept a `history` record per key and height and a `txs` record per transaction;
+// their old records stay and are still read. Schema 1 and 2 wrote `state` on every block and
+// have no checkpoint record: they are replayed from their first commits record (idempotent,
+// the same values), and checkpointed after that.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { botError } from '../core/errors';
 import type { BlockCommit, StateVersion, Storage, TxLocation } from './storage';
 
-/** One block's state writes and transaction ids, indexed by [chainId, key] and by tx id. */
+/**
+ * One block's state writes and transaction ids. Schema 3 writes `writeKeys`/`txList`, which no
+ * index covers (an index entry per write and per transaction is most of a block's cost);
+ * schema 2 wrote `keys`/`txIds`, which the `byKey`/`byTx` indexes of this store cover.
+ */
 interface CommitRecord {
   chainId: string;
   height: number;
-  /** [chainId, key] of each write: the multiEntry `byKey` index. */
+  entries: Uint8Array[];
+  writeKeys?: string[];
+  txList?: string[];
+  /** Schema 2: [chainId, key] of each write (multiEntry `byKey`). */
+  keys?: Array<[string, string]>;
+  /** Schema 2: multiEntry `byTx`. */
+  txIds?: string[];
+}
+
+/** The same block as a CommitRecord, indexed: written with the checkpoint that covers it. */
+interface IndexRecord {
+  chainId: string;
+  height: number;
   keys: Array<[string, string]>;
   entries: Uint8Array[];
-  /** The multiEntry `byTx` index. */
   txIds: string[];
 }
 
 interface PeerDb extends DBSchema {
   meta: { key: string; value: unknown };
   blocks: { key: [string, number]; value: Uint8Array };
+  /** The checkpoint: latest entry per key as of `checkpoints[chainId].height`. */
   state: { key: [string, string]; value: Uint8Array };
   commits: { key: [string, number]; value: CommitRecord; indexes: { byKey: [string, string]; byTx: string } };
+  /** History and tx index of the blocks up to the checkpoint height. */
+  indexed: { key: [string, number]; value: IndexRecord; indexes: { byKey: [string, string]; byTx: string } };
+  checkpoints: { key: string; value: { height: number } };
   /** Schema 1 only (read, never written). */
   history: { key: [string, string, number]; value: Uint8Array };
   /** Schema 1 only (read, never written). */
   txs: { key: string; value: TxLocation };
 }
 
-export const schemaVersion = 2;
+export const schemaVersion = 3;
+/** A checkpoint at least every this many blocks. */
+export const checkpointEveryBlocks = 16;
+/** ...or as soon as this many distinct keys were written since the last one (bounds memory). */
+export const checkpointEntriesMax = 50_000;
+/** ...or when no block was committed for this long (longer than a pause between bursts of blocks: a checkpoint shares the browser's store with block commits). */
+export const checkpointIdleMs = 5_000;
+
+export interface IdbOptions {
+  checkpointEveryBlocks?: number;
+  checkpointEntriesMax?: number;
+  checkpointIdleMs?: number;
+}
+
+/** A block committed after the checkpoint: held until a checkpoint indexes it. */
+interface PendingBlock {
+  height: number;
+  writes: Map<string, Uint8Array>;
+  txIds: string[];
+  /** Written by schema 2 (already covered by the commits store's indexes). */
+  legacyIndexed: boolean;
+}
+
+/** A chain's writes newer than its checkpoint, held in memory. */
+interface ChainOverlay {
+  /** Height the `state` and `indexed` stores are complete up to (-1: none). */
+  checkpoint: number;
+  /** Highest committed height seen. */
+  head: number;
+  /** Latest entry per key written since the checkpoint. */
+  recent: Map<string, { height: number; entry: Uint8Array }>;
+  pending: PendingBlock[];
+  pendingTx: Map<string, TxLocation>;
+  /** The checkpoint being written, if any. */
+  writing: Promise<void> | null;
+  idle: ReturnType<typeof setTimeout> | null;
+}
+
+const maxHeight = Number.MAX_SAFE_INTEGER;
 
 export class IdbStorage implements Storage {
-  private constructor(private readonly db: IDBPDatabase<PeerDb>) {}
+  private readonly overlays = new Map<string, Promise<ChainOverlay>>();
+  private closed = false;
+  /** Checkpoints written (count, ms from start to durable, entries): read by the benchmark. */
+  readonly checkpointStats = { count: 0, ms: 0, entries: 0 };
 
-  static async open(name: string): Promise<IdbStorage> {
+  private constructor(
+    private readonly db: IDBPDatabase<PeerDb>,
+    private readonly options: Required<IdbOptions>,
+  ) {}
+
+  static async open(name: string, options: IdbOptions = {}): Promise<IdbStorage> {
     const db = await openDB<PeerDb>(name, schemaVersion, {
       upgrade(database, oldVersion) {
         if (oldVersion < 1) {
@@ -56,13 +134,72 @@ export class IdbStorage implements Storage {
           commits.createIndex('byKey', 'keys', { multiEntry: true });
           commits.createIndex('byTx', 'txIds', { multiEntry: true });
         }
+        if (oldVersion < 3) {
+          database.createObjectStore('checkpoints');
+          const indexed = database.createObjectStore('indexed');
+          indexed.createIndex('byKey', 'keys', { multiEntry: true });
+          indexed.createIndex('byTx', 'txIds', { multiEntry: true });
+        }
       },
     });
-    return new IdbStorage(db);
+    const storage = new IdbStorage(db, { checkpointEveryBlocks, checkpointEntriesMax, checkpointIdleMs, ...options });
+    // Every chain's held writes are rebuilt now, so that a tx index lookup (which names no
+    // chain) finds transactions of blocks not yet checkpointed on any of them.
+    for (const chainId of await storage.chainIds()) await storage.overlay(chainId);
+    return storage;
+  }
+
+  /** Chain ids with blocks, one cursor step per chain. */
+  private async chainIds(): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor = await this.db.transaction('blocks').store.openKeyCursor();
+    while (cursor) {
+      const chainId = (cursor.key as [string, number])[0];
+      ids.push(chainId);
+      cursor = await cursor.continue([chainId, Infinity]);
+    }
+    return ids;
+  }
+
+  /** The database's name (one per peer slot). */
+  get name(): string {
+    return this.db.name;
   }
 
   private hasLegacy(store: 'history' | 'txs'): boolean {
     return this.db.objectStoreNames.contains(store);
+  }
+
+  /** The chain's overlay, rebuilt on first use from the commits records after its checkpoint. */
+  private overlay(chainId: string): Promise<ChainOverlay> {
+    let found = this.overlays.get(chainId);
+    if (!found) {
+      found = this.loadOverlay(chainId);
+      this.overlays.set(chainId, found);
+      found.catch(() => this.overlays.delete(chainId));
+    }
+    return found;
+  }
+
+  private async loadOverlay(chainId: string): Promise<ChainOverlay> {
+    const tx = this.db.transaction(['checkpoints', 'commits']);
+    const checkpoint = (await tx.objectStore('checkpoints').get(chainId))?.height ?? -1;
+    const records = await tx.objectStore('commits').getAll(IDBKeyRange.bound([chainId, checkpoint + 1], [chainId, maxHeight]));
+    const overlay: ChainOverlay = { checkpoint, head: checkpoint, recent: new Map(), pending: [], pendingTx: new Map(), writing: null, idle: null };
+    for (const record of records) {
+      const keys = record.writeKeys ?? (record.keys ?? []).map((k) => k[1]);
+      const writes = new Map<string, Uint8Array>();
+      keys.forEach((key, i) => writes.set(key, record.entries[i]!));
+      this.remember(overlay, { height: record.height, writes, txIds: record.txList ?? record.txIds ?? [], legacyIndexed: record.keys !== undefined });
+    }
+    return overlay;
+  }
+
+  private remember(overlay: ChainOverlay, block: PendingBlock): void {
+    for (const [key, entry] of block.writes) overlay.recent.set(key, { height: block.height, entry });
+    block.txIds.forEach((txId, index) => overlay.pendingTx.set(txId, { chainId: '', height: block.height, index }));
+    overlay.pending.push(block);
+    overlay.head = Math.max(overlay.head, block.height);
   }
 
   async getMeta<T>(key: string): Promise<T | undefined> {
@@ -75,23 +212,80 @@ export class IdbStorage implements Storage {
 
   async commitBlock(commit: BlockCommit): Promise<void> {
     const { chainId, height } = commit;
-    const tx = this.db.transaction(['blocks', 'state', 'commits'], 'readwrite');
-    const state = tx.objectStore('state');
-    const keys: Array<[string, string]> = [];
-    const entries: Uint8Array[] = [];
+    const overlay = await this.overlay(chainId);
+    const tx = this.db.transaction(['blocks', 'commits'], 'readwrite');
+    const writeKeys = [...commit.writes.keys()];
+    const entries = [...commit.writes.values()];
     // Requests are queued without awaiting each one: IndexedDB runs them in order inside the
     // transaction, and `tx.done` settles once all are durable (or none are).
     void tx.objectStore('blocks').put(commit.block, [chainId, height]);
-    for (const [key, entry] of commit.writes) {
-      void state.put(entry, [chainId, key]);
-      keys.push([chainId, key]);
-      entries.push(entry);
-    }
-    void tx.objectStore('commits').put({ chainId, height, keys, entries, txIds: commit.txIds as string[] }, [chainId, height]);
+    void tx.objectStore('commits').put({ chainId, height, writeKeys, entries, txList: commit.txIds as string[] }, [chainId, height]);
     try {
       await tx.done;
     } catch (error) {
       throw botError('STORAGE_FAILED', `Block ${height} could not be stored: ${(error as Error)?.message ?? error}. Free some space or grant persistent storage.`);
+    }
+    // Stored values are copies (structured clone); so are the held ones.
+    const writes = new Map<string, Uint8Array>();
+    writeKeys.forEach((key, i) => writes.set(key, entries[i]!.slice()));
+    this.remember(overlay, { height, writes, txIds: [...commit.txIds], legacyIndexed: false });
+    this.scheduleCheckpoint(chainId, overlay);
+  }
+
+  private scheduleCheckpoint(chainId: string, overlay: ChainOverlay): void {
+    if (overlay.idle) clearTimeout(overlay.idle);
+    overlay.idle = null;
+    if (this.closed) return;
+    if (overlay.pending.length >= this.options.checkpointEveryBlocks || overlay.recent.size >= this.options.checkpointEntriesMax) {
+      void this.checkpoint(chainId).catch(() => {});
+    } else if (overlay.pending.length > 0) {
+      overlay.idle = setTimeout(() => {
+        overlay.idle = null;
+        void this.checkpoint(chainId).catch(() => {});
+      }, this.options.checkpointIdleMs);
+    }
+  }
+
+  /**
+   * Write the held blocks' derived records in one transaction of its own (block commits go on
+   * meanwhile: the scopes do not overlap): the latest entry per key to `state`, each block's
+   * history and tx index to `indexed`, and the height all of it is complete up to. Resolves
+   * when durable; the held writes are then dropped (unless a later block wrote the key again).
+   * A failed checkpoint loses nothing: the commits records still hold every write.
+   */
+  async checkpoint(chainId: string): Promise<void> {
+    const overlay = await this.overlay(chainId);
+    while (overlay.writing) await overlay.writing;
+    if (overlay.pending.length === 0 || this.closed || this.overlays.get(chainId) === undefined) return;
+    const upTo = overlay.head;
+    const blocks = [...overlay.pending];
+    const snapshot = [...overlay.recent];
+    const started = performance.now();
+    overlay.writing = (async () => {
+      const tx = this.db.transaction(['state', 'indexed', 'checkpoints'], 'readwrite');
+      const state = tx.objectStore('state');
+      const indexed = tx.objectStore('indexed');
+      for (const [key, { entry }] of snapshot) void state.put(entry, [chainId, key]);
+      for (const block of blocks) {
+        if (block.legacyIndexed) continue;
+        const keys: Array<[string, string]> = [];
+        for (const key of block.writes.keys()) keys.push([chainId, key]);
+        void indexed.put({ chainId, height: block.height, keys, entries: [...block.writes.values()], txIds: block.txIds }, [chainId, block.height]);
+      }
+      void tx.objectStore('checkpoints').put({ height: upTo }, chainId);
+      await tx.done;
+      overlay.checkpoint = upTo;
+      for (const [key, held] of snapshot) if (overlay.recent.get(key) === held) overlay.recent.delete(key);
+      overlay.pending = overlay.pending.filter((b) => b.height > upTo);
+      for (const block of blocks) for (const txId of block.txIds) if (overlay.pendingTx.get(txId)?.height === block.height) overlay.pendingTx.delete(txId);
+      this.checkpointStats.count++;
+      this.checkpointStats.entries += snapshot.length;
+      this.checkpointStats.ms += performance.now() - started;
+    })();
+    try {
+      await overlay.writing;
+    } finally {
+      overlay.writing = null;
     }
   }
 
@@ -100,51 +294,77 @@ export class IdbStorage implements Storage {
   }
 
   async headHeight(chainId: string): Promise<number> {
-    const range = IDBKeyRange.bound([chainId, 0], [chainId, Number.MAX_SAFE_INTEGER]);
+    const range = IDBKeyRange.bound([chainId, 0], [chainId, maxHeight]);
     const cursor = await this.db.transaction('blocks').store.openKeyCursor(range, 'prev');
     return cursor ? (cursor.key as [string, number])[1] : -1;
   }
 
+  // Reads take what is held in memory first, then read the stores: a checkpoint that
+  // completes meanwhile moves held data into the stores, never out of both.
+
   async getState(chainId: string, key: string): Promise<Uint8Array | undefined> {
+    const held = (await this.overlay(chainId)).recent.get(key);
+    if (held) return held.entry.slice();
     return this.db.get('state', [chainId, key]);
   }
 
   async allState(chainId: string): Promise<Array<[string, Uint8Array]>> {
+    const held = [...(await this.overlay(chainId)).recent];
     const range = IDBKeyRange.bound([chainId, ''], [chainId, '\uffff\uffff']);
     const tx = this.db.transaction('state');
     const [keys, values] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)]);
-    return keys.map((key, i) => [(key as [string, string])[1], values[i]!]);
+    const all = new Map<string, Uint8Array>();
+    keys.forEach((key, i) => all.set((key as [string, string])[1], values[i]!));
+    for (const [key, { entry }] of held) all.set(key, entry.slice());
+    return [...all];
   }
 
   async history(chainId: string, key: string): Promise<StateVersion[]> {
-    const records = await this.db.getAllFromIndex('commits', 'byKey', [chainId, key]);
-    const versions: StateVersion[] = [];
-    for (const record of records) {
-      const at = record.keys.findIndex((k) => k[1] === key);
-      if (record.chainId === chainId && at >= 0) versions.push({ height: record.height, entry: record.entries[at]! });
+    const versions = new Map<number, Uint8Array>();
+    for (const block of (await this.overlay(chainId)).pending) {
+      const entry = block.writes.get(key);
+      if (entry) versions.set(block.height, entry.slice());
+    }
+    const tx = this.db.transaction(['commits', 'indexed']);
+    const [records, legacy] = await Promise.all([tx.objectStore('indexed').index('byKey').getAll([chainId, key]), tx.objectStore('commits').index('byKey').getAll([chainId, key])]);
+    for (const record of [...records, ...legacy]) {
+      const at = record.keys!.findIndex((k) => k[1] === key);
+      if (record.chainId === chainId && at >= 0) versions.set(record.height, record.entries[at]!);
     }
     if (this.hasLegacy('history')) {
-      const range = IDBKeyRange.bound([chainId, key, 0], [chainId, key, Number.MAX_SAFE_INTEGER]);
-      const tx = this.db.transaction('history');
-      const [keys, values] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)]);
-      keys.forEach((k, i) => versions.push({ height: (k as [string, string, number])[2], entry: values[i]! }));
+      const range = IDBKeyRange.bound([chainId, key, 0], [chainId, key, maxHeight]);
+      const old = this.db.transaction('history');
+      const [keys, values] = await Promise.all([old.store.getAllKeys(range), old.store.getAll(range)]);
+      keys.forEach((k, i) => versions.set((k as [string, string, number])[2], values[i]!));
     }
-    return versions.sort((a, b) => a.height - b.height);
+    return [...versions].map(([height, entry]) => ({ height, entry })).sort((a, b) => a.height - b.height);
   }
 
   async txLocation(txId: string): Promise<TxLocation | undefined> {
-    const record = await this.db.getFromIndex('commits', 'byTx', txId);
-    if (record) return { chainId: record.chainId, height: record.height, index: record.txIds.indexOf(txId) };
+    for (const [chainId, overlay] of this.overlays) {
+      const held = (await overlay.catch(() => null))?.pendingTx.get(txId);
+      if (held) return { chainId, height: held.height, index: held.index };
+    }
+    const record = (await this.db.getFromIndex('indexed', 'byTx', txId)) ?? (await this.db.getFromIndex('commits', 'byTx', txId));
+    if (record) return { chainId: record.chainId, height: record.height, index: record.txIds!.indexOf(txId) };
     return this.hasLegacy('txs') ? this.db.get('txs', txId) : undefined;
   }
 
   async clear(): Promise<void> {
+    const overlays = await Promise.all([...this.overlays.values()].map((o) => o.catch(() => null)));
+    this.overlays.clear();
+    for (const overlay of overlays) {
+      if (overlay?.idle) clearTimeout(overlay.idle);
+      await overlay?.writing?.catch(() => {});
+    }
     const names = [...this.db.objectStoreNames];
     const tx = this.db.transaction(names, 'readwrite');
     await Promise.all([...names.map((name) => tx.objectStore(name).clear()), tx.done]);
   }
 
   close(): void {
+    this.closed = true;
+    for (const overlay of this.overlays.values()) void overlay.then((o) => o.idle && clearTimeout(o.idle), () => {});
     this.db.close();
   }
 }

@@ -1,10 +1,22 @@
 // One behaviour suite every Storage adapter passes (memory in Node, IndexedDB in Chromium).
 import { describe, expect, it } from 'vitest';
-import type { Storage } from './storage';
+import type { BlockCommit, Storage } from './storage';
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 
-export function storageSuite(name: string, open: () => Promise<Storage>): void {
+/** A block at `height` that writes `data/k0`..`data/k{n-1}` (value: the height) and `data/only{height}`. */
+function commitAt(chainId: string, height: number, keys: number): BlockCommit {
+  const writes = new Map<string, Uint8Array>();
+  for (let k = 0; k < keys; k++) writes.set(`data/k${k}`, bytes(height, k));
+  writes.set(`data/only${height}`, bytes(height));
+  return { chainId, height, block: bytes(height, 0xb0), writes, txIds: [`${chainId}-t${height}a`, `${chainId}-t${height}b`] };
+}
+
+/**
+ * `reopen` (adapters that persist): close the store and open the same data again, as a reload
+ * or restart does.
+ */
+export function storageSuite(name: string, open: () => Promise<Storage>, reopen?: (store: Storage) => Promise<Storage>): void {
   describe(`Storage contract: ${name}`, () => {
     it('keeps meta values', async () => {
       const store = await open();
@@ -58,5 +70,35 @@ export function storageSuite(name: string, open: () => Promise<Storage>): void {
       expect(await store.headHeight('c1')).toBe(-1);
       expect(await store.txLocation('t')).toBeUndefined();
     });
+
+    if (reopen) {
+      for (const blocks of [3, 40]) {
+        it(`keeps everything committed across a reopen (${blocks} blocks rewriting the same keys)`, async () => {
+          let store = await open();
+          for (let h = 0; h < blocks; h++) await store.commitBlock(commitAt('c1', h, 10));
+          await store.commitBlock(commitAt('c2', 0, 2));
+          store = await reopen(store);
+          // First read after the reopen: a transaction looked up by id alone, on either chain.
+          expect(await store.txLocation('c2-t0a')).toEqual({ chainId: 'c2', height: 0, index: 0 });
+          expect(await store.headHeight('c1')).toBe(blocks - 1);
+          expect(await store.getBlock('c1', blocks - 1)).toEqual(bytes(blocks - 1, 0xb0));
+          expect(await store.getState('c1', 'data/k3')).toEqual(bytes(blocks - 1, 3));
+          expect(await store.getState('c1', 'data/only1')).toEqual(bytes(1));
+          expect(await store.getState('c2', 'data/k1')).toEqual(bytes(0, 1));
+          const all = new Map(await store.allState('c1'));
+          expect(all.size).toBe(10 + blocks);
+          for (let k = 0; k < 10; k++) expect(all.get(`data/k${k}`)).toEqual(bytes(blocks - 1, k));
+          expect((await store.history('c1', 'data/k9')).map((v) => v.height)).toEqual(Array.from({ length: blocks }, (_, h) => h));
+          expect(await store.txLocation(`c1-t${blocks - 1}b`)).toEqual({ chainId: 'c1', height: blocks - 1, index: 1 });
+          // Writing goes on after the reopen, from the state found.
+          await store.commitBlock(commitAt('c1', blocks, 1));
+          expect(await store.getState('c1', 'data/k0')).toEqual(bytes(blocks, 0));
+          expect(await store.getState('c1', 'data/k1')).toEqual(bytes(blocks - 1, 1));
+          store = await reopen(store);
+          expect(new Map(await store.allState('c1')).get('data/k0')).toEqual(bytes(blocks, 0));
+          expect((await store.allState('c1')).length).toBe(11 + blocks);
+        });
+      }
+    }
   });
 }

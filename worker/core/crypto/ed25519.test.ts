@@ -22,4 +22,37 @@ describe('strict Ed25519 verification (pure JS path)', () => {
     expect(precheck(fromHex(speccheck[1]!.publicKey), fromHex(speccheck[1]!.signature))).toBe('small-order-key');
     expect(precheck(fromHex(speccheck[6]!.publicKey), fromHex(speccheck[6]!.signature))).toBe('s-too-large');
   });
+
+  it('decides y < p and S < L at the exact boundaries, for every sign bit (byte comparison, no BigInt)', () => {
+    const le = (value: bigint) => Uint8Array.from({ length: 32 }, (_, i) => Number((value >> BigInt(8 * i)) & 0xffn));
+    const p = 2n ** 255n - 19n;
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    const key = publicKeyFromSeed(new Uint8Array(32).fill(7));
+    const goodR = signSync(new Uint8Array(32).fill(7), new Uint8Array(0)).subarray(0, 32);
+    const signature = (r: Uint8Array, s: Uint8Array) => new Uint8Array([...r, ...s]);
+    for (const [s, verdict] of [
+      [L - 1n, 'ok'],
+      [L, 's-too-large'],
+      [L + 1n, 's-too-large'],
+      [L + 256n, 's-too-large'],
+      [L - 256n, 'ok'],
+      [2n ** 256n - 1n, 's-too-large'],
+      [0n, 'ok'],
+    ] as const) {
+      expect(precheck(key, signature(goodR, le(s)))).toBe(verdict);
+    }
+    for (const sign of [0, 0x80]) {
+      for (const [y, verdict] of [
+        [p - 2n, 'ok'],
+        [p, 'non-canonical-r'],
+        [p + 1n, 'non-canonical-r'],
+        [2n ** 255n - 1n, 'non-canonical-r'],
+      ] as const) {
+        const r = le(y);
+        r[31] = r[31]! | sign;
+        // y = p - 2 is canonical and not a small-order point (p - 1 is one: the point of order 2).
+        expect(precheck(key, signature(r, le(1n)))).toBe(verdict);
+      }
+    }
+  });
 });

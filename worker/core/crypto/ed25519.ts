@@ -33,18 +33,41 @@ function littleEndianToBigInt(bytes: Uint8Array): bigint {
   return value;
 }
 
+/** A number as 32 little-endian bytes. */
+function littleEndian32(value: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = Number((value >> BigInt(8 * i)) & 0xffn);
+  return out;
+}
+
+const fieldPrimeBytes = littleEndian32(fieldPrime);
+const groupOrderBytes = littleEndian32(groupOrder);
+
+/**
+ * The 32 little-endian bytes at `offset` of `bytes` (bit 255 masked off when `maskSign`) are
+ * less than `limit`. Compared byte by byte from the top: no BigInt and no copy per call (the
+ * precheck runs on every signature, on the peer's own thread).
+ */
+function lessThan(bytes: Uint8Array, offset: number, limit: Uint8Array, maskSign: boolean): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const b = i === 31 && maskSign ? bytes[offset + 31]! & 0x7f : bytes[offset + i]!;
+    if (b !== limit[i]) return b < limit[i]!;
+  }
+  return false;
+}
+
 /** y < p, with the sign bit masked off. */
-function isCanonicalY(encoded: Uint8Array): boolean {
-  const y = encoded.slice(0, 32);
-  y[31] = y[31]! & 0x7f;
-  return littleEndianToBigInt(y) < fieldPrime;
+function isCanonicalY(encoded: Uint8Array, offset = 0): boolean {
+  return lessThan(encoded, offset, fieldPrimeBytes, true);
 }
 
 /** One of the 8 small-order points, in any sign-bit variant. */
-function isSmallOrderEncoding(encoded: Uint8Array): boolean {
-  const masked = encoded.slice(0, 32);
-  masked[31] = masked[31]! & 0x7f;
-  return torsionWithoutSign.some((t) => equalBytes(t, masked));
+function isSmallOrderEncoding(encoded: Uint8Array, offset = 0): boolean {
+  next: for (const t of torsionWithoutSign) {
+    for (let i = 0; i < 31; i++) if (encoded[offset + i] !== t[i]) continue next;
+    if ((encoded[offset + 31]! & 0x7f) === t[31]) return true;
+  }
+  return false;
 }
 
 export type PrecheckVerdict = 'ok' | 'bad-length' | 'non-canonical-key' | 'small-order-key' | 'non-canonical-r' | 'small-order-r' | 's-too-large';
@@ -55,10 +78,9 @@ export function precheck(publicKey: Uint8Array, signature: Uint8Array): Precheck
   if (publicKey.length !== publicKeyBytes || signature.length !== signatureBytes) return 'bad-length';
   if (!isCanonicalY(publicKey)) return 'non-canonical-key';
   if (isSmallOrderEncoding(publicKey)) return 'small-order-key';
-  const r = signature.subarray(0, 32);
-  if (!isCanonicalY(r)) return 'non-canonical-r';
-  if (isSmallOrderEncoding(r)) return 'small-order-r';
-  if (littleEndianToBigInt(signature.subarray(32, 64)) >= groupOrder) return 's-too-large';
+  if (!isCanonicalY(signature, 0)) return 'non-canonical-r';
+  if (isSmallOrderEncoding(signature, 0)) return 'small-order-r';
+  if (!lessThan(signature, 32, groupOrderBytes, false)) return 's-too-large';
   return 'ok';
 }
 
