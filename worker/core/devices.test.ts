@@ -6,7 +6,7 @@ import { executeBlock, replayBlock, stateFromEntries, type ChainState } from './
 import { devChain, testIdentity, type TestIdentity } from './testing';
 import { signTx, checkTx, type Tx } from './tx';
 import { signSync } from './crypto/ed25519';
-import { decodeAccessLog, decodeDeviceRecord, decodeReadings, devicePrefix, mayRead, readingPrefix, accessLogPrefix, registerProofBytes, type AccessPolicy } from './devices';
+import { decodeAccessLog, decodeDeviceRecord, decodeMessages, decodeReadings, devicePrefix, mayRead, messagePrefix, readingPrefix, accessLogPrefix, registerProofBytes, type AccessPolicy } from './devices';
 import { toHex } from './bytes';
 import { BotError } from './errors';
 
@@ -14,6 +14,9 @@ const gateway = testIdentity('gateway');
 const strap = testIdentity('hr strap');
 const service = testIdentity('service');
 const stranger = testIdentity('stranger');
+const gatewayB = testIdentity('gateway b');
+const thermostat = testIdentity('thermostat');
+const lamp = testIdentity('lamp');
 
 const nonces = new Map<string, number>();
 function tx(from: TestIdentity, chain: string, type: string, body: unknown): Tx {
@@ -41,7 +44,7 @@ function registration(chain: string, device: TestIdentity, options: { policy?: A
 function run(state: ChainState, txs: Tx[]) {
   const executed = executeBlock(state, txs, { time: state.headTime + 1, proposer: gateway.did, round: 0 }, false);
   // Rejected transactions used no nonce: the next ones follow the committed state.
-  for (const id of [gateway, strap, service, stranger]) nonces.set(id.did + state.chainId, executed.state.nonces.get(id.did) ?? 0);
+  for (const id of [gateway, strap, service, stranger, gatewayB, thermostat, lamp]) nonces.set(id.did + state.chainId, executed.state.nonces.get(id.did) ?? 0);
   return executed;
 }
 
@@ -77,8 +80,8 @@ describe('device body rules', () => {
 
   it('never throws anything but a BotError on random bodies', () => {
     const chain = fresh().chainId;
-    const types = ['device.register', 'device.status', 'device.policy', 'device.reading', 'device.access.request', 'device.access.decide'];
-    const fields = ['did', 'id', 'kind', 'name', 'gateway', 'owner', 'capabilities', 'policy', 'proof', 'device', 'status', 'message', 'values', 'at', 'batch', 'service', 'purpose', 'request', 'grant'];
+    const types = ['device.register', 'device.status', 'device.policy', 'device.reading', 'device.access.request', 'device.access.decide', 'device.message'];
+    const fields = ['to', 'body', 'did', 'id', 'kind', 'name', 'gateway', 'owner', 'capabilities', 'policy', 'proof', 'device', 'status', 'message', 'values', 'at', 'batch', 'service', 'purpose', 'request', 'grant'];
       const leaf = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.uint8Array({ maxLength: 70 }), fc.constant(strap.did), fc.constant({ mode: 'list', allow: [strap.did] }));
       const bodies = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.dictionary(fc.constantFrom(...fields), leaf, { maxKeys: 10 }));
     fc.assert(
@@ -215,5 +218,94 @@ describe('device access (P-10.6 steps 3-8, P-10.7 steps 3-7, R-7.2.2-b, r-7.2.2-
     expect([...rebuilt.devices!.devices.keys()]).toEqual([strap.did]);
     expect([...rebuilt.devices!.open.values()].map((r) => r.state)).toEqual(['pending']);
     expect(toHex(rebuilt.trie.rootHash())).toBe(toHex(current.trie.rootHash()));
+  });
+});
+
+describe('device-to-device messages through the chain (r-7.2.2-e)', () => {
+  /** A device behind `by` (its gateway), owned by `owner`. */
+  function behind(chain: string, device: TestIdentity, by: TestIdentity, owner: TestIdentity, policy: AccessPolicy) {
+    const body = {
+      did: device.did, id: device.did.slice(-6), kind: 'sensor', name: '', gateway: by.did, owner: owner.did, capabilities: ['level'], policy,
+      proof: signSync(device.seed, registerProofBytes(chain, device.did, by.did)),
+    };
+    return tx(by, chain, 'device.register', body);
+  }
+
+  it('delivers a message only when the recipient policy lets the sender device or its owner in; a refusal writes nothing', () => {
+    const state = fresh();
+    const chain = state.chainId;
+    // strap behind gateway A (owned by A); thermostat behind gateway B (owned by B, owner decides).
+    const one = run(state, [registration(chain, strap), behind(chain, thermostat, gatewayB, gatewayB, { mode: 'owner' })]);
+    expect(one.rejected).toEqual([]);
+    const send = (body: unknown = { setpoint: 21.5 }) => tx(strap, chain, 'device.message', { to: thermostat.did, body });
+
+    // Nobody let the strap in: refused, nothing written, no nonce used.
+    const refused = run(one.state, [send()]);
+    expect(refused.rejected[0]!.error).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/access policy .* does not let this device or its owner in/) });
+    expect([...refused.writes.keys()]).toEqual([]);
+    expect(toHex(refused.state.trie.rootHash())).toBe(toHex(one.state.trie.rootHash()));
+
+    // Gateway A (the strap's owner) asks; pending is still refused.
+    const two = run(one.state, [tx(gateway, chain, 'device.access.request', { device: thermostat.did, service: 'strap-link', purpose: 'heating by heart rate' })]);
+    const requestId = two.txIds[0]!;
+    expect(run(two.state, [send()]).rejected[0]!.error!.code).toBe('UNAUTHORIZED');
+
+    // Granted by B: the message is delivered, listed for the thermostat, and replays the same.
+    const three = run(two.state, [tx(gatewayB, chain, 'device.access.decide', { request: requestId, grant: true })]);
+    const four = run(three.state, [send(), send({ setpoint: 19, mode: 'eco' })]);
+    expect(four.rejected).toEqual([]);
+    const delivered = decodeMessages(four.writes.get(messagePrefix + thermostat.did)!);
+    expect(delivered.map((m) => [m.from, m.owner, m.gateway, m.to, m.body])).toEqual([
+      [strap.did, gateway.did, gateway.did, thermostat.did, { setpoint: 21.5 }],
+      [strap.did, gateway.did, gateway.did, thermostat.did, { setpoint: 19, mode: 'eco' }],
+    ]);
+    expect(delivered.map((m) => m.height)).toEqual([4, 4]);
+    expect(toHex(replayBlock(three.state, four.block).hash)).toBe(toHex(four.hash));
+
+    // Revoked: refused again.
+    const five = run(four.state, [tx(gatewayB, chain, 'device.access.decide', { request: requestId, grant: false })]);
+    expect(run(five.state, [send()]).rejected[0]!.error!.code).toBe('UNAUTHORIZED');
+  });
+
+  it('lets in devices of the same owner (even under a closed policy) and anyone under an open or list policy', () => {
+    const state = fresh();
+    const chain = state.chainId;
+    // lamp behind gateway B but owned by A, closed to everyone else; thermostat behind B, open.
+    const one = run(state, [registration(chain, strap), behind(chain, lamp, gatewayB, gateway, { mode: 'closed' }), behind(chain, thermostat, gatewayB, gatewayB, { mode: 'open' })]);
+    expect(one.rejected).toEqual([]);
+    const toLamp = run(one.state, [tx(strap, chain, 'device.message', { to: lamp.did, body: 'on' })]);
+    expect(toLamp.rejected).toEqual([]);
+    const fromThermostat = run(toLamp.state, [tx(thermostat, chain, 'device.message', { to: lamp.did, body: 'off' }), tx(thermostat, chain, 'device.message', { to: strap.did, body: null })]);
+    // The thermostat's owner (B) is neither the lamp's owner nor let in by its closed policy; the strap's policy is "owner".
+    expect(fromThermostat.rejected.map((r) => r.error!.code)).toEqual(['UNAUTHORIZED']);
+    const listed = run(fromThermostat.state, [tx(gateway, chain, 'device.policy', { device: strap.did, policy: { mode: 'list', allow: [thermostat.did] } })]);
+    const fromListed = run(listed.state, [tx(thermostat, chain, 'device.message', { to: strap.did, body: [1, 2, 3] }), tx(strap, chain, 'device.message', { to: thermostat.did, body: { ok: true } })]);
+    expect(fromListed.rejected).toEqual([]);
+    expect(decodeMessages(fromListed.writes.get(messagePrefix + strap.did)!)[0]!.body).toEqual([1, 2, 3]);
+  });
+
+  it('refuses unregistered senders, unknown or retired recipients, and oversized or non-JSON bodies', () => {
+    const state = fresh();
+    const chain = state.chainId;
+    const one = run(state, [registration(chain, strap, { policy: { mode: 'open' } }), behind(chain, lamp, gatewayB, gatewayB, { mode: 'open' })]);
+    expect(run(one.state, [tx(stranger, chain, 'device.message', { to: strap.did, body: 1 })]).rejected[0]!.error!.code).toBe('UNAUTHORIZED');
+    expect(run(one.state, [tx(strap, chain, 'device.message', { to: thermostat.did, body: 1 })]).rejected[0]!.error!.code).toBe('NOT_FOUND');
+    expect(run(one.state, [tx(strap, chain, 'device.message', { to: strap.did, body: 1 })]).rejected[0]!.error!.code).toBe('BAD_REQUEST');
+    const retired = run(one.state, [tx(gatewayB, chain, 'device.status', { device: lamp.did, status: 'retired', message: null })]);
+    expect(run(retired.state, [tx(strap, chain, 'device.message', { to: lamp.did, body: 1 })]).rejected[0]!.error!.code).toBe('BAD_REQUEST');
+    const shape = (body: unknown) => {
+      try {
+        checkTx({ chain, type: 'device.message', from: strap.did, nonce: 1, time: 1, body, sig: new Uint8Array(64) });
+        return 'accepted';
+      } catch (error) {
+        return (error as BotError).code;
+      }
+    };
+    expect(shape({ to: lamp.did, body: 'x'.repeat(1022) })).toBe('accepted');
+    expect(shape({ to: lamp.did, body: 'x'.repeat(1023) })).toBe('TOO_LARGE');
+    expect(shape({ to: lamp.did, body: new Uint8Array(2) })).toBe('BAD_FIELD_TYPE');
+    expect(shape({ to: 'lamp', body: 1 })).toBe('BAD_FIELD_TYPE');
+    expect(shape({ to: lamp.did })).toBe('MISSING_FIELD');
+    expect(shape({ to: lamp.did, body: 1, extra: 1 })).toBe('MALFORMED');
   });
 });

@@ -7,19 +7,22 @@
 //   device.reading { values, at } | { batch, values }  signed with the DEVICE key (`from` = device)
 //   device.access.request { device, service, purpose } any peer asks to read a device
 //   device.access.decide { request, grant }            the owner decides a pending request
+//   device.message { to, body }                        signed with the SENDER device's key by its
+//       gateway; allowed when the recipient's owner lets the sender in (see mayMessage)
 // State (prefix "dev/"): dev/device/<did> record; dev/reading/<did> the readings of one block;
 // dev/access/<request id> one request and its decision; dev/accesslog/<did> the access events of
-// one block. Per-block lists keep every event in the key's history (several per block are kept).
+// one block; dev/message/<did> the messages one block delivered to that device. Per-block lists keep every event in the key's history (several per block are kept).
 // Pure: checks return BotError before anything is changed, so a rejected tx leaves no trace.
 import { encode, decode } from './codec';
 import { concatBytes, utf8 } from './bytes';
 import { publicKeyFromDid } from './crypto/did';
 import { verifyStrict } from './crypto/ed25519';
 import { botError, BotError } from './errors';
+import { checkJsonValue, type JsonValue } from './contracts';
 import type { Tx } from './tx';
 import * as limits from './limits';
 
-export const deviceTxTypes = ['device.register', 'device.status', 'device.policy', 'device.reading', 'device.access.request', 'device.access.decide'] as const;
+export const deviceTxTypes = ['device.register', 'device.status', 'device.policy', 'device.reading', 'device.access.request', 'device.access.decide', 'device.message'] as const;
 export const deviceKinds = ['heart-rate', 'environment', 'vehicle', 'gps', 'sensor'] as const;
 export const deviceStatuses = ['online', 'offline', 'error', 'retired'] as const;
 
@@ -27,6 +30,7 @@ export const devicePrefix = 'dev/device/';
 export const readingPrefix = 'dev/reading/';
 export const accessPrefix = 'dev/access/';
 export const accessLogPrefix = 'dev/accesslog/';
+export const messagePrefix = 'dev/message/';
 
 export type DeviceKind = (typeof deviceKinds)[number];
 export type DeviceStatus = (typeof deviceStatuses)[number];
@@ -88,6 +92,20 @@ export interface ReadingRecord {
   at: number;
   values: Record<string, ReadingValue>;
   batch: { digest: Uint8Array; count: number; first: number; last: number } | null;
+}
+
+/** A message one device sent another through the chain (r-7.2.2-e). */
+export interface MessageRecord {
+  tx: string;
+  height: number;
+  /** The sender's signing time (tx.time), ms since 1970. */
+  time: number;
+  /** The sending device, its owner and its gateway at the time of sending. */
+  from: string;
+  owner: string;
+  gateway: string;
+  to: string;
+  body: JsonValue;
 }
 
 /** What the core keeps in memory to check device transactions: every device, and the open requests. */
@@ -255,6 +273,17 @@ const accessDecide: Rules = {
   },
 };
 
+const message: Rules = {
+  check(raw) {
+    const body = bodyOf(raw, 'device.message', '{ to, body }', ['to', 'body']);
+    checkDid(body.to, 'to');
+    if (!('body' in body)) throw botError('MISSING_FIELD', 'A device.message has no "body" (use null for none).');
+    checkJsonValue(body.body, 'The message body');
+    const bytes = utf8(JSON.stringify(body.body)).length;
+    if (bytes > limits.deviceMessageBytesMax) throw botError('TOO_LARGE', `The message body is ${bytes} bytes of JSON; the limit is ${limits.deviceMessageBytesMax}.`);
+  },
+};
+
 /** Stateless body rules of the device transaction types (merged into txBodyRules). */
 export const deviceBodyRules: Record<(typeof deviceTxTypes)[number], Rules> = {
   'device.register': register,
@@ -263,6 +292,7 @@ export const deviceBodyRules: Record<(typeof deviceTxTypes)[number], Rules> = {
   'device.reading': reading,
   'device.access.request': accessRequest,
   'device.access.decide': accessDecide,
+  'device.message': message,
 };
 
 // ---- registration proof --------------------------------------------------------------------
@@ -285,11 +315,13 @@ export interface DeviceOverlay {
   readonly access: Map<string, AccessRecord>;
   readonly readings: Map<string, ReadingRecord[]>;
   readonly log: Map<string, AccessEvent[]>;
+  /** Messages delivered in this block, by recipient. */
+  readonly messages: Map<string, MessageRecord[]>;
   added: number;
 }
 
 export function deviceOverlayOf(registry: DeviceRegistry, chain: string): DeviceOverlay {
-  return { base: registry, chain, devices: new Map(), access: new Map(), readings: new Map(), log: new Map(), added: 0 };
+  return { base: registry, chain, devices: new Map(), access: new Map(), readings: new Map(), log: new Map(), messages: new Map(), added: 0 };
 }
 
 function deviceIn(overlay: DeviceOverlay, did: string): DeviceRecord | undefined {
@@ -363,6 +395,8 @@ export function applyDeviceTx(overlay: DeviceOverlay, tx: Tx, txId: string, heig
       return applyRequest(overlay, tx, txId, height);
     case 'device.access.decide':
       return applyDecide(overlay, tx, txId, height);
+    case 'device.message':
+      return applyMessage(overlay, tx, txId, height);
     default:
       return null;
   }
@@ -436,13 +470,48 @@ function applyDecide(overlay: DeviceOverlay, tx: Tx, txId: string, height: numbe
   return null;
 }
 
+/**
+ * Whether the device `sender` may message `recipient` under the recipient's access records: the
+ * sender device or its owner is the recipient's owner or gateway (same owner), the recipient's
+ * policy is open or lists one of them, or one of them holds a granted, unrevoked access request.
+ * A closed policy lets in only the owner's own devices. The same rule a reader passes (mayRead),
+ * applied to the device and to the peer that owns it.
+ */
+function mayMessage(overlay: DeviceOverlay, recipient: DeviceRecord, sender: DeviceRecord): boolean {
+  const principals = [sender.did, sender.owner];
+  if (principals.includes(recipient.owner) || principals.includes(recipient.gateway)) return true;
+  const p = recipient.policy;
+  if (p.mode === 'open') return true;
+  if (p.mode === 'closed') return false;
+  if (p.mode === 'list' && p.allow.some((did) => principals.includes(did))) return true;
+  return openOf(overlay, recipient.did).some((r) => r.state === 'granted' && principals.includes(r.requester));
+}
+
+function applyMessage(overlay: DeviceOverlay, tx: Tx, txId: string, height: number): BotError | null {
+  const body = tx.body as { to: string; body: JsonValue };
+  const sender = deviceIn(overlay, tx.from);
+  if (!sender) return botError('UNAUTHORIZED', 'A device message is signed with the key of a registered device; register the sender first.');
+  if (sender.status === 'retired') return botError('UNAUTHORIZED', `The device "${sender.name || sender.id}" is retired and sends no messages.`);
+  if (body.to === sender.did) return botError('BAD_REQUEST', 'A device does not message itself.');
+  const recipient = usable(overlay, body.to);
+  if (recipient instanceof BotError) return recipient;
+  if (!mayMessage(overlay, recipient, sender)) {
+    return botError('UNAUTHORIZED', `The access policy of "${recipient.name || recipient.id}" (${recipient.policy.mode}) does not let this device or its owner in; ask with requestDeviceAccess and wait for its owner's decision.`);
+  }
+  const list = overlay.messages.get(recipient.did) ?? [];
+  list.push({ tx: txId, height, time: tx.time, from: sender.did, owner: sender.owner, gateway: sender.gateway, to: recipient.did, body: body.body });
+  overlay.messages.set(recipient.did, list);
+  return null;
+}
+
 /** After the block's transactions: write what changed and return the registry for the next block. */
 export function finishDevices(overlay: DeviceOverlay, height: number, writes: Map<string, Uint8Array>): DeviceRegistry {
-  if (overlay.devices.size === 0 && overlay.access.size === 0 && overlay.readings.size === 0) return overlay.base;
+  if (overlay.devices.size === 0 && overlay.access.size === 0 && overlay.readings.size === 0 && overlay.messages.size === 0) return overlay.base;
   for (const [did, record] of overlay.devices) writes.set(devicePrefix + did, encode(record));
   for (const [id, record] of overlay.access) writes.set(accessPrefix + id, encode(record));
   for (const [did, list] of overlay.readings) writes.set(readingPrefix + did, encode({ h: height, r: list }));
   for (const [did, list] of overlay.log) writes.set(accessLogPrefix + did, encode({ h: height, e: list }));
+  for (const [did, list] of overlay.messages) writes.set(messagePrefix + did, encode({ h: height, m: list }));
   if (overlay.devices.size === 0 && overlay.access.size === 0) return overlay.base;
   const devices = new Map(overlay.base.devices);
   for (const [did, record] of overlay.devices) devices.set(did, record);
@@ -474,6 +543,11 @@ export function decodeReadings(bytes: Uint8Array): ReadingRecord[] {
 /** The access events one block wrote for one device. */
 export function decodeAccessLog(bytes: Uint8Array): AccessEvent[] {
   return decode<{ h: number; e: AccessEvent[] }>(bytes, limits.blockBytesMax).e;
+}
+
+/** The messages one block delivered to one device. */
+export function decodeMessages(bytes: Uint8Array): MessageRecord[] {
+  return decode<{ h: number; m: MessageRecord[] }>(bytes, limits.blockBytesMax).m;
 }
 
 /** Rebuild the registry from stored entries (dev/device/ and dev/access/; others are ignored). */

@@ -154,3 +154,7 @@ export const deviceBatchRequestTimeoutMs = 10_000;
 export const deviceBatchRequestsInFlightMax = 16;
 /** Device notifications (access asked, decided, batch served) a page keeps (oldest dropped first). */
 export const deviceNoticesKeptMax = 50;
+
+// ---- devices: device-to-device messages through the chain (r-7.2.2-e): worker/core/devices.ts ----
+/** The body of one device.message, in bytes of JSON (a small command or value, not a data stream). */
+export const deviceMessageBytesMax = 1024;
