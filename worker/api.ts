@@ -247,7 +247,8 @@ export interface DeviceBatchView {
  * to read one of its devices, the owner or policy decided, or an off-chain batch was served or refused.
  */
 export interface DeviceNotice {
-  kind: 'access-requested' | 'access-decided' | 'batch-served' | 'batch-refused';
+  /** `message`: a committed device.message to one of this peer's devices (r-7.2.2-e); `requester` is the sending device. */
+  kind: 'access-requested' | 'access-decided' | 'batch-served' | 'batch-refused' | 'message';
   device: string;
   /** The peer that asked (to read, or for the batch). */
   requester: string;
@@ -261,6 +262,22 @@ export interface DeviceNotice {
   height: number | null;
   time: number;
   message: string;
+  /** The message body, for `message` notices. */
+  body?: unknown;
+}
+
+/** A committed message from one device to another (device.message, r-7.2.2-e). */
+export interface DeviceMessageView {
+  txId: string;
+  height: number;
+  /** The sender's signing time, ms since 1970. */
+  time: number;
+  /** The sending device, and its owner and gateway when it sent. */
+  from: string;
+  owner: string;
+  gateway: string;
+  to: string;
+  body: unknown;
 }
 
 // ---- contracts (R-7.2.1, R-7.2.2-c) ----
@@ -380,6 +397,14 @@ export interface PeerMethods {
   callContract(contract: string, method: string, args?: unknown): Promise<{ txId: string }>;
   /** Call a method as a device this peer is the gateway of (signed with the device key). */
   deviceCallContract(device: string, contract: string, method: string, args?: unknown): Promise<{ txId: string }>;
+  /**
+   * A device this peer is the gateway of sends a message to another device through the chain
+   * (signed with the sender's key). The recipient's access records decide: its owner's own
+   * devices, an open or list policy naming the sender or its owner, or a granted request.
+   */
+  sendDeviceMessage(from: string, to: string, body: unknown): Promise<{ txId: string }>;
+  /** Committed messages to a device, oldest first (at most `limit`, newest kept). */
+  deviceMessages(device: string, options?: { limit?: number }): Promise<DeviceMessageView[]>;
   contracts(): Promise<ContractView[]>;
   contract(name: string): Promise<ContractDetailView | null>;
 }
@@ -392,7 +417,7 @@ export const methodNames = [
   'createChain', 'join', 'invite', 'chains', 'useChain', 'network', 'settings', 'setSettings',
   'governance', 'exportIdentity', 'importIdentity', 'reset',
   'devices', 'registerDevice', 'setDeviceStatus', 'setDevicePolicy', 'deviceReading', 'deviceReadingBatch', 'deviceReadings', 'requestDeviceAccess', 'decideDeviceAccess', 'deviceAccessLog', 'readDeviceBatch',
-  'deployContract', 'callContract', 'deviceCallContract', 'contracts', 'contract',
+  'deployContract', 'callContract', 'deviceCallContract', 'contracts', 'contract', 'sendDeviceMessage', 'deviceMessages',
 ] as const satisfies readonly MethodName[];
 
 export type RpcRequest = { id: number; method: MethodName; params: unknown[] };

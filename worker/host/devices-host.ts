@@ -11,7 +11,7 @@ import { publicKeyFromSeed } from '../core/crypto/ed25519';
 import { botError, BotError, type ErrorCode } from '../core/errors';
 import { checkTx, txIdOf, txSigningBytes, type Tx, type UnsignedTx } from '../core/tx';
 import {
-  accessLogPrefix, accessPrefix, decodeAccessLog, decodeAccessRecord, decodeReadings, emptyDevices, mayRead, readingPrefix, registerProofBytes,
+  accessLogPrefix, accessPrefix, decodeAccessLog, decodeAccessRecord, decodeMessages, decodeReadings, emptyDevices, mayRead, messagePrefix, readingPrefix, registerProofBytes,
   type AccessPolicy, type DeviceRecord, type ReadingRecord,
 } from '../core/devices';
 import { precheckTx, type ChainState } from '../core/ledger';
@@ -20,7 +20,7 @@ import type { WireMessage } from './wire';
 import * as limits from '../core/limits';
 import type { Storage } from '../store/storage';
 import { createSigner, type Signer } from './crypto';
-import type { DeviceAccessEventView, DeviceAccessPolicy, DeviceAccessView, DeviceBatchView, DeviceNotice, DeviceReadingView, DeviceValue, DeviceView, PeerEvent, RegisterDeviceRequest, TxResult } from '../api';
+import type { DeviceAccessEventView, DeviceAccessPolicy, DeviceAccessView, DeviceBatchView, DeviceMessageView, DeviceNotice, DeviceReadingView, DeviceValue, DeviceView, PeerEvent, RegisterDeviceRequest, TxResult } from '../api';
 
 export interface DevicesHostDeps {
   storage: Storage;
@@ -250,6 +250,30 @@ export class DevicesHost {
     return this.signAsDevice(device, 'contract.call', { contract, method, args: args ?? null, device: true });
   }
 
+  // ---- device-to-device messages through the chain (r-7.2.2-e) ----------------------------------
+
+  /** Signed with the sender's key (held here); the chain checks the recipient's access records, and so does the precheck before signing. */
+  async sendDeviceMessage(from: string, to: string, body: unknown): Promise<{ txId: string }> {
+    this.device(from);
+    if (typeof to !== 'string') throw botError('BAD_REQUEST', 'Name the recipient device by its did:key.');
+    return this.signAsDevice(from, 'device.message', { to, body: body === undefined ? null : body });
+  }
+
+  async deviceMessages(device: string, options?: { limit?: number }): Promise<DeviceMessageView[]> {
+    this.device(device);
+    const limit = Math.min(Math.max(1, Math.floor(options?.limit ?? limits.deviceListedMax)), limits.deviceListedMax);
+    const versions = await this.deps.storage.history(this.deps.chain().chainId, messagePrefix + device);
+    const out: DeviceMessageView[] = [];
+    for (let i = versions.length - 1; i >= 0 && out.length < limit; i--) {
+      const list = decodeMessages(versions[i]!.entry);
+      for (let j = list.length - 1; j >= 0 && out.length < limit; j--) {
+        const m = list[j]!;
+        out.push({ txId: m.tx, height: m.height, time: m.time, from: m.from, owner: m.owner, gateway: m.gateway, to: m.to, body: m.body });
+      }
+    }
+    return out.reverse();
+  }
+
   // ---- off-chain batches, read through the gateway under the chain's access records -------------
 
   private readonly waiting = new Map<number, Waiting>();
@@ -328,12 +352,22 @@ export class DevicesHost {
 
   /** After a block: tell the page about access requests and decisions for the devices this peer is the gateway of. */
   async onCommitted(block: Block, txIds: string[]): Promise<void> {
-    if (!block.txs.some((t) => t.type === 'device.access.request' || t.type === 'device.access.decide')) return;
+    if (!block.txs.some((t) => t.type === 'device.access.request' || t.type === 'device.access.decide' || t.type === 'device.message')) return;
     const { deps } = this;
     const keys = await this.heldKeys();
     const chainId = deps.chain().chainId;
     for (let i = 0; i < block.txs.length; i++) {
       const t = block.txs[i]!;
+      if (t.type === 'device.message') {
+        // A committed block only holds messages the recipient's records allowed.
+        const { to, body } = t.body as { to: string; body: unknown };
+        if (!(to in keys)) continue;
+        notify(deps, {
+          kind: 'message', device: to, requester: t.from, service: null, state: null, request: txIds[i]!, digest: null,
+          height: block.header.height, time: block.header.time, message: `Message from device ${t.from}: ${JSON.stringify(body).slice(0, 120)}`, body,
+        });
+        continue;
+      }
       const requested = t.type === 'device.access.request';
       const id = requested ? txIds[i]! : t.type === 'device.access.decide' ? (t.body as { request: string }).request : null;
       if (!id) continue;

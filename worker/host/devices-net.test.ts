@@ -56,11 +56,16 @@ describe('off-chain batches read through the gateway under the chain access reco
     const stranger = await startPeer(network);
     const { invite } = await gateway.host.createChain({ name: 'clinic', mode: 'private', consensus: 'poa', validators: [gateway.did], timeoutMs: 200 });
     await reader.host.join(invite);
-    await stranger.host.join(invite);
+    await stranger.host.join(await gateway.host.invite()); // an invite admits one peer
     await until(async () => (await gateway.host.status()).peers === 2);
+    // Both are admitted (the validator proposes each join) before anyone writes.
+    await until(async () => {
+      const { members } = await gateway.host.governance();
+      return members.includes(reader.did) && members.includes(stranger.did);
+    });
 
     const { did: strap, txId } = await gateway.host.registerDevice({ id: 'hr-1', kind: 'heart-rate', capabilities: ['heartRateBpm'], policy: { mode: 'owner' } });
-    await gateway.host.waitFor(txId, { timeoutMs: 20_000 });
+    expect((await gateway.host.waitFor(txId, { timeoutMs: 20_000 })).status).toBe('committed');
     const samples = [{ values: { heartRateBpm: 71 }, at: 1000 }, { values: { heartRateBpm: 74 }, at: 2000 }, { values: { heartRateBpm: 77 }, at: 3000 }];
     const batch = await gateway.host.deviceReadingBatch(strap, samples);
     const batchHeight = (await gateway.host.waitFor(batch.txId, { timeoutMs: 20_000 })).height!;
@@ -128,5 +133,52 @@ describe('off-chain batches read through the gateway under the chain access reco
     expect(a!.state).toEqual([{ key: 'by/device', value: sensor }, { key: 'by/peer', value: other.did }, { key: 'n', value: 5 }]);
     expect(b!.calls.map((c) => [c.caller, c.device])).toEqual(expect.arrayContaining([[other.did, false], [sensor, true]]));
     expect((await other.host.block(top))!.header.stateRoot).toBe((await gateway.host.block(top))!.header.stateRoot);
+  }, 60_000);
+
+  it('a device behind one gateway messages a device behind another through the chain once its owner lets it in (r-7.2.2-e)', async () => {
+    const network = new MemoryNetwork();
+    const home = await startPeer(network); // gateway 1: a door sensor
+    const office = await startPeer(network); // gateway 2: a thermostat
+    const { invite } = await home.host.createChain({ name: 'building', mode: 'private', consensus: 'poa', validators: [home.did], timeoutMs: 200 });
+    await office.host.join(invite);
+    await until(async () => (await home.host.status()).peers === 1);
+    const door = await home.host.registerDevice({ id: 'door-1', kind: 'sensor', capabilities: ['open'] });
+    const thermo = await office.host.registerDevice({ id: 'thermo-1', kind: 'environment', capabilities: ['temperatureC'], policy: { mode: 'owner' } });
+    await committed(home.host, Promise.resolve({ txId: door.txId }));
+    await committed(office.host, Promise.resolve({ txId: thermo.txId }));
+    await until(async () => (await home.host.devices()).some((d) => d.did === thermo.did) && (await office.host.devices()).some((d) => d.did === door.did));
+
+    // Not let in yet: refused before signing, with the typed error, and nothing reaches the chain.
+    await expect(home.host.sendDeviceMessage(door.did, thermo.did, { open: true })).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/does not let this device or its owner in/) });
+    // Only the gateway holding the sender's key can send as it.
+    await expect(office.host.sendDeviceMessage(door.did, thermo.did, { open: true })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+
+    // The door's owner asks, the thermostat's owner grants: the message goes through.
+    const request = await committed(home.host, home.host.requestDeviceAccess(thermo.did, { service: 'door-link', purpose: 'heating off while the door is open' }));
+    await until(() => office.notices().some((n) => n.kind === 'access-requested'));
+    const grant = await committed(office.host, office.host.decideDeviceAccess(request, true));
+    const grantHeight = (await office.host.waitFor(grant)).height!;
+    await until(async () => (await home.host.status()).height >= grantHeight);
+    const sent = await committed(home.host, home.host.sendDeviceMessage(door.did, thermo.did, { open: true, room: 'hall' }));
+    const sentHeight = (await home.host.waitFor(sent)).height!;
+
+    // The thermostat's gateway is told, live, and lists the message for the thermostat.
+    await until(() => office.notices().some((n) => n.kind === 'message'));
+    expect(office.notices().filter((n) => n.kind === 'message')).toEqual([
+      expect.objectContaining({ kind: 'message', device: thermo.did, requester: door.did, request: sent, height: sentHeight, body: { open: true, room: 'hall' } }),
+    ]);
+    await until(async () => (await office.host.status()).height >= sentHeight);
+    const listed = await office.host.deviceMessages(thermo.did);
+    expect(listed).toEqual([expect.objectContaining({ txId: sent, height: sentHeight, from: door.did, owner: home.did, gateway: home.did, to: thermo.did, body: { open: true, room: 'hall' } })]);
+    expect(await home.host.deviceMessages(thermo.did)).toEqual(listed);
+    // The sender's gateway holds no key of the recipient: it is not notified.
+    expect(home.notices().filter((n) => n.kind === 'message')).toEqual([]);
+
+    // Revoked: refused again; the thermostat's list is unchanged.
+    const revoke = await committed(office.host, office.host.decideDeviceAccess(request, false));
+    const revokeHeight = (await office.host.waitFor(revoke)).height!;
+    await until(async () => (await home.host.status()).height >= revokeHeight);
+    await expect(home.host.sendDeviceMessage(door.did, thermo.did, { open: false })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(await office.host.deviceMessages(thermo.did)).toEqual(listed);
   }, 60_000);
 });

@@ -312,7 +312,7 @@ export class PeerHost implements PeerMethods {
             this.settle(txId, { status: 'committed', height: effect.block.header.height });
           }
           this.options.emit({ type: 'block', height: effect.block.header.height, hash: toHex(effect.hash), txCount: effect.txIds.length, time: effect.block.header.time });
-          if (effect.block.txs.some((t) => t.type.startsWith('device.access.'))) void this.deviceApi().then((d) => d.onCommitted(effect.block, effect.txIds)).catch((error) => this.record('warn', `Device notices not sent: ${(error as Error).message}`));
+          if (effect.block.txs.some((t) => t.type.startsWith('device.access.') || t.type === 'device.message')) void this.deviceApi().then((d) => d.onCommitted(effect.block, effect.txIds)).catch((error) => this.record('warn', `Device notices not sent: ${(error as Error).message}`));
           if (effect.block.txs.some((tx) => tx.type === 'member.propose' || tx.type === 'member.vote')) this.afterGovernanceChange();
           break;
         case 'txRejected':
@@ -1153,6 +1153,8 @@ export class PeerHost implements PeerMethods {
   async deviceAccessLog(...a: Parameters<PeerMethods['deviceAccessLog']>) { return (await this.deviceApi()).deviceAccessLog(...a); }
   async readDeviceBatch(...a: Parameters<PeerMethods['readDeviceBatch']>) { return (await this.deviceApi()).readDeviceBatch(...a); }
   async deviceCallContract(...a: Parameters<PeerMethods['deviceCallContract']>) { return (await this.deviceApi()).deviceCallContract(...a); }
+  async sendDeviceMessage(...a: Parameters<PeerMethods['sendDeviceMessage']>) { return (await this.deviceApi()).sendDeviceMessage(...a); }
+  async deviceMessages(...a: Parameters<PeerMethods['deviceMessages']>) { return (await this.deviceApi()).deviceMessages(...a); }
 
   // ---- contracts ----  (implemented in ./contracts-host.ts)
   private contractsHost: ContractsHost | null = null;

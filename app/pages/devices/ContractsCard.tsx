@@ -163,7 +163,7 @@ export function NoticesCard({ onNotice }: { onNotice: () => void }) {
   );
   return (
     <Card title="Device notices" id="notices-title">
-      <p className="muted small-text">This peer, as the gateway, is told when someone asks to read one of its devices, when the owner or policy decides, and when off-chain samples are served or refused.</p>
+      <p className="muted small-text">This peer, as the gateway, is told when someone asks to read one of its devices, when the owner or policy decides, when off-chain samples are served or refused, and when another device sends one of its devices a message through the chain.</p>
       <div role="log" aria-live="polite" aria-label="Device notices">
       <ul className="blocks notices" data-testid="device-notices">
         {notices.length === 0 ? <li className="muted small-text">Nothing yet.</li> : notices.map((n, i) => (
