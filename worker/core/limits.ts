@@ -123,8 +123,18 @@ export const contractCodeBytesMax = 8 * 1024;
 export const contractMethodLengthMax = 32;
 /** The arguments of one call, as JSON text. */
 export const contractArgsBytesMax = 2 * 1024;
-/** Memory one call's QuickJS runtime may allocate (runtime.setMemoryLimit). */
+/**
+ * QuickJS's own memory limit of one call (runtime.setMemoryLimit). In the wasm build QuickJS cannot
+ * read the allocator's block sizes, so it refuses any single allocation above this but counts only
+ * 8 bytes per block toward it: the real cap on a call's memory is contractWasmMemoryBytes.
+ */
 export const contractMemoryBytesMax = 2 * 1024 * 1024;
+/**
+ * The contract engine's whole wasm memory, fixed (it never grows) and reset before every call: what
+ * a call can allocate is what is left above the engine's baseline (about 5.4 MiB of data, stack and
+ * warm-up heap), the same on every peer, whatever ran before and whatever memory the host has.
+ */
+export const contractWasmMemoryBytes = 24 * 1024 * 1024;
 /** Native stack one call may use (runtime.setMaxStackSize). */
 export const contractStackBytesMax = 256 * 1024;
 /**

@@ -9,10 +9,10 @@ import { devChain, testIdentity, type TestIdentity } from '../core/testing';
 import { checkTx, signTx, type Tx } from '../core/tx';
 import { signSync } from '../core/crypto/ed25519';
 import { registerProofBytes } from '../core/devices';
-import { contractCallsPrefix, decodeContractCalls, type ContractRuntime } from '../core/contracts';
+import { contractCallsPrefix, decodeContractCalls, type ContractRunResult, type ContractRuntime } from '../core/contracts';
 import { equalBytes } from '../core/bytes';
 import * as limits from '../core/limits';
-import { loadContractRuntime } from './contract-runtime';
+import { createContractRuntime, loadContractRuntime, type QuickJsContractRuntime } from './contract-runtime';
 
 const owner = testIdentity('contract owner');
 const caller = testIdentity('contract caller');
@@ -199,4 +199,74 @@ describe('contract engine (QuickJS, wasm)', () => {
       { numRuns: 60 },
     );
   });
+});
+
+describe('contract memory is a function of the call only (R-7.2.1-b: the same outcome on every peer)', () => {
+  const code = `
+function fill(ctx, n) { const a = []; for (let i = 0; i < n; i++) a.push('y'.repeat(10000) + i); return a.length; }
+function frag(ctx, n) { const keep = []; for (let i = 0; i < n; i++) { const s = 'x'.repeat(i % 97 + 1) + i; if (i % 3) keep.push({ s, i }); } return keep.length; }
+function hog() { const a = []; for (;;) a.push('x'.repeat(1000) + a.length); }
+function spin() { for (;;) {} }
+function fail() { throw new Error('no ' + 'x'.repeat(500)); }`;
+  const ctx = { contract: 'mem', caller: caller.did, device: null, height: 1, time: 0, txId: '' };
+  const host = { get: () => null, put: () => undefined, emit: () => undefined };
+  const fill = (rt: QuickJsContractRuntime, n: number) => rt.call(code, 'fill', String(n), ctx, host);
+  const codeOf = (r: ContractRunResult) => (r.ok ? null : r.error.code);
+  /** The smallest number of 10 kB strings `fill` cannot hold, with `history` run before every probe. */
+  function cutoff(rt: QuickJsContractRuntime, history: () => void): number {
+    let ok = 1;
+    let failed = 4000;
+    while (failed - ok > 1) {
+      const mid = (ok + failed) >> 1;
+      history();
+      if (fill(rt, mid).ok) ok = mid;
+      else failed = mid;
+    }
+    return failed;
+  }
+
+  it('a call near the memory cut-off has the same outcome after different heap histories', async () => {
+    const quiet = await createContractRuntime();
+    const busy = await createContractRuntime();
+    const history = () => {
+      for (const n of [5000, 1200, 9000]) busy.call(code, 'frag', String(n), ctx, host);
+      for (const m of ['hog', 'spin', 'fail']) busy.call(code, m, 'null', ctx, host);
+      fill(busy, 3000);
+    };
+    const a = cutoff(quiet, () => undefined);
+    const b = cutoff(busy, history);
+    expect(b).toBe(a);
+    // Right at the edge: the last call that fits and the first that does not, on both.
+    history();
+    expect(fill(busy, a - 1)).toEqual(fill(quiet, a - 1));
+    expect(fill(quiet, a - 1)).toEqual({ ok: true, resultJson: String(a - 1) });
+    history();
+    expect(fill(busy, a)).toEqual(fill(quiet, a));
+    expect(codeOf(fill(quiet, a))).toBe('CONTRACT_MEMORY');
+  }, 120_000);
+
+  it('memory left allocated in the engine between calls (a leak on some failure path) does not move the cut-off', async () => {
+    // Stand-in for a block the C side keeps between calls: malloc'd directly in the wasm heap, never freed.
+    const leak = (rt: QuickJsContractRuntime) => () => {
+      const emscripten = (rt as unknown as { module: { module: { _malloc(n: number): number } } }).module.module;
+      for (let i = 0; i < 16; i++) emscripten._malloc(64 * 1024);
+    };
+    const clean = await createContractRuntime();
+    const reset = await createContractRuntime();
+    const unreset = await createContractRuntime({ resetHeap: false });
+    const expected = cutoff(clean, () => undefined);
+    expect(cutoff(reset, leak(reset))).toBe(expected);
+    // Without the reset the leaks pile up and the same call fails earlier: the fork this prevents.
+    expect(cutoff(unreset, leak(unreset))).toBeLessThan(expected);
+  }, 120_000);
+
+  it('bounds what a call allocates in all (QuickJS alone counts 8 bytes a block), where a growable engine let 40 MB through', async () => {
+    const fixed = await createContractRuntime();
+    expect(codeOf(fill(fixed, 4000))).toBe('CONTRACT_MEMORY'); // 4000 strings of 10 kB
+    expect(fill(fixed, 10)).toEqual({ ok: true, resultJson: '10' }); // and the engine still works
+    // The engine as it was (growable memory, no reset): the same call went through, so its fate hung
+    // on whether the host let the wasm memory grow that far.
+    const old = await createContractRuntime({ growable: true, resetHeap: false });
+    expect(fill(old, 4000)).toEqual({ ok: true, resultJson: '4000' });
+  }, 60_000);
 });

@@ -4,7 +4,12 @@
 // without Date, Promise, WeakRef, FinalizationRegistry or Math.random, and with no way out but the
 // `ctx` the core hands in. Same code + inputs + state = same outcome: the only clock is the block
 // time in ctx.time and steps are counted by the interrupt handler, not measured in time.
-import { DefaultIntrinsics, newQuickJSWASMModuleFromVariant, type QuickJSContext, type QuickJSHandle, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+// Memory is made deterministic too: QuickJS counts a runtime's memory with the allocator's usable
+// sizes, and those depend on the history of the (shared) wasm heap. So the wasm linear memory is
+// snapshotted once, after a warm-up with no runtime alive, and restored before every check and
+// call: each one starts from the same heap, and its memory accounting (limit, GC trigger) is a
+// function of its own inputs only, the same on every peer whatever ran before.
+import { DefaultIntrinsics, newQuickJSWASMModuleFromVariant, newVariant, type QuickJSContext, type QuickJSHandle, type QuickJSWASMModule } from 'quickjs-emscripten-core';
 import variant from '@jitl/quickjs-wasmfile-release-sync';
 import { botError, type BotError } from '../core/errors';
 import type { ContractCheckResult, ContractContext, ContractHostCalls, ContractRunResult, ContractRuntime } from '../core/contracts';
@@ -53,10 +58,46 @@ const setupSource = `(function () {
   };
 })()`;
 
+export interface ContractRuntimeOptions {
+  /** The memory limit of one call (tests probe the exact cut-off with other values). */
+  memoryBytesMax?: number;
+  /** Restore the wasm heap before each run (default). false: the old, history-dependent behaviour, for tests only. */
+  resetHeap?: boolean;
+}
+
 export class QuickJsContractRuntime implements ContractRuntime {
   readonly name = contractRuntimeName;
+  /** The memory limit of each run: limits.contractMemoryBytesMax (tests move it to find a call's exact cut-off). */
+  memoryBytesMax: number;
+  private readonly resetHeap: boolean;
+  private readonly memory: WebAssembly.Memory;
+  /** The heap after the warm-up, up to its last non-zero byte (the rest of the snapshot is zeros). */
+  private readonly snapshot: Uint8Array;
+  /** Bytes above the snapshot that a run may have dirtied: the heap size after the last run. */
+  private dirtyEnd: number;
 
-  constructor(private readonly module: QuickJSWASMModule) {}
+  constructor(private readonly module: QuickJSWASMModule, options: ContractRuntimeOptions = {}) {
+    this.memoryBytesMax = options.memoryBytesMax ?? limits.contractMemoryBytesMax;
+    this.resetHeap = options.resetHeap ?? true;
+    this.memory = module.getWasmMemory();
+    // Warm-up: the first runtime, context, host function, evaluation, call and error dump may set up
+    // state lazily (in C statics and in the JS glue together); it must be in the snapshot.
+    this.run('function warm(ctx, a) { ctx.put("k", a); ctx.emit(a); return ctx.get("k"); }', 'warm', '1', { contract: 'warm', caller: '', device: null, height: 0, time: 0, txId: '' }, { get: () => '1', put: () => undefined, emit: () => undefined });
+    this.run('function fail() { throw new Error("x"); }', 'fail', 'null', { contract: 'warm', caller: '', device: null, height: 0, time: 0, txId: '' }, { get: () => null, put: () => undefined, emit: () => undefined });
+    const heap = new Uint8Array(this.memory.buffer);
+    let end = heap.length;
+    while (end > 0 && heap[end - 1] === 0) end--;
+    this.snapshot = heap.slice(0, end);
+    this.dirtyEnd = heap.length;
+  }
+
+  /** Put the wasm heap back exactly as it was after the warm-up (no runtime is alive between runs). */
+  private restoreHeap(): void {
+    const heap = new Uint8Array(this.memory.buffer);
+    heap.set(this.snapshot);
+    // Memory grown by earlier runs stays (wasm memory does not shrink) but is zeroed, as fresh pages are.
+    heap.fill(0, this.snapshot.length, Math.max(this.dirtyEnd, heap.length));
+  }
 
   check(code: string): ContractCheckResult {
     const noHost: ContractHostCalls = {
@@ -84,8 +125,9 @@ export class QuickJsContractRuntime implements ContractRuntime {
 
   /** method null: evaluate the code and list its methods. */
   private run(code: string, method: string | null, argsJson: string, ctx: ContractContext, host: ContractHostCalls): ContractRunResult {
+    if (this.resetHeap && this.snapshot) this.restoreHeap();
     const runtime = this.module.newRuntime();
-    runtime.setMemoryLimit(limits.contractMemoryBytesMax);
+    runtime.setMemoryLimit(this.memoryBytesMax);
     runtime.setMaxStackSize(limits.contractStackBytesMax);
     let steps = 0;
     runtime.setInterruptHandler(() => ++steps > limits.contractStepsMax);
@@ -132,6 +174,7 @@ export class QuickJsContractRuntime implements ContractRuntime {
       for (const h of handles.reverse()) if (h.alive) h.dispose();
       vm.dispose();
       runtime.dispose();
+      this.dirtyEnd = this.memory.buffer.byteLength;
     }
   }
 
@@ -149,7 +192,7 @@ export class QuickJsContractRuntime implements ContractRuntime {
     } catch {
       message = 'unreadable error';
     }
-    if (/out of memory/i.test(message)) return { ok: false, error: botError('CONTRACT_MEMORY', `The contract ran out of its ${limits.contractMemoryBytesMax} bytes of memory and was stopped; nothing was written.`) };
+    if (/out of memory/i.test(message)) return { ok: false, error: botError('CONTRACT_MEMORY', `The contract ran out of memory (${this.memoryBytesMax} bytes in one block, ${limits.contractWasmMemoryBytes} bytes of engine memory in all) and was stopped; nothing was written.`) };
     if (/stack overflow|call stack/i.test(message)) return { ok: false, error: botError('CONTRACT_MEMORY', `The contract overflowed its ${limits.contractStackBytesMax}-byte stack (too deep a recursion?) and was stopped; nothing was written.`) };
     const said = `${name}: ${message}`.slice(0, 300);
     return { ok: false, error: botError('CONTRACT_FAILED', `The contract threw ${said}; nothing was written.`) };
@@ -160,6 +203,18 @@ let loading: Promise<QuickJsContractRuntime> | null = null;
 
 /** The wasm module is fetched and compiled once per process (worker, Node peer); every host shares it. */
 export function loadContractRuntime(): Promise<QuickJsContractRuntime> {
-  loading ??= newQuickJSWASMModuleFromVariant(variant).then((module) => new QuickJsContractRuntime(module));
+  loading ??= createContractRuntime();
   return loading;
+}
+
+/**
+ * A runtime with its own wasm instance and heap (loadContractRuntime shares one per process; nothing
+ * else may use that instance, since every run resets its heap). The memory is fixed at
+ * contractWasmMemoryBytes: a growable one would make a big call's fate depend on whether the host
+ * lets the memory grow (a phone may refuse where a desktop agrees), and on how far earlier calls grew it.
+ */
+export async function createContractRuntime(options: ContractRuntimeOptions & { growable?: boolean } = {}): Promise<QuickJsContractRuntime> {
+  const pages = limits.contractWasmMemoryBytes / 65536;
+  const wasmMemory = options.growable ? undefined : new WebAssembly.Memory({ initial: pages, maximum: pages });
+  return new QuickJsContractRuntime(await newQuickJSWASMModuleFromVariant(wasmMemory ? newVariant(variant, { wasmMemory }) : variant), options);
 }
