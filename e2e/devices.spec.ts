@@ -271,3 +271,35 @@ test('a demo device invokes a deployed contract from the Devices page; the gatew
   expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
   expect(pageErrors).toEqual([]);
 });
+
+test('a device behind one tab messages a device behind another tab through the chain; refused until its owner opens it, then shown live', async ({ context }) => {
+  const one = await context.newPage();
+  const two = await context.newPage();
+  await openDevices(one);
+  await openDevices(two);
+  const [a, b] = await Promise.all([one.evaluate(() => window.bot.identity()), two.evaluate(() => window.bot.identity())]);
+  const { invite } = await one.evaluate((did) => window.bot.createChain({ name: 'messages-e2e', mode: 'consortium', consensus: 'bft', validators: [did] }), a.did);
+  await two.evaluate((link) => window.bot.join(link), invite);
+  await expect.poll(async () => one.evaluate(() => window.bot.governance().then((g) => g.members)), { timeout: 60_000 }).toContain(b.did);
+
+  const committed = async (page: Page, txId: string) => expect((await page.evaluate((id) => window.bot.waitFor(id, { timeoutMs: 60_000 }), txId)).status).toBe('committed');
+  const door = await one.evaluate(() => window.bot.registerDevice({ id: 'door-1', kind: 'sensor', capabilities: ['open'] }));
+  await committed(one, door.txId);
+  await expect.poll(async () => two.evaluate(() => window.bot.status().then((s) => s.height)), { timeout: 60_000 }).toBeGreaterThan(0);
+  const thermo = await two.evaluate(() => window.bot.registerDevice({ id: 'thermo-1', kind: 'environment', capabilities: ['temperatureC'], policy: { mode: 'owner' } }));
+  await committed(two, thermo.txId);
+  await expect.poll(async () => one.evaluate((d) => window.bot.devices().then((list) => list.some((x) => x.did === d)), thermo.did), { timeout: 60_000 }).toBe(true);
+
+  // The thermostat's owner has not let the door in: refused with the chain's typed error.
+  const refused = await one.evaluate(([from, to]) => window.bot.sendDeviceMessage(from, to, { open: true }).then(() => 'sent', (e) => e.code), [door.did, thermo.did] as const);
+  expect(refused).toBe('UNAUTHORIZED');
+
+  // Opened by its owner: the message commits and the second tab shows it without a reload.
+  const opened = await two.evaluate((d) => window.bot.setDevicePolicy(d, { mode: 'open' }), thermo.did);
+  await committed(two, opened.txId);
+  await expect.poll(async () => one.evaluate((d) => window.bot.devices().then((list) => list.find((x) => x.did === d)?.policy.mode), thermo.did), { timeout: 60_000 }).toBe('open');
+  const sent = await one.evaluate(([from, to]) => window.bot.sendDeviceMessage(from, to, { open: true, room: 'hall' }), [door.did, thermo.did] as const);
+  await committed(one, sent.txId);
+  await expect(two.getByTestId('device-notice').filter({ hasText: 'Message from device' })).toContainText('"room":"hall"', { timeout: 60_000 });
+  await expect.poll(async () => two.evaluate((d) => window.bot.deviceMessages(d).then((m) => m.map((x) => [x.txId, x.from, x.body])), thermo.did), { timeout: 60_000 }).toEqual([[sent.txId, door.did, { open: true, room: 'hall' }]]);
+});
