@@ -112,7 +112,7 @@ export class QuickJsContractRuntime implements ContractRuntime {
       },
     };
     const ctx: ContractContext = { contract: '', caller: '', device: null, height: 0, time: 0, txId: '' };
-    const outcome = this.run(code, null, '', ctx, noHost);
+    const outcome = this.guarded(code, null, '', ctx, noHost);
     if (!outcome.ok) return outcome;
     const methods = JSON.parse(outcome.resultJson) as string[];
     if (methods.length === 0) return { ok: false, error: botError('CONTRACT_FAILED', 'The code defines no method: declare top-level functions such as function add(ctx, args) { ... }.') };
@@ -120,7 +120,16 @@ export class QuickJsContractRuntime implements ContractRuntime {
   }
 
   call(code: string, method: string, argsJson: string, ctx: ContractContext, host: ContractHostCalls): ContractRunResult {
-    return this.run(code, method, argsJson, ctx, host);
+    return this.guarded(code, method, argsJson, ctx, host);
+  }
+
+  /** Errors are values: a failure of the engine itself (a wasm trap; none is known) is a typed refusal, not a throw into the core. */
+  private guarded(code: string, method: string | null, argsJson: string, ctx: ContractContext, host: ContractHostCalls): ContractRunResult {
+    try {
+      return this.run(code, method, argsJson, ctx, host);
+    } catch (error) {
+      return { ok: false, error: botError('CONTRACT_FAILED', `The contract engine failed (${String((error as Error)?.message ?? error).slice(0, 200)}); nothing was written.`) };
+    }
   }
 
   /** method null: evaluate the code and list its methods. */
