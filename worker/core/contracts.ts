@@ -15,6 +15,7 @@ import { botError, BotError } from './errors';
 import type { Tx } from './tx';
 import type { DeviceRecord } from './devices';
 import * as limits from './limits';
+import { isPlainObject, onlyFields } from './body';
 
 export const contractTxTypes = ['contract.deploy', 'contract.call'] as const;
 
@@ -96,16 +97,6 @@ export function emptyContracts(): ContractRegistry {
 }
 
 // ---- stateless body rules ------------------------------------------------------------------
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
-}
-
-function onlyFields(body: Record<string, unknown>, allowed: readonly string[], type: string): void {
-  for (const name of Object.keys(body)) {
-    if (!allowed.includes(name)) throw botError('MALFORMED', `A ${type} body has no field "${name}".`);
-  }
-}
 
 export function checkContractName(value: unknown): string {
   if (typeof value !== 'string' || !new RegExp(`^[a-z][a-z0-9-]{0,${limits.contractNameLengthMax - 1}}$`).test(value)) {

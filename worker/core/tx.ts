@@ -8,6 +8,7 @@ import { signSync, signatureBytes } from './crypto/ed25519';
 import { botError, BotError } from './errors';
 import * as limits from './limits';
 import { txBodyRules } from './txtypes';
+import { isPlainObject } from './body';
 
 export interface UnsignedTx {
   chain: string;
@@ -110,10 +111,6 @@ export function txLeafOf(tx: Tx): Uint8Array {
 export function signTx(unsigned: UnsignedTx, seed: Uint8Array): Tx {
   const { chain, type, from, nonce, time, body } = unsigned;
   return seal({ chain, type, from, nonce, time, body, sig: signSync(seed, txSigningBytes(unsigned)) });
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 }
 
 function isSafeCount(value: unknown): value is number {

@@ -5,20 +5,11 @@ import { utf8 } from './bytes';
 import * as limits from './limits';
 import { deviceBodyRules } from './devices';
 import { contractBodyRules } from './contracts';
+import { isPlainObject, onlyFields } from './body';
 
 export interface BodyRules {
   /** Throws BotError when the body is not acceptable. */
   check(body: unknown): void;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
-}
-
-function onlyFields(body: Record<string, unknown>, allowed: readonly string[], type: string): void {
-  for (const name of Object.keys(body)) {
-    if (!allowed.includes(name)) throw botError('MALFORMED', `A ${type} body has no field "${name}".`);
-  }
 }
 
 export function checkDataKey(key: unknown): string {

@@ -2,8 +2,8 @@
 // chain from an invite, agree block by block, a late peer batch-syncs, and a rogue sender is
 // dropped. (The WebRTC transport is tested on its own and end to end in Chromium.)
 import { afterEach, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
-import { PeerHost, decodeInvite } from './peer-host';
+import { decodeInvite, type PeerHost } from './peer-host';
+import { startTestHost } from './testing';
 import { MemoryStorage } from '../store/memory';
 import { nobleVerifier } from './crypto';
 import { MemoryNetwork, type MemoryNet } from './memory-net';
@@ -19,20 +19,8 @@ afterEach(() => {
 });
 
 async function startPeer(network: MemoryNetwork) {
-  const events: PeerEvent[] = [];
   const net = network.connect();
-  const host = new PeerHost({
-    storage: new MemoryStorage(),
-    storageKind: 'memory',
-    verifier: nobleVerifier,
-    now: () => Date.now(),
-    randomBytes: (n) => new Uint8Array(randomBytes(n)),
-    emit: (e) => events.push(e),
-    tickIntervalMs: 20,
-    net,
-    inviteBase: 'http://localhost:8080/',
-  });
-  await host.ready();
+  const { host, events } = await startTestHost(new MemoryStorage(), { verifier: nobleVerifier, net, inviteBase: 'http://localhost:8080/' });
   hosts.push(host);
   return { host, events, net, did: (await host.identity()).did };
 }
