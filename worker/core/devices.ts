@@ -21,6 +21,7 @@ import { botError, BotError } from './errors';
 import { checkJsonValue, type JsonValue } from './contracts';
 import type { Tx } from './tx';
 import * as limits from './limits';
+import { isPlainObject, onlyFields } from './body';
 
 export const deviceTxTypes = ['device.register', 'device.status', 'device.policy', 'device.reading', 'device.access.request', 'device.access.decide', 'device.message'] as const;
 export const deviceKinds = ['heart-rate', 'environment', 'vehicle', 'gps', 'sensor'] as const;
@@ -120,16 +121,6 @@ export function emptyDevices(): DeviceRegistry {
 }
 
 // ---- stateless body rules ------------------------------------------------------------------
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
-}
-
-function onlyFields(body: Record<string, unknown>, allowed: readonly string[], type: string): void {
-  for (const name of Object.keys(body)) {
-    if (!allowed.includes(name)) throw botError('MALFORMED', `A ${type} body has no field "${name}".`);
-  }
-}
 
 function isDid(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith('did:key:z') && value.length <= 64;
