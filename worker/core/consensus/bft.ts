@@ -361,7 +361,9 @@ function commit(ctx: Context, candidate: Candidate, cert: Block['cert']): void {
   const next = newRoundState(rs.height + 1, rs.now, { ...rs, recentCommits: recent });
   ctx.state = { ...state, chain: executed.state, persistingHeight: block.header.height, round: next };
   ctx.rs = next;
-  ctx.signed = true;
+  // No record is stored for the new height until this peer signs something there: once the
+  // block is durable the stored record (of the decided height) is stale and ignored at restart,
+  // and a write here would hold every later effect (the next height's votes) for nothing.
   for (const { from, message } of rs.future) handleMessage(ctx, from, message);
 }
 
