@@ -80,6 +80,17 @@ describe('hub', () => {
     await until(() => a.hub.view().neighbours.every((n) => n.rttMs !== null), 'round-trip times', 4_000);
   });
 
+  it('carries a burst of small messages in order, in far fewer data-channel messages', async () => {
+    const bus = new MemoryBus();
+    const [a, b] = [peer([bus]), peer([bus])];
+    await until(() => a.neighbours().length === 1 && b.neighbours().length === 1, 'a link');
+    const before = a.driver.chunksSent;
+    for (let i = 0; i < 500; i++) expect(a.hub.send(b.did, Uint8Array.of(i & 255, i >> 8))).toBe(true);
+    await until(() => b.received.length === 500, 'the burst');
+    expect(b.received.map((m) => m.bytes[0]! + m.bytes[1]! * 256)).toEqual([...Array(500).keys()]);
+    expect(a.driver.chunksSent - before).toBeLessThan(50);
+  });
+
   it('honours the gossip TTL', async () => {
     const bus = new MemoryBus();
     const [a, b, c] = [peer([bus]), peer([bus]), peer([bus])];
