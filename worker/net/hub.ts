@@ -560,9 +560,9 @@ export class Hub implements PeerNet {
 
   /**
    * The next chunk to hand over. Whole small frames at the head of the queue go as one bundle
-   * (framing.ts); while a chunk is still in flight and they fill less than a chunk, they wait
-   * for its onSent (Nagle's rule): an idle link sends at once, a busy one sends fewer, fuller
-   * messages. null: wait.
+   * (framing.ts); while bundleHoldInFlightBytes or more are in flight and they fill less than
+   * half a chunk, they wait for an onSent (Nagle's rule): a lightly used link (a vote now and
+   * then) sends at once, a busy one sends fewer, fuller messages. null: wait.
    */
   private nextChunk(link: Link): Uint8Array | null {
     let count = 0;
@@ -577,7 +577,7 @@ export class Hub implements PeerNet {
       link.queuedBytes -= chunk.length;
       return chunk;
     }
-    if (link.inFlightBytes > 0 && count === link.queue.length && bytes * 2 < limits.chunkBytesMax) return null;
+    if (link.inFlightBytes >= limits.bundleHoldInFlightBytes && count === link.queue.length && bytes * 2 < limits.chunkBytesMax) return null;
     const parts = link.queue.splice(0, count);
     for (const part of parts) link.queuedBytes -= part.length;
     return bundleChunks(parts);

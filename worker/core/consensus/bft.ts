@@ -120,16 +120,22 @@ function timeoutFor(chain: ChainState, round: number): number {
 }
 
 /**
- * Extra time a round's timeouts allow per transaction waiting in the mempool (up to a block's
- * worth): a full block must be built, sent in chunks, verified, executed and voted on by every
+ * Extra time a round's timeouts allow per transaction waiting in the mempool (up to
+ * timeoutWaitingTxsCountedMax): a full block must be built, sent in chunks, verified, executed and voted on by every
  * validator before the round gives up on it, and on a loaded box that takes longer than the base
  * timeout (2,000-tx blocks overran a 1 s round and were decided only in rounds 1-2). Local and
  * liveness only: a timeout never makes a validator sign anything a quorum rule would not allow.
  */
 export const timeoutMsPerWaitingTx = 2;
+/**
+ * Waiting transactions counted, at most: two blocks' worth. Beyond one block they stand for the
+ * backlog a peer verifies (in arrival order) before it reaches the proposal; a round with a full
+ * mempool and a silent proposer then waits at most 8 s more than the base timeout.
+ */
+export const timeoutWaitingTxsCountedMax = 2 * limits.blockTxCountMax;
 
 function blockAllowanceMs(state: PeerState): number {
-  return timeoutMsPerWaitingTx * Math.min(state.mempool.size, limits.blockTxCountMax);
+  return timeoutMsPerWaitingTx * Math.min(state.mempool.size, timeoutWaitingTxsCountedMax);
 }
 
 /** Without transactions a height waits this long before deciding an empty block. */
