@@ -15,6 +15,8 @@ export const dataValueDepthMax = 8;
 export const txTypeLengthMax = 64;
 /** Transactions in one block. */
 export const blockTxCountMax = 2000;
+/** Signature checks a host remembers as verified (a gossiped transaction is not verified again in a proposal). */
+export const verifiedSignaturesCachedMax = 50_000;
 /** Encoded size of one block (header, transactions, certificate). */
 export const blockBytesMax = 8 * 1024 * 1024;
 /** Transactions waiting for a block. */

@@ -4,6 +4,7 @@
 import { precheck, verifyStrict, signSync, publicKeyFromSeed } from '../core/crypto/ed25519';
 import { concatBytes, fromHex } from '../core/bytes';
 import type { SignatureCheck } from '../core/block';
+import * as limits from '../core/limits';
 
 export interface Verifier {
   readonly backend: 'webcrypto' | 'noble';
@@ -67,6 +68,63 @@ export const webCryptoVerifier: Verifier = {
     return Promise.all(checks.map(verifyWebCrypto));
   },
 };
+
+/** The exact bytes of a check: a cached verdict holds only for the same key, message and signature. */
+function checkKey(check: SignatureCheck): string {
+  return `${String.fromCharCode(...check.publicKey)}|${String.fromCharCode(...check.signature)}|${String.fromCharCode(...check.message)}`;
+}
+
+/**
+ * Remembers checks that verified (never failures), so a transaction verified when it was
+ * gossiped or submitted is not verified again when a proposal or a synced block carries it; a
+ * check still being verified is shared, not started twice. Bounded by
+ * limits.verifiedSignaturesCachedMax (cleared when full).
+ */
+export function cachingVerifier(inner: Verifier, entriesMax: number = limits.verifiedSignaturesCachedMax): Verifier {
+  const verified = new Set<string>();
+  const pending = new Map<string, Promise<boolean>>();
+  return {
+    backend: inner.backend,
+    async verifyBatch(checks) {
+      const verdicts: Array<boolean | Promise<boolean>> = [];
+      const fresh: SignatureCheck[] = [];
+      const freshAt: number[] = [];
+      const freshKeys: string[] = [];
+      for (let i = 0; i < checks.length; i++) {
+        const key = checkKey(checks[i]!);
+        const known = verified.has(key) ? true : pending.get(key);
+        if (known !== undefined) {
+          verdicts.push(known);
+          continue;
+        }
+        verdicts.push(false);
+        fresh.push(checks[i]!);
+        freshAt.push(i);
+        freshKeys.push(key);
+      }
+      if (fresh.length > 0) {
+        const batch = inner.verifyBatch(fresh);
+        for (let j = 0; j < fresh.length; j++) {
+          const key = freshKeys[j]!;
+          const one = batch.then(
+            (results) => results[j] === true,
+            () => false,
+          );
+          if (pending.size < entriesMax) pending.set(key, one);
+          verdicts[freshAt[j]!] = one;
+          void one.then((ok) => {
+            pending.delete(key);
+            if (!ok) return;
+            if (verified.size >= entriesMax) verified.clear();
+            verified.add(key);
+          });
+        }
+        await batch; // a failing backend fails the call, as without the cache
+      }
+      return Promise.all(verdicts);
+    },
+  };
+}
 
 export async function bestVerifier(): Promise<Verifier> {
   return (await hasWebCryptoEd25519()) ? webCryptoVerifier : nobleVerifier;

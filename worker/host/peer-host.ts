@@ -23,7 +23,7 @@ import { BotError, botError } from '../core/errors';
 import * as limits from '../core/limits';
 import type { Storage } from '../store/storage';
 import type { Signer, Verifier } from './crypto';
-import { createSigner } from './crypto';
+import { cachingVerifier, createSigner } from './crypto';
 import type { PeerNet } from '../net/types';
 import { decodeWire, encodeWire, type WireMessage } from './wire';
 import { Syncer } from './sync';
@@ -109,7 +109,12 @@ export class PeerHost implements PeerMethods {
   private stopped = false;
   private contractRuntime: ContractRuntime | undefined;
 
-  constructor(private readonly options: HostOptions) {}
+  /** The options' verifier behind a cache of verified checks (gossiped txs are not verified again in proposals). */
+  private readonly verifier: Verifier;
+
+  constructor(private readonly options: HostOptions) {
+    this.verifier = cachingVerifier(options.verifier);
+  }
 
   // ---- start-up --------------------------------------------------------------------------
 
@@ -189,7 +194,7 @@ export class PeerHost implements PeerMethods {
       lastHeader = decodeBlock(bytes!).header;
       verifiedHeight = height;
     }
-    const verdicts = await this.options.verifier.verifyBatch(certificateJobs.flatMap((j) => j.checks));
+    const verdicts = await this.verifier.verifyBatch(certificateJobs.flatMap((j) => j.checks));
     let at = 0;
     for (const job of certificateJobs) {
       const ok = verdicts.slice(at, at + job.checks.length).every(Boolean);
@@ -491,7 +496,7 @@ export class PeerHost implements PeerMethods {
           this.record('warn', `Ignored a ${message.type} from ${from}: ${(error as Error).message}`);
         }
       }
-      const pending = this.options.verifier.verifyBatch(checks);
+      const pending = this.verifier.verifyBatch(checks);
       await this.enqueue(async () => {
         const verdicts = await pending;
         for (let i = 0; i < batch.length; i++) {
@@ -567,7 +572,7 @@ export class PeerHost implements PeerMethods {
       spans.push({ at: checks.length, count: list.length });
       checks.push(...list);
     }
-    const verdicts = await this.options.verifier.verifyBatch(checks);
+    const verdicts = await this.verifier.verifyBatch(checks);
     return this.enqueue(async () => {
       let applied = 0;
       for (let i = 0; i < spans.length; i++) {
@@ -627,7 +632,7 @@ export class PeerHost implements PeerMethods {
       this.pendingSubmissions = [];
       for (let at = 0; at < batch.length; at += limits.blockTxCountMax) {
         const chunk = batch.slice(at, at + limits.blockTxCountMax);
-        const verdicts = this.options.verifier.verifyBatch(chunk.map(({ tx }) => ({ publicKey: publicKeyFromDid(tx.from), message: txSigningBytes(tx), signature: tx.sig })));
+        const verdicts = this.verifier.verifyBatch(chunk.map(({ tx }) => ({ publicKey: publicKeyFromDid(tx.from), message: txSigningBytes(tx), signature: tx.sig })));
         this.submissionOrder = this.submissionOrder
           .then(() => verdicts)
           .then((results) =>
@@ -714,7 +719,7 @@ export class PeerHost implements PeerMethods {
     const chain = this.peer.chain;
     if (!chain.validators.some((v) => v.did === invite.issuer)) return false;
     try {
-      const [ok] = await this.options.verifier.verifyBatch([{ publicKey: publicKeyFromDid(invite.issuer), message: inviteSigningBytes(chain.chainId, invite.nonce), signature: invite.sig }]);
+      const [ok] = await this.verifier.verifyBatch([{ publicKey: publicKeyFromDid(invite.issuer), message: inviteSigningBytes(chain.chainId, invite.nonce), signature: invite.sig }]);
       return ok === true;
     } catch {
       return false;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { equalBytes } from '../core/bytes';
 import { BotError } from '../core/errors';
-import { chunkFrame, Reassembler } from './framing';
+import { bundleChunks, chunkFrame, Reassembler } from './framing';
 import { chunkBytesMax, frameBytesMax } from './limits';
 import { decodeFrame, encodeFrame } from './wire';
 
@@ -72,6 +72,29 @@ describe('framing', () => {
     expect(codeOf(() => r.push(header(10)))).toBe('MALFORMED');
     const overflow = new Reassembler();
     expect(codeOf(() => overflow.push(Uint8Array.of(1, 0, 0, 0, 2, 1, 2, 3)))).toBe('MALFORMED');
+  });
+});
+
+describe('bundles of small frames', () => {
+  it('carries several whole frames in one chunk, between ordinary frames, in order', () => {
+    const small = [Uint8Array.of(1), Uint8Array.of(2, 3), new Uint8Array(300).fill(4)];
+    const big = new Uint8Array(chunkBytesMax * 2).fill(5);
+    const r = new Reassembler();
+    const out: Uint8Array[] = [];
+    for (const chunk of [...chunkFrame(big), bundleChunks(small.map((f) => chunkFrame(f)[0]!)), ...chunkFrame(Uint8Array.of(6))]) out.push(...r.pushAll(chunk));
+    expect(out.map((f) => [f.length, f[0]])).toEqual([[big.length, 5], [1, 1], [2, 2], [300, 4], [1, 6]]);
+  });
+
+  it('rejects a bundle inside a frame, and empty, truncated or overrunning bundles', () => {
+    const bundle = bundleChunks([chunkFrame(Uint8Array.of(1))[0]!, chunkFrame(Uint8Array.of(2))[0]!]);
+    const inside = new Reassembler();
+    inside.pushAll(chunkFrame(new Uint8Array(chunkBytesMax + 10))[0]!);
+    expect(codeOf(() => inside.pushAll(bundle))).toBe('MALFORMED');
+    expect(codeOf(() => new Reassembler().pushAll(Uint8Array.of(2)))).toBe('MALFORMED');
+    expect(codeOf(() => new Reassembler().pushAll(bundle.subarray(0, bundle.length - 1)))).toBe('MALFORMED');
+    expect(codeOf(() => new Reassembler().pushAll(Uint8Array.of(2, 0, 0, 0)))).toBe('MALFORMED');
+    expect(codeOf(() => new Reassembler().pushAll(Uint8Array.of(2, 0, 0, 0, 0, 7)))).toBe('MALFORMED');
+    expect(() => bundleChunks([chunkFrame(new Uint8Array(chunkBytesMax))[0]!, chunkFrame(Uint8Array.of(1))[0]!])).toThrow(RangeError);
   });
 });
 

@@ -5,6 +5,11 @@
 //
 //   first chunk:        0x01 | frame length (u32, big-endian) | bytes
 //   continuation chunk: 0x00 | bytes
+//   bundle chunk:       0x02 | (frame length (u32) | bytes)+   several whole small frames
+//
+// A bundle carries frames that each fit in one chunk, queued behind a chunk still in flight
+// (see bundleChunks): under load one data-channel message (and one page<->worker hop each
+// way) carries many votes or gossiped transactions instead of one each.
 //
 // Anything else (unknown marker, a continuation without a start, a start inside a frame,
 // a declared length above `frameBytesMax`, bytes beyond the declared length) is a typed
@@ -15,6 +20,7 @@ import { chunkBytesMax, frameBytesMax } from './limits';
 
 const markerStart = 1;
 const markerContinue = 0;
+const markerBundle = 2;
 const startHeaderBytes = 5;
 const continueHeaderBytes = 1;
 
@@ -44,6 +50,35 @@ export function chunkFrame(frame: Uint8Array, chunkBytes: number = chunkBytesMax
   return chunks;
 }
 
+/** Whether a chunk is a whole frame on its own (a first chunk that declares just its own bytes). */
+export function isWholeFrameChunk(chunk: Uint8Array): boolean {
+  return chunk.length > startHeaderBytes && chunk[0] === markerStart && new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength).getUint32(1) === chunk.length - startHeaderBytes;
+}
+
+/**
+ * Join whole-frame chunks (each from chunkFrame, see isWholeFrameChunk) into one bundle chunk
+ * of at most `chunkBytes`; the caller passes chunks that fit. One chunk is returned as it is.
+ */
+export function bundleChunks(chunks: Uint8Array[], chunkBytes: number = chunkBytesMax): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const bytes = 1 + chunks.reduce((sum, c) => sum + c.length - 1, 0);
+  if (bytes > chunkBytes) throw new RangeError('bundle: the chunks do not fit in one chunk');
+  const bundle = new Uint8Array(bytes);
+  bundle[0] = markerBundle;
+  let at = 1;
+  for (const c of chunks) {
+    if (!isWholeFrameChunk(c)) throw new RangeError('bundle: only whole-frame chunks can be bundled');
+    bundle.set(c.subarray(1), at);
+    at += c.length - 1;
+  }
+  return bundle;
+}
+
+/** Bytes a whole-frame chunk adds to a bundle. */
+export function bundledBytes(chunk: Uint8Array): number {
+  return chunk.length - 1;
+}
+
 /** Reassembles the chunks of one link. Memory held is at most the bytes received of one frame. */
 export class Reassembler {
   private parts: Uint8Array[] = [];
@@ -57,6 +92,28 @@ export class Reassembler {
     if (chunk[0] === markerStart) return this.start(chunk);
     if (chunk[0] === markerContinue) return this.continue(chunk);
     throw botError('MALFORMED', `Unknown chunk marker ${chunk[0]}.`);
+  }
+
+  /** Feed one chunk; returns the whole frames it completes (several for a bundle). Throws BotError. */
+  pushAll(chunk: Uint8Array): Uint8Array[] {
+    if (chunk.length === 0 || chunk[0] !== markerBundle) {
+      const frame = this.push(chunk);
+      return frame ? [frame] : [];
+    }
+    if (chunk.length > chunkBytesMax) throw botError('TOO_LARGE', `Chunk of ${chunk.length} bytes exceeds ${chunkBytesMax}.`);
+    if (this.busy) throw botError('MALFORMED', 'A bundle arrived inside a frame.');
+    const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const frames: Uint8Array[] = [];
+    for (let at = 1; at < chunk.length; ) {
+      if (at + 4 > chunk.length) throw botError('MALFORMED', 'Truncated frame header in a bundle.');
+      const length = view.getUint32(at);
+      if (length === 0) throw botError('MALFORMED', 'Empty frame in a bundle.');
+      if (at + 4 + length > chunk.length) throw botError('MALFORMED', 'A frame in a bundle runs past its end.');
+      frames.push(chunk.subarray(at + 4, at + 4 + length));
+      at += 4 + length;
+    }
+    if (frames.length === 0) throw botError('MALFORMED', 'Empty bundle.');
+    return frames;
   }
 
   /** True while a frame is partly received. */

@@ -80,6 +80,18 @@ describe('hub', () => {
     await until(() => a.hub.view().neighbours.every((n) => n.rttMs !== null), 'round-trip times', 4_000);
   });
 
+  it('carries a burst of small messages in order, in far fewer data-channel messages', async () => {
+    const bus = new MemoryBus();
+    const [a, b] = [peer([bus]), peer([bus])];
+    await until(() => a.neighbours().length === 1 && b.neighbours().length === 1, 'a link');
+    const before = a.driver.chunksSent;
+    // 500 messages of 200 bytes (a vote or a gossiped transaction each) sent at once.
+    for (let i = 0; i < 500; i++) expect(a.hub.send(b.did, new Uint8Array(200).fill(7).fill(i & 255, 0, 1).fill(i >> 8, 1, 2))).toBe(true);
+    await until(() => b.received.length === 500, 'the burst');
+    expect(b.received.map((m) => m.bytes[0]! + m.bytes[1]! * 256)).toEqual([...Array(500).keys()]);
+    expect(a.driver.chunksSent - before).toBeLessThan(100);
+  });
+
   it('honours the gossip TTL', async () => {
     const bus = new MemoryBus();
     const [a, b, c] = [peer([bus]), peer([bus]), peer([bus])];

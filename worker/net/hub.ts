@@ -10,7 +10,7 @@ import { toHex } from '../core/bytes';
 import { BotError } from '../core/errors';
 import type { NeighbourView, NetworkView } from '../api';
 import type { IceServer, LinkDriver } from './driver';
-import { chunkFrame, Reassembler } from './framing';
+import { bundleChunks, bundledBytes, chunkFrame, isWholeFrameChunk, Reassembler } from './framing';
 import { SeenIds, setBounded } from './gossip';
 import { checkHello, makeHello, sdpFingerprint } from './handshake';
 import * as limits from './limits';
@@ -436,8 +436,10 @@ export class Hub implements PeerNet {
     const link = this.links.get(linkId);
     if (!link || link.closed) return;
     try {
-      const frame = link.reassembler.push(chunk);
-      if (frame) this.onFrame(link, decodeFrame(frame));
+      for (const frame of link.reassembler.pushAll(chunk)) {
+        if (link.closed) break;
+        this.onFrame(link, decodeFrame(frame));
+      }
     } catch (error) {
       if (!(error instanceof BotError)) throw error;
       // Data channels are reliable and DTLS-protected: bad framing is a buggy or hostile peer,
@@ -549,11 +551,36 @@ export class Hub implements PeerNet {
   /** Hand chunks to the driver while less than linkWindowBytes are outstanding there. */
   private pump(link: Link): void {
     while (link.helloSent && link.queue.length > 0 && link.inFlightBytes < limits.linkWindowBytes && !link.closed) {
-      const chunk = link.queue.shift()!;
-      link.queuedBytes -= chunk.length;
+      const chunk = this.nextChunk(link);
+      if (!chunk) return;
       link.inFlightBytes += chunk.length;
       this.config.driver.send(link.id, chunk);
     }
+  }
+
+  /**
+   * The next chunk to hand over. Whole small frames at the head of the queue go as one bundle
+   * (framing.ts); while bundleHoldInFlightBytes or more are in flight and they fill less than
+   * half a chunk, they wait for an onSent (Nagle's rule): a lightly used link (a vote now and
+   * then) sends at once, a busy one sends fewer, fuller messages. null: wait.
+   */
+  private nextChunk(link: Link): Uint8Array | null {
+    let count = 0;
+    let bytes = 1;
+    for (const chunk of link.queue) {
+      if (!isWholeFrameChunk(chunk) || bytes + bundledBytes(chunk) > limits.chunkBytesMax) break;
+      bytes += bundledBytes(chunk);
+      count++;
+    }
+    if (count === 0) {
+      const chunk = link.queue.shift()!;
+      link.queuedBytes -= chunk.length;
+      return chunk;
+    }
+    if (link.inFlightBytes >= limits.bundleHoldInFlightBytes && count === link.queue.length && bytes * 2 < limits.chunkBytesMax) return null;
+    const parts = link.queue.splice(0, count);
+    for (const part of parts) link.queuedBytes -= part.length;
+    return bundleChunks(parts);
   }
 
   private closeLink(link: Link, reason: string, how: { redial: boolean; notifyDriver: boolean }): void {

@@ -28,6 +28,8 @@ export const sendBufferHighBytes = 1024 * 1024;
 export const sendBufferLowBytes = 256 * 1024;
 /** Bytes handed to the transport (page or Node) and not yet given to the channel. */
 export const linkWindowBytes = 2 * 1024 * 1024;
+/** Bytes in flight on a link above which small frames wait to go as one bundle (hub.nextChunk). */
+export const bundleHoldInFlightBytes = 8 * 1024;
 /** Bytes queued for one link in the hub; a frame that would pass this is refused. */
 export const linkQueueBytesMax = 32 * 1024 * 1024;
 

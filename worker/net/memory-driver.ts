@@ -26,6 +26,8 @@ export class MemoryDriver implements LinkDriver {
   private readonly links = new Map<string, MemoryLink>();
   /** Chunks handed over, for assertions on chunk sizes. */
   chunkBytesSeenMax = 0;
+  /** Data-channel messages handed over (a bundle of small frames counts once). */
+  chunksSent = 0;
 
   constructor() {
     drivers.set(this.id, this);
@@ -66,6 +68,7 @@ export class MemoryDriver implements LinkDriver {
     const mine = this.links.get(link);
     if (!mine?.open || !mine.remote) return;
     this.chunkBytesSeenMax = Math.max(this.chunkBytesSeenMax, chunk.length);
+    this.chunksSent++;
     const remote = drivers.get(mine.remote.driver);
     const copy = chunk.slice();
     queueMicrotask(() => {

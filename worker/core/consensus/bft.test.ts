@@ -147,6 +147,24 @@ describe('bft engine scenarios', () => {
     expect(lines).toEqual(['status r2', expect.stringMatching(/^propose r2 \w+ vr-1$/), expect.stringMatching(/^prevote r2 \w+$/)]);
   });
 
+  it('waits longer for the proposal of a large block: 2 ms per waiting transaction on top of the round timeout', () => {
+    const waiting = (d: Driver) => {
+      for (let nonce = 1; nonce <= 200; nonce++) d.input({ kind: 'submit', tx: put(client, chain.chainId, nonce, `k${nonce}`, nonce), sigOk: true });
+      return d.take();
+    };
+    // Nothing arrives: the propose timeout is 100 ms + 200 x 2 ms, not the bare 100 ms.
+    const silent = new Driver(v3, labels);
+    waiting(silent);
+    expect(silent.tick(1).take()).toEqual([]);
+    expect(silent.tick(300).take()).toEqual([]);
+    expect(silent.tick(250).take()).toEqual(['prevote r0 nil']);
+    // A proposal that arrives after the bare timeout but within the allowance is prevoted.
+    const late = new Driver(v0, labels);
+    waiting(late);
+    late.tick(1).tick(300);
+    expect(late.message(proposal(v1, 0, a)).take()).toEqual(['prevote r0 A']);
+  });
+
   it('jumps to a higher round when more than 1/3 of the power is there', () => {
     const d = new Driver(v0, labels).tick(1);
     d.message(vote(v1, 'prevote', 5, null));

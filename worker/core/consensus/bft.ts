@@ -29,7 +29,8 @@ interface Candidate {
 }
 
 interface Timeout {
-  at: number;
+  /** When it was armed; it fires at since + timeoutFor(round) + blockAllowanceMs (see dueAt). */
+  since: number;
   kind: RoundStep;
   round: number;
 }
@@ -116,6 +117,25 @@ export function timeoutMsOf(chain: ChainState): number {
 function timeoutFor(chain: ChainState, round: number): number {
   const base = timeoutMsOf(chain);
   return base + Math.floor((round * base) / 2);
+}
+
+/**
+ * Extra time a round's timeouts allow per transaction waiting in the mempool (up to
+ * timeoutWaitingTxsCountedMax): a full block must be built, sent in chunks, verified, executed and voted on by every
+ * validator before the round gives up on it, and on a loaded box that takes longer than the base
+ * timeout (2,000-tx blocks overran a 1 s round and were decided only in rounds 1-2). Local and
+ * liveness only: a timeout never makes a validator sign anything a quorum rule would not allow.
+ */
+export const timeoutMsPerWaitingTx = 2;
+/**
+ * Waiting transactions counted, at most: two blocks' worth. Beyond one block they stand for the
+ * backlog a peer verifies (in arrival order) before it reaches the proposal; a round with a full
+ * mempool and a silent proposer then waits at most 8 s more than the base timeout.
+ */
+export const timeoutWaitingTxsCountedMax = 2 * limits.blockTxCountMax;
+
+function blockAllowanceMs(state: PeerState): number {
+  return timeoutMsPerWaitingTx * Math.min(state.mempool.size, timeoutWaitingTxsCountedMax);
 }
 
 /** Without transactions a height waits this long before deciding an empty block. */
@@ -247,7 +267,12 @@ function signWith(self: PeerIdentity, message: Uint8Array): Uint8Array {
 }
 
 function schedule(ctx: Context, kind: RoundStep, round: number): void {
-  ctx.rs.timeouts.push({ at: ctx.rs.now + timeoutFor(ctx.state.chain, round), kind, round });
+  ctx.rs.timeouts.push({ since: ctx.rs.now, kind, round });
+}
+
+/** A timeout's deadline, with the allowance of the transactions waiting now (the block being decided may be that large). */
+function dueAt(ctx: Context, t: Timeout): number {
+  return t.since + timeoutFor(ctx.state.chain, t.round) + blockAllowanceMs(ctx.state);
 }
 
 // ---- candidates ----
@@ -342,7 +367,9 @@ function commit(ctx: Context, candidate: Candidate, cert: Block['cert']): void {
   const next = newRoundState(rs.height + 1, rs.now, { ...rs, recentCommits: recent });
   ctx.state = { ...state, chain: executed.state, persistingHeight: block.header.height, round: next };
   ctx.rs = next;
-  ctx.signed = true;
+  // No record is stored for the new height until this peer signs something there: once the
+  // block is durable the stored record (of the decided height) is stale and ignored at restart,
+  // and a write here would hold every later effect (the next height's votes) for nothing.
   for (const { from, message } of rs.future) handleMessage(ctx, from, message);
 }
 
@@ -470,9 +497,9 @@ function progress(ctx: Context): void {
 
 function fireTimeouts(ctx: Context): void {
   const { rs } = ctx;
-  const due = rs.timeouts.filter((t) => t.at <= rs.now);
+  const due = rs.timeouts.filter((t) => dueAt(ctx, t) <= rs.now);
   if (due.length === 0) return;
-  rs.timeouts = rs.timeouts.filter((t) => t.at > rs.now);
+  rs.timeouts = rs.timeouts.filter((t) => !due.includes(t));
   for (const t of due) {
     if (ctx.rs !== rs || t.round !== rs.round) continue;
     if (t.kind === 'propose' && rs.step === 'propose') prevote(ctx, null);
@@ -485,7 +512,7 @@ function fireTimeouts(ctx: Context): void {
 /** Messages get lost: every two timeouts of a round, send this round's own proposal and votes again. */
 function rebroadcast(ctx: Context): void {
   const { rs } = ctx;
-  if (!rs.started || rs.now < rs.lastRebroadcastAt + 2 * timeoutFor(ctx.state.chain, rs.round)) return;
+  if (!rs.started || rs.now < rs.lastRebroadcastAt + 2 * (timeoutFor(ctx.state.chain, rs.round) + blockAllowanceMs(ctx.state))) return;
   rs.lastRebroadcastAt = rs.now;
   const proposal = rs.myProposals.get(rs.round);
   if (proposal) broadcast(ctx, proposal);

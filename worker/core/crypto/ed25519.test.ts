@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../bytes';
-import { precheck, publicKeyFromSeed, signSync, verifyStrict } from './ed25519';
+import { precheck, publicKeyFromSeed, signerFromSeed, signSync, verifyStrict } from './ed25519';
 import { rfc8032, speccheck } from '../fixtures/ed25519-vectors';
 import { malleatedVectors } from './ed25519-extra';
 
@@ -15,6 +15,17 @@ describe('strict Ed25519 verification (pure JS path)', () => {
     const seed = fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
     expect(toHex(publicKeyFromSeed(seed))).toBe(rfc8032[0]!.publicKey);
     expect(toHex(signSync(seed, new Uint8Array(0)))).toBe(rfc8032[0]!.signature);
+  });
+
+  it('signs with a pre-expanded key to the same bytes as signSync (RFC 8032 TEST 1, and other messages)', () => {
+    const seed = fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
+    const sign = signerFromSeed(seed);
+    expect(toHex(sign(new Uint8Array(0)))).toBe(rfc8032[0]!.signature);
+    for (let i = 1; i < 40; i++) {
+      const message = new Uint8Array(i * 7).map((_, j) => (i * 13 + j) & 255);
+      expect(toHex(sign(message))).toBe(toHex(signSync(seed, message)));
+      expect(verifyStrict(publicKeyFromSeed(seed), message, sign(message))).toBe(true);
+    }
   });
 
   it('names the rule a precheck failure breaks', () => {

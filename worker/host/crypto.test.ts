@@ -1,0 +1,60 @@
+// The host's verdict cache: a signature verified once (a gossiped transaction) is not verified
+// again when a proposal carries it, and a cached verdict never covers different bytes.
+import { describe, expect, it } from 'vitest';
+import { cachingVerifier, nobleVerifier, type Verifier } from './crypto';
+import { publicKeyFromSeed, signSync } from '../core/crypto/ed25519';
+import type { SignatureCheck } from '../core/block';
+
+function counting(): Verifier & { verified: number } {
+  const v = {
+    backend: 'noble' as const,
+    verified: 0,
+    async verifyBatch(checks: SignatureCheck[]) {
+      v.verified += checks.length;
+      return nobleVerifier.verifyBatch(checks);
+    },
+  };
+  return v;
+}
+
+const seed = new Uint8Array(32).fill(7);
+const publicKey = publicKeyFromSeed(seed);
+const check = (text: string): SignatureCheck => {
+  const message = new TextEncoder().encode(text);
+  return { publicKey, message, signature: signSync(seed, message) };
+};
+
+describe('cachingVerifier', () => {
+  it('verifies a check once, also when the second batch starts before the first is done', async () => {
+    const inner = counting();
+    const verifier = cachingVerifier(inner);
+    const a = check('tx a');
+    const b = check('tx b');
+    const [first, second] = await Promise.all([verifier.verifyBatch([a, b]), verifier.verifyBatch([b, a])]);
+    expect(first).toEqual([true, true]);
+    expect(second).toEqual([true, true]);
+    expect(await verifier.verifyBatch([a])).toEqual([true]);
+    expect(inner.verified).toBe(2);
+  });
+
+  it('never caches a failure, and a cached verdict does not cover another signature or message', async () => {
+    const inner = counting();
+    const verifier = cachingVerifier(inner);
+    const good = check('tx c');
+    const forged = { ...good, signature: good.signature.map((x, i) => (i === 0 ? x ^ 1 : x)) };
+    const moved = { ...good, message: new TextEncoder().encode('tx d') };
+    expect(await verifier.verifyBatch([good])).toEqual([true]);
+    expect(await verifier.verifyBatch([forged, moved, good])).toEqual([false, false, true]);
+    expect(await verifier.verifyBatch([forged])).toEqual([false]);
+    expect(inner.verified).toBe(4);
+  });
+
+  it('stays bounded: past its size it forgets and verifies again', async () => {
+    const inner = counting();
+    const verifier = cachingVerifier(inner, 2);
+    const checks = [check('1'), check('2'), check('3')];
+    for (const c of checks) await verifier.verifyBatch([c]);
+    await verifier.verifyBatch([checks[0]!]);
+    expect(inner.verified).toBe(4);
+  });
+});
