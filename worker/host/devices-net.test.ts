@@ -3,12 +3,12 @@
 // as granted (not pending, not revoked). The reader checks the samples against the fingerprint on
 // chain. The gateway's page is told about each step (device events).
 import { afterEach, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
-import { PeerHost } from './peer-host';
+import type { PeerHost } from './peer-host';
+import { startTestHost, until } from './testing';
 import { MemoryStorage } from '../store/memory';
 import { nobleVerifier } from './crypto';
 import { MemoryNetwork } from './memory-net';
-import type { DeviceNotice, PeerEvent } from '../api';
+import type { DeviceNotice } from '../api';
 
 const hosts: PeerHost[] = [];
 afterEach(() => {
@@ -16,30 +16,10 @@ afterEach(() => {
 });
 
 async function startPeer(network: MemoryNetwork) {
-  const events: PeerEvent[] = [];
-  const host = new PeerHost({
-    storage: new MemoryStorage(),
-    storageKind: 'memory',
-    verifier: nobleVerifier,
-    now: () => Date.now(),
-    randomBytes: (n) => new Uint8Array(randomBytes(n)),
-    emit: (e) => events.push(e),
-    tickIntervalMs: 20,
-    net: network.connect(),
-    inviteBase: 'http://localhost:8080/',
-  });
-  await host.ready();
+  const { host, events } = await startTestHost(new MemoryStorage(), { verifier: nobleVerifier, net: network.connect(), inviteBase: 'http://localhost:8080/' });
   hosts.push(host);
   const notices = () => events.flatMap((e): DeviceNotice[] => (e.type === 'device' ? [e.notice] : []));
   return { host, events, notices, did: (await host.identity()).did };
-}
-
-async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<string> {

@@ -3,7 +3,7 @@
 // dropped. (The WebRTC transport is tested on its own and end to end in Chromium.)
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeInvite, type PeerHost } from './peer-host';
-import { startTestHost } from './testing';
+import { startTestHost, until } from './testing';
 import { MemoryStorage } from '../store/memory';
 import { nobleVerifier } from './crypto';
 import { MemoryNetwork, type MemoryNet } from './memory-net';
@@ -23,14 +23,6 @@ async function startPeer(network: MemoryNetwork) {
   const { host, events } = await startTestHost(new MemoryStorage(), { verifier: nobleVerifier, net, inviteBase: 'http://localhost:8080/' });
   hosts.push(host);
   return { host, events, net, did: (await host.identity()).did };
-}
-
-async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function hashesAt(host: PeerHost, height: number): Promise<string> {

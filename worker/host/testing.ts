@@ -20,3 +20,12 @@ export async function startTestHost(storage = new MemoryStorage(), options: Part
   await host.ready();
   return { host, events };
 }
+
+/** Polls a condition every 20 ms until it holds; throws after timeoutMs (for tests across peers). */
+export async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
