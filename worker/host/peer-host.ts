@@ -736,7 +736,9 @@ export class PeerHost implements PeerMethods {
   private async onJoinRequest(from: string, invite: InviteToken | null): Promise<void> {
     const chain = this.peer.chain;
     const me = this.identityView.did;
-    if (!chain.validators.some((v) => v.did === me) || this.mayWrite(from) || this.openJoinOf(from) || this.joinProposing.has(from)) return;
+    if (!chain.validators.some((v) => v.did === me) || this.mayWrite(from) || this.joinProposing.has(from)) return;
+    // Already proposed: a repeated request is the cue to vote again if this peer's vote did not commit.
+    if (this.openJoinOf(from)) return this.afterGovernanceChange();
     const refuse = (why: string) => this.noteOnce(`join:${from}:${why}`, 'warn', `${from} asks to join ${chain.genesis.name}, but ${why}; it is not admitted. A validator can still propose it as a member on the Governance page.`);
     if (!invite) return refuse('its invite carries no token');
     const used = [...(chain.governance?.proposals.values() ?? [])].some((p) => p.invite?.nonce === invite.nonce);
@@ -782,9 +784,21 @@ export class PeerHost implements PeerMethods {
       this.record('warn', `Proposal ${id.slice(0, 12)} to admit ${did} quotes an invite not signed by a validator of this chain; it waits for a human vote on the Governance page.`);
       return;
     }
+    // An own transaction still undecided (e.g. this peer's own proposal of the same join, which
+    // the chain will refuse as a second use of the invite) would leave the vote behind a nonce
+    // gap if it is rejected after the vote is signed: sign the vote once those are decided.
+    await this.ownSettled(30_000);
     // The chain refuses a second proposal quoting the same invite: this one is its only use.
-    await this.submit({ type: 'member.vote', body: { proposal: id, approve: true } });
+    const { txId } = await this.submit({ type: 'member.vote', body: { proposal: id, approve: true } });
     this.record('info', `Voted to admit ${did}: its invite was issued by ${p.invite!.issuer} and is used once.`);
+    const result = await this.waitFor(txId, { timeoutMs: 30_000 }).catch(() => null);
+    if (result?.status !== 'committed') this.joinVoted.delete(id); // voted again after the next governance change
+  }
+
+  /** Resolves once every own transaction signed so far is decided (or after timeoutMs). */
+  private async ownSettled(timeoutMs: number): Promise<void> {
+    await this.signing;
+    await Promise.all([...this.ownPending.keys()].map((txId) => this.waitFor(txId, { timeoutMs }).catch(() => null)));
   }
 
   // ---- dApp API --------------------------------------------------------------------------
