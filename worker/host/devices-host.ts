@@ -213,13 +213,21 @@ export class DevicesHost {
   }
 
   async deviceReadings(device: string, options?: { limit?: number }): Promise<DeviceReadingView[]> {
+    return this.newestOf(device, readingPrefix, decodeReadings, readingView, options?.limit);
+  }
+
+  /**
+   * The newest `limit` items of a device's per-block lists (readings, messages) under `prefix`,
+   * read back through the key's history and returned oldest first.
+   */
+  private async newestOf<T, V>(device: string, prefix: string, decodeList: (entry: Uint8Array) => T[], view: (item: T) => V, limitAsked?: number): Promise<V[]> {
     this.device(device);
-    const limit = Math.min(Math.max(1, Math.floor(options?.limit ?? limits.deviceListedMax)), limits.deviceListedMax);
-    const versions = await this.deps.storage.history(this.deps.chain().chainId, readingPrefix + device);
-    const out: DeviceReadingView[] = [];
+    const limit = Math.min(Math.max(1, Math.floor(limitAsked ?? limits.deviceListedMax)), limits.deviceListedMax);
+    const versions = await this.deps.storage.history(this.deps.chain().chainId, prefix + device);
+    const out: V[] = [];
     for (let i = versions.length - 1; i >= 0 && out.length < limit; i--) {
-      const list = decodeReadings(versions[i]!.entry);
-      for (let j = list.length - 1; j >= 0 && out.length < limit; j--) out.push(readingView(list[j]!));
+      const list = decodeList(versions[i]!.entry);
+      for (let j = list.length - 1; j >= 0 && out.length < limit; j--) out.push(view(list[j]!));
     }
     return out.reverse();
   }
@@ -260,18 +268,7 @@ export class DevicesHost {
   }
 
   async deviceMessages(device: string, options?: { limit?: number }): Promise<DeviceMessageView[]> {
-    this.device(device);
-    const limit = Math.min(Math.max(1, Math.floor(options?.limit ?? limits.deviceListedMax)), limits.deviceListedMax);
-    const versions = await this.deps.storage.history(this.deps.chain().chainId, messagePrefix + device);
-    const out: DeviceMessageView[] = [];
-    for (let i = versions.length - 1; i >= 0 && out.length < limit; i--) {
-      const list = decodeMessages(versions[i]!.entry);
-      for (let j = list.length - 1; j >= 0 && out.length < limit; j--) {
-        const m = list[j]!;
-        out.push({ txId: m.tx, height: m.height, time: m.time, from: m.from, owner: m.owner, gateway: m.gateway, to: m.to, body: m.body });
-      }
-    }
-    return out.reverse();
+    return this.newestOf(device, messagePrefix, decodeMessages, (m) => ({ txId: m.tx, height: m.height, time: m.time, from: m.from, owner: m.owner, gateway: m.gateway, to: m.to, body: m.body }), options?.limit);
   }
 
   // ---- off-chain batches, read through the gateway under the chain's access records -------------
