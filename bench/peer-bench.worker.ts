@@ -4,20 +4,31 @@
 // heap is read from outside, over CDP (Runtime.getHeapUsage on this worker), by
 // scripts/bench.mjs: `performance.memory` is not exposed in workers. The stopped peer stays
 // referenced here so that the heap read after the run is that of a peer holding its chain.
+// Signatures are verified as the peer verifies them: by its pool of verifier workers.
 import { IdbStorage } from '../worker/store/idb';
+import { MemoryStorage } from '../worker/store/memory';
+import { browserVerifier } from '../worker/host/browser-verifier';
 import { throughput, verifyRates } from './peer-pipeline';
 
 declare const self: DedicatedWorkerGlobalScope;
 const progress = (text: string) => self.postMessage({ progress: text });
 let kept: unknown = null;
 
-self.onmessage = async (e: MessageEvent<{ txCount: number }>) => {
+self.onmessage = async (e: MessageEvent<{ txCount: number; verifierThreads: number | null }>) => {
   try {
     const verify = await verifyRates();
     progress(`verify/s webcrypto ${verify.webcrypto.toFixed(0)} noble ${verify.noble.toFixed(0)}`);
-    const { run, peer } = await throughput(() => IdbStorage.open(`bench-${Date.now()}`), 'indexeddb', e.data.txCount, progress);
+    const verifier = await browserVerifier(e.data.verifierThreads ?? undefined);
+    progress(`verifier threads: ${(verifier as { threads?: number }).threads ?? 0}`);
+    const { run, peer } = await throughput(() => IdbStorage.open(`bench-${Date.now()}`, { checkpointWorker: true }), 'indexeddb', verifier, e.data.txCount, progress);
     kept = peer;
-    self.postMessage({ result: { verify, run, ratioTxToWebCryptoVerify: run.txPerSecond / verify.webcrypto, peerKept: kept !== null } });
+    // The same pipeline with nothing persisted (the memory store), second, so it runs warm:
+    // the share of block time that persisting adds is (IndexedDB run - memory run) / IndexedDB
+    // run; its peer is dropped before the heap is read.
+    progress('the same run on the memory store…');
+    const { run: memoryRun } = await throughput(async () => new MemoryStorage(), 'memory', verifier, e.data.txCount, progress);
+    const persistAddedShare = Math.max(0, (run.elapsedMs - memoryRun.elapsedMs) / run.elapsedMs);
+    self.postMessage({ result: { verify, verifierThreads: (verifier as { threads?: number }).threads ?? 0, run, memoryRun, persistAddedShare, ratioTxToWebCryptoVerify: run.txPerSecond / verify.webcrypto, peerKept: kept !== null } });
   } catch (error) {
     self.postMessage({ error: String((error as Error)?.stack ?? error) });
   }

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { MemoryStorage } from '../worker/store/memory';
+import { bestVerifier } from '../worker/host/crypto';
 import { throughput, verifyRates } from './peer-pipeline';
 
 const txCount = Number(process.env.BENCH_TXS ?? 10_000);
@@ -27,6 +28,6 @@ const window = profilePath
     }
   : undefined;
 const verify = await verifyRates();
-const { run } = await throughput(async () => new MemoryStorage(), 'memory', txCount, (text) => console.log(text), window);
+const { run } = await throughput(async () => new MemoryStorage(), 'memory', await bestVerifier(), txCount, (text) => console.log(text), window);
 console.log(JSON.stringify({ verify, run, ratioTxToWebCryptoVerify: run.txPerSecond / verify.webcrypto }, null, 2));
 process.exit(0);

@@ -3,7 +3,7 @@
 // WebCrypto and pure-JS verify rates, then data.put transactions validated (signature),
 // applied and persisted per second, and the share of time spent verifying and persisting.
 import { PeerHost } from '../worker/host/peer-host';
-import { webCryptoVerifier, verifyWebCrypto, createSigner, type Verifier } from '../worker/host/crypto';
+import { verifyWebCrypto, createSigner, type Verifier } from '../worker/host/crypto';
 import { signSync, publicKeyFromSeed, verifyStrict } from '../worker/core/crypto/ed25519';
 import { didFromPublicKey } from '../worker/core/crypto/did';
 import { encodeTx, txSigningBytes, txIdOf, type UnsignedTx } from '../worker/core/tx';
@@ -97,12 +97,12 @@ function timedVerifier(inner: Verifier, sink: Sink): Verifier {
  * Runs the pipeline and returns the figures and the stopped peer, which the caller keeps
  * referenced while the heap is read (the heap of a live peer after the run, not of an empty worker).
  */
-export async function throughput(openStorage: () => Promise<Storage>, storageKind: 'indexeddb' | 'memory', txCount: number, progress: (text: string) => void, window?: MeasureWindow): Promise<{ run: ThroughputRun; peer: PeerHost }> {
+export async function throughput(openStorage: () => Promise<Storage>, storageKind: 'indexeddb' | 'memory', verifier: Verifier, txCount: number, progress: (text: string) => void, window?: MeasureWindow): Promise<{ run: ThroughputRun; peer: PeerHost }> {
   const sink: Sink = { persistMs: 0, blocks: 0, verifyMs: 0 };
   const inner = await openStorage();
   const storage = timedStorage(inner, sink);
   const checkpointStats = () => (inner as { checkpointStats?: { count: number; ms: number } }).checkpointStats ?? { count: 0, ms: 0 };
-  const host = new PeerHost({ storage, storageKind, verifier: timedVerifier(webCryptoVerifier, sink), now: () => Date.now(), randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)), emit: () => {}, tickIntervalMs: 50 });
+  const host = new PeerHost({ storage, storageKind, verifier: timedVerifier(verifier, sink), now: () => Date.now(), randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)), emit: () => {}, tickIntervalMs: 50 });
   const status = await host.ready();
   const accounts = await Promise.all(
     Array.from({ length: 100 }, async () => {

@@ -1,5 +1,5 @@
 // Install what a fresh clone lacks, with Node built-ins only (runs before node_modules exists).
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { chromiumPath } from './chromium.mjs';
 
@@ -15,6 +15,12 @@ export function run(command, args, options = {}) {
 export function ensureDependencies() {
   const marker = 'node_modules/.package-lock.json';
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync('package-lock.json').mtimeMs) return;
+  // A node_modules linked from another checkout (a git worktree sharing one install) is that
+  // checkout's: npm ci here would empty it under the other one. Use it as it is.
+  if (existsSync('node_modules') && lstatSync('node_modules').isSymbolicLink()) {
+    console.log('node_modules is a link to another checkout\'s install: not reinstalling it (run npm ci there if it is stale).');
+    return;
+  }
   console.log('Installing dependencies (npm ci)…');
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }

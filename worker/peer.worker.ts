@@ -5,7 +5,7 @@
 // by the page's client.
 import { PeerHost, errorToApi } from './host/peer-host';
 import { IdbStorage } from './store/idb';
-import { bestVerifier } from './host/crypto';
+import { browserVerifier } from './host/browser-verifier';
 import { botError } from './core/errors';
 import { methodNames, type MethodName, type PeerEvent, type RpcRequest, type WorkerMessage } from './api';
 import { createWorkerNet, defaultRelayUrl } from './net/browser';
@@ -57,8 +57,8 @@ async function claimSlot(): Promise<number> {
 async function boot(): Promise<PeerHost> {
   const slot = await claimSlot();
   post({ event: { type: 'slot', slot } });
-  const storage = await IdbStorage.open(`bot-peer-${slot}`);
-  const verifier = await bestVerifier();
+  const storage = await IdbStorage.open(`bot-peer-${slot}`, { checkpointWorker: true });
+  const verifier = await browserVerifier();
   return new PeerHost({
     storage,
     storageKind: 'indexeddb',

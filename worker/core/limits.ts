@@ -17,6 +17,16 @@ export const txTypeLengthMax = 64;
 export const blockTxCountMax = 2000;
 /** Signature checks a host remembers as verified (a gossiped transaction is not verified again in a proposal). */
 export const verifiedSignaturesCachedMax = 50_000;
+/** Signature verifier threads beside the peer's own (worker/host/verifier-pool.ts). */
+export const verifierThreadsMax = 4;
+/** Batches of at most this many checks are verified on the peer's thread (a round trip to a verifier thread costs more). */
+export const verifyInThreadChecksMax = 2;
+/** Smallest share of a batch sent to one verifier thread. */
+export const verifyJobChecksMin = 64;
+/** Largest share of a batch sent to one verifier thread (its verdicts come back as one). */
+export const verifyJobChecksMax = 256;
+/** Submitted transactions are verified and fed to the core in chunks of at most this many, in order. */
+export const submissionChunkTxCountMax = 256;
 /** Encoded size of one block (header, transactions, certificate). */
 export const blockBytesMax = 8 * 1024 * 1024;
 /** Transactions waiting for a block. */

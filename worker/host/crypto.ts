@@ -2,7 +2,7 @@
 // than pure JS in Chromium), the strict pure-JS verifier otherwise. Both apply the same
 // rules: `precheck` first, then the cofactorless equation (see core/crypto/ed25519.ts).
 import { precheck, verifyStrict, signSync, publicKeyFromSeed } from '../core/crypto/ed25519';
-import { concatBytes, fromHex } from '../core/bytes';
+import { concatBytes, equalBytes, fromHex } from '../core/bytes';
 import type { SignatureCheck } from '../core/block';
 import * as limits from '../core/limits';
 
@@ -69,20 +69,27 @@ export const webCryptoVerifier: Verifier = {
   },
 };
 
-/** The exact bytes of a check: a cached verdict holds only for the same key, message and signature. */
-function checkKey(check: SignatureCheck): string {
-  return `${String.fromCharCode(...check.publicKey)}|${String.fromCharCode(...check.signature)}|${String.fromCharCode(...check.message)}`;
+const latin1 = new TextDecoder('latin1'); // one code point per byte, distinct for every byte
+
+/** The signature's bytes as a string: the cache's key (a hit also compares key and message). */
+function signatureKey(check: SignatureCheck): string {
+  return latin1.decode(check.signature);
+}
+
+function sameCheck(a: SignatureCheck, b: SignatureCheck): boolean {
+  return equalBytes(a.signature, b.signature) && equalBytes(a.publicKey, b.publicKey) && equalBytes(a.message, b.message);
 }
 
 /**
  * Remembers checks that verified (never failures), so a transaction verified when it was
  * gossiped or submitted is not verified again when a proposal or a synced block carries it; a
- * check still being verified is shared, not started twice. Bounded by
- * limits.verifiedSignaturesCachedMax (cleared when full).
+ * check still being verified is shared, not started twice. A verdict is reused only for the
+ * same public key, message and signature (keyed by the signature, compared in full on a hit).
+ * Bounded by limits.verifiedSignaturesCachedMax (cleared when full).
  */
 export function cachingVerifier(inner: Verifier, entriesMax: number = limits.verifiedSignaturesCachedMax): Verifier {
-  const verified = new Set<string>();
-  const pending = new Map<string, Promise<boolean>>();
+  const verified = new Map<string, SignatureCheck>();
+  const pending = new Map<string, { check: SignatureCheck; verdict: Promise<boolean> }>();
   return {
     backend: inner.backend,
     async verifyBatch(checks) {
@@ -91,14 +98,20 @@ export function cachingVerifier(inner: Verifier, entriesMax: number = limits.ver
       const freshAt: number[] = [];
       const freshKeys: string[] = [];
       for (let i = 0; i < checks.length; i++) {
-        const key = checkKey(checks[i]!);
-        const known = verified.has(key) ? true : pending.get(key);
-        if (known !== undefined) {
-          verdicts.push(known);
+        const check = checks[i]!;
+        const key = signatureKey(check);
+        const done = verified.get(key);
+        if (done !== undefined && sameCheck(done, check)) {
+          verdicts.push(true);
+          continue;
+        }
+        const inFlight = pending.get(key);
+        if (inFlight !== undefined && sameCheck(inFlight.check, check)) {
+          verdicts.push(inFlight.verdict);
           continue;
         }
         verdicts.push(false);
-        fresh.push(checks[i]!);
+        fresh.push(check);
         freshAt.push(i);
         freshKeys.push(key);
       }
@@ -106,17 +119,19 @@ export function cachingVerifier(inner: Verifier, entriesMax: number = limits.ver
         const batch = inner.verifyBatch(fresh);
         for (let j = 0; j < fresh.length; j++) {
           const key = freshKeys[j]!;
+          const check = fresh[j]!;
           const one = batch.then(
             (results) => results[j] === true,
             () => false,
           );
-          if (pending.size < entriesMax) pending.set(key, one);
+          const shared = !pending.has(key) && pending.size < entriesMax;
+          if (shared) pending.set(key, { check, verdict: one });
           verdicts[freshAt[j]!] = one;
           void one.then((ok) => {
-            pending.delete(key);
+            if (shared) pending.delete(key);
             if (!ok) return;
             if (verified.size >= entriesMax) verified.clear();
-            verified.add(key);
+            verified.set(key, check);
           });
         }
         await batch; // a failing backend fails the call, as without the cache

@@ -24,6 +24,7 @@ import * as limits from '../core/limits';
 import type { Storage } from '../store/storage';
 import type { Signer, Verifier } from './crypto';
 import { cachingVerifier, createSigner } from './crypto';
+import { installFastSha256 } from './fast-hash';
 import type { PeerNet } from '../net/types';
 import { decodeWire, encodeWire, type WireMessage } from './wire';
 import { Syncer } from './sync';
@@ -125,6 +126,7 @@ export class PeerHost implements PeerMethods {
 
   private async start(): Promise<Status> {
     const { storage } = this.options;
+    await installFastSha256();
     let seed = await storage.getMeta<Uint8Array>('identity.seed');
     if (!seed) {
       seed = this.options.randomBytes(32);
@@ -619,7 +621,7 @@ export class PeerHost implements PeerMethods {
   private submissionOrder: Promise<void> = Promise.resolve();
 
   /**
-   * Verify queued submissions in chunks of a block's size and feed each chunk as soon as it and
+   * Verify queued submissions in chunks (limits.submissionChunkTxCountMax) and feed each chunk as soon as it and
    * every chunk before it are verified: the first block executes while later chunks are still
    * being verified, and own nonces stay in order.
    */
@@ -630,8 +632,8 @@ export class PeerHost implements PeerMethods {
       this.flushScheduled = false;
       const batch = this.pendingSubmissions;
       this.pendingSubmissions = [];
-      for (let at = 0; at < batch.length; at += limits.blockTxCountMax) {
-        const chunk = batch.slice(at, at + limits.blockTxCountMax);
+      for (let at = 0; at < batch.length; at += limits.submissionChunkTxCountMax) {
+        const chunk = batch.slice(at, at + limits.submissionChunkTxCountMax);
         const verdicts = this.verifier.verifyBatch(chunk.map(({ tx }) => ({ publicKey: publicKeyFromDid(tx.from), message: txSigningBytes(tx), signature: tx.sig })));
         this.submissionOrder = this.submissionOrder
           .then(() => verdicts)

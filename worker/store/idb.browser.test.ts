@@ -3,8 +3,19 @@ import { describe, it, expect } from 'vitest';
 import { storageSuite } from './storage.suite';
 import { IdbStorage } from './idb';
 import type { BlockCommit } from './storage';
+import { packCommit, unpackCommit } from './pack';
 
 let counter = 0;
+storageSuite(
+  'IndexedDB, checkpoints written by the checkpoint worker',
+  async () => IdbStorage.open(`storage-suite-worker-${Date.now()}-${counter++}`, { checkpointWorker: true, checkpointEveryBlocks: 3 }),
+  async (store) => {
+    const { name } = store as IdbStorage;
+    store.close();
+    return IdbStorage.open(name, { checkpointWorker: true, checkpointEveryBlocks: 3 });
+  },
+);
+
 storageSuite(
   'IndexedDB',
   async () => IdbStorage.open(`storage-suite-${Date.now()}-${counter++}`),
@@ -111,6 +122,25 @@ describe('IndexedDB: the state store is a checkpoint, the commits records the lo
     again.close();
   });
 
+  it('the checkpoint worker writes the checkpoint (not the peer thread), and the store reads it back after a reopen', async () => {
+    const name = `storage-checkpoint-worker-${Date.now()}`;
+    const store = await IdbStorage.open(name, { checkpointWorker: true, checkpointEveryBlocks: 1000, checkpointIdleMs: 60_000 });
+    expect(store.checkpointsInWorker).toBe(true);
+    for (let h = 0; h < 5; h++) await store.commitBlock(put('c1', h, 10 + h));
+    await store.checkpoint('c1');
+    expect(store.checkpointsInWorker).toBe(true); // it did not fail over to this thread
+    expect(await raw(name, 'checkpoints', (s) => s.get('c1'))).toEqual({ height: 4 });
+    expect(await raw(name, 'state', (s) => s.get(['c1', 'data/a']))).toEqual(new Uint8Array([14]));
+    expect(await raw(name, 'indexed', (s) => s.count())).toBe(5);
+    expect((await store.history('c1', 'data/a')).map((v) => v.entry[0])).toEqual([10, 11, 12, 13, 14]);
+    expect(await store.txLocation('t3')).toEqual({ chainId: 'c1', height: 3, index: 0 });
+    store.close();
+    const again = await IdbStorage.open(name);
+    expect(await again.getState('c1', 'data/a')).toEqual(new Uint8Array([14]));
+    expect(await again.txLocation('t2')).toEqual({ chainId: 'c1', height: 2, index: 0 });
+    again.close();
+  });
+
   it('checkpoints by itself after a number of blocks and when idle', async () => {
     const name = `storage-checkpoint-auto-${Date.now()}`;
     const store = await IdbStorage.open(name, { checkpointEveryBlocks: 4, checkpointIdleMs: 20 });
@@ -134,9 +164,9 @@ describe('IndexedDB: the state store is a checkpoint, the commits records the lo
     await raw(name, 'commits', (s) => {
       const request = s.get(['c1', 3]);
       request.onsuccess = () => {
-        const record = request.result as { writeKeys: string[]; entries: Uint8Array[] };
-        record.entries[record.writeKeys.indexOf('data/a')] = new Uint8Array([0xdd]);
-        s.put(record, ['c1', 3]);
+        const { writes, txIds } = unpackCommit(request.result as Uint8Array);
+        writes.set('data/a', new Uint8Array([0xdd]));
+        s.put(packCommit(writes, txIds), ['c1', 3]);
       };
     });
     const again = await IdbStorage.open(name);

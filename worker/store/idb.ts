@@ -28,6 +28,8 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { botError } from '../core/errors';
 import type { BlockCommit, StateVersion, Storage, TxLocation } from './storage';
+import { packCheckpoint, packCommit, unpackCommit, type CheckpointJob, type CommitContent } from './pack';
+import { writeCheckpointRecords, type CheckpointReply, type CheckpointRequest } from './checkpoint-records';
 
 /**
  * One block's state writes and transaction ids. Schema 3 writes `writeKeys`/`txList`, which no
@@ -60,7 +62,8 @@ interface PeerDb extends DBSchema {
   blocks: { key: [string, number]; value: Uint8Array };
   /** The checkpoint: latest entry per key as of `checkpoints[chainId].height`. */
   state: { key: [string, string]; value: Uint8Array };
-  commits: { key: [string, number]; value: CommitRecord; indexes: { byKey: [string, string]; byTx: string } };
+  /** Packed (`packCommit`, since the packed-record change) or, as older peers wrote it, a CommitRecord. */
+  commits: { key: [string, number]; value: CommitRecord | Uint8Array; indexes: { byKey: [string, string]; byTx: string } };
   /** History and tx index of the blocks up to the checkpoint height. */
   indexed: { key: [string, number]; value: IndexRecord; indexes: { byKey: [string, string]; byTx: string } };
   checkpoints: { key: string; value: { height: number } };
@@ -82,6 +85,8 @@ export interface IdbOptions {
   checkpointEveryBlocks?: number;
   checkpointEntriesMax?: number;
   checkpointIdleMs?: number;
+  /** Write checkpoints in a worker of their own (checkpoint.worker.ts); the peer does. Default false. */
+  checkpointWorker?: boolean;
 }
 
 /** A block committed after the checkpoint: held until a checkpoint indexes it. */
@@ -116,10 +121,19 @@ export class IdbStorage implements Storage {
   /** Checkpoints written (count, ms from start to durable, entries): read by the benchmark. */
   readonly checkpointStats = { count: 0, ms: 0, entries: 0 };
 
+  private checkpointWorker: CheckpointWorker | null;
+
   private constructor(
     private readonly db: IDBPDatabase<PeerDb>,
     private readonly options: Required<IdbOptions>,
-  ) {}
+  ) {
+    this.checkpointWorker = options.checkpointWorker ? startCheckpointWorker() : null;
+  }
+
+  /** Whether checkpoints are written by a worker of their own (false: on this thread). */
+  get checkpointsInWorker(): boolean {
+    return this.checkpointWorker !== null;
+  }
 
   static async open(name: string, options: IdbOptions = {}): Promise<IdbStorage> {
     const db = await openDB<PeerDb>(name, schemaVersion, {
@@ -142,7 +156,7 @@ export class IdbStorage implements Storage {
         }
       },
     });
-    const storage = new IdbStorage(db, { checkpointEveryBlocks, checkpointEntriesMax, checkpointIdleMs, ...options });
+    const storage = new IdbStorage(db, { checkpointEveryBlocks, checkpointEntriesMax, checkpointIdleMs, checkpointWorker: false, ...options });
     // Every chain's held writes are rebuilt now, so that a tx index lookup (which names no
     // chain) finds transactions of blocks not yet checkpointed on any of them.
     for (const chainId of await storage.chainIds()) await storage.overlay(chainId);
@@ -186,12 +200,27 @@ export class IdbStorage implements Storage {
     const checkpoint = (await tx.objectStore('checkpoints').get(chainId))?.height ?? -1;
     const records = await tx.objectStore('commits').getAll(IDBKeyRange.bound([chainId, checkpoint + 1], [chainId, maxHeight]));
     const overlay: ChainOverlay = { checkpoint, head: checkpoint, recent: new Map(), pending: [], pendingTx: new Map(), writing: null, idle: null };
-    for (const record of records) {
+    const heights = await tx.objectStore('commits').getAllKeys(IDBKeyRange.bound([chainId, checkpoint + 1], [chainId, maxHeight]));
+    records.forEach((record, i) => {
+      const height = (heights[i] as [string, number])[1];
+      if (record instanceof Uint8Array) {
+        let content: CommitContent;
+        try {
+          content = unpackCommit(record);
+        } catch (error) {
+          // A changed record that no longer parses: nothing of it is used, and the host's state
+          // root check reports the missing writes.
+          console.warn(`The commits record of block ${height} could not be read: ${(error as Error).message}`);
+          return;
+        }
+        this.remember(overlay, { height, writes: content.writes, txIds: content.txIds, legacyIndexed: false });
+        return;
+      }
       const keys = record.writeKeys ?? (record.keys ?? []).map((k) => k[1]);
       const writes = new Map<string, Uint8Array>();
       keys.forEach((key, i) => writes.set(key, record.entries[i]!));
-      this.remember(overlay, { height: record.height, writes, txIds: record.txList ?? record.txIds ?? [], legacyIndexed: record.keys !== undefined });
-    }
+      this.remember(overlay, { height, writes, txIds: record.txList ?? record.txIds ?? [], legacyIndexed: record.keys !== undefined });
+    });
     return overlay;
   }
 
@@ -214,12 +243,10 @@ export class IdbStorage implements Storage {
     const { chainId, height } = commit;
     const overlay = await this.overlay(chainId);
     const tx = this.db.transaction(['blocks', 'commits'], 'readwrite');
-    const writeKeys = [...commit.writes.keys()];
-    const entries = [...commit.writes.values()];
     // Requests are queued without awaiting each one: IndexedDB runs them in order inside the
     // transaction, and `tx.done` settles once all are durable (or none are).
     void tx.objectStore('blocks').put(commit.block, [chainId, height]);
-    void tx.objectStore('commits').put({ chainId, height, writeKeys, entries, txList: commit.txIds as string[] }, [chainId, height]);
+    void tx.objectStore('commits').put(packCommit(commit.writes, commit.txIds), [chainId, height]);
     try {
       await tx.done;
     } catch (error) {
@@ -227,7 +254,7 @@ export class IdbStorage implements Storage {
     }
     // Stored values are copies (structured clone); so are the held ones.
     const writes = new Map<string, Uint8Array>();
-    writeKeys.forEach((key, i) => writes.set(key, entries[i]!.slice()));
+    for (const [key, entry] of commit.writes) writes.set(key, entry.slice());
     this.remember(overlay, { height, writes, txIds: [...commit.txIds], legacyIndexed: false });
     this.scheduleCheckpoint(chainId, overlay);
   }
@@ -262,18 +289,13 @@ export class IdbStorage implements Storage {
     const snapshot = [...overlay.recent];
     const started = performance.now();
     overlay.writing = (async () => {
-      const tx = this.db.transaction(['state', 'indexed', 'checkpoints'], 'readwrite');
-      const state = tx.objectStore('state');
-      const indexed = tx.objectStore('indexed');
-      for (const [key, { entry }] of snapshot) void state.put(entry, [chainId, key]);
-      for (const block of blocks) {
-        if (block.legacyIndexed) continue;
-        const keys: Array<[string, string]> = [];
-        for (const key of block.writes.keys()) keys.push([chainId, key]);
-        void indexed.put({ chainId, height: block.height, keys, entries: [...block.writes.values()], txIds: block.txIds }, [chainId, block.height]);
-      }
-      void tx.objectStore('checkpoints').put({ height: upTo }, chainId);
-      await tx.done;
+      const job: CheckpointJob = {
+        chainId,
+        upTo,
+        state: snapshot.map(([key, { entry }]) => [key, entry]),
+        blocks: blocks.filter((b) => !b.legacyIndexed).map((b) => ({ height: b.height, writes: b.writes, txIds: b.txIds })),
+      };
+      await this.writeCheckpoint(job);
       overlay.checkpoint = upTo;
       for (const [key, held] of snapshot) if (overlay.recent.get(key) === held) overlay.recent.delete(key);
       overlay.pending = overlay.pending.filter((b) => b.height > upTo);
@@ -287,6 +309,29 @@ export class IdbStorage implements Storage {
     } finally {
       overlay.writing = null;
     }
+  }
+
+  /**
+   * Write a checkpoint: in the checkpoint worker when there is one (the IndexedDB calls of a
+   * checkpoint, thousands of puts and index entries, then cost the peer's thread one packed
+   * message), else here. A worker that fails or answers with an error is not used again and
+   * the job is written here.
+   */
+  private async writeCheckpoint(job: CheckpointJob): Promise<void> {
+    const worker = this.checkpointWorker;
+    if (worker) {
+      try {
+        await worker.write(this.db.name, job);
+        return;
+      } catch (error) {
+        if (this.checkpointWorker === worker) {
+          this.checkpointWorker = null;
+          worker.close();
+          console.warn(`The checkpoint worker failed (${(error as Error)?.message ?? error}); checkpoints are written on the peer's thread.`);
+        }
+      }
+    }
+    await writeCheckpointRecords(this.db, job);
   }
 
   async getBlock(chainId: string, height: number): Promise<Uint8Array | undefined> {
@@ -327,7 +372,8 @@ export class IdbStorage implements Storage {
     }
     const tx = this.db.transaction(['commits', 'indexed']);
     const [records, legacy] = await Promise.all([tx.objectStore('indexed').index('byKey').getAll([chainId, key]), tx.objectStore('commits').index('byKey').getAll([chainId, key])]);
-    for (const record of [...records, ...legacy]) {
+    // Only objects carry `keys`, so the commits index covers schema-2 records only.
+    for (const record of [...records, ...(legacy as CommitRecord[])]) {
       const at = record.keys!.findIndex((k) => k[1] === key);
       if (record.chainId === chainId && at >= 0) versions.set(record.height, record.entries[at]!);
     }
@@ -345,7 +391,7 @@ export class IdbStorage implements Storage {
       const held = (await overlay.catch(() => null))?.pendingTx.get(txId);
       if (held) return { chainId, height: held.height, index: held.index };
     }
-    const record = (await this.db.getFromIndex('indexed', 'byTx', txId)) ?? (await this.db.getFromIndex('commits', 'byTx', txId));
+    const record = (await this.db.getFromIndex('indexed', 'byTx', txId)) ?? ((await this.db.getFromIndex('commits', 'byTx', txId)) as CommitRecord | undefined);
     if (record) return { chainId: record.chainId, height: record.height, index: record.txIds!.indexOf(txId) };
     return this.hasLegacy('txs') ? this.db.get('txs', txId) : undefined;
   }
@@ -364,7 +410,56 @@ export class IdbStorage implements Storage {
 
   close(): void {
     this.closed = true;
+    this.checkpointWorker?.close();
+    this.checkpointWorker = null;
     for (const overlay of this.overlays.values()) void overlay.then((o) => o.idle && clearTimeout(o.idle), () => {});
     this.db.close();
   }
+}
+
+interface CheckpointWorker {
+  write(dbName: string, job: CheckpointJob): Promise<void>;
+  close(): void;
+}
+
+function startCheckpointWorker(): CheckpointWorker | null {
+  if (typeof Worker === 'undefined') return null;
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('./checkpoint.worker.ts', import.meta.url), { type: 'module', name: 'bot-checkpoint' });
+  } catch {
+    return null;
+  }
+  const waiting = new Map<number, { resolve(): void; reject(error: Error): void }>();
+  let nextId = 1;
+  let failed: Error | null = null;
+  const failAll = (error: Error) => {
+    failed = error;
+    for (const w of waiting.values()) w.reject(error);
+    waiting.clear();
+  };
+  worker.onmessage = (event: MessageEvent<CheckpointReply>) => {
+    const reply = event.data;
+    const w = waiting.get(reply.id);
+    if (!w) return;
+    waiting.delete(reply.id);
+    if (reply.ok) w.resolve();
+    else w.reject(new Error(reply.error));
+  };
+  worker.onerror = (event) => failAll(new Error(event.message || 'the checkpoint worker stopped'));
+  return {
+    write(dbName, job) {
+      if (failed) return Promise.reject(failed);
+      const id = nextId++;
+      const packed = packCheckpoint(job);
+      return new Promise<void>((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        worker.postMessage({ id, dbName, packed } satisfies CheckpointRequest, [packed.buffer]);
+      });
+    },
+    close() {
+      failAll(new Error('closed'));
+      worker.terminate();
+    },
+  };
 }
