@@ -2,7 +2,7 @@
 // Web Worker), prints the figures and writes bench/results/peer.json.
 //   BENCH_TXS=10000            transactions (default 100,000)
 //   BENCH_VERIFIER_THREADS=n       verifier threads (default: one per core, at most 4; 0: verify on the peer thread)
-//   BENCH_CPU_PROFILE=out.cpuprofile   a V8 CPU profile of the worker from "submitting" to the result
+//   BENCH_CPU_PROFILE=out.cpuprofile   a V8 CPU profile of the worker over the IndexedDB run (from "submitting" to its last commit)
 // The worker's JS heap is read over CDP (Runtime.getHeapUsage on the worker target, after a
 // forced garbage collection), because `performance.memory` does not exist in workers.
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -68,7 +68,7 @@ try {
   page.on('console', (m) => {
     const text = m.text();
     console.log(`[page] ${text}`);
-    if (profilePath && text.startsWith('progress: submitting')) {
+    if (profilePath && !profiling && text.startsWith('progress: submitting')) {
       profiling = worker.ready.then(async () => {
         await worker.send('Profiler.enable');
         await worker.send('Profiler.setSamplingInterval', { interval: 250 });
@@ -77,17 +77,22 @@ try {
     }
   });
   const threadsParam = process.env.BENCH_VERIFIER_THREADS === undefined ? '' : `&verifierThreads=${Number(process.env.BENCH_VERIFIER_THREADS)}`;
+  // The profile covers the IndexedDB run only: it stops when the memory-store run starts.
+  let profileSaved = null;
+  page.on('console', (m) => {
+    if (!profiling || profileSaved || !m.text().startsWith('progress: the same run on the memory store')) return;
+    profileSaved = profiling.then(async () => {
+      const { profile } = await worker.send('Profiler.stop');
+      writeFileSync(profilePath, JSON.stringify(profile));
+      console.log(`CPU profile of the worker written to ${profilePath}`);
+    });
+  });
   await page.goto(`http://localhost:${port}/bench.html?txs=${txs}${threadsParam}`);
   await page.waitForFunction(() => window.benchResult || window.benchError, null, { timeout: 30 * 60_000, polling: 500 });
   const error = await page.evaluate(() => window.benchError);
   if (error) throw new Error(error);
   const result = await page.evaluate(() => window.benchResult);
-  if (profiling) {
-    await profiling;
-    const { profile } = await worker.send('Profiler.stop');
-    writeFileSync(profilePath, JSON.stringify(profile));
-    console.log(`CPU profile of the worker written to ${profilePath}`);
-  }
+  if (profileSaved) await profileSaved;
   await worker.ready;
   await worker.send('HeapProfiler.collectGarbage');
   const heap = await worker.send('Runtime.getHeapUsage');

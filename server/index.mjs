@@ -19,6 +19,8 @@ const types = {
   '.ico': 'image/x-icon',
   '.map': 'application/json',
   '.txt': 'text/plain; charset=utf-8',
+  // Compiled while it downloads (WebAssembly.compileStreaming needs this type).
+  '.wasm': 'application/wasm',
 };
 
 async function fileFor(urlPath) {

@@ -17,6 +17,8 @@ export const txTypeLengthMax = 64;
 export const blockTxCountMax = 2000;
 /** Signature checks a host remembers as verified (a gossiped transaction is not verified again in a proposal). */
 export const verifiedSignaturesCachedMax = 50_000;
+/** State key hashes remembered (a key written in many blocks is hashed once). */
+export const stateKeyHashesCachedMax = 65_536;
 /** Signature verifier threads beside the peer's own (worker/host/verifier-pool.ts). */
 export const verifierThreadsMax = 4;
 /** Batches of at most this many checks are verified on the peer's thread (a round trip to a verifier thread costs more). */

@@ -6,6 +6,7 @@
 // proposed block's state can be computed and dropped without touching the committed one.
 // Hashes are computed lazily and cached per node.
 import { sha256 } from './crypto/hash';
+import * as limits from './limits';
 import { compareBytes, equalBytes, utf8 } from './bytes';
 import { assert } from './errors';
 
@@ -134,8 +135,18 @@ export interface StateProof {
   siblings: Uint8Array[];
 }
 
+// Key hashes are asked for again and again (a sensor's key in every block): a bounded memo,
+// cleared when full. Deterministic; the arrays are shared, and nothing here changes one.
+const keyHashes = new Map<string, Uint8Array>();
+
 export function stateKeyHash(key: string): Uint8Array {
-  return sha256(utf8(key));
+  let hash = keyHashes.get(key);
+  if (hash === undefined) {
+    hash = sha256(utf8(key));
+    if (keyHashes.size >= limits.stateKeyHashesCachedMax) keyHashes.clear();
+    keyHashes.set(key, hash);
+  }
+  return hash;
 }
 
 export class StateTrie {

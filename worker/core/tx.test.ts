@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeTx, encodeTx, txIdOf, txSigningBytes, type Tx } from './tx';
+import { checkTx, decodeTx, encodeTx, txIdOf, txSigningBytes, type Tx } from './tx';
 import { encode } from './codec';
 import { BotError } from './errors';
 import { verifyStrict } from './crypto/ed25519';
@@ -61,6 +61,12 @@ describe('transaction decoding and stateless checks', () => {
     longForm.set(bytes.subarray(1), 2);
     expect(bytes[0]).toBe(0xa7);
     expect(codeOf(() => decodeTx(longForm))).toBe('MALFORMED');
+  });
+
+  it('refuses a key with a lone surrogate (it would hash like U+FFFD) and takes a surrogate pair', () => {
+    expect(codeOf(() => checkTx({ ...good, body: { key: 'sensor/\uD800', value: 1 } }))).toBe('BAD_KEY');
+    expect(codeOf(() => checkTx({ ...good, body: { key: '\uDE00sensor', value: 1 } }))).toBe('BAD_KEY');
+    expect(checkTx({ ...good, body: { key: 'sensor/\uD83D\uDE00', value: 1 } }).body).toEqual({ key: 'sensor/\uD83D\uDE00', value: 1 });
   });
 
   it('rejects garbage and oversized input', () => {

@@ -20,6 +20,8 @@ export function checkDataKey(key: unknown): string {
   if (bytes > limits.dataKeyBytesMax) throw botError('TOO_LARGE', `The key is ${bytes} bytes; the limit is ${limits.dataKeyBytesMax}.`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(key)) throw botError('BAD_KEY', 'The key must not contain control characters.');
+  // A lone surrogate has no UTF-8 form: it would hash like U+FFFD, so two keys would share a leaf.
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(key)) throw botError('BAD_KEY', 'The key must be well-formed Unicode text (it has a lone surrogate).');
   return key;
 }
 

@@ -4,6 +4,7 @@ import { storageSuite } from './storage.suite';
 import { IdbStorage } from './idb';
 import type { BlockCommit } from './storage';
 import { packCommit, unpackCommit } from './pack';
+import { segmentBlocksMax } from './checkpoint-records';
 
 let counter = 0;
 storageSuite(
@@ -110,7 +111,7 @@ describe('IndexedDB: the state store is a checkpoint, the commits records the lo
     expect(await raw(name, 'state', (s) => s.count())).toBe(6);
     expect(await raw(name, 'checkpoints', (s) => s.get('c1'))).toEqual({ height: 4 });
     expect(await raw(name, 'state', (s) => s.get(['c1', 'data/a']))).toEqual(new Uint8Array([14]));
-    expect(await raw(name, 'indexed', (s) => s.count())).toBe(5);
+    expect(await raw(name, 'indexed', (s) => s.count())).toBe(1); // one index segment for the 5 blocks
     expect((await store.history('c1', 'data/a')).map((v) => v.entry[0])).toEqual([10, 11, 12, 13, 14]);
     expect(await store.txLocation('t3')).toEqual({ chainId: 'c1', height: 3, index: 0 });
     // Blocks after the checkpoint are replayed over it at open.
@@ -131,7 +132,7 @@ describe('IndexedDB: the state store is a checkpoint, the commits records the lo
     expect(store.checkpointsInWorker).toBe(true); // it did not fail over to this thread
     expect(await raw(name, 'checkpoints', (s) => s.get('c1'))).toEqual({ height: 4 });
     expect(await raw(name, 'state', (s) => s.get(['c1', 'data/a']))).toEqual(new Uint8Array([14]));
-    expect(await raw(name, 'indexed', (s) => s.count())).toBe(5);
+    expect(await raw(name, 'indexed', (s) => s.count())).toBe(1); // one index segment for the 5 blocks
     expect((await store.history('c1', 'data/a')).map((v) => v.entry[0])).toEqual([10, 11, 12, 13, 14]);
     expect(await store.txLocation('t3')).toEqual({ chainId: 'c1', height: 3, index: 0 });
     store.close();
@@ -139,6 +140,45 @@ describe('IndexedDB: the state store is a checkpoint, the commits records the lo
     expect(await again.getState('c1', 'data/a')).toEqual(new Uint8Array([14]));
     expect(await again.txLocation('t2')).toEqual({ chainId: 'c1', height: 2, index: 0 });
     again.close();
+  });
+
+  it('a checkpoint of more blocks than a segment holds writes several index segments; history and tx index read across them', async () => {
+    const name = `storage-segments-${Date.now()}`;
+    const store = await IdbStorage.open(name, { checkpointWorker: true, checkpointEveryBlocks: 1000, checkpointIdleMs: 60_000 });
+    const blocks = segmentBlocksMax * 2 + 5;
+    for (let h = 0; h < blocks; h++) await store.commitBlock(put('c1', h, h % 200));
+    await store.checkpoint('c1');
+    store.close();
+    const again = await IdbStorage.open(name);
+    expect(await raw(name, 'indexed', (s) => s.count())).toBe(3);
+    expect((await again.history('c1', 'data/a')).map((v) => v.height)).toEqual(Array.from({ length: blocks }, (_, h) => h));
+    expect((await again.history('c1', `data/h${blocks - 1}`)).map((v) => v.entry[0])).toEqual([blocks - 1]);
+    expect(await again.txLocation(`t${segmentBlocksMax + 3}`)).toEqual({ chainId: 'c1', height: segmentBlocksMax + 3, index: 0 });
+    expect(await again.txLocation(`t${blocks - 1}`)).toEqual({ chainId: 'c1', height: blocks - 1, index: 0 });
+    expect(await again.txLocation('t-none')).toBeUndefined();
+    again.close();
+  });
+
+  it('reads commits and index records in the object form earlier schema-3 peers wrote', async () => {
+    const name = `storage-object-records-${Date.now()}`;
+    (await IdbStorage.open(name)).close(); // creates the schema
+    await raw(name, 'blocks', (s) => {
+      s.put(new Uint8Array([0]), ['c1', 0]);
+      s.put(new Uint8Array([1]), ['c1', 1]);
+    });
+    await raw(name, 'indexed', (s) => s.put({ chainId: 'c1', height: 0, keys: [['c1', 'data/a']], entries: [new Uint8Array([5])], txIds: ['old0'] }, ['c1', 0]));
+    await raw(name, 'state', (s) => s.put(new Uint8Array([5]), ['c1', 'data/a']));
+    await raw(name, 'checkpoints', (s) => s.put({ height: 0 }, 'c1'));
+    await raw(name, 'commits', (s) => s.put({ chainId: 'c1', height: 1, writeKeys: ['data/a'], entries: [new Uint8Array([6])], txList: ['old1'] }, ['c1', 1]));
+    const store = await IdbStorage.open(name, { checkpointEveryBlocks: 1000, checkpointIdleMs: 60_000 });
+    expect(await store.getState('c1', 'data/a')).toEqual(new Uint8Array([6]));
+    expect(await store.txLocation('old0')).toEqual({ chainId: 'c1', height: 0, index: 0 });
+    expect(await store.txLocation('old1')).toEqual({ chainId: 'c1', height: 1, index: 0 });
+    await store.commitBlock(put('c1', 2, 7));
+    await store.checkpoint('c1');
+    expect((await store.history('c1', 'data/a')).map((v) => v.entry[0])).toEqual([5, 6, 7]);
+    expect(await store.txLocation('old1')).toEqual({ chainId: 'c1', height: 1, index: 0 });
+    store.close();
   });
 
   it('checkpoints by itself after a number of blocks and when idle', async () => {

@@ -28,8 +28,8 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { botError } from '../core/errors';
 import type { BlockCommit, StateVersion, Storage, TxLocation } from './storage';
-import { packCheckpoint, packCommit, unpackCommit, type CheckpointJob, type CommitContent } from './pack';
-import { writeCheckpointRecords, type CheckpointReply, type CheckpointRequest } from './checkpoint-records';
+import { packCheckpoint, packCommit, unpackCommit, unpackVersions, type CheckpointJob, type CommitContent } from './pack';
+import { isSegment, segmentTxLocation, writeCheckpointRecords, type CheckpointReply, type CheckpointRequest, type SegmentRecord } from './checkpoint-records';
 
 /**
  * One block's state writes and transaction ids. Schema 3 writes `writeKeys`/`txList`, which no
@@ -48,7 +48,7 @@ interface CommitRecord {
   txIds?: string[];
 }
 
-/** The same block as a CommitRecord, indexed: written with the checkpoint that covers it. */
+/** One block's history and tx index, as checkpoints wrote them before index segments (still read). */
 interface IndexRecord {
   chainId: string;
   height: number;
@@ -65,7 +65,7 @@ interface PeerDb extends DBSchema {
   /** Packed (`packCommit`, since the packed-record change) or, as older peers wrote it, a CommitRecord. */
   commits: { key: [string, number]; value: CommitRecord | Uint8Array; indexes: { byKey: [string, string]; byTx: string } };
   /** History and tx index of the blocks up to the checkpoint height. */
-  indexed: { key: [string, number]; value: IndexRecord; indexes: { byKey: [string, string]; byTx: string } };
+  indexed: { key: [string, number]; value: SegmentRecord | IndexRecord; indexes: { byKey: [string, string]; byTx: string } };
   checkpoints: { key: string; value: { height: number } };
   /** Schema 1 only (read, never written). */
   history: { key: [string, string, number]; value: Uint8Array };
@@ -75,7 +75,7 @@ interface PeerDb extends DBSchema {
 
 export const schemaVersion = 3;
 /** A checkpoint at least every this many blocks. */
-export const checkpointEveryBlocks = 16;
+export const checkpointEveryBlocks = 64;
 /** ...or as soon as this many distinct keys were written since the last one (bounds memory). */
 export const checkpointEntriesMax = 50_000;
 /** ...or when no block was committed for this long (longer than a pause between bursts of blocks: a checkpoint shares the browser's store with block commits). */
@@ -96,6 +96,8 @@ interface PendingBlock {
   txIds: string[];
   /** Written by schema 2 (already covered by the commits store's indexes). */
   legacyIndexed: boolean;
+  /** Its packed commits record, when it has one (what a checkpoint job carries). */
+  packed?: Uint8Array;
 }
 
 /** A chain's writes newer than its checkpoint, held in memory. */
@@ -213,7 +215,7 @@ export class IdbStorage implements Storage {
           console.warn(`The commits record of block ${height} could not be read: ${(error as Error).message}`);
           return;
         }
-        this.remember(overlay, { height, writes: content.writes, txIds: content.txIds, legacyIndexed: false });
+        this.remember(overlay, { height, writes: content.writes, txIds: content.txIds, legacyIndexed: false, packed: record });
         return;
       }
       const keys = record.writeKeys ?? (record.keys ?? []).map((k) => k[1]);
@@ -246,7 +248,8 @@ export class IdbStorage implements Storage {
     // Requests are queued without awaiting each one: IndexedDB runs them in order inside the
     // transaction, and `tx.done` settles once all are durable (or none are).
     void tx.objectStore('blocks').put(commit.block, [chainId, height]);
-    void tx.objectStore('commits').put(packCommit(commit.writes, commit.txIds), [chainId, height]);
+    const packed = packCommit(commit.writes, commit.txIds);
+    void tx.objectStore('commits').put(packed, [chainId, height]);
     try {
       await tx.done;
     } catch (error) {
@@ -255,14 +258,15 @@ export class IdbStorage implements Storage {
     // Stored values are copies (structured clone); so are the held ones.
     const writes = new Map<string, Uint8Array>();
     for (const [key, entry] of commit.writes) writes.set(key, entry.slice());
-    this.remember(overlay, { height, writes, txIds: [...commit.txIds], legacyIndexed: false });
+    this.remember(overlay, { height, writes, txIds: [...commit.txIds], legacyIndexed: false, packed });
     this.scheduleCheckpoint(chainId, overlay);
   }
 
   private scheduleCheckpoint(chainId: string, overlay: ChainOverlay): void {
     if (overlay.idle) clearTimeout(overlay.idle);
     overlay.idle = null;
-    if (this.closed) return;
+    // While one is written, blocks only accumulate: the next is weighed when it is done.
+    if (this.closed || overlay.writing) return;
     if (overlay.pending.length >= this.options.checkpointEveryBlocks || overlay.recent.size >= this.options.checkpointEntriesMax) {
       void this.checkpoint(chainId).catch(() => {});
     } else if (overlay.pending.length > 0) {
@@ -289,12 +293,7 @@ export class IdbStorage implements Storage {
     const snapshot = [...overlay.recent];
     const started = performance.now();
     overlay.writing = (async () => {
-      const job: CheckpointJob = {
-        chainId,
-        upTo,
-        state: snapshot.map(([key, { entry }]) => [key, entry]),
-        blocks: blocks.filter((b) => !b.legacyIndexed).map((b) => ({ height: b.height, writes: b.writes, txIds: b.txIds })),
-      };
+      const job: CheckpointJob = { chainId, upTo, blocks: blocks.map((b) => ({ height: b.height, packed: b.packed ?? packCommit(b.writes, b.txIds) })) };
       await this.writeCheckpoint(job);
       overlay.checkpoint = upTo;
       for (const [key, held] of snapshot) if (overlay.recent.get(key) === held) overlay.recent.delete(key);
@@ -308,6 +307,7 @@ export class IdbStorage implements Storage {
       await overlay.writing;
     } finally {
       overlay.writing = null;
+      this.scheduleCheckpoint(chainId, overlay);
     }
   }
 
@@ -374,8 +374,14 @@ export class IdbStorage implements Storage {
     const [records, legacy] = await Promise.all([tx.objectStore('indexed').index('byKey').getAll([chainId, key]), tx.objectStore('commits').index('byKey').getAll([chainId, key])]);
     // Only objects carry `keys`, so the commits index covers schema-2 records only.
     for (const record of [...records, ...(legacy as CommitRecord[])]) {
+      if (record.chainId !== chainId) continue;
       const at = record.keys!.findIndex((k) => k[1] === key);
-      if (record.chainId === chainId && at >= 0) versions.set(record.height, record.entries[at]!);
+      if (at < 0) continue;
+      if (isSegment(record)) {
+        for (const v of unpackVersions(record.versions[at]!)) versions.set(v.height, v.entry);
+      } else {
+        versions.set(record.height, record.entries[at]!);
+      }
     }
     if (this.hasLegacy('history')) {
       const range = IDBKeyRange.bound([chainId, key, 0], [chainId, key, maxHeight]);
@@ -391,7 +397,12 @@ export class IdbStorage implements Storage {
       const held = (await overlay.catch(() => null))?.pendingTx.get(txId);
       if (held) return { chainId, height: held.height, index: held.index };
     }
-    const record = (await this.db.getFromIndex('indexed', 'byTx', txId)) ?? ((await this.db.getFromIndex('commits', 'byTx', txId)) as CommitRecord | undefined);
+    const indexed = await this.db.getFromIndex('indexed', 'byTx', txId);
+    if (indexed && isSegment(indexed)) {
+      const at = segmentTxLocation(indexed, txId);
+      if (at) return { chainId: indexed.chainId, ...at };
+    }
+    const record = (indexed as IndexRecord | undefined) ?? ((await this.db.getFromIndex('commits', 'byTx', txId)) as CommitRecord | undefined);
     if (record) return { chainId: record.chainId, height: record.height, index: record.txIds!.indexOf(txId) };
     return this.hasLegacy('txs') ? this.db.get('txs', txId) : undefined;
   }

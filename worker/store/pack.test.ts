@@ -2,7 +2,7 @@
 // and a cut or padded record is refused rather than read as something else.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { packCheckpoint, packCommit, unpackCheckpoint, unpackCommit, Packer } from './pack';
+import { packCheckpoint, packCommit, packVersions, unpackCheckpoint, unpackCommit, unpackVersions, Packer } from './pack';
 
 const writesArb = fc.uniqueArray(fc.tuple(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.uint8Array({ maxLength: 300 })), { selector: ([k]) => k, maxLength: 30 });
 
@@ -20,9 +20,11 @@ describe('packed store records', () => {
     );
   });
 
-  it('a checkpoint round-trips', () => {
-    const job = { chainId: 'chain-1', upTo: 17, state: [['data/a', new Uint8Array([1, 2])] as [string, Uint8Array]], blocks: [{ height: 16, writes: new Map([['data/a', new Uint8Array([1, 2])], ['data/ü', new Uint8Array(0)]]), txIds: ['t1', 't2'] }, { height: 17, writes: new Map(), txIds: [] }] };
+  it('a checkpoint job and a key\'s versions round-trip', () => {
+    const job = { chainId: 'chain-ü', upTo: 17, blocks: [{ height: 16, packed: packCommit(new Map([['data/a', new Uint8Array([1, 2])], ['data/ü', new Uint8Array(0)]]), ['t1', 't2']) }, { height: 17, packed: packCommit(new Map(), []) }] };
     expect(unpackCheckpoint(packCheckpoint(job))).toEqual(job);
+    const versions = [{ height: 3, entry: new Uint8Array([9]) }, { height: 2 ** 32 - 1, entry: new Uint8Array(0) }];
+    expect(unpackVersions(packVersions(versions))).toEqual(versions);
   });
 
   it('refuses a record cut short, one with bytes after its end, an unknown format and a number past 32 bits', () => {

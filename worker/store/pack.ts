@@ -45,9 +45,17 @@ export class Packer {
   str(s: string): this {
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     this.room(4 + s.length * 3);
-    const { written } = encoder.encodeInto(s, this.bytes.subarray(this.at + 4));
+    const start = this.at + 4;
+    // ASCII (keys and tx ids, nearly always) byte by byte: encodeInto costs more per short string.
+    let i = 0;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      this.bytes[start + i] = c;
+    }
+    const written = i === s.length ? i : i + encoder.encodeInto(s.slice(i), this.bytes.subarray(start + i)).written;
     this.view.setUint32(this.at, written);
-    this.at += 4 + written;
+    this.at = start + written;
     return this;
   }
 
@@ -88,9 +96,14 @@ export class Unpacker {
   str(): string {
     const n = this.u32();
     this.need(n);
-    const out = decoder.decode(this.bytes.subarray(this.at, this.at + n));
+    const at = this.at;
     this.at += n;
-    return out;
+    if (n <= 128) {
+      let ascii = true;
+      for (let i = at; i < at + n; i++) if (this.bytes[i]! >= 0x80) ascii = false;
+      if (ascii) return String.fromCharCode.apply(null, this.bytes.subarray(at, at + n) as unknown as number[]);
+    }
+    return decoder.decode(this.bytes.subarray(at, at + n));
   }
 
   get done(): boolean {
@@ -132,24 +145,22 @@ export function unpackCommit(packed: Uint8Array): CommitContent {
   return { writes, txIds };
 }
 
-/** What a checkpoint writes: the latest entry per key, and each covered block's writes and txs. */
+/**
+ * What a checkpoint covers: the blocks committed since the last one, each as its packed commits
+ * record (`packCommit`; the peer thread packed it once, when it committed the block). The
+ * writer derives the latest entry per key from them.
+ */
 export interface CheckpointJob {
   chainId: string;
   upTo: number;
-  state: Array<[string, Uint8Array]>;
-  blocks: Array<{ height: number; writes: Map<string, Uint8Array>; txIds: string[] }>;
+  blocks: Array<{ height: number; packed: Uint8Array }>;
 }
 
 export function packCheckpoint(job: CheckpointJob): Uint8Array {
-  const p = new Packer(1 << 16).str(job.chainId).u32(job.upTo).u32(job.state.length);
-  for (const [key, entry] of job.state) p.str(key).bytesOf(entry);
-  p.u32(job.blocks.length);
-  for (const block of job.blocks) {
-    p.u32(block.height).u32(block.writes.size);
-    for (const [key, entry] of block.writes) p.str(key).bytesOf(entry);
-    p.u32(block.txIds.length);
-    for (const txId of block.txIds) p.str(txId);
-  }
+  let size = 64 + job.chainId.length * 3;
+  for (const block of job.blocks) size += 8 + block.packed.length;
+  const p = new Packer(size).str(job.chainId).u32(job.upTo).u32(job.blocks.length);
+  for (const block of job.blocks) p.u32(block.height).bytesOf(block.packed);
   return p.finish();
 }
 
@@ -157,20 +168,25 @@ export function unpackCheckpoint(packed: Uint8Array): CheckpointJob {
   const u = new Unpacker(packed);
   const chainId = u.str();
   const upTo = u.u32();
-  const state: Array<[string, Uint8Array]> = [];
-  for (let i = u.u32(); i > 0; i--) state.push([u.str(), u.bytesOf()]);
   const blocks: CheckpointJob['blocks'] = [];
-  for (let i = u.u32(); i > 0; i--) {
-    const height = u.u32();
-    const writes = new Map<string, Uint8Array>();
-    for (let j = u.u32(); j > 0; j--) {
-      const key = u.str();
-      writes.set(key, u.bytesOf());
-    }
-    const txIds: string[] = [];
-    for (let j = u.u32(); j > 0; j--) txIds.push(u.str());
-    blocks.push({ height, writes, txIds });
-  }
+  for (let i = u.u32(); i > 0; i--) blocks.push({ height: u.u32(), packed: u.bytesOf() });
   if (!u.done) throw new RangeError('The packed checkpoint has bytes after its end.');
-  return { chainId, upTo, state, blocks };
+  return { chainId, upTo, blocks };
+}
+
+/** One key's versions within an index segment: (height, entry) pairs, oldest first. */
+export function packVersions(versions: ReadonlyArray<{ height: number; entry: Uint8Array }>): Uint8Array {
+  let size = 4;
+  for (const v of versions) size += 8 + v.entry.length;
+  const p = new Packer(size).u32(versions.length);
+  for (const v of versions) p.u32(v.height).bytesOf(v.entry);
+  return p.finish();
+}
+
+export function unpackVersions(packed: Uint8Array): Array<{ height: number; entry: Uint8Array }> {
+  const u = new Unpacker(packed);
+  const out: Array<{ height: number; entry: Uint8Array }> = [];
+  for (let i = u.u32(); i > 0; i--) out.push({ height: u.u32(), entry: u.bytesOf() });
+  if (!u.done) throw new RangeError('The packed versions have bytes after their end.');
+  return out;
 }
