@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { PeerHost } from '../../worker/host/peer-host';
-import { bestVerifier } from '../../worker/host/crypto';
+import { nodeVerifier } from './node-verifier';
 import { DiskStorage } from '../../worker/store/disk';
 import type { PeerNet } from '../../worker/net/types';
 import { createNodeNet } from '../net-node';
@@ -54,10 +54,11 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
   reportStore(storage, say);
   const events = new EventHub();
   const net = createNet(config);
+  const verifier = await nodeVerifier();
   const host = new PeerHost({
     storage,
     storageKind: 'disk',
-    verifier: await bestVerifier(),
+    verifier,
     now: () => Date.now(),
     randomBytes: (length) => crypto.getRandomValues(new Uint8Array(length)),
     emit: (event: PeerEvent) => {
@@ -75,6 +76,7 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
   } catch (error) {
     host.stop();
     await storage.shutdown();
+    verifier.close?.();
     throw error;
   }
   const api = createPeerApi({ peer: host, events, corsOrigins: config.corsOrigins, loopbackHostsOnly: isLoopback(config.host), storeReport: () => storage.report });
@@ -97,6 +99,7 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
       clearTimeout(grace);
       await host.stop(); // stops the network too, and waits for the work in the loop
       await storage.shutdown(); // waits for a block being written; every commit was fsynced
+      verifier.close?.();
     })();
     return stopping;
   };

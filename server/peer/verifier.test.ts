@@ -43,3 +43,26 @@ describe('Node WebCrypto Ed25519 and pure JS agree', () => {
     expect(accepted).toBe(200);
   });
 });
+
+describe('the headless peer verifies in worker threads', () => {
+  it('two verifier threads give the strict verdict of every vector and of 600 random or forged signatures', async () => {
+    const { nodeVerifier } = await import('./node-verifier');
+    const verifier = await nodeVerifier(2);
+    expect(verifier.threads).toBe(2);
+    const vectors = [...rfc8032, ...speccheck, ...malleatedVectors()];
+    const checks = vectors.map((v) => ({ publicKey: fromHex(v.publicKey), message: fromHex(v.message), signature: fromHex(v.signature) }));
+    const expected = vectors.map((v) => v.valid);
+    for (let i = 0; i < 600; i++) {
+      const seed = crypto.getRandomValues(new Uint8Array(32));
+      const message = crypto.getRandomValues(new Uint8Array(i % 90));
+      const signature = signSync(seed, message);
+      if (i % 3 === 0) signature[i % 64]! ^= 1 << (i % 8);
+      const publicKey = publicKeyFromSeed(seed);
+      checks.push({ publicKey, message, signature });
+      expected.push(verifyStrict(publicKey, message, signature));
+    }
+    expect(await verifier.verifyBatch(checks)).toEqual(expected);
+    expect(verifier.threads).toBe(2); // both threads answered: none was retired
+    verifier.close?.();
+  });
+});
