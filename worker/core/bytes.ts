@@ -25,6 +25,21 @@ export function utf8(text: string): Uint8Array {
   return textEncoder.encode(text);
 }
 
+/** Bytes of `text` in UTF-8 (as `utf8(text).length`), without encoding it. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4; // a surrogate pair: one code point
+      i++;
+    } else bytes += 3; // the rest of the BMP, and a lone surrogate (encoded as U+FFFD)
+  }
+  return bytes;
+}
+
 export function fromUtf8(bytes: Uint8Array): string {
   return textDecoder.decode(bytes);
 }

@@ -14,15 +14,33 @@ function largestPowerOfTwoBelow(n: number): number {
   return k;
 }
 
+/** One buffer for the hash input of every 32-byte leaf and every node (sha256 keeps nothing of it). */
+const nodeInput = new Uint8Array(65);
+
+function hashNode(left: Uint8Array, right: Uint8Array): Uint8Array {
+  if (left.length !== 32 || right.length !== 32) return sha256(concatBytes(nodePrefix, left, right));
+  nodeInput[0] = 1;
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 33);
+  return sha256(nodeInput);
+}
+
+function hashLeaf(item: Uint8Array): Uint8Array {
+  if (item.length !== 32) return sha256(concatBytes(leafPrefix, item));
+  nodeInput[0] = 0;
+  nodeInput.set(item, 1);
+  return sha256(nodeInput.subarray(0, 33));
+}
+
 function rootOfLeaves(leaves: Uint8Array[], start: number, end: number): Uint8Array {
   const n = end - start;
   if (n === 1) return leaves[start]!;
   const k = largestPowerOfTwoBelow(n);
-  return sha256(concatBytes(nodePrefix, rootOfLeaves(leaves, start, start + k), rootOfLeaves(leaves, start + k, end)));
+  return hashNode(rootOfLeaves(leaves, start, start + k), rootOfLeaves(leaves, start + k, end));
 }
 
 export function merkleRoot(items: Uint8Array[]): Uint8Array {
   if (items.length === 0) return emptyRoot;
-  const leaves = items.map((item) => sha256(concatBytes(leafPrefix, item)));
+  const leaves = items.map(hashLeaf);
   return rootOfLeaves(leaves, 0, leaves.length);
 }

@@ -1,7 +1,7 @@
 // Body rules of each transaction type (stateless). State effects live in ledger.ts.
 import { botError } from './errors';
 import { encode } from './codec';
-import { utf8 } from './bytes';
+import { utf8Length } from './bytes';
 import * as limits from './limits';
 import { deviceBodyRules } from './devices';
 import { contractBodyRules } from './contracts';
@@ -15,7 +15,7 @@ export interface BodyRules {
 export function checkDataKey(key: unknown): string {
   if (key === undefined) throw botError('MISSING_FIELD', 'The body has no "key".');
   if (typeof key !== 'string') throw botError('BAD_FIELD_TYPE', 'The key must be a string.');
-  const bytes = utf8(key).length;
+  const bytes = utf8Length(key);
   if (bytes === 0) throw botError('BAD_KEY', 'The key must not be empty.');
   if (bytes > limits.dataKeyBytesMax) throw botError('TOO_LARGE', `The key is ${bytes} bytes; the limit is ${limits.dataKeyBytesMax}.`);
   // eslint-disable-next-line no-control-regex
