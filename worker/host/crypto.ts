@@ -89,11 +89,13 @@ function sameCheck(a: SignatureCheck, b: SignatureCheck): boolean {
  */
 export function cachingVerifier(inner: Verifier, entriesMax: number = limits.verifiedSignaturesCachedMax): Verifier {
   const verified = new Map<string, SignatureCheck>();
-  const pending = new Map<string, { check: SignatureCheck; verdict: Promise<boolean> }>();
+  /** Checks being verified: the batch they went out in and their place in it (one promise per batch, not per check). */
+  const pending = new Map<string, { check: SignatureCheck; batch: Promise<boolean[] | null>; at: number }>();
   return {
     backend: inner.backend,
     async verifyBatch(checks) {
-      const verdicts: Array<boolean | Promise<boolean>> = [];
+      const verdicts = new Array<boolean>(checks.length).fill(false);
+      const waits: Promise<void>[] = [];
       const fresh: SignatureCheck[] = [];
       const freshAt: number[] = [];
       const freshKeys: string[] = [];
@@ -102,41 +104,47 @@ export function cachingVerifier(inner: Verifier, entriesMax: number = limits.ver
         const key = signatureKey(check);
         const done = verified.get(key);
         if (done !== undefined && sameCheck(done, check)) {
-          verdicts.push(true);
+          verdicts[i] = true;
           continue;
         }
         const inFlight = pending.get(key);
         if (inFlight !== undefined && sameCheck(inFlight.check, check)) {
-          verdicts.push(inFlight.verdict);
+          waits.push(inFlight.batch.then((results) => void (verdicts[i] = results?.[inFlight.at] === true)));
           continue;
         }
-        verdicts.push(false);
         fresh.push(check);
         freshAt.push(i);
         freshKeys.push(key);
       }
       if (fresh.length > 0) {
         const batch = inner.verifyBatch(fresh);
+        const shared = batch.then(
+          (results) => results,
+          () => null,
+        );
+        const owned: boolean[] = [];
         for (let j = 0; j < fresh.length; j++) {
           const key = freshKeys[j]!;
-          const check = fresh[j]!;
-          const one = batch.then(
-            (results) => results[j] === true,
-            () => false,
-          );
-          const shared = !pending.has(key) && pending.size < entriesMax;
-          if (shared) pending.set(key, { check, verdict: one });
-          verdicts[freshAt[j]!] = one;
-          void one.then((ok) => {
-            if (shared) pending.delete(key);
-            if (!ok) return;
-            if (verified.size >= entriesMax) verified.clear();
-            verified.set(key, check);
-          });
+          const own = !pending.has(key) && pending.size < entriesMax;
+          owned.push(own);
+          if (own) pending.set(key, { check: fresh[j]!, batch: shared, at: j });
         }
-        await batch; // a failing backend fails the call, as without the cache
+        let results: boolean[];
+        try {
+          results = await batch; // a failing backend fails the call, as without the cache
+        } finally {
+          for (let j = 0; j < fresh.length; j++) if (owned[j]) pending.delete(freshKeys[j]!);
+        }
+        for (let j = 0; j < fresh.length; j++) {
+          const ok = results[j] === true;
+          verdicts[freshAt[j]!] = ok;
+          if (!ok) continue;
+          if (verified.size >= entriesMax) verified.clear();
+          verified.set(freshKeys[j]!, fresh[j]!);
+        }
       }
-      return Promise.all(verdicts);
+      if (waits.length > 0) await Promise.all(waits);
+      return verdicts;
     },
   };
 }
