@@ -63,10 +63,12 @@ describe('transaction decoding and stateless checks', () => {
     expect(codeOf(() => decodeTx(longForm))).toBe('MALFORMED');
   });
 
-  it('refuses a key with a lone surrogate (it would hash like U+FFFD) and takes a surrogate pair', () => {
+  it('refuses a key with a lone surrogate (it would hash like U+FFFD) or a control character, and takes a surrogate pair and other text', () => {
     expect(codeOf(() => checkTx({ ...good, body: { key: 'sensor/\uD800', value: 1 } }))).toBe('BAD_KEY');
     expect(codeOf(() => checkTx({ ...good, body: { key: '\uDE00sensor', value: 1 } }))).toBe('BAD_KEY');
     expect(checkTx({ ...good, body: { key: 'sensor/\uD83D\uDE00', value: 1 } }).body).toEqual({ key: 'sensor/\uD83D\uDE00', value: 1 });
+    for (const key of ['a\u0000b', 'tab\there', 'del\u007f', '\u001f']) expect(codeOf(() => checkTx({ ...good, body: { key, value: 1 } }))).toBe('BAD_KEY');
+    expect(checkTx({ ...good, body: { key: 'ü€ sensor \u0080', value: 1 } }).body).toEqual({ key: 'ü€ sensor \u0080', value: 1 });
   });
 
   it('rejects garbage and oversized input', () => {

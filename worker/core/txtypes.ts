@@ -18,10 +18,18 @@ export function checkDataKey(key: unknown): string {
   const bytes = utf8Length(key);
   if (bytes === 0) throw botError('BAD_KEY', 'The key must not be empty.');
   if (bytes > limits.dataKeyBytesMax) throw botError('TOO_LARGE', `The key is ${bytes} bytes; the limit is ${limits.dataKeyBytesMax}.`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(key)) throw botError('BAD_KEY', 'The key must not contain control characters.');
-  // A lone surrogate has no UTF-8 form: it would hash like U+FFFD, so two keys would share a leaf.
-  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(key)) throw botError('BAD_KEY', 'The key must be well-formed Unicode text (it has a lone surrogate).');
+  // One pass over the UTF-16 units: no control characters, and no lone surrogate (it has no
+  // UTF-8 form: it would hash like U+FFFD, so two keys would share a leaf).
+  for (let i = 0; i < key.length; i++) {
+    const unit = key.charCodeAt(i);
+    if (unit < 0x20 || unit === 0x7f) throw botError('BAD_KEY', 'The key must not contain control characters.');
+    if (unit < 0xd800 || unit > 0xdfff) continue;
+    if (unit <= 0xdbff && i + 1 < key.length && (key.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      i++; // a pair
+      continue;
+    }
+    throw botError('BAD_KEY', 'The key must be well-formed Unicode text (it has a lone surrogate).');
+  }
   return key;
 }
 
