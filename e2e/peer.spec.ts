@@ -14,6 +14,9 @@ test('commits 100 puts, keeps them across a reload with valid proofs, reports a 
   const first = await openPeer(page);
   expect(first.consensus).toBe('solo');
   expect(first.storage).toBe('indexeddb');
+  // Signatures are checked in the verifier workers beside the peer's worker (one per core).
+  expect(first.verifier.backend).toBe('webcrypto');
+  expect(first.verifier.threads).toBeGreaterThanOrEqual(1);
   const identity = await page.evaluate(() => window.bot.identity());
   expect(identity.did).toMatch(/^did:key:z6Mk/);
 

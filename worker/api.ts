@@ -30,6 +30,8 @@ export interface Status {
   mempool: number;
   integrity: IntegrityReport;
   storage: 'indexeddb' | 'memory' | 'disk';
+  /** How signatures are checked: the backend, and how many verifier threads beside the peer's (0: on its own thread). */
+  verifier: { backend: 'webcrypto' | 'noble'; threads: number };
   /**
    * May this peer write? 'admitted': a validator or member, or the chain is public. 'waiting': a
    * private or consortium chain whose validators have not (yet) voted this peer in; its

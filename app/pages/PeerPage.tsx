@@ -100,6 +100,11 @@ function StatusCard() {
           </dd>
           <dt>Ledger store</dt>
           <dd>{status.storage}</dd>
+          <dt>Signature checks</dt>
+          <dd data-testid="verifier">
+            {status.verifier.backend === 'webcrypto' ? 'WebCrypto' : 'pure JavaScript'}
+            {status.verifier.threads > 0 ? `, in ${status.verifier.threads} worker thread${status.verifier.threads === 1 ? '' : 's'}` : ', on the peer thread'}
+          </dd>
           <dt>Storage used</dt>
           <dd data-testid="storage">
             {estimate ? `${formatBytes(estimate.usage)} of ${formatBytes(estimate.quota)}` : 'unknown'}
