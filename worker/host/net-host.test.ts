@@ -5,12 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeInvite, type PeerHost } from './peer-host';
 import { startTestHost, until } from './testing';
 import { MemoryStorage } from '../store/memory';
-import { nobleVerifier } from './crypto';
+import { nobleVerifier, type Verifier } from './crypto';
 import { MemoryNetwork, type MemoryNet } from './memory-net';
 import type { PeerEvent } from '../api';
 import { encodeWire } from './wire';
 import { encode } from '../core/codec';
-import { encodeTx, signTx } from '../core/tx';
+import { encodeTx, signTx, txIdOf } from '../core/tx';
+import { equalBytes, utf8 } from '../core/bytes';
 import { testIdentity } from '../core/testing';
 
 const hosts: PeerHost[] = [];
@@ -18,9 +19,9 @@ afterEach(() => {
   for (const h of hosts.splice(0)) h.stop();
 });
 
-async function startPeer(network: MemoryNetwork) {
+async function startPeer(network: MemoryNetwork, verifier: Verifier = nobleVerifier) {
   const net = network.connect();
-  const { host, events } = await startTestHost(new MemoryStorage(), { verifier: nobleVerifier, net, inviteBase: 'http://localhost:8080/' });
+  const { host, events } = await startTestHost(new MemoryStorage(), { verifier, net, inviteBase: 'http://localhost:8080/' });
   hosts.push(host);
   return { host, events, net, did: (await host.identity()).did };
 }
@@ -170,6 +171,45 @@ describe('peers over a network', () => {
     const tx = signTx({ chain: status.chainId, type: 'data.put', from: stranger.did, nonce: 1, time: Date.now(), body: { key: 'sneak', value: 2 } }, stranger.seed);
     await expect(peers[2]!.host.submitRaw(encodeTx(tx))).rejects.toMatchObject({ code: 'NOT_MEMBER', message: expect.stringContaining('accept transactions only from members') });
     expect(await peers[2]!.host.get('sneak')).toBeNull();
+  }, 60_000);
+
+  it('a validator whose check of a gossiped transaction is still pending goes on voting: consensus messages do not wait behind gossip', async () => {
+    // Validator D never runs a host; only its network endpoint speaks (it sends one gossiped
+    // transaction). Of the other three, C's verifier holds any batch with D's transaction
+    // until released. A, B and C are three of four validators: every commit needs C's votes.
+    const network = new MemoryNetwork();
+    const offline = testIdentity('offline validator');
+    const txTag = utf8('bot/tx/v1\0');
+    const isOfflineTx = (c: { publicKey: Uint8Array; message: Uint8Array }) => equalBytes(c.publicKey, offline.publicKey) && txTag.every((b, i) => c.message[i] === b);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const slowOnGossip: Verifier = {
+      backend: nobleVerifier.backend,
+      async verifyBatch(checks) {
+        if (checks.some(isOfflineTx)) {
+          holding();
+          await released;
+        }
+        return nobleVerifier.verifyBatch(checks);
+      },
+    };
+    const [a, b, c] = [await startPeer(network), await startPeer(network), await startPeer(network, slowOnGossip)];
+    const { chainId, invite } = await a.host.createChain({ name: 'held', mode: 'consortium', consensus: 'bft', validators: [a.did, b.did, c.did, offline.did], timeoutMs: 300 });
+    for (const p of [b, c]) await p.host.join(invite);
+    const d = network.connect();
+    d.start({ did: offline.did, sign: async () => new Uint8Array(64), room: a.net.room!, validators: [], relays: [], iceServers: [] }, { onMessage: () => {}, onNeighbours: () => {} });
+    await until(async () => (await Promise.all([a, b, c].map((p) => p.host.status()))).every((s) => s.chainId === chainId && s.peers === 3));
+    const gossiped = signTx({ chain: chainId, type: 'data.put', from: offline.did, nonce: 1, time: Date.now(), body: { key: 'held', value: 1 } }, offline.seed);
+    expect(d.send(c.did, encodeWire({ kind: 'consensus', message: { type: 'tx', tx: gossiped } }))).toBe(true);
+    await held;
+    const { txId } = await a.host.submit({ type: 'data.put', body: { key: 'through', value: 2 } });
+    expect((await a.host.waitFor(txId, { timeoutMs: 20_000 })).status).toBe('committed');
+    expect((await c.host.waitFor(txId, { timeoutMs: 20_000 })).status).toBe('committed');
+    // Released, the held transaction enters C's mempool in turn and commits too.
+    release();
+    expect((await c.host.waitFor(txIdOf(gossiped), { timeoutMs: 20_000 })).status).toBe('committed');
   }, 60_000);
 
   it('refuses a damaged invite with a typed error', async () => {

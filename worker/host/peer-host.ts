@@ -471,51 +471,76 @@ export class PeerHost implements PeerMethods {
     this.options.net?.drop(did, reason);
   }
 
-  /** Verify the signatures of queued consensus messages in one batch, then feed them in order. */
+  /** Verified inbound batches enter the loop in arrival order within each lane (flushInbound). */
+  private consensusLane: Promise<void> = Promise.resolve();
+  private gossipLane: Promise<void> = Promise.resolve();
+
+  /**
+   * Verify the signatures of queued consensus messages and feed them in two lanes, each in
+   * arrival order: proposals, votes and the rest, and gossiped transactions. A batch enters the
+   * loop only once it is verified, so the loop never waits on signature checks, and a vote that
+   * arrives behind thousands of gossiped transactions (a full mempool) is fed as soon as its own
+   * signature holds rather than after theirs. The core takes messages in any order (a network
+   * reorders them anyway); a proposal carries its transactions whole.
+   */
   private flushInbound(): void {
     if (this.inboundScheduled) return;
     this.inboundScheduled = true;
-    queueMicrotask(async () => {
+    queueMicrotask(() => {
       this.inboundScheduled = false;
       const batch = this.inbound.splice(0, this.inbound.length);
-      const chain = this.peer.chain;
-      const spans: Array<{ at: number; count: number } | null> = [];
-      const checks = [];
-      for (const { from, message } of batch) {
-        if (message.type === 'tx' && !this.mayWrite(message.tx.from)) {
-          // Consortium and private chains: transactions of non-members are not taken in.
-          spans.push(null);
-          this.noteOnce(`tx:${message.tx.from}`, 'warn', `Ignored transactions from ${message.tx.from}: it is not a member of this ${chain.genesis.mode} chain.`);
-          continue;
-        }
-        try {
-          const list = messageChecks(message, chain.chainId, chain.validators);
-          spans.push({ at: checks.length, count: list.length });
-          checks.push(...list);
-        } catch (error) {
-          // A signer outside the validator set: stale (a set change) or rogue. Not fed.
-          spans.push(null);
-          this.record('warn', `Ignored a ${message.type} from ${from}: ${(error as Error).message}`);
-        }
-      }
-      const pending = this.verifier.verifyBatch(checks);
-      await this.enqueue(async () => {
-        const verdicts = await pending;
-        for (let i = 0; i < batch.length; i++) {
-          const span = spans[i];
-          if (!span) continue;
-          const { from, message } = batch[i]!;
-          const sigOk = verdicts.slice(span.at, span.at + span.count).every(Boolean);
-          if (!sigOk) {
-            this.dropPeer(from, `sent a ${message.type} with a signature that does not verify`);
-            continue;
-          }
-          if (!this.integrityReport.ok) continue;
-          await this.feed({ kind: 'message', from, message, sigOk });
-        }
-      });
-      this.scheduleTick();
+      const consensus = batch.filter((item) => item.message.type !== 'tx');
+      const gossip = batch.filter((item) => item.message.type === 'tx');
+      if (consensus.length > 0) this.consensusLane = this.admitInbound(this.consensusLane, consensus);
+      if (gossip.length > 0) this.gossipLane = this.admitInbound(this.gossipLane, gossip);
     });
+  }
+
+  /** Start verifying `batch` now; feed it once verified and once the lane's earlier batches are in. */
+  private admitInbound(lane: Promise<void>, batch: Array<{ from: string; message: ConsensusMessage }>): Promise<void> {
+    const chain = this.peer.chain;
+    const spans: Array<{ at: number; count: number } | null> = [];
+    const checks = [];
+    for (const { from, message } of batch) {
+      if (message.type === 'tx' && !this.mayWrite(message.tx.from)) {
+        // Consortium and private chains: transactions of non-members are not taken in.
+        spans.push(null);
+        this.noteOnce(`tx:${message.tx.from}`, 'warn', `Ignored transactions from ${message.tx.from}: it is not a member of this ${chain.genesis.mode} chain.`);
+        continue;
+      }
+      try {
+        const list = messageChecks(message, chain.chainId, chain.validators);
+        spans.push({ at: checks.length, count: list.length });
+        checks.push(...list);
+      } catch (error) {
+        // A signer outside the validator set: stale (a set change) or rogue. Not fed.
+        spans.push(null);
+        this.record('warn', `Ignored a ${message.type} from ${from}: ${(error as Error).message}`);
+      }
+    }
+    const pending = this.verifier.verifyBatch(checks);
+    return lane
+      .then(() => pending)
+      .then((verdicts) =>
+        this.enqueue(async () => {
+          for (let i = 0; i < batch.length; i++) {
+            const span = spans[i];
+            if (!span) continue;
+            const { from, message } = batch[i]!;
+            const sigOk = verdicts.slice(span.at, span.at + span.count).every(Boolean);
+            if (!sigOk) {
+              this.dropPeer(from, `sent a ${message.type} with a signature that does not verify`);
+              continue;
+            }
+            if (!this.integrityReport.ok) continue;
+            await this.feed({ kind: 'message', from, message, sigOk });
+          }
+        }),
+      )
+      .then(
+        () => this.scheduleTick(),
+        (error) => this.fatal(error),
+      );
   }
 
   /** Answer a sync request with stored blocks (as stored: canonical bytes, checked against verified hashes). */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { equalBytes } from '../core/bytes';
+import { concatBytes, equalBytes } from '../core/bytes';
 import { BotError } from '../core/errors';
 import { bundleChunks, chunkFrame, Reassembler } from './framing';
-import { chunkBytesMax, frameBytesMax } from './limits';
-import { decodeFrame, encodeFrame } from './wire';
+import { chunkBytesMax, frameBytesMax, gossipCoveredMax } from './limits';
+import { coversTag, decodeFrame, encodeFrame, peerTag } from './wire';
 
 function reassemble(chunks: Uint8Array[]): Uint8Array[] {
   const r = new Reassembler();
@@ -103,7 +103,11 @@ describe('wire frames', () => {
     const id = new Uint8Array(16).fill(3);
     const payload = Uint8Array.of(9, 8, 7);
     expect(decodeFrame(encodeFrame({ type: 'message', payload }))).toEqual({ type: 'message', payload });
-    expect(decodeFrame(encodeFrame({ type: 'gossip', ttl: 4, id, payload }))).toEqual({ type: 'gossip', ttl: 4, id, payload });
+    expect(decodeFrame(encodeFrame({ type: 'gossip', ttl: 4, id, covered: new Uint8Array(0), payload }))).toEqual({ type: 'gossip', ttl: 4, id, covered: new Uint8Array(0), payload });
+    const covered = concatBytes(peerTag('did:key:a'), peerTag('did:key:b'));
+    expect(decodeFrame(encodeFrame({ type: 'gossip', ttl: 4, id, covered, payload }))).toEqual({ type: 'gossip', ttl: 4, id, covered, payload });
+    expect(coversTag(covered, peerTag('did:key:b'))).toBe(true);
+    expect(coversTag(covered, peerTag('did:key:c'))).toBe(false);
     expect(decodeFrame(encodeFrame({ type: 'ping', nonce: 0xfffffffe }))).toEqual({ type: 'ping', nonce: 0xfffffffe });
     expect(decodeFrame(encodeFrame({ type: 'pong', nonce: 5 }))).toEqual({ type: 'pong', nonce: 5 });
     expect(decodeFrame(encodeFrame({ type: 'hello', hello: { a: 1 } }))).toEqual({ type: 'hello', hello: { a: 1 } });
@@ -113,6 +117,10 @@ describe('wire frames', () => {
     expect(codeOf(() => decodeFrame(Uint8Array.of(99)))).toBe('UNKNOWN_TYPE');
     expect(codeOf(() => decodeFrame(Uint8Array.of(3, 1, 2)))).toBe('MALFORMED');
     expect(codeOf(() => decodeFrame(Uint8Array.of(4, 1)))).toBe('MALFORMED');
+    // A gossip frame naming more covered tags than it holds, or more than the limit.
+    expect(codeOf(() => decodeFrame(Uint8Array.of(3, 1, ...new Uint8Array(16), 2, ...new Uint8Array(8))))).toBe('MALFORMED');
+    expect(codeOf(() => decodeFrame(Uint8Array.of(3, 1, ...new Uint8Array(16), gossipCoveredMax + 1, ...new Uint8Array(8 * (gossipCoveredMax + 1)))))).toBe('TOO_LARGE');
+    expect(() => encodeFrame({ type: 'gossip', ttl: 1, id: new Uint8Array(16), covered: new Uint8Array(7), payload: Uint8Array.of(1) })).toThrow(RangeError);
     expect(codeOf(() => decodeFrame(Uint8Array.of(1, 0xff, 0xfe)))).toBe('MALFORMED');
     expect(codeOf(() => decodeFrame(new Uint8Array(5000).fill(1)))).toBe('TOO_LARGE');
     fc.assert(

@@ -1,12 +1,12 @@
 // The hub's logic over the in-memory driver and signaling buses: discovery, the handshake,
 // framing, gossip, peer-relayed signaling, and what happens to bad peers.
 import { afterEach, describe, expect, it } from 'vitest';
-import { equalBytes } from '../core/bytes';
+import { concatBytes, equalBytes } from '../core/bytes';
 import { testIdentity } from './testing';
 import { Hub, type HubOptions } from './hub';
 import { chunkBytesMax, frameBytesMax } from './limits';
 import { MemoryBus, MemoryDriver } from './memory-driver';
-import { encodeFrame } from './wire';
+import { encodeFrame, peerTag } from './wire';
 
 const room = 'ab'.repeat(16);
 const started: Hub[] = [];
@@ -68,7 +68,8 @@ describe('hub', () => {
     a.hub.broadcast(Uint8Array.of(42));
     await until(() => c.received.length === 1 && b.received.length === 2, 'the gossip');
     await new Promise((resolve) => setTimeout(resolve, 100));
-    // C hears it from A and again from B's forward: delivered once. A never gets its own back.
+    // C hears it from A only (the frame names B as covered, so B does not forward it); delivered
+    // once. A never gets its own back.
     expect(c.received.map((m) => [...m.bytes])).toEqual([[42]]);
     expect(b.received).toHaveLength(2);
     expect(a.received).toHaveLength(0);
@@ -96,12 +97,47 @@ describe('hub', () => {
     const bus = new MemoryBus();
     const [a, b, c] = [peer([bus]), peer([bus]), peer([bus])];
     await until(() => [a, b, c].every((p) => p.neighbours().length === 2), 'a full mesh');
-    const gossip = (ttl: number, tag: number) => encodeFrame({ type: 'gossip', ttl, id: new Uint8Array(16).fill(tag), payload: Uint8Array.of(tag) });
+    const gossip = (ttl: number, tag: number) => encodeFrame({ type: 'gossip', ttl, id: new Uint8Array(16).fill(tag), covered: new Uint8Array(0), payload: Uint8Array.of(tag) });
     a.hub.sendRawFrame(b.did, gossip(1, 1)); // last hop: B keeps it
     a.hub.sendRawFrame(b.did, gossip(2, 2)); // B forwards it to C
     await until(() => b.received.length === 2 && c.received.length === 1, 'gossip delivery');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(c.received.map((m) => m.bytes[0])).toEqual([2]);
+  });
+
+  it('sends a broadcast over each link of a full mesh once, with no duplicate copies', async () => {
+    const bus = new MemoryBus();
+    const peers = [peer([bus]), peer([bus]), peer([bus]), peer([bus])];
+    await until(() => peers.every((p) => p.neighbours().length === 3), 'a full mesh of four');
+    const before = peers.map((p) => p.hub.gossipCounters());
+    for (let i = 0; i < 20; i++) peers[i % 4]!.hub.broadcast(Uint8Array.of(i));
+    await until(() => peers.every((p) => p.received.length === 15), 'the broadcasts');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const [i, p] of peers.entries()) {
+      const after = p.hub.gossipCounters();
+      // Each peer hears each of the other peers' 5 broadcasts exactly once: from its origin.
+      expect(after.gossipIn - before[i]!.gossipIn).toBe(15);
+      expect(after.gossipDuplicates - before[i]!.gossipDuplicates).toBe(0);
+      expect(p.received.map((m) => m.bytes[0]).sort((x, y) => x! - y!)).toEqual([...Array(20).keys()].filter((n) => n % 4 !== i));
+    }
+  });
+
+  it('forwards gossip only to neighbours its covered list does not name', async () => {
+    const bus = new MemoryBus();
+    const [a, b, c] = [peer([bus]), peer([bus]), peer([bus])];
+    await until(() => [a, b, c].every((p) => p.neighbours().length === 2), 'a full mesh');
+    const gossip = (tag: number, covered: string[]) =>
+      encodeFrame({ type: 'gossip', ttl: 3, id: new Uint8Array(16).fill(tag), covered: concatBytes(...covered.map(peerTag)), payload: Uint8Array.of(tag) });
+    a.hub.sendRawFrame(b.did, gossip(1, [a.did, b.did, c.did])); // A says it also sent it to C: B keeps it
+    a.hub.sendRawFrame(b.did, gossip(2, [a.did, b.did])); // C not covered: B forwards it to C
+    a.hub.sendRawFrame(b.did, gossip(3, [])); // an empty list (any sender may send one): B forwards it
+    await until(() => b.received.length === 3 && c.received.length === 2, 'gossip delivery');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(c.received.map((m) => m.bytes[0])).toEqual([2, 3]);
+    expect(c.received.every((m) => m.from === b.did)).toBe(true);
+    // C, told by B's forward that A and B have the message, sends it on to neither.
+    expect(a.received).toHaveLength(0);
+    expect(b.hub.gossipCounters().gossipDuplicates).toBe(0);
   });
 
   it('signals through peers already linked, so no shared signaling path is needed', async () => {

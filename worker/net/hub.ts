@@ -25,7 +25,8 @@ import {
   type WebSocketFactory,
 } from './signaling';
 import type { NetHandler, NetStartOptions, PeerNet } from './types';
-import { decodeFrame, encodeFrame, type Frame } from './wire';
+import { concatBytes } from '../core/bytes';
+import { coversTag, decodeFrame, encodeFrame, peerTag, type Frame } from './wire';
 
 export interface HubOptions {
   driver: LinkDriver;
@@ -45,6 +46,8 @@ interface Link {
   id: string;
   /** The did this link is for: dialed, or claimed by the offer; proven by the hello. */
   did: string;
+  /** peerTag(did), for gossip frames' covered lists. */
+  tag: Uint8Array;
   initiator: boolean;
   via: Via | null;
   /**
@@ -81,6 +84,8 @@ const rttSmoothing = 0.2;
 
 export class Hub implements PeerNet {
   private options: NetStartOptions | null = null;
+  private ownTag: Uint8Array = new Uint8Array(0);
+  private readonly counters = { gossipIn: 0, gossipDuplicates: 0 };
   private handler: NetHandler | null = null;
   private readonly links = new Map<string, Link>();
   /** Authenticated neighbours: did -> link id. */
@@ -120,6 +125,7 @@ export class Hub implements PeerNet {
     this.stop();
     this.options = { ...options, relays: options.relays.slice(0, limits.relaysMax) };
     this.handler = handler;
+    this.ownTag = peerTag(options.did);
     this.validators = new Set(options.validators);
     this.openSignaling();
     this.timer = setInterval(() => this.tick(), tickMs);
@@ -146,8 +152,28 @@ export class Hub implements PeerNet {
   broadcast(bytes: Uint8Array): void {
     const id = randomBytesOf(limits.messageIdBytes);
     this.seenGossip.add(id);
-    const frame = encodeFrame({ type: 'gossip', ttl: limits.gossipTtl, id, payload: bytes });
-    for (const link of this.openLinks()) this.sendFrame(link, frame);
+    this.sendGossip(this.openLinks(), { ttl: limits.gossipTtl, id, covered: new Uint8Array(0), payload: bytes }, null);
+  }
+
+  /**
+   * Send a gossip frame to `targets` (neighbours not covered yet). Its covered list grows by the
+   * neighbour it came from, this peer and every target that will take it (as far as
+   * gossipCoveredMax allows), so the targets do not pass it to one another or back.
+   */
+  private sendGossip(targets: Link[], frame: Omit<Extract<Frame, { type: 'gossip' }>, 'type'>, from: Link | null): void {
+    const tagsAtMost = Math.min(limits.gossipCoveredMax, frame.covered.length / limits.peerTagBytes + 2 + targets.length);
+    const size = 3 + limits.messageIdBytes + tagsAtMost * limits.peerTagBytes + frame.payload.length;
+    const taking = targets.filter((link) => this.wouldQueue(link, size));
+    if (taking.length === 0) return;
+    const added: Uint8Array[] = [];
+    let count = frame.covered.length / limits.peerTagBytes;
+    for (const tag of [from?.tag, this.ownTag, ...taking.map((link) => link.tag)]) {
+      if (!tag || count >= limits.gossipCoveredMax || coversTag(frame.covered, tag)) continue;
+      added.push(tag);
+      count++;
+    }
+    const encoded = encodeFrame({ type: 'gossip', ...frame, covered: added.length > 0 ? concatBytes(frame.covered, ...added) : frame.covered });
+    for (const link of taking) this.sendFrame(link, encoded);
   }
 
   send(to: string, bytes: Uint8Array): boolean {
@@ -198,6 +224,11 @@ export class Hub implements PeerNet {
   sendRawFrame(did: string, frame: Uint8Array): boolean {
     const link = this.neighbourLink(did);
     return link ? this.sendFrame(link, frame) : false;
+  }
+
+  /** Gossip frames received on authenticated links, and how many of them were duplicates. */
+  gossipCounters(): { gossipIn: number; gossipDuplicates: number } {
+    return { ...this.counters };
   }
 
   // ---- signaling ----
@@ -402,7 +433,7 @@ export class Hub implements PeerNet {
   private newLink(id: string, did: string, initiator: boolean): Link {
     const now = Date.now();
     const link: Link = {
-      id, did, initiator, via: null, helloSent: false, connected: false, authenticated: false, closed: false,
+      id, did, tag: peerTag(did), initiator, via: null, helloSent: false, connected: false, authenticated: false, closed: false,
       localFingerprint: null, remoteFingerprint: null, seqOut: 0, seqIn: 0, candidatesIn: 0,
       reassembler: new Reassembler(), queue: [], queuedBytes: 0, inFlightBytes: 0,
       rttMs: null, pingNonce: null, pingSentAt: 0, lastPingAt: 0, lastHeardAt: now,
@@ -494,12 +525,16 @@ export class Hub implements PeerNet {
   }
 
   private onGossip(link: Link, frame: Extract<Frame, { type: 'gossip' }>): void {
-    if (!this.seenGossip.add(frame.id)) return;
+    this.counters.gossipIn++;
+    if (!this.seenGossip.add(frame.id)) {
+      this.counters.gossipDuplicates++;
+      return;
+    }
     this.handler?.onMessage(link.did, frame.payload);
     const ttl = Math.min(frame.ttl, limits.gossipTtl) - 1;
     if (ttl <= 0) return;
-    const forward = encodeFrame({ type: 'gossip', ttl, id: frame.id, payload: frame.payload });
-    for (const other of this.openLinks()) if (other !== link) this.sendFrame(other, forward);
+    const targets = this.openLinks().filter((other) => other !== link && !coversTag(frame.covered, other.tag));
+    if (targets.length > 0) this.sendGossip(targets, { ttl, id: frame.id, covered: frame.covered, payload: frame.payload }, link);
   }
 
   private onPong(link: Link, nonce: number): void {
@@ -524,6 +559,11 @@ export class Hub implements PeerNet {
     if (!link || link.closed) return;
     link.inFlightBytes = Math.max(0, link.inFlightBytes - bytes);
     this.pump(link);
+  }
+
+  /** Whether sendFrame would take a frame of `bytes` on `link`. */
+  private wouldQueue(link: Link, bytes: number): boolean {
+    return link.authenticated && !link.closed && bytes <= limits.frameBytesMax && link.queuedBytes + bytes <= limits.linkQueueBytesMax;
   }
 
   private sendFrame(link: Link, frame: Uint8Array): boolean {

@@ -46,6 +46,14 @@ export const gossipTtl = 6;
 export const seenIdsMax = 16_384;
 /** Bytes of a gossip message id. */
 export const messageIdBytes = 16;
+/** Bytes of a peer tag in a gossip frame's covered list (wire.ts peerTag). */
+export const peerTagBytes = 8;
+/**
+ * Peer tags a gossip frame may carry as covered (peers that have it or were sent it). A
+ * forwarder adds its own recipients up to this; beyond it, it forwards without adding them
+ * (more duplicates, never a lost message).
+ */
+export const gossipCoveredMax = 32;
 /** Hops a signaling envelope may travel through peers. */
 export const peerSignalTtl = 3;
 
