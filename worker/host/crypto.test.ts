@@ -49,6 +49,17 @@ describe('cachingVerifier', () => {
     expect(inner.verified).toBe(4);
   });
 
+  it('a remembered check (signed here) is not verified; the same signature over other bytes still is', async () => {
+    const inner = counting();
+    const verifier = cachingVerifier(inner);
+    const own = check('signed here');
+    verifier.remember(own);
+    expect(await verifier.verifyBatch([own])).toEqual([true]);
+    expect(inner.verified).toBe(0);
+    expect(await verifier.verifyBatch([{ ...own, message: new TextEncoder().encode('other bytes') }])).toEqual([false]);
+    expect(inner.verified).toBe(1);
+  });
+
   it('stays bounded: past its size it forgets and verifies again', async () => {
     const inner = counting();
     const verifier = cachingVerifier(inner, 2);

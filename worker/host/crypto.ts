@@ -87,12 +87,21 @@ function sameCheck(a: SignatureCheck, b: SignatureCheck): boolean {
  * same public key, message and signature (keyed by the signature, compared in full on a hit).
  * Bounded by limits.verifiedSignaturesCachedMax (cleared when full).
  */
-export function cachingVerifier(inner: Verifier, entriesMax: number = limits.verifiedSignaturesCachedMax): Verifier {
+export interface CachingVerifier extends Verifier {
+  /** Take `check` as verified without verifying it: for a signature this peer has just made itself. */
+  remember(check: SignatureCheck): void;
+}
+
+export function cachingVerifier(inner: Verifier, entriesMax: number = limits.verifiedSignaturesCachedMax): CachingVerifier {
   const verified = new Map<string, SignatureCheck>();
   /** Checks being verified: the batch they went out in and their place in it (one promise per batch, not per check). */
   const pending = new Map<string, { check: SignatureCheck; batch: Promise<boolean[] | null>; at: number }>();
   return {
     backend: inner.backend,
+    remember(check) {
+      if (verified.size >= entriesMax) verified.clear();
+      verified.set(signatureKey(check), check);
+    },
     async verifyBatch(checks) {
       const verdicts = new Array<boolean>(checks.length).fill(false);
       const waits: Promise<void>[] = [];

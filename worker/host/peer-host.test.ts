@@ -5,6 +5,9 @@ import { MemoryStorage } from '../store/memory';
 import { bestVerifier, nobleVerifier, type Verifier } from './crypto';
 import { checkProof } from '../core/proof';
 import type { PeerEvent } from '../api';
+import type { SignatureCheck } from '../core/block';
+import { encodeTx } from '../core/tx';
+import { put, testIdentity as identity } from '../core/testing';
 
 async function startHost(storage: MemoryStorage, verifier?: Verifier) {
   const events: PeerEvent[] = [];
@@ -22,6 +25,35 @@ async function startHost(storage: MemoryStorage, verifier?: Verifier) {
 }
 
 describe('PeerHost on the solo dev chain', () => {
+  it('does not verify again what it has just signed, and still verifies what it is handed', async () => {
+    const counted: SignatureCheck[] = [];
+    const counting: Verifier = {
+      backend: 'noble',
+      async verifyBatch(checks) {
+        counted.push(...checks);
+        return nobleVerifier.verifyBatch(checks);
+      },
+    };
+    const { host } = await startHost(new MemoryStorage(), counting);
+    const before = counted.length;
+    const own = [];
+    for (let i = 0; i < 5; i++) own.push((await host.submit({ type: 'data.put', body: { key: `own${i}`, value: i } })).txId);
+    for (const id of own) expect((await host.waitFor(id, { timeoutMs: 5000 })).status).toBe('committed');
+    expect(counted.length).toBe(before);
+    // A transaction signed elsewhere is verified, and a forged one refused.
+    const other = identity('someone else');
+    const chain = (await host.status()).chainId;
+    const theirs = put(other, chain, 1, 'theirs', 1);
+    const { txId } = await host.submitRaw(encodeTx(theirs));
+    expect((await host.waitFor(txId, { timeoutMs: 5000 })).status).toBe('committed');
+    expect(counted.length).toBe(before + 1);
+    const signed = put(other, chain, 2, 'theirs', 2);
+    const forged = { ...signed, sig: signed.sig.map((b, i) => (i === 0 ? b ^ 1 : b)) };
+    const refused = await host.submitRaw(encodeTx(forged));
+    expect((await host.waitFor(refused.txId, { timeoutMs: 5000 })).error?.code).toBe('BAD_SIGNATURE');
+    host.stop();
+  });
+
   it('commits puts and deletes, serves values with proofs that verify, survives a restart', async () => {
     const storage = new MemoryStorage();
     const { host, events } = await startHost(storage);

@@ -22,7 +22,7 @@ import { equalBytes, toHex } from '../core/bytes';
 import { BotError, botError } from '../core/errors';
 import * as limits from '../core/limits';
 import type { Storage } from '../store/storage';
-import type { Signer, Verifier } from './crypto';
+import type { CachingVerifier, Signer, Verifier } from './crypto';
 import { cachingVerifier, createSigner } from './crypto';
 import { installFastSha256 } from './fast-hash';
 import type { PeerNet } from '../net/types';
@@ -102,7 +102,8 @@ export class PeerHost implements PeerMethods {
   private effectsFailed = false;
   /** The chain state as of the last durable block: what reads answer from. */
   private durable!: ChainState;
-  private pendingSubmissions: Array<{ tx: Tx; resolve: () => void }> = [];
+  /** Submissions waiting to be verified; `signedHere`: signed by this peer just now (not verified again). */
+  private pendingSubmissions: Array<{ tx: Tx; signedHere: boolean; resolve: () => void }> = [];
   private flushScheduled = false;
   private tickScheduled = false;
   private idleTimer: ReturnType<typeof setInterval> | null = null;
@@ -111,7 +112,7 @@ export class PeerHost implements PeerMethods {
   private contractRuntime: ContractRuntime | undefined;
 
   /** The options' verifier behind a cache of verified checks (gossiped txs are not verified again in proposals). */
-  private readonly verifier: Verifier;
+  private readonly verifier: CachingVerifier;
 
   constructor(private readonly options: HostOptions) {
     this.verifier = cachingVerifier(options.verifier);
@@ -659,7 +660,11 @@ export class PeerHost implements PeerMethods {
       this.pendingSubmissions = [];
       for (let at = 0; at < batch.length; at += limits.submissionChunkTxCountMax) {
         const chunk = batch.slice(at, at + limits.submissionChunkTxCountMax);
-        const verdicts = this.verifier.verifyBatch(chunk.map(({ tx }) => ({ publicKey: publicKeyFromDid(tx.from), message: txSigningBytes(tx), signature: tx.sig })));
+        // A transaction this peer signed a moment ago is not verified again (a quarter of a busy
+        // tab's checks); its check is remembered, so a proposal carrying it skips it too.
+        const checks = chunk.map(({ tx }) => ({ publicKey: publicKeyFromDid(tx.from), message: txSigningBytes(tx), signature: tx.sig }));
+        chunk.forEach((item, i) => item.signedHere && this.verifier.remember(checks[i]!));
+        const verdicts = this.verifier.verifyBatch(checks);
         this.submissionOrder = this.submissionOrder
           .then(() => verdicts)
           .then((results) =>
@@ -678,13 +683,13 @@ export class PeerHost implements PeerMethods {
     });
   }
 
-  private admit(tx: Tx): Promise<{ txId: string }> {
+  private admit(tx: Tx, signedHere = false): Promise<{ txId: string }> {
     if (!this.integrityReport.ok) throw botError('TAMPERED', 'This peer found its stored ledger changed and accepts no writes. Reset the peer or restore it from other peers.');
     if (!this.mayWrite(tx.from)) throw this.notMember(tx.from);
     const txId = txIdOf(tx);
     this.results.delete(txId);
     return new Promise((resolve) => {
-      this.pendingSubmissions.push({ tx, resolve: () => resolve({ txId }) });
+      this.pendingSubmissions.push({ tx, signedHere, resolve: () => resolve({ txId }) });
       this.flushSubmissions();
     });
   }
@@ -883,7 +888,7 @@ export class PeerHost implements PeerMethods {
       if (this.ownPending.size >= limits.recentResultsMax) this.ownPending.clear();
       this.ownPending.set(txId, nonce);
       // Queued for admission now, in nonce order; wrapped so the chain does not wait for admission.
-      return { admitted: this.admit(tx) };
+      return { admitted: this.admit(tx, true) };
     });
     this.signing = signed.catch(() => undefined);
     return (await signed).admitted;
