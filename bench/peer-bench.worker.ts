@@ -19,7 +19,7 @@ self.onmessage = async (e: MessageEvent<{ txCount: number; verifierThreads: numb
     const verify = await verifyRates();
     progress(`verify/s webcrypto ${verify.webcrypto.toFixed(0)} noble ${verify.noble.toFixed(0)}`);
     const verifier = await browserVerifier(e.data.verifierThreads ?? undefined);
-    progress(`verifier threads: ${(verifier as { threads?: number }).threads ?? 0}`);
+    progress(`verifier threads: ${verifier.threads ?? 0}`);
     const { run, peer } = await throughput(() => IdbStorage.open(`bench-${Date.now()}`, { checkpointWorker: true }), 'indexeddb', verifier, e.data.txCount, progress);
     kept = peer;
     // The same pipeline with nothing persisted (the memory store), second, so it runs warm:
@@ -32,7 +32,7 @@ self.onmessage = async (e: MessageEvent<{ txCount: number; verifierThreads: numb
     // busy moment; the ratio is to the mean of the two.
     const verifyAfter = await verifyRates();
     const webcryptoMean = (verify.webcrypto + verifyAfter.webcrypto) / 2;
-    self.postMessage({ result: { verify, verifyAfter, verifierThreads: (verifier as { threads?: number }).threads ?? 0, run, memoryRun, persistAddedShare, ratioTxToWebCryptoVerify: run.txPerSecond / webcryptoMean, peerKept: kept !== null } });
+    self.postMessage({ result: { verify, verifyAfter, verifierThreads: verifier.threads ?? 0, run, memoryRun, persistAddedShare, ratioTxToWebCryptoVerify: run.txPerSecond / webcryptoMean, peerKept: kept !== null } });
   } catch (error) {
     self.postMessage({ error: String((error as Error)?.stack ?? error) });
   }

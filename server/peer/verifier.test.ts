@@ -7,6 +7,7 @@ import { signSync, publicKeyFromSeed, verifyStrict } from '../../worker/core/cry
 import { bestVerifier, createSigner, hasWebCryptoEd25519, verifyWebCrypto } from '../../worker/host/crypto';
 import { rfc8032, speccheck } from '../../worker/core/fixtures/ed25519-vectors';
 import { malleatedVectors } from '../../worker/core/crypto/ed25519-extra';
+import { checksWithVerdicts } from '../../worker/core/fixtures/signature-checks';
 
 describe('Node WebCrypto Ed25519 and pure JS agree', () => {
   it('Node has WebCrypto Ed25519, so bestVerifier picks it', async () => {
@@ -45,22 +46,11 @@ describe('Node WebCrypto Ed25519 and pure JS agree', () => {
 });
 
 describe('the headless peer verifies in worker threads', () => {
-  it('two verifier threads give the strict verdict of every vector and of 600 random or forged signatures', async () => {
+  it('two verifier threads give the strict verdict of every vector and of 600 valid or forged signatures', async () => {
     const { nodeVerifier } = await import('./node-verifier');
     const verifier = await nodeVerifier(2);
     expect(verifier.threads).toBe(2);
-    const vectors = [...rfc8032, ...speccheck, ...malleatedVectors()];
-    const checks = vectors.map((v) => ({ publicKey: fromHex(v.publicKey), message: fromHex(v.message), signature: fromHex(v.signature) }));
-    const expected = vectors.map((v) => v.valid);
-    for (let i = 0; i < 600; i++) {
-      const seed = crypto.getRandomValues(new Uint8Array(32));
-      const message = crypto.getRandomValues(new Uint8Array(i % 90));
-      const signature = signSync(seed, message);
-      if (i % 3 === 0) signature[i % 64]! ^= 1 << (i % 8);
-      const publicKey = publicKeyFromSeed(seed);
-      checks.push({ publicKey, message, signature });
-      expected.push(verifyStrict(publicKey, message, signature));
-    }
+    const { checks, expected } = checksWithVerdicts(600);
     expect(await verifier.verifyBatch(checks)).toEqual(expected);
     expect(verifier.threads).toBe(2); // both threads answered: none was retired
     verifier.close?.();

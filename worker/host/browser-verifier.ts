@@ -1,5 +1,5 @@
 // The verifier of a browser peer: a pool of verifier workers (verifier-pool.ts) beside the
-// peer's worker, one per core beyond the peer's own, with the peer thread's best verifier for
+// peer's worker, one per core (verifierThreadsFor), with the peer thread's best verifier for
 // small batches and as the fallback where workers cannot be made.
 import { bestVerifier, type Verifier } from './crypto';
 import { verifierPool, verifierThreadsFor, type VerifyPort } from './verifier-pool';

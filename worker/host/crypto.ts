@@ -8,7 +8,11 @@ import * as limits from '../core/limits';
 
 export interface Verifier {
   readonly backend: 'webcrypto' | 'noble';
+  /** Verifier threads beside the caller's (a pool); absent: checks run on the calling thread. */
+  readonly threads?: number;
   verifyBatch(checks: SignatureCheck[]): Promise<boolean[]>;
+  /** Let go of the verifier threads, if any. */
+  close?(): void;
 }
 
 export interface Signer {

@@ -860,7 +860,7 @@ export class PeerHost implements PeerMethods {
       mempool: this.peer.mempool.size,
       integrity: this.integrityReport,
       storage: this.options.storageKind,
-      verifier: { backend: this.options.verifier.backend, threads: (this.options.verifier as { threads?: number }).threads ?? 0 },
+      verifier: { backend: this.options.verifier.backend, threads: this.options.verifier.threads ?? 0 },
       admission: this.mayWrite(this.identityView.did) ? 'admitted' : 'waiting',
     };
   }

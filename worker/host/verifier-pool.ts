@@ -14,6 +14,7 @@
 import type { SignatureCheck } from '../core/block';
 import * as limits from '../core/limits';
 import { bestVerifier, type Verifier } from './crypto';
+import { Packer, Unpacker } from '../store/pack';
 
 /** What the pool needs of a thread: a browser `Worker`, or a Node worker_threads adapter. */
 export interface VerifyPort {
@@ -31,47 +32,20 @@ export interface VerifyJob {
 
 export type VerifyAnswer = { id: number; verdicts: Uint8Array } | { id: number; error: string };
 
-/** Per check: u32 public key length, u32 signature length, u32 message length, then the three. */
+/** The checks as one buffer: a count, then each check's public key, signature and message (pack.ts layout). */
 export function packChecks(checks: readonly SignatureCheck[]): ArrayBuffer {
   let size = 4;
   for (const c of checks) size += 12 + c.publicKey.length + c.signature.length + c.message.length;
-  const bytes = new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
-  view.setUint32(0, checks.length);
-  let at = 4;
-  for (const c of checks) {
-    view.setUint32(at, c.publicKey.length);
-    view.setUint32(at + 4, c.signature.length);
-    view.setUint32(at + 8, c.message.length);
-    at += 12;
-    bytes.set(c.publicKey, at);
-    at += c.publicKey.length;
-    bytes.set(c.signature, at);
-    at += c.signature.length;
-    bytes.set(c.message, at);
-    at += c.message.length;
-  }
-  return bytes.buffer;
+  const p = new Packer(size).u32(checks.length);
+  for (const c of checks) p.bytesOf(c.publicKey).bytesOf(c.signature).bytesOf(c.message);
+  return p.finish().buffer as ArrayBuffer;
 }
 
 /** The inverse of `packChecks` (views into `packed`, no copies). Throws on a truncated buffer. */
 export function unpackChecks(packed: ArrayBuffer): SignatureCheck[] {
-  const bytes = new Uint8Array(packed);
-  const view = new DataView(packed);
-  const count = view.getUint32(0);
+  const u = new Unpacker(new Uint8Array(packed));
   const checks: SignatureCheck[] = [];
-  let at = 4;
-  for (let i = 0; i < count; i++) {
-    const keyLength = view.getUint32(at);
-    const sigLength = view.getUint32(at + 4);
-    const messageLength = view.getUint32(at + 8);
-    at += 12;
-    if (at + keyLength + sigLength + messageLength > bytes.length) throw new RangeError('truncated verify job');
-    const publicKey = bytes.subarray(at, (at += keyLength));
-    const signature = bytes.subarray(at, (at += sigLength));
-    const message = bytes.subarray(at, (at += messageLength));
-    checks.push({ publicKey, signature, message });
-  }
+  for (let i = u.u32(); i > 0; i--) checks.push({ publicKey: u.bytesView(), signature: u.bytesView(), message: u.bytesView() });
   return checks;
 }
 

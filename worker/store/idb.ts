@@ -94,8 +94,6 @@ interface PendingBlock {
   height: number;
   writes: Map<string, Uint8Array>;
   txIds: string[];
-  /** Written by schema 2 (already covered by the commits store's indexes). */
-  legacyIndexed: boolean;
   /** Its packed commits record, when it has one (what a checkpoint job carries). */
   packed?: Uint8Array;
 }
@@ -215,13 +213,13 @@ export class IdbStorage implements Storage {
           console.warn(`The commits record of block ${height} could not be read: ${(error as Error).message}`);
           return;
         }
-        this.remember(overlay, { height, writes: content.writes, txIds: content.txIds, legacyIndexed: false, packed: record });
+        this.remember(overlay, { height, writes: content.writes, txIds: content.txIds, packed: record });
         return;
       }
       const keys = record.writeKeys ?? (record.keys ?? []).map((k) => k[1]);
       const writes = new Map<string, Uint8Array>();
       keys.forEach((key, i) => writes.set(key, record.entries[i]!));
-      this.remember(overlay, { height, writes, txIds: record.txList ?? record.txIds ?? [], legacyIndexed: record.keys !== undefined });
+      this.remember(overlay, { height, writes, txIds: record.txList ?? record.txIds ?? [] });
     });
     return overlay;
   }
@@ -258,7 +256,7 @@ export class IdbStorage implements Storage {
     // Stored values are copies (structured clone); so are the held ones.
     const writes = new Map<string, Uint8Array>();
     for (const [key, entry] of commit.writes) writes.set(key, entry.slice());
-    this.remember(overlay, { height, writes, txIds: [...commit.txIds], legacyIndexed: false, packed });
+    this.remember(overlay, { height, writes, txIds: [...commit.txIds], packed });
     this.scheduleCheckpoint(chainId, overlay);
   }
 

@@ -59,9 +59,9 @@ export class Packer {
     return this;
   }
 
-  /** The packed bytes (a fresh array of exactly their length). */
+  /** The packed bytes, exactly their length (the packer is done with them). */
   finish(): Uint8Array {
-    return this.bytes.slice(0, this.at);
+    return this.at === this.bytes.length ? this.bytes : this.bytes.slice(0, this.at);
   }
 }
 
@@ -89,6 +89,15 @@ export class Unpacker {
     const n = this.u32();
     this.need(n);
     const out = this.bytes.slice(this.at, this.at + n);
+    this.at += n;
+    return out;
+  }
+
+  /** The next byte string as a view into the packed bytes (no copy: valid while they are). */
+  bytesView(): Uint8Array {
+    const n = this.u32();
+    this.need(n);
+    const out = this.bytes.subarray(this.at, this.at + n);
     this.at += n;
     return out;
   }
