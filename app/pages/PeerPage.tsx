@@ -35,27 +35,39 @@ function IdentityCard() {
   );
 }
 
+/** How often the Peer page asks the browser for its storage use (each ask is work in the browser's storage service). */
+const storageEstimateEveryMs = 10_000;
+/** Persistent storage is asked for once per session, not on every refresh. */
+let persistAsked = false;
+
 function useStorageEstimate() {
   const [estimate, setEstimate] = useState<{ usage?: number; quota?: number; persisted: boolean | null } | null>(null);
-  const height = useAppStore((s) => s.status?.height);
   useEffect(() => {
     let live = true;
-    void (async () => {
-      if (!navigator.storage?.estimate) return;
+    const refresh = async () => {
+      if (!navigator.storage?.estimate || document.visibilityState === 'hidden') return;
       const e = await navigator.storage.estimate();
       let persisted: boolean | null = null;
       try {
         persisted = (await navigator.storage.persisted?.()) ?? null;
-        if (persisted === false) persisted = (await navigator.storage.persist?.()) ?? false;
+        if (persisted === false && !persistAsked) {
+          persistAsked = true;
+          persisted = (await navigator.storage.persist?.()) ?? false;
+        }
       } catch {
         persisted = null;
       }
       if (live) setEstimate({ usage: e.usage, quota: e.quota, persisted });
-    })();
+    };
+    void refresh();
+    // Not on every block: a busy chain commits many blocks a second, and each estimate is a
+    // round trip through the browser's storage service that the peer's own writes wait behind.
+    const timer = setInterval(() => void refresh(), storageEstimateEveryMs);
     return () => {
       live = false;
+      clearInterval(timer);
     };
-  }, [height]);
+  }, []);
   return estimate;
 }
 

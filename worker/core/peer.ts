@@ -17,11 +17,16 @@ export function engineFor(name: string): Engine {
   return engine;
 }
 
-/** `restored`: the last `persistConsensus` record the host stored (round engines; stale ones are ignored). */
-export function createPeer(self: PeerIdentity, chain: ChainState, restored?: ConsensusRecord): PeerState {
+/**
+ * `restored`: the last `persistConsensus` record the host stored (round engines; stale ones are
+ * ignored). `start`: 'resumed' (the default, and the safe one) when the peer starts again from
+ * storage, so it may have signed at the height after its durable head before it stopped;
+ * 'fresh' only for a chain this identity has never run (just created or joined).
+ */
+export function createPeer(self: PeerIdentity, chain: ChainState, restored?: ConsensusRecord, start: 'fresh' | 'resumed' = 'resumed'): PeerState {
   engineFor(chain.genesis.consensus.engine);
   const round = restoreRound(self, chain, restored);
-  const state: PeerState = { self, chain, mempool: new Mempool(), persistingHeight: null, engine: chain.genesis.consensus.engine };
+  const state: PeerState = { self, chain, mempool: new Mempool(), persistingHeight: null, engine: chain.genesis.consensus.engine, ...(start === 'resumed' || round ? { resumedAt: chain.height + 1 } : {}) };
   return round ? { ...state, round } : state;
 }
 

@@ -177,8 +177,12 @@ export class PeerHost implements PeerMethods {
     return record;
   }
 
-  /** Load a chain from storage and check it end to end: links, roots, certificates, state. */
-  private async load(record: ChainRecord): Promise<void> {
+  /**
+   * Load a chain from storage and check it end to end: links, roots, certificates, state.
+   * `start`: 'fresh' only right after this peer stored the chain's genesis (it never ran it);
+   * otherwise it may have voted at the next height before it stopped (see createPeer).
+   */
+  private async load(record: ChainRecord, start: 'fresh' | 'resumed' = 'resumed'): Promise<void> {
     const { storage } = this.options;
     const genesis = genesisState(record.genesis);
     const problems: IntegrityReport['problems'] = [];
@@ -218,7 +222,7 @@ export class PeerHost implements PeerMethods {
     this.integrityReport = { ok: problems.length === 0, verifiedHeight, stateVerified, problems, checkedAt: this.options.now() };
     for (const p of problems) this.record('error', `Tamper check: ${p.message}`);
     const restored = await this.readConsensusRecord(record.chainId);
-    this.peer = createPeer({ did: this.identityView.did, seed: this.seed }, chain, restored);
+    this.peer = createPeer({ did: this.identityView.did, seed: this.seed }, chain, restored, start);
     this.durable = chain;
     this.chainRecord = record;
     this.startNet();
@@ -1099,7 +1103,8 @@ export class PeerHost implements PeerMethods {
   private async adoptChain(record: ChainRecord): Promise<ChainRecord> {
     const { storage } = this.options;
     await this.drainEffects(); // the current chain's last block is stored before switching
-    if ((await storage.headHeight(record.chainId)) < 0) {
+    const fresh = (await storage.headHeight(record.chainId)) < 0;
+    if (fresh) {
       const { state, block, writes } = genesisState(record.genesis);
       await storage.commitBlock({ chainId: state.chainId, height: 0, block: encodeBlock(block), writes, txIds: [] });
     }
@@ -1112,7 +1117,7 @@ export class PeerHost implements PeerMethods {
     this.options.net?.stop();
     this.pendingSubmissions = [];
     this.nonceNext = 0;
-    await this.load(record);
+    await this.load(record, fresh ? 'fresh' : 'resumed');
     this.options.emit({ type: 'chain', chainId: record.chainId });
     this.options.emit({ type: 'status', status: this.statusNow() });
     return record;

@@ -216,7 +216,7 @@ export class Simulation {
       index,
       id,
       sign: nodeSigner(id.seed),
-      state: createPeer({ did: id.did, seed: id.seed, sign: nodeSigner(id.seed) }, this.chain0),
+      state: createPeer({ did: id.did, seed: id.seed, sign: nodeSigner(id.seed) }, this.chain0, undefined, 'fresh'),
       persisted: [],
       record: undefined,
       rate: options.faults ? 0.9 + this.random.float() * 0.2 : 1,
@@ -280,7 +280,7 @@ export class Simulation {
     let chain = this.chain0;
     for (const block of peer.persisted) chain = replayBlock(chain, block).state;
     if (chain.height < peer.committedHeight) this.fail(`peer ${index} lost committed blocks across a restart: had ${peer.committedHeight}, rebuilt ${chain.height}`);
-    peer.state = createPeer({ did: peer.id.did, seed: peer.id.seed, sign: peer.sign }, chain, peer.record);
+    peer.state = createPeer({ did: peer.id.did, seed: peer.id.seed, sign: peer.sign }, chain, peer.record, 'resumed');
     this.stats.restarts++;
   }
 

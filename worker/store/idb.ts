@@ -29,7 +29,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { botError } from '../core/errors';
 import type { BlockCommit, StateVersion, Storage, TxLocation } from './storage';
 import { packCheckpoint, packCommit, unpackCommit, unpackVersions, type CheckpointJob, type CommitContent } from './pack';
-import { isSegment, segmentTxLocation, writeCheckpointRecords, type CheckpointReply, type CheckpointRequest, type SegmentRecord } from './checkpoint-records';
+import { commitNow, isSegment, segmentTxLocation, writeCheckpointRecords, type CheckpointReply, type CheckpointRequest, type SegmentRecord } from './checkpoint-records';
 
 /**
  * One block's state writes and transaction ids. Schema 3 writes `writeKeys`/`txList`, which no
@@ -236,7 +236,10 @@ export class IdbStorage implements Storage {
   }
 
   async putMeta(key: string, value: unknown): Promise<void> {
-    await this.db.put('meta', value, key);
+    const tx = this.db.transaction('meta', 'readwrite');
+    void tx.store.put(value, key);
+    commitNow(tx);
+    await tx.done;
   }
 
   async commitBlock(commit: BlockCommit): Promise<void> {
@@ -248,6 +251,7 @@ export class IdbStorage implements Storage {
     void tx.objectStore('blocks').put(commit.block, [chainId, height]);
     const packed = packCommit(commit.writes, commit.txIds);
     void tx.objectStore('commits').put(packed, [chainId, height]);
+    commitNow(tx);
     try {
       await tx.done;
     } catch (error) {
@@ -472,3 +476,4 @@ function startCheckpointWorker(): CheckpointWorker | null {
     },
   };
 }
+

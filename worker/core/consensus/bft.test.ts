@@ -6,6 +6,7 @@ import { toHex } from '../bytes';
 import { signSync } from '../crypto/ed25519';
 import { executeBlock, genesisState, type Genesis } from '../ledger';
 import { createPeer, step } from '../peer';
+import { roundStallTimeouts, timeoutMsOf } from './bft';
 import { bftGenesis, put, testIdentity, type TestIdentity } from '../testing';
 import { decodeMessage, encodeMessage, messageChecks, proposalSigningBytes, voteSigningBytes, type ConsensusMessage, type Proposal, type Vote, type VoteType } from './messages';
 import { verifyStrict } from '../crypto/ed25519';
@@ -41,7 +42,7 @@ class Driver {
     readonly self: TestIdentity,
     readonly labels: Map<string, string>,
   ) {
-    this.peer = createPeer({ did: self.did, seed: self.seed }, chain);
+    this.peer = createPeer({ did: self.did, seed: self.seed }, chain, undefined, 'fresh');
   }
 
   private label(hash: Uint8Array | null): string {
@@ -180,19 +181,87 @@ describe('bft engine scenarios', () => {
     expect(evidence).toHaveLength(1);
   });
 
-  it('ignores messages whose signatures failed and never signs twice after a restart', () => {
+  it('sends round 0 proposals and prevotes unrecorded, and stores every precommit and every later-round signature before sending it', () => {
+    const kinds = (effects: PeerEffect[]) => effects.map((e) => (e.kind === 'broadcast' ? e.message.type : e.kind)).filter((k) => k !== 'status');
     const d = new Driver(v0, labels).tick(1);
     expect(d.input({ kind: 'message', from: 'x', message: proposal(v1, 0, a), sigOk: false }).take()).toEqual([]);
-    const out = step(d.peer, { kind: 'message', from: 'x', message: proposal(v1, 0, a), sigOk: true });
-    const record = out.effects.find((e) => e.kind === 'persistConsensus');
-    expect(record?.kind).toBe('persistConsensus');
-    expect(out.effects.findIndex((e) => e.kind === 'persistConsensus')).toBeLessThan(out.effects.findIndex((e) => e.kind === 'broadcast'));
-    // Restart with the record: a different proposal for round 0 gets no second prevote.
+    let out = step(d.peer, { kind: 'message', from: 'x', message: proposal(v1, 0, a), sigOk: true });
+    expect(kinds(out.effects)).toEqual(['prevote']);
+    out = step(out.state, { kind: 'message', from: 'x', message: vote(v1, 'prevote', 0, a), sigOk: true });
+    out = step(out.state, { kind: 'message', from: 'x', message: vote(v2, 'prevote', 0, a), sigOk: true });
+    expect(kinds(out.effects)).toEqual(['persistConsensus', 'precommit']);
+    // A round that failed (a nil precommit quorum): round 1's prevote is stored before it leaves.
+    const e = new Driver(v0, labels).tick(1);
+    for (const v of [v1, v2, v3]) e.message(vote(v, 'precommit', 0, null));
+    expect(e.take()).toEqual(['status r1']);
+    out = step(e.peer, { kind: 'message', from: 'x', message: proposal(v2, 1, b), sigOk: true });
+    expect(kinds(out.effects)).toEqual(['persistConsensus', 'prevote']);
+    const record = out.effects.find((x) => x.kind === 'persistConsensus');
+    expect(record?.kind === 'persistConsensus' && record.record.votes.map((v) => `${v.type} r${v.round}`)).toEqual(['prevote r1']);
+  });
+
+  it('never signs twice after a restart: round 0 of the next height is skipped, recorded votes are sent again and nothing conflicting is signed', () => {
+    // Before the restart it prevoted A in round 0; that prevote was sent but never recorded.
+    const d = new Driver(v0, labels).tick(1);
+    expect(d.message(proposal(v1, 0, a)).take()).toEqual(['prevote r0 A']);
+    // Restarted from storage without a record: a proposal of B for round 0 gets no prevote; the peer goes to round 1.
     const restarted = new Driver(v0, labels);
-    restarted.peer = createPeer({ did: v0.did, seed: v0.seed }, chain, record!.kind === 'persistConsensus' ? record!.record : undefined);
-    // It re-sends the vote it signed before (same bytes), and signs nothing for B.
-    expect(restarted.tick(300).take()).toEqual(['prevote r0 A', 'status r0']);
-    expect(restarted.message(proposal(v1, 0, b)).take()).toEqual([]);
+    restarted.peer = createPeer({ did: v0.did, seed: v0.seed }, chain);
+    expect(restarted.tick(1).take()).toEqual([]);
+    expect(restarted.message(proposal(v1, 0, b)).take()).toEqual(['status r1']);
+    expect(restarted.message(vote(v1, 'prevote', 0, b)).message(vote(v2, 'prevote', 0, b)).message(vote(v3, 'prevote', 0, b)).take()).toEqual([]);
+    // It still takes part from round 1 on, and still decides a block others decided in round 0.
+    expect(restarted.message(proposal(v2, 1, b)).take()).toEqual(['prevote r1 B']);
+    expect(restarted.message(vote(v1, 'precommit', 0, b)).message(vote(v2, 'precommit', 0, b)).message(vote(v3, 'precommit', 0, b)).take()).toEqual(['commit h1 r0 B']);
+    // With the record of its precommit: it sends its votes again (same bytes) and signs nothing for B.
+    let out = step(d.peer, { kind: 'message', from: 'x', message: vote(v1, 'prevote', 0, a), sigOk: true });
+    out = step(out.state, { kind: 'message', from: 'x', message: vote(v2, 'prevote', 0, a), sigOk: true });
+    const record = out.effects.find((x) => x.kind === 'persistConsensus');
+    const again = new Driver(v0, labels);
+    again.peer = createPeer({ did: v0.did, seed: v0.seed }, chain, record?.kind === 'persistConsensus' ? record.record : undefined);
+    expect(again.tick(300).take().sort()).toEqual(['precommit r0 A', 'prevote r0 A', 'status r0']);
+    expect(again.message(proposal(v1, 0, b)).take()).toEqual([]);
+  });
+
+  it('gives up a round that cannot end, with fewer than 2/3 of the power in it, after roundStallTimeouts of its timeouts', () => {
+    const timeout = timeoutMsOf(chain);
+    const d = new Driver(v0, labels).tick(1);
+    expect(d.message(proposal(v1, 0, a)).message(vote(v1, 'prevote', 0, a)).take()).toEqual(['prevote r0 A']);
+    // Two of four prevoted: no quorum of any kind, so neither the prevote nor the precommit timeout is armed.
+    expect(d.tick(roundStallTimeouts * timeout - 10).take().filter((line) => !line.endsWith(' r0') && !line.includes(' r0 '))).toEqual([]);
+    expect(d.tick(20).take().filter((line) => !line.endsWith(' r0') && !line.includes(' r0 '))).toEqual(['status r1']);
+    expect(d.peer.round!.round).toBe(1);
+  });
+
+  it('decides when every validator restarts at once with no record (round 1)', () => {
+    const peers = ids.map((id) => createPeer({ did: id.did, seed: id.seed }, chain));
+    const inbox: Array<{ to: number; message: ConsensusMessage }> = [];
+    const send = (from: number, effects: PeerEffect[]) => {
+      for (const effect of effects) if (effect.kind === 'broadcast') for (let to = 0; to < peers.length; to++) if (to !== from) inbox.push({ to, message: effect.message });
+    };
+    let out = step(peers[0]!, { kind: 'submit', tx: put(client, chain.chainId, 1, 'k', 7), sigOk: true });
+    peers[0] = out.state;
+    send(0, out.effects);
+    let time = genesis.time;
+    const rounds = new Set<number>();
+    for (let i = 0; i < 200 && peers.some((p) => p.chain.height < 1); i++) {
+      time += 50;
+      for (let at = 0; at < peers.length; at++) {
+        out = step(peers[at]!, { kind: 'tick', time });
+        peers[at] = out.state;
+        send(at, out.effects);
+      }
+      while (inbox.length > 0) {
+        const { to, message } = inbox.shift()!;
+        out = step(peers[to]!, { kind: 'message', from: ids[0]!.did, message, sigOk: true });
+        peers[to] = out.state;
+        send(to, out.effects);
+        for (const effect of out.effects) if (effect.kind === 'committed') rounds.add(effect.block.cert!.round);
+        for (const effect of out.effects) if (effect.kind === 'broadcast' && (effect.message.type === 'prevote' || effect.message.type === 'precommit')) expect(effect.message.round).toBeGreaterThan(0);
+      }
+    }
+    expect(peers.map((p) => p.chain.height)).toEqual([1, 1, 1, 1]);
+    expect([...rounds]).toEqual([1]);
   });
 
   it('round-trips every message kind through the strict wire decoder', () => {

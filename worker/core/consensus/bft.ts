@@ -29,11 +29,20 @@ interface Candidate {
 }
 
 interface Timeout {
-  /** When it was armed; it fires at since + timeoutFor(round) + blockAllowanceMs (see dueAt). */
+  /** When it was armed; it fires at since + timeoutFor(round) + blockAllowanceMs (see dueAt), `stall` at a multiple of that. */
   since: number;
-  kind: RoundStep;
+  kind: RoundStep | 'stall';
   round: number;
 }
+
+/**
+ * A round that has not ended after this many of its timeouts is given up: the peer starts the
+ * next one. Algorithm 1 leaves a round only on a quorum (or f+1 peers seen further on), so honest
+ * peers can wait forever when fewer than 2/3 of the power takes part in a round, as when a
+ * validator restarted into round 1 (`floorRound`) while another is down. Liveness only: the
+ * round a peer is in never makes it sign anything the quorum and lock rules would not allow.
+ */
+export const roundStallTimeouts = 4;
 
 export interface RoundState {
   height: number;
@@ -66,6 +75,13 @@ export interface RoundState {
   evidenceSeen: Set<string>;
   /** Set after a restart: the next tick schedules the current step's timeout. */
   rearm: boolean;
+  /**
+   * The lowest round this peer may sign in at this height: 0, or 1 for the height after the
+   * durable head when the peer (re)starts. Round 0's proposal and prevote are sent without
+   * being recorded first (see `needsRecord`), so after a restart the peer cannot know whether it
+   * signed them, and it never signs in round 0 of that height again.
+   */
+  floorRound: number;
   /** Signed messages for the next height, handled once this one is decided (peers commit at different moments). */
   future: Array<{ from: string; message: ConsensusMessage }>;
 }
@@ -147,7 +163,7 @@ function hexOf(hash: Uint8Array | null): string | null {
   return hash === null ? null : toHex(hash);
 }
 
-function newRoundState(height: number, now: number, carried?: RoundState): RoundState {
+function newRoundState(height: number, now: number, carried?: RoundState, floorRound = 0): RoundState {
   return {
     height,
     round: 0,
@@ -172,6 +188,7 @@ function newRoundState(height: number, now: number, carried?: RoundState): Round
     catchUpAt: carried?.catchUpAt ?? new Map(),
     evidenceSeen: new Set(),
     rearm: false,
+    floorRound,
     future: [],
   };
 }
@@ -183,7 +200,21 @@ interface Context {
   rs: RoundState;
   effects: PeerEffect[];
   sends: PeerEffect[];
+  /** This step signed something that must be in the stored record before it is sent (`needsRecord`). */
   signed: boolean;
+}
+
+/**
+ * Whether a signature must be stored before it leaves. Every precommit must (it goes with the
+ * lock, which safety rests on), and so must every proposal and prevote from round 1 on. Round
+ * 0's proposal and prevote need not: a peer that restarts begins the height after its durable
+ * head at round 1 (`floorRound`) and never signs in round 0 there again, so a lost record of them
+ * can never lead to a second, different signature. The happy path, where a height decides in
+ * round 0, thus waits for two durable writes (the precommit record and the block), not four
+ * (the proposer's record, each prevote's record, the precommit record and the block).
+ */
+function needsRecord(type: VoteType | 'proposal', round: number): boolean {
+  return type === 'precommit' || round > 0;
 }
 
 function powerOf(validators: Validator[], did: string): number {
@@ -242,12 +273,12 @@ function isValidator(chain: ChainState, did: string): boolean {
 function signVote(ctx: Context, type: VoteType, hex: string | null): void {
   const { rs, state } = ctx;
   const key = `${type}:${rs.round}`;
-  if (rs.mine.has(key) || !isValidator(state.chain, state.self.did)) return;
+  if (rs.mine.has(key) || rs.round < rs.floorRound || !isValidator(state.chain, state.self.did)) return;
   const block = hex === null ? null : rs.candidates.get(hex)!.hash;
   const sig = signWith(state.self, voteSigningBytes(state.chain.chainId, type, rs.height, rs.round, block));
   const vote: Vote = { type, height: rs.height, round: rs.round, block, validator: state.self.did, sig };
   rs.mine.set(key, vote);
-  ctx.signed = true;
+  if (needsRecord(type, rs.round)) ctx.signed = true;
   addVote(ctx, vote);
   broadcast(ctx, vote);
 }
@@ -266,13 +297,14 @@ function signWith(self: PeerIdentity, message: Uint8Array): Uint8Array {
   return self.sign ? self.sign(message) : signSync(self.seed, message);
 }
 
-function schedule(ctx: Context, kind: RoundStep, round: number): void {
+function schedule(ctx: Context, kind: RoundStep | 'stall', round: number): void {
   ctx.rs.timeouts.push({ since: ctx.rs.now, kind, round });
 }
 
 /** A timeout's deadline, with the allowance of the transactions waiting now (the block being decided may be that large). */
 function dueAt(ctx: Context, t: Timeout): number {
-  return t.since + timeoutFor(ctx.state.chain, t.round) + blockAllowanceMs(ctx.state);
+  const one = timeoutFor(ctx.state.chain, t.round) + blockAllowanceMs(ctx.state);
+  return t.since + (t.kind === 'stall' ? roundStallTimeouts * one : one);
 }
 
 // ---- candidates ----
@@ -320,9 +352,10 @@ function startRound(ctx: Context, round: number): void {
   if (round > 0) broadcast(ctx, { type: 'status', height: rs.height, round });
   // The proposer waits too: after a restart it may lack the votes that justify its own proposal.
   schedule(ctx, 'propose', round);
+  schedule(ctx, 'stall', round);
   if (ctx.profile.proposerOf(state.chain.validators, rs.height, round) !== state.self.did) return;
   const mine = rs.myProposals.get(round);
-  if (mine) return;
+  if (mine || round < rs.floorRound) return;
   const hex = rs.validHex !== null && isValidCandidate(ctx, rs.validHex) ? rs.validHex : buildBlock(ctx);
   const candidate = rs.candidates.get(hex)!;
   const validRound = hex === rs.validHex ? rs.validRound : -1;
@@ -331,7 +364,7 @@ function startRound(ctx: Context, round: number): void {
   const proposal: Proposal = { type: 'proposal', height: rs.height, round, validRound, proposer: state.self.did, block: candidate.block, pol, sig };
   rs.myProposals.set(round, proposal);
   rs.proposals.set(round, { proposal, hex });
-  ctx.signed = true;
+  if (needsRecord('proposal', round)) ctx.signed = true;
   broadcast(ctx, proposal);
 }
 
@@ -481,7 +514,7 @@ function tryStartHeight(ctx: Context): boolean {
   if (rs.started) return false;
   const heard = rs.votes.size > 0 || rs.proposals.size > 0;
   if (!heard && state.mempool.size === 0 && rs.now < rs.heightSince + emptyBlockIntervalMs(state.chain)) return false;
-  startRound(ctx, 0);
+  startRound(ctx, rs.floorRound);
   return true;
 }
 
@@ -504,7 +537,7 @@ function fireTimeouts(ctx: Context): void {
     if (ctx.rs !== rs || t.round !== rs.round) continue;
     if (t.kind === 'propose' && rs.step === 'propose') prevote(ctx, null);
     else if (t.kind === 'prevote' && rs.step === 'prevote') precommit(ctx, null);
-    else if (t.kind === 'precommit') startRound(ctx, rs.round + 1);
+    else if (t.kind === 'precommit' || t.kind === 'stall') startRound(ctx, rs.round + 1);
     progress(ctx);
   }
 }
@@ -679,7 +712,8 @@ function txIdOfMessage(message: Extract<ConsensusMessage, { type: 'tx' }>): stri
 
 function ensureRound(state: PeerState, time: number): RoundState {
   if (state.round && state.round.height === state.chain.height + 1) return state.round;
-  return newRoundState(state.chain.height + 1, time);
+  const height = state.chain.height + 1;
+  return newRoundState(height, time, undefined, state.resumedAt === height ? 1 : 0);
 }
 
 function finish(ctx: Context): StepResult {
@@ -712,7 +746,8 @@ export function recordOf(rs: RoundState): ConsensusRecord {
 /** The round state a restarted validator resumes from its stored record (ignored when stale). */
 export function restoreRound(self: PeerIdentity, chain: ChainState, record: ConsensusRecord | undefined): RoundState | undefined {
   if (!record || record.height !== chain.height + 1) return undefined;
-  const rs = newRoundState(record.height, 0);
+  // Round 0's proposal and prevote may have left unrecorded: nothing more is signed in round 0.
+  const rs = newRoundState(record.height, 0, undefined, 1);
   Object.assign(rs, { round: record.round, step: record.step, started: true, lockedRound: record.lockedRound, validRound: record.validRound, lockedHex: record.lockedHex, validHex: record.validHex });
   for (const block of record.blocks) {
     try {
@@ -758,6 +793,7 @@ export function roundEngine(profile: RoundProfile): Engine {
       if (rs.rearm) {
         rs.rearm = false;
         schedule(ctx, rs.step, rs.round);
+        schedule(ctx, 'stall', rs.round);
       }
       progress(ctx);
       fireTimeouts(ctx);

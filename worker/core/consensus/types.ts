@@ -60,6 +60,12 @@ export interface PeerState {
   readonly engine: EngineName;
   /** State of the round engines (bft, poa) for the height being decided. */
   readonly round?: RoundState;
+  /**
+   * Set when the peer (re)started from storage: the height after the durable head, at which it
+   * may have sent round 0's proposal or prevote before it stopped (they are not recorded first),
+   * so the round engines sign nothing in round 0 there.
+   */
+  readonly resumedAt?: number;
 }
 
 export interface StepResult {
