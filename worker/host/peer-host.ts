@@ -16,7 +16,7 @@ import { genesisState, stateFromEntries, decodeDataEntry, dataPrefix, checkGenes
 import { checkInviteToken } from '../core/txtypes';
 import { checkTx, decodeTx, encodeTx, txIdOf, txSigningBytes, type Tx, type UnsignedTx } from '../core/tx';
 import { publicKeyFromDid, didFromPublicKey } from '../core/crypto/did';
-import { publicKeyFromSeed } from '../core/crypto/ed25519';
+import { publicKeyFromSeed, signerFromSeed } from '../core/crypto/ed25519';
 import { sha256 } from '../core/crypto/hash';
 import { equalBytes, toHex } from '../core/bytes';
 import { BotError, botError } from '../core/errors';
@@ -222,7 +222,7 @@ export class PeerHost implements PeerMethods {
     this.integrityReport = { ok: problems.length === 0, verifiedHeight, stateVerified, problems, checkedAt: this.options.now() };
     for (const p of problems) this.record('error', `Tamper check: ${p.message}`);
     const restored = await this.readConsensusRecord(record.chainId);
-    this.peer = createPeer({ did: this.identityView.did, seed: this.seed }, chain, restored, start);
+    this.peer = createPeer({ did: this.identityView.did, seed: this.seed, sign: signerFromSeed(this.seed) }, chain, restored, start);
     this.durable = chain;
     this.chainRecord = record;
     this.startNet();
