@@ -15,7 +15,19 @@ function ownBuffer(chunk: Uint8Array): ArrayBuffer {
 export function startNetOwner(worker: Worker): { links: RtcLinks; stop(): void } {
   const { port1, port2 } = new MessageChannel();
   const links = new RtcLinks();
-  const post = (message: PageToWorker, transfer: Transferable[] = []) => port1.postMessage(message, transfer);
+  let sentLinks: string[] = [];
+  let sentBytes: number[] = [];
+  const flushSent = () => {
+    if (sentLinks.length === 0) return;
+    const message: PageToWorker = { t: 'sent', links: sentLinks, bytes: sentBytes };
+    sentLinks = [];
+    sentBytes = [];
+    port1.postMessage(message);
+  };
+  const post = (message: PageToWorker, transfer: Transferable[] = []) => {
+    flushSent();
+    port1.postMessage(message, transfer);
+  };
   links.setEvents({
     onCaps: (webrtc) => post({ t: 'caps', webrtc }),
     onSignal: (link, data) => post({ t: 'signal', link, data }),
@@ -24,7 +36,12 @@ export function startNetOwner(worker: Worker): { links: RtcLinks; stop(): void }
       const buffer = ownBuffer(chunk);
       post({ t: 'chunk', link, chunk: buffer }, [buffer]);
     },
-    onSent: (link, bytes) => post({ t: 'sent', link, bytes }),
+    onSent: (link, bytes) => {
+      // Reports of one task go as one message (a batch of sends pumps several links at once).
+      sentLinks.push(link);
+      sentBytes.push(bytes);
+      if (sentLinks.length === 1) queueMicrotask(flushSent);
+    },
     onIceState: (link, state) => post({ t: 'ice', link, state }),
     onClose: (link, reason) => post({ t: 'close', link, reason }),
   });
@@ -38,7 +55,7 @@ export function startNetOwner(worker: Worker): { links: RtcLinks; stop(): void }
         links.signal(message.link, message.data);
         return;
       case 'send':
-        links.send(message.link, new Uint8Array(message.chunk));
+        message.links.forEach((link, i) => links.send(link, new Uint8Array(message.chunks[i]!)));
         return;
       case 'restart-ice':
         links.restartIce(message.link);

@@ -52,7 +52,8 @@ export type PageToWorker =
   | { t: 'signal'; link: string; data: SignalData }
   | { t: 'connect'; link: string }
   | { t: 'chunk'; link: string; chunk: ArrayBuffer }
-  | { t: 'sent'; link: string; bytes: number }
+  /** Bytes handed to the data channels, per link (one message per page task: `links[i]` sent `bytes[i]`). */
+  | { t: 'sent'; links: string[]; bytes: number[] }
   | { t: 'ice'; link: string; state: string }
   | { t: 'close'; link: string; reason: string };
 
@@ -60,7 +61,8 @@ export type PageToWorker =
 export type WorkerToPage =
   | { t: 'open'; link: string; initiator: boolean; iceServers: IceServer[] }
   | { t: 'signal'; link: string; data: SignalData }
-  | { t: 'send'; link: string; chunk: ArrayBuffer }
+  /** Chunks to send, `chunks[i]` on `links[i]`, in order: every send of one worker task in one message (a broadcast is one, not one per link). */
+  | { t: 'send'; links: string[]; chunks: ArrayBuffer[] }
   | { t: 'restart-ice'; link: string }
   | { t: 'close'; link: string };
 

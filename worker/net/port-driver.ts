@@ -26,9 +26,32 @@ export class PortDriver implements LinkDriver {
     this.post({ t: 'signal', link, data });
   }
 
+  /**
+   * Chunks are gathered for the rest of this task and posted as one message (flushSends): a
+   * broadcast to every neighbour, or a pump after an onSent, then costs one page wake-up and one
+   * structured clone instead of one per link. Any other message flushes them first, so order holds.
+   */
   send(link: string, chunk: Uint8Array): void {
-    const buffer = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? (chunk.buffer as ArrayBuffer) : (chunk.slice().buffer as ArrayBuffer);
-    this.post({ t: 'send', link, chunk: buffer }, [buffer]);
+    const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && !this.sendBuffers.has(chunk.buffer as ArrayBuffer);
+    const buffer = own ? (chunk.buffer as ArrayBuffer) : (chunk.slice().buffer as ArrayBuffer);
+    this.sendLinks.push(link);
+    this.sendChunks.push(buffer);
+    this.sendBuffers.add(buffer);
+    if (this.sendLinks.length === 1) queueMicrotask(() => this.flushSends());
+  }
+
+  private sendLinks: string[] = [];
+  private sendChunks: ArrayBuffer[] = [];
+  /** The buffers in this batch: each may be transferred once. */
+  private sendBuffers = new Set<ArrayBuffer>();
+
+  private flushSends(): void {
+    if (this.sendLinks.length === 0) return;
+    const message: WorkerToPage = { t: 'send', links: this.sendLinks, chunks: this.sendChunks };
+    this.sendLinks = [];
+    this.sendChunks = [];
+    this.sendBuffers = new Set();
+    this.port?.postMessage(message, message.chunks);
   }
 
   restartIce(link: string): void {
@@ -40,6 +63,7 @@ export class PortDriver implements LinkDriver {
   }
 
   private post(message: WorkerToPage, transfer: Transferable[] = []): void {
+    this.flushSends();
     this.port?.postMessage(message, transfer);
   }
 
@@ -60,7 +84,8 @@ export class PortDriver implements LinkDriver {
         events.onChunk(message.link, new Uint8Array(message.chunk));
         return;
       case 'sent':
-        events.onSent(message.link, message.bytes);
+        if (!Array.isArray(message.links) || !Array.isArray(message.bytes)) return;
+        message.links.forEach((link, i) => events.onSent(link, message.bytes[i] ?? 0));
         return;
       case 'ice':
         events.onIceState(message.link, message.state);
