@@ -18,6 +18,7 @@
 // Targets: committed tx/s >= 25 % of (cores x WebCrypto verifies/s / validators); p50 commit
 // latency at low load <= 10x the data-channel round trip; catch-up >= 3x the live commit rate.
 // Prints a table, writes bench/results/mesh.json.
+//   BENCH_PROFILE_CATCHUP=file.cpuprofile (the fifth tab's peer worker while it catches up)
 //   BENCH_TXS_PER_TAB=2000  BENCH_LOW=50  BENCH_BLOCKS=600  BENCH_TIMEOUT_MS=1000 (the chain's
 //   base round timeout)  BENCH_OUT=bench/results/mesh.json  BENCH_BUILD=1 (rebuild dist/ anyway)
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -100,13 +101,26 @@ async function openPeer(context, label) {
         });
       },
       rejected: 0,
+      /** Rejections this tab saw, by error code, and whether the transaction was this tab's own. */
+      rejectedBy: {},
       /** Committed blocks as this tab saw them: height, tx count, epoch ms. */
       blocks: [],
+    };
+    // Own transactions, to tell a rejection of this tab's own from one of a gossiped transaction.
+    const own = new Set();
+    window.__bench.own = own;
+    const submit = window.bot.submit.bind(window.bot);
+    window.bot.submit = async (request) => {
+      const result = await submit(request);
+      own.add(result.txId);
+      return result;
     };
     window.bot.on('block', (e) => window.__bench.blocks.push({ height: e.height, txCount: e.txCount, at: now() }));
     window.bot.on('tx', (e) => {
       if (e.result.status !== 'committed') {
         window.__bench.rejected++;
+        const key = `${e.result.error?.code ?? 'unknown'}${window.__bench.own?.has(e.txId) ? ' (own)' : ''}`;
+        window.__bench.rejectedBy[key] = (window.__bench.rejectedBy[key] ?? 0) + 1;
         return;
       }
       if (commits.has(e.txId)) return;
@@ -117,6 +131,41 @@ async function openPeer(context, label) {
     });
   });
   return page;
+}
+
+/** A CDP session on the page's first worker (the peer's), for BENCH_PROFILE_CATCHUP. */
+async function workerChannel(page) {
+  const client = await page.context().newCDPSession(page);
+  let sessionId = null;
+  let nextId = 1;
+  const pending = new Map();
+  let attached;
+  const ready = new Promise((resolve) => (attached = resolve));
+  client.on('Target.attachedToTarget', (event) => {
+    if (event.targetInfo.type !== 'worker' || sessionId) return;
+    sessionId = event.sessionId;
+    attached();
+  });
+  client.on('Target.receivedMessageFromTarget', (event) => {
+    if (event.sessionId !== sessionId) return;
+    const message = JSON.parse(event.message);
+    const waiter = pending.get(message.id);
+    if (!waiter) return;
+    pending.delete(message.id);
+    if (message.error) waiter.reject(new Error(message.error.message));
+    else waiter.resolve(message.result);
+  });
+  await client.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  return {
+    ready, client,
+    send(method, params = {}) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject, method });
+        client.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
+      });
+    },
+  };
 }
 
 const status = (page) => page.evaluate(() => window.bot.status());
@@ -309,6 +358,15 @@ try {
   // Catch-up: a fifth tab joins the chain of `head` blocks.
   log(`catch-up: a fifth tab joins at height ${head}…`);
   const late = await openPeer(context, 'late');
+  // BENCH_PROFILE_CATCHUP=file: a CPU profile of the fifth tab's peer worker during the catch-up.
+  let lateWorker = null;
+  if (process.env.BENCH_PROFILE_CATCHUP) {
+    lateWorker = await workerChannel(late);
+    await lateWorker.ready;
+    await lateWorker.send('Profiler.enable');
+    await lateWorker.send('Profiler.setSamplingInterval', { interval: 200 });
+    await lateWorker.send('Profiler.start');
+  }
   const sync = await late.evaluate(
     async ({ invite, target }) => {
       const b = window.__bench;
@@ -331,6 +389,7 @@ try {
     },
     { invite, target: head },
   );
+  if (lateWorker) writeFileSync(process.env.BENCH_PROFILE_CATCHUP, JSON.stringify((await lateWorker.send('Profiler.stop')).profile));
   const hashes = await Promise.all([tabs[0], late].map((p) => p.evaluate((h) => window.bot.block(h).then((x) => x?.hash), head)));
   results.catchUp = {
     blocks: head,
@@ -350,6 +409,8 @@ try {
   const verifyAfter = await webCryptoVerifies(blank);
   results.verify = { before: verifyBefore, after: verifyAfter, perSecond: (verifyBefore.perSecond + verifyAfter.perSecond) / 2 };
   results.rejected = (await Promise.all(tabs.map((t) => t.evaluate(() => window.__bench.rejected)))).reduce((a, b) => a + b, 0);
+  results.rejectedBy = {};
+  for (const by of await Promise.all(tabs.map((t) => t.evaluate(() => window.__bench.rejectedBy)))) for (const [k, n] of Object.entries(by)) results.rejectedBy[k] = (results.rejectedBy[k] ?? 0) + n;
   results.cores = verifyBefore.cores ?? cpus().length;
 
   // The target's "cores x verifies/s" is the box's whole verify capacity. The 500-in-flight
@@ -384,7 +445,7 @@ try {
   console.log(`\nBoT mesh benchmark: ${validatorsCount} validator tabs, bft (timeoutMs ${timeoutMs}), ${results.browser}`);
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
-  if (results.rejected) console.log(`  (${results.rejected} transactions were rejected)`);
+  if (results.rejected) console.log(`  (${results.rejected} transactions were rejected: ${Object.entries(results.rejectedBy).map(([k, n]) => `${n} ${k}`).join(', ')})`);
   mkdirSync('bench/results', { recursive: true });
   const out = process.env.BENCH_OUT ?? 'bench/results/mesh.json';
   writeFileSync(out, JSON.stringify(results, null, 2));
