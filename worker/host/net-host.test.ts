@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeInvite, type PeerHost } from './peer-host';
 import { startTestHost, until } from './testing';
 import { MemoryStorage } from '../store/memory';
+import type { BlockCommit } from '../store/storage';
 import { nobleVerifier, type Verifier } from './crypto';
 import { MemoryNetwork, type MemoryNet } from './memory-net';
 import type { PeerEvent } from '../api';
@@ -19,9 +20,25 @@ afterEach(() => {
   for (const h of hosts.splice(0)) h.stop();
 });
 
-async function startPeer(network: MemoryNetwork, verifier: Verifier = nobleVerifier) {
+/** Counts the block writes a peer makes (a write may hold several blocks). */
+class CountingStorage extends MemoryStorage {
+  writes = 0;
+  blocks = 0;
+  override async commitBlock(commit: BlockCommit): Promise<void> {
+    this.writes++;
+    this.blocks++;
+    await super.commitBlock(commit);
+  }
+  override async commitBlocks(commits: readonly BlockCommit[]): Promise<void> {
+    this.writes++;
+    this.blocks += commits.length;
+    for (const commit of commits) await super.commitBlock(commit);
+  }
+}
+
+async function startPeer(network: MemoryNetwork, verifier: Verifier = nobleVerifier, storage: MemoryStorage = new MemoryStorage()) {
   const net = network.connect();
-  const { host, events } = await startTestHost(new MemoryStorage(), { verifier, net, inviteBase: 'http://localhost:8080/' });
+  const { host, events } = await startTestHost(storage, { verifier, net, inviteBase: 'http://localhost:8080/' });
   hosts.push(host);
   return { host, events, net, did: (await host.identity()).did };
 }
@@ -68,9 +85,13 @@ describe('peers over a network', () => {
     }
     const target = (await validator.host.status()).height;
     expect(target).toBeGreaterThan(20);
-    const late = await startPeer(network);
+    const storage = new CountingStorage();
+    const late = await startPeer(network, nobleVerifier, storage);
     await late.host.join(invite);
     await until(async () => (await late.host.status()).height >= target, 30_000);
+    // Synced blocks are stored a batch at a time, not one write per block.
+    expect(storage.blocks).toBeGreaterThanOrEqual(target);
+    expect(storage.writes).toBeLessThan(target / 2);
     for (const h of [1, Math.floor(target / 2), target]) expect(await hashesAt(late.host, h)).toBe(await hashesAt(validator.host, h));
     const sync = late.events.filter((e): e is Extract<PeerEvent, { type: 'sync' }> => e.type === 'sync');
     expect(sync[0]).toMatchObject({ syncing: true });

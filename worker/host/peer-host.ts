@@ -21,7 +21,7 @@ import { sha256 } from '../core/crypto/hash';
 import { equalBytes, toHex } from '../core/bytes';
 import { BotError, botError } from '../core/errors';
 import * as limits from '../core/limits';
-import type { Storage } from '../store/storage';
+import { commitAll, storedBlocks, type Storage } from '../store/storage';
 import type { CachingVerifier, Signer, Verifier } from './crypto';
 import { cachingVerifier, createSigner } from './crypto';
 import { installFastSha256 } from './fast-hash';
@@ -191,8 +191,9 @@ export class PeerHost implements PeerMethods {
     let verifiedHeight = -1;
     let lastHeader = genesis.block.header;
     const certificateJobs: Array<{ height: number; checks: ReturnType<typeof certificateChecks> }> = [];
+    const stored = storedBlocks(storage, record.chainId, 0, head);
     for (let height = 0; height <= head; height++) {
-      const bytes = await storage.getBlock(record.chainId, height);
+      const bytes = (await stored.next()).value || undefined;
       const problem = bytes ? this.checkStoredBlock(bytes, height, hashes, genesis.state, certificateJobs) : 'the block is missing';
       if (problem) {
         problems.push({ height, message: `Block ${height}: ${problem}` });
@@ -277,8 +278,17 @@ export class PeerHost implements PeerMethods {
 
   /** One core step (inside the loop); its effects join the effect queue. */
   private async feed(input: PeerInput): Promise<void> {
+    this.queueEffects(this.stepOnly(input));
+  }
+
+  /** One core step (inside the loop); the caller queues its effects (queueEffects). */
+  private stepOnly(input: PeerInput): PeerEffect[] {
     const { state, effects } = step(this.peer, input);
     this.peer = state;
+    return effects;
+  }
+
+  private queueEffects(effects: PeerEffect[]): void {
     if (effects.length === 0) return;
     this.effects = this.effects.then(async () => {
       if (this.effectsFailed) return; // nothing after a failed persist may run (notify, send)
@@ -297,6 +307,8 @@ export class PeerHost implements PeerMethods {
   }
 
   private async runEffects(effects: PeerEffect[]): Promise<void> {
+    const first = effects.findIndex((e) => e.kind === 'persist');
+    if (first >= 0 && effects.findIndex((e, i) => i > first && e.kind === 'persist') > first) return this.runEffectsBatched(effects, first);
     for (const effect of effects) {
       switch (effect.kind) {
         case 'persist': {
@@ -353,6 +365,32 @@ export class PeerHost implements PeerMethods {
           break;
       }
     }
+  }
+
+  /**
+   * Effects with several blocks to persist (a synced batch): the effects before the first
+   * persist run as usual; then every block is stored in one transaction (commitAll), and only
+   * once all are durable does anything after the first persist run, in order. One write per
+   * batch instead of one per block: a catching-up peer waited on a round trip to the browser's
+   * storage per block.
+   */
+  private async runEffectsBatched(effects: PeerEffect[], first: number): Promise<void> {
+    await this.runEffects(effects.slice(0, first));
+    const persists = effects.filter((e): e is Extract<PeerEffect, { kind: 'persist' }> => e.kind === 'persist');
+    const written = commitAll(
+      this.options.storage,
+      persists.map(({ executed: { block, writes, txIds } }) => ({ chainId: block.header.chain, height: block.header.height, block: encodeBlock(block), writes, txIds })),
+    );
+    queueMicrotask(() => {
+      for (const { executed } of persists) void this.enqueue(() => this.feed({ kind: 'persisted', height: executed.block.header.height }));
+    });
+    await written;
+    for (const { executed } of persists) {
+      this.hashes[executed.block.header.height] = executed.hash;
+      this.durable = executed.state;
+      this.integrityReport = { ...this.integrityReport, verifiedHeight: Math.max(this.integrityReport.verifiedHeight, executed.block.header.height) };
+    }
+    await this.runEffects(effects.slice(first).filter((e) => e.kind !== 'persist'));
   }
 
   // ---- the network: consensus messages, heads and batch sync -----------------------------
@@ -553,9 +591,7 @@ export class PeerHost implements PeerMethods {
     const chainId = this.peer.chain.chainId;
     const blocks: Uint8Array[] = [];
     let bytes = 0;
-    for (let h = from; h < from + count && h < this.hashes.length; h++) {
-      const block = await this.options.storage.getBlock(chainId, h);
-      if (!block) break;
+    for await (const block of storedBlocks(this.options.storage, chainId, from, Math.min(from + count, this.hashes.length) - 1)) {
       if (blocks.length > 0 && bytes + block.length > limits.syncAnswerBytesMax) break;
       blocks.push(block);
       bytes += block.length;
@@ -566,9 +602,7 @@ export class PeerHost implements PeerMethods {
   /** The engines' catch-up: stored blocks as commit messages. */
   private async serveBlocks(to: string, fromHeight: number, count: number): Promise<void> {
     const chainId = this.peer.chain.chainId;
-    for (let h = fromHeight; h < fromHeight + count && h < this.hashes.length; h++) {
-      const bytes = await this.options.storage.getBlock(chainId, h);
-      if (!bytes) break;
+    for await (const bytes of storedBlocks(this.options.storage, chainId, fromHeight, Math.min(fromHeight + count, this.hashes.length) - 1)) {
       this.options.net?.send(to, encodeWire({ kind: 'consensus', message: { type: 'commit', block: decodeBlock(bytes) } }));
     }
   }
@@ -606,21 +640,27 @@ export class PeerHost implements PeerMethods {
     }
     const verdicts = await this.verifier.verifyBatch(checks);
     return this.enqueue(async () => {
+      // The steps' effects go to the effect queue together, so the blocks are stored in one write.
+      const effects: PeerEffect[] = [];
       let applied = 0;
-      for (let i = 0; i < spans.length; i++) {
-        const block = blocks[i]!;
-        const span = spans[i]!;
-        if (!verdicts.slice(span.at, span.at + span.count).every(Boolean)) throw botError('BAD_CERTIFICATE', `block ${block.header.height} carries a signature that does not verify`);
-        const height = this.peer.chain.height;
-        if (block.header.height <= height) {
+      try {
+        for (let i = 0; i < spans.length; i++) {
+          const block = blocks[i]!;
+          const span = spans[i]!;
+          if (!verdicts.slice(span.at, span.at + span.count).every(Boolean)) throw botError('BAD_CERTIFICATE', `block ${block.header.height} carries a signature that does not verify`);
+          const height = this.peer.chain.height;
+          if (block.header.height <= height) {
+            applied++;
+            continue;
+          }
+          effects.push(...this.stepOnly({ kind: 'message', from, message: { type: 'commit', block }, sigOk: true }));
+          if (this.peer.chain.height !== height + 1) return applied;
           applied++;
-          continue;
         }
-        await this.feed({ kind: 'message', from, message: { type: 'commit', block }, sigOk: true });
-        if (this.peer.chain.height !== height + 1) return applied;
-        applied++;
+        return applied;
+      } finally {
+        this.queueEffects(effects);
       }
-      return applied;
     });
   }
 

@@ -123,6 +123,23 @@ describe('IndexedDB: the state store is a checkpoint, the commits records the lo
     again.close();
   });
 
+  it('several blocks commit in one transaction: a batch with one block that cannot be stored stores none of them', async () => {
+    const name = `storage-batch-${Date.now()}`;
+    const store = await IdbStorage.open(name, { checkpointEveryBlocks: 1000, checkpointIdleMs: 60_000 });
+    await store.commitBlocks([put('c1', 0, 1), put('c1', 1, 2)]);
+    expect(await raw(name, 'commits', (s) => s.count())).toBe(2);
+    // Height NaN is not a valid key: IndexedDB refuses that put on the spot, after block 2's were queued.
+    await expect(store.commitBlocks([put('c1', 2, 3), put('c1', Number.NaN, 4)])).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
+    expect(await raw(name, 'commits', (s) => s.count())).toBe(2);
+    expect(await raw(name, 'blocks', (s) => s.count())).toBe(2);
+    expect(await store.headHeight('c1')).toBe(1);
+    expect(await store.getState('c1', 'data/a')).toEqual(new Uint8Array([2]));
+    store.close();
+    const again = await IdbStorage.open(name);
+    expect(await again.headHeight('c1')).toBe(1);
+    again.close();
+  });
+
   it('the checkpoint worker writes the checkpoint (not the peer thread), and the store reads it back after a reopen', async () => {
     const name = `storage-checkpoint-worker-${Date.now()}`;
     const store = await IdbStorage.open(name, { checkpointWorker: true, checkpointEveryBlocks: 1000, checkpointIdleMs: 60_000 });

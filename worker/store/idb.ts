@@ -243,24 +243,47 @@ export class IdbStorage implements Storage {
   }
 
   async commitBlock(commit: BlockCommit): Promise<void> {
-    const { chainId, height } = commit;
+    await this.commitBlocks([commit]);
+  }
+
+  /** Consecutive blocks of one chain in one transaction: all are stored, or none. */
+  async commitBlocks(commits: readonly BlockCommit[]): Promise<void> {
+    if (commits.length === 0) return;
+    const { chainId } = commits[0]!;
+    if (commits.some((c) => c.chainId !== chainId)) throw botError('BAD_REQUEST', 'The blocks of one commit belong to one chain.');
     const overlay = await this.overlay(chainId);
     const tx = this.db.transaction(['blocks', 'commits'], 'readwrite');
     // Requests are queued without awaiting each one: IndexedDB runs them in order inside the
     // transaction, and `tx.done` settles once all are durable (or none are).
-    void tx.objectStore('blocks').put(commit.block, [chainId, height]);
-    const packed = packCommit(commit.writes, commit.txIds);
-    void tx.objectStore('commits').put(packed, [chainId, height]);
+    let packed: Uint8Array[];
+    try {
+      packed = commits.map((commit) => {
+        // Each request's own failure is the transaction's, reported once by tx.done.
+        tx.objectStore('blocks').put(commit.block, [chainId, commit.height]).catch(ignore);
+        const bytes = packCommit(commit.writes, commit.txIds);
+        tx.objectStore('commits').put(bytes, [chainId, commit.height]).catch(ignore);
+        return bytes;
+      });
+    } catch (error) {
+      // A request refused on the spot (a bad key, a value that cannot be cloned): without the
+      // abort the transaction would commit the requests queued before it.
+      tx.done.catch(ignore);
+      tx.abort();
+      throw botError('STORAGE_FAILED', `Block ${commits[0]!.height} and after could not be stored: ${(error as Error)?.message ?? error}.`);
+    }
     commitNow(tx);
     try {
       await tx.done;
     } catch (error) {
-      throw botError('STORAGE_FAILED', `Block ${height} could not be stored: ${(error as Error)?.message ?? error}. Free some space or grant persistent storage.`);
+      const heights = commits.length === 1 ? `Block ${commits[0]!.height}` : `Blocks ${commits[0]!.height}-${commits.at(-1)!.height}`;
+      throw botError('STORAGE_FAILED', `${heights} could not be stored: ${(error as Error)?.message ?? error}. Free some space or grant persistent storage.`);
     }
-    // Stored values are copies (structured clone); so are the held ones.
-    const writes = new Map<string, Uint8Array>();
-    for (const [key, entry] of commit.writes) writes.set(key, entry.slice());
-    this.remember(overlay, { height, writes, txIds: [...commit.txIds], packed });
+    commits.forEach((commit, i) => {
+      // Stored values are copies (structured clone); so are the held ones.
+      const writes = new Map<string, Uint8Array>();
+      for (const [key, entry] of commit.writes) writes.set(key, entry.slice());
+      this.remember(overlay, { height: commit.height, writes, txIds: [...commit.txIds], packed: packed[i]! });
+    });
     this.scheduleCheckpoint(chainId, overlay);
   }
 
@@ -338,6 +361,16 @@ export class IdbStorage implements Storage {
 
   async getBlock(chainId: string, height: number): Promise<Uint8Array | undefined> {
     return this.db.get('blocks', [chainId, height]);
+  }
+
+  async getBlocks(chainId: string, from: number, count: number): Promise<Uint8Array[]> {
+    if (count <= 0) return [];
+    const range = IDBKeyRange.bound([chainId, from], [chainId, Math.min(from + count - 1, maxHeight)]);
+    const tx = this.db.transaction('blocks');
+    const [keys, values] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)]);
+    const blocks: Uint8Array[] = [];
+    for (let i = 0; i < keys.length && (keys[i] as [string, number])[1] === from + i; i++) blocks.push(values[i]!);
+    return blocks;
   }
 
   async headHeight(chainId: string): Promise<number> {
@@ -477,3 +510,4 @@ function startCheckpointWorker(): CheckpointWorker | null {
   };
 }
 
+function ignore(): void {}

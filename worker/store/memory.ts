@@ -41,6 +41,10 @@ export class MemoryStorage implements Storage {
     commit.txIds.forEach((txId, index) => this.txIndex.set(txId, { chainId: commit.chainId, height: commit.height, index }));
   }
 
+  async commitBlocks(commits: readonly BlockCommit[]): Promise<void> {
+    for (const commit of commits) await this.commitBlock(commit);
+  }
+
   async getBlock(chainId: string, height: number): Promise<Uint8Array | undefined> {
     return this.chains.get(chainId)?.blocks.get(height)?.slice();
   }

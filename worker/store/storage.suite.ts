@@ -1,6 +1,6 @@
 // One behaviour suite every Storage adapter passes (memory in Node, IndexedDB in Chromium).
 import { describe, expect, it } from 'vitest';
-import type { BlockCommit, Storage } from './storage';
+import { commitAll, storedBlocks, type BlockCommit, type Storage } from './storage';
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 
@@ -18,6 +18,36 @@ function commitAt(chainId: string, height: number, keys: number): BlockCommit {
  */
 export function storageSuite(name: string, open: () => Promise<Storage>, reopen?: (store: Storage) => Promise<Storage>): void {
   describe(`Storage contract: ${name}`, () => {
+    it('stores consecutive blocks together (commitAll) as one by one would, and after a reopen', async () => {
+      let store = await open();
+      await commitAll(store, [0, 1, 2, 3].map((h) => commitAt('cb', h, 2)));
+      expect(await store.headHeight('cb')).toBe(3);
+      expect(await store.getBlock('cb', 2)).toEqual(bytes(2, 0xb0));
+      expect(await store.getState('cb', 'data/k1')).toEqual(bytes(3, 1));
+      expect((await store.history('cb', 'data/k0')).map((v) => v.height)).toEqual([0, 1, 2, 3]);
+      expect(await store.txLocation('cb-t2b')).toEqual({ chainId: 'cb', height: 2, index: 1 });
+      if (!reopen) return;
+      store = await reopen(store);
+      expect(await store.headHeight('cb')).toBe(3);
+      expect(await store.getState('cb', 'data/only2')).toEqual(bytes(2));
+    });
+
+    it('reads stored blocks in height order, several per request, up to the first missing one', async () => {
+      const store = await open();
+      await commitAll(store, Array.from({ length: 35 }, (_, h) => commitAt('rb', h, 1)));
+      await store.commitBlock(commitAt('rb', 36, 1)); // 35 is missing
+      const read = async (from: number, to: number) => {
+        const heights: number[] = [];
+        for await (const block of storedBlocks(store, 'rb', from, to)) heights.push(block[0]!);
+        return heights;
+      };
+      expect(await read(0, 40)).toEqual(Array.from({ length: 35 }, (_, h) => h));
+      expect(await read(10, 20)).toEqual(Array.from({ length: 11 }, (_, i) => 10 + i));
+      expect(await read(36, 36)).toEqual([36]);
+      expect(await read(37, 50)).toEqual([]);
+      expect(await store.getBlocks?.('rb', 30, 10)).toEqual(store.getBlocks ? [30, 31, 32, 33, 34].map((h) => bytes(h, 0xb0)) : undefined);
+    });
+
     it('keeps meta values', async () => {
       const store = await open();
       await store.putMeta('identity', { seed: bytes(1, 2, 3) });

@@ -30,7 +30,14 @@ export interface Storage {
   putMeta(key: string, value: unknown): Promise<void>;
   /** Atomically store a block, its state writes, their history and the tx index. */
   commitBlock(commit: BlockCommit): Promise<void>;
+  /**
+   * Consecutive blocks of one chain, atomically: all or none (one transaction where the adapter
+   * can; `commitAll` falls back to commitBlock one by one, which keeps a prefix on failure).
+   */
+  commitBlocks?(commits: readonly BlockCommit[]): Promise<void>;
   getBlock(chainId: string, height: number): Promise<Uint8Array | undefined>;
+  /** Up to `count` stored blocks from `from` on, in height order, up to the first missing one (one read where the adapter can). */
+  getBlocks?(chainId: string, from: number, count: number): Promise<Uint8Array[]>;
   /** Highest stored height of a chain, or -1. */
   headHeight(chainId: string): Promise<number>;
   getState(chainId: string, key: string): Promise<Uint8Array | undefined>;
@@ -42,4 +49,37 @@ export interface Storage {
   /** Remove everything of this peer. */
   clear(): Promise<void>;
   close(): void;
+}
+
+/** Store consecutive blocks in order, in one transaction when the adapter has commitBlocks. */
+export async function commitAll(storage: Storage, commits: readonly BlockCommit[]): Promise<void> {
+  if (commits.length === 1) return storage.commitBlock(commits[0]!);
+  if (storage.commitBlocks) return storage.commitBlocks(commits);
+  for (const commit of commits) await storage.commitBlock(commit);
+}
+
+/** Blocks read per storage request by `storedBlocks` (a few large blocks are several MB). */
+export const blocksReadPerRequest = 16;
+
+/**
+ * Stored blocks from `from` to `to` (inclusive) in height order, up to the first missing one,
+ * read `blocksReadPerRequest` at a time: a reload's check of 2,000 blocks or a sync answer of
+ * 128 was one read per block, each a round trip to the browser's storage.
+ */
+export async function* storedBlocks(storage: Storage, chainId: string, from: number, to: number): AsyncGenerator<Uint8Array> {
+  for (let at = from; at <= to; at += blocksReadPerRequest) {
+    const count = Math.min(blocksReadPerRequest, to - at + 1);
+    let blocks: Uint8Array[];
+    if (storage.getBlocks) blocks = await storage.getBlocks(chainId, at, count);
+    else {
+      blocks = [];
+      for (let h = at; h < at + count; h++) {
+        const block = await storage.getBlock(chainId, h);
+        if (!block) break;
+        blocks.push(block);
+      }
+    }
+    yield* blocks;
+    if (blocks.length < count) return;
+  }
 }
