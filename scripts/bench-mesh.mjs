@@ -103,6 +103,7 @@ async function openPeer(context, label) {
       rejected: 0,
       /** Rejections this tab saw, by error code, and whether the transaction was this tab's own. */
       rejectedBy: {},
+      rejectedExample: {},
       /** Committed blocks as this tab saw them: height, tx count, epoch ms. */
       blocks: [],
     };
@@ -121,6 +122,7 @@ async function openPeer(context, label) {
         window.__bench.rejected++;
         const key = `${e.result.error?.code ?? 'unknown'}${window.__bench.own?.has(e.txId) ? ' (own)' : ''}`;
         window.__bench.rejectedBy[key] = (window.__bench.rejectedBy[key] ?? 0) + 1;
+        window.__bench.rejectedExample[key] ??= e.result.error?.message ?? '';
         return;
       }
       if (commits.has(e.txId)) return;
@@ -410,7 +412,9 @@ try {
   results.verify = { before: verifyBefore, after: verifyAfter, perSecond: (verifyBefore.perSecond + verifyAfter.perSecond) / 2 };
   results.rejected = (await Promise.all(tabs.map((t) => t.evaluate(() => window.__bench.rejected)))).reduce((a, b) => a + b, 0);
   results.rejectedBy = {};
+  results.rejectedExample = {};
   for (const by of await Promise.all(tabs.map((t) => t.evaluate(() => window.__bench.rejectedBy)))) for (const [k, n] of Object.entries(by)) results.rejectedBy[k] = (results.rejectedBy[k] ?? 0) + n;
+  for (const ex of await Promise.all(tabs.map((t) => t.evaluate(() => window.__bench.rejectedExample)))) for (const [k, m] of Object.entries(ex)) results.rejectedExample[k] ??= m;
   results.cores = verifyBefore.cores ?? cpus().length;
 
   // The target's "cores x verifies/s" is the box's whole verify capacity. The 500-in-flight
@@ -445,7 +449,7 @@ try {
   console.log(`\nBoT mesh benchmark: ${validatorsCount} validator tabs, bft (timeoutMs ${timeoutMs}), ${results.browser}`);
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
-  if (results.rejected) console.log(`  (${results.rejected} transactions were rejected: ${Object.entries(results.rejectedBy).map(([k, n]) => `${n} ${k}`).join(', ')})`);
+  if (results.rejected) console.log(`  (${results.rejected} transactions were rejected: ${Object.entries(results.rejectedBy).map(([k, n]) => `${n} ${k}, e.g. "${results.rejectedExample[k]}"`).join('; ')})`);
   mkdirSync('bench/results', { recursive: true });
   const out = process.env.BENCH_OUT ?? 'bench/results/mesh.json';
   writeFileSync(out, JSON.stringify(results, null, 2));
