@@ -25,6 +25,7 @@ import type { Storage } from '../store/storage';
 import type { CachingVerifier, Signer, Verifier } from './crypto';
 import { cachingVerifier, createSigner } from './crypto';
 import { installFastSha256 } from './fast-hash';
+import { RecentMap } from './recent-map';
 import type { PeerNet } from '../net/types';
 import { decodeWire, encodeWire, type WireMessage } from './wire';
 import { Syncer } from './sync';
@@ -93,7 +94,7 @@ export class PeerHost implements PeerMethods {
   /** Verified header hashes by height: reads are checked against them. */
   private hashes: Uint8Array[] = [];
   private integrityReport!: IntegrityReport;
-  private readonly results = new Map<string, TxResult>();
+  private readonly results = new RecentMap<string, TxResult>(limits.recentResultsMax);
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly operationLog: LogEntry[] = [];
   private loop: Promise<void> = Promise.resolve();
@@ -630,7 +631,6 @@ export class PeerHost implements PeerMethods {
   }
 
   private settle(txId: string, result: TxResult): void {
-    if (this.results.size >= limits.recentResultsMax) this.results.delete(this.results.keys().next().value!);
     this.results.set(txId, result);
     this.options.emit({ type: 'tx', txId, result });
     const waiting = this.waiters.get(txId);
