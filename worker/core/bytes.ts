@@ -5,26 +5,12 @@ const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
 const hexPairs = Array.from({ length: 256 }, (_, b) => hexDigits[b >> 4]! + hexDigits[b & 15]!);
-const hexCodes = Uint8Array.from(hexDigits, (digit) => digit.charCodeAt(0));
-const latin1 = new TextDecoder('latin1'); // one character per byte: ASCII digits stay themselves
-const hexScratch = new Uint8Array(128);
 
-/**
- * Lower-case hex. Up to 64 bytes (ids, hashes: one per transaction) the digits are written to a
- * scratch buffer and read as one string, a third of the time of building it by concatenation.
- */
+/** Lower-case hex, a two-digit string per byte from a table. */
 export function toHex(bytes: Uint8Array): string {
-  if (bytes.length > hexScratch.length / 2) {
-    let out = '';
-    for (let i = 0; i < bytes.length; i++) out += hexPairs[bytes[i]!]!;
-    return out;
-  }
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    hexScratch[2 * i] = hexCodes[b >> 4]!;
-    hexScratch[2 * i + 1] = hexCodes[b & 15]!;
-  }
-  return latin1.decode(hexScratch.subarray(0, 2 * bytes.length));
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += hexPairs[bytes[i]!]!;
+  return out;
 }
 
 export function fromHex(hex: string): Uint8Array {

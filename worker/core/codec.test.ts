@@ -243,6 +243,10 @@ describe('one-pass canonical decoder', () => {
       [0x64, 0xef, 0xbb, 0xbf, 0x61], // a BOM
     ];
     for (const c of cases) expectSameVerdict(Uint8Array.from(c));
+    for (const long of ['d'.repeat(56), 'x'.repeat(4096), 'y'.repeat(5000), 'é'.repeat(3000), { ['k'.repeat(300)]: 'v'.repeat(5000) }]) {
+      expectSameVerdict(encode(long));
+      expect(decode(encode(long), 1 << 20)).toStrictEqual(long);
+    }
     expect(verdict(() => decode(Uint8Array.from(cases[0]!), 100))).toMatchObject({ code: 'NON_CANONICAL' });
     expect(verdict(() => decode(Uint8Array.from(cases[1]!), 100))).toMatchObject({ code: 'MALFORMED' });
     expect(verdict(() => decode(Uint8Array.from([0x1b, 0x00, 0x20, 0, 0, 0, 0, 0, 0]), 100))).toStrictEqual({ value: 2n ** 53n });

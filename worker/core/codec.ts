@@ -258,12 +258,16 @@ function readArgument(first: number): number {
   return argument;
 }
 
-/** ASCII text from the input, or `unsupported` for anything else (left to the reference). */
+/**
+ * ASCII text from the input, or `unsupported` for anything else (left to the reference). Short
+ * text is built char by char; longer text with one String.fromCharCode call (in Chromium a
+ * TextDecoder call costs more than the whole of a 56-character did).
+ */
 function readAscii(length: number): string {
   need(length);
   const end = pos + length;
   let out = '';
-  if (length <= 32) {
+  if (length <= 12) {
     for (let i = pos; i < end; i++) {
       const b = input[i]!;
       if (b > 0x7f) throw unsupported;
@@ -271,7 +275,8 @@ function readAscii(length: number): string {
     }
   } else {
     for (let i = pos; i < end; i++) if (input[i]! > 0x7f) throw unsupported;
-    out = fatalUtf8.decode(input.subarray(pos, end));
+    const codes = input.subarray(pos, end);
+    out = length <= 4096 ? String.fromCharCode.apply(null, codes as unknown as number[]) : fatalUtf8.decode(codes);
   }
   pos = end;
   return out;
