@@ -4,12 +4,12 @@ const hexDigits = '0123456789abcdef';
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
+const hexPairs = Array.from({ length: 256 }, (_, b) => hexDigits[b >> 4]! + hexDigits[b & 15]!);
+
+/** Lower-case hex, a two-digit string per byte from a table. */
 export function toHex(bytes: Uint8Array): string {
   let out = '';
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    out += hexDigits[b >> 4]! + hexDigits[b & 15]!;
-  }
+  for (let i = 0; i < bytes.length; i++) out += hexPairs[bytes[i]!]!;
   return out;
 }
 

@@ -201,10 +201,213 @@ export function encodeArrayHead(count: number): Uint8Array {
   return buffer.slice(0, at);
 }
 
-/** Decode canonical bytes; throws BotError MALFORMED or NON_CANONICAL. */
-export function decode<T = unknown>(bytes: Uint8Array, bytesMax: number): T {
+// Decoding. `decode` reads the bytes once and checks, as it goes, that they are exactly what
+// `encode` writes for the value read: shortest heads, 64-bit floats only for numbers that are
+// not safe integers, map keys ASCII text in strictly increasing DAG-CBOR order (so no
+// duplicates), nothing after the value. Whatever it does not settle itself (tags, undefined,
+// other simple values, non-minimal or indefinite heads, integers outside the safe range,
+// invalid UTF-8, keys that are not ASCII, '/', 'asCID' or '__proto__', deep nesting, truncated or
+// trailing bytes) goes to `decodeReference`, the decode + re-encode of @ipld/dag-cbor, which then
+// gives the value or the error. So the fast path only ever accepts bytes the reference accepts,
+// with an equal value; codec.test.ts checks that on random and mutated inputs.
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const noInput = new Uint8Array(0);
+let input: Uint8Array = noInput;
+let pos = 0;
+/** Eight bytes for reading a float (the input's own buffer may be shared or offset). */
+const floatBytes = new Uint8Array(8);
+const floatView = new DataView(floatBytes.buffer);
+
+/** A big-endian unsigned integer of 2 or 4 bytes at `pos`. */
+function readUint(bytes: 2 | 4): number {
+  const a = input[pos]!;
+  const b = input[pos + 1]!;
+  pos += bytes;
+  if (bytes === 2) return (a << 8) | b;
+  return (a * 0x1000000) + ((b << 16) | (input[pos - 2]! << 8) | input[pos - 1]!);
+}
+
+function need(bytes: number): void {
+  if (pos + bytes > input.length) throw unsupported;
+}
+
+/** The argument of a head whose first byte is `first`, checked to be in its shortest form. */
+function readArgument(first: number): number {
+  const info = first & 31;
+  if (info < 24) return info;
+  let argument: number;
+  if (info === 24) {
+    need(1);
+    argument = input[pos++]!;
+    if (argument < 24) throw unsupported;
+  } else if (info === 25) {
+    need(2);
+    argument = readUint(2);
+    if (argument < 0x100) throw unsupported;
+  } else if (info === 26) {
+    need(4);
+    argument = readUint(4);
+    if (argument < 0x10000) throw unsupported;
+  } else if (info === 27) {
+    need(8);
+    const high = readUint(4);
+    const low = readUint(4);
+    if (high === 0 || high >= 0x200000) throw unsupported; // not shortest, or past the safe integers
+    argument = high * 0x100000000 + low;
+  } else throw unsupported; // reserved, or an indefinite length
+  return argument;
+}
+
+/**
+ * ASCII text from the input, or `unsupported` for anything else (left to the reference). Short
+ * text is built char by char; longer text with one String.fromCharCode call (in Chromium a
+ * TextDecoder call costs more than the whole of a 56-character did).
+ */
+function readAscii(length: number): string {
+  need(length);
+  const end = pos + length;
+  let out = '';
+  if (length <= 12) {
+    for (let i = pos; i < end; i++) {
+      const b = input[i]!;
+      if (b > 0x7f) throw unsupported;
+      out += String.fromCharCode(b);
+    }
+  } else {
+    for (let i = pos; i < end; i++) if (input[i]! > 0x7f) throw unsupported;
+    const codes = input.subarray(pos, end);
+    out = length <= 4096 ? String.fromCharCode.apply(null, codes as unknown as number[]) : fatalUtf8.decode(codes);
+  }
+  pos = end;
+  return out;
+}
+
+function readText(length: number): string {
+  need(length);
+  const end = pos + length;
+  let ascii = true;
+  for (let i = pos; i < end; i++) {
+    if (input[i]! > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return readAscii(length);
+  // Valid UTF-8 decodes the same everywhere and encodes back to itself; a leading BOM is one
+  // place decoders differ (some drop it), so it is left to the reference.
+  if (input[pos] === 0xef && input[pos + 1] === 0xbb && input[pos + 2] === 0xbf) throw unsupported;
+  let text: string;
+  try {
+    text = fatalUtf8.decode(input.subarray(pos, end));
+  } catch {
+    throw unsupported;
+  }
+  pos = end;
+  return text;
+}
+
+/** a < b in DAG-CBOR key order, for ASCII keys: shorter first, then bytewise. */
+function keyBefore(a: string, b: string): boolean {
+  return a.length !== b.length ? a.length < b.length : a < b;
+}
+
+function readValue(depth: number): unknown {
+  if (depth > depthMax) throw unsupported;
+  need(1);
+  const first = input[pos++]!;
+  const major = first >> 5;
+  switch (major) {
+    case 0:
+      return readArgument(first);
+    case 1: {
+      const argument = readArgument(first);
+      if (argument >= Number.MAX_SAFE_INTEGER) throw unsupported; // -1 - argument would not be safe
+      return -1 - argument;
+    }
+    case 2: {
+      const length = readArgument(first);
+      need(length);
+      pos += length;
+      return input.slice(pos - length, pos);
+    }
+    case 3:
+      return readText(readArgument(first));
+    case 4: {
+      const count = readArgument(first);
+      if (count > input.length - pos) throw unsupported; // each item takes a byte at least
+      const out = new Array<unknown>(count);
+      for (let i = 0; i < count; i++) out[i] = readValue(depth + 1);
+      return out;
+    }
+    case 5: {
+      const count = readArgument(first);
+      if (count * 2 > input.length - pos) throw unsupported;
+      const out: Record<string, unknown> = {};
+      let previous = '';
+      for (let i = 0; i < count; i++) {
+        need(1);
+        const head = input[pos++]!;
+        if (head >> 5 !== 3) throw unsupported;
+        const key = readAscii(readArgument(head));
+        if (i > 0 && !keyBefore(previous, key)) throw unsupported;
+        if (key === '__proto__' || key === '/' || key === 'asCID') throw unsupported;
+        out[key] = readValue(depth + 1);
+        previous = key;
+      }
+      return out;
+    }
+    case 7:
+      if (first === 0xf4) return false;
+      if (first === 0xf5) return true;
+      if (first === 0xf6) return null;
+      if (first === 0xfb) {
+        need(8);
+        floatBytes.set(input.subarray(pos, pos + 8));
+        pos += 8;
+        const value = floatView.getFloat64(0);
+        if (!Number.isFinite(value) || Number.isSafeInteger(value)) throw unsupported; // encode writes these otherwise, or not at all
+        return value;
+      }
+      throw unsupported;
+    default:
+      throw unsupported; // tags
+  }
+}
+
+/** The fast decode of canonical bytes, or `unsupported` when the reference must decide. */
+function decodeCanonical(bytes: Uint8Array): unknown {
+  input = bytes;
+  pos = 0;
+  try {
+    const value = readValue(0);
+    return pos === bytes.length ? value : unsupported;
+  } catch (error) {
+    if (error === unsupported) return unsupported;
+    throw error;
+  } finally {
+    input = noInput; // keep no reference to the caller's bytes
+  }
+}
+
+function checkDecodeInput(bytes: Uint8Array, bytesMax: number): void {
   if (!(bytes instanceof Uint8Array)) throw botError('BAD_FIELD_TYPE', 'Expected encoded bytes.');
   if (bytes.length > bytesMax) throw botError('TOO_LARGE', `The encoded value is ${bytes.length} bytes; the limit is ${bytesMax}.`);
+}
+
+/** Decode canonical bytes; throws BotError MALFORMED or NON_CANONICAL. */
+export function decode<T = unknown>(bytes: Uint8Array, bytesMax: number): T {
+  checkDecodeInput(bytes, bytesMax);
+  const value = decodeCanonical(bytes);
+  if (value !== unsupported) return value as T;
+  return decodeReference<T>(bytes, bytesMax);
+}
+
+/**
+ * The reference decode: @ipld/dag-cbor's strict decoder, then a re-encode that must give the
+ * same bytes. Same verdicts and values as `decode`, slower; `decode` falls back to it.
+ */
+export function decodeReference<T = unknown>(bytes: Uint8Array, bytesMax: number): T {
+  checkDecodeInput(bytes, bytesMax);
   let value: T;
   try {
     value = dagCbor.decode<T>(bytes);

@@ -49,6 +49,17 @@ describe('cachingVerifier', () => {
     expect(inner.verified).toBe(4);
   });
 
+  it('a signature that shares its first bytes (the cache key) with a verified one gets no verdict from it', async () => {
+    const inner = counting();
+    const verifier = cachingVerifier(inner);
+    const good = check('tx e');
+    const forged = { ...good, signature: good.signature.map((x, i) => (i === 40 ? x ^ 1 : x)) };
+    expect(await verifier.verifyBatch([good])).toEqual([true]);
+    expect(await verifier.verifyBatch([forged])).toEqual([false]);
+    expect(await Promise.all([verifier.verifyBatch([forged]), verifier.verifyBatch([good])])).toEqual([[false], [true]]);
+    expect(inner.verified).toBe(3);
+  });
+
   it('a remembered check (signed here) is not verified; the same signature over other bytes still is', async () => {
     const inner = counting();
     const verifier = cachingVerifier(inner);

@@ -25,6 +25,7 @@ import { commitAll, storedBlocks, type Storage } from '../store/storage';
 import type { CachingVerifier, Signer, Verifier } from './crypto';
 import { cachingVerifier, createSigner } from './crypto';
 import { installFastSha256 } from './fast-hash';
+import { RecentMap } from './recent-map';
 import type { PeerNet } from '../net/types';
 import { decodeWire, encodeWire, type WireMessage } from './wire';
 import { Syncer } from './sync';
@@ -93,7 +94,7 @@ export class PeerHost implements PeerMethods {
   /** Verified header hashes by height: reads are checked against them. */
   private hashes: Uint8Array[] = [];
   private integrityReport!: IntegrityReport;
-  private readonly results = new Map<string, TxResult>();
+  private readonly results = new RecentMap<string, TxResult>(limits.recentResultsMax);
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly operationLog: LogEntry[] = [];
   private loop: Promise<void> = Promise.resolve();
@@ -674,7 +675,6 @@ export class PeerHost implements PeerMethods {
   }
 
   private settle(txId: string, result: TxResult): void {
-    if (this.results.size >= limits.recentResultsMax) this.results.delete(this.results.keys().next().value!);
     this.results.set(txId, result);
     this.options.emit({ type: 'tx', txId, result });
     const waiting = this.waiters.get(txId);
@@ -686,45 +686,54 @@ export class PeerHost implements PeerMethods {
     }
   }
 
-  /** Verify the signatures of queued submissions in one batch, then feed them in order. */
   /** Submissions verified and waiting for their turn: chunks enter the loop in submission order. */
   private submissionOrder: Promise<void> = Promise.resolve();
 
   /**
    * Verify queued submissions in chunks (limits.submissionChunkTxCountMax) and feed each chunk as soon as it and
    * every chunk before it are verified: the first block executes while later chunks are still
-   * being verified, and own nonces stay in order.
+   * being verified, and own nonces stay in order. A full chunk goes to the verifiers at once, so
+   * a caller submitting thousands in one go has them verified while it is still decoding the
+   * rest; what is left of a chunk goes at the end of the current task (a microtask).
    */
   private flushSubmissions(): void {
+    if (this.pendingSubmissions.length >= limits.submissionChunkTxCountMax) {
+      this.dispatchSubmissions();
+      return;
+    }
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     queueMicrotask(() => {
       this.flushScheduled = false;
-      const batch = this.pendingSubmissions;
-      this.pendingSubmissions = [];
-      for (let at = 0; at < batch.length; at += limits.submissionChunkTxCountMax) {
-        const chunk = batch.slice(at, at + limits.submissionChunkTxCountMax);
-        // A transaction this peer signed a moment ago is not verified again (a quarter of a busy
-        // tab's checks); its check is remembered, so a proposal carrying it skips it too.
-        const checks = chunk.map(({ tx }) => ({ publicKey: publicKeyFromDid(tx.from), message: txSigningBytes(tx), signature: tx.sig }));
-        chunk.forEach((item, i) => item.signedHere && this.verifier.remember(checks[i]!));
-        const verdicts = this.verifier.verifyBatch(checks);
-        this.submissionOrder = this.submissionOrder
-          .then(() => verdicts)
-          .then((results) =>
-            this.enqueue(async () => {
-              for (let i = 0; i < chunk.length; i++) await this.feed({ kind: 'submit', tx: chunk[i]!.tx, sigOk: results[i]! });
-            }),
-          )
-          .then(
-            () => {
-              for (const item of chunk) item.resolve();
-              this.scheduleTick();
-            },
-            (error) => this.fatal(error),
-          );
-      }
+      this.dispatchSubmissions();
     });
+  }
+
+  private dispatchSubmissions(): void {
+    const batch = this.pendingSubmissions;
+    this.pendingSubmissions = [];
+    for (let at = 0; at < batch.length; at += limits.submissionChunkTxCountMax) {
+      const chunk = batch.slice(at, at + limits.submissionChunkTxCountMax);
+      // A transaction this peer signed a moment ago is not verified again (a quarter of a busy
+      // tab's checks); its check is remembered, so a proposal carrying it skips it too.
+      const checks = chunk.map(({ tx }) => ({ publicKey: publicKeyFromDid(tx.from), message: txSigningBytes(tx), signature: tx.sig }));
+      chunk.forEach((item, i) => item.signedHere && this.verifier.remember(checks[i]!));
+      const verdicts = this.verifier.verifyBatch(checks);
+      this.submissionOrder = this.submissionOrder
+        .then(() => verdicts)
+        .then((results) =>
+          this.enqueue(async () => {
+            for (let i = 0; i < chunk.length; i++) await this.feed({ kind: 'submit', tx: chunk[i]!.tx, sigOk: results[i]! });
+          }),
+        )
+        .then(
+          () => {
+            for (const item of chunk) item.resolve();
+            this.scheduleTick();
+          },
+          (error) => this.fatal(error),
+        );
+    }
   }
 
   private admit(tx: Tx, signedHere = false): Promise<{ txId: string }> {
