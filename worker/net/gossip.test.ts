@@ -17,6 +17,20 @@ describe('gossip de-duplication', () => {
     expect(seen.has('0102')).toBe(true);
   });
 
+  it('forgets in bulk when full: the size stays within an eighth below the capacity and the newest ids are kept', () => {
+    const seen = new SeenIds(1000);
+    for (let i = 0; i < 5000; i++) seen.add(`id${i}`);
+    expect(seen.size).toBeLessThanOrEqual(1000);
+    expect(seen.size).toBeGreaterThanOrEqual(875);
+    for (let i = 4200; i < 5000; i++) expect(seen.has(`id${i}`)).toBe(true);
+    expect(seen.has('id0')).toBe(false);
+    const map = new Map<string, number>();
+    for (let i = 0; i < 5000; i++) setBounded(map, `k${i}`, i, 800);
+    expect(map.size).toBeLessThanOrEqual(800);
+    expect(map.size).toBeGreaterThanOrEqual(700);
+    expect(map.get('k4999')).toBe(4999);
+  });
+
   it('bounds maps by entry count', () => {
     const map = new Map<string, number>();
     for (let i = 0; i < 10; i++) setBounded(map, `k${i}`, i, 4);
