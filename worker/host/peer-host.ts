@@ -309,21 +309,11 @@ export class PeerHost implements PeerMethods {
 
   private async runEffects(effects: PeerEffect[]): Promise<void> {
     const first = effects.findIndex((e) => e.kind === 'persist');
-    if (first >= 0 && effects.findIndex((e, i) => i > first && e.kind === 'persist') > first) return this.runEffectsBatched(effects, first);
+    if (first >= 0) return this.runPersisting(effects, first);
     for (const effect of effects) {
       switch (effect.kind) {
-        case 'persist': {
-          const { block, hash, writes, txIds } = effect.executed;
-          const written = this.options.storage.commitBlock({ chainId: block.header.chain, height: block.header.height, block: encodeBlock(block), writes, txIds });
-          // The write is under way: the core may execute the next block meanwhile. Its effects
-          // (and this block's own `committed` below) wait on this queue until it is durable.
-          queueMicrotask(() => void this.enqueue(() => this.feed({ kind: 'persisted', height: block.header.height })));
-          await written;
-          this.hashes[block.header.height] = hash;
-          this.durable = effect.executed.state;
-          this.integrityReport = { ...this.integrityReport, verifiedHeight: Math.max(this.integrityReport.verifiedHeight, block.header.height) };
-          break;
-        }
+        case 'persist':
+          break; // runPersisting writes them
         case 'committed':
           if (this.options.net && effect.block.header.height > 0) {
             const validators = this.durable.validators.map((v) => v.did).join(' ');
@@ -369,13 +359,14 @@ export class PeerHost implements PeerMethods {
   }
 
   /**
-   * Effects with several blocks to persist (a synced batch): the effects before the first
-   * persist run as usual; then every block is stored in one transaction (commitAll), and only
-   * once all are durable does anything after the first persist run, in order. One write per
-   * batch instead of one per block: a catching-up peer waited on a round trip to the browser's
-   * storage per block.
+   * Effects with blocks to persist (one decided block, or a synced batch): the effects before the
+   * first persist run as usual; then every block is stored in one write (commitAll: one
+   * transaction for a batch), and only once all are durable does anything after the first
+   * persist run, in order. A catching-up peer used to wait on a round trip to the browser's
+   * storage per block. The core is fed `persisted` once the write is under way, so it may
+   * execute the next block meanwhile; that block's effects wait on the effect queue.
    */
-  private async runEffectsBatched(effects: PeerEffect[], first: number): Promise<void> {
+  private async runPersisting(effects: PeerEffect[], first: number): Promise<void> {
     await this.runEffects(effects.slice(0, first));
     const persists = effects.filter((e): e is Extract<PeerEffect, { kind: 'persist' }> => e.kind === 'persist');
     const written = commitAll(

@@ -2,7 +2,10 @@
 // oldest entry one at a time (`map.delete(map.keys().next().value)`) costs a walk over every
 // entry deleted before it (V8 keeps their slots until it rehashes), so a full map of 50,000
 // made each insert tens of microseconds: 13 % of the peer thread in a 100,000-tx run. Here one
-// walk drops the oldest eighth, and the walk is paid once per eighth of inserts.
+// walk drops the oldest eighth, and the walk is paid once per eighth of inserts (setBounded,
+// which gossip's bounded maps use too).
+import { setBounded } from '../net/gossip';
+
 export class RecentMap<K, V> {
   private readonly map = new Map<K, V>();
 
@@ -26,16 +29,8 @@ export class RecentMap<K, V> {
     return this.map.delete(key);
   }
 
-  /** Set `key` (a key set again counts as new); when full, the oldest eighth is forgotten first. */
+  /** Set `key` (a key set again counts as new); when full, the oldest eighth is forgotten. */
   set(key: K, value: V): void {
-    this.map.delete(key);
-    if (this.map.size >= this.entriesMax) {
-      let drop = Math.max(1, this.entriesMax >> 3);
-      for (const oldest of this.map.keys()) {
-        this.map.delete(oldest);
-        if (--drop === 0) break;
-      }
-    }
-    this.map.set(key, value);
+    setBounded(this.map, key, value, this.entriesMax);
   }
 }

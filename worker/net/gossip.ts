@@ -14,9 +14,7 @@ export class SeenIds {
   add(id: Uint8Array | string): boolean {
     const key = typeof id === 'string' ? id : toHex(id);
     const seen = this.ids.has(key);
-    if (seen) this.ids.delete(key);
-    this.ids.set(key, true);
-    if (this.ids.size > this.capacity) forgetOldest(this.ids, this.capacity);
+    setBounded(this.ids, key, true, this.capacity);
     return !seen;
   }
 
@@ -41,13 +39,13 @@ export function setBounded<K, V>(map: Map<K, V>, key: K, value: V, entriesMax: n
 }
 
 /**
- * Forget the oldest entries of a map over its bound `entriesMax`: down to the bound less an
- * eighth of it, in one walk. Deleting the oldest entry one insert at a time walks every slot
- * deleted before it (V8 keeps them until it rehashes), which made a full 50,000-entry map cost
- * tens of microseconds an insert (worker/host/recent-map.ts has the measurement).
+ * A map just grown past its bound `entriesMax` forgets its oldest entries, an eighth of the
+ * bound (at least one) in one walk. Deleting the oldest entry one insert at a time walks every
+ * slot deleted before it (V8 keeps them until it rehashes): a full 50,000-entry map cost tens of
+ * microseconds an insert (worker/host/recent-map.ts).
  */
 function forgetOldest<K, V>(map: Map<K, V>, entriesMax: number): void {
-  let drop = map.size - entriesMax + (entriesMax >> 3);
+  let drop = map.size - entriesMax - 1 + Math.max(1, entriesMax >> 3);
   for (const key of map.keys()) {
     if (drop-- <= 0) break;
     map.delete(key);
