@@ -27,6 +27,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { ensureChromium, ensureDependencies, run } from './ensure.mjs';
 import { chromiumArgs, chromiumPath } from './chromium.mjs';
+import { workerChannel } from './cdp-worker.mjs';
 
 // WebRTC needs a non-loopback interface with a default route: as root, re-run inside the
 // private network namespace (the same way scripts/test.mjs does).
@@ -133,41 +134,6 @@ async function openPeer(context, label) {
     });
   });
   return page;
-}
-
-/** A CDP session on the page's first worker (the peer's), for BENCH_PROFILE_CATCHUP. */
-async function workerChannel(page) {
-  const client = await page.context().newCDPSession(page);
-  let sessionId = null;
-  let nextId = 1;
-  const pending = new Map();
-  let attached;
-  const ready = new Promise((resolve) => (attached = resolve));
-  client.on('Target.attachedToTarget', (event) => {
-    if (event.targetInfo.type !== 'worker' || sessionId) return;
-    sessionId = event.sessionId;
-    attached();
-  });
-  client.on('Target.receivedMessageFromTarget', (event) => {
-    if (event.sessionId !== sessionId) return;
-    const message = JSON.parse(event.message);
-    const waiter = pending.get(message.id);
-    if (!waiter) return;
-    pending.delete(message.id);
-    if (message.error) waiter.reject(new Error(message.error.message));
-    else waiter.resolve(message.result);
-  });
-  await client.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
-  return {
-    ready, client,
-    send(method, params = {}) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject, method });
-        client.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
-      });
-    },
-  };
 }
 
 const status = (page) => page.evaluate(() => window.bot.status());

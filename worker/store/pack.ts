@@ -86,11 +86,7 @@ export class Unpacker {
 
   /** A copy (the caller may keep it). */
   bytesOf(): Uint8Array {
-    const n = this.u32();
-    this.need(n);
-    const out = this.bytes.slice(this.at, this.at + n);
-    this.at += n;
-    return out;
+    return this.bytesView().slice();
   }
 
   /** The next byte string as a view into the packed bytes (no copy: valid while they are). */
