@@ -258,23 +258,22 @@ function readArgument(first: number): number {
   return argument;
 }
 
+/** Whether the input from `pos` to `end` is ASCII. */
+function isAscii(end: number): boolean {
+  for (let i = pos; i < end; i++) if (input[i]! > 0x7f) return false;
+  return true;
+}
+
 /**
- * ASCII text from the input, or `unsupported` for anything else (left to the reference). Short
- * text is built char by char; longer text with one String.fromCharCode call (in Chromium a
- * TextDecoder call costs more than the whole of a 56-character did).
+ * The next `length` bytes, known to be ASCII, as text. Short text is built char by char; longer
+ * text with one String.fromCharCode call (in Chromium a TextDecoder call costs more than the
+ * whole of a 56-character did).
  */
-function readAscii(length: number): string {
-  need(length);
+function takeAscii(length: number): string {
   const end = pos + length;
   let out = '';
-  if (length <= 12) {
-    for (let i = pos; i < end; i++) {
-      const b = input[i]!;
-      if (b > 0x7f) throw unsupported;
-      out += String.fromCharCode(b);
-    }
-  } else {
-    for (let i = pos; i < end; i++) if (input[i]! > 0x7f) throw unsupported;
+  if (length <= 12) for (let i = pos; i < end; i++) out += String.fromCharCode(input[i]!);
+  else {
     const codes = input.subarray(pos, end);
     out = length <= 4096 ? String.fromCharCode.apply(null, codes as unknown as number[]) : fatalUtf8.decode(codes);
   }
@@ -282,17 +281,17 @@ function readAscii(length: number): string {
   return out;
 }
 
+/** ASCII text from the input, or `unsupported` for anything else (left to the reference). */
+function readAscii(length: number): string {
+  need(length);
+  if (!isAscii(pos + length)) throw unsupported;
+  return takeAscii(length);
+}
+
 function readText(length: number): string {
   need(length);
   const end = pos + length;
-  let ascii = true;
-  for (let i = pos; i < end; i++) {
-    if (input[i]! > 0x7f) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) return readAscii(length);
+  if (isAscii(end)) return takeAscii(length);
   // Valid UTF-8 decodes the same everywhere and encodes back to itself; a leading BOM is one
   // place decoders differ (some drop it), so it is left to the reference.
   if (input[pos] === 0xef && input[pos + 1] === 0xbb && input[pos + 2] === 0xbf) throw unsupported;

@@ -105,11 +105,14 @@ export function cachingVerifier(inner: Verifier, entriesMax: number = limits.ver
   const verified = new Map<number, SignatureCheck>();
   /** Checks being verified: the batch they went out in and their place in it (one promise per batch, not per check). */
   const pending = new Map<number, { check: SignatureCheck; batch: Promise<boolean[] | null>; at: number }>();
+  const keep = (key: number, check: SignatureCheck) => {
+    if (verified.size >= entriesMax) verified.clear();
+    verified.set(key, check);
+  };
   return {
     backend: inner.backend,
     remember(check) {
-      if (verified.size >= entriesMax) verified.clear();
-      verified.set(signatureKey(check), check);
+      keep(signatureKey(check), check);
     },
     async verifyBatch(checks) {
       const verdicts = new Array<boolean>(checks.length).fill(false);
@@ -156,9 +159,7 @@ export function cachingVerifier(inner: Verifier, entriesMax: number = limits.ver
         for (let j = 0; j < fresh.length; j++) {
           const ok = results[j] === true;
           verdicts[freshAt[j]!] = ok;
-          if (!ok) continue;
-          if (verified.size >= entriesMax) verified.clear();
-          verified.set(freshKeys[j]!, fresh[j]!);
+          if (ok) keep(freshKeys[j]!, fresh[j]!);
         }
       }
       if (waits.length > 0) await Promise.all(waits);
