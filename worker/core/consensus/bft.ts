@@ -537,9 +537,22 @@ function fireTimeouts(ctx: Context): void {
     if (ctx.rs !== rs || t.round !== rs.round) continue;
     if (t.kind === 'propose' && rs.step === 'propose') prevote(ctx, null);
     else if (t.kind === 'prevote' && rs.step === 'prevote') precommit(ctx, null);
-    else if (t.kind === 'precommit' || t.kind === 'stall') startRound(ctx, rs.round + 1);
+    else if (t.kind === 'precommit') startRound(ctx, rs.round + 1);
+    else if (t.kind === 'stall') leaveStalledRound(ctx);
     progress(ctx);
   }
+}
+
+/**
+ * A round that could not end: sign what its missing timeouts would have signed (prevote nil,
+ * precommit nil), then start the next round. The nil votes finish this peer's part in the round,
+ * so peers still in it reach a precommit quorum and follow at once instead of a stall later.
+ */
+function leaveStalledRound(ctx: Context): void {
+  const { rs } = ctx;
+  if (rs.step === 'propose') prevote(ctx, null);
+  if (rs.step === 'prevote') precommit(ctx, null);
+  startRound(ctx, rs.round + 1);
 }
 
 /** Messages get lost: every two timeouts of a round, send this round's own proposal and votes again. */
