@@ -1,8 +1,14 @@
 // Simulator entry point. `npm run sim` runs seeds of mixed sizes and faults; environment or
 // flags pick one exactly: SEED=123 PEERS=7 ENGINE=bft BYZANTINE=2 FAULTS=1 npm run sim,
 // or `npm run sim -- --seeds 10000` for the soak (`--quick 1`: the shorter set vitest runs).
+// `--jobs N` runs the seeds in N child processes (one per core), handed out in small batches
+// so that slow seeds do not leave a job idle; the output is the same as with one job.
+import { fork, type ChildProcess } from 'node:child_process';
 import { defaultOptions, runSeed, SimFailure, type SimOptions } from './sim';
 import { mixedOptions } from './mix';
+
+/** Seeds handed to a job at a time. */
+const batchSeeds = 10;
 
 function flag(name: string): string | undefined {
   const at = process.argv.indexOf(`--${name}`);
@@ -24,29 +30,108 @@ function single(seed: number): SimOptions {
   });
 }
 
+interface Outcome {
+  seed: number;
+  /** The summary line of a passed seed, or the failure report. */
+  text: string;
+  failed: boolean;
+}
+
+function runOne(seed: number): Outcome {
+  const options = single(seed);
+  try {
+    const stats = runSeed(options);
+    const text = `seed ${seed} n=${options.peers} ${options.engine} byz=${options.byzantine} faults=${options.faults}: ${stats.heightsDecided} heights, ${stats.txsCommitted}/${stats.txsSubmitted} txs, ${stats.messages} msgs, ${stats.restarts} restarts, ${stats.evidence} evidence`;
+    return { seed, text, failed: false };
+  } catch (error) {
+    if (!(error instanceof SimFailure)) throw error;
+    return { seed, text: `FAIL seed ${seed}: ${error.message}`, failed: true };
+  }
+}
+
+/** Prints outcomes as they come, in the format of a single-process run. */
+class Report {
+  private readonly started = performance.now();
+  done = 0;
+  failures = 0;
+
+  constructor(readonly count: number, readonly verbose: boolean) {}
+
+  add(outcome: Outcome): void {
+    this.done++;
+    if (outcome.failed) {
+      this.failures++;
+      console.error(outcome.text);
+    } else if (this.verbose || this.done % 100 === 0) {
+      console.log(`${outcome.text} (${this.done}/${this.count}, ${this.elapsedS()}s)`);
+    }
+  }
+
+  elapsedS(): string {
+    return ((performance.now() - this.started) / 1000).toFixed(1);
+  }
+
+  finish(): void {
+    console.log(`${this.count - this.failures}/${this.count} seeds passed in ${this.elapsedS()}s`);
+    if (this.failures > 0) process.exitCode = 1;
+  }
+}
+
+function runHere(seeds: number[], report: Report): void {
+  for (const seed of seeds) report.add(runOne(seed));
+  report.finish();
+}
+
+/** The parent: forks `jobs` copies of this script and feeds them batches of seeds. */
+function runInJobs(seeds: number[], jobs: number, report: Report): void {
+  let next = 0;
+  const feed = (child: ChildProcess): void => {
+    if (next >= seeds.length) {
+      child.send({ seeds: [] });
+      return;
+    }
+    child.send({ seeds: seeds.slice(next, next + batchSeeds) });
+    next += batchSeeds;
+  };
+  let running = jobs;
+  for (let j = 0; j < jobs; j++) {
+    const child = fork(process.argv[1]!, process.argv.slice(2), { execArgv: process.execArgv, env: { ...process.env, SIM_JOB: '1' } });
+    child.on('message', (message: { outcomes?: Outcome[] }) => {
+      for (const outcome of message.outcomes ?? []) report.add(outcome);
+      feed(child);
+    });
+    child.on('exit', (code) => {
+      if (code !== 0) {
+        console.error(`a simulator job exited with code ${code}`);
+        process.exitCode = 1;
+      }
+      if (--running === 0) report.finish();
+    });
+    feed(child);
+  }
+}
+
+/** A child: runs the batches it is sent and answers with their outcomes; an empty batch ends it. */
+function serveJobs(): void {
+  process.on('message', (message: { seeds: number[] }) => {
+    if (message.seeds.length === 0) {
+      process.disconnect();
+      return;
+    }
+    process.send!({ outcomes: message.seeds.map(runOne) });
+  });
+}
+
 function main(): void {
+  if (process.env.SIM_JOB === '1') return serveJobs();
   const seedText = flag('seed');
   const first = Number(flag('from') ?? 1);
   const count = seedText ? 1 : Number(flag('seeds') ?? 200);
-  const started = performance.now();
-  let failures = 0;
-  for (let i = 0; i < count; i++) {
-    const seed = seedText ? Number(seedText) : first + i;
-    const options = single(seed);
-    try {
-      const stats = runSeed(options);
-      if (seedText || (i + 1) % 100 === 0) {
-        console.log(`seed ${seed} n=${options.peers} ${options.engine} byz=${options.byzantine} faults=${options.faults}: ${stats.heightsDecided} heights, ${stats.txsCommitted}/${stats.txsSubmitted} txs, ${stats.messages} msgs, ${stats.restarts} restarts, ${stats.evidence} evidence (${i + 1}/${count}, ${((performance.now() - started) / 1000).toFixed(1)}s)`);
-      }
-    } catch (error) {
-      if (!(error instanceof SimFailure)) throw error;
-      failures++;
-      console.error(`FAIL seed ${seed}: ${error.message}`);
-      if (seedText) process.exitCode = 1;
-    }
-  }
-  console.log(`${count - failures}/${count} seeds passed in ${((performance.now() - started) / 1000).toFixed(1)}s`);
-  if (failures > 0) process.exitCode = 1;
+  const seeds = seedText ? [Number(seedText)] : Array.from({ length: count }, (_, i) => first + i);
+  const jobs = Math.max(1, Math.min(Number(flag('jobs') ?? 1), Math.ceil(count / batchSeeds)));
+  const report = new Report(count, seedText !== undefined);
+  if (jobs === 1) runHere(seeds, report);
+  else runInJobs(seeds, jobs, report);
 }
 
 main();

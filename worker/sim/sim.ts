@@ -14,12 +14,12 @@ import { blockHash, type Block } from '../core/block';
 import { BotError } from '../core/errors';
 import { toHex } from '../core/bytes';
 import { proposalSigningBytes, voteSigningBytes } from '../core/consensus/messages';
-import { testIdentity, type TestIdentity } from '../core/testing';
-import { signTx, txIdOf, txSigningBytes, type Tx } from '../core/tx';
+import { testIdentity as makeIdentity, type TestIdentity } from '../core/testing';
+import { checkTx, txIdOf, txSigningBytes, type Tx, type UnsignedTx } from '../core/tx';
 import { publicKeyFromDid } from '../core/crypto/did';
 import * as limits from '../core/limits';
 import { Random } from './prng';
-import { SignatureVerifier, nodeSigner } from './verify';
+import { SignatureVerifier } from './verify';
 
 export type ByzantineStrategy = 'silent' | 'equivocate' | 'doubleVote' | 'forge' | 'invalidBlock' | 'unknownVotes' | 'flood';
 export const byzantineStrategies: readonly ByzantineStrategy[] = ['silent', 'equivocate', 'doubleVote', 'forge', 'invalidBlock', 'unknownVotes', 'flood'];
@@ -169,6 +169,33 @@ class EventQueue {
 
 const genesisTime = 1_700_000_000_000;
 
+/** The simulation's identities, derived once per process (a public key in pure JS costs a millisecond; every seed uses the same names). */
+const identities = new Map<string, TestIdentity>();
+
+function testIdentity(name: string): TestIdentity {
+  let id = identities.get(name);
+  if (!id) {
+    id = makeIdentity(name);
+    identities.set(name, id);
+  }
+  return id;
+}
+
+/** A transaction signer of the simulation (a client, or the evidence reporter). */
+interface Client {
+  id: TestIdentity;
+  nonce: number;
+  sign: (message: Uint8Array) => Uint8Array;
+}
+
+/** signTx with Node's Ed25519: the same bytes (RFC 8032 signing is deterministic), far faster than the pure-JS signer. */
+function signedTx(client: Client, unsigned: UnsignedTx): Tx {
+  return checkTx({ ...unsigned, sig: client.sign(txSigningBytes(unsigned)) });
+}
+
+/** The oversized message a flooding validator sends (one buffer: its contents never matter, only its length). */
+let oversized: Uint8Array | undefined;
+
 export class Simulation {
   readonly random: Random;
   readonly peers: SimPeer[];
@@ -194,8 +221,8 @@ export class Simulation {
   private readonly pending = new Map<string, { tx: Tx; submittedAt: number; client: number }>();
   private readonly submitted = new Set<string>();
   private readonly committedTx = new Set<string>();
-  private readonly clients: Array<{ id: TestIdentity; nonce: number; waiting: string | null }>;
-  private readonly reporter = { id: testIdentity('sim evidence reporter'), nonce: 0 };
+  private readonly clients: Array<Client & { waiting: string | null }>;
+  private readonly reporter: Client = this.clientOf(testIdentity('sim evidence reporter'));
   private readonly reported = new Set<string>();
 
   constructor(readonly options: SimOptions) {
@@ -215,15 +242,16 @@ export class Simulation {
     this.peers = ids.map((id, index) => ({
       index,
       id,
-      sign: nodeSigner(id.seed),
-      state: createPeer({ did: id.did, seed: id.seed, sign: nodeSigner(id.seed) }, this.chain0, undefined, 'fresh'),
+      sign: this.verifier.signer(id.seed, id.publicKey),
+      state: null,
       persisted: [],
       record: undefined,
       rate: options.faults ? 0.9 + this.random.float() * 0.2 : 1,
       strategy: byzantine.has(index) ? (options.strategies ? this.random.pick(options.strategies) : this.random.pick(byzantineStrategies)) : null,
       committedHeight: 0,
     }));
-    this.clients = Array.from({ length: options.clients }, (_, i) => ({ id: testIdentity(`sim client ${i}`), nonce: 0, waiting: null }));
+    for (const peer of this.peers) peer.state = createPeer({ did: peer.id.did, seed: peer.id.seed, sign: peer.sign }, this.chain0, undefined, 'fresh');
+    this.clients = Array.from({ length: options.clients }, (_, i) => ({ ...this.clientOf(testIdentity(`sim client ${i}`)), waiting: null }));
     if (options.faults) this.planFaults();
     for (const peer of this.peers) this.at(this.random.int(0, options.tickMs - 1), () => this.tick(peer));
     for (let c = 0; c < this.clients.length; c++) this.at(this.random.int(0, options.txGapMs), () => this.submitNext(c));
@@ -432,7 +460,7 @@ export class Simulation {
     if (this.reported.has(first.validator)) return;
     this.reported.add(first.validator);
     this.reporter.nonce++;
-    const tx = signTx({ chain: this.chain0.chainId, type: 'evidence.submit', from: this.reporter.id.did, nonce: this.reporter.nonce, time: genesisTime + this.now, body: { first, second } }, this.reporter.id.seed);
+    const tx = signedTx(this.reporter, { chain: this.chain0.chainId, type: 'evidence.submit', from: this.reporter.id.did, nonce: this.reporter.nonce, time: genesisTime + this.now, body: { first, second } });
     const txId = txIdOf(tx);
     this.submitted.add(txId);
     this.pending.set(txId, { tx, submittedAt: this.now, client: -1 });
@@ -449,11 +477,15 @@ export class Simulation {
 
   // ---- clients ----
 
+  private clientOf(id: TestIdentity): Client {
+    return { id, nonce: 0, sign: this.verifier.signer(id.seed, id.publicKey) };
+  }
+
   private submitNext(c: number): void {
     const client = this.clients[c]!;
     if (client.waiting !== null) return;
     client.nonce++;
-    const tx = signTx({ chain: this.chain0.chainId, type: 'data.put', from: client.id.did, nonce: client.nonce, time: genesisTime + this.now, body: { key: `sensor/${c}`, value: client.nonce } }, client.id.seed);
+    const tx = signedTx(client, { chain: this.chain0.chainId, type: 'data.put', from: client.id.did, nonce: client.nonce, time: genesisTime + this.now, body: { key: `sensor/${c}`, value: client.nonce } });
     const txId = txIdOf(tx);
     client.waiting = txId;
     this.submitted.add(txId);
@@ -627,8 +659,7 @@ export class Simulation {
 
   private flood(peer: SimPeer): void {
     const target = this.random.pick(this.othersOf(peer));
-    const oversized = this.random.chance(0.1);
-    const bytes = oversized ? new Uint8Array(limits.consensusMessageBytesMax + 1) : this.random.bytes(this.random.int(1, 300));
+    const bytes = this.random.chance(0.1) ? (oversized ??= new Uint8Array(limits.consensusMessageBytesMax + 1)) : this.random.bytes(this.random.int(1, 300));
     this.transmit(peer, target, bytes);
   }
 
