@@ -233,6 +233,20 @@ describe('bft engine scenarios', () => {
     expect(d.peer.round!.round).toBe(1);
   });
 
+  it('leaves a stalled round with its nil precommit, so peers still in that round see a precommit quorum and follow (issue 22)', () => {
+    const timeout = timeoutMsOf(chain);
+    const d = new Driver(v0, labels).tick(1);
+    // Alone with v1 in round 0: v2 restarted into round 1, v3 is silent. No quorum arms a timeout.
+    expect(d.message(proposal(v1, 0, a)).message(vote(v1, 'prevote', 0, a)).take()).toEqual(['prevote r0 A']);
+    const lines = d.tick(roundStallTimeouts * timeout + 10).take().filter((line) => line !== 'prevote r0 A' && line !== 'status r0');
+    expect(lines).toEqual(['precommit r0 nil', 'status r1']);
+    // A peer leaving from the propose step signs the nil prevote first, then the nil precommit.
+    const e = new Driver(v0, labels);
+    e.input({ kind: 'submit', tx: put(client, chain.chainId, 1, 'k', 9), sigOk: true }).tick(1).take();
+    e.peer = { ...e.peer, round: { ...e.peer.round!, timeouts: e.peer.round!.timeouts.filter((t) => t.kind === 'stall') } };
+    expect(e.tick(roundStallTimeouts * timeout + 10).take().filter((line) => line !== 'status r0')).toEqual(['prevote r0 nil', 'precommit r0 nil', 'status r1']);
+  });
+
   it('decides when every validator restarts at once with no record (round 1)', () => {
     const peers = ids.map((id) => createPeer({ did: id.did, seed: id.seed }, chain));
     const inbox: Array<{ to: number; message: ConsensusMessage }> = [];
