@@ -36,11 +36,14 @@ interface Timeout {
 }
 
 /**
- * A round that has not ended after this many of its timeouts is given up: the peer starts the
- * next one. Algorithm 1 leaves a round only on a quorum (or f+1 peers seen further on), so honest
- * peers can wait forever when fewer than 2/3 of the power takes part in a round, as when a
- * validator restarted into round 1 (`floorRound`) while another is down. Liveness only: the
- * round a peer is in never makes it sign anything the quorum and lock rules would not allow.
+ * A round that has not ended after this many of its timeouts is given up: the peer signs the
+ * nil prevote and nil precommit it has not signed there (what the propose and prevote timeouts,
+ * L57 and L61, would sign) and starts the next one (`leaveStalledRound`). Algorithm 1 leaves a
+ * round only on a quorum (or f+1 peers seen further on), so honest peers can wait forever when
+ * fewer than 2/3 of the power takes part in a round, as when a validator restarted into round 1
+ * (`floorRound`) while another is down. The nil votes keep the honest peers together: leaving
+ * without them, one peer a round ahead kept the others one stall behind for good (issue 22).
+ * Liveness only: nil votes are always allowed, and nothing is signed twice.
  */
 export const roundStallTimeouts = 4;
 
