@@ -195,3 +195,15 @@ export const deviceNoticesKeptMax = 50;
 // ---- devices: device-to-device messages through the chain (r-7.2.2-e): worker/core/devices.ts ----
 /** The body of one device.message, in bytes of JSON (a small command or value, not a data stream). */
 export const deviceMessageBytesMax = 1024;
+
+// ---- the headless peer's HTTP API (issue 14 §2): server/peer/http.ts ----
+/** Open connections to the API (event streams included); more are refused and logged. */
+export const httpConnectionsMax = 256;
+/** A request's headers must arrive within this (Node's default is 60 s: a slow-header client held a socket that long). */
+export const httpHeadersTimeoutMs = 10_000;
+/** A request's headers and body must arrive within this (Node's default is 300 s). Responses (long polls, event streams) are not bounded by it. */
+export const httpRequestTimeoutMs = 30_000;
+/** An idle keep-alive connection is closed after this. */
+export const httpKeepAliveTimeoutMs = 5_000;
+/** How often Node checks the two timeouts above (its default, 30 s, would let a slow header live 40 s). */
+export const httpConnectionsCheckMs = 1_000;
