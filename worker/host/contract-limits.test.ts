@@ -93,7 +93,7 @@ describe('contract calls are bounded by a deterministic budget (issue 14 §2)', 
 
 describe('recursion is bounded inside the engine, not by the host stack (issue 14 §2)', () => {
   it('the same deep calls have the same outcomes and steps in Node with 250 kB, 400 kB, the default and 4 MB of stack', () => {
-    const probe = fileURLToPath(new URL('./contract-stack-probe.ts', import.meta.url));
+    const probe = fileURLToPath(new URL('./contract-stack-probe.node.ts', import.meta.url));
     const run = (stackKb: number | null) =>
       JSON.parse(execFileSync(process.execPath, [...(stackKb ? [`--stack-size=${stackKb}`] : []), '--import', 'tsx', probe], { encoding: 'utf8', timeout: 120_000 })) as { method: string; n: number; outcome: string; steps: number }[];
     const byDefault = run(null);
