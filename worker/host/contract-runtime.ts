@@ -288,7 +288,8 @@ export function loadContractRuntime(): Promise<QuickJsContractRuntime> {
 
 /** The engine's wasm as published (pinned by the package version); the meter is added here, not shipped. */
 async function engineWasmBytes(): Promise<Uint8Array> {
-  if (globalThis.process?.versions?.node) {
+  const scope = globalThis as { window?: unknown; WorkerGlobalScope?: unknown };
+  if (typeof globalThis.process?.versions?.node === 'string' && scope.window === undefined && scope.WorkerGlobalScope === undefined) {
     // Node (the headless peer, tests): read the package file. Names in variables keep bundlers off these.
     const fsName = 'node:fs/promises';
     const moduleName = 'node:module';
