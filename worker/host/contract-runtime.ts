@@ -163,7 +163,7 @@ export class QuickJsContractRuntime implements ContractRuntime {
     return this.guarded(code, method, argsJson, ctx, host);
   }
 
-  /** Errors are values: a failure of the engine itself (a wasm trap; none is known) is a typed refusal, not a throw into the core. */
+  /** Errors are values: a failure of the engine itself (a trap other than the meter's limits; none is known) is a typed refusal, not a throw into the core. */
   private guarded(code: string, method: string | null, argsJson: string, ctx: ContractContext, host: ContractHostCalls): ContractRunResult {
     try {
       return this.run(code, method, argsJson, ctx, host);
