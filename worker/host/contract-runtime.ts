@@ -311,6 +311,38 @@ export function meteredEngine(): Promise<WebAssembly.Module> {
   return compiling;
 }
 
+/**
+ * The glue gives the engine the host's environment (LANG from the browser, the script path in Node)
+ * and time zone names, which it writes into the wasm heap: heap addresses, and with them QuickJS's
+ * hash chains and step counts, would differ between Node and a browser. Every host gets the same:
+ * no environment variables and UTC. (Imports of this build: "e" environ_get, "f" environ_sizes_get,
+ * "n" tzset.)
+ */
+function sameOnEveryHost(imports: WebAssembly.Imports): WebAssembly.Imports {
+  const glue = imports.a as Record<string, unknown>;
+  const memory = glue.a as WebAssembly.Memory;
+  const words = () => new Uint32Array(memory.buffer);
+  const writeText = (at: number, text: string) => new Uint8Array(memory.buffer).set([...new TextEncoder().encode(text), 0], at);
+  return {
+    ...imports,
+    a: {
+      ...glue,
+      e: () => 0,
+      f: (countAt: number, bytesAt: number) => {
+        words()[countAt >>> 2] = 0;
+        words()[bytesAt >>> 2] = 0;
+        return 0;
+      },
+      n: (timezoneAt: number, daylightAt: number, stdNameAt: number, dstNameAt: number) => {
+        words()[timezoneAt >>> 2] = 0;
+        words()[daylightAt >>> 2] = 0;
+        writeText(stdNameAt, 'UTC');
+        writeText(dstNameAt, 'UTC');
+      },
+    },
+  };
+}
+
 function meterOf(instance: WebAssembly.Instance): EngineMeter {
   const global = (name: string) => {
     const g = instance.exports[name];
@@ -333,7 +365,7 @@ export async function createContractRuntime(options: ContractRuntimeOptions & { 
   let instance: WebAssembly.Instance | undefined;
   const emscriptenModule = {
     instantiateWasm(imports: WebAssembly.Imports, onSuccess: (instance: WebAssembly.Instance) => void) {
-      void WebAssembly.instantiate(compiled, imports).then((made) => {
+      void WebAssembly.instantiate(compiled, sameOnEveryHost(imports)).then((made) => {
         instance = made;
         onSuccess(made);
       });
