@@ -12,7 +12,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { BotError, botError, type ErrorCode } from '../../worker/core/errors';
 import { fromHex, utf8 } from '../../worker/core/bytes';
-import { dataKeyBytesMax, txBytesMax, waitTimeoutMsMax } from '../../worker/core/limits';
+import { dataKeyBytesMax, httpConnectionsMax, httpConnectionsCheckMs, httpHeadersTimeoutMs, httpKeepAliveTimeoutMs, httpRequestTimeoutMs, txBytesMax, waitTimeoutMsMax } from '../../worker/core/limits';
 import { methodNames, type MethodName, type PeerEvent, type PeerMethods } from '../../worker/api';
 
 /** Largest request body: a raw transaction in hex plus JSON framing, or a chain request. */
@@ -100,6 +100,8 @@ export interface ApiOptions {
   loopbackHostsOnly?: boolean;
   /** Extra facts for GET /v1/integrity (the disk store's open report). */
   storeReport?: () => unknown;
+  /** Where refused connections are reported (default: console.warn). */
+  warn?: (message: string) => void;
 }
 
 interface Context {
@@ -121,8 +123,21 @@ export interface PeerApi {
 export function createPeerApi(options: ApiOptions): PeerApi {
   const streams = new Set<ServerResponse>();
   const routes = buildRoutes(options, streams);
-  const server = createServer((request, response) => {
-    void handle(request, response, routes, options);
+  // Slow or idle clients must not hold the peer: headers and bodies arrive within tight bounds
+  // (Node's defaults are 60 s and 300 s), and open connections are capped (each event stream holds one).
+  const server = createServer(
+    { headersTimeout: httpHeadersTimeoutMs, requestTimeout: httpRequestTimeoutMs, keepAliveTimeout: httpKeepAliveTimeoutMs, connectionsCheckingInterval: httpConnectionsCheckMs },
+    (request, response) => {
+      void handle(request, response, routes, options);
+    },
+  );
+  server.maxConnections = httpConnectionsMax;
+  const warn = options.warn ?? ((message: string) => console.warn(message));
+  let refused = 0;
+  server.on('drop', (data?: { remoteAddress?: string }) => {
+    refused++;
+    // One line per refusal would let a flood fill the log: the first, then every 100th.
+    if (refused === 1 || refused % 100 === 0) warn(`peer api: refused a connection from ${data?.remoteAddress ?? 'an unknown address'}: ${httpConnectionsMax} are open (httpConnectionsMax); ${refused} refused so far.`);
   });
   return {
     server,

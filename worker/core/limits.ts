@@ -149,13 +149,26 @@ export const contractMemoryBytesMax = 2 * 1024 * 1024;
  * warm-up heap), the same on every peer, whatever ran before and whatever memory the host has.
  */
 export const contractWasmMemoryBytes = 24 * 1024 * 1024;
-/** Native stack one call may use (runtime.setMaxStackSize). */
+/** QuickJS's own stack bound (runtime.setMaxStackSize): the engine's C stack in linear memory. */
 export const contractStackBytesMax = 256 * 1024;
 /**
- * Execution steps of one call: times the interpreter's interrupt handler runs (QuickJS calls it
- * every few thousand operations; the count is deterministic for one wasm build).
+ * Execution steps of one call (its top level, the method and the result's JSON): the engine's wasm
+ * is metered (worker/host/wasm-meter.ts), one step per wasm function entry and loop iteration plus
+ * one per contractCopyBytesPerStep bytes copied or filled, so work inside built-ins (JSON, sort,
+ * join, regex, string copies, the garbage collector) is paid for like the contract's own code. The
+ * count is a function of the wasm instructions run: the same on every peer. Sized so the worst call
+ * found (see the adversarial corpus in contract-runtime.test.ts) ends within about 100 ms of CPU.
  */
-export const contractStepsMax = 64;
+export const contractStepsMax = 2_000_000;
+/** memory.copy / memory.fill inside the engine: bytes per step (a power of two). */
+export const contractCopyBytesPerStep = 64;
+/**
+ * Native recursion inside the engine: each wasm function adds its frame weight (4 + its parameters
+ * and locals / 4, about a baseline compiler's frame in 32-byte units) while it runs; past this the
+ * call ends with CONTRACT_MEMORY. Reached at the same point on every host, and far below the
+ * smallest host stack (Node with --stack-size=250, browser workers): see contract-runtime.test.ts.
+ */
+export const contractFrameWeightMax = 6000;
 /** State writes (put or delete) one call may make. */
 export const contractWritesPerCallMax = 32;
 /** A state key inside the contract's own prefix, UTF-8 bytes. */
@@ -182,3 +195,15 @@ export const deviceNoticesKeptMax = 50;
 // ---- devices: device-to-device messages through the chain (r-7.2.2-e): worker/core/devices.ts ----
 /** The body of one device.message, in bytes of JSON (a small command or value, not a data stream). */
 export const deviceMessageBytesMax = 1024;
+
+// ---- the headless peer's HTTP API (issue 14 §2): server/peer/http.ts ----
+/** Open connections to the API (event streams included); more are refused and logged. */
+export const httpConnectionsMax = 256;
+/** A request's headers must arrive within this (Node's default is 60 s: a slow-header client held a socket that long). */
+export const httpHeadersTimeoutMs = 10_000;
+/** A request's headers and body must arrive within this (Node's default is 300 s). Responses (long polls, event streams) are not bounded by it. */
+export const httpRequestTimeoutMs = 30_000;
+/** An idle keep-alive connection is closed after this. */
+export const httpKeepAliveTimeoutMs = 5_000;
+/** How often Node checks the two timeouts above (its default, 30 s, would let a slow header live 40 s). */
+export const httpConnectionsCheckMs = 1_000;

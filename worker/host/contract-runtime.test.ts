@@ -51,7 +51,7 @@ function add(ctx, args) {
 }
 function addThenThrow(ctx, args) { ctx.put('count', 999); throw new Error('changed my mind'); }
 function spin() { for (;;) {} }
-function hog() { const a = []; for (;;) a.push('x'.repeat(1000) + a.length); }
+function hog() { const a = [], s = 'x'.repeat(1000); for (;;) a.push(s + a.length); }
 function deep(ctx, args) { return deep(ctx, args) + 1; }
 function writeKey(ctx, args) { ctx.put(args.key, 1); return 'written'; }
 function manyWrites(ctx) { for (let i = 0; i < 100; i++) ctx.put('k' + i, i); }
@@ -203,9 +203,9 @@ describe('contract engine (QuickJS, wasm)', () => {
 
 describe('contract memory is a function of the call only (R-7.2.1-b: the same outcome on every peer)', () => {
   const code = `
-function fill(ctx, n) { const a = []; for (let i = 0; i < n; i++) a.push('y'.repeat(10000) + i); return a.length; }
+function fill(ctx, n) { const a = [], s = 'y'.repeat(10000); for (let i = 0; i < n; i++) a.push(s.slice(i % 7) + i); return a.length; }
 function frag(ctx, n) { const keep = []; for (let i = 0; i < n; i++) { const s = 'x'.repeat(i % 97 + 1) + i; if (i % 3) keep.push({ s, i }); } return keep.length; }
-function hog() { const a = []; for (;;) a.push('x'.repeat(1000) + a.length); }
+function hog() { const a = [], s = 'x'.repeat(1000); for (;;) a.push(s + a.length); }
 function spin() { for (;;) {} }
 function fail() { throw new Error('no ' + 'x'.repeat(500)); }`;
   const ctx = { contract: 'mem', caller: caller.did, device: null, height: 1, time: 0, txId: '' };

@@ -3,7 +3,11 @@
 // QuickJS runtime and context under the limits of worker/core/limits.ts (memory, stack, steps),
 // without Date, Promise, WeakRef, FinalizationRegistry or Math.random, and with no way out but the
 // `ctx` the core hands in. Same code + inputs + state = same outcome: the only clock is the block
-// time in ctx.time and steps are counted by the interrupt handler, not measured in time.
+// time in ctx.time, and work is counted, not timed: the engine's wasm is metered (wasm-meter.ts),
+// so every function entry, loop iteration and byte copied inside the engine (built-ins, regex, GC
+// included) costs steps from a budget of contractStepsMax, and native recursion inside the engine
+// is bounded by contractFrameWeightMax, far below any host's stack. Either limit traps: the call
+// ends where it is, whatever the contract catches.
 // Memory is made deterministic too: QuickJS counts a runtime's memory with the allocator's usable
 // sizes, and those depend on the history of the (shared) wasm heap. So the wasm linear memory is
 // snapshotted once, after a warm-up with no runtime alive, and restored before every check and
@@ -14,8 +18,9 @@ import variant from '@jitl/quickjs-wasmfile-release-sync';
 import { botError, type BotError } from '../core/errors';
 import type { ContractCheckResult, ContractContext, ContractHostCalls, ContractRunResult, ContractRuntime } from '../core/contracts';
 import * as limits from '../core/limits';
+import { meterExports, meterWasm } from './wasm-meter';
 
-export const contractRuntimeName = 'quickjs-emscripten 0.32.0 release-sync';
+export const contractRuntimeName = 'quickjs-emscripten 0.32.0 release-sync, metered v1';
 
 // Runs first in every context: takes the host functions off the global object, removes what is
 // not deterministic, and returns the `invoke` function the host calls (kept out of reach of the code).
@@ -58,6 +63,19 @@ const setupSource = `(function () {
   };
 })()`;
 
+/** The metering globals of the engine's wasm instance (see wasm-meter.ts). */
+export interface EngineMeter {
+  /** Steps left; below zero the engine traps. */
+  fuel: WebAssembly.Global;
+  /** Frame weight of the wasm call chain; above contractFrameWeightMax the engine traps. */
+  depth: WebAssembly.Global;
+  /** The engine's own stack pointer (its C stack in linear memory), reset after a trap. */
+  stackPointer: WebAssembly.Global;
+}
+
+/** Fuel while the host itself drives the engine (setup, disposal): the i32 maximum, never reached. */
+const fuelUnlimited = 0x7fffffff;
+
 export interface ContractRuntimeOptions {
   /** The memory limit of one call (tests probe the exact cut-off with other values). */
   memoryBytesMax?: number;
@@ -75,8 +93,20 @@ export class QuickJsContractRuntime implements ContractRuntime {
   private readonly snapshot: Uint8Array;
   /** Bytes above the snapshot that a run may have dirtied: the heap size after the last run. */
   private dirtyEnd: number;
+  /** The engine's stack pointer after the warm-up. */
+  private readonly stackPointer: number;
+  /** A run trapped (a limit): the heap is mid-operation and must be restored before the next run. */
+  private heapBroken = false;
+  /** Steps the last check or call used (its top-level code, the method and the result's JSON); contractStepsMax + 1 when it ran out. */
+  lastRunSteps = 0;
+  /** The fuel global holds the running call's budget (not the host's unlimited fuel). */
+  private metering = false;
 
-  constructor(private readonly module: QuickJSWASMModule, options: ContractRuntimeOptions = {}) {
+  constructor(
+    private readonly module: QuickJSWASMModule,
+    private readonly meter: EngineMeter,
+    options: ContractRuntimeOptions = {},
+  ) {
     this.memoryBytesMax = options.memoryBytesMax ?? limits.contractMemoryBytesMax;
     this.resetHeap = options.resetHeap ?? true;
     this.memory = module.getWasmMemory();
@@ -89,6 +119,7 @@ export class QuickJsContractRuntime implements ContractRuntime {
     while (end > 0 && heap[end - 1] === 0) end--;
     this.snapshot = heap.slice(0, end);
     this.dirtyEnd = heap.length;
+    this.stackPointer = meter.stackPointer.value as number;
   }
 
   /** Put the wasm heap back exactly as it was after the warm-up (no runtime is alive between runs). */
@@ -97,6 +128,15 @@ export class QuickJsContractRuntime implements ContractRuntime {
     heap.set(this.snapshot);
     // Memory grown by earlier runs stays (wasm memory does not shrink) but is zeroed, as fresh pages are.
     heap.fill(0, this.snapshot.length, Math.max(this.dirtyEnd, heap.length));
+    if (this.stackPointer !== undefined) this.meter.stackPointer.value = this.stackPointer;
+    this.heapBroken = false;
+  }
+
+  /** A limit the engine trapped on (the globals stay past their bound once it traps), or null. */
+  private limitHit(): BotError | null {
+    if ((this.meter.fuel.value as number) < 0) return botError('CONTRACT_STEPS', `The contract ran past its ${limits.contractStepsMax} execution steps (an endless loop, or too much work in one call?) and was stopped; nothing was written.`);
+    if ((this.meter.depth.value as number) > limits.contractFrameWeightMax) return botError('CONTRACT_MEMORY', `The contract nested calls too deeply (past ${limits.contractFrameWeightMax} units of engine stack; too deep a recursion?) and was stopped; nothing was written.`);
+    return null;
   }
 
   check(code: string): ContractCheckResult {
@@ -123,7 +163,7 @@ export class QuickJsContractRuntime implements ContractRuntime {
     return this.guarded(code, method, argsJson, ctx, host);
   }
 
-  /** Errors are values: a failure of the engine itself (a wasm trap; none is known) is a typed refusal, not a throw into the core. */
+  /** Errors are values: a failure of the engine itself (a trap other than the meter's limits; none is known) is a typed refusal, not a throw into the core. */
   private guarded(code: string, method: string | null, argsJson: string, ctx: ContractContext, host: ContractHostCalls): ContractRunResult {
     try {
       return this.run(code, method, argsJson, ctx, host);
@@ -134,12 +174,13 @@ export class QuickJsContractRuntime implements ContractRuntime {
 
   /** method null: evaluate the code and list its methods. */
   private run(code: string, method: string | null, argsJson: string, ctx: ContractContext, host: ContractHostCalls): ContractRunResult {
-    if (this.resetHeap && this.snapshot) this.restoreHeap();
+    if (this.heapBroken || (this.resetHeap && this.snapshot)) this.restoreHeap();
+    this.meter.fuel.value = fuelUnlimited;
+    this.meter.depth.value = 0;
+    this.lastRunSteps = 0;
     const runtime = this.module.newRuntime();
     runtime.setMemoryLimit(this.memoryBytesMax);
     runtime.setMaxStackSize(limits.contractStackBytesMax);
-    let steps = 0;
-    runtime.setInterruptHandler(() => ++steps > limits.contractStepsMax);
     const vm = runtime.newContext({ intrinsics: { ...DefaultIntrinsics, Date: false, Promise: false } });
     const handles: QuickJSHandle[] = [];
     const keep = (h: QuickJSHandle) => (handles.push(h), h);
@@ -167,28 +208,57 @@ export class QuickJsContractRuntime implements ContractRuntime {
       const info = keep(vm.newString(JSON.stringify({ contract: ctx.contract, caller: ctx.caller, device: ctx.device, height: ctx.height, time: ctx.time, txId: ctx.txId })));
       vm.setProp(vm.global, '__ctx', info);
       const setup = vm.evalCode(setupSource, 'setup.js');
-      if (setup.error) return this.failure(vm, keep(setup.error), steps);
+      if (setup.error) return this.failure(vm, keep(setup.error));
       const api = keep(setup.value);
-      const loaded = vm.evalCode(code, 'contract.js', { type: 'global', strict: true });
-      if (loaded.error) return this.failure(vm, keep(loaded.error), steps);
-      keep(loaded.value);
       const fn = keep(vm.getProp(api, method === null ? 'methods' : 'invoke'));
       const args = method === null ? [] : [keep(vm.newString(method)), keep(vm.newString(argsJson))];
+      // The budget covers the contract's own work: its top level, the method, the result's JSON.
+      this.meter.fuel.value = limits.contractStepsMax;
+      this.metering = true;
+      const loaded = vm.evalCode(code, 'contract.js', { type: 'global', strict: true });
+      if (loaded.error) return this.failure(vm, keep(loaded.error));
+      keep(loaded.value);
       const result = vm.callFunction(fn, api, ...args);
-      if (result.error) return this.failure(vm, keep(result.error), steps);
+      if (result.error) return this.failure(vm, keep(result.error));
       const value = keep(result.value);
+      const limit = this.limitHit();
+      if (limit) return { ok: false, error: limit };
+      this.stopMeter();
       if (vm.typeof(value) !== 'string') return { ok: false, error: botError('CONTRACT_FAILED', 'The contract did not return a JSON value.') };
       return { ok: true, resultJson: vm.getString(value) };
+    } catch (error) {
+      // A trap: a limit (the meter) or a fault of the engine. The heap is left mid-operation.
+      this.heapBroken = true;
+      const limit = this.limitHit();
+      if (limit) return { ok: false, error: limit };
+      throw error;
     } finally {
-      for (const h of handles.reverse()) if (h.alive) h.dispose();
-      vm.dispose();
-      runtime.dispose();
+      this.stopMeter();
+      if (!this.heapBroken) this.dispose(handles, vm);
       this.dirtyEnd = this.memory.buffer.byteLength;
     }
   }
 
-  private failure(vm: QuickJSContext, error: QuickJSHandle, steps: number): { ok: false; error: BotError } {
-    if (steps > limits.contractStepsMax) return { ok: false, error: botError('CONTRACT_STEPS', `The contract ran past its ${limits.contractStepsMax} execution steps (an endless loop?) and was stopped; nothing was written.`) };
+  /** Records the steps used and lifts the budget for the host's own work (reading the result, disposal). */
+  private stopMeter(): void {
+    if (!this.metering) return;
+    this.metering = false;
+    const fuel = this.meter.fuel.value as number;
+    this.lastRunSteps = fuel < 0 ? limits.contractStepsMax + 1 : limits.contractStepsMax - fuel;
+    this.meter.fuel.value = fuelUnlimited;
+  }
+
+  private dispose(handles: QuickJSHandle[], vm: QuickJSContext): void {
+    const runtime = vm.runtime;
+    for (const h of handles.reverse()) if (h.alive) h.dispose();
+    vm.dispose();
+    runtime.dispose();
+  }
+
+  private failure(vm: QuickJSContext, error: QuickJSHandle): { ok: false; error: BotError } {
+    const limit = this.limitHit();
+    if (limit) return { ok: false, error: limit };
+    this.stopMeter();
     vm.runtime.setMemoryLimit(-1); // room to read the error after an out-of-memory
     let name = 'Error';
     let message = '';
@@ -210,10 +280,76 @@ export class QuickJsContractRuntime implements ContractRuntime {
 
 let loading: Promise<QuickJsContractRuntime> | null = null;
 
-/** The wasm module is fetched and compiled once per process (worker, Node peer); every host shares it. */
+/** The wasm module is fetched, metered and compiled once per process (worker, Node peer); every host shares it. */
 export function loadContractRuntime(): Promise<QuickJsContractRuntime> {
   loading ??= createContractRuntime();
   return loading;
+}
+
+/** The engine's wasm as published (pinned by the package version); the meter is added here, not shipped. */
+async function engineWasmBytes(): Promise<Uint8Array> {
+  const scope = globalThis as { window?: unknown; WorkerGlobalScope?: unknown };
+  if (typeof globalThis.process?.versions?.node === 'string' && scope.window === undefined && scope.WorkerGlobalScope === undefined) {
+    // Node (the headless peer, tests): read the package file. Names in variables keep bundlers off these.
+    const fsName = 'node:fs/promises';
+    const moduleName = 'node:module';
+    const { readFile } = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
+    const { createRequire } = (await import(/* @vite-ignore */ moduleName)) as typeof import('node:module');
+    return new Uint8Array(await readFile(createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm')));
+  }
+  const url = (await import('@jitl/quickjs-wasmfile-release-sync/wasm?url')).default;
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`The contract engine could not be fetched (${response.status} ${url}).`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+let compiling: Promise<WebAssembly.Module> | null = null;
+
+/** The metered engine, compiled once per process. */
+export function meteredEngine(): Promise<WebAssembly.Module> {
+  compiling ??= engineWasmBytes().then((bytes) => WebAssembly.compile(meterWasm(bytes, { depthMax: limits.contractFrameWeightMax, copyBytesPerStep: limits.contractCopyBytesPerStep }) as Uint8Array<ArrayBuffer>));
+  return compiling;
+}
+
+/**
+ * The glue gives the engine the host's environment (LANG from the browser, the script path in Node)
+ * and time zone names, which it writes into the wasm heap: heap addresses, and with them QuickJS's
+ * hash chains and step counts, would differ between Node and a browser. Every host gets the same:
+ * no environment variables and UTC. (Imports of this build: "e" environ_get, "f" environ_sizes_get,
+ * "n" tzset.)
+ */
+function sameOnEveryHost(imports: WebAssembly.Imports): WebAssembly.Imports {
+  const glue = imports.a as Record<string, unknown>;
+  const memory = glue.a as WebAssembly.Memory;
+  const words = () => new Uint32Array(memory.buffer);
+  const writeText = (at: number, text: string) => new Uint8Array(memory.buffer).set([...new TextEncoder().encode(text), 0], at);
+  return {
+    ...imports,
+    a: {
+      ...glue,
+      e: () => 0,
+      f: (countAt: number, bytesAt: number) => {
+        words()[countAt >>> 2] = 0;
+        words()[bytesAt >>> 2] = 0;
+        return 0;
+      },
+      n: (timezoneAt: number, daylightAt: number, stdNameAt: number, dstNameAt: number) => {
+        words()[timezoneAt >>> 2] = 0;
+        words()[daylightAt >>> 2] = 0;
+        writeText(stdNameAt, 'UTC');
+        writeText(dstNameAt, 'UTC');
+      },
+    },
+  };
+}
+
+function meterOf(instance: WebAssembly.Instance): EngineMeter {
+  const global = (name: string) => {
+    const g = instance.exports[name];
+    if (!(g instanceof WebAssembly.Global)) throw new Error(`The contract engine has no ${name} global: it is not the metered build.`);
+    return g;
+  };
+  return { fuel: global(meterExports.fuel), depth: global(meterExports.depth), stackPointer: global(meterExports.stackPointer) };
 }
 
 /**
@@ -225,5 +361,18 @@ export function loadContractRuntime(): Promise<QuickJsContractRuntime> {
 export async function createContractRuntime(options: ContractRuntimeOptions & { growable?: boolean } = {}): Promise<QuickJsContractRuntime> {
   const pages = limits.contractWasmMemoryBytes / 65536;
   const wasmMemory = options.growable ? undefined : new WebAssembly.Memory({ initial: pages, maximum: pages });
-  return new QuickJsContractRuntime(await newQuickJSWASMModuleFromVariant(wasmMemory ? newVariant(variant, { wasmMemory }) : variant), options);
+  const compiled = await meteredEngine();
+  let instance: WebAssembly.Instance | undefined;
+  const emscriptenModule = {
+    instantiateWasm(imports: WebAssembly.Imports, onSuccess: (instance: WebAssembly.Instance) => void) {
+      void WebAssembly.instantiate(compiled, sameOnEveryHost(imports)).then((made) => {
+        instance = made;
+        onSuccess(made);
+      });
+      return {};
+    },
+  };
+  const module = await newQuickJSWASMModuleFromVariant(newVariant(variant, wasmMemory ? { wasmMemory, emscriptenModule } : { emscriptenModule }));
+  if (!instance) throw new Error('The contract engine did not start.');
+  return new QuickJsContractRuntime(module, meterOf(instance), options);
 }
