@@ -76,6 +76,12 @@ test('a validator tab closed and reopened with the same identity links and catch
       const caughtUpAt = Date.now();
       const line = `cycle ${cycle}: closed ${((reopenedAt - closedAt) / 1000).toFixed(1)} s (stale link held: ${staleHeld}); reopen -> linked ${((linkedAt - reopenedAt) / 1000).toFixed(1)} s, -> caught up ${((caughtUpAt - reopenedAt) / 1000).toFixed(1)} s (height ${target})`;
       figures.push(line);
+      if (process.env.REOPEN_DEBUG) {
+        for (const tab of [reopened, tabs[0]!]) {
+          const log = (await tab.evaluate(() => window.bot.log())).filter((e) => e.message.startsWith('Network:') && e.time >= reopenedAt);
+          console.log(log.map((e) => `  +${((e.time - reopenedAt) / 1000).toFixed(1)} s ${e.message}`).join('\n'));
+        }
+      }
       console.log(`[reopen] ${line}`);
       // Caught up before a stale link could have expired on its own (the old rule's only way out).
       expect.soft(caughtUpAt - closedAt, line).toBeLessThan(linkSilenceMsMax);
