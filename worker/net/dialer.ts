@@ -39,6 +39,8 @@ export interface DialerHub {
 
 export class Dialer {
   private readonly known = new Map<string, number>();
+  /** The session each peer last announced. */
+  private readonly sessions = new Map<string, string>();
   private readonly banned = new Map<string, number>();
   private readonly redials = new Map<string, { dueAt: number; backoffMs: number }>();
   private readonly announceReplies = new Map<string, number>();
@@ -51,6 +53,7 @@ export class Dialer {
   clear(): void {
     this.redials.clear();
     this.known.clear();
+    this.sessions.clear();
     this.announceReplies.clear();
     this.earlyCandidates = [];
   }
@@ -69,8 +72,14 @@ export class Dialer {
     const me = this.hub.options()!.did;
     const them = envelope.from;
     setBounded(this.known, them, this.hub.clock.now(), limits.knownPeersMax);
-    const existing = this.hub.links.to(them);
-    if (existing.some((link) => !link.authenticated)) return; // a dial is under way
+    if (envelope.session !== undefined) setBounded(this.sessions, them, envelope.session, limits.knownPeersMax);
+    let existing = this.hub.links.to(them);
+    const pending = existing.filter((link) => !link.authenticated);
+    if (pending.length > 0) {
+      if (!dialMissed(pending, envelope)) return; // a dial is under way
+      for (const link of pending) this.hub.closeLink(link, 'it is back in a new session: dialing again', { redial: false, notifyDriver: true });
+      existing = existing.filter((link) => link.authenticated);
+    }
     if (existing.length > 0) {
       this.onAnnounceWhileLinked(envelope, existing, me);
       return;
@@ -123,6 +132,7 @@ export class Dialer {
   dial(did: string): void {
     if (this.hub.webrtc() !== true || this.hub.links.size >= limits.linksMax || this.isBanned(did)) return;
     const link = this.newLink(dialLinkId(++this.dials, newId()), did, true);
+    link.dialedSession = this.sessions.get(did) ?? null;
     this.hub.driver.open(link.id, true, this.iceServers());
   }
 
@@ -269,4 +279,14 @@ export class Dialer {
   private iceServers(): IceServer[] {
     return this.hub.options()?.iceServers ?? [];
   }
+}
+
+/**
+ * Whether our dials to a peer went nowhere: none was answered yet, and the peer now announces
+ * a session other than the one we dialed (a redial while it was away, which would otherwise
+ * hold back every new dial until linkConnectTimeoutMs).
+ */
+function dialMissed(pending: Link[], envelope: SignalOf<'announce'>): boolean {
+  const session = envelope.session;
+  return session !== undefined && pending.every((link) => link.initiator && link.remoteSession === null && link.dialedSession !== session);
 }

@@ -245,6 +245,19 @@ describe('hub', () => {
       });
     }
 
+    it('a dial that went out while the peer was away does not hold back the link when it comes back', async () => {
+      const bus = new MemoryBus();
+      const [small, large] = sortedIdentities();
+      const stayer = peer([bus], { identity: small! });
+      const before = peer([bus], { identity: large! });
+      await until(() => stayer.neighbours().includes(large!.did), 'a link');
+      before.hub.stop(); // the close reaches the stayer, which redials (redialBackoffMinMs) into the void
+      await until(() => stayer.hub.view().neighbours.some((n) => n.did === large!.did && n.state === 'connecting'), 'a redial to the absent peer');
+      const after = peer([bus], { identity: large! });
+      await until(() => after.neighbours().includes(small!.did) && stayer.neighbours().includes(large!.did), 'the link back', 3_000);
+      expect(stayer.logs.some((l) => l.includes('back in a new session: dialing again'))).toBe(true);
+    });
+
     it('a peer back from a freeze starts a new session and gets fresh links that replace the old ones', async () => {
       const bus = new MemoryBus();
       const clock: Clock & { offsetMs: number } = { ...realClock, offsetMs: 0, now: () => realClock.now() + clock.offsetMs };

@@ -15,6 +15,8 @@ export interface Link {
   localSession: string;
   /** The remote's session, from its SDP's envelope; null until then, or from an older peer. */
   remoteSession: string | null;
+  /** A link we dialed: the remote's session we last heard announced when dialing (null: none). */
+  dialedSession: string | null;
   /**
    * Our own hello is on the queue. Until then nothing else is sent: the remote's hello may
    * authenticate the link while ours is still being signed, and the remote refuses any frame
@@ -46,7 +48,7 @@ export interface Link {
 
 export function createLink(id: string, did: string, initiator: boolean, localSession: string, now: number): Link {
   return {
-    id, did, tag: peerTag(did), initiator, via: null, localSession, remoteSession: null,
+    id, did, tag: peerTag(did), initiator, via: null, localSession, remoteSession: null, dialedSession: null,
     helloSent: false, connected: false, authenticated: false, closed: false,
     localFingerprint: null, remoteFingerprint: null, seqOut: 0, seqIn: 0, candidatesIn: 0,
     reassembler: new Reassembler(), queue: [], queuedBytes: 0, inFlightBytes: 0,
