@@ -2,7 +2,7 @@
 // RTCPeerConnection) and moves their bytes to the worker's hub over a MessagePort, with
 // ArrayBuffer transfers (no copies). The identity key never leaves the worker: the hub signs
 // the handshake there, and this side only carries opaque chunks and SDPs.
-import type { PageToWorker, WorkerToPage } from '../../worker/net/driver';
+import type { LinkDriver, PageToWorker, WorkerToPage } from '../../worker/net/driver';
 import { RtcLinks } from './rtc-links';
 
 /** A buffer this side may transfer: the chunk's own, when it spans all of it. */
@@ -15,6 +15,23 @@ function ownBuffer(chunk: Uint8Array): ArrayBuffer {
 export function startNetOwner(worker: Worker): { links: RtcLinks; stop(): void } {
   const { port1, port2 } = new MessageChannel();
   const links = new RtcLinks();
+  bridgeLinks(port1, links);
+  worker.postMessage({ netPort: port2 }, [port2]);
+  return {
+    links,
+    stop() {
+      links.closeAll();
+      port1.close();
+    },
+  };
+}
+
+/**
+ * Serve `links` to the PortDriver at the other end of `port` (worker/net/port-driver.ts): its
+ * commands drive the links, their events go back. Any LinkDriver will do (the contract suite
+ * bridges the memory driver).
+ */
+export function bridgeLinks(port: MessagePort, links: LinkDriver): void {
   let sentLinks: string[] = [];
   let sentBytes: number[] = [];
   const flushSent = () => {
@@ -22,11 +39,11 @@ export function startNetOwner(worker: Worker): { links: RtcLinks; stop(): void }
     const message: PageToWorker = { t: 'sent', links: sentLinks, bytes: sentBytes };
     sentLinks = [];
     sentBytes = [];
-    port1.postMessage(message);
+    port.postMessage(message);
   };
   const post = (message: PageToWorker, transfer: Transferable[] = []) => {
     flushSent();
-    port1.postMessage(message, transfer);
+    port.postMessage(message, transfer);
   };
   links.setEvents({
     onCaps: (webrtc) => post({ t: 'caps', webrtc }),
@@ -45,7 +62,7 @@ export function startNetOwner(worker: Worker): { links: RtcLinks; stop(): void }
     onIceState: (link, state) => post({ t: 'ice', link, state }),
     onClose: (link, reason) => post({ t: 'close', link, reason }),
   });
-  port1.onmessage = (event: MessageEvent<WorkerToPage>) => {
+  port.onmessage = (event: MessageEvent<WorkerToPage>) => {
     const message = event.data;
     switch (message.t) {
       case 'open':
@@ -64,13 +81,5 @@ export function startNetOwner(worker: Worker): { links: RtcLinks; stop(): void }
         links.close(message.link);
         return;
     }
-  };
-  worker.postMessage({ netPort: port2 }, [port2]);
-  return {
-    links,
-    stop() {
-      links.closeAll();
-      port1.close();
-    },
   };
 }

@@ -85,6 +85,8 @@ export const syncRequestsInFlightMax = 4;
 export const syncRequestTimeoutMs = 10_000;
 /** Heights behind the best neighbour before batch sync starts (smaller gaps: consensus catch-up). */
 export const syncLagBlocksMin = 4;
+/** A smaller lag that stands still this long is pulled by batch sync too (an idle chain). */
+export const syncSmallLagWaitMs = 1_000;
 
 // ---- devices (issue 6): worker/core/devices.ts, worker/host/devices-host.ts ----
 /** Devices registered on one chain. */

@@ -33,6 +33,8 @@ export class Syncer {
   private readonly failed = new Set<string>();
   private applying = false;
   private turn = 0;
+  /** A lag under syncLagBlocksMin: this peer's height when it was first seen, and when. */
+  private smallLag: { height: number; since: number } | null = null;
   syncing = false;
   target = 0;
   startedAt = 0;
@@ -100,7 +102,7 @@ export class Syncer {
     const best = Math.max(height, ...this.heads.values());
     this.target = best;
     if (!this.syncing) {
-      if (best - height < limits.syncLagBlocksMin) return;
+      if (!this.lagWorthSyncing(height, best)) return;
       this.syncing = true;
       this.startedAt = this.io.now();
       this.startHeight = height;
@@ -123,6 +125,26 @@ export class Syncer {
       // Nobody can serve what is missing right now; wait for heads or the next tick.
       this.failed.clear();
     }
+  }
+
+  /**
+   * Whether to pull blocks: a lag of syncLagBlocksMin or more, or a smaller one that stood
+   * still for syncSmallLagWaitMs. Consensus closes a small lag within a round while blocks
+   * flow; on an idle chain (a tab reopened after a few blocks) nothing would close it until the
+   * next block.
+   */
+  private lagWorthSyncing(height: number, best: number): boolean {
+    if (best <= height) {
+      this.smallLag = null;
+      return false;
+    }
+    if (best - height >= limits.syncLagBlocksMin) return true;
+    const now = this.io.now();
+    if (this.smallLag?.height !== height) {
+      this.smallLag = { height, since: now };
+      return false;
+    }
+    return now - this.smallLag.since >= limits.syncSmallLagWaitMs;
   }
 
   private request(height: number, best: number): void {

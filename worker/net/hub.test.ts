@@ -3,8 +3,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { concatBytes, equalBytes } from '../core/bytes';
 import { testIdentity } from './testing';
+import { realClock, type Clock } from './clock';
 import { Hub, type HubOptions } from './hub';
-import { chunkBytesMax, frameBytesMax } from './limits';
+import { chunkBytesMax, frameBytesMax, linkSilenceMsMax, resumeGapMs } from './limits';
 import { MemoryBus, MemoryDriver } from './memory-driver';
 import { encodeFrame, peerTag } from './wire';
 
@@ -213,5 +214,86 @@ describe('hub', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     expect(a.neighbours()).toEqual([]);
     expect(a.hub.view().neighbours).toEqual([]);
+  });
+
+  describe('a returning peer (issue 14 section 4)', () => {
+    const sortedIdentities = () => [testIdentity(), testIdentity()].sort((x, y) => (x.did < y.did ? -1 : 1));
+
+    for (const restarted of ['smaller', 'larger'] as const) {
+      it(`replaces the stale link of a peer that restarted with the same identity at once (the restarted did is the ${restarted})`, async () => {
+        const bus = new MemoryBus();
+        const [small, large] = sortedIdentities();
+        const [stayerId, returningId] = restarted === 'smaller' ? [large!, small!] : [small!, large!];
+        const stayer = peer([bus], { identity: stayerId });
+        const before = peer([bus], { identity: returningId });
+        await until(() => stayer.neighbours().includes(before.did) && before.neighbours().includes(stayer.did), 'a link');
+        // The returning peer's process is gone without a word: the stayer's link is stale, not closed.
+        before.driver.vanish();
+        before.hub.stop();
+        expect(stayer.neighbours()).toContain(returningId.did);
+        const restartedAt = Date.now();
+        const after = peer([bus], { identity: returningId });
+        // Well within linkSilenceMsMax, when the stale link would have closed on its own, and
+        // before the stayer's periodic announce (announceIntervalMs) could have helped.
+        await until(() => after.neighbours().includes(stayer.did) && stayer.logs.some((l) => l.includes('replaced by a newer link')), 'the fresh link to replace the stale one', 3_000);
+        expect(Date.now() - restartedAt).toBeLessThan(linkSilenceMsMax);
+        expect(stayer.hub.view().neighbours).toEqual([expect.objectContaining({ did: returningId.did, state: 'open' })]);
+        expect(stayer.hub.neighbourLinkIds().get(after.did)).toBe(after.hub.neighbourLinkIds().get(stayer.did));
+        expect(stayer.hub.send(after.did, Uint8Array.of(7))).toBe(true);
+        await until(() => after.received.length === 1, 'a message on the fresh link');
+        expect(after.received[0]!.from).toBe(stayer.did);
+      });
+    }
+
+    it('a dial that went out while the peer was away does not hold back the link when it comes back', async () => {
+      const bus = new MemoryBus();
+      const [small, large] = sortedIdentities();
+      const stayer = peer([bus], { identity: small! });
+      const before = peer([bus], { identity: large! });
+      await until(() => stayer.neighbours().includes(large!.did), 'a link');
+      before.hub.stop(); // the close reaches the stayer, which redials (redialBackoffMinMs) into the void
+      await until(() => stayer.hub.view().neighbours.some((n) => n.did === large!.did && n.state === 'connecting'), 'a redial to the absent peer');
+      const after = peer([bus], { identity: large! });
+      await until(() => after.neighbours().includes(small!.did) && stayer.neighbours().includes(large!.did), 'the link back', 3_000);
+      expect(stayer.logs.some((l) => l.includes('back in a new session: dialing again'))).toBe(true);
+    });
+
+    it('a peer back from a freeze starts a new session and gets fresh links that replace the old ones', async () => {
+      const bus = new MemoryBus();
+      const clock: Clock & { offsetMs: number } = { ...realClock, offsetMs: 0, now: () => realClock.now() + clock.offsetMs };
+      const frozen = peer([bus], { hooks: { clock } });
+      const other = peer([bus]);
+      await until(() => frozen.neighbours().length === 1 && other.neighbours().length === 1, 'a link');
+      const oldLink = frozen.hub.neighbourLinkIds().get(other.did);
+      clock.offsetMs += resumeGapMs + 1_000; // the next tick comes this late
+      await until(() => frozen.logs.some((l) => l.startsWith('Back after')), 'the resume');
+      await until(() => frozen.hub.neighbourLinkIds().get(other.did) !== oldLink && frozen.hub.neighbourLinkIds().get(other.did) === other.hub.neighbourLinkIds().get(frozen.did), 'a fresh link on both ends');
+      expect(frozen.neighbours()).toEqual([other.did]);
+      expect(other.neighbours()).toEqual([frozen.did]);
+      other.hub.broadcast(Uint8Array.of(5));
+      await until(() => frozen.received.length === 1, 'gossip on the fresh link');
+    });
+
+    it('settles two links dialed at once on the same one at both ends, without flapping', async () => {
+      for (const both of [false, true]) {
+        const bus = new MemoryBus();
+        const [a, b] = sortedIdentities().map((identity) => peer([bus], { identity }));
+        await until(() => a!.neighbours().length === 1 && b!.neighbours().length === 1, 'a link');
+        a!.hub.dialNow(b!.did);
+        if (both) b!.hub.dialNow(a!.did); // a peer that breaks the dialing rule: still one link
+        else a!.hub.dialNow(b!.did);
+        const settled = () => {
+          const [x, y] = [a!.hub.neighbourLinkIds().get(b!.did), b!.hub.neighbourLinkIds().get(a!.did)];
+          return x !== undefined && x === y && a!.hub.view().neighbours.length === 1 && b!.hub.view().neighbours.length === 1;
+        };
+        await until(settled, 'one link at both ends');
+        const kept = a!.hub.neighbourLinkIds().get(b!.did);
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        expect(settled(), `both=${both}`).toBe(true);
+        expect(a!.hub.neighbourLinkIds().get(b!.did), `both=${both}: no flap`).toBe(kept);
+        expect(a!.logs.filter((l) => l.includes('a parallel link to the same peer is kept') || l.includes('replaced by a newer link')).length).toBe(2);
+        for (const p of [a!, b!]) p.hub.stop();
+      }
+    });
   });
 });

@@ -61,6 +61,11 @@ export const peerSignalTtl = 3;
 export const pingIntervalMs = 2_000;
 /** A link that answered no ping for this long is closed (and redialed). */
 export const linkSilenceMsMax = 30_000;
+/**
+ * A hub tick this late means the peer was frozen (a background phone app or tab, a laptop
+ * asleep): it starts a new session so that every link is made fresh (hub.ts resume).
+ */
+export const resumeGapMs = 5_000;
 /** A link that did not open (ICE, DTLS, hello) within this is closed. */
 export const linkConnectTimeoutMs = 30_000;
 /** ICE disconnected this long on a link we dialed: try an ICE restart. */

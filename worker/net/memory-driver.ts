@@ -79,6 +79,16 @@ export class MemoryDriver implements LinkDriver {
 
   restartIce(_link: string): void {}
 
+  /**
+   * This end is gone without a word (a tab closed, a phone app killed): its links carry
+   * nothing more, and no close reaches the remotes, which keep their links until they notice.
+   */
+  vanish(): void {
+    this.links.clear();
+    this.events = null;
+    drivers.delete(this.id);
+  }
+
   close(link: string): void {
     const mine = this.links.get(link);
     this.links.delete(link);

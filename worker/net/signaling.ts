@@ -26,6 +26,12 @@ interface EnvelopeBase {
   id: string;
   /** Hops left when forwarded through peers. */
   ttl: number;
+  /**
+   * The sender's session: random, new each time its hub starts or resumes from a freeze. An
+   * announce whose session differs from the one a link to its sender was made in says that
+   * link is stale (hub.ts, the link replacement rule). Optional: older peers omit it.
+   */
+  session?: string;
 }
 
 export type SignalEnvelope =
@@ -51,12 +57,13 @@ export function parseEnvelope(value: unknown): SignalEnvelope {
   if (typeof e.id !== 'string' || !idPattern.test(e.id)) throw botError('BAD_FIELD_TYPE', 'Bad signaling id.');
   if (!Number.isInteger(e.ttl) || e.ttl! < 0 || e.ttl! > 16) throw botError('BAD_FIELD_TYPE', 'Bad signaling ttl.');
   if (e.to !== undefined && !isDid(e.to)) throw botError('BAD_FIELD_TYPE', 'Bad signaling recipient.');
+  if (e.session !== undefined && (typeof e.session !== 'string' || !idPattern.test(e.session))) throw botError('BAD_FIELD_TYPE', 'Bad signaling session.');
   if (e.kind === 'announce') return e as SignalEnvelope;
   if (e.kind !== 'signal') throw botError('UNKNOWN_TYPE', 'Unknown signaling message kind.');
   if (e.to === undefined) throw botError('MISSING_FIELD', 'A signal needs a recipient.');
   if (typeof e.link !== 'string' || !linkIdPattern.test(e.link)) throw botError('BAD_FIELD_TYPE', 'Bad link id.');
   if (!Number.isInteger(e.seq) || (e.seq as number) < 0) throw botError('BAD_FIELD_TYPE', 'Bad signal sequence.');
-  const base = { v: 1, kind: 'signal', room: e.room, from: e.from, to: e.to, id: e.id, ttl: e.ttl!, link: e.link, seq: e.seq as number } as const;
+  const base = { v: 1, kind: 'signal', room: e.room, from: e.from, to: e.to, id: e.id, ttl: e.ttl!, link: e.link, seq: e.seq as number, ...(e.session === undefined ? {} : { session: e.session }) } as const;
   return { ...base, data: parseSignalData(e.data) };
 }
 

@@ -1,0 +1,292 @@
+// The dial policy: whom to link with, who dials, announces, redials and refusals, and the
+// SDP exchange of a link being made.
+//
+// Dialing rule: of two peers that want a link, the one with the smaller did dials; the other
+// answers an announce with a targeted announce so that the smaller one dials it. So two peers
+// never dial each other at once.
+//
+// A returning peer (issue 14): every announce and signal carries the sender's session, new
+// each time its hub starts or resumes. A peer that still holds a link to an identity made in
+// another session knows that link is stale the moment the new session announces itself: it
+// dials a fresh link (or asks to be dialed) at once, and the fresh link replaces the stale one
+// when authenticated (link.ts, replaces), instead of waiting linkSilenceMsMax.
+import type { Clock } from './clock';
+import type { IceServer, LinkDriver } from './driver';
+import { setBounded } from './gossip';
+import { sdpFingerprint } from './handshake';
+import * as limits from './limits';
+import { createLink, dialLinkId, type Link, type LinkTable } from './link';
+import { newId, reasonOf } from './names';
+import type { SignalData, SignalEnvelope, Via } from './signaling';
+import type { NetStartOptions } from './types';
+
+type SignalOf<K extends SignalEnvelope['kind']> = Extract<SignalEnvelope, { kind: K }>;
+
+/** What the dialer needs from the hub. */
+export interface DialerHub {
+  readonly clock: Clock;
+  readonly driver: LinkDriver;
+  readonly links: LinkTable;
+  options(): NetStartOptions | null;
+  /** This hub's current session. */
+  session(): string;
+  /** Whether WebRTC is available (null: not known yet). */
+  webrtc(): boolean | null;
+  validators(): ReadonlySet<string>;
+  emit(envelope: SignalEnvelope): void;
+  closeLink(link: Link, reason: string, how: { redial: boolean; notifyDriver: boolean }): void;
+}
+
+export class Dialer {
+  private readonly known = new Map<string, number>();
+  /** The session each peer last announced. */
+  private readonly sessions = new Map<string, string>();
+  private readonly banned = new Map<string, number>();
+  private readonly redials = new Map<string, { dueAt: number; backoffMs: number }>();
+  private readonly announceReplies = new Map<string, number>();
+  private earlyCandidates: Array<SignalOf<'signal'>> = [];
+  private lastAnnounceAt = 0;
+  private dials = 0;
+
+  constructor(private readonly hub: DialerHub) {}
+
+  clear(): void {
+    this.redials.clear();
+    this.known.clear();
+    this.sessions.clear();
+    this.announceReplies.clear();
+    this.earlyCandidates = [];
+  }
+
+  // ---- announces ----
+
+  announce(to?: string): void {
+    const options = this.hub.options();
+    if (!options || this.hub.webrtc() !== true) return;
+    if (!to) this.lastAnnounceAt = this.hub.clock.now();
+    const session = this.hub.session();
+    this.hub.emit({ v: 1, kind: 'announce', room: options.room, from: options.did, id: newId(), ttl: limits.peerSignalTtl, session, ...(to ? { to } : {}) });
+  }
+
+  onAnnounce(envelope: SignalOf<'announce'>): void {
+    const me = this.hub.options()!.did;
+    const them = envelope.from;
+    setBounded(this.known, them, this.hub.clock.now(), limits.knownPeersMax);
+    if (envelope.session !== undefined) setBounded(this.sessions, them, envelope.session, limits.knownPeersMax);
+    let existing = this.hub.links.to(them);
+    const pending = existing.filter((link) => !link.authenticated);
+    if (pending.length > 0) {
+      if (!dialMissed(pending, envelope)) return; // a dial is under way
+      for (const link of pending) this.hub.closeLink(link, 'it is back in a new session: dialing again', { redial: false, notifyDriver: true });
+      existing = existing.filter((link) => link.authenticated);
+    }
+    if (existing.length > 0) {
+      this.onAnnounceWhileLinked(envelope, existing, me);
+      return;
+    }
+    if (!this.wants(them)) return;
+    if (me < them) {
+      this.dial(them);
+      return;
+    }
+    // Only answer open announces: a targeted one from a larger did would be a loop.
+    if (envelope.to !== undefined || !this.rateAllows(them)) return;
+    this.announce(them);
+  }
+
+  /**
+   * An announce from a peer we hold a link to. From a new session of that peer (it restarted
+   * or resumed), our link is stale: get a fresh one made now. A targeted one from a neighbour
+   * means it lost its link to us while ours has not noticed yet (a remote close can take long
+   * to surface): the same. Rate-limited, since signaling is untrusted.
+   */
+  private onAnnounceWhileLinked(envelope: SignalOf<'announce'>, existing: Link[], me: string): void {
+    const them = envelope.from;
+    const newSession = envelope.session !== undefined && existing.every((link) => link.remoteSession !== null && link.remoteSession !== envelope.session);
+    if (!newSession && (envelope.to === undefined || me > them)) return;
+    // A new session is rate-limited on its own key: our answer to its last announce (when the
+    // link was first made) must not hold back the reaction to its return.
+    if (!this.rateAllows(newSession ? `session ${them}` : them)) return;
+    if (me < them) this.dial(them);
+    else this.announce(them);
+  }
+
+  /** At most one reaction per announceReplyIntervalMs to announces from one peer (`key`: its did, or a kind and its did). */
+  private rateAllows(key: string): boolean {
+    const now = this.hub.clock.now();
+    const last = this.announceReplies.get(key);
+    if (last !== undefined && now - last < limits.announceReplyIntervalMs) return false;
+    setBounded(this.announceReplies, key, now, limits.knownPeersMax);
+    return true;
+  }
+
+  // ---- dialing ----
+
+  /** Get a link to `did` started: dial it, or ask it to dial us. */
+  reach(did: string): void {
+    if (this.hub.options()!.did < did) this.dial(did);
+    else this.announce(did);
+  }
+
+  /** Dial `did`, even while a link to it exists (the fresh link replaces it when authenticated). */
+  dial(did: string): void {
+    if (this.hub.webrtc() !== true || this.hub.links.size >= limits.linksMax || this.isBanned(did)) return;
+    const link = this.newLink(dialLinkId(++this.dials, newId()), did, true);
+    link.dialedSession = this.sessions.get(did) ?? null;
+    this.hub.driver.open(link.id, true, this.iceServers());
+  }
+
+  private newLink(id: string, did: string, initiator: boolean): Link {
+    const link = createLink(id, did, initiator, this.hub.session(), this.hub.clock.now());
+    this.hub.links.add(link);
+    return link;
+  }
+
+  onRemoteSignal(envelope: SignalOf<'signal'>, via: Via): void {
+    let link = this.hub.links.get(envelope.link);
+    if (link && (link.did !== envelope.from || link.closed)) return;
+    if (envelope.data.type === 'candidate') {
+      if (!link) this.holdEarlyCandidate(envelope);
+      else if (link.candidatesIn++ < limits.candidatesPerLinkMax) this.hub.driver.signal(link.id, envelope.data);
+      return;
+    }
+    if (!link) {
+      if (envelope.data.type !== 'offer' || !this.acceptsOffer(envelope.from)) return;
+      link = this.newLink(envelope.link, envelope.from, false);
+      this.hub.driver.open(link.id, false, this.iceServers());
+      this.replayEarlyCandidates(link);
+    }
+    if (envelope.seq <= link.seqIn) return;
+    if ((envelope.data.type === 'answer') !== link.initiator) return;
+    this.onRemoteSdp(link, envelope, envelope.data.sdp, via);
+  }
+
+  private onRemoteSdp(link: Link, envelope: SignalOf<'signal'>, sdp: string, via: Via): void {
+    let fingerprint: string;
+    try {
+      fingerprint = sdpFingerprint(sdp);
+    } catch (error) {
+      this.hub.closeLink(link, `unusable SDP: ${reasonOf(error)}`, { redial: false, notifyDriver: true });
+      return;
+    }
+    if (link.remoteFingerprint !== null && link.remoteFingerprint !== fingerprint) {
+      this.hub.closeLink(link, 'the remote DTLS certificate changed during renegotiation', { redial: true, notifyDriver: true });
+      return;
+    }
+    link.remoteFingerprint = fingerprint;
+    link.remoteSession ??= envelope.session ?? null;
+    link.seqIn = envelope.seq;
+    link.via ??= via;
+    this.hub.driver.signal(link.id, envelope.data);
+  }
+
+  /** A candidate that overtook its offer on a faster signaling path: keep it for a moment. */
+  private holdEarlyCandidate(envelope: SignalOf<'signal'>): void {
+    this.earlyCandidates.push(envelope);
+    if (this.earlyCandidates.length > limits.earlyCandidatesMax) this.earlyCandidates.shift();
+  }
+
+  private replayEarlyCandidates(link: Link): void {
+    const mine = this.earlyCandidates.filter((e) => e.link === link.id && e.from === link.did);
+    this.earlyCandidates = this.earlyCandidates.filter((e) => e.link !== link.id);
+    // Given after the offer (the driver queues candidates until the remote description is set).
+    queueMicrotask(() => {
+      for (const envelope of mine) if (!link.closed && link.candidatesIn++ < limits.candidatesPerLinkMax) this.hub.driver.signal(link.id, envelope.data);
+    });
+  }
+
+  /** A local SDP or candidate from the driver: to the remote through signaling. */
+  onLocalSignal(linkId: string, data: SignalData): void {
+    const link = this.hub.links.get(linkId);
+    const options = this.hub.options();
+    if (!link || link.closed || !options) return;
+    if (data.type !== 'candidate') {
+      try {
+        link.localFingerprint = sdpFingerprint(data.sdp);
+      } catch (error) {
+        this.hub.closeLink(link, `our own SDP is unusable: ${reasonOf(error)}`, { redial: false, notifyDriver: true });
+        return;
+      }
+      link.seqOut += 1;
+    }
+    const { room, did: from } = options;
+    this.hub.emit({ v: 1, kind: 'signal', room, from, to: link.did, link: link.id, seq: link.seqOut, data, id: newId(), ttl: limits.peerSignalTtl, session: link.localSession });
+  }
+
+  // ---- redials and refusals ----
+
+  /** The link to `did` authenticated: no redial pending. */
+  onLinked(did: string): void {
+    this.redials.delete(did);
+  }
+
+  scheduleRedial(did: string): void {
+    const previous = this.redials.get(did);
+    const backoffMs = previous ? Math.min(previous.backoffMs * 2, limits.redialBackoffMaxMs) : limits.redialBackoffMinMs;
+    setBounded(this.redials, did, { dueAt: this.hub.clock.now() + backoffMs, backoffMs }, limits.knownPeersMax);
+  }
+
+  ban(did: string): void {
+    setBounded(this.banned, did, this.hub.clock.now() + limits.dropBanMs, limits.bannedPeersMax);
+    this.redials.delete(did);
+  }
+
+  isBanned(did: string): boolean {
+    const until = this.banned.get(did);
+    return until !== undefined && until > this.hub.clock.now();
+  }
+
+  /** Periodic work: due redials, expired refusals, the periodic announce. */
+  tick(now: number): void {
+    for (const [did, redial] of this.redials) {
+      if (redial.dueAt > now || this.hub.links.hasLinkTo(did)) continue;
+      redial.dueAt = now + redial.backoffMs;
+      this.reach(did);
+    }
+    for (const [did, until] of this.banned) if (until <= now) this.banned.delete(did);
+    if (now - this.lastAnnounceAt >= limits.announceIntervalMs && this.wantsMore()) this.announce();
+  }
+
+  // ---- policy ----
+
+  private iAmValidator(): boolean {
+    const options = this.hub.options();
+    return options !== null && this.hub.validators().has(options.did);
+  }
+
+  /** Whether this peer wants a link with `did`: validators among themselves, others up to the target degree. */
+  wants(did: string): boolean {
+    if (this.isBanned(did) || did === this.hub.options()?.did) return false;
+    const validators = this.hub.validators();
+    if (this.iAmValidator() && validators.has(did)) return true;
+    let ordinary = 0;
+    for (const link of this.hub.links.all()) if (!(this.iAmValidator() && validators.has(link.did))) ordinary++;
+    return ordinary < limits.neighboursTarget;
+  }
+
+  private acceptsOffer(did: string): boolean {
+    return this.hub.webrtc() === true && !this.isBanned(did) && did !== this.hub.options()?.did && this.hub.links.size < limits.linksMax;
+  }
+
+  wantsMore(): boolean {
+    if (this.hub.links.size < limits.neighboursTarget) return true;
+    if (!this.iAmValidator()) return false;
+    const own = this.hub.options()!.did;
+    for (const did of this.hub.validators()) if (did !== own && !this.hub.links.hasLinkTo(did)) return true;
+    return false;
+  }
+
+  private iceServers(): IceServer[] {
+    return this.hub.options()?.iceServers ?? [];
+  }
+}
+
+/**
+ * Whether our dials to a peer went nowhere: none was answered yet, and the peer now announces
+ * a session other than the one we dialed (a redial while it was away, which would otherwise
+ * hold back every new dial until linkConnectTimeoutMs).
+ */
+function dialMissed(pending: Link[], envelope: SignalOf<'announce'>): boolean {
+  const session = envelope.session;
+  return session !== undefined && pending.every((link) => link.initiator && link.remoteSession === null && link.dialedSession !== session);
+}
