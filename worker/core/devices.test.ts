@@ -2,7 +2,7 @@
 // device key, access requests decided by policy or owner, all replayable and rebuilt from state.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { executeBlock, replayBlock, stateFromEntries, type ChainState } from './ledger';
+import { accountPrefix, executeBlock, failurePrefix, replayBlock, stateFromEntries, type ChainState } from './ledger';
 import { devChain, testIdentity, type TestIdentity } from './testing';
 import { signTx, checkTx, type Tx } from './tx';
 import { signSync } from './crypto/ed25519';
@@ -43,7 +43,7 @@ function registration(chain: string, device: TestIdentity, options: { policy?: A
 
 function run(state: ChainState, txs: Tx[]) {
   const executed = executeBlock(state, txs, { time: state.headTime + 1, proposer: gateway.did, round: 0 }, false);
-  // Rejected transactions used no nonce: the next ones follow the committed state.
+  // The next transactions follow the nonces of the resulting state (failed ones used theirs).
   for (const id of [gateway, strap, service, stranger, gatewayB, thermostat, lamp]) nonces.set(id.did + state.chainId, executed.state.nonces.get(id.did) ?? 0);
   return executed;
 }
@@ -101,11 +101,11 @@ describe('device registration and readings (P-10.6, P-10.7, R-7.2.2-a)', () => {
   it('registers through the gateway and commits readings signed by the device key', () => {
     const state = fresh();
     const one = run(state, [registration(state.chainId, strap)]);
-    expect(one.rejected).toEqual([]);
+    expect(one.failed).toEqual([]);
     const record = decodeDeviceRecord(one.writes.get(devicePrefix + strap.did)!);
     expect(record).toMatchObject({ gateway: gateway.did, owner: gateway.did, kind: 'heart-rate', status: 'online', registered: 1 });
     const two = run(one.state, [tx(strap, state.chainId, 'device.reading', { values: { heartRateBpm: 72 }, at: 10 }), tx(strap, state.chainId, 'device.reading', { values: { heartRateBpm: 74, rrMs: 810 }, at: 11 })]);
-    expect(two.rejected).toEqual([]);
+    expect(two.failed).toEqual([]);
     expect(two.block.txs.every((t) => t.from === strap.did)).toBe(true);
     const readings = decodeReadings(two.writes.get(readingPrefix + strap.did)!);
     expect(readings.map((r) => r.values.heartRateBpm)).toEqual([72, 74]);
@@ -116,19 +116,19 @@ describe('device registration and readings (P-10.6, P-10.7, R-7.2.2-a)', () => {
   it('rejects readings from unregistered keys, unknown values, and registrations without the device key', () => {
     const state = fresh();
     const early = run(state, [tx(strap, state.chainId, 'device.reading', { values: { heartRateBpm: 72 }, at: 1 })]);
-    expect(early.rejected[0]!.error!.code).toBe('UNAUTHORIZED');
+    expect(early.failed[0]!.error!.code).toBe('UNAUTHORIZED');
     nonces.clear();
     const forged = run(state, [registration(state.chainId, strap, { proofBy: stranger })]);
-    expect(forged.rejected[0]!.error!.code).toBe('BAD_SIGNATURE');
+    expect(forged.failed[0]!.error!.code).toBe('BAD_SIGNATURE');
     nonces.clear();
     const notGateway = run(state, [registration(state.chainId, strap, { by: stranger })]);
-    expect(notGateway.rejected[0]!.error!.code).toBe('UNAUTHORIZED');
+    expect(notGateway.failed[0]!.error!.code).toBe('UNAUTHORIZED');
     nonces.clear();
     const ok = run(state, [registration(state.chainId, strap)]);
     const unknown = run(ok.state, [tx(strap, state.chainId, 'device.reading', { values: { speedKmh: 3 }, at: 1 })]);
-    expect(unknown.rejected[0]!.error!.message).toMatch(/did not register the value "speedKmh"/);
+    expect(unknown.failed[0]!.error!.message).toMatch(/did not register the value "speedKmh"/);
     const twice = run(ok.state, [registration(state.chainId, strap)]);
-    expect(twice.rejected[0]!.error!.code).toBe('BAD_REQUEST');
+    expect(twice.failed[0]!.error!.code).toBe('BAD_REQUEST');
   });
 
   it('records a batch fingerprint for high-rate data', () => {
@@ -136,7 +136,7 @@ describe('device registration and readings (P-10.6, P-10.7, R-7.2.2-a)', () => {
     const one = run(state, [registration(state.chainId, strap)]);
     const batch = { digest: new Uint8Array(32).fill(7), count: 600, first: 1000, last: 600_000 };
     const two = run(one.state, [tx(strap, state.chainId, 'device.reading', { values: { heartRateBpm: 80 }, at: 600_000, batch })]);
-    expect(two.rejected).toEqual([]);
+    expect(two.failed).toEqual([]);
     expect(decodeReadings(two.writes.get(readingPrefix + strap.did)!)[0]!.batch!.count).toBe(600);
   });
 
@@ -144,21 +144,25 @@ describe('device registration and readings (P-10.6, P-10.7, R-7.2.2-a)', () => {
     const state = fresh();
     const one = run(state, [registration(state.chainId, strap)]);
     const bad = run(one.state, [tx(stranger, state.chainId, 'device.status', { device: strap.did, status: 'offline', message: null })]);
-    expect(bad.rejected[0]!.error!.code).toBe('UNAUTHORIZED');
+    expect(bad.failed[0]!.error!.code).toBe('UNAUTHORIZED');
     const two = run(one.state, [tx(gateway, state.chainId, 'device.status', { device: strap.did, status: 'retired', message: 'battery dead' })]);
     expect(two.state.devices!.devices.get(strap.did)!.status).toBe('retired');
     const three = run(two.state, [tx(strap, state.chainId, 'device.reading', { values: { heartRateBpm: 60 }, at: 1 })]);
-    expect(three.rejected[0]!.error!.code).toBe('BAD_REQUEST');
+    expect(three.failed[0]!.error!.code).toBe('BAD_REQUEST');
   });
 
-  it('fails a whole block from elsewhere that holds one bad device transaction', () => {
+  it('a block from elsewhere holding a device transaction that fails is valid only with the failure recorded', () => {
     const state = fresh();
     const one = run(state, [registration(state.chainId, strap)]);
     const good = tx(strap, state.chainId, 'device.reading', { values: { heartRateBpm: 72 }, at: 1 });
     const badReading = tx(stranger, state.chainId, 'device.reading', { values: { heartRateBpm: 72 }, at: 1 });
-    const proposed = executeBlock(one.state, [good], { time: 9e12, proposer: gateway.did, round: 0 }, false);
-    const forgedBlock = { ...proposed.block, txs: [good, badReading] };
-    expect(() => executeBlock(one.state, forgedBlock.txs, { time: 9e12, proposer: gateway.did, round: 0 }, true)).toThrow(/invalid transaction/);
+    const proposed = executeBlock(one.state, [good, badReading], { time: 9e12, proposer: gateway.did, round: 0 }, false);
+    expect(proposed.failed.map((f) => f.error!.code)).toEqual(['UNAUTHORIZED']);
+    expect(replayBlock(one.state, proposed.block).hash).toEqual(proposed.hash);
+    // A header that claims the bad reading had no failure (the root of the good reading alone) is refused.
+    const alone = executeBlock(one.state, [good], { time: 9e12, proposer: gateway.did, round: 0 }, false);
+    const forged = { ...proposed.block, header: { ...proposed.block.header, stateRoot: alone.block.header.stateRoot } };
+    expect(() => replayBlock(one.state, forged)).toThrow(/state root/);
   });
 });
 
@@ -168,14 +172,14 @@ describe('device access (P-10.6 steps 3-8, P-10.7 steps 3-7, R-7.2.2-b, r-7.2.2-
     const one = run(state, [registration(state.chainId, strap)]);
     const request = tx(service, state.chainId, 'device.access.request', { device: strap.did, service: 'fitness-coach', purpose: 'weekly report' });
     const two = run(one.state, [request]);
-    expect(two.rejected).toEqual([]);
+    expect(two.failed).toEqual([]);
     const requestId = two.txIds[0]!;
     expect(two.state.devices!.open.get(requestId)!.state).toBe('pending');
     expect(mayRead(two.state.devices!, strap.did, service.did)).toBe(false);
     const intruder = run(two.state, [tx(stranger, state.chainId, 'device.access.decide', { request: requestId, grant: true })]);
-    expect(intruder.rejected[0]!.error!.message).toMatch(/Only the device's owner/);
+    expect(intruder.failed[0]!.error!.message).toMatch(/Only the device's owner/);
     const three = run(two.state, [tx(gateway, state.chainId, 'device.access.decide', { request: requestId, grant: true })]);
-    expect(three.rejected).toEqual([]);
+    expect(three.failed).toEqual([]);
     expect(mayRead(three.state.devices!, strap.did, service.did)).toBe(true);
     const log = decodeAccessLog(three.writes.get(accessLogPrefix + strap.did)!);
     expect(log[0]).toMatchObject({ kind: 'decision', state: 'granted', by: gateway.did, requester: service.did, height: 3 });
@@ -183,7 +187,7 @@ describe('device access (P-10.6 steps 3-8, P-10.7 steps 3-7, R-7.2.2-b, r-7.2.2-
     expect(four.state.devices!.open.has(requestId)).toBe(false);
     expect(decodeAccessLog(four.writes.get(accessLogPrefix + strap.did)!)[0]!.state).toBe('revoked');
     const again = run(four.state, [tx(gateway, state.chainId, 'device.access.decide', { request: requestId, grant: true })]);
-    expect(again.rejected[0]!.error!.code).toBe('NOT_FOUND');
+    expect(again.failed[0]!.error!.code).toBe('NOT_FOUND');
   });
 
   it('decides at request time under an open, closed or list policy set by the owner only', () => {
@@ -193,13 +197,13 @@ describe('device access (P-10.6 steps 3-8, P-10.7 steps 3-7, R-7.2.2-b, r-7.2.2-
     expect(denied.state.devices!.open.size).toBe(0);
     expect(decodeAccessLog(denied.writes.get(accessLogPrefix + strap.did)!)[0]).toMatchObject({ state: 'denied', by: 'policy' });
     const notOwner = run(denied.state, [tx(service, state.chainId, 'device.policy', { device: strap.did, policy: { mode: 'open' } })]);
-    expect(notOwner.rejected[0]!.error!.code).toBe('UNAUTHORIZED');
+    expect(notOwner.failed[0]!.error!.code).toBe('UNAUTHORIZED');
     const listed = run(denied.state, [tx(gateway, state.chainId, 'device.policy', { device: strap.did, policy: { mode: 'list', allow: [service.did] } })]);
     const granted = run(listed.state, [tx(service, state.chainId, 'device.access.request', { device: strap.did, service: 's', purpose: '' }), tx(stranger, state.chainId, 'device.access.request', { device: strap.did, service: 's', purpose: '' })]);
     const events = decodeAccessLog(granted.writes.get(accessLogPrefix + strap.did)!);
     expect(events.map((e) => e.state)).toEqual(['granted', 'pending']);
     const duplicate = run(granted.state, [tx(service, state.chainId, 'device.access.request', { device: strap.did, service: 's', purpose: '' })]);
-    expect(duplicate.rejected[0]!.error!.code).toBe('BAD_REQUEST');
+    expect(duplicate.failed[0]!.error!.code).toBe('BAD_REQUEST');
   });
 
   it('rebuilds the registry from stored state exactly as execution left it', () => {
@@ -236,24 +240,24 @@ describe('device-to-device messages through the chain (r-7.2.2-e)', () => {
     const chain = state.chainId;
     // strap behind gateway A (owned by A); thermostat behind gateway B (owned by B, owner decides).
     const one = run(state, [registration(chain, strap), behind(chain, thermostat, gatewayB, gatewayB, { mode: 'owner' })]);
-    expect(one.rejected).toEqual([]);
+    expect(one.failed).toEqual([]);
     const send = (body: unknown = { setpoint: 21.5 }) => tx(strap, chain, 'device.message', { to: thermostat.did, body });
 
-    // Nobody let the strap in: refused, nothing written, no nonce used.
+    // Nobody let the strap in: the message fails; it uses its nonce and writes nothing but its failure record.
     const refused = run(one.state, [send()]);
-    expect(refused.rejected[0]!.error).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/access policy .* does not let this device or its owner in/) });
-    expect([...refused.writes.keys()]).toEqual([]);
-    expect(toHex(refused.state.trie.rootHash())).toBe(toHex(one.state.trie.rootHash()));
+    expect(refused.failed[0]!.error).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/access policy .* does not let this device or its owner in/) });
+    expect([...refused.writes.keys()].sort()).toEqual([accountPrefix + strap.did, failurePrefix + refused.txIds[0]!].sort());
+    expect(refused.state.devices).toBe(one.state.devices);
 
     // Gateway A (the strap's owner) asks; pending is still refused.
     const two = run(one.state, [tx(gateway, chain, 'device.access.request', { device: thermostat.did, service: 'strap-link', purpose: 'heating by heart rate' })]);
     const requestId = two.txIds[0]!;
-    expect(run(two.state, [send()]).rejected[0]!.error!.code).toBe('UNAUTHORIZED');
+    expect(run(two.state, [send()]).failed[0]!.error!.code).toBe('UNAUTHORIZED');
 
     // Granted by B: the message is delivered, listed for the thermostat, and replays the same.
     const three = run(two.state, [tx(gatewayB, chain, 'device.access.decide', { request: requestId, grant: true })]);
     const four = run(three.state, [send(), send({ setpoint: 19, mode: 'eco' })]);
-    expect(four.rejected).toEqual([]);
+    expect(four.failed).toEqual([]);
     const delivered = decodeMessages(four.writes.get(messagePrefix + thermostat.did)!);
     expect(delivered.map((m) => [m.from, m.owner, m.gateway, m.to, m.body])).toEqual([
       [strap.did, gateway.did, gateway.did, thermostat.did, { setpoint: 21.5 }],
@@ -264,7 +268,7 @@ describe('device-to-device messages through the chain (r-7.2.2-e)', () => {
 
     // Revoked: refused again.
     const five = run(four.state, [tx(gatewayB, chain, 'device.access.decide', { request: requestId, grant: false })]);
-    expect(run(five.state, [send()]).rejected[0]!.error!.code).toBe('UNAUTHORIZED');
+    expect(run(five.state, [send()]).failed[0]!.error!.code).toBe('UNAUTHORIZED');
   });
 
   it('lets in devices of the same owner (even under a closed policy) and anyone under an open or list policy', () => {
@@ -272,15 +276,15 @@ describe('device-to-device messages through the chain (r-7.2.2-e)', () => {
     const chain = state.chainId;
     // lamp behind gateway B but owned by A, closed to everyone else; thermostat behind B, open.
     const one = run(state, [registration(chain, strap), behind(chain, lamp, gatewayB, gateway, { mode: 'closed' }), behind(chain, thermostat, gatewayB, gatewayB, { mode: 'open' })]);
-    expect(one.rejected).toEqual([]);
+    expect(one.failed).toEqual([]);
     const toLamp = run(one.state, [tx(strap, chain, 'device.message', { to: lamp.did, body: 'on' })]);
-    expect(toLamp.rejected).toEqual([]);
+    expect(toLamp.failed).toEqual([]);
     const fromThermostat = run(toLamp.state, [tx(thermostat, chain, 'device.message', { to: lamp.did, body: 'off' }), tx(thermostat, chain, 'device.message', { to: strap.did, body: null })]);
     // The thermostat's owner (B) is neither the lamp's owner nor let in by its closed policy; the strap's policy is "owner".
-    expect(fromThermostat.rejected.map((r) => r.error!.code)).toEqual(['UNAUTHORIZED']);
+    expect(fromThermostat.failed.map((r) => r.error!.code)).toEqual(['UNAUTHORIZED']);
     const listed = run(fromThermostat.state, [tx(gateway, chain, 'device.policy', { device: strap.did, policy: { mode: 'list', allow: [thermostat.did] } })]);
     const fromListed = run(listed.state, [tx(thermostat, chain, 'device.message', { to: strap.did, body: [1, 2, 3] }), tx(strap, chain, 'device.message', { to: thermostat.did, body: { ok: true } })]);
-    expect(fromListed.rejected).toEqual([]);
+    expect(fromListed.failed).toEqual([]);
     expect(decodeMessages(fromListed.writes.get(messagePrefix + strap.did)!)[0]!.body).toEqual([1, 2, 3]);
   });
 
@@ -288,11 +292,13 @@ describe('device-to-device messages through the chain (r-7.2.2-e)', () => {
     const state = fresh();
     const chain = state.chainId;
     const one = run(state, [registration(chain, strap, { policy: { mode: 'open' } }), behind(chain, lamp, gatewayB, gatewayB, { mode: 'open' })]);
-    expect(run(one.state, [tx(stranger, chain, 'device.message', { to: strap.did, body: 1 })]).rejected[0]!.error!.code).toBe('UNAUTHORIZED');
-    expect(run(one.state, [tx(strap, chain, 'device.message', { to: thermostat.did, body: 1 })]).rejected[0]!.error!.code).toBe('NOT_FOUND');
-    expect(run(one.state, [tx(strap, chain, 'device.message', { to: strap.did, body: 1 })]).rejected[0]!.error!.code).toBe('BAD_REQUEST');
+    expect(run(one.state, [tx(stranger, chain, 'device.message', { to: strap.did, body: 1 })]).failed[0]!.error!.code).toBe('UNAUTHORIZED');
+    // A failed message uses its nonce: the next one follows it.
+    const unknown = run(one.state, [tx(strap, chain, 'device.message', { to: thermostat.did, body: 1 })]);
+    expect(unknown.failed[0]!.error!.code).toBe('NOT_FOUND');
+    expect(run(unknown.state, [tx(strap, chain, 'device.message', { to: strap.did, body: 1 })]).failed[0]!.error!.code).toBe('BAD_REQUEST');
     const retired = run(one.state, [tx(gatewayB, chain, 'device.status', { device: lamp.did, status: 'retired', message: null })]);
-    expect(run(retired.state, [tx(strap, chain, 'device.message', { to: lamp.did, body: 1 })]).rejected[0]!.error!.code).toBe('BAD_REQUEST');
+    expect(run(retired.state, [tx(strap, chain, 'device.message', { to: lamp.did, body: 1 })]).failed[0]!.error!.code).toBe('BAD_REQUEST');
     const shape = (body: unknown) => {
       try {
         checkTx({ chain, type: 'device.message', from: strap.did, nonce: 1, time: 1, body, sig: new Uint8Array(64) });

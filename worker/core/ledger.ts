@@ -76,14 +76,33 @@ export interface ExecutedBlock {
   hash: Uint8Array;
   /** State writes: key -> encoded entry, in first-write order. */
   writes: Map<string, Uint8Array>;
+  /** Every transaction in the block, in order: those that took effect and those that failed. */
   txIds: string[];
-  /** Transactions left out, with the reason. */
+  /**
+   * Transactions in the block that failed in execution (a subset of txIds, in order): each used
+   * its nonce and left only its failure record (failurePrefix + txId) in the state.
+   */
+  failed: TxOutcome[];
+  /** Transactions left out of the block (a stateless or admission fault), with the reason. */
   rejected: TxOutcome[];
   state: ChainState;
 }
 
 export const dataPrefix = 'data/';
 export const accountPrefix = 'acct/';
+/** "fail/<txId>": a transaction that is in a block but failed in execution, { c: code, h: height }. */
+export const failurePrefix = 'fail/';
+
+/** The failure of a transaction that a block holds but that did not take effect. */
+export interface TxFailure {
+  code: BotError['code'];
+  height: number;
+}
+
+export function decodeTxFailure(bytes: Uint8Array): TxFailure {
+  const raw = decode<{ c: BotError['code']; h: number }>(bytes, 256);
+  return { code: raw.c, height: raw.h };
+}
 
 export function chainIdOf(genesis: Genesis): string {
   return toHex(taggedHash('bot/genesis/v1', encode(genesis))).slice(0, 32);
@@ -144,9 +163,31 @@ export function genesisState(genesis: Genesis): { state: ChainState; block: Bloc
   return { state, block: { header, txs: [], cert: null }, writes };
 }
 
-/** Stateful checks of one transaction against committed nonces plus those used earlier in the block. */
+/**
+ * May `did` send transactions on this chain: anyone on a public chain or a solo (development)
+ * chain; on a private or consortium chain a validator, a member voted in, or a registered device.
+ * Judged on the state before the block, so every peer judges a block's transactions alike.
+ */
+export function mayWrite(state: ChainState, did: string): boolean {
+  if (state.genesis.mode === 'public' || consensusOf(state).engine === 'solo') return true;
+  if (state.validators.some((v) => v.did === did)) return true;
+  if (state.governance?.members.has(did)) return true;
+  return state.devices?.devices.has(did) ?? false;
+}
+
+export function notMemberError(state: ChainState, did: string): BotError {
+  return botError('NOT_MEMBER', `${did} is not a member of the ${state.genesis.mode} chain ${state.genesis.name}; its validators accept transactions only from members.`);
+}
+
+/**
+ * The checks that decide whether a transaction may be in block `state.height + 1` at all: the
+ * chain, the nonce (exactly the next after committed and earlier in the block) and membership.
+ * A transaction failing them is left out and uses no nonce; one passing them is in the block,
+ * whether its execution then succeeds or fails.
+ */
 export function checkTxAgainst(state: ChainState, tx: Tx, nonceOverlay: Map<string, number>): BotError | null {
   if (tx.chain !== state.chainId) return botError('WRONG_CHAIN', `This transaction is for chain ${tx.chain}, not ${state.chainId}.`);
+  if (!mayWrite(state, tx.from)) return notMemberError(state, tx.from);
   const current = nonceOverlay.get(tx.from) ?? state.nonces.get(tx.from) ?? 0;
   if (tx.nonce <= current) return botError('NONCE_REPLAYED', `Nonce ${tx.nonce} of ${tx.from} was already used (last: ${current}).`);
   if (tx.nonce > current + 1) return botError('NONCE_GAP', `Nonce ${tx.nonce} of ${tx.from} skips ahead; the next one must be ${current + 1}.`);
@@ -171,9 +212,13 @@ function applyTx(tx: Tx, txId: string, height: number, writes: Map<string, Uint8
 }
 
 /**
- * Execute transactions on top of `state` as block `state.height + 1`. With `strict`, any invalid
- * transaction fails the whole block (a block from elsewhere); otherwise it is left out and
- * reported (the proposer's own block). Signatures must have been verified by the caller.
+ * Execute transactions on top of `state` as block `state.height + 1`. A transaction that fails
+ * checkTxAgainst is left out: with `strict` (a block from elsewhere) that fails the whole block,
+ * otherwise (the proposer's own block) it is reported in `rejected`. A transaction that passes
+ * them but fails in execution is in the block as failed: it uses its nonce, records its error
+ * code under failurePrefix, and has no other effect. An error this peer cannot judge (NOT_READY:
+ * no contract engine here) is treated as a fault of the block, not of the transaction.
+ * Signatures must have been verified by the caller.
  */
 export function executeBlock(
   state: ChainState,
@@ -186,6 +231,7 @@ export function executeBlock(
   const nonceOverlay = new Map<string, number>();
   const included: Tx[] = [];
   const txIds: string[] = [];
+  const failed: TxOutcome[] = [];
   const rejected: TxOutcome[] = [];
   const gov = overlayOf(state.governance ?? emptyGovernance(state.genesis), state.validators, state.chainId);
   const dev = deviceOverlayOf(state.devices ?? emptyDevices(), state.chainId);
@@ -194,14 +240,20 @@ export function executeBlock(
   const deviceOf = (did: string) => dev.devices.get(did) ?? dev.base.devices.get(did);
   for (const tx of txs) {
     const txId = txIdOf(tx);
-    const error = checkTxAgainst(state, tx, nonceOverlay) ?? applyGovernanceTx(gov, tx, txId, height) ?? applyDeviceTx(dev, tx, txId, height) ?? applyContractTx(ct, tx, txId, height, time, deviceOf);
-    if (error) {
+    const refused = checkTxAgainst(state, tx, nonceOverlay);
+    const error = refused ?? applyGovernanceTx(gov, tx, txId, height) ?? applyDeviceTx(dev, tx, txId, height) ?? applyContractTx(ct, tx, txId, height, time, deviceOf);
+    if (error && (refused || error.code === 'NOT_READY')) {
       if (strict) throw botError('BAD_BLOCK', `Block ${height} holds an invalid transaction ${txId}: ${error.message}`);
       rejected.push({ txId, error });
       continue;
     }
     nonceOverlay.set(tx.from, tx.nonce);
-    applyTx(tx, txId, height, writes);
+    if (error) {
+      writes.set(failurePrefix + txId, encode({ c: error.code, h: height }));
+      failed.push({ txId, error });
+    } else {
+      applyTx(tx, txId, height, writes);
+    }
     included.push(tx);
     txIds.push(txId);
   }
@@ -224,17 +276,25 @@ export function executeBlock(
   const nonces = new Map(state.nonces);
   for (const [did, nonce] of nonceOverlay) nonces.set(did, nonce);
   const next: ChainState = { ...state, height, headHash: hash, headTime: header.time, trie, nonces, validators, governance, devices, contracts };
-  return { block: { header, txs: included, cert: null }, hash, writes, txIds, rejected, state: next };
+  return { block: { header, txs: included, cert: null }, hash, writes, txIds, failed, rejected, state: next };
 }
 
 /**
  * The stateful checks and effects of one transaction on the committed state, without the nonce
  * check and without keeping anything: what a host runs before it signs, to refuse early.
+ * `waiting`: governance transactions already waiting for a block (the mempool's), applied first,
+ * so that a proposal or vote that one of them makes fail (a second use of an invite, a vote on a
+ * proposal a waiting vote passes) is refused before it is signed.
  */
-export function precheckTx(state: ChainState, tx: Tx): BotError | null {
+export function precheckTx(state: ChainState, tx: Tx, waiting: Iterable<Tx> = []): BotError | null {
   const txId = txIdOf(tx);
   const height = state.height + 1;
   const gov = overlayOf(state.governance ?? emptyGovernance(state.genesis), state.validators, state.chainId);
+  for (const other of waiting) {
+    // Evidence costs signature checks: waiting evidence matters only to more evidence.
+    if (!(governanceTxTypes as readonly string[]).includes(other.type) || (other.type === 'evidence.submit' && tx.type !== 'evidence.submit')) continue;
+    applyGovernanceTx(gov, other, txIdOf(other), height);
+  }
   const dev = deviceOverlayOf(state.devices ?? emptyDevices(), state.chainId);
   const ct = contractOverlayOf(state.contracts ?? emptyContracts(), state.contractRuntime);
   const deviceOf = (did: string) => dev.base.devices.get(did);

@@ -1,7 +1,7 @@
 // Transactions waiting for a block, bounded in total and per account, in arrival order.
 // Owned by one PeerState and mutated in place (copying it per admission would be quadratic).
 import { botError, BotError } from './errors';
-import type { ChainState } from './ledger';
+import { mayWrite, notMemberError, type ChainState } from './ledger';
 import type { Tx } from './tx';
 import * as limits from './limits';
 
@@ -14,10 +14,16 @@ export class Mempool {
     return this.txs.size;
   }
 
-  /** Admit a transaction whose signature is verified: the next nonce after committed and pending. */
+  /**
+   * Admit a transaction whose signature is verified, from a sender who may write on the chain:
+   * the next nonce after committed and pending. A waiting transaction's successor is admitted
+   * before it is decided: a block either holds it (taking effect or failed, its nonce used) or
+   * leaves it out only for a fault that leaves its successors out too (see ledger.executeBlock).
+   */
   admit(chain: ChainState, txId: string, tx: Tx): BotError | null {
     if (this.txs.has(txId)) return null;
     if (tx.chain !== chain.chainId) return botError('WRONG_CHAIN', `This transaction is for chain ${tx.chain}, not ${chain.chainId}.`);
+    if (!mayWrite(chain, tx.from)) return notMemberError(chain, tx.from);
     if (this.txs.size >= limits.mempoolTxCountMax) return botError('MEMPOOL_FULL', 'The peer has too many transactions waiting; try again shortly.');
     const committed = chain.nonces.get(tx.from) ?? 0;
     const expected = (this.pendingNonce.get(tx.from) ?? committed) + 1;

@@ -72,7 +72,7 @@ function applyDecided(state: PeerState, block: Block): StepResult {
       state: { ...state, chain: executed.state, persistingHeight: block.header.height },
       effects: [
         { kind: 'persist', executed },
-        { kind: 'committed', block: executed.block, hash: executed.hash, txIds: executed.txIds },
+        { kind: 'committed', block: executed.block, hash: executed.hash, txIds: executed.txIds, failed: executed.failed },
       ],
     };
   } catch (error) {

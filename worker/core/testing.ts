@@ -3,7 +3,7 @@ import { sha256 } from './crypto/hash';
 import { utf8 } from './bytes';
 import { publicKeyFromSeed } from './crypto/ed25519';
 import { didFromPublicKey } from './crypto/did';
-import { genesisState, type Genesis } from './ledger';
+import { genesisState, type ChainMode, type Genesis } from './ledger';
 import { signTx, type Tx, type UnsignedTx } from './tx';
 
 export interface TestIdentity {
@@ -22,9 +22,9 @@ export function devGenesis(validator: TestIdentity, name = 'dev'): Genesis {
   return { name, mode: 'private', consensus: { engine: 'solo' }, validators: [{ did: validator.did, power: 1 }], time: 1_700_000_000_000, salt: validator.did };
 }
 
-/** A BFT consortium genesis over the given validators, power 1 each. */
-export function bftGenesis(name: string, validators: TestIdentity[]): Genesis {
-  return { name, mode: 'consortium', consensus: { engine: 'bft', timeoutMs: 100 }, validators: validators.map((id) => ({ did: id.did, power: 1 })), time: 1_700_000_000_000, salt: name };
+/** A BFT genesis over the given validators, power 1 each (public: anyone may send transactions). */
+export function bftGenesis(name: string, validators: TestIdentity[], mode: ChainMode = 'public'): Genesis {
+  return { name, mode, consensus: { engine: 'bft', timeoutMs: 100 }, validators: validators.map((id) => ({ did: id.did, power: 1 })), time: 1_700_000_000_000, salt: name };
 }
 
 export function devChain(validator: TestIdentity) {

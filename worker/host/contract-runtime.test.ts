@@ -70,7 +70,7 @@ let deployWrites = new Map<string, Uint8Array>();
 function deployed() {
   const state = fresh();
   const executed = run(state, [tx(owner, state.chainId, 'contract.deploy', { name: 'counter', code: counter })]);
-  expect(executed.rejected).toEqual([]);
+  expect(executed.failed).toEqual([]);
   deployWrites = executed.writes;
   return executed.state;
 }
@@ -78,7 +78,7 @@ function deployed() {
 function callOutcome(state: ChainState, from: TestIdentity, method: string, args: unknown = null, device?: true) {
   nonces.set(from.did, state.nonces.get(from.did) ?? 0);
   const executed = run(state, [tx(from, state.chainId, 'contract.call', { contract: 'counter', method, args, ...(device ? { device } : {}) })]);
-  return { executed, error: executed.rejected[0]?.error ?? null };
+  return { executed, error: executed.failed[0]?.error ?? null };
 }
 
 describe('contract engine (QuickJS, wasm)', () => {
@@ -86,7 +86,7 @@ describe('contract engine (QuickJS, wasm)', () => {
     const state = deployed();
     expect(state.contracts!.contracts.get('counter')!.methods).toEqual(['add', 'addThenThrow', 'big', 'deep', 'escape', 'hog', 'manyWrites', 'onlyDevices', 'probe', 'spin', 'writeKey']);
     const first = run(state, [tx(caller, state.chainId, 'contract.call', { contract: 'counter', method: 'add', args: { by: 5 } })]);
-    expect(first.rejected).toEqual([]);
+    expect(first.failed).toEqual([]);
     expect(first.state.contracts!.state.get('counter/count')).toBe('5');
     const last = JSON.parse(first.state.contracts!.state.get('counter/last')!);
     expect(last).toEqual({ caller: caller.did, height: 2, time: first.block.header.time, device: null });
@@ -114,13 +114,13 @@ describe('contract engine (QuickJS, wasm)', () => {
     expect(callOutcome(state, caller, 'add', { by: 1 }).error).toBeNull();
   });
 
-  it('a call that throws or breaks a write limit writes nothing and leaves the block without it', () => {
+  it('a call that throws or breaks a write limit writes nothing: it is in the block as failed', () => {
     const state = deployed();
     const ok = run(state, [tx(caller, state.chainId, 'contract.call', { contract: 'counter', method: 'add', args: { by: 3 } })]).state;
     for (const [method, code] of [['addThenThrow', 'CONTRACT_FAILED'], ['manyWrites', 'TOO_LARGE'], ['big', 'TOO_LARGE']] as const) {
       const { executed, error } = callOutcome(ok, caller, method);
       expect(error?.code, method).toBe(code);
-      expect(executed.block.txs).toHaveLength(0);
+      expect(executed.block.txs).toHaveLength(1);
       expect(executed.state.contracts!.state.get('counter/count')).toBe('3');
       expect([...executed.writes.keys()].filter((k) => k.startsWith('ct/'))).toEqual([]);
     }
@@ -148,7 +148,10 @@ describe('contract engine (QuickJS, wasm)', () => {
 
   it('refuses bad deployments: no methods, a syntax error, a duplicate name, code over the limit', () => {
     const state = deployed();
-    const deploy = (name: string, code: string) => run(state, [tx(owner, state.chainId, 'contract.deploy', { name, code })]).rejected[0]?.error?.code;
+    const deploy = (name: string, code: string) => {
+      nonces.set(owner.did, state.nonces.get(owner.did) ?? 0); // a failed deploy used its nonce
+      return run(state, [tx(owner, state.chainId, 'contract.deploy', { name, code })]).failed[0]?.error?.code;
+    };
     expect(deploy('empty', 'const x = 1;')).toBe('CONTRACT_FAILED');
     expect(deploy('broken', 'function (')).toBe('CONTRACT_FAILED');
     expect(deploy('loop', 'for (;;) {}')).toBe('CONTRACT_STEPS');

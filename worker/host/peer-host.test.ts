@@ -81,6 +81,27 @@ describe('PeerHost on the solo dev chain', () => {
     again.host.stop();
   });
 
+  it('an own transaction that fails in execution uses its nonce: every own write signed after it commits (issue 14.1)', async () => {
+    const storage = new MemoryStorage();
+    const { host } = await startHost(storage);
+    const before = [];
+    for (let i = 0; i < 3; i++) before.push((await host.submit({ type: 'data.put', body: { key: `b${i}`, value: i } })).txId);
+    // A vote on a proposal that does not exist: signed and admitted, then fails in its block.
+    const doomed = (await host.submit({ type: 'member.vote', body: { proposal: 'ab'.repeat(32), approve: true } })).txId;
+    const after = [];
+    for (let i = 0; i < 10; i++) after.push((await host.submit({ type: 'data.put', body: { key: `a${i}`, value: i } })).txId);
+    for (const id of [...before, ...after]) expect((await host.waitFor(id, { timeoutMs: 5000 })).status).toBe('committed');
+    const failed = await host.waitFor(doomed, { timeoutMs: 5000 });
+    expect(failed).toMatchObject({ status: 'rejected', error: { code: 'NOT_FOUND' } });
+    expect(failed.height).toBeGreaterThan(0);
+    expect((await host.get('a9'))!.value).toBe(9);
+    host.stop();
+    // After a restart the answer comes from the failure record in the state.
+    const again = await startHost(storage);
+    expect(await again.host.waitFor(doomed)).toMatchObject({ status: 'rejected', height: failed.height, error: { code: 'NOT_FOUND' } });
+    again.host.stop();
+  });
+
   it('rejects bad input with typed errors and stores nothing', async () => {
     const storage = new MemoryStorage();
     const { host } = await startHost(storage);

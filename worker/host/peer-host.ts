@@ -12,7 +12,7 @@
 import { createPeer, step } from '../core/peer';
 import type { PeerEffect, PeerInput, PeerState } from '../core/consensus/types';
 import { decodeBlock, blockHash, txRootOf, encodeBlock, certificateChecks, checkCertificateFor, type Block } from '../core/block';
-import { genesisState, stateFromEntries, decodeDataEntry, dataPrefix, checkGenesis, chainIdOf, type Genesis, type ChainState } from '../core/ledger';
+import { genesisState, stateFromEntries, decodeDataEntry, dataPrefix, checkGenesis, chainIdOf, decodeTxFailure, failurePrefix, mayWrite, precheckTx, type Genesis, type ChainState } from '../core/ledger';
 import { checkInviteToken } from '../core/txtypes';
 import { checkTx, decodeTx, encodeTx, txIdOf, txSigningBytes, type Tx, type UnsignedTx } from '../core/tx';
 import { publicKeyFromDid, didFromPublicKey } from '../core/crypto/did';
@@ -322,12 +322,12 @@ export class PeerHost implements PeerMethods {
               this.options.net.setValidators(this.durable.validators.map((v) => v.did));
             }
           }
-          for (const txId of effect.txIds) {
-            this.ownPending.delete(txId);
-            this.settle(txId, { status: 'committed', height: effect.block.header.height });
-          }
+          this.settleCommitted(effect.block.header.height, effect.txIds, effect.failed);
           this.options.emit({ type: 'block', height: effect.block.header.height, hash: toHex(effect.hash), txCount: effect.txIds.length, time: effect.block.header.time });
-          if (effect.block.txs.some((t) => t.type.startsWith('device.access.') || t.type === 'device.message')) void this.deviceApi().then((d) => d.onCommitted(effect.block, effect.txIds)).catch((error) => this.record('warn', `Device notices not sent: ${(error as Error).message}`));
+          if (effect.block.txs.some((t) => t.type.startsWith('device.access.') || t.type === 'device.message')) {
+            const applied = tookEffect(effect.block, effect.txIds, effect.failed);
+            void this.deviceApi().then((d) => d.onCommitted(applied.block, applied.txIds)).catch((error) => this.record('warn', `Device notices not sent: ${(error as Error).message}`));
+          }
           if (effect.block.txs.some((tx) => tx.type === 'member.propose' || tx.type === 'member.vote')) this.afterGovernanceChange();
           break;
         case 'txRejected':
@@ -352,7 +352,7 @@ export class PeerHost implements PeerMethods {
           break;
         case 'evidence':
           this.record('warn', `Validator ${effect.evidence.first.validator} signed two different votes at height ${effect.evidence.first.height}; submitting the evidence.`);
-          void this.submit({ type: 'evidence.submit', body: effect.evidence }).catch((error) => this.record('warn', `Evidence not submitted: ${(error as Error).message}`));
+          void this.submitBackground({ type: 'evidence.submit', body: effect.evidence }).catch((error) => this.record('warn', `Evidence not submitted: ${(error as Error).message}`));
           break;
       }
     }
@@ -665,6 +665,20 @@ export class PeerHost implements PeerMethods {
     }, 0);
   }
 
+  /**
+   * The transactions of a committed block: those that failed in execution are rejected with
+   * their error, but like the others they used their nonce (an own one is not released).
+   */
+  private settleCommitted(height: number, txIds: string[], failed: Array<{ txId: string; error: BotError | null }>): void {
+    const errors = new Map(failed.map((f) => [f.txId, f.error]));
+    for (const txId of txIds) {
+      this.ownPending.delete(txId);
+      const error = errors.get(txId);
+      this.settle(txId, error ? { status: 'rejected', height, error: error.toJSON() } : { status: 'committed', height });
+      if (error) this.record('warn', `Transaction ${txId.slice(0, 12)} failed in block ${height} (it used its nonce and changed nothing else): ${error.message}`);
+    }
+  }
+
   private settle(txId: string, result: TxResult): void {
     this.results.set(txId, result);
     this.options.emit({ type: 'tx', txId, result });
@@ -746,11 +760,7 @@ export class PeerHost implements PeerMethods {
    * is this peer, and whoever may call its API (the owner, a benchmark, a device gateway) decides.
    */
   private mayWrite(did: string): boolean {
-    const chain = this.peer.chain;
-    if (chain.genesis.mode === 'public' || (chain.governance?.consensus ?? chain.genesis.consensus).engine === 'solo') return true;
-    if (chain.validators.some((v) => v.did === did)) return true;
-    if (chain.governance?.members.has(did)) return true;
-    return chain.devices?.devices.has(did) ?? false;
+    return mayWrite(this.peer.chain, did); // the rule a block's validity enforces (core)
   }
 
   private notMember(did: string): BotError {
@@ -827,7 +837,7 @@ export class PeerHost implements PeerMethods {
     if (this.peer.chain.chainId !== chain.chainId || this.joinProposing.has(from) || this.openJoinOf(from)) return;
     this.joinProposing.add(from);
     try {
-      const { txId } = await this.submit({ type: 'member.propose', body: { change: { kind: 'addMember', did: from }, height: this.peer.chain.height + 1, invite } });
+      const { txId } = await this.submitBackground({ type: 'member.propose', body: { change: { kind: 'addMember', did: from }, height: this.peer.chain.height + 1, invite } });
       this.record('info', `Proposed ${from} as a member of ${chain.genesis.name}: it quotes an invite of ${invite.issuer}.`);
       const result = await this.waitFor(txId, { timeoutMs: 30_000 }).catch(() => null);
       if (result?.status !== 'committed') this.record('warn', `The proposal to admit ${from} did not commit${result?.error ? `: ${result.error.message}` : ''}; it is proposed again when ${from} asks again.`);
@@ -860,21 +870,12 @@ export class PeerHost implements PeerMethods {
       this.record('warn', `Proposal ${id.slice(0, 12)} to admit ${did} quotes an invite not signed by a validator of this chain; it waits for a human vote on the Governance page.`);
       return;
     }
-    // An own transaction still undecided (e.g. this peer's own proposal of the same join, which
-    // the chain will refuse as a second use of the invite) would leave the vote behind a nonce
-    // gap if it is rejected after the vote is signed: sign the vote once those are decided.
-    await this.ownSettled(30_000);
-    // The chain refuses a second proposal quoting the same invite: this one is its only use.
-    const { txId } = await this.submit({ type: 'member.vote', body: { proposal: id, approve: true } });
+    // The chain refuses a second proposal quoting the same invite: this one is its only use. A
+    // vote that would fail (the proposal passed meanwhile) is not signed (submitBackground).
+    const { txId } = await this.submitBackground({ type: 'member.vote', body: { proposal: id, approve: true } });
     this.record('info', `Voted to admit ${did}: its invite was issued by ${p.invite!.issuer} and is used once.`);
     const result = await this.waitFor(txId, { timeoutMs: 30_000 }).catch(() => null);
     if (result?.status !== 'committed') this.joinVoted.delete(id); // voted again after the next governance change
-  }
-
-  /** Resolves once every own transaction signed so far is decided (or after timeoutMs). */
-  private async ownSettled(timeoutMs: number): Promise<void> {
-    await this.signing;
-    await Promise.all([...this.ownPending.keys()].map((txId) => this.waitFor(txId, { timeoutMs }).catch(() => null)));
   }
 
   // ---- dApp API --------------------------------------------------------------------------
@@ -917,6 +918,19 @@ export class PeerHost implements PeerMethods {
   private signing: Promise<unknown> = Promise.resolve();
 
   async submit(request: { type: string; body: unknown }): Promise<{ txId: string }> {
+    return this.signAndAdmit(request, false);
+  }
+
+  /**
+   * A transaction the peer decides on its own (an admission proposal or vote, evidence): checked
+   * against the state and the waiting transactions just before it is signed, and not signed
+   * (the error is thrown) when it would fail, so it never takes a nonce for nothing.
+   */
+  private submitBackground(request: { type: string; body: unknown }): Promise<{ txId: string }> {
+    return this.signAndAdmit(request, true);
+  }
+
+  private async signAndAdmit(request: { type: string; body: unknown }, precheck: boolean): Promise<{ txId: string }> {
     await this.ready();
     if (typeof request !== 'object' || request === null) throw botError('BAD_REQUEST', 'submit takes { type, body }.');
     const signed = this.signing.then(async () => {
@@ -925,7 +939,9 @@ export class PeerHost implements PeerMethods {
       const committed = chain.nonces.get(this.identityView.did) ?? 0;
       const nonce = Math.max(this.nonceNext, committed) + 1;
       const unsigned: UnsignedTx = { chain: chain.chainId, type: request.type, from: this.identityView.did, nonce, time: this.options.now(), body: request.body };
-      checkTx({ ...unsigned, sig: new Uint8Array(64) });
+      const draft = checkTx({ ...unsigned, sig: new Uint8Array(64) });
+      const doomed = precheck ? precheckTx(chain, draft, [...this.peer.mempool.txs.values(), ...this.pendingSubmissions.map((p) => p.tx)]) : null;
+      if (doomed) throw doomed;
       const tx: Tx = { ...unsigned, sig: await this.signer.sign(txSigningBytes(unsigned)) };
       this.nonceNext = nonce;
       const txId = txIdOf(tx);
@@ -957,7 +973,7 @@ export class PeerHost implements PeerMethods {
     const known = this.results.get(txId);
     if (known) return known;
     const location = await this.options.storage.txLocation(txId);
-    if (location && location.height < this.hashes.length) return { status: 'committed', height: location.height };
+    if (location && location.height < this.hashes.length) return this.storedResult(txId, location.height);
     // Decided while the tx index was read (settled with no waiter yet): answer from the results.
     const decided = this.results.get(txId);
     if (decided) return decided;
@@ -973,6 +989,18 @@ export class PeerHost implements PeerMethods {
       list.push({ resolve, timer });
       this.waiters.set(txId, list);
     });
+  }
+
+  /** A transaction in a stored block: committed, or failed in execution (its failure record in the state). */
+  private async storedResult(txId: string, height: number): Promise<TxResult> {
+    const chain = this.durable;
+    const key = failurePrefix + txId;
+    const leaf = chain.trie.get(key);
+    if (!leaf) return { status: 'committed', height };
+    const entry = await this.options.storage.getState(chain.chainId, key);
+    if (!entry || !equalBytes(sha256(entry), leaf)) throw botError('TAMPERED', `The stored result of transaction ${txId.slice(0, 12)} does not match the state root.`);
+    const { code } = decodeTxFailure(entry);
+    return { status: 'rejected', height, error: { code, message: `The transaction is in block ${height} but failed in execution (${code}); it used its nonce and changed nothing else.` } };
   }
 
   async block(height: number): Promise<BlockView | null> {
@@ -1278,6 +1306,14 @@ export class PeerHost implements PeerMethods {
     this.options.net?.stop();
     return this.loop.then(() => this.drainEffects());
   }
+}
+
+/** The transactions of a committed block that took effect (not those that failed in execution). */
+function tookEffect(block: Block, txIds: string[], failed: Array<{ txId: string }>): { block: Block; txIds: string[] } {
+  if (failed.length === 0) return { block, txIds };
+  const out = new Set(failed.map((f) => f.txId));
+  const keep = txIds.map((id) => !out.has(id));
+  return { block: { ...block, txs: block.txs.filter((_, i) => keep[i]) }, txIds: txIds.filter((_, i) => keep[i]) };
 }
 
 function blockView(block: Block, hash: Uint8Array): BlockView {

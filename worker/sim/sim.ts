@@ -168,6 +168,8 @@ class EventQueue {
 }
 
 const genesisTime = 1_700_000_000_000;
+/** Every this many transactions of a sim client, one fails in execution (see submitNext). */
+const doomedEvery = 5;
 
 /** The simulation's identities, derived once per process (a public key in pure JS costs a millisecond; every seed uses the same names). */
 const identities = new Map<string, TestIdentity>();
@@ -224,6 +226,8 @@ export class Simulation {
   private readonly clients: Array<Client & { waiting: string | null }>;
   private readonly reporter: Client = this.clientOf(testIdentity('sim evidence reporter'));
   private readonly reported = new Set<string>();
+  /** Client transactions that must fail in execution, with the code they must fail with. */
+  private readonly doomed = new Map<string, string>();
 
   constructor(readonly options: SimOptions) {
     this.random = new Random(options.seed);
@@ -231,7 +235,8 @@ export class Simulation {
     const ids = Array.from({ length: n }, (_, i) => testIdentity(`sim validator ${i}`));
     this.genesis = {
       name: 'sim',
-      mode: 'consortium',
+      // Public: the clients are not members (admission is checked in worker/core/inclusion.test.ts).
+      mode: 'public',
       consensus: { engine: options.engine, timeoutMs: options.timeoutMs, emptyBlockIntervalMs: 50 * options.timeoutMs },
       validators: ids.map((id) => ({ did: id.did, power: 1 })),
       time: genesisTime,
@@ -363,7 +368,20 @@ export class Simulation {
   private apply(peer: SimPeer, input: PeerInput): void {
     const out = step(peer.state!, input);
     peer.state = out.state;
+    if (input.kind !== 'submit' && this.honest(peer)) this.checkNotDropped(peer, out.effects);
     this.carryOut(peer, out.effects);
+  }
+
+  /**
+   * Nothing accepted is lost: once a client's transaction is in a mempool, a block decides it
+   * (taking effect or failed with a code). An honest proposer may leave out only what is already
+   * committed; leaving out a waiting client transaction (e.g. behind a failed one) loses a write.
+   */
+  private checkNotDropped(peer: SimPeer, effects: PeerEffect[]): void {
+    for (const effect of effects) {
+      if (effect.kind !== 'txRejected' || this.committedTx.has(effect.txId) || !this.pending.has(effect.txId)) continue;
+      this.fail(`lost write: honest peer ${peer.index} left transaction ${effect.txId.slice(0, 12)} out of a block (${effect.error.code}: ${effect.error.message})`);
+    }
   }
 
   /** Effects in order; persist completes before anything after it (the core's contract). */
@@ -378,7 +396,7 @@ export class Simulation {
           break;
         case 'committed':
           if (peer.persisted.at(-1)?.header.height !== effect.block.header.height) this.fail(`peer ${peer.index} reported block ${effect.block.header.height} committed before persisting it`);
-          this.onCommitted(peer, effect.block, toHex(effect.hash), effect.txIds);
+          this.onCommitted(peer, effect.block, toHex(effect.hash), effect.txIds, effect.failed);
           this.apply(peer, { kind: 'persisted', height: effect.block.header.height });
           break;
         case 'broadcast':
@@ -409,7 +427,7 @@ export class Simulation {
 
   // ---- checkers ----
 
-  private onCommitted(peer: SimPeer, block: Block, hex: string, txIds: string[]): void {
+  private onCommitted(peer: SimPeer, block: Block, hex: string, txIds: string[], failed: Array<{ txId: string; error: BotError | null }>): void {
     const height = block.header.height;
     peer.committedHeight = Math.max(peer.committedHeight, height);
     if (!this.honest(peer)) return;
@@ -420,13 +438,21 @@ export class Simulation {
       this.trace.push(`${this.now}ms height ${height} decided by peer ${peer.index} in round ${block.cert?.round} with ${txIds.length} txs`);
       const since = this.firstProposalAt.get(height);
       if (since !== undefined) this.stats.decideLatencyMs.push(this.now - since);
-      for (const txId of txIds) this.onTxCommitted(txId);
+      const codes = new Map(failed.map((f) => [f.txId, f.error?.code ?? null]));
+      for (const txId of txIds) this.onTxDecided(txId, codes.get(txId) ?? null);
     } else if (agreed !== hex) {
       this.fail(`agreement: honest peer ${peer.index} committed ${hex.slice(0, 12)} at height ${height}, others committed ${agreed.slice(0, 12)}`);
     }
     for (const tx of block.txs) {
       if (!this.submitted.has(txIdOf(tx))) this.fail(`validity: height ${height} holds a transaction nobody submitted`);
     }
+  }
+
+  /** A transaction in a decided block: a doomed one must have failed with its code, any other taken effect. */
+  private onTxDecided(txId: string, code: string | null): void {
+    const expected = this.doomed.get(txId) ?? null;
+    if (code !== expected) this.fail(`outcome: transaction ${txId.slice(0, 12)} ended ${code ? `failed with ${code}` : 'taking effect'}; expected ${expected ? `to fail with ${expected}` : 'to take effect'}`);
+    this.onTxCommitted(txId);
   }
 
   private onTxCommitted(txId: string): void {
@@ -485,8 +511,14 @@ export class Simulation {
     const client = this.clients[c]!;
     if (client.waiting !== null) return;
     client.nonce++;
-    const tx = signedTx(client, { chain: this.chain0.chainId, type: 'data.put', from: client.id.did, nonce: client.nonce, time: genesisTime + this.now, body: { key: `sensor/${c}`, value: client.nonce } });
+    // Every doomedEvery-th transaction of a client fails in execution (a vote by a non-validator):
+    // it must be in a block as failed, and the client's next transaction must commit after it.
+    // Chosen by nonce, not drawn, so the seed's random stream is what it was.
+    const doomed = client.nonce % doomedEvery === 0;
+    const [type, body] = doomed ? ['member.vote', { proposal: 'ab'.repeat(32), approve: true }] : ['data.put', { key: `sensor/${c}`, value: client.nonce }];
+    const tx = signedTx(client, { chain: this.chain0.chainId, type, from: client.id.did, nonce: client.nonce, time: genesisTime + this.now, body });
     const txId = txIdOf(tx);
+    if (doomed) this.doomed.set(txId, 'UNAUTHORIZED');
     client.waiting = txId;
     this.submitted.add(txId);
     this.pending.set(txId, { tx, submittedAt: this.now, client: c });

@@ -397,7 +397,7 @@ function commit(ctx: Context, candidate: Candidate, cert: Block['cert']): void {
   const executed = candidate.executed!;
   const block = { ...executed.block, cert };
   const done = { ...executed, block };
-  ctx.effects.push({ kind: 'persist', executed: done }, { kind: 'committed', block, hash: executed.hash, txIds: executed.txIds });
+  ctx.effects.push({ kind: 'persist', executed: done }, { kind: 'committed', block, hash: executed.hash, txIds: executed.txIds, failed: executed.failed });
   state.mempool.remove(executed.txIds);
   const recent = [...rs.recentCommits, block].slice(-limits.recentCommitsMax);
   const next = newRoundState(rs.height + 1, rs.now, { ...rs, recentCommits: recent });

@@ -19,7 +19,7 @@ export const soloEngine: Engine = {
     const done = { ...executed, block };
     const effects: PeerEffect[] = [
       { kind: 'persist', executed: done },
-      { kind: 'committed', block, hash: executed.hash, txIds: executed.txIds },
+      { kind: 'committed', block, hash: executed.hash, txIds: executed.txIds, failed: executed.failed },
       ...executed.rejected.map((r): PeerEffect => ({ kind: 'txRejected', txId: r.txId, error: r.error! })),
     ];
     state.mempool.remove([...executed.txIds, ...executed.rejected.map((r) => r.txId)]);

@@ -4,7 +4,7 @@
 // (persist before send, notify after persist).
 import type { Block } from '../block';
 import type { BotError } from '../errors';
-import type { ChainState, EngineName, ExecutedBlock } from '../ledger';
+import type { ChainState, EngineName, ExecutedBlock, TxOutcome } from '../ledger';
 import type { Mempool } from '../mempool';
 import type { Tx } from '../tx';
 import type { ConsensusMessage, Vote } from './messages';
@@ -36,7 +36,8 @@ export interface Evidence {
 
 export type PeerEffect =
   | { kind: 'persist'; executed: ExecutedBlock }
-  | { kind: 'committed'; block: Block; hash: Uint8Array; txIds: string[] }
+  /** txIds: every transaction in the block; failed: those of them that failed in execution (ledger.executeBlock). */
+  | { kind: 'committed'; block: Block; hash: Uint8Array; txIds: string[]; failed: TxOutcome[] }
   | { kind: 'txAccepted'; txId: string }
   | { kind: 'txRejected'; txId: string; error: BotError }
   /** The round engines' voting record: the host stores it before any later effect (no double vote after a restart). */
