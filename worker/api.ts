@@ -335,7 +335,12 @@ export interface PeerMethods {
   identity(): Promise<Identity>;
   status(): Promise<Status>;
   submit(request: { type: string; body: unknown }): Promise<{ txId: string }>;
-  /** A transaction signed elsewhere, in its canonical encoding. */
+  /**
+   * A transaction signed elsewhere, in its canonical encoding. Resolves once the peer took it
+   * (pending); throws at once what it can tell at once: MALFORMED, BAD_SIGNATURE, WRONG_CHAIN,
+   * NONCE_REPLAYED, NONCE_GAP, MEMPOOL_FULL, NOT_MEMBER. A refused copy never changes the
+   * result of the transaction with the same id (a committed result is final).
+   */
   submitRaw(bytes: Uint8Array): Promise<{ txId: string }>;
   waitFor(txId: string, options?: { timeoutMs?: number }): Promise<TxResult>;
   block(height: number): Promise<BlockView | null>;

@@ -237,6 +237,8 @@ async function submit(peer: PeerMethods, queue: SubmitQueue, body: Record<string
     if (typeof raw !== 'string') throw botError('BAD_FIELD_TYPE', '"raw" must be the signed transaction as a hex string.');
     if (raw.length > 2 * txBytesMax) throw botError('TOO_LARGE', `The transaction is ${raw.length / 2} bytes; the limit is ${txBytesMax}.`);
     if (raw.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(raw)) throw botError('MALFORMED', '"raw" must be an even number of hex digits.');
+    // submitRaw refuses at once what the peer can tell at once (malformed, bad signature, wrong
+    // chain: 400; a used nonce or a gap: 409; a full mempool: 503); 202 means accepted, pending.
     return peer.submitRaw(fromHex(raw));
   }
   const type = stringField(body, 'type');

@@ -25,7 +25,7 @@ import { commitAll, storedBlocks, type Storage } from '../store/storage';
 import type { CachingVerifier, Signer, Verifier } from './crypto';
 import { cachingVerifier, createSigner } from './crypto';
 import { installFastSha256 } from './fast-hash';
-import { RecentMap } from './recent-map';
+import { TxResults } from './tx-results';
 import type { PeerNet } from '../net/types';
 import { decodeWire, encodeWire, type WireMessage } from './wire';
 import { Syncer } from './sync';
@@ -94,7 +94,8 @@ export class PeerHost implements PeerMethods {
   /** Verified header hashes by height: reads are checked against them. */
   private hashes: Uint8Array[] = [];
   private integrityReport!: IntegrityReport;
-  private readonly results = new RecentMap<string, TxResult>(limits.recentResultsMax);
+  /** Results by tx id; a committed one is final (tx-results.ts). */
+  private readonly txResults = new TxResults(limits.recentResultsMax);
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly operationLog: LogEntry[] = [];
   private loop: Promise<void> = Promise.resolve();
@@ -104,7 +105,7 @@ export class PeerHost implements PeerMethods {
   /** The chain state as of the last durable block: what reads answer from. */
   private durable!: ChainState;
   /** Submissions waiting to be verified; `signedHere`: signed by this peer just now (not verified again). */
-  private pendingSubmissions: Array<{ tx: Tx; signedHere: boolean; resolve: () => void }> = [];
+  private pendingSubmissions: Array<{ tx: Tx; signedHere: boolean; done: (refusal: BotError | null) => void }> = [];
   private flushScheduled = false;
   private tickScheduled = false;
   private idleTimer: ReturnType<typeof setInterval> | null = null;
@@ -324,17 +325,22 @@ export class PeerHost implements PeerMethods {
           }
           for (const txId of effect.txIds) {
             this.ownPending.delete(txId);
-            this.settle(txId, { status: 'committed', height: effect.block.header.height });
+            this.notify(txId, this.txResults.committed(txId, effect.block.header.height));
           }
           this.options.emit({ type: 'block', height: effect.block.header.height, hash: toHex(effect.hash), txCount: effect.txIds.length, time: effect.block.header.time });
           if (effect.block.txs.some((t) => t.type.startsWith('device.access.') || t.type === 'device.message')) void this.deviceApi().then((d) => d.onCommitted(effect.block, effect.txIds)).catch((error) => this.record('warn', `Device notices not sent: ${(error as Error).message}`));
           if (effect.block.txs.some((tx) => tx.type === 'member.propose' || tx.type === 'member.vote')) this.afterGovernanceChange();
           break;
-        case 'txRejected':
-          this.releaseNonce(effect.txId);
-          this.settle(effect.txId, { status: 'rejected', error: effect.error.toJSON() });
-          this.record('warn', `Rejected transaction ${effect.txId.slice(0, 12)}: ${effect.error.message}`);
+        case 'txRejected': {
+          // A refused copy (forged signature, replay) does not change the id's result (tx-results.ts).
+          const { decision, result } = await this.txResults.rejected(effect.txId, effect.error, async (txId) => (await this.options.storage.txLocation(txId)) !== undefined);
+          if (decision === 'recorded') {
+            this.releaseNonce(effect.txId);
+            this.notify(effect.txId, result);
+          }
+          this.record('warn', `Rejected ${decision === 'recorded' ? 'transaction' : 'a copy of transaction'} ${effect.txId.slice(0, 12)}: ${effect.error.message}`);
           break;
+        }
         case 'txAccepted':
           break;
         case 'persistConsensus':
@@ -665,8 +671,8 @@ export class PeerHost implements PeerMethods {
     }, 0);
   }
 
-  private settle(txId: string, result: TxResult): void {
-    this.results.set(txId, result);
+  /** Tell subscribers and waiters a result that txResults recorded. */
+  private notify(txId: string, result: TxResult): void {
     this.options.emit({ type: 'tx', txId, result });
     const waiting = this.waiters.get(txId);
     if (!waiting) return;
@@ -713,13 +719,20 @@ export class PeerHost implements PeerMethods {
       this.submissionOrder = this.submissionOrder
         .then(() => verdicts)
         .then((results) =>
-          this.enqueue(async () => {
-            for (let i = 0; i < chunk.length; i++) await this.feed({ kind: 'submit', tx: chunk[i]!.tx, sigOk: results[i]! });
+          this.enqueue(() => {
+            // What the core refused at once (signature, chain, nonce), per submission.
+            const refusals: Array<BotError | null> = [];
+            for (let i = 0; i < chunk.length; i++) {
+              const effects = this.stepOnly({ kind: 'submit', tx: chunk[i]!.tx, sigOk: results[i]! });
+              this.queueEffects(effects);
+              refusals.push(effects.find((e) => e.kind === 'txRejected')?.error ?? null);
+            }
+            return refusals;
           }),
         )
         .then(
-          () => {
-            for (const item of chunk) item.resolve();
+          (refusals) => {
+            chunk.forEach((item, i) => item.done(refusals[i]!));
             this.scheduleTick();
           },
           (error) => this.fatal(error),
@@ -727,13 +740,20 @@ export class PeerHost implements PeerMethods {
     }
   }
 
-  private admit(tx: Tx, signedHere = false): Promise<{ txId: string }> {
+  /**
+   * Queue `tx` for verification and the mempool; resolves once the core has taken or refused it.
+   * `refuseAtOnce` (submitRaw): a refusal the core gives at once (bad signature, wrong chain, a
+   * used nonce, a gap, a full mempool) rejects the promise with its error, so the submitter hears
+   * it now instead of from waitFor; otherwise the refusal is the id's result.
+   */
+  private admit(tx: Tx, signedHere = false, refuseAtOnce = false): Promise<{ txId: string }> {
     if (!this.integrityReport.ok) throw botError('TAMPERED', 'This peer found its stored ledger changed and accepts no writes. Reset the peer or restore it from other peers.');
     if (!this.mayWrite(tx.from)) throw this.notMember(tx.from);
     const txId = txIdOf(tx);
-    this.results.delete(txId);
-    return new Promise((resolve) => {
-      this.pendingSubmissions.push({ tx, signedHere, resolve: () => resolve({ txId }) });
+    this.txResults.retrying(txId);
+    return new Promise((resolve, reject) => {
+      const done = (refusal: BotError | null) => (refusal && refuseAtOnce ? reject(refusal) : resolve({ txId }));
+      this.pendingSubmissions.push({ tx, signedHere, done });
       this.flushSubmissions();
     });
   }
@@ -948,18 +968,18 @@ export class PeerHost implements PeerMethods {
 
   async submitRaw(bytes: Uint8Array): Promise<{ txId: string }> {
     await this.ready();
-    return this.admit(decodeTx(bytes));
+    return this.admit(decodeTx(bytes), false, true);
   }
 
   async waitFor(txId: string, options?: { timeoutMs?: number }): Promise<TxResult> {
     await this.ready();
     if (typeof txId !== 'string' || !/^[0-9a-f]{64}$/.test(txId)) throw botError('BAD_REQUEST', 'waitFor takes a transaction id (64 hex digits).');
-    const known = this.results.get(txId);
+    const known = this.txResults.get(txId);
     if (known) return known;
     const location = await this.options.storage.txLocation(txId);
     if (location && location.height < this.hashes.length) return { status: 'committed', height: location.height };
     // Decided while the tx index was read (settled with no waiter yet): answer from the results.
-    const decided = this.results.get(txId);
+    const decided = this.txResults.get(txId);
     if (decided) return decided;
     const timeoutMs = Math.min(Math.max(options?.timeoutMs ?? 30_000, 0), limits.waitTimeoutMsMax);
     return new Promise((resolve, reject) => {
