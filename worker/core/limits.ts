@@ -182,3 +182,11 @@ export const deviceNoticesKeptMax = 50;
 // ---- devices: device-to-device messages through the chain (r-7.2.2-e): worker/core/devices.ts ----
 /** The body of one device.message, in bytes of JSON (a small command or value, not a data stream). */
 export const deviceMessageBytesMax = 1024;
+
+// ---- the audit log (the operation log, persisted and hash-chained; D-8-audit): worker/core/audit.ts ----
+/** Longest message kept in one audit entry, in UTF-16 code units; a longer one is cut and marked. */
+export const auditMessageCharactersMax = 2_000;
+/** Audit entries kept in storage; beyond this, the oldest are pruned behind a signed checkpoint. */
+export const auditLogEntriesMax = 20_000;
+/** Entries an export or a verification takes at most (the stored maximum plus one flush's worth). */
+export const auditExportEntriesMax = 2 * auditLogEntriesMax;
