@@ -160,6 +160,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ['GET', '/v1/network', async () => ({ body: await peer.network() })],
     ['GET', '/v1/integrity', async () => ({ body: await integrity(options) })],
     ['GET', '/v1/log', async () => ({ body: await peer.log() })],
+    ['GET', '/v1/audit', async () => ({ body: await peer.exportAuditLog() })],
     ['GET', '/v1/governance', async () => ({ body: await peer.governance() })],
     ['GET', '/v1/settings', async () => ({ body: await peer.settings() })],
     ['PATCH', '/v1/settings', async ({ request }) => ({ body: await peer.setSettings((await readJsonObject(request)) as never) })],

@@ -26,6 +26,8 @@ import type { CachingVerifier, Signer, Verifier } from './crypto';
 import { cachingVerifier, createSigner } from './crypto';
 import { installFastSha256 } from './fast-hash';
 import { TxResults } from './tx-results';
+import { AuditLog } from './audit-log';
+import { verifyAuditLog, type AuditExport, type AuditVerdict } from '../core/audit';
 import type { PeerNet } from '../net/types';
 import { decodeWire, encodeWire, type WireMessage } from './wire';
 import { Syncer } from './sync';
@@ -118,7 +120,11 @@ export class PeerHost implements PeerMethods {
 
   constructor(private readonly options: HostOptions) {
     this.verifier = cachingVerifier(options.verifier);
+    this.audit = new AuditLog({ storage: options.storage, now: options.now, signer: () => (this.signer ? { did: this.identityView.did, sign: (bytes) => this.signer.sign(bytes) } : null) });
   }
+
+  /** The operation log, persisted and hash-chained (audit-log.ts; D-8-audit). */
+  private readonly audit: AuditLog;
 
   // ---- start-up --------------------------------------------------------------------------
 
@@ -130,6 +136,7 @@ export class PeerHost implements PeerMethods {
   private async start(): Promise<Status> {
     const { storage } = this.options;
     await installFastSha256();
+    const auditProblems = await this.audit.open();
     let seed = await storage.getMeta<Uint8Array>('identity.seed');
     if (!seed) {
       seed = this.options.randomBytes(32);
@@ -141,6 +148,7 @@ export class PeerHost implements PeerMethods {
     const did = didFromPublicKey(publicKey);
     this.identityView = { did, publicKey: toHex(publicKey) };
     this.signer = await createSigner(seed);
+    for (const problem of auditProblems) this.record('error', `Tamper check: ${problem}.`);
     if (this.options.contractRuntime !== undefined) this.contractRuntime = this.options.contractRuntime ?? undefined;
     else this.contractRuntime = await (await import('./contract-runtime')).loadContractRuntime();
     let chain = await storage.getMeta<ChainRecord>('chain.active');
@@ -1062,9 +1070,19 @@ export class PeerHost implements PeerMethods {
     return [...this.operationLog];
   }
 
+  async exportAuditLog(): Promise<AuditExport & { persisted: boolean }> {
+    await this.ready();
+    return this.audit.export();
+  }
+
+  async verifyAuditLog(log: AuditExport, options?: { anchor?: { seq: number; hash: string } }): Promise<AuditVerdict> {
+    return verifyAuditLog(log, options);
+  }
+
   private record(level: LogEntry['level'], message: string): void {
     const entry = { time: this.options.now(), level, message };
     this.operationLog.push(entry);
+    this.audit.append(entry);
     if (this.operationLog.length > limits.operationLogEntriesMax) this.operationLog.shift();
     this.options.emit({ type: 'log', entry });
   }
@@ -1234,7 +1252,9 @@ export class PeerHost implements PeerMethods {
     await this.enqueue(async () => {
       void this.stop();
       await this.drainEffects();
+      await this.audit.close();
       await this.options.storage.clear();
+      this.audit.forget();
     });
     this.operationLog.length = 0;
     this.options.emit({ type: 'log', entry: { time: this.options.now(), level: 'warn', message: 'This peer was reset: identity, chains and settings are wiped.' } });
@@ -1296,7 +1316,7 @@ export class PeerHost implements PeerMethods {
     this.stopped = true;
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.options.net?.stop();
-    return this.loop.then(() => this.drainEffects());
+    return this.loop.then(() => this.drainEffects()).then(() => this.audit.close());
   }
 }
 
