@@ -8,6 +8,7 @@ import { startPeer, defaultConfig, type RunningPeer } from './peer';
 import { createPeerApi, EventHub, httpBodyBytesMax, httpStatusByCode } from './http';
 import { call, put, waitCommitted } from './testing';
 import { checkProof } from '../../worker/core/proof';
+import { verifyAuditLog } from '../../worker/core/audit';
 import { signTx, encodeTx, txIdOf } from '../../worker/core/tx';
 import { publicKeyFromSeed } from '../../worker/core/crypto/ed25519';
 import { didFromPublicKey } from '../../worker/core/crypto/did';
@@ -107,6 +108,18 @@ describe('HTTP API of the headless peer', () => {
     expect(await call(base, 'POST', '/v1/tx', { raw: toHex(encodeTx(sign(2, 'not-this-chain'))) })).toMatchObject({ status: 400, body: { error: { code: 'WRONG_CHAIN' } } });
     expect(await call(base, 'POST', '/v1/tx', { raw: 'a16161' })).toMatchObject({ status: 400 });
     expect((await call(base, 'GET', `/v1/tx/${txIdOf(tx)}`)).body).toEqual({ txId: txIdOf(tx), status: 'committed', height });
+  });
+
+  it('exports the audit log at GET /v1/audit, persisted on disk, and it verifies offline', async () => {
+    await put(base, 'audit/1', 1);
+    await call(base, 'PATCH', '/v1/settings', {});
+    const reply = await call(base, 'GET', '/v1/audit');
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ format: 'bot-audit-log/1', persisted: true, did: (await call(base, 'GET', '/v1/identity')).body.did });
+    expect(reply.body.entries.some((e: { message: string }) => e.message.startsWith('Settings changed'))).toBe(true);
+    expect(verifyAuditLog(reply.body)).toMatchObject({ ok: true, problems: [] });
+    const cut = { ...reply.body, entries: reply.body.entries.slice(0, -1) };
+    expect(verifyAuditLog(cut).ok).toBe(false);
   });
 
   it('answers GET /v1/tx/:id with pending when the wait runs out', async () => {
