@@ -2,6 +2,7 @@
 // nothing else from worker/ except the pure proof checker. Bytes travel as lowercase hex so
 // the same shapes work over JSON.
 import type { ErrorCode } from './core/errors';
+import type { AuditExport, AuditVerdict } from './core/audit';
 
 export interface ApiError {
   code: ErrorCode;
@@ -335,9 +336,18 @@ export interface PeerMethods {
   identity(): Promise<Identity>;
   status(): Promise<Status>;
   submit(request: { type: string; body: unknown }): Promise<{ txId: string }>;
-  /** A transaction signed elsewhere, in its canonical encoding. */
+  /**
+   * A transaction signed elsewhere, in its canonical encoding. Resolves once the peer took it
+   * (pending); throws at once what it can tell at once: MALFORMED, BAD_SIGNATURE, WRONG_CHAIN,
+   * NONCE_REPLAYED, NONCE_GAP, MEMPOOL_FULL, NOT_MEMBER. A refused copy never changes the
+   * result of the transaction with the same id (a committed result is final).
+   */
   submitRaw(bytes: Uint8Array): Promise<{ txId: string }>;
   waitFor(txId: string, options?: { timeoutMs?: number }): Promise<TxResult>;
+  /** The operation log as a hash chain with signed base and head checkpoints (D-8-audit). */
+  exportAuditLog(): Promise<AuditExport & { persisted: boolean }>;
+  /** Check an exported audit log (pure; core/audit.ts verifyAuditLog works offline too). `anchor`: a head kept from an earlier export. */
+  verifyAuditLog(log: AuditExport, options?: { anchor?: { seq: number; hash: string } }): Promise<AuditVerdict>;
   block(height: number): Promise<BlockView | null>;
   get(key: string): Promise<GetResult | null>;
   history(key: string): Promise<Array<{ height: number; value: unknown; deleted: boolean; txId: string }>>;
@@ -415,7 +425,7 @@ export type MethodName = keyof PeerMethods;
 
 /** Every method the worker answers (the page client and the HTTP API are built from this list). */
 export const methodNames = [
-  'ready', 'identity', 'status', 'submit', 'submitRaw', 'waitFor', 'block', 'get', 'history', 'integrity', 'log',
+  'ready', 'identity', 'status', 'submit', 'submitRaw', 'waitFor', 'block', 'get', 'history', 'integrity', 'log', 'exportAuditLog', 'verifyAuditLog',
   'createChain', 'join', 'invite', 'chains', 'useChain', 'network', 'settings', 'setSettings',
   'governance', 'exportIdentity', 'importIdentity', 'reset',
   'devices', 'registerDevice', 'setDeviceStatus', 'setDevicePolicy', 'deviceReading', 'deviceReadingBatch', 'deviceReadings', 'requestDeviceAccess', 'decideDeviceAccess', 'deviceAccessLog', 'readDeviceBatch',

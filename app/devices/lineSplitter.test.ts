@@ -118,3 +118,41 @@ describe('LineSplitter', () => {
     );
   });
 });
+
+describe('LineSplitter: the limit counts code units, as text.length does', () => {
+  it('drops a line whose last character is two units wide and would end one unit past the limit', () => {
+    const splitter = new LineSplitter({ prompt: null });
+    const line = 'x'.repeat(serialLineCharactersMax - 1) + '😀'; // 511 + 2 = 513 units
+    expect(line.length).toBe(serialLineCharactersMax + 1);
+    expect(summary(splitter.feed(`${line}\r\nok\r\n`))).toEqual(['error:LINE_TOO_LONG', 'line:ok']);
+  });
+
+  it('keeps a line that ends exactly at the limit with a two-unit character', () => {
+    const splitter = new LineSplitter({ prompt: null });
+    const line = 'x'.repeat(serialLineCharactersMax - 2) + '😀';
+    expect(lines(splitter.feed(`${line}\n`))).toEqual([line]);
+  });
+
+  it('property: no line longer than the limit is ever kept, and every line within it is kept whole', () => {
+    const piece = fc.constantFrom('a', '€', '😀', '𝄞', '\n');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 120 }), fc.integer({ min: 1, max: 12 }), fc.array(fc.nat(), { maxLength: 10 }), (pieces, max, cuts) => {
+        const text = pieces.join('');
+        const bytes = encoder.encode(text);
+        const splitter = new LineSplitter({ lineCharactersMax: max, prompt: null });
+        const events: LineEvent[] = [];
+        let from = 0;
+        for (const point of [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b)) {
+          events.push(...splitter.feed(bytes.slice(from, point)));
+          from = point;
+        }
+        events.push(...splitter.feed(bytes.slice(from)), ...splitter.flush());
+        const expected = text.split('\n').filter((line) => line !== '');
+        const kept = expected.filter((line) => line.length <= max);
+        expect(lines(events)).toEqual(kept);
+        expect(events.filter((event) => event.kind === 'error')).toHaveLength(expected.length - kept.length);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

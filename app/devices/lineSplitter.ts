@@ -7,6 +7,9 @@
 // - Empty lines (the ELM327 ends each reply with CR CR) are dropped unless asked for.
 // - A line longer than `lineCharactersMax` is dropped and reported once as an error event; the
 //   splitter skips to the next line end and carries on. A partial line is kept until completed.
+//   Characters are counted as JavaScript counts a string's length (UTF-16 code units): a
+//   character outside the Basic Multilingual Plane (an emoji) counts two, so a kept line's
+//   `text.length` never exceeds the limit, even when such a character falls at the edge.
 // - NUL bytes are dropped (an ELM327 may send them after power-up).
 // Bytes are decoded as UTF-8 in streaming mode, so a character split across chunks is kept whole.
 
@@ -19,7 +22,7 @@ export type LineEvent =
   | { readonly kind: 'error'; readonly error: DeviceDataError };
 
 export interface LineSplitterOptions {
-  /** Longest line kept, in characters (default serialLineCharactersMax). */
+  /** Longest line kept, in UTF-16 code units as `text.length` counts them (default serialLineCharactersMax). */
   readonly lineCharactersMax?: number;
   /** The prompt character reported as a `prompt` event; null turns prompts off (NMEA, Arduino). */
   readonly prompt?: string | null;
@@ -98,7 +101,8 @@ export class LineSplitter {
       return;
     }
     if (this.discarding) return;
-    if (this.pending.length >= this.lineCharactersMax) {
+    // `character` is one code point: one or two code units; the whole of it must fit.
+    if (this.pending.length + character.length > this.lineCharactersMax) {
       this.pending = '';
       this.discarding = true;
       events.push({

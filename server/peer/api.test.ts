@@ -8,6 +8,7 @@ import { startPeer, defaultConfig, type RunningPeer } from './peer';
 import { createPeerApi, EventHub, httpBodyBytesMax, httpStatusByCode } from './http';
 import { call, put, waitCommitted } from './testing';
 import { checkProof } from '../../worker/core/proof';
+import { verifyAuditLog } from '../../worker/core/audit';
 import { signTx, encodeTx, txIdOf } from '../../worker/core/tx';
 import { publicKeyFromSeed } from '../../worker/core/crypto/ed25519';
 import { didFromPublicKey } from '../../worker/core/crypto/did';
@@ -84,9 +85,41 @@ describe('HTTP API of the headless peer', () => {
     expect((await call(base, 'GET', '/v1/state/raw%2F1')).body.value).toBe('signed by a device');
 
     const again = await call(base, 'POST', '/v1/tx', { raw });
-    expect(again.status).toBe(202);
-    const verdict = (await call(base, 'GET', `/v1/tx/${again.body.txId}?timeoutMs=5000`)).body;
-    expect(verdict).toMatchObject({ status: 'rejected', error: { code: 'NONCE_REPLAYED' } });
+    expect(again).toMatchObject({ status: 409, body: { error: { code: 'NONCE_REPLAYED' } } });
+    const verdict = (await call(base, 'GET', `/v1/tx/${txIdOf(tx)}?timeoutMs=5000`)).body;
+    expect(verdict).toMatchObject({ status: 'committed' });
+  });
+
+  it('answers POST /v1/tx {raw} at once for what it can check at once, and a committed result stays final', async () => {
+    const seed = crypto.getRandomValues(new Uint8Array(32));
+    const from = didFromPublicKey(publicKeyFromSeed(seed));
+    const { chainId } = (await call(base, 'GET', '/v1/status')).body;
+    const sign = (nonce: number, chain = chainId) => signTx({ chain, type: 'data.put', from, nonce, time: Date.now(), body: { key: 'final/1', value: nonce } }, seed);
+    const tx = sign(1);
+    const posted = await call(base, 'POST', '/v1/tx', { raw: toHex(encodeTx(tx)) });
+    expect(posted.status).toBe(202);
+    const height = await waitCommitted(base, posted.body.txId);
+
+    const zeroed = toHex(encodeTx({ ...tx, sig: new Uint8Array(64) }));
+    expect(await call(base, 'POST', '/v1/tx', { raw: zeroed })).toMatchObject({ status: 400, body: { error: { code: 'BAD_SIGNATURE' } } });
+    expect((await call(base, 'GET', `/v1/tx/${txIdOf(tx)}`)).body).toEqual({ txId: txIdOf(tx), status: 'committed', height });
+    expect(await call(base, 'POST', '/v1/tx', { raw: toHex(encodeTx(sign(1))) })).toMatchObject({ status: 409, body: { error: { code: 'NONCE_REPLAYED' } } });
+    expect(await call(base, 'POST', '/v1/tx', { raw: toHex(encodeTx(sign(5))) })).toMatchObject({ status: 409, body: { error: { code: 'NONCE_GAP' } } });
+    expect(await call(base, 'POST', '/v1/tx', { raw: toHex(encodeTx(sign(2, 'not-this-chain'))) })).toMatchObject({ status: 400, body: { error: { code: 'WRONG_CHAIN' } } });
+    expect(await call(base, 'POST', '/v1/tx', { raw: 'a16161' })).toMatchObject({ status: 400 });
+    expect((await call(base, 'GET', `/v1/tx/${txIdOf(tx)}`)).body).toEqual({ txId: txIdOf(tx), status: 'committed', height });
+  });
+
+  it('exports the audit log at GET /v1/audit, persisted on disk, and it verifies offline', async () => {
+    await put(base, 'audit/1', 1);
+    await call(base, 'PATCH', '/v1/settings', {});
+    const reply = await call(base, 'GET', '/v1/audit');
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ format: 'bot-audit-log/1', persisted: true, did: (await call(base, 'GET', '/v1/identity')).body.did });
+    expect(reply.body.entries.some((e: { message: string }) => e.message.startsWith('Settings changed'))).toBe(true);
+    expect(verifyAuditLog(reply.body)).toMatchObject({ ok: true, problems: [] });
+    const cut = { ...reply.body, entries: reply.body.entries.slice(0, -1) };
+    expect(verifyAuditLog(cut).ok).toBe(false);
   });
 
   it('answers GET /v1/tx/:id with pending when the wait runs out', async () => {

@@ -175,6 +175,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ['GET', '/v1/network', async () => ({ body: await peer.network() })],
     ['GET', '/v1/integrity', async () => ({ body: await integrity(options) })],
     ['GET', '/v1/log', async () => ({ body: await peer.log() })],
+    ['GET', '/v1/audit', async () => ({ body: await peer.exportAuditLog() })],
     ['GET', '/v1/governance', async () => ({ body: await peer.governance() })],
     ['GET', '/v1/settings', async () => ({ body: await peer.settings() })],
     ['PATCH', '/v1/settings', async ({ request }) => ({ body: await peer.setSettings((await readJsonObject(request)) as never) })],
@@ -252,6 +253,8 @@ async function submit(peer: PeerMethods, queue: SubmitQueue, body: Record<string
     if (typeof raw !== 'string') throw botError('BAD_FIELD_TYPE', '"raw" must be the signed transaction as a hex string.');
     if (raw.length > 2 * txBytesMax) throw botError('TOO_LARGE', `The transaction is ${raw.length / 2} bytes; the limit is ${txBytesMax}.`);
     if (raw.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(raw)) throw botError('MALFORMED', '"raw" must be an even number of hex digits.');
+    // submitRaw refuses at once what the peer can tell at once (malformed, bad signature, wrong
+    // chain: 400; a used nonce or a gap: 409; a full mempool: 503); 202 means accepted, pending.
     return peer.submitRaw(fromHex(raw));
   }
   const type = stringField(body, 'type');

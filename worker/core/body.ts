@@ -2,9 +2,20 @@
 // contracts.ts): a body is a plain map, and it names only the fields its type defines.
 import { botError } from './errors';
 
-/** A map from the decoder: not null, not an array, not bytes. */
+/**
+ * A map from the decoder (or JSON, or a structured clone): not null, not an array, not bytes, and
+ * a plain object. A CBOR tag decodes to an instance of a class (tag 42 to a CID), which is not a
+ * map: a body holding one is refused rather than stored and later rendered as `{"/": ...}`.
+ */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** A value that is an object but neither a list, bytes nor a plain map: what a CBOR tag (a CID link) decodes to. */
+export function isTaggedValue(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && !isPlainObject(value);
 }
 
 /** Throws MALFORMED naming the first field that `type` does not define. */

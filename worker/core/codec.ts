@@ -208,7 +208,8 @@ export function encodeArrayHead(count: number): Uint8Array {
 // other simple values, non-minimal or indefinite heads, integers outside the safe range,
 // invalid UTF-8, keys that are not ASCII, '/', 'asCID' or '__proto__', deep nesting, truncated or
 // trailing bytes) goes to `decodeReference`, the decode + re-encode of @ipld/dag-cbor, which then
-// gives the value or the error. So the fast path only ever accepts bytes the reference accepts,
+// gives the value or the error; the reference refuses any tag (a CID, tag 42) as MALFORMED. So
+// the fast path only ever accepts bytes the reference accepts,
 // with an equal value; codec.test.ts checks that on random and mutated inputs.
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const noInput = new Uint8Array(0);
@@ -420,5 +421,21 @@ export function decodeReference<T = unknown>(bytes: Uint8Array, bytesMax: number
     throw botError('NON_CANONICAL', 'The bytes decode to a value that has no canonical encoding.');
   }
   if (!equalBytes(again, bytes)) throw botError('NON_CANONICAL', 'The bytes are valid CBOR but not the canonical encoding of their value.');
+  if (holdsTag(value, 0)) throw botError('MALFORMED', 'The bytes hold a CBOR tag (such as a CID link, tag 42); BoT encodings carry no tags.');
   return value;
+}
+
+/**
+ * Whether a decoded value holds what a CBOR tag decodes to: an object that is neither a list,
+ * bytes nor a plain map (@ipld/dag-cbor accepts tag 42 and gives a CID). The fast path never
+ * accepts a tag; this makes the reference refuse it too, so no encoding anywhere carries one.
+ * Nesting is already bounded by the decoder; `depth` only guards the recursion.
+ */
+function holdsTag(value: unknown, depth: number): boolean {
+  if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return false;
+  if (depth > depthMax * 4) return false;
+  if (Array.isArray(value)) return value.some((item) => holdsTag(item, depth + 1));
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return true;
+  return Object.values(value).some((item) => holdsTag(item, depth + 1));
 }

@@ -209,3 +209,11 @@ export const httpRequestTimeoutMs = 30_000;
 export const httpKeepAliveTimeoutMs = 5_000;
 /** How often Node checks the two timeouts above (its default, 30 s, would let a slow header live 40 s). */
 export const httpConnectionsCheckMs = 1_000;
+
+// ---- the audit log (the operation log, persisted and hash-chained; D-8-audit): worker/core/audit.ts ----
+/** Longest message kept in one audit entry, in UTF-16 code units; a longer one is cut and marked. */
+export const auditMessageCharactersMax = 2_000;
+/** Audit entries kept in storage; beyond this, the oldest are pruned behind a signed checkpoint. */
+export const auditLogEntriesMax = 20_000;
+/** Entries an export or a verification takes at most (the stored maximum plus one flush's worth). */
+export const auditExportEntriesMax = 2 * auditLogEntriesMax;

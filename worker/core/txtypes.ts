@@ -5,7 +5,7 @@ import { utf8Length } from './bytes';
 import * as limits from './limits';
 import { deviceBodyRules } from './devices';
 import { contractBodyRules } from './contracts';
-import { isPlainObject, onlyFields } from './body';
+import { isPlainObject, isTaggedValue, onlyFields } from './body';
 
 export interface BodyRules {
   /** Throws BotError when the body is not acceptable. */
@@ -33,7 +33,7 @@ export function checkDataKey(key: unknown): string {
   return key;
 }
 
-/** Data values: strings, bytes, whole or finite numbers, booleans, null, and lists/maps of those. */
+/** Data values: strings, bytes, whole or finite numbers, booleans, null, and lists/maps of those; no CBOR tags. */
 export function checkDataValue(value: unknown, depth = 0): void {
   if (depth > limits.dataValueDepthMax) throw botError('TOO_LARGE', `The value nests deeper than ${limits.dataValueDepthMax} levels.`);
   if (value === null || typeof value === 'string' || typeof value === 'boolean' || value instanceof Uint8Array) return;
@@ -50,6 +50,7 @@ export function checkDataValue(value: unknown, depth = 0): void {
     for (const item of Object.values(value)) checkDataValue(item, depth + 1);
     return;
   }
+  if (isTaggedValue(value)) throw botError('BAD_FIELD_TYPE', 'A value holds a CBOR tag (such as a CID link, tag 42); values carry no tags. Store the link as text or bytes instead.');
   throw botError('BAD_FIELD_TYPE', `A value of type ${typeof value} cannot be stored; use strings, numbers, booleans, bytes, lists or maps.`);
 }
 

@@ -25,7 +25,9 @@ import { commitAll, storedBlocks, type Storage } from '../store/storage';
 import type { CachingVerifier, Signer, Verifier } from './crypto';
 import { cachingVerifier, createSigner } from './crypto';
 import { installFastSha256 } from './fast-hash';
-import { RecentMap } from './recent-map';
+import { TxResults } from './tx-results';
+import { AuditLog } from './audit-log';
+import { verifyAuditLog, type AuditExport, type AuditVerdict } from '../core/audit';
 import type { PeerNet } from '../net/types';
 import { decodeWire, encodeWire, type WireMessage } from './wire';
 import { Syncer } from './sync';
@@ -94,7 +96,8 @@ export class PeerHost implements PeerMethods {
   /** Verified header hashes by height: reads are checked against them. */
   private hashes: Uint8Array[] = [];
   private integrityReport!: IntegrityReport;
-  private readonly results = new RecentMap<string, TxResult>(limits.recentResultsMax);
+  /** Results by tx id; a committed one is final (tx-results.ts). */
+  private readonly txResults = new TxResults(limits.recentResultsMax);
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly operationLog: LogEntry[] = [];
   private loop: Promise<void> = Promise.resolve();
@@ -104,7 +107,7 @@ export class PeerHost implements PeerMethods {
   /** The chain state as of the last durable block: what reads answer from. */
   private durable!: ChainState;
   /** Submissions waiting to be verified; `signedHere`: signed by this peer just now (not verified again). */
-  private pendingSubmissions: Array<{ tx: Tx; signedHere: boolean; resolve: () => void }> = [];
+  private pendingSubmissions: Array<{ tx: Tx; signedHere: boolean; done: (refusal: BotError | null) => void }> = [];
   private flushScheduled = false;
   private tickScheduled = false;
   private idleTimer: ReturnType<typeof setInterval> | null = null;
@@ -117,7 +120,11 @@ export class PeerHost implements PeerMethods {
 
   constructor(private readonly options: HostOptions) {
     this.verifier = cachingVerifier(options.verifier);
+    this.audit = new AuditLog({ storage: options.storage, now: options.now, signer: () => (this.signer ? { did: this.identityView.did, sign: (bytes) => this.signer.sign(bytes) } : null) });
   }
+
+  /** The operation log, persisted and hash-chained (audit-log.ts; D-8-audit). */
+  private readonly audit: AuditLog;
 
   // ---- start-up --------------------------------------------------------------------------
 
@@ -129,6 +136,7 @@ export class PeerHost implements PeerMethods {
   private async start(): Promise<Status> {
     const { storage } = this.options;
     await installFastSha256();
+    const auditProblems = await this.audit.open();
     let seed = await storage.getMeta<Uint8Array>('identity.seed');
     if (!seed) {
       seed = this.options.randomBytes(32);
@@ -140,6 +148,7 @@ export class PeerHost implements PeerMethods {
     const did = didFromPublicKey(publicKey);
     this.identityView = { did, publicKey: toHex(publicKey) };
     this.signer = await createSigner(seed);
+    for (const problem of auditProblems) this.record('error', `Tamper check: ${problem}.`);
     if (this.options.contractRuntime !== undefined) this.contractRuntime = this.options.contractRuntime ?? undefined;
     else this.contractRuntime = await (await import('./contract-runtime')).loadContractRuntime();
     let chain = await storage.getMeta<ChainRecord>('chain.active');
@@ -330,11 +339,16 @@ export class PeerHost implements PeerMethods {
           }
           if (effect.block.txs.some((tx) => tx.type === 'member.propose' || tx.type === 'member.vote')) this.afterGovernanceChange();
           break;
-        case 'txRejected':
-          this.releaseNonce(effect.txId);
-          this.settle(effect.txId, { status: 'rejected', error: effect.error.toJSON() });
-          this.record('warn', `Rejected transaction ${effect.txId.slice(0, 12)}: ${effect.error.message}`);
+        case 'txRejected': {
+          // A refused copy (forged signature, replay) does not change the id's result (tx-results.ts).
+          const { decision, result } = await this.txResults.rejected(effect.txId, effect.error, async (txId) => (await this.options.storage.txLocation(txId)) !== undefined);
+          if (decision === 'recorded') {
+            this.releaseNonce(effect.txId);
+            this.notify(effect.txId, result);
+          }
+          this.record('warn', `Rejected ${decision === 'recorded' ? 'transaction' : 'a copy of transaction'} ${effect.txId.slice(0, 12)}: ${effect.error.message}`);
           break;
+        }
         case 'txAccepted':
           break;
         case 'persistConsensus':
@@ -674,13 +688,13 @@ export class PeerHost implements PeerMethods {
     for (const txId of txIds) {
       this.ownPending.delete(txId);
       const error = errors.get(txId);
-      this.settle(txId, error ? { status: 'rejected', height, error: error.toJSON() } : { status: 'committed', height });
+      this.notify(txId, this.txResults.committed(txId, height, error));
       if (error) this.record('warn', `Transaction ${txId.slice(0, 12)} failed in block ${height} (it used its nonce and changed nothing else): ${error.message}`);
     }
   }
 
-  private settle(txId: string, result: TxResult): void {
-    this.results.set(txId, result);
+  /** Tell subscribers and waiters a result that txResults recorded. */
+  private notify(txId: string, result: TxResult): void {
     this.options.emit({ type: 'tx', txId, result });
     const waiting = this.waiters.get(txId);
     if (!waiting) return;
@@ -727,13 +741,20 @@ export class PeerHost implements PeerMethods {
       this.submissionOrder = this.submissionOrder
         .then(() => verdicts)
         .then((results) =>
-          this.enqueue(async () => {
-            for (let i = 0; i < chunk.length; i++) await this.feed({ kind: 'submit', tx: chunk[i]!.tx, sigOk: results[i]! });
+          this.enqueue(() => {
+            // What the core refused at once (signature, chain, nonce), per submission.
+            const refusals: Array<BotError | null> = [];
+            for (let i = 0; i < chunk.length; i++) {
+              const effects = this.stepOnly({ kind: 'submit', tx: chunk[i]!.tx, sigOk: results[i]! });
+              this.queueEffects(effects);
+              refusals.push(effects.find((e) => e.kind === 'txRejected')?.error ?? null);
+            }
+            return refusals;
           }),
         )
         .then(
-          () => {
-            for (const item of chunk) item.resolve();
+          (refusals) => {
+            chunk.forEach((item, i) => item.done(refusals[i]!));
             this.scheduleTick();
           },
           (error) => this.fatal(error),
@@ -741,13 +762,20 @@ export class PeerHost implements PeerMethods {
     }
   }
 
-  private admit(tx: Tx, signedHere = false): Promise<{ txId: string }> {
+  /**
+   * Queue `tx` for verification and the mempool; resolves once the core has taken or refused it.
+   * `refuseAtOnce` (submitRaw): a refusal the core gives at once (bad signature, wrong chain, a
+   * used nonce, a gap, a full mempool) rejects the promise with its error, so the submitter hears
+   * it now instead of from waitFor; otherwise the refusal is the id's result.
+   */
+  private admit(tx: Tx, signedHere = false, refuseAtOnce = false): Promise<{ txId: string }> {
     if (!this.integrityReport.ok) throw botError('TAMPERED', 'This peer found its stored ledger changed and accepts no writes. Reset the peer or restore it from other peers.');
     if (!this.mayWrite(tx.from)) throw this.notMember(tx.from);
     const txId = txIdOf(tx);
-    this.results.delete(txId);
-    return new Promise((resolve) => {
-      this.pendingSubmissions.push({ tx, signedHere, resolve: () => resolve({ txId }) });
+    this.txResults.retrying(txId);
+    return new Promise((resolve, reject) => {
+      const done = (refusal: BotError | null) => (refusal && refuseAtOnce ? reject(refusal) : resolve({ txId }));
+      this.pendingSubmissions.push({ tx, signedHere, done });
       this.flushSubmissions();
     });
   }
@@ -964,18 +992,18 @@ export class PeerHost implements PeerMethods {
 
   async submitRaw(bytes: Uint8Array): Promise<{ txId: string }> {
     await this.ready();
-    return this.admit(decodeTx(bytes));
+    return this.admit(decodeTx(bytes), false, true);
   }
 
   async waitFor(txId: string, options?: { timeoutMs?: number }): Promise<TxResult> {
     await this.ready();
     if (typeof txId !== 'string' || !/^[0-9a-f]{64}$/.test(txId)) throw botError('BAD_REQUEST', 'waitFor takes a transaction id (64 hex digits).');
-    const known = this.results.get(txId);
+    const known = this.txResults.get(txId);
     if (known) return known;
     const location = await this.options.storage.txLocation(txId);
     if (location && location.height < this.hashes.length) return this.storedResult(txId, location.height);
     // Decided while the tx index was read (settled with no waiter yet): answer from the results.
-    const decided = this.results.get(txId);
+    const decided = this.txResults.get(txId);
     if (decided) return decided;
     const timeoutMs = Math.min(Math.max(options?.timeoutMs ?? 30_000, 0), limits.waitTimeoutMsMax);
     return new Promise((resolve, reject) => {
@@ -1070,9 +1098,19 @@ export class PeerHost implements PeerMethods {
     return [...this.operationLog];
   }
 
+  async exportAuditLog(): Promise<AuditExport & { persisted: boolean }> {
+    await this.ready();
+    return this.audit.export();
+  }
+
+  async verifyAuditLog(log: AuditExport, options?: { anchor?: { seq: number; hash: string } }): Promise<AuditVerdict> {
+    return verifyAuditLog(log, options);
+  }
+
   private record(level: LogEntry['level'], message: string): void {
     const entry = { time: this.options.now(), level, message };
     this.operationLog.push(entry);
+    this.audit.append(entry);
     if (this.operationLog.length > limits.operationLogEntriesMax) this.operationLog.shift();
     this.options.emit({ type: 'log', entry });
   }
@@ -1242,7 +1280,9 @@ export class PeerHost implements PeerMethods {
     await this.enqueue(async () => {
       void this.stop();
       await this.drainEffects();
+      await this.audit.close();
       await this.options.storage.clear();
+      this.audit.forget();
     });
     this.operationLog.length = 0;
     this.options.emit({ type: 'log', entry: { time: this.options.now(), level: 'warn', message: 'This peer was reset: identity, chains and settings are wiped.' } });
@@ -1304,7 +1344,7 @@ export class PeerHost implements PeerMethods {
     this.stopped = true;
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.options.net?.stop();
-    return this.loop.then(() => this.drainEffects());
+    return this.loop.then(() => this.drainEffects()).then(() => this.audit.close());
   }
 }
 

@@ -6,6 +6,7 @@
 //   meta.v8     the meta map (identity, chain list, settings), rewritten whole through
 //               meta.v8.tmp + fsync + rename + fsync(dir), so it is always the old or the new map
 //   LOCK        the pid of the process that has the directory open (one peer per directory)
+//   audit.log   the append-only log store (the audit log's records): see disk-log.ts
 //
 // ledger.log = header | record*
 //   header (32 bytes) = "BOTLEDG1" | key (16 random bytes) | 8 zero bytes
@@ -30,7 +31,8 @@ import { join, resolve } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { botError } from '../core/errors';
 import { blockBytesMax } from '../core/limits';
-import type { BlockCommit, StateVersion, Storage, TxLocation } from './storage';
+import type { BlockCommit, LogRecord, StateVersion, Storage, TxLocation } from './storage';
+import { DiskLogFile, type LogFileReport } from './disk-log';
 
 export const logFileName = 'ledger.log';
 export const metaFileName = 'meta.v8';
@@ -90,6 +92,12 @@ export class DiskStorage implements Storage {
   private writes: Promise<unknown> = Promise.resolve();
   private broken: Error | null = null;
   private closing: Promise<void> | null = null;
+  private auditFile: DiskLogFile | null = null;
+
+  /** The audit log file (disk-log.ts) as it was found at open: torn tail cut, damage kept aside. */
+  get auditLogReport(): LogFileReport | null {
+    return this.auditFile?.report ?? null;
+  }
 
   private constructor(
     readonly directory: string,
@@ -111,6 +119,7 @@ export class DiskStorage implements Storage {
       const storage = new DiskStorage(directory, opened.handle, opened.key, { records: 0, tornTailBytes: 0, problems: [] });
       storage.meta = meta;
       await storage.index();
+      storage.auditFile = await DiskLogFile.open(directory);
       return storage;
     } catch (error) {
       await log?.close().catch(() => {});
@@ -195,8 +204,23 @@ export class DiskStorage implements Storage {
     return found ? { ...found } : undefined;
   }
 
+  // ---- the append-only log store (audit log): its own file, see disk-log.ts ----
+
+  async appendLog(records: readonly LogRecord[]): Promise<void> {
+    await this.serially(() => this.auditFile!.append(records));
+  }
+
+  async readLog(): Promise<LogRecord[]> {
+    return this.auditFile!.read();
+  }
+
+  async pruneLog(seqBefore: number): Promise<void> {
+    await this.serially(() => this.auditFile!.prune(seqBefore));
+  }
+
   async clear(): Promise<void> {
     await this.serially(async () => {
+      await this.auditFile!.clear();
       await this.log.truncate(logHeaderBytes);
       await this.log.datasync();
       await writeMeta(this.directory, new Map());
@@ -216,6 +240,7 @@ export class DiskStorage implements Storage {
     this.closing ??= (async () => {
       await this.writes.catch(() => {});
       await this.log.close().catch(() => {});
+      await this.auditFile?.close();
       await releaseLock(this.directory);
     })();
     return this.closing;

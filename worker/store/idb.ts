@@ -27,7 +27,7 @@
 // the same values), and checkpointed after that.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { botError } from '../core/errors';
-import type { BlockCommit, StateVersion, Storage, TxLocation } from './storage';
+import type { BlockCommit, LogRecord, StateVersion, Storage, TxLocation } from './storage';
 import { packCheckpoint, packCommit, unpackCommit, unpackVersions, type CheckpointJob, type CommitContent } from './pack';
 import { commitNow, isSegment, segmentTxLocation, writeCheckpointRecords, type CheckpointReply, type CheckpointRequest, type SegmentRecord } from './checkpoint-records';
 
@@ -238,6 +238,29 @@ export class IdbStorage implements Storage {
   async putMeta(key: string, value: unknown): Promise<void> {
     const tx = this.db.transaction('meta', 'readwrite');
     void tx.store.put(value, key);
+    commitNow(tx);
+    await tx.done;
+  }
+
+  // ---- the append-only log store (audit log): records in the meta store under `auditlog:<seq>`,
+  // seq zero-padded so key order is seq order (no schema change; one transaction per append).
+
+  async appendLog(records: readonly LogRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const tx = this.db.transaction('meta', 'readwrite');
+    for (const { seq, bytes } of records) void tx.store.put({ seq, bytes }, logRecordKey(seq));
+    commitNow(tx);
+    await tx.done;
+  }
+
+  async readLog(): Promise<LogRecord[]> {
+    const values = await this.db.getAll('meta', IDBKeyRange.bound(logRecordKey(0), `${logRecordPrefix}~`));
+    return values as LogRecord[];
+  }
+
+  async pruneLog(seqBefore: number): Promise<void> {
+    const tx = this.db.transaction('meta', 'readwrite');
+    void tx.store.delete(IDBKeyRange.bound(logRecordKey(0), logRecordKey(seqBefore), false, true));
     commitNow(tx);
     await tx.done;
   }
@@ -461,6 +484,13 @@ export class IdbStorage implements Storage {
     for (const overlay of this.overlays.values()) void overlay.then((o) => o.idle && clearTimeout(o.idle), () => {});
     this.db.close();
   }
+}
+
+const logRecordPrefix = 'auditlog:';
+
+/** The meta key of log record `seq`: fixed width, so string order is number order. */
+function logRecordKey(seq: number): string {
+  return logRecordPrefix + String(seq).padStart(16, '0');
 }
 
 interface CheckpointWorker {

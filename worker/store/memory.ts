@@ -1,5 +1,5 @@
 // In-memory Storage (tests, simulator, and a peer that keeps nothing).
-import type { BlockCommit, StateVersion, Storage, TxLocation } from './storage';
+import type { BlockCommit, LogRecord, StateVersion, Storage, TxLocation } from './storage';
 
 interface ChainData {
   blocks: Map<number, Uint8Array>;
@@ -11,6 +11,7 @@ export class MemoryStorage implements Storage {
   private meta = new Map<string, unknown>();
   private chains = new Map<string, ChainData>();
   private txIndex = new Map<string, TxLocation>();
+  private logRecords: LogRecord[] = [];
 
   private chain(chainId: string): ChainData {
     let data = this.chains.get(chainId);
@@ -72,7 +73,20 @@ export class MemoryStorage implements Storage {
     return found ? { ...found } : undefined;
   }
 
+  async appendLog(records: readonly LogRecord[]): Promise<void> {
+    for (const { seq, bytes } of records) this.logRecords.push({ seq, bytes: bytes.slice() });
+  }
+
+  async readLog(): Promise<LogRecord[]> {
+    return this.logRecords.map(({ seq, bytes }) => ({ seq, bytes: bytes.slice() }));
+  }
+
+  async pruneLog(seqBefore: number): Promise<void> {
+    this.logRecords = this.logRecords.filter((record) => record.seq >= seqBefore);
+  }
+
   async clear(): Promise<void> {
+    this.logRecords = [];
     this.meta.clear();
     this.chains.clear();
     this.txIndex.clear();

@@ -101,6 +101,24 @@ export function storageSuite(name: string, open: () => Promise<Storage>, reopen?
       expect(await store.txLocation('t')).toBeUndefined();
     });
 
+    it('keeps an append-only log: records in order, pruned from the front, emptied by clear, kept across a reopen', async () => {
+      let store = await open();
+      if (!store.appendLog || !store.readLog || !store.pruneLog) throw new Error('this adapter has no log store');
+      await store.appendLog([1, 2, 3].map((seq) => ({ seq, bytes: bytes(seq, 0xa0) })));
+      await store.appendLog([{ seq: 4, bytes: bytes(4) }]);
+      expect(await store.readLog()).toEqual([1, 2, 3].map((seq) => ({ seq, bytes: bytes(seq, 0xa0) })).concat([{ seq: 4, bytes: bytes(4) }]));
+      await store.pruneLog(3);
+      expect((await store.readLog()).map((r) => r.seq)).toEqual([3, 4]);
+      if (reopen) {
+        store = await reopen(store);
+        expect((await store.readLog!()).map((r) => r.seq)).toEqual([3, 4]);
+        await store.appendLog!([{ seq: 5, bytes: bytes(5) }]);
+        expect((await store.readLog!()).map((r) => r.seq)).toEqual([3, 4, 5]);
+      }
+      await store.clear();
+      expect(await store.readLog!()).toEqual([]);
+    });
+
     if (reopen) {
       for (const blocks of [3, 40]) {
         it(`keeps everything committed across a reopen (${blocks} blocks rewriting the same keys)`, async () => {

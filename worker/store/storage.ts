@@ -24,6 +24,13 @@ export interface StateVersion {
   entry: Uint8Array;
 }
 
+/** One record of the append-only log store (the audit log, worker/host/audit-log.ts). */
+export interface LogRecord {
+  /** Sequence number: strictly increasing, one per record. */
+  seq: number;
+  bytes: Uint8Array;
+}
+
 export interface Storage {
   /** Small settings and secrets of this peer (identity, chain list). Values are structured-cloneable. */
   getMeta<T>(key: string): Promise<T | undefined>;
@@ -46,6 +53,15 @@ export interface Storage {
   /** Every version of a state key, oldest first. */
   history(chainId: string, key: string): Promise<StateVersion[]>;
   txLocation(txId: string): Promise<TxLocation | undefined>;
+  /**
+   * The append-only log store (the audit log): records are appended in sequence order and are
+   * durable once the promise resolves; readLog gives every record kept, in sequence order;
+   * pruneLog drops the records before `seqBefore` (retention). `clear` empties it too. Optional:
+   * without it the host keeps the audit log in memory only (and says so in its export).
+   */
+  appendLog?(records: readonly LogRecord[]): Promise<void>;
+  readLog?(): Promise<LogRecord[]>;
+  pruneLog?(seqBefore: number): Promise<void>;
   /** Remove everything of this peer. */
   clear(): Promise<void>;
   close(): void;
