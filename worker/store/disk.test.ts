@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { storageSuite } from './storage.suite';
 import { DiskStorage, logFileName, lockFileName, metaFileName, migratedLogFileName } from './disk';
 import { recordHeadBytes, recordTrailerBytes } from './disk-log';
+import { parseOwner, processStart, selfOwner } from './disk-lock';
+import { spawn } from 'node:child_process';
 import type { BlockCommit } from './storage';
 
 const root = mkdtempSync(join(tmpdir(), 'bot-disk-'));
@@ -87,6 +89,7 @@ describe('DiskStorage: durability', () => {
     const directory = freshDirectory();
     const store = await DiskStorage.open(directory);
     await expect(DiskStorage.open(directory)).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
+    expect(parseOwner(readFileSync(join(directory, lockFileName), 'utf8'))).toEqual(selfOwner());
     await store.shutdown();
     expect(existsSync(join(directory, lockFileName))).toBe(false);
     writeFileSync(join(directory, lockFileName), '999999999'); // no such process: as after kill -9
@@ -95,6 +98,31 @@ describe('DiskStorage: durability', () => {
     writeFileSync(join(directory, lockFileName), String(process.pid)); // a restarted container reusing the pid
     const reused = await DiskStorage.open(directory);
     await reused.shutdown();
+  });
+
+  it('the lock names its owner by pid and start time: a reused pid does not hold it, the live owner does', async () => {
+    const directory = freshDirectory();
+    mkdirSync(directory);
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const live = processStart(other.pid!);
+      expect(live).not.toBeNull();
+      const boot = selfOwner().boot;
+      // The crashed peer's pid now belongs to another process (another start time): taken over.
+      writeFileSync(join(directory, lockFileName), JSON.stringify({ pid: other.pid, start: String(Number(live!.start) - 1), boot }));
+      const store = await DiskStorage.open(directory);
+      await store.shutdown();
+      // Written before a reboot: taken over.
+      writeFileSync(join(directory, lockFileName), JSON.stringify({ pid: other.pid, start: live!.start, boot: 'another-boot' }));
+      await (await DiskStorage.open(directory)).shutdown();
+      // The owner itself, still running: refused, and its lock is left alone.
+      const owner = JSON.stringify({ pid: other.pid, start: live!.start, boot });
+      writeFileSync(join(directory, lockFileName), owner);
+      await expect(DiskStorage.open(directory)).rejects.toMatchObject({ code: 'STORAGE_FAILED', message: expect.stringContaining(`process ${other.pid}`) });
+      expect(readFileSync(join(directory, lockFileName), 'utf8')).toBe(owner);
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 
   it('refuses writes after close and reports nothing half-done', async () => {
@@ -160,7 +188,7 @@ describe('DiskStorage: crashes and damage', () => {
     return store;
   }
 
-  it('every single flipped bit of the last record is reported as damage with its offset, never dropped as torn', async () => {
+  it('a flipped bit anywhere in the last record (every bit of its head and trailer, every 7th of its payload) is reported as damage with its offset, never dropped as torn', async () => {
     const { directory, before, after } = await threeBlocks();
     const full = readFileSync(join(directory, logFileName));
     const bits = (after - before) * 8;
