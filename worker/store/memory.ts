@@ -72,6 +72,16 @@ export class MemoryStorage implements Storage {
     return found ? { ...found } : undefined;
   }
 
+  /** Chains set aside by repairs (kept in memory, as a file would be kept on disk). */
+  readonly aside: Array<Map<string, ChainData>> = [];
+
+  async setAside(): Promise<{ movedTo: string }> {
+    this.aside.push(this.chains);
+    this.chains = new Map();
+    this.txIndex = new Map();
+    return { movedTo: `memory:aside/${this.aside.length - 1}` };
+  }
+
   async clear(): Promise<void> {
     this.meta.clear();
     this.chains.clear();
