@@ -1,6 +1,7 @@
 // Issue 14, section 3: store damage fails the tamper check, old versions are proved against the
 // block that wrote them, and a damaged disk store is repaired from a healthy peer.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+// startTestHost is typed for MemoryStorage; the disk store is passed through a cast.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,7 +73,7 @@ describe('history: every version is proved against the block that wrote it', () 
   it('a patched old version on disk, with its record checksum recomputed, is refused with TAMPERED', async () => {
     const directory = join(root, 'history');
     let storage = await DiskStorage.open(directory);
-    let { host } = await startTestHost(storage, { storageKind: 'disk' });
+    let { host } = await startTestHost(storage as unknown as MemoryStorage, { storageKind: 'disk' });
     const first = await put(host, 'k', 'aaaa-original');
     await put(host, 'k', 'second');
     await host.stop();
@@ -89,7 +90,7 @@ describe('history: every version is proved against the block that wrote it', () 
     storage = await DiskStorage.open(directory);
     stores.push(storage);
     expect(storage.report.problems).toEqual([]); // the record itself checks
-    ({ host } = await startTestHost(storage, { storageKind: 'disk' }));
+    ({ host } = await startTestHost(storage as unknown as MemoryStorage, { storageKind: 'disk' }));
     hosts.push(host);
     expect((await host.integrity()).ok).toBe(true); // the head state is untouched
     await expect(host.history('k')).rejects.toMatchObject({ code: 'TAMPERED', message: expect.stringContaining(`height ${first}`) });
@@ -104,7 +105,7 @@ describe('a damaged disk store', () => {
     const { chainId, invite } = await healthy.host.createChain({ name: 'repairable', mode: 'public', consensus: 'poa' });
     const directory = join(root, 'repair');
     let storage = await DiskStorage.open(directory);
-    let damaged = await startTestHost(storage, { verifier: nobleVerifier, net: network.connect(), storageKind: 'disk' });
+    let damaged = await startTestHost(storage as unknown as MemoryStorage, { verifier: nobleVerifier, net: network.connect(), storageKind: 'disk' });
     await damaged.host.join(invite);
     for (let i = 0; i < 6; i++) await put(healthy.host, `k${i}`, i);
     const target = await healthy.host.status();
@@ -121,7 +122,7 @@ describe('a damaged disk store', () => {
 
     storage = await DiskStorage.open(directory);
     stores.push(storage);
-    damaged = await startTestHost(storage, { verifier: nobleVerifier, net: network.connect(), storageKind: 'disk' });
+    damaged = await startTestHost(storage as unknown as MemoryStorage, { verifier: nobleVerifier, net: network.connect(), storageKind: 'disk' });
     hosts.push(damaged.host);
     const report = await damaged.host.integrity();
     expect(report.ok).toBe(false);
