@@ -16,6 +16,15 @@ export interface IntegrityReport {
   stateVerified: boolean;
   problems: Array<{ height: number | null; message: string }>;
   checkedAt: number;
+  /** Set once `repair()` ran: where the damaged store was set aside (it is kept), and when. */
+  repaired?: { movedTo: string; at: number };
+}
+
+/** What `repair()` did: the damaged store was set aside and the chain is re-syncing from peers. */
+export interface RepairResult {
+  movedTo: string;
+  /** Status right after the repair started (height 0; `syncing` follows as blocks arrive). */
+  status: Status;
 }
 
 export interface Status {
@@ -352,6 +361,12 @@ export interface PeerMethods {
   get(key: string): Promise<GetResult | null>;
   history(key: string): Promise<Array<{ height: number; value: unknown; deleted: boolean; txId: string }>>;
   integrity(): Promise<IntegrityReport>;
+  /**
+   * When the tamper check failed: set the damaged store aside (kept, never deleted; identity,
+   * chains and settings stay) and re-sync the active chain from peers. Progress: `sync` events
+   * and status.height. Refused (BAD_REQUEST) when the check passed.
+   */
+  repair(): Promise<RepairResult>;
   log(): Promise<LogEntry[]>;
 
   // ---- chains and network (issue 4) ----
@@ -425,7 +440,7 @@ export type MethodName = keyof PeerMethods;
 
 /** Every method the worker answers (the page client and the HTTP API are built from this list). */
 export const methodNames = [
-  'ready', 'identity', 'status', 'submit', 'submitRaw', 'waitFor', 'block', 'get', 'history', 'integrity', 'log', 'exportAuditLog', 'verifyAuditLog',
+  'ready', 'identity', 'status', 'submit', 'submitRaw', 'waitFor', 'block', 'get', 'history', 'integrity', 'repair', 'log', 'exportAuditLog', 'verifyAuditLog',
   'createChain', 'join', 'invite', 'chains', 'useChain', 'network', 'settings', 'setSettings',
   'governance', 'exportIdentity', 'importIdentity', 'reset',
   'devices', 'registerDevice', 'setDeviceStatus', 'setDevicePolicy', 'deviceReading', 'deviceReadingBatch', 'deviceReadings', 'requestDeviceAccess', 'decideDeviceAccess', 'deviceAccessLog', 'readDeviceBatch',

@@ -8,12 +8,25 @@ import { formatBytes, short } from '../lib/format';
 
 export function TamperAlert() {
   const integrity = useAppStore((s) => s.status?.integrity);
+  const [repair, setRepair] = useState<{ busy: boolean; note: string | null }>({ busy: false, note: null });
   if (!integrity || integrity.ok) return null;
+  const start = async () => {
+    if (!window.confirm('Set the damaged ledger aside (it is kept, not deleted) and sync the chain again from other peers? Identity, chains and settings stay.')) return;
+    setRepair({ busy: true, note: null });
+    try {
+      const { movedTo } = await bot().repair();
+      setRepair({ busy: false, note: `The damaged ledger was set aside (${movedTo}); syncing from peers (see the sync progress).` });
+    } catch (error) {
+      setRepair({ busy: false, note: `Repair failed: ${(error as Error).message}` });
+    }
+  };
   return (
     <div role="alert" className="banner error" data-testid="tamper-alert">
       <strong>Stored ledger changed behind this peer's back.</strong>
       <ul>{integrity.problems.map((p, i) => <li key={i}>{p.message}</li>)}</ul>
-      <p>Writes are refused and tampered blocks are not served. Reset this peer (Settings) or restore it from other peers.</p>
+      <p>Writes are refused and tampered blocks are not served. Repair this peer from other peers, or reset it (Settings).</p>
+      <button type="button" data-testid="repair" disabled={repair.busy} onClick={() => void start()}>{repair.busy ? 'Repairing…' : 'Repair from peers'}</button>
+      {repair.note && <p data-testid="repair-note">{repair.note}</p>}
     </div>
   );
 }

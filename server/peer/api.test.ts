@@ -192,6 +192,8 @@ describe('HTTP API of the headless peer', () => {
     expect(notAllowed.headers.get('allow')).toBe('GET');
     expect((await call(base, 'GET', '/v1/status')).status).toBe(200);
     expect((await call(base, 'GET', '/v1/integrity')).body).toMatchObject({ ok: true, store: { tornTailBytes: 0, problems: [] } });
+    // A healthy peer has nothing to repair: the store is not set aside.
+    expect(await call(base, 'POST', '/v1/repair')).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST' } } });
   });
 
   it('refuses a body over the limit from Content-Length alone, and keeps serving on new connections', async () => {

@@ -174,6 +174,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ['POST', '/v1/join', async ({ request }) => ({ body: await peer.join(stringField(await readJsonObject(request), 'invite')) })],
     ['GET', '/v1/network', async () => ({ body: await peer.network() })],
     ['GET', '/v1/integrity', async () => ({ body: await integrity(options) })],
+    ['POST', '/v1/repair', async () => ({ status: 202, body: await peer.repair() })],
     ['GET', '/v1/log', async () => ({ body: await peer.log() })],
     ['GET', '/v1/audit', async () => ({ body: await peer.exportAuditLog() })],
     ['GET', '/v1/governance', async () => ({ body: await peer.governance() })],

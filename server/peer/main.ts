@@ -2,6 +2,7 @@
 // no build step, so the Node peer is always the code the tabs run).
 //
 //   npm run peer -- --port 8787 --data-dir ./.bot-peer --signal ws://relay:8080/signal --invite LINK
+//   npm run peer -- --data-dir ./.bot-peer --repair   (after a failed tamper check: re-sync from peers)
 //
 // Stops cleanly on SIGINT/SIGTERM: no new requests, event streams ended, the block being
 // written finished, the store closed. A second signal exits at once (every committed block is
@@ -17,6 +18,8 @@ const usage = `Usage: npm run peer -- [options]
   --invite LINK       join the chain of this invite link at start
   --invite-base URL   the app URL this peer's invite links point to
   --cors-origin ORIG  let web pages from ORIG call the API (repeatable; * for any)
+  --repair            if the tamper check fails at start: set the damaged ledger aside (kept)
+                      and re-sync the chain from peers
   --quiet             do not print the peer's log
   --help`;
 
@@ -33,6 +36,7 @@ export function parseFlags(argv: string[]): PeerConfig {
       'invite-base': { type: 'string' },
       'cors-origin': { type: 'string', multiple: true },
       quiet: { type: 'boolean' },
+      repair: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -54,6 +58,7 @@ export function parseFlags(argv: string[]): PeerConfig {
     inviteBase: values['invite-base'] ?? null,
     corsOrigins: values['cors-origin'] ?? [],
     quiet: values.quiet ?? false,
+    repair: values.repair ?? false,
   };
 }
 

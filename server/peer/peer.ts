@@ -27,6 +27,8 @@ export interface PeerConfig {
   corsOrigins: string[];
   /** Print only the line saying where the API listens (and errors), not the peer's log. */
   quiet: boolean;
+  /** When the tamper check fails at start: set the damaged store aside and re-sync (host.repair). */
+  repair?: boolean;
 }
 
 export const defaultConfig: PeerConfig = { port: 8787, host: '127.0.0.1', dataDir: './.bot-peer', signal: [], invite: null, inviteBase: null, corsOrigins: [], quiet: false };
@@ -52,6 +54,7 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
     if (!config.quiet) console.log(line);
   };
   reportStore(storage, say);
+  if (storage.report.migratedFrom) say(`Migrated the ledger to format 2; the old file is kept as ${storage.report.migratedFrom}.`);
   const events = new EventHub();
   const net = createNet(config);
   const verifier = await nodeVerifier();
@@ -87,6 +90,7 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
   console.log(`BoT peer ${identity.did} listening on ${url} (data ${dataDir}, chain ${status.chainName} ${status.chainId} at height ${status.height}, integrity ${status.integrity.ok ? 'ok' : 'FAILED'})`);
 
   if (config.invite) await joinInvite(host, config.invite, say);
+  if (config.repair) await repairAtStart(host, say);
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
@@ -122,6 +126,15 @@ async function joinInvite(host: PeerHost, invite: string, say: (line: string) =>
   } catch (error) {
     say(`Could not join from the invite: ${(error as Error).message}`);
   }
+}
+
+async function repairAtStart(host: PeerHost, say: (line: string) => void): Promise<void> {
+  if ((await host.integrity()).ok) {
+    say('--repair: the tamper check passed; nothing to repair.');
+    return;
+  }
+  const { movedTo } = await host.repair();
+  console.log(`Repair: the damaged ledger was set aside as ${movedTo}; re-syncing from peers (GET /v1/status shows the height).`);
 }
 
 function listen(api: PeerApi, config: PeerConfig): Promise<void> {

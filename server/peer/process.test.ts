@@ -2,7 +2,7 @@
 // and restart keeps everything; kill -9 in the middle of a write burst loses no committed
 // transaction and leaves no half-written block.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, put, startChildPeer, waitCommitted, type ChildPeer } from './testing';
@@ -105,5 +105,26 @@ describe('headless peer process', () => {
     await waitCommitted(last.url, await put(last.url, 'after/crash', true));
     last.child.kill('SIGTERM');
     expect(await last.exited).toBe(0);
+  });
+
+  it('a LOCK left by kill -9 does not block the next start; a second live peer on the same directory is refused', async () => {
+    const dataDir = join(root, 'lock');
+    const first = await start(dataDir);
+    const refused = await startChildPeer(dataDir, ['--quiet']).then(
+      (peer) => {
+        running.add(peer);
+        return null;
+      },
+      (error: Error) => error.message,
+    );
+    expect(refused).toMatch(/in use by process \d+/);
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBe('SIGKILL');
+    expect(JSON.parse(readFileSync(join(dataDir, 'LOCK'), 'utf8')).pid).toBe(first.child.pid); // left behind
+    const second = await start(dataDir); // at once
+    expect((await call(second.url, 'GET', '/v1/status')).body.integrity.ok).toBe(true);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(existsSync(join(dataDir, 'LOCK'))).toBe(false);
   });
 });

@@ -38,7 +38,8 @@ import { DevicesHost } from './devices-host'; // devices (issue 6)
 import { ContractsHost } from './contracts-host';
 import type { ContractRuntime } from '../core/contracts';
 import { inviteSigningBytes, type InviteToken, type ProposalRecord } from '../core/governance';
-import type { BlockView, ChainSummary, CreateChainRequest, GetResult, GovernanceView, Identity, IntegrityReport, LogEntry, NetworkView, PeerEvent, PeerMethods, Settings, Status, TxResult } from '../api';
+import type { BlockView, ChainSummary, CreateChainRequest, GetResult, GovernanceView, Identity, IntegrityReport, LogEntry, NetworkView, PeerEvent, PeerMethods, RepairResult, Settings, Status, TxResult } from '../api';
+import { provenHistory, setAsideAndRestart, storeProblems } from './integrity';
 
 export interface HostOptions {
   storage: Storage;
@@ -160,7 +161,7 @@ export class PeerHost implements PeerMethods {
     let idleTicks = 0;
     this.idleTimer = setInterval(() => {
       this.scheduleTick();
-      this.syncer.tick();
+      if (this.integrityReport.ok) this.syncer.tick(); // a damaged store syncs only once repaired
       // Every few seconds tell the neighbours where this peer's head is (drives their sync).
       if (++idleTicks % headEveryTicks === 0 && this.options.net) {
         const head = encodeWire({ kind: 'head', height: this.durable.height, hash: this.durable.headHash });
@@ -227,6 +228,7 @@ export class PeerHost implements PeerMethods {
     const entries = await storage.allState(record.chainId);
     const headHash = hashes[verifiedHeight] ?? blockHash(genesis.block.header);
     let chain: ChainState = { ...stateFromEntries(record.genesis, lastHeader, headHash, entries), contractRuntime: this.contractRuntime };
+    problems.push(...storeProblems(storage, record.chainId)); // damage the store found itself (integrity.ts)
     const stateVerified = problems.length === 0 && equalBytes(chain.trie.rootHash(), lastHeader.stateRoot);
     if (problems.length === 0 && !stateVerified) problems.push({ height: null, message: 'The stored world state does not match the state root of the head block.' });
     if (problems.length > 0) chain = { ...chain, height: Math.max(verifiedHeight, 0) };
@@ -630,6 +632,7 @@ export class PeerHost implements PeerMethods {
    * checks its state root. Returns how many applied; throws when a block is provably invalid.
    */
   private async applySynced(from: string, blocks: Block[]): Promise<number> {
+    if (!this.integrityReport.ok) return 0; // the store refuses blocks until repaired
     const chain = this.peer.chain;
     const spans: Array<{ at: number; count: number }> = [];
     const checks = [];
@@ -1082,7 +1085,7 @@ export class PeerHost implements PeerMethods {
 
   async history(key: string) {
     await this.ready();
-    const versions = await this.options.storage.history(this.peer.chain.chainId, dataPrefix + key);
+    const versions = await provenHistory(this.options.storage, this.peer.chain.chainId, dataPrefix + key, this.hashes); // each proved against its block
     return versions.map((v) => {
       const d = decodeDataEntry(v.entry);
       return { height: v.height, value: d.value, deleted: d.deleted, txId: d.txId };
@@ -1092,6 +1095,22 @@ export class PeerHost implements PeerMethods {
   async integrity(): Promise<IntegrityReport> {
     await this.ready();
     return this.integrityReport;
+  }
+
+  async repair(): Promise<RepairResult> {
+    await this.ready();
+    return this.enqueue(async () => {
+      if (this.integrityReport.ok) throw botError('BAD_REQUEST', 'The tamper check passed; there is nothing to repair.');
+      this.options.net?.stop();
+      await this.drainEffects();
+      const record = this.chainRecord;
+      const movedTo = await setAsideAndRestart(this.options.storage, record.genesis); // integrity.ts
+      await this.load(record); // 'resumed': this identity may have voted on this chain before
+      this.integrityReport = { ...this.integrityReport, repaired: { movedTo, at: this.options.now() } };
+      this.record('warn', `Repair: the damaged store was set aside as ${movedTo} (kept); re-syncing ${record.genesis.name} from peers.`);
+      this.options.emit({ type: 'status', status: this.statusNow() });
+      return { movedTo, status: this.statusNow() };
+    });
   }
 
   async log(): Promise<LogEntry[]> {

@@ -1,180 +1,181 @@
-// The disk store's append-only log file (the audit log's records; Storage.appendLog/readLog/
-// pruneLog of DiskStorage). Node built-ins only.
+// The disk store's log format: framing, checks and the scan that tells a torn tail from damage.
 //
-// audit.log = "BOTAUDT1" | record*
-//   record  = payloadLength u32 | seq u64 | SHA-256(seq u64 | payload) | payload   (big-endian)
-// The checksum covers the record's content, not its position, so a record copied elsewhere in
-// the file is still itself, and a prune rewrites the file without re-keying anything.
+// ledger.log (format 2) = header | record*
+//   header (32 bytes) = "BOTLEDG2" | 24 zero bytes
+//   record            = head | payload | trailer
+//   head   (12 bytes) = "BoT2" | payloadLength u32 | headCheck (4 bytes)
+//   trailer (24 bytes) = payloadLength u32 | digest (16 bytes) | "BoTc" (the commit marker)
+//   headCheck = SHA-256("BoT2" | payloadLength)[0..4]
+//   digest    = SHA-256("BoT2" | payloadLength | payload)[0..16]
+// (big-endian). Neither check depends on where the record lies in the file, so bytes removed
+// or inserted before a record do not make later records fail.
 //
-// An append is one positional write at the end and an fdatasync. At open the file is read
-// record by record:
-// - a record that runs past the end of the file (or a header cut short) is the only thing a
-//   crash during an append can leave: it is cut off (`tornTailBytes`);
-// - a complete record whose checksum fails, or whose length is impossible, is damage, never
-//   dropped silently: the file is kept aside as audit.log.damaged-<time>, a new file holds the
-//   records before the damage, and `problems` says so. (The host's audit chain and its signed
-//   anchor then also show the entries lost after the damage.)
-import { createHash } from 'node:crypto';
-import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { LogRecord } from './storage';
+// A commit writes one whole record with one positional write and fdatasync. A crash during that
+// write leaves a prefix of the record at the end of the file. So, reading record by record:
+//   - fewer bytes than a head left at the end, or a good head whose record runs past the end of
+//     the file and the file does not end in a commit marker: a TORN TAIL (never completely
+//     written). It is cut off; nothing committed is lost.
+//   - anything else: a head, digest, trailer or payload that does not check, bytes after the
+//     last record that are no record, or a record that runs past the end of the file although
+//     the file ends in a commit marker (or in one with a byte removed): bytes were removed from
+//     a record written whole. That is DAMAGE: nothing is cut, nothing after it is indexed, and
+//     the store refuses new blocks (TAMPERED) until it is repaired from peers.
+// (A torn prefix that happens to end in "BoTc", e.g. chosen bytes inside a transaction, is
+// reported as damage: a false alarm that a repair clears, never a silent loss.)
+//
+// Format 1 ("BOTLEDG1" | key | 8 zero bytes; record = "BoTr" | length | HMAC-SHA256(key,
+// offset | length | payload) | payload) is still read, and migrated to format 2 at open.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
 
-export const logRecordsFileName = 'audit.log';
-const magic = Buffer.from('BOTAUDT1', 'latin1');
-const recordHeaderBytes = 4 + 8 + 32;
-/** Largest record payload: one audit entry (its message is bounded) with room to spare. */
-export const logRecordBytesMax = 64 * 1024;
+export const logHeaderBytes = 32;
+export const logMagic = Buffer.from('BOTLEDG2', 'latin1');
+export const logMagicV1 = Buffer.from('BOTLEDG1', 'latin1');
+const recordMagic = Buffer.from('BoT2', 'latin1');
+const commitMarker = Buffer.from('BoTc', 'latin1');
+/** Record head: magic, payload length, head check. */
+export const recordHeadBytes = 12;
+/** Record trailer: payload length, digest, commit marker. */
+export const recordTrailerBytes = 24;
+const digestBytes = 16;
+/** Bytes read from the log at once while opening it. */
+const openReadChunkBytes = 1 << 20;
 
-export interface LogFileReport {
-  records: number;
-  tornTailBytes: number;
-  problems: string[];
+export function logHeader(): Buffer {
+  return Buffer.concat([logMagic, Buffer.alloc(logHeaderBytes - logMagic.length)]);
 }
 
-export class DiskLogFile {
-  private writes: Promise<unknown> = Promise.resolve();
+function lengthBytes(length: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(length);
+  return b;
+}
 
-  private constructor(
-    private readonly directory: string,
-    private handle: FileHandle,
-    private records: LogRecord[],
-    private end: number,
-    readonly report: LogFileReport,
+function headCheck(length: number): Buffer {
+  return createHash('sha256').update(recordMagic).update(lengthBytes(length)).digest().subarray(0, 4);
+}
+
+function payloadDigest(payload: Uint8Array): Buffer {
+  return createHash('sha256').update(recordMagic).update(lengthBytes(payload.length)).update(payload).digest().subarray(0, digestBytes);
+}
+
+/** One framed record: head | payload | trailer. */
+export function frameRecord(payload: Buffer): Buffer {
+  const length = lengthBytes(payload.length);
+  return Buffer.concat([recordMagic, length, headCheck(payload.length), payload, length, payloadDigest(payload), commitMarker]);
+}
+
+/** What the scan found at one offset. */
+export type ScanStep =
+  | { kind: 'record'; payload: Buffer; payloadOffset: number; next: number }
+  | { kind: 'end' }
+  | { kind: 'torn'; bytes: number }
+  | { kind: 'damaged'; reason: string; payload: Buffer | null };
+
+/** Read the record at `offset` (format 2) and classify it. */
+export async function scanRecord(reader: LogReader, offset: number, payloadBytesMax: number): Promise<ScanStep> {
+  const left = reader.size - offset;
+  if (left === 0) return { kind: 'end' };
+  if (left < recordHeadBytes) return { kind: 'torn', bytes: left };
+  const head = await reader.bytes(offset, recordHeadBytes);
+  if (!head.subarray(0, 4).equals(recordMagic)) return { kind: 'damaged', reason: 'no record starts here', payload: null };
+  const length = head.readUInt32BE(4);
+  if (!head.subarray(8, 12).equals(headCheck(length))) return { kind: 'damaged', reason: 'the record head fails its check', payload: null };
+  if (length > payloadBytesMax) return { kind: 'damaged', reason: `the record claims ${length} bytes, more than any block`, payload: null };
+  const total = recordHeadBytes + length + recordTrailerBytes;
+  if (total > left) return shortRecord(reader, offset, length, left);
+  const payload = Buffer.from(await reader.bytes(offset + recordHeadBytes, length));
+  const trailer = await reader.bytes(offset + recordHeadBytes + length, recordTrailerBytes);
+  if (trailer.readUInt32BE(0) !== length || !trailer.subarray(4 + digestBytes).equals(commitMarker)) return { kind: 'damaged', reason: 'the record trailer is not where its length says', payload };
+  if (!timingSafeEqual(trailer.subarray(4, 4 + digestBytes), payloadDigest(payload))) return { kind: 'damaged', reason: 'checksum mismatch', payload };
+  return { kind: 'record', payload, payloadOffset: offset + recordHeadBytes, next: offset + total };
+}
+
+/** The commit marker with one byte removed (except its last byte: that is a torn write cut one byte short). */
+const shortMarkers = ['oTc', 'BTc', 'Boc'];
+
+/**
+ * A record that runs past the end of the file: torn, unless the file ends in a commit marker
+ * (the record was written whole and bytes were removed from inside it).
+ */
+async function shortRecord(reader: LogReader, offset: number, length: number, left: number): Promise<ScanStep> {
+  if (left >= recordHeadBytes + recordTrailerBytes) {
+    const end = (await reader.bytes(reader.size - 4, 4)).toString('latin1');
+    if (end === 'BoTc' || shortMarkers.includes(end.slice(1))) {
+      const missing = recordHeadBytes + length + recordTrailerBytes - left;
+      return { kind: 'damaged', reason: `${missing} byte(s) are missing from inside the record (it ends in its commit marker)`, payload: null };
+    }
+  }
+  return { kind: 'torn', bytes: left };
+}
+
+// ---- format 1 (read for migration) -----------------------------------------------------------
+
+const recordMagicV1 = Buffer.from('BoTr', 'latin1');
+const macBytesV1 = 32;
+export const recordHeaderBytesV1 = recordMagicV1.length + 4 + macBytesV1;
+
+function recordMacV1(key: Buffer, offset: number, payload: Uint8Array): Buffer {
+  const position = Buffer.alloc(12);
+  position.writeBigUInt64BE(BigInt(offset), 0);
+  position.writeUInt32BE(payload.length, 8);
+  return createHmac('sha256', key).update(position).update(payload).digest();
+}
+
+/** The format-1 record at `offset` whose MAC holds, or null. */
+export async function recordAtV1(reader: LogReader, key: Buffer, offset: number, payloadBytesMax: number): Promise<{ payload: Buffer; next: number } | null> {
+  if (offset + recordHeaderBytesV1 > reader.size) return null;
+  const header = await reader.bytes(offset, recordHeaderBytesV1);
+  if (!header.subarray(0, recordMagicV1.length).equals(recordMagicV1)) return null;
+  const length = header.readUInt32BE(recordMagicV1.length);
+  if (length > payloadBytesMax || offset + recordHeaderBytesV1 + length > reader.size) return null;
+  const mac = Buffer.from(header.subarray(recordMagicV1.length + 4));
+  const payload = Buffer.from(await reader.bytes(offset + recordHeaderBytesV1, length));
+  if (!timingSafeEqual(mac, recordMacV1(key, offset, payload))) return null;
+  return { payload, next: offset + recordHeaderBytesV1 + length };
+}
+
+/** Offset of the next format-1 record whose MAC holds after `damaged`, or null (a torn tail). */
+export async function nextRecordV1(reader: LogReader, key: Buffer, damaged: number, payloadBytesMax: number): Promise<number | null> {
+  for (let at = await reader.find(recordMagicV1, damaged + 1); at !== -1; at = await reader.find(recordMagicV1, at + 1)) {
+    if (await recordAtV1(reader, key, at, payloadBytesMax)) return at;
+  }
+  return null;
+}
+
+// ---- reading ---------------------------------------------------------------------------------
+
+/** Chunked positional reads over the log while it is scanned. */
+export class LogReader {
+  private chunk = Buffer.alloc(0);
+  private chunkStart = 0;
+
+  constructor(
+    private readonly handle: FileHandle,
+    readonly size: number,
   ) {}
 
-  static async open(directory: string, now: () => number = Date.now): Promise<DiskLogFile> {
-    const path = join(directory, logRecordsFileName);
-    const file = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return null;
-      throw error;
-    });
-    if (!file || file.length < magic.length) {
-      await writeWhole(directory, []);
-      return new DiskLogFile(directory, await open(path, 'r+'), [], magic.length, { records: 0, tornTailBytes: 0, problems: [] });
+  async bytes(offset: number, length: number): Promise<Buffer> {
+    if (offset < this.chunkStart || offset + length > this.chunkStart + this.chunk.length) {
+      const size = Math.min(Math.max(length, openReadChunkBytes), this.size - offset);
+      const chunk = Buffer.alloc(size);
+      const { bytesRead } = await this.handle.read(chunk, 0, size, offset);
+      this.chunk = chunk.subarray(0, bytesRead);
+      this.chunkStart = offset;
     }
-    const parsed = parse(file);
-    const report: LogFileReport = { records: parsed.records.length, tornTailBytes: 0, problems: [] };
-    if (parsed.damagedAt !== null) {
-      const aside = `${logRecordsFileName}.damaged-${now()}`;
-      await rename(path, join(directory, aside));
-      await writeWhole(directory, parsed.records);
-      report.problems.push(`${path} is damaged at byte ${parsed.damagedAt} (${parsed.why}); the ${parsed.records.length} records before it are kept, the file was moved to ${aside}.`);
-      return new DiskLogFile(directory, await open(path, 'r+'), parsed.records, encodedLength(parsed.records), report);
+    return this.chunk.subarray(offset - this.chunkStart, offset - this.chunkStart + length);
+  }
+
+  /** Offset of the next occurrence of `needle` at or after `from`, or -1. */
+  async find(needle: Buffer, from: number): Promise<number> {
+    for (let at = from; at + needle.length <= this.size; ) {
+      const span = Math.min(openReadChunkBytes, this.size - at);
+      const window = await this.bytes(at, span);
+      const found = window.indexOf(needle);
+      if (found !== -1) return at + found;
+      if (span < openReadChunkBytes) return -1;
+      at += span - needle.length + 1;
     }
-    const handle = await open(path, 'r+');
-    if (parsed.end < file.length) {
-      report.tornTailBytes = file.length - parsed.end;
-      await handle.truncate(parsed.end);
-      await handle.datasync();
-    }
-    return new DiskLogFile(directory, handle, parsed.records, parsed.end, report);
+    return -1;
   }
-
-  read(): LogRecord[] {
-    return this.records.map(({ seq, bytes }) => ({ seq, bytes: bytes.slice() }));
-  }
-
-  append(records: readonly LogRecord[]): Promise<void> {
-    return this.serially(async () => {
-      if (records.length === 0) return;
-      const bytes = Buffer.concat(records.map(frame));
-      await writeAt(this.handle, bytes, this.end);
-      await this.handle.datasync();
-      this.end += bytes.length;
-      for (const { seq, bytes: payload } of records) this.records.push({ seq, bytes: payload.slice() });
-    });
-  }
-
-  /** Keep the records from `seqBefore` on: the file is rewritten (temp, fsync, rename). */
-  prune(seqBefore: number): Promise<void> {
-    return this.serially(async () => {
-      const kept = this.records.filter((r) => r.seq >= seqBefore);
-      await this.handle.close();
-      await writeWhole(this.directory, kept);
-      this.handle = await open(join(this.directory, logRecordsFileName), 'r+');
-      this.records = kept;
-      this.end = encodedLength(kept);
-    });
-  }
-
-  clear(): Promise<void> {
-    return this.serially(async () => {
-      await this.handle.truncate(magic.length);
-      await this.handle.datasync();
-      this.records = [];
-      this.end = magic.length;
-    });
-  }
-
-  async close(): Promise<void> {
-    await this.writes.catch(() => {});
-    await this.handle.close().catch(() => {});
-  }
-
-  private serially(work: () => Promise<void>): Promise<void> {
-    const run = this.writes.then(work);
-    this.writes = run.catch(() => {});
-    return run;
-  }
-}
-
-function checksum(seq: Buffer, payload: Uint8Array): Buffer {
-  return createHash('sha256').update(seq).update(payload).digest();
-}
-
-function frame({ seq, bytes }: LogRecord): Buffer {
-  if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError('seq: expected a whole number from 0');
-  if (bytes.length > logRecordBytesMax) throw new RangeError(`bytes: a log record is at most ${logRecordBytesMax} bytes`);
-  const head = Buffer.alloc(recordHeaderBytes);
-  head.writeUInt32BE(bytes.length, 0);
-  head.writeBigUInt64BE(BigInt(seq), 4);
-  checksum(head.subarray(4, 12), bytes).copy(head, 12);
-  return Buffer.concat([head, bytes]);
-}
-
-function encodedLength(records: readonly LogRecord[]): number {
-  return records.reduce((sum, r) => sum + recordHeaderBytes + r.bytes.length, magic.length);
-}
-
-function parse(file: Buffer): { records: LogRecord[]; end: number; damagedAt: number | null; why: string } {
-  const records: LogRecord[] = [];
-  if (!file.subarray(0, magic.length).equals(magic)) return { records, end: 0, damagedAt: 0, why: 'it does not start with the audit log header' };
-  let at = magic.length;
-  while (at < file.length) {
-    if (file.length - at < recordHeaderBytes) break; // a header cut short: torn
-    const length = file.readUInt32BE(at);
-    if (length > logRecordBytesMax) return { records, end: at, damagedAt: at, why: `a record claims ${length} bytes` };
-    if (at + recordHeaderBytes + length > file.length) break; // runs past the end: torn
-    const seqBytes = file.subarray(at + 4, at + 12);
-    const payload = file.subarray(at + recordHeaderBytes, at + recordHeaderBytes + length);
-    if (!checksum(seqBytes, payload).equals(file.subarray(at + 12, at + recordHeaderBytes))) return { records, end: at, damagedAt: at, why: 'a record fails its checksum' };
-    records.push({ seq: Number(seqBytes.readBigUInt64BE(0)), bytes: new Uint8Array(payload) });
-    at += recordHeaderBytes + length;
-  }
-  return { records, end: at, damagedAt: null, why: '' };
-}
-
-async function writeAt(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, position + written);
-    written += bytesWritten;
-  }
-}
-
-/** The whole file from `records`, so that a crash leaves the old or the new one. */
-async function writeWhole(directory: string, records: readonly LogRecord[]): Promise<void> {
-  const path = join(directory, logRecordsFileName);
-  const temporary = `${path}.tmp`;
-  const handle = await open(temporary, 'w');
-  try {
-    await writeAt(handle, Buffer.concat([magic, ...records.map(frame)]), 0);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, path);
-  const dir = await open(directory, 'r');
-  await dir.sync().catch(() => {}); // some platforms cannot fsync a directory; rename is still atomic
-  await dir.close();
 }

@@ -3,7 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { storageSuite } from './storage.suite';
-import { DiskStorage, logFileName, lockFileName, metaFileName, recordHeaderBytes } from './disk';
+import { DiskStorage, logFileName, lockFileName, metaFileName, migratedLogFileName } from './disk';
+import { recordHeadBytes, recordTrailerBytes } from './disk-log';
+import { parseOwner, processStart, selfOwner } from './disk-lock';
+import { spawn } from 'node:child_process';
 import type { BlockCommit } from './storage';
 
 const root = mkdtempSync(join(tmpdir(), 'bot-disk-'));
@@ -86,6 +89,7 @@ describe('DiskStorage: durability', () => {
     const directory = freshDirectory();
     const store = await DiskStorage.open(directory);
     await expect(DiskStorage.open(directory)).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
+    expect(parseOwner(readFileSync(join(directory, lockFileName), 'utf8'))).toEqual(selfOwner());
     await store.shutdown();
     expect(existsSync(join(directory, lockFileName))).toBe(false);
     writeFileSync(join(directory, lockFileName), '999999999'); // no such process: as after kill -9
@@ -94,6 +98,31 @@ describe('DiskStorage: durability', () => {
     writeFileSync(join(directory, lockFileName), String(process.pid)); // a restarted container reusing the pid
     const reused = await DiskStorage.open(directory);
     await reused.shutdown();
+  });
+
+  it('the lock names its owner by pid and start time: a reused pid does not hold it, the live owner does', async () => {
+    const directory = freshDirectory();
+    mkdirSync(directory);
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const live = processStart(other.pid!);
+      expect(live).not.toBeNull();
+      const boot = selfOwner().boot;
+      // The crashed peer's pid now belongs to another process (another start time): taken over.
+      writeFileSync(join(directory, lockFileName), JSON.stringify({ pid: other.pid, start: String(Number(live!.start) - 1), boot }));
+      const store = await DiskStorage.open(directory);
+      await store.shutdown();
+      // Written before a reboot: taken over.
+      writeFileSync(join(directory, lockFileName), JSON.stringify({ pid: other.pid, start: live!.start, boot: 'another-boot' }));
+      await (await DiskStorage.open(directory)).shutdown();
+      // The owner itself, still running: refused, and its lock is left alone.
+      const owner = JSON.stringify({ pid: other.pid, start: live!.start, boot });
+      writeFileSync(join(directory, lockFileName), owner);
+      await expect(DiskStorage.open(directory)).rejects.toMatchObject({ code: 'STORAGE_FAILED', message: expect.stringContaining(`process ${other.pid}`) });
+      expect(readFileSync(join(directory, lockFileName), 'utf8')).toBe(owner);
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 
   it('refuses writes after close and reports nothing half-done', async () => {
@@ -145,40 +174,139 @@ describe('DiskStorage: crashes and damage', () => {
     }
   });
 
-  it('a damaged record in the middle is reported and skipped; the records after it are kept', async () => {
-    const { directory, before } = await threeBlocks();
-    const path = join(directory, logFileName);
-    const file = readFileSync(path);
-    file[before - 5]! ^= 0x40; // inside block 1's record (its tx ids)
-    writeFileSync(path, file);
+  /** Reopen `directory` with `file` as its log; expect the damage to be reported and new blocks refused. */
+  async function expectTampered(directory: string, file: Buffer, what: string): Promise<DiskStorage> {
+    writeFileSync(join(directory, logFileName), file);
     const store = await DiskStorage.open(directory);
-    expect(store.report.problems).toHaveLength(1);
-    expect(store.report.problems[0]!.message).toMatch(/checksum mismatch/);
-    expect(store.report.tornTailBytes).toBe(0);
-    expect(await store.getBlock('c1', 1)).toBeUndefined(); // the host's tamper check reports it missing
-    expect(await store.getBlock('c1', 0)).toEqual(commitOf(0).block);
-    expect(await store.getBlock('c1', 2)).toEqual(commitOf(2).block);
-    expect(await store.headHeight('c1')).toBe(2);
+    expect(store.report.problems, what).toHaveLength(1);
+    expect(store.damage()).toEqual(store.report.problems);
+    expect(store.report.tornTailBytes, what).toBe(0);
+    await expect(store.commitBlock(commitOf(9)), what).rejects.toMatchObject({ code: 'TAMPERED' });
+    await store.putMeta('still', 'writable'); // meta (identity, settings) stays writable for the repair
+    await store.shutdown();
+    expect(readFileSync(join(directory, logFileName)).equals(file), `${what}: nothing is cut`).toBe(true);
+    return store;
+  }
+
+  it('a flipped bit anywhere in the last record (every bit of its head and trailer, every 7th of its payload) is reported as damage with its offset, never dropped as torn', async () => {
+    const { directory, before, after } = await threeBlocks();
+    const full = readFileSync(join(directory, logFileName));
+    const bits = (after - before) * 8;
+    const framing = (bit: number) => bit < recordHeadBytes * 8 || bit >= bits - recordTrailerBytes * 8;
+    for (let bit = 0; bit < bits; bit++) {
+      if (!framing(bit) && bit % 7 !== 0) continue; // every bit of the head and trailer, every 7th of the payload
+      const file = Buffer.from(full);
+      file[before + (bit >> 3)]! ^= 1 << (bit & 7);
+      // Every bit: reported at the record's offset with the two blocks before it; every 29th: the full check (fsyncs are slow).
+      let store: DiskStorage;
+      if (bit % 29 === 0) store = await expectTampered(directory, file, `bit ${bit}`);
+      else {
+        writeFileSync(join(directory, logFileName), file);
+        store = await DiskStorage.open(directory);
+        await store.shutdown();
+        expect(store.report.problems, `bit ${bit}`).toHaveLength(1);
+        expect(store.report.tornTailBytes).toBe(0);
+      }
+      expect(store.report.problems[0]!.offset).toBe(before);
+      expect(store.report.records).toBe(2);
+      if (bit >= (recordHeadBytes + 12) * 8 && bit < (after - before - recordTrailerBytes) * 8) expect(store.report.problems[0]).toMatchObject({ chainId: 'c1', height: 2 });
+    }
+  });
+
+  it('one byte removed from the middle of the log, or of its last record, is damage (the blocks before it stay)', async () => {
+    const { directory, before, after } = await threeBlocks();
+    const full = readFileSync(join(directory, logFileName));
+    for (const at of [40, before - 60, before - 20, before + 30, after - 20, after - 10, after - 4, after - 3, after - 2]) {
+      const file = Buffer.concat([full.subarray(0, at), full.subarray(at + 1)]);
+      const store = await expectTampered(directory, file, `byte ${at} removed`);
+      expect(store.report.problems[0]!.message).toMatch(/damaged at offset \d+/);
+      expect(store.report.problems[0]!.offset).toBeLessThanOrEqual(at);
+    }
+    // The blocks before the damage are still read (and served, up to the host's tamper check).
+    const file = Buffer.concat([full.subarray(0, before + 30), full.subarray(before + 31)]);
+    writeFileSync(join(directory, logFileName), file);
+    const store = await DiskStorage.open(directory);
+    expect(await store.headHeight('c1')).toBe(1);
+    expect(await store.getBlock('c1', 1)).toEqual(commitOf(1).block);
     await store.shutdown();
   });
 
-  it('bytes chosen inside a block that look like a record are never taken for one', async () => {
-    const directory = freshDirectory();
+  it('a damaged record in the middle stops the index there: nothing after it is served or cut', async () => {
+    const { directory, before } = await threeBlocks();
+    const file = readFileSync(join(directory, logFileName));
+    file[before - 30]! ^= 0x40; // inside block 1's record
+    const store = await expectTampered(directory, file, 'flip in block 1');
+    expect(store.report.problems[0]!.message).toMatch(/checksum mismatch/);
+    const again = await DiskStorage.open(directory);
+    expect(await again.getBlock('c1', 0)).toEqual(commitOf(0).block);
+    expect(await again.getBlock('c1', 1)).toBeUndefined();
+    expect(await again.getBlock('c1', 2)).toBeUndefined();
+    expect(await again.headHeight('c1')).toBe(0);
+    await again.shutdown();
+  });
+
+  it('bytes appended after the last record are damage, not a torn tail', async () => {
+    const { directory } = await threeBlocks();
+    const file = readFileSync(join(directory, logFileName));
+    await expectTampered(directory, Buffer.concat([file, Buffer.alloc(40, 7)]), 'junk appended');
+  });
+
+  it('setAside (repair) keeps the damaged log under another name, keeps meta, and starts an empty log', async () => {
+    const { directory, before } = await threeBlocks();
+    const file = readFileSync(join(directory, logFileName));
+    file[before + 50]! ^= 1;
+    writeFileSync(join(directory, logFileName), file);
     const store = await DiskStorage.open(directory);
+    const { movedTo } = await store.setAside();
+    expect(readFileSync(movedTo).equals(file)).toBe(true);
+    expect(store.damage()).toEqual([]);
+    expect(await store.headHeight('c1')).toBe(-1);
+    expect(await store.getMeta('identity.seed')).toEqual(bytes(7));
     await store.commitBlock(commitOf(0));
     await store.shutdown();
-    // A block whose bytes carry a copy of a genuine record (magic, length, MAC, payload).
-    const genuine = readFileSync(join(directory, logFileName)).subarray(32);
     const again = await DiskStorage.open(directory);
-    const before = statSync(join(directory, logFileName)).size;
-    await again.commitBlock({ chainId: 'c1', height: 1, block: new Uint8Array(genuine), writes: new Map(), txIds: [] });
+    expect(again.report).toMatchObject({ records: 1, problems: [] });
     await again.shutdown();
-    const path = join(directory, logFileName);
-    writeFileSync(path, readFileSync(path).subarray(0, before + recordHeaderBytes + 20)); // torn inside it
-    const reopened = await DiskStorage.open(directory);
-    expect(await reopened.headHeight('c1')).toBe(0);
-    expect(reopened.report.problems).toEqual([]);
-    await reopened.shutdown();
+  });
+
+  it('a log in the old format (1) is migrated at open: same blocks, state, history and tx index; the old file is kept', async () => {
+    const directory = freshDirectory();
+    mkdirSync(directory);
+    const fixture = join(__dirname, 'fixtures', 'ledger-v1');
+    for (const name of [logFileName, metaFileName]) copyFileSync(join(fixture, name), join(directory, name));
+    const store = await DiskStorage.open(directory);
+    expect(store.report).toMatchObject({ records: 5, tornTailBytes: 0, problems: [], migratedFrom: join(directory, migratedLogFileName) });
+    expect(readFileSync(join(directory, logFileName)).subarray(0, 8).toString('latin1')).toBe('BOTLEDG2');
+    expect(readFileSync(join(directory, migratedLogFileName)).equals(readFileSync(join(fixture, logFileName)))).toBe(true);
+    const check = async (s: DiskStorage, head: number) => {
+      expect(await s.getMeta('identity.seed')).toEqual(bytes(7, 7, 7));
+      expect(await s.headHeight('c1')).toBe(head);
+      expect(await s.getBlock('c1', 2)).toEqual(new Uint8Array(42).fill(2));
+      expect(await s.getState('c1', 'data/k3')).toEqual(bytes(3, 1));
+      expect((await s.history('c1', 'data/shared')).map((v) => v.height).slice(0, 4)).toEqual([0, 1, 2, 3]);
+      expect(await s.txLocation('tx1b')).toEqual({ chainId: 'c1', height: 1, index: 1 });
+      expect(await s.getState('c2', 'data/x')).toEqual(bytes(9));
+    };
+    await check(store, 3);
+    await store.commitBlock(commitOf(4));
+    await store.shutdown();
+    const again = await DiskStorage.open(directory);
+    expect(again.report).toMatchObject({ records: 6, problems: [] });
+    expect(again.report.migratedFrom).toBeUndefined();
+    await check(again, 4);
+    await again.shutdown();
+  });
+
+  it('an old-format log damaged in the middle is reported and not migrated', async () => {
+    const directory = freshDirectory();
+    mkdirSync(directory);
+    const fixture = join(__dirname, 'fixtures', 'ledger-v1');
+    copyFileSync(join(fixture, metaFileName), join(directory, metaFileName));
+    const file = readFileSync(join(fixture, logFileName));
+    file[120]! ^= 4; // inside the first record
+    const store = await expectTampered(directory, file, 'format 1 damaged');
+    expect(store.report.migratedFrom).toBeUndefined();
+    expect(existsSync(join(directory, migratedLogFileName))).toBe(false);
   });
 
   it('a damaged meta file stops the open instead of silently creating a new identity', async () => {

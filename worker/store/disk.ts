@@ -2,53 +2,46 @@
 //
 // Layout of a data directory:
 //   ledger.log  append-only log of block commits, all chains in one file (one record = one
-//               block with its state writes and tx ids: the atomic unit of commitBlock)
+//               block with its state writes and tx ids: the atomic unit of commitBlock);
+//               the record format, and what counts as a torn tail or as damage: disk-log.ts
 //   meta.v8     the meta map (identity, chain list, settings), rewritten whole through
 //               meta.v8.tmp + fsync + rename + fsync(dir), so it is always the old or the new map
-//   LOCK        the pid of the process that has the directory open (one peer per directory)
-//   audit.log   the append-only log store (the audit log's records): see disk-log.ts
+//   LOCK        the process that has the directory open (one peer per directory): disk-lock.ts
+//   audit.log   the append-only log store (the audit log's records): see audit-file.ts
+//   ledger.v1.log               a format-1 log after its migration to format 2 (kept)
+//   ledger.damaged-<time>.log   a damaged log set aside by a repair (kept)
 //
-// ledger.log = header | record*
-//   header (32 bytes) = "BOTLEDG1" | key (16 random bytes) | 8 zero bytes
-//   record           = "BoTr" | payloadLength u32 | HMAC-SHA256(key, offset u64 | payloadLength u32 | payload) | payload
-//   payload          = chainId str16 | height u64 | block bytes32 | writeCount u32 | (key str16 | entry bytes32)* | txCount u32 | (txId str16)*
+//   payload = chainId str16 | height u64 | block bytes32 | writeCount u32 | (key str16 | entry bytes32)* | txCount u32 | (txId str16)*
 // (big-endian; strN = UTF-8 with a uN length; bytes32 = u32 length + bytes).
 //
 // A commit is one positional write of one record followed by fdatasync; the in-memory index is
 // updated only after that, so reads never see a block that is not durable. At open the log is
-// read record by record. A record that fails its check and has no valid record after it is a
-// torn tail (a crash during the write): it is cut off, so the block is wholly absent. A record
-// that fails its check with valid records after it is corruption: it is skipped and reported
-// (`report.problems`); the host's tamper check then finds that block missing. The MAC is keyed
-// with a per-log random key and covers the record's offset, so bytes inside a transaction (which
-// anyone can choose) can never pass for a record when the reader resynchronises.
+// read record by record: a torn tail (a record never completely written) is cut off, so that
+// block is wholly absent; any other failure is damage: it is reported (`report.problems`,
+// `damage()`, and through the host's tamper check in /v1/integrity), nothing after it is
+// indexed, nothing is cut, and commits are refused with TAMPERED until `setAside` (repair).
 //
 // Reads go through an in-memory index of file positions (blocks, state, history) and read the
 // bytes back from the file; the tx index is held in memory.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { createHmac } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { botError } from '../core/errors';
 import { blockBytesMax } from '../core/limits';
-import type { BlockCommit, LogRecord, StateVersion, Storage, TxLocation } from './storage';
-import { DiskLogFile, type LogFileReport } from './disk-log';
+import type { BlockCommit, LogRecord, StateVersion, Storage, StoreDamage, TxLocation } from './storage';
+import { DiskLogFile, type LogFileReport } from './audit-file';
+import { frameRecord, LogReader, logHeader, logHeaderBytes, logMagic, logMagicV1, nextRecordV1, recordAtV1, scanRecord } from './disk-log';
+import { releaseLock, takeLock } from './disk-lock';
 
+export { lockFileName } from './disk-lock';
 export const logFileName = 'ledger.log';
 export const metaFileName = 'meta.v8';
-export const lockFileName = 'LOCK';
-
-const logMagic = Buffer.from('BOTLEDG1', 'latin1');
-const logHeaderBytes = 32;
-const logKeyBytes = 16;
-const recordMagic = Buffer.from('BoTr', 'latin1');
-const macBytes = 32;
-/** Record frame before the payload: magic, length, MAC. */
-export const recordHeaderBytes = recordMagic.length + 4 + macBytes;
+/** A format-1 log, kept after its migration. */
+export const migratedLogFileName = 'ledger.v1.log';
 /** Largest record payload: a largest block plus its state writes, ids and framing. */
 export const recordPayloadBytesMax = 4 * blockBytesMax;
-/** Bytes read from the log at once while opening it. */
-const openReadChunkBytes = 1 << 20;
+const logKeyBytesV1 = 16;
 const metaMagic = Buffer.from('BOTMETA1', 'latin1');
 const metaDigestBytes = 32;
 
@@ -69,8 +62,10 @@ export interface DiskOpenReport {
   records: number;
   /** Bytes of an incomplete last record cut off at open (a crash during a write). */
   tornTailBytes: number;
-  /** Damaged records that were skipped (with valid records after them). */
-  problems: Array<{ offset: number; bytes: number; message: string }>;
+  /** Damage found (not a torn tail): nothing after it is indexed and commits are refused. */
+  problems: StoreDamage[];
+  /** Set when a format-1 log was migrated at this open: where the old log was kept. */
+  migratedFrom?: string;
 }
 
 /** A decoded record payload with file positions of its byte fields. */
@@ -94,7 +89,7 @@ export class DiskStorage implements Storage {
   private closing: Promise<void> | null = null;
   private auditFile: DiskLogFile | null = null;
 
-  /** The audit log file (disk-log.ts) as it was found at open: torn tail cut, damage kept aside. */
+  /** The audit log file (audit-file.ts) as it was found at open: torn tail cut, damage kept aside. */
   get auditLogReport(): LogFileReport | null {
     return this.auditFile?.report ?? null;
   }
@@ -102,7 +97,6 @@ export class DiskStorage implements Storage {
   private constructor(
     readonly directory: string,
     private log: FileHandle,
-    private key: Buffer,
     readonly report: DiskOpenReport,
   ) {}
 
@@ -114,11 +108,13 @@ export class DiskStorage implements Storage {
     let log: FileHandle | null = null;
     try {
       const meta = await readMeta(directory);
+      const report: DiskOpenReport = { records: 0, tornTailBytes: 0, problems: [] };
       const opened = await openLog(directory);
       log = opened.handle;
-      const storage = new DiskStorage(directory, opened.handle, opened.key, { records: 0, tornTailBytes: 0, problems: [] });
+      const storage = new DiskStorage(directory, opened.handle, report);
       storage.meta = meta;
-      await storage.index();
+      if (opened.keyV1) await storage.indexV1(opened.keyV1);
+      else await storage.index();
       storage.auditFile = await DiskLogFile.open(directory);
       return storage;
     } catch (error) {
@@ -126,6 +122,37 @@ export class DiskStorage implements Storage {
       await releaseLock(directory);
       throw error;
     }
+  }
+
+  /** Damage found at open (not a torn tail); empty when the log is whole. */
+  damage(): StoreDamage[] {
+    return this.report.problems.map((p) => ({ ...p }));
+  }
+
+  /**
+   * Repair, first half: move the log aside (renamed, never deleted) and start an empty one; the
+   * meta map (identity, chains, settings, voting records) is kept. The host then re-syncs.
+   */
+  async setAside(): Promise<{ movedTo: string }> {
+    return this.serially(async () => {
+      const movedTo = join(this.directory, `ledger.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+      await this.log.close();
+      await rename(join(this.directory, logFileName), movedTo);
+      await syncDirectory(this.directory);
+      await writeDurably(this.directory, logFileName, logHeader());
+      this.log = await open(join(this.directory, logFileName), 'r+');
+      this.resetIndex();
+      this.report.problems = [];
+      this.report.tornTailBytes = 0;
+      this.report.records = 0;
+      return { movedTo };
+    }, true);
+  }
+
+  private resetIndex(): void {
+    this.chains = new Map();
+    this.txIndex = new Map();
+    this.end = logHeaderBytes;
   }
 
   // ---- meta ------------------------------------------------------------------------------
@@ -141,7 +168,7 @@ export class DiskStorage implements Storage {
       const next = new Map(this.meta).set(key, encoded);
       await writeMeta(this.directory, next);
       this.meta = next;
-    });
+    }, true);
   }
 
   // ---- blocks ----------------------------------------------------------------------------
@@ -151,7 +178,7 @@ export class DiskStorage implements Storage {
     if (payload.length > recordPayloadBytesMax) throw botError('TOO_LARGE', `Block ${commit.height} needs ${payload.length} bytes on disk; the limit is ${recordPayloadBytesMax}.`);
     await this.serially(async () => {
       const offset = this.end;
-      const record = frameRecord(this.key, offset, payload);
+      const record = frameRecord(payload);
       try {
         await writeFully(this.log, record, offset);
         await this.log.datasync();
@@ -160,10 +187,9 @@ export class DiskStorage implements Storage {
         throw botError('STORAGE_FAILED', `Block ${commit.height} could not be stored: ${(error as Error).message}. Free some disk space and restart the peer.`);
       }
       this.end = offset + record.length;
-      this.apply(decodePayload(payload, offset + recordHeaderBytes));
+      this.apply(decodePayload(payload, offset + logRecordHeadBytes));
     });
   }
-
   /** Cut a failed write off, so the log never holds a torn record between good ones. */
   private async undoWrite(offset: number, cause: unknown): Promise<void> {
     try {
@@ -204,7 +230,7 @@ export class DiskStorage implements Storage {
     return found ? { ...found } : undefined;
   }
 
-  // ---- the append-only log store (audit log): its own file, see disk-log.ts ----
+  // ---- the append-only log store (audit log): its own file, see audit-file.ts ----
 
   async appendLog(records: readonly LogRecord[]): Promise<void> {
     await this.serially(() => this.auditFile!.append(records));
@@ -218,17 +244,18 @@ export class DiskStorage implements Storage {
     await this.serially(() => this.auditFile!.prune(seqBefore));
   }
 
+  /** Reset: an empty log (format 2, also over a damaged or format-1 one) and an empty meta map. */
   async clear(): Promise<void> {
     await this.serially(async () => {
       await this.auditFile!.clear();
-      await this.log.truncate(logHeaderBytes);
-      await this.log.datasync();
+      await this.log.close();
+      await writeDurably(this.directory, logFileName, logHeader());
+      this.log = await open(join(this.directory, logFileName), 'r+');
       await writeMeta(this.directory, new Map());
       this.meta = new Map();
-      this.chains = new Map();
-      this.txIndex = new Map();
-      this.end = logHeaderBytes;
-    });
+      this.resetIndex();
+      this.report.problems = [];
+    }, true);
   }
 
   close(): void {
@@ -248,9 +275,14 @@ export class DiskStorage implements Storage {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private serially<T>(work: () => Promise<T>): Promise<T> {
+  /** Run a write after the ones before it; `metaOnly` writes are allowed on a damaged log. */
+  private serially<T>(work: () => Promise<T>, metaOnly = false): Promise<T> {
     if (this.closing) return Promise.reject(botError('STORAGE_FAILED', 'The disk store is closed.'));
     if (this.broken) return Promise.reject(botError('STORAGE_FAILED', `The disk store refuses writes: ${this.broken.message}. Restart the peer.`));
+    if (!metaOnly && this.report.problems.length > 0) {
+      const first = this.report.problems[0]!;
+      return Promise.reject(botError('TAMPERED', `The ledger file is damaged (${first.message}); no blocks are stored until the peer is repaired from its peers.`));
+    }
     const run = this.writes.then(work);
     this.writes = run.catch(() => {});
     return run;
@@ -280,128 +312,161 @@ export class DiskStorage implements Storage {
     record.txIds.forEach((txId, index) => this.txIndex.set(txId, { chainId: record.chainId, height: record.height, index }));
   }
 
-  /** Read the log from the header on; index good records, skip damaged ones, cut a torn tail. */
+  /** Read the log (format 2) from the header on: index whole records, cut a torn tail, stop at damage. */
   private async index(): Promise<void> {
     const reader = new LogReader(this.log, (await this.log.stat()).size);
     let offset = logHeaderBytes;
-    while (offset < reader.size) {
-      const record = await this.recordAt(reader, offset);
-      if (record) {
-        this.apply(record.decoded);
-        this.report.records++;
-        offset += recordHeaderBytes + record.payloadBytes;
-        continue;
-      }
-      const next = await this.nextRecordAfter(reader, offset);
-      if (next === null) {
-        this.report.tornTailBytes = reader.size - offset;
+    for (;;) {
+      const found = await scanRecord(reader, offset, recordPayloadBytesMax);
+      if (found.kind === 'end') break;
+      if (found.kind === 'torn') {
+        this.report.tornTailBytes = found.bytes;
         await this.log.truncate(offset);
         await this.log.datasync();
         break;
       }
-      this.report.problems.push({ offset, bytes: next - offset, message: `${next - offset} damaged bytes at offset ${offset} of ${logFileName} (checksum mismatch); the block stored there is lost.` });
-      offset = next;
+      const decoded = found.kind === 'record' ? tryDecode(found.payload, found.payloadOffset) : null;
+      if (found.kind === 'damaged' || !decoded) {
+        this.noteDamage(offset, found.kind === 'damaged' ? found.reason : 'the payload does not decode', found.payload);
+        break;
+      }
+      this.apply(decoded);
+      this.report.records++;
+      offset = found.next;
     }
-    this.end = Math.min(offset, reader.size);
+    this.end = offset;
   }
 
-  /** The valid record starting at `offset`, or null. */
-  private async recordAt(reader: LogReader, offset: number): Promise<{ decoded: DecodedRecord; payloadBytes: number } | null> {
-    if (offset + recordHeaderBytes > reader.size) return null;
-    const header = await reader.bytes(offset, recordHeaderBytes);
-    if (!header.subarray(0, recordMagic.length).equals(recordMagic)) return null;
-    const length = header.readUInt32BE(recordMagic.length);
-    if (length > recordPayloadBytesMax || offset + recordHeaderBytes + length > reader.size) return null;
-    const payload = await reader.bytes(offset + recordHeaderBytes, length);
-    const mac = header.subarray(recordMagic.length + 4);
-    if (!timingSafeEqual(mac, recordMac(this.key, offset, payload))) return null;
+  /** Record damage at `offset`, naming the block it probably held (the height, if its payload still reads). */
+  private noteDamage(offset: number, reason: string, payload: Buffer | null): void {
+    const guess = payload ? peekBlock(payload) : null;
+    const what = guess ? `block ${guess.height} of chain ${guess.chainId}` : 'the record';
+    this.report.problems.push({
+      offset,
+      chainId: guess?.chainId ?? null,
+      height: guess?.height ?? null,
+      message: `${logFileName} is damaged at offset ${offset} (${what}): ${reason}. Nothing from there on is served; repair the peer from its peers.`,
+    });
+  }
+
+  /**
+   * Read a format-1 log, then migrate it: when it is whole (a torn tail aside), write its
+   * records as format 2 and switch files; when it is damaged, index its good prefix and report.
+   */
+  private async indexV1(key: Buffer): Promise<void> {
+    const reader = new LogReader(this.log, (await this.log.stat()).size);
+    const payloads: Buffer[] = [];
+    let offset = logHeaderBytes;
+    while (offset < reader.size) {
+      const record = await recordAtV1(reader, key, offset, recordPayloadBytesMax);
+      const decoded = record ? tryDecode(record.payload, 0) : null;
+      if (record && decoded) {
+        payloads.push(record.payload);
+        offset = record.next;
+        continue;
+      }
+      if ((await nextRecordV1(reader, key, offset, recordPayloadBytesMax)) === null) {
+        this.report.tornTailBytes = reader.size - offset; // format 1 cannot tell; the old rule: a torn tail
+        break;
+      }
+      this.noteDamage(offset, 'checksum mismatch (format 1 log; it is not migrated)', null);
+      break;
+    }
+    if (this.report.problems.length > 0) return this.indexPrefixV1(reader, key, offset);
+    await this.migrate(payloads);
+  }
+
+  /** Index a damaged format-1 log up to `end` in place (reads only). */
+  private async indexPrefixV1(reader: LogReader, key: Buffer, end: number): Promise<void> {
+    for (let offset = logHeaderBytes; offset < end; ) {
+      const record = (await recordAtV1(reader, key, offset, recordPayloadBytesMax))!;
+      this.apply(decodePayload(record.payload, record.next - record.payload.length));
+      this.report.records++;
+      offset = record.next;
+    }
+    this.end = end;
+  }
+
+  /** Write the records as a format-2 log, keep the format-1 log as ledger.v1.log, and index the new one. */
+  private async migrate(payloads: Buffer[]): Promise<void> {
+    const temporary = join(this.directory, `${logFileName}.v2.tmp`);
+    const handle = await open(temporary, 'w');
     try {
-      return { decoded: decodePayload(payload, offset + recordHeaderBytes), payloadBytes: length };
-    } catch {
-      return null; // a MAC that verifies over bytes we cannot parse: written by another version
+      let at = 0;
+      for (const part of [logHeader(), ...payloads.map(frameRecord)]) {
+        await writeFully(handle, part, at);
+        at += part.length;
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
     }
+    await this.log.close();
+    const kept = join(this.directory, migratedLogFileName);
+    await rename(join(this.directory, logFileName), kept);
+    await rename(temporary, join(this.directory, logFileName));
+    await syncDirectory(this.directory);
+    this.log = await open(join(this.directory, logFileName), 'r+');
+    this.report.migratedFrom = kept;
+    this.report.tornTailBytes = 0;
+    await this.index();
   }
+}
 
-  /** Offset of the next valid record after a damaged one, or null when none follows (torn tail). */
-  private async nextRecordAfter(reader: LogReader, damaged: number): Promise<number | null> {
-    for (let at = await reader.find(recordMagic, damaged + 1); at !== -1; at = await reader.find(recordMagic, at + 1)) {
-      if (await this.recordAt(reader, at)) return at;
-    }
+/** Where a record's payload starts, past its head. */
+const logRecordHeadBytes = 12;
+
+function tryDecode(payload: Buffer, base: number): DecodedRecord | null {
+  try {
+    return decodePayload(payload, base);
+  } catch {
+    return null;
+  }
+}
+
+/** Chain id and height at the front of a payload that may be damaged, or null. */
+function peekBlock(payload: Buffer): { chainId: string; height: number } | null {
+  try {
+    const idLength = payload.readUInt16BE(0);
+    const chainId = payload.toString('utf8', 2, 2 + idLength);
+    const height = Number(payload.readBigUInt64BE(2 + idLength));
+    return /^[\w-]{1,64}$/.test(chainId) && Number.isSafeInteger(height) ? { chainId, height } : null;
+  } catch {
     return null;
   }
 }
 
 // ---- the log file ----------------------------------------------------------------------------
 
-/** Chunked positional reads over the log while it is indexed. */
-class LogReader {
-  private chunk = Buffer.alloc(0);
-  private chunkStart = 0;
-
-  constructor(
-    private readonly handle: FileHandle,
-    readonly size: number,
-  ) {}
-
-  async bytes(offset: number, length: number): Promise<Buffer> {
-    if (offset < this.chunkStart || offset + length > this.chunkStart + this.chunk.length) {
-      const size = Math.min(Math.max(length, openReadChunkBytes), this.size - offset);
-      const chunk = Buffer.alloc(size);
-      const { bytesRead } = await this.handle.read(chunk, 0, size, offset);
-      this.chunk = chunk.subarray(0, bytesRead);
-      this.chunkStart = offset;
-    }
-    return this.chunk.subarray(offset - this.chunkStart, offset - this.chunkStart + length);
-  }
-
-  /** Offset of the next occurrence of `needle` at or after `from`, or -1. */
-  async find(needle: Buffer, from: number): Promise<number> {
-    for (let at = from; at + needle.length <= this.size; ) {
-      const span = Math.min(openReadChunkBytes, this.size - at);
-      const window = await this.bytes(at, span);
-      const found = window.indexOf(needle);
-      if (found !== -1) return at + found;
-      if (span < openReadChunkBytes) return -1;
-      at += span - needle.length + 1;
-    }
-    return -1;
-  }
-}
-
-async function openLog(directory: string): Promise<{ handle: FileHandle; key: Buffer }> {
+/** Open the log: format 2 as is; format 1 with its key (migrated by indexV1); none: a new one. */
+async function openLog(directory: string): Promise<{ handle: FileHandle; keyV1: Buffer | null }> {
   const path = join(directory, logFileName);
+  await rm(join(directory, `${logFileName}.v2.tmp`), { force: true });
+  // A migration that stopped between its two renames: the format-1 log is back in place.
+  if (!(await exists(path)) && (await exists(join(directory, migratedLogFileName)))) await rename(join(directory, migratedLogFileName), path);
   const existing = await open(path, 'r+').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;
     throw error;
   });
-  if (existing) {
-    const header = Buffer.alloc(logHeaderBytes);
-    const { bytesRead } = await existing.read(header, 0, logHeaderBytes, 0);
-    if (bytesRead === logHeaderBytes && header.subarray(0, logMagic.length).equals(logMagic)) {
-      return { handle: existing, key: Buffer.from(header.subarray(logMagic.length, logMagic.length + logKeyBytes)) };
-    }
-    await existing.close();
-    // The log is created whole (temp file + rename), so a bad header is someone else's file.
-    throw botError('STORAGE_FAILED', `${path} is not a BoT ledger log; move it away or choose another --data-dir.`);
+  if (!existing) {
+    await writeDurably(directory, logFileName, logHeader());
+    return { handle: await open(path, 'r+'), keyV1: null };
   }
-  const key = randomBytes(logKeyBytes);
-  const header = Buffer.concat([logMagic, key, Buffer.alloc(logHeaderBytes - logMagic.length - logKeyBytes)]);
-  await writeDurably(directory, logFileName, header);
-  return { handle: await open(path, 'r+'), key };
+  const header = Buffer.alloc(logHeaderBytes);
+  const { bytesRead } = await existing.read(header, 0, logHeaderBytes, 0);
+  const magic = header.subarray(0, logMagic.length);
+  if (bytesRead === logHeaderBytes && magic.equals(logMagic)) return { handle: existing, keyV1: null };
+  if (bytesRead === logHeaderBytes && magic.equals(logMagicV1)) return { handle: existing, keyV1: Buffer.from(header.subarray(logMagicV1.length, logMagicV1.length + logKeyBytesV1)) };
+  await existing.close();
+  // The log is created whole (temp file + rename), so a bad header is someone else's file or damage.
+  throw botError('STORAGE_FAILED', `${path} is not a BoT ledger log (or its header is damaged); move it away or choose another --data-dir.`);
 }
 
-function recordMac(key: Buffer, offset: number, payload: Uint8Array): Buffer {
-  const position = Buffer.alloc(12);
-  position.writeBigUInt64BE(BigInt(offset), 0);
-  position.writeUInt32BE(payload.length, 8);
-  return createHmac('sha256', key).update(position).update(payload).digest();
-}
-
-function frameRecord(key: Buffer, offset: number, payload: Buffer): Buffer {
-  const head = Buffer.alloc(recordMagic.length + 4);
-  recordMagic.copy(head, 0);
-  head.writeUInt32BE(payload.length, recordMagic.length);
-  return Buffer.concat([head, recordMac(key, offset, payload), payload]);
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function writeFully(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
@@ -490,7 +555,7 @@ function decodePayload(payload: Buffer, base: number): DecodedRecord {
   return { chainId, height, block, writes, txIds };
 }
 
-// ---- meta file and lock ----------------------------------------------------------------------
+// ---- meta file ----------------------------------------------------------------------
 
 async function readMeta(directory: string): Promise<Map<string, Buffer>> {
   await rm(join(directory, `${metaFileName}.tmp`), { force: true });
@@ -539,44 +604,5 @@ async function syncDirectory(directory: string): Promise<void> {
     // Some platforms cannot fsync a directory; rename is still atomic there.
   } finally {
     await handle.close();
-  }
-}
-
-/** Data directories this process holds open. */
-const openDirectories = new Set<string>();
-
-async function releaseLock(directory: string): Promise<void> {
-  openDirectories.delete(directory);
-  await unlink(join(directory, lockFileName)).catch(() => {});
-}
-
-/** One process per data directory: a LOCK file holding the owner's pid; a dead owner's lock is taken over. */
-async function takeLock(directory: string): Promise<void> {
-  const path = join(directory, lockFileName);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await writeFile(path, String(process.pid), { flag: 'wx' });
-      openDirectories.add(directory);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-    if (owner === process.pid && openDirectories.has(directory)) throw botError('STORAGE_FAILED', `The data directory ${directory} is already open in this process.`);
-    // Our own pid but not open here: a restarted container reusing the crashed peer's pid.
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-      throw botError('STORAGE_FAILED', `The data directory ${directory} is in use by process ${owner}. Stop that peer or choose another --data-dir (if no peer uses it, delete ${path}).`);
-    }
-    await unlink(path).catch(() => {});
-  }
-  throw botError('STORAGE_FAILED', `Could not lock the data directory ${directory}.`);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -465,6 +465,40 @@ export class IdbStorage implements Storage {
     return this.hasLegacy('txs') ? this.db.get('txs', txId) : undefined;
   }
 
+  /**
+   * Repair: copy every store but `meta` into a database of its own, `<name>-damaged-<time>`
+   * (kept, never deleted), then empty them here; meta (identity, chains, settings) stays.
+   */
+  async setAside(): Promise<{ movedTo: string }> {
+    await this.settleOverlays();
+    const names = [...this.db.objectStoreNames].filter((n) => n !== 'meta');
+    const movedTo = `${this.db.name}-damaged-${new Date().toISOString()}`;
+    const archive = await openDB(movedTo, 1, { upgrade: (database) => names.forEach((n) => database.createObjectStore(n)) });
+    try {
+      for (const name of names) {
+        const read = this.db.transaction(name);
+        const [keys, values] = await Promise.all([read.store.getAllKeys(), read.store.getAll()]);
+        const write = archive.transaction(name, 'readwrite');
+        await Promise.all([...keys.map((key, i) => write.store.put(values[i], key as IDBValidKey)), write.done]);
+      }
+    } finally {
+      archive.close();
+    }
+    const tx = this.db.transaction(names, 'readwrite');
+    await Promise.all([...names.map((name) => tx.objectStore(name).clear()), tx.done]);
+    return { movedTo: `IndexedDB ${movedTo}` };
+  }
+
+  /** Wait for checkpoints in flight and forget every chain's overlay (before the stores are emptied). */
+  private async settleOverlays(): Promise<void> {
+    const overlays = await Promise.all([...this.overlays.values()].map((o) => o.catch(() => null)));
+    this.overlays.clear();
+    for (const overlay of overlays) {
+      if (overlay?.idle) clearTimeout(overlay.idle);
+      await overlay?.writing?.catch(() => {});
+    }
+  }
+
   async clear(): Promise<void> {
     const overlays = await Promise.all([...this.overlays.values()].map((o) => o.catch(() => null)));
     this.overlays.clear();

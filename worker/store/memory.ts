@@ -85,6 +85,16 @@ export class MemoryStorage implements Storage {
     this.logRecords = this.logRecords.filter((record) => record.seq >= seqBefore);
   }
 
+  /** Chains set aside by repairs (kept in memory, as a file would be kept on disk). */
+  readonly aside: Array<Map<string, ChainData>> = [];
+
+  async setAside(): Promise<{ movedTo: string }> {
+    this.aside.push(this.chains);
+    this.chains = new Map();
+    this.txIndex = new Map();
+    return { movedTo: `memory:aside/${this.aside.length - 1}` };
+  }
+
   async clear(): Promise<void> {
     this.logRecords = [];
     this.meta.clear();

@@ -91,6 +91,23 @@ export function storageSuite(name: string, open: () => Promise<Storage>, reopen?
       expect(await store.getBlock('c1', 0)).toEqual(bytes(7));
     });
 
+    it('sets its chains aside for a repair (where it can): empty chains and tx index, meta kept, new blocks stored', async () => {
+      const store = await open();
+      if (!store.setAside) return;
+      await store.putMeta('identity', { seed: bytes(4) });
+      await commitAll(store, [0, 1].map((h) => commitAt('sa', h, 1)));
+      const { movedTo } = await store.setAside();
+      expect(movedTo.length).toBeGreaterThan(0);
+      expect(await store.headHeight('sa')).toBe(-1);
+      expect(await store.getState('sa', 'data/k0')).toBeUndefined();
+      expect(await store.history('sa', 'data/k0')).toEqual([]);
+      expect(await store.txLocation('sa-t1a')).toBeUndefined();
+      expect(await store.getMeta('identity')).toEqual({ seed: bytes(4) });
+      expect(store.damage?.() ?? []).toEqual([]);
+      await store.commitBlock(commitAt('sa', 0, 1));
+      expect(await store.headHeight('sa')).toBe(0);
+    });
+
     it('clears everything', async () => {
       const store = await open();
       await store.putMeta('x', 1);

@@ -31,6 +31,16 @@ export interface LogRecord {
   bytes: Uint8Array;
 }
 
+/** Damage an adapter found in what it stores (not a torn write): the peer must not serve or write from it. */
+export interface StoreDamage {
+  /** Byte offset in the adapter's file, where it has one. */
+  offset: number | null;
+  /** The chain and height of the damaged block, when they can still be read. */
+  chainId: string | null;
+  height: number | null;
+  message: string;
+}
+
 export interface Storage {
   /** Small settings and secrets of this peer (identity, chain list). Values are structured-cloneable. */
   getMeta<T>(key: string): Promise<T | undefined>;
@@ -62,6 +72,13 @@ export interface Storage {
   appendLog?(records: readonly LogRecord[]): Promise<void>;
   readLog?(): Promise<LogRecord[]>;
   pruneLog?(seqBefore: number): Promise<void>;
+  /** Damage found at open (disk: a log record that is not a torn tail); absent or empty: none found. */
+  damage?(): StoreDamage[];
+  /**
+   * Repair: move the stored blocks and state aside (kept, never deleted) and start empty,
+   * keeping the meta map (identity, chains, settings, voting records). Returns where they went.
+   */
+  setAside?(): Promise<{ movedTo: string }>;
   /** Remove everything of this peer. */
   clear(): Promise<void>;
   close(): void;

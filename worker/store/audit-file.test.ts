@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiskLogFile, logRecordsFileName } from './disk-log';
+import { DiskLogFile, logRecordsFileName } from './audit-file';
 
 const root = mkdtempSync(join(tmpdir(), 'bot-disk-log-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
