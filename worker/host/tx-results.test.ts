@@ -73,6 +73,16 @@ describe('transaction results are final', () => {
 });
 
 describe('TxResults', () => {
+  it('a failure in a block is as final as a commit: no retry or later rejection replaces it', async () => {
+    const results = new TxResults(100);
+    const failed = results.committed('t1', 7, botError('NOT_FOUND', 'No such proposal.'));
+    expect(failed).toMatchObject({ status: 'rejected', height: 7, error: { code: 'NOT_FOUND' } });
+    results.retrying('t1');
+    expect(results.get('t1')).toEqual(failed);
+    const later = await results.rejected('t1', botError('NONCE_REPLAYED', 'Used.'), async () => false);
+    expect(later.decision).toBe('ignored');
+    expect(results.get('t1')).toEqual(failed);
+  });
   const replayed = botError('NONCE_REPLAYED', 'Nonce 1 was already used.');
   const gap = botError('NONCE_GAP', 'Nonce 3 skips ahead.');
   const forged = botError('BAD_SIGNATURE', 'The signature does not match.');

@@ -62,10 +62,11 @@ export class TxResults {
 
   /**
    * A copy of `txId` is admitted again (a retry after a rejection): an earlier rejection no
-   * longer answers for it. A committed result stays.
+   * longer answers for it. A result decided by a block (committed, or failed in it) stays.
    */
   retrying(txId: string): void {
-    if (this.results.get(txId)?.status === 'rejected') this.results.delete(txId);
+    const known = this.results.get(txId);
+    if (known?.status === 'rejected' && !isFinal(known)) this.results.delete(txId);
   }
 }
 
