@@ -191,7 +191,7 @@ describe('PeerHost pipeline', () => {
     // Block 2 is executed while block 1 is still being written...
     const b = await host.submit({ type: 'data.put', body: { key: 'b', value: 2 } });
     void host.waitFor(b.txId, { timeoutMs: 10_000 }).then(() => decided.push('b'));
-    await expect.poll(() => host['peer'].chain.height).toBe(2);
+    await expect.poll(() => host['s'].peer.chain.height).toBe(2);
     // ...but nothing about block 1 has left: no event, no decided transaction, no status or value.
     expect(blockEvents()).toEqual([]);
     expect(decided).toEqual([]);
@@ -234,7 +234,7 @@ describe('PeerHost waitFor', () => {
     const waiting = host.waitFor(txId, { timeoutMs: 2_000 });
     await expect.poll(() => lookups).toBe(1);
     storage.release(); // the block is stored and the tx decided, no waiter registered yet
-    await expect.poll(() => host['txResults'].get(txId) !== undefined).toBe(true);
+    await expect.poll(() => host['submissions'].txResults.get(txId) !== undefined).toBe(true);
     answerLookup!();
     expect(await waiting).toEqual({ status: 'committed', height: 1 });
     await host.stop();

@@ -1,0 +1,156 @@
+// Admission: a join on a private or consortium chain is a member.propose voted on. Who may write,
+// asking the validators to admit this peer, and a validator's answer to a join request.
+import { mayWrite } from '../core/ledger';
+import { publicKeyFromDid } from '../core/crypto/did';
+import { BotError, botError } from '../core/errors';
+import * as limits from '../core/limits';
+import type { CachingVerifier } from './crypto';
+import { encodeWire } from './wire';
+import { inviteSigningBytes, type InviteToken, type ProposalRecord } from '../core/governance';
+import type { LogEntry, Status, TxResult } from '../api';
+import type { HostState, HostOptions } from './host-state';
+
+/** Join requests a validator that did not issue the invite waits for before it proposes the join itself (the issuer may be away). */
+const joinAsksBeforeAnyValidatorProposes = 3;
+
+export interface AdmissionDeps {
+  state: HostState;
+  options: HostOptions;
+  verifier: CachingVerifier;
+  record(level: LogEntry['level'], message: string): void;
+  submitBackground(request: { type: string; body: unknown }): Promise<{ txId: string }>;
+  waitFor(txId: string, options?: { timeoutMs?: number }): Promise<TxResult>;
+  statusNow(): Status;
+}
+
+export class Admission {
+  private readonly s: HostState;
+
+  constructor(private readonly d: AdmissionDeps) {
+    this.s = d.state;
+  }
+
+  /**
+   * May `did` write on the active chain: a validator, a member or a registered device; anyone on
+   * a public chain. A solo chain (the peer's own development chain) is exempt: its one validator
+   * is this peer, and whoever may call its API (the owner, a benchmark, a device gateway) decides.
+   */
+  mayWrite(did: string): boolean {
+    return mayWrite(this.s.peer.chain, did); // the rule a block's validity enforces (core)
+  }
+
+  notMember(did: string): BotError {
+    const chain = this.s.peer.chain;
+    if (did === this.s.identityView.did) {
+      return botError('NOT_MEMBER', `This peer is not a member of the ${chain.genesis.mode} chain ${chain.genesis.name} yet: it waits for the validators to vote it in (see Governance). Until then it can read but not write.`);
+    }
+    return botError('NOT_MEMBER', `${did} is not a member of the ${chain.genesis.mode} chain ${chain.genesis.name}; its validators accept transactions only from members.`);
+  }
+
+  /** Log a message once per key, so a noisy neighbour does not flood the log. */
+  private readonly noted = new Set<string>();
+  noteOnce(key: string, level: LogEntry['level'], message: string): void {
+    if (this.noted.has(key)) return;
+    if (this.noted.size >= limits.joinRequestsTrackedMax) this.noted.clear();
+    this.noted.add(key);
+    this.d.record(level, message);
+  }
+
+  /** Not yet admitted: ask the validators among the neighbours to admit this peer, quoting the invite. */
+  askAdmission(): void {
+    const net = this.d.options.net;
+    if (!net || this.s.stopped || !this.s.peer || this.mayWrite(this.s.identityView.did)) return;
+    const validators = new Set(this.s.peer.chain.validators.map((v) => v.did));
+    const request = encodeWire({ kind: 'join', invite: this.s.chainRecord.token ?? null });
+    for (const did of this.s.neighbours) if (validators.has(did)) net.send(did, request);
+  }
+
+  private readonly joinAsks = new Map<string, number>();
+  private readonly joinProposing = new Set<string>();
+  private readonly joinVoted = new Set<string>();
+  private admittedBefore: boolean | null = null;
+
+  openJoinOf(did: string): boolean {
+    for (const p of this.s.peer.chain.governance?.proposals.values() ?? []) {
+      if (p.passed === -1 && p.change.kind === 'addMember' && p.change.did === did) return true;
+    }
+    return false;
+  }
+
+  async inviteHolds(invite: InviteToken): Promise<boolean> {
+    const chain = this.s.peer.chain;
+    if (!chain.validators.some((v) => v.did === invite.issuer)) return false;
+    try {
+      const [ok] = await this.d.verifier.verifyBatch([{ publicKey: publicKeyFromDid(invite.issuer), message: inviteSigningBytes(chain.chainId, invite.nonce), signature: invite.sig }]);
+      return ok === true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * A validator's peer gets a join request from an authenticated neighbour: it proposes the
+   * neighbour as a member when the quoted invite was signed by a validator of this chain and
+   * the chain has not seen its nonce. The invite's issuer proposes at once; any other validator
+   * after a few repeated requests (the issuer may be away). Anything else is logged; a human can
+   * still propose the join on the Governance page.
+   */
+  async onJoinRequest(from: string, invite: InviteToken | null): Promise<void> {
+    const chain = this.s.peer.chain;
+    const me = this.s.identityView.did;
+    if (!chain.validators.some((v) => v.did === me) || this.mayWrite(from) || this.joinProposing.has(from)) return;
+    // Already proposed: a repeated request is the cue to vote again if this peer's vote did not commit.
+    if (this.openJoinOf(from)) return this.afterGovernanceChange();
+    const refuse = (why: string) => this.noteOnce(`join:${from}:${why}`, 'warn', `${from} asks to join ${chain.genesis.name}, but ${why}; it is not admitted. A validator can still propose it as a member on the Governance page.`);
+    if (!invite) return refuse('its invite carries no token');
+    const used = [...(chain.governance?.proposals.values() ?? [])].some((p) => p.invite?.nonce === invite.nonce);
+    if (used) return refuse('its invite was already used');
+    if (!(await this.inviteHolds(invite))) return refuse('its invite was not issued by a validator of this chain (the signature does not hold)');
+    if (this.joinAsks.size >= limits.joinRequestsTrackedMax) this.joinAsks.clear();
+    const asks = (this.joinAsks.get(from) ?? 0) + 1;
+    this.joinAsks.set(from, asks);
+    if (invite.issuer !== me && asks < joinAsksBeforeAnyValidatorProposes) return;
+    if (this.s.peer.chain.chainId !== chain.chainId || this.joinProposing.has(from) || this.openJoinOf(from)) return;
+    this.joinProposing.add(from);
+    try {
+      const { txId } = await this.d.submitBackground({ type: 'member.propose', body: { change: { kind: 'addMember', did: from }, height: this.s.peer.chain.height + 1, invite } });
+      this.d.record('info', `Proposed ${from} as a member of ${chain.genesis.name}: it quotes an invite of ${invite.issuer}.`);
+      const result = await this.d.waitFor(txId, { timeoutMs: 30_000 }).catch(() => null);
+      if (result?.status !== 'committed') this.d.record('warn', `The proposal to admit ${from} did not commit${result?.error ? `: ${result.error.message}` : ''}; it is proposed again when ${from} asks again.`);
+    } finally {
+      this.joinProposing.delete(from);
+    }
+  }
+
+  /** After a block with governance transactions: vote for joins whose invites hold; notice own admission. */
+  afterGovernanceChange(): void {
+    const admitted = this.mayWrite(this.s.identityView.did);
+    if (this.admittedBefore === false && admitted) {
+      this.d.record('info', `The validators admitted this peer as a member of ${this.s.peer.chain.genesis.name}; it can write now.`);
+      this.d.options.emit({ type: 'status', status: this.d.statusNow() });
+    }
+    this.admittedBefore = admitted;
+    const me = this.s.identityView.did;
+    if (!this.s.peer.chain.validators.some((v) => v.did === me)) return;
+    for (const [id, p] of this.s.peer.chain.governance?.proposals ?? []) {
+      if (p.passed !== -1 || !p.invite || p.change.kind !== 'addMember' || p.approvals.includes(me) || this.joinVoted.has(id)) continue;
+      if (this.joinVoted.size >= limits.joinRequestsTrackedMax) this.joinVoted.clear();
+      this.joinVoted.add(id);
+      void this.voteForJoin(id, p).catch((error) => this.d.record('warn', `No vote on proposal ${id.slice(0, 12)}: ${(error as Error).message}`));
+    }
+  }
+
+  async voteForJoin(id: string, p: ProposalRecord): Promise<void> {
+    const did = (p.change as { did: string }).did;
+    if (!(await this.inviteHolds(p.invite!))) {
+      this.d.record('warn', `Proposal ${id.slice(0, 12)} to admit ${did} quotes an invite not signed by a validator of this chain; it waits for a human vote on the Governance page.`);
+      return;
+    }
+    // The chain refuses a second proposal quoting the same invite: this one is its only use. A
+    // vote that would fail (the proposal passed meanwhile) is not signed (submitBackground).
+    const { txId } = await this.d.submitBackground({ type: 'member.vote', body: { proposal: id, approve: true } });
+    this.d.record('info', `Voted to admit ${did}: its invite was issued by ${p.invite!.issuer} and is used once.`);
+    const result = await this.d.waitFor(txId, { timeoutMs: 30_000 }).catch(() => null);
+    if (result?.status !== 'committed') this.joinVoted.delete(id); // voted again after the next governance change
+  }
+}

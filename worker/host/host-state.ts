@@ -1,0 +1,95 @@
+// The host's shared mutable state in one typed object: what the event loop and the services
+// (submissions, inbound lanes, sync serving, mesh, chains, admission, reads, identity) read and
+// move on. PeerHost owns it and hands it to each service in its dependency bag; a field lives
+// here only when more than one of them uses it.
+import type { PeerState } from '../core/consensus/types';
+import type { Genesis, ChainState } from '../core/ledger';
+import type { Tx } from '../core/tx';
+import type { BotError } from '../core/errors';
+import type { InviteToken } from '../core/governance';
+import type { ContractRuntime } from '../core/contracts';
+import type { Storage } from '../store/storage';
+import type { PeerNet } from '../net/types';
+import type { Identity, IntegrityReport, PeerEvent, Status } from '../api';
+import type { Signer, Verifier } from './crypto';
+import type { Syncer } from './sync';
+
+export interface HostOptions {
+  storage: Storage;
+  storageKind: Status['storage'];
+  verifier: Verifier;
+  now: () => number;
+  randomBytes: (length: number) => Uint8Array;
+  emit: (event: PeerEvent) => void;
+  /** Milliseconds between engine ticks when idle. */
+  tickIntervalMs?: number;
+  /** The network layer; without it the peer runs alone (tests, a solo dev chain). */
+  net?: PeerNet;
+  /** Where invite links point (e.g. the app's origin + '/'); the invite is appended as #/join/<code>. */
+  inviteBase?: string;
+  /** Relay URLs used when the settings name none (e.g. this origin's /signal). */
+  defaultRelays?: string[];
+  /** The contract sandbox; default: QuickJS in wasm, loaded once at start. null: none (contract transactions are refused). */
+  contractRuntime?: ContractRuntime | null;
+}
+
+export interface ChainRecord {
+  chainId: string;
+  genesis: Genesis;
+  /** Relays named by the invite this chain was joined with. */
+  relays?: string[];
+  /** The invite token this peer joined with: quoted when it asks the validators to admit it. */
+  token?: InviteToken;
+}
+
+/** What an invite link carries (canonical CBOR, base64url). */
+export interface InviteContent {
+  genesis: Genesis;
+  relays: string[];
+  /**
+   * Single-use admission token: a nonce signed by the inviter. The joiner quotes it in its join
+   * request; validators' peers vote it in when the signer is a validator and the chain has not
+   * seen the nonce before (null: no token; admission then needs a human vote).
+   */
+  token: InviteToken | null;
+}
+
+
+/** A submission waiting to be verified; `signedHere`: signed by this peer just now. */
+export interface PendingSubmission {
+  tx: Tx;
+  signedHere: boolean;
+  done: (refusal: BotError | null) => void;
+}
+
+export class HostState {
+  peer!: PeerState;
+  signer!: Signer;
+  identityView!: Identity;
+  seed!: Uint8Array;
+  /** Verified header hashes by height: reads are checked against them. */
+  hashes: Uint8Array[] = [];
+  integrityReport!: IntegrityReport;
+  /** The chain state as of the last durable block: what reads answer from. */
+  durable!: ChainState;
+  /** Submissions waiting to be verified (not verified again when signed here). */
+  pendingSubmissions: PendingSubmission[] = [];
+  /** The highest nonce this peer signed (a rejected own transaction lowers it). */
+  nonceNext = 0;
+  stopped = false;
+  contractRuntime: ContractRuntime | undefined;
+  chainRecord!: ChainRecord;
+  /** The validator set the network was last told about (space-joined dids). */
+  validatorKey = '';
+  neighbours: string[] = [];
+  syncer!: Syncer;
+}
+
+/** Canonical CBOR has no `undefined`: drop such fields before encoding a host record. */
+export function stripUndefined<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(stripUndefined) as T;
+  if (value instanceof Uint8Array || value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = stripUndefined(v);
+  return out as T;
+}

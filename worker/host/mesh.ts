@@ -1,0 +1,148 @@
+// Mesh wiring: starting the network for the active chain, neighbours, the network view, and
+// strict decoding of what neighbours send (each kind handed to its service). Also the settings
+// (relays, STUN/TURN servers) the network starts with.
+import { decodeWire, encodeWire, type WireMessage } from './wire';
+import { Syncer } from './sync';
+import type { ConsensusMessage } from '../core/consensus/messages';
+import type { DevicesHost } from './devices-host';
+import type { InviteToken } from '../core/governance';
+import type { LogEntry, NetworkView, Settings, Status } from '../api';
+import type { HostState, HostOptions } from './host-state';
+
+export interface MeshServiceDeps {
+  state: HostState;
+  options: HostOptions;
+  record(level: LogEntry['level'], message: string): void;
+  ready(): Promise<Status>;
+  syncIo(): ConstructorParameters<typeof Syncer>[0];
+  /** A consensus message for the inbound lanes. */
+  inbound(from: string, message: ConsensusMessage): void;
+  serveSync(to: string, from: number, count: number): Promise<void>;
+  deviceApi(): Promise<DevicesHost>;
+  onJoinRequest(from: string, invite: InviteToken | null): Promise<void>;
+  askAdmission(): void;
+}
+
+export class MeshService {
+  private readonly s: HostState;
+
+  constructor(private readonly d: MeshServiceDeps) {
+    this.s = d.state;
+  }
+
+  startNet(): void {
+    const net = this.d.options.net;
+    if (!net) return;
+    this.s.neighbours = [];
+    this.s.validatorKey = this.s.peer.chain.validators.map((v) => v.did).join(' ');
+    this.s.syncer = new Syncer(this.d.syncIo(), () => this.s.peer.chain.height);
+    void this.settings().then((settings) => {
+      const relays = [...new Set([...settings.relays, ...(this.s.chainRecord.relays ?? []), ...(settings.relays.length ? [] : (this.d.options.defaultRelays ?? []))])];
+      net.start(
+        {
+          did: this.s.identityView.did,
+          sign: (message) => this.s.signer.sign(message),
+          room: this.s.peer.chain.chainId,
+          validators: this.s.peer.chain.validators.map((v) => v.did),
+          relays,
+          iceServers: settings.iceServers,
+        },
+        {
+          onMessage: (from, bytes) => this.onWire(from, bytes),
+          onNeighbours: (dids) => this.onNeighbours(dids),
+          onLog: (level, message) => this.d.record(level, `Network: ${message}`),
+        },
+      );
+    });
+  }
+
+  onNeighbours(dids: string[]): void {
+    const before = new Set(this.s.neighbours);
+    this.s.neighbours = [...dids];
+    const chain = this.s.durable;
+    for (const did of dids) {
+      if (!before.has(did)) this.d.options.net?.send(did, encodeWire({ kind: 'head', height: chain.height, hash: chain.headHash }));
+    }
+    this.s.syncer.onNeighbours(dids);
+    if (dids.some((did) => !before.has(did))) this.d.askAdmission();
+    this.d.options.emit({ type: 'peer', peers: dids.length });
+    this.emitNetwork();
+  }
+
+  emitNetwork(): void {
+    if (!this.d.options.net) return;
+    this.d.options.emit({ type: 'network', network: this.networkNow() });
+  }
+
+  networkNow(): NetworkView {
+    const view = this.d.options.net?.view();
+    if (!view) return { did: this.s.identityView.did, room: null, neighbours: [], relays: [], webrtc: 'unknown', notice: 'This peer runs without a network.' };
+    const validators = new Set(this.s.peer.chain.validators.map((v) => v.did));
+    return { ...view, neighbours: view.neighbours.map((n) => ({ ...n, validator: validators.has(n.did), height: this.s.syncer.headOf(n.did) ?? n.height })) };
+  }
+
+  /** Bytes from a neighbour: decoded strictly; anything malformed gets the sender dropped. */
+  onWire(from: string, bytes: Uint8Array): void {
+    if (this.s.stopped) return;
+    let message: WireMessage;
+    try {
+      message = decodeWire(bytes);
+    } catch (error) {
+      this.dropPeer(from, `sent a malformed message (${(error as Error).message})`);
+      return;
+    }
+    switch (message.kind) {
+      case 'consensus': {
+        const m = message.message;
+        const height = m.type === 'commit' ? m.block.header.height : m.type === 'tx' ? null : m.height;
+        if (height !== null) this.s.syncer.onHead(from, height - 1);
+        this.d.inbound(from, m);
+        return;
+      }
+      case 'head':
+        this.s.syncer.onHead(from, message.height);
+        return;
+      case 'syncRequest':
+        // Reads only: served beside the loop, so a peer that is catching up never holds up consensus.
+        void this.d.serveSync(from, message.from, message.count).catch((error) => this.d.record('warn', `A sync request from ${from} was not served: ${(error as Error).message}`));
+        return;
+      case 'syncBlocks':
+        this.s.syncer.onBlocks(from, message.from, message.blocks);
+        return;
+      case 'batchRequest':
+        // Reads only, beside the loop, like sync requests; the gateway checks the chain's access records.
+        void this.d.deviceApi()
+          .then((d) => d.onBatchRequest(from, message))
+          .catch((error) => this.d.record('warn', `A batch request from ${from} was not served: ${(error as Error).message}`));
+        return;
+      case 'batchAnswer':
+        void this.d.deviceApi().then((d) => d.onBatchAnswer(from, message));
+        return;
+      case 'join':
+        void this.d.onJoinRequest(from, message.invite).catch((error) => this.d.record('warn', `The join request of ${from} was not handled: ${(error as Error).message}`));
+        return;
+    }
+  }
+
+  dropPeer(did: string, reason: string): void {
+    this.d.record('warn', `Dropped peer ${did}: it ${reason}.`);
+    this.d.options.net?.drop(did, reason);
+  }
+
+  async network(): Promise<NetworkView> {
+    await this.d.ready();
+    return this.networkNow();
+  }
+
+  async settings(): Promise<Settings> {
+    const { defaultSettings } = await import('./settings');
+    return (await this.d.options.storage.getMeta<Settings>('settings')) ?? defaultSettings;
+  }
+  async setSettings(patch: Partial<Settings>): Promise<Settings> {
+    const { applySettingsPatch } = await import('./settings');
+    const next = applySettingsPatch(await this.settings(), patch);
+    await this.d.options.storage.putMeta('settings', next);
+    this.d.record('info', `Settings changed: ${next.relays.length} relay(s), ${next.iceServers.length} STUN/TURN server(s).`);
+    return next;
+  }
+}
