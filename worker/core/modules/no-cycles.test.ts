@@ -16,12 +16,14 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-function resolveImport(texts: ReadonlyMap<string, string>, from: string, spec: string): string | null {
+type Texts = ReadonlyMap<string, string>;
+
+function resolveImport(texts: Texts, from: string, spec: string): string | null {
   if (!spec.startsWith('.')) return null;
   const base = resolve(dirname(from), spec);
   if (relative(coreRoot, base).startsWith('..')) return null; // outside the core: not walked
   const found = [base, `${base}.ts`, join(base, 'index.ts')].find((path) => texts.has(path));
-  if (found === undefined) throw new Error(`${relative(coreRoot, from)} imports ${spec}, not found`);
+  if (found === undefined) throw new Error(`${relative(coreRoot, from)}: ${spec} not found`);
   return found;
 }
 
