@@ -11,6 +11,11 @@ import { botError } from './errors';
 import { merkleRoot } from './merkle';
 import { checkTx, encodeTx, txLeafOf, type Tx } from './tx';
 import * as limits from './limits';
+import { hasQuorum, type Validator } from './validators';
+import { commitSigningBytes } from './consensus/vote';
+
+export { hasQuorum, type Validator } from './validators';
+export { commitSigningBytes } from './consensus/vote';
 
 export interface BlockHeader {
   chain: string;
@@ -41,10 +46,6 @@ export interface Block {
   cert: Certificate | null;
 }
 
-export interface Validator {
-  did: string;
-  power: number;
-}
 
 export function blockHash(header: BlockHeader): Uint8Array {
   return taggedHash('bot/block/v1', encode(header));
@@ -59,12 +60,6 @@ export function txRootOf(txs: Tx[]): Uint8Array {
   return merkleRoot(txs.map(txLeaf));
 }
 
-const voteTag = utf8('bot/commit/v1\0');
-
-/** Bytes a validator signs to commit a block (also the precommit vote of the BFT engine). */
-export function commitSigningBytes(chain: string, height: number, round: number, hash: Uint8Array): Uint8Array {
-  return concatBytes(voteTag, encode({ chain, height, round, block: hash }));
-}
 
 export function signCommit(seed: Uint8Array, validator: string, chain: string, height: number, round: number, hash: Uint8Array): CertificateSignature {
   return { validator, sig: signSync(seed, commitSigningBytes(chain, height, round, hash)) };
@@ -153,18 +148,6 @@ export function certificateChecks(cert: Certificate, chain: string, validators: 
   });
 }
 
-/** More than 2/3 of the voting power, counting each validator once. */
-export function hasQuorum(signers: Iterable<string>, validators: Validator[]): boolean {
-  const total = validators.reduce((sum, v) => sum + v.power, 0);
-  const seen = new Set<string>();
-  let power = 0;
-  for (const did of signers) {
-    if (seen.has(did)) continue;
-    seen.add(did);
-    power += validators.find((v) => v.did === did)?.power ?? 0;
-  }
-  return power * 3 > total * 2;
-}
 
 /** Structural certificate check (signature verdicts come from the host): right block, quorum. */
 export function checkCertificateFor(header: BlockHeader, cert: Certificate | null, validators: Validator[]): void {

@@ -12,10 +12,12 @@
 import { encode, decode } from './codec';
 import { utf8 } from './bytes';
 import { botError, BotError } from './errors';
-import type { Tx } from './tx';
+import type { Tx } from './tx-shape';
 import type { DeviceRecord } from './devices';
 import * as limits from './limits';
-import { isPlainObject, onlyFields } from './body';
+import { checkJsonValue, isPlainObject, onlyFields, type JsonValue } from './body';
+
+export { checkJsonValue, type JsonValue } from './body';
 
 export const contractTxTypes = ['contract.deploy', 'contract.call'] as const;
 
@@ -23,8 +25,6 @@ export const contractPrefix = 'ct/contract/';
 export const contractStatePrefix = 'ct/state/';
 export const contractCallsPrefix = 'ct/calls/';
 
-/** JSON values: what crosses between the chain and a contract. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 export interface ContractRecord {
   name: string;
@@ -112,24 +112,6 @@ function checkMethodName(value: unknown): string {
   return value;
 }
 
-/** JSON values only (no bytes, no non-finite numbers), nested at most dataValueDepthMax. */
-export function checkJsonValue(value: unknown, field: string, depth = 0): void {
-  if (depth > limits.dataValueDepthMax) throw botError('TOO_LARGE', `${field} nests deeper than ${limits.dataValueDepthMax} levels.`);
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw botError('BAD_FIELD_TYPE', `Numbers in ${field} must be finite.`);
-    return;
-  }
-  if (Array.isArray(value)) {
-    for (const item of value) checkJsonValue(item, field, depth + 1);
-    return;
-  }
-  if (isPlainObject(value)) {
-    for (const item of Object.values(value)) checkJsonValue(item, field, depth + 1);
-    return;
-  }
-  throw botError('BAD_FIELD_TYPE', `${field} must hold JSON values only (text, numbers, true/false, null, lists, maps).`);
-}
 
 const deploy = {
   check(raw: unknown) {

@@ -18,10 +18,9 @@ import { concatBytes, utf8 } from './bytes';
 import { publicKeyFromDid } from './crypto/did';
 import { verifyStrict } from './crypto/ed25519';
 import { botError, BotError } from './errors';
-import { checkJsonValue, type JsonValue } from './contracts';
-import type { Tx } from './tx';
+import type { Tx } from './tx-shape';
 import * as limits from './limits';
-import { isPlainObject, onlyFields } from './body';
+import { checkJsonValue, isPlainObject, onlyFields, type JsonValue } from './body';
 
 export const deviceTxTypes = ['device.register', 'device.status', 'device.policy', 'device.reading', 'device.access.request', 'device.access.decide', 'device.message'] as const;
 export const deviceKinds = ['heart-rate', 'environment', 'vehicle', 'gps', 'sensor'] as const;

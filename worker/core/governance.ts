@@ -13,11 +13,10 @@ import { equalBytes } from './bytes';
 import { publicKeyFromDid } from './crypto/did';
 import { verifyStrict } from './crypto/ed25519';
 import { botError, BotError } from './errors';
-import { hasQuorum, type Validator } from './block';
-import type { Tx } from './tx';
-import type { Genesis } from './ledger';
-import type { Vote } from './consensus/messages';
-import { voteSigningBytes } from './consensus/messages';
+import { hasQuorum, type Validator } from './validators';
+import type { Tx } from './tx-shape';
+import type { Genesis } from './genesis';
+import { voteSigningBytes, type Vote } from './consensus/vote';
 import * as limits from './limits';
 
 export type Change =

@@ -9,26 +9,13 @@ import { StateTrie, zeroHash } from './state-trie';
 import { txIdOf, type Tx } from './tx';
 import { blockHash, txRootOf, type Block, type BlockHeader, type Validator } from './block';
 import * as limits from './limits';
+import type { ChainMode, EngineName, Genesis } from './genesis';
+
+export type { ChainMode, EngineName, Genesis } from './genesis';
 import { applyGovernanceTx, emptyGovernance, finishGovernance, governanceTxTypes, offenderPrefix, overlayOf, proposalPrefix, memberPrefix, type Governance, type ProposalRecord } from './governance';
 import { applyDeviceTx, deviceOverlayOf, deviceTxTypes, emptyDevices, finishDevices, registryFromEntries, type DeviceRegistry } from './devices';
 import { applyContractTx, contractOverlayOf, contractsFromEntries, contractTxTypes, emptyContracts, finishContracts, type ContractRegistry, type ContractRuntime } from './contracts';
 
-export type ChainMode = 'private' | 'consortium' | 'public';
-export type EngineName = 'solo' | 'poa' | 'bft';
-
-export interface Genesis {
-  name: string;
-  mode: ChainMode;
-  /**
-   * The engine, and for the round engines (bft, poa) their base timeout and how long a height
-   * without transactions waits before deciding an empty block (both optional, in ms).
-   */
-  consensus: { engine: EngineName; timeoutMs?: number; emptyBlockIntervalMs?: number };
-  validators: Validator[];
-  time: number;
-  /** Makes two chains with the same settings distinct (e.g. the creator's did and a counter). */
-  salt: string;
-}
 
 export interface DataEntry {
   /** The value, or null for a tombstone. */

@@ -9,19 +9,10 @@ import { botError, BotError } from './errors';
 import * as limits from './limits';
 import { txBodyRules } from './txtypes';
 import { isPlainObject } from './body';
+import type { Tx, UnsignedTx } from './tx-shape';
 
-export interface UnsignedTx {
-  chain: string;
-  type: string;
-  from: string;
-  nonce: number;
-  time: number;
-  body: unknown;
-}
+export type { Tx, UnsignedTx } from './tx-shape';
 
-export interface Tx extends UnsignedTx {
-  sig: Uint8Array;
-}
 
 const signingTag = utf8('bot/tx/v1\0');
 const fieldNames = ['body', 'chain', 'from', 'nonce', 'sig', 'time', 'type'] as const;

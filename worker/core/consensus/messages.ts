@@ -9,18 +9,10 @@ import { publicKeyFromDid } from '../crypto/did';
 import { botError } from '../errors';
 import { checkTx, txSigningBytes, type Tx } from '../tx';
 import * as limits from '../limits';
+import { voteSigningBytes, type Vote, type VoteType } from './vote';
 
-export type VoteType = 'prevote' | 'precommit';
+export { voteSigningBytes, type Vote, type VoteType } from './vote';
 
-export interface Vote {
-  type: VoteType;
-  height: number;
-  round: number;
-  /** Block hash, or null for "no block in this round". */
-  block: Uint8Array | null;
-  validator: string;
-  sig: Uint8Array;
-}
 
 export interface Proposal {
   type: 'proposal';
@@ -46,18 +38,11 @@ export type ConsensusMessage =
   | { type: 'tx'; tx: Tx };
 
 const proposalTag = utf8('bot/proposal/v1\0');
-const prevoteTag = utf8('bot/prevote/v1\0');
-const nilPrecommitTag = utf8('bot/precommit-nil/v1\0');
 
 export function proposalSigningBytes(chain: string, height: number, round: number, validRound: number, hash: Uint8Array): Uint8Array {
   return concatBytes(proposalTag, encode({ chain, height, round, validRound, block: hash }));
 }
 
-export function voteSigningBytes(chain: string, type: VoteType, height: number, round: number, hash: Uint8Array | null): Uint8Array {
-  if (type === 'precommit' && hash !== null) return commitSigningBytes(chain, height, round, hash);
-  const tag = type === 'prevote' ? prevoteTag : nilPrecommitTag;
-  return concatBytes(tag, encode({ chain, height, round, block: hash }));
-}
 
 function validatorKey(did: string, validators: Validator[]): Uint8Array {
   if (!validators.some((v) => v.did === did)) throw botError('UNAUTHORIZED', `${did} is not a validator of this chain.`);

@@ -8,7 +8,7 @@ import type { ChainState, EngineName, ExecutedBlock, TxOutcome } from '../ledger
 import type { Mempool } from '../mempool';
 import type { Tx } from '../tx';
 import type { ConsensusMessage, Vote } from './messages';
-import type { ConsensusRecord, RoundState } from './bft';
+import type { ConsensusRecord, RoundState } from './round';
 
 export interface PeerIdentity {
   did: string;

@@ -1,0 +1,20 @@
+// The genesis settings of a chain, apart from ledger.ts so that governance can name them
+// without importing the ledger.
+import type { Validator } from './validators';
+
+export type ChainMode = 'private' | 'consortium' | 'public';
+export type EngineName = 'solo' | 'poa' | 'bft';
+
+export interface Genesis {
+  name: string;
+  mode: ChainMode;
+  /**
+   * The engine, and for the round engines (bft, poa) their base timeout and how long a height
+   * without transactions waits before deciding an empty block (both optional, in ms).
+   */
+  consensus: { engine: EngineName; timeoutMs?: number; emptyBlockIntervalMs?: number };
+  validators: Validator[];
+  time: number;
+  /** Makes two chains with the same settings distinct (e.g. the creator's did and a counter). */
+  salt: string;
+}
