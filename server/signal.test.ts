@@ -86,7 +86,7 @@ describe('relays sharing rooms through a real redis-server', () => {
     await Promise.all([a?.stop('SIGKILL'), b?.stop('SIGKILL'), redis?.stop('SIGKILL')]);
   });
 
-  it('peers on relay A and relay B find each other: announces and addressed signals cross', async () => {
+  it('peers on relay A and relay B meet: announces, addressed signals cross', async () => {
     const x = client(a.url, 'x');
     const y = client(b.url, 'y');
     const z = client(b.url, 'z');
@@ -103,7 +103,7 @@ describe('relays sharing rooms through a real redis-server', () => {
     expect(x.got.some((t) => t.includes('announce-from-a'))).toBe(false);
   });
 
-  it('relay A dies: a peer listing both relays signals on through B, duplicates dropped', async () => {
+  it('relay A dies: a peer listing both relays signals on through B, once each', async () => {
     // The hub's router opens every listed relay at once and drops duplicate envelope ids.
     const delivered: SignalEnvelope[] = [];
     const links = { openLinks: () => [], neighbourLink: () => null } as unknown as LinkTable;
@@ -151,7 +151,7 @@ describe('relays sharing rooms through a real redis-server', () => {
     }
   });
 
-  it('a Redis outage: relays serve their own sockets, log it once, share again after', async () => {
+  it('a Redis outage: relays serve their own sockets, log once, share again after', async () => {
     if (a.process.exitCode !== null || a.process.signalCode !== null) {
       a = await startRelay({ redisUrl: redis.url });
     }
@@ -177,7 +177,7 @@ describe('relays sharing rooms through a real redis-server', () => {
   }, 60_000);
 });
 
-describe('a relay fed bad input drops that client with a logged reason and serves the others', () => {
+describe('a relay fed bad input drops that client, logs why, serves the others', () => {
   let server: Server;
   let relay: signal.SignalRelay;
   let url = '';
