@@ -37,3 +37,32 @@ export function ensureChromium() {
   run('apt-get', ['update', '-qq']);
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
+
+/** The redis-server binary, or null. BOT_REDIS_SERVER overrides the path. */
+export function redisServerPath() {
+  const candidates = [
+    process.env.BOT_REDIS_SERVER,
+    '/usr/bin/redis-server',
+    '/usr/local/bin/redis-server',
+  ];
+  return candidates.find((path) => path && existsSync(path)) ?? null;
+}
+
+/**
+ * Debian's redis-server when missing (as root): the relay tests start their own on a free
+ * port (server/signal.mjs shares rooms through it). Otherwise a clear message.
+ */
+export function ensureRedis() {
+  if (redisServerPath()) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    console.error('No redis-server found. Install it (Debian: sudo apt-get install ' +
+      'redis-server) or set BOT_REDIS_SERVER, then run npm test again.');
+    process.exit(1);
+  }
+  console.log('Installing Debian redis-server (apt-get)…');
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}

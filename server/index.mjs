@@ -63,7 +63,8 @@ export function createAppServer() {
   });
   // The signaling relay on the same port (WebSocket upgrades to /signal); `server.signalRelay`
   // stops it (tests simulate a relay outage with it).
-  server.signalRelay = attachSignal(server);
+  // BOT_REDIS_URL shares its rooms with other relays (server/signal.mjs); unset: one relay.
+  server.signalRelay = attachSignal(server, { redisUrl: process.env.BOT_REDIS_URL || undefined });
   const close = server.close.bind(server);
   server.close = (callback) => {
     server.signalRelay.close();

@@ -7,36 +7,81 @@
 //   a text message with "to": <did> goes to that did's sockets in the room; without "to",
 //   to every other socket of the room.
 //
-// Started with the app server (server/index.mjs) or alone: `npm run signal` (PORT, default 8090).
+// Several relays share rooms through Redis pub/sub when given a Redis URL (BOT_REDIS_URL or
+// --redis): each relay publishes what its sockets send on the room's channel and delivers what
+// the others publish to its own sockets, so peers on different relays find each other. A relay
+// that dies loses only its sockets (clients keep or reopen their other relay URLs). When Redis
+// is unreachable the relay logs it once and keeps relaying among its own sockets; it rejoins
+// by itself when Redis is back. Without a Redis URL it is one relay, as before.
+//
+// A client that sends garbage (binary, not a JSON object, a bad "to"), floods, or an oversized
+// message is dropped with a logged reason; the others are served on.
+//
+// Started with the app server (server/index.mjs) or alone:
+//   npm run signal -- [--port N] [--redis redis://host:port] [--messages-per-second N]
+// (PORT and BOT_REDIS_URL work too; port default 8090).
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { WebSocketServer } from 'ws';
 
-/** Largest relayed message (a no-trickle SDP is a few KiB). */
+/** Largest relayed message (a no-trickle SDP is a few KiB); larger drops the client. */
 export const signalMessageBytesMax = 16 * 1024;
-/** Sockets in one room. */
+/** Sockets in one room (on one relay). */
 export const roomPeersMax = 256;
-/** Rooms at once. */
+/** Rooms at once (on one relay). */
 export const roomsMax = 4096;
-/** Messages one socket may send per second; beyond that they are dropped. */
+/** Messages one socket may send per second; beyond that they are not relayed. */
 export const messagesPerSecondMax = 50;
+/** Messages in one second past which a socket is dropped as a flood (a multiple of the above). */
+export const floodFactor = 4;
 /** Sockets that answer no ping for this long are closed. */
 export const heartbeatMs = 30_000;
+/** Wait between Redis reconnect attempts: first and largest. */
+export const redisRetryMinMs = 200;
+export const redisRetryMaxMs = 2_000;
+/** Longest did carried in a "to" or a socket's did. */
+export const didLengthMax = 64;
 
 const roomPattern = /^[0-9A-Za-z_-]{1,128}$/;
-const didLengthMax = 64;
+const channelPrefix = 'bot-signal:';
 
 function reject(socket, status, text) {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
-/** Serve the relay on `server` at `path`. Returns a handle to stop it (tests simulate outages). */
-export function attachSignal(server, { path = '/signal' } = {}) {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: signalMessageBytesMax, perMessageDeflate: false });
-  /** room -> Set of sockets; each socket carries .room, .did, .alive, .budget. */
+const defaultLog = (line) => console.warn(`[relay] ${line}`);
+
+/** The host part of a Redis URL, for logs (never the password). */
+function redisHost(url) {
+  try {
+    return new URL(url).host || url;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/**
+ * Serve the relay on `server` at `path`. Options: redisUrl (share rooms with other relays),
+ * messagesPerSecond (per-socket budget; the bench raises it), log (one line per event).
+ * Returns a handle to stop it (tests simulate outages).
+ */
+export function attachSignal(server, options = {}) {
+  const path = options.path ?? '/signal';
+  const log = options.log ?? defaultLog;
+  const budgetMax = options.messagesPerSecond ?? messagesPerSecondMax;
+  const floodMax = budgetMax * floodFactor;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: signalMessageBytesMax,
+    perMessageDeflate: false,
+  });
+  /** room -> Set of sockets; each socket carries .room, .did, .alive, .budget, .count. */
   const rooms = new Map();
   let stopped = false;
+  const redis = options.redisUrl ? bridge(options.redisUrl, log, rooms, deliver) : null;
 
   const onUpgrade = (request, socket, head) => {
     const url = new URL(request.url ?? '/', 'http://relay');
@@ -47,42 +92,87 @@ export function attachSignal(server, { path = '/signal' } = {}) {
     const room = url.searchParams.get('room') ?? '';
     const did = url.searchParams.get('did') ?? '';
     if (stopped) return reject(socket, 503, 'Service Unavailable');
-    if (!roomPattern.test(room) || did.length > didLengthMax) return reject(socket, 400, 'Bad Request');
+    if (!roomPattern.test(room) || did.length > didLengthMax) {
+      return reject(socket, 400, 'Bad Request');
+    }
     const members = rooms.get(room);
-    if ((!members && rooms.size >= roomsMax) || (members && members.size >= roomPeersMax)) return reject(socket, 503, 'Service Unavailable');
-    wss.handleUpgrade(request, socket, head, (ws) => join(ws, room, did));
+    if ((!members && rooms.size >= roomsMax) || (members && members.size >= roomPeersMax)) {
+      return reject(socket, 503, 'Service Unavailable');
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => join(ws, room, did, request));
   };
   server.on('upgrade', onUpgrade);
 
-  function join(ws, room, did) {
+  function join(ws, room, did, request) {
     let members = rooms.get(room);
-    if (!members) rooms.set(room, (members = new Set()));
+    if (!members) {
+      rooms.set(room, (members = new Set()));
+      redis?.subscribe(room);
+    }
     members.add(ws);
-    Object.assign(ws, { room, did, alive: true, budget: messagesPerSecondMax, budgetAt: Date.now() });
+    const address = request.socket.remoteAddress ?? '?';
+    const now = Date.now();
+    Object.assign(ws, { room, did, address, alive: true, budget: budgetMax, count: 0, at: now });
     ws.on('pong', () => (ws.alive = true));
     ws.on('message', (data, isBinary) => relay(ws, data, isBinary));
-    ws.on('error', () => ws.terminate());
+    ws.on('error', (error) => {
+      // ws closes the socket itself (1009 too big, 1007 invalid UTF-8, 1002 bad frame).
+      const reason = error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+        ? `a message over ${signalMessageBytesMax} bytes`
+        : `a protocol error (${error?.code ?? error?.message ?? 'unknown'})`;
+      drop(ws, reason, null);
+    });
     ws.on('close', () => {
       members.delete(ws);
-      if (members.size === 0 && rooms.get(room) === members) rooms.delete(room);
+      if (members.size === 0 && rooms.get(room) === members) {
+        rooms.delete(room);
+        redis?.unsubscribe(room);
+      }
     });
   }
 
+  /** Close a misbehaving socket, once, with one log line. */
+  function drop(ws, reason, closeCode) {
+    if (ws.dropped) return;
+    ws.dropped = true;
+    const who = ws.did ? ws.did.slice(0, 24) : '(no did)';
+    log(`dropped ${who} from ${ws.address} in room ${ws.room.slice(0, 16)}: ${reason}`);
+    if (closeCode === null) ws.terminate();
+    else ws.close(closeCode, reason.slice(0, 120));
+  }
+
   function relay(from, data, isBinary) {
-    if (isBinary) return;
+    if (from.dropped) return;
+    if (isBinary) return drop(from, 'a binary message (only JSON text is relayed)', 1003);
     const now = Date.now();
-    if (now - from.budgetAt >= 1000) Object.assign(from, { budget: messagesPerSecondMax, budgetAt: now });
+    if (now - from.at >= 1000) Object.assign(from, { budget: budgetMax, count: 0, at: now });
+    from.count += 1;
+    if (from.count > floodMax) {
+      return drop(from, `a flood (over ${floodMax} messages in one second)`, 1008);
+    }
     if (from.budget <= 0) return;
     from.budget -= 1;
     const text = data.toString('utf8');
-    let to = null;
+    let parsed;
     try {
-      const parsed = JSON.parse(text);
-      if (typeof parsed?.to === 'string') to = parsed.to;
+      parsed = JSON.parse(text);
     } catch {
-      return; // not ours to carry
+      return drop(from, 'a message that is not JSON', 1003);
     }
-    for (const member of rooms.get(from.room) ?? []) {
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      return drop(from, 'a message that is not a JSON object', 1003);
+    }
+    const to = parsed.to ?? null;
+    if (to !== null && (typeof to !== 'string' || to.length > didLengthMax)) {
+      return drop(from, 'a message with a bad "to"', 1003);
+    }
+    deliver(from.room, to, text, from);
+    redis?.publish(from.room, to, text);
+  }
+
+  /** Hand a message to this relay's sockets of `room` (all but `from`, or the `to` did's). */
+  function deliver(room, to, text, from) {
+    for (const member of rooms.get(room) ?? []) {
       if (member === from || member.readyState !== member.OPEN) continue;
       if (to !== null && member.did !== to) continue;
       member.send(text);
@@ -105,6 +195,8 @@ export function attachSignal(server, { path = '/signal' } = {}) {
   return {
     /** Sockets per room, for tests and logs. */
     rooms: () => new Map([...rooms].map(([room, members]) => [room, members.size])),
+    /** True while rooms are shared through Redis (false without a Redis URL or in an outage). */
+    shared: () => redis?.shared() ?? false,
     /** Stop relaying: close every socket and refuse new ones. */
     close() {
       stopped = true;
@@ -113,18 +205,124 @@ export function attachSignal(server, { path = '/signal' } = {}) {
       rooms.clear();
       server.off('upgrade', onUpgrade);
       wss.close();
+      redis?.close();
     },
   };
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const port = Number(process.env.PORT ?? 8090);
-  const server = createServer((request, response) => {
-    if (request.url === '/healthz') response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    else response.writeHead(404).end();
+/**
+ * The Redis side: one connection publishes, one subscribes to the channel of every room that
+ * has a socket here. Messages carry the publishing relay's id (its own are skipped) and the
+ * "to" did, so a relay need not parse what it passes on.
+ *   payload = <relay id, 16 hex> "\n" <to did or empty> "\n" <message text>
+ */
+function bridge(url, log, rooms, deliver) {
+  const id = randomBytes(8).toString('hex');
+  const host = redisHost(url);
+  const settings = {
+    enableOfflineQueue: false,
+    autoResubscribe: false,
+    maxRetriesPerRequest: 1,
+    enableAutoPipelining: true,
+    retryStrategy: (times) => Math.min(redisRetryMinMs * times, redisRetryMaxMs),
+  };
+  const pub = new Redis(url, settings);
+  const sub = new Redis(url, settings);
+  let up = false;
+  let everUp = false;
+  let closing = false;
+
+  const update = (error) => {
+    const now = pub.status === 'ready' && sub.status === 'ready';
+    if (now === up || closing) return;
+    up = now;
+    if (up) {
+      log(everUp
+        ? `Redis at ${host} is back: rooms are shared with the other relays again.`
+        : `sharing rooms with other relays through Redis at ${host}.`);
+      everUp = true;
+      const channels = [...rooms.keys()].map((room) => channelPrefix + room);
+      if (channels.length > 0) sub.subscribe(...channels).catch(() => {});
+    } else {
+      const why = error?.message ? ` (${error.message})` : '';
+      log(`Redis at ${host} is unreachable${why}: relaying among this relay's own sockets ` +
+        'only until it is back.');
+    }
+  };
+  let lastError = null;
+  for (const client of [pub, sub]) {
+    client.on('error', (error) => (lastError = error));
+    client.on('ready', () => update(null));
+    client.on('close', () => update(lastError));
+  }
+  // A relay that never reached Redis says so once (update() logs only on a change).
+  const first = setTimeout(() => {
+    if (!everUp && !closing) {
+      const why = lastError?.message ? ` (${lastError.message})` : '';
+      log(`Redis at ${host} is unreachable${why}: relaying among this relay's own sockets ` +
+        'only until it is back.');
+    }
+  }, redisRetryMaxMs);
+  first.unref();
+  sub.on('message', (channel, payload) => {
+    if (!channel.startsWith(channelPrefix)) return;
+    const a = payload.indexOf('\n');
+    const b = a < 0 ? -1 : payload.indexOf('\n', a + 1);
+    if (b < 0 || payload.slice(0, a) === id) return;
+    const to = payload.slice(a + 1, b);
+    deliver(channel.slice(channelPrefix.length), to === '' ? null : to, payload.slice(b + 1), null);
   });
-  const relay = attachSignal(server);
-  server.listen(port, () => console.log(`BoT signaling relay on ws://localhost:${port}/signal`));
+
+  return {
+    shared: () => up,
+    subscribe(room) {
+      if (sub.status === 'ready') sub.subscribe(channelPrefix + room).catch(() => {});
+    },
+    unsubscribe(room) {
+      if (sub.status === 'ready') sub.unsubscribe(channelPrefix + room).catch(() => {});
+    },
+    publish(room, to, text) {
+      if (!up) return;
+      pub.publish(channelPrefix + room, `${id}\n${to ?? ''}\n${text}`).catch(() => {});
+    },
+    close() {
+      closing = true;
+      clearTimeout(first);
+      pub.disconnect();
+      sub.disconnect();
+    },
+  };
+}
+
+/** --name value from argv, else the environment variable, else the fallback. */
+function setting(argv, name, env, fallback) {
+  const at = argv.indexOf(`--${name}`);
+  if (at >= 0 && at + 1 < argv.length) return argv[at + 1];
+  return process.env[env] ?? fallback;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const argv = process.argv.slice(2);
+  const port = Number(setting(argv, 'port', 'PORT', '8090'));
+  const redisUrl = setting(argv, 'redis', 'BOT_REDIS_URL', '') || undefined;
+  const rateText = setting(argv, 'messages-per-second', 'BOT_SIGNAL_RATE', '');
+  const rate = rateText === '' ? messagesPerSecondMax : Number(rateText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || !Number.isInteger(rate) || rate < 1) {
+    console.error('Usage: signal.mjs [--port N] [--redis redis://host:port] ' +
+      '[--messages-per-second N]');
+    process.exit(2);
+  }
+  const server = createServer((request, response) => {
+    if (request.url === '/healthz') {
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    } else response.writeHead(404).end();
+  });
+  const relay = attachSignal(server, { redisUrl, messagesPerSecond: rate });
+  server.listen(port, () => {
+    const where = `ws://localhost:${server.address().port}/signal`;
+    const mode = redisUrl ? ' (rooms shared through Redis)' : '';
+    console.log(`BoT signaling relay on ${where}${mode}`);
+  });
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.on(signal, () => {
       relay.close();
