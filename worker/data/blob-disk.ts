@@ -1,10 +1,12 @@
 // Blobs on disk for the Node peer: one file per blob in `<directory>/blobs`, named by its id.
 // A put writes `<directory>/tmp/<id>.<n>`, syncs it and renames it into place, so a crash
 // leaves either the whole blob or none (stray temporary files are removed at open).
-import { mkdir, open as openFile, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open as openFile, readdir, readFile, rename, rm, stat,
+    unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { botError } from '../core/errors';
-import { checkBlobId, Ledger, preparePut, quotaOf, type BlobId, type BlobStore, type BlobStoreOptions,
+import { checkBlobId, Ledger, preparePut, quotaOf, type BlobId, type BlobStore,
+    type BlobStoreOptions,
   type BlobUsage } from './blob-store';
 
 const idPattern = /^[0-9a-f]{64}$/;
@@ -46,7 +48,8 @@ export class DiskBlobStore implements BlobStore {
         await rename(temporary, this.path(id));
       } catch (error) {
         await unlink(temporary).catch(() => undefined);
-        throw botError('STORAGE_FAILED', `A blob could not be written to disk: ${(error as Error).message}`);
+        throw botError('STORAGE_FAILED',
+            `A blob could not be written to disk: ${(error as Error).message}`);
       }
       this.ledger.added(bytes.length);
       return id;
@@ -60,7 +63,8 @@ export class DiskBlobStore implements BlobStore {
       return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw botError('STORAGE_FAILED', `A blob could not be read from disk: ${(error as Error).message}`);
+      throw botError('STORAGE_FAILED',
+          `A blob could not be read from disk: ${(error as Error).message}`);
     }
   }
 
@@ -90,7 +94,8 @@ export class DiskBlobStore implements BlobStore {
   }
 
   async list(): Promise<BlobId[]> {
-    return (await readdir(join(this.directory, 'blobs'))).filter((name) => idPattern.test(name)).sort();
+    return (await readdir(join(this.directory,
+        'blobs'))).filter((name) => idPattern.test(name)).sort();
   }
 
   async usage(): Promise<BlobUsage> {

@@ -4,8 +4,10 @@
 import { botError } from '../core/errors';
 import { equalBytes, fromHex, toHex } from '../core/bytes';
 import { chunkPlainBytes, gcmTagBytes } from './pure/limits';
-import { chunkAad, chunkCount, chunkNonce, chunkPlainLength, checkPlainBytes, decodeManifest, encodeManifest,
-  manifestFingerprint, manifestFormat, hashBytes, type ChunkEntry, type Manifest } from './pure/manifest';
+import { chunkAad, chunkCount, chunkNonce, chunkPlainLength, checkPlainBytes, decodeManifest,
+    encodeManifest,
+  manifestFingerprint, manifestFormat, hashBytes, type ChunkEntry, type Manifest,
+} from './pure/manifest';
 import { importContentKey, newContentKey } from './envelope';
 import { tampered } from './errors';
 import type { BlobId, BlobStore } from './blob-store';
@@ -47,14 +49,16 @@ async function* pieces(source: ByteSource): AsyncGenerator<Uint8Array> {
   yield* source as AsyncIterable<Uint8Array>;
 }
 
-/** The source cut into chunk-sized plaintexts (one buffer, reused: consume each before the next). */
+/** The source cut into chunk-sized plaintexts (one buffer,
+    reused: consume each before the next). */
 async function* rechunk(source: ByteSource, plainBytes: number): AsyncGenerator<Uint8Array> {
   const count = chunkCount(plainBytes);
   const buffer = new Uint8Array(chunkPlainBytes);
   let index = 0;
   let filled = 0;
   let seen = 0;
-  const sizeWrong = () => botError('BAD_REQUEST', `The content is not the ${plainBytes} bytes announced; nothing was stored.`);
+  const sizeWrong = () => botError('BAD_REQUEST',
+      `The content is not the ${plainBytes} bytes announced; nothing was stored.`);
   for await (const piece of pieces(source)) {
     if (!(piece instanceof Uint8Array)) throw new TypeError('source: expected chunks of bytes');
     seen += piece.length;
@@ -96,7 +100,8 @@ export async function sealVersion(source: ByteSource, plainBytes: number, store:
     let index = 0;
     for await (const plain of rechunk(source, plainBytes)) {
       const sealed = new Uint8Array(await crypto.subtle.encrypt(
-        { name: 'AES-GCM', iv: chunkNonce(index) as BufferSource, additionalData: chunkAad(index, count, plainBytes) as BufferSource },
+        { name: 'AES-GCM', iv: chunkNonce(index) as BufferSource, additionalData: chunkAad(index,
+            count, plainBytes) as BufferSource },
         key, plain as BufferSource));
       await storing; // at most one chunk in the store's hands while the next is encrypted
       const length = plain.length;
@@ -109,11 +114,13 @@ export async function sealVersion(source: ByteSource, plainBytes: number, store:
       index += 1;
     }
     await storing;
-    const manifest: Manifest = { format: manifestFormat, chunkBytes: chunkPlainBytes, plainBytes, chunks };
+    const manifest: Manifest = { format: manifestFormat, chunkBytes: chunkPlainBytes, plainBytes,
+        chunks };
     const manifestBytes = encodeManifest(manifest);
     const fingerprint = manifestFingerprint(manifestBytes);
     written.push(await store.put(manifestBytes, toHex(fingerprint)));
-    return { manifest, manifestBytes, fingerprint, contentKey, sealedBytes: plainBytes + count * gcmTagBytes, blobs: written };
+    return { manifest, manifestBytes, fingerprint, contentKey,
+        sealedBytes: plainBytes + count * gcmTagBytes, blobs: written };
   } catch (error) {
     await storing.catch(() => undefined);
     await Promise.all(written.map((id) => store.delete(id).catch(() => false)));
@@ -124,18 +131,23 @@ export async function sealVersion(source: ByteSource, plainBytes: number, store:
 /** Where a reader gets blobs: its own store, or a holder over the mesh. Undefined: not there. */
 export type BlobSource = (id: BlobId) => Promise<Uint8Array | undefined>;
 
-async function fetchChecked(source: BlobSource, hash: Uint8Array, what: string): Promise<Uint8Array> {
+async function fetchChecked(source: BlobSource, hash: Uint8Array,
+    what: string): Promise<Uint8Array> {
   const id = toHex(hash);
   const bytes = await source(id);
-  if (bytes === undefined) throw botError('NOT_FOUND', `${what} (${id.slice(0, 12)}…) is not on any holder reached.`);
+  if (bytes === undefined) throw botError('NOT_FOUND',
+      `${what} (${id.slice(0, 12)}…) is not on any holder reached.`);
   const actual = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource));
   if (!equalBytes(actual, hash)) throw tampered(what);
   return bytes;
 }
 
 /** The manifest of the version with `fingerprint`, fetched and checked against it. */
-export async function fetchManifest(fingerprint: Uint8Array, source: BlobSource): Promise<Manifest> {
-  if (!(fingerprint instanceof Uint8Array) || fingerprint.length !== hashBytes) throw new RangeError('fingerprint: expected 32 bytes');
+export async function fetchManifest(fingerprint: Uint8Array,
+    source: BlobSource): Promise<Manifest> {
+  if (!(fingerprint instanceof Uint8Array) || fingerprint.length !== hashBytes) {
+    throw new RangeError('fingerprint: expected 32 bytes');
+  }
   return decodeManifest(await fetchChecked(source, fingerprint, 'The version manifest'));
 }
 
@@ -144,7 +156,8 @@ export async function fetchManifest(fingerprint: Uint8Array, source: BlobSource)
  * in the additional data) before it is given out. A wrong key, an altered, cut or reordered
  * chunk: TAMPERED, and nothing of that chunk is given.
  */
-export async function* openVersion(fingerprint: Uint8Array, contentKey: Uint8Array, source: BlobSource,
+export async function* openVersion(fingerprint: Uint8Array, contentKey: Uint8Array,
+    source: BlobSource,
   onProgress?: (doneBytes: number, totalBytes: number) => void): AsyncGenerator<Uint8Array> {
   const manifest = await fetchManifest(fingerprint, source);
   const key = await importContentKey(contentKey, ['decrypt']);
@@ -153,11 +166,13 @@ export async function* openVersion(fingerprint: Uint8Array, contentKey: Uint8Arr
   let next = fetchChecked(source, manifest.chunks[0]!.hash, 'Chunk 1');
   for (let index = 0; index < count; index++) {
     const sealed = await next;
-    if (index + 1 < count) next = fetchChecked(source, manifest.chunks[index + 1]!.hash, `Chunk ${index + 2}`);
+    if (index + 1 < count) next = fetchChecked(source, manifest.chunks[index + 1]!.hash,
+        `Chunk ${index + 2}`);
     let plain: ArrayBuffer;
     try {
       plain = await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: chunkNonce(index) as BufferSource, additionalData: chunkAad(index, count, manifest.plainBytes) as BufferSource },
+        { name: 'AES-GCM', iv: chunkNonce(index) as BufferSource, additionalData: chunkAad(index,
+            count, manifest.plainBytes) as BufferSource },
         key, sealed as BufferSource);
     } catch {
       next.catch(() => undefined);
@@ -170,7 +185,8 @@ export async function* openVersion(fingerprint: Uint8Array, contentKey: Uint8Arr
 }
 
 /** openVersion as a ReadableStream (for a download or a Response body in a tab). */
-export function openVersionStream(fingerprint: Uint8Array, contentKey: Uint8Array, source: BlobSource): ReadableStream<Uint8Array> {
+export function openVersionStream(fingerprint: Uint8Array, contentKey: Uint8Array,
+    source: BlobSource): ReadableStream<Uint8Array> {
   const chunks = openVersion(fingerprint, contentKey, source);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {

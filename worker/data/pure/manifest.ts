@@ -41,7 +41,8 @@ export function chunkCount(plainBytes: number, chunkBytes = limits.chunkPlainByt
 }
 
 /** Plaintext bytes of chunk `index` of a version of `plainBytes`. */
-export function chunkPlainLength(index: number, plainBytes: number, chunkBytes = limits.chunkPlainBytes): number {
+export function chunkPlainLength(index: number, plainBytes: number,
+    chunkBytes = limits.chunkPlainBytes): number {
   return Math.min(chunkBytes, plainBytes - index * chunkBytes);
 }
 
@@ -68,40 +69,60 @@ export function chunkAad(index: number, count: number, plainBytes: number): Uint
 /** Checks the plaintext size a writer declares before it starts. */
 export function checkPlainBytes(plainBytes: number): void {
   if (!Number.isSafeInteger(plainBytes) || plainBytes < 0) {
-    throw botError('BAD_FIELD_TYPE', 'The size of a dataset version must be a whole number of bytes.');
+    throw botError('BAD_FIELD_TYPE',
+        'The size of a dataset version must be a whole number of bytes.');
   }
   if (plainBytes > limits.versionPlainBytesMax) {
-    throw botError('TOO_LARGE', `A dataset version holds at most ${limits.versionPlainBytesMax} bytes; this one has ${plainBytes}.`);
+    throw botError('TOO_LARGE',
+        `A dataset version holds at most ${limits.versionPlainBytesMax} bytes; this one has ` +
+          `${plainBytes}.`);
   }
 }
 
-const malformed = (why: string) => botError('MALFORMED', `The dataset manifest is not valid: ${why}.`);
+const malformed = (why: string) => botError('MALFORMED',
+    `The dataset manifest is not valid: ${why}.`);
 
 /** A manifest's shape and arithmetic: sizes add up, chunks have the sizes the total implies. */
 export function checkManifest(value: unknown): Manifest {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed('not a map');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw malformed('not a map');
+  }
   const m = value as Record<string, unknown>;
   const keys = Object.keys(m).sort().join(',');
-  if (keys !== 'chunkBytes,chunks,format,plainBytes') throw malformed(`unexpected fields (${keys})`);
+  if (keys !== 'chunkBytes,chunks,format,plainBytes') {
+    throw malformed(`unexpected fields (${keys})`);
+  }
   if (m.format !== manifestFormat) throw malformed(`unknown format ${String(m.format)}`);
-  if (m.chunkBytes !== limits.chunkPlainBytes) throw malformed('chunk size is not the one this version of BoT writes');
+  if (m.chunkBytes !== limits.chunkPlainBytes) {
+    throw malformed('chunk size is not the one this version of BoT writes');
+  }
   const plainBytes = m.plainBytes;
   if (typeof plainBytes !== 'number') throw malformed('plainBytes is not a number');
   checkPlainBytes(plainBytes);
   if (!Array.isArray(m.chunks)) throw malformed('chunks is not a list');
   const count = chunkCount(plainBytes);
-  if (m.chunks.length !== count) throw malformed(`${m.chunks.length} chunks listed, ${count} expected`);
+  if (m.chunks.length !== count) {
+    throw malformed(`${m.chunks.length} chunks listed, ${count} expected`);
+  }
   m.chunks.forEach((entry: unknown, index) => checkEntry(entry, index, plainBytes));
   return m as unknown as Manifest;
 }
 
 function checkEntry(entry: unknown, index: number, plainBytes: number): void {
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw malformed(`chunk ${index} is not a map`);
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    throw malformed(`chunk ${index} is not a map`);
+  }
   const e = entry as Record<string, unknown>;
-  if (Object.keys(e).sort().join(',') !== 'bytes,hash') throw malformed(`chunk ${index} has unexpected fields`);
-  if (!(e.hash instanceof Uint8Array) || e.hash.length !== hashBytes) throw malformed(`chunk ${index} hash is not 32 bytes`);
+  if (Object.keys(e).sort().join(',') !== 'bytes,hash') {
+    throw malformed(`chunk ${index} has unexpected fields`);
+  }
+  if (!(e.hash instanceof Uint8Array) || e.hash.length !== hashBytes) {
+    throw malformed(`chunk ${index} hash is not 32 bytes`);
+  }
   const expected = chunkPlainLength(index, plainBytes) + limits.gcmTagBytes;
-  if (e.bytes !== expected) throw malformed(`chunk ${index} is ${String(e.bytes)} bytes, ${expected} expected`);
+  if (e.bytes !== expected) {
+    throw malformed(`chunk ${index} is ${String(e.bytes)} bytes, ${expected} expected`);
+  }
 }
 
 export function encodeManifest(manifest: Manifest): Uint8Array {
@@ -111,7 +132,8 @@ export function encodeManifest(manifest: Manifest): Uint8Array {
     plainBytes: manifest.plainBytes,
     chunks: manifest.chunks.map((c) => ({ hash: c.hash, bytes: c.bytes })),
   }));
-  if (bytes.length > limits.manifestBytesMax) throw botError('TOO_LARGE', 'The dataset manifest is too large.');
+  if (bytes.length > limits.manifestBytesMax) throw botError('TOO_LARGE',
+      'The dataset manifest is too large.');
   return bytes;
 }
 
