@@ -1,0 +1,161 @@
+// Blob storage: sealed chunks and manifests, named by SHA-256 of their bytes. One interface,
+// three adapters (memory here; IndexedDB in blob-idb.ts for tabs; a directory in blob-disk.ts
+// for the Node peer), one contract suite (blob-store.suite.ts). Every store has a byte quota:
+// a put that would pass it is refused whole with QUOTA, never half-written.
+import { botError } from '../core/errors';
+import { toHex } from '../core/bytes';
+import { blobBytesMax, blobQuotaBytesDefault } from './limits';
+import { quotaExceeded, tampered } from './errors';
+
+/** 64 lower-case hex digits: SHA-256 of the blob. */
+export type BlobId = string;
+
+export interface BlobUsage {
+  bytes: number;
+  blobs: number;
+  quotaBytes: number;
+}
+
+export interface BlobStore {
+  /**
+   * Keep `bytes` under their hash and give the hash. With `expected`, bytes of another hash are
+   * TAMPERED and nothing is kept (bytes fetched from a holder). Putting a blob already held is a
+   * no-op. QUOTA when the bytes would pass the quota; TOO_LARGE past blobBytesMax.
+   */
+  put(bytes: Uint8Array, expected?: BlobId): Promise<BlobId>;
+  /** The blob's bytes (a copy the caller may keep), or undefined. */
+  get(id: BlobId): Promise<Uint8Array | undefined>;
+  has(id: BlobId): Promise<boolean>;
+  /** Whether the blob was there. */
+  delete(id: BlobId): Promise<boolean>;
+  list(): Promise<BlobId[]>;
+  usage(): Promise<BlobUsage>;
+  close(): Promise<void>;
+}
+
+export interface BlobStoreOptions {
+  quotaBytes?: number;
+}
+
+const idPattern = /^[0-9a-f]{64}$/;
+
+export function checkBlobId(id: BlobId): void {
+  if (typeof id !== 'string' || !idPattern.test(id)) {
+    throw botError('BAD_FIELD_TYPE',
+        'A blob id is the 64 lower-case hex digits of a SHA-256 hash.');
+  }
+}
+
+/** SHA-256 of `bytes` as a blob id (WebCrypto: off the calling thread in Node, fast in tabs). */
+export async function blobIdOf(bytes: Uint8Array): Promise<BlobId> {
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource)));
+}
+
+export function quotaOf(options: BlobStoreOptions | undefined): number {
+  const quota = options?.quotaBytes ?? blobQuotaBytesDefault;
+  if (!Number.isSafeInteger(quota) || quota < 0) {
+    throw new RangeError('quotaBytes: expected a whole number of bytes');
+  }
+  return quota;
+}
+
+/** The checks every put makes before it touches storage; gives the blob's id. */
+export async function preparePut(bytes: Uint8Array, expected?: BlobId): Promise<BlobId> {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes: expected a Uint8Array');
+  if (expected !== undefined) checkBlobId(expected);
+  if (bytes.length > blobBytesMax) {
+    throw botError('TOO_LARGE',
+        `A blob is at most ${blobBytesMax} bytes; this one has ${bytes.length}.`);
+  }
+  const id = await blobIdOf(bytes);
+  if (expected !== undefined && id !== expected) throw tampered('The blob');
+  return id;
+}
+
+/** Byte accounting against a quota, with one put or delete at a time (so the quota is exact). */
+export class Ledger {
+  bytes = 0;
+  blobs = 0;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly quotaBytes: number) {}
+
+  /** Run `task` after every earlier one has settled. */
+  serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(task, task);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** QUOTA unless `bytes` more fit. */
+  reserve(bytes: number): void {
+    if (this.bytes + bytes > this.quotaBytes) throw quotaExceeded(bytes, this.bytes,
+        this.quotaBytes);
+  }
+
+  added(bytes: number): void {
+    this.bytes += bytes;
+    this.blobs += 1;
+  }
+
+  removed(bytes: number): void {
+    this.bytes -= bytes;
+    this.blobs -= 1;
+  }
+
+  usage(): BlobUsage {
+    return { bytes: this.bytes, blobs: this.blobs, quotaBytes: this.quotaBytes };
+  }
+}
+
+/** Blobs in memory: tests, the simulator, and a tab without IndexedDB. */
+export class MemoryBlobStore implements BlobStore {
+  private readonly blobs = new Map<BlobId, Uint8Array>();
+  private readonly ledger: Ledger;
+
+  constructor(options?: BlobStoreOptions) {
+    this.ledger = new Ledger(quotaOf(options));
+  }
+
+  async put(bytes: Uint8Array, expected?: BlobId): Promise<BlobId> {
+    const id = await preparePut(bytes, expected);
+    return this.ledger.serial(async () => {
+      if (this.blobs.has(id)) return id;
+      this.ledger.reserve(bytes.length);
+      this.blobs.set(id, bytes.slice());
+      this.ledger.added(bytes.length);
+      return id;
+    });
+  }
+
+  async get(id: BlobId): Promise<Uint8Array | undefined> {
+    checkBlobId(id);
+    return this.blobs.get(id)?.slice();
+  }
+
+  async has(id: BlobId): Promise<boolean> {
+    checkBlobId(id);
+    return this.blobs.has(id);
+  }
+
+  async delete(id: BlobId): Promise<boolean> {
+    checkBlobId(id);
+    return this.ledger.serial(async () => {
+      const bytes = this.blobs.get(id);
+      if (!bytes) return false;
+      this.blobs.delete(id);
+      this.ledger.removed(bytes.length);
+      return true;
+    });
+  }
+
+  async list(): Promise<BlobId[]> {
+    return [...this.blobs.keys()].sort();
+  }
+
+  async usage(): Promise<BlobUsage> {
+    return this.ledger.usage();
+  }
+
+  async close(): Promise<void> {}
+}
