@@ -38,8 +38,9 @@ import { DevicesHost } from './devices-host'; // devices (issue 6)
 import { ContractsHost } from './contracts-host';
 import type { ContractRuntime } from '../core/contracts';
 import { inviteSigningBytes, type InviteToken, type ProposalRecord } from '../core/governance';
-import type { BlockView, ChainSummary, CreateChainRequest, GetResult, GovernanceView, Identity, IntegrityReport, LogEntry, NetworkView, PeerEvent, PeerMethods, RepairResult, Settings, Status, TxResult } from '../api';
+import type { BlockView, ChainSummary, CreateChainRequest, GetResult, GovernanceView, Identity, IntegrityReport, InviteInfo, LogEntry, NetworkView, PeerEvent, PeerMethods, RepairResult, Settings, Status, TxResult } from '../api';
 import { provenHistory, setAsideAndRestart, storeProblems } from './integrity';
+import { checkInviteSignature, inviteInfoOf } from './invite';
 
 export interface HostOptions {
   storage: Storage;
@@ -1174,6 +1175,7 @@ export class PeerHost implements PeerMethods {
     await this.ready();
     const content = decodeInvite(invite);
     const chainId = chainIdOf(content.genesis);
+    await checkInviteSignature(chainId, content.token, this.verifier);
     const known = (await this.chainRecords()).find((r) => r.chainId === chainId);
     const token = content.token ?? known?.token;
     const record: ChainRecord = known ? { ...known, ...(token ? { token } : {}) } : { chainId, genesis: content.genesis, relays: content.relays, ...(token ? { token } : {}) };
@@ -1191,6 +1193,14 @@ export class PeerHost implements PeerMethods {
     const token: InviteToken = { issuer: this.identityView.did, nonce, sig: await this.signer.sign(inviteSigningBytes(this.chainRecord.chainId, nonce)) };
     const content: InviteContent = { genesis: this.chainRecord.genesis, relays, token };
     return `${this.options.inviteBase ?? ''}#/join/${base64url(encode(stripUndefined(content)))}`;
+  }
+
+  async inviteInfo(invite: string): Promise<InviteInfo> {
+    await this.ready();
+    const content = decodeInvite(invite);
+    const held = (await this.chainRecords()).map((r) => r.chainId);
+    const here = { verifier: this.verifier, held, active: this.chainRecord.chainId, did: this.identityView.did };
+    return inviteInfoOf(content, chainIdOf(content.genesis), here);
   }
 
   async chains(): Promise<ChainSummary[]> {
