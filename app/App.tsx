@@ -38,6 +38,11 @@ export const pages: PageDef[] = [
   { path: 'settings', label: 'Settings', icon: 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM4 12h2M18 12h2M12 4v2M12 18v2M6.3 6.3l1.4 1.4M16.3 16.3l1.4 1.4M6.3 17.7l1.4-1.4M16.3 7.7l1.4-1.4', component: lazy(() => import('./pages/SettingsPage')) },
 ];
 
+/** Routes outside the nav: an invite link opens #/join/<code>. */
+const hiddenPages: PageDef[] = [
+  { path: 'join', label: 'Join a chain', icon: '', component: lazy(() => import('./pages/JoinPage')) },
+];
+
 function Icon({ d }: { d: string }) {
   return (
     <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round">
@@ -98,7 +103,7 @@ function UpdatePrompt() {
 
 export function App() {
   const route = useRoute();
-  const page = pages.find((p) => p.path === route.page) ?? pages[0]!;
+  const page = [...pages, ...hiddenPages].find((p) => p.path === route.page) ?? pages[0]!;
   const Page = page.component;
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);

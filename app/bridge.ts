@@ -56,7 +56,10 @@ export function connectStore(bot: BotApi, control: PeerControl): void {
     schedule();
   });
   bot.on('slot', (e) => useAppStore.setState({ slot: e.slot }));
-  bot.on('chain', () => void loadInitial(bot));
+  bot.on('chain', () => {
+    useAppStore.setState({ blocks: [], txs: [] }); // the old chain's blocks are not this chain's
+    void loadInitial(bot);
+  });
   control.onRunning((running) => {
     if (!running) {
       useAppStore.setState({ running: false, network: null, sync: null });
@@ -69,7 +72,11 @@ export function connectStore(bot: BotApi, control: PeerControl): void {
 }
 
 /** Everything a page needs at start (and after a restart or a chain switch). */
+let loadGeneration = 0;
+
 export async function loadInitial(bot: BotApi): Promise<void> {
+  // A load started before a chain switch answers with the old chain: the newest load wins.
+  const generation = ++loadGeneration;
   try {
     const status = await bot.ready();
     const identity = await bot.identity();
@@ -83,6 +90,7 @@ export async function loadInitial(bot: BotApi): Promise<void> {
       }
     }
     const [log, network, chains] = await Promise.all([bot.log(), bot.network().catch(() => null), bot.chains().catch(() => [])]);
+    if (generation !== loadGeneration) return;
     useAppStore.setState((s) => ({ status, identity, error: null, blocks: addBlocks(s.blocks, blocks), log: log.slice(-200), network, chains }));
   } catch (error) {
     if ((error as { code?: string }).code === 'NOT_READY' && !useAppStore.getState().running) return;
