@@ -78,7 +78,10 @@ export async function loadInitial(bot: BotApi): Promise<void> {
   // A load started before a chain switch answers with the old chain: the newest load wins.
   const generation = ++loadGeneration;
   try {
-    const status = await bot.ready();
+    // ready() answers with the status at start-up; after a chain switch that is the old chain
+    // (the strip kept showing "dev" after Create chain), so ask for the status now.
+    await bot.ready();
+    const status = await bot.status();
     const identity = await bot.identity();
     const blocks: BlockSummary[] = [];
     for (let h = status.height; h >= Math.max(0, status.height - recentBlocksLoaded + 1); h--) {
