@@ -53,8 +53,8 @@ test('A creates a consortium chain on the Chains page; phone B opens the invite 
   await expect(b.getByTestId('admission-state')).toContainText('Admitted', { timeout: 120_000 });
   expect((await b.evaluate(() => window.bot.status())).chainId).toBe(chainId);
   await b.getByRole('link', { name: 'Open greenhouse' }).click();
-  await b.getByLabel('Key').first().fill('greenhouse/phone');
-  await b.getByLabel('Value').fill('from the phone');
+  await b.getByLabel('Key', { exact: true }).first().fill('greenhouse/phone');
+  await b.getByLabel('Value', { exact: true }).fill('from the phone');
   await b.getByRole('button', { name: 'Put' }).click();
   await expect(b.getByTestId('write-result')).toContainText(/committed/i, { timeout: 60_000 });
   await expect.poll(async () => (await a.evaluate(() => window.bot.get('greenhouse/phone')))?.value, { timeout: 60_000 }).toBe('from the phone');
@@ -78,4 +78,33 @@ test('a tampered invite link says so in plain words and joins nothing', async ({
   expect((await b.evaluate(() => window.bot.status())).chainName).not.toContain('greenhous');
   await b.context().close();
   await cut.context().close();
+});
+
+test('every page is one tap away from the phone nav: four in the bar, the rest in More', async ({ browser }) => {
+  const b = await open(browser, '/', phone);
+  const paths = ['', 'network', 'ledger', 'chains', 'governance', 'audit', 'devices', 'settings'];
+  const more = b.getByTestId('nav-more');
+  for (const path of paths) {
+    const link = b.getByTestId(`nav-${path || 'peer'}`);
+    const inBar = await link.isVisible();
+    if (!inBar) {
+      await more.click();
+      await expect(more).toHaveAttribute('aria-expanded', 'true');
+      await expect(b.locator('#more-pages a').first()).toBeFocused();
+    }
+    const box = (await link.boundingBox())!;
+    expect(box.height).toBeGreaterThanOrEqual(48);
+    await link.click();
+    await expect(b).toHaveURL(new RegExp(`#/${path}$`));
+    await expect(link).toHaveAttribute('aria-current', 'page');
+    await expect(more).toHaveAttribute('aria-expanded', 'false');
+    await expect(b.getByTestId('strip-chain')).toContainText('dev');
+  }
+  // Escape closes the sheet and gives the focus back to More.
+  await more.click();
+  await b.keyboard.press('Escape');
+  await expect(more).toBeFocused();
+  await expect(more).toHaveAttribute('aria-expanded', 'false');
+  await axe(b);
+  await b.context().close();
 });
