@@ -27,7 +27,9 @@ async function axe(page: Page): Promise<void> {
 
 let link = '';
 
-test('A creates a consortium chain on the Chains page; phone B opens the invite link, joins, is admitted, writes; A reads it', async ({ browser }) => {
+test('A creates a consortium chain on the Chains page; phone B opens the invite link, joins, is admitted, writes; A reads it', async ({
+  browser,
+}) => {
   const a = await open(browser, '/#/chains');
   await a.getByLabel('Name').fill('greenhouse');
   await a.getByLabel('Mode').selectOption('consortium');
@@ -57,7 +59,11 @@ test('A creates a consortium chain on the Chains page; phone B opens the invite 
   await b.getByLabel('Value', { exact: true }).fill('from the phone');
   await b.getByRole('button', { name: 'Put' }).click();
   await expect(b.getByTestId('write-result')).toContainText(/committed/i, { timeout: 60_000 });
-  await expect.poll(async () => (await a.evaluate(() => window.bot.get('greenhouse/phone')))?.value, { timeout: 60_000 }).toBe('from the phone');
+  await expect
+    .poll(async () => (await a.evaluate(() => window.bot.get('greenhouse/phone')))?.value, {
+      timeout: 60_000,
+    })
+    .toBe('from the phone');
   await a.context().close();
   await b.context().close();
 });
@@ -80,7 +86,9 @@ test('a tampered invite link says so in plain words and joins nothing', async ({
   await cut.context().close();
 });
 
-test('every page is one tap away from the phone nav: four in the bar, the rest in More', async ({ browser }) => {
+test('every page is one tap away from the phone nav: four in the bar, the rest in More', async ({
+  browser,
+}) => {
   const b = await open(browser, '/', phone);
   const paths = ['', 'network', 'ledger', 'chains', 'governance', 'audit', 'devices', 'settings'];
   const more = b.getByTestId('nav-more');

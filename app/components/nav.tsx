@@ -16,18 +16,40 @@ export interface NavPage {
 
 function Icon({ d }: { d: string }) {
   return (
-    <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false" fill="none"
-      stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round">
+    <svg
+      viewBox="0 0 24 24"
+      width="22"
+      height="22"
+      aria-hidden="true"
+      focusable="false"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.8"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+    >
       <path d={d} />
     </svg>
   );
 }
 
-function PageLink({ page, current, onPick }: { page: NavPage; current: string; onPick: () => void }) {
+function PageLink({
+  page,
+  current,
+  onPick,
+}: {
+  page: NavPage;
+  current: string;
+  onPick: () => void;
+}) {
   return (
     <li>
-      <a href={href(page.path)} aria-current={current === page.path ? 'page' : undefined}
-        data-testid={`nav-${page.path || 'peer'}`} onClick={onPick}>
+      <a
+        href={href(page.path)}
+        aria-current={current === page.path ? 'page' : undefined}
+        data-testid={`nav-${page.path || 'peer'}`}
+        onClick={onPick}
+      >
         <Icon d={page.icon} />
         <span>{page.label}</span>
       </a>
@@ -58,13 +80,23 @@ export function Nav({ pages, current }: { pages: NavPage[]; current: string }) {
   const close = () => setOpen(false);
   return (
     <nav className={`nav${open ? ' open' : ''}`} aria-label="Pages">
-      <a className="brand" href="#/">BoT peer</a>
+      <a className="brand" href="#/">
+        BoT peer
+      </a>
       <ul className="primary">
-        {primary.map((p) => <PageLink key={p.path} page={p} current={current} onPick={close} />)}
+        {primary.map((p) => (
+          <PageLink key={p.path} page={p} current={current} onPick={close} />
+        ))}
         <li className="more-item">
-          <button ref={button} type="button" className={`more-button${inMore ? ' current' : ''}`}
-            aria-expanded={open} aria-controls="more-pages" data-testid="nav-more"
-            onClick={() => setOpen((v) => !v)}>
+          <button
+            ref={button}
+            type="button"
+            className={`more-button${inMore ? ' current' : ''}`}
+            aria-expanded={open}
+            aria-controls="more-pages"
+            data-testid="nav-more"
+            onClick={() => setOpen((v) => !v)}
+          >
             <Icon d={moreIcon} />
             <span>More</span>
             {inMore && <span className="visually-hidden"> (current page is in this list)</span>}
@@ -72,7 +104,9 @@ export function Nav({ pages, current }: { pages: NavPage[]; current: string }) {
         </li>
       </ul>
       <ul className="more-sheet" id="more-pages" ref={sheet} aria-label="More pages">
-        {more.map((p) => <PageLink key={p.path} page={p} current={current} onPick={close} />)}
+        {more.map((p) => (
+          <PageLink key={p.path} page={p} current={current} onPick={close} />
+        ))}
       </ul>
     </nav>
   );
@@ -92,7 +126,12 @@ function usePendingVotes(): number {
     const wait = Math.max(0, last.current + pendingRefreshMs - Date.now());
     const timer = setTimeout(() => {
       last.current = Date.now();
-      bot().governance().then((gov) => setCount(pendingVotes(gov, did)), () => undefined);
+      bot()
+        .governance()
+        .then(
+          (gov) => setCount(pendingVotes(gov, did)),
+          () => undefined,
+        );
     }, wait);
     return () => clearTimeout(timer);
   }, [height, chainId, did]);
@@ -106,15 +145,32 @@ export function StatusStrip() {
   const online = useAppStore((s) => s.online);
   const votes = usePendingVotes();
   const peers = status?.peers ?? 0;
-  if (!running) return <p className="strip" aria-live="off"><span>peer stopped</span></p>;
+  if (!running)
+    return (
+      <p className="strip" aria-live="off">
+        <span>peer stopped</span>
+      </p>
+    );
   return (
     <p className="strip" aria-live="off">
-      <span data-testid="strip-chain">{status ? `${status.chainName} · #${status.height}` : 'starting…'}</span>
+      <span data-testid="strip-chain">
+        {status ? `${status.chainName} · #${status.height}` : 'starting…'}
+      </span>
       <span data-testid="strip-sync">{syncText(status, sync, online)}</span>
-      <span>{peers} peer{peers === 1 ? '' : 's'}</span>
+      <span>
+        {peers} peer{peers === 1 ? '' : 's'}
+      </span>
       {!online && <span className="pill warn">offline</span>}
-      {status?.admission === 'waiting' && <a className="pill warn" href={href('governance')}>waiting for admission</a>}
-      {votes > 0 && <a className="pill warn" href={href('governance')} data-testid="strip-votes">{votes} vote{votes === 1 ? '' : 's'} waiting for you</a>}
+      {status?.admission === 'waiting' && (
+        <a className="pill warn" href={href('governance')}>
+          waiting for admission
+        </a>
+      )}
+      {votes > 0 && (
+        <a className="pill warn" href={href('governance')} data-testid="strip-votes">
+          {votes} vote{votes === 1 ? '' : 's'} waiting for you
+        </a>
+      )}
     </p>
   );
 }

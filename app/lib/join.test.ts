@@ -2,7 +2,13 @@
 // everything that is not an invite (issue 21).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { admissionText, InviteLinkError, inviteCodeFrom, inviteTextLengthMax, joinRoute } from './join';
+import {
+  admissionText,
+  InviteLinkError,
+  inviteCodeFrom,
+  inviteTextLengthMax,
+  joinRoute,
+} from './join';
 
 const code = 'o2Zn' + 'ZW5lc2lz'.repeat(20) + '-_Ab9';
 
@@ -40,7 +46,9 @@ describe('inviteCodeFrom', () => {
     expect(refusal('hello there')).toMatch(/not a BoT invite link/);
     expect(refusal('https://peer.example/#/join/')).toMatch(/cut off/);
     expect(refusal(`https://peer.example/#/join/${code.slice(0, 20)}`)).toMatch(/too short/);
-    expect(refusal(`https://peer.example/#/join/${code.slice(0, 80)}%20${code}`)).toMatch(/characters an invite never contains/);
+    expect(refusal(`https://peer.example/#/join/${code.slice(0, 80)}%20${code}`)).toMatch(
+      /characters an invite never contains/,
+    );
     expect(refusal(`#/join/${code}!`)).toMatch(/characters an invite never contains/);
     expect(refusal('x'.repeat(inviteTextLengthMax + 1))).toMatch(/far longer than an invite link/);
     expect(refusal(42)).toBe('TypeError: text must be a string');
@@ -60,12 +68,22 @@ describe('inviteCodeFrom', () => {
 });
 
 describe('admissionText', () => {
-  const base = { joined: true, admission: 'waiting' as const, online: true, peers: 1, chainName: 'greenhouse' };
+  const base = {
+    joined: true,
+    admission: 'waiting' as const,
+    online: true,
+    peers: 1,
+    chainName: 'greenhouse',
+  };
   it('names each state of a join in plain words', () => {
     expect(admissionText({ ...base, joined: false })).toBe('');
     expect(admissionText(base)).toBe('Waiting for the validators to admit this peer…');
     expect(admissionText({ ...base, peers: 0 })).toBe('Looking for the peers of greenhouse…');
-    expect(admissionText({ ...base, online: false })).toMatch(/offline: the validators are asked .* when the network returns/);
-    expect(admissionText({ ...base, admission: 'admitted' })).toBe('Admitted: this peer is a member of greenhouse.');
+    expect(admissionText({ ...base, online: false })).toMatch(
+      /offline: the validators are asked .* when the network returns/,
+    );
+    expect(admissionText({ ...base, admission: 'admitted' })).toBe(
+      'Admitted: this peer is a member of greenhouse.',
+    );
   });
 });

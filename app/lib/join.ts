@@ -22,21 +22,29 @@ const codeAlphabet = /^[A-Za-z0-9_-]+$/;
 export function inviteCodeFrom(text: unknown): string {
   if (typeof text !== 'string') throw new TypeError('text must be a string');
   const trimmed = text.trim().replace(/\/+$/, '');
-  if (trimmed.length === 0) throw new InviteLinkError('The invite link is empty. Paste the whole link you were sent.');
+  if (trimmed.length === 0)
+    throw new InviteLinkError('The invite link is empty. Paste the whole link you were sent.');
   if (trimmed.length > inviteTextLengthMax) {
     throw new InviteLinkError('This text is far longer than an invite link; paste just the link.');
   }
   const found = /(?:#\/(?:chains\/)?join(?:\/|$)|[?&]invite=)([^&#/?\s]*)/.exec(trimmed);
   const code = found ? found[1]! : trimmed;
   if (!found && /[/:#?\s]/.test(code)) {
-    throw new InviteLinkError('This is not a BoT invite link: an invite link contains "#/join/" followed by the code.');
+    throw new InviteLinkError(
+      'This is not a BoT invite link: an invite link contains "#/join/" followed by the code.',
+    );
   }
-  if (code.length === 0) throw new InviteLinkError('The invite link ends where its code should start; it was cut off.');
+  if (code.length === 0)
+    throw new InviteLinkError('The invite link ends where its code should start; it was cut off.');
   if (!codeAlphabet.test(code)) {
-    throw new InviteLinkError('The invite link has characters an invite never contains; it was changed or mangled on the way.');
+    throw new InviteLinkError(
+      'The invite link has characters an invite never contains; it was changed or mangled on the way.',
+    );
   }
   if (code.length < inviteCodeLengthMin) {
-    throw new InviteLinkError('The invite link is too short; it was probably cut off. Copy the whole link again.');
+    throw new InviteLinkError(
+      'The invite link is too short; it was probably cut off. Copy the whole link again.',
+    );
   }
   return code;
 }
@@ -55,7 +63,8 @@ export function admissionText(state: {
   chainName: string;
 }): string {
   if (!state.joined) return '';
-  if (state.admission === 'admitted') return `Admitted: this peer is a member of ${state.chainName}.`;
+  if (state.admission === 'admitted')
+    return `Admitted: this peer is a member of ${state.chainName}.`;
   if (!state.online) {
     return 'Joined on this device. You are offline: the validators are asked to admit this peer when the network returns.';
   }

@@ -7,13 +7,18 @@ export const primaryPaths: readonly string[] = ['', 'chains', 'ledger', 'devices
 /** At most this many primary destinations, plus the More button, fit a 360 px wide phone. */
 export const primaryPagesMax = 4;
 
-export function splitPages<T extends { path: string }>(pages: readonly T[]): { primary: T[]; more: T[] } {
+export function splitPages<T extends { path: string }>(
+  pages: readonly T[],
+): { primary: T[]; more: T[] } {
   const primary = pages.filter((p) => primaryPaths.includes(p.path)).slice(0, primaryPagesMax);
   return { primary, more: pages.filter((p) => !primary.includes(p)) };
 }
 
 /** Open proposals this peer, as a validator, has not voted on yet (admission votes first). */
-export function pendingVotes(gov: GovernanceView | null | undefined, did: string | undefined): number {
+export function pendingVotes(
+  gov: GovernanceView | null | undefined,
+  did: string | undefined,
+): number {
   if (!gov || !did || !gov.validators.some((v) => v.did === did)) return 0;
   return gov.proposals.filter((p) => p.passed === -1 && !p.approvals.includes(did)).length;
 }

@@ -53,44 +53,84 @@ export default function JoinPage() {
       <PageTitle intro="Someone sent you an invite link to a chain.">Join a chain</PageTitle>
       <ErrorNote error={linkError} what="This invite link" />
       <ErrorNote error={info.error} what="This invite link" />
-      {info.loading && code && <p className="muted" aria-live="polite">Checking the invite…</p>}
+      {info.loading && code && (
+        <p className="muted" aria-live="polite">
+          Checking the invite…
+        </p>
+      )}
       {data && (
         <Card title={`You are invited to ${data.name}`} id="invite-info-title">
           <dl className="facts" data-testid="invite-info">
-            <dt>Chain</dt><dd>{data.name} <code title={data.chainId}>{short(data.chainId, 8)}</code></dd>
-            <dt>Mode</dt><dd>{modeWords[data.mode]}</dd>
-            <dt>Engine</dt><dd>{data.consensus}</dd>
+            <dt>Chain</dt>
+            <dd>
+              {data.name} <code title={data.chainId}>{short(data.chainId, 8)}</code>
+            </dd>
+            <dt>Mode</dt>
+            <dd>{modeWords[data.mode]}</dd>
+            <dt>Engine</dt>
+            <dd>{data.consensus}</dd>
             <dt>Validators</dt>
             <dd>
               {data.validators.length}:{' '}
-              {data.validators.map((v) => <code key={v} title={v}>{short(v, 8)} </code>)}
+              {data.validators.map((v) => (
+                <code key={v} title={v}>
+                  {short(v, 8)}{' '}
+                </code>
+              ))}
             </dd>
             <dt>Invited by</dt>
             <dd>
-              {data.inviter
-                ? <><code title={data.inviter}>{short(data.inviter, 8)}</code>{data.inviterIsValidator ? ' (a validator of this chain)' : ' (not one of its first validators)'}</>
-                : 'nobody signed this link: a validator has to propose you by hand'}
+              {data.inviter ? (
+                <>
+                  <code title={data.inviter}>{short(data.inviter, 8)}</code>
+                  {data.inviterIsValidator
+                    ? ' (a validator of this chain)'
+                    : ' (not one of its first validators)'}
+                </>
+              ) : (
+                'nobody signed this link: a validator has to propose you by hand'
+              )}
             </dd>
-            <dt>Made</dt><dd>{formatTime(data.createdAt)}</dd>
+            <dt>Made</dt>
+            <dd>{formatTime(data.createdAt)}</dd>
           </dl>
-          {!online && !joined && <p className="note">You are offline. Joining works now; the validators are asked when the network returns.</p>}
+          {!online && !joined && (
+            <p className="note">
+              You are offline. Joining works now; the validators are asked when the network returns.
+            </p>
+          )}
           {!joined && (
             <div className="row">
-              <button type="button" onClick={join} disabled={busy}>Join {data.name}</button>
+              <button type="button" onClick={join} disabled={busy}>
+                Join {data.name}
+              </button>
             </div>
           )}
           <ErrorNote error={error} what="Joining" />
           {state && (
             <p role="status" data-testid="admission-state">
-              {status?.admission === 'admitted' ? <Pill tone="ok">admitted</Pill> : <Pill tone="warn">waiting</Pill>} {state}
+              {status?.admission === 'admitted' ? (
+                <Pill tone="ok">admitted</Pill>
+              ) : (
+                <Pill tone="warn">waiting</Pill>
+              )}{' '}
+              {state}
             </p>
           )}
           {joined && onChain && status?.admission === 'admitted' && (
-            <p><a className="button-link" href={href('')}>Open {data.name}</a></p>
+            <p>
+              <a className="button-link" href={href('')}>
+                Open {data.name}
+              </a>
+            </p>
           )}
         </Card>
       )}
-      {(linkError || info.error) && <p><a href={href('chains')}>Go to the Chains page</a> to paste or scan another link.</p>}
+      {(linkError || info.error) && (
+        <p>
+          <a href={href('chains')}>Go to the Chains page</a> to paste or scan another link.
+        </p>
+      )}
     </>
   );
 }

@@ -38,7 +38,7 @@ describe('inviteInfo', () => {
       validatorHere: false,
     });
     expect((await b.status()).chainId).toBe(before.chainId); // looking is not joining
-    expect((await a.inviteInfo(made.invite))).toMatchObject({ held: true, active: true });
+    expect(await a.inviteInfo(made.invite)).toMatchObject({ held: true, active: true });
     expect((await b.join(made.invite)).chainId).toBe(made.chainId);
     expect(await b.inviteInfo(made.invite)).toMatchObject({ held: true, active: true });
     expect(bDid).not.toBe(aDid);
@@ -49,7 +49,11 @@ describe('inviteInfo', () => {
   it('refuses a link changed after it was made, and a damaged one, in plain words', async () => {
     const a = (await startTestHost()).host;
     const b = (await startTestHost()).host;
-    const { invite } = await a.createChain({ name: 'greenhouse', mode: 'consortium', consensus: 'poa' });
+    const { invite } = await a.createChain({
+      name: 'greenhouse',
+      mode: 'consortium',
+      consensus: 'poa',
+    });
     const content = decodeInvite(invite);
     // Another name: another genesis, so another chain id than the one the inviter signed.
     const renamed = linkOf({ ...content, genesis: { ...content.genesis, name: 'greenhousf' } });
@@ -57,11 +61,17 @@ describe('inviteInfo', () => {
     sig[5] = sig[5]! ^ 1;
     const resigned = linkOf({ ...content, token: { ...content.token, sig } });
     for (const link of [renamed, resigned]) {
-      expect(await refusal(b.inviteInfo(link))).toMatch(/^BAD_SIGNATURE: This invite link was changed after it was made/);
+      expect(await refusal(b.inviteInfo(link))).toMatch(
+        /^BAD_SIGNATURE: This invite link was changed after it was made/,
+      );
       expect(await refusal(b.join(link))).toMatch(/^BAD_SIGNATURE: /);
     }
-    expect(await refusal(b.inviteInfo(invite.slice(0, -40)))).toMatch(/^MALFORMED: The invite link is damaged/);
-    expect(await refusal(b.inviteInfo('https://example.org/#/peer'))).toMatch(/^MALFORMED: This is not a BoT invite link/);
+    expect(await refusal(b.inviteInfo(invite.slice(0, -40)))).toMatch(
+      /^MALFORMED: The invite link is damaged/,
+    );
+    expect(await refusal(b.inviteInfo('https://example.org/#/peer'))).toMatch(
+      /^MALFORMED: This is not a BoT invite link/,
+    );
     expect(await refusal(b.inviteInfo(''))).toMatch(/^BAD_REQUEST: /);
     expect(await refusal(b.inviteInfo(42 as unknown as string))).toMatch(/^BAD_REQUEST: /);
     expect((await b.chains()).map((c) => c.name)).not.toContain('greenhouse');
