@@ -20,6 +20,10 @@ export default defineConfig({
         start_url: '/',
         scope: '/',
         display: 'standalone',
+        // An invite link opened on a phone with the app installed opens the app (where the
+        // browser supports link capturing), in the window already open: #/join/<code> routes it.
+        handle_links: 'preferred',
+        launch_handler: { client_mode: ['navigate-existing', 'auto'] },
         background_color: '#0e1116',
         theme_color: '#0f766e',
         icons: [

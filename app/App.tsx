@@ -6,6 +6,7 @@ import { useAppStore } from './store/peer-store';
 import PeerPage, { TamperAlert } from './pages/PeerPage';
 import { PageTitle, headingFocus } from './components/ui';
 import { applyUpdate } from './pwa';
+import { Nav, StatusStrip } from './components/nav';
 
 const devicesModules = import.meta.glob<{ default: ComponentType }>('./pages/devices/DevicesPage.tsx');
 const loadDevices = devicesModules['./pages/devices/DevicesPage.tsx'];
@@ -38,51 +39,10 @@ export const pages: PageDef[] = [
   { path: 'settings', label: 'Settings', icon: 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM4 12h2M18 12h2M12 4v2M12 18v2M6.3 6.3l1.4 1.4M16.3 16.3l1.4 1.4M6.3 17.7l1.4-1.4M16.3 7.7l1.4-1.4', component: lazy(() => import('./pages/SettingsPage')) },
 ];
 
-function Icon({ d }: { d: string }) {
-  return (
-    <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round">
-      <path d={d} />
-    </svg>
-  );
-}
-
-function Nav({ current }: { current: string }) {
-  return (
-    <nav className="nav" aria-label="Pages">
-      <a className="brand" href="#/">BoT peer</a>
-      <ul>
-        {pages.map((p) => (
-          <li key={p.path}>
-            <a href={href(p.path)} aria-current={current === p.path ? 'page' : undefined} data-testid={`nav-${p.path || 'peer'}`}>
-              <Icon d={p.icon} />
-              <span>{p.label}</span>
-            </a>
-          </li>
-        ))}
-      </ul>
-    </nav>
-  );
-}
-
-function StatusStrip() {
-  const height = useAppStore((s) => s.status?.height);
-  const chain = useAppStore((s) => s.status?.chainName);
-  const peers = useAppStore((s) => s.status?.peers ?? 0);
-  const running = useAppStore((s) => s.running);
-  const online = useOnline();
-  return (
-    <p className="strip" aria-live="off">
-      <span>{running ? (chain ? `${chain} · #${height}` : 'starting…') : 'peer stopped'}</span>
-      <span>{peers} peer{peers === 1 ? '' : 's'}</span>
-      {!online && <span className="pill warn">offline</span>}
-    </p>
-  );
-}
-
-function useOnline(): boolean {
-  const online = useAppStore((s) => s.online);
-  return online;
-}
+/** Routes outside the nav: an invite link opens #/join/<code>. */
+const hiddenPages: PageDef[] = [
+  { path: 'join', label: 'Join a chain', icon: '', component: lazy(() => import('./pages/JoinPage')) },
+];
 
 function UpdatePrompt() {
   const updateReady = useAppStore((s) => s.updateReady);
@@ -98,7 +58,7 @@ function UpdatePrompt() {
 
 export function App() {
   const route = useRoute();
-  const page = pages.find((p) => p.path === route.page) ?? pages[0]!;
+  const page = [...pages, ...hiddenPages].find((p) => p.path === route.page) ?? pages[0]!;
   const Page = page.component;
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
@@ -126,7 +86,7 @@ export function App() {
   return (
     <div className="shell">
       <a className="skip" href="#main" onClick={(e) => { e.preventDefault(); main.current?.focus(); }}>Skip to content</a>
-      <Nav current={page.path} />
+      <Nav pages={pages} current={page.path} />
       <div className="content">
         <header className="top"><StatusStrip /></header>
         <UpdatePrompt />

@@ -56,7 +56,10 @@ export function connectStore(bot: BotApi, control: PeerControl): void {
     schedule();
   });
   bot.on('slot', (e) => useAppStore.setState({ slot: e.slot }));
-  bot.on('chain', () => void loadInitial(bot));
+  bot.on('chain', () => {
+    useAppStore.setState({ blocks: [], txs: [] }); // the old chain's blocks are not this chain's
+    void loadInitial(bot);
+  });
   control.onRunning((running) => {
     if (!running) {
       useAppStore.setState({ running: false, network: null, sync: null });
@@ -69,9 +72,16 @@ export function connectStore(bot: BotApi, control: PeerControl): void {
 }
 
 /** Everything a page needs at start (and after a restart or a chain switch). */
+let loadGeneration = 0;
+
 export async function loadInitial(bot: BotApi): Promise<void> {
+  // A load started before a chain switch answers with the old chain: the newest load wins.
+  const generation = ++loadGeneration;
   try {
-    const status = await bot.ready();
+    // ready() answers with the status at start-up; after a chain switch that is the old chain
+    // (the strip kept showing "dev" after Create chain), so ask for the status now.
+    await bot.ready();
+    const status = await bot.status();
     const identity = await bot.identity();
     const blocks: BlockSummary[] = [];
     for (let h = status.height; h >= Math.max(0, status.height - recentBlocksLoaded + 1); h--) {
@@ -83,6 +93,7 @@ export async function loadInitial(bot: BotApi): Promise<void> {
       }
     }
     const [log, network, chains] = await Promise.all([bot.log(), bot.network().catch(() => null), bot.chains().catch(() => [])]);
+    if (generation !== loadGeneration) return;
     useAppStore.setState((s) => ({ status, identity, error: null, blocks: addBlocks(s.blocks, blocks), log: log.slice(-200), network, chains }));
   } catch (error) {
     if ((error as { code?: string }).code === 'NOT_READY' && !useAppStore.getState().running) return;

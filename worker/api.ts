@@ -112,6 +112,32 @@ export interface ChainSummary {
   role: Status['role'];
 }
 
+/** What an invite link offers (inviteInfo), after its signature was checked. */
+export interface InviteInfo {
+  chainId: string;
+  name: string;
+  mode: Status['mode'];
+  consensus: string;
+  /** The chain's validators at its start (did:key). */
+  validators: string[];
+  /** When the chain was made (ms since 1970, from its genesis). */
+  createdAt: number;
+  /** Who signed the invite (did:key); null: the link carries no token. */
+  inviter: string | null;
+  /** The inviter is one of the validators named at the chain's start. */
+  inviterIsValidator: boolean;
+  /**
+   * How a joiner gets to write: 'open' (a public chain), 'vote' (the validators vote the joiner
+   * in, automatically for a genuine token), 'manual' (no token: a validator proposes by hand).
+   */
+  admission: 'open' | 'vote' | 'manual';
+  relays: string[];
+  /** This peer holds the chain already / it is the active chain / this peer is a validator. */
+  held: boolean;
+  active: boolean;
+  validatorHere: boolean;
+}
+
 export interface CreateChainRequest {
   name: string;
   mode: 'private' | 'consortium' | 'public';
@@ -376,6 +402,11 @@ export interface PeerMethods {
   join(invite: string): Promise<{ chainId: string }>;
   /** An invite link for the active chain. */
   invite(): Promise<string>;
+  /**
+   * What an invite link offers (chain, mode, engine, validators, who invited), without joining.
+   * A link whose signature does not hold is refused (BAD_SIGNATURE), a damaged one (MALFORMED).
+   */
+  inviteInfo(invite: string): Promise<InviteInfo>;
   chains(): Promise<ChainSummary[]>;
   /** Make another held chain active. */
   useChain(chainId: string): Promise<Status>;
@@ -441,7 +472,7 @@ export type MethodName = keyof PeerMethods;
 /** Every method the worker answers (the page client and the HTTP API are built from this list). */
 export const methodNames = [
   'ready', 'identity', 'status', 'submit', 'submitRaw', 'waitFor', 'block', 'get', 'history', 'integrity', 'repair', 'log', 'exportAuditLog', 'verifyAuditLog',
-  'createChain', 'join', 'invite', 'chains', 'useChain', 'network', 'settings', 'setSettings',
+  'createChain', 'join', 'invite', 'inviteInfo', 'chains', 'useChain', 'network', 'settings', 'setSettings',
   'governance', 'exportIdentity', 'importIdentity', 'reset',
   'devices', 'registerDevice', 'setDeviceStatus', 'setDevicePolicy', 'deviceReading', 'deviceReadingBatch', 'deviceReadings', 'requestDeviceAccess', 'decideDeviceAccess', 'deviceAccessLog', 'readDeviceBatch',
   'deployContract', 'callContract', 'deviceCallContract', 'contracts', 'contract', 'sendDeviceMessage', 'deviceMessages',

@@ -2,7 +2,8 @@
 import { useState, type FormEvent } from 'react';
 import { useAppStore } from '../store/peer-store';
 import { bot } from '../runtime';
-import { useRoute } from '../router';
+import { navigate, useRoute } from '../router';
+import { inviteCodeFrom, joinRoute } from '../lib/join';
 import { Card, CopyButton, ErrorNote, PageTitle, Pill, Qr, useAction, useAsync } from '../components/ui';
 import { short } from '../lib/format';
 import type { CreateChainRequest } from '../../worker/api';
@@ -52,6 +53,7 @@ function CreateChain() {
     void run(async () => {
       const list = validators.split(/[\s,]+/).map((v) => v.trim()).filter(Boolean);
       setResult(await bot().createChain({ name, mode, consensus, ...(list.length ? { validators: list } : {}) }));
+      useAppStore.setState({ status: await bot().status(), blocks: [] }); // the strip follows the new chain
     });
   }
   return (
@@ -103,23 +105,21 @@ function Invite() {
 function Join() {
   const { rest } = useRoute();
   const [link, setLink] = useState(rest[0] === 'join' && rest[1] ? rest[1] : '');
-  const [done, setDone] = useState<string | null>(null);
   const { busy, error, run } = useAction();
   function onSubmit(event: FormEvent) {
     event.preventDefault();
+    // The join page shows what the link offers (signature checked) before anyone joins.
     void run(async () => {
-      const { chainId } = await bot().join(link.trim());
-      setDone(chainId);
+      navigate(joinRoute(inviteCodeFrom(link)));
     });
   }
   return (
     <Card title="Join a chain" id="join-title">
       <form className="form" onSubmit={onSubmit}>
         <label>Invite link<input value={link} onChange={(e) => setLink(e.target.value)} required placeholder="paste the link you were sent" /></label>
-        <button type="submit" disabled={busy || !link.trim()}>Join</button>
+        <button type="submit" disabled={busy || !link.trim()}>Open the invite</button>
       </form>
       <ErrorNote error={error} what="Joining" />
-      {done && <p role="status" className="ok">Joined {short(done, 8)}; syncing from its peers.</p>}
     </Card>
   );
 }

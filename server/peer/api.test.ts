@@ -181,6 +181,8 @@ describe('HTTP API of the headless peer', () => {
       [call(base, 'GET', '/v1/tx'), 405, 'BAD_REQUEST'],
       [call(base, 'POST', '/v1/join', { invite: 7 }), 400, 'BAD_FIELD_TYPE'],
       [call(base, 'POST', '/v1/join', {}), 400, 'MISSING_FIELD'],
+      [call(base, 'POST', '/v1/invite/info', {}), 400, 'MISSING_FIELD'],
+      [call(base, 'POST', '/v1/invite/info', { invite: 'http://x/#/join/AAAA' }), 400, 'MALFORMED'],
       [rawGet(`${base}/v1/status`, { host: 'rebound.example:8787' }), 403, 'UNAUTHORIZED'],
     ];
     for (const [pending, status, code] of cases) {
@@ -188,6 +190,10 @@ describe('HTTP API of the headless peer', () => {
       expect({ status: reply.status, code: reply.body?.error?.code }).toEqual({ status, code });
       expect(reply.body.error.message.length).toBeGreaterThan(10);
     }
+    // What an invite offers, before joining (issue 21).
+    const { invite } = (await call(base, 'GET', '/v1/invite')).body as { invite: string };
+    const info = await call(base, 'POST', '/v1/invite/info', { invite });
+    expect(info).toMatchObject({ status: 200, body: { active: true, held: true, admission: 'vote' } });
     const notAllowed = await call(base, 'DELETE', '/v1/status');
     expect(notAllowed.headers.get('allow')).toBe('GET');
     expect((await call(base, 'GET', '/v1/status')).status).toBe(200);

@@ -171,6 +171,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ['POST', '/v1/chains', async ({ request }) => ({ status: 201, body: await peer.createChain((await readJsonObject(request)) as never) })],
     ['POST', '/v1/chains/:id/use', async ({ params }) => ({ body: await peer.useChain(params[0]!) })],
     ['GET', '/v1/invite', async () => ({ body: { invite: await peer.invite() } })],
+    ['POST', '/v1/invite/info', async ({ request }) => ({ body: await peer.inviteInfo(stringField(await readJsonObject(request), 'invite')) })],
     ['POST', '/v1/join', async ({ request }) => ({ body: await peer.join(stringField(await readJsonObject(request), 'invite')) })],
     ['GET', '/v1/network', async () => ({ body: await peer.network() })],
     ['GET', '/v1/integrity', async () => ({ body: await integrity(options) })],

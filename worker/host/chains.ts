@@ -14,8 +14,9 @@ import type { CachingVerifier } from './crypto';
 import type { ConsensusRecord } from '../core/consensus/bft';
 import { encode, decode } from '../core/codec';
 import { inviteSigningBytes, type InviteToken } from '../core/governance';
-import type { ChainSummary, CreateChainRequest, IntegrityReport, LogEntry, RepairResult, Settings, Status } from '../api';
+import type { ChainSummary, CreateChainRequest, IntegrityReport, InviteInfo, LogEntry, RepairResult, Settings, Status } from '../api';
 import { setAsideAndRestart, storeProblems } from './integrity';
+import { checkInviteSignature, inviteInfoOf } from './invite';
 import { type HostState, type ChainRecord, type InviteContent, type HostOptions, stripUndefined } from './host-state';
 
 export interface ChainsServiceDeps {
@@ -201,6 +202,7 @@ export class ChainsService {
     await this.d.ready();
     const content = decodeInvite(invite);
     const chainId = chainIdOf(content.genesis);
+    await checkInviteSignature(chainId, content.token, this.d.verifier);
     const known = (await this.chainRecords()).find((r) => r.chainId === chainId);
     const token = content.token ?? known?.token;
     const record: ChainRecord = known ? { ...known, ...(token ? { token } : {}) } : { chainId, genesis: content.genesis, relays: content.relays, ...(token ? { token } : {}) };
@@ -218,6 +220,19 @@ export class ChainsService {
     const token: InviteToken = { issuer: this.s.identityView.did, nonce, sig: await this.s.signer.sign(inviteSigningBytes(this.s.chainRecord.chainId, nonce)) };
     const content: InviteContent = { genesis: this.s.chainRecord.genesis, relays, token };
     return `${this.d.options.inviteBase ?? ''}#/join/${base64url(encode(stripUndefined(content)))}`;
+  }
+
+  async inviteInfo(invite: string): Promise<InviteInfo> {
+    await this.d.ready();
+    const content = decodeInvite(invite);
+    const held = (await this.chainRecords()).map((r) => r.chainId);
+    const here = {
+      verifier: this.d.verifier,
+      held,
+      active: this.s.chainRecord.chainId,
+      did: this.s.identityView.did,
+    };
+    return inviteInfoOf(content, chainIdOf(content.genesis), here);
   }
 
   async chains(): Promise<ChainSummary[]> {

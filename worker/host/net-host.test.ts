@@ -14,6 +14,8 @@ import { encode } from '../core/codec';
 import { encodeTx, signTx, txIdOf } from '../core/tx';
 import { equalBytes, utf8 } from '../core/bytes';
 import { testIdentity } from '../core/testing';
+import { signSync } from '../core/crypto/ed25519';
+import { inviteSigningBytes } from '../core/governance';
 
 const hosts: PeerHost[] = [];
 afterEach(() => {
@@ -165,12 +167,21 @@ describe('peers over a network', () => {
     // The same invite again: the chain recorded its use.
     const reuser = await startPeer(network);
     await reuser.host.join(once);
-    // A token the joiner made up: a validator's name, a fresh nonce, a signature that is not the validator's.
+    // A token the joiner made up: a validator's name, a fresh nonce, a signature that is not the
+    // validator's. The joiner's own peer refuses the link (its signature does not hold).
     const content = decodeInvite(await peers[0]!.host.invite());
-    const forgedContent = { ...content, token: { issuer: peers[0]!.did, nonce: 'ab'.repeat(16), sig: new Uint8Array(64).fill(9) } };
+    const { chainId } = await peers[0]!.host.status();
+    const nonce = 'ab'.repeat(16);
+    const forgedContent = { ...content, token: { issuer: peers[0]!.did, nonce, sig: new Uint8Array(64).fill(9) } };
     const forgedLink = 'http://localhost:8080/#/join/' + Buffer.from(encode(forgedContent)).toString('base64url');
     const forger = await startPeer(network);
-    await forger.host.join(forgedLink);
+    await expect(forger.host.join(forgedLink)).rejects.toMatchObject({ code: 'BAD_SIGNATURE', message: expect.stringContaining('was changed after it was made') });
+    // A peer that skips that check, or a token genuinely signed by someone who is no validator:
+    // the validators refuse it.
+    const outsider = testIdentity('outsider');
+    const outsiderToken = { issuer: outsider.did, nonce, sig: signSync(outsider.seed, inviteSigningBytes(chainId, nonce)) };
+    const outsiderLink = 'http://localhost:8080/#/join/' + Buffer.from(encode({ ...content, token: outsiderToken })).toString('base64url');
+    await forger.host.join(outsiderLink);
     const logText = async () => (await Promise.all(peers.map((p) => p.host.log()))).flat().map((l) => l.message).join('\n');
     await until(async () => {
       const text = await logText();

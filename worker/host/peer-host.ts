@@ -326,6 +326,7 @@ export class PeerHost implements PeerMethods {
   createChain(...a: Parameters<PeerMethods['createChain']>) { return this.chainsService.createChain(...a); }
   join(...a: Parameters<PeerMethods['join']>) { return this.chainsService.join(...a); }
   invite() { return this.chainsService.invite(); }
+  inviteInfo(invite: string) { return this.chainsService.inviteInfo(invite); }
   chains() { return this.chainsService.chains(); }
   useChain(...a: Parameters<PeerMethods['useChain']>) { return this.chainsService.useChain(...a); }
   network() { return this.mesh.network(); }
