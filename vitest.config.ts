@@ -10,7 +10,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['worker/**/*.test.ts', 'app/**/*.test.ts', 'server/**/*.test.ts'],
+          include: [
+            'worker/**/*.test.ts',
+            'app/**/*.test.ts',
+            'server/**/*.test.ts',
+            'scripts/**/*.test.ts',
+          ],
           exclude: ['**/*.browser.test.ts', 'node_modules/**'],
           environment: 'node',
           testTimeout: 60_000,

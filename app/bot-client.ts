@@ -3,7 +3,7 @@
 // stopped (the worker is terminated: its slot lock and database close with it) and started
 // again (a new worker reclaims the tab's slot); event handlers survive the restart.
 import { methodNames, type ApiError, type PeerEvent, type PeerMethods, type StateProofView, type WorkerMessage } from '../worker/api';
-import { checkProof } from '../worker/core/proof';
+import { checkProof } from '../worker/shared/proof';
 
 export class BotApiError extends Error {
   constructor(

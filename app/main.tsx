@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBot, type BotApi, type PeerControl } from './bot-client';
-import { startNetOwner } from './net/net-owner';
+import { startNetOwner } from '../worker/net/net-owner';
 import { connectStore } from './bridge';
 import { runtime } from './runtime';
 import { useAppStore } from './store/peer-store';

@@ -1,6 +1,6 @@
 // The network layer in real Chromium pages over real WebRTC (run inside the private network
 // namespace: scripts/netns-run). Pages load a test-only harness (e2e/net-harness.html) that runs
-// the production PeerNet (worker/net/browser.ts + app/net/net-owner.ts) with a random identity.
+// the production PeerNet (worker/net/browser.ts + worker/net/net-owner.ts) with a random identity.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';

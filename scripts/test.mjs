@@ -17,6 +17,8 @@ if (isRoot && process.env.BOT_IN_NETNS !== '1' && spawnSync('bash', ['scripts/ne
 }
 const started = Date.now();
 run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+run('npx', ['biome', 'ci', '.']);
+run(process.execPath, ['scripts/tidy/tidy.mjs']);
 run('npx', ['vitest', 'run']);
 run('npx', ['vite', 'build', '--logLevel', 'warn']);
 run('npx', ['playwright', 'test']);

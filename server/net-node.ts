@@ -3,7 +3,7 @@
 // `ws`. No BroadcastChannel by default: in Node it reaches only the same process.
 import WebSocket from 'ws';
 import { cleanup } from 'node-datachannel';
-import { RtcLinks } from '../app/net/rtc-links';
+import { RtcLinks } from '../worker/net/rtc-links';
 import { Hub } from '../worker/net/hub';
 import type { WebSocketFactory } from '../worker/net/signaling';
 

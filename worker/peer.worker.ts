@@ -7,14 +7,14 @@ import { PeerHost, errorToApi } from './host/peer-host';
 import { IdbStorage } from './store/idb';
 import { browserVerifier } from './host/browser-verifier';
 import { botError } from './core/errors';
-import { methodNames, type MethodName, type PeerEvent, type RpcRequest, type WorkerMessage } from './api';
+import type { PeerEvent, RpcRequest, WorkerMessage } from './api';
+import { rpcRequestFrom } from './rpc';
 import { createWorkerNet, defaultRelayUrl } from './net/browser';
 import { isNetPortMessage } from './net/driver';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const slotCountMax = 16;
-const methods = new Set<MethodName>(methodNames);
 
 function post(message: WorkerMessage): void {
   self.postMessage(message);
@@ -73,7 +73,7 @@ async function boot(): Promise<PeerHost> {
 }
 
 /** The network (worker/net): the hub lives here with the key; its WebRTC links live on the page,
- * which hands over a MessagePort at start (app/net/net-owner.ts). `network.net` is the PeerNet. */
+ * which hands over a MessagePort at start (worker/net/net-owner.ts). `network.net` is the PeerNet. */
 export const network = createWorkerNet();
 
 const hostReady = boot();
@@ -83,9 +83,9 @@ self.onmessage = async (message: MessageEvent<RpcRequest>) => {
     network.attachPort(message.data.netPort);
     return;
   }
-  const { id, method, params } = message.data ?? ({} as RpcRequest);
+  const id = (message.data ?? ({} as RpcRequest)).id;
   try {
-    if (!methods.has(method) || !Array.isArray(params)) throw botError('BAD_REQUEST', `Unknown method ${String(method)}.`);
+    const { method, params } = rpcRequestFrom(message.data);
     const host = await hostReady;
     const result = await (host[method] as (...args: unknown[]) => Promise<unknown>).apply(host, params);
     post({ id, result });

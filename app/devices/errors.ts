@@ -40,8 +40,3 @@ export class DeviceDataError extends Error {
 export function deviceDataError(code: DeviceDataErrorCode, message: string): DeviceDataError {
   return new DeviceDataError(code, message);
 }
-
-/** A broken invariant inside our own code: stop, do not limp on. */
-export function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(`assertion failed: ${message}`);
-}

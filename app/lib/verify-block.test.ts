@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { blockHash, signCommit } from '../../worker/core/block';
-import { toHex } from '../../worker/core/bytes';
-import { didFromPublicKey } from '../../worker/core/crypto/did';
-import { publicKeyFromSeed } from '../../worker/core/crypto/ed25519';
+import { blockHash, signCommit } from '../../worker/shared/block';
+import { toHex } from '../../worker/shared/bytes';
+import { didFromPublicKey } from '../../worker/shared/did';
+import { publicKeyFromSeed } from '../../worker/shared/ed25519';
 import { checkBlockInPage } from './verify-block';
 import type { BlockView } from '../../worker/api';
 

@@ -2,10 +2,10 @@
 // fields, check that it links to the block before it, that the certificate's signers hold more
 // than 2/3 of the validators' power and, where the view carries them, that every commit
 // signature verifies (strict Ed25519, pure JS). Nothing here trusts the worker's word.
-import { blockHash, commitSigningBytes, hasQuorum, type Validator } from '../../worker/core/block';
-import { fromHex, toHex } from '../../worker/core/bytes';
-import { verifyStrict } from '../../worker/core/crypto/ed25519';
-import { publicKeyFromDid } from '../../worker/core/crypto/did';
+import { blockHash, commitSigningBytes, hasQuorum, type Validator } from '../../worker/shared/block';
+import { fromHex, toHex } from '../../worker/shared/bytes';
+import { verifyStrict } from '../../worker/shared/ed25519';
+import { publicKeyFromDid } from '../../worker/shared/did';
 import type { BlockView } from '../../worker/api';
 
 export interface BlockCheck {

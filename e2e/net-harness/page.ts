@@ -1,8 +1,8 @@
-// Test-only page: starts the production network owner (app/net/net-owner.ts) for a harness
+// Test-only page: starts the production network owner (worker/net/net-owner.ts) for a harness
 // worker and exposes the worker's calls on window.net, and the page-side link stats on
 // window.netStats.
-import { startNetOwner } from '../../app/net/net-owner';
-import type { RtcLinkStats } from '../../app/net/rtc-links';
+import { startNetOwner } from '../../worker/net/net-owner';
+import type { RtcLinkStats } from '../../worker/net/rtc-links';
 import type { HarnessMethods } from './protocol';
 
 declare global {

@@ -1,6 +1,6 @@
 // The PeerNet of a browser peer: the hub runs in the worker (with the identity key) and its
 // WebRTC links on the page, bridged by a MessagePort the page hands over at start
-// (app/net/net-owner.ts posts { netPort }). Signaling from the worker: BroadcastChannel to
+// (worker/net/net-owner.ts posts { netPort }). Signaling from the worker: BroadcastChannel to
 // other tabs, WebSocket relays (default: the page's own origin under /signal).
 import { Hub, type HubOptions } from './hub';
 import { PortDriver } from './port-driver';

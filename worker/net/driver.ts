@@ -2,7 +2,7 @@
 // or Node) decides which links exist and what goes over them; the driver owns the
 // RTCPeerConnections and data channels. In the browser the driver lives on the main thread
 // (workers have no RTCPeerConnection) and talks to the hub over a MessagePort (PortMessage
-// below); in Node the hub calls it directly. app/net/rtc-links.ts implements it with
+// below); in Node the hub calls it directly. worker/net/rtc-links.ts implements it with
 // simple-peer; memory-driver.ts is the in-memory version for tests.
 //
 // Pacing contract: the hub hands chunks (<= chunkBytesMax, see framing.ts) to `send` and keeps
@@ -46,7 +46,7 @@ export interface LinkDriver {
   close(link: string): void;
 }
 
-/** Page -> worker messages of the MessagePort bridge (app/net/net-owner.ts <-> port-driver.ts). */
+/** Page -> worker messages of the MessagePort bridge (worker/net/net-owner.ts <-> port-driver.ts). */
 export type PageToWorker =
   | { t: 'caps'; webrtc: boolean }
   | { t: 'signal'; link: string; data: SignalData }

@@ -1,6 +1,6 @@
 // One behaviour suite every LinkDriver passes (issue 13 item 5): the memory driver, the port
 // driver (over a MessagePort to a bridged driver, as in the browser) and the WebRTC driver
-// (app/net/rtc-links.ts, node-datachannel in Node, inside the private network namespace).
+// (worker/net/rtc-links.ts, node-datachannel in Node, inside the private network namespace).
 // What the hub relies on (driver.ts): caps, SDPs with one DTLS fingerprint, onConnect at both
 // ends, chunks whole and in order per link, onSent for every byte handed over, and a close
 // that reaches the other end.

@@ -1,5 +1,5 @@
 // The worker's end of the MessagePort bridge to the page's network owner
-// (app/net/net-owner.ts): a LinkDriver whose WebRTC links live on the main thread.
+// (worker/net/net-owner.ts): a LinkDriver whose WebRTC links live on the main thread.
 import type { IceServer, LinkDriver, LinkEvents, PageToWorker, WorkerToPage } from './driver';
 import type { SignalData } from './signaling';
 

@@ -1,4 +1,4 @@
-// The contract between the peer host (worker/host) and the network layer (worker/net + app/net,
+// The contract between the peer host (worker/host) and the network layer (worker/net,
 // or the Node transport in server/). The host speaks in whole messages between authenticated
 // identities; the network layer owns links, framing, handshakes, gossip and signaling.
 //

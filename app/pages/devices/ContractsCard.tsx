@@ -6,9 +6,9 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { bot } from '../../runtime';
 import { Card, ErrorNote, Pill, useAction, useAsync } from '../../components/ui';
 import { short } from '../../lib/format';
+import { keepNotice } from './model';
 import type { DeviceNotice, DeviceView } from '../../../worker/api';
 
-const noticesShownMax = 50;
 
 export const exampleContract = `// Counts the reports of each registered device; refuses callers that are not devices.
 function report(ctx, args) {
@@ -156,7 +156,7 @@ export function NoticesCard({ onNotice }: { onNotice: () => void }) {
   useEffect(
     () =>
       bot().on('device', (e) => {
-        setNotices((list) => [e.notice, ...list].slice(0, noticesShownMax));
+        setNotices((list) => keepNotice(list, e.notice));
         onNotice();
       }),
     [onNotice],

@@ -1,7 +1,9 @@
 // Devices page logic without React: what goes on chain, chart geometry, policy parsing, labels.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { capabilitiesFor, formatValue, onChainValues, policyFrom, sparkline } from './model';
+import { capabilitiesFor, formatValue, keepNotice, onChainValues, policyFrom, sparkline } from './model';
+import type { DeviceNotice } from '../../../worker/api';
+import { deviceNoticesKeptMax } from '../../../worker/shared/limits';
 
 describe('devices page model', () => {
   it('records only registered values, and says which were left out', () => {
@@ -39,5 +41,20 @@ describe('devices page model', () => {
     expect(formatValue('temperatureC', 21.456)).toBe('21.5 °C');
     expect(formatValue('latitude', 48.1173)).toBe('48.11730 °');
     expect(formatValue('rrMs', null)).toBe('—');
+  });
+});
+
+describe('device notices the page keeps', () => {
+  const notice = (i: number): DeviceNotice => ({
+    kind: 'message', device: `d${i}`, requester: 'r', service: null, state: null, request: null,
+    digest: null, height: null, time: i, message: 'hello',
+  });
+
+  it('keeps the newest first and at most deviceNoticesKeptMax', () => {
+    let list: DeviceNotice[] = [];
+    for (let i = 0; i < deviceNoticesKeptMax + 10; i++) list = keepNotice(list, notice(i));
+    expect(list).toHaveLength(deviceNoticesKeptMax);
+    expect(list[0]!.device).toBe(`d${deviceNoticesKeptMax + 9}`);
+    expect(list.at(-1)!.device).toBe('d10');
   });
 });

@@ -2,7 +2,8 @@
 // reading goes on chain. Plain functions, tested without React.
 import type { DeviceKind, ReadingValue } from '../../devices/transport';
 import { kindCapabilities } from '../../devices/transport';
-import type { DeviceAccessPolicy } from '../../../worker/api';
+import type { DeviceAccessPolicy, DeviceNotice } from '../../../worker/api';
+import { deviceNoticesKeptMax } from '../../../worker/shared/limits';
 
 export type SourceId =
   | 'demo-heart-rate' | 'demo-environment' | 'demo-car' | 'demo-gps'
@@ -114,3 +115,8 @@ export const recordIntervals = [
 ] as const;
 
 export const batchSize = 30;
+
+/** The notices list after `notice` arrives: newest first, at most deviceNoticesKeptMax. */
+export function keepNotice(list: readonly DeviceNotice[], notice: DeviceNotice): DeviceNotice[] {
+  return [notice, ...list.slice(0, deviceNoticesKeptMax - 1)];
+}

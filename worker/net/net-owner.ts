@@ -2,7 +2,7 @@
 // RTCPeerConnection) and moves their bytes to the worker's hub over a MessagePort, with
 // ArrayBuffer transfers (no copies). The identity key never leaves the worker: the hub signs
 // the handshake there, and this side only carries opaque chunks and SDPs.
-import type { LinkDriver, PageToWorker, WorkerToPage } from '../../worker/net/driver';
+import type { LinkDriver, PageToWorker, WorkerToPage } from './driver';
 import { RtcLinks } from './rtc-links';
 
 /** A buffer this side may transfer: the chunk's own, when it spans all of it. */

@@ -1,8 +1,8 @@
 // The link-driver contract suite against the port driver: the worker's end of a MessagePort
 // whose page end (bridgeLinks) drives a memory driver, as the page drives WebRTC links.
-import { linkDriverSuite } from '../../worker/net/link-driver.suite';
-import { MemoryDriver } from '../../worker/net/memory-driver';
-import { PortDriver } from '../../worker/net/port-driver';
+import { linkDriverSuite } from './link-driver.suite';
+import { MemoryDriver } from './memory-driver';
+import { PortDriver } from './port-driver';
 import { bridgeLinks } from './net-owner';
 
 linkDriverSuite('port driver (bridged to the memory driver)', () => {

@@ -8,12 +8,10 @@
 // chunks go out while it is below sendBufferHighBytes and resume on `bufferedamountlow`;
 // Chromium closes a channel whose buffer overflows 16 MiB.
 import SimplePeer from '@thaunknown/simple-peer/lite.js';
-import type { IceServer, LinkDriver, LinkEvents } from '../../worker/net/driver';
-import type { SignalData } from '../../worker/net/signaling';
+import type { IceServer, LinkDriver, LinkEvents } from './driver';
+import { sendBufferHighBytes, sendBufferLowBytes } from './limits';
+import type { SignalData } from './signaling';
 
-// Mirrors worker/net/limits.ts (the app imports only types from worker/).
-const sendBufferHighBytes = 1024 * 1024;
-const sendBufferLowBytes = 256 * 1024;
 /** Re-check a paused channel this often, in case `bufferedamountlow` never fires. */
 const pausedRecheckMs = 100;
 

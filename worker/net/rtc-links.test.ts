@@ -4,7 +4,7 @@
 // so no packet leaves the machine.
 import { cleanup } from 'node-datachannel';
 import { afterAll, describe, it } from 'vitest';
-import { linkDriverSuite } from '../../worker/net/link-driver.suite';
+import { linkDriverSuite } from './link-driver.suite';
 import { RtcLinks } from './rtc-links';
 
 if (process.env.BOT_IN_NETNS === '1') {
