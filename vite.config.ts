@@ -16,7 +16,8 @@ export default defineConfig({
         id: '/',
         name: 'BoT peer',
         short_name: 'BoT peer',
-        description: 'A Blockchain-of-Things peer running in your browser: ledger, devices and audit, offline first.',
+        description:
+          'A Blockchain-of-Things peer running in your browser: ledger, devices and audit, offline first.',
         start_url: '/',
         scope: '/',
         display: 'standalone',
@@ -50,7 +51,9 @@ export default defineConfig({
     sourcemap: true,
     // dist/.vite/manifest.json: the bundle-size benchmark reads the initial chunks from it.
     manifest: true,
-    rollupOptions: { input: { main: 'index.html', bench: 'bench.html', netHarness: 'e2e/net-harness.html' } },
+    rollupOptions: {
+      input: { main: 'index.html', bench: 'bench.html', netHarness: 'e2e/net-harness.html' },
+    },
   },
   server: { port: 5173 },
 });

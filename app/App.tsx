@@ -8,14 +8,18 @@ import { PageTitle, headingFocus } from './components/ui';
 import { applyUpdate } from './pwa';
 import { Nav, StatusStrip } from './components/nav';
 
-const devicesModules = import.meta.glob<{ default: ComponentType }>('./pages/devices/DevicesPage.tsx');
+const devicesModules = import.meta.glob<{ default: ComponentType }>(
+  './pages/devices/DevicesPage.tsx',
+);
 const loadDevices = devicesModules['./pages/devices/DevicesPage.tsx'];
 
 function NotYet() {
   return (
     <>
       <PageTitle>Devices</PageTitle>
-      <p className="note" data-testid="not-ready">Devices are not available in this build yet.</p>
+      <p className="note" data-testid="not-ready">
+        Devices are not available in this build yet.
+      </p>
     </>
   );
 }
@@ -29,19 +33,64 @@ interface PageDef {
 
 // Icons: 24x24 stroke paths.
 export const pages: PageDef[] = [
-  { path: '', label: 'Peer', icon: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21c0-4 4-6 8-6s8 2 8 6', component: PeerPage },
-  { path: 'network', label: 'Network', icon: 'M12 5v6M5 19l5-6M19 19l-5-6M12 5a2 2 0 1 0 0-.01M5 19a2 2 0 1 0 0-.01M19 19a2 2 0 1 0 0-.01', component: lazy(() => import('./pages/NetworkPage')) },
-  { path: 'ledger', label: 'Ledger', icon: 'M4 5h16v4H4zM4 11h16v4H4zM4 17h16v3H4z', component: lazy(() => import('./pages/LedgerPage')) },
-  { path: 'chains', label: 'Chains', icon: 'M9 15l6-6M7 11l-2 2a3 3 0 0 0 4 4l2-2M17 13l2-2a3 3 0 0 0-4-4l-2 2', component: lazy(() => import('./pages/ChainsPage')) },
-  { path: 'governance', label: 'Governance', icon: 'M4 20h16M6 17V10M10 17V10M14 17V10M18 17V10M3 8l9-5 9 5z', component: lazy(() => import('./pages/GovernancePage')) },
-  { path: 'audit', label: 'Audit', icon: 'M12 3l7 3v6c0 4-3 7-7 9-4-2-7-5-7-9V6zM9 12l2 2 4-4', component: lazy(() => import('./pages/AuditPage')) },
-  { path: 'devices', label: 'Devices', icon: 'M7 4h10v16H7zM11 17h2', component: loadDevices ? lazy(loadDevices) : NotYet },
-  { path: 'settings', label: 'Settings', icon: 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM4 12h2M18 12h2M12 4v2M12 18v2M6.3 6.3l1.4 1.4M16.3 16.3l1.4 1.4M6.3 17.7l1.4-1.4M16.3 7.7l1.4-1.4', component: lazy(() => import('./pages/SettingsPage')) },
+  {
+    path: '',
+    label: 'Peer',
+    icon: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21c0-4 4-6 8-6s8 2 8 6',
+    component: PeerPage,
+  },
+  {
+    path: 'network',
+    label: 'Network',
+    icon: 'M12 5v6M5 19l5-6M19 19l-5-6M12 5a2 2 0 1 0 0-.01M5 19a2 2 0 1 0 0-.01M19 19a2 2 0 1 0 0-.01',
+    component: lazy(() => import('./pages/NetworkPage')),
+  },
+  {
+    path: 'ledger',
+    label: 'Ledger',
+    icon: 'M4 5h16v4H4zM4 11h16v4H4zM4 17h16v3H4z',
+    component: lazy(() => import('./pages/LedgerPage')),
+  },
+  {
+    path: 'chains',
+    label: 'Chains',
+    icon: 'M9 15l6-6M7 11l-2 2a3 3 0 0 0 4 4l2-2M17 13l2-2a3 3 0 0 0-4-4l-2 2',
+    component: lazy(() => import('./pages/ChainsPage')),
+  },
+  {
+    path: 'governance',
+    label: 'Governance',
+    icon: 'M4 20h16M6 17V10M10 17V10M14 17V10M18 17V10M3 8l9-5 9 5z',
+    component: lazy(() => import('./pages/GovernancePage')),
+  },
+  {
+    path: 'audit',
+    label: 'Audit',
+    icon: 'M12 3l7 3v6c0 4-3 7-7 9-4-2-7-5-7-9V6zM9 12l2 2 4-4',
+    component: lazy(() => import('./pages/AuditPage')),
+  },
+  {
+    path: 'devices',
+    label: 'Devices',
+    icon: 'M7 4h10v16H7zM11 17h2',
+    component: loadDevices ? lazy(loadDevices) : NotYet,
+  },
+  {
+    path: 'settings',
+    label: 'Settings',
+    icon: 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM4 12h2M18 12h2M12 4v2M12 18v2M6.3 6.3l1.4 1.4M16.3 16.3l1.4 1.4M6.3 17.7l1.4-1.4M16.3 7.7l1.4-1.4',
+    component: lazy(() => import('./pages/SettingsPage')),
+  },
 ];
 
 /** Routes outside the nav: an invite link opens #/join/<code>. */
 const hiddenPages: PageDef[] = [
-  { path: 'join', label: 'Join a chain', icon: '', component: lazy(() => import('./pages/JoinPage')) },
+  {
+    path: 'join',
+    label: 'Join a chain',
+    icon: '',
+    component: lazy(() => import('./pages/JoinPage')),
+  },
 ];
 
 function UpdatePrompt() {
@@ -50,8 +99,16 @@ function UpdatePrompt() {
   return (
     <div role="alert" className="banner update" data-testid="update-prompt">
       <span>A new version of the app is ready.</span>
-      <button type="button" className="small" onClick={() => void applyUpdate()}>Reload to update</button>
-      <button type="button" className="secondary small" onClick={() => useAppStore.setState({ updateReady: false })}>Later</button>
+      <button type="button" className="small" onClick={() => void applyUpdate()}>
+        Reload to update
+      </button>
+      <button
+        type="button"
+        className="secondary small"
+        onClick={() => useAppStore.setState({ updateReady: false })}
+      >
+        Later
+      </button>
     </div>
   );
 }
@@ -85,14 +142,31 @@ export function App() {
   }, [page]);
   return (
     <div className="shell">
-      <a className="skip" href="#main" onClick={(e) => { e.preventDefault(); main.current?.focus(); }}>Skip to content</a>
+      <a
+        className="skip"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          main.current?.focus();
+        }}
+      >
+        Skip to content
+      </a>
       <Nav pages={pages} current={page.path} />
       <div className="content">
-        <header className="top"><StatusStrip /></header>
+        <header className="top">
+          <StatusStrip />
+        </header>
         <UpdatePrompt />
         <main id="main" ref={main} tabIndex={-1}>
           <TamperAlert />
-          <Suspense fallback={<p className="muted" aria-live="polite">Loading…</p>}>
+          <Suspense
+            fallback={
+              <p className="muted" aria-live="polite">
+                Loading…
+              </p>
+            }
+          >
             <Page />
           </Suspense>
         </main>

@@ -2,7 +2,14 @@
 // Calls made before the worker answers are queued by postMessage itself. The peer can be
 // stopped (the worker is terminated: its slot lock and database close with it) and started
 // again (a new worker reclaims the tab's slot); event handlers survive the restart.
-import { methodNames, type ApiError, type PeerEvent, type PeerMethods, type StateProofView, type WorkerMessage } from '../worker/api';
+import {
+  methodNames,
+  type ApiError,
+  type PeerEvent,
+  type PeerMethods,
+  type StateProofView,
+  type WorkerMessage,
+} from '../worker/api';
 import { checkProof } from '../worker/shared/proof';
 
 export class BotApiError extends Error {
@@ -21,7 +28,12 @@ type Handler<T extends EventType> = (event: Extract<PeerEvent, { type: T }>) => 
 export interface BotApi extends PeerMethods {
   on<T extends EventType>(event: T, handler: Handler<T>): () => void;
   /** Check a state proof here in the page, independently of the worker that produced it. */
-  verifyProof(proof: StateProofView): { ok: boolean; value?: unknown; deleted?: boolean; height?: number };
+  verifyProof(proof: StateProofView): {
+    ok: boolean;
+    value?: unknown;
+    deleted?: boolean;
+    height?: number;
+  };
 }
 
 /** Start/stop control of the tab's peer worker (not part of the dApp API). */
@@ -41,7 +53,10 @@ const stoppedMessage = 'The peer is stopped. Start it again on the Peer page.';
 export function createBot(spawn: () => Worker): { bot: BotApi; control: PeerControl } {
   let nextId = 1;
   let worker: Worker | null = null;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  const pending = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: unknown) => void }
+  >();
   const handlers = new Map<EventType, Set<(e: PeerEvent) => void>>();
   const workerListeners = new Set<(worker: Worker) => void>();
   const runningListeners = new Set<(running: boolean) => void>();
@@ -97,7 +112,9 @@ export function createBot(spawn: () => Worker): { bot: BotApi; control: PeerCont
     },
   };
 
-  const methods = Object.fromEntries(methodNames.map((name) => [name, (...params: unknown[]) => call(name, ...params)])) as unknown as PeerMethods;
+  const methods = Object.fromEntries(
+    methodNames.map((name) => [name, (...params: unknown[]) => call(name, ...params)]),
+  ) as unknown as PeerMethods;
   const bot: BotApi = {
     ...methods,
     verifyProof: (proof) => checkProof(proof),

@@ -3,7 +3,15 @@
 // few renders, not one per block: the UI thread never waits on the ledger.
 import type { BotApi, PeerControl } from './bot-client';
 import type { LogEntry } from '../worker/api';
-import { addBlocks, addTxs, appendLog, initialState, useAppStore, type BlockSummary, type TxSummary } from './store/peer-store';
+import {
+  addBlocks,
+  addTxs,
+  appendLog,
+  initialState,
+  useAppStore,
+  type BlockSummary,
+  type TxSummary,
+} from './store/peer-store';
 
 export const flushIntervalMs = 100;
 const recentBlocksLoaded = 10;
@@ -28,7 +36,10 @@ export function connectStore(bot: BotApi, control: PeerControl): void {
     }));
     if (statusStale) {
       statusStale = false;
-      void bot.status().then((status) => useAppStore.setState({ status }), () => undefined);
+      void bot.status().then(
+        (status) => useAppStore.setState({ status }),
+        () => undefined,
+      );
     }
   }
   const schedule = () => {
@@ -50,7 +61,9 @@ export function connectStore(bot: BotApi, control: PeerControl): void {
   });
   bot.on('status', (e) => useAppStore.setState({ status: e.status }));
   bot.on('network', (e) => useAppStore.setState({ network: e.network }));
-  bot.on('sync', (e) => useAppStore.setState({ sync: { syncing: e.syncing, height: e.height, target: e.target } }));
+  bot.on('sync', (e) =>
+    useAppStore.setState({ sync: { syncing: e.syncing, height: e.height, target: e.target } }),
+  );
   bot.on('peer', () => {
     statusStale = true;
     schedule();
@@ -87,16 +100,35 @@ export async function loadInitial(bot: BotApi): Promise<void> {
     for (let h = status.height; h >= Math.max(0, status.height - recentBlocksLoaded + 1); h--) {
       try {
         const b = await bot.block(h);
-        if (b) blocks.push({ height: b.header.height, hash: b.hash, txCount: b.txIds.length, time: b.header.time });
+        if (b)
+          blocks.push({
+            height: b.header.height,
+            hash: b.hash,
+            txCount: b.txIds.length,
+            time: b.header.time,
+          });
       } catch {
         // A tampered block is reported through status.integrity; the list skips it.
       }
     }
-    const [log, network, chains] = await Promise.all([bot.log(), bot.network().catch(() => null), bot.chains().catch(() => [])]);
+    const [log, network, chains] = await Promise.all([
+      bot.log(),
+      bot.network().catch(() => null),
+      bot.chains().catch(() => []),
+    ]);
     if (generation !== loadGeneration) return;
-    useAppStore.setState((s) => ({ status, identity, error: null, blocks: addBlocks(s.blocks, blocks), log: log.slice(-200), network, chains }));
+    useAppStore.setState((s) => ({
+      status,
+      identity,
+      error: null,
+      blocks: addBlocks(s.blocks, blocks),
+      log: log.slice(-200),
+      network,
+      chains,
+    }));
   } catch (error) {
-    if ((error as { code?: string }).code === 'NOT_READY' && !useAppStore.getState().running) return;
+    if ((error as { code?: string }).code === 'NOT_READY' && !useAppStore.getState().running)
+      return;
     useAppStore.setState({ error: (error as Error).message });
   }
 }

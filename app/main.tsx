@@ -24,7 +24,10 @@ applyTheme(savedTheme());
 const slotKey = 'bot-peer-slot';
 function spawnWorker(): Worker {
   const savedSlot = sessionStorage.getItem(slotKey) ?? '';
-  return new Worker(new URL('../worker/peer.worker.ts', import.meta.url), { type: 'module', name: `bot-peer#slot=${savedSlot}` });
+  return new Worker(new URL('../worker/peer.worker.ts', import.meta.url), {
+    type: 'module',
+    name: `bot-peer#slot=${savedSlot}`,
+  });
 }
 const { bot, control } = createBot(spawnWorker);
 window.bot = bot;

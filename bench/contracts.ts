@@ -12,15 +12,29 @@ const owner = testIdentity('bench contracts');
 const runtime = await loadContractRuntime();
 const n = 200;
 let nonce = 0;
-const tx = (chain: string, type: string, body: unknown): Tx => signTx({ chain, type, from: owner.did, nonce: ++nonce, time: 1_700_000_000_000 + nonce, body }, owner.seed);
+const tx = (chain: string, type: string, body: unknown): Tx =>
+  signTx(
+    { chain, type, from: owner.did, nonce: ++nonce, time: 1_700_000_000_000 + nonce, body },
+    owner.seed,
+  );
 
 let state: ChainState = { ...devChain(owner).state, contractRuntime: runtime };
 const code = `function add(ctx, args) { const n = (ctx.get('count') ?? 0) + args.by; ctx.put('count', n); return n; }\nfunction spin() { for (;;) {} }`;
-state = executeBlock(state, [tx(state.chainId, 'contract.deploy', { name: 'counter', code })], { time: state.headTime + 1, proposer: owner.did, round: 0 }, false).state;
+state = executeBlock(
+  state,
+  [tx(state.chainId, 'contract.deploy', { name: 'counter', code })],
+  { time: state.headTime + 1, proposer: owner.did, round: 0 },
+  false,
+).state;
 
 function timeBlock(txs: Tx[]): number {
   const start = performance.now();
-  const executed = executeBlock(state, txs, { time: state.headTime + 1, proposer: owner.did, round: 0 }, false);
+  const executed = executeBlock(
+    state,
+    txs,
+    { time: state.headTime + 1, proposer: owner.did, round: 0 },
+    false,
+  );
   const ms = performance.now() - start;
   if (executed.rejected.length) throw new Error(executed.rejected[0]!.error!.message);
   state = executed.state;
@@ -29,14 +43,32 @@ function timeBlock(txs: Tx[]): number {
 
 const rows = [];
 for (let round = 0; round < 3; round++) {
-  const puts = timeBlock(Array.from({ length: n }, (_, i) => tx(state.chainId, 'data.put', { key: `k${i}`, value: i })));
-  const calls = timeBlock(Array.from({ length: n }, () => tx(state.chainId, 'contract.call', { contract: 'counter', method: 'add', args: { by: 1 } })));
+  const puts = timeBlock(
+    Array.from({ length: n }, (_, i) => tx(state.chainId, 'data.put', { key: `k${i}`, value: i })),
+  );
+  const calls = timeBlock(
+    Array.from({ length: n }, () =>
+      tx(state.chainId, 'contract.call', { contract: 'counter', method: 'add', args: { by: 1 } }),
+    ),
+  );
   const spinStart = performance.now();
-  const spun = executeBlock(state, [tx(state.chainId, 'contract.call', { contract: 'counter', method: 'spin', args: null })], { time: state.headTime + 1, proposer: owner.did, round: 0 }, false);
+  const spun = executeBlock(
+    state,
+    [tx(state.chainId, 'contract.call', { contract: 'counter', method: 'spin', args: null })],
+    { time: state.headTime + 1, proposer: owner.did, round: 0 },
+    false,
+  );
   nonce--; // rejected: the nonce was not used
   const spinMs = performance.now() - spinStart;
-  if (spun.rejected[0]?.error?.code !== 'CONTRACT_STEPS') throw new Error('spin was not stopped by the step limit');
-  rows.push({ round, 'data.put ms/tx': +(puts / n).toFixed(3), 'contract.call ms/tx': +(calls / n).toFixed(3), 'call/put': +(calls / puts).toFixed(1), [`spin to ${limits.contractStepsMax} steps ms`]: +spinMs.toFixed(1) });
+  if (spun.rejected[0]?.error?.code !== 'CONTRACT_STEPS')
+    throw new Error('spin was not stopped by the step limit');
+  rows.push({
+    round,
+    'data.put ms/tx': +(puts / n).toFixed(3),
+    'contract.call ms/tx': +(calls / n).toFixed(3),
+    'call/put': +(calls / puts).toFixed(1),
+    [`spin to ${limits.contractStepsMax} steps ms`]: +spinMs.toFixed(1),
+  });
 }
 console.table(rows);
 console.log('counter after the runs:', state.contracts!.state.get('counter/count'));

@@ -16,13 +16,18 @@ const piece = new Uint8Array(chunkPlainBytes);
 crypto.getRandomValues(piece.subarray(0, 65536));
 
 async function* content(): AsyncGenerator<Uint8Array> {
-  for (let done = 0; done < totalBytes; done += piece.length) yield piece.subarray(0,
-      Math.min(piece.length, totalBytes - done));
+  for (let done = 0; done < totalBytes; done += piece.length)
+    yield piece.subarray(0, Math.min(piece.length, totalBytes - done));
 }
 
 async function rawAesGcm(): Promise<number> {
-  const key = await crypto.subtle.importKey('raw', new Uint8Array(32) as BufferSource,
-      { name: 'AES-GCM' }, false, ['encrypt']);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new Uint8Array(32) as BufferSource,
+    { name: 'AES-GCM' },
+    false,
+    ['encrypt'],
+  );
   const started = performance.now();
   for (let done = 0, i = 0; done < totalBytes; done += piece.length, i++) {
     const iv = new Uint8Array(12);
@@ -49,9 +54,15 @@ const rawAgain = await rawAesGcm();
 const reference = (raw + rawAgain) / 2;
 console.table([
   { what: 'WebCrypto AES-GCM, 1 MiB calls', 'MB/s': Math.round(reference), ratio: 1 },
-  { what: 'seal into memory store', 'MB/s': Math.round(memory),
-      ratio: +(memory / reference).toFixed(2) },
-  { what: 'seal into disk store (synced)', 'MB/s': Math.round(disk),
-      ratio: +(disk / reference).toFixed(2) },
+  {
+    what: 'seal into memory store',
+    'MB/s': Math.round(memory),
+    ratio: +(memory / reference).toFixed(2),
+  },
+  {
+    what: 'seal into disk store (synced)',
+    'MB/s': Math.round(disk),
+    ratio: +(disk / reference).toFixed(2),
+  },
 ]);
 console.log(`${megabytes} MB version; target ratio >= 0.3 (issue 15)`);

@@ -21,5 +21,8 @@ worker.onmessage = (e: MessageEvent<{ result?: unknown; error?: string; progress
   if (e.data.error) window.benchError = e.data.error;
 };
 const threads = params.get('verifierThreads');
-worker.postMessage({ txCount: Number(params.get('txs') ?? 100_000), verifierThreads: threads === null ? null : Number(threads) });
+worker.postMessage({
+  txCount: Number(params.get('txs') ?? 100_000),
+  verifierThreads: threads === null ? null : Number(threads),
+});
 export {};

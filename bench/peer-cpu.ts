@@ -10,7 +10,10 @@ import type { Verifier } from '../worker/host/crypto';
 import { throughput } from './peer-pipeline';
 
 const txCount = Number(process.env.BENCH_TXS ?? 20_000);
-const everyCheckPasses: Verifier = { backend: 'webcrypto', verifyBatch: async (checks) => checks.map(() => true) };
+const everyCheckPasses: Verifier = {
+  backend: 'webcrypto',
+  verifyBatch: async (checks) => checks.map(() => true),
+};
 let cpuStart: NodeJS.CpuUsage | null = null;
 let wallStart = 0;
 let cpuMs = 0;
@@ -26,6 +29,22 @@ const window = {
     wallMs = performance.now() - wallStart;
   },
 };
-const { run } = await throughput(async () => new MemoryStorage(), 'memory', everyCheckPasses, txCount, () => {}, window);
-console.log(JSON.stringify({ txs: txCount, blocks: run.blocks, txPerSecond: Math.round(run.txPerSecond), wallMs: Math.round(wallMs), cpuMs: Math.round(cpuMs), cpuMicrosecondsPerTx: +((1000 * cpuMs) / txCount).toFixed(1) }));
+const { run } = await throughput(
+  async () => new MemoryStorage(),
+  'memory',
+  everyCheckPasses,
+  txCount,
+  () => {},
+  window,
+);
+console.log(
+  JSON.stringify({
+    txs: txCount,
+    blocks: run.blocks,
+    txPerSecond: Math.round(run.txPerSecond),
+    wallMs: Math.round(wallMs),
+    cpuMs: Math.round(cpuMs),
+    cpuMicrosecondsPerTx: +((1000 * cpuMs) / txCount).toFixed(1),
+  }),
+);
 process.exit(0);

@@ -28,6 +28,19 @@ const window = profilePath
     }
   : undefined;
 const verify = await verifyRates();
-const { run } = await throughput(async () => new MemoryStorage(), 'memory', await bestVerifier(), txCount, (text) => console.log(text), window);
-console.log(JSON.stringify({ verify, run, ratioTxToWebCryptoVerify: run.txPerSecond / verify.webcrypto }, null, 2));
+const { run } = await throughput(
+  async () => new MemoryStorage(),
+  'memory',
+  await bestVerifier(),
+  txCount,
+  (text) => console.log(text),
+  window,
+);
+console.log(
+  JSON.stringify(
+    { verify, run, ratioTxToWebCryptoVerify: run.txPerSecond / verify.webcrypto },
+    null,
+    2,
+  ),
+);
 process.exit(0);

@@ -50,7 +50,8 @@ export async function verifyRates(): Promise<VerifyRates> {
   });
   await Promise.all(checks.slice(0, 200).map(verifyWebCrypto)); // warm-up
   let t = performance.now();
-  for (let i = 0; i < checks.length; i += 500) await Promise.all(checks.slice(i, i + 500).map(verifyWebCrypto));
+  for (let i = 0; i < checks.length; i += 500)
+    await Promise.all(checks.slice(i, i + 500).map(verifyWebCrypto));
   const webcrypto = checks.length / ((performance.now() - t) / 1000);
   t = performance.now();
   for (const c of checks.slice(0, 400)) verifyStrict(c.publicKey, c.message, c.signature);
@@ -97,12 +98,31 @@ function timedVerifier(inner: Verifier, sink: Sink): Verifier {
  * Runs the pipeline and returns the figures and the stopped peer, which the caller keeps
  * referenced while the heap is read (the heap of a live peer after the run, not of an empty worker).
  */
-export async function throughput(openStorage: () => Promise<Storage>, storageKind: 'indexeddb' | 'memory', verifier: Verifier, txCount: number, progress: (text: string) => void, window?: MeasureWindow): Promise<{ run: ThroughputRun; peer: PeerHost }> {
+export async function throughput(
+  openStorage: () => Promise<Storage>,
+  storageKind: 'indexeddb' | 'memory',
+  verifier: Verifier,
+  txCount: number,
+  progress: (text: string) => void,
+  window?: MeasureWindow,
+): Promise<{ run: ThroughputRun; peer: PeerHost }> {
   const sink: Sink = { persistMs: 0, blocks: 0, verifyMs: 0 };
   const inner = await openStorage();
   const storage = timedStorage(inner, sink);
-  const checkpointStats = () => (inner as { checkpointStats?: { count: number; ms: number } }).checkpointStats ?? { count: 0, ms: 0 };
-  const host = new PeerHost({ storage, storageKind, verifier: timedVerifier(verifier, sink), now: () => Date.now(), randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)), emit: () => {}, tickIntervalMs: 50 });
+  const checkpointStats = () =>
+    (inner as { checkpointStats?: { count: number; ms: number } }).checkpointStats ?? {
+      count: 0,
+      ms: 0,
+    };
+  const host = new PeerHost({
+    storage,
+    storageKind,
+    verifier: timedVerifier(verifier, sink),
+    now: () => Date.now(),
+    randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
+    emit: () => {},
+    tickIntervalMs: 50,
+  });
   const status = await host.ready();
   const accounts = await Promise.all(
     Array.from({ length: 100 }, async () => {
@@ -120,9 +140,20 @@ export async function throughput(openStorage: () => Promise<Storage>, storageKin
     const unsigned: UnsignedTx[] = Array.from({ length: count }, (_, i) => {
       const n = start + i;
       const account = accounts[n % accounts.length]!;
-      return { chain: status.chainId, type: 'data.put', from: account.did, nonce: Math.floor(n / accounts.length) + 1, time: Date.now(), body: { key: `sensor/${n % 5000}`, value: { seq: n, celsius: 20 + (n % 100) / 10 } } };
+      return {
+        chain: status.chainId,
+        type: 'data.put',
+        from: account.did,
+        nonce: Math.floor(n / accounts.length) + 1,
+        time: Date.now(),
+        body: { key: `sensor/${n % 5000}`, value: { seq: n, celsius: 20 + (n % 100) / 10 } },
+      };
     });
-    const sigs = await Promise.all(unsigned.map((u, i) => accounts[(start + i) % accounts.length]!.signer.sign(txSigningBytes(u))));
+    const sigs = await Promise.all(
+      unsigned.map((u, i) =>
+        accounts[(start + i) % accounts.length]!.signer.sign(txSigningBytes(u)),
+      ),
+    );
     unsigned.forEach((u, i) => encoded.push(encodeTx({ ...u, sig: sigs[i]! })));
     lastIds.push(unsigned.slice(-accounts.length).map(txIdOf));
   }
@@ -136,8 +167,13 @@ export async function throughput(openStorage: () => Promise<Storage>, storageKin
   let waveIndex = 0;
   for (let start = 0; start < encoded.length; start += wave) {
     await Promise.all(encoded.slice(start, start + wave).map((bytes) => host.submitRaw(bytes)));
-    const results = await Promise.all(lastIds[waveIndex++]!.map((id) => host.waitFor(id, { timeoutMs: 300_000 })));
-    if (results.some((r) => r.status !== 'committed')) throw new Error(`a transaction was not committed: ${JSON.stringify(results.find((r) => r.status !== 'committed'))}`);
+    const results = await Promise.all(
+      lastIds[waveIndex++]!.map((id) => host.waitFor(id, { timeoutMs: 300_000 })),
+    );
+    if (results.some((r) => r.status !== 'committed'))
+      throw new Error(
+        `a transaction was not committed: ${JSON.stringify(results.find((r) => r.status !== 'committed'))}`,
+      );
     progress(`${Math.min(start + wave, encoded.length)} committed`);
   }
   const elapsedMs = performance.now() - t0;

@@ -45,8 +45,16 @@ async function put(page: Page, key: string, value: string) {
 
 async function scanAndShoot(page: Page, testInfo: TestInfo, name: string) {
   const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const detail = serious.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  const serious = results.violations.filter(
+    (v) => v.impact === 'serious' || v.impact === 'critical',
+  );
+  const detail = serious.map(
+    (v) =>
+      `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+        .map((n) => n.target.join(' '))
+        .slice(0, 3)
+        .join(', ')}`,
+  );
   // Kept as files in the test's output folder (test-results/…) for review, and attached to the report.
   const path = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path, fullPage: true });
@@ -55,7 +63,11 @@ async function scanAndShoot(page: Page, testInfo: TestInfo, name: string) {
 }
 
 /** What each page shows from the live peer. */
-async function expectLiveData(page: Page, path: string, facts: { height: number; did: string; committedHeight: number; chainName: string }) {
+async function expectLiveData(
+  page: Page,
+  path: string,
+  facts: { height: number; did: string; committedHeight: number; chainName: string },
+) {
   switch (path) {
     case '':
       await expect(page.getByTestId('height')).toHaveText(String(facts.height));
@@ -88,7 +100,9 @@ async function expectLiveData(page: Page, path: string, facts: { height: number;
   }
 }
 
-test('every page at 360x740 and 1280x800: live data from the peer, no serious axe violations, screenshots kept', async ({ page }, testInfo) => {
+test('every page at 360x740 and 1280x800: live data from the peer, no serious axe violations, screenshots kept', async ({
+  page,
+}, testInfo) => {
   test.setTimeout(240_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -101,9 +115,15 @@ test('every page at 360x740 and 1280x800: live data from the peer, no serious ax
     for (const { path, heading } of pages) {
       await goTo(page, path);
       await expect(page).toHaveURL(new RegExp(`#/${path}$`));
-      if (heading) await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+      if (heading)
+        await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
       else await expect(page.getByRole('heading', { level: 1 }).first()).toBeVisible();
-      await expectLiveData(page, path, { height: status.height, did, committedHeight, chainName: status.chainName });
+      await expectLiveData(page, path, {
+        height: status.height,
+        did,
+        committedHeight,
+        chainName: status.chainName,
+      });
       await page.waitForTimeout(150); // let lazy content settle before the scan and screenshot
       await scanAndShoot(page, testInfo, `${viewport.name}-${path || 'peer'}`);
     }
@@ -113,7 +133,12 @@ test('every page at 360x740 and 1280x800: live data from the peer, no serious ax
   for (const path of ['', 'ledger']) {
     await page.goto(`/#/${path}`);
     await expect(page.getByRole('heading', { level: 1 }).first()).toBeVisible();
-    await expectLiveData(page, path, { height: status.height, did, committedHeight, chainName: status.chainName });
+    await expectLiveData(page, path, {
+      height: status.height,
+      did,
+      committedHeight,
+      chainName: status.chainName,
+    });
     await scanAndShoot(page, testInfo, `desktop-dark-${path || 'peer'}`);
   }
   expect(errors).toEqual([]);
@@ -130,7 +155,9 @@ test('routes survive a reload and the nav works from the keyboard', async ({ pag
   await expect(page.getByRole('heading', { level: 1, name: 'Ledger' })).toBeFocused();
 });
 
-test('the explorer lists a block just committed and verifies its certificate, a key proof, a tx and an account in the page', async ({ page }) => {
+test('the explorer lists a block just committed and verifies its certificate, a key proof, a tx and an account in the page', async ({
+  page,
+}) => {
   await openPeer(page);
   const height = await put(page, 'sensor/kitchen', '19.0');
   const { txId, did } = await page.evaluate(async () => {
@@ -140,12 +167,18 @@ test('the explorer lists a block just committed and verifies its certificate, a 
   await page.getByTestId('nav-ledger').click();
   await expect(page.getByTestId('blocks')).toContainText(`#${height}`);
   await page.getByRole('link', { name: `#${height}`, exact: true }).click();
-  await expect(page.getByTestId('certificate-verdict')).toContainText('✓ Certificate verified in this page');
-  await expect(page.getByTestId('certificate-verdict')).toContainText('links to the block before it');
+  await expect(page.getByTestId('certificate-verdict')).toContainText(
+    '✓ Certificate verified in this page',
+  );
+  await expect(page.getByTestId('certificate-verdict')).toContainText(
+    'links to the block before it',
+  );
   const search = page.getByTestId('ledger-search');
   await search.fill('sensor/kitchen');
   await search.press('Enter');
-  await expect(page.getByTestId('key-proof-verdict')).toContainText('✓ Inclusion proof verified in this page');
+  await expect(page.getByTestId('key-proof-verdict')).toContainText(
+    '✓ Inclusion proof verified in this page',
+  );
   await search.fill(txId);
   await search.press('Enter');
   await expect(page.getByTestId('tx-found')).toContainText(`block ${height}`);
@@ -156,12 +189,21 @@ test('the explorer lists a block just committed and verifies its certificate, a 
   await expect(page.getByTestId('certificate-verdict')).toContainText('genesis');
 });
 
-test('stop and start the peer from the Peer page: the worker ends, calls say NOT_READY, the same peer comes back', async ({ page }) => {
+test('stop and start the peer from the Peer page: the worker ends, calls say NOT_READY, the same peer comes back', async ({
+  page,
+}) => {
   const first = await openPeer(page);
   const { did } = await page.evaluate(() => window.bot.identity());
   await page.getByRole('button', { name: 'Stop peer' }).click();
   await expect(page.getByTestId('peer-state')).toHaveText('stopped');
-  expect(await page.evaluate(() => window.bot.status().then(() => 'answered', (e) => e.code))).toBe('NOT_READY');
+  expect(
+    await page.evaluate(() =>
+      window.bot.status().then(
+        () => 'answered',
+        (e) => e.code,
+      ),
+    ),
+  ).toBe('NOT_READY');
   await page.getByTestId('nav-ledger').click();
   await expect(page.getByRole('heading', { level: 1, name: 'Ledger' })).toBeVisible();
   await page.getByTestId('nav-peer').click();
@@ -173,10 +215,14 @@ test('stop and start the peer from the Peer page: the worker ends, calls say NOT
   expect(log.some((e) => e.message.startsWith('Peer started'))).toBe(true);
 });
 
-test('governance: a validator proposes a member from the page; it passes and shows in the history', async ({ page }) => {
+test('governance: a validator proposes a member from the page; it passes and shows in the history', async ({
+  page,
+}) => {
   await openPeer(page, 'governance');
   await expect(page.getByTestId('validators')).toContainText('this peer');
-  await page.getByLabel('Peer (did:key)').fill('did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK');
+  await page
+    .getByLabel('Peer (did:key)')
+    .fill('did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK');
   await page.getByRole('button', { name: 'Propose' }).click();
   await expect(page.getByText(/Committed in block/)).toBeVisible();
   await expect(page.getByTestId('governance-history')).toContainText('Add member');
@@ -191,10 +237,14 @@ test('audit: the operation log is exported as JSON with the tamper check', async
   const exported = JSON.parse(readFileSync(file!, 'utf8'));
   expect(exported.integrity.ok).toBe(true);
   expect(exported.identity.did).toMatch(/^did:key:/);
-  expect(exported.log.some((e: { message: string }) => e.message.startsWith('Peer started'))).toBe(true);
+  expect(exported.log.some((e: { message: string }) => e.message.startsWith('Peer started'))).toBe(
+    true,
+  );
 });
 
-test('settings: relays are checked and kept; the identity moves to another peer under a passphrase; reset wipes the peer', async ({ context }) => {
+test('settings: relays are checked and kept; the identity moves to another peer under a passphrase; reset wipes the peer', async ({
+  context,
+}) => {
   const one = await context.newPage();
   await openPeer(one, 'settings');
   const relays = one.getByTestId('relays-input');

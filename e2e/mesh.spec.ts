@@ -34,12 +34,34 @@ let nextNodePort = 8700 + (process.pid % 200);
 async function startNodePeer(dir?: string, signal = relay): Promise<NodePeer> {
   const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'bot-node-peer-'));
   const apiPort = nextNodePort++;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/peer/main.ts', '--port', String(apiPort), '--data-dir', dataDir, '--signal', signal, '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'server/peer/main.ts',
+      '--port',
+      String(apiPort),
+      '--data-dir',
+      dataDir,
+      '--signal',
+      signal,
+      '--quiet',
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
   const url = `http://127.0.0.1:${apiPort}`;
-  const api = async <T,>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(url + path, { method, headers: { 'content-type': 'application/json', host: `localhost:${apiPort}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const api = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(url + path, {
+      method,
+      headers: { 'content-type': 'application/json', host: `localhost:${apiPort}` },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     const json = (await response.json()) as T & { error?: { code: string; message: string } };
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${json.error?.code} ${json.error?.message}`);
+    if (!response.ok)
+      throw new Error(
+        `${method} ${path}: ${response.status} ${json.error?.code} ${json.error?.message}`,
+      );
     return json;
   };
   const end = Date.now() + 30_000;
@@ -89,11 +111,16 @@ function tabHashes(page: Page, top: number): Promise<string[]> {
 
 async function nodeHashes(node: NodePeer, top: number): Promise<string[]> {
   const out: string[] = [];
-  for (let h = 1; h <= top; h++) out.push((await node.api<{ hash: string }>('GET', `/v1/blocks/${h}`)).hash);
+  for (let h = 1; h <= top; h++)
+    out.push((await node.api<{ hash: string }>('GET', `/v1/blocks/${h}`)).hash);
   return out;
 }
 
-async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+async function until(
+  condition: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
@@ -105,8 +132,14 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number, what:
 function putFromTab(page: Page, prefix: string, count: number): Promise<string[]> {
   return page.evaluate(
     async ({ prefix, count }) => {
-      const ids = await Promise.all(Array.from({ length: count }, (_, i) => window.bot.submit({ type: 'data.put', body: { key: `${prefix}${i}`, value: i } })));
-      const results = await Promise.all(ids.map(({ txId }) => window.bot.waitFor(txId, { timeoutMs: 180_000 })));
+      const ids = await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          window.bot.submit({ type: 'data.put', body: { key: `${prefix}${i}`, value: i } }),
+        ),
+      );
+      const results = await Promise.all(
+        ids.map(({ txId }) => window.bot.waitFor(txId, { timeoutMs: 180_000 })),
+      );
       const bad = results.filter((r) => r.status !== 'committed');
       if (bad.length) throw new Error(`${bad.length} not committed: ${JSON.stringify(bad[0])}`);
       return ids.map((i) => i.txId);
@@ -116,7 +149,14 @@ function putFromTab(page: Page, prefix: string, count: number): Promise<string[]
 }
 
 async function putFromNode(node: NodePeer, prefix: string, count: number): Promise<void> {
-  const ids = await Promise.all(Array.from({ length: count }, (_, i) => node.api<{ txId: string }>('POST', '/v1/tx', { type: 'data.put', body: { key: `${prefix}${i}`, value: i } })));
+  const ids = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      node.api<{ txId: string }>('POST', '/v1/tx', {
+        type: 'data.put',
+        body: { key: `${prefix}${i}`, value: i },
+      }),
+    ),
+  );
   for (const { txId } of ids) {
     const result = await node.api<{ status: string }>('GET', `/v1/tx/${txId}?timeoutMs=180000`);
     expect(result.status).toBe('committed');
@@ -146,14 +186,42 @@ test.describe('a chain of tabs and a Node peer over WebRTC', () => {
   test('four tabs and a Node peer form a bft consortium; 300 transactions from all of them commit with identical blocks everywhere', async () => {
     const dids = [...(await Promise.all(tabs.map(didOf))), node.did];
     expect(new Set(dids).size).toBe(5);
-    ({ chainId, invite } = await tabs[0]!.evaluate((validators) => window.bot.createChain({ name: 'fleet', mode: 'consortium', consensus: 'bft', validators, timeoutMs: 1000 }), dids));
-    for (const tab of tabs.slice(1)) expect(await tab.evaluate((invite) => window.bot.join(invite).then((r) => r.chainId), invite)).toBe(chainId);
-    expect((await node.api<{ chainId: string }>('POST', '/v1/join', { invite })).chainId).toBe(chainId);
-    await until(async () => (await Promise.all(tabs.map((t) => t.evaluate(() => window.bot.status())))).every((s) => s.chainId === chainId && s.peers >= 2), 60_000, 'the mesh to form');
+    ({ chainId, invite } = await tabs[0]!.evaluate(
+      (validators) =>
+        window.bot.createChain({
+          name: 'fleet',
+          mode: 'consortium',
+          consensus: 'bft',
+          validators,
+          timeoutMs: 1000,
+        }),
+      dids,
+    ));
+    for (const tab of tabs.slice(1))
+      expect(
+        await tab.evaluate((invite) => window.bot.join(invite).then((r) => r.chainId), invite),
+      ).toBe(chainId);
+    expect((await node.api<{ chainId: string }>('POST', '/v1/join', { invite })).chainId).toBe(
+      chainId,
+    );
+    await until(
+      async () =>
+        (await Promise.all(tabs.map((t) => t.evaluate(() => window.bot.status())))).every(
+          (s) => s.chainId === chainId && s.peers >= 2,
+        ),
+      60_000,
+      'the mesh to form',
+    );
 
-    await Promise.all([...tabs.map((tab, i) => putFromTab(tab, `tab${i}-`, 60)), putFromNode(node, 'node-', 60)]);
+    await Promise.all([
+      ...tabs.map((tab, i) => putFromTab(tab, `tab${i}-`, 60)),
+      putFromNode(node, 'node-', 60),
+    ]);
 
-    const top = Math.min(...(await Promise.all(tabs.map(heightOf))), (await node.api<{ height: number }>('GET', '/v1/status')).height);
+    const top = Math.min(
+      ...(await Promise.all(tabs.map(heightOf))),
+      (await node.api<{ height: number }>('GET', '/v1/status')).height,
+    );
     expect(top).toBeGreaterThan(0);
     const reference = await nodeHashes(node, top);
     for (const tab of tabs) expect(await tabHashes(tab, top)).toEqual(reference);
@@ -163,11 +231,22 @@ test.describe('a chain of tabs and a Node peer over WebRTC', () => {
       return got ? window.bot.verifyProof(got.proof) : null;
     });
     expect(verdict).toMatchObject({ ok: true, value: 59 });
-    const nodeNetwork = await node.api<{ neighbours: Array<{ did: string; state: string; via: string }> }>('GET', '/v1/network');
-    expect(nodeNetwork.neighbours.filter((n) => n.state === 'open').length).toBeGreaterThanOrEqual(2);
+    const nodeNetwork = await node.api<{
+      neighbours: Array<{ did: string; state: string; via: string }>;
+    }>('GET', '/v1/network');
+    expect(nodeNetwork.neighbours.filter((n) => n.state === 'open').length).toBeGreaterThanOrEqual(
+      2,
+    );
     const status = await tabs[2]!.evaluate(() => window.bot.status());
-    expect(status).toMatchObject({ chainId, consensus: 'bft', mode: 'consortium', role: 'validator' });
-    console.log(`[mesh] 300 txs in ${top} blocks; node links: ${nodeNetwork.neighbours.map((n) => `${n.state}/${n.via}`).join(', ')}`);
+    expect(status).toMatchObject({
+      chainId,
+      consensus: 'bft',
+      mode: 'consortium',
+      role: 'validator',
+    });
+    console.log(
+      `[mesh] 300 txs in ${top} blocks; node links: ${nodeNetwork.neighbours.map((n) => `${n.state}/${n.via}`).join(', ')}`,
+    );
     const network = await tabs[1]!.evaluate(() => window.bot.network());
     expect(network.neighbours.filter((n) => n.state === 'open').length).toBeGreaterThanOrEqual(2);
     expect(network.neighbours.some((n) => n.validator)).toBe(true);
@@ -177,14 +256,21 @@ test.describe('a chain of tabs and a Node peer over WebRTC', () => {
     const closedDid = await didOf(tabs[3]!);
     await tabs[3]!.close();
     const before = await heightOf(tabs[0]!);
-    await Promise.all([putFromTab(tabs[0]!, 'while-closed-', 20), putFromNode(node, 'while-closed-node-', 10)]);
+    await Promise.all([
+      putFromTab(tabs[0]!, 'while-closed-', 20),
+      putFromNode(node, 'while-closed-node-', 10),
+    ]);
     expect(await heightOf(tabs[0]!)).toBeGreaterThan(before);
 
     const reopened = await openPeer(context);
     tabs[3] = reopened;
     expect(await didOf(reopened)).toBe(closedDid); // the freed slot: same identity and database
     const target = await heightOf(tabs[0]!);
-    await until(async () => (await heightOf(reopened)) >= target, 120_000, 'the reopened tab to catch up');
+    await until(
+      async () => (await heightOf(reopened)) >= target,
+      120_000,
+      'the reopened tab to catch up',
+    );
     expect(await tabHashes(reopened, target)).toEqual(await tabHashes(tabs[0]!, target));
     // And it takes part again: its own write commits everywhere.
     await putFromTab(reopened, 'back-', 5);
@@ -198,24 +284,56 @@ test.describe('a chain of tabs and a Node peer over WebRTC', () => {
     const others = await Promise.all([0, 1, 2].map(() => startNodePeer()));
     try {
       const validators = [node, ...others];
-      const archive = await node.api<{ chainId: string; invite: string }>('POST', '/v1/chains', { name: 'archive', mode: 'consortium', consensus: 'bft', validators: validators.map((v) => v.did), timeoutMs: 1000, emptyBlockIntervalMs: 0 });
+      const archive = await node.api<{ chainId: string; invite: string }>('POST', '/v1/chains', {
+        name: 'archive',
+        mode: 'consortium',
+        consensus: 'bft',
+        validators: validators.map((v) => v.did),
+        timeoutMs: 1000,
+        emptyBlockIntervalMs: 0,
+      });
       for (const other of others) await other.api('POST', '/v1/join', { invite: archive.invite });
       const blocksWanted = 2000;
       const started = Date.now();
-      await until(async () => (await node.api<{ height: number }>('GET', '/v1/status')).height >= blocksWanted, 240_000, 'the Node validators to make 2,000 blocks');
+      await until(
+        async () =>
+          (await node.api<{ height: number }>('GET', '/v1/status')).height >= blocksWanted,
+        240_000,
+        'the Node validators to make 2,000 blocks',
+      );
       const liveSeconds = (Date.now() - started) / 1000;
       const late = await openPeer(context);
       await late.evaluate(() => {
         (window as unknown as { syncEvents: unknown[] }).syncEvents = [];
-        window.bot.on('sync', (e) => (window as unknown as { syncEvents: unknown[] }).syncEvents.push(e));
+        window.bot.on('sync', (e) =>
+          (window as unknown as { syncEvents: unknown[] }).syncEvents.push(e),
+        );
       });
       const joinedAt = Date.now();
-      expect(await late.evaluate((invite) => window.bot.join(invite).then((r) => r.chainId), archive.invite)).toBe(archive.chainId);
-      await until(async () => (await heightOf(late)) >= blocksWanted, 240_000, 'the late tab to sync 2,000 blocks');
+      expect(
+        await late.evaluate(
+          (invite) => window.bot.join(invite).then((r) => r.chainId),
+          archive.invite,
+        ),
+      ).toBe(archive.chainId);
+      await until(
+        async () => (await heightOf(late)) >= blocksWanted,
+        240_000,
+        'the late tab to sync 2,000 blocks',
+      );
       const syncSeconds = (Date.now() - joinedAt) / 1000;
-      const syncEvents = () => late.evaluate(() => (window as unknown as { syncEvents: Array<Extract<PeerEvent, { type: 'sync' }>> }).syncEvents);
+      const syncEvents = () =>
+        late.evaluate(
+          () =>
+            (window as unknown as { syncEvents: Array<Extract<PeerEvent, { type: 'sync' }>> })
+              .syncEvents,
+        );
       // The chain keeps growing while the tab syncs: the sync ends once the tab is near the head.
-      await until(async () => (await syncEvents()).some((e) => !e.syncing), 60_000, 'the sync to end at the head');
+      await until(
+        async () => (await syncEvents()).some((e) => !e.syncing),
+        60_000,
+        'the sync to end at the head',
+      );
       const events = await syncEvents();
       expect(events[0]).toMatchObject({ syncing: true });
       expect(events.filter((e) => e.syncing).length).toBeGreaterThan(3); // progress along the way
@@ -225,17 +343,30 @@ test.describe('a chain of tabs and a Node peer over WebRTC', () => {
         expect(block!.cert!.signers.length).toBeGreaterThanOrEqual(3);
       }
       // A consortium join is a vote: the Node validators admit the tab (its invite is genuine), then it writes.
-      await until(async () => (await late.evaluate(() => window.bot.status())).admission === 'admitted', 60_000, 'the validators to admit the late tab').catch(async (error) => {
+      await until(
+        async () => (await late.evaluate(() => window.bot.status())).admission === 'admitted',
+        60_000,
+        'the validators to admit the late tab',
+      ).catch(async (error) => {
         const tabLog = (await late.evaluate(() => window.bot.log())).map((e) => e.message);
-        const nodeLog = (await node.api<Array<{ message: string }>>('GET', '/v1/log')).map((e) => e.message);
-        console.log(`[mesh] late tab log:\n${tabLog.slice(-30).join('\n')}\n[mesh] node log:\n${nodeLog.slice(-30).join('\n')}`);
+        const nodeLog = (await node.api<Array<{ message: string }>>('GET', '/v1/log')).map(
+          (e) => e.message,
+        );
+        console.log(
+          `[mesh] late tab log:\n${tabLog.slice(-30).join('\n')}\n[mesh] node log:\n${nodeLog.slice(-30).join('\n')}`,
+        );
         throw error;
       });
       const gov = await node.api<{ members: string[] }>('GET', '/v1/governance');
       expect(gov.members).toContain(await didOf(late));
       await putFromTab(late, 'archive-member-', 3);
-      test.info().annotations.push({ type: 'figures', description: `live: ${blocksWanted} blocks in ${liveSeconds.toFixed(1)} s; sync: ${syncSeconds.toFixed(1)} s (${(blocksWanted / syncSeconds).toFixed(0)} blocks/s)` });
-      console.log(`[mesh] live ${(blocksWanted / liveSeconds).toFixed(1)} blocks/s; catch-up ${(blocksWanted / syncSeconds).toFixed(1)} blocks/s`);
+      test.info().annotations.push({
+        type: 'figures',
+        description: `live: ${blocksWanted} blocks in ${liveSeconds.toFixed(1)} s; sync: ${syncSeconds.toFixed(1)} s (${(blocksWanted / syncSeconds).toFixed(0)} blocks/s)`,
+      });
+      console.log(
+        `[mesh] live ${(blocksWanted / liveSeconds).toFixed(1)} blocks/s; catch-up ${(blocksWanted / syncSeconds).toFixed(1)} blocks/s`,
+      );
       await late.close();
     } finally {
       for (const other of others) {
@@ -258,19 +389,42 @@ test.describe('a rogue peer, and the relay going away', () => {
 
   test.beforeAll(async ({ browser }) => {
     // This describe owns its server, so it can stop the relay on it.
-    const { createAppServer } = (await import(serverModule)) as { createAppServer: () => Server & { signalRelay: { close(): void } } };
+    const { createAppServer } = (await import(serverModule)) as {
+      createAppServer: () => Server & { signalRelay: { close(): void } };
+    };
     server = createAppServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://localhost:${(server.address() as AddressInfo).port}`;
     context = await browser.newContext({ baseURL: origin });
     tabs = [];
     for (let i = 0; i < 3; i++) tabs.push(await openPeer(context));
-    node = await startNodePeer(undefined, `ws://127.0.0.1:${(server.address() as AddressInfo).port}/signal`);
+    node = await startNodePeer(
+      undefined,
+      `ws://127.0.0.1:${(server.address() as AddressInfo).port}/signal`,
+    );
     const dids = [...(await Promise.all(tabs.map(didOf))), node.did];
-    ({ chainId, invite } = await tabs[0]!.evaluate((validators) => window.bot.createChain({ name: 'guarded', mode: 'consortium', consensus: 'bft', validators, timeoutMs: 1000 }), dids));
-    for (const tab of tabs.slice(1)) await tab.evaluate((invite) => window.bot.join(invite), invite);
+    ({ chainId, invite } = await tabs[0]!.evaluate(
+      (validators) =>
+        window.bot.createChain({
+          name: 'guarded',
+          mode: 'consortium',
+          consensus: 'bft',
+          validators,
+          timeoutMs: 1000,
+        }),
+      dids,
+    ));
+    for (const tab of tabs.slice(1))
+      await tab.evaluate((invite) => window.bot.join(invite), invite);
     await node.api('POST', '/v1/join', { invite });
-    await until(async () => (await Promise.all(tabs.map((t) => t.evaluate(() => window.bot.status())))).every((s) => s.chainId === chainId && s.peers >= 2), 60_000, 'the mesh to form');
+    await until(
+      async () =>
+        (await Promise.all(tabs.map((t) => t.evaluate(() => window.bot.status())))).every(
+          (s) => s.chainId === chainId && s.peers >= 2,
+        ),
+      60_000,
+      'the mesh to form',
+    );
     await putFromTab(tabs[0]!, 'warm-', 5);
   });
 
@@ -285,7 +439,12 @@ test.describe('a rogue peer, and the relay going away', () => {
   test('a rogue peer sends garbage, forged votes, a forged certificate and an oversized frame: honest peers log why, disconnect it, and keep committing', async () => {
     const validator = node.did;
     const rogue = spawn(process.execPath, ['--import', 'tsx', 'e2e/rogue-peer.ts'], {
-      env: { ...process.env, ROOM: chainId, RELAY: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/signal`, VALIDATOR: validator },
+      env: {
+        ...process.env,
+        ROOM: chainId,
+        RELAY: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/signal`,
+        VALIDATOR: validator,
+      },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const lines: Array<Record<string, unknown>> = [];
@@ -301,13 +460,21 @@ test.describe('a rogue peer, and the relay going away', () => {
       await until(async () => lines.some((l) => l.event === 'ready'), 30_000, 'the rogue to start');
       const rogueDid = lines.find((l) => l.event === 'ready')!.did as string;
       const honest = [...(await Promise.all(tabs.map(didOf))), node.did];
-      await until(async () => {
-        const last = [...lines].reverse().find((l) => l.event === 'neighbours');
-        return honest.every((did) => (last?.dids as string[] | undefined)?.includes(did));
-      }, 60_000, 'the rogue to link to every honest peer');
+      await until(
+        async () => {
+          const last = [...lines].reverse().find((l) => l.event === 'neighbours');
+          return honest.every((did) => (last?.dids as string[] | undefined)?.includes(did));
+        },
+        60_000,
+        'the rogue to link to every honest peer',
+      );
       rogue.stdin!.write('attack\n');
       await until(async () => lines.some((l) => l.event === 'attacked'), 10_000, 'the attack');
-      const attacked = lines.find((l) => l.event === 'attacked')!.done as Array<{ did: string; attack: string; sent: boolean }>;
+      const attacked = lines.find((l) => l.event === 'attacked')!.done as Array<{
+        did: string;
+        attack: string;
+        sent: boolean;
+      }>;
       expect(attacked.every((a) => a.sent)).toBe(true);
       expect(new Set(attacked.map((a) => a.attack)).size).toBe(4);
 
@@ -318,22 +485,38 @@ test.describe('a rogue peer, and the relay going away', () => {
       };
       const logOf = async (did: string): Promise<string[]> => {
         const tab = await tabOf(did);
-        const entries = tab ? await tab.evaluate(() => window.bot.log()) : await node.api<Array<{ message: string }>>('GET', '/v1/log');
+        const entries = tab
+          ? await tab.evaluate(() => window.bot.log())
+          : await node.api<Array<{ message: string }>>('GET', '/v1/log');
         return entries.map((e) => e.message);
       };
       const linkedToRogue = async (did: string): Promise<boolean> => {
         const tab = await tabOf(did);
-        const view = tab ? await tab.evaluate(() => window.bot.network()) : await node.api<{ neighbours: Array<{ did: string; state: string }> }>('GET', '/v1/network');
+        const view = tab
+          ? await tab.evaluate(() => window.bot.network())
+          : await node.api<{ neighbours: Array<{ did: string; state: string }> }>(
+              'GET',
+              '/v1/network',
+            );
         return view.neighbours.some((n) => n.did === rogueDid && n.state === 'open');
       };
       for (const { did, attack } of attacked) {
-        await until(async () => !(await linkedToRogue(did)), 30_000, `${did} to disconnect the rogue after the ${attack}`);
+        await until(
+          async () => !(await linkedToRogue(did)),
+          30_000,
+          `${did} to disconnect the rogue after the ${attack}`,
+        );
         const log = await logOf(did);
         const why = log.filter((m) => m.includes(rogueDid));
-        expect(why.length, `the log of ${did} names the rogue after the ${attack}`).toBeGreaterThan(0);
+        expect(why.length, `the log of ${did} names the rogue after the ${attack}`).toBeGreaterThan(
+          0,
+        );
       }
       // The chain keeps committing.
-      await Promise.all([putFromTab(tabs[1]!, 'after-rogue-', 10), putFromNode(node, 'after-rogue-node-', 5)]);
+      await Promise.all([
+        putFromTab(tabs[1]!, 'after-rogue-', 10),
+        putFromNode(node, 'after-rogue-node-', 5),
+      ]);
     } finally {
       rogue.kill('SIGTERM');
     }
@@ -342,31 +525,72 @@ test.describe('a rogue peer, and the relay going away', () => {
   test('the relay stops after the mesh formed: the chain keeps committing, and a new tab joins and syncs without any server', async () => {
     // The mesh formed: the Node peer is linked to every tab (it is on no BroadcastChannel).
     const tabDids = await Promise.all(tabs.map(didOf));
-    await until(async () => {
-      const view = await node.api<{ neighbours: Array<{ did: string; state: string }> }>('GET', '/v1/network');
-      return tabDids.every((did) => view.neighbours.some((n) => n.did === did && n.state === 'open'));
-    }, 90_000, 'the Node peer to link with every tab');
+    await until(
+      async () => {
+        const view = await node.api<{ neighbours: Array<{ did: string; state: string }> }>(
+          'GET',
+          '/v1/network',
+        );
+        return tabDids.every((did) =>
+          view.neighbours.some((n) => n.did === did && n.state === 'open'),
+        );
+      },
+      90_000,
+      'the Node peer to link with every tab',
+    );
     (server as Server & { signalRelay: { close(): void } }).signalRelay.close();
-    await Promise.all([putFromTab(tabs[0]!, 'no-relay-', 10), putFromNode(node, 'no-relay-node-', 5)]);
+    await Promise.all([
+      putFromTab(tabs[0]!, 'no-relay-', 10),
+      putFromNode(node, 'no-relay-node-', 5),
+    ]);
     const late = await openPeer(context);
     const lateDid = await didOf(late);
-    expect(await late.evaluate((invite) => window.bot.join(invite).then((r) => r.chainId), invite)).toBe(chainId);
+    expect(
+      await late.evaluate((invite) => window.bot.join(invite).then((r) => r.chainId), invite),
+    ).toBe(chainId);
     const target = await heightOf(tabs[0]!);
-    await until(async () => (await heightOf(late)) >= target, 60_000, 'the new tab to catch up without a relay');
+    await until(
+      async () => (await heightOf(late)) >= target,
+      60_000,
+      'the new tab to catch up without a relay',
+    );
     // No relay answers any more: the new tab reached the chain through its browser's
     // BroadcastChannel and the links it made, and its link to the Node peer (which is on no
     // BroadcastChannel) was signaled through the tabs.
     const linkStarted = Date.now();
-    await until(async () => (await late.evaluate(() => window.bot.network())).neighbours.some((n) => n.did === node.did && n.state === 'open'), 90_000, 'a link from the new tab to the Node peer, signaled through peers');
-    const failedOpens = (await late.evaluate(() => window.bot.log())).filter((e) => e.message.includes('did not open in time')).length;
-    console.log(`[mesh] new tab <-> Node peer through peers: open after ${((Date.now() - linkStarted) / 1000).toFixed(1)} s more; links that did not open in time: ${failedOpens}`);
-    expect((await late.evaluate(() => window.bot.network())).neighbours.find((n) => n.did === node.did)!.via).toBe('peer');
-    const nodeView = await node.api<{ neighbours: Array<{ did: string; state: string; via: string }> }>('GET', '/v1/network');
-    expect(nodeView.neighbours.find((n) => n.did === lateDid)).toMatchObject({ state: 'open', via: 'peer' });
+    await until(
+      async () =>
+        (await late.evaluate(() => window.bot.network())).neighbours.some(
+          (n) => n.did === node.did && n.state === 'open',
+        ),
+      90_000,
+      'a link from the new tab to the Node peer, signaled through peers',
+    );
+    const failedOpens = (await late.evaluate(() => window.bot.log())).filter((e) =>
+      e.message.includes('did not open in time'),
+    ).length;
+    console.log(
+      `[mesh] new tab <-> Node peer through peers: open after ${((Date.now() - linkStarted) / 1000).toFixed(1)} s more; links that did not open in time: ${failedOpens}`,
+    );
+    expect(
+      (await late.evaluate(() => window.bot.network())).neighbours.find((n) => n.did === node.did)!
+        .via,
+    ).toBe('peer');
+    const nodeView = await node.api<{
+      neighbours: Array<{ did: string; state: string; via: string }>;
+    }>('GET', '/v1/network');
+    expect(nodeView.neighbours.find((n) => n.did === lateDid)).toMatchObject({
+      state: 'open',
+      via: 'peer',
+    });
     const view = await late.evaluate(() => window.bot.network());
     expect(view.relays.every((r) => r.state !== 'open')).toBe(true);
     // It joined a consortium: not a member until the validators vote its invite in.
-    await until(async () => (await late.evaluate(() => window.bot.status())).admission === 'admitted', 60_000, 'the validators to admit the new tab');
+    await until(
+      async () => (await late.evaluate(() => window.bot.status())).admission === 'admitted',
+      60_000,
+      'the validators to admit the new tab',
+    );
     await putFromTab(late, 'late-member-', 3);
   });
 });

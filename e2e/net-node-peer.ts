@@ -10,7 +10,8 @@ const room = process.env.ROOM ?? '';
 const relay = process.env.RELAY ?? '';
 const identity = testIdentity();
 const net = createNodeNet();
-const print = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
+const print = (event: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify(event)}\n`);
 
 net.start(
   { did: identity.did, sign: identity.sign, room, validators: [], relays: [relay], iceServers: [] },

@@ -10,7 +10,9 @@ const chunkBytesMax = 64 * 1024;
 const sendBufferHighBytes = 1024 * 1024;
 
 function newRoom(): string {
-  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return [...crypto.getRandomValues(new Uint8Array(16))]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
 }
 
 async function harness(context: BrowserContext, errors: string[]): Promise<Page> {
@@ -35,9 +37,16 @@ async function pagesInContexts(browser: Browser, count: number, errors: string[]
   return pages;
 }
 
-const viaRelay = (room: string): HarnessStart => ({ room, relays: [], defaultRelay: true, broadcastChannel: false });
+const viaRelay = (room: string): HarnessStart => ({
+  room,
+  relays: [],
+  defaultRelay: true,
+  broadcastChannel: false,
+});
 
-test('two tabs link over BroadcastChannel, authenticate, and move an 8 MiB message with backpressure', async ({ context }) => {
+test('two tabs link over BroadcastChannel, authenticate, and move an 8 MiB message with backpressure', async ({
+  context,
+}) => {
   const errors: string[] = [];
   const [a, b] = [await harness(context, errors), await harness(context, errors)];
   const room = newRoom();
@@ -46,14 +55,18 @@ test('two tabs link over BroadcastChannel, authenticate, and move an 8 MiB messa
   await linked(a, didB);
   await linked(b, didA);
   const view = await a.evaluate(() => window.net.view());
-  expect(view.neighbours).toEqual([expect.objectContaining({ did: didB, state: 'open', via: 'broadcast-channel' })]);
+  expect(view.neighbours).toEqual([
+    expect.objectContaining({ did: didB, state: 'open', via: 'broadcast-channel' }),
+  ]);
   expect(view.relays).toEqual([]);
   expect(view.webrtc).toBe('ok');
 
   const size = 8 * 1024 * 1024;
   const sent = await a.evaluate(({ to, size }) => window.net.send(to, size), { to: didB, size });
   expect(sent.ok).toBe(true);
-  await expect.poll(() => b.evaluate(() => window.net.received().then((r) => r.length)), { timeout: 60_000 }).toBe(1);
+  await expect
+    .poll(() => b.evaluate(() => window.net.received().then((r) => r.length)), { timeout: 60_000 })
+    .toBe(1);
   const [got] = await b.evaluate(() => window.net.received());
   expect(got).toMatchObject({ from: didA, bytes: size, sha256: sent.sha256 });
   const seconds = Math.max(1, got!.at - sent.at) / 1000;
@@ -62,16 +75,27 @@ test('two tabs link over BroadcastChannel, authenticate, and move an 8 MiB messa
   // Paced on bufferedAmount: never far above the high-water mark (Chromium kills at 16 MiB).
   expect(stats.bufferedBytesMax).toBeLessThanOrEqual(sendBufferHighBytes + chunkBytesMax);
 
-  await expect.poll(() => a.evaluate(() => window.net.view().then((v) => v.neighbours[0]?.rttMs ?? null)), { timeout: 10_000 }).not.toBeNull();
+  await expect
+    .poll(() => a.evaluate(() => window.net.view().then((v) => v.neighbours[0]?.rttMs ?? null)), {
+      timeout: 10_000,
+    })
+    .not.toBeNull();
   const rttMs = (await a.evaluate(() => window.net.view())).neighbours[0]!.rttMs;
-  console.log(`BroadcastChannel-signaled link: 8 MiB in ${seconds.toFixed(2)} s = ${(size / 1e6 / seconds).toFixed(1)} MB/s; data-channel RTT ${rttMs} ms; peak bufferedAmount ${stats.bufferedBytesMax} B`);
+  console.log(
+    `BroadcastChannel-signaled link: 8 MiB in ${seconds.toFixed(2)} s = ${(size / 1e6 / seconds).toFixed(1)} MB/s; data-channel RTT ${rttMs} ms; peak bufferedAmount ${stats.bufferedBytesMax} B`,
+  );
 
   const digest = await b.evaluate(() => window.net.broadcast(1000));
-  await expect.poll(() => a.evaluate(() => window.net.received().then((r) => r.map((m) => m.sha256)))).toContain(digest);
+  await expect
+    .poll(() => a.evaluate(() => window.net.received().then((r) => r.map((m) => m.sha256))))
+    .toContain(digest);
   expect(errors).toEqual([]);
 });
 
-test('peers in separate browsers link through the /signal relay and exchange messages both ways', async ({ browser, baseURL }) => {
+test('peers in separate browsers link through the /signal relay and exchange messages both ways', async ({
+  browser,
+  baseURL,
+}) => {
   const errors: string[] = [];
   const [a, b] = await pagesInContexts(browser, 2, errors);
   const room = newRoom();
@@ -79,24 +103,36 @@ test('peers in separate browsers link through the /signal relay and exchange mes
   await linked(a!, didB);
   await linked(b!, didA);
   const view = await b!.evaluate(() => window.net.view());
-  expect(view.relays).toEqual([{ url: `${baseURL!.replace(/^http/, 'ws')}/signal`, state: 'open' }]);
+  expect(view.relays).toEqual([
+    { url: `${baseURL!.replace(/^http/, 'ws')}/signal`, state: 'open' },
+  ]);
   expect(view.neighbours[0]).toMatchObject({ did: didA, via: 'relay', state: 'open' });
   const ab = await a!.evaluate(({ to }) => window.net.send(to, 2 * 1024 * 1024 + 3), { to: didB });
   const ba = await b!.evaluate(({ to }) => window.net.send(to, 100_000), { to: didA });
-  await expect.poll(() => b!.evaluate(() => window.net.received().then((r) => r.map((m) => m.sha256)))).toEqual([ab.sha256]);
-  await expect.poll(() => a!.evaluate(() => window.net.received().then((r) => r.map((m) => m.sha256)))).toEqual([ba.sha256]);
+  await expect
+    .poll(() => b!.evaluate(() => window.net.received().then((r) => r.map((m) => m.sha256))))
+    .toEqual([ab.sha256]);
+  await expect
+    .poll(() => a!.evaluate(() => window.net.received().then((r) => r.map((m) => m.sha256))))
+    .toEqual([ba.sha256]);
   expect(errors).toEqual([]);
 });
 
-test('a link whose hello is signed by the wrong key, or for another fingerprint, is closed', async ({ browser }) => {
+test('a link whose hello is signed by the wrong key, or for another fingerprint, is closed', async ({
+  browser,
+}) => {
   const errors: string[] = [];
   const [honest, forger, faker] = await pagesInContexts(browser, 3, errors);
   const room = newRoom();
   const didHonest = await start(honest!, viaRelay(room));
   const didForger = await start(forger!, { ...viaRelay(room), forgeKey: true });
   const didFaker = await start(faker!, { ...viaRelay(room), fakeFingerprint: true });
-  await expect.poll(() => honest!.evaluate(() => window.net.logs()), { timeout: 30_000 }).toContainEqual(expect.stringContaining(`The hello is not signed by ${didForger}`));
-  await expect.poll(() => honest!.evaluate(() => window.net.logs()), { timeout: 30_000 }).toContainEqual(expect.stringContaining('fingerprint other than the one in the SDP'));
+  await expect
+    .poll(() => honest!.evaluate(() => window.net.logs()), { timeout: 30_000 })
+    .toContainEqual(expect.stringContaining(`The hello is not signed by ${didForger}`));
+  await expect
+    .poll(() => honest!.evaluate(() => window.net.logs()), { timeout: 30_000 })
+    .toContainEqual(expect.stringContaining('fingerprint other than the one in the SDP'));
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const neighbours = await honest!.evaluate(() => window.net.neighbours());
   expect(neighbours).not.toContain(didForger);
@@ -105,30 +141,49 @@ test('a link whose hello is signed by the wrong key, or for another fingerprint,
   expect(errors).toEqual([]);
 });
 
-test('garbage and oversized frames get the sender dropped without crashing; a third peer is unaffected', async ({ browser }) => {
+test('garbage and oversized frames get the sender dropped without crashing; a third peer is unaffected', async ({
+  browser,
+}) => {
   const errors: string[] = [];
   const [honest, rogue, rogue2, friend] = await pagesInContexts(browser, 4, errors);
   const room = newRoom();
   const didHonest = await start(honest!, viaRelay(room));
-  const [didRogue, didRogue2, didFriend] = [await start(rogue!, viaRelay(room)), await start(rogue2!, viaRelay(room)), await start(friend!, viaRelay(room))];
+  const [didRogue, didRogue2, didFriend] = [
+    await start(rogue!, viaRelay(room)),
+    await start(rogue2!, viaRelay(room)),
+    await start(friend!, viaRelay(room)),
+  ];
   await linked(rogue!, didHonest);
   await linked(rogue2!, didHonest);
   await linked(friend!, didHonest);
-  expect(await rogue!.evaluate(({ to }) => window.net.raw(to, 'garbage'), { to: didHonest })).toBe(true);
-  expect(await rogue2!.evaluate(({ to }) => window.net.raw(to, 'oversized'), { to: didHonest })).toBe(true);
-  await expect.poll(() => honest!.evaluate(() => window.net.logs())).toContainEqual(expect.stringMatching(new RegExp(`${didRogue}.*bad data \\(MALFORMED\\)`)));
-  await expect.poll(() => honest!.evaluate(() => window.net.logs())).toContainEqual(expect.stringMatching(new RegExp(`${didRogue2}.*bad data \\(TOO_LARGE\\)`)));
+  expect(await rogue!.evaluate(({ to }) => window.net.raw(to, 'garbage'), { to: didHonest })).toBe(
+    true,
+  );
+  expect(
+    await rogue2!.evaluate(({ to }) => window.net.raw(to, 'oversized'), { to: didHonest }),
+  ).toBe(true);
+  await expect
+    .poll(() => honest!.evaluate(() => window.net.logs()))
+    .toContainEqual(expect.stringMatching(new RegExp(`${didRogue}.*bad data \\(MALFORMED\\)`)));
+  await expect
+    .poll(() => honest!.evaluate(() => window.net.logs()))
+    .toContainEqual(expect.stringMatching(new RegExp(`${didRogue2}.*bad data \\(TOO_LARGE\\)`)));
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const neighbours = await honest!.evaluate(() => window.net.neighbours());
   expect(neighbours).not.toContain(didRogue);
   expect(neighbours).not.toContain(didRogue2);
   expect(neighbours).toContain(didFriend);
   const sent = await honest!.evaluate(({ to }) => window.net.send(to, 300_000), { to: didFriend });
-  await expect.poll(() => friend!.evaluate(() => window.net.received().then((r) => r.map((m) => m.sha256)))).toContain(sent.sha256);
+  await expect
+    .poll(() => friend!.evaluate(() => window.net.received().then((r) => r.map((m) => m.sha256))))
+    .toContain(sent.sha256);
   expect(errors).toEqual([]);
 });
 
-test('a Chromium page links with the headless Node peer (node-datachannel) through the relay', async ({ browser, baseURL }) => {
+test('a Chromium page links with the headless Node peer (node-datachannel) through the relay', async ({
+  browser,
+  baseURL,
+}) => {
   const errors: string[] = [];
   const [page] = await pagesInContexts(browser, 1, errors);
   const room = newRoom();
@@ -145,18 +200,35 @@ test('a Chromium page links with the headless Node peer (node-datachannel) throu
         // not an event line
       }
     });
-    await expect.poll(() => events.find((e) => e.event === 'ready')?.did, { timeout: 30_000 }).toBeTruthy();
+    await expect
+      .poll(() => events.find((e) => e.event === 'ready')?.did, { timeout: 30_000 })
+      .toBeTruthy();
     const nodeDid = events.find((e) => e.event === 'ready')!.did as string;
     const pageDid = await start(page!, viaRelay(room));
     await linked(page!, nodeDid);
-    await expect.poll(() => events.some((e) => e.event === 'neighbours' && (e.dids as string[]).includes(pageDid))).toBe(true);
+    await expect
+      .poll(() =>
+        events.some((e) => e.event === 'neighbours' && (e.dids as string[]).includes(pageDid)),
+      )
+      .toBe(true);
     const size = 4 * 1024 * 1024;
-    const sent = await page!.evaluate(({ to, size }) => window.net.send(to, size), { to: nodeDid, size });
-    await expect.poll(() => events.find((e) => e.event === 'message')?.sha256, { timeout: 60_000 }).toBe(sent.sha256);
+    const sent = await page!.evaluate(({ to, size }) => window.net.send(to, size), {
+      to: nodeDid,
+      size,
+    });
+    await expect
+      .poll(() => events.find((e) => e.event === 'message')?.sha256, { timeout: 60_000 })
+      .toBe(sent.sha256);
     // The Node peer answers with the digest: a message the other way.
-    await expect.poll(() => page!.evaluate(() => window.net.received().then((r) => r.map((m) => [m.from, m.bytes])))).toContainEqual([nodeDid, 32]);
+    await expect
+      .poll(() =>
+        page!.evaluate(() => window.net.received().then((r) => r.map((m) => [m.from, m.bytes]))),
+      )
+      .toContainEqual([nodeDid, 32]);
     const [echo] = await page!.evaluate(() => window.net.received());
-    console.log(`Chromium -> Node: 4 MiB and the answer back in ${((echo!.at - sent.at) / 1000).toFixed(2)} s`);
+    console.log(
+      `Chromium -> Node: 4 MiB and the answer back in ${((echo!.at - sent.at) / 1000).toFixed(2)} s`,
+    );
     expect(errors).toEqual([]);
   } finally {
     node.stdin!.end();

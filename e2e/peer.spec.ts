@@ -8,7 +8,9 @@ async function openPeer(page: Page) {
   return page.evaluate(() => window.bot.ready());
 }
 
-test('commits 100 puts, keeps them across a reload with valid proofs, reports a tampered block', async ({ page }) => {
+test('commits 100 puts, keeps them across a reload with valid proofs, reports a tampered block', async ({
+  page,
+}) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   const first = await openPeer(page);
@@ -22,7 +24,15 @@ test('commits 100 puts, keeps them across a reload with valid proofs, reports a 
 
   const results = await page.evaluate(async () => {
     const ids = [];
-    for (let i = 0; i < 100; i++) ids.push((await window.bot.submit({ type: 'data.put', body: { key: `reading/${i}`, value: { celsius: 20 + i / 10 } } })).txId);
+    for (let i = 0; i < 100; i++)
+      ids.push(
+        (
+          await window.bot.submit({
+            type: 'data.put',
+            body: { key: `reading/${i}`, value: { celsius: 20 + i / 10 } },
+          })
+        ).txId,
+      );
     return Promise.all(ids.map((id) => window.bot.waitFor(id, { timeoutMs: 60_000 })));
   });
   expect(results.every((r) => r.status === 'committed')).toBe(true);
@@ -44,7 +54,12 @@ test('commits 100 puts, keeps them across a reload with valid proofs, reports a 
     const out = [];
     for (let i = 0; i < 100; i++) {
       const got = await window.bot.get(`reading/${i}`);
-      out.push({ found: got !== null, deleted: got?.deleted, value: got?.value, proof: got ? window.bot.verifyProof(got.proof).ok : false });
+      out.push({
+        found: got !== null,
+        deleted: got?.deleted,
+        value: got?.value,
+        proof: got ? window.bot.verifyProof(got.proof).ok : false,
+      });
     }
     return out;
   });
@@ -86,7 +101,14 @@ test('commits 100 puts, keeps them across a reload with valid proofs, reports a 
   expect(tampered.integrity.ok).toBe(false);
   expect(tampered.integrity.problems[0]!.height).toBe(tamperedHeight);
   await expect(page.getByTestId('tamper-alert')).toBeVisible();
-  const served = await page.evaluate((h) => window.bot.block(h).then(() => 'served', (e) => e.code), tamperedHeight);
+  const served = await page.evaluate(
+    (h) =>
+      window.bot.block(h).then(
+        () => 'served',
+        (e) => e.code,
+      ),
+    tamperedHeight,
+  );
   expect(served).toBe('TAMPERED');
   expect(errors).toEqual([]);
 });
@@ -96,17 +118,32 @@ test('a second tab gets its own peer; bad input gets typed errors', async ({ con
   const two = await context.newPage();
   await openPeer(one);
   await openPeer(two);
-  const [a, b] = await Promise.all([one.evaluate(() => window.bot.identity()), two.evaluate(() => window.bot.identity())]);
+  const [a, b] = await Promise.all([
+    one.evaluate(() => window.bot.identity()),
+    two.evaluate(() => window.bot.identity()),
+  ]);
   expect(a.did).not.toBe(b.did);
   const codes = await one.evaluate(async () => {
-    const attempt = (p: Promise<unknown>) => p.then(() => 'accepted', (e) => e.code);
+    const attempt = (p: Promise<unknown>) =>
+      p.then(
+        () => 'accepted',
+        (e) => e.code,
+      );
     return [
       await attempt(window.bot.submit({ type: 'data.put', body: { key: 12, value: 'x' } })),
-      await attempt(window.bot.submit({ type: 'data.put', body: { key: 'k', value: 'x'.repeat(20_000) } })),
+      await attempt(
+        window.bot.submit({ type: 'data.put', body: { key: 'k', value: 'x'.repeat(20_000) } }),
+      ),
       await attempt(window.bot.submit({ type: 'mystery', body: {} })),
       await attempt(window.bot.submitRaw(new Uint8Array([0xa1, 0x61]))),
       await attempt(window.bot.block(-1)),
     ];
   });
-  expect(codes).toEqual(['BAD_FIELD_TYPE', 'TOO_LARGE', 'UNKNOWN_TYPE', 'MALFORMED', 'BAD_REQUEST']);
+  expect(codes).toEqual([
+    'BAD_FIELD_TYPE',
+    'TOO_LARGE',
+    'UNKNOWN_TYPE',
+    'MALFORMED',
+    'BAD_REQUEST',
+  ]);
 });

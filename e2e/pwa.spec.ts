@@ -23,10 +23,22 @@ async function stop(server: Server): Promise<void> {
 }
 
 /** Playwright's own contexts are incognito, where Chromium refuses installation: use a profile. */
-async function profileContext(): Promise<{ context: BrowserContext; cleanup: () => Promise<void> }> {
+async function profileContext(): Promise<{
+  context: BrowserContext;
+  cleanup: () => Promise<void>;
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'bot-pwa-'));
-  const context = await chromium.launchPersistentContext(dir, { executablePath: chromiumPath(), args: chromiumArgs() });
-  return { context, cleanup: async () => { await context.close(); rmSync(dir, { recursive: true, force: true }); } };
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: chromiumPath(),
+    args: chromiumArgs(),
+  });
+  return {
+    context,
+    cleanup: async () => {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function openControlled(page: Page, url: string) {
@@ -48,12 +60,18 @@ test('the app is installable: no installability errors, and PWA.install installs
     const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
     expect(installabilityErrors).toEqual([]);
     const manifest = await page.evaluate(async () => (await fetch('/manifest.webmanifest')).json());
-    expect(manifest.icons.map((i: { sizes: string; purpose: string }) => `${i.sizes}/${i.purpose}`)).toEqual(['192x192/any', '512x512/any', '512x512/maskable']);
+    expect(
+      manifest.icons.map((i: { sizes: string; purpose: string }) => `${i.sizes}/${i.purpose}`),
+    ).toEqual(['192x192/any', '512x512/any', '512x512/maskable']);
     const browserSession = await context.browser()!.newBrowserCDPSession();
     const manifestId = url;
-    await expect(browserSession.send('PWA.getOsAppState', { manifestId })).rejects.toThrow(/Unknown web-app manifest id/);
+    await expect(browserSession.send('PWA.getOsAppState', { manifestId })).rejects.toThrow(
+      /Unknown web-app manifest id/,
+    );
     await browserSession.send('PWA.install', { manifestId, installUrlOrBundleUrl: url });
-    expect(await browserSession.send('PWA.getOsAppState', { manifestId })).toMatchObject({ badgeCount: 0 });
+    expect(await browserSession.send('PWA.getOsAppState', { manifestId })).toMatchObject({
+      badgeCount: 0,
+    });
     const launched = await browserSession.send('PWA.launch', { manifestId });
     expect(launched.targetId).toBeTruthy();
   } finally {
@@ -73,14 +91,24 @@ test('with the server stopped the app starts from the service worker, loads its 
     page.on('pageerror', (e) => errors.push(e.message));
     await openControlled(page, url);
     const online = await page.evaluate(async () => {
-      const { txId } = await window.bot.submit({ type: 'data.put', body: { key: 'online/1', value: 1 } });
+      const { txId } = await window.bot.submit({
+        type: 'data.put',
+        body: { key: 'online/1', value: 1 },
+      });
       return window.bot.waitFor(txId, { timeoutMs: 30_000 });
     });
     expect(online.status).toBe('committed');
     const before = await page.evaluate(() => window.bot.status());
 
     await stop(server);
-    expect(await page.evaluate(() => fetch('/healthz').then(() => 'up', () => 'down'))).toBe('down');
+    expect(
+      await page.evaluate(() =>
+        fetch('/healthz').then(
+          () => 'up',
+          () => 'down',
+        ),
+      ),
+    ).toBe('down');
     await page.reload();
     const offline = await page.evaluate(() => window.bot.ready());
     expect(offline.height).toBe(before.height);
@@ -94,7 +122,11 @@ test('with the server stopped the app starts from the service worker, loads its 
     await expect(page.getByTestId('write-result')).toContainText(/Committed in block|Queued/);
     const queued = await page.evaluate(async () => {
       const ids = [];
-      for (let i = 2; i <= 5; i++) ids.push((await window.bot.submit({ type: 'data.put', body: { key: `offline/${i}`, value: i } })).txId);
+      for (let i = 2; i <= 5; i++)
+        ids.push(
+          (await window.bot.submit({ type: 'data.put', body: { key: `offline/${i}`, value: i } }))
+            .txId,
+        );
       return Promise.all(ids.map((id) => window.bot.waitFor(id, { timeoutMs: 30_000 })));
     });
     expect(queued.every((r) => r.status === 'committed')).toBe(true);
@@ -107,7 +139,11 @@ test('with the server stopped the app starts from the service worker, loads its 
     await expect(page.getByTestId('key-proof-verdict')).toContainText('verified');
     const back = await page.evaluate(async () => {
       const got = await window.bot.get('offline/5');
-      return { value: got?.value, proof: got ? window.bot.verifyProof(got.proof).ok : false, status: await window.bot.status() };
+      return {
+        value: got?.value,
+        proof: got ? window.bot.verifyProof(got.proof).ok : false,
+        status: await window.bot.status(),
+      };
     });
     expect(back.value).toBe(5);
     expect(back.proof).toBe(true);
@@ -119,7 +155,10 @@ test('with the server stopped the app starts from the service worker, loads its 
   }
 });
 
-test('offline by the browser (context.setOffline): the app reloads and shows it is offline', async ({ page, context }) => {
+test('offline by the browser (context.setOffline): the app reloads and shows it is offline', async ({
+  page,
+  context,
+}) => {
   await page.goto('/');
   await page.evaluate(() => navigator.serviceWorker.ready);
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);

@@ -43,10 +43,14 @@ function withoutRelays(invite: string): string {
 function putFromTab(page: Page, prefix: string, count: number): Promise<void> {
   return page.evaluate(
     async ({ prefix, count }) => {
-      const ids = await Promise.all(Array.from({ length: count }, (_, i) =>
-        window.bot.submit({ type: 'data.put', body: { key: `${prefix}${i}`, value: i } })));
-      const results = await Promise.all(ids.map(({ txId }) =>
-        window.bot.waitFor(txId, { timeoutMs: 120_000 })));
+      const ids = await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          window.bot.submit({ type: 'data.put', body: { key: `${prefix}${i}`, value: i } }),
+        ),
+      );
+      const results = await Promise.all(
+        ids.map(({ txId }) => window.bot.waitFor(txId, { timeoutMs: 120_000 })),
+      );
       const bad = results.filter((r) => r.status !== 'committed');
       if (bad.length) throw new Error(`${bad.length} not committed: ${JSON.stringify(bad[0])}`);
     },
@@ -56,7 +60,8 @@ function putFromTab(page: Page, prefix: string, count: number): Promise<void> {
 
 const peersOf = (page: Page) => page.evaluate(async () => (await window.bot.status()).peers);
 
-const title = 'tabs on relay A and relay B form one chain; A is killed and the links hold or ' +
+const title =
+  'tabs on relay A and relay B form one chain; A is killed and the links hold or ' +
   'come back through B';
 test(title, async ({ browser }) => {
   let redis: StartedRedis | null = null;
@@ -76,11 +81,20 @@ test(title, async ({ browser }) => {
       await openPeer(onB, b.url),
       await openPeer(onB, b.url),
     ];
-    const dids = await Promise.all(tabs.map((t) => t.evaluate(async () =>
-      (await window.bot.identity()).did)));
-    const { invite } = await tabs[0]!.evaluate((validators) => window.bot.createChain({
-      name: 'relays', mode: 'consortium', consensus: 'bft', validators, timeoutMs: 1000,
-    }), dids);
+    const dids = await Promise.all(
+      tabs.map((t) => t.evaluate(async () => (await window.bot.identity()).did)),
+    );
+    const { invite } = await tabs[0]!.evaluate(
+      (validators) =>
+        window.bot.createChain({
+          name: 'relays',
+          mode: 'consortium',
+          consensus: 'bft',
+          validators,
+          timeoutMs: 1000,
+        }),
+      dids,
+    );
     const bare = withoutRelays(invite);
     for (const tab of tabs.slice(1)) await tab.evaluate((invite) => window.bot.join(invite), bare);
     // Each context's tabs use their own relay alone.
@@ -88,19 +102,31 @@ test(title, async ({ browser }) => {
       const view = await tab.evaluate(() => window.bot.network());
       expect(view.relays.map((r) => r.url)).toEqual([i < 2 ? a.url : b.url]);
     }
-    await until(async () => (await Promise.all(tabs.map(peersOf))).every((p) => p >= 3), 90_000,
-      'the mesh across relays A and B to form');
+    await until(
+      async () => (await Promise.all(tabs.map(peersOf))).every((p) => p >= 3),
+      90_000,
+      'the mesh across relays A and B to form',
+    );
     await Promise.all([putFromTab(tabs[0]!, 'a-', 5), putFromTab(tabs[2]!, 'b-', 5)]);
 
     await a.stop('SIGKILL');
-    await until(async () => (await tabs[0]!.evaluate(() => window.bot.network())).relays
-      .every((r) => r.state !== 'open'), 30_000, 'tab 0 to see relay A gone');
+    await until(
+      async () =>
+        (await tabs[0]!.evaluate(() => window.bot.network())).relays.every(
+          (r) => r.state !== 'open',
+        ),
+      30_000,
+      'tab 0 to see relay A gone',
+    );
     await putFromTab(tabs[1]!, 'after-a-', 5); // links are peer to peer: they hold
 
     await tabs[3]!.close();
     tabs[3] = await openPeer(onB, b.url);
-    await until(async () => (await peersOf(tabs[3]!)) >= 3, 90_000,
-      'the reopened tab on B to link to the tabs of dead relay A');
+    await until(
+      async () => (await peersOf(tabs[3]!)) >= 3,
+      90_000,
+      'the reopened tab on B to link to the tabs of dead relay A',
+    );
     await putFromTab(tabs[3]!, 'reopened-', 5);
   } finally {
     for (const context of contexts) await context.close();

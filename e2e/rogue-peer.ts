@@ -15,7 +15,8 @@ const validator = process.env.VALIDATOR ?? '';
 const identity = testIdentity();
 const net = createNodeNet();
 let neighbours: string[] = [];
-const print = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
+const print = (event: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify(event)}\n`);
 
 net.start(
   { did: identity.did, sign: identity.sign, room, validators: [], relays: [relay], iceServers: [] },
@@ -33,7 +34,24 @@ const zero32 = new Uint8Array(32);
 const forgedSig = new Uint8Array(64).fill(7);
 const attacks: Array<[string, (did: string) => boolean]> = [
   ['garbage', (did) => net.send(did, crypto.getRandomValues(new Uint8Array(300)))],
-  ['forged vote', (did) => net.send(did, encodeWire({ kind: 'consensus', message: { type: 'prevote', height: 1, round: 0, block: zero32, validator, sig: forgedSig } }))],
+  [
+    'forged vote',
+    (did) =>
+      net.send(
+        did,
+        encodeWire({
+          kind: 'consensus',
+          message: {
+            type: 'prevote',
+            height: 1,
+            round: 0,
+            block: zero32,
+            validator,
+            sig: forgedSig,
+          },
+        }),
+      ),
+  ],
   [
     'forged certificate',
     (did) =>
@@ -44,7 +62,16 @@ const attacks: Array<[string, (did: string) => boolean]> = [
           message: {
             type: 'commit',
             block: {
-              header: { chain: room, height: 1, prev: zero32, txRoot: zero32, stateRoot: zero32, time: 1, proposer: validator, round: 0 },
+              header: {
+                chain: room,
+                height: 1,
+                prev: zero32,
+                txRoot: zero32,
+                stateRoot: zero32,
+                time: 1,
+                proposer: validator,
+                round: 0,
+              },
               txs: [],
               cert: { height: 1, round: 0, block: zero32, sigs: [{ validator, sig: forgedSig }] },
             },

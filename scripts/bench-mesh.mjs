@@ -32,8 +32,19 @@ import { workerChannel } from './cdp-worker.mjs';
 // WebRTC needs a non-loopback interface with a default route: as root, re-run inside the
 // private network namespace (the same way scripts/test.mjs does).
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-if (isRoot && process.env.BOT_IN_NETNS !== '1' && spawnSync('bash', ['scripts/netns-run', 'true']).status === 0) {
-  run('bash', ['scripts/netns-run', 'env', 'BOT_IN_NETNS=1', process.execPath, 'scripts/bench-mesh.mjs', ...process.argv.slice(2)]);
+if (
+  isRoot &&
+  process.env.BOT_IN_NETNS !== '1' &&
+  spawnSync('bash', ['scripts/netns-run', 'true']).status === 0
+) {
+  run('bash', [
+    'scripts/netns-run',
+    'env',
+    'BOT_IN_NETNS=1',
+    process.execPath,
+    'scripts/bench-mesh.mjs',
+    ...process.argv.slice(2),
+  ]);
   process.exit(0);
 }
 
@@ -57,7 +68,8 @@ ensureDependencies();
 ensureChromium();
 // Build when dist/ is missing or older than the sources it is built from.
 const built = existsSync('dist/index.html') ? statSync('dist/index.html').mtimeMs : 0;
-if (!built || process.env.BENCH_BUILD === '1' || Math.max(newest('worker'), newest('app')) > built) run('npx', ['vite', 'build', '--logLevel', 'warn']);
+if (!built || process.env.BENCH_BUILD === '1' || Math.max(newest('worker'), newest('app')) > built)
+  run('npx', ['vite', 'build', '--logLevel', 'warn']);
 
 const { chromium } = await import('playwright');
 const { createAppServer } = await import('../server/index.mjs');
@@ -80,7 +92,8 @@ async function openPeer(context, label) {
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error(`[${label}] page error: ${error.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') console.error(`[${label}] ${m.type()}: ${m.text()}`);
+    if (m.type() === 'error' || m.type() === 'warning')
+      console.error(`[${label}] ${m.type()}: ${m.text()}`);
   });
   await page.goto(`${origin}/`);
   await page.waitForFunction(() => typeof window.bot?.ready === 'function');
@@ -117,7 +130,9 @@ async function openPeer(context, label) {
       own.add(result.txId);
       return result;
     };
-    window.bot.on('block', (e) => window.__bench.blocks.push({ height: e.height, txCount: e.txCount, at: now() }));
+    window.bot.on('block', (e) =>
+      window.__bench.blocks.push({ height: e.height, txCount: e.txCount, at: now() }),
+    );
     window.bot.on('tx', (e) => {
       if (e.result.status !== 'committed') {
         window.__bench.rejected++;
@@ -150,9 +165,14 @@ async function until(condition, timeout, what) {
 function webCryptoVerifies(page) {
   return page.evaluate(async () => {
     const keys = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
-    const messages = Array.from({ length: 4000 }, (_, i) => new TextEncoder().encode(`message ${i} ${'x'.repeat(100)}`));
-    const sigs = await Promise.all(messages.map((m) => crypto.subtle.sign({ name: 'Ed25519' }, keys.privateKey, m)));
-    const verify = (i) => crypto.subtle.verify({ name: 'Ed25519' }, keys.publicKey, sigs[i], messages[i]);
+    const messages = Array.from({ length: 4000 }, (_, i) =>
+      new TextEncoder().encode(`message ${i} ${'x'.repeat(100)}`),
+    );
+    const sigs = await Promise.all(
+      messages.map((m) => crypto.subtle.sign({ name: 'Ed25519' }, keys.privateKey, m)),
+    );
+    const verify = (i) =>
+      crypto.subtle.verify({ name: 'Ed25519' }, keys.publicKey, sigs[i], messages[i]);
     await Promise.all(Array.from({ length: 200 }, (_, i) => verify(i))); // warm-up
     const t = performance.now();
     let ok = 0;
@@ -172,10 +192,22 @@ function webCryptoVerifies(page) {
 /** Smoothed rttMs of every open neighbour of every tab (directed links). */
 async function rttSample(tabs) {
   const views = await Promise.all(tabs.map((t) => t.evaluate(() => window.bot.network())));
-  return views.flatMap((v) => v.neighbours.filter((n) => n.state === 'open' && n.rttMs !== null).map((n) => n.rttMs));
+  return views.flatMap((v) =>
+    v.neighbours.filter((n) => n.state === 'open' && n.rttMs !== null).map((n) => n.rttMs),
+  );
 }
 
-const results = { date: new Date().toISOString(), config: { validators: validatorsCount, consensus: 'bft', timeoutMs, txsPerTab, lowLoadTxs, blocksWanted } };
+const results = {
+  date: new Date().toISOString(),
+  config: {
+    validators: validatorsCount,
+    consensus: 'bft',
+    timeoutMs,
+    txsPerTab,
+    lowLoadTxs,
+    blocksWanted,
+  },
+};
 try {
   results.browser = `Chromium ${browser.version()}`;
   const context = await browser.newContext();
@@ -187,26 +219,60 @@ try {
   log('opening four tabs…');
   const tabs = [];
   for (let i = 0; i < validatorsCount; i++) tabs.push(await openPeer(context, `tab${i}`));
-  const dids = await Promise.all(tabs.map((t) => t.evaluate(async () => (await window.bot.identity()).did)));
-  if (new Set(dids).size !== validatorsCount) throw new Error('the tabs do not have distinct identities');
+  const dids = await Promise.all(
+    tabs.map((t) => t.evaluate(async () => (await window.bot.identity()).did)),
+  );
+  if (new Set(dids).size !== validatorsCount)
+    throw new Error('the tabs do not have distinct identities');
   const meshStart = Date.now();
-  const { chainId, invite } = await tabs[0].evaluate((args) => window.bot.createChain({ name: 'mesh-bench', mode: 'consortium', consensus: 'bft', validators: args.dids, timeoutMs: args.timeoutMs }), { dids, timeoutMs });
+  const { chainId, invite } = await tabs[0].evaluate(
+    (args) =>
+      window.bot.createChain({
+        name: 'mesh-bench',
+        mode: 'consortium',
+        consensus: 'bft',
+        validators: args.dids,
+        timeoutMs: args.timeoutMs,
+      }),
+    { dids, timeoutMs },
+  );
   for (const tab of tabs.slice(1)) await tab.evaluate((invite) => window.bot.join(invite), invite);
-  await until(async () => (await Promise.all(tabs.map(status))).every((s) => s.chainId === chainId && s.peers >= validatorsCount - 1), 90_000, 'the full mesh of four tabs');
+  await until(
+    async () =>
+      (await Promise.all(tabs.map(status))).every(
+        (s) => s.chainId === chainId && s.peers >= validatorsCount - 1,
+      ),
+    90_000,
+    'the full mesh of four tabs',
+  );
   results.meshFormedMs = Date.now() - meshStart;
   // Hidden pages get their timers throttled; the data channels live on the pages' main threads.
-  results.tabVisibility = await Promise.all(tabs.map((t) => t.evaluate(() => document.visibilityState)));
+  results.tabVisibility = await Promise.all(
+    tabs.map((t) => t.evaluate(() => document.visibilityState)),
+  );
   log(`mesh formed in ${(results.meshFormedMs / 1000).toFixed(1)} s`);
 
   // Round trip: wait until every link has a measurement, then take samples one ping apart.
-  await until(async () => (await rttSample(tabs)).length >= validatorsCount * (validatorsCount - 1), 30_000, 'a round trip on every link');
+  await until(
+    async () => (await rttSample(tabs)).length >= validatorsCount * (validatorsCount - 1),
+    30_000,
+    'a round trip on every link',
+  );
   const rtts = [];
   for (let i = 0; i < 4; i++) {
     await sleep(2200);
     rtts.push(...(await rttSample(tabs)));
   }
-  results.rtt = { medianMs: median(rtts), p90Ms: quantile(rtts, 0.9), minMs: Math.min(...rtts), maxMs: Math.max(...rtts), samples: rtts.length };
-  log(`data-channel rtt median ${results.rtt.medianMs.toFixed(2)} ms over ${rtts.length} link samples`);
+  results.rtt = {
+    medianMs: median(rtts),
+    p90Ms: quantile(rtts, 0.9),
+    minMs: Math.min(...rtts),
+    maxMs: Math.max(...rtts),
+    samples: rtts.length,
+  };
+  log(
+    `data-channel rtt median ${results.rtt.medianMs.toFixed(2)} ms over ${rtts.length} link samples`,
+  );
 
   // Low load: one transaction at a time, tabs in turn.
   log(`low load: ${lowLoadTxs} sequential transactions…`);
@@ -217,7 +283,10 @@ try {
       await tab.evaluate(async (i) => {
         const b = window.__bench;
         const t0 = b.now();
-        const { txId } = await window.bot.submit({ type: 'data.put', body: { key: `low/${i}`, value: { i, celsius: 21.5 } } });
+        const { txId } = await window.bot.submit({
+          type: 'data.put',
+          body: { key: `low/${i}`, value: { i, celsius: 21.5 } },
+        });
         const t1 = b.now();
         const t2 = await b.committed(txId);
         return { totalMs: t2 - t0, submitMs: t1 - t0 };
@@ -225,13 +294,26 @@ try {
     );
   }
   const lowMs = low.map((l) => l.totalMs);
-  const lowRounds = await tabs[0].evaluate(async (to) => {
-    const rounds = [];
-    for (let h = 1; h <= to; h++) rounds.push((await window.bot.block(h))?.header.round ?? null);
-    return rounds;
-  }, (await status(tabs[0])).height);
-  results.lowLoad = { blocksAboveRound0: lowRounds.filter((r) => r > 0).length, txs: low.length, p50Ms: median(lowMs), p99Ms: quantile(lowMs, 0.99), minMs: Math.min(...lowMs), maxMs: Math.max(...lowMs), submitP50Ms: median(low.map((l) => l.submitMs)) };
-  log(`low load p50 ${results.lowLoad.p50Ms.toFixed(1)} ms, p99 ${results.lowLoad.p99Ms.toFixed(1)} ms`);
+  const lowRounds = await tabs[0].evaluate(
+    async (to) => {
+      const rounds = [];
+      for (let h = 1; h <= to; h++) rounds.push((await window.bot.block(h))?.header.round ?? null);
+      return rounds;
+    },
+    (await status(tabs[0])).height,
+  );
+  results.lowLoad = {
+    blocksAboveRound0: lowRounds.filter((r) => r > 0).length,
+    txs: low.length,
+    p50Ms: median(lowMs),
+    p99Ms: quantile(lowMs, 0.99),
+    minMs: Math.min(...lowMs),
+    maxMs: Math.max(...lowMs),
+    submitP50Ms: median(low.map((l) => l.submitMs)),
+  };
+  log(
+    `low load p50 ${results.lowLoad.p50Ms.toFixed(1)} ms, p99 ${results.lowLoad.p99Ms.toFixed(1)} ms`,
+  );
 
   // Full load: every tab submits its share at once.
   log(`full load: ${validatorsCount} x ${txsPerTab} data.put at once…`);
@@ -245,13 +327,21 @@ try {
           const submitted = await Promise.all(
             Array.from({ length: n }, async (_, i) => {
               const t0 = b.now();
-              const { txId } = await window.bot.submit({ type: 'data.put', body: { key: `full/${t}/${i}`, value: { t, i, celsius: 20 + (i % 50) / 10 } } });
+              const { txId } = await window.bot.submit({
+                type: 'data.put',
+                body: { key: `full/${t}/${i}`, value: { t, i, celsius: 20 + (i % 50) / 10 } },
+              });
               return { txId, t0, t1: b.now() };
             }),
           );
           const committed = await Promise.race([
             Promise.all(submitted.map((s) => b.committed(s.txId))),
-            new Promise((_, reject) => setTimeout(() => reject(new Error(`tab ${t}: not all committed after 10 min`)), 600_000)),
+            new Promise((_, reject) =>
+              setTimeout(
+                () => reject(new Error(`tab ${t}: not all committed after 10 min`)),
+                600_000,
+              ),
+            ),
           ]);
           return {
             start,
@@ -283,13 +373,20 @@ try {
       const out = [];
       for (const seen of window.__bench.blocks.filter((b) => b.height > from)) {
         const block = await window.bot.block(seen.height);
-        out.push({ height: seen.height, txs: seen.txCount, round: block?.header.round ?? null, atMs: Math.round(seen.at - start) });
+        out.push({
+          height: seen.height,
+          txs: seen.txCount,
+          round: block?.header.round ?? null,
+          atMs: Math.round(seen.at - start),
+        });
       }
       return out;
     },
     { from: heightBeforeFull, start: fullStart },
   );
-  log(`full load ${results.fullLoad.txPerSecond.toFixed(0)} tx/s (${fullLat.length} tx in ${results.fullLoad.seconds.toFixed(1)} s, ${fullBlocks} blocks)`);
+  log(
+    `full load ${results.fullLoad.txPerSecond.toFixed(0)} tx/s (${fullLat.length} tx in ${results.fullLoad.seconds.toFixed(1)} s, ${fullBlocks} blocks)`,
+  );
 
   // Live commit rate: four closed-loop clients keep the chain busy until it is blocksWanted high.
   const liveFrom = (await status(tabs[0])).height;
@@ -301,7 +398,10 @@ try {
         async ({ t, target }) => {
           let n = 0;
           while ((await window.bot.status()).height < target) {
-            const { txId } = await window.bot.submit({ type: 'data.put', body: { key: `live/${t}/${n % 100}`, value: { t, n } } });
+            const { txId } = await window.bot.submit({
+              type: 'data.put',
+              body: { key: `live/${t}/${n % 100}`, value: { t, n } },
+            });
             await window.__bench.committed(txId);
             n++;
           }
@@ -315,13 +415,27 @@ try {
   await sleep(500);
   const heads = await Promise.all(tabs.map(status));
   const head = Math.min(...heads.map((s) => s.height));
-  const liveRounds = await tabs[0].evaluate(async ({ from, to }) => {
-    let above = 0;
-    for (let h = from + 1; h <= to; h++) if (((await window.bot.block(h))?.header.round ?? 0) > 0) above++;
-    return above;
-  }, { from: liveFrom, to: head });
-  results.live = { blocksAboveRound0: liveRounds, fromHeight: liveFrom, toHeight: head, blocks: head - liveFrom, txs: loops.reduce((a, b) => a + b, 0), seconds: liveSeconds, blocksPerSecond: (head - liveFrom) / liveSeconds };
-  log(`live ${results.live.blocksPerSecond.toFixed(1)} blocks/s (${results.live.blocks} blocks, ${results.live.txs} tx in ${liveSeconds.toFixed(1)} s)`);
+  const liveRounds = await tabs[0].evaluate(
+    async ({ from, to }) => {
+      let above = 0;
+      for (let h = from + 1; h <= to; h++)
+        if (((await window.bot.block(h))?.header.round ?? 0) > 0) above++;
+      return above;
+    },
+    { from: liveFrom, to: head },
+  );
+  results.live = {
+    blocksAboveRound0: liveRounds,
+    fromHeight: liveFrom,
+    toHeight: head,
+    blocks: head - liveFrom,
+    txs: loops.reduce((a, b) => a + b, 0),
+    seconds: liveSeconds,
+    blocksPerSecond: (head - liveFrom) / liveSeconds,
+  };
+  log(
+    `live ${results.live.blocksPerSecond.toFixed(1)} blocks/s (${results.live.blocks} blocks, ${results.live.txs} tx in ${liveSeconds.toFixed(1)} s)`,
+  );
 
   // Catch-up: a fifth tab joins the chain of `head` blocks.
   log(`catch-up: a fifth tab joins at height ${head}…`);
@@ -353,34 +467,60 @@ try {
         await new Promise((r) => setTimeout(r, 50));
       }
       const end = b.now();
-      return { joinMs: joinedAt - t0, firstBlockMs: firstBlockAt === null ? null : firstBlockAt - t0, totalMs: end - t0, syncEvents: events.length, lastSync: events.at(-1) ?? null };
+      return {
+        joinMs: joinedAt - t0,
+        firstBlockMs: firstBlockAt === null ? null : firstBlockAt - t0,
+        totalMs: end - t0,
+        syncEvents: events.length,
+        lastSync: events.at(-1) ?? null,
+      };
     },
     { invite, target: head },
   );
-  if (lateWorker) writeFileSync(process.env.BENCH_PROFILE_CATCHUP, JSON.stringify((await lateWorker.send('Profiler.stop')).profile));
-  const hashes = await Promise.all([tabs[0], late].map((p) => p.evaluate((h) => window.bot.block(h).then((x) => x?.hash), head)));
+  if (lateWorker)
+    writeFileSync(
+      process.env.BENCH_PROFILE_CATCHUP,
+      JSON.stringify((await lateWorker.send('Profiler.stop')).profile),
+    );
+  const hashes = await Promise.all(
+    [tabs[0], late].map((p) => p.evaluate((h) => window.bot.block(h).then((x) => x?.hash), head)),
+  );
   results.catchUp = {
     blocks: head,
     txs: lowLoadTxs + results.fullLoad.txs + results.live.txs,
     seconds: sync.totalMs / 1000,
     blocksPerSecond: head / (sync.totalMs / 1000),
     connectMs: sync.firstBlockMs,
-    blocksPerSecondAfterFirstBlock: sync.firstBlockMs === null ? null : head / ((sync.totalMs - sync.firstBlockMs) / 1000),
+    blocksPerSecondAfterFirstBlock:
+      sync.firstBlockMs === null ? null : head / ((sync.totalMs - sync.firstBlockMs) / 1000),
     syncEvents: sync.syncEvents,
     sameHeadHash: hashes[0] === hashes[1],
   };
-  log(`catch-up ${results.catchUp.blocksPerSecond.toFixed(1)} blocks/s (${head} blocks in ${results.catchUp.seconds.toFixed(1)} s; first block after ${(sync.firstBlockMs ?? NaN).toFixed(0)} ms)`);
+  log(
+    `catch-up ${results.catchUp.blocksPerSecond.toFixed(1)} blocks/s (${head} blocks in ${results.catchUp.seconds.toFixed(1)} s; first block after ${(sync.firstBlockMs ?? NaN).toFixed(0)} ms)`,
+  );
   await late.close();
 
   // Full-load round trip, for the record (the chain is idle again now, so sample the idle one too).
   log('WebCrypto verify rate (after)…');
   const verifyAfter = await webCryptoVerifies(blank);
-  results.verify = { before: verifyBefore, after: verifyAfter, perSecond: (verifyBefore.perSecond + verifyAfter.perSecond) / 2 };
-  results.rejected = (await Promise.all(tabs.map((t) => t.evaluate(() => window.__bench.rejected)))).reduce((a, b) => a + b, 0);
+  results.verify = {
+    before: verifyBefore,
+    after: verifyAfter,
+    perSecond: (verifyBefore.perSecond + verifyAfter.perSecond) / 2,
+  };
+  results.rejected = (
+    await Promise.all(tabs.map((t) => t.evaluate(() => window.__bench.rejected)))
+  ).reduce((a, b) => a + b, 0);
   results.rejectedBy = {};
   results.rejectedExample = {};
-  for (const by of await Promise.all(tabs.map((t) => t.evaluate(() => window.__bench.rejectedBy)))) for (const [k, n] of Object.entries(by)) results.rejectedBy[k] = (results.rejectedBy[k] ?? 0) + n;
-  for (const ex of await Promise.all(tabs.map((t) => t.evaluate(() => window.__bench.rejectedExample)))) for (const [k, m] of Object.entries(ex)) results.rejectedExample[k] ??= m;
+  for (const by of await Promise.all(tabs.map((t) => t.evaluate(() => window.__bench.rejectedBy))))
+    for (const [k, n] of Object.entries(by))
+      results.rejectedBy[k] = (results.rejectedBy[k] ?? 0) + n;
+  for (const ex of await Promise.all(
+    tabs.map((t) => t.evaluate(() => window.__bench.rejectedExample)),
+  ))
+    for (const [k, m] of Object.entries(ex)) results.rejectedExample[k] ??= m;
   results.cores = verifyBefore.cores ?? cpus().length;
 
   // The target's "cores x verifies/s" is the box's whole verify capacity. The 500-in-flight
@@ -390,32 +530,90 @@ try {
   results.verify.perCorePerSecond = results.verify.perSecond / results.cores;
   const txCeiling = (results.cores * results.verify.perCorePerSecond) / validatorsCount;
   results.targets = {
-    throughput: { value: results.fullLoad.txPerSecond / txCeiling, target: 0.25, ceilingTxPerSecond: txCeiling, met: results.fullLoad.txPerSecond >= 0.25 * txCeiling },
-    latency: { value: results.lowLoad.p50Ms / results.rtt.medianMs, target: 10, met: results.lowLoad.p50Ms <= 10 * results.rtt.medianMs },
-    catchUp: { value: results.catchUp.blocksPerSecond / results.live.blocksPerSecond, target: 3, met: results.catchUp.blocksPerSecond >= 3 * results.live.blocksPerSecond },
+    throughput: {
+      value: results.fullLoad.txPerSecond / txCeiling,
+      target: 0.25,
+      ceilingTxPerSecond: txCeiling,
+      met: results.fullLoad.txPerSecond >= 0.25 * txCeiling,
+    },
+    latency: {
+      value: results.lowLoad.p50Ms / results.rtt.medianMs,
+      target: 10,
+      met: results.lowLoad.p50Ms <= 10 * results.rtt.medianMs,
+    },
+    catchUp: {
+      value: results.catchUp.blocksPerSecond / results.live.blocksPerSecond,
+      target: 3,
+      met: results.catchUp.blocksPerSecond >= 3 * results.live.blocksPerSecond,
+    },
   };
 
   const t = results.targets;
   const yes = (met) => (met ? 'met' : 'NOT met');
   const rows = [
-    ['WebCrypto Ed25519 verify/s (500 in flight)', `${verifyBefore.perSecond.toFixed(0)} before / ${verifyAfter.perSecond.toFixed(0)} after (serial ${verifyBefore.serialPerSecond.toFixed(0)} / ${verifyAfter.serialPerSecond.toFixed(0)})`],
-    ['cores (navigator.hardwareConcurrency)', `${results.cores} (${results.verify.perCorePerSecond.toFixed(0)} verify/s per core)`],
+    [
+      'WebCrypto Ed25519 verify/s (500 in flight)',
+      `${verifyBefore.perSecond.toFixed(0)} before / ${verifyAfter.perSecond.toFixed(0)} after (serial ${verifyBefore.serialPerSecond.toFixed(0)} / ${verifyAfter.serialPerSecond.toFixed(0)})`,
+    ],
+    [
+      'cores (navigator.hardwareConcurrency)',
+      `${results.cores} (${results.verify.perCorePerSecond.toFixed(0)} verify/s per core)`,
+    ],
     ['mesh formed (createChain + 3 joins)', `${(results.meshFormedMs / 1000).toFixed(1)} s`],
-    ['data-channel rtt, median over links', `${results.rtt.medianMs.toFixed(2)} ms (p90 ${results.rtt.p90Ms.toFixed(2)}, ${results.rtt.samples} link samples)`],
-    [`commit latency, low load (${results.lowLoad.txs} sequential)`, `p50 ${results.lowLoad.p50Ms.toFixed(1)} ms, p99 ${results.lowLoad.p99Ms.toFixed(1)} ms`],
-    [`full load (${validatorsCount} x ${txsPerTab} at once)`, `${results.fullLoad.txPerSecond.toFixed(0)} tx/s (${results.fullLoad.txs} tx, ${results.fullLoad.blocks} blocks, ${results.fullLoad.seconds.toFixed(1)} s; all submitted after ${(results.fullLoad.allSubmittedAfterMs / 1000).toFixed(1)} s)`],
-    ['  full-load blocks: txs@round (commit time)', results.fullLoad.blockLog.map((b) => `${b.txs}@r${b.round} (${(b.atMs / 1000).toFixed(1)} s)`).join(', ')],
-    ['commit latency, full load', `p50 ${(results.fullLoad.p50Ms / 1000).toFixed(2)} s, p99 ${(results.fullLoad.p99Ms / 1000).toFixed(2)} s`],
-    ['live commit rate (4 closed loops)', `${results.live.blocksPerSecond.toFixed(1)} blocks/s (${results.live.blocks} blocks, ${results.live.txs} tx, ${results.live.seconds.toFixed(1)} s)`],
-    [`catch-up of ${head} blocks (fifth tab)`, `${results.catchUp.blocksPerSecond.toFixed(1)} blocks/s (${results.catchUp.seconds.toFixed(1)} s; ${results.catchUp.blocksPerSecondAfterFirstBlock?.toFixed(1)} blocks/s after the first block at ${((results.catchUp.connectMs ?? NaN) / 1000).toFixed(1)} s; head hash ${results.catchUp.sameHeadHash ? 'agrees' : 'DIFFERS'})`],
-    [`throughput / (cores x verify/s / ${validatorsCount})`, `${(t.throughput.value * 100).toFixed(1)} % of ${t.throughput.ceilingTxPerSecond.toFixed(0)} tx/s   (target >= 25 %: ${yes(t.throughput.met)})`],
-    ['p50 low-load latency / rtt', `${t.latency.value.toFixed(1)}x   (target <= 10x: ${yes(t.latency.met)})`],
-    ['catch-up / live commit rate', `${t.catchUp.value.toFixed(1)}x   (target >= 3x: ${yes(t.catchUp.met)})`],
+    [
+      'data-channel rtt, median over links',
+      `${results.rtt.medianMs.toFixed(2)} ms (p90 ${results.rtt.p90Ms.toFixed(2)}, ${results.rtt.samples} link samples)`,
+    ],
+    [
+      `commit latency, low load (${results.lowLoad.txs} sequential)`,
+      `p50 ${results.lowLoad.p50Ms.toFixed(1)} ms, p99 ${results.lowLoad.p99Ms.toFixed(1)} ms`,
+    ],
+    [
+      `full load (${validatorsCount} x ${txsPerTab} at once)`,
+      `${results.fullLoad.txPerSecond.toFixed(0)} tx/s (${results.fullLoad.txs} tx, ${results.fullLoad.blocks} blocks, ${results.fullLoad.seconds.toFixed(1)} s; all submitted after ${(results.fullLoad.allSubmittedAfterMs / 1000).toFixed(1)} s)`,
+    ],
+    [
+      '  full-load blocks: txs@round (commit time)',
+      results.fullLoad.blockLog
+        .map((b) => `${b.txs}@r${b.round} (${(b.atMs / 1000).toFixed(1)} s)`)
+        .join(', '),
+    ],
+    [
+      'commit latency, full load',
+      `p50 ${(results.fullLoad.p50Ms / 1000).toFixed(2)} s, p99 ${(results.fullLoad.p99Ms / 1000).toFixed(2)} s`,
+    ],
+    [
+      'live commit rate (4 closed loops)',
+      `${results.live.blocksPerSecond.toFixed(1)} blocks/s (${results.live.blocks} blocks, ${results.live.txs} tx, ${results.live.seconds.toFixed(1)} s)`,
+    ],
+    [
+      `catch-up of ${head} blocks (fifth tab)`,
+      `${results.catchUp.blocksPerSecond.toFixed(1)} blocks/s (${results.catchUp.seconds.toFixed(1)} s; ${results.catchUp.blocksPerSecondAfterFirstBlock?.toFixed(1)} blocks/s after the first block at ${((results.catchUp.connectMs ?? NaN) / 1000).toFixed(1)} s; head hash ${results.catchUp.sameHeadHash ? 'agrees' : 'DIFFERS'})`,
+    ],
+    [
+      `throughput / (cores x verify/s / ${validatorsCount})`,
+      `${(t.throughput.value * 100).toFixed(1)} % of ${t.throughput.ceilingTxPerSecond.toFixed(0)} tx/s   (target >= 25 %: ${yes(t.throughput.met)})`,
+    ],
+    [
+      'p50 low-load latency / rtt',
+      `${t.latency.value.toFixed(1)}x   (target <= 10x: ${yes(t.latency.met)})`,
+    ],
+    [
+      'catch-up / live commit rate',
+      `${t.catchUp.value.toFixed(1)}x   (target >= 3x: ${yes(t.catchUp.met)})`,
+    ],
   ];
-  console.log(`\nBoT mesh benchmark: ${validatorsCount} validator tabs, bft (timeoutMs ${timeoutMs}), ${results.browser}`);
+  console.log(
+    `\nBoT mesh benchmark: ${validatorsCount} validator tabs, bft (timeoutMs ${timeoutMs}), ${results.browser}`,
+  );
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
-  if (results.rejected) console.log(`  (${results.rejected} transactions were rejected: ${Object.entries(results.rejectedBy).map(([k, n]) => `${n} ${k}, e.g. "${results.rejectedExample[k]}"`).join('; ')})`);
+  if (results.rejected)
+    console.log(
+      `  (${results.rejected} transactions were rejected: ${Object.entries(results.rejectedBy)
+        .map(([k, n]) => `${n} ${k}, e.g. "${results.rejectedExample[k]}"`)
+        .join('; ')})`,
+    );
   mkdirSync('bench/results', { recursive: true });
   const out = process.env.BENCH_OUT ?? 'bench/results/mesh.json';
   writeFileSync(out, JSON.stringify(results, null, 2));

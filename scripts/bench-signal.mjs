@@ -64,14 +64,17 @@ try {
   const single = await startRelay({ messagesPerSecond: rate });
   const one = await run([single]);
   await single.stop();
-  const two = await Promise.all([0, 1].map(() =>
-    startRelay({ redisUrl: redis.url, messagesPerSecond: rate })));
+  const two = await Promise.all(
+    [0, 1].map(() => startRelay({ redisUrl: redis.url, messagesPerSecond: rate })),
+  );
   const both = await run(two);
   await Promise.all(two.map((relay) => relay.stop()));
   console.log(`signal bench: ${pairs} pairs, ${window} in flight each, ${seconds} s`);
   console.log(`  one relay (no Redis):    ${Math.round(one)} messages/s`);
-  console.log(`  two relays on Redis:     ${Math.round(both)} messages/s ` +
-    `(${(both / one).toFixed(2)}x one)`);
+  console.log(
+    `  two relays on Redis:     ${Math.round(both)} messages/s ` +
+      `(${(both / one).toFixed(2)}x one)`,
+  );
 } finally {
   await redis.stop();
 }

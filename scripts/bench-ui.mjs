@@ -23,8 +23,20 @@ import { chromiumArgs, chromiumPath } from './chromium.mjs';
 
 const syncEnabled = process.env.BENCH_SYNC !== '0';
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-if (syncEnabled && isRoot && process.env.BOT_IN_NETNS !== '1' && spawnSync('bash', ['scripts/netns-run', 'true']).status === 0) {
-  run('bash', ['scripts/netns-run', 'env', 'BOT_IN_NETNS=1', process.execPath, 'scripts/bench-ui.mjs', ...process.argv.slice(2)]);
+if (
+  syncEnabled &&
+  isRoot &&
+  process.env.BOT_IN_NETNS !== '1' &&
+  spawnSync('bash', ['scripts/netns-run', 'true']).status === 0
+) {
+  run('bash', [
+    'scripts/netns-run',
+    'env',
+    'BOT_IN_NETNS=1',
+    process.execPath,
+    'scripts/bench-ui.mjs',
+    ...process.argv.slice(2),
+  ]);
   process.exit(0);
 }
 
@@ -54,7 +66,11 @@ function bundleSize() {
     const bytes = readFileSync(`dist/${file}`);
     return { file, rawBytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
   });
-  return { files: sizes, gzipBytes: sizes.reduce((sum, s) => sum + s.gzipBytes, 0), rawBytes: sizes.reduce((sum, s) => sum + s.rawBytes, 0) };
+  return {
+    files: sizes,
+    gzipBytes: sizes.reduce((sum, s) => sum + s.gzipBytes, 0),
+    rawBytes: sizes.reduce((sum, s) => sum + s.rawBytes, 0),
+  };
 }
 
 async function longTasks() {
@@ -68,55 +84,77 @@ async function longTasks() {
     await page.addInitScript(() => {
       window.__longTasks = [];
       new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+        for (const e of list.getEntries())
+          window.__longTasks.push({ start: e.startTime, duration: e.duration });
       }).observe({ type: 'longtask', buffered: true });
     });
     await page.goto(`http://localhost:${server.address().port}/#/ledger`);
     await page.waitForFunction(() => typeof window.bot?.ready === 'function');
     await page.evaluate(() => window.bot.ready());
     await page.waitForTimeout(1000);
-    const result = await page.evaluate(async ({ blocks, txsPerBlock }) => {
-      const start = performance.now();
-      const before = (await window.bot.status()).height;
-      // Frames: the gap between animation frames is what a user feels as jank.
-      let frames = 0;
-      let gapMax = 0;
-      let last = performance.now();
-      let running = true;
-      const frame = (t) => {
-        frames++;
-        gapMax = Math.max(gapMax, t - last);
-        last = t;
-        if (running) requestAnimationFrame(frame);
-      };
-      requestAnimationFrame(frame);
-      // The solo engine cuts a block as soon as a transaction waits, so each round below is
-      // one block; rounds go on until `blocks` new blocks are committed.
-      for (let b = 0; (await window.bot.status()).height - before < blocks; b++) {
-        const ids = [];
-        window.__txCount = (window.__txCount ?? 0) + txsPerBlock;
-        for (let i = 0; i < txsPerBlock; i++) ids.push((await window.bot.submit({ type: 'data.put', body: { key: `bench/${b % 500}/${i}`, value: { b, i, celsius: 20 + (b % 50) / 10 } } })).txId);
-        await window.bot.waitFor(ids[ids.length - 1], { timeoutMs: 60_000 });
-      }
-      running = false;
-      const elapsedMs = performance.now() - start;
-      const after = (await window.bot.status()).height;
-      const tasks = window.__longTasks.filter((t) => t.start >= start);
-      return {
-        blocks: after - before,
-        txs: window.__txCount,
-        elapsedMs,
-        longTaskCount: tasks.length,
-        longTaskMaxMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0),
-        longTaskTotalMs: tasks.reduce((s, t) => s + t.duration, 0),
-        frames,
-        frameGapMaxMs: gapMax,
-        startupLongTaskMaxMs: window.__longTasks.filter((t) => t.start < start).reduce((m, t) => Math.max(m, t.duration), 0),
-      };
-    }, { blocks, txsPerBlock });
+    const result = await page.evaluate(
+      async ({ blocks, txsPerBlock }) => {
+        const start = performance.now();
+        const before = (await window.bot.status()).height;
+        // Frames: the gap between animation frames is what a user feels as jank.
+        let frames = 0;
+        let gapMax = 0;
+        let last = performance.now();
+        let running = true;
+        const frame = (t) => {
+          frames++;
+          gapMax = Math.max(gapMax, t - last);
+          last = t;
+          if (running) requestAnimationFrame(frame);
+        };
+        requestAnimationFrame(frame);
+        // The solo engine cuts a block as soon as a transaction waits, so each round below is
+        // one block; rounds go on until `blocks` new blocks are committed.
+        for (let b = 0; (await window.bot.status()).height - before < blocks; b++) {
+          const ids = [];
+          window.__txCount = (window.__txCount ?? 0) + txsPerBlock;
+          for (let i = 0; i < txsPerBlock; i++)
+            ids.push(
+              (
+                await window.bot.submit({
+                  type: 'data.put',
+                  body: {
+                    key: `bench/${b % 500}/${i}`,
+                    value: { b, i, celsius: 20 + (b % 50) / 10 },
+                  },
+                })
+              ).txId,
+            );
+          await window.bot.waitFor(ids[ids.length - 1], { timeoutMs: 60_000 });
+        }
+        running = false;
+        const elapsedMs = performance.now() - start;
+        const after = (await window.bot.status()).height;
+        const tasks = window.__longTasks.filter((t) => t.start >= start);
+        return {
+          blocks: after - before,
+          txs: window.__txCount,
+          elapsedMs,
+          longTaskCount: tasks.length,
+          longTaskMaxMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0),
+          longTaskTotalMs: tasks.reduce((s, t) => s + t.duration, 0),
+          frames,
+          frameGapMaxMs: gapMax,
+          startupLongTaskMaxMs: window.__longTasks
+            .filter((t) => t.start < start)
+            .reduce((m, t) => Math.max(m, t.duration), 0),
+        };
+      },
+      { blocks, txsPerBlock },
+    );
     await page.waitForTimeout(1500);
     const shown = await page.getByTestId('blocks').textContent();
-    return { ...result, ledgerPageFollowedHead: shown.includes(`#${(await page.evaluate(() => window.bot.status())).height}`) };
+    return {
+      ...result,
+      ledgerPageFollowedHead: shown.includes(
+        `#${(await page.evaluate(() => window.bot.status())).height}`,
+      ),
+    };
   } finally {
     await browser.close();
     server.close();
@@ -139,12 +177,34 @@ function freePort() {
 async function startNodePeer(signal) {
   const dir = mkdtempSync(join(tmpdir(), 'bot-bench-ui-peer-'));
   const apiPort = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/peer/main.ts', '--port', String(apiPort), '--data-dir', dir, '--signal', signal, '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'server/peer/main.ts',
+      '--port',
+      String(apiPort),
+      '--data-dir',
+      dir,
+      '--signal',
+      signal,
+      '--quiet',
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
   const url = `http://127.0.0.1:${apiPort}`;
   const api = async (method, path, body) => {
-    const response = await fetch(url + path, { method, headers: { 'content-type': 'application/json', host: `localhost:${apiPort}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const response = await fetch(url + path, {
+      method,
+      headers: { 'content-type': 'application/json', host: `localhost:${apiPort}` },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     const json = await response.json();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${json.error?.code} ${json.error?.message}`);
+    if (!response.ok)
+      throw new Error(
+        `${method} ${path}: ${response.status} ${json.error?.code} ${json.error?.message}`,
+      );
     return json;
   };
   const end = Date.now() + 30_000;
@@ -178,73 +238,93 @@ async function syncLongTasks() {
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs() });
   try {
     // The chain to sync: the Node peer is its only validator; one data.put per block.
-    const archive = await node.api('POST', '/v1/chains', { name: 'archive', mode: 'private', consensus: 'poa', validators: [node.did], timeoutMs: 500 });
+    const archive = await node.api('POST', '/v1/chains', {
+      name: 'archive',
+      mode: 'private',
+      consensus: 'poa',
+      validators: [node.did],
+      timeoutMs: 500,
+    });
     const grown = Date.now();
     for (let i = 0; ; i++) {
-      const { txId } = await node.api('POST', '/v1/tx', { type: 'data.put', body: { key: `a${i}`, value: i } });
+      const { txId } = await node.api('POST', '/v1/tx', {
+        type: 'data.put',
+        body: { key: `a${i}`, value: i },
+      });
       await node.api('GET', `/v1/tx/${txId}?timeoutMs=60000`);
       if ((await node.api('GET', '/v1/status')).height >= syncBlocks) break;
     }
     const head = (await node.api('GET', '/v1/status')).height;
     const liveSeconds = (Date.now() - grown) / 1000;
-    console.log(`[ui-bench] Node peer chain at ${head} blocks after ${liveSeconds.toFixed(1)} s; a tab joins it…`);
+    console.log(
+      `[ui-bench] Node peer chain at ${head} blocks after ${liveSeconds.toFixed(1)} s; a tab joins it…`,
+    );
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (error) => console.error(`[sync tab] page error: ${error.message}`));
     await page.addInitScript(() => {
       window.__longTasks = [];
       new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration });
+        for (const e of list.getEntries())
+          window.__longTasks.push({ start: e.startTime, duration: e.duration });
       }).observe({ type: 'longtask', buffered: true });
     });
     await page.goto(`http://localhost:${appPort}/#/ledger`);
     await page.waitForFunction(() => typeof window.bot?.ready === 'function');
     await page.evaluate(() => window.bot.ready());
     await page.waitForTimeout(1000);
-    const result = await page.evaluate(async ({ invite, head }) => {
-      const syncEvents = [];
-      let firstBlockMs = null;
-      let frames = 0;
-      let gapMax = 0;
-      let last = performance.now();
-      let running = true;
-      const frame = (t) => {
-        frames++;
-        gapMax = Math.max(gapMax, t - last);
-        last = t;
-        if (running) requestAnimationFrame(frame);
-      };
-      const start = performance.now();
-      window.bot.on('sync', (e) => syncEvents.push({ ...e, at: performance.now() - start }));
-      requestAnimationFrame(frame);
-      const joined = await window.bot.join(invite);
-      const deadline = start + 300_000;
-      for (;;) {
-        const s = await window.bot.status();
-        if (firstBlockMs === null && s.height > 0) firstBlockMs = performance.now() - start;
-        if (s.height >= head) break;
-        if (performance.now() > deadline) throw new Error(`sync stuck at ${s.height} of ${head}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const elapsedMs = performance.now() - start;
-      running = false;
-      const tasks = window.__longTasks.filter((t) => t.start >= start);
-      return {
-        chainId: joined.chainId,
-        blocks: (await window.bot.status()).height,
-        elapsedMs,
-        firstBlockMs,
-        syncEvents: syncEvents.length,
-        lastSyncEvent: syncEvents.at(-1) ?? null,
-        longTaskCount: tasks.length,
-        longTaskMaxMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0),
-        longTaskTotalMs: tasks.reduce((s, t) => s + t.duration, 0),
-        longTasks: tasks.map((t) => ({ atMs: Math.round(t.start - start), durationMs: t.duration })),
-        frames,
-        frameGapMaxMs: gapMax,
-        startupLongTaskMaxMs: window.__longTasks.filter((t) => t.start < start).reduce((m, t) => Math.max(m, t.duration), 0),
-      };
-    }, { invite: archive.invite, head });
+    const result = await page.evaluate(
+      async ({ invite, head }) => {
+        const syncEvents = [];
+        let firstBlockMs = null;
+        let frames = 0;
+        let gapMax = 0;
+        let last = performance.now();
+        let running = true;
+        const frame = (t) => {
+          frames++;
+          gapMax = Math.max(gapMax, t - last);
+          last = t;
+          if (running) requestAnimationFrame(frame);
+        };
+        const start = performance.now();
+        window.bot.on('sync', (e) => syncEvents.push({ ...e, at: performance.now() - start }));
+        requestAnimationFrame(frame);
+        const joined = await window.bot.join(invite);
+        const deadline = start + 300_000;
+        for (;;) {
+          const s = await window.bot.status();
+          if (firstBlockMs === null && s.height > 0) firstBlockMs = performance.now() - start;
+          if (s.height >= head) break;
+          if (performance.now() > deadline) throw new Error(`sync stuck at ${s.height} of ${head}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const elapsedMs = performance.now() - start;
+        running = false;
+        const tasks = window.__longTasks.filter((t) => t.start >= start);
+        return {
+          chainId: joined.chainId,
+          blocks: (await window.bot.status()).height,
+          elapsedMs,
+          firstBlockMs,
+          syncEvents: syncEvents.length,
+          lastSyncEvent: syncEvents.at(-1) ?? null,
+          longTaskCount: tasks.length,
+          longTaskMaxMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0),
+          longTaskTotalMs: tasks.reduce((s, t) => s + t.duration, 0),
+          longTasks: tasks.map((t) => ({
+            atMs: Math.round(t.start - start),
+            durationMs: t.duration,
+          })),
+          frames,
+          frameGapMaxMs: gapMax,
+          startupLongTaskMaxMs: window.__longTasks
+            .filter((t) => t.start < start)
+            .reduce((m, t) => Math.max(m, t.duration), 0),
+        };
+      },
+      { invite: archive.invite, head },
+    );
     const headHash = (await node.api('GET', `/v1/blocks/${head}`)).hash;
     const tabHash = await page.evaluate((h) => window.bot.block(h).then((b) => b?.hash), head);
     await page.waitForTimeout(1500);
@@ -254,7 +334,10 @@ async function syncLongTasks() {
       chainId: archive.chainId,
       liveBlocksPerSecond: head / liveSeconds,
       blocksPerSecond: result.blocks / (result.elapsedMs / 1000),
-      blocksPerSecondAfterFirstBlock: result.firstBlockMs === null ? null : result.blocks / ((result.elapsedMs - result.firstBlockMs) / 1000),
+      blocksPerSecondAfterFirstBlock:
+        result.firstBlockMs === null
+          ? null
+          : result.blocks / ((result.elapsedMs - result.firstBlockMs) / 1000),
       sameHeadHash: headHash === tabHash,
       ledgerPageShowsHead: shown.includes(`#${result.blocks}`),
     };
@@ -270,22 +353,56 @@ ensureChromium();
 if (!process.env.BENCH_NO_BUILD) run('npx', ['vite', 'build', '--logLevel', 'warn']);
 const bundle = bundleSize();
 console.log('\nBoT app UI benchmark (headless Chromium)');
-console.log(`  initial JS, gzip                 ${(bundle.gzipBytes / 1000).toFixed(1)} KB (${bundle.files.map((f) => f.file).join(', ')}; raw ${(bundle.rawBytes / 1000).toFixed(1)} KB)   (budget <= ${initialJsGzipBudgetBytes / 1000} KB)`);
+console.log(
+  `  initial JS, gzip                 ${(bundle.gzipBytes / 1000).toFixed(1)} KB (${bundle.files.map((f) => f.file).join(', ')}; raw ${(bundle.rawBytes / 1000).toFixed(1)} KB)   (budget <= ${initialJsGzipBudgetBytes / 1000} KB)`,
+);
 const tasks = await longTasks();
-console.log(`  heavy local writes               ${tasks.blocks} blocks, ${tasks.txs} tx in ${(tasks.elapsedMs / 1000).toFixed(1)} s (solo dev chain, Ledger page open)`);
-console.log(`  main-thread long tasks           ${tasks.longTaskCount} (total ${tasks.longTaskTotalMs.toFixed(0)} ms), longest ${tasks.longTaskMaxMs.toFixed(0)} ms   (budget: none over ${longTaskBudgetMs} ms)`);
-console.log(`  longest gap between frames       ${tasks.frameGapMaxMs.toFixed(0)} ms over ${tasks.frames} frames`);
-console.log(`  longest task during start-up     ${tasks.startupLongTaskMaxMs.toFixed(0)} ms (not part of the budget)`);
+console.log(
+  `  heavy local writes               ${tasks.blocks} blocks, ${tasks.txs} tx in ${(tasks.elapsedMs / 1000).toFixed(1)} s (solo dev chain, Ledger page open)`,
+);
+console.log(
+  `  main-thread long tasks           ${tasks.longTaskCount} (total ${tasks.longTaskTotalMs.toFixed(0)} ms), longest ${tasks.longTaskMaxMs.toFixed(0)} ms   (budget: none over ${longTaskBudgetMs} ms)`,
+);
+console.log(
+  `  longest gap between frames       ${tasks.frameGapMaxMs.toFixed(0)} ms over ${tasks.frames} frames`,
+);
+console.log(
+  `  longest task during start-up     ${tasks.startupLongTaskMaxMs.toFixed(0)} ms (not part of the budget)`,
+);
 console.log(`  Ledger page followed the head    ${tasks.ledgerPageFollowedHead ? 'yes' : 'no'}`);
 let sync = null;
 if (syncEnabled) {
   sync = await syncLongTasks();
-  console.log(`  sync over WebRTC from a Node peer ${sync.blocks} blocks in ${(sync.elapsedMs / 1000).toFixed(1)} s = ${sync.blocksPerSecond.toFixed(1)} blocks/s from join() (first block at ${((sync.firstBlockMs ?? NaN) / 1000).toFixed(1)} s; ${sync.blocksPerSecondAfterFirstBlock?.toFixed(1)} blocks/s after it); head hash ${sync.sameHeadHash ? 'agrees' : 'DIFFERS'}`);
-  console.log(`  main-thread long tasks, sync     ${sync.longTaskCount} (total ${sync.longTaskTotalMs.toFixed(0)} ms), longest ${sync.longTaskMaxMs.toFixed(0)} ms   (budget: none over ${longTaskBudgetMs} ms)`);
-  console.log(`  longest gap between frames, sync ${sync.frameGapMaxMs.toFixed(0)} ms over ${sync.frames} frames; ${sync.syncEvents} sync events; longest task while the tab loaded, before join() ${sync.startupLongTaskMaxMs.toFixed(0)} ms (not part of the budget)`);
-  console.log(`  Ledger page shows the head       ${sync.ledgerPageShowsHead ? 'yes' : 'no'} (chain grown live at ${sync.liveBlocksPerSecond.toFixed(1)} blocks/s by the Node peer)`);
+  console.log(
+    `  sync over WebRTC from a Node peer ${sync.blocks} blocks in ${(sync.elapsedMs / 1000).toFixed(1)} s = ${sync.blocksPerSecond.toFixed(1)} blocks/s from join() (first block at ${((sync.firstBlockMs ?? NaN) / 1000).toFixed(1)} s; ${sync.blocksPerSecondAfterFirstBlock?.toFixed(1)} blocks/s after it); head hash ${sync.sameHeadHash ? 'agrees' : 'DIFFERS'}`,
+  );
+  console.log(
+    `  main-thread long tasks, sync     ${sync.longTaskCount} (total ${sync.longTaskTotalMs.toFixed(0)} ms), longest ${sync.longTaskMaxMs.toFixed(0)} ms   (budget: none over ${longTaskBudgetMs} ms)`,
+  );
+  console.log(
+    `  longest gap between frames, sync ${sync.frameGapMaxMs.toFixed(0)} ms over ${sync.frames} frames; ${sync.syncEvents} sync events; longest task while the tab loaded, before join() ${sync.startupLongTaskMaxMs.toFixed(0)} ms (not part of the budget)`,
+  );
+  console.log(
+    `  Ledger page shows the head       ${sync.ledgerPageShowsHead ? 'yes' : 'no'} (chain grown live at ${sync.liveBlocksPerSecond.toFixed(1)} blocks/s by the Node peer)`,
+  );
 }
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/ui.json', JSON.stringify({ date: new Date().toISOString(), bundle, longTasks: tasks, syncLongTasks: sync, budgets: { initialJsGzipBudgetBytes, longTaskBudgetMs } }, null, 2));
-const over = bundle.gzipBytes > initialJsGzipBudgetBytes || tasks.longTaskMaxMs > longTaskBudgetMs || (sync?.longTaskMaxMs ?? 0) > longTaskBudgetMs;
+writeFileSync(
+  'bench/results/ui.json',
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      bundle,
+      longTasks: tasks,
+      syncLongTasks: sync,
+      budgets: { initialJsGzipBudgetBytes, longTaskBudgetMs },
+    },
+    null,
+    2,
+  ),
+);
+const over =
+  bundle.gzipBytes > initialJsGzipBudgetBytes ||
+  tasks.longTaskMaxMs > longTaskBudgetMs ||
+  (sync?.longTaskMaxMs ?? 0) > longTaskBudgetMs;
 if (over) console.log('\n  Over budget: see above.');

@@ -26,14 +26,23 @@ export async function workerChannel(page) {
     if (message.error) waiter.reject(new Error(`${message.error.message} (${waiter.method})`));
     else waiter.resolve(message.result);
   });
-  await client.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  await client.send('Target.setAutoAttach', {
+    autoAttach: true,
+    waitForDebuggerOnStart: false,
+    flatten: false,
+  });
   return {
     ready,
     send(method, params = {}) {
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject, method });
-        client.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
+        client
+          .send('Target.sendMessageToTarget', {
+            sessionId,
+            message: JSON.stringify({ id, method, params }),
+          })
+          .catch(reject);
       });
     },
   };

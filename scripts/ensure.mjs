@@ -14,11 +14,14 @@ export function run(command, args, options = {}) {
 /** npm ci when node_modules is missing or older than the lock file. */
 export function ensureDependencies() {
   const marker = 'node_modules/.package-lock.json';
-  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync('package-lock.json').mtimeMs) return;
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync('package-lock.json').mtimeMs)
+    return;
   // A node_modules linked from another checkout (a git worktree sharing one install) is that
   // checkout's: npm ci here would empty it under the other one. Use it as it is.
   if (existsSync('node_modules') && lstatSync('node_modules').isSymbolicLink()) {
-    console.log('node_modules is a link to another checkout\'s install: not reinstalling it (run npm ci there if it is stale).');
+    console.log(
+      "node_modules is a link to another checkout's install: not reinstalling it (run npm ci there if it is stale).",
+    );
     return;
   }
   console.log('Installing dependencies (npm ci)…');
@@ -30,12 +33,16 @@ export function ensureChromium() {
   if (existsSync(chromiumPath())) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
-    console.error('No Chromium found. Install it (Debian: sudo apt-get install chromium) or set CHROMIUM_PATH, then run npm test again.');
+    console.error(
+      'No Chromium found. Install it (Debian: sudo apt-get install chromium) or set CHROMIUM_PATH, then run npm test again.',
+    );
     process.exit(1);
   }
   console.log('Installing Debian chromium (apt-get)…');
   run('apt-get', ['update', '-qq']);
-  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 
 /** The redis-server binary, or null. BOT_REDIS_SERVER overrides the path. */
@@ -56,8 +63,10 @@ export function ensureRedis() {
   if (redisServerPath()) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
-    console.error('No redis-server found. Install it (Debian: sudo apt-get install ' +
-      'redis-server) or set BOT_REDIS_SERVER, then run npm test again.');
+    console.error(
+      'No redis-server found. Install it (Debian: sudo apt-get install ' +
+        'redis-server) or set BOT_REDIS_SERVER, then run npm test again.',
+    );
     process.exit(1);
   }
   console.log('Installing Debian redis-server (apt-get)…');

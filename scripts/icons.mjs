@@ -16,9 +16,17 @@ try {
   for (const { svg, out, size } of jobs) {
     const page = await browser.newPage({ viewport: { width: size, height: size } });
     const data = `data:image/svg+xml;base64,${readFileSync(svg).toString('base64')}`;
-    await page.setContent(`<html><body style="margin:0;background:transparent"><img src="${data}" width="${size}" height="${size}" style="display:block"></body></html>`);
+    await page.setContent(
+      `<html><body style="margin:0;background:transparent"><img src="${data}" width="${size}" height="${size}" style="display:block"></body></html>`,
+    );
     await page.locator('img').evaluate((img) => img.decode());
-    writeFileSync(out, await page.screenshot({ omitBackground: true, clip: { x: 0, y: 0, width: size, height: size } }));
+    writeFileSync(
+      out,
+      await page.screenshot({
+        omitBackground: true,
+        clip: { x: 0, y: 0, width: size, height: size },
+      }),
+    );
     await page.close();
     console.log(`${out} (${size}x${size})`);
   }

@@ -62,8 +62,22 @@ export async function startRedis(port) {
     throw new Error('redis-server is missing: npm test installs it (scripts/ensure.mjs).');
   }
   const chosen = port ?? (await freePort());
-  const child = spawn(binary, ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '',
-    '--appendonly', 'no', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    binary,
+    [
+      '--port',
+      String(chosen),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'no',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   await waitForLine(child, /Ready to accept connections/, 'redis-server');
   return { url: `redis://127.0.0.1:${chosen}`, port: chosen, process: child, stop: stopper(child) };
 }

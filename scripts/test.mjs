@@ -11,8 +11,19 @@ ensureRedis();
 // a private network namespace (scripts/netns-run: a veth pair, nothing leaves the machine);
 // otherwise (or where unshare is refused) run them directly.
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-if (isRoot && process.env.BOT_IN_NETNS !== '1' && spawnSync('bash', ['scripts/netns-run', 'true']).status === 0) {
-  run('bash', ['scripts/netns-run', 'env', 'BOT_IN_NETNS=1', process.execPath, 'scripts/test.mjs', ...process.argv.slice(2)]);
+if (
+  isRoot &&
+  process.env.BOT_IN_NETNS !== '1' &&
+  spawnSync('bash', ['scripts/netns-run', 'true']).status === 0
+) {
+  run('bash', [
+    'scripts/netns-run',
+    'env',
+    'BOT_IN_NETNS=1',
+    process.execPath,
+    'scripts/test.mjs',
+    ...process.argv.slice(2),
+  ]);
   process.exit(0);
 }
 const started = Date.now();

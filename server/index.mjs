@@ -58,7 +58,9 @@ export function createAppServer() {
       });
       response.end(request.method === 'HEAD' ? undefined : body);
     } catch (error) {
-      response.writeHead(500, { 'content-type': 'text/plain' }).end('The app is not built: run npm start.');
+      response
+        .writeHead(500, { 'content-type': 'text/plain' })
+        .end('The app is not built: run npm start.');
     }
   });
   // The signaling relay on the same port (WebSocket upgrades to /signal); `server.signalRelay`
@@ -77,5 +79,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const port = Number(process.env.PORT ?? 8080);
   const server = createAppServer();
   server.listen(port, () => console.log(`BoT peer app on http://localhost:${port}`));
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.close(() => process.exit(0)));
+  for (const signal of ['SIGINT', 'SIGTERM'])
+    process.on(signal, () => server.close(() => process.exit(0)));
 }

@@ -117,9 +117,10 @@ export function attachSignal(server, options = {}) {
     ws.on('message', (data, isBinary) => relay(ws, data, isBinary));
     ws.on('error', (error) => {
       // ws closes the socket itself (1009 too big, 1007 invalid UTF-8, 1002 bad frame).
-      const reason = error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
-        ? `a message over ${signalMessageBytesMax} bytes`
-        : `a protocol error (${error?.code ?? error?.message ?? 'unknown'})`;
+      const reason =
+        error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+          ? `a message over ${signalMessageBytesMax} bytes`
+          : `a protocol error (${error?.code ?? error?.message ?? 'unknown'})`;
       drop(ws, reason, null);
     });
     ws.on('close', () => {
@@ -237,16 +238,20 @@ function bridge(url, log, rooms, deliver) {
     if (now === up || closing) return;
     up = now;
     if (up) {
-      log(everUp
-        ? `Redis at ${host} is back: rooms are shared with the other relays again.`
-        : `sharing rooms with other relays through Redis at ${host}.`);
+      log(
+        everUp
+          ? `Redis at ${host} is back: rooms are shared with the other relays again.`
+          : `sharing rooms with other relays through Redis at ${host}.`,
+      );
       everUp = true;
       const channels = [...rooms.keys()].map((room) => channelPrefix + room);
       if (channels.length > 0) sub.subscribe(...channels).catch(() => {});
     } else {
       const why = error?.message ? ` (${error.message})` : '';
-      log(`Redis at ${host} is unreachable${why}: relaying among this relay's own sockets ` +
-        'only until it is back.');
+      log(
+        `Redis at ${host} is unreachable${why}: relaying among this relay's own sockets ` +
+          'only until it is back.',
+      );
     }
   };
   let lastError = null;
@@ -259,8 +264,10 @@ function bridge(url, log, rooms, deliver) {
   const first = setTimeout(() => {
     if (!everUp && !closing) {
       const why = lastError?.message ? ` (${lastError.message})` : '';
-      log(`Redis at ${host} is unreachable${why}: relaying among this relay's own sockets ` +
-        'only until it is back.');
+      log(
+        `Redis at ${host} is unreachable${why}: relaying among this relay's own sockets ` +
+          'only until it is back.',
+      );
     }
   }, redisRetryMaxMs);
   first.unref();
@@ -308,8 +315,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const rateText = setting(argv, 'messages-per-second', 'BOT_SIGNAL_RATE', '');
   const rate = rateText === '' ? messagesPerSecondMax : Number(rateText);
   if (!Number.isInteger(port) || port < 0 || port > 65535 || !Number.isInteger(rate) || rate < 1) {
-    console.error('Usage: signal.mjs [--port N] [--redis redis://host:port] ' +
-      '[--messages-per-second N]');
+    console.error(
+      'Usage: signal.mjs [--port N] [--redis redis://host:port] ' + '[--messages-per-second N]',
+    );
     process.exit(2);
   }
   const server = createServer((request, response) => {

@@ -41,7 +41,14 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
 /** A client of one relay URL: the real openRelay, with what it received. */
 function client(url: string, name: string) {
   const got: string[] = [];
-  const channel = openRelay(url, room, did(name), (text) => got.push(text), WS, () => {});
+  const channel = openRelay(
+    url,
+    room,
+    did(name),
+    (text) => got.push(text),
+    WS,
+    () => {},
+  );
   return { channel, got, did: did(name) };
 }
 

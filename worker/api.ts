@@ -76,9 +76,20 @@ export interface BlockView {
   hash: string;
   header: HeaderView;
   txIds: string[];
-  txs: Array<{ txId: string; type: string; from: string; nonce: number; time: number; body: unknown }>;
+  txs: Array<{
+    txId: string;
+    type: string;
+    from: string;
+    nonce: number;
+    time: number;
+    body: unknown;
+  }>;
   /** The commit certificate: validators' Ed25519 signatures (hex) over commitSigningBytes of this block. */
-  cert: { round: number; signers: string[]; sigs: Array<{ validator: string; sig: string }> } | null;
+  cert: {
+    round: number;
+    signers: string[];
+    sigs: Array<{ validator: string; sig: string }>;
+  } | null;
 }
 
 export interface StateProofView {
@@ -200,7 +211,11 @@ export interface GovernanceView {
 export type DeviceValue = number | string | boolean | null;
 export type DeviceKindName = 'heart-rate' | 'environment' | 'vehicle' | 'gps' | 'sensor';
 /** owner: the owner decides each request; open: all granted; closed: all denied; list: the listed peers granted, others wait for the owner. */
-export type DeviceAccessPolicy = { mode: 'owner' } | { mode: 'open' } | { mode: 'closed' } | { mode: 'list'; allow: string[] };
+export type DeviceAccessPolicy =
+  | { mode: 'owner' }
+  | { mode: 'open' }
+  | { mode: 'closed' }
+  | { mode: 'list'; allow: string[] };
 
 export interface RegisterDeviceRequest {
   /** The gateway's own name for it, e.g. "hr-strap-1". */
@@ -382,10 +397,15 @@ export interface PeerMethods {
   /** The operation log as a hash chain with signed base and head checkpoints (D-8-audit). */
   exportAuditLog(): Promise<AuditExport & { persisted: boolean }>;
   /** Check an exported audit log (pure; core/audit.ts verifyAuditLog works offline too). `anchor`: a head kept from an earlier export. */
-  verifyAuditLog(log: AuditExport, options?: { anchor?: { seq: number; hash: string } }): Promise<AuditVerdict>;
+  verifyAuditLog(
+    log: AuditExport,
+    options?: { anchor?: { seq: number; hash: string } },
+  ): Promise<AuditVerdict>;
   block(height: number): Promise<BlockView | null>;
   get(key: string): Promise<GetResult | null>;
-  history(key: string): Promise<Array<{ height: number; value: unknown; deleted: boolean; txId: string }>>;
+  history(
+    key: string,
+  ): Promise<Array<{ height: number; value: unknown; deleted: boolean; txId: string }>>;
   integrity(): Promise<IntegrityReport>;
   /**
    * When the tamper check failed: set the damaged store aside (kept, never deleted; identity,
@@ -427,20 +447,35 @@ export interface PeerMethods {
   devices(): Promise<DeviceView[]>;
   /** Make a key pair for a device, keep it on this peer (the gateway) and register the device. */
   registerDevice(request: RegisterDeviceRequest): Promise<{ did: string; txId: string }>;
-  setDeviceStatus(device: string, status: DeviceView['status'], message?: string | null): Promise<{ txId: string }>;
+  setDeviceStatus(
+    device: string,
+    status: DeviceView['status'],
+    message?: string | null,
+  ): Promise<{ txId: string }>;
   /** The owner sets who may read the device. */
   setDevicePolicy(device: string, policy: DeviceAccessPolicy): Promise<{ txId: string }>;
   /** A reading signed with the device's key (held here); `at` defaults to now. */
-  deviceReading(device: string, reading: { values: Record<string, DeviceValue>; at?: number }): Promise<{ txId: string }>;
+  deviceReading(
+    device: string,
+    reading: { values: Record<string, DeviceValue>; at?: number },
+  ): Promise<{ txId: string }>;
   /** High rates: the samples stay off chain on this peer; the chain gets their SHA-256 and the last sample. */
-  deviceReadingBatch(device: string, samples: Array<{ values: Record<string, DeviceValue>; at: number }>): Promise<{ txId: string; digest: string }>;
+  deviceReadingBatch(
+    device: string,
+    samples: Array<{ values: Record<string, DeviceValue>; at: number }>,
+  ): Promise<{ txId: string; digest: string }>;
   /** Committed readings of a device, oldest first (at most `limit`, newest kept). */
   deviceReadings(device: string, options?: { limit?: number }): Promise<DeviceReadingView[]>;
   /** A service on this peer asks to read a device; its policy or owner decides. */
-  requestDeviceAccess(device: string, request: { service: string; purpose?: string }): Promise<{ txId: string }>;
+  requestDeviceAccess(
+    device: string,
+    request: { service: string; purpose?: string },
+  ): Promise<{ txId: string }>;
   decideDeviceAccess(request: string, grant: boolean): Promise<{ txId: string }>;
   /** Who asked for the device and who was granted or denied, when; plus the open requests. */
-  deviceAccessLog(device: string): Promise<{ events: DeviceAccessEventView[]; open: DeviceAccessView[] }>;
+  deviceAccessLog(
+    device: string,
+  ): Promise<{ events: DeviceAccessEventView[]; open: DeviceAccessView[] }>;
   /**
    * Read an off-chain batch from the device's gateway over the mesh. The gateway serves it only if
    * the chain lets this peer read the device (owner, gateway, or a granted, unrevoked request);
@@ -454,7 +489,12 @@ export interface PeerMethods {
   /** Call a method as this peer. */
   callContract(contract: string, method: string, args?: unknown): Promise<{ txId: string }>;
   /** Call a method as a device this peer is the gateway of (signed with the device key). */
-  deviceCallContract(device: string, contract: string, method: string, args?: unknown): Promise<{ txId: string }>;
+  deviceCallContract(
+    device: string,
+    contract: string,
+    method: string,
+    args?: unknown,
+  ): Promise<{ txId: string }>;
   /**
    * A device this peer is the gateway of sends a message to another device through the chain
    * (signed with the sender's key). The recipient's access records decide: its owner's own
@@ -471,11 +511,51 @@ export type MethodName = keyof PeerMethods;
 
 /** Every method the worker answers (the page client and the HTTP API are built from this list). */
 export const methodNames = [
-  'ready', 'identity', 'status', 'submit', 'submitRaw', 'waitFor', 'block', 'get', 'history', 'integrity', 'repair', 'log', 'exportAuditLog', 'verifyAuditLog',
-  'createChain', 'join', 'invite', 'inviteInfo', 'chains', 'useChain', 'network', 'settings', 'setSettings',
-  'governance', 'exportIdentity', 'importIdentity', 'reset',
-  'devices', 'registerDevice', 'setDeviceStatus', 'setDevicePolicy', 'deviceReading', 'deviceReadingBatch', 'deviceReadings', 'requestDeviceAccess', 'decideDeviceAccess', 'deviceAccessLog', 'readDeviceBatch',
-  'deployContract', 'callContract', 'deviceCallContract', 'contracts', 'contract', 'sendDeviceMessage', 'deviceMessages',
+  'ready',
+  'identity',
+  'status',
+  'submit',
+  'submitRaw',
+  'waitFor',
+  'block',
+  'get',
+  'history',
+  'integrity',
+  'repair',
+  'log',
+  'exportAuditLog',
+  'verifyAuditLog',
+  'createChain',
+  'join',
+  'invite',
+  'inviteInfo',
+  'chains',
+  'useChain',
+  'network',
+  'settings',
+  'setSettings',
+  'governance',
+  'exportIdentity',
+  'importIdentity',
+  'reset',
+  'devices',
+  'registerDevice',
+  'setDeviceStatus',
+  'setDevicePolicy',
+  'deviceReading',
+  'deviceReadingBatch',
+  'deviceReadings',
+  'requestDeviceAccess',
+  'decideDeviceAccess',
+  'deviceAccessLog',
+  'readDeviceBatch',
+  'deployContract',
+  'callContract',
+  'deviceCallContract',
+  'contracts',
+  'contract',
+  'sendDeviceMessage',
+  'deviceMessages',
 ] as const satisfies readonly MethodName[];
 
 export type RpcRequest = { id: number; method: MethodName; params: unknown[] };

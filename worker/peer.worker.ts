@@ -46,12 +46,16 @@ function holdLock(name: string, wait: AbortSignal | null): Promise<boolean> {
 async function claimSlot(): Promise<number> {
   const preferred = Number(/slot=(\d+)/.exec(self.name)?.[1] ?? NaN);
   if (Number.isInteger(preferred) && preferred >= 0 && preferred < slotCountMax) {
-    if (await holdLock(`bot-peer-slot-${preferred}`, AbortSignal.timeout(preferredSlotWaitMs))) return preferred;
+    if (await holdLock(`bot-peer-slot-${preferred}`, AbortSignal.timeout(preferredSlotWaitMs)))
+      return preferred;
   }
   for (let slot = 0; slot < slotCountMax; slot++) {
     if (await holdLock(`bot-peer-slot-${slot}`, null)) return slot;
   }
-  throw botError('NOT_READY', `All ${slotCountMax} peer slots of this browser are in use; close a tab.`);
+  throw botError(
+    'NOT_READY',
+    `All ${slotCountMax} peer slots of this browser are in use; close a tab.`,
+  );
 }
 
 async function boot(): Promise<PeerHost> {
@@ -87,7 +91,10 @@ self.onmessage = async (message: MessageEvent<RpcRequest>) => {
   try {
     const { method, params } = rpcRequestFrom(message.data);
     const host = await hostReady;
-    const result = await (host[method] as (...args: unknown[]) => Promise<unknown>).apply(host, params);
+    const result = await (host[method] as (...args: unknown[]) => Promise<unknown>).apply(
+      host,
+      params,
+    );
     post({ id, result });
   } catch (error) {
     post({ id, error: errorToApi(error) });

@@ -21,19 +21,25 @@ describe('the page -> worker RPC boundary', () => {
 
   it('refuses an unknown method or parameters that are not a list', () => {
     expect(codeOf(() => rpcRequestFrom({ id: 1, method: 'nope', params: [] }))).toBe('BAD_REQUEST');
-    expect(codeOf(() => rpcRequestFrom({ id: 1, method: 'status', params: 'x' }))).toBe('BAD_REQUEST');
+    expect(codeOf(() => rpcRequestFrom({ id: 1, method: 'status', params: 'x' }))).toBe(
+      'BAD_REQUEST',
+    );
     expect(codeOf(() => rpcRequestFrom(null))).toBe('BAD_REQUEST');
   });
 
   it('refuses a call larger than rpcMessageBytesMax, in bytes or in text', () => {
     const big = new Uint8Array(rpcMessageBytesMax + 1);
-    expect(codeOf(() => rpcRequestFrom({ id: 1, method: 'status', params: [big] }))).toBe('TOO_LARGE');
+    expect(codeOf(() => rpcRequestFrom({ id: 1, method: 'status', params: [big] }))).toBe(
+      'TOO_LARGE',
+    );
     const text = 'é'.repeat(rpcMessageBytesMax / 2 + 1); // 2 UTF-8 bytes each
     expect(codeOf(() => rpcRequestFrom({ id: 1, method: 'status', params: [{ text }] }))).toBe(
       'TOO_LARGE',
     );
     const atLimit = new Uint8Array(rpcMessageBytesMax - 8);
-    expect(codeOf(() => rpcRequestFrom({ id: 1, method: 'status', params: [atLimit] }))).toBe('none');
+    expect(codeOf(() => rpcRequestFrom({ id: 1, method: 'status', params: [atLimit] }))).toBe(
+      'none',
+    );
   });
 
   it('counts a cyclic or shared object once and stops early on a huge one', () => {

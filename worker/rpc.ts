@@ -31,8 +31,7 @@ export function rpcBytesAtLeast(value: unknown, limit: number): number {
           bytes += 1;
           stack.push(e);
         }
-      }
-      else {
+      } else {
         for (const key in v) {
           if (bytes > limit) break;
           bytes += encoder.encode(key).length;

@@ -3,7 +3,17 @@ import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react'
 import { encode } from 'uqr';
 import { isNotReady } from '../bot-client';
 
-export function Card({ title, id, children, actions }: { title: string; id: string; children: ReactNode; actions?: ReactNode }) {
+export function Card({
+  title,
+  id,
+  children,
+  actions,
+}: {
+  title: string;
+  id: string;
+  children: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <section aria-labelledby={id} className="card">
       <div className="card-head">
@@ -27,7 +37,9 @@ export function PageTitle({ children, intro }: { children: ReactNode; intro?: Re
   }, []);
   return (
     <div className="page-title">
-      <h1 tabIndex={-1} id="page-heading" ref={heading}>{children}</h1>
+      <h1 tabIndex={-1} id="page-heading" ref={heading}>
+        {children}
+      </h1>
       {intro && <p className="muted">{intro}</p>}
     </div>
   );
@@ -43,7 +55,11 @@ export function ErrorNote({ error, what }: { error: unknown; what?: string }) {
       </p>
     );
   }
-  return <p role="alert" className="error">{(error as Error).message ?? String(error)}</p>;
+  return (
+    <p role="alert" className="error">
+      {(error as Error).message ?? String(error)}
+    </p>
+  );
 }
 
 export interface AsyncState<T> {
@@ -54,7 +70,11 @@ export interface AsyncState<T> {
 }
 
 /** A form's action: `run` marks it busy, clears the last error, and keeps a new one. */
-export function useAction(): { busy: boolean; error: unknown; run: (work: () => Promise<void>) => Promise<void> } {
+export function useAction(): {
+  busy: boolean;
+  error: unknown;
+  run: (work: () => Promise<void>) => Promise<void>;
+} {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const run = useCallback(async (work: () => Promise<void>) => {
@@ -73,7 +93,11 @@ export function useAction(): { busy: boolean; error: unknown; run: (work: () => 
 
 /** Run `load` now and whenever `deps` change; `reload` runs it again. */
 export function useAsync<T>(load: () => Promise<T>, deps: unknown[]): AsyncState<T> {
-  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: null, loading: true });
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({
+    data: undefined,
+    error: null,
+    loading: true,
+  });
   const [tick, setTick] = useState(0);
   useEffect(() => {
     let live = true;
@@ -105,9 +129,16 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
     }
   }
   return (
-    <button type="button" className="secondary small" onClick={() => void copy()} aria-label={label}>
+    <button
+      type="button"
+      className="secondary small"
+      onClick={() => void copy()}
+      aria-label={label}
+    >
       {copied ? 'Copied' : 'Copy'}
-      <span className="visually-hidden" aria-live="polite">{copied ? ' to the clipboard' : ''}</span>
+      <span className="visually-hidden" aria-live="polite">
+        {copied ? ' to the clipboard' : ''}
+      </span>
     </button>
   );
 }
@@ -116,17 +147,33 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
 export function Qr({ text, label, size = 176 }: { text: string; label: string; size?: number }) {
   const { data, size: modules } = encode(text, { ecc: 'M', border: 2 });
   let path = '';
-  data.forEach((row, y) => row.forEach((on, x) => {
-    if (on) path += `M${x} ${y}h1v1h-1z`;
-  }));
+  data.forEach((row, y) =>
+    row.forEach((on, x) => {
+      if (on) path += `M${x} ${y}h1v1h-1z`;
+    }),
+  );
   return (
-    <svg className="qr" role="img" aria-label={label} width={size} height={size} viewBox={`0 0 ${modules} ${modules}`} shapeRendering="crispEdges">
+    <svg
+      className="qr"
+      role="img"
+      aria-label={label}
+      width={size}
+      height={size}
+      viewBox={`0 0 ${modules} ${modules}`}
+      shapeRendering="crispEdges"
+    >
       <rect width={modules} height={modules} fill="#fff" />
       <path d={path} fill="#000" />
     </svg>
   );
 }
 
-export function Pill({ tone, children }: { tone: 'ok' | 'warn' | 'error' | 'muted'; children: ReactNode }) {
+export function Pill({
+  tone,
+  children,
+}: {
+  tone: 'ok' | 'warn' | 'error' | 'muted';
+  children: ReactNode;
+}) {
   return <span className={`pill ${tone}`}>{children}</span>;
 }

@@ -2,8 +2,20 @@
 // with a polling fallback, and reconnect on `gattserverdisconnected`. Decoding is done by the pure
 // decoders in ./gatt.ts. The browser objects are reached through the small structural types
 // below, so unit tests drive the same code with fakes and the demo devices plug in here too.
-import { decodeBatteryLevel, decodeHeartRate, decodeHumidity, decodePressure, decodeTemperature } from './gatt';
-import { delay, describeError, type DeviceSession, type ReadingValue, type TransportHandlers } from './transport';
+import {
+  decodeBatteryLevel,
+  decodeHeartRate,
+  decodeHumidity,
+  decodePressure,
+  decodeTemperature,
+} from './gatt';
+import {
+  delay,
+  describeError,
+  type DeviceSession,
+  type ReadingValue,
+  type TransportHandlers,
+} from './transport';
 
 export interface GattCharacteristicLike {
   readonly properties?: { readonly read?: boolean; readonly notify?: boolean };
@@ -30,7 +42,10 @@ export interface BluetoothDeviceLike {
   removeEventListener(type: 'gattserverdisconnected', listener: () => void): void;
 }
 export interface BluetoothLike {
-  requestDevice(options: { filters: Array<{ services: string[] }>; optionalServices?: string[] }): Promise<BluetoothDeviceLike>;
+  requestDevice(options: {
+    filters: Array<{ services: string[] }>;
+    optionalServices?: string[];
+  }): Promise<BluetoothDeviceLike>;
 }
 
 interface CharacteristicSpec {
@@ -49,7 +64,8 @@ export interface GattProfile {
   readonly characteristics: readonly CharacteristicSpec[];
 }
 
-const round = (value: number, decimals: number) => Math.round(value * 10 ** decimals) / 10 ** decimals;
+const round = (value: number, decimals: number) =>
+  Math.round(value * 10 ** decimals) / 10 ** decimals;
 
 export const heartRateProfile: GattProfile = {
   kind: 'heart-rate',
@@ -63,8 +79,15 @@ export const heartRateProfile: GattProfile = {
       optional: false,
       decode(view) {
         const m = decodeHeartRate(view);
-        const rr = m.rrIntervals.length ? round(m.rrIntervals.reduce((s, r) => s + r.milliseconds, 0) / m.rrIntervals.length, 1) : null;
-        return { heartRateBpm: m.heartRateBpm, rrMs: rr, energyKj: m.energyExpendedKilojoules, contact: m.sensorContact };
+        const rr = m.rrIntervals.length
+          ? round(m.rrIntervals.reduce((s, r) => s + r.milliseconds, 0) / m.rrIntervals.length, 1)
+          : null;
+        return {
+          heartRateBpm: m.heartRateBpm,
+          rrMs: rr,
+          energyKj: m.energyExpendedKilojoules,
+          contact: m.sensorContact,
+        };
       },
     },
   ],
@@ -75,10 +98,34 @@ export const environmentProfile: GattProfile = {
   service: 'environmental_sensing',
   optionalServices: ['battery_service'],
   characteristics: [
-    { service: 'environmental_sensing', uuid: 'temperature', label: 'Temperature', optional: false, decode: (v) => ({ temperatureC: decodeTemperature(v).celsius }) },
-    { service: 'environmental_sensing', uuid: 'humidity', label: 'Humidity', optional: true, decode: (v) => ({ humidityPct: decodeHumidity(v).percent }) },
-    { service: 'environmental_sensing', uuid: 'pressure', label: 'Pressure', optional: true, decode: (v) => ({ pressureHpa: round(decodePressure(v).hectopascals, 2) }) },
-    { service: 'battery_service', uuid: 'battery_level', label: 'Battery level', optional: true, decode: (v) => ({ batteryPct: decodeBatteryLevel(v).percent }) },
+    {
+      service: 'environmental_sensing',
+      uuid: 'temperature',
+      label: 'Temperature',
+      optional: false,
+      decode: (v) => ({ temperatureC: decodeTemperature(v).celsius }),
+    },
+    {
+      service: 'environmental_sensing',
+      uuid: 'humidity',
+      label: 'Humidity',
+      optional: true,
+      decode: (v) => ({ humidityPct: decodeHumidity(v).percent }),
+    },
+    {
+      service: 'environmental_sensing',
+      uuid: 'pressure',
+      label: 'Pressure',
+      optional: true,
+      decode: (v) => ({ pressureHpa: round(decodePressure(v).hectopascals, 2) }),
+    },
+    {
+      service: 'battery_service',
+      uuid: 'battery_level',
+      label: 'Battery level',
+      optional: true,
+      decode: (v) => ({ batteryPct: decodeBatteryLevel(v).percent }),
+    },
   ],
 };
 
@@ -91,20 +138,42 @@ export interface GattOptions {
   readonly reconnectDelayMs?: number;
 }
 
-const defaults = { pollIntervalMs: 1000, notifySilenceMs: 2500, reconnectAttemptsMax: 5, reconnectDelayMs: 500 };
+const defaults = {
+  pollIntervalMs: 1000,
+  notifySilenceMs: 2500,
+  reconnectAttemptsMax: 5,
+  reconnectDelayMs: 500,
+};
 
 /** Ask the user for a sensor (the browser's chooser) and stream its readings until stopped. */
-export async function pairGattSensor(bluetooth: BluetoothLike | undefined, profile: GattProfile, handlers: TransportHandlers, options: GattOptions = {}): Promise<DeviceSession> {
-  if (!bluetooth) throw new Error('This browser has no Web Bluetooth. Use Chromium or Chrome (on Linux, start it with --enable-features=WebBluetooth), or pick a demo device.');
-  const device = await bluetooth.requestDevice({ filters: [{ services: [profile.service] }], optionalServices: [...profile.optionalServices] });
+export async function pairGattSensor(
+  bluetooth: BluetoothLike | undefined,
+  profile: GattProfile,
+  handlers: TransportHandlers,
+  options: GattOptions = {},
+): Promise<DeviceSession> {
+  if (!bluetooth)
+    throw new Error(
+      'This browser has no Web Bluetooth. Use Chromium or Chrome (on Linux, start it with --enable-features=WebBluetooth), or pick a demo device.',
+    );
+  const device = await bluetooth.requestDevice({
+    filters: [{ services: [profile.service] }],
+    optionalServices: [...profile.optionalServices],
+  });
   return startGattSession(device, profile, handlers, options);
 }
 
 /** Stream readings from a chosen device: the part after the chooser (also used by demo devices). */
-export async function startGattSession(device: BluetoothDeviceLike, profile: GattProfile, handlers: TransportHandlers, options: GattOptions = {}): Promise<DeviceSession> {
+export async function startGattSession(
+  device: BluetoothDeviceLike,
+  profile: GattProfile,
+  handlers: TransportHandlers,
+  options: GattOptions = {},
+): Promise<DeviceSession> {
   const o = { ...defaults, ...options };
   const label = device.name || `Bluetooth device ${device.id}`;
-  if (!device.gatt) throw new Error(`${label} has no GATT server; it cannot be read over Web Bluetooth.`);
+  if (!device.gatt)
+    throw new Error(`${label} has no GATT server; it cannot be read over Web Bluetooth.`);
   const gatt = device.gatt;
   let stopped = false;
   let generation = 0; // bumps on every (re)connect; stale loops end
@@ -115,7 +184,10 @@ export async function startGattSession(device: BluetoothDeviceLike, profile: Gat
     Object.assign(latest, values);
     handlers.onReading({ at: Date.now(), values: { ...latest } });
   };
-  const decodeInto = (spec: CharacteristicSpec, view: DataView | null | undefined): Record<string, ReadingValue> | null => {
+  const decodeInto = (
+    spec: CharacteristicSpec,
+    view: DataView | null | undefined,
+  ): Record<string, ReadingValue> | null => {
     if (!view) return null;
     try {
       return spec.decode(view);
@@ -133,7 +205,8 @@ export async function startGattSession(device: BluetoothDeviceLike, profile: Gat
     for (const spec of profile.characteristics) {
       try {
         let service = services.get(spec.service);
-        if (!service) services.set(spec.service, (service = await server.getPrimaryService(spec.service)));
+        if (!service)
+          services.set(spec.service, (service = await server.getPrimaryService(spec.service)));
         found.push({ spec, ch: await service.getCharacteristic(spec.uuid) });
       } catch (error) {
         if (!spec.optional) throw error;
@@ -165,7 +238,11 @@ export async function startGattSession(device: BluetoothDeviceLike, profile: Gat
   };
 
   /** Read once now; then keep reading whenever notifications are silent longer than notifySilenceMs. */
-  const pollLoop = async (mine: number, items: Array<{ spec: CharacteristicSpec; ch: GattCharacteristicLike }>, lastNotify: () => number) => {
+  const pollLoop = async (
+    mine: number,
+    items: Array<{ spec: CharacteristicSpec; ch: GattCharacteristicLike }>,
+    lastNotify: () => number,
+  ) => {
     let first = true;
     while (!stopped && mine === generation && items.length > 0) {
       if (first || Date.now() - lastNotify() > o.notifySilenceMs) {
@@ -191,7 +268,11 @@ export async function startGattSession(device: BluetoothDeviceLike, profile: Gat
     const mine = ++generation;
     for (const c of cleanups.splice(0)) c();
     handlers.onState?.('reconnecting', `${label} disconnected; reconnecting…`);
-    for (let attempt = 1; attempt <= o.reconnectAttemptsMax && !stopped && mine === generation; attempt++) {
+    for (
+      let attempt = 1;
+      attempt <= o.reconnectAttemptsMax && !stopped && mine === generation;
+      attempt++
+    ) {
       await delay(o.reconnectDelayMs * 2 ** (attempt - 1));
       try {
         await setup(mine);
@@ -202,7 +283,9 @@ export async function startGattSession(device: BluetoothDeviceLike, profile: Gat
     }
     if (stopped || mine !== generation) return;
     handlers.onState?.('disconnected', `${label} is out of reach.`);
-    handlers.onError(`${label} disconnected and did not come back after ${o.reconnectAttemptsMax} tries. Bring it closer, check its battery, and pair it again.`);
+    handlers.onError(
+      `${label} disconnected and did not come back after ${o.reconnectAttemptsMax} tries. Bring it closer, check its battery, and pair it again.`,
+    );
   };
   const listener = () => void onDisconnected();
   device.addEventListener('gattserverdisconnected', listener);

@@ -7,7 +7,13 @@ import { Elm327Simulator } from './elm327Simulator';
 import { GpsSimulator } from './gpsSimulator';
 import { simulateEnvironment, simulateHeartRate } from './gattSimulators';
 import type { SerialLike, SerialPortLike } from './serial';
-import type { BluetoothDeviceLike, BluetoothLike, GattCharacteristicLike, GattServerLike, GattServiceLike } from './bluetooth';
+import type {
+  BluetoothDeviceLike,
+  BluetoothLike,
+  GattCharacteristicLike,
+  GattServerLike,
+  GattServiceLike,
+} from './bluetooth';
 
 export type SimulatedSerialKind = 'elm327' | 'gps';
 
@@ -22,7 +28,10 @@ export interface SimulatedSerialOptions {
 }
 
 /** A serial port whose other end is a simulated ELM327 adapter or GPS receiver. */
-export function simulatedSerialPort(kind: SimulatedSerialKind, options: SimulatedSerialOptions = {}): SerialPortLike & { unplug(): void; inject(bytes: Uint8Array | string): void } {
+export function simulatedSerialPort(
+  kind: SimulatedSerialKind,
+  options: SimulatedSerialOptions = {},
+): SerialPortLike & { unplug(): void; inject(bytes: Uint8Array | string): void } {
   const seed = options.seed ?? 7;
   const now = options.now ?? (() => Date.now());
   const encoder = new TextEncoder();
@@ -47,10 +56,14 @@ export function simulatedSerialPort(kind: SimulatedSerialKind, options: Simulate
     writable: null as WritableStream<Uint8Array> | null,
     async open({ baudRate }: { baudRate: number }) {
       if (isOpen) throw new DOMException('The port is already open.', 'InvalidStateError');
-      if (!Number.isInteger(baudRate) || baudRate <= 0) throw new TypeError('baudRate must be a positive whole number');
+      if (!Number.isInteger(baudRate) || baudRate <= 0)
+        throw new TypeError('baudRate must be a positive whole number');
       isOpen = true;
       openedAt = now();
-      port.readable = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c), cancel: () => void (controller = null) });
+      port.readable = new ReadableStream<Uint8Array>({
+        start: (c) => void (controller = c),
+        cancel: () => void (controller = null),
+      });
       port.writable = new WritableStream<Uint8Array>({
         write(chunk) {
           if (!elm) return;
@@ -75,7 +88,10 @@ export function simulatedSerialPort(kind: SimulatedSerialKind, options: Simulate
       }
       controller = null;
     },
-    getInfo: () => ({ usbVendorId: kind === 'elm327' ? 0x0403 : 0x067b, usbProductId: kind === 'elm327' ? 0x6001 : 0x2303 }),
+    getInfo: () => ({
+      usbVendorId: kind === 'elm327' ? 0x0403 : 0x067b,
+      usbProductId: kind === 'elm327' ? 0x6001 : 0x2303,
+    }),
     /** The cable is pulled: the stream errors. */
     unplug() {
       if (timer) clearInterval(timer);
@@ -93,7 +109,10 @@ export function simulatedSerialPort(kind: SimulatedSerialKind, options: Simulate
 }
 
 /** A navigator.serial look-alike whose requestPort() hands out the next simulated port. */
-export function simulatedSerial(next: () => SimulatedSerialKind, options: SimulatedSerialOptions = {}): SerialLike & { getPorts(): Promise<SerialPortLike[]> } {
+export function simulatedSerial(
+  next: () => SimulatedSerialKind,
+  options: SimulatedSerialOptions = {},
+): SerialLike & { getPorts(): Promise<SerialPortLike[]> } {
   const ports: SerialPortLike[] = [];
   return {
     async requestPort() {
@@ -127,12 +146,17 @@ class SimulatedCharacteristic extends EventTarget implements GattCharacteristicL
     return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
   async readValue(): Promise<DataView> {
-    if (!this.server.connected) throw new DOMException('GATT Server is disconnected. Cannot perform GATT operations.', 'NetworkError');
+    if (!this.server.connected)
+      throw new DOMException(
+        'GATT Server is disconnected. Cannot perform GATT operations.',
+        'NetworkError',
+      );
     this.value = this.fresh();
     return this.value;
   }
   async startNotifications(): Promise<this> {
-    if (this.notifyMs === null) throw new DOMException('GATT operation not permitted.', 'NotSupportedError');
+    if (this.notifyMs === null)
+      throw new DOMException('GATT operation not permitted.', 'NotSupportedError');
     this.stop();
     this.timer = setInterval(() => {
       if (!this.server.connected) return this.stop();
@@ -154,7 +178,10 @@ class SimulatedCharacteristic extends EventTarget implements GattCharacteristicL
 }
 
 /** A Bluetooth sensor backed by the GATT simulators; `notifyMs: null` makes it read-only. */
-export function simulatedGattDevice(kind: SimulatedGattKind, options: { seed?: number; notifyMs?: number | null } = {}): BluetoothDeviceLike & { dropConnection(): void } {
+export function simulatedGattDevice(
+  kind: SimulatedGattKind,
+  options: { seed?: number; notifyMs?: number | null } = {},
+): BluetoothDeviceLike & { dropConnection(): void } {
   const seed = options.seed ?? 11;
   const started = Date.now();
   const events = new EventTarget();
@@ -163,13 +190,28 @@ export function simulatedGattDevice(kind: SimulatedGattKind, options: { seed?: n
   const characteristics = new Map<string, SimulatedCharacteristic>();
   if (kind === 'heart-rate') {
     const hr = simulateHeartRate(seed);
-    characteristics.set('heart_rate/heart_rate_measurement', new SimulatedCharacteristic(() => hr.measurementAt(Date.now() - started), state, notifyMs));
+    characteristics.set(
+      'heart_rate/heart_rate_measurement',
+      new SimulatedCharacteristic(() => hr.measurementAt(Date.now() - started), state, notifyMs),
+    );
   } else {
     const env = simulateEnvironment(seed);
-    characteristics.set('environmental_sensing/temperature', new SimulatedCharacteristic(() => env.valuesAt(Date.now()).temperature, state, null));
-    characteristics.set('environmental_sensing/humidity', new SimulatedCharacteristic(() => env.valuesAt(Date.now()).humidity, state, null));
-    characteristics.set('environmental_sensing/pressure', new SimulatedCharacteristic(() => env.valuesAt(Date.now()).pressure, state, null));
-    characteristics.set('battery_service/battery_level', new SimulatedCharacteristic(() => env.valuesAt(Date.now()).batteryLevel, state, null));
+    characteristics.set(
+      'environmental_sensing/temperature',
+      new SimulatedCharacteristic(() => env.valuesAt(Date.now()).temperature, state, null),
+    );
+    characteristics.set(
+      'environmental_sensing/humidity',
+      new SimulatedCharacteristic(() => env.valuesAt(Date.now()).humidity, state, null),
+    );
+    characteristics.set(
+      'environmental_sensing/pressure',
+      new SimulatedCharacteristic(() => env.valuesAt(Date.now()).pressure, state, null),
+    );
+    characteristics.set(
+      'battery_service/battery_level',
+      new SimulatedCharacteristic(() => env.valuesAt(Date.now()).batteryLevel, state, null),
+    );
   }
   const server: GattServerLike = {
     get connected() {
@@ -187,11 +229,19 @@ export function simulatedGattDevice(kind: SimulatedGattKind, options: { seed?: n
     },
     async getPrimaryService(service: string): Promise<GattServiceLike> {
       if (!state.connected) throw new DOMException('GATT Server is disconnected.', 'NetworkError');
-      if (![...characteristics.keys()].some((k) => k.startsWith(`${service}/`))) throw new DOMException(`No Services matching UUID ${service} found in Device.`, 'NotFoundError');
+      if (![...characteristics.keys()].some((k) => k.startsWith(`${service}/`)))
+        throw new DOMException(
+          `No Services matching UUID ${service} found in Device.`,
+          'NotFoundError',
+        );
       return {
         async getCharacteristic(uuid: string) {
           const c = characteristics.get(`${service}/${uuid}`);
-          if (!c) throw new DOMException(`No Characteristics matching UUID ${uuid} found in Service.`, 'NotFoundError');
+          if (!c)
+            throw new DOMException(
+              `No Characteristics matching UUID ${uuid} found in Service.`,
+              'NotFoundError',
+            );
           return c;
         },
       };
@@ -209,6 +259,9 @@ export function simulatedGattDevice(kind: SimulatedGattKind, options: { seed?: n
 }
 
 /** A navigator.bluetooth look-alike that "finds" one simulated device. */
-export function simulatedBluetooth(kind: SimulatedGattKind, options: { seed?: number; notifyMs?: number | null } = {}): BluetoothLike {
+export function simulatedBluetooth(
+  kind: SimulatedGattKind,
+  options: { seed?: number; notifyMs?: number | null } = {},
+): BluetoothLike {
   return { requestDevice: async () => simulatedGattDevice(kind, options) };
 }

@@ -78,13 +78,16 @@ export function createDriveProfile(seed: number): DriveProfile {
   const bitmaps = supportedPidBitmaps(dataPids);
   const supportedPids = [...bitmaps.keys(), ...dataPids].sort((a, b) => a - b);
 
-  const speedAt = (t: number): { kmh: number; phase: 'idle' | 'accelerate' | 'cruise' | 'brake' } => {
+  const speedAt = (
+    t: number,
+  ): { kmh: number; phase: 'idle' | 'accelerate' | 'cruise' | 'brake' } => {
     const loop = Math.floor(t / loopMs);
     const s = (t - loop * loopMs) / 1000;
     const cruise = 40 + unitNoise(seed, 33, loop) * 70;
     if (s < 15 || s >= 165) return { kmh: 0, phase: 'idle' };
     if (s < 35) return { kmh: (cruise * (s - 15)) / 20, phase: 'accelerate' };
-    if (s < 140) return { kmh: cruise + (smoothNoise(seed, 34, t / 12_000) - 0.5) * 16, phase: 'cruise' };
+    if (s < 140)
+      return { kmh: cruise + (smoothNoise(seed, 34, t / 12_000) - 0.5) * 16, phase: 'cruise' };
     return { kmh: (cruise * (165 - s)) / 25, phase: 'brake' };
   };
 
@@ -92,12 +95,15 @@ export function createDriveProfile(seed: number): DriveProfile {
     const { kmh, phase } = speedAt(t);
     const speed = clampByte(Math.round(kmh));
     const gearRpmPerKmh = kmh < 15 ? 110 : kmh < 30 ? 65 : kmh < 50 ? 45 : kmh < 70 ? 35 : 28;
-    const rpm = kmh < 3 ? idleRpm + (smoothNoise(seed, 35, t / 2_000) - 0.5) * 40 : Math.max(idleRpm, kmh * gearRpmPerKmh);
+    const rpm =
+      kmh < 3
+        ? idleRpm + (smoothNoise(seed, 35, t / 2_000) - 0.5) * 40
+        : Math.max(idleRpm, kmh * gearRpmPerKmh);
     const rpmRaw = Math.min(0xffff, Math.round((phase === 'accelerate' ? rpm * 1.15 : rpm) * 4));
     const throttle = { idle: 14, accelerate: 55, cruise: 24, brake: 12 }[phase];
     const load = { idle: 22, accelerate: 72, cruise: 38, brake: 9 }[phase];
     const manifoldKpa = { idle: 31, accelerate: 88, cruise: 52, brake: 24 }[phase];
-    const maf = ((rpmRaw / 4) * load) / 1000 * 0.12;
+    const maf = (((rpmRaw / 4) * load) / 1000) * 0.12;
     const mafRaw = Math.min(0xffff, Math.round(maf * 100));
     const coolant = ambientCelsius + (90 - ambientCelsius) * (1 - Math.exp(-t / 240_000));
     const intake = ambientCelsius + 8 - kmh / 20;

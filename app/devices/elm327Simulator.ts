@@ -12,7 +12,12 @@
 // Simplifications: timing (AT ST, AT AT) is accepted and ignored; services other than 01 answer
 // NO DATA; an ECU whose answer needs more than one CAN frame sends ISO 15765-2 multi-frame output.
 
-import { createDriveProfile, supportedPidBitmaps, type DriveProfile, type VehicleState } from './driveProfile';
+import {
+  createDriveProfile,
+  supportedPidBitmaps,
+  type DriveProfile,
+  type VehicleState,
+} from './driveProfile';
 import { elmCommandCharactersMax, obdPidsPerRequestMax } from './limits';
 import { checkSeed, checkTimeMs } from './seededNoise';
 
@@ -80,7 +85,9 @@ export class Elm327Simulator {
     this.profile = createDriveProfile(options.seed);
     this.vehicleProtocol = options.vehicleProtocol ?? 6;
     if (this.vehicleProtocol !== 6 && this.vehicleProtocol !== 7) {
-      throw new RangeError(`Elm327Simulator: vehicleProtocol must be 6 or 7, got ${String(this.vehicleProtocol)}`);
+      throw new RangeError(
+        `Elm327Simulator: vehicleProtocol must be 6 or 7, got ${String(this.vehicleProtocol)}`,
+      );
     }
     this.linefeedsAfterReset = options.linefeedsAfterReset ?? false;
     this.ignitionOn = options.ignitionOn ?? true;
@@ -107,7 +114,8 @@ export class Elm327Simulator {
    * An empty command repeats the previous one, as on the real chip.
    */
   respond(command: string, timeMs: number): string {
-    if (typeof command !== 'string') throw new TypeError('Elm327Simulator.respond: command must be a string');
+    if (typeof command !== 'string')
+      throw new TypeError('Elm327Simulator.respond: command must be a string');
     checkTimeMs('Elm327Simulator.respond', timeMs);
     const received = command.replace(/[\r\n]+$/, '');
     const echo = this.state.echo ? received + this.lineEnd() : '';
@@ -115,7 +123,9 @@ export class Elm327Simulator {
     const effective = normalized === '' ? this.lastCommand : normalized;
     if (effective === null) return this.reply(echo, ['?']);
     this.lastCommand = effective;
-    const lines = effective.startsWith('AT') ? this.atCommand(effective.slice(2), timeMs) : this.obdRequest(effective, timeMs);
+    const lines = effective.startsWith('AT')
+      ? this.atCommand(effective.slice(2), timeMs)
+      : this.obdRequest(effective, timeMs);
     return this.reply(echo, lines);
   }
 
@@ -124,7 +134,8 @@ export class Elm327Simulator {
    * the replies to every command completed by this chunk, concatenated.
    */
   write(text: string, timeMs: number): string {
-    if (typeof text !== 'string') throw new TypeError('Elm327Simulator.write: text must be a string');
+    if (typeof text !== 'string')
+      throw new TypeError('Elm327Simulator.write: text must be a string');
     let output = '';
     for (const character of text) {
       if (character === '\n') continue;
@@ -186,15 +197,25 @@ export class Elm327Simulator {
     const toggle = /^([ELSH])([01])$/.exec(body);
     if (toggle) {
       const on = toggle[2] === '1';
-      const key = ({ E: 'echo', L: 'linefeeds', S: 'spaces', H: 'headers' } as const)[toggle[1] as 'E' | 'L' | 'S' | 'H'];
+      const key = ({ E: 'echo', L: 'linefeeds', S: 'spaces', H: 'headers' } as const)[
+        toggle[1] as 'E' | 'L' | 'S' | 'H'
+      ];
       return set({ [key]: on });
     }
     const protocol = /^(?:SP|TP)(A?)([0-9A-C])$/.exec(body);
     if (protocol) {
       const digit = protocol[2] ?? '0';
-      return set({ protocol: digit, automatic: digit === '0' || protocol[1] === 'A', connected: false });
+      return set({
+        protocol: digit,
+        automatic: digit === '0' || protocol[1] === 'A',
+        connected: false,
+      });
     }
-    if (/^(?:M[01]|CAF[01]|AT[012]|AL|NL|R[01]|V[01]|D[01]|PC|ST[0-9A-F]{2}|SH(?:[0-9A-F]{3}|[0-9A-F]{6}|[0-9A-F]{8})|CRA[0-9A-F]{3}|CRA[0-9A-F]{8})$/.test(body)) {
+    if (
+      /^(?:M[01]|CAF[01]|AT[012]|AL|NL|R[01]|V[01]|D[01]|PC|ST[0-9A-F]{2}|SH(?:[0-9A-F]{3}|[0-9A-F]{6}|[0-9A-F]{8})|CRA[0-9A-F]{3}|CRA[0-9A-F]{8})$/.test(
+        body,
+      )
+    ) {
       return ['OK'];
     }
     return ['?'];
@@ -206,13 +227,17 @@ export class Elm327Simulator {
 
   private describeProtocol(): string {
     const vehicle = elmProtocolNames[String(this.vehicleProtocol)] ?? '';
-    if (this.state.automatic && this.state.protocol === '0') return this.state.connected ? `AUTO, ${vehicle}` : 'AUTO';
+    if (this.state.automatic && this.state.protocol === '0')
+      return this.state.connected ? `AUTO, ${vehicle}` : 'AUTO';
     const name = elmProtocolNames[this.state.protocol] ?? '';
     return this.state.automatic ? `AUTO, ${name}` : name;
   }
 
   private protocolNumber(): string {
-    const digit = this.state.protocol === '0' && this.state.connected ? String(this.vehicleProtocol) : this.state.protocol;
+    const digit =
+      this.state.protocol === '0' && this.state.connected
+        ? String(this.vehicleProtocol)
+        : this.state.protocol;
     return this.state.automatic ? `A${digit}` : digit;
   }
 
@@ -227,7 +252,8 @@ export class Elm327Simulator {
     if (bus !== null) return bus;
     if (!this.state.connected) {
       if (this.state.automatic) prefix.push('SEARCHING...');
-      if (!this.ignitionOn) return [...prefix, this.state.automatic ? 'UNABLE TO CONNECT' : 'NO DATA'];
+      if (!this.ignitionOn)
+        return [...prefix, this.state.automatic ? 'UNABLE TO CONNECT' : 'NO DATA'];
       this.state = { ...this.state, connected: true };
     }
     if (!this.ignitionOn) return [...prefix, 'NO DATA'];
@@ -278,12 +304,15 @@ export class Elm327Simulator {
     }
     return [
       this.withHeader(canId, [0x10 | (payload.length >> 8), payload.length & 0xff, ...first]),
-      ...chunks.map((chunk, i) => this.withHeader(canId, padded([0x20 | ((i + 1) & 0x0f), ...chunk]))),
+      ...chunks.map((chunk, i) =>
+        this.withHeader(canId, padded([0x20 | ((i + 1) & 0x0f), ...chunk])),
+      ),
     ];
   }
 
   private withHeader(canId: string, frame: readonly number[]): string {
-    const header = this.state.spaces && canId.length === 8 ? (canId.match(/../g) ?? []).join(' ') : canId;
+    const header =
+      this.state.spaces && canId.length === 8 ? (canId.match(/../g) ?? []).join(' ') : canId;
     return `${header}${this.sep()}${this.bytes(frame)}`;
   }
 
@@ -310,7 +339,8 @@ export class Elm327Simulator {
     const transmission: Ecu = {
       canId: wide ? '18DAF118' : '7E9',
       pids: new Set([...transmissionMaps.keys(), ...transmissionPids]),
-      data: (pid, timeMs) => transmissionMaps.get(pid) ?? (pid === 0x0d ? this.profile.pidDataAt(pid, timeMs) : null),
+      data: (pid, timeMs) =>
+        transmissionMaps.get(pid) ?? (pid === 0x0d ? this.profile.pidDataAt(pid, timeMs) : null),
     };
     return [engine, transmission];
   }

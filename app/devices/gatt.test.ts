@@ -38,7 +38,10 @@ describe('GATT decoders against the Bluetooth SIG examples (fixtures/gatt-sig-ex
       }
       for (const example of examples[characteristic].invalid) {
         it(`rejects: ${example.name}`, () => {
-          expectDeviceError(() => decode(viewOf(example.bytes)), example.code as DeviceDataErrorCode);
+          expectDeviceError(
+            () => decode(viewOf(example.bytes)),
+            example.code as DeviceDataErrorCode,
+          );
         });
       }
     });
@@ -66,26 +69,44 @@ describe('decodeHeartRate', () => {
 
   it('accepts the most RR-intervals a 512-byte value can hold', () => {
     const rrIntervalsRaw = new Array<number>(254).fill(800);
-    const measurement = decodeHeartRate(viewOf(encodeHeartRate({ heartRateBpm: 75, sensorContact: 'detected', rrIntervalsRaw })));
+    const measurement = decodeHeartRate(
+      viewOf(encodeHeartRate({ heartRateBpm: 75, sensorContact: 'detected', rrIntervalsRaw })),
+    );
     expect(measurement.rrIntervals).toHaveLength(254);
   });
 
   it('throws TypeError (a programmer error) for something that is not a DataView', () => {
     expect(() => decodeHeartRate(Uint8Array.of(0, 60) as unknown as DataView)).toThrow(TypeError);
-    expect(() => decodeTemperature('0x2A6E' as unknown as DataView)).toThrow(/view must be a DataView/);
+    expect(() => decodeTemperature('0x2A6E' as unknown as DataView)).toThrow(
+      /view must be a DataView/,
+    );
   });
 });
 
 describe('encoders are the inverse of the decoders', () => {
   it('heart rate: every field survives a round trip', () => {
-    const input = { heartRateBpm: 140, sensorContact: 'not-detected', energyExpendedKilojoules: 321, rrIntervalsRaw: [430, 441] } as const;
+    const input = {
+      heartRateBpm: 140,
+      sensorContact: 'not-detected',
+      energyExpendedKilojoules: 321,
+      rrIntervalsRaw: [430, 441],
+    } as const;
     const decoded = decodeHeartRate(viewOf(encodeHeartRate(input)));
-    expect(decoded).toMatchObject({ heartRateBpm: 140, valueFormat: 'uint8', sensorContact: 'not-detected', energyExpendedKilojoules: 321 });
+    expect(decoded).toMatchObject({
+      heartRateBpm: 140,
+      valueFormat: 'uint8',
+      sensorContact: 'not-detected',
+      energyExpendedKilojoules: 321,
+    });
     expect(decoded.rrIntervals.map((interval) => interval.raw)).toEqual([430, 441]);
   });
 
   it('heart rate above 255 bpm switches to the uint16 format', () => {
-    expect(decodeHeartRate(viewOf(encodeHeartRate({ heartRateBpm: 300, sensorContact: 'not-supported' })))).toMatchObject({
+    expect(
+      decodeHeartRate(
+        viewOf(encodeHeartRate({ heartRateBpm: 300, sensorContact: 'not-supported' })),
+      ),
+    ).toMatchObject({
       heartRateBpm: 300,
       valueFormat: 'uint16',
     });
@@ -104,15 +125,21 @@ describe('encoders are the inverse of the decoders', () => {
     expect(() => encodeTemperature(-300)).toThrow(RangeError);
     expect(() => encodeHumidity(100.5)).toThrow(/percent/);
     expect(() => encodeBatteryLevel(101)).toThrow(RangeError);
-    expect(() => encodeHeartRate({ heartRateBpm: Number.NaN, sensorContact: 'detected' })).toThrow(/heartRateBpm/);
+    expect(() => encodeHeartRate({ heartRateBpm: Number.NaN, sensorContact: 'detected' })).toThrow(
+      /heartRateBpm/,
+    );
     expect(() => encodePressure(-1)).toThrow(RangeError);
   });
 });
 
 describe('UUIDs', () => {
   it('expands 16-bit UUIDs to the Bluetooth base UUID', () => {
-    expect(gattUuid128(gattUuids.heartRateMeasurement)).toBe('00002a37-0000-1000-8000-00805f9b34fb');
-    expect(gattUuid128(gattUuids.environmentalSensingService)).toBe('0000181a-0000-1000-8000-00805f9b34fb');
+    expect(gattUuid128(gattUuids.heartRateMeasurement)).toBe(
+      '00002a37-0000-1000-8000-00805f9b34fb',
+    );
+    expect(gattUuid128(gattUuids.environmentalSensingService)).toBe(
+      '0000181a-0000-1000-8000-00805f9b34fb',
+    );
     expect(() => gattUuid128(0x10000)).toThrow(RangeError);
   });
 });

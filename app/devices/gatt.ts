@@ -85,12 +85,14 @@ export function decodeHeartRate(view: DataView): HeartRateMeasurement {
   if (view.byteLength < offset + rateBytes) {
     throw short(what, `the ${valueFormat} heart rate`, offset + rateBytes, view.byteLength);
   }
-  const heartRateBpm = valueFormat === 'uint16' ? view.getUint16(offset, true) : view.getUint8(offset);
+  const heartRateBpm =
+    valueFormat === 'uint16' ? view.getUint16(offset, true) : view.getUint8(offset);
   offset += rateBytes;
 
   let energyExpendedKilojoules: number | null = null;
   if (flags & heartRateFlag.energyExpendedPresent) {
-    if (view.byteLength < offset + 2) throw short(what, 'Energy Expended', offset + 2, view.byteLength);
+    if (view.byteLength < offset + 2)
+      throw short(what, 'Energy Expended', offset + 2, view.byteLength);
     energyExpendedKilojoules = view.getUint16(offset, true);
     offset += 2;
   }
@@ -129,12 +131,17 @@ function readRrIntervals(view: DataView, offset: number): RrInterval[] {
     );
   }
   const intervals: RrInterval[] = [];
-  for (let at = offset; at < view.byteLength; at += 2) intervals.push(rrInterval(view.getUint16(at, true)));
+  for (let at = offset; at < view.byteLength; at += 2)
+    intervals.push(rrInterval(view.getUint16(at, true)));
   return intervals;
 }
 
 export function rrInterval(raw: number): RrInterval {
-  return { raw, seconds: raw / rrIntervalUnitsPerSecond, milliseconds: (raw * 1000) / rrIntervalUnitsPerSecond };
+  return {
+    raw,
+    seconds: raw / rrIntervalUnitsPerSecond,
+    milliseconds: (raw * 1000) / rrIntervalUnitsPerSecond,
+  };
 }
 
 export interface HeartRateMeasurementInput {
@@ -151,7 +158,9 @@ export function encodeHeartRate(input: HeartRateMeasurementInput): Uint8Array {
   const energy = input.energyExpendedKilojoules ?? null;
   const rr = input.rrIntervalsRaw ?? [];
   if (rr.length > heartRateRrIntervalsMax) {
-    throw new RangeError(`encodeHeartRate: at most ${heartRateRrIntervalsMax} RR-Intervals, got ${rr.length}`);
+    throw new RangeError(
+      `encodeHeartRate: at most ${heartRateRrIntervalsMax} RR-Intervals, got ${rr.length}`,
+    );
   }
   const wide = rate > 0xff;
   let flags = wide ? heartRateFlag.valueFormatUint16 : 0;
@@ -168,7 +177,11 @@ export function encodeHeartRate(input: HeartRateMeasurementInput): Uint8Array {
   else out.setUint8(offset, rate);
   offset += wide ? 2 : 1;
   if (energy !== null) {
-    out.setUint16(offset, checkUint('encodeHeartRate: energyExpendedKilojoules', energy, 0xffff), true);
+    out.setUint16(
+      offset,
+      checkUint('encodeHeartRate: energyExpendedKilojoules', energy, 0xffff),
+      true,
+    );
     offset += 2;
   }
   for (const raw of rr) {
@@ -266,8 +279,13 @@ export function decodeBatteryLevel(view: DataView): BatteryLevelReading {
 /** `null` encodes "value is not known" (0x8000). */
 export function encodeTemperature(celsius: number | null): Uint8Array {
   const raw = celsius === null ? temperatureUnknownRaw : Math.round(celsius * 100);
-  if (celsius !== null && !(Number.isFinite(celsius) && raw >= temperatureRawMin && raw <= 0x7fff)) {
-    throw new RangeError(`encodeTemperature: celsius must be within -273.15..327.67, got ${celsius}`);
+  if (
+    celsius !== null &&
+    !(Number.isFinite(celsius) && raw >= temperatureRawMin && raw <= 0x7fff)
+  ) {
+    throw new RangeError(
+      `encodeTemperature: celsius must be within -273.15..327.67, got ${celsius}`,
+    );
   }
   const bytes = new Uint8Array(2);
   new DataView(bytes.buffer).setInt16(0, raw, true);
@@ -312,12 +330,18 @@ function checkExactLength(caller: string, what: string, view: DataView, bytes: n
   checkView(caller, view);
   if (view.byteLength < bytes) throw short(what, `the ${bytes}-byte value`, bytes, view.byteLength);
   if (view.byteLength > bytes) {
-    throw new DeviceDataError('MALFORMED', `${what}: expected ${bytes} byte(s), got ${view.byteLength}.`);
+    throw new DeviceDataError(
+      'MALFORMED',
+      `${what}: expected ${bytes} byte(s), got ${view.byteLength}.`,
+    );
   }
 }
 
 function short(what: string, field: string, needed: number, got: number): DeviceDataError {
-  return new DeviceDataError('SHORT_VALUE', `${what}: the value ends before ${field} (needs ${needed} bytes, got ${got}).`);
+  return new DeviceDataError(
+    'SHORT_VALUE',
+    `${what}: the value ends before ${field} (needs ${needed} bytes, got ${got}).`,
+  );
 }
 
 function checkUint(name: string, value: number, max: number): number {

@@ -60,17 +60,23 @@ export class GpsSimulator {
   constructor(options: GpsSimulatorOptions) {
     this.seed = checkSeed('GpsSimulator', options.seed);
     this.talker = options.talker ?? 'GP';
-    if (this.talker !== 'GP' && this.talker !== 'GN') throw new RangeError('GpsSimulator: talker must be GP or GN');
+    if (this.talker !== 'GP' && this.talker !== 'GN')
+      throw new RangeError('GpsSimulator: talker must be GP or GN');
     const origin = options.origin ?? { latitude: 48.1173, longitude: 11.5167 };
     if (!(Math.abs(origin.latitude) <= 80 && Math.abs(origin.longitude) <= 180)) {
-      throw new RangeError('GpsSimulator: origin must have |latitude| <= 80 and |longitude| <= 180');
+      throw new RangeError(
+        'GpsSimulator: origin must have |latitude| <= 80 and |longitude| <= 180',
+      );
     }
     const random = createRandom(this.seed);
     this.route = makeRoute(origin, random);
     this.legs = makeLegs(this.route, random);
     this.loopSeconds = stopSeconds + this.legs.reduce((total, leg) => total + leg.seconds, 0);
     this.baseAltitudeMeters = 400 + random() * 200;
-    this.satellitePool = shuffle([...Array(32).keys()].map((i) => i + 1), random);
+    this.satellitePool = shuffle(
+      [...Array(32).keys()].map((i) => i + 1),
+      random,
+    );
   }
 
   fixAt(timeMs: number): GpsFix {
@@ -85,7 +91,8 @@ export class GpsSimulator {
     return {
       timeMs,
       ...position,
-      altitudeMeters: this.baseAltitudeMeters + (smoothNoise(this.seed, 42, timeMs / 30_000) - 0.5) * 20,
+      altitudeMeters:
+        this.baseAltitudeMeters + (smoothNoise(this.seed, 42, timeMs / 30_000) - 0.5) * 20,
       geoidSeparationMeters: 47,
       satelliteIds,
       hdop,
@@ -98,7 +105,9 @@ export class GpsSimulator {
   sentencesAt(timeMs: number): string[] {
     checkTimeMs('GpsSimulator.sentencesAt', timeMs);
     if (timeMs < nmeaEpochStartMs || timeMs >= nmeaEpochEndMs) {
-      throw new RangeError('GpsSimulator.sentencesAt: timeMs must fall in 1980..2079, the years a two-digit NMEA date can name');
+      throw new RangeError(
+        'GpsSimulator.sentencesAt: timeMs must fall in 1980..2079, the years a two-digit NMEA date can name',
+      );
     }
     const fix = this.fixAt(timeMs);
     const time = formatTime(timeMs);
@@ -107,7 +116,10 @@ export class GpsSimulator {
     const knots = (fix.speedKmh / knotsToKmh).toFixed(1);
     const kmh = fix.speedKmh.toFixed(1);
     const course = (round(fix.courseDegrees, 1) % 360).toFixed(1);
-    const satellites = [...fix.satelliteIds.map((id) => String(id).padStart(2, '0')), ...Array<string>(12).fill('')].slice(0, 12);
+    const satellites = [
+      ...fix.satelliteIds.map((id) => String(id).padStart(2, '0')),
+      ...Array<string>(12).fill(''),
+    ].slice(0, 12);
     const t = this.talker;
     return [
       `${t}GGA,${time},${latitude},${longitude},1,${String(fix.satelliteIds.length).padStart(2, '0')},${fix.hdop.toFixed(1)},${fix.altitudeMeters.toFixed(1)},M,${fix.geoidSeparationMeters.toFixed(1)},M,,`,
@@ -119,7 +131,9 @@ export class GpsSimulator {
 
   /** The bytes a receiver sends for one epoch: every sentence followed by CR LF. */
   outputAt(timeMs: number): string {
-    return this.sentencesAt(timeMs).map((sentence) => `${sentence}\r\n`).join('');
+    return this.sentencesAt(timeMs)
+      .map((sentence) => `${sentence}\r\n`)
+      .join('');
   }
 
   private positionAt(seconds: number): GeoPoint & { speedKmh: number; courseDegrees: number } {
@@ -127,7 +141,8 @@ export class GpsSimulator {
     const lastLeg = this.legs[this.legs.length - 1];
     const firstLeg = this.legs[0];
     if (!lastLeg || !firstLeg) throw new Error('assertion failed: a route has legs');
-    if (along < stopSeconds) return { ...firstLeg.from, speedKmh: 0, courseDegrees: lastLeg.courseDegrees };
+    if (along < stopSeconds)
+      return { ...firstLeg.from, speedKmh: 0, courseDegrees: lastLeg.courseDegrees };
     along -= stopSeconds;
     for (const leg of this.legs) {
       if (along < leg.seconds) {
@@ -162,14 +177,23 @@ function makeLegs(route: readonly GeoPoint[], random: () => number): Leg[] {
     const to = route[(i + 1) % route.length] ?? from;
     const meters = distanceMeters(from, to);
     const speedKmh = 20 + Math.floor(random() * 41);
-    return { from, to, meters, courseDegrees: bearingDegrees(from, to), speedKmh, seconds: meters / (speedKmh / 3.6) };
+    return {
+      from,
+      to,
+      meters,
+      courseDegrees: bearingDegrees(from, to),
+      speedKmh,
+      seconds: meters / (speedKmh / 3.6),
+    };
   });
 }
 
 function offset(origin: GeoPoint, northMeters: number, eastMeters: number): GeoPoint {
   const latitude = origin.latitude + (northMeters / earthRadiusMeters) * (180 / Math.PI);
   const longitude =
-    origin.longitude + (eastMeters / (earthRadiusMeters * Math.cos((origin.latitude * Math.PI) / 180))) * (180 / Math.PI);
+    origin.longitude +
+    (eastMeters / (earthRadiusMeters * Math.cos((origin.latitude * Math.PI) / 180))) *
+      (180 / Math.PI);
   return { latitude, longitude };
 }
 
@@ -204,7 +228,12 @@ function round(value: number, decimals: number): number {
 }
 
 /** ddmm.mmmm,N or dddmm.mmmm,E; rounding 59.99995' carries into the degrees. */
-function formatCoordinate(value: number, degreeDigits: number, positive: string, negative: string): string {
+function formatCoordinate(
+  value: number,
+  degreeDigits: number,
+  positive: string,
+  negative: string,
+): string {
   const tenThousandthsOfMinute = Math.round(Math.abs(value) * 60 * 10_000);
   const degrees = Math.floor(tenThousandthsOfMinute / 600_000);
   const minutes = (tenThousandthsOfMinute % 600_000) / 10_000;

@@ -105,7 +105,44 @@ export { GpsSimulator, type GpsSimulatorOptions, type GpsFix, type GeoPoint } fr
 
 // Transports (issue 6): browser objects behind small structural types, so fakes and demo devices
 // run the same code after the transport.
-export { kindCapabilities, describeError, type DeviceReading, type DeviceSession, type TransportHandlers, type ConnectionState, type DeviceKind, type ReadingValue } from './transport';
-export { pairGattSensor, startGattSession, heartRateProfile, environmentProfile, type BluetoothLike, type BluetoothDeviceLike, type GattProfile, type GattOptions } from './bluetooth';
-export { SerialLink, startElm327, startNmea, startJsonSensor, parseJsonReading, elmInitCommands, elmPolledPids, defaultBaud, type SerialLike, type SerialPortLike, type ElmOptions } from './serial';
-export { simulatedSerialPort, simulatedSerial, simulatedGattDevice, simulatedBluetooth, type SimulatedSerialKind, type SimulatedGattKind } from './demo';
+export {
+  kindCapabilities,
+  describeError,
+  type DeviceReading,
+  type DeviceSession,
+  type TransportHandlers,
+  type ConnectionState,
+  type DeviceKind,
+  type ReadingValue,
+} from './transport';
+export {
+  pairGattSensor,
+  startGattSession,
+  heartRateProfile,
+  environmentProfile,
+  type BluetoothLike,
+  type BluetoothDeviceLike,
+  type GattProfile,
+  type GattOptions,
+} from './bluetooth';
+export {
+  SerialLink,
+  startElm327,
+  startNmea,
+  startJsonSensor,
+  parseJsonReading,
+  elmInitCommands,
+  elmPolledPids,
+  defaultBaud,
+  type SerialLike,
+  type SerialPortLike,
+  type ElmOptions,
+} from './serial';
+export {
+  simulatedSerialPort,
+  simulatedSerial,
+  simulatedGattDevice,
+  simulatedBluetooth,
+  type SimulatedSerialKind,
+  type SimulatedGattKind,
+} from './demo';

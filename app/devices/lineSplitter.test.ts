@@ -10,13 +10,23 @@ function lines(events: readonly LineEvent[]): string[] {
 }
 
 function summary(events: readonly LineEvent[]): string[] {
-  return events.map((event) => (event.kind === 'line' ? `line:${event.text}` : event.kind === 'prompt' ? 'prompt' : `error:${event.error.code}`));
+  return events.map((event) =>
+    event.kind === 'line'
+      ? `line:${event.text}`
+      : event.kind === 'prompt'
+        ? 'prompt'
+        : `error:${event.error.code}`,
+  );
 }
 
 describe('LineSplitter', () => {
   it('splits an ELM327 reply into its lines and the prompt', () => {
     const splitter = new LineSplitter();
-    expect(summary(splitter.feed('ATZ\r\rELM327 v1.5\r\r>'))).toEqual(['line:ATZ', 'line:ELM327 v1.5', 'prompt']);
+    expect(summary(splitter.feed('ATZ\r\rELM327 v1.5\r\r>'))).toEqual([
+      'line:ATZ',
+      'line:ELM327 v1.5',
+      'prompt',
+    ]);
   });
 
   it('handles CR, LF and CR LF, even when CR LF is split across chunks', () => {
@@ -82,38 +92,51 @@ describe('LineSplitter', () => {
   it('property: however the stream is cut into chunks, the events are the same', () => {
     const alphabet = fc.constantFrom('a', 'b', '\r', '\n', '>', ' ', '\0', '€');
     fc.assert(
-      fc.property(fc.array(alphabet, { maxLength: 200 }), fc.array(fc.nat(), { maxLength: 20 }), (characters, cuts) => {
-        const text = characters.join('');
-        const whole = new LineSplitter({ lineCharactersMax: 16 });
-        const expected = [...whole.feed(text), ...whole.flush()];
-        const bytes = encoder.encode(text);
-        const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b);
-        const chunked = new LineSplitter({ lineCharactersMax: 16 });
-        const actual: LineEvent[] = [];
-        let from = 0;
-        for (const point of [...points, bytes.length]) {
-          actual.push(...chunked.feed(bytes.slice(from, point)));
-          from = point;
-        }
-        actual.push(...chunked.flush());
-        expect(summary(actual)).toEqual(summary(expected));
-      }),
+      fc.property(
+        fc.array(alphabet, { maxLength: 200 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (characters, cuts) => {
+          const text = characters.join('');
+          const whole = new LineSplitter({ lineCharactersMax: 16 });
+          const expected = [...whole.feed(text), ...whole.flush()];
+          const bytes = encoder.encode(text);
+          const points = [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort(
+            (a, b) => a - b,
+          );
+          const chunked = new LineSplitter({ lineCharactersMax: 16 });
+          const actual: LineEvent[] = [];
+          let from = 0;
+          for (const point of [...points, bytes.length]) {
+            actual.push(...chunked.feed(bytes.slice(from, point)));
+            from = point;
+          }
+          actual.push(...chunked.flush());
+          expect(summary(actual)).toEqual(summary(expected));
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('property: lines never contain CR or LF, never exceed the limit, and rejoin to the input', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom('x', 'y', '\r', '\n', '\r\n'), { maxLength: 100 }), (pieces) => {
-        const text = pieces.join('');
-        const splitter = new LineSplitter({ lineCharactersMax: 1000, prompt: null, keepEmptyLines: true });
-        const out = lines([...splitter.feed(text), ...splitter.flush()]);
-        for (const line of out) {
-          expect(line).not.toMatch(/[\r\n]/);
-          expect(line.length).toBeLessThanOrEqual(1000);
-        }
-        expect(out.join('')).toBe(text.replace(/[\r\n]/g, ''));
-      }),
+      fc.property(
+        fc.array(fc.constantFrom('x', 'y', '\r', '\n', '\r\n'), { maxLength: 100 }),
+        (pieces) => {
+          const text = pieces.join('');
+          const splitter = new LineSplitter({
+            lineCharactersMax: 1000,
+            prompt: null,
+            keepEmptyLines: true,
+          });
+          const out = lines([...splitter.feed(text), ...splitter.flush()]);
+          for (const line of out) {
+            expect(line).not.toMatch(/[\r\n]/);
+            expect(line.length).toBeLessThanOrEqual(1000);
+          }
+          expect(out.join('')).toBe(text.replace(/[\r\n]/g, ''));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -136,22 +159,31 @@ describe('LineSplitter: the limit counts code units, as text.length does', () =>
   it('property: no line longer than the limit is ever kept, and every line within it is kept whole', () => {
     const piece = fc.constantFrom('a', '€', '😀', '𝄞', '\n');
     fc.assert(
-      fc.property(fc.array(piece, { maxLength: 120 }), fc.integer({ min: 1, max: 12 }), fc.array(fc.nat(), { maxLength: 10 }), (pieces, max, cuts) => {
-        const text = pieces.join('');
-        const bytes = encoder.encode(text);
-        const splitter = new LineSplitter({ lineCharactersMax: max, prompt: null });
-        const events: LineEvent[] = [];
-        let from = 0;
-        for (const point of [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b)) {
-          events.push(...splitter.feed(bytes.slice(from, point)));
-          from = point;
-        }
-        events.push(...splitter.feed(bytes.slice(from)), ...splitter.flush());
-        const expected = text.split('\n').filter((line) => line !== '');
-        const kept = expected.filter((line) => line.length <= max);
-        expect(lines(events)).toEqual(kept);
-        expect(events.filter((event) => event.kind === 'error')).toHaveLength(expected.length - kept.length);
-      }),
+      fc.property(
+        fc.array(piece, { maxLength: 120 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (pieces, max, cuts) => {
+          const text = pieces.join('');
+          const bytes = encoder.encode(text);
+          const splitter = new LineSplitter({ lineCharactersMax: max, prompt: null });
+          const events: LineEvent[] = [];
+          let from = 0;
+          for (const point of [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort(
+            (a, b) => a - b,
+          )) {
+            events.push(...splitter.feed(bytes.slice(from, point)));
+            from = point;
+          }
+          events.push(...splitter.feed(bytes.slice(from)), ...splitter.flush());
+          const expected = text.split('\n').filter((line) => line !== '');
+          const kept = expected.filter((line) => line.length <= max);
+          expect(lines(events)).toEqual(kept);
+          expect(events.filter((event) => event.kind === 'error')).toHaveLength(
+            expected.length - kept.length,
+          );
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -42,11 +42,15 @@ export class LineSplitter {
   constructor(options: LineSplitterOptions = {}) {
     const max = options.lineCharactersMax ?? serialLineCharactersMax;
     if (!Number.isInteger(max) || max < 1) {
-      throw new RangeError(`LineSplitter: options.lineCharactersMax must be a positive integer, got ${max}`);
+      throw new RangeError(
+        `LineSplitter: options.lineCharactersMax must be a positive integer, got ${max}`,
+      );
     }
     const prompt = options.prompt === undefined ? '>' : options.prompt;
     if (prompt !== null && (prompt.length !== 1 || prompt === '\r' || prompt === '\n')) {
-      throw new RangeError('LineSplitter: options.prompt must be one character other than CR or LF, or null');
+      throw new RangeError(
+        'LineSplitter: options.prompt must be one character other than CR or LF, or null',
+      );
     }
     this.lineCharactersMax = max;
     this.prompt = prompt;

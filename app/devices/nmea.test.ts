@@ -30,7 +30,10 @@ function sentencesOf(log: string): string[] {
 
 describe('parseNmea: expected values (fixtures/nmea-expected.json)', () => {
   for (const { source, sentence, expected, ...rest } of expectations.sentences) {
-    const options = 'sentenceCharactersMax' in rest ? { sentenceCharactersMax: rest.sentenceCharactersMax as number } : {};
+    const options =
+      'sentenceCharactersMax' in rest
+        ? { sentenceCharactersMax: rest.sentenceCharactersMax as number }
+        : {};
     it(`${sentence.slice(0, 6)} from ${source}`, () => {
       expectCloseTo(parseNmea(sentence, options), expected);
     });
@@ -46,7 +49,11 @@ describe('parseNmea on real receiver logs (gpsd regression corpus)', () => {
   const sentences = sentencesOf(gpsdLogs);
 
   it('every fixture sentence carries a correct checksum (computed independently)', () => {
-    for (const sentence of [...sentences, ...sentencesOf(gpsdRtkLog), ...expectations.sentences.map((s) => s.sentence)]) {
+    for (const sentence of [
+      ...sentences,
+      ...sentencesOf(gpsdRtkLog),
+      ...expectations.sentences.map((s) => s.sentence),
+    ]) {
       const { given, computed } = referenceChecksum(sentence);
       expect(given, sentence).toBe(computed);
     }
@@ -105,7 +112,15 @@ describe('parseNmea framing', () => {
 
   it('an empty field is "not known" (null), never zero', () => {
     const parsed = parseNmea(formatNmeaSentence('GPRMC,,V,,,,,,,,,'));
-    expect(parsed).toMatchObject({ time: null, status: 'warning', latitude: null, speedKnots: null, speedKmh: null, date: null, timestampMs: null });
+    expect(parsed).toMatchObject({
+      time: null,
+      status: 'warning',
+      latitude: null,
+      speedKnots: null,
+      speedKmh: null,
+      date: null,
+      timestampMs: null,
+    });
   });
 
   it('converts knots to km/h when VTG has no km/h field', () => {
@@ -130,19 +145,33 @@ describe('parseNmea framing', () => {
   });
 
   it('names what was wrong in the message', () => {
-    expect(expectDeviceError(() => parseNmea(rmc.replace('*6A', '*6B')), 'BAD_CHECKSUM').message).toMatch(/6B.*6A/);
-    expect(expectDeviceError(() => parseNmea(formatNmeaSentence('GPGGA,123519,4807.038,X,01131.000,E,1,08,0.9,545.4,M,46.9,M,,')), 'MALFORMED').message).toMatch(
-      /latitude hemisphere/,
-    );
+    expect(
+      expectDeviceError(() => parseNmea(rmc.replace('*6A', '*6B')), 'BAD_CHECKSUM').message,
+    ).toMatch(/6B.*6A/);
+    expect(
+      expectDeviceError(
+        () =>
+          parseNmea(
+            formatNmeaSentence('GPGGA,123519,4807.038,X,01131.000,E,1,08,0.9,545.4,M,46.9,M,,'),
+          ),
+        'MALFORMED',
+      ).message,
+    ).toMatch(/latitude hemisphere/);
   });
 
   it('refuses what is not an NMEA sentence', () => {
     expectDeviceError(() => parseNmea(''), 'MISSING_FIELD');
     expectDeviceError(() => parseNmea('GPRMC,123519*00'), 'MALFORMED');
-    expectDeviceError(() => parseNmea('!AIVDM,1,1,,A,13aEOK?P00PD2wVMdLDRhgvL289?,0*26'), 'UNSUPPORTED');
+    expectDeviceError(
+      () => parseNmea('!AIVDM,1,1,,A,13aEOK?P00PD2wVMdLDRhgvL289?,0*26'),
+      'UNSUPPORTED',
+    );
     expectDeviceError(() => parseNmea('$GPRMC,1*ZZ'), 'MALFORMED');
     expectDeviceError(() => parseNmea(formatNmeaSentence('G1RMC,123519')), 'MALFORMED');
-    expectDeviceError(() => parseNmea(`$GPRMC,\u00e9*${nmeaChecksum('GPRMC,\u00e9')}`), 'MALFORMED');
+    expectDeviceError(
+      () => parseNmea(`$GPRMC,\u00e9*${nmeaChecksum('GPRMC,\u00e9')}`),
+      'MALFORMED',
+    );
     expect(() => parseNmea(42 as unknown as string)).toThrow(TypeError);
     expect(() => parseNmea(rmc, { sentenceCharactersMax: 10_000 })).toThrow(RangeError);
   });

@@ -4,7 +4,11 @@
 // ("NMEA Revealed", E. S. Raymond) and checked against the gpsd regression logs in ./fixtures.
 
 import { DeviceDataError } from './errors';
-import { nmeaFieldsMax, nmeaSentenceCharactersAcceptedMax, nmeaSentenceCharactersMax } from './limits';
+import {
+  nmeaFieldsMax,
+  nmeaSentenceCharactersAcceptedMax,
+  nmeaSentenceCharactersMax,
+} from './limits';
 
 export const knotsToKmh = 1.852;
 
@@ -169,13 +173,23 @@ export function parseNmea(line: string, options: ParseNmeaOptions = {}): NmeaSen
   const fields = body.split(',');
   const address = fields[0] ?? '';
   if (fields.length > nmeaFieldsMax) {
-    throw new DeviceDataError('MALFORMED', `NMEA ${address}: ${fields.length} fields; at most ${nmeaFieldsMax} are accepted.`);
+    throw new DeviceDataError(
+      'MALFORMED',
+      `NMEA ${address}: ${fields.length} fields; at most ${nmeaFieldsMax} are accepted.`,
+    );
   }
   if (address.startsWith('P')) {
-    throw new DeviceDataError('UNSUPPORTED', `NMEA ${address}: proprietary sentences are not decoded.`);
+    throw new DeviceDataError(
+      'UNSUPPORTED',
+      `NMEA ${address}: proprietary sentences are not decoded.`,
+    );
   }
   const match = /^([A-Z]{2})([A-Z]{3})$/.exec(address);
-  if (!match) throw new DeviceDataError('MALFORMED', `NMEA: "${address}" is not a talker id and sentence type.`);
+  if (!match)
+    throw new DeviceDataError(
+      'MALFORMED',
+      `NMEA: "${address}" is not a talker id and sentence type.`,
+    );
   const talker = match[1] ?? '';
   const type = match[2] ?? '';
   const reader = new FieldReader(`${talker}${type}`, fields.slice(1));
@@ -189,7 +203,10 @@ export function parseNmea(line: string, options: ParseNmeaOptions = {}): NmeaSen
     case 'GSA':
       return parseGsa(talker, reader);
     default:
-      throw new DeviceDataError('UNSUPPORTED', `NMEA ${address}: ${type} sentences are not decoded (only RMC, GGA, VTG, GSA).`);
+      throw new DeviceDataError(
+        'UNSUPPORTED',
+        `NMEA ${address}: ${type} sentences are not decoded (only RMC, GGA, VTG, GSA).`,
+      );
   }
 }
 
@@ -218,21 +235,36 @@ function checkedBody(sentence: string, limit: number): string {
     );
   }
   if (sentence.length === 0) throw new DeviceDataError('MISSING_FIELD', 'NMEA: the line is empty.');
-  if (sentence[0] === '!') throw new DeviceDataError('UNSUPPORTED', 'NMEA: encapsulated (!) sentences such as AIS are not decoded.');
-  if (sentence[0] !== '$') throw new DeviceDataError('MALFORMED', 'NMEA: a sentence starts with "$".');
+  if (sentence[0] === '!')
+    throw new DeviceDataError(
+      'UNSUPPORTED',
+      'NMEA: encapsulated (!) sentences such as AIS are not decoded.',
+    );
+  if (sentence[0] !== '$')
+    throw new DeviceDataError('MALFORMED', 'NMEA: a sentence starts with "$".');
   const star = sentence.indexOf('*');
-  if (star < 0) throw new DeviceDataError('MISSING_FIELD', 'NMEA: the sentence has no checksum (*hh).');
+  if (star < 0)
+    throw new DeviceDataError('MISSING_FIELD', 'NMEA: the sentence has no checksum (*hh).');
   const body = sentence.slice(1, star);
   const given = sentence.slice(star + 1);
   if (!/^[0-9A-Fa-f]{2}$/.test(given)) {
-    throw new DeviceDataError('MALFORMED', `NMEA: the checksum must be two hex digits after "*", got "${given}".`);
+    throw new DeviceDataError(
+      'MALFORMED',
+      `NMEA: the checksum must be two hex digits after "*", got "${given}".`,
+    );
   }
   if (!/^[\x20-\x7e]*$/.test(body) || body.includes('$')) {
-    throw new DeviceDataError('MALFORMED', 'NMEA: the sentence holds characters outside printable ASCII or a second "$".');
+    throw new DeviceDataError(
+      'MALFORMED',
+      'NMEA: the sentence holds characters outside printable ASCII or a second "$".',
+    );
   }
   const computed = nmeaChecksum(body);
   if (computed !== given.toUpperCase()) {
-    throw new DeviceDataError('BAD_CHECKSUM', `NMEA: the checksum is ${given} but the sentence sums to ${computed}; the line was garbled.`);
+    throw new DeviceDataError(
+      'BAD_CHECKSUM',
+      `NMEA: the checksum is ${given} but the sentence sums to ${computed}; the line was garbled.`,
+    );
   }
   return body;
 }
@@ -259,7 +291,9 @@ function parseRmc(talker: string, r: FieldReader): RmcSentence {
     date,
     magneticVariationDegrees: r.magneticVariation(9, 10),
     mode: r.optional(modeIndex) ? r.letter(modeIndex, 'mode indicator', faaModes) : null,
-    navigationStatus: r.optional(12) ? r.letter(12, 'navigational status', navigationStatuses) : null,
+    navigationStatus: r.optional(12)
+      ? r.letter(12, 'navigational status', navigationStatuses)
+      : null,
     timestampMs: time && date ? timestampMs(date, time) : null,
   };
 }
@@ -351,7 +385,15 @@ function parseGsa(talker: string, r: FieldReader): GsaSentence {
 function timestampMs(date: NmeaDate, time: NmeaTime): number {
   const wholeSeconds = Math.floor(time.seconds);
   const millis = Math.round((time.seconds - wholeSeconds) * 1000);
-  return Date.UTC(date.year, date.month - 1, date.day, time.hours, time.minutes, wholeSeconds, millis);
+  return Date.UTC(
+    date.year,
+    date.month - 1,
+    date.day,
+    time.hours,
+    time.minutes,
+    wholeSeconds,
+    millis,
+  );
 }
 
 const unsignedPattern = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
@@ -397,7 +439,8 @@ class FieldReader {
   unsigned(index: number, name: string): number | null {
     const value = this.text(index);
     if (value === null) return null;
-    if (!unsignedPattern.test(value)) throw this.malformed(index, name, 'an unsigned decimal number');
+    if (!unsignedPattern.test(value))
+      throw this.malformed(index, name, 'an unsigned decimal number');
     return Number(value);
   }
 
@@ -429,11 +472,16 @@ class FieldReader {
     return degrees;
   }
 
-  letter<T extends string>(index: number, name: string, values: Readonly<Record<string, T>>): T | null {
+  letter<T extends string>(
+    index: number,
+    name: string,
+    values: Readonly<Record<string, T>>,
+  ): T | null {
     const value = this.text(index);
     if (value === null) return null;
     const mapped = Object.hasOwn(values, value) ? values[value] : undefined;
-    if (mapped === undefined) throw this.malformed(index, name, `one of ${Object.keys(values).join(', ')}`);
+    if (mapped === undefined)
+      throw this.malformed(index, name, `one of ${Object.keys(values).join(', ')}`);
     return mapped;
   }
 
@@ -483,7 +531,8 @@ class FieldReader {
     const degrees = this.unsigned(valueIndex, 'magnetic variation');
     const direction = this.text(directionIndex);
     if (degrees === null) return null;
-    if (direction === null) throw this.missing(directionIndex, 'magnetic variation direction', 'magnetic variation');
+    if (direction === null)
+      throw this.missing(directionIndex, 'magnetic variation direction', 'magnetic variation');
     const sign = direction === 'E' ? 1 : direction === 'W' ? -1 : 0;
     if (sign === 0) throw this.malformed(directionIndex, 'magnetic variation direction', 'E or W');
     if (degrees > 180) throw this.outOfRange(valueIndex, 'magnetic variation', '0..180 degrees');
@@ -505,9 +554,11 @@ class FieldReader {
     if (value === null) throw this.missing(valueIndex, name, `its hemisphere "${hemisphere}"`);
     if (hemisphere === null) throw this.missing(hemisphereIndex, `${name} hemisphere`, name);
     const match = new RegExp(`^(\\d{1,${degreeDigits}})(\\d{2}(?:\\.\\d+)?)$`).exec(value);
-    if (!match) throw this.malformed(valueIndex, name, degreeDigits === 2 ? 'ddmm.mmmm' : 'dddmm.mmmm');
+    if (!match)
+      throw this.malformed(valueIndex, name, degreeDigits === 2 ? 'ddmm.mmmm' : 'dddmm.mmmm');
     const sign = Object.hasOwn(signs, hemisphere) ? signs[hemisphere] : undefined;
-    if (sign === undefined) throw this.malformed(hemisphereIndex, `${name} hemisphere`, Object.keys(signs).join(' or '));
+    if (sign === undefined)
+      throw this.malformed(hemisphereIndex, `${name} hemisphere`, Object.keys(signs).join(' or '));
     const degrees = Number(match[1]);
     const minutes = Number(match[2]);
     if (minutes >= 60) throw this.outOfRange(valueIndex, `${name} minutes`, '0..59.999');

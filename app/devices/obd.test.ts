@@ -47,7 +47,10 @@ describe('SAE J1979 formulas (fixtures/j1979-examples.json)', () => {
   for (const example of j1979.bitmaps) {
     it(`${example.reply} lists the supported PIDs (${example.source})`, () => {
       const reading = onlyReading(decodeObdResponse(example.reply));
-      expect(reading.value).toEqual({ kind: 'supported-pids', supportedPids: example.supportedPids });
+      expect(reading.value).toEqual({
+        kind: 'supported-pids',
+        supportedPids: example.supportedPids,
+      });
     });
   }
 
@@ -67,7 +70,8 @@ describe('SAE J1979 formulas (fixtures/j1979-examples.json)', () => {
   });
 
   it('covers at least the PIDs the app reads', () => {
-    for (const pid of [0x00, 0x04, 0x05, 0x0b, 0x0c, 0x0d, 0x0f, 0x10, 0x11, 0x1f, 0x2f, 0x46]) expect(obdPids.has(pid)).toBe(true);
+    for (const pid of [0x00, 0x04, 0x05, 0x0b, 0x0c, 0x0d, 0x0f, 0x10, 0x11, 0x1f, 0x2f, 0x46])
+      expect(obdPids.has(pid)).toBe(true);
   });
 });
 
@@ -84,10 +88,16 @@ describe('decodeObdResponse: reply shapes (fixtures/elm327-replies.json)', () =>
         expect(reading?.ecu).toBe(expected.ecu);
         expect(reading?.pid).toBe(expected.pid);
         expect(reading?.data).toEqual(expected.data);
-        if ('value' in expected && reading?.value.kind === 'quantity') expect(reading.value.value).toBe(expected.value);
-        if ('supportedPids' in expected) expect(reading?.value).toEqual({ kind: 'supported-pids', supportedPids: expected.supportedPids });
+        if ('value' in expected && reading?.value.kind === 'quantity')
+          expect(reading.value.value).toBe(expected.value);
+        if ('supportedPids' in expected)
+          expect(reading?.value).toEqual({
+            kind: 'supported-pids',
+            supportedPids: expected.supportedPids,
+          });
       });
-      if ('negativeResponses' in example.expected) expect(reply.negativeResponses).toEqual(example.expected.negativeResponses);
+      if ('negativeResponses' in example.expected)
+        expect(reply.negativeResponses).toEqual(example.expected.negativeResponses);
     });
   }
 });
@@ -96,12 +106,21 @@ describe('decodeObdResponse: ELM327 status replies are values, not exceptions', 
   for (const example of replies.status) {
     it(`${example.name}: ${JSON.stringify(example.text)}`, () => {
       const reply = decodeObdResponse(example.text);
-      expect(reply).toMatchObject({ kind: 'status', status: example.status, statusText: example.statusText, echo: example.echo, searching: example.searching });
+      expect(reply).toMatchObject({
+        kind: 'status',
+        status: example.status,
+        statusText: example.statusText,
+        echo: example.echo,
+        searching: example.searching,
+      });
     });
   }
 
   it('SEARCHING... alone (the reply is still coming) is a status', () => {
-    expect(decodeObdResponse('SEARCHING...\r')).toMatchObject({ kind: 'status', status: 'searching' });
+    expect(decodeObdResponse('SEARCHING...\r')).toMatchObject({
+      kind: 'status',
+      status: 'searching',
+    });
   });
 
   it('an error after some data keeps the data but reports the error', () => {
@@ -119,7 +138,10 @@ describe('decodeObdResponse: malformed replies throw DeviceDataError', () => {
   }
 
   it('enforces the reply size limit', () => {
-    expectDeviceError(() => decodeObdResponse('41 0D 32\r'.repeat(obdReplyCharactersMax / 9 + 1)), 'TOO_LARGE');
+    expectDeviceError(
+      () => decodeObdResponse('41 0D 32\r'.repeat(obdReplyCharactersMax / 9 + 1)),
+      'TOO_LARGE',
+    );
     expectDeviceError(() => decodeObdResponse('41 0D 32\r'.repeat(65)), 'TOO_LARGE');
   });
 

@@ -45,7 +45,13 @@ export const engineFuelRateLitresPerHour = (a: number, b: number): number => (25
  * PIDs 0x00, 0x20, 0x40... : a 32-bit map of which of the next 32 PIDs the ECU supports. Bit 7 of
  * A is PID base+1, bit 0 of D is PID base+32 (which, when set, says the next map exists).
  */
-export function supportedPidsFromBitmap(basePid: number, a: number, b: number, c: number, d: number): number[] {
+export function supportedPidsFromBitmap(
+  basePid: number,
+  a: number,
+  b: number,
+  c: number,
+  d: number,
+): number[] {
   const pids: number[] = [];
   const bytes = [a, b, c, d];
   for (let byteIndex = 0; byteIndex < 4; byteIndex++) {
@@ -99,12 +105,36 @@ export type ObdPidDefinition = ObdQuantityDefinition | ObdBitmapDefinition;
 
 const byteAt = (data: readonly number[], index: number): number => data[index] ?? 0;
 
-function one(pid: number, quantity: ObdQuantity, unit: ObdUnit, formula: (a: number) => number): ObdQuantityDefinition {
-  return { kind: 'quantity', pid, quantity, unit, dataBytes: 1, decode: (data) => formula(byteAt(data, 0)) };
+function one(
+  pid: number,
+  quantity: ObdQuantity,
+  unit: ObdUnit,
+  formula: (a: number) => number,
+): ObdQuantityDefinition {
+  return {
+    kind: 'quantity',
+    pid,
+    quantity,
+    unit,
+    dataBytes: 1,
+    decode: (data) => formula(byteAt(data, 0)),
+  };
 }
 
-function two(pid: number, quantity: ObdQuantity, unit: ObdUnit, formula: (a: number, b: number) => number): ObdQuantityDefinition {
-  return { kind: 'quantity', pid, quantity, unit, dataBytes: 2, decode: (data) => formula(byteAt(data, 0), byteAt(data, 1)) };
+function two(
+  pid: number,
+  quantity: ObdQuantity,
+  unit: ObdUnit,
+  formula: (a: number, b: number) => number,
+): ObdQuantityDefinition {
+  return {
+    kind: 'quantity',
+    pid,
+    quantity,
+    unit,
+    dataBytes: 2,
+    decode: (data) => formula(byteAt(data, 0), byteAt(data, 1)),
+  };
 }
 
 const definitions: ObdPidDefinition[] = [
@@ -133,14 +163,21 @@ const definitions: ObdPidDefinition[] = [
 ];
 
 /** The service 01 PIDs this module decodes, by PID. */
-export const obdPids: ReadonlyMap<number, ObdPidDefinition> = new Map(definitions.map((d) => [d.pid, d]));
+export const obdPids: ReadonlyMap<number, ObdPidDefinition> = new Map(
+  definitions.map((d) => [d.pid, d]),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Reply types
 
 export type ObdValue =
   | { readonly kind: 'supported-pids'; readonly supportedPids: readonly number[] }
-  | { readonly kind: 'quantity'; readonly quantity: ObdQuantity; readonly unit: ObdUnit; readonly value: number };
+  | {
+      readonly kind: 'quantity';
+      readonly quantity: ObdQuantity;
+      readonly unit: ObdUnit;
+      readonly value: number;
+    };
 
 export interface ObdReading {
   /** ECU header as printed, without spaces (`7E8`, `18DAF110`, `486B10`); null with headers off. */
@@ -235,12 +272,22 @@ const echoPattern = /^(?:AT.*|0[1-9A](?: ?[0-9A-F]{2}){0,6}(?: ?[0-9A-F])?)$/i;
 export function decodeObdResponse(text: string): ObdReply {
   if (typeof text !== 'string') throw new TypeError('decodeObdResponse: text must be a string');
   if (text.length > obdReplyCharactersMax) {
-    throw new DeviceDataError('TOO_LARGE', `OBD reply: ${text.length} characters; the limit is ${obdReplyCharactersMax}.`);
+    throw new DeviceDataError(
+      'TOO_LARGE',
+      `OBD reply: ${text.length} characters; the limit is ${obdReplyCharactersMax}.`,
+    );
   }
   const lines = replyLines(text);
-  if (lines.length === 0) throw new DeviceDataError('MISSING_FIELD', 'OBD reply: the reply is empty (only a prompt or blank lines).');
+  if (lines.length === 0)
+    throw new DeviceDataError(
+      'MISSING_FIELD',
+      'OBD reply: the reply is empty (only a prompt or blank lines).',
+    );
   if (lines.length > obdReplyLinesMax) {
-    throw new DeviceDataError('TOO_LARGE', `OBD reply: ${lines.length} lines; the limit is ${obdReplyLinesMax}.`);
+    throw new DeviceDataError(
+      'TOO_LARGE',
+      `OBD reply: ${lines.length} lines; the limit is ${obdReplyLinesMax}.`,
+    );
   }
 
   const first = lines[0] ?? '';
@@ -274,8 +321,12 @@ export function decodeObdResponse(text: string): ObdReply {
     return { kind: 'status', status: status.status, statusText: status.text, ...base };
   }
   if (answered) return { kind: 'data', ...base };
-  if (searching) return { kind: 'status', status: 'searching', statusText: 'SEARCHING...', ...base };
-  throw new DeviceDataError('MISSING_FIELD', 'OBD reply: the ELM327 echoed the command but sent no answer.');
+  if (searching)
+    return { kind: 'status', status: 'searching', statusText: 'SEARCHING...', ...base };
+  throw new DeviceDataError(
+    'MISSING_FIELD',
+    'OBD reply: the ELM327 echoed the command but sent no answer.',
+  );
 }
 
 function replyLines(text: string): string[] {
@@ -304,14 +355,24 @@ function decodeMessageLine(line: string): ObdMessage[] {
   }
   const tokens = line.split(/ +/);
   for (const token of tokens) {
-    if (!/^[0-9A-F]+$/i.test(token)) throw new DeviceDataError('MALFORMED', `OBD reply: "${line}" is neither hex data nor an ELM327 status.`);
+    if (!/^[0-9A-F]+$/i.test(token))
+      throw new DeviceDataError(
+        'MALFORMED',
+        `OBD reply: "${line}" is neither hex data nor an ELM327 status.`,
+      );
   }
   const first = tokens[0] ?? '';
   if (tokens.length > 1 && tokens.slice(1).some((token) => token.length !== 2)) {
-    throw new DeviceDataError('MALFORMED', `OBD reply: "${line}" has a byte that is not two hex digits.`);
+    throw new DeviceDataError(
+      'MALFORMED',
+      `OBD reply: "${line}" has a byte that is not two hex digits.`,
+    );
   }
   if (tokens.length > 1 && first.length !== 2 && first.length !== 3 && first.length !== 8) {
-    throw new DeviceDataError('MALFORMED', `OBD reply: "${line}" starts with a ${first.length}-digit header; headers have 3 or 8.`);
+    throw new DeviceDataError(
+      'MALFORMED',
+      `OBD reply: "${line}" starts with a ${first.length}-digit header; headers have 3 or 8.`,
+    );
   }
   const hex = tokens.join('').toUpperCase();
   const spacedHeader = tokens.length > 1 && first.length !== 2;
@@ -324,8 +385,10 @@ function decodeMessageLine(line: string): ObdMessage[] {
 
 function decodeUnspacedHeaderOrPayload(bytes: number[], line: string): ObdMessage[] {
   const [b0 = 0, , , b3 = 0, b4 = 0, b5 = 0] = bytes;
-  if (b0 === obdCurrentDataResponseService || b0 === obdNegativeResponseService) return decodePayload(null, bytes);
-  const isServiceByte = (byte: number) => byte === obdCurrentDataResponseService || byte === obdNegativeResponseService;
+  if (b0 === obdCurrentDataResponseService || b0 === obdNegativeResponseService)
+    return decodePayload(null, bytes);
+  const isServiceByte = (byte: number) =>
+    byte === obdCurrentDataResponseService || byte === obdNegativeResponseService;
   if (bytes.length >= 6 && b0 <= 0x1f && b4 >= 1 && b4 <= 7 && isServiceByte(b5)) {
     return decodeCanFrame(hexOf(bytes.slice(0, 4)), bytes.slice(4));
   }
@@ -339,7 +402,11 @@ function decodeUnspacedHeaderOrPayload(bytes: number[], line: string): ObdMessag
 /** ISO 15765-2 single frame after the CAN id: PCI 0x0L, L payload bytes, then padding. */
 function decodeCanFrame(header: string, frame: number[]): ObdMessage[] {
   const pci = frame[0];
-  if (pci === undefined) throw new DeviceDataError('SHORT_VALUE', `OBD reply from ${header}: the frame has no data after the header.`);
+  if (pci === undefined)
+    throw new DeviceDataError(
+      'SHORT_VALUE',
+      `OBD reply from ${header}: the frame has no data after the header.`,
+    );
   const frameType = pci >> 4;
   if (frameType >= 1 && frameType <= 3) {
     throw new DeviceDataError(
@@ -349,10 +416,16 @@ function decodeCanFrame(header: string, frame: number[]): ObdMessage[] {
   }
   const length = pci & 0x0f;
   if (frameType !== 0 || length === 0 || length > 7) {
-    throw new DeviceDataError('MALFORMED', `OBD reply from ${header}: 0x${hexOf([pci])} is not a single-frame length byte.`);
+    throw new DeviceDataError(
+      'MALFORMED',
+      `OBD reply from ${header}: 0x${hexOf([pci])} is not a single-frame length byte.`,
+    );
   }
   if (frame.length - 1 < length) {
-    throw new DeviceDataError('SHORT_VALUE', `OBD reply from ${header}: the frame announces ${length} bytes but carries ${frame.length - 1}.`);
+    throw new DeviceDataError(
+      'SHORT_VALUE',
+      `OBD reply from ${header}: the frame announces ${length} bytes but carries ${frame.length - 1}.`,
+    );
   }
   return decodePayload(header, frame.slice(1, 1 + length));
 }
@@ -376,7 +449,8 @@ export function crc8J1850(bytes: readonly number[]): number {
   let crc = 0xff;
   for (const byte of bytes) {
     crc ^= byte;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x80 ? ((crc << 1) ^ 0x1d) & 0xff : (crc << 1) & 0xff;
+    for (let bit = 0; bit < 8; bit++)
+      crc = crc & 0x80 ? ((crc << 1) ^ 0x1d) & 0xff : (crc << 1) & 0xff;
   }
   return crc ^ 0xff;
 }
@@ -387,7 +461,10 @@ function decodePayload(ecu: string | null, payload: readonly number[]): ObdMessa
   if (service === obdNegativeResponseService) {
     const [, requestedService, responseCode] = payload;
     if (requestedService === undefined || responseCode === undefined) {
-      throw new DeviceDataError('SHORT_VALUE', `OBD reply${from}: a negative response needs 3 bytes, got ${payload.length}.`);
+      throw new DeviceDataError(
+        'SHORT_VALUE',
+        `OBD reply${from}: a negative response needs 3 bytes, got ${payload.length}.`,
+      );
     }
     return [{ ecu, requestedService, responseCode }];
   }
@@ -397,7 +474,8 @@ function decodePayload(ecu: string | null, payload: readonly number[]): ObdMessa
       `OBD reply${from}: service 0x${hexOf([service ?? 0])} is not decoded (only service 01 replies, 0x41).`,
     );
   }
-  if (payload.length < 2) throw new DeviceDataError('SHORT_VALUE', `OBD reply${from}: 0x41 without a PID.`);
+  if (payload.length < 2)
+    throw new DeviceDataError('SHORT_VALUE', `OBD reply${from}: 0x41 without a PID.`);
   return decodePids(ecu, payload);
 }
 
@@ -410,7 +488,10 @@ function decodePids(ecu: string | null, payload: readonly number[]): ObdReading[
     const pid = payload[at] ?? 0;
     const definition = obdPids.get(pid);
     if (definition === undefined) {
-      throw new DeviceDataError('UNSUPPORTED', `OBD reply${from}: PID 0x${hexOf([pid])} is not one this app decodes.`);
+      throw new DeviceDataError(
+        'UNSUPPORTED',
+        `OBD reply${from}: PID 0x${hexOf([pid])} is not one this app decodes.`,
+      );
     }
     const data = payload.slice(at + 1, at + 1 + definition.dataBytes);
     if (data.length < definition.dataBytes) {
@@ -428,13 +509,22 @@ function decodePids(ecu: string | null, payload: readonly number[]): ObdReading[
 function valueOf(definition: ObdPidDefinition, data: readonly number[]): ObdValue {
   if (definition.kind === 'supported-pids') {
     const [a = 0, b = 0, c = 0, d = 0] = data;
-    return { kind: 'supported-pids', supportedPids: supportedPidsFromBitmap(definition.pid, a, b, c, d) };
+    return {
+      kind: 'supported-pids',
+      supportedPids: supportedPidsFromBitmap(definition.pid, a, b, c, d),
+    };
   }
-  return { kind: 'quantity', quantity: definition.quantity, unit: definition.unit, value: definition.decode(data) };
+  return {
+    kind: 'quantity',
+    quantity: definition.quantity,
+    unit: definition.unit,
+    value: definition.decode(data),
+  };
 }
 
 function bytesOf(hex: string, line: string): number[] {
-  if (hex.length % 2 !== 0) throw new DeviceDataError('MALFORMED', `OBD reply: "${line}" has an odd number of hex digits.`);
+  if (hex.length % 2 !== 0)
+    throw new DeviceDataError('MALFORMED', `OBD reply: "${line}" has an odd number of hex digits.`);
   const bytes: number[] = [];
   for (let i = 0; i < hex.length; i += 2) bytes.push(parseInt(hex.slice(i, i + 2), 16));
   return bytes;

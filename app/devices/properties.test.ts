@@ -4,7 +4,13 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeBatteryLevel, decodeHeartRate, decodeHumidity, decodePressure, decodeTemperature } from './gatt';
+import {
+  decodeBatteryLevel,
+  decodeHeartRate,
+  decodeHumidity,
+  decodePressure,
+  decodeTemperature,
+} from './gatt';
 import { formatNmeaSentence, parseNmea } from './nmea';
 import { decodeObdResponse } from './obd';
 import { expectTypedOutcome, viewOf } from './testHelpers';
@@ -12,7 +18,13 @@ import { expectTypedOutcome, viewOf } from './testHelpers';
 const runs = { numRuns: 2000 };
 
 describe('GATT decoders on random bytes', () => {
-  const decoders = { decodeHeartRate, decodeTemperature, decodeHumidity, decodePressure, decodeBatteryLevel };
+  const decoders = {
+    decodeHeartRate,
+    decodeTemperature,
+    decodeHumidity,
+    decodePressure,
+    decodeBatteryLevel,
+  };
   for (const [name, decode] of Object.entries(decoders)) {
     it(`${name}: typed value or DeviceDataError`, () => {
       fc.assert(
@@ -39,7 +51,8 @@ describe('GATT decoders on random bytes', () => {
         expect(measurement.valueFormat).toBe(flags & 1 ? 'uint16' : 'uint8');
         expect(measurement.energyExpendedKilojoules === null).toBe((flags & 0x08) === 0);
         expect(measurement.rrIntervals.length > 0).toBe((flags & 0x10) !== 0);
-        for (const rr of measurement.rrIntervals) expect(rr.milliseconds).toBeCloseTo((rr.raw / 1024) * 1000, 9);
+        for (const rr of measurement.rrIntervals)
+          expect(rr.milliseconds).toBeCloseTo((rr.raw / 1024) * 1000, 9);
       }),
       runs,
     );
@@ -55,7 +68,9 @@ const framedNmea = fc
     fc.constantFrom('RMC', 'GGA', 'VTG', 'GSA', 'GSV', 'ZDA'),
     fc.array(fc.string({ unit: nmeaFieldCharacter, maxLength: 12 }), { maxLength: 20 }),
   )
-  .map(([talker, type, fields]) => formatNmeaSentence([`${talker}${type}`, ...fields].join(',').replace(/[*$]/g, '')));
+  .map(([talker, type, fields]) =>
+    formatNmeaSentence([`${talker}${type}`, ...fields].join(',').replace(/[*$]/g, '')),
+  );
 
 /** Plausible sentences: realistic values in every field, some left empty. */
 const plausibleNmea = fc
@@ -76,27 +91,48 @@ const plausibleNmea = fc
 
 describe('parseNmea on random text', () => {
   it('arbitrary strings: typed value or DeviceDataError', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 120 }), (line) => void expectTypedOutcome(() => parseNmea(line))), runs);
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 120 }),
+        (line) => void expectTypedOutcome(() => parseNmea(line)),
+      ),
+      runs,
+    );
   });
 
   it('arbitrary unicode and control characters', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 90 }), (line) => void expectTypedOutcome(() => parseNmea(`$${line}`))), runs);
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 90 }),
+        (line) => void expectTypedOutcome(() => parseNmea(`$${line}`)),
+      ),
+      runs,
+    );
   });
 
   it('well-framed sentences with random fields', () => {
-    fc.assert(fc.property(framedNmea, (line) => void expectTypedOutcome(() => parseNmea(line, { sentenceCharactersMax: 256 }))), runs);
+    fc.assert(
+      fc.property(
+        framedNmea,
+        (line) => void expectTypedOutcome(() => parseNmea(line, { sentenceCharactersMax: 256 })),
+      ),
+      runs,
+    );
   });
 
   it('plausible sentences: decoded coordinates are within the globe', () => {
     let decoded = 0;
     fc.assert(
       fc.property(plausibleNmea, (line) => {
-        if (expectTypedOutcome(() => parseNmea(line, { sentenceCharactersMax: 256 })) !== 'value') return;
+        if (expectTypedOutcome(() => parseNmea(line, { sentenceCharactersMax: 256 })) !== 'value')
+          return;
         decoded++;
         const sentence = parseNmea(line, { sentenceCharactersMax: 256 });
         if (sentence.type === 'RMC' || sentence.type === 'GGA') {
-          if (sentence.latitude !== null) expect(Math.abs(sentence.latitude)).toBeLessThanOrEqual(90);
-          if (sentence.longitude !== null) expect(Math.abs(sentence.longitude)).toBeLessThanOrEqual(180);
+          if (sentence.latitude !== null)
+            expect(Math.abs(sentence.latitude)).toBeLessThanOrEqual(90);
+          if (sentence.longitude !== null)
+            expect(Math.abs(sentence.longitude)).toBeLessThanOrEqual(180);
         }
       }),
       runs,
@@ -107,54 +143,96 @@ describe('parseNmea on random text', () => {
   it('a single changed character is caught by the checksum or decodes to a valid value', () => {
     const base = '$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47';
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: base.length - 4 }), fc.constantFrom(...'0123456789,.NSEWM'.split('')), (at, character) => {
-        const mutated = base.slice(0, at) + character + base.slice(at + 1);
-        const outcome = expectTypedOutcome(() => parseNmea(mutated));
-        if (mutated !== base) expect(outcome).not.toBe('value');
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: base.length - 4 }),
+        fc.constantFrom(...'0123456789,.NSEWM'.split('')),
+        (at, character) => {
+          const mutated = base.slice(0, at) + character + base.slice(at + 1);
+          const outcome = expectTypedOutcome(() => parseNmea(mutated));
+          if (mutated !== base) expect(outcome).not.toBe('value');
+        },
+      ),
       runs,
     );
   });
 });
 
-const hexByte = fc.integer({ min: 0, max: 255 }).map((n) => n.toString(16).toUpperCase().padStart(2, '0'));
+const hexByte = fc
+  .integer({ min: 0, max: 255 })
+  .map((n) => n.toString(16).toUpperCase().padStart(2, '0'));
 
 /** Lines shaped like ELM327 output: optional header, hex bytes, spaces or not, statuses. */
 const elmLine = fc.oneof(
   fc.array(hexByte, { maxLength: 12 }).map((bytes) => bytes.join(' ')),
   fc.array(hexByte, { maxLength: 12 }).map((bytes) => bytes.join('')),
-  fc.tuple(fc.constantFrom('7E8', '7E9', '18DAF110', '18 DA F1 10'), fc.array(hexByte, { maxLength: 9 })).map(([h, b]) => [h, ...b].join(' ')),
-  fc.tuple(fc.constantFrom('41', '7F'), fc.array(hexByte, { maxLength: 8 })).map(([s, b]) => [s, ...b].join(' ')),
-  fc.constantFrom('NO DATA', 'SEARCHING...', '?', 'CAN ERROR', 'BUS INIT: ...ERROR', 'STOPPED', 'OK', '010D', 'ATZ', '>', '', '0:', '014'),
+  fc
+    .tuple(
+      fc.constantFrom('7E8', '7E9', '18DAF110', '18 DA F1 10'),
+      fc.array(hexByte, { maxLength: 9 }),
+    )
+    .map(([h, b]) => [h, ...b].join(' ')),
+  fc
+    .tuple(fc.constantFrom('41', '7F'), fc.array(hexByte, { maxLength: 8 }))
+    .map(([s, b]) => [s, ...b].join(' ')),
+  fc.constantFrom(
+    'NO DATA',
+    'SEARCHING...',
+    '?',
+    'CAN ERROR',
+    'BUS INIT: ...ERROR',
+    'STOPPED',
+    'OK',
+    '010D',
+    'ATZ',
+    '>',
+    '',
+    '0:',
+    '014',
+  ),
   fc.string({ maxLength: 20 }),
 );
 
 describe('decodeObdResponse on random text', () => {
   it('arbitrary strings: typed value or DeviceDataError', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 200 }), (text) => void expectTypedOutcome(() => decodeObdResponse(text))), runs);
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 200 }),
+        (text) => void expectTypedOutcome(() => decodeObdResponse(text)),
+      ),
+      runs,
+    );
   });
 
   it('ELM-shaped replies: typed value or DeviceDataError, and data replies carry readings', () => {
     fc.assert(
-      fc.property(fc.array(elmLine, { maxLength: 6 }), fc.constantFrom('\r', '\n', '\r\n'), (lines, end) => {
-        const text = `${lines.join(end)}${end}${end}>`;
-        const outcome = expectTypedOutcome(() => decodeObdResponse(text));
-        if (outcome !== 'value') return;
-        const reply = decodeObdResponse(text);
-        if (reply.kind === 'data') expect(reply.readings.length + reply.negativeResponses.length).toBeGreaterThan(0);
-        for (const reading of reply.readings) expect(reading.pid).toBeGreaterThanOrEqual(0);
-      }),
+      fc.property(
+        fc.array(elmLine, { maxLength: 6 }),
+        fc.constantFrom('\r', '\n', '\r\n'),
+        (lines, end) => {
+          const text = `${lines.join(end)}${end}${end}>`;
+          const outcome = expectTypedOutcome(() => decodeObdResponse(text));
+          if (outcome !== 'value') return;
+          const reply = decodeObdResponse(text);
+          if (reply.kind === 'data')
+            expect(reply.readings.length + reply.negativeResponses.length).toBeGreaterThan(0);
+          for (const reading of reply.readings) expect(reading.pid).toBeGreaterThanOrEqual(0);
+        },
+      ),
       runs,
     );
   });
 
   it('any single-PID reply built from a known PID and random data decodes to the formula', () => {
     fc.assert(
-      fc.property(fc.constantFrom(0x04, 0x05, 0x0b, 0x0d, 0x0f, 0x11, 0x2f, 0x46), hexByte, (pid, a) => {
-        const reply = decodeObdResponse(`41 ${pid.toString(16).padStart(2, '0')} ${a} \r\r>`);
-        expect(reply.kind).toBe('data');
-        expect(reply.readings[0]?.data).toEqual([parseInt(a, 16)]);
-      }),
+      fc.property(
+        fc.constantFrom(0x04, 0x05, 0x0b, 0x0d, 0x0f, 0x11, 0x2f, 0x46),
+        hexByte,
+        (pid, a) => {
+          const reply = decodeObdResponse(`41 ${pid.toString(16).padStart(2, '0')} ${a} \r\r>`);
+          expect(reply.kind).toBe('data');
+          expect(reply.readings[0]?.data).toEqual([parseInt(a, 16)]);
+        },
+      ),
       runs,
     );
   });

@@ -15,7 +15,8 @@ export function checkSeed(caller: string, seed: number): number {
 /** Checks a time parameter: finite milliseconds (Unix epoch or since start, as the caller says). */
 export function checkTimeMs(caller: string, timeMs: number): number {
   if (typeof timeMs !== 'number') throw new TypeError(`${caller}: timeMs must be a number`);
-  if (!Number.isFinite(timeMs)) throw new RangeError(`${caller}: timeMs must be finite, got ${timeMs}`);
+  if (!Number.isFinite(timeMs))
+    throw new RangeError(`${caller}: timeMs must be finite, got ${timeMs}`);
   return timeMs;
 }
 

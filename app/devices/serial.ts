@@ -6,7 +6,13 @@
 import { LineSplitter, type LineEvent } from './lineSplitter';
 import { decodeObdResponse, obdPids, type ObdQuantity } from './obd';
 import { parseNmea } from './nmea';
-import { delay, describeError, type DeviceSession, type ReadingValue, type TransportHandlers } from './transport';
+import {
+  delay,
+  describeError,
+  type DeviceSession,
+  type ReadingValue,
+  type TransportHandlers,
+} from './transport';
 import { deviceReadingValuesMaxForJson, obdPidsPerRequestMax } from './limits';
 
 export interface SerialPortLike {
@@ -43,11 +49,22 @@ export class SerialLink {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
-  static async open(port: SerialPortLike, baudRate: number, prompt: string | null, onEvent: (event: LineEvent) => void, onLost: (message: string) => void): Promise<SerialLink> {
+  static async open(
+    port: SerialPortLike,
+    baudRate: number,
+    prompt: string | null,
+    onEvent: (event: LineEvent) => void,
+    onLost: (message: string) => void,
+  ): Promise<SerialLink> {
     try {
       await port.open({ baudRate });
     } catch (error) {
-      throw new Error(describeError(error, `Could not open the serial port at ${baudRate} baud (is another tab or program using it?)`));
+      throw new Error(
+        describeError(
+          error,
+          `Could not open the serial port at ${baudRate} baud (is another tab or program using it?)`,
+        ),
+      );
     }
     const link = new SerialLink(port, prompt, onEvent, onLost);
     void link.readLoop();
@@ -64,12 +81,14 @@ export class SerialLink {
         if (value) for (const event of this.splitter.feed(value)) this.onEvent(event);
       }
     } catch (error) {
-      if (!this.closed) this.onLost(describeError(error, 'The serial device stopped sending (unplugged?)'));
+      if (!this.closed)
+        this.onLost(describeError(error, 'The serial device stopped sending (unplugged?)'));
     } finally {
       this.reader?.releaseLock();
       this.resolveDone();
     }
-    if (!this.closed) this.onLost('The serial device closed the connection. Plug it in again and reconnect.');
+    if (!this.closed)
+      this.onLost('The serial device closed the connection. Plug it in again and reconnect.');
   }
 
   /** Forget any partial line (before a new command). */
@@ -107,7 +126,9 @@ export class SerialLink {
 // ---- ELM327 -------------------------------------------------------------------------------
 
 /** Mode 01 PIDs polled, and the value name each reading gets on chain. */
-export const elmPolledPids: ReadonlyArray<readonly [pid: number, quantity: ObdQuantity, name: string]> = [
+export const elmPolledPids: ReadonlyArray<
+  readonly [pid: number, quantity: ObdQuantity, name: string]
+> = [
   [0x0d, 'vehicle-speed', 'speedKmh'],
   [0x0c, 'engine-speed', 'rpm'],
   [0x05, 'coolant-temperature', 'coolantC'],
@@ -153,7 +174,8 @@ export interface ElmOptions {
 /** An ELM327 conversation: one command at a time, each answered by lines and then the `>` prompt. */
 class Elm327 {
   private lines: string[] = [];
-  private waiting: { resolve: (lines: string[]) => void; reject: (error: Error) => void } | null = null;
+  private waiting: { resolve: (lines: string[]) => void; reject: (error: Error) => void } | null =
+    null;
   link!: SerialLink;
 
   onEvent = (event: LineEvent): void => {
@@ -178,7 +200,15 @@ class Elm327 {
     await this.link.write(`${command}\r`);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`The adapter did not answer "${command}" within ${timeoutMs} ms. Check the baud rate and that it is an ELM327.`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `The adapter did not answer "${command}" within ${timeoutMs} ms. Check the baud rate and that it is an ELM327.`,
+            ),
+          ),
+        timeoutMs,
+      );
     });
     try {
       return await Promise.race([answer, timeout]);
@@ -190,7 +220,11 @@ class Elm327 {
 }
 
 /** Open an ELM327 adapter, initialise it, and poll vehicle data until stopped. */
-export async function startElm327(port: SerialPortLike, handlers: TransportHandlers, options: ElmOptions = {}): Promise<DeviceSession> {
+export async function startElm327(
+  port: SerialPortLike,
+  handlers: TransportHandlers,
+  options: ElmOptions = {},
+): Promise<DeviceSession> {
   const baudRate = options.baudRate ?? defaultBaud.elm327;
   const commandTimeoutMs = options.commandTimeoutMs ?? 2000;
   const elm = new Elm327();
@@ -205,12 +239,20 @@ export async function startElm327(port: SerialPortLike, handlers: TransportHandl
   });
   try {
     for (const command of elmInitCommands) {
-      const lines = await elm.command(command, command === 'ATZ' ? (options.resetTimeoutMs ?? 4000) : commandTimeoutMs);
+      const lines = await elm.command(
+        command,
+        command === 'ATZ' ? (options.resetTimeoutMs ?? 4000) : commandTimeoutMs,
+      );
       const printed = lines.filter((l) => l.trim() !== '' && l.trim().toUpperCase() !== command);
       if (command === 'ATZ') {
-        if (!printed.some((l) => /ELM327/i.test(l))) throw new Error(`No ELM327 answered the reset at ${baudRate} baud (got "${printed.join(' ') || 'nothing'}"). Try 9600 or 38400 baud.`);
+        if (!printed.some((l) => /ELM327/i.test(l)))
+          throw new Error(
+            `No ELM327 answered the reset at ${baudRate} baud (got "${printed.join(' ') || 'nothing'}"). Try 9600 or 38400 baud.`,
+          );
       } else if (printed[printed.length - 1]?.trim() !== 'OK') {
-        throw new Error(`The adapter refused "${command}" (answered "${printed.join(' ')}"). It may be a clone without full ELM327 support.`);
+        throw new Error(
+          `The adapter refused "${command}" (answered "${printed.join(' ')}"). It may be a clone without full ELM327 support.`,
+        );
       }
     }
   } catch (error) {
@@ -227,24 +269,30 @@ export async function startElm327(port: SerialPortLike, handlers: TransportHandl
       const values: Record<string, ReadingValue> = {};
       for (const group of requestGroups) {
         if (stopped) break;
-        const request = '01' + group.map((pid) => pid.toString(16).toUpperCase().padStart(2, '0')).join('');
+        const request =
+          '01' + group.map((pid) => pid.toString(16).toUpperCase().padStart(2, '0')).join('');
         try {
           const lines = await elm.command(request, commandTimeoutMs * 3);
           const reply = decodeObdResponse(lines.join('\r'));
           if (reply.kind === 'status') {
-            if (reply.status !== 'searching') handlers.onError(`The car answered "${reply.statusText}" to ${request}${reply.status === 'unable-to-connect' || reply.status === 'no-data' ? ': is the ignition on?' : '.'}`);
+            if (reply.status !== 'searching')
+              handlers.onError(
+                `The car answered "${reply.statusText}" to ${request}${reply.status === 'unable-to-connect' || reply.status === 'no-data' ? ': is the ignition on?' : '.'}`,
+              );
             continue;
           }
           for (const r of reply.readings) {
             const entry = elmPolledPids.find(([pid]) => pid === r.pid);
-            if (entry && r.value.kind === 'quantity' && !(entry[2] in values)) values[entry[2]] = Math.round(r.value.value * 100) / 100;
+            if (entry && r.value.kind === 'quantity' && !(entry[2] in values))
+              values[entry[2]] = Math.round(r.value.value * 100) / 100;
           }
         } catch (error) {
           if (stopped) return;
           handlers.onError(describeError(error, `Vehicle data (${request})`));
         }
       }
-      if (Object.keys(values).length > 0 && !stopped) handlers.onReading({ at: Date.now(), values });
+      if (Object.keys(values).length > 0 && !stopped)
+        handlers.onReading({ at: Date.now(), values });
       await delay(pollIntervalMs);
     }
   };
@@ -262,7 +310,11 @@ export async function startElm327(port: SerialPortLike, handlers: TransportHandl
 // ---- NMEA 0183 ----------------------------------------------------------------------------
 
 /** Stream a GPS receiver: one reading per RMC sentence, completed by the latest GGA and GSA. */
-export async function startNmea(port: SerialPortLike, handlers: TransportHandlers, options: { baudRate?: number } = {}): Promise<DeviceSession> {
+export async function startNmea(
+  port: SerialPortLike,
+  handlers: TransportHandlers,
+  options: { baudRate?: number } = {},
+): Promise<DeviceSession> {
   const baudRate = options.baudRate ?? defaultBaud.nmea;
   const extra: Record<string, ReadingValue> = {};
   let badLines = 0;
@@ -270,17 +322,32 @@ export async function startNmea(port: SerialPortLike, handlers: TransportHandler
   const onEvent = (event: LineEvent) => {
     if (event.kind === 'error') return handlers.onError(describeError(event.error, 'GPS'));
     if (event.kind !== 'line' || !event.text.startsWith('$')) {
-      if (event.kind === 'line' && event.text.trim() !== '' && ++badLines % 10 === 1) handlers.onError(`GPS: ignored a line that is not NMEA ("${event.text.slice(0, 24)}"). Check the baud rate (usually ${defaultBaud.nmea} or 4800).`);
+      if (event.kind === 'line' && event.text.trim() !== '' && ++badLines % 10 === 1)
+        handlers.onError(
+          `GPS: ignored a line that is not NMEA ("${event.text.slice(0, 24)}"). Check the baud rate (usually ${defaultBaud.nmea} or 4800).`,
+        );
       return;
     }
     try {
       const s = parseNmea(event.text);
-      if (s.type === 'GGA') Object.assign(extra, { altitudeM: s.altitudeMeters, satellites: s.satellitesInUse, hdop: s.hdop });
+      if (s.type === 'GGA')
+        Object.assign(extra, {
+          altitudeM: s.altitudeMeters,
+          satellites: s.satellitesInUse,
+          hdop: s.hdop,
+        });
       if (s.type !== 'RMC') return;
-      if (s.status !== 'valid' || s.latitude === null || s.longitude === null) return handlers.onError('GPS: no position fix yet (the receiver needs open sky).');
+      if (s.status !== 'valid' || s.latitude === null || s.longitude === null)
+        return handlers.onError('GPS: no position fix yet (the receiver needs open sky).');
       handlers.onReading({
         at: Date.now(),
-        values: { latitude: round6(s.latitude), longitude: round6(s.longitude), speedKmh: s.speedKmh === null ? null : Math.round(s.speedKmh * 10) / 10, courseDeg: s.courseDegrees, ...extra },
+        values: {
+          latitude: round6(s.latitude),
+          longitude: round6(s.longitude),
+          speedKmh: s.speedKmh === null ? null : Math.round(s.speedKmh * 10) / 10,
+          courseDeg: s.courseDegrees,
+          ...extra,
+        },
       });
     } catch (error) {
       const message = describeError(error, 'GPS sentence');
@@ -295,11 +362,16 @@ const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 // ---- newline-delimited JSON -----------------------------------------------------------------
 
 /** A sensor printing one JSON object of named numbers (or text/true/false) per line, e.g. {"temperatureC":21.5}. */
-export async function startJsonSensor(port: SerialPortLike, handlers: TransportHandlers, options: { baudRate?: number } = {}): Promise<DeviceSession> {
+export async function startJsonSensor(
+  port: SerialPortLike,
+  handlers: TransportHandlers,
+  options: { baudRate?: number } = {},
+): Promise<DeviceSession> {
   const baudRate = options.baudRate ?? defaultBaud.json;
   handlers.onState?.('connecting');
   const onEvent = (event: LineEvent) => {
-    if (event.kind === 'error') return handlers.onError(describeError(event.error, 'Serial sensor'));
+    if (event.kind === 'error')
+      return handlers.onError(describeError(event.error, 'Serial sensor'));
     if (event.kind !== 'line' || event.text.trim() === '') return;
     const values = parseJsonReading(event.text);
     if (typeof values === 'string') return handlers.onError(`Serial sensor: ${values}`);
@@ -309,7 +381,13 @@ export async function startJsonSensor(port: SerialPortLike, handlers: TransportH
 }
 
 /** A device that streams lines on its own (no polling): open the port, report state, stop. */
-async function streamLines(port: SerialPortLike, baudRate: number, label: string, handlers: TransportHandlers, onEvent: (event: LineEvent) => void): Promise<DeviceSession> {
+async function streamLines(
+  port: SerialPortLike,
+  baudRate: number,
+  label: string,
+  handlers: TransportHandlers,
+  onEvent: (event: LineEvent) => void,
+): Promise<DeviceSession> {
   let stopped = false;
   const link = await SerialLink.open(port, baudRate, null, onEvent, (message) => {
     if (stopped) return;
@@ -335,16 +413,22 @@ export function parseJsonReading(line: string): Record<string, ReadingValue> | s
   } catch {
     return `ignored a line that is not JSON ("${line.slice(0, 24)}").`;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'each line must be a JSON object such as {"temperatureC": 21.5}.';
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return 'each line must be a JSON object such as {"temperatureC": 21.5}.';
   const entries = Object.entries(parsed);
   if (entries.length === 0) return 'a line held no values.';
-  if (entries.length > deviceReadingValuesMaxForJson) return `a line held ${entries.length} values; at most ${deviceReadingValuesMaxForJson} are kept per reading.`;
+  if (entries.length > deviceReadingValuesMaxForJson)
+    return `a line held ${entries.length} values; at most ${deviceReadingValuesMaxForJson} are kept per reading.`;
   const out: Record<string, ReadingValue> = {};
   for (const [name, value] of entries) {
-    if (!/^[A-Za-z][A-Za-z0-9_.-]{0,31}$/.test(name)) return `"${name.slice(0, 32)}" is not a usable value name (letters, digits, "." "_" "-", starting with a letter).`;
-    if (typeof value === 'number' && !Number.isFinite(value)) return `"${name}" is not a finite number.`;
-    if (typeof value === 'string' && value.length > 64) return `"${name}" is longer than 64 characters.`;
-    if (value !== null && !['number', 'string', 'boolean'].includes(typeof value)) return `"${name}" must be a number, text, true/false or null.`;
+    if (!/^[A-Za-z][A-Za-z0-9_.-]{0,31}$/.test(name))
+      return `"${name.slice(0, 32)}" is not a usable value name (letters, digits, "." "_" "-", starting with a letter).`;
+    if (typeof value === 'number' && !Number.isFinite(value))
+      return `"${name}" is not a finite number.`;
+    if (typeof value === 'string' && value.length > 64)
+      return `"${name}" is longer than 64 characters.`;
+    if (value !== null && !['number', 'string', 'boolean'].includes(typeof value))
+      return `"${name}" must be a number, text, true/false or null.`;
     out[name] = value as ReadingValue;
   }
   return out;

@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDriveProfile, type VehicleState } from './driveProfile';
 import { Elm327Simulator, type Elm327SimulatorOptions } from './elm327Simulator';
-import { decodeBatteryLevel, decodeHeartRate, decodeHumidity, decodePressure, decodeTemperature } from './gatt';
+import {
+  decodeBatteryLevel,
+  decodeHeartRate,
+  decodeHumidity,
+  decodePressure,
+  decodeTemperature,
+} from './gatt';
 import { simulateEnvironment, simulateHeartRate } from './gattSimulators';
 import { GpsSimulator } from './gpsSimulator';
 import { nmeaSentenceCharactersMax } from './limits';
@@ -48,7 +54,8 @@ describe('simulateHeartRate', () => {
       const state = strap.stateAt(t);
       expect(state.heartRateBpm).toBeGreaterThanOrEqual(40);
       expect(state.heartRateBpm).toBeLessThanOrEqual(200);
-      for (const raw of state.rrIntervalsRaw) expect(Math.abs(raw / 1024 - 60 / state.heartRateBpm)).toBeLessThan(0.05);
+      for (const raw of state.rrIntervalsRaw)
+        expect(Math.abs(raw / 1024 - 60 / state.heartRateBpm)).toBeLessThan(0.05);
       if (state.energyExpendedKilojoules !== null) {
         expect(state.energyExpendedKilojoules).toBeGreaterThanOrEqual(lastEnergy);
         lastEnergy = state.energyExpendedKilojoules;
@@ -59,7 +66,10 @@ describe('simulateHeartRate', () => {
 
   it('same seed, same bytes, whatever the order of the questions; another seed differs', () => {
     const forwards = sampleTimesMs.map((t) => Array.from(simulateHeartRate(1).measurementAt(t)));
-    const backwards = [...sampleTimesMs].reverse().map((t) => Array.from(simulateHeartRate(1).measurementAt(t))).reverse();
+    const backwards = [...sampleTimesMs]
+      .reverse()
+      .map((t) => Array.from(simulateHeartRate(1).measurementAt(t)))
+      .reverse();
     expect(backwards).toEqual(forwards);
     const other = sampleTimesMs.map((t) => Array.from(simulateHeartRate(2).measurementAt(t)));
     expect(other).not.toEqual(forwards);
@@ -168,16 +178,38 @@ describe('Elm327Simulator', () => {
     elm.respond('ATL1', 0);
     expect(elm.respond('010D', 60_000)).toBe(`7E8 03 41 0D ${speed} 00 00 00 00 \r\n\r\n>`);
     elm.respond('ATE1', 0);
-    expect(elm.respond('01 0d', 60_000)).toBe(`01 0d\r\n7E8 03 41 0D ${speed} 00 00 00 00 \r\n\r\n>`);
+    expect(elm.respond('01 0d', 60_000)).toBe(
+      `01 0d\r\n7E8 03 41 0D ${speed} 00 00 00 00 \r\n\r\n>`,
+    );
   });
 
-  const settingCombinations: Array<{ name: string; options: Elm327SimulatorOptions; commands: string[] }> = [
+  const settingCombinations: Array<{
+    name: string;
+    options: Elm327SimulatorOptions;
+    commands: string[];
+  }> = [
     { name: 'defaults (echo on, spaces on, headers off)', options: { seed: 11 }, commands: [] },
     { name: 'echo off, spaces off', options: { seed: 12 }, commands: ['ATE0', 'ATS0'] },
-    { name: 'CAN 11-bit headers, two ECUs', options: { seed: 13, transmissionEcu: true }, commands: ['ATH1'] },
-    { name: 'CAN 11-bit headers without spaces, CR LF', options: { seed: 14 }, commands: ['ATH1', 'ATS0', 'ATL1'] },
-    { name: 'CAN 29-bit headers with spaces, two ECUs', options: { seed: 15, vehicleProtocol: 7, transmissionEcu: true }, commands: ['ATH1'] },
-    { name: 'CAN 29-bit headers without spaces', options: { seed: 16, vehicleProtocol: 7 }, commands: ['ATE0', 'ATH1', 'ATS0'] },
+    {
+      name: 'CAN 11-bit headers, two ECUs',
+      options: { seed: 13, transmissionEcu: true },
+      commands: ['ATH1'],
+    },
+    {
+      name: 'CAN 11-bit headers without spaces, CR LF',
+      options: { seed: 14 },
+      commands: ['ATH1', 'ATS0', 'ATL1'],
+    },
+    {
+      name: 'CAN 29-bit headers with spaces, two ECUs',
+      options: { seed: 15, vehicleProtocol: 7, transmissionEcu: true },
+      commands: ['ATH1'],
+    },
+    {
+      name: 'CAN 29-bit headers without spaces',
+      options: { seed: 16, vehicleProtocol: 7 },
+      commands: ['ATE0', 'ATH1', 'ATS0'],
+    },
     { name: 'fixed protocol 6', options: { seed: 17 }, commands: ['ATSP6'] },
   ];
 
@@ -231,22 +263,44 @@ describe('Elm327Simulator', () => {
     const off = new Elm327Simulator({ seed: 2, ignitionOn: false });
     off.respond('ATE0', 0);
     expect(off.respond('010D', 0)).toBe('SEARCHING...\rUNABLE TO CONNECT\r\r>');
-    expect(decodeObdResponse(off.respond('010D', 0))).toMatchObject({ kind: 'status', status: 'unable-to-connect', searching: true });
+    expect(decodeObdResponse(off.respond('010D', 0))).toMatchObject({
+      kind: 'status',
+      status: 'unable-to-connect',
+      searching: true,
+    });
 
     const elm = new Elm327Simulator({ seed: 2 });
     elm.respond('ATE0', 0);
     elm.respond('0100', 0);
     elm.setIgnition(false);
-    expect(decodeObdResponse(elm.respond('010D', 0))).toMatchObject({ kind: 'status', status: 'no-data' });
+    expect(decodeObdResponse(elm.respond('010D', 0))).toMatchObject({
+      kind: 'status',
+      status: 'no-data',
+    });
     elm.setIgnition(true);
-    expect(decodeObdResponse(elm.respond('AT FOO', 0))).toMatchObject({ kind: 'status', status: 'unknown-command' });
-    expect(decodeObdResponse(elm.respond('01ZZ', 0))).toMatchObject({ kind: 'status', status: 'unknown-command' });
+    expect(decodeObdResponse(elm.respond('AT FOO', 0))).toMatchObject({
+      kind: 'status',
+      status: 'unknown-command',
+    });
+    expect(decodeObdResponse(elm.respond('01ZZ', 0))).toMatchObject({
+      kind: 'status',
+      status: 'unknown-command',
+    });
     elm.respond('ATSP3', 0);
-    expect(decodeObdResponse(elm.respond('010D', 0))).toMatchObject({ kind: 'status', status: 'bus-init-error' });
+    expect(decodeObdResponse(elm.respond('010D', 0))).toMatchObject({
+      kind: 'status',
+      status: 'bus-init-error',
+    });
     elm.respond('ATSP8', 0);
-    expect(decodeObdResponse(elm.respond('010D', 0))).toMatchObject({ kind: 'status', status: 'can-error' });
+    expect(decodeObdResponse(elm.respond('010D', 0))).toMatchObject({
+      kind: 'status',
+      status: 'can-error',
+    });
     elm.respond('ATSP1', 0);
-    expect(decodeObdResponse(elm.respond('010D', 0))).toMatchObject({ kind: 'status', status: 'no-data' });
+    expect(decodeObdResponse(elm.respond('010D', 0))).toMatchObject({
+      kind: 'status',
+      status: 'no-data',
+    });
     elm.respond('ATSPA8', 0);
     expect(decodeObdResponse(elm.respond('010D', 0))).toMatchObject({ kind: 'data' });
   });
@@ -286,7 +340,9 @@ describe('Elm327Simulator', () => {
     expect(profile.stateAt(5_000).vehicleSpeedKmh).toBe(0);
     expect(profile.stateAt(5_000).engineSpeedRpm).toBeGreaterThan(600);
     expect(profile.stateAt(60_000).vehicleSpeedKmh).toBeGreaterThan(20);
-    expect(profile.stateAt(60 * minuteMs).coolantTemperatureCelsius).toBeGreaterThan(profile.stateAt(0).coolantTemperatureCelsius);
+    expect(profile.stateAt(60 * minuteMs).coolantTemperatureCelsius).toBeGreaterThan(
+      profile.stateAt(0).coolantTemperatureCelsius,
+    );
     expect(profile.stateAt(123_456).runTimeSeconds).toBe(123);
     expectAllFinite(profile.stateAt(10 * minuteMs));
   });
@@ -311,12 +367,15 @@ describe('GpsSimulator', () => {
     for (const t of epochs) {
       const fix = gps.fixAt(t);
       const parsed = gps.sentencesAt(t).map((sentence) => parseNmea(sentence));
-      const byType = Object.fromEntries(parsed.map((sentence) => [sentence.type, sentence])) as Record<string, NmeaSentence>;
+      const byType = Object.fromEntries(
+        parsed.map((sentence) => [sentence.type, sentence]),
+      ) as Record<string, NmeaSentence>;
       const gga = byType.GGA;
       const rmc = byType.RMC;
       const vtg = byType.VTG;
       const gsa = byType.GSA;
-      if (gga?.type !== 'GGA' || rmc?.type !== 'RMC' || vtg?.type !== 'VTG' || gsa?.type !== 'GSA') throw new Error('missing sentence');
+      if (gga?.type !== 'GGA' || rmc?.type !== 'RMC' || vtg?.type !== 'VTG' || gsa?.type !== 'GSA')
+        throw new Error('missing sentence');
       for (const position of [gga, rmc]) {
         expect(Math.abs((position.latitude ?? 0) - fix.latitude)).toBeLessThan(2e-6);
         expect(Math.abs((position.longitude ?? 0) - fix.longitude)).toBeLessThan(2e-6);
@@ -341,7 +400,9 @@ describe('GpsSimulator', () => {
       const fix = gps.fixAt(june2025 + s * 1000);
       const stepMeters = Math.hypot(
         (fix.latitude - previous.latitude) * 111_195,
-        (fix.longitude - previous.longitude) * 111_195 * Math.cos((origin.latitude * Math.PI) / 180),
+        (fix.longitude - previous.longitude) *
+          111_195 *
+          Math.cos((origin.latitude * Math.PI) / 180),
       );
       expect(stepMeters).toBeLessThanOrEqual(Math.max(fix.speedKmh, previous.speedKmh) / 3.6 + 1);
       expect(Math.abs(fix.latitude - origin.latitude)).toBeLessThan(0.02);
@@ -356,7 +417,9 @@ describe('GpsSimulator', () => {
     const output = gps.outputAt(june2025);
     expect(output.endsWith('\r\n')).toBe(true);
     const splitter = new LineSplitter({ prompt: null });
-    const lines = splitter.feed(output).flatMap((event) => (event.kind === 'line' ? [event.text] : []));
+    const lines = splitter
+      .feed(output)
+      .flatMap((event) => (event.kind === 'line' ? [event.text] : []));
     expect(lines.map((line) => parseNmea(line).type)).toEqual(['GGA', 'GSA', 'RMC', 'VTG']);
     expect(new Set(lines.map((line) => line.slice(1, 3)))).toEqual(new Set(['GN']));
   });
@@ -364,13 +427,22 @@ describe('GpsSimulator', () => {
   it('same seed, same sentences; another seed, another route', () => {
     const a = new GpsSimulator({ seed: 5 });
     const b = new GpsSimulator({ seed: 5 });
-    expect(epochs.map((t) => a.outputAt(t))).toEqual([...epochs].reverse().map((t) => b.outputAt(t)).reverse());
+    expect(epochs.map((t) => a.outputAt(t))).toEqual(
+      [...epochs]
+        .reverse()
+        .map((t) => b.outputAt(t))
+        .reverse(),
+    );
     expect(new GpsSimulator({ seed: 6 }).route).not.toEqual(a.route);
   });
 
   it('checks its arguments', () => {
-    expect(() => new GpsSimulator({ seed: 1, origin: { latitude: 89, longitude: 0 } })).toThrow(RangeError);
-    expect(() => new GpsSimulator({ seed: 1 }).sentencesAt(Date.UTC(2090, 0, 1))).toThrow(RangeError);
+    expect(() => new GpsSimulator({ seed: 1, origin: { latitude: 89, longitude: 0 } })).toThrow(
+      RangeError,
+    );
+    expect(() => new GpsSimulator({ seed: 1 }).sentencesAt(Date.UTC(2090, 0, 1))).toThrow(
+      RangeError,
+    );
     expect(() => new GpsSimulator({ seed: 2 ** 32 })).toThrow(RangeError);
   });
 });

@@ -4,7 +4,10 @@ import { expect } from 'vitest';
 import { DeviceDataError, type DeviceDataErrorCode } from './errors';
 
 /** Runs `action` and checks it throws a DeviceDataError with `code`; returns the error. */
-export function expectDeviceError(action: () => unknown, code: DeviceDataErrorCode): DeviceDataError {
+export function expectDeviceError(
+  action: () => unknown,
+  code: DeviceDataErrorCode,
+): DeviceDataError {
   try {
     action();
   } catch (error) {
@@ -55,5 +58,8 @@ export function referenceChecksum(sentence: string): { given: string; computed: 
   const star = sentence.lastIndexOf('*');
   let sum = 0;
   for (const character of sentence.slice(1, star)) sum ^= character.charCodeAt(0);
-  return { given: sentence.slice(star + 1, star + 3), computed: sum.toString(16).toUpperCase().padStart(2, '0') };
+  return {
+    given: sentence.slice(star + 1, star + 3),
+    computed: sum.toString(16).toUpperCase().padStart(2, '0'),
+  };
 }

@@ -3,8 +3,21 @@
 // real driver code the page runs.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { pairGattSensor, heartRateProfile, environmentProfile, startGattSession, type BluetoothDeviceLike, type GattCharacteristicLike } from './bluetooth';
-import { parseJsonReading, startElm327, startJsonSensor, startNmea, type SerialPortLike } from './serial';
+import {
+  pairGattSensor,
+  heartRateProfile,
+  environmentProfile,
+  startGattSession,
+  type BluetoothDeviceLike,
+  type GattCharacteristicLike,
+} from './bluetooth';
+import {
+  parseJsonReading,
+  startElm327,
+  startJsonSensor,
+  startNmea,
+  type SerialPortLike,
+} from './serial';
 import { simulatedBluetooth, simulatedGattDevice, simulatedSerialPort } from './demo';
 import type { ConnectionState, DeviceReading, TransportHandlers } from './transport';
 import { formatNmeaSentence } from './nmea';
@@ -13,7 +26,11 @@ function collect() {
   const readings: DeviceReading[] = [];
   const errors: string[] = [];
   const states: ConnectionState[] = [];
-  const handlers: TransportHandlers = { onReading: (r) => readings.push(r), onError: (m) => errors.push(m), onState: (s) => states.push(s) };
+  const handlers: TransportHandlers = {
+    onReading: (r) => readings.push(r),
+    onError: (m) => errors.push(m),
+    onState: (s) => states.push(s),
+  };
   return { readings, errors, states, handlers };
 }
 
@@ -26,7 +43,9 @@ async function until(condition: () => boolean, timeoutMs = 4000): Promise<void> 
 }
 
 /** A port whose device answers each CR-terminated command through `answer`, or streams `lines`. */
-function scriptedPort(answer: (command: string) => string | null): SerialPortLike & { push(text: string | Uint8Array): void; unplug(): void } {
+function scriptedPort(
+  answer: (command: string) => string | null,
+): SerialPortLike & { push(text: string | Uint8Array): void; unplug(): void } {
   let controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   const encoder = new TextEncoder();
   let buffer = '';
@@ -68,7 +87,8 @@ function scriptedPort(answer: (command: string) => string | null): SerialPortLik
   return port;
 }
 
-const elmOk = (command: string) => (command === 'ATZ' ? 'ATZ\r\rELM327 v1.5\r\r>' : command.startsWith('AT') ? 'OK\r\r>' : null);
+const elmOk = (command: string) =>
+  command === 'ATZ' ? 'ATZ\r\rELM327 v1.5\r\r>' : command.startsWith('AT') ? 'OK\r\r>' : null;
 
 describe('ELM327 over Web Serial (D-card-devices)', () => {
   it('initialises with ATZ ATE0 ATL0 ATS0 ATH0 ATSP0 and polls speed, rpm and more from the simulated car', async () => {
@@ -80,7 +100,16 @@ describe('ELM327 over Web Serial (D-card-devices)', () => {
     expect(errors).toEqual([]);
     expect(states).toContain('connected');
     const values = readings[1]!.values;
-    for (const name of ['speedKmh', 'rpm', 'coolantC', 'intakeAirC', 'mafGs', 'throttlePct', 'fuelPct']) expect(typeof values[name], name).toBe('number');
+    for (const name of [
+      'speedKmh',
+      'rpm',
+      'coolantC',
+      'intakeAirC',
+      'mafGs',
+      'throttlePct',
+      'fuelPct',
+    ])
+      expect(typeof values[name], name).toBe('number');
   });
 
   it('sends exactly the init sequence, then mode 01 requests', async () => {
@@ -108,9 +137,13 @@ describe('ELM327 over Web Serial (D-card-devices)', () => {
     expect(a.readings).toEqual([]);
 
     const garbage = scriptedPort(() => '\u00ff\u00fe#@!\r>');
-    await expect(startElm327(garbage, collect().handlers, { resetTimeoutMs: 200 })).rejects.toThrow(/No ELM327 answered the reset/);
+    await expect(startElm327(garbage, collect().handlers, { resetTimeoutMs: 200 })).rejects.toThrow(
+      /No ELM327 answered the reset/,
+    );
     const silent = scriptedPort(() => null);
-    await expect(startElm327(silent, collect().handlers, { resetTimeoutMs: 100 })).rejects.toThrow(/did not answer "ATZ"/);
+    await expect(startElm327(silent, collect().handlers, { resetTimeoutMs: 100 })).rejects.toThrow(
+      /did not answer "ATZ"/,
+    );
     const refuses = scriptedPort((c) => (c === 'ATZ' ? 'ELM327 v1.5\r\r>' : '?\r\r>'));
     await expect(startElm327(refuses, collect().handlers)).rejects.toThrow(/refused "ATE0"/);
   });
@@ -129,7 +162,10 @@ describe('ELM327 over Web Serial (D-card-devices)', () => {
 
 describe('NMEA GPS over Web Serial', () => {
   it('streams positions from the simulated receiver and survives bad checksums and garbage bytes', async () => {
-    const port = simulatedSerialPort('gps', { epochMs: 30, now: () => Date.UTC(2024, 5, 1, 12, 0, 0) + performance.now() });
+    const port = simulatedSerialPort('gps', {
+      epochMs: 30,
+      now: () => Date.UTC(2024, 5, 1, 12, 0, 0) + performance.now(),
+    });
     const { readings, errors, handlers } = collect();
     const session = await startNmea(port, handlers);
     await until(() => readings.length >= 1);
@@ -170,8 +206,14 @@ describe('JSON-lines serial sensor', () => {
   });
 
   it('parseJsonReading never throws, whatever the line', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 200 }), (line) => void parseJsonReading(line)), { numRuns: 500 });
-    fc.assert(fc.property(fc.json(), (line) => void parseJsonReading(line)), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (line) => void parseJsonReading(line)),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(fc.json(), (line) => void parseJsonReading(line)),
+      { numRuns: 500 },
+    );
     expect(parseJsonReading('{"x": 1e400}')).toMatch(/finite/);
     expect(parseJsonReading('{"9": 1}')).toMatch(/not a usable value name/);
   });
@@ -181,9 +223,15 @@ describe('Web Bluetooth GATT transport', () => {
   it('pairs through requestDevice with a service filter and streams heart rate', async () => {
     let asked: unknown = null;
     const fake = simulatedBluetooth('heart-rate', { notifyMs: 20 });
-    const bluetooth = { requestDevice: (o: Parameters<typeof fake.requestDevice>[0]) => ((asked = o), fake.requestDevice(o)) };
+    const bluetooth = {
+      requestDevice: (o: Parameters<typeof fake.requestDevice>[0]) => (
+        (asked = o), fake.requestDevice(o)
+      ),
+    };
     const { readings, errors, handlers } = collect();
-    const session = await pairGattSensor(bluetooth, heartRateProfile, handlers, { pollIntervalMs: 20 });
+    const session = await pairGattSensor(bluetooth, heartRateProfile, handlers, {
+      pollIntervalMs: 20,
+    });
     await until(() => readings.length >= 3);
     await session.stop();
     expect(asked).toMatchObject({ filters: [{ services: ['heart_rate'] }] });
@@ -193,16 +241,29 @@ describe('Web Bluetooth GATT transport', () => {
 
   it('polls when the sensor has no notifications, and reads all environment values', async () => {
     const { readings, handlers } = collect();
-    const session = await startGattSession(simulatedGattDevice('environment'), environmentProfile, handlers, { pollIntervalMs: 20 });
+    const session = await startGattSession(
+      simulatedGattDevice('environment'),
+      environmentProfile,
+      handlers,
+      { pollIntervalMs: 20 },
+    );
     await until(() => readings.length >= 2);
     await session.stop();
-    expect(Object.keys(readings[1]!.values).sort()).toEqual(['batteryPct', 'humidityPct', 'pressureHpa', 'temperatureC']);
+    expect(Object.keys(readings[1]!.values).sort()).toEqual([
+      'batteryPct',
+      'humidityPct',
+      'pressureHpa',
+      'temperatureC',
+    ]);
   });
 
   it('reconnects after gattserverdisconnected', async () => {
     const device = simulatedGattDevice('heart-rate', { notifyMs: 20 });
     const { readings, states, handlers } = collect();
-    const session = await startGattSession(device, heartRateProfile, handlers, { pollIntervalMs: 20, reconnectDelayMs: 10 });
+    const session = await startGattSession(device, heartRateProfile, handlers, {
+      pollIntervalMs: 20,
+      reconnectDelayMs: 10,
+    });
     await until(() => readings.length >= 1);
     device.dropConnection();
     await until(() => states.filter((s) => s === 'connected').length >= 2);
@@ -213,7 +274,10 @@ describe('Web Bluetooth GATT transport', () => {
   });
 
   it('shows a clear error for a short value and keeps going', async () => {
-    const values = [[0x01, 0x48], [0x00, 72]]; // uint16 flag with one byte, then a good value
+    const values = [
+      [0x01, 0x48],
+      [0x00, 72],
+    ]; // uint16 flag with one byte, then a good value
     let i = 0;
     const ch: GattCharacteristicLike = {
       properties: { read: true, notify: false },
@@ -222,10 +286,24 @@ describe('Web Bluetooth GATT transport', () => {
       addEventListener: () => {},
       removeEventListener: () => {},
     };
-    const server = { connected: true, connect: async () => server, disconnect: () => {}, getPrimaryService: async () => ({ getCharacteristic: async () => ch }) };
-    const device: BluetoothDeviceLike = { id: 'x', name: 'Strap', gatt: server, addEventListener: () => {}, removeEventListener: () => {} };
+    const server = {
+      connected: true,
+      connect: async () => server,
+      disconnect: () => {},
+      getPrimaryService: async () => ({ getCharacteristic: async () => ch }),
+    };
+    const device: BluetoothDeviceLike = {
+      id: 'x',
+      name: 'Strap',
+      gatt: server,
+      addEventListener: () => {},
+      removeEventListener: () => {},
+    };
     const { readings, errors, handlers } = collect();
-    const session = await startGattSession(device, heartRateProfile, handlers, { pollIntervalMs: 10, notifySilenceMs: 0 });
+    const session = await startGattSession(device, heartRateProfile, handlers, {
+      pollIntervalMs: 10,
+      notifySilenceMs: 0,
+    });
     await until(() => readings.length >= 1);
     await session.stop();
     expect(errors[0]).toMatch(/Heart rate from Strap: .*(ends|short|byte)/i);
@@ -233,8 +311,19 @@ describe('Web Bluetooth GATT transport', () => {
   });
 
   it('explains a missing Web Bluetooth and a cancelled chooser', async () => {
-    await expect(pairGattSensor(undefined, heartRateProfile, collect().handlers)).rejects.toThrow(/no Web Bluetooth/);
-    const cancelled = { requestDevice: async () => Promise.reject(Object.assign(new Error('User cancelled the requestDevice() chooser.'), { name: 'NotFoundError' })) };
-    await expect(pairGattSensor(cancelled, heartRateProfile, collect().handlers)).rejects.toThrow(/cancelled/);
+    await expect(pairGattSensor(undefined, heartRateProfile, collect().handlers)).rejects.toThrow(
+      /no Web Bluetooth/,
+    );
+    const cancelled = {
+      requestDevice: async () =>
+        Promise.reject(
+          Object.assign(new Error('User cancelled the requestDevice() chooser.'), {
+            name: 'NotFoundError',
+          }),
+        ),
+    };
+    await expect(pairGattSensor(cancelled, heartRateProfile, collect().handlers)).rejects.toThrow(
+      /cancelled/,
+    );
   });
 });

@@ -2,7 +2,12 @@
 // fields, check that it links to the block before it, that the certificate's signers hold more
 // than 2/3 of the validators' power and, where the view carries them, that every commit
 // signature verifies (strict Ed25519, pure JS). Nothing here trusts the worker's word.
-import { blockHash, commitSigningBytes, hasQuorum, type Validator } from '../../worker/shared/block';
+import {
+  blockHash,
+  commitSigningBytes,
+  hasQuorum,
+  type Validator,
+} from '../../worker/shared/block';
 import { fromHex, toHex } from '../../worker/shared/bytes';
 import { verifyStrict } from '../../worker/shared/ed25519';
 import { publicKeyFromDid } from '../../worker/shared/did';
@@ -21,32 +26,60 @@ export interface BlockCheck {
   ok: boolean;
 }
 
-type CertWithSigs = NonNullable<BlockView['cert']> & { sigs?: Array<{ validator: string; sig: string }> };
+type CertWithSigs = NonNullable<BlockView['cert']> & {
+  sigs?: Array<{ validator: string; sig: string }>;
+};
 
-export function checkBlockInPage(view: BlockView, validators: Validator[], previousHash?: string): BlockCheck {
+export function checkBlockInPage(
+  view: BlockView,
+  validators: Validator[],
+  previousHash?: string,
+): BlockCheck {
   const h = view.header;
   let hash: Uint8Array;
   try {
-    hash = blockHash({ chain: h.chain, height: h.height, prev: fromHex(h.prev), txRoot: fromHex(h.txRoot), stateRoot: fromHex(h.stateRoot), time: h.time, proposer: h.proposer, round: h.round });
+    hash = blockHash({
+      chain: h.chain,
+      height: h.height,
+      prev: fromHex(h.prev),
+      txRoot: fromHex(h.txRoot),
+      stateRoot: fromHex(h.stateRoot),
+      time: h.time,
+      proposer: h.proposer,
+      round: h.round,
+    });
   } catch {
-    return { hashOk: false, linkOk: null, quorumOk: null, signaturesOk: null, signers: 0, ok: false };
+    return {
+      hashOk: false,
+      linkOk: null,
+      quorumOk: null,
+      signaturesOk: null,
+      signers: 0,
+      ok: false,
+    };
   }
   const hashOk = toHex(hash) === view.hash;
   const linkOk = previousHash === undefined || h.height === 0 ? null : h.prev === previousHash;
-  if (h.height === 0) return { hashOk, linkOk, quorumOk: null, signaturesOk: null, signers: 0, ok: hashOk };
+  if (h.height === 0)
+    return { hashOk, linkOk, quorumOk: null, signaturesOk: null, signers: 0, ok: hashOk };
   const cert = view.cert as CertWithSigs | null;
   if (!cert) return { hashOk, linkOk, quorumOk: false, signaturesOk: null, signers: 0, ok: false };
   const quorumOk = hasQuorum(cert.signers, validators);
   let signaturesOk: boolean | null = null;
   if (Array.isArray(cert.sigs)) {
     const message = commitSigningBytes(h.chain, h.height, cert.round, hash);
-    signaturesOk = cert.sigs.length > 0 && cert.sigs.every((s) => {
-      try {
-        return validators.some((v) => v.did === s.validator) && verifyStrict(publicKeyFromDid(s.validator), message, fromHex(s.sig));
-      } catch {
-        return false;
-      }
-    });
+    signaturesOk =
+      cert.sigs.length > 0 &&
+      cert.sigs.every((s) => {
+        try {
+          return (
+            validators.some((v) => v.did === s.validator) &&
+            verifyStrict(publicKeyFromDid(s.validator), message, fromHex(s.sig))
+          );
+        } catch {
+          return false;
+        }
+      });
   }
   const ok = hashOk && linkOk !== false && quorumOk && signaturesOk !== false;
   return { hashOk, linkOk, quorumOk, signaturesOk, signers: cert.signers.length, ok };

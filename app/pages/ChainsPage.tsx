@@ -4,7 +4,16 @@ import { useAppStore } from '../store/peer-store';
 import { bot } from '../runtime';
 import { navigate, useRoute } from '../router';
 import { inviteCodeFrom, joinRoute } from '../lib/join';
-import { Card, CopyButton, ErrorNote, PageTitle, Pill, Qr, useAction, useAsync } from '../components/ui';
+import {
+  Card,
+  CopyButton,
+  ErrorNote,
+  PageTitle,
+  Pill,
+  Qr,
+  useAction,
+  useAsync,
+} from '../components/ui';
 import { short } from '../lib/format';
 import type { CreateChainRequest } from '../../worker/api';
 
@@ -31,9 +40,16 @@ function HeldChains() {
           <li key={c.chainId} className="chain-row">
             <div>
               <strong>{c.name}</strong> {c.active && <Pill tone="ok">active</Pill>}
-              <div className="muted small-text"><code>{short(c.chainId, 8)}</code> · {c.mode} · {c.consensus} · {c.role} · height {c.height}</div>
+              <div className="muted small-text">
+                <code>{short(c.chainId, 8)}</code> · {c.mode} · {c.consensus} · {c.role} · height{' '}
+                {c.height}
+              </div>
             </div>
-            {!c.active && <button type="button" className="secondary small" onClick={() => void use(c.chainId)}>Switch to {c.name}</button>}
+            {!c.active && (
+              <button type="button" className="secondary small" onClick={() => void use(c.chainId)}>
+                Switch to {c.name}
+              </button>
+            )}
           </li>
         ))}
       </ul>
@@ -51,36 +67,70 @@ function CreateChain() {
   function onSubmit(event: FormEvent) {
     event.preventDefault();
     void run(async () => {
-      const list = validators.split(/[\s,]+/).map((v) => v.trim()).filter(Boolean);
-      setResult(await bot().createChain({ name, mode, consensus, ...(list.length ? { validators: list } : {}) }));
+      const list = validators
+        .split(/[\s,]+/)
+        .map((v) => v.trim())
+        .filter(Boolean);
+      setResult(
+        await bot().createChain({
+          name,
+          mode,
+          consensus,
+          ...(list.length ? { validators: list } : {}),
+        }),
+      );
       useAppStore.setState({ status: await bot().status(), blocks: [] }); // the strip follows the new chain
     });
   }
   return (
     <Card title="Create a chain" id="create-title">
       <form className="form" onSubmit={onSubmit}>
-        <label>Name<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={64} placeholder="greenhouse" /></label>
-        <label>Mode
-          <select value={mode} onChange={(e) => setMode(e.target.value as CreateChainRequest['mode'])}>
+        <label>
+          Name
+          <input
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            required
+            maxLength={64}
+            placeholder="greenhouse"
+          />
+        </label>
+        <label>
+          Mode
+          <select
+            value={mode}
+            onChange={(e) => setMode(e.target.value as CreateChainRequest['mode'])}
+          >
             <option value="private">private: one organization</option>
             <option value="consortium">consortium: members vote on validators</option>
             <option value="public">public: anyone joins</option>
           </select>
         </label>
-        <label>Consensus engine
-          <select value={consensus} onChange={(e) => setConsensus(e.target.value as CreateChainRequest['consensus'])}>
+        <label>
+          Consensus engine
+          <select
+            value={consensus}
+            onChange={(e) => setConsensus(e.target.value as CreateChainRequest['consensus'])}
+          >
             <option value="solo">solo (this peer alone, for development)</option>
             <option value="poa">poa (round-robin, crash-tolerant)</option>
             <option value="bft">bft (tolerates Byzantine validators)</option>
           </select>
         </label>
-        <label>Validators (did:key, one per line; empty: this peer alone)
+        <label>
+          Validators (did:key, one per line; empty: this peer alone)
           <textarea value={validators} onChange={(e) => setValidators(e.target.value)} rows={3} />
         </label>
-        <button type="submit" disabled={busy || !name}>Create chain</button>
+        <button type="submit" disabled={busy || !name}>
+          Create chain
+        </button>
       </form>
       <ErrorNote error={error} what="Creating a chain" />
-      {result && <p role="status" className="ok">Created {short(result.chainId, 8)}. Its invite is below.</p>}
+      {result && (
+        <p role="status" className="ok">
+          Created {short(result.chainId, 8)}. Its invite is below.
+        </p>
+      )}
     </Card>
   );
 }
@@ -93,8 +143,12 @@ function Invite() {
       <ErrorNote error={invite.error} what="Invite links" />
       {invite.data && (
         <>
-          <p className="mono-line"><code data-testid="invite-link">{invite.data}</code></p>
-          <div className="row"><CopyButton text={invite.data} label="Copy the invite link" /></div>
+          <p className="mono-line">
+            <code data-testid="invite-link">{invite.data}</code>
+          </p>
+          <div className="row">
+            <CopyButton text={invite.data} label="Copy the invite link" />
+          </div>
           <Qr text={invite.data} label="QR code of the invite link" size={200} />
         </>
       )}
@@ -116,8 +170,18 @@ function Join() {
   return (
     <Card title="Join a chain" id="join-title">
       <form className="form" onSubmit={onSubmit}>
-        <label>Invite link<input value={link} onChange={(e) => setLink(e.target.value)} required placeholder="paste the link you were sent" /></label>
-        <button type="submit" disabled={busy || !link.trim()}>Open the invite</button>
+        <label>
+          Invite link
+          <input
+            value={link}
+            onChange={(e) => setLink(e.target.value)}
+            required
+            placeholder="paste the link you were sent"
+          />
+        </label>
+        <button type="submit" disabled={busy || !link.trim()}>
+          Open the invite
+        </button>
       </form>
       <ErrorNote error={error} what="Joining" />
     </Card>
@@ -127,7 +191,9 @@ function Join() {
 export default function ChainsPage() {
   return (
     <>
-      <PageTitle intro="A peer can hold several chains, each with its own members and consensus.">Chains</PageTitle>
+      <PageTitle intro="A peer can hold several chains, each with its own members and consensus.">
+        Chains
+      </PageTitle>
       <div className="grid">
         <HeldChains />
         <Invite />

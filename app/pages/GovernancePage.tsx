@@ -7,7 +7,13 @@ import { Card, ErrorNote, PageTitle, Pill, useAsync } from '../components/ui';
 import { preview, short } from '../lib/format';
 import type { ProposalView } from '../../worker/api';
 
-type ChangeKind = 'addValidator' | 'removeValidator' | 'setPower' | 'addMember' | 'removeMember' | 'policy';
+type ChangeKind =
+  | 'addValidator'
+  | 'removeValidator'
+  | 'setPower'
+  | 'addMember'
+  | 'removeMember'
+  | 'policy';
 
 async function submitAndWait(type: string, body: unknown): Promise<string> {
   const { txId } = await bot().submit({ type, body });
@@ -17,20 +23,45 @@ async function submitAndWait(type: string, body: unknown): Promise<string> {
 }
 
 function describeChange(change: unknown): string {
-  const c = change as { kind?: string; did?: string; power?: number; name?: string; value?: unknown; engine?: string };
+  const c = change as {
+    kind?: string;
+    did?: string;
+    power?: number;
+    name?: string;
+    value?: unknown;
+    engine?: string;
+  };
   switch (c.kind) {
-    case 'addValidator': return `Add validator ${short(c.did ?? '', 8)} (power ${c.power})`;
-    case 'removeValidator': return `Remove validator ${short(c.did ?? '', 8)}`;
-    case 'setPower': return `Set power of ${short(c.did ?? '', 8)} to ${c.power}`;
-    case 'addMember': return `Add member ${short(c.did ?? '', 8)}`;
-    case 'removeMember': return `Remove member ${short(c.did ?? '', 8)}`;
-    case 'policy': return `Policy ${c.name} = ${String(c.value)}`;
-    case 'engine': return `Switch engine to ${c.engine}`;
-    default: return preview(change);
+    case 'addValidator':
+      return `Add validator ${short(c.did ?? '', 8)} (power ${c.power})`;
+    case 'removeValidator':
+      return `Remove validator ${short(c.did ?? '', 8)}`;
+    case 'setPower':
+      return `Set power of ${short(c.did ?? '', 8)} to ${c.power}`;
+    case 'addMember':
+      return `Add member ${short(c.did ?? '', 8)}`;
+    case 'removeMember':
+      return `Remove member ${short(c.did ?? '', 8)}`;
+    case 'policy':
+      return `Policy ${c.name} = ${String(c.value)}`;
+    case 'engine':
+      return `Switch engine to ${c.engine}`;
+    default:
+      return preview(change);
   }
 }
 
-function Proposal({ p, canVote, me, onDone }: { p: ProposalView; canVote: boolean; me: string; onDone: () => void }) {
+function Proposal({
+  p,
+  canVote,
+  me,
+  onDone,
+}: {
+  p: ProposalView;
+  canVote: boolean;
+  me: string;
+  onDone: () => void;
+}) {
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const approved = p.approvals.includes(me);
@@ -45,14 +76,39 @@ function Proposal({ p, canVote, me, onDone }: { p: ProposalView; canVote: boolea
   }
   return (
     <li className="proposal">
-      <div><strong>{describeChange(p.change)}</strong> <span className="muted small-text">from height {p.height} · {p.approvals.length} approval(s){p.invite ? <> · a join with an invite of {short(p.invite.issuer, 8)}</> : null} · id {short(p.id, 6)}</span></div>
+      <div>
+        <strong>{describeChange(p.change)}</strong>{' '}
+        <span className="muted small-text">
+          from height {p.height} · {p.approvals.length} approval(s)
+          {p.invite ? <> · a join with an invite of {short(p.invite.issuer, 8)}</> : null} · id{' '}
+          {short(p.id, 6)}
+        </span>
+      </div>
       {canVote && (
         <div className="row">
-          <button type="button" className="small" disabled={approved} onClick={() => void vote(true)}>Approve</button>
-          <button type="button" className="secondary small" disabled={!approved} onClick={() => void vote(false)}>Withdraw approval</button>
+          <button
+            type="button"
+            className="small"
+            disabled={approved}
+            onClick={() => void vote(true)}
+          >
+            Approve
+          </button>
+          <button
+            type="button"
+            className="secondary small"
+            disabled={!approved}
+            onClick={() => void vote(false)}
+          >
+            Withdraw approval
+          </button>
         </div>
       )}
-      {message && <p role="status" className="ok">{message}</p>}
+      {message && (
+        <p role="status" className="ok">
+          {message}
+        </p>
+      )}
       <ErrorNote error={error} />
     </li>
   );
@@ -71,9 +127,16 @@ function ProposeForm({ height, onDone }: { height: number; onDone: () => void })
     event.preventDefault();
     setError(null);
     setMessage(null);
-    const change = kind === 'policy' ? { kind, name, value } : kind === 'addValidator' || kind === 'setPower' ? { kind, did: did.trim(), power } : { kind, did: did.trim() };
+    const change =
+      kind === 'policy'
+        ? { kind, name, value }
+        : kind === 'addValidator' || kind === 'setPower'
+          ? { kind, did: did.trim(), power }
+          : { kind, did: did.trim() };
     try {
-      setMessage(await submitAndWait('member.propose', { change, height: at ? Number(at) : height + 2 }));
+      setMessage(
+        await submitAndWait('member.propose', { change, height: at ? Number(at) : height + 2 }),
+      );
       onDone();
     } catch (e) {
       setError(e);
@@ -81,7 +144,8 @@ function ProposeForm({ height, onDone }: { height: number; onDone: () => void })
   }
   return (
     <form className="form" onSubmit={onSubmit}>
-      <label>Change
+      <label>
+        Change
         <select value={kind} onChange={(e) => setKind(e.target.value as ChangeKind)}>
           <option value="addMember">Add a member</option>
           <option value="removeMember">Remove a member</option>
@@ -93,16 +157,47 @@ function ProposeForm({ height, onDone }: { height: number; onDone: () => void })
       </label>
       {kind === 'policy' ? (
         <>
-          <label>Policy name<input value={name} onChange={(e) => setName(e.target.value)} required /></label>
-          <label>Value<input value={value} onChange={(e) => setValue(e.target.value)} required /></label>
+          <label>
+            Policy name
+            <input value={name} onChange={(e) => setName(e.target.value)} required />
+          </label>
+          <label>
+            Value
+            <input value={value} onChange={(e) => setValue(e.target.value)} required />
+          </label>
         </>
       ) : (
-        <label>Peer (did:key)<input value={did} onChange={(e) => setDid(e.target.value)} required placeholder="did:key:z6Mk…" /></label>
+        <label>
+          Peer (did:key)
+          <input
+            value={did}
+            onChange={(e) => setDid(e.target.value)}
+            required
+            placeholder="did:key:z6Mk…"
+          />
+        </label>
       )}
-      {(kind === 'addValidator' || kind === 'setPower') && <label>Voting power<input type="number" min={1} value={power} onChange={(e) => setPower(Number(e.target.value))} /></label>}
-      <label>Takes effect from height (default {height + 2})<input type="number" min={height + 1} value={at} onChange={(e) => setAt(e.target.value)} /></label>
+      {(kind === 'addValidator' || kind === 'setPower') && (
+        <label>
+          Voting power
+          <input
+            type="number"
+            min={1}
+            value={power}
+            onChange={(e) => setPower(Number(e.target.value))}
+          />
+        </label>
+      )}
+      <label>
+        Takes effect from height (default {height + 2})
+        <input type="number" min={height + 1} value={at} onChange={(e) => setAt(e.target.value)} />
+      </label>
       <button type="submit">Propose</button>
-      {message && <p role="status" className="ok">{message}</p>}
+      {message && (
+        <p role="status" className="ok">
+          {message}
+        </p>
+      )}
       <ErrorNote error={error} />
     </form>
   );
@@ -117,34 +212,81 @@ export default function GovernancePage() {
   const decided = gov.data?.proposals.filter((p) => p.passed !== -1) ?? [];
   return (
     <>
-      <PageTitle intro="The validators change the chain by votes recorded on it; a change passes with more than 2/3 of the voting power.">Governance</PageTitle>
+      <PageTitle intro="The validators change the chain by votes recorded on it; a change passes with more than 2/3 of the voting power.">
+        Governance
+      </PageTitle>
       <ErrorNote error={gov.error} what="Governance" />
       {gov.data && (
         <div className="grid">
           <Card title="Validators" id="validators-title">
             <p className="muted small-text">Engine: {gov.data.engine}</p>
             <ul className="plain-list" data-testid="validators">
-              {gov.data.validators.map((v) => <li key={v.did}><code title={v.did}>{short(v.did, 10)}</code> · power {v.power} {v.did === me && <Pill tone="ok">this peer</Pill>}</li>)}
+              {gov.data.validators.map((v) => (
+                <li key={v.did}>
+                  <code title={v.did}>{short(v.did, 10)}</code> · power {v.power}{' '}
+                  {v.did === me && <Pill tone="ok">this peer</Pill>}
+                </li>
+              ))}
             </ul>
             <h3>Members</h3>
-            {gov.data.members.length === 0 ? <p className="muted">No members added by vote yet.</p> : <ul className="plain-list">{gov.data.members.map((m) => <li key={m}><code title={m}>{short(m, 10)}</code></li>)}</ul>}
+            {gov.data.members.length === 0 ? (
+              <p className="muted">No members added by vote yet.</p>
+            ) : (
+              <ul className="plain-list">
+                {gov.data.members.map((m) => (
+                  <li key={m}>
+                    <code title={m}>{short(m, 10)}</code>
+                  </li>
+                ))}
+              </ul>
+            )}
           </Card>
           <Card title="Open proposals" id="open-title">
-            {open.length === 0 ? <p className="muted">No open proposals.</p> : <ul className="plain-list">{open.map((p) => <Proposal key={p.id} p={p} canVote={isValidator} me={me} onDone={gov.reload} />)}</ul>}
+            {open.length === 0 ? (
+              <p className="muted">No open proposals.</p>
+            ) : (
+              <ul className="plain-list">
+                {open.map((p) => (
+                  <Proposal key={p.id} p={p} canVote={isValidator} me={me} onDone={gov.reload} />
+                ))}
+              </ul>
+            )}
           </Card>
           <Card title="Propose a change" id="propose-title">
-            {isValidator ? <ProposeForm height={height} onDone={gov.reload} /> : <p className="muted">Only validators propose changes; ask one of them.</p>}
+            {isValidator ? (
+              <ProposeForm height={height} onDone={gov.reload} />
+            ) : (
+              <p className="muted">Only validators propose changes; ask one of them.</p>
+            )}
           </Card>
           <Card title="History" id="history-title">
-            {decided.length === 0 ? <p className="muted">No decisions yet.</p> : (
+            {decided.length === 0 ? (
+              <p className="muted">No decisions yet.</p>
+            ) : (
               <ol className="plain-list" data-testid="governance-history">
-                {decided.map((p) => <li key={p.id}>{describeChange(p.change)} · passed in block {p.passed} · {p.applied ? <Pill tone="ok">applied</Pill> : <Pill tone="warn">pending from height {p.height}</Pill>}</li>)}
+                {decided.map((p) => (
+                  <li key={p.id}>
+                    {describeChange(p.change)} · passed in block {p.passed} ·{' '}
+                    {p.applied ? (
+                      <Pill tone="ok">applied</Pill>
+                    ) : (
+                      <Pill tone="warn">pending from height {p.height}</Pill>
+                    )}
+                  </li>
+                ))}
               </ol>
             )}
             {gov.data.offenders.length > 0 && (
               <>
                 <h3>Proven misbehaviour</h3>
-                <ul className="plain-list">{gov.data.offenders.map((o) => <li key={o.did}><code>{short(o.did, 10)}</code> signed conflicting votes (evidence in block {o.height})</li>)}</ul>
+                <ul className="plain-list">
+                  {gov.data.offenders.map((o) => (
+                    <li key={o.did}>
+                      <code>{short(o.did, 10)}</code> signed conflicting votes (evidence in block{' '}
+                      {o.height})
+                    </li>
+                  ))}
+                </ul>
               </>
             )}
           </Card>

@@ -8,14 +8,25 @@ import { formatBytes, short } from '../lib/format';
 
 export function TamperAlert() {
   const integrity = useAppStore((s) => s.status?.integrity);
-  const [repair, setRepair] = useState<{ busy: boolean; note: string | null }>({ busy: false, note: null });
+  const [repair, setRepair] = useState<{ busy: boolean; note: string | null }>({
+    busy: false,
+    note: null,
+  });
   if (!integrity || integrity.ok) return null;
   const start = async () => {
-    if (!window.confirm('Set the damaged ledger aside (it is kept, not deleted) and sync the chain again from other peers? Identity, chains and settings stay.')) return;
+    if (
+      !window.confirm(
+        'Set the damaged ledger aside (it is kept, not deleted) and sync the chain again from other peers? Identity, chains and settings stay.',
+      )
+    )
+      return;
     setRepair({ busy: true, note: null });
     try {
       const { movedTo } = await bot().repair();
-      setRepair({ busy: false, note: `The damaged ledger was set aside (${movedTo}); syncing from peers (see the sync progress).` });
+      setRepair({
+        busy: false,
+        note: `The damaged ledger was set aside (${movedTo}); syncing from peers (see the sync progress).`,
+      });
     } catch (error) {
       setRepair({ busy: false, note: `Repair failed: ${(error as Error).message}` });
     }
@@ -23,9 +34,23 @@ export function TamperAlert() {
   return (
     <div role="alert" className="banner error" data-testid="tamper-alert">
       <strong>Stored ledger changed behind this peer's back.</strong>
-      <ul>{integrity.problems.map((p, i) => <li key={i}>{p.message}</li>)}</ul>
-      <p>Writes are refused and tampered blocks are not served. Repair this peer from other peers, or reset it (Settings).</p>
-      <button type="button" data-testid="repair" disabled={repair.busy} onClick={() => void start()}>{repair.busy ? 'Repairing…' : 'Repair from peers'}</button>
+      <ul>
+        {integrity.problems.map((p, i) => (
+          <li key={i}>{p.message}</li>
+        ))}
+      </ul>
+      <p>
+        Writes are refused and tampered blocks are not served. Repair this peer from other peers, or
+        reset it (Settings).
+      </p>
+      <button
+        type="button"
+        data-testid="repair"
+        disabled={repair.busy}
+        onClick={() => void start()}
+      >
+        {repair.busy ? 'Repairing…' : 'Repair from peers'}
+      </button>
       {repair.note && <p data-testid="repair-note">{repair.note}</p>}
     </div>
   );
@@ -37,13 +62,26 @@ function IdentityCard() {
   if (!identity) return null;
   return (
     <Card title="Identity" id="identity-title">
-      <p className="mono-line"><code title={identity.did} data-testid="did">{short(identity.did, 16)}</code></p>
+      <p className="mono-line">
+        <code title={identity.did} data-testid="did">
+          {short(identity.did, 16)}
+        </code>
+      </p>
       <div className="row">
         <CopyButton text={identity.did} label="Copy the identity (did:key)" />
-        <button type="button" className="secondary small" aria-expanded={showQr} onClick={() => setShowQr((v) => !v)}>{showQr ? 'Hide QR' : 'Show QR'}</button>
+        <button
+          type="button"
+          className="secondary small"
+          aria-expanded={showQr}
+          onClick={() => setShowQr((v) => !v)}
+        >
+          {showQr ? 'Hide QR' : 'Show QR'}
+        </button>
       </div>
       {showQr && <Qr text={identity.did} label={`QR code of ${identity.did}`} />}
-      <p className="muted small-text">An Ed25519 key pair kept in this browser. Export it under a passphrase in Settings.</p>
+      <p className="muted small-text">
+        An Ed25519 key pair kept in this browser. Export it under a passphrase in Settings.
+      </p>
     </Card>
   );
 }
@@ -54,7 +92,11 @@ const storageEstimateEveryMs = 10_000;
 let persistAsked = false;
 
 function useStorageEstimate() {
-  const [estimate, setEstimate] = useState<{ usage?: number; quota?: number; persisted: boolean | null } | null>(null);
+  const [estimate, setEstimate] = useState<{
+    usage?: number;
+    quota?: number;
+    persisted: boolean | null;
+  } | null>(null);
   useEffect(() => {
     let live = true;
     const refresh = async () => {
@@ -94,19 +136,44 @@ function StatusCard() {
     <Card
       title="This peer"
       id="peer-title"
-      actions={running
-        ? <button type="button" className="secondary small" onClick={() => runtime.control?.stop()}>Stop peer</button>
-        : <button type="button" className="small" onClick={() => runtime.control?.start()}>Start peer</button>}
+      actions={
+        running ? (
+          <button type="button" className="secondary small" onClick={() => runtime.control?.stop()}>
+            Stop peer
+          </button>
+        ) : (
+          <button type="button" className="small" onClick={() => runtime.control?.start()}>
+            Start peer
+          </button>
+        )
+      }
     >
-      <p data-testid="peer-state">{running ? <Pill tone={status ? 'ok' : 'muted'}>{status ? 'running' : 'starting'}</Pill> : <Pill tone="warn">stopped</Pill>}</p>
+      <p data-testid="peer-state">
+        {running ? (
+          <Pill tone={status ? 'ok' : 'muted'}>{status ? 'running' : 'starting'}</Pill>
+        ) : (
+          <Pill tone="warn">stopped</Pill>
+        )}
+      </p>
       {status && (
         <dl className="facts">
           <dt>Chain</dt>
-          <dd title={status.chainId}>{status.chainName} · <code>{short(status.chainId, 8)}</code></dd>
+          <dd title={status.chainId}>
+            {status.chainName} · <code>{short(status.chainId, 8)}</code>
+          </dd>
           <dt>Height</dt>
           <dd data-testid="height">{status.height}</dd>
           <dt>Role</dt>
-          <dd data-testid="role">{status.role}{status.admission === 'waiting' && <> · <Pill tone="warn">waiting for admission</Pill> the validators have not voted this peer in yet; it can read but not write</>}</dd>
+          <dd data-testid="role">
+            {status.role}
+            {status.admission === 'waiting' && (
+              <>
+                {' '}
+                · <Pill tone="warn">waiting for admission</Pill> the validators have not voted this
+                peer in yet; it can read but not write
+              </>
+            )}
+          </dd>
           <dt>Mode</dt>
           <dd>{status.mode}</dd>
           <dt>Engine</dt>
@@ -117,9 +184,12 @@ function StatusCard() {
           <dd data-testid="mempool">{status.mempool} transaction(s) waiting for a block</dd>
           <dt>Sync</dt>
           <dd data-testid="sync">
-            {progress === null ? 'up to date' : (
+            {progress === null ? (
+              'up to date'
+            ) : (
               <>
-                <progress max={1} value={progress} aria-label="Sync progress" /> {sync!.height} / {sync!.target}
+                <progress max={1} value={progress} aria-label="Sync progress" /> {sync!.height} /{' '}
+                {sync!.target}
               </>
             )}
           </dd>
@@ -128,17 +198,26 @@ function StatusCard() {
           <dt>Signature checks</dt>
           <dd data-testid="verifier">
             {status.verifier.backend === 'webcrypto' ? 'WebCrypto' : 'pure JavaScript'}
-            {status.verifier.threads > 0 ? `, in ${status.verifier.threads} worker thread${status.verifier.threads === 1 ? '' : 's'}` : ', on the peer thread'}
+            {status.verifier.threads > 0
+              ? `, in ${status.verifier.threads} worker thread${status.verifier.threads === 1 ? '' : 's'}`
+              : ', on the peer thread'}
           </dd>
           <dt>Storage used</dt>
           <dd data-testid="storage">
-            {estimate ? `${formatBytes(estimate.usage)} of ${formatBytes(estimate.quota)}` : 'unknown'}
+            {estimate
+              ? `${formatBytes(estimate.usage)} of ${formatBytes(estimate.quota)}`
+              : 'unknown'}
             {estimate?.persisted === true && ' · persistent'}
             {estimate?.persisted === false && ' · may be evicted by the browser'}
           </dd>
         </dl>
       )}
-      {!running && <p className="note">The peer is stopped: its worker is ended and its database closed. Nothing is lost; start it to continue.</p>}
+      {!running && (
+        <p className="note">
+          The peer is stopped: its worker is ended and its database closed. Nothing is lost; start
+          it to continue.
+        </p>
+      )}
     </Card>
   );
 }
@@ -146,7 +225,9 @@ function StatusCard() {
 function WriteForm() {
   const [key, setKey] = useState('');
   const [value, setValue] = useState('');
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error' | 'queued'; text: string } | null>(null);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error' | 'queued'; text: string } | null>(
+    null,
+  );
   const [busy, setBusy] = useState(false);
 
   async function send(type: 'data.put' | 'data.delete') {
@@ -157,13 +238,24 @@ function WriteForm() {
       const { txId } = await bot().submit({ type, body });
       const status = useAppStore.getState().status;
       if (status && status.peers === 0 && status.consensus !== 'solo') {
-        setMessage({ kind: 'queued', text: 'Queued: no peers are reachable; it is sent when the validators are.' });
+        setMessage({
+          kind: 'queued',
+          text: 'Queued: no peers are reachable; it is sent when the validators are.',
+        });
       } else setMessage({ kind: 'queued', text: 'Waiting for a block…' });
       const result = await bot().waitFor(txId, { timeoutMs: 30_000 });
-      setMessage(result.status === 'committed' ? { kind: 'ok', text: `Committed in block ${result.height}.` } : { kind: 'error', text: result.error?.message ?? 'Rejected.' });
+      setMessage(
+        result.status === 'committed'
+          ? { kind: 'ok', text: `Committed in block ${result.height}.` }
+          : { kind: 'error', text: result.error?.message ?? 'Rejected.' },
+      );
     } catch (error) {
       const code = (error as { code?: string }).code;
-      setMessage(code === 'TIMEOUT' ? { kind: 'queued', text: 'Still queued: it commits when the validators are reachable.' } : { kind: 'error', text: (error as Error).message });
+      setMessage(
+        code === 'TIMEOUT'
+          ? { kind: 'queued', text: 'Still queued: it commits when the validators are reachable.' }
+          : { kind: 'error', text: (error as Error).message },
+      );
     } finally {
       setBusy(false);
     }
@@ -177,14 +269,43 @@ function WriteForm() {
   return (
     <Card title="Write data" id="write-title">
       <form onSubmit={onSubmit} className="form">
-        <label>Key<input value={key} onChange={(e) => setKey(e.target.value)} required maxLength={256} placeholder="sensor/kitchen/temp" /></label>
-        <label>Value<input value={value} onChange={(e) => setValue(e.target.value)} placeholder="21.5" /></label>
+        <label>
+          Key
+          <input
+            value={key}
+            onChange={(e) => setKey(e.target.value)}
+            required
+            maxLength={256}
+            placeholder="sensor/kitchen/temp"
+          />
+        </label>
+        <label>
+          Value
+          <input value={value} onChange={(e) => setValue(e.target.value)} placeholder="21.5" />
+        </label>
         <div className="row">
-          <button type="submit" disabled={busy || !key}>Put</button>
-          <button type="button" className="secondary" disabled={busy || !key} onClick={() => void send('data.delete')}>Delete</button>
+          <button type="submit" disabled={busy || !key}>
+            Put
+          </button>
+          <button
+            type="button"
+            className="secondary"
+            disabled={busy || !key}
+            onClick={() => void send('data.delete')}
+          >
+            Delete
+          </button>
         </div>
       </form>
-      {message && <p role="status" data-testid="write-result" className={message.kind === 'ok' ? 'ok' : message.kind === 'error' ? 'error' : 'muted'}>{message.text}</p>}
+      {message && (
+        <p
+          role="status"
+          data-testid="write-result"
+          className={message.kind === 'ok' ? 'ok' : message.kind === 'error' ? 'error' : 'muted'}
+        >
+          {message.text}
+        </p>
+      )}
     </Card>
   );
 }
@@ -209,16 +330,34 @@ export function Lookup() {
   return (
     <Card title="Look up a key" id="lookup-title">
       <form onSubmit={onSubmit} className="form row">
-        <label className="grow">Key<input value={key} onChange={(e) => setKey(e.target.value)} required /></label>
-        <button type="submit" disabled={!key}>Look up</button>
+        <label className="grow">
+          Key
+          <input value={key} onChange={(e) => setKey(e.target.value)} required />
+        </label>
+        <button type="submit" disabled={!key}>
+          Look up
+        </button>
       </form>
-      {error && <p role="alert" className="error">{error}</p>}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
       {result && !result.found && <p role="status">No value under this key.</p>}
       {result?.found && (
         <div role="status" data-testid="lookup-result">
-          <p>{result.found.deleted ? <em>Deleted (tombstone)</em> : <code>{JSON.stringify(result.found.value)}</code>} · written in block {result.found.height}</p>
+          <p>
+            {result.found.deleted ? (
+              <em>Deleted (tombstone)</em>
+            ) : (
+              <code>{JSON.stringify(result.found.value)}</code>
+            )}{' '}
+            · written in block {result.found.height}
+          </p>
           <p className={result.verified ? 'ok' : 'error'} data-testid="proof-verdict">
-            {result.verified ? `✓ Inclusion proof verified in this page against state root ${short(result.found.proof.stateRoot, 8)} (${result.found.proof.siblings.length} hashes)` : '✗ The proof does not verify'}
+            {result.verified
+              ? `✓ Inclusion proof verified in this page against state root ${short(result.found.proof.stateRoot, 8)} (${result.found.proof.siblings.length} hashes)`
+              : '✗ The proof does not verify'}
           </p>
         </div>
       )}
@@ -232,9 +371,19 @@ export default function PeerPage() {
   const running = useAppStore((s) => s.running);
   return (
     <>
-      <PageTitle intro="This tab is a full peer of the ledger: it validates, stores and serves every block.">Peer</PageTitle>
-      {error && <p role="alert" className="banner error">The peer could not start: {error}</p>}
-      {!ready && !error && running && <p aria-live="polite" className="muted">Starting the peer…</p>}
+      <PageTitle intro="This tab is a full peer of the ledger: it validates, stores and serves every block.">
+        Peer
+      </PageTitle>
+      {error && (
+        <p role="alert" className="banner error">
+          The peer could not start: {error}
+        </p>
+      )}
+      {!ready && !error && running && (
+        <p aria-live="polite" className="muted">
+          Starting the peer…
+        </p>
+      )}
       <div className="grid">
         <StatusCard />
         <IdentityCard />

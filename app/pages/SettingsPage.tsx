@@ -9,14 +9,28 @@ import type { Settings } from '../../worker/api';
 
 /** One ICE server per line: "stun:host:3478" or "turn:host:3478 username credential". */
 export function parseIceLines(text: string): Settings['iceServers'] {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).map((line) => {
-    const [urls, username, credential] = line.split(/\s+/);
-    return { urls: urls!, ...(username ? { username } : {}), ...(credential ? { credential } : {}) };
-  });
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const [urls, username, credential] = line.split(/\s+/);
+      return {
+        urls: urls!,
+        ...(username ? { username } : {}),
+        ...(credential ? { credential } : {}),
+      };
+    });
 }
 
 export function iceLines(servers: Settings['iceServers']): string {
-  return servers.map((s) => [Array.isArray(s.urls) ? s.urls[0] : s.urls, s.username, s.credential].filter(Boolean).join(' ')).join('\n');
+  return servers
+    .map((s) =>
+      [Array.isArray(s.urls) ? s.urls[0] : s.urls, s.username, s.credential]
+        .filter(Boolean)
+        .join(' '),
+    )
+    .join('\n');
 }
 
 function restartPeer() {
@@ -40,7 +54,13 @@ function NetworkSettings() {
     setError(null);
     setSaved(false);
     try {
-      await bot().setSettings({ relays: relays.split('\n').map((l) => l.trim()).filter(Boolean), iceServers: parseIceLines(ice) });
+      await bot().setSettings({
+        relays: relays
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+        iceServers: parseIceLines(ice),
+      });
       setSaved(true);
     } catch (e) {
       setError(e);
@@ -50,15 +70,32 @@ function NetworkSettings() {
     <Card title="Network" id="net-settings-title">
       <ErrorNote error={settings.error} what="Settings" />
       <form className="form" onSubmit={onSubmit}>
-        <label>Signaling relays (one WebSocket URL per line)
-          <textarea value={relays} onChange={(e) => setRelays(e.target.value)} rows={3} placeholder="wss://relay.example.org/signal" data-testid="relays-input" />
+        <label>
+          Signaling relays (one WebSocket URL per line)
+          <textarea
+            value={relays}
+            onChange={(e) => setRelays(e.target.value)}
+            rows={3}
+            placeholder="wss://relay.example.org/signal"
+            data-testid="relays-input"
+          />
         </label>
-        <label>STUN/TURN servers (one per line; TURN: url username credential)
-          <textarea value={ice} onChange={(e) => setIce(e.target.value)} rows={3} placeholder="stun:stun.example.org:3478" />
+        <label>
+          STUN/TURN servers (one per line; TURN: url username credential)
+          <textarea
+            value={ice}
+            onChange={(e) => setIce(e.target.value)}
+            rows={3}
+            placeholder="stun:stun.example.org:3478"
+          />
         </label>
         <button type="submit">Save network settings</button>
       </form>
-      {saved && <p role="status" className="ok">Saved. New links use these settings.</p>}
+      {saved && (
+        <p role="status" className="ok">
+          Saved. New links use these settings.
+        </p>
+      )}
       <ErrorNote error={error} />
     </Card>
   );
@@ -91,17 +128,47 @@ function ExportIdentity() {
   }
   return (
     <Card title="Export identity" id="export-title">
-      <p className="muted small-text">The key is encrypted with your passphrase (scrypt, AES-GCM). Without the passphrase the file is useless; keep both safe.</p>
+      <p className="muted small-text">
+        The key is encrypted with your passphrase (scrypt, AES-GCM). Without the passphrase the file
+        is useless; keep both safe.
+      </p>
       <form className="form" onSubmit={onSubmit}>
-        <label>Passphrase (at least 8 characters)<input type="password" autoComplete="new-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} minLength={8} required /></label>
-        <label>Passphrase again<input type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} minLength={8} required /></label>
-        <button type="submit" disabled={busy}>{busy ? 'Encrypting…' : 'Export'}</button>
+        <label>
+          Passphrase (at least 8 characters)
+          <input
+            type="password"
+            autoComplete="new-password"
+            value={passphrase}
+            onChange={(e) => setPassphrase(e.target.value)}
+            minLength={8}
+            required
+          />
+        </label>
+        <label>
+          Passphrase again
+          <input
+            type="password"
+            autoComplete="new-password"
+            value={confirm}
+            onChange={(e) => setConfirm(e.target.value)}
+            minLength={8}
+            required
+          />
+        </label>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Encrypting…' : 'Export'}
+        </button>
       </form>
       <ErrorNote error={error} />
       {backup && (
         <>
-          <p role="status" className="ok">Backup created and downloaded.</p>
-          <label>Backup<textarea readOnly value={backup} rows={4} data-testid="identity-backup" /></label>
+          <p role="status" className="ok">
+            Backup created and downloaded.
+          </p>
+          <label>
+            Backup
+            <textarea readOnly value={backup} rows={4} data-testid="identity-backup" />
+          </label>
         </>
       )}
     </Card>
@@ -123,16 +190,39 @@ function ImportIdentity() {
   return (
     <Card title="Import identity" id="import-title">
       <form className="form" onSubmit={onSubmit}>
-        <label>Backup file<input type="file" accept="application/json,.json" onChange={(e) => void onFile(e.target.files?.[0])} /></label>
-        <label>…or paste the backup<textarea value={backup} onChange={(e) => setBackup(e.target.value)} rows={3} /></label>
-        <label>Passphrase<input type="password" autoComplete="current-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} required /></label>
-        <button type="submit" disabled={busy || !backup}>{busy ? 'Decrypting…' : 'Import'}</button>
+        <label>
+          Backup file
+          <input
+            type="file"
+            accept="application/json,.json"
+            onChange={(e) => void onFile(e.target.files?.[0])}
+          />
+        </label>
+        <label>
+          …or paste the backup
+          <textarea value={backup} onChange={(e) => setBackup(e.target.value)} rows={3} />
+        </label>
+        <label>
+          Passphrase
+          <input
+            type="password"
+            autoComplete="current-password"
+            value={passphrase}
+            onChange={(e) => setPassphrase(e.target.value)}
+            required
+          />
+        </label>
+        <button type="submit" disabled={busy || !backup}>
+          {busy ? 'Decrypting…' : 'Import'}
+        </button>
       </form>
       <ErrorNote error={error} />
       {imported && (
         <div role="status">
           <p className="ok">Imported {imported}. The peer uses it after a restart.</p>
-          <button type="button" onClick={restartPeer}>Restart the peer now</button>
+          <button type="button" onClick={restartPeer}>
+            Restart the peer now
+          </button>
         </div>
       )}
     </Card>
@@ -147,7 +237,17 @@ function Appearance() {
         <legend>Theme</legend>
         {(['system', 'light', 'dark'] as const).map((t) => (
           <label key={t} className="inline">
-            <input type="radio" name="theme" value={t} checked={theme === t} onChange={() => { setTheme(t); applyTheme(t); }} /> {t}
+            <input
+              type="radio"
+              name="theme"
+              value={t}
+              checked={theme === t}
+              onChange={() => {
+                setTheme(t);
+                applyTheme(t);
+              }}
+            />{' '}
+            {t}
           </label>
         ))}
       </fieldset>
@@ -168,10 +268,18 @@ function Reset() {
   }
   return (
     <Card title="Reset this peer" id="reset-title">
-      <p>Wipes this peer’s identity, chains and settings from this browser. Export the identity first if you want to keep it.</p>
+      <p>
+        Wipes this peer’s identity, chains and settings from this browser. Export the identity first
+        if you want to keep it.
+      </p>
       <form className="form" onSubmit={onSubmit}>
-        <label>Type <strong>reset</strong> to confirm<input value={confirmText} onChange={(e) => setConfirmText(e.target.value)} /></label>
-        <button type="submit" className="danger" disabled={busy || confirmText !== 'reset'}>Reset peer</button>
+        <label>
+          Type <strong>reset</strong> to confirm
+          <input value={confirmText} onChange={(e) => setConfirmText(e.target.value)} />
+        </label>
+        <button type="submit" className="danger" disabled={busy || confirmText !== 'reset'}>
+          Reset peer
+        </button>
       </form>
       <ErrorNote error={error} />
     </Card>

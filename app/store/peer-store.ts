@@ -1,7 +1,14 @@
 // One zustand store built from slices; the bridge (app/bridge.ts) writes with setState,
 // components read with narrow selectors. The plain functions below are tested without React.
 import { create } from 'zustand';
-import type { ChainSummary, Identity, LogEntry, NetworkView, Status, TxResult } from '../../worker/api';
+import type {
+  ChainSummary,
+  Identity,
+  LogEntry,
+  NetworkView,
+  Status,
+  TxResult,
+} from '../../worker/api';
 
 export interface BlockSummary {
   height: number;
@@ -57,7 +64,14 @@ export interface AppSlice {
   online: boolean;
 }
 
-export type AppState = PeerSlice & LedgerSlice & TxSlice & NetworkSlice & SyncSlice & LogSlice & ChainSlice & AppSlice;
+export type AppState = PeerSlice &
+  LedgerSlice &
+  TxSlice &
+  NetworkSlice &
+  SyncSlice &
+  LogSlice &
+  ChainSlice &
+  AppSlice;
 
 export const recentBlocksMax = 20;
 export const recentTxsMax = 50;

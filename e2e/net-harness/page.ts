@@ -24,7 +24,8 @@ worker.onmessage = (event: MessageEvent<{ id: number; result?: unknown; error?: 
 };
 
 window.net = new Proxy({} as HarnessMethods, {
-  get: (_target, method: string) =>
+  get:
+    (_target, method: string) =>
     (...params: unknown[]) =>
       new Promise((resolve, reject) => {
         const id = nextId++;

@@ -39,11 +39,20 @@ const methods: HarnessMethods = {
     });
     if (port) current.attachPort(port);
     current.net.start(
-      { did: identity.did, sign: signer.sign, room: options.room, validators: [], relays: options.relays, iceServers: [] },
+      {
+        did: identity.did,
+        sign: signer.sign,
+        room: options.room,
+        validators: [],
+        relays: options.relays,
+        iceServers: [],
+      },
       {
         onMessage: (from, bytes) => {
           const at = Date.now();
-          void sha256(bytes).then((digest) => received.push({ from, bytes: bytes.length, sha256: digest, at }));
+          void sha256(bytes).then((digest) =>
+            received.push({ from, bytes: bytes.length, sha256: digest, at }),
+          );
         },
         onNeighbours: (dids) => (neighbours = dids),
         onLog: (level, message) => logs.push(`${level}: ${message}`),
@@ -94,7 +103,11 @@ self.onmessage = async (event: MessageEvent) => {
     current?.attachPort(port);
     return;
   }
-  const { id, method, params } = event.data as { id: number; method: keyof HarnessMethods; params: unknown[] };
+  const { id, method, params } = event.data as {
+    id: number;
+    method: keyof HarnessMethods;
+    params: unknown[];
+  };
   try {
     const result = await (methods[method] as (...args: unknown[]) => Promise<unknown>)(...params);
     self.postMessage({ id, result });

@@ -94,7 +94,8 @@ function packageOf(spec) {
 }
 
 const isTestFile = (f) =>
-  /\.(test|suite)\.tsx?$/.test(f) || /(^|\/)(testing|testHelpers)\.ts$/.test(f) ||
+  /\.(test|suite)\.tsx?$/.test(f) ||
+  /(^|\/)(testing|testHelpers)\.ts$/.test(f) ||
   f.includes('/fixtures/');
 
 /** Strongly connected components with more than one file, or a file importing itself. */
@@ -158,14 +159,24 @@ export function checkTree(root, options = {}) {
         const target = resolveImport(root, file, spec);
         if (target === null) continue;
         if (inGraph && graphFolders.some((f) => target.startsWith(f))) graph.get(file).add(target);
-        if (file.startsWith('worker/core/') && !target.startsWith('worker/core/') &&
+        if (
+          file.startsWith('worker/core/') &&
+          !target.startsWith('worker/core/') &&
           !target.startsWith('worker/shared/') &&
-          !(isTestFile(file) && coreTestMayImport.includes(target))) {
+          !(isTestFile(file) && coreTestMayImport.includes(target))
+        ) {
           report(rules.coreImport, file, `worker/core imports ${target}`);
         }
-        if (file.startsWith('app/') && target.startsWith('worker/') &&
-          !appMayImport.some((a) => (a.endsWith('/') ? target.startsWith(a) : target === a))) {
-          report(rules.appImport, file, `app imports ${target} (allowed: ${appMayImport.join(', ')})`);
+        if (
+          file.startsWith('app/') &&
+          target.startsWith('worker/') &&
+          !appMayImport.some((a) => (a.endsWith('/') ? target.startsWith(a) : target === a))
+        ) {
+          report(
+            rules.appImport,
+            file,
+            `app imports ${target} (allowed: ${appMayImport.join(', ')})`,
+          );
         }
         if (file.startsWith('server/') && target.startsWith('app/')) {
           report(rules.serverApp, file, `server imports ${target}`);
@@ -176,10 +187,17 @@ export function checkTree(root, options = {}) {
       const name = packageOf(spec);
       if (builtins.has(name)) continue;
       if (!declared.has(name)) {
-        report(rules.undeclaredPackage, file, `imports ${name}, which package.json does not declare`);
+        report(
+          rules.undeclaredPackage,
+          file,
+          `imports ${name}, which package.json does not declare`,
+        );
       }
-      if (file.startsWith('worker/core/') && !coreLibraries.includes(name) &&
-        !(isTestFile(file) && coreTestLibraries.includes(name))) {
+      if (
+        file.startsWith('worker/core/') &&
+        !coreLibraries.includes(name) &&
+        !(isTestFile(file) && coreTestLibraries.includes(name))
+      ) {
         report(rules.coreImport, file, `worker/core imports the package ${name}`);
       }
     }
@@ -190,14 +208,14 @@ export function checkTree(root, options = {}) {
     if (!allowedCycles.has(key)) report(rules.cycle, component[0], `import cycle: ${key}`);
   }
 
-  const product = files.filter(
-    (f) => graphFolders.some((g) => f.startsWith(g)) && !isTestFile(f),
-  );
+  const product = files.filter((f) => graphFolders.some((g) => f.startsWith(g)) && !isTestFile(f));
   for (const limitsFile of files.filter((f) => /(^|\/)limits\.ts$/.test(f))) {
     const names = [...texts.get(limitsFile).matchAll(/^export const (\w+)/gm)].map((m) => m[1]);
     for (const name of names) {
       const word = new RegExp(`\\b${name}\\b`);
-      const readers = product.filter((f) => f !== limitsFile && word.test(stripComments(texts.get(f))));
+      const readers = product.filter(
+        (f) => f !== limitsFile && word.test(stripComments(texts.get(f))),
+      );
       if (readers.length === 0) {
         report(rules.unusedLimit, limitsFile, `${name} is named but no product code reads it`);
       }

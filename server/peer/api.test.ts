@@ -31,7 +31,10 @@ afterAll(async () => {
 });
 
 /** GET through node:http, which (unlike fetch) lets a test set the Host header. */
-function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; body: any }> {
+function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: any }> {
   return new Promise((done, fail) => {
     const req = httpRequest(url, { headers }, (res) => {
       let body = '';
@@ -55,28 +58,54 @@ describe('HTTP API of the headless peer', () => {
     const block = await call(base, 'GET', `/v1/blocks/${height}`);
     expect(block.status).toBe(200);
     expect(block.body.txIds).toContain(txId);
-    expect(block.body.txs.find((t: { txId: string }) => t.txId === txId)).toMatchObject({ type: 'data.put', from: identity.did, body: { key: 'room/1', value: { celsius: 21.5 } } });
+    expect(block.body.txs.find((t: { txId: string }) => t.txId === txId)).toMatchObject({
+      type: 'data.put',
+      from: identity.did,
+      body: { key: 'room/1', value: { celsius: 21.5 } },
+    });
 
     const got = await call(base, 'GET', `/v1/state/${encodeURIComponent('room/1')}`);
     expect(got.status).toBe(200);
     expect(got.body).toMatchObject({ value: { celsius: 21.5 }, deleted: false, height, txId });
-    expect(checkProof(got.body.proof)).toEqual({ ok: true, value: { celsius: 21.5 }, deleted: false, height });
+    expect(checkProof(got.body.proof)).toEqual({
+      ok: true,
+      value: { celsius: 21.5 },
+      deleted: false,
+      height,
+    });
     const anchor = (await call(base, 'GET', `/v1/blocks/${got.body.proof.height}`)).body;
     expect(anchor.header.stateRoot).toBe(got.body.proof.stateRoot);
-    const forged = { ...got.body.proof, entry: got.body.proof.entry.replace(/.$/, (d: string) => (d === '0' ? '1' : '0')) };
+    const forged = {
+      ...got.body.proof,
+      entry: got.body.proof.entry.replace(/.$/, (d: string) => (d === '0' ? '1' : '0')),
+    };
     expect(checkProof(forged).ok).toBe(false);
 
     const second = await put(base, 'room/1', { celsius: 22 });
     await waitCommitted(base, second);
-    const history = (await call(base, 'GET', `/v1/state/${encodeURIComponent('room/1')}/history`)).body;
-    expect(history.map((v: { value: unknown }) => v.value)).toEqual([{ celsius: 21.5 }, { celsius: 22 }]);
+    const history = (await call(base, 'GET', `/v1/state/${encodeURIComponent('room/1')}/history`))
+      .body;
+    expect(history.map((v: { value: unknown }) => v.value)).toEqual([
+      { celsius: 21.5 },
+      { celsius: 22 },
+    ]);
   });
 
   it('accepts a transaction signed elsewhere as hex (raw) and reports a replay of it', async () => {
     const seed = crypto.getRandomValues(new Uint8Array(32));
     const from = didFromPublicKey(publicKeyFromSeed(seed));
     const { chainId } = (await call(base, 'GET', '/v1/status')).body;
-    const tx = signTx({ chain: chainId, type: 'data.put', from, nonce: 1, time: Date.now(), body: { key: 'raw/1', value: 'signed by a device' } }, seed);
+    const tx = signTx(
+      {
+        chain: chainId,
+        type: 'data.put',
+        from,
+        nonce: 1,
+        time: Date.now(),
+        body: { key: 'raw/1', value: 'signed by a device' },
+      },
+      seed,
+    );
     const raw = toHex(encodeTx(tx));
     const reply = await call(base, 'POST', '/v1/tx', { raw });
     expect(reply.status).toBe(202);
@@ -94,20 +123,50 @@ describe('HTTP API of the headless peer', () => {
     const seed = crypto.getRandomValues(new Uint8Array(32));
     const from = didFromPublicKey(publicKeyFromSeed(seed));
     const { chainId } = (await call(base, 'GET', '/v1/status')).body;
-    const sign = (nonce: number, chain = chainId) => signTx({ chain, type: 'data.put', from, nonce, time: Date.now(), body: { key: 'final/1', value: nonce } }, seed);
+    const sign = (nonce: number, chain = chainId) =>
+      signTx(
+        {
+          chain,
+          type: 'data.put',
+          from,
+          nonce,
+          time: Date.now(),
+          body: { key: 'final/1', value: nonce },
+        },
+        seed,
+      );
     const tx = sign(1);
     const posted = await call(base, 'POST', '/v1/tx', { raw: toHex(encodeTx(tx)) });
     expect(posted.status).toBe(202);
     const height = await waitCommitted(base, posted.body.txId);
 
     const zeroed = toHex(encodeTx({ ...tx, sig: new Uint8Array(64) }));
-    expect(await call(base, 'POST', '/v1/tx', { raw: zeroed })).toMatchObject({ status: 400, body: { error: { code: 'BAD_SIGNATURE' } } });
-    expect((await call(base, 'GET', `/v1/tx/${txIdOf(tx)}`)).body).toEqual({ txId: txIdOf(tx), status: 'committed', height });
-    expect(await call(base, 'POST', '/v1/tx', { raw: toHex(encodeTx(sign(1))) })).toMatchObject({ status: 409, body: { error: { code: 'NONCE_REPLAYED' } } });
-    expect(await call(base, 'POST', '/v1/tx', { raw: toHex(encodeTx(sign(5))) })).toMatchObject({ status: 409, body: { error: { code: 'NONCE_GAP' } } });
-    expect(await call(base, 'POST', '/v1/tx', { raw: toHex(encodeTx(sign(2, 'not-this-chain'))) })).toMatchObject({ status: 400, body: { error: { code: 'WRONG_CHAIN' } } });
+    expect(await call(base, 'POST', '/v1/tx', { raw: zeroed })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'BAD_SIGNATURE' } },
+    });
+    expect((await call(base, 'GET', `/v1/tx/${txIdOf(tx)}`)).body).toEqual({
+      txId: txIdOf(tx),
+      status: 'committed',
+      height,
+    });
+    expect(await call(base, 'POST', '/v1/tx', { raw: toHex(encodeTx(sign(1))) })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'NONCE_REPLAYED' } },
+    });
+    expect(await call(base, 'POST', '/v1/tx', { raw: toHex(encodeTx(sign(5))) })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'NONCE_GAP' } },
+    });
+    expect(
+      await call(base, 'POST', '/v1/tx', { raw: toHex(encodeTx(sign(2, 'not-this-chain'))) }),
+    ).toMatchObject({ status: 400, body: { error: { code: 'WRONG_CHAIN' } } });
     expect(await call(base, 'POST', '/v1/tx', { raw: 'a16161' })).toMatchObject({ status: 400 });
-    expect((await call(base, 'GET', `/v1/tx/${txIdOf(tx)}`)).body).toEqual({ txId: txIdOf(tx), status: 'committed', height });
+    expect((await call(base, 'GET', `/v1/tx/${txIdOf(tx)}`)).body).toEqual({
+      txId: txIdOf(tx),
+      status: 'committed',
+      height,
+    });
   });
 
   it('exports the audit log at GET /v1/audit, persisted on disk, and it verifies offline', async () => {
@@ -115,8 +174,14 @@ describe('HTTP API of the headless peer', () => {
     await call(base, 'PATCH', '/v1/settings', {});
     const reply = await call(base, 'GET', '/v1/audit');
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ format: 'bot-audit-log/1', persisted: true, did: (await call(base, 'GET', '/v1/identity')).body.did });
-    expect(reply.body.entries.some((e: { message: string }) => e.message.startsWith('Settings changed'))).toBe(true);
+    expect(reply.body).toMatchObject({
+      format: 'bot-audit-log/1',
+      persisted: true,
+      did: (await call(base, 'GET', '/v1/identity')).body.did,
+    });
+    expect(
+      reply.body.entries.some((e: { message: string }) => e.message.startsWith('Settings changed')),
+    ).toBe(true);
     expect(verifyAuditLog(reply.body)).toMatchObject({ ok: true, problems: [] });
     const cut = { ...reply.body, entries: reply.body.entries.slice(0, -1) };
     expect(verifyAuditLog(cut).ok).toBe(false);
@@ -126,19 +191,24 @@ describe('HTTP API of the headless peer', () => {
     const reply = await call(base, 'GET', `/v1/tx/${'ab'.repeat(32)}`);
     expect(reply).toMatchObject({ status: 200, body: { status: 'pending' } });
     const waited = Date.now();
-    expect((await call(base, 'GET', `/v1/tx/${'ab'.repeat(32)}?timeoutMs=300`)).body.status).toBe('pending');
+    expect((await call(base, 'GET', `/v1/tx/${'ab'.repeat(32)}?timeoutMs=300`)).body.status).toBe(
+      'pending',
+    );
     expect(Date.now() - waited).toBeGreaterThanOrEqual(250);
   });
 
   it('streams peer events as Server-Sent Events', async () => {
     const controller = new AbortController();
-    const response = await fetch(`${base}/v1/events?types=status,block`, { signal: controller.signal });
+    const response = await fetch(`${base}/v1/events?types=status,block`, {
+      signal: controller.signal,
+    });
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const reader = response.body!.getReader();
     let text = '';
     const txId = await put(base, 'sse/1', 1);
     const deadline = Date.now() + 10_000;
-    while (!/event: block\n/.test(text) && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value);
+    while (!/event: block\n/.test(text) && Date.now() < deadline)
+      text += new TextDecoder().decode((await reader.read()).value);
     controller.abort();
     expect(text).toMatch(/^retry: 3000\n\nevent: status\ndata: \{/);
     const block = JSON.parse(/event: block\ndata: (.*)\n/.exec(text)![1]!);
@@ -148,7 +218,8 @@ describe('HTTP API of the headless peer', () => {
   });
 
   it('gives typed errors with the right status for bad input, and stays up', async () => {
-    const post = (body: unknown, headers?: Record<string, string>) => call(base, 'POST', '/v1/tx', body, headers);
+    const post = (body: unknown, headers?: Record<string, string>) =>
+      call(base, 'POST', '/v1/tx', body, headers);
     const cases: Array<[Promise<{ status: number; body: any }>, number, string]> = [
       [post('{"type": "data.put", '), 400, 'MALFORMED'],
       [post('[1, 2]'), 400, 'BAD_FIELD_TYPE'],
@@ -164,8 +235,21 @@ describe('HTTP API of the headless peer', () => {
       [post({ raw: 12 }), 400, 'BAD_FIELD_TYPE'],
       [post({ raw: '010203' }), 400, 'MALFORMED'],
       [post({ raw: 'ab'.repeat(20_000) }), 413, 'TOO_LARGE'],
-      [post({ type: 'data.put', body: { key: 'a', value: 1 } }, { 'content-type': 'text/plain' }), 415, 'BAD_REQUEST'],
-      [post(JSON.stringify({ type: 'data.put', body: { key: 'a', value: 'x'.repeat(httpBodyBytesMax) } })), 413, 'TOO_LARGE'],
+      [
+        post({ type: 'data.put', body: { key: 'a', value: 1 } }, { 'content-type': 'text/plain' }),
+        415,
+        'BAD_REQUEST',
+      ],
+      [
+        post(
+          JSON.stringify({
+            type: 'data.put',
+            body: { key: 'a', value: 'x'.repeat(httpBodyBytesMax) },
+          }),
+        ),
+        413,
+        'TOO_LARGE',
+      ],
       [call(base, 'GET', '/v1/tx/xyz'), 400, 'BAD_REQUEST'],
       [call(base, 'GET', `/v1/tx/${'ab'.repeat(32)}?timeoutMs=-1`), 400, 'BAD_REQUEST'],
       [call(base, 'GET', `/v1/tx/${'ab'.repeat(32)}?timeoutMs=99999999999`), 400, 'BAD_REQUEST'],
@@ -193,22 +277,41 @@ describe('HTTP API of the headless peer', () => {
     // What an invite offers, before joining (issue 21).
     const { invite } = (await call(base, 'GET', '/v1/invite')).body as { invite: string };
     const info = await call(base, 'POST', '/v1/invite/info', { invite });
-    expect(info).toMatchObject({ status: 200, body: { active: true, held: true, admission: 'vote' } });
+    expect(info).toMatchObject({
+      status: 200,
+      body: { active: true, held: true, admission: 'vote' },
+    });
     const notAllowed = await call(base, 'DELETE', '/v1/status');
     expect(notAllowed.headers.get('allow')).toBe('GET');
     expect((await call(base, 'GET', '/v1/status')).status).toBe(200);
-    expect((await call(base, 'GET', '/v1/integrity')).body).toMatchObject({ ok: true, store: { tornTailBytes: 0, problems: [] } });
+    expect((await call(base, 'GET', '/v1/integrity')).body).toMatchObject({
+      ok: true,
+      store: { tornTailBytes: 0, problems: [] },
+    });
     // A healthy peer has nothing to repair: the store is not set aside.
-    expect(await call(base, 'POST', '/v1/repair')).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST' } } });
+    expect(await call(base, 'POST', '/v1/repair')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'BAD_REQUEST' } },
+    });
   });
 
   it('refuses a body over the limit from Content-Length alone, and keeps serving on new connections', async () => {
     const reply = await new Promise<{ status: number; body: string }>((done, fail) => {
-      const req = httpRequest(`${base}/v1/tx`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(50 * 1024 * 1024) } }, (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => done({ status: res.statusCode!, body }));
-      });
+      const req = httpRequest(
+        `${base}/v1/tx`,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': String(50 * 1024 * 1024),
+          },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => done({ status: res.statusCode!, body }));
+        },
+      );
       req.on('error', fail);
       req.write('{"type":"data.put","body":{"key":"a","value":"');
     });
@@ -222,17 +325,26 @@ describe('HTTP API of the headless peer', () => {
     expect(chains.status).toBe(200);
     expect(chains.body.result[0]).toMatchObject({ active: true });
     expect((await call(base, 'POST', '/v1/rpc/reset', {})).status).toBe(403);
-    expect((await call(base, 'POST', '/v1/rpc/exportIdentity', { params: ['pass'] })).status).toBe(403);
+    expect((await call(base, 'POST', '/v1/rpc/exportIdentity', { params: ['pass'] })).status).toBe(
+      403,
+    );
     expect((await call(base, 'POST', '/v1/rpc/noSuchMethod', {})).status).toBe(404);
     expect((await call(base, 'POST', '/v1/rpc/constructor', {})).status).toBe(404);
-    expect((await call(base, 'POST', '/v1/rpc/chains', { params: 'x' })).body.error.code).toBe('BAD_FIELD_TYPE');
+    expect((await call(base, 'POST', '/v1/rpc/chains', { params: 'x' })).body.error.code).toBe(
+      'BAD_FIELD_TYPE',
+    );
     expect((await call(base, 'GET', '/v1/identity')).status).toBe(200);
   });
 
   it('sends no CORS headers by default', async () => {
-    const reply = await call(base, 'GET', '/v1/status', undefined, { origin: 'http://elsewhere.example' });
+    const reply = await call(base, 'GET', '/v1/status', undefined, {
+      origin: 'http://elsewhere.example',
+    });
     expect(reply.headers.get('access-control-allow-origin')).toBeNull();
-    expect((await call(base, 'OPTIONS', '/v1/tx', undefined, { origin: 'http://elsewhere.example' })).status).toBe(405);
+    expect(
+      (await call(base, 'OPTIONS', '/v1/tx', undefined, { origin: 'http://elsewhere.example' }))
+        .status,
+    ).toBe(405);
   });
 });
 
@@ -244,7 +356,12 @@ describe('HTTP API: error codes, CORS and events against a scripted peer', () =>
   const scripted = new Proxy({} as PeerMethods, { get: () => () => next() });
 
   beforeAll(async () => {
-    server = createPeerApi({ peer: scripted, events, corsOrigins: ['http://app.example'], loopbackHostsOnly: true });
+    server = createPeerApi({
+      peer: scripted,
+      events,
+      corsOrigins: ['http://app.example'],
+      loopbackHostsOnly: true,
+    });
     await new Promise<void>((done) => server.server.listen(0, '127.0.0.1', done));
     url = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
   });
@@ -278,11 +395,18 @@ describe('HTTP API: error codes, CORS and events against a scripted peer', () =>
 
   it('allows the named origin only, with preflight', async () => {
     next = async () => ({ ok: 1 });
-    const allowed = await call(url, 'GET', '/v1/status', undefined, { origin: 'http://app.example' });
+    const allowed = await call(url, 'GET', '/v1/status', undefined, {
+      origin: 'http://app.example',
+    });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://app.example');
-    const other = await call(url, 'GET', '/v1/status', undefined, { origin: 'http://evil.example' });
+    const other = await call(url, 'GET', '/v1/status', undefined, {
+      origin: 'http://evil.example',
+    });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
-    const preflight = await fetch(`${url}/v1/tx`, { method: 'OPTIONS', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(`${url}/v1/tx`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://app.example', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
   });

@@ -47,17 +47,29 @@ try {
   const reopenMs = performance.now() - reopenStarted;
   await reopened.shutdown();
 
-  const peer = await startPeer({ ...defaultConfig, port: 0, dataDir: join(root, 'peer'), quiet: true });
+  const peer = await startPeer({
+    ...defaultConfig,
+    port: 0,
+    dataDir: join(root, 'peer'),
+    quiet: true,
+  });
   const total = 2000;
   let next = 0;
   let last = '';
   const httpStarted = performance.now();
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < total) {
-      const i = next++;
-      last = (await call(peer.url, 'POST', '/v1/tx', { type: 'data.put', body: { key: `k/${i}`, value: { i, celsius: 20 + (i % 10) } } })).body.txId;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < total) {
+        const i = next++;
+        last = (
+          await call(peer.url, 'POST', '/v1/tx', {
+            type: 'data.put',
+            body: { key: `k/${i}`, value: { i, celsius: 20 + (i % 10) } },
+          })
+        ).body.txId;
+      }
+    }),
+  );
   const submittedMs = performance.now() - httpStarted;
   const verdict = (await call(peer.url, 'GET', `/v1/tx/${last}?timeoutMs=60000`)).body;
   const committedMs = performance.now() - httpStarted;
@@ -69,25 +81,53 @@ try {
   const lanes = Array.from({ length: 16 }, () => crypto.getRandomValues(new Uint8Array(32)));
   const perLane = total / lanes.length;
   const rawStarted = performance.now();
-  const lastIds = await Promise.all(lanes.map(async (seed, lane) => {
-    const from = didFromPublicKey(publicKeyFromSeed(seed));
-    let id = '';
-    for (let nonce = 1; nonce <= perLane; nonce++) {
-      const tx = signTx({ chain: chainId, type: 'data.put', from, nonce, time: Date.now(), body: { key: `raw/${lane}/${nonce}`, value: { celsius: 20 } } }, seed);
-      id = (await call(peer.url, 'POST', '/v1/tx', { raw: toHex(encodeTx(tx)) })).body.txId;
-    }
-    return id;
-  }));
+  const lastIds = await Promise.all(
+    lanes.map(async (seed, lane) => {
+      const from = didFromPublicKey(publicKeyFromSeed(seed));
+      let id = '';
+      for (let nonce = 1; nonce <= perLane; nonce++) {
+        const tx = signTx(
+          {
+            chain: chainId,
+            type: 'data.put',
+            from,
+            nonce,
+            time: Date.now(),
+            body: { key: `raw/${lane}/${nonce}`, value: { celsius: 20 } },
+          },
+          seed,
+        );
+        id = (await call(peer.url, 'POST', '/v1/tx', { raw: toHex(encodeTx(tx)) })).body.txId;
+      }
+      return id;
+    }),
+  );
   for (const id of lastIds) await call(peer.url, 'GET', `/v1/tx/${id}?timeoutMs=60000`);
   const rawMs = performance.now() - rawStarted;
   const rawStatus = (await call(peer.url, 'GET', '/v1/status')).body;
   await peer.stop();
 
   const figures = {
-    commitBlock100TxPerSecond: { memory: Math.round(memory), disk: Math.round(onDisk), diskTxPerSecond: Math.round(onDisk * txPerBlock) },
+    commitBlock100TxPerSecond: {
+      memory: Math.round(memory),
+      disk: Math.round(onDisk),
+      diskTxPerSecond: Math.round(onDisk * txPerBlock),
+    },
     log: { blocks, bytes: logBytes, reopenMs: Math.round(reopenMs) },
-    httpRaw: { transactions: total, identities: lanes.length, committedPerSecond: Math.round(total / (rawMs / 1000)), blocks: rawStatus.height - status.height },
-    http: { transactions: total, clients: 16, submitPerSecond: Math.round(total / (submittedMs / 1000)), committedPerSecond: Math.round(total / (committedMs / 1000)), lastStatus: verdict.status, height: status.height },
+    httpRaw: {
+      transactions: total,
+      identities: lanes.length,
+      committedPerSecond: Math.round(total / (rawMs / 1000)),
+      blocks: rawStatus.height - status.height,
+    },
+    http: {
+      transactions: total,
+      clients: 16,
+      submitPerSecond: Math.round(total / (submittedMs / 1000)),
+      committedPerSecond: Math.round(total / (committedMs / 1000)),
+      lastStatus: verdict.status,
+      height: status.height,
+    },
   };
   console.log(JSON.stringify(figures, null, 2));
 } finally {

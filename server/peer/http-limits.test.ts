@@ -14,7 +14,12 @@ const warnings: string[] = [];
 
 beforeAll(async () => {
   const peer = new Proxy({} as PeerMethods, { get: () => async () => ({ ok: true }) });
-  api = createPeerApi({ peer, events: new EventHub(), loopbackHostsOnly: true, warn: (m) => warnings.push(m) });
+  api = createPeerApi({
+    peer,
+    events: new EventHub(),
+    loopbackHostsOnly: true,
+    warn: (m) => warnings.push(m),
+  });
   await new Promise<void>((done) => api.server.listen(0, '127.0.0.1', done));
   port = (api.server.address() as AddressInfo).port;
 });
@@ -61,7 +66,11 @@ describe('the headless peer API bounds slow and numerous clients (issue 14 §2)'
     const extra = await open();
     const received = await closed(extra);
     expect(received).toBe('');
-    expect(warnings.some((w) => w.includes('refused a connection') && w.includes(String(httpConnectionsMax)))).toBe(true);
+    expect(
+      warnings.some(
+        (w) => w.includes('refused a connection') && w.includes(String(httpConnectionsMax)),
+      ),
+    ).toBe(true);
     for (const s of sockets) s.destroy();
     await new Promise((done) => setTimeout(done, 200));
     const response = await fetch(`http://127.0.0.1:${port}/v1/status`);

@@ -12,7 +12,16 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { BotError, botError, type ErrorCode } from '../../worker/core/errors';
 import { fromHex, utf8 } from '../../worker/core/bytes';
-import { dataKeyBytesMax, httpConnectionsMax, httpConnectionsCheckMs, httpHeadersTimeoutMs, httpKeepAliveTimeoutMs, httpRequestTimeoutMs, txBytesMax, waitTimeoutMsMax } from '../../worker/core/limits';
+import {
+  dataKeyBytesMax,
+  httpConnectionsMax,
+  httpConnectionsCheckMs,
+  httpHeadersTimeoutMs,
+  httpKeepAliveTimeoutMs,
+  httpRequestTimeoutMs,
+  txBytesMax,
+  waitTimeoutMsMax,
+} from '../../worker/core/limits';
 import { methodNames, type MethodName, type PeerEvent, type PeerMethods } from '../../worker/api';
 
 /** Largest request body: a raw transaction in hex plus JSON framing, or a chain request. */
@@ -126,7 +135,12 @@ export function createPeerApi(options: ApiOptions): PeerApi {
   // Slow or idle clients must not hold the peer: headers and bodies arrive within tight bounds
   // (Node's defaults are 60 s and 300 s), and open connections are capped (each event stream holds one).
   const server = createServer(
-    { headersTimeout: httpHeadersTimeoutMs, requestTimeout: httpRequestTimeoutMs, keepAliveTimeout: httpKeepAliveTimeoutMs, connectionsCheckingInterval: httpConnectionsCheckMs },
+    {
+      headersTimeout: httpHeadersTimeoutMs,
+      requestTimeout: httpRequestTimeoutMs,
+      keepAliveTimeout: httpKeepAliveTimeoutMs,
+      connectionsCheckingInterval: httpConnectionsCheckMs,
+    },
     (request, response) => {
       void handle(request, response, routes, options);
     },
@@ -137,7 +151,10 @@ export function createPeerApi(options: ApiOptions): PeerApi {
   server.on('drop', (data?: { remoteAddress?: string }) => {
     refused++;
     // One line per refusal would let a flood fill the log: the first, then every 100th.
-    if (refused === 1 || refused % 100 === 0) warn(`peer api: refused a connection from ${data?.remoteAddress ?? 'an unknown address'}: ${httpConnectionsMax} are open (httpConnectionsMax); ${refused} refused so far.`);
+    if (refused === 1 || refused % 100 === 0)
+      warn(
+        `peer api: refused a connection from ${data?.remoteAddress ?? 'an unknown address'}: ${httpConnectionsMax} are open (httpConnectionsMax); ${refused} refused so far.`,
+      );
   });
   return {
     server,
@@ -162,17 +179,73 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
   const table: Array<[Method, string, Handler]> = [
     ['GET', '/v1/status', async () => ({ body: await peer.status() })],
     ['GET', '/v1/identity', async () => ({ body: await peer.identity() })],
-    ['POST', '/v1/tx', async ({ request }) => ({ status: 202, body: await submit(peer, submissions, await readJsonObject(request)) })],
-    ['GET', '/v1/tx/:id', async ({ params, query }) => ({ body: await waitFor(peer, params[0]!, query) })],
-    ['GET', '/v1/blocks/:height', async ({ params }) => ({ body: found(await peer.block(heightParam(params[0]!)), `There is no block ${params[0]} yet.`) })],
-    ['GET', '/v1/state/:key', async ({ params }) => ({ body: found(await peer.get(keyParam(params[0]!)), `Nothing is stored under the key "${params[0]}".`) })],
-    ['GET', '/v1/state/:key/history', async ({ params }) => ({ body: await peer.history(keyParam(params[0]!)) })],
+    [
+      'POST',
+      '/v1/tx',
+      async ({ request }) => ({
+        status: 202,
+        body: await submit(peer, submissions, await readJsonObject(request)),
+      }),
+    ],
+    [
+      'GET',
+      '/v1/tx/:id',
+      async ({ params, query }) => ({ body: await waitFor(peer, params[0]!, query) }),
+    ],
+    [
+      'GET',
+      '/v1/blocks/:height',
+      async ({ params }) => ({
+        body: found(
+          await peer.block(heightParam(params[0]!)),
+          `There is no block ${params[0]} yet.`,
+        ),
+      }),
+    ],
+    [
+      'GET',
+      '/v1/state/:key',
+      async ({ params }) => ({
+        body: found(
+          await peer.get(keyParam(params[0]!)),
+          `Nothing is stored under the key "${params[0]}".`,
+        ),
+      }),
+    ],
+    [
+      'GET',
+      '/v1/state/:key/history',
+      async ({ params }) => ({ body: await peer.history(keyParam(params[0]!)) }),
+    ],
     ['GET', '/v1/chains', async () => ({ body: await peer.chains() })],
-    ['POST', '/v1/chains', async ({ request }) => ({ status: 201, body: await peer.createChain((await readJsonObject(request)) as never) })],
-    ['POST', '/v1/chains/:id/use', async ({ params }) => ({ body: await peer.useChain(params[0]!) })],
+    [
+      'POST',
+      '/v1/chains',
+      async ({ request }) => ({
+        status: 201,
+        body: await peer.createChain((await readJsonObject(request)) as never),
+      }),
+    ],
+    [
+      'POST',
+      '/v1/chains/:id/use',
+      async ({ params }) => ({ body: await peer.useChain(params[0]!) }),
+    ],
     ['GET', '/v1/invite', async () => ({ body: { invite: await peer.invite() } })],
-    ['POST', '/v1/invite/info', async ({ request }) => ({ body: await peer.inviteInfo(stringField(await readJsonObject(request), 'invite')) })],
-    ['POST', '/v1/join', async ({ request }) => ({ body: await peer.join(stringField(await readJsonObject(request), 'invite')) })],
+    [
+      'POST',
+      '/v1/invite/info',
+      async ({ request }) => ({
+        body: await peer.inviteInfo(stringField(await readJsonObject(request), 'invite')),
+      }),
+    ],
+    [
+      'POST',
+      '/v1/join',
+      async ({ request }) => ({
+        body: await peer.join(stringField(await readJsonObject(request), 'invite')),
+      }),
+    ],
     ['GET', '/v1/network', async () => ({ body: await peer.network() })],
     ['GET', '/v1/integrity', async () => ({ body: await integrity(options) })],
     ['POST', '/v1/repair', async () => ({ status: 202, body: await peer.repair() })],
@@ -180,30 +253,71 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ['GET', '/v1/audit', async () => ({ body: await peer.exportAuditLog() })],
     ['GET', '/v1/governance', async () => ({ body: await peer.governance() })],
     ['GET', '/v1/settings', async () => ({ body: await peer.settings() })],
-    ['PATCH', '/v1/settings', async ({ request }) => ({ body: await peer.setSettings((await readJsonObject(request)) as never) })],
+    [
+      'PATCH',
+      '/v1/settings',
+      async ({ request }) => ({
+        body: await peer.setSettings((await readJsonObject(request)) as never),
+      }),
+    ],
     ['GET', '/v1/events', (context) => eventStream(context, options, streams)],
-    ['POST', '/v1/rpc/:method', async ({ params, request }) => ({ body: await rpc(peer, params[0]!, await readJsonObject(request)) })],
+    [
+      'POST',
+      '/v1/rpc/:method',
+      async ({ params, request }) => ({
+        body: await rpc(peer, params[0]!, await readJsonObject(request)),
+      }),
+    ],
   ];
-  return table.map(([method, path, handler]) => ({ method, segments: path.split('/').slice(1), handler }));
+  return table.map(([method, path, handler]) => ({
+    method,
+    segments: path.split('/').slice(1),
+    handler,
+  }));
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse, routes: Route[], options: ApiOptions): Promise<void> {
+async function handle(
+  request: IncomingMessage,
+  response: ServerResponse,
+  routes: Route[],
+  options: ApiOptions,
+): Promise<void> {
   try {
     const cors = corsHeaders(request, options.corsOrigins ?? []);
     for (const [name, value] of Object.entries(cors)) response.setHeader(name, value);
     checkHost(request, options);
     const url = new URL(request.url ?? '/', 'http://peer');
     const segments = url.pathname.split('/').slice(1);
-    const matches = routes.map((route) => ({ route, params: match(route.segments, segments) })).filter((m) => m.params !== null);
-    if (matches.length === 0) throw botError('NOT_FOUND', `There is no ${url.pathname} in this API; see docs/API.md.`);
+    const matches = routes
+      .map((route) => ({ route, params: match(route.segments, segments) }))
+      .filter((m) => m.params !== null);
+    if (matches.length === 0)
+      throw botError('NOT_FOUND', `There is no ${url.pathname} in this API; see docs/API.md.`);
     const allowed = [...new Set(matches.map((m) => m.route.method))];
     if (request.method === 'OPTIONS' && cors['access-control-allow-origin']) {
-      response.writeHead(204, { 'access-control-allow-methods': [...allowed, 'OPTIONS'].join(', '), 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' }).end();
+      response
+        .writeHead(204, {
+          'access-control-allow-methods': [...allowed, 'OPTIONS'].join(', '),
+          'access-control-allow-headers': 'content-type',
+          'access-control-max-age': '600',
+        })
+        .end();
       return;
     }
     const chosen = matches.find((m) => m.route.method === request.method);
-    if (!chosen) throw new HttpError(405, 'BAD_REQUEST', `${request.method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}.`, { allow: allowed.join(', ') });
-    const result = await chosen.route.handler({ request, response, params: chosen.params!, query: url.searchParams });
+    if (!chosen)
+      throw new HttpError(
+        405,
+        'BAD_REQUEST',
+        `${request.method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}.`,
+        { allow: allowed.join(', ') },
+      );
+    const result = await chosen.route.handler({
+      request,
+      response,
+      params: chosen.params!,
+      query: url.searchParams,
+    });
     if (result !== 'streaming') sendJson(response, result.status ?? 200, result.body);
   } catch (error) {
     sendError(request, response, error);
@@ -243,29 +357,54 @@ class SubmitQueue {
   private waiting = 0;
 
   run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.waiting >= submitQueueMax) return Promise.reject(botError('MEMPOOL_FULL', `${submitQueueMax} submissions are already waiting to be signed; try again shortly.`));
+    if (this.waiting >= submitQueueMax)
+      return Promise.reject(
+        botError(
+          'MEMPOOL_FULL',
+          `${submitQueueMax} submissions are already waiting to be signed; try again shortly.`,
+        ),
+      );
     this.waiting++;
     return work().finally(() => this.waiting--);
   }
 }
 
-async function submit(peer: PeerMethods, queue: SubmitQueue, body: Record<string, unknown>): Promise<{ txId: string }> {
+async function submit(
+  peer: PeerMethods,
+  queue: SubmitQueue,
+  body: Record<string, unknown>,
+): Promise<{ txId: string }> {
   if ('raw' in body) {
     const raw = body.raw;
-    if (typeof raw !== 'string') throw botError('BAD_FIELD_TYPE', '"raw" must be the signed transaction as a hex string.');
-    if (raw.length > 2 * txBytesMax) throw botError('TOO_LARGE', `The transaction is ${raw.length / 2} bytes; the limit is ${txBytesMax}.`);
-    if (raw.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(raw)) throw botError('MALFORMED', '"raw" must be an even number of hex digits.');
+    if (typeof raw !== 'string')
+      throw botError('BAD_FIELD_TYPE', '"raw" must be the signed transaction as a hex string.');
+    if (raw.length > 2 * txBytesMax)
+      throw botError(
+        'TOO_LARGE',
+        `The transaction is ${raw.length / 2} bytes; the limit is ${txBytesMax}.`,
+      );
+    if (raw.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(raw))
+      throw botError('MALFORMED', '"raw" must be an even number of hex digits.');
     // submitRaw refuses at once what the peer can tell at once (malformed, bad signature, wrong
     // chain: 400; a used nonce or a gap: 409; a full mempool: 503); 202 means accepted, pending.
     return peer.submitRaw(fromHex(raw));
   }
   const type = stringField(body, 'type');
-  if (!('body' in body)) throw botError('MISSING_FIELD', 'A transaction needs "body" (for data.put: { "key": "...", "value": ... }).');
+  if (!('body' in body))
+    throw botError(
+      'MISSING_FIELD',
+      'A transaction needs "body" (for data.put: { "key": "...", "value": ... }).',
+    );
   return queue.run(() => peer.submit({ type, body: body.body }));
 }
 
-async function waitFor(peer: PeerMethods, txId: string, query: URLSearchParams): Promise<{ txId: string; status: string; height?: number; error?: unknown }> {
-  if (!/^[0-9a-f]{64}$/.test(txId)) throw botError('BAD_REQUEST', 'A transaction id is 64 lowercase hex digits.');
+async function waitFor(
+  peer: PeerMethods,
+  txId: string,
+  query: URLSearchParams,
+): Promise<{ txId: string; status: string; height?: number; error?: unknown }> {
+  if (!/^[0-9a-f]{64}$/.test(txId))
+    throw botError('BAD_REQUEST', 'A transaction id is 64 lowercase hex digits.');
   const timeoutMs = integerQuery(query, 'timeoutMs', 0, txWaitMsMax) ?? 0;
   try {
     return { txId, ...(await peer.waitFor(txId, { timeoutMs })) };
@@ -280,15 +419,34 @@ async function waitFor(peer: PeerMethods, txId: string, query: URLSearchParams):
  * identity (this API has no login), take bytes (use POST /v1/tx with "raw"), or have a route
  * that orders them (POST /v1/tx).
  */
-export const rpcMethodsRefused = new Set<string>(['reset', 'exportIdentity', 'importIdentity', 'submit', 'submitRaw']);
+export const rpcMethodsRefused = new Set<string>([
+  'reset',
+  'exportIdentity',
+  'importIdentity',
+  'submit',
+  'submitRaw',
+]);
 
 /** Any other method of window.bot by name, with JSON params: { "params": [...] }. */
-async function rpc(peer: PeerMethods, method: string, body: Record<string, unknown>): Promise<unknown> {
-  if (!(methodNames as readonly string[]).includes(method)) throw botError('NOT_FOUND', `The peer has no method "${method}".`);
-  if (rpcMethodsRefused.has(method)) throw new HttpError(403, 'UNAUTHORIZED', `${method} is not offered over HTTP; see docs/API.md.`);
+async function rpc(
+  peer: PeerMethods,
+  method: string,
+  body: Record<string, unknown>,
+): Promise<unknown> {
+  if (!(methodNames as readonly string[]).includes(method))
+    throw botError('NOT_FOUND', `The peer has no method "${method}".`);
+  if (rpcMethodsRefused.has(method))
+    throw new HttpError(
+      403,
+      'UNAUTHORIZED',
+      `${method} is not offered over HTTP; see docs/API.md.`,
+    );
   const params = body.params ?? [];
-  if (!Array.isArray(params)) throw botError('BAD_FIELD_TYPE', '"params" must be a JSON array of the method\'s arguments.');
-  const result = await (peer[method as MethodName] as (...args: unknown[]) => Promise<unknown>).apply(peer, params);
+  if (!Array.isArray(params))
+    throw botError('BAD_FIELD_TYPE', '"params" must be a JSON array of the method\'s arguments.');
+  const result = await (
+    peer[method as MethodName] as (...args: unknown[]) => Promise<unknown>
+  ).apply(peer, params);
   return { result: result ?? null };
 }
 
@@ -299,20 +457,28 @@ async function integrity(options: ApiOptions): Promise<unknown> {
 
 function heightParam(text: string): number {
   const height = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(height)) throw botError('BAD_REQUEST', `A block height is a whole number from 0, not "${text}".`);
+  if (!Number.isSafeInteger(height))
+    throw botError('BAD_REQUEST', `A block height is a whole number from 0, not "${text}".`);
   return height;
 }
 
 function keyParam(key: string): string {
-  if (utf8(key).length > dataKeyBytesMax) throw botError('BAD_KEY', `A key is at most ${dataKeyBytesMax} UTF-8 bytes.`);
+  if (utf8(key).length > dataKeyBytesMax)
+    throw botError('BAD_KEY', `A key is at most ${dataKeyBytesMax} UTF-8 bytes.`);
   return key;
 }
 
-function integerQuery(query: URLSearchParams, name: string, min: number, max: number): number | undefined {
+function integerQuery(
+  query: URLSearchParams,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
   const text = query.get(name);
   if (text === null) return undefined;
   const value = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw botError('BAD_REQUEST', `${name} must be a whole number from ${min} to ${max}.`);
+  if (!Number.isSafeInteger(value) || value < min || value > max)
+    throw botError('BAD_REQUEST', `${name} must be a whole number from ${min} to ${max}.`);
   return value;
 }
 
@@ -330,11 +496,24 @@ function found<T>(value: T | null, message: string): T {
 
 // ---- event stream ------------------------------------------------------------------------------
 
-async function eventStream({ request, response, query }: Context, options: ApiOptions, streams: Set<ServerResponse>): Promise<'streaming'> {
-  if (streams.size >= eventStreamsMax) throw botError('NOT_READY', `This peer already serves ${eventStreamsMax} event streams; try again later.`);
+async function eventStream(
+  { request, response, query }: Context,
+  options: ApiOptions,
+  streams: Set<ServerResponse>,
+): Promise<'streaming'> {
+  if (streams.size >= eventStreamsMax)
+    throw botError(
+      'NOT_READY',
+      `This peer already serves ${eventStreamsMax} event streams; try again later.`,
+    );
   const types = query.get('types')?.split(',').filter(Boolean) ?? null;
   const status = await options.peer.status();
-  response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  response.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
   response.write('retry: 3000\n\n');
   streams.add(response);
   const send = (event: PeerEvent) => {
@@ -362,14 +541,24 @@ async function eventStream({ request, response, query }: Context, options: ApiOp
 
 async function readJsonObject(request: IncomingMessage): Promise<Record<string, unknown>> {
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') throw new HttpError(415, 'BAD_REQUEST', 'Send the body as JSON with "content-type: application/json".');
+  if (type !== 'application/json')
+    throw new HttpError(
+      415,
+      'BAD_REQUEST',
+      'Send the body as JSON with "content-type: application/json".',
+    );
   const declared = Number(request.headers['content-length'] ?? NaN);
-  if (declared > httpBodyBytesMax) throw botError('TOO_LARGE', `The request body is ${declared} bytes; the limit is ${httpBodyBytesMax}.`);
+  if (declared > httpBodyBytesMax)
+    throw botError(
+      'TOO_LARGE',
+      `The request body is ${declared} bytes; the limit is ${httpBodyBytesMax}.`,
+    );
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     length += chunk.length;
-    if (length > httpBodyBytesMax) throw botError('TOO_LARGE', `The request body is larger than ${httpBodyBytesMax} bytes.`);
+    if (length > httpBodyBytesMax)
+      throw botError('TOO_LARGE', `The request body is larger than ${httpBodyBytesMax} bytes.`);
     chunks.push(chunk);
   }
   let value: unknown;
@@ -378,7 +567,8 @@ async function readJsonObject(request: IncomingMessage): Promise<Record<string, 
   } catch (error) {
     throw botError('MALFORMED', `The request body is not valid JSON: ${(error as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw botError('BAD_FIELD_TYPE', 'The request body must be a JSON object.');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw botError('BAD_FIELD_TYPE', 'The request body must be a JSON object.');
   return value as Record<string, unknown>;
 }
 
@@ -386,7 +576,9 @@ function corsHeaders(request: IncomingMessage, origins: string[]): Record<string
   const origin = request.headers.origin;
   if (!origin || origins.length === 0) return {};
   if (origins.includes('*')) return { 'access-control-allow-origin': '*' };
-  return origins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'origin' } : { vary: 'origin' };
+  return origins.includes(origin)
+    ? { 'access-control-allow-origin': origin, vary: 'origin' }
+    : { vary: 'origin' };
 }
 
 const loopbackHostnames = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -394,32 +586,76 @@ const loopbackHostnames = new Set(['localhost', '127.0.0.1', '[::1]']);
 function checkHost(request: IncomingMessage, options: ApiOptions): void {
   if (!options.loopbackHostsOnly) return;
   const host = (request.headers.host ?? '').toLowerCase().replace(/:\d+$/, '');
-  if (!loopbackHostnames.has(host)) throw new HttpError(403, 'UNAUTHORIZED', `This peer listens on loopback and answers only requests for localhost, not "${host}".`);
+  if (!loopbackHostnames.has(host))
+    throw new HttpError(
+      403,
+      'UNAUTHORIZED',
+      `This peer listens on loopback and answers only requests for localhost, not "${host}".`,
+    );
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text), ...headers });
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   response.end(text);
 }
 
 function sendError(request: IncomingMessage, response: ServerResponse, error: unknown): void {
   const { status, code, message, headers } = describeError(error);
-  if (status >= 500 && code === 'INTERNAL') console.error(`peer api: ${request.method} ${request.url}:`, error);
+  if (status >= 500 && code === 'INTERNAL')
+    console.error(`peer api: ${request.method} ${request.url}:`, error);
   if (response.headersSent) {
     response.destroy();
     return;
   }
   // A body we stopped reading: answer, then close the connection rather than read the rest.
   const unread = !request.readableEnded;
-  sendJson(response, status, { error: { code, message } }, unread ? { ...headers, connection: 'close' } : headers);
+  sendJson(
+    response,
+    status,
+    { error: { code, message } },
+    unread ? { ...headers, connection: 'close' } : headers,
+  );
   if (unread) request.resume();
 }
 
-function describeError(error: unknown): { status: number; code: HttpErrorCode; message: string; headers: Record<string, string> } {
-  if (error instanceof HttpError) return { status: error.status, code: error.code, message: error.message, headers: error.headers };
-  if (error instanceof BotError) return { status: httpStatusByCode[error.code] ?? 500, code: error.code, message: error.message, headers: {} };
+function describeError(error: unknown): {
+  status: number;
+  code: HttpErrorCode;
+  message: string;
+  headers: Record<string, string>;
+} {
+  if (error instanceof HttpError)
+    return {
+      status: error.status,
+      code: error.code,
+      message: error.message,
+      headers: error.headers,
+    };
+  if (error instanceof BotError)
+    return {
+      status: httpStatusByCode[error.code] ?? 500,
+      code: error.code,
+      message: error.message,
+      headers: {},
+    };
   // Boundary checks in the core throw TypeError (wrong type) and RangeError (wrong size): bad input.
-  if (error instanceof TypeError || error instanceof RangeError) return { status: 400, code: 'BAD_REQUEST', message: error.message, headers: {} };
-  return { status: 500, code: 'INTERNAL', message: 'The peer failed to answer; see its log.', headers: {} };
+  if (error instanceof TypeError || error instanceof RangeError)
+    return { status: 400, code: 'BAD_REQUEST', message: error.message, headers: {} };
+  return {
+    status: 500,
+    code: 'INTERNAL',
+    message: 'The peer failed to answer; see its log.',
+    headers: {},
+  };
 }

@@ -45,9 +45,11 @@ export function parseFlags(argv: string[]): PeerConfig {
     process.exit(0);
   }
   const port = values.port === undefined ? defaultConfig.port : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--port: expected 0 to 65535, got "${values.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError(`--port: expected 0 to 65535, got "${values.port}"`);
   for (const url of values.signal ?? []) {
-    if (!/^wss?:\/\/\S+$/.test(url)) throw new RangeError(`--signal: expected a ws:// or wss:// URL, got "${url}"`);
+    if (!/^wss?:\/\/\S+$/.test(url))
+      throw new RangeError(`--signal: expected a ws:// or wss:// URL, got "${url}"`);
   }
   return {
     port,

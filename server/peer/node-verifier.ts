@@ -5,7 +5,13 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { bestVerifier, type Verifier } from '../../worker/host/crypto';
-import { verifierPool, verifierThreadsFor, type VerifyAnswer, type VerifyJob, type VerifyPort } from '../../worker/host/verifier-pool';
+import {
+  verifierPool,
+  verifierThreadsFor,
+  type VerifyAnswer,
+  type VerifyJob,
+  type VerifyPort,
+} from '../../worker/host/verifier-pool';
 
 /** A worker_threads Worker as a VerifyPort. Jobs sent before the thread has loaded wait in its queue. */
 function threadPort(): VerifyPort {
@@ -32,7 +38,9 @@ function threadPort(): VerifyPort {
   return port;
 }
 
-export async function nodeVerifier(threads: number = verifierThreadsFor(availableParallelism())): Promise<Verifier> {
+export async function nodeVerifier(
+  threads: number = verifierThreadsFor(availableParallelism()),
+): Promise<Verifier> {
   const local = await bestVerifier();
   if (threads < 1) return local;
   return verifierPool(threadPort, threads, local);

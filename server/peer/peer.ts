@@ -31,7 +31,16 @@ export interface PeerConfig {
   repair?: boolean;
 }
 
-export const defaultConfig: PeerConfig = { port: 8787, host: '127.0.0.1', dataDir: './.bot-peer', signal: [], invite: null, inviteBase: null, corsOrigins: [], quiet: false };
+export const defaultConfig: PeerConfig = {
+  port: 8787,
+  host: '127.0.0.1',
+  dataDir: './.bot-peer',
+  signal: [],
+  invite: null,
+  inviteBase: null,
+  corsOrigins: [],
+  quiet: false,
+};
 
 /** After a shutdown starts, requests in flight get this long before their connections are closed. */
 export const shutdownGraceMs = 2_000;
@@ -54,7 +63,8 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
     if (!config.quiet) console.log(line);
   };
   reportStore(storage, say);
-  if (storage.report.migratedFrom) say(`Migrated the ledger to format 2; the old file is kept as ${storage.report.migratedFrom}.`);
+  if (storage.report.migratedFrom)
+    say(`Migrated the ledger to format 2; the old file is kept as ${storage.report.migratedFrom}.`);
   const events = new EventHub();
   const net = createNet(config);
   const verifier = await nodeVerifier();
@@ -82,12 +92,20 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
     verifier.close?.();
     throw error;
   }
-  const api = createPeerApi({ peer: host, events, corsOrigins: config.corsOrigins, loopbackHostsOnly: isLoopback(config.host), storeReport: () => storage.report });
+  const api = createPeerApi({
+    peer: host,
+    events,
+    corsOrigins: config.corsOrigins,
+    loopbackHostsOnly: isLoopback(config.host),
+    storeReport: () => storage.report,
+  });
   await listen(api, config);
   const port = (api.server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const identity = await host.identity();
-  console.log(`BoT peer ${identity.did} listening on ${url} (data ${dataDir}, chain ${status.chainName} ${status.chainId} at height ${status.height}, integrity ${status.integrity.ok ? 'ok' : 'FAILED'})`);
+  console.log(
+    `BoT peer ${identity.did} listening on ${url} (data ${dataDir}, chain ${status.chainName} ${status.chainId} at height ${status.height}, integrity ${status.integrity.ok ? 'ok' : 'FAILED'})`,
+  );
 
   if (config.invite) await joinInvite(host, config.invite, say);
   if (config.repair) await repairAtStart(host, say);
@@ -119,7 +137,11 @@ function createNet(config: PeerConfig): PeerNet | null {
   return createNodeNet({ defaultRelay: config.signal[0] ?? null });
 }
 
-async function joinInvite(host: PeerHost, invite: string, say: (line: string) => void): Promise<void> {
+async function joinInvite(
+  host: PeerHost,
+  invite: string,
+  say: (line: string) => void,
+): Promise<void> {
   try {
     const { chainId } = await host.join(invite);
     say(`Joined chain ${chainId} from the invite.`);
@@ -134,7 +156,9 @@ async function repairAtStart(host: PeerHost, say: (line: string) => void): Promi
     return;
   }
   const { movedTo } = await host.repair();
-  console.log(`Repair: the damaged ledger was set aside as ${movedTo}; re-syncing from peers (GET /v1/status shows the height).`);
+  console.log(
+    `Repair: the damaged ledger was set aside as ${movedTo}; re-syncing from peers (GET /v1/status shows the height).`,
+  );
 }
 
 function listen(api: PeerApi, config: PeerConfig): Promise<void> {
@@ -150,7 +174,8 @@ function listen(api: PeerApi, config: PeerConfig): Promise<void> {
 function reportStore(storage: DiskStorage, say: (line: string) => void): void {
   const { records, tornTailBytes, problems } = storage.report;
   say(`Opened ${storage.directory}: ${records} block records.`);
-  if (tornTailBytes > 0) say(`The last block write was interrupted (${tornTailBytes} bytes); it was discarded whole.`);
+  if (tornTailBytes > 0)
+    say(`The last block write was interrupted (${tornTailBytes} bytes); it was discarded whole.`);
   for (const problem of problems) console.error(`Disk store: ${problem.message}`);
 }
 

@@ -56,9 +56,16 @@ describe('headless peer process', () => {
     const second = await start(dataDir);
     expect((await call(second.url, 'GET', '/v1/identity')).body.did).toBe(did);
     const after = (await call(second.url, 'GET', '/v1/status')).body;
-    expect(after).toMatchObject({ chainId: before.chainId, height: before.height, headHash: before.headHash, integrity: { ok: true } });
-    for (const id of ids) expect((await call(second.url, 'GET', `/v1/tx/${id}`)).body.status).toBe('committed');
-    const got = (await call(second.url, 'GET', `/v1/state/${encodeURIComponent('sensor/29')}`)).body;
+    expect(after).toMatchObject({
+      chainId: before.chainId,
+      height: before.height,
+      headHash: before.headHash,
+      integrity: { ok: true },
+    });
+    for (const id of ids)
+      expect((await call(second.url, 'GET', `/v1/tx/${id}`)).body.status).toBe('committed');
+    const got = (await call(second.url, 'GET', `/v1/state/${encodeURIComponent('sensor/29')}`))
+      .body;
     expect(checkProof(got.proof)).toMatchObject({ ok: true, value: { reading: 29 } });
     await expectWholeChain(second.url);
     // It keeps committing after the restart (nonces continue from the stored chain).
@@ -73,13 +80,25 @@ describe('headless peer process', () => {
     for (let round = 0; round < 3; round++) {
       const peer = await start(dataDir);
       await expectWholeChain(peer.url);
-      for (const id of confirmed) expect((await call(peer.url, 'GET', `/v1/tx/${id}`)).body.status, `tx ${id} after crash ${round}`).toBe('committed');
+      for (const id of confirmed)
+        expect(
+          (await call(peer.url, 'GET', `/v1/tx/${id}`)).body.status,
+          `tx ${id} after crash ${round}`,
+        ).toBe('committed');
       let stop = false;
       const writer = async (lane: number) => {
         for (let i = 0; !stop; i++) {
           try {
-            const id = await put(peer.url, `burst/${round}/${lane}/${i}`, { lane, i, pad: 'x'.repeat(200) });
-            if ((await call(peer.url, 'GET', `/v1/tx/${id}?timeoutMs=5000`)).body.status === 'committed') confirmed.add(id);
+            const id = await put(peer.url, `burst/${round}/${lane}/${i}`, {
+              lane,
+              i,
+              pad: 'x'.repeat(200),
+            });
+            if (
+              (await call(peer.url, 'GET', `/v1/tx/${id}?timeoutMs=5000`)).body.status ===
+              'committed'
+            )
+              confirmed.add(id);
           } catch {
             return; // the process is gone
           }
@@ -89,7 +108,8 @@ describe('headless peer process', () => {
       const startedAt = confirmed.size;
       const deadline = Date.now() + 20_000;
       while (confirmed.size < startedAt + 60) {
-        if (Date.now() > deadline) throw new Error(`no progress in the burst:\n${peer.output().slice(-2000)}`);
+        if (Date.now() > deadline)
+          throw new Error(`no progress in the burst:\n${peer.output().slice(-2000)}`);
         await new Promise((r) => setTimeout(r, 20));
       }
       peer.child.kill('SIGKILL');
@@ -100,7 +120,9 @@ describe('headless peer process', () => {
     const last = await start(dataDir);
     await expectWholeChain(last.url);
     const missing = [];
-    for (const id of confirmed) if ((await call(last.url, 'GET', `/v1/tx/${id}`)).body.status !== 'committed') missing.push(id);
+    for (const id of confirmed)
+      if ((await call(last.url, 'GET', `/v1/tx/${id}`)).body.status !== 'committed')
+        missing.push(id);
     expect(missing).toEqual([]);
     await waitCommitted(last.url, await put(last.url, 'after/crash', true));
     last.child.kill('SIGTERM');

@@ -11,7 +11,13 @@ export interface Reply<T = any> {
 }
 
 /** Call the API; `body` (an object) is sent as JSON, a string as is. */
-export async function call<T = any>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+export async function call<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply<T>> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
@@ -19,18 +25,28 @@ export async function call<T = any>(base: string, method: string, path: string, 
   }
   const response = await fetch(base + path, init);
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+  return {
+    status: response.status,
+    body: text ? JSON.parse(text) : null,
+    headers: response.headers,
+  };
 }
 
 export async function put(base: string, key: string, value: unknown): Promise<string> {
   const reply = await call(base, 'POST', '/v1/tx', { type: 'data.put', body: { key, value } });
-  if (reply.status !== 202) throw new Error(`put ${key}: ${reply.status} ${JSON.stringify(reply.body)}`);
+  if (reply.status !== 202)
+    throw new Error(`put ${key}: ${reply.status} ${JSON.stringify(reply.body)}`);
   return reply.body.txId;
 }
 
-export async function waitCommitted(base: string, txId: string, timeoutMs = 10_000): Promise<number> {
+export async function waitCommitted(
+  base: string,
+  txId: string,
+  timeoutMs = 10_000,
+): Promise<number> {
   const reply = await call(base, 'GET', `/v1/tx/${txId}?timeoutMs=${timeoutMs}`);
-  if (reply.body.status !== 'committed') throw new Error(`tx ${txId}: ${JSON.stringify(reply.body)}`);
+  if (reply.body.status !== 'committed')
+    throw new Error(`tx ${txId}: ${JSON.stringify(reply.body)}`);
   return reply.body.height;
 }
 
@@ -44,9 +60,15 @@ export interface ChildPeer {
 
 /** Start `server/peer/main.ts` as its own process (node --import tsx), on a free port. */
 export function startChildPeer(dataDir: string, extra: string[] = []): Promise<ChildPeer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/peer/main.ts', '--port', '0', '--data-dir', dataDir, ...extra], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'server/peer/main.ts', '--port', '0', '--data-dir', dataDir, ...extra],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
-  const exited = new Promise<number | string>((done) => child.on('exit', (code, signal) => done(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((done) =>
+    child.on('exit', (code, signal) => done(code ?? signal ?? -1)),
+  );
   return new Promise((done, fail) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL'); // never leave a stray peer behind

@@ -4,7 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex } from '../../worker/core/bytes';
 import { signSync, publicKeyFromSeed, verifyStrict } from '../../worker/core/crypto/ed25519';
-import { bestVerifier, createSigner, hasWebCryptoEd25519, verifyWebCrypto } from '../../worker/host/crypto';
+import {
+  bestVerifier,
+  createSigner,
+  hasWebCryptoEd25519,
+  verifyWebCrypto,
+} from '../../worker/host/crypto';
 import { rfc8032, speccheck } from '../../worker/core/fixtures/ed25519-vectors';
 import { malleatedVectors } from '../../worker/core/crypto/ed25519-extra';
 import { checksWithVerdicts } from '../../worker/core/fixtures/signature-checks';
@@ -17,7 +22,11 @@ describe('Node WebCrypto Ed25519 and pure JS agree', () => {
 
   for (const v of [...rfc8032, ...speccheck, ...malleatedVectors()]) {
     it(`${v.name}: both ${v.valid ? 'accept' : 'reject'}`, async () => {
-      const check = { publicKey: fromHex(v.publicKey), message: fromHex(v.message), signature: fromHex(v.signature) };
+      const check = {
+        publicKey: fromHex(v.publicKey),
+        message: fromHex(v.message),
+        signature: fromHex(v.signature),
+      };
       expect(await verifyWebCrypto(check)).toBe(v.valid);
       expect(verifyStrict(check.publicKey, check.message, check.signature)).toBe(v.valid);
     });
@@ -32,7 +41,10 @@ describe('Node WebCrypto Ed25519 and pure JS agree', () => {
       const publicKey = publicKeyFromSeed(seed);
       const signature = signSync(seed, message);
       if (i < 20) expect(await (await createSigner(seed)).sign(message)).toEqual(signature);
-      const variants = [signature, signature.map((b, j) => (j === i % 64 ? b ^ (1 << (i % 8)) : b))];
+      const variants = [
+        signature,
+        signature.map((b, j) => (j === i % 64 ? b ^ (1 << (i % 8)) : b)),
+      ];
       for (const sig of variants) {
         const web = await verifyWebCrypto({ publicKey, message, signature: sig });
         const js = verifyStrict(publicKey, message, sig);

@@ -88,8 +88,17 @@ export function auditEntryHash(entry: Omit<AuditEntry, 'hash'>): string {
 }
 
 /** The entry after `previous` (null: the first entry). */
-export function chainAuditEntry(previous: { seq: number; hash: string } | null, entry: { time: number; level: AuditLevel; message: string }): AuditEntry {
-  const unhashed = { seq: (previous?.seq ?? 0) + 1, time: entry.time, level: entry.level, message: auditMessage(entry.message), prev: previous?.hash ?? auditGenesisHash };
+export function chainAuditEntry(
+  previous: { seq: number; hash: string } | null,
+  entry: { time: number; level: AuditLevel; message: string },
+): AuditEntry {
+  const unhashed = {
+    seq: (previous?.seq ?? 0) + 1,
+    time: entry.time,
+    level: entry.level,
+    message: auditMessage(entry.message),
+    prev: previous?.hash ?? auditGenesisHash,
+  };
   return { ...unhashed, hash: auditEntryHash(unhashed) };
 }
 
@@ -102,18 +111,23 @@ export function auditCheckpointSigningBytes(point: Omit<AuditCheckpoint, 'sig'>)
 export function auditEntryProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null) return 'an entry is not a record';
   const e = value as Record<string, unknown>;
-  if (!Number.isSafeInteger(e.seq) || (e.seq as number) < 1) return 'an entry has no sequence number';
+  if (!Number.isSafeInteger(e.seq) || (e.seq as number) < 1)
+    return 'an entry has no sequence number';
   const at = `entry ${e.seq as number}`;
   if (!Number.isSafeInteger(e.time) || (e.time as number) < 0) return `${at} has no time`;
   if (typeof e.level !== 'string' || !levels.includes(e.level)) return `${at} has no level`;
   if (typeof e.message !== 'string') return `${at} has no message`;
   if (!isHash(e.prev) || !isHash(e.hash)) return `${at} lacks its hashes`;
-  if (auditEntryHash(e as unknown as AuditEntry) !== e.hash) return `${at} was changed (its hash does not match its content)`;
+  if (auditEntryHash(e as unknown as AuditEntry) !== e.hash)
+    return `${at} was changed (its hash does not match its content)`;
   return null;
 }
 
 /** Problems of a chain of entries that should start right after `from`, or []. */
-export function auditChainProblems(entries: readonly AuditEntry[], from: { seq: number; hash: string }): string[] {
+export function auditChainProblems(
+  entries: readonly AuditEntry[],
+  from: { seq: number; hash: string },
+): string[] {
   const problems: string[] = [];
   let previous = from;
   for (const entry of entries) {
@@ -123,9 +137,15 @@ export function auditChainProblems(entries: readonly AuditEntry[], from: { seq: 
       return problems;
     }
     if (entry.seq !== previous.seq + 1) {
-      problems.push(entry.seq > previous.seq + 1 ? `entries ${previous.seq + 1} to ${entry.seq - 1} are missing` : `entry ${entry.seq} is out of order (after ${previous.seq})`);
+      problems.push(
+        entry.seq > previous.seq + 1
+          ? `entries ${previous.seq + 1} to ${entry.seq - 1} are missing`
+          : `entry ${entry.seq} is out of order (after ${previous.seq})`,
+      );
     } else if (entry.prev !== previous.hash) {
-      problems.push(`entry ${entry.seq} does not link to the entry before it (one was changed or replaced)`);
+      problems.push(
+        `entry ${entry.seq} does not link to the entry before it (one was changed or replaced)`,
+      );
     }
     previous = entry;
   }
@@ -135,7 +155,15 @@ export function auditChainProblems(entries: readonly AuditEntry[], from: { seq: 
 export function checkpointProblem(value: unknown, did: string, name: string): string | null {
   if (typeof value !== 'object' || value === null) return `the ${name} checkpoint is missing`;
   const c = value as Record<string, unknown>;
-  if (c.did !== did || !Number.isSafeInteger(c.seq) || (c.seq as number) < 0 || !isHash(c.hash) || !Number.isSafeInteger(c.time) || typeof c.sig !== 'string' || !/^[0-9a-f]{128}$/.test(c.sig)) {
+  if (
+    c.did !== did ||
+    !Number.isSafeInteger(c.seq) ||
+    (c.seq as number) < 0 ||
+    !isHash(c.hash) ||
+    !Number.isSafeInteger(c.time) ||
+    typeof c.sig !== 'string' ||
+    !/^[0-9a-f]{128}$/.test(c.sig)
+  ) {
     return `the ${name} checkpoint is malformed or names another peer`;
   }
   let key: Uint8Array;
@@ -145,7 +173,8 @@ export function checkpointProblem(value: unknown, did: string, name: string): st
     return `the log names no valid identity (${did})`;
   }
   const point = c as unknown as AuditCheckpoint;
-  if (!verifyStrict(key, auditCheckpointSigningBytes(point), fromHex(point.sig))) return `the ${name} checkpoint is not signed by ${did}`;
+  if (!verifyStrict(key, auditCheckpointSigningBytes(point), fromHex(point.sig)))
+    return `the ${name} checkpoint is not signed by ${did}`;
   return null;
 }
 
@@ -153,50 +182,93 @@ export function checkpointProblem(value: unknown, did: string, name: string): st
  * Check an exported audit log offline: every entry's hash, every link, the signed base and head,
  * and (given) that an earlier head `anchor` is still in it. Never throws.
  */
-export function verifyAuditLog(value: unknown, options: { anchor?: { seq: number; hash: string } } = {}): AuditVerdict {
-  const verdict: AuditVerdict = { ok: false, problems: [], notes: [], did: null, fromSeq: 0, headSeq: 0, entries: 0 };
+export function verifyAuditLog(
+  value: unknown,
+  options: { anchor?: { seq: number; hash: string } } = {},
+): AuditVerdict {
+  const verdict: AuditVerdict = {
+    ok: false,
+    problems: [],
+    notes: [],
+    did: null,
+    fromSeq: 0,
+    headSeq: 0,
+    entries: 0,
+  };
   const log = value as Partial<AuditExport> | null;
-  if (typeof log !== 'object' || log === null || log.format !== auditLogFormat || typeof log.did !== 'string' || !Array.isArray(log.entries)) {
+  if (
+    typeof log !== 'object' ||
+    log === null ||
+    log.format !== auditLogFormat ||
+    typeof log.did !== 'string' ||
+    !Array.isArray(log.entries)
+  ) {
     verdict.problems.push(`This is not an exported audit log (${auditLogFormat}).`);
     return verdict;
   }
   if (log.entries.length > auditExportEntriesMax) {
-    verdict.problems.push(`The log has ${log.entries.length} entries; at most ${auditExportEntriesMax} are checked.`);
+    verdict.problems.push(
+      `The log has ${log.entries.length} entries; at most ${auditExportEntriesMax} are checked.`,
+    );
     return verdict;
   }
   const { did, entries } = log;
   verdict.did = did;
   verdict.entries = entries.length;
   const problems = verdict.problems;
-  const baseProblem = log.base === null || log.base === undefined ? null : checkpointProblem(log.base, did, 'base');
+  const baseProblem =
+    log.base === null || log.base === undefined ? null : checkpointProblem(log.base, did, 'base');
   if (baseProblem) problems.push(`${capitalize(baseProblem)}.`);
-  const start = log.base ? { seq: log.base.seq, hash: log.base.hash } : { seq: 0, hash: auditGenesisHash };
-  for (const problem of auditChainProblems(entries as AuditEntry[], start)) problems.push(`${capitalize(problem)}.`);
+  const start = log.base
+    ? { seq: log.base.seq, hash: log.base.hash }
+    : { seq: 0, hash: auditGenesisHash };
+  for (const problem of auditChainProblems(entries as AuditEntry[], start))
+    problems.push(`${capitalize(problem)}.`);
   const last = entries.length > 0 ? (entries[entries.length - 1] as AuditEntry) : start;
   verdict.fromSeq = entries.length > 0 ? (entries[0] as AuditEntry).seq : start.seq;
   verdict.headSeq = last.seq;
   const headProblem = checkpointProblem(log.head, did, 'head');
   if (headProblem) problems.push(`${capitalize(headProblem)}.`);
   else if (log.head!.seq !== last.seq || log.head!.hash !== last.hash) {
-    problems.push(log.head!.seq > last.seq ? `Entries ${last.seq + 1} to ${log.head!.seq} were removed from the end (the signed head is entry ${log.head!.seq}).` : `The signed head (entry ${log.head!.seq}) is not the last entry (${last.seq}).`);
+    problems.push(
+      log.head!.seq > last.seq
+        ? `Entries ${last.seq + 1} to ${log.head!.seq} were removed from the end (the signed head is entry ${log.head!.seq}).`
+        : `The signed head (entry ${log.head!.seq}) is not the last entry (${last.seq}).`,
+    );
   }
   if (options.anchor) anchorProblems(options.anchor, start, entries as AuditEntry[], verdict);
   verdict.ok = problems.length === 0;
   return verdict;
 }
 
-function anchorProblems(anchor: { seq: number; hash: string }, start: { seq: number; hash: string }, entries: AuditEntry[], verdict: AuditVerdict): void {
+function anchorProblems(
+  anchor: { seq: number; hash: string },
+  start: { seq: number; hash: string },
+  entries: AuditEntry[],
+  verdict: AuditVerdict,
+): void {
   if (anchor.seq === start.seq) {
-    if (anchor.hash !== start.hash) verdict.problems.push(`The earlier head (entry ${anchor.seq}) is not where this log starts: the log was rewritten.`);
+    if (anchor.hash !== start.hash)
+      verdict.problems.push(
+        `The earlier head (entry ${anchor.seq}) is not where this log starts: the log was rewritten.`,
+      );
     return;
   }
   if (anchor.seq < start.seq) {
-    verdict.notes.push(`The earlier head (entry ${anchor.seq}) was pruned since (this log starts after entry ${start.seq}); it cannot be checked.`);
+    verdict.notes.push(
+      `The earlier head (entry ${anchor.seq}) was pruned since (this log starts after entry ${start.seq}); it cannot be checked.`,
+    );
     return;
   }
   const found = entries.find((e) => e.seq === anchor.seq);
-  if (!found) verdict.problems.push(`The earlier head (entry ${anchor.seq}) is no longer in the log: entries were removed from its end.`);
-  else if (found.hash !== anchor.hash) verdict.problems.push(`Entry ${anchor.seq} differs from the earlier head: the log was rewritten.`);
+  if (!found)
+    verdict.problems.push(
+      `The earlier head (entry ${anchor.seq}) is no longer in the log: entries were removed from its end.`,
+    );
+  else if (found.hash !== anchor.hash)
+    verdict.problems.push(
+      `Entry ${anchor.seq} differs from the earlier head: the log was rewritten.`,
+    );
 }
 
 function isHash(value: unknown): value is string {

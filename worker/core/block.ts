@@ -46,7 +46,6 @@ export interface Block {
   cert: Certificate | null;
 }
 
-
 export function blockHash(header: BlockHeader): Uint8Array {
   return taggedHash('bot/block/v1', encode(header));
 }
@@ -60,8 +59,14 @@ export function txRootOf(txs: Tx[]): Uint8Array {
   return merkleRoot(txs.map(txLeaf));
 }
 
-
-export function signCommit(seed: Uint8Array, validator: string, chain: string, height: number, round: number, hash: Uint8Array): CertificateSignature {
+export function signCommit(
+  seed: Uint8Array,
+  validator: string,
+  chain: string,
+  height: number,
+  round: number,
+  hash: Uint8Array,
+): CertificateSignature {
   return { validator, sig: signSync(seed, commitSigningBytes(chain, height, round, hash)) };
 }
 
@@ -73,7 +78,10 @@ const txFieldNames = ['body', 'chain', 'from', 'nonce', 'sig', 'time', 'type'];
 
 /** Exactly the envelope's fields: then encodeTx gives the bytes `encode({ ...tx })` would. */
 function isEnvelope(tx: Tx): boolean {
-  return Object.keys(tx).length === txFieldNames.length && txFieldNames.every((name) => Object.hasOwn(tx, name));
+  return (
+    Object.keys(tx).length === txFieldNames.length &&
+    txFieldNames.every((name) => Object.hasOwn(tx, name))
+  );
 }
 
 /**
@@ -82,7 +90,16 @@ function isEnvelope(tx: Tx): boolean {
  */
 export function encodeBlock(block: Block): Uint8Array {
   const txs = block.txs.map((tx) => (isEnvelope(tx) ? encodeTx(tx) : encode({ ...tx })));
-  return concatBytes(blockMapHead, txsKey, encodeArrayHead(txs.length), ...txs, certKey, encode(block.cert), headerKey, encode(block.header));
+  return concatBytes(
+    blockMapHead,
+    txsKey,
+    encodeArrayHead(txs.length),
+    ...txs,
+    certKey,
+    encode(block.cert),
+    headerKey,
+    encode(block.header),
+  );
 }
 
 function isBytes(value: unknown, length: number): value is Uint8Array {
@@ -95,11 +112,14 @@ function isCount(value: unknown): value is number {
 
 export function checkHeader(value: unknown): BlockHeader {
   const h = value as Record<string, unknown> | null;
-  if (typeof h !== 'object' || h === null) throw botError('BAD_BLOCK', 'A block header must be a map.');
+  if (typeof h !== 'object' || h === null)
+    throw botError('BAD_BLOCK', 'A block header must be a map.');
   const { chain, height, prev, txRoot, stateRoot, time, proposer, round } = h;
   if (typeof chain !== 'string') throw botError('BAD_BLOCK', 'The header has no chain id.');
-  if (!isCount(height) || !isCount(time) || !isCount(round)) throw botError('BAD_BLOCK', 'Height, time and round must be whole numbers.');
-  if (!isBytes(prev, 32) || !isBytes(txRoot, 32) || !isBytes(stateRoot, 32)) throw botError('BAD_BLOCK', 'prev, txRoot and stateRoot must be 32-byte hashes.');
+  if (!isCount(height) || !isCount(time) || !isCount(round))
+    throw botError('BAD_BLOCK', 'Height, time and round must be whole numbers.');
+  if (!isBytes(prev, 32) || !isBytes(txRoot, 32) || !isBytes(stateRoot, 32))
+    throw botError('BAD_BLOCK', 'prev, txRoot and stateRoot must be 32-byte hashes.');
   if (typeof proposer !== 'string') throw botError('BAD_BLOCK', 'The header has no proposer.');
   if (Object.keys(h).length !== 8) throw botError('BAD_BLOCK', 'The header has unknown fields.');
   return { chain, height, prev, txRoot, stateRoot, time, proposer, round };
@@ -108,13 +128,25 @@ export function checkHeader(value: unknown): BlockHeader {
 export function checkCertificate(value: unknown): Certificate | null {
   if (value === null) return null;
   const c = value as Record<string, unknown>;
-  if (typeof c !== 'object' || !isCount(c.height) || !isCount(c.round) || !isBytes(c.block, 32) || !Array.isArray(c.sigs)) {
+  if (
+    typeof c !== 'object' ||
+    !isCount(c.height) ||
+    !isCount(c.round) ||
+    !isBytes(c.block, 32) ||
+    !Array.isArray(c.sigs)
+  ) {
     throw botError('BAD_CERTIFICATE', 'The commit certificate is malformed.');
   }
-  if (c.sigs.length > limits.certificateSignatureCountMax) throw botError('TOO_LARGE', 'The certificate has too many signatures.');
+  if (c.sigs.length > limits.certificateSignatureCountMax)
+    throw botError('TOO_LARGE', 'The certificate has too many signatures.');
   const sigs = c.sigs.map((s: unknown) => {
     const entry = s as Record<string, unknown>;
-    if (typeof entry !== 'object' || entry === null || typeof entry.validator !== 'string' || !isBytes(entry.sig, 64)) {
+    if (
+      typeof entry !== 'object' ||
+      entry === null ||
+      typeof entry.validator !== 'string' ||
+      !isBytes(entry.sig, 64)
+    ) {
       throw botError('BAD_CERTIFICATE', 'A certificate signature is malformed.');
     }
     return { validator: entry.validator, sig: entry.sig };
@@ -125,8 +157,10 @@ export function checkCertificate(value: unknown): Certificate | null {
 /** Decode and shape-check a block (no signatures, no state). Throws BotError. */
 export function decodeBlock(bytes: Uint8Array): Block {
   const value = decode<Record<string, unknown>>(bytes, limits.blockBytesMax);
-  if (typeof value !== 'object' || value === null || !Array.isArray(value.txs)) throw botError('BAD_BLOCK', 'A block must be a map { header, txs, cert }.');
-  if (value.txs.length > limits.blockTxCountMax) throw botError('TOO_LARGE', `A block holds at most ${limits.blockTxCountMax} transactions.`);
+  if (typeof value !== 'object' || value === null || !Array.isArray(value.txs))
+    throw botError('BAD_BLOCK', 'A block must be a map { header, txs, cert }.');
+  if (value.txs.length > limits.blockTxCountMax)
+    throw botError('TOO_LARGE', `A block holds at most ${limits.blockTxCountMax} transactions.`);
   const header = checkHeader(value.header);
   const txs = value.txs.map((tx) => checkTx(tx));
   const cert = checkCertificate(value.cert);
@@ -140,23 +174,42 @@ export interface SignatureCheck {
 }
 
 /** The signatures a certificate asks the host to verify. Unknown validators are an error. */
-export function certificateChecks(cert: Certificate, chain: string, validators: Validator[]): SignatureCheck[] {
+export function certificateChecks(
+  cert: Certificate,
+  chain: string,
+  validators: Validator[],
+): SignatureCheck[] {
   const message = commitSigningBytes(chain, cert.height, cert.round, cert.block);
   return cert.sigs.map((s) => {
-    if (!validators.some((v) => v.did === s.validator)) throw botError('BAD_CERTIFICATE', `${s.validator} is not a validator of this chain.`);
+    if (!validators.some((v) => v.did === s.validator))
+      throw botError('BAD_CERTIFICATE', `${s.validator} is not a validator of this chain.`);
     return { publicKey: publicKeyFromDid(s.validator), message, signature: s.sig };
   });
 }
 
-
 /** Structural certificate check (signature verdicts come from the host): right block, quorum. */
-export function checkCertificateFor(header: BlockHeader, cert: Certificate | null, validators: Validator[]): void {
+export function checkCertificateFor(
+  header: BlockHeader,
+  cert: Certificate | null,
+  validators: Validator[],
+): void {
   if (!cert) throw botError('BAD_CERTIFICATE', `Block ${header.height} has no commit certificate.`);
   if (cert.height !== header.height || !equalBytes(cert.block, blockHash(header))) {
-    throw botError('BAD_CERTIFICATE', `The certificate of block ${header.height} is for another block.`);
+    throw botError(
+      'BAD_CERTIFICATE',
+      `The certificate of block ${header.height} is for another block.`,
+    );
   }
-  if (!hasQuorum(cert.sigs.map((s) => s.validator), validators)) {
-    throw botError('BAD_CERTIFICATE', `The certificate of block ${header.height} lacks signatures of more than 2/3 of the voting power.`);
+  if (
+    !hasQuorum(
+      cert.sigs.map((s) => s.validator),
+      validators,
+    )
+  ) {
+    throw botError(
+      'BAD_CERTIFICATE',
+      `The certificate of block ${header.height} lacks signatures of more than 2/3 of the voting power.`,
+    );
   }
 }
 

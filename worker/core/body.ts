@@ -9,32 +9,57 @@ import * as limits from './limits';
  * map: a body holding one is refused rather than stored and later rendered as `{"/": ...}`.
  */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return false;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    value instanceof Uint8Array
+  )
+    return false;
   const prototype = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;
 }
 
 /** A value that is an object but neither a list, bytes nor a plain map: what a CBOR tag (a CID link) decodes to. */
 export function isTaggedValue(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && !isPlainObject(value);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Uint8Array) &&
+    !isPlainObject(value)
+  );
 }
 
 /** Throws MALFORMED naming the first field that `type` does not define. */
-export function onlyFields(body: Record<string, unknown>, allowed: readonly string[], type: string): void {
+export function onlyFields(
+  body: Record<string, unknown>,
+  allowed: readonly string[],
+  type: string,
+): void {
   for (const name of Object.keys(body)) {
-    if (!allowed.includes(name)) throw botError('MALFORMED', `A ${type} body has no field "${name}".`);
+    if (!allowed.includes(name))
+      throw botError('MALFORMED', `A ${type} body has no field "${name}".`);
   }
 }
 
 /** JSON values: what crosses between the chain and a contract. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
 
 /** JSON values only (no bytes, no non-finite numbers), nested at most dataValueDepthMax. */
 export function checkJsonValue(value: unknown, field: string, depth = 0): void {
-  if (depth > limits.dataValueDepthMax) throw botError('TOO_LARGE', `${field} nests deeper than ${limits.dataValueDepthMax} levels.`);
+  if (depth > limits.dataValueDepthMax)
+    throw botError('TOO_LARGE', `${field} nests deeper than ${limits.dataValueDepthMax} levels.`);
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw botError('BAD_FIELD_TYPE', `Numbers in ${field} must be finite.`);
+    if (!Number.isFinite(value))
+      throw botError('BAD_FIELD_TYPE', `Numbers in ${field} must be finite.`);
     return;
   }
   if (Array.isArray(value)) {
@@ -45,5 +70,8 @@ export function checkJsonValue(value: unknown, field: string, depth = 0): void {
     for (const item of Object.values(value)) checkJsonValue(item, field, depth + 1);
     return;
   }
-  throw botError('BAD_FIELD_TYPE', `${field} must hold JSON values only (text, numbers, true/false, null, lists, maps).`);
+  throw botError(
+    'BAD_FIELD_TYPE',
+    `${field} must hold JSON values only (text, numbers, true/false, null, lists, maps).`,
+  );
 }

@@ -180,7 +180,10 @@ export function encode(value: unknown): Uint8Array {
       return dagCbor.encode(value);
     } catch (cause) {
       // e.g. `undefined` or a function inside a body: bad input, not a fault of the peer
-      throw botError('BAD_FIELD_TYPE', `This value cannot be encoded canonically: ${(cause as Error).message}`);
+      throw botError(
+        'BAD_FIELD_TYPE',
+        `This value cannot be encoded canonically: ${(cause as Error).message}`,
+      );
     }
   }
   const out = buffer.slice(0, at);
@@ -225,7 +228,7 @@ function readUint(bytes: 2 | 4): number {
   const b = input[pos + 1]!;
   pos += bytes;
   if (bytes === 2) return (a << 8) | b;
-  return (a * 0x1000000) + ((b << 16) | (input[pos - 2]! << 8) | input[pos - 1]!);
+  return a * 0x1000000 + ((b << 16) | (input[pos - 2]! << 8) | input[pos - 1]!);
 }
 
 function need(bytes: number): void {
@@ -276,7 +279,10 @@ function takeAscii(length: number): string {
   if (length <= 12) for (let i = pos; i < end; i++) out += String.fromCharCode(input[i]!);
   else {
     const codes = input.subarray(pos, end);
-    out = length <= 4096 ? String.fromCharCode.apply(null, codes as unknown as number[]) : fatalUtf8.decode(codes);
+    out =
+      length <= 4096
+        ? String.fromCharCode.apply(null, codes as unknown as number[])
+        : fatalUtf8.decode(codes);
   }
   pos = end;
   return out;
@@ -391,7 +397,11 @@ function decodeCanonical(bytes: Uint8Array): unknown {
 
 function checkDecodeInput(bytes: Uint8Array, bytesMax: number): void {
   if (!(bytes instanceof Uint8Array)) throw botError('BAD_FIELD_TYPE', 'Expected encoded bytes.');
-  if (bytes.length > bytesMax) throw botError('TOO_LARGE', `The encoded value is ${bytes.length} bytes; the limit is ${bytesMax}.`);
+  if (bytes.length > bytesMax)
+    throw botError(
+      'TOO_LARGE',
+      `The encoded value is ${bytes.length} bytes; the limit is ${bytesMax}.`,
+    );
 }
 
 /** Decode canonical bytes; throws BotError MALFORMED or NON_CANONICAL. */
@@ -412,7 +422,10 @@ export function decodeReference<T = unknown>(bytes: Uint8Array, bytesMax: number
   try {
     value = dagCbor.decode<T>(bytes);
   } catch (error) {
-    throw botError('MALFORMED', `The bytes are not valid canonical CBOR: ${(error as Error).message}`);
+    throw botError(
+      'MALFORMED',
+      `The bytes are not valid canonical CBOR: ${(error as Error).message}`,
+    );
   }
   let again: Uint8Array;
   try {
@@ -420,8 +433,16 @@ export function decodeReference<T = unknown>(bytes: Uint8Array, bytesMax: number
   } catch {
     throw botError('NON_CANONICAL', 'The bytes decode to a value that has no canonical encoding.');
   }
-  if (!equalBytes(again, bytes)) throw botError('NON_CANONICAL', 'The bytes are valid CBOR but not the canonical encoding of their value.');
-  if (holdsTag(value, 0)) throw botError('MALFORMED', 'The bytes hold a CBOR tag (such as a CID link, tag 42); BoT encodings carry no tags.');
+  if (!equalBytes(again, bytes))
+    throw botError(
+      'NON_CANONICAL',
+      'The bytes are valid CBOR but not the canonical encoding of their value.',
+    );
+  if (holdsTag(value, 0))
+    throw botError(
+      'MALFORMED',
+      'The bytes hold a CBOR tag (such as a CID link, tag 42); BoT encodings carry no tags.',
+    );
   return value;
 }
 

@@ -25,7 +25,6 @@ export const contractPrefix = 'ct/contract/';
 export const contractStatePrefix = 'ct/state/';
 export const contractCallsPrefix = 'ct/calls/';
 
-
 export interface ContractRecord {
   name: string;
   code: string;
@@ -53,7 +52,13 @@ export interface ContractCallRecord {
 export interface ContractContext {
   contract: string;
   caller: string;
-  device: { did: string; kind: string; owner: string; gateway: string; capabilities: string[] } | null;
+  device: {
+    did: string;
+    kind: string;
+    owner: string;
+    gateway: string;
+    capabilities: string[];
+  } | null;
   height: number;
   /** The block header's time (ms since 1970), the same on every peer. */
   time: number;
@@ -82,7 +87,13 @@ export interface ContractRuntime {
   readonly name: string;
   /** Evaluate the code's top level under the limits and list the methods it defines. */
   check(code: string): ContractCheckResult;
-  call(code: string, method: string, argsJson: string, ctx: ContractContext, host: ContractHostCalls): ContractRunResult;
+  call(
+    code: string,
+    method: string,
+    argsJson: string,
+    ctx: ContractContext,
+    host: ContractHostCalls,
+  ): ContractRunResult;
 }
 
 /** Contracts in memory: every deployment and every state value (bounded by the limits). */
@@ -99,47 +110,80 @@ export function emptyContracts(): ContractRegistry {
 // ---- stateless body rules ------------------------------------------------------------------
 
 export function checkContractName(value: unknown): string {
-  if (typeof value !== 'string' || !new RegExp(`^[a-z][a-z0-9-]{0,${limits.contractNameLengthMax - 1}}$`).test(value)) {
-    throw botError('BAD_FIELD_TYPE', `A contract name has 1 to ${limits.contractNameLengthMax} lowercase letters, digits or "-", starting with a letter.`);
+  if (
+    typeof value !== 'string' ||
+    !new RegExp(`^[a-z][a-z0-9-]{0,${limits.contractNameLengthMax - 1}}$`).test(value)
+  ) {
+    throw botError(
+      'BAD_FIELD_TYPE',
+      `A contract name has 1 to ${limits.contractNameLengthMax} lowercase letters, digits or "-", starting with a letter.`,
+    );
   }
   return value;
 }
 
 function checkMethodName(value: unknown): string {
-  if (typeof value !== 'string' || !new RegExp(`^[A-Za-z][A-Za-z0-9_]{0,${limits.contractMethodLengthMax - 1}}$`).test(value)) {
-    throw botError('BAD_FIELD_TYPE', `A method name has 1 to ${limits.contractMethodLengthMax} letters, digits or "_", starting with a letter (functions starting with "_" are private).`);
+  if (
+    typeof value !== 'string' ||
+    !new RegExp(`^[A-Za-z][A-Za-z0-9_]{0,${limits.contractMethodLengthMax - 1}}$`).test(value)
+  ) {
+    throw botError(
+      'BAD_FIELD_TYPE',
+      `A method name has 1 to ${limits.contractMethodLengthMax} letters, digits or "_", starting with a letter (functions starting with "_" are private).`,
+    );
   }
   return value;
 }
 
-
 const deploy = {
   check(raw: unknown) {
-    if (!isPlainObject(raw)) throw botError('MALFORMED', 'A contract.deploy body must be a map { name, code }.');
+    if (!isPlainObject(raw))
+      throw botError('MALFORMED', 'A contract.deploy body must be a map { name, code }.');
     onlyFields(raw, ['name', 'code'], 'contract.deploy');
     checkContractName(raw.name);
-    if (typeof raw.code !== 'string' || raw.code.length === 0) throw botError('BAD_FIELD_TYPE', 'code must be the JavaScript source of the contract.');
+    if (typeof raw.code !== 'string' || raw.code.length === 0)
+      throw botError('BAD_FIELD_TYPE', 'code must be the JavaScript source of the contract.');
     const bytes = utf8(raw.code).length;
-    if (bytes > limits.contractCodeBytesMax) throw botError('TOO_LARGE', `The code is ${bytes} bytes; the limit is ${limits.contractCodeBytesMax}.`);
+    if (bytes > limits.contractCodeBytesMax)
+      throw botError(
+        'TOO_LARGE',
+        `The code is ${bytes} bytes; the limit is ${limits.contractCodeBytesMax}.`,
+      );
   },
 };
 
 const call = {
   check(raw: unknown) {
-    if (!isPlainObject(raw)) throw botError('MALFORMED', 'A contract.call body must be a map { contract, method, args, device? }.');
+    if (!isPlainObject(raw))
+      throw botError(
+        'MALFORMED',
+        'A contract.call body must be a map { contract, method, args, device? }.',
+      );
     onlyFields(raw, ['contract', 'method', 'args', 'device'], 'contract.call');
     checkContractName(raw.contract);
     checkMethodName(raw.method);
-    if (!('args' in raw)) throw botError('MISSING_FIELD', 'The body has no "args" (use null for none).');
+    if (!('args' in raw))
+      throw botError('MISSING_FIELD', 'The body has no "args" (use null for none).');
     checkJsonValue(raw.args, 'args');
     const bytes = utf8(JSON.stringify(raw.args)).length;
-    if (bytes > limits.contractArgsBytesMax) throw botError('TOO_LARGE', `The arguments are ${bytes} bytes of JSON; the limit is ${limits.contractArgsBytesMax}.`);
-    if ('device' in raw && raw.device !== true) throw botError('BAD_FIELD_TYPE', 'device is true (the caller is a registered device) or absent.');
+    if (bytes > limits.contractArgsBytesMax)
+      throw botError(
+        'TOO_LARGE',
+        `The arguments are ${bytes} bytes of JSON; the limit is ${limits.contractArgsBytesMax}.`,
+      );
+    if ('device' in raw && raw.device !== true)
+      throw botError(
+        'BAD_FIELD_TYPE',
+        'device is true (the caller is a registered device) or absent.',
+      );
   },
 };
 
 /** Stateless body rules of the contract transaction types (merged into txBodyRules). */
-export const contractBodyRules: Record<(typeof contractTxTypes)[number], { check(body: unknown): void }> = {
+export const contractBodyRules: Record<
+  (typeof contractTxTypes)[number],
+  { check(body: unknown): void }
+> = {
   'contract.deploy': deploy,
   'contract.call': call,
 };
@@ -158,8 +202,18 @@ export interface ContractOverlay {
   readonly keyCounts: Map<string, number>;
 }
 
-export function contractOverlayOf(registry: ContractRegistry, runtime: ContractRuntime | undefined): ContractOverlay {
-  return { base: registry, runtime, contracts: new Map(), state: new Map(), calls: new Map(), keyCounts: new Map() };
+export function contractOverlayOf(
+  registry: ContractRegistry,
+  runtime: ContractRuntime | undefined,
+): ContractOverlay {
+  return {
+    base: registry,
+    runtime,
+    contracts: new Map(),
+    state: new Map(),
+    calls: new Map(),
+    keyCounts: new Map(),
+  };
 }
 
 function contractIn(overlay: ContractOverlay, name: string): ContractRecord | undefined {
@@ -185,17 +239,24 @@ function keyCountOf(overlay: ContractOverlay, name: string): number {
 export function checkContractKey(key: unknown): string {
   if (typeof key !== 'string') throw botError('BAD_KEY', 'A contract state key is text.');
   const bytes = utf8(key).length;
-  if (bytes === 0 || bytes > limits.contractKeyBytesMax) throw botError('BAD_KEY', `A contract state key has 1 to ${limits.contractKeyBytesMax} bytes.`);
+  if (bytes === 0 || bytes > limits.contractKeyBytesMax)
+    throw botError('BAD_KEY', `A contract state key has 1 to ${limits.contractKeyBytesMax} bytes.`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(key)) throw botError('BAD_KEY', 'A contract state key must not contain control characters.');
-  if (key.startsWith('/') || key.split('/').includes('..')) throw botError('BAD_KEY', `The key "${key}" points outside the contract's own state; a contract writes only its own keys.`);
+  if (/[\u0000-\u001f\u007f]/.test(key))
+    throw botError('BAD_KEY', 'A contract state key must not contain control characters.');
+  if (key.startsWith('/') || key.split('/').includes('..'))
+    throw botError(
+      'BAD_KEY',
+      `The key "${key}" points outside the contract's own state; a contract writes only its own keys.`,
+    );
   return key;
 }
 
 function checkJsonText(json: unknown, what: string, bytesMax: number): string {
   if (typeof json !== 'string') throw botError('BAD_FIELD_TYPE', `${what} must be a JSON value.`);
   const bytes = utf8(json).length;
-  if (bytes > bytesMax) throw botError('TOO_LARGE', `${what} is ${bytes} bytes of JSON; the limit is ${bytesMax}.`);
+  if (bytes > bytesMax)
+    throw botError('TOO_LARGE', `${what} is ${bytes} bytes of JSON; the limit is ${bytesMax}.`);
   return json;
 }
 
@@ -203,7 +264,14 @@ function checkJsonText(json: unknown, what: string, bytesMax: number): string {
 export type DeviceLookup = (did: string) => DeviceRecord | undefined;
 
 /** Stateful check and effect of one contract transaction on the block's overlay; null when applied. */
-export function applyContractTx(overlay: ContractOverlay, tx: Tx, txId: string, height: number, blockTime: number, deviceOf: DeviceLookup): BotError | null {
+export function applyContractTx(
+  overlay: ContractOverlay,
+  tx: Tx,
+  txId: string,
+  height: number,
+  blockTime: number,
+  deviceOf: DeviceLookup,
+): BotError | null {
   if (tx.type === 'contract.deploy') return applyDeploy(overlay, tx, txId, height);
   if (tx.type === 'contract.call') return applyCall(overlay, tx, txId, height, blockTime, deviceOf);
   return null;
@@ -213,26 +281,64 @@ function noRuntime(): BotError {
   return botError('NOT_READY', 'This peer has no contract engine loaded; it cannot run contracts.');
 }
 
-function applyDeploy(overlay: ContractOverlay, tx: Tx, txId: string, height: number): BotError | null {
+function applyDeploy(
+  overlay: ContractOverlay,
+  tx: Tx,
+  txId: string,
+  height: number,
+): BotError | null {
   const body = tx.body as { name: string; code: string };
-  if (contractIn(overlay, body.name)) return botError('BAD_REQUEST', `A contract named "${body.name}" is already deployed on this chain.`);
-  if (overlay.base.contracts.size + overlay.contracts.size >= limits.contractCountMax) return botError('TOO_LARGE', `This chain already has ${limits.contractCountMax} contracts.`);
+  if (contractIn(overlay, body.name))
+    return botError(
+      'BAD_REQUEST',
+      `A contract named "${body.name}" is already deployed on this chain.`,
+    );
+  if (overlay.base.contracts.size + overlay.contracts.size >= limits.contractCountMax)
+    return botError('TOO_LARGE', `This chain already has ${limits.contractCountMax} contracts.`);
   if (!overlay.runtime) return noRuntime();
   const checked = overlay.runtime.check(body.code);
   if (!checked.ok) return checked.error;
-  overlay.contracts.set(body.name, { name: body.name, code: body.code, methods: checked.methods, owner: tx.from, height, tx: txId, time: tx.time });
+  overlay.contracts.set(body.name, {
+    name: body.name,
+    code: body.code,
+    methods: checked.methods,
+    owner: tx.from,
+    height,
+    tx: txId,
+    time: tx.time,
+  });
   return null;
 }
 
-function applyCall(overlay: ContractOverlay, tx: Tx, txId: string, height: number, blockTime: number, deviceOf: DeviceLookup): BotError | null {
+function applyCall(
+  overlay: ContractOverlay,
+  tx: Tx,
+  txId: string,
+  height: number,
+  blockTime: number,
+  deviceOf: DeviceLookup,
+): BotError | null {
   const body = tx.body as { contract: string; method: string; args: JsonValue; device?: true };
   const contract = contractIn(overlay, body.contract);
-  if (!contract) return botError('NOT_FOUND', `No contract named "${body.contract}" is deployed on this chain.`);
-  if (!contract.methods.includes(body.method)) return botError('NOT_FOUND', `The contract "${contract.name}" has no method "${body.method}"; it offers ${contract.methods.join(', ')}.`);
+  if (!contract)
+    return botError('NOT_FOUND', `No contract named "${body.contract}" is deployed on this chain.`);
+  if (!contract.methods.includes(body.method))
+    return botError(
+      'NOT_FOUND',
+      `The contract "${contract.name}" has no method "${body.method}"; it offers ${contract.methods.join(', ')}.`,
+    );
   const device = deviceOf(tx.from);
   if (body.device) {
-    if (!device) return botError('UNAUTHORIZED', 'Only a registered device may call as a device; register it first.');
-    if (device.status === 'retired') return botError('UNAUTHORIZED', `The device "${device.name || device.id}" is retired and may not call contracts.`);
+    if (!device)
+      return botError(
+        'UNAUTHORIZED',
+        'Only a registered device may call as a device; register it first.',
+      );
+    if (device.status === 'retired')
+      return botError(
+        'UNAUTHORIZED',
+        `The device "${device.name || device.id}" is retired and may not call contracts.`,
+      );
   }
   if (!overlay.runtime) return noRuntime();
   const name = contract.name;
@@ -259,11 +365,23 @@ function applyCall(overlay: ContractOverlay, tx: Tx, txId: string, height: numbe
           fail(error as BotError);
         }
       }
-      if (!writes.has(k) && writes.size >= limits.contractWritesPerCallMax) fail(botError('TOO_LARGE', `A call may write at most ${limits.contractWritesPerCallMax} keys.`));
+      if (!writes.has(k) && writes.size >= limits.contractWritesPerCallMax)
+        fail(
+          botError(
+            'TOO_LARGE',
+            `A call may write at most ${limits.contractWritesPerCallMax} keys.`,
+          ),
+        );
       writes.set(k, json);
     },
     emit(json) {
-      if (events.length >= limits.contractEventsPerCallMax) fail(botError('TOO_LARGE', `A call may emit at most ${limits.contractEventsPerCallMax} events.`));
+      if (events.length >= limits.contractEventsPerCallMax)
+        fail(
+          botError(
+            'TOO_LARGE',
+            `A call may emit at most ${limits.contractEventsPerCallMax} events.`,
+          ),
+        );
       try {
         checkJsonText(json, 'An event', limits.contractEventBytesMax);
       } catch (error) {
@@ -275,19 +393,38 @@ function applyCall(overlay: ContractOverlay, tx: Tx, txId: string, height: numbe
   const ctx: ContractContext = {
     contract: name,
     caller: tx.from,
-    device: device && device.status !== 'retired' ? { did: device.did, kind: device.kind, owner: device.owner, gateway: device.gateway, capabilities: [...device.capabilities] } : null,
+    device:
+      device && device.status !== 'retired'
+        ? {
+            did: device.did,
+            kind: device.kind,
+            owner: device.owner,
+            gateway: device.gateway,
+            capabilities: [...device.capabilities],
+          }
+        : null,
     height,
     time: blockTime,
     txId,
   };
-  const outcome = overlay.runtime.call(contract.code, body.method, JSON.stringify(body.args), ctx, host);
+  const outcome = overlay.runtime.call(
+    contract.code,
+    body.method,
+    JSON.stringify(body.args),
+    ctx,
+    host,
+  );
   if (fatal) return fatal;
   if (!outcome.ok) return outcome.error;
   let result: JsonValue;
   try {
-    result = JSON.parse(checkJsonText(outcome.resultJson, 'The result', limits.contractValueBytesMax)) as JsonValue;
+    result = JSON.parse(
+      checkJsonText(outcome.resultJson, 'The result', limits.contractValueBytesMax),
+    ) as JsonValue;
   } catch (error) {
-    return error instanceof BotError ? error : botError('CONTRACT_FAILED', 'The contract returned a value that is not JSON.');
+    return error instanceof BotError
+      ? error
+      : botError('CONTRACT_FAILED', 'The contract returned a value that is not JSON.');
   }
   // Key count bound, after the call: new keys minus deleted ones.
   let count = keyCountOf(overlay, name);
@@ -296,11 +433,23 @@ function applyCall(overlay: ContractOverlay, tx: Tx, txId: string, height: numbe
     if (json !== null && !before) count++;
     if (json === null && before) count--;
   }
-  if (count > limits.contractStateKeysMax) return botError('TOO_LARGE', `The contract would hold more than ${limits.contractStateKeysMax} state keys.`);
+  if (count > limits.contractStateKeysMax)
+    return botError(
+      'TOO_LARGE',
+      `The contract would hold more than ${limits.contractStateKeysMax} state keys.`,
+    );
   for (const [k, json] of writes) overlay.state.set(k, json);
   overlay.keyCounts.set(name, count);
   const list = overlay.calls.get(name) ?? [];
-  list.push({ tx: txId, height, caller: tx.from, device: body.device === true, method: body.method, result, events: events.map((e) => JSON.parse(e) as JsonValue) });
+  list.push({
+    tx: txId,
+    height,
+    caller: tx.from,
+    device: body.device === true,
+    method: body.method,
+    result,
+    events: events.map((e) => JSON.parse(e) as JsonValue),
+  });
   overlay.calls.set(name, list);
   return null;
 }
@@ -314,12 +463,24 @@ function checkKeyOr(key: string, fail: (error: BotError) => never): string {
 }
 
 /** After the block's transactions: write what changed and return the registry for the next block. */
-export function finishContracts(overlay: ContractOverlay, height: number, writes: Map<string, Uint8Array>): ContractRegistry {
-  if (overlay.contracts.size === 0 && overlay.state.size === 0 && overlay.calls.size === 0) return overlay.base;
+export function finishContracts(
+  overlay: ContractOverlay,
+  height: number,
+  writes: Map<string, Uint8Array>,
+): ContractRegistry {
+  if (overlay.contracts.size === 0 && overlay.state.size === 0 && overlay.calls.size === 0)
+    return overlay.base;
   for (const [name, record] of overlay.contracts) writes.set(contractPrefix + name, encode(record));
-  for (const [k, json] of overlay.state) writes.set(contractStatePrefix + k, encode(json === null ? { d: true, h: height } : { j: json, h: height }));
-  for (const [name, list] of overlay.calls) writes.set(contractCallsPrefix + name, encode({ h: height, c: list }));
-  const contracts = overlay.contracts.size ? new Map([...overlay.base.contracts, ...overlay.contracts]) : overlay.base.contracts;
+  for (const [k, json] of overlay.state)
+    writes.set(
+      contractStatePrefix + k,
+      encode(json === null ? { d: true, h: height } : { j: json, h: height }),
+    );
+  for (const [name, list] of overlay.calls)
+    writes.set(contractCallsPrefix + name, encode({ h: height, c: list }));
+  const contracts = overlay.contracts.size
+    ? new Map([...overlay.base.contracts, ...overlay.contracts])
+    : overlay.base.contracts;
   let state = overlay.base.state;
   if (overlay.state.size) {
     const next = new Map(overlay.base.state);
@@ -350,11 +511,14 @@ export function decodeContractState(bytes: Uint8Array): string | null {
 }
 
 /** Rebuild the registry from stored entries (ct/contract/ and ct/state/; others are ignored). */
-export function contractsFromEntries(entries: Iterable<readonly [string, Uint8Array]>): ContractRegistry {
+export function contractsFromEntries(
+  entries: Iterable<readonly [string, Uint8Array]>,
+): ContractRegistry {
   const contracts = new Map<string, ContractRecord>();
   const state = new Map<string, string>();
   for (const [key, bytes] of entries) {
-    if (key.startsWith(contractPrefix)) contracts.set(key.slice(contractPrefix.length), decodeContractRecord(bytes));
+    if (key.startsWith(contractPrefix))
+      contracts.set(key.slice(contractPrefix.length), decodeContractRecord(bytes));
     else if (key.startsWith(contractStatePrefix)) {
       const json = decodeContractState(bytes);
       if (json !== null) state.set(key.slice(contractStatePrefix.length), json);

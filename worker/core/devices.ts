@@ -22,7 +22,15 @@ import type { Tx } from './tx-shape';
 import * as limits from './limits';
 import { checkJsonValue, isPlainObject, onlyFields, type JsonValue } from './body';
 
-export const deviceTxTypes = ['device.register', 'device.status', 'device.policy', 'device.reading', 'device.access.request', 'device.access.decide', 'device.message'] as const;
+export const deviceTxTypes = [
+  'device.register',
+  'device.status',
+  'device.policy',
+  'device.reading',
+  'device.access.request',
+  'device.access.decide',
+  'device.message',
+] as const;
 export const deviceKinds = ['heart-rate', 'environment', 'vehicle', 'gps', 'sensor'] as const;
 export const deviceStatuses = ['online', 'offline', 'error', 'retired'] as const;
 
@@ -35,7 +43,11 @@ export const messagePrefix = 'dev/message/';
 export type DeviceKind = (typeof deviceKinds)[number];
 export type DeviceStatus = (typeof deviceStatuses)[number];
 /** owner: the owner decides each request; open: everyone is granted; closed: everyone is denied; list: the listed peers are granted, others wait for the owner. */
-export type AccessPolicy = { mode: 'owner' } | { mode: 'open' } | { mode: 'closed' } | { mode: 'list'; allow: string[] };
+export type AccessPolicy =
+  | { mode: 'owner' }
+  | { mode: 'open' }
+  | { mode: 'closed' }
+  | { mode: 'list'; allow: string[] };
 export type ReadingValue = number | string | boolean | null;
 
 export interface DeviceRecord {
@@ -132,18 +144,25 @@ function checkDid(value: unknown, field: string): void {
 
 function checkText(value: unknown, field: string, lengthMin: number, lengthMax: number): void {
   if (typeof value !== 'string') throw botError('BAD_FIELD_TYPE', `${field} must be text.`);
-  if (value.length < lengthMin || value.length > lengthMax) throw botError('BAD_FIELD_TYPE', `${field} must have ${lengthMin} to ${lengthMax} characters.`);
+  if (value.length < lengthMin || value.length > lengthMax)
+    throw botError('BAD_FIELD_TYPE', `${field} must have ${lengthMin} to ${lengthMax} characters.`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw botError('BAD_FIELD_TYPE', `${field} must not contain control characters.`);
+  if (/[\u0000-\u001f\u007f]/.test(value))
+    throw botError('BAD_FIELD_TYPE', `${field} must not contain control characters.`);
 }
 
 function checkTime(value: unknown, field: string): void {
-  if (!(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) throw botError('BAD_FIELD_TYPE', `${field} must be a whole number of milliseconds since 1970.`);
+  if (!(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0))
+    throw botError('BAD_FIELD_TYPE', `${field} must be a whole number of milliseconds since 1970.`);
 }
 
 function checkName(value: unknown, field: string): void {
   checkText(value, field, 1, limits.deviceCapabilityLengthMax);
-  if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(value as string)) throw botError('BAD_FIELD_TYPE', `${field} must start with a letter and use only letters, digits, ".", "_" or "-".`);
+  if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(value as string))
+    throw botError(
+      'BAD_FIELD_TYPE',
+      `${field} must start with a letter and use only letters, digits, ".", "_" or "-".`,
+    );
 }
 
 export function checkPolicy(value: unknown): void {
@@ -152,48 +171,79 @@ export function checkPolicy(value: unknown): void {
     onlyFields(value, ['mode'], 'policy');
     return;
   }
-  if (value.mode !== 'list') throw botError('BAD_FIELD_TYPE', 'A policy mode is "owner", "open", "closed" or "list".');
+  if (value.mode !== 'list')
+    throw botError('BAD_FIELD_TYPE', 'A policy mode is "owner", "open", "closed" or "list".');
   onlyFields(value, ['mode', 'allow'], 'policy');
-  if (!Array.isArray(value.allow) || value.allow.length > limits.deviceAllowListMax) throw botError('BAD_FIELD_TYPE', `A list policy names up to ${limits.deviceAllowListMax} peers in "allow".`);
+  if (!Array.isArray(value.allow) || value.allow.length > limits.deviceAllowListMax)
+    throw botError(
+      'BAD_FIELD_TYPE',
+      `A list policy names up to ${limits.deviceAllowListMax} peers in "allow".`,
+    );
   value.allow.forEach((did, i) => checkDid(did, `allow[${i}]`));
-  if (new Set(value.allow).size !== value.allow.length) throw botError('BAD_FIELD_TYPE', 'The allow list names a peer twice.');
+  if (new Set(value.allow).size !== value.allow.length)
+    throw botError('BAD_FIELD_TYPE', 'The allow list names a peer twice.');
 }
 
 function checkValues(value: unknown): void {
-  if (!isPlainObject(value)) throw botError('MALFORMED', 'Reading values are a map of name to number, text, true/false or null.');
+  if (!isPlainObject(value))
+    throw botError(
+      'MALFORMED',
+      'Reading values are a map of name to number, text, true/false or null.',
+    );
   const entries = Object.entries(value);
-  if (entries.length > limits.deviceReadingValuesMax) throw botError('TOO_LARGE', `A reading holds at most ${limits.deviceReadingValuesMax} values.`);
+  if (entries.length > limits.deviceReadingValuesMax)
+    throw botError('TOO_LARGE', `A reading holds at most ${limits.deviceReadingValuesMax} values.`);
   for (const [name, v] of entries) {
     checkName(name, 'A value name');
     if (v === null || typeof v === 'boolean') continue;
     if (typeof v === 'number') {
-      if (!Number.isFinite(v)) throw botError('BAD_FIELD_TYPE', `The value "${name}" must be a finite number.`);
-      if (Number.isInteger(v) && !Number.isSafeInteger(v)) throw botError('BAD_FIELD_TYPE', `The value "${name}" is too large a whole number.`);
+      if (!Number.isFinite(v))
+        throw botError('BAD_FIELD_TYPE', `The value "${name}" must be a finite number.`);
+      if (Number.isInteger(v) && !Number.isSafeInteger(v))
+        throw botError('BAD_FIELD_TYPE', `The value "${name}" is too large a whole number.`);
       continue;
     }
     if (typeof v === 'string') {
       checkText(v, `The value "${name}"`, 0, limits.deviceReadingTextLengthMax);
       continue;
     }
-    throw botError('BAD_FIELD_TYPE', `The value "${name}" must be a number, text, true/false or null.`);
+    throw botError(
+      'BAD_FIELD_TYPE',
+      `The value "${name}" must be a number, text, true/false or null.`,
+    );
   }
 }
 
 function checkBatch(value: unknown): void {
-  if (!isPlainObject(value)) throw botError('MALFORMED', 'A batch is a map { digest, count, first, last }.');
+  if (!isPlainObject(value))
+    throw botError('MALFORMED', 'A batch is a map { digest, count, first, last }.');
   onlyFields(value, ['digest', 'count', 'first', 'last'], 'batch');
-  if (!(value.digest instanceof Uint8Array) || value.digest.length !== 32) throw botError('BAD_FIELD_TYPE', 'A batch digest is the 32-byte SHA-256 of the batch.');
-  if (!(typeof value.count === 'number' && Number.isSafeInteger(value.count) && value.count >= 1 && value.count <= limits.deviceBatchSamplesMax)) {
+  if (!(value.digest instanceof Uint8Array) || value.digest.length !== 32)
+    throw botError('BAD_FIELD_TYPE', 'A batch digest is the 32-byte SHA-256 of the batch.');
+  if (
+    !(
+      typeof value.count === 'number' &&
+      Number.isSafeInteger(value.count) &&
+      value.count >= 1 &&
+      value.count <= limits.deviceBatchSamplesMax
+    )
+  ) {
     throw botError('BAD_FIELD_TYPE', `A batch holds 1 to ${limits.deviceBatchSamplesMax} samples.`);
   }
   checkTime(value.first, 'batch.first');
   checkTime(value.last, 'batch.last');
-  if ((value.last as number) < (value.first as number)) throw botError('BAD_FIELD_TYPE', 'A batch ends before it starts.');
+  if ((value.last as number) < (value.first as number))
+    throw botError('BAD_FIELD_TYPE', 'A batch ends before it starts.');
 }
 
 type Rules = { check(body: unknown): void };
 
-function bodyOf(body: unknown, type: string, shape: string, fields: readonly string[]): Record<string, unknown> {
+function bodyOf(
+  body: unknown,
+  type: string,
+  shape: string,
+  fields: readonly string[],
+): Record<string, unknown> {
   if (!isPlainObject(body)) throw botError('MALFORMED', `A ${type} body must be a map ${shape}.`);
   onlyFields(body, fields, type);
   return body;
@@ -201,30 +251,51 @@ function bodyOf(body: unknown, type: string, shape: string, fields: readonly str
 
 const register: Rules = {
   check(raw) {
-    const body = bodyOf(raw, 'device.register', '{ did, id, kind, name, gateway, owner, capabilities, policy, proof }', ['did', 'id', 'kind', 'name', 'gateway', 'owner', 'capabilities', 'policy', 'proof']);
+    const body = bodyOf(
+      raw,
+      'device.register',
+      '{ did, id, kind, name, gateway, owner, capabilities, policy, proof }',
+      ['did', 'id', 'kind', 'name', 'gateway', 'owner', 'capabilities', 'policy', 'proof'],
+    );
     checkDid(body.did, 'did');
     checkText(body.id, 'id', 1, limits.deviceIdLengthMax);
-    if (!(deviceKinds as readonly unknown[]).includes(body.kind)) throw botError('BAD_FIELD_TYPE', `kind must be one of ${deviceKinds.join(', ')}.`);
+    if (!(deviceKinds as readonly unknown[]).includes(body.kind))
+      throw botError('BAD_FIELD_TYPE', `kind must be one of ${deviceKinds.join(', ')}.`);
     checkText(body.name, 'name', 0, limits.deviceNameLengthMax);
     checkDid(body.gateway, 'gateway');
     checkDid(body.owner, 'owner');
     const capabilities = body.capabilities;
-    if (!Array.isArray(capabilities) || capabilities.length === 0 || capabilities.length > limits.deviceCapabilitiesMax) {
-      throw botError('BAD_FIELD_TYPE', `capabilities must list 1 to ${limits.deviceCapabilitiesMax} value names.`);
+    if (
+      !Array.isArray(capabilities) ||
+      capabilities.length === 0 ||
+      capabilities.length > limits.deviceCapabilitiesMax
+    ) {
+      throw botError(
+        'BAD_FIELD_TYPE',
+        `capabilities must list 1 to ${limits.deviceCapabilitiesMax} value names.`,
+      );
     }
     capabilities.forEach((c, i) => checkName(c, `capabilities[${i}]`));
-    if (new Set(capabilities).size !== capabilities.length) throw botError('BAD_FIELD_TYPE', 'capabilities name a value twice.');
+    if (new Set(capabilities).size !== capabilities.length)
+      throw botError('BAD_FIELD_TYPE', 'capabilities name a value twice.');
     checkPolicy(body.policy);
-    if (!(body.proof instanceof Uint8Array) || body.proof.length !== 64) throw botError('BAD_FIELD_TYPE', "proof must be the device key's 64-byte signature.");
+    if (!(body.proof instanceof Uint8Array) || body.proof.length !== 64)
+      throw botError('BAD_FIELD_TYPE', "proof must be the device key's 64-byte signature.");
   },
 };
 
 const status: Rules = {
   check(raw) {
-    const body = bodyOf(raw, 'device.status', '{ device, status, message }', ['device', 'status', 'message']);
+    const body = bodyOf(raw, 'device.status', '{ device, status, message }', [
+      'device',
+      'status',
+      'message',
+    ]);
     checkDid(body.device, 'device');
-    if (!(deviceStatuses as readonly unknown[]).includes(body.status)) throw botError('BAD_FIELD_TYPE', `status must be one of ${deviceStatuses.join(', ')}.`);
-    if (body.message !== null) checkText(body.message, 'message', 0, limits.deviceStatusMessageLengthMax);
+    if (!(deviceStatuses as readonly unknown[]).includes(body.status))
+      throw botError('BAD_FIELD_TYPE', `status must be one of ${deviceStatuses.join(', ')}.`);
+    if (body.message !== null)
+      checkText(body.message, 'message', 0, limits.deviceStatusMessageLengthMax);
   },
 };
 
@@ -238,17 +309,26 @@ const policy: Rules = {
 
 const reading: Rules = {
   check(raw) {
-    const body = bodyOf(raw, 'device.reading', '{ values, at } or { batch, values, at }', ['values', 'at', 'batch']);
+    const body = bodyOf(raw, 'device.reading', '{ values, at } or { batch, values, at }', [
+      'values',
+      'at',
+      'batch',
+    ]);
     checkValues(body.values);
     checkTime(body.at, 'at');
     if ('batch' in body) checkBatch(body.batch);
-    else if (Object.keys(body.values as object).length === 0) throw botError('BAD_FIELD_TYPE', 'A reading holds at least one value.');
+    else if (Object.keys(body.values as object).length === 0)
+      throw botError('BAD_FIELD_TYPE', 'A reading holds at least one value.');
   },
 };
 
 const accessRequest: Rules = {
   check(raw) {
-    const body = bodyOf(raw, 'device.access.request', '{ device, service, purpose }', ['device', 'service', 'purpose']);
+    const body = bodyOf(raw, 'device.access.request', '{ device, service, purpose }', [
+      'device',
+      'service',
+      'purpose',
+    ]);
     checkDid(body.device, 'device');
     checkText(body.service, 'service', 1, limits.deviceServiceLengthMax);
     checkText(body.purpose, 'purpose', 0, limits.devicePurposeLengthMax);
@@ -258,8 +338,13 @@ const accessRequest: Rules = {
 const accessDecide: Rules = {
   check(raw) {
     const body = bodyOf(raw, 'device.access.decide', '{ request, grant }', ['request', 'grant']);
-    if (typeof body.request !== 'string' || !/^[0-9a-f]{64}$/.test(body.request)) throw botError('BAD_FIELD_TYPE', 'request must be the id (64 hex digits) of the device.access.request transaction.');
-    if (typeof body.grant !== 'boolean') throw botError('BAD_FIELD_TYPE', 'grant must be true or false.');
+    if (typeof body.request !== 'string' || !/^[0-9a-f]{64}$/.test(body.request))
+      throw botError(
+        'BAD_FIELD_TYPE',
+        'request must be the id (64 hex digits) of the device.access.request transaction.',
+      );
+    if (typeof body.grant !== 'boolean')
+      throw botError('BAD_FIELD_TYPE', 'grant must be true or false.');
   },
 };
 
@@ -267,10 +352,15 @@ const message: Rules = {
   check(raw) {
     const body = bodyOf(raw, 'device.message', '{ to, body }', ['to', 'body']);
     checkDid(body.to, 'to');
-    if (!('body' in body)) throw botError('MISSING_FIELD', 'A device.message has no "body" (use null for none).');
+    if (!('body' in body))
+      throw botError('MISSING_FIELD', 'A device.message has no "body" (use null for none).');
     checkJsonValue(body.body, 'The message body');
     const bytes = utf8(JSON.stringify(body.body)).length;
-    if (bytes > limits.deviceMessageBytesMax) throw botError('TOO_LARGE', `The message body is ${bytes} bytes of JSON; the limit is ${limits.deviceMessageBytesMax}.`);
+    if (bytes > limits.deviceMessageBytesMax)
+      throw botError(
+        'TOO_LARGE',
+        `The message body is ${bytes} bytes of JSON; the limit is ${limits.deviceMessageBytesMax}.`,
+      );
   },
 };
 
@@ -311,7 +401,16 @@ export interface DeviceOverlay {
 }
 
 export function deviceOverlayOf(registry: DeviceRegistry, chain: string): DeviceOverlay {
-  return { base: registry, chain, devices: new Map(), access: new Map(), readings: new Map(), log: new Map(), messages: new Map(), added: 0 };
+  return {
+    base: registry,
+    chain,
+    devices: new Map(),
+    access: new Map(),
+    readings: new Map(),
+    log: new Map(),
+    messages: new Map(),
+    added: 0,
+  };
 }
 
 function deviceIn(overlay: DeviceOverlay, did: string): DeviceRecord | undefined {
@@ -320,7 +419,8 @@ function deviceIn(overlay: DeviceOverlay, did: string): DeviceRecord | undefined
 
 function accessIn(overlay: DeviceOverlay, id: string): AccessRecord | undefined {
   const changed = overlay.access.get(id);
-  if (changed) return changed.state === 'pending' || changed.state === 'granted' ? changed : undefined;
+  if (changed)
+    return changed.state === 'pending' || changed.state === 'granted' ? changed : undefined;
   return overlay.base.open.get(id);
 }
 
@@ -338,7 +438,8 @@ function openOf(overlay: DeviceOverlay, device: string): AccessRecord[] {
 function usable(overlay: DeviceOverlay, did: string): DeviceRecord | BotError {
   const device = deviceIn(overlay, did);
   if (!device) return botError('NOT_FOUND', `No device ${did} is registered on this chain.`);
-  if (device.status === 'retired') return botError('BAD_REQUEST', `The device "${device.name || device.id}" is retired.`);
+  if (device.status === 'retired')
+    return botError('BAD_REQUEST', `The device "${device.name || device.id}" is retired.`);
   return device;
 }
 
@@ -349,8 +450,12 @@ function logEvent(overlay: DeviceOverlay, device: string, event: AccessEvent): v
 }
 
 /** The state a new request starts in under the device's policy, and who decided it. */
-function policyDecision(device: DeviceRecord, requester: string): { state: AccessState; by: string | null } {
-  if (requester === device.owner || requester === device.gateway) return { state: 'granted', by: 'policy' };
+function policyDecision(
+  device: DeviceRecord,
+  requester: string,
+): { state: AccessState; by: string | null } {
+  if (requester === device.owner || requester === device.gateway)
+    return { state: 'granted', by: 'policy' };
   const p = device.policy;
   if (p.mode === 'open') return { state: 'granted', by: 'policy' };
   if (p.mode === 'closed') return { state: 'denied', by: 'policy' };
@@ -359,7 +464,12 @@ function policyDecision(device: DeviceRecord, requester: string): { state: Acces
 }
 
 /** Stateful check and effect of one device transaction on the block's overlay; null when applied. */
-export function applyDeviceTx(overlay: DeviceOverlay, tx: Tx, txId: string, height: number): BotError | null {
+export function applyDeviceTx(
+  overlay: DeviceOverlay,
+  tx: Tx,
+  txId: string,
+  height: number,
+): BotError | null {
   switch (tx.type) {
     case 'device.register':
       return applyRegister(overlay, tx, txId, height);
@@ -367,15 +477,25 @@ export function applyDeviceTx(overlay: DeviceOverlay, tx: Tx, txId: string, heig
       const body = tx.body as { device: string; status: DeviceStatus; message: string | null };
       const device = usable(overlay, body.device);
       if (device instanceof BotError) return device;
-      if (tx.from !== device.gateway && tx.from !== device.owner) return botError('UNAUTHORIZED', "Only the device's gateway or owner can change its status.");
-      overlay.devices.set(device.did, { ...device, status: body.status, statusMessage: body.message, updated: height });
+      if (tx.from !== device.gateway && tx.from !== device.owner)
+        return botError(
+          'UNAUTHORIZED',
+          "Only the device's gateway or owner can change its status.",
+        );
+      overlay.devices.set(device.did, {
+        ...device,
+        status: body.status,
+        statusMessage: body.message,
+        updated: height,
+      });
       return null;
     }
     case 'device.policy': {
       const body = tx.body as { device: string; policy: AccessPolicy };
       const device = usable(overlay, body.device);
       if (device instanceof BotError) return device;
-      if (tx.from !== device.owner) return botError('UNAUTHORIZED', "Only the device's owner can set its access policy.");
+      if (tx.from !== device.owner)
+        return botError('UNAUTHORIZED', "Only the device's owner can set its access policy.");
       overlay.devices.set(device.did, { ...device, policy: body.policy, updated: height });
       return null;
     }
@@ -392,41 +512,106 @@ export function applyDeviceTx(overlay: DeviceOverlay, tx: Tx, txId: string, heig
   }
 }
 
-function applyRegister(overlay: DeviceOverlay, tx: Tx, txId: string, height: number): BotError | null {
-  const body = tx.body as Omit<DeviceRecord, 'status' | 'statusMessage' | 'registered' | 'tx' | 'updated'> & { proof: Uint8Array };
-  if (tx.from !== body.gateway) return botError('UNAUTHORIZED', 'Only the gateway named in a registration can send it.');
-  if (deviceIn(overlay, body.did)) return botError('BAD_REQUEST', `The device ${body.did} is already registered.`);
-  if (overlay.base.devices.size + overlay.added >= limits.deviceCountMax) return botError('TOO_LARGE', `This chain already has ${limits.deviceCountMax} devices.`);
-  if (!verifyStrict(publicKeyFromDid(body.did), registerProofBytes(overlay.chain, body.did, body.gateway), body.proof)) {
+function applyRegister(
+  overlay: DeviceOverlay,
+  tx: Tx,
+  txId: string,
+  height: number,
+): BotError | null {
+  const body = tx.body as Omit<
+    DeviceRecord,
+    'status' | 'statusMessage' | 'registered' | 'tx' | 'updated'
+  > & { proof: Uint8Array };
+  if (tx.from !== body.gateway)
+    return botError('UNAUTHORIZED', 'Only the gateway named in a registration can send it.');
+  if (deviceIn(overlay, body.did))
+    return botError('BAD_REQUEST', `The device ${body.did} is already registered.`);
+  if (overlay.base.devices.size + overlay.added >= limits.deviceCountMax)
+    return botError('TOO_LARGE', `This chain already has ${limits.deviceCountMax} devices.`);
+  if (
+    !verifyStrict(
+      publicKeyFromDid(body.did),
+      registerProofBytes(overlay.chain, body.did, body.gateway),
+      body.proof,
+    )
+  ) {
     return botError('BAD_SIGNATURE', "The registration is not signed by the device's key.");
   }
   const { did, id, kind, name, gateway, owner, capabilities, policy } = body;
-  overlay.devices.set(did, { did, id, kind, name, gateway, owner, capabilities, policy, status: 'online', statusMessage: null, registered: height, tx: txId, updated: height });
+  overlay.devices.set(did, {
+    did,
+    id,
+    kind,
+    name,
+    gateway,
+    owner,
+    capabilities,
+    policy,
+    status: 'online',
+    statusMessage: null,
+    registered: height,
+    tx: txId,
+    updated: height,
+  });
   overlay.added++;
   return null;
 }
 
-function applyReading(overlay: DeviceOverlay, tx: Tx, txId: string, height: number): BotError | null {
-  const body = tx.body as { values: Record<string, ReadingValue>; at: number; batch?: ReadingRecord['batch'] };
+function applyReading(
+  overlay: DeviceOverlay,
+  tx: Tx,
+  txId: string,
+  height: number,
+): BotError | null {
+  const body = tx.body as {
+    values: Record<string, ReadingValue>;
+    at: number;
+    batch?: ReadingRecord['batch'];
+  };
   const device = deviceIn(overlay, tx.from);
-  if (!device) return botError('UNAUTHORIZED', 'Readings must be signed with the key of a registered device; register the device first.');
-  if (device.status === 'retired') return botError('BAD_REQUEST', `The device "${device.name || device.id}" is retired and sends no readings.`);
+  if (!device)
+    return botError(
+      'UNAUTHORIZED',
+      'Readings must be signed with the key of a registered device; register the device first.',
+    );
+  if (device.status === 'retired')
+    return botError(
+      'BAD_REQUEST',
+      `The device "${device.name || device.id}" is retired and sends no readings.`,
+    );
   const unknown = Object.keys(body.values).find((name) => !device.capabilities.includes(name));
-  if (unknown !== undefined) return botError('BAD_REQUEST', `The device did not register the value "${unknown}"; it reports ${device.capabilities.join(', ')}.`);
+  if (unknown !== undefined)
+    return botError(
+      'BAD_REQUEST',
+      `The device did not register the value "${unknown}"; it reports ${device.capabilities.join(', ')}.`,
+    );
   const list = overlay.readings.get(device.did) ?? [];
   list.push({ tx: txId, height, at: body.at, values: body.values, batch: body.batch ?? null });
   overlay.readings.set(device.did, list);
   return null;
 }
 
-function applyRequest(overlay: DeviceOverlay, tx: Tx, txId: string, height: number): BotError | null {
+function applyRequest(
+  overlay: DeviceOverlay,
+  tx: Tx,
+  txId: string,
+  height: number,
+): BotError | null {
   const body = tx.body as { device: string; service: string; purpose: string };
   const device = usable(overlay, body.device);
   if (device instanceof BotError) return device;
   const open = openOf(overlay, device.did);
   const mine = open.find((r) => r.requester === tx.from && r.service === body.service);
-  if (mine) return botError('BAD_REQUEST', `This service already has a ${mine.state} request for the device.`);
-  if (open.length >= limits.deviceAccessOpenMax) return botError('TOO_LARGE', `The device has ${limits.deviceAccessOpenMax} open requests; ask its owner to decide them first.`);
+  if (mine)
+    return botError(
+      'BAD_REQUEST',
+      `This service already has a ${mine.state} request for the device.`,
+    );
+  if (open.length >= limits.deviceAccessOpenMax)
+    return botError(
+      'TOO_LARGE',
+      `The device has ${limits.deviceAccessOpenMax} open requests; ask its owner to decide them first.`,
+    );
   const decided = policyDecision(device, tx.from);
   const record: AccessRecord = {
     id: txId,
@@ -442,21 +627,59 @@ function applyRequest(overlay: DeviceOverlay, tx: Tx, txId: string, height: numb
     decidedTime: decided.by ? tx.time : null,
   };
   overlay.access.set(txId, record);
-  logEvent(overlay, device.did, { kind: 'request', request: txId, requester: tx.from, service: body.service, state: decided.state, by: decided.by ?? tx.from, height, time: tx.time, tx: txId });
+  logEvent(overlay, device.did, {
+    kind: 'request',
+    request: txId,
+    requester: tx.from,
+    service: body.service,
+    state: decided.state,
+    by: decided.by ?? tx.from,
+    height,
+    time: tx.time,
+    tx: txId,
+  });
   return null;
 }
 
-function applyDecide(overlay: DeviceOverlay, tx: Tx, txId: string, height: number): BotError | null {
+function applyDecide(
+  overlay: DeviceOverlay,
+  tx: Tx,
+  txId: string,
+  height: number,
+): BotError | null {
   const body = tx.body as { request: string; grant: boolean };
   const record = accessIn(overlay, body.request);
-  if (!record) return botError('NOT_FOUND', 'There is no pending or granted access request with this id.');
+  if (!record)
+    return botError('NOT_FOUND', 'There is no pending or granted access request with this id.');
   const device = deviceIn(overlay, record.device);
   if (!device) return botError('NOT_FOUND', 'The device of this request is not registered.');
-  if (tx.from !== device.owner) return botError('UNAUTHORIZED', "Only the device's owner decides access to it.");
-  if (record.state === 'granted' && body.grant) return botError('BAD_REQUEST', 'This access is already granted.');
-  const state: AccessState = body.grant ? 'granted' : record.state === 'granted' ? 'revoked' : 'denied';
-  overlay.access.set(record.id, { ...record, state, decidedBy: tx.from, decidedHeight: height, decidedTime: tx.time });
-  logEvent(overlay, device.did, { kind: 'decision', request: record.id, requester: record.requester, service: record.service, state, by: tx.from, height, time: tx.time, tx: txId });
+  if (tx.from !== device.owner)
+    return botError('UNAUTHORIZED', "Only the device's owner decides access to it.");
+  if (record.state === 'granted' && body.grant)
+    return botError('BAD_REQUEST', 'This access is already granted.');
+  const state: AccessState = body.grant
+    ? 'granted'
+    : record.state === 'granted'
+      ? 'revoked'
+      : 'denied';
+  overlay.access.set(record.id, {
+    ...record,
+    state,
+    decidedBy: tx.from,
+    decidedHeight: height,
+    decidedTime: tx.time,
+  });
+  logEvent(overlay, device.did, {
+    kind: 'decision',
+    request: record.id,
+    requester: record.requester,
+    service: record.service,
+    state,
+    by: tx.from,
+    height,
+    time: tx.time,
+    tx: txId,
+  });
   return null;
 }
 
@@ -467,41 +690,85 @@ function applyDecide(overlay: DeviceOverlay, tx: Tx, txId: string, height: numbe
  * A closed policy lets in only the owner's own devices. The same rule a reader passes (mayRead),
  * applied to the device and to the peer that owns it.
  */
-function mayMessage(overlay: DeviceOverlay, recipient: DeviceRecord, sender: DeviceRecord): boolean {
+function mayMessage(
+  overlay: DeviceOverlay,
+  recipient: DeviceRecord,
+  sender: DeviceRecord,
+): boolean {
   const principals = [sender.did, sender.owner];
   if (principals.includes(recipient.owner) || principals.includes(recipient.gateway)) return true;
   const p = recipient.policy;
   if (p.mode === 'open') return true;
   if (p.mode === 'closed') return false;
   if (p.mode === 'list' && p.allow.some((did) => principals.includes(did))) return true;
-  return openOf(overlay, recipient.did).some((r) => r.state === 'granted' && principals.includes(r.requester));
+  return openOf(overlay, recipient.did).some(
+    (r) => r.state === 'granted' && principals.includes(r.requester),
+  );
 }
 
-function applyMessage(overlay: DeviceOverlay, tx: Tx, txId: string, height: number): BotError | null {
+function applyMessage(
+  overlay: DeviceOverlay,
+  tx: Tx,
+  txId: string,
+  height: number,
+): BotError | null {
   const body = tx.body as { to: string; body: JsonValue };
   const sender = deviceIn(overlay, tx.from);
-  if (!sender) return botError('UNAUTHORIZED', 'A device message is signed with the key of a registered device; register the sender first.');
-  if (sender.status === 'retired') return botError('UNAUTHORIZED', `The device "${sender.name || sender.id}" is retired and sends no messages.`);
+  if (!sender)
+    return botError(
+      'UNAUTHORIZED',
+      'A device message is signed with the key of a registered device; register the sender first.',
+    );
+  if (sender.status === 'retired')
+    return botError(
+      'UNAUTHORIZED',
+      `The device "${sender.name || sender.id}" is retired and sends no messages.`,
+    );
   if (body.to === sender.did) return botError('BAD_REQUEST', 'A device does not message itself.');
   const recipient = usable(overlay, body.to);
   if (recipient instanceof BotError) return recipient;
   if (!mayMessage(overlay, recipient, sender)) {
-    return botError('UNAUTHORIZED', `The access policy of "${recipient.name || recipient.id}" (${recipient.policy.mode}) does not let this device or its owner in; ask with requestDeviceAccess and wait for its owner's decision.`);
+    return botError(
+      'UNAUTHORIZED',
+      `The access policy of "${recipient.name || recipient.id}" (${recipient.policy.mode}) does not let this device or its owner in; ask with requestDeviceAccess and wait for its owner's decision.`,
+    );
   }
   const list = overlay.messages.get(recipient.did) ?? [];
-  list.push({ tx: txId, height, time: tx.time, from: sender.did, owner: sender.owner, gateway: sender.gateway, to: recipient.did, body: body.body });
+  list.push({
+    tx: txId,
+    height,
+    time: tx.time,
+    from: sender.did,
+    owner: sender.owner,
+    gateway: sender.gateway,
+    to: recipient.did,
+    body: body.body,
+  });
   overlay.messages.set(recipient.did, list);
   return null;
 }
 
 /** After the block's transactions: write what changed and return the registry for the next block. */
-export function finishDevices(overlay: DeviceOverlay, height: number, writes: Map<string, Uint8Array>): DeviceRegistry {
-  if (overlay.devices.size === 0 && overlay.access.size === 0 && overlay.readings.size === 0 && overlay.messages.size === 0) return overlay.base;
+export function finishDevices(
+  overlay: DeviceOverlay,
+  height: number,
+  writes: Map<string, Uint8Array>,
+): DeviceRegistry {
+  if (
+    overlay.devices.size === 0 &&
+    overlay.access.size === 0 &&
+    overlay.readings.size === 0 &&
+    overlay.messages.size === 0
+  )
+    return overlay.base;
   for (const [did, record] of overlay.devices) writes.set(devicePrefix + did, encode(record));
   for (const [id, record] of overlay.access) writes.set(accessPrefix + id, encode(record));
-  for (const [did, list] of overlay.readings) writes.set(readingPrefix + did, encode({ h: height, r: list }));
-  for (const [did, list] of overlay.log) writes.set(accessLogPrefix + did, encode({ h: height, e: list }));
-  for (const [did, list] of overlay.messages) writes.set(messagePrefix + did, encode({ h: height, m: list }));
+  for (const [did, list] of overlay.readings)
+    writes.set(readingPrefix + did, encode({ h: height, r: list }));
+  for (const [did, list] of overlay.log)
+    writes.set(accessLogPrefix + did, encode({ h: height, e: list }));
+  for (const [did, list] of overlay.messages)
+    writes.set(messagePrefix + did, encode({ h: height, m: list }));
   if (overlay.devices.size === 0 && overlay.access.size === 0) return overlay.base;
   const devices = new Map(overlay.base.devices);
   for (const [did, record] of overlay.devices) devices.set(did, record);
@@ -541,11 +808,14 @@ export function decodeMessages(bytes: Uint8Array): MessageRecord[] {
 }
 
 /** Rebuild the registry from stored entries (dev/device/ and dev/access/; others are ignored). */
-export function registryFromEntries(entries: Iterable<readonly [string, Uint8Array]>): DeviceRegistry {
+export function registryFromEntries(
+  entries: Iterable<readonly [string, Uint8Array]>,
+): DeviceRegistry {
   const devices = new Map<string, DeviceRecord>();
   const open = new Map<string, AccessRecord>();
   for (const [key, bytes] of entries) {
-    if (key.startsWith(devicePrefix)) devices.set(key.slice(devicePrefix.length), decodeDeviceRecord(bytes));
+    if (key.startsWith(devicePrefix))
+      devices.set(key.slice(devicePrefix.length), decodeDeviceRecord(bytes));
     else if (key.startsWith(accessPrefix)) {
       const record = decodeAccessRecord(bytes);
       if (record.state === 'pending' || record.state === 'granted') open.set(record.id, record);
@@ -559,6 +829,7 @@ export function mayRead(registry: DeviceRegistry, device: string, did: string): 
   const record = registry.devices.get(device);
   if (!record) return false;
   if (did === record.owner || did === record.gateway) return true;
-  for (const r of registry.open.values()) if (r.device === device && r.requester === did && r.state === 'granted') return true;
+  for (const r of registry.open.values())
+    if (r.device === device && r.requester === did && r.state === 'granted') return true;
   return false;
 }

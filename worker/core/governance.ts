@@ -62,14 +62,24 @@ export interface Governance {
   readonly consensus: Genesis['consensus'];
 }
 
-export const governanceTxTypes = ['member.propose', 'member.vote', 'evidence.submit', 'chain.upgrade'] as const;
+export const governanceTxTypes = [
+  'member.propose',
+  'member.vote',
+  'evidence.submit',
+  'chain.upgrade',
+] as const;
 export const proposalPrefix = 'gov/proposal/';
 export const offenderPrefix = 'gov/offender/';
 export const memberPrefix = 'gov/member/';
 export const policyPrefix = 'gov/policy/';
 
 export function emptyGovernance(genesis: Genesis): Governance {
-  return { proposals: new Map(), offenders: new Map(), members: new Set(), consensus: genesis.consensus };
+  return {
+    proposals: new Map(),
+    offenders: new Map(),
+    members: new Set(),
+    consensus: genesis.consensus,
+  };
 }
 
 /** Working copy for one block: changes are collected and written at the end. */
@@ -83,8 +93,20 @@ export interface GovernanceOverlay {
   touched: Set<string>;
 }
 
-export function overlayOf(gov: Governance, validators: Validator[], chain: string): GovernanceOverlay {
-  return { proposals: new Map(gov.proposals), offenders: new Map(gov.offenders), members: new Set(gov.members), consensus: gov.consensus, validators, chain, touched: new Set() };
+export function overlayOf(
+  gov: Governance,
+  validators: Validator[],
+  chain: string,
+): GovernanceOverlay {
+  return {
+    proposals: new Map(gov.proposals),
+    offenders: new Map(gov.offenders),
+    members: new Set(gov.members),
+    consensus: gov.consensus,
+    validators,
+    chain,
+    touched: new Set(),
+  };
 }
 
 function isValidatorIn(validators: Validator[], did: string): boolean {
@@ -94,7 +116,10 @@ function isValidatorIn(validators: Validator[], did: string): boolean {
 function changeOf(tx: Tx): { change: Change; height: number } {
   if (tx.type === 'chain.upgrade') {
     const body = tx.body as { engine: 'poa' | 'bft'; timeoutMs?: number; height: number };
-    const change: Change = body.timeoutMs === undefined ? { kind: 'engine', engine: body.engine } : { kind: 'engine', engine: body.engine, timeoutMs: body.timeoutMs };
+    const change: Change =
+      body.timeoutMs === undefined
+        ? { kind: 'engine', engine: body.engine }
+        : { kind: 'engine', engine: body.engine, timeoutMs: body.timeoutMs };
     return { change, height: body.height };
   }
   return tx.body as { change: Change; height: number };
@@ -104,35 +129,66 @@ function changeOf(tx: Tx): { change: Change; height: number } {
 function validatorsAfter(validators: Validator[], change: Change): Validator[] | BotError {
   let next = validators;
   if (change.kind === 'addValidator') {
-    if (isValidatorIn(validators, change.did)) return botError('BAD_REQUEST', `${change.did} is already a validator.`);
+    if (isValidatorIn(validators, change.did))
+      return botError('BAD_REQUEST', `${change.did} is already a validator.`);
     next = [...validators, { did: change.did, power: change.power }];
   } else if (change.kind === 'removeValidator') {
     next = validators.filter((v) => v.did !== change.did);
   } else if (change.kind === 'setPower') {
-    if (!isValidatorIn(validators, change.did)) return botError('BAD_REQUEST', `${change.did} is not a validator.`);
+    if (!isValidatorIn(validators, change.did))
+      return botError('BAD_REQUEST', `${change.did} is not a validator.`);
     next = validators.map((v) => (v.did === change.did ? { did: v.did, power: change.power } : v));
   }
-  if (next.length === 0 || next.length > limits.validatorCountMax) return botError('BAD_REQUEST', `A chain needs 1 to ${limits.validatorCountMax} validators.`);
+  if (next.length === 0 || next.length > limits.validatorCountMax)
+    return botError('BAD_REQUEST', `A chain needs 1 to ${limits.validatorCountMax} validators.`);
   return next;
 }
 
 /** Stateful check and effect of one governance transaction on the block's overlay. */
-export function applyGovernanceTx(gov: GovernanceOverlay, tx: Tx, txId: string, height: number): BotError | null {
+export function applyGovernanceTx(
+  gov: GovernanceOverlay,
+  tx: Tx,
+  txId: string,
+  height: number,
+): BotError | null {
   switch (tx.type) {
     case 'member.propose':
     case 'chain.upgrade': {
-      if (!isValidatorIn(gov.validators, tx.from)) return botError('UNAUTHORIZED', 'Only a validator can propose a change; ask one to propose it.');
+      if (!isValidatorIn(gov.validators, tx.from))
+        return botError(
+          'UNAUTHORIZED',
+          'Only a validator can propose a change; ask one to propose it.',
+        );
       const { change, height: effective } = changeOf(tx);
       // Membership changes need no lead time (no peer has to prepare for them): a past height
       // means "from the block after it passes". Every other change names a future height.
       const membership = change.kind === 'addMember' || change.kind === 'removeMember';
-      if (effective <= height && !membership) return botError('BAD_REQUEST', `A change must take effect at a future height (after ${height}).`);
-      if ([...gov.proposals.values()].filter((p) => p.passed === -1).length >= limits.governanceProposalsMax) return botError('BAD_REQUEST', 'Too many open proposals; vote on the open ones first.');
+      if (effective <= height && !membership)
+        return botError(
+          'BAD_REQUEST',
+          `A change must take effect at a future height (after ${height}).`,
+        );
+      if (
+        [...gov.proposals.values()].filter((p) => p.passed === -1).length >=
+        limits.governanceProposalsMax
+      )
+        return botError('BAD_REQUEST', 'Too many open proposals; vote on the open ones first.');
       const checked = validatorsAfter(gov.validators, change);
       if (checked instanceof BotError) return checked;
-      const invite = tx.type === 'member.propose' ? (tx.body as { invite?: InviteToken }).invite : undefined;
-      if (invite && [...gov.proposals.values()].some((p) => p.invite?.nonce === invite.nonce)) return botError('BAD_REQUEST', 'This invite was already used; ask a validator for a new one.');
-      const record: ProposalRecord = { change, height: effective, approvals: [tx.from], passed: -1, applied: false };
+      const invite =
+        tx.type === 'member.propose' ? (tx.body as { invite?: InviteToken }).invite : undefined;
+      if (invite && [...gov.proposals.values()].some((p) => p.invite?.nonce === invite.nonce))
+        return botError(
+          'BAD_REQUEST',
+          'This invite was already used; ask a validator for a new one.',
+        );
+      const record: ProposalRecord = {
+        change,
+        height: effective,
+        approvals: [tx.from],
+        passed: -1,
+        applied: false,
+      };
       gov.proposals.set(txId, invite ? { ...record, invite } : record);
       gov.touched.add(proposalPrefix + txId);
       settle(gov, txId, height);
@@ -140,12 +196,16 @@ export function applyGovernanceTx(gov: GovernanceOverlay, tx: Tx, txId: string, 
     }
     case 'member.vote': {
       const { proposal, approve } = tx.body as { proposal: string; approve: boolean };
-      if (!isValidatorIn(gov.validators, tx.from)) return botError('UNAUTHORIZED', 'Only a validator can vote on a change.');
+      if (!isValidatorIn(gov.validators, tx.from))
+        return botError('UNAUTHORIZED', 'Only a validator can vote on a change.');
       const record = gov.proposals.get(proposal);
       if (!record) return botError('NOT_FOUND', `There is no open proposal ${proposal}.`);
       if (record.passed !== -1) return botError('BAD_REQUEST', 'This proposal has already passed.');
       const approvals = record.approvals.filter((did) => did !== tx.from);
-      gov.proposals.set(proposal, { ...record, approvals: approve ? [...approvals, tx.from] : approvals });
+      gov.proposals.set(proposal, {
+        ...record,
+        approvals: approve ? [...approvals, tx.from] : approvals,
+      });
       gov.touched.add(proposalPrefix + proposal);
       settle(gov, proposal, height);
       return null;
@@ -165,22 +225,50 @@ function settle(gov: GovernanceOverlay, id: string, height: number): void {
 
 /** Two votes of one validator for different blocks at one height, round and vote type, both validly signed. */
 export function checkEvidence(chain: string, first: Vote, second: Vote): BotError | null {
-  if (first.validator !== second.validator || first.type !== second.type || first.height !== second.height || first.round !== second.round) {
-    return botError('BAD_REQUEST', 'Evidence needs two votes of one validator at one height and round.');
+  if (
+    first.validator !== second.validator ||
+    first.type !== second.type ||
+    first.height !== second.height ||
+    first.round !== second.round
+  ) {
+    return botError(
+      'BAD_REQUEST',
+      'Evidence needs two votes of one validator at one height and round.',
+    );
   }
-  const same = first.block === null ? second.block === null : second.block !== null && equalBytes(first.block, second.block);
-  if (same) return botError('BAD_REQUEST', 'The two votes are for the same block; that is not misbehaviour.');
+  const same =
+    first.block === null
+      ? second.block === null
+      : second.block !== null && equalBytes(first.block, second.block);
+  if (same)
+    return botError(
+      'BAD_REQUEST',
+      'The two votes are for the same block; that is not misbehaviour.',
+    );
   const key = publicKeyFromDid(first.validator);
   for (const vote of [first, second]) {
-    if (!verifyStrict(key, voteSigningBytes(chain, vote.type, vote.height, vote.round, vote.block), vote.sig)) return botError('BAD_SIGNATURE', 'A vote in the evidence does not carry a valid signature.');
+    if (
+      !verifyStrict(
+        key,
+        voteSigningBytes(chain, vote.type, vote.height, vote.round, vote.block),
+        vote.sig,
+      )
+    )
+      return botError('BAD_SIGNATURE', 'A vote in the evidence does not carry a valid signature.');
   }
   return null;
 }
 
-function applyEvidence(gov: GovernanceOverlay, body: { first: Vote; second: Vote }, height: number): BotError | null {
+function applyEvidence(
+  gov: GovernanceOverlay,
+  body: { first: Vote; second: Vote },
+  height: number,
+): BotError | null {
   const { first, second } = body;
-  if (!isValidatorIn(gov.validators, first.validator)) return botError('BAD_REQUEST', 'The evidence is about someone who is not a validator.');
-  if (gov.offenders.has(first.validator)) return botError('BAD_REQUEST', 'This validator is already marked as an offender.');
+  if (!isValidatorIn(gov.validators, first.validator))
+    return botError('BAD_REQUEST', 'The evidence is about someone who is not a validator.');
+  if (gov.offenders.has(first.validator))
+    return botError('BAD_REQUEST', 'This validator is already marked as an offender.');
   const error = checkEvidence(gov.chain, first, second);
   if (error) return error;
   gov.offenders.set(first.validator, height);
@@ -192,29 +280,55 @@ function applyEvidence(gov: GovernanceOverlay, body: { first: Vote; second: Vote
  * After the block's transactions: apply passed changes due at the next height. Returns the
  * state writes and the validators and consensus settings for the next block.
  */
-export function finishGovernance(gov: GovernanceOverlay, height: number, writes: Map<string, Uint8Array>): Governance & { validators: Validator[] } {
+export function finishGovernance(
+  gov: GovernanceOverlay,
+  height: number,
+  writes: Map<string, Uint8Array>,
+): Governance & { validators: Validator[] } {
   let validators = gov.validators;
   let consensus = gov.consensus;
   for (const [id, record] of gov.proposals) {
-    if (record.passed === -1 || record.applied || Math.max(record.height, record.passed + 1) > height + 1) continue;
+    if (
+      record.passed === -1 ||
+      record.applied ||
+      Math.max(record.height, record.passed + 1) > height + 1
+    )
+      continue;
     const change = record.change;
-    if (change.kind === 'engine') consensus = change.timeoutMs === undefined ? { ...consensus, engine: change.engine } : { ...consensus, engine: change.engine, timeoutMs: change.timeoutMs };
+    if (change.kind === 'engine')
+      consensus =
+        change.timeoutMs === undefined
+          ? { ...consensus, engine: change.engine }
+          : { ...consensus, engine: change.engine, timeoutMs: change.timeoutMs };
     else if (change.kind === 'addMember') gov.members.add(change.did);
     else if (change.kind === 'removeMember') gov.members.delete(change.did);
-    else if (change.kind === 'policy') writes.set(policyPrefix + change.name, encode({ v: change.value, h: height }));
+    else if (change.kind === 'policy')
+      writes.set(policyPrefix + change.name, encode({ v: change.value, h: height }));
     else {
       const next = validatorsAfter(validators, change);
       if (!(next instanceof BotError)) validators = next;
     }
-    if (change.kind === 'addMember' || change.kind === 'removeMember') writes.set(memberPrefix + change.did, encode({ member: change.kind === 'addMember', h: height }));
+    if (change.kind === 'addMember' || change.kind === 'removeMember')
+      writes.set(
+        memberPrefix + change.did,
+        encode({ member: change.kind === 'addMember', h: height }),
+      );
     gov.proposals.set(id, { ...record, applied: true });
     gov.touched.add(proposalPrefix + id);
   }
   for (const key of gov.touched) {
-    if (key.startsWith(proposalPrefix)) writes.set(key, encode(gov.proposals.get(key.slice(proposalPrefix.length))));
-    if (key.startsWith(offenderPrefix)) writes.set(key, encode({ h: gov.offenders.get(key.slice(offenderPrefix.length)) }));
+    if (key.startsWith(proposalPrefix))
+      writes.set(key, encode(gov.proposals.get(key.slice(proposalPrefix.length))));
+    if (key.startsWith(offenderPrefix))
+      writes.set(key, encode({ h: gov.offenders.get(key.slice(offenderPrefix.length)) }));
   }
   if (validators !== gov.validators) writes.set('sys/validators', encode(validators));
   if (consensus !== gov.consensus) writes.set('sys/consensus', encode(consensus));
-  return { proposals: gov.proposals, offenders: gov.offenders, members: gov.members, consensus, validators };
+  return {
+    proposals: gov.proposals,
+    offenders: gov.offenders,
+    members: gov.members,
+    consensus,
+    validators,
+  };
 }

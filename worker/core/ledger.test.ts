@@ -17,17 +17,20 @@ const bob = testIdentity('bob');
 describe('state trie', () => {
   it('has a root that depends only on the set of bindings, not the order of writes', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 8 }), { maxLength: 40 }), (keys) => {
-        const entries = keys.map((k) => [k, sha256(utf8('v' + k))] as const);
-        const a = StateTrie.empty().setMany(entries);
-        const b = StateTrie.empty().setMany([...entries].reverse());
-        expect(toHex(a.rootHash())).toBe(toHex(b.rootHash()));
-        for (const [key, valueHash] of entries) {
-          const proof = a.prove(key)!;
-          expect(verifyStateProof(a.rootHash(), key, valueHash, proof)).toBe(true);
-          expect(verifyStateProof(a.rootHash(), key, sha256(utf8('other')), proof)).toBe(false);
-        }
-      }),
+      fc.property(
+        fc.uniqueArray(fc.string({ minLength: 1, maxLength: 8 }), { maxLength: 40 }),
+        (keys) => {
+          const entries = keys.map((k) => [k, sha256(utf8('v' + k))] as const);
+          const a = StateTrie.empty().setMany(entries);
+          const b = StateTrie.empty().setMany([...entries].reverse());
+          expect(toHex(a.rootHash())).toBe(toHex(b.rootHash()));
+          for (const [key, valueHash] of entries) {
+            const proof = a.prove(key)!;
+            expect(verifyStateProof(a.rootHash(), key, valueHash, proof)).toBe(true);
+            expect(verifyStateProof(a.rootHash(), key, sha256(utf8('other')), proof)).toBe(false);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -54,7 +57,11 @@ describe('ledger', () => {
 
   it('leaves out replayed and out-of-order nonces with typed errors', () => {
     const { state } = devChain(alice);
-    const txs = [put(alice, state.chainId, 1, 'a', 1), put(alice, state.chainId, 1, 'b', 2), put(alice, state.chainId, 5, 'c', 3)];
+    const txs = [
+      put(alice, state.chainId, 1, 'a', 1),
+      put(alice, state.chainId, 1, 'b', 2),
+      put(alice, state.chainId, 5, 'c', 3),
+    ];
     const executed = executeBlock(state, txs, { time: 5, proposer: alice.did, round: 0 }, false);
     expect(executed.txIds).toHaveLength(1);
     expect(executed.rejected.map((r) => r.error?.code)).toEqual(['NONCE_REPLAYED', 'NONCE_GAP']);
@@ -62,8 +69,16 @@ describe('ledger', () => {
 
   it('refuses a block whose state root or transactions were changed', () => {
     const { state } = devChain(alice);
-    const executed = executeBlock(state, [put(alice, state.chainId, 1, 'a', 1)], { time: 5, proposer: alice.did, round: 0 }, false);
-    const forged = { ...executed.block, header: { ...executed.block.header, stateRoot: new Uint8Array(32) } };
+    const executed = executeBlock(
+      state,
+      [put(alice, state.chainId, 1, 'a', 1)],
+      { time: 5, proposer: alice.did, round: 0 },
+      false,
+    );
+    const forged = {
+      ...executed.block,
+      header: { ...executed.block.header, stateRoot: new Uint8Array(32) },
+    };
     expect(() => replayBlock(state, forged)).toThrow(BotError);
     const swapped = { ...executed.block, txs: [put(alice, state.chainId, 1, 'a', 2)] };
     expect(() => replayBlock(state, swapped)).toThrow(/transaction root/);
@@ -73,17 +88,34 @@ describe('ledger', () => {
     const { state } = devChain(alice);
     const executed = executeBlock(state, [], { time: 5, proposer: alice.did, round: 0 }, false);
     const h = executed.block.header;
-    const good = { height: h.height, round: 0, block: executed.hash, sigs: [signCommit(alice.seed, alice.did, h.chain, h.height, 0, executed.hash)] };
+    const good = {
+      height: h.height,
+      round: 0,
+      block: executed.hash,
+      sigs: [signCommit(alice.seed, alice.did, h.chain, h.height, 0, executed.hash)],
+    };
     expect(() => checkCertificateFor(h, good, state.validators)).not.toThrow();
     expect(() => checkCertificateFor(h, { ...good, sigs: [] }, state.validators)).toThrow(/2\/3/);
-    expect(() => checkCertificateFor(h, { ...good, block: new Uint8Array(32) }, state.validators)).toThrow(/another block/);
+    expect(() =>
+      checkCertificateFor(h, { ...good, block: new Uint8Array(32) }, state.validators),
+    ).toThrow(/another block/);
   });
 
   it('decodes random and mutated blocks without crashing (property)', () => {
     const { state } = devChain(alice);
-    const executed = executeBlock(state, [put(alice, state.chainId, 1, 'a', 1)], { time: 5, proposer: alice.did, round: 0 }, false);
+    const executed = executeBlock(
+      state,
+      [put(alice, state.chainId, 1, 'a', 1)],
+      { time: 5, proposer: alice.did, round: 0 },
+      false,
+    );
     const h = executed.block.header;
-    const cert = { height: h.height, round: 0, block: executed.hash, sigs: [signCommit(alice.seed, alice.did, h.chain, h.height, 0, executed.hash)] };
+    const cert = {
+      height: h.height,
+      round: 0,
+      block: executed.hash,
+      sigs: [signCommit(alice.seed, alice.did, h.chain, h.height, 0, executed.hash)],
+    };
     const bytes = encodeBlock({ ...executed.block, cert });
     fc.assert(
       fc.property(fc.nat(bytes.length - 1), fc.integer({ min: 1, max: 255 }), (at, xor) => {
@@ -132,9 +164,20 @@ describe('solo engine through the peer step function', () => {
       { kind: 'submit', tx: t2, sigOk: true },
       { kind: 'tick', time: 20 },
     ]);
-    expect(out.effects.map((e) => e.kind)).toEqual(['txAccepted', 'persist', 'committed', 'txAccepted']);
-    out = run(out.peer, [{ kind: 'persisted', height: 1 }, { kind: 'tick', time: 30 }]);
-    expect(out.effects.map((e) => (e.kind === 'txRejected' ? e.error.message : e.kind))).toEqual(['persist', 'committed']);
+    expect(out.effects.map((e) => e.kind)).toEqual([
+      'txAccepted',
+      'persist',
+      'committed',
+      'txAccepted',
+    ]);
+    out = run(out.peer, [
+      { kind: 'persisted', height: 1 },
+      { kind: 'tick', time: 30 },
+    ]);
+    expect(out.effects.map((e) => (e.kind === 'txRejected' ? e.error.message : e.kind))).toEqual([
+      'persist',
+      'committed',
+    ]);
     expect(out.peer.chain.height).toBe(2);
   });
 

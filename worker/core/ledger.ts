@@ -12,10 +12,37 @@ import * as limits from './limits';
 import type { ChainMode, EngineName, Genesis } from './genesis';
 
 export type { ChainMode, EngineName, Genesis } from './genesis';
-import { applyGovernanceTx, emptyGovernance, finishGovernance, governanceTxTypes, offenderPrefix, overlayOf, proposalPrefix, memberPrefix, type Governance, type ProposalRecord } from './governance';
-import { applyDeviceTx, deviceOverlayOf, deviceTxTypes, emptyDevices, finishDevices, registryFromEntries, type DeviceRegistry } from './devices';
-import { applyContractTx, contractOverlayOf, contractsFromEntries, contractTxTypes, emptyContracts, finishContracts, type ContractRegistry, type ContractRuntime } from './contracts';
-
+import {
+  applyGovernanceTx,
+  emptyGovernance,
+  finishGovernance,
+  governanceTxTypes,
+  offenderPrefix,
+  overlayOf,
+  proposalPrefix,
+  memberPrefix,
+  type Governance,
+  type ProposalRecord,
+} from './governance';
+import {
+  applyDeviceTx,
+  deviceOverlayOf,
+  deviceTxTypes,
+  emptyDevices,
+  finishDevices,
+  registryFromEntries,
+  type DeviceRegistry,
+} from './devices';
+import {
+  applyContractTx,
+  contractOverlayOf,
+  contractsFromEntries,
+  contractTxTypes,
+  emptyContracts,
+  finishContracts,
+  type ContractRegistry,
+  type ContractRuntime,
+} from './contracts';
 
 export interface DataEntry {
   /** The value, or null for a tombstone. */
@@ -96,17 +123,35 @@ export function chainIdOf(genesis: Genesis): string {
 }
 
 export function checkGenesis(genesis: Genesis): void {
-  if (typeof genesis.name !== 'string' || genesis.name.length === 0 || genesis.name.length > limits.chainNameLengthMax) {
-    throw botError('BAD_FIELD_TYPE', `A chain name must have 1 to ${limits.chainNameLengthMax} characters.`);
+  if (
+    typeof genesis.name !== 'string' ||
+    genesis.name.length === 0 ||
+    genesis.name.length > limits.chainNameLengthMax
+  ) {
+    throw botError(
+      'BAD_FIELD_TYPE',
+      `A chain name must have 1 to ${limits.chainNameLengthMax} characters.`,
+    );
   }
-  if (!['private', 'consortium', 'public'].includes(genesis.mode)) throw botError('BAD_FIELD_TYPE', 'mode must be private, consortium or public.');
-  if (!['solo', 'poa', 'bft'].includes(genesis.consensus?.engine)) throw botError('BAD_FIELD_TYPE', 'consensus.engine must be solo, poa or bft.');
-  if (!Array.isArray(genesis.validators) || genesis.validators.length === 0 || genesis.validators.length > limits.validatorCountMax) {
+  if (!['private', 'consortium', 'public'].includes(genesis.mode))
+    throw botError('BAD_FIELD_TYPE', 'mode must be private, consortium or public.');
+  if (!['solo', 'poa', 'bft'].includes(genesis.consensus?.engine))
+    throw botError('BAD_FIELD_TYPE', 'consensus.engine must be solo, poa or bft.');
+  if (
+    !Array.isArray(genesis.validators) ||
+    genesis.validators.length === 0 ||
+    genesis.validators.length > limits.validatorCountMax
+  ) {
     throw botError('BAD_FIELD_TYPE', `A chain needs 1 to ${limits.validatorCountMax} validators.`);
   }
-  if (genesis.consensus.engine === 'solo' && genesis.validators.length !== 1) throw botError('BAD_FIELD_TYPE', 'The solo engine takes exactly one validator.');
+  if (genesis.consensus.engine === 'solo' && genesis.validators.length !== 1)
+    throw botError('BAD_FIELD_TYPE', 'The solo engine takes exactly one validator.');
   for (const v of genesis.validators) {
-    if (typeof v.did !== 'string' || !Number.isSafeInteger(v.power) || v.power < 1) throw botError('BAD_FIELD_TYPE', 'Each validator needs a did and a whole voting power of 1 or more.');
+    if (typeof v.did !== 'string' || !Number.isSafeInteger(v.power) || v.power < 1)
+      throw botError(
+        'BAD_FIELD_TYPE',
+        'Each validator needs a did and a whole voting power of 1 or more.',
+      );
   }
 }
 
@@ -122,7 +167,11 @@ function trieWith(trie: StateTrie, writes: Map<string, Uint8Array>): StateTrie {
 }
 
 /** The genesis block (height 0, no certificate: it is trusted through the chain id) and its state. */
-export function genesisState(genesis: Genesis): { state: ChainState; block: Block; writes: Map<string, Uint8Array> } {
+export function genesisState(genesis: Genesis): {
+  state: ChainState;
+  block: Block;
+  writes: Map<string, Uint8Array>;
+} {
   checkGenesis(genesis);
   const chainId = chainIdOf(genesis);
   const writes = genesisWrites(genesis);
@@ -163,7 +212,10 @@ export function mayWrite(state: ChainState, did: string): boolean {
 }
 
 export function notMemberError(state: ChainState, did: string): BotError {
-  return botError('NOT_MEMBER', `${did} is not a member of the ${state.genesis.mode} chain ${state.genesis.name}; its validators accept transactions only from members.`);
+  return botError(
+    'NOT_MEMBER',
+    `${did} is not a member of the ${state.genesis.mode} chain ${state.genesis.name}; its validators accept transactions only from members.`,
+  );
 }
 
 /**
@@ -172,12 +224,28 @@ export function notMemberError(state: ChainState, did: string): BotError {
  * A transaction failing them is left out and uses no nonce; one passing them is in the block,
  * whether its execution then succeeds or fails.
  */
-export function checkTxAgainst(state: ChainState, tx: Tx, nonceOverlay: Map<string, number>): BotError | null {
-  if (tx.chain !== state.chainId) return botError('WRONG_CHAIN', `This transaction is for chain ${tx.chain}, not ${state.chainId}.`);
+export function checkTxAgainst(
+  state: ChainState,
+  tx: Tx,
+  nonceOverlay: Map<string, number>,
+): BotError | null {
+  if (tx.chain !== state.chainId)
+    return botError(
+      'WRONG_CHAIN',
+      `This transaction is for chain ${tx.chain}, not ${state.chainId}.`,
+    );
   if (!mayWrite(state, tx.from)) return notMemberError(state, tx.from);
   const current = nonceOverlay.get(tx.from) ?? state.nonces.get(tx.from) ?? 0;
-  if (tx.nonce <= current) return botError('NONCE_REPLAYED', `Nonce ${tx.nonce} of ${tx.from} was already used (last: ${current}).`);
-  if (tx.nonce > current + 1) return botError('NONCE_GAP', `Nonce ${tx.nonce} of ${tx.from} skips ahead; the next one must be ${current + 1}.`);
+  if (tx.nonce <= current)
+    return botError(
+      'NONCE_REPLAYED',
+      `Nonce ${tx.nonce} of ${tx.from} was already used (last: ${current}).`,
+    );
+  if (tx.nonce > current + 1)
+    return botError(
+      'NONCE_GAP',
+      `Nonce ${tx.nonce} of ${tx.from} skips ahead; the next one must be ${current + 1}.`,
+    );
   return null;
 }
 
@@ -220,7 +288,11 @@ export function executeBlock(
   const txIds: string[] = [];
   const failed: TxOutcome[] = [];
   const rejected: TxOutcome[] = [];
-  const gov = overlayOf(state.governance ?? emptyGovernance(state.genesis), state.validators, state.chainId);
+  const gov = overlayOf(
+    state.governance ?? emptyGovernance(state.genesis),
+    state.validators,
+    state.chainId,
+  );
   const dev = deviceOverlayOf(state.devices ?? emptyDevices(), state.chainId);
   const ct = contractOverlayOf(state.contracts ?? emptyContracts(), state.contractRuntime);
   const time = Math.max(meta.time, state.headTime);
@@ -228,9 +300,17 @@ export function executeBlock(
   for (const tx of txs) {
     const txId = txIdOf(tx);
     const refused = checkTxAgainst(state, tx, nonceOverlay);
-    const error = refused ?? applyGovernanceTx(gov, tx, txId, height) ?? applyDeviceTx(dev, tx, txId, height) ?? applyContractTx(ct, tx, txId, height, time, deviceOf);
+    const error =
+      refused ??
+      applyGovernanceTx(gov, tx, txId, height) ??
+      applyDeviceTx(dev, tx, txId, height) ??
+      applyContractTx(ct, tx, txId, height, time, deviceOf);
     if (error && (refused || error.code === 'NOT_READY')) {
-      if (strict) throw botError('BAD_BLOCK', `Block ${height} holds an invalid transaction ${txId}: ${error.message}`);
+      if (strict)
+        throw botError(
+          'BAD_BLOCK',
+          `Block ${height} holds an invalid transaction ${txId}: ${error.message}`,
+        );
       rejected.push({ txId, error });
       continue;
     }
@@ -262,8 +342,27 @@ export function executeBlock(
   const hash = blockHash(header);
   const nonces = new Map(state.nonces);
   for (const [did, nonce] of nonceOverlay) nonces.set(did, nonce);
-  const next: ChainState = { ...state, height, headHash: hash, headTime: header.time, trie, nonces, validators, governance, devices, contracts };
-  return { block: { header, txs: included, cert: null }, hash, writes, txIds, failed, rejected, state: next };
+  const next: ChainState = {
+    ...state,
+    height,
+    headHash: hash,
+    headTime: header.time,
+    trie,
+    nonces,
+    validators,
+    governance,
+    devices,
+    contracts,
+  };
+  return {
+    block: { header, txs: included, cert: null },
+    hash,
+    writes,
+    txIds,
+    failed,
+    rejected,
+    state: next,
+  };
 }
 
 /**
@@ -276,16 +375,28 @@ export function executeBlock(
 export function precheckTx(state: ChainState, tx: Tx, waiting: Iterable<Tx> = []): BotError | null {
   const txId = txIdOf(tx);
   const height = state.height + 1;
-  const gov = overlayOf(state.governance ?? emptyGovernance(state.genesis), state.validators, state.chainId);
+  const gov = overlayOf(
+    state.governance ?? emptyGovernance(state.genesis),
+    state.validators,
+    state.chainId,
+  );
   for (const other of waiting) {
     // Evidence costs signature checks: waiting evidence matters only to more evidence.
-    if (!(governanceTxTypes as readonly string[]).includes(other.type) || (other.type === 'evidence.submit' && tx.type !== 'evidence.submit')) continue;
+    if (
+      !(governanceTxTypes as readonly string[]).includes(other.type) ||
+      (other.type === 'evidence.submit' && tx.type !== 'evidence.submit')
+    )
+      continue;
     applyGovernanceTx(gov, other, txIdOf(other), height);
   }
   const dev = deviceOverlayOf(state.devices ?? emptyDevices(), state.chainId);
   const ct = contractOverlayOf(state.contracts ?? emptyContracts(), state.contractRuntime);
   const deviceOf = (did: string) => dev.base.devices.get(did);
-  return applyGovernanceTx(gov, tx, txId, height) ?? applyDeviceTx(dev, tx, txId, height) ?? applyContractTx(ct, tx, txId, height, Math.max(tx.time, state.headTime), deviceOf);
+  return (
+    applyGovernanceTx(gov, tx, txId, height) ??
+    applyDeviceTx(dev, tx, txId, height) ??
+    applyContractTx(ct, tx, txId, height, Math.max(tx.time, state.headTime), deviceOf)
+  );
 }
 
 /**
@@ -294,27 +405,53 @@ export function precheckTx(state: ChainState, tx: Tx, waiting: Iterable<Tx> = []
  */
 export function replayBlock(state: ChainState, block: Block): ExecutedBlock {
   const { header } = block;
-  if (header.chain !== state.chainId) throw botError('WRONG_CHAIN', `Block for chain ${header.chain}, not ${state.chainId}.`);
-  if (header.height !== state.height + 1) throw botError('BAD_BLOCK', `Expected block ${state.height + 1}, got ${header.height}.`);
-  if (!equalBytes(header.prev, state.headHash)) throw botError('BAD_BLOCK', `Block ${header.height} does not link to the block before it.`);
-  if (header.time < state.headTime) throw botError('BAD_BLOCK', `Block ${header.height} goes back in time.`);
-  if (!state.validators.some((v) => v.did === header.proposer)) throw botError('BAD_BLOCK', `Block ${header.height} was proposed by a non-validator.`);
-  const executed = executeBlock(state, block.txs, { time: header.time, proposer: header.proposer, round: header.round }, true);
+  if (header.chain !== state.chainId)
+    throw botError('WRONG_CHAIN', `Block for chain ${header.chain}, not ${state.chainId}.`);
+  if (header.height !== state.height + 1)
+    throw botError('BAD_BLOCK', `Expected block ${state.height + 1}, got ${header.height}.`);
+  if (!equalBytes(header.prev, state.headHash))
+    throw botError('BAD_BLOCK', `Block ${header.height} does not link to the block before it.`);
+  if (header.time < state.headTime)
+    throw botError('BAD_BLOCK', `Block ${header.height} goes back in time.`);
+  if (!state.validators.some((v) => v.did === header.proposer))
+    throw botError('BAD_BLOCK', `Block ${header.height} was proposed by a non-validator.`);
+  const executed = executeBlock(
+    state,
+    block.txs,
+    { time: header.time, proposer: header.proposer, round: header.round },
+    true,
+  );
   const mine = executed.block.header;
-  if (!equalBytes(mine.txRoot, header.txRoot)) throw botError('BAD_BLOCK', `Block ${header.height}: the transaction root does not match its transactions.`);
-  if (!equalBytes(mine.stateRoot, header.stateRoot)) throw botError('BAD_BLOCK', `Block ${header.height}: the state root does not match the executed state.`);
+  if (!equalBytes(mine.txRoot, header.txRoot))
+    throw botError(
+      'BAD_BLOCK',
+      `Block ${header.height}: the transaction root does not match its transactions.`,
+    );
+  if (!equalBytes(mine.stateRoot, header.stateRoot))
+    throw botError(
+      'BAD_BLOCK',
+      `Block ${header.height}: the state root does not match the executed state.`,
+    );
   assert(equalBytes(executed.hash, blockHash(header)), 'equal headers hash equally');
   return { ...executed, block: { ...executed.block, cert: block.cert } };
 }
 
 /** Decode a stored data entry. */
 export function decodeDataEntry(bytes: Uint8Array): DataEntry {
-  const raw = decode<{ v?: unknown; d?: boolean; h: number; tx: string }>(bytes, limits.dataValueBytesMax + 1024);
+  const raw = decode<{ v?: unknown; d?: boolean; h: number; tx: string }>(
+    bytes,
+    limits.dataValueBytesMax + 1024,
+  );
   return { value: raw.d ? null : raw.v, deleted: raw.d === true, height: raw.h, txId: raw.tx };
 }
 
 /** Rebuild a chain state from stored entries (used at load; the caller checks the root). */
-export function stateFromEntries(genesis: Genesis, head: BlockHeader, headHash: Uint8Array, entries: Iterable<readonly [string, Uint8Array]>): ChainState {
+export function stateFromEntries(
+  genesis: Genesis,
+  head: BlockHeader,
+  headHash: Uint8Array,
+  entries: Iterable<readonly [string, Uint8Array]>,
+): ChainState {
   let trie = StateTrie.empty();
   const nonces = new Map<string, number>();
   let validators = genesis.validators;
@@ -326,15 +463,31 @@ export function stateFromEntries(genesis: Genesis, head: BlockHeader, headHash: 
   const hashed: Array<readonly [string, Uint8Array]> = [];
   for (const [key, bytes] of entries) {
     hashed.push([key, sha256(bytes)]);
-    if (key.startsWith(accountPrefix)) nonces.set(key.slice(accountPrefix.length), decode<{ n: number }>(bytes, 64).n);
+    if (key.startsWith(accountPrefix))
+      nonces.set(key.slice(accountPrefix.length), decode<{ n: number }>(bytes, 64).n);
     if (key === 'sys/validators') validators = decode<Validator[]>(bytes, 1 << 16);
     if (key === 'sys/consensus') consensus = decode<Genesis['consensus']>(bytes, 1024);
-    if (key.startsWith(proposalPrefix)) proposals.set(key.slice(proposalPrefix.length), decode<ProposalRecord>(bytes, 1 << 16));
-    if (key.startsWith(offenderPrefix)) offenders.set(key.slice(offenderPrefix.length), decode<{ h: number }>(bytes, 64).h);
-    if (key.startsWith(memberPrefix) && decode<{ member: boolean }>(bytes, 128).member) members.add(key.slice(memberPrefix.length));
+    if (key.startsWith(proposalPrefix))
+      proposals.set(key.slice(proposalPrefix.length), decode<ProposalRecord>(bytes, 1 << 16));
+    if (key.startsWith(offenderPrefix))
+      offenders.set(key.slice(offenderPrefix.length), decode<{ h: number }>(bytes, 64).h);
+    if (key.startsWith(memberPrefix) && decode<{ member: boolean }>(bytes, 128).member)
+      members.add(key.slice(memberPrefix.length));
     if (key.startsWith('dev/') || key.startsWith('ct/')) deviceEntries.push([key, bytes]);
   }
   trie = trie.setMany(hashed);
   const governance: Governance = { proposals, offenders, members, consensus };
-  return { genesis, chainId: chainIdOf(genesis), height: head.height, headHash, headTime: head.time, trie, validators, nonces, governance, devices: registryFromEntries(deviceEntries), contracts: contractsFromEntries(deviceEntries) };
+  return {
+    genesis,
+    chainId: chainIdOf(genesis),
+    height: head.height,
+    headHash,
+    headTime: head.time,
+    trie,
+    validators,
+    nonces,
+    governance,
+    devices: registryFromEntries(deviceEntries),
+    contracts: contractsFromEntries(deviceEntries),
+  };
 }

@@ -22,15 +22,36 @@ export class Mempool {
    */
   admit(chain: ChainState, txId: string, tx: Tx): BotError | null {
     if (this.txs.has(txId)) return null;
-    if (tx.chain !== chain.chainId) return botError('WRONG_CHAIN', `This transaction is for chain ${tx.chain}, not ${chain.chainId}.`);
+    if (tx.chain !== chain.chainId)
+      return botError(
+        'WRONG_CHAIN',
+        `This transaction is for chain ${tx.chain}, not ${chain.chainId}.`,
+      );
     if (!mayWrite(chain, tx.from)) return notMemberError(chain, tx.from);
-    if (this.txs.size >= limits.mempoolTxCountMax) return botError('MEMPOOL_FULL', 'The peer has too many transactions waiting; try again shortly.');
+    if (this.txs.size >= limits.mempoolTxCountMax)
+      return botError(
+        'MEMPOOL_FULL',
+        'The peer has too many transactions waiting; try again shortly.',
+      );
     const committed = chain.nonces.get(tx.from) ?? 0;
     const expected = (this.pendingNonce.get(tx.from) ?? committed) + 1;
-    if (tx.nonce <= committed) return botError('NONCE_REPLAYED', `Nonce ${tx.nonce} of ${tx.from} was already used (last committed: ${committed}).`);
-    if (tx.nonce < expected) return botError('NONCE_REPLAYED', `Nonce ${tx.nonce} of ${tx.from} is already waiting in another transaction.`);
-    if (tx.nonce > expected) return botError('NONCE_GAP', `Nonce ${tx.nonce} of ${tx.from} skips ahead; the next one must be ${expected}.`);
-    if (tx.nonce - committed > limits.mempoolPerAccountMax) return botError('MEMPOOL_FULL', 'This account has too many transactions waiting.');
+    if (tx.nonce <= committed)
+      return botError(
+        'NONCE_REPLAYED',
+        `Nonce ${tx.nonce} of ${tx.from} was already used (last committed: ${committed}).`,
+      );
+    if (tx.nonce < expected)
+      return botError(
+        'NONCE_REPLAYED',
+        `Nonce ${tx.nonce} of ${tx.from} is already waiting in another transaction.`,
+      );
+    if (tx.nonce > expected)
+      return botError(
+        'NONCE_GAP',
+        `Nonce ${tx.nonce} of ${tx.from} skips ahead; the next one must be ${expected}.`,
+      );
+    if (tx.nonce - committed > limits.mempoolPerAccountMax)
+      return botError('MEMPOOL_FULL', 'This account has too many transactions waiting.');
     this.txs.set(txId, tx);
     this.pendingNonce.set(tx.from, tx.nonce);
     return null;
@@ -58,7 +79,8 @@ export class Mempool {
     if (touched.size === 0) return;
     for (const did of touched) this.pendingNonce.delete(did);
     for (const tx of this.txs.values()) {
-      if (touched.has(tx.from)) this.pendingNonce.set(tx.from, Math.max(tx.nonce, this.pendingNonce.get(tx.from) ?? 0));
+      if (touched.has(tx.from))
+        this.pendingNonce.set(tx.from, Math.max(tx.nonce, this.pendingNonce.get(tx.from) ?? 0));
     }
   }
 }

@@ -11,7 +11,9 @@ function reference(items: Uint8Array[]): Uint8Array {
     if (list.length === 1) return referenceSha256(concatBytes(new Uint8Array([0]), list[0]!));
     let k = 1;
     while (k * 2 < list.length) k *= 2;
-    return referenceSha256(concatBytes(new Uint8Array([1]), root(list.slice(0, k)), root(list.slice(k))));
+    return referenceSha256(
+      concatBytes(new Uint8Array([1]), root(list.slice(0, k)), root(list.slice(k))),
+    );
   };
   return root(items);
 }
@@ -22,7 +24,9 @@ describe('merkleRoot', () => {
     for (let n = 0; n <= 70; n++) {
       const hashes = Array.from({ length: n }, (_, i) => referenceSha256(new Uint8Array([i, n])));
       expect(toHex(merkleRoot(hashes))).toBe(toHex(reference(hashes)));
-      const mixed = Array.from({ length: n }, (_, i) => new Uint8Array(i % 5 === 0 ? 7 : 32).fill(i));
+      const mixed = Array.from({ length: n }, (_, i) =>
+        new Uint8Array(i % 5 === 0 ? 7 : 32).fill(i),
+      );
       expect(toHex(merkleRoot(mixed))).toBe(toHex(reference(mixed)));
     }
   });
@@ -32,7 +36,23 @@ describe('utf8Length', () => {
   it('is the length of the UTF-8 encoding for any text, lone surrogates included', async () => {
     const fc = (await import('fast-check')).default;
     const { utf8, utf8Length } = await import('./bytes');
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (text) => utf8Length(text) === utf8(text).length), { numRuns: 2000 });
-    for (const text of ['', 'a', 'ü', '€', '\uD83D\uDE00', '\uD800', '\uDC00x', 'x\uD800\uD800\uDC00']) expect(utf8Length(text)).toBe(utf8(text).length);
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 60 }),
+        (text) => utf8Length(text) === utf8(text).length,
+      ),
+      { numRuns: 2000 },
+    );
+    for (const text of [
+      '',
+      'a',
+      'ü',
+      '€',
+      '\uD83D\uDE00',
+      '\uD800',
+      '\uDC00x',
+      'x\uD800\uD800\uDC00',
+    ])
+      expect(utf8Length(text)).toBe(utf8(text).length);
   });
 });

@@ -18,7 +18,8 @@ function largestPowerOfTwoBelow(n: number): number {
 const nodeInput = new Uint8Array(65);
 
 function hashNode(left: Uint8Array, right: Uint8Array): Uint8Array {
-  if (left.length !== 32 || right.length !== 32) return sha256(concatBytes(nodePrefix, left, right));
+  if (left.length !== 32 || right.length !== 32)
+    return sha256(concatBytes(nodePrefix, left, right));
   nodeInput[0] = 1;
   nodeInput.set(left, 1);
   nodeInput.set(right, 33);

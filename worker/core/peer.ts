@@ -13,7 +13,11 @@ const engines: Record<string, Engine> = { solo: soloEngine, bft: bftEngine, poa:
 
 export function engineFor(name: string): Engine {
   const engine = engines[name];
-  if (!engine) throw botError('BAD_REQUEST', `The ${name} consensus engine is not available on this peer yet.`);
+  if (!engine)
+    throw botError(
+      'BAD_REQUEST',
+      `The ${name} consensus engine is not available on this peer yet.`,
+    );
   return engine;
 }
 
@@ -23,10 +27,22 @@ export function engineFor(name: string): Engine {
  * storage, so it may have signed at the height after its durable head before it stopped;
  * 'fresh' only for a chain this identity has never run (just created or joined).
  */
-export function createPeer(self: PeerIdentity, chain: ChainState, restored?: ConsensusRecord, start: 'fresh' | 'resumed' = 'resumed'): PeerState {
+export function createPeer(
+  self: PeerIdentity,
+  chain: ChainState,
+  restored?: ConsensusRecord,
+  start: 'fresh' | 'resumed' = 'resumed',
+): PeerState {
   engineFor(chain.genesis.consensus.engine);
   const round = restoreRound(self, chain, restored);
-  const state: PeerState = { self, chain, mempool: new Mempool(), persistingHeight: null, engine: chain.genesis.consensus.engine, ...(start === 'resumed' || round ? { resumedAt: chain.height + 1 } : {}) };
+  const state: PeerState = {
+    self,
+    chain,
+    mempool: new Mempool(),
+    persistingHeight: null,
+    engine: chain.genesis.consensus.engine,
+    ...(start === 'resumed' || round ? { resumedAt: chain.height + 1 } : {}),
+  };
   return round ? { ...state, round } : state;
 }
 
@@ -37,11 +53,31 @@ export function step(state: PeerState, input: PeerInput): StepResult {
   switch (input.kind) {
     case 'submit': {
       const txId = txIdOf(input.tx);
-      if (!input.sigOk) return { state, effects: [{ kind: 'txRejected', txId, error: botError('BAD_SIGNATURE', 'The signature does not match the sender and contents.') }] };
+      if (!input.sigOk)
+        return {
+          state,
+          effects: [
+            {
+              kind: 'txRejected',
+              txId,
+              error: botError(
+                'BAD_SIGNATURE',
+                'The signature does not match the sender and contents.',
+              ),
+            },
+          ],
+        };
       const error = state.mempool.admit(state.chain, txId, input.tx);
       if (error) return { state, effects: [{ kind: 'txRejected', txId, error }] };
       // Round engines gossip accepted transactions so that every proposer can include them.
-      if (engineFor(state.engine).onMessage) return { state, effects: [{ kind: 'txAccepted', txId }, { kind: 'broadcast', message: { type: 'tx', tx: input.tx } }] };
+      if (engineFor(state.engine).onMessage)
+        return {
+          state,
+          effects: [
+            { kind: 'txAccepted', txId },
+            { kind: 'broadcast', message: { type: 'tx', tx: input.tx } },
+          ],
+        };
       return { state, effects: [{ kind: 'txAccepted', txId }] };
     }
     case 'tick':
@@ -51,7 +87,10 @@ export function step(state: PeerState, input: PeerInput): StepResult {
       return { state: { ...state, persistingHeight: null }, effects: [] };
     case 'message': {
       const engine = engineFor(state.engine);
-      if (!engine.onMessage) return input.sigOk && input.message.type === 'commit' ? applyDecided(state, input.message.block) : { state, effects: [] };
+      if (!engine.onMessage)
+        return input.sigOk && input.message.type === 'commit'
+          ? applyDecided(state, input.message.block)
+          : { state, effects: [] };
       return engine.onMessage(state, input.from, input.message, input.sigOk);
     }
   }
@@ -63,7 +102,8 @@ export function step(state: PeerState, input: PeerInput): StepResult {
  * (signatures verified by the host: sigOk) and it re-executes to the same state root.
  */
 function applyDecided(state: PeerState, block: Block): StepResult {
-  if (state.persistingHeight !== null || block.header.height !== state.chain.height + 1) return { state, effects: [] };
+  if (state.persistingHeight !== null || block.header.height !== state.chain.height + 1)
+    return { state, effects: [] };
   try {
     checkCertificateFor(block.header, block.cert, state.chain.validators);
     const executed = replayBlock(state.chain, block);
@@ -72,7 +112,13 @@ function applyDecided(state: PeerState, block: Block): StepResult {
       state: { ...state, chain: executed.state, persistingHeight: block.header.height },
       effects: [
         { kind: 'persist', executed },
-        { kind: 'committed', block: executed.block, hash: executed.hash, txIds: executed.txIds, failed: executed.failed },
+        {
+          kind: 'committed',
+          block: executed.block,
+          hash: executed.hash,
+          txIds: executed.txIds,
+          failed: executed.failed,
+        },
       ],
     };
   } catch (error) {

@@ -12,10 +12,17 @@ export interface ProofInput {
   stateRoot: string;
 }
 
-export function checkProof(proof: ProofInput): { ok: boolean; value?: unknown; deleted?: boolean; height?: number } {
+export function checkProof(proof: ProofInput): {
+  ok: boolean;
+  value?: unknown;
+  deleted?: boolean;
+  height?: number;
+} {
   try {
     const entry = fromHex(proof.entry);
-    const ok = verifyStateProof(fromHex(proof.stateRoot), proof.key, sha256(entry), { siblings: proof.siblings.map(fromHex) });
+    const ok = verifyStateProof(fromHex(proof.stateRoot), proof.key, sha256(entry), {
+      siblings: proof.siblings.map(fromHex),
+    });
     if (!ok) return { ok: false };
     const decoded = decodeDataEntry(entry);
     return { ok: true, value: decoded.value, deleted: decoded.deleted, height: decoded.height };

@@ -55,12 +55,16 @@ function hashInner(left: Uint8Array, right: Uint8Array): Uint8Array {
 function nodeHash(node: TrieNode | null): Uint8Array {
   if (node === null) return zeroHash;
   if (node.hash) return node.hash;
-  node.hash = node.leaf ? hashLeaf(node.keyHash, node.valueHash) : hashInner(nodeHash(node.left), nodeHash(node.right));
+  node.hash = node.leaf
+    ? hashLeaf(node.keyHash, node.valueHash)
+    : hashInner(nodeHash(node.left), nodeHash(node.right));
   return node.hash;
 }
 
 function inner(bit: number, child: TrieNode, other: TrieNode | null): Inner {
-  return bit === 0 ? { leaf: false, left: child, right: other } : { leaf: false, left: other, right: child };
+  return bit === 0
+    ? { leaf: false, left: child, right: other }
+    : { leaf: false, left: other, right: child };
 }
 
 /** Two leaves that share bits [0, depth): inner nodes down to where they differ. */
@@ -90,7 +94,11 @@ function build(leaves: Leaf[], lo: number, hi: number, depth: number): TrieNode 
   if (hi - lo === 1) return leaves[lo]!;
   assert(depth < 256, 'two distinct key hashes must differ in some bit');
   const mid = firstWithBit(leaves, lo, hi, depth);
-  return { leaf: false, left: build(leaves, lo, mid, depth + 1), right: build(leaves, mid, hi, depth + 1) };
+  return {
+    leaf: false,
+    left: build(leaves, lo, mid, depth + 1),
+    right: build(leaves, mid, hi, depth + 1),
+  };
 }
 
 /** In sorted leaves sharing bits [0, depth), the first index whose bit `depth` is 1 (or hi). */
@@ -109,7 +117,14 @@ function firstWithBit(leaves: Leaf[], lo: number, hi: number, depth: number): nu
  * Insert sorted, distinct leaves [lo, hi) into `node` at `depth`, creating each new node once
  * (the same tree as inserting them one by one). `added` counts keys that were not there before.
  */
-function insertMany(node: TrieNode | null, leaves: Leaf[], lo: number, hi: number, depth: number, added: { count: number }): TrieNode | null {
+function insertMany(
+  node: TrieNode | null,
+  leaves: Leaf[],
+  lo: number,
+  hi: number,
+  depth: number,
+  added: { count: number },
+): TrieNode | null {
   if (lo === hi) return node;
   if (node === null) {
     added.count += hi - lo;
@@ -219,7 +234,12 @@ export class StateTrie {
 }
 
 /** Check that `key` is bound to `valueHash` under `root`. Pure; usable by light peers and the UI. */
-export function verifyStateProof(root: Uint8Array, key: string, valueHash: Uint8Array, proof: StateProof): boolean {
+export function verifyStateProof(
+  root: Uint8Array,
+  key: string,
+  valueHash: Uint8Array,
+  proof: StateProof,
+): boolean {
   if (!Array.isArray(proof?.siblings) || proof.siblings.length > 256) return false;
   const keyHash = stateKeyHash(key);
   let hash = hashLeaf(keyHash, valueHash);

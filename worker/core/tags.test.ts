@@ -26,7 +26,14 @@ function codeOf(run: () => unknown): string {
 
 /** A data.put whose value holds a CID, signed: the encoder writes it with tag 42. */
 function putWithLink(): ReturnType<typeof signTx> {
-  const unsigned: UnsignedTx = { chain: state.chainId, type: 'data.put', from: alice.did, nonce: 1, time: 1_700_000_000_001, body: { key: 'doc', value: { link: cid } } };
+  const unsigned: UnsignedTx = {
+    chain: state.chainId,
+    type: 'data.put',
+    from: alice.did,
+    nonce: 1,
+    time: 1_700_000_000_001,
+    body: { key: 'doc', value: { link: cid } },
+  };
   return signTx(unsigned, alice.seed);
 }
 
@@ -34,7 +41,11 @@ describe('CBOR tags in values are refused', () => {
   it('the data-value check refuses a CID with a plain message, and still takes plain values', () => {
     expect(codeOf(() => checkDataValue({ link: cid }))).toBe('BAD_FIELD_TYPE');
     expect(() => checkDataValue([cid])).toThrow(/CBOR tag/);
-    expect(codeOf(() => checkDataValue({ link: 'bafy...', bytes: new Uint8Array(2), n: [1, null, true] }))).toBe('accepted');
+    expect(
+      codeOf(() =>
+        checkDataValue({ link: 'bafy...', bytes: new Uint8Array(2), n: [1, null, true] }),
+      ),
+    ).toBe('accepted');
   });
 
   it('the codec refuses tag 42 on both decode paths, so no encoding carries a tag', () => {
@@ -53,7 +64,13 @@ describe('CBOR tags in values are refused', () => {
   it('a block that includes such a transaction is not a valid block', () => {
     const tx = putWithLink();
     const block: Block = {
-      header: { ...genesis.header, height: 1, prev: new Uint8Array(32), txRoot: txRootOf([tx]), time: genesis.header.time + 1 },
+      header: {
+        ...genesis.header,
+        height: 1,
+        prev: new Uint8Array(32),
+        txRoot: txRootOf([tx]),
+        time: genesis.header.time + 1,
+      },
       txs: [tx],
       cert: null,
     };

@@ -19,19 +19,50 @@ export function testIdentity(name: string): TestIdentity {
 }
 
 export function devGenesis(validator: TestIdentity, name = 'dev'): Genesis {
-  return { name, mode: 'private', consensus: { engine: 'solo' }, validators: [{ did: validator.did, power: 1 }], time: 1_700_000_000_000, salt: validator.did };
+  return {
+    name,
+    mode: 'private',
+    consensus: { engine: 'solo' },
+    validators: [{ did: validator.did, power: 1 }],
+    time: 1_700_000_000_000,
+    salt: validator.did,
+  };
 }
 
 /** A BFT genesis over the given validators, power 1 each (public: anyone may send transactions). */
-export function bftGenesis(name: string, validators: TestIdentity[], mode: ChainMode = 'public'): Genesis {
-  return { name, mode, consensus: { engine: 'bft', timeoutMs: 100 }, validators: validators.map((id) => ({ did: id.did, power: 1 })), time: 1_700_000_000_000, salt: name };
+export function bftGenesis(
+  name: string,
+  validators: TestIdentity[],
+  mode: ChainMode = 'public',
+): Genesis {
+  return {
+    name,
+    mode,
+    consensus: { engine: 'bft', timeoutMs: 100 },
+    validators: validators.map((id) => ({ did: id.did, power: 1 })),
+    time: 1_700_000_000_000,
+    salt: name,
+  };
 }
 
 export function devChain(validator: TestIdentity) {
   return genesisState(devGenesis(validator));
 }
 
-export function put(id: TestIdentity, chain: string, nonce: number, key: string, value: unknown): Tx {
-  const unsigned: UnsignedTx = { chain, type: 'data.put', from: id.did, nonce, time: 1_700_000_000_000 + nonce, body: { key, value } };
+export function put(
+  id: TestIdentity,
+  chain: string,
+  nonce: number,
+  key: string,
+  value: unknown,
+): Tx {
+  const unsigned: UnsignedTx = {
+    chain,
+    type: 'data.put',
+    from: id.did,
+    nonce,
+    time: 1_700_000_000_000 + nonce,
+    body: { key, value },
+  };
   return signTx(unsigned, id.seed);
 }

@@ -39,14 +39,34 @@ describe('transaction decoding and stateless checks', () => {
   it.each([
     ['missing field', (r: Record<string, unknown>) => delete r.nonce, 'MISSING_FIELD'],
     ['unknown type', (r: Record<string, unknown>) => (r.type = 'data.explode'), 'UNKNOWN_TYPE'],
-    ['prototype name as type', (r: Record<string, unknown>) => (r.type = 'constructor'), 'UNKNOWN_TYPE'],
+    [
+      'prototype name as type',
+      (r: Record<string, unknown>) => (r.type = 'constructor'),
+      'UNKNOWN_TYPE',
+    ],
     ['nonce as text', (r: Record<string, unknown>) => (r.nonce = '1'), 'BAD_FIELD_TYPE'],
-    ['key of wrong type', (r: Record<string, unknown>) => (r.body = { key: 7, value: 1 }), 'BAD_FIELD_TYPE'],
+    [
+      'key of wrong type',
+      (r: Record<string, unknown>) => (r.body = { key: 7, value: 1 }),
+      'BAD_FIELD_TYPE',
+    ],
     ['empty key', (r: Record<string, unknown>) => (r.body = { key: '', value: 1 }), 'BAD_KEY'],
     ['missing value', (r: Record<string, unknown>) => (r.body = { key: 'k' }), 'MISSING_FIELD'],
-    ['oversized body', (r: Record<string, unknown>) => (r.body = { key: 'k', value: 'x'.repeat(txBodyBytesMax) }), 'TOO_LARGE'],
-    ['bad sender', (r: Record<string, unknown>) => (r.from = 'did:web:example.com'), 'BAD_FIELD_TYPE'],
-    ['short signature', (r: Record<string, unknown>) => (r.sig = new Uint8Array(10)), 'BAD_FIELD_TYPE'],
+    [
+      'oversized body',
+      (r: Record<string, unknown>) => (r.body = { key: 'k', value: 'x'.repeat(txBodyBytesMax) }),
+      'TOO_LARGE',
+    ],
+    [
+      'bad sender',
+      (r: Record<string, unknown>) => (r.from = 'did:web:example.com'),
+      'BAD_FIELD_TYPE',
+    ],
+    [
+      'short signature',
+      (r: Record<string, unknown>) => (r.sig = new Uint8Array(10)),
+      'BAD_FIELD_TYPE',
+    ],
     ['extra field', (r: Record<string, unknown>) => (r.extra = 1), 'MALFORMED'],
   ])('rejects %s with a typed error', (_name, change, code) => {
     expect(codeOf(() => decodeTx(reencode(change)))).toBe(code);
@@ -64,11 +84,22 @@ describe('transaction decoding and stateless checks', () => {
   });
 
   it('refuses a key with a lone surrogate (it would hash like U+FFFD) or a control character, and takes a surrogate pair and other text', () => {
-    expect(codeOf(() => checkTx({ ...good, body: { key: 'sensor/\uD800', value: 1 } }))).toBe('BAD_KEY');
-    expect(codeOf(() => checkTx({ ...good, body: { key: '\uDE00sensor', value: 1 } }))).toBe('BAD_KEY');
-    expect(checkTx({ ...good, body: { key: 'sensor/\uD83D\uDE00', value: 1 } }).body).toEqual({ key: 'sensor/\uD83D\uDE00', value: 1 });
-    for (const key of ['a\u0000b', 'tab\there', 'del\u007f', '\u001f']) expect(codeOf(() => checkTx({ ...good, body: { key, value: 1 } }))).toBe('BAD_KEY');
-    expect(checkTx({ ...good, body: { key: 'ü€ sensor \u0080', value: 1 } }).body).toEqual({ key: 'ü€ sensor \u0080', value: 1 });
+    expect(codeOf(() => checkTx({ ...good, body: { key: 'sensor/\uD800', value: 1 } }))).toBe(
+      'BAD_KEY',
+    );
+    expect(codeOf(() => checkTx({ ...good, body: { key: '\uDE00sensor', value: 1 } }))).toBe(
+      'BAD_KEY',
+    );
+    expect(checkTx({ ...good, body: { key: 'sensor/\uD83D\uDE00', value: 1 } }).body).toEqual({
+      key: 'sensor/\uD83D\uDE00',
+      value: 1,
+    });
+    for (const key of ['a\u0000b', 'tab\there', 'del\u007f', '\u001f'])
+      expect(codeOf(() => checkTx({ ...good, body: { key, value: 1 } }))).toBe('BAD_KEY');
+    expect(checkTx({ ...good, body: { key: 'ü€ sensor \u0080', value: 1 } }).body).toEqual({
+      key: 'ü€ sensor \u0080',
+      value: 1,
+    });
   });
 
   it('rejects garbage and oversized input', () => {
@@ -79,21 +110,27 @@ describe('transaction decoding and stateless checks', () => {
   it('never crashes and never accepts a mutated transaction as the original (property)', () => {
     const bytes = encodeTx(good);
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), (flips) => {
-        const mutated = new Uint8Array(bytes);
-        for (const [at, xor] of flips) mutated[at] = mutated[at]! ^ xor;
-        let tx: Tx;
-        try {
-          tx = decodeTx(mutated);
-        } catch (error) {
-          expect(error).toBeInstanceOf(BotError);
-          return;
-        }
-        // It decoded: then either it is a different transaction whose signature fails, or a
-        // field outside the signed content could not have changed.
-        const sigOk = verifyStrict(publicKeyFromDid(tx.from), txSigningBytes(tx), tx.sig);
-        expect(sigOk && txIdOf(tx) !== txIdOf(good)).toBe(false);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 1, max: 255 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (flips) => {
+          const mutated = new Uint8Array(bytes);
+          for (const [at, xor] of flips) mutated[at] = mutated[at]! ^ xor;
+          let tx: Tx;
+          try {
+            tx = decodeTx(mutated);
+          } catch (error) {
+            expect(error).toBeInstanceOf(BotError);
+            return;
+          }
+          // It decoded: then either it is a different transaction whose signature fails, or a
+          // field outside the signed content could not have changed.
+          const sigOk = verifyStrict(publicKeyFromDid(tx.from), txSigningBytes(tx), tx.sig);
+          expect(sigOk && txIdOf(tx) !== txIdOf(good)).toBe(false);
+        },
+      ),
       { numRuns: 3000 },
     );
   });

@@ -13,7 +13,6 @@ import type { Tx, UnsignedTx } from './tx-shape';
 
 export type { Tx, UnsignedTx } from './tx-shape';
 
-
 const signingTag = utf8('bot/tx/v1\0');
 const fieldNames = ['body', 'chain', 'from', 'nonce', 'sig', 'time', 'type'] as const;
 
@@ -42,7 +41,8 @@ const sigEntryEnd = 1 + 4 + 2 + 64;
 const envelopePrefix = [0xa7, 0x63, 0x73, 0x69, 0x67, 0x58, 0x40];
 
 function signingFromEnvelope(envelope: Uint8Array): Uint8Array | null {
-  for (let i = 0; i < envelopePrefix.length; i++) if (envelope[i] !== envelopePrefix[i]) return null;
+  for (let i = 0; i < envelopePrefix.length; i++)
+    if (envelope[i] !== envelopePrefix[i]) return null;
   const out = new Uint8Array(signingTag.length + 1 + envelope.length - sigEntryEnd);
   out.set(signingTag, 0);
   out[signingTag.length] = 0xa6;
@@ -55,7 +55,8 @@ export function txSigningBytes(tx: UnsignedTx): Uint8Array {
   if (cached?.signing) return cached.signing;
   const fromEnvelope = cached?.envelope ? signingFromEnvelope(cached.envelope) : null;
   const { chain, type, from, nonce, time, body } = tx;
-  const signing = fromEnvelope ?? concatBytes(signingTag, encode({ chain, type, from, nonce, time, body }));
+  const signing =
+    fromEnvelope ?? concatBytes(signingTag, encode({ chain, type, from, nonce, time, body }));
   if (cached) cached.signing = signing;
   return signing;
 }
@@ -101,7 +102,15 @@ export function txLeafOf(tx: Tx): Uint8Array {
 /** Sign with the pure-JS signer (simulator, tests, headless tools). Hosts may sign with WebCrypto. */
 export function signTx(unsigned: UnsignedTx, seed: Uint8Array): Tx {
   const { chain, type, from, nonce, time, body } = unsigned;
-  return seal({ chain, type, from, nonce, time, body, sig: signSync(seed, txSigningBytes(unsigned)) });
+  return seal({
+    chain,
+    type,
+    from,
+    nonce,
+    time,
+    body,
+    sig: signSync(seed, txSigningBytes(unsigned)),
+  });
 }
 
 function isSafeCount(value: unknown): value is number {
@@ -120,25 +129,37 @@ export function checkTx(value: unknown): Tx {
 function checkTxFields(value: unknown, encodedBytes: number): Tx {
   if (!isPlainObject(value)) throw botError('MALFORMED', 'A transaction must be a map of fields.');
   for (const name of fieldNames) {
-    if (!(name in value)) throw botError('MISSING_FIELD', `The transaction has no "${name}" field.`);
+    if (!(name in value))
+      throw botError('MISSING_FIELD', `The transaction has no "${name}" field.`);
   }
   for (const name of Object.keys(value)) {
-    if (!(fieldNames as readonly string[]).includes(name)) throw botError('MALFORMED', `The transaction has an unknown field "${name}".`);
+    if (!(fieldNames as readonly string[]).includes(name))
+      throw botError('MALFORMED', `The transaction has an unknown field "${name}".`);
   }
   const { chain, type, from, nonce, time, body, sig } = value;
-  if (typeof chain !== 'string' || chain.length === 0 || chain.length > 128) throw botError('BAD_FIELD_TYPE', '"chain" must be a chain id string.');
-  if (typeof type !== 'string' || type.length === 0 || type.length > limits.txTypeLengthMax) throw botError('BAD_FIELD_TYPE', '"type" must be a short string such as "data.put".');
-  if (typeof from !== 'string') throw botError('BAD_FIELD_TYPE', '"from" must be a did:key string.');
+  if (typeof chain !== 'string' || chain.length === 0 || chain.length > 128)
+    throw botError('BAD_FIELD_TYPE', '"chain" must be a chain id string.');
+  if (typeof type !== 'string' || type.length === 0 || type.length > limits.txTypeLengthMax)
+    throw botError('BAD_FIELD_TYPE', '"type" must be a short string such as "data.put".');
+  if (typeof from !== 'string')
+    throw botError('BAD_FIELD_TYPE', '"from" must be a did:key string.');
   publicKeyFromDid(from);
-  if (!isSafeCount(nonce) || nonce < 1) throw botError('BAD_FIELD_TYPE', '"nonce" must be a whole number from 1 up.');
-  if (!isSafeCount(time)) throw botError('BAD_FIELD_TYPE', '"time" must be a whole number of milliseconds since 1970.');
-  if (!(sig instanceof Uint8Array) || sig.length !== signatureBytes) throw botError('BAD_FIELD_TYPE', '"sig" must be 64 signature bytes.');
+  if (!isSafeCount(nonce) || nonce < 1)
+    throw botError('BAD_FIELD_TYPE', '"nonce" must be a whole number from 1 up.');
+  if (!isSafeCount(time))
+    throw botError('BAD_FIELD_TYPE', '"time" must be a whole number of milliseconds since 1970.');
+  if (!(sig instanceof Uint8Array) || sig.length !== signatureBytes)
+    throw botError('BAD_FIELD_TYPE', '"sig" must be 64 signature bytes.');
   const rules = Object.hasOwn(txBodyRules, type) ? txBodyRules[type] : undefined;
   if (!rules) throw botError('UNKNOWN_TYPE', `Unknown transaction type "${type}".`);
   // The body's encoding is part of the envelope's: an envelope within the body limit holds a body within it.
   if (encodedBytes > limits.txBodyBytesMax) {
     const bodyBytes = encode(body).length;
-    if (bodyBytes > limits.txBodyBytesMax) throw botError('TOO_LARGE', `The body is ${bodyBytes} bytes; the limit is ${limits.txBodyBytesMax}.`);
+    if (bodyBytes > limits.txBodyBytesMax)
+      throw botError(
+        'TOO_LARGE',
+        `The body is ${bodyBytes} bytes; the limit is ${limits.txBodyBytesMax}.`,
+      );
   }
   rules.check(body);
   return seal({ chain, type, from, nonce, time, body, sig });
@@ -152,7 +173,9 @@ export function decodeTx(bytes: Uint8Array): Tx {
 }
 
 /** Stateless check that never throws: null, or the error. */
-export function tryCheckTx(value: unknown): { tx: Tx; error: null } | { tx: null; error: BotError } {
+export function tryCheckTx(
+  value: unknown,
+): { tx: Tx; error: null } | { tx: null; error: BotError } {
   try {
     return { tx: checkTx(value), error: null };
   } catch (error) {

@@ -17,29 +17,46 @@ export function checkDataKey(key: unknown): string {
   if (typeof key !== 'string') throw botError('BAD_FIELD_TYPE', 'The key must be a string.');
   const bytes = utf8Length(key);
   if (bytes === 0) throw botError('BAD_KEY', 'The key must not be empty.');
-  if (bytes > limits.dataKeyBytesMax) throw botError('TOO_LARGE', `The key is ${bytes} bytes; the limit is ${limits.dataKeyBytesMax}.`);
+  if (bytes > limits.dataKeyBytesMax)
+    throw botError(
+      'TOO_LARGE',
+      `The key is ${bytes} bytes; the limit is ${limits.dataKeyBytesMax}.`,
+    );
   // One pass over the UTF-16 units: no control characters, and no lone surrogate (it has no
   // UTF-8 form: it would hash like U+FFFD, so two keys would share a leaf).
   for (let i = 0; i < key.length; i++) {
     const unit = key.charCodeAt(i);
-    if (unit < 0x20 || unit === 0x7f) throw botError('BAD_KEY', 'The key must not contain control characters.');
+    if (unit < 0x20 || unit === 0x7f)
+      throw botError('BAD_KEY', 'The key must not contain control characters.');
     if (unit < 0xd800 || unit > 0xdfff) continue;
     if (unit <= 0xdbff && i + 1 < key.length && (key.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
       i++; // a pair
       continue;
     }
-    throw botError('BAD_KEY', 'The key must be well-formed Unicode text (it has a lone surrogate).');
+    throw botError(
+      'BAD_KEY',
+      'The key must be well-formed Unicode text (it has a lone surrogate).',
+    );
   }
   return key;
 }
 
 /** Data values: strings, bytes, whole or finite numbers, booleans, null, and lists/maps of those; no CBOR tags. */
 export function checkDataValue(value: unknown, depth = 0): void {
-  if (depth > limits.dataValueDepthMax) throw botError('TOO_LARGE', `The value nests deeper than ${limits.dataValueDepthMax} levels.`);
-  if (value === null || typeof value === 'string' || typeof value === 'boolean' || value instanceof Uint8Array) return;
+  if (depth > limits.dataValueDepthMax)
+    throw botError('TOO_LARGE', `The value nests deeper than ${limits.dataValueDepthMax} levels.`);
+  if (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    value instanceof Uint8Array
+  )
+    return;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw botError('BAD_FIELD_TYPE', 'Numbers in a value must be finite.');
-    if (Number.isInteger(value) && !Number.isSafeInteger(value)) throw botError('BAD_FIELD_TYPE', 'Whole numbers in a value must be safe integers.');
+    if (!Number.isFinite(value))
+      throw botError('BAD_FIELD_TYPE', 'Numbers in a value must be finite.');
+    if (Number.isInteger(value) && !Number.isSafeInteger(value))
+      throw botError('BAD_FIELD_TYPE', 'Whole numbers in a value must be safe integers.');
     return;
   }
   if (Array.isArray(value)) {
@@ -50,25 +67,38 @@ export function checkDataValue(value: unknown, depth = 0): void {
     for (const item of Object.values(value)) checkDataValue(item, depth + 1);
     return;
   }
-  if (isTaggedValue(value)) throw botError('BAD_FIELD_TYPE', 'A value holds a CBOR tag (such as a CID link, tag 42); values carry no tags. Store the link as text or bytes instead.');
-  throw botError('BAD_FIELD_TYPE', `A value of type ${typeof value} cannot be stored; use strings, numbers, booleans, bytes, lists or maps.`);
+  if (isTaggedValue(value))
+    throw botError(
+      'BAD_FIELD_TYPE',
+      'A value holds a CBOR tag (such as a CID link, tag 42); values carry no tags. Store the link as text or bytes instead.',
+    );
+  throw botError(
+    'BAD_FIELD_TYPE',
+    `A value of type ${typeof value} cannot be stored; use strings, numbers, booleans, bytes, lists or maps.`,
+  );
 }
 
 const dataPut: BodyRules = {
   check(body) {
-    if (!isPlainObject(body)) throw botError('MALFORMED', 'A data.put body must be a map { key, value }.');
+    if (!isPlainObject(body))
+      throw botError('MALFORMED', 'A data.put body must be a map { key, value }.');
     onlyFields(body, ['key', 'value'], 'data.put');
     checkDataKey(body.key);
     if (!('value' in body)) throw botError('MISSING_FIELD', 'The body has no "value".');
     checkDataValue(body.value);
     const valueBytes = encode(body.value).length;
-    if (valueBytes > limits.dataValueBytesMax) throw botError('TOO_LARGE', `The value is ${valueBytes} bytes; the limit is ${limits.dataValueBytesMax}.`);
+    if (valueBytes > limits.dataValueBytesMax)
+      throw botError(
+        'TOO_LARGE',
+        `The value is ${valueBytes} bytes; the limit is ${limits.dataValueBytesMax}.`,
+      );
   },
 };
 
 const dataDelete: BodyRules = {
   check(body) {
-    if (!isPlainObject(body)) throw botError('MALFORMED', 'A data.delete body must be a map { key }.');
+    if (!isPlainObject(body))
+      throw botError('MALFORMED', 'A data.delete body must be a map { key }.');
     onlyFields(body, ['key'], 'data.delete');
     checkDataKey(body.key);
   },
@@ -87,9 +117,21 @@ function isHeight(value: unknown): value is number {
 }
 
 function checkEngineFields(body: Record<string, unknown>, type: string): void {
-  if (body.engine !== 'poa' && body.engine !== 'bft') throw botError('BAD_FIELD_TYPE', `A ${type} names the engine "poa" or "bft".`);
-  if (body.timeoutMs !== undefined && !(typeof body.timeoutMs === 'number' && Number.isSafeInteger(body.timeoutMs) && body.timeoutMs >= 10 && body.timeoutMs <= 600_000)) {
-    throw botError('BAD_FIELD_TYPE', 'timeoutMs must be a whole number of milliseconds from 10 to 600000.');
+  if (body.engine !== 'poa' && body.engine !== 'bft')
+    throw botError('BAD_FIELD_TYPE', `A ${type} names the engine "poa" or "bft".`);
+  if (
+    body.timeoutMs !== undefined &&
+    !(
+      typeof body.timeoutMs === 'number' &&
+      Number.isSafeInteger(body.timeoutMs) &&
+      body.timeoutMs >= 10 &&
+      body.timeoutMs <= 600_000
+    )
+  ) {
+    throw botError(
+      'BAD_FIELD_TYPE',
+      'timeoutMs must be a whole number of milliseconds from 10 to 600000.',
+    );
   }
 }
 
@@ -99,7 +141,11 @@ function checkChange(value: unknown): void {
     case 'addValidator':
     case 'setPower':
       onlyFields(value, ['kind', 'did', 'power'], value.kind);
-      if (!isDid(value.did) || !isPower(value.power)) throw botError('BAD_FIELD_TYPE', 'The change needs a did:key and a whole power of 1 or more.');
+      if (!isDid(value.did) || !isPower(value.power))
+        throw botError(
+          'BAD_FIELD_TYPE',
+          'The change needs a did:key and a whole power of 1 or more.',
+        );
       return;
     case 'removeValidator':
     case 'addMember':
@@ -109,8 +155,14 @@ function checkChange(value: unknown): void {
       return;
     case 'policy':
       onlyFields(value, ['kind', 'name', 'value'], 'policy');
-      if (typeof value.name !== 'string' || value.name.length === 0 || value.name.length > limits.policyNameLengthMax) throw botError('BAD_FIELD_TYPE', 'A policy needs a short name.');
-      if (!['string', 'number', 'boolean'].includes(typeof value.value)) throw botError('BAD_FIELD_TYPE', 'A policy value is a string, number or boolean.');
+      if (
+        typeof value.name !== 'string' ||
+        value.name.length === 0 ||
+        value.name.length > limits.policyNameLengthMax
+      )
+        throw botError('BAD_FIELD_TYPE', 'A policy needs a short name.');
+      if (!['string', 'number', 'boolean'].includes(typeof value.value))
+        throw botError('BAD_FIELD_TYPE', 'A policy value is a string, number or boolean.');
       return;
     case 'engine':
       onlyFields(value, ['kind', 'engine', 'timeoutMs'], 'engine change');
@@ -123,21 +175,31 @@ function checkChange(value: unknown): void {
 
 /** The token of an invite link: a nonce signed by the issuer (see worker/core/governance.ts). */
 export function checkInviteToken(value: unknown): void {
-  if (!isPlainObject(value)) throw botError('MALFORMED', 'An invite token is a map { issuer, nonce, sig }.');
+  if (!isPlainObject(value))
+    throw botError('MALFORMED', 'An invite token is a map { issuer, nonce, sig }.');
   onlyFields(value, ['issuer', 'nonce', 'sig'], 'invite token');
-  if (!isDid(value.issuer)) throw botError('BAD_FIELD_TYPE', 'The invite issuer must be a did:key.');
-  if (typeof value.nonce !== 'string' || !/^[0-9a-f]{32}$/.test(value.nonce)) throw botError('BAD_FIELD_TYPE', 'The invite nonce is 32 hex digits.');
-  if (!(value.sig instanceof Uint8Array) || value.sig.length !== 64) throw botError('BAD_FIELD_TYPE', 'The invite signature is 64 bytes.');
+  if (!isDid(value.issuer))
+    throw botError('BAD_FIELD_TYPE', 'The invite issuer must be a did:key.');
+  if (typeof value.nonce !== 'string' || !/^[0-9a-f]{32}$/.test(value.nonce))
+    throw botError('BAD_FIELD_TYPE', 'The invite nonce is 32 hex digits.');
+  if (!(value.sig instanceof Uint8Array) || value.sig.length !== 64)
+    throw botError('BAD_FIELD_TYPE', 'The invite signature is 64 bytes.');
 }
 
 const memberPropose: BodyRules = {
   check(body) {
-    if (!isPlainObject(body)) throw botError('MALFORMED', 'A member.propose body must be a map { change, height }.');
+    if (!isPlainObject(body))
+      throw botError('MALFORMED', 'A member.propose body must be a map { change, height }.');
     onlyFields(body, ['change', 'height', 'invite'], 'member.propose');
     checkChange(body.change);
-    if (!isHeight(body.height)) throw botError('BAD_FIELD_TYPE', 'height must be the whole block height the change starts at.');
+    if (!isHeight(body.height))
+      throw botError(
+        'BAD_FIELD_TYPE',
+        'height must be the whole block height the change starts at.',
+      );
     if (body.invite !== undefined) {
-      if ((body.change as { kind: string }).kind !== 'addMember') throw botError('BAD_FIELD_TYPE', 'Only a proposal to add a member quotes an invite.');
+      if ((body.change as { kind: string }).kind !== 'addMember')
+        throw botError('BAD_FIELD_TYPE', 'Only a proposal to add a member quotes an invite.');
       checkInviteToken(body.invite);
     }
   },
@@ -145,19 +207,33 @@ const memberPropose: BodyRules = {
 
 const chainUpgrade: BodyRules = {
   check(body) {
-    if (!isPlainObject(body)) throw botError('MALFORMED', 'A chain.upgrade body must be a map { engine, timeoutMs?, height }.');
+    if (!isPlainObject(body))
+      throw botError(
+        'MALFORMED',
+        'A chain.upgrade body must be a map { engine, timeoutMs?, height }.',
+      );
     onlyFields(body, ['engine', 'timeoutMs', 'height'], 'chain.upgrade');
     checkEngineFields(body, 'chain.upgrade');
-    if (!isHeight(body.height)) throw botError('BAD_FIELD_TYPE', 'height must be the whole block height the upgrade starts at.');
+    if (!isHeight(body.height))
+      throw botError(
+        'BAD_FIELD_TYPE',
+        'height must be the whole block height the upgrade starts at.',
+      );
   },
 };
 
 const memberVote: BodyRules = {
   check(body) {
-    if (!isPlainObject(body)) throw botError('MALFORMED', 'A member.vote body must be a map { proposal, approve }.');
+    if (!isPlainObject(body))
+      throw botError('MALFORMED', 'A member.vote body must be a map { proposal, approve }.');
     onlyFields(body, ['proposal', 'approve'], 'member.vote');
-    if (typeof body.proposal !== 'string' || !/^[0-9a-f]{64}$/.test(body.proposal)) throw botError('BAD_FIELD_TYPE', 'proposal must be the id (64 hex digits) of the member.propose transaction.');
-    if (typeof body.approve !== 'boolean') throw botError('BAD_FIELD_TYPE', 'approve must be true or false.');
+    if (typeof body.proposal !== 'string' || !/^[0-9a-f]{64}$/.test(body.proposal))
+      throw botError(
+        'BAD_FIELD_TYPE',
+        'proposal must be the id (64 hex digits) of the member.propose transaction.',
+      );
+    if (typeof body.approve !== 'boolean')
+      throw botError('BAD_FIELD_TYPE', 'approve must be true or false.');
   },
 };
 
@@ -165,15 +241,25 @@ function checkEvidenceVote(value: unknown): void {
   const v = value as Record<string, unknown> | null;
   if (!isPlainObject(v)) throw botError('MALFORMED', 'Evidence holds two votes.');
   onlyFields(v, ['type', 'height', 'round', 'block', 'validator', 'sig'], 'vote');
-  if (v.type !== 'prevote' && v.type !== 'precommit') throw botError('BAD_FIELD_TYPE', 'A vote is a prevote or a precommit.');
-  if (!isHeight(v.height) || typeof v.round !== 'number' || !Number.isSafeInteger(v.round) || v.round < 0) throw botError('BAD_FIELD_TYPE', 'A vote has a height and a round.');
-  if (v.block !== null && !(v.block instanceof Uint8Array && v.block.length === 32)) throw botError('BAD_FIELD_TYPE', 'A vote names a 32-byte block hash or null.');
-  if (!isDid(v.validator) || !(v.sig instanceof Uint8Array) || v.sig.length !== 64) throw botError('BAD_FIELD_TYPE', 'A vote has a validator did and a 64-byte signature.');
+  if (v.type !== 'prevote' && v.type !== 'precommit')
+    throw botError('BAD_FIELD_TYPE', 'A vote is a prevote or a precommit.');
+  if (
+    !isHeight(v.height) ||
+    typeof v.round !== 'number' ||
+    !Number.isSafeInteger(v.round) ||
+    v.round < 0
+  )
+    throw botError('BAD_FIELD_TYPE', 'A vote has a height and a round.');
+  if (v.block !== null && !(v.block instanceof Uint8Array && v.block.length === 32))
+    throw botError('BAD_FIELD_TYPE', 'A vote names a 32-byte block hash or null.');
+  if (!isDid(v.validator) || !(v.sig instanceof Uint8Array) || v.sig.length !== 64)
+    throw botError('BAD_FIELD_TYPE', 'A vote has a validator did and a 64-byte signature.');
 }
 
 const evidenceSubmit: BodyRules = {
   check(body) {
-    if (!isPlainObject(body)) throw botError('MALFORMED', 'An evidence.submit body must be a map { first, second }.');
+    if (!isPlainObject(body))
+      throw botError('MALFORMED', 'An evidence.submit body must be a map { first, second }.');
     onlyFields(body, ['first', 'second'], 'evidence.submit');
     checkEvidenceVote(body.first);
     checkEvidenceVote(body.second);

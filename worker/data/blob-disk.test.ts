@@ -23,8 +23,7 @@ it('drops a half-written temporary file at open and never counts it', async () =
   const store = await DiskBlobStore.open(directory);
   await store.put(new Uint8Array(50).fill(1));
   await store.close();
-  writeFileSync(join(directory, 'tmp', `${'ab'.repeat(32)}.0`),
-      new Uint8Array(10)); // a crash mid-put
+  writeFileSync(join(directory, 'tmp', `${'ab'.repeat(32)}.0`), new Uint8Array(10)); // a crash mid-put
   const again = await DiskBlobStore.open(directory);
   expect(await again.usage()).toMatchObject({ bytes: 50, blobs: 1 });
   expect(readdirSync(join(directory, 'tmp'))).toEqual([]);

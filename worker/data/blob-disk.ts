@@ -1,19 +1,37 @@
 // Blobs on disk for the Node peer: one file per blob in `<directory>/blobs`, named by its id.
 // A put writes `<directory>/tmp/<id>.<n>`, syncs it and renames it into place, so a crash
 // leaves either the whole blob or none (stray temporary files are removed at open).
-import { mkdir, open as openFile, readdir, readFile, rename, rm, stat,
-    unlink } from 'node:fs/promises';
+import {
+  mkdir,
+  open as openFile,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  unlink,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { botError } from '../core/errors';
-import { checkBlobId, Ledger, preparePut, quotaOf, type BlobId, type BlobStore,
-    type BlobStoreOptions,
-  type BlobUsage } from './blob-store';
+import {
+  checkBlobId,
+  Ledger,
+  preparePut,
+  quotaOf,
+  type BlobId,
+  type BlobStore,
+  type BlobStoreOptions,
+  type BlobUsage,
+} from './blob-store';
 
 const idPattern = /^[0-9a-f]{64}$/;
 let temporaries = 0;
 
 export class DiskBlobStore implements BlobStore {
-  private constructor(readonly directory: string, private readonly ledger: Ledger) {}
+  private constructor(
+    readonly directory: string,
+    private readonly ledger: Ledger,
+  ) {}
 
   static async open(directory: string, options?: BlobStoreOptions): Promise<DiskBlobStore> {
     const store = new DiskBlobStore(directory, new Ledger(quotaOf(options)));
@@ -48,8 +66,10 @@ export class DiskBlobStore implements BlobStore {
         await rename(temporary, this.path(id));
       } catch (error) {
         await unlink(temporary).catch(() => undefined);
-        throw botError('STORAGE_FAILED',
-            `A blob could not be written to disk: ${(error as Error).message}`);
+        throw botError(
+          'STORAGE_FAILED',
+          `A blob could not be written to disk: ${(error as Error).message}`,
+        );
       }
       this.ledger.added(bytes.length);
       return id;
@@ -63,8 +83,10 @@ export class DiskBlobStore implements BlobStore {
       return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw botError('STORAGE_FAILED',
-          `A blob could not be read from disk: ${(error as Error).message}`);
+      throw botError(
+        'STORAGE_FAILED',
+        `A blob could not be read from disk: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -94,8 +116,9 @@ export class DiskBlobStore implements BlobStore {
   }
 
   async list(): Promise<BlobId[]> {
-    return (await readdir(join(this.directory,
-        'blobs'))).filter((name) => idPattern.test(name)).sort();
+    return (await readdir(join(this.directory, 'blobs')))
+      .filter((name) => idPattern.test(name))
+      .sort();
   }
 
   async usage(): Promise<BlobUsage> {

@@ -20,23 +20,29 @@ blobStoreSuite(
   },
 );
 
-it('seals 8 MB into IndexedDB and a reader opens it as a stream, X25519 crossed between backends',
-    async () => {
+it('seals 8 MB into IndexedDB and a reader opens it as a stream, X25519 crossed between backends', async () => {
   expect(navigator.userAgent).toMatch(/Chrome/);
   expect(await hasWebCryptoX25519()).toBe(true);
   const store = await IdbBlobStore.open(`blobs-seal-${Date.now()}`);
   const length = 8 * 1024 * 1024 + 3;
   const plain = new Uint8Array(length);
-  for (let i = 0; i < length; i += 65536) crypto.getRandomValues(plain.subarray(i, Math.min(length,
-      i + 65536)));
+  for (let i = 0; i < length; i += 65536)
+    crypto.getRandomValues(plain.subarray(i, Math.min(length, i + 65536)));
   const sealed = await sealVersion(new Blob([plain]).stream(), length, store);
   const seed = new Uint8Array(32).fill(4);
   const reader = readerKeysFromSeed(seed, didFromPublicKey(publicKeyFromSeed(seed)));
-  const wrapped = await wrapContentKey(sealed.contentKey, sealed.fingerprint, reader.binding,
-      webCryptoX25519);
+  const wrapped = await wrapContentKey(
+    sealed.contentKey,
+    sealed.fingerprint,
+    reader.binding,
+    webCryptoX25519,
+  );
   const key = await unwrapContentKey([wrapped], sealed.fingerprint, reader, nobleX25519);
-  const back = new Uint8Array(await new Response(openVersionStream(sealed.fingerprint, key,
-      (id) => store.get(id))).arrayBuffer());
+  const back = new Uint8Array(
+    await new Response(
+      openVersionStream(sealed.fingerprint, key, (id) => store.get(id)),
+    ).arrayBuffer(),
+  );
   expect(back.length).toBe(length);
   expect(equalBytes(back, plain)).toBe(true);
   await store.close();

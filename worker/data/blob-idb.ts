@@ -3,15 +3,25 @@
 // transaction, so the accounting never drifts from what is held.
 import { openDB, type IDBPDatabase } from 'idb';
 import { botError } from '../core/errors';
-import { checkBlobId, Ledger, preparePut, quotaOf, type BlobId, type BlobStore,
-    type BlobStoreOptions,
-  type BlobUsage } from './blob-store';
+import {
+  checkBlobId,
+  Ledger,
+  preparePut,
+  quotaOf,
+  type BlobId,
+  type BlobStore,
+  type BlobStoreOptions,
+  type BlobUsage,
+} from './blob-store';
 
 const schemaVersion = 1;
 
 export class IdbBlobStore implements BlobStore {
-  private constructor(readonly name: string, private readonly db: IDBPDatabase,
-      private readonly ledger: Ledger) {}
+  private constructor(
+    readonly name: string,
+    private readonly db: IDBPDatabase,
+    private readonly ledger: Ledger,
+  ) {}
 
   static async open(name: string, options?: BlobStoreOptions): Promise<IdbBlobStore> {
     const db = await openDB(name, schemaVersion, {
@@ -36,8 +46,10 @@ export class IdbBlobStore implements BlobStore {
         void tx.objectStore('sizes').put(bytes.length, id);
         await tx.done;
       } catch (error) {
-        throw botError('STORAGE_FAILED',
-            `A blob could not be stored in this browser: ${(error as Error).message}`);
+        throw botError(
+          'STORAGE_FAILED',
+          `A blob could not be stored in this browser: ${(error as Error).message}`,
+        );
       }
       this.ledger.added(bytes.length);
       return id;

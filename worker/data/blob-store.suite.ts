@@ -20,9 +20,11 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
  * `open` makes an empty store; `reopen` (adapters that persist) closes it and opens the same
  * data again, as a reload or a restart does.
  */
-export function blobStoreSuite(name: string,
-    open: (options?: BlobStoreOptions) => Promise<BlobStore>,
-  reopen?: (store: BlobStore, options?: BlobStoreOptions) => Promise<BlobStore>): void {
+export function blobStoreSuite(
+  name: string,
+  open: (options?: BlobStoreOptions) => Promise<BlobStore>,
+  reopen?: (store: BlobStore, options?: BlobStoreOptions) => Promise<BlobStore>,
+): void {
   describe(`BlobStore contract: ${name}`, () => {
     it('keeps a blob under its SHA-256 and gives back equal bytes, as a copy', async () => {
       const store = await open();
@@ -78,11 +80,11 @@ export function blobStoreSuite(name: string,
       await store.close();
     });
 
-    it('stops at its quota with QUOTA, whole blobs only, even for puts at the same time',
-        async () => {
+    it('stops at its quota with QUOTA, whole blobs only, even for puts at the same time', async () => {
       const store = await open({ quotaBytes: 1000 });
-      const results = await Promise.allSettled([1, 2, 3, 4, 5].map((n) => store.put(bytesOf(300,
-          n))));
+      const results = await Promise.allSettled(
+        [1, 2, 3, 4, 5].map((n) => store.put(bytesOf(300, n))),
+      );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
       const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(refused.map((r) => errorCode(r.reason))).toEqual(['QUOTA', 'QUOTA']);

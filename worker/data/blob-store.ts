@@ -41,8 +41,10 @@ const idPattern = /^[0-9a-f]{64}$/;
 
 export function checkBlobId(id: BlobId): void {
   if (typeof id !== 'string' || !idPattern.test(id)) {
-    throw botError('BAD_FIELD_TYPE',
-        'A blob id is the 64 lower-case hex digits of a SHA-256 hash.');
+    throw botError(
+      'BAD_FIELD_TYPE',
+      'A blob id is the 64 lower-case hex digits of a SHA-256 hash.',
+    );
   }
 }
 
@@ -64,8 +66,10 @@ export async function preparePut(bytes: Uint8Array, expected?: BlobId): Promise<
   if (!(bytes instanceof Uint8Array)) throw new TypeError('bytes: expected a Uint8Array');
   if (expected !== undefined) checkBlobId(expected);
   if (bytes.length > blobBytesMax) {
-    throw botError('TOO_LARGE',
-        `A blob is at most ${blobBytesMax} bytes; this one has ${bytes.length}.`);
+    throw botError(
+      'TOO_LARGE',
+      `A blob is at most ${blobBytesMax} bytes; this one has ${bytes.length}.`,
+    );
   }
   const id = await blobIdOf(bytes);
   if (expected !== undefined && id !== expected) throw tampered('The blob');
@@ -89,8 +93,8 @@ export class Ledger {
 
   /** QUOTA unless `bytes` more fit. */
   reserve(bytes: number): void {
-    if (this.bytes + bytes > this.quotaBytes) throw quotaExceeded(bytes, this.bytes,
-        this.quotaBytes);
+    if (this.bytes + bytes > this.quotaBytes)
+      throw quotaExceeded(bytes, this.bytes, this.quotaBytes);
   }
 
   added(bytes: number): void {

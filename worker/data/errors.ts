@@ -25,8 +25,11 @@ export function tampered(what: string): BotError {
   );
 }
 
-export function quotaExceeded(neededBytes: number, usedBytes: number,
-    quotaBytes: number): BotError {
+export function quotaExceeded(
+  neededBytes: number,
+  usedBytes: number,
+  quotaBytes: number,
+): BotError {
   return dataError(
     'QUOTA',
     `This peer's dataset storage is full: storing ${neededBytes} more bytes would pass its quota ` +

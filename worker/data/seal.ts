@@ -4,9 +4,19 @@
 import { botError } from '../core/errors';
 import { equalBytes, fromHex, toHex } from '../core/bytes';
 import { chunkPlainBytes, gcmTagBytes } from './pure/limits';
-import { chunkAad, chunkCount, chunkNonce, chunkPlainLength, checkPlainBytes, decodeManifest,
-    encodeManifest,
-  manifestFingerprint, manifestFormat, hashBytes, type ChunkEntry, type Manifest,
+import {
+  chunkAad,
+  chunkCount,
+  chunkNonce,
+  chunkPlainLength,
+  checkPlainBytes,
+  decodeManifest,
+  encodeManifest,
+  manifestFingerprint,
+  manifestFormat,
+  hashBytes,
+  type ChunkEntry,
+  type Manifest,
 } from './pure/manifest';
 import { importContentKey, newContentKey } from './envelope';
 import { tampered } from './errors';
@@ -57,8 +67,11 @@ async function* rechunk(source: ByteSource, plainBytes: number): AsyncGenerator<
   let index = 0;
   let filled = 0;
   let seen = 0;
-  const sizeWrong = () => botError('BAD_REQUEST',
-      `The content is not the ${plainBytes} bytes announced; nothing was stored.`);
+  const sizeWrong = () =>
+    botError(
+      'BAD_REQUEST',
+      `The content is not the ${plainBytes} bytes announced; nothing was stored.`,
+    );
   for await (const piece of pieces(source)) {
     if (!(piece instanceof Uint8Array)) throw new TypeError('source: expected chunks of bytes');
     seen += piece.length;
@@ -86,8 +99,12 @@ async function* rechunk(source: ByteSource, plainBytes: number): AsyncGenerator<
  * while chunk i is hashed and stored. On any failure every blob written so far is deleted and
  * the error is thrown: nothing half-written.
  */
-export async function sealVersion(source: ByteSource, plainBytes: number, store: BlobStore,
-  options: SealOptions = {}): Promise<SealedVersion> {
+export async function sealVersion(
+  source: ByteSource,
+  plainBytes: number,
+  store: BlobStore,
+  options: SealOptions = {},
+): Promise<SealedVersion> {
   checkPlainBytes(plainBytes);
   const contentKey = newContentKey();
   const key = await importContentKey(contentKey, ['encrypt']);
@@ -99,10 +116,17 @@ export async function sealVersion(source: ByteSource, plainBytes: number, store:
   try {
     let index = 0;
     for await (const plain of rechunk(source, plainBytes)) {
-      const sealed = new Uint8Array(await crypto.subtle.encrypt(
-        { name: 'AES-GCM', iv: chunkNonce(index) as BufferSource, additionalData: chunkAad(index,
-            count, plainBytes) as BufferSource },
-        key, plain as BufferSource));
+      const sealed = new Uint8Array(
+        await crypto.subtle.encrypt(
+          {
+            name: 'AES-GCM',
+            iv: chunkNonce(index) as BufferSource,
+            additionalData: chunkAad(index, count, plainBytes) as BufferSource,
+          },
+          key,
+          plain as BufferSource,
+        ),
+      );
       await storing; // at most one chunk in the store's hands while the next is encrypted
       const length = plain.length;
       storing = store.put(sealed).then((id) => {
@@ -114,13 +138,23 @@ export async function sealVersion(source: ByteSource, plainBytes: number, store:
       index += 1;
     }
     await storing;
-    const manifest: Manifest = { format: manifestFormat, chunkBytes: chunkPlainBytes, plainBytes,
-        chunks };
+    const manifest: Manifest = {
+      format: manifestFormat,
+      chunkBytes: chunkPlainBytes,
+      plainBytes,
+      chunks,
+    };
     const manifestBytes = encodeManifest(manifest);
     const fingerprint = manifestFingerprint(manifestBytes);
     written.push(await store.put(manifestBytes, toHex(fingerprint)));
-    return { manifest, manifestBytes, fingerprint, contentKey,
-        sealedBytes: plainBytes + count * gcmTagBytes, blobs: written };
+    return {
+      manifest,
+      manifestBytes,
+      fingerprint,
+      contentKey,
+      sealedBytes: plainBytes + count * gcmTagBytes,
+      blobs: written,
+    };
   } catch (error) {
     await storing.catch(() => undefined);
     await Promise.all(written.map((id) => store.delete(id).catch(() => false)));
@@ -131,20 +165,25 @@ export async function sealVersion(source: ByteSource, plainBytes: number, store:
 /** Where a reader gets blobs: its own store, or a holder over the mesh. Undefined: not there. */
 export type BlobSource = (id: BlobId) => Promise<Uint8Array | undefined>;
 
-async function fetchChecked(source: BlobSource, hash: Uint8Array,
-    what: string): Promise<Uint8Array> {
+async function fetchChecked(
+  source: BlobSource,
+  hash: Uint8Array,
+  what: string,
+): Promise<Uint8Array> {
   const id = toHex(hash);
   const bytes = await source(id);
-  if (bytes === undefined) throw botError('NOT_FOUND',
-      `${what} (${id.slice(0, 12)}…) is not on any holder reached.`);
+  if (bytes === undefined)
+    throw botError('NOT_FOUND', `${what} (${id.slice(0, 12)}…) is not on any holder reached.`);
   const actual = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource));
   if (!equalBytes(actual, hash)) throw tampered(what);
   return bytes;
 }
 
 /** The manifest of the version with `fingerprint`, fetched and checked against it. */
-export async function fetchManifest(fingerprint: Uint8Array,
-    source: BlobSource): Promise<Manifest> {
+export async function fetchManifest(
+  fingerprint: Uint8Array,
+  source: BlobSource,
+): Promise<Manifest> {
   if (!(fingerprint instanceof Uint8Array) || fingerprint.length !== hashBytes) {
     throw new RangeError('fingerprint: expected 32 bytes');
   }
@@ -156,9 +195,12 @@ export async function fetchManifest(fingerprint: Uint8Array,
  * in the additional data) before it is given out. A wrong key, an altered, cut or reordered
  * chunk: TAMPERED, and nothing of that chunk is given.
  */
-export async function* openVersion(fingerprint: Uint8Array, contentKey: Uint8Array,
-    source: BlobSource,
-  onProgress?: (doneBytes: number, totalBytes: number) => void): AsyncGenerator<Uint8Array> {
+export async function* openVersion(
+  fingerprint: Uint8Array,
+  contentKey: Uint8Array,
+  source: BlobSource,
+  onProgress?: (doneBytes: number, totalBytes: number) => void,
+): AsyncGenerator<Uint8Array> {
   const manifest = await fetchManifest(fingerprint, source);
   const key = await importContentKey(contentKey, ['decrypt']);
   const count = manifest.chunks.length;
@@ -166,14 +208,19 @@ export async function* openVersion(fingerprint: Uint8Array, contentKey: Uint8Arr
   let next = fetchChecked(source, manifest.chunks[0]!.hash, 'Chunk 1');
   for (let index = 0; index < count; index++) {
     const sealed = await next;
-    if (index + 1 < count) next = fetchChecked(source, manifest.chunks[index + 1]!.hash,
-        `Chunk ${index + 2}`);
+    if (index + 1 < count)
+      next = fetchChecked(source, manifest.chunks[index + 1]!.hash, `Chunk ${index + 2}`);
     let plain: ArrayBuffer;
     try {
       plain = await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: chunkNonce(index) as BufferSource, additionalData: chunkAad(index,
-            count, manifest.plainBytes) as BufferSource },
-        key, sealed as BufferSource);
+        {
+          name: 'AES-GCM',
+          iv: chunkNonce(index) as BufferSource,
+          additionalData: chunkAad(index, count, manifest.plainBytes) as BufferSource,
+        },
+        key,
+        sealed as BufferSource,
+      );
     } catch {
       next.catch(() => undefined);
       throw tampered(`Chunk ${index + 1}`);
@@ -185,21 +232,27 @@ export async function* openVersion(fingerprint: Uint8Array, contentKey: Uint8Arr
 }
 
 /** openVersion as a ReadableStream (for a download or a Response body in a tab). */
-export function openVersionStream(fingerprint: Uint8Array, contentKey: Uint8Array,
-    source: BlobSource): ReadableStream<Uint8Array> {
+export function openVersionStream(
+  fingerprint: Uint8Array,
+  contentKey: Uint8Array,
+  source: BlobSource,
+): ReadableStream<Uint8Array> {
   const chunks = openVersion(fingerprint, contentKey, source);
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await chunks.next();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      } catch (error) {
-        controller.error(error);
-      }
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await chunks.next();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (error) {
+          controller.error(error);
+        }
+      },
+      async cancel() {
+        await chunks.return(undefined);
+      },
     },
-    async cancel() {
-      await chunks.return(undefined);
-    },
-  }, { highWaterMark: 1 });
+    { highWaterMark: 1 },
+  );
 }

@@ -21,8 +21,11 @@ export interface X25519Backend {
   agree(privateKey: Uint8Array, peerPublic: Uint8Array): Promise<Uint8Array>;
 }
 
-const lowOrder = () => botError('BAD_KEY',
-    'The X25519 key agreement gave no secret: the other key is a low-order point.');
+const lowOrder = () =>
+  botError(
+    'BAD_KEY',
+    'The X25519 key agreement gave no secret: the other key is a low-order point.',
+  );
 
 function checkKey(name: string, key: Uint8Array): void {
   if (!(key instanceof Uint8Array)) throw new TypeError(`${name}: expected bytes`);
@@ -49,8 +52,10 @@ export const nobleX25519: X25519Backend = {
   name: 'noble',
   async ephemeral() {
     const privateKey = x25519.utils.randomSecretKey();
-    return { publicKey: x25519.getPublicKey(privateKey),
-        agree: async (peer) => nobleAgree(privateKey, peer) };
+    return {
+      publicKey: x25519.getPublicKey(privateKey),
+      agree: async (peer) => nobleAgree(privateKey, peer),
+    };
   },
   async agree(privateKey, peerPublic) {
     return nobleAgree(privateKey, peerPublic);
@@ -64,8 +69,13 @@ async function subtleAgree(privateKey: CryptoKey, peerPublic: Uint8Array): Promi
   checkKey('peerPublic', peerPublic);
   let bits: ArrayBuffer;
   try {
-    const peer = await crypto.subtle.importKey('raw', peerPublic as BufferSource,
-        { name: 'X25519' }, false, []);
+    const peer = await crypto.subtle.importKey(
+      'raw',
+      peerPublic as BufferSource,
+      { name: 'X25519' },
+      false,
+      [],
+    );
     bits = await crypto.subtle.deriveBits({ name: 'X25519', public: peer }, privateKey, 256);
   } catch {
     throw lowOrder(); // BoringSSL and OpenSSL refuse an all-zero result
@@ -76,16 +86,22 @@ async function subtleAgree(privateKey: CryptoKey, peerPublic: Uint8Array): Promi
 export const webCryptoX25519: X25519Backend = {
   name: 'webcrypto',
   async ephemeral() {
-    const pair = (await crypto.subtle.generateKey({ name: 'X25519' }, false,
-        ['deriveBits'])) as CryptoKeyPair;
+    const pair = (await crypto.subtle.generateKey({ name: 'X25519' }, false, [
+      'deriveBits',
+    ])) as CryptoKeyPair;
     const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
     return { publicKey, agree: (peer) => subtleAgree(pair.privateKey, peer) };
   },
   async agree(privateKey, peerPublic) {
     checkKey('privateKey', privateKey);
     const pkcs8 = concatBytes(pkcs8Prefix, privateKey);
-    const key = await crypto.subtle.importKey('pkcs8', pkcs8 as BufferSource, { name: 'X25519' },
-        false, ['deriveBits']);
+    const key = await crypto.subtle.importKey(
+      'pkcs8',
+      pkcs8 as BufferSource,
+      { name: 'X25519' },
+      false,
+      ['deriveBits'],
+    );
     return subtleAgree(key, peerPublic);
   },
 };

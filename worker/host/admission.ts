@@ -42,9 +42,15 @@ export class Admission {
   notMember(did: string): BotError {
     const chain = this.s.peer.chain;
     if (did === this.s.identityView.did) {
-      return botError('NOT_MEMBER', `This peer is not a member of the ${chain.genesis.mode} chain ${chain.genesis.name} yet: it waits for the validators to vote it in (see Governance). Until then it can read but not write.`);
+      return botError(
+        'NOT_MEMBER',
+        `This peer is not a member of the ${chain.genesis.mode} chain ${chain.genesis.name} yet: it waits for the validators to vote it in (see Governance). Until then it can read but not write.`,
+      );
     }
-    return botError('NOT_MEMBER', `${did} is not a member of the ${chain.genesis.mode} chain ${chain.genesis.name}; its validators accept transactions only from members.`);
+    return botError(
+      'NOT_MEMBER',
+      `${did} is not a member of the ${chain.genesis.mode} chain ${chain.genesis.name}; its validators accept transactions only from members.`,
+    );
   }
 
   /** Log a message once per key, so a noisy neighbour does not flood the log. */
@@ -81,7 +87,13 @@ export class Admission {
     const chain = this.s.peer.chain;
     if (!chain.validators.some((v) => v.did === invite.issuer)) return false;
     try {
-      const [ok] = await this.d.verifier.verifyBatch([{ publicKey: publicKeyFromDid(invite.issuer), message: inviteSigningBytes(chain.chainId, invite.nonce), signature: invite.sig }]);
+      const [ok] = await this.d.verifier.verifyBatch([
+        {
+          publicKey: publicKeyFromDid(invite.issuer),
+          message: inviteSigningBytes(chain.chainId, invite.nonce),
+          signature: invite.sig,
+        },
+      ]);
       return ok === true;
     } catch {
       return false;
@@ -98,25 +110,59 @@ export class Admission {
   async onJoinRequest(from: string, invite: InviteToken | null): Promise<void> {
     const chain = this.s.peer.chain;
     const me = this.s.identityView.did;
-    if (!chain.validators.some((v) => v.did === me) || this.mayWrite(from) || this.joinProposing.has(from)) return;
+    if (
+      !chain.validators.some((v) => v.did === me) ||
+      this.mayWrite(from) ||
+      this.joinProposing.has(from)
+    )
+      return;
     // Already proposed: a repeated request is the cue to vote again if this peer's vote did not commit.
     if (this.openJoinOf(from)) return this.afterGovernanceChange();
-    const refuse = (why: string) => this.noteOnce(`join:${from}:${why}`, 'warn', `${from} asks to join ${chain.genesis.name}, but ${why}; it is not admitted. A validator can still propose it as a member on the Governance page.`);
+    const refuse = (why: string) =>
+      this.noteOnce(
+        `join:${from}:${why}`,
+        'warn',
+        `${from} asks to join ${chain.genesis.name}, but ${why}; it is not admitted. A validator can still propose it as a member on the Governance page.`,
+      );
     if (!invite) return refuse('its invite carries no token');
-    const used = [...(chain.governance?.proposals.values() ?? [])].some((p) => p.invite?.nonce === invite.nonce);
+    const used = [...(chain.governance?.proposals.values() ?? [])].some(
+      (p) => p.invite?.nonce === invite.nonce,
+    );
     if (used) return refuse('its invite was already used');
-    if (!(await this.inviteHolds(invite))) return refuse('its invite was not issued by a validator of this chain (the signature does not hold)');
+    if (!(await this.inviteHolds(invite)))
+      return refuse(
+        'its invite was not issued by a validator of this chain (the signature does not hold)',
+      );
     if (this.joinAsks.size >= limits.joinRequestsTrackedMax) this.joinAsks.clear();
     const asks = (this.joinAsks.get(from) ?? 0) + 1;
     this.joinAsks.set(from, asks);
     if (invite.issuer !== me && asks < joinAsksBeforeAnyValidatorProposes) return;
-    if (this.s.peer.chain.chainId !== chain.chainId || this.joinProposing.has(from) || this.openJoinOf(from)) return;
+    if (
+      this.s.peer.chain.chainId !== chain.chainId ||
+      this.joinProposing.has(from) ||
+      this.openJoinOf(from)
+    )
+      return;
     this.joinProposing.add(from);
     try {
-      const { txId } = await this.d.submitBackground({ type: 'member.propose', body: { change: { kind: 'addMember', did: from }, height: this.s.peer.chain.height + 1, invite } });
-      this.d.record('info', `Proposed ${from} as a member of ${chain.genesis.name}: it quotes an invite of ${invite.issuer}.`);
+      const { txId } = await this.d.submitBackground({
+        type: 'member.propose',
+        body: {
+          change: { kind: 'addMember', did: from },
+          height: this.s.peer.chain.height + 1,
+          invite,
+        },
+      });
+      this.d.record(
+        'info',
+        `Proposed ${from} as a member of ${chain.genesis.name}: it quotes an invite of ${invite.issuer}.`,
+      );
       const result = await this.d.waitFor(txId, { timeoutMs: 30_000 }).catch(() => null);
-      if (result?.status !== 'committed') this.d.record('warn', `The proposal to admit ${from} did not commit${result?.error ? `: ${result.error.message}` : ''}; it is proposed again when ${from} asks again.`);
+      if (result?.status !== 'committed')
+        this.d.record(
+          'warn',
+          `The proposal to admit ${from} did not commit${result?.error ? `: ${result.error.message}` : ''}; it is proposed again when ${from} asks again.`,
+        );
     } finally {
       this.joinProposing.delete(from);
     }
@@ -126,30 +172,54 @@ export class Admission {
   afterGovernanceChange(): void {
     const admitted = this.mayWrite(this.s.identityView.did);
     if (this.admittedBefore === false && admitted) {
-      this.d.record('info', `The validators admitted this peer as a member of ${this.s.peer.chain.genesis.name}; it can write now.`);
+      this.d.record(
+        'info',
+        `The validators admitted this peer as a member of ${this.s.peer.chain.genesis.name}; it can write now.`,
+      );
       this.d.options.emit({ type: 'status', status: this.d.statusNow() });
     }
     this.admittedBefore = admitted;
     const me = this.s.identityView.did;
     if (!this.s.peer.chain.validators.some((v) => v.did === me)) return;
     for (const [id, p] of this.s.peer.chain.governance?.proposals ?? []) {
-      if (p.passed !== -1 || !p.invite || p.change.kind !== 'addMember' || p.approvals.includes(me) || this.joinVoted.has(id)) continue;
+      if (
+        p.passed !== -1 ||
+        !p.invite ||
+        p.change.kind !== 'addMember' ||
+        p.approvals.includes(me) ||
+        this.joinVoted.has(id)
+      )
+        continue;
       if (this.joinVoted.size >= limits.joinRequestsTrackedMax) this.joinVoted.clear();
       this.joinVoted.add(id);
-      void this.voteForJoin(id, p).catch((error) => this.d.record('warn', `No vote on proposal ${id.slice(0, 12)}: ${(error as Error).message}`));
+      void this.voteForJoin(id, p).catch((error) =>
+        this.d.record(
+          'warn',
+          `No vote on proposal ${id.slice(0, 12)}: ${(error as Error).message}`,
+        ),
+      );
     }
   }
 
   async voteForJoin(id: string, p: ProposalRecord): Promise<void> {
     const did = (p.change as { did: string }).did;
     if (!(await this.inviteHolds(p.invite!))) {
-      this.d.record('warn', `Proposal ${id.slice(0, 12)} to admit ${did} quotes an invite not signed by a validator of this chain; it waits for a human vote on the Governance page.`);
+      this.d.record(
+        'warn',
+        `Proposal ${id.slice(0, 12)} to admit ${did} quotes an invite not signed by a validator of this chain; it waits for a human vote on the Governance page.`,
+      );
       return;
     }
     // The chain refuses a second proposal quoting the same invite: this one is its only use. A
     // vote that would fail (the proposal passed meanwhile) is not signed (submitBackground).
-    const { txId } = await this.d.submitBackground({ type: 'member.vote', body: { proposal: id, approve: true } });
-    this.d.record('info', `Voted to admit ${did}: its invite was issued by ${p.invite!.issuer} and is used once.`);
+    const { txId } = await this.d.submitBackground({
+      type: 'member.vote',
+      body: { proposal: id, approve: true },
+    });
+    this.d.record(
+      'info',
+      `Voted to admit ${did}: its invite was issued by ${p.invite!.issuer} and is used once.`,
+    );
     const result = await this.d.waitFor(txId, { timeoutMs: 30_000 }).catch(() => null);
     if (result?.status !== 'committed') this.joinVoted.delete(id); // voted again after the next governance change
   }

@@ -28,7 +28,10 @@ describe('the audit log', () => {
     expect(log.entries.length).toBeGreaterThan(stored);
     expect(log.entries.map((e) => e.seq)).toEqual(log.entries.map((_, i) => i + 1));
     expect(log.entries.some((e) => e.message.startsWith('Settings changed'))).toBe(true);
-    expect(verifyAuditLog(JSON.parse(JSON.stringify(log)))).toMatchObject({ ok: true, problems: [] });
+    expect(verifyAuditLog(JSON.parse(JSON.stringify(log)))).toMatchObject({
+      ok: true,
+      problems: [],
+    });
     expect(await second.host.verifyAuditLog(log)).toMatchObject({ ok: true });
     await second.host.stop();
   });
@@ -54,8 +57,12 @@ describe('the audit log', () => {
     expect(verifyAuditLog(resigned).problems.join(' ')).toMatch(/not signed/);
     // An auditor who kept an earlier head finds a later log without it.
     const later = await host.exportAuditLog();
-    expect(verifyAuditLog(later, { anchor: { seq: log.head.seq, hash: log.head.hash } }).ok).toBe(true);
-    expect(verifyAuditLog(later, { anchor: { seq: log.head.seq, hash: 'f'.repeat(64) } }).ok).toBe(false);
+    expect(verifyAuditLog(later, { anchor: { seq: log.head.seq, hash: log.head.hash } }).ok).toBe(
+      true,
+    );
+    expect(verifyAuditLog(later, { anchor: { seq: log.head.seq, hash: 'f'.repeat(64) } }).ok).toBe(
+      false,
+    );
     await host.stop();
   });
 
@@ -69,7 +76,9 @@ describe('the audit log', () => {
     const second = await startTestHost(storage);
     const log = await second.host.log();
     expect(log.some((e) => e.level === 'error' && /missing/.test(e.message))).toBe(true);
-    expect(log.some((e) => e.level === 'error' && /removed from the end/.test(e.message))).toBe(true);
+    expect(log.some((e) => e.level === 'error' && /removed from the end/.test(e.message))).toBe(
+      true,
+    );
     await second.host.stop();
   });
 
@@ -78,9 +87,16 @@ describe('the audit log', () => {
     const first = await startTestHost(storage);
     await first.host.stop();
     const record = storage.records()[0]!;
-    record.bytes = encode({ ...decode<Record<string, unknown>>(record.bytes, 1 << 16), message: 'forged' });
+    record.bytes = encode({
+      ...decode<Record<string, unknown>>(record.bytes, 1 << 16),
+      message: 'forged',
+    });
     const second = await startTestHost(storage);
-    expect((await second.host.log()).some((e) => e.level === 'error' && /entry 1 was changed/.test(e.message))).toBe(true);
+    expect(
+      (await second.host.log()).some(
+        (e) => e.level === 'error' && /entry 1 was changed/.test(e.message),
+      ),
+    ).toBe(true);
     await second.host.stop();
   });
 
@@ -91,7 +107,12 @@ describe('the audit log', () => {
     const id = testIdentity('auditor test');
     const sign = signerFromSeed(id.seed);
     const storage = new OpenStorage();
-    const audit = new AuditLog({ storage, now: () => 1_700_000_000_000, signer: () => ({ did: id.did, sign: async (b) => sign(b) }), entriesMax: 16 });
+    const audit = new AuditLog({
+      storage,
+      now: () => 1_700_000_000_000,
+      signer: () => ({ did: id.did, sign: async (b) => sign(b) }),
+      entriesMax: 16,
+    });
     await audit.open();
     for (let i = 0; i < 100; i++) {
       audit.append({ time: i, level: 'info', message: `entry ${i}` });
@@ -101,7 +122,13 @@ describe('the audit log', () => {
     expect(log.entries.length).toBeLessThanOrEqual(16 + 2 + 10);
     expect(log.base?.seq).toBe(log.entries[0]!.seq - 1);
     expect(log.head.seq).toBe(100);
-    expect(verifyAuditLog(log)).toMatchObject({ ok: true, fromSeq: log.entries[0]!.seq, headSeq: 100 });
-    expect(verifyAuditLog(log, { anchor: { seq: 3, hash: 'a'.repeat(64) } }).notes[0]).toMatch(/pruned/);
+    expect(verifyAuditLog(log)).toMatchObject({
+      ok: true,
+      fromSeq: log.entries[0]!.seq,
+      headSeq: 100,
+    });
+    expect(verifyAuditLog(log, { anchor: { seq: 3, hash: 'a'.repeat(64) } }).notes[0]).toMatch(
+      /pruned/,
+    );
   });
 });

@@ -5,7 +5,16 @@
 // (at most every auditAnchorIntervalMs, and at stop and export), so entries removed from the end
 // of the stored log are found at the next start; a start also checks every stored link. Beyond
 // auditLogEntriesMax entries the oldest are pruned behind a signed base checkpoint.
-import { auditChainProblems, auditCheckpointSigningBytes, auditGenesisHash, auditLogFormat, chainAuditEntry, type AuditCheckpoint, type AuditEntry, type AuditExport } from '../core/audit';
+import {
+  auditChainProblems,
+  auditCheckpointSigningBytes,
+  auditGenesisHash,
+  auditLogFormat,
+  chainAuditEntry,
+  type AuditCheckpoint,
+  type AuditEntry,
+  type AuditExport,
+} from '../core/audit';
 import { decode, encode } from '../core/codec';
 import { toHex } from '../core/bytes';
 import * as limits from '../core/limits';
@@ -56,8 +65,18 @@ export class AuditLog {
     const anchor = await this.options.storage.getMeta<AuditCheckpoint>(anchorKey);
     const last = entries[entries.length - 1] ?? (base ? { seq: base.seq, hash: base.hash } : null);
     this.head = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: auditGenesisHash };
-    if (anchor && anchor.seq > this.head.seq) problems.push(`entries ${this.head.seq + 1} to ${anchor.seq} were removed from the end of the stored operation log (its signed anchor is entry ${anchor.seq})`);
-    else if (anchor && anchor.seq > (base?.seq ?? 0) && entries.find((e) => e.seq === anchor.seq)?.hash !== anchor.hash) problems.push(`entry ${anchor.seq} of the stored operation log differs from its signed anchor`);
+    if (anchor && anchor.seq > this.head.seq)
+      problems.push(
+        `entries ${this.head.seq + 1} to ${anchor.seq} were removed from the end of the stored operation log (its signed anchor is entry ${anchor.seq})`,
+      );
+    else if (
+      anchor &&
+      anchor.seq > (base?.seq ?? 0) &&
+      entries.find((e) => e.seq === anchor.seq)?.hash !== anchor.hash
+    )
+      problems.push(
+        `entry ${anchor.seq} of the stored operation log differs from its signed anchor`,
+      );
     this.storedCount = entries.length;
     const early = this.early ?? [];
     this.early = null;
@@ -65,7 +84,11 @@ export class AuditLog {
     return problems;
   }
 
-  private async readStored(): Promise<{ entries: AuditEntry[]; base: AuditCheckpoint | null; problems: string[] }> {
+  private async readStored(): Promise<{
+    entries: AuditEntry[];
+    base: AuditCheckpoint | null;
+    problems: string[];
+  }> {
     const base = (await this.options.storage.getMeta<AuditCheckpoint>(baseKey)) ?? null;
     const records = this.persisted ? await this.options.storage.readLog!() : [];
     const entries: AuditEntry[] = [];
@@ -112,12 +135,17 @@ export class AuditLog {
     else this.memory.push(...records);
     this.storedCount += records.length;
     const now = this.options.now();
-    if (force || (records.length > 0 && now - this.anchoredAt >= auditAnchorIntervalMs)) await this.anchor(now);
+    if (force || (records.length > 0 && now - this.anchoredAt >= auditAnchorIntervalMs))
+      await this.anchor(now);
     const entriesMax = this.options.entriesMax ?? limits.auditLogEntriesMax;
     if (this.storedCount > entriesMax + Math.ceil(entriesMax / 8)) await this.prune(entriesMax);
   }
 
-  private async sign(point: { seq: number; hash: string; time: number }): Promise<AuditCheckpoint | null> {
+  private async sign(point: {
+    seq: number;
+    hash: string;
+    time: number;
+  }): Promise<AuditCheckpoint | null> {
     const signer = this.options.signer();
     if (!signer) return null;
     const unsigned = { did: signer.did, ...point };
@@ -125,7 +153,11 @@ export class AuditLog {
   }
 
   private async anchor(now: number): Promise<AuditCheckpoint | null> {
-    const checkpoint = await this.sign({ seq: this.writtenHead().seq, hash: this.writtenHead().hash, time: now });
+    const checkpoint = await this.sign({
+      seq: this.writtenHead().seq,
+      hash: this.writtenHead().hash,
+      time: now,
+    });
     if (!checkpoint) return null;
     await this.options.storage.putMeta(anchorKey, checkpoint);
     this.anchoredAt = now;
@@ -160,10 +192,22 @@ export class AuditLog {
   async export(): Promise<AuditExport & { persisted: boolean }> {
     await this.flush(true);
     const { entries, base } = await this.readAll();
-    const last = entries[entries.length - 1] ?? (base ? { seq: base.seq, hash: base.hash } : { seq: 0, hash: auditGenesisHash });
+    const last =
+      entries[entries.length - 1] ??
+      (base ? { seq: base.seq, hash: base.hash } : { seq: 0, hash: auditGenesisHash });
     const head = await this.sign({ seq: last.seq, hash: last.hash, time: this.options.now() });
-    if (!head) throw new Error('assertion failed: the audit log is exported before the peer has its identity');
-    return { format: auditLogFormat, did: head.did, base, entries, head, persisted: this.persisted };
+    if (!head)
+      throw new Error(
+        'assertion failed: the audit log is exported before the peer has its identity',
+      );
+    return {
+      format: auditLogFormat,
+      did: head.did,
+      base,
+      entries,
+      head,
+      persisted: this.persisted,
+    };
   }
 
   /** After a reset (storage cleared): start a new chain. */

@@ -4,8 +4,18 @@
 import { bestVerifier, type Verifier } from './crypto';
 import { verifierPool, verifierThreadsFor, type VerifyPort } from './verifier-pool';
 
-export async function browserVerifier(threads: number = verifierThreadsFor(globalThis.navigator?.hardwareConcurrency)): Promise<Verifier> {
+export async function browserVerifier(
+  threads: number = verifierThreadsFor(globalThis.navigator?.hardwareConcurrency),
+): Promise<Verifier> {
   const local = await bestVerifier();
   if (typeof Worker === 'undefined' || threads < 1) return local;
-  return verifierPool(() => new Worker(new URL('./verify.worker.ts', import.meta.url), { type: 'module', name: 'bot-verifier' }) as unknown as VerifyPort, threads, local);
+  return verifierPool(
+    () =>
+      new Worker(new URL('./verify.worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'bot-verifier',
+      }) as unknown as VerifyPort,
+    threads,
+    local,
+  );
 }

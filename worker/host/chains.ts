@@ -1,8 +1,23 @@
 // Chains and invites: the dev chain, loading and checking a stored chain end to end, creating,
 // joining and switching chains, invite links, and repair of a damaged store.
 import { createPeer } from '../core/peer';
-import { decodeBlock, blockHash, txRootOf, encodeBlock, certificateChecks, checkCertificateFor, type Block } from '../core/block';
-import { genesisState, stateFromEntries, checkGenesis, chainIdOf, type Genesis, type ChainState } from '../core/ledger';
+import {
+  decodeBlock,
+  blockHash,
+  txRootOf,
+  encodeBlock,
+  certificateChecks,
+  checkCertificateFor,
+  type Block,
+} from '../core/block';
+import {
+  genesisState,
+  stateFromEntries,
+  checkGenesis,
+  chainIdOf,
+  type Genesis,
+  type ChainState,
+} from '../core/ledger';
 import { checkInviteToken } from '../core/txtypes';
 import { publicKeyFromDid } from '../core/crypto/did';
 import { signerFromSeed } from '../core/crypto/ed25519';
@@ -14,10 +29,25 @@ import type { CachingVerifier } from './crypto';
 import type { ConsensusRecord } from '../core/consensus/bft';
 import { encode, decode } from '../core/codec';
 import { inviteSigningBytes, type InviteToken } from '../core/governance';
-import type { ChainSummary, CreateChainRequest, IntegrityReport, InviteInfo, LogEntry, RepairResult, Settings, Status } from '../api';
+import type {
+  ChainSummary,
+  CreateChainRequest,
+  IntegrityReport,
+  InviteInfo,
+  LogEntry,
+  RepairResult,
+  Settings,
+  Status,
+} from '../api';
 import { setAsideAndRestart, storeProblems } from './integrity';
 import { checkInviteSignature, inviteInfoOf } from './invite';
-import { type HostState, type ChainRecord, type InviteContent, type HostOptions, stripUndefined } from './host-state';
+import {
+  type HostState,
+  type ChainRecord,
+  type InviteContent,
+  type HostOptions,
+  stripUndefined,
+} from './host-state';
 
 export interface ChainsServiceDeps {
   state: HostState;
@@ -43,16 +73,32 @@ export class ChainsService {
   }
 
   async createDevChain(did: string): Promise<ChainRecord> {
-    const genesis: Genesis = { name: 'dev', mode: 'private', consensus: { engine: 'solo' }, validators: [{ did, power: 1 }], time: this.d.options.now(), salt: toHex(this.d.options.randomBytes(8)) };
+    const genesis: Genesis = {
+      name: 'dev',
+      mode: 'private',
+      consensus: { engine: 'solo' },
+      validators: [{ did, power: 1 }],
+      time: this.d.options.now(),
+      salt: toHex(this.d.options.randomBytes(8)),
+    };
     const { state, block, writes } = genesisState(genesis);
-    await this.d.options.storage.commitBlock({ chainId: state.chainId, height: 0, block: encodeBlock(block), writes, txIds: [] });
+    await this.d.options.storage.commitBlock({
+      chainId: state.chainId,
+      height: 0,
+      block: encodeBlock(block),
+      writes,
+      txIds: [],
+    });
     const record = { chainId: state.chainId, genesis };
     const held = (await this.d.options.storage.getMeta<ChainRecord[]>('chains')) ?? [];
     const previous = await this.d.options.storage.getMeta<ChainRecord>('chain.active');
     if (previous && !held.some((r) => r.chainId === previous.chainId)) held.push(previous);
     await this.d.options.storage.putMeta('chains', [...held, record]);
     await this.d.options.storage.putMeta('chain.active', record);
-    this.d.record('info', `Created the development chain ${state.chainId} (solo validator: this peer).`);
+    this.d.record(
+      'info',
+      `Created the development chain ${state.chainId} (solo validator: this peer).`,
+    );
     return record;
   }
 
@@ -69,11 +115,14 @@ export class ChainsService {
     const hashes: Uint8Array[] = [];
     let verifiedHeight = -1;
     let lastHeader = genesis.block.header;
-    const certificateJobs: Array<{ height: number; checks: ReturnType<typeof certificateChecks> }> = [];
+    const certificateJobs: Array<{ height: number; checks: ReturnType<typeof certificateChecks> }> =
+      [];
     const stored = storedBlocks(storage, record.chainId, 0, head);
     for (let height = 0; height <= head; height++) {
       const bytes = (await stored.next()).value || undefined;
-      const problem = bytes ? this.checkStoredBlock(bytes, height, hashes, genesis.state, certificateJobs) : 'the block is missing';
+      const problem = bytes
+        ? this.checkStoredBlock(bytes, height, hashes, genesis.state, certificateJobs)
+        : 'the block is missing';
       if (problem) {
         problems.push({ height, message: `Block ${height}: ${problem}` });
         break;
@@ -87,7 +136,10 @@ export class ChainsService {
       const ok = verdicts.slice(at, at + job.checks.length).every(Boolean);
       at += job.checks.length;
       if (!ok && job.height <= verifiedHeight) {
-        problems.push({ height: job.height, message: `Block ${job.height}: a certificate signature does not verify.` });
+        problems.push({
+          height: job.height,
+          message: `Block ${job.height}: a certificate signature does not verify.`,
+        });
         verifiedHeight = job.height - 1;
       }
     }
@@ -95,15 +147,34 @@ export class ChainsService {
     this.s.hashes = hashes;
     const entries = await storage.allState(record.chainId);
     const headHash = hashes[verifiedHeight] ?? blockHash(genesis.block.header);
-    let chain: ChainState = { ...stateFromEntries(record.genesis, lastHeader, headHash, entries), contractRuntime: this.s.contractRuntime };
+    let chain: ChainState = {
+      ...stateFromEntries(record.genesis, lastHeader, headHash, entries),
+      contractRuntime: this.s.contractRuntime,
+    };
     problems.push(...storeProblems(storage, record.chainId)); // damage the store found itself (integrity.ts)
-    const stateVerified = problems.length === 0 && equalBytes(chain.trie.rootHash(), lastHeader.stateRoot);
-    if (problems.length === 0 && !stateVerified) problems.push({ height: null, message: 'The stored world state does not match the state root of the head block.' });
+    const stateVerified =
+      problems.length === 0 && equalBytes(chain.trie.rootHash(), lastHeader.stateRoot);
+    if (problems.length === 0 && !stateVerified)
+      problems.push({
+        height: null,
+        message: 'The stored world state does not match the state root of the head block.',
+      });
     if (problems.length > 0) chain = { ...chain, height: Math.max(verifiedHeight, 0) };
-    this.s.integrityReport = { ok: problems.length === 0, verifiedHeight, stateVerified, problems, checkedAt: this.d.options.now() };
+    this.s.integrityReport = {
+      ok: problems.length === 0,
+      verifiedHeight,
+      stateVerified,
+      problems,
+      checkedAt: this.d.options.now(),
+    };
     for (const p of problems) this.d.record('error', `Tamper check: ${p.message}`);
     const restored = await this.readConsensusRecord(record.chainId);
-    this.s.peer = createPeer({ did: this.s.identityView.did, seed: this.s.seed, sign: signerFromSeed(this.s.seed) }, chain, restored, start);
+    this.s.peer = createPeer(
+      { did: this.s.identityView.did, seed: this.s.seed, sign: signerFromSeed(this.s.seed) },
+      chain,
+      restored,
+      start,
+    );
     this.s.durable = chain;
     this.s.chainRecord = record;
     this.d.startNet();
@@ -111,7 +182,13 @@ export class ChainsService {
   }
 
   /** Structural checks of one stored block; returns a problem or null. Certificates are queued. */
-  checkStoredBlock(bytes: Uint8Array, height: number, hashes: Uint8Array[], genesisChain: ChainState, certificateJobs: Array<{ height: number; checks: ReturnType<typeof certificateChecks> }>): string | null {
+  checkStoredBlock(
+    bytes: Uint8Array,
+    height: number,
+    hashes: Uint8Array[],
+    genesisChain: ChainState,
+    certificateJobs: Array<{ height: number; checks: ReturnType<typeof certificateChecks> }>,
+  ): string | null {
     let block: Block;
     try {
       block = decodeBlock(bytes);
@@ -119,16 +196,23 @@ export class ChainsService {
       return `it cannot be decoded (${(error as Error).message})`;
     }
     const { header } = block;
-    if (header.height !== height || header.chain !== genesisChain.chainId) return 'it is stored under the wrong height or chain';
+    if (header.height !== height || header.chain !== genesisChain.chainId)
+      return 'it is stored under the wrong height or chain';
     const hash = blockHash(header);
     if (height === 0) {
-      if (!equalBytes(hash, genesisChain.headHash)) return 'the genesis block differs from the chain id';
+      if (!equalBytes(hash, genesisChain.headHash))
+        return 'the genesis block differs from the chain id';
     } else {
-      if (!equalBytes(header.prev, hashes[height - 1]!)) return 'it does not link to the block before it';
-      if (!equalBytes(txRootOf(block.txs), header.txRoot)) return 'its transactions do not match its transaction root';
+      if (!equalBytes(header.prev, hashes[height - 1]!))
+        return 'it does not link to the block before it';
+      if (!equalBytes(txRootOf(block.txs), header.txRoot))
+        return 'its transactions do not match its transaction root';
       try {
         checkCertificateFor(header, block.cert, genesisChain.validators);
-        certificateJobs.push({ height, checks: certificateChecks(block.cert!, header.chain, genesisChain.validators) });
+        certificateJobs.push({
+          height,
+          checks: certificateChecks(block.cert!, header.chain, genesisChain.validators),
+        });
       } catch (error) {
         return (error as Error).message;
       }
@@ -143,7 +227,10 @@ export class ChainsService {
     try {
       return decode<ConsensusRecord>(bytes, limits.wireMessageBytesMax);
     } catch (error) {
-      this.d.record('warn', `The stored voting record could not be read (${(error as Error).message}); starting the height afresh.`);
+      this.d.record(
+        'warn',
+        `The stored voting record could not be read (${(error as Error).message}); starting the height afresh.`,
+      );
       return undefined;
     }
   }
@@ -151,14 +238,21 @@ export class ChainsService {
   async repair(): Promise<RepairResult> {
     await this.d.ready();
     return this.d.enqueue(async () => {
-      if (this.s.integrityReport.ok) throw botError('BAD_REQUEST', 'The tamper check passed; there is nothing to repair.');
+      if (this.s.integrityReport.ok)
+        throw botError('BAD_REQUEST', 'The tamper check passed; there is nothing to repair.');
       this.d.options.net?.stop();
       await this.d.drainEffects();
       const record = this.s.chainRecord;
       const movedTo = await setAsideAndRestart(this.d.options.storage, record.genesis); // integrity.ts
       await this.load(record); // 'resumed': this identity may have voted on this chain before
-      this.s.integrityReport = { ...this.s.integrityReport, repaired: { movedTo, at: this.d.options.now() } };
-      this.d.record('warn', `Repair: the damaged store was set aside as ${movedTo} (kept); re-syncing ${record.genesis.name} from peers.`);
+      this.s.integrityReport = {
+        ...this.s.integrityReport,
+        repaired: { movedTo, at: this.d.options.now() },
+      };
+      this.d.record(
+        'warn',
+        `Repair: the damaged store was set aside as ${movedTo} (kept); re-syncing ${record.genesis.name} from peers.`,
+      );
       this.d.options.emit({ type: 'status', status: this.d.statusNow() });
       return { movedTo, status: this.d.statusNow() };
     });
@@ -166,9 +260,14 @@ export class ChainsService {
 
   async createChain(request: CreateChainRequest): Promise<{ chainId: string; invite: string }> {
     await this.d.ready();
-    if (typeof request !== 'object' || request === null) throw botError('BAD_REQUEST', 'createChain takes { name, mode, consensus, validators? }.');
+    if (typeof request !== 'object' || request === null)
+      throw botError('BAD_REQUEST', 'createChain takes { name, mode, consensus, validators? }.');
     const validators = request.validators ?? [this.s.identityView.did];
-    if (!Array.isArray(validators) || validators.length === 0) throw botError('BAD_FIELD_TYPE', 'validators must be a non-empty list of did:key identities.');
+    if (!Array.isArray(validators) || validators.length === 0)
+      throw botError(
+        'BAD_FIELD_TYPE',
+        'validators must be a non-empty list of did:key identities.',
+      );
     for (const did of validators) {
       try {
         publicKeyFromDid(did);
@@ -176,12 +275,17 @@ export class ChainsService {
         throw botError('BAD_FIELD_TYPE', `${String(did)} is not a did:key identity.`);
       }
     }
-    if (new Set(validators).size !== validators.length) throw botError('BAD_FIELD_TYPE', 'A validator is listed twice.');
+    if (new Set(validators).size !== validators.length)
+      throw botError('BAD_FIELD_TYPE', 'A validator is listed twice.');
     const consensus: Genesis['consensus'] = { engine: request.consensus };
     for (const name of ['timeoutMs', 'emptyBlockIntervalMs'] as const) {
       const value = (request as unknown as Record<string, unknown>)[name];
       if (value === undefined) continue;
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > 600_000) throw botError('BAD_FIELD_TYPE', `${name} must be a whole number of milliseconds up to 600000.`);
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > 600_000)
+        throw botError(
+          'BAD_FIELD_TYPE',
+          `${name} must be a whole number of milliseconds up to 600000.`,
+        );
       consensus[name] = value;
     }
     const genesis: Genesis = {
@@ -193,8 +297,13 @@ export class ChainsService {
       salt: toHex(this.d.options.randomBytes(8)),
     };
     checkGenesis(genesis);
-    const record = await this.d.enqueue(() => this.adoptChain({ chainId: chainIdOf(genesis), genesis }));
-    this.d.record('info', `Created chain ${genesis.name} (${record.chainId}, ${genesis.mode}, ${genesis.consensus.engine}, ${validators.length} validator(s)).`);
+    const record = await this.d.enqueue(() =>
+      this.adoptChain({ chainId: chainIdOf(genesis), genesis }),
+    );
+    this.d.record(
+      'info',
+      `Created chain ${genesis.name} (${record.chainId}, ${genesis.mode}, ${genesis.consensus.engine}, ${validators.length} validator(s)).`,
+    );
     return { chainId: record.chainId, invite: await this.invite() };
   }
 
@@ -205,19 +314,38 @@ export class ChainsService {
     await checkInviteSignature(chainId, content.token, this.d.verifier);
     const known = (await this.chainRecords()).find((r) => r.chainId === chainId);
     const token = content.token ?? known?.token;
-    const record: ChainRecord = known ? { ...known, ...(token ? { token } : {}) } : { chainId, genesis: content.genesis, relays: content.relays, ...(token ? { token } : {}) };
+    const record: ChainRecord = known
+      ? { ...known, ...(token ? { token } : {}) }
+      : { chainId, genesis: content.genesis, relays: content.relays, ...(token ? { token } : {}) };
     await this.d.enqueue(() => this.adoptChain(record));
-    this.d.record('info', `Joined chain ${content.genesis.name} (${chainId}); syncing from its peers.`);
-    if (this.d.statusNow().admission === 'waiting') this.d.record('info', `This ${content.genesis.mode} chain admits members by a vote of its validators; asked them to admit this peer${token ? ' with the invite' : ' (the invite carries no token: a validator has to propose it by hand)'}.`);
+    this.d.record(
+      'info',
+      `Joined chain ${content.genesis.name} (${chainId}); syncing from its peers.`,
+    );
+    if (this.d.statusNow().admission === 'waiting')
+      this.d.record(
+        'info',
+        `This ${content.genesis.mode} chain admits members by a vote of its validators; asked them to admit this peer${token ? ' with the invite' : ' (the invite carries no token: a validator has to propose it by hand)'}.`,
+      );
     return { chainId };
   }
 
   async invite(): Promise<string> {
     await this.d.ready();
     const settings = await this.d.settings();
-    const relays = [...new Set([...settings.relays, ...(this.s.chainRecord.relays ?? []), ...(this.d.options.defaultRelays ?? [])])];
+    const relays = [
+      ...new Set([
+        ...settings.relays,
+        ...(this.s.chainRecord.relays ?? []),
+        ...(this.d.options.defaultRelays ?? []),
+      ]),
+    ];
     const nonce = toHex(this.d.options.randomBytes(16));
-    const token: InviteToken = { issuer: this.s.identityView.did, nonce, sig: await this.s.signer.sign(inviteSigningBytes(this.s.chainRecord.chainId, nonce)) };
+    const token: InviteToken = {
+      issuer: this.s.identityView.did,
+      nonce,
+      sig: await this.s.signer.sign(inviteSigningBytes(this.s.chainRecord.chainId, nonce)),
+    };
     const content: InviteContent = { genesis: this.s.chainRecord.genesis, relays, token };
     return `${this.d.options.inviteBase ?? ''}#/join/${base64url(encode(stripUndefined(content)))}`;
   }
@@ -240,9 +368,19 @@ export class ChainsService {
     const out: ChainSummary[] = [];
     for (const record of await this.chainRecords()) {
       const active = record.chainId === this.s.peer.chain.chainId;
-      const height = active ? this.s.durable.height : await this.d.options.storage.headHeight(record.chainId);
+      const height = active
+        ? this.s.durable.height
+        : await this.d.options.storage.headHeight(record.chainId);
       const validator = record.genesis.validators.some((v) => v.did === this.s.identityView.did);
-      out.push({ chainId: record.chainId, name: record.genesis.name, mode: record.genesis.mode, consensus: record.genesis.consensus.engine, height, active, role: validator ? 'validator' : 'member' });
+      out.push({
+        chainId: record.chainId,
+        name: record.genesis.name,
+        mode: record.genesis.mode,
+        consensus: record.genesis.consensus.engine,
+        height,
+        active,
+        role: validator ? 'validator' : 'member',
+      });
     }
     return out;
   }
@@ -257,7 +395,8 @@ export class ChainsService {
 
   async chainRecords(): Promise<ChainRecord[]> {
     const list = (await this.d.options.storage.getMeta<ChainRecord[]>('chains')) ?? [];
-    if (this.s.chainRecord && !list.some((r) => r.chainId === this.s.chainRecord.chainId)) list.unshift(this.s.chainRecord);
+    if (this.s.chainRecord && !list.some((r) => r.chainId === this.s.chainRecord.chainId))
+      list.unshift(this.s.chainRecord);
     return list;
   }
 
@@ -268,7 +407,13 @@ export class ChainsService {
     const fresh = (await storage.headHeight(record.chainId)) < 0;
     if (fresh) {
       const { state, block, writes } = genesisState(record.genesis);
-      await storage.commitBlock({ chainId: state.chainId, height: 0, block: encodeBlock(block), writes, txIds: [] });
+      await storage.commitBlock({
+        chainId: state.chainId,
+        height: 0,
+        block: encodeBlock(block),
+        writes,
+        txIds: [],
+      });
     }
     const list = await this.chainRecords();
     const at = list.findIndex((r) => r.chainId === record.chainId);
@@ -300,8 +445,14 @@ function fromBase64url(text: string): Uint8Array {
 
 /** An invite link (or just its code): #/join/<base64url CBOR { genesis, relays, token }>. */
 export function decodeInvite(invite: string): InviteContent {
-  if (typeof invite !== 'string' || invite.length === 0 || invite.length > limits.inviteLengthMax) throw botError('BAD_REQUEST', `An invite is a link of at most ${limits.inviteLengthMax} characters.`);
-  const code = /(?:#\/join\/|[?&]invite=)([A-Za-z0-9_-]+)/.exec(invite)?.[1] ?? (/^[A-Za-z0-9_-]+$/.test(invite) ? invite : null);
+  if (typeof invite !== 'string' || invite.length === 0 || invite.length > limits.inviteLengthMax)
+    throw botError(
+      'BAD_REQUEST',
+      `An invite is a link of at most ${limits.inviteLengthMax} characters.`,
+    );
+  const code =
+    /(?:#\/join\/|[?&]invite=)([A-Za-z0-9_-]+)/.exec(invite)?.[1] ??
+    (/^[A-Za-z0-9_-]+$/.test(invite) ? invite : null);
   if (!code) throw botError('MALFORMED', 'This is not a BoT invite link.');
   let content: InviteContent;
   try {
@@ -309,9 +460,19 @@ export function decodeInvite(invite: string): InviteContent {
   } catch {
     throw botError('MALFORMED', 'The invite link is damaged (it does not decode).');
   }
-  if (typeof content !== 'object' || content === null || typeof content.genesis !== 'object' || content.genesis === null) throw botError('MALFORMED', 'The invite carries no chain.');
+  if (
+    typeof content !== 'object' ||
+    content === null ||
+    typeof content.genesis !== 'object' ||
+    content.genesis === null
+  )
+    throw botError('MALFORMED', 'The invite carries no chain.');
   checkGenesis(content.genesis);
-  const relays = Array.isArray(content.relays) ? content.relays.filter((r): r is string => typeof r === 'string' && /^wss?:\/\//.test(r)).slice(0, 8) : [];
+  const relays = Array.isArray(content.relays)
+    ? content.relays
+        .filter((r): r is string => typeof r === 'string' && /^wss?:\/\//.test(r))
+        .slice(0, 8)
+    : [];
   return { genesis: content.genesis, relays, token: tokenOf(content.token) };
 }
 

@@ -9,10 +9,19 @@ import { devChain, testIdentity, type TestIdentity } from '../core/testing';
 import { checkTx, signTx, type Tx } from '../core/tx';
 import { signSync } from '../core/crypto/ed25519';
 import { registerProofBytes } from '../core/devices';
-import { contractCallsPrefix, decodeContractCalls, type ContractRunResult, type ContractRuntime } from '../core/contracts';
+import {
+  contractCallsPrefix,
+  decodeContractCalls,
+  type ContractRunResult,
+  type ContractRuntime,
+} from '../core/contracts';
 import { equalBytes } from '../core/bytes';
 import * as limits from '../core/limits';
-import { createContractRuntime, loadContractRuntime, type QuickJsContractRuntime } from './contract-runtime';
+import {
+  createContractRuntime,
+  loadContractRuntime,
+  type QuickJsContractRuntime,
+} from './contract-runtime';
 
 const owner = testIdentity('contract owner');
 const caller = testIdentity('contract caller');
@@ -27,7 +36,10 @@ const nonces = new Map<string, number>();
 function tx(from: TestIdentity, chain: string, type: string, body: unknown): Tx {
   const nonce = (nonces.get(from.did) ?? 0) + 1;
   nonces.set(from.did, nonce);
-  return signTx({ chain, type, from: from.did, nonce, time: 1_700_000_000_000 + nonce, body }, from.seed);
+  return signTx(
+    { chain, type, from: from.did, nonce, time: 1_700_000_000_000 + nonce, body },
+    from.seed,
+  );
 }
 
 function fresh(): ChainState {
@@ -36,8 +48,14 @@ function fresh(): ChainState {
 }
 
 function run(state: ChainState, txs: Tx[]) {
-  const executed = executeBlock(state, txs, { time: state.headTime + 1000, proposer: owner.did, round: 0 }, false);
-  for (const id of [owner, caller, sensor]) nonces.set(id.did, executed.state.nonces.get(id.did) ?? 0);
+  const executed = executeBlock(
+    state,
+    txs,
+    { time: state.headTime + 1000, proposer: owner.did, round: 0 },
+    false,
+  );
+  for (const id of [owner, caller, sensor])
+    nonces.set(id.did, executed.state.nonces.get(id.did) ?? 0);
   return executed;
 }
 
@@ -69,45 +87,105 @@ function _private() { return 1; }
 let deployWrites = new Map<string, Uint8Array>();
 function deployed() {
   const state = fresh();
-  const executed = run(state, [tx(owner, state.chainId, 'contract.deploy', { name: 'counter', code: counter })]);
+  const executed = run(state, [
+    tx(owner, state.chainId, 'contract.deploy', { name: 'counter', code: counter }),
+  ]);
   expect(executed.failed).toEqual([]);
   deployWrites = executed.writes;
   return executed.state;
 }
 
-function callOutcome(state: ChainState, from: TestIdentity, method: string, args: unknown = null, device?: true) {
+function callOutcome(
+  state: ChainState,
+  from: TestIdentity,
+  method: string,
+  args: unknown = null,
+  device?: true,
+) {
   nonces.set(from.did, state.nonces.get(from.did) ?? 0);
-  const executed = run(state, [tx(from, state.chainId, 'contract.call', { contract: 'counter', method, args, ...(device ? { device } : {}) })]);
+  const executed = run(state, [
+    tx(from, state.chainId, 'contract.call', {
+      contract: 'counter',
+      method,
+      args,
+      ...(device ? { device } : {}),
+    }),
+  ]);
   return { executed, error: executed.failed[0]?.error ?? null };
 }
 
 describe('contract engine (QuickJS, wasm)', () => {
   it('deploys, lists the public methods, and a call changes the contract state the same way on every replay', () => {
     const state = deployed();
-    expect(state.contracts!.contracts.get('counter')!.methods).toEqual(['add', 'addThenThrow', 'big', 'deep', 'escape', 'hog', 'manyWrites', 'onlyDevices', 'probe', 'spin', 'writeKey']);
-    const first = run(state, [tx(caller, state.chainId, 'contract.call', { contract: 'counter', method: 'add', args: { by: 5 } })]);
+    expect(state.contracts!.contracts.get('counter')!.methods).toEqual([
+      'add',
+      'addThenThrow',
+      'big',
+      'deep',
+      'escape',
+      'hog',
+      'manyWrites',
+      'onlyDevices',
+      'probe',
+      'spin',
+      'writeKey',
+    ]);
+    const first = run(state, [
+      tx(caller, state.chainId, 'contract.call', {
+        contract: 'counter',
+        method: 'add',
+        args: { by: 5 },
+      }),
+    ]);
     expect(first.failed).toEqual([]);
     expect(first.state.contracts!.state.get('counter/count')).toBe('5');
     const last = JSON.parse(first.state.contracts!.state.get('counter/last')!);
-    expect(last).toEqual({ caller: caller.did, height: 2, time: first.block.header.time, device: null });
+    expect(last).toEqual({
+      caller: caller.did,
+      height: 2,
+      time: first.block.header.time,
+      device: null,
+    });
     // Another peer re-executes the block from scratch: same state root, and a second time too.
     const again = replayBlock(state, first.block);
     expect(equalBytes(again.block.header.stateRoot, first.block.header.stateRoot)).toBe(true);
-    expect(equalBytes(replayBlock(state, first.block).block.header.stateRoot, first.block.header.stateRoot)).toBe(true);
+    expect(
+      equalBytes(
+        replayBlock(state, first.block).block.header.stateRoot,
+        first.block.header.stateRoot,
+      ),
+    ).toBe(true);
     const calls = decodeContractCalls(first.writes.get(contractCallsPrefix + 'counter')!);
-    expect(calls[0]).toMatchObject({ caller: caller.did, method: 'add', result: 5, events: [{ added: 5 }], device: false });
+    expect(calls[0]).toMatchObject({
+      caller: caller.did,
+      method: 'add',
+      result: 5,
+      events: [{ added: 5 }],
+      device: false,
+    });
     // Rebuilt from stored entries (a restart), the state is the same and the next call builds on it.
     const entries = [...devChain(owner).writes, ...deployWrites, ...first.writes];
-    const rebuilt = { ...stateFromEntries(first.state.genesis, first.block.header, first.hash, entries), contractRuntime: runtime };
+    const rebuilt = {
+      ...stateFromEntries(first.state.genesis, first.block.header, first.hash, entries),
+      contractRuntime: runtime,
+    };
     expect(rebuilt.contracts!.state.get('counter/count')).toBe('5');
-    const next = run(rebuilt, [tx(caller, state.chainId, 'contract.call', { contract: 'counter', method: 'add', args: { by: 2 } })]);
+    const next = run(rebuilt, [
+      tx(caller, state.chainId, 'contract.call', {
+        contract: 'counter',
+        method: 'add',
+        args: { by: 2 },
+      }),
+    ]);
     expect(next.state.contracts!.state.get('counter/count')).toBe('7');
   });
 
   it('stops an endless loop with CONTRACT_STEPS, a memory bomb and runaway recursion with CONTRACT_MEMORY, deterministically', () => {
     const state = deployed();
     expect(callOutcome(state, caller, 'spin').error?.code).toBe('CONTRACT_STEPS');
-    expect(callOutcome(state, caller, 'spin').error?.message).toMatch(new RegExp(`${limits.contractStepsMax} execution steps`));
+    expect(callOutcome(state, caller, 'spin').error?.message).toMatch(
+      new RegExp(`${limits.contractStepsMax} execution steps`),
+    );
     expect(callOutcome(state, caller, 'hog').error?.code).toBe('CONTRACT_MEMORY');
     expect(callOutcome(state, caller, 'deep').error?.code).toBe('CONTRACT_MEMORY');
     // The engine still works after each of them.
@@ -116,8 +194,18 @@ describe('contract engine (QuickJS, wasm)', () => {
 
   it('a call that throws or breaks a write limit writes nothing: it is in the block as failed', () => {
     const state = deployed();
-    const ok = run(state, [tx(caller, state.chainId, 'contract.call', { contract: 'counter', method: 'add', args: { by: 3 } })]).state;
-    for (const [method, code] of [['addThenThrow', 'CONTRACT_FAILED'], ['manyWrites', 'TOO_LARGE'], ['big', 'TOO_LARGE']] as const) {
+    const ok = run(state, [
+      tx(caller, state.chainId, 'contract.call', {
+        contract: 'counter',
+        method: 'add',
+        args: { by: 3 },
+      }),
+    ]).state;
+    for (const [method, code] of [
+      ['addThenThrow', 'CONTRACT_FAILED'],
+      ['manyWrites', 'TOO_LARGE'],
+      ['big', 'TOO_LARGE'],
+    ] as const) {
       const { executed, error } = callOutcome(ok, caller, method);
       expect(error?.code, method).toBe(code);
       expect(executed.block.txs).toHaveLength(1);
@@ -131,10 +219,20 @@ describe('contract engine (QuickJS, wasm)', () => {
 
   it('has no Date and no Math.random, and writes only inside its own state', () => {
     const state = deployed();
-    const probe = run(state, [tx(caller, state.chainId, 'contract.call', { contract: 'counter', method: 'probe', args: null })]);
+    const probe = run(state, [
+      tx(caller, state.chainId, 'contract.call', {
+        contract: 'counter',
+        method: 'probe',
+        args: null,
+      }),
+    ]);
     const [call] = decodeContractCalls(probe.writes.get(contractCallsPrefix + 'counter')!);
     expect(callOutcome(state, caller, 'escape').error).toBeNull();
-    expect(call!.result).toEqual({ date: 'undefined', random: expect.stringMatching(/^threw: Math.random is not available/), weakref: 'undefined' });
+    expect(call!.result).toEqual({
+      date: 'undefined',
+      random: expect.stringMatching(/^threw: Math.random is not available/),
+      weakref: 'undefined',
+    });
     for (const key of ['../other/x', '/abs', 'a/../../b']) {
       const { error, executed } = callOutcome(state, caller, 'writeKey', { key });
       expect(error?.code, key).toBe('BAD_KEY');
@@ -143,62 +241,125 @@ describe('contract engine (QuickJS, wasm)', () => {
     // A key that looks like BoT data stays inside the contract's prefix.
     const inside = callOutcome(state, caller, 'writeKey', { key: 'data/x' });
     expect(inside.error).toBeNull();
-    expect([...inside.executed.writes.keys()].filter((k) => !k.startsWith('acct/'))).toEqual(['ct/state/counter/data/x', 'ct/calls/counter']);
+    expect([...inside.executed.writes.keys()].filter((k) => !k.startsWith('acct/'))).toEqual([
+      'ct/state/counter/data/x',
+      'ct/calls/counter',
+    ]);
   });
 
   it('refuses bad deployments: no methods, a syntax error, a duplicate name, code over the limit', () => {
     const state = deployed();
     const deploy = (name: string, code: string) => {
       nonces.set(owner.did, state.nonces.get(owner.did) ?? 0); // a failed deploy used its nonce
-      return run(state, [tx(owner, state.chainId, 'contract.deploy', { name, code })]).failed[0]?.error?.code;
+      return run(state, [tx(owner, state.chainId, 'contract.deploy', { name, code })]).failed[0]
+        ?.error?.code;
     };
     expect(deploy('empty', 'const x = 1;')).toBe('CONTRACT_FAILED');
     expect(deploy('broken', 'function (')).toBe('CONTRACT_FAILED');
     expect(deploy('loop', 'for (;;) {}')).toBe('CONTRACT_STEPS');
     expect(deploy('counter', 'function a() {}')).toBe('BAD_REQUEST');
-    const huge = tx(owner, state.chainId, 'contract.deploy', { name: 'huge', code: '//' + 'x'.repeat(limits.contractCodeBytesMax) });
+    const huge = tx(owner, state.chainId, 'contract.deploy', {
+      name: 'huge',
+      code: '//' + 'x'.repeat(limits.contractCodeBytesMax),
+    });
     expect(() => checkTx(huge)).toThrow(expect.objectContaining({ code: 'TOO_LARGE' }));
     // Without an engine a peer refuses contract transactions with a typed error.
     const bare = { ...state, contractRuntime: undefined };
-    const executed = executeBlock(bare, [tx(caller, state.chainId, 'contract.call', { contract: 'counter', method: 'add', args: { by: 1 } })], { time: bare.headTime + 1, proposer: owner.did, round: 0 }, false);
+    const executed = executeBlock(
+      bare,
+      [
+        tx(caller, state.chainId, 'contract.call', {
+          contract: 'counter',
+          method: 'add',
+          args: { by: 1 },
+        }),
+      ],
+      { time: bare.headTime + 1, proposer: owner.did, round: 0 },
+      false,
+    );
     expect(executed.rejected[0]!.error!.code).toBe('NOT_READY');
   });
 
   it('a registered device calls as a device; an unregistered or retired one is refused', () => {
     let state = deployed();
     const proof = signSync(sensor.seed, registerProofBytes(state.chainId, sensor.did, owner.did));
-    const register = tx(owner, state.chainId, 'device.register', { did: sensor.did, id: 's1', kind: 'sensor', name: 'Probe', gateway: owner.did, owner: owner.did, capabilities: ['t'], policy: { mode: 'owner' }, proof });
-    expect(callOutcome(state, sensor, 'onlyDevices', { t: 1 }, true).error?.code).toBe('UNAUTHORIZED');
+    const register = tx(owner, state.chainId, 'device.register', {
+      did: sensor.did,
+      id: 's1',
+      kind: 'sensor',
+      name: 'Probe',
+      gateway: owner.did,
+      owner: owner.did,
+      capabilities: ['t'],
+      policy: { mode: 'owner' },
+      proof,
+    });
+    expect(callOutcome(state, sensor, 'onlyDevices', { t: 1 }, true).error?.code).toBe(
+      'UNAUTHORIZED',
+    );
     state = run(state, [register]).state;
     const asDevice = callOutcome(state, sensor, 'onlyDevices', { t: 21.5 }, true);
     expect(asDevice.error).toBeNull();
-    expect(asDevice.executed.state.contracts!.state.get(`counter/report/${sensor.did}`)).toBe('{"t":21.5}');
+    expect(asDevice.executed.state.contracts!.state.get(`counter/report/${sensor.did}`)).toBe(
+      '{"t":21.5}',
+    );
     // The contract decides: a peer that is not a device is refused by the contract itself.
-    expect(callOutcome(state, caller, 'onlyDevices', { t: 1 }).error?.message).toMatch(/only registered devices/);
-    const retired = run(state, [tx(owner, state.chainId, 'device.status', { device: sensor.did, status: 'retired', message: null })]).state;
-    expect(callOutcome(retired, sensor, 'onlyDevices', { t: 1 }, true).error?.code).toBe('UNAUTHORIZED');
+    expect(callOutcome(state, caller, 'onlyDevices', { t: 1 }).error?.message).toMatch(
+      /only registered devices/,
+    );
+    const retired = run(state, [
+      tx(owner, state.chainId, 'device.status', {
+        device: sensor.did,
+        status: 'retired',
+        message: null,
+      }),
+    ]).state;
+    expect(callOutcome(retired, sensor, 'onlyDevices', { t: 1 }, true).error?.code).toBe(
+      'UNAUTHORIZED',
+    );
   });
 
   it('never throws anything but a BotError on random bodies, and random arguments give a typed outcome, not a crash (property)', () => {
     const state = deployed();
     fc.assert(
-      fc.property(fc.constantFrom('contract.deploy', 'contract.call'), fc.anything({ withNullPrototype: false }), (type, body) => {
-        try {
-          checkTx({ chain: state.chainId, type, from: caller.did, nonce: 1, time: 1, body, sig: new Uint8Array(64) });
-        } catch (error) {
-          expect(error).toBeInstanceOf(BotError);
-        }
-      }),
+      fc.property(
+        fc.constantFrom('contract.deploy', 'contract.call'),
+        fc.anything({ withNullPrototype: false }),
+        (type, body) => {
+          try {
+            checkTx({
+              chain: state.chainId,
+              type,
+              from: caller.did,
+              nonce: 1,
+              time: 1,
+              body,
+              sig: new Uint8Array(64),
+            });
+          } catch (error) {
+            expect(error).toBeInstanceOf(BotError);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
     fc.assert(
-      fc.property(fc.constantFrom('add', 'writeKey', 'onlyDevices', 'addThenThrow'), fc.jsonValue({ maxDepth: 3 }), (method, args) => {
-        const { executed, error } = callOutcome(state, caller, method, JSON.parse(JSON.stringify(args)));
-        if (error) {
-          expect(error).toBeInstanceOf(BotError);
-          expect([...executed.writes.keys()].filter((k) => k.startsWith('ct/'))).toEqual([]);
-        }
-      }),
+      fc.property(
+        fc.constantFrom('add', 'writeKey', 'onlyDevices', 'addThenThrow'),
+        fc.jsonValue({ maxDepth: 3 }),
+        (method, args) => {
+          const { executed, error } = callOutcome(
+            state,
+            caller,
+            method,
+            JSON.parse(JSON.stringify(args)),
+          );
+          if (error) {
+            expect(error).toBeInstanceOf(BotError);
+            expect([...executed.writes.keys()].filter((k) => k.startsWith('ct/'))).toEqual([]);
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -213,7 +374,8 @@ function spin() { for (;;) {} }
 function fail() { throw new Error('no ' + 'x'.repeat(500)); }`;
   const ctx = { contract: 'mem', caller: caller.did, device: null, height: 1, time: 0, txId: '' };
   const host = { get: () => null, put: () => undefined, emit: () => undefined };
-  const fill = (rt: QuickJsContractRuntime, n: number) => rt.call(code, 'fill', String(n), ctx, host);
+  const fill = (rt: QuickJsContractRuntime, n: number) =>
+    rt.call(code, 'fill', String(n), ctx, host);
   const codeOf = (r: ContractRunResult) => (r.ok ? null : r.error.code);
   /** The smallest number of 10 kB strings `fill` cannot hold, with `history` run before every probe. */
   function cutoff(rt: QuickJsContractRuntime, history: () => void): number {
@@ -251,7 +413,8 @@ function fail() { throw new Error('no ' + 'x'.repeat(500)); }`;
   it('memory left allocated in the engine between calls (a leak on some failure path) does not move the cut-off', async () => {
     // Stand-in for a block the C side keeps between calls: malloc'd directly in the wasm heap, never freed.
     const leak = (rt: QuickJsContractRuntime) => () => {
-      const emscripten = (rt as unknown as { module: { module: { _malloc(n: number): number } } }).module.module;
+      const emscripten = (rt as unknown as { module: { module: { _malloc(n: number): number } } })
+        .module.module;
       for (let i = 0; i < 16; i++) emscripten._malloc(64 * 1024);
     };
     const clean = await createContractRuntime();

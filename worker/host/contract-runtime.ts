@@ -13,10 +13,23 @@
 // snapshotted once, after a warm-up with no runtime alive, and restored before every check and
 // call: each one starts from the same heap, and its memory accounting (limit, GC trigger) is a
 // function of its own inputs only, the same on every peer whatever ran before.
-import { DefaultIntrinsics, newQuickJSWASMModuleFromVariant, newVariant, type QuickJSContext, type QuickJSHandle, type QuickJSWASMModule } from 'quickjs-emscripten-core';
+import {
+  DefaultIntrinsics,
+  newQuickJSWASMModuleFromVariant,
+  newVariant,
+  type QuickJSContext,
+  type QuickJSHandle,
+  type QuickJSWASMModule,
+} from 'quickjs-emscripten-core';
 import variant from '@jitl/quickjs-wasmfile-release-sync';
 import { botError, type BotError } from '../core/errors';
-import type { ContractCheckResult, ContractContext, ContractHostCalls, ContractRunResult, ContractRuntime } from '../core/contracts';
+import type {
+  ContractCheckResult,
+  ContractContext,
+  ContractHostCalls,
+  ContractRunResult,
+  ContractRuntime,
+} from '../core/contracts';
 import * as limits from '../core/limits';
 import { meterExports, meterWasm } from './wasm-meter';
 
@@ -112,8 +125,20 @@ export class QuickJsContractRuntime implements ContractRuntime {
     this.memory = module.getWasmMemory();
     // Warm-up: the first runtime, context, host function, evaluation, call and error dump may set up
     // state lazily (in C statics and in the JS glue together); it must be in the snapshot.
-    this.run('function warm(ctx, a) { ctx.put("k", a); ctx.emit(a); return ctx.get("k"); }', 'warm', '1', { contract: 'warm', caller: '', device: null, height: 0, time: 0, txId: '' }, { get: () => '1', put: () => undefined, emit: () => undefined });
-    this.run('function fail() { throw new Error("x"); }', 'fail', 'null', { contract: 'warm', caller: '', device: null, height: 0, time: 0, txId: '' }, { get: () => null, put: () => undefined, emit: () => undefined });
+    this.run(
+      'function warm(ctx, a) { ctx.put("k", a); ctx.emit(a); return ctx.get("k"); }',
+      'warm',
+      '1',
+      { contract: 'warm', caller: '', device: null, height: 0, time: 0, txId: '' },
+      { get: () => '1', put: () => undefined, emit: () => undefined },
+    );
+    this.run(
+      'function fail() { throw new Error("x"); }',
+      'fail',
+      'null',
+      { contract: 'warm', caller: '', device: null, height: 0, time: 0, txId: '' },
+      { get: () => null, put: () => undefined, emit: () => undefined },
+    );
     const heap = new Uint8Array(this.memory.buffer);
     let end = heap.length;
     while (end > 0 && heap[end - 1] === 0) end--;
@@ -134,8 +159,16 @@ export class QuickJsContractRuntime implements ContractRuntime {
 
   /** A limit the engine trapped on (the globals stay past their bound once it traps), or null. */
   private limitHit(): BotError | null {
-    if ((this.meter.fuel.value as number) < 0) return botError('CONTRACT_STEPS', `The contract ran past its ${limits.contractStepsMax} execution steps (an endless loop, or too much work in one call?) and was stopped; nothing was written.`);
-    if ((this.meter.depth.value as number) > limits.contractFrameWeightMax) return botError('CONTRACT_MEMORY', `The contract nested calls too deeply (past ${limits.contractFrameWeightMax} units of engine stack; too deep a recursion?) and was stopped; nothing was written.`);
+    if ((this.meter.fuel.value as number) < 0)
+      return botError(
+        'CONTRACT_STEPS',
+        `The contract ran past its ${limits.contractStepsMax} execution steps (an endless loop, or too much work in one call?) and was stopped; nothing was written.`,
+      );
+    if ((this.meter.depth.value as number) > limits.contractFrameWeightMax)
+      return botError(
+        'CONTRACT_MEMORY',
+        `The contract nested calls too deeply (past ${limits.contractFrameWeightMax} units of engine stack; too deep a recursion?) and was stopped; nothing was written.`,
+      );
     return null;
   }
 
@@ -151,29 +184,67 @@ export class QuickJsContractRuntime implements ContractRuntime {
         throw new Error('A contract emits events only inside a method.');
       },
     };
-    const ctx: ContractContext = { contract: '', caller: '', device: null, height: 0, time: 0, txId: '' };
+    const ctx: ContractContext = {
+      contract: '',
+      caller: '',
+      device: null,
+      height: 0,
+      time: 0,
+      txId: '',
+    };
     const outcome = this.guarded(code, null, '', ctx, noHost);
     if (!outcome.ok) return outcome;
     const methods = JSON.parse(outcome.resultJson) as string[];
-    if (methods.length === 0) return { ok: false, error: botError('CONTRACT_FAILED', 'The code defines no method: declare top-level functions such as function add(ctx, args) { ... }.') };
+    if (methods.length === 0)
+      return {
+        ok: false,
+        error: botError(
+          'CONTRACT_FAILED',
+          'The code defines no method: declare top-level functions such as function add(ctx, args) { ... }.',
+        ),
+      };
     return { ok: true, methods };
   }
 
-  call(code: string, method: string, argsJson: string, ctx: ContractContext, host: ContractHostCalls): ContractRunResult {
+  call(
+    code: string,
+    method: string,
+    argsJson: string,
+    ctx: ContractContext,
+    host: ContractHostCalls,
+  ): ContractRunResult {
     return this.guarded(code, method, argsJson, ctx, host);
   }
 
   /** Errors are values: a failure of the engine itself (a trap other than the meter's limits; none is known) is a typed refusal, not a throw into the core. */
-  private guarded(code: string, method: string | null, argsJson: string, ctx: ContractContext, host: ContractHostCalls): ContractRunResult {
+  private guarded(
+    code: string,
+    method: string | null,
+    argsJson: string,
+    ctx: ContractContext,
+    host: ContractHostCalls,
+  ): ContractRunResult {
     try {
       return this.run(code, method, argsJson, ctx, host);
     } catch (error) {
-      return { ok: false, error: botError('CONTRACT_FAILED', `The contract engine failed (${String((error as Error)?.message ?? error).slice(0, 200)}); nothing was written.`) };
+      return {
+        ok: false,
+        error: botError(
+          'CONTRACT_FAILED',
+          `The contract engine failed (${String((error as Error)?.message ?? error).slice(0, 200)}); nothing was written.`,
+        ),
+      };
     }
   }
 
   /** method null: evaluate the code and list its methods. */
-  private run(code: string, method: string | null, argsJson: string, ctx: ContractContext, host: ContractHostCalls): ContractRunResult {
+  private run(
+    code: string,
+    method: string | null,
+    argsJson: string,
+    ctx: ContractContext,
+    host: ContractHostCalls,
+  ): ContractRunResult {
     if (this.heapBroken || (this.resetHeap && this.snapshot)) this.restoreHeap();
     this.meter.fuel.value = fuelUnlimited;
     this.meter.depth.value = 0;
@@ -181,11 +252,16 @@ export class QuickJsContractRuntime implements ContractRuntime {
     const runtime = this.module.newRuntime();
     runtime.setMemoryLimit(this.memoryBytesMax);
     runtime.setMaxStackSize(limits.contractStackBytesMax);
-    const vm = runtime.newContext({ intrinsics: { ...DefaultIntrinsics, Date: false, Promise: false } });
+    const vm = runtime.newContext({
+      intrinsics: { ...DefaultIntrinsics, Date: false, Promise: false },
+    });
     const handles: QuickJSHandle[] = [];
     const keep = (h: QuickJSHandle) => (handles.push(h), h);
     try {
-      const define = (name: string, fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) => {
+      const define = (
+        name: string,
+        fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined,
+      ) => {
         const f = keep(vm.newFunction(name, fn));
         vm.setProp(vm.global, name, f);
       };
@@ -205,13 +281,25 @@ export class QuickJsContractRuntime implements ContractRuntime {
         host.emit(text(json));
         return undefined;
       });
-      const info = keep(vm.newString(JSON.stringify({ contract: ctx.contract, caller: ctx.caller, device: ctx.device, height: ctx.height, time: ctx.time, txId: ctx.txId })));
+      const info = keep(
+        vm.newString(
+          JSON.stringify({
+            contract: ctx.contract,
+            caller: ctx.caller,
+            device: ctx.device,
+            height: ctx.height,
+            time: ctx.time,
+            txId: ctx.txId,
+          }),
+        ),
+      );
       vm.setProp(vm.global, '__ctx', info);
       const setup = vm.evalCode(setupSource, 'setup.js');
       if (setup.error) return this.failure(vm, keep(setup.error));
       const api = keep(setup.value);
       const fn = keep(vm.getProp(api, method === null ? 'methods' : 'invoke'));
-      const args = method === null ? [] : [keep(vm.newString(method)), keep(vm.newString(argsJson))];
+      const args =
+        method === null ? [] : [keep(vm.newString(method)), keep(vm.newString(argsJson))];
       // The budget covers the contract's own work: its top level, the method, the result's JSON.
       this.meter.fuel.value = limits.contractStepsMax;
       this.metering = true;
@@ -224,7 +312,11 @@ export class QuickJsContractRuntime implements ContractRuntime {
       const limit = this.limitHit();
       if (limit) return { ok: false, error: limit };
       this.stopMeter();
-      if (vm.typeof(value) !== 'string') return { ok: false, error: botError('CONTRACT_FAILED', 'The contract did not return a JSON value.') };
+      if (vm.typeof(value) !== 'string')
+        return {
+          ok: false,
+          error: botError('CONTRACT_FAILED', 'The contract did not return a JSON value.'),
+        };
       return { ok: true, resultJson: vm.getString(value) };
     } catch (error) {
       // A trap: a limit (the meter) or a fault of the engine. The heap is left mid-operation.
@@ -271,10 +363,27 @@ export class QuickJsContractRuntime implements ContractRuntime {
     } catch {
       message = 'unreadable error';
     }
-    if (/out of memory/i.test(message)) return { ok: false, error: botError('CONTRACT_MEMORY', `The contract ran out of memory (${this.memoryBytesMax} bytes in one block, ${limits.contractWasmMemoryBytes} bytes of engine memory in all) and was stopped; nothing was written.`) };
-    if (/stack overflow|call stack/i.test(message)) return { ok: false, error: botError('CONTRACT_MEMORY', `The contract overflowed its ${limits.contractStackBytesMax}-byte stack (too deep a recursion?) and was stopped; nothing was written.`) };
+    if (/out of memory/i.test(message))
+      return {
+        ok: false,
+        error: botError(
+          'CONTRACT_MEMORY',
+          `The contract ran out of memory (${this.memoryBytesMax} bytes in one block, ${limits.contractWasmMemoryBytes} bytes of engine memory in all) and was stopped; nothing was written.`,
+        ),
+      };
+    if (/stack overflow|call stack/i.test(message))
+      return {
+        ok: false,
+        error: botError(
+          'CONTRACT_MEMORY',
+          `The contract overflowed its ${limits.contractStackBytesMax}-byte stack (too deep a recursion?) and was stopped; nothing was written.`,
+        ),
+      };
     const said = `${name}: ${message}`.slice(0, 300);
-    return { ok: false, error: botError('CONTRACT_FAILED', `The contract threw ${said}; nothing was written.`) };
+    return {
+      ok: false,
+      error: botError('CONTRACT_FAILED', `The contract threw ${said}; nothing was written.`),
+    };
   }
 }
 
@@ -289,17 +398,30 @@ export function loadContractRuntime(): Promise<QuickJsContractRuntime> {
 /** The engine's wasm as published (pinned by the package version); the meter is added here, not shipped. */
 async function engineWasmBytes(): Promise<Uint8Array> {
   const scope = globalThis as { window?: unknown; WorkerGlobalScope?: unknown };
-  if (typeof globalThis.process?.versions?.node === 'string' && scope.window === undefined && scope.WorkerGlobalScope === undefined) {
+  if (
+    typeof globalThis.process?.versions?.node === 'string' &&
+    scope.window === undefined &&
+    scope.WorkerGlobalScope === undefined
+  ) {
     // Node (the headless peer, tests): read the package file. Names in variables keep bundlers off these.
     const fsName = 'node:fs/promises';
     const moduleName = 'node:module';
-    const { readFile } = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
-    const { createRequire } = (await import(/* @vite-ignore */ moduleName)) as typeof import('node:module');
-    return new Uint8Array(await readFile(createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm')));
+    const { readFile } = (await import(
+      /* @vite-ignore */ fsName
+    )) as typeof import('node:fs/promises');
+    const { createRequire } = (await import(
+      /* @vite-ignore */ moduleName
+    )) as typeof import('node:module');
+    return new Uint8Array(
+      await readFile(
+        createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm'),
+      ),
+    );
   }
   const url = (await import('@jitl/quickjs-wasmfile-release-sync/wasm?url')).default;
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`The contract engine could not be fetched (${response.status} ${url}).`);
+  if (!response.ok)
+    throw new Error(`The contract engine could not be fetched (${response.status} ${url}).`);
   return new Uint8Array(await response.arrayBuffer());
 }
 
@@ -307,7 +429,14 @@ let compiling: Promise<WebAssembly.Module> | null = null;
 
 /** The metered engine, compiled once per process. */
 export function meteredEngine(): Promise<WebAssembly.Module> {
-  compiling ??= engineWasmBytes().then((bytes) => WebAssembly.compile(meterWasm(bytes, { depthMax: limits.contractFrameWeightMax, copyBytesPerStep: limits.contractCopyBytesPerStep }) as Uint8Array<ArrayBuffer>));
+  compiling ??= engineWasmBytes().then((bytes) =>
+    WebAssembly.compile(
+      meterWasm(bytes, {
+        depthMax: limits.contractFrameWeightMax,
+        copyBytesPerStep: limits.contractCopyBytesPerStep,
+      }) as Uint8Array<ArrayBuffer>,
+    ),
+  );
   return compiling;
 }
 
@@ -322,7 +451,8 @@ function sameOnEveryHost(imports: WebAssembly.Imports): WebAssembly.Imports {
   const glue = imports.a as Record<string, unknown>;
   const memory = glue.a as WebAssembly.Memory;
   const words = () => new Uint32Array(memory.buffer);
-  const writeText = (at: number, text: string) => new Uint8Array(memory.buffer).set([...new TextEncoder().encode(text), 0], at);
+  const writeText = (at: number, text: string) =>
+    new Uint8Array(memory.buffer).set([...new TextEncoder().encode(text), 0], at);
   return {
     ...imports,
     a: {
@@ -346,10 +476,15 @@ function sameOnEveryHost(imports: WebAssembly.Imports): WebAssembly.Imports {
 function meterOf(instance: WebAssembly.Instance): EngineMeter {
   const global = (name: string) => {
     const g = instance.exports[name];
-    if (!(g instanceof WebAssembly.Global)) throw new Error(`The contract engine has no ${name} global: it is not the metered build.`);
+    if (!(g instanceof WebAssembly.Global))
+      throw new Error(`The contract engine has no ${name} global: it is not the metered build.`);
     return g;
   };
-  return { fuel: global(meterExports.fuel), depth: global(meterExports.depth), stackPointer: global(meterExports.stackPointer) };
+  return {
+    fuel: global(meterExports.fuel),
+    depth: global(meterExports.depth),
+    stackPointer: global(meterExports.stackPointer),
+  };
 }
 
 /**
@@ -358,13 +493,20 @@ function meterOf(instance: WebAssembly.Instance): EngineMeter {
  * contractWasmMemoryBytes: a growable one would make a big call's fate depend on whether the host
  * lets the memory grow (a phone may refuse where a desktop agrees), and on how far earlier calls grew it.
  */
-export async function createContractRuntime(options: ContractRuntimeOptions & { growable?: boolean } = {}): Promise<QuickJsContractRuntime> {
+export async function createContractRuntime(
+  options: ContractRuntimeOptions & { growable?: boolean } = {},
+): Promise<QuickJsContractRuntime> {
   const pages = limits.contractWasmMemoryBytes / 65536;
-  const wasmMemory = options.growable ? undefined : new WebAssembly.Memory({ initial: pages, maximum: pages });
+  const wasmMemory = options.growable
+    ? undefined
+    : new WebAssembly.Memory({ initial: pages, maximum: pages });
   const compiled = await meteredEngine();
   let instance: WebAssembly.Instance | undefined;
   const emscriptenModule = {
-    instantiateWasm(imports: WebAssembly.Imports, onSuccess: (instance: WebAssembly.Instance) => void) {
+    instantiateWasm(
+      imports: WebAssembly.Imports,
+      onSuccess: (instance: WebAssembly.Instance) => void,
+    ) {
       void WebAssembly.instantiate(compiled, sameOnEveryHost(imports)).then((made) => {
         instance = made;
         onSuccess(made);
@@ -372,7 +514,9 @@ export async function createContractRuntime(options: ContractRuntimeOptions & { 
       return {};
     },
   };
-  const module = await newQuickJSWASMModuleFromVariant(newVariant(variant, wasmMemory ? { wasmMemory, emscriptenModule } : { emscriptenModule }));
+  const module = await newQuickJSWASMModuleFromVariant(
+    newVariant(variant, wasmMemory ? { wasmMemory, emscriptenModule } : { emscriptenModule }),
+  );
   if (!instance) throw new Error('The contract engine did not start.');
   return new QuickJsContractRuntime(module, meterOf(instance), options);
 }

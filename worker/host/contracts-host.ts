@@ -5,7 +5,13 @@
 import { botError } from '../core/errors';
 import { checkTx, type UnsignedTx } from '../core/tx';
 import { precheckTx, type ChainState } from '../core/ledger';
-import { checkContractName, contractCallsPrefix, decodeContractCalls, emptyContracts, type ContractRecord } from '../core/contracts';
+import {
+  checkContractName,
+  contractCallsPrefix,
+  decodeContractCalls,
+  emptyContracts,
+  type ContractRecord,
+} from '../core/contracts';
 import { utf8 } from '../core/bytes';
 import * as limits from '../core/limits';
 import type { Storage } from '../store/storage';
@@ -24,24 +30,39 @@ export class ContractsHost {
 
   private async submitChecked(type: string, body: unknown): Promise<{ txId: string }> {
     const chain = this.deps.chain();
-    const unsigned: UnsignedTx = { chain: chain.chainId, type, from: this.deps.self(), nonce: 1, time: this.deps.now(), body };
+    const unsigned: UnsignedTx = {
+      chain: chain.chainId,
+      type,
+      from: this.deps.self(),
+      nonce: 1,
+      time: this.deps.now(),
+      body,
+    };
     const error = precheckTx(chain, checkTx({ ...unsigned, sig: new Uint8Array(64) }));
     if (error) throw error;
     return this.deps.submit({ type, body });
   }
 
   async deployContract(request: { name: string; code: string }): Promise<{ txId: string }> {
-    if (typeof request !== 'object' || request === null) throw botError('BAD_REQUEST', 'deployContract takes { name, code }.');
+    if (typeof request !== 'object' || request === null)
+      throw botError('BAD_REQUEST', 'deployContract takes { name, code }.');
     return this.submitChecked('contract.deploy', { name: request.name, code: request.code });
   }
 
-  async callContract(contract: string, method: string, args: unknown = null): Promise<{ txId: string }> {
+  async callContract(
+    contract: string,
+    method: string,
+    args: unknown = null,
+  ): Promise<{ txId: string }> {
     return this.submitChecked('contract.call', { contract, method, args: args ?? null });
   }
 
   contracts(): ContractView[] {
     const registry = this.deps.chain().contracts ?? emptyContracts();
-    return [...registry.contracts.values()].sort((a, b) => a.height - b.height || (a.name < b.name ? -1 : 1)).slice(-limits.contractListedMax).map(view);
+    return [...registry.contracts.values()]
+      .sort((a, b) => a.height - b.height || (a.name < b.name ? -1 : 1))
+      .slice(-limits.contractListedMax)
+      .map(view);
   }
 
   async contract(name: string): Promise<ContractDetailView | null> {
@@ -51,7 +72,9 @@ export class ContractsHost {
     const record = registry.contracts.get(name);
     if (!record) return null;
     const prefix = name + '/';
-    const state = [...registry.state].filter(([k]) => k.startsWith(prefix)).map(([k, json]) => ({ key: k.slice(prefix.length), value: JSON.parse(json) as unknown }));
+    const state = [...registry.state]
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, json]) => ({ key: k.slice(prefix.length), value: JSON.parse(json) as unknown }));
     state.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const versions = await this.deps.storage.history(chain.chainId, contractCallsPrefix + name);
     const calls: ContractCallView[] = [];
@@ -59,13 +82,33 @@ export class ContractsHost {
       const list = decodeContractCalls(versions[i]!.entry);
       for (let j = list.length - 1; j >= 0 && calls.length < limits.contractListedMax; j--) {
         const c = list[j]!;
-        calls.push({ txId: c.tx, height: c.height, caller: c.caller, device: c.device, method: c.method, result: c.result, events: c.events });
+        calls.push({
+          txId: c.tx,
+          height: c.height,
+          caller: c.caller,
+          device: c.device,
+          method: c.method,
+          result: c.result,
+          events: c.events,
+        });
       }
     }
-    return { ...view(record), code: record.code, state: state.slice(0, limits.contractListedMax), calls: calls.reverse() };
+    return {
+      ...view(record),
+      code: record.code,
+      state: state.slice(0, limits.contractListedMax),
+      calls: calls.reverse(),
+    };
   }
 }
 
 function view(r: ContractRecord): ContractView {
-  return { name: r.name, owner: r.owner, methods: r.methods, height: r.height, txId: r.tx, codeBytes: utf8(r.code).length };
+  return {
+    name: r.name,
+    owner: r.owner,
+    methods: r.methods,
+    height: r.height,
+    txId: r.tx,
+    codeBytes: utf8(r.code).length,
+  };
 }

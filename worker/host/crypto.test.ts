@@ -30,7 +30,10 @@ describe('cachingVerifier', () => {
     const verifier = cachingVerifier(inner);
     const a = check('tx a');
     const b = check('tx b');
-    const [first, second] = await Promise.all([verifier.verifyBatch([a, b]), verifier.verifyBatch([b, a])]);
+    const [first, second] = await Promise.all([
+      verifier.verifyBatch([a, b]),
+      verifier.verifyBatch([b, a]),
+    ]);
     expect(first).toEqual([true, true]);
     expect(second).toEqual([true, true]);
     expect(await verifier.verifyBatch([a])).toEqual([true]);
@@ -56,7 +59,9 @@ describe('cachingVerifier', () => {
     const forged = { ...good, signature: good.signature.map((x, i) => (i === 40 ? x ^ 1 : x)) };
     expect(await verifier.verifyBatch([good])).toEqual([true]);
     expect(await verifier.verifyBatch([forged])).toEqual([false]);
-    expect(await Promise.all([verifier.verifyBatch([forged]), verifier.verifyBatch([good])])).toEqual([[false], [true]]);
+    expect(
+      await Promise.all([verifier.verifyBatch([forged]), verifier.verifyBatch([good])]),
+    ).toEqual([[false], [true]]);
     expect(inner.verified).toBe(3);
   });
 
@@ -67,7 +72,9 @@ describe('cachingVerifier', () => {
     verifier.remember(own);
     expect(await verifier.verifyBatch([own])).toEqual([true]);
     expect(inner.verified).toBe(0);
-    expect(await verifier.verifyBatch([{ ...own, message: new TextEncoder().encode('other bytes') }])).toEqual([false]);
+    expect(
+      await verifier.verifyBatch([{ ...own, message: new TextEncoder().encode('other bytes') }]),
+    ).toEqual([false]);
     expect(inner.verified).toBe(1);
   });
 

@@ -26,8 +26,21 @@ let webCryptoEd25519: Promise<boolean> | null = null;
 export function hasWebCryptoEd25519(): Promise<boolean> {
   webCryptoEd25519 ??= (async () => {
     try {
-      const key = await crypto.subtle.importKey('raw', fromHex('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a') as BufferSource, { name: 'Ed25519' }, false, ['verify']);
-      return await crypto.subtle.verify('Ed25519', key, fromHex('e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b') as BufferSource, new Uint8Array(0));
+      const key = await crypto.subtle.importKey(
+        'raw',
+        fromHex('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a') as BufferSource,
+        { name: 'Ed25519' },
+        false,
+        ['verify'],
+      );
+      return await crypto.subtle.verify(
+        'Ed25519',
+        key,
+        fromHex(
+          'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
+        ) as BufferSource,
+        new Uint8Array(0),
+      );
     } catch {
       return false;
     }
@@ -43,7 +56,9 @@ function verifyKey(publicKey: Uint8Array): Promise<CryptoKey> {
   let key = keyCache.get(id);
   if (!key) {
     if (keyCache.size >= keyCacheEntriesMax) keyCache.clear();
-    key = crypto.subtle.importKey('raw', publicKey as BufferSource, { name: 'Ed25519' }, false, ['verify']);
+    key = crypto.subtle.importKey('raw', publicKey as BufferSource, { name: 'Ed25519' }, false, [
+      'verify',
+    ]);
     keyCache.set(id, key);
   }
   return key;
@@ -53,7 +68,12 @@ export async function verifyWebCrypto(check: SignatureCheck): Promise<boolean> {
   if (precheck(check.publicKey, check.signature) !== 'ok') return false;
   try {
     const key = await verifyKey(check.publicKey);
-    return await crypto.subtle.verify('Ed25519', key, check.signature as BufferSource, check.message as BufferSource);
+    return await crypto.subtle.verify(
+      'Ed25519',
+      key,
+      check.signature as BufferSource,
+      check.message as BufferSource,
+    );
   } catch {
     return false;
   }
@@ -82,11 +102,17 @@ export const webCryptoVerifier: Verifier = {
  */
 function signatureKey(check: SignatureCheck): number {
   const s = check.signature;
-  return (s[0]! | (s[1]! << 8) | (s[2]! << 16)) + (s[3]! | (s[4]! << 8) | (s[5]! << 16)) * 0x1000000;
+  return (
+    (s[0]! | (s[1]! << 8) | (s[2]! << 16)) + (s[3]! | (s[4]! << 8) | (s[5]! << 16)) * 0x1000000
+  );
 }
 
 function sameCheck(a: SignatureCheck, b: SignatureCheck): boolean {
-  return equalBytes(a.signature, b.signature) && equalBytes(a.publicKey, b.publicKey) && equalBytes(a.message, b.message);
+  return (
+    equalBytes(a.signature, b.signature) &&
+    equalBytes(a.publicKey, b.publicKey) &&
+    equalBytes(a.message, b.message)
+  );
 }
 
 /**
@@ -101,10 +127,16 @@ export interface CachingVerifier extends Verifier {
   remember(check: SignatureCheck): void;
 }
 
-export function cachingVerifier(inner: Verifier, entriesMax: number = limits.verifiedSignaturesCachedMax): CachingVerifier {
+export function cachingVerifier(
+  inner: Verifier,
+  entriesMax: number = limits.verifiedSignaturesCachedMax,
+): CachingVerifier {
   const verified = new Map<number, SignatureCheck>();
   /** Checks being verified: the batch they went out in and their place in it (one promise per batch, not per check). */
-  const pending = new Map<number, { check: SignatureCheck; batch: Promise<boolean[] | null>; at: number }>();
+  const pending = new Map<
+    number,
+    { check: SignatureCheck; batch: Promise<boolean[] | null>; at: number }
+  >();
   const keep = (key: number, check: SignatureCheck) => {
     if (verified.size >= entriesMax) verified.clear();
     verified.set(key, check);
@@ -130,7 +162,9 @@ export function cachingVerifier(inner: Verifier, entriesMax: number = limits.ver
         }
         const inFlight = pending.get(key);
         if (inFlight !== undefined && sameCheck(inFlight.check, check)) {
-          waits.push(inFlight.batch.then((results) => void (verdicts[i] = results?.[inFlight.at] === true)));
+          waits.push(
+            inFlight.batch.then((results) => void (verdicts[i] = results?.[inFlight.at] === true)),
+          );
           continue;
         }
         fresh.push(check);
@@ -178,8 +212,18 @@ const pkcs8Prefix = fromHex('302e020100300506032b657004220420');
 export async function createSigner(seed: Uint8Array): Promise<Signer> {
   const publicKey = publicKeyFromSeed(seed);
   if (await hasWebCryptoEd25519()) {
-    const key = await crypto.subtle.importKey('pkcs8', concatBytes(pkcs8Prefix, seed) as BufferSource, { name: 'Ed25519' }, false, ['sign']);
-    return { publicKey, sign: async (message) => new Uint8Array(await crypto.subtle.sign('Ed25519', key, message as BufferSource)) };
+    const key = await crypto.subtle.importKey(
+      'pkcs8',
+      concatBytes(pkcs8Prefix, seed) as BufferSource,
+      { name: 'Ed25519' },
+      false,
+      ['sign'],
+    );
+    return {
+      publicKey,
+      sign: async (message) =>
+        new Uint8Array(await crypto.subtle.sign('Ed25519', key, message as BufferSource)),
+    };
   }
   return { publicKey, sign: async (message) => signSync(seed, message) };
 }

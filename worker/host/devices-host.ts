@@ -11,8 +11,20 @@ import { publicKeyFromSeed } from '../core/crypto/ed25519';
 import { botError, BotError, type ErrorCode } from '../core/errors';
 import { checkTx, txIdOf, txSigningBytes, type Tx, type UnsignedTx } from '../core/tx';
 import {
-  accessLogPrefix, accessPrefix, decodeAccessLog, decodeAccessRecord, decodeMessages, decodeReadings, emptyDevices, mayRead, messagePrefix, readingPrefix, registerProofBytes,
-  type AccessPolicy, type DeviceRecord, type ReadingRecord,
+  accessLogPrefix,
+  accessPrefix,
+  decodeAccessLog,
+  decodeAccessRecord,
+  decodeMessages,
+  decodeReadings,
+  emptyDevices,
+  mayRead,
+  messagePrefix,
+  readingPrefix,
+  registerProofBytes,
+  type AccessPolicy,
+  type DeviceRecord,
+  type ReadingRecord,
 } from '../core/devices';
 import { precheckTx, type ChainState } from '../core/ledger';
 import type { Block } from '../core/block';
@@ -20,7 +32,20 @@ import type { WireMessage } from './wire';
 import * as limits from '../core/limits';
 import type { Storage } from '../store/storage';
 import { createSigner, type Signer } from './crypto';
-import type { DeviceAccessEventView, DeviceAccessPolicy, DeviceAccessView, DeviceBatchView, DeviceMessageView, DeviceNotice, DeviceReadingView, DeviceValue, DeviceView, PeerEvent, RegisterDeviceRequest, TxResult } from '../api';
+import type {
+  DeviceAccessEventView,
+  DeviceAccessPolicy,
+  DeviceAccessView,
+  DeviceBatchView,
+  DeviceMessageView,
+  DeviceNotice,
+  DeviceReadingView,
+  DeviceValue,
+  DeviceView,
+  PeerEvent,
+  RegisterDeviceRequest,
+  TxResult,
+} from '../api';
 
 export interface DevicesHostDeps {
   storage: Storage;
@@ -66,7 +91,11 @@ export class DevicesHost {
   private device(did: string): DeviceRecord {
     if (typeof did !== 'string') throw botError('BAD_REQUEST', 'Name the device by its did:key.');
     const record = this.registry().devices.get(did);
-    if (!record) throw botError('NOT_FOUND', `No device ${did} is registered on this chain (yet: a registration waits for its block).`);
+    if (!record)
+      throw botError(
+        'NOT_FOUND',
+        `No device ${did} is registered on this chain (yet: a registration waits for its block).`,
+      );
     return record;
   }
 
@@ -80,16 +109,28 @@ export class DevicesHost {
   /** Sign as this peer, after the stateful check. */
   private async submitAsSelf(type: string, body: unknown): Promise<{ txId: string }> {
     const chain = this.deps.chain();
-    this.precheck({ chain: chain.chainId, type, from: this.deps.self(), nonce: 1, time: this.deps.now(), body });
+    this.precheck({
+      chain: chain.chainId,
+      type,
+      from: this.deps.self(),
+      nonce: 1,
+      time: this.deps.now(),
+      body,
+    });
     return this.deps.submit({ type, body });
   }
 
   // ---- gateway ---------------------------------------------------------------------------
 
   async registerDevice(request: RegisterDeviceRequest): Promise<{ did: string; txId: string }> {
-    if (typeof request !== 'object' || request === null) throw botError('BAD_REQUEST', 'registerDevice takes { id, kind, name, capabilities, owner?, policy? }.');
+    if (typeof request !== 'object' || request === null)
+      throw botError(
+        'BAD_REQUEST',
+        'registerDevice takes { id, kind, name, capabilities, owner?, policy? }.',
+      );
     const keys = await this.heldKeys();
-    if (Object.keys(keys).length >= limits.deviceKeysMax) throw botError('TOO_LARGE', `This peer already holds ${limits.deviceKeysMax} device keys.`);
+    if (Object.keys(keys).length >= limits.deviceKeysMax)
+      throw botError('TOO_LARGE', `This peer already holds ${limits.deviceKeysMax} device keys.`);
     const chain = this.deps.chain();
     const self = this.deps.self();
     const seed = this.deps.randomBytes(32);
@@ -106,7 +147,14 @@ export class DevicesHost {
       policy: request.policy ?? { mode: 'owner' },
       proof: await signer.sign(registerProofBytes(chain.chainId, did, self)),
     };
-    this.precheck({ chain: chain.chainId, type: 'device.register', from: self, nonce: 1, time: this.deps.now(), body });
+    this.precheck({
+      chain: chain.chainId,
+      type: 'device.register',
+      from: self,
+      nonce: 1,
+      time: this.deps.now(),
+      body,
+    });
     // The key is kept before the registration is sent: a committed device never lacks its key.
     this.keys = { ...keys, [did]: seed };
     await this.deps.storage.putMeta(keysMetaKey, this.keys);
@@ -115,7 +163,11 @@ export class DevicesHost {
     return { did, txId };
   }
 
-  async setDeviceStatus(device: string, status: DeviceView['status'], message: string | null = null): Promise<{ txId: string }> {
+  async setDeviceStatus(
+    device: string,
+    status: DeviceView['status'],
+    message: string | null = null,
+  ): Promise<{ txId: string }> {
     this.device(device);
     return this.submitAsSelf('device.status', { device, status, message });
   }
@@ -129,7 +181,11 @@ export class DevicesHost {
     let signer = this.signers.get(did);
     if (!signer) {
       const seed = (await this.heldKeys())[did];
-      if (!seed) throw botError('UNAUTHORIZED', 'This peer is not the gateway of this device: it does not hold its key.');
+      if (!seed)
+        throw botError(
+          'UNAUTHORIZED',
+          'This peer is not the gateway of this device: it does not hold its key.',
+        );
       signer = createSigner(seed);
       this.signers.set(did, signer);
     }
@@ -143,39 +199,72 @@ export class DevicesHost {
       const chain = this.deps.chain();
       const committed = chain.nonces.get(did) ?? 0;
       const nonce = Math.max(committed, this.nonces.get(did) ?? 0) + 1;
-      const unsigned: UnsignedTx = { chain: chain.chainId, type, from: did, nonce, time: this.deps.now(), body };
+      const unsigned: UnsignedTx = {
+        chain: chain.chainId,
+        type,
+        from: did,
+        nonce,
+        time: this.deps.now(),
+        body,
+      };
       this.precheck(unsigned);
       const tx: Tx = { ...unsigned, sig: await signer.sign(txSigningBytes(unsigned)) };
       this.nonces.set(did, nonce);
       const admitted = await this.deps.admit(tx);
       void this.deps.waitFor(admitted.txId, { timeoutMs: limits.waitTimeoutMsMax }).then(
         (result) => {
-          if (result.status === 'rejected' && this.nonces.get(did) === nonce) this.nonces.delete(did);
+          if (result.status === 'rejected' && this.nonces.get(did) === nonce)
+            this.nonces.delete(did);
         },
         () => this.nonces.delete(did),
       );
       return admitted;
     };
     const next = (this.queues.get(did) ?? Promise.resolve()).then(run, run);
-    this.queues.set(did, next.catch(() => undefined));
+    this.queues.set(
+      did,
+      next.catch(() => undefined),
+    );
     return next;
   }
 
-  async deviceReading(device: string, reading: { values: Record<string, DeviceValue>; at?: number }): Promise<{ txId: string }> {
-    if (typeof reading !== 'object' || reading === null) throw botError('BAD_REQUEST', 'deviceReading takes a device did and { values, at? }.');
+  async deviceReading(
+    device: string,
+    reading: { values: Record<string, DeviceValue>; at?: number },
+  ): Promise<{ txId: string }> {
+    if (typeof reading !== 'object' || reading === null)
+      throw botError('BAD_REQUEST', 'deviceReading takes a device did and { values, at? }.');
     this.device(device);
-    return this.signAsDevice(device, 'device.reading', { values: reading.values, at: reading.at ?? this.deps.now() });
+    return this.signAsDevice(device, 'device.reading', {
+      values: reading.values,
+      at: reading.at ?? this.deps.now(),
+    });
   }
 
-  async deviceReadingBatch(device: string, samples: Array<{ values: Record<string, DeviceValue>; at: number }>): Promise<{ txId: string; digest: string }> {
-    if (!Array.isArray(samples) || samples.length === 0) throw botError('BAD_REQUEST', 'deviceReadingBatch takes a device did and a non-empty list of { values, at }.');
+  async deviceReadingBatch(
+    device: string,
+    samples: Array<{ values: Record<string, DeviceValue>; at: number }>,
+  ): Promise<{ txId: string; digest: string }> {
+    if (!Array.isArray(samples) || samples.length === 0)
+      throw botError(
+        'BAD_REQUEST',
+        'deviceReadingBatch takes a device did and a non-empty list of { values, at }.',
+      );
     this.device(device);
     const bytes = encode(samples);
-    if (bytes.length > limits.deviceBatchBytesMax) throw botError('TOO_LARGE', `The batch is ${bytes.length} bytes; the limit is ${limits.deviceBatchBytesMax}. Send smaller batches.`);
+    if (bytes.length > limits.deviceBatchBytesMax)
+      throw botError(
+        'TOO_LARGE',
+        `The batch is ${bytes.length} bytes; the limit is ${limits.deviceBatchBytesMax}. Send smaller batches.`,
+      );
     const digest = sha256(bytes);
     const ats = samples.map((s) => s.at);
     const last = samples[samples.length - 1]!;
-    const body = { values: last.values, at: last.at, batch: { digest, count: samples.length, first: Math.min(...ats), last: Math.max(...ats) } };
+    const body = {
+      values: last.values,
+      at: last.at,
+      batch: { digest, count: samples.length, first: Math.min(...ats), last: Math.max(...ats) },
+    };
     // Off chain: the samples stay on this peer, content-addressed by their digest.
     const hex = toHex(digest);
     const kept = (await this.deps.storage.getMeta<string[]>(batchesMetaKey)) ?? [];
@@ -197,16 +286,29 @@ export class DevicesHost {
   async devices(): Promise<DeviceView[]> {
     const keys = await this.heldKeys();
     const chain = this.deps.chain();
-    const records = [...this.registry().devices.values()].sort((a, b) => a.registered - b.registered).slice(-limits.deviceListedMax);
+    const records = [...this.registry().devices.values()]
+      .sort((a, b) => a.registered - b.registered)
+      .slice(-limits.deviceListedMax);
     const out: DeviceView[] = [];
     for (const r of records) {
       const latest = await this.deps.storage.getState(chain.chainId, readingPrefix + r.did);
       const readings = latest ? decodeReadings(latest) : [];
       const last = readings[readings.length - 1];
       out.push({
-        did: r.did, id: r.id, kind: r.kind, name: r.name, gateway: r.gateway, owner: r.owner, capabilities: r.capabilities,
-        status: r.status, statusMessage: r.statusMessage, policy: r.policy as AccessPolicy, registeredHeight: r.registered, txId: r.tx,
-        held: r.did in keys, latest: last ? readingView(last) : null,
+        did: r.did,
+        id: r.id,
+        kind: r.kind,
+        name: r.name,
+        gateway: r.gateway,
+        owner: r.owner,
+        capabilities: r.capabilities,
+        status: r.status,
+        statusMessage: r.statusMessage,
+        policy: r.policy as AccessPolicy,
+        registeredHeight: r.registered,
+        txId: r.tx,
+        held: r.did in keys,
+        latest: last ? readingView(last) : null,
       });
     }
     return out;
@@ -220,9 +322,18 @@ export class DevicesHost {
    * The newest `limit` items of a device's per-block lists (readings, messages) under `prefix`,
    * read back through the key's history and returned oldest first.
    */
-  private async newestOf<T, V>(device: string, prefix: string, decodeList: (entry: Uint8Array) => T[], view: (item: T) => V, limitAsked?: number): Promise<V[]> {
+  private async newestOf<T, V>(
+    device: string,
+    prefix: string,
+    decodeList: (entry: Uint8Array) => T[],
+    view: (item: T) => V,
+    limitAsked?: number,
+  ): Promise<V[]> {
     this.device(device);
-    const limit = Math.min(Math.max(1, Math.floor(limitAsked ?? limits.deviceListedMax)), limits.deviceListedMax);
+    const limit = Math.min(
+      Math.max(1, Math.floor(limitAsked ?? limits.deviceListedMax)),
+      limits.deviceListedMax,
+    );
     const versions = await this.deps.storage.history(this.deps.chain().chainId, prefix + device);
     const out: V[] = [];
     for (let i = versions.length - 1; i >= 0 && out.length < limit; i--) {
@@ -232,19 +343,35 @@ export class DevicesHost {
     return out.reverse();
   }
 
-  async requestDeviceAccess(device: string, request: { service: string; purpose?: string }): Promise<{ txId: string }> {
-    if (typeof request !== 'object' || request === null) throw botError('BAD_REQUEST', 'requestDeviceAccess takes a device did and { service, purpose? }.');
+  async requestDeviceAccess(
+    device: string,
+    request: { service: string; purpose?: string },
+  ): Promise<{ txId: string }> {
+    if (typeof request !== 'object' || request === null)
+      throw botError(
+        'BAD_REQUEST',
+        'requestDeviceAccess takes a device did and { service, purpose? }.',
+      );
     this.device(device);
-    return this.submitAsSelf('device.access.request', { device, service: request.service, purpose: request.purpose ?? '' });
+    return this.submitAsSelf('device.access.request', {
+      device,
+      service: request.service,
+      purpose: request.purpose ?? '',
+    });
   }
 
   async decideDeviceAccess(request: string, grant: boolean): Promise<{ txId: string }> {
     return this.submitAsSelf('device.access.decide', { request, grant });
   }
 
-  async deviceAccessLog(device: string): Promise<{ events: DeviceAccessEventView[]; open: DeviceAccessView[] }> {
+  async deviceAccessLog(
+    device: string,
+  ): Promise<{ events: DeviceAccessEventView[]; open: DeviceAccessView[] }> {
     this.device(device);
-    const versions = await this.deps.storage.history(this.deps.chain().chainId, accessLogPrefix + device);
+    const versions = await this.deps.storage.history(
+      this.deps.chain().chainId,
+      accessLogPrefix + device,
+    );
     const events = versions.flatMap((v) => decodeAccessLog(v.entry)).slice(-limits.deviceListedMax);
     const open = [...this.registry().open.values()].filter((r) => r.device === device);
     return { events, open };
@@ -253,9 +380,19 @@ export class DevicesHost {
   // ---- contracts as a device ------------------------------------------------------------------
 
   /** A contract call signed with the device key: the chain checks the device is registered and not retired. */
-  async deviceCallContract(device: string, contract: string, method: string, args: unknown = null): Promise<{ txId: string }> {
+  async deviceCallContract(
+    device: string,
+    contract: string,
+    method: string,
+    args: unknown = null,
+  ): Promise<{ txId: string }> {
     this.device(device);
-    return this.signAsDevice(device, 'contract.call', { contract, method, args: args ?? null, device: true });
+    return this.signAsDevice(device, 'contract.call', {
+      contract,
+      method,
+      args: args ?? null,
+      device: true,
+    });
   }
 
   // ---- device-to-device messages through the chain (r-7.2.2-e) ----------------------------------
@@ -263,12 +400,31 @@ export class DevicesHost {
   /** Signed with the sender's key (held here); the chain checks the recipient's access records, and so does the precheck before signing. */
   async sendDeviceMessage(from: string, to: string, body: unknown): Promise<{ txId: string }> {
     this.device(from);
-    if (typeof to !== 'string') throw botError('BAD_REQUEST', 'Name the recipient device by its did:key.');
-    return this.signAsDevice(from, 'device.message', { to, body: body === undefined ? null : body });
+    if (typeof to !== 'string')
+      throw botError('BAD_REQUEST', 'Name the recipient device by its did:key.');
+    return this.signAsDevice(from, 'device.message', {
+      to,
+      body: body === undefined ? null : body,
+    });
   }
 
   async deviceMessages(device: string, options?: { limit?: number }): Promise<DeviceMessageView[]> {
-    return this.newestOf(device, messagePrefix, decodeMessages, (m) => ({ txId: m.tx, height: m.height, time: m.time, from: m.from, owner: m.owner, gateway: m.gateway, to: m.to, body: m.body }), options?.limit);
+    return this.newestOf(
+      device,
+      messagePrefix,
+      decodeMessages,
+      (m) => ({
+        txId: m.tx,
+        height: m.height,
+        time: m.time,
+        from: m.from,
+        owner: m.owner,
+        gateway: m.gateway,
+        to: m.to,
+        body: m.body,
+      }),
+      options?.limit,
+    );
   }
 
   // ---- off-chain batches, read through the gateway under the chain's access records -------------
@@ -278,31 +434,65 @@ export class DevicesHost {
 
   async readDeviceBatch(device: string, digest: string): Promise<DeviceBatchView> {
     const record = this.device(device);
-    if (typeof digest !== 'string' || !/^[0-9a-f]{64}$/.test(digest)) throw botError('BAD_REQUEST', 'Name the batch by its digest: 64 lowercase hex digits.');
+    if (typeof digest !== 'string' || !/^[0-9a-f]{64}$/.test(digest))
+      throw botError('BAD_REQUEST', 'Name the batch by its digest: 64 lowercase hex digits.');
     const committed = await committedBatch(this.deps, device, digest);
-    if (!committed) throw botError('NOT_FOUND', 'No committed reading of this device carries this batch fingerprint.');
+    if (!committed)
+      throw botError(
+        'NOT_FOUND',
+        'No committed reading of this device carries this batch fingerprint.',
+      );
     let samples: Uint8Array;
     if (record.gateway === this.deps.self() && device in (await this.heldKeys())) {
       const bytes = await this.deps.storage.getMeta<Uint8Array>(`devices.batch.${digest}`);
-      if (!bytes) throw botError('NOT_FOUND', 'This gateway no longer keeps this batch (the oldest are dropped).');
+      if (!bytes)
+        throw botError(
+          'NOT_FOUND',
+          'This gateway no longer keeps this batch (the oldest are dropped).',
+        );
       samples = bytes;
     } else {
       const reply = await this.askGateway(record.gateway, device, digest);
-      if (reply.error) throw botError(reply.error.code as ErrorCode, `The gateway refused: ${reply.error.message}`);
+      if (reply.error)
+        throw botError(
+          reply.error.code as ErrorCode,
+          `The gateway refused: ${reply.error.message}`,
+        );
       samples = reply.samples!;
     }
     // Checked against the chain, not the gateway's word.
-    if (!equalBytes(sha256(samples), fromHex(digest))) throw botError('TAMPERED', 'The samples the gateway sent do not match the fingerprint on chain.');
-    return { device, gateway: record.gateway, digest, samples: decode<DeviceBatchView['samples']>(samples, limits.deviceBatchBytesMax), verified: true, height: committed.height, txId: committed.txId };
+    if (!equalBytes(sha256(samples), fromHex(digest)))
+      throw botError(
+        'TAMPERED',
+        'The samples the gateway sent do not match the fingerprint on chain.',
+      );
+    return {
+      device,
+      gateway: record.gateway,
+      digest,
+      samples: decode<DeviceBatchView['samples']>(samples, limits.deviceBatchBytesMax),
+      verified: true,
+      height: committed.height,
+      txId: committed.txId,
+    };
   }
 
   private askGateway(gateway: string, device: string, digest: string): Promise<BatchAnswer> {
-    if (this.waiting.size >= limits.deviceBatchRequestsInFlightMax) throw botError('TOO_LARGE', `${limits.deviceBatchRequestsInFlightMax} batch requests are already waiting; try again shortly.`);
+    if (this.waiting.size >= limits.deviceBatchRequestsInFlightMax)
+      throw botError(
+        'TOO_LARGE',
+        `${limits.deviceBatchRequestsInFlightMax} batch requests are already waiting; try again shortly.`,
+      );
     const id = this.nextRequest++;
     const answer = new Promise<BatchAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
-        reject(botError('TIMEOUT', `The gateway ${gateway} did not answer within ${limits.deviceBatchRequestTimeoutMs} ms.`));
+        reject(
+          botError(
+            'TIMEOUT',
+            `The gateway ${gateway} did not answer within ${limits.deviceBatchRequestTimeoutMs} ms.`,
+          ),
+        );
       }, limits.deviceBatchRequestTimeoutMs);
       this.waiting.set(id, { gateway, resolve, timer });
     });
@@ -318,7 +508,10 @@ export class DevicesHost {
   async onBatchRequest(from: string, message: BatchRequest): Promise<void> {
     const { deps } = this;
     const hex = toHex(message.digest);
-    const answer = (samples: Uint8Array | null, error: { code: ErrorCode; message: string } | null) => deps.send(from, { kind: 'batchAnswer', id: message.id, samples, error });
+    const answer = (
+      samples: Uint8Array | null,
+      error: { code: ErrorCode; message: string } | null,
+    ) => deps.send(from, { kind: 'batchAnswer', id: message.id, samples, error });
     const registry = this.registry();
     const record = registry.devices.get(message.device);
     if (!record || record.gateway !== deps.self() || !(message.device in (await this.heldKeys()))) {
@@ -327,14 +520,41 @@ export class DevicesHost {
     }
     const refuse = (code: ErrorCode, text: string) => {
       answer(null, { code, message: text });
-      notify(deps, { kind: 'batch-refused', device: message.device, requester: from, service: null, state: null, request: null, digest: hex, height: null, time: deps.now(), message: text });
+      notify(deps, {
+        kind: 'batch-refused',
+        device: message.device,
+        requester: from,
+        service: null,
+        state: null,
+        request: null,
+        digest: hex,
+        height: null,
+        time: deps.now(),
+        message: text,
+      });
     };
-    if (!mayRead(registry, message.device, from)) return refuse('UNAUTHORIZED', 'The chain records no granted access to this device for you; ask with requestDeviceAccess and wait for the decision.');
+    if (!mayRead(registry, message.device, from))
+      return refuse(
+        'UNAUTHORIZED',
+        'The chain records no granted access to this device for you; ask with requestDeviceAccess and wait for the decision.',
+      );
     const bytes = await deps.storage.getMeta<Uint8Array>(`devices.batch.${hex}`);
     const of = await deps.storage.getMeta<string>(`devices.batchOf.${hex}`);
-    if (!bytes || of !== message.device) return refuse('NOT_FOUND', 'This gateway keeps no such batch of that device.');
+    if (!bytes || of !== message.device)
+      return refuse('NOT_FOUND', 'This gateway keeps no such batch of that device.');
     answer(bytes, null);
-    notify(deps, { kind: 'batch-served', device: message.device, requester: from, service: null, state: 'granted', request: null, digest: hex, height: null, time: deps.now(), message: `Served batch ${hex.slice(0, 12)}… to ${from}.` });
+    notify(deps, {
+      kind: 'batch-served',
+      device: message.device,
+      requester: from,
+      service: null,
+      state: 'granted',
+      request: null,
+      digest: hex,
+      height: null,
+      time: deps.now(),
+      message: `Served batch ${hex.slice(0, 12)}… to ${from}.`,
+    });
   }
 
   onBatchAnswer(from: string, message: BatchAnswer): void {
@@ -349,7 +569,15 @@ export class DevicesHost {
 
   /** After a block: tell the page about access requests and decisions for the devices this peer is the gateway of. */
   async onCommitted(block: Block, txIds: string[]): Promise<void> {
-    if (!block.txs.some((t) => t.type === 'device.access.request' || t.type === 'device.access.decide' || t.type === 'device.message')) return;
+    if (
+      !block.txs.some(
+        (t) =>
+          t.type === 'device.access.request' ||
+          t.type === 'device.access.decide' ||
+          t.type === 'device.message',
+      )
+    )
+      return;
     const { deps } = this;
     const keys = await this.heldKeys();
     const chainId = deps.chain().chainId;
@@ -360,13 +588,26 @@ export class DevicesHost {
         const { to, body } = t.body as { to: string; body: unknown };
         if (!(to in keys)) continue;
         notify(deps, {
-          kind: 'message', device: to, requester: t.from, service: null, state: null, request: txIds[i]!, digest: null,
-          height: block.header.height, time: block.header.time, message: `Message from device ${t.from}: ${JSON.stringify(body).slice(0, 120)}`, body,
+          kind: 'message',
+          device: to,
+          requester: t.from,
+          service: null,
+          state: null,
+          request: txIds[i]!,
+          digest: null,
+          height: block.header.height,
+          time: block.header.time,
+          message: `Message from device ${t.from}: ${JSON.stringify(body).slice(0, 120)}`,
+          body,
         });
         continue;
       }
       const requested = t.type === 'device.access.request';
-      const id = requested ? txIds[i]! : t.type === 'device.access.decide' ? (t.body as { request: string }).request : null;
+      const id = requested
+        ? txIds[i]!
+        : t.type === 'device.access.decide'
+          ? (t.body as { request: string }).request
+          : null;
       if (!id) continue;
       const stored = await deps.storage.getState(chainId, accessPrefix + id);
       if (!stored) continue;
@@ -384,7 +625,9 @@ export class DevicesHost {
         digest: null,
         height: block.header.height,
         time: block.header.time,
-        message: requested ? `${record.requester} asks to read the device for "${record.service}" (${state}).` : `Access for "${record.service}" is ${record.state}.`,
+        message: requested
+          ? `${record.requester} asks to read the device for "${record.service}" (${state}).`
+          : `Access for "${record.service}" is ${record.state}.`,
       });
     }
   }
@@ -392,22 +635,36 @@ export class DevicesHost {
 
 type BatchRequest = Extract<WireMessage, { kind: 'batchRequest' }>;
 type BatchAnswer = Extract<WireMessage, { kind: 'batchAnswer' }>;
-type Waiting = { gateway: string; resolve: (m: BatchAnswer) => void; timer: ReturnType<typeof setTimeout> };
-
+type Waiting = {
+  gateway: string;
+  resolve: (m: BatchAnswer) => void;
+  timer: ReturnType<typeof setTimeout>;
+};
 
 function notify(deps: DevicesHostDeps, notice: DeviceNotice): void {
   deps.emit({ type: 'device', notice });
 }
 
 /** The committed reading whose batch fingerprint is `digest` (newest versions first, bounded). */
-async function committedBatch(deps: DevicesHostDeps, device: string, digest: string): Promise<{ height: number; txId: string } | null> {
+async function committedBatch(
+  deps: DevicesHostDeps,
+  device: string,
+  digest: string,
+): Promise<{ height: number; txId: string } | null> {
   const versions = await deps.storage.history(deps.chain().chainId, readingPrefix + device);
   for (let i = versions.length - 1; i >= 0 && i >= versions.length - limits.deviceListedMax; i--) {
-    for (const r of decodeReadings(versions[i]!.entry)) if (r.batch && toHex(r.batch.digest) === digest) return { height: r.height, txId: r.tx };
+    for (const r of decodeReadings(versions[i]!.entry))
+      if (r.batch && toHex(r.batch.digest) === digest) return { height: r.height, txId: r.tx };
   }
   return null;
 }
 
 function readingView(r: ReadingRecord): DeviceReadingView {
-  return { txId: r.tx, height: r.height, at: r.at, values: r.values, batch: r.batch ? { ...r.batch, digest: toHex(r.batch.digest) } : null };
+  return {
+    txId: r.tx,
+    height: r.height,
+    at: r.at,
+    values: r.values,
+    batch: r.batch ? { ...r.batch, digest: toHex(r.batch.digest) } : null,
+  };
 }

@@ -54,7 +54,6 @@ export interface InviteContent {
   token: InviteToken | null;
 }
 
-
 /** A submission waiting to be verified; `signedHere`: signed by this peer just now. */
 export interface PendingSubmission {
   tx: Tx;

@@ -47,11 +47,19 @@ export class IdentityService {
     await this.d.ready();
     const { encryptSeed } = await import('./identity-backup');
     try {
-      const backup = await encryptSeed(this.s.seed, passphrase, { did: this.s.identityView.did, randomBytes: this.d.options.randomBytes, now: this.d.options.now() });
+      const backup = await encryptSeed(this.s.seed, passphrase, {
+        did: this.s.identityView.did,
+        randomBytes: this.d.options.randomBytes,
+        now: this.d.options.now(),
+      });
       this.d.record('info', 'Exported the identity (encrypted under a passphrase).');
       return backup;
     } catch (error) {
-      if (error instanceof RangeError || error instanceof TypeError) throw botError('BAD_REQUEST', `The passphrase ${error.message.replace(/^passphrase /, '')}.`);
+      if (error instanceof RangeError || error instanceof TypeError)
+        throw botError(
+          'BAD_REQUEST',
+          `The passphrase ${error.message.replace(/^passphrase /, '')}.`,
+        );
       throw error;
     }
   }
@@ -61,7 +69,11 @@ export class IdentityService {
     const { seed, did: labelled } = await decryptSeed(backup, passphrase);
     const publicKey = publicKeyFromSeed(seed);
     const did = didFromPublicKey(publicKey);
-    if (did !== labelled) throw botError('UNAUTHORIZED', 'The backup holds a key that does not match its identity; it was changed.');
+    if (did !== labelled)
+      throw botError(
+        'UNAUTHORIZED',
+        'The backup holds a key that does not match its identity; it was changed.',
+      );
     await this.d.options.storage.putMeta('identity.seed', seed);
     this.d.record('info', `Imported the identity ${did}; restart the peer to use it.`);
     return { did, publicKey: toHex(publicKey) };

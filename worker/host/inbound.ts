@@ -56,13 +56,17 @@ export class InboundLanes {
       const batch = this.inbound.splice(0, this.inbound.length);
       const consensus = batch.filter((item) => item.message.type !== 'tx');
       const gossip = batch.filter((item) => item.message.type === 'tx');
-      if (consensus.length > 0) this.consensusLane = this.admitInbound(this.consensusLane, consensus);
+      if (consensus.length > 0)
+        this.consensusLane = this.admitInbound(this.consensusLane, consensus);
       if (gossip.length > 0) this.gossipLane = this.admitInbound(this.gossipLane, gossip);
     });
   }
 
   /** Start verifying `batch` now; feed it once verified and once the lane's earlier batches are in. */
-  admitInbound(lane: Promise<void>, batch: Array<{ from: string; message: ConsensusMessage }>): Promise<void> {
+  admitInbound(
+    lane: Promise<void>,
+    batch: Array<{ from: string; message: ConsensusMessage }>,
+  ): Promise<void> {
     const chain = this.s.peer.chain;
     const spans: Array<{ at: number; count: number } | null> = [];
     const checks = [];
@@ -70,7 +74,11 @@ export class InboundLanes {
       if (message.type === 'tx' && !this.d.mayWrite(message.tx.from)) {
         // Consortium and private chains: transactions of non-members are not taken in.
         spans.push(null);
-        this.d.noteOnce(`tx:${message.tx.from}`, 'warn', `Ignored transactions from ${message.tx.from}: it is not a member of this ${chain.genesis.mode} chain.`);
+        this.d.noteOnce(
+          `tx:${message.tx.from}`,
+          'warn',
+          `Ignored transactions from ${message.tx.from}: it is not a member of this ${chain.genesis.mode} chain.`,
+        );
         continue;
       }
       try {
@@ -80,7 +88,10 @@ export class InboundLanes {
       } catch (error) {
         // A signer outside the validator set: stale (a set change) or rogue. Not fed.
         spans.push(null);
-        this.d.record('warn', `Ignored a ${message.type} from ${from}: ${(error as Error).message}`);
+        this.d.record(
+          'warn',
+          `Ignored a ${message.type} from ${from}: ${(error as Error).message}`,
+        );
       }
     }
     const pending = this.d.verifier.verifyBatch(checks);

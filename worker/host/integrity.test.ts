@@ -9,7 +9,12 @@ import type { PeerHost } from './peer-host';
 import { startTestHost, until } from './testing';
 import { MemoryStorage } from '../store/memory';
 import { DiskStorage, logFileName } from '../store/disk';
-import { frameRecord, logHeaderBytes, recordHeadBytes, recordTrailerBytes } from '../store/disk-log';
+import {
+  frameRecord,
+  logHeaderBytes,
+  recordHeadBytes,
+  recordTrailerBytes,
+} from '../store/disk-log';
 import { MemoryNetwork } from './memory-net';
 import { nobleVerifier } from './crypto';
 import { encode, decode } from '../core/codec';
@@ -39,7 +44,10 @@ function records(file: Buffer): Array<{ offset: number; payload: Buffer }> {
   const out = [];
   for (let at = logHeaderBytes; at < file.length; ) {
     const length = file.readUInt32BE(at + 4);
-    out.push({ offset: at, payload: Buffer.from(file.subarray(at + recordHeadBytes, at + recordHeadBytes + length)) });
+    out.push({
+      offset: at,
+      payload: Buffer.from(file.subarray(at + recordHeadBytes, at + recordHeadBytes + length)),
+    });
     at += recordHeadBytes + length + recordTrailerBytes;
   }
   return out;
@@ -48,8 +56,27 @@ function records(file: Buffer): Array<{ offset: number; payload: Buffer }> {
 describe('history: every version is proved against the block that wrote it', () => {
   it('the entry a block leaves under a key is what the ledger wrote (last write of the block wins)', () => {
     const me = testIdentity('writer');
-    const { state } = genesisState({ name: 't', mode: 'public', consensus: { engine: 'solo' }, validators: [{ did: me.did, power: 1 }], time: 1, salt: '00' });
-    const txs = [1, 2].map((nonce) => signTx({ chain: state.chainId, type: 'data.put', from: me.did, nonce, time: 1, body: { key: 'k', value: { n: nonce } } }, me.seed));
+    const { state } = genesisState({
+      name: 't',
+      mode: 'public',
+      consensus: { engine: 'solo' },
+      validators: [{ did: me.did, power: 1 }],
+      time: 1,
+      salt: '00',
+    });
+    const txs = [1, 2].map((nonce) =>
+      signTx(
+        {
+          chain: state.chainId,
+          type: 'data.put',
+          from: me.did,
+          nonce,
+          time: 1,
+          body: { key: 'k', value: { n: nonce } },
+        },
+        me.seed,
+      ),
+    );
     const executed = executeBlock(state, txs, { time: 2, proposer: me.did, round: 0 }, true);
     expect(dataEntryWrittenBy(executed.block, 'data/k')).toEqual(executed.writes.get('data/k'));
     expect(dataEntryWrittenBy(executed.block, 'data/other')).toBeNull();
@@ -63,17 +90,28 @@ describe('history: every version is proved against the block that wrote it', () 
     await put(host, 'k', 'second');
     expect((await host.history('k')).map((v) => v.value)).toEqual(['original', 'second']);
     const chainId = (await host.status()).chainId;
-    const versions = (storage as unknown as { chains: Map<string, { history: Map<string, Array<{ height: number; entry: Uint8Array }>> }> }).chains.get(chainId)!.history.get('data/k')!;
+    const versions = (
+      storage as unknown as {
+        chains: Map<string, { history: Map<string, Array<{ height: number; entry: Uint8Array }>> }>;
+      }
+    ).chains
+      .get(chainId)!
+      .history.get('data/k')!;
     const old = decode<Record<string, unknown>>(versions[0]!.entry, 1 << 16);
     versions[0] = { height: first, entry: encode({ ...old, v: 'forged' }) };
-    await expect(host.history('k')).rejects.toMatchObject({ code: 'TAMPERED', message: expect.stringContaining(`height ${first}`) });
+    await expect(host.history('k')).rejects.toMatchObject({
+      code: 'TAMPERED',
+      message: expect.stringContaining(`height ${first}`),
+    });
     expect((await host.get('k'))?.value).toBe('second'); // the current value is still proved by the state root
   });
 
   it('a patched old version on disk, with its record checksum recomputed, is refused with TAMPERED', async () => {
     const directory = join(root, 'history');
     let storage = await DiskStorage.open(directory);
-    let { host } = await startTestHost(storage as unknown as MemoryStorage, { storageKind: 'disk' });
+    let { host } = await startTestHost(storage as unknown as MemoryStorage, {
+      storageKind: 'disk',
+    });
     const first = await put(host, 'k', 'aaaa-original');
     await put(host, 'k', 'second');
     await host.stop();
@@ -81,10 +119,16 @@ describe('history: every version is proved against the block that wrote it', () 
     const path = join(directory, logFileName);
     const file = readFileSync(path);
     const entry = Buffer.from(encode('aaaa-original'));
-    const target = records(file).find((r) => r.payload.includes(entry) && r.payload.lastIndexOf(entry) !== r.payload.indexOf(entry))!; // block bytes and the state entry
+    const target = records(file).find(
+      (r) => r.payload.includes(entry) && r.payload.lastIndexOf(entry) !== r.payload.indexOf(entry),
+    )!; // block bytes and the state entry
     const payload = Buffer.from(target.payload);
     Buffer.from(encode('bbbb-original')).copy(payload, payload.lastIndexOf(entry)); // the state entry comes after the block
-    const patched = Buffer.concat([file.subarray(0, target.offset), frameRecord(payload), file.subarray(target.offset + recordHeadBytes + payload.length + recordTrailerBytes)]);
+    const patched = Buffer.concat([
+      file.subarray(0, target.offset),
+      frameRecord(payload),
+      file.subarray(target.offset + recordHeadBytes + payload.length + recordTrailerBytes),
+    ]);
     expect(patched.length).toBe(file.length);
     writeFileSync(path, patched);
     storage = await DiskStorage.open(directory);
@@ -93,19 +137,33 @@ describe('history: every version is proved against the block that wrote it', () 
     ({ host } = await startTestHost(storage as unknown as MemoryStorage, { storageKind: 'disk' }));
     hosts.push(host);
     expect((await host.integrity()).ok).toBe(true); // the head state is untouched
-    await expect(host.history('k')).rejects.toMatchObject({ code: 'TAMPERED', message: expect.stringContaining(`height ${first}`) });
+    await expect(host.history('k')).rejects.toMatchObject({
+      code: 'TAMPERED',
+      message: expect.stringContaining(`height ${first}`),
+    });
   });
 });
 
 describe('a damaged disk store', () => {
-  it('fails the tamper check and refuses writes; repair sets it aside and re-syncs to the healthy peer\'s head', async () => {
+  it("fails the tamper check and refuses writes; repair sets it aside and re-syncs to the healthy peer's head", async () => {
     const network = new MemoryNetwork();
-    const healthy = await startTestHost(new MemoryStorage(), { verifier: nobleVerifier, net: network.connect() });
+    const healthy = await startTestHost(new MemoryStorage(), {
+      verifier: nobleVerifier,
+      net: network.connect(),
+    });
     hosts.push(healthy.host);
-    const { chainId, invite } = await healthy.host.createChain({ name: 'repairable', mode: 'public', consensus: 'poa' });
+    const { chainId, invite } = await healthy.host.createChain({
+      name: 'repairable',
+      mode: 'public',
+      consensus: 'poa',
+    });
     const directory = join(root, 'repair');
     let storage = await DiskStorage.open(directory);
-    let damaged = await startTestHost(storage as unknown as MemoryStorage, { verifier: nobleVerifier, net: network.connect(), storageKind: 'disk' });
+    let damaged = await startTestHost(storage as unknown as MemoryStorage, {
+      verifier: nobleVerifier,
+      net: network.connect(),
+      storageKind: 'disk',
+    });
     await damaged.host.join(invite);
     for (let i = 0; i < 6; i++) await put(healthy.host, `k${i}`, i);
     const target = await healthy.host.status();
@@ -122,17 +180,27 @@ describe('a damaged disk store', () => {
 
     storage = await DiskStorage.open(directory);
     stores.push(storage);
-    damaged = await startTestHost(storage as unknown as MemoryStorage, { verifier: nobleVerifier, net: network.connect(), storageKind: 'disk' });
+    damaged = await startTestHost(storage as unknown as MemoryStorage, {
+      verifier: nobleVerifier,
+      net: network.connect(),
+      storageKind: 'disk',
+    });
     hosts.push(damaged.host);
     const report = await damaged.host.integrity();
     expect(report.ok).toBe(false);
-    expect(report.problems.some((p) => /^Storage: ledger\.log is damaged at offset \d+/.test(p.message))).toBe(true);
-    await expect(damaged.host.submit({ type: 'data.put', body: { key: 'x', value: 1 } })).rejects.toMatchObject({ code: 'TAMPERED' });
+    expect(
+      report.problems.some((p) => /^Storage: ledger\.log is damaged at offset \d+/.test(p.message)),
+    ).toBe(true);
+    await expect(
+      damaged.host.submit({ type: 'data.put', body: { key: 'x', value: 1 } }),
+    ).rejects.toMatchObject({ code: 'TAMPERED' });
 
     const { movedTo } = await damaged.host.repair();
     expect(readFileSync(movedTo).equals(file)).toBe(true); // kept, byte for byte
     expect(readdirSync(directory).filter((n) => n.startsWith('ledger.damaged-'))).toHaveLength(1);
-    await until(async () => (await damaged.host.status()).headHash === (await healthy.host.status()).headHash);
+    await until(
+      async () => (await damaged.host.status()).headHash === (await healthy.host.status()).headHash,
+    );
     const after = await damaged.host.status();
     expect(after).toMatchObject({ chainId, integrity: { ok: true, repaired: { movedTo } } });
     expect((await damaged.host.get('k5'))?.value).toBe(5);

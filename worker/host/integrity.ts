@@ -21,7 +21,10 @@ import type { StateVersion, Storage } from '../store/storage';
 
 /** The store's own damage reports as tamper-check problems (a height only for the given chain). */
 export function storeProblems(storage: Storage, chainId: string): IntegrityReport['problems'] {
-  return (storage.damage?.() ?? []).map((d) => ({ height: d.chainId === chainId ? d.height : null, message: `Storage: ${d.message}` }));
+  return (storage.damage?.() ?? []).map((d) => ({
+    height: d.chainId === chainId ? d.height : null,
+    message: `Storage: ${d.message}`,
+  }));
 }
 
 /**
@@ -33,20 +36,36 @@ export function dataEntryWrittenBy(block: Block, stateKey: string): Uint8Array |
   const height = block.header.height;
   for (const tx of block.txs) {
     const body = tx.body as { key?: unknown; value?: unknown } | null;
-    if ((tx.type !== 'data.put' && tx.type !== 'data.delete') || typeof body?.key !== 'string' || dataPrefix + body.key !== stateKey) continue;
-    entry = tx.type === 'data.put' ? encode({ v: body.value, h: height, tx: txIdOf(tx) }) : encode({ d: true, h: height, tx: txIdOf(tx) });
+    if (
+      (tx.type !== 'data.put' && tx.type !== 'data.delete') ||
+      typeof body?.key !== 'string' ||
+      dataPrefix + body.key !== stateKey
+    )
+      continue;
+    entry =
+      tx.type === 'data.put'
+        ? encode({ v: body.value, h: height, tx: txIdOf(tx) })
+        : encode({ d: true, h: height, tx: txIdOf(tx) });
   }
   return entry;
 }
 
 /** A block read from storage and checked against its verified header hash and transaction root, or null. */
-async function verifiedBlock(storage: Storage, chainId: string, height: number, hashes: readonly Uint8Array[]): Promise<Block | null> {
+async function verifiedBlock(
+  storage: Storage,
+  chainId: string,
+  height: number,
+  hashes: readonly Uint8Array[],
+): Promise<Block | null> {
   const expected = hashes[height];
   const bytes = expected ? await storage.getBlock(chainId, height) : undefined;
   if (!expected || !bytes) return null;
   try {
     const block = decodeBlock(bytes);
-    return equalBytes(blockHash(block.header), expected) && equalBytes(txRootOf(block.txs), block.header.txRoot) ? block : null;
+    return equalBytes(blockHash(block.header), expected) &&
+      equalBytes(txRootOf(block.txs), block.header.txRoot)
+      ? block
+      : null;
   } catch {
     return null;
   }
@@ -56,16 +75,25 @@ async function verifiedBlock(storage: Storage, chainId: string, height: number, 
  * Every stored version of a data key, each proved against the block that wrote it; throws
  * TAMPERED naming the first version that is not. `hashes`: verified header hashes by height.
  */
-export async function provenHistory(storage: Storage, chainId: string, stateKey: string, hashes: readonly Uint8Array[]): Promise<StateVersion[]> {
+export async function provenHistory(
+  storage: Storage,
+  chainId: string,
+  stateKey: string,
+  hashes: readonly Uint8Array[],
+): Promise<StateVersion[]> {
   const versions = await storage.history(chainId, stateKey);
   const blocks = new Map<number, Block | null>();
   for (const version of versions) {
-    if (!blocks.has(version.height)) blocks.set(version.height, await verifiedBlock(storage, chainId, version.height, hashes));
+    if (!blocks.has(version.height))
+      blocks.set(version.height, await verifiedBlock(storage, chainId, version.height, hashes));
     const block = blocks.get(version.height)!;
     const written = block ? dataEntryWrittenBy(block, stateKey) : null;
     if (!written || !equalBytes(written, version.entry)) {
       const key = stateKey.slice(dataPrefix.length);
-      throw botError('TAMPERED', `The stored version of "${key}" at height ${version.height} does not match the block that wrote it; its history is not served. Repair the peer from its peers.`);
+      throw botError(
+        'TAMPERED',
+        `The stored version of "${key}" at height ${version.height} does not match the block that wrote it; its history is not served. Repair the peer from its peers.`,
+      );
     }
   }
   return versions;
@@ -76,9 +104,19 @@ export async function provenHistory(storage: Storage, chainId: string, stateKey:
  * store the chain's genesis again, so the host can load it and re-sync the rest from peers.
  */
 export async function setAsideAndRestart(storage: Storage, genesis: Genesis): Promise<string> {
-  if (!storage.setAside) throw botError('STORAGE_FAILED', 'This storage cannot set its data aside; reset the peer (Settings) to start over.');
+  if (!storage.setAside)
+    throw botError(
+      'STORAGE_FAILED',
+      'This storage cannot set its data aside; reset the peer (Settings) to start over.',
+    );
   const { movedTo } = await storage.setAside();
   const { state, block, writes } = genesisState(genesis);
-  await storage.commitBlock({ chainId: state.chainId, height: 0, block: encodeBlock(block), writes, txIds: [] });
+  await storage.commitBlock({
+    chainId: state.chainId,
+    height: 0,
+    block: encodeBlock(block),
+    writes,
+    txIds: [],
+  });
   return movedTo;
 }

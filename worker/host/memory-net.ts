@@ -54,7 +54,9 @@ export class MemoryNet implements PeerNet {
 
   neighbours(): MemoryNet[] {
     if (!this.room) return [];
-    return this.network.members(this.room).filter((n) => n !== this && !this.dropped.has(n.did) && !n.dropped.has(this.did));
+    return this.network
+      .members(this.room)
+      .filter((n) => n !== this && !this.dropped.has(n.did) && !n.dropped.has(this.did));
   }
 
   refresh(): void {
@@ -93,7 +95,14 @@ export class MemoryNet implements PeerNet {
     return {
       did: this.did,
       room: this.room,
-      neighbours: this.neighbours().map((n) => ({ did: n.did, validator: false, state: 'open' as const, rttMs: 0, via: 'memory', height: null })),
+      neighbours: this.neighbours().map((n) => ({
+        did: n.did,
+        validator: false,
+        state: 'open' as const,
+        rttMs: 0,
+        via: 'memory',
+        height: null,
+      })),
       relays: [],
       webrtc: 'unknown',
       notice: null,

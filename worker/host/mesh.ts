@@ -37,7 +37,13 @@ export class MeshService {
     this.s.validatorKey = this.s.peer.chain.validators.map((v) => v.did).join(' ');
     this.s.syncer = new Syncer(this.d.syncIo(), () => this.s.peer.chain.height);
     void this.settings().then((settings) => {
-      const relays = [...new Set([...settings.relays, ...(this.s.chainRecord.relays ?? []), ...(settings.relays.length ? [] : (this.d.options.defaultRelays ?? []))])];
+      const relays = [
+        ...new Set([
+          ...settings.relays,
+          ...(this.s.chainRecord.relays ?? []),
+          ...(settings.relays.length ? [] : (this.d.options.defaultRelays ?? [])),
+        ]),
+      ];
       net.start(
         {
           did: this.s.identityView.did,
@@ -61,7 +67,11 @@ export class MeshService {
     this.s.neighbours = [...dids];
     const chain = this.s.durable;
     for (const did of dids) {
-      if (!before.has(did)) this.d.options.net?.send(did, encodeWire({ kind: 'head', height: chain.height, hash: chain.headHash }));
+      if (!before.has(did))
+        this.d.options.net?.send(
+          did,
+          encodeWire({ kind: 'head', height: chain.height, hash: chain.headHash }),
+        );
     }
     this.s.syncer.onNeighbours(dids);
     if (dids.some((did) => !before.has(did))) this.d.askAdmission();
@@ -76,9 +86,24 @@ export class MeshService {
 
   networkNow(): NetworkView {
     const view = this.d.options.net?.view();
-    if (!view) return { did: this.s.identityView.did, room: null, neighbours: [], relays: [], webrtc: 'unknown', notice: 'This peer runs without a network.' };
+    if (!view)
+      return {
+        did: this.s.identityView.did,
+        room: null,
+        neighbours: [],
+        relays: [],
+        webrtc: 'unknown',
+        notice: 'This peer runs without a network.',
+      };
     const validators = new Set(this.s.peer.chain.validators.map((v) => v.did));
-    return { ...view, neighbours: view.neighbours.map((n) => ({ ...n, validator: validators.has(n.did), height: this.s.syncer.headOf(n.did) ?? n.height })) };
+    return {
+      ...view,
+      neighbours: view.neighbours.map((n) => ({
+        ...n,
+        validator: validators.has(n.did),
+        height: this.s.syncer.headOf(n.did) ?? n.height,
+      })),
+    };
   }
 
   /** Bytes from a neighbour: decoded strictly; anything malformed gets the sender dropped. */
@@ -94,7 +119,8 @@ export class MeshService {
     switch (message.kind) {
       case 'consensus': {
         const m = message.message;
-        const height = m.type === 'commit' ? m.block.header.height : m.type === 'tx' ? null : m.height;
+        const height =
+          m.type === 'commit' ? m.block.header.height : m.type === 'tx' ? null : m.height;
         if (height !== null) this.s.syncer.onHead(from, height - 1);
         this.d.inbound(from, m);
         return;
@@ -104,22 +130,42 @@ export class MeshService {
         return;
       case 'syncRequest':
         // Reads only: served beside the loop, so a peer that is catching up never holds up consensus.
-        void this.d.serveSync(from, message.from, message.count).catch((error) => this.d.record('warn', `A sync request from ${from} was not served: ${(error as Error).message}`));
+        void this.d
+          .serveSync(from, message.from, message.count)
+          .catch((error) =>
+            this.d.record(
+              'warn',
+              `A sync request from ${from} was not served: ${(error as Error).message}`,
+            ),
+          );
         return;
       case 'syncBlocks':
         this.s.syncer.onBlocks(from, message.from, message.blocks);
         return;
       case 'batchRequest':
         // Reads only, beside the loop, like sync requests; the gateway checks the chain's access records.
-        void this.d.deviceApi()
+        void this.d
+          .deviceApi()
           .then((d) => d.onBatchRequest(from, message))
-          .catch((error) => this.d.record('warn', `A batch request from ${from} was not served: ${(error as Error).message}`));
+          .catch((error) =>
+            this.d.record(
+              'warn',
+              `A batch request from ${from} was not served: ${(error as Error).message}`,
+            ),
+          );
         return;
       case 'batchAnswer':
         void this.d.deviceApi().then((d) => d.onBatchAnswer(from, message));
         return;
       case 'join':
-        void this.d.onJoinRequest(from, message.invite).catch((error) => this.d.record('warn', `The join request of ${from} was not handled: ${(error as Error).message}`));
+        void this.d
+          .onJoinRequest(from, message.invite)
+          .catch((error) =>
+            this.d.record(
+              'warn',
+              `The join request of ${from} was not handled: ${(error as Error).message}`,
+            ),
+          );
         return;
     }
   }
@@ -142,7 +188,10 @@ export class MeshService {
     const { applySettingsPatch } = await import('./settings');
     const next = applySettingsPatch(await this.settings(), patch);
     await this.d.options.storage.putMeta('settings', next);
-    this.d.record('info', `Settings changed: ${next.relays.length} relay(s), ${next.iceServers.length} STUN/TURN server(s).`);
+    this.d.record(
+      'info',
+      `Settings changed: ${next.relays.length} relay(s), ${next.iceServers.length} STUN/TURN server(s).`,
+    );
     return next;
   }
 }

@@ -8,7 +8,11 @@ import { BotError } from '../core/errors';
 
 const startHost = async (storage: MemoryStorage) => (await startTestHost(storage)).host;
 
-const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e) => (e instanceof BotError ? e.code : String(e)));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e) => (e instanceof BotError ? e.code : String(e)),
+  );
 
 describe('PeerHost management (issue 5)', () => {
   it('keeps checked settings across a restart and refuses unusable ones', async () => {
@@ -31,7 +35,10 @@ describe('PeerHost management (issue 5)', () => {
     expect(before.engine).toBe('solo');
     const height = (await host.status()).height;
     const member = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
-    const { txId } = await host.submit({ type: 'member.propose', body: { change: { kind: 'addMember', did: member }, height: height + 3 } });
+    const { txId } = await host.submit({
+      type: 'member.propose',
+      body: { change: { kind: 'addMember', did: member }, height: height + 3 },
+    });
     expect((await host.waitFor(txId, { timeoutMs: 5000 })).status).toBe('committed');
     const after = await host.governance();
     expect(after.proposals).toHaveLength(1);
@@ -58,7 +65,10 @@ describe('PeerHost management (issue 5)', () => {
     // Its old dev chain named the old key as its solo validator: it gets a dev chain of its own
     // that it can write to, and keeps the old one.
     expect((await restarted.governance()).validators).toEqual([{ did: identity.did, power: 1 }]);
-    const { txId } = await restarted.submit({ type: 'data.put', body: { key: 'after-import', value: 1 } });
+    const { txId } = await restarted.submit({
+      type: 'data.put',
+      body: { key: 'after-import', value: 1 },
+    });
     expect((await restarted.waitFor(txId, { timeoutMs: 5000 })).status).toBe('committed');
     expect(await restarted.chains()).toHaveLength(2);
     restarted.stop();

@@ -37,8 +37,10 @@ describe('PeerHost on the solo dev chain', () => {
     const { host } = await startHost(new MemoryStorage(), counting);
     const before = counted.length;
     const own = [];
-    for (let i = 0; i < 5; i++) own.push((await host.submit({ type: 'data.put', body: { key: `own${i}`, value: i } })).txId);
-    for (const id of own) expect((await host.waitFor(id, { timeoutMs: 5000 })).status).toBe('committed');
+    for (let i = 0; i < 5; i++)
+      own.push((await host.submit({ type: 'data.put', body: { key: `own${i}`, value: i } })).txId);
+    for (const id of own)
+      expect((await host.waitFor(id, { timeoutMs: 5000 })).status).toBe('committed');
     expect(counted.length).toBe(before);
     // A transaction signed elsewhere is verified, and a forged one refused.
     const other = identity('someone else');
@@ -57,9 +59,13 @@ describe('PeerHost on the solo dev chain', () => {
     const storage = new MemoryStorage();
     const { host, events } = await startHost(storage);
     const ids = [];
-    for (let i = 0; i < 20; i++) ids.push((await host.submit({ type: 'data.put', body: { key: `k${i}`, value: { i } } })).txId);
+    for (let i = 0; i < 20; i++)
+      ids.push(
+        (await host.submit({ type: 'data.put', body: { key: `k${i}`, value: { i } } })).txId,
+      );
     const del = await host.submit({ type: 'data.delete', body: { key: 'k3' } });
-    for (const id of [...ids, del.txId]) expect((await host.waitFor(id, { timeoutMs: 5000 })).status).toBe('committed');
+    for (const id of [...ids, del.txId])
+      expect((await host.waitFor(id, { timeoutMs: 5000 })).status).toBe('committed');
     expect(events.some((e) => e.type === 'block')).toBe(true);
     const got = (await host.get('k7'))!;
     expect(got.value).toEqual({ i: 7 });
@@ -84,12 +90,17 @@ describe('PeerHost on the solo dev chain', () => {
     const storage = new MemoryStorage();
     const { host } = await startHost(storage);
     const before = [];
-    for (let i = 0; i < 3; i++) before.push((await host.submit({ type: 'data.put', body: { key: `b${i}`, value: i } })).txId);
+    for (let i = 0; i < 3; i++)
+      before.push((await host.submit({ type: 'data.put', body: { key: `b${i}`, value: i } })).txId);
     // A vote on a proposal that does not exist: signed and admitted, then fails in its block.
-    const doomed = (await host.submit({ type: 'member.vote', body: { proposal: 'ab'.repeat(32), approve: true } })).txId;
+    const doomed = (
+      await host.submit({ type: 'member.vote', body: { proposal: 'ab'.repeat(32), approve: true } })
+    ).txId;
     const after = [];
-    for (let i = 0; i < 10; i++) after.push((await host.submit({ type: 'data.put', body: { key: `a${i}`, value: i } })).txId);
-    for (const id of [...before, ...after]) expect((await host.waitFor(id, { timeoutMs: 5000 })).status).toBe('committed');
+    for (let i = 0; i < 10; i++)
+      after.push((await host.submit({ type: 'data.put', body: { key: `a${i}`, value: i } })).txId);
+    for (const id of [...before, ...after])
+      expect((await host.waitFor(id, { timeoutMs: 5000 })).status).toBe('committed');
     const failed = await host.waitFor(doomed, { timeoutMs: 5000 });
     expect(failed).toMatchObject({ status: 'rejected', error: { code: 'NOT_FOUND' } });
     expect(failed.height).toBeGreaterThan(0);
@@ -97,16 +108,26 @@ describe('PeerHost on the solo dev chain', () => {
     host.stop();
     // After a restart the answer comes from the failure record in the state.
     const again = await startHost(storage);
-    expect(await again.host.waitFor(doomed)).toMatchObject({ status: 'rejected', height: failed.height, error: { code: 'NOT_FOUND' } });
+    expect(await again.host.waitFor(doomed)).toMatchObject({
+      status: 'rejected',
+      height: failed.height,
+      error: { code: 'NOT_FOUND' },
+    });
     again.host.stop();
   });
 
   it('rejects bad input with typed errors and stores nothing', async () => {
     const storage = new MemoryStorage();
     const { host } = await startHost(storage);
-    await expect(host.submit({ type: 'data.put', body: { key: 5, value: 1 } })).rejects.toMatchObject({ code: 'BAD_FIELD_TYPE' });
-    await expect(host.submit({ type: 'nope', body: {} })).rejects.toMatchObject({ code: 'UNKNOWN_TYPE' });
-    await expect(host.submitRaw(new Uint8Array([1, 2, 3]))).rejects.toMatchObject({ code: 'MALFORMED' });
+    await expect(
+      host.submit({ type: 'data.put', body: { key: 5, value: 1 } }),
+    ).rejects.toMatchObject({ code: 'BAD_FIELD_TYPE' });
+    await expect(host.submit({ type: 'nope', body: {} })).rejects.toMatchObject({
+      code: 'UNKNOWN_TYPE',
+    });
+    await expect(host.submitRaw(new Uint8Array([1, 2, 3]))).rejects.toMatchObject({
+      code: 'MALFORMED',
+    });
     const before = await host.status();
     const ok = await host.submit({ type: 'data.put', body: { key: 'a', value: 1 } });
     expect((await host.waitFor(ok.txId, { timeoutMs: 5000 })).status).toBe('committed');
@@ -123,13 +144,21 @@ describe('PeerHost on the solo dev chain', () => {
     host.stop();
     const bytes = (await storage.getBlock(chainId, height!))!;
     const text = new TextDecoder().decode(bytes).replace('original', 'tampered');
-    await storage.commitBlock({ chainId, height: height!, block: new TextEncoder().encode(text), writes: new Map(), txIds: [] });
+    await storage.commitBlock({
+      chainId,
+      height: height!,
+      block: new TextEncoder().encode(text),
+      writes: new Map(),
+      txIds: [],
+    });
     const again = await startHost(storage, nobleVerifier);
     const report = await again.host.integrity();
     expect(report.ok).toBe(false);
     expect(report.problems[0]!.height).toBe(height);
     await expect(again.host.block(height!)).rejects.toMatchObject({ code: 'TAMPERED' });
-    await expect(again.host.submit({ type: 'data.put', body: { key: 'b', value: 1 } })).rejects.toMatchObject({ code: 'TAMPERED' });
+    await expect(
+      again.host.submit({ type: 'data.put', body: { key: 'b', value: 1 } }),
+    ).rejects.toMatchObject({ code: 'TAMPERED' });
     again.host.stop();
   });
 
@@ -140,11 +169,21 @@ describe('PeerHost on the solo dev chain', () => {
     await host.waitFor(txId, { timeoutMs: 5000 });
     const chainId = (await host.status()).chainId;
     host.stop();
-    await storage.commitBlock({ chainId: 'elsewhere', height: 0, block: new Uint8Array(1), writes: new Map(), txIds: [] });
+    await storage.commitBlock({
+      chainId: 'elsewhere',
+      height: 0,
+      block: new Uint8Array(1),
+      writes: new Map(),
+      txIds: [],
+    });
     const entry = (await storage.getState(chainId, 'data/a'))!;
-    const changed = new TextEncoder().encode(new TextDecoder().decode(entry).replace('original', 'tampered'));
+    const changed = new TextEncoder().encode(
+      new TextDecoder().decode(entry).replace('original', 'tampered'),
+    );
     // Write the state entry alone, as someone editing IndexedDB would.
-    (storage as unknown as { chains: Map<string, { state: Map<string, Uint8Array> }> }).chains.get(chainId)!.state.set('data/a', changed);
+    (storage as unknown as { chains: Map<string, { state: Map<string, Uint8Array> }> }).chains
+      .get(chainId)!
+      .state.set('data/a', changed);
     const again = await startHost(storage);
     expect((await again.host.integrity()).stateVerified).toBe(false);
     await expect(again.host.get('a')).rejects.toMatchObject({ code: 'TAMPERED' });
@@ -155,12 +194,20 @@ describe('PeerHost on the solo dev chain', () => {
 describe('PeerHost submissions', () => {
   it('concurrent submits from one identity all commit, in nonce order, and a rejected one frees its nonce', async () => {
     const { host } = await startHost(new MemoryStorage());
-    const results = await Promise.all(Array.from({ length: 64 }, (_, i) => host.submit({ type: 'data.put', body: { key: `c${i}`, value: i } })));
-    const decided = await Promise.all(results.map(({ txId }) => host.waitFor(txId, { timeoutMs: 10_000 })));
-    expect(decided.filter((d) => d.status !== "committed")).toEqual([]);
+    const results = await Promise.all(
+      Array.from({ length: 64 }, (_, i) =>
+        host.submit({ type: 'data.put', body: { key: `c${i}`, value: i } }),
+      ),
+    );
+    const decided = await Promise.all(
+      results.map(({ txId }) => host.waitFor(txId, { timeoutMs: 10_000 })),
+    );
+    expect(decided.filter((d) => d.status !== 'committed')).toEqual([]);
     // A body that passes the shape check but fails in the ledger is not possible for data.put;
     // a bad shape is refused before a nonce is taken, so the next submit still commits.
-    await expect(host.submit({ type: 'data.put', body: { key: '' } })).rejects.toMatchObject({ code: expect.any(String) });
+    await expect(host.submit({ type: 'data.put', body: { key: '' } })).rejects.toMatchObject({
+      code: expect.any(String),
+    });
     const next = await host.submit({ type: 'data.put', body: { key: 'after', value: 1 } });
     expect((await host.waitFor(next.txId, { timeoutMs: 10_000 })).status).toBe('committed');
     host.stop();
@@ -171,7 +218,8 @@ describe('PeerHost submissions', () => {
 class HeldStorage extends MemoryStorage {
   readonly held: Array<{ height: number; release: () => void }> = [];
   override async commitBlock(commit: Parameters<MemoryStorage['commitBlock']>[0]): Promise<void> {
-    if (commit.height > 0) await new Promise<void>((release) => this.held.push({ height: commit.height, release }));
+    if (commit.height > 0)
+      await new Promise<void>((release) => this.held.push({ height: commit.height, release }));
     return super.commitBlock(commit);
   }
   release(): void {
@@ -183,7 +231,8 @@ describe('PeerHost pipeline', () => {
   it('executes the next block while one is written, and tells nobody about a block before it is stored', async () => {
     const storage = new HeldStorage();
     const { host, events } = await startHost(storage);
-    const blockEvents = () => events.filter((e) => e.type === 'block').map((e) => (e as { height: number }).height);
+    const blockEvents = () =>
+      events.filter((e) => e.type === 'block').map((e) => (e as { height: number }).height);
     const decided: string[] = [];
     const a = await host.submit({ type: 'data.put', body: { key: 'a', value: 1 } });
     void host.waitFor(a.txId, { timeoutMs: 10_000 }).then(() => decided.push('a'));

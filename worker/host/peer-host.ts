@@ -74,8 +74,19 @@ export class PeerHost implements PeerMethods {
   constructor(private readonly options: HostOptions) {
     this.verifier = cachingVerifier(options.verifier);
     const s = this.s;
-    this.audit = new AuditLog({ storage: options.storage, now: options.now, signer: () => (s.signer ? { did: s.identityView.did, sign: (bytes) => s.signer.sign(bytes) } : null) });
-    const base = { state: s, options, verifier: this.verifier, record: this.record.bind(this), ready: () => this.ready() };
+    this.audit = new AuditLog({
+      storage: options.storage,
+      now: options.now,
+      signer: () =>
+        s.signer ? { did: s.identityView.did, sign: (bytes) => s.signer.sign(bytes) } : null,
+    });
+    const base = {
+      state: s,
+      options,
+      verifier: this.verifier,
+      record: this.record.bind(this),
+      ready: () => this.ready(),
+    };
     const loop = {
       enqueue: <T>(work: () => Promise<T> | T) => this.enqueue(work),
       stepOnly: (input: PeerInput) => this.stepOnly(input),
@@ -143,12 +154,14 @@ export class PeerHost implements PeerMethods {
     const auditProblems = await this.audit.open();
     const did = await this.identityService.open();
     for (const problem of auditProblems) this.record('error', `Tamper check: ${problem}.`);
-    if (this.options.contractRuntime !== undefined) this.s.contractRuntime = this.options.contractRuntime ?? undefined;
+    if (this.options.contractRuntime !== undefined)
+      this.s.contractRuntime = this.options.contractRuntime ?? undefined;
     else this.s.contractRuntime = await (await import('./contract-runtime')).loadContractRuntime();
     let chain = await storage.getMeta<ChainRecord>('chain.active');
     // A solo dev chain only its own validator can extend: after an identity import, this peer
     // gets a dev chain of its own (the old one stays held and readable).
-    const strandedDev = chain?.genesis.consensus.engine === 'solo' && chain.genesis.validators[0]?.did !== did;
+    const strandedDev =
+      chain?.genesis.consensus.engine === 'solo' && chain.genesis.validators[0]?.did !== did;
     if (!chain || strandedDev) chain = await this.chainsService.createDevChain(did);
     await this.chainsService.load(chain);
     let idleTicks = 0;
@@ -157,13 +170,20 @@ export class PeerHost implements PeerMethods {
       if (this.s.integrityReport.ok) this.s.syncer.tick(); // a damaged store syncs only once repaired
       // Every few seconds tell the neighbours where this peer's head is (drives their sync).
       if (++idleTicks % headEveryTicks === 0 && this.options.net) {
-        const head = encodeWire({ kind: 'head', height: this.s.durable.height, hash: this.s.durable.headHash });
+        const head = encodeWire({
+          kind: 'head',
+          height: this.s.durable.height,
+          hash: this.s.durable.headHash,
+        });
         for (const did of this.s.neighbours) this.options.net.send(did, head);
         this.admission.askAdmission();
         this.mesh.emitNetwork();
       }
     }, this.options.tickIntervalMs ?? idleTickMs);
-    this.record('info', `Peer started on chain ${chain.genesis.name} at height ${this.s.peer.chain.height}.`);
+    this.record(
+      'info',
+      `Peer started on chain ${chain.genesis.name} at height ${this.s.peer.chain.height}.`,
+    );
     return this.reads.statusNow();
   }
 
@@ -232,41 +252,78 @@ export class PeerHost implements PeerMethods {
             }
           }
           this.submissions.settleCommitted(effect.block.header.height, effect.txIds, effect.failed);
-          this.options.emit({ type: 'block', height: effect.block.header.height, hash: toHex(effect.hash), txCount: effect.txIds.length, time: effect.block.header.time });
-          if (effect.block.txs.some((t) => t.type.startsWith('device.access.') || t.type === 'device.message')) {
+          this.options.emit({
+            type: 'block',
+            height: effect.block.header.height,
+            hash: toHex(effect.hash),
+            txCount: effect.txIds.length,
+            time: effect.block.header.time,
+          });
+          if (
+            effect.block.txs.some(
+              (t) => t.type.startsWith('device.access.') || t.type === 'device.message',
+            )
+          ) {
             const applied = tookEffect(effect.block, effect.txIds, effect.failed);
-            void this.deviceApi().then((d) => d.onCommitted(applied.block, applied.txIds)).catch((error) => this.record('warn', `Device notices not sent: ${(error as Error).message}`));
+            void this.deviceApi()
+              .then((d) => d.onCommitted(applied.block, applied.txIds))
+              .catch((error) =>
+                this.record('warn', `Device notices not sent: ${(error as Error).message}`),
+              );
           }
-          if (effect.block.txs.some((tx) => tx.type === 'member.propose' || tx.type === 'member.vote')) this.admission.afterGovernanceChange();
+          if (
+            effect.block.txs.some((tx) => tx.type === 'member.propose' || tx.type === 'member.vote')
+          )
+            this.admission.afterGovernanceChange();
           break;
         case 'txRejected': {
           // A refused copy (forged signature, replay) does not change the id's result (tx-results.ts).
-          const { decision, result } = await this.submissions.txResults.rejected(effect.txId, effect.error, async (txId) => (await this.options.storage.txLocation(txId)) !== undefined);
+          const { decision, result } = await this.submissions.txResults.rejected(
+            effect.txId,
+            effect.error,
+            async (txId) => (await this.options.storage.txLocation(txId)) !== undefined,
+          );
           if (decision === 'recorded') {
             this.submissions.releaseNonce(effect.txId);
             this.submissions.notify(effect.txId, result);
           }
-          this.record('warn', `Rejected ${decision === 'recorded' ? 'transaction' : 'a copy of transaction'} ${effect.txId.slice(0, 12)}: ${effect.error.message}`);
+          this.record(
+            'warn',
+            `Rejected ${decision === 'recorded' ? 'transaction' : 'a copy of transaction'} ${effect.txId.slice(0, 12)}: ${effect.error.message}`,
+          );
           break;
         }
         case 'txAccepted':
           break;
         case 'persistConsensus':
           // Stored before anything after it runs: a restarted validator never signs twice.
-          await this.options.storage.putMeta(`consensus.${this.s.peer.chain.chainId}`, encode(stripUndefined(effect.record)));
+          await this.options.storage.putMeta(
+            `consensus.${this.s.peer.chain.chainId}`,
+            encode(stripUndefined(effect.record)),
+          );
           break;
         case 'broadcast':
           this.options.net?.broadcast(encodeWire({ kind: 'consensus', message: effect.message }));
           break;
         case 'send':
-          this.options.net?.send(effect.to, encodeWire({ kind: 'consensus', message: effect.message }));
+          this.options.net?.send(
+            effect.to,
+            encodeWire({ kind: 'consensus', message: effect.message }),
+          );
           break;
         case 'serveBlocks':
           await this.syncServing.serveBlocks(effect.to, effect.fromHeight, effect.count);
           break;
         case 'evidence':
-          this.record('warn', `Validator ${effect.evidence.first.validator} signed two different votes at height ${effect.evidence.first.height}; submitting the evidence.`);
-          void this.submissions.submitBackground({ type: 'evidence.submit', body: effect.evidence }).catch((error) => this.record('warn', `Evidence not submitted: ${(error as Error).message}`));
+          this.record(
+            'warn',
+            `Validator ${effect.evidence.first.validator} signed two different votes at height ${effect.evidence.first.height}; submitting the evidence.`,
+          );
+          void this.submissions
+            .submitBackground({ type: 'evidence.submit', body: effect.evidence })
+            .catch((error) =>
+              this.record('warn', `Evidence not submitted: ${(error as Error).message}`),
+            );
           break;
       }
     }
@@ -282,19 +339,36 @@ export class PeerHost implements PeerMethods {
    */
   private async runPersisting(effects: PeerEffect[], first: number): Promise<void> {
     await this.runEffects(effects.slice(0, first));
-    const persists = effects.filter((e): e is Extract<PeerEffect, { kind: 'persist' }> => e.kind === 'persist');
+    const persists = effects.filter(
+      (e): e is Extract<PeerEffect, { kind: 'persist' }> => e.kind === 'persist',
+    );
     const written = commitAll(
       this.options.storage,
-      persists.map(({ executed: { block, writes, txIds } }) => ({ chainId: block.header.chain, height: block.header.height, block: encodeBlock(block), writes, txIds })),
+      persists.map(({ executed: { block, writes, txIds } }) => ({
+        chainId: block.header.chain,
+        height: block.header.height,
+        block: encodeBlock(block),
+        writes,
+        txIds,
+      })),
     );
     queueMicrotask(() => {
-      for (const { executed } of persists) void this.enqueue(() => this.feed({ kind: 'persisted', height: executed.block.header.height }));
+      for (const { executed } of persists)
+        void this.enqueue(() =>
+          this.feed({ kind: 'persisted', height: executed.block.header.height }),
+        );
     });
     await written;
     for (const { executed } of persists) {
       this.s.hashes[executed.block.header.height] = executed.hash;
       this.s.durable = executed.state;
-      this.s.integrityReport = { ...this.s.integrityReport, verifiedHeight: Math.max(this.s.integrityReport.verifiedHeight, executed.block.header.height) };
+      this.s.integrityReport = {
+        ...this.s.integrityReport,
+        verifiedHeight: Math.max(
+          this.s.integrityReport.verifiedHeight,
+          executed.block.header.height,
+        ),
+      };
     }
     await this.runEffects(effects.slice(first).filter((e) => e.kind !== 'persist'));
   }
@@ -304,34 +378,79 @@ export class PeerHost implements PeerMethods {
     this.tickScheduled = true;
     setTimeout(() => {
       this.tickScheduled = false;
-      if (this.s.integrityReport.ok) void this.enqueue(() => this.feed({ kind: 'tick', time: this.options.now() }));
+      if (this.s.integrityReport.ok)
+        void this.enqueue(() => this.feed({ kind: 'tick', time: this.options.now() }));
     }, 0);
   }
 
   // ---- the API: each method answered by its service --------------------------------------
 
-  identity() { return this.identityService.identity(); }
-  exportIdentity(...a: Parameters<PeerMethods['exportIdentity']>) { return this.identityService.exportIdentity(...a); }
-  importIdentity(...a: Parameters<PeerMethods['importIdentity']>) { return this.identityService.importIdentity(...a); }
-  status() { return this.reads.status(); }
-  block(...a: Parameters<PeerMethods['block']>) { return this.reads.block(...a); }
-  get(...a: Parameters<PeerMethods['get']>) { return this.reads.get(...a); }
-  history(...a: Parameters<PeerMethods['history']>) { return this.reads.history(...a); }
-  integrity() { return this.reads.integrity(); }
-  governance() { return this.reads.governance(); }
-  submit(...a: Parameters<PeerMethods['submit']>) { return this.submissions.submit(...a); }
-  submitRaw(...a: Parameters<PeerMethods['submitRaw']>) { return this.submissions.submitRaw(...a); }
-  waitFor(...a: Parameters<PeerMethods['waitFor']>) { return this.submissions.waitFor(...a); }
-  repair() { return this.chainsService.repair(); }
-  createChain(...a: Parameters<PeerMethods['createChain']>) { return this.chainsService.createChain(...a); }
-  join(...a: Parameters<PeerMethods['join']>) { return this.chainsService.join(...a); }
-  invite() { return this.chainsService.invite(); }
-  inviteInfo(invite: string) { return this.chainsService.inviteInfo(invite); }
-  chains() { return this.chainsService.chains(); }
-  useChain(...a: Parameters<PeerMethods['useChain']>) { return this.chainsService.useChain(...a); }
-  network() { return this.mesh.network(); }
-  settings() { return this.mesh.settings(); }
-  setSettings(...a: Parameters<PeerMethods['setSettings']>) { return this.mesh.setSettings(...a); }
+  identity() {
+    return this.identityService.identity();
+  }
+  exportIdentity(...a: Parameters<PeerMethods['exportIdentity']>) {
+    return this.identityService.exportIdentity(...a);
+  }
+  importIdentity(...a: Parameters<PeerMethods['importIdentity']>) {
+    return this.identityService.importIdentity(...a);
+  }
+  status() {
+    return this.reads.status();
+  }
+  block(...a: Parameters<PeerMethods['block']>) {
+    return this.reads.block(...a);
+  }
+  get(...a: Parameters<PeerMethods['get']>) {
+    return this.reads.get(...a);
+  }
+  history(...a: Parameters<PeerMethods['history']>) {
+    return this.reads.history(...a);
+  }
+  integrity() {
+    return this.reads.integrity();
+  }
+  governance() {
+    return this.reads.governance();
+  }
+  submit(...a: Parameters<PeerMethods['submit']>) {
+    return this.submissions.submit(...a);
+  }
+  submitRaw(...a: Parameters<PeerMethods['submitRaw']>) {
+    return this.submissions.submitRaw(...a);
+  }
+  waitFor(...a: Parameters<PeerMethods['waitFor']>) {
+    return this.submissions.waitFor(...a);
+  }
+  repair() {
+    return this.chainsService.repair();
+  }
+  createChain(...a: Parameters<PeerMethods['createChain']>) {
+    return this.chainsService.createChain(...a);
+  }
+  join(...a: Parameters<PeerMethods['join']>) {
+    return this.chainsService.join(...a);
+  }
+  invite() {
+    return this.chainsService.invite();
+  }
+  inviteInfo(invite: string) {
+    return this.chainsService.inviteInfo(invite);
+  }
+  chains() {
+    return this.chainsService.chains();
+  }
+  useChain(...a: Parameters<PeerMethods['useChain']>) {
+    return this.chainsService.useChain(...a);
+  }
+  network() {
+    return this.mesh.network();
+  }
+  settings() {
+    return this.mesh.settings();
+  }
+  setSettings(...a: Parameters<PeerMethods['setSettings']>) {
+    return this.mesh.setSettings(...a);
+  }
 
   async log(): Promise<LogEntry[]> {
     return [...this.operationLog];
@@ -342,7 +461,10 @@ export class PeerHost implements PeerMethods {
     return this.audit.export();
   }
 
-  async verifyAuditLog(log: AuditExport, options?: { anchor?: { seq: number; hash: string } }): Promise<AuditVerdict> {
+  async verifyAuditLog(
+    log: AuditExport,
+    options?: { anchor?: { seq: number; hash: string } },
+  ): Promise<AuditVerdict> {
     return verifyAuditLog(log, options);
   }
 
@@ -363,7 +485,14 @@ export class PeerHost implements PeerMethods {
       this.audit.forget();
     });
     this.operationLog.length = 0;
-    this.options.emit({ type: 'log', entry: { time: this.options.now(), level: 'warn', message: 'This peer was reset: identity, chains and settings are wiped.' } });
+    this.options.emit({
+      type: 'log',
+      entry: {
+        time: this.options.now(),
+        level: 'warn',
+        message: 'This peer was reset: identity, chains and settings are wiped.',
+      },
+    });
   }
 
   // ---- devices (issue 6) ----  (implemented in ./devices-host.ts)
@@ -384,20 +513,48 @@ export class PeerHost implements PeerMethods {
     });
     return this.devicesHost;
   }
-  async devices() { return (await this.deviceApi()).devices(); }
-  async registerDevice(...a: Parameters<PeerMethods['registerDevice']>) { return (await this.deviceApi()).registerDevice(...a); }
-  async setDeviceStatus(...a: Parameters<PeerMethods['setDeviceStatus']>) { return (await this.deviceApi()).setDeviceStatus(...a); }
-  async setDevicePolicy(...a: Parameters<PeerMethods['setDevicePolicy']>) { return (await this.deviceApi()).setDevicePolicy(...a); }
-  async deviceReading(...a: Parameters<PeerMethods['deviceReading']>) { return (await this.deviceApi()).deviceReading(...a); }
-  async deviceReadingBatch(...a: Parameters<PeerMethods['deviceReadingBatch']>) { return (await this.deviceApi()).deviceReadingBatch(...a); }
-  async deviceReadings(...a: Parameters<PeerMethods['deviceReadings']>) { return (await this.deviceApi()).deviceReadings(...a); }
-  async requestDeviceAccess(...a: Parameters<PeerMethods['requestDeviceAccess']>) { return (await this.deviceApi()).requestDeviceAccess(...a); }
-  async decideDeviceAccess(...a: Parameters<PeerMethods['decideDeviceAccess']>) { return (await this.deviceApi()).decideDeviceAccess(...a); }
-  async deviceAccessLog(...a: Parameters<PeerMethods['deviceAccessLog']>) { return (await this.deviceApi()).deviceAccessLog(...a); }
-  async readDeviceBatch(...a: Parameters<PeerMethods['readDeviceBatch']>) { return (await this.deviceApi()).readDeviceBatch(...a); }
-  async deviceCallContract(...a: Parameters<PeerMethods['deviceCallContract']>) { return (await this.deviceApi()).deviceCallContract(...a); }
-  async sendDeviceMessage(...a: Parameters<PeerMethods['sendDeviceMessage']>) { return (await this.deviceApi()).sendDeviceMessage(...a); }
-  async deviceMessages(...a: Parameters<PeerMethods['deviceMessages']>) { return (await this.deviceApi()).deviceMessages(...a); }
+  async devices() {
+    return (await this.deviceApi()).devices();
+  }
+  async registerDevice(...a: Parameters<PeerMethods['registerDevice']>) {
+    return (await this.deviceApi()).registerDevice(...a);
+  }
+  async setDeviceStatus(...a: Parameters<PeerMethods['setDeviceStatus']>) {
+    return (await this.deviceApi()).setDeviceStatus(...a);
+  }
+  async setDevicePolicy(...a: Parameters<PeerMethods['setDevicePolicy']>) {
+    return (await this.deviceApi()).setDevicePolicy(...a);
+  }
+  async deviceReading(...a: Parameters<PeerMethods['deviceReading']>) {
+    return (await this.deviceApi()).deviceReading(...a);
+  }
+  async deviceReadingBatch(...a: Parameters<PeerMethods['deviceReadingBatch']>) {
+    return (await this.deviceApi()).deviceReadingBatch(...a);
+  }
+  async deviceReadings(...a: Parameters<PeerMethods['deviceReadings']>) {
+    return (await this.deviceApi()).deviceReadings(...a);
+  }
+  async requestDeviceAccess(...a: Parameters<PeerMethods['requestDeviceAccess']>) {
+    return (await this.deviceApi()).requestDeviceAccess(...a);
+  }
+  async decideDeviceAccess(...a: Parameters<PeerMethods['decideDeviceAccess']>) {
+    return (await this.deviceApi()).decideDeviceAccess(...a);
+  }
+  async deviceAccessLog(...a: Parameters<PeerMethods['deviceAccessLog']>) {
+    return (await this.deviceApi()).deviceAccessLog(...a);
+  }
+  async readDeviceBatch(...a: Parameters<PeerMethods['readDeviceBatch']>) {
+    return (await this.deviceApi()).readDeviceBatch(...a);
+  }
+  async deviceCallContract(...a: Parameters<PeerMethods['deviceCallContract']>) {
+    return (await this.deviceApi()).deviceCallContract(...a);
+  }
+  async sendDeviceMessage(...a: Parameters<PeerMethods['sendDeviceMessage']>) {
+    return (await this.deviceApi()).sendDeviceMessage(...a);
+  }
+  async deviceMessages(...a: Parameters<PeerMethods['deviceMessages']>) {
+    return (await this.deviceApi()).deviceMessages(...a);
+  }
 
   // ---- contracts ----  (implemented in ./contracts-host.ts)
   private contractsHost: ContractsHost | null = null;
@@ -412,10 +569,18 @@ export class PeerHost implements PeerMethods {
     });
     return this.contractsHost;
   }
-  async deployContract(...a: Parameters<PeerMethods['deployContract']>) { return (await this.contractApi()).deployContract(...a); }
-  async callContract(...a: Parameters<PeerMethods['callContract']>) { return (await this.contractApi()).callContract(...a); }
-  async contracts() { return (await this.contractApi()).contracts(); }
-  async contract(...a: Parameters<PeerMethods['contract']>) { return (await this.contractApi()).contract(...a); }
+  async deployContract(...a: Parameters<PeerMethods['deployContract']>) {
+    return (await this.contractApi()).deployContract(...a);
+  }
+  async callContract(...a: Parameters<PeerMethods['callContract']>) {
+    return (await this.contractApi()).callContract(...a);
+  }
+  async contracts() {
+    return (await this.contractApi()).contracts();
+  }
+  async contract(...a: Parameters<PeerMethods['contract']>) {
+    return (await this.contractApi()).contract(...a);
+  }
 
   /** Stop ticking and networking; resolves once the work already queued (e.g. a block being persisted) is done. */
   stop(): Promise<void> {
@@ -427,11 +592,18 @@ export class PeerHost implements PeerMethods {
 }
 
 /** The transactions of a committed block that took effect (not those that failed in execution). */
-function tookEffect(block: Block, txIds: string[], failed: Array<{ txId: string }>): { block: Block; txIds: string[] } {
+function tookEffect(
+  block: Block,
+  txIds: string[],
+  failed: Array<{ txId: string }>,
+): { block: Block; txIds: string[] } {
   if (failed.length === 0) return { block, txIds };
   const out = new Set(failed.map((f) => f.txId));
   const keep = txIds.map((id) => !out.has(id));
-  return { block: { ...block, txs: block.txs.filter((_, i) => keep[i]) }, txIds: txIds.filter((_, i) => keep[i]) };
+  return {
+    block: { ...block, txs: block.txs.filter((_, i) => keep[i]) },
+    txIds: txIds.filter((_, i) => keep[i]),
+  };
 }
 
 export function errorToApi(error: unknown): { code: BotError['code']; message: string } {
@@ -440,4 +612,3 @@ export function errorToApi(error: unknown): { code: BotError['code']; message: s
 }
 
 export { encodeTx };
-

@@ -1,12 +1,25 @@
 // Reads, queries and proofs: status, blocks, values with their proofs, history, integrity and
 // governance, answered from the last durable chain state and checked against verified hashes.
 import { decodeBlock, blockHash, txRootOf, type Block } from '../core/block';
-import { decodeDataEntry, dataPrefix, decodeTxFailure, failurePrefix, type ChainState } from '../core/ledger';
+import {
+  decodeDataEntry,
+  dataPrefix,
+  decodeTxFailure,
+  failurePrefix,
+  type ChainState,
+} from '../core/ledger';
 import { txIdOf } from '../core/tx';
 import { sha256 } from '../core/crypto/hash';
 import { equalBytes, toHex } from '../core/bytes';
 import { botError } from '../core/errors';
-import type { BlockView, GetResult, GovernanceView, IntegrityReport, Status, TxResult } from '../api';
+import type {
+  BlockView,
+  GetResult,
+  GovernanceView,
+  IntegrityReport,
+  Status,
+  TxResult,
+} from '../api';
 import { provenHistory } from './integrity';
 import type { HostState, HostOptions } from './host-state';
 
@@ -37,14 +50,19 @@ export class Reads {
       height: chain.height,
       headHash: toHex(chain.headHash),
       peers: this.s.neighbours.length,
-      role: chain.validators.some((v) => v.did === this.s.identityView.did) ? 'validator' : 'member',
+      role: chain.validators.some((v) => v.did === this.s.identityView.did)
+        ? 'validator'
+        : 'member',
       mode: chain.genesis.mode,
       consensus: chain.genesis.consensus.engine,
       syncing: this.s.syncer.syncing,
       mempool: this.s.peer.mempool.size,
       integrity: this.s.integrityReport,
       storage: this.d.options.storageKind,
-      verifier: { backend: this.d.options.verifier.backend, threads: this.d.options.verifier.threads ?? 0 },
+      verifier: {
+        backend: this.d.options.verifier.backend,
+        threads: this.d.options.verifier.threads ?? 0,
+      },
       admission: this.d.mayWrite(this.s.identityView.did) ? 'admitted' : 'waiting',
     };
   }
@@ -56,25 +74,41 @@ export class Reads {
     const leaf = chain.trie.get(key);
     if (!leaf) return { status: 'committed', height };
     const entry = await this.d.options.storage.getState(chain.chainId, key);
-    if (!entry || !equalBytes(sha256(entry), leaf)) throw botError('TAMPERED', `The stored result of transaction ${txId.slice(0, 12)} does not match the state root.`);
+    if (!entry || !equalBytes(sha256(entry), leaf))
+      throw botError(
+        'TAMPERED',
+        `The stored result of transaction ${txId.slice(0, 12)} does not match the state root.`,
+      );
     const { code } = decodeTxFailure(entry);
-    return { status: 'rejected', height, error: { code, message: `The transaction is in block ${height} but failed in execution (${code}); it used its nonce and changed nothing else.` } };
+    return {
+      status: 'rejected',
+      height,
+      error: {
+        code,
+        message: `The transaction is in block ${height} but failed in execution (${code}); it used its nonce and changed nothing else.`,
+      },
+    };
   }
 
   async block(height: number): Promise<BlockView | null> {
     await this.d.ready();
-    if (!Number.isSafeInteger(height) || height < 0) throw botError('BAD_REQUEST', 'block takes a height: a whole number from 0.');
+    if (!Number.isSafeInteger(height) || height < 0)
+      throw botError('BAD_REQUEST', 'block takes a height: a whole number from 0.');
     const expected = this.s.hashes[height];
     const bytes = await this.d.options.storage.getBlock(this.s.peer.chain.chainId, height);
     if (!bytes) return null;
-    if (!expected) throw botError('TAMPERED', `Block ${height} failed the tamper check and is not served.`);
+    if (!expected)
+      throw botError('TAMPERED', `Block ${height} failed the tamper check and is not served.`);
     let block: Block;
     try {
       block = decodeBlock(bytes);
     } catch {
       throw botError('TAMPERED', `Stored block ${height} was changed and cannot be decoded.`);
     }
-    if (!equalBytes(blockHash(block.header), expected) || !equalBytes(txRootOf(block.txs), block.header.txRoot)) {
+    if (
+      !equalBytes(blockHash(block.header), expected) ||
+      !equalBytes(txRootOf(block.txs), block.header.txRoot)
+    ) {
       throw botError('TAMPERED', `Stored block ${height} was changed after it was verified.`);
     }
     return blockView(block, expected);
@@ -82,8 +116,13 @@ export class Reads {
 
   async get(key: string): Promise<GetResult | null> {
     await this.d.ready();
-    if (typeof key !== 'string' || key.length === 0) throw botError('BAD_REQUEST', 'get takes a non-empty key.');
-    if (!this.s.integrityReport.stateVerified && !this.s.integrityReport.ok) throw botError('TAMPERED', 'The stored state failed the tamper check; values are not served.');
+    if (typeof key !== 'string' || key.length === 0)
+      throw botError('BAD_REQUEST', 'get takes a non-empty key.');
+    if (!this.s.integrityReport.stateVerified && !this.s.integrityReport.ok)
+      throw botError(
+        'TAMPERED',
+        'The stored state failed the tamper check; values are not served.',
+      );
     const stateKey = dataPrefix + key;
     let chain: ChainState;
     let leaf: Uint8Array | null;
@@ -96,7 +135,8 @@ export class Reads {
       if (!leaf) return null;
       entry = await this.d.options.storage.getState(chain.chainId, stateKey);
       if (entry && equalBytes(sha256(entry), leaf)) break;
-      if (this.s.durable === chain || attempt >= 2) throw botError('TAMPERED', `The stored value of "${key}" does not match the state root.`);
+      if (this.s.durable === chain || attempt >= 2)
+        throw botError('TAMPERED', `The stored value of "${key}" does not match the state root.`);
     }
     const trie = chain.trie;
     const proof = trie.prove(stateKey)!;
@@ -106,13 +146,24 @@ export class Reads {
       deleted: decoded.deleted,
       height: decoded.height,
       txId: decoded.txId,
-      proof: { key: stateKey, entry: toHex(entry), siblings: proof.siblings.map(toHex), stateRoot: toHex(trie.rootHash()), height: chain.height },
+      proof: {
+        key: stateKey,
+        entry: toHex(entry),
+        siblings: proof.siblings.map(toHex),
+        stateRoot: toHex(trie.rootHash()),
+        height: chain.height,
+      },
     };
   }
 
   async history(key: string) {
     await this.d.ready();
-    const versions = await provenHistory(this.d.options.storage, this.s.peer.chain.chainId, dataPrefix + key, this.s.hashes); // each proved against its block
+    const versions = await provenHistory(
+      this.d.options.storage,
+      this.s.peer.chain.chainId,
+      dataPrefix + key,
+      this.s.hashes,
+    ); // each proved against its block
     return versions.map((v) => {
       const d = decodeDataEntry(v.entry);
       return { height: v.height, value: d.value, deleted: d.deleted, txId: d.txId };
@@ -131,7 +182,17 @@ export class Reads {
     return {
       validators: chain.validators.map((v) => ({ did: v.did, power: v.power })),
       members: gov ? [...gov.members] : [],
-      proposals: gov ? [...gov.proposals].map(([id, p]) => ({ id, change: p.change, height: p.height, approvals: [...p.approvals], passed: p.passed, applied: p.applied, ...(p.invite ? { invite: { issuer: p.invite.issuer } } : {}) })) : [],
+      proposals: gov
+        ? [...gov.proposals].map(([id, p]) => ({
+            id,
+            change: p.change,
+            height: p.height,
+            approvals: [...p.approvals],
+            passed: p.passed,
+            applied: p.applied,
+            ...(p.invite ? { invite: { issuer: p.invite.issuer } } : {}),
+          }))
+        : [],
       offenders: gov ? [...gov.offenders].map(([did, height]) => ({ did, height })) : [],
       engine: (gov?.consensus ?? chain.genesis.consensus).engine,
     };
@@ -140,12 +201,34 @@ export class Reads {
 
 function blockView(block: Block, hash: Uint8Array): BlockView {
   const h = block.header;
-  const txs = block.txs.map((tx) => ({ txId: txIdOf(tx), type: tx.type, from: tx.from, nonce: tx.nonce, time: tx.time, body: tx.body }));
+  const txs = block.txs.map((tx) => ({
+    txId: txIdOf(tx),
+    type: tx.type,
+    from: tx.from,
+    nonce: tx.nonce,
+    time: tx.time,
+    body: tx.body,
+  }));
   return {
     hash: toHex(hash),
-    header: { chain: h.chain, height: h.height, prev: toHex(h.prev), txRoot: toHex(h.txRoot), stateRoot: toHex(h.stateRoot), time: h.time, proposer: h.proposer, round: h.round },
+    header: {
+      chain: h.chain,
+      height: h.height,
+      prev: toHex(h.prev),
+      txRoot: toHex(h.txRoot),
+      stateRoot: toHex(h.stateRoot),
+      time: h.time,
+      proposer: h.proposer,
+      round: h.round,
+    },
     txIds: txs.map((t) => t.txId),
     txs,
-    cert: block.cert ? { round: block.cert.round, signers: block.cert.sigs.map((s) => s.validator), sigs: block.cert.sigs.map((s) => ({ validator: s.validator, sig: toHex(s.sig) })) } : null,
+    cert: block.cert
+      ? {
+          round: block.cert.round,
+          signers: block.cert.sigs.map((s) => s.validator),
+          sigs: block.cert.sigs.map((s) => ({ validator: s.validator, sig: toHex(s.sig) })),
+        }
+      : null,
   };
 }

@@ -10,7 +10,8 @@ export class RecentMap<K, V> {
   private readonly map = new Map<K, V>();
 
   constructor(readonly entriesMax: number) {
-    if (!Number.isInteger(entriesMax) || entriesMax < 1) throw new RangeError('entriesMax: expected a positive integer');
+    if (!Number.isInteger(entriesMax) || entriesMax < 1)
+      throw new RangeError('entriesMax: expected a positive integer');
   }
 
   get size(): number {

@@ -12,14 +12,22 @@ export const credentialLengthMax = 256;
 export const defaultSettings: Settings = { relays: [], iceServers: [] };
 
 function checkRelay(url: unknown): string {
-  if (typeof url !== 'string' || url.length === 0 || url.length > urlLengthMax) throw botError('BAD_REQUEST', 'A relay URL must be text of 1 to 512 characters.');
+  if (typeof url !== 'string' || url.length === 0 || url.length > urlLengthMax)
+    throw botError('BAD_REQUEST', 'A relay URL must be text of 1 to 512 characters.');
   let parsed: URL;
   try {
     parsed = new URL(url.trim());
   } catch {
-    throw botError('BAD_REQUEST', `"${url}" is not a URL. A relay looks like wss://relay.example.org/signal.`);
+    throw botError(
+      'BAD_REQUEST',
+      `"${url}" is not a URL. A relay looks like wss://relay.example.org/signal.`,
+    );
   }
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw botError('BAD_REQUEST', `"${url}" is not a WebSocket URL: it must start with ws:// or wss://.`);
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:')
+    throw botError(
+      'BAD_REQUEST',
+      `"${url}" is not a WebSocket URL: it must start with ws:// or wss://.`,
+    );
   return parsed.href;
 }
 
@@ -27,41 +35,60 @@ const iceUrlPattern = /^(stun|stuns|turn|turns):[^\s]+$/;
 
 function checkIceUrl(url: unknown): string {
   if (typeof url !== 'string' || !iceUrlPattern.test(url.trim()) || url.length > urlLengthMax) {
-    throw botError('BAD_REQUEST', `"${String(url)}" is not a STUN or TURN URL: it must start with stun:, stuns:, turn: or turns:.`);
+    throw botError(
+      'BAD_REQUEST',
+      `"${String(url)}" is not a STUN or TURN URL: it must start with stun:, stuns:, turn: or turns:.`,
+    );
   }
   return url.trim();
 }
 
 function checkIceServer(server: unknown): Settings['iceServers'][number] {
-  if (typeof server !== 'object' || server === null) throw botError('BAD_REQUEST', 'Each ICE server is { urls, username?, credential? }.');
+  if (typeof server !== 'object' || server === null)
+    throw botError('BAD_REQUEST', 'Each ICE server is { urls, username?, credential? }.');
   const { urls, username, credential } = server as Record<string, unknown>;
   const list = Array.isArray(urls) ? urls : [urls];
-  if (list.length === 0 || list.length > iceServerCountMax) throw botError('BAD_REQUEST', `An ICE server needs 1 to ${iceServerCountMax} URLs.`);
+  if (list.length === 0 || list.length > iceServerCountMax)
+    throw botError('BAD_REQUEST', `An ICE server needs 1 to ${iceServerCountMax} URLs.`);
   const checked = list.map(checkIceUrl);
   const out: Settings['iceServers'][number] = { urls: Array.isArray(urls) ? checked : checked[0]! };
   const isTurn = checked.some((u) => u.startsWith('turn'));
-  for (const [name, value] of [['username', username], ['credential', credential]] as const) {
+  for (const [name, value] of [
+    ['username', username],
+    ['credential', credential],
+  ] as const) {
     if (value === undefined || value === '') continue;
-    if (typeof value !== 'string' || value.length > credentialLengthMax) throw botError('BAD_REQUEST', `The ICE ${name} must be text of at most ${credentialLengthMax} characters.`);
+    if (typeof value !== 'string' || value.length > credentialLengthMax)
+      throw botError(
+        'BAD_REQUEST',
+        `The ICE ${name} must be text of at most ${credentialLengthMax} characters.`,
+      );
     out[name] = value;
   }
-  if (isTurn && (!out.username || !out.credential)) throw botError('BAD_REQUEST', 'A TURN server needs a username and a credential.');
+  if (isTurn && (!out.username || !out.credential))
+    throw botError('BAD_REQUEST', 'A TURN server needs a username and a credential.');
   return out;
 }
 
 /** Apply a patch to the current settings; throws BAD_REQUEST with a plain message. */
 export function applySettingsPatch(current: Settings, patch: unknown): Settings {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw botError('BAD_REQUEST', 'setSettings takes { relays?, iceServers? }.');
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
+    throw botError('BAD_REQUEST', 'setSettings takes { relays?, iceServers? }.');
   const { relays, iceServers, ...rest } = patch as Partial<Settings>;
   const unknown = Object.keys(rest);
   if (unknown.length) throw botError('BAD_REQUEST', `Unknown setting ${unknown[0]}.`);
   const next: Settings = { relays: [...current.relays], iceServers: [...current.iceServers] };
   if (relays !== undefined) {
-    if (!Array.isArray(relays) || relays.length > relayCountMax) throw botError('BAD_REQUEST', `relays must be a list of at most ${relayCountMax} URLs.`);
+    if (!Array.isArray(relays) || relays.length > relayCountMax)
+      throw botError('BAD_REQUEST', `relays must be a list of at most ${relayCountMax} URLs.`);
     next.relays = [...new Set(relays.map(checkRelay))];
   }
   if (iceServers !== undefined) {
-    if (!Array.isArray(iceServers) || iceServers.length > iceServerCountMax) throw botError('BAD_REQUEST', `iceServers must be a list of at most ${iceServerCountMax} servers.`);
+    if (!Array.isArray(iceServers) || iceServers.length > iceServerCountMax)
+      throw botError(
+        'BAD_REQUEST',
+        `iceServers must be a list of at most ${iceServerCountMax} servers.`,
+      );
     next.iceServers = iceServers.map(checkIceServer);
   }
   return next;

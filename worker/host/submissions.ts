@@ -47,13 +47,21 @@ export class Submissions {
    * The transactions of a committed block: those that failed in execution are rejected with
    * their error, but like the others they used their nonce (an own one is not released).
    */
-  settleCommitted(height: number, txIds: string[], failed: Array<{ txId: string; error: BotError | null }>): void {
+  settleCommitted(
+    height: number,
+    txIds: string[],
+    failed: Array<{ txId: string; error: BotError | null }>,
+  ): void {
     const errors = new Map(failed.map((f) => [f.txId, f.error]));
     for (const txId of txIds) {
       this.ownPending.delete(txId);
       const error = errors.get(txId);
       this.notify(txId, this.txResults.committed(txId, height, error));
-      if (error) this.d.record('warn', `Transaction ${txId.slice(0, 12)} failed in block ${height} (it used its nonce and changed nothing else): ${error.message}`);
+      if (error)
+        this.d.record(
+          'warn',
+          `Transaction ${txId.slice(0, 12)} failed in block ${height} (it used its nonce and changed nothing else): ${error.message}`,
+        );
     }
   }
 
@@ -99,7 +107,11 @@ export class Submissions {
       const chunk = batch.slice(at, at + limits.submissionChunkTxCountMax);
       // A transaction this peer signed a moment ago is not verified again (a quarter of a busy
       // tab's checks); its check is remembered, so a proposal carrying it skips it too.
-      const checks = chunk.map(({ tx }) => ({ publicKey: publicKeyFromDid(tx.from), message: txSigningBytes(tx), signature: tx.sig }));
+      const checks = chunk.map(({ tx }) => ({
+        publicKey: publicKeyFromDid(tx.from),
+        message: txSigningBytes(tx),
+        signature: tx.sig,
+      }));
       chunk.forEach((item, i) => item.signedHere && this.d.verifier.remember(checks[i]!));
       const verdicts = this.d.verifier.verifyBatch(checks);
       this.submissionOrder = this.submissionOrder
@@ -109,7 +121,11 @@ export class Submissions {
             // What the core refused at once (signature, chain, nonce), per submission.
             const refusals: Array<BotError | null> = [];
             for (let i = 0; i < chunk.length; i++) {
-              const effects = this.d.stepOnly({ kind: 'submit', tx: chunk[i]!.tx, sigOk: results[i]! });
+              const effects = this.d.stepOnly({
+                kind: 'submit',
+                tx: chunk[i]!.tx,
+                sigOk: results[i]!,
+              });
               this.d.queueEffects(effects);
               refusals.push(effects.find((e) => e.kind === 'txRejected')?.error ?? null);
             }
@@ -133,12 +149,17 @@ export class Submissions {
    * it now instead of from waitFor; otherwise the refusal is the id's result.
    */
   admit(tx: Tx, signedHere = false, refuseAtOnce = false): Promise<{ txId: string }> {
-    if (!this.s.integrityReport.ok) throw botError('TAMPERED', 'This peer found its stored ledger changed and accepts no writes. Reset the peer or restore it from other peers.');
+    if (!this.s.integrityReport.ok)
+      throw botError(
+        'TAMPERED',
+        'This peer found its stored ledger changed and accepts no writes. Reset the peer or restore it from other peers.',
+      );
     if (!this.d.mayWrite(tx.from)) throw this.d.notMember(tx.from);
     const txId = txIdOf(tx);
     this.txResults.retrying(txId);
     return new Promise((resolve, reject) => {
-      const done = (refusal: BotError | null) => (refusal && refuseAtOnce ? reject(refusal) : resolve({ txId }));
+      const done = (refusal: BotError | null) =>
+        refusal && refuseAtOnce ? reject(refusal) : resolve({ txId });
       this.s.pendingSubmissions.push({ tx, signedHere, done });
       this.flushSubmissions();
     });
@@ -162,17 +183,34 @@ export class Submissions {
     return this.signAndAdmit(request, true);
   }
 
-  async signAndAdmit(request: { type: string; body: unknown }, precheck: boolean): Promise<{ txId: string }> {
+  async signAndAdmit(
+    request: { type: string; body: unknown },
+    precheck: boolean,
+  ): Promise<{ txId: string }> {
     await this.d.ready();
-    if (typeof request !== 'object' || request === null) throw botError('BAD_REQUEST', 'submit takes { type, body }.');
+    if (typeof request !== 'object' || request === null)
+      throw botError('BAD_REQUEST', 'submit takes { type, body }.');
     const signed = this.signing.then(async () => {
       const chain = this.s.peer.chain;
-      if (!this.d.mayWrite(this.s.identityView.did)) throw this.d.notMember(this.s.identityView.did);
+      if (!this.d.mayWrite(this.s.identityView.did))
+        throw this.d.notMember(this.s.identityView.did);
       const committed = chain.nonces.get(this.s.identityView.did) ?? 0;
       const nonce = Math.max(this.s.nonceNext, committed) + 1;
-      const unsigned: UnsignedTx = { chain: chain.chainId, type: request.type, from: this.s.identityView.did, nonce, time: this.d.options.now(), body: request.body };
+      const unsigned: UnsignedTx = {
+        chain: chain.chainId,
+        type: request.type,
+        from: this.s.identityView.did,
+        nonce,
+        time: this.d.options.now(),
+        body: request.body,
+      };
       const draft = checkTx({ ...unsigned, sig: new Uint8Array(64) });
-      const doomed = precheck ? precheckTx(chain, draft, [...this.s.peer.mempool.txs.values(), ...this.s.pendingSubmissions.map((p) => p.tx)]) : null;
+      const doomed = precheck
+        ? precheckTx(chain, draft, [
+            ...this.s.peer.mempool.txs.values(),
+            ...this.s.pendingSubmissions.map((p) => p.tx),
+          ])
+        : null;
       if (doomed) throw doomed;
       const tx: Tx = { ...unsigned, sig: await this.s.signer.sign(txSigningBytes(unsigned)) };
       this.s.nonceNext = nonce;
@@ -201,11 +239,13 @@ export class Submissions {
 
   async waitFor(txId: string, options?: { timeoutMs?: number }): Promise<TxResult> {
     await this.d.ready();
-    if (typeof txId !== 'string' || !/^[0-9a-f]{64}$/.test(txId)) throw botError('BAD_REQUEST', 'waitFor takes a transaction id (64 hex digits).');
+    if (typeof txId !== 'string' || !/^[0-9a-f]{64}$/.test(txId))
+      throw botError('BAD_REQUEST', 'waitFor takes a transaction id (64 hex digits).');
     const known = this.txResults.get(txId);
     if (known) return known;
     const location = await this.d.options.storage.txLocation(txId);
-    if (location && location.height < this.s.hashes.length) return this.d.storedResult(txId, location.height);
+    if (location && location.height < this.s.hashes.length)
+      return this.d.storedResult(txId, location.height);
     // Decided while the tx index was read (settled with no waiter yet): answer from the results.
     const decided = this.txResults.get(txId);
     if (decided) return decided;
@@ -215,7 +255,12 @@ export class Submissions {
         const list = this.waiters.get(txId)?.filter((w) => w.timer !== timer) ?? [];
         if (list.length) this.waiters.set(txId, list);
         else this.waiters.delete(txId);
-        reject(botError('TIMEOUT', `Transaction ${txId.slice(0, 12)} was not decided within ${timeoutMs} ms; it may still commit.`));
+        reject(
+          botError(
+            'TIMEOUT',
+            `Transaction ${txId.slice(0, 12)} was not decided within ${timeoutMs} ms; it may still commit.`,
+          ),
+        );
       }, timeoutMs);
       const list = this.waiters.get(txId) ?? [];
       list.push({ resolve, timer });

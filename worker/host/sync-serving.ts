@@ -36,7 +36,12 @@ export class SyncServing {
     const chainId = this.s.peer.chain.chainId;
     const blocks: Uint8Array[] = [];
     let bytes = 0;
-    for await (const block of storedBlocks(this.d.options.storage, chainId, from, Math.min(from + count, this.s.hashes.length) - 1)) {
+    for await (const block of storedBlocks(
+      this.d.options.storage,
+      chainId,
+      from,
+      Math.min(from + count, this.s.hashes.length) - 1,
+    )) {
       if (blocks.length > 0 && bytes + block.length > limits.syncAnswerBytesMax) break;
       blocks.push(block);
       bytes += block.length;
@@ -47,17 +52,27 @@ export class SyncServing {
   /** The engines' catch-up: stored blocks as commit messages. */
   async serveBlocks(to: string, fromHeight: number, count: number): Promise<void> {
     const chainId = this.s.peer.chain.chainId;
-    for await (const bytes of storedBlocks(this.d.options.storage, chainId, fromHeight, Math.min(fromHeight + count, this.s.hashes.length) - 1)) {
-      this.d.options.net?.send(to, encodeWire({ kind: 'consensus', message: { type: 'commit', block: decodeBlock(bytes) } }));
+    for await (const bytes of storedBlocks(
+      this.d.options.storage,
+      chainId,
+      fromHeight,
+      Math.min(fromHeight + count, this.s.hashes.length) - 1,
+    )) {
+      this.d.options.net?.send(
+        to,
+        encodeWire({ kind: 'consensus', message: { type: 'commit', block: decodeBlock(bytes) } }),
+      );
     }
   }
 
   syncIo() {
     return {
-      request: (to: string, from: number, count: number) => this.d.options.net?.send(to, encodeWire({ kind: 'syncRequest', from, count })) ?? false,
+      request: (to: string, from: number, count: number) =>
+        this.d.options.net?.send(to, encodeWire({ kind: 'syncRequest', from, count })) ?? false,
       apply: (from: string, blocks: Block[]) => this.applySynced(from, blocks),
       drop: (did: string, reason: string) => this.d.dropPeer(did, reason),
-      progress: (p: { syncing: boolean; height: number; target: number }) => this.d.options.emit({ type: 'sync', ...p }),
+      progress: (p: { syncing: boolean; height: number; target: number }) =>
+        this.d.options.emit({ type: 'sync', ...p }),
       now: () => this.d.options.now(),
       log: (level: 'info' | 'warn', message: string) => this.d.record(level, message),
     };
@@ -93,13 +108,24 @@ export class SyncServing {
         for (let i = 0; i < spans.length; i++) {
           const block = blocks[i]!;
           const span = spans[i]!;
-          if (!verdicts.slice(span.at, span.at + span.count).every(Boolean)) throw botError('BAD_CERTIFICATE', `block ${block.header.height} carries a signature that does not verify`);
+          if (!verdicts.slice(span.at, span.at + span.count).every(Boolean))
+            throw botError(
+              'BAD_CERTIFICATE',
+              `block ${block.header.height} carries a signature that does not verify`,
+            );
           const height = this.s.peer.chain.height;
           if (block.header.height <= height) {
             applied++;
             continue;
           }
-          effects.push(...this.d.stepOnly({ kind: 'message', from, message: { type: 'commit', block }, sigOk: true }));
+          effects.push(
+            ...this.d.stepOnly({
+              kind: 'message',
+              from,
+              message: { type: 'commit', block },
+              sigOk: true,
+            }),
+          );
           if (this.s.peer.chain.height !== height + 1) return applied;
           applied++;
         }

@@ -85,7 +85,10 @@ export class Syncer {
       if (now - w.at < limits.syncRequestTimeoutMs) continue;
       this.inFlight.delete(from);
       this.failed.add(`${w.to}:${from}`);
-      this.io.log('warn', `Sync: ${short(w.to)} did not send blocks ${from}..${from + w.count - 1} in time; asking another peer.`);
+      this.io.log(
+        'warn',
+        `Sync: ${short(w.to)} did not send blocks ${from}..${from + w.count - 1} in time; asking another peer.`,
+      );
     }
     this.pump();
   }
@@ -106,15 +109,21 @@ export class Syncer {
       this.syncing = true;
       this.startedAt = this.io.now();
       this.startHeight = height;
-      this.io.log('info', `Sync: this peer is at ${height}, neighbours at ${best}; pulling blocks.`);
+      this.io.log(
+        'info',
+        `Sync: this peer is at ${height}, neighbours at ${best}; pulling blocks.`,
+      );
       this.io.progress({ syncing: true, height, target: best });
     }
     if (height >= best) {
       this.finish(height);
       return;
     }
-    for (const [from, r] of this.ready) if (from + r.blocks.length - 1 <= height) this.ready.delete(from);
-    const next = [...this.ready].find(([from, r]) => from <= height + 1 && height + 1 < from + r.blocks.length);
+    for (const [from, r] of this.ready)
+      if (from + r.blocks.length - 1 <= height) this.ready.delete(from);
+    const next = [...this.ready].find(
+      ([from, r]) => from <= height + 1 && height + 1 < from + r.blocks.length,
+    );
     if (next) {
       const [from, r] = next;
       this.ready.delete(from);
@@ -148,7 +157,11 @@ export class Syncer {
   }
 
   private request(height: number, best: number): void {
-    const covered = (h: number) => [...this.inFlight.entries(), ...[...this.ready.entries()].map(([f, r]) => [f, { count: r.blocks.length }] as const)].some(([f, w]) => f <= h && h < f + w.count);
+    const covered = (h: number) =>
+      [
+        ...this.inFlight.entries(),
+        ...[...this.ready.entries()].map(([f, r]) => [f, { count: r.blocks.length }] as const),
+      ].some(([f, w]) => f <= h && h < f + w.count);
     let from = height + 1;
     while (this.inFlight.size < limits.syncRequestsInFlightMax && from <= best) {
       if (covered(from)) {
@@ -156,10 +169,13 @@ export class Syncer {
         continue;
       }
       const count = Math.min(limits.syncBatchBlocksMax, best - from + 1);
-      const peers = [...this.heads].filter(([did, h]) => h >= from && !this.failed.has(`${did}:${from}`)).map(([did]) => did);
+      const peers = [...this.heads]
+        .filter(([did, h]) => h >= from && !this.failed.has(`${did}:${from}`))
+        .map(([did]) => did);
       if (peers.length === 0) return;
       const to = peers[this.turn++ % peers.length]!;
-      if (this.io.request(to, from, count)) this.inFlight.set(from, { to, count, at: this.io.now() });
+      if (this.io.request(to, from, count))
+        this.inFlight.set(from, { to, count, at: this.io.now() });
       else this.forget(to);
       from += count;
     }
@@ -178,7 +194,10 @@ export class Syncer {
       const applied = await this.io.apply(did, blocks);
       if (applied < blocks.length) {
         this.failed.add(`${did}:${before + 1 + applied}`);
-        this.io.log('warn', `Sync: ${short(did)} sent block ${before + 1 + applied}, which did not apply; asking another peer.`);
+        this.io.log(
+          'warn',
+          `Sync: ${short(did)} sent block ${before + 1 + applied}, which did not apply; asking another peer.`,
+        );
       }
       this.io.progress({ syncing: true, height: this.height(), target: this.target });
     } catch (error) {
@@ -198,7 +217,10 @@ export class Syncer {
     this.inFlight.clear();
     this.ready.clear();
     const seconds = Math.max(this.io.now() - this.startedAt, 1) / 1000;
-    this.io.log('info', `Sync: caught up at ${height} (${height - this.startHeight} blocks in ${seconds.toFixed(1)} s).`);
+    this.io.log(
+      'info',
+      `Sync: caught up at ${height} (${height - this.startHeight} blocks in ${seconds.toFixed(1)} s).`,
+    );
     this.io.progress({ syncing: false, height, target: height });
   }
 }

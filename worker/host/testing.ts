@@ -5,7 +5,10 @@ import { MemoryStorage } from '../store/memory';
 import { bestVerifier } from './crypto';
 import type { PeerEvent } from '../api';
 
-export async function startTestHost(storage = new MemoryStorage(), options: Partial<HostOptions> = {}): Promise<{ host: PeerHost; events: PeerEvent[] }> {
+export async function startTestHost(
+  storage = new MemoryStorage(),
+  options: Partial<HostOptions> = {},
+): Promise<{ host: PeerHost; events: PeerEvent[] }> {
   const events: PeerEvent[] = [];
   const host = new PeerHost({
     storage,
@@ -22,7 +25,10 @@ export async function startTestHost(storage = new MemoryStorage(), options: Part
 }
 
 /** Polls a condition every 20 ms until it holds; throws after timeoutMs (for tests across peers). */
-export async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+export async function until(
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > end) throw new Error('condition not met in time');

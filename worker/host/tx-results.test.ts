@@ -27,9 +27,13 @@ describe('transaction results are final', () => {
     const committed = await host.waitFor(txId, { timeoutMs: 5000 });
     expect(committed.status).toBe('committed');
 
-    await expect(host.submitRaw(zeroSignature(tx))).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
+    await expect(host.submitRaw(zeroSignature(tx))).rejects.toMatchObject({
+      code: 'BAD_SIGNATURE',
+    });
     await expect(host.submitRaw(encodeTx(tx))).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
-    await host.submit({ type: 'data.put', body: { key: 'later', value: 1 } }).then((r) => host.waitFor(r.txId, { timeoutMs: 5000 })); // the copies' effects have run
+    await host
+      .submit({ type: 'data.put', body: { key: 'later', value: 1 } })
+      .then((r) => host.waitFor(r.txId, { timeoutMs: 5000 })); // the copies' effects have run
     expect(await host.waitFor(txId)).toEqual(committed);
     expect(txEvents(events, txId)).toEqual([committed]);
     await host.stop();
@@ -39,13 +43,20 @@ describe('transaction results are final', () => {
     const { host, events } = await startTestHost();
     const chain = (await host.status()).chainId;
     const tx = put(device, chain, 1, 'valve', 'closed');
-    const [valid, forged] = await Promise.allSettled([host.submitRaw(encodeTx(tx)), host.submitRaw(zeroSignature(tx))]);
+    const [valid, forged] = await Promise.allSettled([
+      host.submitRaw(encodeTx(tx)),
+      host.submitRaw(zeroSignature(tx)),
+    ]);
     expect(forged).toMatchObject({ status: 'rejected', reason: { code: 'BAD_SIGNATURE' } });
     const txId = (valid as PromiseFulfilledResult<{ txId: string }>).value.txId;
     const result = await host.waitFor(txId, { timeoutMs: 5000 });
     expect(result.status).toBe('committed');
     expect(txEvents(events, txId).map((r) => r.status)).toEqual(['committed']);
-    expect((await host.log()).some((e) => e.message.includes(`a copy of transaction ${txId.slice(0, 12)}`))).toBe(true);
+    expect(
+      (await host.log()).some((e) =>
+        e.message.includes(`a copy of transaction ${txId.slice(0, 12)}`),
+      ),
+    ).toBe(true);
     await host.stop();
   });
 
@@ -53,7 +64,9 @@ describe('transaction results are final', () => {
     const { host, events } = await startTestHost();
     const chain = (await host.status()).chainId;
     const tx = put(device, chain, 1, 'gate', 'shut');
-    await expect(host.submitRaw(zeroSignature(tx))).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
+    await expect(host.submitRaw(zeroSignature(tx))).rejects.toMatchObject({
+      code: 'BAD_SIGNATURE',
+    });
     const { txId } = await host.submitRaw(encodeTx(tx));
     expect((await host.waitFor(txId, { timeoutMs: 5000 })).status).toBe('committed');
     expect(txEvents(events, txId).map((r) => r.status)).toEqual(['committed']);
@@ -63,10 +76,16 @@ describe('transaction results are final', () => {
   it('submitRaw refuses at once what can be checked at once: wrong chain, used nonce, a gap', async () => {
     const { host } = await startTestHost();
     const chain = (await host.status()).chainId;
-    await expect(host.submitRaw(encodeTx(put(device, 'another-chain', 1, 'k', 1)))).rejects.toMatchObject({ code: 'WRONG_CHAIN' });
-    await expect(host.submitRaw(encodeTx(put(device, chain, 3, 'k', 1)))).rejects.toMatchObject({ code: 'NONCE_GAP' });
+    await expect(
+      host.submitRaw(encodeTx(put(device, 'another-chain', 1, 'k', 1))),
+    ).rejects.toMatchObject({ code: 'WRONG_CHAIN' });
+    await expect(host.submitRaw(encodeTx(put(device, chain, 3, 'k', 1)))).rejects.toMatchObject({
+      code: 'NONCE_GAP',
+    });
     const first = await host.submitRaw(encodeTx(put(device, chain, 1, 'k', 1)));
-    await expect(host.submitRaw(encodeTx(put(device, chain, 1, 'k', 2)))).rejects.toMatchObject({ code: 'NONCE_REPLAYED' });
+    await expect(host.submitRaw(encodeTx(put(device, chain, 1, 'k', 2)))).rejects.toMatchObject({
+      code: 'NONCE_REPLAYED',
+    });
     expect((await host.waitFor(first.txId, { timeoutMs: 5000 })).status).toBe('committed');
     await host.stop();
   });
@@ -79,7 +98,11 @@ describe('TxResults', () => {
     expect(failed).toMatchObject({ status: 'rejected', height: 7, error: { code: 'NOT_FOUND' } });
     results.retrying('t1');
     expect(results.get('t1')).toEqual(failed);
-    const later = await results.rejected('t1', botError('NONCE_REPLAYED', 'Used.'), async () => false);
+    const later = await results.rejected(
+      't1',
+      botError('NONCE_REPLAYED', 'Used.'),
+      async () => false,
+    );
     expect(later.decision).toBe('ignored');
     expect(results.get('t1')).toEqual(failed);
   });

@@ -34,7 +34,9 @@ export class TxResults {
    * `error` it failed in execution there (it used its nonce): rejected, and just as final.
    */
   committed(txId: string, height: number, error?: BotError | null): TxResult {
-    const result: TxResult = error ? { status: 'rejected', height, error: error.toJSON() } : { status: 'committed', height };
+    const result: TxResult = error
+      ? { status: 'rejected', height, error: error.toJSON() }
+      : { status: 'committed', height };
     this.results.set(txId, result);
     return result;
   }
@@ -44,10 +46,19 @@ export class TxResults {
    * rejection is for a bad signature. `committedInStore` is asked only when memory holds no
    * result and the rejection is one a copy of a committed transaction gets (NONCE_REPLAYED).
    */
-  async rejected(txId: string, error: BotError, committedInStore: (txId: string) => Promise<boolean>): Promise<{ decision: Decision; result: TxResult }> {
+  async rejected(
+    txId: string,
+    error: BotError,
+    committedInStore: (txId: string) => Promise<boolean>,
+  ): Promise<{ decision: Decision; result: TxResult }> {
     const result: TxResult = { status: 'rejected', error: error.toJSON() };
     if (!this.mayRecordRejection(txId, error)) return { decision: 'ignored', result };
-    if (error.code === 'NONCE_REPLAYED' && !this.results.has(txId) && (await committedInStore(txId))) return { decision: 'ignored', result };
+    if (
+      error.code === 'NONCE_REPLAYED' &&
+      !this.results.has(txId) &&
+      (await committedInStore(txId))
+    )
+      return { decision: 'ignored', result };
     // Committed while the store was asked: still final.
     if (isFinal(this.results.get(txId))) return { decision: 'ignored', result };
     this.results.set(txId, result);
@@ -72,5 +83,7 @@ export class TxResults {
 
 /** Decided by a block: committed, or failed in execution at a height. */
 function isFinal(result: TxResult | undefined): boolean {
-  return result?.status === 'committed' || (result?.status === 'rejected' && result.height !== undefined);
+  return (
+    result?.status === 'committed' || (result?.status === 'rejected' && result.height !== undefined)
+  );
 }

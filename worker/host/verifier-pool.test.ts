@@ -3,7 +3,16 @@
 // stay on the calling thread; a thread that fails loses no verdict. The real browser workers are
 // covered by verifier-pool.browser.test.ts.
 import { describe, expect, it } from 'vitest';
-import { answerVerifyJob, packChecks, unpackChecks, verifierPool, verifierThreadsFor, type VerifyAnswer, type VerifyJob, type VerifyPort } from './verifier-pool';
+import {
+  answerVerifyJob,
+  packChecks,
+  unpackChecks,
+  verifierPool,
+  verifierThreadsFor,
+  type VerifyAnswer,
+  type VerifyJob,
+  type VerifyPort,
+} from './verifier-pool';
 import { nobleVerifier, type Verifier } from './crypto';
 import { publicKeyFromSeed, signSync, verifyStrict } from '../core/crypto/ed25519';
 import { fromHex } from '../core/bytes';
@@ -13,7 +22,10 @@ import type { SignatureCheck } from '../core/block';
 import * as limits from '../core/limits';
 
 /** A pool thread in this process: answers each job a macrotask later, as a worker would. */
-function fakeThread(stats: { jobs: number; checks: number }, fail?: { afterJobs: number }): () => VerifyPort {
+function fakeThread(
+  stats: { jobs: number; checks: number },
+  fail?: { afterJobs: number },
+): () => VerifyPort {
   return () => {
     const port: VerifyPort & { dead: boolean } = {
       dead: false,
@@ -53,7 +65,14 @@ function counting(inner: Verifier): Verifier & { checks: number } {
   return v;
 }
 
-const vectors = [...rfc8032, ...speccheck, ...malleatedVectors()].map((v) => ({ check: { publicKey: fromHex(v.publicKey), message: fromHex(v.message), signature: fromHex(v.signature) }, valid: v.valid }));
+const vectors = [...rfc8032, ...speccheck, ...malleatedVectors()].map((v) => ({
+  check: {
+    publicKey: fromHex(v.publicKey),
+    message: fromHex(v.message),
+    signature: fromHex(v.signature),
+  },
+  valid: v.valid,
+}));
 
 function randomChecks(count: number): { checks: SignatureCheck[]; expected: boolean[] } {
   const checks: SignatureCheck[] = [];
@@ -72,7 +91,14 @@ function randomChecks(count: number): { checks: SignatureCheck[]; expected: bool
 
 describe('verifier pool', () => {
   it('packs and unpacks checks of any lengths, and refuses a truncated job', () => {
-    const checks = [...vectors.map((v) => v.check), { publicKey: new Uint8Array(3), signature: new Uint8Array(0), message: new Uint8Array(70_000) }];
+    const checks = [
+      ...vectors.map((v) => v.check),
+      {
+        publicKey: new Uint8Array(3),
+        signature: new Uint8Array(0),
+        message: new Uint8Array(70_000),
+      },
+    ];
     const back = unpackChecks(packChecks(checks));
     expect(back.length).toBe(checks.length);
     back.forEach((c, i) => {
@@ -129,11 +155,19 @@ describe('verifier pool', () => {
 
   it('a thread that answers with an error or the wrong count gets its job verified on the calling thread', async () => {
     const local = counting(nobleVerifier);
-    const answers: Array<(job: VerifyJob) => VerifyAnswer> = [(job) => ({ id: job.id, error: 'no WebCrypto' }), (job) => ({ id: job.id, verdicts: new Uint8Array(1).fill(1) })];
+    const answers: Array<(job: VerifyJob) => VerifyAnswer> = [
+      (job) => ({ id: job.id, error: 'no WebCrypto' }),
+      (job) => ({ id: job.id, verdicts: new Uint8Array(1).fill(1) }),
+    ];
     for (const answer of answers) {
       const pool = verifierPool(
         () => {
-          const port: VerifyPort = { onmessage: null, onerror: null, postMessage: (job) => setTimeout(() => port.onmessage?.({ data: answer(job) }), 0), terminate() {} };
+          const port: VerifyPort = {
+            onmessage: null,
+            onerror: null,
+            postMessage: (job) => setTimeout(() => port.onmessage?.({ data: answer(job) }), 0),
+            terminate() {},
+          };
           return port;
         },
         1,

@@ -45,19 +45,25 @@ export function packChecks(checks: readonly SignatureCheck[]): ArrayBuffer {
 export function unpackChecks(packed: ArrayBuffer): SignatureCheck[] {
   const u = new Unpacker(new Uint8Array(packed));
   const checks: SignatureCheck[] = [];
-  for (let i = u.u32(); i > 0; i--) checks.push({ publicKey: u.bytesView(), signature: u.bytesView(), message: u.bytesView() });
+  for (let i = u.u32(); i > 0; i--)
+    checks.push({ publicKey: u.bytesView(), signature: u.bytesView(), message: u.bytesView() });
   return checks;
 }
 
 /** The pool thread's side: verify a packed job with the best verifier this thread has. */
-export async function answerVerifyJob(job: VerifyJob): Promise<{ answer: VerifyAnswer; transfer: Transferable[] }> {
+export async function answerVerifyJob(
+  job: VerifyJob,
+): Promise<{ answer: VerifyAnswer; transfer: Transferable[] }> {
   try {
     const verifier = await bestVerifier();
     const results = await verifier.verifyBatch(unpackChecks(job.packed));
     const verdicts = Uint8Array.from(results, (ok) => (ok ? 1 : 0));
     return { answer: { id: job.id, verdicts }, transfer: [verdicts.buffer] };
   } catch (error) {
-    return { answer: { id: job.id, error: String((error as Error)?.message ?? error) }, transfer: [] };
+    return {
+      answer: { id: job.id, error: String((error as Error)?.message ?? error) },
+      transfer: [],
+    };
   }
 }
 
@@ -97,9 +103,13 @@ export function verifierPool(spawn: () => VerifyPort, size: number, local: Verif
     } catch {
       // already gone
     }
-    for (const job of thread.jobs.values()) local.verifyBatch(job.checks).then(job.resolve, job.reject);
+    for (const job of thread.jobs.values())
+      local.verifyBatch(job.checks).then(job.resolve, job.reject);
     thread.jobs.clear();
-    if (!closed) console.warn(`A signature verifier thread stopped (${reason}); its checks run on the peer's thread.`);
+    if (!closed)
+      console.warn(
+        `A signature verifier thread stopped (${reason}); its checks run on the peer's thread.`,
+      );
   };
 
   for (let i = 0; i < size; i++) {
@@ -123,7 +133,8 @@ export function verifierPool(spawn: () => VerifyPort, size: number, local: Verif
       for (let j = 0; j < verdicts.length; j++) verdicts[j] = data.verdicts[j] === 1;
       job.resolve(verdicts);
     };
-    port.onerror = (event) => retire(thread, String((event as { message?: string })?.message ?? 'error'));
+    port.onerror = (event) =>
+      retire(thread, String((event as { message?: string })?.message ?? 'error'));
     threads.push(thread);
   }
 
@@ -149,10 +160,17 @@ export function verifierPool(spawn: () => VerifyPort, size: number, local: Verif
       return threads.length;
     },
     async verifyBatch(checks) {
-      if (checks.length <= limits.verifyInThreadChecksMax || threads.length === 0 || closed) return local.verifyBatch(checks);
+      if (checks.length <= limits.verifyInThreadChecksMax || threads.length === 0 || closed)
+        return local.verifyBatch(checks);
       // Jobs of at most verifyJobChecksMax checks, so verdicts start coming back soon and every
       // thread gets a share; none smaller than verifyJobChecksMin unless the batch is.
-      const parts = Math.max(1, Math.min(Math.ceil(checks.length / limits.verifyJobChecksMax), Math.max(threads.length, Math.floor(checks.length / limits.verifyJobChecksMin))));
+      const parts = Math.max(
+        1,
+        Math.min(
+          Math.ceil(checks.length / limits.verifyJobChecksMax),
+          Math.max(threads.length, Math.floor(checks.length / limits.verifyJobChecksMin)),
+        ),
+      );
       const per = Math.ceil(checks.length / parts);
       const jobs: Promise<boolean[]>[] = [];
       for (let at = 0; at < checks.length; at += per) jobs.push(send(checks.slice(at, at + per)));

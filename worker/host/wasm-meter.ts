@@ -25,7 +25,11 @@ export interface MeterOptions {
 }
 
 /** Export names of the added globals (and of the module's stack pointer, for a reset after a trap). */
-export const meterExports = { fuel: 'bot_fuel', depth: 'bot_depth', stackPointer: 'bot_stack_pointer' } as const;
+export const meterExports = {
+  fuel: 'bot_fuel',
+  depth: 'bot_depth',
+  stackPointer: 'bot_stack_pointer',
+} as const;
 
 /** The frame weight of a function: a fixed cost plus its parameters and locals (all spilled in a baseline compiler). */
 export function frameWeightOf(paramCount: number, localCount: number): number {
@@ -36,7 +40,8 @@ class Reader {
   offset = 0;
   constructor(readonly bytes: Uint8Array) {}
   byte(): number {
-    if (this.offset >= this.bytes.length) throw new RangeError('wasm: unexpected end of the module');
+    if (this.offset >= this.bytes.length)
+      throw new RangeError('wasm: unexpected end of the module');
     return this.bytes[this.offset++]!;
   }
   u32(): number {
@@ -125,8 +130,16 @@ interface Module {
 function parseModule(bytes: Uint8Array): Module {
   const r = new Reader(bytes);
   const magic = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  for (const m of magic) if (r.byte() !== m) throw new TypeError('wasm: not a version 1 WebAssembly module');
-  const module: Module = { sections: [], types: [], importedFuncs: 0, importedGlobals: 0, definedGlobals: 0, funcTypes: [] };
+  for (const m of magic)
+    if (r.byte() !== m) throw new TypeError('wasm: not a version 1 WebAssembly module');
+  const module: Module = {
+    sections: [],
+    types: [],
+    importedFuncs: 0,
+    importedGlobals: 0,
+    definedGlobals: 0,
+    funcTypes: [],
+  };
   while (r.offset < bytes.length) {
     const id = r.byte();
     const size = r.u32();
@@ -196,8 +209,28 @@ class Meter {
   chargeBytes(w: Writer, tmp: number): void {
     const shift = Math.log2(this.options.copyBytesPerStep);
     w.byte(0x21).u32(tmp); // local.set tmp (the length)
-    w.byte(0x23).u32(this.fuel).byte(0x20).u32(tmp).byte(0x41).s32(shift).byte(0x76).byte(0x6b).byte(0x41).s32(1).byte(0x6b);
-    w.byte(0x24).u32(this.fuel).byte(0x23).u32(this.fuel).byte(0x41).s32(0).byte(0x48).byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
+    w.byte(0x23)
+      .u32(this.fuel)
+      .byte(0x20)
+      .u32(tmp)
+      .byte(0x41)
+      .s32(shift)
+      .byte(0x76)
+      .byte(0x6b)
+      .byte(0x41)
+      .s32(1)
+      .byte(0x6b);
+    w.byte(0x24)
+      .u32(this.fuel)
+      .byte(0x23)
+      .u32(this.fuel)
+      .byte(0x41)
+      .s32(0)
+      .byte(0x48)
+      .byte(0x04)
+      .byte(0x40)
+      .byte(0x00)
+      .byte(0x0b);
     w.byte(0x20).u32(tmp);
   }
 
@@ -208,7 +241,15 @@ class Meter {
   }
 
   enter(w: Writer, tmp: number, weight: number): void {
-    w.byte(0x23).u32(this.depth).byte(0x41).s32(weight).byte(0x6a).byte(0x22).u32(tmp).byte(0x24).u32(this.depth);
+    w.byte(0x23)
+      .u32(this.depth)
+      .byte(0x41)
+      .s32(weight)
+      .byte(0x6a)
+      .byte(0x22)
+      .u32(tmp)
+      .byte(0x24)
+      .u32(this.depth);
     w.byte(0x20).u32(tmp).byte(0x41).s32(this.options.depthMax).byte(0x4a); // i32.gt_s
     w.byte(0x04).byte(0x40).byte(0x00).byte(0x0b);
   }
@@ -224,7 +265,8 @@ function skipImmediates(r: Reader, op: number): number {
     const b = r.bytes[r.offset]!;
     if (b === 0x40 || (b >= 0x6f && b <= 0x7f)) r.byte();
     else r.skipSigned();
-  } else if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2) r.u32();
+  } else if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2)
+    r.u32();
   else if (op === 0x0e) {
     for (let n = r.u32(), i = 0; i <= n; i++) r.u32();
   } else if (op === 0x11) {
@@ -240,7 +282,18 @@ function skipImmediates(r: Reader, op: number): number {
   else if (op === 0x43) r.skip(4);
   else if (op === 0x44) r.skip(8);
   else if (op === 0xfc) return skipPrefixed(r);
-  else if (!(op <= 0x01 || op === 0x05 || op === 0x0b || op === 0x0f || op === 0x1a || op === 0x1b || (op >= 0x45 && op <= 0xc4) || op === 0xd1)) {
+  else if (
+    !(
+      op <= 0x01 ||
+      op === 0x05 ||
+      op === 0x0b ||
+      op === 0x0f ||
+      op === 0x1a ||
+      op === 0x1b ||
+      (op >= 0x45 && op <= 0xc4) ||
+      op === 0xd1
+    )
+  ) {
     throw new TypeError(`wasm: opcode 0x${op.toString(16)} is not supported by the meter`);
   }
   return -1;
@@ -331,9 +384,11 @@ function meterCode(body: Uint8Array, module: Module, meter: Meter): Uint8Array {
 
 /** Returns the module with metering added (see the top of this file). Pure and deterministic. */
 export function meterWasm(bytes: Uint8Array, options: MeterOptions): Uint8Array {
-  if (!Number.isInteger(Math.log2(options.copyBytesPerStep))) throw new RangeError('copyBytesPerStep must be a power of two');
+  if (!Number.isInteger(Math.log2(options.copyBytesPerStep)))
+    throw new RangeError('copyBytesPerStep must be a power of two');
   const module = parseModule(bytes);
-  if (module.importedGlobals + module.definedGlobals !== 1) throw new TypeError('wasm: expected exactly one global (the stack pointer)');
+  if (module.importedGlobals + module.definedGlobals !== 1)
+    throw new TypeError('wasm: expected exactly one global (the stack pointer)');
   const fuel = module.importedGlobals + module.definedGlobals;
   const meter = new Meter(fuel, fuel + 1, options);
   const out = new Writer().bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
@@ -361,7 +416,9 @@ function addExports(body: Uint8Array, fuel: number): Uint8Array {
   const count = r.u32();
   const w = new Writer().u32(count + 3).bytes(body.subarray(r.offset));
   w.name(meterExports.fuel).byte(0x03).u32(fuel);
-  w.name(meterExports.depth).byte(0x03).u32(fuel + 1);
+  w.name(meterExports.depth)
+    .byte(0x03)
+    .u32(fuel + 1);
   w.name(meterExports.stackPointer).byte(0x03).u32(0);
   return w.done();
 }

@@ -16,21 +16,60 @@ const code = (bytes: Uint8Array) => {
 
 describe('wire: batch request and answer', () => {
   it('round-trips a request, the samples, and a refusal', () => {
-    const request = { kind: 'batchRequest', id: 7, device: did, digest: new Uint8Array(32).fill(1) } as const;
+    const request = {
+      kind: 'batchRequest',
+      id: 7,
+      device: did,
+      digest: new Uint8Array(32).fill(1),
+    } as const;
     expect(decodeWire(encodeWire(request))).toEqual(request);
-    const served = { kind: 'batchAnswer', id: 7, samples: new Uint8Array([1, 2, 3]), error: null } as const;
+    const served = {
+      kind: 'batchAnswer',
+      id: 7,
+      samples: new Uint8Array([1, 2, 3]),
+      error: null,
+    } as const;
     expect(decodeWire(encodeWire(served))).toEqual(served);
-    const refused = { kind: 'batchAnswer', id: 7, samples: null, error: { code: 'UNAUTHORIZED', message: 'no grant' } } as const;
+    const refused = {
+      kind: 'batchAnswer',
+      id: 7,
+      samples: null,
+      error: { code: 'UNAUTHORIZED', message: 'no grant' },
+    } as const;
     expect(decodeWire(encodeWire(refused))).toEqual(refused);
   });
 
   it('refuses malformed requests and answers', () => {
-    expect(code(new Uint8Array([5, ...encode({ id: 1, device: 'did:web:x', digest: new Uint8Array(32) })]))).toBe('MALFORMED');
-    expect(code(new Uint8Array([5, ...encode({ id: 1, device: did, digest: new Uint8Array(31) })]))).toBe('MALFORMED');
-    expect(code(new Uint8Array([5, ...encode({ id: -1, device: did, digest: new Uint8Array(32) })]))).toBe('MALFORMED');
+    expect(
+      code(
+        new Uint8Array([5, ...encode({ id: 1, device: 'did:web:x', digest: new Uint8Array(32) })]),
+      ),
+    ).toBe('MALFORMED');
+    expect(
+      code(new Uint8Array([5, ...encode({ id: 1, device: did, digest: new Uint8Array(31) })])),
+    ).toBe('MALFORMED');
+    expect(
+      code(new Uint8Array([5, ...encode({ id: -1, device: did, digest: new Uint8Array(32) })])),
+    ).toBe('MALFORMED');
     // Both the samples and a refusal, or neither.
-    expect(code(new Uint8Array([6, ...encode({ id: 1, samples: new Uint8Array(1), error: { code: 'X', message: 'y' } })]))).toBe('MALFORMED');
-    expect(code(new Uint8Array([6, ...encode({ id: 1, samples: null, error: null })]))).toBe('MALFORMED');
-    expect(code(new Uint8Array([6, ...encode({ id: 1, samples: null, error: { code: 'X'.repeat(40), message: 'y' } })]))).toBe('MALFORMED');
+    expect(
+      code(
+        new Uint8Array([
+          6,
+          ...encode({ id: 1, samples: new Uint8Array(1), error: { code: 'X', message: 'y' } }),
+        ]),
+      ),
+    ).toBe('MALFORMED');
+    expect(code(new Uint8Array([6, ...encode({ id: 1, samples: null, error: null })]))).toBe(
+      'MALFORMED',
+    );
+    expect(
+      code(
+        new Uint8Array([
+          6,
+          ...encode({ id: 1, samples: null, error: { code: 'X'.repeat(40), message: 'y' } }),
+        ]),
+      ),
+    ).toBe('MALFORMED');
   });
 });

@@ -21,10 +21,23 @@ export type WireMessage =
   | { kind: 'syncRequest'; from: number; count: number }
   | { kind: 'syncBlocks'; from: number; blocks: Uint8Array[] }
   | { kind: 'batchRequest'; id: number; device: string; digest: Uint8Array }
-  | { kind: 'batchAnswer'; id: number; samples: Uint8Array | null; error: { code: string; message: string } | null }
+  | {
+      kind: 'batchAnswer';
+      id: number;
+      samples: Uint8Array | null;
+      error: { code: string; message: string } | null;
+    }
   | { kind: 'join'; invite: InviteToken | null };
 
-const tags = { consensus: 1, head: 2, syncRequest: 3, syncBlocks: 4, batchRequest: 5, batchAnswer: 6, join: 7 } as const;
+const tags = {
+  consensus: 1,
+  head: 2,
+  syncRequest: 3,
+  syncBlocks: 4,
+  batchRequest: 5,
+  batchAnswer: 6,
+  join: 7,
+} as const;
 
 function tagged(tag: number, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(body.length + 1);
@@ -44,9 +57,15 @@ export function encodeWire(message: WireMessage): Uint8Array {
     case 'syncBlocks':
       return tagged(tags.syncBlocks, encode({ from: message.from, blocks: message.blocks }));
     case 'batchRequest':
-      return tagged(tags.batchRequest, encode({ id: message.id, device: message.device, digest: message.digest }));
+      return tagged(
+        tags.batchRequest,
+        encode({ id: message.id, device: message.device, digest: message.digest }),
+      );
     case 'batchAnswer':
-      return tagged(tags.batchAnswer, encode({ id: message.id, samples: message.samples, error: message.error }));
+      return tagged(
+        tags.batchAnswer,
+        encode({ id: message.id, samples: message.samples, error: message.error }),
+      );
     case 'join':
       return tagged(tags.join, encode({ invite: message.invite }));
   }
@@ -58,50 +77,101 @@ function isHeight(value: unknown): value is number {
 
 /** Decode and shape-check bytes from a peer. Throws BotError (MALFORMED, TOO_LARGE, ...). */
 export function decodeWire(bytes: Uint8Array): WireMessage {
-  if (!(bytes instanceof Uint8Array) || bytes.length < 2) throw botError('MALFORMED', 'An empty or one-byte message.');
-  if (bytes.length > limits.wireMessageBytesMax) throw botError('TOO_LARGE', `A message of ${bytes.length} bytes; the limit is ${limits.wireMessageBytesMax}.`);
+  if (!(bytes instanceof Uint8Array) || bytes.length < 2)
+    throw botError('MALFORMED', 'An empty or one-byte message.');
+  if (bytes.length > limits.wireMessageBytesMax)
+    throw botError(
+      'TOO_LARGE',
+      `A message of ${bytes.length} bytes; the limit is ${limits.wireMessageBytesMax}.`,
+    );
   const body = bytes.subarray(1);
   switch (bytes[0]) {
     case tags.consensus:
       return { kind: 'consensus', message: decodeMessage(body) };
     case tags.head: {
       const m = decode<Record<string, unknown>>(body, 256);
-      if (!isHeight(m?.height) || !(m.hash instanceof Uint8Array) || m.hash.length !== 32) throw botError('MALFORMED', 'A head message has a height and a 32-byte hash.');
+      if (!isHeight(m?.height) || !(m.hash instanceof Uint8Array) || m.hash.length !== 32)
+        throw botError('MALFORMED', 'A head message has a height and a 32-byte hash.');
       return { kind: 'head', height: m.height, hash: m.hash };
     }
     case tags.syncRequest: {
       const m = decode<Record<string, unknown>>(body, 256);
-      if (!isHeight(m?.from) || m.from < 1 || !isHeight(m.count) || m.count < 1 || m.count > limits.syncBatchBlocksMax) {
-        throw botError('MALFORMED', `A sync request names a first height from 1 and a count from 1 to ${limits.syncBatchBlocksMax}.`);
+      if (
+        !isHeight(m?.from) ||
+        m.from < 1 ||
+        !isHeight(m.count) ||
+        m.count < 1 ||
+        m.count > limits.syncBatchBlocksMax
+      ) {
+        throw botError(
+          'MALFORMED',
+          `A sync request names a first height from 1 and a count from 1 to ${limits.syncBatchBlocksMax}.`,
+        );
       }
       return { kind: 'syncRequest', from: m.from, count: m.count };
     }
     case tags.syncBlocks: {
       const m = decode<Record<string, unknown>>(body, limits.wireMessageBytesMax);
-      if (!isHeight(m?.from) || m.from < 1 || !Array.isArray(m.blocks) || m.blocks.length > limits.syncBatchBlocksMax || !m.blocks.every((b) => b instanceof Uint8Array)) {
-        throw botError('MALFORMED', `A sync answer holds at most ${limits.syncBatchBlocksMax} encoded blocks.`);
+      if (
+        !isHeight(m?.from) ||
+        m.from < 1 ||
+        !Array.isArray(m.blocks) ||
+        m.blocks.length > limits.syncBatchBlocksMax ||
+        !m.blocks.every((b) => b instanceof Uint8Array)
+      ) {
+        throw botError(
+          'MALFORMED',
+          `A sync answer holds at most ${limits.syncBatchBlocksMax} encoded blocks.`,
+        );
       }
       return { kind: 'syncBlocks', from: m.from, blocks: m.blocks as Uint8Array[] };
     }
     case tags.batchRequest: {
       const m = decode<Record<string, unknown>>(body, 256);
-      if (!isHeight(m?.id) || typeof m.device !== 'string' || !m.device.startsWith('did:key:z') || m.device.length > 64 || !(m.digest instanceof Uint8Array) || m.digest.length !== 32) {
-        throw botError('MALFORMED', 'A batch request names a request id, a device did and a 32-byte digest.');
+      if (
+        !isHeight(m?.id) ||
+        typeof m.device !== 'string' ||
+        !m.device.startsWith('did:key:z') ||
+        m.device.length > 64 ||
+        !(m.digest instanceof Uint8Array) ||
+        m.digest.length !== 32
+      ) {
+        throw botError(
+          'MALFORMED',
+          'A batch request names a request id, a device did and a 32-byte digest.',
+        );
       }
       return { kind: 'batchRequest', id: m.id, device: m.device, digest: m.digest };
     }
     case tags.batchAnswer: {
       const m = decode<Record<string, unknown>>(body, limits.deviceBatchBytesMax + 1024);
       const error = m?.error as Record<string, unknown> | null | undefined;
-      const errorOk = error === null || (typeof error === 'object' && typeof error?.code === 'string' && error.code.length <= 32 && typeof error.message === 'string' && error.message.length <= 500);
-      if (!isHeight(m?.id) || !(m.samples === null || m.samples instanceof Uint8Array) || !errorOk || (m.samples === null) === (error === null)) {
+      const errorOk =
+        error === null ||
+        (typeof error === 'object' &&
+          typeof error?.code === 'string' &&
+          error.code.length <= 32 &&
+          typeof error.message === 'string' &&
+          error.message.length <= 500);
+      if (
+        !isHeight(m?.id) ||
+        !(m.samples === null || m.samples instanceof Uint8Array) ||
+        !errorOk ||
+        (m.samples === null) === (error === null)
+      ) {
         throw botError('MALFORMED', 'A batch answer carries the samples or a refusal.');
       }
-      return { kind: 'batchAnswer', id: m.id, samples: m.samples as Uint8Array | null, error: (error ?? null) as { code: string; message: string } | null };
+      return {
+        kind: 'batchAnswer',
+        id: m.id,
+        samples: m.samples as Uint8Array | null,
+        error: (error ?? null) as { code: string; message: string } | null,
+      };
     }
     case tags.join: {
       const m = decode<Record<string, unknown>>(body, 512);
-      if (typeof m !== 'object' || m === null || !('invite' in m)) throw botError('MALFORMED', 'A join request carries an invite token (or null).');
+      if (typeof m !== 'object' || m === null || !('invite' in m))
+        throw botError('MALFORMED', 'A join request carries an invite token (or null).');
       if (m.invite !== null) checkInviteToken(m.invite);
       return { kind: 'join', invite: m.invite as InviteToken | null };
     }

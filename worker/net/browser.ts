@@ -13,7 +13,11 @@ export function defaultRelayUrl(): string | null {
   return `${origin.replace(/^http/, 'ws')}/signal`;
 }
 
-export function createWorkerNet(options: Partial<Pick<HubOptions, 'defaultRelay' | 'broadcastChannel' | 'helloLocalFingerprint'>> = {}): {
+export function createWorkerNet(
+  options: Partial<
+    Pick<HubOptions, 'defaultRelay' | 'broadcastChannel' | 'helloLocalFingerprint'>
+  > = {},
+): {
   net: Hub;
   attachPort(port: MessagePort): void;
 } {
@@ -23,7 +27,9 @@ export function createWorkerNet(options: Partial<Pick<HubOptions, 'defaultRelay'
     WebSocket: typeof WebSocket === 'undefined' ? null : (WebSocket as unknown as WebSocketFactory),
     broadcastChannel: options.broadcastChannel ?? true,
     defaultRelay: options.defaultRelay !== undefined ? options.defaultRelay : defaultRelayUrl(),
-    ...(options.helloLocalFingerprint ? { helloLocalFingerprint: options.helloLocalFingerprint } : {}),
+    ...(options.helloLocalFingerprint
+      ? { helloLocalFingerprint: options.helloLocalFingerprint }
+      : {}),
   });
   return { net, attachPort: (port) => driver.attach(port) };
 }

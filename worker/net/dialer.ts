@@ -65,19 +65,33 @@ export class Dialer {
     if (!options || this.hub.webrtc() !== true) return;
     if (!to) this.lastAnnounceAt = this.hub.clock.now();
     const session = this.hub.session();
-    this.hub.emit({ v: 1, kind: 'announce', room: options.room, from: options.did, id: newId(), ttl: limits.peerSignalTtl, session, ...(to ? { to } : {}) });
+    this.hub.emit({
+      v: 1,
+      kind: 'announce',
+      room: options.room,
+      from: options.did,
+      id: newId(),
+      ttl: limits.peerSignalTtl,
+      session,
+      ...(to ? { to } : {}),
+    });
   }
 
   onAnnounce(envelope: SignalOf<'announce'>): void {
     const me = this.hub.options()!.did;
     const them = envelope.from;
     setBounded(this.known, them, this.hub.clock.now(), limits.knownPeersMax);
-    if (envelope.session !== undefined) setBounded(this.sessions, them, envelope.session, limits.knownPeersMax);
+    if (envelope.session !== undefined)
+      setBounded(this.sessions, them, envelope.session, limits.knownPeersMax);
     let existing = this.hub.links.to(them);
     const pending = existing.filter((link) => !link.authenticated);
     if (pending.length > 0) {
       if (!dialMissed(pending, envelope)) return; // a dial is under way
-      for (const link of pending) this.hub.closeLink(link, 'it is back in a new session: dialing again', { redial: false, notifyDriver: true });
+      for (const link of pending)
+        this.hub.closeLink(link, 'it is back in a new session: dialing again', {
+          redial: false,
+          notifyDriver: true,
+        });
       existing = existing.filter((link) => link.authenticated);
     }
     if (existing.length > 0) {
@@ -100,9 +114,17 @@ export class Dialer {
    * means it lost its link to us while ours has not noticed yet (a remote close can take long
    * to surface): the same. Rate-limited, since signaling is untrusted.
    */
-  private onAnnounceWhileLinked(envelope: SignalOf<'announce'>, existing: Link[], me: string): void {
+  private onAnnounceWhileLinked(
+    envelope: SignalOf<'announce'>,
+    existing: Link[],
+    me: string,
+  ): void {
     const them = envelope.from;
-    const newSession = envelope.session !== undefined && existing.every((link) => link.remoteSession !== null && link.remoteSession !== envelope.session);
+    const newSession =
+      envelope.session !== undefined &&
+      existing.every(
+        (link) => link.remoteSession !== null && link.remoteSession !== envelope.session,
+      );
     if (!newSession && (envelope.to === undefined || me > them)) return;
     // A new session is rate-limited on its own key: our answer to its last announce (when the
     // link was first made) must not hold back the reaction to its return.
@@ -130,7 +152,8 @@ export class Dialer {
 
   /** Dial `did`, even while a link to it exists (the fresh link replaces it when authenticated). */
   dial(did: string): void {
-    if (this.hub.webrtc() !== true || this.hub.links.size >= limits.linksMax || this.isBanned(did)) return;
+    if (this.hub.webrtc() !== true || this.hub.links.size >= limits.linksMax || this.isBanned(did))
+      return;
     const link = this.newLink(dialLinkId(++this.dials, newId()), did, true);
     link.dialedSession = this.sessions.get(did) ?? null;
     this.hub.driver.open(link.id, true, this.iceServers());
@@ -147,7 +170,8 @@ export class Dialer {
     if (link && (link.did !== envelope.from || link.closed)) return;
     if (envelope.data.type === 'candidate') {
       if (!link) this.holdEarlyCandidate(envelope);
-      else if (link.candidatesIn++ < limits.candidatesPerLinkMax) this.hub.driver.signal(link.id, envelope.data);
+      else if (link.candidatesIn++ < limits.candidatesPerLinkMax)
+        this.hub.driver.signal(link.id, envelope.data);
       return;
     }
     if (!link) {
@@ -166,11 +190,17 @@ export class Dialer {
     try {
       fingerprint = sdpFingerprint(sdp);
     } catch (error) {
-      this.hub.closeLink(link, `unusable SDP: ${reasonOf(error)}`, { redial: false, notifyDriver: true });
+      this.hub.closeLink(link, `unusable SDP: ${reasonOf(error)}`, {
+        redial: false,
+        notifyDriver: true,
+      });
       return;
     }
     if (link.remoteFingerprint !== null && link.remoteFingerprint !== fingerprint) {
-      this.hub.closeLink(link, 'the remote DTLS certificate changed during renegotiation', { redial: true, notifyDriver: true });
+      this.hub.closeLink(link, 'the remote DTLS certificate changed during renegotiation', {
+        redial: true,
+        notifyDriver: true,
+      });
       return;
     }
     link.remoteFingerprint = fingerprint;
@@ -191,7 +221,9 @@ export class Dialer {
     this.earlyCandidates = this.earlyCandidates.filter((e) => e.link !== link.id);
     // Given after the offer (the driver queues candidates until the remote description is set).
     queueMicrotask(() => {
-      for (const envelope of mine) if (!link.closed && link.candidatesIn++ < limits.candidatesPerLinkMax) this.hub.driver.signal(link.id, envelope.data);
+      for (const envelope of mine)
+        if (!link.closed && link.candidatesIn++ < limits.candidatesPerLinkMax)
+          this.hub.driver.signal(link.id, envelope.data);
     });
   }
 
@@ -204,13 +236,28 @@ export class Dialer {
       try {
         link.localFingerprint = sdpFingerprint(data.sdp);
       } catch (error) {
-        this.hub.closeLink(link, `our own SDP is unusable: ${reasonOf(error)}`, { redial: false, notifyDriver: true });
+        this.hub.closeLink(link, `our own SDP is unusable: ${reasonOf(error)}`, {
+          redial: false,
+          notifyDriver: true,
+        });
         return;
       }
       link.seqOut += 1;
     }
     const { room, did: from } = options;
-    this.hub.emit({ v: 1, kind: 'signal', room, from, to: link.did, link: link.id, seq: link.seqOut, data, id: newId(), ttl: limits.peerSignalTtl, session: link.localSession });
+    this.hub.emit({
+      v: 1,
+      kind: 'signal',
+      room,
+      from,
+      to: link.did,
+      link: link.id,
+      seq: link.seqOut,
+      data,
+      id: newId(),
+      ttl: limits.peerSignalTtl,
+      session: link.localSession,
+    });
   }
 
   // ---- redials and refusals ----
@@ -222,8 +269,15 @@ export class Dialer {
 
   scheduleRedial(did: string): void {
     const previous = this.redials.get(did);
-    const backoffMs = previous ? Math.min(previous.backoffMs * 2, limits.redialBackoffMaxMs) : limits.redialBackoffMinMs;
-    setBounded(this.redials, did, { dueAt: this.hub.clock.now() + backoffMs, backoffMs }, limits.knownPeersMax);
+    const backoffMs = previous
+      ? Math.min(previous.backoffMs * 2, limits.redialBackoffMaxMs)
+      : limits.redialBackoffMinMs;
+    setBounded(
+      this.redials,
+      did,
+      { dueAt: this.hub.clock.now() + backoffMs, backoffMs },
+      limits.knownPeersMax,
+    );
   }
 
   ban(did: string): void {
@@ -260,19 +314,26 @@ export class Dialer {
     const validators = this.hub.validators();
     if (this.iAmValidator() && validators.has(did)) return true;
     let ordinary = 0;
-    for (const link of this.hub.links.all()) if (!(this.iAmValidator() && validators.has(link.did))) ordinary++;
+    for (const link of this.hub.links.all())
+      if (!(this.iAmValidator() && validators.has(link.did))) ordinary++;
     return ordinary < limits.neighboursTarget;
   }
 
   private acceptsOffer(did: string): boolean {
-    return this.hub.webrtc() === true && !this.isBanned(did) && did !== this.hub.options()?.did && this.hub.links.size < limits.linksMax;
+    return (
+      this.hub.webrtc() === true &&
+      !this.isBanned(did) &&
+      did !== this.hub.options()?.did &&
+      this.hub.links.size < limits.linksMax
+    );
   }
 
   wantsMore(): boolean {
     if (this.hub.links.size < limits.neighboursTarget) return true;
     if (!this.iAmValidator()) return false;
     const own = this.hub.options()!.did;
-    for (const did of this.hub.validators()) if (did !== own && !this.hub.links.hasLinkTo(did)) return true;
+    for (const did of this.hub.validators())
+      if (did !== own && !this.hub.links.hasLinkTo(did)) return true;
     return false;
   }
 
@@ -288,5 +349,10 @@ export class Dialer {
  */
 function dialMissed(pending: Link[], envelope: SignalOf<'announce'>): boolean {
   const session = envelope.session;
-  return session !== undefined && pending.every((link) => link.initiator && link.remoteSession === null && link.dialedSession !== session);
+  return (
+    session !== undefined &&
+    pending.every(
+      (link) => link.initiator && link.remoteSession === null && link.dialedSession !== session,
+    )
+  );
 }

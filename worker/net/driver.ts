@@ -72,5 +72,9 @@ export interface NetPortMessage {
 }
 
 export function isNetPortMessage(data: unknown): data is NetPortMessage {
-  return typeof data === 'object' && data !== null && (data as { netPort?: unknown }).netPort instanceof MessagePort;
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    (data as { netPort?: unknown }).netPort instanceof MessagePort
+  );
 }

@@ -29,14 +29,23 @@ function codeOf(fn: () => unknown): string {
 describe('framing', () => {
   it('round-trips frames of any size up to the maximum, in chunks of at most 64 KiB', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 200_000 }), fc.integer({ min: 64, max: chunkBytesMax }), (length, chunkBytes) => {
-        const frame = new Uint8Array(length).map((_, i) => (i * 31 + length) & 255);
-        const chunks = chunkFrame(frame, chunkBytes);
-        expect(chunks.every((c) => c.length <= chunkBytes && c.byteOffset === 0 && c.buffer.byteLength === c.length)).toBe(true);
-        const out = reassemble(chunks);
-        expect(out).toHaveLength(1);
-        expect(equalBytes(out[0]!, frame)).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 200_000 }),
+        fc.integer({ min: 64, max: chunkBytesMax }),
+        (length, chunkBytes) => {
+          const frame = new Uint8Array(length).map((_, i) => (i * 31 + length) & 255);
+          const chunks = chunkFrame(frame, chunkBytes);
+          expect(
+            chunks.every(
+              (c) =>
+                c.length <= chunkBytes && c.byteOffset === 0 && c.buffer.byteLength === c.length,
+            ),
+          ).toBe(true);
+          const out = reassemble(chunks);
+          expect(out).toHaveLength(1);
+          expect(equalBytes(out[0]!, frame)).toBe(true);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -66,7 +75,9 @@ describe('framing', () => {
     expect(codeOf(() => new Reassembler().push(Uint8Array.of(1, 0)))).toBe('MALFORMED');
     expect(codeOf(() => new Reassembler().push(header(0)))).toBe('MALFORMED');
     expect(codeOf(() => new Reassembler().push(header(frameBytesMax + 1)))).toBe('TOO_LARGE');
-    expect(codeOf(() => new Reassembler().push(new Uint8Array(chunkBytesMax + 1)))).toBe('TOO_LARGE');
+    expect(codeOf(() => new Reassembler().push(new Uint8Array(chunkBytesMax + 1)))).toBe(
+      'TOO_LARGE',
+    );
     const r = new Reassembler();
     r.push(header(10));
     expect(codeOf(() => r.push(header(10)))).toBe('MALFORMED');
@@ -81,20 +92,43 @@ describe('bundles of small frames', () => {
     const big = new Uint8Array(chunkBytesMax * 2).fill(5);
     const r = new Reassembler();
     const out: Uint8Array[] = [];
-    for (const chunk of [...chunkFrame(big), bundleChunks(small.map((f) => chunkFrame(f)[0]!)), ...chunkFrame(Uint8Array.of(6))]) out.push(...r.pushAll(chunk));
-    expect(out.map((f) => [f.length, f[0]])).toEqual([[big.length, 5], [1, 1], [2, 2], [300, 4], [1, 6]]);
+    for (const chunk of [
+      ...chunkFrame(big),
+      bundleChunks(small.map((f) => chunkFrame(f)[0]!)),
+      ...chunkFrame(Uint8Array.of(6)),
+    ])
+      out.push(...r.pushAll(chunk));
+    expect(out.map((f) => [f.length, f[0]])).toEqual([
+      [big.length, 5],
+      [1, 1],
+      [2, 2],
+      [300, 4],
+      [1, 6],
+    ]);
   });
 
   it('rejects a bundle inside a frame, and empty, truncated or overrunning bundles', () => {
-    const bundle = bundleChunks([chunkFrame(Uint8Array.of(1))[0]!, chunkFrame(Uint8Array.of(2))[0]!]);
+    const bundle = bundleChunks([
+      chunkFrame(Uint8Array.of(1))[0]!,
+      chunkFrame(Uint8Array.of(2))[0]!,
+    ]);
     const inside = new Reassembler();
     inside.pushAll(chunkFrame(new Uint8Array(chunkBytesMax + 10))[0]!);
     expect(codeOf(() => inside.pushAll(bundle))).toBe('MALFORMED');
     expect(codeOf(() => new Reassembler().pushAll(Uint8Array.of(2)))).toBe('MALFORMED');
-    expect(codeOf(() => new Reassembler().pushAll(bundle.subarray(0, bundle.length - 1)))).toBe('MALFORMED');
+    expect(codeOf(() => new Reassembler().pushAll(bundle.subarray(0, bundle.length - 1)))).toBe(
+      'MALFORMED',
+    );
     expect(codeOf(() => new Reassembler().pushAll(Uint8Array.of(2, 0, 0, 0)))).toBe('MALFORMED');
-    expect(codeOf(() => new Reassembler().pushAll(Uint8Array.of(2, 0, 0, 0, 0, 7)))).toBe('MALFORMED');
-    expect(() => bundleChunks([chunkFrame(new Uint8Array(chunkBytesMax))[0]!, chunkFrame(Uint8Array.of(1))[0]!])).toThrow(RangeError);
+    expect(codeOf(() => new Reassembler().pushAll(Uint8Array.of(2, 0, 0, 0, 0, 7)))).toBe(
+      'MALFORMED',
+    );
+    expect(() =>
+      bundleChunks([
+        chunkFrame(new Uint8Array(chunkBytesMax))[0]!,
+        chunkFrame(Uint8Array.of(1))[0]!,
+      ]),
+    ).toThrow(RangeError);
   });
 });
 
@@ -102,15 +136,35 @@ describe('wire frames', () => {
   it('round-trips every frame type', () => {
     const id = new Uint8Array(16).fill(3);
     const payload = Uint8Array.of(9, 8, 7);
-    expect(decodeFrame(encodeFrame({ type: 'message', payload }))).toEqual({ type: 'message', payload });
-    expect(decodeFrame(encodeFrame({ type: 'gossip', ttl: 4, id, covered: new Uint8Array(0), payload }))).toEqual({ type: 'gossip', ttl: 4, id, covered: new Uint8Array(0), payload });
+    expect(decodeFrame(encodeFrame({ type: 'message', payload }))).toEqual({
+      type: 'message',
+      payload,
+    });
+    expect(
+      decodeFrame(encodeFrame({ type: 'gossip', ttl: 4, id, covered: new Uint8Array(0), payload })),
+    ).toEqual({ type: 'gossip', ttl: 4, id, covered: new Uint8Array(0), payload });
     const covered = concatBytes(peerTag('did:key:a'), peerTag('did:key:b'));
-    expect(decodeFrame(encodeFrame({ type: 'gossip', ttl: 4, id, covered, payload }))).toEqual({ type: 'gossip', ttl: 4, id, covered, payload });
+    expect(decodeFrame(encodeFrame({ type: 'gossip', ttl: 4, id, covered, payload }))).toEqual({
+      type: 'gossip',
+      ttl: 4,
+      id,
+      covered,
+      payload,
+    });
     expect(coversTag(covered, peerTag('did:key:b'))).toBe(true);
     expect(coversTag(covered, peerTag('did:key:c'))).toBe(false);
-    expect(decodeFrame(encodeFrame({ type: 'ping', nonce: 0xfffffffe }))).toEqual({ type: 'ping', nonce: 0xfffffffe });
-    expect(decodeFrame(encodeFrame({ type: 'pong', nonce: 5 }))).toEqual({ type: 'pong', nonce: 5 });
-    expect(decodeFrame(encodeFrame({ type: 'hello', hello: { a: 1 } }))).toEqual({ type: 'hello', hello: { a: 1 } });
+    expect(decodeFrame(encodeFrame({ type: 'ping', nonce: 0xfffffffe }))).toEqual({
+      type: 'ping',
+      nonce: 0xfffffffe,
+    });
+    expect(decodeFrame(encodeFrame({ type: 'pong', nonce: 5 }))).toEqual({
+      type: 'pong',
+      nonce: 5,
+    });
+    expect(decodeFrame(encodeFrame({ type: 'hello', hello: { a: 1 } }))).toEqual({
+      type: 'hello',
+      hello: { a: 1 },
+    });
   });
 
   it('rejects unknown types, truncated frames, bad JSON and oversized control frames', () => {
@@ -118,9 +172,33 @@ describe('wire frames', () => {
     expect(codeOf(() => decodeFrame(Uint8Array.of(3, 1, 2)))).toBe('MALFORMED');
     expect(codeOf(() => decodeFrame(Uint8Array.of(4, 1)))).toBe('MALFORMED');
     // A gossip frame naming more covered tags than it holds, or more than the limit.
-    expect(codeOf(() => decodeFrame(Uint8Array.of(3, 1, ...new Uint8Array(16), 2, ...new Uint8Array(8))))).toBe('MALFORMED');
-    expect(codeOf(() => decodeFrame(Uint8Array.of(3, 1, ...new Uint8Array(16), gossipCoveredMax + 1, ...new Uint8Array(8 * (gossipCoveredMax + 1)))))).toBe('TOO_LARGE');
-    expect(() => encodeFrame({ type: 'gossip', ttl: 1, id: new Uint8Array(16), covered: new Uint8Array(7), payload: Uint8Array.of(1) })).toThrow(RangeError);
+    expect(
+      codeOf(() =>
+        decodeFrame(Uint8Array.of(3, 1, ...new Uint8Array(16), 2, ...new Uint8Array(8))),
+      ),
+    ).toBe('MALFORMED');
+    expect(
+      codeOf(() =>
+        decodeFrame(
+          Uint8Array.of(
+            3,
+            1,
+            ...new Uint8Array(16),
+            gossipCoveredMax + 1,
+            ...new Uint8Array(8 * (gossipCoveredMax + 1)),
+          ),
+        ),
+      ),
+    ).toBe('TOO_LARGE');
+    expect(() =>
+      encodeFrame({
+        type: 'gossip',
+        ttl: 1,
+        id: new Uint8Array(16),
+        covered: new Uint8Array(7),
+        payload: Uint8Array.of(1),
+      }),
+    ).toThrow(RangeError);
     expect(codeOf(() => decodeFrame(Uint8Array.of(1, 0xff, 0xfe)))).toBe('MALFORMED');
     expect(codeOf(() => decodeFrame(new Uint8Array(5000).fill(1)))).toBe('TOO_LARGE');
     fc.assert(

@@ -30,8 +30,10 @@ const continueHeaderBytes = 1;
  */
 export function chunkFrame(frame: Uint8Array, chunkBytes: number = chunkBytesMax): Uint8Array[] {
   if (!(frame instanceof Uint8Array)) throw new TypeError('frame: expected Uint8Array');
-  if (frame.length === 0 || frame.length > frameBytesMax) throw new RangeError(`frame: expected 1..${frameBytesMax} bytes`);
-  if (chunkBytes < startHeaderBytes + 1 || chunkBytes > chunkBytesMax) throw new RangeError('chunkBytes: out of range');
+  if (frame.length === 0 || frame.length > frameBytesMax)
+    throw new RangeError(`frame: expected 1..${frameBytesMax} bytes`);
+  if (chunkBytes < startHeaderBytes + 1 || chunkBytes > chunkBytesMax)
+    throw new RangeError('chunkBytes: out of range');
   const chunks: Uint8Array[] = [];
   const firstBytes = Math.min(frame.length, chunkBytes - startHeaderBytes);
   const first = new Uint8Array(startHeaderBytes + firstBytes);
@@ -52,7 +54,12 @@ export function chunkFrame(frame: Uint8Array, chunkBytes: number = chunkBytesMax
 
 /** Whether a chunk is a whole frame on its own (a first chunk that declares just its own bytes). */
 export function isWholeFrameChunk(chunk: Uint8Array): boolean {
-  return chunk.length > startHeaderBytes && chunk[0] === markerStart && new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength).getUint32(1) === chunk.length - startHeaderBytes;
+  return (
+    chunk.length > startHeaderBytes &&
+    chunk[0] === markerStart &&
+    new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength).getUint32(1) ===
+      chunk.length - startHeaderBytes
+  );
 }
 
 /**
@@ -67,7 +74,8 @@ export function bundleChunks(chunks: Uint8Array[], chunkBytes: number = chunkByt
   bundle[0] = markerBundle;
   let at = 1;
   for (const c of chunks) {
-    if (!isWholeFrameChunk(c)) throw new RangeError('bundle: only whole-frame chunks can be bundled');
+    if (!isWholeFrameChunk(c))
+      throw new RangeError('bundle: only whole-frame chunks can be bundled');
     bundle.set(c.subarray(1), at);
     at += c.length - 1;
   }
@@ -88,7 +96,8 @@ export class Reassembler {
   /** Feed one chunk; returns a whole frame when this chunk completes one. Throws BotError. */
   push(chunk: Uint8Array): Uint8Array | null {
     if (chunk.length === 0) throw botError('MALFORMED', 'Empty chunk.');
-    if (chunk.length > chunkBytesMax) throw botError('TOO_LARGE', `Chunk of ${chunk.length} bytes exceeds ${chunkBytesMax}.`);
+    if (chunk.length > chunkBytesMax)
+      throw botError('TOO_LARGE', `Chunk of ${chunk.length} bytes exceeds ${chunkBytesMax}.`);
     if (chunk[0] === markerStart) return this.start(chunk);
     if (chunk[0] === markerContinue) return this.continue(chunk);
     throw botError('MALFORMED', `Unknown chunk marker ${chunk[0]}.`);
@@ -100,7 +109,8 @@ export class Reassembler {
       const frame = this.push(chunk);
       return frame ? [frame] : [];
     }
-    if (chunk.length > chunkBytesMax) throw botError('TOO_LARGE', `Chunk of ${chunk.length} bytes exceeds ${chunkBytesMax}.`);
+    if (chunk.length > chunkBytesMax)
+      throw botError('TOO_LARGE', `Chunk of ${chunk.length} bytes exceeds ${chunkBytesMax}.`);
     if (this.busy) throw botError('MALFORMED', 'A bundle arrived inside a frame.');
     const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const frames: Uint8Array[] = [];
@@ -108,7 +118,8 @@ export class Reassembler {
       if (at + 4 > chunk.length) throw botError('MALFORMED', 'Truncated frame header in a bundle.');
       const length = view.getUint32(at);
       if (length === 0) throw botError('MALFORMED', 'Empty frame in a bundle.');
-      if (at + 4 + length > chunk.length) throw botError('MALFORMED', 'A frame in a bundle runs past its end.');
+      if (at + 4 + length > chunk.length)
+        throw botError('MALFORMED', 'A frame in a bundle runs past its end.');
       frames.push(chunk.subarray(at + 4, at + 4 + length));
       at += 4 + length;
     }
@@ -126,7 +137,8 @@ export class Reassembler {
     if (chunk.length < startHeaderBytes) throw botError('MALFORMED', 'Truncated frame header.');
     const length = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength).getUint32(1);
     if (length === 0) throw botError('MALFORMED', 'Empty frame.');
-    if (length > frameBytesMax) throw botError('TOO_LARGE', `Frame of ${length} bytes exceeds ${frameBytesMax}.`);
+    if (length > frameBytesMax)
+      throw botError('TOO_LARGE', `Frame of ${length} bytes exceeds ${frameBytesMax}.`);
     this.expectedBytes = length;
     return this.add(chunk.subarray(startHeaderBytes));
   }
@@ -138,7 +150,8 @@ export class Reassembler {
 
   private add(bytes: Uint8Array): Uint8Array | null {
     this.receivedBytes += bytes.length;
-    if (this.receivedBytes > this.expectedBytes) throw botError('MALFORMED', 'A frame carried more bytes than it declared.');
+    if (this.receivedBytes > this.expectedBytes)
+      throw botError('MALFORMED', 'A frame carried more bytes than it declared.');
     if (bytes.length > 0) this.parts.push(bytes);
     if (this.receivedBytes < this.expectedBytes) return null;
     const frame = this.parts.length === 1 ? this.parts[0]! : concatBytes(...this.parts);

@@ -32,7 +32,11 @@ export class GossipRouter {
   broadcast(bytes: Uint8Array): void {
     const id = randomBytesOf(limits.messageIdBytes);
     this.seen.add(id);
-    this.send(this.links.openLinks(), { ttl: limits.gossipTtl, id, covered: new Uint8Array(0), payload: bytes }, null);
+    this.send(
+      this.links.openLinks(),
+      { ttl: limits.gossipTtl, id, covered: new Uint8Array(0), payload: bytes },
+      null,
+    );
   }
 
   /** A gossip frame from the authenticated neighbour on `link`. */
@@ -45,8 +49,15 @@ export class GossipRouter {
     this.links.deliver(link.did, frame.payload);
     const ttl = Math.min(frame.ttl, limits.gossipTtl) - 1;
     if (ttl <= 0) return;
-    const targets = this.links.openLinks().filter((other) => other !== link && !coversTag(frame.covered, other.tag));
-    if (targets.length > 0) this.send(targets, { ttl, id: frame.id, covered: frame.covered, payload: frame.payload }, link);
+    const targets = this.links
+      .openLinks()
+      .filter((other) => other !== link && !coversTag(frame.covered, other.tag));
+    if (targets.length > 0)
+      this.send(
+        targets,
+        { ttl, id: frame.id, covered: frame.covered, payload: frame.payload },
+        link,
+      );
   }
 
   counts(): { gossipIn: number; gossipDuplicates: number } {
@@ -63,8 +74,12 @@ export class GossipRouter {
    * gossipCoveredMax allows), so the targets do not pass it to one another or back.
    */
   private send(targets: Link[], frame: GossipFrame, from: Link | null): void {
-    const tagsAtMost = Math.min(limits.gossipCoveredMax, frame.covered.length / limits.peerTagBytes + 2 + targets.length);
-    const size = 3 + limits.messageIdBytes + tagsAtMost * limits.peerTagBytes + frame.payload.length;
+    const tagsAtMost = Math.min(
+      limits.gossipCoveredMax,
+      frame.covered.length / limits.peerTagBytes + 2 + targets.length,
+    );
+    const size =
+      3 + limits.messageIdBytes + tagsAtMost * limits.peerTagBytes + frame.payload.length;
     const taking = targets.filter((link) => this.links.wouldQueue(link, size));
     if (taking.length === 0) return;
     const added: Uint8Array[] = [];
@@ -84,7 +99,8 @@ export class SeenIds {
   private readonly ids = new Map<string, true>();
 
   constructor(private readonly capacity: number = seenIdsMax) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity: expected a positive integer');
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError('capacity: expected a positive integer');
   }
 
   /** Record `id`; true when it was new (deliver and forward), false for a duplicate. */

@@ -3,8 +3,10 @@ import { BotError } from '../core/errors';
 import { checkHello, makeHello, sdpFingerprint } from './handshake';
 import { testIdentity } from './testing';
 
-const fpA = 'sha-256 AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99';
-const fpB = 'sha-256 11:22:33:44:55:66:77:88:99:00:AA:BB:CC:DD:EE:FF:11:22:33:44:55:66:77:88:99:00:AA:BB:CC:DD:EE:FF';
+const fpA =
+  'sha-256 AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99';
+const fpB =
+  'sha-256 11:22:33:44:55:66:77:88:99:00:AA:BB:CC:DD:EE:FF:11:22:33:44:55:66:77:88:99:00:AA:BB:CC:DD:EE:FF';
 const room = '0123456789abcdef0123456789abcdef';
 
 // An answer as Chromium writes it (abridged): one m-section, fingerprint at media level.
@@ -25,13 +27,17 @@ describe('handshake', () => {
     expect(sdpFingerprint(chromiumSdp)).toBe(fpA);
     expect(sdpFingerprint(`${chromiumSdp}a=fingerprint:SHA-256 ${fpA.slice(8)}\r\n`)).toBe(fpA);
     expect(codeOf(() => sdpFingerprint('v=0\r\n'))).toBe('MALFORMED');
-    expect(codeOf(() => sdpFingerprint(`${chromiumSdp}a=fingerprint:${fpB}\r\n`))).toBe('MALFORMED');
+    expect(codeOf(() => sdpFingerprint(`${chromiumSdp}a=fingerprint:${fpB}\r\n`))).toBe(
+      'MALFORMED',
+    );
   });
 
   it('accepts a hello signed by the expected did over both fingerprints', async () => {
     const alice = testIdentity();
     const hello = await makeHello(alice, room, fpA, fpB);
-    expect(checkHello(hello, { room, did: alice.did, localFingerprint: fpB, remoteFingerprint: fpA })).toBe(alice.did);
+    expect(
+      checkHello(hello, { room, did: alice.did, localFingerprint: fpB, remoteFingerprint: fpA }),
+    ).toBe(alice.did);
   });
 
   it('rejects a wrong key, a wrong did, another fingerprint, another room and tampering', async () => {

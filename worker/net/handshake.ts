@@ -31,15 +31,22 @@ const fingerprintLine = /^a=fingerprint:(\S+) ([0-9A-Fa-f:]+)\s*$/gm;
 export function sdpFingerprint(sdp: string): string {
   if (typeof sdp !== 'string') throw botError('BAD_FIELD_TYPE', 'The SDP must be a string.');
   const found = new Set<string>();
-  for (const match of sdp.matchAll(fingerprintLine)) found.add(`${match[1]!.toLowerCase()} ${match[2]!.toUpperCase()}`);
+  for (const match of sdp.matchAll(fingerprintLine))
+    found.add(`${match[1]!.toLowerCase()} ${match[2]!.toUpperCase()}`);
   if (found.size === 0) throw botError('MALFORMED', 'The SDP carries no DTLS fingerprint.');
   if (found.size > 1) throw botError('MALFORMED', 'The SDP carries different DTLS fingerprints.');
   const fingerprint = [...found][0]!;
-  if (fingerprint.length > fingerprintLengthMax) throw botError('TOO_LARGE', 'The DTLS fingerprint is too long.');
+  if (fingerprint.length > fingerprintLengthMax)
+    throw botError('TOO_LARGE', 'The DTLS fingerprint is too long.');
   return fingerprint;
 }
 
-export function helloSigningBytes(room: string, did: string, local: string, remote: string): Uint8Array {
+export function helloSigningBytes(
+  room: string,
+  did: string,
+  local: string,
+  remote: string,
+): Uint8Array {
   return utf8(`bot-net-hello/1\n${room}\n${did}\n${local}\n${remote}`);
 }
 
@@ -66,7 +73,8 @@ export interface HelloExpectation {
 /** The proven did; otherwise throws a BotError whose message is the reason to close the link. */
 export function checkHello(value: unknown, expect: HelloExpectation): string {
   const hello = value as Partial<Hello> | null;
-  if (typeof hello !== 'object' || hello === null) throw botError('MALFORMED', 'The hello is not an object.');
+  if (typeof hello !== 'object' || hello === null)
+    throw botError('MALFORMED', 'The hello is not an object.');
   const { did, room, local, remote, sig } = hello;
   for (const [name, field] of Object.entries({ did, room, local, remote, sig })) {
     if (typeof field !== 'string') throw botError('MISSING_FIELD', `The hello lacks ${name}.`);
@@ -74,9 +82,15 @@ export function checkHello(value: unknown, expect: HelloExpectation): string {
   if (hello.v !== 1) throw botError('MALFORMED', 'Unknown hello version.');
   if (did!.length > didLengthMax) throw botError('BAD_FIELD_TYPE', 'The hello did is too long.');
   if (room !== expect.room) throw botError('WRONG_CHAIN', 'The hello is for another room.');
-  if (did !== expect.did) throw botError('UNAUTHORIZED', `The hello is from ${did}, not the expected ${expect.did}.`);
-  if (local !== expect.remoteFingerprint) throw botError('UNAUTHORIZED', 'The hello signs a DTLS fingerprint other than the one in the SDP received.');
-  if (remote !== expect.localFingerprint) throw botError('UNAUTHORIZED', 'The hello signs a DTLS fingerprint other than ours.');
+  if (did !== expect.did)
+    throw botError('UNAUTHORIZED', `The hello is from ${did}, not the expected ${expect.did}.`);
+  if (local !== expect.remoteFingerprint)
+    throw botError(
+      'UNAUTHORIZED',
+      'The hello signs a DTLS fingerprint other than the one in the SDP received.',
+    );
+  if (remote !== expect.localFingerprint)
+    throw botError('UNAUTHORIZED', 'The hello signs a DTLS fingerprint other than ours.');
   let signature: Uint8Array;
   try {
     signature = fromHex(sig!);

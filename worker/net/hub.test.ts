@@ -16,7 +16,14 @@ afterEach(() => {
   for (const hub of started.splice(0)) hub.stop();
 });
 
-function peer(buses: MemoryBus[], options: { identity?: ReturnType<typeof testIdentity>; hooks?: Partial<HubOptions>; validators?: string[] } = {}) {
+function peer(
+  buses: MemoryBus[],
+  options: {
+    identity?: ReturnType<typeof testIdentity>;
+    hooks?: Partial<HubOptions>;
+    validators?: string[];
+  } = {},
+) {
   const identity = options.identity ?? testIdentity();
   const driver = new MemoryDriver();
   const hub = new Hub({
@@ -31,7 +38,14 @@ function peer(buses: MemoryBus[], options: { identity?: ReturnType<typeof testId
   const logs: string[] = [];
   let neighbours: string[] = [];
   hub.start(
-    { did: identity.did, sign: identity.sign, room, validators: options.validators ?? [], relays: [], iceServers: [] },
+    {
+      did: identity.did,
+      sign: identity.sign,
+      room,
+      validators: options.validators ?? [],
+      relays: [],
+      iceServers: [],
+    },
     {
       onMessage: (from, bytes) => received.push({ from, bytes: bytes.slice() }),
       onNeighbours: (dids) => (neighbours = dids),
@@ -79,7 +93,11 @@ describe('hub', () => {
     expect(view.room).toBe(room);
     expect(view.neighbours.map((n) => n.state)).toEqual(['open', 'open']);
     expect(view.neighbours[0]!.via).toBe('broadcast-channel');
-    await until(() => a.hub.view().neighbours.every((n) => n.rttMs !== null), 'round-trip times', 4_000);
+    await until(
+      () => a.hub.view().neighbours.every((n) => n.rttMs !== null),
+      'round-trip times',
+      4_000,
+    );
   });
 
   it('carries a burst of small messages in order, in far fewer data-channel messages', async () => {
@@ -88,7 +106,16 @@ describe('hub', () => {
     await until(() => a.neighbours().length === 1 && b.neighbours().length === 1, 'a link');
     const before = a.driver.chunksSent;
     // 500 messages of 200 bytes (a vote or a gossiped transaction each) sent at once.
-    for (let i = 0; i < 500; i++) expect(a.hub.send(b.did, new Uint8Array(200).fill(7).fill(i & 255, 0, 1).fill(i >> 8, 1, 2))).toBe(true);
+    for (let i = 0; i < 500; i++)
+      expect(
+        a.hub.send(
+          b.did,
+          new Uint8Array(200)
+            .fill(7)
+            .fill(i & 255, 0, 1)
+            .fill(i >> 8, 1, 2),
+        ),
+      ).toBe(true);
     await until(() => b.received.length === 500, 'the burst');
     expect(b.received.map((m) => m.bytes[0]! + m.bytes[1]! * 256)).toEqual([...Array(500).keys()]);
     expect(a.driver.chunksSent - before).toBeLessThan(100);
@@ -98,7 +125,14 @@ describe('hub', () => {
     const bus = new MemoryBus();
     const [a, b, c] = [peer([bus]), peer([bus]), peer([bus])];
     await until(() => [a, b, c].every((p) => p.neighbours().length === 2), 'a full mesh');
-    const gossip = (ttl: number, tag: number) => encodeFrame({ type: 'gossip', ttl, id: new Uint8Array(16).fill(tag), covered: new Uint8Array(0), payload: Uint8Array.of(tag) });
+    const gossip = (ttl: number, tag: number) =>
+      encodeFrame({
+        type: 'gossip',
+        ttl,
+        id: new Uint8Array(16).fill(tag),
+        covered: new Uint8Array(0),
+        payload: Uint8Array.of(tag),
+      });
     a.hub.sendRawFrame(b.did, gossip(1, 1)); // last hop: B keeps it
     a.hub.sendRawFrame(b.did, gossip(2, 2)); // B forwards it to C
     await until(() => b.received.length === 2 && c.received.length === 1, 'gossip delivery');
@@ -119,7 +153,9 @@ describe('hub', () => {
       // Each peer hears each of the other peers' 5 broadcasts exactly once: from its origin.
       expect(after.gossipIn - before[i]!.gossipIn).toBe(15);
       expect(after.gossipDuplicates - before[i]!.gossipDuplicates).toBe(0);
-      expect(p.received.map((m) => m.bytes[0]).sort((x, y) => x! - y!)).toEqual([...Array(20).keys()].filter((n) => n % 4 !== i));
+      expect(p.received.map((m) => m.bytes[0]).sort((x, y) => x! - y!)).toEqual(
+        [...Array(20).keys()].filter((n) => n % 4 !== i),
+      );
     }
   });
 
@@ -128,7 +164,13 @@ describe('hub', () => {
     const [a, b, c] = [peer([bus]), peer([bus]), peer([bus])];
     await until(() => [a, b, c].every((p) => p.neighbours().length === 2), 'a full mesh');
     const gossip = (tag: number, covered: string[]) =>
-      encodeFrame({ type: 'gossip', ttl: 3, id: new Uint8Array(16).fill(tag), covered: concatBytes(...covered.map(peerTag)), payload: Uint8Array.of(tag) });
+      encodeFrame({
+        type: 'gossip',
+        ttl: 3,
+        id: new Uint8Array(16).fill(tag),
+        covered: concatBytes(...covered.map(peerTag)),
+        payload: Uint8Array.of(tag),
+      });
     a.hub.sendRawFrame(b.did, gossip(1, [a.did, b.did, c.did])); // A says it also sent it to C: B keeps it
     a.hub.sendRawFrame(b.did, gossip(2, [a.did, b.did])); // C not covered: B forwards it to C
     a.hub.sendRawFrame(b.did, gossip(3, [])); // an empty list (any sender may send one): B forwards it
@@ -147,7 +189,11 @@ describe('hub', () => {
     const a = peer([left]);
     const b = peer([left, right]);
     const c = peer([right]);
-    await until(() => a.neighbours().includes(c.did) && c.neighbours().includes(a.did), 'A and C linked through B', 8_000);
+    await until(
+      () => a.neighbours().includes(c.did) && c.neighbours().includes(a.did),
+      'A and C linked through B',
+      8_000,
+    );
     expect(a.hub.view().neighbours.find((n) => n.did === c.did)!.via).toBe('peer');
     expect(b.neighbours()).toHaveLength(2);
   });
@@ -161,7 +207,11 @@ describe('hub', () => {
     const b = peer([left, right]);
     await until(() => a.neighbours().includes(b.did), 'A and B linked');
     const c = peer([right]);
-    await until(() => a.neighbours().includes(c.did) && c.neighbours().includes(a.did), 'A and C linked through B', 8_000);
+    await until(
+      () => a.neighbours().includes(c.did) && c.neighbours().includes(a.did),
+      'A and C linked through B',
+      8_000,
+    );
     expect(c.hub.view().neighbours.find((n) => n.did === a.did)!.via).toBe('peer');
   });
 
@@ -171,7 +221,10 @@ describe('hub', () => {
     const victim = testIdentity();
     const mallory = testIdentity();
     const rogue = peer([bus], { identity: { did: victim.did, sign: mallory.sign } });
-    await until(() => honest.logs.some((l) => l.includes(`not signed by ${victim.did}`)), 'the refusal');
+    await until(
+      () => honest.logs.some((l) => l.includes(`not signed by ${victim.did}`)),
+      'the refusal',
+    );
     expect(honest.neighbours()).not.toContain(rogue.did);
   });
 
@@ -180,7 +233,10 @@ describe('hub', () => {
     const honest = peer([bus]);
     const fake = 'sha-256 ' + Array(32).fill('AB').join(':');
     peer([bus], { hooks: { helloLocalFingerprint: () => fake } });
-    await until(() => honest.logs.some((l) => l.includes('fingerprint other than the one in the SDP')), 'the refusal');
+    await until(
+      () => honest.logs.some((l) => l.includes('fingerprint other than the one in the SDP')),
+      'the refusal',
+    );
     expect(honest.neighbours()).toEqual([]);
   });
 
@@ -198,7 +254,13 @@ describe('hub', () => {
       const [a, b] = [peer([bus]), peer([bus])];
       await until(() => a.neighbours().length === 1 && b.neighbours().length === 1, 'a link');
       attack(a, b.did);
-      await until(() => b.logs.some((l) => l.includes(`dropped: it sent bad data (${code})`) && l.includes(a.did)), `${code} refused, naming the sender`);
+      await until(
+        () =>
+          b.logs.some(
+            (l) => l.includes(`dropped: it sent bad data (${code})`) && l.includes(a.did),
+          ),
+        `${code} refused, naming the sender`,
+      );
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(b.neighbours(), `${code}: no link back while refused`).toEqual([]);
     }
@@ -217,16 +279,22 @@ describe('hub', () => {
   });
 
   describe('a returning peer (issue 14 section 4)', () => {
-    const sortedIdentities = () => [testIdentity(), testIdentity()].sort((x, y) => (x.did < y.did ? -1 : 1));
+    const sortedIdentities = () =>
+      [testIdentity(), testIdentity()].sort((x, y) => (x.did < y.did ? -1 : 1));
 
     for (const restarted of ['smaller', 'larger'] as const) {
       it(`replaces the stale link of a peer that restarted with the same identity at once (the restarted did is the ${restarted})`, async () => {
         const bus = new MemoryBus();
         const [small, large] = sortedIdentities();
-        const [stayerId, returningId] = restarted === 'smaller' ? [large!, small!] : [small!, large!];
+        const [stayerId, returningId] =
+          restarted === 'smaller' ? [large!, small!] : [small!, large!];
         const stayer = peer([bus], { identity: stayerId });
         const before = peer([bus], { identity: returningId });
-        await until(() => stayer.neighbours().includes(before.did) && before.neighbours().includes(stayer.did), 'a link');
+        await until(
+          () =>
+            stayer.neighbours().includes(before.did) && before.neighbours().includes(stayer.did),
+          'a link',
+        );
         // The returning peer's process is gone without a word: the stayer's link is stale, not closed.
         before.driver.vanish();
         before.hub.stop();
@@ -235,10 +303,20 @@ describe('hub', () => {
         const after = peer([bus], { identity: returningId });
         // Well within linkSilenceMsMax, when the stale link would have closed on its own, and
         // before the stayer's periodic announce (announceIntervalMs) could have helped.
-        await until(() => after.neighbours().includes(stayer.did) && stayer.logs.some((l) => l.includes('replaced by a newer link')), 'the fresh link to replace the stale one', 3_000);
+        await until(
+          () =>
+            after.neighbours().includes(stayer.did) &&
+            stayer.logs.some((l) => l.includes('replaced by a newer link')),
+          'the fresh link to replace the stale one',
+          3_000,
+        );
         expect(Date.now() - restartedAt).toBeLessThan(linkSilenceMsMax);
-        expect(stayer.hub.view().neighbours).toEqual([expect.objectContaining({ did: returningId.did, state: 'open' })]);
-        expect(stayer.hub.neighbourLinkIds().get(after.did)).toBe(after.hub.neighbourLinkIds().get(stayer.did));
+        expect(stayer.hub.view().neighbours).toEqual([
+          expect.objectContaining({ did: returningId.did, state: 'open' }),
+        ]);
+        expect(stayer.hub.neighbourLinkIds().get(after.did)).toBe(
+          after.hub.neighbourLinkIds().get(stayer.did),
+        );
         expect(stayer.hub.send(after.did, Uint8Array.of(7))).toBe(true);
         await until(() => after.received.length === 1, 'a message on the fresh link');
         expect(after.received[0]!.from).toBe(stayer.did);
@@ -252,22 +330,47 @@ describe('hub', () => {
       const before = peer([bus], { identity: large! });
       await until(() => stayer.neighbours().includes(large!.did), 'a link');
       before.hub.stop(); // the close reaches the stayer, which redials (redialBackoffMinMs) into the void
-      await until(() => stayer.hub.view().neighbours.some((n) => n.did === large!.did && n.state === 'connecting'), 'a redial to the absent peer');
+      await until(
+        () =>
+          stayer.hub
+            .view()
+            .neighbours.some((n) => n.did === large!.did && n.state === 'connecting'),
+        'a redial to the absent peer',
+      );
       const after = peer([bus], { identity: large! });
-      await until(() => after.neighbours().includes(small!.did) && stayer.neighbours().includes(large!.did), 'the link back', 3_000);
-      expect(stayer.logs.some((l) => l.includes('back in a new session: dialing again'))).toBe(true);
+      await until(
+        () => after.neighbours().includes(small!.did) && stayer.neighbours().includes(large!.did),
+        'the link back',
+        3_000,
+      );
+      expect(stayer.logs.some((l) => l.includes('back in a new session: dialing again'))).toBe(
+        true,
+      );
     });
 
     it('a peer back from a freeze starts a new session and gets fresh links that replace the old ones', async () => {
       const bus = new MemoryBus();
-      const clock: Clock & { offsetMs: number } = { ...realClock, offsetMs: 0, now: () => realClock.now() + clock.offsetMs };
+      const clock: Clock & { offsetMs: number } = {
+        ...realClock,
+        offsetMs: 0,
+        now: () => realClock.now() + clock.offsetMs,
+      };
       const frozen = peer([bus], { hooks: { clock } });
       const other = peer([bus]);
-      await until(() => frozen.neighbours().length === 1 && other.neighbours().length === 1, 'a link');
+      await until(
+        () => frozen.neighbours().length === 1 && other.neighbours().length === 1,
+        'a link',
+      );
       const oldLink = frozen.hub.neighbourLinkIds().get(other.did);
       clock.offsetMs += resumeGapMs + 1_000; // the next tick comes this late
       await until(() => frozen.logs.some((l) => l.startsWith('Back after')), 'the resume');
-      await until(() => frozen.hub.neighbourLinkIds().get(other.did) !== oldLink && frozen.hub.neighbourLinkIds().get(other.did) === other.hub.neighbourLinkIds().get(frozen.did), 'a fresh link on both ends');
+      await until(
+        () =>
+          frozen.hub.neighbourLinkIds().get(other.did) !== oldLink &&
+          frozen.hub.neighbourLinkIds().get(other.did) ===
+            other.hub.neighbourLinkIds().get(frozen.did),
+        'a fresh link on both ends',
+      );
       expect(frozen.neighbours()).toEqual([other.did]);
       expect(other.neighbours()).toEqual([frozen.did]);
       other.hub.broadcast(Uint8Array.of(5));
@@ -280,18 +383,33 @@ describe('hub', () => {
         const [a, b] = sortedIdentities().map((identity) => peer([bus], { identity }));
         await until(() => a!.neighbours().length === 1 && b!.neighbours().length === 1, 'a link');
         a!.hub.dialNow(b!.did);
-        if (both) b!.hub.dialNow(a!.did); // a peer that breaks the dialing rule: still one link
+        if (both)
+          b!.hub.dialNow(a!.did); // a peer that breaks the dialing rule: still one link
         else a!.hub.dialNow(b!.did);
         const settled = () => {
-          const [x, y] = [a!.hub.neighbourLinkIds().get(b!.did), b!.hub.neighbourLinkIds().get(a!.did)];
-          return x !== undefined && x === y && a!.hub.view().neighbours.length === 1 && b!.hub.view().neighbours.length === 1;
+          const [x, y] = [
+            a!.hub.neighbourLinkIds().get(b!.did),
+            b!.hub.neighbourLinkIds().get(a!.did),
+          ];
+          return (
+            x !== undefined &&
+            x === y &&
+            a!.hub.view().neighbours.length === 1 &&
+            b!.hub.view().neighbours.length === 1
+          );
         };
         await until(settled, 'one link at both ends');
         const kept = a!.hub.neighbourLinkIds().get(b!.did);
         await new Promise((resolve) => setTimeout(resolve, 1_500));
         expect(settled(), `both=${both}`).toBe(true);
         expect(a!.hub.neighbourLinkIds().get(b!.did), `both=${both}: no flap`).toBe(kept);
-        expect(a!.logs.filter((l) => l.includes('a parallel link to the same peer is kept') || l.includes('replaced by a newer link')).length).toBe(2);
+        expect(
+          a!.logs.filter(
+            (l) =>
+              l.includes('a parallel link to the same peer is kept') ||
+              l.includes('replaced by a newer link'),
+          ).length,
+        ).toBe(2);
         for (const p of [a!, b!]) p.hub.stop();
       }
     });

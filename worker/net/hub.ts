@@ -93,8 +93,15 @@ export class Hub implements PeerNet {
       onConnect: (link) => void this.onConnect(link),
       onChunk: (link, chunk) => this.onChunk(link, chunk),
       onSent: (link, bytes) => this.withLink(link, (found) => this.sender.onSent(found, bytes)),
-      onIceState: (link, state) => this.withLink(link, (found) => onIceState(found, state, this.clock.now())),
-      onClose: (link, reason) => this.withLink(link, (found) => this.closeLink(found, `the connection closed (${reason})`, { redial: true, notifyDriver: false })),
+      onIceState: (link, state) =>
+        this.withLink(link, (found) => onIceState(found, state, this.clock.now())),
+      onClose: (link, reason) =>
+        this.withLink(link, (found) =>
+          this.closeLink(found, `the connection closed (${reason})`, {
+            redial: true,
+            notifyDriver: false,
+          }),
+        ),
     });
   }
 
@@ -116,7 +123,8 @@ export class Hub implements PeerNet {
   stop(): void {
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
-    for (const link of this.links.all()) this.closeLink(link, 'leaving the room', { redial: false, notifyDriver: true });
+    for (const link of this.links.all())
+      this.closeLink(link, 'leaving the room', { redial: false, notifyDriver: true });
     this.router.close();
     this.dialer.clear();
     this.gossip.clear();
@@ -136,13 +144,15 @@ export class Hub implements PeerNet {
 
   drop(did: string, reason: string): void {
     this.dialer.ban(did);
-    for (const link of this.links.to(did)) this.closeLink(link, `dropped: ${reason}`, { redial: false, notifyDriver: true });
+    for (const link of this.links.to(did))
+      this.closeLink(link, `dropped: ${reason}`, { redial: false, notifyDriver: true });
   }
 
   setValidators(dids: string[]): void {
     this.validators = new Set(dids);
     if (!this.options || !this.validators.has(this.options.did)) return;
-    for (const did of dids) if (did !== this.options.did && !this.links.hasLinkTo(did)) this.dialer.reach(did);
+    for (const did of dids)
+      if (did !== this.options.did && !this.links.hasLinkTo(did)) this.dialer.reach(did);
   }
 
   view(): NetworkView {
@@ -156,7 +166,14 @@ export class Hub implements PeerNet {
     }));
     const relays = this.router.relays();
     const webrtc = this.webrtc === false ? 'blocked' : this.everAuthenticated ? 'ok' : 'unknown';
-    return { did: this.options?.did ?? '', room: this.options?.room ?? null, neighbours, relays, webrtc, notice: this.notice(webrtc, relays) };
+    return {
+      did: this.options?.did ?? '',
+      room: this.options?.room ?? null,
+      neighbours,
+      relays,
+      webrtc,
+      notice: this.notice(webrtc, relays),
+    };
   }
 
   // ---- test and rogue-peer hooks (not part of PeerNet) ----
@@ -211,10 +228,14 @@ export class Hub implements PeerNet {
     link.connected = true;
     link.connectedAt = this.clock.now();
     if (!link.localFingerprint || !link.remoteFingerprint) {
-      this.closeLink(link, 'the channel opened before both SDPs were seen', { redial: true, notifyDriver: true });
+      this.closeLink(link, 'the channel opened before both SDPs were seen', {
+        redial: true,
+        notifyDriver: true,
+      });
       return;
     }
-    const claimed = this.config.helloLocalFingerprint?.(link.localFingerprint) ?? link.localFingerprint;
+    const claimed =
+      this.config.helloLocalFingerprint?.(link.localFingerprint) ?? link.localFingerprint;
     const hello = await makeHello(options, options.room, claimed, link.remoteFingerprint);
     if (link.closed) return;
     this.sender.sendHello(link, encodeFrame({ type: 'hello', hello }));
@@ -232,15 +253,21 @@ export class Hub implements PeerNet {
       if (!(error instanceof BotError)) throw error;
       // Data channels are reliable and DTLS-protected: bad framing is a buggy or hostile peer,
       // not line noise. An authenticated peer is dropped (refused for a while), not redialed.
-      if (link.authenticated) this.drop(link.did, `it sent bad data (${error.code}): ${error.message}`);
-      else this.closeLink(link, `bad data (${error.code}): ${error.message}`, { redial: true, notifyDriver: true });
+      if (link.authenticated)
+        this.drop(link.did, `it sent bad data (${error.code}): ${error.message}`);
+      else
+        this.closeLink(link, `bad data (${error.code}): ${error.message}`, {
+          redial: true,
+          notifyDriver: true,
+        });
     }
   }
 
   private onFrame(link: Link, frame: Frame): void {
     link.lastHeardAt = this.clock.now();
     if (!link.authenticated) {
-      if (frame.type !== 'hello') throw new BotError('UNAUTHORIZED', `A ${frame.type} frame arrived before the hello.`);
+      if (frame.type !== 'hello')
+        throw new BotError('UNAUTHORIZED', `A ${frame.type} frame arrived before the hello.`);
       this.onHello(link, frame.hello);
       return;
     }
@@ -267,18 +294,28 @@ export class Hub implements PeerNet {
 
   private onHello(link: Link, hello: unknown): void {
     const options = this.options!;
-    checkHello(hello, { room: options.room, did: link.did, localFingerprint: link.localFingerprint!, remoteFingerprint: link.remoteFingerprint! });
-    if (this.dialer.isBanned(link.did)) throw new BotError('UNAUTHORIZED', `${link.did} is refused for a while.`);
+    checkHello(hello, {
+      room: options.room,
+      did: link.did,
+      localFingerprint: link.localFingerprint!,
+      remoteFingerprint: link.remoteFingerprint!,
+    });
+    if (this.dialer.isBanned(link.did))
+      throw new BotError('UNAUTHORIZED', `${link.did} is refused for a while.`);
     link.authenticated = true;
     this.everAuthenticated = true;
     this.dialer.onLinked(link.did);
     const previous = this.links.neighbourLink(link.did);
     if (previous && !replaces(link, previous)) {
       // Two live links dialed at once: both ends keep the same one (link.ts, replaces).
-      this.closeLink(link, 'a parallel link to the same peer is kept', { redial: false, notifyDriver: true });
+      this.closeLink(link, 'a parallel link to the same peer is kept', {
+        redial: false,
+        notifyDriver: true,
+      });
       return;
     }
-    if (previous) this.closeLink(previous, 'replaced by a newer link', { redial: false, notifyDriver: true });
+    if (previous)
+      this.closeLink(previous, 'replaced by a newer link', { redial: false, notifyDriver: true });
     this.links.setNeighbour(link);
     this.log('info', `Linked with ${short(link.did)} (signaled via ${link.via ?? 'unknown'}).`);
     this.notifyNeighbours();
@@ -286,7 +323,11 @@ export class Hub implements PeerNet {
     if (this.dialer.wantsMore()) this.dialer.announce();
   }
 
-  private closeLink(link: Link, reason: string, how: { redial: boolean; notifyDriver: boolean }): void {
+  private closeLink(
+    link: Link,
+    reason: string,
+    how: { redial: boolean; notifyDriver: boolean },
+  ): void {
     if (link.closed) return;
     link.closed = true;
     link.queue = [];
@@ -294,9 +335,19 @@ export class Hub implements PeerNet {
     if (how.notifyDriver) this.driver.close(link.id);
     const dropped = reason.startsWith('dropped:');
     // A dropped peer is named in full: the operation log is what an audit reads.
-    if (this.options) this.log(link.authenticated && !dropped ? 'info' : 'warn', `Link with ${dropped ? link.did : short(link.did)} closed: ${reason.replace(/\.$/, '')}.`);
+    if (this.options)
+      this.log(
+        link.authenticated && !dropped ? 'info' : 'warn',
+        `Link with ${dropped ? link.did : short(link.did)} closed: ${reason.replace(/\.$/, '')}.`,
+      );
     if (wasNeighbour) this.notifyNeighbours();
-    if (how.redial && this.options && !this.links.hasLinkTo(link.did) && this.dialer.wants(link.did)) this.dialer.scheduleRedial(link.did);
+    if (
+      how.redial &&
+      this.options &&
+      !this.links.hasLinkTo(link.did) &&
+      this.dialer.wants(link.did)
+    )
+      this.dialer.scheduleRedial(link.did);
   }
 
   // ---- periodic work ----
@@ -326,12 +377,16 @@ export class Hub implements PeerNet {
    */
   private resume(gapMs: number): void {
     this.session = newId();
-    this.log('info', `Back after ${Math.round(gapMs / 1000)} s frozen: relinking with a new session.`);
+    this.log(
+      'info',
+      `Back after ${Math.round(gapMs / 1000)} s frozen: relinking with a new session.`,
+    );
     this.dialer.announce();
   }
 
   private readonly liveness = {
-    closeLink: (link: Link, reason: string, how: { redial: boolean; notifyDriver: boolean }) => this.closeLink(link, reason, how),
+    closeLink: (link: Link, reason: string, how: { redial: boolean; notifyDriver: boolean }) =>
+      this.closeLink(link, reason, how),
     send: (link: Link, frame: Uint8Array) => this.sender.send(link, frame),
     restartIce: (link: Link) => this.driver.restartIce(link.id),
     log: (level: 'info', message: string) => this.log(level, message),
@@ -341,7 +396,8 @@ export class Hub implements PeerNet {
 
   private onCaps(webrtc: boolean): void {
     this.webrtc = webrtc;
-    if (!webrtc) this.log('error', 'WebRTC is not available here: this peer cannot link with others.');
+    if (!webrtc)
+      this.log('error', 'WebRTC is not available here: this peer cannot link with others.');
     else this.dialer.announce();
   }
 
@@ -354,7 +410,8 @@ export class Hub implements PeerNet {
   }
 
   private notice(webrtc: NetworkView['webrtc'], relays: NetworkView['relays']): string | null {
-    if (webrtc === 'blocked') return 'This browser cannot open peer-to-peer connections (WebRTC is missing or turned off), so it cannot reach other peers. Use a browser with WebRTC.';
+    if (webrtc === 'blocked')
+      return 'This browser cannot open peer-to-peer connections (WebRTC is missing or turned off), so it cannot reach other peers. Use a browser with WebRTC.';
     if (this.links.neighbourCount > 0 || relays.length === 0) return null;
     if (relays.every((r) => r.state === 'failed' || r.state === 'closed')) {
       return `No signaling relay answers (${relays.map((r) => r.url).join(', ')}); only tabs of this browser can be reached. Check the relay URLs in Settings.`;

@@ -25,7 +25,14 @@ interface Recorded {
 }
 
 function record(): Recorded {
-  return { caps: [], sdps: new Map(), connected: new Set(), chunks: new Map(), sentBytes: new Map(), closed: new Map() };
+  return {
+    caps: [],
+    sdps: new Map(),
+    connected: new Set(),
+    chunks: new Map(),
+    sentBytes: new Map(),
+    closed: new Map(),
+  };
 }
 
 /** Both drivers wired to each other as the hub does: local signals go to the other end, which opens on an offer. */
@@ -38,7 +45,8 @@ function wire(pair: DriverPair): { a: Recorded; b: Recorded; open(link: string):
     return {
       onCaps: (webrtc) => rec.caps.push(webrtc),
       onSignal: (link, data) => {
-        if (data.type !== 'candidate') rec.sdps.set(link, [...(rec.sdps.get(link) ?? []), data.sdp]);
+        if (data.type !== 'candidate')
+          rec.sdps.set(link, [...(rec.sdps.get(link) ?? []), data.sdp]);
         if (!opened[other].has(link)) {
           opened[other].add(link);
           pair[other].open(link, false, []);
@@ -46,7 +54,8 @@ function wire(pair: DriverPair): { a: Recorded; b: Recorded; open(link: string):
         pair[other].signal(link, data);
       },
       onConnect: (link) => rec.connected.add(link),
-      onChunk: (link, chunk) => rec.chunks.set(link, [...(rec.chunks.get(link) ?? []), chunk.slice()]),
+      onChunk: (link, chunk) =>
+        rec.chunks.set(link, [...(rec.chunks.get(link) ?? []), chunk.slice()]),
       onSent: (link, bytes) => rec.sentBytes.set(link, (rec.sentBytes.get(link) ?? 0) + bytes),
       onIceState: () => {},
       onClose: (link, reason) => rec.closed.set(link, reason),
@@ -71,11 +80,17 @@ async function until(condition: () => boolean, what: string, timeoutMs = 15_000)
   }
 }
 
-const bytesOf = (chunks: Uint8Array[] | undefined) => (chunks ?? []).reduce((sum, c) => sum + c.length, 0);
+const bytesOf = (chunks: Uint8Array[] | undefined) =>
+  (chunks ?? []).reduce((sum, c) => sum + c.length, 0);
 
-export function linkDriverSuite(name: string, makePair: () => DriverPair | Promise<DriverPair>): void {
+export function linkDriverSuite(
+  name: string,
+  makePair: () => DriverPair | Promise<DriverPair>,
+): void {
   describe(`LinkDriver contract: ${name}`, () => {
-    async function withPair(test: (pair: DriverPair, w: ReturnType<typeof wire>) => Promise<void>): Promise<void> {
+    async function withPair(
+      test: (pair: DriverPair, w: ReturnType<typeof wire>) => Promise<void>,
+    ): Promise<void> {
       const pair = await makePair();
       try {
         await test(pair, wire(pair));
@@ -89,7 +104,10 @@ export function linkDriverSuite(name: string, makePair: () => DriverPair | Promi
         await until(() => w.a.caps.length > 0 && w.b.caps.length > 0, 'the caps');
         expect([w.a.caps, w.b.caps]).toEqual([[true], [true]]);
         w.open('00000001aa');
-        await until(() => w.a.connected.has('00000001aa') && w.b.connected.has('00000001aa'), 'both ends connected');
+        await until(
+          () => w.a.connected.has('00000001aa') && w.b.connected.has('00000001aa'),
+          'both ends connected',
+        );
         const [offer, answer] = [w.a.sdps.get('00000001aa')![0]!, w.b.sdps.get('00000001aa')![0]!];
         expect(sdpFingerprint(offer)).not.toBe(sdpFingerprint(answer));
       }));
@@ -98,14 +116,28 @@ export function linkDriverSuite(name: string, makePair: () => DriverPair | Promi
       withPair(async (pair, w) => {
         const link = '00000002bb';
         w.open(link);
-        await until(() => w.a.connected.has(link) && w.b.connected.has(link), 'both ends connected');
-        const sizes = [1, 100, chunkBytesMax, 7, ...Array.from({ length: 40 }, (_, i) => 1_000 + ((i * 7919) % (chunkBytesMax - 1_000)))];
+        await until(
+          () => w.a.connected.has(link) && w.b.connected.has(link),
+          'both ends connected',
+        );
+        const sizes = [
+          1,
+          100,
+          chunkBytesMax,
+          7,
+          ...Array.from({ length: 40 }, (_, i) => 1_000 + ((i * 7919) % (chunkBytesMax - 1_000))),
+        ];
         const sent = sizes.map((size, i) => new Uint8Array(size).fill(i + 1));
         const total = bytesOf(sent);
         for (const chunk of sent) pair.a.send(link, chunk.slice());
         pair.b.send(link, Uint8Array.of(1, 2, 3));
-        await until(() => bytesOf(w.b.chunks.get(link)) === total && bytesOf(w.a.chunks.get(link)) === 3, 'the chunks');
-        expect(w.b.chunks.get(link)!.map((c) => [c.length, c[0]])).toEqual(sent.map((c) => [c.length, c[0]]));
+        await until(
+          () => bytesOf(w.b.chunks.get(link)) === total && bytesOf(w.a.chunks.get(link)) === 3,
+          'the chunks',
+        );
+        expect(w.b.chunks.get(link)!.map((c) => [c.length, c[0]])).toEqual(
+          sent.map((c) => [c.length, c[0]]),
+        );
         expect([...w.a.chunks.get(link)![0]!]).toEqual([1, 2, 3]);
         await until(() => w.a.sentBytes.get(link) === total, 'onSent for every byte');
       }));
@@ -115,10 +147,16 @@ export function linkDriverSuite(name: string, makePair: () => DriverPair | Promi
         const [one, two] = ['00000003cc', '00000004dd'];
         w.open(one);
         w.open(two);
-        await until(() => [one, two].every((l) => w.a.connected.has(l) && w.b.connected.has(l)), 'both links connected');
+        await until(
+          () => [one, two].every((l) => w.a.connected.has(l) && w.b.connected.has(l)),
+          'both links connected',
+        );
         pair.a.send(one, Uint8Array.of(1));
         pair.a.send(two, Uint8Array.of(2));
-        await until(() => w.b.chunks.get(one)?.length === 1 && w.b.chunks.get(two)?.length === 1, 'a chunk on each');
+        await until(
+          () => w.b.chunks.get(one)?.length === 1 && w.b.chunks.get(two)?.length === 1,
+          'a chunk on each',
+        );
         expect([w.b.chunks.get(one)![0]![0], w.b.chunks.get(two)![0]![0]]).toEqual([1, 2]);
       }));
 
@@ -126,7 +164,10 @@ export function linkDriverSuite(name: string, makePair: () => DriverPair | Promi
       withPair(async (pair, w) => {
         const link = '00000005ee';
         w.open(link);
-        await until(() => w.a.connected.has(link) && w.b.connected.has(link), 'both ends connected');
+        await until(
+          () => w.a.connected.has(link) && w.b.connected.has(link),
+          'both ends connected',
+        );
         pair.a.close(link);
         await until(() => w.b.closed.has(link), 'the close at the other end');
         pair.a.send(link, Uint8Array.of(1));

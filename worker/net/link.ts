@@ -46,14 +46,44 @@ export interface Link {
   iceRestarted: boolean;
 }
 
-export function createLink(id: string, did: string, initiator: boolean, localSession: string, now: number): Link {
+export function createLink(
+  id: string,
+  did: string,
+  initiator: boolean,
+  localSession: string,
+  now: number,
+): Link {
   return {
-    id, did, tag: peerTag(did), initiator, via: null, localSession, remoteSession: null, dialedSession: null,
-    helloSent: false, connected: false, authenticated: false, closed: false,
-    localFingerprint: null, remoteFingerprint: null, seqOut: 0, seqIn: 0, candidatesIn: 0,
-    reassembler: new Reassembler(), queue: [], queuedBytes: 0, inFlightBytes: 0,
-    rttMs: null, pingNonce: null, pingSentAt: 0, lastPingAt: 0, lastHeardAt: now,
-    createdAt: now, connectedAt: 0, iceDisconnectedAt: null, iceRestarted: false,
+    id,
+    did,
+    tag: peerTag(did),
+    initiator,
+    via: null,
+    localSession,
+    remoteSession: null,
+    dialedSession: null,
+    helloSent: false,
+    connected: false,
+    authenticated: false,
+    closed: false,
+    localFingerprint: null,
+    remoteFingerprint: null,
+    seqOut: 0,
+    seqIn: 0,
+    candidatesIn: 0,
+    reassembler: new Reassembler(),
+    queue: [],
+    queuedBytes: 0,
+    inFlightBytes: 0,
+    rttMs: null,
+    pingNonce: null,
+    pingSentAt: 0,
+    lastPingAt: 0,
+    lastHeardAt: now,
+    createdAt: now,
+    connectedAt: 0,
+    iceDisconnectedAt: null,
+    iceRestarted: false,
   };
 }
 
@@ -76,7 +106,8 @@ export function dialLinkId(dials: number, random: string): string {
  * flap.
  */
 export function replaces(fresh: Link, held: Link): boolean {
-  if (fresh.localSession !== held.localSession || fresh.remoteSession !== held.remoteSession) return true;
+  if (fresh.localSession !== held.localSession || fresh.remoteSession !== held.remoteSession)
+    return true;
   return fresh.id > held.id;
 }
 

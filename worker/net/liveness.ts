@@ -20,15 +20,29 @@ export function checkLink(hub: LivenessHub, link: Link, now: number): void {
   const how = { redial: true, notifyDriver: true };
   if (!link.connected && now - link.createdAt > limits.linkConnectTimeoutMs) {
     hub.closeLink(link, 'it did not open in time', how);
-  } else if (link.connected && !link.authenticated && now - link.connectedAt > limits.helloTimeoutMs) {
+  } else if (
+    link.connected &&
+    !link.authenticated &&
+    now - link.connectedAt > limits.helloTimeoutMs
+  ) {
     hub.closeLink(link, 'no hello arrived in time', how);
   } else if (link.authenticated && now - link.lastHeardAt > limits.linkSilenceMsMax) {
     hub.closeLink(link, `silent for ${limits.linkSilenceMsMax / 1000} s`, how);
-  } else if (link.authenticated && now - link.lastPingAt >= limits.pingIntervalMs && link.queue.length === 0 && link.inFlightBytes === 0) {
+  } else if (
+    link.authenticated &&
+    now - link.lastPingAt >= limits.pingIntervalMs &&
+    link.queue.length === 0 &&
+    link.inFlightBytes === 0
+  ) {
     // Not while a bulk send is under way: the ping would wait behind it and skew the RTT.
     ping(hub, link, now);
   }
-  if (link.initiator && !link.iceRestarted && link.iceDisconnectedAt !== null && now - link.iceDisconnectedAt > limits.iceRestartAfterMs) {
+  if (
+    link.initiator &&
+    !link.iceRestarted &&
+    link.iceDisconnectedAt !== null &&
+    now - link.iceDisconnectedAt > limits.iceRestartAfterMs
+  ) {
     link.iceRestarted = true;
     hub.log('info', `ICE restart on the link with ${short(link.did)}.`);
     hub.restartIce(link);
@@ -46,7 +60,8 @@ function ping(hub: LivenessHub, link: Link, now: number): void {
 export function onPong(link: Link, nonce: number, now: number): void {
   if (nonce !== link.pingNonce) return;
   const sample = now - link.pingSentAt;
-  link.rttMs = link.rttMs === null ? sample : link.rttMs * (1 - rttSmoothing) + sample * rttSmoothing;
+  link.rttMs =
+    link.rttMs === null ? sample : link.rttMs * (1 - rttSmoothing) + sample * rttSmoothing;
   link.pingNonce = null;
 }
 

@@ -2,4 +2,8 @@
 import { linkDriverSuite } from './link-driver.suite';
 import { MemoryDriver } from './memory-driver';
 
-linkDriverSuite('memory driver', () => ({ a: new MemoryDriver(), b: new MemoryDriver(), close: () => {} }));
+linkDriverSuite('memory driver', () => ({
+  a: new MemoryDriver(),
+  b: new MemoryDriver(),
+  close: () => {},
+}));

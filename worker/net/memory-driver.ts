@@ -39,8 +39,14 @@ export class MemoryDriver implements LinkDriver {
   }
 
   open(link: string, initiator: boolean, _iceServers: IceServer[]): void {
-    this.links.set(link, { initiator, fingerprint: randomFingerprint(), remote: null, open: false });
-    if (initiator) queueMicrotask(() => this.events?.onSignal(link, { type: 'offer', sdp: this.sdp(link) }));
+    this.links.set(link, {
+      initiator,
+      fingerprint: randomFingerprint(),
+      remote: null,
+      open: false,
+    });
+    if (initiator)
+      queueMicrotask(() => this.events?.onSignal(link, { type: 'offer', sdp: this.sdp(link) }));
   }
 
   signal(link: string, data: SignalData): void {

@@ -8,7 +8,9 @@ import { RtcLinks } from './rtc-links';
 /** A buffer this side may transfer: the chunk's own, when it spans all of it. */
 function ownBuffer(chunk: Uint8Array): ArrayBuffer {
   const buffer = chunk.buffer as ArrayBuffer;
-  return chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength ? buffer : (chunk.slice().buffer as ArrayBuffer);
+  return chunk.byteOffset === 0 && chunk.byteLength === buffer.byteLength
+    ? buffer
+    : (chunk.slice().buffer as ArrayBuffer);
 }
 
 /** Start the network owner for `worker`; returns a function that closes every link. */

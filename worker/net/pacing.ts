@@ -15,18 +15,29 @@ export class LinkSender {
 
   /** Whether send would take a frame of `bytes` on `link`. */
   wouldQueue(link: Link, bytes: number): boolean {
-    return link.authenticated && !link.closed && bytes <= limits.frameBytesMax && link.queuedBytes + bytes <= limits.linkQueueBytesMax;
+    return (
+      link.authenticated &&
+      !link.closed &&
+      bytes <= limits.frameBytesMax &&
+      link.queuedBytes + bytes <= limits.linkQueueBytesMax
+    );
   }
 
   /** Queue one encoded frame on an authenticated link; false (and logged) when refused. */
   send(link: Link, frame: Uint8Array): boolean {
     if (!link.authenticated || link.closed) return false;
     if (frame.length > limits.frameBytesMax) {
-      this.log('warn', `A message of ${frame.length} bytes was not sent (limit ${limits.frameBytesMax}).`);
+      this.log(
+        'warn',
+        `A message of ${frame.length} bytes was not sent (limit ${limits.frameBytesMax}).`,
+      );
       return false;
     }
     if (link.queuedBytes + frame.length > limits.linkQueueBytesMax) {
-      this.log('warn', `The link to ${short(link.did)} is backed up; a message of ${frame.length} bytes was not sent.`);
+      this.log(
+        'warn',
+        `The link to ${short(link.did)} is backed up; a message of ${frame.length} bytes was not sent.`,
+      );
       return false;
     }
     this.enqueue(link, chunkFrame(frame));
@@ -58,7 +69,12 @@ export class LinkSender {
 
   /** Hand chunks to the driver while less than linkWindowBytes are outstanding there. */
   private pump(link: Link): void {
-    while (link.helloSent && link.queue.length > 0 && link.inFlightBytes < limits.linkWindowBytes && !link.closed) {
+    while (
+      link.helloSent &&
+      link.queue.length > 0 &&
+      link.inFlightBytes < limits.linkWindowBytes &&
+      !link.closed
+    ) {
       const chunk = nextChunk(link);
       if (!chunk) return;
       link.inFlightBytes += chunk.length;
@@ -86,7 +102,12 @@ function nextChunk(link: Link): Uint8Array | null {
     link.queuedBytes -= chunk.length;
     return chunk;
   }
-  if (link.inFlightBytes >= limits.bundleHoldInFlightBytes && count === link.queue.length && bytes * 2 < limits.chunkBytesMax) return null;
+  if (
+    link.inFlightBytes >= limits.bundleHoldInFlightBytes &&
+    count === link.queue.length &&
+    bytes * 2 < limits.chunkBytesMax
+  )
+    return null;
   const parts = link.queue.splice(0, count);
   for (const part of parts) link.queuedBytes -= part.length;
   return bundleChunks(parts);

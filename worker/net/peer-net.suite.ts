@@ -43,19 +43,34 @@ export function peerNetSuite(name: string, makeWorld: () => PeerNetWorld): void 
       world = null;
     });
 
-    function join(room: string, identity = testIdentity(), net = (world ??= makeWorld()).create()): Member {
+    function join(
+      room: string,
+      identity = testIdentity(),
+      net = (world ??= makeWorld()).create(),
+    ): Member {
       const received: Member['received'] = [];
       let neighbours: string[] = [];
       net.start(
-        { did: identity.did, sign: identity.sign, room, validators: [], relays: [], iceServers: [] },
-        { onMessage: (from, bytes) => received.push({ from, bytes: [...bytes] }), onNeighbours: (dids) => (neighbours = [...dids]) },
+        {
+          did: identity.did,
+          sign: identity.sign,
+          room,
+          validators: [],
+          relays: [],
+          iceServers: [],
+        },
+        {
+          onMessage: (from, bytes) => received.push({ from, bytes: [...bytes] }),
+          onNeighbours: (dids) => (neighbours = [...dids]),
+        },
       );
       started.push(net);
       return { net, did: identity.did, identity, received, neighbours: () => neighbours };
     }
 
     const room = 'cd'.repeat(16);
-    const meshed = (members: Member[]) => () => members.every((m) => members.every((o) => o === m || m.neighbours().includes(o.did)));
+    const meshed = (members: Member[]) => () =>
+      members.every((m) => members.every((o) => o === m || m.neighbours().includes(o.did)));
 
     it('reports the peers of its room as neighbours, and names them in its view', async () => {
       const members = [join(room), join(room), join(room)];
@@ -63,7 +78,12 @@ export function peerNetSuite(name: string, makeWorld: () => PeerNetWorld): void 
       const view = members[0]!.net.view();
       expect(view.did).toBe(members[0]!.did);
       expect(view.room).toBe(room);
-      expect(view.neighbours.filter((n) => n.state === 'open').map((n) => n.did).sort()).toEqual([members[1]!.did, members[2]!.did].sort());
+      expect(
+        view.neighbours
+          .filter((n) => n.state === 'open')
+          .map((n) => n.did)
+          .sort(),
+      ).toEqual([members[1]!.did, members[2]!.did].sort());
     });
 
     it('keeps rooms apart', async () => {
@@ -84,7 +104,10 @@ export function peerNetSuite(name: string, makeWorld: () => PeerNetWorld): void 
       expect(a.net.send(b.did, Uint8Array.of(9))).toBe(true);
       await until(() => b.received.length === 2, 'the messages');
       await settle();
-      expect(b.received).toEqual([{ from: a.did, bytes: big }, { from: a.did, bytes: [9] }]);
+      expect(b.received).toEqual([
+        { from: a.did, bytes: big },
+        { from: a.did, bytes: [9] },
+      ]);
       expect(a.net.send(testIdentity().did, Uint8Array.of(1))).toBe(false);
     });
 
@@ -94,7 +117,12 @@ export function peerNetSuite(name: string, makeWorld: () => PeerNetWorld): void 
       members[0]!.net.broadcast(Uint8Array.of(42));
       await until(() => members.slice(1).every((m) => m.received.length === 1), 'the broadcast');
       await settle();
-      expect(members.map((m) => m.received.map((r) => r.bytes))).toEqual([[], [[42]], [[42]], [[42]]]);
+      expect(members.map((m) => m.received.map((r) => r.bytes))).toEqual([
+        [],
+        [[42]],
+        [[42]],
+        [[42]],
+      ]);
     });
 
     it('drops a peer: it is no neighbour any more and cannot be sent to', async () => {

@@ -8,7 +8,14 @@ import { peerNetSuite } from './peer-net.suite';
 peerNetSuite('hub over the memory driver', () => {
   const bus = new MemoryBus();
   return {
-    create: () => new Hub({ driver: new MemoryDriver(), WebSocket: null, broadcastChannel: false, defaultRelay: null, extraSignaling: (onText) => [bus.channel(onText)] }),
+    create: () =>
+      new Hub({
+        driver: new MemoryDriver(),
+        WebSocket: null,
+        broadcastChannel: false,
+        defaultRelay: null,
+        extraSignaling: (onText) => [bus.channel(onText)],
+      }),
   };
 });
 

@@ -32,7 +32,10 @@ export class PortDriver implements LinkDriver {
    * structured clone instead of one per link. Any other message flushes them first, so order holds.
    */
   send(link: string, chunk: Uint8Array): void {
-    const own = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && !this.sendBuffers.has(chunk.buffer as ArrayBuffer);
+    const own =
+      chunk.byteOffset === 0 &&
+      chunk.byteLength === chunk.buffer.byteLength &&
+      !this.sendBuffers.has(chunk.buffer as ArrayBuffer);
     const buffer = own ? (chunk.buffer as ArrayBuffer) : (chunk.slice().buffer as ArrayBuffer);
     this.sendLinks.push(link);
     this.sendChunks.push(buffer);

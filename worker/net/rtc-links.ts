@@ -47,16 +47,25 @@ export class RtcLinks implements LinkDriver {
   open(link: string, initiator: boolean, iceServers: IceServer[]): void {
     let peer: SimplePeer;
     try {
-      peer = new this.Peer({ initiator, trickle: true, config: { iceServers }, channelConfig: { ordered: true } });
+      peer = new this.Peer({
+        initiator,
+        trickle: true,
+        config: { iceServers },
+        channelConfig: { ordered: true },
+      });
     } catch (error) {
-      queueMicrotask(() => this.events?.onClose(link, `WebRTC refused the connection: ${(error as Error).message}`));
+      queueMicrotask(() =>
+        this.events?.onClose(link, `WebRTC refused the connection: ${(error as Error).message}`),
+      );
       return;
     }
     const entry: RtcLink = { peer, queue: [], recheck: null };
     this.links.set(link, entry);
     peer.on('signal', (data) => {
-      if ((data.type === 'offer' || data.type === 'answer') && typeof data.sdp === 'string') this.events?.onSignal(link, { type: data.type, sdp: data.sdp });
-      else if (data.type === 'candidate' && data.candidate) this.events?.onSignal(link, { type: 'candidate', candidate: data.candidate });
+      if ((data.type === 'offer' || data.type === 'answer') && typeof data.sdp === 'string')
+        this.events?.onSignal(link, { type: data.type, sdp: data.sdp });
+      else if (data.type === 'candidate' && data.candidate)
+        this.events?.onSignal(link, { type: 'candidate', candidate: data.candidate });
     });
     peer.on('connect', () => {
       const channel = peer._channel;
@@ -77,7 +86,11 @@ export class RtcLinks implements LinkDriver {
     const entry = this.links.get(link);
     if (!entry || entry.peer.destroyed) return;
     try {
-      entry.peer.signal(data.type === 'candidate' ? { candidate: data.candidate } : { type: data.type, sdp: data.sdp });
+      entry.peer.signal(
+        data.type === 'candidate'
+          ? { candidate: data.candidate }
+          : { type: data.type, sdp: data.sdp },
+      );
     } catch (error) {
       this.finish(link, `bad signal: ${(error as Error).message}`);
     }

@@ -23,7 +23,9 @@ export interface SignalPaths {
   /** Relay used when the start options name none (the page's own origin + /signal). */
   defaultRelay: string | null;
   /** Extra signaling paths (in-memory buses in tests). */
-  extraSignaling?: (onText: (text: string, channel: SignalingChannel) => void) => SignalingChannel[];
+  extraSignaling?: (
+    onText: (text: string, channel: SignalingChannel) => void,
+  ) => SignalingChannel[];
 }
 
 /** What the router needs from the hub. */
@@ -55,7 +57,8 @@ export class SignalRouter {
       if (bc) this.channels.push(bc);
     }
     if (this.paths.extraSignaling) this.channels.push(...this.paths.extraSignaling(onText));
-    const relays = relayUrls.length > 0 ? relayUrls : this.paths.defaultRelay ? [this.paths.defaultRelay] : [];
+    const relays =
+      relayUrls.length > 0 ? relayUrls : this.paths.defaultRelay ? [this.paths.defaultRelay] : [];
     if (!this.paths.WebSocket) return;
     for (const url of relays) {
       const channel = openRelay(url, room, did, onText, this.paths.WebSocket, () => {
@@ -72,14 +75,19 @@ export class SignalRouter {
   }
 
   relays(): Array<{ url: string; state: ReturnType<SignalingChannel['state']> }> {
-    return this.channels.filter((c) => c.via === 'relay').map((c) => ({ url: c.url, state: c.state() }));
+    return this.channels
+      .filter((c) => c.via === 'relay')
+      .map((c) => ({ url: c.url, state: c.state() }));
   }
 
   /** Send an envelope on every path (to its addressee's link alone when linked). */
   emit(envelope: SignalEnvelope): void {
     const text = JSON.stringify(envelope);
     if (text.length > limits.signalBytesMax) {
-      this.hub.log('warn', `A signaling message of ${text.length} bytes was not sent (limit ${limits.signalBytesMax}).`);
+      this.hub.log(
+        'warn',
+        `A signaling message of ${text.length} bytes was not sent (limit ${limits.signalBytesMax}).`,
+      );
       return;
     }
     this.seen.add(envelope.id);
@@ -135,6 +143,9 @@ export class SignalRouter {
   private forwardToAddressee(envelope: SignalEnvelope): void {
     const direct = envelope.to ? this.hub.links.neighbourLink(envelope.to) : null;
     if (!direct || envelope.ttl <= 0) return;
-    this.hub.send(direct, encodeFrame({ type: 'signal', envelope: { ...envelope, ttl: envelope.ttl - 1 } }));
+    this.hub.send(
+      direct,
+      encodeFrame({ type: 'signal', envelope: { ...envelope, ttl: envelope.ttl - 1 } }),
+    );
   }
 }

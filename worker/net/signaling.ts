@@ -6,7 +6,13 @@
 //   - neighbours already linked (a `signal` frame, forwarded with a hop limit; hub.ts).
 import { didLengthMax } from '../core/crypto/did';
 import { botError } from '../core/errors';
-import { candidateBytesMax, relayBackoffMaxMs, relayBackoffMinMs, sdpBytesMax, signalBytesMax } from './limits';
+import {
+  candidateBytesMax,
+  relayBackoffMaxMs,
+  relayBackoffMinMs,
+  sdpBytesMax,
+  signalBytesMax,
+} from './limits';
 
 export interface IceCandidateData {
   candidate: string;
@@ -15,7 +21,9 @@ export interface IceCandidateData {
 }
 
 /** An SDP, or one trickled ICE candidate (node-datachannel does not finish an answer without trickle). */
-export type SignalData = { type: 'offer' | 'answer'; sdp: string } | { type: 'candidate'; candidate: IceCandidateData };
+export type SignalData =
+  | { type: 'offer' | 'answer'; sdp: string }
+  | { type: 'candidate'; candidate: IceCandidateData };
 
 interface EnvelopeBase {
   v: 1;
@@ -49,39 +57,77 @@ function isDid(value: unknown): value is string {
 
 /** Validate an envelope from any path. Throws BotError for anything malformed. */
 export function parseEnvelope(value: unknown): SignalEnvelope {
-  const e = value as Partial<SignalEnvelope & { link: unknown; seq: unknown; data: Partial<SignalData> }> | null;
-  if (typeof e !== 'object' || e === null) throw botError('MALFORMED', 'A signaling message is not an object.');
+  const e = value as Partial<
+    SignalEnvelope & { link: unknown; seq: unknown; data: Partial<SignalData> }
+  > | null;
+  if (typeof e !== 'object' || e === null)
+    throw botError('MALFORMED', 'A signaling message is not an object.');
   if (e.v !== 1) throw botError('MALFORMED', 'Unknown signaling version.');
-  if (typeof e.room !== 'string' || e.room.length > 128) throw botError('BAD_FIELD_TYPE', 'Bad signaling room.');
+  if (typeof e.room !== 'string' || e.room.length > 128)
+    throw botError('BAD_FIELD_TYPE', 'Bad signaling room.');
   if (!isDid(e.from)) throw botError('BAD_FIELD_TYPE', 'Bad signaling sender.');
-  if (typeof e.id !== 'string' || !idPattern.test(e.id)) throw botError('BAD_FIELD_TYPE', 'Bad signaling id.');
-  if (!Number.isInteger(e.ttl) || e.ttl! < 0 || e.ttl! > 16) throw botError('BAD_FIELD_TYPE', 'Bad signaling ttl.');
-  if (e.to !== undefined && !isDid(e.to)) throw botError('BAD_FIELD_TYPE', 'Bad signaling recipient.');
-  if (e.session !== undefined && (typeof e.session !== 'string' || !idPattern.test(e.session))) throw botError('BAD_FIELD_TYPE', 'Bad signaling session.');
+  if (typeof e.id !== 'string' || !idPattern.test(e.id))
+    throw botError('BAD_FIELD_TYPE', 'Bad signaling id.');
+  if (!Number.isInteger(e.ttl) || e.ttl! < 0 || e.ttl! > 16)
+    throw botError('BAD_FIELD_TYPE', 'Bad signaling ttl.');
+  if (e.to !== undefined && !isDid(e.to))
+    throw botError('BAD_FIELD_TYPE', 'Bad signaling recipient.');
+  if (e.session !== undefined && (typeof e.session !== 'string' || !idPattern.test(e.session)))
+    throw botError('BAD_FIELD_TYPE', 'Bad signaling session.');
   if (e.kind === 'announce') return e as SignalEnvelope;
   if (e.kind !== 'signal') throw botError('UNKNOWN_TYPE', 'Unknown signaling message kind.');
   if (e.to === undefined) throw botError('MISSING_FIELD', 'A signal needs a recipient.');
-  if (typeof e.link !== 'string' || !linkIdPattern.test(e.link)) throw botError('BAD_FIELD_TYPE', 'Bad link id.');
-  if (!Number.isInteger(e.seq) || (e.seq as number) < 0) throw botError('BAD_FIELD_TYPE', 'Bad signal sequence.');
-  const base = { v: 1, kind: 'signal', room: e.room, from: e.from, to: e.to, id: e.id, ttl: e.ttl!, link: e.link, seq: e.seq as number, ...(e.session === undefined ? {} : { session: e.session }) } as const;
+  if (typeof e.link !== 'string' || !linkIdPattern.test(e.link))
+    throw botError('BAD_FIELD_TYPE', 'Bad link id.');
+  if (!Number.isInteger(e.seq) || (e.seq as number) < 0)
+    throw botError('BAD_FIELD_TYPE', 'Bad signal sequence.');
+  const base = {
+    v: 1,
+    kind: 'signal',
+    room: e.room,
+    from: e.from,
+    to: e.to,
+    id: e.id,
+    ttl: e.ttl!,
+    link: e.link,
+    seq: e.seq as number,
+    ...(e.session === undefined ? {} : { session: e.session }),
+  } as const;
   return { ...base, data: parseSignalData(e.data) };
 }
 
 function parseSignalData(value: unknown): SignalData {
-  const data = value as { type?: unknown; sdp?: unknown; candidate?: Partial<Record<keyof IceCandidateData, unknown>> } | null;
-  if (typeof data !== 'object' || data === null) throw botError('BAD_FIELD_TYPE', 'Bad signal data.');
+  const data = value as {
+    type?: unknown;
+    sdp?: unknown;
+    candidate?: Partial<Record<keyof IceCandidateData, unknown>>;
+  } | null;
+  if (typeof data !== 'object' || data === null)
+    throw botError('BAD_FIELD_TYPE', 'Bad signal data.');
   if (data.type === 'offer' || data.type === 'answer') {
-    if (typeof data.sdp !== 'string' || data.sdp.length > sdpBytesMax) throw botError('TOO_LARGE', 'The SDP is missing or too large.');
+    if (typeof data.sdp !== 'string' || data.sdp.length > sdpBytesMax)
+      throw botError('TOO_LARGE', 'The SDP is missing or too large.');
     return { type: data.type, sdp: data.sdp };
   }
   const c = data.candidate;
-  if (data.type !== 'candidate' || typeof c !== 'object' || c === null) throw botError('BAD_FIELD_TYPE', 'Bad signal data.');
-  if (typeof c.candidate !== 'string' || c.candidate.length > candidateBytesMax) throw botError('BAD_FIELD_TYPE', 'Bad ICE candidate.');
+  if (data.type !== 'candidate' || typeof c !== 'object' || c === null)
+    throw botError('BAD_FIELD_TYPE', 'Bad signal data.');
+  if (typeof c.candidate !== 'string' || c.candidate.length > candidateBytesMax)
+    throw botError('BAD_FIELD_TYPE', 'Bad ICE candidate.');
   const sdpMLineIndex = c.sdpMLineIndex ?? null;
   const sdpMid = c.sdpMid ?? null;
-  if (sdpMLineIndex !== null && !Number.isInteger(sdpMLineIndex)) throw botError('BAD_FIELD_TYPE', 'Bad ICE candidate index.');
-  if (sdpMid !== null && (typeof sdpMid !== 'string' || sdpMid.length > 32)) throw botError('BAD_FIELD_TYPE', 'Bad ICE candidate mid.');
-  return { type: 'candidate', candidate: { candidate: c.candidate, sdpMLineIndex: sdpMLineIndex as number | null, sdpMid: sdpMid as string | null } };
+  if (sdpMLineIndex !== null && !Number.isInteger(sdpMLineIndex))
+    throw botError('BAD_FIELD_TYPE', 'Bad ICE candidate index.');
+  if (sdpMid !== null && (typeof sdpMid !== 'string' || sdpMid.length > 32))
+    throw botError('BAD_FIELD_TYPE', 'Bad ICE candidate mid.');
+  return {
+    type: 'candidate',
+    candidate: {
+      candidate: c.candidate,
+      sdpMLineIndex: sdpMLineIndex as number | null,
+      sdpMid: sdpMid as string | null,
+    },
+  };
 }
 
 export type SignalingState = 'connecting' | 'open' | 'closed' | 'failed';
@@ -118,13 +164,16 @@ export function openBroadcastChannel(room: string, onText: OnSignalText): Signal
     },
   };
   bc.onmessage = (event: MessageEvent) => {
-    if (typeof event.data === 'string' && event.data.length <= signalBytesMax) onText(event.data, channel);
+    if (typeof event.data === 'string' && event.data.length <= signalBytesMax)
+      onText(event.data, channel);
   };
   return channel;
 }
 
 /** The WebSocket constructor shape used here (the browser's, or `ws` in Node). */
-export type WebSocketFactory = new (url: string) => {
+export type WebSocketFactory = new (
+  url: string,
+) => {
   readyState: number;
   onopen: ((event: unknown) => void) | null;
   onclose: ((event: unknown) => void) | null;
@@ -137,7 +186,8 @@ export type WebSocketFactory = new (url: string) => {
 /** The relay URL of a room: the configured URL plus the room and the (claimed) did. */
 export function relayRoomUrl(url: string, room: string, did: string): string {
   const parsed = new URL(url);
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') throw botError('BAD_FIELD_TYPE', `A relay URL must start with ws:// or wss:// (got ${url}).`);
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:')
+    throw botError('BAD_FIELD_TYPE', `A relay URL must start with ws:// or wss:// (got ${url}).`);
   parsed.searchParams.set('room', room);
   parsed.searchParams.set('did', did);
   return parsed.toString();
@@ -147,7 +197,14 @@ export function relayRoomUrl(url: string, room: string, did: string): string {
  * A WebSocket relay, reconnected with exponential backoff while open. 'failed' means it was
  * never reached (or the URL is unusable); 'closed' means it was reached and went away.
  */
-export function openRelay(url: string, room: string, did: string, onText: OnSignalText, WebSocketImpl: WebSocketFactory, onState: () => void): SignalingChannel {
+export function openRelay(
+  url: string,
+  room: string,
+  did: string,
+  onText: OnSignalText,
+  WebSocketImpl: WebSocketFactory,
+  onState: () => void,
+): SignalingChannel {
   let socket: InstanceType<WebSocketFactory> | null = null;
   let state: SignalingState = 'connecting';
   let everOpened = false;
@@ -197,7 +254,8 @@ export function openRelay(url: string, room: string, did: string, onText: OnSign
       setState('open');
     };
     socket.onmessage = (event) => {
-      if (typeof event.data === 'string' && event.data.length <= signalBytesMax) onText(event.data, channel);
+      if (typeof event.data === 'string' && event.data.length <= signalBytesMax)
+        onText(event.data, channel);
     };
     socket.onerror = () => {};
     socket.onclose = () => {

@@ -21,10 +21,20 @@ declare module '@thaunknown/simple-peer/lite.js' {
     send(chunk: Uint8Array): void;
     negotiate(): void;
     destroy(error?: Error): void;
-    on(event: 'signal', listener: (data: { type: string; sdp?: string; candidate?: { candidate: string; sdpMLineIndex: number | null; sdpMid: string | null } }) => void): this;
+    on(
+      event: 'signal',
+      listener: (data: {
+        type: string;
+        sdp?: string;
+        candidate?: { candidate: string; sdpMLineIndex: number | null; sdpMid: string | null };
+      }) => void,
+    ): this;
     on(event: 'connect' | 'close', listener: () => void): this;
     on(event: 'data', listener: (chunk: Uint8Array) => void): this;
-    on(event: 'iceStateChange', listener: (iceConnectionState: string, iceGatheringState: string) => void): this;
+    on(
+      event: 'iceStateChange',
+      listener: (iceConnectionState: string, iceGatheringState: string) => void,
+    ): this;
     on(event: 'error', listener: (error: Error & { code?: string }) => void): this;
   }
 }

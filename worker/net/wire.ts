@@ -18,7 +18,13 @@
 import { botError } from '../core/errors';
 import { fromUtf8, utf8 } from '../core/bytes';
 import { sha256 } from '../core/crypto/hash';
-import { gossipCoveredMax, helloBytesMax, messageIdBytes, peerTagBytes, signalBytesMax } from './limits';
+import {
+  gossipCoveredMax,
+  helloBytesMax,
+  messageIdBytes,
+  peerTagBytes,
+  signalBytesMax,
+} from './limits';
 
 export type Frame =
   | { type: 'hello'; hello: unknown }
@@ -40,9 +46,13 @@ export function encodeFrame(frame: Frame): Uint8Array {
     case 'message':
       return withTag(tags.message, frame.payload);
     case 'gossip': {
-      if (frame.id.length !== messageIdBytes) throw new RangeError(`id: expected ${messageIdBytes} bytes`);
+      if (frame.id.length !== messageIdBytes)
+        throw new RangeError(`id: expected ${messageIdBytes} bytes`);
       const count = frame.covered.length / peerTagBytes;
-      if (!Number.isInteger(count) || count > gossipCoveredMax) throw new RangeError(`covered: expected at most ${gossipCoveredMax} tags of ${peerTagBytes} bytes`);
+      if (!Number.isInteger(count) || count > gossipCoveredMax)
+        throw new RangeError(
+          `covered: expected at most ${gossipCoveredMax} tags of ${peerTagBytes} bytes`,
+        );
       const head = 3 + messageIdBytes + frame.covered.length;
       const out = new Uint8Array(head + frame.payload.length);
       out[0] = tags.gossip;
@@ -81,18 +91,28 @@ export function decodeFrame(bytes: Uint8Array): Frame {
       return { type: 'signal', envelope: parseJson(body, signalBytesMax, 'signal') };
     case tags.message:
       return { type: 'message', payload: body };
-    case tags.gossip:
-    {
+    case tags.gossip: {
       if (body.length < 2 + messageIdBytes) throw botError('MALFORMED', 'Truncated gossip frame.');
       const count = body[1 + messageIdBytes]!;
-      if (count > gossipCoveredMax) throw botError('TOO_LARGE', `A gossip frame names ${count} covered peers (limit ${gossipCoveredMax}).`);
+      if (count > gossipCoveredMax)
+        throw botError(
+          'TOO_LARGE',
+          `A gossip frame names ${count} covered peers (limit ${gossipCoveredMax}).`,
+        );
       const head = 2 + messageIdBytes + count * peerTagBytes;
       if (body.length < head) throw botError('MALFORMED', 'Truncated gossip frame.');
-      return { type: 'gossip', ttl: body[0]!, id: body.subarray(1, 1 + messageIdBytes), covered: body.subarray(2 + messageIdBytes, head), payload: body.subarray(head) };
+      return {
+        type: 'gossip',
+        ttl: body[0]!,
+        id: body.subarray(1, 1 + messageIdBytes),
+        covered: body.subarray(2 + messageIdBytes, head),
+        payload: body.subarray(head),
+      };
     }
     case tags.ping:
     case tags.pong: {
-      if (body.length !== 4) throw botError('MALFORMED', 'A ping or pong frame must carry 4 bytes.');
+      if (body.length !== 4)
+        throw botError('MALFORMED', 'A ping or pong frame must carry 4 bytes.');
       const nonce = new DataView(body.buffer, body.byteOffset, 4).getUint32(0);
       return bytes[0] === tags.ping ? { type: 'ping', nonce } : { type: 'pong', nonce };
     }
@@ -102,7 +122,8 @@ export function decodeFrame(bytes: Uint8Array): Frame {
 }
 
 function parseJson(body: Uint8Array, bytesMax: number, what: string): unknown {
-  if (body.length > bytesMax) throw botError('TOO_LARGE', `A ${what} frame of ${body.length} bytes exceeds ${bytesMax}.`);
+  if (body.length > bytesMax)
+    throw botError('TOO_LARGE', `A ${what} frame of ${body.length} bytes exceeds ${bytesMax}.`);
   try {
     return JSON.parse(fromUtf8(body));
   } catch {

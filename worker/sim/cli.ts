@@ -55,7 +55,10 @@ class Report {
   done = 0;
   failures = 0;
 
-  constructor(readonly count: number, readonly verbose: boolean) {}
+  constructor(
+    readonly count: number,
+    readonly verbose: boolean,
+  ) {}
 
   add(outcome: Outcome): void {
     this.done++;
@@ -95,7 +98,10 @@ function runInJobs(seeds: number[], jobs: number, report: Report): void {
   };
   let running = jobs;
   for (let j = 0; j < jobs; j++) {
-    const child = fork(process.argv[1]!, process.argv.slice(2), { execArgv: process.execArgv, env: { ...process.env, SIM_JOB: '1' } });
+    const child = fork(process.argv[1]!, process.argv.slice(2), {
+      execArgv: process.execArgv,
+      env: { ...process.env, SIM_JOB: '1' },
+    });
     child.on('message', (message: { outcomes?: Outcome[] }) => {
       for (const outcome of message.outcomes ?? []) report.add(outcome);
       feed(child);

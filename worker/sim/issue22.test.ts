@@ -21,7 +21,13 @@ const seeds: Array<[seed: number, peers: number, engine: SimOptions['engine']]> 
 describe('issue 22: a silent validator with crash-restarts', () => {
   for (const [seed, peers, engine] of seeds) {
     it(`seed ${seed} (${engine}, n=${peers}) commits every transaction after the heal`, () => {
-      const options = defaultOptions(seed, { ...mixedOptions(seed), peers, engine, byzantine: 1, faults: true });
+      const options = defaultOptions(seed, {
+        ...mixedOptions(seed),
+        peers,
+        engine,
+        byzantine: 1,
+        faults: true,
+      });
       let failure = '';
       try {
         const stats = runSeed(options);

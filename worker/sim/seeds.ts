@@ -3,7 +3,10 @@ import { expect } from 'vitest';
 import { defaultOptions, runSeed, SimFailure } from './sim';
 import { mixedOptions } from './mix';
 
-export function runSeedRange(first: number, count: number): { heights: number; txs: number; evidence: number } {
+export function runSeedRange(
+  first: number,
+  count: number,
+): { heights: number; txs: number; evidence: number } {
   const failures: string[] = [];
   const total = { heights: 0, txs: 0, evidence: 0 };
   for (let seed = first; seed < first + count; seed++) {

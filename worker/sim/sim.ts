@@ -4,7 +4,13 @@
 // chain from the blocks it persisted, with replayBlock), clock skew (each peer's logical clock
 // runs at its own rate) and Byzantine validators. Checkers run after every event; a failure
 // throws a SimFailure that names the seed and the fault schedule, and the same seed replays it.
-import { encodeMessage, decodeMessage, messageChecks, type ConsensusMessage, type Vote } from '../core/consensus/messages';
+import {
+  encodeMessage,
+  decodeMessage,
+  messageChecks,
+  type ConsensusMessage,
+  type Vote,
+} from '../core/consensus/messages';
 import type { ConsensusRecord } from '../core/consensus/bft';
 import type { EngineName, Genesis, ChainState } from '../core/ledger';
 import { genesisState, replayBlock, executeBlock } from '../core/ledger';
@@ -21,8 +27,23 @@ import * as limits from '../core/limits';
 import { Random } from './prng';
 import { SignatureVerifier } from './verify';
 
-export type ByzantineStrategy = 'silent' | 'equivocate' | 'doubleVote' | 'forge' | 'invalidBlock' | 'unknownVotes' | 'flood';
-export const byzantineStrategies: readonly ByzantineStrategy[] = ['silent', 'equivocate', 'doubleVote', 'forge', 'invalidBlock', 'unknownVotes', 'flood'];
+export type ByzantineStrategy =
+  | 'silent'
+  | 'equivocate'
+  | 'doubleVote'
+  | 'forge'
+  | 'invalidBlock'
+  | 'unknownVotes'
+  | 'flood';
+export const byzantineStrategies: readonly ByzantineStrategy[] = [
+  'silent',
+  'equivocate',
+  'doubleVote',
+  'forge',
+  'invalidBlock',
+  'unknownVotes',
+  'flood',
+];
 
 export interface SimOptions {
   seed: number;
@@ -205,8 +226,21 @@ export class Simulation {
   readonly chain0: ChainState;
   readonly faults: Fault[] = [];
   readonly stats: SimStats = {
-    messages: 0, bytes: 0, delivered: 0, dropped: 0, garbage: 0, badSignatures: 0, evidence: 0,
-    heightsDecided: 0, txsCommitted: 0, txsSubmitted: 0, restarts: 0, signaturesVerified: 0, decideLatencyMs: [], bytesByType: {}, endMs: 0,
+    messages: 0,
+    bytes: 0,
+    delivered: 0,
+    dropped: 0,
+    garbage: 0,
+    badSignatures: 0,
+    evidence: 0,
+    heightsDecided: 0,
+    txsCommitted: 0,
+    txsSubmitted: 0,
+    restarts: 0,
+    signaturesVerified: 0,
+    decideLatencyMs: [],
+    bytesByType: {},
+    endMs: 0,
   };
   /** Trace lines of notable events, for scenario tests and failure reports. */
   readonly trace: string[] = [];
@@ -237,13 +271,19 @@ export class Simulation {
       name: 'sim',
       // Public: the clients are not members (admission is checked in worker/core/inclusion.test.ts).
       mode: 'public',
-      consensus: { engine: options.engine, timeoutMs: options.timeoutMs, emptyBlockIntervalMs: 50 * options.timeoutMs },
+      consensus: {
+        engine: options.engine,
+        timeoutMs: options.timeoutMs,
+        emptyBlockIntervalMs: 50 * options.timeoutMs,
+      },
       validators: ids.map((id) => ({ did: id.did, power: 1 })),
       time: genesisTime,
       salt: `sim ${n}`,
     };
     this.chain0 = genesisState(this.genesis).state;
-    const byzantine = new Set(this.random.shuffle(Array.from({ length: n }, (_, i) => i)).slice(0, options.byzantine));
+    const byzantine = new Set(
+      this.random.shuffle(Array.from({ length: n }, (_, i) => i)).slice(0, options.byzantine),
+    );
     this.peers = ids.map((id, index) => ({
       index,
       id,
@@ -252,14 +292,29 @@ export class Simulation {
       persisted: [],
       record: undefined,
       rate: options.faults ? 0.9 + this.random.float() * 0.2 : 1,
-      strategy: byzantine.has(index) ? (options.strategies ? this.random.pick(options.strategies) : this.random.pick(byzantineStrategies)) : null,
+      strategy: byzantine.has(index)
+        ? options.strategies
+          ? this.random.pick(options.strategies)
+          : this.random.pick(byzantineStrategies)
+        : null,
       committedHeight: 0,
     }));
-    for (const peer of this.peers) peer.state = createPeer({ did: peer.id.did, seed: peer.id.seed, sign: peer.sign }, this.chain0, undefined, 'fresh');
-    this.clients = Array.from({ length: options.clients }, (_, i) => ({ ...this.clientOf(testIdentity(`sim client ${i}`)), waiting: null }));
+    for (const peer of this.peers)
+      peer.state = createPeer(
+        { did: peer.id.did, seed: peer.id.seed, sign: peer.sign },
+        this.chain0,
+        undefined,
+        'fresh',
+      );
+    this.clients = Array.from({ length: options.clients }, (_, i) => ({
+      ...this.clientOf(testIdentity(`sim client ${i}`)),
+      waiting: null,
+    }));
     if (options.faults) this.planFaults();
-    for (const peer of this.peers) this.at(this.random.int(0, options.tickMs - 1), () => this.tick(peer));
-    for (let c = 0; c < this.clients.length; c++) this.at(this.random.int(0, options.txGapMs), () => this.submitNext(c));
+    for (const peer of this.peers)
+      this.at(this.random.int(0, options.tickMs - 1), () => this.tick(peer));
+    for (let c = 0; c < this.clients.length; c++)
+      this.at(this.random.int(0, options.txGapMs), () => this.submitNext(c));
     for (const fault of this.faults) this.at(fault.at, () => this.applyFault(fault));
   }
 
@@ -284,7 +339,10 @@ export class Simulation {
       if (kind === 'partition') {
         const order = this.random.shuffle(Array.from({ length: n }, (_, i) => i));
         const cut = this.random.int(1, n - 1);
-        this.faults.push({ at: t, kind: 'partition', groups: [order.slice(0, cut), order.slice(cut)] }, { at: end, kind: 'heal' });
+        this.faults.push(
+          { at: t, kind: 'partition', groups: [order.slice(0, cut), order.slice(cut)] },
+          { at: end, kind: 'heal' },
+        );
       } else if (kind === 'crash') {
         const peer = this.random.pick(honest);
         this.faults.push({ at: t, kind: 'crash', peer }, { at: end, kind: 'restart', peer });
@@ -312,8 +370,16 @@ export class Simulation {
     if (peer.state !== null) return;
     let chain = this.chain0;
     for (const block of peer.persisted) chain = replayBlock(chain, block).state;
-    if (chain.height < peer.committedHeight) this.fail(`peer ${index} lost committed blocks across a restart: had ${peer.committedHeight}, rebuilt ${chain.height}`);
-    peer.state = createPeer({ did: peer.id.did, seed: peer.id.seed, sign: peer.sign }, chain, peer.record, 'resumed');
+    if (chain.height < peer.committedHeight)
+      this.fail(
+        `peer ${index} lost committed blocks across a restart: had ${peer.committedHeight}, rebuilt ${chain.height}`,
+      );
+    peer.state = createPeer(
+      { did: peer.id.did, seed: peer.id.seed, sign: peer.sign },
+      chain,
+      peer.record,
+      'resumed',
+    );
     this.stats.restarts++;
   }
 
@@ -346,9 +412,18 @@ export class Simulation {
 
   private fail(message: string): never {
     const schedule = this.faults.map(describeFault).join('; ') || 'none';
-    const byz = this.peers.filter((p) => p.strategy).map((p) => `${p.index}:${p.strategy}`).join(', ') || 'none';
+    const byz =
+      this.peers
+        .filter((p) => p.strategy)
+        .map((p) => `${p.index}:${p.strategy}`)
+        .join(', ') || 'none';
     const o = this.options;
-    const peers = this.peers.map((p) => `${p.index}:h${p.state?.chain.height ?? 'down'}/r${p.state?.round?.round ?? '-'}/${p.state?.round?.step ?? '-'}${p.state?.round?.started ? '' : '(idle)'} lock${p.state?.round?.lockedRound ?? '-'} mem${p.state?.mempool.size ?? 0}`).join(' ');
+    const peers = this.peers
+      .map(
+        (p) =>
+          `${p.index}:h${p.state?.chain.height ?? 'down'}/r${p.state?.round?.round ?? '-'}/${p.state?.round?.step ?? '-'}${p.state?.round?.started ? '' : '(idle)'} lock${p.state?.round?.lockedRound ?? '-'} mem${p.state?.mempool.size ?? 0}`,
+      )
+      .join(' ');
     throw new SimFailure(
       `${message}\n  at ${this.now}ms; replay: SEED=${o.seed} PEERS=${o.peers} ENGINE=${o.engine} BYZANTINE=${o.byzantine} FAULTS=${o.faults ? 1 : 0} npm run sim\n  byzantine: ${byz}\n  faults: ${schedule}\n  peers: ${peers}`,
     );
@@ -379,8 +454,15 @@ export class Simulation {
    */
   private checkNotDropped(peer: SimPeer, effects: PeerEffect[]): void {
     for (const effect of effects) {
-      if (effect.kind !== 'txRejected' || this.committedTx.has(effect.txId) || !this.pending.has(effect.txId)) continue;
-      this.fail(`lost write: honest peer ${peer.index} left transaction ${effect.txId.slice(0, 12)} out of a block (${effect.error.code}: ${effect.error.message})`);
+      if (
+        effect.kind !== 'txRejected' ||
+        this.committedTx.has(effect.txId) ||
+        !this.pending.has(effect.txId)
+      )
+        continue;
+      this.fail(
+        `lost write: honest peer ${peer.index} left transaction ${effect.txId.slice(0, 12)} out of a block (${effect.error.code}: ${effect.error.message})`,
+      );
     }
   }
 
@@ -395,7 +477,10 @@ export class Simulation {
           peer.record = effect.record;
           break;
         case 'committed':
-          if (peer.persisted.at(-1)?.header.height !== effect.block.header.height) this.fail(`peer ${peer.index} reported block ${effect.block.header.height} committed before persisting it`);
+          if (peer.persisted.at(-1)?.header.height !== effect.block.header.height)
+            this.fail(
+              `peer ${peer.index} reported block ${effect.block.header.height} committed before persisting it`,
+            );
           this.onCommitted(peer, effect.block, toHex(effect.hash), effect.txIds, effect.failed);
           this.apply(peer, { kind: 'persisted', height: effect.block.header.height });
           break;
@@ -408,7 +493,10 @@ export class Simulation {
         case 'serveBlocks': {
           // The host serves blocks from its storage: here, the blocks this peer persisted.
           const to = this.peerByDid(effect.to);
-          for (const block of peer.persisted.filter((b) => b.header.height >= effect.fromHeight).slice(0, effect.count)) this.sendFrom(peer, to, { type: 'commit', block });
+          for (const block of peer.persisted
+            .filter((b) => b.header.height >= effect.fromHeight)
+            .slice(0, effect.count))
+            this.sendFrom(peer, to, { type: 'commit', block });
           break;
         }
         case 'evidence':
@@ -427,7 +515,13 @@ export class Simulation {
 
   // ---- checkers ----
 
-  private onCommitted(peer: SimPeer, block: Block, hex: string, txIds: string[], failed: Array<{ txId: string; error: BotError | null }>): void {
+  private onCommitted(
+    peer: SimPeer,
+    block: Block,
+    hex: string,
+    txIds: string[],
+    failed: Array<{ txId: string; error: BotError | null }>,
+  ): void {
     const height = block.header.height;
     peer.committedHeight = Math.max(peer.committedHeight, height);
     if (!this.honest(peer)) return;
@@ -435,28 +529,37 @@ export class Simulation {
     if (agreed === undefined) {
       this.decided.set(height, hex);
       this.stats.heightsDecided++;
-      this.trace.push(`${this.now}ms height ${height} decided by peer ${peer.index} in round ${block.cert?.round} with ${txIds.length} txs`);
+      this.trace.push(
+        `${this.now}ms height ${height} decided by peer ${peer.index} in round ${block.cert?.round} with ${txIds.length} txs`,
+      );
       const since = this.firstProposalAt.get(height);
       if (since !== undefined) this.stats.decideLatencyMs.push(this.now - since);
       const codes = new Map(failed.map((f) => [f.txId, f.error?.code ?? null]));
       for (const txId of txIds) this.onTxDecided(txId, codes.get(txId) ?? null);
     } else if (agreed !== hex) {
-      this.fail(`agreement: honest peer ${peer.index} committed ${hex.slice(0, 12)} at height ${height}, others committed ${agreed.slice(0, 12)}`);
+      this.fail(
+        `agreement: honest peer ${peer.index} committed ${hex.slice(0, 12)} at height ${height}, others committed ${agreed.slice(0, 12)}`,
+      );
     }
     for (const tx of block.txs) {
-      if (!this.submitted.has(txIdOf(tx))) this.fail(`validity: height ${height} holds a transaction nobody submitted`);
+      if (!this.submitted.has(txIdOf(tx)))
+        this.fail(`validity: height ${height} holds a transaction nobody submitted`);
     }
   }
 
   /** A transaction in a decided block: a doomed one must have failed with its code, any other taken effect. */
   private onTxDecided(txId: string, code: string | null): void {
     const expected = this.doomed.get(txId) ?? null;
-    if (code !== expected) this.fail(`outcome: transaction ${txId.slice(0, 12)} ended ${code ? `failed with ${code}` : 'taking effect'}; expected ${expected ? `to fail with ${expected}` : 'to take effect'}`);
+    if (code !== expected)
+      this.fail(
+        `outcome: transaction ${txId.slice(0, 12)} ended ${code ? `failed with ${code}` : 'taking effect'}; expected ${expected ? `to fail with ${expected}` : 'to take effect'}`,
+      );
     this.onTxCommitted(txId);
   }
 
   private onTxCommitted(txId: string): void {
-    if (this.committedTx.has(txId)) this.fail(`validity: transaction ${txId.slice(0, 12)} committed twice`);
+    if (this.committedTx.has(txId))
+      this.fail(`validity: transaction ${txId.slice(0, 12)} committed twice`);
     this.committedTx.add(txId);
     this.stats.txsCommitted++;
     const entry = this.pending.get(txId);
@@ -465,7 +568,9 @@ export class Simulation {
     if (entry.client < 0) return;
     const client = this.clients[entry.client]!;
     client.waiting = null;
-    this.at(this.now + this.random.int(1, 2 * this.options.txGapMs), () => this.submitNext(entry.client));
+    this.at(this.now + this.random.int(1, 2 * this.options.txGapMs), () =>
+      this.submitNext(entry.client),
+    );
   }
 
   private checkLiveness(): void {
@@ -473,7 +578,10 @@ export class Simulation {
     const heal = this.options.faults ? healAtMs : 0;
     for (const [txId, entry] of this.pending) {
       const deadline = Math.max(entry.submittedAt, heal) + liveBoundMs;
-      if (this.now > deadline) this.fail(`liveness: transaction ${txId.slice(0, 12)} submitted at ${entry.submittedAt}ms did not commit by ${deadline}ms`);
+      if (this.now > deadline)
+        this.fail(
+          `liveness: transaction ${txId.slice(0, 12)} submitted at ${entry.submittedAt}ms did not commit by ${deadline}ms`,
+        );
     }
   }
 
@@ -482,16 +590,28 @@ export class Simulation {
     this.stats.evidence++;
     if (!this.honest(peer)) return;
     const offender = this.peerByDid(first.validator);
-    if (offender && this.honest(offender)) this.fail(`evidence: honest validator ${offender.index} signed two different ${first.type}s at height ${first.height} round ${first.round}`);
+    if (offender && this.honest(offender))
+      this.fail(
+        `evidence: honest validator ${offender.index} signed two different ${first.type}s at height ${first.height} round ${first.round}`,
+      );
     if (this.reported.has(first.validator)) return;
     this.reported.add(first.validator);
     this.reporter.nonce++;
-    const tx = signedTx(this.reporter, { chain: this.chain0.chainId, type: 'evidence.submit', from: this.reporter.id.did, nonce: this.reporter.nonce, time: genesisTime + this.now, body: { first, second } });
+    const tx = signedTx(this.reporter, {
+      chain: this.chain0.chainId,
+      type: 'evidence.submit',
+      from: this.reporter.id.did,
+      nonce: this.reporter.nonce,
+      time: genesisTime + this.now,
+      body: { first, second },
+    });
     const txId = txIdOf(tx);
     this.submitted.add(txId);
     this.pending.set(txId, { tx, submittedAt: this.now, client: -1 });
     this.stats.txsSubmitted++;
-    this.trace.push(`${this.now}ms peer ${peer.index} reports validator ${offender?.index} for two ${first.type}s at height ${first.height} round ${first.round}`);
+    this.trace.push(
+      `${this.now}ms peer ${peer.index} reports validator ${offender?.index} for two ${first.type}s at height ${first.height} round ${first.round}`,
+    );
     this.resubmit(txId);
   }
 
@@ -515,8 +635,17 @@ export class Simulation {
     // it must be in a block as failed, and the client's next transaction must commit after it.
     // Chosen by nonce, not drawn, so the seed's random stream is what it was.
     const doomed = client.nonce % doomedEvery === 0;
-    const [type, body] = doomed ? ['member.vote', { proposal: 'ab'.repeat(32), approve: true }] : ['data.put', { key: `sensor/${c}`, value: client.nonce }];
-    const tx = signedTx(client, { chain: this.chain0.chainId, type, from: client.id.did, nonce: client.nonce, time: genesisTime + this.now, body });
+    const [type, body] = doomed
+      ? ['member.vote', { proposal: 'ab'.repeat(32), approve: true }]
+      : ['data.put', { key: `sensor/${c}`, value: client.nonce }];
+    const tx = signedTx(client, {
+      chain: this.chain0.chainId,
+      type,
+      from: client.id.did,
+      nonce: client.nonce,
+      time: genesisTime + this.now,
+      body,
+    });
     const txId = txIdOf(tx);
     if (doomed) this.doomed.set(txId, 'UNAUTHORIZED');
     client.waiting = txId;
@@ -565,7 +694,8 @@ export class Simulation {
   }
 
   private noteProposal(message: ConsensusMessage): void {
-    if (message.type === 'proposal' && !this.firstProposalAt.has(message.height)) this.firstProposalAt.set(message.height, this.now);
+    if (message.type === 'proposal' && !this.firstProposalAt.has(message.height))
+      this.firstProposalAt.set(message.height, this.now);
   }
 
   private transmit(from: SimPeer, to: SimPeer, bytes: Uint8Array): void {
@@ -648,7 +778,8 @@ export class Simulation {
         }
         break;
       case 'invalidBlock':
-        if (message.type === 'proposal') return sendAll(this.otherProposal(peer, message, true), others);
+        if (message.type === 'proposal')
+          return sendAll(this.otherProposal(peer, message, true), others);
         break;
       case 'doubleVote':
         if (message.type === 'prevote' || message.type === 'precommit') {
@@ -658,12 +789,14 @@ export class Simulation {
         }
         break;
       case 'unknownVotes':
-        if (message.type === 'prevote' || message.type === 'precommit') return sendAll(this.otherVote(peer, message), others);
+        if (message.type === 'prevote' || message.type === 'precommit')
+          return sendAll(this.otherVote(peer, message), others);
         break;
       case 'forge':
         if (message.type === 'prevote' || message.type === 'precommit') {
           // Votes in the name of every other validator, with signatures that do not verify.
-          for (const victim of others) sendAll({ ...message, validator: victim.id.did, sig: this.random.bytes(64) }, others);
+          for (const victim of others)
+            sendAll({ ...message, validator: victim.id.did, sig: this.random.bytes(64) }, others);
         }
         break;
       case 'flood':
@@ -674,24 +807,41 @@ export class Simulation {
   }
 
   /** A second block for the same height and round, properly signed (or, if `invalid`, with a wrong state root). */
-  private otherProposal(peer: SimPeer, proposal: Extract<ConsensusMessage, { type: 'proposal' }>, invalid: boolean): ConsensusMessage {
+  private otherProposal(
+    peer: SimPeer,
+    proposal: Extract<ConsensusMessage, { type: 'proposal' }>,
+    invalid: boolean,
+  ): ConsensusMessage {
     const chain = peer.state!.chain;
-    const executed = executeBlock(chain, [], { time: proposal.block.header.time + 1, proposer: peer.id.did, round: proposal.round }, false);
-    const header = invalid ? { ...executed.block.header, stateRoot: this.random.bytes(32) } : executed.block.header;
+    const executed = executeBlock(
+      chain,
+      [],
+      { time: proposal.block.header.time + 1, proposer: peer.id.did, round: proposal.round },
+      false,
+    );
+    const header = invalid
+      ? { ...executed.block.header, stateRoot: this.random.bytes(32) }
+      : executed.block.header;
     const hash = blockHash(header);
-    const sig = peer.sign(proposalSigningBytes(chain.chainId, proposal.height, proposal.round, -1, hash));
+    const sig = peer.sign(
+      proposalSigningBytes(chain.chainId, proposal.height, proposal.round, -1, hash),
+    );
     return { ...proposal, validRound: -1, pol: [], block: { header, txs: [], cert: null }, sig };
   }
 
   private otherVote(peer: SimPeer, vote: Vote): Vote {
     const block = this.random.bytes(32);
-    const sig = peer.sign(voteSigningBytes(peer.state!.chain.chainId, vote.type, vote.height, vote.round, block));
+    const sig = peer.sign(
+      voteSigningBytes(peer.state!.chain.chainId, vote.type, vote.height, vote.round, block),
+    );
     return { ...vote, block, sig };
   }
 
   private flood(peer: SimPeer): void {
     const target = this.random.pick(this.othersOf(peer));
-    const bytes = this.random.chance(0.1) ? (oversized ??= new Uint8Array(limits.consensusMessageBytesMax + 1)) : this.random.bytes(this.random.int(1, 300));
+    const bytes = this.random.chance(0.1)
+      ? (oversized ??= new Uint8Array(limits.consensusMessageBytesMax + 1))
+      : this.random.bytes(this.random.int(1, 300));
     this.transmit(peer, target, bytes);
   }
 
@@ -716,7 +866,11 @@ export class Simulation {
 
   /** A signed transaction's check, as the host would run it. */
   static txSigOk(tx: Tx): boolean {
-    return new SignatureVerifier().check({ publicKey: publicKeyFromDid(tx.from), message: txSigningBytes(tx), signature: tx.sig });
+    return new SignatureVerifier().check({
+      publicKey: publicKeyFromDid(tx.from),
+      message: txSigningBytes(tx),
+      signature: tx.sig,
+    });
   }
 }
 

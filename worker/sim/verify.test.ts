@@ -14,10 +14,12 @@ describe('simulator signatures', () => {
     expect(verifier.check({ publicKey: id.publicKey, message, signature: sig })).toBe(true);
     expect(verifier.check({ publicKey: id.publicKey, message, signature: sig })).toBe(true);
     expect(verifier.verified).toBe(1);
-    expect(verifier.check({ publicKey: id.publicKey, message: utf8('other'), signature: sig })).toBe(false);
+    expect(
+      verifier.check({ publicKey: id.publicKey, message: utf8('other'), signature: sig }),
+    ).toBe(false);
   });
 
-  it('knows its own signers\' signatures as valid, and still verifies and rejects anything else', () => {
+  it("knows its own signers' signatures as valid, and still verifies and rejects anything else", () => {
     const id = testIdentity('bob');
     const verifier = new SignatureVerifier();
     const sign = verifier.signer(id.seed, id.publicKey);
@@ -29,8 +31,12 @@ describe('simulator signatures', () => {
     const flipped = sig.slice();
     flipped[0]! ^= 1;
     expect(verifier.check({ publicKey: id.publicKey, message, signature: flipped })).toBe(false);
-    expect(verifier.check({ publicKey: id.publicKey, message: utf8('prevote'), signature: sig })).toBe(false);
-    expect(verifier.check({ publicKey: testIdentity('carol').publicKey, message, signature: sig })).toBe(false);
+    expect(
+      verifier.check({ publicKey: id.publicKey, message: utf8('prevote'), signature: sig }),
+    ).toBe(false);
+    expect(
+      verifier.check({ publicKey: testIdentity('carol').publicKey, message, signature: sig }),
+    ).toBe(false);
     expect(verifier.verified).toBe(3);
   });
 });

@@ -55,7 +55,11 @@ export class SignatureVerifier {
     const hex = toHex(item.publicKey);
     let key = publicKeys.get(hex);
     if (!key) {
-      key = createPublicKey({ key: Buffer.concat([spkiPrefix, item.publicKey]), format: 'der', type: 'spki' });
+      key = createPublicKey({
+        key: Buffer.concat([spkiPrefix, item.publicKey]),
+        format: 'der',
+        type: 'spki',
+      });
       publicKeys.set(hex, key);
     }
     try {
@@ -76,7 +80,11 @@ export function nodeSigner(seed: Uint8Array): (message: Uint8Array) => Uint8Arra
   const hex = toHex(seed);
   let key = privateKeys.get(hex);
   if (!key) {
-    key = createPrivateKey({ key: Buffer.concat([pkcs8Prefix, seed]), format: 'der', type: 'pkcs8' });
+    key = createPrivateKey({
+      key: Buffer.concat([pkcs8Prefix, seed]),
+      format: 'der',
+      type: 'pkcs8',
+    });
     privateKeys.set(hex, key);
   }
   const known = key;

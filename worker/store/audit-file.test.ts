@@ -1,6 +1,13 @@
 // The disk store's log file: a torn last record is cut; a damaged record is never dropped silently.
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  appendFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiskLogFile, logRecordsFileName } from './audit-file';
@@ -14,7 +21,9 @@ async function written(count: number): Promise<string> {
   const { mkdirSync } = await import('node:fs');
   mkdirSync(directory);
   const file = await DiskLogFile.open(directory);
-  await file.append(Array.from({ length: count }, (_, i) => ({ seq: i + 1, bytes: new Uint8Array([i, i, i]) })));
+  await file.append(
+    Array.from({ length: count }, (_, i) => ({ seq: i + 1, bytes: new Uint8Array([i, i, i]) })),
+  );
   await file.close();
   return directory;
 }
@@ -38,7 +47,9 @@ describe('DiskLogFile', () => {
     const file = await DiskLogFile.open(directory);
     expect(file.read().map((r) => r.seq)).toEqual([1, 2]);
     expect(file.report.problems[0]).toMatch(/damaged .* checksum/);
-    expect(readdirSync(directory).some((name) => name.startsWith(`${logRecordsFileName}.damaged-`))).toBe(true);
+    expect(
+      readdirSync(directory).some((name) => name.startsWith(`${logRecordsFileName}.damaged-`)),
+    ).toBe(true);
     await file.append([{ seq: 3, bytes: new Uint8Array([7]) }]);
     await file.close();
     const again = await DiskLogFile.open(directory);

@@ -50,16 +50,32 @@ export class DiskLogFile {
     });
     if (!file || file.length < magic.length) {
       await writeWhole(directory, []);
-      return new DiskLogFile(directory, await open(path, 'r+'), [], magic.length, { records: 0, tornTailBytes: 0, problems: [] });
+      return new DiskLogFile(directory, await open(path, 'r+'), [], magic.length, {
+        records: 0,
+        tornTailBytes: 0,
+        problems: [],
+      });
     }
     const parsed = parse(file);
-    const report: LogFileReport = { records: parsed.records.length, tornTailBytes: 0, problems: [] };
+    const report: LogFileReport = {
+      records: parsed.records.length,
+      tornTailBytes: 0,
+      problems: [],
+    };
     if (parsed.damagedAt !== null) {
       const aside = `${logRecordsFileName}.damaged-${now()}`;
       await rename(path, join(directory, aside));
       await writeWhole(directory, parsed.records);
-      report.problems.push(`${path} is damaged at byte ${parsed.damagedAt} (${parsed.why}); the ${parsed.records.length} records before it are kept, the file was moved to ${aside}.`);
-      return new DiskLogFile(directory, await open(path, 'r+'), parsed.records, encodedLength(parsed.records), report);
+      report.problems.push(
+        `${path} is damaged at byte ${parsed.damagedAt} (${parsed.why}); the ${parsed.records.length} records before it are kept, the file was moved to ${aside}.`,
+      );
+      return new DiskLogFile(
+        directory,
+        await open(path, 'r+'),
+        parsed.records,
+        encodedLength(parsed.records),
+        report,
+      );
     }
     const handle = await open(path, 'r+');
     if (parsed.end < file.length) {
@@ -81,7 +97,8 @@ export class DiskLogFile {
       await writeAt(this.handle, bytes, this.end);
       await this.handle.datasync();
       this.end += bytes.length;
-      for (const { seq, bytes: payload } of records) this.records.push({ seq, bytes: payload.slice() });
+      for (const { seq, bytes: payload } of records)
+        this.records.push({ seq, bytes: payload.slice() });
     });
   }
 
@@ -123,8 +140,10 @@ function checksum(seq: Buffer, payload: Uint8Array): Buffer {
 }
 
 function frame({ seq, bytes }: LogRecord): Buffer {
-  if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError('seq: expected a whole number from 0');
-  if (bytes.length > logRecordBytesMax) throw new RangeError(`bytes: a log record is at most ${logRecordBytesMax} bytes`);
+  if (!Number.isSafeInteger(seq) || seq < 0)
+    throw new RangeError('seq: expected a whole number from 0');
+  if (bytes.length > logRecordBytesMax)
+    throw new RangeError(`bytes: a log record is at most ${logRecordBytesMax} bytes`);
   const head = Buffer.alloc(recordHeaderBytes);
   head.writeUInt32BE(bytes.length, 0);
   head.writeBigUInt64BE(BigInt(seq), 4);
@@ -136,18 +155,26 @@ function encodedLength(records: readonly LogRecord[]): number {
   return records.reduce((sum, r) => sum + recordHeaderBytes + r.bytes.length, magic.length);
 }
 
-function parse(file: Buffer): { records: LogRecord[]; end: number; damagedAt: number | null; why: string } {
+function parse(file: Buffer): {
+  records: LogRecord[];
+  end: number;
+  damagedAt: number | null;
+  why: string;
+} {
   const records: LogRecord[] = [];
-  if (!file.subarray(0, magic.length).equals(magic)) return { records, end: 0, damagedAt: 0, why: 'it does not start with the audit log header' };
+  if (!file.subarray(0, magic.length).equals(magic))
+    return { records, end: 0, damagedAt: 0, why: 'it does not start with the audit log header' };
   let at = magic.length;
   while (at < file.length) {
     if (file.length - at < recordHeaderBytes) break; // a header cut short: torn
     const length = file.readUInt32BE(at);
-    if (length > logRecordBytesMax) return { records, end: at, damagedAt: at, why: `a record claims ${length} bytes` };
+    if (length > logRecordBytesMax)
+      return { records, end: at, damagedAt: at, why: `a record claims ${length} bytes` };
     if (at + recordHeaderBytes + length > file.length) break; // runs past the end: torn
     const seqBytes = file.subarray(at + 4, at + 12);
     const payload = file.subarray(at + recordHeaderBytes, at + recordHeaderBytes + length);
-    if (!checksum(seqBytes, payload).equals(file.subarray(at + 12, at + recordHeaderBytes))) return { records, end: at, damagedAt: at, why: 'a record fails its checksum' };
+    if (!checksum(seqBytes, payload).equals(file.subarray(at + 12, at + recordHeaderBytes)))
+      return { records, end: at, damagedAt: at, why: 'a record fails its checksum' };
     records.push({ seq: Number(seqBytes.readBigUInt64BE(0)), bytes: new Uint8Array(payload) });
     at += recordHeaderBytes + length;
   }
@@ -157,7 +184,12 @@ function parse(file: Buffer): { records: LogRecord[]; end: number; damagedAt: nu
 async function writeAt(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
   let written = 0;
   while (written < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, position + written);
+    const { bytesWritten } = await handle.write(
+      bytes,
+      written,
+      bytes.length - written,
+      position + written,
+    );
     written += bytesWritten;
   }
 }

@@ -41,7 +41,10 @@ export function isSegment(record: unknown): record is SegmentRecord {
 }
 
 /** The location of `txId` in a segment, or null. */
-export function segmentTxLocation(segment: SegmentRecord, txId: string): { height: number; index: number } | null {
+export function segmentTxLocation(
+  segment: SegmentRecord,
+  txId: string,
+): { height: number; index: number } | null {
   const at = segment.txIds.indexOf(txId);
   if (at < 0) return null;
   const view = new DataView(segment.txAt.buffer, segment.txAt.byteOffset, segment.txAt.byteLength);
@@ -50,7 +53,10 @@ export function segmentTxLocation(segment: SegmentRecord, txId: string): { heigh
 
 // Untyped database: the peer's schema type lives in idb.ts, which this module must not import
 // (idb.ts starts the checkpoint worker; the worker's bundle would then contain itself).
-export async function writeCheckpointRecords(db: IDBPDatabase<any>, job: CheckpointJob): Promise<void> {
+export async function writeCheckpointRecords(
+  db: IDBPDatabase<any>,
+  job: CheckpointJob,
+): Promise<void> {
   const { chainId } = job;
   const latest = new Map<string, Uint8Array>();
   const blocks = job.blocks.map((b) => ({ height: b.height, ...unpackCommit(b.packed) }));
@@ -88,7 +94,8 @@ export async function writeCheckpointRecords(db: IDBPDatabase<any>, job: Checkpo
   const state = [...latest];
   for (let at = 0; at < state.length; at += statePutsPerTransaction) {
     const tx = db.transaction('state', 'readwrite');
-    for (const [key, entry] of state.slice(at, at + statePutsPerTransaction)) void tx.store.put(entry, [chainId, key]);
+    for (const [key, entry] of state.slice(at, at + statePutsPerTransaction))
+      void tx.store.put(entry, [chainId, key]);
     commitNow(tx);
     await tx.done;
   }

@@ -5,7 +5,11 @@
 // upgrades it; it lets go of it when the peer's store asks for a new version.
 import { openDB, type IDBPDatabase } from 'idb';
 import { unpackCheckpoint } from './pack';
-import { writeCheckpointRecords, type CheckpointReply, type CheckpointRequest } from './checkpoint-records';
+import {
+  writeCheckpointRecords,
+  type CheckpointReply,
+  type CheckpointRequest,
+} from './checkpoint-records';
 
 declare const self: DedicatedWorkerGlobalScope;
 

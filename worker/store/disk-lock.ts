@@ -41,10 +41,17 @@ export function selfOwner(): LockOwner {
 
 /** Take the directory's lock, or throw STORAGE_FAILED naming the live owner. */
 export async function takeLock(directory: string): Promise<void> {
-  if (heldDirectories.has(directory)) throw botError('STORAGE_FAILED', `The data directory ${directory} is already open in this process.`);
+  if (heldDirectories.has(directory))
+    throw botError(
+      'STORAGE_FAILED',
+      `The data directory ${directory} is already open in this process.`,
+    );
   const path = join(directory, lockFileName);
   const record = JSON.stringify({ ...selfOwner(), host: hostname() });
-  const temporary = join(directory, `${lockFileName}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temporary = join(
+    directory,
+    `${lockFileName}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
   await writeFile(temporary, record);
   try {
     for (let attempt = 0; attempt < lockAttemptsMax; attempt++) {
@@ -56,14 +63,20 @@ export async function takeLock(directory: string): Promise<void> {
       if (text === null) continue; // released meanwhile
       const owner = parseOwner(text);
       if (owner && ownerAlive(owner)) {
-        throw botError('STORAGE_FAILED', `The data directory ${directory} is in use by process ${owner.pid}. Stop that peer or choose another --data-dir (if no peer uses it, delete ${path}).`);
+        throw botError(
+          'STORAGE_FAILED',
+          `The data directory ${directory} is in use by process ${owner.pid}. Stop that peer or choose another --data-dir (if no peer uses it, delete ${path}).`,
+        );
       }
       await removeStale(path, text);
     }
   } finally {
     await unlink(temporary).catch(() => {});
   }
-  throw botError('STORAGE_FAILED', `Could not lock the data directory ${directory}: other processes keep taking it.`);
+  throw botError(
+    'STORAGE_FAILED',
+    `Could not lock the data directory ${directory}: other processes keep taking it.`,
+  );
 }
 
 /** Release the lock if this process holds it (never another process's lock). */
@@ -72,7 +85,8 @@ export async function releaseLock(directory: string): Promise<void> {
   if (record === undefined) return;
   heldDirectories.delete(directory);
   const path = join(directory, lockFileName);
-  if ((await readFile(path, 'utf8').catch(() => null)) === record) await unlink(path).catch(() => {});
+  if ((await readFile(path, 'utf8').catch(() => null)) === record)
+    await unlink(path).catch(() => {});
 }
 
 async function linked(from: string, to: string): Promise<boolean> {
@@ -106,7 +120,11 @@ export function parseOwner(text: string): LockOwner | null {
   try {
     const value = JSON.parse(trimmed) as Partial<LockOwner>;
     if (!Number.isSafeInteger(value.pid) || value.pid! <= 0) return null;
-    return { pid: value.pid!, start: typeof value.start === 'string' ? value.start : null, boot: typeof value.boot === 'string' ? value.boot : null };
+    return {
+      pid: value.pid!,
+      start: typeof value.start === 'string' ? value.start : null,
+      boot: typeof value.boot === 'string' ? value.boot : null,
+    };
   } catch {
     return null;
   }

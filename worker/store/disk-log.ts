@@ -52,17 +52,34 @@ function lengthBytes(length: number): Buffer {
 }
 
 function headCheck(length: number): Buffer {
-  return createHash('sha256').update(recordMagic).update(lengthBytes(length)).digest().subarray(0, 4);
+  return createHash('sha256')
+    .update(recordMagic)
+    .update(lengthBytes(length))
+    .digest()
+    .subarray(0, 4);
 }
 
 function payloadDigest(payload: Uint8Array): Buffer {
-  return createHash('sha256').update(recordMagic).update(lengthBytes(payload.length)).update(payload).digest().subarray(0, digestBytes);
+  return createHash('sha256')
+    .update(recordMagic)
+    .update(lengthBytes(payload.length))
+    .update(payload)
+    .digest()
+    .subarray(0, digestBytes);
 }
 
 /** One framed record: head | payload | trailer. */
 export function frameRecord(payload: Buffer): Buffer {
   const length = lengthBytes(payload.length);
-  return Buffer.concat([recordMagic, length, headCheck(payload.length), payload, length, payloadDigest(payload), commitMarker]);
+  return Buffer.concat([
+    recordMagic,
+    length,
+    headCheck(payload.length),
+    payload,
+    length,
+    payloadDigest(payload),
+    commitMarker,
+  ]);
 }
 
 /** What the scan found at one offset. */
@@ -73,21 +90,34 @@ export type ScanStep =
   | { kind: 'damaged'; reason: string; payload: Buffer | null };
 
 /** Read the record at `offset` (format 2) and classify it. */
-export async function scanRecord(reader: LogReader, offset: number, payloadBytesMax: number): Promise<ScanStep> {
+export async function scanRecord(
+  reader: LogReader,
+  offset: number,
+  payloadBytesMax: number,
+): Promise<ScanStep> {
   const left = reader.size - offset;
   if (left === 0) return { kind: 'end' };
   if (left < recordHeadBytes) return { kind: 'torn', bytes: left };
   const head = await reader.bytes(offset, recordHeadBytes);
-  if (!head.subarray(0, 4).equals(recordMagic)) return { kind: 'damaged', reason: 'no record starts here', payload: null };
+  if (!head.subarray(0, 4).equals(recordMagic))
+    return { kind: 'damaged', reason: 'no record starts here', payload: null };
   const length = head.readUInt32BE(4);
-  if (!head.subarray(8, 12).equals(headCheck(length))) return { kind: 'damaged', reason: 'the record head fails its check', payload: null };
-  if (length > payloadBytesMax) return { kind: 'damaged', reason: `the record claims ${length} bytes, more than any block`, payload: null };
+  if (!head.subarray(8, 12).equals(headCheck(length)))
+    return { kind: 'damaged', reason: 'the record head fails its check', payload: null };
+  if (length > payloadBytesMax)
+    return {
+      kind: 'damaged',
+      reason: `the record claims ${length} bytes, more than any block`,
+      payload: null,
+    };
   const total = recordHeadBytes + length + recordTrailerBytes;
   if (total > left) return shortRecord(reader, offset, length, left);
   const payload = Buffer.from(await reader.bytes(offset + recordHeadBytes, length));
   const trailer = await reader.bytes(offset + recordHeadBytes + length, recordTrailerBytes);
-  if (trailer.readUInt32BE(0) !== length || !trailer.subarray(4 + digestBytes).equals(commitMarker)) return { kind: 'damaged', reason: 'the record trailer is not where its length says', payload };
-  if (!timingSafeEqual(trailer.subarray(4, 4 + digestBytes), payloadDigest(payload))) return { kind: 'damaged', reason: 'checksum mismatch', payload };
+  if (trailer.readUInt32BE(0) !== length || !trailer.subarray(4 + digestBytes).equals(commitMarker))
+    return { kind: 'damaged', reason: 'the record trailer is not where its length says', payload };
+  if (!timingSafeEqual(trailer.subarray(4, 4 + digestBytes), payloadDigest(payload)))
+    return { kind: 'damaged', reason: 'checksum mismatch', payload };
   return { kind: 'record', payload, payloadOffset: offset + recordHeadBytes, next: offset + total };
 }
 
@@ -98,12 +128,21 @@ const shortMarkers = ['oTc', 'BTc', 'Boc'];
  * A record that runs past the end of the file: torn, unless the file ends in a commit marker
  * (the record was written whole and bytes were removed from inside it).
  */
-async function shortRecord(reader: LogReader, offset: number, length: number, left: number): Promise<ScanStep> {
+async function shortRecord(
+  reader: LogReader,
+  offset: number,
+  length: number,
+  left: number,
+): Promise<ScanStep> {
   if (left >= recordHeadBytes + recordTrailerBytes) {
     const end = (await reader.bytes(reader.size - 4, 4)).toString('latin1');
     if (end === 'BoTc' || shortMarkers.includes(end.slice(1))) {
       const missing = recordHeadBytes + length + recordTrailerBytes - left;
-      return { kind: 'damaged', reason: `${missing} byte(s) are missing from inside the record (it ends in its commit marker)`, payload: null };
+      return {
+        kind: 'damaged',
+        reason: `${missing} byte(s) are missing from inside the record (it ends in its commit marker)`,
+        payload: null,
+      };
     }
   }
   return { kind: 'torn', bytes: left };
@@ -123,7 +162,12 @@ function recordMacV1(key: Buffer, offset: number, payload: Uint8Array): Buffer {
 }
 
 /** The format-1 record at `offset` whose MAC holds, or null. */
-export async function recordAtV1(reader: LogReader, key: Buffer, offset: number, payloadBytesMax: number): Promise<{ payload: Buffer; next: number } | null> {
+export async function recordAtV1(
+  reader: LogReader,
+  key: Buffer,
+  offset: number,
+  payloadBytesMax: number,
+): Promise<{ payload: Buffer; next: number } | null> {
   if (offset + recordHeaderBytesV1 > reader.size) return null;
   const header = await reader.bytes(offset, recordHeaderBytesV1);
   if (!header.subarray(0, recordMagicV1.length).equals(recordMagicV1)) return null;
@@ -136,8 +180,17 @@ export async function recordAtV1(reader: LogReader, key: Buffer, offset: number,
 }
 
 /** Offset of the next format-1 record whose MAC holds after `damaged`, or null (a torn tail). */
-export async function nextRecordV1(reader: LogReader, key: Buffer, damaged: number, payloadBytesMax: number): Promise<number | null> {
-  for (let at = await reader.find(recordMagicV1, damaged + 1); at !== -1; at = await reader.find(recordMagicV1, at + 1)) {
+export async function nextRecordV1(
+  reader: LogReader,
+  key: Buffer,
+  damaged: number,
+  payloadBytesMax: number,
+): Promise<number | null> {
+  for (
+    let at = await reader.find(recordMagicV1, damaged + 1);
+    at !== -1;
+    at = await reader.find(recordMagicV1, at + 1)
+  ) {
     if (await recordAtV1(reader, key, at, payloadBytesMax)) return at;
   }
   return null;

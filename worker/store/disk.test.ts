@@ -1,5 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync, mkdirSync, existsSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  copyFileSync,
+  mkdirSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { storageSuite } from './storage.suite';
@@ -51,7 +60,10 @@ describe('DiskStorage: durability', () => {
     const directory = freshDirectory();
     const store = await DiskStorage.open(directory);
     await store.putMeta('identity.seed', bytes(1, 2, 3));
-    await store.putMeta('chain.active', { chainId: 'c1', genesis: { name: 'dev', validators: [{ did: 'x', power: 1 }] } });
+    await store.putMeta('chain.active', {
+      chainId: 'c1',
+      genesis: { name: 'dev', validators: [{ did: 'x', power: 1 }] },
+    });
     for (let h = 0; h < 5; h++) await store.commitBlock(commitOf(h));
     await store.commitBlock(commitOf(0, 'c2'));
     await store.shutdown();
@@ -59,12 +71,17 @@ describe('DiskStorage: durability', () => {
     const again = await DiskStorage.open(directory);
     expect(again.report).toEqual({ records: 6, tornTailBytes: 0, problems: [] });
     expect(await again.getMeta('identity.seed')).toEqual(bytes(1, 2, 3));
-    expect(await again.getMeta('chain.active')).toEqual({ chainId: 'c1', genesis: { name: 'dev', validators: [{ did: 'x', power: 1 }] } });
+    expect(await again.getMeta('chain.active')).toEqual({
+      chainId: 'c1',
+      genesis: { name: 'dev', validators: [{ did: 'x', power: 1 }] },
+    });
     expect(await again.headHeight('c1')).toBe(4);
     expect(await again.headHeight('c2')).toBe(0);
     expect(await again.getBlock('c1', 3)).toEqual(commitOf(3).block);
     expect(await again.getState('c1', 'data/shared')).toEqual(bytes(4, 2));
-    expect((await again.history('c1', 'data/shared')).map((v) => v.height)).toEqual([0, 1, 2, 3, 4]);
+    expect((await again.history('c1', 'data/shared')).map((v) => v.height)).toEqual([
+      0, 1, 2, 3, 4,
+    ]);
     expect(await again.txLocation('tx2b')).toEqual({ chainId: 'c1', height: 2, index: 1 });
     expect((await again.allState('c1')).length).toBe(6);
     await again.shutdown();
@@ -85,7 +102,7 @@ describe('DiskStorage: durability', () => {
     await again.shutdown();
   });
 
-  it('one process per directory: a second open is refused, a dead owner\'s lock is taken over', async () => {
+  it("one process per directory: a second open is refused, a dead owner's lock is taken over", async () => {
     const directory = freshDirectory();
     const store = await DiskStorage.open(directory);
     await expect(DiskStorage.open(directory)).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
@@ -109,16 +126,25 @@ describe('DiskStorage: durability', () => {
       expect(live).not.toBeNull();
       const boot = selfOwner().boot;
       // The crashed peer's pid now belongs to another process (another start time): taken over.
-      writeFileSync(join(directory, lockFileName), JSON.stringify({ pid: other.pid, start: String(Number(live!.start) - 1), boot }));
+      writeFileSync(
+        join(directory, lockFileName),
+        JSON.stringify({ pid: other.pid, start: String(Number(live!.start) - 1), boot }),
+      );
       const store = await DiskStorage.open(directory);
       await store.shutdown();
       // Written before a reboot: taken over.
-      writeFileSync(join(directory, lockFileName), JSON.stringify({ pid: other.pid, start: live!.start, boot: 'another-boot' }));
+      writeFileSync(
+        join(directory, lockFileName),
+        JSON.stringify({ pid: other.pid, start: live!.start, boot: 'another-boot' }),
+      );
       await (await DiskStorage.open(directory)).shutdown();
       // The owner itself, still running: refused, and its lock is left alone.
       const owner = JSON.stringify({ pid: other.pid, start: live!.start, boot });
       writeFileSync(join(directory, lockFileName), owner);
-      await expect(DiskStorage.open(directory)).rejects.toMatchObject({ code: 'STORAGE_FAILED', message: expect.stringContaining(`process ${other.pid}`) });
+      await expect(DiskStorage.open(directory)).rejects.toMatchObject({
+        code: 'STORAGE_FAILED',
+        message: expect.stringContaining(`process ${other.pid}`),
+      });
       expect(readFileSync(join(directory, lockFileName), 'utf8')).toBe(owner);
     } finally {
       other.kill('SIGKILL');
@@ -161,7 +187,9 @@ describe('DiskStorage: crashes and damage', () => {
       expect(await store.getState('c1', 'data/shared')).toEqual(whole ? bytes(2, 2) : bytes(1, 2));
       expect(await store.getState('c1', 'data/k2')).toEqual(whole ? bytes(2, 1) : undefined);
       expect((await store.history('c1', 'data/shared')).length).toBe(whole ? 3 : 2);
-      expect(await store.txLocation('tx2a')).toEqual(whole ? { chainId: 'c1', height: 2, index: 0 } : undefined);
+      expect(await store.txLocation('tx2a')).toEqual(
+        whole ? { chainId: 'c1', height: 2, index: 0 } : undefined,
+      );
       expect(store.report.tornTailBytes).toBe(whole ? 0 : cut - before);
       expect(store.report.problems).toEqual([]);
       // The torn tail is cut off at open, so the next block lands where it belongs and survives.
@@ -175,7 +203,11 @@ describe('DiskStorage: crashes and damage', () => {
   });
 
   /** Reopen `directory` with `file` as its log; expect the damage to be reported and new blocks refused. */
-  async function expectTampered(directory: string, file: Buffer, what: string): Promise<DiskStorage> {
+  async function expectTampered(
+    directory: string,
+    file: Buffer,
+    what: string,
+  ): Promise<DiskStorage> {
     writeFileSync(join(directory, logFileName), file);
     const store = await DiskStorage.open(directory);
     expect(store.report.problems, what).toHaveLength(1);
@@ -184,7 +216,9 @@ describe('DiskStorage: crashes and damage', () => {
     await expect(store.commitBlock(commitOf(9)), what).rejects.toMatchObject({ code: 'TAMPERED' });
     await store.putMeta('still', 'writable'); // meta (identity, settings) stays writable for the repair
     await store.shutdown();
-    expect(readFileSync(join(directory, logFileName)).equals(file), `${what}: nothing is cut`).toBe(true);
+    expect(readFileSync(join(directory, logFileName)).equals(file), `${what}: nothing is cut`).toBe(
+      true,
+    );
     return store;
   }
 
@@ -192,7 +226,8 @@ describe('DiskStorage: crashes and damage', () => {
     const { directory, before, after } = await threeBlocks();
     const full = readFileSync(join(directory, logFileName));
     const bits = (after - before) * 8;
-    const framing = (bit: number) => bit < recordHeadBytes * 8 || bit >= bits - recordTrailerBytes * 8;
+    const framing = (bit: number) =>
+      bit < recordHeadBytes * 8 || bit >= bits - recordTrailerBytes * 8;
     for (let bit = 0; bit < bits; bit++) {
       if (!framing(bit) && bit % 7 !== 0) continue; // every bit of the head and trailer, every 7th of the payload
       const file = Buffer.from(full);
@@ -209,14 +244,25 @@ describe('DiskStorage: crashes and damage', () => {
       }
       expect(store.report.problems[0]!.offset).toBe(before);
       expect(store.report.records).toBe(2);
-      if (bit >= (recordHeadBytes + 12) * 8 && bit < (after - before - recordTrailerBytes) * 8) expect(store.report.problems[0]).toMatchObject({ chainId: 'c1', height: 2 });
+      if (bit >= (recordHeadBytes + 12) * 8 && bit < (after - before - recordTrailerBytes) * 8)
+        expect(store.report.problems[0]).toMatchObject({ chainId: 'c1', height: 2 });
     }
   });
 
   it('one byte removed from the middle of the log, or of its last record, is damage (the blocks before it stay)', async () => {
     const { directory, before, after } = await threeBlocks();
     const full = readFileSync(join(directory, logFileName));
-    for (const at of [40, before - 60, before - 20, before + 30, after - 20, after - 10, after - 4, after - 3, after - 2]) {
+    for (const at of [
+      40,
+      before - 60,
+      before - 20,
+      before + 30,
+      after - 20,
+      after - 10,
+      after - 4,
+      after - 3,
+      after - 2,
+    ]) {
       const file = Buffer.concat([full.subarray(0, at), full.subarray(at + 1)]);
       const store = await expectTampered(directory, file, `byte ${at} removed`);
       expect(store.report.problems[0]!.message).toMatch(/damaged at offset \d+/);
@@ -273,17 +319,31 @@ describe('DiskStorage: crashes and damage', () => {
     const directory = freshDirectory();
     mkdirSync(directory);
     const fixture = join(__dirname, 'fixtures', 'ledger-v1');
-    for (const name of [logFileName, metaFileName]) copyFileSync(join(fixture, name), join(directory, name));
+    for (const name of [logFileName, metaFileName])
+      copyFileSync(join(fixture, name), join(directory, name));
     const store = await DiskStorage.open(directory);
-    expect(store.report).toMatchObject({ records: 5, tornTailBytes: 0, problems: [], migratedFrom: join(directory, migratedLogFileName) });
-    expect(readFileSync(join(directory, logFileName)).subarray(0, 8).toString('latin1')).toBe('BOTLEDG2');
-    expect(readFileSync(join(directory, migratedLogFileName)).equals(readFileSync(join(fixture, logFileName)))).toBe(true);
+    expect(store.report).toMatchObject({
+      records: 5,
+      tornTailBytes: 0,
+      problems: [],
+      migratedFrom: join(directory, migratedLogFileName),
+    });
+    expect(readFileSync(join(directory, logFileName)).subarray(0, 8).toString('latin1')).toBe(
+      'BOTLEDG2',
+    );
+    expect(
+      readFileSync(join(directory, migratedLogFileName)).equals(
+        readFileSync(join(fixture, logFileName)),
+      ),
+    ).toBe(true);
     const check = async (s: DiskStorage, head: number) => {
       expect(await s.getMeta('identity.seed')).toEqual(bytes(7, 7, 7));
       expect(await s.headHeight('c1')).toBe(head);
       expect(await s.getBlock('c1', 2)).toEqual(new Uint8Array(42).fill(2));
       expect(await s.getState('c1', 'data/k3')).toEqual(bytes(3, 1));
-      expect((await s.history('c1', 'data/shared')).map((v) => v.height).slice(0, 4)).toEqual([0, 1, 2, 3]);
+      expect((await s.history('c1', 'data/shared')).map((v) => v.height).slice(0, 4)).toEqual([
+        0, 1, 2, 3,
+      ]);
       expect(await s.txLocation('tx1b')).toEqual({ chainId: 'c1', height: 1, index: 1 });
       expect(await s.getState('c2', 'data/x')).toEqual(bytes(9));
     };
@@ -315,7 +375,10 @@ describe('DiskStorage: crashes and damage', () => {
     const file = readFileSync(path);
     file[file.length - 1]! ^= 1;
     writeFileSync(path, file);
-    await expect(DiskStorage.open(directory)).rejects.toMatchObject({ code: 'STORAGE_FAILED', message: expect.stringMatching(/damaged/) });
+    await expect(DiskStorage.open(directory)).rejects.toMatchObject({
+      code: 'STORAGE_FAILED',
+      message: expect.stringMatching(/damaged/),
+    });
     expect(existsSync(join(directory, lockFileName))).toBe(false);
   });
 });

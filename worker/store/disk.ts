@@ -29,9 +29,26 @@ import { join, resolve } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { botError } from '../core/errors';
 import { blockBytesMax } from '../core/limits';
-import type { BlockCommit, LogRecord, StateVersion, Storage, StoreDamage, TxLocation } from './storage';
+import type {
+  BlockCommit,
+  LogRecord,
+  StateVersion,
+  Storage,
+  StoreDamage,
+  TxLocation,
+} from './storage';
 import { DiskLogFile, type LogFileReport } from './audit-file';
-import { frameRecord, LogReader, logHeader, logHeaderBytes, logMagic, logMagicV1, nextRecordV1, recordAtV1, scanRecord } from './disk-log';
+import {
+  frameRecord,
+  LogReader,
+  logHeader,
+  logHeaderBytes,
+  logMagic,
+  logMagicV1,
+  nextRecordV1,
+  recordAtV1,
+  scanRecord,
+} from './disk-log';
 import { releaseLock, takeLock } from './disk-lock';
 
 export { lockFileName } from './disk-lock';
@@ -135,7 +152,10 @@ export class DiskStorage implements Storage {
    */
   async setAside(): Promise<{ movedTo: string }> {
     return this.serially(async () => {
-      const movedTo = join(this.directory, `ledger.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+      const movedTo = join(
+        this.directory,
+        `ledger.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}.log`,
+      );
       await this.log.close();
       await rename(join(this.directory, logFileName), movedTo);
       await syncDirectory(this.directory);
@@ -175,7 +195,11 @@ export class DiskStorage implements Storage {
 
   async commitBlock(commit: BlockCommit): Promise<void> {
     const payload = encodePayload(commit);
-    if (payload.length > recordPayloadBytesMax) throw botError('TOO_LARGE', `Block ${commit.height} needs ${payload.length} bytes on disk; the limit is ${recordPayloadBytesMax}.`);
+    if (payload.length > recordPayloadBytesMax)
+      throw botError(
+        'TOO_LARGE',
+        `Block ${commit.height} needs ${payload.length} bytes on disk; the limit is ${recordPayloadBytesMax}.`,
+      );
     await this.serially(async () => {
       const offset = this.end;
       const record = frameRecord(payload);
@@ -184,7 +208,10 @@ export class DiskStorage implements Storage {
         await this.log.datasync();
       } catch (error) {
         await this.undoWrite(offset, error);
-        throw botError('STORAGE_FAILED', `Block ${commit.height} could not be stored: ${(error as Error).message}. Free some disk space and restart the peer.`);
+        throw botError(
+          'STORAGE_FAILED',
+          `Block ${commit.height} could not be stored: ${(error as Error).message}. Free some disk space and restart the peer.`,
+        );
       }
       this.end = offset + record.length;
       this.apply(decodePayload(payload, offset + logRecordHeadBytes));
@@ -196,7 +223,9 @@ export class DiskStorage implements Storage {
       await this.log.truncate(offset);
       await this.log.datasync();
     } catch {
-      this.broken = new Error(`the log could not be repaired after a failed write (${(cause as Error).message})`);
+      this.broken = new Error(
+        `the log could not be repaired after a failed write (${(cause as Error).message})`,
+      );
     }
   }
 
@@ -217,12 +246,18 @@ export class DiskStorage implements Storage {
   async allState(chainId: string): Promise<Array<[string, Uint8Array]>> {
     const state = this.chains.get(chainId)?.state;
     if (!state) return [];
-    return Promise.all([...state].map(async ([key, at]): Promise<[string, Uint8Array]> => [key, await this.read(at)]));
+    return Promise.all(
+      [...state].map(
+        async ([key, at]): Promise<[string, Uint8Array]> => [key, await this.read(at)],
+      ),
+    );
   }
 
   async history(chainId: string, key: string): Promise<StateVersion[]> {
     const versions = this.chains.get(chainId)?.history.get(key) ?? [];
-    return Promise.all(versions.map(async (v) => ({ height: v.height, entry: await this.read(v.at) })));
+    return Promise.all(
+      versions.map(async (v) => ({ height: v.height, entry: await this.read(v.at) })),
+    );
   }
 
   async txLocation(txId: string): Promise<TxLocation | undefined> {
@@ -277,11 +312,23 @@ export class DiskStorage implements Storage {
 
   /** Run a write after the ones before it; `metaOnly` writes are allowed on a damaged log. */
   private serially<T>(work: () => Promise<T>, metaOnly = false): Promise<T> {
-    if (this.closing) return Promise.reject(botError('STORAGE_FAILED', 'The disk store is closed.'));
-    if (this.broken) return Promise.reject(botError('STORAGE_FAILED', `The disk store refuses writes: ${this.broken.message}. Restart the peer.`));
+    if (this.closing)
+      return Promise.reject(botError('STORAGE_FAILED', 'The disk store is closed.'));
+    if (this.broken)
+      return Promise.reject(
+        botError(
+          'STORAGE_FAILED',
+          `The disk store refuses writes: ${this.broken.message}. Restart the peer.`,
+        ),
+      );
     if (!metaOnly && this.report.problems.length > 0) {
       const first = this.report.problems[0]!;
-      return Promise.reject(botError('TAMPERED', `The ledger file is damaged (${first.message}); no blocks are stored until the peer is repaired from its peers.`));
+      return Promise.reject(
+        botError(
+          'TAMPERED',
+          `The ledger file is damaged (${first.message}); no blocks are stored until the peer is repaired from its peers.`,
+        ),
+      );
     }
     const run = this.writes.then(work);
     this.writes = run.catch(() => {});
@@ -291,7 +338,11 @@ export class DiskStorage implements Storage {
   private async read(at: Location): Promise<Uint8Array> {
     const out = new Uint8Array(at.length);
     const { bytesRead } = await this.log.read(out, 0, at.length, at.offset);
-    if (bytesRead !== at.length) throw botError('STORAGE_FAILED', `The ledger file is shorter than its index (${this.directory}).`);
+    if (bytesRead !== at.length)
+      throw botError(
+        'STORAGE_FAILED',
+        `The ledger file is shorter than its index (${this.directory}).`,
+      );
     return out;
   }
 
@@ -309,7 +360,9 @@ export class DiskStorage implements Storage {
       versions.push({ height: record.height, at });
       chain.history.set(key, versions);
     }
-    record.txIds.forEach((txId, index) => this.txIndex.set(txId, { chainId: record.chainId, height: record.height, index }));
+    record.txIds.forEach((txId, index) =>
+      this.txIndex.set(txId, { chainId: record.chainId, height: record.height, index }),
+    );
   }
 
   /** Read the log (format 2) from the header on: index whole records, cut a torn tail, stop at damage. */
@@ -325,9 +378,14 @@ export class DiskStorage implements Storage {
         await this.log.datasync();
         break;
       }
-      const decoded = found.kind === 'record' ? tryDecode(found.payload, found.payloadOffset) : null;
+      const decoded =
+        found.kind === 'record' ? tryDecode(found.payload, found.payloadOffset) : null;
       if (found.kind === 'damaged' || !decoded) {
-        this.noteDamage(offset, found.kind === 'damaged' ? found.reason : 'the payload does not decode', found.payload);
+        this.noteDamage(
+          offset,
+          found.kind === 'damaged' ? found.reason : 'the payload does not decode',
+          found.payload,
+        );
         break;
       }
       this.apply(decoded);
@@ -430,7 +488,9 @@ function peekBlock(payload: Buffer): { chainId: string; height: number } | null 
     const idLength = payload.readUInt16BE(0);
     const chainId = payload.toString('utf8', 2, 2 + idLength);
     const height = Number(payload.readBigUInt64BE(2 + idLength));
-    return /^[\w-]{1,64}$/.test(chainId) && Number.isSafeInteger(height) ? { chainId, height } : null;
+    return /^[\w-]{1,64}$/.test(chainId) && Number.isSafeInteger(height)
+      ? { chainId, height }
+      : null;
   } catch {
     return null;
   }
@@ -443,7 +503,8 @@ async function openLog(directory: string): Promise<{ handle: FileHandle; keyV1: 
   const path = join(directory, logFileName);
   await rm(join(directory, `${logFileName}.v2.tmp`), { force: true });
   // A migration that stopped between its two renames: the format-1 log is back in place.
-  if (!(await exists(path)) && (await exists(join(directory, migratedLogFileName)))) await rename(join(directory, migratedLogFileName), path);
+  if (!(await exists(path)) && (await exists(join(directory, migratedLogFileName))))
+    await rename(join(directory, migratedLogFileName), path);
   const existing = await open(path, 'r+').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;
     throw error;
@@ -455,11 +516,19 @@ async function openLog(directory: string): Promise<{ handle: FileHandle; keyV1: 
   const header = Buffer.alloc(logHeaderBytes);
   const { bytesRead } = await existing.read(header, 0, logHeaderBytes, 0);
   const magic = header.subarray(0, logMagic.length);
-  if (bytesRead === logHeaderBytes && magic.equals(logMagic)) return { handle: existing, keyV1: null };
-  if (bytesRead === logHeaderBytes && magic.equals(logMagicV1)) return { handle: existing, keyV1: Buffer.from(header.subarray(logMagicV1.length, logMagicV1.length + logKeyBytesV1)) };
+  if (bytesRead === logHeaderBytes && magic.equals(logMagic))
+    return { handle: existing, keyV1: null };
+  if (bytesRead === logHeaderBytes && magic.equals(logMagicV1))
+    return {
+      handle: existing,
+      keyV1: Buffer.from(header.subarray(logMagicV1.length, logMagicV1.length + logKeyBytesV1)),
+    };
   await existing.close();
   // The log is created whole (temp file + rename), so a bad header is someone else's file or damage.
-  throw botError('STORAGE_FAILED', `${path} is not a BoT ledger log (or its header is damaged); move it away or choose another --data-dir.`);
+  throw botError(
+    'STORAGE_FAILED',
+    `${path} is not a BoT ledger log (or its header is damaged); move it away or choose another --data-dir.`,
+  );
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -496,7 +565,8 @@ function encodePayload(commit: BlockCommit): Buffer {
     u32(bytes.length);
     parts.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   };
-  if (!Number.isSafeInteger(commit.height) || commit.height < 0) throw new RangeError('height: expected a whole number from 0');
+  if (!Number.isSafeInteger(commit.height) || commit.height < 0)
+    throw new RangeError('height: expected a whole number from 0');
   str16(commit.chainId, 'chainId');
   const height = Buffer.alloc(8);
   height.writeBigUInt64BE(BigInt(commit.height));
@@ -568,9 +638,15 @@ async function readMeta(directory: string): Promise<Map<string, Buffer>> {
   }
   const body = file.subarray(metaMagic.length + metaDigestBytes);
   const digest = createHmac('sha256', metaMagic).update(body).digest();
-  if (!file.subarray(0, metaMagic.length).equals(metaMagic) || !digest.equals(file.subarray(metaMagic.length, metaMagic.length + metaDigestBytes))) {
+  if (
+    !file.subarray(0, metaMagic.length).equals(metaMagic) ||
+    !digest.equals(file.subarray(metaMagic.length, metaMagic.length + metaDigestBytes))
+  ) {
     // Never start over silently: the meta map holds this peer's identity.
-    throw botError('STORAGE_FAILED', `${join(directory, metaFileName)} is damaged (checksum mismatch). Restore it from a backup, or move the data directory away to start a new peer.`);
+    throw botError(
+      'STORAGE_FAILED',
+      `${join(directory, metaFileName)} is damaged (checksum mismatch). Restore it from a backup, or move the data directory away to start a new peer.`,
+    );
   }
   const entries = deserialize(body) as Array<[string, Uint8Array]>;
   return new Map(entries.map(([key, value]) => [key, Buffer.from(value)]));

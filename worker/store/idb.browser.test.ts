@@ -9,7 +9,11 @@ import { segmentBlocksMax } from './checkpoint-records';
 let counter = 0;
 storageSuite(
   'IndexedDB, checkpoints written by the checkpoint worker',
-  async () => IdbStorage.open(`storage-suite-worker-${Date.now()}-${counter++}`, { checkpointWorker: true, checkpointEveryBlocks: 3 }),
+  async () =>
+    IdbStorage.open(`storage-suite-worker-${Date.now()}-${counter++}`, {
+      checkpointWorker: true,
+      checkpointEveryBlocks: 3,
+    }),
   async (store) => {
     const { name } = store as IdbStorage;
     store.close();
@@ -37,7 +41,8 @@ async function schemaOneDatabase(name: string): Promise<void> {
   const db = await new Promise<IDBDatabase>((resolve, reject) => {
     const request = indexedDB.open(name, 1);
     request.onupgradeneeded = () => {
-      for (const store of ['meta', 'blocks', 'state', 'history', 'txs']) request.result.createObjectStore(store);
+      for (const store of ['meta', 'blocks', 'state', 'history', 'txs'])
+        request.result.createObjectStore(store);
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
@@ -55,7 +60,13 @@ it('opens a schema 1 database and still serves its history and tx index next to 
   const name = `storage-upgrade-${Date.now()}`;
   await schemaOneDatabase(name);
   const store = await IdbStorage.open(name);
-  await store.commitBlock({ chainId: 'c1', height: 2, block: new Uint8Array([2]), writes: new Map([['data/a', new Uint8Array([2])]]), txIds: ['t2', 't3'] });
+  await store.commitBlock({
+    chainId: 'c1',
+    height: 2,
+    block: new Uint8Array([2]),
+    writes: new Map([['data/a', new Uint8Array([2])]]),
+    txIds: ['t2', 't3'],
+  });
   expect(await store.headHeight('c1')).toBe(2);
   expect(await store.history('c1', 'data/a')).toEqual([
     { height: 1, entry: new Uint8Array([1]) },
@@ -70,7 +81,11 @@ it('opens a schema 1 database and still serves its history and tx index next to 
 });
 
 /** Raw IndexedDB access behind the store's back (as the tamper e2e test does). */
-async function raw<T>(name: string, store: string, work: (s: IDBObjectStore) => IDBRequest<T> | void): Promise<T | undefined> {
+async function raw<T>(
+  name: string,
+  store: string,
+  work: (s: IDBObjectStore) => IDBRequest<T> | void,
+): Promise<T | undefined> {
   const db = await new Promise<IDBDatabase>((resolve, reject) => {
     const request = indexedDB.open(name);
     request.onsuccess = () => resolve(request.result);
@@ -100,11 +115,16 @@ const put = (chainId: string, height: number, value: number): BlockCommit => ({
 describe('IndexedDB: the state store is a checkpoint, the commits records the log', () => {
   it('a block commits as two records; a checkpoint writes the state store, the history and tx index, and its height', async () => {
     const name = `storage-checkpoint-${Date.now()}`;
-    const store = await IdbStorage.open(name, { checkpointEveryBlocks: 1000, checkpointIdleMs: 60_000 });
+    const store = await IdbStorage.open(name, {
+      checkpointEveryBlocks: 1000,
+      checkpointIdleMs: 60_000,
+    });
     for (let h = 0; h < 5; h++) await store.commitBlock(put('c1', h, 10 + h));
     expect(await raw(name, 'state', (s) => s.count())).toBe(0);
     expect(await raw(name, 'indexed', (s) => s.count())).toBe(0);
-    expect((await store.history('c1', 'data/a')).map((v) => v.entry[0])).toEqual([10, 11, 12, 13, 14]);
+    expect((await store.history('c1', 'data/a')).map((v) => v.entry[0])).toEqual([
+      10, 11, 12, 13, 14,
+    ]);
     expect(await store.txLocation('t3')).toEqual({ chainId: 'c1', height: 3, index: 0 });
     expect(await store.getState('c1', 'data/a')).toEqual(new Uint8Array([14]));
     await store.checkpoint('c1');
@@ -112,7 +132,9 @@ describe('IndexedDB: the state store is a checkpoint, the commits records the lo
     expect(await raw(name, 'checkpoints', (s) => s.get('c1'))).toEqual({ height: 4 });
     expect(await raw(name, 'state', (s) => s.get(['c1', 'data/a']))).toEqual(new Uint8Array([14]));
     expect(await raw(name, 'indexed', (s) => s.count())).toBe(1); // one index segment for the 5 blocks
-    expect((await store.history('c1', 'data/a')).map((v) => v.entry[0])).toEqual([10, 11, 12, 13, 14]);
+    expect((await store.history('c1', 'data/a')).map((v) => v.entry[0])).toEqual([
+      10, 11, 12, 13, 14,
+    ]);
     expect(await store.txLocation('t3')).toEqual({ chainId: 'c1', height: 3, index: 0 });
     // Blocks after the checkpoint are replayed over it at open.
     await store.commitBlock(put('c1', 5, 99));
@@ -125,11 +147,16 @@ describe('IndexedDB: the state store is a checkpoint, the commits records the lo
 
   it('several blocks commit in one transaction: a batch with one block that cannot be stored stores none of them', async () => {
     const name = `storage-batch-${Date.now()}`;
-    const store = await IdbStorage.open(name, { checkpointEveryBlocks: 1000, checkpointIdleMs: 60_000 });
+    const store = await IdbStorage.open(name, {
+      checkpointEveryBlocks: 1000,
+      checkpointIdleMs: 60_000,
+    });
     await store.commitBlocks([put('c1', 0, 1), put('c1', 1, 2)]);
     expect(await raw(name, 'commits', (s) => s.count())).toBe(2);
     // Height NaN is not a valid key: IndexedDB refuses that put on the spot, after block 2's were queued.
-    await expect(store.commitBlocks([put('c1', 2, 3), put('c1', Number.NaN, 4)])).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
+    await expect(
+      store.commitBlocks([put('c1', 2, 3), put('c1', Number.NaN, 4)]),
+    ).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
     expect(await raw(name, 'commits', (s) => s.count())).toBe(2);
     expect(await raw(name, 'blocks', (s) => s.count())).toBe(2);
     expect(await store.headHeight('c1')).toBe(1);
@@ -142,7 +169,11 @@ describe('IndexedDB: the state store is a checkpoint, the commits records the lo
 
   it('the checkpoint worker writes the checkpoint (not the peer thread), and the store reads it back after a reopen', async () => {
     const name = `storage-checkpoint-worker-${Date.now()}`;
-    const store = await IdbStorage.open(name, { checkpointWorker: true, checkpointEveryBlocks: 1000, checkpointIdleMs: 60_000 });
+    const store = await IdbStorage.open(name, {
+      checkpointWorker: true,
+      checkpointEveryBlocks: 1000,
+      checkpointIdleMs: 60_000,
+    });
     expect(store.checkpointsInWorker).toBe(true);
     for (let h = 0; h < 5; h++) await store.commitBlock(put('c1', h, 10 + h));
     await store.checkpoint('c1');
@@ -150,7 +181,9 @@ describe('IndexedDB: the state store is a checkpoint, the commits records the lo
     expect(await raw(name, 'checkpoints', (s) => s.get('c1'))).toEqual({ height: 4 });
     expect(await raw(name, 'state', (s) => s.get(['c1', 'data/a']))).toEqual(new Uint8Array([14]));
     expect(await raw(name, 'indexed', (s) => s.count())).toBe(1); // one index segment for the 5 blocks
-    expect((await store.history('c1', 'data/a')).map((v) => v.entry[0])).toEqual([10, 11, 12, 13, 14]);
+    expect((await store.history('c1', 'data/a')).map((v) => v.entry[0])).toEqual([
+      10, 11, 12, 13, 14,
+    ]);
     expect(await store.txLocation('t3')).toEqual({ chainId: 'c1', height: 3, index: 0 });
     store.close();
     const again = await IdbStorage.open(name);
@@ -161,17 +194,33 @@ describe('IndexedDB: the state store is a checkpoint, the commits records the lo
 
   it('a checkpoint of more blocks than a segment holds writes several index segments; history and tx index read across them', async () => {
     const name = `storage-segments-${Date.now()}`;
-    const store = await IdbStorage.open(name, { checkpointWorker: true, checkpointEveryBlocks: 1000, checkpointIdleMs: 60_000 });
+    const store = await IdbStorage.open(name, {
+      checkpointWorker: true,
+      checkpointEveryBlocks: 1000,
+      checkpointIdleMs: 60_000,
+    });
     const blocks = segmentBlocksMax * 2 + 5;
     for (let h = 0; h < blocks; h++) await store.commitBlock(put('c1', h, h % 200));
     await store.checkpoint('c1');
     store.close();
     const again = await IdbStorage.open(name);
     expect(await raw(name, 'indexed', (s) => s.count())).toBe(3);
-    expect((await again.history('c1', 'data/a')).map((v) => v.height)).toEqual(Array.from({ length: blocks }, (_, h) => h));
-    expect((await again.history('c1', `data/h${blocks - 1}`)).map((v) => v.entry[0])).toEqual([blocks - 1]);
-    expect(await again.txLocation(`t${segmentBlocksMax + 3}`)).toEqual({ chainId: 'c1', height: segmentBlocksMax + 3, index: 0 });
-    expect(await again.txLocation(`t${blocks - 1}`)).toEqual({ chainId: 'c1', height: blocks - 1, index: 0 });
+    expect((await again.history('c1', 'data/a')).map((v) => v.height)).toEqual(
+      Array.from({ length: blocks }, (_, h) => h),
+    );
+    expect((await again.history('c1', `data/h${blocks - 1}`)).map((v) => v.entry[0])).toEqual([
+      blocks - 1,
+    ]);
+    expect(await again.txLocation(`t${segmentBlocksMax + 3}`)).toEqual({
+      chainId: 'c1',
+      height: segmentBlocksMax + 3,
+      index: 0,
+    });
+    expect(await again.txLocation(`t${blocks - 1}`)).toEqual({
+      chainId: 'c1',
+      height: blocks - 1,
+      index: 0,
+    });
     expect(await again.txLocation('t-none')).toBeUndefined();
     again.close();
   });
@@ -183,11 +232,36 @@ describe('IndexedDB: the state store is a checkpoint, the commits records the lo
       s.put(new Uint8Array([0]), ['c1', 0]);
       s.put(new Uint8Array([1]), ['c1', 1]);
     });
-    await raw(name, 'indexed', (s) => s.put({ chainId: 'c1', height: 0, keys: [['c1', 'data/a']], entries: [new Uint8Array([5])], txIds: ['old0'] }, ['c1', 0]));
+    await raw(name, 'indexed', (s) =>
+      s.put(
+        {
+          chainId: 'c1',
+          height: 0,
+          keys: [['c1', 'data/a']],
+          entries: [new Uint8Array([5])],
+          txIds: ['old0'],
+        },
+        ['c1', 0],
+      ),
+    );
     await raw(name, 'state', (s) => s.put(new Uint8Array([5]), ['c1', 'data/a']));
     await raw(name, 'checkpoints', (s) => s.put({ height: 0 }, 'c1'));
-    await raw(name, 'commits', (s) => s.put({ chainId: 'c1', height: 1, writeKeys: ['data/a'], entries: [new Uint8Array([6])], txList: ['old1'] }, ['c1', 1]));
-    const store = await IdbStorage.open(name, { checkpointEveryBlocks: 1000, checkpointIdleMs: 60_000 });
+    await raw(name, 'commits', (s) =>
+      s.put(
+        {
+          chainId: 'c1',
+          height: 1,
+          writeKeys: ['data/a'],
+          entries: [new Uint8Array([6])],
+          txList: ['old1'],
+        },
+        ['c1', 1],
+      ),
+    );
+    const store = await IdbStorage.open(name, {
+      checkpointEveryBlocks: 1000,
+      checkpointIdleMs: 60_000,
+    });
     expect(await store.getState('c1', 'data/a')).toEqual(new Uint8Array([6]));
     expect(await store.txLocation('old0')).toEqual({ chainId: 'c1', height: 0, index: 0 });
     expect(await store.txLocation('old1')).toEqual({ chainId: 'c1', height: 1, index: 0 });
@@ -211,7 +285,10 @@ describe('IndexedDB: the state store is a checkpoint, the commits records the lo
 
   it('a state record or a commits record changed behind its back is what it reads back (the host root check then reports it)', async () => {
     const name = `storage-tamper-${Date.now()}`;
-    const store = await IdbStorage.open(name, { checkpointEveryBlocks: 1000, checkpointIdleMs: 60_000 });
+    const store = await IdbStorage.open(name, {
+      checkpointEveryBlocks: 1000,
+      checkpointIdleMs: 60_000,
+    });
     for (let h = 0; h < 3; h++) await store.commitBlock(put('c1', h, h));
     await store.checkpoint('c1');
     await store.commitBlock(put('c1', 3, 33));

@@ -28,8 +28,23 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { botError } from '../core/errors';
 import type { BlockCommit, LogRecord, StateVersion, Storage, TxLocation } from './storage';
-import { packCheckpoint, packCommit, unpackCommit, unpackVersions, type CheckpointJob, type CommitContent } from './pack';
-import { commitNow, isSegment, segmentTxLocation, writeCheckpointRecords, type CheckpointReply, type CheckpointRequest, type SegmentRecord } from './checkpoint-records';
+import {
+  packCheckpoint,
+  packCommit,
+  unpackCommit,
+  unpackVersions,
+  type CheckpointJob,
+  type CommitContent,
+} from './pack';
+import {
+  commitNow,
+  isSegment,
+  segmentTxLocation,
+  writeCheckpointRecords,
+  type CheckpointReply,
+  type CheckpointRequest,
+  type SegmentRecord,
+} from './checkpoint-records';
 
 /**
  * One block's state writes and transaction ids. Schema 3 writes `writeKeys`/`txList`, which no
@@ -63,9 +78,17 @@ interface PeerDb extends DBSchema {
   /** The checkpoint: latest entry per key as of `checkpoints[chainId].height`. */
   state: { key: [string, string]; value: Uint8Array };
   /** Packed (`packCommit`, since the packed-record change) or, as older peers wrote it, a CommitRecord. */
-  commits: { key: [string, number]; value: CommitRecord | Uint8Array; indexes: { byKey: [string, string]; byTx: string } };
+  commits: {
+    key: [string, number];
+    value: CommitRecord | Uint8Array;
+    indexes: { byKey: [string, string]; byTx: string };
+  };
   /** History and tx index of the blocks up to the checkpoint height. */
-  indexed: { key: [string, number]; value: SegmentRecord | IndexRecord; indexes: { byKey: [string, string]; byTx: string } };
+  indexed: {
+    key: [string, number];
+    value: SegmentRecord | IndexRecord;
+    indexes: { byKey: [string, string]; byTx: string };
+  };
   checkpoints: { key: string; value: { height: number } };
   /** Schema 1 only (read, never written). */
   history: { key: [string, string, number]; value: Uint8Array };
@@ -156,7 +179,13 @@ export class IdbStorage implements Storage {
         }
       },
     });
-    const storage = new IdbStorage(db, { checkpointEveryBlocks, checkpointEntriesMax, checkpointIdleMs, checkpointWorker: false, ...options });
+    const storage = new IdbStorage(db, {
+      checkpointEveryBlocks,
+      checkpointEntriesMax,
+      checkpointIdleMs,
+      checkpointWorker: false,
+      ...options,
+    });
     // Every chain's held writes are rebuilt now, so that a tx index lookup (which names no
     // chain) finds transactions of blocks not yet checkpointed on any of them.
     for (const chainId of await storage.chainIds()) await storage.overlay(chainId);
@@ -198,9 +227,21 @@ export class IdbStorage implements Storage {
   private async loadOverlay(chainId: string): Promise<ChainOverlay> {
     const tx = this.db.transaction(['checkpoints', 'commits']);
     const checkpoint = (await tx.objectStore('checkpoints').get(chainId))?.height ?? -1;
-    const records = await tx.objectStore('commits').getAll(IDBKeyRange.bound([chainId, checkpoint + 1], [chainId, maxHeight]));
-    const overlay: ChainOverlay = { checkpoint, head: checkpoint, recent: new Map(), pending: [], pendingTx: new Map(), writing: null, idle: null };
-    const heights = await tx.objectStore('commits').getAllKeys(IDBKeyRange.bound([chainId, checkpoint + 1], [chainId, maxHeight]));
+    const records = await tx
+      .objectStore('commits')
+      .getAll(IDBKeyRange.bound([chainId, checkpoint + 1], [chainId, maxHeight]));
+    const overlay: ChainOverlay = {
+      checkpoint,
+      head: checkpoint,
+      recent: new Map(),
+      pending: [],
+      pendingTx: new Map(),
+      writing: null,
+      idle: null,
+    };
+    const heights = await tx
+      .objectStore('commits')
+      .getAllKeys(IDBKeyRange.bound([chainId, checkpoint + 1], [chainId, maxHeight]));
     records.forEach((record, i) => {
       const height = (heights[i] as [string, number])[1];
       if (record instanceof Uint8Array) {
@@ -210,10 +251,17 @@ export class IdbStorage implements Storage {
         } catch (error) {
           // A changed record that no longer parses: nothing of it is used, and the host's state
           // root check reports the missing writes.
-          console.warn(`The commits record of block ${height} could not be read: ${(error as Error).message}`);
+          console.warn(
+            `The commits record of block ${height} could not be read: ${(error as Error).message}`,
+          );
           return;
         }
-        this.remember(overlay, { height, writes: content.writes, txIds: content.txIds, packed: record });
+        this.remember(overlay, {
+          height,
+          writes: content.writes,
+          txIds: content.txIds,
+          packed: record,
+        });
         return;
       }
       const keys = record.writeKeys ?? (record.keys ?? []).map((k) => k[1]);
@@ -225,8 +273,11 @@ export class IdbStorage implements Storage {
   }
 
   private remember(overlay: ChainOverlay, block: PendingBlock): void {
-    for (const [key, entry] of block.writes) overlay.recent.set(key, { height: block.height, entry });
-    block.txIds.forEach((txId, index) => overlay.pendingTx.set(txId, { chainId: '', height: block.height, index }));
+    for (const [key, entry] of block.writes)
+      overlay.recent.set(key, { height: block.height, entry });
+    block.txIds.forEach((txId, index) =>
+      overlay.pendingTx.set(txId, { chainId: '', height: block.height, index }),
+    );
     overlay.pending.push(block);
     overlay.head = Math.max(overlay.head, block.height);
   }
@@ -254,7 +305,10 @@ export class IdbStorage implements Storage {
   }
 
   async readLog(): Promise<LogRecord[]> {
-    const values = await this.db.getAll('meta', IDBKeyRange.bound(logRecordKey(0), `${logRecordPrefix}~`));
+    const values = await this.db.getAll(
+      'meta',
+      IDBKeyRange.bound(logRecordKey(0), `${logRecordPrefix}~`),
+    );
     return values as LogRecord[];
   }
 
@@ -273,7 +327,8 @@ export class IdbStorage implements Storage {
   async commitBlocks(commits: readonly BlockCommit[]): Promise<void> {
     if (commits.length === 0) return;
     const { chainId } = commits[0]!;
-    if (commits.some((c) => c.chainId !== chainId)) throw botError('BAD_REQUEST', 'The blocks of one commit belong to one chain.');
+    if (commits.some((c) => c.chainId !== chainId))
+      throw botError('BAD_REQUEST', 'The blocks of one commit belong to one chain.');
     const overlay = await this.overlay(chainId);
     const tx = this.db.transaction(['blocks', 'commits'], 'readwrite');
     // Requests are queued without awaiting each one: IndexedDB runs them in order inside the
@@ -292,20 +347,34 @@ export class IdbStorage implements Storage {
       // abort the transaction would commit the requests queued before it.
       tx.done.catch(ignore);
       tx.abort();
-      throw botError('STORAGE_FAILED', `Block ${commits[0]!.height} and after could not be stored: ${(error as Error)?.message ?? error}.`);
+      throw botError(
+        'STORAGE_FAILED',
+        `Block ${commits[0]!.height} and after could not be stored: ${(error as Error)?.message ?? error}.`,
+      );
     }
     commitNow(tx);
     try {
       await tx.done;
     } catch (error) {
-      const heights = commits.length === 1 ? `Block ${commits[0]!.height}` : `Blocks ${commits[0]!.height}-${commits.at(-1)!.height}`;
-      throw botError('STORAGE_FAILED', `${heights} could not be stored: ${(error as Error)?.message ?? error}. Free some space or grant persistent storage.`);
+      const heights =
+        commits.length === 1
+          ? `Block ${commits[0]!.height}`
+          : `Blocks ${commits[0]!.height}-${commits.at(-1)!.height}`;
+      throw botError(
+        'STORAGE_FAILED',
+        `${heights} could not be stored: ${(error as Error)?.message ?? error}. Free some space or grant persistent storage.`,
+      );
     }
     commits.forEach((commit, i) => {
       // Stored values are copies (structured clone); so are the held ones.
       const writes = new Map<string, Uint8Array>();
       for (const [key, entry] of commit.writes) writes.set(key, entry.slice());
-      this.remember(overlay, { height: commit.height, writes, txIds: [...commit.txIds], packed: packed[i]! });
+      this.remember(overlay, {
+        height: commit.height,
+        writes,
+        txIds: [...commit.txIds],
+        packed: packed[i]!,
+      });
     });
     this.scheduleCheckpoint(chainId, overlay);
   }
@@ -315,7 +384,10 @@ export class IdbStorage implements Storage {
     overlay.idle = null;
     // While one is written, blocks only accumulate: the next is weighed when it is done.
     if (this.closed || overlay.writing) return;
-    if (overlay.pending.length >= this.options.checkpointEveryBlocks || overlay.recent.size >= this.options.checkpointEntriesMax) {
+    if (
+      overlay.pending.length >= this.options.checkpointEveryBlocks ||
+      overlay.recent.size >= this.options.checkpointEntriesMax
+    ) {
       void this.checkpoint(chainId).catch(() => {});
     } else if (overlay.pending.length > 0) {
       overlay.idle = setTimeout(() => {
@@ -335,18 +407,29 @@ export class IdbStorage implements Storage {
   async checkpoint(chainId: string): Promise<void> {
     const overlay = await this.overlay(chainId);
     while (overlay.writing) await overlay.writing;
-    if (overlay.pending.length === 0 || this.closed || this.overlays.get(chainId) === undefined) return;
+    if (overlay.pending.length === 0 || this.closed || this.overlays.get(chainId) === undefined)
+      return;
     const upTo = overlay.head;
     const blocks = [...overlay.pending];
     const snapshot = [...overlay.recent];
     const started = performance.now();
     overlay.writing = (async () => {
-      const job: CheckpointJob = { chainId, upTo, blocks: blocks.map((b) => ({ height: b.height, packed: b.packed ?? packCommit(b.writes, b.txIds) })) };
+      const job: CheckpointJob = {
+        chainId,
+        upTo,
+        blocks: blocks.map((b) => ({
+          height: b.height,
+          packed: b.packed ?? packCommit(b.writes, b.txIds),
+        })),
+      };
       await this.writeCheckpoint(job);
       overlay.checkpoint = upTo;
-      for (const [key, held] of snapshot) if (overlay.recent.get(key) === held) overlay.recent.delete(key);
+      for (const [key, held] of snapshot)
+        if (overlay.recent.get(key) === held) overlay.recent.delete(key);
       overlay.pending = overlay.pending.filter((b) => b.height > upTo);
-      for (const block of blocks) for (const txId of block.txIds) if (overlay.pendingTx.get(txId)?.height === block.height) overlay.pendingTx.delete(txId);
+      for (const block of blocks)
+        for (const txId of block.txIds)
+          if (overlay.pendingTx.get(txId)?.height === block.height) overlay.pendingTx.delete(txId);
       this.checkpointStats.count++;
       this.checkpointStats.entries += snapshot.length;
       this.checkpointStats.ms += performance.now() - started;
@@ -375,7 +458,9 @@ export class IdbStorage implements Storage {
         if (this.checkpointWorker === worker) {
           this.checkpointWorker = null;
           worker.close();
-          console.warn(`The checkpoint worker failed (${(error as Error)?.message ?? error}); checkpoints are written on the peer's thread.`);
+          console.warn(
+            `The checkpoint worker failed (${(error as Error)?.message ?? error}); checkpoints are written on the peer's thread.`,
+          );
         }
       }
     }
@@ -388,11 +473,15 @@ export class IdbStorage implements Storage {
 
   async getBlocks(chainId: string, from: number, count: number): Promise<Uint8Array[]> {
     if (count <= 0) return [];
-    const range = IDBKeyRange.bound([chainId, from], [chainId, Math.min(from + count - 1, maxHeight)]);
+    const range = IDBKeyRange.bound(
+      [chainId, from],
+      [chainId, Math.min(from + count - 1, maxHeight)],
+    );
     const tx = this.db.transaction('blocks');
     const [keys, values] = await Promise.all([tx.store.getAllKeys(range), tx.store.getAll(range)]);
     const blocks: Uint8Array[] = [];
-    for (let i = 0; i < keys.length && (keys[i] as [string, number])[1] === from + i; i++) blocks.push(values[i]!);
+    for (let i = 0; i < keys.length && (keys[i] as [string, number])[1] === from + i; i++)
+      blocks.push(values[i]!);
     return blocks;
   }
 
@@ -429,7 +518,10 @@ export class IdbStorage implements Storage {
       if (entry) versions.set(block.height, entry.slice());
     }
     const tx = this.db.transaction(['commits', 'indexed']);
-    const [records, legacy] = await Promise.all([tx.objectStore('indexed').index('byKey').getAll([chainId, key]), tx.objectStore('commits').index('byKey').getAll([chainId, key])]);
+    const [records, legacy] = await Promise.all([
+      tx.objectStore('indexed').index('byKey').getAll([chainId, key]),
+      tx.objectStore('commits').index('byKey').getAll([chainId, key]),
+    ]);
     // Only objects carry `keys`, so the commits index covers schema-2 records only.
     for (const record of [...records, ...(legacy as CommitRecord[])]) {
       if (record.chainId !== chainId) continue;
@@ -444,10 +536,15 @@ export class IdbStorage implements Storage {
     if (this.hasLegacy('history')) {
       const range = IDBKeyRange.bound([chainId, key, 0], [chainId, key, maxHeight]);
       const old = this.db.transaction('history');
-      const [keys, values] = await Promise.all([old.store.getAllKeys(range), old.store.getAll(range)]);
+      const [keys, values] = await Promise.all([
+        old.store.getAllKeys(range),
+        old.store.getAll(range),
+      ]);
       keys.forEach((k, i) => versions.set((k as [string, string, number])[2], values[i]!));
     }
-    return [...versions].map(([height, entry]) => ({ height, entry })).sort((a, b) => a.height - b.height);
+    return [...versions]
+      .map(([height, entry]) => ({ height, entry }))
+      .sort((a, b) => a.height - b.height);
   }
 
   async txLocation(txId: string): Promise<TxLocation | undefined> {
@@ -460,8 +557,11 @@ export class IdbStorage implements Storage {
       const at = segmentTxLocation(indexed, txId);
       if (at) return { chainId: indexed.chainId, ...at };
     }
-    const record = (indexed as IndexRecord | undefined) ?? ((await this.db.getFromIndex('commits', 'byTx', txId)) as CommitRecord | undefined);
-    if (record) return { chainId: record.chainId, height: record.height, index: record.txIds!.indexOf(txId) };
+    const record =
+      (indexed as IndexRecord | undefined) ??
+      ((await this.db.getFromIndex('commits', 'byTx', txId)) as CommitRecord | undefined);
+    if (record)
+      return { chainId: record.chainId, height: record.height, index: record.txIds!.indexOf(txId) };
     return this.hasLegacy('txs') ? this.db.get('txs', txId) : undefined;
   }
 
@@ -473,13 +573,18 @@ export class IdbStorage implements Storage {
     await this.settleOverlays();
     const names = [...this.db.objectStoreNames].filter((n) => n !== 'meta');
     const movedTo = `${this.db.name}-damaged-${new Date().toISOString()}`;
-    const archive = await openDB(movedTo, 1, { upgrade: (database) => names.forEach((n) => database.createObjectStore(n)) });
+    const archive = await openDB(movedTo, 1, {
+      upgrade: (database) => names.forEach((n) => database.createObjectStore(n)),
+    });
     try {
       for (const name of names) {
         const read = this.db.transaction(name);
         const [keys, values] = await Promise.all([read.store.getAllKeys(), read.store.getAll()]);
         const write = archive.transaction(name, 'readwrite');
-        await Promise.all([...keys.map((key, i) => write.store.put(values[i], key as IDBValidKey)), write.done]);
+        await Promise.all([
+          ...keys.map((key, i) => write.store.put(values[i], key as IDBValidKey)),
+          write.done,
+        ]);
       }
     } finally {
       archive.close();
@@ -515,7 +620,11 @@ export class IdbStorage implements Storage {
     this.closed = true;
     this.checkpointWorker?.close();
     this.checkpointWorker = null;
-    for (const overlay of this.overlays.values()) void overlay.then((o) => o.idle && clearTimeout(o.idle), () => {});
+    for (const overlay of this.overlays.values())
+      void overlay.then(
+        (o) => o.idle && clearTimeout(o.idle),
+        () => {},
+      );
     this.db.close();
   }
 }
@@ -536,7 +645,10 @@ function startCheckpointWorker(): CheckpointWorker | null {
   if (typeof Worker === 'undefined') return null;
   let worker: Worker;
   try {
-    worker = new Worker(new URL('./checkpoint.worker.ts', import.meta.url), { type: 'module', name: 'bot-checkpoint' });
+    worker = new Worker(new URL('./checkpoint.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'bot-checkpoint',
+    });
   } catch {
     return null;
   }

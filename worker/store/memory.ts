@@ -39,7 +39,9 @@ export class MemoryStorage implements Storage {
       versions.push({ height: commit.height, entry: entry.slice() });
       data.history.set(key, versions);
     }
-    commit.txIds.forEach((txId, index) => this.txIndex.set(txId, { chainId: commit.chainId, height: commit.height, index }));
+    commit.txIds.forEach((txId, index) =>
+      this.txIndex.set(txId, { chainId: commit.chainId, height: commit.height, index }),
+    );
   }
 
   async commitBlocks(commits: readonly BlockCommit[]): Promise<void> {
@@ -65,7 +67,10 @@ export class MemoryStorage implements Storage {
   }
 
   async history(chainId: string, key: string): Promise<StateVersion[]> {
-    return (this.chains.get(chainId)?.history.get(key) ?? []).map((v) => ({ height: v.height, entry: v.entry.slice() }));
+    return (this.chains.get(chainId)?.history.get(key) ?? []).map((v) => ({
+      height: v.height,
+      entry: v.entry.slice(),
+    }));
   }
 
   async txLocation(txId: string): Promise<TxLocation | undefined> {

@@ -27,7 +27,8 @@ export class Packer {
   }
 
   u32(n: number): this {
-    if (!Number.isInteger(n) || n < 0 || n > 0xffff_ffff) throw new RangeError(`${n} does not fit a packed u32.`);
+    if (!Number.isInteger(n) || n < 0 || n > 0xffff_ffff)
+      throw new RangeError(`${n} does not fit a packed u32.`);
     this.room(4);
     this.view.setUint32(this.at, n);
     this.at += 4;
@@ -53,7 +54,10 @@ export class Packer {
       if (c >= 0x80) break;
       this.bytes[start + i] = c;
     }
-    const written = i === s.length ? i : i + encoder.encodeInto(s.slice(i), this.bytes.subarray(start + i)).written;
+    const written =
+      i === s.length
+        ? i
+        : i + encoder.encodeInto(s.slice(i), this.bytes.subarray(start + i)).written;
     this.view.setUint32(this.at, written);
     this.at = start + written;
     return this;
@@ -106,7 +110,11 @@ export class Unpacker {
     if (n <= 128) {
       let ascii = true;
       for (let i = at; i < at + n; i++) if (this.bytes[i]! >= 0x80) ascii = false;
-      if (ascii) return String.fromCharCode.apply(null, this.bytes.subarray(at, at + n) as unknown as number[]);
+      if (ascii)
+        return String.fromCharCode.apply(
+          null,
+          this.bytes.subarray(at, at + n) as unknown as number[],
+        );
     }
     return decoder.decode(this.bytes.subarray(at, at + n));
   }
@@ -124,7 +132,10 @@ export interface CommitContent {
 
 const commitFormat = 1;
 
-export function packCommit(writes: ReadonlyMap<string, Uint8Array>, txIds: readonly string[]): Uint8Array {
+export function packCommit(
+  writes: ReadonlyMap<string, Uint8Array>,
+  txIds: readonly string[],
+): Uint8Array {
   let size = 16;
   for (const [key, entry] of writes) size += 8 + key.length * 3 + entry.length;
   size += txIds.length * 70;
@@ -180,7 +191,9 @@ export function unpackCheckpoint(packed: Uint8Array): CheckpointJob {
 }
 
 /** One key's versions within an index segment: (height, entry) pairs, oldest first. */
-export function packVersions(versions: ReadonlyArray<{ height: number; entry: Uint8Array }>): Uint8Array {
+export function packVersions(
+  versions: ReadonlyArray<{ height: number; entry: Uint8Array }>,
+): Uint8Array {
   let size = 4;
   for (const v of versions) size += 8 + v.entry.length;
   const p = new Packer(size).u32(versions.length);

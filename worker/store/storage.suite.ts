@@ -9,18 +9,31 @@ function commitAt(chainId: string, height: number, keys: number): BlockCommit {
   const writes = new Map<string, Uint8Array>();
   for (let k = 0; k < keys; k++) writes.set(`data/k${k}`, bytes(height, k));
   writes.set(`data/only${height}`, bytes(height));
-  return { chainId, height, block: bytes(height, 0xb0), writes, txIds: [`${chainId}-t${height}a`, `${chainId}-t${height}b`] };
+  return {
+    chainId,
+    height,
+    block: bytes(height, 0xb0),
+    writes,
+    txIds: [`${chainId}-t${height}a`, `${chainId}-t${height}b`],
+  };
 }
 
 /**
  * `reopen` (adapters that persist): close the store and open the same data again, as a reload
  * or restart does.
  */
-export function storageSuite(name: string, open: () => Promise<Storage>, reopen?: (store: Storage) => Promise<Storage>): void {
+export function storageSuite(
+  name: string,
+  open: () => Promise<Storage>,
+  reopen?: (store: Storage) => Promise<Storage>,
+): void {
   describe(`Storage contract: ${name}`, () => {
     it('stores consecutive blocks together (commitAll) as one by one would, and after a reopen', async () => {
       let store = await open();
-      await commitAll(store, [0, 1, 2, 3].map((h) => commitAt('cb', h, 2)));
+      await commitAll(
+        store,
+        [0, 1, 2, 3].map((h) => commitAt('cb', h, 2)),
+      );
       expect(await store.headHeight('cb')).toBe(3);
       expect(await store.getBlock('cb', 2)).toEqual(bytes(2, 0xb0));
       expect(await store.getState('cb', 'data/k1')).toEqual(bytes(3, 1));
@@ -34,7 +47,10 @@ export function storageSuite(name: string, open: () => Promise<Storage>, reopen?
 
     it('reads stored blocks in height order, several per request, up to the first missing one', async () => {
       const store = await open();
-      await commitAll(store, Array.from({ length: 35 }, (_, h) => commitAt('rb', h, 1)));
+      await commitAll(
+        store,
+        Array.from({ length: 35 }, (_, h) => commitAt('rb', h, 1)),
+      );
       await store.commitBlock(commitAt('rb', 36, 1)); // 35 is missing
       const read = async (from: number, to: number) => {
         const heights: number[] = [];
@@ -45,7 +61,9 @@ export function storageSuite(name: string, open: () => Promise<Storage>, reopen?
       expect(await read(10, 20)).toEqual(Array.from({ length: 11 }, (_, i) => 10 + i));
       expect(await read(36, 36)).toEqual([36]);
       expect(await read(37, 50)).toEqual([]);
-      expect(await store.getBlocks?.('rb', 30, 10)).toEqual(store.getBlocks ? [30, 31, 32, 33, 34].map((h) => bytes(h, 0xb0)) : undefined);
+      expect(await store.getBlocks?.('rb', 30, 10)).toEqual(
+        store.getBlocks ? [30, 31, 32, 33, 34].map((h) => bytes(h, 0xb0)) : undefined,
+      );
     });
 
     it('keeps meta values', async () => {
@@ -58,9 +76,27 @@ export function storageSuite(name: string, open: () => Promise<Storage>, reopen?
     it('commits a block with its state, history and tx index', async () => {
       const store = await open();
       expect(await store.headHeight('c1')).toBe(-1);
-      await store.commitBlock({ chainId: 'c1', height: 0, block: bytes(0), writes: new Map([['sys/genesis', bytes(9)]]), txIds: [] });
-      await store.commitBlock({ chainId: 'c1', height: 1, block: bytes(1), writes: new Map([['data/a', bytes(1)]]), txIds: ['t1', 't2'] });
-      await store.commitBlock({ chainId: 'c1', height: 2, block: bytes(2), writes: new Map([['data/a', bytes(2)]]), txIds: ['t3'] });
+      await store.commitBlock({
+        chainId: 'c1',
+        height: 0,
+        block: bytes(0),
+        writes: new Map([['sys/genesis', bytes(9)]]),
+        txIds: [],
+      });
+      await store.commitBlock({
+        chainId: 'c1',
+        height: 1,
+        block: bytes(1),
+        writes: new Map([['data/a', bytes(1)]]),
+        txIds: ['t1', 't2'],
+      });
+      await store.commitBlock({
+        chainId: 'c1',
+        height: 2,
+        block: bytes(2),
+        writes: new Map([['data/a', bytes(2)]]),
+        txIds: ['t3'],
+      });
       expect(await store.headHeight('c1')).toBe(2);
       expect(await store.getBlock('c1', 1)).toEqual(bytes(1));
       expect(await store.getState('c1', 'data/a')).toEqual(bytes(2));
@@ -75,8 +111,20 @@ export function storageSuite(name: string, open: () => Promise<Storage>, reopen?
 
     it('keeps chains apart', async () => {
       const store = await open();
-      await store.commitBlock({ chainId: 'c1', height: 0, block: bytes(1), writes: new Map([['k', bytes(1)]]), txIds: [] });
-      await store.commitBlock({ chainId: 'c2', height: 5, block: bytes(2), writes: new Map([['k', bytes(2)]]), txIds: [] });
+      await store.commitBlock({
+        chainId: 'c1',
+        height: 0,
+        block: bytes(1),
+        writes: new Map([['k', bytes(1)]]),
+        txIds: [],
+      });
+      await store.commitBlock({
+        chainId: 'c2',
+        height: 5,
+        block: bytes(2),
+        writes: new Map([['k', bytes(2)]]),
+        txIds: [],
+      });
       expect(await store.headHeight('c1')).toBe(0);
       expect(await store.headHeight('c2')).toBe(5);
       expect(await store.getState('c1', 'k')).toEqual(bytes(1));
@@ -85,7 +133,13 @@ export function storageSuite(name: string, open: () => Promise<Storage>, reopen?
 
     it('returns copies: changing a returned value changes nothing stored', async () => {
       const store = await open();
-      await store.commitBlock({ chainId: 'c1', height: 0, block: bytes(7), writes: new Map(), txIds: [] });
+      await store.commitBlock({
+        chainId: 'c1',
+        height: 0,
+        block: bytes(7),
+        writes: new Map(),
+        txIds: [],
+      });
       const got = (await store.getBlock('c1', 0))!;
       got[0] = 99;
       expect(await store.getBlock('c1', 0)).toEqual(bytes(7));
@@ -95,7 +149,10 @@ export function storageSuite(name: string, open: () => Promise<Storage>, reopen?
       const store = await open();
       if (!store.setAside) return;
       await store.putMeta('identity', { seed: bytes(4) });
-      await commitAll(store, [0, 1].map((h) => commitAt('sa', h, 1)));
+      await commitAll(
+        store,
+        [0, 1].map((h) => commitAt('sa', h, 1)),
+      );
       const { movedTo } = await store.setAside();
       expect(movedTo.length).toBeGreaterThan(0);
       expect(await store.headHeight('sa')).toBe(-1);
@@ -111,7 +168,13 @@ export function storageSuite(name: string, open: () => Promise<Storage>, reopen?
     it('clears everything', async () => {
       const store = await open();
       await store.putMeta('x', 1);
-      await store.commitBlock({ chainId: 'c1', height: 0, block: bytes(7), writes: new Map([['k', bytes(1)]]), txIds: ['t'] });
+      await store.commitBlock({
+        chainId: 'c1',
+        height: 0,
+        block: bytes(7),
+        writes: new Map([['k', bytes(1)]]),
+        txIds: ['t'],
+      });
       await store.clear();
       expect(await store.getMeta('x')).toBeUndefined();
       expect(await store.headHeight('c1')).toBe(-1);
@@ -120,10 +183,15 @@ export function storageSuite(name: string, open: () => Promise<Storage>, reopen?
 
     it('keeps an append-only log: records in order, pruned from the front, emptied by clear, kept across a reopen', async () => {
       let store = await open();
-      if (!store.appendLog || !store.readLog || !store.pruneLog) throw new Error('this adapter has no log store');
+      if (!store.appendLog || !store.readLog || !store.pruneLog)
+        throw new Error('this adapter has no log store');
       await store.appendLog([1, 2, 3].map((seq) => ({ seq, bytes: bytes(seq, 0xa0) })));
       await store.appendLog([{ seq: 4, bytes: bytes(4) }]);
-      expect(await store.readLog()).toEqual([1, 2, 3].map((seq) => ({ seq, bytes: bytes(seq, 0xa0) })).concat([{ seq: 4, bytes: bytes(4) }]));
+      expect(await store.readLog()).toEqual(
+        [1, 2, 3]
+          .map((seq) => ({ seq, bytes: bytes(seq, 0xa0) }))
+          .concat([{ seq: 4, bytes: bytes(4) }]),
+      );
       await store.pruneLog(3);
       expect((await store.readLog()).map((r) => r.seq)).toEqual([3, 4]);
       if (reopen) {
@@ -153,8 +221,14 @@ export function storageSuite(name: string, open: () => Promise<Storage>, reopen?
           const all = new Map(await store.allState('c1'));
           expect(all.size).toBe(10 + blocks);
           for (let k = 0; k < 10; k++) expect(all.get(`data/k${k}`)).toEqual(bytes(blocks - 1, k));
-          expect((await store.history('c1', 'data/k9')).map((v) => v.height)).toEqual(Array.from({ length: blocks }, (_, h) => h));
-          expect(await store.txLocation(`c1-t${blocks - 1}b`)).toEqual({ chainId: 'c1', height: blocks - 1, index: 1 });
+          expect((await store.history('c1', 'data/k9')).map((v) => v.height)).toEqual(
+            Array.from({ length: blocks }, (_, h) => h),
+          );
+          expect(await store.txLocation(`c1-t${blocks - 1}b`)).toEqual({
+            chainId: 'c1',
+            height: blocks - 1,
+            index: 1,
+          });
           // Writing goes on after the reopen, from the state found.
           await store.commitBlock(commitAt('c1', blocks, 1));
           expect(await store.getState('c1', 'data/k0')).toEqual(bytes(blocks, 0));

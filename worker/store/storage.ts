@@ -99,7 +99,12 @@ export const blocksReadPerRequest = 16;
  * read `blocksReadPerRequest` at a time: a reload's check of 2,000 blocks or a sync answer of
  * 128 was one read per block, each a round trip to the browser's storage.
  */
-export async function* storedBlocks(storage: Storage, chainId: string, from: number, to: number): AsyncGenerator<Uint8Array> {
+export async function* storedBlocks(
+  storage: Storage,
+  chainId: string,
+  from: number,
+  to: number,
+): AsyncGenerator<Uint8Array> {
   for (let at = from; at <= to; at += blocksReadPerRequest) {
     const count = Math.min(blocksReadPerRequest, to - at + 1);
     let blocks: Uint8Array[];

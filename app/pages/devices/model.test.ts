@@ -1,13 +1,23 @@
 // Devices page logic without React: what goes on chain, chart geometry, policy parsing, labels.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { capabilitiesFor, formatValue, keepNotice, onChainValues, policyFrom, sparkline } from './model';
+import {
+  capabilitiesFor,
+  formatValue,
+  keepNotice,
+  onChainValues,
+  policyFrom,
+  sparkline,
+} from './model';
 import type { DeviceNotice } from '../../../worker/api';
 import { deviceNoticesKeptMax } from '../../../worker/shared/limits';
 
 describe('devices page model', () => {
   it('records only registered values, and says which were left out', () => {
-    expect(onChainValues({ heartRateBpm: 72, extra: 1 }, ['heartRateBpm', 'rrMs'])).toEqual({ values: { heartRateBpm: 72 }, dropped: ['extra'] });
+    expect(onChainValues({ heartRateBpm: 72, extra: 1 }, ['heartRateBpm', 'rrMs'])).toEqual({
+      values: { heartRateBpm: 72 },
+      dropped: ['extra'],
+    });
     expect(capabilitiesFor('vehicle', null)).toContain('speedKmh');
     expect(capabilitiesFor('sensor', { a: 1, b: 'x' })).toEqual(['a', 'b']);
   });
@@ -15,17 +25,22 @@ describe('devices page model', () => {
   it('draws a sparkline inside its box for any series', () => {
     expect(sparkline([1])).toBeNull();
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.double({ noNaN: true, min: -1e6, max: 1e6 }), fc.constant(null)), { maxLength: 200 }), (series) => {
-        const line = sparkline(series, 120, 32);
-        if (!line) return;
-        for (const point of line.points.split(' ')) {
-          const [x, y] = point.split(',').map(Number);
-          expect(x).toBeGreaterThanOrEqual(0);
-          expect(x).toBeLessThanOrEqual(120.05);
-          expect(y).toBeGreaterThanOrEqual(1.9);
-          expect(y).toBeLessThanOrEqual(30.1);
-        }
-      }),
+      fc.property(
+        fc.array(fc.oneof(fc.double({ noNaN: true, min: -1e6, max: 1e6 }), fc.constant(null)), {
+          maxLength: 200,
+        }),
+        (series) => {
+          const line = sparkline(series, 120, 32);
+          if (!line) return;
+          for (const point of line.points.split(' ')) {
+            const [x, y] = point.split(',').map(Number);
+            expect(x).toBeGreaterThanOrEqual(0);
+            expect(x).toBeLessThanOrEqual(120.05);
+            expect(y).toBeGreaterThanOrEqual(1.9);
+            expect(y).toBeLessThanOrEqual(30.1);
+          }
+        },
+      ),
     );
   });
 
@@ -46,8 +61,16 @@ describe('devices page model', () => {
 
 describe('device notices the page keeps', () => {
   const notice = (i: number): DeviceNotice => ({
-    kind: 'message', device: `d${i}`, requester: 'r', service: null, state: null, request: null,
-    digest: null, height: null, time: i, message: 'hello',
+    kind: 'message',
+    device: `d${i}`,
+    requester: 'r',
+    service: null,
+    state: null,
+    request: null,
+    digest: null,
+    height: null,
+    time: i,
+    message: 'hello',
   });
 
   it('keeps the newest first and at most deviceNoticesKeptMax', () => {

@@ -8,7 +8,17 @@ import { executeBlock, genesisState, type Genesis } from '../ledger';
 import { createPeer, step } from '../peer';
 import { roundStallTimeouts, timeoutMsOf } from './bft';
 import { bftGenesis, put, testIdentity, type TestIdentity } from '../testing';
-import { decodeMessage, encodeMessage, messageChecks, proposalSigningBytes, voteSigningBytes, type ConsensusMessage, type Proposal, type Vote, type VoteType } from './messages';
+import {
+  decodeMessage,
+  encodeMessage,
+  messageChecks,
+  proposalSigningBytes,
+  voteSigningBytes,
+  type ConsensusMessage,
+  type Proposal,
+  type Vote,
+  type VoteType,
+} from './messages';
 import { verifyStrict } from '../crypto/ed25519';
 import type { PeerEffect, PeerInput, PeerState } from './types';
 
@@ -18,17 +28,38 @@ const { state: chain } = genesisState(genesis);
 const client = testIdentity('bft client');
 
 function blockWith(proposer: TestIdentity, value: number, round: number): Block {
-  return executeBlock(chain, [put(client, chain.chainId, 1, 'k', value)], { time: genesis.time + 1, proposer: proposer.did, round }, false).block;
+  return executeBlock(
+    chain,
+    [put(client, chain.chainId, 1, 'k', value)],
+    { time: genesis.time + 1, proposer: proposer.did, round },
+    false,
+  ).block;
 }
 
-function proposal(from: TestIdentity, round: number, block: Block, validRound = -1, pol: Vote[] = []): Proposal {
-  const sig = signSync(from.seed, proposalSigningBytes(chain.chainId, 1, round, validRound, blockHash(block.header)));
+function proposal(
+  from: TestIdentity,
+  round: number,
+  block: Block,
+  validRound = -1,
+  pol: Vote[] = [],
+): Proposal {
+  const sig = signSync(
+    from.seed,
+    proposalSigningBytes(chain.chainId, 1, round, validRound, blockHash(block.header)),
+  );
   return { type: 'proposal', height: 1, round, validRound, proposer: from.did, block, pol, sig };
 }
 
 function vote(from: TestIdentity, type: VoteType, round: number, block: Block | null): Vote {
   const hash = block ? blockHash(block.header) : null;
-  return { type, height: 1, round, block: hash, validator: from.did, sig: signSync(from.seed, voteSigningBytes(chain.chainId, type, 1, round, hash)) };
+  return {
+    type,
+    height: 1,
+    round,
+    block: hash,
+    validator: from.did,
+    sig: signSync(from.seed, voteSigningBytes(chain.chainId, type, 1, round, hash)),
+  };
 }
 
 /** Runs inputs through the peer and renders its outgoing messages and commits as short lines. */
@@ -56,8 +87,10 @@ class Driver {
     }
     if (effect.kind !== 'broadcast') return null;
     const m = effect.message;
-    if (m.type === 'proposal') return `propose r${m.round} ${this.label(blockHash(m.block.header))} vr${m.validRound}`;
-    if (m.type === 'prevote' || m.type === 'precommit') return `${m.type} r${m.round} ${this.label(m.block)}`;
+    if (m.type === 'proposal')
+      return `propose r${m.round} ${this.label(blockHash(m.block.header))} vr${m.validRound}`;
+    if (m.type === 'prevote' || m.type === 'precommit')
+      return `${m.type} r${m.round} ${this.label(m.block)}`;
     if (m.type === 'status') return `status r${m.round}`;
     return null;
   }
@@ -101,8 +134,18 @@ describe('bft engine scenarios', () => {
     const d = new Driver(v0, labels).tick(1);
     // Proposer of height 1, round 0 is validator (1 + 0) mod 4 = v1.
     expect(d.message(proposal(v1, 0, a)).take()).toEqual(['prevote r0 A']);
-    expect(d.message(vote(v1, 'prevote', 0, a)).message(vote(v2, 'prevote', 0, a)).take()).toEqual(['precommit r0 A']);
-    expect(d.message(vote(v1, 'precommit', 0, a)).message(vote(v2, 'precommit', 0, a)).take()).toEqual(['commit h1 r0 A']);
+    expect(
+      d
+        .message(vote(v1, 'prevote', 0, a))
+        .message(vote(v2, 'prevote', 0, a))
+        .take(),
+    ).toEqual(['precommit r0 A']);
+    expect(
+      d
+        .message(vote(v1, 'precommit', 0, a))
+        .message(vote(v2, 'precommit', 0, a))
+        .take(),
+    ).toEqual(['commit h1 r0 A']);
     const block = d.committed[0]!;
     expect(() => checkCertificateFor(block.header, block.cert, chain.validators)).not.toThrow();
     for (const check of messageChecks({ type: 'commit', block }, chain.chainId, chain.validators)) {
@@ -113,17 +156,26 @@ describe('bft engine scenarios', () => {
 
   it('stays locked on a value through a higher round until a proof of lock for it appears', () => {
     const d = new Driver(v0, labels).tick(1);
-    d.message(proposal(v1, 0, a)).message(vote(v1, 'prevote', 0, a)).message(vote(v2, 'prevote', 0, a));
+    d.message(proposal(v1, 0, a))
+      .message(vote(v1, 'prevote', 0, a))
+      .message(vote(v2, 'prevote', 0, a));
     expect(d.take()).toEqual(['prevote r0 A', 'precommit r0 A']);
     // The others precommit nil (they missed the polka): the round ends after its timeout.
     d.message(vote(v2, 'precommit', 0, null)).message(vote(v3, 'precommit', 0, null));
     expect(d.tick(150).take()).toEqual(['status r1']);
     // Round 1: v2 proposes another block B. Locked on A, this validator prevotes nil.
     expect(d.message(proposal(v2, 1, b)).take()).toEqual(['prevote r1 nil']);
-    d.message(vote(v2, 'prevote', 1, b)).message(vote(v3, 'prevote', 1, null)).message(vote(v1, 'prevote', 1, null));
+    d.message(vote(v2, 'prevote', 1, b))
+      .message(vote(v3, 'prevote', 1, null))
+      .message(vote(v1, 'prevote', 1, null));
     expect(d.take()).toEqual(['precommit r1 nil']);
     // A nil precommit quorum: no block can decide in round 1, so round 2 starts at once.
-    expect(d.message(vote(v1, 'precommit', 1, null)).message(vote(v2, 'precommit', 1, null)).take()).toEqual(['status r2']);
+    expect(
+      d
+        .message(vote(v1, 'precommit', 1, null))
+        .message(vote(v2, 'precommit', 1, null))
+        .take(),
+    ).toEqual(['status r2']);
     // Round 2: v3 re-proposes A with the round-0 prevotes as its proof of lock.
     const pol = [vote(v1, 'prevote', 0, a), vote(v2, 'prevote', 0, a), vote(v0, 'prevote', 0, a)];
     expect(d.message(proposal(v3, 2, a, 0, pol)).take()).toEqual(['prevote r2 A']);
@@ -139,18 +191,40 @@ describe('bft engine scenarios', () => {
     expect(d.tick(110).take()).toEqual(['prevote r0 nil']);
     d.message(vote(v1, 'prevote', 0, null)).message(vote(v2, 'prevote', 0, null));
     expect(d.take()).toEqual(['precommit r0 nil']);
-    expect(d.message(vote(v1, 'precommit', 0, null)).message(vote(v2, 'precommit', 0, null)).take()).toEqual(['status r1']);
+    expect(
+      d
+        .message(vote(v1, 'precommit', 0, null))
+        .message(vote(v2, 'precommit', 0, null))
+        .take(),
+    ).toEqual(['status r1']);
     // Round 1: (1 + 1) mod 4 = v2 is silent too; its propose timeout is 100 + 50 ms.
     expect(d.tick(160).take()).toEqual(['prevote r1 nil']);
-    expect(d.message(vote(v1, 'prevote', 1, null)).message(vote(v2, 'prevote', 1, null)).take()).toEqual(['precommit r1 nil']);
+    expect(
+      d
+        .message(vote(v1, 'prevote', 1, null))
+        .message(vote(v2, 'prevote', 1, null))
+        .take(),
+    ).toEqual(['precommit r1 nil']);
     // Round 2 belongs to v3, this peer: it proposes the waiting transaction and prevotes for it.
-    const lines = d.message(vote(v1, 'precommit', 1, null)).message(vote(v2, 'precommit', 1, null)).take();
-    expect(lines).toEqual(['status r2', expect.stringMatching(/^propose r2 \w+ vr-1$/), expect.stringMatching(/^prevote r2 \w+$/)]);
+    const lines = d
+      .message(vote(v1, 'precommit', 1, null))
+      .message(vote(v2, 'precommit', 1, null))
+      .take();
+    expect(lines).toEqual([
+      'status r2',
+      expect.stringMatching(/^propose r2 \w+ vr-1$/),
+      expect.stringMatching(/^prevote r2 \w+$/),
+    ]);
   });
 
   it('waits longer for the proposal of a large block: 2 ms per waiting transaction on top of the round timeout', () => {
     const waiting = (d: Driver) => {
-      for (let nonce = 1; nonce <= 200; nonce++) d.input({ kind: 'submit', tx: put(client, chain.chainId, nonce, `k${nonce}`, nonce), sigOk: true });
+      for (let nonce = 1; nonce <= 200; nonce++)
+        d.input({
+          kind: 'submit',
+          tx: put(client, chain.chainId, nonce, `k${nonce}`, nonce),
+          sigOk: true,
+        });
       return d.take();
     };
     // Nothing arrives: the propose timeout is 100 ms + 200 x 2 ms, not the bare 100 ms.
@@ -175,20 +249,50 @@ describe('bft engine scenarios', () => {
 
   it('reports two different signed votes of one validator as evidence and counts neither twice', () => {
     const d = new Driver(v0, labels).tick(1);
-    const out = step(d.peer, { kind: 'message', from: 'x', message: vote(v2, 'prevote', 0, a), sigOk: true });
-    const again = step(out.state, { kind: 'message', from: 'x', message: vote(v2, 'prevote', 0, b), sigOk: true });
+    const out = step(d.peer, {
+      kind: 'message',
+      from: 'x',
+      message: vote(v2, 'prevote', 0, a),
+      sigOk: true,
+    });
+    const again = step(out.state, {
+      kind: 'message',
+      from: 'x',
+      message: vote(v2, 'prevote', 0, b),
+      sigOk: true,
+    });
     const evidence = again.effects.filter((e) => e.kind === 'evidence');
     expect(evidence).toHaveLength(1);
   });
 
   it('sends round 0 proposals and prevotes unrecorded, and stores every precommit and every later-round signature before sending it', () => {
-    const kinds = (effects: PeerEffect[]) => effects.map((e) => (e.kind === 'broadcast' ? e.message.type : e.kind)).filter((k) => k !== 'status');
+    const kinds = (effects: PeerEffect[]) =>
+      effects
+        .map((e) => (e.kind === 'broadcast' ? e.message.type : e.kind))
+        .filter((k) => k !== 'status');
     const d = new Driver(v0, labels).tick(1);
-    expect(d.input({ kind: 'message', from: 'x', message: proposal(v1, 0, a), sigOk: false }).take()).toEqual([]);
-    let out = step(d.peer, { kind: 'message', from: 'x', message: proposal(v1, 0, a), sigOk: true });
+    expect(
+      d.input({ kind: 'message', from: 'x', message: proposal(v1, 0, a), sigOk: false }).take(),
+    ).toEqual([]);
+    let out = step(d.peer, {
+      kind: 'message',
+      from: 'x',
+      message: proposal(v1, 0, a),
+      sigOk: true,
+    });
     expect(kinds(out.effects)).toEqual(['prevote']);
-    out = step(out.state, { kind: 'message', from: 'x', message: vote(v1, 'prevote', 0, a), sigOk: true });
-    out = step(out.state, { kind: 'message', from: 'x', message: vote(v2, 'prevote', 0, a), sigOk: true });
+    out = step(out.state, {
+      kind: 'message',
+      from: 'x',
+      message: vote(v1, 'prevote', 0, a),
+      sigOk: true,
+    });
+    out = step(out.state, {
+      kind: 'message',
+      from: 'x',
+      message: vote(v2, 'prevote', 0, a),
+      sigOk: true,
+    });
     expect(kinds(out.effects)).toEqual(['persistConsensus', 'precommit']);
     // A round that failed (a nil precommit quorum): round 1's prevote is stored before it leaves.
     const e = new Driver(v0, labels).tick(1);
@@ -197,7 +301,10 @@ describe('bft engine scenarios', () => {
     out = step(e.peer, { kind: 'message', from: 'x', message: proposal(v2, 1, b), sigOk: true });
     expect(kinds(out.effects)).toEqual(['persistConsensus', 'prevote']);
     const record = out.effects.find((x) => x.kind === 'persistConsensus');
-    expect(record?.kind === 'persistConsensus' && record.record.votes.map((v) => `${v.type} r${v.round}`)).toEqual(['prevote r1']);
+    expect(
+      record?.kind === 'persistConsensus' &&
+        record.record.votes.map((v) => `${v.type} r${v.round}`),
+    ).toEqual(['prevote r1']);
   });
 
   it('never signs twice after a restart: round 0 of the next height is skipped, recorded votes are sent again and nothing conflicting is signed', () => {
@@ -209,16 +316,42 @@ describe('bft engine scenarios', () => {
     restarted.peer = createPeer({ did: v0.did, seed: v0.seed }, chain);
     expect(restarted.tick(1).take()).toEqual([]);
     expect(restarted.message(proposal(v1, 0, b)).take()).toEqual(['status r1']);
-    expect(restarted.message(vote(v1, 'prevote', 0, b)).message(vote(v2, 'prevote', 0, b)).message(vote(v3, 'prevote', 0, b)).take()).toEqual([]);
+    expect(
+      restarted
+        .message(vote(v1, 'prevote', 0, b))
+        .message(vote(v2, 'prevote', 0, b))
+        .message(vote(v3, 'prevote', 0, b))
+        .take(),
+    ).toEqual([]);
     // It still takes part from round 1 on, and still decides a block others decided in round 0.
     expect(restarted.message(proposal(v2, 1, b)).take()).toEqual(['prevote r1 B']);
-    expect(restarted.message(vote(v1, 'precommit', 0, b)).message(vote(v2, 'precommit', 0, b)).message(vote(v3, 'precommit', 0, b)).take()).toEqual(['commit h1 r0 B']);
+    expect(
+      restarted
+        .message(vote(v1, 'precommit', 0, b))
+        .message(vote(v2, 'precommit', 0, b))
+        .message(vote(v3, 'precommit', 0, b))
+        .take(),
+    ).toEqual(['commit h1 r0 B']);
     // With the record of its precommit: it sends its votes again (same bytes) and signs nothing for B.
-    let out = step(d.peer, { kind: 'message', from: 'x', message: vote(v1, 'prevote', 0, a), sigOk: true });
-    out = step(out.state, { kind: 'message', from: 'x', message: vote(v2, 'prevote', 0, a), sigOk: true });
+    let out = step(d.peer, {
+      kind: 'message',
+      from: 'x',
+      message: vote(v1, 'prevote', 0, a),
+      sigOk: true,
+    });
+    out = step(out.state, {
+      kind: 'message',
+      from: 'x',
+      message: vote(v2, 'prevote', 0, a),
+      sigOk: true,
+    });
     const record = out.effects.find((x) => x.kind === 'persistConsensus');
     const again = new Driver(v0, labels);
-    again.peer = createPeer({ did: v0.did, seed: v0.seed }, chain, record?.kind === 'persistConsensus' ? record.record : undefined);
+    again.peer = createPeer(
+      { did: v0.did, seed: v0.seed },
+      chain,
+      record?.kind === 'persistConsensus' ? record.record : undefined,
+    );
     expect(again.tick(300).take().sort()).toEqual(['precommit r0 A', 'prevote r0 A', 'status r0']);
     expect(again.message(proposal(v1, 0, b)).take()).toEqual([]);
   });
@@ -226,10 +359,25 @@ describe('bft engine scenarios', () => {
   it('gives up a round that cannot end, with fewer than 2/3 of the power in it, after roundStallTimeouts of its timeouts', () => {
     const timeout = timeoutMsOf(chain);
     const d = new Driver(v0, labels).tick(1);
-    expect(d.message(proposal(v1, 0, a)).message(vote(v1, 'prevote', 0, a)).take()).toEqual(['prevote r0 A']);
+    expect(
+      d
+        .message(proposal(v1, 0, a))
+        .message(vote(v1, 'prevote', 0, a))
+        .take(),
+    ).toEqual(['prevote r0 A']);
     // Two of four prevoted: no quorum of any kind, so neither the prevote nor the precommit timeout is armed.
-    expect(d.tick(roundStallTimeouts * timeout - 10).take().filter((line) => !line.endsWith(' r0') && !line.includes(' r0 '))).toEqual([]);
-    expect(d.tick(20).take().filter((line) => !line.endsWith(' r0') && !line.includes(' r0 '))).toEqual(['status r1']);
+    expect(
+      d
+        .tick(roundStallTimeouts * timeout - 10)
+        .take()
+        .filter((line) => !line.endsWith(' r0') && !line.includes(' r0 ')),
+    ).toEqual([]);
+    expect(
+      d
+        .tick(20)
+        .take()
+        .filter((line) => !line.endsWith(' r0') && !line.includes(' r0 ')),
+    ).toEqual(['status r1']);
     expect(d.peer.round!.round).toBe(1);
   });
 
@@ -237,23 +385,51 @@ describe('bft engine scenarios', () => {
     const timeout = timeoutMsOf(chain);
     const d = new Driver(v0, labels).tick(1);
     // Alone with v1 in round 0: v2 restarted into round 1, v3 is silent. No quorum arms a timeout.
-    expect(d.message(proposal(v1, 0, a)).message(vote(v1, 'prevote', 0, a)).take()).toEqual(['prevote r0 A']);
-    const lines = d.tick(roundStallTimeouts * timeout + 10).take().filter((line) => line !== 'prevote r0 A' && line !== 'status r0');
+    expect(
+      d
+        .message(proposal(v1, 0, a))
+        .message(vote(v1, 'prevote', 0, a))
+        .take(),
+    ).toEqual(['prevote r0 A']);
+    const lines = d
+      .tick(roundStallTimeouts * timeout + 10)
+      .take()
+      .filter((line) => line !== 'prevote r0 A' && line !== 'status r0');
     expect(lines).toEqual(['precommit r0 nil', 'status r1']);
     // A peer leaving from the propose step signs the nil prevote first, then the nil precommit.
     const e = new Driver(v0, labels);
-    e.input({ kind: 'submit', tx: put(client, chain.chainId, 1, 'k', 9), sigOk: true }).tick(1).take();
-    e.peer = { ...e.peer, round: { ...e.peer.round!, timeouts: e.peer.round!.timeouts.filter((t) => t.kind === 'stall') } };
-    expect(e.tick(roundStallTimeouts * timeout + 10).take().filter((line) => line !== 'status r0')).toEqual(['prevote r0 nil', 'precommit r0 nil', 'status r1']);
+    e.input({ kind: 'submit', tx: put(client, chain.chainId, 1, 'k', 9), sigOk: true })
+      .tick(1)
+      .take();
+    e.peer = {
+      ...e.peer,
+      round: {
+        ...e.peer.round!,
+        timeouts: e.peer.round!.timeouts.filter((t) => t.kind === 'stall'),
+      },
+    };
+    expect(
+      e
+        .tick(roundStallTimeouts * timeout + 10)
+        .take()
+        .filter((line) => line !== 'status r0'),
+    ).toEqual(['prevote r0 nil', 'precommit r0 nil', 'status r1']);
   });
 
   it('decides when every validator restarts at once with no record (round 1)', () => {
     const peers = ids.map((id) => createPeer({ did: id.did, seed: id.seed }, chain));
     const inbox: Array<{ to: number; message: ConsensusMessage }> = [];
     const send = (from: number, effects: PeerEffect[]) => {
-      for (const effect of effects) if (effect.kind === 'broadcast') for (let to = 0; to < peers.length; to++) if (to !== from) inbox.push({ to, message: effect.message });
+      for (const effect of effects)
+        if (effect.kind === 'broadcast')
+          for (let to = 0; to < peers.length; to++)
+            if (to !== from) inbox.push({ to, message: effect.message });
     };
-    let out = step(peers[0]!, { kind: 'submit', tx: put(client, chain.chainId, 1, 'k', 7), sigOk: true });
+    let out = step(peers[0]!, {
+      kind: 'submit',
+      tx: put(client, chain.chainId, 1, 'k', 7),
+      sigOk: true,
+    });
     peers[0] = out.state;
     send(0, out.effects);
     let time = genesis.time;
@@ -270,8 +446,14 @@ describe('bft engine scenarios', () => {
         out = step(peers[to]!, { kind: 'message', from: ids[0]!.did, message, sigOk: true });
         peers[to] = out.state;
         send(to, out.effects);
-        for (const effect of out.effects) if (effect.kind === 'committed') rounds.add(effect.block.cert!.round);
-        for (const effect of out.effects) if (effect.kind === 'broadcast' && (effect.message.type === 'prevote' || effect.message.type === 'precommit')) expect(effect.message.round).toBeGreaterThan(0);
+        for (const effect of out.effects)
+          if (effect.kind === 'committed') rounds.add(effect.block.cert!.round);
+        for (const effect of out.effects)
+          if (
+            effect.kind === 'broadcast' &&
+            (effect.message.type === 'prevote' || effect.message.type === 'precommit')
+          )
+            expect(effect.message.round).toBeGreaterThan(0);
       }
     }
     expect(peers.map((p) => p.chain.height)).toEqual([1, 1, 1, 1]);
@@ -279,7 +461,12 @@ describe('bft engine scenarios', () => {
   });
 
   it('round-trips every message kind through the strict wire decoder', () => {
-    const messages: ConsensusMessage[] = [proposal(v1, 1, a, 0, [vote(v1, 'prevote', 0, a)]), vote(v1, 'prevote', 0, a), vote(v2, 'precommit', 0, null), { type: 'status', height: 1, round: 2 }];
+    const messages: ConsensusMessage[] = [
+      proposal(v1, 1, a, 0, [vote(v1, 'prevote', 0, a)]),
+      vote(v1, 'prevote', 0, a),
+      vote(v2, 'precommit', 0, null),
+      { type: 'status', height: 1, round: 2 },
+    ];
     for (const m of messages) expect(decodeMessage(encodeMessage(m))).toEqual(m);
     expect(() => decodeMessage(new Uint8Array([1, 2, 3]))).toThrow();
   });

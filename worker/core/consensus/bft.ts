@@ -12,17 +12,28 @@
 import { equalBytes, toHex } from '../bytes';
 import { blockHash, checkCertificateFor, type Block, type Validator } from '../block';
 import { botError, BotError, assert } from '../errors';
-import { consensusOf, executeBlock, replayBlock, type ChainState, type ExecutedBlock } from '../ledger';
+import {
+  consensusOf,
+  executeBlock,
+  replayBlock,
+  type ChainState,
+  type ExecutedBlock,
+} from '../ledger';
 import { signSync } from '../crypto/ed25519';
 import * as limits from '../limits';
 import { txIdOf } from '../tx';
-import { proposalSigningBytes, voteSigningBytes, type ConsensusMessage, type Proposal, type Vote, type VoteType } from './messages';
+import {
+  proposalSigningBytes,
+  voteSigningBytes,
+  type ConsensusMessage,
+  type Proposal,
+  type Vote,
+  type VoteType,
+} from './messages';
 import type { Engine, Evidence, PeerEffect, PeerIdentity, PeerState, StepResult } from './types';
 import type { Candidate, ConsensusRecord, RoundState, RoundStep, Timeout } from './round';
 
 export type { ConsensusRecord, RoundState, RoundStep } from './round';
-
-
 
 /**
  * A round that has not ended after this many of its timeouts is given up: the peer signs the
@@ -35,8 +46,6 @@ export type { ConsensusRecord, RoundState, RoundStep } from './round';
  * Liveness only: nil votes are always allowed, and nothing is signed twice.
  */
 export const roundStallTimeouts = 4;
-
-
 
 export interface RoundProfile {
   name: 'bft' | 'poa';
@@ -98,7 +107,12 @@ function hexOf(hash: Uint8Array | null): string | null {
   return hash === null ? null : toHex(hash);
 }
 
-function newRoundState(height: number, now: number, carried?: RoundState, floorRound = 0): RoundState {
+function newRoundState(
+  height: number,
+  now: number,
+  carried?: RoundState,
+  floorRound = 0,
+): RoundState {
   return {
     height,
     round: 0,
@@ -181,7 +195,12 @@ function bucket(rs: RoundState, type: VoteType, round: number): Map<string, Vote
 }
 
 /** Power of the votes for `hex` (a block, or null for nil; undefined counts every vote). */
-function votePower(ctx: Context, type: VoteType, round: number, hex: string | null | undefined): number {
+function votePower(
+  ctx: Context,
+  type: VoteType,
+  round: number,
+  hex: string | null | undefined,
+): number {
   const votes = ctx.rs.votes.get(`${type}:${round}`);
   if (!votes) return 0;
   let power = 0;
@@ -208,10 +227,21 @@ function isValidator(chain: ChainState, did: string): boolean {
 function signVote(ctx: Context, type: VoteType, hex: string | null): void {
   const { rs, state } = ctx;
   const key = `${type}:${rs.round}`;
-  if (rs.mine.has(key) || rs.round < rs.floorRound || !isValidator(state.chain, state.self.did)) return;
+  if (rs.mine.has(key) || rs.round < rs.floorRound || !isValidator(state.chain, state.self.did))
+    return;
   const block = hex === null ? null : rs.candidates.get(hex)!.hash;
-  const sig = signWith(state.self, voteSigningBytes(state.chain.chainId, type, rs.height, rs.round, block));
-  const vote: Vote = { type, height: rs.height, round: rs.round, block, validator: state.self.did, sig };
+  const sig = signWith(
+    state.self,
+    voteSigningBytes(state.chain.chainId, type, rs.height, rs.round, block),
+  );
+  const vote: Vote = {
+    type,
+    height: rs.height,
+    round: rs.round,
+    block,
+    validator: state.self.did,
+    sig,
+  };
   rs.mine.set(key, vote);
   if (needsRecord(type, rs.round)) ctx.signed = true;
   addVote(ctx, vote);
@@ -267,9 +297,15 @@ function isValidCandidate(ctx: Context, hex: string | null): boolean {
 function buildBlock(ctx: Context): string {
   const { state, rs } = ctx;
   const batch = state.mempool.take(limits.blockTxCountMax);
-  const executed = executeBlock(state.chain, batch.map(([, tx]) => tx), { time: rs.now, proposer: state.self.did, round: rs.round }, false);
+  const executed = executeBlock(
+    state.chain,
+    batch.map(([, tx]) => tx),
+    { time: rs.now, proposer: state.self.did, round: rs.round },
+    false,
+  );
   state.mempool.remove(executed.rejected.map((r) => r.txId));
-  for (const r of executed.rejected) ctx.effects.push({ kind: 'txRejected', txId: r.txId, error: r.error! });
+  for (const r of executed.rejected)
+    ctx.effects.push({ kind: 'txRejected', txId: r.txId, error: r.error! });
   return addCandidate(ctx, executed.block, executed)!;
 }
 
@@ -291,12 +327,25 @@ function startRound(ctx: Context, round: number): void {
   if (ctx.profile.proposerOf(state.chain.validators, rs.height, round) !== state.self.did) return;
   const mine = rs.myProposals.get(round);
   if (mine || round < rs.floorRound) return;
-  const hex = rs.validHex !== null && isValidCandidate(ctx, rs.validHex) ? rs.validHex : buildBlock(ctx);
+  const hex =
+    rs.validHex !== null && isValidCandidate(ctx, rs.validHex) ? rs.validHex : buildBlock(ctx);
   const candidate = rs.candidates.get(hex)!;
   const validRound = hex === rs.validHex ? rs.validRound : -1;
-  const sig = signWith(state.self, proposalSigningBytes(state.chain.chainId, rs.height, round, validRound, candidate.hash));
+  const sig = signWith(
+    state.self,
+    proposalSigningBytes(state.chain.chainId, rs.height, round, validRound, candidate.hash),
+  );
   const pol = validRound === -1 ? [] : polOf(rs, validRound, hex);
-  const proposal: Proposal = { type: 'proposal', height: rs.height, round, validRound, proposer: state.self.did, block: candidate.block, pol, sig };
+  const proposal: Proposal = {
+    type: 'proposal',
+    height: rs.height,
+    round,
+    validRound,
+    proposer: state.self.did,
+    block: candidate.block,
+    pol,
+    sig,
+  };
   rs.myProposals.set(round, proposal);
   rs.proposals.set(round, { proposal, hex });
   if (needsRecord('proposal', round)) ctx.signed = true;
@@ -311,14 +360,23 @@ function polOf(rs: RoundState, round: number, hex: string): Vote[] {
 
 /** Forget votes of rounds far from the current one (keeping the locked and valid rounds and proofs of lock). */
 function pruneRounds(rs: RoundState): void {
-  const kept = new Set([rs.lockedRound, rs.validRound, ...[...rs.proposals.values()].map((p) => p.proposal.validRound)]);
+  const kept = new Set([
+    rs.lockedRound,
+    rs.validRound,
+    ...[...rs.proposals.values()].map((p) => p.proposal.validRound),
+  ]);
   for (const key of rs.votes.keys()) {
     const round = Number(key.slice(key.indexOf(':') + 1));
     if (round >= rs.round - limits.roundsBehindStoredMax || kept.has(round)) continue;
     rs.votes.delete(key);
   }
   for (const round of rs.proposals.keys()) {
-    if (round < rs.round - limits.roundsBehindStoredMax && round !== rs.lockedRound && round !== rs.validRound) rs.proposals.delete(round);
+    if (
+      round < rs.round - limits.roundsBehindStoredMax &&
+      round !== rs.lockedRound &&
+      round !== rs.validRound
+    )
+      rs.proposals.delete(round);
   }
 }
 
@@ -329,11 +387,25 @@ function commit(ctx: Context, candidate: Candidate, cert: Block['cert']): void {
   const executed = candidate.executed!;
   const block = { ...executed.block, cert };
   const done = { ...executed, block };
-  ctx.effects.push({ kind: 'persist', executed: done }, { kind: 'committed', block, hash: executed.hash, txIds: executed.txIds, failed: executed.failed });
+  ctx.effects.push(
+    { kind: 'persist', executed: done },
+    {
+      kind: 'committed',
+      block,
+      hash: executed.hash,
+      txIds: executed.txIds,
+      failed: executed.failed,
+    },
+  );
   state.mempool.remove(executed.txIds);
   const recent = [...rs.recentCommits, block].slice(-limits.recentCommitsMax);
   const next = newRoundState(rs.height + 1, rs.now, { ...rs, recentCommits: recent });
-  ctx.state = { ...state, chain: executed.state, persistingHeight: block.header.height, round: next };
+  ctx.state = {
+    ...state,
+    chain: executed.state,
+    persistingHeight: block.header.height,
+    round: next,
+  };
   ctx.rs = next;
   // No record is stored for the new height until this peer signs something there: once the
   // block is durable the stored record (of the decided height) is stale and ignored at restart,
@@ -354,10 +426,15 @@ function tryDecide(ctx: Context): boolean {
       byHex.set(hex, [...(byHex.get(hex) ?? []), vote]);
     }
     for (const [hex, list] of byHex) {
-      const power = list.reduce((sum, v) => sum + powerOf(ctx.state.chain.validators, v.validator), 0);
+      const power = list.reduce(
+        (sum, v) => sum + powerOf(ctx.state.chain.validators, v.validator),
+        0,
+      );
       if (!isQuorum(ctx, power) || !isValidCandidate(ctx, hex)) continue;
       const candidate = rs.candidates.get(hex)!;
-      const sigs = list.map((v) => ({ validator: v.validator, sig: v.sig })).sort((a, b) => (a.validator < b.validator ? -1 : 1));
+      const sigs = list
+        .map((v) => ({ validator: v.validator, sig: v.sig }))
+        .sort((a, b) => (a.validator < b.validator ? -1 : 1));
       commit(ctx, candidate, { height: rs.height, round, block: candidate.hash, sigs });
       return true;
     }
@@ -368,7 +445,9 @@ function tryDecide(ctx: Context): boolean {
 /** L55: more than 1/3 of the power is in a higher round: join the highest such round. */
 function trySkipRound(ctx: Context): boolean {
   const { rs } = ctx;
-  const ahead = [...rs.highestRound].filter(([, round]) => round > rs.round).sort((a, b) => b[1] - a[1]);
+  const ahead = [...rs.highestRound]
+    .filter(([, round]) => round > rs.round)
+    .sort((a, b) => b[1] - a[1]);
   let power = 0;
   for (const [did, round] of ahead) {
     power += powerOf(ctx.state.chain.validators, did);
@@ -425,7 +504,11 @@ function tryQuorumRules(ctx: Context): boolean {
     return true;
   }
   const prevoteWait = `prevoteWait:${rs.round}`;
-  if (rs.step === 'prevote' && !rs.fired.has(prevoteWait) && isQuorum(ctx, votePower(ctx, 'prevote', rs.round, undefined))) {
+  if (
+    rs.step === 'prevote' &&
+    !rs.fired.has(prevoteWait) &&
+    isQuorum(ctx, votePower(ctx, 'prevote', rs.round, undefined))
+  ) {
     rs.fired.add(prevoteWait);
     schedule(ctx, 'prevote', rs.round);
     return true;
@@ -436,7 +519,10 @@ function tryQuorumRules(ctx: Context): boolean {
     return true;
   }
   const precommitWait = `precommitWait:${rs.round}`;
-  if (!rs.fired.has(precommitWait) && isQuorum(ctx, votePower(ctx, 'precommit', rs.round, undefined))) {
+  if (
+    !rs.fired.has(precommitWait) &&
+    isQuorum(ctx, votePower(ctx, 'precommit', rs.round, undefined))
+  ) {
     rs.fired.add(precommitWait);
     schedule(ctx, 'precommit', rs.round);
     return true;
@@ -448,7 +534,12 @@ function tryStartHeight(ctx: Context): boolean {
   const { rs, state } = ctx;
   if (rs.started) return false;
   const heard = rs.votes.size > 0 || rs.proposals.size > 0;
-  if (!heard && state.mempool.size === 0 && rs.now < rs.heightSince + emptyBlockIntervalMs(state.chain)) return false;
+  if (
+    !heard &&
+    state.mempool.size === 0 &&
+    rs.now < rs.heightSince + emptyBlockIntervalMs(state.chain)
+  )
+    return false;
   startRound(ctx, rs.floorRound);
   return true;
 }
@@ -456,7 +547,13 @@ function tryStartHeight(ctx: Context): boolean {
 /** Apply every rule that holds until none does (each firing changes the step, round or height). */
 function progress(ctx: Context): void {
   for (let i = 0; i < 64; i++) {
-    const changed = tryStartHeight(ctx) || tryDecide(ctx) || trySkipRound(ctx) || tryPrevoteProposal(ctx) || tryLock(ctx) || tryQuorumRules(ctx);
+    const changed =
+      tryStartHeight(ctx) ||
+      tryDecide(ctx) ||
+      trySkipRound(ctx) ||
+      tryPrevoteProposal(ctx) ||
+      tryLock(ctx) ||
+      tryQuorumRules(ctx);
     if (!changed) return;
   }
 }
@@ -493,7 +590,13 @@ function leaveStalledRound(ctx: Context): void {
 /** Messages get lost: every two timeouts of a round, send this round's own proposal and votes again. */
 function rebroadcast(ctx: Context): void {
   const { rs } = ctx;
-  if (!rs.started || rs.now < rs.lastRebroadcastAt + 2 * (timeoutFor(ctx.state.chain, rs.round) + blockAllowanceMs(ctx.state))) return;
+  if (
+    !rs.started ||
+    rs.now <
+      rs.lastRebroadcastAt +
+        2 * (timeoutFor(ctx.state.chain, rs.round) + blockAllowanceMs(ctx.state))
+  )
+    return;
   rs.lastRebroadcastAt = rs.now;
   const proposal = rs.myProposals.get(rs.round);
   if (proposal) broadcast(ctx, proposal);
@@ -525,9 +628,17 @@ function voteKey(vote: Vote): string {
  */
 function addVote(ctx: Context, vote: Vote): void {
   const { rs } = ctx;
-  rs.highestRound.set(vote.validator, Math.max(rs.highestRound.get(vote.validator) ?? 0, vote.round));
+  rs.highestRound.set(
+    vote.validator,
+    Math.max(rs.highestRound.get(vote.validator) ?? 0, vote.round),
+  );
   if (vote.round > rs.round + limits.roundsAheadStoredMax) return;
-  if (vote.round < rs.round - limits.roundsBehindStoredMax && vote.round !== rs.lockedRound && vote.round !== rs.validRound) return;
+  if (
+    vote.round < rs.round - limits.roundsBehindStoredMax &&
+    vote.round !== rs.lockedRound &&
+    vote.round !== rs.validRound
+  )
+    return;
   storeVote(ctx, vote);
 }
 
@@ -550,16 +661,28 @@ function storeVote(ctx: Context, vote: Vote): void {
 
 function addProposal(ctx: Context, proposal: Proposal): void {
   const { rs, state } = ctx;
-  if (ctx.profile.proposerOf(state.chain.validators, rs.height, proposal.round) !== proposal.proposer) return;
-  rs.highestRound.set(proposal.proposer, Math.max(rs.highestRound.get(proposal.proposer) ?? 0, proposal.round));
-  if (rs.proposals.has(proposal.round) || proposal.round > rs.round + limits.roundsAheadStoredMax) return;
+  if (
+    ctx.profile.proposerOf(state.chain.validators, rs.height, proposal.round) !== proposal.proposer
+  )
+    return;
+  rs.highestRound.set(
+    proposal.proposer,
+    Math.max(rs.highestRound.get(proposal.proposer) ?? 0, proposal.round),
+  );
+  if (rs.proposals.has(proposal.round) || proposal.round > rs.round + limits.roundsAheadStoredMax)
+    return;
   if (proposal.block.header.height !== rs.height) return;
   const hex = addCandidate(ctx, proposal.block, null);
   if (hex === null) return;
   rs.proposals.set(proposal.round, { proposal, hex });
   // The proof of lock: stored whatever the round, so the L28 rule can see it.
   for (const vote of proposal.pol) {
-    if (isValidator(state.chain, vote.validator) && vote.block !== null && toHex(vote.block) === hex) storeVote(ctx, vote);
+    if (
+      isValidator(state.chain, vote.validator) &&
+      vote.block !== null &&
+      toHex(vote.block) === hex
+    )
+      storeVote(ctx, vote);
   }
 }
 
@@ -592,7 +715,8 @@ function catchUp(ctx: Context, to: string, fromHeight: number): void {
     ctx.sends.push({ kind: 'serveBlocks', to, fromHeight, count });
     return;
   }
-  for (const block of blocks) ctx.sends.push({ kind: 'send', to, message: { type: 'commit', block } });
+  for (const block of blocks)
+    ctx.sends.push({ kind: 'send', to, message: { type: 'commit', block } });
 }
 
 /** Ask a peer that is ahead for the blocks this peer misses (rate limited per peer). */
@@ -603,7 +727,11 @@ function askForBlocks(ctx: Context, to: string): void {
   if (last !== undefined && rs.now < last + timeoutMsOf(ctx.state.chain)) return;
   if (rs.catchUpAt.size >= limits.catchUpPeersMax) rs.catchUpAt.clear();
   rs.catchUpAt.set(key, rs.now);
-  ctx.sends.push({ kind: 'send', to, message: { type: 'status', height: rs.height, round: rs.round } });
+  ctx.sends.push({
+    kind: 'send',
+    to,
+    message: { type: 'status', height: rs.height, round: rs.round },
+  });
 }
 
 function heightOf(message: ConsensusMessage): number | null {
@@ -634,7 +762,12 @@ function handleMessage(ctx: Context, from: string, message: ConsensusMessage): v
     return;
   }
   if (height > rs.height) {
-    if (height === rs.height + 1 && message.type !== 'status' && rs.future.length < limits.futureMessagesMax) rs.future.push({ from, message });
+    if (
+      height === rs.height + 1 &&
+      message.type !== 'status' &&
+      rs.future.length < limits.futureMessagesMax
+    )
+      rs.future.push({ from, message });
     else askForBlocks(ctx, from);
     return;
   }
@@ -666,7 +799,13 @@ function ensureRound(state: PeerState, time: number): RoundState {
 
 function finish(ctx: Context): StepResult {
   const state = ctx.state.round === ctx.rs ? ctx.state : { ...ctx.state, round: ctx.rs };
-  const effects = ctx.signed ? [...ctx.effects, { kind: 'persistConsensus', record: recordOf(ctx.rs) } as PeerEffect, ...ctx.sends] : [...ctx.effects, ...ctx.sends];
+  const effects = ctx.signed
+    ? [
+        ...ctx.effects,
+        { kind: 'persistConsensus', record: recordOf(ctx.rs) } as PeerEffect,
+        ...ctx.sends,
+      ]
+    : [...ctx.effects, ...ctx.sends];
   return { state, effects };
 }
 
@@ -692,15 +831,31 @@ export function recordOf(rs: RoundState): ConsensusRecord {
 }
 
 /** The round state a restarted validator resumes from its stored record (ignored when stale). */
-export function restoreRound(self: PeerIdentity, chain: ChainState, record: ConsensusRecord | undefined): RoundState | undefined {
+export function restoreRound(
+  self: PeerIdentity,
+  chain: ChainState,
+  record: ConsensusRecord | undefined,
+): RoundState | undefined {
   if (!record || record.height !== chain.height + 1) return undefined;
   // Round 0's proposal and prevote may have left unrecorded: nothing more is signed in round 0.
   const rs = newRoundState(record.height, 0, undefined, 1);
-  Object.assign(rs, { round: record.round, step: record.step, started: true, lockedRound: record.lockedRound, validRound: record.validRound, lockedHex: record.lockedHex, validHex: record.validHex });
+  Object.assign(rs, {
+    round: record.round,
+    step: record.step,
+    started: true,
+    lockedRound: record.lockedRound,
+    validRound: record.validRound,
+    lockedHex: record.lockedHex,
+    validHex: record.validHex,
+  });
   for (const block of record.blocks) {
     try {
       const executed = replayBlock(chain, { ...block, cert: null });
-      rs.candidates.set(toHex(executed.hash), { block: { ...block, cert: null }, hash: executed.hash, executed });
+      rs.candidates.set(toHex(executed.hash), {
+        block: { ...block, cert: null },
+        hash: executed.hash,
+        executed,
+      });
     } catch (error) {
       if (!(error instanceof BotError)) throw error;
     }
@@ -716,7 +871,12 @@ export function restoreRound(self: PeerIdentity, chain: ChainState, record: Cons
   for (const proposal of record.proposals) {
     rs.myProposals.set(proposal.round, proposal);
     const hex = toHex(blockHash(proposal.block.header));
-    if (!rs.candidates.has(hex)) rs.candidates.set(hex, { block: proposal.block, hash: blockHash(proposal.block.header), executed: safeReplay(chain, proposal.block) });
+    if (!rs.candidates.has(hex))
+      rs.candidates.set(hex, {
+        block: proposal.block,
+        hash: blockHash(proposal.block.header),
+        executed: safeReplay(chain, proposal.block),
+      });
     rs.proposals.set(proposal.round, { proposal, hex });
   }
   return rs;
@@ -748,7 +908,12 @@ export function roundEngine(profile: RoundProfile): Engine {
       rebroadcast(ctx);
       return finish(ctx);
     },
-    onMessage(state: PeerState, from: string, message: ConsensusMessage, sigOk: boolean): StepResult {
+    onMessage(
+      state: PeerState,
+      from: string,
+      message: ConsensusMessage,
+      sigOk: boolean,
+    ): StepResult {
       const rs = ensureRound(state, state.round?.now ?? state.chain.headTime);
       const ctx: Context = { profile, state, rs, effects: [], sends: [], signed: false };
       if (!sigOk) return finish(ctx);
@@ -763,5 +928,6 @@ export const bftEngine: Engine = roundEngine({ name: 'bft', proposerOf: weighted
 
 /** Refuse a validator set the round engines cannot run (kept here so governance shares it). */
 export function checkRoundValidators(validators: Validator[]): void {
-  if (validators.length === 0) throw botError('BAD_FIELD_TYPE', 'A round engine needs at least one validator.');
+  if (validators.length === 0)
+    throw botError('BAD_FIELD_TYPE', 'A round engine needs at least one validator.');
 }

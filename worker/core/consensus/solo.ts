@@ -12,15 +12,35 @@ export const soloEngine: Engine = {
     if (state.persistingHeight !== null || state.mempool.size === 0) return { state, effects: [] };
     if (state.chain.validators[0]?.did !== state.self.did) return { state, effects: [] };
     const batch = state.mempool.take(limits.blockTxCountMax);
-    const executed = executeBlock(state.chain, batch.map(([, tx]) => tx), { time, proposer: state.self.did, round: 0 }, false);
+    const executed = executeBlock(
+      state.chain,
+      batch.map(([, tx]) => tx),
+      { time, proposer: state.self.did, round: 0 },
+      false,
+    );
     const { header } = executed.block;
-    const cert = { height: header.height, round: 0, block: executed.hash, sigs: [signCommit(state.self.seed, state.self.did, header.chain, header.height, 0, executed.hash)] };
+    const cert = {
+      height: header.height,
+      round: 0,
+      block: executed.hash,
+      sigs: [
+        signCommit(state.self.seed, state.self.did, header.chain, header.height, 0, executed.hash),
+      ],
+    };
     const block = { ...executed.block, cert };
     const done = { ...executed, block };
     const effects: PeerEffect[] = [
       { kind: 'persist', executed: done },
-      { kind: 'committed', block, hash: executed.hash, txIds: executed.txIds, failed: executed.failed },
-      ...executed.rejected.map((r): PeerEffect => ({ kind: 'txRejected', txId: r.txId, error: r.error! })),
+      {
+        kind: 'committed',
+        block,
+        hash: executed.hash,
+        txIds: executed.txIds,
+        failed: executed.failed,
+      },
+      ...executed.rejected.map(
+        (r): PeerEffect => ({ kind: 'txRejected', txId: r.txId, error: r.error! }),
+      ),
     ];
     state.mempool.remove([...executed.txIds, ...executed.rejected.map((r) => r.txId)]);
     return { state: { ...state, chain: executed.state, persistingHeight: header.height }, effects };

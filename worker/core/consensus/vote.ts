@@ -20,14 +20,25 @@ export interface Vote {
 const voteTag = utf8('bot/commit/v1\0');
 
 /** Bytes a validator signs to commit a block (also the precommit vote of the BFT engine). */
-export function commitSigningBytes(chain: string, height: number, round: number, hash: Uint8Array): Uint8Array {
+export function commitSigningBytes(
+  chain: string,
+  height: number,
+  round: number,
+  hash: Uint8Array,
+): Uint8Array {
   return concatBytes(voteTag, encode({ chain, height, round, block: hash }));
 }
 
 const prevoteTag = utf8('bot/prevote/v1\0');
 const nilPrecommitTag = utf8('bot/precommit-nil/v1\0');
 
-export function voteSigningBytes(chain: string, type: VoteType, height: number, round: number, hash: Uint8Array | null): Uint8Array {
+export function voteSigningBytes(
+  chain: string,
+  type: VoteType,
+  height: number,
+  round: number,
+  hash: Uint8Array | null,
+): Uint8Array {
   if (type === 'precommit' && hash !== null) return commitSigningBytes(chain, height, round, hash);
   const tag = type === 'prevote' ? prevoteTag : nilPrecommitTag;
   return concatBytes(tag, encode({ chain, height, round, block: hash }));

@@ -32,7 +32,11 @@ export function publicKeyFromDid(did: string): Uint8Array {
   } catch {
     throw botError('BAD_FIELD_TYPE', 'The did:key identifier is not valid base58btc.');
   }
-  if (bytes.length !== 2 + publicKeyBytes || bytes[0] !== multicodecEd25519[0] || bytes[1] !== multicodecEd25519[1]) {
+  if (
+    bytes.length !== 2 + publicKeyBytes ||
+    bytes[0] !== multicodecEd25519[0] ||
+    bytes[1] !== multicodecEd25519[1]
+  ) {
     throw botError('BAD_FIELD_TYPE', 'The did:key identifier does not hold an Ed25519 public key.');
   }
   const key = bytes.slice(2);

@@ -31,10 +31,45 @@ export function malleatedVectors(): Vector[] {
   // A public key whose y is p + 1 (non-canonical encoding of y = 1 + ... ) : y = 2^255 - 18.
   const nonCanonicalKey = toHex(bigIntToLe(2n ** 255n - 18n, 32));
   return [
-    { name: 'malleated S + L', publicKey: base.publicKey, message: base.message, signature: toHex(malleated), valid: false, why: 'S >= L' },
-    { name: 'flipped bit in R', publicKey: base.publicKey, message: base.message, signature: toHex(flipped), valid: false, why: 'R changed' },
-    { name: 'other message', publicKey: wrongMessage.publicKey, message: wrongMessage.message, signature: base.signature, valid: false, why: 'message changed' },
-    { name: 'non-canonical public key', publicKey: nonCanonicalKey, message: base.message, signature: base.signature, valid: false, why: 'y >= p' },
-    { name: 'identity public key', publicKey: '0100000000000000000000000000000000000000000000000000000000000000', message: base.message, signature: base.signature, valid: false, why: 'small-order key' },
+    {
+      name: 'malleated S + L',
+      publicKey: base.publicKey,
+      message: base.message,
+      signature: toHex(malleated),
+      valid: false,
+      why: 'S >= L',
+    },
+    {
+      name: 'flipped bit in R',
+      publicKey: base.publicKey,
+      message: base.message,
+      signature: toHex(flipped),
+      valid: false,
+      why: 'R changed',
+    },
+    {
+      name: 'other message',
+      publicKey: wrongMessage.publicKey,
+      message: wrongMessage.message,
+      signature: base.signature,
+      valid: false,
+      why: 'message changed',
+    },
+    {
+      name: 'non-canonical public key',
+      publicKey: nonCanonicalKey,
+      message: base.message,
+      signature: base.signature,
+      valid: false,
+      why: 'y >= p',
+    },
+    {
+      name: 'identity public key',
+      publicKey: '0100000000000000000000000000000000000000000000000000000000000000',
+      message: base.message,
+      signature: base.signature,
+      valid: false,
+      why: 'small-order key',
+    },
   ];
 }

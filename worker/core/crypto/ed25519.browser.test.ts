@@ -14,7 +14,11 @@ describe('WebCrypto and pure JS agree', () => {
 
   for (const v of [...rfc8032, ...speccheck, ...malleatedVectors()]) {
     it(`${v.name}: both ${v.valid ? 'accept' : 'reject'}`, async () => {
-      const check = { publicKey: fromHex(v.publicKey), message: fromHex(v.message), signature: fromHex(v.signature) };
+      const check = {
+        publicKey: fromHex(v.publicKey),
+        message: fromHex(v.message),
+        signature: fromHex(v.signature),
+      };
       expect(await verifyWebCrypto(check)).toBe(v.valid);
       expect(verifyStrict(check.publicKey, check.message, check.signature)).toBe(v.valid);
     });
@@ -28,7 +32,10 @@ describe('WebCrypto and pure JS agree', () => {
       const message = crypto.getRandomValues(new Uint8Array(i % 64));
       const publicKey = publicKeyFromSeed(seed);
       const signature = signSync(seed, message);
-      const variants = [signature, signature.map((b, j) => (j === i % 64 ? b ^ (1 << (i % 8)) : b))];
+      const variants = [
+        signature,
+        signature.map((b, j) => (j === i % 64 ? b ^ (1 << (i % 8)) : b)),
+      ];
       for (const sig of variants) {
         const web = await verifyWebCrypto({ publicKey, message, signature: sig });
         const js = verifyStrict(publicKey, message, sig);

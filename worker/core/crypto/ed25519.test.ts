@@ -7,7 +7,9 @@ import { malleatedVectors } from './ed25519-extra';
 describe('strict Ed25519 verification (pure JS path)', () => {
   for (const v of [...rfc8032, ...speccheck, ...malleatedVectors()]) {
     it(`${v.name}: ${v.valid ? 'accepts' : 'rejects'} (${v.why})`, () => {
-      expect(verifyStrict(fromHex(v.publicKey), fromHex(v.message), fromHex(v.signature))).toBe(v.valid);
+      expect(verifyStrict(fromHex(v.publicKey), fromHex(v.message), fromHex(v.signature))).toBe(
+        v.valid,
+      );
     });
   }
 
@@ -30,12 +32,17 @@ describe('strict Ed25519 verification (pure JS path)', () => {
 
   it('names the rule a precheck failure breaks', () => {
     expect(precheck(new Uint8Array(31), new Uint8Array(64))).toBe('bad-length');
-    expect(precheck(fromHex(speccheck[1]!.publicKey), fromHex(speccheck[1]!.signature))).toBe('small-order-key');
-    expect(precheck(fromHex(speccheck[6]!.publicKey), fromHex(speccheck[6]!.signature))).toBe('s-too-large');
+    expect(precheck(fromHex(speccheck[1]!.publicKey), fromHex(speccheck[1]!.signature))).toBe(
+      'small-order-key',
+    );
+    expect(precheck(fromHex(speccheck[6]!.publicKey), fromHex(speccheck[6]!.signature))).toBe(
+      's-too-large',
+    );
   });
 
   it('decides y < p and S < L at the exact boundaries, for every sign bit (byte comparison, no BigInt)', () => {
-    const le = (value: bigint) => Uint8Array.from({ length: 32 }, (_, i) => Number((value >> BigInt(8 * i)) & 0xffn));
+    const le = (value: bigint) =>
+      Uint8Array.from({ length: 32 }, (_, i) => Number((value >> BigInt(8 * i)) & 0xffn));
     const p = 2n ** 255n - 19n;
     const L = 2n ** 252n + 27742317777372353535851937790883648493n;
     const key = publicKeyFromSeed(new Uint8Array(32).fill(7));

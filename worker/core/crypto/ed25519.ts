@@ -48,7 +48,12 @@ const groupOrderBytes = littleEndian32(groupOrder);
  * less than `limit`. Compared byte by byte from the top: no BigInt and no copy per call (the
  * precheck runs on every signature, on the peer's own thread).
  */
-function lessThan(bytes: Uint8Array, offset: number, limit: Uint8Array, maskSign: boolean): boolean {
+function lessThan(
+  bytes: Uint8Array,
+  offset: number,
+  limit: Uint8Array,
+  maskSign: boolean,
+): boolean {
   for (let i = 31; i >= 0; i--) {
     const b = i === 31 && maskSign ? bytes[offset + 31]! & 0x7f : bytes[offset + i]!;
     if (b !== limit[i]) return b < limit[i]!;
@@ -70,12 +75,20 @@ function isSmallOrderEncoding(encoded: Uint8Array, offset = 0): boolean {
   return false;
 }
 
-export type PrecheckVerdict = 'ok' | 'bad-length' | 'non-canonical-key' | 'small-order-key' | 'non-canonical-r' | 'small-order-r' | 's-too-large';
+export type PrecheckVerdict =
+  | 'ok'
+  | 'bad-length'
+  | 'non-canonical-key'
+  | 'small-order-key'
+  | 'non-canonical-r'
+  | 'small-order-r'
+  | 's-too-large';
 
 /** Rules 1 to 4; cheap, no point decompression. */
 export function precheck(publicKey: Uint8Array, signature: Uint8Array): PrecheckVerdict {
   if (!(publicKey instanceof Uint8Array) || !(signature instanceof Uint8Array)) return 'bad-length';
-  if (publicKey.length !== publicKeyBytes || signature.length !== signatureBytes) return 'bad-length';
+  if (publicKey.length !== publicKeyBytes || signature.length !== signatureBytes)
+    return 'bad-length';
   if (!isCanonicalY(publicKey)) return 'non-canonical-key';
   if (isSmallOrderEncoding(publicKey)) return 'small-order-key';
   if (!isCanonicalY(signature, 0)) return 'non-canonical-r';
@@ -85,7 +98,11 @@ export function precheck(publicKey: Uint8Array, signature: Uint8Array): Precheck
 }
 
 /** All five rules in pure JS (the fallback where WebCrypto Ed25519 is missing, and the simulator). */
-export function verifyStrict(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+export function verifyStrict(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
   if (precheck(publicKey, signature) !== 'ok') return false;
   try {
     const A = ed25519.Point.fromBytes(publicKey, false);

@@ -32,7 +32,10 @@ function importCycles(texts: ReadonlyMap<string, string>): string[][] {
   const edges = new Map<string, string[]>();
   for (const [file, text] of texts) {
     const specs = [...text.matchAll(importPattern)].map((m) => m[1] ?? m[2]!);
-    edges.set(file, specs.flatMap((spec) => resolveImport(texts, file, spec) ?? []));
+    edges.set(
+      file,
+      specs.flatMap((spec) => resolveImport(texts, file, spec) ?? []),
+    );
   }
   const cycles: string[][] = [];
   const state = new Map<string, 'open' | 'done'>();

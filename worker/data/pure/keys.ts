@@ -57,11 +57,11 @@ export function bindingFromSeed(seed: Uint8Array, did: string): KeyBinding {
 }
 
 function checkShape(binding: unknown): KeyBinding {
-  if (typeof binding !== 'object' || binding === null) throw botError('MALFORMED',
-      'A key binding must be a map.');
+  if (typeof binding !== 'object' || binding === null)
+    throw botError('MALFORMED', 'A key binding must be a map.');
   const b = binding as Record<string, unknown>;
-  if (typeof b.did !== 'string' || b.did.length > didLengthMax) throw botError('BAD_FIELD_TYPE',
-      'A key binding names a did:key.');
+  if (typeof b.did !== 'string' || b.did.length > didLengthMax)
+    throw botError('BAD_FIELD_TYPE', 'A key binding names a did:key.');
   if (!(b.x25519 instanceof Uint8Array) || b.x25519.length !== x25519KeyBytes) {
     throw botError('BAD_KEY', 'A key binding carries a 32-byte X25519 public key.');
   }
@@ -76,19 +76,26 @@ export function checkBinding(binding: unknown): KeyBinding {
   const b = checkShape(binding);
   const publicKey = publicKeyFromDid(b.did);
   if (!verifyStrict(publicKey, bindingMessage(b.did, b.x25519), b.signature)) {
-    throw botError('BAD_SIGNATURE',
-        `The X25519 key offered for ${b.did} is not signed by that identity.`);
+    throw botError(
+      'BAD_SIGNATURE',
+      `The X25519 key offered for ${b.did} is not signed by that identity.`,
+    );
   }
-  if (isLowOrder(b.x25519)) throw botError('BAD_KEY',
-      'The X25519 key is a low-order point; no secret can be agreed with it.');
+  if (isLowOrder(b.x25519))
+    throw botError(
+      'BAD_KEY',
+      'The X25519 key is a low-order point; no secret can be agreed with it.',
+    );
   return b;
 }
 
 /** A public key whose shared secret with any private key is zero (RFC 7748 section 6.1). */
 function isLowOrder(publicKey: Uint8Array): boolean {
   try {
-    const probe = x25519.getSharedSecret(x25519PrivateFromSeed(new Uint8Array(seedBytes).fill(7)),
-        publicKey);
+    const probe = x25519.getSharedSecret(
+      x25519PrivateFromSeed(new Uint8Array(seedBytes).fill(7)),
+      publicKey,
+    );
     return probe.every((b) => b === 0);
   } catch {
     return true;
@@ -107,10 +114,13 @@ export interface WrappedKey {
 const wrapInfo = utf8('bot/dataset-key-wrap/v1');
 
 /** The key-wrapping key from the X25519 shared secret (HKDF-SHA-256). */
-export function wrappingKey(shared: Uint8Array, ephemeral: Uint8Array,
-    readerKey: Uint8Array): Uint8Array {
-  if (shared.every((b) => b === 0)) throw botError('BAD_KEY',
-      'The X25519 key agreement gave no secret (a low-order key).');
+export function wrappingKey(
+  shared: Uint8Array,
+  ephemeral: Uint8Array,
+  readerKey: Uint8Array,
+): Uint8Array {
+  if (shared.every((b) => b === 0))
+    throw botError('BAD_KEY', 'The X25519 key agreement gave no secret (a low-order key).');
   return hkdf(sha256, shared, concatBytes(ephemeral, readerKey), wrapInfo, contentKeyBytes);
 }
 
@@ -121,11 +131,11 @@ export function wrapAad(fingerprint: Uint8Array, reader: string): Uint8Array {
 
 /** A wrapped key's shape (MALFORMED / BAD_FIELD_TYPE on bad input); the crypto is the reader's. */
 export function checkWrappedKey(value: unknown): WrappedKey {
-  if (typeof value !== 'object' || value === null) throw botError('MALFORMED',
-      'A wrapped key must be a map.');
+  if (typeof value !== 'object' || value === null)
+    throw botError('MALFORMED', 'A wrapped key must be a map.');
   const w = value as Record<string, unknown>;
-  if (Object.keys(w).sort().join(',') !== 'ephemeral,reader,sealed') throw botError('MALFORMED',
-      'A wrapped key has reader, ephemeral and sealed.');
+  if (Object.keys(w).sort().join(',') !== 'ephemeral,reader,sealed')
+    throw botError('MALFORMED', 'A wrapped key has reader, ephemeral and sealed.');
   publicKeyFromDid(w.reader as string);
   if (!(w.ephemeral instanceof Uint8Array) || w.ephemeral.length !== x25519KeyBytes) {
     throw botError('BAD_FIELD_TYPE', 'A wrapped key carries a 32-byte ephemeral X25519 key.');
@@ -140,15 +150,17 @@ export function checkWrappedKey(value: unknown): WrappedKey {
 export function checkWrappedKeys(value: unknown): WrappedKey[] {
   if (!Array.isArray(value)) throw botError('BAD_FIELD_TYPE', 'The wrapped keys must be a list.');
   if (value.length > readersPerVersionMax) {
-    throw botError('TOO_LARGE',
-        `A version is shared with at most ${readersPerVersionMax} readers; this one lists ` +
-          `${value.length}.`);
+    throw botError(
+      'TOO_LARGE',
+      `A version is shared with at most ${readersPerVersionMax} readers; this one lists ` +
+        `${value.length}.`,
+    );
   }
   const seen = new Set<string>();
   return value.map((item) => {
     const w = checkWrappedKey(item);
-    if (seen.has(w.reader)) throw botError('BAD_REQUEST',
-        `${w.reader} appears twice among the readers.`);
+    if (seen.has(w.reader))
+      throw botError('BAD_REQUEST', `${w.reader} appears twice among the readers.`);
     seen.add(w.reader);
     return w;
   });

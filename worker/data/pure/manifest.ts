@@ -41,8 +41,11 @@ export function chunkCount(plainBytes: number, chunkBytes = limits.chunkPlainByt
 }
 
 /** Plaintext bytes of chunk `index` of a version of `plainBytes`. */
-export function chunkPlainLength(index: number, plainBytes: number,
-    chunkBytes = limits.chunkPlainBytes): number {
+export function chunkPlainLength(
+  index: number,
+  plainBytes: number,
+  chunkBytes = limits.chunkPlainBytes,
+): number {
   return Math.min(chunkBytes, plainBytes - index * chunkBytes);
 }
 
@@ -69,18 +72,22 @@ export function chunkAad(index: number, count: number, plainBytes: number): Uint
 /** Checks the plaintext size a writer declares before it starts. */
 export function checkPlainBytes(plainBytes: number): void {
   if (!Number.isSafeInteger(plainBytes) || plainBytes < 0) {
-    throw botError('BAD_FIELD_TYPE',
-        'The size of a dataset version must be a whole number of bytes.');
+    throw botError(
+      'BAD_FIELD_TYPE',
+      'The size of a dataset version must be a whole number of bytes.',
+    );
   }
   if (plainBytes > limits.versionPlainBytesMax) {
-    throw botError('TOO_LARGE',
-        `A dataset version holds at most ${limits.versionPlainBytesMax} bytes; this one has ` +
-          `${plainBytes}.`);
+    throw botError(
+      'TOO_LARGE',
+      `A dataset version holds at most ${limits.versionPlainBytesMax} bytes; this one has ` +
+        `${plainBytes}.`,
+    );
   }
 }
 
-const malformed = (why: string) => botError('MALFORMED',
-    `The dataset manifest is not valid: ${why}.`);
+const malformed = (why: string) =>
+  botError('MALFORMED', `The dataset manifest is not valid: ${why}.`);
 
 /** A manifest's shape and arithmetic: sizes add up, chunks have the sizes the total implies. */
 export function checkManifest(value: unknown): Manifest {
@@ -126,14 +133,16 @@ function checkEntry(entry: unknown, index: number, plainBytes: number): void {
 }
 
 export function encodeManifest(manifest: Manifest): Uint8Array {
-  const bytes = encode(checkManifest({
-    format: manifest.format,
-    chunkBytes: manifest.chunkBytes,
-    plainBytes: manifest.plainBytes,
-    chunks: manifest.chunks.map((c) => ({ hash: c.hash, bytes: c.bytes })),
-  }));
-  if (bytes.length > limits.manifestBytesMax) throw botError('TOO_LARGE',
-      'The dataset manifest is too large.');
+  const bytes = encode(
+    checkManifest({
+      format: manifest.format,
+      chunkBytes: manifest.chunkBytes,
+      plainBytes: manifest.plainBytes,
+      chunks: manifest.chunks.map((c) => ({ hash: c.hash, bytes: c.bytes })),
+    }),
+  );
+  if (bytes.length > limits.manifestBytesMax)
+    throw botError('TOO_LARGE', 'The dataset manifest is too large.');
   return bytes;
 }
 

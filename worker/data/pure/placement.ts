@@ -17,18 +17,25 @@ function weight(blob: Uint8Array, did: string): Uint8Array {
  * The `k` holders of `blob` among `members` (distinct did strings), highest weight first. Fewer
  * members than k: all of them. Order of `members` does not matter.
  */
-export function holdersOf(blob: Uint8Array, members: readonly string[],
-    k: number = limits.holdersDefault): string[] {
+export function holdersOf(
+  blob: Uint8Array,
+  members: readonly string[],
+  k: number = limits.holdersDefault,
+): string[] {
   if (!(blob instanceof Uint8Array) || blob.length !== hashBytes) {
     throw new RangeError('blob: expected a 32-byte hash');
   }
   if (!Number.isSafeInteger(k) || k < 1 || k > limits.holdersMax) {
-    throw botError('BAD_FIELD_TYPE',
-        `The number of holders per blob is 1 to ${limits.holdersMax}.`);
+    throw botError(
+      'BAD_FIELD_TYPE',
+      `The number of holders per blob is 1 to ${limits.holdersMax}.`,
+    );
   }
   if (members.length > limits.placementMembersMax) {
-    throw botError('TOO_LARGE',
-        `Placement chooses among at most ${limits.placementMembersMax} members.`);
+    throw botError(
+      'TOO_LARGE',
+      `Placement chooses among at most ${limits.placementMembersMax} members.`,
+    );
   }
   const scored = members.map((did) => ({ did, w: weight(blob, did) }));
   scored.sort((a, b) => compareBytes(b.w, a.w) || (a.did < b.did ? -1 : a.did > b.did ? 1 : 0));

@@ -28,13 +28,17 @@ export interface VersionRecord {
 
 const idPattern = /^[A-Za-z0-9._-]+$/;
 
-function field<T>(record: Record<string, unknown>, name: string, check: (v: unknown) => v is T,
-    what: string): T {
+function field<T>(
+  record: Record<string, unknown>,
+  name: string,
+  check: (v: unknown) => v is T,
+  what: string,
+): T {
   const value = record[name];
-  if (value === undefined) throw botError('MISSING_FIELD',
-      `The dataset record needs ${name} (${what}).`);
-  if (!check(value)) throw botError('BAD_FIELD_TYPE',
-      `The dataset record's ${name} must be ${what}.`);
+  if (value === undefined)
+    throw botError('MISSING_FIELD', `The dataset record needs ${name} (${what}).`);
+  if (!check(value))
+    throw botError('BAD_FIELD_TYPE', `The dataset record's ${name} must be ${what}.`);
   return value;
 }
 
@@ -52,9 +56,11 @@ function asMap(value: unknown): Record<string, unknown> {
 
 export function checkDatasetId(id: string): void {
   if (id.length < 1 || id.length > limits.datasetIdLengthMax || !idPattern.test(id)) {
-    throw botError('BAD_FIELD_TYPE',
-        `A dataset id is 1 to ${limits.datasetIdLengthMax} letters, digits, dots, dashes or ` +
-          'underscores.');
+    throw botError(
+      'BAD_FIELD_TYPE',
+      `A dataset id is 1 to ${limits.datasetIdLengthMax} letters, digits, dots, dashes or ` +
+        'underscores.',
+    );
   }
 }
 
@@ -65,17 +71,19 @@ export function checkDatasetRecord(value: unknown): DatasetRecord {
   const owner = field(r, 'owner', isString, 'a did:key');
   publicKeyFromDid(owner);
   const labels = field(r, 'labels', isList, 'a list of text');
-  if (labels.length > limits.labelsMax) throw botError('TOO_LARGE',
-      `A dataset has at most ${limits.labelsMax} labels.`);
+  if (labels.length > limits.labelsMax)
+    throw botError('TOO_LARGE', `A dataset has at most ${limits.labelsMax} labels.`);
   for (const label of labels) {
     if (typeof label !== 'string' || label.length === 0 || label.length > limits.labelLengthMax) {
-      throw botError('BAD_FIELD_TYPE',
-          `A label is 1 to ${limits.labelLengthMax} characters of text.`);
+      throw botError(
+        'BAD_FIELD_TYPE',
+        `A label is 1 to ${limits.labelLengthMax} characters of text.`,
+      );
     }
   }
   const schema = field(r, 'schema', isString, 'text');
-  if (schema.length > limits.schemaLengthMax) throw botError('TOO_LARGE',
-      `A schema is at most ${limits.schemaLengthMax} characters.`);
+  if (schema.length > limits.schemaLengthMax)
+    throw botError('TOO_LARGE', `A schema is at most ${limits.schemaLengthMax} characters.`);
   return { id, owner, labels: labels as string[], schema };
 }
 
@@ -84,15 +92,15 @@ export function checkVersionRecord(value: unknown): VersionRecord {
   const dataset = field(r, 'dataset', isString, 'text');
   checkDatasetId(dataset);
   const version = field(r, 'version', isWhole, 'a whole number');
-  if (version < 1 || version >= limits.versionNumberMax) throw botError('BAD_FIELD_TYPE',
-      'A version number is 1 or more.');
+  if (version < 1 || version >= limits.versionNumberMax)
+    throw botError('BAD_FIELD_TYPE', 'A version number is 1 or more.');
   const fingerprint = field(r, 'fingerprint', isBytes, '32 bytes');
-  if (fingerprint.length !== hashBytes) throw botError('BAD_FIELD_TYPE',
-      "The dataset record's fingerprint must be 32 bytes.");
+  if (fingerprint.length !== hashBytes)
+    throw botError('BAD_FIELD_TYPE', "The dataset record's fingerprint must be 32 bytes.");
   const sealedBytes = field(r, 'sealedBytes', isWhole, 'a whole number of bytes');
   const sealedMax = limits.versionPlainBytesMax + limits.chunksPerVersionMax * limits.gcmTagBytes;
-  if (sealedBytes < limits.gcmTagBytes || sealedBytes > sealedMax) throw botError('TOO_LARGE',
-      'The sealed size is out of range.');
+  if (sealedBytes < limits.gcmTagBytes || sealedBytes > sealedMax)
+    throw botError('TOO_LARGE', 'The sealed size is out of range.');
   const keys = checkWrappedKeys(r.keys ?? []);
   return { dataset, version, fingerprint, sealedBytes, keys };
 }
