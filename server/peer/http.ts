@@ -67,6 +67,7 @@ export const httpStatusByCode: Record<HttpErrorCode, number> = {
   TIMEOUT: 504,
   TAMPERED: 500,
   STORAGE_FAILED: 507,
+  QUOTA: 507,
   INTERNAL: 500,
 };
 

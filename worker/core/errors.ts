@@ -28,7 +28,9 @@ export type ErrorCode =
   | 'CONTRACT_STEPS'
   | 'CONTRACT_MEMORY'
   // admission: a consortium or private chain takes transactions only from its members
-  | 'NOT_MEMBER';
+  | 'NOT_MEMBER'
+  // storage: a peer's dataset blob store is full (worker/data)
+  | 'QUOTA';
 
 export class BotError extends Error {
   override readonly name = 'BotError';

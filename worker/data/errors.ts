@@ -1,19 +1,16 @@
-// Error codes of confidential datasets. TAMPERED, UNAUTHORIZED, BAD_KEY and the rest already are
-// core codes (worker/core/errors.ts); QUOTA is new. worker/core/errors.ts is being restructured
-// by another branch, so QUOTA lives here until it is added to `ErrorCode` there: the error is a
-// real BotError (the API maps it like any other), only its code is wider than the core's type.
+// Error codes of confidential datasets: core codes (worker/core/errors.ts), QUOTA included.
 import { BotError, botError, type ErrorCode } from '../core/errors';
 
-export type DataErrorCode = ErrorCode | 'QUOTA';
+export type DataErrorCode = ErrorCode;
 
 /** A BotError with a dataset code (QUOTA included). */
 export function dataError(code: DataErrorCode, message: string): BotError {
-  return new BotError(code as ErrorCode, message);
+  return new BotError(code, message);
 }
 
 /** The code of a thrown value, when it is a BotError. */
 export function errorCode(error: unknown): DataErrorCode | undefined {
-  return error instanceof BotError ? (error.code as DataErrorCode) : undefined;
+  return error instanceof BotError ? error.code : undefined;
 }
 
 /** The one verdict for a wrong key, altered bytes, a missing or reordered chunk. */
