@@ -4,7 +4,7 @@ import { Suspense, lazy, useEffect, useRef, type ComponentType } from 'react';
 import { useRoute, href } from './router';
 import { useAppStore } from './store/peer-store';
 import PeerPage, { TamperAlert } from './pages/PeerPage';
-import { PageTitle, headingFocus } from './components/ui';
+import { PageTitle, focusUnmoved, headingFocus } from './components/ui';
 import { applyUpdate } from './pwa';
 import { Nav, StatusStrip } from './components/nav';
 
@@ -133,10 +133,11 @@ export function App() {
       return;
     }
     headingFocus.pending = true;
+    headingFocus.from = document.activeElement;
     const timer = setTimeout(() => {
       if (!headingFocus.pending) return;
       headingFocus.pending = false;
-      main.current?.focus();
+      if (focusUnmoved()) main.current?.focus();
     }, 3000);
     return () => clearTimeout(timer);
   }, [page]);

@@ -166,6 +166,6 @@ test('offline by the browser (context.setOffline): the app reloads and shows it 
   await context.setOffline(true);
   await page.reload();
   await expect(page.getByTestId('did')).toBeVisible();
-  await expect(page.getByText('offline', { exact: true })).toBeVisible();
+  await expect(page.getByTestId('strip-sync')).toHaveText('offline');
   await context.setOffline(false);
 });

@@ -156,11 +156,12 @@ export function StatusStrip() {
       <span data-testid="strip-chain">
         {status ? `${status.chainName} · #${status.height}` : 'starting…'}
       </span>
-      <span data-testid="strip-sync">{syncText(status, sync, online)}</span>
+      <span data-testid="strip-sync" className={online ? undefined : 'pill warn'}>
+        {syncText(status, sync, online)}
+      </span>
       <span>
         {peers} peer{peers === 1 ? '' : 's'}
       </span>
-      {!online && <span className="pill warn">offline</span>}
       {status?.admission === 'waiting' && (
         <a className="pill warn" href={href('governance')}>
           waiting for admission

@@ -25,15 +25,27 @@ export function Card({
   );
 }
 
-/** Set by the shell on navigation: the next page heading to mount takes the focus. */
-export const headingFocus = { pending: false };
+/**
+ * Set by the shell on navigation: the next page heading to mount takes the focus, unless the
+ * person has moved the focus somewhere else meanwhile (opened the More sheet, started typing).
+ */
+export const headingFocus: { pending: boolean; from: Element | null } = {
+  pending: false,
+  from: null,
+};
+
+/** Whether the focus is still where it was when the navigation started (or nowhere). */
+export function focusUnmoved(): boolean {
+  const active = document.activeElement;
+  return !active || active === document.body || active === headingFocus.from;
+}
 
 export function PageTitle({ children, intro }: { children: ReactNode; intro?: ReactNode }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     if (!headingFocus.pending) return;
     headingFocus.pending = false;
-    heading.current?.focus();
+    if (focusUnmoved()) heading.current?.focus();
   }, []);
   return (
     <div className="page-title">
