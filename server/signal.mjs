@@ -42,6 +42,12 @@ export const heartbeatMs = 30_000;
 /** Wait between Redis reconnect attempts: first and largest. */
 export const redisRetryMinMs = 200;
 export const redisRetryMaxMs = 2_000;
+/**
+ * An addressed message whose recipient has a socket here that was heard from (a message or a
+ * pong) within this long is delivered here only, not published to the other relays: the
+ * recipient is known to be live on this relay, so the Redis round trip would be pure cost.
+ */
+export const localRecipientHeardMs = 10_000;
 /** Longest did carried in a "to" or a socket's did. */
 export const didLengthMax = 64;
 
@@ -112,8 +118,20 @@ export function attachSignal(server, options = {}) {
     members.add(ws);
     const address = request.socket.remoteAddress ?? '?';
     const now = Date.now();
-    Object.assign(ws, { room, did, address, alive: true, budget: budgetMax, count: 0, at: now });
-    ws.on('pong', () => (ws.alive = true));
+    Object.assign(ws, {
+      room,
+      did,
+      address,
+      alive: true,
+      budget: budgetMax,
+      count: 0,
+      at: now,
+      heard: now,
+    });
+    ws.on('pong', () => {
+      ws.alive = true;
+      ws.heard = Date.now();
+    });
     ws.on('message', (data, isBinary) => relay(ws, data, isBinary));
     ws.on('error', (error) => {
       // ws closes the socket itself (1009 too big, 1007 invalid UTF-8, 1002 bad frame).
@@ -146,6 +164,7 @@ export function attachSignal(server, options = {}) {
     if (from.dropped) return;
     if (isBinary) return drop(from, 'a binary message (only JSON text is relayed)', 1003);
     const now = Date.now();
+    from.heard = now;
     if (now - from.at >= 1000) Object.assign(from, { budget: budgetMax, count: 0, at: now });
     from.count += 1;
     if (from.count > floodMax) {
@@ -167,17 +186,24 @@ export function attachSignal(server, options = {}) {
     if (to !== null && (typeof to !== 'string' || to.length > didLengthMax)) {
       return drop(from, 'a message with a bad "to"', 1003);
     }
-    deliver(from.room, to, text, from);
-    redis?.publish(from.room, to, text);
+    const liveHere = deliver(from.room, to, text, from, now);
+    if (to === null || !liveHere) redis?.publish(from.room, to, text);
   }
 
-  /** Hand a message to this relay's sockets of `room` (all but `from`, or the `to` did's). */
-  function deliver(room, to, text, from) {
+  /**
+   * Hand a message to this relay's sockets of `room` (all but `from`, or the `to` did's).
+   * Returns true when an addressed message reached a recipient heard from lately (see
+   * localRecipientHeardMs): then no other relay needs it.
+   */
+  function deliver(room, to, text, from, now = Date.now()) {
+    let liveHere = false;
     for (const member of rooms.get(room) ?? []) {
       if (member === from || member.readyState !== member.OPEN) continue;
       if (to !== null && member.did !== to) continue;
       member.send(text);
+      if (to !== null && now - member.heard <= localRecipientHeardMs) liveHere = true;
     }
+    return liveHere;
   }
 
   const heartbeat = setInterval(() => {

@@ -110,6 +110,31 @@ describe('relays sharing rooms through a real redis-server', () => {
     expect(x.got.some((t) => t.includes('announce-from-a'))).toBe(false);
   });
 
+  it('an addressed message to a live socket on the same relay is not published to Redis', async () => {
+    const { Redis } = await import('ioredis');
+    const spy = new Redis(redis.url);
+    const seen: string[] = [];
+    try {
+      await spy.subscribe('bot-signal:' + room);
+      spy.on('message', (_channel: string, payload: string) => seen.push(payload));
+      const p = client(a.url, 'p');
+      const q = client(a.url, 'q');
+      const far = client(b.url, 'far');
+      channels.push(p.channel, q.channel, far.channel);
+      await until(() => [p, q, far].every((c) => c.channel.state() === 'open'), 'the clients');
+      // q has said something, so it is known live on A.
+      q.channel.send(message(q.did, undefined, 'hello-from-q'));
+      await sendUntilSeen(p, q, q, 'local-p-to-q');
+      await sendUntilSeen(p, far, far, 'remote-p-to-far');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(seen.some((t) => t.includes('local-p-to-q'))).toBe(false);
+      expect(seen.some((t) => t.includes('remote-p-to-far'))).toBe(true);
+      expect(seen.some((t) => t.includes('hello-from-q'))).toBe(true); // open announces go out
+    } finally {
+      spy.disconnect();
+    }
+  });
+
   it('relay A dies: a peer listing both relays signals on through B, once each', async () => {
     // The hub's router opens every listed relay at once and drops duplicate envelope ids.
     const delivered: SignalEnvelope[] = [];
