@@ -64,7 +64,9 @@ async function startNodePeer(dir?: string, signal = relay): Promise<NodePeer> {
       );
     return json;
   };
-  const end = Date.now() + 30_000;
+  // Start-up (tsx transpiling the peer) took over 30 s when three peers started at once on a
+  // loaded 2-core box: wait up to 90 s for the API, which is start-up, not a timed assertion.
+  const end = Date.now() + 90_000;
   for (;;) {
     try {
       await api('GET', '/v1/status');
