@@ -1,5 +1,5 @@
-// Shape checks shared by the body rules of every transaction type (txtypes.ts, devices.ts,
-// contracts.ts): a body is a plain map, and it names only the fields its type defines.
+// Shape checks shared by the body rules of every transaction type (worker/core/modules/*/rules.ts):
+// a body is a plain map, and it names only the fields its type defines.
 import { botError } from './errors';
 import * as limits from './limits';
 

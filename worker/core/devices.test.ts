@@ -25,7 +25,7 @@ import {
   accessLogPrefix,
   registerProofBytes,
   type AccessPolicy,
-} from './devices';
+} from './modules/devices';
 import { toHex } from './bytes';
 import { BotError } from './errors';
 

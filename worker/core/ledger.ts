@@ -9,75 +9,27 @@ import { StateTrie, zeroHash } from './state-trie';
 import { txIdOf, type Tx } from './tx';
 import { blockHash, txRootOf, type Block, type BlockHeader, type Validator } from './block';
 import * as limits from './limits';
-import type { ChainMode, EngineName, Genesis } from './genesis';
+import type { Genesis } from './genesis';
+import type { AnyTxModule, BlockContext, BlockEnd, ChainView, Registry } from './modules/module';
+import { txRegistry, type ModuleStates } from './modules/registry';
+import { consensusIn } from './modules/governance';
 
 export type { ChainMode, EngineName, Genesis } from './genesis';
-import {
-  applyGovernanceTx,
-  emptyGovernance,
-  finishGovernance,
-  governanceTxTypes,
-  offenderPrefix,
-  overlayOf,
-  proposalPrefix,
-  memberPrefix,
-  type Governance,
-  type ProposalRecord,
-} from './governance';
-import {
-  applyDeviceTx,
-  deviceOverlayOf,
-  deviceTxTypes,
-  emptyDevices,
-  finishDevices,
-  registryFromEntries,
-  type DeviceRegistry,
-} from './devices';
-import {
-  applyContractTx,
-  contractOverlayOf,
-  contractsFromEntries,
-  contractTxTypes,
-  emptyContracts,
-  finishContracts,
-  type ContractRegistry,
-  type ContractRuntime,
-} from './contracts';
 
-export interface DataEntry {
-  /** The value, or null for a tombstone. */
-  value: unknown;
-  deleted: boolean;
-  height: number;
-  txId: string;
-}
-
-export interface ChainState {
-  readonly genesis: Genesis;
-  readonly chainId: string;
-  readonly height: number;
+/**
+ * A chain after a block: the core fields, and one field per capability module holding its
+ * in-memory state (`governance`, `devices`, `contracts`, ...; absent: the module's empty state).
+ */
+export interface ChainState extends ChainView, ModuleStates {
   readonly headHash: Uint8Array;
-  readonly headTime: number;
   readonly trie: StateTrie;
-  readonly validators: Validator[];
   /** Committed nonce of each account that has sent a transaction. */
   readonly nonces: ReadonlyMap<string, number>;
-  /** Proposals, offenders, members and the current engine settings (absent: as in genesis). */
-  readonly governance?: Governance;
-  /** Registered devices and open access requests (absent: none). Issue 6, ./devices.ts. */
-  readonly devices?: DeviceRegistry;
-  /** Deployed contracts and their state (absent: none). ./contracts.ts. */
-  readonly contracts?: ContractRegistry;
-  /**
-   * The contract sandbox, injected by the host (a synchronous, deterministic function of code and
-   * inputs). Absent: contract transactions are refused with NOT_READY.
-   */
-  readonly contractRuntime?: ContractRuntime;
 }
 
 /** The engine and its settings in force for the next block. */
 export function consensusOf(state: ChainState): Genesis['consensus'] {
-  return state.governance?.consensus ?? state.genesis.consensus;
+  return consensusIn(state.governance, state.genesis);
 }
 
 export interface TxOutcome {
@@ -102,7 +54,6 @@ export interface ExecutedBlock {
   state: ChainState;
 }
 
-export const dataPrefix = 'data/';
 export const accountPrefix = 'acct/';
 /** "fail/<txId>": a transaction that is in a block but failed in execution, { c: code, h: height }. */
 export const failurePrefix = 'fail/';
@@ -204,11 +155,14 @@ export function genesisState(genesis: Genesis): {
  * chain; on a private or consortium chain a validator, a member voted in, or a registered device.
  * Judged on the state before the block, so every peer judges a block's transactions alike.
  */
-export function mayWrite(state: ChainState, did: string): boolean {
+export function mayWrite(state: ChainState, did: string, registry: Registry = txRegistry): boolean {
   if (state.genesis.mode === 'public' || consensusOf(state).engine === 'solo') return true;
   if (state.validators.some((v) => v.did === did)) return true;
-  if (state.governance?.members.has(did)) return true;
-  return state.devices?.devices.has(did) ?? false;
+  for (const module of registry.modules) {
+    const moduleState = stateOf(state, module);
+    if (moduleState !== undefined && module.admits?.(moduleState, did)) return true;
+  }
+  return false;
 }
 
 export function notMemberError(state: ChainState, did: string): BotError {
@@ -228,13 +182,14 @@ export function checkTxAgainst(
   state: ChainState,
   tx: Tx,
   nonceOverlay: Map<string, number>,
+  registry: Registry = txRegistry,
 ): BotError | null {
   if (tx.chain !== state.chainId)
     return botError(
       'WRONG_CHAIN',
       `This transaction is for chain ${tx.chain}, not ${state.chainId}.`,
     );
-  if (!mayWrite(state, tx.from)) return notMemberError(state, tx.from);
+  if (!mayWrite(state, tx.from, registry)) return notMemberError(state, tx.from);
   const current = nonceOverlay.get(tx.from) ?? state.nonces.get(tx.from) ?? 0;
   if (tx.nonce <= current)
     return botError(
@@ -249,20 +204,50 @@ export function checkTxAgainst(
   return null;
 }
 
-function applyTx(tx: Tx, txId: string, height: number, writes: Map<string, Uint8Array>): void {
-  const body = tx.body as { key: string; value?: unknown };
-  if ((governanceTxTypes as readonly string[]).includes(tx.type)) return;
-  if ((deviceTxTypes as readonly string[]).includes(tx.type)) return; // written by finishDevices
-  if ((contractTxTypes as readonly string[]).includes(tx.type)) return; // written by finishContracts
-  switch (tx.type) {
-    case 'data.put':
-      writes.set(dataPrefix + body.key, encode({ v: body.value, h: height, tx: txId }));
-      return;
-    case 'data.delete':
-      writes.set(dataPrefix + body.key, encode({ d: true, h: height, tx: txId }));
-      return;
-    default:
-      assert(false, `no state rule for checked type ${tx.type}`);
+/** The state a module holds in `state` (undefined: none yet, its empty state applies). */
+function stateOf(state: ChainState, module: AnyTxModule): unknown {
+  return (state as unknown as Record<string, unknown>)[module.name];
+}
+
+/** A block in progress over `state`; each module's overlay is made on first use. */
+function blockContext(
+  state: ChainState,
+  time: number,
+  writes: Map<string, Uint8Array>,
+  registry: Registry,
+): BlockContext & { overlays: Map<AnyTxModule, unknown> } {
+  const overlays = new Map<AnyTxModule, unknown>();
+  const block = {
+    chain: state,
+    height: state.height + 1,
+    time,
+    writes,
+    overlays,
+    overlayOf<O>(module: AnyTxModule): O {
+      if (!overlays.has(module)) {
+        assert(registry.modules.includes(module), `module ${module.name} is not registered`);
+        const current = stateOf(state, module) ?? module.empty(state.genesis);
+        overlays.set(module, module.overlay(current, block));
+      }
+      return overlays.get(module) as O;
+    },
+  };
+  return block;
+}
+
+/** Apply one transaction through its module: null when applied, or the BotError it threw. */
+function applyThrough(
+  module: AnyTxModule,
+  block: BlockContext,
+  tx: Tx,
+  txId: string,
+): BotError | null {
+  try {
+    module.apply(block.overlayOf(module), tx, txId, block);
+    return null;
+  } catch (error) {
+    if (error instanceof BotError) return error;
+    throw error;
   }
 }
 
@@ -280,6 +265,7 @@ export function executeBlock(
   txs: Tx[],
   meta: { time: number; proposer: string; round: number },
   strict: boolean,
+  registry: Registry = txRegistry,
 ): ExecutedBlock {
   const height = state.height + 1;
   const writes = new Map<string, Uint8Array>();
@@ -288,23 +274,16 @@ export function executeBlock(
   const txIds: string[] = [];
   const failed: TxOutcome[] = [];
   const rejected: TxOutcome[] = [];
-  const gov = overlayOf(
-    state.governance ?? emptyGovernance(state.genesis),
-    state.validators,
-    state.chainId,
-  );
-  const dev = deviceOverlayOf(state.devices ?? emptyDevices(), state.chainId);
-  const ct = contractOverlayOf(state.contracts ?? emptyContracts(), state.contractRuntime);
   const time = Math.max(meta.time, state.headTime);
-  const deviceOf = (did: string) => dev.devices.get(did) ?? dev.base.devices.get(did);
+  const block = blockContext(state, time, writes, registry);
+  // Every module's overlay exists, so that every module finishes the block.
+  for (const module of registry.modules) block.overlayOf(module);
   for (const tx of txs) {
     const txId = txIdOf(tx);
-    const refused = checkTxAgainst(state, tx, nonceOverlay);
-    const error =
-      refused ??
-      applyGovernanceTx(gov, tx, txId, height) ??
-      applyDeviceTx(dev, tx, txId, height) ??
-      applyContractTx(ct, tx, txId, height, time, deviceOf);
+    const refused = checkTxAgainst(state, tx, nonceOverlay, registry);
+    const module = registry.byType.get(tx.type);
+    assert(module !== undefined || refused !== null, `no state rule for checked type ${tx.type}`);
+    const error = refused ?? applyThrough(module!, block, tx, txId);
     if (error && (refused || error.code === 'NOT_READY')) {
       if (strict)
         throw botError(
@@ -318,16 +297,15 @@ export function executeBlock(
     if (error) {
       writes.set(failurePrefix + txId, encode({ c: error.code, h: height }));
       failed.push({ txId, error });
-    } else {
-      applyTx(tx, txId, height, writes);
     }
     included.push(tx);
     txIds.push(txId);
   }
   for (const [did, nonce] of nonceOverlay) writes.set(accountPrefix + did, encode({ n: nonce }));
-  const { validators, ...governance } = finishGovernance(gov, height, writes);
-  const devices = finishDevices(dev, height, writes);
-  const contracts = finishContracts(ct, height, writes);
+  const end: BlockEnd = { height, writes, validators: state.validators };
+  const moduleStates: Record<string, unknown> = {};
+  for (const [module, overlay] of block.overlays)
+    moduleStates[module.name] = module.finish(overlay, end);
   const trie = trieWith(state.trie, writes);
   const header: BlockHeader = {
     chain: state.chainId,
@@ -344,15 +322,13 @@ export function executeBlock(
   for (const [did, nonce] of nonceOverlay) nonces.set(did, nonce);
   const next: ChainState = {
     ...state,
+    ...moduleStates,
     height,
     headHash: hash,
     headTime: header.time,
     trie,
     nonces,
-    validators,
-    governance,
-    devices,
-    contracts,
+    validators: end.validators,
   };
   return {
     block: { header, txs: included, cert: null },
@@ -372,38 +348,31 @@ export function executeBlock(
  * so that a proposal or vote that one of them makes fail (a second use of an invite, a vote on a
  * proposal a waiting vote passes) is refused before it is signed.
  */
-export function precheckTx(state: ChainState, tx: Tx, waiting: Iterable<Tx> = []): BotError | null {
-  const txId = txIdOf(tx);
-  const height = state.height + 1;
-  const gov = overlayOf(
-    state.governance ?? emptyGovernance(state.genesis),
-    state.validators,
-    state.chainId,
-  );
+export function precheckTx(
+  state: ChainState,
+  tx: Tx,
+  waiting: Iterable<Tx> = [],
+  registry: Registry = txRegistry,
+): BotError | null {
+  const module = registry.byType.get(tx.type);
+  if (!module) return null;
+  const block = blockContext(state, Math.max(tx.time, state.headTime), new Map(), registry);
   for (const other of waiting) {
-    // Evidence costs signature checks: waiting evidence matters only to more evidence.
-    if (
-      !(governanceTxTypes as readonly string[]).includes(other.type) ||
-      (other.type === 'evidence.submit' && tx.type !== 'evidence.submit')
-    )
-      continue;
-    applyGovernanceTx(gov, other, txIdOf(other), height);
+    const owner = registry.byType.get(other.type);
+    if (owner?.precheckAfter?.(other, tx)) applyThrough(owner, block, other, txIdOf(other));
   }
-  const dev = deviceOverlayOf(state.devices ?? emptyDevices(), state.chainId);
-  const ct = contractOverlayOf(state.contracts ?? emptyContracts(), state.contractRuntime);
-  const deviceOf = (did: string) => dev.base.devices.get(did);
-  return (
-    applyGovernanceTx(gov, tx, txId, height) ??
-    applyDeviceTx(dev, tx, txId, height) ??
-    applyContractTx(ct, tx, txId, height, Math.max(tx.time, state.headTime), deviceOf)
-  );
+  return applyThrough(module, block, tx, txIdOf(tx));
 }
 
 /**
  * Re-execute a block received from elsewhere (or loaded from storage) and check that its
  * header matches what this peer computes. Certificates are checked separately.
  */
-export function replayBlock(state: ChainState, block: Block): ExecutedBlock {
+export function replayBlock(
+  state: ChainState,
+  block: Block,
+  registry: Registry = txRegistry,
+): ExecutedBlock {
   const { header } = block;
   if (header.chain !== state.chainId)
     throw botError('WRONG_CHAIN', `Block for chain ${header.chain}, not ${state.chainId}.`);
@@ -420,6 +389,7 @@ export function replayBlock(state: ChainState, block: Block): ExecutedBlock {
     block.txs,
     { time: header.time, proposer: header.proposer, round: header.round },
     true,
+    registry,
   );
   const mine = executed.block.header;
   if (!equalBytes(mine.txRoot, header.txRoot))
@@ -436,58 +406,44 @@ export function replayBlock(state: ChainState, block: Block): ExecutedBlock {
   return { ...executed, block: { ...executed.block, cert: block.cert } };
 }
 
-/** Decode a stored data entry. */
-export function decodeDataEntry(bytes: Uint8Array): DataEntry {
-  const raw = decode<{ v?: unknown; d?: boolean; h: number; tx: string }>(
-    bytes,
-    limits.dataValueBytesMax + 1024,
-  );
-  return { value: raw.d ? null : raw.v, deleted: raw.d === true, height: raw.h, txId: raw.tx };
-}
-
 /** Rebuild a chain state from stored entries (used at load; the caller checks the root). */
 export function stateFromEntries(
   genesis: Genesis,
   head: BlockHeader,
   headHash: Uint8Array,
   entries: Iterable<readonly [string, Uint8Array]>,
+  registry: Registry = txRegistry,
 ): ChainState {
-  let trie = StateTrie.empty();
   const nonces = new Map<string, number>();
   let validators = genesis.validators;
-  let consensus = genesis.consensus;
-  const proposals = new Map<string, ProposalRecord>();
-  const offenders = new Map<string, number>();
-  const members = new Set<string>();
-  const deviceEntries: Array<readonly [string, Uint8Array]> = [];
+  const loaders = registry.modules.flatMap((module) =>
+    module.load
+      ? [{ module, load: module.load, entries: [] as Array<readonly [string, Uint8Array]> }]
+      : [],
+  );
   const hashed: Array<readonly [string, Uint8Array]> = [];
   for (const [key, bytes] of entries) {
     hashed.push([key, sha256(bytes)]);
     if (key.startsWith(accountPrefix))
       nonces.set(key.slice(accountPrefix.length), decode<{ n: number }>(bytes, 64).n);
     if (key === 'sys/validators') validators = decode<Validator[]>(bytes, 1 << 16);
-    if (key === 'sys/consensus') consensus = decode<Genesis['consensus']>(bytes, 1024);
-    if (key.startsWith(proposalPrefix))
-      proposals.set(key.slice(proposalPrefix.length), decode<ProposalRecord>(bytes, 1 << 16));
-    if (key.startsWith(offenderPrefix))
-      offenders.set(key.slice(offenderPrefix.length), decode<{ h: number }>(bytes, 64).h);
-    if (key.startsWith(memberPrefix) && decode<{ member: boolean }>(bytes, 128).member)
-      members.add(key.slice(memberPrefix.length));
-    if (key.startsWith('dev/') || key.startsWith('ct/')) deviceEntries.push([key, bytes]);
+    for (const loader of loaders)
+      if (loader.load.prefixes.some((prefix) => key.startsWith(prefix)))
+        loader.entries.push([key, bytes]);
   }
-  trie = trie.setMany(hashed);
-  const governance: Governance = { proposals, offenders, members, consensus };
+  const moduleStates: Record<string, unknown> = {};
+  for (const module of registry.modules) moduleStates[module.name] = module.empty(genesis);
+  for (const { module, load, entries: owned } of loaders)
+    moduleStates[module.name] = load.fromEntries(owned, genesis);
   return {
+    ...moduleStates,
     genesis,
     chainId: chainIdOf(genesis),
     height: head.height,
     headHash,
     headTime: head.time,
-    trie,
+    trie: StateTrie.empty().setMany(hashed),
     validators,
     nonces,
-    governance,
-    devices: registryFromEntries(deviceEntries),
-    contracts: contractsFromEntries(deviceEntries),
   };
 }

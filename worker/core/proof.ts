@@ -2,7 +2,7 @@
 // Pure; the page imports this to show a proof verified by itself.
 import { fromHex } from './bytes';
 import { sha256 } from './crypto/hash';
-import { decodeDataEntry } from './ledger';
+import { decodeDataEntry } from './modules/data';
 import { verifyStateProof } from './state-trie';
 
 export interface ProofInput {

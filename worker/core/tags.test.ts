@@ -6,7 +6,7 @@ import * as dagCbor from '@ipld/dag-cbor';
 import { decode, decodeReference, encode } from './codec';
 import { checkTx, decodeTx, signTx, type UnsignedTx } from './tx';
 import { decodeBlock, encodeBlock, txRootOf, type Block } from './block';
-import { checkDataValue } from './txtypes';
+import { checkDataValue } from './modules/data';
 import { BotError } from './errors';
 import { devChain, testIdentity } from './testing';
 

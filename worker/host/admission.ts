@@ -6,7 +6,11 @@ import { BotError, botError } from '../core/errors';
 import * as limits from '../core/limits';
 import type { CachingVerifier } from './crypto';
 import { encodeWire } from './wire';
-import { inviteSigningBytes, type InviteToken, type ProposalRecord } from '../core/governance';
+import {
+  inviteSigningBytes,
+  type InviteToken,
+  type ProposalRecord,
+} from '../core/modules/governance';
 import type { LogEntry, Status, TxResult } from '../api';
 import type { HostState, HostOptions } from './host-state';
 

@@ -18,7 +18,6 @@ import {
   type Genesis,
   type ChainState,
 } from '../core/ledger';
-import { checkInviteToken } from '../core/txtypes';
 import { publicKeyFromDid } from '../core/crypto/did';
 import { signerFromSeed } from '../core/crypto/ed25519';
 import { equalBytes, toHex } from '../core/bytes';
@@ -28,7 +27,7 @@ import { storedBlocks } from '../store/storage';
 import type { CachingVerifier } from './crypto';
 import type { ConsensusRecord } from '../core/consensus/bft';
 import { encode, decode } from '../core/codec';
-import { inviteSigningBytes, type InviteToken } from '../core/governance';
+import { checkInviteToken, inviteSigningBytes, type InviteToken } from '../core/modules/governance';
 import type {
   ChainSummary,
   CreateChainRequest,

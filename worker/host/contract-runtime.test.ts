@@ -8,13 +8,13 @@ import { executeBlock, replayBlock, stateFromEntries, type ChainState } from '..
 import { devChain, testIdentity, type TestIdentity } from '../core/testing';
 import { checkTx, signTx, type Tx } from '../core/tx';
 import { signSync } from '../core/crypto/ed25519';
-import { registerProofBytes } from '../core/devices';
+import { registerProofBytes } from '../core/modules/devices';
 import {
   contractCallsPrefix,
   decodeContractCalls,
   type ContractRunResult,
   type ContractRuntime,
-} from '../core/contracts';
+} from '../core/modules/contracts';
 import { equalBytes } from '../core/bytes';
 import * as limits from '../core/limits';
 import {

@@ -29,7 +29,7 @@ import type {
   ContractHostCalls,
   ContractRunResult,
   ContractRuntime,
-} from '../core/contracts';
+} from '../core/modules/contracts';
 import * as limits from '../core/limits';
 import { meterExports, meterWasm } from './wasm-meter';
 

@@ -11,7 +11,7 @@ import {
   decodeContractCalls,
   emptyContracts,
   type ContractRecord,
-} from '../core/contracts';
+} from '../core/modules/contracts';
 import { utf8 } from '../core/bytes';
 import * as limits from '../core/limits';
 import type { Storage } from '../store/storage';

@@ -25,7 +25,7 @@ import {
   type AccessPolicy,
   type DeviceRecord,
   type ReadingRecord,
-} from '../core/devices';
+} from '../core/modules/devices';
 import { precheckTx, type ChainState } from '../core/ledger';
 import type { Block } from '../core/block';
 import type { WireMessage } from './wire';

@@ -14,7 +14,8 @@ import { blockHash, decodeBlock, encodeBlock, txRootOf, type Block } from '../co
 import { equalBytes } from '../core/bytes';
 import { encode } from '../core/codec';
 import { botError } from '../core/errors';
-import { dataPrefix, genesisState, type Genesis } from '../core/ledger';
+import { genesisState, type Genesis } from '../core/ledger';
+import { dataPrefix } from '../core/modules/data';
 import { txIdOf } from '../core/tx';
 import type { IntegrityReport } from '../api';
 import type { StateVersion, Storage } from '../store/storage';

@@ -3,7 +3,7 @@
 // changed after it was made names another chain id (the genesis is hashed) or carries another
 // signature, so the check below refuses it in plain words.
 import { botError } from '../core/errors';
-import { inviteSigningBytes, type InviteToken } from '../core/governance';
+import { inviteSigningBytes, type InviteToken } from '../core/modules/governance';
 import { publicKeyFromDid } from '../core/crypto/did';
 import type { Genesis } from '../core/ledger';
 import type { InviteInfo } from '../api';

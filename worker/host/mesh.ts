@@ -5,7 +5,7 @@ import { decodeWire, encodeWire, type WireMessage } from './wire';
 import { Syncer } from './sync';
 import type { ConsensusMessage } from '../core/consensus/messages';
 import type { DevicesHost } from './devices-host';
-import type { InviteToken } from '../core/governance';
+import type { InviteToken } from '../core/modules/governance';
 import type { LogEntry, NetworkView, Settings, Status } from '../api';
 import type { HostState, HostOptions } from './host-state';
 

@@ -15,7 +15,7 @@ import { encodeTx, signTx, txIdOf } from '../core/tx';
 import { equalBytes, utf8 } from '../core/bytes';
 import { testIdentity } from '../core/testing';
 import { signSync } from '../core/crypto/ed25519';
-import { inviteSigningBytes } from '../core/governance';
+import { inviteSigningBytes } from '../core/modules/governance';
 
 const hosts: PeerHost[] = [];
 afterEach(() => {

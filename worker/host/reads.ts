@@ -1,13 +1,8 @@
 // Reads, queries and proofs: status, blocks, values with their proofs, history, integrity and
 // governance, answered from the last durable chain state and checked against verified hashes.
 import { decodeBlock, blockHash, txRootOf, type Block } from '../core/block';
-import {
-  decodeDataEntry,
-  dataPrefix,
-  decodeTxFailure,
-  failurePrefix,
-  type ChainState,
-} from '../core/ledger';
+import { decodeTxFailure, failurePrefix, type ChainState } from '../core/ledger';
+import { dataPrefix, decodeDataEntry } from '../core/modules/data';
 import { txIdOf } from '../core/tx';
 import { sha256 } from '../core/crypto/hash';
 import { equalBytes, toHex } from '../core/bytes';

@@ -12,8 +12,7 @@ import { decode, encode } from '../core/codec';
 import { decodeMessage, encodeMessage, type ConsensusMessage } from '../core/consensus/messages';
 import { botError } from '../core/errors';
 import * as limits from '../core/limits';
-import { checkInviteToken } from '../core/txtypes';
-import type { InviteToken } from '../core/governance';
+import { checkInviteToken, type InviteToken } from '../core/modules/governance';
 
 export type WireMessage =
   | { kind: 'consensus'; message: ConsensusMessage }

@@ -8,16 +8,16 @@
 // height may already be past: they need no lead time). The proposer approves its
 // own proposal. Committed evidence marks the offender (gov/offender/<did>) so the validators can
 // vote it out. Everything here is deterministic; evidence signatures are verified in pure JS.
-import { encode } from './codec';
-import { equalBytes } from './bytes';
-import { publicKeyFromDid } from './crypto/did';
-import { verifyStrict } from './crypto/ed25519';
-import { botError, BotError } from './errors';
-import { hasQuorum, type Validator } from './validators';
-import type { Tx } from './tx-shape';
-import type { Genesis } from './genesis';
-import { voteSigningBytes, type Vote } from './consensus/vote';
-import * as limits from './limits';
+import { decode, encode } from '../../codec';
+import { equalBytes } from '../../bytes';
+import { publicKeyFromDid } from '../../crypto/did';
+import { verifyStrict } from '../../crypto/ed25519';
+import { botError, BotError } from '../../errors';
+import { hasQuorum, type Validator } from '../../validators';
+import type { Tx } from '../../tx-shape';
+import type { Genesis } from '../../genesis';
+import { voteSigningBytes, type Vote } from '../../consensus/vote';
+import * as limits from '../../limits';
 
 export type Change =
   | { kind: 'addValidator'; did: string; power: number }
@@ -331,4 +331,25 @@ export function finishGovernance(
     consensus,
     validators,
   };
+}
+
+/** Rebuild governance from stored entries (gov/proposal/, gov/offender/, gov/member/, sys/consensus). */
+export function governanceFromEntries(
+  entries: ReadonlyArray<readonly [string, Uint8Array]>,
+  genesis: Genesis,
+): Governance {
+  let consensus = genesis.consensus;
+  const proposals = new Map<string, ProposalRecord>();
+  const offenders = new Map<string, number>();
+  const members = new Set<string>();
+  for (const [key, bytes] of entries) {
+    if (key === 'sys/consensus') consensus = decode<Genesis['consensus']>(bytes, 1024);
+    if (key.startsWith(proposalPrefix))
+      proposals.set(key.slice(proposalPrefix.length), decode<ProposalRecord>(bytes, 1 << 16));
+    if (key.startsWith(offenderPrefix))
+      offenders.set(key.slice(offenderPrefix.length), decode<{ h: number }>(bytes, 64).h);
+    if (key.startsWith(memberPrefix) && decode<{ member: boolean }>(bytes, 128).member)
+      members.add(key.slice(memberPrefix.length));
+  }
+  return { proposals, offenders, members, consensus };
 }

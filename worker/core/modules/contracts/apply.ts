@@ -1,194 +1,23 @@
-// Smart contracts (Y.4464 7.2.1, 7.2.2 c, 10.2): JavaScript run in a sandbox, deterministic.
-//   contract.deploy { name, code }                       anyone; the name is unique on the chain
-//   contract.call   { contract, method, args, device? }  anyone; `device: true` says the caller is
-//       a registered device (its gateway signs with the device key): the chain refuses the call
-//       unless `from` is a registered device that is not retired.
-// The contract decides who may call what: its code sees `ctx.caller` and `ctx.device`.
-// State (prefix "ct/"): ct/contract/<name> the deployment; ct/state/<name>/<key> one value of the
-// contract's own state; ct/calls/<name> the calls of one block (caller, method, result, events).
-// The VM is injected: the core receives a synchronous ContractRuntime (worker/host/contract-runtime.ts
-// wraps QuickJS compiled to WebAssembly). A call runs against the block's overlay; its writes are
-// kept only when it returns normally, so a call that throws or hits a limit writes nothing.
-import { encode, decode } from './codec';
-import { utf8 } from './bytes';
-import { botError, BotError } from './errors';
-import type { Tx } from './tx-shape';
-import type { DeviceRecord } from './devices';
-import * as limits from './limits';
-import { checkJsonValue, isPlainObject, onlyFields, type JsonValue } from './body';
-
-export { checkJsonValue, type JsonValue } from './body';
-
-export const contractTxTypes = ['contract.deploy', 'contract.call'] as const;
-
-export const contractPrefix = 'ct/contract/';
-export const contractStatePrefix = 'ct/state/';
-export const contractCallsPrefix = 'ct/calls/';
-
-export interface ContractRecord {
-  name: string;
-  code: string;
-  /** Its public methods, as the deploy check found them. */
-  methods: string[];
-  /** The did that deployed it. */
-  owner: string;
-  height: number;
-  tx: string;
-  time: number;
-}
-
-export interface ContractCallRecord {
-  tx: string;
-  height: number;
-  caller: string;
-  /** The caller was a registered device (the call was sent with `device: true`). */
-  device: boolean;
-  method: string;
-  result: JsonValue;
-  events: JsonValue[];
-}
-
-/** What the contract sees as `ctx` besides get/put/del/emit. */
-export interface ContractContext {
-  contract: string;
-  caller: string;
-  device: {
-    did: string;
-    kind: string;
-    owner: string;
-    gateway: string;
-    capabilities: string[];
-  } | null;
-  height: number;
-  /** The block header's time (ms since 1970), the same on every peer. */
-  time: number;
-  txId: string;
-}
-
-/** The state a call may touch, through the core (which checks keys, sizes and counts). */
-export interface ContractHostCalls {
-  /** JSON text of the value, or null when the key holds nothing. */
-  get(key: string): string | null;
-  /** JSON text of the value; null deletes. */
-  put(key: string, json: string | null): void;
-  emit(json: string): void;
-}
-
-export type ContractRunResult = { ok: true; resultJson: string } | { ok: false; error: BotError };
-/** A deploy check: the public methods the code defines (top-level functions not starting with "_"). */
-export type ContractCheckResult = { ok: true; methods: string[] } | { ok: false; error: BotError };
-
-/**
- * A synchronous, deterministic sandbox: the same code, method, arguments, context and state give
- * the same outcome on every peer. Errors are values (BotError with a CONTRACT_* code), never throws.
- */
-export interface ContractRuntime {
-  /** Which engine and build this is (e.g. "quickjs-emscripten 0.32.0 release-sync"). */
-  readonly name: string;
-  /** Evaluate the code's top level under the limits and list the methods it defines. */
-  check(code: string): ContractCheckResult;
-  call(
-    code: string,
-    method: string,
-    argsJson: string,
-    ctx: ContractContext,
-    host: ContractHostCalls,
-  ): ContractRunResult;
-}
-
-/** Contracts in memory: every deployment and every state value (bounded by the limits). */
-export interface ContractRegistry {
-  readonly contracts: ReadonlyMap<string, ContractRecord>;
-  /** "<name>/<key>" -> JSON text. */
-  readonly state: ReadonlyMap<string, string>;
-}
-
-export function emptyContracts(): ContractRegistry {
-  return { contracts: new Map(), state: new Map() };
-}
-
-// ---- stateless body rules ------------------------------------------------------------------
-
-export function checkContractName(value: unknown): string {
-  if (
-    typeof value !== 'string' ||
-    !new RegExp(`^[a-z][a-z0-9-]{0,${limits.contractNameLengthMax - 1}}$`).test(value)
-  ) {
-    throw botError(
-      'BAD_FIELD_TYPE',
-      `A contract name has 1 to ${limits.contractNameLengthMax} lowercase letters, digits or "-", starting with a letter.`,
-    );
-  }
-  return value;
-}
-
-function checkMethodName(value: unknown): string {
-  if (
-    typeof value !== 'string' ||
-    !new RegExp(`^[A-Za-z][A-Za-z0-9_]{0,${limits.contractMethodLengthMax - 1}}$`).test(value)
-  ) {
-    throw botError(
-      'BAD_FIELD_TYPE',
-      `A method name has 1 to ${limits.contractMethodLengthMax} letters, digits or "_", starting with a letter (functions starting with "_" are private).`,
-    );
-  }
-  return value;
-}
-
-const deploy = {
-  check(raw: unknown) {
-    if (!isPlainObject(raw))
-      throw botError('MALFORMED', 'A contract.deploy body must be a map { name, code }.');
-    onlyFields(raw, ['name', 'code'], 'contract.deploy');
-    checkContractName(raw.name);
-    if (typeof raw.code !== 'string' || raw.code.length === 0)
-      throw botError('BAD_FIELD_TYPE', 'code must be the JavaScript source of the contract.');
-    const bytes = utf8(raw.code).length;
-    if (bytes > limits.contractCodeBytesMax)
-      throw botError(
-        'TOO_LARGE',
-        `The code is ${bytes} bytes; the limit is ${limits.contractCodeBytesMax}.`,
-      );
-  },
-};
-
-const call = {
-  check(raw: unknown) {
-    if (!isPlainObject(raw))
-      throw botError(
-        'MALFORMED',
-        'A contract.call body must be a map { contract, method, args, device? }.',
-      );
-    onlyFields(raw, ['contract', 'method', 'args', 'device'], 'contract.call');
-    checkContractName(raw.contract);
-    checkMethodName(raw.method);
-    if (!('args' in raw))
-      throw botError('MISSING_FIELD', 'The body has no "args" (use null for none).');
-    checkJsonValue(raw.args, 'args');
-    const bytes = utf8(JSON.stringify(raw.args)).length;
-    if (bytes > limits.contractArgsBytesMax)
-      throw botError(
-        'TOO_LARGE',
-        `The arguments are ${bytes} bytes of JSON; the limit is ${limits.contractArgsBytesMax}.`,
-      );
-    if ('device' in raw && raw.device !== true)
-      throw botError(
-        'BAD_FIELD_TYPE',
-        'device is true (the caller is a registered device) or absent.',
-      );
-  },
-};
-
-/** Stateless body rules of the contract transaction types (merged into txBodyRules). */
-export const contractBodyRules: Record<
-  (typeof contractTxTypes)[number],
-  { check(body: unknown): void }
-> = {
-  'contract.deploy': deploy,
-  'contract.call': call,
-};
-
-// ---- stateful checks and effects -------------------------------------------------------------
+// Stateful checks and effects of the contract transactions on a block's overlay, and the
+// writes at the end of the block.
+import { encode } from '../../codec';
+import { utf8 } from '../../bytes';
+import { botError, BotError } from '../../errors';
+import type { Tx } from '../../tx-shape';
+import type { DeviceRecord } from '../devices';
+import * as limits from '../../limits';
+import type { JsonValue } from '../../body';
+import {
+  contractCallsPrefix,
+  contractPrefix,
+  contractStatePrefix,
+  type ContractCallRecord,
+  type ContractContext,
+  type ContractHostCalls,
+  type ContractRecord,
+  type ContractRegistry,
+  type ContractRuntime,
+} from './types';
 
 /** Working copy for one block. */
 export interface ContractOverlay {
@@ -489,40 +318,6 @@ export function finishContracts(
       else next.set(k, json);
     }
     state = next;
-  }
-  return { contracts, state };
-}
-
-// ---- decoding stored entries -----------------------------------------------------------------
-
-export function decodeContractRecord(bytes: Uint8Array): ContractRecord {
-  return decode<ContractRecord>(bytes, limits.contractCodeBytesMax + 4096);
-}
-
-/** The calls one block made to one contract. */
-export function decodeContractCalls(bytes: Uint8Array): ContractCallRecord[] {
-  return decode<{ h: number; c: ContractCallRecord[] }>(bytes, limits.blockBytesMax).c;
-}
-
-/** A stored state value: JSON text, or null for a deletion. */
-export function decodeContractState(bytes: Uint8Array): string | null {
-  const raw = decode<{ j?: string; d?: boolean }>(bytes, limits.contractValueBytesMax + 256);
-  return raw.d ? null : (raw.j ?? null);
-}
-
-/** Rebuild the registry from stored entries (ct/contract/ and ct/state/; others are ignored). */
-export function contractsFromEntries(
-  entries: Iterable<readonly [string, Uint8Array]>,
-): ContractRegistry {
-  const contracts = new Map<string, ContractRecord>();
-  const state = new Map<string, string>();
-  for (const [key, bytes] of entries) {
-    if (key.startsWith(contractPrefix))
-      contracts.set(key.slice(contractPrefix.length), decodeContractRecord(bytes));
-    else if (key.startsWith(contractStatePrefix)) {
-      const json = decodeContractState(bytes);
-      if (json !== null) state.set(key.slice(contractStatePrefix.length), json);
-    }
   }
   return { contracts, state };
 }

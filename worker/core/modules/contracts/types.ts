@@ -1,0 +1,103 @@
+// Smart contracts (Y.4464 7.2.1, 7.2.2 c, 10.2): JavaScript run in a sandbox, deterministic.
+//   contract.deploy { name, code }                       anyone; the name is unique on the chain
+//   contract.call   { contract, method, args, device? }  anyone; `device: true` says the caller is
+//       a registered device (its gateway signs with the device key): the chain refuses the call
+//       unless `from` is a registered device that is not retired.
+// The contract decides who may call what: its code sees `ctx.caller` and `ctx.device`.
+// State (prefix "ct/"): ct/contract/<name> the deployment; ct/state/<name>/<key> one value of the
+// contract's own state; ct/calls/<name> the calls of one block (caller, method, result, events).
+// The VM is injected: the core receives a synchronous ContractRuntime (worker/host/contract-runtime.ts
+// wraps QuickJS compiled to WebAssembly). A call runs against the block's overlay; its writes are
+// kept only when it returns normally, so a call that throws or hits a limit writes nothing.
+// This file: the records and the sandbox's interface (./rules.ts checks bodies, ./apply.ts
+// applies them, ./views.ts decodes stored entries).
+import type { BotError } from '../../errors';
+import type { JsonValue } from '../../body';
+
+export const contractTxTypes = ['contract.deploy', 'contract.call'] as const;
+
+export const contractPrefix = 'ct/contract/';
+export const contractStatePrefix = 'ct/state/';
+export const contractCallsPrefix = 'ct/calls/';
+
+export interface ContractRecord {
+  name: string;
+  code: string;
+  /** Its public methods, as the deploy check found them. */
+  methods: string[];
+  /** The did that deployed it. */
+  owner: string;
+  height: number;
+  tx: string;
+  time: number;
+}
+
+export interface ContractCallRecord {
+  tx: string;
+  height: number;
+  caller: string;
+  /** The caller was a registered device (the call was sent with `device: true`). */
+  device: boolean;
+  method: string;
+  result: JsonValue;
+  events: JsonValue[];
+}
+
+/** What the contract sees as `ctx` besides get/put/del/emit. */
+export interface ContractContext {
+  contract: string;
+  caller: string;
+  device: {
+    did: string;
+    kind: string;
+    owner: string;
+    gateway: string;
+    capabilities: string[];
+  } | null;
+  height: number;
+  /** The block header's time (ms since 1970), the same on every peer. */
+  time: number;
+  txId: string;
+}
+
+/** The state a call may touch, through the core (which checks keys, sizes and counts). */
+export interface ContractHostCalls {
+  /** JSON text of the value, or null when the key holds nothing. */
+  get(key: string): string | null;
+  /** JSON text of the value; null deletes. */
+  put(key: string, json: string | null): void;
+  emit(json: string): void;
+}
+
+export type ContractRunResult = { ok: true; resultJson: string } | { ok: false; error: BotError };
+/** A deploy check: the public methods the code defines (top-level functions not starting with "_"). */
+export type ContractCheckResult = { ok: true; methods: string[] } | { ok: false; error: BotError };
+
+/**
+ * A synchronous, deterministic sandbox: the same code, method, arguments, context and state give
+ * the same outcome on every peer. Errors are values (BotError with a CONTRACT_* code), never throws.
+ */
+export interface ContractRuntime {
+  /** Which engine and build this is (e.g. "quickjs-emscripten 0.32.0 release-sync"). */
+  readonly name: string;
+  /** Evaluate the code's top level under the limits and list the methods it defines. */
+  check(code: string): ContractCheckResult;
+  call(
+    code: string,
+    method: string,
+    argsJson: string,
+    ctx: ContractContext,
+    host: ContractHostCalls,
+  ): ContractRunResult;
+}
+
+/** Contracts in memory: every deployment and every state value (bounded by the limits). */
+export interface ContractRegistry {
+  readonly contracts: ReadonlyMap<string, ContractRecord>;
+  /** "<name>/<key>" -> JSON text. */
+  readonly state: ReadonlyMap<string, string>;
+}
+
+export function emptyContracts(): ContractRegistry {
+  return { contracts: new Map(), state: new Map() };
+}

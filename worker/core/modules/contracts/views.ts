@@ -1,0 +1,42 @@
+// Decoding stored contract entries and rebuilding the registry at load.
+import { decode } from '../../codec';
+import * as limits from '../../limits';
+import {
+  contractPrefix,
+  contractStatePrefix,
+  type ContractCallRecord,
+  type ContractRecord,
+  type ContractRegistry,
+} from './types';
+
+export function decodeContractRecord(bytes: Uint8Array): ContractRecord {
+  return decode<ContractRecord>(bytes, limits.contractCodeBytesMax + 4096);
+}
+
+/** The calls one block made to one contract. */
+export function decodeContractCalls(bytes: Uint8Array): ContractCallRecord[] {
+  return decode<{ h: number; c: ContractCallRecord[] }>(bytes, limits.blockBytesMax).c;
+}
+
+/** A stored state value: JSON text, or null for a deletion. */
+export function decodeContractState(bytes: Uint8Array): string | null {
+  const raw = decode<{ j?: string; d?: boolean }>(bytes, limits.contractValueBytesMax + 256);
+  return raw.d ? null : (raw.j ?? null);
+}
+
+/** Rebuild the registry from stored entries (ct/contract/ and ct/state/; others are ignored). */
+export function contractsFromEntries(
+  entries: Iterable<readonly [string, Uint8Array]>,
+): ContractRegistry {
+  const contracts = new Map<string, ContractRecord>();
+  const state = new Map<string, string>();
+  for (const [key, bytes] of entries) {
+    if (key.startsWith(contractPrefix))
+      contracts.set(key.slice(contractPrefix.length), decodeContractRecord(bytes));
+    else if (key.startsWith(contractStatePrefix)) {
+      const json = decodeContractState(bytes);
+      if (json !== null) state.set(key.slice(contractStatePrefix.length), json);
+    }
+  }
+  return { contracts, state };
+}

@@ -1,0 +1,61 @@
+// Governance: proposals and votes of the validators (members, validators, powers, policies, the
+// engine), and evidence of double votes. Rules in ./rules.ts, state transition in ./apply.ts.
+import type { Genesis } from '../../genesis';
+import type { TxModule } from '../module';
+import {
+  applyGovernanceTx,
+  emptyGovernance,
+  finishGovernance,
+  governanceFromEntries,
+  governanceTxTypes,
+  overlayOf,
+  type Governance,
+  type GovernanceOverlay,
+} from './apply';
+import { governanceBodyRules } from './rules';
+
+export {
+  checkEvidence,
+  emptyGovernance,
+  governanceTxTypes,
+  inviteSigningBytes,
+  memberPrefix,
+  offenderPrefix,
+  policyPrefix,
+  proposalPrefix,
+  type Change,
+  type Governance,
+  type InviteToken,
+  type ProposalRecord,
+} from './apply';
+export { checkInviteToken } from './rules';
+
+/** The engine and its settings in force for the next block (absent governance: as in genesis). */
+export function consensusIn(
+  governance: Governance | undefined,
+  genesis: Genesis,
+): Genesis['consensus'] {
+  return governance?.consensus ?? genesis.consensus;
+}
+
+export const governanceModule: TxModule<Governance, GovernanceOverlay, 'governance'> = {
+  name: 'governance',
+  txTypes: governanceTxTypes,
+  bodyRules: governanceBodyRules,
+  empty: emptyGovernance,
+  overlay: (state, block) => overlayOf(state, block.chain.validators, block.chain.chainId),
+  apply(overlay, tx, txId, block) {
+    const error = applyGovernanceTx(overlay, tx, txId, block.height);
+    if (error) throw error;
+  },
+  finish(overlay, end) {
+    const { validators, ...governance } = finishGovernance(overlay, end.height, end.writes);
+    end.validators = validators;
+    return governance;
+  },
+  load: { prefixes: ['gov/', 'sys/consensus'], fromEntries: governanceFromEntries },
+  admits: (state, did) => state.members.has(did),
+  // Evidence costs signature checks: waiting evidence matters only to more evidence.
+  precheckAfter: (other, tx) => other.type !== 'evidence.submit' || tx.type === 'evidence.submit',
+  views: { consensusIn },
+};

@@ -1,0 +1,24 @@
+// The capability modules of the chain, in order: a block makes their overlays and finishes them
+// in this order (its state writes follow it). A new capability is a folder next to this file and
+// one line here; the ledger and the transaction checks find its types through this table.
+import { registryOf, type TxModule } from './module';
+import { dataModule } from './data';
+import { governanceModule } from './governance';
+import { devicesModule } from './devices';
+import { contractsModule } from './contracts';
+
+export const txModules = [
+  dataModule, // data.put, data.delete: ./data
+  governanceModule, // member.*, evidence.submit, chain.upgrade: ./governance
+  devicesModule, // device.*: ./devices
+  contractsModule, // contract.deploy, contract.call: ./contracts
+] as const;
+
+export const txRegistry = registryOf(txModules);
+
+type StateOf<M> = M extends TxModule<infer S, infer _O> ? S : never;
+
+/** The module states a ChainState holds, one field per module (absent: the module's empty state). */
+export type ModuleStates = {
+  readonly [M in (typeof txModules)[number] as M['name']]?: StateOf<M>;
+};
