@@ -30,7 +30,9 @@ export type ErrorCode =
   // admission: a consortium or private chain takes transactions only from its members
   | 'NOT_MEMBER'
   // storage: a peer's dataset blob store is full (worker/data)
-  | 'QUOTA';
+  | 'QUOTA'
+  // a broken invariant inside the peer (an assertion, worker/host/assertions.ts): the peer stops
+  | 'INTERNAL';
 
 export class BotError extends Error {
   override readonly name = 'BotError';
