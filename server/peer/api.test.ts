@@ -338,7 +338,7 @@ describe('HTTP API of the headless peer', () => {
 
   it('checks every parameter through the same dispatcher as the page: bad ones are 400 BAD_REQUEST naming the parameter', async () => {
     const txId = await put(base, 'rpc/1', 7);
-    try { await waitCommitted(base, txId); } catch (e) { console.log(JSON.stringify((await call(base,'GET','/v1/log')).body.slice(-15), null, 1), JSON.stringify((await call(base,'GET','/v1/status')).body)); throw e; }
+    await waitCommitted(base, txId);
     const got = await call(base, 'POST', '/v1/rpc/get', { params: ['rpc/1'] });
     expect(got).toMatchObject({ status: 200, body: { result: { value: 7, deleted: false } } });
     const waited = await call(base, 'POST', '/v1/rpc/waitFor', { params: [txId, null] });
