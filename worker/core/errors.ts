@@ -52,6 +52,15 @@ export function botError(code: ErrorCode, message: string): BotError {
   return new BotError(code, message);
 }
 
+/**
+ * A broken invariant (a TigerBeetle-style assertion on a state transition): a BotError with code
+ * INTERNAL, which the host treats as fatal (it stops the peer with one log line and writes
+ * nothing after it). Bad input is never an invariant: it is refused with its own code.
+ */
+export function invariant(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new BotError('INTERNAL', `Invariant broken: ${message}.`);
+}
+
 /** A broken invariant inside the peer: stop, do not limp on. */
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`assertion failed: ${message}`);

@@ -36,6 +36,7 @@ import { SyncServing } from './sync-serving';
 import { Submissions } from './submissions';
 import { Admission } from './admission';
 import { Reads } from './reads';
+import { assertPersistsFollow, stopsPeer } from './assertions';
 
 export type { HostOptions } from './host-state';
 export { decodeInvite } from './chains';
@@ -91,7 +92,7 @@ export class PeerHost implements PeerMethods {
       enqueue: <T>(work: () => Promise<T> | T) => this.enqueue(work),
       stepOnly: (input: PeerInput) => this.stepOnly(input),
       queueEffects: (effects: PeerEffect[]) => this.queueEffects(effects),
-      fatal: (error: unknown) => this.fatal(error),
+      fatal: (error: unknown) => this.failed(error),
       scheduleTick: () => this.scheduleTick(),
     };
     this.identityService = new IdentityService(base);
@@ -192,18 +193,32 @@ export class PeerHost implements PeerMethods {
   /** Run `work` after everything queued before it; the loop never runs two steps at once. */
   private enqueue<T>(work: () => Promise<T> | T): Promise<T> {
     const run = this.loop.then(work);
+    // The caller hears a refusal (bad input: a peer's block, a call's parameter); only a broken
+    // invariant (INTERNAL, or an error that is not a BotError) stops the peer (assertions.ts).
     this.loop = run.then(
       () => undefined,
-      (error) => this.fatal(error),
+      (error) => {
+        if (stopsPeer(error)) this.fatal(error);
+      },
     );
     return run;
   }
 
+  /** Stop the peer: one log line, and no effect (no write, no send) runs after it. */
   private fatal(error: unknown): void {
-    this.record('error', `The peer stopped: ${(error as Error)?.message ?? error}`);
+    if (this.effectsFailed) return;
+    this.effectsFailed = true;
+    const code = error instanceof BotError ? error.code : 'INTERNAL';
+    this.record('error', `The peer stopped (${code}): ${(error as Error)?.message ?? error}`);
     this.s.stopped = true;
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.options.net?.stop();
+  }
+
+  /** A service's work failed: a broken invariant stops the peer, a refusal is logged. */
+  private failed(error: unknown): void {
+    if (stopsPeer(error)) this.fatal(error);
+    else this.record('warn', `Refused: ${(error as Error).message}`);
   }
 
   /** One core step (inside the loop); its effects join the effect queue. */
@@ -225,8 +240,7 @@ export class PeerHost implements PeerMethods {
       try {
         await this.runEffects(effects);
       } catch (error) {
-        this.effectsFailed = true;
-        this.fatal(error);
+        this.fatal(error); // a failed write or a broken invariant: nothing after it may run
       }
     });
   }
@@ -341,6 +355,10 @@ export class PeerHost implements PeerMethods {
     await this.runEffects(effects.slice(0, first));
     const persists = effects.filter(
       (e): e is Extract<PeerEffect, { kind: 'persist' }> => e.kind === 'persist',
+    );
+    assertPersistsFollow(
+      this.s.durable,
+      persists.map((p) => p.executed),
     );
     const written = commitAll(
       this.options.storage,

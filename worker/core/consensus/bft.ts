@@ -32,6 +32,7 @@ import {
 } from './messages';
 import type { Engine, Evidence, PeerEffect, PeerIdentity, PeerState, StepResult } from './types';
 import type { Candidate, ConsensusRecord, RoundState, RoundStep, Timeout } from './round';
+import { checkRoundTransition, snapshotRound, type RoundSnapshot } from './invariants';
 
 export type { ConsensusRecord, RoundState, RoundStep } from './round';
 
@@ -895,6 +896,7 @@ export function roundEngine(profile: RoundProfile): Engine {
   return {
     name: profile.name,
     onTick(state: PeerState, time: number): StepResult {
+      const before = snapshotRound(state.round);
       const rs = ensureRound(state, time);
       const ctx: Context = { profile, state, rs, effects: [], sends: [], signed: false };
       rs.now = Math.max(rs.now, time);
@@ -906,7 +908,7 @@ export function roundEngine(profile: RoundProfile): Engine {
       progress(ctx);
       fireTimeouts(ctx);
       rebroadcast(ctx);
-      return finish(ctx);
+      return checked(before, finish(ctx));
     },
     onMessage(
       state: PeerState,
@@ -914,14 +916,21 @@ export function roundEngine(profile: RoundProfile): Engine {
       message: ConsensusMessage,
       sigOk: boolean,
     ): StepResult {
+      const before = snapshotRound(state.round);
       const rs = ensureRound(state, state.round?.now ?? state.chain.headTime);
       const ctx: Context = { profile, state, rs, effects: [], sends: [], signed: false };
       if (!sigOk) return finish(ctx);
       handleMessage(ctx, from, message);
       progress(ctx);
-      return finish(ctx);
+      return checked(before, finish(ctx));
     },
   };
+}
+
+/** A step's result, once its transition is asserted (consensus/invariants.ts; INTERNAL if not). */
+function checked(before: RoundSnapshot | null, result: StepResult): StepResult {
+  checkRoundTransition(before, result.state.round!, result.effects, result.state.self.did);
+  return result;
 }
 
 export const bftEngine: Engine = roundEngine({ name: 'bft', proposerOf: weightedProposer });
