@@ -36,6 +36,7 @@ import { Submissions } from './submissions';
 import { Admission } from './admission';
 import { Reads } from './reads';
 import { assertPersistsFollow, stopsPeer } from './assertions';
+import { decideEvidence } from '../core/decisions';
 
 export type { HostOptions } from './host-state';
 export { decodeInvite } from './chains';
@@ -280,23 +281,9 @@ export class PeerHost implements PeerMethods {
           )
             this.admission.afterGovernanceChange();
           break;
-        case 'txRejected': {
-          // A refused copy (forged signature, replay) does not change the id's result (tx-results.ts).
-          const { decision, result } = await this.submissions.txResults.rejected(
-            effect.txId,
-            effect.error,
-            async (txId) => (await this.options.storage.txLocation(txId)) !== undefined,
-          );
-          if (decision === 'recorded') {
-            this.submissions.releaseNonce(effect.txId);
-            this.submissions.notify(effect.txId, result);
-          }
-          this.record(
-            'warn',
-            `Rejected ${decision === 'recorded' ? 'transaction' : 'a copy of transaction'} ${effect.txId.slice(0, 12)}: ${effect.error.message}`,
-          );
+        case 'txRejected':
+          await this.submissions.settleRejected(effect.txId, effect.error);
           break;
-        }
         case 'txAccepted':
           break;
         case 'persistConsensus':
@@ -318,17 +305,26 @@ export class PeerHost implements PeerMethods {
         case 'serveBlocks':
           await this.syncServing.serveBlocks(effect.to, effect.fromHeight, effect.count);
           break;
-        case 'evidence':
-          this.record(
-            'warn',
-            `Validator ${effect.evidence.first.validator} signed two different votes at height ${effect.evidence.first.height}; submitting the evidence.`,
+        case 'evidence': {
+          // Whether to submit is the core's decision (core/decisions.ts `decideEvidence`).
+          const who = `Validator ${effect.evidence.first.validator} signed two different votes at height ${effect.evidence.first.height}`;
+          const decision = decideEvidence(
+            this.s.peer.chain,
+            this.s.identityView.did,
+            effect.evidence,
           );
+          if (decision.action === 'skip') {
+            this.record('warn', `${who}; the evidence is not submitted: ${decision.reason}.`);
+            break;
+          }
+          this.record('warn', `${who}; submitting the evidence.`);
           void this.submissions
-            .submitBackground({ type: 'evidence.submit', body: effect.evidence })
+            .submitBackground(decision.tx)
             .catch((error) =>
               this.record('warn', `Evidence not submitted: ${(error as Error).message}`),
             );
           break;
+        }
       }
     }
   }
