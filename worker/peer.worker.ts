@@ -1,14 +1,16 @@
 /// <reference lib="webworker" />
 // Worker entry: one BoT peer. Claims a peer slot with navigator.locks (a reload gets the same
 // slot back once the old worker is gone; a second tab gets the next one), opens its IndexedDB
-// database, and answers typed RPC calls from the page. Calls made before start-up are queued
-// by the page's client.
+// database, and answers typed RPC calls from the page through the API dispatcher
+// (host/dispatch.ts: every parameter checked). Calls made before start-up are queued by the
+// page's client.
 import { PeerHost, errorToApi } from './host/peer-host';
 import { IdbStorage } from './store/idb';
 import { browserVerifier } from './host/browser-verifier';
 import { botError } from './core/errors';
 import type { PeerEvent, RpcRequest, WorkerMessage } from './api';
 import { rpcRequestFrom } from './rpc';
+import { dispatch } from './host/dispatch';
 import { createWorkerNet, defaultRelayUrl } from './net/browser';
 import { isNetPortMessage } from './net/driver';
 
@@ -91,11 +93,7 @@ self.onmessage = async (message: MessageEvent<RpcRequest>) => {
   try {
     const { method, params } = rpcRequestFrom(message.data);
     const host = await hostReady;
-    const result = await (host[method] as (...args: unknown[]) => Promise<unknown>).apply(
-      host,
-      params,
-    );
-    post({ id, result });
+    post({ id, result: await dispatch(host, method, params) });
   } catch (error) {
     post({ id, error: errorToApi(error) });
   }

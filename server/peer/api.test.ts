@@ -336,6 +336,45 @@ describe('HTTP API of the headless peer', () => {
     expect((await call(base, 'GET', '/v1/identity')).status).toBe(200);
   });
 
+  it('checks every parameter through the same dispatcher as the page: bad ones are 400 BAD_REQUEST naming the parameter', async () => {
+    const txId = await put(base, 'rpc/1', 7);
+    await waitCommitted(base, txId);
+    const got = await call(base, 'POST', '/v1/rpc/get', { params: ['rpc/1'] });
+    expect(got).toMatchObject({ status: 200, body: { result: { value: 7, deleted: false } } });
+    const waited = await call(base, 'POST', '/v1/rpc/waitFor', { params: [txId, null] });
+    expect(waited.body.result).toMatchObject({ status: 'committed' });
+    const refused: Array<[string, unknown, string]> = [
+      [
+        '/v1/rpc/get',
+        { params: ['k'.repeat(300)] },
+        'get: key must be a non-empty string of at most 256 bytes.',
+      ],
+      ['/v1/rpc/get', { params: [] }, 'get: key must be a non-empty string of at most 256 bytes.'],
+      ['/v1/rpc/block', { params: ['7'] }, 'block: height must be a whole number from 0'],
+      ['/v1/rpc/waitFor', { params: [txId, { timeoutMs: -1 }] }, 'waitFor: options.timeoutMs'],
+      ['/v1/rpc/chains', { params: [1] }, 'chains takes 0 parameters (), not 1.'],
+      ['/v1/rpc/deviceReadings', { params: ['hr-1'] }, 'deviceReadings: device must be a did:key'],
+      ['/v1/rpc/callContract', { params: ['counter', 5] }, 'callContract: method must be'],
+      // The REST routes go through the dispatcher too.
+      [
+        '/v1/chains',
+        { name: 'lab', mode: 'secret', consensus: 'bft' },
+        'createChain: request.mode',
+      ],
+      ['/v1/chains', { name: 'lab', mode: 'public', consensus: 'bft', size: 3 }, 'no field "size"'],
+    ];
+    for (const [path, body, message] of refused) {
+      const reply = await call(base, 'POST', path, body);
+      expect({ path, status: reply.status, code: reply.body.error.code }).toEqual({
+        path,
+        status: 400,
+        code: 'BAD_REQUEST',
+      });
+      expect(reply.body.error.message).toContain(message);
+    }
+    expect((await call(base, 'GET', '/v1/status')).status).toBe(200);
+  });
+
   it('sends no CORS headers by default', async () => {
     const reply = await call(base, 'GET', '/v1/status', undefined, {
       origin: 'http://elsewhere.example',

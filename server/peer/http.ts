@@ -22,7 +22,8 @@ import {
   txBytesMax,
   waitTimeoutMsMax,
 } from '../../worker/core/limits';
-import { methodNames, type MethodName, type PeerEvent, type PeerMethods } from '../../worker/api';
+import type { MethodName, PeerEvent, PeerMethods, TxResult } from '../../worker/api';
+import { dispatch, isApiMethod } from '../../worker/host/dispatch';
 
 /** Largest request body: a raw transaction in hex plus JSON framing, or a chain request. */
 export const httpBodyBytesMax = 4 * txBytesMax;
@@ -37,8 +38,8 @@ export const txWaitMsMax = waitTimeoutMsMax;
 /** Submissions waiting to be signed and admitted at once (see `SubmitQueue`); more are refused. */
 export const submitQueueMax = 4096;
 
-/** An error code of this API: the peer's codes, plus INTERNAL for a fault of the peer itself. */
-export type HttpErrorCode = ErrorCode | 'INTERNAL';
+/** An error code of this API: the peer's codes (INTERNAL: a fault of the peer itself). */
+export type HttpErrorCode = ErrorCode;
 
 /** HTTP status by error code. Bad input is 4xx; 500 is only for faults of the peer. */
 export const httpStatusByCode: Record<HttpErrorCode, number> = {
@@ -176,29 +177,32 @@ interface Route {
 
 function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[] {
   const { peer } = options;
+  // Every route calls the peer through the API dispatcher (worker/host/dispatch.ts), so its
+  // parameters are checked as they are for the page; route-specific checks come first.
+  const call = (name: MethodName, ...params: unknown[]) => dispatch(peer, name, params);
   const submissions = new SubmitQueue();
   const table: Array<[Method, string, Handler]> = [
-    ['GET', '/v1/status', async () => ({ body: await peer.status() })],
-    ['GET', '/v1/identity', async () => ({ body: await peer.identity() })],
+    ['GET', '/v1/status', async () => ({ body: await call('status') })],
+    ['GET', '/v1/identity', async () => ({ body: await call('identity') })],
     [
       'POST',
       '/v1/tx',
       async ({ request }) => ({
         status: 202,
-        body: await submit(peer, submissions, await readJsonObject(request)),
+        body: await submit(call, submissions, await readJsonObject(request)),
       }),
     ],
     [
       'GET',
       '/v1/tx/:id',
-      async ({ params, query }) => ({ body: await waitFor(peer, params[0]!, query) }),
+      async ({ params, query }) => ({ body: await waitFor(call, params[0]!, query) }),
     ],
     [
       'GET',
       '/v1/blocks/:height',
       async ({ params }) => ({
         body: found(
-          await peer.block(heightParam(params[0]!)),
+          await call('block', heightParam(params[0]!)),
           `There is no block ${params[0]} yet.`,
         ),
       }),
@@ -208,7 +212,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
       '/v1/state/:key',
       async ({ params }) => ({
         body: found(
-          await peer.get(keyParam(params[0]!)),
+          await call('get', keyParam(params[0]!)),
           `Nothing is stored under the key "${params[0]}".`,
         ),
       }),
@@ -216,49 +220,49 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     [
       'GET',
       '/v1/state/:key/history',
-      async ({ params }) => ({ body: await peer.history(keyParam(params[0]!)) }),
+      async ({ params }) => ({ body: await call('history', keyParam(params[0]!)) }),
     ],
-    ['GET', '/v1/chains', async () => ({ body: await peer.chains() })],
+    ['GET', '/v1/chains', async () => ({ body: await call('chains') })],
     [
       'POST',
       '/v1/chains',
       async ({ request }) => ({
         status: 201,
-        body: await peer.createChain((await readJsonObject(request)) as never),
+        body: await call('createChain', await readJsonObject(request)),
       }),
     ],
     [
       'POST',
       '/v1/chains/:id/use',
-      async ({ params }) => ({ body: await peer.useChain(params[0]!) }),
+      async ({ params }) => ({ body: await call('useChain', params[0]!) }),
     ],
-    ['GET', '/v1/invite', async () => ({ body: { invite: await peer.invite() } })],
+    ['GET', '/v1/invite', async () => ({ body: { invite: await call('invite') } })],
     [
       'POST',
       '/v1/invite/info',
       async ({ request }) => ({
-        body: await peer.inviteInfo(stringField(await readJsonObject(request), 'invite')),
+        body: await call('inviteInfo', stringField(await readJsonObject(request), 'invite')),
       }),
     ],
     [
       'POST',
       '/v1/join',
       async ({ request }) => ({
-        body: await peer.join(stringField(await readJsonObject(request), 'invite')),
+        body: await call('join', stringField(await readJsonObject(request), 'invite')),
       }),
     ],
-    ['GET', '/v1/network', async () => ({ body: await peer.network() })],
-    ['GET', '/v1/integrity', async () => ({ body: await integrity(options) })],
-    ['POST', '/v1/repair', async () => ({ status: 202, body: await peer.repair() })],
-    ['GET', '/v1/log', async () => ({ body: await peer.log() })],
-    ['GET', '/v1/audit', async () => ({ body: await peer.exportAuditLog() })],
-    ['GET', '/v1/governance', async () => ({ body: await peer.governance() })],
-    ['GET', '/v1/settings', async () => ({ body: await peer.settings() })],
+    ['GET', '/v1/network', async () => ({ body: await call('network') })],
+    ['GET', '/v1/integrity', async () => ({ body: await integrity(call, options) })],
+    ['POST', '/v1/repair', async () => ({ status: 202, body: await call('repair') })],
+    ['GET', '/v1/log', async () => ({ body: await call('log') })],
+    ['GET', '/v1/audit', async () => ({ body: await call('exportAuditLog') })],
+    ['GET', '/v1/governance', async () => ({ body: await call('governance') })],
+    ['GET', '/v1/settings', async () => ({ body: await call('settings') })],
     [
       'PATCH',
       '/v1/settings',
       async ({ request }) => ({
-        body: await peer.setSettings((await readJsonObject(request)) as never),
+        body: await call('setSettings', await readJsonObject(request)),
       }),
     ],
     ['GET', '/v1/events', (context) => eventStream(context, options, streams)],
@@ -370,8 +374,11 @@ class SubmitQueue {
   }
 }
 
+/** The peer's methods through the dispatcher (parameters checked). */
+type Call = (name: MethodName, ...params: unknown[]) => Promise<unknown>;
+
 async function submit(
-  peer: PeerMethods,
+  call: Call,
   queue: SubmitQueue,
   body: Record<string, unknown>,
 ): Promise<{ txId: string }> {
@@ -388,7 +395,7 @@ async function submit(
       throw botError('MALFORMED', '"raw" must be an even number of hex digits.');
     // submitRaw refuses at once what the peer can tell at once (malformed, bad signature, wrong
     // chain: 400; a used nonce or a gap: 409; a full mempool: 503); 202 means accepted, pending.
-    return peer.submitRaw(fromHex(raw));
+    return call('submitRaw', fromHex(raw)) as Promise<{ txId: string }>;
   }
   const type = stringField(body, 'type');
   if (!('body' in body))
@@ -396,11 +403,11 @@ async function submit(
       'MISSING_FIELD',
       'A transaction needs "body" (for data.put: { "key": "...", "value": ... }).',
     );
-  return queue.run(() => peer.submit({ type, body: body.body }));
+  return queue.run(() => call('submit', { type, body: body.body }) as Promise<{ txId: string }>);
 }
 
 async function waitFor(
-  peer: PeerMethods,
+  call: Call,
   txId: string,
   query: URLSearchParams,
 ): Promise<{ txId: string; status: string; height?: number; error?: unknown }> {
@@ -408,7 +415,7 @@ async function waitFor(
     throw botError('BAD_REQUEST', 'A transaction id is 64 lowercase hex digits.');
   const timeoutMs = integerQuery(query, 'timeoutMs', 0, txWaitMsMax) ?? 0;
   try {
-    return { txId, ...(await peer.waitFor(txId, { timeoutMs })) };
+    return { txId, ...((await call('waitFor', txId, { timeoutMs })) as TxResult) };
   } catch (error) {
     if (error instanceof BotError && error.code === 'TIMEOUT') return { txId, status: 'pending' };
     throw error;
@@ -434,8 +441,7 @@ async function rpc(
   method: string,
   body: Record<string, unknown>,
 ): Promise<unknown> {
-  if (!(methodNames as readonly string[]).includes(method))
-    throw botError('NOT_FOUND', `The peer has no method "${method}".`);
+  if (!isApiMethod(method)) throw botError('NOT_FOUND', `The peer has no method "${method}".`);
   if (rpcMethodsRefused.has(method))
     throw new HttpError(
       403,
@@ -445,14 +451,12 @@ async function rpc(
   const params = body.params ?? [];
   if (!Array.isArray(params))
     throw botError('BAD_FIELD_TYPE', '"params" must be a JSON array of the method\'s arguments.');
-  const result = await (
-    peer[method as MethodName] as (...args: unknown[]) => Promise<unknown>
-  ).apply(peer, params);
+  const result = await dispatch(peer, method, params);
   return { result: result ?? null };
 }
 
-async function integrity(options: ApiOptions): Promise<unknown> {
-  const report = await options.peer.integrity();
+async function integrity(call: Call, options: ApiOptions): Promise<unknown> {
+  const report = (await call('integrity')) as object;
   return options.storeReport ? { ...report, store: options.storeReport() } : report;
 }
 

@@ -30,7 +30,9 @@ export type ErrorCode =
   // admission: a consortium or private chain takes transactions only from its members
   | 'NOT_MEMBER'
   // storage: a peer's dataset blob store is full (worker/data)
-  | 'QUOTA';
+  | 'QUOTA'
+  // a broken invariant inside the peer (an assertion, worker/host/assertions.ts): the peer stops
+  | 'INTERNAL';
 
 export class BotError extends Error {
   override readonly name = 'BotError';
@@ -48,6 +50,15 @@ export class BotError extends Error {
 
 export function botError(code: ErrorCode, message: string): BotError {
   return new BotError(code, message);
+}
+
+/**
+ * A broken invariant (a TigerBeetle-style assertion on a state transition): a BotError with code
+ * INTERNAL, which the host treats as fatal (it stops the peer with one log line and writes
+ * nothing after it). Bad input is never an invariant: it is refused with its own code.
+ */
+export function invariant(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new BotError('INTERNAL', `Invariant broken: ${message}.`);
 }
 
 /** A broken invariant inside the peer: stop, do not limp on. */

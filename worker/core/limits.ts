@@ -125,6 +125,13 @@ export const deviceBatchesKeptMax = 64;
 export const deviceListedMax = 500;
 /** Characters of an invite link (it carries the genesis: validators dominate its size). */
 export const inviteLengthMax = 32 * 1024;
+/** A round engine's base timeout (and a chain's empty-block interval) set at creation, in ms. */
+export const roundTimeoutMsMax = 600_000;
+/** An identity backup's passphrase, in characters (worker/host/identity-backup.ts). */
+export const passphraseLengthMin = 8;
+export const passphraseLengthMax = 1024;
+/** An identity backup (a small JSON document), in characters. */
+export const identityBackupLengthMax = 4096;
 /** Joiners whose admission requests a validator's peer keeps track of (older ones are forgotten). */
 export const joinRequestsTrackedMax = 256;
 

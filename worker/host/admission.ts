@@ -13,9 +13,7 @@ import {
 } from '../core/modules/governance';
 import type { LogEntry, Status, TxResult } from '../api';
 import type { HostState, HostOptions } from './host-state';
-
-/** Join requests a validator that did not issue the invite waits for before it proposes the join itself (the issuer may be away). */
-const joinAsksBeforeAnyValidatorProposes = 3;
+import { decideJoinRequest, joinVotesDue } from '../core/decisions';
 
 export interface AdmissionDeps {
   state: HostState;
@@ -80,13 +78,6 @@ export class Admission {
   private readonly joinVoted = new Set<string>();
   private admittedBefore: boolean | null = null;
 
-  openJoinOf(did: string): boolean {
-    for (const p of this.s.peer.chain.governance?.proposals.values() ?? []) {
-      if (p.passed === -1 && p.change.kind === 'addMember' && p.change.did === did) return true;
-    }
-    return false;
-  }
-
   async inviteHolds(invite: InviteToken): Promise<boolean> {
     const chain = this.s.peer.chain;
     if (!chain.validators.some((v) => v.did === invite.issuer)) return false;
@@ -105,61 +96,44 @@ export class Admission {
   }
 
   /**
-   * A validator's peer gets a join request from an authenticated neighbour: it proposes the
-   * neighbour as a member when the quoted invite was signed by a validator of this chain and
-   * the chain has not seen its nonce. The invite's issuer proposes at once; any other validator
-   * after a few repeated requests (the issuer may be away). Anything else is logged; a human can
-   * still propose the join on the Governance page.
+   * A validator's peer gets a join request from an authenticated neighbour; the core decides
+   * (core/decisions.ts `decideJoinRequest`: the invite's issuer proposes at once, any other
+   * validator after a few repeated requests) and this carries it out. A refusal is logged; a
+   * human can still propose the join on the Governance page.
    */
   async onJoinRequest(from: string, invite: InviteToken | null): Promise<void> {
     const chain = this.s.peer.chain;
-    const me = this.s.identityView.did;
-    if (
-      !chain.validators.some((v) => v.did === me) ||
-      this.mayWrite(from) ||
-      this.joinProposing.has(from)
-    )
-      return;
-    // Already proposed: a repeated request is the cue to vote again if this peer's vote did not commit.
-    if (this.openJoinOf(from)) return this.afterGovernanceChange();
-    const refuse = (why: string) =>
-      this.noteOnce(
-        `join:${from}:${why}`,
+    const facts = () => ({
+      chain: this.s.peer.chain,
+      self: this.s.identityView.did,
+      from,
+      invite,
+      asksBefore: this.joinAsks.get(from) ?? 0,
+      proposing: this.joinProposing.has(from),
+    });
+    let decision = decideJoinRequest(facts());
+    if (decision.action === 'checkInvite' && invite) {
+      const inviteHolds = await this.inviteHolds(invite);
+      if (this.s.peer.chain.chainId !== chain.chainId) return; // switched chains meanwhile
+      decision = decideJoinRequest({ ...facts(), inviteHolds });
+    }
+    if (decision.action === 'voteAgain') return this.afterGovernanceChange(); // a vote may not have committed
+    if (decision.action === 'refuse')
+      return this.noteOnce(
+        `join:${from}:${decision.reason}`,
         'warn',
-        `${from} asks to join ${chain.genesis.name}, but ${why}; it is not admitted. A validator can still propose it as a member on the Governance page.`,
+        `${from} asks to join ${chain.genesis.name}, but ${decision.reason}; it is not admitted. A validator can still propose it as a member on the Governance page.`,
       );
-    if (!invite) return refuse('its invite carries no token');
-    const used = [...(chain.governance?.proposals.values() ?? [])].some(
-      (p) => p.invite?.nonce === invite.nonce,
-    );
-    if (used) return refuse('its invite was already used');
-    if (!(await this.inviteHolds(invite)))
-      return refuse(
-        'its invite was not issued by a validator of this chain (the signature does not hold)',
-      );
+    if (decision.action !== 'wait' && decision.action !== 'propose') return;
     if (this.joinAsks.size >= limits.joinRequestsTrackedMax) this.joinAsks.clear();
-    const asks = (this.joinAsks.get(from) ?? 0) + 1;
-    this.joinAsks.set(from, asks);
-    if (invite.issuer !== me && asks < joinAsksBeforeAnyValidatorProposes) return;
-    if (
-      this.s.peer.chain.chainId !== chain.chainId ||
-      this.joinProposing.has(from) ||
-      this.openJoinOf(from)
-    )
-      return;
+    this.joinAsks.set(from, decision.asks);
+    if (decision.action === 'wait') return;
     this.joinProposing.add(from);
     try {
-      const { txId } = await this.d.submitBackground({
-        type: 'member.propose',
-        body: {
-          change: { kind: 'addMember', did: from },
-          height: this.s.peer.chain.height + 1,
-          invite,
-        },
-      });
+      const { txId } = await this.d.submitBackground(decision.tx);
       this.d.record(
         'info',
-        `Proposed ${from} as a member of ${chain.genesis.name}: it quotes an invite of ${invite.issuer}.`,
+        `Proposed ${from} as a member of ${chain.genesis.name}: it quotes an invite of ${invite?.issuer}.`,
       );
       const result = await this.d.waitFor(txId, { timeoutMs: 30_000 }).catch(() => null);
       if (result?.status !== 'committed')
@@ -183,17 +157,9 @@ export class Admission {
       this.d.options.emit({ type: 'status', status: this.d.statusNow() });
     }
     this.admittedBefore = admitted;
-    const me = this.s.identityView.did;
-    if (!this.s.peer.chain.validators.some((v) => v.did === me)) return;
-    for (const [id, p] of this.s.peer.chain.governance?.proposals ?? []) {
-      if (
-        p.passed !== -1 ||
-        !p.invite ||
-        p.change.kind !== 'addMember' ||
-        p.approvals.includes(me) ||
-        this.joinVoted.has(id)
-      )
-        continue;
+    // Which joins to vote for is the core's decision (core/decisions.ts `joinVotesDue`).
+    for (const { id, proposal: p } of joinVotesDue(this.s.peer.chain, this.s.identityView.did)) {
+      if (this.joinVoted.has(id)) continue;
       if (this.joinVoted.size >= limits.joinRequestsTrackedMax) this.joinVoted.clear();
       this.joinVoted.add(id);
       void this.voteForJoin(id, p).catch((error) =>

@@ -280,10 +280,15 @@ export class ChainsService {
     for (const name of ['timeoutMs', 'emptyBlockIntervalMs'] as const) {
       const value = (request as unknown as Record<string, unknown>)[name];
       if (value === undefined) continue;
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > 600_000)
+      if (
+        typeof value !== 'number' ||
+        !Number.isSafeInteger(value) ||
+        value < 0 ||
+        value > limits.roundTimeoutMsMax
+      )
         throw botError(
           'BAD_FIELD_TYPE',
-          `${name} must be a whole number of milliseconds up to 600000.`,
+          `${name} must be a whole number of milliseconds up to ${limits.roundTimeoutMsMax}.`,
         );
       consensus[name] = value;
     }

@@ -5,11 +5,12 @@
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { fromHex, toHex, utf8 } from '../core/bytes';
 import { botError } from '../core/errors';
+import { identityBackupLengthMax, passphraseLengthMax, passphraseLengthMin } from '../core/limits';
 
 export const backupFormat = 'bot-identity/v1';
-export const passphraseLengthMin = 8;
-export const passphraseLengthMax = 1024;
-export const backupBytesMax = 4096;
+// The bounds are named in core/limits.ts (the API boundary checks them too: host/dispatch.ts).
+export { passphraseLengthMin, passphraseLengthMax } from '../core/limits';
+export const backupBytesMax = identityBackupLengthMax;
 /** scrypt cost: 2^15 x 8 x 128 bytes = 32 MiB, about a quarter second in a worker. */
 export const scryptCostDefault = 2 ** 15;
 const scryptCostMax = 2 ** 20;

@@ -11,7 +11,7 @@
 // chain state, never from a block still being written.
 import { step } from '../core/peer';
 import type { PeerEffect, PeerInput } from '../core/consensus/types';
-import { encodeBlock, type Block } from '../core/block';
+import { encodeBlock } from '../core/block';
 import { encodeTx } from '../core/tx';
 import { toHex } from '../core/bytes';
 import { BotError } from '../core/errors';
@@ -24,8 +24,7 @@ import { verifyAuditLog, type AuditExport, type AuditVerdict } from '../core/aud
 import { encodeWire } from './wire';
 import { Syncer } from './sync';
 import { encode } from '../core/codec';
-import { DevicesHost } from './devices-host';
-import { ContractsHost } from './contracts-host';
+import { Capabilities, delegate } from './capabilities';
 import type { LogEntry, PeerMethods, Status } from '../api';
 import { HostState, type ChainRecord, type HostOptions, stripUndefined } from './host-state';
 import { IdentityService } from './identity';
@@ -36,6 +35,8 @@ import { SyncServing } from './sync-serving';
 import { Submissions } from './submissions';
 import { Admission } from './admission';
 import { Reads } from './reads';
+import { assertPersistsFollow, stopsPeer } from './assertions';
+import { decideEvidence } from '../core/decisions';
 
 export type { HostOptions } from './host-state';
 export { decodeInvite } from './chains';
@@ -70,6 +71,7 @@ export class PeerHost implements PeerMethods {
   private readonly submissions: Submissions;
   private readonly admission: Admission;
   private readonly reads: Reads;
+  private readonly capabilities: Capabilities;
 
   constructor(private readonly options: HostOptions) {
     this.verifier = cachingVerifier(options.verifier);
@@ -91,7 +93,7 @@ export class PeerHost implements PeerMethods {
       enqueue: <T>(work: () => Promise<T> | T) => this.enqueue(work),
       stepOnly: (input: PeerInput) => this.stepOnly(input),
       queueEffects: (effects: PeerEffect[]) => this.queueEffects(effects),
-      fatal: (error: unknown) => this.fatal(error),
+      fatal: (error: unknown) => this.failed(error),
       scheduleTick: () => this.scheduleTick(),
     };
     this.identityService = new IdentityService(base);
@@ -125,7 +127,7 @@ export class PeerHost implements PeerMethods {
       syncIo: () => this.syncServing.syncIo(),
       inbound: (from, message) => this.inbound.push(from, message),
       serveSync: (to, from, count) => this.syncServing.serveSync(to, from, count),
-      deviceApi: () => this.deviceApi(),
+      deviceApi: () => this.capabilities.devices(),
       onJoinRequest: (from, invite) => this.admission.onJoinRequest(from, invite),
       askAdmission: () => this.admission.askAdmission(),
     });
@@ -138,6 +140,7 @@ export class PeerHost implements PeerMethods {
       statusNow: () => this.reads.statusNow(),
       settings: () => this.mesh.settings(),
     });
+    this.capabilities = new Capabilities({ ...base, submissions: this.submissions });
     s.syncer = new Syncer(this.syncServing.syncIo(), () => s.peer?.chain.height ?? 0);
   }
 
@@ -192,18 +195,32 @@ export class PeerHost implements PeerMethods {
   /** Run `work` after everything queued before it; the loop never runs two steps at once. */
   private enqueue<T>(work: () => Promise<T> | T): Promise<T> {
     const run = this.loop.then(work);
+    // The caller hears a refusal (bad input: a peer's block, a call's parameter); only a broken
+    // invariant (INTERNAL, or an error that is not a BotError) stops the peer (assertions.ts).
     this.loop = run.then(
       () => undefined,
-      (error) => this.fatal(error),
+      (error) => {
+        if (stopsPeer(error)) this.fatal(error);
+      },
     );
     return run;
   }
 
+  /** Stop the peer: one log line, and no effect (no write, no send) runs after it. */
   private fatal(error: unknown): void {
-    this.record('error', `The peer stopped: ${(error as Error)?.message ?? error}`);
+    if (this.effectsFailed) return;
+    this.effectsFailed = true;
+    const code = error instanceof BotError ? error.code : 'INTERNAL';
+    this.record('error', `The peer stopped (${code}): ${(error as Error)?.message ?? error}`);
     this.s.stopped = true;
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.options.net?.stop();
+  }
+
+  /** A service's work failed: a broken invariant stops the peer, a refusal is logged. */
+  private failed(error: unknown): void {
+    if (stopsPeer(error)) this.fatal(error);
+    else this.record('warn', `Refused: ${(error as Error).message}`);
   }
 
   /** One core step (inside the loop); its effects join the effect queue. */
@@ -225,8 +242,7 @@ export class PeerHost implements PeerMethods {
       try {
         await this.runEffects(effects);
       } catch (error) {
-        this.effectsFailed = true;
-        this.fatal(error);
+        this.fatal(error); // a failed write or a broken invariant: nothing after it may run
       }
     });
   }
@@ -259,40 +275,15 @@ export class PeerHost implements PeerMethods {
             txCount: effect.txIds.length,
             time: effect.block.header.time,
           });
-          if (
-            effect.block.txs.some(
-              (t) => t.type.startsWith('device.access.') || t.type === 'device.message',
-            )
-          ) {
-            const applied = tookEffect(effect.block, effect.txIds, effect.failed);
-            void this.deviceApi()
-              .then((d) => d.onCommitted(applied.block, applied.txIds))
-              .catch((error) =>
-                this.record('warn', `Device notices not sent: ${(error as Error).message}`),
-              );
-          }
+          this.capabilities.onCommitted(effect.block, effect.txIds, effect.failed);
           if (
             effect.block.txs.some((tx) => tx.type === 'member.propose' || tx.type === 'member.vote')
           )
             this.admission.afterGovernanceChange();
           break;
-        case 'txRejected': {
-          // A refused copy (forged signature, replay) does not change the id's result (tx-results.ts).
-          const { decision, result } = await this.submissions.txResults.rejected(
-            effect.txId,
-            effect.error,
-            async (txId) => (await this.options.storage.txLocation(txId)) !== undefined,
-          );
-          if (decision === 'recorded') {
-            this.submissions.releaseNonce(effect.txId);
-            this.submissions.notify(effect.txId, result);
-          }
-          this.record(
-            'warn',
-            `Rejected ${decision === 'recorded' ? 'transaction' : 'a copy of transaction'} ${effect.txId.slice(0, 12)}: ${effect.error.message}`,
-          );
+        case 'txRejected':
+          await this.submissions.settleRejected(effect.txId, effect.error);
           break;
-        }
         case 'txAccepted':
           break;
         case 'persistConsensus':
@@ -314,17 +305,26 @@ export class PeerHost implements PeerMethods {
         case 'serveBlocks':
           await this.syncServing.serveBlocks(effect.to, effect.fromHeight, effect.count);
           break;
-        case 'evidence':
-          this.record(
-            'warn',
-            `Validator ${effect.evidence.first.validator} signed two different votes at height ${effect.evidence.first.height}; submitting the evidence.`,
+        case 'evidence': {
+          // Whether to submit is the core's decision (core/decisions.ts `decideEvidence`).
+          const who = `Validator ${effect.evidence.first.validator} signed two different votes at height ${effect.evidence.first.height}`;
+          const decision = decideEvidence(
+            this.s.peer.chain,
+            this.s.identityView.did,
+            effect.evidence,
           );
+          if (decision.action === 'skip') {
+            this.record('warn', `${who}; the evidence is not submitted: ${decision.reason}.`);
+            break;
+          }
+          this.record('warn', `${who}; submitting the evidence.`);
           void this.submissions
-            .submitBackground({ type: 'evidence.submit', body: effect.evidence })
+            .submitBackground(decision.tx)
             .catch((error) =>
               this.record('warn', `Evidence not submitted: ${(error as Error).message}`),
             );
           break;
+        }
       }
     }
   }
@@ -341,6 +341,10 @@ export class PeerHost implements PeerMethods {
     await this.runEffects(effects.slice(0, first));
     const persists = effects.filter(
       (e): e is Extract<PeerEffect, { kind: 'persist' }> => e.kind === 'persist',
+    );
+    assertPersistsFollow(
+      this.s.durable,
+      persists.map((p) => p.executed),
     );
     const written = commitAll(
       this.options.storage,
@@ -383,74 +387,49 @@ export class PeerHost implements PeerMethods {
     }, 0);
   }
 
-  // ---- the API: each method answered by its service --------------------------------------
+  // ---- the API: each method answered by its service (capabilities.ts `delegate`) ----------
 
-  identity() {
-    return this.identityService.identity();
-  }
-  exportIdentity(...a: Parameters<PeerMethods['exportIdentity']>) {
-    return this.identityService.exportIdentity(...a);
-  }
-  importIdentity(...a: Parameters<PeerMethods['importIdentity']>) {
-    return this.identityService.importIdentity(...a);
-  }
-  status() {
-    return this.reads.status();
-  }
-  block(...a: Parameters<PeerMethods['block']>) {
-    return this.reads.block(...a);
-  }
-  get(...a: Parameters<PeerMethods['get']>) {
-    return this.reads.get(...a);
-  }
-  history(...a: Parameters<PeerMethods['history']>) {
-    return this.reads.history(...a);
-  }
-  integrity() {
-    return this.reads.integrity();
-  }
-  governance() {
-    return this.reads.governance();
-  }
-  submit(...a: Parameters<PeerMethods['submit']>) {
-    return this.submissions.submit(...a);
-  }
-  submitRaw(...a: Parameters<PeerMethods['submitRaw']>) {
-    return this.submissions.submitRaw(...a);
-  }
-  waitFor(...a: Parameters<PeerMethods['waitFor']>) {
-    return this.submissions.waitFor(...a);
-  }
-  repair() {
-    return this.chainsService.repair();
-  }
-  createChain(...a: Parameters<PeerMethods['createChain']>) {
-    return this.chainsService.createChain(...a);
-  }
-  join(...a: Parameters<PeerMethods['join']>) {
-    return this.chainsService.join(...a);
-  }
-  invite() {
-    return this.chainsService.invite();
-  }
-  inviteInfo(invite: string) {
-    return this.chainsService.inviteInfo(invite);
-  }
-  chains() {
-    return this.chainsService.chains();
-  }
-  useChain(...a: Parameters<PeerMethods['useChain']>) {
-    return this.chainsService.useChain(...a);
-  }
-  network() {
-    return this.mesh.network();
-  }
-  settings() {
-    return this.mesh.settings();
-  }
-  setSettings(...a: Parameters<PeerMethods['setSettings']>) {
-    return this.mesh.setSettings(...a);
-  }
+  readonly identity = delegate(() => this.identityService, 'identity');
+  readonly exportIdentity = delegate(() => this.identityService, 'exportIdentity');
+  readonly importIdentity = delegate(() => this.identityService, 'importIdentity');
+  readonly status = delegate(() => this.reads, 'status');
+  readonly block = delegate(() => this.reads, 'block');
+  readonly get = delegate(() => this.reads, 'get');
+  readonly history = delegate(() => this.reads, 'history');
+  readonly integrity = delegate(() => this.reads, 'integrity');
+  readonly governance = delegate(() => this.reads, 'governance');
+  readonly submit = delegate(() => this.submissions, 'submit');
+  readonly submitRaw = delegate(() => this.submissions, 'submitRaw');
+  readonly waitFor = delegate(() => this.submissions, 'waitFor');
+  readonly repair = delegate(() => this.chainsService, 'repair');
+  readonly createChain = delegate(() => this.chainsService, 'createChain');
+  readonly join = delegate(() => this.chainsService, 'join');
+  readonly invite = delegate(() => this.chainsService, 'invite');
+  readonly inviteInfo = delegate(() => this.chainsService, 'inviteInfo');
+  readonly chains = delegate(() => this.chainsService, 'chains');
+  readonly useChain = delegate(() => this.chainsService, 'useChain');
+  readonly network = delegate(() => this.mesh, 'network');
+  readonly settings = delegate(() => this.mesh, 'settings');
+  readonly setSettings = delegate(() => this.mesh, 'setSettings');
+  // devices (devices-host.ts) and contracts (contracts-host.ts), made on first use
+  readonly devices = delegate(() => this.capabilities.devices(), 'devices');
+  readonly registerDevice = delegate(() => this.capabilities.devices(), 'registerDevice');
+  readonly setDeviceStatus = delegate(() => this.capabilities.devices(), 'setDeviceStatus');
+  readonly setDevicePolicy = delegate(() => this.capabilities.devices(), 'setDevicePolicy');
+  readonly deviceReading = delegate(() => this.capabilities.devices(), 'deviceReading');
+  readonly deviceReadingBatch = delegate(() => this.capabilities.devices(), 'deviceReadingBatch');
+  readonly deviceReadings = delegate(() => this.capabilities.devices(), 'deviceReadings');
+  readonly requestDeviceAccess = delegate(() => this.capabilities.devices(), 'requestDeviceAccess');
+  readonly decideDeviceAccess = delegate(() => this.capabilities.devices(), 'decideDeviceAccess');
+  readonly deviceAccessLog = delegate(() => this.capabilities.devices(), 'deviceAccessLog');
+  readonly readDeviceBatch = delegate(() => this.capabilities.devices(), 'readDeviceBatch');
+  readonly deviceCallContract = delegate(() => this.capabilities.devices(), 'deviceCallContract');
+  readonly sendDeviceMessage = delegate(() => this.capabilities.devices(), 'sendDeviceMessage');
+  readonly deviceMessages = delegate(() => this.capabilities.devices(), 'deviceMessages');
+  readonly deployContract = delegate(() => this.capabilities.contracts(), 'deployContract');
+  readonly callContract = delegate(() => this.capabilities.contracts(), 'callContract');
+  readonly contracts = delegate(() => this.capabilities.contracts(), 'contracts');
+  readonly contract = delegate(() => this.capabilities.contracts(), 'contract');
 
   async log(): Promise<LogEntry[]> {
     return [...this.operationLog];
@@ -495,93 +474,6 @@ export class PeerHost implements PeerMethods {
     });
   }
 
-  // ---- devices (issue 6) ----  (implemented in ./devices-host.ts)
-  private devicesHost: DevicesHost | null = null;
-  private async deviceApi(): Promise<DevicesHost> {
-    await this.ready();
-    this.devicesHost ??= new DevicesHost({
-      storage: this.options.storage,
-      chain: () => this.s.peer.chain,
-      self: () => this.s.identityView.did,
-      submit: (request) => this.submissions.submit(request),
-      admit: (tx) => this.submissions.admit(tx),
-      waitFor: (txId, options) => this.submissions.waitFor(txId, options),
-      now: () => this.options.now(),
-      randomBytes: (length) => this.options.randomBytes(length),
-      emit: (event) => this.options.emit(event),
-      send: (to, message) => this.options.net?.send(to, encodeWire(message)) ?? false,
-    });
-    return this.devicesHost;
-  }
-  async devices() {
-    return (await this.deviceApi()).devices();
-  }
-  async registerDevice(...a: Parameters<PeerMethods['registerDevice']>) {
-    return (await this.deviceApi()).registerDevice(...a);
-  }
-  async setDeviceStatus(...a: Parameters<PeerMethods['setDeviceStatus']>) {
-    return (await this.deviceApi()).setDeviceStatus(...a);
-  }
-  async setDevicePolicy(...a: Parameters<PeerMethods['setDevicePolicy']>) {
-    return (await this.deviceApi()).setDevicePolicy(...a);
-  }
-  async deviceReading(...a: Parameters<PeerMethods['deviceReading']>) {
-    return (await this.deviceApi()).deviceReading(...a);
-  }
-  async deviceReadingBatch(...a: Parameters<PeerMethods['deviceReadingBatch']>) {
-    return (await this.deviceApi()).deviceReadingBatch(...a);
-  }
-  async deviceReadings(...a: Parameters<PeerMethods['deviceReadings']>) {
-    return (await this.deviceApi()).deviceReadings(...a);
-  }
-  async requestDeviceAccess(...a: Parameters<PeerMethods['requestDeviceAccess']>) {
-    return (await this.deviceApi()).requestDeviceAccess(...a);
-  }
-  async decideDeviceAccess(...a: Parameters<PeerMethods['decideDeviceAccess']>) {
-    return (await this.deviceApi()).decideDeviceAccess(...a);
-  }
-  async deviceAccessLog(...a: Parameters<PeerMethods['deviceAccessLog']>) {
-    return (await this.deviceApi()).deviceAccessLog(...a);
-  }
-  async readDeviceBatch(...a: Parameters<PeerMethods['readDeviceBatch']>) {
-    return (await this.deviceApi()).readDeviceBatch(...a);
-  }
-  async deviceCallContract(...a: Parameters<PeerMethods['deviceCallContract']>) {
-    return (await this.deviceApi()).deviceCallContract(...a);
-  }
-  async sendDeviceMessage(...a: Parameters<PeerMethods['sendDeviceMessage']>) {
-    return (await this.deviceApi()).sendDeviceMessage(...a);
-  }
-  async deviceMessages(...a: Parameters<PeerMethods['deviceMessages']>) {
-    return (await this.deviceApi()).deviceMessages(...a);
-  }
-
-  // ---- contracts ----  (implemented in ./contracts-host.ts)
-  private contractsHost: ContractsHost | null = null;
-  private async contractApi(): Promise<ContractsHost> {
-    await this.ready();
-    this.contractsHost ??= new ContractsHost({
-      storage: this.options.storage,
-      chain: () => this.s.peer.chain,
-      self: () => this.s.identityView.did,
-      submit: (request) => this.submissions.submit(request),
-      now: () => this.options.now(),
-    });
-    return this.contractsHost;
-  }
-  async deployContract(...a: Parameters<PeerMethods['deployContract']>) {
-    return (await this.contractApi()).deployContract(...a);
-  }
-  async callContract(...a: Parameters<PeerMethods['callContract']>) {
-    return (await this.contractApi()).callContract(...a);
-  }
-  async contracts() {
-    return (await this.contractApi()).contracts();
-  }
-  async contract(...a: Parameters<PeerMethods['contract']>) {
-    return (await this.contractApi()).contract(...a);
-  }
-
   /** Stop ticking and networking; resolves once the work already queued (e.g. a block being persisted) is done. */
   stop(): Promise<void> {
     this.s.stopped = true;
@@ -589,21 +481,6 @@ export class PeerHost implements PeerMethods {
     this.options.net?.stop();
     return this.loop.then(() => this.drainEffects()).then(() => this.audit.close());
   }
-}
-
-/** The transactions of a committed block that took effect (not those that failed in execution). */
-function tookEffect(
-  block: Block,
-  txIds: string[],
-  failed: Array<{ txId: string }>,
-): { block: Block; txIds: string[] } {
-  if (failed.length === 0) return { block, txIds };
-  const out = new Set(failed.map((f) => f.txId));
-  const keep = txIds.map((id) => !out.has(id));
-  return {
-    block: { ...block, txs: block.txs.filter((_, i) => keep[i]) },
-    txIds: txIds.filter((_, i) => keep[i]),
-  };
 }
 
 export function errorToApi(error: unknown): { code: BotError['code']; message: string } {

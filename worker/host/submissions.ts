@@ -65,6 +65,27 @@ export class Submissions {
     }
   }
 
+  /**
+   * The core refused a transaction (the `txRejected` effect). A refused copy (a forged signature,
+   * a replay) does not change the id's result (tx-results.ts); a recorded refusal frees an own
+   * nonce and tells the waiters.
+   */
+  async settleRejected(txId: string, error: BotError): Promise<void> {
+    const { decision, result } = await this.txResults.rejected(
+      txId,
+      error,
+      async (id) => (await this.d.options.storage.txLocation(id)) !== undefined,
+    );
+    if (decision === 'recorded') {
+      this.releaseNonce(txId);
+      this.notify(txId, result);
+    }
+    this.d.record(
+      'warn',
+      `Rejected ${decision === 'recorded' ? 'transaction' : 'a copy of transaction'} ${txId.slice(0, 12)}: ${error.message}`,
+    );
+  }
+
   /** Tell subscribers and waiters a result that txResults recorded. */
   notify(txId: string, result: TxResult): void {
     this.d.options.emit({ type: 'tx', txId, result });

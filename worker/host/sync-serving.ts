@@ -10,6 +10,7 @@ import { encodeWire } from './wire';
 import { messageChecks } from '../core/consensus/messages';
 import type { LogEntry } from '../api';
 import type { HostState, HostOptions } from './host-state';
+import { assertStepConsistent, assertSyncedHead, stopsPeer } from './assertions';
 
 export interface SyncServingDeps {
   state: HostState;
@@ -104,6 +105,7 @@ export class SyncServing {
       // The steps' effects go to the effect queue together, so the blocks are stored in one write.
       const effects: PeerEffect[] = [];
       let applied = 0;
+      let broken = false; // a broken invariant: nothing of this batch is handed on to be written
       try {
         for (let i = 0; i < spans.length; i++) {
           const block = blocks[i]!;
@@ -118,20 +120,25 @@ export class SyncServing {
             applied++;
             continue;
           }
-          effects.push(
-            ...this.d.stepOnly({
-              kind: 'message',
-              from,
-              message: { type: 'commit', block },
-              sigOk: true,
-            }),
-          );
+          const before = this.s.peer.chain;
+          const stepped = this.d.stepOnly({
+            kind: 'message',
+            from,
+            message: { type: 'commit', block },
+            sigOk: true,
+          });
+          assertStepConsistent(before, this.s.peer.chain, stepped);
+          effects.push(...stepped);
           if (this.s.peer.chain.height !== height + 1) return applied;
+          assertSyncedHead(this.s.peer.chain, block);
           applied++;
         }
         return applied;
+      } catch (error) {
+        broken = stopsPeer(error);
+        throw error;
       } finally {
-        this.d.queueEffects(effects);
+        if (!broken) this.d.queueEffects(effects);
       }
     });
   }

@@ -9,16 +9,10 @@
 //
 // The line numbers in comments ("L22") refer to Algorithm 1 of the paper.
 // RoundState is owned by one PeerState and mutated in place, like the mempool.
-import { equalBytes, toHex } from '../bytes';
+import { toHex } from '../bytes';
 import { blockHash, checkCertificateFor, type Block, type Validator } from '../block';
-import { botError, BotError, assert } from '../errors';
-import {
-  consensusOf,
-  executeBlock,
-  replayBlock,
-  type ChainState,
-  type ExecutedBlock,
-} from '../ledger';
+import { botError, BotError } from '../errors';
+import { executeBlock, replayBlock, type ChainState, type ExecutedBlock } from '../ledger';
 import { signSync } from '../crypto/ed25519';
 import * as limits from '../limits';
 import { txIdOf } from '../tx';
@@ -32,75 +26,29 @@ import {
 } from './messages';
 import type { Engine, Evidence, PeerEffect, PeerIdentity, PeerState, StepResult } from './types';
 import type { Candidate, ConsensusRecord, RoundState, RoundStep, Timeout } from './round';
+import {
+  blockAllowanceMs,
+  emptyBlockIntervalMs,
+  roundStallTimeouts,
+  timeoutFor,
+  timeoutMsOf,
+  weightedProposer,
+} from './timing';
+import { checkRoundTransition, snapshotRound, type RoundSnapshot } from './invariants';
 
 export type { ConsensusRecord, RoundState, RoundStep } from './round';
-
-/**
- * A round that has not ended after this many of its timeouts is given up: the peer signs the
- * nil prevote and nil precommit it has not signed there (what the propose and prevote timeouts,
- * L57 and L61, would sign) and starts the next one (`leaveStalledRound`). Algorithm 1 leaves a
- * round only on a quorum (or f+1 peers seen further on), so honest peers can wait forever when
- * fewer than 2/3 of the power takes part in a round, as when a validator restarted into round 1
- * (`floorRound`) while another is down. The nil votes keep the honest peers together: leaving
- * without them, one peer a round ahead kept the others one stall behind for good (issue 22).
- * Liveness only: nil votes are always allowed, and nothing is signed twice.
- */
-export const roundStallTimeouts = 4;
+export {
+  roundRobinProposer,
+  roundStallTimeouts,
+  timeoutMsOf,
+  timeoutMsPerWaitingTx,
+  timeoutWaitingTxsCountedMax,
+  weightedProposer,
+} from './timing';
 
 export interface RoundProfile {
   name: 'bft' | 'poa';
   proposerOf(validators: Validator[], height: number, round: number): string;
-}
-
-/** Weighted round robin: slot (height + round) mod total power, validators in genesis order. */
-export function weightedProposer(validators: Validator[], height: number, round: number): string {
-  const total = validators.reduce((sum, v) => sum + v.power, 0);
-  let slot = (height + round) % total;
-  for (const v of validators) {
-    if (slot < v.power) return v.did;
-    slot -= v.power;
-  }
-  assert(false, 'a slot below the total power falls in some validator');
-}
-
-export function roundRobinProposer(validators: Validator[], height: number, round: number): string {
-  return validators[(height + round) % validators.length]!.did;
-}
-
-const defaultTimeoutMs = 1000;
-
-export function timeoutMsOf(chain: ChainState): number {
-  return consensusOf(chain).timeoutMs ?? defaultTimeoutMs;
-}
-
-/** Propose, prevote and precommit timeouts of a round: base + round * base / 2 (Tendermint's linear growth). */
-function timeoutFor(chain: ChainState, round: number): number {
-  const base = timeoutMsOf(chain);
-  return base + Math.floor((round * base) / 2);
-}
-
-/**
- * Extra time a round's timeouts allow per transaction waiting in the mempool (up to
- * timeoutWaitingTxsCountedMax): a full block must be built, sent in chunks, verified, executed and voted on by every
- * validator before the round gives up on it, and on a loaded box that takes longer than the base
- * timeout (2,000-tx blocks overran a 1 s round and were decided only in rounds 1-2). Local and
- * liveness only: a timeout never makes a validator sign anything a quorum rule would not allow.
- */
-export const timeoutMsPerWaitingTx = 2;
-/**
- * Waiting transactions counted, at most: two blocks' worth. Beyond one block they stand for the
- * backlog a peer verifies (in arrival order) before it reaches the proposal; a round with a full
- * mempool and a silent proposer then waits at most 8 s more than the base timeout.
- */
-export const timeoutWaitingTxsCountedMax = 2 * limits.blockTxCountMax;
-
-function blockAllowanceMs(state: PeerState): number {
-  return timeoutMsPerWaitingTx * Math.min(state.mempool.size, timeoutWaitingTxsCountedMax);
-}
-
-/** Without transactions a height waits this long before deciding an empty block. */
-function emptyBlockIntervalMs(chain: ChainState): number {
-  return consensusOf(chain).emptyBlockIntervalMs ?? 30 * timeoutMsOf(chain);
 }
 
 function hexOf(hash: Uint8Array | null): string | null {
@@ -895,6 +843,7 @@ export function roundEngine(profile: RoundProfile): Engine {
   return {
     name: profile.name,
     onTick(state: PeerState, time: number): StepResult {
+      const before = snapshotRound(state.round);
       const rs = ensureRound(state, time);
       const ctx: Context = { profile, state, rs, effects: [], sends: [], signed: false };
       rs.now = Math.max(rs.now, time);
@@ -906,7 +855,7 @@ export function roundEngine(profile: RoundProfile): Engine {
       progress(ctx);
       fireTimeouts(ctx);
       rebroadcast(ctx);
-      return finish(ctx);
+      return checked(before, finish(ctx));
     },
     onMessage(
       state: PeerState,
@@ -914,14 +863,21 @@ export function roundEngine(profile: RoundProfile): Engine {
       message: ConsensusMessage,
       sigOk: boolean,
     ): StepResult {
+      const before = snapshotRound(state.round);
       const rs = ensureRound(state, state.round?.now ?? state.chain.headTime);
       const ctx: Context = { profile, state, rs, effects: [], sends: [], signed: false };
       if (!sigOk) return finish(ctx);
       handleMessage(ctx, from, message);
       progress(ctx);
-      return finish(ctx);
+      return checked(before, finish(ctx));
     },
   };
+}
+
+/** A step's result, once its transition is asserted (consensus/invariants.ts; INTERNAL if not). */
+function checked(before: RoundSnapshot | null, result: StepResult): StepResult {
+  checkRoundTransition(before, result.state.round!, result.effects, result.state.self.did);
+  return result;
 }
 
 export const bftEngine: Engine = roundEngine({ name: 'bft', proposerOf: weightedProposer });

@@ -1,0 +1,101 @@
+// The capability services behind the API: devices (devices-host.ts) and contracts
+// (contracts-host.ts), each made on first use once the peer is ready, with one dependency bag;
+// and `delegate`, which answers an API method of PeerHost from the service that owns it.
+import type { Block } from '../core/block';
+import type { MethodName, PeerMethods, Status } from '../api';
+import { DevicesHost } from './devices-host';
+import { ContractsHost } from './contracts-host';
+import { encodeWire } from './wire';
+import type { HostOptions, HostState } from './host-state';
+import type { Submissions } from './submissions';
+
+type Answering<K extends MethodName> = {
+  [P in K]: (
+    ...args: Parameters<PeerMethods[K]>
+  ) => ReturnType<PeerMethods[K]> | Awaited<ReturnType<PeerMethods[K]>>;
+};
+
+/** PeerMethods[name], answered by `service()`'s method of that name (called on the service). */
+export function delegate<K extends MethodName, S extends Answering<K>>(
+  service: () => S | Promise<S>,
+  name: K,
+): PeerMethods[K] {
+  const answer = async (...args: Parameters<PeerMethods[K]>) => {
+    const target = await service();
+    return target[name](...args);
+  };
+  return answer as unknown as PeerMethods[K];
+}
+
+export interface CapabilitiesDeps {
+  state: HostState;
+  options: HostOptions;
+  ready(): Promise<Status>;
+  submissions: Pick<Submissions, 'submit' | 'admit' | 'waitFor'>;
+  record(level: 'info' | 'warn' | 'error', message: string): void;
+}
+
+export class Capabilities {
+  private devicesHost: DevicesHost | null = null;
+  private contractsHost: ContractsHost | null = null;
+
+  constructor(private readonly d: CapabilitiesDeps) {}
+
+  async devices(): Promise<DevicesHost> {
+    await this.d.ready();
+    const { state: s, options, submissions } = this.d;
+    this.devicesHost ??= new DevicesHost({
+      storage: options.storage,
+      chain: () => s.peer.chain,
+      self: () => s.identityView.did,
+      submit: (request) => submissions.submit(request),
+      admit: (tx) => submissions.admit(tx),
+      waitFor: (txId, o) => submissions.waitFor(txId, o),
+      now: () => options.now(),
+      randomBytes: (length) => options.randomBytes(length),
+      emit: (event) => options.emit(event),
+      send: (to, message) => options.net?.send(to, encodeWire(message)) ?? false,
+    });
+    return this.devicesHost;
+  }
+
+  async contracts(): Promise<ContractsHost> {
+    await this.d.ready();
+    const { state: s, options, submissions } = this.d;
+    this.contractsHost ??= new ContractsHost({
+      storage: options.storage,
+      chain: () => s.peer.chain,
+      self: () => s.identityView.did,
+      submit: (request) => submissions.submit(request),
+      now: () => options.now(),
+    });
+    return this.contractsHost;
+  }
+
+  /** A committed block: notices for device access requests, decisions and messages in it. */
+  onCommitted(block: Block, txIds: string[], failed: Array<{ txId: string }>): void {
+    if (!block.txs.some((t) => t.type.startsWith('device.access.') || t.type === 'device.message'))
+      return;
+    const applied = tookEffect(block, txIds, failed);
+    void this.devices()
+      .then((d) => d.onCommitted(applied.block, applied.txIds))
+      .catch((error) =>
+        this.d.record('warn', `Device notices not sent: ${(error as Error).message}`),
+      );
+  }
+}
+
+/** The transactions of a committed block that took effect (not those that failed in execution). */
+function tookEffect(
+  block: Block,
+  txIds: string[],
+  failed: Array<{ txId: string }>,
+): { block: Block; txIds: string[] } {
+  if (failed.length === 0) return { block, txIds };
+  const out = new Set(failed.map((f) => f.txId));
+  const keep = txIds.map((id) => !out.has(id));
+  return {
+    block: { ...block, txs: block.txs.filter((_, i) => keep[i]) },
+    txIds: txIds.filter((_, i) => keep[i]),
+  };
+}

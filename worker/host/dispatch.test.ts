@@ -1,0 +1,303 @@
+// The API dispatcher: every method's parameters are checked at the boundary, one bad-input case
+// (at least) per method, and good parameters reach the handler unchanged.
+import { describe, expect, it } from 'vitest';
+import { BotError } from '../core/errors';
+import * as limits from '../core/limits';
+import { methodNames, type MethodName, type PeerMethods } from '../api';
+import { apiMethods, dispatch } from './dispatch';
+
+const did = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+const txId = 'ab'.repeat(32);
+
+/** A peer that records what reached it. */
+function recorder(): { peer: PeerMethods; calls: Array<{ name: string; args: unknown[] }> } {
+  const calls: Array<{ name: string; args: unknown[] }> = [];
+  const peer = Object.fromEntries(
+    methodNames.map((name) => [
+      name,
+      async (...args: unknown[]) => {
+        calls.push({ name, args });
+        return { answered: name };
+      },
+    ]),
+  ) as unknown as PeerMethods;
+  return { peer, calls };
+}
+
+type Case = { good: unknown[]; bad: Array<[unknown[], string]> };
+const tooMany = (good: unknown[]): [unknown[], string] => [[...good, 1, 2, 3, 4, 5], 'takes'];
+
+/** Per method: parameters that pass, and bad ones with a piece of the message they must get. */
+const cases: Record<MethodName, Case> = {
+  ready: { good: [], bad: [tooMany([])] },
+  identity: { good: [], bad: [tooMany([])] },
+  status: { good: [], bad: [[[{}], 'takes 0 parameters']] },
+  submit: {
+    good: [{ type: 'data.put', body: { key: 'k', value: 1 } }],
+    bad: [
+      [[], 'submit: request must be an object { type, body }'],
+      [[{ type: 'data.put' }], 'submit: request.body is missing'],
+      [[{ type: 5, body: {} }], 'submit: request.type must be a non-empty string'],
+      [[{ type: 'x'.repeat(limits.txTypeLengthMax + 1), body: {} }], 'at most 64 characters'],
+      [[{ type: 'data.put', body: {}, sig: 'x' }], 'request has no field "sig"'],
+    ],
+  },
+  submitRaw: {
+    good: [new Uint8Array([1, 2, 3])],
+    bad: [
+      [['0102'], 'submitRaw: bytes must be bytes'],
+      [[new Uint8Array(limits.txBytesMax + 1)], `at most ${limits.txBytesMax}`],
+    ],
+  },
+  waitFor: {
+    good: [txId, { timeoutMs: 5 }],
+    bad: [
+      [['xyz'], 'waitFor: txId must be 64 lowercase hex digits'],
+      [[txId, { timeoutMs: -1 }], 'waitFor: options.timeoutMs must be a whole number from 0'],
+      [[txId, { timeoutMs: limits.waitTimeoutMsMax + 1 }], 'options.timeoutMs'],
+      [[txId, { timeout: 5 }], 'options has no field "timeout"'],
+    ],
+  },
+  block: {
+    good: [3],
+    bad: [
+      [[-1], 'block: height must be a whole number from 0'],
+      [['3'], 'block: height'],
+      [[1.5], 'block: height'],
+    ],
+  },
+  get: {
+    good: ['room/1'],
+    bad: [
+      [[], 'get: key must be a non-empty string of at most 256 bytes'],
+      [['é'.repeat(limits.dataKeyBytesMax / 2 + 1)], 'get: key must be'],
+      [[''], 'get: key'],
+    ],
+  },
+  history: { good: ['room/1'], bad: [[[7], 'history: key must be']] },
+  integrity: { good: [], bad: [tooMany([])] },
+  repair: { good: [], bad: [tooMany([])] },
+  log: { good: [], bad: [tooMany([])] },
+  exportAuditLog: { good: [], bad: [tooMany([])] },
+  verifyAuditLog: {
+    good: [{ entries: [] }, { anchor: { seq: 3, hash: txId } }],
+    bad: [
+      [['log'], 'verifyAuditLog: log must be an object'],
+      [[{}, { anchor: { seq: -1, hash: txId } }], 'options.anchor.seq'],
+    ],
+  },
+  createChain: {
+    good: [{ name: 'lab', mode: 'consortium', consensus: 'bft', validators: [did], timeoutMs: 5 }],
+    bad: [
+      [[{ name: 'lab', mode: 'secret', consensus: 'bft' }], 'request.mode must be one of private'],
+      [[{ name: '', mode: 'public', consensus: 'bft' }], 'request.name must be a non-empty'],
+      [[{ name: 'lab', mode: 'public', consensus: 'raft' }], 'request.consensus'],
+      [[{ name: 'lab', mode: 'public', consensus: 'bft', validators: [] }], 'validators'],
+      [[{ name: 'lab', mode: 'public', consensus: 'bft', validators: ['bob'] }], 'validators[0]'],
+      [
+        [
+          {
+            name: 'lab',
+            mode: 'public',
+            consensus: 'bft',
+            timeoutMs: limits.roundTimeoutMsMax + 1,
+          },
+        ],
+        'request.timeoutMs',
+      ],
+    ],
+  },
+  join: {
+    good: ['http://x/#/join/AAAA'],
+    bad: [
+      [[7], 'join: invite must be a non-empty string'],
+      [['x'.repeat(limits.inviteLengthMax + 1)], `at most ${limits.inviteLengthMax} characters`],
+    ],
+  },
+  invite: { good: [], bad: [tooMany([])] },
+  inviteInfo: { good: ['AAAA'], bad: [[[null], 'inviteInfo: invite must be']] },
+  chains: { good: [], bad: [tooMany([])] },
+  useChain: {
+    good: ['0123456789abcdef0123456789abcdef'],
+    bad: [[['nope'], 'useChain: chainId must be 32 lowercase hex digits']],
+  },
+  network: { good: [], bad: [tooMany([])] },
+  settings: { good: [], bad: [tooMany([])] },
+  setSettings: {
+    good: [{ relays: [] }],
+    bad: [
+      [[['wss://x']], 'setSettings: patch must be an object'],
+      [[], 'setSettings: patch'],
+    ],
+  },
+  governance: { good: [], bad: [tooMany([])] },
+  exportIdentity: {
+    good: ['correct horse'],
+    bad: [
+      [[1234], 'exportIdentity: passphrase must be a string'],
+      [['p'.repeat(limits.passphraseLengthMax + 1)], `${limits.passphraseLengthMax} characters`],
+    ],
+  },
+  importIdentity: {
+    good: ['{"format":"bot-identity/v1"}', 'correct horse'],
+    bad: [
+      [['{}'], 'importIdentity: passphrase must be a string'],
+      [['x'.repeat(limits.identityBackupLengthMax + 1), 'pass'], 'importIdentity: backup'],
+    ],
+  },
+  reset: { good: [], bad: [tooMany([])] },
+  devices: { good: [], bad: [tooMany([])] },
+  registerDevice: {
+    good: [
+      { id: 'hr-1', kind: 'heart-rate', capabilities: ['heartRateBpm'], policy: { mode: 'open' } },
+    ],
+    bad: [
+      [[{ id: 'hr-1', kind: 'toaster', capabilities: [] }], 'registerDevice: request.kind'],
+      [[{ kind: 'sensor', capabilities: [] }], 'request.id must be a non-empty string'],
+      [
+        [
+          {
+            id: 'a',
+            kind: 'sensor',
+            capabilities: Array(limits.deviceCapabilitiesMax + 1).fill('x'),
+          },
+        ],
+        'request.capabilities must be a list of at most',
+      ],
+      [[{ id: 'a', kind: 'sensor', capabilities: [], owner: 'me' }], 'request.owner'],
+    ],
+  },
+  setDeviceStatus: {
+    good: [did, 'offline', null],
+    bad: [
+      [[did, 'asleep'], 'setDeviceStatus: status must be one of online'],
+      [[did, 'error', 'm'.repeat(limits.deviceStatusMessageLengthMax + 1)], 'message'],
+      [['hr-1', 'online'], 'setDeviceStatus: device must be a did:key identity'],
+    ],
+  },
+  setDevicePolicy: {
+    good: [did, { mode: 'owner' }],
+    bad: [[[did, 'open'], 'setDevicePolicy: policy must be an object']],
+  },
+  deviceReading: {
+    good: [did, { values: { x: 1 } }],
+    bad: [
+      [[did, { values: 5 }], 'deviceReading: reading.values must be an object'],
+      [[did, { values: {}, at: -5 }], 'reading.at'],
+      [[did], 'deviceReading: reading'],
+    ],
+  },
+  deviceReadingBatch: {
+    good: [did, [{ values: { x: 1 }, at: 1 }]],
+    bad: [
+      [[did, []], 'deviceReadingBatch: samples must be a non-empty list'],
+      [[did, [{ values: {}, at: 1 }, { values: {} }]], 'samples[1].at'],
+    ],
+  },
+  deviceReadings: {
+    good: [did, { limit: 60 }],
+    bad: [[[did, { limit: limits.deviceListedMax + 1 }], 'deviceReadings: options.limit']],
+  },
+  requestDeviceAccess: {
+    good: [did, { service: 'dashboard' }],
+    bad: [
+      [[did, { service: '' }], 'requestDeviceAccess: request.service'],
+      [[did, { service: 's', purpose: 'p'.repeat(limits.devicePurposeLengthMax + 1) }], 'purpose'],
+    ],
+  },
+  decideDeviceAccess: {
+    good: [txId, true],
+    bad: [
+      [[txId, 'yes'], 'decideDeviceAccess: grant must be true or false'],
+      [['r1', true], 'decideDeviceAccess: request must be 64'],
+    ],
+  },
+  deviceAccessLog: { good: [did], bad: [[[42], 'deviceAccessLog: device']] },
+  readDeviceBatch: {
+    good: [did, txId],
+    bad: [[[did, 'ABC'], 'readDeviceBatch: digest must be 64 lowercase hex digits']],
+  },
+  deployContract: {
+    good: [{ name: 'counter', code: 'function inc(ctx) {}' }],
+    bad: [
+      [[{ name: 'counter' }], 'deployContract: request.code must be a non-empty string'],
+      [
+        [{ name: 'c', code: 'x'.repeat(limits.contractCodeBytesMax + 1) }],
+        `at most ${limits.contractCodeBytesMax} bytes`,
+      ],
+    ],
+  },
+  callContract: {
+    good: ['counter', 'inc', { by: 2 }],
+    bad: [
+      [['counter'], 'callContract: method must be a non-empty string'],
+      [['c'.repeat(limits.contractNameLengthMax + 1), 'inc'], 'callContract: contract'],
+    ],
+  },
+  deviceCallContract: {
+    good: [did, 'counter', 'inc'],
+    bad: [[[did, 'counter', 7], 'deviceCallContract: method']],
+  },
+  contracts: { good: [], bad: [tooMany([])] },
+  contract: { good: ['counter'], bad: [[[{}], 'contract: name must be']] },
+  sendDeviceMessage: {
+    good: [did, did, { open: true }],
+    bad: [[[did, 'door'], 'sendDeviceMessage: to must be a did:key identity']],
+  },
+  deviceMessages: {
+    good: [did],
+    bad: [[[did, { limit: 0 }], 'deviceMessages: options.limit must be a whole number from 1']],
+  },
+};
+
+async function refusal(run: Promise<unknown>): Promise<BotError> {
+  try {
+    await run;
+  } catch (error) {
+    expect(error).toBeInstanceOf(BotError);
+    return error as BotError;
+  }
+  throw new Error('the call was not refused');
+}
+
+describe('the API dispatcher', () => {
+  it('has one entry per method of window.bot, and a test case for each', () => {
+    expect(Object.keys(apiMethods).sort()).toEqual([...methodNames].sort());
+    expect(Object.keys(cases).sort()).toEqual([...methodNames].sort());
+  });
+
+  for (const name of methodNames) {
+    const { good, bad } = cases[name];
+    it(`${name}: good parameters reach the handler; bad ones are BAD_REQUEST naming the parameter`, async () => {
+      const { peer, calls } = recorder();
+      expect(await dispatch(peer, name, good)).toEqual({ answered: name });
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.name).toBe(name);
+      // Left-out optional parameters (and JSON's null for them) reach the handler as undefined.
+      expect(calls[0]!.args.slice(0, good.length)).toEqual(good.map((v) => v ?? undefined));
+      expect(bad.length).toBeGreaterThan(0);
+      for (const [params, message] of bad) {
+        const error = await refusal(dispatch(peer, name, params));
+        expect({ code: error.code, params }).toEqual({ code: 'BAD_REQUEST', params });
+        expect(error.message).toContain(message);
+        expect(error.message.startsWith(name)).toBe(true);
+      }
+      expect(calls).toHaveLength(1); // nothing refused reached the peer
+    });
+  }
+
+  it('refuses unknown methods (own names only) and parameters that are not a list', async () => {
+    const { peer, calls } = recorder();
+    for (const name of ['nope', 'constructor', 'toString', '__proto__'])
+      expect((await refusal(dispatch(peer, name, []))).code).toBe('BAD_REQUEST');
+    const notList = await refusal(dispatch(peer, 'status', { 0: 1 }));
+    expect(notList.message).toBe('status: the parameters must be a list (an array).');
+    expect(calls).toEqual([]);
+  });
+
+  it('says how many parameters a method takes', async () => {
+    const { peer } = recorder();
+    const error = await refusal(dispatch(peer, 'waitFor', [txId, {}, 'extra']));
+    expect(error.message).toBe('waitFor takes 2 parameters (txId, options?), not 3.');
+  });
+});

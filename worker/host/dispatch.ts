@@ -1,0 +1,316 @@
+// The API dispatcher: one table of every method of window.bot (worker/api.ts), each with the
+// checkers of its parameters and its handler. The page's RPC (worker/peer.worker.ts) and the
+// HTTP API (server/peer/http.ts, POST /v1/rpc/:method and the REST routes) both call `dispatch`,
+// so every method's parameters are checked at the same boundary: a missing, wrong-typed or
+// over-limit parameter is BAD_REQUEST with a plain message naming the method and the parameter
+// ("get: key must be a non-empty string of at most 256 bytes"). The whole message is bounded
+// before this by its transport (rpcMessageBytesMax in worker/rpc.ts, httpBodyBytesMax).
+import { botError } from '../core/errors';
+import * as limits from '../core/limits';
+import type { MethodName, PeerMethods } from '../api';
+import {
+  anyObject,
+  boolean,
+  bytes,
+  did,
+  hex,
+  integer,
+  list,
+  oneOf,
+  optional,
+  param,
+  present,
+  record,
+  text,
+  type Param,
+} from './params';
+
+/** One method: its parameters in order, and what runs once they are checked. */
+export interface ApiMethod {
+  params: Array<Param<unknown>>;
+  run(peer: PeerMethods, args: unknown[]): Promise<unknown>;
+}
+
+/** A method whose handler gets its parameters typed as their checkers return them. */
+function method<const A extends unknown[]>(
+  params: [...{ [K in keyof A]: Param<A[K]> }],
+  run: (peer: PeerMethods, ...args: A) => Promise<unknown>,
+): ApiMethod {
+  return {
+    params: params as Array<Param<unknown>>,
+    run: (peer, args) => run(peer, ...(args as A)),
+  };
+}
+
+const none = (run: (peer: PeerMethods) => Promise<unknown>) => method([], run);
+
+// ---- parameters shared by several methods ----
+const txId = hex(64);
+const dataKey = text(limits.dataKeyBytesMax, { min: 1 });
+const invite = text(limits.inviteLengthMax, { min: 1, unit: 'characters' });
+const passphrase = text(limits.passphraseLengthMax, { unit: 'characters' });
+const contractName = text(limits.contractNameLengthMax, { min: 1, unit: 'characters' });
+const contractMethod = text(limits.contractMethodLengthMax, { min: 1, unit: 'characters' });
+const time = integer(0, Number.MAX_SAFE_INTEGER);
+const listOptions = record<{ limit?: number }>({
+  limit: optional('limit', integer(1, limits.deviceListedMax)),
+});
+const roundTimeout = integer(0, limits.roundTimeoutMsMax);
+const reading = record<{ values: Record<string, unknown>; at?: number }>({
+  values: param('values', anyObject),
+  at: optional('at', time),
+});
+
+/** Every method of window.bot: name -> parameters + handler. */
+export const apiMethods: Record<MethodName, ApiMethod> = {
+  ready: none((p) => p.ready()),
+  identity: none((p) => p.identity()),
+  status: none((p) => p.status()),
+  submit: method(
+    [
+      param(
+        'request',
+        record<{ type: string; body: unknown }>({
+          type: param('type', text(limits.txTypeLengthMax, { min: 1, unit: 'characters' })),
+          body: param('body', present),
+        }),
+      ),
+    ],
+    (p, request) => p.submit(request),
+  ),
+  submitRaw: method([param('bytes', bytes(limits.txBytesMax))], (p, raw) => p.submitRaw(raw)),
+  waitFor: method(
+    [
+      param('txId', txId),
+      optional(
+        'options',
+        record<{ timeoutMs?: number }>({
+          timeoutMs: optional('timeoutMs', integer(0, limits.waitTimeoutMsMax)),
+        }),
+      ),
+    ],
+    (p, id, options) => p.waitFor(id, options),
+  ),
+  block: method([param('height', integer(0, Number.MAX_SAFE_INTEGER))], (p, height) =>
+    p.block(height),
+  ),
+  get: method([param('key', dataKey)], (p, key) => p.get(key)),
+  history: method([param('key', dataKey)], (p, key) => p.history(key)),
+  integrity: none((p) => p.integrity()),
+  repair: none((p) => p.repair()),
+  log: none((p) => p.log()),
+  exportAuditLog: none((p) => p.exportAuditLog()),
+  verifyAuditLog: method(
+    [
+      param('log', anyObject),
+      optional(
+        'options',
+        record<{ anchor?: { seq: number; hash: string } }>({
+          anchor: optional(
+            'anchor',
+            record<{ seq: number; hash: string }>({
+              seq: param('seq', integer(0, Number.MAX_SAFE_INTEGER)),
+              hash: param('hash', hex(64)),
+            }),
+          ),
+        }),
+      ),
+    ],
+    (p, log, options) => p.verifyAuditLog(log as never, options),
+  ),
+  createChain: method(
+    [
+      param(
+        'request',
+        record<{
+          name: string;
+          mode: 'private' | 'consortium' | 'public';
+          consensus: 'solo' | 'poa' | 'bft';
+          validators?: string[];
+          timeoutMs?: number;
+          emptyBlockIntervalMs?: number;
+        }>({
+          name: param('name', text(limits.chainNameLengthMax, { min: 1, unit: 'characters' })),
+          mode: param('mode', oneOf(['private', 'consortium', 'public'])),
+          consensus: param('consensus', oneOf(['solo', 'poa', 'bft'])),
+          validators: optional('validators', list(did, limits.validatorCountMax, { min: 1 })),
+          timeoutMs: optional('timeoutMs', roundTimeout),
+          emptyBlockIntervalMs: optional('emptyBlockIntervalMs', roundTimeout),
+        }),
+      ),
+    ],
+    (p, request) => p.createChain(request),
+  ),
+  join: method([param('invite', invite)], (p, link) => p.join(link)),
+  invite: none((p) => p.invite()),
+  inviteInfo: method([param('invite', invite)], (p, link) => p.inviteInfo(link)),
+  chains: none((p) => p.chains()),
+  useChain: method([param('chainId', hex(32))], (p, chainId) => p.useChain(chainId)),
+  network: none((p) => p.network()),
+  settings: none((p) => p.settings()),
+  setSettings: method([param('patch', anyObject)], (p, patch) => p.setSettings(patch)),
+  governance: none((p) => p.governance()),
+  exportIdentity: method([param('passphrase', passphrase)], (p, pass) => p.exportIdentity(pass)),
+  importIdentity: method(
+    [
+      param('backup', text(limits.identityBackupLengthMax, { min: 1, unit: 'characters' })),
+      param('passphrase', passphrase),
+    ],
+    (p, backup, pass) => p.importIdentity(backup, pass),
+  ),
+  reset: none((p) => p.reset()),
+  devices: none((p) => p.devices()),
+  registerDevice: method(
+    [
+      param(
+        'request',
+        record<{
+          id: string;
+          kind: 'heart-rate' | 'environment' | 'vehicle' | 'gps' | 'sensor';
+          name?: string;
+          capabilities: string[];
+          owner?: string;
+          policy?: Record<string, unknown>;
+        }>({
+          id: param('id', text(limits.deviceIdLengthMax, { min: 1, unit: 'characters' })),
+          kind: param('kind', oneOf(['heart-rate', 'environment', 'vehicle', 'gps', 'sensor'])),
+          name: optional('name', text(limits.deviceNameLengthMax, { unit: 'characters' })),
+          capabilities: param(
+            'capabilities',
+            list(
+              text(limits.deviceCapabilityLengthMax, { min: 1, unit: 'characters' }),
+              limits.deviceCapabilitiesMax,
+            ),
+          ),
+          owner: optional('owner', did),
+          policy: optional('policy', anyObject),
+        }),
+      ),
+    ],
+    (p, request) => p.registerDevice(request as never),
+  ),
+  setDeviceStatus: method(
+    [
+      param('device', did),
+      param('status', oneOf(['online', 'offline', 'error', 'retired'])),
+      optional('message', text(limits.deviceStatusMessageLengthMax, { unit: 'characters' })),
+    ],
+    (p, device, status, message) => p.setDeviceStatus(device, status, message),
+  ),
+  setDevicePolicy: method([param('device', did), param('policy', anyObject)], (p, device, policy) =>
+    p.setDevicePolicy(device, policy as never),
+  ),
+  deviceReading: method([param('device', did), param('reading', reading)], (p, device, r) =>
+    p.deviceReading(device, r as never),
+  ),
+  deviceReadingBatch: method(
+    [
+      param('device', did),
+      param(
+        'samples',
+        list(
+          record<{ values: Record<string, unknown>; at: number }>({
+            values: param('values', anyObject),
+            at: param('at', time),
+          }),
+          limits.deviceBatchSamplesMax,
+          { min: 1 },
+        ),
+      ),
+    ],
+    (p, device, samples) => p.deviceReadingBatch(device, samples as never),
+  ),
+  deviceReadings: method(
+    [param('device', did), optional('options', listOptions)],
+    (p, device, options) => p.deviceReadings(device, options),
+  ),
+  requestDeviceAccess: method(
+    [
+      param('device', did),
+      param(
+        'request',
+        record<{ service: string; purpose?: string }>({
+          service: param(
+            'service',
+            text(limits.deviceServiceLengthMax, { min: 1, unit: 'characters' }),
+          ),
+          purpose: optional('purpose', text(limits.devicePurposeLengthMax, { unit: 'characters' })),
+        }),
+      ),
+    ],
+    (p, device, request) => p.requestDeviceAccess(device, request),
+  ),
+  decideDeviceAccess: method(
+    [param('request', txId), param('grant', boolean)],
+    (p, request, grant) => p.decideDeviceAccess(request, grant),
+  ),
+  deviceAccessLog: method([param('device', did)], (p, device) => p.deviceAccessLog(device)),
+  readDeviceBatch: method([param('device', did), param('digest', hex(64))], (p, device, digest) =>
+    p.readDeviceBatch(device, digest),
+  ),
+  deployContract: method(
+    [
+      param(
+        'request',
+        record<{ name: string; code: string }>({
+          name: param('name', contractName),
+          code: param('code', text(limits.contractCodeBytesMax, { min: 1 })),
+        }),
+      ),
+    ],
+    (p, request) => p.deployContract(request),
+  ),
+  callContract: method(
+    [param('contract', contractName), param('method', contractMethod), optional('args', present)],
+    (p, contract, name, args) => p.callContract(contract, name, args),
+  ),
+  deviceCallContract: method(
+    [
+      param('device', did),
+      param('contract', contractName),
+      param('method', contractMethod),
+      optional('args', present),
+    ],
+    (p, device, contract, name, args) => p.deviceCallContract(device, contract, name, args),
+  ),
+  contracts: none((p) => p.contracts()),
+  contract: method([param('name', contractName)], (p, name) => p.contract(name)),
+  sendDeviceMessage: method(
+    [param('from', did), param('to', did), optional('body', present)],
+    (p, from, to, body) => p.sendDeviceMessage(from, to, body),
+  ),
+  deviceMessages: method(
+    [param('device', did), optional('options', listOptions)],
+    (p, device, options) => p.deviceMessages(device, options),
+  ),
+};
+
+/** Is `name` a method of the API (own names only: not "constructor", "toString", ...)? */
+export function isApiMethod(name: string): name is MethodName {
+  return Object.hasOwn(apiMethods, name);
+}
+
+/** Check `params` against `name`'s parameters; returns them, optional ones left out as undefined. */
+export function checkParams(name: MethodName, params: unknown): unknown[] {
+  const { params: specs } = apiMethods[name];
+  if (!Array.isArray(params))
+    throw botError('BAD_REQUEST', `${name}: the parameters must be a list (an array).`);
+  if (params.length > specs.length) {
+    const names = specs.map((s) => (s.optional ? `${s.name}?` : s.name)).join(', ');
+    throw botError(
+      'BAD_REQUEST',
+      `${name} takes ${specs.length} parameter${specs.length === 1 ? '' : 's'} (${names}), not ${params.length}.`,
+    );
+  }
+  return specs.map((spec, i) => spec.check(params[i], `${name}: ${spec.name}`));
+}
+
+/**
+ * Call `name` on `peer` with `params` checked first. Unknown methods and bad parameters are
+ * BAD_REQUEST; what the method itself refuses keeps its own code.
+ */
+export async function dispatch(peer: PeerMethods, name: string, params: unknown): Promise<unknown> {
+  if (!isApiMethod(name)) throw botError('BAD_REQUEST', `Unknown method ${String(name)}.`);
+  const args = checkParams(name, params);
+  return apiMethods[name].run(peer, args);
+}
