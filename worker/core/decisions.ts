@@ -6,7 +6,7 @@
 // without a host (decisions.test.ts).
 import type { ChainState } from './ledger';
 import { mayWrite } from './ledger';
-import type { InviteToken, ProposalRecord } from './governance';
+import type { InviteToken, ProposalRecord } from './modules/governance/apply';
 import type { Evidence } from './consensus/types';
 
 /**
