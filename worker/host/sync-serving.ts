@@ -97,7 +97,10 @@ export class SyncServing {
     for (let i = 0; i < headers.length; i++) {
       const { header, cert } = headers[i]!;
       if (header.height !== at + i)
-        throw botError('MALFORMED', `header ${i} of a batch from ${at} has height ${header.height}`);
+        throw botError(
+          'MALFORMED',
+          `header ${i} of a batch from ${at} has height ${header.height}`,
+        );
       if (header.height <= height) continue;
       if (header.height !== height + 1) break; // a gap: wait for the missing headers
       if (header.chain !== chain.chainId || !equalBytes(header.prev, prev))

@@ -15,12 +15,7 @@ import { decodeMessage, encodeMessage, type ConsensusMessage } from '../core/con
 import { botError } from '../core/errors';
 import * as limits from '../core/limits';
 import { checkInviteToken } from '../core/txtypes';
-import {
-  checkCertificate,
-  checkHeader,
-  type BlockHeader,
-  type Certificate,
-} from '../core/block';
+import { checkCertificate, checkHeader, type BlockHeader, type Certificate } from '../core/block';
 import type { InviteToken } from '../core/governance';
 
 export type WireMessage =
