@@ -126,6 +126,18 @@ export class SyncServing {
     if (this.s.durable.chainId !== chain.chainId) return;
     this.s.headerTip = { chainId: chain.chainId, height, hash: prev };
     this.d.options.emit({ type: 'status', status: this.d.statusNow() });
+    // Follow the headers up to the sender's head, one window per answer (the syncer's windows
+    // start from this peer's own height, which stays put while it may not read blocks).
+    const head = this.s.syncer.headOf(from) ?? 0;
+    if (height < head)
+      this.d.options.net?.send(
+        from,
+        encodeWire({
+          kind: 'syncRequest',
+          from: height + 1,
+          count: Math.min(limits.syncBatchBlocksMax, head - height),
+        }),
+      );
   }
 
   /** The engines' catch-up: stored blocks as commit messages. */
