@@ -24,7 +24,17 @@ export function openToAll(state: ChainState): boolean {
  * The dids that read a private or consortium chain, as its state says: validators, members,
  * registered devices and their gateways. null: the chain is open to all.
  */
-export function readersOf(state: ChainState): Set<string> | null {
+export function readersOf(state: ChainState): ReadonlySet<string> | null {
+  // States are immutable: the set is made once per state (every message in and out asks).
+  if (readersCache.has(state)) return readersCache.get(state)!;
+  const readers = collectReaders(state);
+  readersCache.set(state, readers);
+  return readers;
+}
+
+const readersCache = new WeakMap<ChainState, ReadonlySet<string> | null>();
+
+function collectReaders(state: ChainState): Set<string> | null {
   if (openToAll(state)) return null;
   const out = new Set<string>(state.validators.map((v) => v.did));
   for (const did of state.governance?.members ?? []) out.add(did);
