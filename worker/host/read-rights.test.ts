@@ -3,9 +3,7 @@
 // gets headers only; public and solo chains are read by all.
 import { describe, expect, it } from 'vitest';
 import { genesisState, type ChainState } from '../core/ledger';
-import { emptyGovernance } from '../core/governance';
 import { bftGenesis, devChain, testIdentity } from '../core/testing';
-import type { DeviceRecord } from '../core/devices';
 import { maySend, readersOf, readRight, wireAllowed } from './read-rights';
 import { decodeWire, encodeWire, wireKindOf, type WireMessage } from './wire';
 import { blockHash } from '../core/block';
@@ -29,19 +27,22 @@ const payloadKinds: WireMessage['kind'][] = [
 ];
 const headerKinds: WireMessage['kind'][] = ['head', 'syncRequest', 'syncHeaders', 'join'];
 
+// Built from literals (not the governance and devices modules' helpers), so the test stays the
+// same wherever those modules live.
 function chainOf(mode: 'private' | 'consortium' | 'public'): ChainState {
   const { state } = genesisState(bftGenesis(`rr-${mode}`, [v1, v2, v3], mode));
-  const governance = { ...emptyGovernance(state.genesis), members: new Set([member.did]) };
-  const record = {
-    did: device.did,
-    gateway: gateway.did,
-    status: 'online',
-  } as unknown as DeviceRecord;
-  return {
-    ...state,
-    governance,
-    devices: { devices: new Map([[device.did, record]]), open: new Map() },
-  } as ChainState;
+  const governance = {
+    proposals: new Map(),
+    offenders: new Map(),
+    members: new Set([member.did]),
+    consensus: state.genesis.consensus,
+  } as unknown as ChainState['governance'];
+  const record = { did: device.did, gateway: gateway.did, status: 'online' };
+  const devices = {
+    devices: new Map([[device.did, record]]),
+    open: new Map(),
+  } as unknown as ChainState['devices'];
+  return { ...state, governance, devices } as ChainState;
 }
 
 describe('read rights (pure decision)', () => {
