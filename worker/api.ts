@@ -48,6 +48,19 @@ export interface Status {
    * transactions are refused with NOT_MEMBER until they do.
    */
   admission: 'admitted' | 'waiting';
+  /**
+   * The height up to which this peer holds verified headers and certificates: its height, or
+   * more while it waits for admission to a private or consortium chain (members serve it headers
+   * only until the validators admit it).
+   */
+  headerHeight: number;
+  /**
+   * Read rights: 'full' when this peer reads the chain's blocks and values (a public or solo
+   * chain, or a member), 'headers' when it gets headers only; `get` then fails with NOT_MEMBER.
+   */
+  readAccess: 'full' | 'headers';
+  /** Messages refused by read rights: payload not sent to non-members, and not taken from them. */
+  readRefusals: { sent: number; taken: number };
 }
 
 export interface Identity {

@@ -87,6 +87,15 @@ export const syncRequestTimeoutMs = 10_000;
 export const syncLagBlocksMin = 4;
 /** A smaller lag that stands still this long is pulled by batch sync too (an idle chain). */
 export const syncSmallLagWaitMs = 1_000;
+/**
+ * A neighbour that answered with headers only (this peer may not read the chain's payload yet)
+ * is asked for blocks again after this long: it serves them once the validators admit this peer.
+ */
+export const syncHeadersOnlyRetryMs = 2_000;
+/** Neighbours a syncing peer remembers as serving headers only (cleared when full). */
+export const syncPeersTrackedMax = 256;
+/** Refused reads and sends (read rights) logged by peer and kind before the log set is cleared. */
+export const readRefusalsLoggedMax = 256;
 
 // ---- devices (issue 6): worker/core/devices.ts, worker/host/devices-host.ts ----
 /** Devices registered on one chain. */

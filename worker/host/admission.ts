@@ -46,7 +46,7 @@ export class Admission {
     if (did === this.s.identityView.did) {
       return botError(
         'NOT_MEMBER',
-        `This peer is not a member of the ${chain.genesis.mode} chain ${chain.genesis.name} yet: it waits for the validators to vote it in (see Governance). Until then it can read but not write.`,
+        `This peer is not a member of the ${chain.genesis.mode} chain ${chain.genesis.name} yet: it waits for the validators to vote it in (see Governance). Until then it holds the chain's headers only: it can neither read its data nor write.`,
       );
     }
     return botError(

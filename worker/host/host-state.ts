@@ -82,6 +82,11 @@ export class HostState {
   validatorKey = '';
   neighbours: string[] = [];
   syncer!: Syncer;
+  /**
+   * Headers verified beyond the durable state (their certificates checked), from header-only
+   * sync answers: what a peer waiting for admission to a private or consortium chain holds.
+   */
+  headerTip: { chainId: string; height: number; hash: Uint8Array } | null = null;
 }
 
 /** Canonical CBOR has no `undefined`: drop such fields before encoding a host record. */

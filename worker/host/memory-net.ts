@@ -41,6 +41,7 @@ export class MemoryNet implements PeerNet {
     const before = this.room;
     this.room = options.room;
     this.handler = handler;
+    this.readers = null;
     if (before && before !== options.room) this.network.announce(before);
     this.network.announce(options.room);
   }
@@ -73,7 +74,8 @@ export class MemoryNet implements PeerNet {
   }
 
   broadcast(bytes: Uint8Array): void {
-    for (const n of this.neighbours()) n.deliver(this.did, bytes);
+    for (const n of this.neighbours())
+      if (!this.readers || this.readers.has(n.did)) n.deliverBroadcast(this.did, bytes);
   }
 
   send(to: string, bytes: Uint8Array): boolean {
@@ -90,6 +92,24 @@ export class MemoryNet implements PeerNet {
   }
 
   setValidators(): void {}
+
+  /** Who reads the chain: broadcasts go to, and are taken from, these neighbours only. */
+  readers: Set<string> | null = null;
+  /** Broadcasts refused because their sender is not a reader (for assertions). */
+  refusedBroadcasts = 0;
+
+  setReaders(dids: string[] | null): void {
+    this.readers = dids === null ? null : new Set(dids);
+  }
+
+  /** A broadcast from `from`: taken only when `from` reads the chain (as the hub does). */
+  deliverBroadcast(from: string, bytes: Uint8Array): void {
+    if (this.readers && !this.readers.has(from)) {
+      this.refusedBroadcasts++;
+      return;
+    }
+    this.deliver(from, bytes);
+  }
 
   view(): NetworkView {
     return {

@@ -1,7 +1,7 @@
 // Mesh wiring: starting the network for the active chain, neighbours, the network view, and
 // strict decoding of what neighbours send (each kind handed to its service). Also the settings
 // (relays, STUN/TURN servers) the network starts with.
-import { decodeWire, encodeWire, type WireMessage } from './wire';
+import { decodeWire, encodeWire, type SignedHeader, type WireMessage } from './wire';
 import { Syncer } from './sync';
 import type { ConsensusMessage } from '../core/consensus/messages';
 import type { DevicesHost } from './devices-host';
@@ -21,6 +21,10 @@ export interface MeshServiceDeps {
   deviceApi(): Promise<DevicesHost>;
   onJoinRequest(from: string, invite: InviteToken | null): Promise<void>;
   askAdmission(): void;
+  /** Read rights (read-gate.ts): may a message of this kind from `from` be taken in? */
+  take(from: string, kind: WireMessage['kind']): boolean;
+  /** A header-only sync answer (this peer may not read the chain's payload yet). */
+  applyHeaders(from: string, at: number, headers: SignedHeader[]): Promise<void>;
 }
 
 export class MeshService {
@@ -116,6 +120,11 @@ export class MeshService {
       this.dropPeer(from, `sent a malformed message (${(error as Error).message})`);
       return;
     }
+    if (!this.d.take(from, message.kind)) {
+      // A non-member's payload (read rights): ignored. Its head is not followed either, so sync
+      // never asks it for blocks; its sync request is answered with headers only.
+      return;
+    }
     switch (message.kind) {
       case 'consensus': {
         const m = message.message;
@@ -141,6 +150,13 @@ export class MeshService {
         return;
       case 'syncBlocks':
         this.s.syncer.onBlocks(from, message.from, message.blocks);
+        return;
+      case 'syncHeaders':
+        void this.d
+          .applyHeaders(from, message.from, message.headers)
+          .catch((error) =>
+            this.dropPeer(from, `sent headers that do not verify (${(error as Error).message})`),
+          );
         return;
       case 'batchRequest':
         // Reads only, beside the loop, like sync requests; the gateway checks the chain's access records.

@@ -37,6 +37,7 @@ import { Admission } from './admission';
 import { Reads } from './reads';
 import { assertPersistsFollow, stopsPeer } from './assertions';
 import { decideEvidence } from '../core/decisions';
+import { ReadGate } from './read-gate';
 
 export type { HostOptions } from './host-state';
 export { decodeInvite } from './chains';
@@ -72,10 +73,16 @@ export class PeerHost implements PeerMethods {
   private readonly admission: Admission;
   private readonly reads: Reads;
   private readonly capabilities: Capabilities;
+  /** Read rights: every send to one neighbour and every message taken in passes it. */
+  private readonly gate: ReadGate;
+  private readonly options: HostOptions;
 
-  constructor(private readonly options: HostOptions) {
-    this.verifier = cachingVerifier(options.verifier);
+  constructor(hostOptions: HostOptions) {
     const s = this.s;
+    this.gate = new ReadGate({ state: s, record: (level, message) => this.record(level, message) });
+    const options = { ...hostOptions, net: hostOptions.net && this.gate.wrap(hostOptions.net) };
+    this.options = options;
+    this.verifier = cachingVerifier(options.verifier);
     this.audit = new AuditLog({
       storage: options.storage,
       now: options.now,
@@ -104,7 +111,7 @@ export class PeerHost implements PeerMethods {
       statusNow: () => this.reads.statusNow(),
     });
     const mayWrite = (did: string) => this.admission.mayWrite(did);
-    this.reads = new Reads({ ...base, mayWrite });
+    this.reads = new Reads({ ...base, mayWrite, refusals: () => this.gate.refused });
     this.submissions = new Submissions({
       ...base,
       ...loop,
@@ -113,7 +120,13 @@ export class PeerHost implements PeerMethods {
       storedResult: (txId, height) => this.reads.storedResult(txId, height),
     });
     const dropPeer = (did: string, reason: string) => this.mesh.dropPeer(did, reason);
-    this.syncServing = new SyncServing({ ...base, ...loop, dropPeer });
+    this.syncServing = new SyncServing({
+      ...base,
+      ...loop,
+      dropPeer,
+      rightOf: (did) => this.gate.rightOf(did),
+      statusNow: () => this.reads.statusNow(),
+    });
     this.inbound = new InboundLanes({
       ...base,
       ...loop,
@@ -124,6 +137,8 @@ export class PeerHost implements PeerMethods {
     });
     this.mesh = new MeshService({
       ...base,
+      take: (from, kind) => this.gate.take(from, kind),
+      applyHeaders: (from, at, headers) => this.syncServing.applyHeaders(from, at, headers),
       syncIo: () => this.syncServing.syncIo(),
       inbound: (from, message) => this.inbound.push(from, message),
       serveSync: (to, from, count) => this.syncServing.serveSync(to, from, count),
@@ -267,6 +282,7 @@ export class PeerHost implements PeerMethods {
               this.options.net.setValidators(this.s.durable.validators.map((v) => v.did));
             }
           }
+          this.gate.updateReaders(); // a member removed in this block reads no further
           this.submissions.settleCommitted(effect.block.header.height, effect.txIds, effect.failed);
           this.options.emit({
             type: 'block',

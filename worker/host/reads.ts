@@ -16,6 +16,7 @@ import type {
   TxResult,
 } from '../api';
 import { provenHistory } from './integrity';
+import { readRight } from './read-rights';
 import type { HostState, HostOptions } from './host-state';
 
 export interface ReadsDeps {
@@ -23,6 +24,8 @@ export interface ReadsDeps {
   options: HostOptions;
   ready(): Promise<Status>;
   mayWrite(did: string): boolean;
+  /** Messages refused by read rights so far (read-gate.ts). */
+  refusals(): { sent: number; taken: number };
 }
 
 export class Reads {
@@ -59,7 +62,31 @@ export class Reads {
         threads: this.d.options.verifier.threads ?? 0,
       },
       admission: this.d.mayWrite(this.s.identityView.did) ? 'admitted' : 'waiting',
+      headerHeight: this.headerHeight(),
+      readAccess: readRight(chain, this.s.identityView.did),
+      readRefusals: { ...this.d.refusals() },
     };
+  }
+
+  /** The height up to which this peer holds verified headers (its height, or beyond it while waiting). */
+  private headerHeight(): number {
+    const chain = this.s.durable;
+    const tip = this.s.headerTip;
+    return tip && tip.chainId === chain.chainId ? Math.max(tip.height, chain.height) : chain.height;
+  }
+
+  /**
+   * Values of a private or consortium chain are read by its members only. A peer waiting for
+   * admission holds headers alone (the members serve it nothing else) and says so, rather than
+   * answering "no such key" for a key it cannot see.
+   */
+  private checkReads(): void {
+    const chain = this.s.durable;
+    if (readRight(chain, this.s.identityView.did) === 'full') return;
+    throw botError(
+      'NOT_MEMBER',
+      `This peer is not a member of the ${chain.genesis.mode} chain ${chain.genesis.name}: it holds its headers only (to height ${this.headerHeight()}), not its data. Only members read the chain; the validators serve the rest once they admit this peer.`,
+    );
   }
 
   /** A transaction in a stored block: committed, or failed in execution (its failure record in the state). */
@@ -113,6 +140,7 @@ export class Reads {
     await this.d.ready();
     if (typeof key !== 'string' || key.length === 0)
       throw botError('BAD_REQUEST', 'get takes a non-empty key.');
+    this.checkReads();
     if (!this.s.integrityReport.stateVerified && !this.s.integrityReport.ok)
       throw botError(
         'TAMPERED',
@@ -153,6 +181,7 @@ export class Reads {
 
   async history(key: string) {
     await this.d.ready();
+    this.checkReads();
     const versions = await provenHistory(
       this.d.options.storage,
       this.s.peer.chain.chainId,

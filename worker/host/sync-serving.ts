@@ -1,14 +1,22 @@
 // Sync serving: answering neighbours' sync requests and the engines' catch-up from stored
 // blocks, and applying synced blocks (verified in one batch, then through the core).
 import type { PeerEffect, PeerInput } from '../core/consensus/types';
-import { decodeBlock, type Block } from '../core/block';
+import {
+  blockHash,
+  certificateChecks,
+  checkCertificateFor,
+  decodeBlock,
+  type Block,
+} from '../core/block';
+import { equalBytes } from '../core/bytes';
 import { botError } from '../core/errors';
 import * as limits from '../core/limits';
 import { storedBlocks } from '../store/storage';
 import type { CachingVerifier } from './crypto';
-import { encodeWire } from './wire';
+import { encodeWire, type SignedHeader } from './wire';
+import type { ReadRight } from './read-rights';
 import { messageChecks } from '../core/consensus/messages';
-import type { LogEntry } from '../api';
+import type { LogEntry, Status } from '../api';
 import type { HostState, HostOptions } from './host-state';
 import { assertStepConsistent, assertSyncedHead, stopsPeer } from './assertions';
 
@@ -23,6 +31,9 @@ export interface SyncServingDeps {
   stepOnly(input: PeerInput): PeerEffect[];
   queueEffects(effects: PeerEffect[]): void;
   dropPeer(did: string, reason: string): void;
+  statusNow(): Status;
+  /** Read rights: what `did` may receive (read-gate.ts). */
+  rightOf(did: string): ReadRight;
 }
 
 export class SyncServing {
@@ -32,9 +43,15 @@ export class SyncServing {
     this.s = d.state;
   }
 
-  /** Answer a sync request with stored blocks (as stored: canonical bytes, checked against verified hashes). */
+  /**
+   * Answer a sync request with stored blocks (as stored: canonical bytes, checked against
+   * verified hashes); a peer that may not read the chain's payload gets their headers and
+   * certificates only (read-rights.ts).
+   */
   async serveSync(to: string, from: number, count: number): Promise<void> {
     const chainId = this.s.peer.chain.chainId;
+    const headersOnly = this.d.rightOf(to) !== 'full';
+    const headers: SignedHeader[] = [];
     const blocks: Uint8Array[] = [];
     let bytes = 0;
     for await (const block of storedBlocks(
@@ -43,15 +60,90 @@ export class SyncServing {
       from,
       Math.min(from + count, this.s.hashes.length) - 1,
     )) {
+      if (headersOnly) {
+        const { header, cert } = decodeBlock(block);
+        headers.push({ header, cert });
+        continue;
+      }
       if (blocks.length > 0 && bytes + block.length > limits.syncAnswerBytesMax) break;
       blocks.push(block);
       bytes += block.length;
     }
-    this.d.options.net?.send(to, encodeWire({ kind: 'syncBlocks', from, blocks }));
+    this.d.options.net?.send(
+      to,
+      encodeWire(
+        headersOnly ? { kind: 'syncHeaders', from, headers } : { kind: 'syncBlocks', from, blocks },
+      ),
+    );
+  }
+
+  /**
+   * A header-only sync answer: this peer may not read the chain's payload (it waits for
+   * admission). Headers that extend what it holds are checked (chain, height, link to the
+   * previous hash, a quorum certificate by the validators it knows) and kept as its header tip,
+   * which status shows. A signature that does not verify or a broken link throws (the sender is
+   * dropped); a certificate by validators this peer does not know (the set changed in a block it
+   * cannot read) ends the batch quietly.
+   */
+  async applyHeaders(from: string, at: number, headers: SignedHeader[]): Promise<void> {
+    this.s.syncer.onHeaders(from, at);
+    const chain = this.s.durable;
+    let tip = this.s.headerTip;
+    if (!tip || tip.chainId !== chain.chainId || tip.height < chain.height)
+      tip = { chainId: chain.chainId, height: chain.height, hash: chain.headHash };
+    const fresh: SignedHeader[] = [];
+    const checks = [];
+    let height = tip.height;
+    let prev = tip.hash;
+    for (let i = 0; i < headers.length; i++) {
+      const { header, cert } = headers[i]!;
+      if (header.height !== at + i)
+        throw botError(
+          'MALFORMED',
+          `header ${i} of a batch from ${at} has height ${header.height}`,
+        );
+      if (header.height <= height) continue;
+      if (header.height !== height + 1) break; // a gap: wait for the missing headers
+      if (header.chain !== chain.chainId || !equalBytes(header.prev, prev))
+        throw botError('BAD_BLOCK', `header ${header.height} does not extend this chain`);
+      let list;
+      try {
+        checkCertificateFor(header, cert, chain.validators);
+        list = certificateChecks(cert!, chain.chainId, chain.validators);
+      } catch {
+        break; // signed by a validator set this peer cannot see from its state
+      }
+      fresh.push(headers[i]!);
+      checks.push(...list);
+      height = header.height;
+      prev = blockHash(header);
+    }
+    if (fresh.length === 0) return;
+    const verdicts = await this.d.verifier.verifyBatch(checks);
+    if (!verdicts.every(Boolean))
+      throw botError('BAD_CERTIFICATE', 'a header certificate carries a bad signature');
+    const now = this.s.headerTip;
+    if (now && now.chainId === chain.chainId && now.height >= height) return; // raced: kept
+    if (this.s.durable.chainId !== chain.chainId) return;
+    this.s.headerTip = { chainId: chain.chainId, height, hash: prev };
+    this.d.options.emit({ type: 'status', status: this.d.statusNow() });
+    // Follow the headers up to the sender's head, one window per answer (the syncer's windows
+    // start from this peer's own height, which stays put while it may not read blocks).
+    const head = this.s.syncer.headOf(from) ?? 0;
+    if (height < head)
+      this.d.options.net?.send(
+        from,
+        encodeWire({
+          kind: 'syncRequest',
+          from: height + 1,
+          count: Math.min(limits.syncBatchBlocksMax, head - height),
+        }),
+      );
   }
 
   /** The engines' catch-up: stored blocks as commit messages. */
   async serveBlocks(to: string, fromHeight: number, count: number): Promise<void> {
+    if (this.d.rightOf(to) !== 'full') return; // read rights: no blocks for a non-member
     const chainId = this.s.peer.chain.chainId;
     for await (const bytes of storedBlocks(
       this.d.options.storage,

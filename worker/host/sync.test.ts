@@ -1,7 +1,7 @@
 // The syncer's choice of when to pull blocks (issue 14 section 4: a tab reopened a few blocks
 // behind on an idle chain must not wait for the next block).
 import { describe, expect, it } from 'vitest';
-import { syncLagBlocksMin, syncSmallLagWaitMs } from '../core/limits';
+import { syncHeadersOnlyRetryMs, syncLagBlocksMin, syncSmallLagWaitMs } from '../core/limits';
 import { Syncer, type SyncIo } from './sync';
 
 function harness(height: number) {
@@ -37,5 +37,26 @@ describe('syncer', () => {
     advance(1);
     syncer.tick();
     expect(requests).toEqual([{ to: 'did:key:zA', from: 11, count: 2 }]);
+  });
+
+  it('does not ask a neighbour that serves headers only again before syncHeadersOnlyRetryMs (read rights)', () => {
+    const { syncer, requests, advance } = harness(0);
+    syncer.onHead('did:key:zA', 10);
+    expect(requests).toEqual([{ to: 'did:key:zA', from: 1, count: 10 }]);
+    syncer.onHeaders('did:key:zA', 1);
+    syncer.tick();
+    advance(syncHeadersOnlyRetryMs - 1);
+    syncer.tick();
+    expect(requests).toHaveLength(1);
+    advance(1);
+    syncer.tick();
+    expect(requests).toEqual([
+      { to: 'did:key:zA', from: 1, count: 10 },
+      { to: 'did:key:zA', from: 1, count: 10 },
+    ]);
+    // An answer for a window it was not asked for changes nothing.
+    syncer.onHeaders('did:key:zB', 1);
+    syncer.tick();
+    expect(requests).toHaveLength(2);
   });
 });

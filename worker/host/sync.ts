@@ -31,6 +31,8 @@ export class Syncer {
   private readonly ready = new Map<number, { to: string; blocks: Uint8Array[] }>();
   /** Windows a neighbour failed (did:from), so the next try goes elsewhere. */
   private readonly failed = new Set<string>();
+  /** Neighbours that answered with headers only (read rights), and when: not asked again soon. */
+  private readonly headersOnly = new Map<string, number>();
   private applying = false;
   private turn = 0;
   /** A lag under syncLagBlocksMin: this peer's height when it was first seen, and when. */
@@ -79,6 +81,20 @@ export class Syncer {
     this.pump();
   }
 
+  /**
+   * A header-only answer to the window at `from`: `did` does not let this peer read the chain's
+   * payload (yet). The window is released; `did` is asked again after syncHeadersOnlyRetryMs
+   * (it serves blocks once the validators admit this peer).
+   */
+  onHeaders(did: string, from: number): void {
+    const window = this.inFlight.get(from);
+    if (!window || window.to !== did) return;
+    this.inFlight.delete(from);
+    this.headersOnly.set(did, this.io.now());
+    if (this.headersOnly.size > limits.syncPeersTrackedMax) this.headersOnly.clear();
+    this.pump();
+  }
+
   tick(): void {
     const now = this.io.now();
     for (const [from, w] of this.inFlight) {
@@ -95,6 +111,7 @@ export class Syncer {
 
   private forget(did: string): void {
     this.heads.delete(did);
+    this.headersOnly.delete(did);
     for (const [from, w] of this.inFlight) if (w.to === did) this.inFlight.delete(from);
     for (const [from, r] of this.ready) if (r.to === did) this.ready.delete(from);
   }
@@ -169,8 +186,14 @@ export class Syncer {
         continue;
       }
       const count = Math.min(limits.syncBatchBlocksMax, best - from + 1);
+      const now = this.io.now();
       const peers = [...this.heads]
-        .filter(([did, h]) => h >= from && !this.failed.has(`${did}:${from}`))
+        .filter(
+          ([did, h]) =>
+            h >= from &&
+            !this.failed.has(`${did}:${from}`) &&
+            now - (this.headersOnly.get(did) ?? -Infinity) >= limits.syncHeadersOnlyRetryMs,
+        )
         .map(([did]) => did);
       if (peers.length === 0) return;
       const to = peers[this.turn++ % peers.length]!;

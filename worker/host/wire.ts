@@ -7,12 +7,15 @@
 //   6 batchAnswer  the batch's encoded samples, or a refusal { code, message }; the gateway serves
 //                  only a requester the chain records as allowed to read the device
 //   7 join        "admit me (the authenticated sender) as a member", quoting an invite token
+//   8 syncHeaders the answer to a sync request from a peer that may not read the chain's payload
+//                 (read-rights.ts): block headers and commit certificates only, from `from` on
 // Everything from the wire is untrusted: decoding checks shapes and limits and throws BotError.
 import { decode, encode } from '../core/codec';
 import { decodeMessage, encodeMessage, type ConsensusMessage } from '../core/consensus/messages';
 import { botError } from '../core/errors';
 import * as limits from '../core/limits';
 import { checkInviteToken, type InviteToken } from '../core/modules/governance';
+import { checkCertificate, checkHeader, type BlockHeader, type Certificate } from '../core/block';
 
 export type WireMessage =
   | { kind: 'consensus'; message: ConsensusMessage }
@@ -26,7 +29,14 @@ export type WireMessage =
       samples: Uint8Array | null;
       error: { code: string; message: string } | null;
     }
-  | { kind: 'join'; invite: InviteToken | null };
+  | { kind: 'join'; invite: InviteToken | null }
+  | { kind: 'syncHeaders'; from: number; headers: SignedHeader[] };
+
+/** A block header with its commit certificate: what a peer that may not read payload gets. */
+export interface SignedHeader {
+  header: BlockHeader;
+  cert: Certificate | null;
+}
 
 const tags = {
   consensus: 1,
@@ -36,7 +46,15 @@ const tags = {
   batchRequest: 5,
   batchAnswer: 6,
   join: 7,
+  syncHeaders: 8,
 } as const;
+
+/** The kind of an encoded message from its tag byte, without decoding it (null: unknown). */
+export function wireKindOf(bytes: Uint8Array): WireMessage['kind'] | null {
+  for (const [kind, tag] of Object.entries(tags))
+    if (bytes[0] === tag) return kind as WireMessage['kind'];
+  return null;
+}
 
 function tagged(tag: number, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(body.length + 1);
@@ -67,6 +85,8 @@ export function encodeWire(message: WireMessage): Uint8Array {
       );
     case 'join':
       return tagged(tags.join, encode({ invite: message.invite }));
+    case 'syncHeaders':
+      return tagged(tags.syncHeaders, encode({ from: message.from, headers: message.headers }));
   }
 }
 
@@ -173,6 +193,27 @@ export function decodeWire(bytes: Uint8Array): WireMessage {
         throw botError('MALFORMED', 'A join request carries an invite token (or null).');
       if (m.invite !== null) checkInviteToken(m.invite);
       return { kind: 'join', invite: m.invite as InviteToken | null };
+    }
+    case tags.syncHeaders: {
+      const m = decode<Record<string, unknown>>(body, limits.wireMessageBytesMax);
+      if (
+        !isHeight(m?.from) ||
+        m.from < 1 ||
+        !Array.isArray(m.headers) ||
+        m.headers.length > limits.syncBatchBlocksMax
+      ) {
+        throw botError(
+          'MALFORMED',
+          `A header-only sync answer holds at most ${limits.syncBatchBlocksMax} signed headers.`,
+        );
+      }
+      const headers = m.headers.map((entry: unknown) => {
+        const e = entry as Record<string, unknown> | null;
+        if (typeof e !== 'object' || e === null || Object.keys(e).length !== 2)
+          throw botError('MALFORMED', 'A signed header is a map { header, cert }.');
+        return { header: checkHeader(e.header), cert: checkCertificate(e.cert) };
+      });
+      return { kind: 'syncHeaders', from: m.from, headers };
     }
     default:
       throw botError('UNKNOWN_TYPE', `Unknown message tag ${bytes[0]}.`);

@@ -183,6 +183,41 @@ describe('hub', () => {
     expect(b.hub.gossipCounters().gossipDuplicates).toBe(0);
   });
 
+  it('gossips only among the readers it is told (read rights): a non-member linked to members gets none, and its gossip is not taken', async () => {
+    const bus = new MemoryBus();
+    const [a, b, c] = [peer([bus]), peer([bus]), peer([bus])];
+    await until(() => [a, b, c].every((p) => p.neighbours().length === 2), 'a full mesh');
+    for (const member of [a, b]) member.hub.setReaders([a.did, b.did]);
+    a.hub.broadcast(Uint8Array.of(1));
+    // Forwarded by B with an empty covered list (as any sender may): B passes it on to readers only.
+    a.hub.sendRawFrame(
+      b.did,
+      encodeFrame({
+        type: 'gossip',
+        ttl: 3,
+        id: new Uint8Array(16).fill(7),
+        covered: new Uint8Array(0),
+        payload: Uint8Array.of(2),
+      }),
+    );
+    c.hub.broadcast(Uint8Array.of(3)); // C names no readers: it sends to everyone, as a rogue would
+    await until(() => b.received.length === 2, 'gossip among members');
+    await until(
+      () => a.hub.gossipCounters().gossipRefused + b.hub.gossipCounters().gossipRefused === 2,
+      "the non-member's gossip refused",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(b.received.map((m) => m.bytes[0])).toEqual([1, 2]);
+    expect(a.received).toHaveLength(0);
+    expect(c.received).toHaveLength(0);
+    expect(a.logs.join('\n')).toContain('Ignored gossip from');
+    // Readers back to everyone (a public chain): C hears the next broadcast.
+    a.hub.setReaders(null);
+    a.hub.broadcast(Uint8Array.of(4));
+    await until(() => c.received.length === 1, 'gossip to all');
+    expect(c.received[0]!.bytes[0]).toBe(4);
+  });
+
   it('signals through peers already linked, so no shared signaling path is needed', async () => {
     const left = new MemoryBus();
     const right = new MemoryBus();

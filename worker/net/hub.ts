@@ -47,6 +47,10 @@ export class Hub implements PeerNet {
   private ownTag: Uint8Array = new Uint8Array(0);
   private session = '';
   private validators = new Set<string>();
+  /** Who may take gossip in and out (setReaders); null: every neighbour. */
+  private readers: Set<string> | null = null;
+  private gossipRefused = 0;
+  private readonly gossipRefusedFrom = new Set<string>();
   private webrtc: boolean | null = null;
   private everAuthenticated = false;
   private timer: TimerHandle | null = null;
@@ -63,7 +67,7 @@ export class Hub implements PeerNet {
     this.sender = new LinkSender(this.driver, log);
     this.gossip = new GossipRouter({
       ownTag: () => this.ownTag,
-      openLinks: () => this.links.openLinks(),
+      openLinks: () => this.links.openLinks().filter((link) => this.mayRead(link.did)),
       wouldQueue: (link, bytes) => this.sender.wouldQueue(link, bytes),
       send: (link, frame) => this.sender.send(link, frame),
       deliver: (from, payload) => this.handler?.onMessage(from, payload),
@@ -114,6 +118,7 @@ export class Hub implements PeerNet {
     this.ownTag = peerTag(options.did);
     this.session = newId();
     this.validators = new Set(options.validators);
+    this.readers = null; // the host names them right after start (setReaders)
     this.router.open(options.room, options.did, this.options.relays);
     this.lastTickAt = this.clock.now();
     this.schedule();
@@ -155,6 +160,15 @@ export class Hub implements PeerNet {
       if (did !== this.options.did && !this.links.hasLinkTo(did)) this.dialer.reach(did);
   }
 
+  setReaders(dids: string[] | null): void {
+    this.readers = dids === null ? null : new Set(dids);
+    this.gossipRefusedFrom.clear();
+  }
+
+  private mayRead(did: string): boolean {
+    return this.readers === null || this.readers.has(did);
+  }
+
   view(): NetworkView {
     const neighbours: NeighbourView[] = this.links.all().map((link) => ({
       did: link.did,
@@ -192,9 +206,9 @@ export class Hub implements PeerNet {
     return link ? this.sender.send(link, frame) : false;
   }
 
-  /** Gossip frames received on authenticated links, and how many of them were duplicates. */
-  gossipCounters(): { gossipIn: number; gossipDuplicates: number } {
-    return this.gossip.counts();
+  /** Gossip frames received on authenticated links, duplicates, and those refused (setReaders). */
+  gossipCounters(): { gossipIn: number; gossipDuplicates: number; gossipRefused: number } {
+    return { ...this.gossip.counts(), gossipRefused: this.gossipRefused };
   }
 
   /** Dial `did` now, whatever the dial policy says (tests: two dials at once). */
@@ -278,6 +292,20 @@ export class Hub implements PeerNet {
         this.handler?.onMessage(link.did, frame.payload);
         return;
       case 'gossip':
+        if (!this.mayRead(link.did)) {
+          // Not a reader of this chain (read rights, worker/host/read-rights.ts): its gossip is
+          // neither delivered nor forwarded. Counted; logged once per peer until readers change.
+          this.gossipRefused++;
+          if (this.gossipRefusedFrom.size < limits.gossipRefusedLoggedMax) {
+            if (!this.gossipRefusedFrom.has(link.did))
+              this.log(
+                'warn',
+                `Ignored gossip from ${short(link.did)}: it is not a member of this chain.`,
+              );
+            this.gossipRefusedFrom.add(link.did);
+          }
+          return;
+        }
         this.gossip.onFrame(link, frame);
         return;
       case 'ping':

@@ -87,3 +87,6 @@ export const relayBackoffMinMs = 1_000;
 export const relayBackoffMaxMs = 30_000;
 /** Relay URLs used at once (from Settings). */
 export const relaysMax = 8;
+
+/** Peers whose refused gossip (not readers of the chain) is logged by name; the rest only counted. */
+export const gossipRefusedLoggedMax = 64;

@@ -48,6 +48,11 @@ export interface PeerNet {
   drop(did: string, reason: string): void;
   /** The validator set changed (governance): links are adjusted. */
   setValidators(dids: string[]): void;
+  /**
+   * Who reads the chain (worker/host/read-rights.ts): gossip goes out to, and is taken in from,
+   * these neighbours only. null (the default): every neighbour (a public or solo chain).
+   */
+  setReaders(dids: string[] | null): void;
   /** Snapshot for the UI and the API. */
   view(): import('../api').NetworkView;
 }
