@@ -43,6 +43,7 @@ import {
   type ContractRegistry,
   type ContractRuntime,
 } from './contracts';
+import { datasetsModule as ds, type DatasetRegistry } from './modules/datasets';
 
 export interface DataEntry {
   /** The value, or null for a tombstone. */
@@ -68,6 +69,8 @@ export interface ChainState {
   readonly devices?: DeviceRegistry;
   /** Deployed contracts and their state (absent: none). ./contracts.ts. */
   readonly contracts?: ContractRegistry;
+  /** Datasets, versions, reader keys and open requests (absent: none). modules/datasets/. */
+  readonly datasets?: DatasetRegistry;
   /**
    * The contract sandbox, injected by the host (a synchronous, deterministic function of code and
    * inputs). Absent: contract transactions are refused with NOT_READY.
@@ -254,6 +257,7 @@ function applyTx(tx: Tx, txId: string, height: number, writes: Map<string, Uint8
   if ((governanceTxTypes as readonly string[]).includes(tx.type)) return;
   if ((deviceTxTypes as readonly string[]).includes(tx.type)) return; // written by finishDevices
   if ((contractTxTypes as readonly string[]).includes(tx.type)) return; // written by finishContracts
+  if ((ds.types as readonly string[]).includes(tx.type)) return; // written by ds.finish
   switch (tx.type) {
     case 'data.put':
       writes.set(dataPrefix + body.key, encode({ v: body.value, h: height, tx: txId }));
@@ -295,6 +299,7 @@ export function executeBlock(
   );
   const dev = deviceOverlayOf(state.devices ?? emptyDevices(), state.chainId);
   const ct = contractOverlayOf(state.contracts ?? emptyContracts(), state.contractRuntime);
+  const dso = ds.overlayOf(state.datasets ?? ds.empty());
   const time = Math.max(meta.time, state.headTime);
   const deviceOf = (did: string) => dev.devices.get(did) ?? dev.base.devices.get(did);
   for (const tx of txs) {
@@ -304,7 +309,8 @@ export function executeBlock(
       refused ??
       applyGovernanceTx(gov, tx, txId, height) ??
       applyDeviceTx(dev, tx, txId, height) ??
-      applyContractTx(ct, tx, txId, height, time, deviceOf);
+      applyContractTx(ct, tx, txId, height, time, deviceOf) ??
+      ds.apply(dso, tx, txId, height);
     if (error && (refused || error.code === 'NOT_READY')) {
       if (strict)
         throw botError(
@@ -328,6 +334,7 @@ export function executeBlock(
   const { validators, ...governance } = finishGovernance(gov, height, writes);
   const devices = finishDevices(dev, height, writes);
   const contracts = finishContracts(ct, height, writes);
+  const datasets = ds.finish(dso, height, writes);
   const trie = trieWith(state.trie, writes);
   const header: BlockHeader = {
     chain: state.chainId,
@@ -353,6 +360,7 @@ export function executeBlock(
     governance,
     devices,
     contracts,
+    datasets,
   };
   return {
     block: { header, txs: included, cert: null },
@@ -395,7 +403,8 @@ export function precheckTx(state: ChainState, tx: Tx, waiting: Iterable<Tx> = []
   return (
     applyGovernanceTx(gov, tx, txId, height) ??
     applyDeviceTx(dev, tx, txId, height) ??
-    applyContractTx(ct, tx, txId, height, Math.max(tx.time, state.headTime), deviceOf)
+    applyContractTx(ct, tx, txId, height, Math.max(tx.time, state.headTime), deviceOf) ??
+    ds.apply(ds.overlayOf(state.datasets ?? ds.empty()), tx, txId, height)
   );
 }
 
@@ -460,6 +469,7 @@ export function stateFromEntries(
   const offenders = new Map<string, number>();
   const members = new Set<string>();
   const deviceEntries: Array<readonly [string, Uint8Array]> = [];
+  const datasetEntries: Array<readonly [string, Uint8Array]> = [];
   const hashed: Array<readonly [string, Uint8Array]> = [];
   for (const [key, bytes] of entries) {
     hashed.push([key, sha256(bytes)]);
@@ -474,6 +484,7 @@ export function stateFromEntries(
     if (key.startsWith(memberPrefix) && decode<{ member: boolean }>(bytes, 128).member)
       members.add(key.slice(memberPrefix.length));
     if (key.startsWith('dev/') || key.startsWith('ct/')) deviceEntries.push([key, bytes]);
+    if (ds.ownsKey(key)) datasetEntries.push([key, bytes]);
   }
   trie = trie.setMany(hashed);
   const governance: Governance = { proposals, offenders, members, consensus };
@@ -489,5 +500,6 @@ export function stateFromEntries(
     governance,
     devices: registryFromEntries(deviceEntries),
     contracts: contractsFromEntries(deviceEntries),
+    datasets: ds.fromEntries(datasetEntries),
   };
 }

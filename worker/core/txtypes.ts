@@ -5,6 +5,7 @@ import { utf8Length } from './bytes';
 import * as limits from './limits';
 import { deviceBodyRules } from './devices';
 import { contractBodyRules } from './contracts';
+import { datasetBodyRules } from './modules/datasets/rules';
 import { isPlainObject, isTaggedValue, onlyFields } from './body';
 
 export interface BodyRules {
@@ -275,4 +276,5 @@ export const txBodyRules: Record<string, BodyRules> = Object.freeze({
   'chain.upgrade': chainUpgrade,
   ...deviceBodyRules, // devices (issue 6): worker/core/devices.ts
   ...contractBodyRules, // contracts: worker/core/contracts.ts
+  ...datasetBodyRules, // datasets (issue 15): worker/core/modules/datasets/
 });
