@@ -26,6 +26,9 @@ import { Syncer } from './sync';
 import { encode } from '../core/codec';
 import { DevicesHost } from './devices-host';
 import { ContractsHost } from './contracts-host';
+import { DatasetsHost } from './datasets';
+import { MemoryBlobStore } from '../data/blob-store';
+import { bestX25519 } from '../data/x25519';
 import type { LogEntry, PeerMethods, Status } from '../api';
 import { HostState, type ChainRecord, type HostOptions, stripUndefined } from './host-state';
 import { IdentityService } from './identity';
@@ -126,6 +129,7 @@ export class PeerHost implements PeerMethods {
       inbound: (from, message) => this.inbound.push(from, message),
       serveSync: (to, from, count) => this.syncServing.serveSync(to, from, count),
       deviceApi: () => this.deviceApi(),
+      datasetApi: () => this.datasetApi(),
       onJoinRequest: (from, invite) => this.admission.onJoinRequest(from, invite),
       askAdmission: () => this.admission.askAdmission(),
     });
@@ -270,6 +274,10 @@ export class PeerHost implements PeerMethods {
               .catch((error) =>
                 this.record('warn', `Device notices not sent: ${(error as Error).message}`),
               );
+          }
+          if (DatasetsHost.concerns(effect.block)) {
+            const applied = tookEffect(effect.block, effect.txIds, effect.failed);
+            void this.datasetApi().then((d) => d.onCommitted(applied.block, applied.txIds));
           }
           if (
             effect.block.txs.some((tx) => tx.type === 'member.propose' || tx.type === 'member.vote')
@@ -580,6 +588,53 @@ export class PeerHost implements PeerMethods {
   }
   async contract(...a: Parameters<PeerMethods['contract']>) {
     return (await this.contractApi()).contract(...a);
+  }
+
+  // ---- confidential datasets (issue 15) ----  (implemented in ./datasets.ts)
+  private datasetsHost: DatasetsHost | null = null;
+  private async datasetApi(): Promise<DatasetsHost> {
+    await this.ready();
+    const o = this.options;
+    this.datasetsHost ??= new DatasetsHost({
+      storage: o.storage,
+      blobs: (o.blobs ??= new MemoryBlobStore()),
+      chain: () => this.s.peer.chain,
+      self: () => this.s.identityView.did,
+      seed: () => this.s.seed,
+      submit: (request) => this.submissions.submit(request),
+      waitFor: (txId, options) => this.submissions.waitFor(txId, options),
+      now: () => o.now(),
+      emit: (event) => o.emit(event),
+      send: (to, message) => o.net?.send(to, encodeWire(message)) ?? false,
+      neighbours: () => o.net?.view().neighbours.map((n) => n.did) ?? [],
+      record: (level, message) => this.record(level, message),
+      x25519: bestX25519,
+    });
+    return this.datasetsHost;
+  }
+  async datasets() {
+    return (await this.datasetApi()).datasets();
+  }
+  async publishDataset(...a: Parameters<PeerMethods['publishDataset']>) {
+    return (await this.datasetApi()).publishDataset(...a);
+  }
+  async putDatasetVersion(...a: Parameters<PeerMethods['putDatasetVersion']>) {
+    return (await this.datasetApi()).putDatasetVersion(...a);
+  }
+  async requestAccess(...a: Parameters<PeerMethods['requestAccess']>) {
+    return (await this.datasetApi()).requestAccess(...a);
+  }
+  async decideAccess(...a: Parameters<PeerMethods['decideAccess']>) {
+    return (await this.datasetApi()).decideAccess(...a);
+  }
+  async revokeAccess(...a: Parameters<PeerMethods['revokeAccess']>) {
+    return (await this.datasetApi()).revokeAccess(...a);
+  }
+  async readDataset(...a: Parameters<PeerMethods['readDataset']>) {
+    return (await this.datasetApi()).readDataset(...a);
+  }
+  async accessLog(...a: Parameters<PeerMethods['accessLog']>) {
+    return (await this.datasetApi()).accessLog(...a);
   }
 
   /** Stop ticking and networking; resolves once the work already queued (e.g. a block being persisted) is done. */

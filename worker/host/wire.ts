@@ -7,6 +7,8 @@
 //   6 batchAnswer  the batch's encoded samples, or a refusal { code, message }; the gateway serves
 //                  only a requester the chain records as allowed to read the device
 //   7 join        "admit me (the authenticated sender) as a member", quoting an invite token
+//  10 blobGet     "send me the dataset blob <hash>" (a sealed chunk or a manifest; datasets.ts)
+//  11 blobData    the blob's bytes, or a refusal { code, message }; the asker checks the hash
 // Everything from the wire is untrusted: decoding checks shapes and limits and throws BotError.
 import { decode, encode } from '../core/codec';
 import { decodeMessage, encodeMessage, type ConsensusMessage } from '../core/consensus/messages';
@@ -14,6 +16,7 @@ import { botError } from '../core/errors';
 import * as limits from '../core/limits';
 import { checkInviteToken } from '../core/txtypes';
 import type { InviteToken } from '../core/governance';
+import { blobBytesMax } from '../data/limits';
 
 export type WireMessage =
   | { kind: 'consensus'; message: ConsensusMessage }
@@ -27,7 +30,14 @@ export type WireMessage =
       samples: Uint8Array | null;
       error: { code: string; message: string } | null;
     }
-  | { kind: 'join'; invite: InviteToken | null };
+  | { kind: 'join'; invite: InviteToken | null }
+  | { kind: 'blobGet'; id: number; blob: Uint8Array }
+  | {
+      kind: 'blobData';
+      id: number;
+      bytes: Uint8Array | null;
+      error: { code: string; message: string } | null;
+    };
 
 const tags = {
   consensus: 1,
@@ -37,6 +47,8 @@ const tags = {
   batchRequest: 5,
   batchAnswer: 6,
   join: 7,
+  blobGet: 10,
+  blobData: 11,
 } as const;
 
 function tagged(tag: number, body: Uint8Array): Uint8Array {
@@ -68,11 +80,29 @@ export function encodeWire(message: WireMessage): Uint8Array {
       );
     case 'join':
       return tagged(tags.join, encode({ invite: message.invite }));
+    case 'blobGet':
+      return tagged(tags.blobGet, encode({ id: message.id, blob: message.blob }));
+    case 'blobData':
+      return tagged(
+        tags.blobData,
+        encode({ id: message.id, bytes: message.bytes, error: message.error }),
+      );
   }
 }
 
 function isHeight(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function refusalOk(error: Record<string, unknown> | null | undefined): boolean {
+  return (
+    error === null ||
+    (typeof error === 'object' &&
+      typeof error?.code === 'string' &&
+      error.code.length <= 32 &&
+      typeof error.message === 'string' &&
+      error.message.length <= 500)
+  );
 }
 
 /** Decode and shape-check bytes from a peer. Throws BotError (MALFORMED, TOO_LARGE, ...). */
@@ -174,6 +204,29 @@ export function decodeWire(bytes: Uint8Array): WireMessage {
         throw botError('MALFORMED', 'A join request carries an invite token (or null).');
       if (m.invite !== null) checkInviteToken(m.invite);
       return { kind: 'join', invite: m.invite as InviteToken | null };
+    }
+    case tags.blobGet: {
+      const m = decode<Record<string, unknown>>(body, 256);
+      if (!isHeight(m?.id) || !(m.blob instanceof Uint8Array) || m.blob.length !== 32)
+        throw botError('MALFORMED', 'A blob request names a request id and a 32-byte hash.');
+      return { kind: 'blobGet', id: m.id, blob: m.blob };
+    }
+    case tags.blobData: {
+      const m = decode<Record<string, unknown>>(body, blobBytesMax + 1024);
+      const error = m?.error as Record<string, unknown> | null | undefined;
+      if (
+        !isHeight(m?.id) ||
+        !(m.bytes === null || m.bytes instanceof Uint8Array) ||
+        !refusalOk(error) ||
+        (m.bytes === null) === (error === null)
+      )
+        throw botError('MALFORMED', 'A blob answer carries the bytes or a refusal.');
+      return {
+        kind: 'blobData',
+        id: m.id,
+        bytes: m.bytes as Uint8Array | null,
+        error: (error ?? null) as { code: string; message: string } | null,
+      };
     }
     default:
       throw botError('UNKNOWN_TYPE', `Unknown message tag ${bytes[0]}.`);
