@@ -3,6 +3,7 @@
 // slot back once the old worker is gone; a second tab gets the next one), opens its IndexedDB
 // database, and answers typed RPC calls from the page. Calls made before start-up are queued
 // by the page's client.
+import { IdbBlobStore } from './data/blob-idb';
 import { PeerHost, errorToApi } from './host/peer-host';
 import { IdbStorage } from './store/idb';
 import { browserVerifier } from './host/browser-verifier';
@@ -63,8 +64,10 @@ async function boot(): Promise<PeerHost> {
   post({ event: { type: 'slot', slot } });
   const storage = await IdbStorage.open(`bot-peer-${slot}`, { checkpointWorker: true });
   const verifier = await browserVerifier();
+  const blobs = await IdbBlobStore.open(`bot-blobs-${slot}`);
   return new PeerHost({
     storage,
+    blobs,
     storageKind: 'indexeddb',
     verifier,
     now: () => Date.now(),

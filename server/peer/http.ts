@@ -20,6 +20,7 @@ import {
   httpKeepAliveTimeoutMs,
   httpRequestTimeoutMs,
   txBytesMax,
+  rpcContentBytesMax,
   waitTimeoutMsMax,
 } from '../../worker/core/limits';
 import { methodNames, type MethodName, type PeerEvent, type PeerMethods } from '../../worker/api';
@@ -261,6 +262,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
         body: await peer.setSettings((await readJsonObject(request)) as never),
       }),
     ],
+    ...datasetRoutes(peer),
     ['GET', '/v1/events', (context) => eventStream(context, options, streams)],
     [
       'POST',
@@ -536,6 +538,113 @@ async function eventStream(
   request.on('close', end);
   response.on('close', end);
   return 'streaming';
+}
+
+// ---- confidential datasets (issue 15) -----------------------------------------------------------
+
+/** Bytes of a dataset version's content in one HTTP request body. */
+export const datasetHttpBytesMax = rpcContentBytesMax;
+
+function datasetRoutes(peer: PeerMethods): Array<[Method, string, Handler]> {
+  return [
+    ['GET', '/v1/datasets', async () => ({ body: await peer.datasets() })],
+    [
+      'POST',
+      '/v1/datasets',
+      async ({ request }) => ({
+        status: 202,
+        body: await peer.publishDataset((await readJsonObject(request)) as never),
+      }),
+    ],
+    [
+      'POST',
+      '/v1/datasets/:id/versions',
+      async ({ params, request }) => ({
+        status: 202,
+        body: await peer.putDatasetVersion(params[0]!, await readContent(request)),
+      }),
+    ],
+    [
+      'POST',
+      '/v1/datasets/:id/requests',
+      async ({ params, request }) => ({
+        status: 202,
+        body: await peer.requestAccess(
+          params[0]!,
+          stringField(await readJsonObject(request), 'purpose'),
+        ),
+      }),
+    ],
+    [
+      'POST',
+      '/v1/dataset-requests/:id/decision',
+      async ({ params, request }) => {
+        const grant = (await readJsonObject(request)).grant;
+        if (typeof grant !== 'boolean')
+          throw botError('BAD_FIELD_TYPE', '"grant" must be true or false.');
+        return { status: 202, body: await peer.decideAccess(params[0]!, grant) };
+      },
+    ],
+    [
+      'POST',
+      '/v1/datasets/:id/revoke',
+      async ({ params, request }) => ({
+        status: 202,
+        body: await peer.revokeAccess(
+          params[0]!,
+          stringField(await readJsonObject(request), 'reader'),
+        ),
+      }),
+    ],
+    [
+      'GET',
+      '/v1/datasets/:id/log',
+      async ({ params }) => ({ body: await peer.accessLog(params[0]!) }),
+    ],
+    [
+      'GET',
+      '/v1/datasets/:id/content',
+      async ({ params, query, response }) => {
+        const version = integerQuery(query, 'version', 1, 2 ** 31 - 1);
+        const purpose = query.get('purpose') ?? undefined;
+        const read = await peer.readDataset(params[0]!, { version, purpose });
+        response.writeHead(200, {
+          'content-type': 'application/octet-stream',
+          'cache-control': 'no-store',
+          'content-length': read.bytes.length,
+          'x-dataset-version': String(read.version),
+          'x-dataset-fingerprint': read.fingerprint,
+          ...(read.accessTxId ? { 'x-access-tx': read.accessTxId } : {}),
+        });
+        response.end(read.bytes);
+        return 'streaming';
+      },
+    ],
+  ];
+}
+
+/** A version's content: raw bytes (application/octet-stream) or JSON { "text": "..." }. */
+async function readContent(request: IncomingMessage): Promise<Uint8Array | string> {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json') return stringField(await readJsonObject(request), 'text');
+  if (type !== 'application/octet-stream')
+    throw new HttpError(
+      415,
+      'BAD_REQUEST',
+      'Send the content as "application/octet-stream", or JSON { "text": ... }.',
+    );
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > datasetHttpBytesMax)
+      throw botError(
+        'TOO_LARGE',
+        `A version sent over HTTP is at most ${datasetHttpBytesMax} bytes.`,
+      );
+    chunks.push(chunk);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 // ---- bodies, headers, responses ------------------------------------------------------------------
