@@ -178,6 +178,77 @@ describe('confidential datasets over the mesh (Y.4560 8.2, 8.4)', () => {
       ]);
     }
   }, 120_000);
+
+  it('a list policy grants by rule; when a member leaves, its chunks move to new holders', async () => {
+    const network = new MemoryNetwork();
+    const validator = await startPeer(network);
+    const owner = await startPeer(network);
+    const listed = await startPeer(network);
+    const leaver = await startPeer(network);
+    const all = [validator, owner, listed, leaver];
+    await validator.host.createChain({
+      name: 'repair',
+      mode: 'consortium',
+      consensus: 'poa',
+      validators: [validator.did],
+      timeoutMs: 200,
+    });
+    for (const p of [owner, listed, leaver]) await p.host.join(await validator.host.invite());
+    await until(async () => {
+      const { members } = await validator.host.governance();
+      return [owner, listed, leaver].every((p) => members.includes(p.did));
+    });
+    const now = (await validator.host.status()).height;
+    await committed(
+      validator.host,
+      validator.host.submit({
+        type: 'member.propose',
+        body: { change: { kind: 'policy', name: 'datasets.holders', value: 2 }, height: now + 2 },
+      }),
+    );
+    await committed(
+      owner.host,
+      owner.host.publishDataset({ id: 'meter', policy: { mode: 'list', allow: [listed.did] } }),
+    );
+    const content = new Uint8Array(randomBytes(12 * 1024 * 1024));
+    const put = await owner.host.putDatasetVersion('meter', content);
+    await committed(owner.host, Promise.resolve(put));
+
+    // The listed reader is approved by the policy and the owner's peer wraps its key unasked.
+    await committed(listed.host, listed.host.requestAccess('meter', 'billing'));
+    await until(async () => (await listed.host.datasets())[0]!.versions[0]!.readable);
+    const read = await listed.host.readDataset('meter');
+    expect(equalBytes(read.bytes, content)).toBe(true);
+    expect((await owner.host.accessLog('meter')).map((e) => [e.kind, e.by])).toContainEqual([
+      'grant',
+      owner.did,
+    ]);
+
+    // The leaver is voted out: the chunks it held get a new holder among those who stay.
+    const { decodeManifest } = await import('../core/modules/datasets/manifest');
+    const chunks = decodeManifest((await owner.blobs.get(put.fingerprint))!).chunks.map(
+      (c) => c.hash,
+    );
+    const before = all.map((p) => p.did);
+    const after = [validator, owner, listed].map((p) => p.did);
+    const moved = chunks.filter((h) => holdersOf(h, before, 2).includes(leaver.did));
+    expect(moved.length).toBeGreaterThan(0);
+    const height = (await validator.host.status()).height;
+    await committed(
+      validator.host,
+      validator.host.submit({
+        type: 'member.propose',
+        body: { change: { kind: 'removeMember', did: leaver.did }, height },
+      }),
+    );
+    const byDid = new Map(all.map((p) => [p.did, p]));
+    await until(async () => {
+      for (const hash of chunks)
+        for (const did of holdersOf(hash, after, 2))
+          if (!(await byDid.get(did)!.blobs.has(toHex(hash)))) return false;
+      return true;
+    }, 30_000);
+  }, 120_000);
 });
 
 function isProgress(e: PeerEvent, phase: string): boolean {

@@ -462,20 +462,59 @@ export class DatasetsHost {
     }
   }
 
-  /** After a committed block: holders fetch the blobs of new versions (in the background). */
+  /**
+   * After a committed block (in the background): holders fetch the blobs of new versions; when
+   * the members change, every version is placed again and new holders fetch their blobs (repair);
+   * the owner wraps keys for requests its list policy approved.
+   */
   onCommitted(block: Block, txIds: string[]): void {
     block.txs.forEach((tx, i) => {
-      if (tx.type !== 'dataset.version' || txIds[i] === undefined) return;
-      const { dataset, version } = tx.body as { dataset: string; version: number };
-      this.replicating = this.replicating
-        .then(() => this.replicate(dataset, version))
-        .catch((error) =>
-          this.d.record(
-            'warn',
-            `Version ${version} of "${dataset}" is not held here as it should be: ${(error as Error).message}`,
-          ),
+      if (txIds[i] === undefined) return;
+      if (tx.type === 'dataset.version') {
+        const { dataset, version } = tx.body as { dataset: string; version: number };
+        this.background(
+          () => this.replicate(dataset, version),
+          `Version ${version} of "${dataset}"`,
         );
+      }
+      if (tx.type === 'dataset.request') this.grantByPolicy(txIds[i]!);
     });
+    const members = this.members().sort().join(' ');
+    if (this.membersKey !== null && members !== this.membersKey) {
+      const versions = [...this.registry().versions.values()];
+      for (const v of versions)
+        this.background(
+          () => this.replicate(v.dataset, v.version),
+          `Version ${v.version} of "${v.dataset}"`,
+        );
+    }
+    this.membersKey = members;
+  }
+
+  private membersKey: string | null = null;
+
+  private background(work: () => Promise<void>, what: string): void {
+    this.replicating = this.replicating
+      .then(work)
+      .catch((error) =>
+        this.d.record(
+          'warn',
+          `${what} is not held here as it should be: ${(error as Error).message}`,
+        ),
+      );
+  }
+
+  /** A request the dataset's list policy approved: its owner's peer wraps the keys at once. */
+  private grantByPolicy(request: string): void {
+    const open = this.registry().open.get(request);
+    if (open?.state !== 'approved') return;
+    if (this.registry().datasets.get(open.dataset)?.owner !== this.d.self()) return;
+    void this.decideAccess(request, true).catch((error) =>
+      this.d.record(
+        'warn',
+        `The request ${request.slice(0, 12)}… approved by the policy of "${open.dataset}" was not granted: ${(error as Error).message}`,
+      ),
+    );
   }
 
   /** Fetch what this peer must hold of one version: the manifest, and the chunks placed here. */
@@ -639,9 +678,9 @@ export class DatasetsHost {
     this.d.emit({ type: 'dataset', progress });
   }
 
-  /** Types whose commit concerns this service. */
+  /** Whether a committed block concerns this service before it has been started. */
   static concerns(block: Block): boolean {
-    return block.txs.some((t) => t.type === 'dataset.version');
+    return block.txs.some((t) => t.type === 'dataset.version' || t.type === 'dataset.request');
   }
 }
 

@@ -275,7 +275,7 @@ export class PeerHost implements PeerMethods {
                 this.record('warn', `Device notices not sent: ${(error as Error).message}`),
               );
           }
-          if (DatasetsHost.concerns(effect.block)) {
+          if (this.datasetsHost || DatasetsHost.concerns(effect.block)) {
             const applied = tookEffect(effect.block, effect.txIds, effect.failed);
             void this.datasetApi().then((d) => d.onCommitted(applied.block, applied.txIds));
           }
