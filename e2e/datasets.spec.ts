@@ -54,6 +54,8 @@ test('owner shares with B and not C through the Data page; revoke; the access lo
   await a.getByLabel('Mode').selectOption('consortium');
   await a.getByLabel('Consensus engine').selectOption('poa');
   await a.getByRole('button', { name: 'Create chain' }).click();
+  await expect(a.getByRole('status').filter({ hasText: 'Created' })).toBeVisible();
+  await expect(a.locator('.strip')).toContainText('lab');
   await expect(a.getByTestId('invite-link')).toContainText('#/join/');
   const b = await join(browser, (await a.getByTestId('invite-link').textContent())!);
   const c = await join(browser, await a.evaluate(() => window.bot.invite()));
