@@ -13,7 +13,9 @@ import { nobleVerifier } from './crypto';
 import { MemoryNetwork } from './memory-net';
 import { MemoryBlobStore } from '../data/blob-store';
 import { holdersOf } from '../core/modules/datasets/placement';
-import { equalBytes, toHex } from '../core/bytes';
+import { equalBytes, fromHex, toHex } from '../core/bytes';
+import { decodeWire, encodeWire, type WireMessage } from './wire';
+import { testIdentity } from '../core/testing';
 import type { PeerEvent } from '../api';
 
 /** A blob store whose reads can be switched to return altered bytes (a lying holder). */
@@ -179,7 +181,7 @@ describe('confidential datasets over the mesh (Y.4560 8.2, 8.4)', () => {
     }
   }, 120_000);
 
-  it('a list policy grants by rule; when a member leaves, its chunks move to new holders', async () => {
+  it('a list policy grants by rule; a rogue peer is refused blobs; when a member leaves, its chunks move', async () => {
     const network = new MemoryNetwork();
     const validator = await startPeer(network);
     const owner = await startPeer(network);
@@ -224,11 +226,48 @@ describe('confidential datasets over the mesh (Y.4560 8.2, 8.4)', () => {
       owner.did,
     ]);
 
-    // The leaver is voted out: the chunks it held get a new holder among those who stay.
     const { decodeManifest } = await import('../core/modules/datasets/manifest');
     const chunks = decodeManifest((await owner.blobs.get(put.fingerprint))!).chunks.map(
       (c) => c.hash,
     );
+
+    // A rogue peer in the room (linked, not a member) asks the owner for a chunk and the
+    // manifest: refused with UNAUTHORIZED, and the owner logs the refusal.
+    const rogue = network.connect();
+    const answers: WireMessage[] = [];
+    rogue.start(
+      {
+        did: testIdentity('rogue').did,
+        sign: async () => new Uint8Array(64),
+        room: (await owner.host.status()).chainId,
+        validators: [],
+        relays: [],
+        iceServers: [],
+      },
+      {
+        onMessage: (_from, bytes) => {
+          const message = decodeWire(bytes);
+          if (message.kind === 'blobData') answers.push(message);
+        },
+        onNeighbours: () => {},
+      },
+    );
+    await until(() => rogue.neighbours().some((n) => n.did === owner.did));
+    rogue.send(owner.did, encodeWire({ kind: 'blobGet', id: 1, blob: chunks[0]! }));
+    rogue.send(owner.did, encodeWire({ kind: 'blobGet', id: 2, blob: fromHex(put.fingerprint) }));
+    await until(() => answers.length === 2);
+    for (const answer of answers)
+      expect(answer).toMatchObject({
+        kind: 'blobData',
+        bytes: null,
+        error: { code: 'UNAUTHORIZED' },
+      });
+    expect(
+      (await owner.host.log()).some((e) => /Refused blob .*not a reader/.test(e.message)),
+    ).toBe(true);
+    rogue.stop();
+
+    // The leaver is voted out: the chunks it held get a new holder among those who stay.
     const before = all.map((p) => p.did);
     const after = [validator, owner, listed].map((p) => p.did);
     const moved = chunks.filter((h) => holdersOf(h, before, 2).includes(leaver.did));
