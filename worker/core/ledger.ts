@@ -43,7 +43,16 @@ import {
   type ContractRegistry,
   type ContractRuntime,
 } from './contracts';
-import { datasetsModule as ds, type DatasetRegistry } from './modules/datasets';
+import {
+  applyDatasetTx,
+  datasetOverlayOf,
+  datasetsFromEntries,
+  datasetTxTypes,
+  emptyDatasets,
+  finishDatasets,
+  isDatasetKey,
+  type DatasetRegistry,
+} from './modules/datasets';
 
 export interface DataEntry {
   /** The value, or null for a tombstone. */
@@ -257,7 +266,7 @@ function applyTx(tx: Tx, txId: string, height: number, writes: Map<string, Uint8
   if ((governanceTxTypes as readonly string[]).includes(tx.type)) return;
   if ((deviceTxTypes as readonly string[]).includes(tx.type)) return; // written by finishDevices
   if ((contractTxTypes as readonly string[]).includes(tx.type)) return; // written by finishContracts
-  if ((ds.types as readonly string[]).includes(tx.type)) return; // written by ds.finish
+  if ((datasetTxTypes as readonly string[]).includes(tx.type)) return; // by finishDatasets
   switch (tx.type) {
     case 'data.put':
       writes.set(dataPrefix + body.key, encode({ v: body.value, h: height, tx: txId }));
@@ -299,7 +308,7 @@ export function executeBlock(
   );
   const dev = deviceOverlayOf(state.devices ?? emptyDevices(), state.chainId);
   const ct = contractOverlayOf(state.contracts ?? emptyContracts(), state.contractRuntime);
-  const dso = ds.overlayOf(state.datasets ?? ds.empty());
+  const dso = datasetOverlayOf(state.datasets ?? emptyDatasets());
   const time = Math.max(meta.time, state.headTime);
   const deviceOf = (did: string) => dev.devices.get(did) ?? dev.base.devices.get(did);
   for (const tx of txs) {
@@ -310,7 +319,7 @@ export function executeBlock(
       applyGovernanceTx(gov, tx, txId, height) ??
       applyDeviceTx(dev, tx, txId, height) ??
       applyContractTx(ct, tx, txId, height, time, deviceOf) ??
-      ds.apply(dso, tx, txId, height);
+      applyDatasetTx(dso, tx, txId, height);
     if (error && (refused || error.code === 'NOT_READY')) {
       if (strict)
         throw botError(
@@ -334,7 +343,7 @@ export function executeBlock(
   const { validators, ...governance } = finishGovernance(gov, height, writes);
   const devices = finishDevices(dev, height, writes);
   const contracts = finishContracts(ct, height, writes);
-  const datasets = ds.finish(dso, height, writes);
+  const datasets = finishDatasets(dso, height, writes);
   const trie = trieWith(state.trie, writes);
   const header: BlockHeader = {
     chain: state.chainId,
@@ -404,7 +413,7 @@ export function precheckTx(state: ChainState, tx: Tx, waiting: Iterable<Tx> = []
     applyGovernanceTx(gov, tx, txId, height) ??
     applyDeviceTx(dev, tx, txId, height) ??
     applyContractTx(ct, tx, txId, height, Math.max(tx.time, state.headTime), deviceOf) ??
-    ds.apply(ds.overlayOf(state.datasets ?? ds.empty()), tx, txId, height)
+    applyDatasetTx(datasetOverlayOf(state.datasets ?? emptyDatasets()), tx, txId, height)
   );
 }
 
@@ -484,7 +493,7 @@ export function stateFromEntries(
     if (key.startsWith(memberPrefix) && decode<{ member: boolean }>(bytes, 128).member)
       members.add(key.slice(memberPrefix.length));
     if (key.startsWith('dev/') || key.startsWith('ct/')) deviceEntries.push([key, bytes]);
-    if (ds.ownsKey(key)) datasetEntries.push([key, bytes]);
+    if (isDatasetKey(key)) datasetEntries.push([key, bytes]);
   }
   trie = trie.setMany(hashed);
   const governance: Governance = { proposals, offenders, members, consensus };
@@ -500,6 +509,6 @@ export function stateFromEntries(
     governance,
     devices: registryFromEntries(deviceEntries),
     contracts: contractsFromEntries(deviceEntries),
-    datasets: ds.fromEntries(datasetEntries),
+    datasets: datasetsFromEntries(datasetEntries),
   };
 }

@@ -333,3 +333,36 @@ describe('dataset records on chain', () => {
     expect(b.state.datasets?.datasets.get('air.quality')?.readers).toEqual([reader.did]);
   });
 });
+
+describe('datasetsModule (the TxModule shape for the registry)', () => {
+  it('applies through the same rules: a failure throws its typed error and writes nothing', async () => {
+    const { datasetsModule } = await import('./index');
+    const state = fresh();
+    const chain = state.chainId;
+    const overlay = datasetsModule.overlay(datasetsModule.empty());
+    const block = { height: 1 };
+    datasetsModule.apply(
+      overlay,
+      tx(owner, chain, 'dataset.publish', publishBody()),
+      'a'.repeat(64),
+      block,
+    );
+    expect(() =>
+      datasetsModule.apply(
+        overlay,
+        tx(stranger, chain, 'dataset.version', versionBody(1, [])),
+        'b'.repeat(64),
+        block,
+      ),
+    ).toThrow(expect.objectContaining({ code: 'UNAUTHORIZED' }));
+    const writes = new Map<string, Uint8Array>();
+    const next = datasetsModule.finish(overlay, { height: 1, writes });
+    expect([...writes.keys()]).toEqual(['ds/set/air.quality', 'ds/log/air.quality']);
+    const loaded = datasetsModule.load.fromEntries([...writes]);
+    expect([...loaded.datasets.values()]).toEqual([...next.datasets.values()]);
+    expect(datasetsModule.txTypes).toContain('dataset.access');
+    expect(Object.keys(datasetsModule.bodyRules).sort()).toEqual(
+      [...datasetsModule.txTypes].sort(),
+    );
+  });
+});
