@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { MemoryBlobStore, type BlobStore } from '../worker/data/blob-store';
 import { DiskBlobStore } from '../worker/data/blob-disk';
 import { sealVersion } from '../worker/data/seal';
-import { chunkPlainBytes } from '../worker/data/pure/limits';
+import { chunkPlainBytes } from '../worker/core/modules/datasets/limits';
 
 const at = process.argv.indexOf('--mb');
 const megabytes = at >= 0 ? Number(process.argv[at + 1]) : 100;

@@ -90,7 +90,17 @@ test('every page is one tap away from the phone nav: four in the bar, the rest i
   browser,
 }) => {
   const b = await open(browser, '/', phone);
-  const paths = ['', 'network', 'ledger', 'chains', 'governance', 'audit', 'devices', 'settings'];
+  const paths = [
+    '',
+    'network',
+    'ledger',
+    'chains',
+    'governance',
+    'audit',
+    'devices',
+    'data',
+    'settings',
+  ];
   const more = b.getByTestId('nav-more');
   for (const path of paths) {
     const link = b.getByTestId(`nav-${path || 'peer'}`);

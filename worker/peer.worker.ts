@@ -4,6 +4,7 @@
 // database, and answers typed RPC calls from the page through the API dispatcher
 // (host/dispatch.ts: every parameter checked). Calls made before start-up are queued by the
 // page's client.
+import { IdbBlobStore } from './data/blob-idb';
 import { PeerHost, errorToApi } from './host/peer-host';
 import { IdbStorage } from './store/idb';
 import { browserVerifier } from './host/browser-verifier';
@@ -65,8 +66,10 @@ async function boot(): Promise<PeerHost> {
   post({ event: { type: 'slot', slot } });
   const storage = await IdbStorage.open(`bot-peer-${slot}`, { checkpointWorker: true });
   const verifier = await browserVerifier();
+  const blobs = await IdbBlobStore.open(`bot-blobs-${slot}`);
   return new PeerHost({
     storage,
+    blobs,
     storageKind: 'indexeddb',
     verifier,
     now: () => Date.now(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BotError } from './core/errors';
-import { rpcMessageBytesMax } from './core/limits';
+import { rpcContentBytesMax, rpcMessageBytesMax } from './core/limits';
 import { rpcBytesAtLeast, rpcRequestFrom } from './rpc';
 
 function codeOf(run: () => unknown): string {
@@ -40,6 +40,17 @@ describe('the page -> worker RPC boundary', () => {
     expect(codeOf(() => rpcRequestFrom({ id: 1, method: 'status', params: [atLimit] }))).toBe(
       'none',
     );
+  });
+
+  it('lets a dataset version (only) carry more than rpcMessageBytesMax', () => {
+    const content = new Uint8Array(4 * rpcMessageBytesMax);
+    const call = (params: unknown[]) => () =>
+      rpcRequestFrom({ id: 1, method: 'putDatasetVersion', params });
+    expect(codeOf(call(['pm25', content]))).toBe('none');
+    expect(codeOf(() => rpcRequestFrom({ id: 1, method: 'status', params: [content] }))).toBe(
+      'TOO_LARGE',
+    );
+    expect(rpcContentBytesMax).toBeGreaterThan(100 * 1024 * 1024); // a 100 MB version fits
   });
 
   it('counts a cyclic or shared object once and stops early on a huge one', () => {

@@ -5,7 +5,7 @@
 // shared or cyclic object once.
 import { methodNames, type MethodName, type RpcRequest } from './api';
 import { botError } from './core/errors';
-import { rpcMessageBytesMax } from './core/limits';
+import { rpcContentBytesMax, rpcMessageBytesMax } from './core/limits';
 
 const methods = new Set<string>(methodNames);
 const encoder = new TextEncoder();
@@ -49,12 +49,14 @@ export function rpcRequestFrom(data: unknown): RpcRequest {
   if (typeof method !== 'string' || !methods.has(method) || !Array.isArray(params)) {
     throw botError('BAD_REQUEST', `Unknown method ${String(method)}.`);
   }
-  const bytes = rpcBytesAtLeast(params, rpcMessageBytesMax);
-  if (bytes > rpcMessageBytesMax) {
-    throw botError(
-      'TOO_LARGE',
-      `The call to ${method} is larger than ${rpcMessageBytesMax} bytes (rpcMessageBytesMax).`,
-    );
+  // A dataset version's content is the one large argument a page sends (issue 15).
+  const [limit, name] =
+    method === 'putDatasetVersion'
+      ? [rpcContentBytesMax, 'rpcContentBytesMax']
+      : [rpcMessageBytesMax, 'rpcMessageBytesMax'];
+  const bytes = rpcBytesAtLeast(params, limit);
+  if (bytes > limit) {
+    throw botError('TOO_LARGE', `The call to ${method} is larger than ${limit} bytes (${name}).`);
   }
   return { id: id as number, method: method as MethodName, params };
 }

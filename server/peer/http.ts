@@ -20,9 +20,16 @@ import {
   httpKeepAliveTimeoutMs,
   httpRequestTimeoutMs,
   txBytesMax,
+  rpcContentBytesMax,
   waitTimeoutMsMax,
 } from '../../worker/core/limits';
-import type { MethodName, PeerEvent, PeerMethods, TxResult } from '../../worker/api';
+import type {
+  DatasetReadResult,
+  MethodName,
+  PeerEvent,
+  PeerMethods,
+  TxResult,
+} from '../../worker/api';
 import { dispatch, isApiMethod } from '../../worker/host/dispatch';
 
 /** Largest request body: a raw transaction in hex plus JSON framing, or a chain request. */
@@ -265,6 +272,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
         body: await call('setSettings', await readJsonObject(request)),
       }),
     ],
+    ...datasetRoutes(call),
     ['GET', '/v1/events', (context) => eventStream(context, options, streams)],
     [
       'POST',
@@ -540,6 +548,118 @@ async function eventStream(
   request.on('close', end);
   response.on('close', end);
   return 'streaming';
+}
+
+// ---- confidential datasets (issue 15) -----------------------------------------------------------
+
+/** Bytes of a dataset version's content in one HTTP request body. */
+export const datasetHttpBytesMax = rpcContentBytesMax;
+
+function datasetRoutes(
+  call: (name: MethodName, ...params: unknown[]) => Promise<unknown>,
+): Array<[Method, string, Handler]> {
+  return [
+    ['GET', '/v1/datasets', async () => ({ body: await call('datasets') })],
+    [
+      'POST',
+      '/v1/datasets',
+      async ({ request }) => ({
+        status: 202,
+        body: await call('publishDataset', await readJsonObject(request)),
+      }),
+    ],
+    [
+      'POST',
+      '/v1/datasets/:id/versions',
+      async ({ params, request }) => ({
+        status: 202,
+        body: await call('putDatasetVersion', params[0]!, await readContent(request)),
+      }),
+    ],
+    [
+      'POST',
+      '/v1/datasets/:id/requests',
+      async ({ params, request }) => ({
+        status: 202,
+        body: await call(
+          'requestAccess',
+          params[0]!,
+          stringField(await readJsonObject(request), 'purpose'),
+        ),
+      }),
+    ],
+    [
+      'POST',
+      '/v1/dataset-requests/:id/decision',
+      async ({ params, request }) => {
+        const grant = (await readJsonObject(request)).grant;
+        return { status: 202, body: await call('decideAccess', params[0]!, grant) };
+      },
+    ],
+    [
+      'POST',
+      '/v1/datasets/:id/revoke',
+      async ({ params, request }) => ({
+        status: 202,
+        body: await call(
+          'revokeAccess',
+          params[0]!,
+          stringField(await readJsonObject(request), 'reader'),
+        ),
+      }),
+    ],
+    [
+      'GET',
+      '/v1/datasets/:id/log',
+      async ({ params }) => ({ body: await call('accessLog', params[0]!) }),
+    ],
+    [
+      'GET',
+      '/v1/datasets/:id/content',
+      async ({ params, query, response }) => {
+        const version = integerQuery(query, 'version', 1, 2 ** 31 - 1);
+        const purpose = query.get('purpose') ?? undefined;
+        const read = (await call('readDataset', params[0]!, {
+          version,
+          purpose,
+        })) as DatasetReadResult;
+        response.writeHead(200, {
+          'content-type': 'application/octet-stream',
+          'cache-control': 'no-store',
+          'content-length': read.bytes.length,
+          'x-dataset-version': String(read.version),
+          'x-dataset-fingerprint': read.fingerprint,
+          ...(read.accessTxId ? { 'x-access-tx': read.accessTxId } : {}),
+        });
+        response.end(read.bytes);
+        return 'streaming';
+      },
+    ],
+  ];
+}
+
+/** A version's content: raw bytes (application/octet-stream) or JSON { "text": "..." }. */
+async function readContent(request: IncomingMessage): Promise<Uint8Array | string> {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json') return stringField(await readJsonObject(request), 'text');
+  if (type !== 'application/octet-stream')
+    throw new HttpError(
+      415,
+      'BAD_REQUEST',
+      'Send the content as "application/octet-stream", or JSON { "text": ... }.',
+    );
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > datasetHttpBytesMax)
+      throw botError(
+        'TOO_LARGE',
+        `A version sent over HTTP is at most ${datasetHttpBytesMax} bytes.`,
+      );
+    chunks.push(chunk);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
 }
 
 // ---- bodies, headers, responses ------------------------------------------------------------------

@@ -1,7 +1,8 @@
 // The headless peer: the same worker/ host as a browser tab, on disk storage, behind the HTTP
 // API. `startPeer` is what `npm run peer` runs (server/peer/main.ts) and what the tests start
 // in-process.
-import { resolve } from 'node:path';
+import { DiskBlobStore } from '../../worker/data/blob-disk';
+import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { PeerHost } from '../../worker/host/peer-host';
 import { nodeVerifier } from './node-verifier';
@@ -68,8 +69,10 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
   const events = new EventHub();
   const net = createNet(config);
   const verifier = await nodeVerifier();
+  const blobs = await DiskBlobStore.open(join(dataDir, 'blobs'));
   const host = new PeerHost({
     storage,
+    blobs,
     storageKind: 'disk',
     verifier,
     now: () => Date.now(),

@@ -47,6 +47,8 @@ export const recentResultsMax = 50_000;
 export const waitTimeoutMsMax = 10 * 60 * 1000;
 /** Largest RPC message from the page to the worker. */
 export const rpcMessageBytesMax = 1024 * 1024;
+/** Largest call carrying a dataset version's content from the page (putDatasetVersion). */
+export const rpcContentBytesMax = 256 * 1024 * 1024;
 /** Entries the operation log keeps (oldest dropped first). */
 export const operationLogEntriesMax = 2_000;
 /** Largest encoded consensus message (a proposal carries a whole block). */

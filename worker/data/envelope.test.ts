@@ -9,10 +9,14 @@ import {
   newContentKey,
 } from './envelope';
 import { nobleX25519, webCryptoX25519, hasWebCryptoX25519 } from './x25519';
-import { checkBinding } from './pure/keys';
+import { checkBinding } from '../core/modules/datasets/keys';
 import { MemoryBlobStore } from './blob-store';
 import { sealVersion, openVersion } from './seal';
-import { encodeManifest, manifestFingerprint, decodeManifest } from './pure/manifest';
+import {
+  encodeManifest,
+  manifestFingerprint,
+  decodeManifest,
+} from '../core/modules/datasets/manifest';
 import { errorCode } from './errors';
 import { equalBytes, toHex } from '../core/bytes';
 

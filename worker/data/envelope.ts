@@ -12,8 +12,8 @@ import {
   bindingFromSeed,
   type KeyBinding,
   type WrappedKey,
-} from './pure/keys';
-import { hashBytes } from './pure/manifest';
+} from '../core/modules/datasets/keys';
+import { hashBytes } from '../core/modules/datasets/manifest';
 import { tampered } from './errors';
 import type { X25519Backend } from './x25519';
 

@@ -1,5 +1,5 @@
 // Host-side bounds of dataset storage (the pure ones are in pure/limits.ts).
-import { chunkPlainBytes, gcmTagBytes, manifestBytesMax } from './pure/limits';
+import { chunkPlainBytes, gcmTagBytes, manifestBytesMax } from '../core/modules/datasets/limits';
 
 /** One blob at most: a sealed chunk or a manifest. */
 export const blobBytesMax = Math.max(chunkPlainBytes + gcmTagBytes, manifestBytesMax);

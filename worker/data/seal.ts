@@ -3,7 +3,7 @@
 // everything else. The format (nonces, additional data, manifest) is in pure/manifest.ts.
 import { botError } from '../core/errors';
 import { equalBytes, fromHex, toHex } from '../core/bytes';
-import { chunkPlainBytes, gcmTagBytes } from './pure/limits';
+import { chunkPlainBytes, gcmTagBytes } from '../core/modules/datasets/limits';
 import {
   chunkAad,
   chunkCount,
@@ -17,7 +17,7 @@ import {
   hashBytes,
   type ChunkEntry,
   type Manifest,
-} from './pure/manifest';
+} from '../core/modules/datasets/manifest';
 import { importContentKey, newContentKey } from './envelope';
 import { tampered } from './errors';
 import type { BlobId, BlobStore } from './blob-store';

@@ -5,7 +5,7 @@
 import { x25519 } from '@noble/curves/ed25519.js';
 import { botError } from '../core/errors';
 import { concatBytes, fromHex } from '../core/bytes';
-import { x25519KeyBytes } from './pure/keys';
+import { x25519KeyBytes } from '../core/modules/datasets/keys';
 
 export interface EphemeralPair {
   publicKey: Uint8Array;

@@ -5,6 +5,9 @@ import type { Block } from '../core/block';
 import type { MethodName, PeerMethods, Status } from '../api';
 import { DevicesHost } from './devices-host';
 import { ContractsHost } from './contracts-host';
+import { DatasetsHost } from './datasets';
+import { MemoryBlobStore } from '../data/blob-store';
+import { bestX25519 } from '../data/x25519';
 import { encodeWire } from './wire';
 import type { HostOptions, HostState } from './host-state';
 import type { Submissions } from './submissions';
@@ -38,6 +41,7 @@ export interface CapabilitiesDeps {
 export class Capabilities {
   private devicesHost: DevicesHost | null = null;
   private contractsHost: ContractsHost | null = null;
+  private datasetsHost: DatasetsHost | null = null;
 
   constructor(private readonly d: CapabilitiesDeps) {}
 
@@ -72,16 +76,48 @@ export class Capabilities {
     return this.contractsHost;
   }
 
-  /** A committed block: notices for device access requests, decisions and messages in it. */
+  async datasets(): Promise<DatasetsHost> {
+    await this.d.ready();
+    const { state: s, options: o, submissions } = this.d;
+    this.datasetsHost ??= new DatasetsHost({
+      storage: o.storage,
+      blobs: (o.blobs ??= new MemoryBlobStore()),
+      chain: () => s.peer.chain,
+      self: () => s.identityView.did,
+      seed: () => s.seed,
+      submit: (request) => submissions.submit(request),
+      waitFor: (txId, options) => submissions.waitFor(txId, options),
+      now: () => o.now(),
+      emit: (event) => o.emit(event),
+      send: (to, message) => o.net?.send(to, encodeWire(message)) ?? false,
+      neighbours: () => o.net?.view().neighbours.map((n) => n.did) ?? [],
+      record: (level, message) => this.d.record(level, message),
+      x25519: bestX25519,
+    });
+    return this.datasetsHost;
+  }
+
+  /**
+   * A committed block: notices for device access requests, decisions and messages in it; the
+   * datasets service fetches the blobs this peer must hold and answers list-policy requests.
+   */
   onCommitted(block: Block, txIds: string[], failed: Array<{ txId: string }>): void {
-    if (!block.txs.some((t) => t.type.startsWith('device.access.') || t.type === 'device.message'))
-      return;
-    const applied = tookEffect(block, txIds, failed);
-    void this.devices()
-      .then((d) => d.onCommitted(applied.block, applied.txIds))
-      .catch((error) =>
-        this.d.record('warn', `Device notices not sent: ${(error as Error).message}`),
-      );
+    if (block.txs.some((t) => t.type.startsWith('device.access.') || t.type === 'device.message')) {
+      const applied = tookEffect(block, txIds, failed);
+      void this.devices()
+        .then((d) => d.onCommitted(applied.block, applied.txIds))
+        .catch((error) =>
+          this.d.record('warn', `Device notices not sent: ${(error as Error).message}`),
+        );
+    }
+    if (this.datasetsHost || DatasetsHost.concerns(block)) {
+      const applied = tookEffect(block, txIds, failed);
+      void this.datasets()
+        .then((d) => d.onCommitted(applied.block, applied.txIds))
+        .catch((error) =>
+          this.d.record('warn', `Dataset holders not updated: ${(error as Error).message}`),
+        );
+    }
   }
 }
 

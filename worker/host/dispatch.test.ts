@@ -248,6 +248,47 @@ const cases: Record<MethodName, Case> = {
     good: [did],
     bad: [[[did, { limit: 0 }], 'deviceMessages: options.limit must be a whole number from 1']],
   },
+  datasets: { good: [], bad: [tooMany([])] },
+  publishDataset: {
+    good: [{ id: 'temps', labels: ['a'], policy: { mode: 'owner' } }],
+    bad: [
+      [[{}], 'publishDataset: request.id must be'],
+      [[{ id: 'x'.repeat(65) }], 'publishDataset: request.id must be a non-empty string'],
+      [[{ id: 'd', labels: 'a' }], 'publishDataset: request.labels must be'],
+      [[{ id: 'd', owner: did }], 'request has no field "owner"'],
+    ],
+  },
+  putDatasetVersion: {
+    good: ['temps', new Uint8Array([1, 2])],
+    bad: [
+      [['temps'], 'putDatasetVersion: content must be'],
+      [['temps', 5], 'putDatasetVersion: content must be bytes'],
+      [['', 'text'], 'putDatasetVersion: dataset must be a non-empty string'],
+    ],
+  },
+  requestAccess: {
+    good: ['temps', 'research'],
+    bad: [[['temps', 'x'.repeat(501)], 'requestAccess: purpose must be a string of at most 500']],
+  },
+  decideAccess: {
+    good: [txId, true],
+    bad: [
+      [['nope', true], 'decideAccess: request must be 64 lowercase hex digits'],
+      [[txId, 'yes'], 'decideAccess: grant must be'],
+    ],
+  },
+  revokeAccess: {
+    good: ['temps', did],
+    bad: [[['temps', 'bob'], 'revokeAccess: reader must be a did:key identity']],
+  },
+  readDataset: {
+    good: ['temps', { version: 2, purpose: 'audit' }],
+    bad: [
+      [['temps', { version: 0 }], 'readDataset: options.version must be a whole number from 1'],
+      [['temps', { at: 1 }], 'options has no field "at"'],
+    ],
+  },
+  accessLog: { good: ['temps'], bad: [[[7], 'accessLog: dataset must be a non-empty string']] },
 };
 
 async function refusal(run: Promise<unknown>): Promise<BotError> {

@@ -7,7 +7,8 @@
 // before this by its transport (rpcMessageBytesMax in worker/rpc.ts, httpBodyBytesMax).
 import { botError } from '../core/errors';
 import * as limits from '../core/limits';
-import type { MethodName, PeerMethods } from '../api';
+import type { DatasetPolicyView, MethodName, PeerMethods } from '../api';
+import * as dsLimits from '../core/modules/datasets/limits';
 import {
   anyObject,
   boolean,
@@ -60,6 +61,14 @@ const reading = record<{ values: Record<string, unknown>; at?: number }>({
   values: param('values', anyObject),
   at: optional('at', time),
 });
+
+const datasetId = text(dsLimits.datasetIdLengthMax, { min: 1, unit: 'characters' });
+const purpose = text(dsLimits.purposeLengthMax, { unit: 'characters' });
+/** A dataset version's content: bytes, or text (UTF-8), at most rpcContentBytesMax. */
+const content = (value: unknown, name: string): Uint8Array | string =>
+  typeof value === 'string'
+    ? text(limits.rpcContentBytesMax)(value, name)
+    : bytes(limits.rpcContentBytesMax)(value, name);
 
 /** Every method of window.bot: name -> parameters + handler. */
 export const apiMethods: Record<MethodName, ApiMethod> = {
@@ -283,6 +292,52 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     [param('device', did), optional('options', listOptions)],
     (p, device, options) => p.deviceMessages(device, options),
   ),
+  // ---- confidential datasets (issue 15): what a record may hold is judged by the core ----
+  datasets: none((p) => p.datasets()),
+  publishDataset: method(
+    [
+      param(
+        'request',
+        record<{ id: string; labels?: string[]; schema?: string; policy?: DatasetPolicyView }>({
+          id: param('id', datasetId),
+          labels: optional(
+            'labels',
+            list(text(dsLimits.labelLengthMax, { unit: 'characters' }), dsLimits.labelsMax),
+          ),
+          schema: optional('schema', text(dsLimits.schemaLengthMax, { unit: 'characters' })),
+          policy: optional('policy', (v, n) => anyObject(v, n) as unknown as DatasetPolicyView),
+        }),
+      ),
+    ],
+    (p, request) => p.publishDataset(request),
+  ),
+  putDatasetVersion: method(
+    [param('dataset', datasetId), param('content', content)],
+    (p, dataset, body) => p.putDatasetVersion(dataset, body),
+  ),
+  requestAccess: method([param('dataset', datasetId), param('purpose', purpose)], (p, d, why) =>
+    p.requestAccess(d, why),
+  ),
+  decideAccess: method([param('request', txId), param('grant', boolean)], (p, request, grant) =>
+    p.decideAccess(request, grant),
+  ),
+  revokeAccess: method([param('dataset', datasetId), param('reader', did)], (p, d, reader) =>
+    p.revokeAccess(d, reader),
+  ),
+  readDataset: method(
+    [
+      param('dataset', datasetId),
+      optional(
+        'options',
+        record<{ version?: number; purpose?: string }>({
+          version: optional('version', integer(1, dsLimits.versionNumberMax)),
+          purpose: optional('purpose', purpose),
+        }),
+      ),
+    ],
+    (p, dataset, options) => p.readDataset(dataset, options),
+  ),
+  accessLog: method([param('dataset', datasetId)], (p, dataset) => p.accessLog(dataset)),
 };
 
 /** Is `name` a method of the API (own names only: not "constructor", "toString", ...)? */

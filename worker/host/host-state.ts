@@ -2,6 +2,7 @@
 // (submissions, inbound lanes, sync serving, mesh, chains, admission, reads, identity) read and
 // move on. PeerHost owns it and hands it to each service in its dependency bag; a field lives
 // here only when more than one of them uses it.
+import type { BlobStore } from '../data/blob-store';
 import type { PeerState } from '../core/consensus/types';
 import type { Genesis, ChainState } from '../core/ledger';
 import type { Tx } from '../core/tx';
@@ -31,6 +32,8 @@ export interface HostOptions {
   defaultRelays?: string[];
   /** The contract sandbox; default: QuickJS in wasm, loaded once at start. null: none (contract transactions are refused). */
   contractRuntime?: ContractRuntime | null;
+  /** Where dataset blobs are kept (IndexedDB in a tab, a directory on the Node peer); default memory. */
+  blobs?: BlobStore;
 }
 
 export interface ChainRecord {

@@ -6,6 +6,7 @@ import { Syncer } from './sync';
 import type { ConsensusMessage } from '../core/consensus/messages';
 import type { DevicesHost } from './devices-host';
 import type { InviteToken } from '../core/modules/governance';
+import type { DatasetsHost } from './datasets';
 import type { LogEntry, NetworkView, Settings, Status } from '../api';
 import type { HostState, HostOptions } from './host-state';
 
@@ -19,6 +20,7 @@ export interface MeshServiceDeps {
   inbound(from: string, message: ConsensusMessage): void;
   serveSync(to: string, from: number, count: number): Promise<void>;
   deviceApi(): Promise<DevicesHost>;
+  datasetApi(): Promise<DatasetsHost>;
   onJoinRequest(from: string, invite: InviteToken | null): Promise<void>;
   askAdmission(): void;
   /** Read rights (read-gate.ts): may a message of this kind from `from` be taken in? */
@@ -172,6 +174,21 @@ export class MeshService {
         return;
       case 'batchAnswer':
         void this.d.deviceApi().then((d) => d.onBatchAnswer(from, message));
+        return;
+      case 'blobGet':
+        // Reads only, beside the loop; the holder checks the chain's dataset records.
+        void this.d
+          .datasetApi()
+          .then((d) => d.onBlobGet(from, message))
+          .catch((error) =>
+            this.d.record(
+              'warn',
+              `A blob request from ${from} failed: ${(error as Error).message}`,
+            ),
+          );
+        return;
+      case 'blobData':
+        void this.d.datasetApi().then((d) => d.onBlobData(from, message));
         return;
       case 'join':
         void this.d

@@ -143,6 +143,7 @@ export class PeerHost implements PeerMethods {
       inbound: (from, message) => this.inbound.push(from, message),
       serveSync: (to, from, count) => this.syncServing.serveSync(to, from, count),
       deviceApi: () => this.capabilities.devices(),
+      datasetApi: () => this.capabilities.datasets(),
       onJoinRequest: (from, invite) => this.admission.onJoinRequest(from, invite),
       askAdmission: () => this.admission.askAdmission(),
     });
@@ -442,6 +443,15 @@ export class PeerHost implements PeerMethods {
   readonly deviceCallContract = delegate(() => this.capabilities.devices(), 'deviceCallContract');
   readonly sendDeviceMessage = delegate(() => this.capabilities.devices(), 'sendDeviceMessage');
   readonly deviceMessages = delegate(() => this.capabilities.devices(), 'deviceMessages');
+  // confidential datasets (issue 15): ./datasets.ts
+  readonly datasets = delegate(() => this.capabilities.datasets(), 'datasets');
+  readonly publishDataset = delegate(() => this.capabilities.datasets(), 'publishDataset');
+  readonly putDatasetVersion = delegate(() => this.capabilities.datasets(), 'putDatasetVersion');
+  readonly requestAccess = delegate(() => this.capabilities.datasets(), 'requestAccess');
+  readonly decideAccess = delegate(() => this.capabilities.datasets(), 'decideAccess');
+  readonly revokeAccess = delegate(() => this.capabilities.datasets(), 'revokeAccess');
+  readonly readDataset = delegate(() => this.capabilities.datasets(), 'readDataset');
+  readonly accessLog = delegate(() => this.capabilities.datasets(), 'accessLog');
   readonly deployContract = delegate(() => this.capabilities.contracts(), 'deployContract');
   readonly callContract = delegate(() => this.capabilities.contracts(), 'callContract');
   readonly contracts = delegate(() => this.capabilities.contracts(), 'contracts');

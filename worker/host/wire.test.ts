@@ -73,3 +73,27 @@ describe('wire: batch request and answer', () => {
     ).toBe('MALFORMED');
   });
 });
+
+describe('wire: dataset blob request and answer', () => {
+  it('round-trips a request, the bytes and a refusal; refuses malformed ones', () => {
+    const get = { kind: 'blobGet', id: 3, blob: new Uint8Array(32).fill(1) } as const;
+    expect(decodeWire(encodeWire(get))).toEqual(get);
+    const data = { kind: 'blobData', id: 3, bytes: new Uint8Array(1000), error: null } as const;
+    expect(decodeWire(encodeWire(data))).toEqual(data);
+    const refusal = {
+      kind: 'blobData',
+      id: 4,
+      bytes: null,
+      error: { code: 'UNAUTHORIZED', message: 'not shared with you' },
+    } as const;
+    expect(decodeWire(encodeWire(refusal))).toEqual(refusal);
+    const tagged = (tag: number, body: unknown) => new Uint8Array([tag, ...encode(body)]);
+    expect(() => decodeWire(tagged(10, { id: 1, blob: new Uint8Array(31) }))).toThrow(/32-byte/);
+    expect(() =>
+      decodeWire(tagged(11, { id: 1, bytes: new Uint8Array(1), error: refusal.error })),
+    ).toThrow(/bytes or a refusal/);
+    expect(() => decodeWire(tagged(11, { id: 1, bytes: null, error: null }))).toThrow(
+      /bytes or a refusal/,
+    );
+  });
+});

@@ -9,6 +9,8 @@
 //   7 join        "admit me (the authenticated sender) as a member", quoting an invite token
 //   8 syncHeaders the answer to a sync request from a peer that may not read the chain's payload
 //                 (read-rights.ts): block headers and commit certificates only, from `from` on
+//  10 blobGet     "send me the dataset blob <hash>" (a sealed chunk or a manifest; datasets.ts)
+//  11 blobData    the blob's bytes, or a refusal { code, message }; the asker checks the hash
 // Everything from the wire is untrusted: decoding checks shapes and limits and throws BotError.
 import { decode, encode } from '../core/codec';
 import { decodeMessage, encodeMessage, type ConsensusMessage } from '../core/consensus/messages';
@@ -16,6 +18,7 @@ import { botError } from '../core/errors';
 import * as limits from '../core/limits';
 import { checkInviteToken, type InviteToken } from '../core/modules/governance';
 import { checkCertificate, checkHeader, type BlockHeader, type Certificate } from '../core/block';
+import { blobBytesMax } from '../data/limits';
 
 export type WireMessage =
   | { kind: 'consensus'; message: ConsensusMessage }
@@ -30,7 +33,14 @@ export type WireMessage =
       error: { code: string; message: string } | null;
     }
   | { kind: 'join'; invite: InviteToken | null }
-  | { kind: 'syncHeaders'; from: number; headers: SignedHeader[] };
+  | { kind: 'syncHeaders'; from: number; headers: SignedHeader[] }
+  | { kind: 'blobGet'; id: number; blob: Uint8Array }
+  | {
+      kind: 'blobData';
+      id: number;
+      bytes: Uint8Array | null;
+      error: { code: string; message: string } | null;
+    };
 
 /** A block header with its commit certificate: what a peer that may not read payload gets. */
 export interface SignedHeader {
@@ -47,6 +57,8 @@ const tags = {
   batchAnswer: 6,
   join: 7,
   syncHeaders: 8,
+  blobGet: 10,
+  blobData: 11,
 } as const;
 
 /** The kind of an encoded message from its tag byte, without decoding it (null: unknown). */
@@ -87,11 +99,29 @@ export function encodeWire(message: WireMessage): Uint8Array {
       return tagged(tags.join, encode({ invite: message.invite }));
     case 'syncHeaders':
       return tagged(tags.syncHeaders, encode({ from: message.from, headers: message.headers }));
+    case 'blobGet':
+      return tagged(tags.blobGet, encode({ id: message.id, blob: message.blob }));
+    case 'blobData':
+      return tagged(
+        tags.blobData,
+        encode({ id: message.id, bytes: message.bytes, error: message.error }),
+      );
   }
 }
 
 function isHeight(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function refusalOk(error: Record<string, unknown> | null | undefined): boolean {
+  return (
+    error === null ||
+    (typeof error === 'object' &&
+      typeof error?.code === 'string' &&
+      error.code.length <= 32 &&
+      typeof error.message === 'string' &&
+      error.message.length <= 500)
+  );
 }
 
 /** Decode and shape-check bytes from a peer. Throws BotError (MALFORMED, TOO_LARGE, ...). */
@@ -214,6 +244,29 @@ export function decodeWire(bytes: Uint8Array): WireMessage {
         return { header: checkHeader(e.header), cert: checkCertificate(e.cert) };
       });
       return { kind: 'syncHeaders', from: m.from, headers };
+    }
+    case tags.blobGet: {
+      const m = decode<Record<string, unknown>>(body, 256);
+      if (!isHeight(m?.id) || !(m.blob instanceof Uint8Array) || m.blob.length !== 32)
+        throw botError('MALFORMED', 'A blob request names a request id and a 32-byte hash.');
+      return { kind: 'blobGet', id: m.id, blob: m.blob };
+    }
+    case tags.blobData: {
+      const m = decode<Record<string, unknown>>(body, blobBytesMax + 1024);
+      const error = m?.error as Record<string, unknown> | null | undefined;
+      if (
+        !isHeight(m?.id) ||
+        !(m.bytes === null || m.bytes instanceof Uint8Array) ||
+        !refusalOk(error) ||
+        (m.bytes === null) === (error === null)
+      )
+        throw botError('MALFORMED', 'A blob answer carries the bytes or a refusal.');
+      return {
+        kind: 'blobData',
+        id: m.id,
+        bytes: m.bytes as Uint8Array | null,
+        error: (error ?? null) as { code: string; message: string } | null,
+      };
     }
     default:
       throw botError('UNKNOWN_TYPE', `Unknown message tag ${bytes[0]}.`);

@@ -6,12 +6,14 @@ import { dataModule } from './data';
 import { governanceModule } from './governance';
 import { devicesModule } from './devices';
 import { contractsModule } from './contracts';
+import { datasetsModule } from './datasets';
 
 export const txModules = [
   dataModule, // data.put, data.delete: ./data
   governanceModule, // member.*, evidence.submit, chain.upgrade: ./governance
   devicesModule, // device.*: ./devices
   contractsModule, // contract.deploy, contract.call: ./contracts
+  datasetsModule, // identity.x25519, dataset.*: ./datasets (issue 15)
 ] as const;
 
 export const txRegistry = registryOf(txModules);

@@ -8,10 +8,10 @@
 // blob named by SHA-256 of its bytes. The manifest lists the blobs in order with their sizes
 // and the plaintext total; its canonical CBOR encoding is a blob too, and SHA-256 of that
 // encoding is the version's fingerprint, which the chain records.
-import { encode, decode } from '../../core/codec';
-import { botError } from '../../core/errors';
-import { sha256 } from '../../core/crypto/hash';
-import { concatBytes, utf8 } from '../../core/bytes';
+import { encode, decode } from '../../codec';
+import { botError } from '../../errors';
+import { sha256 } from '../../crypto/hash';
+import { concatBytes, utf8 } from '../../bytes';
 import * as limits from './limits';
 
 export const manifestFormat = 1;

@@ -28,3 +28,17 @@ export const labelLengthMax = 64;
 export const schemaLengthMax = 4096;
 /** Version numbers start at 1 and stay below this. */
 export const versionNumberMax = 2 ** 31;
+
+// ---- on-chain records (dataset.* and identity.x25519 transactions) ----
+/** A purpose statement (D-I.2: the permitted use) is 1 to this many characters. */
+export const purposeLengthMax = 500;
+/** Datasets one chain holds at most. */
+export const datasetsPerChainMax = 10_000;
+/** Readers one dataset is shared with at once (the owner wraps for itself too). */
+export const readersPerDatasetMax = readersPerVersionMax - 1;
+/** Requests waiting for the owner (pending or approved by rule) per dataset. */
+export const requestsOpenPerDatasetMax = 256;
+/** Earlier versions one grant carries keys for (older versions stay unshared). */
+export const grantVersionsMax = 64;
+/** Dids a dataset's policy may list as granted by rule. */
+export const policyAllowMax = 256;

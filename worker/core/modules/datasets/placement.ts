@@ -3,9 +3,9 @@
 // highest weights hold it. Every peer computes the same holders from the same member list,
 // with no coordination; when a member leaves, only the blobs it held get one new holder each
 // (the member with the next weight), and every other blob stays where it is.
-import { botError } from '../../core/errors';
-import { taggedHash } from '../../core/crypto/hash';
-import { compareBytes, concatBytes, utf8 } from '../../core/bytes';
+import { botError } from '../../errors';
+import { taggedHash } from '../../crypto/hash';
+import { compareBytes, concatBytes, utf8 } from '../../bytes';
 import * as limits from './limits';
 import { hashBytes } from './manifest';
 

@@ -15,11 +15,11 @@
 import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { encode } from '../../core/codec';
-import { botError } from '../../core/errors';
-import { concatBytes, utf8 } from '../../core/bytes';
-import { publicKeyFromDid, didLengthMax } from '../../core/crypto/did';
-import { verifyStrict, signSync, signatureBytes, seedBytes } from '../../core/crypto/ed25519';
+import { encode } from '../../codec';
+import { botError } from '../../errors';
+import { concatBytes, utf8 } from '../../bytes';
+import { publicKeyFromDid, didLengthMax } from '../../crypto/did';
+import { verifyStrict, signSync, signatureBytes, seedBytes } from '../../crypto/ed25519';
 import { gcmTagBytes, readersPerVersionMax } from './limits';
 
 export const x25519KeyBytes = 32;

@@ -1,8 +1,8 @@
 // On-chain records of a confidential dataset (Y.4560 8.1, 8.2): what a transaction body will
 // carry once the datasets module joins worker/core/modules/. Plaintext never appears here:
 // only the fingerprint and size of the sealed version, and its key wrapped per reader.
-import { botError } from '../../core/errors';
-import { publicKeyFromDid } from '../../core/crypto/did';
+import { botError } from '../../errors';
+import { publicKeyFromDid } from '../../crypto/did';
 import * as limits from './limits';
 import { hashBytes } from './manifest';
 import { checkWrappedKeys, type WrappedKey } from './keys';
@@ -64,13 +64,7 @@ export function checkDatasetId(id: string): void {
   }
 }
 
-export function checkDatasetRecord(value: unknown): DatasetRecord {
-  const r = asMap(value);
-  const id = field(r, 'id', isString, 'text');
-  checkDatasetId(id);
-  const owner = field(r, 'owner', isString, 'a did:key');
-  publicKeyFromDid(owner);
-  const labels = field(r, 'labels', isList, 'a list of text');
+export function checkLabels(labels: unknown[]): string[] {
   if (labels.length > limits.labelsMax)
     throw botError('TOO_LARGE', `A dataset has at most ${limits.labelsMax} labels.`);
   for (const label of labels) {
@@ -81,10 +75,24 @@ export function checkDatasetRecord(value: unknown): DatasetRecord {
       );
     }
   }
-  const schema = field(r, 'schema', isString, 'text');
+  return labels as string[];
+}
+
+export function checkSchema(schema: string): string {
   if (schema.length > limits.schemaLengthMax)
     throw botError('TOO_LARGE', `A schema is at most ${limits.schemaLengthMax} characters.`);
-  return { id, owner, labels: labels as string[], schema };
+  return schema;
+}
+
+export function checkDatasetRecord(value: unknown): DatasetRecord {
+  const r = asMap(value);
+  const id = field(r, 'id', isString, 'text');
+  checkDatasetId(id);
+  const owner = field(r, 'owner', isString, 'a did:key');
+  publicKeyFromDid(owner);
+  const labels = checkLabels(field(r, 'labels', isList, 'a list of text'));
+  const schema = checkSchema(field(r, 'schema', isString, 'text'));
+  return { id, owner, labels, schema };
 }
 
 export function checkVersionRecord(value: unknown): VersionRecord {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkDatasetRecord, checkVersionRecord } from './record';
-import { didFromPublicKey } from '../../core/crypto/did';
-import { publicKeyFromSeed } from '../../core/crypto/ed25519';
+import { didFromPublicKey } from '../../crypto/did';
+import { publicKeyFromSeed } from '../../crypto/ed25519';
 import { readersPerVersionMax } from './limits';
 import { wrappedKeyBytes as wrappedKeyBytesForTest } from './keys';
 
