@@ -96,6 +96,13 @@ describe('host assertions', () => {
     );
     expect(await storage.headHeight(chainId)).toBe(height);
     expect(await storage.getBlock(chainId, height + 2)).toBeUndefined();
+    // A stopped peer takes no write: it says so at once instead of accepting one that never commits.
+    await expect(
+      host.submit({ type: 'data.put', body: { key: 'after', value: 1 } }),
+    ).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringMatching(/takes no writes until it is restarted/),
+    });
     await host.stop();
   });
 

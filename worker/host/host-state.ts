@@ -79,6 +79,8 @@ export class HostState {
   /** The highest nonce this peer signed (a rejected own transaction lowers it). */
   nonceNext = 0;
   stopped = false;
+  /** Why the peer stopped itself (a broken invariant or a failed write); null while healthy. */
+  fault: string | null = null;
   contractRuntime: ContractRuntime | undefined;
   chainRecord!: ChainRecord;
   /** The validator set the network was last told about (space-joined dids). */

@@ -227,7 +227,9 @@ export class PeerHost implements PeerMethods {
     if (this.effectsFailed) return;
     this.effectsFailed = true;
     const code = error instanceof BotError ? error.code : 'INTERNAL';
-    this.record('error', `The peer stopped (${code}): ${(error as Error)?.message ?? error}`);
+    const message = (error as Error)?.message ?? String(error);
+    this.record('error', `The peer stopped (${code}): ${message}`);
+    this.s.fault = `${code}: ${message}`;
     this.s.stopped = true;
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.options.net?.stop();

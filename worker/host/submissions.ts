@@ -209,6 +209,7 @@ export class Submissions {
     precheck: boolean,
   ): Promise<{ txId: string }> {
     await this.d.ready();
+    this.refuseIfFaulted();
     if (typeof request !== 'object' || request === null)
       throw botError('BAD_REQUEST', 'submit takes { type, body }.');
     const signed = this.signing.then(async () => {
@@ -253,8 +254,18 @@ export class Submissions {
     if (nonce <= this.s.nonceNext) this.s.nonceNext = nonce - 1;
   }
 
+  /** A peer that stopped itself takes no write: the caller hears it at once, never "accepted". */
+  private refuseIfFaulted(): void {
+    if (this.s.fault !== null)
+      throw botError(
+        'INTERNAL',
+        `The peer stopped (${this.s.fault}); it takes no writes until it is restarted.`,
+      );
+  }
+
   async submitRaw(bytes: Uint8Array): Promise<{ txId: string }> {
     await this.d.ready();
+    this.refuseIfFaulted();
     return this.admit(decodeTx(bytes), false, true);
   }
 
