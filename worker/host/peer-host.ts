@@ -27,7 +27,14 @@ import { encode } from '../core/codec';
 import { DevicesHost } from './devices-host';
 import { ContractsHost } from './contracts-host';
 import type { LogEntry, PeerMethods, Status } from '../api';
-import { HostState, type ChainRecord, type HostOptions, stripUndefined } from './host-state';
+import {
+  HostState,
+  clockOf,
+  type ChainRecord,
+  type HostOptions,
+  stripUndefined,
+} from './host-state';
+import { repeat, type Clock } from '../net/clock';
 import { IdentityService } from './identity';
 import { ChainsService } from './chains';
 import { MeshService } from './mesh';
@@ -53,7 +60,9 @@ export class PeerHost implements PeerMethods {
   private effects: Promise<void> = Promise.resolve();
   private effectsFailed = false;
   private tickScheduled = false;
-  private idleTimer: ReturnType<typeof setInterval> | null = null;
+  /** Stops the idle ticks (set once started). */
+  private stopIdle: (() => void) | null = null;
+  private readonly clock: Clock;
   private started: Promise<Status> | null = null;
 
   /** The options' verifier behind a cache of verified checks (gossiped txs are not verified again in proposals). */
@@ -73,10 +82,12 @@ export class PeerHost implements PeerMethods {
 
   constructor(private readonly options: HostOptions) {
     this.verifier = cachingVerifier(options.verifier);
+    this.clock = clockOf(options);
     const s = this.s;
     this.audit = new AuditLog({
       storage: options.storage,
       now: options.now,
+      clock: this.clock,
       signer: () =>
         s.signer ? { did: s.identityView.did, sign: (bytes) => s.signer.sign(bytes) } : null,
     });
@@ -165,21 +176,25 @@ export class PeerHost implements PeerMethods {
     if (!chain || strandedDev) chain = await this.chainsService.createDevChain(did);
     await this.chainsService.load(chain);
     let idleTicks = 0;
-    this.idleTimer = setInterval(() => {
-      this.scheduleTick();
-      if (this.s.integrityReport.ok) this.s.syncer.tick(); // a damaged store syncs only once repaired
-      // Every few seconds tell the neighbours where this peer's head is (drives their sync).
-      if (++idleTicks % headEveryTicks === 0 && this.options.net) {
-        const head = encodeWire({
-          kind: 'head',
-          height: this.s.durable.height,
-          hash: this.s.durable.headHash,
-        });
-        for (const did of this.s.neighbours) this.options.net.send(did, head);
-        this.admission.askAdmission();
-        this.mesh.emitNetwork();
-      }
-    }, this.options.tickIntervalMs ?? idleTickMs);
+    this.stopIdle = repeat(
+      this.clock,
+      () => {
+        this.scheduleTick();
+        if (this.s.integrityReport.ok) this.s.syncer.tick(); // a damaged store syncs only once repaired
+        // Every few seconds tell the neighbours where this peer's head is (drives their sync).
+        if (++idleTicks % headEveryTicks === 0 && this.options.net) {
+          const head = encodeWire({
+            kind: 'head',
+            height: this.s.durable.height,
+            hash: this.s.durable.headHash,
+          });
+          for (const did of this.s.neighbours) this.options.net.send(did, head);
+          this.admission.askAdmission();
+          this.mesh.emitNetwork();
+        }
+      },
+      this.options.tickIntervalMs ?? idleTickMs,
+    );
     this.record(
       'info',
       `Peer started on chain ${chain.genesis.name} at height ${this.s.peer.chain.height}.`,
@@ -202,7 +217,7 @@ export class PeerHost implements PeerMethods {
   private fatal(error: unknown): void {
     this.record('error', `The peer stopped: ${(error as Error)?.message ?? error}`);
     this.s.stopped = true;
-    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.stopIdle?.();
     this.options.net?.stop();
   }
 
@@ -376,7 +391,7 @@ export class PeerHost implements PeerMethods {
   private scheduleTick(): void {
     if (this.tickScheduled || this.s.stopped || !this.s.peer) return;
     this.tickScheduled = true;
-    setTimeout(() => {
+    this.clock.setTimeout(() => {
       this.tickScheduled = false;
       if (this.s.integrityReport.ok)
         void this.enqueue(() => this.feed({ kind: 'tick', time: this.options.now() }));
@@ -507,6 +522,7 @@ export class PeerHost implements PeerMethods {
       admit: (tx) => this.submissions.admit(tx),
       waitFor: (txId, options) => this.submissions.waitFor(txId, options),
       now: () => this.options.now(),
+      clock: this.clock,
       randomBytes: (length) => this.options.randomBytes(length),
       emit: (event) => this.options.emit(event),
       send: (to, message) => this.options.net?.send(to, encodeWire(message)) ?? false,
@@ -585,7 +601,7 @@ export class PeerHost implements PeerMethods {
   /** Stop ticking and networking; resolves once the work already queued (e.g. a block being persisted) is done. */
   stop(): Promise<void> {
     this.s.stopped = true;
-    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.stopIdle?.();
     this.options.net?.stop();
     return this.loop.then(() => this.drainEffects()).then(() => this.audit.close());
   }
