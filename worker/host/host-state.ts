@@ -24,6 +24,8 @@ export interface HostOptions {
   clock?: Clock;
   /** How this peer's signer is made from its seed; default createSigner (WebCrypto or pure JS). */
   signerFor?: (seed: Uint8Array) => Promise<Signer>;
+  /** The core's synchronous signer (votes, proposals); default signerFromSeed (pure JS). */
+  voteSignerFor?: (seed: Uint8Array) => (message: Uint8Array) => Uint8Array;
   randomBytes: (length: number) => Uint8Array;
   emit: (event: PeerEvent) => void;
   /** Milliseconds between engine ticks when idle. */
