@@ -7,7 +7,7 @@ let randomSource: ((length: number) => Uint8Array) | null = null;
  * The simulator's seeded randomness for ids, nonces and fingerprints (null: the runtime's), so a
  * seed replays exactly. One simulation at a time per process; tests and products never set it.
  */
-export function useNetRandomness(source: ((length: number) => Uint8Array) | null): void {
+export function setNetRandomness(source: ((length: number) => Uint8Array) | null): void {
   randomSource = source;
 }
 

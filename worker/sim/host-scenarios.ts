@@ -33,8 +33,10 @@ const scenarios: Record<string, (sim: HostSimulation) => void> = {
         });
         void sim.submit(peer, doomedVote);
         void sim.submit(peer, put(1));
-        void peer
-          .live!.host['submissions'].submitBackground({
+        // biome-ignore lint/complexity/useLiteralKeys: a private service, driven as the admission service drives it
+        const submissions = peer.live!.host['submissions'];
+        void submissions
+          .submitBackground({
             type: doomedVote.type,
             body: doomedVote.body,
           })

@@ -16,7 +16,7 @@ import type { Verifier } from '../host/crypto';
 import { Hub } from '../net/hub';
 import { MemoryBus, MemoryDriver } from '../net/memory-driver';
 import type { SignalingChannel } from '../net/signaling';
-import { useNetRandomness } from '../net/names';
+import { setNetRandomness } from '../net/names';
 import { MemoryStorage } from '../store/memory';
 import { genesisState, type EngineName, type Genesis } from '../core/ledger';
 import { decodeBlock, encodeBlock } from '../core/block';
@@ -563,7 +563,7 @@ export class HostSimulation {
 
   /** Run the seed; `script` (a named scenario) schedules its own writes instead of random ones. */
   async run(script?: (sim: HostSimulation) => void): Promise<HostSimStats> {
-    useNetRandomness((length) => this.random.bytes(length));
+    setNetRandomness((length) => this.random.bytes(length));
     try {
       await this.prepare();
       for (const peer of this.peers) this.start(peer);
@@ -583,7 +583,7 @@ export class HostSimulation {
       return this.stats;
     } finally {
       for (const peer of this.peers) if (peer.live) peer.live.domain.alive = false;
-      useNetRandomness(null);
+      setNetRandomness(null);
     }
   }
 

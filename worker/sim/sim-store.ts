@@ -5,7 +5,7 @@
 // prefix of them, each one whole (a block batch is one transaction). A dead incarnation's calls
 // never settle, so nothing it does after its crash reaches the store.
 import type { BlockCommit, LogRecord, Storage } from '../store/storage';
-import { MemoryStorage } from '../store/memory';
+import type { MemoryStorage } from '../store/memory';
 import type { Clock } from '../net/clock';
 import type { Random } from './prng';
 import type { Domain } from './sim-clock';
