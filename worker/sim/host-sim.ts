@@ -164,6 +164,8 @@ export class HostSimulation {
   readonly accepted = new Map<string, Accepted>();
   private failure: string | null = null;
   private nextCheckAt = 0;
+  /** The run may end early: see checkWrites. */
+  private settled = false;
   private readonly nonceAfterRestart = new Set<string>();
   private writesStopAt: number;
   readonly stats: HostSimStats = {
@@ -485,6 +487,19 @@ export class HostSimulation {
     if (!final && this.clock.now() < this.nextCheckAt) return;
     this.nextCheckAt = this.clock.now() + 50;
     const heal = genesisTime + (this.options.faults ? this.options.healAtMs : 0);
+    let undecided = 0;
+    let lastHeight = 0;
+    for (const write of this.accepted.values()) {
+      if (write.result?.height !== undefined)
+        lastHeight = Math.max(lastHeight, write.result.height);
+      if (write.result === null && write.incarnation.domain.alive) undecided++;
+    }
+    // Nothing left to happen: writes are over, all decided, every peer up and at the last one.
+    this.settled =
+      !final &&
+      this.clock.now() >= this.writesStopAt &&
+      undecided === 0 &&
+      this.peers.every((p) => p.live?.ready && p.committedHeight >= lastHeight);
     for (const write of this.accepted.values()) {
       if (!write.incarnation.domain.alive && write.result === null) continue; // caller died too
       if (write.result === null) {
@@ -574,7 +589,7 @@ export class HostSimulation {
       await this.clock.run(
         end,
         () => this.checkWrites(false),
-        () => this.failure !== null,
+        () => this.failure !== null || this.settled,
       );
       if (this.failure === null) this.checkWrites(true);
       if (this.failure === null) await this.checkChains();
