@@ -597,7 +597,14 @@ export class HostSimulation {
       if (this.failure !== null) throw this.failed(this.failure);
       return this.stats;
     } finally {
-      for (const peer of this.peers) if (peer.live) peer.live.domain.alive = false;
+      // Let the run go: no timer of it fires again, and the drivers leave the memory driver's
+      // registry (a soak runs thousands of seeds in one process).
+      for (const peer of this.peers) {
+        if (!peer.live) continue;
+        peer.live.domain.alive = false;
+        for (const channel of peer.live.channels) channel.close();
+        peer.live.driver.vanish();
+      }
       setNetRandomness(null);
     }
   }
