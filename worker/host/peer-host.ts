@@ -27,13 +27,8 @@ import { encode } from '../core/codec';
 import { DevicesHost } from './devices-host';
 import { ContractsHost } from './contracts-host';
 import type { LogEntry, PeerMethods, Status } from '../api';
-import {
-  HostState,
-  clockOf,
-  type ChainRecord,
-  type HostOptions,
-  stripUndefined,
-} from './host-state';
+import { HostState, type ChainRecord, type HostOptions, stripUndefined } from './host-state';
+import { clockOf } from './host-state';
 import { repeat, type Clock } from '../net/clock';
 import { IdentityService } from './identity';
 import { ChainsService } from './chains';
@@ -176,25 +171,21 @@ export class PeerHost implements PeerMethods {
     if (!chain || strandedDev) chain = await this.chainsService.createDevChain(did);
     await this.chainsService.load(chain);
     let idleTicks = 0;
-    this.stopIdle = repeat(
-      this.clock,
-      () => {
-        this.scheduleTick();
-        if (this.s.integrityReport.ok) this.s.syncer.tick(); // a damaged store syncs only once repaired
-        // Every few seconds tell the neighbours where this peer's head is (drives their sync).
-        if (++idleTicks % headEveryTicks === 0 && this.options.net) {
-          const head = encodeWire({
-            kind: 'head',
-            height: this.s.durable.height,
-            hash: this.s.durable.headHash,
-          });
-          for (const did of this.s.neighbours) this.options.net.send(did, head);
-          this.admission.askAdmission();
-          this.mesh.emitNetwork();
-        }
-      },
-      this.options.tickIntervalMs ?? idleTickMs,
-    );
+    this.stopIdle = repeat(this.clock, this.options.tickIntervalMs ?? idleTickMs, () => {
+      this.scheduleTick();
+      if (this.s.integrityReport.ok) this.s.syncer.tick(); // a damaged store syncs only once repaired
+      // Every few seconds tell the neighbours where this peer's head is (drives their sync).
+      if (++idleTicks % headEveryTicks === 0 && this.options.net) {
+        const head = encodeWire({
+          kind: 'head',
+          height: this.s.durable.height,
+          hash: this.s.durable.headHash,
+        });
+        for (const did of this.s.neighbours) this.options.net.send(did, head);
+        this.admission.askAdmission();
+        this.mesh.emitNetwork();
+      }
+    });
     this.record(
       'info',
       `Peer started on chain ${chain.genesis.name} at height ${this.s.peer.chain.height}.`,

@@ -25,7 +25,7 @@ export const realClock: Clock = {
 };
 
 /** Run `fn` every `everyMs` through `clock` (a setInterval); call the result to stop it. */
-export function repeat(clock: Clock, fn: () => void, everyMs: number): () => void {
+export function repeat(clock: Clock, everyMs: number, fn: () => void): () => void {
   let handle: TimerHandle | null = null;
   let stopped = false;
   const arm = () => {
