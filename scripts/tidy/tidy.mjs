@@ -20,9 +20,22 @@ export const rules = {
 
 /**
  * Where time comes only through the injected Clock (worker/net/clock.ts), so the simulator can
- * drive it: the host and its services (the syncer, the devices host included) and the hub.
+ * drive it: the host and its services (the syncer, the devices host included), the hub and its
+ * parts, and the memory link driver. (rtc-links.ts and signaling.ts run on real time: WebRTC and
+ * WebSockets are not simulated.)
  */
-export const clockFolders = ['worker/host/'];
+export const clockFolders = [
+  'worker/host/',
+  'worker/net/hub.ts',
+  'worker/net/dialer.ts',
+  'worker/net/liveness.ts',
+  'worker/net/gossip.ts',
+  'worker/net/pacing.ts',
+  'worker/net/link.ts',
+  'worker/net/signal-router.ts',
+  'worker/net/handshake.ts',
+  'worker/net/memory-driver.ts',
+];
 const directTime =
   /(?<![.\w$])(?:setTimeout|setInterval|clearTimeout|clearInterval)\s*\(|\b(?:Date|performance)\.now\s*\(/;
 
