@@ -15,7 +15,29 @@ export const rules = {
   cycle: 'cycle',
   unusedLimit: 'unused-limit',
   undeclaredPackage: 'undeclared-package',
+  hostClock: 'host-clock',
 };
+
+/**
+ * Where time comes only through the injected Clock (worker/net/clock.ts), so the simulator can
+ * drive it: the host and its services (the syncer, the devices host included), the hub and its
+ * parts, and the memory link driver. (rtc-links.ts and signaling.ts run on real time: WebRTC and
+ * WebSockets are not simulated.)
+ */
+export const clockFolders = [
+  'worker/host/',
+  'worker/net/hub.ts',
+  'worker/net/dialer.ts',
+  'worker/net/liveness.ts',
+  'worker/net/gossip.ts',
+  'worker/net/pacing.ts',
+  'worker/net/link.ts',
+  'worker/net/signal-router.ts',
+  'worker/net/handshake.ts',
+  'worker/net/memory-driver.ts',
+];
+const directTime =
+  /(?<![.\w$])(?:setTimeout|setInterval|clearTimeout|clearInterval)\s*\(|\b(?:Date|performance)\.now\s*\(/;
 
 /** The libraries worker/core may import (pure, pinned in package.json). */
 export const coreLibraries = ['@ipld/dag-cbor', '@noble/curves', '@noble/hashes', 'multiformats'];
@@ -201,6 +223,17 @@ export function checkTree(root, options = {}) {
         report(rules.coreImport, file, `worker/core imports the package ${name}`);
       }
     }
+  }
+
+  for (const file of files) {
+    if (isTestFile(file) || !clockFolders.some((f) => file.startsWith(f))) continue;
+    const found = directTime.exec(stripComments(texts.get(file)));
+    if (found)
+      report(
+        rules.hostClock,
+        file,
+        `reads the time or sets a timer directly (${found[0]}); use the Clock`,
+      );
   }
 
   for (const component of cycles(graph)) {

@@ -20,6 +20,7 @@ import { toHex } from '../core/bytes';
 import * as limits from '../core/limits';
 import type { LogRecord, Storage } from '../store/storage';
 import type { LogEntry } from '../api';
+import { realClock, type Clock, type TimerHandle } from '../net/clock';
 
 /** Entries recorded within this long are written together. */
 export const auditFlushDelayMs = 50;
@@ -39,6 +40,8 @@ export interface AuditLogOptions {
   /** The peer's identity once known (null before start has read it). */
   signer: () => AuditSigner | null;
   entriesMax?: number;
+  /** Timers (the flush delay); the real clock when omitted. */
+  clock?: Clock;
 }
 
 export class AuditLog {
@@ -48,7 +51,7 @@ export class AuditLog {
   private early: LogEntry[] | null = [];
   private memory: LogRecord[] = [];
   private writes: Promise<void> = Promise.resolve();
-  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private flushTimer: TimerHandle | null = null;
   private anchoredAt = -Infinity;
   private storedCount = 0;
 
@@ -115,7 +118,7 @@ export class AuditLog {
     const chained = chainAuditEntry(this.head, entry);
     this.head = { seq: chained.seq, hash: chained.hash };
     this.unsaved.push(chained);
-    this.flushTimer ??= setTimeout(() => {
+    this.flushTimer ??= (this.options.clock ?? realClock).setTimeout(() => {
       this.flushTimer = null;
       void this.flush().catch(() => undefined); // a failed write surfaces at the next flush or export
     }, auditFlushDelayMs);
@@ -212,7 +215,7 @@ export class AuditLog {
 
   /** After a reset (storage cleared): start a new chain. */
   forget(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.flushTimer) (this.options.clock ?? realClock).clearTimeout(this.flushTimer);
     this.flushTimer = null;
     this.unsaved = [];
     this.memory = [];
@@ -223,7 +226,7 @@ export class AuditLog {
 
   /** At stop: write what is left and anchor the head. */
   async close(): Promise<void> {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.flushTimer) (this.options.clock ?? realClock).clearTimeout(this.flushTimer);
     this.flushTimer = null;
     await this.flush(true).catch(() => undefined);
   }

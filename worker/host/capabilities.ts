@@ -9,7 +9,7 @@ import { DatasetsHost } from './datasets';
 import { MemoryBlobStore } from '../data/blob-store';
 import { bestX25519 } from '../data/x25519';
 import { encodeWire } from './wire';
-import type { HostOptions, HostState } from './host-state';
+import { clockOf, type HostOptions, type HostState } from './host-state';
 import type { Submissions } from './submissions';
 
 type Answering<K extends MethodName> = {
@@ -56,6 +56,7 @@ export class Capabilities {
       admit: (tx) => submissions.admit(tx),
       waitFor: (txId, o) => submissions.waitFor(txId, o),
       now: () => options.now(),
+      clock: clockOf(options),
       randomBytes: (length) => options.randomBytes(length),
       emit: (event) => options.emit(event),
       send: (to, message) => options.net?.send(to, encodeWire(message)) ?? false,
@@ -88,6 +89,7 @@ export class Capabilities {
       submit: (request) => submissions.submit(request),
       waitFor: (txId, options) => submissions.waitFor(txId, options),
       now: () => o.now(),
+      clock: clockOf(o),
       emit: (event) => o.emit(event),
       send: (to, message) => o.net?.send(to, encodeWire(message)) ?? false,
       neighbours: () => o.net?.view().neighbours.map((n) => n.did) ?? [],

@@ -169,7 +169,11 @@ export class ChainsService {
     for (const p of problems) this.d.record('error', `Tamper check: ${p.message}`);
     const restored = await this.readConsensusRecord(record.chainId);
     this.s.peer = createPeer(
-      { did: this.s.identityView.did, seed: this.s.seed, sign: signerFromSeed(this.s.seed) },
+      {
+        did: this.s.identityView.did,
+        seed: this.s.seed,
+        sign: (this.d.options.voteSignerFor ?? signerFromSeed)(this.s.seed),
+      },
       chain,
       restored,
       start,

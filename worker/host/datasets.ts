@@ -46,6 +46,7 @@ import { readerKeysFromSeed, unwrapContentKey, wrapForReaders } from '../data/en
 import type { X25519Backend } from '../data/x25519';
 import { errorCode } from '../data/errors';
 import type { WireMessage } from './wire';
+import type { Clock, TimerHandle } from '../net/clock';
 import type {
   DatasetEventView,
   DatasetPolicyView,
@@ -85,6 +86,8 @@ export interface DatasetsHostDeps {
   submit(request: { type: string; body: unknown }): Promise<{ txId: string }>;
   waitFor(txId: string, options?: { timeoutMs?: number }): Promise<TxResult>;
   now(): number;
+  /** Timers (the simulator's virtual time, or the runtime's). */
+  clock: Clock;
   emit(event: PeerEvent): void;
   /** Send to a neighbour; false when there is no open link to it. */
   send(to: string, message: WireMessage): boolean;
@@ -104,7 +107,7 @@ export class DatasetsHost {
   private nextRequest = 1;
   private readonly waiting = new Map<
     number,
-    { peer: string; resolve: (a: BlobAnswer | null) => void; timer: ReturnType<typeof setTimeout> }
+    { peer: string; resolve: (a: BlobAnswer | null) => void; timer: TimerHandle }
   >();
   /** Blobs of the versions whose manifest this peer has seen: what each belongs to. */
   private readonly places = new Map<BlobId, BlobPlace>();
@@ -558,7 +561,9 @@ export class DatasetsHost {
         return;
       } catch (error) {
         if (errorCode(error) === 'QUOTA' || attempt >= replicateTriesMax) throw error;
-        await new Promise((r) => setTimeout(r, replicateRetryMs * attempt));
+        await new Promise((r) =>
+          this.d.clock.setTimeout(() => r(undefined), replicateRetryMs * attempt),
+        );
       }
     }
   }
@@ -610,13 +615,13 @@ export class DatasetsHost {
       return Promise.reject(botError('MEMPOOL_FULL', 'Too many blob requests in flight.'));
     const requestId = this.nextRequest++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = this.d.clock.setTimeout(() => {
         this.waiting.delete(requestId);
         resolve(null);
       }, blobFetchTimeoutMs);
       this.waiting.set(requestId, { peer, resolve, timer });
       if (!this.d.send(peer, { kind: 'blobGet', id: requestId, blob: fromHex(id) })) {
-        clearTimeout(timer);
+        this.d.clock.clearTimeout(timer);
         this.waiting.delete(requestId);
         resolve(null);
       }
@@ -626,7 +631,7 @@ export class DatasetsHost {
   onBlobData(from: string, message: BlobAnswer): void {
     const entry = this.waiting.get(message.id);
     if (!entry || entry.peer !== from) return; // late, or not from the peer that was asked
-    clearTimeout(entry.timer);
+    this.d.clock.clearTimeout(entry.timer);
     this.waiting.delete(message.id);
     entry.resolve(message);
   }

@@ -31,6 +31,7 @@ import type { Block } from '../core/block';
 import type { WireMessage } from './wire';
 import * as limits from '../core/limits';
 import type { Storage } from '../store/storage';
+import { realClock, type Clock, type TimerHandle } from '../net/clock';
 import { createSigner, type Signer } from './crypto';
 import type {
   DeviceAccessEventView,
@@ -59,6 +60,8 @@ export interface DevicesHostDeps {
   admit(tx: Tx): Promise<{ txId: string }>;
   waitFor(txId: string, options?: { timeoutMs?: number }): Promise<TxResult>;
   now(): number;
+  /** Timers (gateway answer timeouts); the real clock when omitted. */
+  clock?: Clock;
   randomBytes(length: number): Uint8Array;
   /** Push an event to this peer's page. */
   emit(event: PeerEvent): void;
@@ -78,6 +81,10 @@ export class DevicesHost {
   private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: DevicesHostDeps) {}
+
+  private clock(): Clock {
+    return this.deps.clock ?? realClock;
+  }
 
   private async heldKeys(): Promise<Record<string, Uint8Array>> {
     this.keys ??= (await this.deps.storage.getMeta<Record<string, Uint8Array>>(keysMetaKey)) ?? {};
@@ -485,7 +492,7 @@ export class DevicesHost {
       );
     const id = this.nextRequest++;
     const answer = new Promise<BatchAnswer>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock().setTimeout(() => {
         this.waiting.delete(id);
         reject(
           botError(
@@ -497,7 +504,7 @@ export class DevicesHost {
       this.waiting.set(id, { gateway, resolve, timer });
     });
     if (!this.deps.send(gateway, { kind: 'batchRequest', id, device, digest: fromHex(digest) })) {
-      clearTimeout(this.waiting.get(id)!.timer);
+      this.clock().clearTimeout(this.waiting.get(id)!.timer);
       this.waiting.delete(id);
       throw botError('NOT_READY', `The device's gateway ${gateway} is not connected to this peer.`);
     }
@@ -560,7 +567,7 @@ export class DevicesHost {
   onBatchAnswer(from: string, message: BatchAnswer): void {
     const entry = this.waiting.get(message.id);
     if (!entry || entry.gateway !== from) return; // late, or not from the peer that was asked
-    clearTimeout(entry.timer);
+    this.clock().clearTimeout(entry.timer);
     this.waiting.delete(message.id);
     entry.resolve(message);
   }
@@ -638,7 +645,7 @@ type BatchAnswer = Extract<WireMessage, { kind: 'batchAnswer' }>;
 type Waiting = {
   gateway: string;
   resolve: (m: BatchAnswer) => void;
-  timer: ReturnType<typeof setTimeout>;
+  timer: TimerHandle;
 };
 
 function notify(deps: DevicesHostDeps, notice: DeviceNotice): void {

@@ -13,6 +13,7 @@ import type { Storage } from '../store/storage';
 import type { PeerNet } from '../net/types';
 import type { Identity, IntegrityReport, PeerEvent, Status } from '../api';
 import type { Signer, Verifier } from './crypto';
+import { realClock, type Clock } from '../net/clock';
 import type { Syncer } from './sync';
 
 export interface HostOptions {
@@ -20,6 +21,12 @@ export interface HostOptions {
   storageKind: Status['storage'];
   verifier: Verifier;
   now: () => number;
+  /** Timers and elapsed time (ticks, waits, flushes); the real clock when omitted. */
+  clock?: Clock;
+  /** How this peer's signer is made from its seed; default createSigner (WebCrypto or pure JS). */
+  signerFor?: (seed: Uint8Array) => Promise<Signer>;
+  /** The core's synchronous signer (votes, proposals); default signerFromSeed (pure JS). */
+  voteSignerFor?: (seed: Uint8Array) => (message: Uint8Array) => Uint8Array;
   randomBytes: (length: number) => Uint8Array;
   emit: (event: PeerEvent) => void;
   /** Milliseconds between engine ticks when idle. */
@@ -92,6 +99,11 @@ export class HostState {
    * sync answers: what a peer waiting for admission to a private or consortium chain holds.
    */
   headerTip: { chainId: string; height: number; hash: Uint8Array } | null = null;
+}
+
+/** The host's clock: the one injected, or the real one. */
+export function clockOf(options: HostOptions): Clock {
+  return options.clock ?? realClock;
 }
 
 /** Canonical CBOR has no `undefined`: drop such fields before encoding a host record. */

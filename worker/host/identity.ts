@@ -34,7 +34,7 @@ export class IdentityService {
     const publicKey = publicKeyFromSeed(seed);
     const did = didFromPublicKey(publicKey);
     this.s.identityView = { did, publicKey: toHex(publicKey) };
-    this.s.signer = await createSigner(seed);
+    this.s.signer = await (this.d.options.signerFor ?? createSigner)(seed);
     return did;
   }
 

@@ -3,11 +3,15 @@
 // link, like a data channel. The real transport (WebRTC) has its own tests in worker/net and e2e.
 import type { NetHandler, NetStartOptions, PeerNet } from '../net/types';
 import type { NetworkView } from '../api';
+import { realClock, type Clock } from '../net/clock';
 
 export class MemoryNetwork {
   readonly nets = new Set<MemoryNet>();
   /** Messages delivered so far (for assertions). */
   delivered = 0;
+
+  /** `clock`: when deliveries run (a turn of the clock after the send). */
+  constructor(readonly clock: Clock = realClock) {}
 
   /** A PeerNet on this network; it takes its did when the host starts it. */
   connect(): MemoryNet {
@@ -63,14 +67,14 @@ export class MemoryNet implements PeerNet {
   refresh(): void {
     const handler = this.handler;
     const dids = this.neighbours().map((n) => n.did);
-    setTimeout(() => handler?.onNeighbours(dids), 0);
+    this.network.clock.setTimeout(() => handler?.onNeighbours(dids), 0);
   }
 
   deliver(from: string, bytes: Uint8Array): void {
     const handler = this.handler;
     if (!handler) return;
     this.network.delivered++;
-    setTimeout(() => handler.onMessage(from, bytes.slice()), 0);
+    this.network.clock.setTimeout(() => handler.onMessage(from, bytes.slice()), 0);
   }
 
   broadcast(bytes: Uint8Array): void {

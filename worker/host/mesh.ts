@@ -9,6 +9,9 @@ import type { InviteToken } from '../core/modules/governance';
 import type { DatasetsHost } from './datasets';
 import type { LogEntry, NetworkView, Settings, Status } from '../api';
 import type { HostState, HostOptions } from './host-state';
+// Static (not a dynamic import): a dynamic import waits on the module loader, real I/O the
+// simulator's virtual time cannot order.
+import { applySettingsPatch, defaultSettings } from './settings';
 
 export interface MeshServiceDeps {
   state: HostState;
@@ -214,11 +217,9 @@ export class MeshService {
   }
 
   async settings(): Promise<Settings> {
-    const { defaultSettings } = await import('./settings');
     return (await this.d.options.storage.getMeta<Settings>('settings')) ?? defaultSettings;
   }
   async setSettings(patch: Partial<Settings>): Promise<Settings> {
-    const { applySettingsPatch } = await import('./settings');
     const next = applySettingsPatch(await this.settings(), patch);
     await this.d.options.storage.putMeta('settings', next);
     this.d.record(

@@ -27,6 +27,8 @@ import { encode } from '../core/codec';
 import { Capabilities, delegate } from './capabilities';
 import type { LogEntry, PeerMethods, Status } from '../api';
 import { HostState, type ChainRecord, type HostOptions, stripUndefined } from './host-state';
+import { clockOf } from './host-state';
+import { repeat, type Clock } from '../net/clock';
 import { IdentityService } from './identity';
 import { ChainsService } from './chains';
 import { MeshService } from './mesh';
@@ -55,7 +57,9 @@ export class PeerHost implements PeerMethods {
   private effects: Promise<void> = Promise.resolve();
   private effectsFailed = false;
   private tickScheduled = false;
-  private idleTimer: ReturnType<typeof setInterval> | null = null;
+  /** Stops the idle ticks (set once started). */
+  private stopIdle: (() => void) | null = null;
+  private readonly clock: Clock;
   private started: Promise<Status> | null = null;
 
   /** The options' verifier behind a cache of verified checks (gossiped txs are not verified again in proposals). */
@@ -83,9 +87,11 @@ export class PeerHost implements PeerMethods {
     const options = { ...hostOptions, net: hostOptions.net && this.gate.wrap(hostOptions.net) };
     this.options = options;
     this.verifier = cachingVerifier(options.verifier);
+    this.clock = clockOf(options);
     this.audit = new AuditLog({
       storage: options.storage,
       now: options.now,
+      clock: this.clock,
       signer: () =>
         s.signer ? { did: s.identityView.did, sign: (bytes) => s.signer.sign(bytes) } : null,
     });
@@ -184,7 +190,7 @@ export class PeerHost implements PeerMethods {
     if (!chain || strandedDev) chain = await this.chainsService.createDevChain(did);
     await this.chainsService.load(chain);
     let idleTicks = 0;
-    this.idleTimer = setInterval(() => {
+    this.stopIdle = repeat(this.clock, this.options.tickIntervalMs ?? idleTickMs, () => {
       this.scheduleTick();
       if (this.s.integrityReport.ok) this.s.syncer.tick(); // a damaged store syncs only once repaired
       // Every few seconds tell the neighbours where this peer's head is (drives their sync).
@@ -198,7 +204,7 @@ export class PeerHost implements PeerMethods {
         this.admission.askAdmission();
         this.mesh.emitNetwork();
       }
-    }, this.options.tickIntervalMs ?? idleTickMs);
+    });
     this.record(
       'info',
       `Peer started on chain ${chain.genesis.name} at height ${this.s.peer.chain.height}.`,
@@ -231,7 +237,7 @@ export class PeerHost implements PeerMethods {
     this.record('error', `The peer stopped (${code}): ${message}`);
     this.s.fault = `${code}: ${message}`;
     this.s.stopped = true;
-    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.stopIdle?.();
     this.options.net?.stop();
   }
 
@@ -399,7 +405,7 @@ export class PeerHost implements PeerMethods {
   private scheduleTick(): void {
     if (this.tickScheduled || this.s.stopped || !this.s.peer) return;
     this.tickScheduled = true;
-    setTimeout(() => {
+    this.clock.setTimeout(() => {
       this.tickScheduled = false;
       if (this.s.integrityReport.ok)
         void this.enqueue(() => this.feed({ kind: 'tick', time: this.options.now() }));
@@ -505,7 +511,7 @@ export class PeerHost implements PeerMethods {
   /** Stop ticking and networking; resolves once the work already queued (e.g. a block being persisted) is done. */
   stop(): Promise<void> {
     this.s.stopped = true;
-    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.stopIdle?.();
     this.options.net?.stop();
     return this.loop.then(() => this.drainEffects()).then(() => this.audit.close());
   }

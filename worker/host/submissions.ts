@@ -9,9 +9,10 @@ import * as limits from '../core/limits';
 import type { CachingVerifier } from './crypto';
 import { TxResults } from './tx-results';
 import type { LogEntry, Status, TxResult } from '../api';
-import type { HostState, HostOptions } from './host-state';
+import { clockOf, type HostState, type HostOptions } from './host-state';
+import type { TimerHandle } from '../net/clock';
 
-type Waiter = { resolve: (r: TxResult) => void; timer: ReturnType<typeof setTimeout> };
+type Waiter = { resolve: (r: TxResult) => void; timer: TimerHandle };
 
 export interface SubmissionsDeps {
   state: HostState;
@@ -93,7 +94,7 @@ export class Submissions {
     if (!waiting) return;
     this.waiters.delete(txId);
     for (const w of waiting) {
-      clearTimeout(w.timer);
+      clockOf(this.d.options).clearTimeout(w.timer);
       w.resolve(result);
     }
   }
@@ -283,7 +284,7 @@ export class Submissions {
     if (decided) return decided;
     const timeoutMs = Math.min(Math.max(options?.timeoutMs ?? 30_000, 0), limits.waitTimeoutMsMax);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = clockOf(this.d.options).setTimeout(() => {
         const list = this.waiters.get(txId)?.filter((w) => w.timer !== timer) ?? [];
         if (list.length) this.waiters.set(txId, list);
         else this.waiters.delete(txId);

@@ -4,6 +4,7 @@ import { PeerHost, type HostOptions } from './peer-host';
 import { MemoryStorage } from '../store/memory';
 import { bestVerifier } from './crypto';
 import type { PeerEvent } from '../api';
+import { realClock } from '../net/clock';
 
 export async function startTestHost(
   storage = new MemoryStorage(),
@@ -14,7 +15,7 @@ export async function startTestHost(
     storage,
     storageKind: 'memory',
     verifier: await bestVerifier(),
-    now: () => Date.now(),
+    now: () => Math.floor(realClock.now()),
     randomBytes: (n) => new Uint8Array(randomBytes(n)),
     emit: (e) => events.push(e),
     tickIntervalMs: 20,
@@ -29,9 +30,9 @@ export async function until(
   condition: () => Promise<boolean> | boolean,
   timeoutMs = 20_000,
 ): Promise<void> {
-  const end = Date.now() + timeoutMs;
+  const end = realClock.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
+    if (realClock.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => realClock.setTimeout(() => r(undefined), 20));
   }
 }

@@ -1,6 +1,6 @@
-// Time for the network layer, injected: the hub reads the time and sets timers only through a
-// Clock, so a simulator (issue 13 item 3) or a test can drive it with its own time. The real
-// clock is the default.
+// Time, injected: the hub, the host (PeerHost and its services), the syncer and the devices host
+// read the time and set timers only through a Clock, so the simulator (worker/sim/host-sim.ts,
+// issue 13 item 3) or a test can drive them with virtual time. The real clock is the default.
 
 /** A timer handle: whatever the clock's setTimeout returned. */
 export type TimerHandle = unknown;
@@ -23,3 +23,21 @@ export const realClock: Clock = {
   },
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
+
+/** Run `fn` every `everyMs` through `clock` (a setInterval); call the result to stop it. */
+export function repeat(clock: Clock, everyMs: number, fn: () => void): () => void {
+  let handle: TimerHandle | null = null;
+  let stopped = false;
+  const arm = () => {
+    handle = clock.setTimeout(() => {
+      if (stopped) return;
+      arm();
+      fn();
+    }, everyMs);
+  };
+  arm();
+  return () => {
+    stopped = true;
+    if (handle !== null) clock.clearTimeout(handle);
+  };
+}

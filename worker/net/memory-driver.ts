@@ -2,14 +2,30 @@
 // framing, gossip, pacing) runs unchanged over them, in one process, for unit tests.
 // SDPs are fake but carry a DTLS fingerprint line like real ones, plus the id of the driver
 // that wrote them, which is how the answering side finds its counterpart.
+// The simulator (worker/sim/host-sim.ts) gives each driver its clock and the network's
+// conditions: a delay per chunk (in order per link, like a data channel) and which drivers can
+// reach each other (a partition closes the links across it and lets none open).
 import type { IceServer, LinkDriver, LinkEvents } from './driver';
 import type { SignalData, SignalingChannel } from './signaling';
+import { realClock, type Clock } from './clock';
+import { randomBytesOf } from './names';
+
+/** How long a dial across a partition takes to fail (ICE gives up). */
+const unreachableFailMs = 500;
+
+export interface MemoryConditions {
+  clock?: Clock;
+  /** Milliseconds a chunk from driver `from` to driver `to` takes (default: a microtask). */
+  delayMs?(from: string, to: string): number;
+  /** Whether `from` can reach `to` now (default: always). */
+  reachable?(from: string, to: string): boolean;
+}
 
 let nextDriver = 0;
 const drivers = new Map<string, MemoryDriver>();
 
 function randomFingerprint(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const bytes = randomBytesOf(32);
   return `sha-256 ${[...bytes].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':')}`;
 }
 
@@ -29,8 +45,26 @@ export class MemoryDriver implements LinkDriver {
   /** Data-channel messages handed over (a bundle of small frames counts once). */
   chunksSent = 0;
 
-  constructor() {
+  private readonly clock: Clock;
+  /** Per link, when its last chunk arrives (chunks on one link stay in order). */
+  private readonly arrivals = new Map<string, number>();
+
+  constructor(private readonly conditions: MemoryConditions = {}) {
+    this.clock = conditions.clock ?? realClock;
     drivers.set(this.id, this);
+  }
+
+  private reaches(driver: string): boolean {
+    return this.conditions.reachable?.(this.id, driver) ?? true;
+  }
+
+  /** Close every open link to a driver this one cannot reach any more (a partition began). */
+  cutUnreachable(): void {
+    for (const [link, mine] of [...this.links])
+      if (mine.remote && !this.reaches(mine.remote.driver)) {
+        this.close(link);
+        this.clock.setTimeout(() => this.events?.onClose(link, 'the network failed'), 1);
+      }
   }
 
   setEvents(events: LinkEvents): void {
@@ -61,7 +95,14 @@ export class MemoryDriver implements LinkDriver {
     }
     // The dialer got the answer: both ends open.
     const remote = drivers.get(mine.remote.driver);
-    setTimeout(() => {
+    if (!this.reaches(mine.remote.driver)) {
+      // ICE finds no path: the dialing end hears the link failed (the answering end never opened).
+      this.clock.setTimeout(() => {
+        if (this.links.delete(link)) this.events?.onClose(link, 'no network path');
+      }, unreachableFailMs);
+      return;
+    }
+    this.clock.setTimeout(() => {
       mine.open = true;
       const theirs = remote?.links.get(link);
       if (theirs) theirs.open = true;
@@ -77,10 +118,22 @@ export class MemoryDriver implements LinkDriver {
     this.chunksSent++;
     const remote = drivers.get(mine.remote.driver);
     const copy = chunk.slice();
-    queueMicrotask(() => {
-      this.events?.onSent(link, chunk.length);
+    const arrive = () => {
       if (remote?.links.get(link)?.open) remote.events?.onChunk(link, copy);
-    });
+    };
+    const delayMs = this.conditions.delayMs?.(this.id, mine.remote.driver);
+    if (delayMs === undefined) {
+      queueMicrotask(() => {
+        this.events?.onSent(link, chunk.length);
+        arrive();
+      });
+      return;
+    }
+    const now = this.clock.now();
+    const at = Math.max(now + delayMs, this.arrivals.get(link) ?? 0);
+    this.arrivals.set(link, at);
+    queueMicrotask(() => this.events?.onSent(link, chunk.length));
+    this.clock.setTimeout(arrive, at - now);
   }
 
   restartIce(_link: string): void {}
@@ -98,11 +151,12 @@ export class MemoryDriver implements LinkDriver {
   close(link: string): void {
     const mine = this.links.get(link);
     this.links.delete(link);
+    this.arrivals.delete(link);
     if (!mine?.remote) return;
     const remote = drivers.get(mine.remote.driver);
     if (!remote?.links.has(link)) return;
     remote.links.delete(link);
-    setTimeout(() => remote.events?.onClose(link, 'closed by the remote'), 1);
+    this.clock.setTimeout(() => remote.events?.onClose(link, 'closed by the remote'), 1);
   }
 
   private sdp(link: string): string {
@@ -115,7 +169,10 @@ export class MemoryBus {
   private readonly members = new Set<(text: string) => void>();
 
   /** `immediate`: deliver in a microtask, ahead of data on links (as a BroadcastChannel often is). */
-  constructor(private readonly immediate = false) {}
+  constructor(
+    private readonly immediate = false,
+    private readonly clock: Clock = realClock,
+  ) {}
 
   channel(onText: (text: string, channel: SignalingChannel) => void): SignalingChannel {
     let closed = false;
@@ -131,7 +188,7 @@ export class MemoryBus {
         for (const member of this.members) {
           if (member === deliver) continue;
           if (this.immediate) queueMicrotask(() => member(text));
-          else setTimeout(() => member(text), 0);
+          else this.clock.setTimeout(() => member(text), 0);
         }
         return true;
       },

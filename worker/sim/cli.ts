@@ -3,9 +3,16 @@
 // or `npm run sim -- --seeds 10000` for the soak (`--quick 1`: the shorter set vitest runs).
 // `--jobs N` runs the seeds in N child processes (one per core), handed out in small batches
 // so that slow seeds do not leave a job idle; the output is the same as with one job.
+// `--host` runs the real-host simulator instead (host-sim.ts: PeerHost + Hub on virtual time):
+// `npm run sim -- --host --seeds 2000` is its soak, `--host --seed 7 --peers 4 --engine bft
+// --faults 1` replays one seed, `--scenario own-nonce-gap` a named scenario (host-scenarios.ts).
 import { fork, type ChildProcess } from 'node:child_process';
 import { defaultOptions, runSeed, SimFailure, type SimOptions } from './sim';
 import { mixedOptions } from './mix';
+import { hostMixed, runHostSeed, type HostSimOptions } from './host-sim';
+import { runScenario } from './host-scenarios';
+
+const host = process.argv.includes('--host') || process.env.HOST === '1';
 
 /** Seeds handed to a job at a time. */
 const batchSeeds = 10;
@@ -37,7 +44,35 @@ interface Outcome {
   failed: boolean;
 }
 
-function runOne(seed: number): Outcome {
+function hostSingle(seed: number): HostSimOptions {
+  const peers = flag('peers');
+  const engine = flag('engine');
+  const faults = flag('faults');
+  const scenario = flag('scenario');
+  return hostMixed(seed, {
+    ...(peers ? { peers: Number(peers) } : {}),
+    ...(engine ? { engine: engine as HostSimOptions['engine'] } : {}),
+    ...(faults ? { faults: faults === '1' } : {}),
+    ...(scenario ? { scenario } : {}),
+  });
+}
+
+async function runHostOne(seed: number): Promise<Outcome> {
+  const options = hostSingle(seed);
+  try {
+    const s = options.scenario
+      ? await runScenario(options.scenario, options)
+      : await runHostSeed(options);
+    const text = `host seed ${seed} n=${options.peers} ${options.engine} faults=${options.faults}: ${s.heights} heights, ${s.writesCommitted}+${s.writesFailedAsExpected} of ${s.writesAccepted} writes (${s.writesOrphaned} with their peer crashed, ${s.rejectedAfterRestart} nonce reuses after a restart), ${s.crashes} crashes, ${s.storeFailures} write failures, ${s.timersFired} timers`;
+    return { seed, text, failed: false };
+  } catch (error) {
+    if (!(error instanceof SimFailure)) throw error;
+    return { seed, text: `FAIL host seed ${seed}: ${error.message}`, failed: true };
+  }
+}
+
+async function runOne(seed: number): Promise<Outcome> {
+  if (host) return runHostOne(seed);
   const options = single(seed);
   try {
     const stats = runSeed(options);
@@ -80,8 +115,8 @@ class Report {
   }
 }
 
-function runHere(seeds: number[], report: Report): void {
-  for (const seed of seeds) report.add(runOne(seed));
+async function runHere(seeds: number[], report: Report): Promise<void> {
+  for (const seed of seeds) report.add(await runOne(seed));
   report.finish();
 }
 
@@ -119,12 +154,14 @@ function runInJobs(seeds: number[], jobs: number, report: Report): void {
 
 /** A child: runs the batches it is sent and answers with their outcomes; an empty batch ends it. */
 function serveJobs(): void {
-  process.on('message', (message: { seeds: number[] }) => {
+  process.on('message', async (message: { seeds: number[] }) => {
     if (message.seeds.length === 0) {
       process.disconnect();
       return;
     }
-    process.send!({ outcomes: message.seeds.map(runOne) });
+    const outcomes: Outcome[] = [];
+    for (const seed of message.seeds) outcomes.push(await runOne(seed));
+    process.send!({ outcomes });
   });
 }
 
@@ -136,7 +173,7 @@ function main(): void {
   const seeds = seedText ? [Number(seedText)] : Array.from({ length: count }, (_, i) => first + i);
   const jobs = Math.max(1, Math.min(Number(flag('jobs') ?? 1), Math.ceil(count / batchSeeds)));
   const report = new Report(count, seedText !== undefined);
-  if (jobs === 1) runHere(seeds, report);
+  if (jobs === 1) void runHere(seeds, report);
   else runInJobs(seeds, jobs, report);
 }
 

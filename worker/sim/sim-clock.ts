@@ -1,0 +1,123 @@
+// Virtual time for the real-host simulator: a Clock whose timers fire in (time, order set)
+// order when the simulation says so, never on their own. Between two timers every microtask
+// runs to the end (promise chains of the host, the hub and the memory store), so one seed
+// replays exactly: nothing in the simulated peers waits on real I/O or real time.
+// Each peer incarnation gets its own view (`domain`): a crash kills the view, so the dead
+// incarnation's timers never fire and the ones it sets later are ignored.
+import type { Clock, TimerHandle } from '../net/clock';
+
+interface Timer {
+  at: number;
+  seq: number;
+  fn: () => void;
+  domain: Domain | null;
+  cancelled: boolean;
+}
+
+export interface Domain {
+  alive: boolean;
+  name: string;
+}
+
+/** Let every queued microtask (and those they queue) run: one turn of the macrotask queue. */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export class SimClock implements Clock {
+  private readonly heap: Timer[] = [];
+  private seq = 0;
+  /** Timers fired so far. */
+  fired = 0;
+
+  constructor(private time: number) {}
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimeout(fn: () => void, delayMs: number): TimerHandle {
+    return this.add(fn, delayMs, null);
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    if (handle && typeof handle === 'object' && 'cancelled' in handle)
+      (handle as Timer).cancelled = true;
+  }
+
+  /** A clock for one peer incarnation: the same time, timers that die with `domain`. */
+  view(domain: Domain): Clock {
+    return {
+      now: () => this.time,
+      setTimeout: (fn, delayMs) => this.add(fn, delayMs, domain),
+      clearTimeout: (handle) => this.clearTimeout(handle),
+    };
+  }
+
+  private add(fn: () => void, delayMs: number, domain: Domain | null): Timer {
+    const delay = Number.isFinite(delayMs) ? Math.max(0, delayMs) : 0;
+    const timer: Timer = { at: this.time + delay, seq: this.seq++, fn, domain, cancelled: false };
+    if (domain && !domain.alive) timer.cancelled = true;
+    else this.push(timer);
+    return timer;
+  }
+
+  /**
+   * Fire timers in order until `until` (absolute ms) or until `stop` holds after one; every
+   * microtask settles before the next timer and after the last. `after` runs once per timer.
+   */
+  async run(until: number, after?: () => void, stop?: () => boolean): Promise<void> {
+    await settle();
+    for (;;) {
+      const next = this.heap[0];
+      if (!next || next.at > until) break;
+      this.pop();
+      if (next.cancelled || (next.domain && !next.domain.alive)) continue;
+      this.time = Math.max(this.time, next.at);
+      this.fired++;
+      next.fn();
+      await settle();
+      after?.();
+      if (stop?.()) return;
+    }
+    this.time = Math.max(this.time, until);
+    await settle();
+  }
+
+  private less(a: Timer, b: Timer): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(timer: Timer): void {
+    const h = this.heap;
+    h.push(timer);
+    let i = h.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[parent]!)) break;
+      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      i = parent;
+    }
+  }
+
+  private pop(): Timer | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (h.length > 0 && last) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m]!, h[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
