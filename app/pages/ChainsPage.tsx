@@ -1,4 +1,5 @@
-// Chains: the chains this peer holds (switch), create a chain, invite (link + QR), join.
+// Chains: the chains this peer holds (switch), create a chain, invite (link + QR), join (paste a
+// link, or scan its QR code with the camera or from an image).
 import { useState, type FormEvent } from 'react';
 import { useAppStore } from '../store/peer-store';
 import { bot } from '../runtime';
@@ -15,6 +16,7 @@ import {
   useAsync,
 } from '../components/ui';
 import { short } from '../lib/format';
+import { QrScanner } from '../components/qr-scanner';
 import type { CreateChainRequest } from '../../worker/api';
 
 function HeldChains() {
@@ -184,6 +186,8 @@ function Join() {
         </button>
       </form>
       <ErrorNote error={error} what="Joining" />
+      <h3>Or scan its QR code</h3>
+      <QrScanner />
     </Card>
   );
 }
