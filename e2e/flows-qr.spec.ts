@@ -5,28 +5,18 @@
 //  - from an image (the installed app's way): a PNG of the code given to the file input;
 //  - a file that is no image, an image without a code, and a code that is no invite: plain words.
 // Run inside the test network namespace (scripts/netns-run). Conformance: D-card-pwa, D-card-e2e.
-import { chromium, expect, test, type Page } from '@playwright/test';
+import { chromium, expect, test } from '@playwright/test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumArgs, chromiumPath } from '../scripts/chromium.mjs';
-import { axe, open, phone, ready } from './helpers';
+import { axe, createChain, open, phone, ready } from './helpers';
 import { blankImage, png, qrImage, y4m } from './qr-images';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(180_000);
 
 let link = '';
-
-async function createChain(page: Page, name: string): Promise<string> {
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Mode').selectOption('consortium');
-  await page.getByLabel('Consensus engine').selectOption('poa');
-  await page.getByRole('button', { name: 'Create chain' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Created' })).toBeVisible();
-  await expect(page.getByTestId('invite-link')).toContainText('#/join/');
-  return (await page.getByTestId('invite-link').textContent())!;
-}
 
 test('the camera scans the invite QR code (zxing-wasm, loaded only for the scan) and opens the Join page', async ({
   browser,

@@ -63,3 +63,21 @@ export async function until<T>(
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+
+/** Create a chain on the Chains page (open there) and return its invite link as shown. */
+export async function createChain(
+  page: Page,
+  name: string,
+  mode: 'private' | 'consortium' | 'public' = 'consortium',
+  engine: 'solo' | 'poa' | 'bft' = 'poa',
+): Promise<string> {
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Mode').selectOption(mode);
+  await page.getByLabel('Consensus engine').selectOption(engine);
+  await page.getByRole('button', { name: 'Create chain' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Created' })).toBeVisible();
+  await expect(page.getByTestId('strip-chain')).toContainText(name);
+  await expect(page.getByRole('heading', { name: `Invite to ${name}` })).toBeVisible();
+  await expect(page.getByTestId('invite-link')).toContainText('#/join/');
+  return (await page.getByTestId('invite-link').textContent())!;
+}
