@@ -36,7 +36,7 @@ test('deploy a contract and call it from the Contracts page; bad code and bad ar
   });
   await expect(page.getByRole('heading', { name: 'Contract counter' })).toBeVisible();
 
-  await page.getByLabel('Method', { exact: true }).selectOption('increment');
+  await page.getByRole('combobox', { name: /^Method/ }).selectOption('increment');
   await page.getByLabel(/^Arguments/).fill('{"by": 2}');
   await page.getByRole('button', { name: 'Call increment' }).click();
   await expect(page.getByTestId('call-result')).toContainText('Result: 2', { timeout: 60_000 });
