@@ -52,6 +52,12 @@ export const pages: PageDef[] = [
     component: lazy(() => import('./pages/LedgerPage')),
   },
   {
+    path: 'contracts',
+    label: 'Contracts',
+    icon: 'M8 6l-5 6 5 6M16 6l5 6-5 6M13 4l-2 16',
+    component: lazy(() => import('./pages/ContractsPage')),
+  },
+  {
     path: 'chains',
     label: 'Chains',
     icon: 'M9 15l6-6M7 11l-2 2a3 3 0 0 0 4 4l2-2M17 13l2-2a3 3 0 0 0-4-4l-2 2',

@@ -6,7 +6,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { attachSignal } from './signal.mjs';
 
-const root = resolve(fileURLToPath(new URL('../dist/', import.meta.url)));
+const distRoot = resolve(fileURLToPath(new URL('../dist/', import.meta.url)));
 const types = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -23,7 +23,7 @@ const types = {
   '.wasm': 'application/wasm',
 };
 
-async function fileFor(urlPath) {
+async function fileFor(root, urlPath) {
   const clean = normalize(decodeURIComponent(urlPath.split('?')[0])).replace(/^(\.\.[/\\])+/, '');
   const path = join(root, clean);
   if (!path.startsWith(root)) return null;
@@ -36,7 +36,12 @@ async function fileFor(urlPath) {
   return null;
 }
 
-export function createAppServer() {
+/**
+ * The app server. `options.root`: the built app to serve (default dist/; the update-prompt test
+ * serves a second, changed copy of it as the app's next version).
+ */
+export function createAppServer(options = {}) {
+  const root = options.root ? resolve(options.root) : distRoot;
   const server = createServer(async (request, response) => {
     try {
       if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -48,7 +53,7 @@ export function createAppServer() {
         return;
       }
       // Routes of the single-page app fall back to index.html so a reload keeps the page.
-      const path = (await fileFor(request.url ?? '/')) ?? join(root, 'index.html');
+      const path = (await fileFor(root, request.url ?? '/')) ?? join(root, 'index.html');
       const body = await readFile(path);
       const hashed = path.includes(`${join(root, 'assets')}`);
       response.writeHead(200, {

@@ -1,4 +1,5 @@
-// Chains: the chains this peer holds (switch), create a chain, invite (link + QR), join.
+// Chains: the chains this peer holds (switch), create a chain, invite (link + QR), join (paste a
+// link, or scan its QR code with the camera or from an image).
 import { useState, type FormEvent } from 'react';
 import { useAppStore } from '../store/peer-store';
 import { bot } from '../runtime';
@@ -15,6 +16,7 @@ import {
   useAsync,
 } from '../components/ui';
 import { short } from '../lib/format';
+import { QrScanner } from '../components/qr-scanner';
 import type { CreateChainRequest } from '../../worker/api';
 
 function HeldChains() {
@@ -137,19 +139,29 @@ function CreateChain() {
 
 function Invite() {
   const chainId = useAppStore((s) => s.status?.chainId);
-  const invite = useAsync(() => bot().invite(), [chainId]);
+  const chainName = useAppStore((s) => s.status?.chainName);
+  // Keyed by the chain it was made for: right after a chain switch the last chain's invite
+  // must not be shown (or copied) under the new chain's name.
+  const invite = useAsync(
+    () =>
+      bot()
+        .invite()
+        .then((link) => ({ chainId, link })),
+    [chainId],
+  );
+  const link = invite.data?.chainId === chainId ? invite.data?.link : undefined;
   return (
-    <Card title="Invite to this chain" id="invite-title">
+    <Card title={chainName ? `Invite to ${chainName}` : 'Invite to this chain'} id="invite-title">
       <ErrorNote error={invite.error} what="Invite links" />
-      {invite.data && (
+      {link && (
         <>
           <p className="mono-line">
-            <code data-testid="invite-link">{invite.data}</code>
+            <code data-testid="invite-link">{link}</code>
           </p>
           <div className="row">
-            <CopyButton text={invite.data} label="Copy the invite link" />
+            <CopyButton text={link} label="Copy the invite link" />
           </div>
-          <Qr text={invite.data} label="QR code of the invite link" size={200} />
+          <Qr text={link} label="QR code of the invite link" size={200} />
         </>
       )}
     </Card>
@@ -184,6 +196,8 @@ function Join() {
         </button>
       </form>
       <ErrorNote error={error} what="Joining" />
+      <h3>Or scan its QR code</h3>
+      <QrScanner />
     </Card>
   );
 }

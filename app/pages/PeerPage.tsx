@@ -2,7 +2,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useAppStore, syncProgress } from '../store/peer-store';
 import { runtime, bot } from '../runtime';
-import type { GetResult } from '../../worker/api';
+import type { GetResult, TxResult } from '../../worker/api';
 import { Card, CopyButton, PageTitle, Pill, Qr } from '../components/ui';
 import { formatBytes, short } from '../lib/format';
 
@@ -222,6 +222,25 @@ function StatusCard() {
   );
 }
 
+/** Rounds of waitFor (30 s each) the write form follows a queued write before it stops. */
+const writeFollowRoundsMax = 20;
+
+/**
+ * The result of a write, followed past waitFor's timeout: a write queued while the validators are
+ * unreachable commits when they return, and the form then says so (it kept "Still queued").
+ */
+async function followWrite(txId: string, onStillQueued: () => void): Promise<TxResult> {
+  for (let round = 1; ; round++) {
+    try {
+      return await bot().waitFor(txId, { timeoutMs: 30_000 });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'TIMEOUT' || round >= writeFollowRoundsMax)
+        throw error;
+      onStillQueued();
+    }
+  }
+}
+
 function WriteForm() {
   const [key, setKey] = useState('');
   const [value, setValue] = useState('');
@@ -243,7 +262,12 @@ function WriteForm() {
           text: 'Queued: no peers are reachable; it is sent when the validators are.',
         });
       } else setMessage({ kind: 'queued', text: 'Waiting for a block…' });
-      const result = await bot().waitFor(txId, { timeoutMs: 30_000 });
+      const result = await followWrite(txId, () =>
+        setMessage({
+          kind: 'queued',
+          text: 'Still queued: it commits when the validators are reachable.',
+        }),
+      );
       setMessage(
         result.status === 'committed'
           ? { kind: 'ok', text: `Committed in block ${result.height}.` }

@@ -219,7 +219,9 @@ function ImportIdentity() {
       <ErrorNote error={error} />
       {imported && (
         <div role="status">
-          <p className="ok">Imported {imported}. The peer uses it after a restart.</p>
+          <p className="ok mono-line">
+            Imported <code>{imported}</code>. The peer uses it after a restart.
+          </p>
           <button type="button" onClick={restartPeer}>
             Restart the peer now
           </button>

@@ -35,6 +35,8 @@ export const blockBytesMax = 8 * 1024 * 1024;
 export const mempoolTxCountMax = 20_000;
 /** Pending transactions of one account in the mempool. */
 export const mempoolPerAccountMax = 5_000;
+/** Mempool transactions handed to a neighbour when it connects (writes queued while alone). */
+export const txsHandedToNewNeighbourMax = 1_000;
 /** Chain names, in characters. */
 export const chainNameLengthMax = 64;
 /** Validators of one chain. */

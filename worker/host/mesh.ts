@@ -3,6 +3,7 @@
 // (relays, STUN/TURN servers) the network starts with.
 import { decodeWire, encodeWire, type SignedHeader, type WireMessage } from './wire';
 import { Syncer } from './sync';
+import * as limits from '../core/limits';
 import type { ConsensusMessage } from '../core/consensus/messages';
 import type { DevicesHost } from './devices-host';
 import type { InviteToken } from '../core/modules/governance';
@@ -75,17 +76,34 @@ export class MeshService {
     const before = new Set(this.s.neighbours);
     this.s.neighbours = [...dids];
     const chain = this.s.durable;
-    for (const did of dids) {
-      if (!before.has(did))
-        this.d.options.net?.send(
-          did,
-          encodeWire({ kind: 'head', height: chain.height, hash: chain.headHash }),
-        );
-    }
+    const fresh = dids.filter((did) => !before.has(did));
+    for (const did of fresh)
+      this.d.options.net?.send(
+        did,
+        encodeWire({ kind: 'head', height: chain.height, hash: chain.headHash }),
+      );
+    if (fresh.length > 0) this.handPendingTxs(fresh);
     this.s.syncer.onNeighbours(dids);
     if (dids.some((did) => !before.has(did))) this.d.askAdmission();
     this.d.options.emit({ type: 'peer', peers: dids.length });
     this.emitNetwork();
+  }
+
+  /**
+   * Hand the transactions waiting in the mempool to neighbours that just arrived. A write made
+   * while no validator was reachable was gossiped to nobody; without this it waited forever
+   * though the validators came back (issue 21: the offline write flow). At most
+   * txsHandedToNewNeighbourMax, oldest first; receivers check each one as any gossiped tx.
+   */
+  private handPendingTxs(dids: string[]): void {
+    const net = this.d.options.net;
+    if (!net) return;
+    let sent = 0;
+    for (const tx of this.s.peer?.mempool.txs.values() ?? []) {
+      if (sent++ >= limits.txsHandedToNewNeighbourMax) break;
+      const bytes = encodeWire({ kind: 'consensus', message: { type: 'tx', tx } });
+      for (const did of dids) net.send(did, bytes);
+    }
   }
 
   emitNetwork(): void {

@@ -434,3 +434,28 @@ describe('peers over a network', () => {
     ).rejects.toMatchObject({ code: 'BAD_FIELD_TYPE' });
   });
 });
+
+describe('a write made while no validator is reachable (issue 21)', () => {
+  it('is handed to the validator when it connects, and commits', async () => {
+    const network = new MemoryNetwork();
+    const storageA = new MemoryStorage();
+    const a = await startPeer(network, nobleVerifier, storageA);
+    const { invite } = await a.host.createChain({
+      name: 'harbour',
+      mode: 'public',
+      consensus: 'poa',
+    });
+    a.host.stop();
+    hosts.splice(hosts.indexOf(a.host), 1);
+    const b = await startPeer(network);
+    await b.host.join(invite);
+    const { txId } = await b.host.submit({ type: 'data.put', body: { key: 'tide', value: 1 } });
+    await expect(b.host.waitFor(txId, { timeoutMs: 300 })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+    });
+    const back = await startPeer(network, nobleVerifier, storageA);
+    expect(back.did).toBe(a.did);
+    expect((await b.host.waitFor(txId, { timeoutMs: 10_000 })).status).toBe('committed');
+    expect((await back.host.get('tide'))?.value).toBe(1);
+  });
+});

@@ -1,0 +1,83 @@
+// Shared pieces of the flow tests (issue 21): open a peer page (optionally phone-sized), run axe,
+// wait for a condition. Flows act through the pages; window.bot is used only to assert.
+import { expect, type Browser, type BrowserContextOptions, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+/** A phone-sized touch context (a small Android phone). */
+export const phone: BrowserContextOptions = {
+  viewport: { width: 360, height: 740 },
+  isMobile: true,
+  hasTouch: true,
+};
+
+/** A page in a new context (its own storage, so its own peer) at `path`, with the peer ready. */
+export async function open(
+  browser: Browser,
+  path: string,
+  options: BrowserContextOptions = {},
+): Promise<Page> {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  await ready(page, path);
+  return page;
+}
+
+/** Go to `path` and wait until the peer in the page answers. */
+export async function ready(page: Page, path: string): Promise<void> {
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+  await page.goto(path);
+  await page.waitForFunction(() => typeof window.bot?.ready === 'function');
+  await page.evaluate(() => window.bot.ready());
+}
+
+/** Go to `path`, and wait until the service worker controls the page (the app is cached). */
+export async function readyControlled(page: Page, path: string): Promise<void> {
+  await ready(page, path);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+}
+
+/** No WCAG 2 A or AA violation on what the page shows now. */
+export async function axe(page: Page): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  expect(violations.map((v) => `${v.id}: ${v.nodes[0]?.target}`)).toEqual([]);
+}
+
+/** Poll `probe` until it returns a truthy value (returned), or fail after `timeoutMs`. */
+export async function until<T>(
+  probe: () => Promise<T>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Create a chain on the Chains page (open there) and return its invite link as shown. */
+export async function createChain(
+  page: Page,
+  name: string,
+  mode: 'private' | 'consortium' | 'public' = 'consortium',
+  engine: 'solo' | 'poa' | 'bft' = 'poa',
+): Promise<string> {
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Mode').selectOption(mode);
+  await page.getByLabel('Consensus engine').selectOption(engine);
+  await page.getByRole('button', { name: 'Create chain' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Created' })).toBeVisible();
+  await expect(page.getByTestId('strip-chain')).toContainText(name);
+  await expect(page.getByRole('heading', { name: `Invite to ${name}` })).toBeVisible();
+  await expect(page.getByTestId('invite-link')).toContainText('#/join/');
+  return (await page.getByTestId('invite-link').textContent())!;
+}
