@@ -94,6 +94,7 @@ test('every page is one tap away from the phone nav: four in the bar, the rest i
     '',
     'network',
     'ledger',
+    'contracts',
     'chains',
     'governance',
     'audit',
