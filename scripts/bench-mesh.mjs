@@ -120,6 +120,8 @@ async function openPeer(context, label) {
       rejectedExample: {},
       /** Committed blocks as this tab saw them: height, tx count, epoch ms. */
       blocks: [],
+      /** txId -> the height that committed it. */
+      heights: new Map(),
     };
     // Own transactions, to tell a rejection of this tab's own from one of a gossiped transaction.
     const own = new Set();
@@ -143,6 +145,7 @@ async function openPeer(context, label) {
       }
       if (commits.has(e.txId)) return;
       const t = now();
+      window.__bench.heights.set(e.txId, e.result.height);
       commits.set(e.txId, t);
       for (const resolve of waiting.get(e.txId) ?? []) resolve(t);
       waiting.delete(e.txId);
@@ -195,6 +198,91 @@ async function rttSample(tabs) {
   return views.flatMap((v) =>
     v.neighbours.filter((n) => n.state === 'open' && n.rttMs !== null).map((n) => n.rttMs),
   );
+}
+
+/** Every tab's height marks (worker/host/height-trace.ts), read from its peer worker through CDP. */
+async function heightTraces(tabs) {
+  const traces = [];
+  for (const tab of tabs) {
+    const worker = await workerChannel(tab);
+    await worker.ready;
+    const { result } = await worker.send('Runtime.evaluate', {
+      expression: 'self.__botHeightTrace ? self.__botHeightTrace() : []',
+      returnByValue: true,
+    });
+    await worker.detach();
+    traces.push(new Map((result.value ?? []).map((h) => [h.height, h.marks])));
+  }
+  return traces;
+}
+
+/**
+ * Where the milliseconds of a low-load height go, from the submitter's point of view: for each
+ * transaction (page submit at t0, commit seen by the page at t2), the time since t0 at which each
+ * step happened, at the submitter (S) or the proposer (P); medians over the transactions.
+ */
+async function heightSteps(tabs, low) {
+  const traces = await heightTraces(tabs);
+  const steps = [
+    ['signed at S (submit reached the worker, tx signed)', 'S', 'tx.signed'],
+    ['tx sent by S', 'S', 'txSent'],
+    ['tx received by P (P != S)', 'P', 'txIn'],
+    ['proposal built and signed at P', 'P', 'proposed'],
+    ['proposal sent by P', 'P', 'proposalSent'],
+    ['proposal received by S (P != S)', 'S', 'proposalIn'],
+    ['prevote signed at S', 'S', 'prevoteSigned'],
+    ['prevote sent by S', 'S', 'prevoteSent'],
+    ['prevote quorum at S (precommit signed)', 'S', 'prevoteQuorum'],
+    ['precommit record written at S', 'S', 'recordDone'],
+    ['precommit sent by S', 'S', 'precommitSent'],
+    ['precommit quorum at S (decided)', 'S', 'decided'],
+    ['block write started at S', 'S', 'writeStart'],
+    ['block durable at S', 'S', 'durable'],
+    ['committed event sent by S', 'S', 'committedEmitted'],
+    ['commit seen by the submitting page', 'page', 't2'],
+  ];
+  const rows = steps.map(([label, who, mark]) => ({ label, who, mark, sinceSubmit: [] }));
+  let traced = 0;
+  for (const l of low) {
+    const own = traces[l.tab].get(l.height);
+    if (!own) continue;
+    const proposer = traces.find((t) => t.get(l.height)?.proposed !== undefined)?.get(l.height);
+    traced++;
+    for (const row of rows) {
+      const marks = row.who === 'P' ? proposer : own;
+      const at =
+        row.mark === 't2'
+          ? l.t2
+          : row.mark === 'tx.signed'
+            ? marks?.signed
+            : row.who === 'P' && row.mark === 'txIn' && proposer === own
+              ? undefined
+              : marks?.[row.mark];
+      if (at !== undefined) row.sinceSubmit.push(at - l.t0);
+    }
+  }
+  return {
+    traced,
+    steps: rows.map((r) => ({
+      step: r.label,
+      at: r.who,
+      samples: r.sinceSubmit.length,
+      p50SinceSubmitMs: median(r.sinceSubmit),
+    })),
+  };
+}
+
+function printSteps({ traced, steps }) {
+  console.log(`\n  where a low-load height's time goes (${traced} heights; medians since submit):`);
+  let previous = 0;
+  for (const s of steps) {
+    if (!s.samples) continue;
+    const delta = s.p50SinceSubmitMs - previous;
+    previous = s.p50SinceSubmitMs;
+    console.log(
+      `    ${s.step.padEnd(52)} ${s.p50SinceSubmitMs.toFixed(2).padStart(7)} ms  (+${delta.toFixed(2)})  n=${s.samples}`,
+    );
+  }
 }
 
 const results = {
@@ -289,10 +377,13 @@ try {
         });
         const t1 = b.now();
         const t2 = await b.committed(txId);
-        return { totalMs: t2 - t0, submitMs: t1 - t0 };
+        return { totalMs: t2 - t0, submitMs: t1 - t0, t0, t2, height: b.heights.get(txId) };
       }, i),
     );
+    low.at(-1).tab = i % validatorsCount;
   }
+  results.lowLoadSteps = await heightSteps(tabs, low);
+  printSteps(results.lowLoadSteps);
   const lowMs = low.map((l) => l.totalMs);
   const lowRounds = await tabs[0].evaluate(
     async (to) => {

@@ -85,6 +85,12 @@ export type ContractCheckResult = { ok: true; methods: string[] } | { ok: false;
 export interface ContractRuntime {
   /** Which engine and build this is (e.g. "quickjs-emscripten 0.32.0 release-sync"). */
   readonly name: string;
+  /**
+   * Execution steps the last check or call used (contractStepsMax + 1 when it ran out): counted,
+   * not timed, so the same on every peer. A block's calls and deploys share
+   * limits.blockContractStepsMax (ledger.executeBlock).
+   */
+  readonly lastRunSteps: number;
   /** Evaluate the code's top level under the limits and list the methods it defines. */
   check(code: string): ContractCheckResult;
   call(
@@ -200,6 +206,8 @@ export interface ContractOverlay {
   readonly calls: Map<string, ContractCallRecord[]>;
   /** State keys per contract after this block's writes so far (only contracts written to). */
   readonly keyCounts: Map<string, number>;
+  /** Execution steps this block's deploys and calls have used so far (limits.blockContractStepsMax). */
+  stepsUsed: number;
 }
 
 export function contractOverlayOf(
@@ -213,6 +221,7 @@ export function contractOverlayOf(
     state: new Map(),
     calls: new Map(),
     keyCounts: new Map(),
+    stepsUsed: 0,
   };
 }
 
@@ -263,6 +272,10 @@ function checkJsonText(json: unknown, what: string, bytesMax: number): string {
 /** The device record of the caller, when it is a registered device. */
 export type DeviceLookup = (did: string) => DeviceRecord | undefined;
 
+export function isContractTx(tx: { type: string }): boolean {
+  return (contractTxTypes as readonly string[]).includes(tx.type);
+}
+
 /** Stateful check and effect of one contract transaction on the block's overlay; null when applied. */
 export function applyContractTx(
   overlay: ContractOverlay,
@@ -297,6 +310,7 @@ function applyDeploy(
     return botError('TOO_LARGE', `This chain already has ${limits.contractCountMax} contracts.`);
   if (!overlay.runtime) return noRuntime();
   const checked = overlay.runtime.check(body.code);
+  overlay.stepsUsed += overlay.runtime.lastRunSteps;
   if (!checked.ok) return checked.error;
   overlay.contracts.set(body.name, {
     name: body.name,
@@ -414,6 +428,7 @@ function applyCall(
     ctx,
     host,
   );
+  overlay.stepsUsed += overlay.runtime.lastRunSteps;
   if (fatal) return fatal;
   if (!outcome.ok) return outcome.error;
   let result: JsonValue;

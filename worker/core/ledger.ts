@@ -39,6 +39,7 @@ import {
   contractsFromEntries,
   contractTxTypes,
   emptyContracts,
+  isContractTx,
   finishContracts,
   type ContractRegistry,
   type ContractRuntime,
@@ -297,8 +298,21 @@ export function executeBlock(
   const ct = contractOverlayOf(state.contracts ?? emptyContracts(), state.contractRuntime);
   const time = Math.max(meta.time, state.headTime);
   const deviceOf = (did: string) => dev.devices.get(did) ?? dev.base.devices.get(did);
+  // Senders whose transactions wait for the next block (the block's contract budget is spent).
+  const deferred = new Set<string>();
   for (const tx of txs) {
     const txId = txIdOf(tx);
+    if (deferred.has(tx.from)) continue;
+    if (isContractTx(tx) && ct.stepsUsed >= limits.blockContractStepsMax) {
+      if (strict)
+        throw botError(
+          'BAD_BLOCK',
+          `Block ${height} runs contract transaction ${txId} after its contract work reached ${limits.blockContractStepsMax} steps, the limit of one block.`,
+        );
+      // Not refused: it and its sender's later transactions (which need its nonce) wait.
+      deferred.add(tx.from);
+      continue;
+    }
     const refused = checkTxAgainst(state, tx, nonceOverlay);
     const error =
       refused ??

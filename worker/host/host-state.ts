@@ -2,6 +2,7 @@
 // (submissions, inbound lanes, sync serving, mesh, chains, admission, reads, identity) read and
 // move on. PeerHost owns it and hands it to each service in its dependency bag; a field lives
 // here only when more than one of them uses it.
+import { HeightTrace } from './height-trace';
 import type { PeerState } from '../core/consensus/types';
 import type { Genesis, ChainState } from '../core/ledger';
 import type { Tx } from '../core/tx';
@@ -82,6 +83,8 @@ export class HostState {
   validatorKey = '';
   neighbours: string[] = [];
   syncer!: Syncer;
+  /** When each step of the recent heights happened here (bench:mesh reads it). */
+  readonly trace = new HeightTrace();
 }
 
 /** Canonical CBOR has no `undefined`: drop such fields before encoding a host record. */

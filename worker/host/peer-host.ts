@@ -215,6 +215,7 @@ export class PeerHost implements PeerMethods {
   private stepOnly(input: PeerInput): PeerEffect[] {
     const { state, effects } = step(this.s.peer, input);
     this.s.peer = state;
+    this.s.trace.stepped(effects);
     return effects;
   }
 
@@ -240,6 +241,7 @@ export class PeerHost implements PeerMethods {
     const first = effects.findIndex((e) => e.kind === 'persist');
     if (first >= 0) return this.runPersisting(effects, first);
     for (const effect of effects) {
+      this.s.trace.effectRun(effect);
       switch (effect.kind) {
         case 'persist':
           break; // runPersisting writes them
@@ -252,6 +254,7 @@ export class PeerHost implements PeerMethods {
             }
           }
           this.submissions.settleCommitted(effect.block.header.height, effect.txIds, effect.failed);
+          this.s.trace.committed(effect.block.header.height, effect.txIds);
           this.options.emit({
             type: 'block',
             height: effect.block.header.height,
@@ -301,6 +304,7 @@ export class PeerHost implements PeerMethods {
             `consensus.${this.s.peer.chain.chainId}`,
             encode(stripUndefined(effect.record)),
           );
+          this.s.trace.mark(effect.record.height, 'recordDone');
           break;
         case 'broadcast':
           this.options.net?.broadcast(encodeWire({ kind: 'consensus', message: effect.message }));
@@ -342,6 +346,8 @@ export class PeerHost implements PeerMethods {
     const persists = effects.filter(
       (e): e is Extract<PeerEffect, { kind: 'persist' }> => e.kind === 'persist',
     );
+    for (const { executed } of persists)
+      this.s.trace.mark(executed.block.header.height, 'writeStart');
     const written = commitAll(
       this.options.storage,
       persists.map(({ executed: { block, writes, txIds } }) => ({
@@ -360,6 +366,7 @@ export class PeerHost implements PeerMethods {
     });
     await written;
     for (const { executed } of persists) {
+      this.s.trace.mark(executed.block.header.height, 'durable');
       this.s.hashes[executed.block.header.height] = executed.hash;
       this.s.durable = executed.state;
       this.s.integrityReport = {
@@ -450,6 +457,11 @@ export class PeerHost implements PeerMethods {
   }
   setSettings(...a: Parameters<PeerMethods['setSettings']>) {
     return this.mesh.setSettings(...a);
+  }
+
+  /** When each step of the recent heights happened on this peer (height-trace.ts; not an API method). */
+  heightTrace() {
+    return this.s.trace.dump();
   }
 
   async log(): Promise<LogEntry[]> {
