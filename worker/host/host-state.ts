@@ -83,6 +83,8 @@ export class HostState {
   validatorKey = '';
   neighbours: string[] = [];
   syncer!: Syncer;
+  /** The write of blocks whose results were already told (round engines); reads wait for it. */
+  announcedWrite: Promise<void> = Promise.resolve();
   /** When each step of the recent heights happened here (bench:mesh reads it). */
   readonly trace = new HeightTrace();
 }

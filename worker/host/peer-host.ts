@@ -237,7 +237,8 @@ export class PeerHost implements PeerMethods {
     return this.effects;
   }
 
-  private async runEffects(effects: PeerEffect[]): Promise<void> {
+  /** `settled`: the `committed` results were already told (runPersisting). */
+  private async runEffects(effects: PeerEffect[], settled = false): Promise<void> {
     const first = effects.findIndex((e) => e.kind === 'persist');
     if (first >= 0) return this.runPersisting(effects, first);
     for (const effect of effects) {
@@ -253,8 +254,7 @@ export class PeerHost implements PeerMethods {
               this.options.net.setValidators(this.s.durable.validators.map((v) => v.did));
             }
           }
-          this.submissions.settleCommitted(effect.block.header.height, effect.txIds, effect.failed);
-          this.s.trace.committed(effect.block.header.height, effect.txIds);
+          if (!settled) this.settle(effect);
           this.options.emit({
             type: 'block',
             height: effect.block.header.height,
@@ -364,6 +364,21 @@ export class PeerHost implements PeerMethods {
           this.feed({ kind: 'persisted', height: executed.block.header.height }),
         );
     });
+    // A round engine's block is decided by its certificate: more than 2/3 of the power
+    // precommitted it, and each of them stored the block and its lock before its precommit left
+    // (bft.ts `needsRecord`), so the decision outlives any crash here. Its results are told now,
+    // not after this peer's own copy is written (a peer that crashes before gets the block again
+    // from its peers), and reads wait for the write (reads.ts). Solo's block exists nowhere
+    // else until it is written: told after.
+    const early = this.s.peer.engine !== 'solo';
+    if (early) {
+      this.s.announcedWrite = written.then(
+        () => undefined,
+        () => undefined,
+      );
+      for (const effect of effects.slice(first))
+        if (effect.kind === 'committed') this.settle(effect);
+    }
     await written;
     for (const { executed } of persists) {
       this.s.trace.mark(executed.block.header.height, 'durable');
@@ -377,7 +392,16 @@ export class PeerHost implements PeerMethods {
         ),
       };
     }
-    await this.runEffects(effects.slice(first).filter((e) => e.kind !== 'persist'));
+    await this.runEffects(
+      effects.slice(first).filter((e) => e.kind !== 'persist'),
+      early,
+    );
+  }
+
+  /** The results of a committed block's transactions, to waiters and subscribers. */
+  private settle(effect: Extract<PeerEffect, { kind: 'committed' }>): void {
+    this.submissions.settleCommitted(effect.block.header.height, effect.txIds, effect.failed);
+    this.s.trace.committed(effect.block.header.height, effect.txIds);
   }
 
   private scheduleTick(): void {

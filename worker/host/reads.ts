@@ -37,8 +37,18 @@ export class Reads {
     this.s = d.state;
   }
 
-  async status(): Promise<Status> {
+  /**
+   * Started, and the blocks already announced as committed are durable: a round engine's
+   * results are told before their block's write ends (peer-host.ts `runPersisting`), and a read
+   * after such a result must see its block.
+   */
+  private async readable(): Promise<void> {
     await this.d.ready();
+    await this.s.announcedWrite;
+  }
+
+  async status(): Promise<Status> {
+    await this.readable();
     return this.statusNow();
   }
 
@@ -91,7 +101,7 @@ export class Reads {
   }
 
   async block(height: number): Promise<BlockView | null> {
-    await this.d.ready();
+    await this.readable();
     if (!Number.isSafeInteger(height) || height < 0)
       throw botError('BAD_REQUEST', 'block takes a height: a whole number from 0.');
     const expected = this.s.hashes[height];
@@ -115,7 +125,7 @@ export class Reads {
   }
 
   async get(key: string): Promise<GetResult | null> {
-    await this.d.ready();
+    await this.readable();
     if (typeof key !== 'string' || key.length === 0)
       throw botError('BAD_REQUEST', 'get takes a non-empty key.');
     if (!this.s.integrityReport.stateVerified && !this.s.integrityReport.ok)
@@ -157,7 +167,7 @@ export class Reads {
   }
 
   async history(key: string) {
-    await this.d.ready();
+    await this.readable();
     const versions = await provenHistory(
       this.d.options.storage,
       this.s.peer.chain.chainId,
@@ -171,12 +181,12 @@ export class Reads {
   }
 
   async integrity(): Promise<IntegrityReport> {
-    await this.d.ready();
+    await this.readable();
     return this.s.integrityReport;
   }
 
   async governance(): Promise<GovernanceView> {
-    await this.d.ready();
+    await this.readable();
     const chain = this.s.peer.chain;
     const gov = chain.governance;
     return {
