@@ -115,6 +115,8 @@ async function openPeer(context, label) {
         });
       },
       rejected: 0,
+      /** Distinct rejected transactions (every tab hears of every failed transaction in a block). */
+      rejectedIds: new Set(),
       /** Rejections this tab saw, by error code, and whether the transaction was this tab's own. */
       rejectedBy: {},
       rejectedExample: {},
@@ -138,6 +140,7 @@ async function openPeer(context, label) {
     window.bot.on('tx', (e) => {
       if (e.result.status !== 'committed') {
         window.__bench.rejected++;
+        window.__bench.rejectedIds.add(e.txId);
         const key = `${e.result.error?.code ?? 'unknown'}${window.__bench.own?.has(e.txId) ? ' (own)' : ''}`;
         window.__bench.rejectedBy[key] = (window.__bench.rejectedBy[key] ?? 0) + 1;
         window.__bench.rejectedExample[key] ??= e.result.error?.message ?? '';
@@ -603,6 +606,9 @@ try {
   results.rejected = (
     await Promise.all(tabs.map((t) => t.evaluate(() => window.__bench.rejected)))
   ).reduce((a, b) => a + b, 0);
+  results.rejectedDistinct = new Set(
+    (await Promise.all(tabs.map((t) => t.evaluate(() => [...window.__bench.rejectedIds])))).flat(),
+  ).size;
   results.rejectedBy = {};
   results.rejectedExample = {};
   for (const by of await Promise.all(tabs.map((t) => t.evaluate(() => window.__bench.rejectedBy))))
@@ -701,7 +707,7 @@ try {
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
   if (results.rejected)
     console.log(
-      `  (${results.rejected} transactions were rejected: ${Object.entries(results.rejectedBy)
+      `  (${results.rejected} rejections seen by the tabs, ${results.rejectedDistinct} distinct transactions: ${Object.entries(results.rejectedBy)
         .map(([k, n]) => `${n} ${k}, e.g. "${results.rejectedExample[k]}"`)
         .join('; ')})`,
     );

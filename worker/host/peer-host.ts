@@ -1,6 +1,7 @@
 // The host: one event loop per peer. It owns all I/O (storage, clock, crypto backends,
 // events), feeds inputs to the pure core, and carries out effects in order: a `persist`
-// completes before anything after it runs (persist before notify, persist before send).
+// completes before anything after it runs (persist before notify, persist before send), except
+// that a round engine's decided results are told once the write has started (runPersisting).
 //
 // Pipelined: the loop (core steps) and the effects run on two queues. Each step's effects are
 // appended to one ordered effect queue, and a `persist` holds that queue until the block is
