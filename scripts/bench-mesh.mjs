@@ -707,7 +707,9 @@ try {
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
   if (results.rejected)
     console.log(
-      `  (${results.rejected} rejections seen by the tabs, ${results.rejectedDistinct} distinct transactions: ${Object.entries(results.rejectedBy)
+      `  (${results.rejected} rejections seen by the tabs, ${results.rejectedDistinct} distinct transactions: ${Object.entries(
+        results.rejectedBy,
+      )
         .map(([k, n]) => `${n} ${k}, e.g. "${results.rejectedExample[k]}"`)
         .join('; ')})`,
     );
