@@ -129,11 +129,6 @@ export class Submissions {
               this.d.queueEffects(effects);
               refusals.push(effects.find((e) => e.kind === 'txRejected')?.error ?? null);
             }
-            // A tick in the same task: a round engine's proposer proposes the new transactions
-            // now, not after a timer (a low-load height whose submitter proposes waited for one).
-            // Solo keeps batching the chunks that arrive before its timer.
-            if (this.s.integrityReport.ok && this.s.peer.engine !== 'solo')
-              this.d.queueEffects(this.d.stepOnly({ kind: 'tick', time: this.d.options.now() }));
             return refusals;
           }),
         )
