@@ -115,11 +115,15 @@ async function openPeer(context, label) {
         });
       },
       rejected: 0,
+      /** Distinct rejected transactions (every tab hears of every failed transaction in a block). */
+      rejectedIds: new Set(),
       /** Rejections this tab saw, by error code, and whether the transaction was this tab's own. */
       rejectedBy: {},
       rejectedExample: {},
       /** Committed blocks as this tab saw them: height, tx count, epoch ms. */
       blocks: [],
+      /** txId -> the height that committed it. */
+      heights: new Map(),
     };
     // Own transactions, to tell a rejection of this tab's own from one of a gossiped transaction.
     const own = new Set();
@@ -136,6 +140,7 @@ async function openPeer(context, label) {
     window.bot.on('tx', (e) => {
       if (e.result.status !== 'committed') {
         window.__bench.rejected++;
+        window.__bench.rejectedIds.add(e.txId);
         const key = `${e.result.error?.code ?? 'unknown'}${window.__bench.own?.has(e.txId) ? ' (own)' : ''}`;
         window.__bench.rejectedBy[key] = (window.__bench.rejectedBy[key] ?? 0) + 1;
         window.__bench.rejectedExample[key] ??= e.result.error?.message ?? '';
@@ -143,6 +148,7 @@ async function openPeer(context, label) {
       }
       if (commits.has(e.txId)) return;
       const t = now();
+      window.__bench.heights.set(e.txId, e.result.height);
       commits.set(e.txId, t);
       for (const resolve of waiting.get(e.txId) ?? []) resolve(t);
       waiting.delete(e.txId);
@@ -195,6 +201,91 @@ async function rttSample(tabs) {
   return views.flatMap((v) =>
     v.neighbours.filter((n) => n.state === 'open' && n.rttMs !== null).map((n) => n.rttMs),
   );
+}
+
+/** Every tab's height marks (worker/host/height-trace.ts), read from its peer worker through CDP. */
+async function heightTraces(tabs) {
+  const traces = [];
+  for (const tab of tabs) {
+    const worker = await workerChannel(tab);
+    await worker.ready;
+    const { result } = await worker.send('Runtime.evaluate', {
+      expression: 'self.__botHeightTrace ? self.__botHeightTrace() : []',
+      returnByValue: true,
+    });
+    await worker.detach();
+    traces.push(new Map((result.value ?? []).map((h) => [h.height, h.marks])));
+  }
+  return traces;
+}
+
+/**
+ * Where the milliseconds of a low-load height go, from the submitter's point of view: for each
+ * transaction (page submit at t0, commit seen by the page at t2), the time since t0 at which each
+ * step happened, at the submitter (S) or the proposer (P); medians over the transactions.
+ */
+async function heightSteps(tabs, low) {
+  const traces = await heightTraces(tabs);
+  const steps = [
+    ['signed at S (submit reached the worker, tx signed)', 'S', 'tx.signed'],
+    ['tx sent by S', 'S', 'txSent'],
+    ['tx received by P (P != S)', 'P', 'txIn'],
+    ['proposal built and signed at P', 'P', 'proposed'],
+    ['proposal sent by P', 'P', 'proposalSent'],
+    ['proposal received by S (P != S)', 'S', 'proposalIn'],
+    ['prevote signed at S', 'S', 'prevoteSigned'],
+    ['prevote sent by S', 'S', 'prevoteSent'],
+    ['prevote quorum at S (precommit signed)', 'S', 'prevoteQuorum'],
+    ['precommit record written at S', 'S', 'recordDone'],
+    ['precommit sent by S', 'S', 'precommitSent'],
+    ['precommit quorum at S (decided)', 'S', 'decided'],
+    ['block write started at S', 'S', 'writeStart'],
+    ['block durable at S', 'S', 'durable'],
+    ['committed event sent by S', 'S', 'committedEmitted'],
+    ['commit seen by the submitting page', 'page', 't2'],
+  ];
+  const rows = steps.map(([label, who, mark]) => ({ label, who, mark, sinceSubmit: [] }));
+  let traced = 0;
+  for (const l of low) {
+    const own = traces[l.tab].get(l.height);
+    if (!own) continue;
+    const proposer = traces.find((t) => t.get(l.height)?.proposed !== undefined)?.get(l.height);
+    traced++;
+    for (const row of rows) {
+      const marks = row.who === 'P' ? proposer : own;
+      const at =
+        row.mark === 't2'
+          ? l.t2
+          : row.mark === 'tx.signed'
+            ? marks?.signed
+            : row.who === 'P' && row.mark === 'txIn' && proposer === own
+              ? undefined
+              : marks?.[row.mark];
+      if (at !== undefined) row.sinceSubmit.push(at - l.t0);
+    }
+  }
+  return {
+    traced,
+    steps: rows.map((r) => ({
+      step: r.label,
+      at: r.who,
+      samples: r.sinceSubmit.length,
+      p50SinceSubmitMs: median(r.sinceSubmit),
+    })),
+  };
+}
+
+function printSteps({ traced, steps }) {
+  console.log(`\n  where a low-load height's time goes (${traced} heights; medians since submit):`);
+  let previous = 0;
+  for (const s of steps) {
+    if (!s.samples) continue;
+    const delta = s.p50SinceSubmitMs - previous;
+    previous = s.p50SinceSubmitMs;
+    console.log(
+      `    ${s.step.padEnd(52)} ${s.p50SinceSubmitMs.toFixed(2).padStart(7)} ms  (+${delta.toFixed(2)})  n=${s.samples}`,
+    );
+  }
 }
 
 const results = {
@@ -289,10 +380,13 @@ try {
         });
         const t1 = b.now();
         const t2 = await b.committed(txId);
-        return { totalMs: t2 - t0, submitMs: t1 - t0 };
+        return { totalMs: t2 - t0, submitMs: t1 - t0, t0, t2, height: b.heights.get(txId) };
       }, i),
     );
+    low.at(-1).tab = i % validatorsCount;
   }
+  results.lowLoadSteps = await heightSteps(tabs, low);
+  printSteps(results.lowLoadSteps);
   const lowMs = low.map((l) => l.totalMs);
   const lowRounds = await tabs[0].evaluate(
     async (to) => {
@@ -512,6 +606,9 @@ try {
   results.rejected = (
     await Promise.all(tabs.map((t) => t.evaluate(() => window.__bench.rejected)))
   ).reduce((a, b) => a + b, 0);
+  results.rejectedDistinct = new Set(
+    (await Promise.all(tabs.map((t) => t.evaluate(() => [...window.__bench.rejectedIds])))).flat(),
+  ).size;
   results.rejectedBy = {};
   results.rejectedExample = {};
   for (const by of await Promise.all(tabs.map((t) => t.evaluate(() => window.__bench.rejectedBy))))
@@ -610,7 +707,9 @@ try {
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
   if (results.rejected)
     console.log(
-      `  (${results.rejected} transactions were rejected: ${Object.entries(results.rejectedBy)
+      `  (${results.rejected} rejections seen by the tabs, ${results.rejectedDistinct} distinct transactions: ${Object.entries(
+        results.rejectedBy,
+      )
         .map(([k, n]) => `${n} ${k}, e.g. "${results.rejectedExample[k]}"`)
         .join('; ')})`,
     );

@@ -33,6 +33,8 @@ export async function workerChannel(page) {
   });
   return {
     ready,
+    /** Ends the CDP session (and the worker session under it). */
+    detach: () => client.detach(),
     send(method, params = {}) {
       const id = nextId++;
       return new Promise((resolve, reject) => {

@@ -86,6 +86,11 @@ async function boot(): Promise<PeerHost> {
 export const network = createWorkerNet();
 
 const hostReady = boot();
+// For `npm run bench:mesh` (read through CDP): when each step of the recent heights happened.
+void hostReady.then((host) => {
+  (self as unknown as { __botHeightTrace: () => unknown }).__botHeightTrace = () =>
+    host.heightTrace();
+});
 
 self.onmessage = async (message: MessageEvent<RpcRequest>) => {
   if (isNetPortMessage(message.data)) {

@@ -278,10 +278,24 @@ export function executeBlock(
   const block = blockContext(state, time, writes, registry);
   // Every module's overlay exists, so that every module finishes the block.
   for (const module of registry.modules) block.overlayOf(module);
+  // Senders whose transactions wait for the next block (a module's block budget is spent).
+  const deferred = new Set<string>();
   for (const tx of txs) {
     const txId = txIdOf(tx);
-    const refused = checkTxAgainst(state, tx, nonceOverlay, registry);
+    if (deferred.has(tx.from)) continue;
     const module = registry.byType.get(tx.type);
+    const spent = module?.blockBudgetSpent?.(block.overlayOf(module)) ?? null;
+    if (spent !== null) {
+      if (strict)
+        throw botError(
+          'BAD_BLOCK',
+          `Block ${height} runs ${tx.type} transaction ${txId} after ${spent}.`,
+        );
+      // Not refused: it and its sender's later transactions (which need its nonce) wait.
+      deferred.add(tx.from);
+      continue;
+    }
+    const refused = checkTxAgainst(state, tx, nonceOverlay, registry);
     assert(module !== undefined || refused !== null, `no state rule for checked type ${tx.type}`);
     const error = refused ?? applyThrough(module!, block, tx, txId);
     if (error && (refused || error.code === 'NOT_READY')) {

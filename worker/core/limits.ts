@@ -182,6 +182,15 @@ export const contractStackBytesMax = 256 * 1024;
  * found (see the adversarial corpus in contract-runtime.test.ts) ends within about 100 ms of CPU.
  */
 export const contractStepsMax = 2_000_000;
+/**
+ * Execution steps the contract deploys and calls of one block may use together (steps as in
+ * contractStepsMax, counted the same on every peer). Once a block has used this many, the
+ * proposer includes no further contract transaction (they wait for the next block, and so do
+ * their senders' later transactions), and a block that runs one after that is BAD_BLOCK
+ * (ledger.executeBlock). So a block's contract work ends within this plus one call's
+ * contractStepsMax: about 0.5 s of CPU on this machine, whatever the callers send.
+ */
+export const blockContractStepsMax = 4 * contractStepsMax;
 /** memory.copy / memory.fill inside the engine: bytes per step (a power of two). */
 export const contractCopyBytesPerStep = 64;
 /**
@@ -237,3 +246,7 @@ export const auditMessageCharactersMax = 2_000;
 export const auditLogEntriesMax = 20_000;
 /** Entries an export or a verification takes at most (the stored maximum plus one flush's worth). */
 export const auditExportEntriesMax = 2 * auditLogEntriesMax;
+/** Heights whose step times a host keeps for the benchmark (worker/host/height-trace.ts). */
+export const heightsTracedMax = 256;
+/** Transactions whose step times wait for the block that holds them (cleared in bulk when full). */
+export const txsTracedMax = 4096;

@@ -3,6 +3,7 @@
 // move on. PeerHost owns it and hands it to each service in its dependency bag; a field lives
 // here only when more than one of them uses it.
 import type { BlobStore } from '../data/blob-store';
+import { HeightTrace } from './height-trace';
 import type { PeerState } from '../core/consensus/types';
 import type { Genesis, ChainState } from '../core/ledger';
 import type { Tx } from '../core/tx';
@@ -99,6 +100,10 @@ export class HostState {
    * sync answers: what a peer waiting for admission to a private or consortium chain holds.
    */
   headerTip: { chainId: string; height: number; hash: Uint8Array } | null = null;
+  /** The write of blocks whose results were already told (round engines); reads wait for it. */
+  announcedWrite: Promise<void> = Promise.resolve();
+  /** When each step of the recent heights happened here (bench:mesh reads it). */
+  readonly trace = new HeightTrace();
 }
 
 /** The host's clock: the one injected, or the real one. */

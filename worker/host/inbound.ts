@@ -32,6 +32,7 @@ export class InboundLanes {
 
   /** A consensus message from a neighbour, verified and fed with the others queued this task. */
   push(from: string, message: ConsensusMessage): void {
+    this.s.trace.received(message);
     this.inbound.push({ from, message });
     this.flushInbound();
   }

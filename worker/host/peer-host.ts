@@ -1,6 +1,7 @@
 // The host: one event loop per peer. It owns all I/O (storage, clock, crypto backends,
 // events), feeds inputs to the pure core, and carries out effects in order: a `persist`
-// completes before anything after it runs (persist before notify, persist before send).
+// completes before anything after it runs (persist before notify, persist before send), except
+// that a round engine's decided results are told once the write has started (runPersisting).
 //
 // Pipelined: the loop (core steps) and the effects run on two queues. Each step's effects are
 // appended to one ordered effect queue, and a `persist` holds that queue until the block is
@@ -88,6 +89,7 @@ export class PeerHost implements PeerMethods {
     this.options = options;
     this.verifier = cachingVerifier(options.verifier);
     this.clock = clockOf(options);
+    this.s.trace.clock = this.clock;
     this.audit = new AuditLog({
       storage: options.storage,
       now: options.now,
@@ -256,6 +258,7 @@ export class PeerHost implements PeerMethods {
   private stepOnly(input: PeerInput): PeerEffect[] {
     const { state, effects } = step(this.s.peer, input);
     this.s.peer = state;
+    this.s.trace.stepped(effects);
     return effects;
   }
 
@@ -276,10 +279,12 @@ export class PeerHost implements PeerMethods {
     return this.effects;
   }
 
-  private async runEffects(effects: PeerEffect[]): Promise<void> {
+  /** `settled`: the `committed` results were already told (runPersisting). */
+  private async runEffects(effects: PeerEffect[], settled = false): Promise<void> {
     const first = effects.findIndex((e) => e.kind === 'persist');
     if (first >= 0) return this.runPersisting(effects, first);
     for (const effect of effects) {
+      this.s.trace.effectRun(effect);
       switch (effect.kind) {
         case 'persist':
           break; // runPersisting writes them
@@ -292,7 +297,7 @@ export class PeerHost implements PeerMethods {
             }
           }
           this.gate.updateReaders(); // a member removed in this block reads no further
-          this.submissions.settleCommitted(effect.block.header.height, effect.txIds, effect.failed);
+          if (!settled) this.settle(effect);
           this.options.emit({
             type: 'block',
             height: effect.block.header.height,
@@ -317,6 +322,7 @@ export class PeerHost implements PeerMethods {
             `consensus.${this.s.peer.chain.chainId}`,
             encode(stripUndefined(effect.record)),
           );
+          this.s.trace.mark(effect.record.height, 'recordDone');
           break;
         case 'broadcast':
           this.options.net?.broadcast(encodeWire({ kind: 'consensus', message: effect.message }));
@@ -371,6 +377,8 @@ export class PeerHost implements PeerMethods {
       this.s.durable,
       persists.map((p) => p.executed),
     );
+    for (const { executed } of persists)
+      this.s.trace.mark(executed.block.header.height, 'writeStart');
     const written = commitAll(
       this.options.storage,
       persists.map(({ executed: { block, writes, txIds } }) => ({
@@ -387,8 +395,24 @@ export class PeerHost implements PeerMethods {
           this.feed({ kind: 'persisted', height: executed.block.header.height }),
         );
     });
+    // A round engine's block is decided by its certificate: more than 2/3 of the power
+    // precommitted it, and each of them stored the block and its lock before its precommit left
+    // (bft.ts `needsRecord`), so the decision outlives any crash here. Its results are told now,
+    // not after this peer's own copy is written (a peer that crashes before gets the block again
+    // from its peers), and reads wait for the write (reads.ts). Solo's block exists nowhere
+    // else until it is written: told after.
+    const early = this.s.peer.engine !== 'solo';
+    if (early) {
+      this.s.announcedWrite = written.then(
+        () => undefined,
+        () => undefined,
+      );
+      for (const effect of effects.slice(first))
+        if (effect.kind === 'committed') this.settle(effect);
+    }
     await written;
     for (const { executed } of persists) {
+      this.s.trace.mark(executed.block.header.height, 'durable');
       this.s.hashes[executed.block.header.height] = executed.hash;
       this.s.durable = executed.state;
       this.s.integrityReport = {
@@ -399,7 +423,16 @@ export class PeerHost implements PeerMethods {
         ),
       };
     }
-    await this.runEffects(effects.slice(first).filter((e) => e.kind !== 'persist'));
+    await this.runEffects(
+      effects.slice(first).filter((e) => e.kind !== 'persist'),
+      early,
+    );
+  }
+
+  /** The results of a committed block's transactions, to waiters and subscribers. */
+  private settle(effect: Extract<PeerEffect, { kind: 'committed' }>): void {
+    this.submissions.settleCommitted(effect.block.header.height, effect.txIds, effect.failed);
+    this.s.trace.committed(effect.block.header.height, effect.txIds);
   }
 
   private scheduleTick(): void {
@@ -464,6 +497,11 @@ export class PeerHost implements PeerMethods {
   readonly callContract = delegate(() => this.capabilities.contracts(), 'callContract');
   readonly contracts = delegate(() => this.capabilities.contracts(), 'contracts');
   readonly contract = delegate(() => this.capabilities.contracts(), 'contract');
+
+  /** When each step of the recent heights happened on this peer (height-trace.ts; not an API method). */
+  heightTrace() {
+    return this.s.trace.dump();
+  }
 
   async log(): Promise<LogEntry[]> {
     return [...this.operationLog];

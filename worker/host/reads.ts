@@ -35,8 +35,18 @@ export class Reads {
     this.s = d.state;
   }
 
-  async status(): Promise<Status> {
+  /**
+   * Started, and the blocks already announced as committed are durable: a round engine's
+   * results are told before their block's write ends (peer-host.ts `runPersisting`), and a read
+   * after such a result must see its block.
+   */
+  private async readable(): Promise<void> {
     await this.d.ready();
+    await this.s.announcedWrite;
+  }
+
+  async status(): Promise<Status> {
+    await this.readable();
     return this.statusNow();
   }
 
@@ -113,7 +123,7 @@ export class Reads {
   }
 
   async block(height: number): Promise<BlockView | null> {
-    await this.d.ready();
+    await this.readable();
     if (!Number.isSafeInteger(height) || height < 0)
       throw botError('BAD_REQUEST', 'block takes a height: a whole number from 0.');
     const expected = this.s.hashes[height];
@@ -137,7 +147,7 @@ export class Reads {
   }
 
   async get(key: string): Promise<GetResult | null> {
-    await this.d.ready();
+    await this.readable();
     if (typeof key !== 'string' || key.length === 0)
       throw botError('BAD_REQUEST', 'get takes a non-empty key.');
     this.checkReads();
@@ -180,7 +190,7 @@ export class Reads {
   }
 
   async history(key: string) {
-    await this.d.ready();
+    await this.readable();
     this.checkReads();
     const versions = await provenHistory(
       this.d.options.storage,
@@ -195,12 +205,12 @@ export class Reads {
   }
 
   async integrity(): Promise<IntegrityReport> {
-    await this.d.ready();
+    await this.readable();
     return this.s.integrityReport;
   }
 
   async governance(): Promise<GovernanceView> {
-    await this.d.ready();
+    await this.readable();
     const chain = this.s.peer.chain;
     const gov = chain.governance;
     return {

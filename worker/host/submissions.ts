@@ -238,6 +238,7 @@ export class Submissions {
       const tx: Tx = { ...unsigned, sig: await this.s.signer.sign(txSigningBytes(unsigned)) };
       this.s.nonceNext = nonce;
       const txId = txIdOf(tx);
+      this.s.trace.markTx(txId, 'signed');
       if (this.ownPending.size >= limits.recentResultsMax) this.ownPending.clear();
       this.ownPending.set(txId, nonce);
       // Queued for admission now, in nonce order; wrapped so the chain does not wait for admission.

@@ -1,7 +1,8 @@
 // The interface every consensus engine implements (etcd-raft style): a pure step function over
 // one closed union of inputs, returning effects as data. The host carries effects out in the
 // order given, with this rule: a `persist` effect completes before any effect after it runs
-// (persist before send, notify after persist).
+// (persist before send, notify after persist; the host tells a round engine's `committed`
+// results once the block's write has started, since its certificate's signers stored it first).
 import type { Block } from '../block';
 import type { BotError } from '../errors';
 import type { ChainState, EngineName, ExecutedBlock, TxOutcome } from '../ledger';

@@ -71,6 +71,13 @@ export interface TxModule<State = unknown, Overlay = unknown, Name extends strin
    * (the transaction then fails, and must have changed nothing); returns when applied.
    */
   apply(overlay: Overlay, tx: Tx, txId: string, block: BlockContext): void;
+  /**
+   * Whether the block's budget of this module's work is spent (a reason, in words), so that no
+   * further transaction of the module may run in it: the proposer leaves them (and their
+   * senders' later transactions) for the next block, and a block that runs one is BAD_BLOCK
+   * (absent: no budget). Contracts: limits.blockContractStepsMax.
+   */
+  blockBudgetSpent?(overlay: Overlay): string | null;
   /** After the block's transactions: write what changed, return the state for the next block. */
   finish(overlay: Overlay, end: BlockEnd): State;
   /** The state keys it rebuilds its in-memory state from when a chain is loaded (absent: empty). */

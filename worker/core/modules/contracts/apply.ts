@@ -29,6 +29,8 @@ export interface ContractOverlay {
   readonly calls: Map<string, ContractCallRecord[]>;
   /** State keys per contract after this block's writes so far (only contracts written to). */
   readonly keyCounts: Map<string, number>;
+  /** Execution steps this block's deploys and calls have used so far (limits.blockContractStepsMax). */
+  stepsUsed: number;
 }
 
 export function contractOverlayOf(
@@ -42,6 +44,7 @@ export function contractOverlayOf(
     state: new Map(),
     calls: new Map(),
     keyCounts: new Map(),
+    stepsUsed: 0,
   };
 }
 
@@ -126,6 +129,7 @@ function applyDeploy(
     return botError('TOO_LARGE', `This chain already has ${limits.contractCountMax} contracts.`);
   if (!overlay.runtime) return noRuntime();
   const checked = overlay.runtime.check(body.code);
+  overlay.stepsUsed += overlay.runtime.lastRunSteps;
   if (!checked.ok) return checked.error;
   overlay.contracts.set(body.name, {
     name: body.name,
@@ -243,6 +247,7 @@ function applyCall(
     ctx,
     host,
   );
+  overlay.stepsUsed += overlay.runtime.lastRunSteps;
   if (fatal) return fatal;
   if (!outcome.ok) return outcome.error;
   let result: JsonValue;

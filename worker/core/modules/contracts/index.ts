@@ -3,6 +3,7 @@
 // transition in ./apply.ts, decoding in ./views.ts. A call by a device reads the devices module's
 // overlay of the same block.
 import type { TxModule } from '../module';
+import * as limits from '../../limits';
 import { deviceIn, devicesModule } from '../devices';
 import { applyContractTx, contractOverlayOf, finishContracts, type ContractOverlay } from './apply';
 import { contractBodyRules } from './rules';
@@ -32,6 +33,10 @@ export const contractsModule: TxModule<ContractRegistry, ContractOverlay, 'contr
     const error = applyContractTx(overlay, tx, txId, block.height, block.time, deviceOf);
     if (error) throw error;
   },
+  blockBudgetSpent: (overlay) =>
+    overlay.stepsUsed >= limits.blockContractStepsMax
+      ? `its contract work reached ${limits.blockContractStepsMax} steps, the limit of one block`
+      : null,
   finish: (overlay, end) => finishContracts(overlay, end.height, end.writes),
   load: { prefixes: ['ct/'], fromEntries: contractsFromEntries },
   views: { decodeContractRecord, decodeContractCalls, decodeContractState },

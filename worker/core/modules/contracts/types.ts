@@ -80,6 +80,12 @@ export type ContractCheckResult = { ok: true; methods: string[] } | { ok: false;
 export interface ContractRuntime {
   /** Which engine and build this is (e.g. "quickjs-emscripten 0.32.0 release-sync"). */
   readonly name: string;
+  /**
+   * Execution steps the last check or call used (contractStepsMax + 1 when it ran out): counted,
+   * not timed, so the same on every peer. A block's calls and deploys share
+   * limits.blockContractStepsMax (ledger.executeBlock, through the module's blockBudgetSpent).
+   */
+  readonly lastRunSteps: number;
   /** Evaluate the code's top level under the limits and list the methods it defines. */
   check(code: string): ContractCheckResult;
   call(
