@@ -5,13 +5,14 @@
 // (host/dispatch.ts: every parameter checked). Calls made before start-up are queued by the
 // page's client.
 import { IdbBlobStore } from './data/blob-idb';
-import { PeerHost, errorToApi } from './host/peer-host';
+import { PeerHost } from './host/peer-host';
+import { dispatch, errorToApi } from './host/dispatch';
 import { IdbStorage } from './store/idb';
 import { browserVerifier } from './host/browser-verifier';
 import { botError } from './core/errors';
 import type { PeerEvent, RpcRequest, WorkerMessage } from './api';
 import { rpcRequestFrom } from './rpc';
-import { dispatch } from './host/dispatch';
+
 import { createWorkerNet, defaultRelayUrl } from './net/browser';
 import { isNetPortMessage } from './net/driver';
 

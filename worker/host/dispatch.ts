@@ -5,7 +5,7 @@
 // over-limit parameter is BAD_REQUEST with a plain message naming the method and the parameter
 // ("get: key must be a non-empty string of at most 256 bytes"). The whole message is bounded
 // before this by its transport (rpcMessageBytesMax in worker/rpc.ts, httpBodyBytesMax).
-import { botError } from '../core/errors';
+import { botError, BotError } from '../core/errors';
 import * as limits from '../core/limits';
 import type { DatasetPolicyView, MethodName, PeerMethods } from '../api';
 import * as dsLimits from '../core/modules/datasets/limits';
@@ -368,4 +368,13 @@ export async function dispatch(peer: PeerMethods, name: string, params: unknown)
   if (!isApiMethod(name)) throw botError('BAD_REQUEST', `Unknown method ${String(name)}.`);
   const args = checkParams(name, params);
   return apiMethods[name].run(peer, args);
+}
+
+/**
+ * An error as the API answers it: a BotError as it is; anything else is a fault of the peer
+ * (INTERNAL), since every parameter was checked at the boundary before the method ran.
+ */
+export function errorToApi(error: unknown): { code: BotError['code']; message: string } {
+  if (error instanceof BotError) return error.toJSON();
+  return { code: 'INTERNAL', message: (error as Error)?.message ?? String(error) };
 }

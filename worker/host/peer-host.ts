@@ -21,11 +21,12 @@ import { commitAll } from '../store/storage';
 import { type CachingVerifier, cachingVerifier } from './crypto';
 import { installFastSha256 } from './fast-hash';
 import { AuditLog } from './audit-log';
-import { verifyAuditLog, type AuditExport, type AuditVerdict } from '../core/audit';
+import type { AuditExport } from '../core/audit';
 import { encodeWire } from './wire';
 import { Syncer } from './sync';
 import { encode } from '../core/codec';
-import { Capabilities, delegate } from './capabilities';
+import { Capabilities } from './capabilities';
+import { ApiSurface } from './api-surface';
 import type { LogEntry, PeerMethods, Status } from '../api';
 import { HostState, type ChainRecord, type HostOptions, stripUndefined } from './host-state';
 import { clockOf } from './host-state';
@@ -49,7 +50,7 @@ const idleTickMs = 200;
 /** Idle ticks between head announcements to neighbours. */
 const headEveryTicks = 10;
 
-export class PeerHost implements PeerMethods {
+export class PeerHost extends ApiSurface implements PeerMethods {
   /** The shared mutable state the loop and the services read and move on (host-state.ts). */
   private readonly s = new HostState();
   private readonly operationLog: LogEntry[] = [];
@@ -69,20 +70,21 @@ export class PeerHost implements PeerMethods {
   private readonly audit: AuditLog;
 
   // The services, one file each; each gets one dependency bag (the DevicesHost pattern).
-  private readonly identityService: IdentityService;
-  private readonly chainsService: ChainsService;
-  private readonly mesh: MeshService;
+  protected readonly identityService: IdentityService;
+  protected readonly chainsService: ChainsService;
+  protected readonly mesh: MeshService;
   private readonly inbound: InboundLanes;
   private readonly syncServing: SyncServing;
-  private readonly submissions: Submissions;
+  protected readonly submissions: Submissions;
   private readonly admission: Admission;
-  private readonly reads: Reads;
-  private readonly capabilities: Capabilities;
+  protected readonly reads: Reads;
+  protected readonly capabilities: Capabilities;
   /** Read rights: every send to one neighbour and every message taken in passes it. */
   private readonly gate: ReadGate;
   private readonly options: HostOptions;
 
   constructor(hostOptions: HostOptions) {
+    super();
     const s = this.s;
     this.gate = new ReadGate({ state: s, record: (level, message) => this.record(level, message) });
     const options = { ...hostOptions, net: hostOptions.net && this.gate.wrap(hostOptions.net) };
@@ -445,59 +447,6 @@ export class PeerHost implements PeerMethods {
     }, 0);
   }
 
-  // ---- the API: each method answered by its service (capabilities.ts `delegate`) ----------
-
-  readonly identity = delegate(() => this.identityService, 'identity');
-  readonly exportIdentity = delegate(() => this.identityService, 'exportIdentity');
-  readonly importIdentity = delegate(() => this.identityService, 'importIdentity');
-  readonly status = delegate(() => this.reads, 'status');
-  readonly block = delegate(() => this.reads, 'block');
-  readonly get = delegate(() => this.reads, 'get');
-  readonly history = delegate(() => this.reads, 'history');
-  readonly integrity = delegate(() => this.reads, 'integrity');
-  readonly governance = delegate(() => this.reads, 'governance');
-  readonly submit = delegate(() => this.submissions, 'submit');
-  readonly submitRaw = delegate(() => this.submissions, 'submitRaw');
-  readonly waitFor = delegate(() => this.submissions, 'waitFor');
-  readonly repair = delegate(() => this.chainsService, 'repair');
-  readonly createChain = delegate(() => this.chainsService, 'createChain');
-  readonly join = delegate(() => this.chainsService, 'join');
-  readonly invite = delegate(() => this.chainsService, 'invite');
-  readonly inviteInfo = delegate(() => this.chainsService, 'inviteInfo');
-  readonly chains = delegate(() => this.chainsService, 'chains');
-  readonly useChain = delegate(() => this.chainsService, 'useChain');
-  readonly network = delegate(() => this.mesh, 'network');
-  readonly settings = delegate(() => this.mesh, 'settings');
-  readonly setSettings = delegate(() => this.mesh, 'setSettings');
-  // devices (devices-host.ts) and contracts (contracts-host.ts), made on first use
-  readonly devices = delegate(() => this.capabilities.devices(), 'devices');
-  readonly registerDevice = delegate(() => this.capabilities.devices(), 'registerDevice');
-  readonly setDeviceStatus = delegate(() => this.capabilities.devices(), 'setDeviceStatus');
-  readonly setDevicePolicy = delegate(() => this.capabilities.devices(), 'setDevicePolicy');
-  readonly deviceReading = delegate(() => this.capabilities.devices(), 'deviceReading');
-  readonly deviceReadingBatch = delegate(() => this.capabilities.devices(), 'deviceReadingBatch');
-  readonly deviceReadings = delegate(() => this.capabilities.devices(), 'deviceReadings');
-  readonly requestDeviceAccess = delegate(() => this.capabilities.devices(), 'requestDeviceAccess');
-  readonly decideDeviceAccess = delegate(() => this.capabilities.devices(), 'decideDeviceAccess');
-  readonly deviceAccessLog = delegate(() => this.capabilities.devices(), 'deviceAccessLog');
-  readonly readDeviceBatch = delegate(() => this.capabilities.devices(), 'readDeviceBatch');
-  readonly deviceCallContract = delegate(() => this.capabilities.devices(), 'deviceCallContract');
-  readonly sendDeviceMessage = delegate(() => this.capabilities.devices(), 'sendDeviceMessage');
-  readonly deviceMessages = delegate(() => this.capabilities.devices(), 'deviceMessages');
-  // confidential datasets (issue 15): ./datasets.ts
-  readonly datasets = delegate(() => this.capabilities.datasets(), 'datasets');
-  readonly publishDataset = delegate(() => this.capabilities.datasets(), 'publishDataset');
-  readonly putDatasetVersion = delegate(() => this.capabilities.datasets(), 'putDatasetVersion');
-  readonly requestAccess = delegate(() => this.capabilities.datasets(), 'requestAccess');
-  readonly decideAccess = delegate(() => this.capabilities.datasets(), 'decideAccess');
-  readonly revokeAccess = delegate(() => this.capabilities.datasets(), 'revokeAccess');
-  readonly readDataset = delegate(() => this.capabilities.datasets(), 'readDataset');
-  readonly accessLog = delegate(() => this.capabilities.datasets(), 'accessLog');
-  readonly deployContract = delegate(() => this.capabilities.contracts(), 'deployContract');
-  readonly callContract = delegate(() => this.capabilities.contracts(), 'callContract');
-  readonly contracts = delegate(() => this.capabilities.contracts(), 'contracts');
-  readonly contract = delegate(() => this.capabilities.contracts(), 'contract');
-
   /** When each step of the recent heights happened on this peer (height-trace.ts; not an API method). */
   heightTrace() {
     return this.s.trace.dump();
@@ -510,13 +459,6 @@ export class PeerHost implements PeerMethods {
   async exportAuditLog(): Promise<AuditExport & { persisted: boolean }> {
     await this.ready();
     return this.audit.export();
-  }
-
-  async verifyAuditLog(
-    log: AuditExport,
-    options?: { anchor?: { seq: number; hash: string } },
-  ): Promise<AuditVerdict> {
-    return verifyAuditLog(log, options);
   }
 
   private record(level: LogEntry['level'], message: string): void {
@@ -553,11 +495,6 @@ export class PeerHost implements PeerMethods {
     this.options.net?.stop();
     return this.loop.then(() => this.drainEffects()).then(() => this.audit.close());
   }
-}
-
-export function errorToApi(error: unknown): { code: BotError['code']; message: string } {
-  if (error instanceof BotError) return error.toJSON();
-  return { code: 'BAD_REQUEST', message: (error as Error)?.message ?? String(error) };
 }
 
 export { encodeTx };

@@ -1,0 +1,78 @@
+// The API methods of PeerHost that a service answers: each one line, `delegate`d to the service
+// that owns it (capabilities.ts). PeerHost extends this class and provides the services; the
+// methods read them when called, so the services may be made after these fields.
+import type { Capabilities } from './capabilities';
+import { delegate } from './capabilities';
+import type { ChainsService } from './chains';
+import type { IdentityService } from './identity';
+import type { MeshService } from './mesh';
+import type { Reads } from './reads';
+import type { Submissions } from './submissions';
+import { verifyAuditLog, type AuditExport, type AuditVerdict } from '../core/audit';
+
+export abstract class ApiSurface {
+  protected abstract readonly identityService: IdentityService;
+  protected abstract readonly chainsService: ChainsService;
+  protected abstract readonly mesh: MeshService;
+  protected abstract readonly submissions: Submissions;
+  protected abstract readonly reads: Reads;
+  protected abstract readonly capabilities: Capabilities;
+
+  readonly identity = delegate(() => this.identityService, 'identity');
+  readonly exportIdentity = delegate(() => this.identityService, 'exportIdentity');
+  readonly importIdentity = delegate(() => this.identityService, 'importIdentity');
+  readonly status = delegate(() => this.reads, 'status');
+  readonly block = delegate(() => this.reads, 'block');
+  readonly get = delegate(() => this.reads, 'get');
+  readonly history = delegate(() => this.reads, 'history');
+  readonly integrity = delegate(() => this.reads, 'integrity');
+  readonly governance = delegate(() => this.reads, 'governance');
+  readonly submit = delegate(() => this.submissions, 'submit');
+  readonly submitRaw = delegate(() => this.submissions, 'submitRaw');
+  readonly waitFor = delegate(() => this.submissions, 'waitFor');
+  readonly repair = delegate(() => this.chainsService, 'repair');
+  readonly createChain = delegate(() => this.chainsService, 'createChain');
+  readonly join = delegate(() => this.chainsService, 'join');
+  readonly invite = delegate(() => this.chainsService, 'invite');
+  readonly inviteInfo = delegate(() => this.chainsService, 'inviteInfo');
+  readonly chains = delegate(() => this.chainsService, 'chains');
+  readonly useChain = delegate(() => this.chainsService, 'useChain');
+  readonly network = delegate(() => this.mesh, 'network');
+  readonly settings = delegate(() => this.mesh, 'settings');
+  readonly setSettings = delegate(() => this.mesh, 'setSettings');
+  // devices (devices-host.ts) and contracts (contracts-host.ts), made on first use
+  readonly devices = delegate(() => this.capabilities.devices(), 'devices');
+  readonly registerDevice = delegate(() => this.capabilities.devices(), 'registerDevice');
+  readonly setDeviceStatus = delegate(() => this.capabilities.devices(), 'setDeviceStatus');
+  readonly setDevicePolicy = delegate(() => this.capabilities.devices(), 'setDevicePolicy');
+  readonly deviceReading = delegate(() => this.capabilities.devices(), 'deviceReading');
+  readonly deviceReadingBatch = delegate(() => this.capabilities.devices(), 'deviceReadingBatch');
+  readonly deviceReadings = delegate(() => this.capabilities.devices(), 'deviceReadings');
+  readonly requestDeviceAccess = delegate(() => this.capabilities.devices(), 'requestDeviceAccess');
+  readonly decideDeviceAccess = delegate(() => this.capabilities.devices(), 'decideDeviceAccess');
+  readonly deviceAccessLog = delegate(() => this.capabilities.devices(), 'deviceAccessLog');
+  readonly readDeviceBatch = delegate(() => this.capabilities.devices(), 'readDeviceBatch');
+  readonly deviceCallContract = delegate(() => this.capabilities.devices(), 'deviceCallContract');
+  readonly sendDeviceMessage = delegate(() => this.capabilities.devices(), 'sendDeviceMessage');
+  readonly deviceMessages = delegate(() => this.capabilities.devices(), 'deviceMessages');
+  // confidential datasets (issue 15): ./datasets.ts
+  readonly datasets = delegate(() => this.capabilities.datasets(), 'datasets');
+  readonly publishDataset = delegate(() => this.capabilities.datasets(), 'publishDataset');
+  readonly putDatasetVersion = delegate(() => this.capabilities.datasets(), 'putDatasetVersion');
+  readonly requestAccess = delegate(() => this.capabilities.datasets(), 'requestAccess');
+  readonly decideAccess = delegate(() => this.capabilities.datasets(), 'decideAccess');
+  readonly revokeAccess = delegate(() => this.capabilities.datasets(), 'revokeAccess');
+  readonly readDataset = delegate(() => this.capabilities.datasets(), 'readDataset');
+  readonly accessLog = delegate(() => this.capabilities.datasets(), 'accessLog');
+  readonly deployContract = delegate(() => this.capabilities.contracts(), 'deployContract');
+  readonly callContract = delegate(() => this.capabilities.contracts(), 'callContract');
+  readonly contracts = delegate(() => this.capabilities.contracts(), 'contracts');
+  readonly contract = delegate(() => this.capabilities.contracts(), 'contract');
+
+  async verifyAuditLog(
+    log: AuditExport,
+    options?: { anchor?: { seq: number; hash: string } },
+  ): Promise<AuditVerdict> {
+    return verifyAuditLog(log, options);
+  }
+}
