@@ -438,7 +438,7 @@ test.describe('a rogue peer, and the relay going away', () => {
     await new Promise((r) => server?.close(r));
   });
 
-  test('a rogue peer sends garbage, forged votes, a forged certificate and an oversized frame: honest peers log why, disconnect it, and keep committing', async () => {
+  test('a rogue peer sends garbage, forged votes, a forged certificate and an oversized frame: honest peers log why, disconnect or ignore it, and keep committing', async () => {
     const validator = node.did;
     const rogue = spawn(process.execPath, ['--import', 'tsx', 'e2e/rogue-peer.ts'], {
       env: {
@@ -502,11 +502,19 @@ test.describe('a rogue peer, and the relay going away', () => {
             );
         return view.neighbours.some((n) => n.did === rogueDid && n.state === 'open');
       };
+      // Garbage and an oversized frame get the rogue disconnected. Its forged votes and
+      // certificate never reach the verifier: on this consortium chain it is not a member, so the
+      // read gate ignores its consensus messages and says so in the log (read rights, issue 15);
+      // a peer behind on membership must not cut a just-admitted validator off for its votes.
+      const ignoredByGate = async (did: string) =>
+        (await logOf(did)).some(
+          (m) => /Ignored an? \w+ message from (\S+): it is not a member/.exec(m)?.[1] === rogueDid,
+        );
       for (const { did, attack } of attacked) {
         await until(
-          async () => !(await linkedToRogue(did)),
+          async () => !(await linkedToRogue(did)) || (await ignoredByGate(did)),
           30_000,
-          `${did} to disconnect the rogue after the ${attack}`,
+          `${did} to disconnect the rogue, or ignore it as a non-member, after the ${attack}`,
         );
         const log = await logOf(did);
         const why = log.filter((m) => m.includes(rogueDid));
