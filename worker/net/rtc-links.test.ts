@@ -20,8 +20,20 @@ if (process.env.BOT_IN_NETNS === '1') {
     };
   });
   afterAll(() => cleanup());
-} else {
+} else if (process.env.CI) {
+  // In CI the suite must run: a run outside the namespace is a broken set-up, not a pass.
   describe('LinkDriver contract: WebRTC (node-datachannel)', () => {
-    it.skip('runs only inside the private network namespace (BOT_IN_NETNS=1)', () => {});
+    it('runs inside the private network namespace (BOT_IN_NETNS=1)', () => {
+      throw new Error(
+        'the WebRTC link suite needs the private network namespace: run npm test as root (scripts/netns-run)',
+      );
+    });
+  });
+} else {
+  // A developer's run outside the namespace says why the suite is not here, and counts nothing.
+  describe('LinkDriver contract: WebRTC (node-datachannel)', () => {
+    it.todo(
+      'runs only inside the private network namespace (BOT_IN_NETNS=1 via scripts/netns-run)',
+    );
   });
 }
