@@ -5,30 +5,15 @@
 // log on every peer. Run inside the test network namespace (scripts/netns-run).
 // Conformance: Y.4560 R-7.1.2, R-7.1.5-a, D-8.4, D-I.2.
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
+import { axe, open, phone } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);
 
-const phone = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true };
-
-async function open(browser: Browser, path: string, options = {}): Promise<Page> {
-  const context = await browser.newContext(options);
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error.message));
-  await page.goto(path);
-  await page.waitForFunction(() => typeof window.bot?.ready === 'function');
-  await page.evaluate(() => window.bot.ready());
-  return page;
-}
-
-async function axe(page: Page): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
-  expect(violations.map((v) => `${v.id}: ${v.nodes[0]?.target}`)).toEqual([]);
-}
+const phone375 = { ...phone, viewport: { width: 375, height: 740 } };
 
 async function join(browser: Browser, link: string): Promise<Page> {
-  const page = await open(browser, link, phone);
+  const page = await open(browser, link, phone375);
   await page.getByRole('button', { name: 'Join lab' }).click();
   await expect(page.getByTestId('admission-state')).toContainText('Admitted', {
     timeout: 120_000,

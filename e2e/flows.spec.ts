@@ -2,28 +2,11 @@
 // opening links; window.bot only to assert. Tab A and a phone-sized context B are separate
 // browsers (separate storage), so B reaches A over the WebSocket relay and WebRTC: run inside
 // the test network namespace (scripts/netns-run). Conformance: D-card-pwa, D-card-e2e.
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
+import { expect, test, } from '@playwright/test';
+import { axe, open, phone } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(240_000);
-
-const phone = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true };
-
-async function open(browser: Browser, path: string, options = {}): Promise<Page> {
-  const context = await browser.newContext(options);
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error.message));
-  await page.goto(path);
-  await page.waitForFunction(() => typeof window.bot?.ready === 'function');
-  await page.evaluate(() => window.bot.ready());
-  return page;
-}
-
-async function axe(page: Page): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
-  expect(violations.map((v) => `${v.id}: ${v.nodes[0]?.target}`)).toEqual([]);
-}
 
 let link = '';
 

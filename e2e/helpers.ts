@@ -1,6 +1,12 @@
 // Shared pieces of the flow tests (issue 21): open a peer page (optionally phone-sized), run axe,
 // wait for a condition. Flows act through the pages; window.bot is used only to assert.
-import { expect, type Browser, type BrowserContextOptions, type Page } from '@playwright/test';
+import {
+  expect,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+} from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 
 /** A phone-sized touch context (a small Android phone). */
@@ -80,4 +86,54 @@ export async function createChain(
   await expect(page.getByRole('heading', { name: `Invite to ${name}` })).toBeVisible();
   await expect(page.getByTestId('invite-link')).toContainText('#/join/');
   return (await page.getByTestId('invite-link').textContent())!;
+}
+
+/** A new page of `context` (contexts share storage: a page of one is a tab of that browser). */
+export async function openPeer(context: BrowserContext, path = '/'): Promise<Page> {
+  const page = await context.newPage();
+  await ready(page, path);
+  return page;
+}
+
+/** Wait until `condition` holds, checking every `everyMs`; fail naming `what` after `timeoutMs`. */
+export async function waitUntil(
+  condition: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 250,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export const didOf = (page: Page) => page.evaluate(async () => (await window.bot.identity()).did);
+export const heightOf = (page: Page) =>
+  page.evaluate(async () => (await window.bot.status()).height);
+
+/** Submit `count` data.put from a tab, all at once; wait for each to commit; their ids. */
+export function putFromTab(
+  page: Page,
+  prefix: string,
+  count: number,
+  timeoutMs = 180_000,
+): Promise<string[]> {
+  return page.evaluate(
+    async ({ prefix, count, timeoutMs }) => {
+      const ids = await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          window.bot.submit({ type: 'data.put', body: { key: `${prefix}${i}`, value: i } }),
+        ),
+      );
+      const results = await Promise.all(
+        ids.map(({ txId }) => window.bot.waitFor(txId, { timeoutMs })),
+      );
+      const bad = results.filter((r) => r.status !== 'committed');
+      if (bad.length) throw new Error(`${bad.length} not committed: ${JSON.stringify(bad[0])}`);
+      return ids.map((i) => i.txId);
+    },
+    { prefix, count, timeoutMs },
+  );
 }

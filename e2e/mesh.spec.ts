@@ -3,6 +3,7 @@
 // catch up, and reject a rogue peer. Conformance: r-7.2.1-h, D-8-p2p, R-7.2-a, D-card-webrtc,
 // D-card-e2e.
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { didOf, heightOf, openPeer, putFromTab, waitUntil } from './helpers';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,18 +91,6 @@ async function startNodePeer(dir?: string, signal = relay): Promise<NodePeer> {
   };
 }
 
-async function openPeer(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error.message));
-  await page.goto('/');
-  await page.waitForFunction(() => typeof window.bot?.ready === 'function');
-  await page.evaluate(() => window.bot.ready());
-  return page;
-}
-
-const didOf = (page: Page) => page.evaluate(async () => (await window.bot.identity()).did);
-const heightOf = (page: Page) => page.evaluate(async () => (await window.bot.status()).height);
-
 /** Block hashes 1..top of a tab. */
 function tabHashes(page: Page, top: number): Promise<string[]> {
   return page.evaluate(async (top) => {
@@ -116,38 +105,6 @@ async function nodeHashes(node: NodePeer, top: number): Promise<string[]> {
   for (let h = 1; h <= top; h++)
     out.push((await node.api<{ hash: string }>('GET', `/v1/blocks/${h}`)).hash);
   return out;
-}
-
-async function until(
-  condition: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** Submit `count` data.put from a tab, all at once, and wait for each to commit. */
-function putFromTab(page: Page, prefix: string, count: number): Promise<string[]> {
-  return page.evaluate(
-    async ({ prefix, count }) => {
-      const ids = await Promise.all(
-        Array.from({ length: count }, (_, i) =>
-          window.bot.submit({ type: 'data.put', body: { key: `${prefix}${i}`, value: i } }),
-        ),
-      );
-      const results = await Promise.all(
-        ids.map(({ txId }) => window.bot.waitFor(txId, { timeoutMs: 180_000 })),
-      );
-      const bad = results.filter((r) => r.status !== 'committed');
-      if (bad.length) throw new Error(`${bad.length} not committed: ${JSON.stringify(bad[0])}`);
-      return ids.map((i) => i.txId);
-    },
-    { prefix, count },
-  );
 }
 
 async function putFromNode(node: NodePeer, prefix: string, count: number): Promise<void> {
@@ -206,7 +163,7 @@ test.describe('a chain of tabs and a Node peer over WebRTC', () => {
     expect((await node.api<{ chainId: string }>('POST', '/v1/join', { invite })).chainId).toBe(
       chainId,
     );
-    await until(
+    await waitUntil(
       async () =>
         (await Promise.all(tabs.map((t) => t.evaluate(() => window.bot.status())))).every(
           (s) => s.chainId === chainId && s.peers >= 2,
@@ -268,7 +225,7 @@ test.describe('a chain of tabs and a Node peer over WebRTC', () => {
     tabs[3] = reopened;
     expect(await didOf(reopened)).toBe(closedDid); // the freed slot: same identity and database
     const target = await heightOf(tabs[0]!);
-    await until(
+    await waitUntil(
       async () => (await heightOf(reopened)) >= target,
       120_000,
       'the reopened tab to catch up',
@@ -297,7 +254,7 @@ test.describe('a chain of tabs and a Node peer over WebRTC', () => {
       for (const other of others) await other.api('POST', '/v1/join', { invite: archive.invite });
       const blocksWanted = 2000;
       const started = Date.now();
-      await until(
+      await waitUntil(
         async () =>
           (await node.api<{ height: number }>('GET', '/v1/status')).height >= blocksWanted,
         240_000,
@@ -318,7 +275,7 @@ test.describe('a chain of tabs and a Node peer over WebRTC', () => {
           archive.invite,
         ),
       ).toBe(archive.chainId);
-      await until(
+      await waitUntil(
         async () => (await heightOf(late)) >= blocksWanted,
         240_000,
         'the late tab to sync 2,000 blocks',
@@ -331,7 +288,7 @@ test.describe('a chain of tabs and a Node peer over WebRTC', () => {
               .syncEvents,
         );
       // The chain keeps growing while the tab syncs: the sync ends once the tab is near the head.
-      await until(
+      await waitUntil(
         async () => (await syncEvents()).some((e) => !e.syncing),
         60_000,
         'the sync to end at the head',
@@ -345,7 +302,7 @@ test.describe('a chain of tabs and a Node peer over WebRTC', () => {
         expect(block!.cert!.signers.length).toBeGreaterThanOrEqual(3);
       }
       // A consortium join is a vote: the Node validators admit the tab (its invite is genuine), then it writes.
-      await until(
+      await waitUntil(
         async () => (await late.evaluate(() => window.bot.status())).admission === 'admitted',
         60_000,
         'the validators to admit the late tab',
@@ -419,7 +376,7 @@ test.describe('a rogue peer, and the relay going away', () => {
     for (const tab of tabs.slice(1))
       await tab.evaluate((invite) => window.bot.join(invite), invite);
     await node.api('POST', '/v1/join', { invite });
-    await until(
+    await waitUntil(
       async () =>
         (await Promise.all(tabs.map((t) => t.evaluate(() => window.bot.status())))).every(
           (s) => s.chainId === chainId && s.peers >= 2,
@@ -459,10 +416,14 @@ test.describe('a rogue peer, and the relay going away', () => {
       for (const line of parts) if (line.trim()) lines.push(JSON.parse(line));
     });
     try {
-      await until(async () => lines.some((l) => l.event === 'ready'), 30_000, 'the rogue to start');
+      await waitUntil(
+        async () => lines.some((l) => l.event === 'ready'),
+        30_000,
+        'the rogue to start',
+      );
       const rogueDid = lines.find((l) => l.event === 'ready')!.did as string;
       const honest = [...(await Promise.all(tabs.map(didOf))), node.did];
-      await until(
+      await waitUntil(
         async () => {
           const last = [...lines].reverse().find((l) => l.event === 'neighbours');
           return honest.every((did) => (last?.dids as string[] | undefined)?.includes(did));
@@ -471,7 +432,7 @@ test.describe('a rogue peer, and the relay going away', () => {
         'the rogue to link to every honest peer',
       );
       rogue.stdin!.write('attack\n');
-      await until(async () => lines.some((l) => l.event === 'attacked'), 10_000, 'the attack');
+      await waitUntil(async () => lines.some((l) => l.event === 'attacked'), 10_000, 'the attack');
       const attacked = lines.find((l) => l.event === 'attacked')!.done as Array<{
         did: string;
         attack: string;
@@ -511,7 +472,7 @@ test.describe('a rogue peer, and the relay going away', () => {
           (m) => /Ignored an? \w+ message from (\S+): it is not a member/.exec(m)?.[1] === rogueDid,
         );
       for (const { did, attack } of attacked) {
-        await until(
+        await waitUntil(
           async () => !(await linkedToRogue(did)) || (await ignoredByGate(did)),
           30_000,
           `${did} to disconnect the rogue, or ignore it as a non-member, after the ${attack}`,
@@ -535,7 +496,7 @@ test.describe('a rogue peer, and the relay going away', () => {
   test('the relay stops after the mesh formed: the chain keeps committing, and a new tab joins and syncs without any server', async () => {
     // The mesh formed: the Node peer is linked to every tab (it is on no BroadcastChannel).
     const tabDids = await Promise.all(tabs.map(didOf));
-    await until(
+    await waitUntil(
       async () => {
         const view = await node.api<{ neighbours: Array<{ did: string; state: string }> }>(
           'GET',
@@ -559,7 +520,7 @@ test.describe('a rogue peer, and the relay going away', () => {
       await late.evaluate((invite) => window.bot.join(invite).then((r) => r.chainId), invite),
     ).toBe(chainId);
     const target = await heightOf(tabs[0]!);
-    await until(
+    await waitUntil(
       async () => (await heightOf(late)) >= target,
       60_000,
       'the new tab to catch up without a relay',
@@ -568,7 +529,7 @@ test.describe('a rogue peer, and the relay going away', () => {
     // BroadcastChannel and the links it made, and its link to the Node peer (which is on no
     // BroadcastChannel) was signaled through the tabs.
     const linkStarted = Date.now();
-    await until(
+    await waitUntil(
       async () =>
         (await late.evaluate(() => window.bot.network())).neighbours.some(
           (n) => n.did === node.did && n.state === 'open',
@@ -596,7 +557,7 @@ test.describe('a rogue peer, and the relay going away', () => {
     const view = await late.evaluate(() => window.bot.network());
     expect(view.relays.every((r) => r.state !== 'open')).toBe(true);
     // It joined a consortium: not a member until the validators vote its invite in.
-    await until(
+    await waitUntil(
       async () => (await late.evaluate(() => window.bot.status())).admission === 'admitted',
       60_000,
       'the validators to admit the new tab',

@@ -4,7 +4,8 @@
 // their links to the closed tab (a closed tab's connections can take long to surface as
 // closed); the reopened tab's fresh, authenticated link must replace that stale link at once
 // instead of waiting for linkSilenceMsMax. Prints the measured seconds of each cycle.
-import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
+import { didOf, heightOf, openPeer, putFromTab, waitUntil } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);
@@ -12,48 +13,6 @@ test.setTimeout(300_000);
 /** worker/net/limits.ts linkSilenceMsMax: a stale link would have expired by then. */
 const linkSilenceMsMax = 30_000;
 const cycles = Number(process.env.REOPEN_CYCLES ?? 3);
-
-async function openPeer(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error.message));
-  await page.goto('/');
-  await page.waitForFunction(() => typeof window.bot?.ready === 'function');
-  await page.evaluate(() => window.bot.ready());
-  return page;
-}
-
-const didOf = (page: Page) => page.evaluate(async () => (await window.bot.identity()).did);
-const heightOf = (page: Page) => page.evaluate(async () => (await window.bot.status()).height);
-
-async function until(
-  condition: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function putFromTab(page: Page, prefix: string, count: number): Promise<void> {
-  return page.evaluate(
-    async ({ prefix, count }) => {
-      const ids = await Promise.all(
-        Array.from({ length: count }, (_, i) =>
-          window.bot.submit({ type: 'data.put', body: { key: `${prefix}${i}`, value: i } }),
-        ),
-      );
-      const results = await Promise.all(
-        ids.map(({ txId }) => window.bot.waitFor(txId, { timeoutMs: 120_000 })),
-      );
-      const bad = results.filter((r) => r.status !== 'committed');
-      if (bad.length) throw new Error(`${bad.length} not committed: ${JSON.stringify(bad[0])}`);
-    },
-    { prefix, count },
-  );
-}
 
 test('a validator tab closed and reopened with the same identity links and catches up before its stale links could expire', async ({
   browser,
@@ -76,7 +35,7 @@ test('a validator tab closed and reopened with the same identity links and catch
     );
     for (const tab of tabs.slice(1))
       await tab.evaluate((invite) => window.bot.join(invite), invite);
-    await until(
+    await waitUntil(
       async () =>
         (await Promise.all(tabs.map((t) => t.evaluate(() => window.bot.status())))).every(
           (s) => s.chainId === chainId && s.peers >= 3,
@@ -102,16 +61,18 @@ test('a validator tab closed and reopened with the same identity links and catch
       const reopened = await openPeer(context);
       tabs[3] = reopened;
       expect(await didOf(reopened)).toBe(did);
-      await until(
+      await waitUntil(
         async () => (await reopened.evaluate(() => window.bot.status())).peers >= 3,
         2 * linkSilenceMsMax,
         'the reopened tab to link with the other three',
+        100,
       );
       const linkedAt = Date.now();
-      await until(
+      await waitUntil(
         async () => (await heightOf(reopened)) >= target,
         2 * linkSilenceMsMax,
         'the reopened tab to catch up',
+        100,
       );
       const caughtUpAt = Date.now();
       const line = `cycle ${cycle}: closed ${((reopenedAt - closedAt) / 1000).toFixed(1)} s (stale link held: ${staleHeld}); reopen -> linked ${((linkedAt - reopenedAt) / 1000).toFixed(1)} s, -> caught up ${((caughtUpAt - reopenedAt) / 1000).toFixed(1)} s (height ${target})`;

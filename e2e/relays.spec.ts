@@ -3,6 +3,7 @@
 // relay A is killed and the chain keeps its links and commits, and a tab of B reopened
 // restores its links through B. Two browser contexts, so BroadcastChannel cannot join them.
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { openPeer as openTab, putFromTab, waitUntil } from './helpers';
 import { decode, encode } from '@ipld/dag-cbor';
 import {
   startRedis,
@@ -14,20 +15,8 @@ import {
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);
 
-async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 async function openPeer(context: BrowserContext, relay: string): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error.message));
-  await page.goto('/');
-  await page.waitForFunction(() => typeof window.bot?.ready === 'function');
-  await page.evaluate(() => window.bot.ready());
+  const page = await openTab(context);
   await page.evaluate((relay) => window.bot.setSettings({ relays: [relay] }), relay);
   return page;
 }
@@ -38,24 +27,6 @@ function withoutRelays(invite: string): string {
   const content = decode(Buffer.from(code, 'base64url')) as Record<string, unknown>;
   const bytes = encode({ ...content, relays: [] });
   return `#/join/${Buffer.from(bytes).toString('base64url')}`;
-}
-
-function putFromTab(page: Page, prefix: string, count: number): Promise<void> {
-  return page.evaluate(
-    async ({ prefix, count }) => {
-      const ids = await Promise.all(
-        Array.from({ length: count }, (_, i) =>
-          window.bot.submit({ type: 'data.put', body: { key: `${prefix}${i}`, value: i } }),
-        ),
-      );
-      const results = await Promise.all(
-        ids.map(({ txId }) => window.bot.waitFor(txId, { timeoutMs: 120_000 })),
-      );
-      const bad = results.filter((r) => r.status !== 'committed');
-      if (bad.length) throw new Error(`${bad.length} not committed: ${JSON.stringify(bad[0])}`);
-    },
-    { prefix, count },
-  );
 }
 
 const peersOf = (page: Page) => page.evaluate(async () => (await window.bot.status()).peers);
@@ -102,7 +73,7 @@ test(title, async ({ browser }) => {
       const view = await tab.evaluate(() => window.bot.network());
       expect(view.relays.map((r) => r.url)).toEqual([i < 2 ? a.url : b.url]);
     }
-    await until(
+    await waitUntil(
       async () => (await Promise.all(tabs.map(peersOf))).every((p) => p >= 3),
       90_000,
       'the mesh across relays A and B to form',
@@ -110,7 +81,7 @@ test(title, async ({ browser }) => {
     await Promise.all([putFromTab(tabs[0]!, 'a-', 5), putFromTab(tabs[2]!, 'b-', 5)]);
 
     await a.stop('SIGKILL');
-    await until(
+    await waitUntil(
       async () =>
         (await tabs[0]!.evaluate(() => window.bot.network())).relays.every(
           (r) => r.state !== 'open',
@@ -122,7 +93,7 @@ test(title, async ({ browser }) => {
 
     await tabs[3]!.close();
     tabs[3] = await openPeer(onB, b.url);
-    await until(
+    await waitUntil(
       async () => (await peersOf(tabs[3]!)) >= 3,
       90_000,
       'the reopened tab on B to link to the tabs of dead relay A',

@@ -4,31 +4,11 @@
 // the member tab's IndexedDB behind its back; after a reload the tamper check fails and the alert
 // shows; its Repair button sets the damaged ledger aside and the tab syncs the chain again from
 // the validator, with the same blocks and no alert.
-import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
+import { openPeer, waitUntil } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(240_000);
-
-async function openPeer(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error.message));
-  await page.goto('/');
-  await page.waitForFunction(() => typeof window.bot?.ready === 'function');
-  await page.evaluate(() => window.bot.ready());
-  return page;
-}
-
-async function until(
-  condition: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const statusOf = (page: Page) => page.evaluate(() => window.bot.status());
 const hashAt = (page: Page, height: number) =>
@@ -63,7 +43,7 @@ test('a tab whose IndexedDB was changed shows the tamper alert, and Repair re-sy
       for (const { txId } of ids) await window.bot.waitFor(txId, { timeoutMs: 60_000 });
     });
     const target = (await statusOf(validator)).height;
-    await until(
+    await waitUntil(
       async () => {
         const s = await statusOf(member);
         return s.chainId === chainId && s.height >= target;
@@ -120,7 +100,7 @@ test('a tab whose IndexedDB was changed shows the tamper alert, and Repair re-sy
     member.once('dialog', (dialog) => void dialog.accept());
     await member.getByTestId('repair').click();
     // The alert (and its note) goes away once the re-synced ledger passes the tamper check.
-    await until(
+    await waitUntil(
       async () => {
         const s = await statusOf(member);
         return s.integrity.ok && s.chainId === chainId && s.height >= target;
