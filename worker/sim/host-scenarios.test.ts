@@ -27,6 +27,30 @@ describe('real-host scenario: the own-nonce gap (issue 14 section 1)', () => {
   }
 });
 
+// Issue 14 section 1 across a restart: a peer crashes with accepted own writes in flight (once
+// after they reached the others' mempools, once while it was cut off alone), restarts, and its
+// callers write again through it. Every write must commit. Checked to fail without the outbox
+// (worker/host/outbox.ts: keep and restore disabled): the writes after the restart reuse the
+// nonces and end NONCE_REPLAYED, or the first ones are never decided.
+// Replay: npm run sim -- --host --scenario restart-in-flight --seed <seed> --faults 0
+describe('real-host scenario: a restart with own writes in flight (issue 14 section 1)', () => {
+  for (const seed of [1, 2, 3, 4]) {
+    it(`seed ${seed}: every write accepted before and after the restarts commits`, async () => {
+      let failure = '';
+      try {
+        const stats = await runScenario('restart-in-flight', hostMixed(seed, { faults: false }));
+        expect(stats.crashes).toBe(2);
+        expect(stats.writesOfCrashedPeers).toBe(6);
+        expect(stats.writesCommitted).toBe(12);
+      } catch (error) {
+        if (!(error instanceof SimFailure)) throw error;
+        failure = error.message;
+      }
+      expect(failure).toBe('');
+    }, 60_000);
+  }
+});
+
 describe('real-host simulator: one seed replays exactly', () => {
   it('gives the same chain and the same counts twice', async () => {
     const once = async () => {

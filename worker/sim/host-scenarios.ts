@@ -2,7 +2,12 @@
 // peers in a known race, checked by the same invariants as a random seed (host-sim.ts).
 // Replay one with `npm run sim -- --host --scenario <name> --seed <seed>`.
 import { SimFailure } from './sim';
-import { HostSimulation, type HostSimOptions, type HostSimStats } from './host-sim';
+import {
+  HostSimulation,
+  type HostSimOptions,
+  type HostSimStats,
+  type SimHostPeer,
+} from './host-sim';
 import type { BotError } from '../core/errors';
 
 /** A vote on a proposal that does not exist: it fails in execution with NOT_FOUND. */
@@ -55,6 +60,38 @@ const scenarios: Record<string, (sim: HostSimulation) => void> = {
         void sim.submit(peer, put(2));
       });
     }
+  },
+  /**
+   * Issue 14 section 1 across a restart: a peer's own transactions are accepted and then the
+   * peer crashes before they are decided: once right after they went out (they wait in other
+   * peers' mempools), once while it was cut off from everyone (they exist only in its own
+   * store). It restarts and its callers write again through it. Every write must end committed:
+   * the restarted peer resubmits what its outbox kept and signs above it. Before the outbox, it
+   * signed the same nonces again and one of each pair was refused (NONCE_REPLAYED), or the
+   * first writes were never sent and never decided.
+   */
+  'restart-in-flight': (sim) => {
+    const put = (key: string, value: number) => ({
+      type: 'data.put',
+      body: { key: `inflight/${key}`, value },
+      expect: null,
+    });
+    const burst = (peer: SimHostPeer, key: string) =>
+      Promise.all([1, 2, 3].map((n) => sim.submit(peer, put(key, n))));
+    // Out to the others, then a crash before the block: they wait in the others' mempools.
+    sim.at(1000, () => {
+      const peer = sim.peers[1]!;
+      void burst(peer, 'a').then(() => sim.at(1040, () => sim.crash(peer, 400)));
+    });
+    sim.at(1800, () => void burst(sim.peers[1]!, 'b'));
+    // Cut off alone, then a crash: they exist only in its store.
+    sim.at(3000, () => {
+      const peer = sim.peers[2]!;
+      sim.partition([[2], sim.peers.filter((p) => p.index !== 2).map((p) => p.index)]);
+      void burst(peer, 'c').then(() => sim.crash(peer, 300));
+    });
+    sim.at(3600, () => sim.partition(null));
+    sim.at(3700, () => void burst(sim.peers[2]!, 'd'));
   },
 };
 
