@@ -93,14 +93,78 @@ const scenarios: Record<string, (sim: HostSimulation) => void> = {
     sim.at(3600, () => sim.partition(null));
     sim.at(3700, () => void burst(sim.peers[2]!, 'd'));
   },
+  /**
+   * Issue 14 section 4: a peer restarts twice within announceReplyIntervalMs (2 s). The others
+   * answered its first new session's announce a moment ago; that answer must not rate-limit the
+   * reaction to its second new session. It must be linked to every other peer again within
+   * `relinkBoundMs` of virtual time after its second start (§4: "a reopened tab links and catches
+   * up within 3 s"), and a write through it must commit. Before the fix the rate limit was keyed
+   * by the peer alone and it relinked only at its next announce (up to 10 s).
+   */
+  'restart-twice': (sim) => {
+    const peer = sim.peers[1]!;
+    sim.at(1000, () => sim.crash(peer, 200));
+    sim.at(1700, () => sim.crash(peer, 300)); // back at 2000 ms: 800 ms after its first return
+    watchRelink(sim, peer, 2000, 'restarted twice within 2 s');
+  },
+
+  /**
+   * Issue 14 section 4: a peer restarts while it is cut off from everyone (the others hear its
+   * new session's announce over signaling, but cannot reach it). Once the partition heals it
+   * must be linked to every other peer within `relinkBoundMs`, and a write through it commits.
+   */
+  'restart-partitioned': (sim) => {
+    const peer = sim.peers[1]!;
+    const others = sim.peers.filter((p) => p !== peer).map((p) => p.index);
+    sim.at(1000, () => sim.partition([[peer.index], others]));
+    sim.at(1100, () => sim.crash(peer, 300));
+    sim.at(2500, () => sim.partition(null));
+    watchRelink(sim, peer, 2500, 'restarted during a partition');
+  },
 };
+
+/** Relinking after a restart or a heal: the bound (virtual ms), issue 14 section 4. */
+export const relinkBoundMs = 3000;
+
+/**
+ * From `fromMs` on, check every 50 virtual ms that `peer` is up and linked to every other peer;
+ * fail past `relinkBoundMs`. Once linked, a write through it (checked as every write is).
+ */
+function watchRelink(sim: HostSimulation, peer: SimHostPeer, fromMs: number, what: string): void {
+  const others = sim.peers.length - 1;
+  sim.watching++;
+  const check = () => {
+    const live = peer.live;
+    if (live?.ready && live.hub.neighbourLinkIds().size >= others) {
+      sim.relinkMs = sim.elapsedMs - fromMs;
+      void sim
+        .submit(peer, { type: 'data.put', body: { key: 'relinked', value: 1 }, expect: null })
+        .finally(() => sim.watching--);
+      return;
+    }
+    if (sim.elapsedMs - fromMs > relinkBoundMs) {
+      sim.watching--;
+      sim.fail(
+        `relink: peer ${peer.index} ${what} was not linked to all ${others} others within ${relinkBoundMs} ms`,
+      );
+      return;
+    }
+    sim.at(sim.elapsedMs + 50, check);
+  };
+  sim.at(fromMs, check);
+}
 
 export const scenarioNames = Object.keys(scenarios);
 
 /** Run scenario `name` on `options` (its seed drives delays and timing). */
-export async function runScenario(name: string, options: HostSimOptions): Promise<HostSimStats> {
+export function runScenario(name: string, options: HostSimOptions): Promise<HostSimStats> {
+  return runScenarioOn(new HostSimulation({ ...options, scenario: name }));
+}
+
+/** Run the scenario named in `sim.options.scenario` on `sim` (to read its fields afterwards). */
+export async function runScenarioOn(sim: HostSimulation): Promise<HostSimStats> {
+  const name = sim.options.scenario ?? '';
   const script = scenarios[name];
   if (!script) throw new SimFailure(`no scenario ${name} (known: ${scenarioNames.join(', ')})`);
-  const stats = await new HostSimulation({ ...options, scenario: name }).run(script);
-  return stats;
+  return sim.run(script);
 }

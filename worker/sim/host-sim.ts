@@ -227,6 +227,16 @@ export class HostSimulation {
     return this.clock.now() - genesisTime;
   }
 
+  /** Virtual ms since the genesis (the run's start). */
+  get elapsedMs(): number {
+    return this.elapsed;
+  }
+
+  /** Set by the relink scenarios: virtual ms until the peer was linked to every other peer again. */
+  relinkMs: number | null = null;
+  /** A scenario still watching for something: the run does not end early meanwhile. */
+  watching = 0;
+
   private healed(): boolean {
     return !this.options.faults || this.elapsed >= this.options.healAtMs;
   }
@@ -533,6 +543,7 @@ export class HostSimulation {
     // Nothing left to happen: writes are over, all decided, every peer up and at the last one.
     this.settled =
       !final &&
+      this.watching === 0 &&
       this.clock.now() >= this.writesStopAt &&
       undecided === 0 &&
       this.peers.every((p) => p.live?.ready && p.committedHeight >= lastHeight);
