@@ -293,10 +293,26 @@ export class Dialer {
     return until !== undefined && until > this.hub.clock.now();
   }
 
+  /**
+   * Whether a link to `did` is held that is not stale: a link to a session `did` has since left
+   * (it announced a new one) does not count, so a failed dial to its new session is redialed
+   * while the stale link is still held (it may take linkSilenceMsMax to notice: a vanished tab
+   * sends no close).
+   */
+  hasCurrentLinkTo(did: string): boolean {
+    const session = this.sessions.get(did);
+    return this.hub.links
+      .to(did)
+      .some(
+        (link) =>
+          session === undefined || link.remoteSession === null || link.remoteSession === session,
+      );
+  }
+
   /** Periodic work: due redials, expired refusals, the periodic announce. */
   tick(now: number): void {
     for (const [did, redial] of this.redials) {
-      if (redial.dueAt > now || this.hub.links.hasLinkTo(did)) continue;
+      if (redial.dueAt > now || this.hasCurrentLinkTo(did)) continue;
       redial.dueAt = now + redial.backoffMs;
       this.reach(did);
     }

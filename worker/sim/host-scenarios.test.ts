@@ -56,7 +56,9 @@ describe('real-host scenario: a restart with own writes in flight (issue 14 sect
 // cut off relinks within 3 s of the heal; a write through it commits. Checked: with the
 // announce rate limit keyed by the peer alone (worker/net/dialer.ts, before `sessionKey`),
 // restart-twice fails on all four seeds (relinked only at its next announce, up to 10 s later).
-// restart-partitioned passed before the fix too (kept as the guard for the other half of §4).
+// Without `hasCurrentLinkTo` (a failed dial to the new session is not redialed while the stale
+// link to the old one is held; hub.ts closeLink, dialer.ts tick), restart-partitioned fails on
+// all four seeds.
 describe('real-host scenarios: a returning peer relinks in bounded virtual time (issue 14 section 4)', () => {
   for (const name of ['restart-twice', 'restart-partitioned'])
     for (const seed of [1, 2, 3, 4]) {
