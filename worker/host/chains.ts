@@ -60,6 +60,8 @@ export interface ChainsServiceDeps {
   drainEffects(): Promise<void>;
   startNet(): void;
   afterGovernanceChange(): void;
+  /** Resubmit own transactions the outbox kept, and sign above them (submissions.ts). */
+  restoreOwn(): Promise<void>;
   statusNow(): Status;
   settings(): Promise<Settings>;
 }
@@ -180,6 +182,7 @@ export class ChainsService {
     );
     this.s.durable = chain;
     this.s.chainRecord = record;
+    await this.d.restoreOwn(); // before anything is signed or sent on this chain
     this.d.startNet();
     this.d.afterGovernanceChange();
   }

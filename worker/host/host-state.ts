@@ -69,7 +69,11 @@ export interface InviteContent {
 export interface PendingSubmission {
   tx: Tx;
   signedHere: boolean;
+  /** Signed here and not yet in the outbox: stored there before the core takes it (outbox.ts). */
+  keep: boolean;
   done: (refusal: BotError | null) => void;
+  /** It could not be taken (its outbox write failed: the peer stops). */
+  fail: (error: BotError) => void;
 }
 
 export class HostState {

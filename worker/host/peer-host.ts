@@ -126,6 +126,7 @@ export class PeerHost extends ApiSurface implements PeerMethods {
       ...base,
       ...loop,
       mayWrite,
+      halt: (error) => this.fatal(error),
       notMember: (did) => this.admission.notMember(did),
       storedResult: (txId, height) => this.reads.storedResult(txId, height),
     });
@@ -163,6 +164,7 @@ export class PeerHost extends ApiSurface implements PeerMethods {
       drainEffects: () => this.drainEffects(),
       startNet: () => this.mesh.startNet(),
       afterGovernanceChange: () => this.admission.afterGovernanceChange(),
+      restoreOwn: () => this.submissions.restoreOwn(),
       statusNow: () => this.reads.statusNow(),
       settings: () => this.mesh.settings(),
     });
@@ -417,6 +419,7 @@ export class PeerHost extends ApiSurface implements PeerMethods {
       this.s.trace.mark(executed.block.header.height, 'durable');
       this.s.hashes[executed.block.header.height] = executed.hash;
       this.s.durable = executed.state;
+      this.submissions.durable(executed.txIds); // own ones leave the outbox
       this.s.integrityReport = {
         ...this.s.integrityReport,
         verifiedHeight: Math.max(

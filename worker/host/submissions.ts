@@ -11,6 +11,7 @@ import { TxResults } from './tx-results';
 import type { LogEntry, Status, TxResult } from '../api';
 import { clockOf, type HostState, type HostOptions } from './host-state';
 import type { TimerHandle } from '../net/clock';
+import { Outbox } from './outbox';
 
 type Waiter = { resolve: (r: TxResult) => void; timer: TimerHandle };
 
@@ -25,8 +26,10 @@ export interface SubmissionsDeps {
   /** One core step inside the loop; the caller queues its effects. */
   stepOnly(input: PeerInput): PeerEffect[];
   queueEffects(effects: PeerEffect[]): void;
-  /** Stop the peer (a broken invariant or a failed write). */
+  /** A service's work failed: a broken invariant stops the peer, a refusal is logged. */
   fatal(error: unknown): void;
+  /** Stop the peer, whatever the error (a failed outbox write: nothing signed after it may go). */
+  halt(error: unknown): void;
   scheduleTick(): void;
   mayWrite(did: string): boolean;
   notMember(did: string): BotError;
@@ -39,9 +42,48 @@ export class Submissions {
   readonly txResults = new TxResults(limits.recentResultsMax);
   private readonly waiters = new Map<string, Waiter[]>();
   private flushScheduled = false;
+  /** Own signed transactions not yet durably committed, in the store (outbox.ts). */
+  private readonly outbox: Outbox;
 
   constructor(private readonly d: SubmissionsDeps) {
     this.s = d.state;
+    this.outbox = new Outbox(d.options.storage);
+  }
+
+  /**
+   * At each load of a chain, before anything is signed: resubmit this peer's own transactions
+   * the outbox still holds (signed before a restart, maybe waiting in other peers' mempools),
+   * and sign from above the highest of them, so no nonce is signed twice.
+   */
+  async restoreOwn(): Promise<void> {
+    const did = this.s.identityView.did;
+    const committed = this.s.peer.chain.nonces.get(did) ?? 0;
+    const { txs, dropped } = await this.outbox.restore(this.s.peer.chain.chainId, did, committed);
+    if (dropped.length > 0)
+      this.d.record(
+        'info',
+        `The outbox held ${dropped.length} own transaction${dropped.length === 1 ? '' : 's'} that will not commit; dropped (the first, ${dropped[0]!.txId.slice(0, 12)}: ${dropped[0]!.reason}).`,
+      );
+    if (txs.length === 0) return;
+    this.s.nonceNext = Math.max(this.s.nonceNext, txs.at(-1)!.tx.nonce);
+    this.d.record(
+      'info',
+      `Resubmitting ${txs.length} own transaction${txs.length === 1 ? '' : 's'} signed before the restart (nonces ${txs[0]!.tx.nonce}-${txs.at(-1)!.tx.nonce}).`,
+    );
+    for (const { tx, txId } of txs) {
+      this.ownPending.set(txId, tx.nonce);
+      this.admit(tx, false, false, false).catch((error: Error) =>
+        this.d.record(
+          'warn',
+          `Transaction ${txId.slice(0, 12)} was not resubmitted: ${error.message}`,
+        ),
+      );
+    }
+  }
+
+  /** Blocks holding these transactions are durable here: their outbox entries go. */
+  durable(txIds: Iterable<string>): void {
+    this.outbox.forget(txIds);
   }
 
   /**
@@ -79,6 +121,7 @@ export class Submissions {
     );
     if (decision === 'recorded') {
       this.releaseNonce(txId);
+      this.outbox.forget([txId]);
       this.notify(txId, result);
     }
     this.d.record(
@@ -136,10 +179,24 @@ export class Submissions {
       }));
       chunk.forEach((item, i) => item.signedHere && this.d.verifier.remember(checks[i]!));
       const verdicts = this.d.verifier.verifyBatch(checks);
+      // Own transactions are in the outbox before the core takes them: before they can leave
+      // this peer, and before their callers hear "accepted" (outbox.ts).
+      const kept = this.outbox
+        .keep(chunk.filter((item) => item.keep).map((item) => item.tx))
+        .catch((error: Error) => {
+          throw botError(
+            'STORAGE_FAILED',
+            `A signed transaction could not be stored before it was sent (${error.message}); the peer stops. Restart it.`,
+          );
+        });
+      kept.catch(() => undefined); // heard in order below, after the chunks before it
       this.submissionOrder = this.submissionOrder
-        .then(() => verdicts)
-        .then((results) =>
+        .then(() => Promise.all([verdicts, kept]))
+        .then(([results]) =>
           this.d.enqueue(() => {
+            // A peer stopped meanwhile (an earlier chunk's outbox write failed) takes nothing:
+            // what it signed after that chunk must not go out with a nonce gap before it.
+            this.refuseIfFaulted();
             // What the core refused at once (signature, chain, nonce), per submission.
             const refusals: Array<BotError | null> = [];
             for (let i = 0; i < chunk.length; i++) {
@@ -159,7 +216,15 @@ export class Submissions {
             chunk.forEach((item, i) => item.done(refusals[i]!));
             this.d.scheduleTick();
           },
-          (error) => this.d.fatal(error),
+          (error) => {
+            const failure =
+              error instanceof BotError
+                ? error
+                : botError('INTERNAL', `The submission failed: ${(error as Error)?.message}`);
+            chunk.forEach((item) => item.fail(failure));
+            if (failure.code === 'STORAGE_FAILED') this.d.halt(failure);
+            else this.d.fatal(error);
+          },
         );
     }
   }
@@ -168,9 +233,15 @@ export class Submissions {
    * Queue `tx` for verification and the mempool; resolves once the core has taken or refused it.
    * `refuseAtOnce` (submitRaw): a refusal the core gives at once (bad signature, wrong chain, a
    * used nonce, a gap, a full mempool) rejects the promise with its error, so the submitter hears
-   * it now instead of from waitFor; otherwise the refusal is the id's result.
+   * it now instead of from waitFor; otherwise the refusal is the id's result. `keep`: signed
+   * here just now, so stored in the outbox before the core takes it.
    */
-  admit(tx: Tx, signedHere = false, refuseAtOnce = false): Promise<{ txId: string }> {
+  admit(
+    tx: Tx,
+    signedHere = false,
+    refuseAtOnce = false,
+    keep = signedHere,
+  ): Promise<{ txId: string }> {
     if (!this.s.integrityReport.ok)
       throw botError(
         'TAMPERED',
@@ -182,7 +253,7 @@ export class Submissions {
     return new Promise((resolve, reject) => {
       const done = (refusal: BotError | null) =>
         refusal && refuseAtOnce ? reject(refusal) : resolve({ txId });
-      this.s.pendingSubmissions.push({ tx, signedHere, done });
+      this.s.pendingSubmissions.push({ tx, signedHere, keep, done, fail: reject });
       this.flushSubmissions();
     });
   }

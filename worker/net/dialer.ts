@@ -103,8 +103,9 @@ export class Dialer {
       this.dial(them);
       return;
     }
-    // Only answer open announces: a targeted one from a larger did would be a loop.
-    if (envelope.to !== undefined || !this.rateAllows(them)) return;
+    // Only answer open announces: a targeted one from a larger did would be a loop. Rate-limited
+    // per session: a peer back in a new session is never held back by our answer to an older one.
+    if (envelope.to !== undefined || !this.rateAllows(sessionKey(them, envelope.session))) return;
     this.announce(them);
   }
 
@@ -126,9 +127,11 @@ export class Dialer {
         (link) => link.remoteSession !== null && link.remoteSession !== envelope.session,
       );
     if (!newSession && (envelope.to === undefined || me > them)) return;
-    // A new session is rate-limited on its own key: our answer to its last announce (when the
-    // link was first made) must not hold back the reaction to its return.
-    if (!this.rateAllows(newSession ? `session ${them}` : them)) return;
+    // A new session is rate-limited on a key of its own, which names the session: our answer to
+    // an older session's announce (when the link was first made, or at its previous return a
+    // moment ago) must not hold back the reaction to this return.
+    if (!this.rateAllows(newSession ? `session ${sessionKey(them, envelope.session)}` : them))
+      return;
     if (me < them) this.dial(them);
     else this.announce(them);
   }
@@ -290,10 +293,26 @@ export class Dialer {
     return until !== undefined && until > this.hub.clock.now();
   }
 
+  /**
+   * Whether a link to `did` is held that is not stale: a link to a session `did` has since left
+   * (it announced a new one) does not count, so a failed dial to its new session is redialed
+   * while the stale link is still held (it may take linkSilenceMsMax to notice: a vanished tab
+   * sends no close).
+   */
+  hasCurrentLinkTo(did: string): boolean {
+    const session = this.sessions.get(did);
+    return this.hub.links
+      .to(did)
+      .some(
+        (link) =>
+          session === undefined || link.remoteSession === null || link.remoteSession === session,
+      );
+  }
+
   /** Periodic work: due redials, expired refusals, the periodic announce. */
   tick(now: number): void {
     for (const [did, redial] of this.redials) {
-      if (redial.dueAt > now || this.hub.links.hasLinkTo(did)) continue;
+      if (redial.dueAt > now || this.hasCurrentLinkTo(did)) continue;
       redial.dueAt = now + redial.backoffMs;
       this.reach(did);
     }
@@ -355,4 +374,9 @@ function dialMissed(pending: Link[], envelope: SignalOf<'announce'>): boolean {
       (link) => link.initiator && link.remoteSession === null && link.dialedSession !== session,
     )
   );
+}
+
+/** The rate-limit key of an announce from `did` in `session` (one per session; bounded by knownPeersMax). */
+function sessionKey(did: string, session: string | undefined): string {
+  return session === undefined ? did : `${did} ${session}`;
 }

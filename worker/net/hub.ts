@@ -372,7 +372,7 @@ export class Hub implements PeerNet {
     if (
       how.redial &&
       this.options &&
-      !this.links.hasLinkTo(link.did) &&
+      !this.dialer.hasCurrentLinkTo(link.did) &&
       this.dialer.wants(link.did)
     )
       this.dialer.scheduleRedial(link.did);

@@ -4,7 +4,7 @@
 // with a half-written ledger), and a crash decides which writes still in flight landed: a
 // prefix of them, each one whole (a block batch is one transaction). A dead incarnation's calls
 // never settle, so nothing it does after its crash reaches the store.
-import type { BlockCommit, LogRecord, Storage } from '../store/storage';
+import type { BlockCommit, LogRecord, OutboxEntry, Storage } from '../store/storage';
 import type { MemoryStorage } from '../store/memory';
 import type { Clock } from '../net/clock';
 import type { Random } from './prng';
@@ -122,6 +122,15 @@ export class SimStore implements Storage {
   }
   pruneLog(seqBefore: number): Promise<void> {
     return this.write(() => this.durable.pruneLog(seqBefore), false);
+  }
+  updateOutbox(put: readonly OutboxEntry[], drop: readonly number[]): Promise<void> {
+    const copy = put.map((entry) => ({ ...entry, bytes: entry.bytes.slice() }));
+    const seqs = [...drop];
+    // May fail like a block write: the callers of those transactions are never told "accepted".
+    return this.write(() => this.durable.updateOutbox(copy, seqs), put.length > 0);
+  }
+  readOutbox(): Promise<OutboxEntry[]> {
+    return this.read(() => this.durable.readOutbox());
   }
   clear(): Promise<void> {
     return this.write(() => this.durable.clear(), false);

@@ -20,10 +20,24 @@ import { join } from 'node:path';
 import type { LogRecord } from './storage';
 
 export const logRecordsFileName = 'audit.log';
-const magic = Buffer.from('BOTAUDT1', 'latin1');
 const recordHeaderBytes = 4 + 8 + 32;
 /** Largest record payload: one audit entry (its message is bounded) with room to spare. */
 export const logRecordBytesMax = 64 * 1024;
+
+/** Which file of this format: its name, its header and its largest record. */
+export interface LogFileKind {
+  fileName: string;
+  /** 8 bytes at the start of the file. */
+  magic: Buffer;
+  recordBytesMax: number;
+}
+
+/** The audit log's file. */
+export const auditFileKind: LogFileKind = {
+  fileName: logRecordsFileName,
+  magic: Buffer.from('BOTAUDT1', 'latin1'),
+  recordBytesMax: logRecordBytesMax,
+};
 
 export interface LogFileReport {
   records: number;
@@ -36,44 +50,51 @@ export class DiskLogFile {
 
   private constructor(
     private readonly directory: string,
+    private readonly kind: LogFileKind,
     private handle: FileHandle,
     private records: LogRecord[],
     private end: number,
     readonly report: LogFileReport,
   ) {}
 
-  static async open(directory: string, now: () => number = Date.now): Promise<DiskLogFile> {
-    const path = join(directory, logRecordsFileName);
+  static async open(
+    directory: string,
+    now: () => number = Date.now,
+    kind: LogFileKind = auditFileKind,
+  ): Promise<DiskLogFile> {
+    const { magic } = kind;
+    const path = join(directory, kind.fileName);
     const file = await readFile(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;
       throw error;
     });
     if (!file || file.length < magic.length) {
-      await writeWhole(directory, []);
-      return new DiskLogFile(directory, await open(path, 'r+'), [], magic.length, {
+      await writeWhole(directory, kind, []);
+      return new DiskLogFile(directory, kind, await open(path, 'r+'), [], magic.length, {
         records: 0,
         tornTailBytes: 0,
         problems: [],
       });
     }
-    const parsed = parse(file);
+    const parsed = parse(file, kind);
     const report: LogFileReport = {
       records: parsed.records.length,
       tornTailBytes: 0,
       problems: [],
     };
     if (parsed.damagedAt !== null) {
-      const aside = `${logRecordsFileName}.damaged-${now()}`;
+      const aside = `${kind.fileName}.damaged-${now()}`;
       await rename(path, join(directory, aside));
-      await writeWhole(directory, parsed.records);
+      await writeWhole(directory, kind, parsed.records);
       report.problems.push(
         `${path} is damaged at byte ${parsed.damagedAt} (${parsed.why}); the ${parsed.records.length} records before it are kept, the file was moved to ${aside}.`,
       );
       return new DiskLogFile(
         directory,
+        kind,
         await open(path, 'r+'),
         parsed.records,
-        encodedLength(parsed.records),
+        encodedLength(kind, parsed.records),
         report,
       );
     }
@@ -83,7 +104,7 @@ export class DiskLogFile {
       await handle.truncate(parsed.end);
       await handle.datasync();
     }
-    return new DiskLogFile(directory, handle, parsed.records, parsed.end, report);
+    return new DiskLogFile(directory, kind, handle, parsed.records, parsed.end, report);
   }
 
   read(): LogRecord[] {
@@ -93,7 +114,7 @@ export class DiskLogFile {
   append(records: readonly LogRecord[]): Promise<void> {
     return this.serially(async () => {
       if (records.length === 0) return;
-      const bytes = Buffer.concat(records.map(frame));
+      const bytes = Buffer.concat(records.map((r) => frame(this.kind, r)));
       await writeAt(this.handle, bytes, this.end);
       await this.handle.datasync();
       this.end += bytes.length;
@@ -104,22 +125,27 @@ export class DiskLogFile {
 
   /** Keep the records from `seqBefore` on: the file is rewritten (temp, fsync, rename). */
   prune(seqBefore: number): Promise<void> {
+    return this.replace(() => this.records.filter((r) => r.seq >= seqBefore));
+  }
+
+  /** Replace every record by `next()` (given the records then): the file is rewritten whole (temp, fsync, rename). */
+  replace(next: (records: readonly LogRecord[]) => readonly LogRecord[]): Promise<void> {
     return this.serially(async () => {
-      const kept = this.records.filter((r) => r.seq >= seqBefore);
+      const kept = next(this.read()).map(({ seq, bytes }) => ({ seq, bytes: bytes.slice() }));
       await this.handle.close();
-      await writeWhole(this.directory, kept);
-      this.handle = await open(join(this.directory, logRecordsFileName), 'r+');
+      await writeWhole(this.directory, this.kind, kept);
+      this.handle = await open(join(this.directory, this.kind.fileName), 'r+');
       this.records = kept;
-      this.end = encodedLength(kept);
+      this.end = encodedLength(this.kind, kept);
     });
   }
 
   clear(): Promise<void> {
     return this.serially(async () => {
-      await this.handle.truncate(magic.length);
+      await this.handle.truncate(this.kind.magic.length);
       await this.handle.datasync();
       this.records = [];
-      this.end = magic.length;
+      this.end = this.kind.magic.length;
     });
   }
 
@@ -139,11 +165,11 @@ function checksum(seq: Buffer, payload: Uint8Array): Buffer {
   return createHash('sha256').update(seq).update(payload).digest();
 }
 
-function frame({ seq, bytes }: LogRecord): Buffer {
+function frame(kind: LogFileKind, { seq, bytes }: LogRecord): Buffer {
   if (!Number.isSafeInteger(seq) || seq < 0)
     throw new RangeError('seq: expected a whole number from 0');
-  if (bytes.length > logRecordBytesMax)
-    throw new RangeError(`bytes: a log record is at most ${logRecordBytesMax} bytes`);
+  if (bytes.length > kind.recordBytesMax)
+    throw new RangeError(`bytes: a log record is at most ${kind.recordBytesMax} bytes`);
   const head = Buffer.alloc(recordHeaderBytes);
   head.writeUInt32BE(bytes.length, 0);
   head.writeBigUInt64BE(BigInt(seq), 4);
@@ -151,11 +177,14 @@ function frame({ seq, bytes }: LogRecord): Buffer {
   return Buffer.concat([head, bytes]);
 }
 
-function encodedLength(records: readonly LogRecord[]): number {
-  return records.reduce((sum, r) => sum + recordHeaderBytes + r.bytes.length, magic.length);
+function encodedLength(kind: LogFileKind, records: readonly LogRecord[]): number {
+  return records.reduce((sum, r) => sum + recordHeaderBytes + r.bytes.length, kind.magic.length);
 }
 
-function parse(file: Buffer): {
+function parse(
+  file: Buffer,
+  { magic, recordBytesMax, fileName }: LogFileKind,
+): {
   records: LogRecord[];
   end: number;
   damagedAt: number | null;
@@ -163,12 +192,12 @@ function parse(file: Buffer): {
 } {
   const records: LogRecord[] = [];
   if (!file.subarray(0, magic.length).equals(magic))
-    return { records, end: 0, damagedAt: 0, why: 'it does not start with the audit log header' };
+    return { records, end: 0, damagedAt: 0, why: `it does not start with the ${fileName} header` };
   let at = magic.length;
   while (at < file.length) {
     if (file.length - at < recordHeaderBytes) break; // a header cut short: torn
     const length = file.readUInt32BE(at);
-    if (length > logRecordBytesMax)
+    if (length > recordBytesMax)
       return { records, end: at, damagedAt: at, why: `a record claims ${length} bytes` };
     if (at + recordHeaderBytes + length > file.length) break; // runs past the end: torn
     const seqBytes = file.subarray(at + 4, at + 12);
@@ -195,12 +224,16 @@ async function writeAt(handle: FileHandle, bytes: Buffer, position: number): Pro
 }
 
 /** The whole file from `records`, so that a crash leaves the old or the new one. */
-async function writeWhole(directory: string, records: readonly LogRecord[]): Promise<void> {
-  const path = join(directory, logRecordsFileName);
+async function writeWhole(
+  directory: string,
+  kind: LogFileKind,
+  records: readonly LogRecord[],
+): Promise<void> {
+  const path = join(directory, kind.fileName);
   const temporary = `${path}.tmp`;
   const handle = await open(temporary, 'w');
   try {
-    await writeAt(handle, Buffer.concat([magic, ...records.map(frame)]), 0);
+    await writeAt(handle, Buffer.concat([kind.magic, ...records.map((r) => frame(kind, r))]), 0);
     await handle.sync();
   } finally {
     await handle.close();

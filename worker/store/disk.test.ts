@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { storageSuite } from './storage.suite';
 import { DiskStorage, logFileName, lockFileName, metaFileName, migratedLogFileName } from './disk';
 import { recordHeadBytes, recordTrailerBytes } from './disk-log';
+import { outboxFileName } from './outbox-file';
 import { parseOwner, processStart, selfOwner } from './disk-lock';
 import { spawn } from 'node:child_process';
 import type { BlockCommit } from './storage';
@@ -380,5 +381,32 @@ describe('DiskStorage: crashes and damage', () => {
       message: expect.stringMatching(/damaged/),
     });
     expect(existsSync(join(directory, lockFileName))).toBe(false);
+  });
+});
+
+describe('DiskStorage: the outbox file', () => {
+  const entry = (seq: number) => ({
+    seq,
+    chainId: 'c1',
+    txId: `tx${seq}`,
+    nonce: seq,
+    bytes: new Uint8Array(100).fill(seq),
+  });
+
+  it('an update cut short by a crash is dropped whole (a torn tail); the updates before it stay', async () => {
+    const directory = freshDirectory();
+    const store = await DiskStorage.open(directory);
+    await store.updateOutbox([entry(1), entry(2)], []);
+    await store.updateOutbox([entry(3)], [1]);
+    await store.shutdown();
+    const path = join(directory, outboxFileName);
+    const whole = readFileSync(path);
+    // The last update (put 3, drop 1) written only in part: as if the process died mid-write.
+    writeFileSync(path, whole.subarray(0, whole.length - 20));
+    const again = await DiskStorage.open(directory);
+    suiteStores.push(again);
+    expect((await again.readOutbox()).map((e) => e.seq)).toEqual([1, 2]);
+    await again.updateOutbox([entry(4)], [2]);
+    expect((await again.readOutbox()).map((e) => e.seq)).toEqual([1, 4]);
   });
 });

@@ -8,6 +8,7 @@
 //               meta.v8.tmp + fsync + rename + fsync(dir), so it is always the old or the new map
 //   LOCK        the process that has the directory open (one peer per directory): disk-lock.ts
 //   audit.log   the append-only log store (the audit log's records): see audit-file.ts
+//   outbox.log  this peer's own signed transactions not yet durably committed: outbox-file.ts
 //   ledger.v1.log               a format-1 log after its migration to format 2 (kept)
 //   ledger.damaged-<time>.log   a damaged log set aside by a repair (kept)
 //
@@ -32,6 +33,7 @@ import { blockBytesMax } from '../core/limits';
 import type {
   BlockCommit,
   LogRecord,
+  OutboxEntry,
   StateVersion,
   Storage,
   StoreDamage,
@@ -50,6 +52,7 @@ import {
   scanRecord,
 } from './disk-log';
 import { releaseLock, takeLock } from './disk-lock';
+import { DiskOutbox } from './outbox-file';
 
 export { lockFileName } from './disk-lock';
 export const logFileName = 'ledger.log';
@@ -105,6 +108,7 @@ export class DiskStorage implements Storage {
   private broken: Error | null = null;
   private closing: Promise<void> | null = null;
   private auditFile: DiskLogFile | null = null;
+  private outbox: DiskOutbox | null = null;
 
   /** The audit log file (audit-file.ts) as it was found at open: torn tail cut, damage kept aside. */
   get auditLogReport(): LogFileReport | null {
@@ -133,6 +137,7 @@ export class DiskStorage implements Storage {
       if (opened.keyV1) await storage.indexV1(opened.keyV1);
       else await storage.index();
       storage.auditFile = await DiskLogFile.open(directory);
+      storage.outbox = await DiskOutbox.open(directory);
       return storage;
     } catch (error) {
       await log?.close().catch(() => {});
@@ -279,10 +284,21 @@ export class DiskStorage implements Storage {
     await this.serially(() => this.auditFile!.prune(seqBefore));
   }
 
+  // ---- the outbox: its own file, see outbox-file.ts ----
+
+  async updateOutbox(put: readonly OutboxEntry[], drop: readonly number[]): Promise<void> {
+    await this.serially(() => this.outbox!.update(put, drop), true);
+  }
+
+  async readOutbox(): Promise<OutboxEntry[]> {
+    return this.outbox!.read();
+  }
+
   /** Reset: an empty log (format 2, also over a damaged or format-1 one) and an empty meta map. */
   async clear(): Promise<void> {
     await this.serially(async () => {
       await this.auditFile!.clear();
+      await this.outbox!.clear();
       await this.log.close();
       await writeDurably(this.directory, logFileName, logHeader());
       this.log = await open(join(this.directory, logFileName), 'r+');
@@ -303,6 +319,7 @@ export class DiskStorage implements Storage {
       await this.writes.catch(() => {});
       await this.log.close().catch(() => {});
       await this.auditFile?.close();
+      await this.outbox?.close();
       await releaseLock(this.directory);
     })();
     return this.closing;

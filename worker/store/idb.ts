@@ -27,7 +27,14 @@
 // the same values), and checkpointed after that.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { botError } from '../core/errors';
-import type { BlockCommit, LogRecord, StateVersion, Storage, TxLocation } from './storage';
+import type {
+  BlockCommit,
+  LogRecord,
+  OutboxEntry,
+  StateVersion,
+  Storage,
+  TxLocation,
+} from './storage';
 import {
   packCheckpoint,
   packCommit,
@@ -317,6 +324,26 @@ export class IdbStorage implements Storage {
     void tx.store.delete(IDBKeyRange.bound(logRecordKey(0), logRecordKey(seqBefore), false, true));
     commitNow(tx);
     await tx.done;
+  }
+
+  // ---- the outbox: entries in the meta store under `outbox:<seq>` (as the audit log's records:
+  // no schema change; one transaction per update, so a put and its drops land together).
+
+  async updateOutbox(put: readonly OutboxEntry[], drop: readonly number[]): Promise<void> {
+    if (put.length === 0 && drop.length === 0) return;
+    const tx = this.db.transaction('meta', 'readwrite');
+    for (const entry of put) void tx.store.put({ ...entry }, outboxKey(entry.seq));
+    for (const seq of drop) void tx.store.delete(outboxKey(seq));
+    commitNow(tx);
+    await tx.done;
+  }
+
+  async readOutbox(): Promise<OutboxEntry[]> {
+    const values = await this.db.getAll(
+      'meta',
+      IDBKeyRange.bound(outboxKey(0), `${outboxPrefix}~`),
+    );
+    return values as OutboxEntry[];
   }
 
   async commitBlock(commit: BlockCommit): Promise<void> {
@@ -630,6 +657,12 @@ export class IdbStorage implements Storage {
 }
 
 const logRecordPrefix = 'auditlog:';
+const outboxPrefix = 'outbox:';
+
+/** The meta key of outbox entry `seq`: fixed width, so string order is seq order. */
+function outboxKey(seq: number): string {
+  return outboxPrefix + String(seq).padStart(16, '0');
+}
 
 /** The meta key of log record `seq`: fixed width, so string order is number order. */
 function logRecordKey(seq: number): string {

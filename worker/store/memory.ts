@@ -1,5 +1,12 @@
 // In-memory Storage (tests, simulator, and a peer that keeps nothing).
-import type { BlockCommit, LogRecord, StateVersion, Storage, TxLocation } from './storage';
+import type {
+  BlockCommit,
+  LogRecord,
+  OutboxEntry,
+  StateVersion,
+  Storage,
+  TxLocation,
+} from './storage';
 
 interface ChainData {
   blocks: Map<number, Uint8Array>;
@@ -12,6 +19,7 @@ export class MemoryStorage implements Storage {
   private chains = new Map<string, ChainData>();
   private txIndex = new Map<string, TxLocation>();
   private logRecords: LogRecord[] = [];
+  private outbox = new Map<number, OutboxEntry>();
 
   private chain(chainId: string): ChainData {
     let data = this.chains.get(chainId);
@@ -90,6 +98,17 @@ export class MemoryStorage implements Storage {
     this.logRecords = this.logRecords.filter((record) => record.seq >= seqBefore);
   }
 
+  async updateOutbox(put: readonly OutboxEntry[], drop: readonly number[]): Promise<void> {
+    for (const entry of put) this.outbox.set(entry.seq, { ...entry, bytes: entry.bytes.slice() });
+    for (const seq of drop) this.outbox.delete(seq);
+  }
+
+  async readOutbox(): Promise<OutboxEntry[]> {
+    return [...this.outbox.values()]
+      .sort((a, b) => a.seq - b.seq)
+      .map((entry) => ({ ...entry, bytes: entry.bytes.slice() }));
+  }
+
   /** Chains set aside by repairs (kept in memory, as a file would be kept on disk). */
   readonly aside: Array<Map<string, ChainData>> = [];
 
@@ -102,6 +121,7 @@ export class MemoryStorage implements Storage {
 
   async clear(): Promise<void> {
     this.logRecords = [];
+    this.outbox.clear();
     this.meta.clear();
     this.chains.clear();
     this.txIndex.clear();

@@ -204,6 +204,40 @@ export function storageSuite(
       expect(await store.readLog!()).toEqual([]);
     });
 
+    it('keeps the outbox: puts and drops together, in seq order, across a reopen and a repair, emptied by clear', async () => {
+      let store = await open();
+      if (!store.updateOutbox || !store.readOutbox) throw new Error('this adapter has no outbox');
+      const entry = (seq: number, chainId = 'ob') => ({
+        seq,
+        chainId,
+        txId: `tx${seq}`,
+        nonce: seq + 10,
+        bytes: bytes(seq, 0xee),
+      });
+      await store.updateOutbox([entry(2), entry(1), entry(3, 'other')], []);
+      await store.updateOutbox([entry(4)], [2]);
+      expect(await store.readOutbox()).toEqual([entry(1), entry(3, 'other'), entry(4)]);
+      // Many small updates (a disk file is rewritten when it holds far more records than entries).
+      for (let seq = 5; seq < 700; seq++) await store.updateOutbox([entry(seq)], [seq - 1]);
+      expect((await store.readOutbox()).map((e) => e.seq)).toEqual([1, 3, 699]);
+      if (reopen) {
+        store = await reopen(store);
+        expect(await store.readOutbox!()).toEqual([entry(1), entry(3, 'other'), entry(699)]);
+      }
+      await store.setAside?.();
+      expect((await store.readOutbox!()).map((e) => e.seq)).toEqual([1, 3, 699]);
+      await store.updateOutbox!([], [1, 3, 699]);
+      expect(await store.readOutbox!()).toEqual([]);
+      if (reopen) {
+        await store.updateOutbox!([entry(800)], []);
+        store = await reopen(store);
+        expect((await store.readOutbox!()).map((e) => e.seq)).toEqual([800]);
+      }
+      await store.updateOutbox!([entry(900)], []);
+      await store.clear();
+      expect(await store.readOutbox!()).toEqual([]);
+    });
+
     if (reopen) {
       for (const blocks of [3, 40]) {
         it(`keeps everything committed across a reopen (${blocks} blocks rewriting the same keys)`, async () => {

@@ -31,6 +31,21 @@ export interface LogRecord {
   bytes: Uint8Array;
 }
 
+/**
+ * One transaction this peer signed and has not yet seen durably committed (the outbox,
+ * worker/host/outbox.ts): kept so that a restarted peer resubmits it and never signs its nonce
+ * again.
+ */
+export interface OutboxEntry {
+  /** Order of signing: strictly increasing per peer (a later entry with a nonce replaces earlier ones from that nonce on). */
+  seq: number;
+  chainId: string;
+  txId: string;
+  nonce: number;
+  /** The signed transaction (encodeTx). */
+  bytes: Uint8Array;
+}
+
 /** Damage an adapter found in what it stores (not a torn write): the peer must not serve or write from it. */
 export interface StoreDamage {
   /** Byte offset in the adapter's file, where it has one. */
@@ -72,6 +87,14 @@ export interface Storage {
   appendLog?(records: readonly LogRecord[]): Promise<void>;
   readLog?(): Promise<LogRecord[]>;
   pruneLog?(seqBefore: number): Promise<void>;
+  /**
+   * The outbox: `put` entries and `drop` those with the given seq numbers, atomically (all of
+   * it or none), durable once the promise resolves; readOutbox gives every entry kept, in seq
+   * order. `clear` empties it too; `setAside` keeps it. Optional: without it a restarted peer
+   * knows only its committed nonces.
+   */
+  updateOutbox?(put: readonly OutboxEntry[], drop: readonly number[]): Promise<void>;
+  readOutbox?(): Promise<OutboxEntry[]>;
   /** Damage found at open (disk: a log record that is not a torn tail); absent or empty: none found. */
   damage?(): StoreDamage[];
   /**
