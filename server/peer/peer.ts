@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { PeerHost } from '../../worker/host/peer-host';
 import { nodeVerifier } from './node-verifier';
-import { DiskStorage } from '../../worker/store/disk';
+import { LevelStorage } from '../../worker/store/level';
 import type { PeerNet } from '../../worker/net/types';
 import { createNodeNet } from '../net-node';
 import type { LogEntry, PeerEvent } from '../../worker/api';
@@ -48,7 +48,7 @@ export const shutdownGraceMs = 2_000;
 
 export interface RunningPeer {
   host: PeerHost;
-  storage: DiskStorage;
+  storage: LevelStorage;
   api: PeerApi;
   /** http://address:port of the API. */
   url: string;
@@ -59,13 +59,11 @@ export interface RunningPeer {
 
 export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
   const dataDir = resolve(config.dataDir);
-  const storage = await DiskStorage.open(dataDir);
+  const storage = await LevelStorage.open(dataDir);
   const say = (line: string) => {
     if (!config.quiet) console.log(line);
   };
   reportStore(storage, say);
-  if (storage.report.migratedFrom)
-    say(`Migrated the ledger to format 2; the old file is kept as ${storage.report.migratedFrom}.`);
   const events = new EventHub();
   const net = createNet(config);
   const verifier = await nodeVerifier();
@@ -174,12 +172,14 @@ function listen(api: PeerApi, config: PeerConfig): Promise<void> {
   });
 }
 
-function reportStore(storage: DiskStorage, say: (line: string) => void): void {
-  const { records, tornTailBytes, problems } = storage.report;
+function reportStore(storage: LevelStorage, say: (line: string) => void): void {
+  const { records, problems, migration } = storage.report;
+  if (migration)
+    console.log(
+      `Migrated the data directory to LevelDB (ledger.ldb): ${migration.blocks} blocks, ${migration.metaKeys} settings, ${migration.auditRecords} audit records; the old files are kept (${migration.keptAs}).`,
+    );
   say(`Opened ${storage.directory}: ${records} block records.`);
-  if (tornTailBytes > 0)
-    say(`The last block write was interrupted (${tornTailBytes} bytes); it was discarded whole.`);
-  for (const problem of problems) console.error(`Disk store: ${problem.message}`);
+  for (const problem of problems) console.error(`Ledger store: ${problem.message}`);
 }
 
 function formatLog(entry: LogEntry): string {

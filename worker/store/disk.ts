@@ -121,11 +121,17 @@ export class DiskStorage implements Storage {
     readonly report: DiskOpenReport,
   ) {}
 
-  /** Open (or create) the data directory; takes its lock, reads the meta map and indexes the log. */
-  static async open(path: string): Promise<DiskStorage> {
+  /** Whether this store took the directory's lock (and releases it at shutdown). */
+  private ownsLock = true;
+
+  /**
+   * Open (or create) the data directory; takes its lock, reads the meta map and indexes the log.
+   * `lockHeld`: the caller holds the directory's lock (the migration to LevelDB, level-migrate.ts).
+   */
+  static async open(path: string, options: { lockHeld?: boolean } = {}): Promise<DiskStorage> {
     const directory = resolve(path);
     await mkdir(directory, { recursive: true });
-    await takeLock(directory);
+    if (!options.lockHeld) await takeLock(directory);
     let log: FileHandle | null = null;
     try {
       const meta = await readMeta(directory);
@@ -138,10 +144,11 @@ export class DiskStorage implements Storage {
       else await storage.index();
       storage.auditFile = await DiskLogFile.open(directory);
       storage.outbox = await DiskOutbox.open(directory);
+      storage.ownsLock = !options.lockHeld;
       return storage;
     } catch (error) {
       await log?.close().catch(() => {});
-      await releaseLock(directory);
+      if (!options.lockHeld) await releaseLock(directory);
       throw error;
     }
   }
@@ -320,9 +327,36 @@ export class DiskStorage implements Storage {
       await this.log.close().catch(() => {});
       await this.auditFile?.close();
       await this.outbox?.close();
-      await releaseLock(this.directory);
+      if (this.ownsLock) await releaseLock(this.directory);
     })();
     return this.closing;
+  }
+
+  // ---- reading everything out (the migration to LevelDB, level-migrate.ts) ----------------
+
+  /** The meta map as stored (v8 serializations). */
+  metaEntries(): Array<[string, Buffer]> {
+    return [...this.meta];
+  }
+
+  /** Every indexed block commit, in log order (the records before any damage). */
+  async *commits(): AsyncGenerator<BlockCommit> {
+    const reader = new LogReader(this.log, this.end);
+    for (let offset = logHeaderBytes; offset < this.end; ) {
+      const found = await scanRecord(reader, offset, recordPayloadBytesMax);
+      if (found.kind !== 'record') return;
+      const decoded = decodePayload(found.payload, 0);
+      const slice = (at: Location) =>
+        new Uint8Array(found.payload.subarray(at.offset, at.offset + at.length));
+      yield {
+        chainId: decoded.chainId,
+        height: decoded.height,
+        block: slice(decoded.block),
+        writes: new Map(decoded.writes.map(({ key, at }) => [key, slice(at)])),
+        txIds: decoded.txIds,
+      };
+      offset = found.next;
+    }
   }
 
   // ---- internals -------------------------------------------------------------------------
