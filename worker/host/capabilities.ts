@@ -50,6 +50,7 @@ export class Capabilities {
     const { state: s, options, submissions } = this.d;
     this.devicesHost ??= new DevicesHost({
       storage: options.storage,
+      secretBox: options.secretBox,
       chain: () => s.peer.chain,
       self: () => s.identityView.did,
       submit: (request) => submissions.submit(request),
