@@ -77,6 +77,12 @@ export const readResultBytesMax = Math.min(versionPlainBytesMax, 128 * 1024 * 10
 export const accessLogListedMax = 1_000;
 /** A holder's answer to one blob request waits at most this long for the answer to commit. */
 const commitWaitMs = 60_000;
+/**
+ * Blobs are collected this long after something may have left them unreferenced (members
+ * changed, a reader revoked, a version left the grant window, a version failed): time for the
+ * repair to copy chunks to their new holders first.
+ */
+export const blobCollectDelayMs = 60_000;
 /** Policy name of the holders per blob (a chain setting, changed by governance). */
 export const holdersPolicyName = 'datasets.holders';
 
@@ -145,6 +151,9 @@ export class DatasetsHost {
   private readonly indexed = new Set<string>();
   private replicating: Promise<void> = Promise.resolve();
   private readonly versionLock = new KeyedLock('bot-dataset-version:');
+  /** putDatasetVersion turns running (sealing, or waiting for the version to commit). */
+  private putsInFlight = 0;
+  private collectTimer: TimerHandle | null = null;
   /** Called at the next committed block (then forgotten). */
   private commitWaiters: Array<() => void> = [];
   /** Access records applied here: "<dataset>/<version>/<reader did>". */
@@ -234,20 +243,26 @@ export class DatasetsHost {
     const key = `${this.d.chain().chainId}/${typeof id === 'string' ? id : ''}`;
     return new Promise((resolve, reject) => {
       void this.versionLock.run(key, async () => {
-        let put: PutResult;
+        this.putsInFlight += 1;
         try {
-          put = await this.putVersionNow(id, content);
-        } catch (error) {
-          reject(error);
-          return;
+          let put: PutResult;
+          try {
+            put = await this.putVersionNow(id, content);
+          } catch (error) {
+            reject(error);
+            return;
+          }
+          resolve(put);
+          // Keep the turn until the chain has the version (or refused it): the next call reads
+          // the new latest version number.
+          const result = await this.d
+            .waitFor(put.txId, { timeoutMs: commitWaitMs })
+            .catch(() => null);
+          if (result?.status === 'committed') await this.untilLatest(id, put.version);
+          else this.scheduleCollect(); // its sealed blobs are referenced by nothing
+        } finally {
+          this.putsInFlight -= 1;
         }
-        resolve(put);
-        // Keep the turn until the chain has the version (or refused it): the next call reads
-        // the new latest version number.
-        const result = await this.d
-          .waitFor(put.txId, { timeoutMs: commitWaitMs })
-          .catch(() => null);
-        if (result?.status === 'committed') await this.untilLatest(id, put.version);
       });
     });
   }
@@ -586,6 +601,10 @@ export class DatasetsHost {
         );
       }
       if (tx.type === 'dataset.request') this.grantByPolicy(txIds[i]!);
+      // Revocations, new versions (the grant window moves) and governance (members, the
+      // holders-per-blob policy) can leave blobs here unreferenced.
+      if (tx.type === 'dataset.revoke' || tx.type === 'dataset.version') this.scheduleCollect();
+      if (tx.type.startsWith('member.')) this.scheduleCollect();
       if (tx.type === 'dataset.access') {
         const { dataset, version } = tx.body as { dataset: string; version: number };
         this.accessed.add(accessKey(dataset, version, tx.from));
@@ -596,6 +615,7 @@ export class DatasetsHost {
     for (const wake of waiters) wake();
     const members = this.members().sort().join(' ');
     if (this.membersKey !== null && members !== this.membersKey) {
+      this.scheduleCollect();
       const versions = [...this.registry().versions.values()];
       for (const v of versions)
         this.background(
@@ -678,6 +698,89 @@ export class DatasetsHost {
         );
       }
     }
+  }
+
+  // ---- collection of unreferenced blobs -------------------------------------------------------
+
+  private scheduleCollect(): void {
+    if (this.collectTimer) return;
+    this.collectTimer = this.d.clock.setTimeout(() => {
+      this.collectTimer = null;
+      this.background(async () => {
+        const freed = await this.collectGarbage();
+        if (freed.blobs > 0)
+          this.d.record(
+            'info',
+            `Collected ${freed.blobs} dataset blob(s) no longer referenced here (${freed.bytes} bytes).`,
+          );
+      }, 'Blob collection');
+    }, blobCollectDelayMs);
+  }
+
+  /**
+   * The blobs this peer must keep: of its own datasets, every version; of the others', the
+   * versions still referenced (within the grant window, or keyed for a current reader) when this
+   * peer is a member or a reader: their manifests, and the chunks placed here.
+   */
+  private async referencedHere(): Promise<Set<BlobId>> {
+    const self = this.d.self();
+    const registry = this.registry();
+    const members = this.members();
+    const member = members.includes(self);
+    const k = await this.holdersK();
+    const keep = new Set<BlobId>();
+    for (const v of registry.versions.values()) {
+      const dataset = registry.datasets.get(v.dataset);
+      if (!dataset) continue;
+      const mine = dataset.owner === self;
+      if (!mine && !versionReferenced(dataset, v)) continue;
+      if (!mine && !member && !v.readers.includes(self)) continue;
+      const fingerprint = toHex(v.fingerprint);
+      keep.add(fingerprint);
+      const bytes = await this.d.blobs.get(fingerprint);
+      if (!bytes) {
+        // No manifest here to list the chunks: keep whatever is indexed under this version.
+        for (const [id, place] of this.places)
+          if (place.dataset === v.dataset && place.version === v.version) keep.add(id);
+        continue;
+      }
+      for (const chunk of decodeManifest(bytes).chunks)
+        if (mine || holdersOf(chunk.hash, members, k).includes(self)) keep.add(toHex(chunk.hash));
+    }
+    return keep;
+  }
+
+  /**
+   * Delete the blobs this peer holds that nothing references here any more (see referencedHere),
+   * and never while a version of this peer is being sealed or waits for its block. Also run
+   * blobCollectDelayMs after each change that may unreference blobs.
+   */
+  async collectGarbage(): Promise<{ blobs: number; bytes: number }> {
+    if (this.putsInFlight > 0) {
+      this.scheduleCollect();
+      return { blobs: 0, bytes: 0 };
+    }
+    const held = await this.d.blobs.list();
+    const keep = await this.referencedHere();
+    const before = (await this.d.blobs.usage()).bytes;
+    let blobs = 0;
+    for (const id of held) {
+      if (keep.has(id)) continue;
+      if (this.putsInFlight > 0) break;
+      if (await this.d.blobs.delete(id)) {
+        blobs += 1;
+        this.places.delete(id);
+      }
+    }
+    this.indexed.clear();
+    for (const [id, place] of this.places)
+      if (place.manifest) this.indexed.add(versionKey(place.dataset, place.version));
+    return { blobs, bytes: before - (await this.d.blobs.usage()).bytes };
+  }
+
+  /** Bytes and blobs this peer keeps for datasets, and its quota (setting blobQuotaBytes). */
+  async storageUsage(): Promise<{ bytes: number; blobs: number; quotaBytes: number }> {
+    return this.d.blobs.usage();
   }
 
   // ---- blobs over the mesh -------------------------------------------------------------------
@@ -844,6 +947,19 @@ export class DatasetsHost {
 }
 
 export const datasetTypes: readonly string[] = datasetTxTypes;
+
+/**
+ * Whether a version of another's dataset still has a use: it is within the grant window (a grant
+ * carries keys for the latest grantVersionsMax versions), or a current reader holds its key.
+ * Outside both, no one can be granted it any more and no reader may fetch it: holders drop it.
+ */
+export function versionReferenced(
+  dataset: { owner: string; latest: number; readers: readonly string[] },
+  version: { version: number; readers: readonly string[] },
+): boolean {
+  if (version.version > dataset.latest - grantVersionsMax) return true;
+  return version.readers.some((r) => r !== dataset.owner && dataset.readers.includes(r));
+}
 
 const accessKey = (dataset: string, version: number, did: string) => `${dataset}/${version}/${did}`;
 
