@@ -198,6 +198,11 @@ export interface NetworkView {
 export interface Settings {
   relays: string[];
   iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
+  /**
+   * Bytes of dataset blobs (sealed chunks and manifests) this peer keeps at most; absent: the
+   * default (2 GiB). Past it, sealing or holding more is refused with QUOTA.
+   */
+  blobQuotaBytes?: number;
 }
 
 export interface ProposalView {

@@ -4,6 +4,7 @@
 // database, and answers typed RPC calls from the page through the API dispatcher
 // (host/dispatch.ts: every parameter checked). Calls made before start-up are queued by the
 // page's client.
+import { openSecretBox } from './host/keys-at-rest';
 import { IdbBlobStore } from './data/blob-idb';
 import { PeerHost } from './host/peer-host';
 import { dispatch, errorToApi } from './host/dispatch';
@@ -70,6 +71,7 @@ async function boot(): Promise<PeerHost> {
   const blobs = await IdbBlobStore.open(`bot-blobs-${slot}`);
   return new PeerHost({
     storage,
+    secretBox: await openSecretBox(storage),
     blobs,
     storageKind: 'indexeddb',
     verifier,

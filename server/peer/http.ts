@@ -30,7 +30,8 @@ import type {
   PeerMethods,
   TxResult,
 } from '../../worker/api';
-import { dispatch, isApiMethod } from '../../worker/host/dispatch';
+import { checkParams, dispatch, isApiMethod } from '../../worker/host/dispatch';
+import type { DatasetReadStream } from '../../worker/host/datasets';
 
 /** Largest request body: a raw transaction in hex plus JSON framing, or a chain request. */
 export const httpBodyBytesMax = 4 * txBytesMax;
@@ -118,6 +119,11 @@ export interface ApiOptions {
   loopbackHostsOnly?: boolean;
   /** Extra facts for GET /v1/integrity (the disk store's open report). */
   storeReport?: () => unknown;
+  /** A dataset version chunk by chunk (the peer host's); without it the content route reads whole. */
+  readDatasetStream?: (
+    dataset: string,
+    options?: { version?: number; purpose?: string },
+  ) => Promise<DatasetReadStream>;
   /** Where refused connections are reported (default: console.warn). */
   warn?: (message: string) => void;
 }
@@ -272,7 +278,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
         body: await call('setSettings', await readJsonObject(request)),
       }),
     ],
-    ...datasetRoutes(call),
+    ...datasetRoutes(call, options),
     ['GET', '/v1/events', (context) => eventStream(context, options, streams)],
     [
       'POST',
@@ -557,6 +563,7 @@ export const datasetHttpBytesMax = rpcContentBytesMax;
 
 function datasetRoutes(
   call: (name: MethodName, ...params: unknown[]) => Promise<unknown>,
+  options: Pick<ApiOptions, 'readDatasetStream' | 'warn'>,
 ): Array<[Method, string, Handler]> {
   return [
     ['GET', '/v1/datasets', async () => ({ body: await call('datasets') })],
@@ -619,19 +626,36 @@ function datasetRoutes(
       async ({ params, query, response }) => {
         const version = integerQuery(query, 'version', 1, 2 ** 31 - 1);
         const purpose = query.get('purpose') ?? undefined;
-        const read = (await call('readDataset', params[0]!, {
-          version,
-          purpose,
-        })) as DatasetReadResult;
-        response.writeHead(200, {
-          'content-type': 'application/octet-stream',
-          'cache-control': 'no-store',
-          'content-length': read.bytes.length,
-          'x-dataset-version': String(read.version),
-          'x-dataset-fingerprint': read.fingerprint,
-          ...(read.accessTxId ? { 'x-access-tx': read.accessTxId } : {}),
-        });
-        response.end(read.bytes);
+        const stream = options.readDatasetStream;
+        if (!stream) {
+          const read = (await call('readDataset', params[0]!, {
+            version,
+            purpose,
+          })) as DatasetReadResult;
+          response.writeHead(200, contentHeaders(read, read.bytes.length));
+          response.end(read.bytes);
+          return 'streaming';
+        }
+        // One chunk at a time: the plaintext of a large version is never whole in memory.
+        const [dataset, checked] = checkParams('readDataset', [
+          params[0]!,
+          { version, purpose },
+        ]) as [string, { version?: number; purpose?: string }];
+        const read = await stream(dataset, checked);
+        response.writeHead(200, contentHeaders(read, read.plainBytes));
+        try {
+          for await (const chunk of read.chunks) {
+            if (!response.write(chunk))
+              await new Promise<void>((resolve) => response.once('drain', () => resolve()));
+            if (response.destroyed) break;
+          }
+          response.end();
+        } catch (error) {
+          // Headers are sent: a failed chunk (TAMPERED, NOT_FOUND) cuts the body short, so the
+          // client sees fewer bytes than content-length and never takes it for the whole.
+          options.warn?.(`Dataset content cut short: ${(error as Error).message}`);
+          response.destroy();
+        }
         return 'streaming';
       },
     ],
@@ -782,5 +806,19 @@ function describeError(error: unknown): {
     code: 'INTERNAL',
     message: 'The peer failed to answer; see its log.',
     headers: {},
+  };
+}
+
+function contentHeaders(
+  read: { version: number; fingerprint: string; accessTxId: string | null },
+  length: number,
+): Record<string, string | number> {
+  return {
+    'content-type': 'application/octet-stream',
+    'cache-control': 'no-store',
+    'content-length': length,
+    'x-dataset-version': String(read.version),
+    'x-dataset-fingerprint': read.fingerprint,
+    ...(read.accessTxId ? { 'x-access-tx': read.accessTxId } : {}),
   };
 }

@@ -95,6 +95,7 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
   }
   const api = createPeerApi({
     peer: host,
+    readDatasetStream: (dataset, options) => host.readDatasetStream(dataset, options),
     events,
     corsOrigins: config.corsOrigins,
     loopbackHostsOnly: isLoopback(config.host),

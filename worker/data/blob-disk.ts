@@ -125,6 +125,10 @@ export class DiskBlobStore implements BlobStore {
     return this.ledger.usage();
   }
 
+  setQuota(quotaBytes: number): void {
+    this.ledger.setQuota(quotaBytes);
+  }
+
   async close(): Promise<void> {
     await this.ledger.serial(async () => undefined);
   }

@@ -88,6 +88,10 @@ export class IdbBlobStore implements BlobStore {
     return this.ledger.usage();
   }
 
+  setQuota(quotaBytes: number): void {
+    this.ledger.setQuota(quotaBytes);
+  }
+
   async close(): Promise<void> {
     await this.ledger.serial(async () => undefined);
     this.db.close();

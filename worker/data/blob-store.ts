@@ -30,6 +30,11 @@ export interface BlobStore {
   delete(id: BlobId): Promise<boolean>;
   list(): Promise<BlobId[]>;
   usage(): Promise<BlobUsage>;
+  /**
+   * Change the quota (the peer's setting `blobQuotaBytes`). Blobs already held stay, even past
+   * a lower quota; puts are refused with QUOTA until enough is freed.
+   */
+  setQuota(quotaBytes: number): void;
   close(): Promise<void>;
 }
 
@@ -82,7 +87,13 @@ export class Ledger {
   blobs = 0;
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly quotaBytes: number) {}
+  constructor(public quotaBytes: number) {}
+
+  setQuota(quotaBytes: number): void {
+    if (!Number.isSafeInteger(quotaBytes) || quotaBytes < 0)
+      throw new RangeError('quotaBytes: expected a whole number of bytes');
+    this.quotaBytes = quotaBytes;
+  }
 
   /** Run `task` after every earlier one has settled. */
   serial<T>(task: () => Promise<T>): Promise<T> {
@@ -159,6 +170,10 @@ export class MemoryBlobStore implements BlobStore {
 
   async usage(): Promise<BlobUsage> {
     return this.ledger.usage();
+  }
+
+  setQuota(quotaBytes: number): void {
+    this.ledger.setQuota(quotaBytes);
   }
 
   async close(): Promise<void> {}

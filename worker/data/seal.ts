@@ -135,6 +135,9 @@ export async function sealVersion(
         done += length;
         options.onProgress?.(done, plainBytes);
       });
+      // A refused put (QUOTA) is thrown at the next `await storing`; until then it is not an
+      // unhandled rejection while the next chunk is encrypted.
+      storing.catch(() => undefined);
       index += 1;
     }
     await storing;

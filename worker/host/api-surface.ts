@@ -2,6 +2,7 @@
 // that owns it (capabilities.ts). PeerHost extends this class and provides the services; the
 // methods read them when called, so the services may be made after these fields.
 import type { Capabilities } from './capabilities';
+import type { DatasetReadStream } from './datasets';
 import { delegate } from './capabilities';
 import type { ChainsService } from './chains';
 import type { IdentityService } from './identity';
@@ -64,6 +65,12 @@ export abstract class ApiSurface {
   readonly revokeAccess = delegate(() => this.capabilities.datasets(), 'revokeAccess');
   readonly readDataset = delegate(() => this.capabilities.datasets(), 'readDataset');
   readonly accessLog = delegate(() => this.capabilities.datasets(), 'accessLog');
+  /** A version chunk by chunk (not an RPC method: the HTTP content route streams it). */
+  readonly readDatasetStream = async (
+    dataset: string,
+    options?: { version?: number; purpose?: string },
+  ): Promise<DatasetReadStream> =>
+    (await this.capabilities.datasets()).readDatasetStream(dataset, options);
   readonly deployContract = delegate(() => this.capabilities.contracts(), 'deployContract');
   readonly callContract = delegate(() => this.capabilities.contracts(), 'callContract');
   readonly contracts = delegate(() => this.capabilities.contracts(), 'contracts');

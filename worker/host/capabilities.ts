@@ -2,7 +2,7 @@
 // (contracts-host.ts), each made on first use once the peer is ready, with one dependency bag;
 // and `delegate`, which answers an API method of PeerHost from the service that owns it.
 import type { Block } from '../core/block';
-import type { MethodName, PeerMethods, Status } from '../api';
+import type { MethodName, PeerMethods, Settings, Status } from '../api';
 import { DevicesHost } from './devices-host';
 import { ContractsHost } from './contracts-host';
 import { DatasetsHost } from './datasets';
@@ -50,6 +50,7 @@ export class Capabilities {
     const { state: s, options, submissions } = this.d;
     this.devicesHost ??= new DevicesHost({
       storage: options.storage,
+      secretBox: options.secretBox,
       chain: () => s.peer.chain,
       self: () => s.identityView.did,
       submit: (request) => submissions.submit(request),
@@ -80,6 +81,12 @@ export class Capabilities {
   async datasets(): Promise<DatasetsHost> {
     await this.d.ready();
     const { state: s, options: o, submissions } = this.d;
+    if (!this.datasetsHost) {
+      // The quota setting (blobQuotaBytes) governs the store from the service's first use on.
+      const settings = await o.storage.getMeta<Settings>('settings');
+      const blobs = (o.blobs ??= new MemoryBlobStore());
+      if (settings?.blobQuotaBytes !== undefined) blobs.setQuota(settings.blobQuotaBytes);
+    }
     this.datasetsHost ??= new DatasetsHost({
       storage: o.storage,
       blobs: (o.blobs ??= new MemoryBlobStore()),

@@ -30,7 +30,10 @@ import {
 } from '../core/modules/datasets';
 import { holdersOf } from '../core/modules/datasets/placement';
 import { decodeManifest, type Manifest } from '../core/modules/datasets/manifest';
+import { chunkCount } from '../core/modules/datasets/manifest';
 import {
+  chunkPlainBytes,
+  gcmTagBytes,
   grantVersionsMax,
   holdersDefault,
   holdersMax,
@@ -44,9 +47,10 @@ import { blobIdOf } from '../data/blob-store';
 import { openVersion, sealVersion } from '../data/seal';
 import { readerKeysFromSeed, unwrapContentKey, wrapForReaders } from '../data/envelope';
 import type { X25519Backend } from '../data/x25519';
-import { errorCode } from '../data/errors';
+import { errorCode, tampered } from '../data/errors';
 import type { WireMessage } from './wire';
 import type { Clock, TimerHandle } from '../net/clock';
+import { KeyedLock } from './keyed-lock';
 import type {
   DatasetEventView,
   DatasetPolicyView,
@@ -64,16 +68,49 @@ export const blobRequestsInFlightMax = 64;
 /** Tries to fetch a committed version's blobs as a holder (a holder may not be linked yet). */
 export const replicateTriesMax = 5;
 export const replicateRetryMs = 1_000;
-/** Bytes readDataset returns at most in one answer (the page gets them whole). */
-export const readResultBytesMax = Math.min(versionPlainBytesMax, 512 * 1024 * 1024);
+/**
+ * Plaintext bytes readDataset returns at most in one answer (held whole in memory); larger
+ * versions are read with readDatasetStream (one chunk at a time).
+ */
+export const readResultBytesMax = Math.min(versionPlainBytesMax, 128 * 1024 * 1024);
 /** Access-log lines one accessLog answer lists (the newest). */
 export const accessLogListedMax = 1_000;
 /** A holder's answer to one blob request waits at most this long for the answer to commit. */
 const commitWaitMs = 60_000;
+/**
+ * Blobs are collected this long after something may have left them unreferenced (members
+ * changed, a reader revoked, a version left the grant window, a version failed): time for the
+ * repair to copy chunks to their new holders first.
+ */
+export const blobCollectDelayMs = 60_000;
 /** Policy name of the holders per blob (a chain setting, changed by governance). */
 export const holdersPolicyName = 'datasets.holders';
 
+/** Blocks a version's turn (or a holder's answer) waits for the record to be applied here. */
+const commitWaitBlocksMax = 64;
+/**
+ * A holder asked for a chunk by a reader whose access record (dataset.access) it has not
+ * applied yet waits this long for the record's block before it refuses (the reader's peer
+ * learns of the commit first).
+ */
+export const accessRecordWaitMs = 10_000;
+
 type BlobAnswer = Extract<WireMessage, { kind: 'blobData' }>;
+/** A read in progress: the version's facts, and its plaintext chunk by chunk. */
+export interface DatasetReadStream {
+  dataset: string;
+  version: number;
+  fingerprint: string;
+  /** Plaintext bytes the chunks add up to. */
+  plainBytes: number;
+  accessTxId: string | null;
+  /** Holders chunks came from, and holders dropped for wrong bytes (filled while reading). */
+  servedBy: string[];
+  dropped: string[];
+  chunks: AsyncGenerator<Uint8Array>;
+}
+
+type PutResult = { txId: string; version: number; fingerprint: string; sealedBytes: number };
 
 export interface DatasetsHostDeps {
   storage: Storage;
@@ -113,6 +150,14 @@ export class DatasetsHost {
   private readonly places = new Map<BlobId, BlobPlace>();
   private readonly indexed = new Set<string>();
   private replicating: Promise<void> = Promise.resolve();
+  private readonly versionLock = new KeyedLock('bot-dataset-version:');
+  /** putDatasetVersion turns running (sealing, or waiting for the version to commit). */
+  private putsInFlight = 0;
+  private collectTimer: TimerHandle | null = null;
+  /** Called at the next committed block (then forgotten). */
+  private commitWaiters: Array<() => void> = [];
+  /** Access records applied here: "<dataset>/<version>/<reader did>". */
+  private readonly accessed = new Set<string>();
 
   constructor(private readonly d: DatasetsHostDeps) {}
 
@@ -189,10 +234,48 @@ export class DatasetsHost {
     });
   }
 
-  async putDatasetVersion(
-    id: string,
-    content: Uint8Array | string,
-  ): Promise<{ txId: string; version: number; fingerprint: string; sealedBytes: number }> {
+  /**
+   * Seal and record the next version. Calls for one dataset run one at a time (Web Locks in
+   * tabs, a queue in Node) and each holds its turn until its version commits or fails, so two
+   * concurrent calls land as consecutive versions instead of both picking the same number.
+   */
+  putDatasetVersion(id: string, content: Uint8Array | string): Promise<PutResult> {
+    const key = `${this.d.chain().chainId}/${typeof id === 'string' ? id : ''}`;
+    return new Promise((resolve, reject) => {
+      void this.versionLock.run(key, async () => {
+        this.putsInFlight += 1;
+        try {
+          let put: PutResult;
+          try {
+            put = await this.putVersionNow(id, content);
+          } catch (error) {
+            reject(error);
+            return;
+          }
+          resolve(put);
+          // Keep the turn until the chain has the version (or refused it): the next call reads
+          // the new latest version number.
+          const result = await this.d
+            .waitFor(put.txId, { timeoutMs: commitWaitMs })
+            .catch(() => null);
+          if (result?.status === 'committed') await this.untilLatest(id, put.version);
+          else this.scheduleCollect(); // its sealed blobs are referenced by nothing
+        } finally {
+          this.putsInFlight -= 1;
+        }
+      });
+    });
+  }
+
+  /** Wait (for blocks to be applied here) until `id`'s latest version is at least `version`. */
+  private async untilLatest(id: string, version: number): Promise<void> {
+    for (let i = 0; i < commitWaitBlocksMax; i++) {
+      if ((this.registry().datasets.get(id)?.latest ?? 0) >= version) return;
+      await this.nextCommit(commitWaitMs);
+    }
+  }
+
+  private async putVersionNow(id: string, content: Uint8Array | string): Promise<PutResult> {
     const dataset = this.dataset(id);
     if (dataset.owner !== this.d.self())
       throw botError('UNAUTHORIZED', `Only the owner of "${id}" adds versions.`);
@@ -297,10 +380,16 @@ export class DatasetsHost {
     return { fingerprint: entry.fingerprint, contentKey };
   }
 
-  async readDataset(
+  /**
+   * Read a version as a stream: the access is recorded on chain first, then chunks are fetched
+   * from this peer's store or holders, checked and decrypted one at a time (at most one chunk of
+   * plaintext and one fetched ahead are held), with `dataset` progress events (phase 'read').
+   * `servedBy` and `dropped` fill in as the stream is read.
+   */
+  async readDatasetStream(
     id: string,
     options: { version?: number; purpose?: string } = {},
-  ): Promise<DatasetReadResult> {
+  ): Promise<DatasetReadStream> {
     const dataset = this.dataset(id);
     const self = this.d.self();
     const registry = this.registry();
@@ -314,8 +403,8 @@ export class DatasetsHost {
       throw botError('NOT_FOUND', `"${id}" has no version ${String(version)}.`);
     if (!mayReadVersion(registry, id, version, self)) throw notShared(id, version);
     const state = registry.versions.get(versionKey(id, version))!;
-    if (state.sealedBytes > readResultBytesMax + 16 * 1024)
-      throw botError('TOO_LARGE', `Version ${version} is larger than one read returns.`);
+    const chunks = Math.max(1, Math.ceil(state.sealedBytes / (chunkPlainBytes + gcmTagBytes)));
+    const plainBytes = state.sealedBytes - chunks * gcmTagBytes;
     // Accounting first (Y.4560 8.4): the chain records the reader, the version and the purpose.
     let accessTxId: string | null = null;
     if (self !== dataset.owner) {
@@ -325,8 +414,9 @@ export class DatasetsHost {
       );
     }
     const { fingerprint, contentKey } = await this.contentKey(id, version, await this.d.x25519());
-    const servedBy = new Set<string>();
+    const servedBy: string[] = [];
     const dropped = new Set<string>();
+    const droppedList: string[] = [];
     const members = this.members();
     const k = await this.holdersK();
     const source = async (blob: BlobId) => {
@@ -334,37 +424,67 @@ export class DatasetsHost {
       if (local) return local;
       const preferred = [dataset.owner, ...holdersOf(fromHex(blob), members, k)];
       const got = await this.fetchBlob(blob, preferred, dropped);
-      servedBy.add(got.from);
+      if (!servedBy.includes(got.from)) servedBy.push(got.from);
+      for (const did of dropped) if (!droppedList.includes(did)) droppedList.push(did);
       return got.bytes;
     };
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    for await (const plain of openVersion(fingerprint, contentKey, source, (done, all) =>
-      this.progress({
-        dataset: id,
-        version: version!,
-        phase: 'read',
-        doneBytes: done,
-        totalBytes: all,
-      }),
-    )) {
-      parts.push(plain);
-      total += plain.length;
-    }
-    const bytes = new Uint8Array(total);
-    let at = 0;
-    for (const part of parts) {
-      bytes.set(part, at);
-      at += part.length;
-    }
+    const read = version;
     return {
       dataset: id,
       version,
       fingerprint: toHex(fingerprint),
-      bytes,
+      plainBytes,
       accessTxId,
-      servedBy: [...servedBy],
-      dropped: [...dropped],
+      servedBy,
+      dropped: droppedList,
+      chunks: openVersion(fingerprint, contentKey, source, (done, all) =>
+        this.progress({
+          dataset: id,
+          version: read,
+          phase: 'read',
+          doneBytes: done,
+          totalBytes: all,
+        }),
+      ),
+    };
+  }
+
+  /**
+   * Read a version whole (a convenience over readDatasetStream): TOO_LARGE past
+   * readResultBytesMax, before anything is fetched or recorded.
+   */
+  async readDataset(
+    id: string,
+    options: { version?: number; purpose?: string } = {},
+  ): Promise<DatasetReadResult> {
+    const dataset = this.dataset(id);
+    const version = options?.version ?? dataset.latest;
+    const state = this.registry().versions.get(versionKey(id, version));
+    if (
+      state &&
+      state.sealedBytes > readResultBytesMax + chunkCount(readResultBytesMax) * gcmTagBytes
+    )
+      throw botError(
+        'TOO_LARGE',
+        `Version ${version} of "${id}" is larger than one whole read returns (readResultBytesMax, ${readResultBytesMax} bytes): read it as a stream.`,
+      );
+    const stream = await this.readDatasetStream(id, options);
+    const bytes = new Uint8Array(stream.plainBytes);
+    let at = 0;
+    for await (const plain of stream.chunks) {
+      if (at + plain.length > bytes.length) throw tampered('The version');
+      bytes.set(plain, at);
+      at += plain.length;
+    }
+    if (at !== bytes.length) throw tampered('The version');
+    return {
+      dataset: id,
+      version: stream.version,
+      fingerprint: stream.fingerprint,
+      bytes,
+      accessTxId: stream.accessTxId,
+      servedBy: [...stream.servedBy],
+      dropped: [...stream.dropped],
     };
   }
 
@@ -481,9 +601,21 @@ export class DatasetsHost {
         );
       }
       if (tx.type === 'dataset.request') this.grantByPolicy(txIds[i]!);
+      // Revocations, new versions (the grant window moves) and governance (members, the
+      // holders-per-blob policy) can leave blobs here unreferenced.
+      if (tx.type === 'dataset.revoke' || tx.type === 'dataset.version') this.scheduleCollect();
+      if (tx.type.startsWith('member.')) this.scheduleCollect();
+      if (tx.type === 'dataset.access') {
+        const { dataset, version } = tx.body as { dataset: string; version: number };
+        this.accessed.add(accessKey(dataset, version, tx.from));
+      }
     });
+    const waiters = this.commitWaiters;
+    this.commitWaiters = [];
+    for (const wake of waiters) wake();
     const members = this.members().sort().join(' ');
     if (this.membersKey !== null && members !== this.membersKey) {
+      this.scheduleCollect();
       const versions = [...this.registry().versions.values()];
       for (const v of versions)
         this.background(
@@ -566,6 +698,89 @@ export class DatasetsHost {
         );
       }
     }
+  }
+
+  // ---- collection of unreferenced blobs -------------------------------------------------------
+
+  private scheduleCollect(): void {
+    if (this.collectTimer) return;
+    this.collectTimer = this.d.clock.setTimeout(() => {
+      this.collectTimer = null;
+      this.background(async () => {
+        const freed = await this.collectGarbage();
+        if (freed.blobs > 0)
+          this.d.record(
+            'info',
+            `Collected ${freed.blobs} dataset blob(s) no longer referenced here (${freed.bytes} bytes).`,
+          );
+      }, 'Blob collection');
+    }, blobCollectDelayMs);
+  }
+
+  /**
+   * The blobs this peer must keep: of its own datasets, every version; of the others', the
+   * versions still referenced (within the grant window, or keyed for a current reader) when this
+   * peer is a member or a reader: their manifests, and the chunks placed here.
+   */
+  private async referencedHere(): Promise<Set<BlobId>> {
+    const self = this.d.self();
+    const registry = this.registry();
+    const members = this.members();
+    const member = members.includes(self);
+    const k = await this.holdersK();
+    const keep = new Set<BlobId>();
+    for (const v of registry.versions.values()) {
+      const dataset = registry.datasets.get(v.dataset);
+      if (!dataset) continue;
+      const mine = dataset.owner === self;
+      if (!mine && !versionReferenced(dataset, v)) continue;
+      if (!mine && !member && !v.readers.includes(self)) continue;
+      const fingerprint = toHex(v.fingerprint);
+      keep.add(fingerprint);
+      const bytes = await this.d.blobs.get(fingerprint);
+      if (!bytes) {
+        // No manifest here to list the chunks: keep whatever is indexed under this version.
+        for (const [id, place] of this.places)
+          if (place.dataset === v.dataset && place.version === v.version) keep.add(id);
+        continue;
+      }
+      for (const chunk of decodeManifest(bytes).chunks)
+        if (mine || holdersOf(chunk.hash, members, k).includes(self)) keep.add(toHex(chunk.hash));
+    }
+    return keep;
+  }
+
+  /**
+   * Delete the blobs this peer holds that nothing references here any more (see referencedHere),
+   * and never while a version of this peer is being sealed or waits for its block. Also run
+   * blobCollectDelayMs after each change that may unreference blobs.
+   */
+  async collectGarbage(): Promise<{ blobs: number; bytes: number }> {
+    if (this.putsInFlight > 0) {
+      this.scheduleCollect();
+      return { blobs: 0, bytes: 0 };
+    }
+    const held = await this.d.blobs.list();
+    const keep = await this.referencedHere();
+    const before = (await this.d.blobs.usage()).bytes;
+    let blobs = 0;
+    for (const id of held) {
+      if (keep.has(id)) continue;
+      if (this.putsInFlight > 0) break;
+      if (await this.d.blobs.delete(id)) {
+        blobs += 1;
+        this.places.delete(id);
+      }
+    }
+    this.indexed.clear();
+    for (const [id, place] of this.places)
+      if (place.manifest) this.indexed.add(versionKey(place.dataset, place.version));
+    return { blobs, bytes: before - (await this.d.blobs.usage()).bytes };
+  }
+
+  /** Bytes and blobs this peer keeps for datasets, and its quota (setting blobQuotaBytes). */
+  async storageUsage(): Promise<{ bytes: number; blobs: number; quotaBytes: number }> {
+    return this.d.blobs.usage();
   }
 
   // ---- blobs over the mesh -------------------------------------------------------------------
@@ -656,7 +871,7 @@ export class DatasetsHost {
     if (!(await this.mayHave(from, id, place))) {
       this.d.record(
         'warn',
-        `Refused blob ${id.slice(0, 12)}… of "${place.dataset}" v${place.version} to ${from}: not a reader (UNAUTHORIZED).`,
+        `Refused blob ${id.slice(0, 12)}… of "${place.dataset}" v${place.version} to ${from}: not a reader, or its read is not recorded on chain (UNAUTHORIZED).`,
       );
       answer(
         null,
@@ -672,11 +887,53 @@ export class DatasetsHost {
 
   private async mayHave(did: string, id: BlobId, place: BlobPlace): Promise<boolean> {
     const registry = this.registry();
-    if (mayReadVersion(registry, place.dataset, place.version, did)) return true;
+    if (registry.datasets.get(place.dataset)?.owner === did) return true;
     const members = this.members();
-    if (!members.includes(did)) return false;
-    if (place.manifest) return true; // sizes and hashes only: every member indexes them
-    return holdersOf(fromHex(id), members, await this.holdersK()).includes(did);
+    if (members.includes(did)) {
+      if (place.manifest) return true; // sizes and hashes only: every member indexes them
+      if (holdersOf(fromHex(id), members, await this.holdersK()).includes(did)) return true;
+    }
+    if (!mayReadVersion(registry, place.dataset, place.version, did)) return false;
+    return this.accessRecorded(did, place);
+  }
+
+  /** Resolves at the next committed block applied here, or after `ms`. */
+  private nextCommit(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.d.clock.setTimeout(() => resolve(), ms);
+      this.commitWaiters.push(() => {
+        this.d.clock.clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Whether the chain applied here records `did` reading that version (Y.4560 8.4). */
+  private async hasAccessRecord(dataset: string, version: number, did: string): Promise<boolean> {
+    const key = accessKey(dataset, version, did);
+    if (this.accessed.has(key)) return true;
+    const blocks = await this.d.storage.history(this.d.chain().chainId, logPrefix + dataset);
+    for (const b of blocks)
+      for (const e of decodeDatasetEvents(b.entry, limits.blockBytesMax))
+        if (e.kind === 'access' && e.reader !== null && e.version !== null)
+          this.accessed.add(accessKey(e.dataset, e.version, e.reader));
+    return this.accessed.has(key);
+  }
+
+  /**
+   * A reader holding a key gets a version's chunks only once its access record is committed:
+   * a read that is not accounted for on chain gets no bytes. The record may be a block ahead of
+   * this peer, so wait for blocks up to accessRecordWaitMs.
+   */
+  private async accessRecorded(did: string, place: BlobPlace): Promise<boolean> {
+    const deadline = this.d.now() + accessRecordWaitMs;
+    for (let i = 0; i < commitWaitBlocksMax; i++) {
+      if (await this.hasAccessRecord(place.dataset, place.version, did)) return true;
+      const left = deadline - this.d.now();
+      if (left <= 0) return false;
+      await this.nextCommit(left);
+    }
+    return false;
   }
 
   private progress(progress: DatasetProgress): void {
@@ -690,6 +947,21 @@ export class DatasetsHost {
 }
 
 export const datasetTypes: readonly string[] = datasetTxTypes;
+
+/**
+ * Whether a version of another's dataset still has a use: it is within the grant window (a grant
+ * carries keys for the latest grantVersionsMax versions), or a current reader holds its key.
+ * Outside both, no one can be granted it any more and no reader may fetch it: holders drop it.
+ */
+export function versionReferenced(
+  dataset: { owner: string; latest: number; readers: readonly string[] },
+  version: { version: number; readers: readonly string[] },
+): boolean {
+  if (version.version > dataset.latest - grantVersionsMax) return true;
+  return version.readers.some((r) => r !== dataset.owner && dataset.readers.includes(r));
+}
+
+const accessKey = (dataset: string, version: number, did: string) => `${dataset}/${version}/${did}`;
 
 function notShared(id: string, version?: number): BotError {
   return botError(

@@ -3,6 +3,7 @@
 // answers discovery and access queries from the committed state. Every transaction is checked
 // against the committed state before it is signed, so a bad reading or an unauthorized decision
 // is refused here with a plain message and never reaches a block.
+import { SecretMeta, type SecretBox } from './keys-at-rest';
 import { decode, encode } from '../core/codec';
 import { equalBytes, fromHex, toHex } from '../core/bytes';
 import { sha256 } from '../core/crypto/hash';
@@ -50,6 +51,8 @@ import type {
 
 export interface DevicesHostDeps {
   storage: Storage;
+  /** Seals the device keys at rest (a tab); see keys-at-rest.ts. */
+  secretBox?: SecretBox;
   /** The committed chain state now. */
   chain(): ChainState;
   /** This peer's did. */
@@ -86,8 +89,12 @@ export class DevicesHost {
     return this.deps.clock ?? realClock;
   }
 
+  private secrets(): SecretMeta {
+    return new SecretMeta(this.deps.storage, this.deps.secretBox);
+  }
+
   private async heldKeys(): Promise<Record<string, Uint8Array>> {
-    this.keys ??= (await this.deps.storage.getMeta<Record<string, Uint8Array>>(keysMetaKey)) ?? {};
+    this.keys ??= await this.secrets().getMap(keysMetaKey);
     return this.keys;
   }
 
@@ -164,7 +171,7 @@ export class DevicesHost {
     });
     // The key is kept before the registration is sent: a committed device never lacks its key.
     this.keys = { ...keys, [did]: seed };
-    await this.deps.storage.putMeta(keysMetaKey, this.keys);
+    await this.secrets().putMap(keysMetaKey, this.keys);
     this.signers.set(did, Promise.resolve(signer));
     const { txId } = await this.deps.submit({ type: 'device.register', body });
     return { did, txId };

@@ -2,6 +2,7 @@
 // (submissions, inbound lanes, sync serving, mesh, chains, admission, reads, identity) read and
 // move on. PeerHost owns it and hands it to each service in its dependency bag; a field lives
 // here only when more than one of them uses it.
+import type { SecretBox } from './keys-at-rest';
 import type { BlobStore } from '../data/blob-store';
 import { HeightTrace } from './height-trace';
 import type { PeerState } from '../core/consensus/types';
@@ -42,6 +43,11 @@ export interface HostOptions {
   contractRuntime?: ContractRuntime | null;
   /** Where dataset blobs are kept (IndexedDB in a tab, a directory on the Node peer); default memory. */
   blobs?: BlobStore;
+  /**
+   * Seals the identity seed and device keys at rest (a tab: a non-extractable WebCrypto key in
+   * IndexedDB, keys-at-rest.ts); without it they are stored as they are (the Node peer, tests).
+   */
+  secretBox?: SecretBox;
 }
 
 export interface ChainRecord {

@@ -6,6 +6,10 @@ import { botError } from '../core/errors';
 import { createSigner } from './crypto';
 import type { Identity, LogEntry, Status } from '../api';
 import type { HostState, HostOptions } from './host-state';
+import { SecretMeta } from './keys-at-rest';
+
+/** The meta key of the identity seed (sealed at rest in a tab: keys-at-rest.ts). */
+export const seedMetaKey = 'identity.seed';
 
 export interface IdentityServiceDeps {
   state: HostState;
@@ -24,10 +28,11 @@ export class IdentityService {
   /** Read this peer's seed (or make one) and derive its identity and signer (at start-up). */
   async open(): Promise<string> {
     const { storage } = this.d.options;
-    let seed = await storage.getMeta<Uint8Array>('identity.seed');
+    const secrets = new SecretMeta(storage, this.d.options.secretBox);
+    let seed = await secrets.get(seedMetaKey);
     if (!seed) {
       seed = this.d.options.randomBytes(32);
-      await storage.putMeta('identity.seed', seed);
+      await secrets.put(seedMetaKey, seed);
       this.d.record('info', 'Created a new identity for this peer.');
     }
     this.s.seed = seed;
@@ -74,7 +79,7 @@ export class IdentityService {
         'UNAUTHORIZED',
         'The backup holds a key that does not match its identity; it was changed.',
       );
-    await this.d.options.storage.putMeta('identity.seed', seed);
+    await new SecretMeta(this.d.options.storage, this.d.options.secretBox).put(seedMetaKey, seed);
     this.d.record('info', `Imported the identity ${did}; restart the peer to use it.`);
     return { did, publicKey: toHex(publicKey) };
   }

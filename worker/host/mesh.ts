@@ -1,6 +1,7 @@
 // Mesh wiring: starting the network for the active chain, neighbours, the network view, and
 // strict decoding of what neighbours send (each kind handed to its service). Also the settings
 // (relays, STUN/TURN servers) the network starts with.
+import { blobQuotaBytesDefault } from '../data/limits';
 import { decodeWire, encodeWire, type SignedHeader, type WireMessage } from './wire';
 import { Syncer } from './sync';
 import * as limits from '../core/limits';
@@ -240,6 +241,7 @@ export class MeshService {
   async setSettings(patch: Partial<Settings>): Promise<Settings> {
     const next = applySettingsPatch(await this.settings(), patch);
     await this.d.options.storage.putMeta('settings', next);
+    this.d.options.blobs?.setQuota(next.blobQuotaBytes ?? blobQuotaBytesDefault);
     this.d.record(
       'info',
       `Settings changed: ${next.relays.length} relay(s), ${next.iceServers.length} STUN/TURN server(s).`,

@@ -10,6 +10,9 @@ export const urlLengthMax = 512;
 export const credentialLengthMax = 256;
 
 export const defaultSettings: Settings = { relays: [], iceServers: [] };
+/** The smallest and largest dataset blob quota a peer may be set to (setting blobQuotaBytes). */
+export const blobQuotaBytesMin = 1024 * 1024;
+export const blobQuotaBytesMax = 2 ** 50;
 
 function checkRelay(url: unknown): string {
   if (typeof url !== 'string' || url.length === 0 || url.length > urlLengthMax)
@@ -73,11 +76,27 @@ function checkIceServer(server: unknown): Settings['iceServers'][number] {
 /** Apply a patch to the current settings; throws BAD_REQUEST with a plain message. */
 export function applySettingsPatch(current: Settings, patch: unknown): Settings {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
-    throw botError('BAD_REQUEST', 'setSettings takes { relays?, iceServers? }.');
-  const { relays, iceServers, ...rest } = patch as Partial<Settings>;
+    throw botError('BAD_REQUEST', 'setSettings takes { relays?, iceServers?, blobQuotaBytes? }.');
+  const { relays, iceServers, blobQuotaBytes, ...rest } = patch as Partial<Settings>;
   const unknown = Object.keys(rest);
   if (unknown.length) throw botError('BAD_REQUEST', `Unknown setting ${unknown[0]}.`);
-  const next: Settings = { relays: [...current.relays], iceServers: [...current.iceServers] };
+  const next: Settings = {
+    ...current,
+    relays: [...current.relays],
+    iceServers: [...current.iceServers],
+  };
+  if (blobQuotaBytes !== undefined) {
+    if (
+      !Number.isSafeInteger(blobQuotaBytes) ||
+      blobQuotaBytes < blobQuotaBytesMin ||
+      blobQuotaBytes > blobQuotaBytesMax
+    )
+      throw botError(
+        'BAD_REQUEST',
+        `blobQuotaBytes must be a whole number of bytes from ${blobQuotaBytesMin} (1 MiB) to ${blobQuotaBytesMax} (blobQuotaBytesMin, blobQuotaBytesMax).`,
+      );
+    next.blobQuotaBytes = blobQuotaBytes;
+  }
   if (relays !== undefined) {
     if (!Array.isArray(relays) || relays.length > relayCountMax)
       throw botError('BAD_REQUEST', `relays must be a list of at most ${relayCountMax} URLs.`);
