@@ -70,6 +70,7 @@ export const httpStatusByCode: Record<HttpErrorCode, number> = {
   CONTRACT_FAILED: 422,
   CONTRACT_STEPS: 422,
   CONTRACT_MEMORY: 422,
+  INSUFFICIENT_FUNDS: 422,
   NOT_READY: 503,
   MEMPOOL_FULL: 503,
   TIMEOUT: 504,
