@@ -265,3 +265,5 @@ export const tokenAllocationsMax = 1000;
 export const tokenSymbolLengthMax = 8;
 /** The memo a transfer may carry, in UTF-8 bytes. */
 export const tokenMemoBytesMax = 128;
+/** Token moves (ctx.transfer) one contract call may make. */
+export const contractTransfersPerCallMax = 16;

@@ -108,7 +108,7 @@ export class TokenJournal {
     if (held < fee || held - fee < amount)
       throw botError(
         'INSUFFICIENT_FUNDS',
-        `${extra.who ?? from} holds ${held}; paying ${amount}${fee ? ` and a fee of ${fee}` : ''} needs more.`,
+        `${extra.who ?? `${from} holds`} ${held}; paying ${amount}${fee ? ` and a fee of ${fee}` : ''} needs more.`,
       );
     this.add(from, -amount);
     this.add(to, amount);
@@ -168,7 +168,7 @@ export function applyTokenTx(overlay: TokenOverlay, tx: Tx, txId: string): void 
     if (body.to === tx.from)
       throw botError('BAD_REQUEST', 'A transfer to yourself moves nothing; name another did.');
     const journal = new TokenJournal(overlay);
-    const extra: { fee?: number; memo?: string; who: string } = { who: 'You' };
+    const extra: { fee?: number; memo?: string; who: string } = { who: 'You hold' };
     if (settings.fee) extra.fee = settings.fee;
     if (body.memo) extra.memo = body.memo;
     journal.pay(tx.from, body.to, body.amount, txId, extra);

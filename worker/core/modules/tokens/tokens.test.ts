@@ -142,7 +142,9 @@ describe('native token', () => {
     // 50 held: 50 + fee 1 is one too many.
     const executed = chain.block([chain.tx(bob, 'token.transfer', { to: alice.did, amount: 50 })]);
     expect(failedCodes(executed)).toEqual(['INSUFFICIENT_FUNDS']);
-    expect(executed.failed[0]!.error!.message).toMatch(/holds 50/);
+    expect(executed.failed[0]!.error!.message).toMatch(
+      /You hold 50; paying 50 and a fee of 1 needs more/,
+    );
     expect(chain.balance(bob)).toBe(50);
     expect(chain.balance(alice)).toBe(1000);
     expect(chain.balance(validator)).toBe(0);
