@@ -267,3 +267,5 @@ export const tokenSymbolLengthMax = 8;
 export const tokenMemoBytesMax = 128;
 /** Token moves (ctx.transfer) one contract call may make. */
 export const contractTransfersPerCallMax = 16;
+/** Token movements one tokenHistory answer lists (newest first). */
+export const tokenHistoryListedMax = 200;
