@@ -4,7 +4,8 @@ import { fromHex } from './bytes';
 import { sha256 } from './crypto/hash';
 import { decodeDataEntry } from './modules/data';
 import { verifyStateProof } from './state-trie';
-import { decodeTokenAccount, tokenAccountPrefix } from './modules/tokens';
+import { decodeTokenAccount } from './modules/tokens/apply';
+import { tokenAccountPrefix } from './modules/tokens/types';
 
 export interface ProofInput {
   key: string;
