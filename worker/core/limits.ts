@@ -269,3 +269,7 @@ export const tokenMemoBytesMax = 128;
 export const contractTransfersPerCallMax = 16;
 /** Token movements one tokenHistory answer lists (newest first). */
 export const tokenHistoryListedMax = 200;
+/** Payees one device spending rule may list. */
+export const tokenRulePayeesMax = 16;
+/** One day in ms: a device's spending rule counts per UTC day of block time. */
+export const tokenRuleDayMs = 86_400_000;

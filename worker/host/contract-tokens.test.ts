@@ -14,6 +14,8 @@ import {
 import { balanceOf, emptyTokens, supplyCheck } from '../core/modules/tokens';
 import { equalBytes } from '../core/bytes';
 import { loadContractRuntime } from './contract-runtime';
+import { signSync } from '../core/crypto/ed25519';
+import { registerProofBytes } from '../core/modules/devices';
 
 const validator = testIdentity('escrow validator');
 const buyer = testIdentity('escrow buyer');
@@ -188,6 +190,48 @@ describe('contracts hold and move tokens', () => {
     ]);
     const result = decodeContractCalls(read.writes.get(contractCallsPrefix + 'escrow')!)[0]!.result;
     expect(result).toEqual({ mine: 100, theirs: 400 });
+  });
+
+  it("a device pays a contract only within its owner's spending rule (UNAUTHORIZED outside it)", () => {
+    nonces.clear();
+    const washer = testIdentity('escrow washer');
+    let state: ChainState = { ...genesisState(genesis).state, contractRuntime: runtime };
+    const register = tx(
+      seller,
+      'device.register',
+      {
+        did: washer.did,
+        id: 'washer-1',
+        kind: 'sensor',
+        name: 'Washer',
+        gateway: seller.did,
+        owner: buyer.did,
+        capabilities: ['detergent'],
+        policy: { mode: 'owner' },
+        proof: signSync(washer.seed, registerProofBytes(state.chainId, washer.did, seller.did)),
+      },
+      state,
+    );
+    state = run(state, [
+      register,
+      tx(seller, 'contract.deploy', { name: 'escrow', code: escrowCode }, state),
+      tx(buyer, 'token.transfer', { to: washer.did, amount: 100 }, state),
+      tx(buyer, 'token.rule', { device: washer.did, perTxMax: 30, perDayMax: 50 }, state),
+    ]).state;
+    const deviceCall = (id: string, pay: number) =>
+      tx(
+        washer,
+        'contract.call',
+        { contract: 'escrow', method: 'open', args: { id, seller: seller.did }, device: true, pay },
+        state,
+      );
+    const executed = run(state, [deviceCall('a', 30), deviceCall('b', 31), deviceCall('c', 21)]);
+    expect(codes(executed)).toEqual(['UNAUTHORIZED', 'UNAUTHORIZED']);
+    expect(executed.failed[0]!.error!.message).toMatch(/at most 30 at a time/);
+    expect(executed.failed[1]!.error!.message).toMatch(/50 a day and has paid 30/);
+    expect(balance(executed.state, washer.did)).toBe(70);
+    expect(balance(executed.state, escrow)).toBe(30);
+    expect(executed.state.contracts!.state.has('escrow/deal/b')).toBe(false);
   });
 
   it('refuses a bad pay before signing', () => {

@@ -6,7 +6,10 @@ import * as limits from '../../limits';
 import type { Genesis } from '../../genesis';
 import type { Tx } from '../../tx-shape';
 import type { ProposalRecord } from '../governance';
+import type { DeviceRecord } from '../devices';
 import {
+  tokenRulePrefix,
+  type SpendingRule,
   tokenAccountPrefix,
   tokenMintedPrefix,
   tokenSupplyKey,
@@ -32,6 +35,12 @@ export interface TokenOverlay {
   mintedInBlock: number;
   /** A governance proposal, as the block sees it (for token.mint { proposal }). */
   readonly proposal: (id: string) => ProposalRecord | undefined;
+  /** A registered device, as the block sees it (device accounts pay under their rule). */
+  readonly device: (did: string) => DeviceRecord | undefined;
+  /** The block's UTC day (its time / tokenRuleDayMs). */
+  readonly day: number;
+  /** Spending rules this block set or charged. */
+  readonly rules: Map<string, SpendingRule>;
 }
 
 export function emptyTokens(genesis: Genesis): TokenState {
@@ -41,7 +50,7 @@ export function emptyTokens(genesis: Genesis): TokenState {
     balances.set(did, amount);
     supply += amount;
   }
-  return { balances, supply, minted: new Set() };
+  return { balances, supply, minted: new Set(), rules: new Map() };
 }
 
 export function tokenOverlayOf(
@@ -49,8 +58,13 @@ export function tokenOverlayOf(
   genesis: Genesis,
   proposer: string,
   proposal: (id: string) => ProposalRecord | undefined,
+  device: (did: string) => DeviceRecord | undefined,
+  time: number,
 ): TokenOverlay {
   return {
+    device,
+    day: Math.floor(time / limits.tokenRuleDayMs),
+    rules: new Map(),
     base: state,
     settings: genesis.tokens,
     proposer,
@@ -83,6 +97,8 @@ function noTokens(): BotError {
 export class TokenJournal {
   private readonly deltas = new Map<string, number>();
   private readonly entries: Array<readonly [string, TokenMovement]> = [];
+  /** Device accounts' spending in this journal, by device. */
+  private readonly deviceSpent = new Map<string, number>();
 
   constructor(private readonly overlay: TokenOverlay) {}
 
@@ -104,6 +120,7 @@ export class TokenJournal {
   ): void {
     if (!this.hasTokens) throw noTokens();
     const fee = extra.fee ?? 0;
+    this.checkDeviceRule(from, to, amount, fee);
     const held = this.balance(from);
     if (held < fee || held - fee < amount)
       throw botError(
@@ -125,8 +142,50 @@ export class TokenJournal {
     }
   }
 
+  /**
+   * A registered device's account pays only within the spending rule its owner set (amount and
+   * fee together): per payment, per UTC day of block time, and to the listed payees.
+   */
+  private checkDeviceRule(from: string, to: string, amount: number, fee: number): void {
+    const device = this.overlay.device(from);
+    if (!device) return;
+    const name = `The device "${device.name || device.id}"`;
+    if (device.status === 'retired')
+      throw botError('UNAUTHORIZED', `${name} is retired and may not pay.`);
+    const rule = ruleIn(this.overlay, from);
+    if (!rule)
+      throw botError(
+        'UNAUTHORIZED',
+        `${name} has no spending rule; its owner sets one (token.rule) before it can pay.`,
+      );
+    const cost = amount + fee;
+    if (cost > rule.perTxMax)
+      throw botError(
+        'UNAUTHORIZED',
+        `${name} may pay at most ${rule.perTxMax} at a time; this payment takes ${cost}.`,
+      );
+    const spentToday =
+      (rule.day === this.overlay.day ? rule.spent : 0) + (this.deviceSpent.get(from) ?? 0);
+    if (cost > rule.perDayMax - spentToday)
+      throw botError(
+        'UNAUTHORIZED',
+        `${name} may pay ${rule.perDayMax} a day and has paid ${spentToday} today; this payment takes ${cost}.`,
+      );
+    if (rule.payees.length > 0 && !rule.payees.includes(to))
+      throw botError(
+        'UNAUTHORIZED',
+        `${name} may not pay ${to}: its owner did not allow that payee.`,
+      );
+    this.deviceSpent.set(from, (this.deviceSpent.get(from) ?? 0) + cost);
+  }
+
   /** Apply the moves to the block's overlay. */
   commit(): void {
+    for (const [device, cost] of this.deviceSpent) {
+      const rule = ruleIn(this.overlay, device)!;
+      const spent = (rule.day === this.overlay.day ? rule.spent : 0) + cost;
+      this.overlay.rules.set(device, { ...rule, day: this.overlay.day, spent });
+    }
     for (const [account, delta] of this.deltas) {
       const next = balanceIn(this.overlay, account) + delta;
       invariant(next >= 0, `the balance of ${account} would be negative`);
@@ -138,6 +197,10 @@ export class TokenJournal {
   private add(account: string, delta: number): void {
     this.deltas.set(account, (this.deltas.get(account) ?? 0) + delta);
   }
+}
+
+function ruleIn(overlay: TokenOverlay, device: string): SpendingRule | undefined {
+  return overlay.rules.get(device) ?? overlay.base.rules?.get(device);
 }
 
 function pushMove(overlay: TokenOverlay, account: string, move: TokenMovement): void {
@@ -163,6 +226,28 @@ function mint(overlay: TokenOverlay, to: string, amount: number, tx: string): vo
 export function applyTokenTx(overlay: TokenOverlay, tx: Tx, txId: string): void {
   const settings = overlay.settings;
   if (!settings) throw noTokens();
+  if (tx.type === 'token.rule') {
+    const body = tx.body as {
+      device: string;
+      perTxMax: number;
+      perDayMax: number;
+      payees?: string[];
+    };
+    const device = overlay.device(body.device);
+    if (!device) throw botError('NOT_FOUND', `${body.device} is not a registered device.`);
+    if (device.owner !== tx.from)
+      throw botError('UNAUTHORIZED', 'Only the owner of a device sets its spending rule.');
+    const before = ruleIn(overlay, body.device);
+    overlay.rules.set(body.device, {
+      perTxMax: body.perTxMax,
+      perDayMax: body.perDayMax,
+      payees: body.payees ?? [],
+      // What was spent today still counts against the new daily limit.
+      day: before?.day ?? overlay.day,
+      spent: before?.spent ?? 0,
+    });
+    return;
+  }
   if (tx.type === 'token.transfer') {
     const body = tx.body as { to: string; amount: number; memo?: string };
     if (body.to === tx.from)
@@ -233,9 +318,18 @@ export function finishTokens(
   height: number,
   writes: Map<string, Uint8Array>,
 ): TokenState {
+  let rules = overlay.base.rules;
+  if (overlay.rules.size > 0) {
+    const next = new Map(overlay.base.rules ?? []);
+    for (const [device, rule] of overlay.rules) {
+      next.set(device, rule);
+      writes.set(tokenRulePrefix + device, encode({ ...rule, h: height }));
+    }
+    rules = next;
+  }
   if (overlay.moves.size === 0) {
     invariant(overlay.balances.size === 0, 'token balances changed without a movement');
-    return overlay.base;
+    return rules === overlay.base.rules ? overlay.base : { ...overlay.base, rules: rules! };
   }
   let change = 0;
   for (const [account, balance] of overlay.balances) {
@@ -262,7 +356,9 @@ export function finishTokens(
   const minted = overlay.minted.size
     ? new Set([...overlay.base.minted, ...overlay.minted])
     : overlay.base.minted;
-  return { balances, supply: overlay.supply, minted };
+  return rules
+    ? { balances, supply: overlay.supply, minted, rules }
+    : { balances, supply: overlay.supply, minted };
 }
 
 /** Rebuild the token state from stored entries (tok/). */
@@ -273,15 +369,20 @@ export function tokensFromEntries(
   if (!genesis.tokens) return emptyTokens(genesis);
   const balances = new Map<string, number>();
   const minted = new Set<string>();
+  const rules = new Map<string, SpendingRule>();
   let supply = 0;
   for (const [key, bytes] of entries) {
+    if (key.startsWith(tokenRulePrefix)) {
+      const { h: _h, ...rule } = decode<SpendingRule & { h: number }>(bytes, 4096);
+      rules.set(key.slice(tokenRulePrefix.length), rule);
+    }
     if (key.startsWith(tokenAccountPrefix)) {
       const { balance } = decodeTokenAccount(bytes);
       if (balance > 0) balances.set(key.slice(tokenAccountPrefix.length), balance);
     } else if (key === tokenSupplyKey) supply = decodeTokenSupply(bytes).supply;
     else if (key.startsWith(tokenMintedPrefix)) minted.add(key.slice(tokenMintedPrefix.length));
   }
-  return { balances, supply, minted };
+  return { balances, supply, minted, rules };
 }
 
 /** Total of every balance: equal to the supply after every block (the simulator checks it). */

@@ -4,6 +4,7 @@
 // ./apply.ts. Contracts move tokens through TokenJournal (worker/core/modules/contracts).
 import type { TxModule } from '../module';
 import { governanceModule } from '../governance';
+import { deviceIn, devicesModule } from '../devices';
 import {
   applyTokenTx,
   balanceIn,
@@ -42,8 +43,13 @@ export const tokensModule: TxModule<TokenState, TokenOverlay, 'tokens'> = {
   bodyRules: tokenBodyRules,
   empty: emptyTokens,
   overlay: (state, block) =>
-    tokenOverlayOf(state, block.chain.genesis, block.proposer, (id) =>
-      block.overlayOf(governanceModule).proposals.get(id),
+    tokenOverlayOf(
+      state,
+      block.chain.genesis,
+      block.proposer,
+      (id) => block.overlayOf(governanceModule).proposals.get(id),
+      (did) => deviceIn(block.overlayOf(devicesModule), did),
+      block.time,
     ),
   apply: (overlay, tx, txId) => applyTokenTx(overlay, tx, txId),
   finish: (overlay, end) => finishTokens(overlay, end.height, end.writes),

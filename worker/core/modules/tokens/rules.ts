@@ -82,9 +82,37 @@ const mint: BodyRules = {
   },
 };
 
+const rule: BodyRules = {
+  check(body) {
+    if (!isPlainObject(body))
+      throw botError(
+        'MALFORMED',
+        'A token.rule body must be a map { device, perTxMax, perDayMax, payees? }.',
+      );
+    onlyFields(body, ['device', 'perTxMax', 'perDayMax', 'payees'], 'token.rule');
+    if (!isDidKey(body.device))
+      throw botError('BAD_FIELD_TYPE', '"device" must be the did:key of a registered device.');
+    checkAmount(body.perTxMax, 'perTxMax');
+    checkAmount(body.perDayMax, 'perDayMax');
+    if (body.payees === undefined) return;
+    if (!Array.isArray(body.payees) || body.payees.length > limits.tokenRulePayeesMax)
+      throw botError(
+        'BAD_FIELD_TYPE',
+        `payees is a list of at most ${limits.tokenRulePayeesMax} accounts.`,
+      );
+    for (const payee of body.payees)
+      if (
+        !isDidKey(payee) &&
+        !(typeof payee === 'string' && /^contract:[a-z][a-z0-9-]{0,63}$/.test(payee))
+      )
+        throw botError('BAD_FIELD_TYPE', 'Each payee is a did:key or "contract:<name>".');
+  },
+};
+
 export const tokenBodyRules: Record<string, BodyRules> = {
   'token.transfer': transfer,
   'token.mint': mint,
+  'token.rule': rule,
 };
 
 /** The token settings of a genesis: throws BAD_FIELD_TYPE naming what is wrong. */

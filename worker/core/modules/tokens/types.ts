@@ -7,6 +7,8 @@
 // exactly as unsigned integers, JSON and a contract's JavaScript numbers hold them exactly, and
 // the total supply is capped at limits.tokenSupplyMax so that every balance and every sum of
 // balances is exact too (no bigint: it has no JSON form and would cross every API as text).
+//   token.rule { device, perTxMax, perDayMax, payees? }   the owner of a registered device sets
+//                                          the spending rule of the device's account
 // Accounts: a did:key (a person, a peer or a device), or "contract:<name>" (a deployed contract's
 // own account, moved only by its code: worker/core/modules/contracts).
 // Fee: genesis `fee` base units per token.transfer, paid by the sender on top of the amount to
@@ -17,12 +19,30 @@
 // tok/supply { s, h } once the supply changes from the genesis total; tok/minted/<proposal>
 // { h } a governance mint carried out. Genesis writes every allocated account.
 
-export const tokenTxTypes = ['token.transfer', 'token.mint'] as const;
+export const tokenTxTypes = ['token.transfer', 'token.mint', 'token.rule'] as const;
 
 export const tokenAccountPrefix = 'tok/acct/';
 export const tokenSupplyKey = 'tok/supply';
 export const tokenMintedPrefix = 'tok/minted/';
 export const contractAccountPrefix = 'contract:';
+export const tokenRulePrefix = 'tok/rule/';
+
+/**
+ * The spending rule of a device's account (token.rule, set by the device's owner): a registered
+ * device pays (a token.transfer it signs, a contract call's `pay`) only within it, counting the
+ * fee; without a rule it cannot pay at all (UNAUTHORIZED).
+ */
+export interface SpendingRule {
+  /** Most one payment may take (amount + fee). */
+  perTxMax: number;
+  /** Most the payments of one UTC day (block time) may take together. */
+  perDayMax: number;
+  /** Accounts it may pay (did or contract:<name>); empty: any. */
+  payees: string[];
+  /** The UTC day (block time / 86,400,000) `spent` counts, and what was spent in it. */
+  day: number;
+  spent: number;
+}
 
 /** The token settings of a genesis (Genesis.tokens). */
 export interface TokenGenesis {
@@ -62,6 +82,8 @@ export interface TokenState {
   readonly balances: ReadonlyMap<string, number>;
   readonly supply: number;
   readonly minted: ReadonlySet<string>;
+  /** Spending rules of device accounts (absent on older states: none). */
+  readonly rules?: ReadonlyMap<string, SpendingRule>;
 }
 
 export function contractAccount(name: string): string {
