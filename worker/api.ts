@@ -140,6 +140,11 @@ export interface BalanceView {
   height: number;
   /** Null when the account was never credited (its balance is 0). */
   proof: StateProofView | null;
+  /**
+   * A device account's spending rule (token.rule, set by its owner); null: none (a registered
+   * device without one cannot pay). `spentToday`: paid in the UTC day of the head block.
+   */
+  rule: { perTxMax: number; perDayMax: number; payees: string[]; spentToday: number } | null;
 }
 
 /** One movement of an account's tokens (tokenHistory, newest first). */
@@ -628,12 +633,16 @@ export interface PeerMethods {
     args?: unknown,
     options?: { pay?: number },
   ): Promise<{ txId: string }>;
-  /** Call a method as a device this peer is the gateway of (signed with the device key). */
+  /**
+   * Call a method as a device this peer is the gateway of (signed with the device key); `pay`
+   * comes from the device's account, within its spending rule.
+   */
   deviceCallContract(
     device: string,
     contract: string,
     method: string,
     args?: unknown,
+    options?: { pay?: number },
   ): Promise<{ txId: string }>;
   /**
    * A device this peer is the gateway of sends a message to another device through the chain
@@ -694,6 +703,19 @@ export interface PeerMethods {
   transfer(request: { to: string; amount: number; memo?: string }): Promise<{ txId: string }>;
   /** An account's token movements, newest first (default: this peer's; at most `limit`). */
   tokenHistory(account?: string, options?: { limit?: number }): Promise<TokenMovementView[]>;
+  /**
+   * The owner of a registered device sets the spending rule of the device's account: most per
+   * payment and per UTC day (amount + fee), and the payees allowed (empty or absent: any).
+   */
+  setSpendingRule(
+    device: string,
+    rule: { perTxMax: number; perDayMax: number; payees?: string[] },
+  ): Promise<{ txId: string }>;
+  /** Pay from a device's account (this peer is its gateway), within its spending rule. */
+  deviceTransfer(
+    device: string,
+    request: { to: string; amount: number; memo?: string },
+  ): Promise<{ txId: string }>;
 }
 
 export type MethodName = keyof PeerMethods;
@@ -756,6 +778,8 @@ export const methodNames = [
   'balance',
   'transfer',
   'tokenHistory',
+  'setSpendingRule',
+  'deviceTransfer',
 ] as const satisfies readonly MethodName[];
 
 export type RpcRequest = { id: number; method: MethodName; params: unknown[] };

@@ -72,6 +72,8 @@ export abstract class ApiSurface {
   readonly balance = delegate(() => this.capabilities.tokens(), 'balance');
   readonly transfer = delegate(() => this.capabilities.tokens(), 'transfer');
   readonly tokenHistory = delegate(() => this.capabilities.tokens(), 'tokenHistory');
+  readonly setSpendingRule = delegate(() => this.capabilities.tokens(), 'setSpendingRule');
+  readonly deviceTransfer = delegate(() => this.capabilities.devices(), 'deviceTransfer');
 
   async verifyAuditLog(
     log: AuditExport,

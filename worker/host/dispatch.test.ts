@@ -303,6 +303,25 @@ const cases: Record<MethodName, Case> = {
       [[{ to: did, amount: 1, fee: 2 }], 'request has no field "fee"'],
     ],
   },
+  setSpendingRule: {
+    good: [did, { perTxMax: 5, perDayMax: 20, payees: [did, 'contract:shop'] }],
+    bad: [
+      [
+        [did, { perTxMax: 0, perDayMax: 5 }],
+        'setSpendingRule: rule.perTxMax must be a whole number',
+      ],
+      [[did, { perTxMax: 5 }], 'setSpendingRule: rule.perDayMax must be'],
+      [[did, { perTxMax: 5, perDayMax: 5, payees: Array(17).fill(did) }], 'rule.payees'],
+      [['washer', { perTxMax: 5, perDayMax: 5 }], 'setSpendingRule: device must be a did:key'],
+    ],
+  },
+  deviceTransfer: {
+    good: [did, { to: did, amount: 3 }],
+    bad: [
+      [[did, { to: did, amount: -3 }], 'deviceTransfer: request.amount must be a whole number'],
+      [[did, { to: 'shop', amount: 3 }], 'request.to must be a did:key'],
+    ],
+  },
   tokenHistory: {
     good: [did, { limit: 10 }],
     bad: [

@@ -290,8 +290,10 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
       param('contract', contractName),
       param('method', contractMethod),
       optional('args', present),
+      optional('options', record<{ pay?: number }>({ pay: optional('pay', tokenAmount) })),
     ],
-    (p, device, contract, name, args) => p.deviceCallContract(device, contract, name, args),
+    (p, device, contract, name, args, options) =>
+      p.deviceCallContract(device, contract, name, args, options),
   ),
   contracts: none((p) => p.contracts()),
   contract: method([param('name', contractName)], (p, name) => p.contract(name)),
@@ -375,6 +377,34 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
       ),
     ],
     (p, account, options) => p.tokenHistory(account, options),
+  ),
+  setSpendingRule: method(
+    [
+      param('device', did),
+      param(
+        'rule',
+        record<{ perTxMax: number; perDayMax: number; payees?: string[] }>({
+          perTxMax: param('perTxMax', tokenAmount),
+          perDayMax: param('perDayMax', tokenAmount),
+          payees: optional('payees', list(tokenAccount, limits.tokenRulePayeesMax)),
+        }),
+      ),
+    ],
+    (p, device, rule) => p.setSpendingRule(device, rule),
+  ),
+  deviceTransfer: method(
+    [
+      param('device', did),
+      param(
+        'request',
+        record<{ to: string; amount: number; memo?: string }>({
+          to: param('to', did),
+          amount: param('amount', tokenAmount),
+          memo: optional('memo', text(limits.tokenMemoBytesMax)),
+        }),
+      ),
+    ],
+    (p, device, request) => p.deviceTransfer(device, request),
   ),
 };
 

@@ -53,6 +53,8 @@ export class TokensHost {
       const chain = this.deps.durable();
       const settings = chain.genesis.tokens;
       const tokens = chain.tokens ?? emptyTokens(chain.genesis);
+      const rule = tokens.rules?.get(who);
+      const today = Math.floor(chain.headTime / limits.tokenRuleDayMs);
       const base = {
         account: who,
         balance: balanceOf(tokens, who),
@@ -60,6 +62,14 @@ export class TokensHost {
         fee: settings?.fee ?? 0,
         supply: tokens.supply,
         height: chain.height,
+        rule: rule
+          ? {
+              perTxMax: rule.perTxMax,
+              perDayMax: rule.perDayMax,
+              payees: [...rule.payees],
+              spentToday: rule.day === today ? rule.spent : 0,
+            }
+          : null,
       };
       const leaf = chain.trie.get(key);
       if (!leaf) return { ...base, proof: null };
@@ -101,6 +111,36 @@ export class TokensHost {
     const error = precheckTx(chain, checkTx({ ...unsigned, sig: new Uint8Array(64) }));
     if (error) throw error;
     return this.deps.submit({ type: 'token.transfer', body });
+  }
+
+  /** The owner of a registered device sets the spending rule of the device's account. */
+  async setSpendingRule(
+    device: string,
+    rule: { perTxMax: number; perDayMax: number; payees?: string[] },
+  ): Promise<{ txId: string }> {
+    if (typeof rule !== 'object' || rule === null)
+      throw botError(
+        'BAD_REQUEST',
+        'setSpendingRule takes a device did and { perTxMax, perDayMax, payees? }.',
+      );
+    const body: Record<string, unknown> = {
+      device,
+      perTxMax: rule.perTxMax,
+      perDayMax: rule.perDayMax,
+    };
+    if (rule.payees) body.payees = rule.payees;
+    const chain = this.deps.chain();
+    const unsigned: UnsignedTx = {
+      chain: chain.chainId,
+      type: 'token.rule',
+      from: this.deps.self(),
+      nonce: 1,
+      time: this.deps.now(),
+      body,
+    };
+    const error = precheckTx(chain, checkTx({ ...unsigned, sig: new Uint8Array(64) }));
+    if (error) throw error;
+    return this.deps.submit({ type: 'token.rule', body });
   }
 
   async tokenHistory(of?: string, options?: { limit?: number }): Promise<TokenMovementView[]> {
