@@ -88,6 +88,12 @@ export const pages: PageDef[] = [
     component: lazy(() => import('./pages/DataPage')),
   },
   {
+    path: 'wallet',
+    label: 'Wallet',
+    icon: 'M3 7h15a3 3 0 0 1 3 3v7a3 3 0 0 1-3 3H3zM3 7l12-4v4M16 13h2',
+    component: lazy(() => import('./pages/WalletPage')),
+  },
+  {
     path: 'settings',
     label: 'Settings',
     icon: 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM4 12h2M18 12h2M12 4v2M12 18v2M6.3 6.3l1.4 1.4M16.3 16.3l1.4 1.4M6.3 17.7l1.4-1.4M16.3 7.7l1.4-1.4',

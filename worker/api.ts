@@ -125,6 +125,43 @@ export interface GetResult {
   proof: StateProofView;
 }
 
+/** An account's tokens (issue 16): its balance with the Merkle proof of its tok/acct entry. */
+export interface BalanceView {
+  /** A did:key, or "contract:<name>". */
+  account: string;
+  /** Whole base units. */
+  balance: number;
+  /** The chain's token symbol; null when the chain has no token. */
+  symbol: string | null;
+  /** Base units a transfer pays the block's proposer on top of the amount. */
+  fee: number;
+  supply: number;
+  /** Height of the state the balance was read from. */
+  height: number;
+  /** Null when the account was never credited (its balance is 0). */
+  proof: StateProofView | null;
+  /**
+   * A device account's spending rule (token.rule, set by its owner); null: none (a registered
+   * device without one cannot pay). `spentToday`: paid in the UTC day of the head block.
+   */
+  rule: { perTxMax: number; perDayMax: number; payees: string[]; spentToday: number } | null;
+}
+
+/** One movement of an account's tokens (tokenHistory, newest first). */
+export interface TokenMovementView {
+  txId: string;
+  height: number;
+  /** out: paid; in: received; mint: created into it; fee: a fee received as proposer. */
+  dir: 'out' | 'in' | 'mint' | 'fee';
+  /** The other account (null for a mint). */
+  with: string | null;
+  amount: number;
+  fee?: number;
+  memo?: string;
+  /** The account's balance after the block, on the block's last movement (null on the others). */
+  balanceAfter: number | null;
+}
+
 /** A chain this peer holds. */
 export interface ChainSummary {
   chainId: string;
@@ -170,6 +207,14 @@ export interface CreateChainRequest {
   validators?: string[];
   /** Round engines: base timeout in ms. */
   timeoutMs?: number;
+  /** A native token (issue 16): its symbol and genesis balances; absent, the chain has none. */
+  tokens?: {
+    symbol: string;
+    allocations: Array<{ did: string; amount: number }>;
+    fee?: number;
+    minter?: string;
+    supplyMax?: number;
+  };
 }
 
 /** One neighbour in the mesh, as this peer sees it. */
@@ -586,14 +631,23 @@ export interface PeerMethods {
   // ---- contracts ----
   /** Deploy JavaScript: top-level functions (not starting with "_") are its methods, called as f(ctx, args). */
   deployContract(request: { name: string; code: string }): Promise<{ txId: string }>;
-  /** Call a method as this peer. */
-  callContract(contract: string, method: string, args?: unknown): Promise<{ txId: string }>;
-  /** Call a method as a device this peer is the gateway of (signed with the device key). */
+  /** Call a method as this peer; `pay` tokens go into the contract's account with the call. */
+  callContract(
+    contract: string,
+    method: string,
+    args?: unknown,
+    options?: { pay?: number },
+  ): Promise<{ txId: string }>;
+  /**
+   * Call a method as a device this peer is the gateway of (signed with the device key); `pay`
+   * comes from the device's account, within its spending rule.
+   */
   deviceCallContract(
     device: string,
     contract: string,
     method: string,
     args?: unknown,
+    options?: { pay?: number },
   ): Promise<{ txId: string }>;
   /**
    * A device this peer is the gateway of sends a message to another device through the chain
@@ -643,6 +697,30 @@ export interface PeerMethods {
   ): Promise<DatasetReadResult>;
   /** Who published, asked, was granted, denied, revoked and read, when, and for what purpose. */
   accessLog(dataset: string): Promise<DatasetEventView[]>;
+
+  // ---- tokens (issue 16) ----
+  /** The balance of an account (default: this peer's did), with its Merkle proof. */
+  balance(account?: string): Promise<BalanceView>;
+  /**
+   * Send tokens as this peer. Checked against the committed state first: a transfer above the
+   * balance (with the fee) is refused with INSUFFICIENT_FUNDS and never signed.
+   */
+  transfer(request: { to: string; amount: number; memo?: string }): Promise<{ txId: string }>;
+  /** An account's token movements, newest first (default: this peer's; at most `limit`). */
+  tokenHistory(account?: string, options?: { limit?: number }): Promise<TokenMovementView[]>;
+  /**
+   * The owner of a registered device sets the spending rule of the device's account: most per
+   * payment and per UTC day (amount + fee), and the payees allowed (empty or absent: any).
+   */
+  setSpendingRule(
+    device: string,
+    rule: { perTxMax: number; perDayMax: number; payees?: string[] },
+  ): Promise<{ txId: string }>;
+  /** Pay from a device's account (this peer is its gateway), within its spending rule. */
+  deviceTransfer(
+    device: string,
+    request: { to: string; amount: number; memo?: string },
+  ): Promise<{ txId: string }>;
 }
 
 export type MethodName = keyof PeerMethods;
@@ -702,6 +780,11 @@ export const methodNames = [
   'revokeAccess',
   'readDataset',
   'accessLog',
+  'balance',
+  'transfer',
+  'tokenHistory',
+  'setSpendingRule',
+  'deviceTransfer',
 ] as const satisfies readonly MethodName[];
 
 export type RpcRequest = { id: number; method: MethodName; params: unknown[] };

@@ -64,6 +64,10 @@ function CreateChain() {
   const [mode, setMode] = useState<CreateChainRequest['mode']>('private');
   const [consensus, setConsensus] = useState<CreateChainRequest['consensus']>('poa');
   const [validators, setValidators] = useState('');
+  // A native token (issue 16): a symbol, and this peer's balance at genesis.
+  const [symbol, setSymbol] = useState('');
+  const [startBalance, setStartBalance] = useState('1000');
+  const me = useAppStore((s) => s.identity?.did);
   const [result, setResult] = useState<{ chainId: string; invite: string } | null>(null);
   const { busy, error, run } = useAction();
   function onSubmit(event: FormEvent) {
@@ -73,12 +77,18 @@ function CreateChain() {
         .split(/[\s,]+/)
         .map((v) => v.trim())
         .filter(Boolean);
+      const amount = Number(startBalance.trim());
+      if (symbol.trim() && (!/^\d+$/.test(startBalance.trim()) || amount < 1))
+        throw new Error('Your starting balance is a whole number of tokens, at least 1.');
       setResult(
         await bot().createChain({
           name,
           mode,
           consensus,
           ...(list.length ? { validators: list } : {}),
+          ...(symbol.trim() && me
+            ? { tokens: { symbol: symbol.trim(), allocations: [{ did: me, amount }] } }
+            : {}),
         }),
       );
       useAppStore.setState({ status: await bot().status(), blocks: [] }); // the strip follows the new chain
@@ -123,6 +133,27 @@ function CreateChain() {
           Validators (did:key, one per line; empty: this peer alone)
           <textarea value={validators} onChange={(e) => setValidators(e.target.value)} rows={3} />
         </label>
+        <label>
+          Token symbol (optional: gives the chain a native token, see the Wallet page)
+          <input
+            value={symbol}
+            onChange={(e) => setSymbol(e.target.value)}
+            maxLength={8}
+            placeholder="BOT"
+            autoComplete="off"
+          />
+        </label>
+        {symbol.trim() && (
+          <label>
+            Your starting balance
+            <input
+              value={startBalance}
+              onChange={(e) => setStartBalance(e.target.value)}
+              inputMode="numeric"
+              autoComplete="off"
+            />
+          </label>
+        )}
         <button type="submit" disabled={busy || !name}>
           Create chain
         </button>

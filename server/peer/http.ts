@@ -21,6 +21,7 @@ import {
   httpRequestTimeoutMs,
   txBytesMax,
   rpcContentBytesMax,
+  tokenHistoryListedMax,
   waitTimeoutMsMax,
 } from '../../worker/core/limits';
 import type {
@@ -71,6 +72,7 @@ export const httpStatusByCode: Record<HttpErrorCode, number> = {
   CONTRACT_FAILED: 422,
   CONTRACT_STEPS: 422,
   CONTRACT_MEMORY: 422,
+  INSUFFICIENT_FUNDS: 422,
   NOT_READY: 503,
   MEMPOOL_FULL: 503,
   TIMEOUT: 504,
@@ -279,6 +281,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
       }),
     ],
     ...datasetRoutes(call, options),
+    ...tokenRoutes(call),
     ['GET', '/v1/events', (context) => eventStream(context, options, streams)],
     [
       'POST',
@@ -554,6 +557,40 @@ async function eventStream(
   request.on('close', end);
   response.on('close', end);
   return 'streaming';
+}
+
+// ---- tokens (issue 16) ---------------------------------------------------------------------------
+
+function tokenRoutes(
+  call: (name: MethodName, ...params: unknown[]) => Promise<unknown>,
+): Array<[Method, string, Handler]> {
+  return [
+    // An account's balance with the Merkle proof of its entry (proof null: never credited).
+    ['GET', '/v1/balance', async () => ({ body: await call('balance') })],
+    [
+      'GET',
+      '/v1/balance/:account',
+      async ({ params }) => ({ body: await call('balance', params[0]!) }),
+    ],
+    [
+      'GET',
+      '/v1/balance/:account/history',
+      async ({ params, query }) => {
+        const limit = integerQuery(query, 'limit', 1, tokenHistoryListedMax);
+        return {
+          body: await call('tokenHistory', params[0]!, limit === undefined ? {} : { limit }),
+        };
+      },
+    ],
+    [
+      'POST',
+      '/v1/transfer',
+      async ({ request }) => ({
+        status: 202,
+        body: await call('transfer', await readJsonObject(request)),
+      }),
+    ],
+  ];
 }
 
 // ---- confidential datasets (issue 15) -----------------------------------------------------------

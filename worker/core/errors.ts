@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'NOT_MEMBER'
   // storage: a peer's dataset blob store is full (worker/data)
   | 'QUOTA'
+  // tokens: the paying account holds less than the amount (and fee) it would pay
+  | 'INSUFFICIENT_FUNDS'
   // a broken invariant inside the peer (an assertion, worker/host/assertions.ts): the peer stops
   | 'INTERNAL';
 

@@ -1,6 +1,7 @@
 // The genesis settings of a chain, apart from ledger.ts so that governance can name them
 // without importing the ledger.
 import type { Validator } from './validators';
+import type { TokenGenesis } from './modules/tokens/types';
 
 export type ChainMode = 'private' | 'consortium' | 'public';
 export type EngineName = 'solo' | 'poa' | 'bft';
@@ -17,4 +18,6 @@ export interface Genesis {
   time: number;
   /** Makes two chains with the same settings distinct (e.g. the creator's did and a counter). */
   salt: string;
+  /** The chain's native token (issue 16): absent, the chain has no tokens (token.* refused). */
+  tokens?: TokenGenesis;
 }

@@ -13,6 +13,7 @@ import type { Genesis } from './genesis';
 import type { AnyTxModule, BlockContext, BlockEnd, ChainView, Registry } from './modules/module';
 import { txRegistry, type ModuleStates } from './modules/registry';
 import { consensusIn } from './modules/governance';
+import { checkTokenGenesis, genesisTokenWrites } from './modules/tokens';
 
 export type { ChainMode, EngineName, Genesis } from './genesis';
 
@@ -104,12 +105,14 @@ export function checkGenesis(genesis: Genesis): void {
         'Each validator needs a did and a whole voting power of 1 or more.',
       );
   }
+  if (genesis.tokens !== undefined) checkTokenGenesis(genesis.tokens);
 }
 
 function genesisWrites(genesis: Genesis): Map<string, Uint8Array> {
   return new Map([
     ['sys/genesis', encode(genesis)],
     ['sys/validators', encode(genesis.validators)],
+    ...genesisTokenWrites(genesis),
   ]);
 }
 
@@ -213,6 +216,7 @@ function stateOf(state: ChainState, module: AnyTxModule): unknown {
 function blockContext(
   state: ChainState,
   time: number,
+  proposer: string,
   writes: Map<string, Uint8Array>,
   registry: Registry,
 ): BlockContext & { overlays: Map<AnyTxModule, unknown> } {
@@ -221,6 +225,7 @@ function blockContext(
     chain: state,
     height: state.height + 1,
     time,
+    proposer,
     writes,
     overlays,
     overlayOf<O>(module: AnyTxModule): O {
@@ -275,7 +280,7 @@ export function executeBlock(
   const failed: TxOutcome[] = [];
   const rejected: TxOutcome[] = [];
   const time = Math.max(meta.time, state.headTime);
-  const block = blockContext(state, time, writes, registry);
+  const block = blockContext(state, time, meta.proposer, writes, registry);
   // Every module's overlay exists, so that every module finishes the block.
   for (const module of registry.modules) block.overlayOf(module);
   // Senders whose transactions wait for the next block (a module's block budget is spent).
@@ -370,7 +375,13 @@ export function precheckTx(
 ): BotError | null {
   const module = registry.byType.get(tx.type);
   if (!module) return null;
-  const block = blockContext(state, Math.max(tx.time, state.headTime), new Map(), registry);
+  const block = blockContext(
+    state,
+    Math.max(tx.time, state.headTime),
+    state.validators[0]!.did,
+    new Map(),
+    registry,
+  );
   for (const other of waiting) {
     const owner = registry.byType.get(other.type);
     if (owner?.precheckAfter?.(other, tx)) applyThrough(owner, block, other, txIdOf(other));

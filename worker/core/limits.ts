@@ -250,3 +250,26 @@ export const auditExportEntriesMax = 2 * auditLogEntriesMax;
 export const heightsTracedMax = 256;
 /** Transactions whose step times wait for the block that holds them (cleared in bulk when full). */
 export const txsTracedMax = 4096;
+
+// ---- tokens (issue 16, worker/core/modules/tokens) ----
+/**
+ * An amount of tokens, in whole base units: a safe integer (CBOR encodes it exactly as an
+ * unsigned integer, JSON and a contract's JavaScript number hold it exactly).
+ */
+export const tokenAmountMax = Number.MAX_SAFE_INTEGER;
+/** The total supply of a chain: every balance and every sum of balances stays a safe integer. */
+export const tokenSupplyMax = Number.MAX_SAFE_INTEGER;
+/** Accounts a genesis allocates tokens to. */
+export const tokenAllocationsMax = 1000;
+/** The token symbol a genesis names (display only), in characters. */
+export const tokenSymbolLengthMax = 8;
+/** The memo a transfer may carry, in UTF-8 bytes. */
+export const tokenMemoBytesMax = 128;
+/** Token moves (ctx.transfer) one contract call may make. */
+export const contractTransfersPerCallMax = 16;
+/** Token movements one tokenHistory answer lists (newest first). */
+export const tokenHistoryListedMax = 200;
+/** Payees one device spending rule may list. */
+export const tokenRulePayeesMax = 16;
+/** One day in ms: a device's spending rule counts per UTC day of block time. */
+export const tokenRuleDayMs = 86_400_000;

@@ -75,6 +75,12 @@ export abstract class ApiSurface {
   readonly callContract = delegate(() => this.capabilities.contracts(), 'callContract');
   readonly contracts = delegate(() => this.capabilities.contracts(), 'contracts');
   readonly contract = delegate(() => this.capabilities.contracts(), 'contract');
+  // tokens (issue 16): ./tokens-host.ts
+  readonly balance = delegate(() => this.capabilities.tokens(), 'balance');
+  readonly transfer = delegate(() => this.capabilities.tokens(), 'transfer');
+  readonly tokenHistory = delegate(() => this.capabilities.tokens(), 'tokenHistory');
+  readonly setSpendingRule = delegate(() => this.capabilities.tokens(), 'setSpendingRule');
+  readonly deviceTransfer = delegate(() => this.capabilities.devices(), 'deviceTransfer');
 
   async verifyAuditLog(
     log: AuditExport,

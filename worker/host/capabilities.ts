@@ -5,6 +5,7 @@ import type { Block } from '../core/block';
 import type { MethodName, PeerMethods, Settings, Status } from '../api';
 import { DevicesHost } from './devices-host';
 import { ContractsHost } from './contracts-host';
+import { TokensHost } from './tokens-host';
 import { DatasetsHost } from './datasets';
 import { MemoryBlobStore } from '../data/blob-store';
 import { bestX25519 } from '../data/x25519';
@@ -42,6 +43,7 @@ export class Capabilities {
   private devicesHost: DevicesHost | null = null;
   private contractsHost: ContractsHost | null = null;
   private datasetsHost: DatasetsHost | null = null;
+  private tokensHost: TokensHost | null = null;
 
   constructor(private readonly d: CapabilitiesDeps) {}
 
@@ -76,6 +78,21 @@ export class Capabilities {
       now: () => options.now(),
     });
     return this.contractsHost;
+  }
+
+  async tokens(): Promise<TokensHost> {
+    await this.d.ready();
+    const { state: s, options, submissions } = this.d;
+    this.tokensHost ??= new TokensHost({
+      storage: options.storage,
+      durable: () => s.durable,
+      chain: () => s.peer.chain,
+      self: () => s.identityView.did,
+      submit: (request) => submissions.submit(request),
+      now: () => options.now(),
+    });
+    await s.announcedWrite;
+    return this.tokensHost;
   }
 
   async datasets(): Promise<DatasetsHost> {

@@ -307,6 +307,7 @@ export class ChainsService {
       time: this.d.options.now(),
       salt: toHex(this.d.options.randomBytes(8)),
     };
+    if (request.tokens !== undefined) genesis.tokens = request.tokens;
     checkGenesis(genesis);
     const record = await this.d.enqueue(() =>
       this.adoptChain({ chainId: chainIdOf(genesis), genesis }),

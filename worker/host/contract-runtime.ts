@@ -39,9 +39,9 @@ export const contractRuntimeName = 'quickjs-emscripten 0.32.0 release-sync, mete
 // not deterministic, and returns the `invoke` function the host calls (kept out of reach of the code).
 const setupSource = `(function () {
   'use strict';
-  const host = { get: globalThis.__get, put: globalThis.__put, emit: globalThis.__emit };
+  const host = { get: globalThis.__get, put: globalThis.__put, emit: globalThis.__emit, balance: globalThis.__balance, transfer: globalThis.__transfer };
   const info = JSON.parse(globalThis.__ctx);
-  delete globalThis.__get; delete globalThis.__put; delete globalThis.__emit; delete globalThis.__ctx;
+  delete globalThis.__get; delete globalThis.__put; delete globalThis.__emit; delete globalThis.__ctx; delete globalThis.__balance; delete globalThis.__transfer;
   delete globalThis.WeakRef; delete globalThis.FinalizationRegistry;
   Math.random = function random() { throw new Error('Math.random is not available in a contract: every peer must compute the same result.'); };
   const parse = JSON.parse, stringify = JSON.stringify;
@@ -57,6 +57,11 @@ const setupSource = `(function () {
       const json = stringify(event);
       if (typeof json !== 'string') throw new TypeError('ctx.emit takes a JSON value.');
       host.emit(json);
+    },
+    balance(account) { return host.balance(account === undefined || account === null ? null : String(account)); },
+    transfer(to, amount) {
+      if (typeof amount !== 'number') throw new TypeError('ctx.transfer takes a whole number of tokens.');
+      host.transfer(String(to), amount);
     },
   }));
   const before = new Map(Object.getOwnPropertyNames(globalThis).map((n) => [n, globalThis[n]]));
@@ -281,6 +286,20 @@ export class QuickJsContractRuntime implements ContractRuntime {
         host.emit(text(json));
         return undefined;
       });
+      define('__balance', (account) => {
+        if (!host.balance) throw new Error('This chain has no token.');
+        return vm.newNumber(
+          host.balance(account && vm.typeof(account) === 'string' ? vm.getString(account) : null),
+        );
+      });
+      define('__transfer', (to, amount) => {
+        if (!host.transfer) throw new Error('This chain has no token.');
+        host.transfer(
+          text(to),
+          amount && vm.typeof(amount) === 'number' ? vm.getNumber(amount) : Number.NaN,
+        );
+        return undefined;
+      });
       const info = keep(
         vm.newString(
           JSON.stringify({
@@ -290,6 +309,8 @@ export class QuickJsContractRuntime implements ContractRuntime {
             height: ctx.height,
             time: ctx.time,
             txId: ctx.txId,
+            paid: ctx.paid ?? 0,
+            account: ctx.account ?? `contract:${ctx.contract}`,
           }),
         ),
       );

@@ -53,8 +53,11 @@ export class ContractsHost {
     contract: string,
     method: string,
     args: unknown = null,
+    options?: { pay?: number },
   ): Promise<{ txId: string }> {
-    return this.submitChecked('contract.call', { contract, method, args: args ?? null });
+    const body: Record<string, unknown> = { contract, method, args: args ?? null };
+    if (options?.pay !== undefined) body.pay = options.pay;
+    return this.submitChecked('contract.call', body);
   }
 
   contracts(): ContractView[] {

@@ -399,6 +399,7 @@ export class DevicesHost {
     contract: string,
     method: string,
     args: unknown = null,
+    options?: { pay?: number },
   ): Promise<{ txId: string }> {
     this.device(device);
     return this.signAsDevice(device, 'contract.call', {
@@ -406,6 +407,26 @@ export class DevicesHost {
       method,
       args: args ?? null,
       device: true,
+      ...(options?.pay !== undefined ? { pay: options.pay } : {}),
+    });
+  }
+
+  /**
+   * A payment from the device's own account (issue 16), signed with its key: the chain takes it
+   * only within the spending rule its owner set (token.rule); outside it, UNAUTHORIZED before
+   * signing (the precheck runs the same rule).
+   */
+  async deviceTransfer(
+    device: string,
+    request: { to: string; amount: number; memo?: string },
+  ): Promise<{ txId: string }> {
+    this.device(device);
+    if (typeof request !== 'object' || request === null)
+      throw botError('BAD_REQUEST', 'deviceTransfer takes a device did and { to, amount, memo? }.');
+    return this.signAsDevice(device, 'token.transfer', {
+      to: request.to,
+      amount: request.amount,
+      ...(request.memo ? { memo: request.memo } : {}),
     });
   }
 

@@ -228,9 +228,10 @@ const cases: Record<MethodName, Case> = {
     ],
   },
   callContract: {
-    good: ['counter', 'inc', { by: 2 }],
+    good: ['counter', 'inc', { by: 2 }, { pay: 10 }],
     bad: [
       [['counter'], 'callContract: method must be a non-empty string'],
+      [['counter', 'inc', null, { pay: 0 }], 'callContract: options.pay must be a whole number'],
       [['c'.repeat(limits.contractNameLengthMax + 1), 'inc'], 'callContract: contract'],
     ],
   },
@@ -289,6 +290,45 @@ const cases: Record<MethodName, Case> = {
     ],
   },
   accessLog: { good: ['temps'], bad: [[[7], 'accessLog: dataset must be a non-empty string']] },
+  balance: { good: [did], bad: [[[7], 'balance: account must be a non-empty string']] },
+  transfer: {
+    good: [{ to: did, amount: 5, memo: 'rent' }],
+    bad: [
+      [[{ to: did, amount: 0 }], 'transfer: request.amount must be a whole number from 1'],
+      [[{ to: did, amount: 1.5 }], 'request.amount'],
+      [[{ to: did, amount: limits.tokenAmountMax + 1 }], 'request.amount'],
+      [[{ to: 'bob', amount: 1 }], 'transfer: request.to must be a did:key identity'],
+      [[{ amount: 1 }], 'transfer: request.to must be a did:key'],
+      [[{ to: did, amount: 1, memo: 'x'.repeat(limits.tokenMemoBytesMax + 1) }], 'request.memo'],
+      [[{ to: did, amount: 1, fee: 2 }], 'request has no field "fee"'],
+    ],
+  },
+  setSpendingRule: {
+    good: [did, { perTxMax: 5, perDayMax: 20, payees: [did, 'contract:shop'] }],
+    bad: [
+      [
+        [did, { perTxMax: 0, perDayMax: 5 }],
+        'setSpendingRule: rule.perTxMax must be a whole number',
+      ],
+      [[did, { perTxMax: 5 }], 'setSpendingRule: rule.perDayMax must be'],
+      [[did, { perTxMax: 5, perDayMax: 5, payees: Array(17).fill(did) }], 'rule.payees'],
+      [['washer', { perTxMax: 5, perDayMax: 5 }], 'setSpendingRule: device must be a did:key'],
+    ],
+  },
+  deviceTransfer: {
+    good: [did, { to: did, amount: 3 }],
+    bad: [
+      [[did, { to: did, amount: -3 }], 'deviceTransfer: request.amount must be a whole number'],
+      [[did, { to: 'shop', amount: 3 }], 'request.to must be a did:key'],
+    ],
+  },
+  tokenHistory: {
+    good: [did, { limit: 10 }],
+    bad: [
+      [[did, { limit: 0 }], 'tokenHistory: options.limit must be a whole number from 1'],
+      [[did, { limit: limits.tokenHistoryListedMax + 1 }], 'options.limit'],
+    ],
+  },
 };
 
 async function refusal(run: Promise<unknown>): Promise<BotError> {

@@ -7,7 +7,7 @@
 // before this by its transport (rpcMessageBytesMax in worker/rpc.ts, httpBodyBytesMax).
 import { botError, BotError } from '../core/errors';
 import * as limits from '../core/limits';
-import type { DatasetPolicyView, MethodName, PeerMethods } from '../api';
+import type { CreateChainRequest, DatasetPolicyView, MethodName, PeerMethods } from '../api';
 import * as dsLimits from '../core/modules/datasets/limits';
 import {
   anyObject,
@@ -53,6 +53,8 @@ const passphrase = text(limits.passphraseLengthMax, { unit: 'characters' });
 const contractName = text(limits.contractNameLengthMax, { min: 1, unit: 'characters' });
 const contractMethod = text(limits.contractMethodLengthMax, { min: 1, unit: 'characters' });
 const time = integer(0, Number.MAX_SAFE_INTEGER);
+const tokenAmount = integer(1, limits.tokenAmountMax);
+const tokenAccount = text(80, { min: 1, unit: 'characters' });
 const listOptions = record<{ limit?: number }>({
   limit: optional('limit', integer(1, limits.deviceListedMax)),
 });
@@ -138,6 +140,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           validators?: string[];
           timeoutMs?: number;
           emptyBlockIntervalMs?: number;
+          tokens?: Record<string, unknown>;
         }>({
           name: param('name', text(limits.chainNameLengthMax, { min: 1, unit: 'characters' })),
           mode: param('mode', oneOf(['private', 'consortium', 'public'])),
@@ -145,10 +148,13 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           validators: optional('validators', list(did, limits.validatorCountMax, { min: 1 })),
           timeoutMs: optional('timeoutMs', roundTimeout),
           emptyBlockIntervalMs: optional('emptyBlockIntervalMs', roundTimeout),
+          // Judged in full by the core's genesis check (checkTokenGenesis).
+          tokens: optional('tokens', anyObject),
         }),
       ),
     ],
-    (p, request) => p.createChain(request),
+    // tokens: checked in full by the core (checkTokenGenesis) before the chain is made.
+    (p, request) => p.createChain(request as CreateChainRequest),
   ),
   join: method([param('invite', invite)], (p, link) => p.join(link)),
   invite: none((p) => p.invite()),
@@ -270,8 +276,13 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     (p, request) => p.deployContract(request),
   ),
   callContract: method(
-    [param('contract', contractName), param('method', contractMethod), optional('args', present)],
-    (p, contract, name, args) => p.callContract(contract, name, args),
+    [
+      param('contract', contractName),
+      param('method', contractMethod),
+      optional('args', present),
+      optional('options', record<{ pay?: number }>({ pay: optional('pay', tokenAmount) })),
+    ],
+    (p, contract, name, args, options) => p.callContract(contract, name, args, options),
   ),
   deviceCallContract: method(
     [
@@ -279,8 +290,10 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
       param('contract', contractName),
       param('method', contractMethod),
       optional('args', present),
+      optional('options', record<{ pay?: number }>({ pay: optional('pay', tokenAmount) })),
     ],
-    (p, device, contract, name, args) => p.deviceCallContract(device, contract, name, args),
+    (p, device, contract, name, args, options) =>
+      p.deviceCallContract(device, contract, name, args, options),
   ),
   contracts: none((p) => p.contracts()),
   contract: method([param('name', contractName)], (p, name) => p.contract(name)),
@@ -338,6 +351,61 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     (p, dataset, options) => p.readDataset(dataset, options),
   ),
   accessLog: method([param('dataset', datasetId)], (p, dataset) => p.accessLog(dataset)),
+  // ---- tokens (issue 16): amounts and recipients are judged again by the core ----
+  balance: method([optional('account', tokenAccount)], (p, account) => p.balance(account)),
+  transfer: method(
+    [
+      param(
+        'request',
+        record<{ to: string; amount: number; memo?: string }>({
+          to: param('to', did),
+          amount: param('amount', tokenAmount),
+          memo: optional('memo', text(limits.tokenMemoBytesMax)),
+        }),
+      ),
+    ],
+    (p, request) => p.transfer(request),
+  ),
+  tokenHistory: method(
+    [
+      optional('account', tokenAccount),
+      optional(
+        'options',
+        record<{ limit?: number }>({
+          limit: optional('limit', integer(1, limits.tokenHistoryListedMax)),
+        }),
+      ),
+    ],
+    (p, account, options) => p.tokenHistory(account, options),
+  ),
+  setSpendingRule: method(
+    [
+      param('device', did),
+      param(
+        'rule',
+        record<{ perTxMax: number; perDayMax: number; payees?: string[] }>({
+          perTxMax: param('perTxMax', tokenAmount),
+          perDayMax: param('perDayMax', tokenAmount),
+          payees: optional('payees', list(tokenAccount, limits.tokenRulePayeesMax)),
+        }),
+      ),
+    ],
+    (p, device, rule) => p.setSpendingRule(device, rule),
+  ),
+  deviceTransfer: method(
+    [
+      param('device', did),
+      param(
+        'request',
+        record<{ to: string; amount: number; memo?: string }>({
+          to: param('to', did),
+          amount: param('amount', tokenAmount),
+          memo: optional('memo', text(limits.tokenMemoBytesMax)),
+        }),
+      ),
+    ],
+    (p, device, request) => p.deviceTransfer(device, request),
+  ),
 };
 
 /** Is `name` a method of the API (own names only: not "constructor", "toString", ...)? */

@@ -24,6 +24,7 @@ import { testIdentity as makeIdentity, type TestIdentity } from '../core/testing
 import { checkTx, txIdOf, txSigningBytes, type Tx, type UnsignedTx } from '../core/tx';
 import { publicKeyFromDid } from '../core/crypto/did';
 import * as limits from '../core/limits';
+import { emptyTokens, supplyCheck } from '../core/modules/tokens';
 import { Random } from './prng';
 import { SignatureVerifier } from './verify';
 
@@ -191,6 +192,12 @@ class EventQueue {
 const genesisTime = 1_700_000_000_000;
 /** Every this many transactions of a sim client, one fails in execution (see submitNext). */
 const doomedEvery = 5;
+/** Every this many transactions of a sim client, one is a token transfer (see submitNext). */
+const transferEvery = 3;
+/** Each sim client's genesis balance: transfers of 1 never run short, one of 10x always does. */
+const clientTokens = 1_000_000;
+/** The transfer fee of the sim chain (to the proposer). */
+const simFee = 1;
 
 /** The simulation's identities, derived once per process (a public key in pure JS costs a millisecond; every seed uses the same names). */
 const identities = new Map<string, TestIdentity>();
@@ -279,6 +286,16 @@ export class Simulation {
       validators: ids.map((id) => ({ did: id.did, power: 1 })),
       time: genesisTime,
       salt: `sim ${n}`,
+      // Tokens (issue 16): the clients hold some and pay each other; the supply is checked
+      // after every committed block (checkSupply).
+      tokens: {
+        symbol: 'SIM',
+        allocations: Array.from({ length: options.clients }, (_, i) => ({
+          did: testIdentity(`sim client ${i}`).did,
+          amount: clientTokens,
+        })),
+        fee: simFee,
+      },
     };
     this.chain0 = genesisState(this.genesis).state;
     const byzantine = new Set(
@@ -482,6 +499,7 @@ export class Simulation {
               `peer ${peer.index} reported block ${effect.block.header.height} committed before persisting it`,
             );
           this.onCommitted(peer, effect.block, toHex(effect.hash), effect.txIds, effect.failed);
+          this.checkSupply(peer);
           this.apply(peer, { kind: 'persisted', height: effect.block.header.height });
           break;
         case 'broadcast':
@@ -573,6 +591,21 @@ export class Simulation {
     );
   }
 
+  /** Tokens are conserved: after every block the balances add up to the genesis supply, none below 0. */
+  private checkSupply(peer: SimPeer): void {
+    const chain = peer.state?.chain;
+    if (!chain) return;
+    const tokens = chain.tokens ?? emptyTokens(chain.genesis);
+    const broken = supplyCheck(tokens);
+    if (broken !== null)
+      this.fail(`supply: peer ${peer.index} at height ${chain.height}: ${broken}`);
+    const genesisSupply = this.options.clients * clientTokens;
+    if (tokens.supply !== genesisSupply)
+      this.fail(
+        `supply: peer ${peer.index} at height ${chain.height} has supply ${tokens.supply}, not ${genesisSupply} (nothing mints)`,
+      );
+  }
+
   private checkLiveness(): void {
     const { healAtMs, liveBoundMs } = this.options;
     const heal = this.options.faults ? healAtMs : 0;
@@ -634,10 +667,18 @@ export class Simulation {
     // Every doomedEvery-th transaction of a client fails in execution (a vote by a non-validator):
     // it must be in a block as failed, and the client's next transaction must commit after it.
     // Chosen by nonce, not drawn, so the seed's random stream is what it was.
+    // Every transferEvery-th pays 1 token to the next client; a doomed one every other time asks
+    // for more than any client can hold (INSUFFICIENT_FUNDS).
     const doomed = client.nonce % doomedEvery === 0;
-    const [type, body] = doomed
-      ? ['member.vote', { proposal: 'ab'.repeat(32), approve: true }]
-      : ['data.put', { key: `sensor/${c}`, value: client.nonce }];
+    const next = testIdentity(`sim client ${(c + 1) % this.clients.length}`).did;
+    const broke = doomed && client.nonce % (2 * doomedEvery) === 0 && this.clients.length > 1;
+    const [type, body] = broke
+      ? ['token.transfer', { to: next, amount: 10 * this.options.clients * clientTokens }]
+      : doomed
+        ? ['member.vote', { proposal: 'ab'.repeat(32), approve: true }]
+        : client.nonce % transferEvery === 0 && this.clients.length > 1
+          ? ['token.transfer', { to: next, amount: 1 }]
+          : ['data.put', { key: `sensor/${c}`, value: client.nonce }];
     const tx = signedTx(client, {
       chain: this.chain0.chainId,
       type,
@@ -647,7 +688,7 @@ export class Simulation {
       body,
     });
     const txId = txIdOf(tx);
-    if (doomed) this.doomed.set(txId, 'UNAUTHORIZED');
+    if (doomed) this.doomed.set(txId, broke ? 'INSUFFICIENT_FUNDS' : 'UNAUTHORIZED');
     client.waiting = txId;
     this.submitted.add(txId);
     this.pending.set(txId, { tx, submittedAt: this.now, client: c });

@@ -36,6 +36,8 @@ export interface BlockContext {
   readonly height: number;
   /** The block's time (never before the head's). */
   readonly time: number;
+  /** The did proposing the block (a host's precheck: the first validator); transfer fees go to it. */
+  readonly proposer: string;
   /** The block's state writes, key -> encoded entry, in first-write order. */
   readonly writes: Map<string, Uint8Array>;
   /** The overlay of a module in this block (made on first use): how one module reads another. */

@@ -5,6 +5,7 @@ import { utf8 } from '../../bytes';
 import { botError, BotError } from '../../errors';
 import type { Tx } from '../../tx-shape';
 import type { DeviceRecord } from '../devices';
+import { contractAccount, isDidKey, checkAmount, type TokenJournal } from '../tokens';
 import * as limits from '../../limits';
 import type { JsonValue } from '../../body';
 import {
@@ -103,9 +104,11 @@ export function applyContractTx(
   height: number,
   blockTime: number,
   deviceOf: DeviceLookup,
+  tokens: () => TokenJournal,
 ): BotError | null {
   if (tx.type === 'contract.deploy') return applyDeploy(overlay, tx, txId, height);
-  if (tx.type === 'contract.call') return applyCall(overlay, tx, txId, height, blockTime, deviceOf);
+  if (tx.type === 'contract.call')
+    return applyCall(overlay, tx, txId, height, blockTime, deviceOf, tokens);
   return null;
 }
 
@@ -150,8 +153,15 @@ function applyCall(
   height: number,
   blockTime: number,
   deviceOf: DeviceLookup,
+  tokens: () => TokenJournal,
 ): BotError | null {
-  const body = tx.body as { contract: string; method: string; args: JsonValue; device?: true };
+  const body = tx.body as {
+    contract: string;
+    method: string;
+    args: JsonValue;
+    device?: true;
+    pay?: number;
+  };
   const contract = contractIn(overlay, body.contract);
   if (!contract)
     return botError('NOT_FOUND', `No contract named "${body.contract}" is deployed on this chain.`);
@@ -175,6 +185,19 @@ function applyCall(
   }
   if (!overlay.runtime) return noRuntime();
   const name = contract.name;
+  const account = contractAccount(name);
+  // Token moves of this call only (its payment in, its ctx.transfer calls): committed with its
+  // writes when it returns normally, dropped otherwise.
+  const journal = tokens();
+  const paid = body.pay ?? 0;
+  if (paid > 0) {
+    try {
+      journal.pay(tx.from, account, paid, txId, { who: 'You hold' });
+    } catch (error) {
+      return error as BotError;
+    }
+  }
+  let transfers = 0;
   // Writes of this call only; merged into the overlay when the call returns normally.
   const writes = new Map<string, string | null>();
   const events: string[] = [];
@@ -183,6 +206,34 @@ function applyCall(
     fatal ??= error;
     throw error;
   };
+  const tokenCalls: Pick<ContractHostCalls, 'balance' | 'transfer'> = journal.hasTokens
+    ? {
+        balance(of) {
+          return journal.balance(of ?? account);
+        },
+        transfer(to: string, amount) {
+          try {
+            const other = to.startsWith('contract:') ? contractIn(overlay, to.slice(9)) : undefined;
+            if (!isDidKey(to) && !other)
+              throw botError(
+                'BAD_FIELD_TYPE',
+                `ctx.transfer pays a did:key or "contract:<name>" of a deployed contract, not "${String(to).slice(0, 80)}".`,
+              );
+            if (to === account)
+              throw botError('BAD_REQUEST', 'A contract cannot pay its own account.');
+            checkAmount(amount, 'The amount of ctx.transfer');
+            if (++transfers > limits.contractTransfersPerCallMax)
+              throw botError(
+                'TOO_LARGE',
+                `A call may make at most ${limits.contractTransfersPerCallMax} transfers.`,
+              );
+            journal.pay(account, to, amount, txId, { who: `The contract "${name}" holds` });
+          } catch (error) {
+            fail(error as BotError);
+          }
+        },
+      }
+    : {};
   const host: ContractHostCalls = {
     get(key) {
       const k = name + '/' + checkKeyOr(key, fail);
@@ -222,6 +273,7 @@ function applyCall(
       }
       events.push(json);
     },
+    ...tokenCalls,
   };
   const ctx: ContractContext = {
     contract: name,
@@ -239,6 +291,8 @@ function applyCall(
     height,
     time: blockTime,
     txId,
+    paid,
+    account,
   };
   const outcome = overlay.runtime.call(
     contract.code,
@@ -274,6 +328,7 @@ function applyCall(
     );
   for (const [k, json] of writes) overlay.state.set(k, json);
   overlay.keyCounts.set(name, count);
+  journal.commit();
   const list = overlay.calls.get(name) ?? [];
   list.push({
     tx: txId,
@@ -281,6 +336,7 @@ function applyCall(
     caller: tx.from,
     device: body.device === true,
     method: body.method,
+    ...(paid > 0 ? { paid } : {}),
     result,
     events: events.map((e) => JSON.parse(e) as JsonValue),
   });

@@ -5,6 +5,7 @@
 import type { TxModule } from '../module';
 import * as limits from '../../limits';
 import { deviceIn, devicesModule } from '../devices';
+import { TokenJournal, tokensModule } from '../tokens';
 import { applyContractTx, contractOverlayOf, finishContracts, type ContractOverlay } from './apply';
 import { contractBodyRules } from './rules';
 import { contractTxTypes, emptyContracts, type ContractRegistry } from './types';
@@ -30,7 +31,8 @@ export const contractsModule: TxModule<ContractRegistry, ContractOverlay, 'contr
   apply(overlay, tx, txId, block) {
     const devices = block.overlayOf(devicesModule);
     const deviceOf = (did: string) => deviceIn(devices, did);
-    const error = applyContractTx(overlay, tx, txId, block.height, block.time, deviceOf);
+    const tokens = () => new TokenJournal(block.overlayOf(tokensModule));
+    const error = applyContractTx(overlay, tx, txId, block.height, block.time, deviceOf, tokens);
     if (error) throw error;
   },
   blockBudgetSpent: (overlay) =>

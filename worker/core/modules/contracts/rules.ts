@@ -4,6 +4,7 @@ import { botError } from '../../errors';
 import * as limits from '../../limits';
 import { checkJsonValue, isPlainObject, onlyFields } from '../../body';
 import type { contractTxTypes } from './types';
+import { checkAmount } from '../tokens/rules';
 
 export function checkContractName(value: unknown): string {
   if (
@@ -53,9 +54,10 @@ const call = {
     if (!isPlainObject(raw))
       throw botError(
         'MALFORMED',
-        'A contract.call body must be a map { contract, method, args, device? }.',
+        'A contract.call body must be a map { contract, method, args, device?, pay? }.',
       );
-    onlyFields(raw, ['contract', 'method', 'args', 'device'], 'contract.call');
+    onlyFields(raw, ['contract', 'method', 'args', 'device', 'pay'], 'contract.call');
+    if ('pay' in raw) checkAmount(raw.pay, 'pay');
     checkContractName(raw.contract);
     checkMethodName(raw.method);
     if (!('args' in raw))

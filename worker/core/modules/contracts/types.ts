@@ -39,6 +39,8 @@ export interface ContractCallRecord {
   /** The caller was a registered device (the call was sent with `device: true`). */
   device: boolean;
   method: string;
+  /** Tokens the caller paid in with the call (absent: none). */
+  paid?: number;
   result: JsonValue;
   events: JsonValue[];
 }
@@ -58,6 +60,10 @@ export interface ContractContext {
   /** The block header's time (ms since 1970), the same on every peer. */
   time: number;
   txId: string;
+  /** Tokens the caller paid into the contract's account with this call (`pay`; 0 when none). */
+  paid?: number;
+  /** The contract's own token account ("contract:<name>"). */
+  account?: string;
 }
 
 /** The state a call may touch, through the core (which checks keys, sizes and counts). */
@@ -67,6 +73,13 @@ export interface ContractHostCalls {
   /** JSON text of the value; null deletes. */
   put(key: string, json: string | null): void;
   emit(json: string): void;
+  /**
+   * Tokens (issue 16): the balance of `account` (null: the contract's own), counting this call's
+   * moves so far. Absent: the chain has no tokens to read.
+   */
+  balance?(account: string | null): number;
+  /** Pay `amount` from the contract's own account to `to`; kept only if the call succeeds. */
+  transfer?(to: string, amount: number): void;
 }
 
 export type ContractRunResult = { ok: true; resultJson: string } | { ok: false; error: BotError };

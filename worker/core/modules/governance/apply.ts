@@ -26,7 +26,9 @@ export type Change =
   | { kind: 'addMember'; did: string }
   | { kind: 'removeMember'; did: string }
   | { kind: 'policy'; name: string; value: string | number | boolean }
-  | { kind: 'engine'; engine: 'poa' | 'bft'; timeoutMs?: number };
+  | { kind: 'engine'; engine: 'poa' | 'bft'; timeoutMs?: number }
+  /** Create `amount` tokens into `to`: carried out by a token.mint { proposal } once applied. */
+  | { kind: 'mint'; to: string; amount: number };
 
 export interface ProposalRecord {
   change: Change;
@@ -304,7 +306,9 @@ export function finishGovernance(
     else if (change.kind === 'removeMember') gov.members.delete(change.did);
     else if (change.kind === 'policy')
       writes.set(policyPrefix + change.name, encode({ v: change.value, h: height }));
-    else {
+    else if (change.kind === 'mint') {
+      // Nothing here: the tokens module mints when a token.mint names this applied proposal.
+    } else {
       const next = validatorsAfter(validators, change);
       if (!(next instanceof BotError)) validators = next;
     }

@@ -65,6 +65,21 @@ function checkChange(value: unknown): void {
       if (!['string', 'number', 'boolean'].includes(typeof value.value))
         throw botError('BAD_FIELD_TYPE', 'A policy value is a string, number or boolean.');
       return;
+    case 'mint':
+      onlyFields(value, ['kind', 'to', 'amount'], 'mint');
+      if (!isDid(value.to))
+        throw botError('BAD_FIELD_TYPE', 'A mint names a did:key to mint into.');
+      if (
+        typeof value.amount !== 'number' ||
+        !Number.isSafeInteger(value.amount) ||
+        value.amount < 1 ||
+        value.amount > limits.tokenAmountMax
+      )
+        throw botError(
+          'BAD_FIELD_TYPE',
+          `A mint amount is a whole number from 1 to ${limits.tokenAmountMax}.`,
+        );
+      return;
     case 'engine':
       onlyFields(value, ['kind', 'engine', 'timeoutMs'], 'engine change');
       checkEngineFields(value, 'engine change');
