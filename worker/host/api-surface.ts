@@ -64,6 +64,13 @@ export abstract class ApiSurface {
   readonly revokeAccess = delegate(() => this.capabilities.datasets(), 'revokeAccess');
   readonly readDataset = delegate(() => this.capabilities.datasets(), 'readDataset');
   readonly accessLog = delegate(() => this.capabilities.datasets(), 'accessLog');
+  // supply-chain traceability (issue 17): ./trace.ts
+  readonly traceRecord = delegate(() => this.capabilities.trace(), 'traceRecord');
+  readonly traceTransfer = delegate(() => this.capabilities.trace(), 'traceTransfer');
+  readonly traceSplit = delegate(() => this.capabilities.trace(), 'traceSplit');
+  readonly traceMerge = delegate(() => this.capabilities.trace(), 'traceMerge');
+  readonly traceLot = delegate(() => this.capabilities.trace(), 'traceLot');
+  readonly traceBack = delegate(() => this.capabilities.trace(), 'traceBack');
   readonly deployContract = delegate(() => this.capabilities.contracts(), 'deployContract');
   readonly callContract = delegate(() => this.capabilities.contracts(), 'callContract');
   readonly contracts = delegate(() => this.capabilities.contracts(), 'contracts');

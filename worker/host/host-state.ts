@@ -42,6 +42,8 @@ export interface HostOptions {
   contractRuntime?: ContractRuntime | null;
   /** Where dataset blobs are kept (IndexedDB in a tab, a directory on the Node peer); default memory. */
   blobs?: BlobStore;
+  /** How information-server documents are fetched for traceability (tests); default HTTP(S). */
+  fetchDocument?: (url: string) => Promise<Uint8Array>;
 }
 
 export interface ChainRecord {

@@ -7,6 +7,7 @@ import { governanceModule } from './governance';
 import { devicesModule } from './devices';
 import { contractsModule } from './contracts';
 import { datasetsModule } from './datasets';
+import { traceModule } from './trace';
 
 export const txModules = [
   dataModule, // data.put, data.delete: ./data
@@ -14,6 +15,7 @@ export const txModules = [
   devicesModule, // device.*: ./devices
   contractsModule, // contract.deploy, contract.call: ./contracts
   datasetsModule, // identity.x25519, dataset.*: ./datasets (issue 15)
+  traceModule, // trace.*: ./trace (issue 17, Y.4560 I.1)
 ] as const;
 
 export const txRegistry = registryOf(txModules);
