@@ -26,7 +26,17 @@ function openInvite(text: string): string | null {
   }
 }
 
-export function QrScanner() {
+/**
+ * `onText` takes a decoded text and returns null when it was used (the camera stops) or a
+ * message saying why not (default: open an invite; the Trace page reads a product identifier).
+ */
+export function QrScanner({
+  onText = openInvite,
+  aim = 'Point the camera at the invite’s QR code.',
+}: {
+  onText?: (text: string) => string | null;
+  aim?: string;
+} = {}) {
   const video = useRef<HTMLVideoElement>(null);
   const stream = useRef<MediaStream | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -75,7 +85,7 @@ export function QrScanner() {
         if (v && v.readyState >= 2 && v.videoWidth > 0) {
           const text = await qr.decode(pixelsOf(v, v.videoWidth, v.videoHeight)).catch(() => null);
           if (text !== null && stream.current) {
-            const problem = openInvite(text);
+            const problem = onText(text);
             if (!problem) return stop();
             setMessage(problem);
           }
@@ -102,7 +112,7 @@ export function QrScanner() {
     setReading(true);
     try {
       setDecoder((await qrDecoder()).name);
-      setMessage(openInvite(await decodeQrFile(file)));
+      setMessage(onText(await decodeQrFile(file)));
     } catch (error) {
       setMessage((error as Error).message);
     } finally {
@@ -130,7 +140,7 @@ export function QrScanner() {
       {scanning && (
         <>
           <p className="muted" aria-live="polite">
-            Point the camera at the invite’s QR code.
+            {aim}
           </p>
           <video ref={video} className="scanner-video" muted playsInline aria-label="Camera view" />
         </>
