@@ -61,7 +61,24 @@ export interface TraceHostDeps {
 
 type Write = { id?: string; server: string; hash?: string };
 
+/**
+ * Verified blocks kept between queries (by chain, height and verified hash): a block checked
+ * once against its verified hash is not read, decoded and hashed again. A record is still read
+ * from the store and compared byte for byte with its transaction each time.
+ */
+export const traceBlocksCachedMax = 4_096;
+
+type VerifiedBlock = {
+  block: Block;
+  hash: Uint8Array;
+  txs: Map<string, Tx>;
+  /** The record bytes each transaction makes (by txId and whether it was an origin). */
+  records: Map<string, Uint8Array>;
+};
+
 export class TraceHost {
+  private readonly blocks = new Map<string, VerifiedBlock>();
+
   constructor(private readonly d: TraceHostDeps) {}
 
   // ---- writes ----
@@ -137,10 +154,7 @@ export class TraceHost {
     const hashes = this.d.hashes();
     const first = await this.provenLot(chain, id);
     if (!first) throw botError('NOT_FOUND', `There is no lot "${id}" on this chain.`);
-    const blocks = new Map<
-      number,
-      { block: Block; hash: Uint8Array; txs: Map<string, Tx> } | null
-    >();
+    const blocks = new Map<number, VerifiedBlock | null>();
     const lots: TraceJourney['lots'] = [];
     const steps = new Map<string, TraceStepView>();
     const signatures: Array<{ step: TraceStepView; tx: Tx }> = [];
@@ -210,9 +224,15 @@ export class TraceHost {
     }
     // The records' signatures, in one batch (the peer's verifier, cached for signatures it
     // verified when the blocks came in: the same bytes give the same answer).
+    const keys = new Map<string, Uint8Array>();
+    const keyOf = (did: string) => {
+      let key = keys.get(did);
+      if (!key) keys.set(did, (key = publicKeyFromDid(did)));
+      return key;
+    };
     const verdicts = await this.d.verifier.verifyBatch(
       signatures.map(({ tx }) => ({
-        publicKey: publicKeyFromDid(tx.from),
+        publicKey: keyOf(tx.from),
         message: txSigningBytes(tx),
         signature: tx.sig,
       })),
@@ -244,7 +264,7 @@ export class TraceHost {
   private async checkStep(
     chain: ChainState,
     hashes: readonly Uint8Array[],
-    blocks: Map<number, { block: Block; hash: Uint8Array; txs: Map<string, Tx> } | null>,
+    blocks: Map<number, VerifiedBlock | null>,
     txId: string,
     signatures: Array<{ step: TraceStepView; tx: Tx }>,
   ): Promise<TraceStepView> {
@@ -278,8 +298,13 @@ export class TraceHost {
         problem: `Block ${record.height} does not hold the transaction of this record.`,
       };
     step.blockHash = toHex(held.hash);
-    const expected = expectedRecord(tx, txId, record.height, record.kind === 'origin');
-    if (!equalBytes(encodeRecord(expected), bytes))
+    const recordKey = `${txId}:${record.kind === 'origin'}`;
+    let expected = held.records.get(recordKey);
+    if (!expected) {
+      expected = encodeRecord(expectedRecord(tx, txId, record.height, record.kind === 'origin'));
+      held.records.set(recordKey, expected);
+    }
+    if (!equalBytes(expected, bytes))
       return {
         ...step,
         status: 'tampered',
@@ -294,10 +319,14 @@ export class TraceHost {
     chain: ChainState,
     hashes: readonly Uint8Array[],
     height: number,
-  ): Promise<{ block: Block; hash: Uint8Array; txs: Map<string, Tx> } | null> {
+  ): Promise<VerifiedBlock | null> {
     const expected = hashes[height];
-    const bytes = expected ? await this.d.storage.getBlock(chain.chainId, height) : undefined;
-    if (!expected || !bytes) return null;
+    if (!expected) return null;
+    const cacheKey = `${chain.chainId}:${height}:${toHex(expected)}`;
+    const cached = this.blocks.get(cacheKey);
+    if (cached) return cached;
+    const bytes = await this.d.storage.getBlock(chain.chainId, height);
+    if (!bytes) return null;
     try {
       const block = decodeBlock(bytes);
       if (
@@ -307,7 +336,10 @@ export class TraceHost {
         return null;
       const txs = new Map<string, Tx>();
       for (const tx of block.txs) if (tx.type.startsWith('trace.')) txs.set(txIdOf(tx), tx);
-      return { block, hash: expected, txs };
+      if (this.blocks.size >= traceBlocksCachedMax) this.blocks.clear();
+      const verified = { block, hash: expected, txs, records: new Map<string, Uint8Array>() };
+      this.blocks.set(cacheKey, verified);
+      return verified;
     } catch {
       return null;
     }
