@@ -94,6 +94,12 @@ export const pages: PageDef[] = [
     component: lazy(() => import('./pages/WalletPage')),
   },
   {
+    path: 'trace',
+    label: 'Trace',
+    icon: 'M5 5h4v4H5zM15 5h4v4h-4zM10 15h4v4h-4zM7 9v2h10V9M12 11v4',
+    component: lazy(() => import('./pages/TracePage')),
+  },
+  {
     path: 'settings',
     label: 'Settings',
     icon: 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM4 12h2M18 12h2M12 4v2M12 18v2M6.3 6.3l1.4 1.4M16.3 16.3l1.4 1.4M6.3 17.7l1.4-1.4M16.3 7.7l1.4-1.4',

@@ -19,6 +19,7 @@ const pages = [
   { path: 'governance', heading: 'Governance' },
   { path: 'audit', heading: 'Audit' },
   { path: 'devices', heading: null },
+  { path: 'trace', heading: 'Trace' },
   { path: 'settings', heading: 'Settings' },
 ];
 

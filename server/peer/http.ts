@@ -33,6 +33,7 @@ import type {
 } from '../../worker/api';
 import { checkParams, dispatch, isApiMethod } from '../../worker/host/dispatch';
 import type { DatasetReadStream } from '../../worker/host/datasets';
+import { openApiDocument } from './openapi';
 
 /** Largest request body: a raw transaction in hex plus JSON framing, or a chain request. */
 export const httpBodyBytesMax = 4 * txBytesMax;
@@ -138,7 +139,7 @@ interface Context {
 }
 
 type Handler = (context: Context) => Promise<{ status?: number; body: unknown } | 'streaming'>;
-type Method = 'GET' | 'POST' | 'PATCH';
+export type Method = 'GET' | 'POST' | 'PATCH';
 
 export interface PeerApi {
   server: Server;
@@ -188,6 +189,12 @@ interface Route {
   method: Method;
   segments: string[];
   handler: Handler;
+}
+
+/** Every route of the API as [method, path] (the OpenAPI test checks the document covers them). */
+export function routeList(peer: PeerMethods): Array<[Method, string]> {
+  const routes = buildRoutes({ peer, events: new EventHub() }, new Set());
+  return routes.map((r) => [r.method, `/${r.segments.join('/')}`]);
 }
 
 function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[] {
@@ -282,6 +289,8 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ],
     ...datasetRoutes(call, options),
     ...tokenRoutes(call),
+    ...traceRoutes(call),
+    ['GET', '/v1/openapi.json', async () => ({ body: openApiDocument })],
     ['GET', '/v1/events', (context) => eventStream(context, options, streams)],
     [
       'POST',
@@ -694,6 +703,40 @@ function datasetRoutes(
           response.destroy();
         }
         return 'streaming';
+      },
+    ],
+  ];
+}
+
+// ---- supply-chain traceability (issue 17; Y.4560 I.1.4: POST and GET, JSON) ----------------------
+
+function traceRoutes(
+  call: (name: MethodName, ...params: unknown[]) => Promise<unknown>,
+): Array<[Method, string, Handler]> {
+  // The JSON body is the request as window.bot takes it; the dispatcher checks every field.
+  const write =
+    (name: MethodName): Handler =>
+    async ({ request }) => ({ status: 202, body: await call(name, await readJsonObject(request)) });
+  return [
+    ['POST', '/v1/trace/records', write('traceRecord')],
+    ['POST', '/v1/trace/transfers', write('traceTransfer')],
+    ['POST', '/v1/trace/splits', write('traceSplit')],
+    ['POST', '/v1/trace/merges', write('traceMerge')],
+    [
+      'GET',
+      '/v1/trace/lots/:id',
+      async ({ params }) => ({
+        body: found(await call('traceLot', params[0]!), `There is no lot "${params[0]}".`),
+      }),
+    ],
+    [
+      'GET',
+      '/v1/trace/lots/:id/journey',
+      async ({ params, query }) => {
+        const fetch = query.get('fetch');
+        if (fetch !== null && fetch !== 'true' && fetch !== 'false')
+          throw botError('BAD_REQUEST', 'fetch must be true or false.');
+        return { body: await call('traceBack', params[0]!, { fetch: fetch === 'true' }) };
       },
     ],
   ];

@@ -71,6 +71,14 @@ export abstract class ApiSurface {
     options?: { version?: number; purpose?: string },
   ): Promise<DatasetReadStream> =>
     (await this.capabilities.datasets()).readDatasetStream(dataset, options);
+
+  // supply-chain traceability (issue 17): ./trace.ts
+  readonly traceRecord = delegate(() => this.capabilities.trace(), 'traceRecord');
+  readonly traceTransfer = delegate(() => this.capabilities.trace(), 'traceTransfer');
+  readonly traceSplit = delegate(() => this.capabilities.trace(), 'traceSplit');
+  readonly traceMerge = delegate(() => this.capabilities.trace(), 'traceMerge');
+  readonly traceLot = delegate(() => this.capabilities.trace(), 'traceLot');
+  readonly traceBack = delegate(() => this.capabilities.trace(), 'traceBack');
   readonly deployContract = delegate(() => this.capabilities.contracts(), 'deployContract');
   readonly callContract = delegate(() => this.capabilities.contracts(), 'callContract');
   readonly contracts = delegate(() => this.capabilities.contracts(), 'contracts');

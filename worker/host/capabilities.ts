@@ -7,6 +7,8 @@ import { DevicesHost } from './devices-host';
 import { ContractsHost } from './contracts-host';
 import { TokensHost } from './tokens-host';
 import { DatasetsHost } from './datasets';
+import { TraceHost, httpDocumentFetcher, type DocumentFetcher } from './trace';
+import type { Verifier } from './crypto';
 import { MemoryBlobStore } from '../data/blob-store';
 import { bestX25519 } from '../data/x25519';
 import { encodeWire } from './wire';
@@ -35,8 +37,12 @@ export interface CapabilitiesDeps {
   state: HostState;
   options: HostOptions;
   ready(): Promise<Status>;
-  submissions: Pick<Submissions, 'submit' | 'admit' | 'waitFor'>;
+  submissions: Pick<Submissions, 'submit' | 'submitBackground' | 'admit' | 'waitFor'>;
   record(level: 'info' | 'warn' | 'error', message: string): void;
+  /** The peer's (caching) signature verifier; default options.verifier. */
+  verifier?: Verifier;
+  /** How information-server documents are fetched (tests); default HTTP(S) on the clock. */
+  fetchDocument?: DocumentFetcher;
 }
 
 export class Capabilities {
@@ -44,6 +50,8 @@ export class Capabilities {
   private contractsHost: ContractsHost | null = null;
   private datasetsHost: DatasetsHost | null = null;
   private tokensHost: TokensHost | null = null;
+
+  private traceHost: TraceHost | null = null;
 
   constructor(private readonly d: CapabilitiesDeps) {}
 
@@ -121,6 +129,27 @@ export class Capabilities {
       x25519: bestX25519,
     });
     return this.datasetsHost;
+  }
+
+  async trace(): Promise<TraceHost> {
+    await this.d.ready();
+    const { state: s, options: o, submissions } = this.d;
+    this.traceHost ??= new TraceHost({
+      storage: o.storage,
+      durable: () => s.durable,
+      hashes: () => s.hashes,
+      readable: async () => {
+        await this.d.ready();
+        await s.announcedWrite;
+      },
+      self: () => s.identityView.did,
+      // checked against the state and the waiting transactions before it is signed: a
+      // transfer by a non-holder is refused at once, without taking a nonce
+      submit: (request) => submissions.submitBackground(request),
+      verifier: this.d.verifier ?? o.verifier,
+      fetchDocument: this.d.fetchDocument ?? o.fetchDocument ?? httpDocumentFetcher(clockOf(o)),
+    });
+    return this.traceHost;
   }
 
   /**

@@ -329,6 +329,53 @@ const cases: Record<MethodName, Case> = {
       [[did, { limit: limits.tokenHistoryListedMax + 1 }], 'options.limit'],
     ],
   },
+  traceRecord: {
+    good: [{ id: 'LOT-1', server: 'http://127.0.0.1:9/lot.json', hash: 'ab'.repeat(32) }],
+    bad: [
+      [[{ id: '', server: 'http://x' }], 'traceRecord: request.id must be a non-empty string'],
+      [[{ id: 'L', server: 'http://x', hash: 'XY' }], 'request.hash must be 64 lowercase hex'],
+      [[{ id: 'L' }], 'request.server must be a non-empty string'],
+      [[{ id: 'L', server: 'http://x', to: did }], 'request has no field "to"'],
+    ],
+  },
+  traceTransfer: {
+    good: [{ id: 'LOT-1', to: did, server: 'http://x/doc' }],
+    bad: [
+      [
+        [{ id: 'LOT-1', to: 'bob', server: 'http://x' }],
+        'traceTransfer: request.to must be a did:key',
+      ],
+    ],
+  },
+  traceSplit: {
+    good: [{ id: 'LOT-1', into: ['A', 'B'], server: 'http://x/doc' }],
+    bad: [
+      [
+        [{ id: 'LOT-1', into: [], server: 'http://x' }],
+        'request.into must be a non-empty list of at most 64',
+      ],
+    ],
+  },
+  traceMerge: {
+    good: [{ ids: ['A', 'B'], into: 'BOX', server: 'http://x/doc' }],
+    bad: [
+      [
+        [{ ids: 'A', into: 'BOX', server: 'http://x' }],
+        'traceMerge: request.ids must be a non-empty list',
+      ],
+    ],
+  },
+  traceLot: {
+    good: ['LOT-1'],
+    bad: [[['x'.repeat(129)], 'traceLot: id must be a non-empty string of at most 128']],
+  },
+  traceBack: {
+    good: ['LOT-1', { fetch: true }],
+    bad: [
+      [['LOT-1', { fetch: 'yes' }], 'traceBack: options.fetch must be true or false'],
+      [[''], 'traceBack: id must be a non-empty string'],
+    ],
+  },
 };
 
 async function refusal(run: Promise<unknown>): Promise<BotError> {

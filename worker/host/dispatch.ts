@@ -9,6 +9,7 @@ import { botError, BotError } from '../core/errors';
 import * as limits from '../core/limits';
 import type { CreateChainRequest, DatasetPolicyView, MethodName, PeerMethods } from '../api';
 import * as dsLimits from '../core/modules/datasets/limits';
+import * as traceLimits from '../core/modules/trace/limits';
 import {
   anyObject,
   boolean,
@@ -71,6 +72,25 @@ const content = (value: unknown, name: string): Uint8Array | string =>
   typeof value === 'string'
     ? text(limits.rpcContentBytesMax)(value, name)
     : bytes(limits.rpcContentBytesMax)(value, name);
+
+const traceId = text(traceLimits.traceIdLengthMax, { min: 1, unit: 'characters' });
+const traceServer = text(traceLimits.traceServerLengthMax, { min: 1, unit: 'characters' });
+const traceHash = hex(64);
+/** A trace write: its fields, plus the information-server address and (optionally) the hash. */
+function traceWrite<T extends Record<string, unknown>>(
+  fields: {
+    [K in keyof T]-?: ReturnType<typeof param<T[K]>>;
+  },
+) {
+  return param(
+    'request',
+    record<T & { server: string; hash?: string }>({
+      ...fields,
+      server: param('server', traceServer),
+      hash: optional('hash', traceHash),
+    } as never),
+  );
+}
 
 /** Every method of window.bot: name -> parameters + handler. */
 export const apiMethods: Record<MethodName, ApiMethod> = {
@@ -405,6 +425,40 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
       ),
     ],
     (p, device, request) => p.deviceTransfer(device, request),
+  ),
+  // ---- supply-chain traceability (issue 17): what a record may hold is judged by the core ----
+  traceRecord: method([traceWrite<{ id: string }>({ id: param('id', traceId) })], (p, request) =>
+    p.traceRecord(request),
+  ),
+  traceTransfer: method(
+    [traceWrite<{ id: string; to: string }>({ id: param('id', traceId), to: param('to', did) })],
+    (p, request) => p.traceTransfer(request),
+  ),
+  traceSplit: method(
+    [
+      traceWrite<{ id: string; into: string[] }>({
+        id: param('id', traceId),
+        into: param('into', list(traceId, traceLimits.traceSplitPartsMax, { min: 1 })),
+      }),
+    ],
+    (p, request) => p.traceSplit(request),
+  ),
+  traceMerge: method(
+    [
+      traceWrite<{ ids: string[]; into: string }>({
+        ids: param('ids', list(traceId, traceLimits.traceMergeInputsMax, { min: 1 })),
+        into: param('into', traceId),
+      }),
+    ],
+    (p, request) => p.traceMerge(request),
+  ),
+  traceLot: method([param('id', traceId)], (p, id) => p.traceLot(id)),
+  traceBack: method(
+    [
+      param('id', traceId),
+      optional('options', record<{ fetch?: boolean }>({ fetch: optional('fetch', boolean) })),
+    ],
+    (p, id, options) => p.traceBack(id, options),
   ),
 };
 

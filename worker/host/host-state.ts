@@ -48,6 +48,9 @@ export interface HostOptions {
    * IndexedDB, keys-at-rest.ts); without it they are stored as they are (the Node peer, tests).
    */
   secretBox?: SecretBox;
+
+  /** How information-server documents are fetched for traceability (tests); default HTTP(S). */
+  fetchDocument?: (url: string) => Promise<Uint8Array>;
 }
 
 export interface ChainRecord {

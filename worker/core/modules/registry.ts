@@ -9,6 +9,8 @@ import { contractsModule } from './contracts';
 import { datasetsModule } from './datasets';
 import { tokensModule } from './tokens';
 
+import { traceModule } from './trace';
+
 export const txModules = [
   dataModule, // data.put, data.delete: ./data
   governanceModule, // member.*, evidence.submit, chain.upgrade: ./governance
@@ -16,6 +18,8 @@ export const txModules = [
   contractsModule, // contract.deploy, contract.call: ./contracts
   datasetsModule, // identity.x25519, dataset.*: ./datasets (issue 15)
   tokensModule, // token.transfer, token.mint: ./tokens (issue 16)
+
+  traceModule, // trace.*: ./trace (issue 17, Y.4560 I.1)
 ] as const;
 
 export const txRegistry = registryOf(txModules);

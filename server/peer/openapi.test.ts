@@ -1,0 +1,476 @@
+// The OpenAPI 3.1 document against the running API: every route of server/peer/http.ts is
+// called with good and bad input on a real peer, and every answer (status, media type, body) is
+// validated against GET /v1/openapi.json with Ajv's JSON Schema 2020-12 validator. The test
+// fails when an answer drifts from the document, when a route answers a status the document does
+// not list, when a route exists that the document does not describe, and when the document
+// describes a route that does not exist. Traceability (Y.4560 I.1.4) is driven end to end here:
+// an information server on loopback serves the documents the peer hashes and checks.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
+import { startPeer, defaultConfig, type RunningPeer } from './peer';
+import { routeList } from './http';
+import { openApiDocument } from './openapi';
+import { call, waitCommitted, type Reply } from './testing';
+import { testIdentity } from '../../worker/core/testing';
+import { sha256 } from '../../worker/core/crypto/hash';
+import { toHex, utf8 } from '../../worker/core/bytes';
+import type { PeerMethods } from '../../worker/api';
+
+const root = mkdtempSync(join(tmpdir(), 'bot-openapi-'));
+let peer: RunningPeer;
+let base: string;
+/** The information server: path -> document. */
+const documents = new Map<string, string>();
+let infoServer: Server;
+let info: string;
+
+beforeAll(async () => {
+  peer = await startPeer({ ...defaultConfig, port: 0, dataDir: join(root, 'peer'), quiet: true });
+  base = peer.url;
+  infoServer = createServer((request, response) => {
+    const text = documents.get(request.url ?? '');
+    if (text === undefined) response.writeHead(404).end();
+    else response.writeHead(200, { 'content-type': 'application/json' }).end(text);
+  });
+  await new Promise<void>((done) => infoServer.listen(0, '127.0.0.1', done));
+  info = `http://127.0.0.1:${(infoServer.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await peer?.stop();
+  await new Promise((done) => infoServer?.close(done));
+  rmSync(root, { recursive: true, force: true });
+});
+
+// ---- the validator ----
+
+type Doc = typeof openApiDocument;
+const ajv = new Ajv2020({ strict: true, strictTypes: false, allErrors: true });
+const local = (value: unknown) =>
+  JSON.parse(
+    JSON.stringify(value)
+      .replaceAll('#/components/schemas/', 'bot-openapi#/$defs/')
+      .replaceAll('"#/components/requestBodies/', '"bot-openapi-bodies#/$defs/'),
+  );
+let doc: Doc;
+const compiled = new Map<unknown, ValidateFunction>();
+function validator(schema: unknown): ValidateFunction {
+  let v = compiled.get(schema);
+  if (!v) {
+    v = ajv.compile(local(schema));
+    compiled.set(schema, v);
+  }
+  return v;
+}
+
+const covered = new Set<string>();
+
+/** Validate one answer of `method path` against the document (the path as the document names it). */
+function expectDocumented(method: string, path: string, reply: Reply, expectStatus?: number) {
+  if (expectStatus !== undefined)
+    expect(reply.status, `${method} ${path}: ${JSON.stringify(reply.body)}`).toBe(expectStatus);
+  const op = (doc.paths as Record<string, Record<string, any>>)[path]?.[method.toLowerCase()];
+  expect(op, `${method} ${path} is not in the document`).toBeDefined();
+  const response = op.responses[String(reply.status)];
+  expect(
+    response,
+    `${method} ${path} answered ${reply.status}, which the document does not list`,
+  ).toBeDefined();
+  const media = (reply.headers.get('content-type') ?? '').split(';')[0]!.trim();
+  const content = response.content?.[media];
+  expect(
+    content,
+    `${method} ${path} ${reply.status} answered ${media}, not in the document`,
+  ).toBeDefined();
+  if (media === 'application/json') {
+    const validate = validator(content.schema);
+    const ok = validate(reply.body);
+    expect(
+      ok,
+      `${method} ${path} ${reply.status}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(reply.body).slice(0, 400)}`,
+    ).toBe(true);
+  }
+  covered.add(`${method} ${path}`);
+}
+
+/** Call and validate; `template` is the documented path when it differs from `path`. */
+async function hit(
+  method: string,
+  path: string,
+  template: string,
+  body?: unknown,
+  status?: number,
+  headers?: Record<string, string>,
+) {
+  const reply = await call(base, method, path, body, headers);
+  expectDocumented(method, template, reply, status);
+  return reply;
+}
+
+/** A request body the document describes, checked against its schema before it is sent. */
+function documentedBody(name: string, body: unknown) {
+  const schema = (doc.components.requestBodies as Record<string, any>)[name].content[
+    'application/json'
+  ].schema;
+  const validate = validator(schema);
+  expect(validate(body), `${name} body: ${ajv.errorsText(validate.errors)}`).toBe(true);
+  return body;
+}
+
+const documentHash = (text: string) => toHex(sha256(utf8(text)));
+
+describe('the OpenAPI 3.1 document of the HTTP API', () => {
+  it('is served at /v1/openapi.json, loads in a 2020-12 validator, and rejects a drifted answer', async () => {
+    const reply = await call(base, 'GET', '/v1/openapi.json');
+    expect(reply.status).toBe(200);
+    doc = reply.body as Doc;
+    expect(doc).toEqual(JSON.parse(JSON.stringify(openApiDocument)));
+    ajv.addSchema({ $id: 'bot-openapi', $defs: local(doc.components.schemas) });
+    ajv.addSchema({
+      $id: 'bot-openapi-bodies',
+      $defs: Object.fromEntries(
+        Object.entries(doc.components.requestBodies).map(([k, v]) => [
+          k,
+          local((v as any).content['application/json'].schema),
+        ]),
+      ),
+    });
+    expectDocumented('GET', '/v1/openapi.json', reply, 200);
+    // the validator is live: an answer that drifted fails
+    const txAccepted = validator({ $ref: '#/components/schemas/TxAccepted' });
+    expect(txAccepted({ txId: 'ab'.repeat(32) })).toBe(true);
+    expect(txAccepted({ tx: 'ab'.repeat(32) })).toBe(false);
+    expect(txAccepted({ txId: 'not hex' })).toBe(false);
+  });
+
+  it('describes the answer of every route to good and bad input', async () => {
+    // ---- status, identity, transactions, blocks, state ----
+    const status = (await hit('GET', '/v1/status', '/v1/status', undefined, 200)).body;
+    const me = (await hit('GET', '/v1/identity', '/v1/identity', undefined, 200)).body;
+    await hit('GET', '/v1/status?x=1', '/v1/status', undefined, 200);
+    const put = await hit(
+      'POST',
+      '/v1/tx',
+      '/v1/tx',
+      documentedBody('Tx', { type: 'data.put', body: { key: 'k/1', value: 1 } }),
+      202,
+    );
+    await hit('POST', '/v1/tx', '/v1/tx', { type: 'data.put' }, 400);
+    await hit('POST', '/v1/tx', '/v1/tx', { raw: 'zz' }, 400);
+    await hit('POST', '/v1/tx', '/v1/tx', 'not json', 415, { 'content-type': 'text/plain' });
+    const done = await hit(
+      'GET',
+      `/v1/tx/${put.body.txId}?timeoutMs=10000`,
+      '/v1/tx/{id}',
+      undefined,
+      200,
+    );
+    expect(done.body.status).toBe('committed');
+    await hit('GET', '/v1/tx/xyz', '/v1/tx/{id}', undefined, 400);
+    await hit('GET', `/v1/tx/${'ab'.repeat(32)}?timeoutMs=0`, '/v1/tx/{id}', undefined, 200); // pending
+    await hit('GET', `/v1/blocks/${done.body.height}`, '/v1/blocks/{height}', undefined, 200);
+    await hit('GET', '/v1/blocks/999999', '/v1/blocks/{height}', undefined, 404);
+    await hit('GET', '/v1/blocks/-1', '/v1/blocks/{height}', undefined, 400);
+    await hit('GET', '/v1/state/k%2F1', '/v1/state/{key}', undefined, 200);
+    await hit('GET', '/v1/state/none', '/v1/state/{key}', undefined, 404);
+    await hit('GET', `/v1/state/${'k'.repeat(300)}`, '/v1/state/{key}', undefined, 400);
+    await hit('GET', '/v1/state/k%2F1/history', '/v1/state/{key}/history', undefined, 200);
+    await hit('GET', '/v1/state/%E0%A4%A/history', '/v1/state/{key}/history', undefined, 400);
+
+    // ---- network, integrity, logs, governance, settings ----
+    await hit('GET', '/v1/network', '/v1/network', undefined, 200);
+    await hit('GET', '/v1/integrity', '/v1/integrity', undefined, 200);
+    await hit('POST', '/v1/repair', '/v1/repair', undefined, 400); // the check passed: refused
+    await hit('GET', '/v1/log', '/v1/log', undefined, 200);
+    await hit('GET', '/v1/audit', '/v1/audit', undefined, 200);
+    await hit('GET', '/v1/governance', '/v1/governance', undefined, 200);
+    // a method the path does not take: 405 with the documented error body, naming the methods
+    const wrong = await call(base, 'POST', '/v1/governance', {});
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('GET');
+    expect(validator({ $ref: '#/components/schemas/Error' })(wrong.body)).toBe(true);
+    await hit('GET', '/v1/settings', '/v1/settings', undefined, 200);
+    await hit('PATCH', '/v1/settings', '/v1/settings', { relays: [] }, 200);
+    await hit('PATCH', '/v1/settings', '/v1/settings', { relays: 7 }, 400);
+
+    // ---- rpc ----
+    await hit('POST', '/v1/rpc/status', '/v1/rpc/{method}', { params: [] }, 200);
+    await hit('POST', '/v1/rpc/nothing', '/v1/rpc/{method}', {}, 404);
+    await hit('POST', '/v1/rpc/reset', '/v1/rpc/{method}', {}, 403);
+    await hit('POST', '/v1/rpc/get', '/v1/rpc/{method}', { params: 'k' }, 400);
+
+    // ---- datasets ----
+    const published = await hit(
+      'POST',
+      '/v1/datasets',
+      '/v1/datasets',
+      documentedBody('PublishDataset', { id: 'meter', labels: ['kwh'] }),
+      202,
+    );
+    await waitCommitted(base, published.body.txId);
+    await hit('POST', '/v1/datasets', '/v1/datasets', { id: 7 }, 400);
+    await hit('GET', '/v1/datasets', '/v1/datasets', undefined, 200);
+    const version = await hit(
+      'POST',
+      '/v1/datasets/meter/versions',
+      '/v1/datasets/{id}/versions',
+      { text: 'v1' },
+      202,
+    );
+    await waitCommitted(base, version.body.txId);
+    await hit('POST', '/v1/datasets/meter/versions', '/v1/datasets/{id}/versions', 'x', 415, {
+      'content-type': 'text/plain',
+    });
+    const content = await fetch(`${base}/v1/datasets/meter/content`);
+    expectDocumented(
+      'GET',
+      '/v1/datasets/{id}/content',
+      { status: content.status, headers: content.headers, body: null },
+      200,
+    );
+    await content.arrayBuffer();
+    await hit(
+      'GET',
+      '/v1/datasets/meter/content?version=9',
+      '/v1/datasets/{id}/content',
+      undefined,
+      404,
+    );
+    await hit('GET', '/v1/datasets/meter/log', '/v1/datasets/{id}/log', undefined, 200);
+    await hit('GET', '/v1/datasets/nope/log', '/v1/datasets/{id}/log', undefined, 404);
+    await hit(
+      'POST',
+      '/v1/datasets/meter/requests',
+      '/v1/datasets/{id}/requests',
+      { purpose: 7 },
+      400,
+    );
+    await hit(
+      'POST',
+      '/v1/datasets/nope/requests',
+      '/v1/datasets/{id}/requests',
+      { purpose: 'audit' },
+      404,
+    );
+    await hit(
+      'POST',
+      `/v1/dataset-requests/${'a'.repeat(64)}/decision`,
+      '/v1/dataset-requests/{id}/decision',
+      { grant: true },
+      404,
+    );
+    await hit(
+      'POST',
+      '/v1/dataset-requests/x/decision',
+      '/v1/dataset-requests/{id}/decision',
+      { grant: true },
+      400,
+    );
+    const reader = testIdentity('openapi reader').did;
+    await hit(
+      'POST',
+      '/v1/datasets/meter/revoke',
+      '/v1/datasets/{id}/revoke',
+      { reader: 'bob' },
+      400,
+    );
+    const revoke = await call(base, 'POST', '/v1/datasets/meter/revoke', { reader });
+    expectDocumented('POST', '/v1/datasets/{id}/revoke', revoke); // 202, or a refusal the document lists
+
+    // ---- traceability (Y.4560 I.1.4) ----
+    documents.set('/farm.json', '{"origin":"North farm","harvest":"2026-07-01"}');
+    documents.set('/mill.json', '{"milled":"2026-07-05"}');
+    const farmDoc = `${info}/farm.json`;
+    const millDoc = `${info}/mill.json`;
+    const recorded = await hit(
+      'POST',
+      '/v1/trace/records',
+      '/v1/trace/records',
+      documentedBody('TraceRecord', { id: 'LOT-A', server: farmDoc }),
+      202,
+    );
+    expect(recorded.body.hash).toBe(documentHash(documents.get('/farm.json')!));
+    await waitCommitted(base, recorded.body.txId);
+    await hit(
+      'POST',
+      '/v1/trace/records',
+      '/v1/trace/records',
+      { id: 'LOT-B', server: farmDoc, hash: 'XY' },
+      400,
+    );
+    await hit(
+      'POST',
+      '/v1/trace/records',
+      '/v1/trace/records',
+      { id: 'LOT-B', server: `${info}/absent.json` },
+      404,
+    );
+    const split = await hit(
+      'POST',
+      '/v1/trace/splits',
+      '/v1/trace/splits',
+      documentedBody('TraceSplit', { id: 'LOT-A', into: ['A1', 'A2'], server: millDoc }),
+      202,
+    );
+    await waitCommitted(base, split.body.txId);
+    await hit(
+      'POST',
+      '/v1/trace/splits',
+      '/v1/trace/splits',
+      { id: 'LOT-A', into: ['A3'], server: millDoc, extra: 1 },
+      400,
+    );
+    await hit(
+      'POST',
+      '/v1/trace/splits',
+      '/v1/trace/splits',
+      { id: 'LOT-A', into: ['A3'], server: millDoc },
+      400,
+    ); // consumed
+    const merged = await hit(
+      'POST',
+      '/v1/trace/merges',
+      '/v1/trace/merges',
+      documentedBody('TraceMerge', { ids: ['A1', 'A2'], into: 'BOX', server: millDoc }),
+      202,
+    );
+    await waitCommitted(base, merged.body.txId);
+    await hit(
+      'POST',
+      '/v1/trace/merges',
+      '/v1/trace/merges',
+      { ids: ['NOPE'], into: 'BOX2', server: millDoc },
+      404,
+    );
+    const shop = testIdentity('openapi shop').did;
+    const moved = await hit(
+      'POST',
+      '/v1/trace/transfers',
+      '/v1/trace/transfers',
+      documentedBody('TraceTransfer', { id: 'BOX', to: shop, server: millDoc }),
+      202,
+    );
+    await waitCommitted(base, moved.body.txId);
+    await hit(
+      'POST',
+      '/v1/trace/transfers',
+      '/v1/trace/transfers',
+      { id: 'BOX', to: shop, server: millDoc },
+      403,
+    ); // no longer the holder
+    await hit(
+      'POST',
+      '/v1/trace/transfers',
+      '/v1/trace/transfers',
+      { id: 'BOX', to: 'bob', server: millDoc },
+      400,
+    );
+    const lot = await hit('GET', '/v1/trace/lots/BOX', '/v1/trace/lots/{id}', undefined, 200);
+    expect(lot.body).toMatchObject({ holder: shop, mine: false, parents: ['A1', 'A2'] });
+    await hit('GET', '/v1/trace/lots/NOPE', '/v1/trace/lots/{id}', undefined, 404);
+    const journey = await hit(
+      'GET',
+      '/v1/trace/lots/BOX/journey?fetch=true',
+      '/v1/trace/lots/{id}/journey',
+      undefined,
+      200,
+    );
+    expect(journey.body).toMatchObject({ origins: ['LOT-A'], verified: true, truncated: null });
+    expect(journey.body.steps.map((s: { kind: string }) => s.kind)).toEqual([
+      'origin',
+      'split',
+      'merge',
+      'transfer',
+    ]);
+    documents.set('/mill.json', '{"milled":"2026-07-06"}'); // changed on the information server
+    const changed = await hit(
+      'GET',
+      '/v1/trace/lots/BOX/journey?fetch=true',
+      '/v1/trace/lots/{id}/journey',
+      undefined,
+      200,
+    );
+    expect(changed.body.verified).toBe(false);
+    expect(changed.body.steps.filter((s: any) => s.document.status === 'tampered')).toHaveLength(3);
+    await hit(
+      'GET',
+      '/v1/trace/lots/BOX/journey?fetch=maybe',
+      '/v1/trace/lots/{id}/journey',
+      undefined,
+      400,
+    );
+    await hit('GET', '/v1/trace/lots/NOPE/journey', '/v1/trace/lots/{id}/journey', undefined, 404);
+
+    // ---- event stream ----
+    const controller = new AbortController();
+    const events = await fetch(`${base}/v1/events?types=block`, { signal: controller.signal });
+    expectDocumented(
+      'GET',
+      '/v1/events',
+      { status: events.status, headers: events.headers, body: null },
+      200,
+    );
+    controller.abort();
+
+    // ---- chains, invites (last: creating a chain makes it active) ----
+    await hit('GET', '/v1/chains', '/v1/chains', undefined, 200);
+    const invite = await hit('GET', '/v1/invite', '/v1/invite', undefined, 200);
+    await hit(
+      'POST',
+      '/v1/invite/info',
+      '/v1/invite/info',
+      documentedBody('Invite', { invite: invite.body.invite }),
+      200,
+    );
+    await hit('POST', '/v1/invite/info', '/v1/invite/info', { invite: 'garbage' }, 400);
+    await hit('POST', '/v1/invite/info', '/v1/invite/info', {}, 400);
+    await hit('POST', '/v1/join', '/v1/join', { invite: 'garbage' }, 400);
+    await hit(
+      'POST',
+      '/v1/chains',
+      '/v1/chains',
+      { name: 'x', mode: 'nope', consensus: 'solo' },
+      400,
+    );
+    const created = await hit(
+      'POST',
+      '/v1/chains',
+      '/v1/chains',
+      documentedBody('CreateChain', { name: 'second', mode: 'private', consensus: 'solo' }),
+      201,
+    );
+    await hit('POST', '/v1/join', '/v1/join', { invite: invite.body.invite }, 200); // back to the first chain
+    await hit(
+      'POST',
+      `/v1/chains/${created.body.chainId}/use`,
+      '/v1/chains/{id}/use',
+      undefined,
+      200,
+    );
+    await hit('POST', `/v1/chains/${status.chainId}/use`, '/v1/chains/{id}/use', undefined, 200);
+    await hit('POST', '/v1/chains/xyz/use', '/v1/chains/{id}/use', undefined, 400);
+    expect(me.did).toMatch(/^did:key:z/);
+  }, 120_000);
+
+  it('describes every route the peer serves, and no route it does not', () => {
+    const served = routeList({} as PeerMethods).map(
+      ([method, path]) => `${method} ${path.replace(/:(\w+)/g, '{$1}')}`,
+    );
+    const documented = Object.entries(openApiDocument.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map(
+        (method) => `${method.toUpperCase()} ${path.replace(/\{\w+\}/g, (m) => m)}`,
+      ),
+    );
+    // route parameter names may differ (:height vs {height}); compare with parameters blanked
+    const blank = (s: string) => s.replace(/\{\w+\}/g, '{}');
+    expect(served.map(blank).sort()).toEqual(documented.map(blank).sort());
+    // and every route was called above, with its answers validated
+    expect([...covered].map(blank).sort()).toEqual(documented.map(blank).sort());
+  });
+});

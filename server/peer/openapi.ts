@@ -1,0 +1,661 @@
+// The OpenAPI 3.1 document of the headless peer's HTTP API (served at GET /v1/openapi.json;
+// Y.4560 I.1.4 asks the traceability interface to be HTTP(S) with JSON, POST and GET). It
+// describes every route of ./http.ts: server/peer/openapi.test.ts calls each one with good and
+// bad input and validates every answer against this document (JSON Schema 2020-12), and fails
+// when a route is missing here. Shapes follow worker/api.ts; bytes travel as lowercase hex.
+import {
+  chainNameLengthMax,
+  dataKeyBytesMax,
+  inviteLengthMax,
+  txBytesMax,
+  waitTimeoutMsMax,
+} from '../../worker/core/limits';
+import {
+  traceIdLengthMax,
+  traceMergeInputsMax,
+  traceServerLengthMax,
+  traceSplitPartsMax,
+} from '../../worker/core/modules/trace/limits';
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const hex = (digits: number): Schema => ({ type: 'string', pattern: `^[0-9a-f]{${digits}}$` });
+const str: Schema = { type: 'string' };
+const int: Schema = { type: 'integer', minimum: 0 };
+const bool: Schema = { type: 'boolean' };
+const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] });
+const list = (items: Schema): Schema => ({ type: 'array', items });
+const did: Schema = { type: 'string', pattern: '^did:key:z' };
+/** An object with exactly these fields required (others allowed: the API may add fields). */
+function obj(properties: Record<string, Schema>, optional: string[] = []): Schema {
+  return {
+    type: 'object',
+    properties,
+    required: Object.keys(properties).filter((k) => !optional.includes(k)),
+  };
+}
+
+const schemas: Record<string, Schema> = {
+  Error: obj({
+    error: obj({
+      code: { type: 'string', pattern: '^[A-Z_]+$' },
+      message: { type: 'string', minLength: 1 },
+    }),
+  }),
+  TxAccepted: obj({ txId: hex(64) }),
+  TxState: obj(
+    {
+      txId: hex(64),
+      status: { enum: ['pending', 'committed', 'rejected'] },
+      height: int,
+      error: obj({ code: str, message: str }),
+    },
+    ['height', 'error'],
+  ),
+  Integrity: obj(
+    {
+      ok: bool,
+      verifiedHeight: int,
+      stateVerified: bool,
+      problems: list(obj({ height: nullable(int), message: str })),
+      checkedAt: { type: 'number' },
+      repaired: obj({ movedTo: str, at: { type: 'number' } }),
+      store: { type: 'object' },
+    },
+    ['repaired', 'store'],
+  ),
+  Status: obj({
+    chainId: hex(32),
+    chainName: str,
+    height: int,
+    headHash: hex(64),
+    peers: int,
+    role: { enum: ['validator', 'member', 'observer'] },
+    mode: { enum: ['private', 'consortium', 'public'] },
+    consensus: str,
+    syncing: bool,
+    mempool: int,
+    integrity: ref('Integrity'),
+    storage: { enum: ['indexeddb', 'memory', 'disk'] },
+    verifier: obj({ backend: { enum: ['webcrypto', 'noble'] }, threads: int }),
+    admission: { enum: ['admitted', 'waiting'] },
+    headerHeight: int,
+    readAccess: { enum: ['full', 'headers'] },
+    readRefusals: obj({ sent: int, taken: int }),
+  }),
+  Identity: obj({ did, publicKey: hex(64) }),
+  Block: obj({
+    hash: hex(64),
+    header: obj({
+      chain: hex(32),
+      height: int,
+      prev: hex(64),
+      txRoot: hex(64),
+      stateRoot: hex(64),
+      time: { type: 'number' },
+      proposer: str,
+      round: int,
+    }),
+    txIds: list(hex(64)),
+    txs: list(
+      obj({ txId: hex(64), type: str, from: did, nonce: int, time: { type: 'number' }, body: {} }),
+    ),
+    cert: nullable(
+      obj({ round: int, signers: list(str), sigs: list(obj({ validator: str, sig: hex(128) })) }),
+    ),
+  }),
+  Value: obj({
+    value: {},
+    deleted: bool,
+    height: int,
+    txId: hex(64),
+    proof: obj({ key: str, entry: str, siblings: list(str), stateRoot: hex(64), height: int }),
+  }),
+  History: list(obj({ height: int, value: {}, deleted: bool, txId: hex(64) })),
+  Chains: list(
+    obj({
+      chainId: hex(32),
+      name: str,
+      mode: { enum: ['private', 'consortium', 'public'] },
+      consensus: str,
+      height: int,
+      active: bool,
+      role: { enum: ['validator', 'member', 'observer'] },
+    }),
+  ),
+  ChainCreated: obj({ chainId: hex(32), invite: str }),
+  Invite: obj({ invite: str }),
+  InviteInfo: obj({
+    chainId: hex(32),
+    name: str,
+    mode: { enum: ['private', 'consortium', 'public'] },
+    consensus: str,
+    validators: list(str),
+    createdAt: { type: 'number' },
+    inviter: nullable(str),
+    inviterIsValidator: bool,
+    admission: { enum: ['open', 'vote', 'manual'] },
+    relays: list(str),
+    held: bool,
+    active: bool,
+    validatorHere: bool,
+  }),
+  Joined: obj({ chainId: hex(32) }),
+  Network: obj({
+    did,
+    room: nullable(str),
+    neighbours: list(
+      obj({
+        did,
+        validator: bool,
+        state: { enum: ['connecting', 'open', 'closed'] },
+        rttMs: nullable({ type: 'number' }),
+        via: str,
+        height: nullable(int),
+      }),
+    ),
+    relays: list(obj({ url: str, state: { enum: ['connecting', 'open', 'closed', 'failed'] } })),
+    webrtc: { enum: ['ok', 'blocked', 'unknown'] },
+    notice: nullable(str),
+  }),
+  Repair: obj({ movedTo: str, status: ref('Status') }),
+  Log: list(
+    obj({ time: { type: 'number' }, level: { enum: ['info', 'warn', 'error'] }, message: str }),
+  ),
+  Audit: obj({
+    format: str,
+    did,
+    base: nullable({ type: 'object' }),
+    entries: list(
+      obj({
+        seq: int,
+        time: { type: 'number' },
+        level: str,
+        message: str,
+        prev: hex(64),
+        hash: hex(64),
+      }),
+    ),
+    head: obj({ did, seq: int, hash: hex(64), time: { type: 'number' }, sig: hex(128) }),
+    persisted: bool,
+  }),
+  Governance: obj({
+    validators: list(obj({ did: str, power: int })),
+    members: list(str),
+    proposals: list(
+      obj({ id: str, change: {}, height: int, approvals: list(str), passed: int, applied: bool }),
+    ),
+    offenders: list(obj({ did: str, height: int })),
+    engine: str,
+  }),
+  Settings: obj({ relays: list(str), iceServers: list({ type: 'object' }) }),
+  Datasets: list(
+    obj({
+      id: str,
+      owner: did,
+      mine: bool,
+      labels: list(str),
+      schema: str,
+      policy: obj({ mode: { enum: ['owner', 'closed', 'list'] } }),
+      readers: list(str),
+      versions: list(
+        obj({
+          version: int,
+          fingerprint: hex(64),
+          sealedBytes: int,
+          height: int,
+          time: { type: 'number' },
+          txId: hex(64),
+          readers: list(str),
+          readable: bool,
+        }),
+      ),
+      requests: list({ type: 'object' }),
+      height: int,
+      txId: hex(64),
+    }),
+  ),
+  DatasetVersionAdded: obj({ txId: hex(64), version: int, fingerprint: hex(64), sealedBytes: int }),
+  DatasetLog: list(
+    obj({
+      kind: { enum: ['publish', 'version', 'request', 'grant', 'deny', 'revoke', 'access'] },
+      dataset: str,
+      reader: nullable(str),
+      version: nullable(int),
+      purpose: nullable(str),
+      by: str,
+      height: int,
+      time: { type: 'number' },
+      txId: hex(64),
+    }),
+  ),
+  RpcResult: obj({ result: {} }),
+  OpenApi: obj({
+    openapi: { type: 'string', pattern: '^3\\.1\\.' },
+    info: { type: 'object' },
+    paths: { type: 'object' },
+  }),
+  // ---- traceability (Y.4560 I.1) ----
+  TraceWritten: obj({ txId: hex(64), hash: hex(64) }),
+  TraceRecord: obj({
+    txId: hex(64),
+    kind: { enum: ['origin', 'record', 'transfer', 'split', 'merge'] },
+    ids: list(str),
+    into: list(str),
+    server: str,
+    hash: hex(64),
+    out: nullable(did),
+    in: did,
+    time: { type: 'number' },
+    height: int,
+  }),
+  TraceLot: obj({
+    id: str,
+    holder: did,
+    mine: bool,
+    parents: list(str),
+    consumedBy: nullable(hex(64)),
+    records: list(ref('TraceRecord')),
+  }),
+  TraceJourney: obj({
+    id: str,
+    lots: list(
+      obj({ id: str, holder: str, parents: list(str), consumedBy: nullable(hex(64)), depth: int }),
+    ),
+    steps: list(
+      obj({
+        txId: str,
+        kind: { enum: ['origin', 'record', 'transfer', 'split', 'merge'] },
+        ids: list(str),
+        into: list(str),
+        server: str,
+        hash: str,
+        out: nullable(str),
+        in: str,
+        time: { type: 'number' },
+        height: int,
+        blockHash: nullable(hex(64)),
+        status: { enum: ['verified', 'tampered'] },
+        problem: nullable(str),
+        document: obj({
+          status: { enum: ['verified', 'tampered', 'unreachable', 'not-fetched'] },
+          message: nullable(str),
+        }),
+      }),
+    ),
+    origins: list(str),
+    verified: bool,
+    truncated: nullable(str),
+  }),
+};
+
+// ---- request bodies ----
+const traceId: Schema = { type: 'string', minLength: 1, maxLength: traceIdLengthMax };
+const traceCommon = {
+  server: {
+    type: 'string',
+    minLength: 1,
+    maxLength: traceServerLengthMax,
+    description: 'Information-server address of the traceability data.',
+  },
+  hash: {
+    ...hex(64),
+    description: 'SHA-256 of that data; left out, the peer fetches and hashes it.',
+  },
+};
+const requestBodies: Record<string, Schema> = {
+  Tx: {
+    oneOf: [
+      obj({ type: str, body: {} }),
+      obj({ raw: { type: 'string', maxLength: 2 * txBytesMax, pattern: '^([0-9a-fA-F]{2})*$' } }),
+    ],
+  },
+  CreateChain: obj(
+    {
+      name: { type: 'string', minLength: 1, maxLength: chainNameLengthMax },
+      mode: { enum: ['private', 'consortium', 'public'] },
+      consensus: { enum: ['solo', 'poa', 'bft'] },
+      validators: list(did),
+      timeoutMs: int,
+      emptyBlockIntervalMs: int,
+    },
+    ['validators', 'timeoutMs', 'emptyBlockIntervalMs'],
+  ),
+  Invite: obj({ invite: { type: 'string', minLength: 1, maxLength: inviteLengthMax } }),
+  SettingsPatch: { type: 'object' },
+  PublishDataset: obj({ id: str, labels: list(str), schema: str, policy: { type: 'object' } }, [
+    'labels',
+    'schema',
+    'policy',
+  ]),
+  Purpose: obj({ purpose: str }),
+  Decision: obj({ grant: bool }),
+  Reader: obj({ reader: did }),
+  Rpc: obj({ params: list({}) }, ['params']),
+  TraceRecord: { ...obj({ id: traceId, ...traceCommon }, ['hash']), additionalProperties: false },
+  TraceTransfer: {
+    ...obj({ id: traceId, to: did, ...traceCommon }, ['hash']),
+    additionalProperties: false,
+  },
+  TraceSplit: {
+    ...obj(
+      {
+        id: traceId,
+        into: { ...list(traceId), minItems: 1, maxItems: traceSplitPartsMax },
+        ...traceCommon,
+      },
+      ['hash'],
+    ),
+    additionalProperties: false,
+  },
+  TraceMerge: {
+    ...obj(
+      {
+        ids: { ...list(traceId), minItems: 1, maxItems: traceMergeInputsMax },
+        into: traceId,
+        ...traceCommon,
+      },
+      ['hash'],
+    ),
+    additionalProperties: false,
+  },
+};
+
+// ---- operations ----
+const json = (schema: Schema) => ({ content: { 'application/json': { schema } } });
+const errorStatuses = [
+  '400',
+  '403',
+  '404',
+  '405',
+  '409',
+  '413',
+  '415',
+  '422',
+  '500',
+  '503',
+  '504',
+  '507',
+];
+const errors = Object.fromEntries(
+  errorStatuses.map((s) => [
+    s,
+    { description: 'An error: { error: { code, message } }.', ...json(ref('Error')) },
+  ]),
+);
+const pathParam = (name: string, schema: Schema = str) => ({
+  name,
+  in: 'path',
+  required: true,
+  schema,
+});
+
+interface Op {
+  summary: string;
+  ok: [status: string, schema: Schema | 'events' | 'bytes'];
+  body?: string | 'content';
+  params?: Array<Record<string, unknown>>;
+}
+
+function operation(op: Op): Record<string, unknown> {
+  const [status, schema] = op.ok;
+  const okContent =
+    schema === 'events'
+      ? { content: { 'text/event-stream': { schema: str } } }
+      : schema === 'bytes'
+        ? {
+            content: {
+              'application/octet-stream': {
+                schema: { type: 'string', contentMediaType: 'application/octet-stream' },
+              },
+            },
+          }
+        : json(schema);
+  return {
+    summary: op.summary,
+    ...(op.params ? { parameters: op.params } : {}),
+    ...(op.body === 'content'
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              'application/octet-stream': {
+                schema: { type: 'string', contentMediaType: 'application/octet-stream' },
+              },
+              'application/json': { schema: obj({ text: str }) },
+            },
+          },
+        }
+      : op.body
+        ? { requestBody: { $ref: `#/components/requestBodies/${op.body}` } }
+        : {}),
+    responses: { [status]: { description: 'Success.', ...okContent }, ...errors },
+  };
+}
+
+const id = [pathParam('id')];
+const paths: Record<string, Record<string, Op>> = {
+  '/v1/status': {
+    get: { summary: 'Chain, peer and integrity status.', ok: ['200', ref('Status')] },
+  },
+  '/v1/identity': { get: { summary: "The peer's identity.", ok: ['200', ref('Identity')] } },
+  '/v1/tx': {
+    post: {
+      summary: 'Submit a transaction (signed here, or raw hex).',
+      ok: ['202', ref('TxAccepted')],
+      body: 'Tx',
+    },
+  },
+  '/v1/tx/{id}': {
+    get: {
+      summary: "A transaction's result, waiting up to timeoutMs.",
+      ok: ['200', ref('TxState')],
+      params: [
+        pathParam('id', hex(64)),
+        { name: 'timeoutMs', in: 'query', schema: { ...int, maximum: waitTimeoutMsMax } },
+      ],
+    },
+  },
+  '/v1/blocks/{height}': {
+    get: {
+      summary: 'A block.',
+      ok: ['200', ref('Block')],
+      params: [pathParam('height', { type: 'string', pattern: '^\\d+$' })],
+    },
+  },
+  '/v1/state/{key}': {
+    get: {
+      summary: 'A value with its state proof.',
+      ok: ['200', ref('Value')],
+      params: [pathParam('key', { type: 'string', maxLength: dataKeyBytesMax })],
+    },
+  },
+  '/v1/state/{key}/history': {
+    get: {
+      summary: "A key's versions, each proved against its block.",
+      ok: ['200', ref('History')],
+      params: [pathParam('key')],
+    },
+  },
+  '/v1/chains': {
+    get: { summary: 'Chains this peer holds.', ok: ['200', ref('Chains')] },
+    post: {
+      summary: 'Create a chain and make it active.',
+      ok: ['201', ref('ChainCreated')],
+      body: 'CreateChain',
+    },
+  },
+  '/v1/chains/{id}/use': {
+    post: {
+      summary: 'Make a held chain active.',
+      ok: ['200', ref('Status')],
+      params: [pathParam('id', hex(32))],
+    },
+  },
+  '/v1/invite': {
+    get: { summary: 'An invite link for the active chain.', ok: ['200', ref('Invite')] },
+  },
+  '/v1/invite/info': {
+    post: {
+      summary: 'What an invite link offers.',
+      ok: ['200', ref('InviteInfo')],
+      body: 'Invite',
+    },
+  },
+  '/v1/join': {
+    post: { summary: "Join an invite's chain.", ok: ['200', ref('Joined')], body: 'Invite' },
+  },
+  '/v1/network': { get: { summary: 'Neighbours and relays.', ok: ['200', ref('Network')] } },
+  '/v1/integrity': {
+    get: {
+      summary: 'The tamper check report (and the disk store report).',
+      ok: ['200', ref('Integrity')],
+    },
+  },
+  '/v1/repair': {
+    post: {
+      summary: 'Set a damaged store aside and re-sync (refused when the check passed).',
+      ok: ['202', ref('Repair')],
+    },
+  },
+  '/v1/log': { get: { summary: 'The operation log.', ok: ['200', ref('Log')] } },
+  '/v1/audit': { get: { summary: 'The signed audit log export.', ok: ['200', ref('Audit')] } },
+  '/v1/governance': {
+    get: { summary: 'Validators, members, proposals, offenders.', ok: ['200', ref('Governance')] },
+  },
+  '/v1/settings': {
+    get: { summary: 'Relays and ICE servers.', ok: ['200', ref('Settings')] },
+    patch: { summary: 'Change settings.', ok: ['200', ref('Settings')], body: 'SettingsPatch' },
+  },
+  '/v1/datasets': {
+    get: { summary: 'Confidential datasets.', ok: ['200', ref('Datasets')] },
+    post: { summary: 'Publish a dataset.', ok: ['202', ref('TxAccepted')], body: 'PublishDataset' },
+  },
+  '/v1/datasets/{id}/versions': {
+    post: {
+      summary: 'Seal and record a version.',
+      ok: ['202', ref('DatasetVersionAdded')],
+      body: 'content',
+      params: id,
+    },
+  },
+  '/v1/datasets/{id}/requests': {
+    post: {
+      summary: 'Ask for access.',
+      ok: ['202', ref('TxAccepted')],
+      body: 'Purpose',
+      params: id,
+    },
+  },
+  '/v1/dataset-requests/{id}/decision': {
+    post: {
+      summary: 'Grant or deny a request.',
+      ok: ['202', ref('TxAccepted')],
+      body: 'Decision',
+      params: [pathParam('id', hex(64))],
+    },
+  },
+  '/v1/datasets/{id}/revoke': {
+    post: {
+      summary: "End a reader's access.",
+      ok: ['202', ref('TxAccepted')],
+      body: 'Reader',
+      params: id,
+    },
+  },
+  '/v1/datasets/{id}/log': {
+    get: { summary: "A dataset's access log.", ok: ['200', ref('DatasetLog')], params: id },
+  },
+  '/v1/datasets/{id}/content': {
+    get: {
+      summary: 'Read a version (recorded on chain), decrypted here.',
+      ok: ['200', 'bytes'],
+      params: [
+        ...id,
+        { name: 'version', in: 'query', schema: int },
+        { name: 'purpose', in: 'query', schema: str },
+      ],
+    },
+  },
+  '/v1/trace/records': {
+    post: {
+      summary: 'Record a lot: its origin when new, else a holder record (Y.4560 I.1.5 step 1).',
+      ok: ['202', ref('TraceWritten')],
+      body: 'TraceRecord',
+    },
+  },
+  '/v1/trace/transfers': {
+    post: {
+      summary: 'The holder transfers a lot.',
+      ok: ['202', ref('TraceWritten')],
+      body: 'TraceTransfer',
+    },
+  },
+  '/v1/trace/splits': {
+    post: {
+      summary: 'The holder splits a lot into new lots.',
+      ok: ['202', ref('TraceWritten')],
+      body: 'TraceSplit',
+    },
+  },
+  '/v1/trace/merges': {
+    post: {
+      summary: 'The holder merges lots into a new lot.',
+      ok: ['202', ref('TraceWritten')],
+      body: 'TraceMerge',
+    },
+  },
+  '/v1/trace/lots/{id}': {
+    get: { summary: 'A lot and its mapping records.', ok: ['200', ref('TraceLot')], params: id },
+  },
+  '/v1/trace/lots/{id}/journey': {
+    get: {
+      summary: 'The backward query (Y.4560 I.1.5 (2)): every origin, every step checked.',
+      ok: ['200', ref('TraceJourney')],
+      params: [...id, { name: 'fetch', in: 'query', schema: { enum: ['true', 'false'] } }],
+    },
+  },
+  '/v1/openapi.json': { get: { summary: 'This document.', ok: ['200', ref('OpenApi')] } },
+  '/v1/events': {
+    get: {
+      summary: 'Peer events as Server-Sent Events.',
+      ok: ['200', 'events'],
+      params: [{ name: 'types', in: 'query', schema: str }],
+    },
+  },
+  '/v1/rpc/{method}': {
+    post: {
+      summary: 'Any other method of window.bot by name.',
+      ok: ['200', ref('RpcResult')],
+      body: 'Rpc',
+      params: [pathParam('method')],
+    },
+  },
+};
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'BoT peer HTTP API',
+    version: '1',
+    description:
+      'The HTTP+JSON API of the headless BoT peer (ITU-T Y.4560 I.1.4): the same methods as window.bot. Errors are { error: { code, message } }; bytes are lowercase hex. See docs/API.md.',
+  },
+  jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+  paths: Object.fromEntries(
+    Object.entries(paths).map(([path, ops]) => [
+      path,
+      Object.fromEntries(Object.entries(ops).map(([method, op]) => [method, operation(op)])),
+    ]),
+  ),
+  components: {
+    schemas,
+    requestBodies: Object.fromEntries(
+      Object.entries(requestBodies).map(([name, schema]) => [
+        name,
+        { required: true, ...json(schema) },
+      ]),
+    ),
+  },
+};
