@@ -190,6 +190,18 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
     await hit('GET', '/v1/log', '/v1/log', undefined, 200);
     await hit('GET', '/v1/audit', '/v1/audit', undefined, 200);
     await hit('GET', '/v1/governance', '/v1/governance', undefined, 200);
+    // ---- tokens (issue 16): this chain has no token, so every balance is 0 ----
+    await hit('GET', '/v1/balance', '/v1/balance', undefined, 200);
+    await hit('GET', `/v1/balance/${me.did}`, '/v1/balance/{account}', undefined, 200);
+    await hit('GET', '/v1/balance/bob', '/v1/balance/{account}', undefined, 400);
+    await hit(
+      'GET',
+      `/v1/balance/${me.did}/history?limit=5`,
+      '/v1/balance/{account}/history',
+      undefined,
+      200,
+    );
+    await hit('POST', '/v1/transfer', '/v1/transfer', { to: me.did, amount: 0 }, 400);
     // a method the path does not take: 405 with the documented error body, naming the methods
     const wrong = await call(base, 'POST', '/v1/governance', {});
     expect(wrong.status).toBe(405);

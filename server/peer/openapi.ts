@@ -236,6 +236,31 @@ const schemas: Record<string, Schema> = {
     info: { type: 'object' },
     paths: { type: 'object' },
   }),
+  // ---- tokens (issue 16) ----
+  Balance: obj({
+    account: str,
+    balance: int,
+    symbol: nullable(str),
+    fee: int,
+    supply: int,
+    height: int,
+    proof: nullable({ type: 'object' }),
+  }),
+  TokenHistory: list(
+    obj(
+      {
+        txId: hex(64),
+        height: int,
+        dir: { enum: ['out', 'in', 'mint', 'fee'] },
+        with: nullable(str),
+        amount: int,
+        fee: int,
+        memo: str,
+        balanceAfter: nullable(int),
+      },
+      ['fee', 'memo'],
+    ),
+  ),
   // ---- traceability (Y.4560 I.1) ----
   TraceWritten: obj({ txId: hex(64), hash: hex(64) }),
   TraceRecord: obj({
@@ -333,6 +358,10 @@ const requestBodies: Record<string, Schema> = {
   Decision: obj({ grant: bool }),
   Reader: obj({ reader: did }),
   Rpc: obj({ params: list({}) }, ['params']),
+  Transfer: {
+    ...obj({ to: did, amount: { type: 'integer', minimum: 1 }, memo: str }, ['memo']),
+    additionalProperties: false,
+  },
   TraceRecord: { ...obj({ id: traceId, ...traceCommon }, ['hash']), additionalProperties: false },
   TraceTransfer: {
     ...obj({ id: traceId, to: did, ...traceCommon }, ['hash']),
@@ -614,6 +643,30 @@ const paths: Record<string, Record<string, Op>> = {
       summary: 'The backward query (Y.4560 I.1.5 (2)): every origin, every step checked.',
       ok: ['200', ref('TraceJourney')],
       params: [...id, { name: 'fetch', in: 'query', schema: { enum: ['true', 'false'] } }],
+    },
+  },
+  '/v1/balance': {
+    get: { summary: "This peer's token balance, with its proof.", ok: ['200', ref('Balance')] },
+  },
+  '/v1/balance/{account}': {
+    get: {
+      summary: 'An account balance (a did or contract:<name>), with its proof.',
+      ok: ['200', ref('Balance')],
+      params: [pathParam('account')],
+    },
+  },
+  '/v1/balance/{account}/history': {
+    get: {
+      summary: "An account's token movements, newest first.",
+      ok: ['200', ref('TokenHistory')],
+      params: [pathParam('account'), { name: 'limit', in: 'query', schema: int }],
+    },
+  },
+  '/v1/transfer': {
+    post: {
+      summary: 'Send tokens as this peer (checked against the balance before signing).',
+      ok: ['202', ref('TxAccepted')],
+      body: 'Transfer',
     },
   },
   '/v1/openapi.json': { get: { summary: 'This document.', ok: ['200', ref('OpenApi')] } },
