@@ -17,4 +17,9 @@ export interface Genesis {
   time: number;
   /** Makes two chains with the same settings distinct (e.g. the creator's did and a counter). */
   salt: string;
+  /**
+   * A private chain's administrator (a did:key): it sets the chain's roles and policies alone
+   * (admin.set), without votes. Absent (and on other modes): the validators' votes set them.
+   */
+  admin?: string;
 }

@@ -250,3 +250,6 @@ export const auditExportEntriesMax = 2 * auditLogEntriesMax;
 export const heightsTracedMax = 256;
 /** Transactions whose step times wait for the block that holds them (cleared in bulk when full). */
 export const txsTracedMax = 4096;
+
+/** Holders of one role (gov/role/*, worker/core/modules/governance/rights.ts). */
+export const roleHoldersMax = 256;
