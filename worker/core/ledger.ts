@@ -231,6 +231,11 @@ export function txRightsError(
 ): BotError | null {
   const module = registry.byType.get(tx.type);
   if (!module) return null;
+  for (const other of registry.modules) {
+    const moduleState = stateOf(state, other);
+    const refused = moduleState === undefined ? null : (other.refuses?.(moduleState, tx) ?? null);
+    if (refused) return refused;
+  }
   return rightsError(state.genesis, state.governance, tx, module.name, sentInBlock);
 }
 

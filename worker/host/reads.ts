@@ -17,7 +17,7 @@ import type {
 } from '../api';
 import { provenHistory } from './integrity';
 import { readRight } from './read-rights';
-import { readRoleOf } from '../core/modules/governance';
+import { enforcedPolicies, readRoleOf, rightsSetter } from '../core/modules/governance';
 import type { HostState, HostOptions } from './host-state';
 
 export interface ReadsDeps {
@@ -247,6 +247,16 @@ export class Reads {
         : [],
       offenders: gov ? [...gov.offenders].map(([did, height]) => ({ did, height })) : [],
       engine: (gov?.consensus ?? chain.genesis.consensus).engine,
+      rightsBy: rightsSetter(chain.genesis),
+      admin: chain.genesis.admin ?? null,
+      roles: gov ? [...gov.roles].map(([role, dids]) => ({ role, dids: [...dids] })) : [],
+      policies: gov
+        ? [...gov.policies].map(([name, value]) => ({
+            name,
+            value,
+            enforced: Object.hasOwn(enforcedPolicies, name),
+          }))
+        : [],
     };
   }
 }

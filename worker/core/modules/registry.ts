@@ -7,6 +7,7 @@ import { governanceModule } from './governance';
 import { devicesModule } from './devices';
 import { contractsModule } from './contracts';
 import { datasetsModule } from './datasets';
+import { blocklistModule } from './blocklist';
 
 export const txModules = [
   dataModule, // data.put, data.delete: ./data
@@ -14,6 +15,7 @@ export const txModules = [
   devicesModule, // device.*: ./devices
   contractsModule, // contract.deploy, contract.call: ./contracts
   datasetsModule, // identity.x25519, dataset.*: ./datasets (issue 15)
+  blocklistModule, // device.report, device.unblock: ./blocklist (issue 17, Y.4464 II.2)
 ] as const;
 
 export const txRegistry = registryOf(txModules);
