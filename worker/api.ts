@@ -170,6 +170,11 @@ export interface CreateChainRequest {
   validators?: string[];
   /** Round engines: base timeout in ms. */
   timeoutMs?: number;
+  /**
+   * A private chain's administrator (did:key; e.g. this peer): it alone sets the chain's roles
+   * and policies (admin.set). Absent: the validators' votes set them.
+   */
+  admin?: string;
 }
 
 /** One neighbour in the mesh, as this peer sees it. */

@@ -303,6 +303,7 @@ export class ChainsService {
       validators: validators.map((did) => ({ did, power: 1 })),
       time: this.d.options.now(),
       salt: toHex(this.d.options.randomBytes(8)),
+      ...(request.admin === undefined ? {} : { admin: request.admin }),
     };
     checkGenesis(genesis);
     const record = await this.d.enqueue(() =>

@@ -140,6 +140,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           validators?: string[];
           timeoutMs?: number;
           emptyBlockIntervalMs?: number;
+          admin?: string;
         }>({
           name: param('name', text(limits.chainNameLengthMax, { min: 1, unit: 'characters' })),
           mode: param('mode', oneOf(['private', 'consortium', 'public'])),
@@ -147,6 +148,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           validators: optional('validators', list(did, limits.validatorCountMax, { min: 1 })),
           timeoutMs: optional('timeoutMs', roundTimeout),
           emptyBlockIntervalMs: optional('emptyBlockIntervalMs', roundTimeout),
+          admin: optional('admin', did),
         }),
       ),
     ],

@@ -77,4 +77,33 @@ describe('roles and policies on a host (solo dev chain: its validator governs)',
     expect((await host.waitFor(ok.txId, { timeoutMs: 5000 })).status).toBe('committed');
     host.stop();
   });
+
+  it('a private chain created with an administrator: setRole is its admin.set, no vote', async () => {
+    const host = await startHost();
+    const me = (await host.identity()).did;
+    await expect(
+      host.createChain({ name: 'bad', mode: 'consortium', consensus: 'solo', admin: me }),
+    ).rejects.toMatchObject({ code: 'BAD_FIELD_TYPE' });
+    await host.createChain({ name: 'lab', mode: 'private', consensus: 'solo', admin: me });
+    const other = testIdentity('rights host admin other');
+    const { txId } = await host.setRole('deploy', [other.did]);
+    const result = await host.waitFor(txId, { timeoutMs: 5000 });
+    expect(result).toMatchObject({ status: 'committed' });
+    const block = await host.block(result.height!);
+    expect(block!.txs.find((t) => t.txId === txId)?.type).toBe('admin.set');
+    const governance = await host.governance();
+    expect(governance).toMatchObject({
+      rightsBy: 'admin',
+      admin: me,
+      roles: [{ role: 'deploy', dids: [other.did] }],
+      proposals: [],
+    });
+    await expect(
+      host.deployContract({ name: 'c', code: 'function f() { return 1; }' }),
+    ).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+      message: expect.stringContaining('role deploy'),
+    });
+    host.stop();
+  });
 });
