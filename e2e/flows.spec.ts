@@ -2,7 +2,7 @@
 // opening links; window.bot only to assert. Tab A and a phone-sized context B are separate
 // browsers (separate storage), so B reaches A over the WebSocket relay and WebRTC: run inside
 // the test network namespace (scripts/netns-run). Conformance: D-card-pwa, D-card-e2e.
-import { expect, test, } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { axe, open, phone } from './helpers';
 
 test.describe.configure({ mode: 'serial' });

@@ -215,6 +215,11 @@ export interface CreateChainRequest {
     minter?: string;
     supplyMax?: number;
   };
+  /**
+   * A private chain's administrator (did:key; e.g. this peer): it alone sets the chain's roles
+   * and policies (admin.set). Absent: the validators' votes set them.
+   */
+  admin?: string;
 }
 
 /** One neighbour in the mesh, as this peer sees it. */
@@ -268,6 +273,14 @@ export interface GovernanceView {
   /** Validators proven to have signed conflicting votes, with the height of the evidence. */
   offenders: Array<{ did: string; height: number }>;
   engine: string;
+  /** Who sets roles and policies: the administrator, the validators' votes, or none (public). */
+  rightsBy?: 'admin' | 'votes' | 'none';
+  /** A private chain's administrator (genesis), or null. */
+  admin?: string | null;
+  /** Roles set (a role not listed is open to all members). */
+  roles?: Array<{ role: string; dids: string[] }>;
+  /** Policies in force; `enforced`: the chain checks it in every block. */
+  policies?: Array<{ name: string; value: string | number | boolean; enforced: boolean }>;
 }
 
 // ---- devices (issue 6) ----
@@ -317,6 +330,25 @@ export interface DeviceView {
   /** This peer holds the device's key (it is the device's gateway). */
   held: boolean;
   latest: DeviceReadingView | null;
+  /** Gateways' reports against it (Y.4464 II.2), and whether they blocked it. */
+  blocklist?: DeviceBlockView | null;
+}
+
+/** Reports against a device and its block (the blocklist, issue 17). */
+export interface DeviceBlockView {
+  device: string;
+  reports: Array<{
+    gateway: string;
+    reason: string;
+    rate: number | null;
+    height: number;
+    txId: string;
+  }>;
+  /** Height of the block that blocked it, or null while reports are below the threshold. */
+  blockedHeight: number | null;
+  /** Distinct gateways' reports that block a device (policy devices.blockThreshold). */
+  threshold: number;
+  lifted: { height: number; by: string; note: string; txId: string } | null;
 }
 
 export interface DeviceAccessView {
@@ -364,7 +396,16 @@ export interface DeviceBatchView {
  */
 export interface DeviceNotice {
   /** `message`: a committed device.message to one of this peer's devices (r-7.2.2-e); `requester` is the sending device. */
-  kind: 'access-requested' | 'access-decided' | 'batch-served' | 'batch-refused' | 'message';
+  kind:
+    | 'access-requested'
+    | 'access-decided'
+    | 'batch-served'
+    | 'batch-refused'
+    | 'message'
+    // the blocklist (issue 17): a gateway reported the device, the reports blocked it, it was lifted
+    | 'device-reported'
+    | 'device-blocked'
+    | 'device-unblocked';
   device: string;
   /** The peer that asked (to read, or for the batch). */
   requester: string;
@@ -735,6 +776,29 @@ export interface PeerMethods {
   sendDeviceMessage(from: string, to: string, body: unknown): Promise<{ txId: string }>;
   /** Committed messages to a device, oldest first (at most `limit`, newest kept). */
   deviceMessages(device: string, options?: { limit?: number }): Promise<DeviceMessageView[]>;
+
+  // ---- gateways against hijacked devices (issue 17, Y.4464 II.2) ----
+  /**
+   * This gateway reports a device it sees attacking (device.report). Reports of distinct
+   * gateways reaching devices.blockThreshold block it: every gateway refuses its traffic
+   * (UNAUTHORIZED) and no block holds its transactions. A gateway reports a flood on its own
+   * (policy devices.messagesPerMinuteMax). UNAUTHORIZED when this peer is no gateway.
+   */
+  reportDevice(device: string, reason: string): Promise<{ txId: string }>;
+  /** The device's gateway or owner lifts its block once it is fixed (device.unblock). */
+  unblockDevice(device: string, note: string): Promise<{ txId: string }>;
+  /** Devices with reports against them, blocked or not yet. */
+  blockedDevices(): Promise<DeviceBlockView[]>;
+
+  // ---- roles and policies (issues 15, 17) ----
+  /**
+   * Name who holds a role ("deploy", "transact", "transact:<type or module>", "read:<prefix>"),
+   * or open it to all again (null): admin.set on a private chain with an administrator, else a
+   * proposal for the validators' votes. BAD_REQUEST on a public chain.
+   */
+  setRole(role: string, dids: string[] | null): Promise<{ txId: string }>;
+  /** Set a policy (gov/policy/<name>) the same way; see docs/API.md for the enforced ones. */
+  setPolicy(name: string, value: string | number | boolean): Promise<{ txId: string }>;
   contracts(): Promise<ContractView[]>;
   contract(name: string): Promise<ContractDetailView | null>;
 
@@ -895,6 +959,11 @@ export const methodNames = [
   'traceMerge',
   'traceLot',
   'traceBack',
+  'reportDevice',
+  'unblockDevice',
+  'blockedDevices',
+  'setRole',
+  'setPolicy',
 ] as const satisfies readonly MethodName[];
 
 export type RpcRequest = { id: number; method: MethodName; params: unknown[] };

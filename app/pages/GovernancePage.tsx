@@ -6,6 +6,7 @@ import { bot } from '../runtime';
 import { Card, ErrorNote, PageTitle, Pill, useAsync } from '../components/ui';
 import { preview, short } from '../lib/format';
 import type { ProposalView } from '../../worker/api';
+import { RightsCard } from './RightsCard';
 
 type ChangeKind =
   | 'addValidator'
@@ -46,6 +47,12 @@ function describeChange(change: unknown): string {
       return `Policy ${c.name} = ${String(c.value)}`;
     case 'engine':
       return `Switch engine to ${c.engine}`;
+    case 'role': {
+      const r = change as { role?: string; dids?: string[] | null };
+      return r.dids === null
+        ? `Open role ${r.role} to all`
+        : `Role ${r.role}: ${(r.dids ?? []).map((d) => short(d, 8)).join(', ') || 'nobody'}`;
+    }
     default:
       return preview(change);
   }
@@ -259,6 +266,7 @@ export default function GovernancePage() {
               <p className="muted">Only validators propose changes; ask one of them.</p>
             )}
           </Card>
+          <RightsCard gov={gov.data} me={me} onDone={gov.reload} />
           <Card title="History" id="history-title">
             {decided.length === 0 ? (
               <p className="muted">No decisions yet.</p>

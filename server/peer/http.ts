@@ -66,6 +66,7 @@ export const httpStatusByCode: Record<HttpErrorCode, number> = {
   BAD_CERTIFICATE: 400,
   UNAUTHORIZED: 403,
   NOT_MEMBER: 403,
+  POLICY: 403,
   NOT_FOUND: 404,
   NONCE_REPLAYED: 409,
   NONCE_GAP: 409,

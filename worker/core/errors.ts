@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'CONTRACT_MEMORY'
   // admission: a consortium or private chain takes transactions only from its members
   | 'NOT_MEMBER'
+  // a transaction breaks one of the chain's policies (gov/policy/*; the message names it)
+  | 'POLICY'
   // storage: a peer's dataset blob store is full (worker/data)
   | 'QUOTA'
   // tokens: the paying account holds less than the amount (and fee) it would pay

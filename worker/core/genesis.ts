@@ -20,4 +20,9 @@ export interface Genesis {
   salt: string;
   /** The chain's native token (issue 16): absent, the chain has no tokens (token.* refused). */
   tokens?: TokenGenesis;
+  /**
+   * A private chain's administrator (a did:key): it sets the chain's roles and policies alone
+   * (admin.set), without votes. Absent (and on other modes): the validators' votes set them.
+   */
+  admin?: string;
 }

@@ -12,7 +12,7 @@ import * as limits from './limits';
 import type { Genesis } from './genesis';
 import type { AnyTxModule, BlockContext, BlockEnd, ChainView, Registry } from './modules/module';
 import { txRegistry, type ModuleStates } from './modules/registry';
-import { consensusIn } from './modules/governance';
+import { consensusIn, isPerBlockLimit, rightsError } from './modules/governance';
 import { checkTokenGenesis, genesisTokenWrites } from './modules/tokens';
 
 export type { ChainMode, EngineName, Genesis } from './genesis';
@@ -98,6 +98,16 @@ export function checkGenesis(genesis: Genesis): void {
   }
   if (genesis.consensus.engine === 'solo' && genesis.validators.length !== 1)
     throw botError('BAD_FIELD_TYPE', 'The solo engine takes exactly one validator.');
+  if (
+    genesis.admin !== undefined &&
+    (genesis.mode !== 'private' ||
+      typeof genesis.admin !== 'string' ||
+      !genesis.admin.startsWith('did:key:z'))
+  )
+    throw botError(
+      'BAD_FIELD_TYPE',
+      'Only a private chain names an administrator, by its did:key.',
+    );
   for (const v of genesis.validators) {
     if (typeof v.did !== 'string' || !Number.isSafeInteger(v.power) || v.power < 1)
       throw botError(
@@ -155,12 +165,13 @@ export function genesisState(genesis: Genesis): {
 
 /**
  * May `did` send transactions on this chain: anyone on a public chain or a solo (development)
- * chain; on a private or consortium chain a validator, a member voted in, or a registered device.
+ * chain; on a private or consortium chain a validator, a member voted in, or a registered device;
+ * on a private chain also its administrator (genesis.admin).
  * Judged on the state before the block, so every peer judges a block's transactions alike.
  */
 export function mayWrite(state: ChainState, did: string, registry: Registry = txRegistry): boolean {
   if (state.genesis.mode === 'public' || consensusOf(state).engine === 'solo') return true;
-  if (state.validators.some((v) => v.did === did)) return true;
+  if (state.validators.some((v) => v.did === did) || state.genesis.admin === did) return true;
   for (const module of registry.modules) {
     const moduleState = stateOf(state, module);
     if (moduleState !== undefined && module.admits?.(moduleState, did)) return true;
@@ -193,7 +204,10 @@ export function checkTxAgainst(
       `This transaction is for chain ${tx.chain}, not ${state.chainId}.`,
     );
   if (!mayWrite(state, tx.from, registry)) return notMemberError(state, tx.from);
-  const current = nonceOverlay.get(tx.from) ?? state.nonces.get(tx.from) ?? 0;
+  const committed = state.nonces.get(tx.from) ?? 0;
+  const current = nonceOverlay.get(tx.from) ?? committed;
+  const rights = txRightsError(state, tx, current - committed, registry);
+  if (rights) return rights;
   if (tx.nonce <= current)
     return botError(
       'NONCE_REPLAYED',
@@ -205,6 +219,27 @@ export function checkTxAgainst(
       `Nonce ${tx.nonce} of ${tx.from} skips ahead; the next one must be ${current + 1}.`,
     );
   return null;
+}
+
+/**
+ * The chain's roles and policies for `tx` (worker/core/modules/governance/rights.ts), judged on
+ * the state before the block; `sentInBlock`: the sender's transactions already in the block.
+ * null when it may be in the block; UNAUTHORIZED naming a role, or POLICY naming a policy.
+ */
+export function txRightsError(
+  state: ChainState,
+  tx: Tx,
+  sentInBlock = 0,
+  registry: Registry = txRegistry,
+): BotError | null {
+  const module = registry.byType.get(tx.type);
+  if (!module) return null;
+  for (const other of registry.modules) {
+    const moduleState = stateOf(state, other);
+    const refused = moduleState === undefined ? null : (other.refuses?.(moduleState, tx) ?? null);
+    if (refused) return refused;
+  }
+  return rightsError(state.genesis, state.governance, tx, module.name, sentInBlock);
 }
 
 /** The state a module holds in `state` (undefined: none yet, its empty state applies). */
@@ -301,6 +336,11 @@ export function executeBlock(
       continue;
     }
     const refused = checkTxAgainst(state, tx, nonceOverlay, registry);
+    if (refused && !strict && isPerBlockLimit(refused)) {
+      // Not refused: over the sender's share of this block, it waits for the next one.
+      deferred.add(tx.from);
+      continue;
+    }
     assert(module !== undefined || refused !== null, `no state rule for checked type ${tx.type}`);
     const error = refused ?? applyThrough(module!, block, tx, txId);
     if (error && (refused || error.code === 'NOT_READY')) {

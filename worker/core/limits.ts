@@ -273,3 +273,17 @@ export const tokenHistoryListedMax = 200;
 export const tokenRulePayeesMax = 16;
 /** One day in ms: a device's spending rule counts per UTC day of block time. */
 export const tokenRuleDayMs = 86_400_000;
+/** Holders of one role (gov/role/*, worker/core/modules/governance/rights.ts). */
+export const roleHoldersMax = 256;
+/** Distinct gateways' reports kept per device while it is reported (worker/core/modules/blocklist). */
+export const blocklistReportsMax = 64;
+/** Length of a report's reason or a lift's note. */
+export const blocklistReasonLengthMax = 200;
+/** What a gateway takes from one device per minute when devices.messagesPerMinuteMax is not set. */
+export const deviceMessagesPerMinuteDefault = 120;
+/** Devices whose recent traffic a gateway counts (the oldest is forgotten first). */
+export const deviceRateTrackedMax = 1024;
+/** Length of a role name ("read:<prefix>" and the like; checked further in the core). */
+export const roleNameLengthMax = 70;
+/** Length of a policy value given as text (a list of transaction types). */
+export const policyValueLengthMax = 1024;

@@ -1,7 +1,7 @@
 // Transactions waiting for a block, bounded in total and per account, in arrival order.
 // Owned by one PeerState and mutated in place (copying it per admission would be quadratic).
 import { botError, BotError } from './errors';
-import { mayWrite, notMemberError, type ChainState } from './ledger';
+import { mayWrite, notMemberError, txRightsError, type ChainState } from './ledger';
 import type { Tx } from './tx';
 import * as limits from './limits';
 
@@ -28,6 +28,9 @@ export class Mempool {
         `This transaction is for chain ${tx.chain}, not ${chain.chainId}.`,
       );
     if (!mayWrite(chain, tx.from)) return notMemberError(chain, tx.from);
+    // The chain's roles and policies: a transaction no block may hold is not kept.
+    const rights = txRightsError(chain, tx);
+    if (rights) return rights;
     if (this.txs.size >= limits.mempoolTxCountMax)
       return botError(
         'MEMPOOL_FULL',

@@ -56,6 +56,12 @@ export abstract class ApiSurface {
   readonly deviceCallContract = delegate(() => this.capabilities.devices(), 'deviceCallContract');
   readonly sendDeviceMessage = delegate(() => this.capabilities.devices(), 'sendDeviceMessage');
   readonly deviceMessages = delegate(() => this.capabilities.devices(), 'deviceMessages');
+  // the blocklist of hijacked devices (issue 17): devices-host.ts; roles and policies: rights.ts
+  readonly reportDevice = delegate(() => this.capabilities.devices(), 'reportDevice');
+  readonly unblockDevice = delegate(() => this.capabilities.devices(), 'unblockDevice');
+  readonly blockedDevices = delegate(() => this.capabilities.devices(), 'blockedDevices');
+  readonly setRole = delegate(() => this.capabilities.rights(), 'setRole');
+  readonly setPolicy = delegate(() => this.capabilities.rights(), 'setPolicy');
   // confidential datasets (issue 15): ./datasets.ts
   readonly datasets = delegate(() => this.capabilities.datasets(), 'datasets');
   readonly publishDataset = delegate(() => this.capabilities.datasets(), 'publishDataset');

@@ -9,6 +9,7 @@ import { TokensHost } from './tokens-host';
 import { DatasetsHost } from './datasets';
 import { TraceHost, httpDocumentFetcher, type DocumentFetcher } from './trace';
 import type { Verifier } from './crypto';
+import { RightsService } from './rights';
 import { MemoryBlobStore } from '../data/blob-store';
 import { bestX25519 } from '../data/x25519';
 import { encodeWire } from './wire';
@@ -52,6 +53,7 @@ export class Capabilities {
   private tokensHost: TokensHost | null = null;
 
   private traceHost: TraceHost | null = null;
+  private rightsService: RightsService | null = null;
 
   constructor(private readonly d: CapabilitiesDeps) {}
 
@@ -73,6 +75,18 @@ export class Capabilities {
       send: (to, message) => options.net?.send(to, encodeWire(message)) ?? false,
     });
     return this.devicesHost;
+  }
+
+  async rights(): Promise<RightsService> {
+    await this.d.ready();
+    const { state: s, options, submissions } = this.d;
+    this.rightsService ??= new RightsService({
+      chain: () => s.peer.chain,
+      self: () => s.identityView.did,
+      now: () => options.now(),
+      submit: (request) => submissions.submit(request),
+    });
+    return this.rightsService;
   }
 
   async contracts(): Promise<ContractsHost> {
@@ -153,11 +167,20 @@ export class Capabilities {
   }
 
   /**
-   * A committed block: notices for device access requests, decisions and messages in it; the
+   * A committed block: notices for device access requests, decisions, messages, reports and
+   * blocks in it; the
    * datasets service fetches the blobs this peer must hold and answers list-policy requests.
    */
   onCommitted(block: Block, txIds: string[], failed: Array<{ txId: string }>): void {
-    if (block.txs.some((t) => t.type.startsWith('device.access.') || t.type === 'device.message')) {
+    if (
+      block.txs.some(
+        (t) =>
+          t.type.startsWith('device.access.') ||
+          t.type === 'device.message' ||
+          t.type === 'device.report' ||
+          t.type === 'device.unblock',
+      )
+    ) {
       const applied = tookEffect(block, txIds, failed);
       void this.devices()
         .then((d) => d.onCommitted(applied.block, applied.txIds))

@@ -306,6 +306,7 @@ export class ChainsService {
       validators: validators.map((did) => ({ did, power: 1 })),
       time: this.d.options.now(),
       salt: toHex(this.d.options.randomBytes(8)),
+      ...(request.admin === undefined ? {} : { admin: request.admin }),
     };
     if (request.tokens !== undefined) genesis.tokens = request.tokens;
     checkGenesis(genesis);

@@ -28,6 +28,14 @@ import {
   type ReadingRecord,
 } from '../core/modules/devices';
 import { precheckTx, type ChainState } from '../core/ledger';
+import {
+  blockedError,
+  blocklistPrefix,
+  blockThresholdOf,
+  decodeBlockRecord,
+  type BlockRecord,
+} from '../core/modules/blocklist';
+import { countPolicy } from '../core/modules/governance';
 import type { Block } from '../core/block';
 import type { WireMessage } from './wire';
 import * as limits from '../core/limits';
@@ -39,6 +47,7 @@ import type {
   DeviceAccessPolicy,
   DeviceAccessView,
   DeviceBatchView,
+  DeviceBlockView,
   DeviceMessageView,
   DeviceNotice,
   DeviceReadingView,
@@ -82,6 +91,10 @@ export class DevicesHost {
   private readonly nonces = new Map<string, number>();
   /** Readings of one device are signed and admitted in call order (nonce order). */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Times of each device's recent traffic through this gateway (the last minute, bounded). */
+  private readonly traffic = new Map<string, number[]>();
+  /** Devices this gateway has reported as flooding, until their block is lifted. */
+  private readonly reported = new Set<string>();
 
   constructor(private readonly deps: DevicesHostDeps) {}
 
@@ -206,8 +219,87 @@ export class DevicesHost {
     return signer;
   }
 
+  // ---- the transport gate against hijacked devices (Y.4464 II.2) --------------------------------
+
+  /**
+   * Every message of a device through this gateway passes here first: a blocked device is refused
+   * (UNAUTHORIZED); a device over devices.messagesPerMinuteMax (policy; default
+   * deviceMessagesPerMinuteDefault) in the last minute is refused (POLICY) and reported once on
+   * chain by this gateway as flooding.
+   */
+  guardTraffic(device: string): void {
+    const chain = this.deps.chain();
+    const record = chain.blocklist?.records.get(device);
+    if (record && record.blocked !== null) throw blockedError(record);
+    const now = this.deps.now();
+    const max =
+      countPolicy(chain.governance, 'devices.messagesPerMinuteMax') ??
+      limits.deviceMessagesPerMinuteDefault;
+    const recent = (this.traffic.get(device) ?? []).filter((t) => t > now - 60_000);
+    recent.push(now);
+    if (recent.length > max + 1) recent.splice(0, recent.length - max - 1);
+    this.traffic.delete(device);
+    this.traffic.set(device, recent);
+    if (this.traffic.size > limits.deviceRateTrackedMax)
+      this.traffic.delete(this.traffic.keys().next().value!);
+    if (recent.length <= max) return;
+    this.reportFlood(device, max, chain);
+    throw botError(
+      'POLICY',
+      `Policy devices.messagesPerMinuteMax: device ${device} sent more than ${max} messages in the last minute through this gateway, which refuses its traffic and reported it as flooding.`,
+    );
+  }
+
+  private reportFlood(device: string, max: number, chain: ChainState): void {
+    const self = this.deps.self();
+    if (this.reported.has(device)) return;
+    if (chain.blocklist?.records.get(device)?.reports.some((r) => r.gateway === self)) return;
+    this.reported.add(device);
+    this.reportDevice(device, `flood: over ${max} messages per minute`, max + 1).then(
+      () => undefined,
+      () => this.reported.delete(device),
+    );
+  }
+
+  /** This gateway reports a device it sees attacking (the chain counts distinct gateways). */
+  async reportDevice(device: string, reason: string, rate?: number): Promise<{ txId: string }> {
+    this.device(device);
+    const { txId } = await this.submitAsSelf(
+      'device.report',
+      rate === undefined ? { device, reason } : { device, reason, rate },
+    );
+    notify(this.deps, {
+      kind: 'device-reported',
+      device,
+      requester: this.deps.self(),
+      service: null,
+      state: null,
+      request: txId,
+      digest: null,
+      height: null,
+      time: this.deps.now(),
+      message: `This gateway reported device ${device}: ${reason}.`,
+    });
+    return { txId };
+  }
+
+  /** The device's gateway or owner lifts its block once it is fixed. */
+  async unblockDevice(device: string, note: string): Promise<{ txId: string }> {
+    this.device(device);
+    return this.submitAsSelf('device.unblock', { device, note });
+  }
+
+  /** Devices with reports against them or blocked, as the committed state holds them. */
+  async blockedDevices(): Promise<DeviceBlockView[]> {
+    const chain = this.deps.chain();
+    return [...(chain.blocklist?.records.values() ?? [])]
+      .slice(0, limits.deviceListedMax)
+      .map((r) => blockView(r, chain));
+  }
+
   /** Sign a body as the device and admit it; readings of one device go out in order. */
   private signAsDevice(did: string, type: string, body: unknown): Promise<{ txId: string }> {
+    this.guardTraffic(did);
     const run = async () => {
       const signer = await this.signerFor(did);
       const chain = this.deps.chain();
@@ -323,6 +415,7 @@ export class DevicesHost {
         txId: r.tx,
         held: r.did in keys,
         latest: last ? readingView(last) : null,
+        blocklist: blockViewOf(chain, r.did),
       });
     }
     return out;
@@ -602,6 +695,48 @@ export class DevicesHost {
 
   // ---- notifications (10.7 step 7) ----------------------------------------------------------
 
+  /**
+   * A committed report or lift: the device's gateway and owner are told (an event); a lift
+   * clears what this gateway counted of the device, so its fixed traffic is taken again.
+   */
+  private async onBlocklist(
+    t: Tx,
+    txId: string,
+    block: Block,
+    keys: Record<string, Uint8Array>,
+  ): Promise<void> {
+    const { deps } = this;
+    const device = (t.body as { device: string }).device;
+    const stored = await deps.storage.getState(deps.chain().chainId, blocklistPrefix + device);
+    if (!stored) return;
+    const record = decodeBlockRecord(stored);
+    const lifted = t.type === 'device.unblock' && record.lifted?.tx === txId;
+    if (lifted) {
+      this.traffic.delete(device);
+      this.reported.delete(device);
+    }
+    const owner = deps.chain().devices?.devices.get(device)?.owner;
+    if (!(device in keys) && owner !== deps.self()) return;
+    const blockedNow = record.blocked === block.header.height;
+    if (!lifted && !blockedNow && t.from === deps.self()) return; // own report: told at submit
+    notify(deps, {
+      kind: lifted ? 'device-unblocked' : blockedNow ? 'device-blocked' : 'device-reported',
+      device,
+      requester: t.from,
+      service: null,
+      state: null,
+      request: txId,
+      digest: null,
+      height: block.header.height,
+      time: block.header.time,
+      message: lifted
+        ? `Device ${device} was unblocked by ${t.from}: ${record.lifted?.note}.`
+        : blockedNow
+          ? `Device ${device} is blocked: ${record.reports.length} gateways reported it (${record.reports.map((r) => r.reason).join('; ')}). No gateway takes its traffic until it is lifted.`
+          : `Gateway ${t.from} reported device ${device}: ${(t.body as { reason: string }).reason}.`,
+    });
+  }
+
   /** After a block: tell the page about access requests and decisions for the devices this peer is the gateway of. */
   async onCommitted(block: Block, txIds: string[]): Promise<void> {
     if (
@@ -609,7 +744,9 @@ export class DevicesHost {
         (t) =>
           t.type === 'device.access.request' ||
           t.type === 'device.access.decide' ||
-          t.type === 'device.message',
+          t.type === 'device.message' ||
+          t.type === 'device.report' ||
+          t.type === 'device.unblock',
       )
     )
       return;
@@ -618,6 +755,10 @@ export class DevicesHost {
     const chainId = deps.chain().chainId;
     for (let i = 0; i < block.txs.length; i++) {
       const t = block.txs[i]!;
+      if (t.type === 'device.report' || t.type === 'device.unblock') {
+        await this.onBlocklist(t, txIds[i]!, block, keys);
+        continue;
+      }
       if (t.type === 'device.message') {
         // A committed block only holds messages the recipient's records allowed.
         const { to, body } = t.body as { to: string; body: unknown };
@@ -666,6 +807,34 @@ export class DevicesHost {
       });
     }
   }
+}
+
+function blockView(record: BlockRecord, chain: ChainState): DeviceBlockView {
+  return {
+    device: record.device,
+    reports: record.reports.map((r) => ({
+      gateway: r.gateway,
+      reason: r.reason,
+      rate: r.rate,
+      height: r.height,
+      txId: r.tx,
+    })),
+    blockedHeight: record.blocked,
+    threshold: blockThresholdOf(chain.governance?.policies),
+    lifted: record.lifted
+      ? {
+          height: record.lifted.height,
+          by: record.lifted.by,
+          note: record.lifted.note,
+          txId: record.lifted.tx,
+        }
+      : null,
+  };
+}
+
+function blockViewOf(chain: ChainState, device: string): DeviceBlockView | null {
+  const record = chain.blocklist?.records.get(device);
+  return record ? blockView(record, chain) : null;
 }
 
 type BatchRequest = Extract<WireMessage, { kind: 'batchRequest' }>;

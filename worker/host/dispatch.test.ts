@@ -131,6 +131,35 @@ const cases: Record<MethodName, Case> = {
     ],
   },
   governance: { good: [], bad: [tooMany([])] },
+  setRole: {
+    good: ['transact:data.put', [did]],
+    bad: [
+      [['', [did]], 'setRole: role must be a non-empty string'],
+      [['deploy', 'everyone'], 'setRole: dids must be a list'],
+      [['deploy', ['nobody']], 'setRole: dids[0] must be a did:key'],
+      [['deploy'], 'setRole: dids'],
+    ],
+  },
+  setPolicy: {
+    good: ['data.valueBytesMax', 64],
+    bad: [
+      [['data.valueBytesMax', { n: 1 }], 'setPolicy: value must be a number, true or false'],
+      [['', 1], 'setPolicy: name must be a non-empty string'],
+    ],
+  },
+  reportDevice: {
+    good: [did, 'flood'],
+    bad: [
+      [['nobody', 'flood'], 'reportDevice: device must be a did:key'],
+      [[did, ''], 'reportDevice: reason must be a non-empty string'],
+      [[did, 'x'.repeat(limits.blocklistReasonLengthMax + 1)], 'at most 200 characters'],
+    ],
+  },
+  unblockDevice: {
+    good: [did, 'reflashed'],
+    bad: [[[did], 'unblockDevice: note']],
+  },
+  blockedDevices: { good: [], bad: [tooMany([])] },
   exportIdentity: {
     good: ['correct horse'],
     bad: [

@@ -20,7 +20,9 @@ import {
   list,
   oneOf,
   optional,
+  orNull,
   param,
+  scalar,
   present,
   record,
   text,
@@ -161,6 +163,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           timeoutMs?: number;
           emptyBlockIntervalMs?: number;
           tokens?: Record<string, unknown>;
+          admin?: string;
         }>({
           name: param('name', text(limits.chainNameLengthMax, { min: 1, unit: 'characters' })),
           mode: param('mode', oneOf(['private', 'consortium', 'public'])),
@@ -170,6 +173,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           emptyBlockIntervalMs: optional('emptyBlockIntervalMs', roundTimeout),
           // Judged in full by the core's genesis check (checkTokenGenesis).
           tokens: optional('tokens', anyObject),
+          admin: optional('admin', did),
         }),
       ),
     ],
@@ -185,6 +189,35 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
   settings: none((p) => p.settings()),
   setSettings: method([param('patch', anyObject)], (p, patch) => p.setSettings(patch)),
   governance: none((p) => p.governance()),
+  setRole: method(
+    [
+      param('role', text(limits.roleNameLengthMax, { min: 1, unit: 'characters' })),
+      param('dids', orNull(list(did, limits.roleHoldersMax))),
+    ],
+    (p, role, dids) => p.setRole(role, dids),
+  ),
+  setPolicy: method(
+    [
+      param('name', text(limits.policyNameLengthMax, { min: 1, unit: 'characters' })),
+      param('value', scalar(limits.policyValueLengthMax)),
+    ],
+    (p, name, value) => p.setPolicy(name, value),
+  ),
+  reportDevice: method(
+    [
+      param('device', did),
+      param('reason', text(limits.blocklistReasonLengthMax, { min: 1, unit: 'characters' })),
+    ],
+    (p, device, reason) => p.reportDevice(device, reason),
+  ),
+  unblockDevice: method(
+    [
+      param('device', did),
+      param('note', text(limits.blocklistReasonLengthMax, { min: 1, unit: 'characters' })),
+    ],
+    (p, device, note) => p.unblockDevice(device, note),
+  ),
+  blockedDevices: none((p) => p.blockedDevices()),
   exportIdentity: method([param('passphrase', passphrase)], (p, pass) => p.exportIdentity(pass)),
   importIdentity: method(
     [

@@ -146,3 +146,19 @@ export function record<T extends Record<string, unknown>>(
     return out as T;
   };
 }
+
+/** null, or what `check` takes (a role opened to all again: its holders are null). */
+export function orNull<T>(check: Check<T>) {
+  return (value: unknown, name: string): T | null => (value === null ? null : check(value, name));
+}
+
+/** A plain value: a finite number, true or false, or text of at most `max` characters. */
+export function scalar(max: number) {
+  return (value: unknown, name: string): string | number | boolean => {
+    if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)))
+      return value;
+    if (typeof value !== 'string' || value.length > max)
+      refuse(name, `a number, true or false, or a string of at most ${max} characters`);
+    return value;
+  };
+}

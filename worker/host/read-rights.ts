@@ -37,6 +37,7 @@ const readersCache = new WeakMap<ChainState, ReadonlySet<string> | null>();
 function collectReaders(state: ChainState): Set<string> | null {
   if (openToAll(state)) return null;
   const out = new Set<string>(state.validators.map((v) => v.did));
+  if (state.genesis.admin) out.add(state.genesis.admin);
   for (const did of state.governance?.members ?? []) out.add(did);
   for (const device of state.devices?.devices.values() ?? []) {
     out.add(device.did);

@@ -17,6 +17,7 @@ import type {
 } from '../api';
 import { provenHistory } from './integrity';
 import { readRight } from './read-rights';
+import { enforcedPolicies, readRoleOf, rightsSetter } from '../core/modules/governance';
 import type { HostState, HostOptions } from './host-state';
 
 export interface ReadsDeps {
@@ -99,6 +100,21 @@ export class Reads {
     );
   }
 
+  /**
+   * A key under a `read:<prefix>` role (set by the chain's governance) is served by this peer
+   * only when its own identity holds that role. The peer still holds the value (it replays every
+   * block); confidentiality against a peer's operator is the datasets' encryption (issue 15).
+   */
+  private checkReadRole(key: string): void {
+    const role = readRoleOf(this.s.durable.governance, key);
+    const did = this.s.identityView.did;
+    if (!role || role.dids.includes(did)) return;
+    throw botError(
+      'UNAUTHORIZED',
+      `${did} does not hold the role ${role.role} on this chain, so this peer does not serve "${key}"; the chain's governance names who reads it.`,
+    );
+  }
+
   /** A transaction in a stored block: committed, or failed in execution (its failure record in the state). */
   async storedResult(txId: string, height: number): Promise<TxResult> {
     const chain = this.s.durable;
@@ -151,6 +167,7 @@ export class Reads {
     if (typeof key !== 'string' || key.length === 0)
       throw botError('BAD_REQUEST', 'get takes a non-empty key.');
     this.checkReads();
+    this.checkReadRole(key);
     if (!this.s.integrityReport.stateVerified && !this.s.integrityReport.ok)
       throw botError(
         'TAMPERED',
@@ -192,6 +209,7 @@ export class Reads {
   async history(key: string) {
     await this.readable();
     this.checkReads();
+    if (typeof key === 'string') this.checkReadRole(key);
     const versions = await provenHistory(
       this.d.options.storage,
       this.s.peer.chain.chainId,
@@ -229,6 +247,16 @@ export class Reads {
         : [],
       offenders: gov ? [...gov.offenders].map(([did, height]) => ({ did, height })) : [],
       engine: (gov?.consensus ?? chain.genesis.consensus).engine,
+      rightsBy: rightsSetter(chain.genesis),
+      admin: chain.genesis.admin ?? null,
+      roles: gov ? [...gov.roles].map(([role, dids]) => ({ role, dids: [...dids] })) : [],
+      policies: gov
+        ? [...gov.policies].map(([name, value]) => ({
+            name,
+            value,
+            enforced: Object.hasOwn(enforcedPolicies, name),
+          }))
+        : [],
     };
   }
 }

@@ -1,7 +1,7 @@
 // Submissions and own nonces: signing this peer's transactions in nonce order, verifying
 // submissions in chunks and feeding them in order, results and the callers waiting for them.
 import type { PeerEffect, PeerInput } from '../core/consensus/types';
-import { precheckTx } from '../core/ledger';
+import { precheckTx, txRightsError } from '../core/ledger';
 import { checkTx, decodeTx, txIdOf, txSigningBytes, type Tx, type UnsignedTx } from '../core/tx';
 import { publicKeyFromDid } from '../core/crypto/did';
 import { BotError, botError } from '../core/errors';
@@ -248,6 +248,9 @@ export class Submissions {
         'This peer found its stored ledger changed and accepts no writes. Reset the peer or restore it from other peers.',
       );
     if (!this.d.mayWrite(tx.from)) throw this.d.notMember(tx.from);
+    // A role its sender lacks, or a policy it breaks: refused at once, naming the role or policy.
+    const denied = txRightsError(this.s.peer.chain, tx);
+    if (denied) throw denied;
     const txId = txIdOf(tx);
     this.txResults.retrying(txId);
     return new Promise((resolve, reject) => {
@@ -299,6 +302,8 @@ export class Submissions {
         body: request.body,
       };
       const draft = checkTx({ ...unsigned, sig: new Uint8Array(64) });
+      const denied = txRightsError(chain, draft);
+      if (denied) throw denied;
       const doomed = precheck
         ? precheckTx(chain, draft, [
             ...this.s.peer.mempool.txs.values(),

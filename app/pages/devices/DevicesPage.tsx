@@ -31,6 +31,7 @@ import type { DeviceView, DeviceReadingView } from '../../../worker/api';
 import './devices.css';
 import { ContractsCard, NoticesCard } from './ContractsCard';
 import { AccessPanel, waitCommitted, when } from './AccessPanel';
+import { BlockPanel, BlockPill } from './BlockPanel';
 import {
   batchSize,
   capabilitiesFor,
@@ -599,6 +600,7 @@ function DeviceDetail({
           </button>
         </div>
       )}
+      <BlockPanel device={device} me={me} onChange={onChange} />
       <AccessPanel device={device} me={me} tick={tick} onChange={onChange} />
     </div>
   );
@@ -637,6 +639,7 @@ function ChainDevices({ tick, onChange }: { tick: number; onChange: () => void }
             <Pill tone={d.status === 'online' ? 'ok' : d.status === 'retired' ? 'error' : 'muted'}>
               {d.status}
             </Pill>{' '}
+            <BlockPill device={d} />{' '}
             <span className="muted small-text">
               {d.kind}
               {d.held ? ' · gateway: this peer' : ''}

@@ -7,6 +7,7 @@
 // devices).
 import type { Genesis } from '../genesis';
 import type { Tx } from '../tx-shape';
+import type { BotError } from '../errors';
 import type { Validator } from '../validators';
 import type { ContractRuntime } from './contracts/types';
 
@@ -87,6 +88,12 @@ export interface TxModule<State = unknown, Overlay = unknown, Name extends strin
     readonly prefixes: readonly string[];
     fromEntries(entries: ReadonlyArray<readonly [string, Uint8Array]>, genesis: Genesis): State;
   };
+  /**
+   * Whether its state (before the block) forbids `tx` in the block at all, whatever its module:
+   * the refusal, or null. Such a transaction is left out by the proposer and makes a block that
+   * holds it BAD_BLOCK (the blocklist refuses a blocked device's transactions).
+   */
+  refuses?(state: State, tx: Tx): BotError | null;
   /** Whether its state lets `did` send transactions on a private or consortium chain. */
   admits?(state: State, did: string): boolean;
   /**

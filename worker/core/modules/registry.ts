@@ -10,6 +10,7 @@ import { datasetsModule } from './datasets';
 import { tokensModule } from './tokens';
 
 import { traceModule } from './trace';
+import { blocklistModule } from './blocklist';
 
 export const txModules = [
   dataModule, // data.put, data.delete: ./data
@@ -20,6 +21,7 @@ export const txModules = [
   tokensModule, // token.transfer, token.mint: ./tokens (issue 16)
 
   traceModule, // trace.*: ./trace (issue 17, Y.4560 I.1)
+  blocklistModule, // device.report, device.unblock: ./blocklist (issue 17, Y.4464 II.2)
 ] as const;
 
 export const txRegistry = registryOf(txModules);

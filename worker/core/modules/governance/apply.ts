@@ -18,6 +18,7 @@ import type { Tx } from '../../tx-shape';
 import type { Genesis } from '../../genesis';
 import { voteSigningBytes, type Vote } from '../../consensus/vote';
 import * as limits from '../../limits';
+import { rightsSetter, rolePrefix, type PolicyValue } from './rights';
 
 export type Change =
   | { kind: 'addValidator'; did: string; power: number }
@@ -27,6 +28,7 @@ export type Change =
   | { kind: 'removeMember'; did: string }
   | { kind: 'policy'; name: string; value: string | number | boolean }
   | { kind: 'engine'; engine: 'poa' | 'bft'; timeoutMs?: number }
+  | { kind: 'role'; role: string; dids: string[] | null }
   /** Create `amount` tokens into `to`: carried out by a token.mint { proposal } once applied. */
   | { kind: 'mint'; to: string; amount: number };
 
@@ -62,6 +64,10 @@ export interface Governance {
   readonly offenders: ReadonlyMap<string, number>;
   readonly members: ReadonlySet<string>;
   readonly consensus: Genesis['consensus'];
+  /** Roles set (./rights.ts): role -> the dids holding it. A role not here is open. */
+  readonly roles: ReadonlyMap<string, readonly string[]>;
+  /** Policies in force (gov/policy/*). */
+  readonly policies: ReadonlyMap<string, PolicyValue>;
 }
 
 export const governanceTxTypes = [
@@ -69,6 +75,7 @@ export const governanceTxTypes = [
   'member.vote',
   'evidence.submit',
   'chain.upgrade',
+  'admin.set',
 ] as const;
 export const proposalPrefix = 'gov/proposal/';
 export const offenderPrefix = 'gov/offender/';
@@ -81,6 +88,8 @@ export function emptyGovernance(genesis: Genesis): Governance {
     offenders: new Map(),
     members: new Set(),
     consensus: genesis.consensus,
+    roles: new Map(),
+    policies: new Map(),
   };
 }
 
@@ -93,12 +102,19 @@ export interface GovernanceOverlay {
   validators: Validator[];
   chain: string;
   touched: Set<string>;
+  roles: Map<string, readonly string[]>;
+  policies: Map<string, PolicyValue>;
+  /** The chain's genesis (who sets roles and policies). */
+  genesis: Genesis | null;
+  /** Role and policy changes an administrator made in this block (admin.set), in order. */
+  adminChanges: Change[];
 }
 
 export function overlayOf(
   gov: Governance,
   validators: Validator[],
   chain: string,
+  genesis: Genesis | null = null,
 ): GovernanceOverlay {
   return {
     proposals: new Map(gov.proposals),
@@ -108,7 +124,51 @@ export function overlayOf(
     validators,
     chain,
     touched: new Set(),
+    roles: new Map(gov.roles),
+    policies: new Map(gov.policies),
+    genesis,
+    adminChanges: [],
   };
+}
+
+/** Who may make a role or policy change on this chain: null when `from` may propose it. */
+function rightsChangeError(
+  gov: GovernanceOverlay,
+  change: Change,
+  byAdmin: boolean,
+): BotError | null {
+  if (change.kind !== 'role' && change.kind !== 'policy') return null;
+  const setter = gov.genesis ? rightsSetter(gov.genesis) : 'votes';
+  if (change.kind === 'role' && setter === 'none')
+    return botError('BAD_REQUEST', 'A public chain is open to all: it has no roles to set.');
+  if (setter === 'admin' && !byAdmin)
+    return botError(
+      'UNAUTHORIZED',
+      `Roles and policies of this private chain are set by its administrator ${gov.genesis?.admin} (admin.set), not by votes.`,
+    );
+  if (setter !== 'admin' && byAdmin)
+    return botError(
+      'UNAUTHORIZED',
+      'This chain has no administrator: its roles and policies are set by proposals and votes (member.propose).',
+    );
+  return null;
+}
+
+/** Apply a passed role or policy change: in memory and as a state write. */
+function applyRightsChange(
+  gov: GovernanceOverlay,
+  change: Change,
+  height: number,
+  writes: Map<string, Uint8Array>,
+): void {
+  if (change.kind === 'policy') {
+    gov.policies.set(change.name, change.value);
+    writes.set(policyPrefix + change.name, encode({ v: change.value, h: height }));
+  } else if (change.kind === 'role') {
+    if (change.dids === null) gov.roles.delete(change.role);
+    else gov.roles.set(change.role, [...new Set(change.dids)]);
+    writes.set(rolePrefix + change.role, encode({ dids: change.dids, h: height }));
+  }
 }
 
 function isValidatorIn(validators: Validator[], did: string): boolean {
@@ -162,10 +222,11 @@ export function applyGovernanceTx(
           'Only a validator can propose a change; ask one to propose it.',
         );
       const { change, height: effective } = changeOf(tx);
-      // Membership changes need no lead time (no peer has to prepare for them): a past height
-      // means "from the block after it passes". Every other change names a future height.
-      const membership = change.kind === 'addMember' || change.kind === 'removeMember';
-      if (effective <= height && !membership)
+      // Membership and role changes need no lead time (no peer has to prepare for them): a
+      // past height means "from the block after it passes". Every other change names a future
+      // height.
+      const noLeadTime = ['addMember', 'removeMember', 'role'].includes(change.kind);
+      if (effective <= height && !noLeadTime)
         return botError(
           'BAD_REQUEST',
           `A change must take effect at a future height (after ${height}).`,
@@ -175,6 +236,8 @@ export function applyGovernanceTx(
         limits.governanceProposalsMax
       )
         return botError('BAD_REQUEST', 'Too many open proposals; vote on the open ones first.');
+      const refused = rightsChangeError(gov, change, false);
+      if (refused) return refused;
       const checked = validatorsAfter(gov.validators, change);
       if (checked instanceof BotError) return checked;
       const invite =
@@ -210,6 +273,21 @@ export function applyGovernanceTx(
       });
       gov.touched.add(proposalPrefix + proposal);
       settle(gov, proposal, height);
+      return null;
+    }
+    case 'admin.set': {
+      const { change } = tx.body as { change: Change };
+      if (!gov.genesis?.admin || tx.from !== gov.genesis.admin)
+        return (
+          rightsChangeError(gov, change, false) ??
+          botError(
+            'UNAUTHORIZED',
+            `Only the administrator ${gov.genesis?.admin} sets this chain's roles and policies.`,
+          )
+        );
+      const refused = rightsChangeError(gov, change, true);
+      if (refused) return refused;
+      gov.adminChanges.push(change);
       return null;
     }
     case 'evidence.submit':
@@ -304,8 +382,8 @@ export function finishGovernance(
           : { ...consensus, engine: change.engine, timeoutMs: change.timeoutMs };
     else if (change.kind === 'addMember') gov.members.add(change.did);
     else if (change.kind === 'removeMember') gov.members.delete(change.did);
-    else if (change.kind === 'policy')
-      writes.set(policyPrefix + change.name, encode({ v: change.value, h: height }));
+    else if (change.kind === 'policy' || change.kind === 'role')
+      applyRightsChange(gov, change, height, writes);
     else if (change.kind === 'mint') {
       // Nothing here: the tokens module mints when a token.mint names this applied proposal.
     } else {
@@ -320,6 +398,7 @@ export function finishGovernance(
     gov.proposals.set(id, { ...record, applied: true });
     gov.touched.add(proposalPrefix + id);
   }
+  for (const change of gov.adminChanges) applyRightsChange(gov, change, height, writes);
   for (const key of gov.touched) {
     if (key.startsWith(proposalPrefix))
       writes.set(key, encode(gov.proposals.get(key.slice(proposalPrefix.length))));
@@ -333,6 +412,8 @@ export function finishGovernance(
     offenders: gov.offenders,
     members: gov.members,
     consensus,
+    roles: gov.roles,
+    policies: gov.policies,
     validators,
   };
 }
@@ -346,7 +427,15 @@ export function governanceFromEntries(
   const proposals = new Map<string, ProposalRecord>();
   const offenders = new Map<string, number>();
   const members = new Set<string>();
+  const roles = new Map<string, readonly string[]>();
+  const policies = new Map<string, PolicyValue>();
   for (const [key, bytes] of entries) {
+    if (key.startsWith(policyPrefix))
+      policies.set(key.slice(policyPrefix.length), decode<{ v: PolicyValue }>(bytes, 4096).v);
+    if (key.startsWith(rolePrefix)) {
+      const dids = decode<{ dids: string[] | null }>(bytes, 1 << 16).dids;
+      if (dids !== null) roles.set(key.slice(rolePrefix.length), dids);
+    }
     if (key === 'sys/consensus') consensus = decode<Genesis['consensus']>(bytes, 1024);
     if (key.startsWith(proposalPrefix))
       proposals.set(key.slice(proposalPrefix.length), decode<ProposalRecord>(bytes, 1 << 16));
@@ -355,5 +444,5 @@ export function governanceFromEntries(
     if (key.startsWith(memberPrefix) && decode<{ member: boolean }>(bytes, 128).member)
       members.add(key.slice(memberPrefix.length));
   }
-  return { proposals, offenders, members, consensus };
+  return { proposals, offenders, members, consensus, roles, policies };
 }

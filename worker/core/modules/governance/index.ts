@@ -29,6 +29,20 @@ export {
   type ProposalRecord,
 } from './apply';
 export { checkInviteToken } from './rules';
+export {
+  blockThresholdDefault,
+  countPolicy,
+  enforcedPolicies,
+  governanceExempt,
+  isPerBlockLimit,
+  readRoleOf,
+  rightsError,
+  rightsSetter,
+  rolePrefix,
+  transactRoleOf,
+  type PolicyValue,
+  type RightsState,
+} from './rights';
 
 /** The engine and its settings in force for the next block (absent governance: as in genesis). */
 export function consensusIn(
@@ -43,7 +57,8 @@ export const governanceModule: TxModule<Governance, GovernanceOverlay, 'governan
   txTypes: governanceTxTypes,
   bodyRules: governanceBodyRules,
   empty: emptyGovernance,
-  overlay: (state, block) => overlayOf(state, block.chain.validators, block.chain.chainId),
+  overlay: (state, block) =>
+    overlayOf(state, block.chain.validators, block.chain.chainId, block.chain.genesis),
   apply(overlay, tx, txId, block) {
     const error = applyGovernanceTx(overlay, tx, txId, block.height);
     if (error) throw error;

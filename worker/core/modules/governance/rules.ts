@@ -4,6 +4,7 @@ import { botError } from '../../errors';
 import * as limits from '../../limits';
 import { isPlainObject, onlyFields } from '../../body';
 import type { BodyRules } from '../module';
+import { checkPolicyValue, checkRoleName } from './rights';
 
 function isDid(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith('did:key:z') && value.length <= 64;
@@ -64,6 +65,19 @@ function checkChange(value: unknown): void {
         throw botError('BAD_FIELD_TYPE', 'A policy needs a short name.');
       if (!['string', 'number', 'boolean'].includes(typeof value.value))
         throw botError('BAD_FIELD_TYPE', 'A policy value is a string, number or boolean.');
+      checkPolicyValue(value.name, value.value);
+      return;
+    case 'role':
+      onlyFields(value, ['kind', 'role', 'dids'], 'role change');
+      checkRoleName(value.role);
+      if (value.dids === null) return;
+      if (!Array.isArray(value.dids) || value.dids.length > limits.roleHoldersMax)
+        throw botError(
+          'BAD_FIELD_TYPE',
+          `A role names a list of up to ${limits.roleHoldersMax} did:keys, or null to open it to all.`,
+        );
+      for (const did of value.dids)
+        if (!isDid(did)) throw botError('BAD_FIELD_TYPE', 'A role holder must be a did:key.');
       return;
     case 'mint':
       onlyFields(value, ['kind', 'to', 'amount'], 'mint');
@@ -182,10 +196,23 @@ const evidenceSubmit: BodyRules = {
   },
 };
 
+const adminSet: BodyRules = {
+  check(body) {
+    if (!isPlainObject(body))
+      throw botError('MALFORMED', 'An admin.set body must be a map { change }.');
+    onlyFields(body, ['change'], 'admin.set');
+    checkChange(body.change);
+    const kind = (body.change as { kind: string }).kind;
+    if (kind !== 'role' && kind !== 'policy')
+      throw botError('BAD_FIELD_TYPE', 'An administrator sets a role or a policy.');
+  },
+};
+
 /** Stateless body rules of the governance transaction types. */
 export const governanceBodyRules: Record<string, BodyRules> = {
   'member.propose': memberPropose,
   'member.vote': memberVote,
   'evidence.submit': evidenceSubmit,
   'chain.upgrade': chainUpgrade,
+  'admin.set': adminSet,
 };

@@ -1,0 +1,59 @@
+// Roles and policies from the page and the HTTP API (issues 15 and 17): a change goes the way
+// the chain sets them (worker/core/modules/governance/rights.ts): admin.set from the
+// administrator of a private chain, a proposal for the validators' votes otherwise; a public
+// chain has no roles. The change is checked against the committed state before it is signed.
+import { botError } from '../core/errors';
+import { precheckTx, type ChainState } from '../core/ledger';
+import { checkTx } from '../core/tx';
+import { rightsSetter, type PolicyValue } from '../core/modules/governance';
+
+export interface RightsDeps {
+  chain(): ChainState;
+  self(): string;
+  now(): number;
+  submit(request: { type: string; body: unknown }): Promise<{ txId: string }>;
+}
+
+type RightsChange =
+  | { kind: 'role'; role: string; dids: string[] | null }
+  | { kind: 'policy'; name: string; value: PolicyValue };
+
+export class RightsService {
+  constructor(private readonly d: RightsDeps) {}
+
+  /** Name who holds a role (dids), or open it to all again (null). */
+  setRole(role: string, dids: string[] | null): Promise<{ txId: string }> {
+    return this.change({ kind: 'role', role, dids });
+  }
+
+  /** Set a policy of the chain (gov/policy/<name>). */
+  setPolicy(name: string, value: PolicyValue): Promise<{ txId: string }> {
+    return this.change({ kind: 'policy', name, value });
+  }
+
+  private async change(change: RightsChange): Promise<{ txId: string }> {
+    const chain = this.d.chain();
+    const setter = rightsSetter(chain.genesis);
+    if (setter === 'none' && change.kind === 'role')
+      throw botError('BAD_REQUEST', 'A public chain is open to all: it has no roles to set.');
+    // A policy needs a future height (peers prepare for it); a role takes effect once passed.
+    const request =
+      setter === 'admin'
+        ? { type: 'admin.set', body: { change } }
+        : {
+            type: 'member.propose',
+            body: { change, height: chain.height + (change.kind === 'policy' ? 2 : 1) },
+          };
+    const draft = checkTx({
+      chain: chain.chainId,
+      from: this.d.self(),
+      nonce: 1,
+      time: this.d.now(),
+      ...request,
+      sig: new Uint8Array(64),
+    });
+    const error = precheckTx(chain, draft);
+    if (error) throw error;
+    return this.d.submit(request);
+  }
+}
