@@ -3,6 +3,20 @@
 // the same shapes work over JSON.
 import type { ErrorCode } from './core/errors';
 import type { AuditExport, AuditVerdict } from './core/audit';
+import type { StateProofView } from './api-common';
+import type { DatasetMethods, DatasetProgress } from './api-datasets';
+import { datasetMethodNames } from './api-datasets';
+import type { TokenMethods } from './api-tokens';
+import { tokenMethodNames } from './api-tokens';
+import type { TraceMethods } from './api-trace';
+import { traceMethodNames } from './api-trace';
+
+// Each capability's view types and methods live in their own file (api-<name>.ts); PeerMethods
+// extends them and this module re-exports them, so the app keeps importing from worker/api.
+export * from './api-common';
+export * from './api-datasets';
+export * from './api-tokens';
+export * from './api-trace';
 
 export interface ApiError {
   code: ErrorCode;
@@ -105,17 +119,6 @@ export interface BlockView {
   } | null;
 }
 
-export interface StateProofView {
-  /** The state key (e.g. "data/<key>"). */
-  key: string;
-  /** Encoded entry, hex; its SHA-256 is the leaf's value hash. */
-  entry: string;
-  siblings: string[];
-  stateRoot: string;
-  /** Height of the block whose header carries stateRoot. */
-  height: number;
-}
-
 export interface GetResult {
   value: unknown;
   deleted: boolean;
@@ -123,43 +126,6 @@ export interface GetResult {
   height: number;
   txId: string;
   proof: StateProofView;
-}
-
-/** An account's tokens (issue 16): its balance with the Merkle proof of its tok/acct entry. */
-export interface BalanceView {
-  /** A did:key, or "contract:<name>". */
-  account: string;
-  /** Whole base units. */
-  balance: number;
-  /** The chain's token symbol; null when the chain has no token. */
-  symbol: string | null;
-  /** Base units a transfer pays the block's proposer on top of the amount. */
-  fee: number;
-  supply: number;
-  /** Height of the state the balance was read from. */
-  height: number;
-  /** Null when the account was never credited (its balance is 0). */
-  proof: StateProofView | null;
-  /**
-   * A device account's spending rule (token.rule, set by its owner); null: none (a registered
-   * device without one cannot pay). `spentToday`: paid in the UTC day of the head block.
-   */
-  rule: { perTxMax: number; perDayMax: number; payees: string[]; spentToday: number } | null;
-}
-
-/** One movement of an account's tokens (tokenHistory, newest first). */
-export interface TokenMovementView {
-  txId: string;
-  height: number;
-  /** out: paid; in: received; mint: created into it; fee: a fee received as proposer. */
-  dir: 'out' | 'in' | 'mint' | 'fee';
-  /** The other account (null for a mint). */
-  with: string | null;
-  amount: number;
-  fee?: number;
-  memo?: string;
-  /** The account's balance after the block, on the block's last movement (null on the others). */
-  balanceAfter: number | null;
 }
 
 /** A chain this peer holds. */
@@ -479,165 +445,6 @@ export type PeerEvent =
   | { type: 'device'; notice: DeviceNotice }
   | { type: 'dataset'; progress: DatasetProgress };
 
-/** Progress of a long dataset operation: sealing, fetching for a read, or holding as a replica. */
-export interface DatasetProgress {
-  dataset: string;
-  version: number;
-  phase: 'seal' | 'read' | 'replicate';
-  doneBytes: number;
-  totalBytes: number;
-}
-
-/** owner: the owner decides each request; closed: all refused; list: the listed dids by rule. */
-export type DatasetPolicyView =
-  | { mode: 'owner' }
-  | { mode: 'closed' }
-  | { mode: 'list'; allow: string[] };
-
-export interface DatasetVersionView {
-  version: number;
-  /** SHA-256 of the version's manifest, hex: what the chain records. */
-  fingerprint: string;
-  sealedBytes: number;
-  height: number;
-  time: number;
-  txId: string;
-  /** Dids holding a key for this version (the owner included). */
-  readers: string[];
-  /** Whether this peer holds a key for it. */
-  readable: boolean;
-}
-
-export interface DatasetRequestView {
-  id: string;
-  dataset: string;
-  reader: string;
-  purpose: string;
-  state: 'pending' | 'approved' | 'granted' | 'denied' | 'revoked';
-  by: string | null;
-  height: number;
-  time: number;
-}
-
-export interface DatasetView {
-  id: string;
-  owner: string;
-  mine: boolean;
-  labels: string[];
-  schema: string;
-  policy: DatasetPolicyView;
-  /** Granted, not revoked: the next version is sealed for them. */
-  readers: string[];
-  versions: DatasetVersionView[];
-  /** Requests waiting for the owner, and granted ones (this peer's own, or all for the owner). */
-  requests: DatasetRequestView[];
-  height: number;
-  txId: string;
-}
-
-/** One line of a dataset's access log (Y.4560 8.4). */
-export interface DatasetEventView {
-  kind: 'publish' | 'version' | 'request' | 'grant' | 'deny' | 'revoke' | 'access';
-  dataset: string;
-  reader: string | null;
-  version: number | null;
-  purpose: string | null;
-  by: string;
-  height: number;
-  time: number;
-  txId: string;
-}
-
-export interface DatasetReadResult {
-  dataset: string;
-  version: number;
-  fingerprint: string;
-  bytes: Uint8Array;
-  /** The access record's transaction (null for the owner's own reads). */
-  accessTxId: string | null;
-  /** Holders the chunks came from, and holders dropped for serving wrong bytes. */
-  servedBy: string[];
-  dropped: string[];
-}
-
-// ---- supply-chain traceability (issue 17; Y.4560 I.1, Y.4464 II.1) ----
-
-/** A traceability mapping record (Y.4560 I.1.5): its signature is its transaction's. */
-export interface TraceRecordView {
-  txId: string;
-  /** origin: a new lot (no transfer-out account); record: the holder adds data in custody. */
-  kind: 'origin' | 'record' | 'transfer' | 'split' | 'merge';
-  /** The lots it takes (the lot recorded or transferred, the lot split, the lots merged). */
-  ids: string[];
-  /** The lots it makes (a split's parts, a merge's lot); empty otherwise. */
-  into: string[];
-  /** The information-server address of the traceability data. */
-  server: string;
-  /** SHA-256 of that data, hex. */
-  hash: string;
-  /** Transfer-out account (null at an origin) and transfer-in account. */
-  out: string | null;
-  in: string;
-  /** The signer's timestamp (ms) and the block height. */
-  time: number;
-  height: number;
-}
-
-export interface TraceLotView {
-  id: string;
-  holder: string;
-  /** Whether this peer holds it now (it may transfer, split, merge or record it). */
-  mine: boolean;
-  parents: string[];
-  /** The split or merge that consumed it, or null while it is live. */
-  consumedBy: string | null;
-  records: TraceRecordView[];
-}
-
-/** What the backward query found of one step. */
-export interface TraceStepView extends TraceRecordView {
-  /** The block's verified hash. */
-  blockHash: string | null;
-  /**
-   * verified: the stored record matches the state root, is what its signed transaction in the
-   * verified block makes, carries on from the previous holder, and the signature holds.
-   * tampered: one of these failed (`problem` says which).
-   */
-  status: 'verified' | 'tampered';
-  problem: string | null;
-  /** The information-server document, when fetched: checked against `hash`. */
-  document: {
-    status: 'verified' | 'tampered' | 'unreachable' | 'not-fetched';
-    message: string | null;
-  };
-}
-
-export interface TraceJourney {
-  id: string;
-  /** Every lot on the way back (the asked one first), with its parents. */
-  lots: Array<{
-    id: string;
-    holder: string;
-    parents: string[];
-    consumedBy: string | null;
-    depth: number;
-  }>;
-  /** Every step, oldest first. */
-  steps: TraceStepView[];
-  /** The origin lots reached (no parents; first record an origin). */
-  origins: string[];
-  verified: boolean;
-  /** Null when the whole journey was followed; else the named limit that stopped it. */
-  truncated: string | null;
-}
-
-export interface TraceWriteRequest {
-  /** The information-server address of this step's traceability data. */
-  server: string;
-  /** Its SHA-256 (hex); left out: the peer fetches the document and hashes it. */
-  hash?: string;
-}
-
 export interface LogEntry {
   time: number;
   level: 'info' | 'warn' | 'error';
@@ -645,7 +452,7 @@ export interface LogEntry {
 }
 
 /** Methods of the peer, as the page calls them. */
-export interface PeerMethods {
+export interface PeerMethods extends DatasetMethods, TokenMethods, TraceMethods {
   ready(): Promise<Status>;
   identity(): Promise<Identity>;
   status(): Promise<Status>;
@@ -801,93 +608,6 @@ export interface PeerMethods {
   setPolicy(name: string, value: string | number | boolean): Promise<{ txId: string }>;
   contracts(): Promise<ContractView[]>;
   contract(name: string): Promise<ContractDetailView | null>;
-
-  // ---- confidential datasets (issue 15) ----
-  /** Datasets on the active chain, with versions, readers and requests. */
-  datasets(): Promise<DatasetView[]>;
-  /** A new dataset owned by this peer (its X25519 key is published first when needed). */
-  publishDataset(request: {
-    id: string;
-    labels?: string[];
-    schema?: string;
-    policy?: DatasetPolicyView;
-  }): Promise<{ txId: string }>;
-  /**
-   * Seal content as the next version (fresh AES-256-GCM key, 1 MiB chunks, blobs in this peer's
-   * store), wrap its key for the owner and every reader, and record it on chain; holders fetch
-   * the blobs once it commits. Progress: `dataset` events (phase 'seal').
-   */
-  putDatasetVersion(
-    dataset: string,
-    content: Uint8Array | string,
-  ): Promise<{ txId: string; version: number; fingerprint: string; sealedBytes: number }>;
-  /** Ask the owner for access, stating the purpose (the permitted use). */
-  requestAccess(dataset: string, purpose: string): Promise<{ txId: string }>;
-  /** The owner grants (wrapping the keys of the latest versions for the reader) or denies. */
-  decideAccess(request: string, grant: boolean): Promise<{ txId: string }>;
-  /** The owner ends a reader's access: later versions are sealed without it. */
-  revokeAccess(dataset: string, reader: string): Promise<{ txId: string }>;
-  /**
-   * Read a version (default: the newest this peer may read): the access is recorded on chain,
-   * then chunks are fetched from holders, checked and decrypted here. UNAUTHORIZED when not
-   * shared with this peer; TAMPERED never returns: a holder serving wrong bytes is dropped and
-   * another tried. Progress: `dataset` events (phase 'read').
-   */
-  readDataset(
-    dataset: string,
-    options?: { version?: number; purpose?: string },
-  ): Promise<DatasetReadResult>;
-  /** Who published, asked, was granted, denied, revoked and read, when, and for what purpose. */
-  accessLog(dataset: string): Promise<DatasetEventView[]>;
-
-  // ---- tokens (issue 16) ----
-  /** The balance of an account (default: this peer's did), with its Merkle proof. */
-  balance(account?: string): Promise<BalanceView>;
-  /**
-   * Send tokens as this peer. Checked against the committed state first: a transfer above the
-   * balance (with the fee) is refused with INSUFFICIENT_FUNDS and never signed.
-   */
-  transfer(request: { to: string; amount: number; memo?: string }): Promise<{ txId: string }>;
-  /** An account's token movements, newest first (default: this peer's; at most `limit`). */
-  tokenHistory(account?: string, options?: { limit?: number }): Promise<TokenMovementView[]>;
-  /**
-   * The owner of a registered device sets the spending rule of the device's account: most per
-   * payment and per UTC day (amount + fee), and the payees allowed (empty or absent: any).
-   */
-  setSpendingRule(
-    device: string,
-    rule: { perTxMax: number; perDayMax: number; payees?: string[] },
-  ): Promise<{ txId: string }>;
-  /** Pay from a device's account (this peer is its gateway), within its spending rule. */
-  deviceTransfer(
-    device: string,
-    request: { to: string; amount: number; memo?: string },
-  ): Promise<{ txId: string }>;
-
-  // ---- supply-chain traceability (issue 17; Y.4560 I.1) ----
-  /** Record a lot: its origin when new (this peer holds it), else a holder's record in custody. */
-  traceRecord(request: TraceWriteRequest & { id: string }): Promise<{ txId: string; hash: string }>;
-  /** The holder transfers a lot to another account. */
-  traceTransfer(
-    request: TraceWriteRequest & { id: string; to: string },
-  ): Promise<{ txId: string; hash: string }>;
-  /** The holder splits a lot into new lots (one into many). */
-  traceSplit(
-    request: TraceWriteRequest & { id: string; into: string[] },
-  ): Promise<{ txId: string; hash: string }>;
-  /** The holder merges lots into a new one (many into one; one: repackaging). */
-  traceMerge(
-    request: TraceWriteRequest & { ids: string[]; into: string },
-  ): Promise<{ txId: string; hash: string }>;
-  /** A lot and its records, or null when there is none. */
-  traceLot(id: string): Promise<TraceLotView | null>;
-  /**
-   * The backward query (Y.4560 I.1.5 (2)): from a lot back to every origin through every
-   * transfer, split and merge, each step checked against the state root, its block and its
-   * signature; with `fetch`, each information-server document is fetched and checked against
-   * its hash. Bounded by traceQueryDepthMax, traceQueryLotsMax, traceQueryStepsMax.
-   */
-  traceBack(id: string, options?: { fetch?: boolean }): Promise<TraceJourney>;
 }
 
 export type MethodName = keyof PeerMethods;
@@ -939,31 +659,14 @@ export const methodNames = [
   'contract',
   'sendDeviceMessage',
   'deviceMessages',
-  'datasets',
-  'publishDataset',
-  'putDatasetVersion',
-  'requestAccess',
-  'decideAccess',
-  'revokeAccess',
-  'readDataset',
-  'accessLog',
-  'balance',
-  'transfer',
-  'tokenHistory',
-  'setSpendingRule',
-  'deviceTransfer',
-
-  'traceRecord',
-  'traceTransfer',
-  'traceSplit',
-  'traceMerge',
-  'traceLot',
-  'traceBack',
   'reportDevice',
   'unblockDevice',
   'blockedDevices',
   'setRole',
   'setPolicy',
+  ...datasetMethodNames,
+  ...tokenMethodNames,
+  ...traceMethodNames,
 ] as const satisfies readonly MethodName[];
 
 export type RpcRequest = { id: number; method: MethodName; params: unknown[] };

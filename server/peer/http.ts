@@ -11,32 +11,40 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { BotError, botError, type ErrorCode } from '../../worker/core/errors';
-import { fromHex, utf8 } from '../../worker/core/bytes';
+import { fromHex } from '../../worker/core/bytes';
 import {
-  dataKeyBytesMax,
   httpConnectionsMax,
   httpConnectionsCheckMs,
   httpHeadersTimeoutMs,
   httpKeepAliveTimeoutMs,
   httpRequestTimeoutMs,
   txBytesMax,
-  rpcContentBytesMax,
-  tokenHistoryListedMax,
   waitTimeoutMsMax,
 } from '../../worker/core/limits';
-import type {
-  DatasetReadResult,
-  MethodName,
-  PeerEvent,
-  PeerMethods,
-  TxResult,
-} from '../../worker/api';
-import { checkParams, dispatch, isApiMethod } from '../../worker/host/dispatch';
+import type { MethodName, PeerEvent, PeerMethods, TxResult } from '../../worker/api';
+import { dispatch, isApiMethod } from '../../worker/host/dispatch';
 import type { DatasetReadStream } from '../../worker/host/datasets';
 import { openApiDocument } from './openapi';
+import {
+  type Call,
+  type Context,
+  found,
+  type Handler,
+  heightParam,
+  integerQuery,
+  HttpError,
+  keyParam,
+  type Method,
+  readJsonObject,
+  type Route,
+  stringField,
+} from './http-common';
+import { datasetRoutes } from './routes-datasets';
+import { tokenRoutes } from './routes-tokens';
+import { traceRoutes } from './routes-trace';
 
-/** Largest request body: a raw transaction in hex plus JSON framing, or a chain request. */
-export const httpBodyBytesMax = 4 * txBytesMax;
+export { datasetHttpBytesMax, httpBodyBytesMax, type Method } from './http-common';
+
 /** Event streams open at once; more are refused with 503. */
 export const eventStreamsMax = 64;
 /** A comment line on every event stream this often keeps proxies from closing it. */
@@ -84,18 +92,6 @@ export const httpStatusByCode: Record<HttpErrorCode, number> = {
   INTERNAL: 500,
 };
 
-/** An error that carries its own HTTP status (405, 415), where the code alone does not say it. */
-class HttpError extends BotError {
-  constructor(
-    readonly status: number,
-    code: ErrorCode,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(code, message);
-  }
-}
-
 /** Fan-out of peer events to event streams; the host's `emit` is `hub.emit`. */
 export class EventHub {
   private readonly listeners = new Set<(event: PeerEvent) => void>();
@@ -131,16 +127,6 @@ export interface ApiOptions {
   /** Where refused connections are reported (default: console.warn). */
   warn?: (message: string) => void;
 }
-
-interface Context {
-  request: IncomingMessage;
-  response: ServerResponse;
-  params: string[];
-  query: URLSearchParams;
-}
-
-type Handler = (context: Context) => Promise<{ status?: number; body: unknown } | 'streaming'>;
-export type Method = 'GET' | 'POST' | 'PATCH';
 
 export interface PeerApi {
   server: Server;
@@ -185,12 +171,6 @@ export function createPeerApi(options: ApiOptions): PeerApi {
 }
 
 // ---- routes ----------------------------------------------------------------------------------
-
-interface Route {
-  method: Method;
-  segments: string[];
-  handler: Handler;
-}
 
 /** Every route of the API as [method, path] (the OpenAPI test checks the document covers them). */
 export function routeList(peer: PeerMethods): Array<[Method, string]> {
@@ -402,7 +382,6 @@ class SubmitQueue {
 }
 
 /** The peer's methods through the dispatcher (parameters checked). */
-type Call = (name: MethodName, ...params: unknown[]) => Promise<unknown>;
 
 async function submit(
   call: Call,
@@ -487,45 +466,6 @@ async function integrity(call: Call, options: ApiOptions): Promise<unknown> {
   return options.storeReport ? { ...report, store: options.storeReport() } : report;
 }
 
-function heightParam(text: string): number {
-  const height = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(height))
-    throw botError('BAD_REQUEST', `A block height is a whole number from 0, not "${text}".`);
-  return height;
-}
-
-function keyParam(key: string): string {
-  if (utf8(key).length > dataKeyBytesMax)
-    throw botError('BAD_KEY', `A key is at most ${dataKeyBytesMax} UTF-8 bytes.`);
-  return key;
-}
-
-function integerQuery(
-  query: URLSearchParams,
-  name: string,
-  min: number,
-  max: number,
-): number | undefined {
-  const text = query.get(name);
-  if (text === null) return undefined;
-  const value = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max)
-    throw botError('BAD_REQUEST', `${name} must be a whole number from ${min} to ${max}.`);
-  return value;
-}
-
-function stringField(body: Record<string, unknown>, name: string): string {
-  const value = body[name];
-  if (value === undefined) throw botError('MISSING_FIELD', `The request needs "${name}".`);
-  if (typeof value !== 'string') throw botError('BAD_FIELD_TYPE', `"${name}" must be a string.`);
-  return value;
-}
-
-function found<T>(value: T | null, message: string): T {
-  if (value === null) throw botError('NOT_FOUND', message);
-  return value;
-}
-
 // ---- event stream ------------------------------------------------------------------------------
 
 async function eventStream(
@@ -569,238 +509,7 @@ async function eventStream(
   return 'streaming';
 }
 
-// ---- tokens (issue 16) ---------------------------------------------------------------------------
-
-function tokenRoutes(
-  call: (name: MethodName, ...params: unknown[]) => Promise<unknown>,
-): Array<[Method, string, Handler]> {
-  return [
-    // An account's balance with the Merkle proof of its entry (proof null: never credited).
-    ['GET', '/v1/balance', async () => ({ body: await call('balance') })],
-    [
-      'GET',
-      '/v1/balance/:account',
-      async ({ params }) => ({ body: await call('balance', params[0]!) }),
-    ],
-    [
-      'GET',
-      '/v1/balance/:account/history',
-      async ({ params, query }) => {
-        const limit = integerQuery(query, 'limit', 1, tokenHistoryListedMax);
-        return {
-          body: await call('tokenHistory', params[0]!, limit === undefined ? {} : { limit }),
-        };
-      },
-    ],
-    [
-      'POST',
-      '/v1/transfer',
-      async ({ request }) => ({
-        status: 202,
-        body: await call('transfer', await readJsonObject(request)),
-      }),
-    ],
-  ];
-}
-
-// ---- confidential datasets (issue 15) -----------------------------------------------------------
-
-/** Bytes of a dataset version's content in one HTTP request body. */
-export const datasetHttpBytesMax = rpcContentBytesMax;
-
-function datasetRoutes(
-  call: (name: MethodName, ...params: unknown[]) => Promise<unknown>,
-  options: Pick<ApiOptions, 'readDatasetStream' | 'warn'>,
-): Array<[Method, string, Handler]> {
-  return [
-    ['GET', '/v1/datasets', async () => ({ body: await call('datasets') })],
-    [
-      'POST',
-      '/v1/datasets',
-      async ({ request }) => ({
-        status: 202,
-        body: await call('publishDataset', await readJsonObject(request)),
-      }),
-    ],
-    [
-      'POST',
-      '/v1/datasets/:id/versions',
-      async ({ params, request }) => ({
-        status: 202,
-        body: await call('putDatasetVersion', params[0]!, await readContent(request)),
-      }),
-    ],
-    [
-      'POST',
-      '/v1/datasets/:id/requests',
-      async ({ params, request }) => ({
-        status: 202,
-        body: await call(
-          'requestAccess',
-          params[0]!,
-          stringField(await readJsonObject(request), 'purpose'),
-        ),
-      }),
-    ],
-    [
-      'POST',
-      '/v1/dataset-requests/:id/decision',
-      async ({ params, request }) => {
-        const grant = (await readJsonObject(request)).grant;
-        return { status: 202, body: await call('decideAccess', params[0]!, grant) };
-      },
-    ],
-    [
-      'POST',
-      '/v1/datasets/:id/revoke',
-      async ({ params, request }) => ({
-        status: 202,
-        body: await call(
-          'revokeAccess',
-          params[0]!,
-          stringField(await readJsonObject(request), 'reader'),
-        ),
-      }),
-    ],
-    [
-      'GET',
-      '/v1/datasets/:id/log',
-      async ({ params }) => ({ body: await call('accessLog', params[0]!) }),
-    ],
-    [
-      'GET',
-      '/v1/datasets/:id/content',
-      async ({ params, query, response }) => {
-        const version = integerQuery(query, 'version', 1, 2 ** 31 - 1);
-        const purpose = query.get('purpose') ?? undefined;
-        const stream = options.readDatasetStream;
-        if (!stream) {
-          const read = (await call('readDataset', params[0]!, {
-            version,
-            purpose,
-          })) as DatasetReadResult;
-          response.writeHead(200, contentHeaders(read, read.bytes.length));
-          response.end(read.bytes);
-          return 'streaming';
-        }
-        // One chunk at a time: the plaintext of a large version is never whole in memory.
-        const [dataset, checked] = checkParams('readDataset', [
-          params[0]!,
-          { version, purpose },
-        ]) as [string, { version?: number; purpose?: string }];
-        const read = await stream(dataset, checked);
-        response.writeHead(200, contentHeaders(read, read.plainBytes));
-        try {
-          for await (const chunk of read.chunks) {
-            if (!response.write(chunk))
-              await new Promise<void>((resolve) => response.once('drain', () => resolve()));
-            if (response.destroyed) break;
-          }
-          response.end();
-        } catch (error) {
-          // Headers are sent: a failed chunk (TAMPERED, NOT_FOUND) cuts the body short, so the
-          // client sees fewer bytes than content-length and never takes it for the whole.
-          options.warn?.(`Dataset content cut short: ${(error as Error).message}`);
-          response.destroy();
-        }
-        return 'streaming';
-      },
-    ],
-  ];
-}
-
-// ---- supply-chain traceability (issue 17; Y.4560 I.1.4: POST and GET, JSON) ----------------------
-
-function traceRoutes(
-  call: (name: MethodName, ...params: unknown[]) => Promise<unknown>,
-): Array<[Method, string, Handler]> {
-  // The JSON body is the request as window.bot takes it; the dispatcher checks every field.
-  const write =
-    (name: MethodName): Handler =>
-    async ({ request }) => ({ status: 202, body: await call(name, await readJsonObject(request)) });
-  return [
-    ['POST', '/v1/trace/records', write('traceRecord')],
-    ['POST', '/v1/trace/transfers', write('traceTransfer')],
-    ['POST', '/v1/trace/splits', write('traceSplit')],
-    ['POST', '/v1/trace/merges', write('traceMerge')],
-    [
-      'GET',
-      '/v1/trace/lots/:id',
-      async ({ params }) => ({
-        body: found(await call('traceLot', params[0]!), `There is no lot "${params[0]}".`),
-      }),
-    ],
-    [
-      'GET',
-      '/v1/trace/lots/:id/journey',
-      async ({ params, query }) => {
-        const fetch = query.get('fetch');
-        if (fetch !== null && fetch !== 'true' && fetch !== 'false')
-          throw botError('BAD_REQUEST', 'fetch must be true or false.');
-        return { body: await call('traceBack', params[0]!, { fetch: fetch === 'true' }) };
-      },
-    ],
-  ];
-}
-
-/** A version's content: raw bytes (application/octet-stream) or JSON { "text": "..." }. */
-async function readContent(request: IncomingMessage): Promise<Uint8Array | string> {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'application/json') return stringField(await readJsonObject(request), 'text');
-  if (type !== 'application/octet-stream')
-    throw new HttpError(
-      415,
-      'BAD_REQUEST',
-      'Send the content as "application/octet-stream", or JSON { "text": ... }.',
-    );
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    length += chunk.length;
-    if (length > datasetHttpBytesMax)
-      throw botError(
-        'TOO_LARGE',
-        `A version sent over HTTP is at most ${datasetHttpBytesMax} bytes.`,
-      );
-    chunks.push(chunk);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
-}
-
 // ---- bodies, headers, responses ------------------------------------------------------------------
-
-async function readJsonObject(request: IncomingMessage): Promise<Record<string, unknown>> {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json')
-    throw new HttpError(
-      415,
-      'BAD_REQUEST',
-      'Send the body as JSON with "content-type: application/json".',
-    );
-  const declared = Number(request.headers['content-length'] ?? NaN);
-  if (declared > httpBodyBytesMax)
-    throw botError(
-      'TOO_LARGE',
-      `The request body is ${declared} bytes; the limit is ${httpBodyBytesMax}.`,
-    );
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    length += chunk.length;
-    if (length > httpBodyBytesMax)
-      throw botError('TOO_LARGE', `The request body is larger than ${httpBodyBytesMax} bytes.`);
-    chunks.push(chunk);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch (error) {
-    throw botError('MALFORMED', `The request body is not valid JSON: ${(error as Error).message}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw botError('BAD_FIELD_TYPE', 'The request body must be a JSON object.');
-  return value as Record<string, unknown>;
-}
 
 function corsHeaders(request: IncomingMessage, origins: string[]): Record<string, string> {
   const origin = request.headers.origin;
@@ -887,19 +596,5 @@ function describeError(error: unknown): {
     code: 'INTERNAL',
     message: 'The peer failed to answer; see its log.',
     headers: {},
-  };
-}
-
-function contentHeaders(
-  read: { version: number; fingerprint: string; accessTxId: string | null },
-  length: number,
-): Record<string, string | number> {
-  return {
-    'content-type': 'application/octet-stream',
-    'cache-control': 'no-store',
-    'content-length': length,
-    'x-dataset-version': String(read.version),
-    'x-dataset-fingerprint': read.fingerprint,
-    ...(read.accessTxId ? { 'x-access-tx': read.accessTxId } : {}),
   };
 }
