@@ -7,6 +7,7 @@ import { Card, ErrorNote, PageTitle, Pill, useAsync } from '../components/ui';
 import { preview, short } from '../lib/format';
 import type { ProposalView } from '../../worker/api';
 import { RightsCard } from './RightsCard';
+import { parsePolicyValue } from '../lib/policy-value';
 
 type ChangeKind =
   | 'addValidator'
@@ -136,7 +137,7 @@ function ProposeForm({ height, onDone }: { height: number; onDone: () => void })
     setMessage(null);
     const change =
       kind === 'policy'
-        ? { kind, name, value }
+        ? { kind, name: name.trim(), value: parsePolicyValue(value) }
         : kind === 'addValidator' || kind === 'setPower'
           ? { kind, did: did.trim(), power }
           : { kind, did: did.trim() };
