@@ -13,38 +13,26 @@ import {
 } from '../core/consensus/messages';
 import type { ConsensusRecord } from '../core/consensus/bft';
 import type { EngineName, Genesis, ChainState } from '../core/ledger';
-import { genesisState, replayBlock, executeBlock } from '../core/ledger';
+import { genesisState, replayBlock } from '../core/ledger';
 import { createPeer, step } from '../core/peer';
 import type { PeerEffect, PeerInput, PeerState } from '../core/consensus/types';
-import { blockHash, type Block } from '../core/block';
+import type { Block } from '../core/block';
 import { BotError } from '../core/errors';
 import { toHex } from '../core/bytes';
-import { proposalSigningBytes, voteSigningBytes } from '../core/consensus/messages';
 import { testIdentity as makeIdentity, type TestIdentity } from '../core/testing';
 import { checkTx, txIdOf, txSigningBytes, type Tx, type UnsignedTx } from '../core/tx';
 import { publicKeyFromDid } from '../core/crypto/did';
-import * as limits from '../core/limits';
 import { emptyTokens, supplyCheck } from '../core/modules/tokens';
 import { Random } from './prng';
-import { SignatureVerifier } from './verify';
+import {
+  type ByzantineStrategy,
+  byzantineSends,
+  byzantineStrategies,
+  floodBytes,
+} from './byzantine';
 
-export type ByzantineStrategy =
-  | 'silent'
-  | 'equivocate'
-  | 'doubleVote'
-  | 'forge'
-  | 'invalidBlock'
-  | 'unknownVotes'
-  | 'flood';
-export const byzantineStrategies: readonly ByzantineStrategy[] = [
-  'silent',
-  'equivocate',
-  'doubleVote',
-  'forge',
-  'invalidBlock',
-  'unknownVotes',
-  'flood',
-];
+export { type ByzantineStrategy, byzantineStrategies } from './byzantine';
+import { SignatureVerifier } from './verify';
 
 export interface SimOptions {
   seed: number;
@@ -222,9 +210,6 @@ interface Client {
 function signedTx(client: Client, unsigned: UnsignedTx): Tx {
   return checkTx({ ...unsigned, sig: client.sign(txSigningBytes(unsigned)) });
 }
-
-/** The oversized message a flooding validator sends (one buffer: its contents never matter, only its length). */
-let oversized: Uint8Array | undefined;
 
 export class Simulation {
   readonly random: Random;
@@ -801,89 +786,14 @@ export class Simulation {
   }
 
   private byzantineBroadcast(peer: SimPeer, message: ConsensusMessage): void {
-    const others = this.othersOf(peer);
-    const half = others.slice(0, Math.ceil(others.length / 2));
-    const rest = others.slice(Math.ceil(others.length / 2));
-    const sendAll = (m: ConsensusMessage, to: SimPeer[]) => {
+    for (const [m, to] of byzantineSends(peer, this.othersOf(peer), message, this.random)) {
       const bytes = encodeMessage(m);
       for (const other of to) this.transmit(peer, other, bytes);
-    };
-    switch (peer.strategy) {
-      case 'silent':
-        return;
-      case 'equivocate':
-        if (message.type === 'proposal') {
-          sendAll(message, half);
-          sendAll(this.otherProposal(peer, message, false), rest);
-          return;
-        }
-        break;
-      case 'invalidBlock':
-        if (message.type === 'proposal')
-          return sendAll(this.otherProposal(peer, message, true), others);
-        break;
-      case 'doubleVote':
-        if (message.type === 'prevote' || message.type === 'precommit') {
-          sendAll(message, half);
-          sendAll(this.otherVote(peer, message), rest);
-          return;
-        }
-        break;
-      case 'unknownVotes':
-        if (message.type === 'prevote' || message.type === 'precommit')
-          return sendAll(this.otherVote(peer, message), others);
-        break;
-      case 'forge':
-        if (message.type === 'prevote' || message.type === 'precommit') {
-          // Votes in the name of every other validator, with signatures that do not verify.
-          for (const victim of others)
-            sendAll({ ...message, validator: victim.id.did, sig: this.random.bytes(64) }, others);
-        }
-        break;
-      case 'flood':
-      case null:
-        break;
     }
-    sendAll(message, others);
-  }
-
-  /** A second block for the same height and round, properly signed (or, if `invalid`, with a wrong state root). */
-  private otherProposal(
-    peer: SimPeer,
-    proposal: Extract<ConsensusMessage, { type: 'proposal' }>,
-    invalid: boolean,
-  ): ConsensusMessage {
-    const chain = peer.state!.chain;
-    const executed = executeBlock(
-      chain,
-      [],
-      { time: proposal.block.header.time + 1, proposer: peer.id.did, round: proposal.round },
-      false,
-    );
-    const header = invalid
-      ? { ...executed.block.header, stateRoot: this.random.bytes(32) }
-      : executed.block.header;
-    const hash = blockHash(header);
-    const sig = peer.sign(
-      proposalSigningBytes(chain.chainId, proposal.height, proposal.round, -1, hash),
-    );
-    return { ...proposal, validRound: -1, pol: [], block: { header, txs: [], cert: null }, sig };
-  }
-
-  private otherVote(peer: SimPeer, vote: Vote): Vote {
-    const block = this.random.bytes(32);
-    const sig = peer.sign(
-      voteSigningBytes(peer.state!.chain.chainId, vote.type, vote.height, vote.round, block),
-    );
-    return { ...vote, block, sig };
   }
 
   private flood(peer: SimPeer): void {
-    const target = this.random.pick(this.othersOf(peer));
-    const bytes = this.random.chance(0.1)
-      ? (oversized ??= new Uint8Array(limits.consensusMessageBytesMax + 1))
-      : this.random.bytes(this.random.int(1, 300));
-    this.transmit(peer, target, bytes);
+    this.transmit(peer, this.random.pick(this.othersOf(peer)), floodBytes(this.random));
   }
 
   // ---- inspection (scenario tests, bench) ----
