@@ -75,3 +75,29 @@ export function ensureRedis() {
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
 }
+
+/**
+ * Debian packages a test needs beyond Chromium and redis: coturn (the TURN test's server) and
+ * nftables (its firewall, inside the test's network namespace). Installed as root when a binary
+ * is missing; otherwise a clear message.
+ */
+export function ensureDebianTools() {
+  const wanted = [
+    { pkg: 'coturn', paths: [process.env.BOT_TURNSERVER, '/usr/bin/turnserver'] },
+    { pkg: 'nftables', paths: ['/usr/sbin/nft', '/sbin/nft'] },
+  ].filter(({ paths }) => !paths.some((path) => path && existsSync(path)));
+  if (wanted.length === 0) return;
+  const names = wanted.map((w) => w.pkg);
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot) {
+    console.error(
+      `Missing ${names.join(', ')}. Install (Debian: sudo apt-get install ${names.join(' ')}), then run npm test again.`,
+    );
+    process.exit(1);
+  }
+  console.log(`Installing Debian ${names.join(', ')} (apt-get)…`);
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}

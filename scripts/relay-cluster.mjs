@@ -21,7 +21,7 @@ export function freePort() {
 }
 
 /** Resolve when `pattern` shows up in the child's output (stdout or stderr), or reject. */
-function waitForLine(child, pattern, what, timeoutMs = 15_000) {
+export function waitForLine(child, pattern, what, timeoutMs = 15_000) {
   return new Promise((resolve, reject) => {
     let seen = '';
     const fail = () => done(new Error(`${what}: no "${pattern}" in ${timeoutMs} ms:\n${seen}`));
@@ -46,7 +46,7 @@ function waitForLine(child, pattern, what, timeoutMs = 15_000) {
   });
 }
 
-function stopper(child) {
+export function stopper(child) {
   return (signal = 'SIGTERM') =>
     new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();

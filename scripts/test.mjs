@@ -1,11 +1,18 @@
 // npm test: install what is missing, then type-check, unit tests (Node), browser tests
 // (Chromium: IndexedDB, WebCrypto), end-to-end tests (Playwright driving the built app).
 import { spawnSync } from 'node:child_process';
-import { ensureChromium, ensureDependencies, ensureRedis, run } from './ensure.mjs';
+import {
+  ensureChromium,
+  ensureDebianTools,
+  ensureDependencies,
+  ensureRedis,
+  run,
+} from './ensure.mjs';
 
 ensureDependencies();
 ensureChromium();
 ensureRedis();
+ensureDebianTools();
 
 // WebRTC needs a non-loopback interface with a default route. As root, run the stages inside
 // a private network namespace (scripts/netns-run: a veth pair, nothing leaves the machine);
