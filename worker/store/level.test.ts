@@ -235,6 +235,32 @@ describe('LevelStorage: crashes and damage', () => {
     await damaged.shutdown();
   });
 
+  it('a flipped byte in an older block is found by the check of every value after open, before anything reads it', async () => {
+    const { directory } = await threeBlocks();
+    const store = await LevelStorage.open(directory);
+    await store.compact();
+    await store.shutdown();
+    const dbPath = join(directory, databaseDirName);
+    const table = readdirSync(dbPath)
+      .filter((n) => n.endsWith('.ldb'))
+      .map((n) => join(dbPath, n))
+      .find((path) => readFileSync(path).includes(Buffer.from(blockOf(1))))!;
+    const file = readFileSync(table);
+    file[file.indexOf(Buffer.from(blockOf(1))) + 5]! ^= 0x04;
+    writeFileSync(table, file);
+    // The open checks heads, block keys and the newest block; block 1 is the scan's to find.
+    const damaged = await LevelStorage.open(directory);
+    await damaged.checked();
+    expect(damaged.report.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/a block of chain c1 at height 1/),
+    ]);
+    await expect(damaged.commitBlock(commitOf(3))).rejects.toMatchObject({ code: 'TAMPERED' });
+    await damaged.shutdown();
+    const again = await LevelStorage.open(directory); // remembered across a restart
+    expect(again.report.problems).toHaveLength(1);
+    await again.shutdown();
+  });
+
   it('a block removed from the database (its head record intact) is damage', async () => {
     const { directory } = await threeBlocks();
     const db = new ClassicLevel<Buffer, Buffer>(join(directory, databaseDirName), {
