@@ -6,11 +6,13 @@ import { bftGenesis, testIdentity, type TestIdentity } from './testing';
 import { signTx, txIdOf, type Tx } from './tx';
 import { signSync } from './crypto/ed25519';
 import { voteSigningBytes, type Vote } from './consensus/messages';
+import { hasQuorum } from './validators';
 import {
   decideEvidence,
   decideJoinRequest,
   joinAsksBeforeAnyValidatorProposes,
   joinVotesDue,
+  firstVoters,
   type JoinFacts,
 } from './decisions';
 
@@ -119,6 +121,18 @@ describe('join requests (a validator peer decides)', () => {
   it('lists the open joins quoting an invite that this validator has not approved', () => {
     const id = txIdOf(proposeTx);
     expect(joinVotesDue(proposed, v1.did).map((d) => d.id)).toEqual([id]);
+    // Of the validators yet to approve, exactly those the quorum needs vote first, alike on every
+    // peer; the rest hold back (votes beyond the quorum would fail: "already passed").
+    const waiting = proposed.validators.filter((v) => v.did !== v0.did);
+    const firsts = waiting.filter((v) => joinVotesDue(proposed, v.did)[0]!.first);
+    const first = firstVoters(proposed, id, [v0.did]);
+    expect(firsts.map((v) => v.did).sort()).toEqual([...first].sort());
+    expect(hasQuorum([v0.did, ...first], proposed.validators)).toBe(true);
+    expect(first.size).toBeGreaterThan(0);
+    for (const v of first)
+      expect(hasQuorum([v0.did, ...[...first].filter((d) => d !== v)], proposed.validators)).toBe(
+        false,
+      );
     expect(joinVotesDue(proposed, v0.did)).toEqual([]); // the proposer approved it
     expect(joinVotesDue(proposed, joiner.did)).toEqual([]); // not a validator
     expect(joinVotesDue(start, v1.did)).toEqual([]);

@@ -6,6 +6,7 @@
 // without a host (decisions.test.ts).
 import type { ChainState } from './ledger';
 import { mayWrite } from './ledger';
+import { hasQuorum } from './validators';
 import type { InviteToken, ProposalRecord } from './modules/governance/apply';
 import type { Evidence } from './consensus/types';
 
@@ -95,19 +96,41 @@ export function decideJoinRequest(facts: JoinFacts): JoinDecision {
 /**
  * Open join proposals that quote an invite and that this validator has not approved: its peer
  * votes for each once the invite's signature holds. Empty for a peer that is no validator.
+ * `first`: this validator is one of those whose votes the proposal needs to pass, in an order
+ * every peer computes alike (the validator list, rotated by the proposal id), so they vote at
+ * once. The others hold back: every validator voting at once made the votes beyond the quorum
+ * fail in their blocks ("already passed", issue 14). They vote only when the proposal is still
+ * open after `joinAsksBeforeAnyValidatorProposes` more requests from the joiner (a first voter
+ * may be away).
  */
 export function joinVotesDue(
   chain: ChainState,
   self: string,
-): Array<{ id: string; proposal: ProposalRecord }> {
+): Array<{ id: string; proposal: ProposalRecord; first: boolean }> {
   if (!isValidator(chain, self)) return [];
-  const due: Array<{ id: string; proposal: ProposalRecord }> = [];
+  const due: Array<{ id: string; proposal: ProposalRecord; first: boolean }> = [];
   for (const [id, p] of chain.governance?.proposals ?? []) {
     if (p.passed !== -1 || !p.invite || p.change.kind !== 'addMember' || p.approvals.includes(self))
       continue;
-    due.push({ id, proposal: p });
+    due.push({ id, proposal: p, first: firstVoters(chain, id, p.approvals).has(self) });
   }
   return due;
+}
+
+/** The validators whose approvals, added to `approvals` in a per-proposal order, first reach a quorum. */
+export function firstVoters(chain: ChainState, id: string, approvals: string[]): Set<string> {
+  const validators = chain.validators;
+  const start = Number.parseInt(id.slice(0, 8), 16) % validators.length || 0;
+  const order = [...validators.slice(start), ...validators.slice(0, start)];
+  const signers = [...approvals];
+  const first = new Set<string>();
+  for (const v of order) {
+    if (hasQuorum(signers, validators)) break;
+    if (signers.includes(v.did)) continue;
+    signers.push(v.did);
+    first.add(v.did);
+  }
+  return first;
 }
 
 export type EvidenceDecision =

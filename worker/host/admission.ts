@@ -13,7 +13,11 @@ import {
 } from '../core/modules/governance';
 import type { LogEntry, Status, TxResult } from '../api';
 import type { HostState, HostOptions } from './host-state';
-import { decideJoinRequest, joinVotesDue } from '../core/decisions';
+import {
+  decideJoinRequest,
+  joinAsksBeforeAnyValidatorProposes,
+  joinVotesDue,
+} from '../core/decisions';
 
 export interface AdmissionDeps {
   state: HostState;
@@ -76,6 +80,8 @@ export class Admission {
   private readonly joinAsks = new Map<string, number>();
   private readonly joinProposing = new Set<string>();
   private readonly joinVoted = new Set<string>();
+  /** Join requests heard while a proposal this peer is not a first voter of stayed open. */
+  private readonly joinHeldBack = new Map<string, number>();
   private admittedBefore: boolean | null = null;
 
   async inviteHolds(invite: InviteToken): Promise<boolean> {
@@ -117,7 +123,8 @@ export class Admission {
       if (this.s.peer.chain.chainId !== chain.chainId) return; // switched chains meanwhile
       decision = decideJoinRequest({ ...facts(), inviteHolds });
     }
-    if (decision.action === 'voteAgain') return this.afterGovernanceChange(); // a vote may not have committed
+    // A vote may not have committed, or a first voter may be away: the joiner's asks count.
+    if (decision.action === 'voteAgain') return this.afterGovernanceChange(true);
     if (decision.action === 'refuse')
       return this.noteOnce(
         `join:${from}:${decision.reason}`,
@@ -146,8 +153,11 @@ export class Admission {
     }
   }
 
-  /** After a block with governance transactions: vote for joins whose invites hold; notice own admission. */
-  afterGovernanceChange(): void {
+  /**
+   * After a block with governance transactions, or a join request (`asked`) while a join is
+   * open: vote for joins whose invites hold; notice own admission.
+   */
+  afterGovernanceChange(asked = false): void {
     const admitted = this.mayWrite(this.s.identityView.did);
     if (this.admittedBefore === false && admitted) {
       this.d.record(
@@ -158,8 +168,19 @@ export class Admission {
     }
     this.admittedBefore = admitted;
     // Which joins to vote for is the core's decision (core/decisions.ts `joinVotesDue`).
-    for (const { id, proposal: p } of joinVotesDue(this.s.peer.chain, this.s.identityView.did)) {
+    for (const { id, proposal: p, first } of joinVotesDue(
+      this.s.peer.chain,
+      this.s.identityView.did,
+    )) {
       if (this.joinVoted.has(id)) continue;
+      if (!first) {
+        // Not needed for the quorum unless a first voter is away: wait for the joiner to ask again.
+        const asks = (this.joinHeldBack.get(id) ?? 0) + (asked ? 1 : 0);
+        if (this.joinHeldBack.size >= limits.joinRequestsTrackedMax) this.joinHeldBack.clear();
+        this.joinHeldBack.set(id, asks);
+        if (asks < joinAsksBeforeAnyValidatorProposes) continue;
+      }
+      this.joinHeldBack.delete(id);
       if (this.joinVoted.size >= limits.joinRequestsTrackedMax) this.joinVoted.clear();
       this.joinVoted.add(id);
       void this.voteForJoin(id, p).catch((error) =>

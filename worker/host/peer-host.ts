@@ -244,6 +244,7 @@ export class PeerHost extends ApiSurface implements PeerMethods {
     this.s.fault = `${code}: ${message}`;
     this.s.stopped = true;
     this.stopIdle?.();
+    this.submissions.releaseHolds();
     this.options.net?.stop();
   }
 

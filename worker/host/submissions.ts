@@ -13,7 +13,7 @@ import { clockOf, type HostState, type HostOptions } from './host-state';
 import type { TimerHandle } from '../net/clock';
 import { Outbox } from './outbox';
 
-type Waiter = { resolve: (r: TxResult) => void; timer: TimerHandle };
+type Waiter = { resolve: (r: TxResult) => void; timer: TimerHandle; release: () => void };
 
 export interface SubmissionsDeps {
   state: HostState;
@@ -138,8 +138,14 @@ export class Submissions {
     this.waiters.delete(txId);
     for (const w of waiting) {
       clockOf(this.d.options).clearTimeout(w.timer);
+      w.release();
       w.resolve(result);
     }
+  }
+
+  /** The peer stopped: waiting callers no longer hold the process open (their timers still run). */
+  releaseHolds(): void {
+    for (const list of this.waiters.values()) for (const w of list) w.release();
   }
 
   /** Submissions verified and waiting for their turn: chunks enter the loop in submission order. */
@@ -360,8 +366,12 @@ export class Submissions {
     const decided = this.txResults.get(txId);
     if (decided) return decided;
     const timeoutMs = Math.min(Math.max(options?.timeoutMs ?? 30_000, 0), limits.waitTimeoutMsMax);
+    // A caller is waiting: the process stays alive until the result or the timeout (a Node
+    // script awaiting a result whose block needs the next tick would exit otherwise).
+    const release = clockOf(this.d.options).hold?.() ?? (() => {});
     return new Promise((resolve, reject) => {
       const timer = clockOf(this.d.options).setTimeout(() => {
+        release();
         const list = this.waiters.get(txId)?.filter((w) => w.timer !== timer) ?? [];
         if (list.length) this.waiters.set(txId, list);
         else this.waiters.delete(txId);
@@ -373,7 +383,7 @@ export class Submissions {
         );
       }, timeoutMs);
       const list = this.waiters.get(txId) ?? [];
-      list.push({ resolve, timer });
+      list.push({ resolve, timer, release });
       this.waiters.set(txId, list);
     });
   }

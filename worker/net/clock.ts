@@ -11,7 +11,17 @@ export interface Clock {
   /** Run `fn` once, `delayMs` from now. The timer must not keep a Node process alive. */
   setTimeout(fn: () => void, delayMs: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
+  /**
+   * Keep a Node process alive until the returned function is called: someone is waiting on
+   * this peer (a `waitFor`), so the peer's own timers (the block tick) must get to fire. Without
+   * it a script awaiting a result that needs a further block exits with code 13 (issue 14).
+   * Optional: a virtual clock, or a runtime whose timers never stop a process, needs none.
+   */
+  hold?(): () => void;
 }
+
+let holds = 0;
+let holdTimer: ReturnType<typeof setInterval> | null = null;
 
 /** Wall-clock milliseconds with sub-millisecond precision, and the runtime's timers. */
 export const realClock: Clock = {
@@ -22,6 +32,19 @@ export const realClock: Clock = {
     return handle;
   },
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  hold() {
+    // One referenced timer for all holds (it does nothing; it only keeps the event loop open).
+    if (holds++ === 0) holdTimer = setInterval(() => {}, 1 << 30);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--holds === 0 && holdTimer !== null) {
+        clearInterval(holdTimer);
+        holdTimer = null;
+      }
+    };
+  },
 };
 
 /** Run `fn` every `everyMs` through `clock` (a setInterval); call the result to stop it. */
