@@ -2,11 +2,13 @@
 // registry), each block committed with a certificate its validators sign as consensus would, and
 // the history a light client or a relay reads (headers, certificates, states for proofs).
 // Deterministic: identities from names, block times from heights.
-import { signCommit } from '../block';
+import { commitSigningBytes } from '../block';
+import { signerFromSeed } from '../crypto/ed25519';
 import { executeBlock, genesisState, type ChainState, type Genesis } from '../ledger';
 import { testIdentity, type TestIdentity } from '../testing';
 import { signTx, type Tx } from '../tx';
 import type { TokenGenesis } from '../modules/tokens/types';
+import type { RelayChainView } from '../modules/xchain/relay';
 import { validatorsKey, type HeaderUpdate, type LightCertificate, type LightHeader } from './index';
 
 export interface KitBlock {
@@ -16,6 +18,16 @@ export interface KitBlock {
   txIds: string[];
   writes: Map<string, Uint8Array>;
   failed: Array<{ txId: string; code: string }>;
+}
+
+const signersBySeed = new Map<TestIdentity, (message: Uint8Array) => Uint8Array>();
+function signerOf(id: TestIdentity): (message: Uint8Array) => Uint8Array {
+  let signer = signersBySeed.get(id);
+  if (!signer) {
+    signer = signerFromSeed(id.seed);
+    signersBySeed.set(id, signer);
+  }
+  return signer;
 }
 
 export class TestChain {
@@ -99,9 +111,10 @@ export class TestChain {
       height,
       round: 0,
       block: executed.hash,
-      sigs: signers.map((id) =>
-        signCommit(id.seed, id.did, this.chainId, height, 0, executed.hash),
-      ),
+      sigs: signers.map((id) => ({
+        validator: id.did,
+        sig: signerOf(id)(commitSigningBytes(this.chainId, height, 0, executed.hash)),
+      })),
     };
     this.state = executed.state;
     const block: KitBlock = {
@@ -153,4 +166,20 @@ export class TestChain {
 
 export function ids(prefix: string, count: number): TestIdentity[] {
   return Array.from({ length: count }, (_, i) => testIdentity(`${prefix} ${i}`));
+}
+
+/** What a relay reads of a test chain (worker/core/modules/xchain/relay.ts). */
+export function relayView(chain: TestChain): RelayChainView {
+  const xchain = () => chain.state.xchain;
+  return {
+    chainId: chain.chainId,
+    get height() {
+      return chain.height;
+    },
+    update: (height) => chain.update(height),
+    prove: (height, key) => chain.proveAt(height, key),
+    link: (remote) => xchain()?.links.get(remote),
+    openLocks: () => [...(xchain()?.outs.values() ?? [])].filter((r) => r.s === 'locked'),
+    incoming: (id) => xchain()?.ins.get(id),
+  };
 }
