@@ -97,17 +97,20 @@ function proofFor(
   const link = target.link(source.chainId);
   if (!link || source.height < atLeast) return null;
   if (link.mode === 'contract') {
-    // Prove at the light client's height when it is recent enough, else bring it to the newest.
+    // Prove at the light client's height when it is recent enough and the source can prove
+    // there; else bring the light client to the source's newest height and prove there.
     const lcHeight = link.lc!.height;
-    const height = lcHeight >= atLeast ? lcHeight : source.height;
-    const { intents, height: reached } =
-      height > lcHeight ? headerIntents(source, target, link, height) : { intents: [], height };
-    const proven = source.prove(reached, key);
+    const there = lcHeight >= atLeast ? source.prove(lcHeight, key) : null;
+    if (there)
+      return {
+        before: [],
+        proof: { height: lcHeight, entry: there.entry, siblings: there.siblings },
+      };
+    if (source.height <= lcHeight) return null;
+    const { intents, height } = headerIntents(source, target, link, source.height);
+    const proven = source.prove(height, key);
     if (!proven) return null;
-    return {
-      before: intents,
-      proof: { height: reached, entry: proven.entry, siblings: proven.siblings },
-    };
+    return { before: intents, proof: { height, entry: proven.entry, siblings: proven.siblings } };
   }
   const proven = source.prove(source.height, key);
   if (!proven) return null;

@@ -1,0 +1,203 @@
+// Cross-chain operations on a peer (issue 18): the light-client material of this peer's blocks
+// (each durable block's validator set after it and that set's Merkle proof, kept for the last
+// xchainUpdatesKeptMax blocks: a relay needs them for every header it carries, and the peer keeps
+// no old state tries), an endpoint a relay reads this peer's chain through and submits to, and
+// the relay itself: it holds nothing of its own, reads both chains, plans the next steps with the
+// core's planRelay (worker/core/modules/xchain/relay.ts), and submits them in order through the
+// two peers, each step waiting for the one before it on the same chain. A relay that crashes
+// anywhere is replaced by a new one that reads the chains again: every step is checked on chain,
+// so it can only delay an operation (until its deadline, after which any party refuses it).
+import { botError } from '../core/errors';
+import { decodeBlock } from '../core/block';
+import type { ChainState } from '../core/ledger';
+import { validatorsKey, type HeaderUpdate } from '../core/lightclient';
+import type { Validator } from '../core/validators';
+import {
+  planRelay,
+  type Attest,
+  type RelayChainView,
+  type RelayIntent,
+} from '../core/modules/xchain/relay';
+import { xchainInPrefix, xchainOutPrefix } from '../core/modules/xchain/types';
+import type { Storage } from '../store/storage';
+import type { Clock } from '../net/clock';
+import { repeat } from '../net/clock';
+
+/** Blocks whose light-client material a peer keeps (older headers cannot be relayed from it). */
+export const xchainUpdatesKeptMax = 4096;
+/** How long a relay waits for one of its transactions to commit. */
+export const relayStepTimeoutMs = 30_000;
+
+/** The validator set after each durable block and its proof, for the last xchainUpdatesKeptMax. */
+export class LightUpdateLog {
+  private readonly byHeight = new Map<
+    number,
+    { validators: Validator[]; siblings: Uint8Array[] }
+  >();
+
+  record(state: ChainState): void {
+    const proof = state.trie.prove(validatorsKey);
+    if (!proof) return;
+    this.byHeight.set(state.height, { validators: state.validators, siblings: proof.siblings });
+    this.byHeight.delete(state.height - xchainUpdatesKeptMax);
+  }
+
+  get(height: number): { validators: Validator[]; siblings: Uint8Array[] } | undefined {
+    return this.byHeight.get(height);
+  }
+}
+
+/** What a relay needs of one peer on one chain. */
+export interface XchainEndpoint {
+  /** The durable state (its entries are in storage). */
+  durable(): ChainState;
+  storage: Storage;
+  updates: LightUpdateLog;
+  submit(request: { type: string; body: unknown }): Promise<{ txId: string }>;
+  waitFor(
+    txId: string,
+    options?: { timeoutMs?: number },
+  ): Promise<{ status: string; error?: { code: string; message: string } }>;
+}
+
+/**
+ * A synchronous view of an endpoint's chain for planRelay: the durable state, the header
+ * updates of `from` to its head, and the entries of `keys` at its head, read beforehand.
+ */
+export async function snapshotView(
+  end: XchainEndpoint,
+  updatesFrom: number,
+  keys: string[],
+): Promise<RelayChainView> {
+  const state = end.durable();
+  const updates = new Map<number, HeaderUpdate>();
+  for (let height = Math.max(updatesFrom, 1); height <= state.height; height++) {
+    const material = end.updates.get(height);
+    const bytes = await end.storage.getBlock(state.chainId, height);
+    if (!material || !bytes) break;
+    const block = decodeBlock(bytes);
+    if (!block.cert) break;
+    updates.set(height, { header: block.header, cert: block.cert, ...material });
+  }
+  const entries = new Map<string, Uint8Array>();
+  for (const key of keys) {
+    const entry = await end.storage.getState(state.chainId, key);
+    if (entry) entries.set(key, entry);
+  }
+  const xchain = state.xchain;
+  return {
+    chainId: state.chainId,
+    height: state.height,
+    update(height) {
+      const update = updates.get(height);
+      if (!update)
+        throw botError('NOT_FOUND', `This peer holds no light-client update of block ${height}.`);
+      return update;
+    },
+    prove(height, key) {
+      const entry = entries.get(key);
+      const proof = height === state.height ? state.trie.prove(key) : null;
+      return entry && proof ? { entry, siblings: proof.siblings } : null;
+    },
+    link: (remote) => xchain?.links.get(remote),
+    openLocks: () => [...(xchain?.outs.values() ?? [])].filter((r) => r.s === 'locked'),
+    incoming: (id) => xchain?.ins.get(id),
+  };
+}
+
+export interface RelayOptions {
+  /** Notary signatures (relay and shared modes); absent: contract mode only. */
+  attest?: Attest;
+  clock?: Clock;
+  intervalMs?: number;
+  record?(level: 'info' | 'warn', message: string): void;
+}
+
+/** Moves the open operations between two peers' chains (see the top of this file). */
+export class XchainRelay {
+  private busy = false;
+  private stopTimer: (() => void) | null = null;
+  /** Steps submitted, for the page and tests. */
+  readonly sent: RelayIntent[] = [];
+
+  constructor(
+    private readonly a: XchainEndpoint,
+    private readonly b: XchainEndpoint,
+    private readonly options: RelayOptions = {},
+  ) {}
+
+  private async views(): Promise<[RelayChainView, RelayChainView]> {
+    const sa = this.a.durable();
+    const sb = this.b.durable();
+    const keysFor = (source: ChainState, target: ChainState) => {
+      const open = [...(source.xchain?.outs.values() ?? [])].filter((r) => r.s === 'locked');
+      return {
+        out: open.map((r) => xchainOutPrefix + r.op.id),
+        in: open
+          .map((r) => xchainInPrefix + r.op.id)
+          .filter((k) => target.xchain?.ins.has(k.slice(xchainInPrefix.length))),
+      };
+    };
+    const ab = keysFor(sa, sb);
+    const ba = keysFor(sb, sa);
+    const from = (target: ChainState, source: ChainState) => {
+      const lc = target.xchain?.links.get(source.chainId)?.lc;
+      return lc ? lc.height + 1 : source.height + 1;
+    };
+    return [
+      await snapshotView(this.a, from(sb, sa), [...ab.out, ...ba.in]),
+      await snapshotView(this.b, from(sa, sb), [...ba.out, ...ab.in]),
+    ];
+  }
+
+  /**
+   * One pass: plan both directions and submit the steps, each waiting for the one before it on
+   * its chain. Returns the steps sent. A step that fails on chain ends the pass (the next pass
+   * plans again from what the chains hold).
+   */
+  async step(): Promise<RelayIntent[]> {
+    if (this.busy) return [];
+    this.busy = true;
+    try {
+      const [va, vb] = await this.views();
+      const plan = [
+        ...planRelay(va, vb, this.options.attest),
+        ...planRelay(vb, va, this.options.attest),
+      ];
+      const done: RelayIntent[] = [];
+      for (const intent of plan) {
+        const end = intent.chain === va.chainId ? this.a : this.b;
+        const { txId } = await end.submit({ type: intent.type, body: intent.body });
+        const result = await end.waitFor(txId, { timeoutMs: relayStepTimeoutMs });
+        this.sent.push(intent);
+        done.push(intent);
+        if (result.status !== 'committed' || result.error) {
+          this.options.record?.(
+            'warn',
+            `Relay step ${intent.type} failed: ${result.error?.message ?? result.status}.`,
+          );
+          break;
+        }
+      }
+      return done;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Pass after pass on the clock, until stop(). */
+  start(): void {
+    const { clock, intervalMs = 1000 } = this.options;
+    if (!clock || this.stopTimer) return;
+    this.stopTimer = repeat(clock, intervalMs, () => {
+      void this.step().catch((error) =>
+        this.options.record?.('warn', `Relay pass failed: ${(error as Error).message}`),
+      );
+    });
+  }
+
+  stop(): void {
+    this.stopTimer?.();
+    this.stopTimer = null;
+  }
+}
