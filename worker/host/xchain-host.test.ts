@@ -57,14 +57,29 @@ const balanceOn = (end: XchainEndpoint, did: string) =>
 
 describe('cross-chain relay between two peers', () => {
   it('moves tokens all or nothing through a relay that crashes half-way', async () => {
-    const { endA, endB, didA, run } = await twoChains();
-    const lockId = await run(endA, 'xchain.lock', {
+    const { a, b, endA, endB, didA } = await twoChains();
+    // A bad request is refused before anything is signed, with the core's reason.
+    await expect(
+      a.xchainLink({ chain: endB.durable().chainId, mode: 'contract' }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(
+      a.xchainLock({
+        target: endA.durable().chainId.replace(/./, 'f'),
+        asset: { kind: 'tokens', amount: 0 },
+      }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const { id: lockId, txId } = await a.xchainLock({
       target: endB.durable().chainId,
-      to: didA,
       asset: { kind: 'tokens', amount: 120 },
-      deadline: endA.durable().height + 100,
     });
+    expect((await endA.waitFor(txId)).error).toBeUndefined();
     expect(balanceOn(endA, didA)).toBe(1000 - 300 - 120);
+    expect((await a.xchain()).operations[0]).toMatchObject({
+      id: lockId,
+      side: 'out',
+      status: 'locked',
+      to: didA,
+    });
     // The first relay crashes after its first step on B (the headers): its commit never leaves.
     let stepsOnB = 0;
     const crashingB: XchainEndpoint = {
@@ -87,6 +102,16 @@ describe('cross-chain relay between two peers', () => {
     expect(balanceOn(endA, xchainReserve)).toBe(300 + 120);
     for (const end of [endA, endB]) expect(supplyCheck(end.durable().tokens!)).toBeNull();
     expect(await relay.step()).toEqual([]);
+    expect((await a.xchain()).operations[0]).toMatchObject({ id: lockId, status: 'finalized' });
+    expect((await b.xchain()).operations[0]).toMatchObject({
+      id: lockId,
+      side: 'in',
+      status: 'committed',
+    });
+    expect((await b.xchain()).links[0]).toMatchObject({
+      mode: 'contract',
+      chain: endA.durable().chainId,
+    });
   }, 60_000);
 
   it('aborts an operation after its deadline when the relay was stopped, and returns the tokens', async () => {

@@ -7,7 +7,7 @@
 // two peers, each step waiting for the one before it on the same chain. A relay that crashes
 // anywhere is replaced by a new one that reads the chains again: every step is checked on chain,
 // so it can only delay an operation (until its deadline, after which any party refuses it).
-import { botError } from '../core/errors';
+import { botError, BotError } from '../core/errors';
 import { decodeBlock } from '../core/block';
 import type { ChainState } from '../core/ledger';
 import { validatorsKey, type HeaderUpdate } from '../core/lightclient';
@@ -18,7 +18,19 @@ import {
   type RelayChainView,
   type RelayIntent,
 } from '../core/modules/xchain/relay';
-import { xchainInPrefix, xchainOutPrefix } from '../core/modules/xchain/types';
+import {
+  xchainInPrefix,
+  xchainOutPrefix,
+  type InRecord,
+  type OutRecord,
+} from '../core/modules/xchain/types';
+import { xchainBodyRules } from '../core/modules/xchain/rules';
+import type {
+  XchainLinkView,
+  XchainMethods,
+  XchainOperationView,
+  XchainOverview,
+} from '../api-xchain';
 import type { Storage } from '../store/storage';
 import type { Clock } from '../net/clock';
 import { repeat } from '../net/clock';
@@ -200,4 +212,103 @@ export class XchainRelay {
     this.stopTimer?.();
     this.stopTimer = null;
   }
+}
+
+/** Operations the overview lists (newest first). */
+export const xchainListedMax = 200;
+/** The deadline of a lock when the caller gives none: this many blocks after the head. */
+export const xchainDefaultDeadlineBlocks = 20;
+
+export interface XchainHostDeps {
+  durable(): ChainState;
+  self(): string;
+  submit(request: { type: string; body: unknown }): Promise<{ txId: string }>;
+}
+
+/** The window.bot methods of cross-chain operations (worker/api-xchain.ts). */
+export class XchainHost {
+  constructor(private readonly d: XchainHostDeps) {}
+
+  async xchain(): Promise<XchainOverview> {
+    const state = this.d.durable();
+    const x = state.xchain;
+    const links: XchainLinkView[] = [...(x?.links ?? [])].map(([chain, link]) => ({
+      chain,
+      mode: link.mode,
+      verifiedHeight: link.lc?.height ?? null,
+      notaries: link.notaries ?? [],
+      quorum: link.quorum ?? null,
+      height: link.h,
+    }));
+    const view = (side: 'out' | 'in', record: OutRecord | InRecord): XchainOperationView => {
+      const { op } = record;
+      const asset =
+        op.asset.kind === 'tokens'
+          ? { kind: 'tokens' as const, amount: op.asset.amount }
+          : op.asset.kind === 'record'
+            ? { kind: 'record' as const, key: op.asset.key }
+            : { kind: 'grant' as const, dataset: op.asset.dataset, grantee: op.asset.grantee };
+      return {
+        id: op.id,
+        side,
+        source: op.source,
+        target: op.target,
+        from: op.from,
+        to: op.to,
+        asset,
+        deadline: op.deadline,
+        status: record.s,
+        height: record.h,
+      };
+    };
+    const operations = [
+      ...[...(x?.outs.values() ?? [])].map((r) => view('out', r)),
+      ...[...(x?.ins.values() ?? [])].map((r) => view('in', r)),
+    ]
+      .sort((p, q) => q.height - p.height)
+      .slice(0, xchainListedMax);
+    return {
+      chainId: state.chainId,
+      height: state.height,
+      genesis: state.genesis,
+      links,
+      operations,
+    };
+  }
+
+  xchainLink(request: Parameters<XchainMethods['xchainLink']>[0]): Promise<{ txId: string }> {
+    const body: Record<string, unknown> = { chain: request.chain, mode: request.mode };
+    if (request.genesis !== undefined) body.genesis = request.genesis;
+    if (request.notaries !== undefined) body.notaries = request.notaries;
+    if (request.quorum !== undefined) body.quorum = request.quorum;
+    return this.d.submit({ type: 'xchain.link', body: checked('xchain.link', body) });
+  }
+
+  async xchainLock(
+    request: Parameters<XchainMethods['xchainLock']>[0],
+  ): Promise<{ txId: string; id: string }> {
+    const body = checked('xchain.lock', {
+      target: request.target,
+      to: request.to ?? this.d.self(),
+      asset: request.asset,
+      deadline: request.deadline ?? this.d.durable().height + xchainDefaultDeadlineBlocks,
+    });
+    const { txId } = await this.d.submit({ type: 'xchain.lock', body });
+    return { txId, id: txId };
+  }
+
+  xchainFund(amount: number): Promise<{ txId: string }> {
+    return this.d.submit({ type: 'xchain.fund', body: checked('xchain.fund', { amount }) });
+  }
+}
+
+/** The core's body rules, before anything is signed: a bad body is BAD_REQUEST with their message. */
+function checked(type: string, body: Record<string, unknown>): Record<string, unknown> {
+  try {
+    xchainBodyRules[type]!.check(body);
+  } catch (error) {
+    if (error instanceof BotError) throw botError('BAD_REQUEST', `${type}: ${error.message}`);
+    throw error;
+  }
+  return body;
 }
