@@ -56,7 +56,7 @@ const balanceOn = (end: XchainEndpoint, did: string) =>
   end.durable().tokens?.balances.get(did) ?? 0;
 
 describe('cross-chain relay between two peers', () => {
-  it('moves tokens all or nothing through a relay that crashes half-way', async () => {
+  it('moves tokens all or nothing through a relay that crashes between the commit and the finalize', async () => {
     const { a, b, endA, endB, didA } = await twoChains();
     // A bad request is refused before anything is signed, with the core's reason.
     await expect(
@@ -80,17 +80,18 @@ describe('cross-chain relay between two peers', () => {
       status: 'locked',
       to: didA,
     });
-    // The first relay crashes after its first step on B (the headers): its commit never leaves.
-    let stepsOnB = 0;
-    const crashingB: XchainEndpoint = {
-      ...endB,
-      submit: (request) => {
-        if (++stepsOnB > 1) throw new Error('relay crashed');
-        return endB.submit(request);
+    // The first relay commits on B, then crashes as it sends the finalize to A.
+    const crashingA: XchainEndpoint = {
+      ...endA,
+      submit: () => {
+        throw new Error('relay crashed');
       },
     };
-    await expect(new XchainRelay(endA, crashingB).step()).rejects.toThrow('relay crashed');
-    expect(endB.durable().xchain?.ins.get(lockId)).toBeUndefined();
+    const first = new XchainRelay(crashingA, endB);
+    expect((await first.step()).map((i) => i.type)).toEqual(['xchain.commit']);
+    expect(endB.durable().xchain!.ins.get(lockId)?.s).toBe('committed');
+    await expect(first.step()).rejects.toThrow('relay crashed');
+    expect(endA.durable().xchain!.outs.get(lockId)?.s).toBe('locked');
     // A new relay reads both chains and finishes the operation.
     const relay = new XchainRelay(endA, endB);
     for (let pass = 0; pass < 4 && endA.durable().xchain!.outs.get(lockId)!.s === 'locked'; pass++)

@@ -4,7 +4,7 @@
 // no old state tries), an endpoint a relay reads this peer's chain through and submits to, and
 // the relay itself: it holds nothing of its own, reads both chains, plans the next steps with the
 // core's planRelay (worker/core/modules/xchain/relay.ts), and submits them in order through the
-// two peers, each step waiting for the one before it on the same chain. A relay that crashes
+// two peers, back to back, waiting for all of them at the end of a pass. A relay that crashes
 // anywhere is replaced by a new one that reads the chains again: every step is checked on chain,
 // so it can only delay an operation (until its deadline, after which any party refuses it).
 import { botError, BotError } from '../core/errors';
@@ -13,6 +13,7 @@ import type { ChainState } from '../core/ledger';
 import { validatorsKey, type HeaderUpdate } from '../core/lightclient';
 import type { Validator } from '../core/validators';
 import {
+  mergeHeaders,
   planRelay,
   type Attest,
   type RelayChainView,
@@ -163,35 +164,36 @@ export class XchainRelay {
   }
 
   /**
-   * One pass: plan both directions and submit the steps, each waiting for the one before it on
-   * its chain. Returns the steps sent. A step that fails on chain ends the pass (the next pass
-   * plans again from what the chains hold).
+   * One pass: plan both directions and submit the steps in order, back to back (one submitter's
+   * nonces keep them in order, so a chain's header updates and the proof that needs them can share
+   * a block), then wait for all of them. A step that fails on chain is logged; the next pass
+   * plans again from what the chains hold.
    */
   async step(): Promise<RelayIntent[]> {
     if (this.busy) return [];
     this.busy = true;
     try {
       const [va, vb] = await this.views();
-      const plan = [
+      const plan = mergeHeaders([
         ...planRelay(va, vb, this.options.attest),
         ...planRelay(vb, va, this.options.attest),
-      ];
-      const done: RelayIntent[] = [];
+      ]);
+      const sent: Array<{ intent: RelayIntent; end: XchainEndpoint; txId: string }> = [];
       for (const intent of plan) {
         const end = intent.chain === va.chainId ? this.a : this.b;
         const { txId } = await end.submit({ type: intent.type, body: intent.body });
-        const result = await end.waitFor(txId, { timeoutMs: relayStepTimeoutMs });
         this.sent.push(intent);
-        done.push(intent);
-        if (result.status !== 'committed' || result.error) {
+        sent.push({ intent, end, txId });
+      }
+      for (const { intent, end, txId } of sent) {
+        const result = await end.waitFor(txId, { timeoutMs: relayStepTimeoutMs });
+        if (result.status !== 'committed' || result.error)
           this.options.record?.(
             'warn',
             `Relay step ${intent.type} failed: ${result.error?.message ?? result.status}.`,
           );
-          break;
-        }
       }
-      return done;
+      return sent.map((s) => s.intent);
     } finally {
       this.busy = false;
     }

@@ -19,7 +19,7 @@ import { equalBytes } from '../core/bytes';
 import { signSync } from '../core/crypto/ed25519';
 import { ids, relayView, TestChain } from '../core/lightclient/testkit';
 import { supplyCheck } from '../core/modules/tokens';
-import { planRelay, type RelayIntent } from '../core/modules/xchain/relay';
+import { mergeHeaders, planRelay, type RelayIntent } from '../core/modules/xchain/relay';
 import { attestationBytes } from '../core/modules/xchain';
 import {
   xchainEscrow,
@@ -195,6 +195,11 @@ export function runXchainSim(options: XSimOptions): XSimReport {
       op?: XOperation;
     };
     const kind = random.chance(0.4) ? 3 : random.pick([0, 1, 2, 4]);
+    const inline = (body as { headers?: Array<{ header: { stateRoot: Uint8Array } }> }).headers;
+    if (inline && random.chance(0.5)) {
+      inline[0]!.header.stateRoot[random.int(0, 31)]! ^= 1;
+      return { ...intent, body };
+    }
     if (intent.type === 'xchain.headers') {
       const root = body.updates[0]!.header.stateRoot;
       root[random.int(0, 31)]! ^= 1;
@@ -221,10 +226,12 @@ export function runXchainSim(options: XSimOptions): XSimReport {
 
   const relayStep = (move: RelayMove) => {
     report.relayMoves[move]!++;
-    const plan = [
+    let plan = [
       ...planRelay(relayView(a), relayView(b), attest),
       ...planRelay(relayView(b), relayView(a), attest),
     ];
+    // Half the passes carry header updates inside the steps that need them.
+    if (random.chance(0.5)) plan = mergeHeaders(plan);
     if (move === 'withhold') return;
     if (move === 'replay') {
       if (history.length) send(random.pick(history));

@@ -135,6 +135,12 @@ export function verifyRemote(
   return proof.entry;
 }
 
+/** A step's proof, and the header updates it may carry for a contract-mode link (applied first). */
+interface StepBody {
+  proof: XProof;
+  headers?: HeaderUpdate[];
+}
+
 function sameOp(a: XOperation, b: XOperation): boolean {
   return equalBytes(encode(a), encode(b));
 }
@@ -269,22 +275,49 @@ function applyLock(o: XchainOverlay, tx: Tx, txId: string): void {
   o.open++;
 }
 
-/** The source's lock of `op`, proven (commit and refuse); its height for refuse. */
-function provenLock(o: XchainOverlay, op: XOperation, proof: XProof): void {
+/**
+ * The link to `chain`, advanced by the header updates a step carries with it (`headers`): the
+ * advanced link is kept only when the whole step succeeds (`keep`), so a failing step changes
+ * nothing.
+ */
+function linkWith(
+  o: XchainOverlay,
+  chain: string,
+  headers: HeaderUpdate[] | undefined,
+): { link: LinkRecord; keep: () => void } {
+  const link = needLink(o, chain);
+  if (headers === undefined) return { link, keep: () => {} };
+  if (link.mode !== 'contract' || !link.lc)
+    throw botError(
+      'BAD_REQUEST',
+      `The link to ${chain} is in ${link.mode} mode: it follows no headers.`,
+    );
+  const advanced: LinkRecord = { ...link, lc: advanceMany(link.lc, headers), h: o.height };
+  return { link: advanced, keep: () => o.links.set(chain, advanced) };
+}
+
+/** The source's lock of `op`, proven (commit and refuse). */
+function provenLock(
+  o: XchainOverlay,
+  op: XOperation,
+  proof: XProof,
+  headers: HeaderUpdate[] | undefined,
+): () => void {
   if (op.target !== o.chainId)
     throw botError('WRONG_CHAIN', `Operation ${op.id} goes to chain ${op.target}, not this one.`);
-  const link = needLink(o, op.source);
+  const { link, keep } = linkWith(o, op.source, headers);
   const done = inIn(o, op.id);
   if (done) throw botError('BAD_REQUEST', `Operation ${op.id} is ${done.s} here already.`);
   const entry = verifyRemote(link, op.source, xchainOutPrefix + op.id, proof);
   const record = decodeOutRecord(entry);
   if (!sameOp(record.op, op))
     throw botError('TAMPERED', `The proven lock of ${op.id} is of another operation.`);
+  return keep;
 }
 
 function applyCommit(o: XchainOverlay, tx: Tx, txId: string): void {
-  const { op, proof } = tx.body as { op: XOperation; proof: XProof };
-  provenLock(o, op, proof);
+  const { op, proof, headers } = tx.body as StepBody & { op: XOperation };
+  const keep = provenLock(o, op, proof, headers);
   if (op.asset.kind === 'tokens')
     pay(o, xchainReserve, op.to, op.asset.amount, txId, 'The bridge reserve holds').commit();
   else if (op.asset.kind === 'record')
@@ -294,17 +327,18 @@ function applyCommit(o: XchainOverlay, tx: Tx, txId: string): void {
       `${xchainGrantPrefix}${op.asset.dataset}/${op.asset.grantee}`,
       encode({ op: op.id, source: op.source, from: op.from, sealed: op.asset.sealed, h: o.height }),
     );
+  keep();
   o.ins.set(op.id, { op, s: 'committed', h: o.height });
 }
 
 function applyRefuse(o: XchainOverlay, tx: Tx): void {
-  const { op, proof } = tx.body as { op: XOperation; proof: XProof };
+  const { op, proof, headers } = tx.body as StepBody & { op: XOperation };
   if (proof.height < op.deadline)
     throw botError(
       'BAD_REQUEST',
       `Operation ${op.id} may be refused from source height ${op.deadline}; the proof is of height ${proof.height}.`,
     );
-  provenLock(o, op, proof);
+  provenLock(o, op, proof, headers)();
   o.ins.set(op.id, { op, s: 'refused', h: o.height });
 }
 
@@ -314,14 +348,14 @@ function applySettle(
   txId: string,
   outcome: 'finalized' | 'aborted',
 ): void {
-  const { id, proof } = tx.body as { id: string; proof: XProof };
+  const { id, proof, headers } = tx.body as StepBody & { id: string };
   const record = outIn(o, id);
   if (!record)
     throw botError('NOT_FOUND', `No cross-chain operation ${id} was locked on this chain.`);
   if (record.s !== 'locked')
     throw botError('BAD_REQUEST', `Operation ${id} is ${record.s} already.`);
   const { op } = record;
-  const link = needLink(o, op.target);
+  const { link, keep } = linkWith(o, op.target, headers);
   const proven = decodeInRecord(verifyRemote(link, op.target, xchainInPrefix + id, proof));
   if (!sameOp(proven.op, op))
     throw botError('TAMPERED', `The proven record of ${id} on the target is of another operation.`);
@@ -335,6 +369,7 @@ function applySettle(
     const to = outcome === 'finalized' ? xchainReserve : op.from;
     pay(o, xchainEscrow, to, op.asset.amount, txId, 'The escrow holds').commit();
   }
+  keep();
   o.outs.set(id, { ...record, s: outcome, h: o.height });
   o.open--;
 }

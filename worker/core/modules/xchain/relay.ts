@@ -170,3 +170,27 @@ export function planRelay(
   }
   return intents;
 }
+
+/**
+ * The same steps with each header update that comes just before a step on the same chain carried
+ * inside that step (`headers`), when the step stays under relayHeadersBytesMax more: one
+ * transaction, so one block, instead of two.
+ */
+export function mergeHeaders(intents: RelayIntent[]): RelayIntent[] {
+  const out: RelayIntent[] = [];
+  for (let i = 0; i < intents.length; i++) {
+    const intent = intents[i]!;
+    const next = intents[i + 1];
+    if (intent.type === 'xchain.headers' && next?.op && next.chain === intent.chain) {
+      const updates = (intent.body as { updates: HeaderUpdate[] }).updates;
+      const body = { ...(next.body as Record<string, unknown>), headers: updates };
+      if (encode(body).length <= relayHeadersBytesMax + 2048) {
+        out.push({ ...next, body });
+        i++;
+        continue;
+      }
+    }
+    out.push(intent);
+  }
+  return out;
+}

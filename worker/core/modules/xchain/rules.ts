@@ -233,10 +233,18 @@ const lock: BodyRules = {
   },
 };
 
+/** Header updates a step may carry (applied to the link's light client before its proof). */
+function checkHeaders(value: unknown): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value) || value.length === 0 || value.length > lightClientUpdatesMax)
+    throw botError('BAD_FIELD_TYPE', `headers lists 1 to ${lightClientUpdatesMax} header updates.`);
+}
+
 const withOp = (type: string): BodyRules => ({
   check(body) {
-    const b = map(body, type, '{ op, proof }');
-    onlyFields(b, ['op', 'proof'], type);
+    const b = map(body, type, '{ op, proof, headers? }');
+    onlyFields(b, ['op', 'proof', 'headers'], type);
+    checkHeaders(b.headers);
     if (b.op === undefined || b.proof === undefined)
       throw botError(
         'MISSING_FIELD',
@@ -249,8 +257,9 @@ const withOp = (type: string): BodyRules => ({
 
 const withId = (type: string): BodyRules => ({
   check(body) {
-    const b = map(body, type, '{ id, proof }');
-    onlyFields(b, ['id', 'proof'], type);
+    const b = map(body, type, '{ id, proof, headers? }');
+    onlyFields(b, ['id', 'proof', 'headers'], type);
+    checkHeaders(b.headers);
     if (typeof b.id !== 'string' || !/^[0-9a-f]{64}$/.test(b.id))
       throw botError('BAD_FIELD_TYPE', 'id must be an operation id (64 hex digits).');
     if (b.proof === undefined) throw botError('MISSING_FIELD', `A ${type} body needs a proof.`);

@@ -10,7 +10,7 @@ import { genesisState, stateFromEntries } from '../../ledger';
 import { ids, relayView, TestChain } from '../../lightclient/testkit';
 import { supplyCheck } from '../tokens';
 import type { TestIdentity } from '../../testing';
-import { planRelay, type RelayIntent } from './relay';
+import { mergeHeaders, planRelay, type RelayIntent } from './relay';
 import { attestationBytes } from './apply';
 import { xchainEscrow, xchainReserve, type XOperation } from './types';
 
@@ -260,6 +260,24 @@ describe('cross-chain operations (contract mode: on-chain light clients)', () =>
     expect(send(a, 'xchain.finalize', fin)).toBe('BAD_REQUEST');
     expect(send(a, 'xchain.abort', fin)).toBe('BAD_REQUEST');
     for (const chain of [a, b]) expect(supplyCheck(chain.state.tokens!)).toBeNull();
+  });
+
+  it('a step may carry the header updates it needs: one transaction; a failing one advances nothing', () => {
+    const { a, b } = linkedPair();
+    const op = lock(a, b, { kind: 'tokens', amount: 30 }, a.height + 20);
+    const merged = mergeHeaders(planRelay(relayView(a), relayView(b)));
+    expect(merged.map((i) => i.type)).toEqual(['xchain.commit']);
+    const body = merged[0]!.body as { proof: { entry: Uint8Array } };
+    const entry = body.proof.entry.slice();
+    entry[3] = entry[3]! ^ 1;
+    b.commit([b.tx(relay, 'xchain.commit', { ...body, proof: { ...body.proof, entry } })]);
+    expect(lastFailure(b)).toBe('TAMPERED');
+    expect(b.state.xchain!.links.get(a.chainId)!.lc!.height).toBe(0);
+    carry([a, b], merged);
+    expect(b.state.xchain!.ins.get(op.id)?.s).toBe('committed');
+    expect(b.state.xchain!.links.get(a.chainId)!.lc!.height).toBe(a.height - 1);
+    carry([a, b], mergeHeaders(planRelay(relayView(a), relayView(b))));
+    expect(a.state.xchain!.outs.get(op.id)?.s).toBe('finalized');
   });
 
   it('refuses links by non-validators, locks without a link or with a bad deadline, short funds', () => {
