@@ -37,7 +37,7 @@ import type { Clock } from '../net/clock';
 import { repeat } from '../net/clock';
 
 /** Blocks whose light-client material a peer keeps (older headers cannot be relayed from it). */
-export const xchainUpdatesKeptMax = 4096;
+export const xchainUpdatesKeptMax = 1024;
 /** How long a relay waits for one of its transactions to commit. */
 export const relayStepTimeoutMs = 30_000;
 
