@@ -100,6 +100,12 @@ export const pages: PageDef[] = [
     component: lazy(() => import('./pages/TracePage')),
   },
   {
+    path: 'xchain',
+    label: 'Cross-chain',
+    icon: 'M4 8h12l-3-3M20 16H8l3 3M6 12h12',
+    component: lazy(() => import('./pages/CrossChainPage')),
+  },
+  {
     path: 'settings',
     label: 'Settings',
     icon: 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM4 12h2M18 12h2M12 4v2M12 18v2M6.3 6.3l1.4 1.4M16.3 16.3l1.4 1.4M6.3 17.7l1.4-1.4M16.3 7.7l1.4-1.4',

@@ -20,6 +20,7 @@ const pages = [
   { path: 'audit', heading: 'Audit' },
   { path: 'devices', heading: null },
   { path: 'trace', heading: 'Trace' },
+  { path: 'xchain', heading: 'Cross-chain' },
   { path: 'settings', heading: 'Settings' },
 ];
 
@@ -95,6 +96,9 @@ async function expectLiveData(
       break;
     case 'settings':
       await expect(page.getByTestId('relays-input')).toBeVisible();
+      break;
+    case 'xchain':
+      await expect(page.getByTestId('xchain-genesis')).toHaveValue(/validators/);
       break;
     default:
       break;

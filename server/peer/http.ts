@@ -42,6 +42,7 @@ import {
 import { datasetRoutes } from './routes-datasets';
 import { tokenRoutes } from './routes-tokens';
 import { traceRoutes } from './routes-trace';
+import { xchainRoutes } from './routes-xchain';
 
 export { datasetHttpBytesMax, httpBodyBytesMax, type Method } from './http-common';
 
@@ -271,6 +272,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ...datasetRoutes(call, options),
     ...tokenRoutes(call),
     ...traceRoutes(call),
+    ...xchainRoutes(call),
     ['GET', '/v1/openapi.json', async () => ({ body: openApiDocument })],
     ['GET', '/v1/events', (context) => eventStream(context, options, streams)],
     [

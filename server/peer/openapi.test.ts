@@ -202,6 +202,35 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
       200,
     );
     await hit('POST', '/v1/transfer', '/v1/transfer', { to: me.did, amount: 0 }, 400);
+    // ---- cross-chain operations (issue 18) ----
+    await hit('GET', '/v1/xchain', '/v1/xchain', undefined, 200);
+    await hit('POST', '/v1/xchain/links', '/v1/xchain/links', { chain: 'x', mode: 'relay' }, 400);
+    await hit(
+      'POST',
+      '/v1/xchain/links',
+      '/v1/xchain/links',
+      { chain: 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', mode: 'relay', notaries: [me.did] },
+      202,
+    );
+    await hit(
+      'POST',
+      '/v1/xchain/lock',
+      '/v1/xchain/lock',
+      { target: 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', asset: { kind: 'tokens', amount: 0 } },
+      400,
+    );
+    await hit(
+      'POST',
+      '/v1/xchain/lock',
+      '/v1/xchain/lock',
+      {
+        target: 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd',
+        asset: { kind: 'record', key: 'shared/1', value: 1 },
+      },
+      202,
+    );
+    await hit('POST', '/v1/xchain/fund', '/v1/xchain/fund', { amount: 0 }, 400);
+    await hit('POST', '/v1/xchain/fund', '/v1/xchain/fund', { amount: 5 }, 202);
     // a method the path does not take: 405 with the documented error body, naming the methods
     const wrong = await call(base, 'POST', '/v1/governance', {});
     expect(wrong.status).toBe(405);

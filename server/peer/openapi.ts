@@ -261,6 +261,37 @@ const schemas: Record<string, Schema> = {
       ['fee', 'memo'],
     ),
   ),
+  // ---- cross-chain operations (issue 18) ----
+  XchainOverview: obj({
+    chainId: hex(32),
+    height: int,
+    genesis: { type: 'object' },
+    links: list(
+      obj({
+        chain: hex(32),
+        mode: { enum: ['contract', 'relay', 'shared'] },
+        verifiedHeight: nullable(int),
+        notaries: list(did),
+        quorum: nullable(int),
+        height: int,
+      }),
+    ),
+    operations: list(
+      obj({
+        id: hex(64),
+        side: { enum: ['out', 'in'] },
+        source: hex(32),
+        target: hex(32),
+        from: did,
+        to: did,
+        asset: obj({ kind: { enum: ['tokens', 'record', 'grant'] } }),
+        deadline: int,
+        status: { enum: ['locked', 'finalized', 'aborted', 'committed', 'refused'] },
+        height: int,
+      }),
+    ),
+  }),
+  XchainLocked: obj({ txId: hex(64), id: hex(64) }),
   // ---- traceability (Y.4560 I.1) ----
   TraceWritten: obj({ txId: hex(64), hash: hex(64) }),
   TraceRecord: obj({
@@ -358,6 +389,37 @@ const requestBodies: Record<string, Schema> = {
   Decision: obj({ grant: bool }),
   Reader: obj({ reader: did }),
   Rpc: obj({ params: list({}) }, ['params']),
+  XchainLink: {
+    ...obj(
+      {
+        chain: hex(32),
+        mode: { enum: ['contract', 'relay', 'shared'] },
+        genesis: { type: 'object' },
+        notaries: { ...list(did), minItems: 1 },
+        quorum: { type: 'integer', minimum: 1 },
+      },
+      ['genesis', 'notaries', 'quorum'],
+    ),
+    additionalProperties: false,
+  },
+  XchainLock: {
+    ...obj(
+      {
+        target: hex(32),
+        to: did,
+        asset: {
+          oneOf: [
+            obj({ kind: { const: 'tokens' }, amount: { type: 'integer', minimum: 1 } }),
+            obj({ kind: { const: 'record' }, key: { type: 'string', minLength: 1 }, value: {} }),
+          ],
+        },
+        deadline: int,
+      },
+      ['to', 'deadline'],
+    ),
+    additionalProperties: false,
+  },
+  XchainFund: obj({ amount: { type: 'integer', minimum: 1 } }),
   Transfer: {
     ...obj({ to: did, amount: { type: 'integer', minimum: 1 }, memo: str }, ['memo']),
     additionalProperties: false,
@@ -667,6 +729,33 @@ const paths: Record<string, Record<string, Op>> = {
       summary: 'Send tokens as this peer (checked against the balance before signing).',
       ok: ['202', ref('TxAccepted')],
       body: 'Transfer',
+    },
+  },
+  '/v1/xchain': {
+    get: {
+      summary: "This chain's links to other chains and its cross-chain operations.",
+      ok: ['200', ref('XchainOverview')],
+    },
+  },
+  '/v1/xchain/links': {
+    post: {
+      summary: 'Link a remote chain (a validator): contract mode from its genesis, or notaries.',
+      ok: ['202', ref('TxAccepted')],
+      body: 'XchainLink',
+    },
+  },
+  '/v1/xchain/lock': {
+    post: {
+      summary: 'Lock tokens or a record here for another chain (its id is the lock txId).',
+      ok: ['202', ref('XchainLocked')],
+      body: 'XchainLock',
+    },
+  },
+  '/v1/xchain/fund': {
+    post: {
+      summary: "Pay tokens into this chain's bridge reserve.",
+      ok: ['202', ref('TxAccepted')],
+      body: 'XchainFund',
     },
   },
   '/v1/openapi.json': { get: { summary: 'This document.', ok: ['200', ref('OpenApi')] } },

@@ -95,6 +95,11 @@ export abstract class ApiSurface {
   readonly tokenHistory = delegate(() => this.capabilities.tokens(), 'tokenHistory');
   readonly setSpendingRule = delegate(() => this.capabilities.tokens(), 'setSpendingRule');
   readonly deviceTransfer = delegate(() => this.capabilities.devices(), 'deviceTransfer');
+  // cross-chain operations (issue 18): ./xchain.ts
+  readonly xchain = delegate(() => this.capabilities.xchain(), 'xchain');
+  readonly xchainLink = delegate(() => this.capabilities.xchain(), 'xchainLink');
+  readonly xchainLock = delegate(() => this.capabilities.xchain(), 'xchainLock');
+  readonly xchainFund = delegate(() => this.capabilities.xchain(), 'xchainFund');
 
   async verifyAuditLog(
     log: AuditExport,

@@ -15,6 +15,7 @@ import { bestX25519 } from '../data/x25519';
 import { encodeWire } from './wire';
 import { clockOf, type HostOptions, type HostState } from './host-state';
 import type { Submissions } from './submissions';
+import { LightUpdateLog, XchainHost, type XchainEndpoint } from './xchain';
 
 type Answering<K extends MethodName> = {
   [P in K]: (
@@ -55,7 +56,37 @@ export class Capabilities {
   private traceHost: TraceHost | null = null;
   private rightsService: RightsService | null = null;
 
+  /** Light-client material of this peer's durable blocks (issue 18: relays carry it). */
+  readonly lightUpdates = new LightUpdateLog();
+
   constructor(private readonly d: CapabilitiesDeps) {}
+
+  private xchainHost: XchainHost | null = null;
+
+  async xchain(): Promise<XchainHost> {
+    await this.d.ready();
+    const { state: s, submissions } = this.d;
+    this.xchainHost ??= new XchainHost({
+      durable: () => s.durable,
+      self: () => s.identityView.did,
+      submit: (request) => submissions.submit(request),
+    });
+    await s.announcedWrite;
+    return this.xchainHost;
+  }
+
+  /** This peer's chain as a cross-chain relay reads it and submits to it (./xchain.ts). */
+  async xchainEndpoint(): Promise<XchainEndpoint> {
+    await this.d.ready();
+    const { state: s, options, submissions } = this.d;
+    return {
+      durable: () => s.durable,
+      storage: options.storage,
+      updates: this.lightUpdates,
+      submit: (request) => submissions.submit(request),
+      waitFor: (txId, o) => submissions.waitFor(txId, o),
+    };
+  }
 
   async devices(): Promise<DevicesHost> {
     await this.d.ready();

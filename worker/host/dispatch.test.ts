@@ -394,6 +394,60 @@ const cases: Record<MethodName, Case> = {
       ],
     ],
   },
+  xchain: { good: [], bad: [tooMany([])] },
+  xchainLink: {
+    good: [
+      { chain: 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', mode: 'relay', notaries: [did], quorum: 1 },
+    ],
+    bad: [
+      [
+        [{ chain: 'x', mode: 'relay' }],
+        'xchainLink: request.chain must be 32 lowercase hex digits',
+      ],
+      [
+        [{ chain: 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', mode: 'bridge' }],
+        'request.mode must be one of contract, relay, shared',
+      ],
+      [
+        [{ chain: 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', mode: 'shared', notaries: [] }],
+        'request.notaries must be a non-empty list',
+      ],
+    ],
+  },
+  xchainLock: {
+    good: [
+      {
+        target: 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd',
+        asset: { kind: 'tokens', amount: 5 },
+        deadline: 40,
+      },
+    ],
+    bad: [
+      [
+        [{ target: 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', asset: { kind: 'tokens', amount: 0 } }],
+        'xchainLock: request.asset.amount must be a whole number from 1',
+      ],
+      [
+        [{ target: 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', asset: { kind: 'coins' } }],
+        'request.asset.kind must be one of tokens, record',
+      ],
+      [
+        [
+          {
+            target: 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd',
+            asset: { kind: 'record', key: '', value: 1 },
+          },
+        ],
+        'request.asset.key must be a non-empty string',
+      ],
+      [
+        [{ target: 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', asset: { kind: 'record', key: 'k' } }],
+        'request.asset.value is missing',
+      ],
+      [[{ target: 'cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd' }], 'request.asset must be an object'],
+    ],
+  },
+  xchainFund: { good: [10], bad: [[[-1], 'xchainFund: amount must be a whole number from 1']] },
   traceLot: {
     good: ['LOT-1'],
     bad: [[['x'.repeat(129)], 'traceLot: id must be a non-empty string of at most 128']],

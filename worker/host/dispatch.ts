@@ -10,6 +10,7 @@ import * as limits from '../core/limits';
 import type { CreateChainRequest, DatasetPolicyView, MethodName, PeerMethods } from '../api';
 import * as dsLimits from '../core/modules/datasets/limits';
 import * as traceLimits from '../core/modules/trace/limits';
+import { xchainNotariesMax } from '../core/modules/xchain/types';
 import {
   anyObject,
   boolean,
@@ -74,6 +75,24 @@ const content = (value: unknown, name: string): Uint8Array | string =>
   typeof value === 'string'
     ? text(limits.rpcContentBytesMax)(value, name)
     : bytes(limits.rpcContentBytesMax)(value, name);
+
+/** What an xchain.lock moves through the API: tokens, or a record (a grant needs a sealed key: submit). */
+function xchainAsset(
+  value: unknown,
+  name: string,
+): { kind: 'tokens'; amount: number } | { kind: 'record'; key: string; value: unknown } {
+  const kind = oneOf(['tokens', 'record'])(anyObject(value, name).kind, `${name}.kind`);
+  if (kind === 'tokens')
+    return record<{ kind: 'tokens'; amount: number }>({
+      kind: param('kind', oneOf(['tokens'])),
+      amount: param('amount', tokenAmount),
+    })(value, name);
+  return record<{ kind: 'record'; key: string; value: unknown }>({
+    kind: param('kind', oneOf(['record'])),
+    key: param('key', dataKey),
+    value: param('value', present),
+  })(value, name);
+}
 
 const traceId = text(traceLimits.traceIdLengthMax, { min: 1, unit: 'characters' });
 const traceServer = text(traceLimits.traceServerLengthMax, { min: 1, unit: 'characters' });
@@ -493,6 +512,38 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     ],
     (p, id, options) => p.traceBack(id, options),
   ),
+  // ---- cross-chain operations (issue 18): bodies are judged again by the core's rules ----
+  xchain: none((p) => p.xchain()),
+  xchainLink: method(
+    [
+      param(
+        'request',
+        record<Parameters<PeerMethods['xchainLink']>[0]>({
+          chain: param('chain', hex(32)),
+          mode: param('mode', oneOf(['contract', 'relay', 'shared'])),
+          genesis: optional('genesis', anyObject),
+          notaries: optional('notaries', list(did, xchainNotariesMax, { min: 1 })),
+          quorum: optional('quorum', integer(1, xchainNotariesMax)),
+        }),
+      ),
+    ],
+    (p, request) => p.xchainLink(request),
+  ),
+  xchainLock: method(
+    [
+      param(
+        'request',
+        record<Parameters<PeerMethods['xchainLock']>[0]>({
+          target: param('target', hex(32)),
+          to: optional('to', did),
+          asset: param('asset', xchainAsset),
+          deadline: optional('deadline', integer(0, Number.MAX_SAFE_INTEGER)),
+        }),
+      ),
+    ],
+    (p, request) => p.xchainLock(request),
+  ),
+  xchainFund: method([param('amount', tokenAmount)], (p, amount) => p.xchainFund(amount)),
 };
 
 /** Is `name` a method of the API (own names only: not "constructor", "toString", ...)? */

@@ -420,6 +420,7 @@ export class PeerHost extends ApiSurface implements PeerMethods {
       this.s.trace.mark(executed.block.header.height, 'durable');
       this.s.hashes[executed.block.header.height] = executed.hash;
       this.s.durable = executed.state;
+      this.capabilities.lightUpdates.record(executed.state);
       this.submissions.durable(executed.txIds); // own ones leave the outbox
       this.s.integrityReport = {
         ...this.s.integrityReport,
@@ -454,6 +455,11 @@ export class PeerHost extends ApiSurface implements PeerMethods {
   /** When each step of the recent heights happened on this peer (height-trace.ts; not an API method). */
   heightTrace() {
     return this.s.trace.dump();
+  }
+
+  /** This peer's chain as a cross-chain relay reads it (worker/host/xchain.ts; not an RPC method). */
+  xchainEndpoint() {
+    return this.capabilities.xchainEndpoint();
   }
 
   async log(): Promise<LogEntry[]> {

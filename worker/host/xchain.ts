@@ -1,0 +1,316 @@
+// Cross-chain operations on a peer (issue 18): the light-client material of this peer's blocks
+// (each durable block's validator set after it and that set's Merkle proof, kept for the last
+// xchainUpdatesKeptMax blocks: a relay needs them for every header it carries, and the peer keeps
+// no old state tries), an endpoint a relay reads this peer's chain through and submits to, and
+// the relay itself: it holds nothing of its own, reads both chains, plans the next steps with the
+// core's planRelay (worker/core/modules/xchain/relay.ts), and submits them in order through the
+// two peers, back to back, waiting for all of them at the end of a pass. A relay that crashes
+// anywhere is replaced by a new one that reads the chains again: every step is checked on chain,
+// so it can only delay an operation (until its deadline, after which any party refuses it).
+import { botError, BotError } from '../core/errors';
+import { decodeBlock } from '../core/block';
+import type { ChainState } from '../core/ledger';
+import { validatorsKey, type HeaderUpdate } from '../core/lightclient';
+import type { Validator } from '../core/validators';
+import {
+  mergeHeaders,
+  planRelay,
+  type Attest,
+  type RelayChainView,
+  type RelayIntent,
+} from '../core/modules/xchain/relay';
+import {
+  xchainInPrefix,
+  xchainOutPrefix,
+  type InRecord,
+  type OutRecord,
+} from '../core/modules/xchain/types';
+import { xchainBodyRules } from '../core/modules/xchain/rules';
+import type {
+  XchainLinkView,
+  XchainMethods,
+  XchainOperationView,
+  XchainOverview,
+} from '../api-xchain';
+import type { Storage } from '../store/storage';
+import type { Clock } from '../net/clock';
+import { repeat } from '../net/clock';
+
+/** Blocks whose light-client material a peer keeps (older headers cannot be relayed from it). */
+export const xchainUpdatesKeptMax = 1024;
+/** How long a relay waits for one of its transactions to commit. */
+export const relayStepTimeoutMs = 30_000;
+
+/** The validator set after each durable block and its proof, for the last xchainUpdatesKeptMax. */
+export class LightUpdateLog {
+  private readonly byHeight = new Map<
+    number,
+    { validators: Validator[]; siblings: Uint8Array[] }
+  >();
+
+  record(state: ChainState): void {
+    const proof = state.trie.prove(validatorsKey);
+    if (!proof) return;
+    this.byHeight.set(state.height, { validators: state.validators, siblings: proof.siblings });
+    this.byHeight.delete(state.height - xchainUpdatesKeptMax);
+  }
+
+  get(height: number): { validators: Validator[]; siblings: Uint8Array[] } | undefined {
+    return this.byHeight.get(height);
+  }
+}
+
+/** What a relay needs of one peer on one chain. */
+export interface XchainEndpoint {
+  /** The durable state (its entries are in storage). */
+  durable(): ChainState;
+  storage: Storage;
+  updates: LightUpdateLog;
+  submit(request: { type: string; body: unknown }): Promise<{ txId: string }>;
+  waitFor(
+    txId: string,
+    options?: { timeoutMs?: number },
+  ): Promise<{ status: string; error?: { code: string; message: string } }>;
+}
+
+/**
+ * A synchronous view of an endpoint's chain for planRelay: the durable state, the header
+ * updates of `from` to its head, and the entries of `keys` at its head, read beforehand.
+ */
+export async function snapshotView(
+  end: XchainEndpoint,
+  updatesFrom: number,
+  keys: string[],
+): Promise<RelayChainView> {
+  const state = end.durable();
+  const updates = new Map<number, HeaderUpdate>();
+  for (let height = Math.max(updatesFrom, 1); height <= state.height; height++) {
+    const material = end.updates.get(height);
+    const bytes = await end.storage.getBlock(state.chainId, height);
+    if (!material || !bytes) break;
+    const block = decodeBlock(bytes);
+    if (!block.cert) break;
+    updates.set(height, { header: block.header, cert: block.cert, ...material });
+  }
+  const entries = new Map<string, Uint8Array>();
+  for (const key of keys) {
+    const entry = await end.storage.getState(state.chainId, key);
+    if (entry) entries.set(key, entry);
+  }
+  const xchain = state.xchain;
+  return {
+    chainId: state.chainId,
+    height: state.height,
+    update(height) {
+      const update = updates.get(height);
+      if (!update)
+        throw botError('NOT_FOUND', `This peer holds no light-client update of block ${height}.`);
+      return update;
+    },
+    prove(height, key) {
+      const entry = entries.get(key);
+      const proof = height === state.height ? state.trie.prove(key) : null;
+      return entry && proof ? { entry, siblings: proof.siblings } : null;
+    },
+    link: (remote) => xchain?.links.get(remote),
+    openLocks: () => [...(xchain?.outs.values() ?? [])].filter((r) => r.s === 'locked'),
+    incoming: (id) => xchain?.ins.get(id),
+  };
+}
+
+export interface RelayOptions {
+  /** Notary signatures (relay and shared modes); absent: contract mode only. */
+  attest?: Attest;
+  clock?: Clock;
+  intervalMs?: number;
+  record?(level: 'info' | 'warn', message: string): void;
+}
+
+/** Moves the open operations between two peers' chains (see the top of this file). */
+export class XchainRelay {
+  private busy = false;
+  private stopTimer: (() => void) | null = null;
+  /** Steps submitted, for the page and tests. */
+  readonly sent: RelayIntent[] = [];
+
+  constructor(
+    private readonly a: XchainEndpoint,
+    private readonly b: XchainEndpoint,
+    private readonly options: RelayOptions = {},
+  ) {}
+
+  private async views(): Promise<[RelayChainView, RelayChainView]> {
+    const sa = this.a.durable();
+    const sb = this.b.durable();
+    const keysFor = (source: ChainState, target: ChainState) => {
+      const open = [...(source.xchain?.outs.values() ?? [])].filter((r) => r.s === 'locked');
+      return {
+        out: open.map((r) => xchainOutPrefix + r.op.id),
+        in: open
+          .map((r) => xchainInPrefix + r.op.id)
+          .filter((k) => target.xchain?.ins.has(k.slice(xchainInPrefix.length))),
+      };
+    };
+    const ab = keysFor(sa, sb);
+    const ba = keysFor(sb, sa);
+    const from = (target: ChainState, source: ChainState) => {
+      const lc = target.xchain?.links.get(source.chainId)?.lc;
+      return lc ? lc.height + 1 : source.height + 1;
+    };
+    return [
+      await snapshotView(this.a, from(sb, sa), [...ab.out, ...ba.in]),
+      await snapshotView(this.b, from(sa, sb), [...ba.out, ...ab.in]),
+    ];
+  }
+
+  /**
+   * One pass: plan both directions and submit the steps in order, back to back (one submitter's
+   * nonces keep them in order, so a chain's header updates and the proof that needs them can share
+   * a block), then wait for all of them. A step that fails on chain is logged; the next pass
+   * plans again from what the chains hold.
+   */
+  async step(): Promise<RelayIntent[]> {
+    if (this.busy) return [];
+    this.busy = true;
+    try {
+      const [va, vb] = await this.views();
+      const plan = mergeHeaders([
+        ...planRelay(va, vb, this.options.attest),
+        ...planRelay(vb, va, this.options.attest),
+      ]);
+      const sent: Array<{ intent: RelayIntent; end: XchainEndpoint; txId: string }> = [];
+      for (const intent of plan) {
+        const end = intent.chain === va.chainId ? this.a : this.b;
+        const { txId } = await end.submit({ type: intent.type, body: intent.body });
+        this.sent.push(intent);
+        sent.push({ intent, end, txId });
+      }
+      for (const { intent, end, txId } of sent) {
+        const result = await end.waitFor(txId, { timeoutMs: relayStepTimeoutMs });
+        if (result.status !== 'committed' || result.error)
+          this.options.record?.(
+            'warn',
+            `Relay step ${intent.type} failed: ${result.error?.message ?? result.status}.`,
+          );
+      }
+      return sent.map((s) => s.intent);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Pass after pass on the clock, until stop(). */
+  start(): void {
+    const { clock, intervalMs = 1000 } = this.options;
+    if (!clock || this.stopTimer) return;
+    this.stopTimer = repeat(clock, intervalMs, () => {
+      void this.step().catch((error) =>
+        this.options.record?.('warn', `Relay pass failed: ${(error as Error).message}`),
+      );
+    });
+  }
+
+  stop(): void {
+    this.stopTimer?.();
+    this.stopTimer = null;
+  }
+}
+
+/** Operations the overview lists (newest first). */
+export const xchainListedMax = 200;
+/** The deadline of a lock when the caller gives none: this many blocks after the head. */
+export const xchainDefaultDeadlineBlocks = 20;
+
+export interface XchainHostDeps {
+  durable(): ChainState;
+  self(): string;
+  submit(request: { type: string; body: unknown }): Promise<{ txId: string }>;
+}
+
+/** The window.bot methods of cross-chain operations (worker/api-xchain.ts). */
+export class XchainHost {
+  constructor(private readonly d: XchainHostDeps) {}
+
+  async xchain(): Promise<XchainOverview> {
+    const state = this.d.durable();
+    const x = state.xchain;
+    const links: XchainLinkView[] = [...(x?.links ?? [])].map(([chain, link]) => ({
+      chain,
+      mode: link.mode,
+      verifiedHeight: link.lc?.height ?? null,
+      notaries: link.notaries ?? [],
+      quorum: link.quorum ?? null,
+      height: link.h,
+    }));
+    const view = (side: 'out' | 'in', record: OutRecord | InRecord): XchainOperationView => {
+      const { op } = record;
+      const asset =
+        op.asset.kind === 'tokens'
+          ? { kind: 'tokens' as const, amount: op.asset.amount }
+          : op.asset.kind === 'record'
+            ? { kind: 'record' as const, key: op.asset.key }
+            : { kind: 'grant' as const, dataset: op.asset.dataset, grantee: op.asset.grantee };
+      return {
+        id: op.id,
+        side,
+        source: op.source,
+        target: op.target,
+        from: op.from,
+        to: op.to,
+        asset,
+        deadline: op.deadline,
+        status: record.s,
+        height: record.h,
+      };
+    };
+    const operations = [
+      ...[...(x?.outs.values() ?? [])].map((r) => view('out', r)),
+      ...[...(x?.ins.values() ?? [])].map((r) => view('in', r)),
+    ]
+      .sort((p, q) => q.height - p.height)
+      .slice(0, xchainListedMax);
+    return {
+      chainId: state.chainId,
+      height: state.height,
+      genesis: state.genesis,
+      links,
+      operations,
+    };
+  }
+
+  xchainLink(request: Parameters<XchainMethods['xchainLink']>[0]): Promise<{ txId: string }> {
+    const body: Record<string, unknown> = { chain: request.chain, mode: request.mode };
+    if (request.genesis !== undefined) body.genesis = request.genesis;
+    if (request.notaries !== undefined) body.notaries = request.notaries;
+    if (request.quorum !== undefined) body.quorum = request.quorum;
+    return this.d.submit({ type: 'xchain.link', body: checked('xchain.link', body) });
+  }
+
+  async xchainLock(
+    request: Parameters<XchainMethods['xchainLock']>[0],
+  ): Promise<{ txId: string; id: string }> {
+    const body = checked('xchain.lock', {
+      target: request.target,
+      to: request.to ?? this.d.self(),
+      asset: request.asset,
+      deadline: request.deadline ?? this.d.durable().height + xchainDefaultDeadlineBlocks,
+    });
+    const { txId } = await this.d.submit({ type: 'xchain.lock', body });
+    return { txId, id: txId };
+  }
+
+  xchainFund(amount: number): Promise<{ txId: string }> {
+    return this.d.submit({ type: 'xchain.fund', body: checked('xchain.fund', { amount }) });
+  }
+}
+
+/** The core's body rules, before anything is signed: a bad body is BAD_REQUEST with their message. */
+function checked(type: string, body: Record<string, unknown>): Record<string, unknown> {
+  try {
+    xchainBodyRules[type]!.check(body);
+  } catch (error) {
+    if (error instanceof BotError) throw botError('BAD_REQUEST', `${type}: ${error.message}`);
+    throw error;
+  }
+  return body;
+}
