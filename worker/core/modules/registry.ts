@@ -11,6 +11,7 @@ import { tokensModule } from './tokens';
 
 import { traceModule } from './trace';
 import { blocklistModule } from './blocklist';
+import { itsModule } from './its';
 
 export const txModules = [
   dataModule, // data.put, data.delete: ./data
@@ -22,6 +23,7 @@ export const txModules = [
 
   traceModule, // trace.*: ./trace (issue 17, Y.4560 I.1)
   blocklistModule, // device.report, device.unblock: ./blocklist (issue 17, Y.4464 II.2)
+  itsModule, // its.*: ./its (issue 20, Y.4464 II.3)
 ] as const;
 
 export const txRegistry = registryOf(txModules);
