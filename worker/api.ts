@@ -8,6 +8,8 @@ import type { DatasetMethods, DatasetProgress } from './api-datasets';
 import { datasetMethodNames } from './api-datasets';
 import type { TokenMethods } from './api-tokens';
 import { tokenMethodNames } from './api-tokens';
+import type { ItsMethods } from './api-its';
+import { itsMethodNames } from './api-its';
 import type { TraceMethods } from './api-trace';
 import { traceMethodNames } from './api-trace';
 
@@ -16,6 +18,7 @@ import { traceMethodNames } from './api-trace';
 export * from './api-common';
 export * from './api-datasets';
 export * from './api-tokens';
+export * from './api-its';
 export * from './api-trace';
 
 export interface ApiError {
@@ -186,6 +189,8 @@ export interface CreateChainRequest {
    * and policies (admin.set). Absent: the validators' votes set them.
    */
   admin?: string;
+  /** Road conditions (issue 20): the consortium's ITS providers (did:key) and the reward per agreeing observation. */
+  its?: { providers: string[]; windowMs?: number; reward?: number; corroborationMin?: number };
 }
 
 /** One neighbour in the mesh, as this peer sees it. */
@@ -452,7 +457,7 @@ export interface LogEntry {
 }
 
 /** Methods of the peer, as the page calls them. */
-export interface PeerMethods extends DatasetMethods, TokenMethods, TraceMethods {
+export interface PeerMethods extends DatasetMethods, TokenMethods, TraceMethods, ItsMethods {
   ready(): Promise<Status>;
   identity(): Promise<Identity>;
   status(): Promise<Status>;
@@ -666,6 +671,7 @@ export const methodNames = [
   'setPolicy',
   ...datasetMethodNames,
   ...tokenMethodNames,
+  ...itsMethodNames,
   ...traceMethodNames,
 ] as const satisfies readonly MethodName[];
 

@@ -96,6 +96,20 @@ export abstract class ApiSurface {
   readonly setSpendingRule = delegate(() => this.capabilities.tokens(), 'setSpendingRule');
   readonly deviceTransfer = delegate(() => this.capabilities.devices(), 'deviceTransfer');
 
+  // road conditions (issue 20): ./its.ts
+  readonly itsNetwork = delegate(() => this.capabilities.its(), 'itsNetwork');
+  readonly itsConditions = delegate(() => this.capabilities.its(), 'itsConditions');
+  readonly itsCondition = delegate(() => this.capabilities.its(), 'itsCondition');
+  readonly itsTripKeys = delegate(() => this.capabilities.its(), 'itsTripKeys');
+  readonly itsCertify = delegate(() => this.capabilities.its(), 'itsCertify');
+  readonly itsAddCertificates = delegate(() => this.capabilities.its(), 'itsAddCertificates');
+  readonly itsStartTrip = delegate(() => this.capabilities.its(), 'itsStartTrip');
+  readonly itsStopTrip = delegate(() => this.capabilities.its(), 'itsStopTrip');
+  readonly itsReport = delegate(() => this.capabilities.its(), 'itsReport');
+  readonly itsDrive = delegate(() => this.capabilities.its(), 'itsDrive');
+  readonly itsRevoke = delegate(() => this.capabilities.its(), 'itsRevoke');
+  readonly itsSettle = delegate(() => this.capabilities.its(), 'itsSettle');
+
   async verifyAuditLog(
     log: AuditExport,
     options?: { anchor?: { seq: number; hash: string } },

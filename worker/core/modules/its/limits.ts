@@ -50,3 +50,5 @@ export const itsWindowKeepMs = itsObservationAgeMaxMs;
 export const itsMatchDistanceMaxM = 40;
 /** Segment identifiers in the road network: 1 to this many characters. */
 export const itsSegmentIdLengthMax = 32;
+/** Map matching: the previous segment is kept while at most this much farther than the nearest (m). */
+export const itsMatchStickyM = 10;

@@ -5,7 +5,7 @@
 // rounded by IEEE 754, the same on every engine); latitude and longitude are for the host's map
 // matching and the map page.
 import demoTown from './demo-town.json';
-import { itsMatchDistanceMaxM } from './limits';
+import { itsMatchDistanceMaxM, itsMatchStickyM } from './limits';
 
 export interface RoadNode {
   id: string;
@@ -124,9 +124,9 @@ export interface MatchResult {
 }
 
 /**
- * Map matching of one position: the nearest segment within maxDistanceM, preferring the
- * previous segment on a tie (a vehicle at a crossing stays on its road until it leaves it).
- * null when no segment is near (off the network).
+ * Map matching of one position: the nearest segment within maxDistanceM, except that the
+ * previous segment is kept while it is within itsMatchStickyM of the nearest (a vehicle crossing
+ * a junction stays on its road until it has left it). null when no segment is near.
  */
 export function matchPosition(
   network: IndexedNetwork,
@@ -137,15 +137,14 @@ export function matchPosition(
 ): MatchResult | null {
   const { x, y } = toPlane(network, lat, lon);
   let best: MatchResult | null = null;
+  let kept: MatchResult | null = null;
   for (const segment of network.segments) {
     const [a, b] = endpoints(network, segment);
     const { distance } = distanceToSegment(x, y, a, b);
     if (distance > maxDistanceM) continue;
-    const better =
-      !best ||
-      distance < best.distanceM - 0.5 ||
-      (Math.abs(distance - best.distanceM) <= 0.5 && segment.id === previous);
-    if (better) best = { segment, distanceM: distance };
+    if (segment.id === previous) kept = { segment, distanceM: distance };
+    if (!best || distance < best.distanceM) best = { segment, distanceM: distance };
   }
+  if (kept && best && kept.distanceM <= best.distanceM + itsMatchStickyM) return kept;
   return best;
 }
