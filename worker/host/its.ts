@@ -632,7 +632,7 @@ export class ItsHost {
       speedKmh: drive.speedKmh === null ? null : Math.round(drive.speedKmh),
       humidityPct: this.humidityPct,
       temperatureC: this.temperatureC,
-      sent: drive.sent.length - queued.size < 0 ? 0 : drive.sent.length - queued.size,
+      sent: Math.max(0, drive.sent.length - queued.size),
       queued: drive.queue.length,
       online: this.d.online(),
       recent,
