@@ -648,4 +648,3 @@ export class ItsHost {
     this.timer = null;
   }
 }
-
