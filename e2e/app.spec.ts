@@ -20,6 +20,8 @@ const pages = [
   { path: 'audit', heading: 'Audit' },
   { path: 'devices', heading: null },
   { path: 'trace', heading: 'Trace' },
+  { path: 'drive', heading: 'Drive' },
+  { path: 'roads', heading: 'Roads' },
   { path: 'settings', heading: 'Settings' },
 ];
 

@@ -186,6 +186,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           emptyBlockIntervalMs?: number;
           tokens?: Record<string, unknown>;
           admin?: string;
+          its?: Record<string, unknown>;
         }>({
           name: param('name', text(limits.chainNameLengthMax, { min: 1, unit: 'characters' })),
           mode: param('mode', oneOf(['private', 'consortium', 'public'])),
@@ -195,6 +196,8 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           emptyBlockIntervalMs: optional('emptyBlockIntervalMs', roundTimeout),
           // Judged in full by the core's genesis check (checkTokenGenesis).
           tokens: optional('tokens', anyObject),
+          // Judged in full by the core's genesis check (checkItsGenesis).
+          its: optional('its', anyObject),
           admin: optional('admin', did),
         }),
       ),
