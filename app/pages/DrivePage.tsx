@@ -122,7 +122,7 @@ function TripKeys({ view, onChange }: { view: ItsDriveView; onChange: () => void
       {request && (
         <div className="its-code">
           <p>Give this request to your provider:</p>
-          <code data-testid="its-request">{request}</code>
+          <code data-testid="its-request" tabIndex={0}>{request}</code>
           <CopyButton text={request} label="Copy the request" />
         </div>
       )}

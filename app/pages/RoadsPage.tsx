@@ -155,7 +155,7 @@ function ProviderTools({ onSettled }: { onSettled: () => void }) {
       {certificates && (
         <div className="its-code">
           <p>Certificates for the vehicle: paste them on its Drive page.</p>
-          <code data-testid="its-certificates">{certificates}</code>
+          <code data-testid="its-certificates" tabIndex={0}>{certificates}</code>
           <CopyButton text={certificates} label="Copy the certificates" />
         </div>
       )}
