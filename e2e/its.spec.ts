@@ -67,13 +67,13 @@ test('a vehicle reports road conditions under a pseudonym, the map shows them, t
   await vehicle.goto('/#/drive');
   await expect(vehicle.getByRole('heading', { name: 'Drive', level: 1 })).toBeVisible();
   await vehicle.getByRole('button', { name: 'Make trip keys' }).click();
-  const request = (await vehicle.getByTestId('its-request').textContent())!;
+  const request = await vehicle.getByTestId('its-request').inputValue();
   await provider.goto('/#/roads');
   await expect(provider.getByRole('heading', { name: 'Roads', level: 1 })).toBeVisible();
   await provider.getByLabel(/Trip key request/).fill(request);
   await provider.getByLabel(/Vehicle name/).fill('taxi 12');
   await provider.getByRole('button', { name: 'Certify trip keys' }).click();
-  const certificates = (await provider.getByTestId('its-certificates').textContent())!;
+  const certificates = await provider.getByTestId('its-certificates').inputValue();
   await vehicle.getByLabel('Certificates from your provider').fill(certificates);
   await vehicle.getByRole('button', { name: 'Add certificates' }).click();
   await expect(

@@ -122,7 +122,13 @@ function TripKeys({ view, onChange }: { view: ItsDriveView; onChange: () => void
       {request && (
         <div className="its-code">
           <p>Give this request to your provider:</p>
-          <code data-testid="its-request" tabIndex={0}>{request}</code>
+          <textarea
+            readOnly
+            rows={3}
+            aria-label="Trip key request to give your provider"
+            data-testid="its-request"
+            value={request}
+          />
           <CopyButton text={request} label="Copy the request" />
         </div>
       )}

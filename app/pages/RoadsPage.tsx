@@ -155,7 +155,13 @@ function ProviderTools({ onSettled }: { onSettled: () => void }) {
       {certificates && (
         <div className="its-code">
           <p>Certificates for the vehicle: paste them on its Drive page.</p>
-          <code data-testid="its-certificates" tabIndex={0}>{certificates}</code>
+          <textarea
+            readOnly
+            rows={3}
+            aria-label="Certificates for the vehicle"
+            data-testid="its-certificates"
+            value={certificates}
+          />
           <CopyButton text={certificates} label="Copy the certificates" />
         </div>
       )}
