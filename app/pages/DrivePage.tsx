@@ -7,10 +7,12 @@ import { bot } from '../runtime';
 import { useAppStore } from '../store/peer-store';
 import { Card, CopyButton, ErrorNote, PageTitle, useAction, useAsync } from '../components/ui';
 import type { ItsDriveView } from '../../worker/api';
+import { connectRoadSensor, type RoadReading } from './its/sensor';
 
 type WakeLock = { release(): Promise<void> };
 
 function useTripFeed(
+  sensor: { current: (() => Promise<RoadReading>) | null },
   active: boolean,
   onView: (view: ItsDriveView) => void,
   onError: (e: unknown) => void,
@@ -28,10 +30,13 @@ function useTripFeed(
       })
       .catch(() => undefined); // not granted (battery saver, no focus): the trip goes on
     const watch = navigator.geolocation.watchPosition(
-      (position) => {
+      async (position) => {
         const { latitude, longitude, speed, accuracy } = position.coords;
+        // The road sensor's latest values, when one is connected (a failed read: none this time).
+        const road = sensor.current ? await sensor.current().catch(() => ({})) : {};
         bot()
           .itsReport({
+            ...road,
             lat: latitude,
             lon: longitude,
             ...(speed !== null && speed >= 0 ? { speedKmh: speed * 3.6 } : {}),
@@ -47,7 +52,7 @@ function useTripFeed(
       void wake.current?.release().catch(() => undefined);
       wake.current = null;
     };
-  }, [active, onView, onError]);
+  }, [sensor, active, onView, onError]);
 }
 
 function Figures({ view }: { view: ItsDriveView }) {
@@ -167,7 +172,9 @@ export default function DrivePage() {
       : drive.data;
   const onView = useCallback((v: ItsDriveView) => setLive(v), []);
   const onError = useCallback((e: unknown) => setFeedError(e), []);
-  useTripFeed(view?.active ?? false, onView, onError);
+  const sensor = useRef<(() => Promise<RoadReading>) | null>(null);
+  const [sensorNote, setSensorNote] = useState<string | null>(null);
+  useTripFeed(sensor, view?.active ?? false, onView, onError);
   return (
     <>
       <PageTitle intro="For a phone in a car mount: your speed and road, and what you report.">
@@ -192,6 +199,25 @@ export default function DrivePage() {
           >
             {view.active ? 'Stop trip' : 'Start trip'}
           </button>
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() =>
+              void run(async () => {
+                sensor.current = await connectRoadSensor();
+                setSensorNote(
+                  'Road sensor connected: humidity and temperature go with each report.',
+                );
+              })
+            }
+          >
+            Connect a road sensor (Bluetooth)
+          </button>
+          {sensorNote && (
+            <p role="status" className="ok">
+              {sensorNote}
+            </p>
+          )}
           <ErrorNote error={error ?? feedError} what="The trip" />
           {view.lastError && <p className="error">{view.lastError}</p>}
           <Card title="What the chain made of it" id="drive-verdicts-title">
