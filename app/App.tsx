@@ -106,6 +106,18 @@ export const pages: PageDef[] = [
     component: lazy(() => import('./pages/CrossChainPage')),
   },
   {
+    path: 'drive',
+    label: 'Drive',
+    icon: 'M5 16l2-6h10l2 6M4 16h16v3H4zM7 19v1M17 19v1M8 13h8',
+    component: lazy(() => import('./pages/DrivePage')),
+  },
+  {
+    path: 'roads',
+    label: 'Roads',
+    icon: 'M9 3l-4 18M15 3l4 18M12 5v3M12 11v3M12 17v3',
+    component: lazy(() => import('./pages/RoadsPage')),
+  },
+  {
     path: 'settings',
     label: 'Settings',
     icon: 'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM4 12h2M18 12h2M12 4v2M12 18v2M6.3 6.3l1.4 1.4M16.3 16.3l1.4 1.4M6.3 17.7l1.4-1.4M16.3 7.7l1.4-1.4',

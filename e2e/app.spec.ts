@@ -21,6 +21,9 @@ const pages = [
   { path: 'devices', heading: null },
   { path: 'trace', heading: 'Trace' },
   { path: 'xchain', heading: 'Cross-chain' },
+
+  { path: 'drive', heading: 'Drive' },
+  { path: 'roads', heading: 'Roads' },
   { path: 'settings', heading: 'Settings' },
 ];
 

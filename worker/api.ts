@@ -8,6 +8,8 @@ import type { DatasetMethods, DatasetProgress } from './api-datasets';
 import { datasetMethodNames } from './api-datasets';
 import type { TokenMethods } from './api-tokens';
 import { tokenMethodNames } from './api-tokens';
+import type { ItsMethods } from './api-its';
+import { itsMethodNames } from './api-its';
 import type { TraceMethods } from './api-trace';
 import { traceMethodNames } from './api-trace';
 import type { XchainMethods } from './api-xchain';
@@ -18,6 +20,7 @@ import { xchainMethodNames } from './api-xchain';
 export * from './api-common';
 export * from './api-datasets';
 export * from './api-tokens';
+export * from './api-its';
 export * from './api-trace';
 export * from './api-xchain';
 
@@ -189,6 +192,8 @@ export interface CreateChainRequest {
    * and policies (admin.set). Absent: the validators' votes set them.
    */
   admin?: string;
+  /** Road conditions (issue 20): the consortium's ITS providers (did:key) and the reward per agreeing observation. */
+  its?: { providers: string[]; windowMs?: number; reward?: number; corroborationMin?: number };
 }
 
 /** One neighbour in the mesh, as this peer sees it. */
@@ -455,7 +460,12 @@ export interface LogEntry {
 }
 
 /** Methods of the peer, as the page calls them. */
-export interface PeerMethods extends DatasetMethods, TokenMethods, TraceMethods, XchainMethods {
+export interface PeerMethods
+  extends DatasetMethods,
+    TokenMethods,
+    TraceMethods,
+    XchainMethods,
+    ItsMethods {
   ready(): Promise<Status>;
   identity(): Promise<Identity>;
   status(): Promise<Status>;
@@ -669,6 +679,7 @@ export const methodNames = [
   'setPolicy',
   ...datasetMethodNames,
   ...tokenMethodNames,
+  ...itsMethodNames,
   ...traceMethodNames,
   ...xchainMethodNames,
 ] as const satisfies readonly MethodName[];

@@ -67,6 +67,11 @@ function CreateChain() {
   // A native token (issue 16): a symbol, and this peer's balance at genesis.
   const [symbol, setSymbol] = useState('');
   const [startBalance, setStartBalance] = useState('1000');
+  // Road conditions (issue 20): this peer as the consortium's first ITS provider.
+  const [its, setIts] = useState(false);
+  const [itsWindow, setItsWindow] = useState('60');
+  const [itsReward, setItsReward] = useState('5');
+  const [itsCorroboration, setItsCorroboration] = useState('2');
   const me = useAppStore((s) => s.identity?.did);
   const [result, setResult] = useState<{ chainId: string; invite: string } | null>(null);
   const { busy, error, run } = useAction();
@@ -78,6 +83,18 @@ function CreateChain() {
         .map((v) => v.trim())
         .filter(Boolean);
       const amount = Number(startBalance.trim());
+      const windowS = Number(itsWindow.trim());
+      const reward = Number(itsReward.trim());
+      if (its && (!Number.isInteger(windowS) || windowS < 1 || windowS > 3600))
+        throw new Error('The observation window is a whole number of seconds from 1 to 3600.');
+      if (its && (!Number.isInteger(reward) || reward < 0))
+        throw new Error('The reward is a whole number of tokens, 0 or more.');
+      const corroborationMin = Number(itsCorroboration.trim());
+      if (
+        its &&
+        (!Number.isInteger(corroborationMin) || corroborationMin < 1 || corroborationMin > 64)
+      )
+        throw new Error('The vehicles that must agree is a whole number from 1 to 64.');
       if (symbol.trim() && (!/^\d+$/.test(startBalance.trim()) || amount < 1))
         throw new Error('Your starting balance is a whole number of tokens, at least 1.');
       setResult(
@@ -88,6 +105,16 @@ function CreateChain() {
           ...(list.length ? { validators: list } : {}),
           ...(symbol.trim() && me
             ? { tokens: { symbol: symbol.trim(), allocations: [{ did: me, amount }] } }
+            : {}),
+          ...(its && me
+            ? {
+                its: {
+                  providers: [me],
+                  windowMs: windowS * 1000,
+                  corroborationMin,
+                  ...(symbol.trim() ? { reward } : {}),
+                },
+              }
             : {}),
         }),
       );
@@ -153,6 +180,43 @@ function CreateChain() {
               autoComplete="off"
             />
           </label>
+        )}
+        <label className="inline">
+          <input type="checkbox" checked={its} onChange={(e) => setIts(e.target.checked)} />
+          Road conditions (ITS): this peer is an ITS provider
+        </label>
+        {its && (
+          <>
+            <label>
+              Observation window (seconds)
+              <input
+                value={itsWindow}
+                onChange={(e) => setItsWindow(e.target.value)}
+                inputMode="numeric"
+                autoComplete="off"
+              />
+            </label>
+            <label>
+              Vehicles that must agree before a window is paid
+              <input
+                value={itsCorroboration}
+                onChange={(e) => setItsCorroboration(e.target.value)}
+                inputMode="numeric"
+                autoComplete="off"
+              />
+            </label>
+            {symbol.trim() && (
+              <label>
+                Reward per agreeing observation (tokens)
+                <input
+                  value={itsReward}
+                  onChange={(e) => setItsReward(e.target.value)}
+                  inputMode="numeric"
+                  autoComplete="off"
+                />
+              </label>
+            )}
+          </>
         )}
         <button type="submit" disabled={busy || !name}>
           Create chain

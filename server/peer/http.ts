@@ -41,6 +41,7 @@ import {
 } from './http-common';
 import { datasetRoutes } from './routes-datasets';
 import { tokenRoutes } from './routes-tokens';
+import { itsRoutes } from './routes-its';
 import { traceRoutes } from './routes-trace';
 import { xchainRoutes } from './routes-xchain';
 
@@ -271,6 +272,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ],
     ...datasetRoutes(call, options),
     ...tokenRoutes(call),
+    ...itsRoutes(call),
     ...traceRoutes(call),
     ...xchainRoutes(call),
     ['GET', '/v1/openapi.json', async () => ({ body: openApiDocument })],

@@ -231,6 +231,21 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
     );
     await hit('POST', '/v1/xchain/fund', '/v1/xchain/fund', { amount: 0 }, 400);
     await hit('POST', '/v1/xchain/fund', '/v1/xchain/fund', { amount: 5 }, 202);
+
+    // ---- road conditions (issue 20): this chain has no ITS providers, so nothing is reported ----
+    await hit('GET', '/v1/its/network', '/v1/its/network', undefined, 200);
+    const its = await hit('GET', '/v1/its/conditions', '/v1/its/conditions', undefined, 200);
+    expect(its.body).toMatchObject({ enabled: false, conditions: [] });
+    await hit('GET', '/v1/its/conditions/h20', '/v1/its/conditions/{segment}', undefined, 200);
+    await hit('GET', '/v1/its/conditions/nowhere', '/v1/its/conditions/{segment}', undefined, 404);
+    await hit(
+      'GET',
+      `/v1/its/conditions/${'x'.repeat(40)}`,
+      '/v1/its/conditions/{segment}',
+      undefined,
+      400,
+    );
+    await hit('POST', '/v1/its/settle', '/v1/its/settle', undefined, 202);
     // a method the path does not take: 405 with the documented error body, naming the methods
     const wrong = await call(base, 'POST', '/v1/governance', {});
     expect(wrong.status).toBe(405);

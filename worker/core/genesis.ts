@@ -2,6 +2,7 @@
 // without importing the ledger.
 import type { Validator } from './validators';
 import type { TokenGenesis } from './modules/tokens/types';
+import type { ItsGenesis } from './modules/its/types';
 
 export type ChainMode = 'private' | 'consortium' | 'public';
 export type EngineName = 'solo' | 'poa' | 'bft';
@@ -25,4 +26,6 @@ export interface Genesis {
    * (admin.set), without votes. Absent (and on other modes): the validators' votes set them.
    */
   admin?: string;
+  /** Road-condition exchange (issue 20): the consortium's ITS providers and the reward policy. */
+  its?: ItsGenesis;
 }

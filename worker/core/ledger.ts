@@ -14,6 +14,7 @@ import type { AnyTxModule, BlockContext, BlockEnd, ChainView, Registry } from '.
 import { txRegistry, type ModuleStates } from './modules/registry';
 import { consensusIn, isPerBlockLimit, rightsError } from './modules/governance';
 import { checkTokenGenesis, genesisTokenWrites } from './modules/tokens';
+import { checkItsGenesis } from './modules/its';
 
 export type { ChainMode, EngineName, Genesis } from './genesis';
 
@@ -116,6 +117,7 @@ export function checkGenesis(genesis: Genesis): void {
       );
   }
   if (genesis.tokens !== undefined) checkTokenGenesis(genesis.tokens);
+  if (genesis.its !== undefined) checkItsGenesis(genesis.its);
 }
 
 function genesisWrites(genesis: Genesis): Map<string, Uint8Array> {
@@ -169,12 +171,20 @@ export function genesisState(genesis: Genesis): {
  * on a private chain also its administrator (genesis.admin).
  * Judged on the state before the block, so every peer judges a block's transactions alike.
  */
-export function mayWrite(state: ChainState, did: string, registry: Registry = txRegistry): boolean {
+export function mayWrite(
+  state: ChainState,
+  did: string,
+  registry: Registry = txRegistry,
+  tx?: Tx,
+): boolean {
   if (state.genesis.mode === 'public' || consensusOf(state).engine === 'solo') return true;
   if (state.validators.some((v) => v.did === did) || state.genesis.admin === did) return true;
+  const sending = tx ? { tx, chainId: state.chainId } : undefined;
   for (const module of registry.modules) {
-    const moduleState = stateOf(state, module);
-    if (moduleState !== undefined && module.admits?.(moduleState, did)) return true;
+    if (!module.admits) continue;
+    // A module that has done nothing yet judges from its empty state (ITS: the genesis providers).
+    const moduleState = stateOf(state, module) ?? module.empty(state.genesis);
+    if (module.admits(moduleState, did, sending)) return true;
   }
   return false;
 }
@@ -203,7 +213,7 @@ export function checkTxAgainst(
       'WRONG_CHAIN',
       `This transaction is for chain ${tx.chain}, not ${state.chainId}.`,
     );
-  if (!mayWrite(state, tx.from, registry)) return notMemberError(state, tx.from);
+  if (!mayWrite(state, tx.from, registry, tx)) return notMemberError(state, tx.from);
   const committed = state.nonces.get(tx.from) ?? 0;
   const current = nonceOverlay.get(tx.from) ?? committed;
   const rights = txRightsError(state, tx, current - committed, registry);

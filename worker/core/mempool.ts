@@ -27,7 +27,7 @@ export class Mempool {
         'WRONG_CHAIN',
         `This transaction is for chain ${tx.chain}, not ${chain.chainId}.`,
       );
-    if (!mayWrite(chain, tx.from)) return notMemberError(chain, tx.from);
+    if (!mayWrite(chain, tx.from, undefined, tx)) return notMemberError(chain, tx.from);
     // The chain's roles and policies: a transaction no block may hold is not kept.
     const rights = txRightsError(chain, tx);
     if (rights) return rights;

@@ -1,6 +1,7 @@
 // Admission: a join on a private or consortium chain is a member.propose voted on. Who may write,
 // asking the validators to admit this peer, and a validator's answer to a join request.
 import { mayWrite } from '../core/ledger';
+import type { Tx } from '../core/tx';
 import { publicKeyFromDid } from '../core/crypto/did';
 import { BotError, botError } from '../core/errors';
 import * as limits from '../core/limits';
@@ -41,8 +42,9 @@ export class Admission {
    * a public chain. A solo chain (the peer's own development chain) is exempt: its one validator
    * is this peer, and whoever may call its API (the owner, a benchmark, a device gateway) decides.
    */
-  mayWrite(did: string): boolean {
-    return mayWrite(this.s.peer.chain, did); // the rule a block's validity enforces (core)
+  mayWrite(did: string, tx?: Tx): boolean {
+    // the rule a block's validity enforces (core); `tx`: an ITS trip admits itself by its certificate
+    return mayWrite(this.s.peer.chain, did, undefined, tx);
   }
 
   notMember(did: string): BotError {

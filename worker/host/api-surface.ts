@@ -101,6 +101,20 @@ export abstract class ApiSurface {
   readonly xchainLock = delegate(() => this.capabilities.xchain(), 'xchainLock');
   readonly xchainFund = delegate(() => this.capabilities.xchain(), 'xchainFund');
 
+  // road conditions (issue 20): ./its.ts
+  readonly itsNetwork = delegate(() => this.capabilities.its(), 'itsNetwork');
+  readonly itsConditions = delegate(() => this.capabilities.its(), 'itsConditions');
+  readonly itsCondition = delegate(() => this.capabilities.its(), 'itsCondition');
+  readonly itsTripKeys = delegate(() => this.capabilities.its(), 'itsTripKeys');
+  readonly itsCertify = delegate(() => this.capabilities.its(), 'itsCertify');
+  readonly itsAddCertificates = delegate(() => this.capabilities.its(), 'itsAddCertificates');
+  readonly itsStartTrip = delegate(() => this.capabilities.its(), 'itsStartTrip');
+  readonly itsStopTrip = delegate(() => this.capabilities.its(), 'itsStopTrip');
+  readonly itsReport = delegate(() => this.capabilities.its(), 'itsReport');
+  readonly itsDrive = delegate(() => this.capabilities.its(), 'itsDrive');
+  readonly itsRevoke = delegate(() => this.capabilities.its(), 'itsRevoke');
+  readonly itsSettle = delegate(() => this.capabilities.its(), 'itsSettle');
+
   async verifyAuditLog(
     log: AuditExport,
     options?: { anchor?: { seq: number; hash: string } },

@@ -6,6 +6,7 @@ import type { MethodName, PeerMethods, Settings, Status } from '../api';
 import { DevicesHost } from './devices-host';
 import { ContractsHost } from './contracts-host';
 import { TokensHost } from './tokens-host';
+import { ItsHost } from './its';
 import { DatasetsHost } from './datasets';
 import { TraceHost, httpDocumentFetcher, type DocumentFetcher } from './trace';
 import type { Verifier } from './crypto';
@@ -52,6 +53,7 @@ export class Capabilities {
   private contractsHost: ContractsHost | null = null;
   private datasetsHost: DatasetsHost | null = null;
   private tokensHost: TokensHost | null = null;
+  private itsHost: ItsHost | null = null;
 
   private traceHost: TraceHost | null = null;
   private rightsService: RightsService | null = null;
@@ -146,6 +148,34 @@ export class Capabilities {
     });
     await s.announcedWrite;
     return this.tokensHost;
+  }
+
+  async its(): Promise<ItsHost> {
+    await this.d.ready();
+    const { state: s, options: o, submissions } = this.d;
+    this.itsHost ??= new ItsHost({
+      storage: o.storage,
+      durable: () => s.durable,
+      self: () => s.identityView.did,
+      seed: () => s.seed,
+      // kept in the outbox until committed (resent after a relink), refused at once when invalid
+      admit: (tx) => submissions.admit(tx, false, true, true),
+      submit: (request) => submissions.submit(request),
+      // Online: a link is open, or this peer is a validator (it decides blocks itself).
+      online: () =>
+        s.peer.chain.validators.some((v) => v.did === s.identityView.did) ||
+        (o.net?.view().neighbours.some((n) => n.state === 'open') ?? false),
+      clock: clockOf(o),
+      now: () => o.now(),
+      randomBytes: (length) => o.randomBytes(length),
+    });
+    await s.announcedWrite;
+    return this.itsHost;
+  }
+
+  /** Stop the services' timers (the peer closes). */
+  closeServices(): void {
+    this.itsHost?.close();
   }
 
   async datasets(): Promise<DatasetsHost> {

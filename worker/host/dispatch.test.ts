@@ -459,6 +459,47 @@ const cases: Record<MethodName, Case> = {
       [[''], 'traceBack: id must be a non-empty string'],
     ],
   },
+  itsNetwork: { good: [], bad: [tooMany([])] },
+  itsConditions: { good: [], bad: [tooMany([])] },
+  itsCondition: {
+    good: ['h20'],
+    bad: [
+      [[''], 'itsCondition: segment must be a non-empty string'],
+      [['x'.repeat(33)], 'at most 32 characters'],
+    ],
+  },
+  itsTripKeys: {
+    good: [4],
+    bad: [
+      [[0], 'itsTripKeys: count must be a whole number from 1 to 32'],
+      [[33], 'itsTripKeys: count'],
+    ],
+  },
+  itsCertify: {
+    good: ['its-req:00', 'car 7'],
+    bad: [
+      [['its-req:00'], 'itsCertify: vehicle must be a non-empty string'],
+      [['its-req:00', 'x'.repeat(65)], 'itsCertify: vehicle'],
+    ],
+  },
+  itsAddCertificates: {
+    good: ['its-cert:00'],
+    bad: [[[7], 'itsAddCertificates: certificates must be a non-empty string']],
+  },
+  itsStartTrip: { good: [], bad: [tooMany([])] },
+  itsStopTrip: { good: [], bad: [tooMany([])] },
+  itsReport: {
+    good: [{ lat: 47, lon: 8, speedKmh: 40.5, humidityPct: 80 }],
+    bad: [
+      [[{ lat: 91, lon: 8 }], 'itsReport: report.lat must be a number from -90 to 90'],
+      [[{ lat: 47 }], 'itsReport: report.lon'],
+      [[{ lat: 47, lon: 8, speedKmh: Number.NaN }], 'report.speedKmh must be a number'],
+      [[{ lat: 47, lon: 8, heading: 3 }], 'report has no field "heading"'],
+    ],
+  },
+  itsDrive: { good: [], bad: [tooMany([])] },
+  itsRevoke: { good: ['car 7'], bad: [[[''], 'itsRevoke: vehicle must be a non-empty string']] },
+  itsSettle: { good: [], bad: [tooMany([])] },
 };
 
 async function refusal(run: Promise<unknown>): Promise<BotError> {

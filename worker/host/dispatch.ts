@@ -11,11 +11,15 @@ import type { CreateChainRequest, DatasetPolicyView, MethodName, PeerMethods } f
 import * as dsLimits from '../core/modules/datasets/limits';
 import * as traceLimits from '../core/modules/trace/limits';
 import { xchainNotariesMax } from '../core/modules/xchain/types';
+
+import { itsSegmentIdLengthMax } from '../core/modules/its/limits';
+import { itsTripKeysMax, itsVehicleNameLengthMax } from './its-limits';
 import {
   anyObject,
   boolean,
   bytes,
   did,
+  finite,
   hex,
   integer,
   list,
@@ -113,6 +117,25 @@ function traceWrite<T extends Record<string, unknown>>(
   );
 }
 
+// ---- road conditions (issue 20) ----
+const itsCode = text(64 * 1024, { min: 1, unit: 'characters' });
+const vehicleName = text(itsVehicleNameLengthMax, { min: 1, unit: 'characters' });
+const itsReport = record<{
+  lat: number;
+  lon: number;
+  speedKmh?: number;
+  humidityPct?: number;
+  temperatureC?: number;
+  accuracyM?: number;
+}>({
+  lat: param('lat', finite(-90, 90)),
+  lon: param('lon', finite(-180, 180)),
+  speedKmh: optional('speedKmh', finite(0, 300)),
+  humidityPct: optional('humidityPct', finite(-1000, 1000)),
+  temperatureC: optional('temperatureC', finite(-1000, 1000)),
+  accuracyM: optional('accuracyM', finite(0, 1_000_000)),
+});
+
 /** Every method of window.bot: name -> parameters + handler. */
 export const apiMethods: Record<MethodName, ApiMethod> = {
   ready: none((p) => p.ready()),
@@ -183,6 +206,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           emptyBlockIntervalMs?: number;
           tokens?: Record<string, unknown>;
           admin?: string;
+          its?: Record<string, unknown>;
         }>({
           name: param('name', text(limits.chainNameLengthMax, { min: 1, unit: 'characters' })),
           mode: param('mode', oneOf(['private', 'consortium', 'public'])),
@@ -192,6 +216,8 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           emptyBlockIntervalMs: optional('emptyBlockIntervalMs', roundTimeout),
           // Judged in full by the core's genesis check (checkTokenGenesis).
           tokens: optional('tokens', anyObject),
+          // Judged in full by the core's genesis check (checkItsGenesis).
+          its: optional('its', anyObject),
           admin: optional('admin', did),
         }),
       ),
@@ -544,6 +570,30 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     (p, request) => p.xchainLock(request),
   ),
   xchainFund: method([param('amount', tokenAmount)], (p, amount) => p.xchainFund(amount)),
+
+  // ---- road conditions (issue 20): what an observation may hold is judged by the core ----
+  itsNetwork: none((p) => p.itsNetwork()),
+  itsConditions: none((p) => p.itsConditions()),
+  itsCondition: method(
+    [param('segment', text(itsSegmentIdLengthMax, { min: 1, unit: 'characters' }))],
+    (p, segment) => p.itsCondition(segment),
+  ),
+  itsTripKeys: method([param('count', integer(1, itsTripKeysMax))], (p, count) =>
+    p.itsTripKeys(count),
+  ),
+  itsCertify: method(
+    [param('request', itsCode), param('vehicle', vehicleName)],
+    (p, request, vehicle) => p.itsCertify(request, vehicle),
+  ),
+  itsAddCertificates: method([param('certificates', itsCode)], (p, code) =>
+    p.itsAddCertificates(code),
+  ),
+  itsStartTrip: none((p) => p.itsStartTrip()),
+  itsStopTrip: none((p) => p.itsStopTrip()),
+  itsReport: method([param('report', itsReport)], (p, report) => p.itsReport(report)),
+  itsDrive: none((p) => p.itsDrive()),
+  itsRevoke: method([param('vehicle', vehicleName)], (p, vehicle) => p.itsRevoke(vehicle)),
+  itsSettle: none((p) => p.itsSettle()),
 };
 
 /** Is `name` a method of the API (own names only: not "constructor", "toString", ...)? */

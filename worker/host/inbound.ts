@@ -1,6 +1,7 @@
 // Inbound lanes: consensus messages from neighbours, verified in batches and fed to the loop in
 // two lanes (proposals and votes; gossiped transactions), each in arrival order.
 import type { PeerInput } from '../core/consensus/types';
+import type { Tx } from '../core/tx';
 import type { CachingVerifier } from './crypto';
 import { messageChecks, type ConsensusMessage } from '../core/consensus/messages';
 import type { LogEntry } from '../api';
@@ -17,7 +18,8 @@ export interface InboundLanesDeps {
   scheduleTick(): void;
   dropPeer(did: string, reason: string): void;
   feed(input: PeerInput): Promise<void>;
-  mayWrite(did: string): boolean;
+  /** `tx`: the transaction judged (an ITS trip admits itself by its certificate). */
+  mayWrite(did: string, tx?: Tx): boolean;
   noteOnce(key: string, level: LogEntry['level'], message: string): void;
 }
 
@@ -72,7 +74,7 @@ export class InboundLanes {
     const spans: Array<{ at: number; count: number } | null> = [];
     const checks = [];
     for (const { from, message } of batch) {
-      if (message.type === 'tx' && !this.d.mayWrite(message.tx.from)) {
+      if (message.type === 'tx' && !this.d.mayWrite(message.tx.from, message.tx)) {
         // Consortium and private chains: transactions of non-members are not taken in.
         spans.push(null);
         this.d.noteOnce(

@@ -84,6 +84,15 @@ export function integer(min: number, max: number) {
   };
 }
 
+/** A finite number (not only whole) from min to max: a latitude, a speed. */
+export function finite(min: number, max: number) {
+  return (value: unknown, name: string): number => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max)
+      refuse(name, `a number from ${min} to ${max}`);
+    return value;
+  };
+}
+
 export function boolean(value: unknown, name: string): boolean {
   if (typeof value !== 'boolean') refuse(name, 'true or false');
   return value;

@@ -13,7 +13,7 @@
 import { step } from '../core/peer';
 import type { PeerEffect, PeerInput } from '../core/consensus/types';
 import { encodeBlock } from '../core/block';
-import { encodeTx } from '../core/tx';
+import { encodeTx, type Tx } from '../core/tx';
 import { toHex } from '../core/bytes';
 import { BotError } from '../core/errors';
 import * as limits from '../core/limits';
@@ -120,7 +120,7 @@ export class PeerHost extends ApiSurface implements PeerMethods {
       waitFor: (txId, o) => this.submissions.waitFor(txId, o),
       statusNow: () => this.reads.statusNow(),
     });
-    const mayWrite = (did: string) => this.admission.mayWrite(did);
+    const mayWrite = (did: string, tx?: Tx) => this.admission.mayWrite(did, tx);
     this.reads = new Reads({ ...base, mayWrite, refusals: () => this.gate.refused });
     this.submissions = new Submissions({
       ...base,
@@ -245,6 +245,8 @@ export class PeerHost extends ApiSurface implements PeerMethods {
     this.s.stopped = true;
     this.stopIdle?.();
     this.submissions.releaseHolds();
+
+    this.capabilities.closeServices();
     this.options.net?.stop();
   }
 

@@ -31,7 +31,8 @@ export interface SubmissionsDeps {
   /** Stop the peer, whatever the error (a failed outbox write: nothing signed after it may go). */
   halt(error: unknown): void;
   scheduleTick(): void;
-  mayWrite(did: string): boolean;
+  /** `tx`: the transaction judged (an ITS trip admits itself by its certificate). */
+  mayWrite(did: string, tx?: Tx): boolean;
   notMember(did: string): BotError;
   storedResult(txId: string, height: number): Promise<TxResult>;
 }
@@ -253,7 +254,7 @@ export class Submissions {
         'TAMPERED',
         'This peer found its stored ledger changed and accepts no writes. Reset the peer or restore it from other peers.',
       );
-    if (!this.d.mayWrite(tx.from)) throw this.d.notMember(tx.from);
+    if (!this.d.mayWrite(tx.from, tx)) throw this.d.notMember(tx.from);
     // A role its sender lacks, or a policy it breaks: refused at once, naming the role or policy.
     const denied = txRightsError(this.s.peer.chain, tx);
     if (denied) throw denied;

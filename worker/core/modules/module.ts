@@ -94,8 +94,12 @@ export interface TxModule<State = unknown, Overlay = unknown, Name extends strin
    * holds it BAD_BLOCK (the blocklist refuses a blocked device's transactions).
    */
   refuses?(state: State, tx: Tx): BotError | null;
-  /** Whether its state lets `did` send transactions on a private or consortium chain. */
-  admits?(state: State, did: string): boolean;
+  /**
+   * Whether its state lets `did` send transactions on a private or consortium chain; `sending`,
+   * when known, is the transaction judged (an ITS trip's first observation admits itself by the
+   * provider's certificate it carries).
+   */
+  admits?(state: State, did: string, sending?: { tx: Tx; chainId: string }): boolean;
   /**
    * Whether a host's precheck of `tx` applies the waiting (mempool) transaction `other` of this
    * module first, so that a transaction one of them would make fail is refused before it is

@@ -19,7 +19,7 @@ function sourceFiles(dir: string): string[] {
 type Texts = ReadonlyMap<string, string>;
 
 function resolveImport(texts: Texts, from: string, spec: string): string | null {
-  if (!spec.startsWith('.')) return null;
+  if (!spec.startsWith('.') || spec.endsWith('.json')) return null; // data: imports nothing
   const base = resolve(dirname(from), spec);
   if (relative(coreRoot, base).startsWith('..')) return null; // outside the core: not walked
   const found = [base, `${base}.ts`, join(base, 'index.ts')].find((path) => texts.has(path));

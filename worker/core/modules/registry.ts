@@ -13,6 +13,8 @@ import { traceModule } from './trace';
 import { blocklistModule } from './blocklist';
 import { xchainModule } from './xchain';
 
+import { itsModule } from './its';
+
 export const txModules = [
   dataModule, // data.put, data.delete: ./data
   governanceModule, // member.*, evidence.submit, chain.upgrade: ./governance
@@ -24,6 +26,8 @@ export const txModules = [
   traceModule, // trace.*: ./trace (issue 17, Y.4560 I.1)
   blocklistModule, // device.report, device.unblock: ./blocklist (issue 17, Y.4464 II.2)
   xchainModule, // xchain.*: ./xchain (issue 18, Y.4560 7.2.3, 10.2)
+
+  itsModule, // its.*: ./its (issue 20, Y.4464 II.3)
 ] as const;
 
 export const txRegistry = registryOf(txModules);

@@ -1,0 +1,237 @@
+// Road conditions (issue 20): a live map of the bundled road network, each segment coloured by
+// the congestion the vehicles of the consortium report (updating as blocks commit), humidity
+// warnings, how fresh and how corroborated each report is; and the provider's tools (certify a
+// vehicle's trip keys, revoke a vehicle, settle ended windows). No map tiles: an SVG.
+import { useState, type FormEvent } from 'react';
+import { bot } from '../runtime';
+import { useAppStore } from '../store/peer-store';
+import { Card, CopyButton, ErrorNote, PageTitle, useAction, useAsync } from '../components/ui';
+import type { ItsConditionView, ItsNetworkView } from '../../worker/api';
+import {
+  freshness,
+  levelColour,
+  levelOf,
+  levelWords,
+  viewBoxOf,
+  warningOf,
+  type Level,
+} from './its/model';
+
+function RoadMap({
+  network,
+  bySegment,
+}: {
+  network: ItsNetworkView;
+  bySegment: Map<string, ItsConditionView>;
+}) {
+  return (
+    <svg
+      className="its-map"
+      viewBox={viewBoxOf(network)}
+      role="img"
+      aria-label={`Map of ${network.name}: ${bySegment.size} of ${network.segments.length} road segments have reports`}
+      data-testid="its-map"
+    >
+      {network.segments.map((s) => {
+        const condition = bySegment.get(s.id);
+        const level = levelOf(condition);
+        return (
+          <line
+            key={s.id}
+            x1={s.from.x}
+            y1={-s.from.y}
+            x2={s.to.x}
+            y2={-s.to.y}
+            stroke={levelColour[level]}
+            strokeWidth={level === 'none' ? 14 : 26}
+            strokeLinecap="round"
+            data-segment={s.id}
+            data-level={level}
+          >
+            <title>{`${s.name} (${s.id}): ${levelWords[level]}`}</title>
+          </line>
+        );
+      })}
+    </svg>
+  );
+}
+
+function Legend() {
+  const levels: Level[] = ['free', 'moderate', 'heavy', 'standstill', 'none'];
+  return (
+    <ul className="its-legend">
+      {levels.map((level) => (
+        <li key={level}>
+          <span
+            className="its-swatch"
+            style={{ background: levelColour[level] }}
+            aria-hidden="true"
+          />
+          {levelWords[level]}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function ConditionList({ conditions }: { conditions: ItsConditionView[] }) {
+  const now = Date.now();
+  if (conditions.length === 0)
+    return <p className="muted">No vehicle has reported yet. Start a trip on the Drive page.</p>;
+  return (
+    <ul className="its-conditions" data-testid="its-conditions">
+      {conditions.map((c) => {
+        const warning = warningOf(c);
+        return (
+          <li key={c.segment} data-testid={`its-condition-${c.segment}`}>
+            <strong>
+              {c.name} ({c.segment})
+            </strong>
+            : {levelWords[levelOf(c)]}, {c.speedMedianKmh ?? '–'} km/h (limit {c.limitKmh}),{' '}
+            {c.trips} vehicle{c.trips === 1 ? '' : 's'}
+            {c.rejected > 0 ? `, ${c.rejected} rejected` : ''}, {freshness(c, now)}
+            {c.humidityMeanPct !== null ? `, humidity ${c.humidityMeanPct}%` : ''}
+            {c.settled ? ', settled' : ''}
+            {warning && (
+              <span className="its-warning" role="note">
+                {' '}
+                {warning}
+              </span>
+            )}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function ProviderTools({ onSettled }: { onSettled: () => void }) {
+  const [request, setRequest] = useState('');
+  const [vehicle, setVehicle] = useState('');
+  const [certificates, setCertificates] = useState<string | null>(null);
+  const [revokeName, setRevokeName] = useState('');
+  const [note, setNote] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
+  function certify(event: FormEvent) {
+    event.preventDefault();
+    void run(async () => {
+      const result = await bot().itsCertify(request.trim(), vehicle.trim());
+      setCertificates(result.certificates);
+      setNote(`Certified ${result.trips} trip keys for ${vehicle.trim()}.`);
+    });
+  }
+  function revoke(event: FormEvent) {
+    event.preventDefault();
+    void run(async () => {
+      const result = await bot().itsRevoke(revokeName.trim());
+      setNote(`Revoked ${result.trips} trip keys of ${revokeName.trim()}.`);
+    });
+  }
+  return (
+    <Card title="For ITS providers" id="its-provider-title">
+      <form className="form" onSubmit={certify}>
+        <label>
+          Trip key request (from the vehicle’s Drive page)
+          <textarea
+            value={request}
+            onChange={(e) => setRequest(e.target.value)}
+            rows={3}
+            data-testid="its-request-input"
+          />
+        </label>
+        <label>
+          Vehicle name (kept on this peer only)
+          <input
+            value={vehicle}
+            onChange={(e) => setVehicle(e.target.value)}
+            maxLength={64}
+            autoComplete="off"
+          />
+        </label>
+        <button type="submit" disabled={busy || !request.trim() || !vehicle.trim()}>
+          Certify trip keys
+        </button>
+      </form>
+      {certificates && (
+        <div className="its-code">
+          <p>Certificates for the vehicle: paste them on its Drive page.</p>
+          <textarea
+            readOnly
+            rows={3}
+            aria-label="Certificates for the vehicle"
+            data-testid="its-certificates"
+            value={certificates}
+          />
+          <CopyButton text={certificates} label="Copy the certificates" />
+        </div>
+      )}
+      <form className="form" onSubmit={revoke}>
+        <label>
+          Vehicle to revoke
+          <input
+            value={revokeName}
+            onChange={(e) => setRevokeName(e.target.value)}
+            maxLength={64}
+            autoComplete="off"
+          />
+        </label>
+        <button type="submit" disabled={busy || !revokeName.trim()}>
+          Revoke its trips
+        </button>
+      </form>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() =>
+          void run(async () => {
+            const { settled } = await bot().itsSettle();
+            setNote(
+              settled.length
+                ? `Settling ${settled.length} window(s): ${settled.map((s) => s.segment).join(', ')}.`
+                : 'No ended window with enough vehicles to settle.',
+            );
+            onSettled();
+          })
+        }
+      >
+        Settle ended windows
+      </button>
+      {note && (
+        <p role="status" className="ok" data-testid="its-provider-note">
+          {note}
+        </p>
+      )}
+      <ErrorNote error={error} what="The provider action" />
+    </Card>
+  );
+}
+
+export default function RoadsPage() {
+  const height = useAppStore((s) => s.status?.height);
+  const network = useAsync(() => bot().itsNetwork(), []);
+  const conditions = useAsync(() => bot().itsConditions(), [height]);
+  const bySegment = new Map((conditions.data?.conditions ?? []).map((c) => [c.segment, c]));
+  return (
+    <>
+      <PageTitle intro="What the vehicles of the consortium report, segment by segment, as blocks commit.">
+        Roads
+      </PageTitle>
+      <Card title={network.data?.name ?? 'Road map'} id="its-map-title">
+        {network.data && <RoadMap network={network.data} bySegment={bySegment} />}
+        <Legend />
+        {conditions.data && (
+          <p className="muted small-text" data-testid="its-height">
+            {conditions.data.enabled
+              ? `Road state at block ${conditions.data.height}; windows of ${conditions.data.windowMs / 1000} s.`
+              : 'This chain has no ITS providers: create one with road conditions on the Chains page.'}
+          </p>
+        )}
+        <ErrorNote error={network.error ?? conditions.error} what="Reading the road state" />
+      </Card>
+      <Card title="Reports" id="its-reports-title">
+        <ConditionList conditions={conditions.data?.conditions ?? []} />
+      </Card>
+      <ProviderTools onSettled={conditions.reload} />
+    </>
+  );
+}

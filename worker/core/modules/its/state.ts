@@ -1,0 +1,525 @@
+// The state transition of the ITS transactions (see ./types.ts for the model). Everything is
+// checked before anything changes: a refused transaction leaves the overlay as it was. Integer
+// inputs, exact sums and sorted samples make every peer's aggregate the same.
+import { decode, encode } from '../../codec';
+import { botError } from '../../errors';
+import type { Genesis } from '../../genesis';
+import type { Tx } from '../../tx-shape';
+import type { PolicyValue } from '../governance';
+import type { TokenJournal } from '../tokens';
+import {
+  certificateSignatureHolds,
+  checkCertificateShape,
+  type TripCertificate,
+} from './certificate';
+import * as L from './limits';
+import { demoTownNetwork, segmentGapM } from './network';
+import {
+  itsMetaKey,
+  itsObservationPrefix,
+  itsSegmentPrefix,
+  itsTripPrefix,
+  itsWindowPrefix,
+  windowKey,
+  type ItsState,
+  type ItsTrip,
+  type ItsWindow,
+  type NotCountedReason,
+  type ObservationRecord,
+  type RejectionReason,
+  type SegmentCondition,
+} from './types';
+
+/** The settings in force for a block: genesis, overridden by governance policies. */
+export interface ItsSettings {
+  providers: readonly string[];
+  windowMs: number;
+  reward: number;
+  corroborationMin: number;
+}
+
+export function itsSettingsOf(
+  genesis: Genesis,
+  policy: (name: string) => PolicyValue | undefined,
+): ItsSettings {
+  const its = genesis.its;
+  const listed = policy('its.providers');
+  const providers =
+    typeof listed === 'string'
+      ? listed
+          .split(',')
+          .map((did) => did.trim())
+          .filter((did) => did.startsWith('did:key:z'))
+          .slice(0, L.itsProvidersMax)
+      : (its?.providers ?? []);
+  const count = (name: string, fallback: number, max: number): number => {
+    const value = policy(name);
+    return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max
+      ? value
+      : fallback;
+  };
+  return {
+    providers,
+    windowMs: its?.windowMs ?? L.itsWindowMsDefault,
+    reward: count('its.reward', its?.reward ?? L.itsRewardDefault, L.itsRewardMax),
+    corroborationMin: Math.max(
+      1,
+      count('its.corroborationMin', its?.corroborationMin ?? L.itsCorroborationMinDefault, 64),
+    ),
+  };
+}
+
+export interface ItsOverlay {
+  readonly base: ItsState;
+  readonly height: number;
+  readonly time: number;
+  readonly chainId: string;
+  /** The settings in force (read when needed: a policy set earlier in the block counts). */
+  readonly settings: () => ItsSettings;
+  /** A token journal of the block (absent tokens: settlement pays nothing). */
+  readonly tokens: () => TokenJournal;
+  readonly trips: Map<string, ItsTrip>;
+  readonly windows: Map<string, ItsWindow>;
+  readonly latest: Map<string, number>;
+  readonly writes: Map<string, Uint8Array>;
+}
+
+export function emptyIts(genesis: Genesis): ItsState {
+  return {
+    providers: genesis.its?.providers ?? [],
+    trips: new Map(),
+    windows: new Map(),
+    latest: new Map(),
+  };
+}
+
+function tripIn(overlay: ItsOverlay, did: string): ItsTrip | undefined {
+  return overlay.trips.get(did) ?? overlay.base.trips.get(did);
+}
+
+function windowIn(overlay: ItsOverlay, key: string): ItsWindow | undefined {
+  return overlay.windows.get(key) ?? overlay.base.windows.get(key);
+}
+
+/** May `did` send on a consortium chain: a live trip, or a trip's first observation with its certificate. */
+export function itsAdmits(state: ItsState, chainId: string, did: string, tx?: Tx): boolean {
+  const trip = state.trips.get(did);
+  if (trip) return !trip.revoked;
+  if (tx?.type !== 'its.observe') return false;
+  const cert = (tx.body as { cert?: unknown } | null)?.cert;
+  if (cert === undefined) return false;
+  try {
+    const checked = checkCertificateShape(cert);
+    return (
+      checked.trip === did &&
+      state.providers.includes(checked.provider) &&
+      certificateSignatureHolds(chainId, checked)
+    );
+  } catch {
+    return false;
+  }
+}
+
+function median(sorted: readonly number[]): number | null {
+  if (sorted.length === 0) return null;
+  const middle = sorted.length >> 1;
+  if (sorted.length % 2 === 1) return sorted[middle]!;
+  return Math.floor((sorted[middle - 1]! + sorted[middle]!) / 2);
+}
+
+function sortedNumbers(values: number[]): number[] {
+  return values.sort((a, b) => a - b);
+}
+
+export function conditionOf(win: ItsWindow, windowMs: number, height: number): SegmentCondition {
+  const speeds = sortedNumbers(win.samples.map((s) => s.speedKmh));
+  const speedSum = speeds.reduce((sum, s) => sum + s, 0);
+  const mean = (sum: number, count: number) =>
+    count === 0 ? null : Math.round((sum / count) * 10) / 10;
+  return {
+    segment: win.segment,
+    window: win.window,
+    from: win.window * windowMs,
+    to: (win.window + 1) * windowMs,
+    trips: win.samples.length,
+    rejected: win.rejected,
+    speedMedianKmh: median(speeds),
+    speedMeanKmh: mean(speedSum, speeds.length),
+    congestionMedian: median(sortedNumbers(win.samples.map((s) => s.congestion))),
+    humidityMeanPct: mean(win.humiditySum, win.humidityCount),
+    temperatureMeanC: mean(win.temperatureSum, win.temperatureCount),
+    settled: win.settledAt >= 0,
+    height,
+  };
+}
+
+function newWindow(segment: string, window: number): ItsWindow {
+  return {
+    segment,
+    window,
+    samples: [],
+    humiditySum: 0,
+    humidityCount: 0,
+    temperatureSum: 0,
+    temperatureCount: 0,
+    notCounted: 0,
+    rejected: 0,
+    settledAt: -1,
+    paid: [],
+    outliers: [],
+  };
+}
+
+/** The trip that sends `tx`: known, or made from the certificate in its body. Throws when it may not send. */
+function tripOfSender(overlay: ItsOverlay, tx: Tx, settings: ItsSettings): ItsTrip {
+  const known = tripIn(overlay, tx.from);
+  const body = tx.body as { cert?: TripCertificate };
+  if (known?.revoked)
+    throw botError(
+      'UNAUTHORIZED',
+      'This trip key was revoked by its ITS provider; its observations are refused. Ask your provider.',
+    );
+  let trip = known;
+  if (!trip) {
+    if (!body.cert)
+      throw botError(
+        'BAD_CERTIFICATE',
+        'The first observation of a trip must carry the trip certificate from your ITS provider.',
+      );
+    const cert = body.cert;
+    if (cert.trip !== tx.from)
+      throw botError('BAD_CERTIFICATE', 'The certificate is for another trip key than the sender.');
+    if (!settings.providers.includes(cert.provider))
+      throw botError(
+        'BAD_CERTIFICATE',
+        `${cert.provider} is not an ITS provider of this chain's consortium.`,
+      );
+    if (!certificateSignatureHolds(overlay.chainId, cert))
+      throw botError(
+        'BAD_CERTIFICATE',
+        'The provider’s signature on the trip certificate does not hold.',
+      );
+    if (cert.expires > overlay.time + L.itsCertificateLifetimeMaxMs)
+      throw botError(
+        'BAD_CERTIFICATE',
+        `The certificate is valid for longer than ${L.itsCertificateLifetimeMaxMs} ms (itsCertificateLifetimeMaxMs); a trip key is for one trip.`,
+      );
+    trip = {
+      provider: cert.provider,
+      expires: cert.expires,
+      revoked: false,
+      accepted: 0,
+      rejected: 0,
+      paid: 0,
+      lastSegment: null,
+      lastTime: 0,
+    };
+  }
+  if (trip.expires < overlay.time)
+    throw botError(
+      'BAD_CERTIFICATE',
+      'The trip certificate has expired; start a new trip (a fresh trip key with a new certificate).',
+    );
+  return trip;
+}
+
+/** The plausibility rules: the reason an observation is rejected, or null. */
+function implausibility(
+  overlay: ItsOverlay,
+  tx: Tx,
+  trip: ItsTrip,
+  body: ObserveBody,
+): RejectionReason | null {
+  if (trip.rejected >= L.itsTripFlagRejectionsMin) return 'flagged';
+  if (tx.time > overlay.time + L.itsClockSkewMaxMs) return 'future';
+  if (tx.time < overlay.time - L.itsObservationAgeMaxMs) return 'stale';
+  if (trip.lastSegment !== null && tx.time < trip.lastTime) return 'time-backwards';
+  const segment = demoTownNetwork.segmentById.get(body.segment)!;
+  if (body.speedKmh > segment.limitKmh + L.itsOverLimitKmhMax) return 'speed';
+  if (
+    body.humidityPct !== undefined &&
+    (body.humidityPct < 0 || body.humidityPct > L.itsHumidityPctMax)
+  )
+    return 'humidity';
+  if (
+    body.temperatureC !== undefined &&
+    (body.temperatureC < L.itsTemperatureCMin || body.temperatureC > L.itsTemperatureCMax)
+  )
+    return 'temperature';
+  if (trip.lastSegment !== null) {
+    const gapM = segmentGapM(demoTownNetwork, trip.lastSegment, body.segment);
+    const elapsedMs = tx.time - trip.lastTime;
+    // gap / elapsed > jump speed, in exact terms: gapM * 3_600_000 > kmh * 1000 * elapsedMs
+    if (gapM * 3_600 > L.itsJumpSpeedKmhMax * elapsedMs) return 'jump';
+  }
+  return null;
+}
+
+interface ObserveBody {
+  segment: string;
+  speedKmh: number;
+  congestion: number;
+  humidityPct?: number;
+  temperatureC?: number;
+}
+
+function observe(overlay: ItsOverlay, tx: Tx, txId: string): void {
+  const settings = overlay.settings();
+  const body = tx.body as ObserveBody;
+  const trip = tripOfSender(overlay, tx, settings);
+  const window = Math.floor(tx.time / settings.windowMs);
+  const key = windowKey(body.segment, window);
+  const win = windowIn(overlay, key) ?? newWindow(body.segment, window);
+  const rejected = implausibility(overlay, tx, trip, body);
+  let notCounted: NotCountedReason | null = null;
+  if (!rejected) {
+    if (win.samples.some((s) => s.trip === tx.from)) notCounted = 'duplicate';
+    else if (win.settledAt >= 0) notCounted = 'settled';
+    else if (win.samples.length >= L.itsWindowSamplesMax) notCounted = 'full';
+  }
+  const nextTrip: ItsTrip = rejected
+    ? { ...trip, rejected: trip.rejected + 1 }
+    : { ...trip, accepted: trip.accepted + 1, lastSegment: body.segment, lastTime: tx.time };
+  const nextWindow: ItsWindow = { ...win };
+  if (rejected) nextWindow.rejected += 1;
+  else if (notCounted) nextWindow.notCounted += 1;
+  else {
+    nextWindow.samples = [
+      ...win.samples,
+      { trip: tx.from, speedKmh: body.speedKmh, congestion: body.congestion, tx: txId },
+    ];
+    if (body.humidityPct !== undefined) {
+      nextWindow.humiditySum += body.humidityPct;
+      nextWindow.humidityCount += 1;
+    }
+    if (body.temperatureC !== undefined) {
+      nextWindow.temperatureSum += body.temperatureC;
+      nextWindow.temperatureCount += 1;
+    }
+  }
+  const record: ObservationRecord = {
+    trip: tx.from,
+    segment: body.segment,
+    window,
+    status: rejected ? 'rejected' : notCounted ? 'not-counted' : 'counted',
+    reason: rejected ?? notCounted,
+    speedKmh: body.speedKmh,
+    congestion: body.congestion,
+    time: tx.time,
+    height: overlay.height,
+  };
+  putTrip(overlay, tx.from, nextTrip);
+  putWindow(overlay, key, nextWindow, settings);
+  overlay.writes.set(itsObservationPrefix + txId, encode(record));
+}
+
+function putTrip(overlay: ItsOverlay, did: string, trip: ItsTrip): void {
+  overlay.trips.set(did, trip);
+  overlay.writes.set(itsTripPrefix + did, encodeTrip(trip));
+}
+
+function putWindow(overlay: ItsOverlay, key: string, win: ItsWindow, settings: ItsSettings): void {
+  overlay.windows.set(key, win);
+  overlay.writes.set(itsWindowPrefix + key, encode(win));
+  const latest = overlay.latest.get(win.segment) ?? overlay.base.latest.get(win.segment) ?? -1;
+  if (win.window < latest) return;
+  overlay.latest.set(win.segment, win.window);
+  overlay.writes.set(
+    itsSegmentPrefix + win.segment,
+    encode(conditionOf(win, settings.windowMs, overlay.height)),
+  );
+}
+
+function revoke(overlay: ItsOverlay, tx: Tx): void {
+  const settings = overlay.settings();
+  if (!settings.providers.includes(tx.from))
+    throw botError(
+      'UNAUTHORIZED',
+      `${tx.from} is not an ITS provider of this chain; only providers revoke trips.`,
+    );
+  const trips = (tx.body as { trips: string[] }).trips;
+  const next = trips.map((did): [string, ItsTrip] => {
+    const trip = tripIn(overlay, did);
+    if (trip && trip.provider !== tx.from)
+      throw botError(
+        'UNAUTHORIZED',
+        `Trip ${did} was certified by another provider; only it may revoke the trip.`,
+      );
+    return [
+      did,
+      trip
+        ? { ...trip, revoked: true }
+        : // Not seen yet: revoked ahead, so that its certificate is never taken.
+          {
+            provider: tx.from,
+            expires: 0,
+            revoked: true,
+            accepted: 0,
+            rejected: 0,
+            paid: 0,
+            lastSegment: null,
+            lastTime: 0,
+          },
+    ];
+  });
+  for (const [did, trip] of next) putTrip(overlay, did, trip);
+}
+
+function agrees(speed: number, medianSpeed: number): boolean {
+  const tolerance = Math.max(
+    L.itsAgreementKmh,
+    Math.floor((medianSpeed * L.itsAgreementPct) / 100),
+  );
+  return Math.abs(speed - medianSpeed) <= tolerance;
+}
+
+function settle(overlay: ItsOverlay, tx: Tx, txId: string): void {
+  const settings = overlay.settings();
+  const { segment, window } = tx.body as { segment: string; window: number };
+  const key = windowKey(segment, window);
+  const win = windowIn(overlay, key);
+  if (!win || win.samples.length === 0)
+    throw botError(
+      'NOT_FOUND',
+      `Segment ${segment} has no counted observation in window ${window}.`,
+    );
+  if (win.settledAt >= 0)
+    throw botError(
+      'BAD_REQUEST',
+      `Window ${window} of segment ${segment} was settled at height ${win.settledAt}.`,
+    );
+  const end = (window + 1) * settings.windowMs;
+  if (overlay.time < end)
+    throw botError(
+      'BAD_REQUEST',
+      `Window ${window} of segment ${segment} is open until ${new Date(end).toISOString()}; settle it after.`,
+    );
+  if (win.samples.length < settings.corroborationMin)
+    throw botError(
+      'BAD_REQUEST',
+      `Window ${window} of segment ${segment} has ${win.samples.length} vehicle(s); settlement needs ${settings.corroborationMin} (its.corroborationMin) to corroborate.`,
+    );
+  const medianSpeed = median(sortedNumbers(win.samples.map((s) => s.speedKmh)))!;
+  const journal = overlay.tokens();
+  const paid: string[] = [];
+  const outliers: string[] = [];
+  const tripUpdates = new Map<string, ItsTrip>();
+  for (const sample of win.samples) {
+    const trip = tripUpdates.get(sample.trip) ?? tripIn(overlay, sample.trip)!;
+    if (!agrees(sample.speedKmh, medianSpeed)) {
+      outliers.push(sample.trip);
+      tripUpdates.set(sample.trip, { ...trip, rejected: trip.rejected + 1 });
+      continue;
+    }
+    if (trip.revoked || trip.rejected >= L.itsTripFlagRejectionsMin) continue;
+    if (
+      settings.reward > 0 &&
+      journal.hasTokens &&
+      journal.balance(trip.provider) >= settings.reward
+    ) {
+      journal.pay(trip.provider, sample.trip, settings.reward, txId, {
+        memo: `ITS reward ${segment}`,
+      });
+      paid.push(sample.trip);
+      tripUpdates.set(sample.trip, { ...trip, paid: trip.paid + settings.reward });
+    }
+  }
+  journal.commit();
+  for (const [did, trip] of tripUpdates) putTrip(overlay, did, trip);
+  putWindow(overlay, key, { ...win, settledAt: overlay.height, paid, outliers }, settings);
+}
+
+export function applyItsTx(overlay: ItsOverlay, tx: Tx, txId: string): void {
+  switch (tx.type) {
+    case 'its.observe':
+      return observe(overlay, tx, txId);
+    case 'its.revoke':
+      return revoke(overlay, tx);
+    case 'its.settle':
+      return settle(overlay, tx, txId);
+    default:
+      throw botError('UNKNOWN_TYPE', `${tx.type} is not an ITS transaction.`);
+  }
+}
+
+/** Forget settled windows that ended long ago (they stay in the state trie). */
+function pruned(
+  windows: Map<string, ItsWindow>,
+  time: number,
+  windowMs: number,
+): Map<string, ItsWindow> {
+  for (const [key, win] of windows)
+    if (win.settledAt >= 0 && (win.window + 1) * windowMs + L.itsWindowKeepMs < time)
+      windows.delete(key);
+  return windows;
+}
+
+export function finishIts(overlay: ItsOverlay): ItsState {
+  const settings = overlay.settings();
+  const providersChanged = settings.providers.join(',') !== overlay.base.providers.join(',');
+  const touched = overlay.trips.size > 0 || overlay.windows.size > 0;
+  if (!touched && !providersChanged) return overlay.base;
+  const windows = new Map(overlay.base.windows);
+  for (const [key, win] of overlay.windows) windows.set(key, win);
+  // What a reloaded peer needs to prune and admit alike (written only when the module worked).
+  overlay.writes.set(
+    itsMetaKey,
+    encode({ time: overlay.time, providers: [...settings.providers] }),
+  );
+  const trips = new Map(overlay.base.trips);
+  for (const [did, trip] of overlay.trips) trips.set(did, trip);
+  const latest = new Map(overlay.base.latest);
+  for (const [segment, window] of overlay.latest) latest.set(segment, window);
+  return {
+    providers: [...settings.providers],
+    trips,
+    windows: pruned(windows, overlay.time, settings.windowMs),
+    latest,
+  };
+}
+
+export function itsFromEntries(
+  entries: ReadonlyArray<readonly [string, Uint8Array]>,
+  genesis: Genesis,
+): ItsState {
+  const state = emptyIts(genesis);
+  const trips = new Map<string, ItsTrip>();
+  const windows = new Map<string, ItsWindow>();
+  const latest = new Map<string, number>();
+  let meta: { time: number; providers: string[] } | null = null;
+  for (const [key, bytes] of entries) {
+    if (key.startsWith(itsTripPrefix))
+      trips.set(key.slice(itsTripPrefix.length), decodeTrip(bytes));
+    else if (key.startsWith(itsWindowPrefix))
+      windows.set(key.slice(itsWindowPrefix.length), decodeWindow(bytes));
+    else if (key.startsWith(itsSegmentPrefix)) {
+      const condition = decodeCondition(bytes);
+      latest.set(condition.segment, condition.window);
+    } else if (key === itsMetaKey) meta = decode(bytes, 64 * 1024);
+  }
+  const windowMs = genesis.its?.windowMs ?? L.itsWindowMsDefault;
+  return {
+    providers: meta?.providers ?? state.providers,
+    trips,
+    windows: meta ? pruned(windows, meta.time, windowMs) : windows,
+    latest,
+  };
+}
+
+// ---- encodings (canonical CBOR) ----
+
+export function encodeTrip(trip: ItsTrip): Uint8Array {
+  return encode(trip);
+}
+export function decodeTrip(bytes: Uint8Array): ItsTrip {
+  return decode<ItsTrip>(bytes, 16 * 1024);
+}
+export function decodeWindow(bytes: Uint8Array): ItsWindow {
+  return decode<ItsWindow>(bytes, 256 * 1024);
+}
+export function decodeCondition(bytes: Uint8Array): SegmentCondition {
+  return decode<SegmentCondition>(bytes, 16 * 1024);
+}
+export function decodeObservation(bytes: Uint8Array): ObservationRecord {
+  return decode<ObservationRecord>(bytes, 16 * 1024);
+}

@@ -1,0 +1,18 @@
+// Named bounds of the ITS host service (worker/host/its.ts).
+
+/** Trip keys a vehicle asks its provider to certify at once (one per trip). */
+export const itsTripKeysMax = 32;
+/** A vehicle's name in the provider's register (stays on the provider's peer). */
+export const itsVehicleNameLengthMax = 64;
+/** Signed observations waiting for the network, at most (a day of driving at one per minute is 1,440). */
+export const itsQueueMax = 2_000;
+/** How often a waiting queue is tried again while offline (ms). */
+export const itsFlushIntervalMs = 5_000;
+/** Observations whose verdicts the Drive page shows. */
+export const itsRecentShown = 20;
+/** Observations the trip remembers having sent (the Drive page's count). */
+export const itsSentKept = 1_000;
+/** Settlements one itsSettle sends, at most. */
+export const itsSettlePerCallMax = 16;
+/** A position less accurate than this (m) is not map-matched. */
+export const itsAccuracyMaxM = 50;

@@ -1,0 +1,220 @@
+// The ITS host service on a real peer (issue 20): a provider certifies a vehicle's trip keys
+// (the vehicle's did is never on chain), the vehicle drives along Main Street with positions fed
+// in, its observations are map-matched, signed with the trip key and committed; a second
+// vehicle corroborates; settlement pays the trip key and the Drive figures show the reward; an
+// implausible observation is committed as rejected and shown; the offline queue survives a
+// reload and goes out when the network returns; bad input gets typed, plain refusals.
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryStorage } from '../store/memory';
+import { startTestHost, until } from './testing';
+import { testIdentity } from '../core/testing';
+import { encodeTx, signTx, type Tx } from '../core/tx';
+import { fromPlane, demoTownNetwork, signTripCertificate } from '../core/modules/its';
+import type { PeerHost } from './peer-host';
+import { ItsHost, congestionOf } from './its';
+import type { ChainState } from '../core/ledger';
+import type { Clock } from '../net/clock';
+import { BotError } from '../core/errors';
+
+let host: PeerHost | null = null;
+afterEach(() => host?.stop());
+
+const at = (x: number, y: number) => fromPlane(demoTownNetwork, x, y);
+
+async function providerChain(now: () => number) {
+  const started = await startTestHost(new MemoryStorage(), { now });
+  host = started.host;
+  const me = (await host.identity()).did;
+  await host.createChain({
+    name: 'town',
+    mode: 'private',
+    consensus: 'solo',
+    tokens: { symbol: 'BOT', allocations: [{ did: me, amount: 1_000 }] },
+    its: { providers: [me], windowMs: 60_000, reward: 7, corroborationMin: 2 },
+  });
+  return { host, me, chain: (await host.status()).chainId };
+}
+
+describe('ITS host service', () => {
+  it('drives a trip: certify, report positions, commit, corroborate, settle, show the reward and a rejection', async () => {
+    let now = Math.floor(Date.now() / 60_000) * 60_000 + 1_000; // early in a window
+    const { host: h, me, chain } = await providerChain(() => now);
+    await expect(h.itsStartTrip()).rejects.toMatchObject({ code: 'NOT_READY' });
+    const { request, keys } = await h.itsTripKeys(2);
+    expect(keys).toBe(2);
+    const { certificates, trips } = await h.itsCertify(request, 'taxi 12');
+    expect(trips).toBe(2);
+    expect(await h.itsAddCertificates(certificates)).toEqual({ certified: 2 });
+    const started = await h.itsStartTrip();
+    expect(started).toMatchObject({ active: true, certificatesLeft: 1 });
+    expect(started.trip).not.toBe(me); // a pseudonym, not the peer's did
+    // Along Main Street (y = 600 m) at 36 km/h: 30 m every 3 s, from h20 into h21.
+    for (let x = 30; x <= 390; x += 30) {
+      now += 3_000;
+      const { lat, lon } = at(x, 603);
+      await h.itsReport({ lat, lon, speedKmh: 36, humidityPct: 82, temperatureC: 6 });
+    }
+    const drive = await h.itsDrive();
+    expect(drive.segment).toMatchObject({ id: 'h21', name: 'Main Street' });
+    await until(async () => (await h.itsDrive()).recent[0]?.status === 'counted');
+    const conditions = await h.itsConditions();
+    expect(conditions.conditions).toEqual([
+      expect.objectContaining({
+        segment: 'h20',
+        trips: 1,
+        speedMedianKmh: 36,
+        humidityMeanPct: 82,
+      }),
+    ]);
+    const proved = await h.itsCondition('h20');
+    expect(proved.proof?.key).toBe('its/seg/h20');
+    // A second vehicle (another trip key, certified by the same provider) corroborates h20.
+    const other = testIdentity('its host other trip');
+    const cert = signTripCertificate(chain, me, providerSeed(h), other.did, now + 3_600_000);
+    const tx: Tx = signTx(
+      {
+        chain,
+        type: 'its.observe',
+        from: other.did,
+        nonce: 1,
+        time: now - 30_000,
+        body: { cert, segment: 'h20', speedKmh: 40, congestion: 0 },
+      },
+      other.seed,
+    );
+    const { txId } = await h.submitRaw(encodeTx(tx));
+    expect((await h.waitFor(txId, { timeoutMs: 10_000 })).status).toBe('committed');
+    // The window ends; settlement pays both trips 7 BOT.
+    now += 60_000;
+    const tick = await h.submit({ type: 'data.put', body: { key: 'tick', value: 1 } }); // a block after the window
+    expect((await h.waitFor(tick.txId, { timeoutMs: 10_000 })).status).toBe('committed');
+    const { settled } = await h.itsSettle();
+    expect(settled.map((s) => s.segment)).toEqual(['h20']);
+    expect((await h.waitFor(settled[0]!.txId, { timeoutMs: 10_000 })).status).toBe('committed');
+    expect((await h.itsDrive()).reward).toBe(7);
+    expect((await h.balance(other.did)).balance).toBe(7);
+    // An implausible speed (150 km/h on a 50 km/h street) is committed as rejected and shown.
+    for (let x = 420; x <= 480; x += 30) {
+      now += 1_000;
+      const { lat, lon } = at(x, 600);
+      await h.itsReport({ lat, lon, speedKmh: 150 });
+    }
+    now += 1_000;
+    await h.itsStopTrip();
+    await until(async () => (await h.itsDrive()).recent[0]?.status === 'rejected');
+    expect((await h.itsDrive()).recent[0]).toMatchObject({ segment: 'h21', reason: 'speed' });
+    // Revocation by vehicle name: the provider's register maps it to the trip keys.
+    const revoked = await h.itsRevoke('taxi 12');
+    expect(revoked.trips).toBe(2);
+    expect((await h.waitFor(revoked.txId, { timeoutMs: 10_000 })).status).toBe('committed');
+    await expect(h.itsRevoke('bus 3')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  }, 60_000);
+
+  it('refuses bad input plainly', async () => {
+    const { host: h } = await providerChain(() => Date.now());
+    await expect(h.itsReport({ lat: 47, lon: 8 })).rejects.toMatchObject({ code: 'NOT_READY' });
+    await expect(h.itsCertify('nonsense', 'car')).rejects.toThrow(/trip key request/);
+    await expect(h.itsCertify('its-req:zz', 'car')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(h.itsAddCertificates('its-cert:00')).rejects.toThrow(/damaged/);
+    await expect(h.itsCondition('nowhere')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(h.itsTripKeys(0)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});
+
+/** The provider's seed, as the host signs with it (tests only: read from the host's state). */
+function providerSeed(h: PeerHost): Uint8Array {
+  return (h as unknown as { s: { seed: Uint8Array } }).s.seed;
+}
+
+describe('the offline queue', () => {
+  it('keeps signed observations across a reload and hands them over in order when online', async () => {
+    const storage = new MemoryStorage();
+    const provider = testIdentity('its queue provider');
+    const chainState = {
+      chainId: 'c'.repeat(64),
+      genesis: {
+        name: 'q',
+        mode: 'private',
+        its: { providers: [provider.did], windowMs: 60_000 },
+        validators: [],
+      },
+      governance: undefined,
+      tokens: undefined,
+      trie: { get: () => undefined },
+      height: 0,
+      headTime: 0,
+    } as unknown as ChainState;
+    let online = false;
+    const admitted: Tx[] = [];
+    let now = 1_700_000_000_000;
+    const timers: Array<() => void> = [];
+    const clock: Clock = {
+      now: () => now,
+      setTimeout: (fn) => {
+        timers.push(fn);
+        return timers.length as never;
+      },
+      clearTimeout: () => undefined,
+    };
+    const make = () =>
+      new ItsHost({
+        storage,
+        durable: () => chainState,
+        self: () => provider.did,
+        seed: () => provider.seed,
+        admit: async (tx) => {
+          admitted.push(tx);
+          return { txId: 'x' };
+        },
+        submit: async () => ({ txId: 'x' }),
+        online: () => online,
+        clock,
+        now: () => now,
+        randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
+      });
+    const vehicle = make();
+    const { request } = await vehicle.itsTripKeys(1);
+    await vehicle.itsAddCertificates((await vehicle.itsCertify(request, 'van')).certificates);
+    await vehicle.itsStartTrip();
+    for (const [x, y] of [
+      [30, 603],
+      [150, 603],
+      [310, 603],
+      [330, 603],
+      [600, 640],
+      [600, 700],
+    ] as const) {
+      now += 5_000;
+      const p = at(x, y);
+      await vehicle.itsReport({ lat: p.lat, lon: p.lon, speedKmh: 30 });
+    }
+    await vehicle.itsStopTrip();
+    const offline = await vehicle.itsDrive();
+    expect(offline).toMatchObject({ queued: 3, online: false });
+    expect(admitted).toEqual([]);
+    // A reload: the old service is gone (its timers with it); a new one over the same storage
+    // still holds the queue.
+    vehicle.close();
+    timers.length = 0;
+    const reloaded = make();
+    await reloaded.itsDrive();
+    expect((await reloaded.itsDrive()).queued).toBe(3);
+    online = true;
+    for (const fire of timers.splice(0)) fire();
+    await reloaded.flush();
+    expect((await reloaded.itsDrive()).queued).toBe(0);
+    expect(admitted.map((tx) => [tx.nonce, (tx.body as { segment: string }).segment])).toEqual([
+      [1, 'h20'],
+      [2, 'h21'],
+      [3, 'v22'],
+    ]);
+    expect(admitted.every((tx) => tx.from !== provider.did && tx.type === 'its.observe')).toBe(
+      true,
+    );
+  });
+
+  it('derives congestion from the speed against the limit', () => {
+    expect([45, 25, 10, 2].map((s) => congestionOf(s, 50))).toEqual([0, 1, 2, 3]);
+    expect(new BotError('NOT_READY', 'x').code).toBe('NOT_READY');
+  });
+});

@@ -1,0 +1,650 @@
+// Road conditions on a phone (issue 20): the vehicle's trip and its offline queue, the
+// provider's certificates and revocations, and the reads of a city dashboard or the live map.
+//
+// Vehicle: trip keys are made here (itsTripKeys) and certified by the provider (itsCertify on
+// the provider's peer; itsAddCertificates here). A trip uses one certified key. Positions come
+// in through itsReport (the page's Geolocation watch, or a test feeding positions); each is
+// map-matched to the bundled road network; when the vehicle leaves a segment, or the window
+// changes, or the trip stops, one observation of that segment (mean speed, congestion from the
+// speed against the limit, humidity and temperature from the sensor) is signed with the trip key
+// and put in a queue persisted in storage. The queue goes out (in nonce order) when the peer is
+// online, on every report and on a timer, and survives a reload.
+// Provider: the mapping vehicle -> trip keys stays in this peer's storage (the chain never sees
+// it); itsRevoke revokes a vehicle's keys. Anyone may settle ended windows (itsSettle).
+import { botError, BotError } from '../core/errors';
+import { decode, encode } from '../core/codec';
+import { fromHex, toHex, equalBytes } from '../core/bytes';
+import { sha256 } from '../core/crypto/hash';
+import { publicKeyFromSeed } from '../core/crypto/ed25519';
+import { didFromPublicKey } from '../core/crypto/did';
+import { decodeTx, encodeTx, signTx, txIdOf, type Tx } from '../core/tx';
+import type { ChainState } from '../core/ledger';
+import {
+  certificateSignatureHolds,
+  checkCertificateShape,
+  decodeCondition,
+  decodeObservation,
+  demoTownNetwork,
+  emptyIts,
+  itsCertificateLifetimeMaxMs,
+  itsObservationPrefix,
+  itsSegmentPrefix,
+  itsSettingsOf,
+  matchPosition,
+  signTripCertificate,
+  type SegmentCondition,
+  type TripCertificate,
+} from '../core/modules/its';
+import { balanceOf, emptyTokens } from '../core/modules/tokens';
+import type { Clock, TimerHandle } from '../net/clock';
+import type { Storage } from '../store/storage';
+import type {
+  ItsConditionProofView,
+  ItsConditionsView,
+  ItsConditionView,
+  ItsDriveView,
+  ItsNetworkView,
+  ItsReport,
+  ItsSentView,
+} from '../api-its';
+import {
+  itsAccuracyMaxM,
+  itsFlushIntervalMs,
+  itsQueueMax,
+  itsRecentShown,
+  itsSentKept,
+  itsSettlePerCallMax,
+  itsTripKeysMax,
+  itsVehicleNameLengthMax,
+} from './its-limits';
+
+export interface ItsHostDeps {
+  storage: Storage;
+  /** The state of the last durable block (its entries are in storage). */
+  durable(): ChainState;
+  self(): string;
+  seed(): Uint8Array;
+  /** Hand a transaction signed elsewhere (a trip key) to this peer's mempool and the mesh. */
+  admit(tx: Tx): Promise<{ txId: string }>;
+  /** Sign and send a transaction as this peer. */
+  submit(request: { type: string; body: unknown }): Promise<{ txId: string }>;
+  /** Whether the mesh reaches a validator (or this peer is one): the queue goes out only then. */
+  online(): boolean;
+  clock: Clock;
+  /** Wall time (ms since 1970): observation times. */
+  now(): number;
+  randomBytes(length: number): Uint8Array;
+}
+
+interface StoredKey {
+  seed: string;
+  did: string;
+  cert: { provider: string; expires: number; sig: string; chain: string } | null;
+  used: boolean;
+}
+
+interface Pending {
+  segment: string;
+  window: number;
+  speedSum: number;
+  speedCount: number;
+  humidity: number | null;
+  temperature: number | null;
+  time: number;
+}
+
+interface DriveState {
+  trip: string | null;
+  nonce: number;
+  pending: Pending | null;
+  last: { lat: number; lon: number; time: number } | null;
+  speedKmh: number | null;
+  sent: Array<{ txId: string; segment: string; speedKmh: number }>;
+  /** Signed observations not yet handed over (hex of encoded transactions), in nonce order. */
+  queue: string[];
+  /** Every trip key this vehicle has used (its rewards are theirs). */
+  used: string[];
+  lastError: string | null;
+}
+
+const keysMeta = 'its/keys';
+const driveMeta = 'its/drive';
+const vehiclesMeta = 'its/vehicles';
+const requestPrefix = 'its-req:';
+const certificatesPrefix = 'its-cert:';
+
+function emptyDrive(): DriveState {
+  return {
+    trip: null,
+    nonce: 0,
+    pending: null,
+    last: null,
+    speedKmh: null,
+    sent: [],
+    queue: [],
+    used: [],
+    lastError: null,
+  };
+}
+
+/** Congestion from the speed against the limit: 0 free flow .. 3 standstill. */
+export function congestionOf(speedKmh: number, limitKmh: number): number {
+  const ratio = speedKmh / limitKmh;
+  if (ratio >= 0.6) return 0;
+  if (ratio >= 0.35) return 1;
+  if (ratio >= 0.1) return 2;
+  return 3;
+}
+
+function finiteIn(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max)
+    throw botError('BAD_REQUEST', `itsReport: ${name} must be a number from ${min} to ${max}.`);
+  return value;
+}
+
+export class ItsHost {
+  private drive: DriveState | null = null;
+  private timer: TimerHandle | null = null;
+  private flushing: Promise<void> | null = null;
+  /** Readings of the current position (shown on the Drive page). */
+  private humidityPct: number | null = null;
+  private temperatureC: number | null = null;
+
+  constructor(private readonly d: ItsHostDeps) {}
+
+  // ---- reads ----
+
+  async itsNetwork(): Promise<ItsNetworkView> {
+    const net = demoTownNetwork;
+    const point = (id: string) => {
+      const n = net.nodeById.get(id)!;
+      return { x: n.x, y: n.y, lat: n.lat, lon: n.lon };
+    };
+    return {
+      name: net.name,
+      segments: net.segments.map((s) => ({
+        id: s.id,
+        name: s.name,
+        limitKmh: s.limitKmh,
+        from: point(s.from),
+        to: point(s.to),
+      })),
+    };
+  }
+
+  private view(condition: SegmentCondition): ItsConditionView {
+    const segment = demoTownNetwork.segmentById.get(condition.segment);
+    return {
+      ...condition,
+      name: segment?.name ?? condition.segment,
+      limitKmh: segment?.limitKmh ?? 0,
+    };
+  }
+
+  async itsConditions(): Promise<ItsConditionsView> {
+    const chain = this.d.durable();
+    const its = chain.its ?? emptyIts(chain.genesis);
+    const settings = itsSettingsOf(chain.genesis, (name) => chain.governance?.policies.get(name));
+    const conditions: ItsConditionView[] = [];
+    for (const segment of [...its.latest.keys()].sort()) {
+      const bytes = await this.d.storage.getState(chain.chainId, itsSegmentPrefix + segment);
+      if (bytes) conditions.push(this.view(decodeCondition(bytes)));
+    }
+    return {
+      height: chain.height,
+      windowMs: settings.windowMs,
+      enabled: settings.providers.length > 0,
+      conditions,
+    };
+  }
+
+  async itsCondition(segment: string): Promise<ItsConditionProofView> {
+    if (!demoTownNetwork.segmentById.has(segment))
+      throw botError(
+        'NOT_FOUND',
+        `itsCondition: "${segment}" is not a segment of ${demoTownNetwork.name}.`,
+      );
+    const key = itsSegmentPrefix + segment;
+    const chain = this.d.durable();
+    const leaf = chain.trie.get(key);
+    if (!leaf) return { condition: null, proof: null };
+    const entry = await this.d.storage.getState(chain.chainId, key);
+    if (!entry || !equalBytes(sha256(entry), leaf))
+      throw botError(
+        'TAMPERED',
+        `The stored road state of ${segment} does not match the state root.`,
+      );
+    const proof = chain.trie.prove(key)!;
+    return {
+      condition: this.view(decodeCondition(entry)),
+      proof: {
+        key,
+        entry: toHex(entry),
+        siblings: proof.siblings.map(toHex),
+        stateRoot: toHex(chain.trie.rootHash()),
+        height: chain.height,
+      },
+    };
+  }
+
+  // ---- certificates ----
+
+  private async keys(): Promise<StoredKey[]> {
+    return (await this.d.storage.getMeta<StoredKey[]>(keysMeta)) ?? [];
+  }
+
+  async itsTripKeys(count: number): Promise<{ request: string; keys: number }> {
+    if (!Number.isInteger(count) || count < 1 || count > itsTripKeysMax)
+      throw botError(
+        'BAD_REQUEST',
+        `itsTripKeys: count must be 1 to ${itsTripKeysMax} (itsTripKeysMax).`,
+      );
+    const keys = await this.keys();
+    const waiting = keys.filter((k) => !k.cert && !k.used);
+    const fresh: StoredKey[] = [];
+    for (let i = waiting.length; i < count; i++) {
+      const seed = this.d.randomBytes(32);
+      fresh.push({
+        seed: toHex(seed),
+        did: didFromPublicKey(publicKeyFromSeed(seed)),
+        cert: null,
+        used: false,
+      });
+    }
+    const all = [...keys, ...fresh];
+    await this.d.storage.putMeta(keysMeta, all);
+    const trips = all.filter((k) => !k.cert && !k.used).map((k) => k.did);
+    return { request: requestPrefix + toHex(encode({ v: 1, trips })), keys: trips.length };
+  }
+
+  private decodeCode<T>(code: unknown, prefix: string, what: string): T {
+    if (
+      typeof code !== 'string' ||
+      !code.startsWith(prefix) ||
+      !/^[0-9a-f]+$/.test(code.slice(prefix.length))
+    )
+      throw botError('BAD_REQUEST', `That is not ${what} (it starts with "${prefix}").`);
+    let value: unknown;
+    try {
+      value = decode<T>(fromHex(code.slice(prefix.length)), 64 * 1024);
+    } catch {
+      value = null;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw botError('BAD_REQUEST', `That ${what} is damaged; copy it again.`);
+    return value as T;
+  }
+
+  async itsCertify(
+    request: string,
+    vehicle: string,
+  ): Promise<{ certificates: string; trips: number }> {
+    if (
+      typeof vehicle !== 'string' ||
+      vehicle.trim().length === 0 ||
+      vehicle.length > itsVehicleNameLengthMax
+    )
+      throw botError(
+        'BAD_REQUEST',
+        `itsCertify: the vehicle's name is 1 to ${itsVehicleNameLengthMax} characters.`,
+      );
+    const decoded = this.decodeCode<{ trips?: unknown }>(
+      request,
+      requestPrefix,
+      'a trip key request',
+    );
+    const trips = decoded.trips;
+    if (
+      !Array.isArray(trips) ||
+      trips.length === 0 ||
+      trips.length > itsTripKeysMax ||
+      trips.some((t) => typeof t !== 'string' || !t.startsWith('did:key:z'))
+    )
+      throw botError('BAD_REQUEST', `A trip key request lists 1 to ${itsTripKeysMax} did:key.`);
+    const chain = this.d.durable();
+    const settings = itsSettingsOf(chain.genesis, (name) => chain.governance?.policies.get(name));
+    if (!settings.providers.includes(this.d.self()))
+      throw botError(
+        'UNAUTHORIZED',
+        `This peer is not an ITS provider of chain ${chain.genesis.name}; only providers certify trips.`,
+      );
+    // Valid a little less than the longest the chain takes, measured from now.
+    const expires = Math.floor(this.d.now()) + itsCertificateLifetimeMaxMs - 60 * 60 * 1000;
+    const certs = (trips as string[]).map((trip) =>
+      signTripCertificate(chain.chainId, this.d.self(), this.d.seed(), trip, expires),
+    );
+    const vehicles = (await this.d.storage.getMeta<Record<string, string[]>>(vehiclesMeta)) ?? {};
+    const name = vehicle.trim();
+    vehicles[name] = [...new Set([...(vehicles[name] ?? []), ...(trips as string[])])];
+    await this.d.storage.putMeta(vehiclesMeta, vehicles);
+    return {
+      certificates: certificatesPrefix + toHex(encode({ v: 1, chain: chain.chainId, certs })),
+      trips: certs.length,
+    };
+  }
+
+  async itsAddCertificates(certificates: string): Promise<{ certified: number }> {
+    const decoded = this.decodeCode<{ chain?: unknown; certs?: unknown }>(
+      certificates,
+      certificatesPrefix,
+      'a certificate code',
+    );
+    const chain = this.d.durable();
+    if (decoded.chain !== chain.chainId)
+      throw botError(
+        'WRONG_CHAIN',
+        `These certificates are for chain ${String(decoded.chain).slice(0, 12)}, not the active chain ${chain.genesis.name}.`,
+      );
+    if (!Array.isArray(decoded.certs))
+      throw botError('BAD_REQUEST', 'That certificate code holds no certificates.');
+    const keys = await this.keys();
+    let certified = 0;
+    for (const raw of decoded.certs) {
+      let cert: TripCertificate;
+      try {
+        cert = checkCertificateShape(raw);
+      } catch (error) {
+        throw botError('BAD_CERTIFICATE', (error as BotError).message);
+      }
+      if (!certificateSignatureHolds(chain.chainId, cert))
+        throw botError(
+          'BAD_CERTIFICATE',
+          'A certificate’s signature does not hold: ask your provider for new ones.',
+        );
+      const key = keys.find((k) => k.did === cert.trip);
+      if (!key) continue; // for another vehicle's keys
+      key.cert = {
+        provider: cert.provider,
+        expires: cert.expires,
+        sig: toHex(cert.sig),
+        chain: chain.chainId,
+      };
+      certified++;
+    }
+    if (certified === 0)
+      throw botError(
+        'NOT_FOUND',
+        'None of these certificates is for a trip key of this peer; certify this peer’s own request.',
+      );
+    await this.d.storage.putMeta(keysMeta, keys);
+    return { certified };
+  }
+
+  async itsRevoke(vehicle: string): Promise<{ txId: string; trips: number }> {
+    const vehicles = (await this.d.storage.getMeta<Record<string, string[]>>(vehiclesMeta)) ?? {};
+    const trips = typeof vehicle === 'string' ? vehicles[vehicle.trim()] : undefined;
+    if (!trips?.length)
+      throw botError(
+        'NOT_FOUND',
+        `itsRevoke: this provider certified no vehicle named "${String(vehicle)}".`,
+      );
+    const { txId } = await this.d.submit({ type: 'its.revoke', body: { trips: trips.slice(-64) } });
+    return { txId, trips: Math.min(trips.length, 64) };
+  }
+
+  async itsSettle(): Promise<{
+    settled: Array<{ segment: string; window: number; txId: string }>;
+  }> {
+    const chain = this.d.durable();
+    const its = chain.its ?? emptyIts(chain.genesis);
+    const settings = itsSettingsOf(chain.genesis, (name) => chain.governance?.policies.get(name));
+    const settled: Array<{ segment: string; window: number; txId: string }> = [];
+    for (const win of its.windows.values()) {
+      if (settled.length >= itsSettlePerCallMax) break;
+      if (win.settledAt >= 0 || win.samples.length < settings.corroborationMin) continue;
+      if ((win.window + 1) * settings.windowMs > chain.headTime) continue;
+      const { txId } = await this.d.submit({
+        type: 'its.settle',
+        body: { segment: win.segment, window: win.window },
+      });
+      settled.push({ segment: win.segment, window: win.window, txId });
+    }
+    return { settled };
+  }
+
+  // ---- the trip ----
+
+  private async state(): Promise<DriveState> {
+    this.drive ??= {
+      ...emptyDrive(),
+      ...((await this.d.storage.getMeta<DriveState>(driveMeta)) ?? {}),
+    };
+    return this.drive;
+  }
+
+  private async save(): Promise<void> {
+    await this.d.storage.putMeta(driveMeta, this.drive);
+  }
+
+  async itsStartTrip(): Promise<ItsDriveView> {
+    const drive = await this.state();
+    if (drive.trip) return this.itsDrive();
+    const keys = await this.keys();
+    const chain = this.d.durable();
+    const now = this.d.now();
+    const key = keys.find(
+      (k) => !k.used && k.cert && k.cert.chain === chain.chainId && k.cert.expires > now,
+    );
+    if (!key)
+      throw botError(
+        'NOT_READY',
+        'No certified trip key is left: make trip keys and have your ITS provider certify them (Drive page, "Trip keys").',
+      );
+    key.used = true;
+    await this.d.storage.putMeta(keysMeta, keys);
+    drive.trip = key.did;
+    drive.nonce = 0;
+    drive.pending = null;
+    drive.last = null;
+    drive.speedKmh = null;
+    drive.used = [...drive.used, key.did].slice(-256);
+    drive.lastError = null;
+    await this.save();
+    return this.itsDrive();
+  }
+
+  async itsStopTrip(): Promise<ItsDriveView> {
+    const drive = await this.state();
+    if (drive.trip && drive.pending) await this.seal(drive);
+    drive.trip = null;
+    drive.pending = null;
+    drive.last = null;
+    drive.speedKmh = null;
+    await this.save();
+    void this.flush();
+    return this.itsDrive();
+  }
+
+  async itsReport(report: ItsReport): Promise<ItsDriveView> {
+    if (typeof report !== 'object' || report === null)
+      throw botError('BAD_REQUEST', 'itsReport takes { lat, lon, speedKmh?, ... }.');
+    const lat = finiteIn(report.lat, 'lat', -90, 90);
+    const lon = finiteIn(report.lon, 'lon', -180, 180);
+    const given =
+      report.speedKmh === undefined ? null : finiteIn(report.speedKmh, 'speedKmh', 0, 300);
+    if (report.humidityPct !== undefined)
+      this.humidityPct = finiteIn(report.humidityPct, 'humidityPct', -1000, 1000);
+    if (report.temperatureC !== undefined)
+      this.temperatureC = finiteIn(report.temperatureC, 'temperatureC', -1000, 1000);
+    const drive = await this.state();
+    if (!drive.trip) throw botError('NOT_READY', 'No trip is running: tap Start trip first.');
+    const time = Math.floor(this.d.now());
+    const accuracy =
+      report.accuracyM === undefined ? 0 : finiteIn(report.accuracyM, 'accuracyM', 0, 1e6);
+    let speed = given;
+    if (speed === null && drive.last && time > drive.last.time) {
+      const a = demoTownNetwork;
+      const dy = (lat - drive.last.lat) * 111_320;
+      const dx = (lon - drive.last.lon) * 111_320 * Math.cos((a.origin.lat * Math.PI) / 180);
+      speed = (Math.hypot(dx, dy) / ((time - drive.last.time) / 1000)) * 3.6;
+    }
+    drive.last = { lat, lon, time };
+    drive.speedKmh = speed === null ? drive.speedKmh : Math.min(300, speed);
+    const match =
+      accuracy <= itsAccuracyMaxM
+        ? matchPosition(demoTownNetwork, lat, lon, undefined, drive.pending?.segment ?? null)
+        : null;
+    const settings = itsSettingsOf(this.d.durable().genesis, () => undefined);
+    const window = Math.floor(time / settings.windowMs);
+    if (
+      drive.pending &&
+      (!match || match.segment.id !== drive.pending.segment || window !== drive.pending.window)
+    )
+      await this.seal(drive);
+    if (match) {
+      const p = (drive.pending ??= {
+        segment: match.segment.id,
+        window,
+        speedSum: 0,
+        speedCount: 0,
+        humidity: null,
+        temperature: null,
+        time,
+      });
+      if (speed !== null) {
+        p.speedSum += Math.min(300, speed);
+        p.speedCount += 1;
+      }
+      if (this.humidityPct !== null) p.humidity = this.humidityPct;
+      if (this.temperatureC !== null) p.temperature = this.temperatureC;
+      p.time = time;
+    }
+    await this.save();
+    void this.flush();
+    return this.itsDrive();
+  }
+
+  /** The pending segment's observation: signed with the trip key, into the queue. */
+  private async seal(drive: DriveState): Promise<void> {
+    const p = drive.pending;
+    drive.pending = null;
+    if (!p || !drive.trip || p.speedCount === 0) return;
+    const keys = await this.keys();
+    const key = keys.find((k) => k.did === drive.trip);
+    if (!key?.cert) return;
+    const segment = demoTownNetwork.segmentById.get(p.segment)!;
+    const speedKmh = Math.max(0, Math.min(300, Math.round(p.speedSum / p.speedCount)));
+    const body: Record<string, unknown> = {
+      // Always carried: admission judges the state before the block, where a new trip is unknown.
+      cert: {
+        provider: key.cert.provider,
+        trip: key.did,
+        expires: key.cert.expires,
+        sig: fromHex(key.cert.sig),
+      },
+      segment: p.segment,
+      speedKmh,
+      congestion: congestionOf(speedKmh, segment.limitKmh),
+    };
+    if (p.humidity !== null) body.humidityPct = Math.round(p.humidity);
+    if (p.temperature !== null) body.temperatureC = Math.round(p.temperature);
+    if (drive.queue.length >= itsQueueMax) {
+      drive.lastError = `The offline queue is full (${itsQueueMax} observations, itsQueueMax); newer ones are dropped until the network returns.`;
+      return;
+    }
+    drive.nonce += 1;
+    const tx = signTx(
+      {
+        chain: key.cert.chain,
+        type: 'its.observe',
+        from: key.did,
+        nonce: drive.nonce,
+        time: p.time,
+        body,
+      },
+      fromHex(key.seed),
+    );
+    drive.queue.push(toHex(encodeTx(tx)));
+    drive.sent = [{ txId: txIdOf(tx), segment: p.segment, speedKmh }, ...drive.sent].slice(
+      0,
+      itsSentKept,
+    );
+  }
+
+  /** Hand the queue over while online, in order; a refusal drops that observation (shown). */
+  flush(): Promise<void> {
+    this.flushing ??= this.flushOnce().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    const drive = await this.state();
+    while (drive.queue.length > 0 && this.d.online()) {
+      const tx = decodeTx(fromHex(drive.queue[0]!));
+      try {
+        await this.d.admit(tx);
+        drive.lastError = null;
+      } catch (error) {
+        const code = error instanceof BotError ? error.code : 'INTERNAL';
+        if (code === 'NOT_READY' || code === 'MEMPOOL_FULL' || code === 'TIMEOUT') break;
+        drive.lastError = `An observation was refused: ${(error as Error).message}`;
+      }
+      drive.queue.shift();
+      await this.save();
+    }
+    this.schedule(drive);
+  }
+
+  private schedule(drive: DriveState): void {
+    if (this.timer || drive.queue.length === 0) return;
+    this.timer = this.d.clock.setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, itsFlushIntervalMs);
+  }
+
+  async itsDrive(): Promise<ItsDriveView> {
+    const drive = await this.state();
+    const keys = await this.keys();
+    const chain = this.d.durable();
+    const tokens = chain.tokens ?? emptyTokens(chain.genesis);
+    const now = this.d.now();
+    const queued = new Set(drive.queue.map((hex) => txIdOf(decodeTx(fromHex(hex)))));
+    const recent: ItsSentView[] = [];
+    for (const sent of drive.sent.slice(0, itsRecentShown)) {
+      let status: ItsSentView['status'] = 'pending';
+      let reason: string | null = null;
+      if (!queued.has(sent.txId)) {
+        const bytes = chain.trie.get(itsObservationPrefix + sent.txId)
+          ? await this.d.storage.getState(chain.chainId, itsObservationPrefix + sent.txId)
+          : undefined;
+        if (bytes) {
+          const record = decodeObservation(bytes);
+          status = record.status;
+          reason = record.reason;
+        }
+      }
+      recent.push({ ...sent, status, reason });
+    }
+    const segment = drive.pending
+      ? demoTownNetwork.segmentById.get(drive.pending.segment)
+      : undefined;
+    return {
+      active: drive.trip !== null,
+      trip: drive.trip,
+      certificatesLeft: keys.filter(
+        (k) => !k.used && k.cert && k.cert.chain === chain.chainId && k.cert.expires > now,
+      ).length,
+      uncertified: keys.filter((k) => !k.used && !k.cert).length,
+      segment: segment ? { id: segment.id, name: segment.name, limitKmh: segment.limitKmh } : null,
+      speedKmh: drive.speedKmh === null ? null : Math.round(drive.speedKmh),
+      humidityPct: this.humidityPct,
+      temperatureC: this.temperatureC,
+      sent: Math.max(0, drive.sent.length - queued.size),
+      queued: drive.queue.length,
+      online: this.d.online(),
+      recent,
+      reward: drive.used.reduce((sum, did) => sum + balanceOf(tokens, did), 0),
+      symbol: chain.genesis.tokens?.symbol ?? null,
+      lastError: drive.lastError,
+    };
+  }
+
+  /** Stop the flush timer (the peer closes). */
+  close(): void {
+    if (this.timer) this.d.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
