@@ -25,6 +25,7 @@ import { checkTx, txIdOf, txSigningBytes, type Tx, type UnsignedTx } from '../co
 import { publicKeyFromDid } from '../core/crypto/did';
 import * as limits from '../core/limits';
 import { emptyTokens, supplyCheck } from '../core/modules/tokens';
+import { emptyMarket, escrowCheck } from '../core/modules/market';
 import { Random } from './prng';
 import { SignatureVerifier } from './verify';
 
@@ -599,6 +600,9 @@ export class Simulation {
     const broken = supplyCheck(tokens);
     if (broken !== null)
       this.fail(`supply: peer ${peer.index} at height ${chain.height}: ${broken}`);
+    const escrow = escrowCheck(chain.market ?? emptyMarket(), tokens);
+    if (escrow !== null)
+      this.fail(`escrow: peer ${peer.index} at height ${chain.height}: ${escrow}`);
     const genesisSupply = this.options.clients * clientTokens;
     if (tokens.supply !== genesisSupply)
       this.fail(
