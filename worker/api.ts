@@ -10,6 +10,8 @@ import type { TokenMethods } from './api-tokens';
 import { tokenMethodNames } from './api-tokens';
 import type { TraceMethods } from './api-trace';
 import { traceMethodNames } from './api-trace';
+import type { MarketMethods } from './api-market';
+import { marketMethodNames } from './api-market';
 
 // Each capability's view types and methods live in their own file (api-<name>.ts); PeerMethods
 // extends them and this module re-exports them, so the app keeps importing from worker/api.
@@ -17,6 +19,7 @@ export * from './api-common';
 export * from './api-datasets';
 export * from './api-tokens';
 export * from './api-trace';
+export * from './api-market';
 
 export interface ApiError {
   code: ErrorCode;
@@ -452,7 +455,7 @@ export interface LogEntry {
 }
 
 /** Methods of the peer, as the page calls them. */
-export interface PeerMethods extends DatasetMethods, TokenMethods, TraceMethods {
+export interface PeerMethods extends DatasetMethods, TokenMethods, TraceMethods, MarketMethods {
   ready(): Promise<Status>;
   identity(): Promise<Identity>;
   status(): Promise<Status>;
@@ -667,6 +670,7 @@ export const methodNames = [
   ...datasetMethodNames,
   ...tokenMethodNames,
   ...traceMethodNames,
+  ...marketMethodNames,
 ] as const satisfies readonly MethodName[];
 
 export type RpcRequest = { id: number; method: MethodName; params: unknown[] };

@@ -41,6 +41,7 @@ import {
 } from './http-common';
 import { datasetRoutes } from './routes-datasets';
 import { tokenRoutes } from './routes-tokens';
+import { marketRoutes } from './routes-market';
 import { traceRoutes } from './routes-trace';
 
 export { datasetHttpBytesMax, httpBodyBytesMax, type Method } from './http-common';
@@ -270,6 +271,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ],
     ...datasetRoutes(call, options),
     ...tokenRoutes(call),
+    ...marketRoutes(call),
     ...traceRoutes(call),
     ['GET', '/v1/openapi.json', async () => ({ body: openApiDocument })],
     ['GET', '/v1/events', (context) => eventStream(context, options, streams)],

@@ -16,6 +16,7 @@ import {
   traceServerLengthMax,
   traceSplitPartsMax,
 } from '../../worker/core/modules/trace/limits';
+import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
 
 type Schema = Record<string, unknown>;
 
@@ -313,6 +314,7 @@ const schemas: Record<string, Schema> = {
     verified: bool,
     truncated: nullable(str),
   }),
+  ...marketSchemas,
 };
 
 // ---- request bodies ----
@@ -389,6 +391,7 @@ const requestBodies: Record<string, Schema> = {
     ),
     additionalProperties: false,
   },
+  ...marketBodies,
 };
 
 // ---- operations ----
@@ -669,6 +672,7 @@ const paths: Record<string, Record<string, Op>> = {
       body: 'Transfer',
     },
   },
+  ...marketPaths,
   '/v1/openapi.json': { get: { summary: 'This document.', ok: ['200', ref('OpenApi')] } },
   '/v1/events': {
     get: {

@@ -7,6 +7,7 @@ import { DevicesHost } from './devices-host';
 import { ContractsHost } from './contracts-host';
 import { TokensHost } from './tokens-host';
 import { DatasetsHost } from './datasets';
+import { MarketHost } from './market';
 import { TraceHost, httpDocumentFetcher, type DocumentFetcher } from './trace';
 import type { Verifier } from './crypto';
 import { RightsService } from './rights';
@@ -51,6 +52,7 @@ export class Capabilities {
   private contractsHost: ContractsHost | null = null;
   private datasetsHost: DatasetsHost | null = null;
   private tokensHost: TokensHost | null = null;
+  private marketHost: MarketHost | null = null;
 
   private traceHost: TraceHost | null = null;
   private rightsService: RightsService | null = null;
@@ -145,6 +147,21 @@ export class Capabilities {
     return this.datasetsHost;
   }
 
+  async market(): Promise<MarketHost> {
+    await this.d.ready();
+    const { state: s, options: o, submissions } = this.d;
+    this.marketHost ??= new MarketHost({
+      chain: () => s.peer.chain,
+      self: () => s.identityView.did,
+      submit: (request) => submissions.submit(request),
+      waitFor: (txId, options) => submissions.waitFor(txId, options),
+      datasets: () => this.datasets(),
+      now: () => o.now(),
+      record: (level, message) => this.d.record(level, message),
+    });
+    return this.marketHost;
+  }
+
   async trace(): Promise<TraceHost> {
     await this.d.ready();
     const { state: s, options: o, submissions } = this.d;
@@ -172,6 +189,17 @@ export class Capabilities {
    * datasets service fetches the blobs this peer must hold and answers list-policy requests.
    */
   onCommitted(block: Block, txIds: string[], failed: Array<{ txId: string }>): void {
+    // The market's duties: deliver this peer's sales, claim refunds of its late purchases.
+    if (
+      this.marketHost ||
+      block.txs.some((t) => t.type.startsWith('market.')) ||
+      MarketHost.hasDuty(this.d.state.peer.chain, this.d.state.identityView.did)
+    )
+      void this.market()
+        .then((m) => m.onCommitted())
+        .catch((error) =>
+          this.d.record('warn', `Market duties not done: ${(error as Error).message}`),
+        );
     if (
       block.txs.some(
         (t) =>

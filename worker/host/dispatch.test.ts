@@ -5,6 +5,7 @@ import { BotError } from '../core/errors';
 import * as limits from '../core/limits';
 import { methodNames, type MethodName, type PeerMethods } from '../api';
 import { apiMethods, dispatch } from './dispatch';
+import { marketCases } from './dispatch-market.cases';
 
 const did = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
 const txId = 'ab'.repeat(32);
@@ -405,6 +406,7 @@ const cases: Record<MethodName, Case> = {
       [[''], 'traceBack: id must be a non-empty string'],
     ],
   },
+  ...marketCases,
 };
 
 async function refusal(run: Promise<unknown>): Promise<BotError> {

@@ -28,6 +28,7 @@ import {
   text,
   type Param,
 } from './params';
+import { marketApiMethods } from './dispatch-market';
 
 /** One method: its parameters in order, and what runs once they are checked. */
 export interface ApiMethod {
@@ -493,6 +494,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     ],
     (p, id, options) => p.traceBack(id, options),
   ),
+  ...marketApiMethods,
 };
 
 /** Is `name` a method of the API (own names only: not "constructor", "toString", ...)? */
