@@ -20,6 +20,7 @@ const pages = [
   { path: 'audit', heading: 'Audit' },
   { path: 'devices', heading: null },
   { path: 'trace', heading: 'Trace' },
+  { path: 'market', heading: 'Market' },
   { path: 'settings', heading: 'Settings' },
 ];
 
