@@ -2,6 +2,7 @@
 // without importing the ledger.
 import type { Validator } from './validators';
 import type { TokenGenesis } from './modules/tokens/types';
+import type { MultisigPolicy } from './modules/multisig/types';
 
 export type ChainMode = 'private' | 'consortium' | 'public';
 export type EngineName = 'solo' | 'poa' | 'bft';
@@ -25,4 +26,9 @@ export interface Genesis {
    * (admin.set), without votes. Absent (and on other modes): the validators' votes set them.
    */
   admin?: string;
+  /**
+   * Multi-signature permission (issue 16, D-8-data): k of the signers approve each transaction of
+   * the listed types before it executes (worker/core/modules/multisig). Absent: none.
+   */
+  multisig?: MultisigPolicy;
 }

@@ -12,6 +12,7 @@ import { tokensModule } from './tokens';
 import { traceModule } from './trace';
 import { blocklistModule } from './blocklist';
 import { marketModule } from './market';
+import { multisigModule } from './multisig';
 
 export const txModules = [
   dataModule, // data.put, data.delete: ./data
@@ -24,6 +25,7 @@ export const txModules = [
   traceModule, // trace.*: ./trace (issue 17, Y.4560 I.1)
   blocklistModule, // device.report, device.unblock: ./blocklist (issue 17, Y.4464 II.2)
   marketModule, // market.*: ./market (issue 16, Y.4560 8.3, 9.7)
+  multisigModule, // multisig.*: ./multisig (issue 16, D-8-data)
 ] as const;
 
 export const txRegistry = registryOf(txModules);
