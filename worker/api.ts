@@ -12,6 +12,8 @@ import type { TraceMethods } from './api-trace';
 import { traceMethodNames } from './api-trace';
 import type { MarketMethods } from './api-market';
 import { marketMethodNames } from './api-market';
+import type { MultisigMethods } from './api-multisig';
+import { multisigMethodNames } from './api-multisig';
 
 // Each capability's view types and methods live in their own file (api-<name>.ts); PeerMethods
 // extends them and this module re-exports them, so the app keeps importing from worker/api.
@@ -20,6 +22,7 @@ export * from './api-datasets';
 export * from './api-tokens';
 export * from './api-trace';
 export * from './api-market';
+export * from './api-multisig';
 
 export interface ApiError {
   code: ErrorCode;
@@ -189,6 +192,12 @@ export interface CreateChainRequest {
    * and policies (admin.set). Absent: the validators' votes set them.
    */
   admin?: string;
+  /** Multi-signature permission: k of the signers approve each transaction of the listed types. */
+  multisig?: {
+    signers: string[];
+    k: number;
+    types: Array<{ type: string; amountOver?: number }>;
+  };
 }
 
 /** One neighbour in the mesh, as this peer sees it. */
@@ -455,7 +464,12 @@ export interface LogEntry {
 }
 
 /** Methods of the peer, as the page calls them. */
-export interface PeerMethods extends DatasetMethods, TokenMethods, TraceMethods, MarketMethods {
+export interface PeerMethods
+  extends DatasetMethods,
+    TokenMethods,
+    TraceMethods,
+    MarketMethods,
+    MultisigMethods {
   ready(): Promise<Status>;
   identity(): Promise<Identity>;
   status(): Promise<Status>;
@@ -671,6 +685,7 @@ export const methodNames = [
   ...tokenMethodNames,
   ...traceMethodNames,
   ...marketMethodNames,
+  ...multisigMethodNames,
 ] as const satisfies readonly MethodName[];
 
 export type RpcRequest = { id: number; method: MethodName; params: unknown[] };

@@ -81,6 +81,10 @@ export abstract class ApiSurface {
   readonly deliverPurchase = delegate(() => this.capabilities.market(), 'deliverPurchase');
   readonly refundPurchase = delegate(() => this.capabilities.market(), 'refundPurchase');
   readonly marketTrades = delegate(() => this.capabilities.market(), 'marketTrades');
+  // multi-signature permission (issue 16): ./multisig.ts
+  readonly multisig = delegate(() => this.capabilities.multisig(), 'multisig');
+  readonly proposeMultisig = delegate(() => this.capabilities.multisig(), 'proposeMultisig');
+  readonly approveMultisig = delegate(() => this.capabilities.multisig(), 'approveMultisig');
   /** A version chunk by chunk (not an RPC method: the HTTP content route streams it). */
   readonly readDatasetStream = async (
     dataset: string,

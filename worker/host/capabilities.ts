@@ -8,6 +8,7 @@ import { ContractsHost } from './contracts-host';
 import { TokensHost } from './tokens-host';
 import { DatasetsHost } from './datasets';
 import { MarketHost } from './market';
+import { MultisigHost } from './multisig';
 import { TraceHost, httpDocumentFetcher, type DocumentFetcher } from './trace';
 import type { Verifier } from './crypto';
 import { RightsService } from './rights';
@@ -53,6 +54,7 @@ export class Capabilities {
   private datasetsHost: DatasetsHost | null = null;
   private tokensHost: TokensHost | null = null;
   private marketHost: MarketHost | null = null;
+  private multisigHost: MultisigHost | null = null;
 
   private traceHost: TraceHost | null = null;
   private rightsService: RightsService | null = null;
@@ -160,6 +162,18 @@ export class Capabilities {
       record: (level, message) => this.d.record(level, message),
     });
     return this.marketHost;
+  }
+
+  async multisig(): Promise<MultisigHost> {
+    await this.d.ready();
+    const { state: s, options: o, submissions } = this.d;
+    this.multisigHost ??= new MultisigHost({
+      chain: () => s.peer.chain,
+      self: () => s.identityView.did,
+      submit: (request) => submissions.submit(request),
+      now: () => o.now(),
+    });
+    return this.multisigHost;
   }
 
   async trace(): Promise<TraceHost> {

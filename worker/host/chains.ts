@@ -309,6 +309,7 @@ export class ChainsService {
       ...(request.admin === undefined ? {} : { admin: request.admin }),
     };
     if (request.tokens !== undefined) genesis.tokens = request.tokens;
+    if (request.multisig !== undefined) genesis.multisig = request.multisig;
     checkGenesis(genesis);
     const record = await this.d.enqueue(() =>
       this.adoptChain({ chainId: chainIdOf(genesis), genesis }),

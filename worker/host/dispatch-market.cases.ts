@@ -58,4 +58,17 @@ export const marketCases = {
     good: [],
     bad: [[[1], 'marketTrades takes 0 parameters']] as Array<[unknown[], string]>,
   },
+  multisig: { good: [], bad: [[[1], 'multisig takes 0 parameters']] as Array<[unknown[], string]> },
+  proposeMultisig: {
+    good: [{ type: 'token.transfer', body: { to: 'x', amount: 1 } }],
+    bad: [
+      [[{ type: '', body: {} }], 'proposeMultisig: request.type must be a non-empty string'],
+    ] as Array<[unknown[], string]>,
+  },
+  approveMultisig: {
+    good: [offerId],
+    bad: [[['nope'], 'approveMultisig: proposal must be 64 lowercase hex digits']] as Array<
+      [unknown[], string]
+    >,
+  },
 };

@@ -29,6 +29,7 @@ import {
   type Param,
 } from './params';
 import { marketApiMethods } from './dispatch-market';
+import { multisigApiMethods } from './dispatch-multisig';
 
 /** One method: its parameters in order, and what runs once they are checked. */
 export interface ApiMethod {
@@ -165,6 +166,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           emptyBlockIntervalMs?: number;
           tokens?: Record<string, unknown>;
           admin?: string;
+          multisig?: Record<string, unknown>;
         }>({
           name: param('name', text(limits.chainNameLengthMax, { min: 1, unit: 'characters' })),
           mode: param('mode', oneOf(['private', 'consortium', 'public'])),
@@ -175,6 +177,8 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           // Judged in full by the core's genesis check (checkTokenGenesis).
           tokens: optional('tokens', anyObject),
           admin: optional('admin', did),
+          // Judged in full by the core's genesis check (checkMultisigGenesis).
+          multisig: optional('multisig', anyObject),
         }),
       ),
     ],
@@ -495,6 +499,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     (p, id, options) => p.traceBack(id, options),
   ),
   ...marketApiMethods,
+  ...multisigApiMethods,
 };
 
 /** Is `name` a method of the API (own names only: not "constructor", "toString", ...)? */
