@@ -42,6 +42,7 @@ import {
 import { datasetRoutes } from './routes-datasets';
 import { tokenRoutes } from './routes-tokens';
 import { marketRoutes } from './routes-market';
+import { multisigRoutes } from './routes-multisig';
 import { traceRoutes } from './routes-trace';
 
 export { datasetHttpBytesMax, httpBodyBytesMax, type Method } from './http-common';
@@ -272,6 +273,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ...datasetRoutes(call, options),
     ...tokenRoutes(call),
     ...marketRoutes(call),
+    ...multisigRoutes(call),
     ...traceRoutes(call),
     ['GET', '/v1/openapi.json', async () => ({ body: openApiDocument })],
     ['GET', '/v1/events', (context) => eventStream(context, options, streams)],

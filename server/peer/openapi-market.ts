@@ -72,6 +72,30 @@ export const marketSchemas: Record<string, Schema> = {
       }),
     ),
   }),
+  Multisig: obj({
+    policy: nullable(
+      obj({
+        signers: list(did),
+        k: int,
+        types: list(obj({ type: str, amountOver: int }, ['amountOver'])),
+      }),
+    ),
+    signer: { type: 'boolean' },
+    proposals: list(
+      obj({
+        id: hex(64),
+        type: str,
+        body: {},
+        from: did,
+        approvals: list(did),
+        state: { enum: ['pending', 'executed'] },
+        height: int,
+        executedHeight: nullable(int),
+        executedTx: nullable(hex(64)),
+      }),
+    ),
+    height: int,
+  }),
   Trades: obj({
     height: int,
     purchases: list(purchase),
@@ -94,6 +118,7 @@ export const marketBodies: Record<string, Schema> = {
       ['deliverBlocks', 'expiresBlocks', 'penalty'],
     ),
   ),
+  Propose: strict(obj({ type: { type: 'string', minLength: 1, maxLength: 64 }, body: {} })),
   Buy: strict(obj({ price: amount })),
   Demand: strict(obj({ dataset: str, maxPrice: amount, expiresBlocks: amount }, ['expiresBlocks'])),
 };
@@ -155,6 +180,27 @@ export const marketPaths = {
   '/v1/market/purchases/{id}/refund': {
     post: {
       summary: 'Claim the refund (price and penalty) of a purchase not delivered by its deadline.',
+      ok: accepted,
+      params: id,
+    },
+  },
+  '/v1/multisig': {
+    get: {
+      summary: "The chain's multi-signature rule and its held transactions.",
+      ok: ['200', ref('Multisig')] as [string, Schema],
+    },
+  },
+  '/v1/multisig/proposals': {
+    post: {
+      summary:
+        'Propose a transaction the chain holds for signatures (a signer; its approval counts).',
+      ok: accepted,
+      body: 'Propose',
+    },
+  },
+  '/v1/multisig/proposals/{id}/approve': {
+    post: {
+      summary: 'Approve a held transaction; the k-th approval executes it.',
       ok: accepted,
       params: id,
     },

@@ -259,6 +259,36 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
       undefined,
       400,
     );
+    // ---- multi-signature (issue 16): this chain has no rule ----
+    const msig = await hit('GET', '/v1/multisig', '/v1/multisig', undefined, 200);
+    expect(msig.body).toMatchObject({ policy: null, signer: false, proposals: [] });
+    const proposeBody = documentedBody('Propose', {
+      type: 'token.transfer',
+      body: { to: me.did, amount: 500 },
+    });
+    const noRule = await hit(
+      'POST',
+      '/v1/multisig/proposals',
+      '/v1/multisig/proposals',
+      proposeBody,
+      400,
+    );
+    expect(noRule.body.error.message).toMatch(/holds no transaction type/);
+    await hit('POST', '/v1/multisig/proposals', '/v1/multisig/proposals', { type: '' }, 400);
+    await hit(
+      'POST',
+      `/v1/multisig/proposals/${some}/approve`,
+      '/v1/multisig/proposals/{id}/approve',
+      undefined,
+      400,
+    );
+    await hit(
+      'POST',
+      '/v1/multisig/proposals/x/approve',
+      '/v1/multisig/proposals/{id}/approve',
+      undefined,
+      400,
+    );
     // a method the path does not take: 405 with the documented error body, naming the methods
     const wrong = await call(base, 'POST', '/v1/governance', {});
     expect(wrong.status).toBe(405);
