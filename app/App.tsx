@@ -94,6 +94,12 @@ export const pages: PageDef[] = [
     component: lazy(() => import('./pages/WalletPage')),
   },
   {
+    path: 'market',
+    label: 'Market',
+    icon: 'M4 9l2-5h12l2 5M4 9h16v11H4zM4 9a3 3 0 0 0 5 1 3 3 0 0 0 6 0 3 3 0 0 0 5-1M10 20v-5h4v5',
+    component: lazy(() => import('./pages/MarketPage')),
+  },
+  {
     path: 'trace',
     label: 'Trace',
     icon: 'M5 5h4v4H5zM15 5h4v4h-4zM10 15h4v4h-4zM7 9v2h10V9M12 11v4',

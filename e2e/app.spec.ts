@@ -24,6 +24,8 @@ const pages = [
 
   { path: 'drive', heading: 'Drive' },
   { path: 'roads', heading: 'Roads' },
+
+  { path: 'market', heading: 'Market' },
   { path: 'settings', heading: 'Settings' },
 ];
 

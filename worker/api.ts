@@ -15,6 +15,11 @@ import { traceMethodNames } from './api-trace';
 import type { XchainMethods } from './api-xchain';
 import { xchainMethodNames } from './api-xchain';
 
+import type { MarketMethods } from './api-market';
+import { marketMethodNames } from './api-market';
+import type { MultisigMethods } from './api-multisig';
+import { multisigMethodNames } from './api-multisig';
+
 // Each capability's view types and methods live in their own file (api-<name>.ts); PeerMethods
 // extends them and this module re-exports them, so the app keeps importing from worker/api.
 export * from './api-common';
@@ -23,6 +28,9 @@ export * from './api-tokens';
 export * from './api-its';
 export * from './api-trace';
 export * from './api-xchain';
+
+export * from './api-market';
+export * from './api-multisig';
 
 export interface ApiError {
   code: ErrorCode;
@@ -194,6 +202,13 @@ export interface CreateChainRequest {
   admin?: string;
   /** Road conditions (issue 20): the consortium's ITS providers (did:key) and the reward per agreeing observation. */
   its?: { providers: string[]; windowMs?: number; reward?: number; corroborationMin?: number };
+
+  /** Multi-signature permission: k of the signers approve each transaction of the listed types. */
+  multisig?: {
+    signers: string[];
+    k: number;
+    types: Array<{ type: string; amountOver?: number }>;
+  };
 }
 
 /** One neighbour in the mesh, as this peer sees it. */
@@ -465,7 +480,9 @@ export interface PeerMethods
     TokenMethods,
     TraceMethods,
     XchainMethods,
-    ItsMethods {
+    ItsMethods,
+    MarketMethods,
+    MultisigMethods {
   ready(): Promise<Status>;
   identity(): Promise<Identity>;
   status(): Promise<Status>;
@@ -682,6 +699,9 @@ export const methodNames = [
   ...itsMethodNames,
   ...traceMethodNames,
   ...xchainMethodNames,
+
+  ...marketMethodNames,
+  ...multisigMethodNames,
 ] as const satisfies readonly MethodName[];
 
 export type RpcRequest = { id: number; method: MethodName; params: unknown[] };

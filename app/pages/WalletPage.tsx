@@ -8,7 +8,8 @@ import { Card, CopyButton, ErrorNote, PageTitle, Qr, useAction, useAsync } from 
 import { QrScanner } from '../components/qr-scanner';
 import { short } from '../lib/format';
 import { checkBalanceProof } from '../../worker/shared/proof';
-import type { BalanceView, TokenMovementView } from '../../worker/api';
+import type { BalanceView, MultisigView, TokenMovementView } from '../../worker/api';
+import { ApprovalsCard } from './ApprovalsCard';
 
 const didPattern = /did:key:z[1-9A-HJ-NP-Za-km-z]{40,60}/;
 
@@ -47,7 +48,24 @@ function Balance({ view }: { view: BalanceView }) {
   );
 }
 
-function Send({ view, onSent }: { view: BalanceView; onSent: () => void }) {
+/** Whether the chain's multisig rule holds a transfer of `amount` for signatures. */
+function held(multisig: MultisigView | undefined, amount: number): boolean {
+  return (
+    multisig?.policy?.types.some(
+      (r) => r.type === 'token.transfer' && (r.amountOver === undefined || amount > r.amountOver),
+    ) ?? false
+  );
+}
+
+function Send({
+  view,
+  multisig,
+  onSent,
+}: {
+  view: BalanceView;
+  multisig?: MultisigView;
+  onSent: () => void;
+}) {
   const [to, setTo] = useState('');
   const [amount, setAmount] = useState('');
   const [memo, setMemo] = useState('');
@@ -60,15 +78,19 @@ function Send({ view, onSent }: { view: BalanceView; onSent: () => void }) {
     void run(async () => {
       const value = parseAmount(amount);
       const recipient = to.trim();
-      const { txId } = await bot().transfer({
-        to: recipient,
-        amount: value,
-        ...(memo.trim() ? { memo: memo.trim() } : {}),
-      });
+      const body = { to: recipient, amount: value, ...(memo.trim() ? { memo: memo.trim() } : {}) };
+      const proposing = held(multisig, value);
+      const { txId } = proposing
+        ? await bot().proposeMultisig({ type: 'token.transfer', body })
+        : await bot().transfer(body);
       const result = await bot().waitFor(txId, { timeoutMs: 60_000 });
       if (result.status !== 'committed')
         throw new Error(result.error?.message ?? 'The chain refused the transfer.');
-      setDone(`Sent ${value} ${view.symbol} to ${short(recipient, 12)} in block ${result.height}.`);
+      setDone(
+        proposing
+          ? `Proposed sending ${value} ${view.symbol} to ${short(recipient, 12)}: it waits for ${multisig!.policy!.k} signatures under Approvals.`
+          : `Sent ${value} ${view.symbol} to ${short(recipient, 12)} in block ${result.height}.`,
+      );
       setAmount('');
       setMemo('');
       onSent();
@@ -190,10 +212,12 @@ export default function WalletPage() {
   const did = useAppStore((s) => s.identity?.did);
   const balance = useAsync(() => bot().balance(), [height, chainId]);
   const history = useAsync(() => bot().tokenHistory(undefined, { limit: 50 }), [height, chainId]);
+  const multisig = useAsync(() => bot().multisig(), [height, chainId]);
   const view = balance.data;
   const reload = () => {
     balance.reload();
     history.reload();
+    multisig.reload();
   };
   return (
     <>
@@ -210,7 +234,8 @@ export default function WalletPage() {
       {view && view.symbol !== null && (
         <>
           <Balance view={view} />
-          <Send view={view} onSent={reload} />
+          <Send view={view} multisig={multisig.data} onSent={reload} />
+          {multisig.data?.policy && <ApprovalsCard view={multisig.data} me={did} onDone={reload} />}
           {did && <Receive did={did} />}
           <ErrorNote error={history.error} what="The history" />
           {history.data && <History items={history.data} symbol={view.symbol} />}

@@ -42,6 +42,9 @@ import {
 import { datasetRoutes } from './routes-datasets';
 import { tokenRoutes } from './routes-tokens';
 import { itsRoutes } from './routes-its';
+
+import { marketRoutes } from './routes-market';
+import { multisigRoutes } from './routes-multisig';
 import { traceRoutes } from './routes-trace';
 import { xchainRoutes } from './routes-xchain';
 
@@ -273,6 +276,9 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ...datasetRoutes(call, options),
     ...tokenRoutes(call),
     ...itsRoutes(call),
+
+    ...marketRoutes(call),
+    ...multisigRoutes(call),
     ...traceRoutes(call),
     ...xchainRoutes(call),
     ['GET', '/v1/openapi.json', async () => ({ body: openApiDocument })],

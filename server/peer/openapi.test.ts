@@ -246,6 +246,94 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
       400,
     );
     await hit('POST', '/v1/its/settle', '/v1/its/settle', undefined, 202);
+
+    // ---- the data market (issue 16): this chain has no token, so nothing can be traded ----
+    const market = await hit(
+      'GET',
+      '/v1/market/offers?all=true',
+      '/v1/market/offers',
+      undefined,
+      200,
+    );
+    expect(market.body).toMatchObject({ symbol: null, escrow: 0, offers: [] });
+    await hit('GET', '/v1/market/offers?all=maybe', '/v1/market/offers', undefined, 400);
+    await hit('GET', '/v1/market/trades', '/v1/market/trades', undefined, 200);
+    const offerBody = documentedBody('Offer', { dataset: 'air', price: 5, terms: 'research' });
+    const noToken = await hit('POST', '/v1/market/offers', '/v1/market/offers', offerBody, 400);
+    expect(noToken.body.error.message).toMatch(/no token/);
+    await hit('POST', '/v1/market/offers', '/v1/market/offers', { dataset: 'air', price: 0 }, 400);
+    const some = 'cd'.repeat(32);
+    const buyBody = documentedBody('Buy', { price: 5 });
+    await hit('POST', `/v1/market/offers/${some}/buy`, '/v1/market/offers/{id}/buy', buyBody, 400);
+    await hit('POST', '/v1/market/offers/x/buy', '/v1/market/offers/{id}/buy', buyBody, 400);
+    await hit(
+      'POST',
+      `/v1/market/offers/${some}/withdraw`,
+      '/v1/market/offers/{id}/withdraw',
+      undefined,
+      404,
+    );
+    const demandBody = documentedBody('Demand', { dataset: 'air', maxPrice: 5 });
+    await hit('POST', '/v1/market/demands', '/v1/market/demands', demandBody, 400);
+    await hit('POST', '/v1/market/demands', '/v1/market/demands', { dataset: 'air' }, 400);
+    await hit(
+      'POST',
+      `/v1/market/demands/${some}/cancel`,
+      '/v1/market/demands/{id}/cancel',
+      undefined,
+      404,
+    );
+    await hit(
+      'POST',
+      `/v1/market/purchases/${some}/deliver`,
+      '/v1/market/purchases/{id}/deliver',
+      undefined,
+      404,
+    );
+    await hit(
+      'POST',
+      `/v1/market/purchases/${some}/refund`,
+      '/v1/market/purchases/{id}/refund',
+      undefined,
+      404,
+    );
+    await hit(
+      'POST',
+      '/v1/market/purchases/zz/refund',
+      '/v1/market/purchases/{id}/refund',
+      undefined,
+      400,
+    );
+    // ---- multi-signature (issue 16): this chain has no rule ----
+    const msig = await hit('GET', '/v1/multisig', '/v1/multisig', undefined, 200);
+    expect(msig.body).toMatchObject({ policy: null, signer: false, proposals: [] });
+    const proposeBody = documentedBody('Propose', {
+      type: 'token.transfer',
+      body: { to: me.did, amount: 500 },
+    });
+    const noRule = await hit(
+      'POST',
+      '/v1/multisig/proposals',
+      '/v1/multisig/proposals',
+      proposeBody,
+      400,
+    );
+    expect(noRule.body.error.message).toMatch(/holds no transaction type/);
+    await hit('POST', '/v1/multisig/proposals', '/v1/multisig/proposals', { type: '' }, 400);
+    await hit(
+      'POST',
+      `/v1/multisig/proposals/${some}/approve`,
+      '/v1/multisig/proposals/{id}/approve',
+      undefined,
+      400,
+    );
+    await hit(
+      'POST',
+      '/v1/multisig/proposals/x/approve',
+      '/v1/multisig/proposals/{id}/approve',
+      undefined,
+      400,
+    );
     // a method the path does not take: 405 with the documented error body, naming the methods
     const wrong = await call(base, 'POST', '/v1/governance', {});
     expect(wrong.status).toBe(405);

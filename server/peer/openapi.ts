@@ -16,6 +16,7 @@ import {
   traceServerLengthMax,
   traceSplitPartsMax,
 } from '../../worker/core/modules/trace/limits';
+import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
 
 type Schema = Record<string, unknown>;
 
@@ -388,6 +389,7 @@ const schemas: Record<string, Schema> = {
     verified: bool,
     truncated: nullable(str),
   }),
+  ...marketSchemas,
 };
 
 // ---- request bodies ----
@@ -495,6 +497,7 @@ const requestBodies: Record<string, Schema> = {
     ),
     additionalProperties: false,
   },
+  ...marketBodies,
 };
 
 // ---- operations ----
@@ -827,6 +830,8 @@ const paths: Record<string, Record<string, Op>> = {
       ok: ['202', ref('ItsSettled')],
     },
   },
+
+  ...marketPaths,
   '/v1/openapi.json': { get: { summary: 'This document.', ok: ['200', ref('OpenApi')] } },
   '/v1/events': {
     get: {

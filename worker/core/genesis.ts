@@ -4,6 +4,8 @@ import type { Validator } from './validators';
 import type { TokenGenesis } from './modules/tokens/types';
 import type { ItsGenesis } from './modules/its/types';
 
+import type { MultisigPolicy } from './modules/multisig/types';
+
 export type ChainMode = 'private' | 'consortium' | 'public';
 export type EngineName = 'solo' | 'poa' | 'bft';
 
@@ -28,4 +30,10 @@ export interface Genesis {
   admin?: string;
   /** Road-condition exchange (issue 20): the consortium's ITS providers and the reward policy. */
   its?: ItsGenesis;
+
+  /**
+   * Multi-signature permission (issue 16, D-8-data): k of the signers approve each transaction of
+   * the listed types before it executes (worker/core/modules/multisig). Absent: none.
+   */
+  multisig?: MultisigPolicy;
 }

@@ -16,6 +16,8 @@ import { consensusIn, isPerBlockLimit, rightsError } from './modules/governance'
 import { checkTokenGenesis, genesisTokenWrites } from './modules/tokens';
 import { checkItsGenesis } from './modules/its';
 
+import { checkMultisigGenesis } from './modules/multisig';
+
 export type { ChainMode, EngineName, Genesis } from './genesis';
 
 /**
@@ -118,6 +120,8 @@ export function checkGenesis(genesis: Genesis): void {
   }
   if (genesis.tokens !== undefined) checkTokenGenesis(genesis.tokens);
   if (genesis.its !== undefined) checkItsGenesis(genesis.its);
+
+  if (genesis.multisig !== undefined) checkMultisigGenesis(genesis.multisig);
 }
 
 function genesisWrites(genesis: Genesis): Map<string, Uint8Array> {
@@ -280,6 +284,17 @@ function blockContext(
         overlays.set(module, module.overlay(current, block));
       }
       return overlays.get(module) as O;
+    },
+    checkBody(type: string, body: unknown): void {
+      const rules = registry.bodyRules[type];
+      if (!rules) throw botError('BAD_REQUEST', `Unknown transaction type "${type}".`);
+      rules.check(body);
+    },
+    execute(tx: Tx, txId: string): void {
+      const module = registry.byType.get(tx.type);
+      if (!module) throw botError('BAD_REQUEST', `Unknown transaction type "${tx.type}".`);
+      registry.bodyRules[tx.type]!.check(tx.body);
+      module.apply(block.overlayOf(module), tx, txId, block);
     },
   };
   return block;

@@ -71,6 +71,20 @@ export abstract class ApiSurface {
   readonly revokeAccess = delegate(() => this.capabilities.datasets(), 'revokeAccess');
   readonly readDataset = delegate(() => this.capabilities.datasets(), 'readDataset');
   readonly accessLog = delegate(() => this.capabilities.datasets(), 'accessLog');
+  // the data market (issue 16): ./market.ts
+  readonly marketOffers = delegate(() => this.capabilities.market(), 'marketOffers');
+  readonly offerDataset = delegate(() => this.capabilities.market(), 'offerDataset');
+  readonly withdrawOffer = delegate(() => this.capabilities.market(), 'withdrawOffer');
+  readonly buyOffer = delegate(() => this.capabilities.market(), 'buyOffer');
+  readonly demandDataset = delegate(() => this.capabilities.market(), 'demandDataset');
+  readonly cancelDemand = delegate(() => this.capabilities.market(), 'cancelDemand');
+  readonly deliverPurchase = delegate(() => this.capabilities.market(), 'deliverPurchase');
+  readonly refundPurchase = delegate(() => this.capabilities.market(), 'refundPurchase');
+  readonly marketTrades = delegate(() => this.capabilities.market(), 'marketTrades');
+  // multi-signature permission (issue 16): ./multisig.ts
+  readonly multisig = delegate(() => this.capabilities.multisig(), 'multisig');
+  readonly proposeMultisig = delegate(() => this.capabilities.multisig(), 'proposeMultisig');
+  readonly approveMultisig = delegate(() => this.capabilities.multisig(), 'approveMultisig');
   /** A version chunk by chunk (not an RPC method: the HTTP content route streams it). */
   readonly readDatasetStream = async (
     dataset: string,

@@ -8,6 +8,8 @@ import { ContractsHost } from './contracts-host';
 import { TokensHost } from './tokens-host';
 import { ItsHost } from './its';
 import { DatasetsHost } from './datasets';
+import { MarketHost } from './market';
+import { MultisigHost } from './multisig';
 import { TraceHost, httpDocumentFetcher, type DocumentFetcher } from './trace';
 import type { Verifier } from './crypto';
 import { RightsService } from './rights';
@@ -54,6 +56,9 @@ export class Capabilities {
   private datasetsHost: DatasetsHost | null = null;
   private tokensHost: TokensHost | null = null;
   private itsHost: ItsHost | null = null;
+
+  private marketHost: MarketHost | null = null;
+  private multisigHost: MultisigHost | null = null;
 
   private traceHost: TraceHost | null = null;
   private rightsService: RightsService | null = null;
@@ -206,6 +211,33 @@ export class Capabilities {
     return this.datasetsHost;
   }
 
+  async market(): Promise<MarketHost> {
+    await this.d.ready();
+    const { state: s, options: o, submissions } = this.d;
+    this.marketHost ??= new MarketHost({
+      chain: () => s.peer.chain,
+      self: () => s.identityView.did,
+      submit: (request) => submissions.submit(request),
+      waitFor: (txId, options) => submissions.waitFor(txId, options),
+      datasets: () => this.datasets(),
+      now: () => o.now(),
+      record: (level, message) => this.d.record(level, message),
+    });
+    return this.marketHost;
+  }
+
+  async multisig(): Promise<MultisigHost> {
+    await this.d.ready();
+    const { state: s, options: o, submissions } = this.d;
+    this.multisigHost ??= new MultisigHost({
+      chain: () => s.peer.chain,
+      self: () => s.identityView.did,
+      submit: (request) => submissions.submit(request),
+      now: () => o.now(),
+    });
+    return this.multisigHost;
+  }
+
   async trace(): Promise<TraceHost> {
     await this.d.ready();
     const { state: s, options: o, submissions } = this.d;
@@ -233,6 +265,17 @@ export class Capabilities {
    * datasets service fetches the blobs this peer must hold and answers list-policy requests.
    */
   onCommitted(block: Block, txIds: string[], failed: Array<{ txId: string }>): void {
+    // The market's duties: deliver this peer's sales, claim refunds of its late purchases.
+    if (
+      this.marketHost ||
+      block.txs.some((t) => t.type.startsWith('market.')) ||
+      MarketHost.hasDuty(this.d.state.peer.chain, this.d.state.identityView.did)
+    )
+      void this.market()
+        .then((m) => m.onCommitted())
+        .catch((error) =>
+          this.d.record('warn', `Market duties not done: ${(error as Error).message}`),
+        );
     if (
       block.txs.some(
         (t) =>

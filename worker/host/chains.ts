@@ -310,6 +310,8 @@ export class ChainsService {
     };
     if (request.tokens !== undefined) genesis.tokens = request.tokens;
     if (request.its !== undefined) genesis.its = request.its;
+
+    if (request.multisig !== undefined) genesis.multisig = request.multisig;
     checkGenesis(genesis);
     const record = await this.d.enqueue(() =>
       this.adoptChain({ chainId: chainIdOf(genesis), genesis }),

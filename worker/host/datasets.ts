@@ -331,8 +331,17 @@ export class DatasetsHost {
     if (dataset.owner !== this.d.self())
       throw botError('UNAUTHORIZED', `Only the owner of "${dataset.id}" decides access to it.`);
     if (!grant) return this.submitChecked('dataset.deny', { request });
-    const binding = this.registry().keys.get(open.reader);
-    if (!binding) throw botError('NOT_FOUND', `${open.reader} has no X25519 key on chain.`);
+    const keys = await this.windowKeys(dataset, open.reader);
+    return this.submitChecked('dataset.grant', { request, keys });
+  }
+
+  /** The content keys of the grant window's versions, wrapped for `reader` (grants, market deliveries). */
+  async windowKeys(
+    dataset: DatasetState,
+    reader: string,
+  ): Promise<Array<{ version: number; key: WrappedKey }>> {
+    const binding = this.registry().keys.get(reader);
+    if (!binding) throw botError('NOT_FOUND', `${reader} has no X25519 key on chain.`);
     const backend = await this.d.x25519();
     const keys: Array<{ version: number; key: WrappedKey }> = [];
     const first = Math.max(1, dataset.latest - grantVersionsMax + 1);
@@ -341,7 +350,12 @@ export class DatasetsHost {
       const [key] = await wrapForReaders(contentKey, fingerprint, [binding], backend);
       keys.push({ version: v, key: key! });
     }
-    return this.submitChecked('dataset.grant', { request, keys });
+    return keys;
+  }
+
+  /** This peer's X25519 key on chain (committed), so that a seller can wrap a key for it. */
+  async readyToRead(): Promise<void> {
+    await this.ensureKey();
   }
 
   async revokeAccess(dataset: string, reader: string): Promise<{ txId: string }> {

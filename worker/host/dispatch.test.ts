@@ -5,6 +5,7 @@ import { BotError } from '../core/errors';
 import * as limits from '../core/limits';
 import { methodNames, type MethodName, type PeerMethods } from '../api';
 import { apiMethods, dispatch } from './dispatch';
+import { marketCases } from './dispatch-market.cases';
 
 const did = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
 const txId = 'ab'.repeat(32);
@@ -500,6 +501,8 @@ const cases: Record<MethodName, Case> = {
   itsDrive: { good: [], bad: [tooMany([])] },
   itsRevoke: { good: ['car 7'], bad: [[[''], 'itsRevoke: vehicle must be a non-empty string']] },
   itsSettle: { good: [], bad: [tooMany([])] },
+
+  ...marketCases,
 };
 
 async function refusal(run: Promise<unknown>): Promise<BotError> {

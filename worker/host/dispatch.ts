@@ -33,6 +33,8 @@ import {
   text,
   type Param,
 } from './params';
+import { marketApiMethods } from './dispatch-market';
+import { multisigApiMethods } from './dispatch-multisig';
 
 /** One method: its parameters in order, and what runs once they are checked. */
 export interface ApiMethod {
@@ -207,6 +209,8 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           tokens?: Record<string, unknown>;
           admin?: string;
           its?: Record<string, unknown>;
+
+          multisig?: Record<string, unknown>;
         }>({
           name: param('name', text(limits.chainNameLengthMax, { min: 1, unit: 'characters' })),
           mode: param('mode', oneOf(['private', 'consortium', 'public'])),
@@ -219,6 +223,8 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           // Judged in full by the core's genesis check (checkItsGenesis).
           its: optional('its', anyObject),
           admin: optional('admin', did),
+          // Judged in full by the core's genesis check (checkMultisigGenesis).
+          multisig: optional('multisig', anyObject),
         }),
       ),
     ],
@@ -594,6 +600,9 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
   itsDrive: none((p) => p.itsDrive()),
   itsRevoke: method([param('vehicle', vehicleName)], (p, vehicle) => p.itsRevoke(vehicle)),
   itsSettle: none((p) => p.itsSettle()),
+
+  ...marketApiMethods,
+  ...multisigApiMethods,
 };
 
 /** Is `name` a method of the API (own names only: not "constructor", "toString", ...)? */

@@ -34,12 +34,12 @@ function account(value: unknown, self: string): string {
   if (value === undefined || value === null) return self;
   if (
     typeof value === 'string' &&
-    (isDidKey(value) || /^contract:[a-z][a-z0-9-]{0,63}$/.test(value))
+    (isDidKey(value) || /^contract:[a-z][a-z0-9-]{0,63}$/.test(value) || value === 'market:escrow')
   )
     return value;
   throw botError(
     'BAD_REQUEST',
-    'An account is a did:key or "contract:<name>" (leave it out for your own).',
+    'An account is a did:key, "contract:<name>" or "market:escrow" (leave it out for your own).',
   );
 }
 

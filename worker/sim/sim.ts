@@ -23,6 +23,7 @@ import { testIdentity as makeIdentity, type TestIdentity } from '../core/testing
 import { checkTx, txIdOf, txSigningBytes, type Tx, type UnsignedTx } from '../core/tx';
 import { publicKeyFromDid } from '../core/crypto/did';
 import { emptyTokens, supplyCheck } from '../core/modules/tokens';
+import { emptyMarket, escrowCheck } from '../core/modules/market';
 import { Random } from './prng';
 import {
   type ByzantineStrategy,
@@ -584,6 +585,9 @@ export class Simulation {
     const broken = supplyCheck(tokens);
     if (broken !== null)
       this.fail(`supply: peer ${peer.index} at height ${chain.height}: ${broken}`);
+    const escrow = escrowCheck(chain.market ?? emptyMarket(), tokens);
+    if (escrow !== null)
+      this.fail(`escrow: peer ${peer.index} at height ${chain.height}: ${escrow}`);
     const genesisSupply = this.options.clients * clientTokens;
     if (tokens.supply !== genesisSupply)
       this.fail(

@@ -43,6 +43,13 @@ export interface BlockContext {
   readonly writes: Map<string, Uint8Array>;
   /** The overlay of a module in this block (made on first use): how one module reads another. */
   overlayOf<O>(module: TxModule<unknown, O>): O;
+  /**
+   * Apply a transaction of any module inside the current one (its body rules, then its apply;
+   * throws BotError having changed nothing): multisig runs a held transaction with it.
+   */
+  execute?(tx: Tx, txId: string): void;
+  /** The stateless body rules of any registered type (throws BotError). */
+  checkBody?(type: string, body: unknown): void;
 }
 
 /** The end of a block, as every module's finish sees it. */

@@ -15,6 +15,9 @@ import { xchainModule } from './xchain';
 
 import { itsModule } from './its';
 
+import { marketModule } from './market';
+import { multisigModule } from './multisig';
+
 export const txModules = [
   dataModule, // data.put, data.delete: ./data
   governanceModule, // member.*, evidence.submit, chain.upgrade: ./governance
@@ -28,6 +31,9 @@ export const txModules = [
   xchainModule, // xchain.*: ./xchain (issue 18, Y.4560 7.2.3, 10.2)
 
   itsModule, // its.*: ./its (issue 20, Y.4464 II.3)
+
+  marketModule, // market.*: ./market (issue 16, Y.4560 8.3, 9.7)
+  multisigModule, // multisig.*: ./multisig (issue 16, D-8-data)
 ] as const;
 
 export const txRegistry = registryOf(txModules);

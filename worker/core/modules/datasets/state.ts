@@ -338,18 +338,40 @@ function applyRequest(o: DatasetOverlay, tx: Tx, txId: string, height: number): 
   return null;
 }
 
-function decidable(o: DatasetOverlay, tx: Tx, requestId: string, what: string) {
+/** The `by` of a request a market purchase opened: only market.deliver grants it. */
+export const marketRequestBy = 'market';
+
+function decidable(o: DatasetOverlay, tx: Tx, requestId: string, what: string, viaMarket = false) {
   const request = requestIn(o, requestId);
   if (!request || (request.state !== 'pending' && request.state !== 'approved'))
     return botError('NOT_FOUND', 'There is no open request with this id (granted or decided?).');
+  if ((request.by === marketRequestBy) !== viaMarket)
+    return botError(
+      'BAD_REQUEST',
+      viaMarket
+        ? 'This request is not a market purchase.'
+        : 'This request is a market purchase: its seller delivers it with market.deliver, which releases the escrow.',
+    );
   const dataset = datasetIn(o, request.dataset);
   if (!dataset) return botError('NOT_FOUND', 'The dataset of this request is gone.');
   return ownerOnly(dataset, tx.from, what) ?? { request, dataset };
 }
 
-function applyGrant(o: DatasetOverlay, tx: Tx, txId: string, height: number): BotError | null {
-  const body = tx.body as { request: string; keys: Array<{ version: number; key: WrappedKey }> };
-  const found = decidable(o, tx, body.request, 'grants access');
+type GrantKeys = Array<{ version: number; key: WrappedKey }>;
+interface GrantPlan {
+  request: RequestRecord;
+  dataset: DatasetState;
+  versions: VersionState[];
+}
+
+function grantCheck(
+  o: DatasetOverlay,
+  tx: Tx,
+  requestId: string,
+  keys: GrantKeys,
+  viaMarket: boolean,
+): GrantPlan | BotError {
+  const found = decidable(o, tx, requestId, 'grants access', viaMarket);
   if (found instanceof BotError) return found;
   const { request, dataset } = found;
   if (dataset.readers.length >= limits.readersPerDatasetMax)
@@ -358,7 +380,7 @@ function applyGrant(o: DatasetOverlay, tx: Tx, txId: string, height: number): Bo
       `"${dataset.id}" is shared with ${limits.readersPerDatasetMax} readers; revoke one first.`,
     );
   const versions: VersionState[] = [];
-  for (const { version, key } of body.keys) {
+  for (const { version, key } of keys) {
     if (key.reader !== request.reader)
       return botError('BAD_REQUEST', `A key in this grant is for ${key.reader}, not the reader.`);
     const v = versionIn(o, dataset.id, version);
@@ -367,16 +389,166 @@ function applyGrant(o: DatasetOverlay, tx: Tx, txId: string, height: number): Bo
       return botError('BAD_REQUEST', `The reader already has the key of version ${version}.`);
     versions.push(v);
   }
+  return { request, dataset, versions };
+}
+
+function grantDo(
+  o: DatasetOverlay,
+  plan: GrantPlan,
+  keys: GrantKeys,
+  tx: Tx,
+  txId: string,
+  height: number,
+): void {
+  const { request, dataset, versions } = plan;
   for (const [i, v] of versions.entries()) {
-    const key = body.keys[i]!.key;
+    const key = keys[i]!.key;
     o.versions.set(versionKey(v.dataset, v.version), { ...v, readers: [...v.readers, key.reader] });
     o.wraps.set(`${versionKey(v.dataset, v.version)}/${key.reader}`, key);
   }
   o.datasets.set(dataset.id, { ...dataset, readers: [...dataset.readers, request.reader] });
   o.requests.set(request.id, decided(request, 'granted', tx, height));
   log(o, event('grant', dataset.id, request.reader, null, request.purpose, tx, txId, height));
+}
+
+function applyGrant(o: DatasetOverlay, tx: Tx, txId: string, height: number): BotError | null {
+  const body = tx.body as { request: string; keys: GrantKeys };
+  const plan = grantCheck(o, tx, body.request, body.keys, false);
+  if (plan instanceof BotError) return plan;
+  grantDo(o, plan, body.keys, tx, txId, height);
   return null;
 }
+
+// ---- the data market's hooks (worker/core/modules/market) -------------------------------------
+// A purchase opens an approved request (by "market") for the buyer, with the offer's terms as its
+// purpose; only market.deliver grants it (with keys for every version in the grant window), and
+// a refund after the deadline closes it as denied. Each hook is a check (no write) and a write.
+
+/** The versions a delivery must carry keys for: the grant window's, oldest first. */
+export function marketWindow(o: DatasetOverlay, dataset: string): number[] {
+  const latest = datasetIn(o, dataset)?.latest ?? 0;
+  const out: number[] = [];
+  for (let v = Math.max(1, latest - limits.grantVersionsMax + 1); v <= latest; v++) out.push(v);
+  return out;
+}
+
+/** Whether a market request for `reader` may open on `dataset` now (null: it may). */
+export function marketRequestCheck(
+  o: DatasetOverlay,
+  dataset: string,
+  reader: string,
+  extraOpen = 0,
+): BotError | null {
+  const d = existing(o, dataset);
+  if (d instanceof BotError) return d;
+  if (reader === d.owner)
+    return botError('BAD_REQUEST', 'You own this dataset; you read it already.');
+  if (d.readers.includes(reader))
+    return botError('BAD_REQUEST', `You read "${dataset}" already; there is nothing to buy.`);
+  if (!keyIn(o, reader))
+    return botError(
+      'BAD_REQUEST',
+      'Publish your X25519 key (identity.x25519) first: the seller wraps the key for it.',
+    );
+  const open = openOf(o, dataset);
+  const mine = open.find((r) => r.reader === reader);
+  if (mine)
+    return botError(
+      'BAD_REQUEST',
+      `You already have a ${mine.state} request for "${dataset}" (a purchase waiting for delivery?).`,
+    );
+  if (
+    open.filter((r) => r.state !== 'granted').length + extraOpen >=
+    limits.requestsOpenPerDatasetMax
+  )
+    return botError(
+      'TOO_LARGE',
+      `"${dataset}" has ${limits.requestsOpenPerDatasetMax} requests waiting; try again later.`,
+    );
+  return null;
+}
+
+/** Open the approved request of a purchase (after marketRequestCheck passed). */
+export function openMarketRequest(
+  o: DatasetOverlay,
+  id: string,
+  dataset: string,
+  reader: string,
+  purpose: string,
+  txId: string,
+  height: number,
+  time: number,
+): void {
+  o.requests.set(id, {
+    id,
+    dataset,
+    reader,
+    purpose,
+    state: 'approved',
+    by: marketRequestBy,
+    height,
+    time,
+    decidedHeight: height,
+    decidedTime: time,
+  });
+  log(o, {
+    kind: 'request',
+    dataset,
+    reader,
+    version: null,
+    purpose,
+    by: reader,
+    height,
+    time,
+    tx: txId,
+  });
+}
+
+/** Check a delivery's grant: the seller's keys for the buyer, one per version of the window. */
+export function marketGrantCheck(
+  o: DatasetOverlay,
+  tx: Tx,
+  requestId: string,
+  keys: GrantKeys,
+): GrantPlan | BotError {
+  const plan = grantCheck(o, tx, requestId, keys, true);
+  if (plan instanceof BotError) return plan;
+  const want = marketWindow(o, plan.dataset.id);
+  if (want.join(',') !== keys.map((k) => k.version).join(','))
+    return botError(
+      'BAD_REQUEST',
+      `A delivery carries a key for each of the versions ${want.length ? `${want[0]} to ${want.at(-1)}` : '(none)'} of "${plan.dataset.id}", in order.`,
+    );
+  return plan;
+}
+
+/** Grant a delivery checked by marketGrantCheck. */
+export function marketGrantDo(
+  o: DatasetOverlay,
+  plan: GrantPlan,
+  keys: GrantKeys,
+  tx: Tx,
+  txId: string,
+  height: number,
+): void {
+  grantDo(o, plan, keys, tx, txId, height);
+}
+
+/** Close a purchase's request that was not delivered by its deadline (denied, logged). */
+export function closeMarketRequest(
+  o: DatasetOverlay,
+  requestId: string,
+  tx: Tx,
+  txId: string,
+  height: number,
+): void {
+  const request = requestIn(o, requestId);
+  if (!request || (request.state !== 'pending' && request.state !== 'approved')) return;
+  o.requests.set(request.id, decided(request, 'denied', tx, height));
+  log(o, event('deny', request.dataset, request.reader, null, request.purpose, tx, txId, height));
+}
+
+export type { GrantPlan };
 
 function decided(r: RequestRecord, state: RequestState, tx: Tx, height: number): RequestRecord {
   return { ...r, state, by: tx.from, decidedHeight: height, decidedTime: tx.time };

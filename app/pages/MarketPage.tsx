@@ -1,0 +1,370 @@
+// Market (issue 16; Y.4560 8.3, 9.7): offers of datasets at a posted price, buying through
+// escrow (the price is locked on chain until the seller's peer delivers the key; then it goes to
+// the seller, or after the deadline back to the buyer with the seller's penalty), selling one of
+// my datasets, and my purchases and sales followed block by block. Phone first.
+import { useState, type FormEvent } from 'react';
+import { bot } from '../runtime';
+import { useAppStore } from '../store/peer-store';
+import { Card, ErrorNote, PageTitle, Pill, useAction, useAsync } from '../components/ui';
+import { short } from '../lib/format';
+import { parseAmount } from './WalletPage';
+import type { DatasetView, OfferView, PurchaseView } from '../../worker/api';
+
+function Offers({
+  offers,
+  symbol,
+  me,
+  bought,
+  onDone,
+}: {
+  offers: OfferView[];
+  symbol: string;
+  me: string | undefined;
+  bought: Set<string>;
+  onDone: () => void;
+}) {
+  const { busy, error, run } = useAction();
+  const [note, setNote] = useState<string | null>(null);
+  function buy(offer: OfferView) {
+    setNote(null);
+    void run(async () => {
+      const { txId } = await bot().buyOffer(offer.id, offer.price);
+      const result = await bot().waitFor(txId, { timeoutMs: 60_000 });
+      if (result.status !== 'committed')
+        throw new Error(result.error?.message ?? 'The chain refused the purchase.');
+      setNote(
+        `Paid ${offer.price} ${symbol} into escrow for "${offer.dataset}". The seller's peer delivers the key; follow it under My purchases.`,
+      );
+      onDone();
+    });
+  }
+  function withdraw(offer: OfferView) {
+    void run(async () => {
+      const { txId } = await bot().withdrawOffer(offer.id);
+      await bot().waitFor(txId, { timeoutMs: 60_000 });
+      onDone();
+    });
+  }
+  return (
+    <Card title="Offers" id="offers-title">
+      {offers.length === 0 ? (
+        <p className="muted">No offers on this chain yet.</p>
+      ) : (
+        <ul className="plain-list" data-testid="offers">
+          {offers.map((o) => (
+            <li key={o.id} data-testid={`offer-${o.dataset}`}>
+              <p>
+                <strong>{o.dataset}</strong> · {o.price} {symbol}
+              </p>
+              <p className="small-text">Terms: {o.terms}</p>
+              <p className="muted small-text">
+                Seller <code title={o.seller}>{short(o.seller, 10)}</code> · delivered{' '}
+                {o.sellerReputation.delivered}, failed {o.sellerReputation.failed} · delivers within{' '}
+                {o.deliverBlocks} blocks
+                {o.penalty > 0 ? ` · penalty ${o.penalty} ${symbol} if not` : ''}
+              </p>
+              {o.seller === me ? (
+                <button
+                  type="button"
+                  className="secondary small"
+                  disabled={busy}
+                  onClick={() => withdraw(o)}
+                >
+                  Withdraw my offer of {o.dataset}
+                </button>
+              ) : bought.has(o.dataset) ? (
+                <Pill tone="muted">Bought</Pill>
+              ) : (
+                <button
+                  type="button"
+                  disabled={busy}
+                  onClick={() => buy(o)}
+                  data-testid={`buy-${o.dataset}`}
+                >
+                  Buy {o.dataset} for {o.price} {symbol}
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <ErrorNote error={error} what="The purchase" />
+      {note && (
+        <p role="status" className="ok" data-testid="buy-result">
+          {note}
+        </p>
+      )}
+    </Card>
+  );
+}
+
+/** A whole number of blocks typed by a person (empty: the default). */
+function parseBlocks(text: string, what: string): number | undefined {
+  if (!text.trim()) return undefined;
+  if (!/^\d+$/.test(text.trim())) throw new Error(`Type ${what} as a whole number of blocks.`);
+  return Number(text.trim());
+}
+
+function Sell({
+  datasets,
+  symbol,
+  onDone,
+}: {
+  datasets: DatasetView[];
+  symbol: string;
+  onDone: () => void;
+}) {
+  const sellable = datasets.filter((d) => d.mine && d.versions.length > 0);
+  const [dataset, setDataset] = useState('');
+  const [price, setPrice] = useState('');
+  const [terms, setTerms] = useState('');
+  const [deliver, setDeliver] = useState('');
+  const [penalty, setPenalty] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
+  const chosen = dataset || sellable[0]?.id || '';
+  function onSubmit(event: FormEvent) {
+    event.preventDefault();
+    setDone(null);
+    void run(async () => {
+      const deliverBlocks = parseBlocks(deliver, 'the delivery time');
+      const { txId } = await bot().offerDataset({
+        dataset: chosen,
+        price: parseAmount(price),
+        terms: terms.trim(),
+        ...(deliverBlocks ? { deliverBlocks } : {}),
+        ...(penalty.trim() ? { penalty: parseAmount(penalty) } : {}),
+      });
+      const result = await bot().waitFor(txId, { timeoutMs: 60_000 });
+      if (result.status !== 'committed')
+        throw new Error(result.error?.message ?? 'The chain refused the offer.');
+      setDone(`"${chosen}" is on offer for ${parseAmount(price)} ${symbol}.`);
+      setPrice('');
+      setTerms('');
+      onDone();
+    });
+  }
+  return (
+    <Card title="Sell a dataset" id="sell-title">
+      {sellable.length === 0 ? (
+        <p className="muted">
+          Publish a dataset with at least one version on the Data page to offer it here.
+        </p>
+      ) : (
+        <form className="form" onSubmit={onSubmit}>
+          <label>
+            Dataset
+            <select
+              value={chosen}
+              onChange={(e) => setDataset(e.target.value)}
+              data-testid="sell-dataset"
+            >
+              {sellable.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.id}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Price ({symbol})
+            <input
+              value={price}
+              onChange={(e) => setPrice(e.target.value)}
+              required
+              inputMode="numeric"
+              autoComplete="off"
+              data-testid="sell-price"
+            />
+          </label>
+          <label>
+            Terms of use (what the buyer may do with the data)
+            <input
+              value={terms}
+              onChange={(e) => setTerms(e.target.value)}
+              required
+              maxLength={500}
+              data-testid="sell-terms"
+            />
+          </label>
+          <label>
+            Deliver within (blocks; default 100)
+            <input
+              value={deliver}
+              onChange={(e) => setDeliver(e.target.value)}
+              inputMode="numeric"
+            />
+          </label>
+          <label>
+            Penalty if I do not deliver ({symbol}; optional)
+            <input
+              value={penalty}
+              onChange={(e) => setPenalty(e.target.value)}
+              inputMode="numeric"
+            />
+          </label>
+          <button
+            type="submit"
+            disabled={busy || !price || !terms.trim()}
+            data-testid="sell-button"
+          >
+            {busy ? 'Offering…' : 'Offer it'}
+          </button>
+        </form>
+      )}
+      <ErrorNote error={error} what="The offer" />
+      {done && (
+        <p role="status" className="ok" data-testid="sell-result">
+          {done}
+        </p>
+      )}
+    </Card>
+  );
+}
+
+function stateText(p: PurchaseView, height: number, buyer: boolean): string {
+  if (p.state === 'delivered')
+    return buyer
+      ? `Key received in block ${p.closedHeight}; the seller was paid.`
+      : `Delivered in block ${p.closedHeight}; you were paid.`;
+  if (p.state === 'refunded')
+    return buyer
+      ? `Not delivered in time: refunded in block ${p.closedHeight}.`
+      : `Not delivered in time: refunded to the buyer in block ${p.closedHeight}.`;
+  if (height >= p.deadline) return 'The deadline passed without delivery: the refund is due.';
+  return buyer
+    ? `In escrow: waiting for the seller's peer to deliver the key (until block ${p.deadline}).`
+    : `In escrow: your peer delivers the key (until block ${p.deadline}).`;
+}
+
+function Purchase({ p, height, symbol }: { p: PurchaseView; height: number; symbol: string }) {
+  const [content, setContent] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
+  function read() {
+    void run(async () => {
+      const result = await bot().readDataset(p.dataset, { purpose: p.terms });
+      setContent(new TextDecoder().decode(result.bytes.slice(0, 4000)));
+    });
+  }
+  function refund() {
+    void run(async () => {
+      const { txId } = await bot().refundPurchase(p.id);
+      await bot().waitFor(txId, { timeoutMs: 60_000 });
+    });
+  }
+  return (
+    <li data-testid={`purchase-${p.dataset}`}>
+      <p>
+        <strong>{p.dataset}</strong> · {p.price} {symbol}{' '}
+        <Pill tone={p.state === 'delivered' ? 'ok' : p.state === 'refunded' ? 'warn' : 'muted'}>
+          {p.state === 'escrow' ? 'in escrow' : p.state}
+        </Pill>
+      </p>
+      <p className="small-text" data-testid={`purchase-state-${p.dataset}`}>
+        {stateText(p, height, true)}
+      </p>
+      {p.state === 'delivered' && (
+        <button
+          type="button"
+          className="small"
+          disabled={busy}
+          onClick={read}
+          data-testid={`read-${p.dataset}`}
+        >
+          Read {p.dataset}
+        </button>
+      )}
+      {p.state === 'escrow' && height >= p.deadline && (
+        <button type="button" className="small" disabled={busy} onClick={refund}>
+          Claim the refund
+        </button>
+      )}
+      <ErrorNote error={error} />
+      {content !== null && (
+        <div role="status" data-testid={`content-${p.dataset}`}>
+          <p className="small-text">Decrypted on this peer (terms: {p.terms}):</p>
+          <pre className="preview">{content}</pre>
+        </div>
+      )}
+    </li>
+  );
+}
+
+export default function MarketPage() {
+  const height = useAppStore((s) => s.status?.height) ?? 0;
+  const chainId = useAppStore((s) => s.status?.chainId);
+  const me = useAppStore((s) => s.identity?.did);
+  const market = useAsync(() => bot().marketOffers(), [height, chainId]);
+  const trades = useAsync(() => bot().marketTrades(), [height, chainId]);
+  const balance = useAsync(() => bot().balance(), [height, chainId]);
+  const datasets = useAsync(() => bot().datasets(), [height, chainId]);
+  const symbol = market.data?.symbol ?? null;
+  const reload = () => {
+    market.reload();
+    trades.reload();
+    balance.reload();
+    datasets.reload();
+  };
+  const bought = new Set(
+    (trades.data?.purchases ?? []).filter((p) => p.state !== 'refunded').map((p) => p.dataset),
+  );
+  return (
+    <>
+      <PageTitle intro="Buy and sell access to datasets. Payments wait in escrow on the chain until the key is delivered.">
+        Market
+      </PageTitle>
+      <ErrorNote error={market.error} what="The market" />
+      {market.data && symbol === null && (
+        <p className="note" data-testid="no-token">
+          This chain has no token, so nothing can be bought or sold on it. Create a chain with a
+          token on the Chains page.
+        </p>
+      )}
+      {market.data && symbol !== null && (
+        <>
+          <p className="wallet-balance" data-testid="market-balance">
+            You hold <strong>{(balance.data?.balance ?? 0).toLocaleString('en')}</strong> {symbol}
+            <span className="muted small-text">
+              {' '}
+              · in escrow on this chain: {market.data.escrow}
+            </span>
+          </p>
+          <Offers
+            offers={market.data.offers}
+            symbol={symbol}
+            me={me}
+            bought={bought}
+            onDone={reload}
+          />
+          <Card title="My purchases" id="purchases-title">
+            {(trades.data?.purchases.length ?? 0) === 0 ? (
+              <p className="muted">Nothing bought yet.</p>
+            ) : (
+              <ul className="plain-list" data-testid="my-purchases">
+                {trades.data!.purchases.map((p) => (
+                  <Purchase key={p.id} p={p} height={height} symbol={symbol} />
+                ))}
+              </ul>
+            )}
+          </Card>
+          <Card title="My sales" id="sales-title">
+            {(trades.data?.sales.length ?? 0) === 0 ? (
+              <p className="muted">Nothing sold yet.</p>
+            ) : (
+              <ul className="plain-list" data-testid="my-sales">
+                {trades.data!.sales.map((p) => (
+                  <li key={p.id} data-testid={`sale-${p.dataset}`}>
+                    <strong>{p.dataset}</strong> · {p.price} {symbol} to{' '}
+                    <code title={p.buyer}>{short(p.buyer, 10)}</code>
+                    <p className="small-text">{stateText(p, height, false)}</p>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Card>
+          <Sell datasets={datasets.data ?? []} symbol={symbol} onDone={reload} />
+        </>
+      )}
+    </>
+  );
+}

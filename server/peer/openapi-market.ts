@@ -1,0 +1,214 @@
+// The data market's part of the OpenAPI document (server/peer/openapi.ts spreads these in):
+// its answer schemas, request bodies and paths. Shapes follow worker/api-market.ts.
+import { termsLengthMax } from '../../worker/core/modules/market/types';
+
+type Schema = Record<string, unknown>;
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const hex = (digits: number): Schema => ({ type: 'string', pattern: `^[0-9a-f]{${digits}}$` });
+const str: Schema = { type: 'string' };
+const int: Schema = { type: 'integer', minimum: 0 };
+const amount: Schema = { type: 'integer', minimum: 1 };
+const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] });
+const list = (items: Schema): Schema => ({ type: 'array', items });
+const did: Schema = { type: 'string', pattern: '^did:key:z' };
+function obj(properties: Record<string, Schema>, optional: string[] = []): Schema {
+  return {
+    type: 'object',
+    properties,
+    required: Object.keys(properties).filter((k) => !optional.includes(k)),
+  };
+}
+const strict = (schema: Schema): Schema => ({ ...schema, additionalProperties: false });
+
+const purchase = obj({
+  id: hex(64),
+  offer: hex(64),
+  demand: nullable(hex(64)),
+  dataset: str,
+  seller: did,
+  buyer: did,
+  price: int,
+  penalty: int,
+  terms: str,
+  deadline: int,
+  state: { enum: ['escrow', 'delivered', 'refunded'] },
+  height: int,
+  time: { type: 'number' },
+  closedHeight: nullable(int),
+  closedTx: nullable(hex(64)),
+});
+const demand = obj({
+  id: hex(64),
+  buyer: did,
+  dataset: str,
+  maxPrice: int,
+  expires: nullable(int),
+  state: { enum: ['open', 'filled', 'cancelled'] },
+  purchase: nullable(hex(64)),
+  height: int,
+  time: { type: 'number' },
+});
+
+export const marketSchemas: Record<string, Schema> = {
+  Market: obj({
+    height: int,
+    symbol: nullable(str),
+    escrow: int,
+    offers: list(
+      obj({
+        id: hex(64),
+        seller: did,
+        dataset: str,
+        price: int,
+        terms: str,
+        penalty: int,
+        deliverBlocks: int,
+        expires: nullable(int),
+        state: { enum: ['open', 'withdrawn'] },
+        sold: int,
+        height: int,
+        time: { type: 'number' },
+        sellerReputation: obj({ delivered: int, failed: int }),
+      }),
+    ),
+  }),
+  Multisig: obj({
+    policy: nullable(
+      obj({
+        signers: list(did),
+        k: int,
+        types: list(obj({ type: str, amountOver: int }, ['amountOver'])),
+      }),
+    ),
+    signer: { type: 'boolean' },
+    proposals: list(
+      obj({
+        id: hex(64),
+        type: str,
+        body: {},
+        from: did,
+        approvals: list(did),
+        state: { enum: ['pending', 'executed'] },
+        height: int,
+        executedHeight: nullable(int),
+        executedTx: nullable(hex(64)),
+      }),
+    ),
+    height: int,
+  }),
+  Trades: obj({
+    height: int,
+    purchases: list(purchase),
+    sales: list(purchase),
+    demands: list(demand),
+  }),
+};
+
+export const marketBodies: Record<string, Schema> = {
+  Offer: strict(
+    obj(
+      {
+        dataset: str,
+        price: amount,
+        terms: { type: 'string', minLength: 1, maxLength: termsLengthMax },
+        deliverBlocks: amount,
+        expiresBlocks: amount,
+        penalty: int,
+      },
+      ['deliverBlocks', 'expiresBlocks', 'penalty'],
+    ),
+  ),
+  Propose: strict(obj({ type: { type: 'string', minLength: 1, maxLength: 64 }, body: {} })),
+  Buy: strict(obj({ price: amount })),
+  Demand: strict(obj({ dataset: str, maxPrice: amount, expiresBlocks: amount }, ['expiresBlocks'])),
+};
+
+const id = [{ name: 'id', in: 'path', required: true, schema: hex(64) }];
+const accepted: [string, Schema] = ['202', ref('TxAccepted')];
+
+export const marketPaths = {
+  '/v1/market/offers': {
+    get: {
+      summary:
+        'Offers on the chain, cheapest first (open ones; all=true: withdrawn and expired too).',
+      ok: ['200', ref('Market')] as [string, Schema],
+      params: [
+        { name: 'dataset', in: 'query', schema: str },
+        { name: 'all', in: 'query', schema: { enum: ['true', 'false'] } },
+      ],
+    },
+    post: {
+      summary:
+        "Offer one of this peer's datasets at a posted price (resting demands match at once).",
+      ok: accepted,
+      body: 'Offer',
+    },
+  },
+  '/v1/market/offers/{id}/withdraw': {
+    post: { summary: 'The seller withdraws an offer.', ok: accepted, params: id },
+  },
+  '/v1/market/offers/{id}/buy': {
+    post: {
+      summary: 'Buy at the posted price: the price is locked in escrow until delivery or refund.',
+      ok: accepted,
+      body: 'Buy',
+      params: id,
+    },
+  },
+  '/v1/market/demands': {
+    post: {
+      summary: 'Want a dataset at most at maxPrice: matched with the cheapest offer, or resting.',
+      ok: accepted,
+      body: 'Demand',
+    },
+  },
+  '/v1/market/demands/{id}/cancel': {
+    post: {
+      summary: 'The buyer cancels a resting demand (its escrow returns).',
+      ok: accepted,
+      params: id,
+    },
+  },
+  '/v1/market/purchases/{id}/deliver': {
+    post: {
+      summary:
+        'The seller delivers now (its peer does so by itself): key granted, escrow released.',
+      ok: accepted,
+      params: id,
+    },
+  },
+  '/v1/market/purchases/{id}/refund': {
+    post: {
+      summary: 'Claim the refund (price and penalty) of a purchase not delivered by its deadline.',
+      ok: accepted,
+      params: id,
+    },
+  },
+  '/v1/multisig': {
+    get: {
+      summary: "The chain's multi-signature rule and its held transactions.",
+      ok: ['200', ref('Multisig')] as [string, Schema],
+    },
+  },
+  '/v1/multisig/proposals': {
+    post: {
+      summary:
+        'Propose a transaction the chain holds for signatures (a signer; its approval counts).',
+      ok: accepted,
+      body: 'Propose',
+    },
+  },
+  '/v1/multisig/proposals/{id}/approve': {
+    post: {
+      summary: 'Approve a held transaction; the k-th approval executes it.',
+      ok: accepted,
+      params: id,
+    },
+  },
+  '/v1/market/trades': {
+    get: {
+      summary: "This peer's purchases, sales and demands.",
+      ok: ['200', ref('Trades')] as [string, Schema],
+    },
+  },
+};

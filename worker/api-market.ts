@@ -1,0 +1,133 @@
+// window.bot: the data market (issue 16; Y.4560 8.3, 9.7). Types only, as worker/api.ts.
+
+/** A seller's record on chain: purchases delivered, and purchases refunded for not delivering. */
+export interface ReputationView {
+  delivered: number;
+  failed: number;
+}
+
+/** An offer of access to a dataset at a posted price. */
+export interface OfferView {
+  id: string;
+  seller: string;
+  dataset: string;
+  /** Whole base units of the chain's token. */
+  price: number;
+  /** The permitted use: it becomes the buyer's stated purpose on the dataset's access log. */
+  terms: string;
+  /** Tokens the seller locks with each sale, paid to the buyer when it does not deliver in time. */
+  penalty: number;
+  /** Blocks the seller has to deliver after a purchase. */
+  deliverBlocks: number;
+  /** Last height at which it can be bought (null: until withdrawn). */
+  expires: number | null;
+  state: 'open' | 'withdrawn';
+  sold: number;
+  height: number;
+  time: number;
+  sellerReputation: ReputationView;
+}
+
+export interface DemandView {
+  id: string;
+  buyer: string;
+  dataset: string;
+  maxPrice: number;
+  expires: number | null;
+  /** open: resting with maxPrice locked; filled: a purchase (same id); cancelled. */
+  state: 'open' | 'filled' | 'cancelled';
+  purchase: string | null;
+  height: number;
+  time: number;
+}
+
+/** A purchase: escrow (waiting for delivery), delivered (key granted, seller paid), refunded. */
+export interface PurchaseView {
+  id: string;
+  offer: string;
+  demand: string | null;
+  dataset: string;
+  seller: string;
+  buyer: string;
+  price: number;
+  penalty: number;
+  terms: string;
+  /** Last height at which the seller may deliver; after it anyone may claim the refund. */
+  deadline: number;
+  state: 'escrow' | 'delivered' | 'refunded';
+  height: number;
+  time: number;
+  closedHeight: number | null;
+  closedTx: string | null;
+}
+
+export interface MarketView {
+  /** Height of the state read. */
+  height: number;
+  /** The chain's token symbol (null: the chain has no token, so nothing can be traded). */
+  symbol: string | null;
+  /** What the escrow account holds now (the sum of what open trades lock). */
+  escrow: number;
+  offers: OfferView[];
+}
+
+export interface TradesView {
+  height: number;
+  /** This peer's purchases (as buyer), newest first. */
+  purchases: PurchaseView[];
+  /** This peer's sales (as seller), newest first. */
+  sales: PurchaseView[];
+  /** This peer's demands, newest first. */
+  demands: DemandView[];
+}
+
+export type OfferRequest = {
+  dataset: string;
+  price: number;
+  terms: string;
+  /** Blocks to deliver after a purchase (default 100). */
+  deliverBlocks?: number;
+  /** Blocks the offer stays open (default: until withdrawn). */
+  expiresBlocks?: number;
+  /** Locked by the seller with each sale, paid to the buyer on a failure (default 0). */
+  penalty?: number;
+};
+
+export interface MarketMethods {
+  /** Offers on the chain (open ones; all of a dataset with `dataset`), cheapest first. */
+  marketOffers(options?: { dataset?: string; all?: boolean }): Promise<MarketView>;
+  /** Offer one of this peer's datasets (it needs a version). Resting demands it fills match at once. */
+  offerDataset(request: OfferRequest): Promise<{ txId: string }>;
+  withdrawOffer(offer: string): Promise<{ txId: string }>;
+  /**
+   * Buy at the posted price (the price you agree to pay): the price is locked in escrow until
+   * the seller's peer delivers the key (it then goes to the seller) or the deadline passes (it
+   * comes back, with the seller's penalty). This peer's X25519 key is published first if needed.
+   */
+  buyOffer(offer: string, price: number): Promise<{ txId: string }>;
+  /** Want a dataset at most at maxPrice: matched with the cheapest open offer, or resting. */
+  demandDataset(request: {
+    dataset: string;
+    maxPrice: number;
+    expiresBlocks?: number;
+  }): Promise<{ txId: string }>;
+  cancelDemand(demand: string): Promise<{ txId: string }>;
+  /** Deliver a sale now (the peer does it by itself when the purchase commits). */
+  deliverPurchase(purchase: string): Promise<{ txId: string }>;
+  /** Claim the refund of a purchase not delivered by its deadline (anyone may). */
+  refundPurchase(purchase: string): Promise<{ txId: string }>;
+  /** This peer's purchases, sales and demands. */
+  marketTrades(): Promise<TradesView>;
+}
+
+export const marketMethodNames = [
+  'marketOffers',
+  'offerDataset',
+  'withdrawOffer',
+  'buyOffer',
+  'demandDataset',
+  'cancelDemand',
+  'deliverPurchase',
+  'refundPurchase',
+  'marketTrades',
+] as const;

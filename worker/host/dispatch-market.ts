@@ -1,0 +1,78 @@
+// The dispatcher's entries of the data market (issue 16): worker/host/dispatch.ts spreads them
+// into its table. Amounts, terms and ids are judged again by the core.
+import * as limits from '../core/limits';
+import * as dsLimits from '../core/modules/datasets/limits';
+import { deliverBlocksMax, expiresBlocksMax, termsLengthMax } from '../core/modules/market/types';
+import type { OfferRequest, PeerMethods } from '../api';
+import { boolean, hex, integer, optional, param, record, text, type Param } from './params';
+
+interface ApiMethod {
+  params: Array<Param<unknown>>;
+  run(peer: PeerMethods, args: unknown[]): Promise<unknown>;
+}
+
+function method<const A extends unknown[]>(
+  params: [...{ [K in keyof A]: Param<A[K]> }],
+  run: (peer: PeerMethods, ...args: A) => Promise<unknown>,
+): ApiMethod {
+  return {
+    params: params as Array<Param<unknown>>,
+    run: (peer, args) => run(peer, ...(args as A)),
+  };
+}
+
+const id = hex(64);
+const amount = integer(1, limits.tokenAmountMax);
+const datasetId = text(dsLimits.datasetIdLengthMax, { min: 1, unit: 'characters' });
+
+export const marketApiMethods = {
+  marketOffers: method(
+    [
+      optional(
+        'options',
+        record<{ dataset?: string; all?: boolean }>({
+          dataset: optional('dataset', datasetId),
+          all: optional('all', boolean),
+        }),
+      ),
+    ],
+    (p, options) => p.marketOffers(options),
+  ),
+  offerDataset: method(
+    [
+      param(
+        'request',
+        record<OfferRequest>({
+          dataset: param('dataset', datasetId),
+          price: param('price', amount),
+          terms: param('terms', text(termsLengthMax, { min: 1, unit: 'characters' })),
+          deliverBlocks: optional('deliverBlocks', integer(1, deliverBlocksMax)),
+          expiresBlocks: optional('expiresBlocks', integer(1, expiresBlocksMax)),
+          penalty: optional('penalty', integer(0, limits.tokenAmountMax)),
+        }),
+      ),
+    ],
+    (p, request) => p.offerDataset(request),
+  ),
+  withdrawOffer: method([param('offer', id)], (p, offer) => p.withdrawOffer(offer)),
+  buyOffer: method([param('offer', id), param('price', amount)], (p, offer, price) =>
+    p.buyOffer(offer, price),
+  ),
+  demandDataset: method(
+    [
+      param(
+        'request',
+        record<{ dataset: string; maxPrice: number; expiresBlocks?: number }>({
+          dataset: param('dataset', datasetId),
+          maxPrice: param('maxPrice', amount),
+          expiresBlocks: optional('expiresBlocks', integer(1, expiresBlocksMax)),
+        }),
+      ),
+    ],
+    (p, request) => p.demandDataset(request),
+  ),
+  cancelDemand: method([param('demand', id)], (p, demand) => p.cancelDemand(demand)),
+  deliverPurchase: method([param('purchase', id)], (p, purchase) => p.deliverPurchase(purchase)),
+  refundPurchase: method([param('purchase', id)], (p, purchase) => p.refundPurchase(purchase)),
+  marketTrades: method([], (p) => p.marketTrades()),
+};
