@@ -28,6 +28,7 @@ import {
   text,
   type Param,
 } from './params';
+import { chainTarget } from './chain-scope';
 
 /** One method: its parameters in order, and what runs once they are checked. */
 export interface ApiMethod {
@@ -519,10 +520,16 @@ export function checkParams(name: MethodName, params: unknown): unknown[] {
  * Call `name` on `peer` with `params` checked first. Unknown methods and bad parameters are
  * BAD_REQUEST; what the method itself refuses keeps its own code.
  */
-export async function dispatch(peer: PeerMethods, name: string, params: unknown): Promise<unknown> {
+export async function dispatch(
+  peer: PeerMethods,
+  name: string,
+  params: unknown,
+  chain?: unknown,
+): Promise<unknown> {
   if (!isApiMethod(name)) throw botError('BAD_REQUEST', `Unknown method ${String(name)}.`);
   const args = checkParams(name, params);
-  return apiMethods[name].run(peer, args);
+  // `chain`: one chain of a peer that runs several (chain-scope.ts); the active one when left out.
+  return apiMethods[name].run(await chainTarget(peer, name, chain), args);
 }
 
 /**
