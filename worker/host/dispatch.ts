@@ -529,7 +529,10 @@ export async function dispatch(
   if (!isApiMethod(name)) throw botError('BAD_REQUEST', `Unknown method ${String(name)}.`);
   const args = checkParams(name, params);
   // `chain`: one chain of a peer that runs several (chain-scope.ts); the active one when left out.
-  return apiMethods[name].run(await chainTarget(peer, name, chain), args);
+  // (Not awaited when there is none: a peer object is not passed through a promise.)
+  const target =
+    chain === undefined || chain === null ? peer : await chainTarget(peer, name, chain);
+  return apiMethods[name].run(target, args);
 }
 
 /**
