@@ -26,6 +26,11 @@ type EventType = PeerEvent['type'];
 type Handler<T extends EventType> = (event: Extract<PeerEvent, { type: T }>) => void;
 
 export interface BotApi extends PeerMethods {
+  /**
+   * The same methods on one chain of this peer (it runs several at once): e.g.
+   * `bot.onChain(id).status()`. Without it a call runs on the active chain (useChain).
+   */
+  onChain(chainId: string): PeerMethods;
   on<T extends EventType>(event: T, handler: Handler<T>): () => void;
   /** Check a state proof here in the page, independently of the worker that produced it. */
   verifyProof(proof: StateProofView): {
@@ -74,15 +79,28 @@ export function createBot(spawn: () => Worker): { bot: BotApi; control: PeerCont
     else call.resolve(data.result);
   }
 
-  function call<T>(method: keyof PeerMethods, ...params: unknown[]): Promise<T> {
+  function callOn<T>(
+    chain: string | undefined,
+    method: keyof PeerMethods,
+    ...params: unknown[]
+  ): Promise<T> {
     if (!worker) return Promise.reject(new BotApiError('NOT_READY', stoppedMessage));
     const id = nextId++;
     const target = worker;
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      target.postMessage({ id, method, params });
+      target.postMessage(
+        chain === undefined ? { id, method, params } : { id, method, params, chain },
+      );
     });
   }
+  const call = <T>(method: keyof PeerMethods, ...params: unknown[]) =>
+    callOn<T>(undefined, method, ...params);
+  /** The same methods, run on one chain of the peer (several chains per peer). */
+  const onChain = (chainId: string): PeerMethods =>
+    Object.fromEntries(
+      methodNames.map((name) => [name, (...params: unknown[]) => callOn(chainId, name, ...params)]),
+    ) as unknown as PeerMethods;
 
   const control: PeerControl = {
     isRunning: () => worker !== null,
@@ -117,6 +135,7 @@ export function createBot(spawn: () => Worker): { bot: BotApi; control: PeerCont
   ) as unknown as PeerMethods;
   const bot: BotApi = {
     ...methods,
+    onChain,
     verifyProof: (proof) => checkProof(proof),
     on(event, handler) {
       let set = handlers.get(event);

@@ -8,7 +8,10 @@ import {
   addTxs,
   appendLog,
   initialState,
+  isActiveChainEvent,
+  mergeChainLive,
   useAppStore,
+  type ChainLive,
   type BlockSummary,
   type TxSummary,
 } from './store/peer-store';
@@ -20,16 +23,28 @@ export function connectStore(bot: BotApi, control: PeerControl): void {
   let blocks: BlockSummary[] = [];
   let txs: TxSummary[] = [];
   let log: LogEntry[] = [];
+  let live: Array<[string, ChainLive]> = [];
   let statusStale = false;
+  // Several chains per peer: events name their chain; the pages show the active one's, and the
+  // Chains page every chain's height, peers and sync state (chainLive).
+  const active = (chain: string | undefined) =>
+    isActiveChainEvent(chain, useAppStore.getState().activeChain);
+  const note = (chain: string | undefined, update: ChainLive) => {
+    if (chain === undefined) return;
+    live.push([chain, update]);
+    schedule();
+  };
   let timer: ReturnType<typeof setTimeout> | null = null;
 
   function flush() {
     timer = null;
-    const [b, t, l] = [blocks, txs, log];
+    const [b, t, l, c] = [blocks, txs, log, live];
     blocks = [];
     txs = [];
     log = [];
+    live = [];
     useAppStore.setState((s) => ({
+      chainLive: mergeChainLive(s.chainLive, c),
       blocks: b.length ? addBlocks(s.blocks, b) : s.blocks,
       txs: t.length ? addTxs(s.txs, t) : s.txs,
       log: l.length ? appendLog(s.log, l) : s.log,
@@ -47,11 +62,14 @@ export function connectStore(bot: BotApi, control: PeerControl): void {
   };
 
   bot.on('block', (e) => {
+    note(e.chain, { height: e.height });
+    if (!active(e.chain)) return;
     blocks.push({ height: e.height, hash: e.hash, txCount: e.txCount, time: e.time });
     statusStale = true;
     schedule();
   });
   bot.on('tx', (e) => {
+    if (!active(e.chain)) return;
     txs.push({ txId: e.txId, result: e.result, seenAt: Date.now() });
     schedule();
   });
@@ -59,18 +77,29 @@ export function connectStore(bot: BotApi, control: PeerControl): void {
     log.push(e.entry);
     schedule();
   });
-  bot.on('status', (e) => useAppStore.setState({ status: e.status }));
-  bot.on('network', (e) => useAppStore.setState({ network: e.network }));
-  bot.on('sync', (e) =>
-    useAppStore.setState({ sync: { syncing: e.syncing, height: e.height, target: e.target } }),
-  );
-  bot.on('peer', () => {
+  bot.on('status', (e) => {
+    const { height, peers, syncing } = e.status;
+    note(e.chain, { height, peers, syncing });
+    if (active(e.chain)) useAppStore.setState({ status: e.status });
+  });
+  bot.on('network', (e) => {
+    if (active(e.chain)) useAppStore.setState({ network: e.network });
+  });
+  bot.on('sync', (e) => {
+    note(e.chain, { syncing: e.syncing });
+    if (active(e.chain))
+      useAppStore.setState({ sync: { syncing: e.syncing, height: e.height, target: e.target } });
+  });
+  bot.on('peer', (e) => {
+    note(e.chain, { peers: e.peers });
+    if (!active(e.chain)) return;
     statusStale = true;
     schedule();
   });
   bot.on('slot', (e) => useAppStore.setState({ slot: e.slot }));
-  bot.on('chain', () => {
-    useAppStore.setState({ blocks: [], txs: [] }); // the old chain's blocks are not this chain's
+  bot.on('chain', (e) => {
+    // the old chain's blocks are not this chain's
+    useAppStore.setState({ blocks: [], txs: [], sync: null, activeChain: e.chainId });
     void loadInitial(bot);
   });
   control.onRunning((running) => {
@@ -119,6 +148,7 @@ export async function loadInitial(bot: BotApi): Promise<void> {
     if (generation !== loadGeneration) return;
     useAppStore.setState((s) => ({
       status,
+      activeChain: status.chainId,
       identity,
       error: null,
       blocks: addBlocks(s.blocks, blocks),

@@ -151,6 +151,16 @@ export interface ChainSummary {
   height: number;
   active: boolean;
   role: Status['role'];
+  /**
+   * Several chains per peer (issue 18): whether this peer runs the chain now (consensus, sync and
+   * storage; every call may name it with a chain id), its neighbours and whether it is catching up.
+   * A held chain that does not run (an older chain of the first slot) has running false.
+   */
+  running?: boolean;
+  peers?: number;
+  syncing?: boolean;
+  /** Why this chain's host stopped itself (a failed write, a broken invariant); null while healthy. */
+  fault?: string | null;
 }
 
 /** What an invite link offers (inviteInfo), after its signature was checked. */
@@ -455,7 +465,13 @@ export interface ContractDetailView extends ContractView {
   calls: ContractCallView[];
 }
 
-export type PeerEvent =
+/**
+ * A peer event. `chain`: the chain it is about, when the peer runs several (issue 18); events of
+ * the whole peer (slot) carry none.
+ */
+export type PeerEvent = PeerEventBody & { chain?: string };
+
+export type PeerEventBody =
   | { type: 'block'; height: number; hash: string; txCount: number; time: number }
   | { type: 'network'; network: NetworkView }
   | { type: 'chain'; chainId: string }
@@ -704,7 +720,8 @@ export const methodNames = [
   ...multisigMethodNames,
 ] as const satisfies readonly MethodName[];
 
-export type RpcRequest = { id: number; method: MethodName; params: unknown[] };
+/** `chain`: run the method on this chain of the peer (a chain id); the active chain when left out. */
+export type RpcRequest = { id: number; method: MethodName; params: unknown[]; chain?: string };
 export type RpcResponse = { id: number; result?: unknown; error?: ApiError };
 export type WorkerMessage = RpcResponse | { event: PeerEvent };
 

@@ -6,7 +6,8 @@
 // page's client.
 import { openSecretBox } from './host/keys-at-rest';
 import { IdbBlobStore } from './data/blob-idb';
-import { PeerHost } from './host/peer-host';
+import { MultiHost, type ChainSlot } from './host/multi-host';
+import { chainsActiveMax } from './core/limits';
 import { dispatch, errorToApi } from './host/dispatch';
 import { IdbStorage } from './store/idb';
 import { browserVerifier } from './host/browser-verifier';
@@ -63,30 +64,58 @@ async function claimSlot(): Promise<number> {
   );
 }
 
-async function boot(): Promise<PeerHost> {
+async function boot(): Promise<MultiHost> {
   const slot = await claimSlot();
   post({ event: { type: 'slot', slot } });
   const storage = await IdbStorage.open(`bot-peer-${slot}`, { checkpointWorker: true });
   const verifier = await browserVerifier();
   const blobs = await IdbBlobStore.open(`bot-blobs-${slot}`);
-  return new PeerHost({
-    storage,
-    secretBox: await openSecretBox(storage),
-    blobs,
-    storageKind: 'indexeddb',
-    verifier,
-    now: () => Date.now(),
-    randomBytes: (length) => crypto.getRandomValues(new Uint8Array(length)),
-    emit: (event: PeerEvent) => post({ event }),
-    net: network.net,
-    inviteBase: `${self.location.origin}/`,
-    defaultRelays: [defaultRelayUrl()].filter((url): url is string => url !== null),
+  // Several chains per peer (host/multi-host.ts): each further chain in IndexedDB databases of
+  // its own, and on a network of its own (a hub bridged by one more port from the page).
+  const openChain = async (chainId: string): Promise<ChainSlot> => {
+    const net = extraNetworks.find((n) => !n.inUse);
+    if (net) net.inUse = true;
+    const chainStorage = await IdbStorage.open(`bot-peer-${slot}-chain-${chainId}`, {
+      checkpointWorker: true,
+    });
+    const chainBlobs = await IdbBlobStore.open(`bot-blobs-${slot}-chain-${chainId}`);
+    return {
+      storage: chainStorage,
+      blobs: chainBlobs,
+      ...(net ? { net: net.net } : {}),
+      async close() {
+        chainStorage.close();
+        await chainBlobs.close();
+        if (net) net.inUse = false;
+      },
+    };
+  };
+  return new MultiHost({
+    openChain,
+    host: {
+      storage,
+      secretBox: await openSecretBox(storage),
+      blobs,
+      storageKind: 'indexeddb',
+      verifier,
+      now: () => Date.now(),
+      randomBytes: (length) => crypto.getRandomValues(new Uint8Array(length)),
+      emit: (event: PeerEvent) => post({ event }),
+      net: network.net,
+      inviteBase: `${self.location.origin}/`,
+      defaultRelays: [defaultRelayUrl()].filter((url): url is string => url !== null),
+    },
   });
 }
 
 /** The network (worker/net): the hub lives here with the key; its WebRTC links live on the page,
  * which hands over a MessagePort at start (worker/net/net-owner.ts). `network.net` is the PeerNet. */
 export const network = createWorkerNet();
+/** The networks of the further chains this peer may run at once (netIndex 1..chainsActiveMax-1). */
+const extraNetworks = Array.from({ length: chainsActiveMax - 1 }, () => ({
+  ...createWorkerNet(),
+  inUse: false,
+}));
 
 const hostReady = boot();
 // For `npm run bench:mesh` (read through CDP): when each step of the recent heights happened.
@@ -97,14 +126,16 @@ void hostReady.then((host) => {
 
 self.onmessage = async (message: MessageEvent<RpcRequest>) => {
   if (isNetPortMessage(message.data)) {
-    network.attachPort(message.data.netPort);
+    const index = message.data.netIndex ?? 0;
+    if (index === 0) network.attachPort(message.data.netPort);
+    else extraNetworks[index - 1]?.attachPort(message.data.netPort);
     return;
   }
   const id = (message.data ?? ({} as RpcRequest)).id;
   try {
-    const { method, params } = rpcRequestFrom(message.data);
+    const { method, params, chain } = rpcRequestFrom(message.data);
     const host = await hostReady;
-    post({ id, result: await dispatch(host, method, params) });
+    post({ id, result: await dispatch(host, method, params, chain) });
   } catch (error) {
     post({ id, error: errorToApi(error) });
   }

@@ -45,7 +45,7 @@ export function rpcBytesAtLeast(value: unknown, limit: number): number {
 
 /** The request in `data`, or BAD_REQUEST / TOO_LARGE with a plain message. */
 export function rpcRequestFrom(data: unknown): RpcRequest {
-  const { id, method, params } = (data ?? {}) as Partial<RpcRequest>;
+  const { id, method, params, chain } = (data ?? {}) as Partial<RpcRequest>;
   if (typeof method !== 'string' || !methods.has(method) || !Array.isArray(params)) {
     throw botError('BAD_REQUEST', `Unknown method ${String(method)}.`);
   }
@@ -58,5 +58,8 @@ export function rpcRequestFrom(data: unknown): RpcRequest {
   if (bytes > limit) {
     throw botError('TOO_LARGE', `The call to ${method} is larger than ${limit} bytes (${name}).`);
   }
-  return { id: id as number, method: method as MethodName, params };
+  // `chain` (several chains per peer): its form is checked by the dispatcher (chain-scope.ts).
+  return chain === undefined
+    ? { id: id as number, method: method as MethodName, params }
+    : { id: id as number, method: method as MethodName, params, chain };
 }

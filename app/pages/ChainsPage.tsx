@@ -20,40 +20,79 @@ import { QrScanner } from '../components/qr-scanner';
 import type { CreateChainRequest } from '../../worker/api';
 
 function HeldChains() {
-  const height = useAppStore((s) => s.status?.height);
   const chainId = useAppStore((s) => s.status?.chainId);
-  const chains = useAsync(() => bot().chains(), [height, chainId]);
+  const live = useAppStore((s) => s.chainLive);
+  // The list is read again when a chain starts, stops or is switched to; heights, peers and
+  // sync state follow each chain's events (chainLive) in between.
+  const known = Object.keys(live).sort().join(' ');
+  const chains = useAsync(() => bot().chains(), [chainId, known]);
   const [error, setError] = useState<unknown>(null);
   async function use(id: string) {
     setError(null);
     try {
       const status = await bot().useChain(id);
-      useAppStore.setState({ status, blocks: [] });
+      useAppStore.setState({ status, activeChain: status.chainId, blocks: [] });
     } catch (e) {
       setError(e);
     }
   }
   return (
     <Card title="Chains on this peer" id="held-title">
+      <p className="muted small-text">
+        Every running chain commits, syncs and stores at the same time; the pages show the active
+        one.
+      </p>
       <ErrorNote error={chains.error} what="The chain list" />
       <ErrorNote error={error} what="Switching chains" />
-      <ul className="plain-list" data-testid="chains">
-        {chains.data?.map((c) => (
-          <li key={c.chainId} className="chain-row">
-            <div>
-              <strong>{c.name}</strong> {c.active && <Pill tone="ok">active</Pill>}
-              <div className="muted small-text">
-                <code>{short(c.chainId, 8)}</code> · {c.mode} · {c.consensus} · {c.role} · height{' '}
-                {c.height}
+      <ul className="plain-list chain-grid" data-testid="chains">
+        {chains.data?.map((c) => {
+          const now = { ...c, ...live[c.chainId] };
+          return (
+            <li
+              key={c.chainId}
+              className="chain-row"
+              data-testid={`chain-${c.chainId}`}
+              data-chain-name={c.name}
+              aria-current={c.chainId === chainId ? 'true' : undefined}
+            >
+              <div>
+                <strong>{c.name}</strong> {c.chainId === chainId && <Pill tone="ok">active</Pill>}{' '}
+                {c.running === false ? (
+                  <Pill tone="warn">{c.fault ? 'stopped' : 'not running'}</Pill>
+                ) : now.syncing ? (
+                  <Pill tone="warn">syncing</Pill>
+                ) : null}
+                {c.fault && <Pill tone="error">fault</Pill>}
+                <div className="muted small-text">
+                  <code>{short(c.chainId, 8)}</code> · {c.mode} · {c.consensus} · {c.role}
+                </div>
+                <div className="small-text">
+                  height <strong data-testid="chain-height">{now.height}</strong>
+                  {c.running !== false && now.peers !== undefined && <> · {now.peers} peer(s)</>}
+                </div>
+                {c.fault && <div className="error small-text">{c.fault}</div>}
               </div>
-            </div>
-            {!c.active && (
-              <button type="button" className="secondary small" onClick={() => void use(c.chainId)}>
-                Switch to {c.name}
-              </button>
-            )}
-          </li>
-        ))}
+              {c.chainId !== chainId && c.running !== false && (
+                <button
+                  type="button"
+                  className="secondary small"
+                  onClick={() => void use(c.chainId)}
+                >
+                  Switch to {c.name}
+                </button>
+              )}
+              {c.chainId !== chainId && c.running === false && !c.fault && (
+                <button
+                  type="button"
+                  className="secondary small"
+                  onClick={() => void use(c.chainId)}
+                >
+                  Run {c.name} (in place of the first slot's chain)
+                </button>
+              )}
+            </li>
+          );
+        })}
       </ul>
     </Card>
   );
@@ -118,7 +157,8 @@ function CreateChain() {
             : {}),
         }),
       );
-      useAppStore.setState({ status: await bot().status(), blocks: [] }); // the strip follows the new chain
+      const status = await bot().status();
+      useAppStore.setState({ status, activeChain: status.chainId, blocks: [] }); // the strip follows the new chain
     });
   }
   return (
@@ -300,7 +340,7 @@ function Join() {
 export default function ChainsPage() {
   return (
     <>
-      <PageTitle intro="A peer can hold several chains, each with its own members and consensus.">
+      <PageTitle intro="A peer runs several chains at once, each with its own members, consensus and storage.">
         Chains
       </PageTitle>
       <div className="grid">

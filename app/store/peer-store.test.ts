@@ -4,7 +4,9 @@ import {
   addBlocks,
   addTxs,
   appendLog,
+  isActiveChainEvent,
   logEntriesShownMax,
+  mergeChainLive,
   recentBlocksMax,
   syncProgress,
 } from './peer-store';
@@ -43,5 +45,25 @@ describe('store slices', () => {
     expect(appendLog([], entries)).toHaveLength(logEntriesShownMax);
     expect(syncProgress({ syncing: true, height: 50, target: 200 })).toBe(0.25);
     expect(syncProgress({ syncing: false, height: 50, target: 200 })).toBeNull();
+  });
+});
+
+describe('several chains per peer (issue 18): the store', () => {
+  it('takes events of the active chain (and of the whole peer) for the pages, not of the others', () => {
+    expect(isActiveChainEvent('aa', 'aa')).toBe(true);
+    expect(isActiveChainEvent(undefined, 'aa')).toBe(true);
+    expect(isActiveChainEvent('bb', 'aa')).toBe(false);
+    expect(isActiveChainEvent('bb', null)).toBe(true); // before the first status
+  });
+
+  it('merges each chain’s live height, peers and sync state field by field', () => {
+    const live = mergeChainLive({ aa: { height: 1, peers: 2 } }, [
+      ['aa', { height: 3 }],
+      ['bb', { syncing: true }],
+      ['aa', { height: 4 }],
+    ]);
+    expect(live).toEqual({ aa: { height: 4, peers: 2 }, bb: { syncing: true } });
+    const same = { aa: {} };
+    expect(mergeChainLive(same, [])).toBe(same);
   });
 });

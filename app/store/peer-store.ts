@@ -54,6 +54,16 @@ export interface LogSlice {
 
 export interface ChainSlice {
   chains: ChainSummary[];
+  /** The chain the pages look at (what calls without a chain run on); null before start-up. */
+  activeChain: string | null;
+  /** Several chains per peer: each running chain's height, peers and sync state, live from its events. */
+  chainLive: Record<string, ChainLive>;
+}
+
+export interface ChainLive {
+  height?: number;
+  peers?: number;
+  syncing?: boolean;
 }
 
 export interface AppSlice {
@@ -89,6 +99,8 @@ export const initialState: AppState = {
   sync: null,
   log: [],
   chains: [],
+  activeChain: null,
+  chainLive: {},
   updateReady: false,
   offlineReady: false,
   online: true,
@@ -122,4 +134,20 @@ export function appendLog(log: LogEntry[], added: LogEntry[]): LogEntry[] {
 export function syncProgress(sync: SyncSlice['sync']): number | null {
   if (!sync || !sync.syncing || sync.target <= 0) return null;
   return Math.min(1, Math.max(0, sync.height / sync.target));
+}
+
+/** Is an event about the chain the pages look at? Events of the whole peer name none. */
+export function isActiveChainEvent(chain: string | undefined, active: string | null): boolean {
+  return chain === undefined || active === null || chain === active;
+}
+
+/** Merge per-chain updates into the live view (newest wins, field by field). */
+export function mergeChainLive(
+  live: Record<string, ChainLive>,
+  updates: Array<[string, ChainLive]>,
+): Record<string, ChainLive> {
+  if (updates.length === 0) return live;
+  const next = { ...live };
+  for (const [chain, update] of updates) next[chain] = { ...next[chain], ...update };
+  return next;
 }

@@ -13,7 +13,7 @@ declare global {
 }
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-const owner = startNetOwner(worker);
+const owner = startNetOwner(worker, 1);
 let nextId = 1;
 const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
 worker.onmessage = (event: MessageEvent<{ id: number; result?: unknown; error?: string }>) => {

@@ -10,6 +10,7 @@
 // rebinding). Bind it to a public address only behind something that authenticates.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { BotError, botError, type ErrorCode } from '../../worker/core/errors';
 import { fromHex } from '../../worker/core/bytes';
 import {
@@ -187,7 +188,10 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
   const { peer } = options;
   // Every route calls the peer through the API dispatcher (worker/host/dispatch.ts), so its
   // parameters are checked as they are for the page; route-specific checks come first.
-  const call = (name: MethodName, ...params: unknown[]) => dispatch(peer, name, params);
+  // The chain a request names (?chain= or /v1/chains/:id/...; several chains per peer): every
+  // call of its handler runs on that chain (worker/host/chain-scope.ts).
+  const call = (name: MethodName, ...params: unknown[]) =>
+    dispatch(peer, name, params, requestChain.getStore());
   const submissions = new SubmitQueue();
   const table: Array<[Method, string, Handler]> = [
     ['GET', '/v1/status', async () => ({ body: await call('status') })],
@@ -309,7 +313,7 @@ async function handle(
     for (const [name, value] of Object.entries(cors)) response.setHeader(name, value);
     checkHost(request, options);
     const url = new URL(request.url ?? '/', 'http://peer');
-    const segments = url.pathname.split('/').slice(1);
+    const { segments, chain } = chainOf(url);
     const matches = routes
       .map((route) => ({ route, params: match(route.segments, segments) }))
       .filter((m) => m.params !== null);
@@ -334,16 +338,37 @@ async function handle(
         `${request.method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}.`,
         { allow: allowed.join(', ') },
       );
-    const result = await chosen.route.handler({
-      request,
-      response,
-      params: chosen.params!,
-      query: url.searchParams,
-    });
+    const context = { request, response, params: chosen.params!, query: url.searchParams };
+    const result = await requestChain.run(chain, () => chosen.route.handler(context));
     if (result !== 'streaming') sendJson(response, result.status ?? 200, result.body);
   } catch (error) {
     sendError(request, response, error);
   }
+}
+
+/** The chain a request runs on: undefined for the active one (checked by the dispatcher). */
+const requestChain = new AsyncLocalStorage<string | undefined>();
+
+/**
+ * A request may name one of the peer's chains (several chains per peer, docs/API.md): as
+ * `?chain=<id>`, or as the prefix /v1/chains/<id>/ before any other route (/v1/chains/<id>/status
+ * is /v1/status on that chain). /v1/chains/<id>/use keeps its own meaning.
+ */
+export function chainOf(url: URL): { segments: string[]; chain: string | undefined } {
+  const segments = url.pathname.split('/').slice(1);
+  const query = url.searchParams.get('chain') ?? undefined;
+  if (
+    segments.length > 3 &&
+    segments[0] === 'v1' &&
+    segments[1] === 'chains' &&
+    !(segments.length === 4 && segments[3] === 'use')
+  ) {
+    const chain = decodeURIComponent(segments[2]!);
+    if (query !== undefined && query !== chain)
+      throw botError('BAD_REQUEST', 'The path and ?chain= name two different chains.');
+    return { segments: ['v1', ...segments.slice(3)], chain };
+  }
+  return { segments, chain: query };
 }
 
 /** Path parameters of a route, or null when it does not match. A parameter is one segment, percent-decoded. */
@@ -467,7 +492,7 @@ async function rpc(
   const params = body.params ?? [];
   if (!Array.isArray(params))
     throw botError('BAD_FIELD_TYPE', '"params" must be a JSON array of the method\'s arguments.');
-  const result = await dispatch(peer, method, params);
+  const result = await dispatch(peer, method, params, requestChain.getStore());
   return { result: result ?? null };
 }
 

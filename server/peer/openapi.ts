@@ -115,15 +115,24 @@ const schemas: Record<string, Schema> = {
   }),
   History: list(obj({ height: int, value: {}, deleted: bool, txId: hex(64) })),
   Chains: list(
-    obj({
-      chainId: hex(32),
-      name: str,
-      mode: { enum: ['private', 'consortium', 'public'] },
-      consensus: str,
-      height: int,
-      active: bool,
-      role: { enum: ['validator', 'member', 'observer'] },
-    }),
+    obj(
+      {
+        chainId: hex(32),
+        name: str,
+        mode: { enum: ['private', 'consortium', 'public'] },
+        consensus: str,
+        // -1: a chain whose store could not be opened at start (running false, fault says why)
+        height: { type: 'integer', minimum: -1 },
+        active: bool,
+        role: { enum: ['validator', 'member', 'observer'] },
+        // several chains per peer (issue 18)
+        running: bool,
+        peers: int,
+        syncing: bool,
+        fault: nullable(str),
+      },
+      ['running', 'peers', 'syncing', 'fault'],
+    ),
   ),
   ChainCreated: obj({ chainId: hex(32), invite: str }),
   Invite: obj({ invite: str }),
@@ -619,7 +628,8 @@ const paths: Record<string, Record<string, Op>> = {
   '/v1/chains': {
     get: { summary: 'Chains this peer holds.', ok: ['200', ref('Chains')] },
     post: {
-      summary: 'Create a chain and make it active.',
+      summary:
+        'Create a chain, run it beside the others and make it active (QUOTA past chainsActiveMax).',
       ok: ['201', ref('ChainCreated')],
       body: 'CreateChain',
     },
@@ -856,7 +866,7 @@ export const openApiDocument = {
     title: 'BoT peer HTTP API',
     version: '1',
     description:
-      'The HTTP+JSON API of the headless BoT peer (ITU-T Y.4560 I.1.4): the same methods as window.bot. Errors are { error: { code, message } }; bytes are lowercase hex. See docs/API.md.',
+      'The HTTP+JSON API of the headless BoT peer (ITU-T Y.4560 I.1.4): the same methods as window.bot. Errors are { error: { code, message } }; bytes are lowercase hex. A peer runs several chains at once: every route of one chain takes ?chain=<chain id>, or the prefix /v1/chains/<chain id>/ before its path (e.g. /v1/chains/<id>/status); without either it runs on the active chain. See docs/API.md.',
   },
   jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
   paths: Object.fromEntries(

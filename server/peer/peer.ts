@@ -4,7 +4,7 @@
 import { DiskBlobStore } from '../../worker/data/blob-disk';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { PeerHost } from '../../worker/host/peer-host';
+import { MultiHost, type ChainSlot } from '../../worker/host/multi-host';
 import { nodeVerifier } from './node-verifier';
 import { LevelStorage } from '../../worker/store/level';
 import type { PeerNet } from '../../worker/net/types';
@@ -47,7 +47,9 @@ export const defaultConfig: PeerConfig = {
 export const shutdownGraceMs = 2_000;
 
 export interface RunningPeer {
-  host: PeerHost;
+  /** The peer: one host per chain it runs (multi-host.ts); `host.chainHost(id)` is one chain's. */
+  host: MultiHost;
+  /** The store of the peer's first chain slot (each further chain has one under chains/<id>/). */
   storage: LevelStorage;
   api: PeerApi;
   /** http://address:port of the API. */
@@ -68,27 +70,44 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
   const net = createNet(config);
   const verifier = await nodeVerifier();
   const blobs = await DiskBlobStore.open(join(dataDir, 'blobs'));
-  const host = new PeerHost({
-    storage,
-    blobs,
-    storageKind: 'disk',
-    verifier,
-    now: () => Date.now(),
-    randomBytes: (length) => crypto.getRandomValues(new Uint8Array(length)),
-    emit: (event: PeerEvent) => {
-      if (event.type === 'log') say(formatLog(event.entry));
-      events.emit(event);
+  // Several chains per peer: each further chain in a LevelDB directory of its own
+  // (<data>/chains/<chain id>/), with its own blobs and its own network (a room of its own).
+  const openChain = async (chainId: string): Promise<ChainSlot> => {
+    const dir = join(dataDir, 'chains', chainId);
+    const chainStorage = await LevelStorage.open(dir);
+    reportStore(chainStorage, say);
+    const chainNet = createNet(config);
+    return {
+      storage: chainStorage,
+      blobs: await DiskBlobStore.open(join(dir, 'blobs')),
+      ...(chainNet ? { net: chainNet } : {}),
+      close: () => chainStorage.shutdown(),
+    };
+  };
+  const host = new MultiHost({
+    openChain,
+    host: {
+      storage,
+      blobs,
+      storageKind: 'disk',
+      verifier,
+      now: () => Date.now(),
+      randomBytes: (length) => crypto.getRandomValues(new Uint8Array(length)),
+      emit: (event: PeerEvent) => {
+        if (event.type === 'log') say(formatLog(event.entry));
+        events.emit(event);
+      },
+      net: net ?? undefined,
+      defaultRelays: config.signal,
+      ...(config.inviteBase ? { inviteBase: config.inviteBase } : {}),
     },
-    net: net ?? undefined,
-    defaultRelays: config.signal,
-    ...(config.inviteBase ? { inviteBase: config.inviteBase } : {}),
   });
 
   let status;
   try {
     status = await host.ready();
   } catch (error) {
-    host.stop();
+    void host.stop();
     await storage.shutdown();
     verifier.close?.();
     throw error;
@@ -140,7 +159,7 @@ function createNet(config: PeerConfig): PeerNet | null {
 }
 
 async function joinInvite(
-  host: PeerHost,
+  host: MultiHost,
   invite: string,
   say: (line: string) => void,
 ): Promise<void> {
@@ -152,7 +171,7 @@ async function joinInvite(
   }
 }
 
-async function repairAtStart(host: PeerHost, say: (line: string) => void): Promise<void> {
+async function repairAtStart(host: MultiHost, say: (line: string) => void): Promise<void> {
   if ((await host.integrity()).ok) {
     say('--repair: the tamper check passed; nothing to repair.');
     return;

@@ -287,3 +287,9 @@ export const deviceRateTrackedMax = 1024;
 export const roleNameLengthMax = 70;
 /** Length of a policy value given as text (a list of transaction types). */
 export const policyValueLengthMax = 1024;
+/**
+ * Chains one peer runs at the same time (several chains per peer, issue 18): its first chain plus
+ * chains it created or joined since, each with its own storage namespace and mesh room. One more
+ * is refused with QUOTA; a chain held but not running is switched to with useChain.
+ */
+export const chainsActiveMax = 4;

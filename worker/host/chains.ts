@@ -266,6 +266,20 @@ export class ChainsService {
 
   async createChain(request: CreateChainRequest): Promise<{ chainId: string; invite: string }> {
     await this.d.ready();
+    const genesis = this.genesisFor(request);
+    const validators = genesis.validators;
+    const record = await this.d.enqueue(() =>
+      this.adoptChain({ chainId: chainIdOf(genesis), genesis }),
+    );
+    this.d.record(
+      'info',
+      `Created chain ${genesis.name} (${record.chainId}, ${genesis.mode}, ${genesis.consensus.engine}, ${validators.length} validator(s)).`,
+    );
+    return { chainId: record.chainId, invite: await this.invite() };
+  }
+
+  /** The genesis a createChain request asks for, every field checked (BAD_REQUEST / BAD_FIELD_TYPE). */
+  genesisFor(request: CreateChainRequest): Genesis {
     if (typeof request !== 'object' || request === null)
       throw botError('BAD_REQUEST', 'createChain takes { name, mode, consensus, validators? }.');
     const validators = request.validators ?? [this.s.identityView.did];
@@ -313,26 +327,13 @@ export class ChainsService {
 
     if (request.multisig !== undefined) genesis.multisig = request.multisig;
     checkGenesis(genesis);
-    const record = await this.d.enqueue(() =>
-      this.adoptChain({ chainId: chainIdOf(genesis), genesis }),
-    );
-    this.d.record(
-      'info',
-      `Created chain ${genesis.name} (${record.chainId}, ${genesis.mode}, ${genesis.consensus.engine}, ${validators.length} validator(s)).`,
-    );
-    return { chainId: record.chainId, invite: await this.invite() };
+    return genesis;
   }
 
   async join(invite: string): Promise<{ chainId: string }> {
     await this.d.ready();
-    const content = decodeInvite(invite);
-    const chainId = chainIdOf(content.genesis);
-    await checkInviteSignature(chainId, content.token, this.d.verifier);
-    const known = (await this.chainRecords()).find((r) => r.chainId === chainId);
-    const token = content.token ?? known?.token;
-    const record: ChainRecord = known
-      ? { ...known, ...(token ? { token } : {}) }
-      : { chainId, genesis: content.genesis, relays: content.relays, ...(token ? { token } : {}) };
+    const { record, content } = await this.joinRecord(invite);
+    const chainId = record.chainId;
     await this.d.enqueue(() => this.adoptChain(record));
     this.d.record(
       'info',
@@ -341,9 +342,22 @@ export class ChainsService {
     if (this.d.statusNow().admission === 'waiting')
       this.d.record(
         'info',
-        `This ${content.genesis.mode} chain admits members by a vote of its validators; asked them to admit this peer${token ? ' with the invite' : ' (the invite carries no token: a validator has to propose it by hand)'}.`,
+        `This ${content.genesis.mode} chain admits members by a vote of its validators; asked them to admit this peer${record.token ? ' with the invite' : ' (the invite carries no token: a validator has to propose it by hand)'}.`,
       );
     return { chainId };
+  }
+
+  /** The chain record an invite asks to join (its signature checked), merged with what this host holds. */
+  async joinRecord(invite: string): Promise<{ record: ChainRecord; content: InviteContent }> {
+    const content = decodeInvite(invite);
+    const chainId = chainIdOf(content.genesis);
+    await checkInviteSignature(chainId, content.token, this.d.verifier);
+    const known = (await this.chainRecords()).find((r) => r.chainId === chainId);
+    const token = content.token ?? known?.token;
+    const record: ChainRecord = known
+      ? { ...known, ...(token ? { token } : {}) }
+      : { chainId, genesis: content.genesis, relays: content.relays, ...(token ? { token } : {}) };
+    return { record, content };
   }
 
   async invite(): Promise<string> {

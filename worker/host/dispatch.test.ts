@@ -7,6 +7,8 @@ import { methodNames, type MethodName, type PeerMethods } from '../api';
 import { apiMethods, dispatch } from './dispatch';
 import { marketCases } from './dispatch-market.cases';
 
+import { peerLevelMethods } from './chain-scope';
+
 const did = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
 const txId = 'ab'.repeat(32);
 
@@ -548,6 +550,45 @@ describe('the API dispatcher', () => {
     const notList = await refusal(dispatch(peer, 'status', { 0: 1 }));
     expect(notList.message).toBe('status: the parameters must be a list (an array).');
     expect(calls).toEqual([]);
+  });
+
+  it('runs every method on the chain a call names (several chains per peer); peer-wide ones take none', async () => {
+    const active = recorder();
+    const other = recorder();
+    const chainA = 'aa'.repeat(16);
+    const peer = {
+      ...active.peer,
+      ready: async () => undefined,
+      chainHost: (chainId?: string) => {
+        if (chainId === chainA) return other.peer;
+        throw new BotError('NOT_FOUND', `This peer runs no chain ${chainId}.`);
+      },
+    } as unknown as PeerMethods;
+    for (const name of methodNames) {
+      const { good } = cases[name];
+      if (peerLevelMethods.has(name)) {
+        const error = await refusal(dispatch(peer, name, good, chainA));
+        expect({ name, code: error.code }).toEqual({ name, code: 'BAD_REQUEST' });
+        expect(error.message).toContain('call it without a chain');
+      } else {
+        expect(await dispatch(peer, name, good, chainA)).toEqual({ answered: name });
+        expect(other.calls.at(-1)!.name).toBe(name);
+      }
+    }
+    expect(active.calls).toEqual([]); // nothing named chain A ran on the active chain
+    expect((await refusal(dispatch(peer, 'status', [], 'bb'.repeat(16)))).code).toBe('NOT_FOUND');
+    for (const bad of ['AA'.repeat(16), 'aa', 7, {}, 'zz'.repeat(16)]) {
+      const error = await refusal(dispatch(peer, 'status', [], bad));
+      expect(error.message).toBe('status: chain must be a chain id (32 lowercase hex digits).');
+    }
+    // Without a chain (undefined or JSON's null) the call runs on the active chain.
+    expect(await dispatch(peer, 'status', [], null)).toEqual({ answered: 'status' });
+    expect(active.calls.map((c) => c.name)).toEqual(['status']);
+    // A single-chain peer answers for its own chain only.
+    const single = recorder();
+    const own = { ...single.peer, status: async () => ({ chainId: chainA }) } as PeerMethods;
+    expect(await dispatch(own, 'get', ['k'], chainA)).toEqual({ answered: 'get' });
+    expect((await refusal(dispatch(own, 'get', ['k'], 'bb'.repeat(16)))).code).toBe('NOT_FOUND');
   });
 
   it('says how many parameters a method takes', async () => {

@@ -36,6 +36,8 @@ import {
 import { marketApiMethods } from './dispatch-market';
 import { multisigApiMethods } from './dispatch-multisig';
 
+import { chainTarget } from './chain-scope';
+
 /** One method: its parameters in order, and what runs once they are checked. */
 export interface ApiMethod {
   params: Array<Param<unknown>>;
@@ -629,10 +631,19 @@ export function checkParams(name: MethodName, params: unknown): unknown[] {
  * Call `name` on `peer` with `params` checked first. Unknown methods and bad parameters are
  * BAD_REQUEST; what the method itself refuses keeps its own code.
  */
-export async function dispatch(peer: PeerMethods, name: string, params: unknown): Promise<unknown> {
+export async function dispatch(
+  peer: PeerMethods,
+  name: string,
+  params: unknown,
+  chain?: unknown,
+): Promise<unknown> {
   if (!isApiMethod(name)) throw botError('BAD_REQUEST', `Unknown method ${String(name)}.`);
   const args = checkParams(name, params);
-  return apiMethods[name].run(peer, args);
+  // `chain`: one chain of a peer that runs several (chain-scope.ts); the active one when left out.
+  // (Not awaited when there is none: a peer object is not passed through a promise.)
+  const target =
+    chain === undefined || chain === null ? peer : await chainTarget(peer, name, chain);
+  return apiMethods[name].run(target, args);
 }
 
 /**

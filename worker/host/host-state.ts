@@ -49,6 +49,13 @@ export interface HostOptions {
    */
   secretBox?: SecretBox;
 
+  /**
+   * Several chains per peer (multi-host.ts): a per-chain host of a peer gets the peer's identity
+   * seed here (it stores none of its own), and the chain it runs when its store holds none yet.
+   */
+  identitySeed?: Uint8Array;
+  startChain?: ChainRecord;
+
   /** How information-server documents are fetched for traceability (tests); default HTTP(S). */
   fetchDocument?: (url: string) => Promise<Uint8Array>;
 }

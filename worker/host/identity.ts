@@ -29,7 +29,7 @@ export class IdentityService {
   async open(): Promise<string> {
     const { storage } = this.d.options;
     const secrets = new SecretMeta(storage, this.d.options.secretBox);
-    let seed = await secrets.get(seedMetaKey);
+    let seed = this.d.options.identitySeed ?? (await secrets.get(seedMetaKey));
     if (!seed) {
       seed = this.d.options.randomBytes(32);
       await secrets.put(seedMetaKey, seed);

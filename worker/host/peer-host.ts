@@ -27,7 +27,7 @@ import { Syncer } from './sync';
 import { encode } from '../core/codec';
 import { Capabilities } from './capabilities';
 import { ApiSurface } from './api-surface';
-import type { LogEntry, PeerMethods, Status } from '../api';
+import type { CreateChainRequest, LogEntry, PeerMethods, Status } from '../api';
 import { HostState, type ChainRecord, type HostOptions, stripUndefined } from './host-state';
 import { clockOf } from './host-state';
 import { repeat, type Clock } from '../net/clock';
@@ -193,8 +193,13 @@ export class PeerHost extends ApiSurface implements PeerMethods {
     // gets a dev chain of its own (the old one stays held and readable).
     const strandedDev =
       chain?.genesis.consensus.engine === 'solo' && chain.genesis.validators[0]?.did !== did;
-    if (!chain || strandedDev) chain = await this.chainsService.createDevChain(did);
-    await this.chainsService.load(chain);
+    if (!chain && this.options.startChain) {
+      chain = this.options.startChain; // a per-chain host's first start (multi-host.ts)
+      await this.chainsService.adoptChain(chain);
+    } else {
+      if (!chain || strandedDev) chain = await this.chainsService.createDevChain(did);
+      await this.chainsService.load(chain);
+    }
     let idleTicks = 0;
     this.stopIdle = repeat(this.clock, this.options.tickIntervalMs ?? idleTickMs, () => {
       this.scheduleTick();
@@ -452,6 +457,44 @@ export class PeerHost extends ApiSurface implements PeerMethods {
       if (this.s.integrityReport.ok)
         void this.enqueue(() => this.feed({ kind: 'tick', time: this.options.now() }));
     }, 0);
+  }
+
+  /** The chain this host runs now (null before start-up loaded one); multi-host.ts tags events with it. */
+  currentChainId(): string | null {
+    return this.s.chainRecord?.chainId ?? null;
+  }
+
+  /** Whether this host stopped itself (a failed write or a broken invariant), and why. */
+  fault(): string | null {
+    return this.s.fault;
+  }
+
+  // ---- for the peer's other chains (multi-host.ts); not API methods ----
+
+  /** The identity seed, for the hosts of this peer's other chains (they store none). After ready(). */
+  seedForChainHosts(): Uint8Array {
+    return this.s.seed;
+  }
+
+  /** The genesis a createChain request asks for, checked (nothing is stored). */
+  genesisFor(request: CreateChainRequest) {
+    return this.chainsService.genesisFor(request);
+  }
+
+  /** The chain an invite asks to join, its signature checked (nothing is stored). */
+  async joinRecord(invite: string): Promise<ChainRecord> {
+    await this.ready();
+    return (await this.chainsService.joinRecord(invite)).record;
+  }
+
+  /** The chains this host's store holds (the active one first when it is not listed). */
+  heldChains(): Promise<ChainRecord[]> {
+    return this.chainsService.chainRecords();
+  }
+
+  /** A line in this host's operation log. */
+  note(level: LogEntry['level'], message: string): void {
+    this.record(level, message);
   }
 
   /** When each step of the recent heights happened on this peer (height-trace.ts; not an API method). */

@@ -69,6 +69,11 @@ export type WorkerToPage =
 /** The message the page posts to the worker to hand over its end of the bridge. */
 export interface NetPortMessage {
   netPort: MessagePort;
+  /**
+   * Which network of the worker it bridges: 0 (or none) the peer's first chain's, 1.. one more
+   * chain's each (several chains per peer: each chain its own hub, room and links).
+   */
+  netIndex?: number;
 }
 
 export function isNetPortMessage(data: unknown): data is NetPortMessage {

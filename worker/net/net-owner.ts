@@ -4,6 +4,7 @@
 // the handshake there, and this side only carries opaque chunks and SDPs.
 import type { LinkDriver, PageToWorker, WorkerToPage } from './driver';
 import { RtcLinks } from './rtc-links';
+import { chainsActiveMax } from '../core/limits';
 
 /** A buffer this side may transfer: the chunk's own, when it spans all of it. */
 function ownBuffer(chunk: Uint8Array): ArrayBuffer {
@@ -14,16 +15,26 @@ function ownBuffer(chunk: Uint8Array): ArrayBuffer {
 }
 
 /** Start the network owner for `worker`; returns a function that closes every link. */
-export function startNetOwner(worker: Worker): { links: RtcLinks; stop(): void } {
-  const { port1, port2 } = new MessageChannel();
-  const links = new RtcLinks();
-  bridgeLinks(port1, links);
-  worker.postMessage({ netPort: port2 }, [port2]);
+export function startNetOwner(
+  worker: Worker,
+  networks = chainsActiveMax,
+): { links: RtcLinks; stop(): void } {
+  // One bridge per network of the worker: its first chain's, and one per further chain it may
+  // run at once (several chains per peer); links of an idle one cost nothing.
+  const bridges = Array.from({ length: networks }, (_, netIndex) => {
+    const { port1, port2 } = new MessageChannel();
+    const links = new RtcLinks();
+    bridgeLinks(port1, links);
+    worker.postMessage(netIndex === 0 ? { netPort: port2 } : { netPort: port2, netIndex }, [port2]);
+    return { port1, links };
+  });
   return {
-    links,
+    links: bridges[0]!.links,
     stop() {
-      links.closeAll();
-      port1.close();
+      for (const { port1, links } of bridges) {
+        links.closeAll();
+        port1.close();
+      }
     },
   };
 }

@@ -1,0 +1,354 @@
+// Several chains per peer (issue 18): one PeerHost per chain, all running at once. The first
+// slot is the peer's own host (its store, identity, settings; it runs the chain it ran before and
+// switches among the chains its store holds, as a single-chain peer does). Every chain created or
+// joined since runs in a host of its own: its own storage namespace (an IndexedDB database, a
+// LevelDB directory, a memory store) and its own network (a mesh room named by its chain id),
+// with the first slot's identity. At most chainsActiveMax run; one more is QUOTA.
+//
+// Calls go to the active chain unless they name one (the dispatcher's `chain` option,
+// chain-scope.ts); peer-wide methods (identity, settings, chains, create, join, switch, reset)
+// are answered here. Events carry the chain they are about. `chainHost(chainId)` gives the
+// per-chain host to whatever else needs one chain of this peer (docs/ARCHITECTURE.md).
+import { botError } from '../core/errors';
+import { chainIdOf } from '../core/ledger';
+import { chainsActiveMax } from '../core/limits';
+import type { BlobStore } from '../data/blob-store';
+import type { PeerNet } from '../net/types';
+import type { Storage } from '../store/storage';
+import {
+  methodNames,
+  type ChainSummary,
+  type CreateChainRequest,
+  type PeerEvent,
+  type PeerMethods,
+  type Settings,
+  type Status,
+} from '../api';
+import type { ChainRecord, HostOptions } from './host-state';
+import { PeerHost } from './peer-host';
+import { peerLevelMethods } from './chain-scope';
+
+/** Where one more chain of this peer keeps its data and meets its peers. */
+export interface ChainSlot {
+  storage: Storage;
+  /** Its own network (a room of its own); none: it runs alone (tests, solo chains). */
+  net?: PeerNet;
+  blobs?: BlobStore;
+  /** Close what open() opened (after the chain's host stopped). */
+  close?(): Promise<void> | void;
+}
+
+export interface MultiHostOptions {
+  /** The first slot's host options: the peer's own store, identity, network and event sink. */
+  host: HostOptions;
+  /** Open (or create) the storage namespace and network of another chain of this peer. */
+  openChain(chainId: string): Promise<ChainSlot>;
+}
+
+/** Meta keys in the first slot's store: the other chains this peer runs, and the active one. */
+const extrasKey = 'multichain.chains';
+const activeKey = 'multichain.active';
+
+interface Extra {
+  host: PeerHost;
+  slot: ChainSlot;
+  record: ChainRecord;
+}
+
+export interface MultiHost extends PeerMethods {}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the PeerMethods are assigned in the constructor, one forwarder each
+export class MultiHost {
+  /** The first slot: the peer's own host. */
+  readonly primary: PeerHost;
+  private readonly extras = new Map<string, Extra>();
+  /** The chain calls go to when they name none; null: the first slot's chain. */
+  private active: string | null = null;
+  private started: Promise<Status> | null = null;
+  /** Chains that could not be started (their store failed to open), and why. */
+  private readonly failedChains = new Map<string, { record: ChainRecord; reason: string }>();
+
+  constructor(private readonly o: MultiHostOptions) {
+    this.primary = new PeerHost({ ...o.host, emit: (event) => this.emitFrom(this.primary, event) });
+    const self = this as unknown as Record<string, unknown>;
+    for (const name of methodNames) {
+      if (name in MultiHost.prototype) continue; // answered here (peer-wide)
+      if (peerLevelMethods.has(name)) {
+        const f = this.primary[name] as (...a: unknown[]) => unknown;
+        self[name] = (...args: unknown[]) => f.apply(this.primary, args);
+      } else {
+        self[name] = async (...args: unknown[]) => {
+          await this.ready();
+          const host = this.chainHost();
+          return (host[name] as (...a: unknown[]) => unknown).apply(host, args);
+        };
+      }
+    }
+  }
+
+  // ---- start-up and stop ----------------------------------------------------------------
+
+  ready(): Promise<Status> {
+    this.started ??= this.start();
+    return this.started;
+  }
+
+  private async start(): Promise<Status> {
+    await this.primary.ready();
+    const { storage } = this.o.host;
+    const records = (await storage.getMeta<ChainRecord[]>(extrasKey)) ?? [];
+    for (const record of records.slice(0, chainsActiveMax - 1)) {
+      if (record.chainId === this.primary.currentChainId()) continue;
+      try {
+        await this.startExtra(record);
+      } catch (error) {
+        // One chain whose store cannot be opened does not keep the others from running.
+        const reason = (error as Error).message;
+        this.failedChains.set(record.chainId, { record, reason });
+        this.primary.note('error', `Chain ${record.genesis.name} could not start: ${reason}`);
+      }
+    }
+    const active = await storage.getMeta<string>(activeKey);
+    this.active = active && this.extras.has(active) ? active : null;
+    this.emitActive();
+    return this.chainHost().status();
+  }
+
+  /** Stop every chain's host; resolves once their queued work is done and their slots closed. */
+  async stop(): Promise<void> {
+    await Promise.all([
+      this.primary.stop(),
+      ...[...this.extras.values()].map(async (e) => {
+        await e.host.stop();
+        await e.slot.close?.();
+      }),
+    ]);
+  }
+
+  // ---- the per-chain hosts ---------------------------------------------------------------
+
+  /**
+   * The host of one chain this peer runs (default: the active one). NOT_FOUND when it runs no
+   * such chain (a held chain that does not run is made active with useChain first).
+   */
+  chainHost(chainId?: string): PeerHost {
+    if (chainId === undefined)
+      return this.active ? this.extras.get(this.active)!.host : this.primary;
+    if (chainId === this.primary.currentChainId()) return this.primary;
+    const extra = this.extras.get(chainId);
+    if (extra) return extra.host;
+    const failed = this.failedChains.get(chainId);
+    if (failed)
+      throw botError(
+        'NOT_READY',
+        `Chain ${failed.record.genesis.name} (${chainId}) is not running: ${failed.reason}`,
+      );
+    throw botError(
+      'NOT_FOUND',
+      `This peer runs no chain ${String(chainId)} (it runs ${this.runningChainIds().join(', ')}).`,
+    );
+  }
+
+  /** The chain ids this peer runs now: the first slot's, then the others in the order they started. */
+  runningChainIds(): string[] {
+    const first = this.primary.currentChainId();
+    return [...(first ? [first] : []), ...this.extras.keys()];
+  }
+
+  /** The active chain's id (what calls naming no chain run on). */
+  activeChainId(): string | null {
+    return this.active ?? this.primary.currentChainId();
+  }
+
+  private async startExtra(record: ChainRecord): Promise<PeerHost> {
+    const slot = await this.o.openChain(record.chainId);
+    // Settings (relays, STUN/TURN, quotas) are the peer's: a new namespace starts with the first slot's.
+    if ((await slot.storage.getMeta<Settings>('settings')) === undefined)
+      await slot.storage.putMeta('settings', await this.primary.settings());
+    const host: PeerHost = new PeerHost({
+      ...this.o.host,
+      storage: slot.storage,
+      net: slot.net,
+      blobs: slot.blobs,
+      identitySeed: this.primary.seedForChainHosts(),
+      startChain: record,
+      emit: (event) => this.emitFrom(host, event),
+    });
+    this.extras.set(record.chainId, { host, slot, record });
+    try {
+      await host.ready();
+    } catch (error) {
+      this.extras.delete(record.chainId);
+      await host.stop().catch(() => undefined);
+      await slot.close?.();
+      throw error;
+    }
+    return host;
+  }
+
+  private async saveExtras(): Promise<void> {
+    const records = [...this.extras.values()].map((e) => e.record);
+    for (const { record } of this.failedChains.values()) records.push(record);
+    await this.o.host.storage.putMeta(extrasKey, records);
+  }
+
+  private async setActive(chainId: string | null): Promise<void> {
+    this.active = chainId !== null && this.extras.has(chainId) ? chainId : null;
+    await this.o.host.storage.putMeta(activeKey, this.active ?? '');
+    this.emitActive();
+  }
+
+  private checkRoom(): void {
+    const running = this.extras.size + 1 + this.failedChains.size;
+    if (running >= chainsActiveMax)
+      throw botError(
+        'QUOTA',
+        `This peer runs ${running} chains, the most it runs at once (chainsActiveMax = ${chainsActiveMax}).`,
+      );
+  }
+
+  // ---- events ----------------------------------------------------------------------------
+
+  /** A host's event, tagged with its chain. Hosts' own 'chain' events are replaced by emitActive. */
+  private emitFrom(host: PeerHost, event: PeerEvent): void {
+    if (event.type === 'chain') return; // every switch goes through setActive, which tells it
+    const chain = host.currentChainId();
+    this.o.host.emit(chain ? { ...event, chain } : event);
+  }
+
+  private emitActive(): void {
+    const chainId = this.activeChainId();
+    if (chainId) this.o.host.emit({ type: 'chain', chainId, chain: chainId });
+  }
+
+  // ---- peer-wide methods -----------------------------------------------------------------
+
+  async createChain(request: CreateChainRequest): Promise<{ chainId: string; invite: string }> {
+    await this.ready();
+    const genesis = this.primary.genesisFor(request);
+    const record: ChainRecord = { chainId: chainIdOf(genesis), genesis };
+    this.checkRoom();
+    const host = await this.startExtra(record);
+    await this.saveExtras();
+    await this.setActive(record.chainId);
+    host.note(
+      'info',
+      `Created chain ${genesis.name} (${record.chainId}, ${genesis.mode}, ${genesis.consensus.engine}, ${genesis.validators.length} validator(s)); it runs beside ${this.runningChainIds().length - 1} other chain(s).`,
+    );
+    return { chainId: record.chainId, invite: await host.invite() };
+  }
+
+  async join(invite: string): Promise<{ chainId: string }> {
+    await this.ready();
+    const record = await this.primary.joinRecord(invite);
+    const { chainId } = record;
+    const extra = this.extras.get(chainId);
+    if (extra) {
+      await extra.host.join(invite); // already running: the invite's token is kept, as before
+      await this.setActive(chainId);
+      return { chainId };
+    }
+    const firstHolds = (await this.primary.heldChains()).some((r) => r.chainId === chainId);
+    if (firstHolds) {
+      await this.primary.join(invite); // the first slot's store holds it: it runs there
+      await this.setActive(null);
+      return { chainId };
+    }
+    this.checkRoom();
+    const host = await this.startExtra(record);
+    await this.saveExtras();
+    await this.setActive(chainId);
+    host.note(
+      'info',
+      `Joined chain ${record.genesis.name} (${chainId}); syncing from its peers, beside ${this.runningChainIds().length - 1} other chain(s).`,
+    );
+    return { chainId };
+  }
+
+  async useChain(chainId: string): Promise<Status> {
+    await this.ready();
+    if (this.extras.has(chainId)) {
+      await this.setActive(chainId);
+      return this.chainHost().status();
+    }
+    if (chainId !== this.primary.currentChainId()) {
+      const failed = this.failedChains.get(chainId);
+      if (failed) this.chainHost(chainId); // throws NOT_READY with the reason
+      await this.primary.useChain(chainId); // NOT_FOUND when no store of this peer holds it
+    }
+    await this.setActive(null);
+    return this.primary.status();
+  }
+
+  async chains(): Promise<ChainSummary[]> {
+    await this.ready();
+    const active = this.activeChainId();
+    const first = this.primary.currentChainId();
+    const out: ChainSummary[] = [];
+    for (const c of await this.primary.chains()) {
+      if (this.extras.has(c.chainId)) continue;
+      const running = c.chainId === first;
+      const extra = running ? await liveOf(this.primary) : {};
+      out.push({ ...c, ...extra, active: c.chainId === active, running });
+    }
+    for (const [chainId, e] of this.extras) {
+      const [summary] = await e.host.chains();
+      out.push({
+        ...summary!,
+        ...(await liveOf(e.host)),
+        active: chainId === active,
+        running: true,
+      });
+    }
+    for (const [chainId, { record, reason }] of this.failedChains)
+      out.push({
+        chainId,
+        name: record.genesis.name,
+        mode: record.genesis.mode,
+        consensus: record.genesis.consensus.engine,
+        height: -1,
+        active: false,
+        role: 'member',
+        running: false,
+        fault: reason,
+      });
+    return out;
+  }
+
+  async setSettings(patch: Partial<Settings>): Promise<Settings> {
+    const next = await this.primary.setSettings(patch);
+    for (const e of this.extras.values()) await e.host.setSettings(patch);
+    return next;
+  }
+
+  async reset(): Promise<void> {
+    for (const [chainId, e] of [...this.extras]) {
+      await e.host.reset();
+      await e.slot.close?.();
+      this.extras.delete(chainId);
+    }
+    this.failedChains.clear();
+    this.active = null;
+    await this.primary.reset();
+  }
+
+  // ---- not API methods: what the worker and the Node peer use ----------------------------
+
+  heightTrace() {
+    return this.chainHost().heightTrace();
+  }
+
+  readDatasetStream(...args: Parameters<PeerHost['readDatasetStream']>) {
+    return this.chainHost().readDatasetStream(...args);
+  }
+}
+
+async function liveOf(host: PeerHost): Promise<Partial<ChainSummary>> {
+  const status = await host.status();
+  return {
+    height: status.height,
+    peers: status.peers,
+    syncing: status.syncing,
+    fault: host.fault(),
+  };
+}
