@@ -22,9 +22,9 @@ import { chunkPlainBytes } from '../core/modules/datasets/limits';
 import type { PeerEvent } from '../api';
 
 type BlobAnswer = Extract<WireMessage, { kind: 'blobData' }>;
-/** The datasets service's one-holder ask (private), reached for the test. */
+/** The datasets service's one-holder ask (its private blob exchange), reached for the test. */
 interface Asker {
-  ask(peer: string, id: string): Promise<BlobAnswer | null>;
+  exchange: { ask(peer: string, id: string): Promise<BlobAnswer | null> };
 }
 
 const hosts: PeerHost[] = [];
@@ -115,7 +115,7 @@ describe('dataset faults (issue 15)', () => {
     expect((await reader.host.datasets())[0]!.versions[0]!.readable).toBe(true);
 
     // The reader holds a key but has recorded no read: the owner's peer refuses the chunk.
-    const asker = (await service(reader)) as unknown as Asker;
+    const asker = ((await service(reader)) as unknown as Asker).exchange;
     const before = await asker.ask(owner.did, notHeld);
     expect(before?.bytes).toBeNull();
     expect(before?.error?.code).toBe('UNAUTHORIZED');
