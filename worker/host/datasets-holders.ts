@@ -19,7 +19,7 @@ import {
   type DatasetRegistry,
 } from '../core/modules/datasets';
 import { holdersOf } from '../core/modules/datasets/placement';
-import { decodeManifest, type Manifest } from '../core/modules/datasets/manifest';
+import { decodeManifest, type ChunkEntry, type Manifest } from '../core/modules/datasets/manifest';
 import { holdersDefault, holdersMax } from '../core/modules/datasets/limits';
 import { policyPrefix } from '../core/modules/governance';
 import type { Storage } from '../store/storage';
@@ -33,6 +33,10 @@ import type { WireMessage } from './wire';
 /** Tries to fetch a committed version's blobs as a holder (a holder may not be linked yet). */
 export const replicateTriesMax = 5;
 export const replicateRetryMs = 1_000;
+/** Chunk requests one holder has in flight while it replicates a version. */
+export const replicateChunksInFlightMax = 8;
+/** Fetched chunks written to the blob store in one write at most. */
+export const replicateWriteBatchMax = 8;
 /** Policy name of the holders per blob (a chain setting, changed by governance). */
 export const holdersPolicyName = 'datasets.holders';
 /** Blocks a version's turn (or a holder's answer) waits for the record to be applied here. */
@@ -162,22 +166,25 @@ export class DatasetHolders {
         );
         let done = 0;
         const total = mine.reduce((sum, c) => sum + c.bytes, 0);
-        for (const chunk of mine) {
-          const id = toHex(chunk.hash);
-          if (!(await this.d.blobs.has(id))) {
+        await this.fetchChunks(
+          mine,
+          async (chunk) => {
+            const id = toHex(chunk.hash);
+            if (await this.d.blobs.has(id)) return null;
             const preferred = [owner, ...holdersOf(chunk.hash, members, k)];
-            const got = await this.d.exchange.fetchBlob(id, preferred, new Set());
-            await this.d.blobs.put(got.bytes, id);
-          }
-          done += chunk.bytes;
-          this.d.progress({
-            dataset,
-            version,
-            phase: 'replicate',
-            doneBytes: done,
-            totalBytes: total,
-          });
-        }
+            return { id, bytes: (await this.d.exchange.fetchBlob(id, preferred, new Set())).bytes };
+          },
+          (written) => {
+            done += written.reduce((sum, c) => sum + c.bytes, 0);
+            this.d.progress({
+              dataset,
+              version,
+              phase: 'replicate',
+              doneBytes: done,
+              totalBytes: total,
+            });
+          },
+        );
         return;
       } catch (error) {
         if (errorCode(error) === 'QUOTA' || attempt >= replicateTriesMax) throw error;
@@ -186,6 +193,57 @@ export class DatasetHolders {
         );
       }
     }
+  }
+
+  /**
+   * Fetch `chunks` with up to replicateChunksInFlightMax requests in flight, and write what
+   * arrives in batches (one storage write for every chunk that arrived while the previous write
+   * ran, at most replicateWriteBatchMax). `fetchOne` gives null for a chunk already held.
+   * `written` is told of each batch once it is stored. The first failure stops the rest and is
+   * thrown once the requests in flight have settled.
+   */
+  private async fetchChunks(
+    chunks: ChunkEntry[],
+    fetchOne: (chunk: ChunkEntry) => Promise<{ id: BlobId; bytes: Uint8Array } | null>,
+    written: (chunks: ChunkEntry[]) => void,
+  ): Promise<void> {
+    let next = 0;
+    let failure: { error: unknown } | null = null;
+    const pending: Array<{ id: BlobId; bytes: Uint8Array; chunk: ChunkEntry }> = [];
+    let writing: Promise<void> | null = null;
+    const drain = (): Promise<void> => {
+      writing ??= (async () => {
+        try {
+          while (pending.length > 0) {
+            const batch = pending.splice(0, replicateWriteBatchMax);
+            await this.d.blobs.putMany(batch);
+            written(batch.map((b) => b.chunk));
+          }
+        } finally {
+          writing = null;
+        }
+      })();
+      return writing;
+    };
+    const worker = async () => {
+      while (failure === null && next < chunks.length) {
+        const chunk = chunks[next++]!;
+        try {
+          const got = await fetchOne(chunk);
+          if (got === null) {
+            written([chunk]);
+            continue;
+          }
+          pending.push({ ...got, chunk });
+          await drain();
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    const workers = Math.min(replicateChunksInFlightMax, chunks.length);
+    await Promise.all(Array.from({ length: workers }, worker));
+    if (failure !== null) throw (failure as { error: unknown }).error;
   }
 
   /** A neighbour asks for a blob: served when the chain lets it have it. */

@@ -351,7 +351,7 @@ export class DatasetsHost {
   /**
    * Read a version as a stream: the access is recorded on chain first, then chunks are fetched
    * from this peer's store or holders, checked and decrypted one at a time (at most one chunk of
-   * plaintext and one fetched ahead are held), with `dataset` progress events (phase 'read').
+   * plaintext and readChunksAheadMax fetched ahead are held), with `dataset` progress events (phase 'read').
    * `servedBy` and `dropped` fill in as the stream is read.
    */
   async readDatasetStream(
