@@ -34,6 +34,7 @@ export interface BlobCollectorDeps {
 
 export class BlobCollector {
   private collectTimer: TimerHandle | null = null;
+  private stopped = false;
 
   constructor(private readonly d: BlobCollectorDeps) {}
 
@@ -43,7 +44,7 @@ export class BlobCollector {
 
   /** Collect blobCollectDelayMs from now (once, however many changes come before). */
   schedule(): void {
-    if (this.collectTimer) return;
+    if (this.collectTimer || this.stopped) return;
     this.collectTimer = this.d.clock.setTimeout(() => {
       this.collectTimer = null;
       this.d.holders.background(async () => {
@@ -55,6 +56,13 @@ export class BlobCollector {
           );
       }, 'Blob collection');
     }, blobCollectDelayMs);
+  }
+
+  /** The peer stops: no collection is scheduled any more, and a pending one is cancelled. */
+  stop(): void {
+    this.stopped = true;
+    if (this.collectTimer) this.d.clock.clearTimeout(this.collectTimer);
+    this.collectTimer = null;
   }
 
   /**

@@ -79,8 +79,14 @@ export class DatasetHolders {
   private commitWaiters: Array<() => void> = [];
   /** Access records applied here: "<dataset>/<version>/<reader did>". */
   private readonly accessed = new Set<string>();
+  private stopped = false;
 
   constructor(private readonly d: DatasetHoldersDeps) {}
+
+  /** The peer stops: no background work starts any more (what runs finishes or fails). */
+  stop(): void {
+    this.stopped = true;
+  }
 
   private registry(): DatasetRegistry {
     return this.d.chain().datasets ?? emptyDatasets();
@@ -122,8 +128,9 @@ export class DatasetHolders {
 
   /** Work in this peer's one background queue (replication, collection); failures are logged. */
   background(work: () => Promise<void>, what: string): void {
+    if (this.stopped) return;
     this.replicating = this.replicating
-      .then(work)
+      .then(() => (this.stopped ? undefined : work()))
       .catch((error) =>
         this.d.record(
           'warn',
@@ -187,6 +194,7 @@ export class DatasetHolders {
         );
         return;
       } catch (error) {
+        if (this.stopped) return; // the peer stopped under it: nothing to report
         if (errorCode(error) === 'QUOTA' || attempt >= replicateTriesMax) throw error;
         await new Promise((r) =>
           this.d.clock.setTimeout(() => r(undefined), replicateRetryMs * attempt),

@@ -571,6 +571,12 @@ export class DatasetsHost {
     );
   }
 
+  /** The peer stops: no collection timer stays armed and no background work starts. */
+  stop(): void {
+    this.collector.stop();
+    this.holders.stop();
+  }
+
   /** Fetch what this peer must hold of one version: the manifest, and the chunks placed here. */
   replicate(dataset: string, version: number): Promise<void> {
     return this.holders.replicate(dataset, version);
