@@ -6,47 +6,19 @@
 //   chunk drops it;
 // - the quota is a setting (blobQuotaBytes): past it, sealing is refused with QUOTA and nothing
 //   is written (no blob, no version on chain), and a holder's replication stops with QUOTA.
+import { DatasetMesh, committed, datasetService, type DatasetPeer } from './datasets-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import type { PeerHost } from './peer-host';
-import type { Capabilities } from './capabilities';
-import { startTestHost, until } from './testing';
-import { MemoryStorage } from '../store/memory';
-import { nobleVerifier } from './crypto';
-import { MemoryNetwork } from './memory-net';
-import { MemoryBlobStore } from '../data/blob-store';
+import { until } from './testing';
 import { decodeManifest } from '../core/modules/datasets/manifest';
 import { fromHex, toHex } from '../core/bytes';
 import { holdersOf } from '../core/modules/datasets/placement';
 import { chunkPlainBytes, grantVersionsMax } from '../core/modules/datasets/limits';
 
-const hosts: PeerHost[] = [];
-afterAll(async () => {
-  for (const h of hosts.splice(0)) await h.stop();
-});
-
-async function startPeer(network: MemoryNetwork) {
-  const blobs = new MemoryBlobStore();
-  const { host, events } = await startTestHost(new MemoryStorage(), {
-    verifier: nobleVerifier,
-    net: network.connect(),
-    inviteBase: 'http://localhost:8080/',
-    blobs,
-  });
-  hosts.push(host);
-  return { host, events, blobs, did: (await host.identity()).did };
-}
-type Peer = Awaited<ReturnType<typeof startPeer>>;
-
-async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<number> {
-  const { txId } = await p;
-  const result = await host.waitFor(txId, { timeoutMs: 20_000 });
-  expect(result).toMatchObject({ status: 'committed' });
-  return result.height!;
-}
-
-const service = (p: Peer) =>
-  (p.host as unknown as { capabilities: Capabilities }).capabilities.datasets();
+const mesh = new DatasetMesh();
+afterAll(() => mesh.stopAll());
+type Peer = DatasetPeer;
+const service = datasetService;
 
 let validator: Peer;
 let owner: Peer;
@@ -59,24 +31,12 @@ async function chunksOf(fingerprint: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  const network = new MemoryNetwork();
-  validator = await startPeer(network);
-  owner = await startPeer(network);
-  holder = await startPeer(network);
-  leaver = await startPeer(network);
+  validator = await mesh.peer();
+  owner = await mesh.peer();
+  holder = await mesh.peer();
+  leaver = await mesh.peer();
   all = [validator, owner, holder, leaver];
-  await validator.host.createChain({
-    name: 'gc',
-    mode: 'consortium',
-    consensus: 'poa',
-    validators: [validator.did],
-    timeoutMs: 200,
-  });
-  for (const p of [owner, holder, leaver]) await p.host.join(await validator.host.invite());
-  await until(async () => {
-    const { members } = await validator.host.governance();
-    return [owner, holder, leaver].every((p) => members.includes(p.did));
-  });
+  await mesh.chain('gc', all);
   await committed(owner.host, owner.host.publishDataset({ id: 'logs' }));
 }, 120_000);
 
