@@ -1,7 +1,9 @@
 // Sealing cost (`npm run bench:data`, issue 15): encrypt + chunk + hash + store MB/s of one
 // 100 MB version, divided by raw WebCrypto AES-GCM MB/s over the same bytes in 1 MiB calls,
 // in the same run. Stores: memory, and disk (each blob synced); and the owner's whole path on
-// four real hosts (seal, commit, 3 holders replicate over a memory mesh). Option: --mb 100.
+// four real hosts (seal, commit, 3 holders replicate over a memory mesh); then a granted reader
+// reads the version with the owner up, and again from the replicas once the owner's peer is
+// stopped (the ratio of the two times). Option: --mb 100.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +61,11 @@ async function seal(store: BlobStore): Promise<number> {
  * wrap, submit), the block commits, and every holder (3 of 4 members) fetches its chunks over a
  * memory mesh (no data channel: the hosts' own cost, not the network's).
  */
-async function sealCommitReplicate(): Promise<number> {
+async function sealCommitReplicate(): Promise<{
+  rate: number;
+  fromOwnerMs: number;
+  fromReplicasMs: number;
+}> {
   // The hosts' timers do not hold the process open; this does while they work.
   const keepAlive = setInterval(() => {}, 1000);
   try {
@@ -69,7 +75,11 @@ async function sealCommitReplicate(): Promise<number> {
   }
 }
 
-async function sealCommitReplicateNow(): Promise<number> {
+async function sealCommitReplicateNow(): Promise<{
+  rate: number;
+  fromOwnerMs: number;
+  fromReplicasMs: number;
+}> {
   const network = new MemoryNetwork();
   const peers: Array<{ host: PeerHost; blobs: MemoryBlobStore; did: string }> = [];
   for (let i = 0; i < 4; i++) {
@@ -98,13 +108,25 @@ async function sealCommitReplicateNow(): Promise<number> {
   }, 60_000);
   const published = await owner.host.publishDataset({ id: 'bench' });
   await owner.host.waitFor(published.txId, { timeoutMs: 60_000 });
+  // A reader granted before the version: its key is wrapped with the version.
+  const reader = peers[2]!;
+  await until(async () => (await reader.host.datasets()).length > 0, 60_000);
+  const asked = await reader.host.requestAccess('bench', 'benchmark');
+  await reader.host.waitFor(asked.txId, { timeoutMs: 60_000 });
+  await until(async () => (await owner.host.datasets())[0]!.requests.length > 0, 60_000);
+  const request = (await owner.host.datasets())[0]!.requests[0]!;
+  const granted = await owner.host.decideAccess(request.id, true);
+  await owner.host.waitFor(granted.txId, { timeoutMs: 60_000 });
+  await until(async () => (await owner.host.datasets())[0]!.readers.includes(reader.did), 60_000);
   const bytes = new Uint8Array(totalBytes);
   for (let at = 0; at < totalBytes; at += piece.length)
     bytes.set(piece.subarray(0, Math.min(piece.length, totalBytes - at)), at);
   const members = peers.map((p) => p.did);
   const started = performance.now();
   const put = await owner.host.putDatasetVersion('bench', bytes);
+  const sealedMs = performance.now() - started;
   await owner.host.waitFor(put.txId, { timeoutMs: 120_000 });
+  const committedMs = performance.now() - started;
   const chunks = decodeManifest((await owner.blobs.get(put.fingerprint))!).chunks;
   await until(async () => {
     for (const c of chunks)
@@ -114,17 +136,42 @@ async function sealCommitReplicateNow(): Promise<number> {
       }
     return true;
   }, 600_000);
+  const replicatedMs = performance.now() - started;
+  console.log(
+    `owner path: sealed at ${Math.round(sealedMs)} ms, committed at ${Math.round(committedMs)} ms, on every holder at ${Math.round(replicatedMs)} ms`,
+  );
   const rate = megabytes / ((performance.now() - started) / 1000);
-  for (const p of peers) await p.host.stop();
-  return rate;
+  await until(
+    async () => (await reader.host.status()).height >= (await owner.host.status()).height,
+  );
+  // The reader reads the version while the owner is up (the owner is asked first), then once
+  // the owner's peer is stopped (from the replicas only). Chunks placed on the reader are read
+  // from its own store both times.
+  const readAll = async (): Promise<number> => {
+    const begun = performance.now();
+    const stream = await reader.host.readDatasetStream('bench', { version: put.version });
+    let bytes = 0;
+    for await (const chunk of stream.chunks) bytes += chunk.length;
+    if (bytes !== totalBytes) throw new Error(`read ${bytes} bytes of ${totalBytes}`);
+    return performance.now() - begun;
+  };
+  const fromOwnerMs = await readAll();
+  await owner.host.stop();
+  const fromReplicasMs = await readAll();
+  for (const p of peers) if (p !== owner) await p.host.stop();
+  return { rate, fromOwnerMs, fromReplicasMs };
 }
 
 const raw = await rawAesGcm();
+if (process.env.ONLY) {
+  console.log(await sealCommitReplicate());
+  process.exit(0);
+}
 const memory = await seal(new MemoryBlobStore());
 const directory = mkdtempSync(join(tmpdir(), 'bot-bench-blobs-'));
 const disk = await seal(await DiskBlobStore.open(directory));
 rmSync(directory, { recursive: true, force: true });
-const replicated = await sealCommitReplicate();
+const { rate: replicated, fromOwnerMs, fromReplicasMs } = await sealCommitReplicate();
 const rawAgain = await rawAesGcm();
 const reference = (raw + rawAgain) / 2;
 console.table([
@@ -146,3 +193,6 @@ console.table([
   },
 ]);
 console.log(`${megabytes} MB version; target ratio >= 0.3 (issue 15)`);
+console.log(
+  `reader reads it with the owner up: ${Math.round(fromOwnerMs)} ms; from replicas only (owner stopped): ${Math.round(fromReplicasMs)} ms; replicas / owner = ${(fromReplicasMs / fromOwnerMs).toFixed(2)}`,
+);

@@ -14,6 +14,7 @@ const usage = `Usage: npm run peer -- [options]
   --port N            HTTP API port (default ${defaultConfig.port}; 0 picks a free port)
   --host ADDRESS      address to listen on (default ${defaultConfig.host}; the API has no login)
   --data-dir PATH     where the ledger and identity live (default ${defaultConfig.dataDir})
+  --key-file PATH     the key that seals the identity seed at rest (default <data-dir>/at-rest.key)
   --signal URL        signaling relay, ws:// or wss:// (repeatable)
   --invite LINK       join the chain of this invite link at start
   --invite-base URL   the app URL this peer's invite links point to
@@ -31,6 +32,7 @@ export function parseFlags(argv: string[]): PeerConfig {
       port: { type: 'string' },
       host: { type: 'string' },
       'data-dir': { type: 'string' },
+      'key-file': { type: 'string' },
       signal: { type: 'string', multiple: true },
       invite: { type: 'string' },
       'invite-base': { type: 'string' },
@@ -55,6 +57,7 @@ export function parseFlags(argv: string[]): PeerConfig {
     port,
     host: values.host ?? defaultConfig.host,
     dataDir: values['data-dir'] ?? defaultConfig.dataDir,
+    ...(values['key-file'] ? { keyFile: values['key-file'] } : {}),
     signal: values.signal ?? [],
     invite: values.invite ?? null,
     inviteBase: values['invite-base'] ?? null,

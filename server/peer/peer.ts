@@ -2,6 +2,8 @@
 // API. `startPeer` is what `npm run peer` runs (server/peer/main.ts) and what the tests start
 // in-process.
 import { DiskBlobStore } from '../../worker/data/blob-disk';
+import { secretBoxFromKey } from '../../worker/host/keys-at-rest';
+import { openKeyFile } from './key-file';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { MultiHost, type ChainSlot } from '../../worker/host/multi-host';
@@ -18,6 +20,8 @@ export interface PeerConfig {
   /** Address the HTTP API listens on. */
   host: string;
   dataDir: string;
+  /** Where the at-rest key lives (default <dataDir>/at-rest.key). */
+  keyFile?: string;
   /** Signaling relay URLs (ws:// or wss://). */
   signal: string[];
   /** Join the chain of this invite link at start. */
@@ -84,11 +88,16 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
       close: () => chainStorage.shutdown(),
     };
   };
+  // The seed and device keys are sealed in the store under the key file's key.
+  const secretBox = await secretBoxFromKey(
+    await openKeyFile(config.keyFile ? resolve(config.keyFile) : join(dataDir, 'at-rest.key')),
+  );
   const host = new MultiHost({
     openChain,
     host: {
       storage,
       blobs,
+      secretBox,
       storageKind: 'disk',
       verifier,
       now: () => Date.now(),

@@ -17,6 +17,7 @@ import {
   checkBlobId,
   Ledger,
   preparePut,
+  preparePutMany,
   quotaOf,
   type BlobId,
   type BlobStore,
@@ -25,7 +26,7 @@ import {
 } from './blob-store';
 
 const idPattern = /^[0-9a-f]{64}$/;
-let temporaries = 0;
+let temporaryCount = 0;
 
 export class DiskBlobStore implements BlobStore {
   private constructor(
@@ -54,7 +55,7 @@ export class DiskBlobStore implements BlobStore {
     return this.ledger.serial(async () => {
       if (await this.has(id)) return id;
       this.ledger.reserve(bytes.length);
-      const temporary = join(this.directory, 'tmp', `${id}.${temporaries++}`);
+      const temporary = join(this.directory, 'tmp', `${id}.${temporaryCount++}`);
       try {
         const file = await openFile(temporary, 'wx');
         try {
@@ -73,6 +74,50 @@ export class DiskBlobStore implements BlobStore {
       }
       this.ledger.added(bytes.length);
       return id;
+    });
+  }
+
+  /**
+   * Several blobs in one write: every file is written and synced at once (the disk batches
+   * the syncs), then each is renamed into place; on a failure none is kept.
+   */
+  async putMany(blobs: ReadonlyArray<{ id: BlobId; bytes: Uint8Array }>): Promise<void> {
+    const checked = preparePutMany(blobs);
+    await this.ledger.serial(async () => {
+      const fresh: typeof checked = [];
+      for (const b of checked) if (!(await this.has(b.id))) fresh.push(b);
+      this.ledger.reserve(fresh.reduce((sum, b) => sum + b.bytes.length, 0));
+      const temporaries = fresh.map((b) =>
+        join(this.directory, 'tmp', `${b.id}.${temporaryCount++}`),
+      );
+      const renamed: BlobId[] = [];
+      try {
+        await Promise.all(
+          fresh.map(async (b, i) => {
+            const file = await openFile(temporaries[i]!, 'wx');
+            try {
+              await file.writeFile(b.bytes);
+              await file.datasync();
+            } finally {
+              await file.close();
+            }
+          }),
+        );
+        for (const [i, b] of fresh.entries()) {
+          await rename(temporaries[i]!, this.path(b.id));
+          renamed.push(b.id);
+        }
+      } catch (error) {
+        await Promise.all([
+          ...temporaries.map((t) => unlink(t).catch(() => undefined)),
+          ...renamed.map((id) => unlink(this.path(id)).catch(() => undefined)),
+        ]);
+        throw botError(
+          'STORAGE_FAILED',
+          `Blobs could not be written to disk: ${(error as Error).message}`,
+        );
+      }
+      for (const b of fresh) this.ledger.added(b.bytes.length);
     });
   }
 

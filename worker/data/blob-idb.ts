@@ -7,6 +7,7 @@ import {
   checkBlobId,
   Ledger,
   preparePut,
+  preparePutMany,
   quotaOf,
   type BlobId,
   type BlobStore,
@@ -53,6 +54,31 @@ export class IdbBlobStore implements BlobStore {
       }
       this.ledger.added(bytes.length);
       return id;
+    });
+  }
+
+  async putMany(blobs: ReadonlyArray<{ id: BlobId; bytes: Uint8Array }>): Promise<void> {
+    const checked = preparePutMany(blobs);
+    await this.ledger.serial(async () => {
+      const fresh: typeof checked = [];
+      for (const b of checked) if (!(await this.has(b.id))) fresh.push(b);
+      const bytes = fresh.reduce((sum, b) => sum + b.bytes.length, 0);
+      this.ledger.reserve(bytes);
+      if (fresh.length === 0) return;
+      try {
+        const tx = this.db.transaction(['blobs', 'sizes'], 'readwrite');
+        for (const b of fresh) {
+          void tx.objectStore('blobs').put(b.bytes.slice(), b.id);
+          void tx.objectStore('sizes').put(b.bytes.length, b.id);
+        }
+        await tx.done;
+      } catch (error) {
+        throw botError(
+          'STORAGE_FAILED',
+          `Blobs could not be stored in this browser: ${(error as Error).message}`,
+        );
+      }
+      for (const b of fresh) this.ledger.added(b.bytes.length);
     });
   }
 

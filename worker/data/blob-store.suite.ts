@@ -97,6 +97,34 @@ export function blobStoreSuite(
       await store.close();
     });
 
+    it('keeps a batch of fetched blobs in one write, or none of them', async () => {
+      const store = await open({ quotaBytes: 1000 });
+      const blob = async (length: number, fill: number) => ({
+        id: await blobIdOf(bytesOf(length, fill)),
+        bytes: bytesOf(length, fill),
+      });
+      const [a, b, c] = [await blob(100, 1), await blob(200, 2), await blob(300, 3)];
+      await store.put(a.bytes);
+      await store.putMany([a, b, b]); // a held already, b twice: counted once each
+      expect(await store.usage()).toMatchObject({ bytes: 300, blobs: 2 });
+      expect(await store.get(b.id)).toEqual(b.bytes);
+      // A malformed id or an oversized blob: refused, and nothing of the batch is kept.
+      expect(await codeOf(store.putMany([c, { id: 'AB', bytes: bytesOf(5, 5) }]))).toBe(
+        'BAD_FIELD_TYPE',
+      );
+      const huge = new Uint8Array(blobBytesMax + 1);
+      expect(await codeOf(store.putMany([c, { id: a.id, bytes: huge }]))).toBe('TOO_LARGE');
+      expect(await store.has(c.id)).toBe(false);
+      // Past the quota as a whole: QUOTA, and nothing of the batch is kept.
+      const d = await blob(500, 4);
+      expect(await codeOf(store.putMany([c, d]))).toBe('QUOTA');
+      expect(await store.has(c.id)).toBe(false);
+      expect(await store.usage()).toMatchObject({ bytes: 300, blobs: 2 });
+      await store.putMany([c]);
+      expect(await store.list()).toEqual([a.id, b.id, c.id].sort());
+      await store.close();
+    });
+
     if (reopen) {
       it('keeps blobs, their count and bytes across a reopen', async () => {
         let store = await open({ quotaBytes: 5000 });

@@ -23,6 +23,14 @@ export interface BlobStore {
    * no-op. QUOTA when the bytes would pass the quota; TOO_LARGE past blobBytesMax.
    */
   put(bytes: Uint8Array, expected?: BlobId): Promise<BlobId>;
+  /**
+   * Keep several blobs fetched under known ids in one storage write (one IndexedDB transaction;
+   * on disk, the files synced together), either all or none (TOO_LARGE, or QUOTA for the
+   * batch's new bytes). The caller has checked each id against its bytes (a holder hashes what
+   * it fetched before it keeps it), so the store does not hash them again; a wrong id would
+   * still be caught by every read, which checks each blob against its hash.
+   */
+  putMany(blobs: ReadonlyArray<{ id: BlobId; bytes: Uint8Array }>): Promise<void>;
   /** The blob's bytes (a copy the caller may keep), or undefined. */
   get(id: BlobId): Promise<Uint8Array | undefined>;
   has(id: BlobId): Promise<boolean>;
@@ -79,6 +87,26 @@ export async function preparePut(bytes: Uint8Array, expected?: BlobId): Promise<
   const id = await blobIdOf(bytes);
   if (expected !== undefined && id !== expected) throw tampered('The blob');
   return id;
+}
+
+/** The checks of putMany (ids and sizes, not hashes); the blobs not yet held, once each. */
+export function preparePutMany(
+  blobs: ReadonlyArray<{ id: BlobId; bytes: Uint8Array }>,
+): Array<{ id: BlobId; bytes: Uint8Array }> {
+  const seen = new Set<BlobId>();
+  const out: Array<{ id: BlobId; bytes: Uint8Array }> = [];
+  for (const b of blobs) {
+    if (!(b.bytes instanceof Uint8Array)) throw new TypeError('bytes: expected a Uint8Array');
+    checkBlobId(b.id);
+    if (b.bytes.length > blobBytesMax)
+      throw botError(
+        'TOO_LARGE',
+        `A blob is at most ${blobBytesMax} bytes; this one has ${b.bytes.length}.`,
+      );
+    if (!seen.has(b.id)) out.push(b);
+    seen.add(b.id);
+  }
+  return out;
 }
 
 /** Byte accounting against a quota, with one put or delete at a time (so the quota is exact). */
@@ -140,6 +168,18 @@ export class MemoryBlobStore implements BlobStore {
       this.blobs.set(id, bytes.slice());
       this.ledger.added(bytes.length);
       return id;
+    });
+  }
+
+  async putMany(blobs: ReadonlyArray<{ id: BlobId; bytes: Uint8Array }>): Promise<void> {
+    const checked = preparePutMany(blobs);
+    await this.ledger.serial(async () => {
+      const fresh = checked.filter((b) => !this.blobs.has(b.id));
+      this.ledger.reserve(fresh.reduce((sum, b) => sum + b.bytes.length, 0));
+      for (const b of fresh) {
+        this.blobs.set(b.id, b.bytes.slice());
+        this.ledger.added(b.bytes.length);
+      }
     });
   }
 

@@ -1,5 +1,6 @@
-// Sealing a version into chunk blobs and opening it again, as streams: at most one plaintext
-// chunk and two sealed chunks are held at a time, so a 100 MB version fits a tab beside
+// Sealing a version into chunk blobs and opening it again, as streams: sealing holds one
+// plaintext chunk and two sealed chunks at a time, opening one plaintext chunk and
+// readChunksAheadMax sealed chunks fetched ahead, so a 100 MB version fits a tab beside
 // everything else. The format (nonces, additional data, manifest) is in pure/manifest.ts.
 import { botError } from '../core/errors';
 import { equalBytes, fromHex, toHex } from '../core/bytes';
@@ -165,6 +166,9 @@ export async function sealVersion(
   }
 }
 
+/** Chunks a read fetches ahead of the one it decrypts (each up to a sealed chunk in memory). */
+export const readChunksAheadMax = 4;
+
 /** Where a reader gets blobs: its own store, or a holder over the mesh. Undefined: not there. */
 export type BlobSource = (id: BlobId) => Promise<Uint8Array | undefined>;
 
@@ -208,11 +212,21 @@ export async function* openVersion(
   const key = await importContentKey(contentKey, ['decrypt']);
   const count = manifest.chunks.length;
   let done = 0;
-  let next = fetchChecked(source, manifest.chunks[0]!.hash, 'Chunk 1');
+  // Up to readChunksAheadMax chunks are fetched while the current one is decrypted and given.
+  const ahead: Array<Promise<Uint8Array>> = [];
+  let asked = 0;
+  const askNext = () => {
+    while (asked < count && ahead.length < readChunksAheadMax) {
+      const fetched = fetchChecked(source, manifest.chunks[asked]!.hash, `Chunk ${asked + 1}`);
+      fetched.catch(() => undefined); // thrown when its turn comes, not as unhandled
+      ahead.push(fetched);
+      asked += 1;
+    }
+  };
+  askNext();
   for (let index = 0; index < count; index++) {
-    const sealed = await next;
-    if (index + 1 < count)
-      next = fetchChecked(source, manifest.chunks[index + 1]!.hash, `Chunk ${index + 2}`);
+    const sealed = await ahead.shift()!;
+    askNext();
     let plain: ArrayBuffer;
     try {
       plain = await crypto.subtle.decrypt(
@@ -225,7 +239,6 @@ export async function* openVersion(
         sealed as BufferSource,
       );
     } catch {
-      next.catch(() => undefined);
       throw tampered(`Chunk ${index + 1}`);
     }
     done += plain.byteLength;

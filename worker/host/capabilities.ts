@@ -259,6 +259,11 @@ export class Capabilities {
     return this.traceHost;
   }
 
+  /** The peer stops: services with timers of their own disarm them. */
+  stop(): void {
+    this.datasetsHost?.stop();
+  }
+
   /**
    * A committed block: notices for device access requests, decisions, messages, reports and
    * blocks in it; the

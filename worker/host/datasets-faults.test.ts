@@ -5,16 +5,11 @@
 // - two concurrent putDatasetVersion calls land as consecutive versions (before, both picked the
 //   same number and the second failed in its block);
 // - a read streams chunk by chunk with progress (before, only the whole plaintext was returned).
+import { DatasetMesh, committed, datasetService, type DatasetPeer } from './datasets-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import type { PeerHost } from './peer-host';
-import type { Capabilities } from './capabilities';
 import type { WireMessage } from './wire';
-import { startTestHost, until } from './testing';
-import { MemoryStorage } from '../store/memory';
-import { nobleVerifier } from './crypto';
-import { MemoryNetwork } from './memory-net';
-import { MemoryBlobStore } from '../data/blob-store';
+import { until } from './testing';
 import { holdersOf } from '../core/modules/datasets/placement';
 import { decodeManifest } from '../core/modules/datasets/manifest';
 import { equalBytes, fromHex, toHex } from '../core/bytes';
@@ -22,38 +17,15 @@ import { chunkPlainBytes } from '../core/modules/datasets/limits';
 import type { PeerEvent } from '../api';
 
 type BlobAnswer = Extract<WireMessage, { kind: 'blobData' }>;
-/** The datasets service's one-holder ask (private), reached for the test. */
+/** The datasets service's one-holder ask (its private blob exchange), reached for the test. */
 interface Asker {
-  ask(peer: string, id: string): Promise<BlobAnswer | null>;
+  exchange: { ask(peer: string, id: string): Promise<BlobAnswer | null> };
 }
 
-const hosts: PeerHost[] = [];
-afterAll(async () => {
-  for (const h of hosts.splice(0)) await h.stop();
-});
-
-async function startPeer(network: MemoryNetwork) {
-  const blobs = new MemoryBlobStore();
-  const { host, events } = await startTestHost(new MemoryStorage(), {
-    verifier: nobleVerifier,
-    net: network.connect(),
-    inviteBase: 'http://localhost:8080/',
-    blobs,
-  });
-  hosts.push(host);
-  return { host, events, blobs, did: (await host.identity()).did };
-}
-type Peer = Awaited<ReturnType<typeof startPeer>>;
-
-async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<number> {
-  const { txId } = await p;
-  const result = await host.waitFor(txId, { timeoutMs: 20_000 });
-  expect(result).toMatchObject({ status: 'committed' });
-  return result.height!;
-}
-
-const service = (p: Peer) =>
-  (p.host as unknown as { capabilities: Capabilities }).capabilities.datasets();
+const mesh = new DatasetMesh();
+afterAll(() => mesh.stopAll());
+type Peer = DatasetPeer;
+const service = datasetService;
 
 let validator: Peer;
 let owner: Peer;
@@ -63,32 +35,12 @@ const content = new Uint8Array(randomBytes(6 * chunkPlainBytes + 11));
 let fingerprint = '';
 
 beforeAll(async () => {
-  const network = new MemoryNetwork();
-  validator = await startPeer(network);
-  owner = await startPeer(network);
-  reader = await startPeer(network);
-  other = await startPeer(network);
-  await validator.host.createChain({
-    name: 'faults',
-    mode: 'consortium',
-    consensus: 'poa',
-    validators: [validator.did],
-    timeoutMs: 200,
-  });
-  for (const p of [owner, reader, other]) await p.host.join(await validator.host.invite());
-  await until(async () => {
-    const { members } = await validator.host.governance();
-    return [owner, reader, other].every((p) => members.includes(p.did));
-  });
+  validator = await mesh.peer();
+  owner = await mesh.peer();
+  reader = await mesh.peer();
+  other = await mesh.peer();
   // One holder per blob, so most chunks are held by someone other than the reader.
-  const now = (await validator.host.status()).height;
-  await committed(
-    validator.host,
-    validator.host.submit({
-      type: 'member.propose',
-      body: { change: { kind: 'policy', name: 'datasets.holders', value: 1 }, height: now + 2 },
-    }),
-  );
+  await mesh.chain('faults', [validator, owner, reader, other], 1);
   await committed(owner.host, owner.host.publishDataset({ id: 'flow', labels: ['water'] }));
   const put = await owner.host.putDatasetVersion('flow', content);
   fingerprint = put.fingerprint;
@@ -115,7 +67,7 @@ describe('dataset faults (issue 15)', () => {
     expect((await reader.host.datasets())[0]!.versions[0]!.readable).toBe(true);
 
     // The reader holds a key but has recorded no read: the owner's peer refuses the chunk.
-    const asker = (await service(reader)) as unknown as Asker;
+    const asker = ((await service(reader)) as unknown as Asker).exchange;
     const before = await asker.ask(owner.did, notHeld);
     expect(before?.bytes).toBeNull();
     expect(before?.error?.code).toBe('UNAUTHORIZED');

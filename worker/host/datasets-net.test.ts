@@ -4,13 +4,10 @@
 // holder serving wrong bytes is dropped for another, the reader still reads once the owner is
 // stopped, a revoked reader cannot read the next version, and every read is in the access log
 // on every peer.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DatasetMesh, atHeight, committed } from './datasets-testing';
 import { randomBytes } from 'node:crypto';
-import type { PeerHost } from './peer-host';
-import { startTestHost, until } from './testing';
-import { MemoryStorage } from '../store/memory';
-import { nobleVerifier } from './crypto';
-import { MemoryNetwork } from './memory-net';
+import { until } from './testing';
 import { MemoryBlobStore } from '../data/blob-store';
 import { holdersOf } from '../core/modules/datasets/placement';
 import { equalBytes, fromHex, toHex } from '../core/bytes';
@@ -31,64 +28,21 @@ class RogueBlobStore extends MemoryBlobStore {
   }
 }
 
-const hosts: PeerHost[] = [];
-afterEach(async () => {
-  for (const h of hosts.splice(0)) await h.stop();
+let mesh: DatasetMesh;
+beforeEach(() => {
+  mesh = new DatasetMesh();
 });
-
-async function startPeer(network: MemoryNetwork, blobs = new MemoryBlobStore()) {
-  const { host, events } = await startTestHost(new MemoryStorage(), {
-    verifier: nobleVerifier,
-    net: network.connect(),
-    inviteBase: 'http://localhost:8080/',
-    blobs,
-  });
-  hosts.push(host);
-  return { host, events, blobs, did: (await host.identity()).did };
-}
-
-async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<number> {
-  const { txId } = await p;
-  const result = await host.waitFor(txId, { timeoutMs: 20_000 });
-  expect(result).toMatchObject({ status: 'committed' });
-  return result.height!;
-}
-
-const atHeight = (peers: Array<{ host: PeerHost }>, height: number) =>
-  until(async () => {
-    for (const p of peers) if ((await p.host.status()).height < height) return false;
-    return true;
-  });
+afterEach(() => mesh.stopAll());
 
 describe('confidential datasets over the mesh (Y.4560 8.2, 8.4)', () => {
   it('replicates to holders, reads granted only, drops a lying holder, survives the owner, revokes', async () => {
-    const network = new MemoryNetwork();
-    const validator = await startPeer(network);
-    const owner = await startPeer(network, new RogueBlobStore());
-    const reader = await startPeer(network);
-    const other = await startPeer(network);
+    const validator = await mesh.peer();
+    const owner = await mesh.peer(new RogueBlobStore());
+    const reader = await mesh.peer();
+    const other = await mesh.peer();
     const all = [validator, owner, reader, other];
-    await validator.host.createChain({
-      name: 'air',
-      mode: 'consortium',
-      consensus: 'poa',
-      validators: [validator.did],
-      timeoutMs: 200,
-    });
-    for (const p of [owner, reader, other]) await p.host.join(await validator.host.invite());
-    await until(async () => {
-      const { members } = await validator.host.governance();
-      return [owner, reader, other].every((p) => members.includes(p.did));
-    });
     // The chain asks for 2 holders per blob (a governance policy).
-    const now = (await validator.host.status()).height;
-    await committed(
-      validator.host,
-      validator.host.submit({
-        type: 'member.propose',
-        body: { change: { kind: 'policy', name: 'datasets.holders', value: 2 }, height: now + 2 },
-      }),
-    );
+    await mesh.chain('air', [validator, owner, reader, other], 2);
 
     // The owner publishes and seals 12 MiB (13 chunks) on its own peer.
     await committed(
@@ -182,32 +136,13 @@ describe('confidential datasets over the mesh (Y.4560 8.2, 8.4)', () => {
   }, 120_000);
 
   it('a list policy grants by rule; a rogue peer is refused blobs; when a member leaves, its chunks move', async () => {
-    const network = new MemoryNetwork();
-    const validator = await startPeer(network);
-    const owner = await startPeer(network);
-    const listed = await startPeer(network);
-    const leaver = await startPeer(network);
+    const validator = await mesh.peer();
+    const owner = await mesh.peer();
+    const listed = await mesh.peer();
+    const leaver = await mesh.peer();
     const all = [validator, owner, listed, leaver];
-    await validator.host.createChain({
-      name: 'repair',
-      mode: 'consortium',
-      consensus: 'poa',
-      validators: [validator.did],
-      timeoutMs: 200,
-    });
-    for (const p of [owner, listed, leaver]) await p.host.join(await validator.host.invite());
-    await until(async () => {
-      const { members } = await validator.host.governance();
-      return [owner, listed, leaver].every((p) => members.includes(p.did));
-    });
-    const now = (await validator.host.status()).height;
-    await committed(
-      validator.host,
-      validator.host.submit({
-        type: 'member.propose',
-        body: { change: { kind: 'policy', name: 'datasets.holders', value: 2 }, height: now + 2 },
-      }),
-    );
+    // The chain asks for 2 holders per blob (a governance policy).
+    await mesh.chain('repair', [validator, owner, listed, leaver], 2);
     await committed(
       owner.host,
       owner.host.publishDataset({ id: 'meter', policy: { mode: 'list', allow: [listed.did] } }),
@@ -233,7 +168,7 @@ describe('confidential datasets over the mesh (Y.4560 8.2, 8.4)', () => {
 
     // A rogue peer in the room (linked, not a member) asks the owner for a chunk and the
     // manifest: refused with UNAUTHORIZED, and the owner logs the refusal.
-    const rogue = network.connect();
+    const rogue = mesh.network.connect();
     const answers: WireMessage[] = [];
     rogue.start(
       {

@@ -1,15 +1,5 @@
-// Confidential datasets on this peer (issue 15; Y.4560 8.1, 8.2, 8.4): the owner seals each
-// version here under a fresh content key and keeps its blobs in this peer's blob store; the key
-// is wrapped on chain for the owner and every reader. Each blob is then held by k members
-// chosen by rendezvous placement (gov/policy/datasets.holders, default 3): every member fetches
-// a committed version's manifest, and the holders of each chunk fetch that chunk. A reader
-// records its access on chain, fetches chunks from any holder over the mesh (a holder serving
-// wrong bytes is dropped and another asked), checks them against the fingerprint and decrypts
-// on its own peer. Holders serve a chunk only to its owner, its holders and readers holding a
-// key for its version; other askers get UNAUTHORIZED, and the refusal is logged.
-import { decode } from '../core/codec';
 import { fromHex, toHex, utf8 } from '../core/bytes';
-import { botError, BotError } from '../core/errors';
+import { botError, type BotError } from '../core/errors';
 import { checkTx, type UnsignedTx } from '../core/tx';
 import { precheckTx, type ChainState } from '../core/ledger';
 import type { Block } from '../core/block';
@@ -29,28 +19,26 @@ import {
   type DatasetState,
 } from '../core/modules/datasets';
 import { holdersOf } from '../core/modules/datasets/placement';
-import { decodeManifest, type Manifest } from '../core/modules/datasets/manifest';
 import { chunkCount } from '../core/modules/datasets/manifest';
 import {
   chunkPlainBytes,
   gcmTagBytes,
   grantVersionsMax,
-  holdersDefault,
-  holdersMax,
   versionPlainBytesMax,
 } from '../core/modules/datasets/limits';
 import type { WrappedKey } from '../core/modules/datasets/keys';
-import { policyPrefix } from '../core/modules/governance';
 import type { Storage } from '../store/storage';
 import type { BlobId, BlobStore } from '../data/blob-store';
-import { blobIdOf } from '../data/blob-store';
 import { openVersion, sealVersion } from '../data/seal';
 import { readerKeysFromSeed, unwrapContentKey, wrapForReaders } from '../data/envelope';
 import type { X25519Backend } from '../data/x25519';
-import { errorCode, tampered } from '../data/errors';
+import { tampered } from '../data/errors';
 import type { WireMessage } from './wire';
-import type { Clock, TimerHandle } from '../net/clock';
+import type { Clock } from '../net/clock';
 import { KeyedLock } from './keyed-lock';
+import { BlobExchange, type BlobAnswer } from './datasets-blobs';
+import { commitWaitBlocksMax, DatasetHolders } from './datasets-holders';
+import { BlobCollector } from './datasets-collect';
 import type {
   DatasetEventView,
   DatasetPolicyView,
@@ -61,13 +49,6 @@ import type {
   TxResult,
 } from '../api';
 
-/** A blob asked of one holder and not answered in this time is asked of the next. */
-export const blobFetchTimeoutMs = 15_000;
-/** Blob requests this peer has in flight at once (each waits for one answer). */
-export const blobRequestsInFlightMax = 64;
-/** Tries to fetch a committed version's blobs as a holder (a holder may not be linked yet). */
-export const replicateTriesMax = 5;
-export const replicateRetryMs = 1_000;
 /**
  * Plaintext bytes readDataset returns at most in one answer (held whole in memory); larger
  * versions are read with readDatasetStream (one chunk at a time).
@@ -77,25 +58,16 @@ export const readResultBytesMax = Math.min(versionPlainBytesMax, 128 * 1024 * 10
 export const accessLogListedMax = 1_000;
 /** A holder's answer to one blob request waits at most this long for the answer to commit. */
 const commitWaitMs = 60_000;
-/**
- * Blobs are collected this long after something may have left them unreferenced (members
- * changed, a reader revoked, a version left the grant window, a version failed): time for the
- * repair to copy chunks to their new holders first.
- */
-export const blobCollectDelayMs = 60_000;
-/** Policy name of the holders per blob (a chain setting, changed by governance). */
-export const holdersPolicyName = 'datasets.holders';
 
-/** Blocks a version's turn (or a holder's answer) waits for the record to be applied here. */
-const commitWaitBlocksMax = 64;
-/**
- * A holder asked for a chunk by a reader whose access record (dataset.access) it has not
- * applied yet waits this long for the record's block before it refuses (the reader's peer
- * learns of the commit first).
- */
-export const accessRecordWaitMs = 10_000;
+export { blobFetchTimeoutMs, blobRequestsInFlightMax } from './datasets-blobs';
+export {
+  accessRecordWaitMs,
+  holdersPolicyName,
+  replicateRetryMs,
+  replicateTriesMax,
+} from './datasets-holders';
+export { blobCollectDelayMs, versionReferenced } from './datasets-collect';
 
-type BlobAnswer = Extract<WireMessage, { kind: 'blobData' }>;
 /** A read in progress: the version's facts, and its plaintext chunk by chunk. */
 export interface DatasetReadStream {
   dataset: string;
@@ -134,32 +106,28 @@ export interface DatasetsHostDeps {
   x25519(): Promise<X25519Backend>;
 }
 
-interface BlobPlace {
-  dataset: string;
-  version: number;
-  manifest: boolean;
-}
-
 export class DatasetsHost {
-  private nextRequest = 1;
-  private readonly waiting = new Map<
-    number,
-    { peer: string; resolve: (a: BlobAnswer | null) => void; timer: TimerHandle }
-  >();
-  /** Blobs of the versions whose manifest this peer has seen: what each belongs to. */
-  private readonly places = new Map<BlobId, BlobPlace>();
-  private readonly indexed = new Set<string>();
-  private replicating: Promise<void> = Promise.resolve();
   private readonly versionLock = new KeyedLock('bot-dataset-version:');
   /** putDatasetVersion turns running (sealing, or waiting for the version to commit). */
   private putsInFlight = 0;
-  private collectTimer: TimerHandle | null = null;
-  /** Called at the next committed block (then forgotten). */
-  private commitWaiters: Array<() => void> = [];
-  /** Access records applied here: "<dataset>/<version>/<reader did>". */
-  private readonly accessed = new Set<string>();
+  private readonly exchange: BlobExchange;
+  private readonly holders: DatasetHolders;
+  private readonly collector: BlobCollector;
+  private membersKey: string | null = null;
 
-  constructor(private readonly d: DatasetsHostDeps) {}
+  constructor(private readonly d: DatasetsHostDeps) {
+    this.exchange = new BlobExchange(d);
+    this.holders = new DatasetHolders({
+      ...d,
+      exchange: this.exchange,
+      progress: (progress) => this.progress(progress),
+    });
+    this.collector = new BlobCollector({
+      ...d,
+      holders: this.holders,
+      putsInFlight: () => this.putsInFlight,
+    });
+  }
 
   private registry(): DatasetRegistry {
     return this.d.chain().datasets ?? emptyDatasets();
@@ -259,7 +227,7 @@ export class DatasetsHost {
             .waitFor(put.txId, { timeoutMs: commitWaitMs })
             .catch(() => null);
           if (result?.status === 'committed') await this.untilLatest(id, put.version);
-          else this.scheduleCollect(); // its sealed blobs are referenced by nothing
+          else this.collector.schedule(); // its sealed blobs are referenced by nothing
         } finally {
           this.putsInFlight -= 1;
         }
@@ -271,7 +239,7 @@ export class DatasetsHost {
   private async untilLatest(id: string, version: number): Promise<void> {
     for (let i = 0; i < commitWaitBlocksMax; i++) {
       if ((this.registry().datasets.get(id)?.latest ?? 0) >= version) return;
-      await this.nextCommit(commitWaitMs);
+      await this.holders.nextCommit(commitWaitMs);
     }
   }
 
@@ -308,7 +276,7 @@ export class DatasetsHost {
         sealedBytes: sealed.sealedBytes,
         keys: wrapped,
       });
-      this.index(id, version, sealed.fingerprint, sealed.manifest);
+      this.holders.index(id, version, sealed.fingerprint, sealed.manifest);
       return {
         txId,
         version,
@@ -397,7 +365,7 @@ export class DatasetsHost {
   /**
    * Read a version as a stream: the access is recorded on chain first, then chunks are fetched
    * from this peer's store or holders, checked and decrypted one at a time (at most one chunk of
-   * plaintext and one fetched ahead are held), with `dataset` progress events (phase 'read').
+   * plaintext and readChunksAheadMax fetched ahead are held), with `dataset` progress events (phase 'read').
    * `servedBy` and `dropped` fill in as the stream is read.
    */
   async readDatasetStream(
@@ -431,13 +399,13 @@ export class DatasetsHost {
     const servedBy: string[] = [];
     const dropped = new Set<string>();
     const droppedList: string[] = [];
-    const members = this.members();
-    const k = await this.holdersK();
+    const members = this.holders.members();
+    const k = await this.holders.holdersK();
     const source = async (blob: BlobId) => {
       const local = await this.d.blobs.get(blob);
       if (local) return local;
       const preferred = [dataset.owner, ...holdersOf(fromHex(blob), members, k)];
-      const got = await this.fetchBlob(blob, preferred, dropped);
+      const got = await this.exchange.fetchBlob(blob, preferred, dropped);
       if (!servedBy.includes(got.from)) servedBy.push(got.from);
       for (const did of dropped) if (!droppedList.includes(did)) droppedList.push(did);
       return got.bytes;
@@ -563,41 +531,7 @@ export class DatasetsHost {
       .map(({ tx, ...e }) => ({ ...e, txId: tx }));
   }
 
-  // ---- holders: placement and replication ----------------------------------------------------
-
-  private members(): string[] {
-    const chain = this.d.chain();
-    const out = new Set(chain.validators.map((v) => v.did));
-    for (const did of chain.governance?.members ?? []) out.add(did);
-    return [...out];
-  }
-
-  private async holdersK(): Promise<number> {
-    const bytes = await this.d.storage.getState(
-      this.d.chain().chainId,
-      policyPrefix + holdersPolicyName,
-    );
-    const value = bytes ? decode<{ v: unknown }>(bytes, 256).v : undefined;
-    return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1
-      ? Math.min(value, holdersMax)
-      : holdersDefault;
-  }
-
-  private index(dataset: string, version: number, fingerprint: Uint8Array, m: Manifest): void {
-    this.places.set(toHex(fingerprint), { dataset, version, manifest: true });
-    for (const c of m.chunks) this.places.set(toHex(c.hash), { dataset, version, manifest: false });
-    this.indexed.add(versionKey(dataset, version));
-  }
-
-  /** Index the versions whose manifest this peer holds but has not read yet. */
-  private async indexHeld(): Promise<void> {
-    for (const v of this.registry().versions.values()) {
-      const key = versionKey(v.dataset, v.version);
-      if (this.indexed.has(key)) continue;
-      const bytes = await this.d.blobs.get(toHex(v.fingerprint));
-      if (bytes) this.index(v.dataset, v.version, v.fingerprint, decodeManifest(bytes));
-    }
-  }
+  // ---- holders, collection, blobs over the mesh (datasets-holders/-collect/-blobs.ts) ---------
 
   /**
    * After a committed block (in the background): holders fetch the blobs of new versions; when
@@ -609,48 +543,33 @@ export class DatasetsHost {
       if (txIds[i] === undefined) return;
       if (tx.type === 'dataset.version') {
         const { dataset, version } = tx.body as { dataset: string; version: number };
-        this.background(
-          () => this.replicate(dataset, version),
+        this.holders.background(
+          () => this.holders.replicate(dataset, version),
           `Version ${version} of "${dataset}"`,
         );
       }
       if (tx.type === 'dataset.request') this.grantByPolicy(txIds[i]!);
       // Revocations, new versions (the grant window moves) and governance (members, the
       // holders-per-blob policy) can leave blobs here unreferenced.
-      if (tx.type === 'dataset.revoke' || tx.type === 'dataset.version') this.scheduleCollect();
-      if (tx.type.startsWith('member.')) this.scheduleCollect();
+      if (tx.type === 'dataset.revoke' || tx.type === 'dataset.version') this.collector.schedule();
+      if (tx.type.startsWith('member.')) this.collector.schedule();
       if (tx.type === 'dataset.access') {
         const { dataset, version } = tx.body as { dataset: string; version: number };
-        this.accessed.add(accessKey(dataset, version, tx.from));
+        this.holders.noteAccess(dataset, version, tx.from);
       }
     });
-    const waiters = this.commitWaiters;
-    this.commitWaiters = [];
-    for (const wake of waiters) wake();
-    const members = this.members().sort().join(' ');
+    this.holders.wakeCommitWaiters();
+    const members = this.holders.members().sort().join(' ');
     if (this.membersKey !== null && members !== this.membersKey) {
-      this.scheduleCollect();
+      this.collector.schedule();
       const versions = [...this.registry().versions.values()];
       for (const v of versions)
-        this.background(
-          () => this.replicate(v.dataset, v.version),
+        this.holders.background(
+          () => this.holders.replicate(v.dataset, v.version),
           `Version ${v.version} of "${v.dataset}"`,
         );
     }
     this.membersKey = members;
-  }
-
-  private membersKey: string | null = null;
-
-  private background(work: () => Promise<void>, what: string): void {
-    this.replicating = this.replicating
-      .then(work)
-      .catch((error) =>
-        this.d.record(
-          'warn',
-          `${what} is not held here as it should be: ${(error as Error).message}`,
-        ),
-      );
   }
 
   /** A request the dataset's list policy approved: its owner's peer wraps the keys at once. */
@@ -666,130 +585,20 @@ export class DatasetsHost {
     );
   }
 
+  /** The peer stops: no collection timer stays armed and no background work starts. */
+  stop(): void {
+    this.collector.stop();
+    this.holders.stop();
+  }
+
   /** Fetch what this peer must hold of one version: the manifest, and the chunks placed here. */
-  async replicate(dataset: string, version: number): Promise<void> {
-    const state = this.registry().versions.get(versionKey(dataset, version));
-    const owner = this.registry().datasets.get(dataset)?.owner;
-    if (!state || !owner) return;
-    const fingerprint = toHex(state.fingerprint);
-    const members = this.members();
-    const k = await this.holdersK();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        let manifestBytes = await this.d.blobs.get(fingerprint);
-        if (!manifestBytes) {
-          manifestBytes = (await this.fetchBlob(fingerprint, [owner], new Set())).bytes;
-          await this.d.blobs.put(manifestBytes, fingerprint);
-        }
-        const manifest = decodeManifest(manifestBytes);
-        this.index(dataset, version, state.fingerprint, manifest);
-        const mine = manifest.chunks.filter((c) =>
-          holdersOf(c.hash, members, k).includes(this.d.self()),
-        );
-        let done = 0;
-        const total = mine.reduce((sum, c) => sum + c.bytes, 0);
-        for (const chunk of mine) {
-          const id = toHex(chunk.hash);
-          if (!(await this.d.blobs.has(id))) {
-            const preferred = [owner, ...holdersOf(chunk.hash, members, k)];
-            const got = await this.fetchBlob(id, preferred, new Set());
-            await this.d.blobs.put(got.bytes, id);
-          }
-          done += chunk.bytes;
-          this.progress({
-            dataset,
-            version,
-            phase: 'replicate',
-            doneBytes: done,
-            totalBytes: total,
-          });
-        }
-        return;
-      } catch (error) {
-        if (errorCode(error) === 'QUOTA' || attempt >= replicateTriesMax) throw error;
-        await new Promise((r) =>
-          this.d.clock.setTimeout(() => r(undefined), replicateRetryMs * attempt),
-        );
-      }
-    }
+  replicate(dataset: string, version: number): Promise<void> {
+    return this.holders.replicate(dataset, version);
   }
 
-  // ---- collection of unreferenced blobs -------------------------------------------------------
-
-  private scheduleCollect(): void {
-    if (this.collectTimer) return;
-    this.collectTimer = this.d.clock.setTimeout(() => {
-      this.collectTimer = null;
-      this.background(async () => {
-        const freed = await this.collectGarbage();
-        if (freed.blobs > 0)
-          this.d.record(
-            'info',
-            `Collected ${freed.blobs} dataset blob(s) no longer referenced here (${freed.bytes} bytes).`,
-          );
-      }, 'Blob collection');
-    }, blobCollectDelayMs);
-  }
-
-  /**
-   * The blobs this peer must keep: of its own datasets, every version; of the others', the
-   * versions still referenced (within the grant window, or keyed for a current reader) when this
-   * peer is a member or a reader: their manifests, and the chunks placed here.
-   */
-  private async referencedHere(): Promise<Set<BlobId>> {
-    const self = this.d.self();
-    const registry = this.registry();
-    const members = this.members();
-    const member = members.includes(self);
-    const k = await this.holdersK();
-    const keep = new Set<BlobId>();
-    for (const v of registry.versions.values()) {
-      const dataset = registry.datasets.get(v.dataset);
-      if (!dataset) continue;
-      const mine = dataset.owner === self;
-      if (!mine && !versionReferenced(dataset, v)) continue;
-      if (!mine && !member && !v.readers.includes(self)) continue;
-      const fingerprint = toHex(v.fingerprint);
-      keep.add(fingerprint);
-      const bytes = await this.d.blobs.get(fingerprint);
-      if (!bytes) {
-        // No manifest here to list the chunks: keep whatever is indexed under this version.
-        for (const [id, place] of this.places)
-          if (place.dataset === v.dataset && place.version === v.version) keep.add(id);
-        continue;
-      }
-      for (const chunk of decodeManifest(bytes).chunks)
-        if (mine || holdersOf(chunk.hash, members, k).includes(self)) keep.add(toHex(chunk.hash));
-    }
-    return keep;
-  }
-
-  /**
-   * Delete the blobs this peer holds that nothing references here any more (see referencedHere),
-   * and never while a version of this peer is being sealed or waits for its block. Also run
-   * blobCollectDelayMs after each change that may unreference blobs.
-   */
-  async collectGarbage(): Promise<{ blobs: number; bytes: number }> {
-    if (this.putsInFlight > 0) {
-      this.scheduleCollect();
-      return { blobs: 0, bytes: 0 };
-    }
-    const held = await this.d.blobs.list();
-    const keep = await this.referencedHere();
-    const before = (await this.d.blobs.usage()).bytes;
-    let blobs = 0;
-    for (const id of held) {
-      if (keep.has(id)) continue;
-      if (this.putsInFlight > 0) break;
-      if (await this.d.blobs.delete(id)) {
-        blobs += 1;
-        this.places.delete(id);
-      }
-    }
-    this.indexed.clear();
-    for (const [id, place] of this.places)
-      if (place.manifest) this.indexed.add(versionKey(place.dataset, place.version));
-    return { blobs, bytes: before - (await this.d.blobs.usage()).bytes };
+  /** Delete the blobs nothing references here any more (datasets-collect.ts). */
+  collectGarbage(): Promise<{ blobs: number; bytes: number }> {
+    return this.collector.collectGarbage();
   }
 
   /** Bytes and blobs this peer keeps for datasets, and its quota (setting blobQuotaBytes). */
@@ -797,157 +606,13 @@ export class DatasetsHost {
     return this.d.blobs.usage();
   }
 
-  // ---- blobs over the mesh -------------------------------------------------------------------
-
-  /**
-   * A blob from a neighbour: the preferred dids first (owner, holders), then every other linked
-   * neighbour. Bytes whose hash is not `id` drop that neighbour for this read (TAMPERED, logged)
-   * and the next is asked. NOT_FOUND when none has it; UNAUTHORIZED when the holders refused.
-   */
-  private async fetchBlob(
-    id: BlobId,
-    preferred: string[],
-    dropped: Set<string>,
-  ): Promise<{ bytes: Uint8Array; from: string }> {
-    const self = this.d.self();
-    const candidates = [...new Set([...preferred, ...this.d.neighbours()])].filter(
-      (did) => did !== self && !dropped.has(did),
-    );
-    let refusal: { code: string; message: string } | null = null;
-    for (const peer of candidates) {
-      const answer = await this.ask(peer, id);
-      if (!answer) continue;
-      if (answer.error) {
-        if (answer.error.code === 'UNAUTHORIZED') refusal = answer.error;
-        continue;
-      }
-      const bytes = answer.bytes!;
-      if ((await blobIdOf(bytes)) !== id) {
-        dropped.add(peer);
-        this.d.record(
-          'warn',
-          `Holder ${peer} served wrong bytes for blob ${id.slice(0, 12)}… (TAMPERED); asking another holder.`,
-        );
-        continue;
-      }
-      return { bytes, from: peer };
-    }
-    if (refusal) throw botError('UNAUTHORIZED', refusal.message);
-    throw botError(
-      'NOT_FOUND',
-      `Blob ${id.slice(0, 12)}… is not on any holder reached (${candidates.length} asked); try again when more peers are linked.`,
-    );
-  }
-
-  private ask(peer: string, id: BlobId): Promise<BlobAnswer | null> {
-    if (this.waiting.size >= blobRequestsInFlightMax)
-      return Promise.reject(botError('MEMPOOL_FULL', 'Too many blob requests in flight.'));
-    const requestId = this.nextRequest++;
-    return new Promise((resolve) => {
-      const timer = this.d.clock.setTimeout(() => {
-        this.waiting.delete(requestId);
-        resolve(null);
-      }, blobFetchTimeoutMs);
-      this.waiting.set(requestId, { peer, resolve, timer });
-      if (!this.d.send(peer, { kind: 'blobGet', id: requestId, blob: fromHex(id) })) {
-        this.d.clock.clearTimeout(timer);
-        this.waiting.delete(requestId);
-        resolve(null);
-      }
-    });
-  }
-
   onBlobData(from: string, message: BlobAnswer): void {
-    const entry = this.waiting.get(message.id);
-    if (!entry || entry.peer !== from) return; // late, or not from the peer that was asked
-    this.d.clock.clearTimeout(entry.timer);
-    this.waiting.delete(message.id);
-    entry.resolve(message);
+    this.exchange.onBlobData(from, message);
   }
 
   /** A neighbour asks for a blob: served when the chain lets it have it. */
-  async onBlobGet(from: string, message: { id: number; blob: Uint8Array }): Promise<void> {
-    const id = toHex(message.blob);
-    const answer = (bytes: Uint8Array | null, error: BotError | null) =>
-      this.d.send(from, {
-        kind: 'blobData',
-        id: message.id,
-        bytes,
-        error: error ? { code: error.code, message: error.message.slice(0, 500) } : null,
-      });
-    if (!this.places.has(id)) await this.indexHeld();
-    const place = this.places.get(id);
-    const bytes = place ? await this.d.blobs.get(id) : undefined;
-    if (!place || !bytes) {
-      answer(null, botError('NOT_FOUND', 'This peer does not hold that blob.'));
-      return;
-    }
-    if (!(await this.mayHave(from, id, place))) {
-      this.d.record(
-        'warn',
-        `Refused blob ${id.slice(0, 12)}… of "${place.dataset}" v${place.version} to ${from}: not a reader, or its read is not recorded on chain (UNAUTHORIZED).`,
-      );
-      answer(
-        null,
-        botError(
-          'UNAUTHORIZED',
-          `Version ${place.version} of "${place.dataset}" is not shared with you.`,
-        ),
-      );
-      return;
-    }
-    answer(bytes, null);
-  }
-
-  private async mayHave(did: string, id: BlobId, place: BlobPlace): Promise<boolean> {
-    const registry = this.registry();
-    if (registry.datasets.get(place.dataset)?.owner === did) return true;
-    const members = this.members();
-    if (members.includes(did)) {
-      if (place.manifest) return true; // sizes and hashes only: every member indexes them
-      if (holdersOf(fromHex(id), members, await this.holdersK()).includes(did)) return true;
-    }
-    if (!mayReadVersion(registry, place.dataset, place.version, did)) return false;
-    return this.accessRecorded(did, place);
-  }
-
-  /** Resolves at the next committed block applied here, or after `ms`. */
-  private nextCommit(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = this.d.clock.setTimeout(() => resolve(), ms);
-      this.commitWaiters.push(() => {
-        this.d.clock.clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  /** Whether the chain applied here records `did` reading that version (Y.4560 8.4). */
-  private async hasAccessRecord(dataset: string, version: number, did: string): Promise<boolean> {
-    const key = accessKey(dataset, version, did);
-    if (this.accessed.has(key)) return true;
-    const blocks = await this.d.storage.history(this.d.chain().chainId, logPrefix + dataset);
-    for (const b of blocks)
-      for (const e of decodeDatasetEvents(b.entry, limits.blockBytesMax))
-        if (e.kind === 'access' && e.reader !== null && e.version !== null)
-          this.accessed.add(accessKey(e.dataset, e.version, e.reader));
-    return this.accessed.has(key);
-  }
-
-  /**
-   * A reader holding a key gets a version's chunks only once its access record is committed:
-   * a read that is not accounted for on chain gets no bytes. The record may be a block ahead of
-   * this peer, so wait for blocks up to accessRecordWaitMs.
-   */
-  private async accessRecorded(did: string, place: BlobPlace): Promise<boolean> {
-    const deadline = this.d.now() + accessRecordWaitMs;
-    for (let i = 0; i < commitWaitBlocksMax; i++) {
-      if (await this.hasAccessRecord(place.dataset, place.version, did)) return true;
-      const left = deadline - this.d.now();
-      if (left <= 0) return false;
-      await this.nextCommit(left);
-    }
-    return false;
+  onBlobGet(from: string, message: { id: number; blob: Uint8Array }): Promise<void> {
+    return this.holders.onBlobGet(from, message);
   }
 
   private progress(progress: DatasetProgress): void {
@@ -961,21 +626,6 @@ export class DatasetsHost {
 }
 
 export const datasetTypes: readonly string[] = datasetTxTypes;
-
-/**
- * Whether a version of another's dataset still has a use: it is within the grant window (a grant
- * carries keys for the latest grantVersionsMax versions), or a current reader holds its key.
- * Outside both, no one can be granted it any more and no reader may fetch it: holders drop it.
- */
-export function versionReferenced(
-  dataset: { owner: string; latest: number; readers: readonly string[] },
-  version: { version: number; readers: readonly string[] },
-): boolean {
-  if (version.version > dataset.latest - grantVersionsMax) return true;
-  return version.readers.some((r) => r !== dataset.owner && dataset.readers.includes(r));
-}
-
-const accessKey = (dataset: string, version: number, did: string) => `${dataset}/${version}/${did}`;
 
 function notShared(id: string, version?: number): BotError {
   return botError(

@@ -5,7 +5,8 @@
 // only way a seed leaves the peer is the passphrase backup (identity-backup.ts). The meta key a
 // secret is stored under is its additional data, so two sealed records cannot be swapped.
 // Records written before this (plain bytes) are sealed the first time they are read.
-// The Node peer passes no box: its seed stays in <dataDir>/meta as before (see docs/API.md).
+// The Node peer seals with a key from its key file (server/peer/key-file.ts; by default
+// <dataDir>/at-rest.key, `--key-file` puts it elsewhere), so the store alone holds no seed.
 import { utf8 } from '../core/bytes';
 import { botError } from '../core/errors';
 import type { Storage } from '../store/storage';
@@ -54,10 +55,33 @@ export async function openSecretBox(storage: Storage): Promise<SecretBox> {
     await storage.putMeta(atRestKeyMetaKey, key);
   }
   const held = key;
+  return boxOf(held, "this browser's key", async () => {
+    if (!(await storage.getMeta<CryptoKey>(atRestKeyMetaKey)))
+      await storage.putMeta(atRestKeyMetaKey, held);
+  });
+}
+
+/**
+ * The box of the Node peer: a 32-byte key kept apart from the meta store (its key file, see
+ * server/peer/key-file.ts), imported as a non-extractable WebCrypto key.
+ */
+export async function secretBoxFromKey(raw: Uint8Array): Promise<SecretBox> {
+  if (!(raw instanceof Uint8Array) || raw.length !== 32)
+    throw new RangeError('raw: expected a 32-byte AES-256 key');
+  const key = await crypto.subtle.importKey(
+    'raw',
+    raw as BufferSource,
+    { name: 'AES-GCM' },
+    false,
+    ['encrypt', 'decrypt'],
+  );
+  return boxOf(key, "the key in this peer's key file", async () => undefined);
+}
+
+function boxOf(held: CryptoKey, keyName: string, beforeSeal: () => Promise<void>): SecretBox {
   return {
     async seal(plain, label) {
-      if (!(await storage.getMeta<CryptoKey>(atRestKeyMetaKey)))
-        await storage.putMeta(atRestKeyMetaKey, held);
+      await beforeSeal();
       const iv = crypto.getRandomValues(new Uint8Array(ivBytes));
       const ct = await crypto.subtle.encrypt(
         { name: 'AES-GCM', iv: iv as BufferSource, additionalData: utf8(label) as BufferSource },
@@ -82,7 +106,7 @@ export async function openSecretBox(storage: Storage): Promise<SecretBox> {
       } catch {
         throw botError(
           'TAMPERED',
-          `The stored ${label} did not open under this browser's key: it was altered or moved from another profile. Import the identity from its passphrase backup.`,
+          `The stored ${label} did not open under ${keyName}: it was altered, or moved from elsewhere without its key. Import the identity from its passphrase backup.`,
         );
       }
     },

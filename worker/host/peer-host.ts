@@ -548,6 +548,7 @@ export class PeerHost extends ApiSurface implements PeerMethods {
     this.s.stopped = true;
     this.stopIdle?.();
     this.options.net?.stop();
+    this.capabilities.stop();
     return this.loop.then(() => this.drainEffects()).then(() => this.audit.close());
   }
 }

@@ -1,0 +1,93 @@
+// Test support for confidential datasets (issue 15): real hosts over one memory mesh, each with
+// its own blob store, and a consortium chain of four of them (one validator that admits the
+// other three), as datasets-faults, datasets-gc and datasets-net tests use.
+import { expect } from 'vitest';
+import type { PeerHost } from './peer-host';
+import type { Capabilities } from './capabilities';
+import type { DatasetsHost } from './datasets';
+import { startTestHost, until } from './testing';
+import { MemoryStorage } from '../store/memory';
+import { nobleVerifier } from './crypto';
+import { MemoryNetwork } from './memory-net';
+import { MemoryBlobStore } from '../data/blob-store';
+
+export interface DatasetPeer<B extends MemoryBlobStore = MemoryBlobStore> {
+  host: PeerHost;
+  events: Awaited<ReturnType<typeof startTestHost>>['events'];
+  blobs: B;
+  did: string;
+}
+
+/** Hosts started on one memory mesh; `stopAll` stops every one started so far. */
+export class DatasetMesh {
+  readonly network = new MemoryNetwork();
+  private readonly hosts: PeerHost[] = [];
+
+  async peer<B extends MemoryBlobStore = MemoryBlobStore>(
+    blobs: B = new MemoryBlobStore() as B,
+  ): Promise<DatasetPeer<B>> {
+    const { host, events } = await startTestHost(new MemoryStorage(), {
+      verifier: nobleVerifier,
+      net: this.network.connect(),
+      inviteBase: 'http://localhost:8080/',
+      blobs,
+    });
+    this.hosts.push(host);
+    return { host, events, blobs, did: (await host.identity()).did };
+  }
+
+  /**
+   * A consortium chain (proof of authority, the first peer its validator) with every peer a
+   * member, and the holders per blob set by governance when `holders` is given.
+   */
+  async chain(name: string, peers: DatasetPeer[], holders?: number): Promise<void> {
+    const [validator, ...others] = peers as [DatasetPeer, ...DatasetPeer[]];
+    await validator.host.createChain({
+      name,
+      mode: 'consortium',
+      consensus: 'poa',
+      validators: [validator.did],
+      timeoutMs: 200,
+    });
+    for (const p of others) await p.host.join(await validator.host.invite());
+    await until(async () => {
+      const { members } = await validator.host.governance();
+      return others.every((p) => members.includes(p.did));
+    });
+    if (holders === undefined) return;
+    const now = (await validator.host.status()).height;
+    await committed(
+      validator.host,
+      validator.host.submit({
+        type: 'member.propose',
+        body: {
+          change: { kind: 'policy', name: 'datasets.holders', value: holders },
+          height: now + 2,
+        },
+      }),
+    );
+  }
+
+  async stopAll(): Promise<void> {
+    for (const h of this.hosts.splice(0)) await h.stop();
+  }
+}
+
+/** Waits for a submitted transaction and expects it committed; gives its height. */
+export async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<number> {
+  const { txId } = await p;
+  const result = await host.waitFor(txId, { timeoutMs: 20_000 });
+  expect(result).toMatchObject({ status: 'committed' });
+  return result.height!;
+}
+
+/** Until every peer has applied `height`. */
+export const atHeight = (peers: Array<{ host: PeerHost }>, height: number) =>
+  until(async () => {
+    for (const p of peers) if ((await p.host.status()).height < height) return false;
+    return true;
+  });
+
+/** The datasets service of a peer (for what the API does not show: collection, the asker). */
+export const datasetService = (p: { host: PeerHost }): Promise<DatasetsHost> =>
+  (p.host as unknown as { capabilities: Capabilities }).capabilities.datasets();
