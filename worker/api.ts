@@ -10,6 +10,8 @@ import type { TokenMethods } from './api-tokens';
 import { tokenMethodNames } from './api-tokens';
 import type { TraceMethods } from './api-trace';
 import { traceMethodNames } from './api-trace';
+import type { NotifyMethods, NotificationView } from './api-notify';
+import { notifyMethodNames } from './api-notify';
 
 // Each capability's view types and methods live in their own file (api-<name>.ts); PeerMethods
 // extends them and this module re-exports them, so the app keeps importing from worker/api.
@@ -17,6 +19,7 @@ export * from './api-common';
 export * from './api-datasets';
 export * from './api-tokens';
 export * from './api-trace';
+export * from './api-notify';
 
 export interface ApiError {
   code: ErrorCode;
@@ -443,7 +446,9 @@ export type PeerEvent =
   | { type: 'log'; entry: LogEntry }
   | { type: 'slot'; slot: number }
   | { type: 'device'; notice: DeviceNotice }
-  | { type: 'dataset'; progress: DatasetProgress };
+  | { type: 'dataset'; progress: DatasetProgress }
+  /** A notification of a committed block (Y.4464 clause 10), with the subscriptions it matches. */
+  | ({ type: 'notification'; subscriptions: string[] } & NotificationView);
 
 export interface LogEntry {
   time: number;
@@ -452,7 +457,7 @@ export interface LogEntry {
 }
 
 /** Methods of the peer, as the page calls them. */
-export interface PeerMethods extends DatasetMethods, TokenMethods, TraceMethods {
+export interface PeerMethods extends DatasetMethods, TokenMethods, TraceMethods, NotifyMethods {
   ready(): Promise<Status>;
   identity(): Promise<Identity>;
   status(): Promise<Status>;
@@ -667,6 +672,7 @@ export const methodNames = [
   ...datasetMethodNames,
   ...tokenMethodNames,
   ...traceMethodNames,
+  ...notifyMethodNames,
 ] as const satisfies readonly MethodName[];
 
 export type RpcRequest = { id: number; method: MethodName; params: unknown[] };

@@ -89,6 +89,20 @@ export abstract class ApiSurface {
   readonly callContract = delegate(() => this.capabilities.contracts(), 'callContract');
   readonly contracts = delegate(() => this.capabilities.contracts(), 'contracts');
   readonly contract = delegate(() => this.capabilities.contracts(), 'contract');
+  // the procedures' notifications (issue 17, Y.4464 clause 10): ./notifications.ts
+  readonly notifications = delegate(() => this.capabilities.notifications(), 'notifications');
+  readonly subscribeNotifications = delegate(
+    () => this.capabilities.notifications(),
+    'subscribeNotifications',
+  );
+  readonly unsubscribeNotifications = delegate(
+    () => this.capabilities.notifications(),
+    'unsubscribeNotifications',
+  );
+  readonly notificationSubscriptions = delegate(
+    () => this.capabilities.notifications(),
+    'notificationSubscriptions',
+  );
   // tokens (issue 16): ./tokens-host.ts
   readonly balance = delegate(() => this.capabilities.tokens(), 'balance');
   readonly transfer = delegate(() => this.capabilities.tokens(), 'transfer');

@@ -405,6 +405,29 @@ const cases: Record<MethodName, Case> = {
       [[''], 'traceBack: id must be a non-empty string'],
     ],
   },
+  notifications: {
+    good: [
+      { kinds: ['device.blocked'], to: 'did:key:zabc' },
+      { after: '12/0', limit: 10 },
+    ],
+    bad: [
+      [[{ kinds: ['device.exploded'] }], 'notifications: filter.kinds[0] must be one of'],
+      [[{ kind: 'device.blocked' }], 'filter has no field "kind"'],
+      [[{}, { limit: 0 }], 'notifications: options.limit must be a whole number from 1'],
+      [[{ subject: '' }], 'filter.subject must be a non-empty string'],
+    ],
+  },
+  subscribeNotifications: {
+    good: [{ kinds: ['contract.deployed'] }],
+    bad: [
+      [[{ kinds: 'contract.deployed' }], 'subscribeNotifications: filter.kinds must be a list'],
+    ],
+  },
+  unsubscribeNotifications: {
+    good: ['0123456789abcdef'],
+    bad: [[[5], 'unsubscribeNotifications: id must be a non-empty string']],
+  },
+  notificationSubscriptions: { good: [], bad: [tooMany([])] },
 };
 
 async function refusal(run: Promise<unknown>): Promise<BotError> {

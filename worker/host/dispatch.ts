@@ -10,6 +10,8 @@ import * as limits from '../core/limits';
 import type { CreateChainRequest, DatasetPolicyView, MethodName, PeerMethods } from '../api';
 import * as dsLimits from '../core/modules/datasets/limits';
 import * as traceLimits from '../core/modules/trace/limits';
+import * as notifyLimits from '../core/notifications/limits';
+import { notificationKinds, type NotificationFilter } from '../core/notifications';
 import {
   anyObject,
   boolean,
@@ -93,6 +95,14 @@ function traceWrite<T extends Record<string, unknown>>(
     } as never),
   );
 }
+
+/** A notification filter: kinds, a subject, a recipient (checked again by the service). */
+const notifyText = text(notifyLimits.notificationSubjectLengthMax, { min: 1, unit: 'characters' });
+const notificationFilter = record<NotificationFilter & Record<string, unknown>>({
+  kinds: optional('kinds', list(oneOf(notificationKinds), notifyLimits.notificationFilterKindsMax)),
+  subject: optional('subject', notifyText),
+  to: optional('to', notifyText),
+});
 
 /** Every method of window.bot: name -> parameters + handler. */
 export const apiMethods: Record<MethodName, ApiMethod> = {
@@ -486,6 +496,28 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     (p, request) => p.traceMerge(request),
   ),
   traceLot: method([param('id', traceId)], (p, id) => p.traceLot(id)),
+  // ---- the procedures' notifications (issue 17, Y.4464 clause 10) ----
+  notifications: method(
+    [
+      optional('filter', notificationFilter),
+      optional(
+        'options',
+        record<{ after?: string; limit?: number }>({
+          after: optional('after', text(32, { min: 3, unit: 'characters' })),
+          limit: optional('limit', integer(1, notifyLimits.notificationsListedMax)),
+        }),
+      ),
+    ],
+    (p, filter, options) => p.notifications(filter, options),
+  ),
+  subscribeNotifications: method([optional('filter', notificationFilter)], (p, filter) =>
+    p.subscribeNotifications(filter),
+  ),
+  unsubscribeNotifications: method(
+    [param('id', text(64, { min: 1, unit: 'characters' }))],
+    (p, id) => p.unsubscribeNotifications(id),
+  ),
+  notificationSubscriptions: none((p) => p.notificationSubscriptions()),
   traceBack: method(
     [
       param('id', traceId),
