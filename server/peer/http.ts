@@ -42,6 +42,7 @@ import {
 import { datasetRoutes } from './routes-datasets';
 import { tokenRoutes } from './routes-tokens';
 import { traceRoutes } from './routes-trace';
+import { notifyRoutes } from './routes-notify';
 
 export { datasetHttpBytesMax, httpBodyBytesMax, type Method } from './http-common';
 
@@ -271,6 +272,13 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ...datasetRoutes(call, options),
     ...tokenRoutes(call),
     ...traceRoutes(call),
+    ...notifyRoutes(call, {
+      events: options.events,
+      streams,
+      streamsMax: eventStreamsMax,
+      heartbeatMs: eventStreamHeartbeatMs,
+      bufferBytesMax: eventStreamBufferBytesMax,
+    }),
     ['GET', '/v1/openapi.json', async () => ({ body: openApiDocument })],
     ['GET', '/v1/events', (context) => eventStream(context, options, streams)],
     [

@@ -16,6 +16,7 @@ import {
   traceServerLengthMax,
   traceSplitPartsMax,
 } from '../../worker/core/modules/trace/limits';
+import { notifyPaths, notifySchemas } from './openapi-notify';
 
 type Schema = Record<string, unknown>;
 
@@ -313,6 +314,7 @@ const schemas: Record<string, Schema> = {
     verified: bool,
     truncated: nullable(str),
   }),
+  ...notifySchemas,
 };
 
 // ---- request bodies ----
@@ -669,6 +671,7 @@ const paths: Record<string, Record<string, Op>> = {
       body: 'Transfer',
     },
   },
+  ...notifyPaths,
   '/v1/openapi.json': { get: { summary: 'This document.', ok: ['200', ref('OpenApi')] } },
   '/v1/events': {
     get: {
