@@ -11,6 +11,8 @@ import { tokenMethodNames } from './api-tokens';
 import type { TraceMethods } from './api-trace';
 import { traceMethodNames } from './api-trace';
 import type { NotifyMethods, NotificationView } from './api-notify';
+import type { LifecycleMethods, ContractVersionView } from './api-lifecycle';
+import { lifecycleMethodNames } from './api-lifecycle';
 import { notifyMethodNames } from './api-notify';
 
 // Each capability's view types and methods live in their own file (api-<name>.ts); PeerMethods
@@ -20,6 +22,7 @@ export * from './api-datasets';
 export * from './api-tokens';
 export * from './api-trace';
 export * from './api-notify';
+export * from './api-lifecycle';
 
 export interface ApiError {
   code: ErrorCode;
@@ -414,6 +417,10 @@ export interface ContractView {
   height: number;
   txId: string;
   codeBytes: number;
+  /** 1 at deploy, + 1 at each upgrade (worker/api-lifecycle.ts). */
+  version: number;
+  /** Retired: it takes no calls; its code, state and calls stay readable. */
+  retired: { height: number; by: string; note: string; txId: string } | null;
 }
 
 export interface ContractCallView {
@@ -429,6 +436,8 @@ export interface ContractCallView {
 
 export interface ContractDetailView extends ContractView {
   code: string;
+  /** Every version, oldest first. */
+  versions: ContractVersionView[];
   /** The contract's own state, key order. */
   state: Array<{ key: string; value: unknown }>;
   /** Committed calls, oldest first (at most contractListedMax, newest kept). */
@@ -457,7 +466,12 @@ export interface LogEntry {
 }
 
 /** Methods of the peer, as the page calls them. */
-export interface PeerMethods extends DatasetMethods, TokenMethods, TraceMethods, NotifyMethods {
+export interface PeerMethods
+  extends DatasetMethods,
+    TokenMethods,
+    TraceMethods,
+    NotifyMethods,
+    LifecycleMethods {
   ready(): Promise<Status>;
   identity(): Promise<Identity>;
   status(): Promise<Status>;
@@ -673,6 +687,7 @@ export const methodNames = [
   ...tokenMethodNames,
   ...traceMethodNames,
   ...notifyMethodNames,
+  ...lifecycleMethodNames,
 ] as const satisfies readonly MethodName[];
 
 export type RpcRequest = { id: number; method: MethodName; params: unknown[] };

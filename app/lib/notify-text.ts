@@ -23,6 +23,10 @@ export function notificationText(n: NotificationView): string {
       return `Contract "${s}" was deployed.`;
     case 'contract.called':
       return `Contract "${s}" was called: ${d.method}${d.device ? ' (by a device)' : ''}.`;
+    case 'contract.upgraded':
+      return `Contract "${s}" was upgraded.`;
+    case 'contract.retired':
+      return `Contract "${s}" was retired: ${d.note}.`;
     case 'access.requested':
       return `Access to ${s} was requested: ${d.purpose || d.service || 'no purpose given'}.`;
     case 'access.granted':

@@ -287,3 +287,7 @@ export const deviceRateTrackedMax = 1024;
 export const roleNameLengthMax = 70;
 /** Length of a policy value given as text (a list of transaction types). */
 export const policyValueLengthMax = 1024;
+/** Length of the note that retires a contract. */
+export const contractRetireNoteLengthMax = 200;
+/** Versions one contract may have (upgrades past it are refused with TOO_LARGE). */
+export const contractVersionsMax = 64;

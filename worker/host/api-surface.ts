@@ -88,6 +88,9 @@ export abstract class ApiSurface {
   readonly deployContract = delegate(() => this.capabilities.contracts(), 'deployContract');
   readonly callContract = delegate(() => this.capabilities.contracts(), 'callContract');
   readonly contracts = delegate(() => this.capabilities.contracts(), 'contracts');
+  // contract lifecycle (issue 17): ./contracts-host.ts
+  readonly upgradeContract = delegate(() => this.capabilities.contracts(), 'upgradeContract');
+  readonly retireContract = delegate(() => this.capabilities.contracts(), 'retireContract');
   readonly contract = delegate(() => this.capabilities.contracts(), 'contract');
   // the procedures' notifications (issue 17, Y.4464 clause 10): ./notifications.ts
   readonly notifications = delegate(() => this.capabilities.notifications(), 'notifications');

@@ -428,6 +428,21 @@ const cases: Record<MethodName, Case> = {
     bad: [[[5], 'unsubscribeNotifications: id must be a non-empty string']],
   },
   notificationSubscriptions: { good: [], bad: [tooMany([])] },
+  upgradeContract: {
+    good: [{ name: 'counter', code: 'function f(ctx) { return 1; }' }],
+    bad: [
+      [[{ name: 'counter' }], 'upgradeContract: request.code must be'],
+      [[{ name: 5, code: 'x' }], 'upgradeContract: request.name must be a non-empty string'],
+      [[{ name: 'counter', code: '' }], 'request.code must be a non-empty string'],
+    ],
+  },
+  retireContract: {
+    good: [{ name: 'counter', note: 'replaced by counter2' }],
+    bad: [
+      [[{ name: 'counter' }], 'retireContract: request.note must be'],
+      [[{ name: 'counter', note: 'x'.repeat(201) }], 'at most 200 characters'],
+    ],
+  },
 };
 
 async function refusal(run: Promise<unknown>): Promise<BotError> {

@@ -496,6 +496,34 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     (p, request) => p.traceMerge(request),
   ),
   traceLot: method([param('id', traceId)], (p, id) => p.traceLot(id)),
+  // ---- contract lifecycle (issue 17): who may, and whether the code loads, is the core's ----
+  upgradeContract: method(
+    [
+      param(
+        'request',
+        record<{ name: string; code: string }>({
+          name: param('name', contractName),
+          code: param('code', text(limits.contractCodeBytesMax, { min: 1 })),
+        }),
+      ),
+    ],
+    (p, request) => p.upgradeContract(request),
+  ),
+  retireContract: method(
+    [
+      param(
+        'request',
+        record<{ name: string; note: string }>({
+          name: param('name', contractName),
+          note: param(
+            'note',
+            text(limits.contractRetireNoteLengthMax, { min: 1, unit: 'characters' }),
+          ),
+        }),
+      ),
+    ],
+    (p, request) => p.retireContract(request),
+  ),
   // ---- the procedures' notifications (issue 17, Y.4464 clause 10) ----
   notifications: method(
     [

@@ -238,6 +238,18 @@ function draftsOf(tx: Tx, txId: string, height: number, facts: NotificationFacts
     case 'contract.deploy':
       // P-10.3: every dApp that subscribed hears of the new service.
       return [{ kind: 'contract.deployed', subject: text(body.name), to: [], detail: {} }];
+    case 'contract.upgrade':
+      // told to every dApp, as the deployment was (P-10.3)
+      return [{ kind: 'contract.upgraded', subject: text(body.name), to: [], detail: {} }];
+    case 'contract.retire':
+      return [
+        {
+          kind: 'contract.retired',
+          subject: text(body.name),
+          to: [],
+          detail: { note: text(body.note) },
+        },
+      ];
     case 'contract.call': {
       const name = text(body.contract);
       return [

@@ -9,6 +9,8 @@ export const notificationKinds = [
   'device.unblocked',
   'contract.deployed',
   'contract.called',
+  'contract.upgraded',
+  'contract.retired',
   'access.requested',
   'access.granted',
   'access.denied',
