@@ -109,3 +109,51 @@ test("P-10.3: a contract deployed by clicks on one peer is told to another peer'
   await axe(b);
   for (const page of [a, b]) await page.context().close();
 });
+
+test('a contract upgraded and retired by clicks on the Contracts page keeps its state and its versions', async ({
+  browser,
+}) => {
+  const page = await open(browser, '/', phone);
+  await page.getByTestId('nav-more').click();
+  await page.getByTestId('nav-contracts').click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Contracts' })).toBeVisible();
+  await page.getByLabel('Contract name').fill('counter');
+  await page.getByRole('button', { name: 'Deploy', exact: true }).click(); // the example code
+  await expect(page.getByTestId('deploy-result')).toContainText(/Deployed counter in block \d+/, {
+    timeout: 60_000,
+  });
+  await page.getByRole('button', { name: 'Call increment' }).click();
+  await expect(page.getByTestId('call-result')).toContainText('Result: 1', { timeout: 60_000 });
+  await expect(page.getByTestId('contract-version')).toContainText('Version 1');
+
+  await page.getByText('Upgrade or retire').click();
+  await page
+    .getByLabel('New code (the state is kept)')
+    .fill(
+      "function increment(ctx, args) {\n  const n = (ctx.get('count') ?? 0) + 100;\n  ctx.put('count', n);\n  return n;\n}",
+    );
+  await page.getByRole('button', { name: 'Upgrade counter' }).click();
+  await expect(page.getByTestId('contract-version')).toContainText('Version 2', {
+    timeout: 60_000,
+  });
+  await expect(page.getByTestId('contract-versions').getByRole('listitem')).toHaveCount(2);
+  await page.getByRole('button', { name: 'Call increment' }).click();
+  await expect(page.getByTestId('call-result')).toContainText('Result: 101', { timeout: 60_000 });
+  await axe(page);
+
+  // the section may still be open from the upgrade
+  if (!(await page.getByLabel('Why it is retired').isVisible()))
+    await page.getByText('Upgrade or retire').click();
+  await page.getByLabel('Why it is retired').fill('moved to counter2');
+  await page.getByRole('button', { name: 'Retire counter' }).click();
+  await expect(page.getByTestId('contract-version')).toContainText('retired in block', {
+    timeout: 60_000,
+  });
+  await expect(page.getByRole('button', { name: 'Call increment' })).toHaveCount(0);
+  await expect(page.getByTestId('contract-state')).toContainText('101');
+  await axe(page);
+  await expect(
+    page.evaluate(() => window.bot.callContract('counter', 'increment', null)),
+  ).rejects.toThrow(/retired/);
+  await page.context().close();
+});
