@@ -98,6 +98,24 @@ describe('notifications on a peer (Y.4464 clause 10)', () => {
     expect((await host.notifications({}, { after: listed[0]!.id })).gap).toBe(false);
   });
 
+  it('follows the active chain: another chain has its own notifications, and switching back finds the first again', async () => {
+    const { host, events } = await start(new MemoryStorage());
+    const first = (await host.status()).chainId;
+    await put(host, 'one/1');
+    expect((await host.notifications()).notifications.map((n) => n.subject)).toEqual(['one/1']);
+    const { chainId } = await host.createChain({ name: 'two', mode: 'private', consensus: 'solo' });
+    const empty = await host.notifications();
+    expect([empty.chain, empty.notifications]).toEqual([chainId, []]);
+    const two = await put(host, 'two/1');
+    await expect.poll(() => notices(events).some((n) => n.txId === two)).toBe(true);
+    expect((await host.notifications()).notifications.map((n) => [n.chain, n.subject])).toEqual([
+      [chainId, 'two/1'],
+    ]);
+    await host.useChain(first);
+    const back = await host.notifications();
+    expect([back.chain, back.notifications.map((n) => n.subject)]).toEqual([first, ['one/1']]);
+  });
+
   it('refuses bad input with a plain message', async () => {
     const { host } = await start(new MemoryStorage());
     await expect(host.notifications({}, { after: 'yesterday' })).rejects.toMatchObject({

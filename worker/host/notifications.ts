@@ -82,26 +82,31 @@ export class NotificationsHost {
     this.announced = announcedThrough;
     return this.enqueue(async () => {
       await this.loadSubscriptions();
-      const state = this.deps.durable();
-      this.reset(state.chainId);
-      const from = Math.max(
-        1,
-        state.height - (this.deps.rebuildBlocksMax ?? notificationsRebuildBlocksMax) + 1,
-      );
-      if (from > 1) this.horizon = { height: from - 1, index: Number.MAX_SAFE_INTEGER };
-      for (let height = from; height <= state.height; height++) {
-        const bytes = await this.deps.storage.getBlock(state.chainId, height);
-        if (!bytes) continue;
-        const block = decodeBlock(bytes);
-        const txIds = block.txs.map((tx) => txIdOf(tx));
-        const failed = new Set<string>();
-        for (const id of txIds) {
-          const entry = await this.deps.storage.getState(state.chainId, failurePrefix + id);
-          if (entry && decode<{ h: number }>(entry, 256).h === height) failed.add(id);
-        }
-        await this.derive(block, txIds, failed, false);
-      }
+      await this.rebuild();
     });
+  }
+
+  /** Re-derive the last stored blocks of the chain the durable state is on (its backlog). */
+  private async rebuild(): Promise<void> {
+    const state = this.deps.durable();
+    this.reset(state.chainId);
+    const from = Math.max(
+      1,
+      state.height - (this.deps.rebuildBlocksMax ?? notificationsRebuildBlocksMax) + 1,
+    );
+    if (from > 1) this.horizon = { height: from - 1, index: Number.MAX_SAFE_INTEGER };
+    for (let height = from; height <= state.height; height++) {
+      const bytes = await this.deps.storage.getBlock(state.chainId, height);
+      if (!bytes) continue;
+      const block = decodeBlock(bytes);
+      const txIds = block.txs.map((tx) => txIdOf(tx));
+      const failed = new Set<string>();
+      for (const id of txIds) {
+        const entry = await this.deps.storage.getState(state.chainId, failurePrefix + id);
+        if (entry && decode<{ h: number }>(entry, 256).h === height) failed.add(id);
+      }
+      await this.derive(block, txIds, failed, false);
+    }
   }
 
   /** A committed (durable) block of the active chain. */
@@ -134,10 +139,12 @@ export class NotificationsHost {
   ): Promise<void> {
     const { header } = block;
     if (header.chain !== this.chain) {
-      // another chain became active: its earlier blocks were not derived here
-      this.reset(header.chain);
-      if (header.height > 1)
-        this.horizon = { height: header.height - 1, index: Number.MAX_SAFE_INTEGER };
+      if (!live) return;
+      // another chain became active: its backlog is rebuilt from its stored blocks, and this
+      // block and the later ones are announced
+      this.announced = header.height - 1;
+      await this.rebuild();
+      if (header.chain !== this.chain) return;
     }
     if (header.height <= this.derived) {
       // derived by the rebuild: announced now if it was committed after this service was made
@@ -223,6 +230,8 @@ export class NotificationsHost {
     options: { after?: string; limit?: number } = {},
   ): Promise<NotificationList> {
     const filter = checkNotificationFilter(raw);
+    // the active chain changed and no block of it came yet: its backlog first
+    if (this.deps.durable().chainId !== this.chain) await this.enqueue(() => this.rebuild());
     await this.work;
     const after = options.after === undefined ? null : parseNotificationId(options.after);
     const limit = options.limit ?? notificationsListedMax;
