@@ -62,6 +62,7 @@ function when(done: () => Promise<boolean>): Promise<void> {
 }
 
 const [a, b, c] = [await gateway(), await gateway(), await gateway()] as const;
+console.error('gateways started');
 await a.host.createChain({
   name: 'blocking bench',
   mode: 'consortium',
@@ -76,6 +77,7 @@ await when(async () => {
   return members.includes(b.did) && members.includes(c.did);
 });
 const all = [a, b, c];
+console.error('chain joined');
 
 // Gateways: A holds the devices; B registers one so that it is a gateway (only gateways report).
 const devices: string[] = [];
@@ -91,6 +93,7 @@ for (let i = 0; i < rounds; i++) {
 const meter = await b.host.registerDevice({ id: 'meter-b', kind: 'sensor', capabilities: ['t'] });
 await b.host.waitFor(meter.txId, { timeoutMs: 30_000 });
 
+console.error('devices registered');
 const heightOf = async (p: (typeof all)[number]) => (await p.host.status()).height;
 const committedEverywhere = (txId: string) =>
   when(async () => {
