@@ -101,7 +101,11 @@ const heightOf = async (p: (typeof all)[number]) => (await p.host.status()).heig
 const committedEverywhere = (txId: string) =>
   when(async () => {
     for (const p of all)
-      if ((await p.host.waitFor(txId, { timeoutMs: 0 })).status !== 'committed') return false;
+      if (
+        (await p.host.waitFor(txId, { timeoutMs: 0 }).catch(() => ({ status: 'pending' })))
+          .status !== 'committed'
+      )
+        return false;
     return true;
   });
 
