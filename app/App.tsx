@@ -7,6 +7,7 @@ import PeerPage, { TamperAlert } from './pages/PeerPage';
 import { PageTitle, focusUnmoved, headingFocus } from './components/ui';
 import { applyUpdate } from './pwa';
 import { Nav, StatusStrip } from './components/nav';
+import { NotifyBell } from './components/notify-bell';
 
 const devicesModules = import.meta.glob<{ default: ComponentType }>(
   './pages/devices/DevicesPage.tsx',
@@ -139,6 +140,12 @@ const hiddenPages: PageDef[] = [
     icon: '',
     component: lazy(() => import('./pages/JoinPage')),
   },
+  {
+    path: 'notifications',
+    label: 'Notifications',
+    icon: '',
+    component: lazy(() => import('./pages/NotificationsPage')),
+  },
 ];
 
 function UpdatePrompt() {
@@ -205,6 +212,7 @@ export function App() {
       <div className="content">
         <header className="top">
           <StatusStrip />
+          <NotifyBell />
         </header>
         <UpdatePrompt />
         <main id="main" ref={main} tabIndex={-1}>

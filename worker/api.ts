@@ -20,6 +20,11 @@ import { marketMethodNames } from './api-market';
 import type { MultisigMethods } from './api-multisig';
 import { multisigMethodNames } from './api-multisig';
 
+import type { NotifyMethods, NotificationView } from './api-notify';
+import type { LifecycleMethods, ContractVersionView } from './api-lifecycle';
+import { lifecycleMethodNames } from './api-lifecycle';
+import { notifyMethodNames } from './api-notify';
+
 // Each capability's view types and methods live in their own file (api-<name>.ts); PeerMethods
 // extends them and this module re-exports them, so the app keeps importing from worker/api.
 export * from './api-common';
@@ -31,6 +36,9 @@ export * from './api-xchain';
 
 export * from './api-market';
 export * from './api-multisig';
+
+export * from './api-notify';
+export * from './api-lifecycle';
 
 export interface ApiError {
   code: ErrorCode;
@@ -444,6 +452,10 @@ export interface ContractView {
   height: number;
   txId: string;
   codeBytes: number;
+  /** 1 at deploy, + 1 at each upgrade (worker/api-lifecycle.ts). */
+  version: number;
+  /** Retired: it takes no calls; its code, state and calls stay readable. */
+  retired: { height: number; by: string; note: string; txId: string } | null;
 }
 
 export interface ContractCallView {
@@ -459,6 +471,8 @@ export interface ContractCallView {
 
 export interface ContractDetailView extends ContractView {
   code: string;
+  /** Every version, oldest first. */
+  versions: ContractVersionView[];
   /** The contract's own state, key order. */
   state: Array<{ key: string; value: unknown }>;
   /** Committed calls, oldest first (at most contractListedMax, newest kept). */
@@ -482,7 +496,9 @@ export type PeerEventBody =
   | { type: 'log'; entry: LogEntry }
   | { type: 'slot'; slot: number }
   | { type: 'device'; notice: DeviceNotice }
-  | { type: 'dataset'; progress: DatasetProgress };
+  | { type: 'dataset'; progress: DatasetProgress }
+  /** A notification of a committed block (Y.4464 clause 10), with the subscriptions it matches. */
+  | ({ type: 'notification'; subscriptions: string[] } & NotificationView);
 
 export interface LogEntry {
   time: number;
@@ -498,7 +514,9 @@ export interface PeerMethods
     XchainMethods,
     ItsMethods,
     MarketMethods,
-    MultisigMethods {
+    MultisigMethods,
+    NotifyMethods,
+    LifecycleMethods {
   ready(): Promise<Status>;
   identity(): Promise<Identity>;
   status(): Promise<Status>;
@@ -718,6 +736,9 @@ export const methodNames = [
 
   ...marketMethodNames,
   ...multisigMethodNames,
+
+  ...notifyMethodNames,
+  ...lifecycleMethodNames,
 ] as const satisfies readonly MethodName[];
 
 /** `chain`: run the method on this chain of the peer (a chain id); the active chain when left out. */

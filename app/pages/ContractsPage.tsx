@@ -5,21 +5,14 @@ import { bot } from '../runtime';
 import { useAppStore } from '../store/peer-store';
 import { Card, ErrorNote, PageTitle, useAction, useAsync } from '../components/ui';
 import { short } from '../lib/format';
+import { commitOrThrow } from '../lib/commit';
+import { ContractLifecycle } from './ContractLifecycle';
 
 const example = `function increment(ctx, args) {
   const n = (ctx.get('count') ?? 0) + (args?.by ?? 1);
   ctx.put('count', n);
   return n;
 }`;
-
-/** Submit, wait for the block, and say what happened in plain words. */
-async function commitOrThrow(submitted: Promise<{ txId: string }>): Promise<number> {
-  const { txId } = await submitted;
-  const result = await bot().waitFor(txId, { timeoutMs: 60_000 });
-  if (result.status !== 'committed')
-    throw new Error(result.error?.message ?? 'The chain refused the transaction.');
-  return result.height ?? 0;
-}
 
 function Deploy({ onDone }: { onDone: (name: string) => void }) {
   const [name, setName] = useState('');
@@ -129,7 +122,8 @@ function Contract({ name }: { name: string }) {
             Owner <code title={data.owner}>{short(data.owner, 8)}</code> · deployed in block{' '}
             {data.height} · {data.codeBytes} bytes
           </p>
-          <Call name={name} methods={data.methods} onDone={detail.reload} />
+          <ContractLifecycle data={data} onDone={detail.reload} />
+          {!data.retired && <Call name={name} methods={data.methods} onDone={detail.reload} />}
           <h3>State</h3>
           <div className="table-wrap">
             <table data-testid="contract-state">

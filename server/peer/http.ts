@@ -49,6 +49,8 @@ import { multisigRoutes } from './routes-multisig';
 import { traceRoutes } from './routes-trace';
 import { xchainRoutes } from './routes-xchain';
 
+import { notifyRoutes } from './routes-notify';
+
 export { datasetHttpBytesMax, httpBodyBytesMax, type Method } from './http-common';
 
 /** Event streams open at once; more are refused with 503. */
@@ -285,6 +287,14 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ...multisigRoutes(call),
     ...traceRoutes(call),
     ...xchainRoutes(call),
+
+    ...notifyRoutes(call, {
+      events: options.events,
+      streams,
+      streamsMax: eventStreamsMax,
+      heartbeatMs: eventStreamHeartbeatMs,
+      bufferBytesMax: eventStreamBufferBytesMax,
+    }),
     ['GET', '/v1/openapi.json', async () => ({ body: openApiDocument })],
     ['GET', '/v1/events', (context) => eventStream(context, options, streams)],
     [

@@ -551,6 +551,32 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
     );
     await hit('GET', '/v1/trace/lots/NOPE/journey', '/v1/trace/lots/{id}/journey', undefined, 404);
 
+    // ---- notifications (issue 17): the list, and the stream with a bad Last-Event-ID ----
+    const listed = await hit(
+      'GET',
+      `/v1/notifications/list?kinds=data.stored&to=${me.did}`,
+      '/v1/notifications/list',
+      undefined,
+      200,
+    );
+    expect(listed.body.notifications.length).toBeGreaterThan(0);
+    await hit('GET', '/v1/notifications/list?kinds=nope', '/v1/notifications/list', undefined, 400);
+    await hit('GET', '/v1/notifications/list?limit=0', '/v1/notifications/list', undefined, 400);
+    await hit('GET', '/v1/notifications', '/v1/notifications', undefined, 400, {
+      'last-event-id': 'x',
+    });
+    const streamController = new AbortController();
+    const stream = await fetch(`${base}/v1/notifications?kinds=data.stored`, {
+      signal: streamController.signal,
+    });
+    expectDocumented(
+      'GET',
+      '/v1/notifications',
+      { status: stream.status, headers: stream.headers, body: null },
+      200,
+    );
+    streamController.abort();
+
     // ---- event stream ----
     const controller = new AbortController();
     const events = await fetch(`${base}/v1/events?types=block`, { signal: controller.signal });

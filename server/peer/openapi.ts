@@ -18,6 +18,8 @@ import {
 } from '../../worker/core/modules/trace/limits';
 import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
 
+import { notifyPaths, notifySchemas } from './openapi-notify';
+
 type Schema = Record<string, unknown>;
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
@@ -399,6 +401,8 @@ const schemas: Record<string, Schema> = {
     truncated: nullable(str),
   }),
   ...marketSchemas,
+
+  ...notifySchemas,
 };
 
 // ---- request bodies ----
@@ -842,6 +846,8 @@ const paths: Record<string, Record<string, Op>> = {
   },
 
   ...marketPaths,
+
+  ...notifyPaths,
   '/v1/openapi.json': { get: { summary: 'This document.', ok: ['200', ref('OpenApi')] } },
   '/v1/events': {
     get: {

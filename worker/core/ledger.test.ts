@@ -156,7 +156,7 @@ describe('solo engine through the peer step function', () => {
 
   it('admits, commits a block on tick, waits for persistence before the next block', () => {
     const { state } = devChain(alice);
-    let peer = createPeer({ did: alice.did, seed: alice.seed }, state);
+    const peer = createPeer({ did: alice.did, seed: alice.seed }, state);
     const t1 = put(bob, state.chainId, 1, 'x', 1);
     const t2 = put(bob, state.chainId, 2, 'y', 2);
     let out = run(peer, [

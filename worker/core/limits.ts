@@ -293,3 +293,8 @@ export const policyValueLengthMax = 1024;
  * is refused with QUOTA; a chain held but not running is switched to with useChain.
  */
 export const chainsActiveMax = 4;
+
+/** Length of the note that retires a contract. */
+export const contractRetireNoteLengthMax = 200;
+/** Versions one contract may have (upgrades past it are refused with TOO_LARGE). */
+export const contractVersionsMax = 64;

@@ -1,6 +1,6 @@
 // Transactions waiting for a block, bounded in total and per account, in arrival order.
 // Owned by one PeerState and mutated in place (copying it per admission would be quadratic).
-import { botError, BotError } from './errors';
+import { botError, type BotError } from './errors';
 import { mayWrite, notMemberError, txRightsError, type ChainState } from './ledger';
 import type { Tx } from './tx';
 import * as limits from './limits';

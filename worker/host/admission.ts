@@ -3,7 +3,7 @@
 import { mayWrite } from '../core/ledger';
 import type { Tx } from '../core/tx';
 import { publicKeyFromDid } from '../core/crypto/did';
-import { BotError, botError } from '../core/errors';
+import { type BotError, botError } from '../core/errors';
 import * as limits from '../core/limits';
 import type { CachingVerifier } from './crypto';
 import { encodeWire } from './wire';

@@ -102,7 +102,24 @@ export abstract class ApiSurface {
   readonly deployContract = delegate(() => this.capabilities.contracts(), 'deployContract');
   readonly callContract = delegate(() => this.capabilities.contracts(), 'callContract');
   readonly contracts = delegate(() => this.capabilities.contracts(), 'contracts');
+  // contract lifecycle (issue 17): ./contracts-host.ts
+  readonly upgradeContract = delegate(() => this.capabilities.contracts(), 'upgradeContract');
+  readonly retireContract = delegate(() => this.capabilities.contracts(), 'retireContract');
   readonly contract = delegate(() => this.capabilities.contracts(), 'contract');
+  // the procedures' notifications (issue 17, Y.4464 clause 10): ./notifications.ts
+  readonly notifications = delegate(() => this.capabilities.notifications(), 'notifications');
+  readonly subscribeNotifications = delegate(
+    () => this.capabilities.notifications(),
+    'subscribeNotifications',
+  );
+  readonly unsubscribeNotifications = delegate(
+    () => this.capabilities.notifications(),
+    'unsubscribeNotifications',
+  );
+  readonly notificationSubscriptions = delegate(
+    () => this.capabilities.notifications(),
+    'notificationSubscriptions',
+  );
   // tokens (issue 16): ./tokens-host.ts
   readonly balance = delegate(() => this.capabilities.tokens(), 'balance');
   readonly transfer = delegate(() => this.capabilities.tokens(), 'transfer');

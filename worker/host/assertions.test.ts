@@ -3,7 +3,7 @@
 // block) or from a caller is a refusal of that input, and the peer and its chain go on.
 import { describe, expect, it } from 'vitest';
 import { decodeBlock, type Block } from '../core/block';
-import { BotError, botError } from '../core/errors';
+import { type BotError, botError } from '../core/errors';
 import { executeBlock, type ChainState, type ExecutedBlock } from '../core/ledger';
 import type { PeerEffect } from '../core/consensus/types';
 import { MemoryStorage } from '../store/memory';

@@ -13,6 +13,7 @@ import { MultisigHost } from './multisig';
 import { TraceHost, httpDocumentFetcher, type DocumentFetcher } from './trace';
 import type { Verifier } from './crypto';
 import { RightsService } from './rights';
+import { NotificationsHost } from './notifications';
 import { MemoryBlobStore } from '../data/blob-store';
 import { bestX25519 } from '../data/x25519';
 import { encodeWire } from './wire';
@@ -62,6 +63,7 @@ export class Capabilities {
 
   private traceHost: TraceHost | null = null;
   private rightsService: RightsService | null = null;
+  private notificationsHost: NotificationsHost | null = null;
 
   /** Light-client material of this peer's durable blocks (issue 18: relays carry it). */
   readonly lightUpdates = new LightUpdateLog();
@@ -238,6 +240,29 @@ export class Capabilities {
     return this.multisigHost;
   }
 
+  /**
+   * The procedures' notifications (./notifications.ts), made on first use: by the first block
+   * committed after the peer started (`committing`: its height; it is announced), or by a call.
+   */
+  async notifications(committing?: number): Promise<NotificationsHost> {
+    await this.d.ready();
+    const { state: s, options: o } = this.d;
+    if (!this.notificationsHost) {
+      this.notificationsHost = new NotificationsHost({
+        storage: o.storage,
+        durable: () => s.durable,
+        emit: (event) => o.emit(event),
+        record: (level, message) => this.d.record(level, message),
+      });
+      void this.notificationsHost
+        .start(committing === undefined ? s.durable.height : committing - 1)
+        .catch((error) =>
+          this.d.record('warn', `Notifications not rebuilt: ${(error as Error).message}`),
+        );
+    }
+    return this.notificationsHost;
+  }
+
   async trace(): Promise<TraceHost> {
     await this.d.ready();
     const { state: s, options: o, submissions } = this.d;
@@ -281,6 +306,17 @@ export class Capabilities {
         .catch((error) =>
           this.d.record('warn', `Market duties not done: ${(error as Error).message}`),
         );
+
+    if (block.header.height > 0) {
+      const made = this.notificationsHost;
+      if (made) made.onCommitted(block, txIds, failed);
+      else
+        void this.notifications(block.header.height)
+          .then((n) => n.onCommitted(block, txIds, failed))
+          .catch((error) =>
+            this.d.record('warn', `Notifications not derived: ${(error as Error).message}`),
+          );
+    }
     if (
       block.txs.some(
         (t) =>

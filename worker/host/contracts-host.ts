@@ -10,6 +10,7 @@ import {
   contractCallsPrefix,
   decodeContractCalls,
   emptyContracts,
+  versionsOf,
   type ContractRecord,
 } from '../core/modules/contracts';
 import { utf8 } from '../core/bytes';
@@ -47,6 +48,14 @@ export class ContractsHost {
     if (typeof request !== 'object' || request === null)
       throw botError('BAD_REQUEST', 'deployContract takes { name, code }.');
     return this.submitChecked('contract.deploy', { name: request.name, code: request.code });
+  }
+
+  async upgradeContract(request: { name: string; code: string }): Promise<{ txId: string }> {
+    return this.submitChecked('contract.upgrade', { name: request.name, code: request.code });
+  }
+
+  async retireContract(request: { name: string; note: string }): Promise<{ txId: string }> {
+    return this.submitChecked('contract.retire', { name: request.name, note: request.note });
   }
 
   async callContract(
@@ -99,6 +108,14 @@ export class ContractsHost {
     return {
       ...view(record),
       code: record.code,
+      versions: versionsOf(record).map((v) => ({
+        version: v.version,
+        height: v.height,
+        txId: v.tx,
+        by: v.by,
+        codeHash: v.codeHash,
+        methods: v.methods,
+      })),
       state: state.slice(0, limits.contractListedMax),
       calls: calls.reverse(),
     };
@@ -113,5 +130,9 @@ function view(r: ContractRecord): ContractView {
     height: r.height,
     txId: r.tx,
     codeBytes: utf8(r.code).length,
+    version: r.version ?? 1,
+    retired: r.retired
+      ? { height: r.retired.height, by: r.retired.by, note: r.retired.note, txId: r.retired.tx }
+      : null,
   };
 }

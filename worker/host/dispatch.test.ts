@@ -505,6 +505,45 @@ const cases: Record<MethodName, Case> = {
   itsSettle: { good: [], bad: [tooMany([])] },
 
   ...marketCases,
+
+  notifications: {
+    good: [
+      { kinds: ['device.blocked'], to: 'did:key:zabc' },
+      { after: '12/0', limit: 10 },
+    ],
+    bad: [
+      [[{ kinds: ['device.exploded'] }], 'notifications: filter.kinds[0] must be one of'],
+      [[{ kind: 'device.blocked' }], 'filter has no field "kind"'],
+      [[{}, { limit: 0 }], 'notifications: options.limit must be a whole number from 1'],
+      [[{ subject: '' }], 'filter.subject must be a non-empty string'],
+    ],
+  },
+  subscribeNotifications: {
+    good: [{ kinds: ['contract.deployed'] }],
+    bad: [
+      [[{ kinds: 'contract.deployed' }], 'subscribeNotifications: filter.kinds must be a list'],
+    ],
+  },
+  unsubscribeNotifications: {
+    good: ['0123456789abcdef'],
+    bad: [[[5], 'unsubscribeNotifications: id must be a non-empty string']],
+  },
+  notificationSubscriptions: { good: [], bad: [tooMany([])] },
+  upgradeContract: {
+    good: [{ name: 'counter', code: 'function f(ctx) { return 1; }' }],
+    bad: [
+      [[{ name: 'counter' }], 'upgradeContract: request.code must be'],
+      [[{ name: 5, code: 'x' }], 'upgradeContract: request.name must be a non-empty string'],
+      [[{ name: 'counter', code: '' }], 'request.code must be a non-empty string'],
+    ],
+  },
+  retireContract: {
+    good: [{ name: 'counter', note: 'replaced by counter2' }],
+    bad: [
+      [[{ name: 'counter' }], 'retireContract: request.note must be'],
+      [[{ name: 'counter', note: 'x'.repeat(201) }], 'at most 200 characters'],
+    ],
+  },
 };
 
 async function refusal(run: Promise<unknown>): Promise<BotError> {

@@ -14,6 +14,9 @@ import { xchainNotariesMax } from '../core/modules/xchain/types';
 
 import { itsSegmentIdLengthMax } from '../core/modules/its/limits';
 import { itsTripKeysMax, itsVehicleNameLengthMax } from './its-limits';
+
+import * as notifyLimits from '../core/notifications/limits';
+import { notificationKinds, type NotificationFilter } from '../core/notifications';
 import {
   anyObject,
   boolean,
@@ -138,6 +141,14 @@ const itsReport = record<{
   humidityPct: optional('humidityPct', finite(-1000, 1000)),
   temperatureC: optional('temperatureC', finite(-1000, 1000)),
   accuracyM: optional('accuracyM', finite(0, 1_000_000)),
+});
+
+/** A notification filter: kinds, a subject, a recipient (checked again by the service). */
+const notifyText = text(notifyLimits.notificationSubjectLengthMax, { min: 1, unit: 'characters' });
+const notificationFilter = record<NotificationFilter & Record<string, unknown>>({
+  kinds: optional('kinds', list(oneOf(notificationKinds), notifyLimits.notificationFilterKindsMax)),
+  subject: optional('subject', notifyText),
+  to: optional('to', notifyText),
 });
 
 /** Every method of window.bot: name -> parameters + handler. */
@@ -539,6 +550,56 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     (p, request) => p.traceMerge(request),
   ),
   traceLot: method([param('id', traceId)], (p, id) => p.traceLot(id)),
+  // ---- contract lifecycle (issue 17): who may, and whether the code loads, is the core's ----
+  upgradeContract: method(
+    [
+      param(
+        'request',
+        record<{ name: string; code: string }>({
+          name: param('name', contractName),
+          code: param('code', text(limits.contractCodeBytesMax, { min: 1 })),
+        }),
+      ),
+    ],
+    (p, request) => p.upgradeContract(request),
+  ),
+  retireContract: method(
+    [
+      param(
+        'request',
+        record<{ name: string; note: string }>({
+          name: param('name', contractName),
+          note: param(
+            'note',
+            text(limits.contractRetireNoteLengthMax, { min: 1, unit: 'characters' }),
+          ),
+        }),
+      ),
+    ],
+    (p, request) => p.retireContract(request),
+  ),
+  // ---- the procedures' notifications (issue 17, Y.4464 clause 10) ----
+  notifications: method(
+    [
+      optional('filter', notificationFilter),
+      optional(
+        'options',
+        record<{ after?: string; limit?: number }>({
+          after: optional('after', text(32, { min: 3, unit: 'characters' })),
+          limit: optional('limit', integer(1, notifyLimits.notificationsListedMax)),
+        }),
+      ),
+    ],
+    (p, filter, options) => p.notifications(filter, options),
+  ),
+  subscribeNotifications: method([optional('filter', notificationFilter)], (p, filter) =>
+    p.subscribeNotifications(filter),
+  ),
+  unsubscribeNotifications: method(
+    [param('id', text(64, { min: 1, unit: 'characters' }))],
+    (p, id) => p.unsubscribeNotifications(id),
+  ),
+  notificationSubscriptions: none((p) => p.notificationSubscriptions()),
   traceBack: method(
     [
       param('id', traceId),

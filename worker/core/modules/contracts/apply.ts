@@ -1,7 +1,8 @@
 // Stateful checks and effects of the contract transactions on a block's overlay, and the
 // writes at the end of the block.
 import { encode } from '../../codec';
-import { utf8 } from '../../bytes';
+import { toHex, utf8 } from '../../bytes';
+import { sha256 } from '../../crypto/hash';
 import { botError, BotError } from '../../errors';
 import type { Tx } from '../../tx-shape';
 import type { DeviceRecord } from '../devices';
@@ -18,6 +19,7 @@ import {
   type ContractRecord,
   type ContractRegistry,
   type ContractRuntime,
+  type ContractVersion,
 } from './types';
 
 /** Working copy for one block. */
@@ -96,6 +98,12 @@ function checkJsonText(json: unknown, what: string, bytesMax: number): string {
 /** The device record of the caller, when it is a registered device. */
 export type DeviceLookup = (did: string) => DeviceRecord | undefined;
 
+/**
+ * Who may upgrade or retire a contract: null when `from` may, else the refusal (the chain's
+ * policy contracts.managedBy, judged on the state before the block).
+ */
+export type ManagerCheck = (record: ContractRecord, from: string) => BotError | null;
+
 /** Stateful check and effect of one contract transaction on the block's overlay; null when applied. */
 export function applyContractTx(
   overlay: ContractOverlay,
@@ -105,8 +113,12 @@ export function applyContractTx(
   blockTime: number,
   deviceOf: DeviceLookup,
   tokens: () => TokenJournal,
+  manager: ManagerCheck = (record, from) =>
+    record.owner === from ? null : botError('UNAUTHORIZED', 'Only the deployer manages it.'),
 ): BotError | null {
   if (tx.type === 'contract.deploy') return applyDeploy(overlay, tx, txId, height);
+  if (tx.type === 'contract.upgrade' || tx.type === 'contract.retire')
+    return applyManage(overlay, tx, txId, height, manager);
   if (tx.type === 'contract.call')
     return applyCall(overlay, tx, txId, height, blockTime, deviceOf, tokens);
   return null;
@@ -146,6 +158,80 @@ function applyDeploy(
   return null;
 }
 
+const codeHashOf = (code: string) => toHex(sha256(utf8(code)));
+
+/** The versions of a record (a record from before upgrades existed has only its first). */
+export function versionsOf(record: ContractRecord): ContractVersion[] {
+  return (
+    record.versions ?? [
+      {
+        version: 1,
+        height: record.height,
+        tx: record.tx,
+        by: record.owner,
+        codeHash: codeHashOf(record.code),
+        methods: record.methods,
+      },
+    ]
+  );
+}
+
+function applyManage(
+  overlay: ContractOverlay,
+  tx: Tx,
+  txId: string,
+  height: number,
+  manager: ManagerCheck,
+): BotError | null {
+  const body = tx.body as { name: string; code?: string; note?: string };
+  const record = contractIn(overlay, body.name);
+  if (!record)
+    return botError('NOT_FOUND', `No contract named "${body.name}" is deployed on this chain.`);
+  if (record.retired)
+    return botError(
+      'BAD_REQUEST',
+      `The contract "${body.name}" was retired in block ${record.retired.height}; it takes no upgrade or retirement.`,
+    );
+  const refused = manager(record, tx.from);
+  if (refused) return refused;
+  if (tx.type === 'contract.retire') {
+    overlay.contracts.set(body.name, {
+      ...record,
+      retired: { height, by: tx.from, note: body.note!, tx: txId },
+    });
+    return null;
+  }
+  const versions = versionsOf(record);
+  if (versions.length >= limits.contractVersionsMax)
+    return botError(
+      'TOO_LARGE',
+      `The contract "${body.name}" has ${limits.contractVersionsMax} versions, the limit (contractVersionsMax).`,
+    );
+  if (!overlay.runtime) return noRuntime();
+  const checked = overlay.runtime.check(body.code!);
+  overlay.stepsUsed += overlay.runtime.lastRunSteps;
+  if (!checked.ok) return checked.error;
+  const version = (record.version ?? 1) + 1;
+  overlay.contracts.set(body.name, {
+    ...record,
+    code: body.code!,
+    methods: checked.methods,
+    version,
+    versions: [
+      ...versions,
+      {
+        version,
+        height,
+        tx: txId,
+        by: tx.from,
+        codeHash: codeHashOf(body.code!),
+        methods: checked.methods,
+      },
+    ],
+  });
+  return null;
+}
+
 function applyCall(
   overlay: ContractOverlay,
   tx: Tx,
@@ -165,6 +251,11 @@ function applyCall(
   const contract = contractIn(overlay, body.contract);
   if (!contract)
     return botError('NOT_FOUND', `No contract named "${body.contract}" is deployed on this chain.`);
+  if (contract.retired)
+    return botError(
+      'BAD_REQUEST',
+      `The contract "${contract.name}" was retired in block ${contract.retired.height} (${contract.retired.note}); it takes no calls, its state stays readable.`,
+    );
   if (!contract.methods.includes(body.method))
     return botError(
       'NOT_FOUND',

@@ -6,7 +6,15 @@ import type { TxModule } from '../module';
 import * as limits from '../../limits';
 import { deviceIn, devicesModule } from '../devices';
 import { TokenJournal, tokensModule } from '../tokens';
-import { applyContractTx, contractOverlayOf, finishContracts, type ContractOverlay } from './apply';
+import { governanceModule } from '../governance';
+import { botError } from '../../errors';
+import {
+  applyContractTx,
+  contractOverlayOf,
+  finishContracts,
+  type ContractOverlay,
+  type ManagerCheck,
+} from './apply';
 import { contractBodyRules } from './rules';
 import { contractTxTypes, emptyContracts, type ContractRegistry } from './types';
 import {
@@ -19,7 +27,13 @@ import {
 export * from './types';
 export * from './views';
 export { checkContractName } from './rules';
-export { checkContractKey, type ContractOverlay, type DeviceLookup } from './apply';
+export {
+  checkContractKey,
+  versionsOf,
+  type ContractOverlay,
+  type DeviceLookup,
+  type ManagerCheck,
+} from './apply';
 export { checkJsonValue, type JsonValue } from '../../body';
 
 export const contractsModule: TxModule<ContractRegistry, ContractOverlay, 'contracts'> = {
@@ -32,7 +46,36 @@ export const contractsModule: TxModule<ContractRegistry, ContractOverlay, 'contr
     const devices = block.overlayOf(devicesModule);
     const deviceOf = (did: string) => deviceIn(devices, did);
     const tokens = () => new TokenJournal(block.overlayOf(tokensModule));
-    const error = applyContractTx(overlay, tx, txId, block.height, block.time, deviceOf, tokens);
+    const governance = block.overlayOf(governanceModule);
+    // contracts.managedBy: "owner" (default) the deployer; "governance" the holders of the role
+    // `deploy` that governance names
+    const manager: ManagerCheck = (record, from) => {
+      if (governance.policies.get('contracts.managedBy') === 'governance') {
+        const holders = governance.roles.get('deploy');
+        return holders?.includes(from)
+          ? null
+          : botError(
+              'POLICY',
+              `Policy contracts.managedBy: contracts are upgraded and retired by the holders of the role deploy${holders ? '' : ', and no one holds it yet'}.`,
+            );
+      }
+      return record.owner === from
+        ? null
+        : botError(
+            'UNAUTHORIZED',
+            `Only the deployer of "${record.name}" upgrades or retires it (policy contracts.managedBy is "owner").`,
+          );
+    };
+    const error = applyContractTx(
+      overlay,
+      tx,
+      txId,
+      block.height,
+      block.time,
+      deviceOf,
+      tokens,
+      manager,
+    );
     if (error) throw error;
   },
   blockBudgetSpent: (overlay) =>

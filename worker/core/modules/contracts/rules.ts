@@ -77,6 +77,34 @@ const call = {
   },
 };
 
+const upgrade = {
+  check(raw: unknown) {
+    if (!isPlainObject(raw))
+      throw botError('MALFORMED', 'A contract.upgrade body must be a map { name, code }.');
+    onlyFields(raw, ['name', 'code'], 'contract.upgrade');
+    deploy.check(raw);
+  },
+};
+
+const retire = {
+  check(raw: unknown) {
+    if (!isPlainObject(raw))
+      throw botError('MALFORMED', 'A contract.retire body must be a map { name, note }.');
+    onlyFields(raw, ['name', 'note'], 'contract.retire');
+    checkContractName(raw.name);
+    if (
+      typeof raw.note !== 'string' ||
+      raw.note.length === 0 ||
+      raw.note.length > limits.contractRetireNoteLengthMax ||
+      /[\u0000-\u001f\u007f]/.test(raw.note)
+    )
+      throw botError(
+        'BAD_FIELD_TYPE',
+        `note is text of 1 to ${limits.contractRetireNoteLengthMax} characters, without control characters.`,
+      );
+  },
+};
+
 /** Stateless body rules of the contract transaction types. */
 export const contractBodyRules: Record<
   (typeof contractTxTypes)[number],
@@ -84,4 +112,6 @@ export const contractBodyRules: Record<
 > = {
   'contract.deploy': deploy,
   'contract.call': call,
+  'contract.upgrade': upgrade,
+  'contract.retire': retire,
 };

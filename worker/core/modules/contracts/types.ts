@@ -3,6 +3,10 @@
 //   contract.call   { contract, method, args, device? }  anyone; `device: true` says the caller is
 //       a registered device (its gateway signs with the device key): the chain refuses the call
 //       unless `from` is a registered device that is not retired.
+//   contract.upgrade { name, code }   new code under the same name, state kept, version + 1
+//   contract.retire  { name, note }   no more calls; code, state and calls stay readable
+//       both by the deployer, or, when the policy contracts.managedBy is "governance", by the
+//       holders of the role `deploy` that governance names (R-7.2.1-a, R-7.2.4-f; issue 17)
 // The contract decides who may call what: its code sees `ctx.caller` and `ctx.device`.
 // State (prefix "ct/"): ct/contract/<name> the deployment; ct/state/<name>/<key> one value of the
 // contract's own state; ct/calls/<name> the calls of one block (caller, method, result, events).
@@ -14,7 +18,12 @@
 import type { BotError } from '../../errors';
 import type { JsonValue } from '../../body';
 
-export const contractTxTypes = ['contract.deploy', 'contract.call'] as const;
+export const contractTxTypes = [
+  'contract.deploy',
+  'contract.call',
+  'contract.upgrade',
+  'contract.retire',
+] as const;
 
 export const contractPrefix = 'ct/contract/';
 export const contractStatePrefix = 'ct/state/';
@@ -30,6 +39,22 @@ export interface ContractRecord {
   height: number;
   tx: string;
   time: number;
+  /** Its version: 1 at deploy (absent: 1), + 1 at each upgrade. */
+  version?: number;
+  /** Every version: when, by which transaction and whom, the SHA-256 of its code (absent: only the first). */
+  versions?: ContractVersion[];
+  /** Retired: no more calls (absent or null: live). */
+  retired?: { height: number; by: string; note: string; tx: string } | null;
+}
+
+export interface ContractVersion {
+  version: number;
+  height: number;
+  tx: string;
+  by: string;
+  /** SHA-256 of the code, lowercase hex. */
+  codeHash: string;
+  methods: string[];
 }
 
 export interface ContractCallRecord {

@@ -1,7 +1,7 @@
 // Stateful checks and effects of the token transactions on a block's overlay, the journal that
 // contract calls move tokens through (all or nothing), and the writes at the end of the block.
 import { decode, encode } from '../../codec';
-import { botError, BotError, invariant } from '../../errors';
+import { botError, type BotError, invariant } from '../../errors';
 import * as limits from '../../limits';
 import type { Genesis } from '../../genesis';
 import type { Tx } from '../../tx-shape';

@@ -1,0 +1,40 @@
+// How notifications read on the page, and the unread count's id order (issue 17).
+import { describe, expect, it } from 'vitest';
+import { idAfter, notificationText } from './notify-text';
+import { unreadCount } from '../store/notify-store';
+import type { NotificationView } from '../../worker/api';
+
+const base: NotificationView = {
+  id: '7/0',
+  chain: 'c',
+  height: 7,
+  index: 0,
+  time: 0,
+  txId: 'ab'.repeat(32),
+  kind: 'device.blocked',
+  subject: `did:key:z${'x'.repeat(40)}`,
+  actor: 'did:key:zgate',
+  to: [],
+  detail: { reports: 2, reason: 'flood' },
+};
+
+describe('notification text and order', () => {
+  it('says what happened in one sentence', () => {
+    expect(notificationText(base)).toMatch(
+      /^Device did:key:zx+…x{6} is blocked: 2 gateway reports \(flood\)\.$/,
+    );
+    expect(
+      notificationText({ ...base, kind: 'contract.deployed', subject: 'parking', detail: {} }),
+    ).toBe('Contract "parking" was deployed.');
+  });
+
+  it('orders ids by height, then index (not as text), and counts the unread', () => {
+    expect(idAfter('10/0', '9/5')).toBe(true);
+    expect(idAfter('9/10', '9/9')).toBe(true);
+    expect(idAfter('9/1', '9/1')).toBe(false);
+    expect(idAfter('2/0', null)).toBe(true);
+    const items = ['8/0', '9/0', '10/0'].map((id) => ({ ...base, id }));
+    expect(unreadCount({ items, seen: '9/0' })).toBe(1);
+    expect(unreadCount({ items, seen: null })).toBe(3);
+  });
+});
