@@ -245,10 +245,13 @@ export function txRightsError(
   tx: Tx,
   sentInBlock = 0,
   registry: Registry = txRegistry,
+  /** A module whose refusal hook does not apply (multisig, for a transaction its approvals released). */
+  exceptHookOf?: string,
 ): BotError | null {
   const module = registry.byType.get(tx.type);
   if (!module) return null;
   for (const other of registry.modules) {
+    if (other.name === exceptHookOf) continue;
     const moduleState = stateOf(state, other);
     const refused = moduleState === undefined ? null : (other.refuses?.(moduleState, tx) ?? null);
     if (refused) return refused;
@@ -294,6 +297,10 @@ function blockContext(
       const module = registry.byType.get(tx.type);
       if (!module) throw botError('BAD_REQUEST', `Unknown transaction type "${tx.type}".`);
       registry.bodyRules[tx.type]!.check(tx.body);
+      // A held transaction meets every rule a direct one does (roles, policies, other modules'
+      // refusals such as a blocked device's), except the hold its approvals released.
+      const refused = txRightsError(state, tx, 0, registry, 'multisig');
+      if (refused) throw refused;
       module.apply(block.overlayOf(module), tx, txId, block);
     },
   };

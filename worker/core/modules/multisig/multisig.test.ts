@@ -94,6 +94,28 @@ describe('multi-signature permission', () => {
     ).toBe('BAD_FIELD_TYPE');
   });
 
+  it('runs a released transaction under the roles and refusals a direct one meets', () => {
+    const ch = chain();
+    expect(
+      ch.run(a, 'multisig.propose', {
+        type: 'token.transfer',
+        body: { to: outsider.did, amount: 500 },
+      }),
+    ).toBeNull();
+    const id = ch.lastTx();
+    // Governance gives token transfers to b alone: a's held transfer may not run either.
+    ch.state = {
+      ...ch.state,
+      governance: {
+        ...ch.state.governance!,
+        roles: new Map([['transact:token.transfer', [b.did]]]),
+      },
+    };
+    expect(ch.run(b, 'multisig.approve', { proposal: id })).toBe('UNAUTHORIZED');
+    expect(ch.state.multisig!.proposals.get(id)).toMatchObject({ state: 'pending' });
+    expect(ch.balance(a)).toBe(1000);
+  });
+
   it('checks the genesis rule', () => {
     const base = marketGenesis([[a, 1]]);
     const bad = (multisig: unknown) => {
