@@ -1,4 +1,4 @@
-// Map matching against the bundled road network (./demo-town.json) and the distances the jump
+// Map matching against the bundled road network (./demo-town.ts) and the distances the jump
 // rule uses.
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,10 +1,10 @@
 // The road network observations are matched to (issue 20). Every peer of a chain judges
 // observations against the same network: the one bundled here ("Demo town", a 5 x 5 street grid
-// with 300 m blocks, ./demo-town.json). Node positions are whole metres in a local plane (x east,
+// with 300 m blocks, ./demo-town.ts). Node positions are whole metres in a local plane (x east,
 // y north) so that distances in the core use only exact arithmetic and Math.sqrt (correctly
 // rounded by IEEE 754, the same on every engine); latitude and longitude are for the host's map
 // matching and the map page.
-import demoTown from './demo-town.json';
+import demoTown from './demo-town';
 import { itsMatchDistanceMaxM, itsMatchStickyM } from './limits';
 
 export interface RoadNode {
