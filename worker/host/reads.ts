@@ -15,11 +15,10 @@ import type {
   Status,
   TxResult,
 } from '../api';
-import { provenHistory } from './integrity';
+import { provenHistory, provenValidationHistory } from './integrity';
 import { readRight } from './read-rights';
 import { enforcedPolicies, readRoleOf, rightsSetter } from '../core/modules/governance';
 import {
-  decodeValidationRecord,
   type ValidationRecord,
   validationOfVersion,
   validationPrefix,
@@ -261,13 +260,12 @@ export class Reads {
     // D-9.4: each version's verdicts and resubmission link, from valid/<key>'s own history.
     const judged = new Map<number, ValidationRecord>();
     if (versions.length > 0)
-      for (const v of await provenHistory(
+      for (const record of await provenValidationHistory(
         this.d.options.storage,
         this.s.peer.chain.chainId,
-        validationPrefix + key,
+        key,
         this.s.hashes,
       )) {
-        const record = decodeValidationRecord(v.entry);
         const known = judged.get(record.h);
         // the newest step of a version holds the most verdicts (history order does not matter)
         if (
