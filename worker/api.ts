@@ -19,6 +19,8 @@ import type { MarketMethods } from './api-market';
 import { marketMethodNames } from './api-market';
 import type { MultisigMethods } from './api-multisig';
 import { multisigMethodNames } from './api-multisig';
+import type { ValidationMethods, VersionValidationView } from './api-validation';
+import { validationMethodNames } from './api-validation';
 
 import type { NotifyMethods, NotificationView } from './api-notify';
 import type { LifecycleMethods, ContractVersionView } from './api-lifecycle';
@@ -36,6 +38,7 @@ export * from './api-xchain';
 
 export * from './api-market';
 export * from './api-multisig';
+export * from './api-validation';
 
 export * from './api-notify';
 export * from './api-lifecycle';
@@ -148,6 +151,12 @@ export interface GetResult {
   height: number;
   txId: string;
   proof: StateProofView;
+  /**
+   * D-9.4: the verdict on this version, on a chain that tracks validation (a regulator named or
+   * policy data.validationRequired); absent on others. `pending`: waiting for a regulator (with
+   * the policy on, a version written before tracking began is pending too).
+   */
+  validation?: { status: 'pending' | 'valid' | 'refused'; required: boolean; reason?: string };
 }
 
 /** A chain this peer holds. */
@@ -515,6 +524,7 @@ export interface PeerMethods
     ItsMethods,
     MarketMethods,
     MultisigMethods,
+    ValidationMethods,
     NotifyMethods,
     LifecycleMethods {
   ready(): Promise<Status>;
@@ -538,9 +548,16 @@ export interface PeerMethods
   ): Promise<AuditVerdict>;
   block(height: number): Promise<BlockView | null>;
   get(key: string): Promise<GetResult | null>;
-  history(
-    key: string,
-  ): Promise<Array<{ height: number; value: unknown; deleted: boolean; txId: string }>>;
+  history(key: string): Promise<
+    Array<{
+      height: number;
+      value: unknown;
+      deleted: boolean;
+      txId: string;
+      /** D-9.4: the version's verdicts and the refused version it answers (tracked chains). */
+      validation?: VersionValidationView;
+    }>
+  >;
   integrity(): Promise<IntegrityReport>;
   /**
    * When the tamper check failed: set the damaged store aside (kept, never deleted; identity,
@@ -736,6 +753,7 @@ export const methodNames = [
 
   ...marketMethodNames,
   ...multisigMethodNames,
+  ...validationMethodNames,
 
   ...notifyMethodNames,
   ...lifecycleMethodNames,

@@ -26,6 +26,16 @@ describe('notification text and order', () => {
     expect(
       notificationText({ ...base, kind: 'contract.deployed', subject: 'parking', detail: {} }),
     ).toBe('Contract "parking" was deployed.');
+    expect(
+      notificationText({
+        ...base,
+        kind: 'data.refused',
+        subject: 'lab/batch-7',
+        detail: { reason: 'pH out of range', version: 3 },
+      }),
+    ).toBe(
+      'Data "lab/batch-7" was refused by a regulator: pH out of range. Correct it and resubmit.',
+    );
   });
 
   it('orders ids by height, then index (not as text), and counts the unread', () => {

@@ -37,6 +37,10 @@ export function notificationText(n: NotificationView): string {
       return `Access to ${s} was recorded (version ${d.version}).`;
     case 'trace.received':
       return `Lot "${s}" was transferred to you.`;
+    case 'data.refused':
+      return `Data "${s}" was refused by a regulator: ${d.reason}. Correct it and resubmit.`;
+    case 'data.validated':
+      return `Data "${s}" was validated by a regulator.`;
     default:
       return `${n.kind}: ${s}`;
   }

@@ -7,6 +7,7 @@ import { useAppStore } from '../store/peer-store';
 import { bot } from '../runtime';
 import { Card, ErrorNote, PageTitle, Pill, useAction, useAsync } from '../components/ui';
 import { formatBytes, formatTime, short } from '../lib/format';
+import { ValidateCard } from './ValidateCard';
 import type { DatasetEventView, DatasetProgress, DatasetView } from '../../worker/api';
 
 async function committed(p: Promise<{ txId: string }>): Promise<void> {
@@ -373,6 +374,7 @@ export default function DataPage() {
           <h3>Publish a dataset</h3>
           <PublishForm onDone={list.reload} />
         </Card>
+        <ValidateCard me={me} height={height} />
         <Card title="Shared on this chain" id="other-datasets-title">
           {theirs.length === 0 ? (
             <p className="muted">No other member has published a dataset.</p>

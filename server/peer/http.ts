@@ -46,6 +46,7 @@ import { itsRoutes } from './routes-its';
 
 import { marketRoutes } from './routes-market';
 import { multisigRoutes } from './routes-multisig';
+import { validationRoutes } from './routes-validation';
 import { traceRoutes } from './routes-trace';
 import { xchainRoutes } from './routes-xchain';
 
@@ -285,6 +286,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
 
     ...marketRoutes(call),
     ...multisigRoutes(call),
+    ...validationRoutes(call),
     ...traceRoutes(call),
     ...xchainRoutes(call),
 

@@ -334,6 +334,18 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
       undefined,
       400,
     );
+    // ---- data validation (issue 17, D-9.4): this chain names no regulator ----
+    const val = await hit('GET', '/v1/validation', '/v1/validation', undefined, 200);
+    expect(val.body).toMatchObject({ regulators: [], regulator: false, entries: [] });
+    const validateBody = documentedBody('Validate', {
+      key: 'k/1',
+      verdict: 'refused',
+      reason: 'out of range',
+    });
+    const noRegulator = await hit('POST', '/v1/validation', '/v1/validation', validateBody, 403);
+    expect(noRegulator.body.error.message).toMatch(/names no regulator/);
+    await hit('POST', '/v1/validation', '/v1/validation', { key: 'k/1', verdict: 'maybe' }, 400);
+    await hit('POST', '/v1/validation', '/v1/validation', { key: '', verdict: 'valid' }, 400);
     // a method the path does not take: 405 with the documented error body, naming the methods
     const wrong = await call(base, 'POST', '/v1/governance', {});
     expect(wrong.status).toBe(405);

@@ -17,6 +17,7 @@ import {
   traceSplitPartsMax,
 } from '../../worker/core/modules/trace/limits';
 import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
+import { validationBodies, validationPaths, validationSchemas } from './openapi-validation';
 
 import { notifyPaths, notifySchemas } from './openapi-notify';
 
@@ -108,14 +109,29 @@ const schemas: Record<string, Schema> = {
       obj({ round: int, signers: list(str), sigs: list(obj({ validator: str, sig: hex(128) })) }),
     ),
   }),
-  Value: obj({
-    value: {},
-    deleted: bool,
-    height: int,
-    txId: hex(64),
-    proof: obj({ key: str, entry: str, siblings: list(str), stateRoot: hex(64), height: int }),
-  }),
-  History: list(obj({ height: int, value: {}, deleted: bool, txId: hex(64) })),
+  Value: obj(
+    {
+      value: {},
+      deleted: bool,
+      height: int,
+      txId: hex(64),
+      proof: obj({ key: str, entry: str, siblings: list(str), stateRoot: hex(64), height: int }),
+      validation: ref('ValueValidation'),
+    },
+    ['validation'],
+  ),
+  History: list(
+    obj(
+      {
+        height: int,
+        value: {},
+        deleted: bool,
+        txId: hex(64),
+        validation: ref('VersionValidation'),
+      },
+      ['validation'],
+    ),
+  ),
   Chains: list(
     obj(
       {
@@ -401,6 +417,7 @@ const schemas: Record<string, Schema> = {
     truncated: nullable(str),
   }),
   ...marketSchemas,
+  ...validationSchemas,
 
   ...notifySchemas,
 };
@@ -511,6 +528,7 @@ const requestBodies: Record<string, Schema> = {
     additionalProperties: false,
   },
   ...marketBodies,
+  ...validationBodies,
 };
 
 // ---- operations ----
@@ -846,6 +864,7 @@ const paths: Record<string, Record<string, Op>> = {
   },
 
   ...marketPaths,
+  ...validationPaths,
 
   ...notifyPaths,
   '/v1/openapi.json': { get: { summary: 'This document.', ok: ['200', ref('OpenApi')] } },

@@ -85,6 +85,9 @@ export abstract class ApiSurface {
   readonly multisig = delegate(() => this.capabilities.multisig(), 'multisig');
   readonly proposeMultisig = delegate(() => this.capabilities.multisig(), 'proposeMultisig');
   readonly approveMultisig = delegate(() => this.capabilities.multisig(), 'approveMultisig');
+  // validation of submitted data (issue 17, D-9.4): ./validation.ts
+  readonly validation = delegate(() => this.capabilities.validation(), 'validation');
+  readonly validate = delegate(() => this.capabilities.validation(), 'validate');
   /** A version chunk by chunk (not an RPC method: the HTTP content route streams it). */
   readonly readDatasetStream = async (
     dataset: string,

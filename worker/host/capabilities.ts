@@ -10,6 +10,7 @@ import { ItsHost } from './its';
 import { DatasetsHost } from './datasets';
 import { MarketHost } from './market';
 import { MultisigHost } from './multisig';
+import { ValidationHost } from './validation';
 import { TraceHost, httpDocumentFetcher, type DocumentFetcher } from './trace';
 import type { Verifier } from './crypto';
 import { RightsService } from './rights';
@@ -60,6 +61,7 @@ export class Capabilities {
 
   private marketHost: MarketHost | null = null;
   private multisigHost: MultisigHost | null = null;
+  private validationHost: ValidationHost | null = null;
 
   private traceHost: TraceHost | null = null;
   private rightsService: RightsService | null = null;
@@ -238,6 +240,18 @@ export class Capabilities {
       now: () => o.now(),
     });
     return this.multisigHost;
+  }
+
+  async validation(): Promise<ValidationHost> {
+    await this.d.ready();
+    const { state: s, options: o, submissions } = this.d;
+    this.validationHost ??= new ValidationHost({
+      chain: () => s.peer.chain,
+      self: () => s.identityView.did,
+      submit: (request) => submissions.submit(request),
+      now: () => o.now(),
+    });
+    return this.validationHost;
   }
 
   /**

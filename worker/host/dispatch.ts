@@ -38,6 +38,7 @@ import {
 } from './params';
 import { marketApiMethods } from './dispatch-market';
 import { multisigApiMethods } from './dispatch-multisig';
+import { validationApiMethods } from './dispatch-validation';
 
 import { chainTarget } from './chain-scope';
 
@@ -666,6 +667,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
 
   ...marketApiMethods,
   ...multisigApiMethods,
+  ...validationApiMethods,
 };
 
 /** Is `name` a method of the API (own names only: not "constructor", "toString", ...)? */

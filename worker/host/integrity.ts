@@ -16,6 +16,11 @@ import { encode } from '../core/codec';
 import { botError } from '../core/errors';
 import { genesisState, type Genesis } from '../core/ledger';
 import { dataPrefix } from '../core/modules/data';
+import {
+  decodeValidationRecord,
+  validationPrefix,
+  type ValidationRecord,
+} from '../core/modules/validation';
 import { txIdOf } from '../core/tx';
 import type { IntegrityReport } from '../api';
 import type { StateVersion, Storage } from '../store/storage';
@@ -120,4 +125,46 @@ export async function setAsideAndRestart(storage: Storage, genesis: Genesis): Pr
     txIds: [],
   });
   return movedTo;
+}
+
+/**
+ * Every stored step of a key's validation record (valid/<key>, D-9.4), each checked against the
+ * block that wrote it: the step's transaction (the put it records, or its newest verdict) is in
+ * that verified block, names the key, and (a verdict) says what the record says. Throws TAMPERED
+ * naming the first step that is not.
+ */
+export async function provenValidationHistory(
+  storage: Storage,
+  chainId: string,
+  key: string,
+  hashes: readonly Uint8Array[],
+): Promise<ValidationRecord[]> {
+  const out: ValidationRecord[] = [];
+  for (const version of await storage.history(chainId, validationPrefix + key)) {
+    const block = await verifiedBlock(storage, chainId, version.height, hashes);
+    let record: ValidationRecord | null = null;
+    try {
+      record = decodeValidationRecord(version.entry);
+    } catch {}
+    const last = record?.verdicts.at(-1);
+    const stepTx = last && last.height === version.height ? last.tx : record?.tx;
+    const tx = block?.txs.find((t) => txIdOf(t) === stepTx);
+    const body = (tx?.body ?? {}) as { key?: unknown; verdict?: unknown; reason?: unknown };
+    const agrees =
+      record !== null &&
+      record.key === key &&
+      tx !== undefined &&
+      body.key === key &&
+      (tx.type !== 'data.validate' ||
+        (last !== undefined &&
+          body.verdict === last.verdict &&
+          (body.reason ?? '') === last.reason));
+    if (!agrees)
+      throw botError(
+        'TAMPERED',
+        `The stored validation of "${key}" at height ${version.height} does not match the block that wrote it; its history is not served. Repair the peer from its peers.`,
+      );
+    out.push(record!);
+  }
+  return out;
 }

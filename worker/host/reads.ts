@@ -15,9 +15,16 @@ import type {
   Status,
   TxResult,
 } from '../api';
-import { provenHistory } from './integrity';
+import { provenHistory, provenValidationHistory } from './integrity';
 import { readRight } from './read-rights';
 import { enforcedPolicies, readRoleOf, rightsSetter } from '../core/modules/governance';
+import {
+  type ValidationRecord,
+  validationOfVersion,
+  validationPrefix,
+  validationRequired,
+  validationTracked,
+} from '../core/modules/validation';
 import type { HostState, HostOptions } from './host-state';
 
 export interface ReadsDeps {
@@ -191,11 +198,15 @@ export class Reads {
     const trie = chain.trie;
     const proof = trie.prove(stateKey)!;
     const decoded = decodeDataEntry(entry);
+    const validation = decoded.deleted
+      ? undefined
+      : await this.validationOf(chain, key, decoded.height);
     return {
       value: decoded.value,
       deleted: decoded.deleted,
       height: decoded.height,
       txId: decoded.txId,
+      ...(validation ? { validation } : {}),
       proof: {
         key: stateKey,
         entry: toHex(entry),
@@ -204,6 +215,36 @@ export class Reads {
         height: chain.height,
       },
     };
+  }
+
+  /**
+   * D-9.4: the verdict on the version of `key` written at `height`, on a chain that tracks
+   * validation (read from the valid/<key> entry checked against the same state root). A version
+   * with no record of its own (written before tracking began) is reported pending.
+   */
+  private async validationOf(
+    chain: ChainState,
+    key: string,
+    height: number,
+  ): Promise<GetResult['validation']> {
+    if (!validationTracked(chain.governance)) return undefined;
+    const required = validationRequired(chain.governance);
+    const stateKey = validationPrefix + key;
+    const leaf = chain.trie.get(stateKey);
+    const entry = leaf ? await this.d.options.storage.getState(chain.chainId, stateKey) : undefined;
+    if (leaf && !(entry && equalBytes(sha256(entry), leaf))) {
+      // a block made durable meanwhile wrote a newer verdict: the version is not yet judged here
+      if (this.s.durable !== chain) return { status: 'pending', required };
+      throw botError(
+        'TAMPERED',
+        `The stored validation of "${key}" does not match the state root.`,
+      );
+    }
+    const record = validationOfVersion(entry, height);
+    if (!record || record.status === 'deleted') return { status: 'pending', required };
+    if (record.status !== 'refused') return { status: record.status, required };
+    const refusal = [...record.verdicts].reverse().find((v) => v.verdict === 'refused');
+    return { status: 'refused', required, reason: refusal?.reason ?? '' };
   }
 
   async history(key: string) {
@@ -216,9 +257,41 @@ export class Reads {
       dataPrefix + key,
       this.s.hashes,
     ); // each proved against its block
+    // D-9.4: each version's verdicts and resubmission link, from valid/<key>'s own history.
+    const judged = new Map<number, ValidationRecord>();
+    if (versions.length > 0)
+      for (const record of await provenValidationHistory(
+        this.d.options.storage,
+        this.s.peer.chain.chainId,
+        key,
+        this.s.hashes,
+      )) {
+        const known = judged.get(record.h);
+        // the newest step of a version holds the most verdicts (history order does not matter)
+        if (
+          record.status !== 'deleted' &&
+          (!known || record.verdicts.length >= known.verdicts.length)
+        )
+          judged.set(record.h, record);
+      }
     return versions.map((v) => {
       const d = decodeDataEntry(v.entry);
-      return { height: v.height, value: d.value, deleted: d.deleted, txId: d.txId };
+      const r = judged.get(v.height);
+      return {
+        height: v.height,
+        value: d.value,
+        deleted: d.deleted,
+        txId: d.txId,
+        ...(r
+          ? {
+              validation: {
+                status: r.status as 'pending' | 'valid' | 'refused',
+                verdicts: r.verdicts,
+                resubmitOf: r.resubmitOf,
+              },
+            }
+          : {}),
+      };
     });
   }
 

@@ -16,6 +16,7 @@ import { decode } from '../codec';
 import { botError } from '../errors';
 import type { Tx } from '../tx-shape';
 import { blocklistPrefix, type BlockRecord } from '../modules/blocklist';
+import { validationPrefix, type ValidationRecord } from '../modules/validation';
 import {
   notificationFilterKindsMax,
   notificationsPerTxMax,
@@ -112,6 +113,9 @@ export function notificationNeeds(block: CommittedBlock): NotificationNeeds {
       case 'dataset.request':
       case 'dataset.access':
         owners.add(`dataset:${text(body.dataset)}`);
+        break;
+      case 'data.validate':
+        keys.add(validationPrefix + text(body.key)); // names the submitter
         break;
     }
     // a reported or lifted device's gateway is told too
@@ -258,6 +262,19 @@ function draftsOf(tx: Tx, txId: string, height: number, facts: NotificationFacts
           subject: name,
           to: accounts(tx.from, owner(`contract:${name}`)),
           detail: { method: text(body.method), device: body.device === true },
+        },
+      ];
+    }
+    case 'data.validate': {
+      // D-9.4: a verdict returns to the submitter of the version judged.
+      const bytes = facts.written.get(validationPrefix + text(body.key));
+      const record = bytes ? decode<ValidationRecord>(bytes, 1 << 16) : null;
+      return [
+        {
+          kind: body.verdict === 'refused' ? 'data.refused' : 'data.validated',
+          subject: text(body.key),
+          to: record ? [record.from] : [tx.from],
+          detail: { reason: text(body.reason), version: record?.h ?? null },
         },
       ];
     }

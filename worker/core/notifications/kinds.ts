@@ -16,5 +16,7 @@ export const notificationKinds = [
   'access.denied',
   'access.recorded',
   'trace.received',
+  'data.validated',
+  'data.refused',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];

@@ -6,6 +6,7 @@ import { decode, encode } from '../../codec';
 import * as limits from '../../limits';
 import type { TxModule } from '../module';
 import { dataDelete, dataPut } from './rules';
+import { noteDataWrite } from '../validation';
 
 export { checkDataKey, checkDataValue } from './rules';
 
@@ -40,6 +41,7 @@ export const dataModule: TxModule<null, Map<string, Uint8Array>, 'data'> = {
     if (tx.type === 'data.put')
       writes.set(dataPrefix + body.key, encode({ v: body.value, h: block.height, tx: txId }));
     else writes.set(dataPrefix + body.key, encode({ d: true, h: block.height, tx: txId }));
+    noteDataWrite(tx, txId, block); // validation of submitted data (../validation, D-9.4)
   },
   finish: () => null,
   views: { decodeDataEntry },

@@ -9,6 +9,7 @@
 //   transact               who may send any transaction (governance transactions excepted)
 //   transact:<type>        ... of one type (data.put), or transact:<module> (devices)
 //   read:<prefix>          who may read data keys starting with <prefix> on a peer (get, history)
+//   regulate               who may validate or refuse submitted data (data.validate, ../validation)
 // The most specific transact role that is set applies (type, then module, then transact); a
 // role that is not set is open: with no role set, a chain behaves as before (members do all).
 // Public chains have no roles: they are open to all.
@@ -19,6 +20,7 @@
 //   tx.allowedTypes           comma-separated transaction types or module names allowed
 //   devices.blockThreshold    distinct gateways whose reports block a device (default 2)
 //   devices.messagesPerMinuteMax  what a gateway takes from one device before it reports a flood
+//   data.validationRequired  true: reads report an unvalidated version as pending (../validation)
 // Governance transactions are never restricted by roles or tx.* policies, so a chain can always
 // change them back.
 import { encode } from '../../codec';
@@ -40,12 +42,13 @@ export const governanceExempt: ReadonlySet<string> = new Set([
 ]);
 
 /** The policies the chain enforces, and the type of their value. */
-export const enforcedPolicies: Readonly<Record<string, 'count' | 'list'>> = {
+export const enforcedPolicies: Readonly<Record<string, 'count' | 'list' | 'flag'>> = {
   'data.valueBytesMax': 'count',
   'tx.perSenderPerBlockMax': 'count',
   'tx.allowedTypes': 'list',
   'devices.blockThreshold': 'count',
   'devices.messagesPerMinuteMax': 'count',
+  'data.validationRequired': 'flag',
 };
 
 /** Default threshold of distinct gateways' reports that block a device. */
@@ -57,14 +60,14 @@ export interface RightsState {
   readonly policies: ReadonlyMap<string, PolicyValue>;
 }
 
-const rolePattern = /^(deploy|transact|transact:[a-z][a-z0-9.]{0,31}|read:[^\s]{1,64})$/;
+const rolePattern = /^(deploy|regulate|transact|transact:[a-z][a-z0-9.]{0,31}|read:[^\s]{1,64})$/;
 
 /** Throws BAD_FIELD_TYPE unless `role` is a role name (see the header). */
 export function checkRoleName(role: unknown): asserts role is string {
   if (typeof role !== 'string' || !rolePattern.test(role))
     throw botError(
       'BAD_FIELD_TYPE',
-      'A role is "deploy", "transact", "transact:<type or module>" or "read:<key prefix>".',
+      'A role is "deploy", "regulate", "transact", "transact:<type or module>" or "read:<key prefix>".',
     );
 }
 
@@ -73,6 +76,8 @@ export function checkPolicyValue(name: string, value: unknown): void {
   const kind = Object.hasOwn(enforcedPolicies, name) ? enforcedPolicies[name] : undefined;
   if (kind === 'count' && !(Number.isSafeInteger(value) && (value as number) >= 1))
     throw botError('BAD_FIELD_TYPE', `Policy ${name} is a whole number of 1 or more.`);
+  if (kind === 'flag' && typeof value !== 'boolean')
+    throw botError('BAD_FIELD_TYPE', `Policy ${name} is true or false.`);
   if (kind === 'list' && !(typeof value === 'string' && value.trim().length > 0))
     throw botError(
       'BAD_FIELD_TYPE',

@@ -1,0 +1,106 @@
+// Validation of submitted data through two real hosts (issue 17, D-9.4): A's chain names A its
+// regulator; B submits a value; B's get reports it pending; A refuses it with a reason; B's get
+// reports the refusal and why; B resubmits; A sees the resubmission linked to the refused
+// version and validates it; B's get reports it valid and the key's history keeps every verdict.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PeerHost } from './peer-host';
+import { startTestHost, until } from './testing';
+import { MemoryStorage } from '../store/memory';
+import { nobleVerifier } from './crypto';
+import { MemoryNetwork } from './memory-net';
+
+const hosts: PeerHost[] = [];
+afterEach(async () => {
+  for (const h of hosts.splice(0)) await h.stop();
+});
+
+async function startPeer(network: MemoryNetwork) {
+  const { host } = await startTestHost(new MemoryStorage(), {
+    verifier: nobleVerifier,
+    net: network.connect(),
+    inviteBase: 'http://localhost:8080/',
+  });
+  hosts.push(host);
+  return { host, did: (await host.identity()).did };
+}
+
+async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<string> {
+  const { txId } = await p;
+  const result = await host.waitFor(txId, { timeoutMs: 20_000 });
+  expect(result.status, JSON.stringify(result.error)).toBe('committed');
+  return txId;
+}
+
+async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+  } catch (error) {
+    return error as { code: string; message: string };
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('validation of submitted data between two peers (D-9.4)', () => {
+  it('a regulator refuses a value, the submitter sees why and resubmits, the resubmission is linked and validated', async () => {
+    const network = new MemoryNetwork();
+    const a = await startPeer(network);
+    const b = await startPeer(network);
+    await a.host.createChain({
+      name: 'lab',
+      mode: 'consortium',
+      consensus: 'poa',
+      validators: [a.did],
+      timeoutMs: 200,
+    });
+    await b.host.join(await a.host.invite());
+    await until(async () => (await b.host.status()).admission === 'admitted');
+    await committed(a.host, a.host.setRole('regulate', [a.did]));
+    await until(async () => (await b.host.validation()).regulators.includes(a.did));
+
+    const put1 = await committed(
+      b.host,
+      b.host.submit({ type: 'data.put', body: { key: 'lab/batch-7', value: { ph: 9.9 } } }),
+    );
+    await until(async () => (await a.host.validation()).entries.some((e) => e.txId === put1));
+    expect((await b.host.get('lab/batch-7'))?.validation).toEqual({
+      status: 'pending',
+      required: false,
+    });
+    // Only a regulator judges: B is refused before anything is signed.
+    const notRegulator = await refusal(b.host.validate({ key: 'lab/batch-7', verdict: 'valid' }));
+    expect(notRegulator.code).toBe('UNAUTHORIZED');
+    const noReason = await refusal(a.host.validate({ key: 'lab/batch-7', verdict: 'refused' }));
+    expect(noReason.code).toBe('BAD_FIELD_TYPE');
+
+    const entry = (await a.host.validation()).entries[0]!;
+    expect(entry).toMatchObject({ key: 'lab/batch-7', from: b.did, status: 'pending' });
+    await committed(
+      a.host,
+      a.host.validate({
+        key: 'lab/batch-7',
+        height: entry.height,
+        verdict: 'refused',
+        reason: 'pH out of range',
+      }),
+    );
+    await until(async () => (await b.host.get('lab/batch-7'))?.validation?.status === 'refused');
+    expect((await b.host.get('lab/batch-7'))?.validation?.reason).toBe('pH out of range');
+
+    const put2 = await committed(
+      b.host,
+      b.host.submit({ type: 'data.put', body: { key: 'lab/batch-7', value: { ph: 7.1 } } }),
+    );
+    await until(async () => (await a.host.validation()).entries.some((e) => e.txId === put2));
+    const again = (await a.host.validation()).entries.find((e) => e.txId === put2)!;
+    expect(again.resubmitOf).toEqual({
+      height: entry.height,
+      txId: put1,
+      reason: 'pH out of range',
+    });
+    await committed(a.host, a.host.validate({ key: 'lab/batch-7', verdict: 'valid' }));
+    await until(async () => (await b.host.get('lab/batch-7'))?.validation?.status === 'valid');
+    const history = await b.host.history('lab/batch-7');
+    expect(history.map((v) => v.validation?.status)).toEqual(['refused', 'valid']);
+    expect(history[1]?.validation?.resubmitOf).toMatchObject({ tx: put1 });
+  });
+});
