@@ -66,9 +66,9 @@ export class LocalRelays {
     return [...this.pairs.keys()].map((key) => key.split('|') as [string, string]);
   }
 
-  /** One pass (see the top of this file); a failure is logged on the source's host. */
+  /** One pass (see the top of this file), while started; a failure is logged on the source's host. */
   async pass(): Promise<void> {
-    if (this.busy) return;
+    if (this.busy || !this.stopTimer) return;
     this.busy = true;
     try {
       const ends: Array<{ chainId: string; end: XchainEndpoint; host: PeerHost }> = [];
@@ -84,6 +84,7 @@ export class LocalRelays {
       const wanted = new Set<string>();
       for (let i = 0; i < ends.length; i++)
         for (let j = i + 1; j < ends.length; j++) {
+          if (!this.stopTimer) return; // stopped during this pass: keep no pair
           const p = ends[i]!;
           const q = ends[j]!;
           const sp = p.end.durable();
