@@ -27,6 +27,8 @@ import {
 import type { ChainRecord, HostOptions } from './host-state';
 import { PeerHost } from './peer-host';
 import { peerLevelMethods } from './chain-scope';
+import { clockOf } from './host-state';
+import { LocalRelays } from './xchain-local';
 
 /** Where one more chain of this peer keeps its data and meets its peers. */
 export interface ChainSlot {
@@ -43,6 +45,8 @@ export interface MultiHostOptions {
   host: HostOptions;
   /** Open (or create) the storage namespace and network of another chain of this peer. */
   openChain(chainId: string): Promise<ChainSlot>;
+  /** How often the relay between this peer's own linked chains looks (./xchain-local.ts). */
+  relayIntervalMs?: number;
 }
 
 /** Meta keys in the first slot's store: the other chains this peer runs, and the active one. */
@@ -67,9 +71,16 @@ export class MultiHost {
   private started: Promise<Status> | null = null;
   /** Chains that could not be started (their store failed to open), and why. */
   private readonly failedChains = new Map<string, { record: ChainRecord; reason: string }>();
+  /** Carries cross-chain operations between two chains this peer runs that link each other. */
+  readonly relays: LocalRelays;
 
   constructor(private readonly o: MultiHostOptions) {
     this.primary = new PeerHost({ ...o.host, emit: (event) => this.emitFrom(this.primary, event) });
+    this.relays = new LocalRelays({
+      hosts: () => this.runningChainIds().map((id) => [id, this.chainHost(id)]),
+      clock: clockOf(o.host),
+      intervalMs: o.relayIntervalMs,
+    });
     const self = this as unknown as Record<string, unknown>;
     for (const name of methodNames) {
       if (name in MultiHost.prototype) continue; // answered here (peer-wide)
@@ -111,11 +122,13 @@ export class MultiHost {
     const active = await storage.getMeta<string>(activeKey);
     this.active = active && this.extras.has(active) ? active : null;
     this.emitActive();
+    this.relays.start();
     return this.chainHost().status();
   }
 
   /** Stop every chain's host; resolves once their queued work is done and their slots closed. */
   async stop(): Promise<void> {
+    this.relays.stop();
     await Promise.all([
       this.primary.stop(),
       ...[...this.extras.values()].map(async (e) => {
@@ -322,6 +335,7 @@ export class MultiHost {
   }
 
   async reset(): Promise<void> {
+    this.relays.stop();
     for (const [chainId, e] of [...this.extras]) {
       await e.host.reset();
       await e.slot.close?.();
@@ -330,6 +344,7 @@ export class MultiHost {
     this.failedChains.clear();
     this.active = null;
     await this.primary.reset();
+    if (this.started) this.relays.start();
   }
 
   // ---- not API methods: what the worker and the Node peer use ----------------------------

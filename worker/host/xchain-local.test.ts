@@ -1,0 +1,149 @@
+// A cross-chain operation carried end to end inside one peer (issue 18): one MultiHost runs two
+// chains that link each other; the relay it runs between its own chain hosts (xchain-local.ts)
+// commits a lock of A on B and finalizes it on A with nobody outside, for tokens and a record;
+// a lock made before B links A is refused on B and aborted on A once its deadline has passed.
+// Real hosts, memory storage, the real clock.
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MultiHost } from './multi-host';
+import { MemoryStorage } from '../store/memory';
+import { bestVerifier } from './crypto';
+import { realClock } from '../net/clock';
+import { until } from './testing';
+import type { PeerHost } from './peer-host';
+import { supplyCheck } from '../core/modules/tokens';
+import { xchainReserve } from '../core/modules/xchain/types';
+
+const running: MultiHost[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((m) => m.stop()));
+});
+
+async function startPeer(): Promise<MultiHost> {
+  const stores = new Map<string, MemoryStorage>();
+  const multi = new MultiHost({
+    host: {
+      storage: new MemoryStorage(),
+      storageKind: 'memory',
+      verifier: await bestVerifier(),
+      now: () => Math.floor(realClock.now()),
+      randomBytes: (n) => new Uint8Array(randomBytes(n)),
+      emit: () => undefined,
+      tickIntervalMs: 20,
+      contractRuntime: null,
+    },
+    async openChain(chainId) {
+      let storage = stores.get(chainId);
+      if (!storage) stores.set(chainId, (storage = new MemoryStorage()));
+      return { storage };
+    },
+    relayIntervalMs: 50,
+  });
+  running.push(multi);
+  await multi.ready();
+  return multi;
+}
+
+async function committed(host: PeerHost, pending: Promise<{ txId: string }>) {
+  const { txId } = await pending;
+  const result = await host.waitFor(txId, { timeoutMs: 10_000 });
+  expect(result.error).toBeUndefined();
+  return txId;
+}
+
+async function twoChains() {
+  const multi = await startPeer();
+  const did = (await multi.identity()).did;
+  const tokens = (symbol: string) => ({ symbol, allocations: [{ did, amount: 1000 }] });
+  const { chainId: idA } = await multi.createChain({
+    name: 'xa',
+    mode: 'public',
+    consensus: 'solo',
+    tokens: tokens('AAA'),
+  });
+  const { chainId: idB } = await multi.createChain({
+    name: 'xb',
+    mode: 'public',
+    consensus: 'solo',
+    tokens: tokens('BBB'),
+  });
+  const a = multi.chainHost(idA);
+  const b = multi.chainHost(idB);
+  const genesisOf = async (host: PeerHost) =>
+    (await host.xchain()).genesis as Record<string, unknown>;
+  const link = (from: PeerHost, to: string, genesis: Record<string, unknown>) =>
+    committed(from, from.xchainLink({ chain: to, mode: 'contract', genesis }));
+  await committed(b, b.xchainFund(300));
+  const balance = async (host: PeerHost, who: string) =>
+    (await host.xchainEndpoint()).durable().tokens?.balances.get(who) ?? 0;
+  const outStatus = async (id: string) => (await a.xchain()).operations.find((o) => o.id === id);
+  const inStatus = async (id: string) => (await b.xchain()).operations.find((o) => o.id === id);
+  return {
+    multi,
+    did,
+    idA,
+    idB,
+    a,
+    b,
+    linkAB: async () => link(a, idB, await genesisOf(b)),
+    linkBA: async () => link(b, idA, await genesisOf(a)),
+    balance,
+    outStatus,
+    inStatus,
+  };
+}
+
+describe('the relay inside a peer that runs both chains', () => {
+  it('carries tokens and a record locked on A to B and finalizes them on A, with no outside party', async () => {
+    const t = await twoChains();
+    await t.linkAB();
+    expect(t.multi.relays.relayed()).toEqual([]); // B does not link A yet: nothing to relay
+    await t.linkBA();
+    await until(() => t.multi.relays.relayed().length === 1);
+    expect(t.multi.relays.relayed()[0]).toEqual([t.idA, t.idB].sort());
+
+    const tokens = await t.a.xchainLock({ target: t.idB, asset: { kind: 'tokens', amount: 120 } });
+    const record = await t.a.xchainLock({
+      target: t.idB,
+      asset: { kind: 'record', key: 'shared/report', value: 'all clear' },
+    });
+    await committed(t.a, Promise.resolve(tokens));
+    await committed(t.a, Promise.resolve(record));
+    for (const { id } of [tokens, record]) {
+      await until(async () => (await t.outStatus(id))?.status === 'finalized');
+      expect(await t.inStatus(id)).toMatchObject({ side: 'in', status: 'committed' });
+    }
+    expect(await t.balance(t.a, t.did)).toBe(1000 - 120);
+    expect(await t.balance(t.b, t.did)).toBe(1000 - 300 + 120);
+    expect(await t.balance(t.b, xchainReserve)).toBe(300 - 120);
+    expect(await t.balance(t.a, xchainReserve)).toBe(120);
+    for (const host of [t.a, t.b])
+      expect(supplyCheck((await host.xchainEndpoint()).durable().tokens!)).toBeNull();
+    expect((await t.b.get('shared/report'))?.value).toBe('all clear');
+    expect(await t.a.get('shared/report')).toBeNull();
+
+    // Stopped with the host: nothing is relayed after stop().
+    await t.multi.stop();
+    expect(t.multi.relays.relayed()).toEqual([]);
+  }, 60_000);
+
+  it('refuses on B and aborts on A a lock whose deadline passed before B linked A', async () => {
+    const t = await twoChains();
+    await t.linkAB();
+    const head = (await t.a.xchainEndpoint()).durable().height;
+    const lock = await t.a.xchainLock({
+      target: t.idB,
+      asset: { kind: 'tokens', amount: 50 },
+      deadline: head + 3,
+    });
+    await committed(t.a, Promise.resolve(lock));
+    expect(await t.balance(t.a, t.did)).toBe(1000 - 50);
+    for (let i = 0; i < 3; i++)
+      await committed(t.a, t.a.submit({ type: 'data.put', body: { key: `tick/${i}`, value: i } }));
+    await t.linkBA();
+    await until(async () => (await t.outStatus(lock.id))?.status === 'aborted');
+    expect(await t.inStatus(lock.id)).toMatchObject({ status: 'refused' });
+    expect(await t.balance(t.a, t.did)).toBe(1000);
+    expect(await t.balance(t.b, t.did)).toBe(1000 - 300);
+  }, 60_000);
+});
