@@ -59,8 +59,11 @@ test('a tab whose IndexedDB was changed shows the tamper alert, and Repair re-sy
     await member.evaluate(
       async ({ chainId, height }) => {
         const slot = sessionStorage.getItem('bot-peer-slot') ?? '0';
+        // A chain joined beside the peer's first one has a database of its own (multi-host).
+        const names = (await indexedDB.databases()).map((d) => d.name);
+        const own = `bot-peer-${slot}-chain-${chainId}`;
         const db = await new Promise<IDBDatabase>((resolve, reject) => {
-          const request = indexedDB.open(`bot-peer-${slot}`);
+          const request = indexedDB.open(names.includes(own) ? own : `bot-peer-${slot}`);
           request.onsuccess = () => resolve(request.result);
           request.onerror = () => reject(request.error);
         });

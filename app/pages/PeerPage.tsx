@@ -255,7 +255,8 @@ function WriteForm() {
     try {
       const body = type === 'data.put' ? { key, value } : { key };
       const { txId } = await bot().submit({ type, body });
-      const status = useAppStore.getState().status;
+      // Asked now, not read from the store: a peer-count event may still be on its way.
+      const status = await bot().status().catch(() => useAppStore.getState().status);
       if (status && status.peers === 0 && status.consensus !== 'solo') {
         setMessage({
           kind: 'queued',
