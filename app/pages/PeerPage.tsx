@@ -256,7 +256,9 @@ function WriteForm() {
       const body = type === 'data.put' ? { key, value } : { key };
       const { txId } = await bot().submit({ type, body });
       // Asked now, not read from the store: a peer-count event may still be on its way.
-      const status = await bot().status().catch(() => useAppStore.getState().status);
+      const status = await bot()
+        .status()
+        .catch(() => useAppStore.getState().status);
       if (status && status.peers === 0 && status.consensus !== 'solo') {
         setMessage({
           kind: 'queued',
