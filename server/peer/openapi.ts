@@ -16,6 +16,7 @@ import {
   traceServerLengthMax,
   traceSplitPartsMax,
 } from '../../worker/core/modules/trace/limits';
+import { itsPaths, itsSchemas } from './openapi-its';
 import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
 import { validationBodies, validationPaths, validationSchemas } from './openapi-validation';
 
@@ -321,49 +322,7 @@ const schemas: Record<string, Schema> = {
   }),
   XchainLocked: obj({ txId: hex(64), id: hex(64) }),
 
-  // ---- road conditions (issue 20) ----
-  ItsNetwork: obj({
-    name: str,
-    segments: list(
-      obj({
-        id: str,
-        name: str,
-        limitKmh: int,
-        from: { type: 'object' },
-        to: { type: 'object' },
-      }),
-    ),
-  }),
-  ItsCondition: obj({
-    segment: str,
-    name: str,
-    limitKmh: int,
-    window: int,
-    from: int,
-    to: int,
-    trips: int,
-    rejected: int,
-    speedMedianKmh: nullable(int),
-    speedMeanKmh: nullable({ type: 'number' }),
-    congestionMedian: nullable(int),
-    humidityMeanPct: nullable({ type: 'number' }),
-    temperatureMeanC: nullable({ type: 'number' }),
-    settled: { type: 'boolean' },
-    height: int,
-  }),
-  ItsConditions: obj({
-    height: int,
-    windowMs: int,
-    enabled: { type: 'boolean' },
-    conditions: list(ref('ItsCondition')),
-  }),
-  ItsConditionProof: obj({
-    condition: nullable(ref('ItsCondition')),
-    proof: nullable({ type: 'object' }),
-  }),
-  ItsSettled: obj({
-    settled: list(obj({ segment: str, window: int, txId: hex(64) })),
-  }),
+  ...itsSchemas,
   // ---- traceability (Y.4560 I.1) ----
   TraceWritten: obj({ txId: hex(64), hash: hex(64) }),
   TraceRecord: obj({
@@ -837,32 +796,7 @@ const paths: Record<string, Record<string, Op>> = {
       body: 'XchainFund',
     },
   },
-  '/v1/its/network': {
-    get: {
-      summary: 'The bundled road network (segments, limits, positions).',
-      ok: ['200', ref('ItsNetwork')],
-    },
-  },
-  '/v1/its/conditions': {
-    get: {
-      summary: "Every segment's latest road condition (a city dashboard).",
-      ok: ['200', ref('ItsConditions')],
-    },
-  },
-  '/v1/its/conditions/{segment}': {
-    get: {
-      summary: "One segment's road condition with the Merkle proof of its state entry.",
-      ok: ['200', ref('ItsConditionProof')],
-      params: [pathParam('segment')],
-    },
-  },
-  '/v1/its/settle': {
-    post: {
-      summary: 'Settle the ended, corroborated windows (pays the agreeing vehicles).',
-      ok: ['202', ref('ItsSettled')],
-    },
-  },
-
+  ...itsPaths,
   ...marketPaths,
   ...validationPaths,
 

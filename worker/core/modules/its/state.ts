@@ -392,7 +392,7 @@ function settle(overlay: ItsOverlay, tx: Tx, txId: string): void {
   if (overlay.time < end)
     throw botError(
       'BAD_REQUEST',
-      `Window ${window} of segment ${segment} is open until ${new Date(end).toISOString()}; settle it after.`,
+      `Window ${window} of segment ${segment} is open until block time ${end} (ms since 1970); settle it after.`,
     );
   if (win.samples.length < settings.corroborationMin)
     throw botError(

@@ -1,0 +1,88 @@
+// The road-conditions part of the OpenAPI document (issue 20; server/peer/openapi.ts spreads
+// these in): answer schemas and paths. Shapes follow worker/api-its.ts.
+type Schema = Record<string, unknown>;
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const hex = (digits: number): Schema => ({ type: 'string', pattern: `^[0-9a-f]{${digits}}$` });
+const str: Schema = { type: 'string' };
+const int: Schema = { type: 'integer', minimum: 0 };
+const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] });
+const list = (items: Schema): Schema => ({ type: 'array', items });
+function obj(properties: Record<string, Schema>): Schema {
+  return { type: 'object', properties, required: Object.keys(properties) };
+}
+/** One answer of an operation: its status and schema. */
+const answer = (status: string, schema: Schema): [string, Schema] => [status, schema];
+const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: str });
+
+export const itsSchemas: Record<string, Schema> = {
+  ItsNetwork: obj({
+    name: str,
+    segments: list(
+      obj({
+        id: str,
+        name: str,
+        limitKmh: int,
+        from: { type: 'object' },
+        to: { type: 'object' },
+      }),
+    ),
+  }),
+  ItsCondition: obj({
+    segment: str,
+    name: str,
+    limitKmh: int,
+    window: int,
+    from: int,
+    to: int,
+    trips: int,
+    rejected: int,
+    speedMedianKmh: nullable(int),
+    speedMeanKmh: nullable({ type: 'number' }),
+    congestionMedian: nullable(int),
+    humidityMeanPct: nullable({ type: 'number' }),
+    temperatureMeanC: nullable({ type: 'number' }),
+    settled: { type: 'boolean' },
+    height: int,
+  }),
+  ItsConditions: obj({
+    height: int,
+    windowMs: int,
+    enabled: { type: 'boolean' },
+    conditions: list(ref('ItsCondition')),
+  }),
+  ItsConditionProof: obj({
+    condition: nullable(ref('ItsCondition')),
+    proof: nullable({ type: 'object' }),
+  }),
+  ItsSettled: obj({
+    settled: list(obj({ segment: str, window: int, txId: hex(64) })),
+  }),
+};
+
+export const itsPaths = {
+  '/v1/its/network': {
+    get: {
+      summary: 'The bundled road network (segments, limits, positions).',
+      ok: answer('200', ref('ItsNetwork')),
+    },
+  },
+  '/v1/its/conditions': {
+    get: {
+      summary: "Every segment's latest road condition (a city dashboard).",
+      ok: answer('200', ref('ItsConditions')),
+    },
+  },
+  '/v1/its/conditions/{segment}': {
+    get: {
+      summary: "One segment's road condition with the Merkle proof of its state entry.",
+      ok: answer('200', ref('ItsConditionProof')),
+      params: [pathParam('segment')],
+    },
+  },
+  '/v1/its/settle': {
+    post: {
+      summary: 'Settle the ended, corroborated windows (pays the agreeing vehicles).',
+      ok: answer('202', ref('ItsSettled')),
+    },
+  },
+};
