@@ -22,7 +22,7 @@ import {
   txBytesMax,
   waitTimeoutMsMax,
 } from '../../worker/core/limits';
-import type { MethodName, PeerEvent, PeerMethods, TxResult } from '../../worker/api';
+import type { MethodName, PeerEvent, PeerMethods, Status, TxResult } from '../../worker/api';
 import { dispatch, isApiMethod } from '../../worker/host/dispatch';
 import type { DatasetReadStream } from '../../worker/host/datasets';
 import { openApiDocument } from './openapi';
@@ -132,6 +132,7 @@ export interface ApiOptions {
   readDatasetStream?: (
     dataset: string,
     options?: { version?: number; purpose?: string },
+    chain?: string,
   ) => Promise<DatasetReadStream>;
   /** Where refused connections are reported (default: console.warn). */
   warn?: (message: string) => void;
@@ -280,7 +281,13 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
         body: await call('setSettings', await readJsonObject(request)),
       }),
     ],
-    ...datasetRoutes(call, options),
+    ...datasetRoutes(call, {
+      warn: options.warn,
+      // The chain the request names (?chain= or /v1/chains/:id/...), as every other route.
+      readDatasetStream:
+        options.readDatasetStream &&
+        ((dataset, read) => options.readDatasetStream!(dataset, read, requestChain.getStore())),
+    }),
     ...tokenRoutes(call),
     ...itsRoutes(call),
 
@@ -526,7 +533,10 @@ async function eventStream(
       `This peer already serves ${eventStreamsMax} event streams; try again later.`,
     );
   const types = query.get('types')?.split(',').filter(Boolean) ?? null;
-  const status = await options.peer.status();
+  // A stream that names a chain (?chain= or /v1/chains/:id/events) carries that chain's events
+  // and the peer-wide ones; without one, every chain's (each event names its chain).
+  const chain = requestChain.getStore();
+  const status = (await dispatch(options.peer, 'status', [], chain)) as Status;
   response.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
@@ -537,6 +547,7 @@ async function eventStream(
   streams.add(response);
   const send = (event: PeerEvent) => {
     if (types && !types.includes(event.type)) return;
+    if (chain !== undefined && event.chain !== undefined && event.chain !== chain) return;
     if (response.writableLength > eventStreamBufferBytesMax) {
       response.destroy(); // a reader this slow would hold the peer's memory; it may reconnect
       return;

@@ -81,4 +81,63 @@ describe('several chains per peer over HTTP', () => {
     expect((await call(url, 'GET', '/v1/state/k')).body.value).toBe('on alpha');
     expect((await call(url, 'GET', `/v1/state/k?chain=${b}`)).body.value).toBe('on beta');
   });
+  it('serves a dataset and an event stream from the chain the request names, not the active one', async () => {
+    const { url } = peer!;
+    const chains = (await call(url, 'GET', '/v1/chains')).body as Array<{
+      chainId: string;
+      name: string;
+      active: boolean;
+    }>;
+    const active = chains.find((c) => c.active)!.chainId;
+    const other = chains.find((c) => c.name === 'beta')!.chainId;
+    expect(other).not.toBe(active);
+
+    // The event stream of the named chain: its status first, then only its blocks.
+    const abort = new AbortController();
+    const stream = await fetch(`${url}/v1/chains/${other}/events?types=status,block`, {
+      signal: abort.signal,
+    });
+    const reader = stream.body!.getReader();
+    const seen: Array<{ type: string; chain?: string; status?: { chainId: string } }> = [];
+    const reading = (async () => {
+      let text = '';
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        text += new TextDecoder().decode(value);
+        const frames = text.split('\n\n');
+        text = frames.pop()!;
+        for (const frame of frames) {
+          const data = frame.split('\n').find((l) => l.startsWith('data: '));
+          if (data) seen.push(JSON.parse(data.slice(6)));
+        }
+      }
+    })();
+
+    // A dataset on the chain that is not active, read over /v1/chains/:id/... chunk by chunk.
+    const route = `/v1/chains/${other}`;
+    const published = await call(url, 'POST', `${route}/datasets`, { id: 'side' });
+    expect(published.status).toBe(202);
+    await call(url, 'GET', `${route}/tx/${published.body.txId}?timeoutMs=10000`);
+    const put = await call(url, 'POST', `${route}/datasets/side/versions`, {
+      text: 'on beta only',
+    });
+    expect(put.status).toBe(202);
+    expect(
+      (await call(url, 'GET', `${route}/tx/${put.body.txId}?timeoutMs=10000`)).body.status,
+    ).toBe('committed');
+    await putOn(url, `/v1/tx?chain=${active}`, 'k2', 'on the active chain');
+    const read = await fetch(`${url}${route}/datasets/side/content`);
+    expect(read.status).toBe(200);
+    expect(await read.text()).toBe('on beta only');
+    const onActive = await call(url, 'GET', '/v1/datasets/side/log');
+    expect(onActive.body.error.code).toBe('NOT_FOUND');
+
+    abort.abort();
+    await reading;
+    expect(seen[0]).toMatchObject({ type: 'status', status: { chainId: other } });
+    const blocks = seen.filter((e) => e.type === 'block');
+    expect(blocks.length).toBeGreaterThan(0);
+    expect(blocks.every((e) => e.chain === other)).toBe(true);
+  });
 });

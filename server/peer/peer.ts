@@ -123,7 +123,8 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
   }
   const api = createPeerApi({
     peer: host,
-    readDatasetStream: (dataset, options) => host.readDatasetStream(dataset, options),
+    readDatasetStream: (dataset, options, chain) =>
+      host.chainHost(chain).readDatasetStream(dataset, options),
     events,
     corsOrigins: config.corsOrigins,
     loopbackHostsOnly: isLoopback(config.host),

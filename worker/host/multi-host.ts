@@ -352,10 +352,6 @@ export class MultiHost {
   heightTrace() {
     return this.chainHost().heightTrace();
   }
-
-  readDatasetStream(...args: Parameters<PeerHost['readDatasetStream']>) {
-    return this.chainHost().readDatasetStream(...args);
-  }
 }
 
 async function liveOf(host: PeerHost): Promise<Partial<ChainSummary>> {
