@@ -204,7 +204,12 @@ function Mine({ d, height, onDone }: { d: DatasetView; height: number; onDone: (
           {waiting.map((r) => (
             <li key={r.id}>
               <code title={r.reader}>{short(r.reader, 8)}</code> asks for “{r.purpose}”
-              {r.state === 'approved' && <Pill tone="ok">allowed by the policy</Pill>}
+              {r.state === 'approved' &&
+                (r.by === 'market' ? (
+                  <Pill tone="ok">bought on the market: your peer delivers the key</Pill>
+                ) : (
+                  <Pill tone="ok">allowed by the policy</Pill>
+                ))}
               <div className="row">
                 <button
                   type="button"
