@@ -3,7 +3,7 @@
 // identities, each rewriting 64 sensor keys (so the state stays bounded and what grows is the
 // ledger: blocks, history, tx index). At each mark (all submitted txs committed) it prints the
 // peer's RSS and heap after a full GC, the data directory's bytes and the committed tx/s.
-//   npm run bench:store -- --txs 1000000 --marks 100000,1000000 [--tree DIR] [--label NAME]
+//   npm run bench:store -- --txs 1000000 --marks 100000,1000000 [--tree DIR] [--label NAME] [--lanes N]
 // --tree: the code tree whose server/peer/peer.ts runs (an older checkout, for before/after).
 import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -22,11 +22,12 @@ const { values } = parseArgs({
     marks: { type: 'string' },
     tree: { type: 'string', default: repoRoot },
     label: { type: 'string', default: 'level' },
+    lanes: { type: 'string', default: '16' },
   },
 });
 const total = Number(values.txs);
 const marks = (values.marks ?? String(total)).split(',').map(Number);
-const lanes = 16;
+const lanes = Number(values.lanes); // device identities, each submitting in nonce order
 const keysPerLane = 64;
 
 function directoryBytes(path: string): number {

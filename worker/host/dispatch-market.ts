@@ -3,23 +3,9 @@
 import * as limits from '../core/limits';
 import * as dsLimits from '../core/modules/datasets/limits';
 import { deliverBlocksMax, expiresBlocksMax, termsLengthMax } from '../core/modules/market/types';
-import type { OfferRequest, PeerMethods } from '../api';
-import { boolean, hex, integer, optional, param, record, text, type Param } from './params';
-
-interface ApiMethod {
-  params: Array<Param<unknown>>;
-  run(peer: PeerMethods, args: unknown[]): Promise<unknown>;
-}
-
-function method<const A extends unknown[]>(
-  params: [...{ [K in keyof A]: Param<A[K]> }],
-  run: (peer: PeerMethods, ...args: A) => Promise<unknown>,
-): ApiMethod {
-  return {
-    params: params as Array<Param<unknown>>,
-    run: (peer, args) => run(peer, ...(args as A)),
-  };
-}
+import type { OfferRequest } from '../api';
+import { boolean, hex, integer, optional, param, record, text } from './params';
+import { method } from './dispatch-method';
 
 const id = hex(64);
 const amount = integer(1, limits.tokenAmountMax);

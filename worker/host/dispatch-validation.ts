@@ -1,23 +1,8 @@
 // The dispatcher's entries of data validation (issue 17, D-9.4): dispatch.ts spreads them in.
-import type { PeerMethods } from '../api';
-import { integer, oneOf, optional, param, record, text, type Param } from './params';
+import { integer, oneOf, optional, param, record, text } from './params';
 import { validationReasonLengthMax } from '../core/modules/validation';
 import * as limits from '../core/limits';
-
-interface ApiMethod {
-  params: Array<Param<unknown>>;
-  run(peer: PeerMethods, args: unknown[]): Promise<unknown>;
-}
-
-function method<const A extends unknown[]>(
-  params: [...{ [K in keyof A]: Param<A[K]> }],
-  run: (peer: PeerMethods, ...args: A) => Promise<unknown>,
-): ApiMethod {
-  return {
-    params: params as Array<Param<unknown>>,
-    run: (peer, args) => run(peer, ...(args as A)),
-  };
-}
+import { method } from './dispatch-method';
 
 export const validationApiMethods = {
   validation: method([], (p) => p.validation()),

@@ -41,23 +41,7 @@ import { multisigApiMethods } from './dispatch-multisig';
 import { validationApiMethods } from './dispatch-validation';
 
 import { chainTarget } from './chain-scope';
-
-/** One method: its parameters in order, and what runs once they are checked. */
-export interface ApiMethod {
-  params: Array<Param<unknown>>;
-  run(peer: PeerMethods, args: unknown[]): Promise<unknown>;
-}
-
-/** A method whose handler gets its parameters typed as their checkers return them. */
-function method<const A extends unknown[]>(
-  params: [...{ [K in keyof A]: Param<A[K]> }],
-  run: (peer: PeerMethods, ...args: A) => Promise<unknown>,
-): ApiMethod {
-  return {
-    params: params as Array<Param<unknown>>,
-    run: (peer, args) => run(peer, ...(args as A)),
-  };
-}
+import { type ApiMethod, method } from './dispatch-method';
 
 const none = (run: (peer: PeerMethods) => Promise<unknown>) => method([], run);
 
