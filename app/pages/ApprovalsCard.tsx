@@ -5,6 +5,7 @@ import { bot } from '../runtime';
 import { Card, ErrorNote, Pill, useAction } from '../components/ui';
 import { short } from '../lib/format';
 import type { MultisigView } from '../../worker/api';
+import { commitOrThrow } from '../lib/commit';
 
 function heldText(type: string, body: unknown): string {
   const b = body as { to?: string; amount?: number };
@@ -27,10 +28,7 @@ export function ApprovalsCard({
   if (!policy) return null;
   function approve(id: string) {
     void run(async () => {
-      const { txId } = await bot().approveMultisig(id);
-      const result = await bot().waitFor(txId, { timeoutMs: 60_000 });
-      if (result.status !== 'committed')
-        throw new Error(result.error?.message ?? 'The chain refused the approval.');
+      await commitOrThrow(bot().approveMultisig(id), 'The chain refused the approval.');
       onDone();
     });
   }

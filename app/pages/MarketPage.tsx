@@ -9,6 +9,7 @@ import { Card, ErrorNote, PageTitle, Pill, useAction, useAsync } from '../compon
 import { short } from '../lib/format';
 import { parseAmount } from './WalletPage';
 import type { DatasetView, OfferView, PurchaseView } from '../../worker/api';
+import { commitOrThrow } from '../lib/commit';
 
 function Offers({
   offers,
@@ -28,10 +29,7 @@ function Offers({
   function buy(offer: OfferView) {
     setNote(null);
     void run(async () => {
-      const { txId } = await bot().buyOffer(offer.id, offer.price);
-      const result = await bot().waitFor(txId, { timeoutMs: 60_000 });
-      if (result.status !== 'committed')
-        throw new Error(result.error?.message ?? 'The chain refused the purchase.');
+      await commitOrThrow(bot().buyOffer(offer.id, offer.price), 'The chain refused the purchase.');
       setNote(
         `Paid ${offer.price} ${symbol} into escrow for "${offer.dataset}". The seller's peer delivers the key; follow it under My purchases.`,
       );
@@ -40,8 +38,7 @@ function Offers({
   }
   function withdraw(offer: OfferView) {
     void run(async () => {
-      const { txId } = await bot().withdrawOffer(offer.id);
-      await bot().waitFor(txId, { timeoutMs: 60_000 });
+      await commitOrThrow(bot().withdrawOffer(offer.id), 'The chain refused the withdrawal.');
       onDone();
     });
   }
@@ -128,16 +125,16 @@ function Sell({
     setDone(null);
     void run(async () => {
       const deliverBlocks = parseBlocks(deliver, 'the delivery time');
-      const { txId } = await bot().offerDataset({
-        dataset: chosen,
-        price: parseAmount(price),
-        terms: terms.trim(),
-        ...(deliverBlocks ? { deliverBlocks } : {}),
-        ...(penalty.trim() ? { penalty: parseAmount(penalty) } : {}),
-      });
-      const result = await bot().waitFor(txId, { timeoutMs: 60_000 });
-      if (result.status !== 'committed')
-        throw new Error(result.error?.message ?? 'The chain refused the offer.');
+      await commitOrThrow(
+        bot().offerDataset({
+          dataset: chosen,
+          price: parseAmount(price),
+          terms: terms.trim(),
+          ...(deliverBlocks ? { deliverBlocks } : {}),
+          ...(penalty.trim() ? { penalty: parseAmount(penalty) } : {}),
+        }),
+        'The chain refused the offer.',
+      );
       setDone(`"${chosen}" is on offer for ${parseAmount(price)} ${symbol}.`);
       setPrice('');
       setTerms('');
@@ -248,8 +245,7 @@ function Purchase({ p, height, symbol }: { p: PurchaseView; height: number; symb
   }
   function refund() {
     void run(async () => {
-      const { txId } = await bot().refundPurchase(p.id);
-      await bot().waitFor(txId, { timeoutMs: 60_000 });
+      await commitOrThrow(bot().refundPurchase(p.id), 'The chain refused the refund.');
     });
   }
   return (

@@ -7,6 +7,7 @@ import { bot } from '../runtime';
 import { Card, ErrorNote, Pill } from '../components/ui';
 import { short } from '../lib/format';
 import type { GovernanceView } from '../../worker/api';
+import { commitOrThrow } from '../lib/commit';
 
 const enforced: Array<{ name: string; kind: 'count' | 'list'; help: string }> = [
   { name: 'data.valueBytesMax', kind: 'count', help: 'bytes of a data.put value' },
@@ -21,10 +22,7 @@ const enforced: Array<{ name: string; kind: 'count' | 'list'; help: string }> = 
 ];
 
 async function committed(p: Promise<{ txId: string }>): Promise<string> {
-  const { txId } = await p;
-  const result = await bot().waitFor(txId, { timeoutMs: 30_000 });
-  if (result.status !== 'committed') throw new Error(result.error?.message ?? 'Rejected.');
-  return `Committed in block ${result.height}.`;
+  return `Committed in block ${await commitOrThrow(p, 'Rejected.', 30_000)}.`;
 }
 
 function RoleForm({ onDone }: { onDone: () => void }) {

@@ -12,12 +12,7 @@ import { QrScanner } from '../components/qr-scanner';
 import { formatTime, short } from '../lib/format';
 import { layoutJourney, nodeHeight, nodeWidth, traceIdFrom } from '../lib/trace-graph';
 import type { TraceJourney, TraceStepView } from '../../worker/api';
-
-async function committed(p: Promise<{ txId: string }>): Promise<void> {
-  const { txId } = await p;
-  const result = await bot().waitFor(txId, { timeoutMs: 60_000 });
-  if (result.status !== 'committed') throw new Error(result.error?.message ?? 'Rejected.');
-}
+import { commitOrThrow } from '../lib/commit';
 
 const kindText: Record<TraceStepView['kind'], string> = {
   origin: 'Origin',
@@ -235,13 +230,13 @@ function StepForm({ current }: { current: string }) {
     void action.run(async () => {
       const common = { server: server.trim(), ...(hash.trim() ? { hash: hash.trim() } : {}) };
       const b = bot();
-      if (what === 'record') await committed(b.traceRecord({ id: id.trim(), ...common }));
+      if (what === 'record') await commitOrThrow(b.traceRecord({ id: id.trim(), ...common }));
       if (what === 'transfer')
-        await committed(b.traceTransfer({ id: id.trim(), to: to.trim(), ...common }));
+        await commitOrThrow(b.traceTransfer({ id: id.trim(), to: to.trim(), ...common }));
       if (what === 'split')
-        await committed(b.traceSplit({ id: id.trim(), into: list(into), ...common }));
+        await commitOrThrow(b.traceSplit({ id: id.trim(), into: list(into), ...common }));
       if (what === 'merge')
-        await committed(b.traceMerge({ ids: list(id), into: into.trim(), ...common }));
+        await commitOrThrow(b.traceMerge({ ids: list(id), into: into.trim(), ...common }));
       setDone(
         `${what === 'record' ? 'Recorded' : `${what[0]!.toUpperCase()}${what.slice(1)} recorded`}: ${id}.`,
       );

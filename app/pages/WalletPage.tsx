@@ -10,6 +10,7 @@ import { short } from '../lib/format';
 import { checkBalanceProof } from '../../worker/shared/proof';
 import type { BalanceView, MultisigView, TokenMovementView } from '../../worker/api';
 import { ApprovalsCard } from './ApprovalsCard';
+import { commitOrThrow } from '../lib/commit';
 
 const didPattern = /did:key:z[1-9A-HJ-NP-Za-km-z]{40,60}/;
 
@@ -80,16 +81,14 @@ function Send({
       const recipient = to.trim();
       const body = { to: recipient, amount: value, ...(memo.trim() ? { memo: memo.trim() } : {}) };
       const proposing = held(multisig, value);
-      const { txId } = proposing
-        ? await bot().proposeMultisig({ type: 'token.transfer', body })
-        : await bot().transfer(body);
-      const result = await bot().waitFor(txId, { timeoutMs: 60_000 });
-      if (result.status !== 'committed')
-        throw new Error(result.error?.message ?? 'The chain refused the transfer.');
+      const height = await commitOrThrow(
+        proposing ? bot().proposeMultisig({ type: 'token.transfer', body }) : bot().transfer(body),
+        'The chain refused the transfer.',
+      );
       setDone(
         proposing
           ? `Proposed sending ${value} ${view.symbol} to ${short(recipient, 12)}: it waits for ${multisig!.policy!.k} signatures under Approvals.`
-          : `Sent ${value} ${view.symbol} to ${short(recipient, 12)} in block ${result.height}.`,
+          : `Sent ${value} ${view.symbol} to ${short(recipient, 12)} in block ${height}.`,
       );
       setAmount('');
       setMemo('');
