@@ -177,6 +177,7 @@ export class Capabilities {
       clock: clockOf(o),
       now: () => o.now(),
       randomBytes: (length) => o.randomBytes(length),
+      secretBox: o.secretBox,
     });
     await s.announcedWrite;
     return this.itsHost;

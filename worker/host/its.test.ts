@@ -15,6 +15,9 @@ import { ItsHost, congestionOf } from './its';
 import type { ChainState } from '../core/ledger';
 import type { Clock } from '../net/clock';
 import { BotError } from '../core/errors';
+import { randomBytes } from 'node:crypto';
+import { isSealedSecret, secretBoxFromKey } from './keys-at-rest';
+import { toHex } from '../core/bytes';
 
 let host: PeerHost | null = null;
 afterEach(() => host?.stop());
@@ -125,6 +128,49 @@ describe('ITS host service', () => {
 function providerSeed(h: PeerHost): Uint8Array {
   return (h as unknown as { s: { seed: Uint8Array } }).s.seed;
 }
+
+describe('trip keys at rest', () => {
+  it('keeps each trip seed sealed under the at-rest key, and moves a plain one there', async () => {
+    const storage = new MemoryStorage();
+    const secretBox = await secretBoxFromKey(new Uint8Array(randomBytes(32)));
+    const started = await startTestHost(storage, { secretBox });
+    host = started.host;
+    const me = (await host.identity()).did;
+    await host.createChain({
+      name: 'town',
+      mode: 'private',
+      consensus: 'solo',
+      its: { providers: [me], windowMs: 60_000, reward: 7, corroborationMin: 2 },
+    });
+    const { request } = await host.itsTripKeys(2);
+    const { certificates } = await host.itsCertify(request, 'taxi 12');
+    await host.itsAddCertificates(certificates);
+    const keys = (await storage.getMeta<Array<Record<string, unknown>>>('its/keys'))!;
+    expect(keys).toHaveLength(2);
+    expect(keys.every((k) => !('seed' in k))).toBe(true);
+    const seeds = (await storage.getMeta<Record<string, unknown>>('its/trip-seeds'))!;
+    expect(Object.keys(seeds).sort()).toEqual(keys.map((k) => k.did).sort());
+    expect(Object.values(seeds).every(isSealedSecret)).toBe(true);
+    // A trip signs with the sealed seed after a reload of the service.
+    expect((await host.itsStartTrip()).active).toBe(true);
+
+    // A record from before sealing (seed as hex in its/keys) is sealed on first read.
+    const plain = testIdentity('its plain trip key');
+    await storage.putMeta('its/keys', [
+      ...keys,
+      { seed: toHex(plain.seed), did: plain.did, cert: null, used: false },
+    ]);
+    await storage.putMeta('its/trip-seeds', seeds);
+    const reloaded = await startTestHost(storage, { secretBox });
+    await host.stop();
+    host = reloaded.host;
+    await host.itsTripKeys(1);
+    const after = (await storage.getMeta<Array<Record<string, unknown>>>('its/keys'))!;
+    expect(after.every((k) => !('seed' in k))).toBe(true);
+    const sealed = (await storage.getMeta<Record<string, unknown>>('its/trip-seeds'))!;
+    expect(isSealedSecret(sealed[plain.did])).toBe(true);
+  });
+});
 
 describe('the offline queue', () => {
   it('keeps signed observations across a reload and hands them over in order when online', async () => {

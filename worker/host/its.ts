@@ -57,6 +57,7 @@ import {
   itsTripKeysMax,
   itsVehicleNameLengthMax,
 } from './its-limits';
+import { SecretMeta, type SecretBox } from './keys-at-rest';
 
 export interface ItsHostDeps {
   storage: Storage;
@@ -74,8 +75,11 @@ export interface ItsHostDeps {
   /** Wall time (ms since 1970): observation times. */
   now(): number;
   randomBytes(length: number): Uint8Array;
+  /** Seals the trip keys' seeds at rest (keys-at-rest.ts); plain without one (tests). */
+  secretBox?: SecretBox;
 }
 
+/** A trip key: its seed is kept apart, sealed at rest (tripSeedsMeta), and joined on load. */
 interface StoredKey {
   seed: string;
   did: string;
@@ -108,6 +112,8 @@ interface DriveState {
 }
 
 const keysMeta = 'its/keys';
+/** The trip keys' seeds by did, each sealed on its own under the at-rest key (SecretMeta). */
+const tripSeedsMeta = 'its/trip-seeds';
 const driveMeta = 'its/drive';
 const vehiclesMeta = 'its/vehicles';
 const requestPrefix = 'its-req:';
@@ -229,8 +235,36 @@ export class ItsHost {
 
   // ---- certificates ----
 
+  /** The opened seeds (one decryption per key per service, not per call). */
+  private seeds: Record<string, Uint8Array> | undefined;
+
+  private secrets(): SecretMeta {
+    return new SecretMeta(this.d.storage, this.d.secretBox);
+  }
+
+  /** The trip keys with their seeds; a record from before sealing is moved to the sealed map. */
   private async keys(): Promise<StoredKey[]> {
-    return (await this.d.storage.getMeta<StoredKey[]>(keysMeta)) ?? [];
+    const stored = (await this.d.storage.getMeta<Array<Partial<StoredKey>>>(keysMeta)) ?? [];
+    this.seeds ??= await this.secrets().getMap(tripSeedsMeta);
+    const seeds = this.seeds;
+    const keys = stored.map((k) => ({
+      ...k,
+      seed: typeof k.seed === 'string' ? k.seed : toHex(seeds[k.did!] ?? new Uint8Array()),
+    })) as StoredKey[];
+    if (stored.some((k) => typeof k.seed === 'string')) await this.putKeys(keys);
+    return keys;
+  }
+
+  /** The keys without their seeds in meta, the seeds sealed beside them (seeds first). */
+  private async putKeys(keys: StoredKey[]): Promise<void> {
+    const seeds: Record<string, Uint8Array> = {};
+    for (const k of keys) seeds[k.did] = fromHex(k.seed);
+    await this.secrets().putMap(tripSeedsMeta, seeds);
+    this.seeds = seeds;
+    await this.d.storage.putMeta(
+      keysMeta,
+      keys.map(({ seed: _seed, ...rest }) => rest),
+    );
   }
 
   async itsTripKeys(count: number): Promise<{ request: string; keys: number }> {
@@ -252,7 +286,7 @@ export class ItsHost {
       });
     }
     const all = [...keys, ...fresh];
-    await this.d.storage.putMeta(keysMeta, all);
+    await this.putKeys(all);
     const trips = all.filter((k) => !k.cert && !k.used).map((k) => k.did);
     return { request: requestPrefix + toHex(encode({ v: 1, trips })), keys: trips.length };
   }
@@ -366,7 +400,7 @@ export class ItsHost {
         'NOT_FOUND',
         'None of these certificates is for a trip key of this peer; certify this peer’s own request.',
       );
-    await this.d.storage.putMeta(keysMeta, keys);
+    await this.putKeys(keys);
     return { certified };
   }
 
@@ -431,7 +465,7 @@ export class ItsHost {
         'No certified trip key is left: make trip keys and have your ITS provider certify them (Drive page, "Trip keys").',
       );
     key.used = true;
-    await this.d.storage.putMeta(keysMeta, keys);
+    await this.putKeys(keys);
     drive.trip = key.did;
     drive.nonce = 0;
     drive.pending = null;
