@@ -73,9 +73,10 @@ export const traceBlocksCachedMax = 4_096;
  * and their decoded form: an entry read again is still read from the store every query and
  * compared byte for byte with the one kept, and its leaf with the current state root's; only
  * when both are equal are the SHA-256 and the decoding skipped (the same bytes hash and decode
- * the same).
+ * the same). The same bound holds the records found equal to their transactions (with the
+ * signing bytes of each), so both stay a few MB for records of typical size.
  */
-export const traceEntriesCachedMax = 16_384;
+export const traceEntriesCachedMax = 8_192;
 
 type VerifiedBlock = {
   block: Block;
@@ -92,7 +93,13 @@ type VerifiedBlock = {
 type ProvenEntry = { bytes: Uint8Array; leaf: Uint8Array; value?: unknown };
 
 /** A record found equal to the signed transaction of a verified block (by txId). */
-type CheckedRecord = { bytes: Uint8Array; block: VerifiedBlock; check: SignatureCheck };
+type CheckedRecord = {
+  bytes: Uint8Array;
+  height: number;
+  hash: Uint8Array;
+  hashHex: string;
+  check: SignatureCheck;
+};
 
 export class TraceHost {
   private readonly blocks = new Map<string, VerifiedBlock>();
@@ -305,10 +312,10 @@ export class TraceHost {
       known &&
       known.bytes === bytes &&
       verifiedHash &&
-      known.block.block.header.height === record.height &&
-      equalBytes(known.block.hash, verifiedHash)
+      known.height === record.height &&
+      equalBytes(known.hash, verifiedHash)
     ) {
-      step.blockHash = known.block.hashHex;
+      step.blockHash = known.hashHex;
       signatures.push({ step, check: known.check });
       return step;
     }
@@ -346,7 +353,13 @@ export class TraceHost {
         }),
       );
     if (this.checked.size >= traceEntriesCachedMax) this.checked.clear();
-    this.checked.set(txId, { bytes, block: held, check });
+    this.checked.set(txId, {
+      bytes,
+      height: record.height,
+      hash: held.hash,
+      hashHex: held.hashHex,
+      check,
+    });
     signatures.push({ step, check });
     return step;
   }
