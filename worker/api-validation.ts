@@ -20,6 +20,10 @@ export interface ValidationEntryView {
   verdicts: ValidationVerdictView[];
   /** Set when this version is a resubmission: the refused version it answers and why. */
   resubmitOf: { height: number; txId: string; reason: string } | null;
+  /** The parties its submitter named (data.put `stakeholders`); empty: none. */
+  stakeholders: string[];
+  /** Whether this peer may judge it now (a regulator, or a named stakeholder when the policy lets stakeholders judge, not its submitter, not judged by it yet). */
+  mayJudge: boolean;
 }
 
 /** A version's verdicts in `history` (its own record: `resubmitOf` as the core stores it). */
@@ -36,6 +40,10 @@ export interface ValidationView {
   regulator: boolean;
   /** Policy data.validationRequired: reads report an unvalidated version as pending. */
   required: boolean;
+  /** Policy data.validators: who judges ("regulators", the default, or also "stakeholders"). */
+  validators: 'regulators' | 'stakeholders';
+  /** Policy data.stakeholderQuorum: stakeholders' like verdicts that decide a version. */
+  quorum: number;
   /** Versions pending first, then refused ones, newest first (at most 200). */
   entries: ValidationEntryView[];
   height: number;

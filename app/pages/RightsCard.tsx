@@ -19,6 +19,16 @@ const enforced: Array<{ name: string; kind: 'count' | 'list'; help: string }> = 
     kind: 'count',
     help: 'messages a gateway takes from one device per minute',
   },
+  {
+    name: 'data.validators',
+    kind: 'list',
+    help: 'who validates data: regulators, or stakeholders too',
+  },
+  {
+    name: 'data.stakeholderQuorum',
+    kind: 'count',
+    help: "stakeholders' alike verdicts that decide a value",
+  },
 ];
 
 async function committed(p: Promise<{ txId: string }>): Promise<string> {

@@ -1,7 +1,9 @@
 // Validate (issue 17; Y.4560 9.4, D-9.4): on a chain that names regulators, a regulator sees the
 // data versions waiting for a verdict with their values and marks each Valid or Refused with a
 // reason; a submitter sees the verdict on its own values (a refusal with its reason) and
-// resubmits a corrected value, recorded on chain as linked to the refused one.
+// resubmits a corrected value, recorded on chain as linked to the refused one. When the chain's
+// policy data.validators is "stakeholders", the parties a submitter named judge its value too
+// (k alike verdicts decide, k = data.stakeholderQuorum); each sees the values it may judge.
 import { useState } from 'react';
 import { bot } from '../runtime';
 import { Card, ErrorNote, Pill, useAction, useAsync } from '../components/ui';
@@ -17,13 +19,13 @@ async function committed(p: Promise<{ txId: string }>): Promise<void> {
 function Entry({
   e,
   me,
-  regulator,
+  quorum,
   height,
   onDone,
 }: {
   e: ValidationEntryView;
   me: string;
-  regulator: boolean;
+  quorum: number | null;
   height: number;
   onDone: () => void;
 }) {
@@ -31,7 +33,8 @@ function Entry({
   const [reason, setReason] = useState('');
   const [fix, setFix] = useState('');
   const { busy, error, run } = useAction();
-  const refusal = e.verdicts.filter((v) => v.verdict === 'refused').at(-1);
+  const refusal =
+    e.status === 'refused' ? e.verdicts.filter((v) => v.verdict === 'refused').at(-1) : undefined;
   const judge = (verdict: 'valid' | 'refused') =>
     void run(async () => {
       await committed(
@@ -72,12 +75,30 @@ function Entry({
       <pre className="small-text" data-testid="validation-value">
         {value.data ? JSON.stringify(value.data.value) : '…'}
       </pre>
+      {e.stakeholders.length > 0 && (
+        <p className="muted small-text" data-testid="validation-stakeholders">
+          Stakeholders: {e.stakeholders.map((s) => (s === me ? 'you' : short(s, 10))).join(', ')}
+          {quorum !== null && e.status === 'pending'
+            ? ` (${quorum} alike verdict${quorum === 1 ? '' : 's'} decide)`
+            : ''}
+        </p>
+      )}
+      {e.status === 'pending' && e.verdicts.length > 0 && (
+        <ul className="plain-list small-text" data-testid="validation-verdicts">
+          {e.verdicts.map((v) => (
+            <li key={v.tx}>
+              {v.by === me ? 'You' : short(v.by, 10)}: {v.verdict}
+              {v.reason ? ` (${v.reason})` : ''}
+            </li>
+          ))}
+        </ul>
+      )}
       {refusal && (
         <p className="small-text" data-testid="validation-reason">
           Refused by {short(refusal.by, 10)}: {refusal.reason}
         </p>
       )}
-      {regulator && !mine && e.status === 'pending' && (
+      {e.mayJudge && (
         <div className="stack">
           <label>
             Reason
@@ -139,14 +160,21 @@ function Entry({
 export function ValidateCard({ me, height }: { me: string; height: number }) {
   const view = useAsync(() => bot().validation(), [height]);
   const v = view.data;
-  if (!v || (v.regulators.length === 0 && v.entries.length === 0)) return null;
-  const shown = v.regulator ? v.entries : v.entries.filter((e) => e.from === me);
+  if (!v || (v.regulators.length === 0 && v.validators === 'regulators' && v.entries.length === 0))
+    return null;
+  const stakeholders = v.validators === 'stakeholders';
+  const shown = v.regulator
+    ? v.entries
+    : v.entries.filter((e) => e.from === me || e.mayJudge || e.stakeholders.includes(me));
   return (
     <Card title="Validate" id="validate-title">
       <p className="muted small-text">
         {v.regulator
           ? 'You are a regulator of this chain: mark each submitted value Valid, or Refuse it with a reason that goes back to its submitter.'
           : `Regulators of this chain (${v.regulators.length}) validate submitted data.`}
+        {stakeholders
+          ? ' The stakeholders a submitter names validate its value too: mark the values you are named for Valid or Refuse them with a reason.'
+          : ''}
         {v.required ? ' Reads report unvalidated values as pending.' : ''}
       </p>
       {shown.length === 0 ? (
@@ -158,7 +186,7 @@ export function ValidateCard({ me, height }: { me: string; height: number }) {
               key={`${e.key}@${e.height}`}
               e={e}
               me={me}
-              regulator={v.regulator}
+              quorum={stakeholders ? v.quorum : null}
               height={height}
               onDone={view.reload}
             />

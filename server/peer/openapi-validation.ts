@@ -33,6 +33,8 @@ export const validationSchemas: Record<string, Schema> = {
     regulators: list(did),
     regulator: { type: 'boolean' },
     required: { type: 'boolean' },
+    validators: { enum: ['regulators', 'stakeholders'] },
+    quorum: { type: 'integer', minimum: 1 },
     entries: list(
       obj({
         key: str,
@@ -42,6 +44,8 @@ export const validationSchemas: Record<string, Schema> = {
         status: { enum: ['pending', 'refused'] },
         verdicts: list(verdict),
         resubmitOf: nullable(obj({ height: int, txId: hex(64), reason: str })),
+        stakeholders: list(did),
+        mayJudge: { type: 'boolean' },
       }),
     ),
     height: int,

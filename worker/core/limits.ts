@@ -11,6 +11,8 @@ export const dataKeyBytesMax = 256;
 export const dataValueBytesMax = 8 * 1024;
 /** Nesting depth of a structured data value (maps and arrays). */
 export const dataValueDepthMax = 8;
+/** Stakeholders a data.put may name (who may validate the value, D-9.4). */
+export const dataStakeholdersMax = 16;
 /** Length of a transaction type name. */
 export const txTypeLengthMax = 64;
 /** Transactions in one block. */

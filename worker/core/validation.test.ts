@@ -19,8 +19,13 @@ import {
 } from './modules/validation';
 import { notificationNeeds, notificationsOf, type CommittedBlock } from './notifications';
 
-const ids = [0, 1, 2, 3].map((i) => testIdentity(`validation member ${i}`)) as TestIdentity[];
-const [v0, submitter, regulator, stranger] = ids as [
+const ids = [0, 1, 2, 3, 4, 5, 6].map((i) =>
+  testIdentity(`validation member ${i}`),
+) as TestIdentity[];
+const [v0, submitter, regulator, stranger, s1, s2, s3] = ids as [
+  TestIdentity,
+  TestIdentity,
+  TestIdentity,
   TestIdentity,
   TestIdentity,
   TestIdentity,
@@ -202,6 +207,97 @@ describe('validation of submitted data (D-9.4)', () => {
     expect(on.failed).toEqual([]);
     const p = run(on.state, [tx(on.state, submitter, 'data.put', { key, value: 1 })]);
     expect(decodeValidationRecord(p.writes.get(validationPrefix + key)!).status).toBe('pending');
+  });
+
+  it('stakeholders named by the submitter judge when data.validators is "stakeholders": k alike verdicts decide, a regulator decides alone, anyone else is refused', () => {
+    const policy = (name: string, value: unknown, offset = 0) =>
+      tx(start.state, admin, 'admin.set', { change: { kind: 'policy', name, value } }, offset);
+    // Default ("regulators"): a named stakeholder may not judge; the policy is named.
+    const { state: r1 } = regulated();
+    const named = run(r1, [
+      tx(r1, submitter, 'data.put', { key, value: 1, stakeholders: [s1.did, s2.did] }),
+    ]);
+    expect(decodeValidationRecord(named.writes.get(validationPrefix + key)!).stakeholders).toEqual([
+      s1.did,
+      s2.did,
+    ]);
+    const refusedRole = run(named.state, [
+      tx(named.state, s1, 'data.validate', { key, verdict: 'valid' }),
+    ]);
+    expect(refusedRole.failed[0]?.error?.code).toBe('UNAUTHORIZED');
+    expect(refusedRole.failed[0]?.error?.message).toContain('data.validators');
+
+    // "stakeholders" with a quorum of 2, and a regulator.
+    const { state: q } = regulated([
+      policy('data.validators', 'stakeholders', 1),
+      policy('data.stakeholderQuorum', 2, 2),
+    ]);
+    const put = run(q, [
+      tx(q, submitter, 'data.put', { key, value: 1, stakeholders: [s1.did, s2.did, s3.did] }),
+      tx(q, submitter, 'data.put', { key: 'two', value: 2, stakeholders: [s1.did] }, 1),
+    ]);
+    expect(put.failed).toEqual([]);
+    const p = put.state;
+    // Not named, not a regulator: UNAUTHORIZED, naming the policy; nothing written.
+    const stranger1 = run(p, [tx(p, stranger, 'data.validate', { key, verdict: 'valid' })]);
+    expect(stranger1.failed[0]?.error?.code).toBe('UNAUTHORIZED');
+    expect(stranger1.failed[0]?.error?.message).toContain('stakeholder');
+    expect([...stranger1.writes.keys()].some((k) => k.startsWith(validationPrefix))).toBe(false);
+    // One refusal of two needed: still pending, nobody told; the same party cannot judge twice.
+    const first = run(p, [
+      tx(p, s1, 'data.validate', { key, verdict: 'refused', reason: 'label wrong' }),
+    ]);
+    expect(first.failed).toEqual([]);
+    const afterFirst = decodeValidationRecord(first.writes.get(validationPrefix + key)!);
+    expect(afterFirst.status).toBe('pending');
+    expect(afterFirst.verdicts).toHaveLength(1);
+    expect(notices(first)).toEqual([]);
+    const again = run(first.state, [
+      tx(first.state, s1, 'data.validate', { key, verdict: 'refused', reason: 'again' }),
+    ]);
+    expect(again.failed[0]?.error?.code).toBe('BAD_REQUEST');
+    // A valid verdict does not add to the refusals; a second refusal decides and returns.
+    const valid = run(first.state, [
+      tx(first.state, s2, 'data.validate', { key, verdict: 'valid' }),
+    ]);
+    expect(decodeValidationRecord(valid.writes.get(validationPrefix + key)!).status).toBe(
+      'pending',
+    );
+    const second = run(valid.state, [
+      tx(valid.state, s3, 'data.validate', { key, verdict: 'refused', reason: 'seal broken' }),
+    ]);
+    expect(second.failed).toEqual([]);
+    expect(decodeValidationRecord(second.writes.get(validationPrefix + key)!).status).toBe(
+      'refused',
+    );
+    expect(notices(second)).toEqual([
+      expect.objectContaining({ kind: 'data.refused', to: [submitter.did], actor: s3.did }),
+    ]);
+    // A resubmission that names no one keeps the stakeholders of the version it answers.
+    const re = run(second.state, [tx(second.state, submitter, 'data.put', { key, value: 2 })]);
+    expect(decodeValidationRecord(re.writes.get(validationPrefix + key)!)).toMatchObject({
+      status: 'pending',
+      stakeholders: [s1.did, s2.did, s3.did],
+      resubmitOf: { reason: 'seal broken' },
+    });
+    // Fewer stakeholders named than the quorum: theirs never decide; a regulator's verdict does.
+    const lone = run(p, [tx(p, s1, 'data.validate', { key: 'two', verdict: 'valid' })]);
+    expect(decodeValidationRecord(lone.writes.get(validationPrefix + 'two')!).status).toBe(
+      'pending',
+    );
+    const reg = run(lone.state, [
+      tx(lone.state, regulator, 'data.validate', { key: 'two', verdict: 'valid' }),
+    ]);
+    expect(decodeValidationRecord(reg.writes.get(validationPrefix + 'two')!).status).toBe('valid');
+
+    // Policy values and the stakeholders list are checked.
+    expect(() => checkTx(policy('data.validators', 'everyone'))).toThrow(
+      expect.objectContaining({ code: 'BAD_FIELD_TYPE' }),
+    );
+    for (const stakeholders of [[], ['bob'], [s1.did, s1.did], Array(17).fill(s1.did)])
+      expect(() => checkTx(tx(p, submitter, 'data.put', { key, value: 1, stakeholders }))).toThrow(
+        expect.objectContaining({ code: 'BAD_FIELD_TYPE' }),
+      );
   });
 
   it('bad bodies are typed errors naming the limit', () => {

@@ -8,7 +8,7 @@
 // the transaction's signature (the record's digital signature). With `fetch`, the documents are
 // fetched from their information servers and their SHA-256 compared with the recorded hash: a
 // difference is reported as `tampered` for that step, never accepted.
-import { decodeBlock, blockHash, txRootOf, type Block } from '../core/block';
+import { decodeBlock, blockHash, txRootOf, type Block, type SignatureCheck } from '../core/block';
 import type { ChainState } from '../core/ledger';
 import { equalBytes, toHex } from '../core/bytes';
 import { sha256 } from '../core/crypto/hash';
@@ -68,16 +68,43 @@ type Write = { id?: string; server: string; hash?: string };
  */
 export const traceBlocksCachedMax = 4_096;
 
+/**
+ * State entries (records and lots) kept between queries with the leaf they were hashed against
+ * and their decoded form: an entry read again is still read from the store every query and
+ * compared byte for byte with the one kept, and its leaf with the current state root's; only
+ * when both are equal are the SHA-256 and the decoding skipped (the same bytes hash and decode
+ * the same). The same bound holds the records found equal to their transactions (with the
+ * signing bytes of each), so both stay a few MB for records of typical size.
+ */
+export const traceEntriesCachedMax = 8_192;
+
 type VerifiedBlock = {
   block: Block;
   hash: Uint8Array;
+  hashHex: string;
   txs: Map<string, Tx>;
   /** The record bytes each transaction makes (by txId and whether it was an origin). */
   records: Map<string, Uint8Array>;
+  /** Each trace transaction's signature check (signing bytes, public key), made once. */
+  checks: Map<string, SignatureCheck>;
+};
+
+/** A state entry proven against a leaf: the bytes, the leaf, and what they decode to. */
+type ProvenEntry = { bytes: Uint8Array; leaf: Uint8Array; value?: unknown };
+
+/** A record found equal to the signed transaction of a verified block (by txId). */
+type CheckedRecord = {
+  bytes: Uint8Array;
+  height: number;
+  hash: Uint8Array;
+  hashHex: string;
+  check: SignatureCheck;
 };
 
 export class TraceHost {
   private readonly blocks = new Map<string, VerifiedBlock>();
+  private readonly entries = new Map<string, ProvenEntry>();
+  private readonly checked = new Map<string, CheckedRecord>();
 
   constructor(private readonly d: TraceHostDeps) {}
 
@@ -135,14 +162,14 @@ export class TraceHost {
     if (!lot) return null;
     const records: TraceRecordView[] = [];
     for (const txId of lot.records) {
-      const bytes = await this.provenEntry(chain, traceRecordPrefix + txId);
-      if (bytes) records.push(recordView(decodeRecord(bytes)));
+      const proven = await this.provenEntry(chain, traceRecordPrefix + txId);
+      if (proven) records.push(recordView(decodeRecord(proven.bytes)));
     }
     return {
       id,
       holder: lot.holder,
       mine: lot.holder === this.d.self(),
-      parents: lot.parents,
+      parents: [...lot.parents],
       consumedBy: lot.consumedBy,
       records,
     };
@@ -157,7 +184,7 @@ export class TraceHost {
     const blocks = new Map<number, VerifiedBlock | null>();
     const lots: TraceJourney['lots'] = [];
     const steps = new Map<string, TraceStepView>();
-    const signatures: Array<{ step: TraceStepView; tx: Tx }> = [];
+    const signatures: Array<{ step: TraceStepView; check: SignatureCheck }> = [];
     const origins: string[] = [];
     let truncated: string | null = null;
     const seen = new Set<string>([id]);
@@ -176,7 +203,7 @@ export class TraceHost {
       lots.push({
         id: lotId,
         holder: lot.holder,
-        parents: lot.parents,
+        parents: [...lot.parents],
         consumedBy: lot.consumedBy,
         depth,
       });
@@ -224,19 +251,7 @@ export class TraceHost {
     }
     // The records' signatures, in one batch (the peer's verifier, cached for signatures it
     // verified when the blocks came in: the same bytes give the same answer).
-    const keys = new Map<string, Uint8Array>();
-    const keyOf = (did: string) => {
-      let key = keys.get(did);
-      if (!key) keys.set(did, (key = publicKeyFromDid(did)));
-      return key;
-    };
-    const verdicts = await this.d.verifier.verifyBatch(
-      signatures.map(({ tx }) => ({
-        publicKey: keyOf(tx.from),
-        message: txSigningBytes(tx),
-        signature: tx.sig,
-      })),
-    );
+    const verdicts = await this.d.verifier.verifyBatch(signatures.map(({ check }) => check));
     signatures.forEach(({ step }, i) => {
       if (!verdicts[i] && step.status === 'verified')
         Object.assign(step, {
@@ -266,20 +281,22 @@ export class TraceHost {
     hashes: readonly Uint8Array[],
     blocks: Map<number, VerifiedBlock | null>,
     txId: string,
-    signatures: Array<{ step: TraceStepView; tx: Tx }>,
+    signatures: Array<{ step: TraceStepView; check: SignatureCheck }>,
   ): Promise<TraceStepView> {
-    const bytes = await this.provenEntry(chain, traceRecordPrefix + txId, true);
-    if (!bytes)
+    const proven = await this.provenEntry(chain, traceRecordPrefix + txId, true);
+    if (!proven)
       return missingStep(
         txId,
         `The record of transaction ${txId.slice(0, 12)} does not match the state root.`,
       );
     let record: TraceRecord;
     try {
-      record = decodeRecord(bytes);
+      proven.value ??= decodeRecord(proven.bytes);
+      record = proven.value as TraceRecord;
     } catch {
       return missingStep(txId, 'The stored record cannot be decoded.');
     }
+    const bytes = proven.bytes;
     const step: TraceStepView = {
       ...recordView(record),
       blockHash: null,
@@ -287,6 +304,21 @@ export class TraceHost {
       problem: null,
       document: { status: 'not-fetched', message: null },
     };
+    // Checked by an earlier query: these very bytes equal the record that a transaction of the
+    // block at this height makes, and that block is still the one of the verified hash.
+    const known = this.checked.get(txId);
+    const verifiedHash = hashes[record.height];
+    if (
+      known &&
+      known.bytes === bytes &&
+      verifiedHash &&
+      known.height === record.height &&
+      equalBytes(known.hash, verifiedHash)
+    ) {
+      step.blockHash = known.hashHex;
+      signatures.push({ step, check: known.check });
+      return step;
+    }
     if (!blocks.has(record.height))
       blocks.set(record.height, await this.verifiedBlock(chain, hashes, record.height));
     const held = blocks.get(record.height);
@@ -297,7 +329,7 @@ export class TraceHost {
         status: 'tampered',
         problem: `Block ${record.height} does not hold the transaction of this record.`,
       };
-    step.blockHash = toHex(held.hash);
+    step.blockHash = held.hashHex;
     const recordKey = `${txId}:${record.kind === 'origin'}`;
     let expected = held.records.get(recordKey);
     if (!expected) {
@@ -310,7 +342,25 @@ export class TraceHost {
         status: 'tampered',
         problem: 'The record differs from the signed transaction that wrote it.',
       };
-    signatures.push({ step, tx });
+    let check = held.checks.get(txId);
+    if (!check)
+      held.checks.set(
+        txId,
+        (check = {
+          publicKey: publicKeyFromDid(tx.from),
+          message: txSigningBytes(tx),
+          signature: tx.sig,
+        }),
+      );
+    if (this.checked.size >= traceEntriesCachedMax) this.checked.clear();
+    this.checked.set(txId, {
+      bytes,
+      height: record.height,
+      hash: held.hash,
+      hashHex: held.hashHex,
+      check,
+    });
+    signatures.push({ step, check });
     return step;
   }
 
@@ -337,7 +387,14 @@ export class TraceHost {
       const txs = new Map<string, Tx>();
       for (const tx of block.txs) if (tx.type.startsWith('trace.')) txs.set(txIdOf(tx), tx);
       if (this.blocks.size >= traceBlocksCachedMax) this.blocks.clear();
-      const verified = { block, hash: expected, txs, records: new Map<string, Uint8Array>() };
+      const verified: VerifiedBlock = {
+        block,
+        hash: expected,
+        hashHex: toHex(expected),
+        txs,
+        records: new Map(),
+        checks: new Map(),
+      };
       this.blocks.set(cacheKey, verified);
       return verified;
     } catch {
@@ -391,23 +448,36 @@ export class TraceHost {
   }
 
   private async provenLot(chain: ChainState, id: string): Promise<TraceLot | null> {
-    const bytes = await this.provenEntry(chain, traceLotPrefix + id);
-    return bytes ? decodeLot(bytes) : null;
+    const proven = await this.provenEntry(chain, traceLotPrefix + id);
+    if (!proven) return null;
+    proven.value ??= decodeLot(proven.bytes);
+    return proven.value as TraceLot;
   }
 
   /**
    * A stored entry checked against its leaf in the state trie. Absent from the trie: null. Present
    * but changed: TAMPERED, or null when `soft` (the query reports that step instead of failing).
+   * The entry is read from the store every time; when it is byte for byte the one hashed before
+   * and the leaf is the same, the kept entry (its decoded value with it) is returned.
    */
   private async provenEntry(
     chain: ChainState,
     key: string,
     soft = false,
-  ): Promise<Uint8Array | null> {
+  ): Promise<ProvenEntry | null> {
     const leaf = chain.trie.get(key);
     if (!leaf) return null;
     const entry = await this.d.storage.getState(chain.chainId, key);
-    if (entry && equalBytes(sha256(entry), leaf)) return entry;
+    if (entry) {
+      const known = this.entries.get(key);
+      if (known && equalBytes(known.leaf, leaf) && equalBytes(known.bytes, entry)) return known;
+      if (equalBytes(sha256(entry), leaf)) {
+        if (this.entries.size >= traceEntriesCachedMax) this.entries.clear();
+        const proven: ProvenEntry = { bytes: entry, leaf };
+        this.entries.set(key, proven);
+        return proven;
+      }
+    }
     if (soft) return null;
     throw botError(
       'TAMPERED',
@@ -420,8 +490,8 @@ function recordView(record: TraceRecord): TraceRecordView {
   return {
     txId: record.txId,
     kind: record.kind,
-    ids: record.ids,
-    into: record.into,
+    ids: [...record.ids],
+    into: [...record.into],
     server: record.server,
     hash: record.hash,
     out: record.out,

@@ -3,7 +3,14 @@
 // a non-regulator or a stale version is refused before anything is signed).
 import { checkTx, type UnsignedTx } from '../core/tx';
 import { precheckTx, type ChainState } from '../core/ledger';
-import { isRegulator, regulateRole, validationRequired } from '../core/modules/validation';
+import {
+  isRegulator,
+  judgeAs,
+  regulateRole,
+  stakeholderQuorum,
+  stakeholdersJudge,
+  validationRequired,
+} from '../core/modules/validation';
 import type { ValidationView } from '../api';
 
 /** Entries one answer lists at most. */
@@ -22,6 +29,7 @@ export class ValidationHost {
   async validation(): Promise<ValidationView> {
     const chain = this.d.chain();
     const rights = chain.governance;
+    const me = this.d.self();
     const records = [...(chain.validation?.records.values() ?? [])];
     const entries = records
       .filter((r) => r.status === 'pending' || r.status === 'refused')
@@ -42,11 +50,19 @@ export class ValidationHost {
         resubmitOf: r.resubmitOf
           ? { height: r.resubmitOf.h, txId: r.resubmitOf.tx, reason: r.resubmitOf.reason }
           : null,
+        stakeholders: [...(r.stakeholders ?? [])],
+        mayJudge:
+          r.status === 'pending' &&
+          r.from !== me &&
+          judgeAs(rights, r, me) !== null &&
+          !r.verdicts.some((v) => v.by === me),
       }));
     return {
       regulators: [...(rights?.roles.get(regulateRole) ?? [])],
-      regulator: isRegulator(rights, this.d.self()),
+      regulator: isRegulator(rights, me),
       required: validationRequired(rights),
+      validators: stakeholdersJudge(rights) ? 'stakeholders' : 'regulators',
+      quorum: stakeholderQuorum(rights),
       entries,
       height: chain.height,
     };

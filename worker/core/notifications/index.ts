@@ -269,6 +269,8 @@ function draftsOf(tx: Tx, txId: string, height: number, facts: NotificationFacts
       // D-9.4: a verdict returns to the submitter of the version judged.
       const bytes = facts.written.get(validationPrefix + text(body.key));
       const record = bytes ? decode<ValidationRecord>(bytes, 1 << 16) : null;
+      // a stakeholder's verdict short of the quorum decides nothing yet: nothing to tell
+      if (record?.status === 'pending') return [];
       return [
         {
           kind: body.verdict === 'refused' ? 'data.refused' : 'data.validated',

@@ -6,6 +6,7 @@ import { utf8Length } from '../../bytes';
 import * as limits from '../../limits';
 import { isPlainObject, isTaggedValue, onlyFields } from '../../body';
 import type { BodyRules } from '../module';
+import { isDidKey } from '../tokens/rules';
 
 export function checkDataKey(key: unknown): string {
   if (key === undefined) throw botError('MISSING_FIELD', 'The body has no "key".');
@@ -73,13 +74,34 @@ export function checkDataValue(value: unknown, depth = 0): void {
   );
 }
 
+/**
+ * D-9.4: the parties a submitter names as the stakeholders of a value (who may validate it when
+ * the chain's policy data.validators is "stakeholders"): distinct did:key identifiers, at most
+ * limits.dataStakeholdersMax.
+ */
+export function checkStakeholders(value: unknown): void {
+  if (value === undefined) return;
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    value.length > limits.dataStakeholdersMax ||
+    !value.every(isDidKey) ||
+    new Set(value).size !== value.length
+  )
+    throw botError(
+      'BAD_FIELD_TYPE',
+      `stakeholders is a list of 1 to ${limits.dataStakeholdersMax} distinct did:key identifiers (dataStakeholdersMax).`,
+    );
+}
+
 export const dataPut: BodyRules = {
   check(body) {
     if (!isPlainObject(body))
-      throw botError('MALFORMED', 'A data.put body must be a map { key, value }.');
-    onlyFields(body, ['key', 'value'], 'data.put');
+      throw botError('MALFORMED', 'A data.put body must be a map { key, value, stakeholders? }.');
+    onlyFields(body, ['key', 'value', 'stakeholders'], 'data.put');
     checkDataKey(body.key);
     if (!('value' in body)) throw botError('MISSING_FIELD', 'The body has no "value".');
+    checkStakeholders(body.stakeholders);
     checkDataValue(body.value);
     const valueBytes = encode(body.value).length;
     if (valueBytes > limits.dataValueBytesMax)

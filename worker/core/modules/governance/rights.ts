@@ -21,6 +21,9 @@
 //   devices.blockThreshold    distinct gateways whose reports block a device (default 2)
 //   devices.messagesPerMinuteMax  what a gateway takes from one device before it reports a flood
 //   data.validationRequired  true: reads report an unvalidated version as pending (../validation)
+//   data.validators          "regulators" (default): only the regulate role judges data;
+//                            "stakeholders": the parties a submitter names judge too (../validation)
+//   data.stakeholderQuorum   stakeholders' like verdicts that decide a version (default 1)
 // Governance transactions are never restricted by roles or tx.* policies, so a chain can always
 // change them back.
 import { encode } from '../../codec';
@@ -42,14 +45,17 @@ export const governanceExempt: ReadonlySet<string> = new Set([
 ]);
 
 /** The policies the chain enforces, and the type of their value. */
-export const enforcedPolicies: Readonly<Record<string, 'count' | 'list' | 'flag'>> = {
-  'data.valueBytesMax': 'count',
-  'tx.perSenderPerBlockMax': 'count',
-  'tx.allowedTypes': 'list',
-  'devices.blockThreshold': 'count',
-  'devices.messagesPerMinuteMax': 'count',
-  'data.validationRequired': 'flag',
-};
+export const enforcedPolicies: Readonly<Record<string, 'count' | 'list' | 'flag' | 'validators'>> =
+  {
+    'data.valueBytesMax': 'count',
+    'tx.perSenderPerBlockMax': 'count',
+    'tx.allowedTypes': 'list',
+    'devices.blockThreshold': 'count',
+    'devices.messagesPerMinuteMax': 'count',
+    'data.validationRequired': 'flag',
+    'data.validators': 'validators',
+    'data.stakeholderQuorum': 'count',
+  };
 
 /** Default threshold of distinct gateways' reports that block a device. */
 export const blockThresholdDefault = 2;
@@ -76,6 +82,8 @@ export function checkPolicyValue(name: string, value: unknown): void {
   const kind = Object.hasOwn(enforcedPolicies, name) ? enforcedPolicies[name] : undefined;
   if (kind === 'count' && !(Number.isSafeInteger(value) && (value as number) >= 1))
     throw botError('BAD_FIELD_TYPE', `Policy ${name} is a whole number of 1 or more.`);
+  if (kind === 'validators' && value !== 'regulators' && value !== 'stakeholders')
+    throw botError('BAD_FIELD_TYPE', `Policy ${name} is "regulators" or "stakeholders".`);
   if (kind === 'flag' && typeof value !== 'boolean')
     throw botError('BAD_FIELD_TYPE', `Policy ${name} is true or false.`);
   if (kind === 'list' && !(typeof value === 'string' && value.trim().length > 0))

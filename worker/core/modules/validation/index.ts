@@ -12,6 +12,20 @@
 // data.delete ends the tracking of the key until its next put. In memory only the versions that
 // wait (pending) or were refused are kept (a resubmission must find the refusal it answers).
 //
+// Stakeholders (policy data.validators, default "regulators"): a data.put may name the parties
+// with a stake in the value (`stakeholders`: did:keys, at most dataStakeholdersMax), kept in the
+// version's record. With data.validators = "stakeholders" those parties judge the version too:
+//   - a regulator's verdict decides at once (valid or refused), as with "regulators";
+//   - a stakeholder's verdict counts: the version is valid when k stakeholders said valid and
+//     refused when k said refused, k = policy data.stakeholderQuorum (default 1); a version that
+//     names fewer than k stakeholders is decided by a regulator only (a submitter cannot name one
+//     friendly party to pass a quorum of three);
+//   - each judges a version once; anyone else (not a regulator, not named) is UNAUTHORIZED,
+//     with a message that names the policy. With "regulators", a stakeholder is UNAUTHORIZED.
+// Datasets (ds.*) are not validated: their versions are sealed to their readers, and a verdict on
+// content the regulator cannot read would mean nothing; the datasets' sharing reports nothing of
+// validation (docs/CONFORMANCE.md D-9.4).
+//
 // Enforcement of data.validationRequired (the smallest that is sensible, and deterministic): a
 // peer's reads (get, and the datasets' sharing of a key) report the current version's status,
 // and while the policy is on, a version that is pending or refused is reported as "pending
@@ -29,6 +43,8 @@ export const validationPrefix = 'valid/';
 export const validationTxTypes = ['data.validate'] as const;
 export const regulateRole = 'regulate';
 export const validationRequiredPolicy = 'data.validationRequired';
+export const validatorsPolicy = 'data.validators';
+export const stakeholderQuorumPolicy = 'data.stakeholderQuorum';
 /** Characters of a verdict's reason. */
 export const validationReasonLengthMax = 280;
 
@@ -53,6 +69,8 @@ export interface ValidationRecord {
   verdicts: Verdict[];
   /** Set when this version is a resubmission: the refused version it answers. */
   resubmitOf: { h: number; tx: string; reason: string } | null;
+  /** The parties the submitter named (absent when none: the record encodes as before). */
+  stakeholders?: string[];
 }
 
 export interface ValidationState {
@@ -107,12 +125,36 @@ interface RightsLike {
   readonly policies: ReadonlyMap<string, unknown>;
 }
 
-/** Does this chain track validation (a regulator named, or validation required)? */
+/** Does this chain track validation (a regulator named, validation required, or stakeholders judge)? */
 export function validationTracked(rights: RightsLike | undefined): boolean {
   return (
     rights !== undefined &&
-    (rights.roles.has(regulateRole) || rights.policies.get(validationRequiredPolicy) === true)
+    (rights.roles.has(regulateRole) ||
+      rights.policies.get(validationRequiredPolicy) === true ||
+      stakeholdersJudge(rights))
   );
+}
+
+/** Policy data.validators: do the stakeholders a submitter names judge its data? */
+export function stakeholdersJudge(rights: RightsLike | undefined): boolean {
+  return rights?.policies.get(validatorsPolicy) === 'stakeholders';
+}
+
+/** Policy data.stakeholderQuorum: the stakeholders' like verdicts that decide (default 1). */
+export function stakeholderQuorum(rights: RightsLike | undefined): number {
+  const k = rights?.policies.get(stakeholderQuorumPolicy);
+  return typeof k === 'number' && Number.isSafeInteger(k) && k >= 1 ? k : 1;
+}
+
+/** May `did` judge this version: as a regulator, as a stakeholder, or not at all? */
+export function judgeAs(
+  rights: RightsLike | undefined,
+  record: Pick<ValidationRecord, 'stakeholders'> | undefined,
+  did: string,
+): 'regulator' | 'stakeholder' | null {
+  if (isRegulator(rights, did)) return 'regulator';
+  if (stakeholdersJudge(rights) && record?.stakeholders?.includes(did)) return 'stakeholder';
+  return null;
 }
 
 /** Is validation required by policy on this chain? */
@@ -133,7 +175,7 @@ export function noteDataWrite(tx: Tx, txId: string, block: BlockContext): void {
   const rights = block.overlayOf(governanceModule);
   if (!validationTracked(rights)) return;
   const overlay = block.overlayOf(validationModule);
-  const key = (tx.body as { key: string }).key;
+  const { key, stakeholders } = tx.body as { key: string; stakeholders?: string[] };
   const previous = overlay.records.get(key);
   overlay.touched.add(key);
   if (tx.type !== 'data.put') {
@@ -153,6 +195,10 @@ export function noteDataWrite(tx: Tx, txId: string, block: BlockContext): void {
     verdicts: [],
     resubmitOf:
       previous && refusal ? { h: previous.h, tx: previous.tx, reason: refusal.reason } : null,
+    // a resubmission that names no stakeholders keeps those of the version it answers
+    ...(stakeholders || (refusal && previous?.stakeholders)
+      ? { stakeholders: [...(stakeholders ?? previous?.stakeholders ?? [])] }
+      : {}),
   });
 }
 
@@ -169,15 +215,16 @@ function applyValidate(
     reason?: string;
   };
   const rights = block.overlayOf(governanceModule);
-  if (!rights.roles.has(regulateRole))
+  const stakeholders = stakeholdersJudge(rights);
+  if (!stakeholders && !rights.roles.has(regulateRole))
     throw botError(
       'UNAUTHORIZED',
       `This chain names no regulator (the role ${regulateRole} is not set); its governance names who validates data.`,
     );
-  if (!isRegulator(rights, tx.from))
+  if (!stakeholders && !isRegulator(rights, tx.from))
     throw botError(
       'UNAUTHORIZED',
-      `${tx.from} does not hold the role ${regulateRole} on this chain, so it may not validate data.`,
+      `${tx.from} does not hold the role ${regulateRole} on this chain, so it may not validate data (policy ${validatorsPolicy} is "regulators").`,
     );
   const record = overlay.records.get(body.key);
   if (!record)
@@ -195,14 +242,32 @@ function applyValidate(
       'BAD_REQUEST',
       `The version of ${body.key} at height ${record.h} is ${record.status === 'deleted' ? 'deleted' : `${record.status} already`}.`,
     );
+  const as = judgeAs(rights, record, tx.from);
+  if (!as)
+    throw botError(
+      'UNAUTHORIZED',
+      `${tx.from} is neither a regulator (role ${regulateRole}) nor a stakeholder named by the submitter of ${body.key}, so it may not validate it (policy ${validatorsPolicy} is "stakeholders").`,
+    );
   if (record.from === tx.from)
     throw botError(
       'BAD_REQUEST',
       'A submitter does not validate its own data; another regulator does.',
     );
+  if (record.verdicts.some((v) => v.by === tx.from))
+    throw botError(
+      'BAD_REQUEST',
+      `${tx.from} gave its verdict on this version of ${body.key} already; a party judges a version once.`,
+    );
+  // A regulator decides; stakeholders decide when k of them (data.stakeholderQuorum) agree.
+  const alike =
+    1 +
+    record.verdicts.filter(
+      (v) => v.verdict === body.verdict && record.stakeholders?.includes(v.by) === true,
+    ).length;
+  const decided = as === 'regulator' || alike >= stakeholderQuorum(rights);
   overlay.records.set(body.key, {
     ...record,
-    status: body.verdict,
+    status: decided ? body.verdict : 'pending',
     verdicts: [
       ...record.verdicts,
       {
