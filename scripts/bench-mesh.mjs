@@ -235,9 +235,12 @@ async function heightSteps(tabs, low) {
     ['proposal received by S (P != S)', 'S', 'proposalIn'],
     ['prevote signed at S', 'S', 'prevoteSigned'],
     ['prevote sent by S', 'S', 'prevoteSent'],
+    ['2nd prevote of another validator reached S', 'S', 'prevoteIn2'],
     ['prevote quorum at S (precommit signed)', 'S', 'prevoteQuorum'],
+    ['precommit record write started at S', 'S', 'recordStart'],
     ['precommit record written at S', 'S', 'recordDone'],
     ['precommit sent by S', 'S', 'precommitSent'],
+    ['2nd precommit of another validator reached S', 'S', 'precommitIn2'],
     ['precommit quorum at S (decided)', 'S', 'decided'],
     ['block write started at S', 'S', 'writeStart'],
     ['block durable at S', 'S', 'durable'],
@@ -246,9 +249,23 @@ async function heightSteps(tabs, low) {
   ];
   const rows = steps.map(([label, who, mark]) => ({ label, who, mark, sinceSubmit: [] }));
   let traced = 0;
+  const raw = [];
   for (const l of low) {
     const own = traces[l.tab].get(l.height);
     if (!own) continue;
+    raw.push({
+      height: l.height,
+      submitter: l.tab,
+      t2: l.t2 - l.t0,
+      tabs: traces.map((t) =>
+        Object.fromEntries(
+          Object.entries(t.get(l.height) ?? {}).map(([k, v]) => [
+            k,
+            Math.round((v - l.t0) * 10) / 10,
+          ]),
+        ),
+      ),
+    });
     const proposer = traces.find((t) => t.get(l.height)?.proposed !== undefined)?.get(l.height);
     traced++;
     for (const row of rows) {
@@ -266,6 +283,8 @@ async function heightSteps(tabs, low) {
   }
   return {
     traced,
+    /** Every tab's marks of each traced height, in ms since the submit. */
+    raw,
     steps: rows.map((r) => ({
       step: r.label,
       at: r.who,
