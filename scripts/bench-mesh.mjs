@@ -281,8 +281,35 @@ async function heightSteps(tabs, low) {
       if (at !== undefined) row.sinceSubmit.push(at - l.t0);
     }
   }
+  // Each local step's own duration, over every tab of every traced height (not since the submit).
+  const spans = [
+    ['outbox write at S (signed -> tx sent)', 'signed', 'txSent', 'S'],
+    ['gossiped tx -> signed proposal at P', 'txIn', 'proposed', 'P'],
+    ['proposal in -> prevote signed (check, replay, sign)', 'proposalIn', 'prevoteSigned'],
+    ['2nd other prevote in -> quorum (check, step)', 'prevoteIn2', 'prevoteQuorum'],
+    ['precommit record write (IndexedDB)', 'recordStart', 'recordDone'],
+    ['2nd other precommit in -> decided (check, step)', 'precommitIn2', 'decided'],
+  ];
+  const durations = spans.map(([step, from, to, only]) => {
+    const values = [];
+    for (const h of raw)
+      h.tabs.forEach((marks, tab) => {
+        if (only === 'S' && tab !== h.submitter) return;
+        if (only === 'P' && marks.proposed === undefined) return;
+        if (marks[from] !== undefined && marks[to] !== undefined)
+          values.push(marks[to] - marks[from]);
+      });
+    return {
+      step,
+      samples: values.length,
+      p50Ms: values.length ? median(values) : null,
+      p90Ms: values.length ? quantile(values, 0.9) : null,
+    };
+  });
   return {
     traced,
+    /** Each local step's duration over every tab (medians and p90). */
+    durations,
     /** Every tab's marks of each traced height, in ms since the submit. */
     raw,
     steps: rows.map((r) => ({
@@ -294,7 +321,7 @@ async function heightSteps(tabs, low) {
   };
 }
 
-function printSteps({ traced, steps }) {
+function printSteps({ traced, steps, durations }) {
   console.log(`\n  where a low-load height's time goes (${traced} heights; medians since submit):`);
   let previous = 0;
   for (const s of steps) {
@@ -305,6 +332,12 @@ function printSteps({ traced, steps }) {
       `    ${s.step.padEnd(52)} ${s.p50SinceSubmitMs.toFixed(2).padStart(7)} ms  (+${delta.toFixed(2)})  n=${s.samples}`,
     );
   }
+  console.log('  each local step alone, over every tab (p50 / p90):');
+  for (const d of durations ?? [])
+    if (d.samples)
+      console.log(
+        `    ${d.step.padEnd(52)} ${d.p50Ms.toFixed(2).padStart(7)} / ${d.p90Ms.toFixed(2)} ms  n=${d.samples}`,
+      );
 }
 
 const results = {
