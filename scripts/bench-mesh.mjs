@@ -235,9 +235,12 @@ async function heightSteps(tabs, low) {
     ['proposal received by S (P != S)', 'S', 'proposalIn'],
     ['prevote signed at S', 'S', 'prevoteSigned'],
     ['prevote sent by S', 'S', 'prevoteSent'],
+    ['2nd prevote of another validator reached S', 'S', 'prevoteIn2'],
     ['prevote quorum at S (precommit signed)', 'S', 'prevoteQuorum'],
+    ['precommit record write started at S', 'S', 'recordStart'],
     ['precommit record written at S', 'S', 'recordDone'],
     ['precommit sent by S', 'S', 'precommitSent'],
+    ['2nd precommit of another validator reached S', 'S', 'precommitIn2'],
     ['precommit quorum at S (decided)', 'S', 'decided'],
     ['block write started at S', 'S', 'writeStart'],
     ['block durable at S', 'S', 'durable'],
@@ -246,9 +249,23 @@ async function heightSteps(tabs, low) {
   ];
   const rows = steps.map(([label, who, mark]) => ({ label, who, mark, sinceSubmit: [] }));
   let traced = 0;
+  const raw = [];
   for (const l of low) {
     const own = traces[l.tab].get(l.height);
     if (!own) continue;
+    raw.push({
+      height: l.height,
+      submitter: l.tab,
+      t2: l.t2 - l.t0,
+      tabs: traces.map((t) =>
+        Object.fromEntries(
+          Object.entries(t.get(l.height) ?? {}).map(([k, v]) => [
+            k,
+            Math.round((v - l.t0) * 10) / 10,
+          ]),
+        ),
+      ),
+    });
     const proposer = traces.find((t) => t.get(l.height)?.proposed !== undefined)?.get(l.height);
     traced++;
     for (const row of rows) {
@@ -264,8 +281,37 @@ async function heightSteps(tabs, low) {
       if (at !== undefined) row.sinceSubmit.push(at - l.t0);
     }
   }
+  // Each local step's own duration, over every tab of every traced height (not since the submit).
+  const spans = [
+    ['outbox write at S (signed -> tx sent)', 'signed', 'txSent', 'S'],
+    ['gossiped tx -> signed proposal at P', 'txIn', 'proposed', 'P'],
+    ['proposal in -> prevote signed (check, replay, sign)', 'proposalIn', 'prevoteSigned'],
+    ['2nd other prevote in -> quorum (check, step)', 'prevoteIn2', 'prevoteQuorum'],
+    ['precommit record write (IndexedDB)', 'recordStart', 'recordDone'],
+    ['2nd other precommit in -> decided (check, step)', 'precommitIn2', 'decided'],
+  ];
+  const durations = spans.map(([step, from, to, only]) => {
+    const values = [];
+    for (const h of raw)
+      h.tabs.forEach((marks, tab) => {
+        if (only === 'S' && tab !== h.submitter) return;
+        if (only === 'P' && marks.proposed === undefined) return;
+        if (marks[from] !== undefined && marks[to] !== undefined)
+          values.push(marks[to] - marks[from]);
+      });
+    return {
+      step,
+      samples: values.length,
+      p50Ms: values.length ? median(values) : null,
+      p90Ms: values.length ? quantile(values, 0.9) : null,
+    };
+  });
   return {
     traced,
+    /** Each local step's duration over every tab (medians and p90). */
+    durations,
+    /** Every tab's marks of each traced height, in ms since the submit. */
+    raw,
     steps: rows.map((r) => ({
       step: r.label,
       at: r.who,
@@ -275,7 +321,7 @@ async function heightSteps(tabs, low) {
   };
 }
 
-function printSteps({ traced, steps }) {
+function printSteps({ traced, steps, durations }) {
   console.log(`\n  where a low-load height's time goes (${traced} heights; medians since submit):`);
   let previous = 0;
   for (const s of steps) {
@@ -286,6 +332,12 @@ function printSteps({ traced, steps }) {
       `    ${s.step.padEnd(52)} ${s.p50SinceSubmitMs.toFixed(2).padStart(7)} ms  (+${delta.toFixed(2)})  n=${s.samples}`,
     );
   }
+  console.log('  each local step alone, over every tab (p50 / p90):');
+  for (const d of durations ?? [])
+    if (d.samples)
+      console.log(
+        `    ${d.step.padEnd(52)} ${d.p50Ms.toFixed(2).padStart(7)} / ${d.p90Ms.toFixed(2)} ms  n=${d.samples}`,
+      );
 }
 
 const results = {

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { startTestHost } from './testing';
 import { MemoryStorage } from '../store/memory';
 import type { BlockCommit } from '../store/storage';
+import type { PeerNet } from '../net/types';
+import { decodeWire } from './wire';
 
 /** A memory store whose block writes wait until the test opens the gate. */
 class GatedStorage extends MemoryStorage {
@@ -59,6 +61,42 @@ describe('when a commit is told', () => {
     expect((await read)?.value).toBe(42);
     expect((await status).height).toBe(result.height);
     expect(result.height).toBe(before + 1);
+    await host.stop();
+  });
+
+  it("a submission's gossip leaves at once, not after the previous block's write", async () => {
+    const storage = new GatedStorage();
+    const gossiped: string[] = [];
+    const net = {
+      start() {},
+      stop() {},
+      broadcast(bytes: Uint8Array) {
+        const wire = decodeWire(bytes);
+        if (wire.kind === 'consensus' && wire.message.type === 'tx')
+          gossiped.push(String((wire.message.tx.body as { key: string }).key));
+      },
+      send: () => false,
+      drop() {},
+      setValidators() {},
+      setReaders() {},
+      view: () => ({ did: '', room: null, neighbours: [], relays: [], webrtc: 'unknown' }),
+    } as unknown as PeerNet;
+    const { host } = await startTestHost(storage, { net });
+    const { did } = await host.identity();
+    await host.createChain({
+      name: 'gossip first',
+      mode: 'private',
+      consensus: 'bft',
+      validators: [did],
+      timeoutMs: 200,
+    });
+    storage.gated = true;
+    const first = await host.submit({ type: 'data.put', body: { key: 'a', value: 1 } });
+    expect((await host.waitFor(first.txId, { timeoutMs: 10_000 })).status).toBe('committed');
+    expect(storage.writesWaiting).toBe(1); // block of 'a' still being written
+    await host.submit({ type: 'data.put', body: { key: 'b', value: 2 } });
+    expect(gossiped).toEqual(['a', 'b']); // 'b' went out while that write had not ended
+    storage.open();
     await host.stop();
   });
 

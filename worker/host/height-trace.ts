@@ -43,10 +43,33 @@ export class HeightTrace {
     marks[name] ??= this.clock.now();
   }
 
-  /** A consensus message from a neighbour, before its signatures are checked. */
+  /** Distinct validators whose round-0 block votes arrived, per `height:type` (the newest heights). */
+  private readonly voters = new Map<string, Set<string>>();
+
+  /**
+   * A consensus message from a neighbour, before its signatures are checked. Round 0's votes for
+   * a block mark their arrival order (`prevoteIn1`, `prevoteIn2`...): the wire's share of a
+   * quorum, apart from the work after it.
+   */
   received(message: ConsensusMessage): void {
     if (message.type === 'tx') this.markTx(txIdOf(message.tx), 'txIn');
     else if (message.type === 'proposal') this.mark(message.height, 'proposalIn');
+    else if (
+      (message.type === 'prevote' || message.type === 'precommit') &&
+      message.round === 0 &&
+      message.block !== null
+    ) {
+      const key = `${message.height}:${message.type}`;
+      let seen = this.voters.get(key);
+      if (!seen) {
+        if (this.voters.size >= 2 * heightsTracedMax) this.voters.clear();
+        seen = new Set();
+        this.voters.set(key, seen);
+      }
+      if (seen.has(message.validator)) return;
+      seen.add(message.validator);
+      this.mark(message.height, `${message.type}In${seen.size}`);
+    }
   }
 
   /** The effects one core step produced: what this step decided (before any effect runs). */

@@ -50,6 +50,13 @@ const idleTickMs = 200;
 /** Idle ticks between head announcements to neighbours. */
 const headEveryTicks = 10;
 
+/** An effect of an accepted submission: its acceptance, or its gossip to the neighbours. */
+function isTxGossip(effect: PeerEffect): boolean {
+  return (
+    effect.kind === 'txAccepted' || (effect.kind === 'broadcast' && effect.message.type === 'tx')
+  );
+}
+
 export class PeerHost extends ApiSurface implements PeerMethods {
   /** The shared mutable state the loop and the services read and move on (host-state.ts). */
   private readonly s = new HostState();
@@ -276,6 +283,14 @@ export class PeerHost extends ApiSurface implements PeerMethods {
 
   private queueEffects(effects: PeerEffect[]): void {
     if (effects.length === 0) return;
+    // An accepted transaction's gossip (a submit step: stored in the outbox before the core took
+    // it) does not wait for the effects queued before it: at low load those are the previous
+    // block's write, which has nothing to do with this transaction, and it held the next
+    // submission's first hop for the rest of that write (issue 14 §6).
+    if (!this.effectsFailed && effects.every(isTxGossip)) {
+      void this.runEffects(effects).catch((error) => this.fatal(error));
+      return;
+    }
     this.effects = this.effects.then(async () => {
       if (this.effectsFailed) return; // nothing after a failed persist may run (notify, send)
       try {
