@@ -21,7 +21,13 @@ import {
   type DatasetRegistry,
   type DatasetState,
 } from '../core/modules/datasets';
-import { checkReadView, fullView, type ReadView } from '../core/modules/datasets/views';
+import {
+  checkReadView,
+  deviceDatasetId,
+  deviceReadingsSchema,
+  fullView,
+  type ReadView,
+} from '../core/modules/datasets/views';
 import { holdersOf } from '../core/modules/datasets/placement';
 import { chunkCount } from '../core/modules/datasets/manifest';
 import {
@@ -122,6 +128,8 @@ export class DatasetsHost {
   private readonly collector: BlobCollector;
   private readonly views: DatasetViews;
   private membersKey: string | null = null;
+  /** Device datasets being published (the first batches of a device wait for one publication). */
+  private readonly devicePublishing = new Map<string, Promise<void>>();
 
   constructor(private readonly d: DatasetsHostDeps) {
     this.exchange = new BlobExchange(d);
@@ -301,6 +309,40 @@ export class DatasetsHost {
       await Promise.all(sealed.blobs.map((b) => this.d.blobs.delete(b).catch(() => false)));
       throw error;
     }
+  }
+
+  /**
+   * A gateway keeps a device's reading batch as the next version of the device's dataset (owned
+   * by this peer, published at the first batch with the device-readings schema): sealed and
+   * replicated like any version, so no batch whose fingerprint is on chain is ever dropped.
+   */
+  async putDeviceBatch(
+    device: string,
+    bytes: Uint8Array,
+  ): Promise<{ dataset: string; version: number; txId: string }> {
+    const id = deviceDatasetId(device, this.d.self());
+    const publishing =
+      this.devicePublishing.get(id) ??
+      (async () => {
+        if (this.registry().datasets.has(id)) return;
+        await this.ensureKey();
+        await this.committed(
+          this.submitChecked('dataset.publish', {
+            id,
+            labels: ['device', device],
+            schema: deviceReadingsSchema,
+            policy: { mode: 'owner' },
+          }),
+        );
+      })();
+    this.devicePublishing.set(id, publishing);
+    try {
+      await publishing;
+    } finally {
+      if (this.devicePublishing.get(id) === publishing) this.devicePublishing.delete(id);
+    }
+    const put = await this.putDatasetVersion(id, bytes);
+    return { dataset: id, version: put.version, txId: put.txId };
   }
 
   /**

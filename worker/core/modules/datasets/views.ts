@@ -297,3 +297,12 @@ export function deriveView(rows: Row[], view: ReadView): DerivedContent {
   }
   return out;
 }
+
+/**
+ * The dataset a gateway keeps a device's reading batches in (one version per batch, sealed and
+ * replicated like any dataset): "dev-" and the tails of the device's and the gateway's keys.
+ */
+export function deviceDatasetId(device: string, gateway: string): string {
+  const tail = (did: string, n: number) => did.replace(/^did:key:/, '').slice(-n);
+  return `dev-${tail(device, 32)}-${tail(gateway, 12)}`;
+}
