@@ -5,21 +5,15 @@
 // log on every peer. Run inside the test network namespace (scripts/netns-run).
 // Conformance: Y.4560, R-7.1.5-a, D-8.4, D-I.2.
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { axe, open, phone } from './helpers';
+import { axe, joinByLink, open, phone } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);
 
 const phone375 = { ...phone, viewport: { width: 375, height: 740 } };
 
-async function join(browser: Browser, link: string): Promise<Page> {
-  const page = await open(browser, link, phone375);
-  await page.getByRole('button', { name: 'Join lab' }).click();
-  await expect(page.getByTestId('admission-state')).toContainText('Admitted', {
-    timeout: 120_000,
-  });
-  return page;
-}
+const join = (browser: Browser, link: string): Promise<Page> =>
+  joinByLink(browser, link, 'lab', phone375);
 
 const readError = (page: Page, version?: number) =>
   page.evaluate(

@@ -88,6 +88,21 @@ export async function createChain(
   return (await page.getByTestId('invite-link').textContent())!;
 }
 
+/** A new browser at an invite link that joins chain `name` by clicking, once admitted. */
+export async function joinByLink(
+  browser: Browser,
+  link: string,
+  name: string,
+  options: BrowserContextOptions = {},
+): Promise<Page> {
+  const page = await open(browser, link, options);
+  await page.getByRole('button', { name: `Join ${name}` }).click();
+  await expect(page.getByTestId('admission-state')).toContainText('Admitted', {
+    timeout: 120_000,
+  });
+  return page;
+}
+
 /** A new page of `context` (contexts share storage: a page of one is a tab of that browser). */
 export async function openPeer(context: BrowserContext, path = '/'): Promise<Page> {
   const page = await context.newPage();

@@ -15,6 +15,23 @@ export type DatasetPolicyView =
   | { mode: 'closed' }
   | { mode: 'list'; allow: string[] };
 
+/**
+ * What a reader may see of a dataset (data minimization by rights): the full versions, chosen
+ * fields of every record, or count/min/max/mean of one numeric field over an optional window
+ * (records whose `window.field` is in [from, to)). The owner's peer derives a projection or an
+ * aggregate and seals it for that reader only; the reader never gets a full version's key.
+ * Views are derived from JSON records, CSV with a header line, or device readings.
+ */
+export type DatasetReadView =
+  | { kind: 'full' }
+  | { kind: 'projection'; fields: string[] }
+  | {
+      kind: 'aggregate';
+      field: string;
+      fns: Array<'count' | 'min' | 'max' | 'mean'>;
+      window?: { field: string; from?: number; to?: number };
+    };
+
 export interface DatasetVersionView {
   version: number;
   /** SHA-256 of the version's manifest, hex: what the chain records. */
@@ -27,6 +44,8 @@ export interface DatasetVersionView {
   readers: string[];
   /** Whether this peer holds a key for it. */
   readable: boolean;
+  /** The view of this version derived for this peer (a viewer), or null. */
+  view: DatasetReadView | null;
 }
 
 export interface DatasetRequestView {
@@ -34,6 +53,8 @@ export interface DatasetRequestView {
   dataset: string;
   reader: string;
   purpose: string;
+  /** What the reader asked for (granted: what it was granted). */
+  view: DatasetReadView;
   state: 'pending' | 'approved' | 'granted' | 'denied' | 'revoked';
   by: string | null;
   height: number;
@@ -49,6 +70,8 @@ export interface DatasetView {
   policy: DatasetPolicyView;
   /** Granted, not revoked: the next version is sealed for them. */
   readers: string[];
+  /** Granted a projection or an aggregate (not revoked): the owner derives it for each. */
+  viewers: Array<{ reader: string; view: DatasetReadView }>;
   versions: DatasetVersionView[];
   /** Requests waiting for the owner, and granted ones (this peer's own, or all for the owner). */
   requests: DatasetRequestView[];
@@ -58,7 +81,7 @@ export interface DatasetView {
 
 /** One line of a dataset's access log (Y.4560 8.4). */
 export interface DatasetEventView {
-  kind: 'publish' | 'version' | 'request' | 'grant' | 'deny' | 'revoke' | 'access';
+  kind: 'publish' | 'version' | 'request' | 'grant' | 'deny' | 'revoke' | 'access' | 'derive';
   dataset: string;
   reader: string | null;
   version: number | null;
@@ -76,6 +99,12 @@ export interface DatasetReadResult {
   bytes: Uint8Array;
   /** The access record's transaction (null for the owner's own reads). */
   accessTxId: string | null;
+  /**
+   * The view this reader was granted, or null for a full version. For a view, `bytes` is UTF-8
+   * JSON: { kind: 'projection', fields, records } or { kind: 'aggregate', field, window, count?,
+   * min?, max?, mean? } (min/max/mean null when no record is in the window).
+   */
+  view: DatasetReadView | null;
   /** Holders the chunks came from, and holders dropped for serving wrong bytes. */
   servedBy: string[];
   dropped: string[];
@@ -100,10 +129,19 @@ export interface DatasetMethods {
     dataset: string,
     content: Uint8Array | string,
   ): Promise<{ txId: string; version: number; fingerprint: string; sealedBytes: number }>;
-  /** Ask the owner for access, stating the purpose (the permitted use). */
-  requestAccess(dataset: string, purpose: string): Promise<{ txId: string }>;
-  /** The owner grants (wrapping the keys of the latest versions for the reader) or denies. */
-  decideAccess(request: string, grant: boolean): Promise<{ txId: string }>;
+  /** Ask the owner for access, stating the purpose (the permitted use) and the view (default full). */
+  requestAccess(
+    dataset: string,
+    purpose: string,
+    view?: DatasetReadView,
+  ): Promise<{ txId: string }>;
+  /**
+   * The owner grants or denies. A full grant wraps the keys of the latest versions for the
+   * reader; a projection or aggregate (the request's view, or `view` when narrower) wraps none:
+   * this peer derives the view of the latest version and of each later one, sealed for the
+   * reader only. MALFORMED when the content is not a format views are derived from.
+   */
+  decideAccess(request: string, grant: boolean, view?: DatasetReadView): Promise<{ txId: string }>;
   /** The owner ends a reader's access: later versions are sealed without it. */
   revokeAccess(dataset: string, reader: string): Promise<{ txId: string }>;
   /**

@@ -611,11 +611,16 @@ export interface PeerMethods
     device: string,
     reading: { values: Record<string, DeviceValue>; at?: number },
   ): Promise<{ txId: string }>;
-  /** High rates: the samples stay off chain on this peer; the chain gets their SHA-256 and the last sample. */
+  /**
+   * High rates: the samples stay off chain; the chain gets their SHA-256 and the last sample.
+   * The batch becomes the next version of the device's dataset (`dataset`, owned by this
+   * gateway, sealed and replicated like any dataset; read by others through dataset grants, an
+   * aggregate view included), so a batch whose fingerprint is on chain is never dropped.
+   */
   deviceReadingBatch(
     device: string,
     samples: Array<{ values: Record<string, DeviceValue>; at: number }>,
-  ): Promise<{ txId: string; digest: string }>;
+  ): Promise<{ txId: string; digest: string; dataset: string; version: number }>;
   /** Committed readings of a device, oldest first (at most `limit`, newest kept). */
   deviceReadings(device: string, options?: { limit?: number }): Promise<DeviceReadingView[]>;
   /** A service on this peer asks to read a device; its policy or owner decides. */

@@ -8,7 +8,13 @@ import { bot } from '../runtime';
 import { Card, ErrorNote, PageTitle, Pill, useAction, useAsync } from '../components/ui';
 import { formatBytes, formatTime, short } from '../lib/format';
 import { ValidateCard } from './ValidateCard';
-import type { DatasetEventView, DatasetProgress, DatasetView } from '../../worker/api';
+import { ViewPicker, ViewResult, viewText, type ViewChoice } from './DatasetViewPicker';
+import type {
+  DatasetEventView,
+  DatasetProgress,
+  DatasetReadView,
+  DatasetView,
+} from '../../worker/api';
 
 async function committed(p: Promise<{ txId: string }>): Promise<void> {
   const { txId } = await p;
@@ -176,13 +182,17 @@ function Mine({ d, height, onDone }: { d: DatasetView; height: number; onDone: (
         )}
       </p>
       <h3>Who may read</h3>
-      {d.readers.length === 0 ? (
+      {d.readers.length + d.viewers.length === 0 ? (
         <p className="muted">Only you.</p>
       ) : (
         <ul className="plain-list" data-testid={`readers-${d.id}`}>
-          {d.readers.map((r) => (
+          {[
+            ...d.readers.map((r) => ({ r, view: null as DatasetReadView | null })),
+            ...d.viewers.map((v) => ({ r: v.reader, view: v.view })),
+          ].map(({ r, view }) => (
             <li key={r} className="row">
               <code title={r}>{short(r, 8)}</code>
+              {view && <span className="small-text"> sees {viewText(view)}</span>}
               <button
                 type="button"
                 className="secondary small"
@@ -203,7 +213,14 @@ function Mine({ d, height, onDone }: { d: DatasetView; height: number; onDone: (
         <ul className="plain-list" data-testid={`requests-${d.id}`}>
           {waiting.map((r) => (
             <li key={r.id}>
-              <code title={r.reader}>{short(r.reader, 8)}</code> asks for “{r.purpose}”
+              <code title={r.reader}>{short(r.reader, 8)}</code> asks for “{r.purpose}” and wants{' '}
+              <strong data-testid="request-view">{viewText(r.view)}</strong>
+              {r.view.kind !== 'full' && (
+                <span className="muted small-text">
+                  {' '}
+                  (your peer derives it and seals it for them; the records never leave it)
+                </span>
+              )}
               {r.state === 'approved' &&
                 (r.by === 'market' ? (
                   <Pill tone="ok">bought on the market: your peer delivers the key</Pill>
@@ -253,9 +270,14 @@ function download(name: string, bytes: Uint8Array): void {
 
 function Theirs({ d, me, onDone }: { d: DatasetView; me: string; onDone: () => void }) {
   const [purpose, setPurpose] = useState('');
-  const [read, setRead] = useState<{ version: number; preview: string; bytes: number } | null>(
-    null,
-  );
+  const [choice, setChoice] = useState<ViewChoice>({ view: { kind: 'full' }, problem: null });
+  const [read, setRead] = useState<{
+    version: number;
+    preview: string;
+    bytes: number;
+    view: DatasetReadView | null;
+    raw: Uint8Array;
+  } | null>(null);
   const action = useAction();
   const mine = d.requests.find((r) => r.reader === me);
   const readable = d.versions.filter((v) => v.readable);
@@ -263,7 +285,9 @@ function Theirs({ d, me, onDone }: { d: DatasetView; me: string; onDone: () => v
   function ask(event: FormEvent) {
     event.preventDefault();
     void action.run(async () => {
-      await committed(bot().requestAccess(d.id, purpose));
+      if (!choice.view) throw new Error(choice.problem ?? 'Choose what you ask to see.');
+      const view = choice.view.kind === 'full' ? undefined : choice.view;
+      await committed(bot().requestAccess(d.id, purpose, view));
       onDone();
     });
   }
@@ -271,8 +295,14 @@ function Theirs({ d, me, onDone }: { d: DatasetView; me: string; onDone: () => v
     action.run(async () => {
       const result = await bot().readDataset(d.id, { version });
       const text = new TextDecoder('utf-8', { fatal: false }).decode(result.bytes.slice(0, 2000));
-      setRead({ version, preview: text, bytes: result.bytes.length });
-      if (result.bytes.length > 2000) download(`${d.id}-v${version}`, result.bytes);
+      setRead({
+        version,
+        preview: text,
+        bytes: result.bytes.length,
+        view: result.view,
+        raw: result.bytes,
+      });
+      if (!result.view && result.bytes.length > 2000) download(`${d.id}-v${version}`, result.bytes);
       onDone();
     });
   return (
@@ -284,7 +314,8 @@ function Theirs({ d, me, onDone }: { d: DatasetView; me: string; onDone: () => v
       </p>
       {mine ? (
         <p data-testid={`my-request-${d.id}`}>
-          Your request: <Pill tone={mine.state === 'granted' ? 'ok' : 'warn'}>{mine.state}</Pill>
+          Your request: <Pill tone={mine.state === 'granted' ? 'ok' : 'warn'}>{mine.state}</Pill>{' '}
+          for {viewText(mine.view)}
         </p>
       ) : (
         !d.readers.includes(me) && (
@@ -298,6 +329,8 @@ function Theirs({ d, me, onDone }: { d: DatasetView; me: string; onDone: () => v
                 data-testid="purpose"
               />
             </label>
+            <ViewPicker id={d.id} onChange={setChoice} />
+            {choice.problem && <p className="muted small-text">{choice.problem}</p>}
             <button type="submit" disabled={action.busy} data-testid="request-access">
               Request access
             </button>
@@ -315,7 +348,17 @@ function Theirs({ d, me, onDone }: { d: DatasetView; me: string; onDone: () => v
           {d.versions.map((v) => (
             <li key={v.version} className="row">
               Version {v.version} · {formatBytes(v.sealedBytes)}{' '}
-              {v.readable ? (
+              {v.view ? (
+                <button
+                  type="button"
+                  className="small"
+                  disabled={action.busy}
+                  onClick={() => void readVersion(v.version)}
+                  data-testid={`read-view-${v.version}`}
+                >
+                  Read your view
+                </button>
+              ) : v.readable ? (
                 <button
                   type="button"
                   className="small"
@@ -334,11 +377,23 @@ function Theirs({ d, me, onDone }: { d: DatasetView; me: string; onDone: () => v
       )}
       {read && (
         <div role="status" data-testid={`read-result-${d.id}`}>
-          <p>
-            Version {read.version}: {formatBytes(read.bytes)} decrypted on this peer
-            {read.bytes > 2000 ? ' (downloaded)' : ''}.
-          </p>
-          <pre className="preview">{read.preview}</pre>
+          {read.view ? (
+            <>
+              <p>
+                Version {read.version}: {viewText(read.view)}, derived by the owner's peer and
+                decrypted on this one (the records themselves are not shared with you).
+              </p>
+              <ViewResult bytes={read.raw} />
+            </>
+          ) : (
+            <>
+              <p>
+                Version {read.version}: {formatBytes(read.bytes)} decrypted on this peer
+                {read.bytes > 2000 ? ' (downloaded)' : ''}.
+              </p>
+              <pre className="preview">{read.preview}</pre>
+            </>
+          )}
         </div>
       )}
       <ErrorNote error={action.error} />

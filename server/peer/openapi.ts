@@ -238,8 +238,10 @@ const schemas: Record<string, Schema> = {
           txId: hex(64),
           readers: list(str),
           readable: bool,
+          view: nullable({ type: 'object' }),
         }),
       ),
+      viewers: list(obj({ reader: did, view: { type: 'object' } })),
       requests: list({ type: 'object' }),
       height: int,
       txId: hex(64),
@@ -248,7 +250,9 @@ const schemas: Record<string, Schema> = {
   DatasetVersionAdded: obj({ txId: hex(64), version: int, fingerprint: hex(64), sealedBytes: int }),
   DatasetLog: list(
     obj({
-      kind: { enum: ['publish', 'version', 'request', 'grant', 'deny', 'revoke', 'access'] },
+      kind: {
+        enum: ['publish', 'version', 'request', 'grant', 'deny', 'revoke', 'access', 'derive'],
+      },
       dataset: str,
       reader: nullable(str),
       version: nullable(int),
@@ -420,8 +424,8 @@ const requestBodies: Record<string, Schema> = {
     'schema',
     'policy',
   ]),
-  Purpose: obj({ purpose: str }),
-  Decision: obj({ grant: bool }),
+  Purpose: obj({ purpose: str, view: { type: 'object' } }, ['view']),
+  Decision: obj({ grant: bool, view: { type: 'object' } }, ['view']),
   Reader: obj({ reader: did }),
   Rpc: obj({ params: list({}) }, ['params']),
   XchainLink: {

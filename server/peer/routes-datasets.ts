@@ -48,21 +48,22 @@ export function datasetRoutes(
     [
       'POST',
       '/v1/datasets/:id/requests',
-      async ({ params, request }) => ({
-        status: 202,
-        body: await call(
-          'requestAccess',
-          params[0]!,
-          stringField(await readJsonObject(request), 'purpose'),
-        ),
-      }),
+      async ({ params, request }) => {
+        const body = await readJsonObject(request);
+        const view = body.view === undefined ? [] : [body.view];
+        return {
+          status: 202,
+          body: await call('requestAccess', params[0]!, stringField(body, 'purpose'), ...view),
+        };
+      },
     ],
     [
       'POST',
       '/v1/dataset-requests/:id/decision',
       async ({ params, request }) => {
-        const grant = (await readJsonObject(request)).grant;
-        return { status: 202, body: await call('decideAccess', params[0]!, grant) };
+        const body = await readJsonObject(request);
+        const view = body.view === undefined ? [] : [body.view];
+        return { status: 202, body: await call('decideAccess', params[0]!, body.grant, ...view) };
       },
     ],
     [

@@ -134,8 +134,6 @@ export const deviceBatchSamplesMax = 100_000;
 export const deviceKeysMax = 256;
 /** Encoded size of one off-chain reading batch kept by the gateway. */
 export const deviceBatchBytesMax = 1024 * 1024;
-/** Off-chain batches the gateway keeps (oldest dropped first). */
-export const deviceBatchesKeptMax = 64;
 /** Readings or access events returned by one API call. */
 export const deviceListedMax = 500;
 /** Characters of an invite link (it carries the genesis: validators dominate its size). */

@@ -115,6 +115,7 @@ export class Capabilities {
       randomBytes: (length) => options.randomBytes(length),
       emit: (event) => options.emit(event),
       send: (to, message) => options.net?.send(to, encodeWire(message)) ?? false,
+      batches: () => this.datasets(),
     });
     return this.devicesHost;
   }

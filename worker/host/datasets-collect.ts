@@ -96,6 +96,30 @@ export class BlobCollector {
       for (const chunk of decodeManifest(bytes).chunks)
         if (mine || holdersOf(chunk.hash, members, k).includes(self)) keep.add(toHex(chunk.hash));
     }
+    // Views derived for a viewer: kept while the viewer holds its view (or by the owner).
+    for (const v of registry.derived.values()) {
+      const dataset = registry.datasets.get(v.dataset);
+      if (!dataset) continue;
+      const mine = dataset.owner === self;
+      const current = (dataset.viewers ?? []).some((x) => x.reader === v.reader);
+      if (!mine && (!current || (!member && v.reader !== self))) continue;
+      const fingerprint = toHex(v.fingerprint);
+      keep.add(fingerprint);
+      const bytes = await this.d.blobs.get(fingerprint);
+      if (!bytes) {
+        for (const [id, place] of holders.places)
+          if (
+            place.reader === v.reader &&
+            place.dataset === v.dataset &&
+            place.version === v.version
+          )
+            keep.add(id);
+        continue;
+      }
+      for (const chunk of decodeManifest(bytes).chunks)
+        if (mine || v.reader === self || holdersOf(chunk.hash, members, k).includes(self))
+          keep.add(toHex(chunk.hash));
+    }
     return keep;
   }
 
@@ -124,7 +148,8 @@ export class BlobCollector {
     }
     holders.indexed.clear();
     for (const [, place] of holders.places)
-      if (place.manifest) holders.indexed.add(versionKey(place.dataset, place.version));
+      if (place.manifest && place.reader === undefined)
+        holders.indexed.add(versionKey(place.dataset, place.version));
     return { blobs, bytes: before - (await this.d.blobs.usage()).bytes };
   }
 }

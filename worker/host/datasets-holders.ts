@@ -4,7 +4,8 @@
 // when the members change, every version is placed again and new holders fetch their blobs
 // (repair). Holders serve a chunk only to its owner, its holders and readers holding a key for
 // its version whose access record is committed; other askers get UNAUTHORIZED, and the refusal
-// is logged.
+// is logged. A view derived for one viewer (dataset.derive) is placed and held the same way, and
+// served only to that viewer once its access record is committed.
 import { decode } from '../core/codec';
 import { fromHex, toHex } from '../core/bytes';
 import { botError, type BotError } from '../core/errors';
@@ -12,6 +13,7 @@ import type { ChainState } from '../core/ledger';
 import * as limits from '../core/limits';
 import {
   decodeDatasetEvents,
+  derivedFor,
   emptyDatasets,
   logPrefix,
   mayReadVersion,
@@ -53,6 +55,8 @@ export interface BlobPlace {
   dataset: string;
   version: number;
   manifest: boolean;
+  /** A view derived for this reader only (dataset.derive); absent for a version's blobs. */
+  reader?: string;
 }
 
 export interface DatasetHoldersDeps {
@@ -110,10 +114,18 @@ export class DatasetHolders {
       : holdersDefault;
   }
 
-  index(dataset: string, version: number, fingerprint: Uint8Array, m: Manifest): void {
-    this.places.set(toHex(fingerprint), { dataset, version, manifest: true });
-    for (const c of m.chunks) this.places.set(toHex(c.hash), { dataset, version, manifest: false });
-    this.indexed.add(versionKey(dataset, version));
+  index(
+    dataset: string,
+    version: number,
+    fingerprint: Uint8Array,
+    m: Manifest,
+    reader?: string,
+  ): void {
+    const of = reader === undefined ? {} : { reader };
+    this.places.set(toHex(fingerprint), { dataset, version, manifest: true, ...of });
+    for (const c of m.chunks)
+      this.places.set(toHex(c.hash), { dataset, version, manifest: false, ...of });
+    this.indexed.add(indexKey(dataset, version, reader));
   }
 
   /** Index the versions whose manifest this peer holds but has not read yet. */
@@ -123,6 +135,11 @@ export class DatasetHolders {
       if (this.indexed.has(key)) continue;
       const bytes = await this.d.blobs.get(toHex(v.fingerprint));
       if (bytes) this.index(v.dataset, v.version, v.fingerprint, decodeManifest(bytes));
+    }
+    for (const v of this.registry().derived.values()) {
+      if (this.indexed.has(indexKey(v.dataset, v.version, v.reader))) continue;
+      const bytes = await this.d.blobs.get(toHex(v.fingerprint));
+      if (bytes) this.index(v.dataset, v.version, v.fingerprint, decodeManifest(bytes), v.reader);
     }
   }
 
@@ -152,8 +169,11 @@ export class DatasetHolders {
   }
 
   /** Fetch what this peer must hold of one version: the manifest, and the chunks placed here. */
-  async replicate(dataset: string, version: number): Promise<void> {
-    const state = this.registry().versions.get(versionKey(dataset, version));
+  async replicate(dataset: string, version: number, reader?: string): Promise<void> {
+    const state =
+      reader === undefined
+        ? this.registry().versions.get(versionKey(dataset, version))
+        : derivedFor(this.registry(), dataset, version, reader);
     const owner = this.registry().datasets.get(dataset)?.owner;
     if (!state || !owner) return;
     const fingerprint = toHex(state.fingerprint);
@@ -167,7 +187,7 @@ export class DatasetHolders {
           await this.d.blobs.put(manifestBytes, fingerprint);
         }
         const manifest = decodeManifest(manifestBytes);
-        this.index(dataset, version, state.fingerprint, manifest);
+        this.index(dataset, version, state.fingerprint, manifest, reader);
         const mine = manifest.chunks.filter((c) =>
           holdersOf(c.hash, members, k).includes(this.d.self()),
         );
@@ -296,6 +316,8 @@ export class DatasetHolders {
       if (place.manifest) return true; // sizes and hashes only: every member indexes them
       if (holdersOf(fromHex(id), members, await this.holdersK()).includes(did)) return true;
     }
+    // A derived view goes to its viewer only; a viewer gets no blob of the full version.
+    if (place.reader !== undefined) return did === place.reader && this.accessRecorded(did, place);
     if (!mayReadVersion(registry, place.dataset, place.version, did)) return false;
     return this.accessRecorded(did, place);
   }
@@ -341,3 +363,5 @@ export class DatasetHolders {
 }
 
 const accessKey = (dataset: string, version: number, did: string) => `${dataset}/${version}/${did}`;
+const indexKey = (dataset: string, version: number, reader?: string) =>
+  reader === undefined ? versionKey(dataset, version) : `${versionKey(dataset, version)}>${reader}`;

@@ -9,15 +9,25 @@ import {
   decodeDatasetEvents,
   decodeVersionEntry,
   decodeWrappedKey,
+  derivedFor,
   emptyDatasets,
   logPrefix,
   mayReadVersion,
   versionKey,
   versionPrefix,
   wrapPrefix,
+  viewersOf,
+  viewOf,
   type DatasetRegistry,
   type DatasetState,
 } from '../core/modules/datasets';
+import {
+  checkReadView,
+  deviceDatasetId,
+  deviceReadingsSchema,
+  fullView,
+  type ReadView,
+} from '../core/modules/datasets/views';
 import { holdersOf } from '../core/modules/datasets/placement';
 import { chunkCount } from '../core/modules/datasets/manifest';
 import {
@@ -39,6 +49,7 @@ import { KeyedLock } from './keyed-lock';
 import { BlobExchange, type BlobAnswer } from './datasets-blobs';
 import { commitWaitBlocksMax, DatasetHolders } from './datasets-holders';
 import { BlobCollector } from './datasets-collect';
+import { DatasetViews } from './datasets-views';
 import type {
   DatasetEventView,
   DatasetPolicyView,
@@ -76,6 +87,8 @@ export interface DatasetReadStream {
   /** Plaintext bytes the chunks add up to. */
   plainBytes: number;
   accessTxId: string | null;
+  /** The view this reader was granted (a projection or an aggregate), or null: the full version. */
+  view: ReadView | null;
   /** Holders chunks came from, and holders dropped for wrong bytes (filled while reading). */
   servedBy: string[];
   dropped: string[];
@@ -113,7 +126,10 @@ export class DatasetsHost {
   private readonly exchange: BlobExchange;
   private readonly holders: DatasetHolders;
   private readonly collector: BlobCollector;
+  private readonly views: DatasetViews;
   private membersKey: string | null = null;
+  /** Device datasets being published (the first batches of a device wait for one publication). */
+  private readonly devicePublishing = new Map<string, Promise<void>>();
 
   constructor(private readonly d: DatasetsHostDeps) {
     this.exchange = new BlobExchange(d);
@@ -122,10 +138,16 @@ export class DatasetsHost {
       exchange: this.exchange,
       progress: (progress) => this.progress(progress),
     });
+    this.views = new DatasetViews({
+      ...d,
+      holders: this.holders,
+      plain: async (dataset, version) => (await this.readDataset(dataset, { version })).bytes,
+      commit: (type, body) => this.committed(this.submitChecked(type, body)),
+    });
     this.collector = new BlobCollector({
       ...d,
       holders: this.holders,
-      putsInFlight: () => this.putsInFlight,
+      putsInFlight: () => this.putsInFlight + this.views.running,
     });
   }
 
@@ -289,7 +311,47 @@ export class DatasetsHost {
     }
   }
 
-  async decideAccess(request: string, grant: boolean): Promise<{ txId: string }> {
+  /**
+   * A gateway keeps a device's reading batch as the next version of the device's dataset (owned
+   * by this peer, published at the first batch with the device-readings schema): sealed and
+   * replicated like any version, so no batch whose fingerprint is on chain is ever dropped.
+   */
+  async putDeviceBatch(
+    device: string,
+    bytes: Uint8Array,
+  ): Promise<{ dataset: string; version: number; txId: string }> {
+    const id = deviceDatasetId(device, this.d.self());
+    const publishing =
+      this.devicePublishing.get(id) ??
+      (async () => {
+        if (this.registry().datasets.has(id)) return;
+        await this.ensureKey();
+        await this.committed(
+          this.submitChecked('dataset.publish', {
+            id,
+            labels: ['device', device],
+            schema: deviceReadingsSchema,
+            policy: { mode: 'owner' },
+          }),
+        );
+      })();
+    this.devicePublishing.set(id, publishing);
+    try {
+      await publishing;
+    } finally {
+      if (this.devicePublishing.get(id) === publishing) this.devicePublishing.delete(id);
+    }
+    const put = await this.putDatasetVersion(id, bytes);
+    return { dataset: id, version: put.version, txId: put.txId };
+  }
+
+  /**
+   * Grant or deny a request. A grant gives the view the request asked for, or `view` when given
+   * (the same or narrower); for a projection or an aggregate no key of the full versions is
+   * wrapped: the view of the latest version is derived here first (a content it cannot be
+   * derived from is refused before anything is signed), and recorded once the grant commits.
+   */
+  async decideAccess(request: string, grant: boolean, view?: ReadView): Promise<{ txId: string }> {
     if (typeof request !== 'string' || typeof grant !== 'boolean')
       throw botError('BAD_REQUEST', 'decideAccess takes a request id and true or false.');
     const open = this.registry().open.get(request);
@@ -299,8 +361,13 @@ export class DatasetsHost {
     if (dataset.owner !== this.d.self())
       throw botError('UNAUTHORIZED', `Only the owner of "${dataset.id}" decides access to it.`);
     if (!grant) return this.submitChecked('dataset.deny', { request });
-    const keys = await this.windowKeys(dataset, open.reader);
-    return this.submitChecked('dataset.grant', { request, keys });
+    const granted = view === undefined ? (open.view ?? fullView) : checkReadView(view);
+    if (granted.kind === 'full') {
+      const keys = await this.windowKeys(dataset, open.reader);
+      return this.submitChecked('dataset.grant', { request, keys, ...(view ? { view } : {}) });
+    }
+    if (dataset.latest >= 1) await this.views.derive(dataset, dataset.latest, granted);
+    return this.submitChecked('dataset.grant', { request, keys: [], view: granted });
   }
 
   /** The content keys of the grant window's versions, wrapped for `reader` (grants, market deliveries). */
@@ -333,10 +400,20 @@ export class DatasetsHost {
 
   // ---- reader --------------------------------------------------------------------------------
 
-  async requestAccess(dataset: string, purpose: string): Promise<{ txId: string }> {
+  /** Ask for access: to the full data, or to a view (a projection or an aggregate). */
+  async requestAccess(
+    dataset: string,
+    purpose: string,
+    view?: ReadView,
+  ): Promise<{ txId: string }> {
     this.dataset(dataset);
+    const asked = view === undefined ? fullView : checkReadView(view);
     await this.ensureKey();
-    return this.submitChecked('dataset.request', { dataset, purpose });
+    return this.submitChecked('dataset.request', {
+      dataset,
+      purpose,
+      ...(asked.kind === 'full' ? {} : { view: asked }),
+    });
   }
 
   /** The wrapped keys of a version (as published, and added by grants) for this peer. */
@@ -362,6 +439,19 @@ export class DatasetsHost {
     return { fingerprint: entry.fingerprint, contentKey };
   }
 
+  /** The key of the view derived for this peer of one version (wrapped for it only). */
+  private async derivedKey(dataset: string, version: number, backend: X25519Backend) {
+    const derived = derivedFor(this.registry(), dataset, version, this.d.self());
+    if (!derived) throw notShared(dataset, version, true);
+    const contentKey = await unwrapContentKey(
+      [derived.key],
+      derived.fingerprint,
+      this.readerKeys(),
+      backend,
+    );
+    return { fingerprint: derived.fingerprint, contentKey };
+  }
+
   /**
    * Read a version as a stream: the access is recorded on chain first, then chunks are fetched
    * from this peer's store or holders, checked and decrypted one at a time (at most one chunk of
@@ -375,16 +465,23 @@ export class DatasetsHost {
     const dataset = this.dataset(id);
     const self = this.d.self();
     const registry = this.registry();
+    const view = viewOf(dataset, self);
+    const may = (v: number) =>
+      view
+        ? derivedFor(registry, id, v, self) !== undefined
+        : mayReadVersion(registry, id, v, self);
     let version = options?.version;
     if (version === undefined) {
-      for (let v = dataset.latest; v >= 1 && version === undefined; v--)
-        if (mayReadVersion(registry, id, v, self)) version = v;
-      if (version === undefined) throw notShared(id);
+      for (let v = dataset.latest; v >= 1 && version === undefined; v--) if (may(v)) version = v;
+      if (version === undefined) throw notShared(id, undefined, view !== null);
     }
     if (!Number.isSafeInteger(version) || version < 1 || version > dataset.latest)
       throw botError('NOT_FOUND', `"${id}" has no version ${String(version)}.`);
-    if (!mayReadVersion(registry, id, version, self)) throw notShared(id, version);
-    const state = registry.versions.get(versionKey(id, version))!;
+    if (!may(version)) throw notShared(id, version, view !== null);
+    // A viewer reads the view derived for it, never the version itself.
+    const state = view
+      ? derivedFor(registry, id, version, self)!
+      : registry.versions.get(versionKey(id, version))!;
     const chunks = Math.max(1, Math.ceil(state.sealedBytes / (chunkPlainBytes + gcmTagBytes)));
     const plainBytes = state.sealedBytes - chunks * gcmTagBytes;
     // Accounting first (Y.4560 8.4): the chain records the reader, the version and the purpose.
@@ -395,7 +492,10 @@ export class DatasetsHost {
         this.submitChecked('dataset.access', { dataset: id, version, purpose }),
       );
     }
-    const { fingerprint, contentKey } = await this.contentKey(id, version, await this.d.x25519());
+    const backend = await this.d.x25519();
+    const { fingerprint, contentKey } = view
+      ? await this.derivedKey(id, version, backend)
+      : await this.contentKey(id, version, backend);
     const servedBy: string[] = [];
     const dropped = new Set<string>();
     const droppedList: string[] = [];
@@ -417,6 +517,7 @@ export class DatasetsHost {
       fingerprint: toHex(fingerprint),
       plainBytes,
       accessTxId,
+      view,
       servedBy,
       dropped: droppedList,
       chunks: openVersion(fingerprint, contentKey, source, (done, all) =>
@@ -441,7 +542,9 @@ export class DatasetsHost {
   ): Promise<DatasetReadResult> {
     const dataset = this.dataset(id);
     const version = options?.version ?? dataset.latest;
-    const state = this.registry().versions.get(versionKey(id, version));
+    const state = viewOf(dataset, this.d.self())
+      ? derivedFor(this.registry(), id, version, this.d.self())
+      : this.registry().versions.get(versionKey(id, version));
     if (
       state &&
       state.sealedBytes > readResultBytesMax + chunkCount(readResultBytesMax) * gcmTagBytes
@@ -465,6 +568,7 @@ export class DatasetsHost {
       fingerprint: stream.fingerprint,
       bytes,
       accessTxId: stream.accessTxId,
+      view: stream.view,
       servedBy: [...stream.servedBy],
       dropped: [...stream.dropped],
     };
@@ -491,6 +595,7 @@ export class DatasetsHost {
           txId: s.tx,
           readers,
           readable: readers.includes(self),
+          view: derivedFor(registry, d.id, v, self)?.view ?? null,
         });
       }
       const requests = [...registry.open.values()]
@@ -500,6 +605,7 @@ export class DatasetsHost {
           dataset: r.dataset,
           reader: r.reader,
           purpose: r.purpose,
+          view: r.view ?? fullView,
           state: r.state,
           by: r.by,
           height: r.height,
@@ -513,6 +619,7 @@ export class DatasetsHost {
         schema: d.schema,
         policy: d.policy,
         readers: d.readers,
+        viewers: viewersOf(d),
         versions,
         requests,
         height: d.height,
@@ -549,6 +656,24 @@ export class DatasetsHost {
         );
       }
       if (tx.type === 'dataset.request') this.grantByPolicy(txIds[i]!);
+      // The owner derives the views of its viewers: at a grant to a view, and at each version.
+      if (tx.type === 'dataset.grant' || tx.type === 'dataset.version') {
+        const body = tx.body as { dataset?: string; request?: string };
+        const id = body.dataset ?? this.requestDataset(body.request);
+        const d = id ? this.registry().datasets.get(id) : undefined;
+        if (d && d.owner === this.d.self() && viewersOf(d).length > 0) this.views.schedule(d.id);
+      }
+      if (tx.type === 'dataset.derive') {
+        const { dataset, version, reader } = tx.body as {
+          dataset: string;
+          version: number;
+          reader: string;
+        };
+        this.holders.background(
+          () => this.holders.replicate(dataset, version, reader),
+          `The view of version ${version} of "${dataset}" for ${reader}`,
+        );
+      }
       // Revocations, new versions (the grant window moves) and governance (members, the
       // holders-per-blob policy) can leave blobs here unreferenced.
       if (tx.type === 'dataset.revoke' || tx.type === 'dataset.version') this.collector.schedule();
@@ -568,8 +693,23 @@ export class DatasetsHost {
           () => this.holders.replicate(v.dataset, v.version),
           `Version ${v.version} of "${v.dataset}"`,
         );
+      for (const v of this.registry().derived.values())
+        this.holders.background(
+          () => this.holders.replicate(v.dataset, v.version, v.reader),
+          `The view of version ${v.version} of "${v.dataset}"`,
+        );
     }
     this.membersKey = members;
+  }
+
+  /** The dataset of a request (a granted one stays open until revoked). */
+  private requestDataset(request: string | undefined): string | undefined {
+    return request === undefined ? undefined : this.registry().open.get(request)?.dataset;
+  }
+
+  /** Resolves when the views scheduled for derivation so far are derived (or failed). */
+  viewsDerived(): Promise<void> {
+    return this.views.idle();
   }
 
   /** A request the dataset's list policy approved: its owner's peer wraps the keys at once. */
@@ -589,6 +729,7 @@ export class DatasetsHost {
   stop(): void {
     this.collector.stop();
     this.holders.stop();
+    this.views.stop();
   }
 
   /** Fetch what this peer must hold of one version: the manifest, and the chunks placed here. */
@@ -621,16 +762,24 @@ export class DatasetsHost {
 
   /** Whether a committed block concerns this service before it has been started. */
   static concerns(block: Block): boolean {
-    return block.txs.some((t) => t.type === 'dataset.version' || t.type === 'dataset.request');
+    return block.txs.some(
+      (t) =>
+        t.type === 'dataset.version' ||
+        t.type === 'dataset.request' ||
+        t.type === 'dataset.grant' ||
+        t.type === 'dataset.derive',
+    );
   }
 }
 
 export const datasetTypes: readonly string[] = datasetTxTypes;
 
-function notShared(id: string, version?: number): BotError {
+function notShared(id: string, version?: number, viewer = false): BotError {
   return botError(
     'UNAUTHORIZED',
-    `${version ? `Version ${version} of ` : ''}"${id}" is not shared with you: request access and wait for its owner to grant it.`,
+    viewer
+      ? `${version ? `Version ${version} of ` : ''}"${id}" has no view derived for you yet: its owner's peer derives it when it is online.`
+      : `${version ? `Version ${version} of ` : ''}"${id}" is not shared with you: request access and wait for its owner to grant it.`,
   );
 }
 

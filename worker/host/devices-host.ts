@@ -37,6 +37,7 @@ import {
 } from '../core/modules/blocklist';
 import { countPolicy } from '../core/modules/governance';
 import type { Block } from '../core/block';
+import { deviceDatasetId } from '../core/modules/datasets/views';
 import type { WireMessage } from './wire';
 import * as limits from '../core/limits';
 import type { Storage } from '../store/storage';
@@ -79,10 +80,25 @@ export interface DevicesHostDeps {
   emit(event: PeerEvent): void;
   /** Send a wire message to a neighbour; false when it is not connected. */
   send(to: string, message: WireMessage): boolean;
+  /** Where reading batches are kept: versions of the device's dataset (datasets.ts). */
+  batches(): Promise<DeviceBatchStore>;
 }
 
+/** The datasets service as the gateway's batch store. */
+export interface DeviceBatchStore {
+  putDeviceBatch(
+    device: string,
+    bytes: Uint8Array,
+  ): Promise<{ dataset: string; version: number; txId: string }>;
+  readDataset(dataset: string, options: { version: number }): Promise<{ bytes: Uint8Array }>;
+}
+
+/** Where one batch is kept: the dataset version that holds it. */
+type BatchPlace = { dataset: string; version: number };
+
 const keysMetaKey = 'devices.keys';
-const batchesMetaKey = 'devices.batches';
+/** Meta key of the dataset version holding a batch, by its digest. */
+const batchAt = (hex: string) => `devices.batchAt.${hex}`;
 
 export class DevicesHost {
   private keys: Record<string, Uint8Array> | null = null;
@@ -350,7 +366,7 @@ export class DevicesHost {
   async deviceReadingBatch(
     device: string,
     samples: Array<{ values: Record<string, DeviceValue>; at: number }>,
-  ): Promise<{ txId: string; digest: string }> {
+  ): Promise<{ txId: string; digest: string; dataset: string; version: number }> {
     if (!Array.isArray(samples) || samples.length === 0)
       throw botError(
         'BAD_REQUEST',
@@ -371,20 +387,16 @@ export class DevicesHost {
       at: last.at,
       batch: { digest, count: samples.length, first: Math.min(...ats), last: Math.max(...ats) },
     };
-    // Off chain: the samples stay on this peer, content-addressed by their digest.
+    // Off chain: the samples become the next version of the device's dataset, sealed on this
+    // peer and replicated to its holders: kept as long as the chain references them.
     const hex = toHex(digest);
-    const kept = (await this.deps.storage.getMeta<string[]>(batchesMetaKey)) ?? [];
-    const next = [...kept.filter((k) => k !== hex), hex];
-    while (next.length > limits.deviceBatchesKeptMax) {
-      const dropped = next.shift();
-      await this.deps.storage.putMeta(`devices.batch.${dropped}`, null);
-      await this.deps.storage.putMeta(`devices.batchOf.${dropped}`, null);
-    }
-    await this.deps.storage.putMeta(`devices.batch.${hex}`, bytes);
-    await this.deps.storage.putMeta(`devices.batchOf.${hex}`, device);
-    await this.deps.storage.putMeta(batchesMetaKey, next);
+    const place = await (await this.deps.batches()).putDeviceBatch(device, bytes);
+    await this.deps.storage.putMeta(batchAt(hex), {
+      dataset: place.dataset,
+      version: place.version,
+    });
     const { txId } = await this.signAsDevice(device, 'device.reading', body);
-    return { txId, digest: hex };
+    return { txId, digest: hex, dataset: place.dataset, version: place.version };
   }
 
   // ---- discovery and access ----------------------------------------------------------------
@@ -572,12 +584,8 @@ export class DevicesHost {
       );
     let samples: Uint8Array;
     if (record.gateway === this.deps.self() && device in (await this.heldKeys())) {
-      const bytes = await this.deps.storage.getMeta<Uint8Array>(`devices.batch.${digest}`);
-      if (!bytes)
-        throw botError(
-          'NOT_FOUND',
-          'This gateway no longer keeps this batch (the oldest are dropped).',
-        );
+      const bytes = await this.keptBatch(digest);
+      if (!bytes) throw botError('NOT_FOUND', 'This gateway keeps no such batch of that device.');
       samples = bytes;
     } else {
       const reply = await this.askGateway(record.gateway, device, digest);
@@ -666,10 +674,13 @@ export class DevicesHost {
         'UNAUTHORIZED',
         'The chain records no granted access to this device for you; ask with requestDeviceAccess and wait for the decision.',
       );
-    const bytes = await deps.storage.getMeta<Uint8Array>(`devices.batch.${hex}`);
-    const of = await deps.storage.getMeta<string>(`devices.batchOf.${hex}`);
-    if (!bytes || of !== message.device)
-      return refuse('NOT_FOUND', 'This gateway keeps no such batch of that device.');
+    const place = await deps.storage.getMeta<BatchPlace>(batchAt(hex));
+    const legacy = await deps.storage.getMeta<string>(`devices.batchOf.${hex}`);
+    const ofDevice = place
+      ? place.dataset === deviceDatasetId(message.device, deps.self())
+      : legacy === message.device;
+    const bytes = ofDevice ? await this.keptBatch(hex) : null;
+    if (!bytes) return refuse('NOT_FOUND', 'This gateway keeps no such batch of that device.');
     answer(bytes, null);
     notify(deps, {
       kind: 'batch-served',
@@ -683,6 +694,20 @@ export class DevicesHost {
       time: deps.now(),
       message: `Served batch ${hex.slice(0, 12)}… to ${from}.`,
     });
+  }
+
+  /**
+   * A batch this gateway keeps: the version of the device's dataset holding it (read as its
+   * owner, checked against the digest), or a batch stored before batches became datasets.
+   */
+  private async keptBatch(hex: string): Promise<Uint8Array | null> {
+    const place = await this.deps.storage.getMeta<BatchPlace>(batchAt(hex));
+    if (!place)
+      return (await this.deps.storage.getMeta<Uint8Array>(`devices.batch.${hex}`)) ?? null;
+    const { bytes } = await (await this.deps.batches()).readDataset(place.dataset, {
+      version: place.version,
+    });
+    return equalBytes(sha256(bytes), fromHex(hex)) ? bytes : null;
   }
 
   onBatchAnswer(from: string, message: BatchAnswer): void {

@@ -7,7 +7,13 @@
 // before this by its transport (rpcMessageBytesMax in worker/rpc.ts, httpBodyBytesMax).
 import { botError, BotError } from '../core/errors';
 import * as limits from '../core/limits';
-import type { CreateChainRequest, DatasetPolicyView, MethodName, PeerMethods } from '../api';
+import type {
+  CreateChainRequest,
+  DatasetPolicyView,
+  DatasetReadView,
+  MethodName,
+  PeerMethods,
+} from '../api';
 import * as dsLimits from '../core/modules/datasets/limits';
 import * as traceLimits from '../core/modules/trace/limits';
 import { xchainNotariesMax } from '../core/modules/xchain/types';
@@ -66,6 +72,8 @@ const reading = record<{ values: Record<string, unknown>; at?: number }>({
 
 const datasetId = text(dsLimits.datasetIdLengthMax, { min: 1, unit: 'characters' });
 const purpose = text(dsLimits.purposeLengthMax, { unit: 'characters' });
+/** A dataset view: its shape is judged by the core (checkReadView). */
+const readView = (v: unknown, n: string) => anyObject(v, n) as unknown as DatasetReadView;
 /** A dataset version's content: bytes, or text (UTF-8), at most rpcContentBytesMax. */
 const content = (value: unknown, name: string): Uint8Array | string =>
   typeof value === 'string'
@@ -430,11 +438,13 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     [param('dataset', datasetId), param('content', content)],
     (p, dataset, body) => p.putDatasetVersion(dataset, body),
   ),
-  requestAccess: method([param('dataset', datasetId), param('purpose', purpose)], (p, d, why) =>
-    p.requestAccess(d, why),
+  requestAccess: method(
+    [param('dataset', datasetId), param('purpose', purpose), optional('view', readView)],
+    (p, d, why, view) => p.requestAccess(d, why, view),
   ),
-  decideAccess: method([param('request', txId), param('grant', boolean)], (p, request, grant) =>
-    p.decideAccess(request, grant),
+  decideAccess: method(
+    [param('request', txId), param('grant', boolean), optional('view', readView)],
+    (p, request, grant, view) => p.decideAccess(request, grant, view),
   ),
   revokeAccess: method([param('dataset', datasetId), param('reader', did)], (p, d, reader) =>
     p.revokeAccess(d, reader),

@@ -2,8 +2,12 @@
 //   identity.x25519 { key, signature }      the sender's X25519 key, signed by its Ed25519 key
 //   dataset.publish { id, labels, schema, policy }          a named series, owned by the sender
 //   dataset.version { dataset, version, fingerprint, sealedBytes, keys }   one sealed version
-//   dataset.request { dataset, purpose }    a reader asks, stating the permitted use (D-I.2)
-//   dataset.grant   { request, keys: [{ version, key }] }   the owner shares earlier versions
+//   dataset.request { dataset, purpose, view? }   a reader asks, stating the permitted use (D-I.2)
+//                                           and what it asks to see (views.ts; absent: full data)
+//   dataset.grant   { request, keys: [{ version, key }], view? }   the owner shares earlier
+//                                           versions, or (a projection or aggregate view) no key
+//   dataset.derive  { dataset, version, reader, fingerprint, sealedBytes, key }   the owner's
+//                                           view of one version for one view reader, sealed for it
 //   dataset.deny    { request }             the owner refuses a request
 //   dataset.revoke  { dataset, reader }     the owner ends a grant; later versions skip the reader
 //   dataset.access  { dataset, version, purpose }   a reader fetched a version (Y.4560 8.4)
@@ -15,6 +19,7 @@ import { signatureBytes } from '../../crypto/ed25519';
 import * as limits from './limits';
 import { checkWrappedKey, x25519KeyBytes } from './keys';
 import { checkDatasetId, checkLabels, checkSchema, checkVersionRecord } from './record';
+import { checkReadView } from './views';
 
 export const datasetTxTypes = [
   'identity.x25519',
@@ -25,6 +30,7 @@ export const datasetTxTypes = [
   'dataset.deny',
   'dataset.revoke',
   'dataset.access',
+  'dataset.derive',
 ] as const;
 export type DatasetTxType = (typeof datasetTxTypes)[number];
 
@@ -42,10 +48,15 @@ interface Rules {
   check(body: unknown): void;
 }
 
-function mapOf(body: unknown, type: string, fields: readonly string[]): Record<string, unknown> {
+function mapOf(
+  body: unknown,
+  type: string,
+  fields: readonly string[],
+  optional: readonly string[] = [],
+): Record<string, unknown> {
   if (!isPlainObject(body))
     throw botError('MALFORMED', `A ${type} body must be a map { ${fields.join(', ')} }.`);
-  onlyFields(body, fields, type);
+  onlyFields(body, [...fields, ...optional], type);
   for (const name of fields)
     if (body[name] === undefined)
       throw botError('MISSING_FIELD', `A ${type} body needs "${name}".`);
@@ -154,16 +165,23 @@ const version: Rules = {
 
 const request: Rules = {
   check(body) {
-    const b = mapOf(body, 'dataset.request', ['dataset', 'purpose']);
+    const b = mapOf(body, 'dataset.request', ['dataset', 'purpose'], ['view']);
     checkIdField(b.dataset);
     checkPurpose(b.purpose);
+    if (b.view !== undefined) checkReadView(b.view);
   },
 };
 
 const grant: Rules = {
   check(body) {
-    const b = mapOf(body, 'dataset.grant', ['request', 'keys']);
+    const b = mapOf(body, 'dataset.grant', ['request', 'keys'], ['view']);
     checkRequestId(b.request);
+    if (b.view !== undefined && checkReadView(b.view).kind !== 'full' && Array.isArray(b.keys))
+      if (b.keys.length > 0)
+        throw botError(
+          'BAD_REQUEST',
+          'A grant to a projection or an aggregate carries no key of the full versions: the owner derives the view for the reader (dataset.derive).',
+        );
     if (!Array.isArray(b.keys) || b.keys.length > limits.grantVersionsMax)
       throw botError(
         'TOO_LARGE',
@@ -203,6 +221,30 @@ const access: Rules = {
   },
 };
 
+const derive: Rules = {
+  check(body) {
+    const b = mapOf(body, 'dataset.derive', [
+      'dataset',
+      'version',
+      'reader',
+      'fingerprint',
+      'sealedBytes',
+      'key',
+    ]);
+    const reader = checkDid(b.reader, 'reader');
+    // The derived blob has the shape of a version: a manifest, its fingerprint and sealed size.
+    const { keys } = checkVersionRecord({
+      dataset: b.dataset,
+      version: b.version,
+      fingerprint: b.fingerprint,
+      sealedBytes: b.sealedBytes,
+      keys: [b.key],
+    });
+    if (keys[0]!.reader !== reader)
+      throw botError('BAD_REQUEST', 'The key of a derived view is wrapped for its reader only.');
+  },
+};
+
 export const datasetBodyRules: Record<DatasetTxType, Rules> = {
   'identity.x25519': identityX25519,
   'dataset.publish': publish,
@@ -212,4 +254,5 @@ export const datasetBodyRules: Record<DatasetTxType, Rules> = {
   'dataset.deny': deny,
   'dataset.revoke': revoke,
   'dataset.access': access,
+  'dataset.derive': derive,
 };

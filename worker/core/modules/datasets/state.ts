@@ -5,11 +5,15 @@
 //   ds/ver/<id>/<version>        one version as published: fingerprint, size, keys wrapped then
 //   ds/wrap/<id>/<version>/<did> a key wrapped later by a grant, for one reader
 //   ds/req/<request id>          one request and its decision
+//   ds/der/<id>/<version>/<did>  a view derived for one view reader (views.ts): its sealed blob's
+//                                fingerprint and size, the view, and its key wrapped for that did
 //   ds/log/<id>                  the events of one block for the dataset (history keeps them all)
 // Rules: only the owner adds versions, grants, denies and revokes; a grant answers an open request
 // and its keys are for that reader only; a version's keys go to the owner and the current
 // readers only (so after a revoke the next version is sealed without the revoked reader); an
-// access record needs a key for that version. A rejected transaction changes nothing: every
+// access record needs a key for that version (or a view derived for the reader). A grant to a
+// projection or an aggregate makes the reader a viewer, not a reader: no key of a full version
+// is ever wrapped for it, only the keys of the views derived for it. A rejected transaction changes nothing: every
 // check runs before the first write to the overlay.
 import { encode, decode } from '../../codec';
 import { botError, BotError } from '../../errors';
@@ -17,6 +21,7 @@ import type { Tx } from '../../tx-shape';
 import * as limits from './limits';
 import { checkBinding, type KeyBinding, type WrappedKey } from './keys';
 import type { DatasetPolicy } from './rules';
+import { checkReadView, fullView, viewWithin, type ReadView } from './views';
 
 export const keyPrefix = 'ds/key/';
 export const setPrefix = 'ds/set/';
@@ -24,6 +29,7 @@ export const versionPrefix = 'ds/ver/';
 export const wrapPrefix = 'ds/wrap/';
 export const requestPrefix = 'ds/req/';
 export const logPrefix = 'ds/log/';
+export const derivedPrefix = 'ds/der/';
 
 export interface DatasetState {
   id: string;
@@ -35,6 +41,8 @@ export interface DatasetState {
   latest: number;
   /** Who may read versions published from now on (granted, not revoked); not the owner. */
   readers: string[];
+  /** Who was granted a projection or an aggregate (not revoked): the owner derives it for them. */
+  viewers?: Array<{ reader: string; view: ReadView }>;
   height: number;
   time: number;
   tx: string;
@@ -65,6 +73,8 @@ export interface RequestRecord {
   dataset: string;
   reader: string;
   purpose: string;
+  /** What the reader asked to see, then what it was granted (absent: the full data). */
+  view?: ReadView;
   state: RequestState;
   /** Who decided: the owner's did, 'policy', or null while open. */
   by: string | null;
@@ -81,7 +91,8 @@ export type DatasetEventKind =
   | 'grant'
   | 'deny'
   | 'revoke'
-  | 'access';
+  | 'access'
+  | 'derive';
 
 /** One line of a dataset's access log (Y.4560 8.4: who, what, for which purpose, when). */
 export interface DatasetEvent {
@@ -98,8 +109,26 @@ export interface DatasetEvent {
   tx: string;
 }
 
+/** A view of one version derived for one viewer (dataset.derive), as stored under ds/der/. */
+export interface DerivedState {
+  dataset: string;
+  version: number;
+  reader: string;
+  view: ReadView;
+  /** SHA-256 of the derived blob's manifest (sealed like a version). */
+  fingerprint: Uint8Array;
+  sealedBytes: number;
+  /** The derived blob's key, wrapped for `reader` only. */
+  key: WrappedKey;
+  height: number;
+  time: number;
+  tx: string;
+}
+
 export interface DatasetRegistry {
   keys: ReadonlyMap<string, KeyBinding>;
+  /** By derivedKey(dataset, version, reader). */
+  derived: ReadonlyMap<string, DerivedState>;
   datasets: ReadonlyMap<string, DatasetState>;
   /** By versionKey(dataset, version). */
   versions: ReadonlyMap<string, VersionState>;
@@ -108,10 +137,24 @@ export interface DatasetRegistry {
 }
 
 export function emptyDatasets(): DatasetRegistry {
-  return { keys: new Map(), datasets: new Map(), versions: new Map(), open: new Map() };
+  return {
+    keys: new Map(),
+    derived: new Map(),
+    datasets: new Map(),
+    versions: new Map(),
+    open: new Map(),
+  };
 }
 
 export const versionKey = (dataset: string, version: number) => `${dataset}/${version}`;
+export const derivedKey = (dataset: string, version: number, reader: string) =>
+  `${dataset}/${version}/${reader}`;
+/** The viewers of a dataset (a dataset stored before views has none). */
+export const viewersOf = (d: DatasetState) => d.viewers ?? [];
+/** The view a granted viewer has of a dataset, or null (a full reader, or none). */
+export function viewOf(d: DatasetState, reader: string): ReadView | null {
+  return viewersOf(d).find((v) => v.reader === reader)?.view ?? null;
+}
 const isOpen = (r: RequestRecord) =>
   r.state === 'pending' || r.state === 'approved' || r.state === 'granted';
 
@@ -125,6 +168,7 @@ export interface DatasetOverlay {
   readonly published: Map<string, VersionEntry>;
   /** Keys wrapped by grants in this block, by "<dataset>/<version>/<reader>". */
   readonly wraps: Map<string, WrappedKey>;
+  readonly derived: Map<string, DerivedState>;
   readonly requests: Map<string, RequestRecord>;
   readonly log: Map<string, DatasetEvent[]>;
 }
@@ -137,6 +181,7 @@ export function datasetOverlayOf(registry: DatasetRegistry): DatasetOverlay {
     versions: new Map(),
     published: new Map(),
     wraps: new Map(),
+    derived: new Map(),
     requests: new Map(),
     log: new Map(),
   };
@@ -208,6 +253,8 @@ export function applyDatasetTx(
       return applyRevoke(o, tx, txId, height);
     case 'dataset.access':
       return applyAccess(o, tx, txId, height);
+    case 'dataset.derive':
+      return applyDerive(o, tx, txId, height);
     default:
       return null;
   }
@@ -294,9 +341,10 @@ function applyVersion(o: DatasetOverlay, tx: Tx, txId: string, height: number): 
 }
 
 function applyRequest(o: DatasetOverlay, tx: Tx, txId: string, height: number): BotError | null {
-  const body = tx.body as { dataset: string; purpose: string };
+  const body = tx.body as { dataset: string; purpose: string; view?: unknown };
   const dataset = existing(o, body.dataset);
   if (dataset instanceof BotError) return dataset;
+  const view = body.view === undefined ? fullView : checkReadView(body.view);
   if (tx.from === dataset.owner)
     return botError('BAD_REQUEST', 'The owner of a dataset reads it without asking.');
   if (!keyIn(o, tx.from))
@@ -325,6 +373,7 @@ function applyRequest(o: DatasetOverlay, tx: Tx, txId: string, height: number): 
     dataset: dataset.id,
     reader: tx.from,
     purpose: body.purpose,
+    ...(view.kind === 'full' ? {} : { view }),
     state,
     by: byPolicy ? 'policy' : null,
     height,
@@ -362,6 +411,8 @@ interface GrantPlan {
   request: RequestRecord;
   dataset: DatasetState;
   versions: VersionState[];
+  /** The view granted: full (keys of the versions) or a projection or aggregate (no key). */
+  view: ReadView;
 }
 
 function grantCheck(
@@ -370,11 +421,24 @@ function grantCheck(
   requestId: string,
   keys: GrantKeys,
   viaMarket: boolean,
+  grantView?: unknown,
 ): GrantPlan | BotError {
   const found = decidable(o, tx, requestId, 'grants access', viaMarket);
   if (found instanceof BotError) return found;
   const { request, dataset } = found;
-  if (dataset.readers.length >= limits.readersPerDatasetMax)
+  const asked = request.view ?? fullView;
+  const view = grantView === undefined ? asked : checkReadView(grantView);
+  if (!viewWithin(view, asked))
+    return botError(
+      'BAD_REQUEST',
+      'The view granted shows more than the request asked for: grant the same view or a narrower one.',
+    );
+  if (view.kind !== 'full' && keys.length > 0)
+    return botError(
+      'BAD_REQUEST',
+      'A grant to a projection or an aggregate carries no key of the full versions.',
+    );
+  if (dataset.readers.length + viewersOf(dataset).length >= limits.readersPerDatasetMax)
     return botError(
       'TOO_LARGE',
       `"${dataset.id}" is shared with ${limits.readersPerDatasetMax} readers; revoke one first.`,
@@ -389,7 +453,7 @@ function grantCheck(
       return botError('BAD_REQUEST', `The reader already has the key of version ${version}.`);
     versions.push(v);
   }
-  return { request, dataset, versions };
+  return { request, dataset, versions, view };
 }
 
 function grantDo(
@@ -400,20 +464,29 @@ function grantDo(
   txId: string,
   height: number,
 ): void {
-  const { request, dataset, versions } = plan;
+  const { request, dataset, versions, view } = plan;
   for (const [i, v] of versions.entries()) {
     const key = keys[i]!.key;
     o.versions.set(versionKey(v.dataset, v.version), { ...v, readers: [...v.readers, key.reader] });
     o.wraps.set(`${versionKey(v.dataset, v.version)}/${key.reader}`, key);
   }
-  o.datasets.set(dataset.id, { ...dataset, readers: [...dataset.readers, request.reader] });
-  o.requests.set(request.id, decided(request, 'granted', tx, height));
+  if (view.kind === 'full')
+    o.datasets.set(dataset.id, { ...dataset, readers: [...dataset.readers, request.reader] });
+  else
+    o.datasets.set(dataset.id, {
+      ...dataset,
+      viewers: [...viewersOf(dataset), { reader: request.reader, view }],
+    });
+  const granted = decided(request, 'granted', tx, height);
+  if (view.kind === 'full') delete granted.view;
+  else granted.view = view;
+  o.requests.set(request.id, granted);
   log(o, event('grant', dataset.id, request.reader, null, request.purpose, tx, txId, height));
 }
 
 function applyGrant(o: DatasetOverlay, tx: Tx, txId: string, height: number): BotError | null {
-  const body = tx.body as { request: string; keys: GrantKeys };
-  const plan = grantCheck(o, tx, body.request, body.keys, false);
+  const body = tx.body as { request: string; keys: GrantKeys; view?: unknown };
+  const plan = grantCheck(o, tx, body.request, body.keys, false, body.view);
   if (plan instanceof BotError) return plan;
   grantDo(o, plan, body.keys, tx, txId, height);
   return null;
@@ -445,6 +518,11 @@ export function marketRequestCheck(
     return botError('BAD_REQUEST', 'You own this dataset; you read it already.');
   if (d.readers.includes(reader))
     return botError('BAD_REQUEST', `You read "${dataset}" already; there is nothing to buy.`);
+  if (viewOf(d, reader))
+    return botError(
+      'BAD_REQUEST',
+      `You have a view of "${dataset}"; ask its owner to revoke it before buying the full data.`,
+    );
   if (!keyIn(o, reader))
     return botError(
       'BAD_REQUEST',
@@ -570,11 +648,13 @@ function applyRevoke(o: DatasetOverlay, tx: Tx, txId: string, height: number): B
   if (dataset instanceof BotError) return dataset;
   const denied = ownerOnly(dataset, tx.from, 'revokes access');
   if (denied) return denied;
-  if (!dataset.readers.includes(body.reader))
+  const viewer = viewOf(dataset, body.reader) !== null;
+  if (!dataset.readers.includes(body.reader) && !viewer)
     return botError('NOT_FOUND', `${body.reader} is not a reader of "${dataset.id}".`);
   o.datasets.set(dataset.id, {
     ...dataset,
     readers: dataset.readers.filter((d) => d !== body.reader),
+    ...(viewer ? { viewers: viewersOf(dataset).filter((v) => v.reader !== body.reader) } : {}),
   });
   const request = openOf(o, dataset.id).find(
     (r) => r.reader === body.reader && r.state === 'granted',
@@ -590,13 +670,65 @@ function applyAccess(o: DatasetOverlay, tx: Tx, txId: string, height: number): B
   if (dataset instanceof BotError) return dataset;
   const v = versionIn(o, dataset.id, body.version);
   if (!v) return botError('NOT_FOUND', `"${dataset.id}" has no version ${body.version}.`);
-  if (tx.from !== dataset.owner && !v.readers.includes(tx.from))
+  const derived = derivedIn(o, dataset.id, body.version, tx.from);
+  if (tx.from !== dataset.owner && !v.readers.includes(tx.from) && !derived)
     return botError(
       'UNAUTHORIZED',
       `Version ${body.version} of "${dataset.id}" is not shared with you: ask its owner for access.`,
     );
   log(o, event('access', dataset.id, tx.from, body.version, body.purpose, tx, txId, height));
   return null;
+}
+
+function derivedIn(o: DatasetOverlay, id: string, v: number, reader: string) {
+  const key = derivedKey(id, v, reader);
+  return o.derived.get(key) ?? o.base.derived.get(key);
+}
+
+/** The owner's view of one version for one viewer, sealed with a key wrapped for it only. */
+function applyDerive(o: DatasetOverlay, tx: Tx, txId: string, height: number): BotError | null {
+  const body = tx.body as {
+    dataset: string;
+    version: number;
+    reader: string;
+    fingerprint: Uint8Array;
+    sealedBytes: number;
+    key: WrappedKey;
+  };
+  const dataset = existing(o, body.dataset);
+  if (dataset instanceof BotError) return dataset;
+  const denied = ownerOnly(dataset, tx.from, 'derives views of it');
+  if (denied) return denied;
+  if (!versionIn(o, dataset.id, body.version))
+    return botError('NOT_FOUND', `"${dataset.id}" has no version ${body.version}.`);
+  const view = viewOf(dataset, body.reader);
+  if (!view)
+    return botError(
+      'UNAUTHORIZED',
+      `${body.reader} has no projection or aggregate of "${dataset.id}" granted (never, or revoked).`,
+    );
+  if (derivedIn(o, dataset.id, body.version, body.reader))
+    return botError(
+      'BAD_REQUEST',
+      `The view of version ${body.version} for this reader is derived already.`,
+    );
+  const { dataset: id, version, reader, fingerprint, sealedBytes, key } = body;
+  o.derived.set(derivedKey(id, version, reader), {
+    ...{ dataset: id, version, reader, view, fingerprint, sealedBytes, key },
+    ...{ height, time: tx.time, tx: txId },
+  });
+  log(o, event('derive', dataset.id, reader, version, null, tx, txId, height));
+  return null;
+}
+
+/** The view derived for `did` of that version, or undefined. */
+export function derivedFor(
+  registry: DatasetRegistry,
+  dataset: string,
+  version: number,
+  did: string,
+): DerivedState | undefined {
+  return registry.derived.get(derivedKey(dataset, version, did));
 }
 
 /** Whether `did` holds a key for that version (the owner always does). */
@@ -623,8 +755,10 @@ export function finishDatasets(
   for (const [key, entry] of o.published) writes.set(versionPrefix + key, encode(entry));
   for (const [key, wrap] of o.wraps) writes.set(wrapPrefix + key, encode(wrap));
   for (const [id, r] of o.requests) writes.set(requestPrefix + id, encode(r));
+  for (const [key, d] of o.derived) writes.set(derivedPrefix + key, encode(d));
   for (const [id, list] of o.log) writes.set(logPrefix + id, encode({ h: height, e: list }));
-  if (o.keys.size + o.datasets.size + o.versions.size + o.requests.size === 0) return o.base;
+  if (o.keys.size + o.datasets.size + o.versions.size + o.requests.size + o.derived.size === 0)
+    return o.base;
   const keys = new Map(o.base.keys);
   for (const [did, { h: _h, ...binding }] of o.keys) keys.set(did, binding);
   const datasets = new Map(o.base.datasets);
@@ -636,7 +770,9 @@ export function finishDatasets(
     if (isOpen(r)) open.set(id, r);
     else open.delete(id);
   }
-  return { keys, datasets, versions, open };
+  const derived = o.derived.size ? new Map(o.base.derived) : o.base.derived;
+  for (const [key, d] of o.derived) (derived as Map<string, DerivedState>).set(key, d);
+  return { keys, derived, datasets, versions, open };
 }
 
 // ---- decoding stored entries -------------------------------------------------------------------
@@ -651,6 +787,9 @@ export function decodeVersionEntry(bytes: Uint8Array): VersionEntry {
 }
 export function decodeWrappedKey(bytes: Uint8Array): WrappedKey {
   return decode<WrappedKey>(bytes, 1024);
+}
+export function decodeDerived(bytes: Uint8Array): DerivedState {
+  return decode<DerivedState>(bytes, 16 * 1024);
 }
 export function decodeRequest(bytes: Uint8Array): RequestRecord {
   return decode<RequestRecord>(bytes, 4096);
@@ -676,6 +815,7 @@ export function datasetsFromEntries(
   const versions = new Map<string, VersionState>();
   const wraps: string[] = [];
   const open = new Map<string, RequestRecord>();
+  const derived = new Map<string, DerivedState>();
   for (const [key, bytes] of entries) {
     if (key.startsWith(keyPrefix)) keys.set(key.slice(keyPrefix.length), decodeKeyBinding(bytes));
     else if (key.startsWith(setPrefix))
@@ -687,6 +827,8 @@ export function datasetsFromEntries(
         readers: wrapped.map((k) => k.reader),
       });
     } else if (key.startsWith(wrapPrefix)) wraps.push(key.slice(wrapPrefix.length));
+    else if (key.startsWith(derivedPrefix))
+      derived.set(key.slice(derivedPrefix.length), decodeDerived(bytes));
     else if (key.startsWith(requestPrefix)) {
       const r = decodeRequest(bytes);
       if (isOpen(r)) open.set(r.id, r);
@@ -697,5 +839,5 @@ export function datasetsFromEntries(
     const v = versions.get(path.slice(0, at));
     if (v) v.readers = [...v.readers, path.slice(at + 1)];
   }
-  return { keys, datasets, versions, open };
+  return { keys, derived, datasets, versions, open };
 }

@@ -1,0 +1,144 @@
+// Views derived for viewers (issue 15, data minimization by rights): a grant to a projection or
+// an aggregate gives the reader no key of the full versions. The owner's peer derives the view
+// from the plaintext it holds (worker/core/modules/datasets/views.ts), seals it like a version
+// (fresh AES-256-GCM key, blobs in its store), wraps that key for the viewer only, and records it
+// with dataset.derive (which version, which view, the derived blob's fingerprint). It does so
+// when the grant commits and for each version published after it; holders then place and serve
+// the derived blobs to that viewer only (datasets-holders.ts).
+import { toHex, utf8 } from '../core/bytes';
+import { botError } from '../core/errors';
+import {
+  derivedFor,
+  emptyDatasets,
+  viewersOf,
+  type DatasetRegistry,
+  type DatasetState,
+} from '../core/modules/datasets';
+import {
+  deriveView,
+  recordsOf,
+  type DerivedContent,
+  type ReadView,
+} from '../core/modules/datasets/views';
+import type { ChainState } from '../core/ledger';
+import type { BlobStore } from '../data/blob-store';
+import { sealVersion } from '../data/seal';
+import { wrapForReaders } from '../data/envelope';
+import type { X25519Backend } from '../data/x25519';
+import type { DatasetHolders } from './datasets-holders';
+
+export interface DatasetViewsDeps {
+  blobs: BlobStore;
+  holders: DatasetHolders;
+  chain(): ChainState;
+  self(): string;
+  x25519(): Promise<X25519Backend>;
+  /** The owner's plaintext of one of its versions (no access record: the owner reads its own). */
+  plain(dataset: string, version: number): Promise<Uint8Array>;
+  /** Sign, submit and wait for the transaction to commit (a typed error when refused). */
+  commit(type: string, body: unknown): Promise<string>;
+  record(level: 'info' | 'warn' | 'error', message: string): void;
+}
+
+export class DatasetViews {
+  private queue: Promise<void> = Promise.resolve();
+  private stopped = false;
+  /** Derivations running (their sealed blobs wait for dataset.derive: not to be collected). */
+  running = 0;
+
+  constructor(private readonly d: DatasetViewsDeps) {}
+
+  private registry(): DatasetRegistry {
+    return this.d.chain().datasets ?? emptyDatasets();
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** The view of one version, derived in memory (the owner checks a grant with it first). */
+  async derive(dataset: DatasetState, version: number, view: ReadView): Promise<DerivedContent> {
+    return deriveView(recordsOf(await this.d.plain(dataset.id, version), dataset.schema), view);
+  }
+
+  /**
+   * Derive, seal and record the latest version's view for every viewer of this owner's dataset
+   * that has none yet (after a grant to a view, and after each new version). One at a time.
+   */
+  schedule(datasetId: string): void {
+    if (this.stopped) return;
+    this.queue = this.queue
+      .then(async () => {
+        if (this.stopped) return;
+        this.running += 1;
+        try {
+          await this.deriveMissing(datasetId);
+        } finally {
+          this.running -= 1;
+        }
+      })
+      .catch((error) =>
+        this.d.record(
+          'warn',
+          `A view of "${datasetId}" was not derived: ${(error as Error).message}`,
+        ),
+      );
+  }
+
+  /** Resolves when the derivations scheduled so far are done (tests, and a reader's wait). */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  private async deriveMissing(datasetId: string): Promise<void> {
+    const dataset = this.registry().datasets.get(datasetId);
+    if (!dataset || dataset.owner !== this.d.self() || dataset.latest < 1) return;
+    for (const { reader, view } of viewersOf(dataset)) {
+      if (this.stopped) return;
+      const now = this.registry().datasets.get(datasetId);
+      if (!now || !viewersOf(now).some((v) => v.reader === reader)) continue; // revoked since
+      if (derivedFor(this.registry(), datasetId, now.latest, reader)) continue;
+      await this.deriveFor(now, now.latest, reader, view);
+    }
+  }
+
+  private async deriveFor(
+    dataset: DatasetState,
+    version: number,
+    reader: string,
+    view: ReadView,
+  ): Promise<void> {
+    const binding = this.registry().keys.get(reader);
+    if (!binding) throw botError('NOT_FOUND', `${reader} has no X25519 key on chain.`);
+    const content = utf8(JSON.stringify(await this.derive(dataset, version, view)));
+    const sealed = await sealVersion(oneChunk(content), content.length, this.d.blobs);
+    try {
+      const [key] = await wrapForReaders(
+        sealed.contentKey,
+        sealed.fingerprint,
+        [binding],
+        await this.d.x25519(),
+      );
+      this.d.holders.index(dataset.id, version, sealed.fingerprint, sealed.manifest, reader);
+      await this.d.commit('dataset.derive', {
+        dataset: dataset.id,
+        version,
+        reader,
+        fingerprint: sealed.fingerprint,
+        sealedBytes: sealed.sealedBytes,
+        key,
+      });
+      this.d.record(
+        'info',
+        `Derived the view of version ${version} of "${dataset.id}" for ${reader} (${toHex(sealed.fingerprint).slice(0, 12)}…).`,
+      );
+    } catch (error) {
+      await Promise.all(sealed.blobs.map((b) => this.d.blobs.delete(b).catch(() => false)));
+      throw error;
+    }
+  }
+}
+
+async function* oneChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
