@@ -37,6 +37,7 @@ import {
   type Param,
 } from './params';
 import { marketApiMethods } from './dispatch-market';
+import { stakingApiMethods } from './dispatch-staking';
 import { multisigApiMethods } from './dispatch-multisig';
 import { validationApiMethods } from './dispatch-validation';
 
@@ -666,6 +667,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
   itsSettle: none((p) => p.itsSettle()),
 
   ...marketApiMethods,
+  ...stakingApiMethods,
   ...multisigApiMethods,
   ...validationApiMethods,
 };
