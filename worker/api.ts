@@ -233,6 +233,20 @@ export interface CreateChainRequest {
   /** Road conditions (issue 20): the consortium's ITS providers (did:key) and the reward per agreeing observation. */
   its?: { providers: string[]; windowMs?: number; reward?: number; corroborationMin?: number };
 
+  /**
+   * A public chain's validators by stake (issue 16; needs `tokens`): the settings of
+   * worker/core/modules/staking, and `bond`, each genesis validator's bond and power (default:
+   * minBond), created into the stake pool at genesis.
+   */
+  staking?: {
+    minBond: number;
+    unbondingBlocks: number;
+    maxValidators: number;
+    slashPercent: number;
+    epochBlocks: number;
+    bond?: number;
+  };
+
   /** Multi-signature permission: k of the signers approve each transaction of the listed types. */
   multisig?: {
     signers: string[];

@@ -226,6 +226,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           its?: Record<string, unknown>;
 
           multisig?: Record<string, unknown>;
+          staking?: Record<string, unknown>;
         }>({
           name: param('name', text(limits.chainNameLengthMax, { min: 1, unit: 'characters' })),
           mode: param('mode', oneOf(['private', 'consortium', 'public'])),
@@ -240,6 +241,8 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           admin: optional('admin', did),
           // Judged in full by the core's genesis check (checkMultisigGenesis).
           multisig: optional('multisig', anyObject),
+          // Judged in full by the core's genesis check (checkStakingGenesis) and genesisFor (bond).
+          staking: optional('staking', anyObject),
         }),
       ),
     ],

@@ -9,8 +9,7 @@
 // --faults 1` replays one seed, `--scenario own-nonce-gap` a named scenario (host-scenarios.ts).
 import { fork, type ChildProcess } from 'node:child_process';
 import { defaultOptions, runSeed, SimFailure, type SimOptions } from './sim';
-import { mixedOptions } from './mix';
-import { stakeOptions } from './stake-plan';
+import { mixedOptions, stakeOptions } from './mix';
 import { hostMixed, runHostSeed, type HostSimOptions } from './host-sim';
 import { runScenario } from './host-scenarios';
 

@@ -9,9 +9,7 @@ import type { TestIdentity } from '../core/testing';
 import { emptyStaking, stakeCheck, stakePoolAccount } from '../core/modules/staking';
 import { emptyTokens, supplyCheck } from '../core/modules/tokens';
 import { emptyMarket, escrowCheck } from '../core/modules/market';
-import { mixedOptions } from './mix';
-import { Random } from './prng';
-import type { SimOptions } from './sim';
+import type { Random } from './prng';
 
 export const simGenesisTime = 1_700_000_000_000;
 /** Each sim client's genesis balance: transfers of 1 never run short, one of 10x always does. */
@@ -30,7 +28,12 @@ export interface StakeScenario {
 
 /** The sim chain: public (the clients are not members), with tokens, and with staking if asked. */
 export function simGenesis(
-  options: SimOptions,
+  options: {
+    peers: number;
+    engine: Genesis['consensus']['engine'];
+    timeoutMs: number;
+    staking?: StakeScenario;
+  },
   validators: TestIdentity[],
   candidates: TestIdentity[],
   clients: TestIdentity[],
@@ -108,27 +111,4 @@ export function conservationError(chain: ChainState, genesisSupply: number): str
   return tokens.supply === genesisSupply
     ? null
     : `supply ${tokens.supply}, not ${genesisSupply} (nothing mints)`;
-}
-
-/** The stake seed set: the mixed set with 1 to 3 candidates and at least one Byzantine validator where n allows. */
-export function stakeOptions(seed: number, quick = false): Partial<SimOptions> {
-  const base = mixedOptions(seed, quick);
-  const random = new Random(seed ^ 0x57a4e);
-  const f = Math.floor(((base.peers ?? 4) - 1) / 3);
-  return {
-    ...base,
-    byzantine: random.int(1, f),
-    // Double-voters half the time, so that evidence and slashing are exercised.
-    strategies: [
-      'doubleVote',
-      'doubleVote',
-      'doubleVote',
-      'silent',
-      'equivocate',
-      'forge',
-      'invalidBlock',
-      'unknownVotes',
-    ],
-    staking: { candidates: random.int(1, 3) },
-  };
 }

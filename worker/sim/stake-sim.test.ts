@@ -4,7 +4,7 @@
 // and token conservation (stake pool included) are checked after every event.
 import { describe, expect, it } from 'vitest';
 import { defaultOptions, SimFailure, Simulation } from './sim';
-import { stakeOptions } from './stake-plan';
+import { stakeOptions } from './mix';
 import { stakeSlashedAccount } from '../core/modules/staking';
 
 describe('simulator: stake changes, unbonding and slashing', () => {
