@@ -64,7 +64,7 @@ test('a new peer joins a public chain, bonds stake by clicks and signs blocks af
   await expect(b.getByTestId('wallet-balance')).toContainText('300 BOT', { timeout: 60_000 });
   await expect(b.getByTestId('my-stake')).toContainText('Bonded 0 BOT');
   await b.getByTestId('stake-amount').fill('200');
-  await b.getByRole('button', { name: 'Bond' }).click();
+  await b.getByRole('button', { name: 'Bond', exact: true }).click();
   await expect(b.getByTestId('stake-result')).toContainText('Bonded 200 BOT', { timeout: 60_000 });
   await expect(b.getByTestId('my-stake')).toContainText('Bonded 200 BOT');
   await axe(b);
