@@ -16,6 +16,8 @@ import type { XchainMethods } from './api-xchain';
 import { xchainMethodNames } from './api-xchain';
 
 import type { MarketMethods } from './api-market';
+import type { StakingMethods } from './api-staking';
+import { stakingMethodNames } from './api-staking';
 import { marketMethodNames } from './api-market';
 import type { MultisigMethods } from './api-multisig';
 import { multisigMethodNames } from './api-multisig';
@@ -37,6 +39,7 @@ export * from './api-trace';
 export * from './api-xchain';
 
 export * from './api-market';
+export * from './api-staking';
 export * from './api-multisig';
 export * from './api-validation';
 
@@ -229,6 +232,20 @@ export interface CreateChainRequest {
   admin?: string;
   /** Road conditions (issue 20): the consortium's ITS providers (did:key) and the reward per agreeing observation. */
   its?: { providers: string[]; windowMs?: number; reward?: number; corroborationMin?: number };
+
+  /**
+   * A public chain's validators by stake (issue 16; needs `tokens`): the settings of
+   * worker/core/modules/staking, and `bond`, each genesis validator's bond and power (default:
+   * minBond), created into the stake pool at genesis.
+   */
+  staking?: {
+    minBond: number;
+    unbondingBlocks: number;
+    maxValidators: number;
+    slashPercent: number;
+    epochBlocks: number;
+    bond?: number;
+  };
 
   /** Multi-signature permission: k of the signers approve each transaction of the listed types. */
   multisig?: {
@@ -523,6 +540,7 @@ export interface PeerMethods
     XchainMethods,
     ItsMethods,
     MarketMethods,
+    StakingMethods,
     MultisigMethods,
     ValidationMethods,
     NotifyMethods,
@@ -757,6 +775,7 @@ export const methodNames = [
   ...xchainMethodNames,
 
   ...marketMethodNames,
+  ...stakingMethodNames,
   ...multisigMethodNames,
   ...validationMethodNames,
 

@@ -30,3 +30,14 @@ export function preview(value: unknown, lengthMax = 120): string {
   }
   return text.length > lengthMax ? `${text.slice(0, lengthMax)}…` : text;
 }
+
+/** A whole amount typed by a person, or a plain reason why not. */
+export function parseAmount(text: string): number {
+  const trimmed = text.trim();
+  if (!/^\d+$/.test(trimmed))
+    throw new Error('Type the amount as a whole number of tokens, such as 25.');
+  const value = Number(trimmed);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new Error('The amount must be at least 1 and at most 9007199254740991.');
+  return value;
+}

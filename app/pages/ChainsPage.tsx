@@ -98,6 +98,16 @@ function HeldChains() {
   );
 }
 
+/** What each mode means, in one sentence (Y.4464 Appendix I). */
+export const modeMeaning: Record<CreateChainRequest['mode'], string> = {
+  private:
+    'Private: one organization runs it; its validators (or an administrator) decide who deploys, writes and reads.',
+  consortium:
+    'Consortium: several organizations; the validators vote members in and decide their rights together.',
+  public:
+    'Public: anyone joins and writes; with staking, anyone who bonds tokens can become a validator, with voting power by stake, and a validator caught signing twice loses part of its stake.',
+};
+
 function CreateChain() {
   const [name, setName] = useState('');
   const [mode, setMode] = useState<CreateChainRequest['mode']>('private');
@@ -106,6 +116,11 @@ function CreateChain() {
   // A native token (issue 16): a symbol, and this peer's balance at genesis.
   const [symbol, setSymbol] = useState('');
   const [startBalance, setStartBalance] = useState('1000');
+  // Validators by stake (issue 16, public mode): epoch and unbonding in blocks, this peer's bond.
+  const [staking, setStaking] = useState(true);
+  const [epochBlocks, setEpochBlocks] = useState('10');
+  const [unbondingBlocks, setUnbondingBlocks] = useState('20');
+  const [genesisBond, setGenesisBond] = useState('100');
   // Road conditions (issue 20): this peer as the consortium's first ITS provider.
   const [its, setIts] = useState(false);
   const [itsWindow, setItsWindow] = useState('60');
@@ -136,8 +151,10 @@ function CreateChain() {
         throw new Error('The vehicles that must agree is a whole number from 1 to 64.');
       if (symbol.trim() && (!/^\d+$/.test(startBalance.trim()) || amount < 1))
         throw new Error('Your starting balance is a whole number of tokens, at least 1.');
+      const stake = mode === 'public' && staking && symbol.trim() ? stakingOf() : null;
       setResult(
         await bot().createChain({
+          ...(stake ? { staking: stake } : {}),
           name,
           mode,
           consensus,
@@ -160,6 +177,26 @@ function CreateChain() {
       const status = await bot().status();
       useAppStore.setState({ status, activeChain: status.chainId, blocks: [] }); // the strip follows the new chain
     });
+  }
+  function stakingOf(): NonNullable<CreateChainRequest['staking']> {
+    const [epoch, unbonding, bond] = [epochBlocks, unbondingBlocks, genesisBond].map((t) =>
+      Number(t.trim()),
+    ) as [number, number, number];
+    if (!Number.isInteger(epoch) || epoch < 1)
+      throw new Error('The epoch is a whole number of blocks, at least 1.');
+    if (!Number.isInteger(unbonding) || unbonding < 0)
+      throw new Error('The unbonding delay is a whole number of blocks, 0 or more.');
+    if (!Number.isInteger(bond) || bond < 1)
+      throw new Error('Your bond is a whole number of tokens, at least 1.');
+    const minBond = Math.max(1, Math.floor(bond / 10));
+    return {
+      minBond,
+      unbondingBlocks: unbonding,
+      maxValidators: 32,
+      slashPercent: 10,
+      epochBlocks: epoch,
+      bond,
+    };
   }
   return (
     <Card title="Create a chain" id="create-title">
@@ -185,6 +222,50 @@ function CreateChain() {
             <option value="public">public: anyone joins</option>
           </select>
         </label>
+        <p className="muted small-text" data-testid="mode-meaning">
+          {modeMeaning[mode]}
+        </p>
+        {mode === 'public' && (
+          <label className="inline">
+            <input
+              type="checkbox"
+              checked={staking}
+              onChange={(e) => setStaking(e.target.checked)}
+            />
+            Validators by stake (needs a token symbol below)
+          </label>
+        )}
+        {mode === 'public' && staking && (
+          <>
+            <label>
+              Epoch: the validator set is recomputed every (blocks)
+              <input
+                value={epochBlocks}
+                onChange={(e) => setEpochBlocks(e.target.value)}
+                inputMode="numeric"
+                autoComplete="off"
+              />
+            </label>
+            <label>
+              Unbonding delay (blocks)
+              <input
+                value={unbondingBlocks}
+                onChange={(e) => setUnbondingBlocks(e.target.value)}
+                inputMode="numeric"
+                autoComplete="off"
+              />
+            </label>
+            <label>
+              Your bond as the first validator (its voting power)
+              <input
+                value={genesisBond}
+                onChange={(e) => setGenesisBond(e.target.value)}
+                inputMode="numeric"
+                autoComplete="off"
+              />
+            </label>
+          </>
+        )}
         <label>
           Consensus engine
           <select

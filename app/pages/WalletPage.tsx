@@ -6,11 +6,12 @@ import { bot } from '../runtime';
 import { useAppStore } from '../store/peer-store';
 import { Card, CopyButton, ErrorNote, PageTitle, Qr, useAction, useAsync } from '../components/ui';
 import { QrScanner } from '../components/qr-scanner';
-import { short } from '../lib/format';
+import { parseAmount, short } from '../lib/format';
 import { checkBalanceProof } from '../../worker/shared/proof';
 import type { BalanceView, MultisigView, TokenMovementView } from '../../worker/api';
 import { ApprovalsCard } from './ApprovalsCard';
 import { commitOrThrow } from '../lib/commit';
+import { StakeCard } from './StakeCard';
 
 const didPattern = /did:key:z[1-9A-HJ-NP-Za-km-z]{40,60}/;
 
@@ -19,16 +20,7 @@ export function didIn(text: string): string | null {
   return didPattern.exec(text)?.[0] ?? null;
 }
 
-/** A whole amount typed by a person, or a plain reason why not. */
-export function parseAmount(text: string): number {
-  const trimmed = text.trim();
-  if (!/^\d+$/.test(trimmed))
-    throw new Error('Type the amount as a whole number of tokens, such as 25.');
-  const value = Number(trimmed);
-  if (!Number.isSafeInteger(value) || value < 1)
-    throw new Error('The amount must be at least 1 and at most 9007199254740991.');
-  return value;
-}
+export { parseAmount } from '../lib/format';
 
 function Balance({ view }: { view: BalanceView }) {
   const verified = view.proof ? checkBalanceProof(view.proof) : null;
@@ -212,11 +204,13 @@ export default function WalletPage() {
   const balance = useAsync(() => bot().balance(), [height, chainId]);
   const history = useAsync(() => bot().tokenHistory(undefined, { limit: 50 }), [height, chainId]);
   const multisig = useAsync(() => bot().multisig(), [height, chainId]);
+  const staking = useAsync(() => bot().staking(), [height, chainId]);
   const view = balance.data;
   const reload = () => {
     balance.reload();
     history.reload();
     multisig.reload();
+    staking.reload();
   };
   return (
     <>
@@ -235,6 +229,7 @@ export default function WalletPage() {
           <Balance view={view} />
           <Send view={view} multisig={multisig.data} onSent={reload} />
           {multisig.data?.policy && <ApprovalsCard view={multisig.data} me={did} onDone={reload} />}
+          {staking.data?.enabled && <StakeCard view={staking.data} onDone={reload} />}
           {did && <Receive did={did} />}
           <ErrorNote error={history.error} what="The history" />
           {history.data && <History items={history.data} symbol={view.symbol} />}

@@ -47,6 +47,7 @@ import { itsRoutes } from './routes-its';
 import { marketRoutes } from './routes-market';
 import { multisigRoutes } from './routes-multisig';
 import { validationRoutes } from './routes-validation';
+import { stakingRoutes } from './routes-staking';
 import { traceRoutes } from './routes-trace';
 import { xchainRoutes } from './routes-xchain';
 
@@ -294,6 +295,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ...marketRoutes(call),
     ...multisigRoutes(call),
     ...validationRoutes(call),
+    ...stakingRoutes(call),
     ...traceRoutes(call),
     ...xchainRoutes(call),
 

@@ -346,6 +346,28 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
     expect(noRegulator.body.error.message).toMatch(/names no regulator/);
     await hit('POST', '/v1/validation', '/v1/validation', { key: 'k/1', verdict: 'maybe' }, 400);
     await hit('POST', '/v1/validation', '/v1/validation', { key: '', verdict: 'valid' }, 400);
+    // ---- staking (issue 16, public mode): this chain has none ----
+    const stake = await hit('GET', '/v1/staking', '/v1/staking', undefined, 200);
+    expect(stake.body).toMatchObject({ enabled: false, bond: 0, validator: true });
+    await hit('GET', `/v1/staking/${stake.body.account}`, '/v1/staking/{account}', undefined, 200);
+    await hit('GET', '/v1/staking/nobody', '/v1/staking/{account}', undefined, 400);
+    const noStake = await hit(
+      'POST',
+      '/v1/stake',
+      '/v1/stake',
+      documentedBody('StakeAmount', { amount: 10 }),
+      400,
+    );
+    expect(noStake.body.error.message).toMatch(/does not choose its validators by stake/);
+    await hit('POST', '/v1/stake', '/v1/stake', { amount: 0 }, 400);
+    await hit('POST', '/v1/unbond', '/v1/unbond', { amount: 10, extra: 1 }, 400);
+    await hit(
+      'POST',
+      '/v1/unbond',
+      '/v1/unbond',
+      documentedBody('StakeAmount', { amount: 10 }),
+      400,
+    );
     // a method the path does not take: 405 with the documented error body, naming the methods
     const wrong = await call(base, 'POST', '/v1/governance', {});
     expect(wrong.status).toBe(405);

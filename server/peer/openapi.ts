@@ -19,6 +19,7 @@ import {
 import { itsPaths, itsSchemas } from './openapi-its';
 import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
 import { validationBodies, validationPaths, validationSchemas } from './openapi-validation';
+import { stakingBodies, stakingPaths, stakingSchemas } from './openapi-staking';
 
 import { notifyPaths, notifySchemas } from './openapi-notify';
 
@@ -381,6 +382,7 @@ const schemas: Record<string, Schema> = {
   }),
   ...marketSchemas,
   ...validationSchemas,
+  ...stakingSchemas,
 
   ...notifySchemas,
 };
@@ -492,6 +494,7 @@ const requestBodies: Record<string, Schema> = {
   },
   ...marketBodies,
   ...validationBodies,
+  ...stakingBodies,
 };
 
 // ---- operations ----
@@ -803,6 +806,7 @@ const paths: Record<string, Record<string, Op>> = {
   ...itsPaths,
   ...marketPaths,
   ...validationPaths,
+  ...stakingPaths,
 
   ...notifyPaths,
   '/v1/openapi.json': { get: { summary: 'This document.', ok: ['200', ref('OpenApi')] } },

@@ -5,6 +5,7 @@ import type { TokenGenesis } from './modules/tokens/types';
 import type { ItsGenesis } from './modules/its/types';
 
 import type { MultisigPolicy } from './modules/multisig/types';
+import type { StakingGenesis } from './modules/staking/types';
 
 export type ChainMode = 'private' | 'consortium' | 'public';
 export type EngineName = 'solo' | 'poa' | 'bft';
@@ -36,4 +37,9 @@ export interface Genesis {
    * the listed types before it executes (worker/core/modules/multisig). Absent: none.
    */
   multisig?: MultisigPolicy;
+  /**
+   * Validators by stake (issue 16, public mode; worker/core/modules/staking): needs `tokens`; each
+   * genesis validator's power is its genesis bond. Absent: the validators change by votes.
+   */
+  staking?: StakingGenesis;
 }

@@ -17,6 +17,7 @@ import { checkTokenGenesis, genesisTokenWrites } from './modules/tokens';
 import { checkItsGenesis } from './modules/its';
 
 import { checkMultisigGenesis } from './modules/multisig';
+import { checkStakingGenesis, genesisStakeOf } from './modules/staking';
 
 export type { ChainMode, EngineName, Genesis } from './genesis';
 
@@ -122,6 +123,15 @@ export function checkGenesis(genesis: Genesis): void {
   if (genesis.its !== undefined) checkItsGenesis(genesis.its);
 
   if (genesis.multisig !== undefined) checkMultisigGenesis(genesis.multisig);
+  if (genesis.staking !== undefined) {
+    checkStakingGenesis(genesis.staking, genesis);
+    const allocated = genesis.tokens!.allocations.reduce((sum, a) => sum + a.amount, 0);
+    if (allocated + genesisStakeOf(genesis) > (genesis.tokens!.supplyMax ?? limits.tokenSupplyMax))
+      throw botError(
+        'BAD_FIELD_TYPE',
+        'The allocations and the genesis bonds add up to more than the largest supply.',
+      );
+  }
 }
 
 function genesisWrites(genesis: Genesis): Map<string, Uint8Array> {
@@ -251,9 +261,10 @@ export function txRightsError(
   const module = registry.byType.get(tx.type);
   if (!module) return null;
   for (const other of registry.modules) {
-    if (other.name === exceptHookOf) continue;
-    const moduleState = stateOf(state, other);
-    const refused = moduleState === undefined ? null : (other.refuses?.(moduleState, tx) ?? null);
+    if (other.name === exceptHookOf || !other.refuses) continue;
+    // A module that has done nothing yet judges from its empty state (block 1: the genesis's
+    // multisig policy and staking settings already hold).
+    const refused = other.refuses(stateOf(state, other) ?? other.empty(state.genesis), tx);
     if (refused) return refused;
   }
   return rightsError(state.genesis, state.governance, tx, module.name, sentInBlock);

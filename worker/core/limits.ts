@@ -298,3 +298,11 @@ export const chainsActiveMax = 4;
 export const contractRetireNoteLengthMax = 200;
 /** Versions one contract may have (upgrades past it are refused with TOO_LARGE). */
 export const contractVersionsMax = 64;
+
+// ---- staking (issue 16, public mode, worker/core/modules/staking) ----
+/** Longest epoch (blocks between validator-set recomputations) a genesis may name. */
+export const stakingEpochBlocksMax = 100_000;
+/** Longest unbonding delay (blocks) a genesis may name. */
+export const stakingUnbondingBlocksMax = 1_000_000;
+/** Unbonding entries one identity may have waiting at once (one more unbond is refused). */
+export const stakingUnbondingEntriesMax = 16;

@@ -16,5 +16,18 @@ export function hasQuorum(signers: Iterable<string>, validators: Validator[]): b
     seen.add(did);
     power += validators.find((v) => v.did === did)?.power ?? 0;
   }
-  return power * 3 > total * 2;
+  return exceedsTwoThirds(power, total);
+}
+
+/**
+ * power > 2/3 of total, exactly for any safe-integer powers (stake-weighted powers reach 2^53,
+ * where power * 3 would round): doubling and the difference of safe integers are exact.
+ */
+export function exceedsTwoThirds(power: number, total: number): boolean {
+  return power > 2 * (total - power);
+}
+
+/** power > 1/3 of total, exactly (see exceedsTwoThirds). */
+export function exceedsOneThird(power: number, total: number): boolean {
+  return 2 * power > total - power;
 }

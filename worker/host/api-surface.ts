@@ -81,6 +81,10 @@ export abstract class ApiSurface {
   readonly deliverPurchase = delegate(() => this.capabilities.market(), 'deliverPurchase');
   readonly refundPurchase = delegate(() => this.capabilities.market(), 'refundPurchase');
   readonly marketTrades = delegate(() => this.capabilities.market(), 'marketTrades');
+  // validators by stake (issue 16, public mode): ./staking-host.ts
+  readonly staking = delegate(() => this.capabilities.staking(), 'staking');
+  readonly bond = delegate(() => this.capabilities.staking(), 'bond');
+  readonly unbond = delegate(() => this.capabilities.staking(), 'unbond');
   // multi-signature permission (issue 16): ./multisig.ts
   readonly multisig = delegate(() => this.capabilities.multisig(), 'multisig');
   readonly proposeMultisig = delegate(() => this.capabilities.multisig(), 'proposeMultisig');

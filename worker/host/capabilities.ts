@@ -9,6 +9,7 @@ import { TokensHost } from './tokens-host';
 import { ItsHost } from './its';
 import { DatasetsHost } from './datasets';
 import { MarketHost } from './market';
+import { StakingHost } from './staking-host';
 import { MultisigHost } from './multisig';
 import { ValidationHost } from './validation';
 import { TraceHost, httpDocumentFetcher, type DocumentFetcher } from './trace';
@@ -60,6 +61,7 @@ export class Capabilities {
   private itsHost: ItsHost | null = null;
 
   private marketHost: MarketHost | null = null;
+  private stakingHost: StakingHost | null = null;
   private multisigHost: MultisigHost | null = null;
   private validationHost: ValidationHost | null = null;
 
@@ -215,6 +217,19 @@ export class Capabilities {
       x25519: bestX25519,
     });
     return this.datasetsHost;
+  }
+
+  async staking(): Promise<StakingHost> {
+    await this.d.ready();
+    const { state: s, options, submissions } = this.d;
+    this.stakingHost ??= new StakingHost({
+      durable: () => s.durable,
+      chain: () => s.peer.chain,
+      self: () => s.identityView.did,
+      submit: (request) => submissions.submit(request),
+      now: () => options.now(),
+    });
+    return this.stakingHost;
   }
 
   async market(): Promise<MarketHost> {

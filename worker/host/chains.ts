@@ -66,6 +66,16 @@ export interface ChainsServiceDeps {
   settings(): Promise<Settings>;
 }
 
+/** A genesis validator's power: 1, or on a chain with staking its genesis bond (default minBond). */
+function genesisBondOf(request: CreateChainRequest): number {
+  const staking = request.staking;
+  if (staking === undefined || typeof staking !== 'object' || staking === null) return 1;
+  const bond = staking.bond ?? staking.minBond;
+  if (!Number.isSafeInteger(bond) || bond < 1)
+    throw botError('BAD_FIELD_TYPE', 'staking.bond is a whole number of tokens, at least 1.');
+  return bond;
+}
+
 export class ChainsService {
   private readonly s: HostState;
 
@@ -317,7 +327,7 @@ export class ChainsService {
       name: request.name,
       mode: request.mode,
       consensus,
-      validators: validators.map((did) => ({ did, power: 1 })),
+      validators: validators.map((did) => ({ did, power: genesisBondOf(request) })),
       time: this.d.options.now(),
       salt: toHex(this.d.options.randomBytes(8)),
       ...(request.admin === undefined ? {} : { admin: request.admin }),
@@ -326,6 +336,10 @@ export class ChainsService {
     if (request.its !== undefined) genesis.its = request.its;
 
     if (request.multisig !== undefined) genesis.multisig = request.multisig;
+    if (request.staking !== undefined) {
+      const { bond: _bond, ...staking } = request.staking;
+      genesis.staking = staking;
+    }
     checkGenesis(genesis);
     return genesis;
   }

@@ -6,6 +6,7 @@ import * as limits from '../core/limits';
 import { methodNames, type MethodName, type PeerMethods } from '../api';
 import { apiMethods, dispatch } from './dispatch';
 import { marketCases } from './dispatch-market.cases';
+import { stakingCases } from './dispatch-staking.cases';
 import { validationCases } from './dispatch-validation.cases';
 
 import { peerLevelMethods } from './chain-scope';
@@ -506,6 +507,7 @@ const cases: Record<MethodName, Case> = {
   itsSettle: { good: [], bad: [tooMany([])] },
 
   ...marketCases,
+  ...stakingCases,
   ...validationCases,
 
   notifications: {

@@ -43,6 +43,7 @@ import {
   type Param,
 } from './params';
 import { marketApiMethods } from './dispatch-market';
+import { stakingApiMethods } from './dispatch-staking';
 import { multisigApiMethods } from './dispatch-multisig';
 import { validationApiMethods } from './dispatch-validation';
 
@@ -217,6 +218,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           its?: Record<string, unknown>;
 
           multisig?: Record<string, unknown>;
+          staking?: Record<string, unknown>;
         }>({
           name: param('name', text(limits.chainNameLengthMax, { min: 1, unit: 'characters' })),
           mode: param('mode', oneOf(['private', 'consortium', 'public'])),
@@ -231,6 +233,8 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
           admin: optional('admin', did),
           // Judged in full by the core's genesis check (checkMultisigGenesis).
           multisig: optional('multisig', anyObject),
+          // Judged in full by the core's genesis check (checkStakingGenesis) and genesisFor (bond).
+          staking: optional('staking', anyObject),
         }),
       ),
     ],
@@ -660,6 +664,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
   itsSettle: none((p) => p.itsSettle()),
 
   ...marketApiMethods,
+  ...stakingApiMethods,
   ...multisigApiMethods,
   ...validationApiMethods,
 };

@@ -1,6 +1,7 @@
 // Simulator entry point. `npm run sim` runs seeds of mixed sizes and faults; environment or
 // flags pick one exactly: SEED=123 PEERS=7 ENGINE=bft BYZANTINE=2 FAULTS=1 npm run sim,
 // or `npm run sim -- --seeds 10000` for the soak (`--quick 1`: the shorter set vitest runs).
+// `--staking` runs the stake scenario of worker/sim/stake-plan.ts on each seed.
 // `--jobs N` runs the seeds in N child processes (one per core), handed out in small batches
 // so that slow seeds do not leave a job idle; the output is the same as with one job.
 // `--host` runs the real-host simulator instead (host-sim.ts: PeerHost + Hub on virtual time):
@@ -8,7 +9,7 @@
 // --faults 1` replays one seed, `--scenario own-nonce-gap` a named scenario (host-scenarios.ts).
 import { fork, type ChildProcess } from 'node:child_process';
 import { defaultOptions, runSeed, SimFailure, type SimOptions } from './sim';
-import { mixedOptions } from './mix';
+import { mixedOptions, stakeOptions } from './mix';
 import { hostMixed, runHostSeed, type HostSimOptions } from './host-sim';
 import { runScenario } from './host-scenarios';
 
@@ -23,7 +24,9 @@ function flag(name: string): string | undefined {
 }
 
 function single(seed: number): SimOptions {
-  const base = mixedOptions(seed, flag('quick') === '1');
+  // --staking: the stake scenario (candidates bond, a validator unbonds, double-voters are slashed).
+  const staking = process.argv.includes('--staking') || process.env.STAKING === '1';
+  const base = (staking ? stakeOptions : mixedOptions)(seed, flag('quick') === '1');
   const peers = flag('peers') ?? process.env.PEERS;
   const engine = flag('engine') ?? process.env.ENGINE;
   const byzantine = flag('byzantine') ?? process.env.BYZANTINE;

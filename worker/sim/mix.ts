@@ -17,3 +17,26 @@ export function mixedOptions(seed: number, quick = false): Partial<SimOptions> {
     ...timing,
   };
 }
+
+/** The stake seed set: the mixed set with 1 to 3 candidates and at least one Byzantine validator where n allows. */
+export function stakeOptions(seed: number, quick = false): Partial<SimOptions> {
+  const base = mixedOptions(seed, quick);
+  const random = new Random(seed ^ 0x57a4e);
+  const f = Math.floor(((base.peers ?? 4) - 1) / 3);
+  return {
+    ...base,
+    byzantine: random.int(1, f),
+    // Double-voters half the time, so that evidence and slashing are exercised.
+    strategies: [
+      'doubleVote',
+      'doubleVote',
+      'doubleVote',
+      'silent',
+      'equivocate',
+      'forge',
+      'invalidBlock',
+      'unknownVotes',
+    ],
+    staking: { candidates: random.int(1, 3) },
+  };
+}

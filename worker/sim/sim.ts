@@ -22,8 +22,16 @@ import { toHex } from '../core/bytes';
 import { testIdentity as makeIdentity, type TestIdentity } from '../core/testing';
 import { checkTx, txIdOf, txSigningBytes, type Tx, type UnsignedTx } from '../core/tx';
 import { publicKeyFromDid } from '../core/crypto/did';
-import { emptyTokens, supplyCheck } from '../core/modules/tokens';
-import { emptyMarket, escrowCheck } from '../core/modules/market';
+import { emptyTokens } from '../core/modules/tokens';
+import {
+  clientTokens,
+  conservationError,
+  simGenesis,
+  simGenesisTime as genesisTime,
+  stakeSteps,
+  type StakeScenario,
+  type StakeStep,
+} from './stake-plan';
 import { Random } from './prng';
 import {
   type ByzantineStrategy,
@@ -60,6 +68,8 @@ export interface SimOptions {
   /** Drops after the heal (the network is never perfect). */
   lossAfterHeal: number;
   strategies?: ByzantineStrategy[];
+  /** The stake scenario (worker/sim/stake-plan.ts): candidates bond, a validator unbonds, double-voters are slashed. */
+  staking?: StakeScenario;
 }
 
 export function defaultOptions(seed: number, overrides: Partial<SimOptions> = {}): SimOptions {
@@ -178,15 +188,10 @@ class EventQueue {
   }
 }
 
-const genesisTime = 1_700_000_000_000;
 /** Every this many transactions of a sim client, one fails in execution (see submitNext). */
 const doomedEvery = 5;
 /** Every this many transactions of a sim client, one is a token transfer (see submitNext). */
 const transferEvery = 3;
-/** Each sim client's genesis balance: transfers of 1 never run short, one of 10x always does. */
-const clientTokens = 1_000_000;
-/** The transfer fee of the sim chain (to the proposer). */
-const simFee = 1;
 
 /** The simulation's identities, derived once per process (a public key in pure JS costs a millisecond; every seed uses the same names). */
 const identities = new Map<string, TestIdentity>();
@@ -255,39 +260,28 @@ export class Simulation {
   private readonly reported = new Set<string>();
   /** Client transactions that must fail in execution, with the code they must fail with. */
   private readonly doomed = new Map<string, string>();
+  /** The stake scenario's steps still to send (the first is sent, or waiting for its time). */
+  private readonly stakeLeft: StakeStep[] = [];
+  private readonly stakers = new Map<number, Client>();
+  private readonly genesisSupply: number;
 
   constructor(readonly options: SimOptions) {
     this.random = new Random(options.seed);
     const n = options.peers;
     const ids = Array.from({ length: n }, (_, i) => testIdentity(`sim validator ${i}`));
-    this.genesis = {
-      name: 'sim',
-      // Public: the clients are not members (admission is checked in worker/core/inclusion.test.ts).
-      mode: 'public',
-      consensus: {
-        engine: options.engine,
-        timeoutMs: options.timeoutMs,
-        emptyBlockIntervalMs: 50 * options.timeoutMs,
-      },
-      validators: ids.map((id) => ({ did: id.did, power: 1 })),
-      time: genesisTime,
-      salt: `sim ${n}`,
-      // Tokens (issue 16): the clients hold some and pay each other; the supply is checked
-      // after every committed block (checkSupply).
-      tokens: {
-        symbol: 'SIM',
-        allocations: Array.from({ length: options.clients }, (_, i) => ({
-          did: testIdentity(`sim client ${i}`).did,
-          amount: clientTokens,
-        })),
-        fee: simFee,
-      },
-    };
+    const candidates = Array.from({ length: options.staking?.candidates ?? 0 }, (_, i) =>
+      testIdentity(`sim candidate ${i}`),
+    );
+    const clientIds = Array.from({ length: options.clients }, (_, i) =>
+      testIdentity(`sim client ${i}`),
+    );
+    this.genesis = simGenesis(options, ids, candidates, clientIds);
     this.chain0 = genesisState(this.genesis).state;
+    this.genesisSupply = (this.chain0.tokens ?? emptyTokens(this.genesis)).supply;
     const byzantine = new Set(
       this.random.shuffle(Array.from({ length: n }, (_, i) => i)).slice(0, options.byzantine),
     );
-    this.peers = ids.map((id, index) => ({
+    this.peers = [...ids, ...candidates].map((id, index) => ({
       index,
       id,
       sign: this.verifier.signer(id.seed, id.publicKey),
@@ -319,6 +313,11 @@ export class Simulation {
     for (let c = 0; c < this.clients.length; c++)
       this.at(this.random.int(0, options.txGapMs), () => this.submitNext(c));
     for (const fault of this.faults) this.at(fault.at, () => this.applyFault(fault));
+    if (options.staking) {
+      const honest = this.peers.find((p) => p.index < n && this.honest(p))!.index;
+      this.stakeLeft.push(...stakeSteps(this.random, n, candidates.length, honest));
+      this.at(this.random.int(100, options.healAtMs), () => this.stakeNext());
+    }
   }
 
   // ---- schedule ----
@@ -569,6 +568,7 @@ export class Simulation {
     const entry = this.pending.get(txId);
     if (!entry) return;
     this.pending.delete(txId);
+    if (entry.client === -2) this.at(this.now + this.random.int(1, 500), () => this.stakeNext());
     if (entry.client < 0) return;
     const client = this.clients[entry.client]!;
     client.waiting = null;
@@ -577,22 +577,13 @@ export class Simulation {
     );
   }
 
-  /** Tokens are conserved: after every block the balances add up to the genesis supply, none below 0. */
+  /** Tokens are conserved after every block (worker/sim/stake-plan.ts conservationError). */
   private checkSupply(peer: SimPeer): void {
     const chain = peer.state?.chain;
     if (!chain) return;
-    const tokens = chain.tokens ?? emptyTokens(chain.genesis);
-    const broken = supplyCheck(tokens);
+    const broken = conservationError(chain, this.genesisSupply);
     if (broken !== null)
       this.fail(`supply: peer ${peer.index} at height ${chain.height}: ${broken}`);
-    const escrow = escrowCheck(chain.market ?? emptyMarket(), tokens);
-    if (escrow !== null)
-      this.fail(`escrow: peer ${peer.index} at height ${chain.height}: ${escrow}`);
-    const genesisSupply = this.options.clients * clientTokens;
-    if (tokens.supply !== genesisSupply)
-      this.fail(
-        `supply: peer ${peer.index} at height ${chain.height} has supply ${tokens.supply}, not ${genesisSupply} (nothing mints)`,
-      );
   }
 
   private checkLiveness(): void {
@@ -618,23 +609,38 @@ export class Simulation {
       );
     if (this.reported.has(first.validator)) return;
     this.reported.add(first.validator);
-    this.reporter.nonce++;
-    const tx = signedTx(this.reporter, {
-      chain: this.chain0.chainId,
-      type: 'evidence.submit',
-      from: this.reporter.id.did,
-      nonce: this.reporter.nonce,
-      time: genesisTime + this.now,
-      body: { first, second },
-    });
-    const txId = txIdOf(tx);
-    this.submitted.add(txId);
-    this.pending.set(txId, { tx, submittedAt: this.now, client: -1 });
-    this.stats.txsSubmitted++;
+    this.submitOwn(this.reporter, 'evidence.submit', { first, second }, -1);
     this.trace.push(
       `${this.now}ms peer ${peer.index} reports validator ${offender?.index} for two ${first.type}s at height ${first.height} round ${first.round}`,
     );
+  }
+
+  /** Sign and send a transaction that is not a client's (client -1: evidence, -2: a stake step). */
+  private submitOwn(signer: Client, type: string, body: unknown, client: number): void {
+    signer.nonce++;
+    const tx = signedTx(signer, {
+      chain: this.chain0.chainId,
+      type,
+      from: signer.id.did,
+      nonce: signer.nonce,
+      time: genesisTime + this.now,
+      body,
+    });
+    const txId = txIdOf(tx);
+    this.submitted.add(txId);
+    this.pending.set(txId, { tx, submittedAt: this.now, client });
+    this.stats.txsSubmitted++;
     this.resubmit(txId);
+  }
+
+  /** Send the stake scenario's next step (after the one before it committed). */
+  private stakeNext(): void {
+    const step = this.stakeLeft.shift();
+    if (!step) return;
+    const peer = this.peers[step.peer]!;
+    this.stakers.set(step.peer, this.stakers.get(step.peer) ?? this.clientOf(peer.id));
+    this.trace.push(`${this.now}ms peer ${step.peer} sends ${step.type} ${step.body.amount}`);
+    this.submitOwn(this.stakers.get(step.peer)!, step.type, step.body, -2);
   }
 
   /** Validators marked as offenders on the agreed chain (by the first honest peer's view). */

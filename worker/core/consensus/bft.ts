@@ -34,6 +34,7 @@ import {
   timeoutMsOf,
   weightedProposer,
 } from './timing';
+import { exceedsOneThird, exceedsTwoThirds } from '../validators';
 import { checkRoundTransition, snapshotRound, type RoundSnapshot } from './invariants';
 
 export type { ConsensusRecord, RoundState, RoundStep } from './round';
@@ -124,12 +125,12 @@ function totalPower(validators: Validator[]): number {
 
 /** More than 2/3 of the voting power. */
 function isQuorum(ctx: Context, power: number): boolean {
-  return power * 3 > totalPower(ctx.state.chain.validators) * 2;
+  return exceedsTwoThirds(power, totalPower(ctx.state.chain.validators));
 }
 
 /** More than 1/3: at least one honest validator among them. */
 function isHonestShare(ctx: Context, power: number): boolean {
-  return power * 3 > totalPower(ctx.state.chain.validators);
+  return exceedsOneThird(power, totalPower(ctx.state.chain.validators));
 }
 
 function bucket(rs: RoundState, type: VoteType, round: number): Map<string, Vote> {

@@ -19,12 +19,19 @@ import type { PeerState } from './types';
  */
 export const roundStallTimeouts = 4;
 
-/** Weighted round robin: slot (height + round) mod total power, validators in genesis order. */
+/**
+ * Weighted round robin: the height's slot (height mod total power, validators in their set's
+ * order) names round 0's proposer, and each later round passes to the next validator in the set.
+ * With unit powers this is (height + round) mod n. Rounds step by validator, not by slot: with
+ * stake-sized powers (a bond of 1,000 is 1,000 slots) stepping by slot would leave a crashed
+ * proposer in charge of a height for up to its power in rounds.
+ */
 export function weightedProposer(validators: Validator[], height: number, round: number): string {
   const total = validators.reduce((sum, v) => sum + v.power, 0);
-  let slot = (height + round) % total;
-  for (const v of validators) {
-    if (slot < v.power) return v.did;
+  let slot = height % total;
+  for (let i = 0; i < validators.length; i++) {
+    const v = validators[i]!;
+    if (slot < v.power) return validators[(i + round) % validators.length]!.did;
     slot -= v.power;
   }
   assert(false, 'a slot below the total power falls in some validator');

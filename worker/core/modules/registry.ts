@@ -8,6 +8,7 @@ import { devicesModule } from './devices';
 import { contractsModule } from './contracts';
 import { datasetsModule } from './datasets';
 import { tokensModule } from './tokens';
+import { stakingModule } from './staking';
 
 import { traceModule } from './trace';
 import { blocklistModule } from './blocklist';
@@ -25,6 +26,7 @@ export const txModules = [
   devicesModule, // device.*: ./devices
   contractsModule, // contract.deploy, contract.call: ./contracts
   datasetsModule, // identity.x25519, dataset.*: ./datasets (issue 15)
+  stakingModule, // stake.bond, stake.unbond: ./staking (issue 16; before tokens: it moves tokens at block end)
   tokensModule, // token.transfer, token.mint: ./tokens (issue 16)
 
   traceModule, // trace.*: ./trace (issue 17, Y.4560 I.1)

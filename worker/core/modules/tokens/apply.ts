@@ -7,6 +7,7 @@ import type { Genesis } from '../../genesis';
 import type { Tx } from '../../tx-shape';
 import type { ProposalRecord } from '../governance';
 import type { DeviceRecord } from '../devices';
+import { genesisStakeOf, stakePoolAccount } from '../staking/types';
 import {
   tokenRulePrefix,
   type SpendingRule,
@@ -49,6 +50,12 @@ export function emptyTokens(genesis: Genesis): TokenState {
   for (const { did, amount } of genesis.tokens?.allocations ?? []) {
     balances.set(did, amount);
     supply += amount;
+  }
+  // A public chain's genesis bonds (worker/core/modules/staking) are tokens held by the pool.
+  const staked = genesisStakeOf(genesis);
+  if (staked > 0) {
+    balances.set(stakePoolAccount, staked);
+    supply += staked;
   }
   return { balances, supply, minted: new Set(), rules: new Map() };
 }
@@ -308,6 +315,12 @@ export function genesisTokenWrites(genesis: Genesis): Array<[string, Uint8Array]
     tokenAccountPrefix + did,
     encodeAccount(amount, 0, [{ tx: 'genesis', dir: 'mint', with: null, amount }]),
   ]);
+  const staked = state.balances.get(stakePoolAccount);
+  if (staked !== undefined && genesisStakeOf(genesis) > 0)
+    writes.push([
+      tokenAccountPrefix + stakePoolAccount,
+      encodeAccount(staked, 0, [{ tx: 'genesis', dir: 'mint', with: null, amount: staked }]),
+    ]);
   writes.push([tokenSupplyKey, encode({ s: state.supply, h: 0 })]);
   return writes;
 }
