@@ -143,7 +143,7 @@ function deployed(): Chain {
   return chain;
 }
 
-const codes = (b: ExecutedBlock) => b.failed.map((f) => f.error.code);
+const codes = (b: ExecutedBlock) => b.failed.map((f) => f.error!.code);
 
 describe('contract triggers (r-7.2-b)', () => {
   it('runs every n blocks without a caller, records each outcome, and another peer replays and reloads to the same state', () => {

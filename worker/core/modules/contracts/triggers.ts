@@ -295,6 +295,7 @@ export function runDueTriggers(
         contract: contract.name,
         by: trigger.by,
         owner: contract.owner,
+        method: trigger.method,
         code: outcome.code!,
         message: outcome.message!,
       });

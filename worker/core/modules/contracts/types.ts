@@ -205,6 +205,7 @@ export interface TriggerFailure {
   /** Who scheduled it, and the contract's deployer: the managers told. */
   by: string;
   owner: string;
+  method: string;
   code: string;
   message: string;
 }
