@@ -30,3 +30,15 @@ export function preview(value: unknown, lengthMax = 120): string {
   }
   return text.length > lengthMax ? `${text.slice(0, lengthMax)}…` : text;
 }
+
+/** The JSON arguments of a contract method typed in a form (empty: none); throws a plain message. */
+export function parseArgs(text: string): unknown {
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(
+      `The arguments are not JSON (${(error as Error).message}). Write them as {"by": 2}.`,
+    );
+  }
+}

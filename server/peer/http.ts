@@ -47,6 +47,7 @@ import { itsRoutes } from './routes-its';
 import { marketRoutes } from './routes-market';
 import { multisigRoutes } from './routes-multisig';
 import { validationRoutes } from './routes-validation';
+import { triggerRoutes } from './routes-triggers';
 import { traceRoutes } from './routes-trace';
 import { xchainRoutes } from './routes-xchain';
 
@@ -287,6 +288,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ...marketRoutes(call),
     ...multisigRoutes(call),
     ...validationRoutes(call),
+    ...triggerRoutes(call),
     ...traceRoutes(call),
     ...xchainRoutes(call),
 

@@ -19,6 +19,7 @@ import {
 import { itsPaths, itsSchemas } from './openapi-its';
 import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
 import { validationBodies, validationPaths, validationSchemas } from './openapi-validation';
+import { triggerBodies, triggerPaths, triggerSchemas } from './openapi-triggers';
 
 import { notifyPaths, notifySchemas } from './openapi-notify';
 
@@ -377,6 +378,7 @@ const schemas: Record<string, Schema> = {
   }),
   ...marketSchemas,
   ...validationSchemas,
+  ...triggerSchemas,
 
   ...notifySchemas,
 };
@@ -488,6 +490,7 @@ const requestBodies: Record<string, Schema> = {
   },
   ...marketBodies,
   ...validationBodies,
+  ...triggerBodies,
 };
 
 // ---- operations ----
@@ -799,6 +802,7 @@ const paths: Record<string, Record<string, Op>> = {
   ...itsPaths,
   ...marketPaths,
   ...validationPaths,
+  ...triggerPaths,
 
   ...notifyPaths,
   '/v1/openapi.json': { get: { summary: 'This document.', ok: ['200', ref('OpenApi')] } },
