@@ -4,11 +4,10 @@ import { useState, type FormEvent } from 'react';
 import { bot } from '../runtime';
 import { useAppStore } from '../store/peer-store';
 import { Card, ErrorNote, PageTitle, useAction, useAsync } from '../components/ui';
-import { short } from '../lib/format';
+import { parseArgs, short } from '../lib/format';
 import { commitOrThrow } from '../lib/commit';
 import { ContractLifecycle } from './ContractLifecycle';
 import { ContractTriggers } from './ContractTriggers';
-import { parseArgs } from '../lib/format';
 
 const example = `function increment(ctx, args) {
   const n = (ctx.get('count') ?? 0) + (args?.by ?? 1);

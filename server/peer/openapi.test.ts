@@ -388,7 +388,11 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
       undefined,
       200,
     );
-    expect(triggersListed.body[0]).toMatchObject({ id: scheduled.body.trigger, method: 'tick', every: 1 });
+    expect(triggersListed.body[0]).toMatchObject({
+      id: scheduled.body.trigger,
+      method: 'tick',
+      every: 1,
+    });
     await hit(
       'POST',
       '/v1/contracts/meter/triggers',

@@ -79,7 +79,10 @@ export class ContractsHost {
     request: ScheduleTriggerRequest,
   ): Promise<{ txId: string; trigger: string }> {
     if (typeof request !== 'object' || request === null)
-      throw botError('BAD_REQUEST', 'scheduleTrigger takes { contract, method, args?, at?, every?, count? }.');
+      throw botError(
+        'BAD_REQUEST',
+        'scheduleTrigger takes { contract, method, args?, at?, every?, count? }.',
+      );
     const body: Record<string, unknown> = {
       contract: request.contract,
       method: request.method,
