@@ -358,7 +358,7 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
       },
       200,
     );
-    await waitCommitted(base, deployed.body.txId);
+    await waitCommitted(base, deployed.body.result.txId);
     const none = await hit(
       'GET',
       '/v1/contracts/meter/triggers',
