@@ -31,7 +31,7 @@ test('a contract triggered by height: scheduled by clicks, the counter rises on 
 
   await a.getByText('Schedule a trigger').click();
   await a.getByLabel('Method to run').selectOption('increment');
-  await a.getByLabel('When', { exact: true }).selectOption('every');
+  await a.getByRole('combobox', { name: /^When/ }).selectOption('every');
   await a.getByLabel('Blocks between runs').fill('2');
   await a.getByLabel('Number of runs (empty: until cancelled)').fill('3');
   await a.getByRole('button', { name: 'Schedule trigger' }).click();
