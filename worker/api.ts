@@ -491,6 +491,8 @@ export interface ContractCallView {
   /** The caller called as a registered device (signed with the device key by its gateway). */
   device: boolean;
   method: string;
+  /** A trigger's run (worker/api-lifecycle.ts): the trigger's id; `caller` scheduled it. */
+  trigger?: string;
   result: unknown;
   events: unknown[];
 }

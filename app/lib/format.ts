@@ -41,3 +41,15 @@ export function parseAmount(text: string): number {
     throw new Error('The amount must be at least 1 and at most 9007199254740991.');
   return value;
 }
+
+/** The JSON arguments of a contract method typed in a form (empty: none); throws a plain message. */
+export function parseArgs(text: string): unknown {
+  if (!text.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(
+      `The arguments are not JSON (${(error as Error).message}). Write them as {"by": 2}.`,
+    );
+  }
+}

@@ -27,6 +27,8 @@ export function notificationText(n: NotificationView): string {
       return `Contract "${s}" was upgraded.`;
     case 'contract.retired':
       return `Contract "${s}" was retired: ${d.note}.`;
+    case 'contract.trigger.failed':
+      return `A trigger of contract "${s}" failed in block ${n.height} (${d.method}): ${d.message}`;
     case 'access.requested':
       return `Access to ${s} was requested: ${d.purpose || d.service || 'no purpose given'}.`;
     case 'access.granted':

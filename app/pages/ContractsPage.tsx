@@ -4,9 +4,10 @@ import { useState, type FormEvent } from 'react';
 import { bot } from '../runtime';
 import { useAppStore } from '../store/peer-store';
 import { Card, ErrorNote, PageTitle, useAction, useAsync } from '../components/ui';
-import { short } from '../lib/format';
+import { parseArgs, short } from '../lib/format';
 import { commitOrThrow } from '../lib/commit';
 import { ContractLifecycle } from './ContractLifecycle';
+import { ContractTriggers } from './ContractTriggers';
 
 const example = `function increment(ctx, args) {
   const n = (ctx.get('count') ?? 0) + (args?.by ?? 1);
@@ -51,17 +52,6 @@ function Deploy({ onDone }: { onDone: (name: string) => void }) {
       )}
     </Card>
   );
-}
-
-function parseArgs(text: string): unknown {
-  if (!text.trim()) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new Error(
-      `The arguments are not JSON (${(error as Error).message}). Write them as {"by": 2}.`,
-    );
-  }
 }
 
 function Call({ name, methods, onDone }: { name: string; methods: string[]; onDone: () => void }) {
@@ -124,6 +114,7 @@ function Contract({ name }: { name: string }) {
           </p>
           <ContractLifecycle data={data} onDone={detail.reload} />
           {!data.retired && <Call name={name} methods={data.methods} onDone={detail.reload} />}
+          <ContractTriggers data={data} height={height} />
           <h3>State</h3>
           <div className="table-wrap">
             <table data-testid="contract-state">
@@ -150,9 +141,9 @@ function Contract({ name }: { name: string }) {
           <h3>Calls</h3>
           <ul className="plain-list small-text">
             {data.calls.map((c) => (
-              <li key={c.txId}>
-                block {c.height}: {c.method} by <code>{short(c.caller, 8)}</code> →{' '}
-                <code>{JSON.stringify(c.result)}</code>
+              <li key={`${c.txId}/${c.height}`}>
+                block {c.height}: {c.method} {c.trigger ? 'by its trigger of' : 'by'}{' '}
+                <code>{short(c.caller, 8)}</code> → <code>{JSON.stringify(c.result)}</code>
               </li>
             ))}
           </ul>

@@ -48,6 +48,7 @@ import { marketRoutes } from './routes-market';
 import { multisigRoutes } from './routes-multisig';
 import { validationRoutes } from './routes-validation';
 import { stakingRoutes } from './routes-staking';
+import { triggerRoutes } from './routes-triggers';
 import { traceRoutes } from './routes-trace';
 import { xchainRoutes } from './routes-xchain';
 
@@ -296,6 +297,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ...multisigRoutes(call),
     ...validationRoutes(call),
     ...stakingRoutes(call),
+    ...triggerRoutes(call),
     ...traceRoutes(call),
     ...xchainRoutes(call),
 

@@ -368,6 +368,115 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
       documentedBody('StakeAmount', { amount: 10 }),
       400,
     );
+    // ---- contract triggers (issue 17, r-7.2-b) ----
+    const deployed = await hit(
+      'POST',
+      '/v1/rpc/deployContract',
+      '/v1/rpc/{method}',
+      {
+        params: [
+          { name: 'meter', code: "function tick(ctx) { ctx.put('n', (ctx.get('n') ?? 0) + 1); }" },
+        ],
+      },
+      200,
+    );
+    await waitCommitted(base, deployed.body.result.txId);
+    const none = await hit(
+      'GET',
+      '/v1/contracts/meter/triggers',
+      '/v1/contracts/{name}/triggers',
+      undefined,
+      200,
+    );
+    expect(none.body).toEqual([]);
+    const scheduleBody = documentedBody('ScheduleTrigger', {
+      method: 'tick',
+      args: null,
+      every: 1,
+      count: 2,
+    });
+    const scheduled = await hit(
+      'POST',
+      '/v1/contracts/meter/triggers',
+      '/v1/contracts/{name}/triggers',
+      scheduleBody,
+      202,
+    );
+    await waitCommitted(base, scheduled.body.txId);
+    const triggersListed = await hit(
+      'GET',
+      '/v1/contracts/meter/triggers',
+      '/v1/contracts/{name}/triggers',
+      undefined,
+      200,
+    );
+    expect(triggersListed.body[0]).toMatchObject({
+      id: scheduled.body.trigger,
+      method: 'tick',
+      every: 1,
+    });
+    await hit(
+      'POST',
+      '/v1/contracts/meter/triggers',
+      '/v1/contracts/{name}/triggers',
+      { method: 'tick', every: 0 },
+      400,
+    );
+    await hit(
+      'POST',
+      '/v1/contracts/meter/triggers',
+      '/v1/contracts/{name}/triggers',
+      { method: 'nothing', every: 1 },
+      404,
+    );
+    await hit(
+      'POST',
+      '/v1/contracts/ghost/triggers',
+      '/v1/contracts/{name}/triggers',
+      { method: 'tick', every: 1 },
+      404,
+    );
+    await hit(
+      'POST',
+      '/v1/contracts/meter/triggers',
+      '/v1/contracts/{name}/triggers',
+      { method: 'tick', at: 1 },
+      400,
+    );
+    await hit(
+      'GET',
+      '/v1/contracts/Bad!/triggers',
+      '/v1/contracts/{name}/triggers',
+      undefined,
+      400,
+    );
+    await hit('POST', '/v1/triggers/xyz/cancel', '/v1/triggers/{id}/cancel', undefined, 400);
+    await hit(
+      'POST',
+      `/v1/triggers/${'ab'.repeat(32)}/cancel`,
+      '/v1/triggers/{id}/cancel',
+      undefined,
+      404,
+    );
+    const ran = (
+      await hit(
+        'GET',
+        '/v1/contracts/meter/triggers',
+        '/v1/contracts/{name}/triggers',
+        undefined,
+        200,
+      )
+    ).body[0];
+    if (ran.ended === null) {
+      const cancelled = await hit(
+        'POST',
+        `/v1/triggers/${ran.id}/cancel`,
+        '/v1/triggers/{id}/cancel',
+        undefined,
+        202,
+      );
+      await waitCommitted(base, cancelled.body.txId);
+    }
     // a method the path does not take: 405 with the documented error body, naming the methods
     const wrong = await call(base, 'POST', '/v1/governance', {});
     expect(wrong.status).toBe(405);

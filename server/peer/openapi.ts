@@ -20,6 +20,7 @@ import { itsPaths, itsSchemas } from './openapi-its';
 import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
 import { validationBodies, validationPaths, validationSchemas } from './openapi-validation';
 import { stakingBodies, stakingPaths, stakingSchemas } from './openapi-staking';
+import { triggerBodies, triggerPaths, triggerSchemas } from './openapi-triggers';
 
 import { notifyPaths, notifySchemas } from './openapi-notify';
 
@@ -383,6 +384,7 @@ const schemas: Record<string, Schema> = {
   ...marketSchemas,
   ...validationSchemas,
   ...stakingSchemas,
+  ...triggerSchemas,
 
   ...notifySchemas,
 };
@@ -495,6 +497,7 @@ const requestBodies: Record<string, Schema> = {
   ...marketBodies,
   ...validationBodies,
   ...stakingBodies,
+  ...triggerBodies,
 };
 
 // ---- operations ----
@@ -807,6 +810,7 @@ const paths: Record<string, Record<string, Op>> = {
   ...marketPaths,
   ...validationPaths,
   ...stakingPaths,
+  ...triggerPaths,
 
   ...notifyPaths,
   '/v1/openapi.json': { get: { summary: 'This document.', ok: ['200', ref('OpenApi')] } },

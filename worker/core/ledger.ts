@@ -361,6 +361,8 @@ export function executeBlock(
   const block = blockContext(state, time, meta.proposer, writes, registry);
   // Every module's overlay exists, so that every module finishes the block.
   for (const module of registry.modules) block.overlayOf(module);
+  // Work a module does at the start of every block (contract triggers), before its transactions.
+  for (const module of registry.modules) module.beginBlock?.(block.overlayOf(module), block);
   // Senders whose transactions wait for the next block (a module's block budget is spent).
   const deferred = new Set<string>();
   for (const tx of txs) {

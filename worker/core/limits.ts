@@ -306,3 +306,22 @@ export const stakingEpochBlocksMax = 100_000;
 export const stakingUnbondingBlocksMax = 1_000_000;
 /** Unbonding entries one identity may have waiting at once (one more unbond is refused). */
 export const stakingUnbondingEntriesMax = 16;
+// ---- contract triggers (issue 17, r-7.2-b): worker/core/modules/contracts/triggers.ts ----
+/** Trigger records one contract holds (live and ended; an ended one makes room for a new one). */
+export const triggersPerContractMax = 8;
+/** Live triggers on one chain. */
+export const triggersMax = 256;
+/**
+ * Trigger runs at the start of one block: the due ones beyond it wait for the next block, oldest
+ * due first (never dropped).
+ */
+export const blockTriggersMax = 8;
+/**
+ * Contract steps the trigger runs of one block may use before the rest wait for the next block:
+ * half of blockContractStepsMax, so that triggers never take the whole budget from the calls.
+ */
+export const blockTriggerStepsMax = blockContractStepsMax / 2;
+/** The largest period of a trigger, in blocks (and how far ahead its first height may be). */
+export const triggerEveryMax = 1_000_000;
+/** Runs one trigger may be given (count). */
+export const triggerCountMax = 1_000_000;

@@ -113,6 +113,9 @@ export abstract class ApiSurface {
   readonly upgradeContract = delegate(() => this.capabilities.contracts(), 'upgradeContract');
   readonly retireContract = delegate(() => this.capabilities.contracts(), 'retireContract');
   readonly contract = delegate(() => this.capabilities.contracts(), 'contract');
+  readonly scheduleTrigger = delegate(() => this.capabilities.contracts(), 'scheduleTrigger');
+  readonly cancelTrigger = delegate(() => this.capabilities.contracts(), 'cancelTrigger');
+  readonly triggers = delegate(() => this.capabilities.contracts(), 'triggers');
   // the procedures' notifications (issue 17, Y.4464 clause 10): ./notifications.ts
   readonly notifications = delegate(() => this.capabilities.notifications(), 'notifications');
   readonly subscribeNotifications = delegate(

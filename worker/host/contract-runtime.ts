@@ -311,6 +311,8 @@ export class QuickJsContractRuntime implements ContractRuntime {
             txId: ctx.txId,
             paid: ctx.paid ?? 0,
             account: ctx.account ?? `contract:${ctx.contract}`,
+            // a trigger's run (r-7.2-b): its id; absent for a transaction's call
+            ...(ctx.trigger ? { trigger: ctx.trigger } : {}),
           }),
         ),
       );

@@ -16,7 +16,13 @@ import {
 import { utf8 } from '../core/bytes';
 import * as limits from '../core/limits';
 import type { Storage } from '../store/storage';
-import type { ContractCallView, ContractDetailView, ContractView } from '../api';
+import type {
+  ContractCallView,
+  ContractDetailView,
+  ContractView,
+  ScheduleTriggerRequest,
+  TriggerView,
+} from '../api';
 
 export interface ContractsHostDeps {
   storage: Storage;
@@ -69,6 +75,52 @@ export class ContractsHost {
     return this.submitChecked('contract.call', body);
   }
 
+  async scheduleTrigger(
+    request: ScheduleTriggerRequest,
+  ): Promise<{ txId: string; trigger: string }> {
+    if (typeof request !== 'object' || request === null)
+      throw botError(
+        'BAD_REQUEST',
+        'scheduleTrigger takes { contract, method, args?, at?, every?, count? }.',
+      );
+    const body: Record<string, unknown> = {
+      contract: request.contract,
+      method: request.method,
+      args: request.args ?? null,
+    };
+    for (const field of ['at', 'every', 'count'] as const)
+      if (request[field] !== undefined) body[field] = request[field];
+    const { txId } = await this.submitChecked('contract.schedule', body);
+    return { txId, trigger: txId };
+  }
+
+  async cancelTrigger(request: { trigger: string }): Promise<{ txId: string }> {
+    return this.submitChecked('contract.unschedule', { trigger: request.trigger });
+  }
+
+  async triggers(contract?: string): Promise<TriggerView[]> {
+    if (contract !== undefined) checkContractName(contract);
+    const registry = this.deps.chain().contracts ?? emptyContracts();
+    return [...(registry.triggers?.values() ?? [])]
+      .filter((t) => contract === undefined || t.contract === contract)
+      .sort((a, b) => a.height - b.height || (a.id < b.id ? -1 : 1))
+      .slice(-limits.contractListedMax)
+      .map((t) => ({
+        id: t.id,
+        contract: t.contract,
+        method: t.method,
+        args: t.args,
+        by: t.by,
+        height: t.height,
+        next: t.ended ? null : t.next,
+        every: t.every,
+        left: t.left,
+        runs: t.runs,
+        last: t.last,
+        ended: t.ended,
+      }));
+  }
+
   contracts(): ContractView[] {
     const registry = this.deps.chain().contracts ?? emptyContracts();
     return [...registry.contracts.values()]
@@ -100,6 +152,7 @@ export class ContractsHost {
           caller: c.caller,
           device: c.device,
           method: c.method,
+          ...(c.trigger ? { trigger: c.trigger } : {}),
           result: c.result,
           events: c.events,
         });

@@ -548,6 +548,20 @@ const cases: Record<MethodName, Case> = {
       [[{ name: 'counter', note: 'x'.repeat(201) }], 'at most 200 characters'],
     ],
   },
+  scheduleTrigger: {
+    good: [{ contract: 'counter', method: 'increment', args: { by: 2 }, every: 2, count: 3 }],
+    bad: [
+      [[{ contract: 'counter', method: 'increment', every: 0 }], 'scheduleTrigger: request.every'],
+      [[{ contract: 'counter', method: 'increment', at: -1 }], 'scheduleTrigger: request.at'],
+      [[{ contract: 'counter', every: 1 }], 'scheduleTrigger: request.method must be'],
+      [[{ contract: 'counter', method: 'increment', when: 1 }], 'has no field "when"'],
+    ],
+  },
+  cancelTrigger: {
+    good: [{ trigger: txId }],
+    bad: [[[{ trigger: 'xyz' }], 'cancelTrigger: request.trigger must be 64']],
+  },
+  triggers: { good: ['counter'], bad: [[[5], 'triggers: contract must be']] },
 };
 
 async function refusal(run: Promise<unknown>): Promise<BotError> {

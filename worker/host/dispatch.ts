@@ -577,6 +577,35 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     ],
     (p, request) => p.retireContract(request),
   ),
+  // triggers (r-7.2-b): whether the contract, method, height and manager fit is the core's
+  scheduleTrigger: method(
+    [
+      param(
+        'request',
+        record<{
+          contract: string;
+          method: string;
+          args?: unknown;
+          at?: number;
+          every?: number;
+          count?: number;
+        }>({
+          contract: param('contract', contractName),
+          method: param('method', contractMethod),
+          args: optional('args', present),
+          at: optional('at', integer(1, Number.MAX_SAFE_INTEGER)),
+          every: optional('every', integer(1, limits.triggerEveryMax)),
+          count: optional('count', integer(1, limits.triggerCountMax)),
+        }),
+      ),
+    ],
+    (p, request) => p.scheduleTrigger(request),
+  ),
+  cancelTrigger: method(
+    [param('request', record<{ trigger: string }>({ trigger: param('trigger', hex(64)) }))],
+    (p, request) => p.cancelTrigger(request),
+  ),
+  triggers: method([optional('contract', contractName)], (p, contract) => p.triggers(contract)),
   // ---- the procedures' notifications (issue 17, Y.4464 clause 10) ----
   notifications: method(
     [

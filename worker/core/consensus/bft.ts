@@ -15,6 +15,7 @@ import { botError, BotError } from '../errors';
 import { executeBlock, replayBlock, type ChainState, type ExecutedBlock } from '../ledger';
 import { signSync } from '../crypto/ed25519';
 import * as limits from '../limits';
+import { triggerDueAfter } from '../modules/contracts';
 import { txIdOf } from '../tx';
 import {
   proposalSigningBytes,
@@ -486,6 +487,7 @@ function tryStartHeight(ctx: Context): boolean {
   if (
     !heard &&
     state.mempool.size === 0 &&
+    !triggerDueAfter(state.chain.contracts, state.chain.height) &&
     rs.now < rs.heightSince + emptyBlockIntervalMs(state.chain)
   )
     return false;

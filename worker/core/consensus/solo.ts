@@ -4,12 +4,18 @@
 import { signCommit } from '../block';
 import { executeBlock } from '../ledger';
 import * as limits from '../limits';
+import { triggerDueAfter } from '../modules/contracts';
 import type { Engine, PeerEffect, PeerState, StepResult } from './types';
 
 export const soloEngine: Engine = {
   name: 'solo',
   onTick(state: PeerState, time: number): StepResult {
-    if (state.persistingHeight !== null || state.mempool.size === 0) return { state, effects: [] };
+    // a block is made for waiting transactions, or for a contract trigger due in it
+    if (
+      state.persistingHeight !== null ||
+      (state.mempool.size === 0 && !triggerDueAfter(state.chain.contracts, state.chain.height))
+    )
+      return { state, effects: [] };
     if (state.chain.validators[0]?.did !== state.self.did) return { state, effects: [] };
     const batch = state.mempool.take(limits.blockTxCountMax);
     const executed = executeBlock(

@@ -82,6 +82,11 @@ export interface TxModule<State = unknown, Overlay = unknown, Name extends strin
    */
   apply(overlay: Overlay, tx: Tx, txId: string, block: BlockContext): void;
   /**
+   * Work at the start of a block, before its transactions, on every peer alike (contract
+   * triggers). May throw BotError NOT_READY when this peer cannot judge the block.
+   */
+  beginBlock?(overlay: Overlay, block: BlockContext): void;
+  /**
    * Whether the block's budget of this module's work is spent (a reason, in words), so that no
    * further transaction of the module may run in it: the proposer leaves them (and their
    * senders' later transactions) for the next block, and a block that runs one is BAD_BLOCK

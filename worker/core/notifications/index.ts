@@ -3,7 +3,8 @@
 // contract deployed: every dApp that subscribed), P-10.4 (a device or peer calls a service on
 // BoT: the caller and the service's owner), P-10.5 and P-10.7 (access requested, granted,
 // denied, recorded), and the hijacked-device flow of Y.4464 II.2 (a device reported, blocked,
-// unblocked: its owner and gateway).
+// unblocked: its owner and gateway). A contract's trigger run that failed (no transaction: the
+// block's ct/trigger-failed/<height> entry) is told to who scheduled it and to the deployer.
 //
 // Notifications are a pure function of a committed block and of facts that committed blocks
 // fixed: the state entries the block itself wrote, the owners of the devices, contracts and
@@ -17,6 +18,11 @@ import { botError } from '../errors';
 import type { Tx } from '../tx-shape';
 import { blocklistPrefix, type BlockRecord } from '../modules/blocklist';
 import { validationPrefix, type ValidationRecord } from '../modules/validation';
+import {
+  contractTriggerFailedPrefix,
+  decodeTriggerFailures,
+  type TriggerFailure,
+} from '../modules/contracts';
 import {
   notificationFilterKindsMax,
   notificationsPerTxMax,
@@ -88,6 +94,7 @@ export function notificationNeeds(block: CommittedBlock): NotificationNeeds {
   const keys = new Set<string>();
   const owners = new Set<string>();
   const txs = new Set<string>();
+  keys.add(contractTriggerFailedPrefix + block.height); // written only when a trigger failed
   block.txs.forEach((tx, i) => {
     if (block.failed.has(block.txIds[i]!)) return;
     const body = bodyOf(tx);
@@ -317,6 +324,24 @@ export function notificationsOf(block: CommittedBlock, facts: NotificationFacts)
       });
     }
   });
+  const failed = facts.written.get(contractTriggerFailedPrefix + block.height);
+  const failures: TriggerFailure[] = failed ? decodeTriggerFailures(failed) : [];
+  for (const f of failures) {
+    const index = out.length;
+    out.push({
+      id: `${block.height}/${index}`,
+      chain: block.chain,
+      height: block.height,
+      index,
+      time: block.time,
+      txId: f.trigger,
+      kind: 'contract.trigger.failed',
+      subject: f.contract,
+      actor: f.by,
+      to: accounts(f.by, f.owner),
+      detail: { trigger: f.trigger, method: f.method, code: f.code, message: f.message },
+    });
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@ export const notificationKinds = [
   'contract.called',
   'contract.upgraded',
   'contract.retired',
+  'contract.trigger.failed',
   'access.requested',
   'access.granted',
   'access.denied',

@@ -13,6 +13,10 @@ import {
   contractCallsPrefix,
   contractPrefix,
   contractStatePrefix,
+  contractTriggerFailedPrefix,
+  contractTriggerPrefix,
+  type TriggerFailure,
+  type TriggerRecord,
   type ContractCallRecord,
   type ContractContext,
   type ContractHostCalls,
@@ -34,6 +38,10 @@ export interface ContractOverlay {
   readonly keyCounts: Map<string, number>;
   /** Execution steps this block's deploys and calls have used so far (limits.blockContractStepsMax). */
   stepsUsed: number;
+  /** Triggers this block scheduled, ran, ended (a record) or dropped (null): ./triggers.ts. */
+  readonly triggers: Map<string, TriggerRecord | null>;
+  /** The trigger runs that failed in this block. */
+  readonly triggerFailures: TriggerFailure[];
 }
 
 export function contractOverlayOf(
@@ -48,10 +56,12 @@ export function contractOverlayOf(
     calls: new Map(),
     keyCounts: new Map(),
     stepsUsed: 0,
+    triggers: new Map(),
+    triggerFailures: [],
   };
 }
 
-function contractIn(overlay: ContractOverlay, name: string): ContractRecord | undefined {
+export function contractIn(overlay: ContractOverlay, name: string): ContractRecord | undefined {
   return overlay.contracts.get(name) ?? overlay.base.contracts.get(name);
 }
 
@@ -99,10 +109,14 @@ function checkJsonText(json: unknown, what: string, bytesMax: number): string {
 export type DeviceLookup = (did: string) => DeviceRecord | undefined;
 
 /**
- * Who may upgrade or retire a contract: null when `from` may, else the refusal (the chain's
- * policy contracts.managedBy, judged on the state before the block).
+ * Who may upgrade, retire, schedule or cancel a trigger of a contract: null when `from` may, else
+ * the refusal (the chain's policy contracts.managedBy, judged on the state before the block).
  */
-export type ManagerCheck = (record: ContractRecord, from: string) => BotError | null;
+export type ManagerCheck = (
+  record: ContractRecord,
+  from: string,
+  action: 'upgrade' | 'retire' | 'schedule' | 'unschedule',
+) => BotError | null;
 
 /** Stateful check and effect of one contract transaction on the block's overlay; null when applied. */
 export function applyContractTx(
@@ -192,7 +206,7 @@ function applyManage(
       'BAD_REQUEST',
       `The contract "${body.name}" was retired in block ${record.retired.height}; it takes no upgrade or retirement.`,
     );
-  const refused = manager(record, tx.from);
+  const refused = manager(record, tx.from, tx.type === 'contract.retire' ? 'retire' : 'upgrade');
   if (refused) return refused;
   if (tx.type === 'contract.retire') {
     overlay.contracts.set(body.name, {
@@ -275,8 +289,7 @@ function applyCall(
       );
   }
   if (!overlay.runtime) return noRuntime();
-  const name = contract.name;
-  const account = contractAccount(name);
+  const account = contractAccount(contract.name);
   // Token moves of this call only (its payment in, its ctx.transfer calls): committed with its
   // writes when it returns normally, dropped otherwise.
   const journal = tokens();
@@ -288,6 +301,79 @@ function applyCall(
       return error as BotError;
     }
   }
+  const ran = runContractMethod(overlay, {
+    contract,
+    method: body.method,
+    argsJson: JSON.stringify(body.args),
+    caller: tx.from,
+    device:
+      device && device.status !== 'retired'
+        ? {
+            did: device.did,
+            kind: device.kind,
+            owner: device.owner,
+            gateway: device.gateway,
+            capabilities: [...device.capabilities],
+          }
+        : null,
+    txId,
+    height,
+    blockTime,
+    journal,
+    paid,
+  });
+  if (ran instanceof BotError) return ran;
+  pushCall(overlay, contract.name, {
+    tx: txId,
+    height,
+    caller: tx.from,
+    device: body.device === true,
+    method: body.method,
+    ...(paid > 0 ? { paid } : {}),
+    result: ran.result,
+    events: ran.events,
+  });
+  return null;
+}
+
+/** Record a call (or a trigger's run) in the block's list of the contract's calls. */
+export function pushCall(overlay: ContractOverlay, name: string, call: ContractCallRecord): void {
+  const list = overlay.calls.get(name) ?? [];
+  list.push(call);
+  overlay.calls.set(name, list);
+}
+
+/** One run of a contract's method: by a call, or by a trigger (./triggers.ts). */
+export interface ContractRun {
+  contract: ContractRecord;
+  method: string;
+  argsJson: string;
+  caller: string;
+  device: ContractContext['device'];
+  /** The call's transaction, or the trigger's id. */
+  txId: string;
+  height: number;
+  blockTime: number;
+  /** Its token moves (a payment in may already be in it): committed only when the run succeeds. */
+  journal: TokenJournal;
+  paid: number;
+  /** The trigger that runs it (ctx.trigger). */
+  trigger?: string;
+}
+
+/**
+ * Run a method in the sandbox against the block's overlay: its writes, token moves and steps
+ * are kept when it returns normally; otherwise nothing but the steps it used. The runtime must
+ * be loaded.
+ */
+export function runContractMethod(
+  overlay: ContractOverlay,
+  run: ContractRun,
+): BotError | { result: JsonValue; events: JsonValue[] } {
+  const runtime = overlay.runtime!;
+  const { contract, journal, txId } = run;
+  const name = contract.name;
+  const account = contractAccount(name);
   let transfers = 0;
   // Writes of this call only; merged into the overlay when the call returns normally.
   const writes = new Map<string, string | null>();
@@ -368,31 +454,17 @@ function applyCall(
   };
   const ctx: ContractContext = {
     contract: name,
-    caller: tx.from,
-    device:
-      device && device.status !== 'retired'
-        ? {
-            did: device.did,
-            kind: device.kind,
-            owner: device.owner,
-            gateway: device.gateway,
-            capabilities: [...device.capabilities],
-          }
-        : null,
-    height,
-    time: blockTime,
+    caller: run.caller,
+    device: run.device,
+    height: run.height,
+    time: run.blockTime,
     txId,
-    paid,
+    paid: run.paid,
     account,
+    ...(run.trigger ? { trigger: run.trigger } : {}),
   };
-  const outcome = overlay.runtime.call(
-    contract.code,
-    body.method,
-    JSON.stringify(body.args),
-    ctx,
-    host,
-  );
-  overlay.stepsUsed += overlay.runtime.lastRunSteps;
+  const outcome = runtime.call(contract.code, run.method, run.argsJson, ctx, host);
+  overlay.stepsUsed += runtime.lastRunSteps;
   if (fatal) return fatal;
   if (!outcome.ok) return outcome.error;
   let result: JsonValue;
@@ -420,19 +492,7 @@ function applyCall(
   for (const [k, json] of writes) overlay.state.set(k, json);
   overlay.keyCounts.set(name, count);
   journal.commit();
-  const list = overlay.calls.get(name) ?? [];
-  list.push({
-    tx: txId,
-    height,
-    caller: tx.from,
-    device: body.device === true,
-    method: body.method,
-    ...(paid > 0 ? { paid } : {}),
-    result,
-    events: events.map((e) => JSON.parse(e) as JsonValue),
-  });
-  overlay.calls.set(name, list);
-  return null;
+  return { result, events: events.map((e) => JSON.parse(e) as JsonValue) };
 }
 
 function checkKeyOr(key: string, fail: (error: BotError) => never): string {
@@ -449,8 +509,20 @@ export function finishContracts(
   height: number,
   writes: Map<string, Uint8Array>,
 ): ContractRegistry {
-  if (overlay.contracts.size === 0 && overlay.state.size === 0 && overlay.calls.size === 0)
+  if (
+    overlay.contracts.size === 0 &&
+    overlay.state.size === 0 &&
+    overlay.calls.size === 0 &&
+    overlay.triggers.size === 0
+  )
     return overlay.base;
+  for (const [id, record] of overlay.triggers)
+    writes.set(contractTriggerPrefix + id, encode(record ?? { d: true, h: height }));
+  if (overlay.triggerFailures.length)
+    writes.set(
+      contractTriggerFailedPrefix + height,
+      encode({ h: height, f: overlay.triggerFailures }),
+    );
   for (const [name, record] of overlay.contracts) writes.set(contractPrefix + name, encode(record));
   for (const [k, json] of overlay.state)
     writes.set(
@@ -471,5 +543,14 @@ export function finishContracts(
     }
     state = next;
   }
-  return { contracts, state };
+  let triggers = overlay.base.triggers ?? new Map<string, TriggerRecord>();
+  if (overlay.triggers.size) {
+    const next = new Map(triggers);
+    for (const [id, record] of overlay.triggers) {
+      if (record) next.set(id, record);
+      else next.delete(id);
+    }
+    triggers = next;
+  }
+  return { contracts, state, triggers };
 }

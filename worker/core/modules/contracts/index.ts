@@ -16,17 +16,21 @@ import {
   type ManagerCheck,
 } from './apply';
 import { contractBodyRules } from './rules';
+import { applySchedule, applyUnschedule, endTriggersOf, runDueTriggers } from './triggers';
 import { contractTxTypes, emptyContracts, type ContractRegistry } from './types';
 import {
   contractsFromEntries,
   decodeContractCalls,
   decodeContractRecord,
   decodeContractState,
+  decodeTrigger,
+  decodeTriggerFailures,
 } from './views';
 
 export * from './types';
 export * from './views';
 export { checkContractName } from './rules';
+export { dueTriggers, triggerDueAfter } from './triggers';
 export {
   checkContractKey,
   versionsOf,
@@ -49,23 +53,31 @@ export const contractsModule: TxModule<ContractRegistry, ContractOverlay, 'contr
     const governance = block.overlayOf(governanceModule);
     // contracts.managedBy: "owner" (default) the deployer; "governance" the holders of the role
     // `deploy` that governance names
-    const manager: ManagerCheck = (record, from) => {
+    const manager: ManagerCheck = (record, from, action) => {
       if (governance.policies.get('contracts.managedBy') === 'governance') {
         const holders = governance.roles.get('deploy');
         return holders?.includes(from)
           ? null
           : botError(
               'POLICY',
-              `Policy contracts.managedBy: contracts are upgraded and retired by the holders of the role deploy${holders ? '' : ', and no one holds it yet'}.`,
+              `Policy contracts.managedBy: contracts are upgraded, retired and scheduled by the holders of the role deploy${holders ? '' : ', and no one holds it yet'}.`,
             );
       }
       return record.owner === from
         ? null
         : botError(
             'UNAUTHORIZED',
-            `Only the deployer of "${record.name}" upgrades or retires it (policy contracts.managedBy is "owner").`,
+            `Only the deployer of "${record.name}" may ${action} ${action.endsWith('schedule') ? 'its triggers' : 'it'} (policy contracts.managedBy is "owner").`,
           );
     };
+    if (tx.type === 'contract.schedule' || tx.type === 'contract.unschedule') {
+      const refused =
+        tx.type === 'contract.schedule'
+          ? applySchedule(overlay, tx, txId, block.height, manager)
+          : applyUnschedule(overlay, tx, block.height, manager);
+      if (refused) throw refused;
+      return;
+    }
     const error = applyContractTx(
       overlay,
       tx,
@@ -77,6 +89,17 @@ export const contractsModule: TxModule<ContractRegistry, ContractOverlay, 'contr
       manager,
     );
     if (error) throw error;
+    if (tx.type === 'contract.retire')
+      endTriggersOf(overlay, (tx.body as { name: string }).name, block.height);
+  },
+  // triggers run first in a block, before its transactions (./triggers.ts)
+  beginBlock(overlay, block) {
+    runDueTriggers(
+      overlay,
+      block.height,
+      block.time,
+      () => new TokenJournal(block.overlayOf(tokensModule)),
+    );
   },
   blockBudgetSpent: (overlay) =>
     overlay.stepsUsed >= limits.blockContractStepsMax
@@ -84,5 +107,11 @@ export const contractsModule: TxModule<ContractRegistry, ContractOverlay, 'contr
       : null,
   finish: (overlay, end) => finishContracts(overlay, end.height, end.writes),
   load: { prefixes: ['ct/'], fromEntries: contractsFromEntries },
-  views: { decodeContractRecord, decodeContractCalls, decodeContractState },
+  views: {
+    decodeContractRecord,
+    decodeContractCalls,
+    decodeContractState,
+    decodeTrigger,
+    decodeTriggerFailures,
+  },
 };

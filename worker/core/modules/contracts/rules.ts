@@ -5,6 +5,7 @@ import * as limits from '../../limits';
 import { checkJsonValue, isPlainObject, onlyFields } from '../../body';
 import type { contractTxTypes } from './types';
 import { checkAmount } from '../tokens/rules';
+import { checkScheduleBody, checkUnscheduleBody } from './triggers';
 
 export function checkContractName(value: unknown): string {
   if (
@@ -114,4 +115,8 @@ export const contractBodyRules: Record<
   'contract.call': call,
   'contract.upgrade': upgrade,
   'contract.retire': retire,
+  'contract.schedule': {
+    check: (raw) => checkScheduleBody(raw, checkContractName, checkMethodName),
+  },
+  'contract.unschedule': { check: checkUnscheduleBody },
 };

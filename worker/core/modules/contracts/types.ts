@@ -7,6 +7,10 @@
 //   contract.retire  { name, note }   no more calls; code, state and calls stay readable
 //       both by the deployer, or, when the policy contracts.managedBy is "governance", by the
 //       holders of the role `deploy` that governance names (R-7.2.1-a, R-7.2.4-f; issue 17)
+//   contract.schedule { contract, method, args, at?, every?, count? }   a trigger: the contract
+//       runs `method` without a caller at height `at` and/or every `every` blocks (r-7.2-b)
+//   contract.unschedule { trigger }   cancels a trigger; both by the contract's managers
+//       (./triggers.ts: due order, the per-block limits, outcomes recorded in state)
 // The contract decides who may call what: its code sees `ctx.caller` and `ctx.device`.
 // State (prefix "ct/"): ct/contract/<name> the deployment; ct/state/<name>/<key> one value of the
 // contract's own state; ct/calls/<name> the calls of one block (caller, method, result, events).
@@ -23,11 +27,17 @@ export const contractTxTypes = [
   'contract.call',
   'contract.upgrade',
   'contract.retire',
+  'contract.schedule',
+  'contract.unschedule',
 ] as const;
 
 export const contractPrefix = 'ct/contract/';
 export const contractStatePrefix = 'ct/state/';
 export const contractCallsPrefix = 'ct/calls/';
+/** ct/trigger/<id> one trigger (its id: the contract.schedule transaction's). */
+export const contractTriggerPrefix = 'ct/trigger/';
+/** ct/trigger-failed/<height>: the trigger runs that failed in that block (written only then). */
+export const contractTriggerFailedPrefix = 'ct/trigger-failed/';
 
 export interface ContractRecord {
   name: string;
@@ -66,6 +76,8 @@ export interface ContractCallRecord {
   method: string;
   /** Tokens the caller paid in with the call (absent: none). */
   paid?: number;
+  /** A trigger's run, not a transaction's call: the trigger's id (also in `tx`). */
+  trigger?: string;
   result: JsonValue;
   events: JsonValue[];
 }
@@ -89,6 +101,8 @@ export interface ContractContext {
   paid?: number;
   /** The contract's own token account ("contract:<name>"). */
   account?: string;
+  /** Run by a trigger: its id (ctx.caller is then the did that scheduled it). */
+  trigger?: string;
 }
 
 /** The state a call may touch, through the core (which checks keys, sizes and counts). */
@@ -140,8 +154,58 @@ export interface ContractRegistry {
   readonly contracts: ReadonlyMap<string, ContractRecord>;
   /** "<name>/<key>" -> JSON text. */
   readonly state: ReadonlyMap<string, string>;
+  /** Triggers by id, live and ended (absent: none). */
+  readonly triggers?: ReadonlyMap<string, TriggerRecord>;
 }
 
 export function emptyContracts(): ContractRegistry {
-  return { contracts: new Map(), state: new Map() };
+  return { contracts: new Map(), state: new Map(), triggers: new Map() };
+}
+
+/** What one run of a trigger came to. */
+export interface TriggerOutcome {
+  height: number;
+  ok: boolean;
+  /** When ok: the method's result. */
+  result?: JsonValue;
+  /** When ok: the events it emitted. */
+  events?: number;
+  /** When not ok: the error's code and message. */
+  code?: string;
+  message?: string;
+}
+
+/** A scheduled trigger (ct/trigger/<id>): the contract acts without a caller. */
+export interface TriggerRecord {
+  /** The contract.schedule transaction's id. */
+  id: string;
+  contract: string;
+  method: string;
+  args: JsonValue;
+  /** Who scheduled it: ctx.caller of its runs. */
+  by: string;
+  /** The height of the block that scheduled it. */
+  height: number;
+  /** The height it runs next (it runs in the first block at or after it that has room). */
+  next: number;
+  /** Its period in blocks; 0: it runs once. */
+  every: number;
+  /** Runs left; null: until cancelled or its contract is retired. */
+  left: number | null;
+  runs: number;
+  last: TriggerOutcome | null;
+  /** Ended (no more runs): done (its runs were used), cancelled, or retired with its contract. */
+  ended: { height: number; reason: 'done' | 'cancelled' | 'retired'; by?: string } | null;
+}
+
+/** One failed run, as ct/trigger-failed/<height> lists them (for the managers' notifications). */
+export interface TriggerFailure {
+  trigger: string;
+  contract: string;
+  /** Who scheduled it, and the contract's deployer: the managers told. */
+  by: string;
+  owner: string;
+  method: string;
+  code: string;
+  message: string;
 }

@@ -4,6 +4,9 @@ import * as limits from '../../limits';
 import {
   contractPrefix,
   contractStatePrefix,
+  contractTriggerPrefix,
+  type TriggerFailure,
+  type TriggerRecord,
   type ContractCallRecord,
   type ContractRecord,
   type ContractRegistry,
@@ -24,13 +27,30 @@ export function decodeContractState(bytes: Uint8Array): string | null {
   return raw.d ? null : (raw.j ?? null);
 }
 
-/** Rebuild the registry from stored entries (ct/contract/ and ct/state/; others are ignored). */
+/** A stored trigger record, or null when it was dropped. */
+export function decodeTrigger(bytes: Uint8Array): TriggerRecord | null {
+  const raw = decode<TriggerRecord | { d: true }>(bytes, limits.contractArgsBytesMax + 8192);
+  return 'd' in raw ? null : raw;
+}
+
+/** The failed trigger runs of one block (ct/trigger-failed/<height>). */
+export function decodeTriggerFailures(bytes: Uint8Array): TriggerFailure[] {
+  return decode<{ f: TriggerFailure[] }>(bytes, limits.blockBytesMax).f;
+}
+
+/** Rebuild the registry from stored entries (ct/contract/, ct/state/, ct/trigger/; others are ignored). */
 export function contractsFromEntries(
   entries: Iterable<readonly [string, Uint8Array]>,
 ): ContractRegistry {
   const contracts = new Map<string, ContractRecord>();
   const state = new Map<string, string>();
+  const triggers = new Map<string, TriggerRecord>();
   for (const [key, bytes] of entries) {
+    if (key.startsWith(contractTriggerPrefix)) {
+      const record = decodeTrigger(bytes);
+      if (record) triggers.set(record.id, record);
+      continue;
+    }
     if (key.startsWith(contractPrefix))
       contracts.set(key.slice(contractPrefix.length), decodeContractRecord(bytes));
     else if (key.startsWith(contractStatePrefix)) {
@@ -38,5 +58,5 @@ export function contractsFromEntries(
       if (json !== null) state.set(key.slice(contractStatePrefix.length), json);
     }
   }
-  return { contracts, state };
+  return { contracts, state, triggers };
 }
