@@ -19,6 +19,7 @@ import {
 import { itsPaths, itsSchemas } from './openapi-its';
 import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
 import { validationBodies, validationPaths, validationSchemas } from './openapi-validation';
+import { chainsBodies, chainsPaths, chainsSchemas } from './openapi-chains';
 
 import { notifyPaths, notifySchemas } from './openapi-notify';
 
@@ -146,11 +147,12 @@ const schemas: Record<string, Schema> = {
         role: { enum: ['validator', 'member', 'observer'] },
         // several chains per peer (issue 18)
         running: bool,
+        left: bool,
         peers: int,
         syncing: bool,
         fault: nullable(str),
       },
-      ['running', 'peers', 'syncing', 'fault'],
+      ['running', 'left', 'peers', 'syncing', 'fault'],
     ),
   ),
   ChainCreated: obj({ chainId: hex(32), invite: str }),
@@ -377,6 +379,7 @@ const schemas: Record<string, Schema> = {
   }),
   ...marketSchemas,
   ...validationSchemas,
+  ...chainsSchemas,
 
   ...notifySchemas,
 };
@@ -488,6 +491,7 @@ const requestBodies: Record<string, Schema> = {
   },
   ...marketBodies,
   ...validationBodies,
+  ...chainsBodies,
 };
 
 // ---- operations ----
@@ -799,6 +803,7 @@ const paths: Record<string, Record<string, Op>> = {
   ...itsPaths,
   ...marketPaths,
   ...validationPaths,
+  ...chainsPaths,
 
   ...notifyPaths,
   '/v1/openapi.json': { get: { summary: 'This document.', ok: ['200', ref('OpenApi')] } },
