@@ -8,7 +8,15 @@
 // beta. window.bot only asserts. Run inside the test network namespace (scripts/netns-run).
 // Conformance: R-x7.2.3-a, D-10.1.
 import { expect, test, type Page } from '@playwright/test';
-import { axe, createChain, open, phone } from './helpers';
+import {
+  axe,
+  createChain,
+  crossChainPage,
+  genesisShown,
+  linkByPasting,
+  open,
+  phone,
+} from './helpers';
 
 test.setTimeout(180_000);
 
@@ -17,30 +25,6 @@ async function switchTo(page: Page, name: string) {
   const row = page.getByTestId('chains').locator(`li[data-chain-name="${name}"]`);
   await row.getByRole('button', { name: `Switch to ${name}` }).click();
   await expect(page.getByTestId('strip-chain')).toContainText(name);
-}
-
-async function crossChainPage(page: Page) {
-  await page.getByTestId('nav-more').click();
-  await page.locator('#more-pages').getByRole('link', { name: 'Cross-chain' }).click();
-  await expect(page.getByRole('heading', { name: 'Cross-chain', level: 1 })).toBeVisible();
-}
-
-/** The genesis the Cross-chain page shows for the chain it looks at (what a person copies). */
-async function genesisShown(page: Page): Promise<string> {
-  await crossChainPage(page);
-  const genesis = await page.getByTestId('xchain-genesis').inputValue();
-  expect(genesis).toContain('validators');
-  return genesis;
-}
-
-async function linkByPasting(page: Page, genesis: string, otherChainId: string) {
-  await crossChainPage(page);
-  await page.getByTestId('xchain-link-genesis').fill(genesis);
-  await page.getByTestId('xchain-link-button').click();
-  await expect(page.getByTestId('xchain-link-result')).toContainText(
-    `Linked chain ${otherChainId.slice(0, 12)}`,
-    { timeout: 60_000 },
-  );
 }
 
 test('one tab runs two chains, links them both ways, and a record locked on one arrives on the other, finalized, with no outside relay', async ({

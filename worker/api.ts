@@ -179,6 +179,8 @@ export interface ChainSummary {
   running?: boolean;
   /** This peer left the chain keeping its data (leaveChain): useChain runs it again. */
   left?: boolean;
+  /** The chain of the peer's first slot (with its identity and settings): it cannot be left. */
+  first?: boolean;
   peers?: number;
   syncing?: boolean;
   /** Why this chain's host stopped itself (a failed write, a broken invariant); null while healthy. */

@@ -148,11 +148,12 @@ const schemas: Record<string, Schema> = {
         // several chains per peer (issue 18)
         running: bool,
         left: bool,
+        first: bool,
         peers: int,
         syncing: bool,
         fault: nullable(str),
       },
-      ['running', 'left', 'peers', 'syncing', 'fault'],
+      ['running', 'left', 'first', 'peers', 'syncing', 'fault'],
     ),
   ),
   ChainCreated: obj({ chainId: hex(32), invite: str }),

@@ -335,7 +335,13 @@ export class MultiHost {
       if (this.extras.has(c.chainId)) continue;
       const running = c.chainId === first;
       const extra = running ? await liveOf(this.primary) : {};
-      out.push({ ...c, ...extra, active: c.chainId === active, running });
+      out.push({
+        ...c,
+        ...extra,
+        active: c.chainId === active,
+        running,
+        ...(running ? { first: true } : {}),
+      });
     }
     for (const [chainId, e] of this.extras) {
       const [summary] = await e.host.chains();
