@@ -87,4 +87,37 @@ test('one tab runs two chains, links them both ways, and a record locked on one 
     status: 'committed',
     id: seen.out!.id,
   });
+
+  // Leaving beta on the Chains page (it asks first; the data is kept): beta stops, its place is
+  // free for another chain, and running it again brings back what it held.
+  await page.getByTestId('nav-chains').first().click();
+  const row = (name: string) => page.getByTestId('chains').locator(`li[data-chain-name="${name}"]`);
+  await row('beta').getByRole('button', { name: 'Leave beta…' }).click();
+  const confirm = row('beta').getByTestId('leave-confirm');
+  await expect(confirm).toContainText('This peer stops running it');
+  await expect(confirm.getByLabel('Keep its data on this device')).toBeChecked();
+  await axe(page);
+  await confirm.getByRole('button', { name: 'Leave beta', exact: true }).click();
+  await expect(page.getByTestId('chain-left')).toContainText('Left beta: its data stays');
+  await expect(row('beta')).toContainText('left');
+  const afterLeave = await page.evaluate(async () => await window.bot.chains());
+  expect(afterLeave.find((c) => c.chainId === beta)).toMatchObject({ running: false, left: true });
+  expect(
+    await page.evaluate(
+      (beta) =>
+        window.bot
+          .onChain(beta)
+          .status()
+          .then(
+            () => 'ran',
+            (e: { code?: string }) => e.code,
+          ),
+      beta,
+    ),
+  ).toBe('NOT_FOUND');
+  await row('beta').getByRole('button', { name: 'Run beta again' }).click();
+  await expect(page.getByTestId('strip-chain')).toContainText('beta');
+  expect(
+    (await page.evaluate((beta) => window.bot.onChain(beta).get('shared/report'), beta))?.value,
+  ).toBe('all clear');
 });
