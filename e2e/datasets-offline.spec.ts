@@ -11,15 +11,14 @@
 // and far fewer bytes than the version: the chunks went over the peers' encrypted data channels.
 // Conformance: Y.4560 R-7.1.2, R-7.1.3-b, D-8.2, D-8.4.
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ready, waitUntil } from './helpers';
+import { startNodePeer } from './node-peer';
 import { decodeManifest } from '../worker/core/modules/datasets/manifest';
 import { holdersOf } from '../worker/core/modules/datasets/placement';
 import { toHex } from '../worker/core/bytes';
@@ -39,62 +38,6 @@ function plaintext(): Buffer {
   for (let line = 0; at < versionBytes; line++)
     at += out.write(`${marker} ${line}\n`, at, 'latin1');
   return out;
-}
-
-async function startNodePeer(signal: string) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bot-node-holder-'));
-  const apiPort = 8900 + (process.pid % 90);
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'server/peer/main.ts',
-      '--port',
-      String(apiPort),
-      '--data-dir',
-      dataDir,
-      '--signal',
-      signal,
-      '--quiet',
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  const url = `http://127.0.0.1:${apiPort}`;
-  const api = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(url + path, {
-      method,
-      headers: { 'content-type': 'application/json', host: `localhost:${apiPort}` },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const json = (await response.json()) as T & { error?: { code: string; message: string } };
-    if (!response.ok)
-      throw new Error(
-        `${method} ${path}: ${response.status} ${json.error?.code} ${json.error?.message}`,
-      );
-    return json;
-  };
-  // Start-up (tsx transpiling the peer) is slow on a loaded box: up to 90 s, not an assertion.
-  await waitUntil(
-    () =>
-      api('GET', '/v1/status').then(
-        () => true,
-        () => false,
-      ),
-    90_000,
-    'the Node peer to start',
-  );
-  const { did } = await api<{ did: string }>('GET', '/v1/identity');
-  return {
-    did,
-    dataDir,
-    api,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** Every blob file the Node peer holds (any chain's store under its data directory): id to path. */

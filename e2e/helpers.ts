@@ -152,3 +152,29 @@ export function putFromTab(
     { prefix, count, timeoutMs },
   );
 }
+
+/** Open the Cross-chain page from the navigation, as a person does (issue 18). */
+export async function crossChainPage(page: Page): Promise<void> {
+  await page.getByTestId('nav-more').click();
+  await page.locator('#more-pages').getByRole('link', { name: 'Cross-chain' }).click();
+  await expect(page.getByRole('heading', { name: 'Cross-chain', level: 1 })).toBeVisible();
+}
+
+/** The genesis the Cross-chain page shows for the chain it looks at (what a person copies). */
+export async function genesisShown(page: Page): Promise<string> {
+  await crossChainPage(page);
+  const genesis = await page.getByTestId('xchain-genesis').inputValue();
+  expect(genesis).toContain('validators');
+  return genesis;
+}
+
+/** Paste another chain's genesis into the Cross-chain page's link form and link it. */
+export async function linkByPasting(page: Page, genesis: string, otherChainId: string) {
+  await crossChainPage(page);
+  await page.getByTestId('xchain-link-genesis').fill(genesis);
+  await page.getByTestId('xchain-link-button').click();
+  await expect(page.getByTestId('xchain-link-result')).toContainText(
+    `Linked chain ${otherChainId.slice(0, 12)}`,
+    { timeout: 60_000 },
+  );
+}

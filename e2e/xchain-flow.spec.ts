@@ -8,7 +8,15 @@
 // beta. window.bot only asserts. Run inside the test network namespace (scripts/netns-run).
 // Conformance: R-x7.2.3-a, D-10.1.
 import { expect, test, type Page } from '@playwright/test';
-import { axe, createChain, open, phone } from './helpers';
+import {
+  axe,
+  createChain,
+  crossChainPage,
+  genesisShown,
+  linkByPasting,
+  open,
+  phone,
+} from './helpers';
 
 test.setTimeout(180_000);
 
@@ -17,30 +25,6 @@ async function switchTo(page: Page, name: string) {
   const row = page.getByTestId('chains').locator(`li[data-chain-name="${name}"]`);
   await row.getByRole('button', { name: `Switch to ${name}` }).click();
   await expect(page.getByTestId('strip-chain')).toContainText(name);
-}
-
-async function crossChainPage(page: Page) {
-  await page.getByTestId('nav-more').click();
-  await page.locator('#more-pages').getByRole('link', { name: 'Cross-chain' }).click();
-  await expect(page.getByRole('heading', { name: 'Cross-chain', level: 1 })).toBeVisible();
-}
-
-/** The genesis the Cross-chain page shows for the chain it looks at (what a person copies). */
-async function genesisShown(page: Page): Promise<string> {
-  await crossChainPage(page);
-  const genesis = await page.getByTestId('xchain-genesis').inputValue();
-  expect(genesis).toContain('validators');
-  return genesis;
-}
-
-async function linkByPasting(page: Page, genesis: string, otherChainId: string) {
-  await crossChainPage(page);
-  await page.getByTestId('xchain-link-genesis').fill(genesis);
-  await page.getByTestId('xchain-link-button').click();
-  await expect(page.getByTestId('xchain-link-result')).toContainText(
-    `Linked chain ${otherChainId.slice(0, 12)}`,
-    { timeout: 60_000 },
-  );
 }
 
 test('one tab runs two chains, links them both ways, and a record locked on one arrives on the other, finalized, with no outside relay', async ({
@@ -103,4 +87,37 @@ test('one tab runs two chains, links them both ways, and a record locked on one 
     status: 'committed',
     id: seen.out!.id,
   });
+
+  // Leaving beta on the Chains page (it asks first; the data is kept): beta stops, its place is
+  // free for another chain, and running it again brings back what it held.
+  await page.getByTestId('nav-chains').first().click();
+  const row = (name: string) => page.getByTestId('chains').locator(`li[data-chain-name="${name}"]`);
+  await row('beta').getByRole('button', { name: 'Leave beta…' }).click();
+  const confirm = row('beta').getByTestId('leave-confirm');
+  await expect(confirm).toContainText('This peer stops running it');
+  await expect(confirm.getByLabel('Keep its data on this device')).toBeChecked();
+  await axe(page);
+  await confirm.getByRole('button', { name: 'Leave beta', exact: true }).click();
+  await expect(page.getByTestId('chain-left')).toContainText('Left beta: its data stays');
+  await expect(row('beta')).toContainText('left');
+  const afterLeave = await page.evaluate(async () => await window.bot.chains());
+  expect(afterLeave.find((c) => c.chainId === beta)).toMatchObject({ running: false, left: true });
+  expect(
+    await page.evaluate(
+      (beta) =>
+        window.bot
+          .onChain(beta)
+          .status()
+          .then(
+            () => 'ran',
+            (e: { code?: string }) => e.code,
+          ),
+      beta,
+    ),
+  ).toBe('NOT_FOUND');
+  await row('beta').getByRole('button', { name: 'Run beta again' }).click();
+  await expect(page.getByTestId('strip-chain')).toContainText('beta');
+  expect(
+    (await page.evaluate((beta) => window.bot.onChain(beta).get('shared/report'), beta))?.value,
+  ).toBe('all clear');
 });

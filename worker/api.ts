@@ -13,6 +13,8 @@ import { itsMethodNames } from './api-its';
 import type { TraceMethods } from './api-trace';
 import { traceMethodNames } from './api-trace';
 import type { XchainMethods } from './api-xchain';
+import type { ChainsMethods } from './api-chains';
+import { chainsMethodNames } from './api-chains';
 import { xchainMethodNames } from './api-xchain';
 
 import type { MarketMethods } from './api-market';
@@ -37,6 +39,7 @@ export * from './api-tokens';
 export * from './api-its';
 export * from './api-trace';
 export * from './api-xchain';
+export * from './api-chains';
 
 export * from './api-market';
 export * from './api-staking';
@@ -177,6 +180,10 @@ export interface ChainSummary {
    * A held chain that does not run (an older chain of the first slot) has running false.
    */
   running?: boolean;
+  /** This peer left the chain keeping its data (leaveChain): useChain runs it again. */
+  left?: boolean;
+  /** The chain of the peer's first slot (with its identity and settings): it cannot be left. */
+  first?: boolean;
   peers?: number;
   syncing?: boolean;
   /** Why this chain's host stopped itself (a failed write, a broken invariant); null while healthy. */
@@ -540,6 +547,7 @@ export interface PeerMethods
     TokenMethods,
     TraceMethods,
     XchainMethods,
+    ChainsMethods,
     ItsMethods,
     MarketMethods,
     StakingMethods,
@@ -775,6 +783,7 @@ export const methodNames = [
   ...itsMethodNames,
   ...traceMethodNames,
   ...xchainMethodNames,
+  ...chainsMethodNames,
 
   ...marketMethodNames,
   ...stakingMethodNames,

@@ -27,6 +27,24 @@ function HeldChains() {
   const known = Object.keys(live).sort().join(' ');
   const chains = useAsync(() => bot().chains(), [chainId, known]);
   const [error, setError] = useState<unknown>(null);
+  const [leaving, setLeaving] = useState<string | null>(null);
+  const [keepData, setKeepData] = useState(true);
+  const [left, setLeft] = useState<string | null>(null);
+  async function leave(id: string, name: string) {
+    setError(null);
+    try {
+      const result = await bot().leaveChain(id, { keepData });
+      setLeaving(null);
+      setLeft(
+        `Left ${name}: ${result.keptData ? 'its data stays on this device; run it again from this list.' : 'its data was deleted from this device.'}`,
+      );
+      const status = await bot().status();
+      useAppStore.setState({ status, activeChain: status.chainId, blocks: [] });
+      chains.reload();
+    } catch (e) {
+      setError(e);
+    }
+  }
   async function use(id: string) {
     setError(null);
     try {
@@ -43,7 +61,12 @@ function HeldChains() {
         one.
       </p>
       <ErrorNote error={chains.error} what="The chain list" />
-      <ErrorNote error={error} what="Switching chains" />
+      <ErrorNote error={error} what="Switching or leaving chains" />
+      {left && (
+        <p role="status" className="ok" data-testid="chain-left">
+          {left}
+        </p>
+      )}
       <ul className="plain-list chain-grid" data-testid="chains">
         {chains.data?.map((c) => {
           const now = { ...c, ...live[c.chainId] };
@@ -58,7 +81,7 @@ function HeldChains() {
               <div>
                 <strong>{c.name}</strong> {c.chainId === chainId && <Pill tone="ok">active</Pill>}{' '}
                 {c.running === false ? (
-                  <Pill tone="warn">{c.fault ? 'stopped' : 'not running'}</Pill>
+                  <Pill tone="warn">{c.fault ? 'stopped' : c.left ? 'left' : 'not running'}</Pill>
                 ) : now.syncing ? (
                   <Pill tone="warn">syncing</Pill>
                 ) : null}
@@ -87,8 +110,51 @@ function HeldChains() {
                   className="secondary small"
                   onClick={() => void use(c.chainId)}
                 >
-                  Run {c.name} (in place of the first slot's chain)
+                  {c.left
+                    ? `Run ${c.name} again`
+                    : `Run ${c.name} (in place of the first slot's chain)`}
                 </button>
+              )}
+              {!c.first && (c.running !== false || c.fault) && leaving !== c.chainId && (
+                <button
+                  type="button"
+                  className="secondary small"
+                  onClick={() => {
+                    setLeaving(c.chainId);
+                    setKeepData(true);
+                  }}
+                >
+                  Leave {c.name}…
+                </button>
+              )}
+              {leaving === c.chainId && (
+                <fieldset className="confirm" data-testid="leave-confirm">
+                  <legend>
+                    Leave {c.name}? This peer stops running it: no blocks, sync or relaying for it.
+                  </legend>
+                  <label className="check">
+                    <input
+                      type="checkbox"
+                      checked={keepData}
+                      onChange={(e) => setKeepData(e.target.checked)}
+                    />{' '}
+                    Keep its data on this device
+                  </label>
+                  <button
+                    type="button"
+                    className="danger small"
+                    onClick={() => void leave(c.chainId, c.name)}
+                  >
+                    Leave {c.name}
+                  </button>{' '}
+                  <button
+                    type="button"
+                    className="secondary small"
+                    onClick={() => setLeaving(null)}
+                  >
+                    Cancel
+                  </button>
+                </fieldset>
               )}
             </li>
           );

@@ -51,6 +51,7 @@ import { stakingRoutes } from './routes-staking';
 import { triggerRoutes } from './routes-triggers';
 import { traceRoutes } from './routes-trace';
 import { xchainRoutes } from './routes-xchain';
+import { chainsRoutes } from './routes-chains';
 
 import { notifyRoutes } from './routes-notify';
 
@@ -300,6 +301,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ...triggerRoutes(call),
     ...traceRoutes(call),
     ...xchainRoutes(call),
+    ...chainsRoutes(call),
 
     ...notifyRoutes(call, {
       events: options.events,
@@ -375,7 +377,7 @@ const requestChain = new AsyncLocalStorage<string | undefined>();
 /**
  * A request may name one of the peer's chains (several chains per peer, docs/API.md): as
  * `?chain=<id>`, or as the prefix /v1/chains/<id>/ before any other route (/v1/chains/<id>/status
- * is /v1/status on that chain). /v1/chains/<id>/use keeps its own meaning.
+ * is /v1/status on that chain). /v1/chains/<id>/use and /v1/chains/<id>/leave keep their own meaning.
  */
 export function chainOf(url: URL): { segments: string[]; chain: string | undefined } {
   const segments = url.pathname.split('/').slice(1);
@@ -384,7 +386,7 @@ export function chainOf(url: URL): { segments: string[]; chain: string | undefin
     segments.length > 3 &&
     segments[0] === 'v1' &&
     segments[1] === 'chains' &&
-    !(segments.length === 4 && segments[3] === 'use')
+    !(segments.length === 4 && (segments[3] === 'use' || segments[3] === 'leave'))
   ) {
     const chain = decodeURIComponent(segments[2]!);
     if (query !== undefined && query !== chain)

@@ -768,6 +768,12 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
     );
     await hit('POST', `/v1/chains/${status.chainId}/use`, '/v1/chains/{id}/use', undefined, 200);
     await hit('POST', '/v1/chains/xyz/use', '/v1/chains/{id}/use', undefined, 400);
+    const leave = (chainId: string, body: unknown, code: number) =>
+      hit('POST', `/v1/chains/${chainId}/leave`, '/v1/chains/{id}/leave', body, code);
+    await leave(created.body.chainId, documentedBody('LeaveChain', { keepData: false }), 200);
+    await leave(created.body.chainId, {}, 404); // left and wiped: no longer held
+    await leave(status.chainId, {}, 400); // the first slot's chain
+    await leave('xyz', {}, 400);
     expect(me.did).toMatch(/^did:key:z/);
   }, 120_000);
 

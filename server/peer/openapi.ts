@@ -21,6 +21,7 @@ import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
 import { validationBodies, validationPaths, validationSchemas } from './openapi-validation';
 import { stakingBodies, stakingPaths, stakingSchemas } from './openapi-staking';
 import { triggerBodies, triggerPaths, triggerSchemas } from './openapi-triggers';
+import { chainsBodies, chainsPaths, chainsSchemas } from './openapi-chains';
 
 import { notifyPaths, notifySchemas } from './openapi-notify';
 
@@ -148,11 +149,13 @@ const schemas: Record<string, Schema> = {
         role: { enum: ['validator', 'member', 'observer'] },
         // several chains per peer (issue 18)
         running: bool,
+        left: bool,
+        first: bool,
         peers: int,
         syncing: bool,
         fault: nullable(str),
       },
-      ['running', 'peers', 'syncing', 'fault'],
+      ['running', 'left', 'first', 'peers', 'syncing', 'fault'],
     ),
   ),
   ChainCreated: obj({ chainId: hex(32), invite: str }),
@@ -385,6 +388,7 @@ const schemas: Record<string, Schema> = {
   ...validationSchemas,
   ...stakingSchemas,
   ...triggerSchemas,
+  ...chainsSchemas,
 
   ...notifySchemas,
 };
@@ -498,6 +502,7 @@ const requestBodies: Record<string, Schema> = {
   ...validationBodies,
   ...stakingBodies,
   ...triggerBodies,
+  ...chainsBodies,
 };
 
 // ---- operations ----
@@ -811,6 +816,7 @@ const paths: Record<string, Record<string, Op>> = {
   ...validationPaths,
   ...stakingPaths,
   ...triggerPaths,
+  ...chainsPaths,
 
   ...notifyPaths,
   '/v1/openapi.json': { get: { summary: 'This document.', ok: ['200', ref('OpenApi')] } },

@@ -9,6 +9,7 @@ import type { IdentityService } from './identity';
 import type { MeshService } from './mesh';
 import type { Reads } from './reads';
 import type { Submissions } from './submissions';
+import { botError } from '../core/errors';
 import { verifyAuditLog, type AuditExport, type AuditVerdict } from '../core/audit';
 
 export abstract class ApiSurface {
@@ -38,6 +39,13 @@ export abstract class ApiSurface {
   readonly inviteInfo = delegate(() => this.chainsService, 'inviteInfo');
   readonly chains = delegate(() => this.chainsService, 'chains');
   readonly useChain = delegate(() => this.chainsService, 'useChain');
+  /** One chain's host runs one chain: leaving one is the whole peer's (multi-host.ts). */
+  async leaveChain(chainId: string): Promise<never> {
+    throw botError(
+      'BAD_REQUEST',
+      `This peer runs chain ${chainId} in its first slot only; it has no other chain to leave it for.`,
+    );
+  }
   readonly network = delegate(() => this.mesh, 'network');
   readonly settings = delegate(() => this.mesh, 'settings');
   readonly setSettings = delegate(() => this.mesh, 'setSettings');

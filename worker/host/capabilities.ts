@@ -70,9 +70,11 @@ export class Capabilities {
   private notificationsHost: NotificationsHost | null = null;
 
   /** Light-client material of this peer's durable blocks (issue 18: relays carry it). */
-  readonly lightUpdates = new LightUpdateLog();
+  readonly lightUpdates: LightUpdateLog;
 
-  constructor(private readonly d: CapabilitiesDeps) {}
+  constructor(private readonly d: CapabilitiesDeps) {
+    this.lightUpdates = d.options.lightUpdates ?? new LightUpdateLog();
+  }
 
   private xchainHost: XchainHost | null = null;
 

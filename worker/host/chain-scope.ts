@@ -19,6 +19,7 @@ export const peerLevelMethods: ReadonlySet<MethodName> = new Set<MethodName>([
   'join',
   'inviteInfo',
   'useChain',
+  'leaveChain',
   'reset',
   'verifyAuditLog',
 ]);

@@ -126,6 +126,13 @@ const cases: Record<MethodName, Case> = {
     good: ['0123456789abcdef0123456789abcdef'],
     bad: [[['nope'], 'useChain: chainId must be 32 lowercase hex digits']],
   },
+  leaveChain: {
+    good: ['0123456789abcdef0123456789abcdef', { keepData: false }],
+    bad: [
+      [['nope'], 'leaveChain: chainId must be 32 lowercase hex digits'],
+      [['0123456789abcdef0123456789abcdef', { keepData: 'no' }], 'keepData'],
+    ],
+  },
   network: { good: [], bad: [tooMany([])] },
   settings: { good: [], bad: [tooMany([])] },
   setSettings: {

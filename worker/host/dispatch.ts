@@ -246,6 +246,16 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
   inviteInfo: method([param('invite', invite)], (p, link) => p.inviteInfo(link)),
   chains: none((p) => p.chains()),
   useChain: method([param('chainId', hex(32))], (p, chainId) => p.useChain(chainId)),
+  leaveChain: method(
+    [
+      param('chainId', hex(32)),
+      optional(
+        'options',
+        record<{ keepData?: boolean }>({ keepData: optional('keepData', boolean) }),
+      ),
+    ],
+    (p, chainId, options) => p.leaveChain(chainId, options),
+  ),
   network: none((p) => p.network()),
   settings: none((p) => p.settings()),
   setSettings: method([param('patch', anyObject)], (p, patch) => p.setSettings(patch)),

@@ -17,6 +17,7 @@ import type { Identity, IntegrityReport, PeerEvent, Status } from '../api';
 import type { Signer, Verifier } from './crypto';
 import { realClock, type Clock } from '../net/clock';
 import type { Syncer } from './sync';
+import type { LightUpdateLog } from './xchain';
 
 export interface HostOptions {
   storage: Storage;
@@ -55,6 +56,12 @@ export interface HostOptions {
    */
   identitySeed?: Uint8Array;
   startChain?: ChainRecord;
+  /**
+   * The light-client material this chain's host kept before it was stopped in this process (a
+   * chain left keeping its data and run again, multi-host.ts): a relay still carries the headers
+   * of the blocks it made durable then. Default: none yet.
+   */
+  lightUpdates?: LightUpdateLog;
 
   /** How information-server documents are fetched for traceability (tests); default HTTP(S). */
   fetchDocument?: (url: string) => Promise<Uint8Array>;

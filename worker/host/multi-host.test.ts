@@ -227,4 +227,64 @@ describe('several chains per peer (issue 18)', () => {
     expect(multi.runningChainIds()).toHaveLength(chainsActiveMax); // nothing half-started
     expect(await codeOf(dispatch(multi, 'createChain', [{ name: '' }]))).toBe('BAD_REQUEST');
   });
+  it('leaving a chain stops everything of it and frees its place; kept data runs again, deleted data is gone', async () => {
+    const { multi, events, base, stores } = await startPeer();
+    const first = (await multi.status()).chainId;
+    const busy = (await multi.createChain(soloChain('busy'))).chainId;
+    await put(multi, busy, 'before', 1);
+    const busyHost = multi.chainHost(busy);
+    const others: string[] = [];
+    for (let i = 2; i < chainsActiveMax; i++)
+      others.push((await multi.createChain(soloChain(`c${i}`))).chainId);
+    expect(await codeOf(multi.createChain(soloChain('full')))).toBe('QUOTA');
+
+    expect(await multi.leaveChain(busy)).toEqual({ chainId: busy, keptData: true });
+    const heightLeft = await stores.get(busy)!.headHeight(busy);
+    const seen = events.length;
+    // Nothing of it runs: a transaction handed to its old host is never committed while the
+    // other chains commit, and it tells nothing.
+    const late = busyHost
+      .submit({ type: 'data.put', body: { key: 'late', value: 1 } })
+      .catch(() => null);
+    for (let i = 0; i < 4; i++)
+      expect((await put(multi, others[0]!, `k${i}`, i)).status).toBe('committed');
+    expect(await stores.get(busy)!.headHeight(busy)).toBe(heightLeft);
+    expect(events.slice(seen).filter((e) => e.chain === busy)).toEqual([]);
+    await late;
+    expect(await stores.get(busy)!.headHeight(busy)).toBe(heightLeft);
+    expect(multi.runningChainIds()).not.toContain(busy);
+    expect(await codeOf(dispatch(multi, 'status', [], busy))).toBe('NOT_FOUND');
+    expect((await multi.chains()).find((c) => c.chainId === busy)).toMatchObject({
+      running: false,
+      left: true,
+      height: heightLeft,
+    });
+    // Its place is free: one more chain runs; the peer is full again.
+    const extra = (await multi.createChain(soloChain('extra'))).chainId;
+    expect(await codeOf(multi.useChain(busy))).toBe('QUOTA');
+    // The first slot's chain cannot be left; an unknown chain is not found.
+    expect(await codeOf(multi.leaveChain(first))).toBe('BAD_REQUEST');
+    expect(await codeOf(multi.leaveChain('ef'.repeat(16)))).toBe('NOT_FOUND');
+    // Leaving without keeping the data wipes its store; it is no longer listed.
+    await put(multi, extra, 'gone', 1);
+    expect(await dispatch(multi, 'leaveChain', [extra, { keepData: false }])).toEqual({
+      chainId: extra,
+      keptData: false,
+    });
+    expect(await stores.get(extra)!.headHeight(extra)).toBe(-1);
+    expect((await multi.chains()).some((c) => c.chainId === extra)).toBe(false);
+    // The kept chain runs again from its data, and the left list survives a restart.
+    await multi.useChain(busy);
+    expect((await multi.status()).chainId).toBe(busy);
+    expect(((await dispatch(multi, 'get', ['before'], busy)) as { value: unknown }).value).toBe(1);
+    expect((await put(multi, busy, 'after', 2)).status).toBe('committed');
+    await multi.leaveChain(others[1]!);
+    await multi.stop();
+    const two = await startPeer(base, stores);
+    expect(two.multi.runningChainIds()).toEqual([first, others[0], busy]);
+    expect((await two.multi.chains()).find((c) => c.chainId === others[1])).toMatchObject({
+      left: true,
+      running: false,
+    });
+  });
 });

@@ -29,6 +29,8 @@ import { PeerHost } from './peer-host';
 import { peerLevelMethods } from './chain-scope';
 import { clockOf } from './host-state';
 import { LocalRelays } from './xchain-local';
+import type { LightUpdateLog } from './xchain';
+import type { LeaveChainOptions, LeftChain } from '../api-chains';
 
 /** Where one more chain of this peer keeps its data and meets its peers. */
 export interface ChainSlot {
@@ -47,11 +49,14 @@ export interface MultiHostOptions {
   openChain(chainId: string): Promise<ChainSlot>;
   /** How often the relay between this peer's own linked chains looks (./xchain-local.ts). */
   relayIntervalMs?: number;
+  /** false: that relay looks only on its interval, not also when a chain commits a block (benchmarks). */
+  relayOnCommit?: boolean;
 }
 
-/** Meta keys in the first slot's store: the other chains this peer runs, and the active one. */
+/** Meta keys in the first slot's store: the other chains this peer runs, the active one, and those it left keeping their data. */
 const extrasKey = 'multichain.chains';
 const activeKey = 'multichain.active';
+const leftKey = 'multichain.left';
 
 interface Extra {
   host: PeerHost;
@@ -70,12 +75,18 @@ export class MultiHost {
   private active: string | null = null;
   private started: Promise<Status> | null = null;
   /** Chains that could not be started (their store failed to open), and why. */
+  private readonly relayOnCommit: boolean = true;
   private readonly failedChains = new Map<string, { record: ChainRecord; reason: string }>();
+  /** Chains this peer left keeping their data (leaveChain): useChain or join runs them again. */
+  private readonly left = new Map<string, { record: ChainRecord; height: number }>();
+  /** The light-client material of a left chain's host, while this process runs (HostOptions.lightUpdates). */
+  private readonly keptUpdates = new Map<string, LightUpdateLog>();
   /** Carries cross-chain operations between two chains this peer runs that link each other. */
   readonly relays: LocalRelays;
 
   constructor(private readonly o: MultiHostOptions) {
     this.primary = new PeerHost({ ...o.host, emit: (event) => this.emitFrom(this.primary, event) });
+    if (o.relayOnCommit === false) this.relayOnCommit = false;
     this.relays = new LocalRelays({
       hosts: () => this.runningChainIds().map((id) => [id, this.chainHost(id)]),
       clock: clockOf(o.host),
@@ -119,6 +130,10 @@ export class MultiHost {
         this.primary.note('error', `Chain ${record.genesis.name} could not start: ${reason}`);
       }
     }
+    for (const left of (await storage.getMeta<Array<{ record: ChainRecord; height: number }>>(
+      leftKey,
+    )) ?? [])
+      if (!this.extras.has(left.record.chainId)) this.left.set(left.record.chainId, left);
     const active = await storage.getMeta<string>(activeKey);
     this.active = active && this.extras.has(active) ? active : null;
     this.emitActive();
@@ -186,6 +201,7 @@ export class MultiHost {
       identitySeed: this.primary.seedForChainHosts(),
       startChain: record,
       emit: (event) => this.emitFrom(host, event),
+      lightUpdates: this.keptUpdates.get(record.chainId),
     });
     this.extras.set(record.chainId, { host, slot, record });
     try {
@@ -196,6 +212,8 @@ export class MultiHost {
       await slot.close?.();
       throw error;
     }
+    this.keptUpdates.delete(record.chainId);
+    if (this.left.delete(record.chainId)) await this.saveLeft();
     return host;
   }
 
@@ -203,6 +221,10 @@ export class MultiHost {
     const records = [...this.extras.values()].map((e) => e.record);
     for (const { record } of this.failedChains.values()) records.push(record);
     await this.o.host.storage.putMeta(extrasKey, records);
+  }
+
+  private async saveLeft(): Promise<void> {
+    await this.o.host.storage.putMeta(leftKey, [...this.left.values()]);
   }
 
   private async setActive(chainId: string | null): Promise<void> {
@@ -225,6 +247,7 @@ export class MultiHost {
   /** A host's event, tagged with its chain. Hosts' own 'chain' events are replaced by emitActive. */
   private emitFrom(host: PeerHost, event: PeerEvent): void {
     if (event.type === 'chain') return; // every switch goes through setActive, which tells it
+    if (event.type === 'block' && this.relayOnCommit) this.relays.wake();
     const chain = host.currentChainId();
     this.o.host.emit(chain ? { ...event, chain } : event);
   }
@@ -280,6 +303,16 @@ export class MultiHost {
 
   async useChain(chainId: string): Promise<Status> {
     await this.ready();
+    const left = this.left.get(chainId);
+    if (left) {
+      this.checkRoom();
+      const host = await this.startExtra(left.record);
+      await this.saveExtras();
+      host.note(
+        'info',
+        `Running chain ${left.record.genesis.name} (${chainId}) again; catching up from its peers.`,
+      );
+    }
     if (this.extras.has(chainId)) {
       await this.setActive(chainId);
       return this.chainHost().status();
@@ -302,7 +335,13 @@ export class MultiHost {
       if (this.extras.has(c.chainId)) continue;
       const running = c.chainId === first;
       const extra = running ? await liveOf(this.primary) : {};
-      out.push({ ...c, ...extra, active: c.chainId === active, running });
+      out.push({
+        ...c,
+        ...extra,
+        active: c.chainId === active,
+        running,
+        ...(running ? { first: true } : {}),
+      });
     }
     for (const [chainId, e] of this.extras) {
       const [summary] = await e.host.chains();
@@ -313,6 +352,18 @@ export class MultiHost {
         running: true,
       });
     }
+    for (const [chainId, { record, height }] of this.left)
+      out.push({
+        chainId,
+        name: record.genesis.name,
+        mode: record.genesis.mode,
+        consensus: record.genesis.consensus.engine,
+        height,
+        active: false,
+        role: 'member',
+        running: false,
+        left: true,
+      });
     for (const [chainId, { record, reason }] of this.failedChains)
       out.push({
         chainId,
@@ -326,6 +377,58 @@ export class MultiHost {
         fault: reason,
       });
     return out;
+  }
+
+  /**
+   * Stop running a chain beside the first one (api-chains.ts): no call or relay reaches it any
+   * more, a relay pass in flight ends first, then its host stops (consensus, sync, its network
+   * room) and its slot closes, so its place among chainsActiveMax is free. Kept data: listed as
+   * left and run again by useChain or join; else its store is wiped.
+   */
+  async leaveChain(chainId: string, options: LeaveChainOptions = {}): Promise<LeftChain> {
+    await this.ready();
+    const keepData = options.keepData ?? true;
+    if (chainId === this.primary.currentChainId())
+      throw botError(
+        'BAD_REQUEST',
+        `Chain ${chainId} runs in this peer's first slot (with its identity and settings); it cannot be left. Leave the chains created or joined beside it.`,
+      );
+    const extra = this.extras.get(chainId);
+    const failed = this.failedChains.get(chainId);
+    const wasLeft = this.left.get(chainId);
+    const record = extra?.record ?? failed?.record ?? wasLeft?.record;
+    if (!record)
+      throw botError(
+        'NOT_FOUND',
+        `This peer holds no chain ${chainId} beside its first one (it runs ${this.runningChainIds().join(', ')}).`,
+      );
+    let height = wasLeft?.height ?? -1;
+    if (extra) {
+      this.extras.delete(chainId); // no call, event or relay pass reaches it from now on
+      if (this.active === chainId) await this.setActive(null);
+      await this.relays.forget(chainId);
+      height = (await extra.host.status()).height;
+      const end = await extra.host.xchainEndpoint();
+      if (keepData) this.keptUpdates.set(chainId, end.updates);
+      await extra.host.stop();
+      if (!keepData) await extra.slot.storage.clear();
+      await extra.slot.close?.();
+    } else if (!keepData) {
+      const slot = await this.o.openChain(chainId); // a failed or left chain's store, to wipe
+      await slot.storage.clear();
+      await slot.close?.();
+    }
+    this.failedChains.delete(chainId);
+    this.left.delete(chainId);
+    if (keepData) this.left.set(chainId, { record, height });
+    else this.keptUpdates.delete(chainId);
+    await this.saveExtras();
+    await this.saveLeft();
+    this.primary.note(
+      'info',
+      `Left chain ${record.genesis.name} (${chainId}); ${keepData ? 'its data is kept on this device: switch to it to run it again' : 'its data was deleted from this device'}.`,
+    );
+    return { chainId, keptData: keepData };
   }
 
   async setSettings(patch: Partial<Settings>): Promise<Settings> {
@@ -342,6 +445,8 @@ export class MultiHost {
       this.extras.delete(chainId);
     }
     this.failedChains.clear();
+    this.left.clear();
+    this.keptUpdates.clear();
     this.active = null;
     await this.primary.reset();
     if (this.started) this.relays.start();

@@ -3,6 +3,7 @@
 // refused with INSUFFICIENT_FUNDS before it is signed), and an account's history, read back
 // through the key history of its tok/acct/<account> entry (each version holds the movements of
 // one block).
+import { xchainEscrow, xchainReserve } from '../core/modules/xchain/types';
 import { botError } from '../core/errors';
 import { checkTx, type UnsignedTx } from '../core/tx';
 import { precheckTx, type ChainState } from '../core/ledger';
@@ -34,12 +35,16 @@ function account(value: unknown, self: string): string {
   if (value === undefined || value === null) return self;
   if (
     typeof value === 'string' &&
-    (isDidKey(value) || /^contract:[a-z][a-z0-9-]{0,63}$/.test(value) || value === 'market:escrow')
+    (isDidKey(value) ||
+      /^contract:[a-z][a-z0-9-]{0,63}$/.test(value) ||
+      value === 'market:escrow' ||
+      value === xchainReserve ||
+      value === xchainEscrow)
   )
     return value;
   throw botError(
     'BAD_REQUEST',
-    'An account is a did:key, "contract:<name>" or "market:escrow" (leave it out for your own).',
+    'An account is a did:key, "contract:<name>", "market:escrow", "xchain:reserve" or "xchain:escrow" (leave it out for your own).',
   );
 }
 

@@ -146,4 +146,27 @@ describe('the relay inside a peer that runs both chains', () => {
     expect(await t.balance(t.a, t.did)).toBe(1000);
     expect(await t.balance(t.b, t.did)).toBe(1000 - 300);
   }, 60_000);
+  it('stops relaying for a chain the peer leaves, and finishes its operation once the chain runs again', async () => {
+    const t = await twoChains();
+    await t.linkAB();
+    await t.linkBA();
+    await until(() => t.multi.relays.relayed().length === 1);
+    await t.multi.leaveChain(t.idB);
+    expect(t.multi.relays.relayed()).toEqual([]); // dropped at once, not at the next pass
+    const lock = await t.a.xchainLock({ target: t.idB, asset: { kind: 'tokens', amount: 40 } });
+    await committed(t.a, Promise.resolve(lock));
+    for (let i = 0; i < 3; i++)
+      await committed(t.a, t.a.submit({ type: 'data.put', body: { key: `tick/${i}`, value: i } }));
+    expect(t.multi.relays.relayed()).toEqual([]);
+    expect((await t.outStatus(lock.id))?.status).toBe('locked');
+    // Run B again: its host is new, but the light-client material of the blocks it made before
+    // it stopped was kept (A's light client of B follows them), so the operation finishes.
+    await t.multi.useChain(t.idB);
+    const b = t.multi.chainHost(t.idB);
+    await until(async () => (await t.outStatus(lock.id))?.status === 'finalized');
+    expect((await b.xchain()).operations.find((o) => o.id === lock.id)).toMatchObject({
+      status: 'committed',
+    });
+    expect(await t.balance(b, t.did)).toBe(1000 - 300 + 40);
+  }, 60_000);
 });

@@ -45,6 +45,10 @@ export class LocalRelays {
   private readonly pairs = new Map<string, Pair>();
   private stopTimer: (() => void) | null = null;
   private busy = false;
+  /** The pass under way, if any (forget waits for it). */
+  private current: Promise<void> | null = null;
+  /** A block committed during a pass: run another one right after it. */
+  private again = false;
 
   constructor(private readonly d: LocalRelayDeps) {}
 
@@ -61,15 +65,47 @@ export class LocalRelays {
     this.pairs.clear();
   }
 
+  /**
+   * A chain of this peer committed a block: look now rather than at the next interval (the relay
+   * follows commits; the interval only catches what a failed pass left). A block during a pass
+   * runs one more pass after it.
+   */
+  wake(): void {
+    if (!this.stopTimer) return;
+    if (this.busy) this.again = true;
+    else void this.pass();
+  }
+
+  /**
+   * Stop relaying for a chain this peer stops running: its pairs are dropped, and this resolves
+   * once a pass under way has ended (no step of it reaches the chain afterwards; the caller has
+   * already taken the chain out of `hosts`).
+   */
+  async forget(chainId: string): Promise<void> {
+    for (const key of [...this.pairs.keys()])
+      if (key.split('|').includes(chainId)) this.pairs.delete(key);
+    await this.current;
+  }
+
   /** The pairs of chain ids relayed now (sorted), for the tests and the log. */
   relayed(): Array<[string, string]> {
     return [...this.pairs.keys()].map((key) => key.split('|') as [string, string]);
   }
 
   /** One pass (see the top of this file), while started; a failure is logged on the source's host. */
-  async pass(): Promise<void> {
-    if (this.busy || !this.stopTimer) return;
+  pass(): Promise<void> {
+    if (this.busy || !this.stopTimer) return this.current ?? Promise.resolve();
     this.busy = true;
+    this.again = false;
+    this.current = this.run().finally(() => {
+      this.busy = false;
+      this.current = null;
+      if (this.again) this.d.clock.setTimeout(() => this.wake(), 0);
+    });
+    return this.current;
+  }
+
+  private async run(): Promise<void> {
     try {
       const ends: Array<{ chainId: string; end: XchainEndpoint; host: PeerHost }> = [];
       for (const [chainId, host] of this.d.hosts()) {
@@ -108,6 +144,8 @@ export class LocalRelays {
             );
           }
           if (!openFor(sp, sq) && !openFor(sq, sp)) continue;
+          const running = new Set(this.d.hosts().map(([id]) => id));
+          if (!running.has(p.chainId) || !running.has(q.chainId)) continue; // left during this pass
           try {
             await pair.relay.step();
           } catch (error) {
@@ -120,8 +158,6 @@ export class LocalRelays {
       this.d
         .hosts()[0]?.[1]
         .note('warn', `Cross-chain relay pass failed: ${(error as Error).message}`);
-    } finally {
-      this.busy = false;
     }
   }
 }
