@@ -63,6 +63,7 @@ export class MeshService {
           validators: this.s.peer.chain.validators.map((v) => v.did),
           relays,
           iceServers: settings.iceServers,
+          ...(settings.linksMax === undefined ? {} : { linksMax: settings.linksMax }),
         },
         {
           onMessage: (from, bytes) => this.onWire(from, bytes),

@@ -324,7 +324,12 @@ export class Dialer {
       this.reach(did);
     }
     for (const [did, until] of this.banned) if (until <= now) this.banned.delete(did);
-    if (now - this.lastAnnounceAt >= limits.announceIntervalMs && this.wantsMore()) this.announce();
+    const since = now - this.lastAnnounceAt;
+    if (
+      since >= limits.overlayRefreshMs ||
+      (since >= limits.announceIntervalMs && this.wantsMore())
+    )
+      this.announce();
   }
 
   // ---- policy (the overlay: overlay.ts) ----
@@ -380,9 +385,7 @@ export class Dialer {
 
   private acceptsOffer(did: string): boolean {
     return (
-      this.hub.webrtc() === true &&
-      this.connecting() < limits.linksConnectingMax &&
-      this.wants(did)
+      this.hub.webrtc() === true && this.connecting() < limits.linksConnectingMax && this.wants(did)
     );
   }
 

@@ -83,6 +83,11 @@ export const linkSilenceMsMax = 30_000;
  * asleep): it starts a new session so that every link is made fresh (hub.ts resume).
  */
 export const resumeGapMs = 5_000;
+/**
+ * A link we dialed whose offer got no answer within this is closed: the peer is gone or does not
+ * want the link (overlay.ts), and the attempt must not hold a place under linksMax.
+ */
+export const dialAnswerTimeoutMs = 5_000;
 /** A link that did not open (ICE, DTLS, hello) within this is closed. */
 export const linkConnectTimeoutMs = 30_000;
 /** ICE disconnected this long on a link we dialed: try an ICE restart. */
@@ -92,6 +97,11 @@ export const redialBackoffMinMs = 1_000;
 export const redialBackoffMaxMs = 30_000;
 /** How often a peer with too few links announces itself again. */
 export const announceIntervalMs = 10_000;
+/**
+ * How often a peer with all its links announces itself all the same: peers that rank it high
+ * link with it, so two parts of the overlay that each filled up on their own find each other.
+ */
+export const overlayRefreshMs = 15_000;
 /** Least time between two targeted answers to announces from the same peer. */
 export const announceReplyIntervalMs = 2_000;
 /** How long a dropped peer is refused. */
