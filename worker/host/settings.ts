@@ -77,7 +77,10 @@ function checkIceServer(server: unknown): Settings['iceServers'][number] {
 /** Apply a patch to the current settings; throws BAD_REQUEST with a plain message. */
 export function applySettingsPatch(current: Settings, patch: unknown): Settings {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
-    throw botError('BAD_REQUEST', 'setSettings takes { relays?, iceServers?, blobQuotaBytes?, linksMax? }.');
+    throw botError(
+      'BAD_REQUEST',
+      'setSettings takes { relays?, iceServers?, blobQuotaBytes?, linksMax? }.',
+    );
   const { relays, iceServers, blobQuotaBytes, linksMax, ...rest } = patch as Partial<Settings>;
   const unknown = Object.keys(rest);
   if (unknown.length) throw botError('BAD_REQUEST', `Unknown setting ${unknown[0]}.`);
