@@ -58,10 +58,11 @@ export function wantsLink(view: OverlayView, did: string): boolean {
   const others = view.linked.filter((d) => d !== did);
   if (others.length < view.linksMax) return true;
   const rank = linkRank(view.room, view.own, did);
-  let lowest = 1;
-  for (const d of others) lowest = Math.min(lowest, linkRank(view.room, view.own, d));
-  if (rank <= lowest) return false;
-  return rank >= 1 - (limits.overlaySwitchShare * view.linksMax) / Math.max(1, view.known);
+  // The cheap test first: most full peers stop here.
+  if (rank < 1 - (limits.overlaySwitchShare * view.linksMax) / Math.max(1, view.known))
+    return false;
+  // Above the lowest-ranked link held: that one is shed when the new one is made.
+  return others.some((d) => linkRank(view.room, view.own, d) < rank);
 }
 
 /** The links to close so that at most linksMax remain: the lowest-ranked first. */
