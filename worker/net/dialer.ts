@@ -53,6 +53,7 @@ export class Dialer {
   private readonly announceReplies = new Map<string, number>();
   private earlyCandidates: Array<SignalOf<'signal'>> = [];
   private lastAnnounceAt = 0;
+  private announceGapMs: number = limits.announceIntervalMs;
   private dials = 0;
 
   constructor(private readonly hub: DialerHub) {}
@@ -325,11 +326,21 @@ export class Dialer {
     }
     for (const [did, until] of this.banned) if (until <= now) this.banned.delete(did);
     const since = now - this.lastAnnounceAt;
-    if (
-      since >= limits.overlayRefreshMs ||
-      (since >= limits.announceIntervalMs && this.wantsMore())
-    )
+    const wantsMore = this.wantsMore();
+    if (since >= limits.overlayRefreshMs || (since >= this.announceGapMs && wantsMore)) {
       this.announce();
+      if (wantsMore)
+        this.announceGapMs = Math.min(2 * this.announceGapMs, limits.announceIntervalMs);
+    }
+  }
+
+  /**
+   * A link was lost and this peer wants another: announce now, then again after 1, 2, 4 s ...
+   * up to announceIntervalMs while it still wants more (links are replaced through announces).
+   */
+  announceForLink(): void {
+    this.announceGapMs = limits.redialBackoffMinMs;
+    this.announce();
   }
 
   // ---- policy (the overlay: overlay.ts) ----
@@ -348,8 +359,16 @@ export class Dialer {
   /** This peer's side of the overlay: its links that count against linksMax. */
   overlayView(): OverlayView {
     const options = this.hub.options()!;
+    // A link still being made after dialAnswerTimeoutMs is likely dead (an unreachable peer):
+    // it no longer holds a place, or this peer would stop looking for links.
+    const now = this.hub.clock.now();
     const linked = new Set<string>();
-    for (const link of this.hub.links.all()) if (this.counts(link.did)) linked.add(link.did);
+    for (const link of this.hub.links.all())
+      if (
+        this.counts(link.did) &&
+        (link.authenticated || now - link.createdAt < limits.dialAnswerTimeoutMs)
+      )
+        linked.add(link.did);
     return {
       room: options.room,
       own: options.did,

@@ -379,7 +379,8 @@ export class Hub implements PeerNet {
     if (how.redial && this.dialer.redialsLost(link.did)) this.dialer.scheduleRedial(link.did);
     // The link is replaced through the overlay (overlay.ts): peers with room, or that rank this
     // one high, answer the announce.
-    else if (wasNeighbour && this.shedding === 0 && this.dialer.wantsMore()) this.dialer.announce();
+    else if (wasNeighbour && this.shedding === 0 && this.dialer.wantsMore())
+      this.dialer.announceForLink();
   }
 
   private shedding = 0;
