@@ -183,7 +183,7 @@ describe('overlay of real hubs', () => {
     for (const p of rest) expect(p.neighbours().length).toBeLessThanOrEqual(4);
     rest[0]!.hub.broadcast(new Uint8Array([4]));
     await until(() => rest.slice(1).every((p) => p.received.length === 2), 'the second broadcast');
-  });
+  }, 180_000);
 
   it('validators link with every other validator beyond linksMax; members stay within it', async () => {
     const all = peers(10, 2, 5);
