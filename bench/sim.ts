@@ -6,8 +6,10 @@
 // no loss, so the numbers compare engines rather than networks. Options: --sizes 4,7 --ms 3000;
 // --fixed 20 delays every message by exactly 20 ms instead, so "p50 delays" counts message delays
 // in the textbook sense (communication steps under synchrony), without the quorum-order effect
-// that a spread of delays adds at large n.
+// that a spread of delays adds at large n. First it prints the overlay at 1,000 peers (issue 19,
+// bench/overlay.ts); --overlay prints only that.
 import { defaultOptions, Simulation, type SimOptions } from '../worker/sim/sim';
+import { printOverlay } from './overlay';
 
 function flag(name: string): string | undefined {
   const at = process.argv.indexOf(`--${name}`);
@@ -99,8 +101,9 @@ function measure(engine: SimOptions['engine'], n: number, faulty: number): Row {
   };
 }
 
+printOverlay();
 const rows: Row[] = [];
-for (const engine of engines) {
+for (const engine of process.argv.includes('--overlay') ? [] : engines) {
   for (const n of sizes) {
     for (const faulty of [0, Math.floor((n - 1) / 3)]) {
       const row = measure(engine, n, faulty);
@@ -109,4 +112,4 @@ for (const engine of engines) {
     }
   }
 }
-console.table(rows);
+if (rows.length > 0) console.table(rows);

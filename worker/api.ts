@@ -293,6 +293,11 @@ export interface Settings {
    * default (2 GiB). Past it, sealing or holding more is refused with QUOTA.
    */
   blobQuotaBytes?: number;
+  /**
+   * Links this peer keeps to peers other than its fellow validators (the overlay, issue 19);
+   * absent: 12. From 2 to 64; taken when the network next starts (opening a chain, a reload).
+   */
+  linksMax?: number;
 }
 
 export interface ProposalView {

@@ -223,7 +223,15 @@ const schemas: Record<string, Schema> = {
     offenders: list(obj({ did: str, height: int })),
     engine: str,
   }),
-  Settings: obj({ relays: list(str), iceServers: list({ type: 'object' }) }),
+  Settings: obj(
+    {
+      relays: list(str),
+      iceServers: list({ type: 'object' }),
+      blobQuotaBytes: int,
+      linksMax: { type: 'integer', minimum: 2, maximum: 64 },
+    },
+    ['blobQuotaBytes', 'linksMax'],
+  ),
   Datasets: list(
     obj({
       id: str,

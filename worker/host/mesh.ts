@@ -63,6 +63,7 @@ export class MeshService {
           validators: this.s.peer.chain.validators.map((v) => v.did),
           relays,
           iceServers: settings.iceServers,
+          ...(settings.linksMax === undefined ? {} : { linksMax: settings.linksMax }),
         },
         {
           onMessage: (from, bytes) => this.onWire(from, bytes),
@@ -99,11 +100,16 @@ export class MeshService {
   private handPendingTxs(dids: string[]): void {
     const net = this.d.options.net;
     if (!net) return;
+    // On the bounded overlay (worker/net/overlay.ts) a new neighbour is often a member, which
+    // does not pass on what is sent to it alone: a peer that is not a validator gossips them.
+    const own = this.s.identityView.did;
+    const validator = this.s.peer?.chain.validators.some((v) => v.did === own) ?? false;
     let sent = 0;
     for (const tx of this.s.peer?.mempool.txs.values() ?? []) {
       if (sent++ >= limits.txsHandedToNewNeighbourMax) break;
       const bytes = encodeWire({ kind: 'consensus', message: { type: 'tx', tx } });
-      for (const did of dids) net.send(did, bytes);
+      if (validator) for (const did of dids) net.send(did, bytes);
+      else net.broadcast(bytes);
     }
   }
 

@@ -3,6 +3,7 @@
 // server: an empty list means "tabs of this browser only".
 import { botError } from '../core/errors';
 import type { Settings } from '../api';
+import { linksMaxMax, linksMaxMin } from '../net/limits';
 
 export const relayCountMax = 8;
 export const iceServerCountMax = 8;
@@ -76,8 +77,11 @@ function checkIceServer(server: unknown): Settings['iceServers'][number] {
 /** Apply a patch to the current settings; throws BAD_REQUEST with a plain message. */
 export function applySettingsPatch(current: Settings, patch: unknown): Settings {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
-    throw botError('BAD_REQUEST', 'setSettings takes { relays?, iceServers?, blobQuotaBytes? }.');
-  const { relays, iceServers, blobQuotaBytes, ...rest } = patch as Partial<Settings>;
+    throw botError(
+      'BAD_REQUEST',
+      'setSettings takes { relays?, iceServers?, blobQuotaBytes?, linksMax? }.',
+    );
+  const { relays, iceServers, blobQuotaBytes, linksMax, ...rest } = patch as Partial<Settings>;
   const unknown = Object.keys(rest);
   if (unknown.length) throw botError('BAD_REQUEST', `Unknown setting ${unknown[0]}.`);
   const next: Settings = {
@@ -96,6 +100,14 @@ export function applySettingsPatch(current: Settings, patch: unknown): Settings 
         `blobQuotaBytes must be a whole number of bytes from ${blobQuotaBytesMin} (1 MiB) to ${blobQuotaBytesMax} (blobQuotaBytesMin, blobQuotaBytesMax).`,
       );
     next.blobQuotaBytes = blobQuotaBytes;
+  }
+  if (linksMax !== undefined) {
+    if (!Number.isInteger(linksMax) || linksMax < linksMaxMin || linksMax > linksMaxMax)
+      throw botError(
+        'BAD_REQUEST',
+        `linksMax must be a whole number of links from ${linksMaxMin} to ${linksMaxMax} (linksMaxMin, linksMaxMax).`,
+      );
+    next.linksMax = linksMax;
   }
   if (relays !== undefined) {
     if (!Array.isArray(relays) || relays.length > relayCountMax)

@@ -17,6 +17,13 @@ import { sdpFingerprint } from './handshake';
 import * as limits from './limits';
 import { createLink, dialLinkId, type Link, type LinkTable } from './link';
 import { newId, reasonOf } from './names';
+import {
+  countsAgainstLimit,
+  linksMaxOf,
+  linksToShed,
+  wantsLink,
+  type OverlayView,
+} from './overlay';
 import type { SignalData, SignalEnvelope, Via } from './signaling';
 import type { NetStartOptions } from './types';
 
@@ -46,6 +53,7 @@ export class Dialer {
   private readonly announceReplies = new Map<string, number>();
   private earlyCandidates: Array<SignalOf<'signal'>> = [];
   private lastAnnounceAt = 0;
+  private announceGapMs: number = limits.announceIntervalMs;
   private dials = 0;
 
   constructor(private readonly hub: DialerHub) {}
@@ -155,8 +163,8 @@ export class Dialer {
 
   /** Dial `did`, even while a link to it exists (the fresh link replaces it when authenticated). */
   dial(did: string): void {
-    if (this.hub.webrtc() !== true || this.hub.links.size >= limits.linksMax || this.isBanned(did))
-      return;
+    if (this.hub.webrtc() !== true || this.connecting() >= limits.linksConnectingMax) return;
+    if (this.isBanned(did)) return;
     const link = this.newLink(dialLinkId(++this.dials, newId()), did, true);
     link.dialedSession = this.sessions.get(did) ?? null;
     this.hub.driver.open(link.id, true, this.iceServers());
@@ -317,43 +325,112 @@ export class Dialer {
       this.reach(did);
     }
     for (const [did, until] of this.banned) if (until <= now) this.banned.delete(did);
-    if (now - this.lastAnnounceAt >= limits.announceIntervalMs && this.wantsMore()) this.announce();
+    const since = now - this.lastAnnounceAt;
+    const wantsMore = this.wantsMore();
+    if (since >= limits.overlayRefreshMs || (since >= this.announceGapMs && wantsMore)) {
+      this.announce();
+      if (wantsMore)
+        this.announceGapMs = Math.min(2 * this.announceGapMs, limits.announceIntervalMs);
+    }
   }
 
-  // ---- policy ----
+  /**
+   * A link was lost and this peer wants another: announce now, then again after 1, 2, 4 s ...
+   * up to announceIntervalMs while it still wants more (links are replaced through announces).
+   */
+  announceForLink(): void {
+    this.announceGapMs = limits.redialBackoffMinMs;
+    this.announce();
+  }
+
+  // ---- policy (the overlay: overlay.ts) ----
 
   private iAmValidator(): boolean {
     const options = this.hub.options();
     return options !== null && this.hub.validators().has(options.did);
   }
 
-  /** Whether this peer wants a link with `did`: validators among themselves, others up to the target degree. */
+  /** Does a link with `did` count against linksMax (it does unless both ends are validators)? */
+  counts(did: string): boolean {
+    const options = this.hub.options();
+    return options === null || countsAgainstLimit(this.hub.validators(), options.did, did);
+  }
+
+  /** This peer's side of the overlay: its links that count against linksMax. */
+  overlayView(): OverlayView {
+    const options = this.hub.options()!;
+    // A link still being made after dialAnswerTimeoutMs is likely dead (an unreachable peer):
+    // it no longer holds a place, or this peer would stop looking for links.
+    const now = this.hub.clock.now();
+    const linked = new Set<string>();
+    for (const link of this.hub.links.all())
+      if (
+        this.counts(link.did) &&
+        (link.authenticated || now - link.createdAt < limits.dialAnswerTimeoutMs)
+      )
+        linked.add(link.did);
+    return {
+      room: options.room,
+      own: options.did,
+      linksMax: linksMaxOf(options.linksMax),
+      linked: [...linked],
+      known: this.known.size,
+    };
+  }
+
+  /** Links to fellow validators, other than to `except`. */
+  private validatorLinks(except?: string): number {
+    const dids = new Set<string>();
+    for (const link of this.hub.links.all())
+      if (link.did !== except && !this.counts(link.did)) dids.add(link.did);
+    return dids.size;
+  }
+
+  private connecting(): number {
+    let count = 0;
+    for (const link of this.hub.links.all()) if (!link.authenticated) count++;
+    return count;
+  }
+
+  /**
+   * Whether this peer wants a link with `did`: a fellow validator while fewer than
+   * validatorLinksMax are linked; any other peer by the overlay's rule (overlay.ts wantsLink).
+   */
   wants(did: string): boolean {
     if (this.isBanned(did) || did === this.hub.options()?.did) return false;
-    const validators = this.hub.validators();
-    if (this.iAmValidator() && validators.has(did)) return true;
-    let ordinary = 0;
-    for (const link of this.hub.links.all())
-      if (!(this.iAmValidator() && validators.has(link.did))) ordinary++;
-    return ordinary < limits.neighboursTarget;
+    if (!this.counts(did)) return this.validatorLinks(did) < limits.validatorLinksMax;
+    return wantsLink(this.overlayView(), did);
   }
 
   private acceptsOffer(did: string): boolean {
     return (
-      this.hub.webrtc() === true &&
-      !this.isBanned(did) &&
-      did !== this.hub.options()?.did &&
-      this.hub.links.size < limits.linksMax
+      this.hub.webrtc() === true && this.connecting() < limits.linksConnectingMax && this.wants(did)
     );
   }
 
   wantsMore(): boolean {
-    if (this.hub.links.size < limits.neighboursTarget) return true;
+    const view = this.overlayView();
+    if (view.linked.length < view.linksMax) return true;
     if (!this.iAmValidator()) return false;
     const own = this.hub.options()!.did;
+    if (this.validatorLinks() >= limits.validatorLinksMax) return false;
     for (const did of this.hub.validators())
       if (did !== own && !this.hub.links.hasLinkTo(did)) return true;
     return false;
+  }
+
+  /** The dids whose links go so that at most linksMax count (the lowest-ranked first). */
+  toShed(): string[] {
+    return linksToShed(this.overlayView());
+  }
+
+  /**
+   * Is a lost link to `did` redialed? Between validators, yes. Any other link is replaced through
+   * the overlay instead (the peer announces itself again): the other end may have shed it for a
+   * better-ranked link, and would ignore the redial.
+   */
+  redialsLost(did: string): boolean {
+    return !this.counts(did) && this.wants(did);
   }
 
   private iceServers(): IceServer[] {

@@ -22,6 +22,7 @@ import * as limits from './limits';
 import { LinkTable, replaces, type Link } from './link';
 import { checkLink, onIceState, onPong } from './liveness';
 import { newId, short } from './names';
+import { linksMaxOf } from './overlay';
 import { LinkSender } from './pacing';
 import { SignalRouter, type SignalPaths } from './signal-router';
 import type { SignalEnvelope, Via } from './signaling';
@@ -113,7 +114,11 @@ export class Hub implements PeerNet {
 
   start(options: NetStartOptions, handler: NetHandler): void {
     this.stop();
-    this.options = { ...options, relays: options.relays.slice(0, limits.relaysMax) };
+    this.options = {
+      ...options,
+      relays: options.relays.slice(0, limits.relaysMax),
+      linksMax: overlayLinksMax(options.linksMax),
+    };
     this.handler = handler;
     this.ownTag = peerTag(options.did);
     this.session = newId();
@@ -346,6 +351,7 @@ export class Hub implements PeerNet {
       this.closeLink(previous, 'replaced by a newer link', { redial: false, notifyDriver: true });
     this.links.setNeighbour(link);
     this.log('info', `Linked with ${short(link.did)} (signaled via ${link.via ?? 'unknown'}).`);
+    this.shed();
     this.notifyNeighbours();
     // Introduce ourselves to the new neighbour's neighbours (peer-relayed signaling).
     if (this.dialer.wantsMore()) this.dialer.announce();
@@ -369,13 +375,32 @@ export class Hub implements PeerNet {
         `Link with ${dropped ? link.did : short(link.did)} closed: ${reason.replace(/\.$/, '')}.`,
       );
     if (wasNeighbour) this.notifyNeighbours();
-    if (
-      how.redial &&
-      this.options &&
-      !this.dialer.hasCurrentLinkTo(link.did) &&
-      this.dialer.wants(link.did)
-    )
-      this.dialer.scheduleRedial(link.did);
+    if (!this.options || this.dialer.hasCurrentLinkTo(link.did)) return;
+    if (how.redial && this.dialer.redialsLost(link.did)) this.dialer.scheduleRedial(link.did);
+    // The link is replaced through the overlay (overlay.ts): peers with room, or that rank this
+    // one high, answer the announce.
+    else if (wasNeighbour && this.shedding === 0 && this.dialer.wantsMore())
+      this.dialer.announceForLink();
+  }
+
+  private shedding = 0;
+
+  /** Past linksMax after a new link: the lowest-ranked links are closed (overlay.ts). */
+  private shed(): void {
+    const dids = this.dialer.toShed();
+    if (dids.length === 0) return;
+    const linksMax = this.options?.linksMax ?? limits.linksMaxDefault;
+    this.shedding++;
+    try {
+      for (const did of dids)
+        for (const link of this.links.to(did))
+          this.closeLink(link, `shed for a better-ranked link (linksMax ${linksMax})`, {
+            redial: false,
+            notifyDriver: true,
+          });
+    } finally {
+      this.shedding--;
+    }
   }
 
   // ---- periodic work ----
@@ -445,5 +470,14 @@ export class Hub implements PeerNet {
       return `No signaling relay answers (${relays.map((r) => r.url).join(', ')}); only tabs of this browser can be reached. Check the relay URLs in Settings.`;
     }
     return null;
+  }
+}
+
+/** A linksMax that is out of range (settings are checked before) falls back to the default. */
+function overlayLinksMax(value: number | undefined): number {
+  try {
+    return linksMaxOf(value);
+  } catch {
+    return limits.linksMaxDefault;
   }
 }

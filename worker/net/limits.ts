@@ -33,15 +33,32 @@ export const bundleHoldInFlightBytes = 8 * 1024;
 /** Bytes queued for one link in the hub; a frame that would pass this is refused. */
 export const linkQueueBytesMax = 32 * 1024 * 1024;
 
-/** Authenticated neighbours a peer dials on its own (validator links come on top). */
-export const neighboursTarget = 6;
-/** Links of any kind (connecting or open); offers beyond this are ignored. */
-export const linksMax = 32;
+/**
+ * The overlay (overlay.ts): links a peer keeps to peers other than its fellow validators, by
+ * default and the range the setting `linksMax` may take. A validator's links to the other
+ * validators come on top, up to validatorLinksMax.
+ */
+export const linksMaxDefault = 12;
+export const linksMaxMin = 2;
+export const linksMaxMax = 64;
+/** Links a validator keeps to the other validators (a validator set of up to 100). */
+export const validatorLinksMax = 100;
+/** Links being made (not authenticated yet) beyond the limits above; offers beyond are ignored. */
+export const linksConnectingMax = 16;
+/**
+ * A peer at its link limit takes a newly announced peer in place of its lowest-ranked link only
+ * when their link ranks in the top overlaySwitchShare x linksMax of the peers it knows: a
+ * newcomer is wanted by about that many peers instead of by every full peer of the room.
+ */
+export const overlaySwitchShare = 2;
 /** Peers remembered from announces (oldest forgotten first). */
 export const knownPeersMax = 1024;
 
-/** Gossip hops a broadcast may travel. */
-export const gossipTtl = 6;
+/**
+ * Gossip hops a broadcast may travel. Flooding on the bounded-degree overlay reaches every peer
+ * in about log(n)/log(linksMax - 1) hops (5 for 1,000 peers at linksMax 4; bench/sim.ts).
+ */
+export const gossipTtl = 16;
 /** Gossip message ids remembered for de-duplication (least recently seen forgotten first). */
 export const seenIdsMax = 16_384;
 /** Bytes of a gossip message id. */
@@ -66,6 +83,11 @@ export const linkSilenceMsMax = 30_000;
  * asleep): it starts a new session so that every link is made fresh (hub.ts resume).
  */
 export const resumeGapMs = 5_000;
+/**
+ * A link we dialed whose offer got no answer within this is closed: the peer is gone or does not
+ * want the link (overlay.ts), and the attempt must not hold a place under linksMax.
+ */
+export const dialAnswerTimeoutMs = 5_000;
 /** A link that did not open (ICE, DTLS, hello) within this is closed. */
 export const linkConnectTimeoutMs = 30_000;
 /** ICE disconnected this long on a link we dialed: try an ICE restart. */
@@ -75,6 +97,11 @@ export const redialBackoffMinMs = 1_000;
 export const redialBackoffMaxMs = 30_000;
 /** How often a peer with too few links announces itself again. */
 export const announceIntervalMs = 10_000;
+/**
+ * How often a peer with all its links announces itself all the same: peers that rank it high
+ * link with it, so two parts of the overlay that each filled up on their own find each other.
+ */
+export const overlayRefreshMs = 15_000;
 /** Least time between two targeted answers to announces from the same peer. */
 export const announceReplyIntervalMs = 2_000;
 /** How long a dropped peer is refused. */

@@ -18,7 +18,15 @@ export interface LivenessHub {
 /** One link's periodic check at `now`. */
 export function checkLink(hub: LivenessHub, link: Link, now: number): void {
   const how = { redial: true, notifyDriver: true };
-  if (!link.connected && now - link.createdAt > limits.linkConnectTimeoutMs) {
+  if (
+    link.initiator &&
+    link.remoteFingerprint === null &&
+    now - link.createdAt > limits.dialAnswerTimeoutMs
+  ) {
+    // No answer to our offer: the peer is gone, or does not want the link (overlay.ts). It
+    // must not hold a place under linksMax meanwhile.
+    hub.closeLink(link, 'it did not answer our offer', how);
+  } else if (!link.connected && now - link.createdAt > limits.linkConnectTimeoutMs) {
     hub.closeLink(link, 'it did not open in time', how);
   } else if (
     link.connected &&

@@ -21,6 +21,11 @@ export interface NetStartOptions {
   /** Signaling relay URLs (ws:// or wss://) and ICE servers, from Settings. */
   relays: string[];
   iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
+  /**
+   * Links kept to peers other than fellow validators (worker/net/overlay.ts); absent: the
+   * default (limits.linksMaxDefault). From Settings.
+   */
+  linksMax?: number;
 }
 
 export interface NetHandler {

@@ -7,6 +7,8 @@
 // `--host` runs the real-host simulator instead (host-sim.ts: PeerHost + Hub on virtual time):
 // `npm run sim -- --host --seeds 2000` is its soak, `--host --seed 7 --peers 4 --engine bft
 // --faults 1` replays one seed, `--scenario own-nonce-gap` a named scenario (host-scenarios.ts).
+// `--validators 4 --links-max 4 --peers 40`: 4 of the peers validate, the others are members of
+// the public chain, every peer keeps at most 4 links beside validator links (the overlay).
 import { fork, type ChildProcess } from 'node:child_process';
 import { defaultOptions, runSeed, SimFailure, type SimOptions } from './sim';
 import { mixedOptions, stakeOptions } from './mix';
@@ -52,7 +54,11 @@ function hostSingle(seed: number): HostSimOptions {
   const engine = flag('engine');
   const faults = flag('faults');
   const scenario = flag('scenario');
+  const validators = flag('validators');
+  const linksMax = flag('links-max');
   return hostMixed(seed, {
+    ...(validators ? { validators: Number(validators) } : {}),
+    ...(linksMax ? { linksMax: Number(linksMax) } : {}),
     ...(peers ? { peers: Number(peers) } : {}),
     ...(engine ? { engine: engine as HostSimOptions['engine'] } : {}),
     ...(faults ? { faults: faults === '1' } : {}),

@@ -53,6 +53,10 @@ export interface HostSimOptions {
   store: StoreFaults;
   /** A named scenario instead of random writes (host-scenarios.ts). */
   scenario?: string;
+  /** The first this many peers validate, the others are members (absent: all validate). */
+  validators?: number;
+  /** Every peer's linksMax setting (worker/net/overlay.ts); absent: the default. */
+  linksMax?: number;
 }
 
 export function hostDefaults(
@@ -94,7 +98,8 @@ export function hostMixed(seed: number, overrides: Partial<HostSimOptions> = {})
 
 export function replayCommand(o: HostSimOptions): string {
   const scenario = o.scenario ? ` --scenario ${o.scenario}` : '';
-  return `npm run sim -- --host --seed ${o.seed} --peers ${o.peers} --engine ${o.engine} --faults ${o.faults ? 1 : 0}${scenario}`;
+  const overlay = `${o.validators === undefined ? '' : ` --validators ${o.validators}`}${o.linksMax === undefined ? '' : ` --links-max ${o.linksMax}`}`;
+  return `npm run sim -- --host --seed ${o.seed} --peers ${o.peers} --engine ${o.engine} --faults ${o.faults ? 1 : 0}${overlay}${scenario}`;
 }
 
 const genesisTime = 1_700_000_000_000;
@@ -216,7 +221,9 @@ export class HostSimulation {
         timeoutMs: options.timeoutMs,
         emptyBlockIntervalMs: 20 * options.timeoutMs,
       },
-      validators: this.peers.map((p) => ({ did: p.did, power: 1 })),
+      validators: this.peers
+        .slice(0, options.validators ?? options.peers)
+        .map((p) => ({ did: p.did, power: 1 })),
       time: genesisTime,
       salt: `hostsim ${options.seed}`,
     };
@@ -262,6 +269,12 @@ export class HostSimulation {
       await peer.durable.putMeta('chains', [this.record]);
       await peer.durable.putMeta('identity.seed', peer.seed);
       await peer.durable.putMeta('chain.active', this.record);
+      if (this.options.linksMax !== undefined)
+        await peer.durable.putMeta('settings', {
+          relays: [],
+          iceServers: [],
+          linksMax: this.options.linksMax,
+        });
     }
   }
 
@@ -570,6 +583,25 @@ export class HostSimulation {
     }
   }
 
+  /** The overlay: no peer holds more than linksMax links beside those between two validators. */
+  private checkLinks(): void {
+    const { linksMax } = this.options;
+    if (linksMax === undefined) return;
+    const validators = new Set(this.record.genesis.validators.map((v) => v.did));
+    for (const peer of this.peers) {
+      const dids =
+        peer.live?.hub
+          .view()
+          .neighbours.filter((n) => n.state === 'open')
+          .map((n) => n.did) ?? [];
+      const counted = dids.filter((did) => !(validators.has(did) && validators.has(peer.did)));
+      if (counted.length > linksMax)
+        this.fail(
+          `overlay: peer ${peer.index} holds ${counted.length} links, past linksMax ${linksMax}`,
+        );
+    }
+  }
+
   /** At the end: every live peer holds the same blocks, each transaction one a caller wrote, once. */
   private async checkChains(): Promise<void> {
     const chainId = this.record.chainId;
@@ -577,6 +609,7 @@ export class HostSimulation {
     for (const write of this.accepted.values())
       if (write.result?.height !== undefined)
         lastWriteHeight = Math.max(lastWriteHeight, write.result.height);
+    this.checkLinks();
     for (const peer of this.peers) {
       const head = await peer.durable.headHeight(chainId);
       if (peer.live && head < lastWriteHeight)
@@ -660,7 +693,10 @@ export class HostSimulation {
 
   failed(message: string): SimFailure {
     const heights = this.peers
-      .map((p) => `${p.index}:${p.live ? `h${p.committedHeight}` : 'down'}`)
+      .map(
+        (p) =>
+          `${p.index}:${p.live ? `h${p.committedHeight}/${p.live.hub.view().neighbours.filter((n) => n.state === 'open').length}l` : 'down'}`,
+      )
       .join(' ');
     return new SimFailure(
       `${message}\n  at ${this.elapsed}ms; replay: ${replayCommand(this.options)}\n  peers: ${heights}\n  trace: ${this.trace.slice(-12).join('; ') || 'none'}`,
