@@ -16,6 +16,8 @@ import type { XchainMethods } from './api-xchain';
 import { xchainMethodNames } from './api-xchain';
 
 import type { MarketMethods } from './api-market';
+import type { ServicesMethods } from './api-services';
+import { servicesMethodNames } from './api-services';
 import { marketMethodNames } from './api-market';
 import type { MultisigMethods } from './api-multisig';
 import { multisigMethodNames } from './api-multisig';
@@ -37,6 +39,7 @@ export * from './api-trace';
 export * from './api-xchain';
 
 export * from './api-market';
+export * from './api-services';
 export * from './api-multisig';
 export * from './api-validation';
 
@@ -523,6 +526,7 @@ export interface PeerMethods
     XchainMethods,
     ItsMethods,
     MarketMethods,
+    ServicesMethods,
     MultisigMethods,
     ValidationMethods,
     NotifyMethods,
@@ -752,6 +756,7 @@ export const methodNames = [
   ...xchainMethodNames,
 
   ...marketMethodNames,
+  ...servicesMethodNames,
   ...multisigMethodNames,
   ...validationMethodNames,
 

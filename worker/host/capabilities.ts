@@ -11,6 +11,7 @@ import { DatasetsHost } from './datasets';
 import { MarketHost } from './market';
 import { MultisigHost } from './multisig';
 import { ValidationHost } from './validation';
+import { ServicesHost, httpServiceFetch } from './services';
 import { TraceHost, httpDocumentFetcher, type DocumentFetcher } from './trace';
 import type { Verifier } from './crypto';
 import { RightsService } from './rights';
@@ -62,6 +63,7 @@ export class Capabilities {
   private marketHost: MarketHost | null = null;
   private multisigHost: MultisigHost | null = null;
   private validationHost: ValidationHost | null = null;
+  private servicesHost: ServicesHost | null = null;
 
   private traceHost: TraceHost | null = null;
   private rightsService: RightsService | null = null;
@@ -240,6 +242,24 @@ export class Capabilities {
       now: () => o.now(),
     });
     return this.multisigHost;
+  }
+
+  /** Services outside the chain (issue 17, Y.4464 10.5): ./services.ts. */
+  async services(): Promise<ServicesHost> {
+    await this.d.ready();
+    const { state: s, options: o, submissions } = this.d;
+    this.servicesHost ??= new ServicesHost({
+      chain: () => s.peer.chain,
+      durable: () => s.durable,
+      storage: o.storage,
+      updates: this.lightUpdates,
+      self: () => s.identityView.did,
+      submit: (request) => submissions.submit(request),
+      now: () => o.now(),
+      fetch: httpServiceFetch(clockOf(o)),
+    });
+    await s.announcedWrite;
+    return this.servicesHost;
   }
 
   async validation(): Promise<ValidationHost> {

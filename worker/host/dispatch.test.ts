@@ -7,6 +7,7 @@ import { methodNames, type MethodName, type PeerMethods } from '../api';
 import { apiMethods, dispatch } from './dispatch';
 import { marketCases } from './dispatch-market.cases';
 import { validationCases } from './dispatch-validation.cases';
+import { servicesCases } from './dispatch-services.cases';
 
 import { peerLevelMethods } from './chain-scope';
 
@@ -507,6 +508,7 @@ const cases: Record<MethodName, Case> = {
 
   ...marketCases,
   ...validationCases,
+  ...servicesCases,
 
   notifications: {
     good: [

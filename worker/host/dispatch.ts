@@ -39,6 +39,7 @@ import {
 import { marketApiMethods } from './dispatch-market';
 import { multisigApiMethods } from './dispatch-multisig';
 import { validationApiMethods } from './dispatch-validation';
+import { servicesApiMethods } from './dispatch-services';
 
 import { chainTarget } from './chain-scope';
 
@@ -668,6 +669,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
   ...marketApiMethods,
   ...multisigApiMethods,
   ...validationApiMethods,
+  ...servicesApiMethods,
 };
 
 /** Is `name` a method of the API (own names only: not "constructor", "toString", ...)? */
