@@ -18,6 +18,7 @@ import {
 } from '../../worker/core/modules/trace/limits';
 import { itsPaths, itsSchemas } from './openapi-its';
 import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
+import { servicesBodies, servicesPaths, servicesSchemas } from './openapi-services';
 import { validationBodies, validationPaths, validationSchemas } from './openapi-validation';
 
 import { notifyPaths, notifySchemas } from './openapi-notify';
@@ -376,6 +377,7 @@ const schemas: Record<string, Schema> = {
     truncated: nullable(str),
   }),
   ...marketSchemas,
+  ...servicesSchemas,
   ...validationSchemas,
 
   ...notifySchemas,
@@ -487,6 +489,7 @@ const requestBodies: Record<string, Schema> = {
     additionalProperties: false,
   },
   ...marketBodies,
+  ...servicesBodies,
   ...validationBodies,
 };
 
@@ -798,6 +801,7 @@ const paths: Record<string, Record<string, Op>> = {
   },
   ...itsPaths,
   ...marketPaths,
+  ...servicesPaths,
   ...validationPaths,
 
   ...notifyPaths,
