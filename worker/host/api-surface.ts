@@ -112,7 +112,10 @@ export abstract class ApiSurface {
   // services outside the chain (issue 17, Y.4464 10.5): ./services.ts
   readonly services = delegate(() => this.capabilities.services(), 'services');
   readonly registerService = delegate(() => this.capabilities.services(), 'registerService');
-  readonly requestServiceGrant = delegate(() => this.capabilities.services(), 'requestServiceGrant');
+  readonly requestServiceGrant = delegate(
+    () => this.capabilities.services(),
+    'requestServiceGrant',
+  );
   readonly revokeServiceGrant = delegate(() => this.capabilities.services(), 'revokeServiceGrant');
   readonly serviceGrantProof = delegate(() => this.capabilities.services(), 'serviceGrantProof');
   readonly useService = delegate(() => this.capabilities.services(), 'useService');
