@@ -3,10 +3,6 @@
 // the service, which holds only the genesis, serves it (200) and signs a receipt that the gateway
 // records on chain; a forged certificate, an expired or revoked grant are refused (403), the old
 // proof replayed after the revocation is refused (409: prove again), an oversized body is 413.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../worker/core/bytes';
 import {
@@ -16,39 +12,9 @@ import {
 } from '../worker/core/modules/services/proof';
 import type { PeerHost } from '../worker/host/peer-host';
 import { startTestHost, until } from '../worker/host/testing';
-import { call, repoRoot } from './peer/testing';
+import { call, startExampleService, stopExampleServices } from './peer/testing';
 
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of children) child.kill('SIGTERM');
-});
-
-/** Start server/example-service.ts for `genesis`; resolves with its URL once it listens. */
-export function startExampleService(
-  genesis: unknown,
-  service: string,
-): Promise<{ url: string; child: ChildProcess; output: () => string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'bot-svc-'));
-  const file = join(dir, 'genesis.json');
-  writeFileSync(file, JSON.stringify(genesis));
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'server/example-service.ts', '--genesis', file, '--service', service],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  let output = '';
-  return new Promise((done, fail) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const found = /listening on (http:\/\/\S+)/.exec(output);
-      if (found) done({ url: found[1]!, child, output: () => output });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => fail(new Error(`service exited (${code}):\n${output}`)));
-  });
-}
+afterAll(() => stopExampleServices());
 
 async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<string> {
   const { txId } = await p;
