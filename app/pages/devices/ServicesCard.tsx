@@ -45,7 +45,7 @@ function GrantRow({ grant, onChange }: { grant: ServiceGrantView; onChange: () =
   }
   const state = grant.revoked ? 'revoked' : grant.active ? 'active' : 'expired';
   return (
-    <li data-testid="service-grant">
+    <li data-testid="service-grant" className="service-grant">
       <strong>{grant.service}</strong> for{' '}
       <code title={grant.subject}>{short(grant.subject, 8)}</code>{' '}
       <Pill tone={state === 'active' ? 'ok' : 'muted'}>{state}</Pill>
