@@ -20,6 +20,8 @@ import { xchainMethodNames } from './api-xchain';
 import type { MarketMethods } from './api-market';
 import type { StakingMethods } from './api-staking';
 import { stakingMethodNames } from './api-staking';
+import type { ServicesMethods } from './api-services';
+import { servicesMethodNames } from './api-services';
 import { marketMethodNames } from './api-market';
 import type { MultisigMethods } from './api-multisig';
 import { multisigMethodNames } from './api-multisig';
@@ -43,6 +45,7 @@ export * from './api-chains';
 
 export * from './api-market';
 export * from './api-staking';
+export * from './api-services';
 export * from './api-multisig';
 export * from './api-validation';
 
@@ -556,6 +559,7 @@ export interface PeerMethods
     ItsMethods,
     MarketMethods,
     StakingMethods,
+    ServicesMethods,
     MultisigMethods,
     ValidationMethods,
     NotifyMethods,
@@ -792,6 +796,7 @@ export const methodNames = [
 
   ...marketMethodNames,
   ...stakingMethodNames,
+  ...servicesMethodNames,
   ...multisigMethodNames,
   ...validationMethodNames,
 

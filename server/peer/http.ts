@@ -45,6 +45,7 @@ import { tokenRoutes } from './routes-tokens';
 import { itsRoutes } from './routes-its';
 
 import { marketRoutes } from './routes-market';
+import { servicesRoutes } from './routes-services';
 import { multisigRoutes } from './routes-multisig';
 import { validationRoutes } from './routes-validation';
 import { stakingRoutes } from './routes-staking';
@@ -295,6 +296,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ...itsRoutes(call),
 
     ...marketRoutes(call),
+    ...servicesRoutes(call),
     ...multisigRoutes(call),
     ...validationRoutes(call),
     ...stakingRoutes(call),

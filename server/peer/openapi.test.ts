@@ -477,6 +477,85 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
       );
       await waitCommitted(base, cancelled.body.txId);
     }
+    // ---- services outside the chain (issue 17, Y.4464 10.5): a service listing this peer ----
+    const svcMe = me.did as string;
+    await hit('GET', '/v1/services', '/v1/services', undefined, 200);
+    const serviceBody = <Record<string, unknown>>documentedBody('RegisterService', {
+      id: 'archive',
+      name: 'Archive',
+      key: testIdentity('openapi service').did,
+      access: { mode: 'list', allow: [svcMe] },
+    });
+    const registered = await hit('POST', '/v1/services', '/v1/services', serviceBody, 202);
+    await waitCommitted(base, registered.body.txId);
+    await hit('POST', '/v1/services', '/v1/services', { ...serviceBody, id: 'Not An Id' }, 400);
+    await hit('POST', '/v1/services', '/v1/services', { id: 'nokey', name: 'No key' }, 400);
+    const grantBody = <Record<string, unknown>>documentedBody('RequestServiceGrant', {
+      service: 'archive',
+      subject: svcMe,
+      ttlMs: 60_000,
+    });
+    const granted = await hit('POST', '/v1/services/grants', '/v1/services/grants', grantBody, 202);
+    await waitCommitted(base, granted.body.grant);
+    await hit(
+      'POST',
+      '/v1/services/grants',
+      '/v1/services/grants',
+      { ...grantBody, service: 'nope' },
+      404,
+    );
+    await hit(
+      'POST',
+      '/v1/services/grants',
+      '/v1/services/grants',
+      { ...grantBody, ttlMs: 5 },
+      400,
+    );
+    const svcListed = await hit('GET', '/v1/services', '/v1/services', undefined, 200);
+    expect(svcListed.body.grants[0]).toMatchObject({ id: granted.body.grant, active: true });
+    const grantPath = `/v1/services/grants/${granted.body.grant}`;
+    const proof = await hit(
+      'GET',
+      `${grantPath}/proof?from=0`,
+      '/v1/services/grants/{id}/proof',
+      undefined,
+      200,
+    );
+    expect(proof.body.grant).toBe(granted.body.grant);
+    await hit('GET', `${grantPath}/proof?from=x`, '/v1/services/grants/{id}/proof', undefined, 400);
+    await hit(
+      'GET',
+      `/v1/services/grants/${'ab'.repeat(32)}/proof`,
+      '/v1/services/grants/{id}/proof',
+      undefined,
+      404,
+    );
+    // this service registered no URL: there is nowhere to present the grant
+    const noUrl = await hit(
+      'POST',
+      `${grantPath}/use`,
+      '/v1/services/grants/{id}/use',
+      undefined,
+      400,
+    );
+    expect(noUrl.body.error.message).toMatch(/registered no URL/);
+    await hit('POST', '/v1/services/grants/zz/use', '/v1/services/grants/{id}/use', undefined, 400);
+    const revoked = await hit(
+      'POST',
+      `${grantPath}/revoke`,
+      '/v1/services/grants/{id}/revoke',
+      undefined,
+      202,
+    );
+    await waitCommitted(base, revoked.body.txId);
+    await hit('POST', `${grantPath}/revoke`, '/v1/services/grants/{id}/revoke', undefined, 400);
+    await hit(
+      'POST',
+      '/v1/services/grants/zz/revoke',
+      '/v1/services/grants/{id}/revoke',
+      undefined,
+      400,
+    );
     // a method the path does not take: 405 with the documented error body, naming the methods
     const wrong = await call(base, 'POST', '/v1/governance', {});
     expect(wrong.status).toBe(405);

@@ -18,6 +18,7 @@ import {
 } from '../../worker/core/modules/trace/limits';
 import { itsPaths, itsSchemas } from './openapi-its';
 import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
+import { servicesBodies, servicesPaths, servicesSchemas } from './openapi-services';
 import { validationBodies, validationPaths, validationSchemas } from './openapi-validation';
 import { stakingBodies, stakingPaths, stakingSchemas } from './openapi-staking';
 import { triggerBodies, triggerPaths, triggerSchemas } from './openapi-triggers';
@@ -393,6 +394,7 @@ const schemas: Record<string, Schema> = {
     truncated: nullable(str),
   }),
   ...marketSchemas,
+  ...servicesSchemas,
   ...validationSchemas,
   ...stakingSchemas,
   ...triggerSchemas,
@@ -507,6 +509,7 @@ const requestBodies: Record<string, Schema> = {
     additionalProperties: false,
   },
   ...marketBodies,
+  ...servicesBodies,
   ...validationBodies,
   ...stakingBodies,
   ...triggerBodies,
@@ -821,6 +824,7 @@ const paths: Record<string, Record<string, Op>> = {
   },
   ...itsPaths,
   ...marketPaths,
+  ...servicesPaths,
   ...validationPaths,
   ...stakingPaths,
   ...triggerPaths,

@@ -1,5 +1,8 @@
 // Helpers for the headless peer's tests: a JSON client and a peer started as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -89,4 +92,40 @@ export function startChildPeer(dataDir: string, extra: string[] = []): Promise<C
       fail(new Error(`peer exited (${code}) before listening:\n${output}`));
     });
   });
+}
+
+const exampleServices: ChildProcess[] = [];
+
+/**
+ * Start server/example-service.ts (issue 17, Y.4464 10.5) for `genesis` as its own process on a
+ * free loopback port; resolves with its URL once it listens.
+ */
+export function startExampleService(
+  genesis: unknown,
+  service: string,
+): Promise<{ url: string; child: ChildProcess; output: () => string }> {
+  const file = join(mkdtempSync(join(tmpdir(), 'bot-svc-')), 'genesis.json');
+  writeFileSync(file, JSON.stringify(genesis));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'server/example-service.ts', '--genesis', file, '--service', service],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  exampleServices.push(child);
+  let output = '';
+  return new Promise((done, fail) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const found = /listening on (http:\/\/\S+)/.exec(output);
+      if (found) done({ url: found[1]!, child, output: () => output });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => fail(new Error(`service exited (${code}):\n${output}`)));
+  });
+}
+
+/** Stop the example services this process started. */
+export function stopExampleServices(): void {
+  for (const child of exampleServices.splice(0)) child.kill('SIGTERM');
 }

@@ -124,6 +124,16 @@ export abstract class ApiSurface {
   readonly scheduleTrigger = delegate(() => this.capabilities.contracts(), 'scheduleTrigger');
   readonly cancelTrigger = delegate(() => this.capabilities.contracts(), 'cancelTrigger');
   readonly triggers = delegate(() => this.capabilities.contracts(), 'triggers');
+  // services outside the chain (issue 17, Y.4464 10.5): ./services.ts
+  readonly services = delegate(() => this.capabilities.services(), 'services');
+  readonly registerService = delegate(() => this.capabilities.services(), 'registerService');
+  readonly requestServiceGrant = delegate(
+    () => this.capabilities.services(),
+    'requestServiceGrant',
+  );
+  readonly revokeServiceGrant = delegate(() => this.capabilities.services(), 'revokeServiceGrant');
+  readonly serviceGrantProof = delegate(() => this.capabilities.services(), 'serviceGrantProof');
+  readonly useService = delegate(() => this.capabilities.services(), 'useService');
   // the procedures' notifications (issue 17, Y.4464 clause 10): ./notifications.ts
   readonly notifications = delegate(() => this.capabilities.notifications(), 'notifications');
   readonly subscribeNotifications = delegate(

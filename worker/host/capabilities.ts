@@ -12,6 +12,7 @@ import { MarketHost } from './market';
 import { StakingHost } from './staking-host';
 import { MultisigHost } from './multisig';
 import { ValidationHost } from './validation';
+import { ServicesHost, httpServiceFetch } from './services';
 import { TraceHost, httpDocumentFetcher, type DocumentFetcher } from './trace';
 import type { Verifier } from './crypto';
 import { RightsService } from './rights';
@@ -64,6 +65,7 @@ export class Capabilities {
   private stakingHost: StakingHost | null = null;
   private multisigHost: MultisigHost | null = null;
   private validationHost: ValidationHost | null = null;
+  private servicesHost: ServicesHost | null = null;
 
   private traceHost: TraceHost | null = null;
   private rightsService: RightsService | null = null;
@@ -259,6 +261,24 @@ export class Capabilities {
       now: () => o.now(),
     });
     return this.multisigHost;
+  }
+
+  /** Services outside the chain (issue 17, Y.4464 10.5): ./services.ts. */
+  async services(): Promise<ServicesHost> {
+    await this.d.ready();
+    const { state: s, options: o, submissions } = this.d;
+    this.servicesHost ??= new ServicesHost({
+      chain: () => s.peer.chain,
+      durable: () => s.durable,
+      storage: o.storage,
+      updates: this.lightUpdates,
+      self: () => s.identityView.did,
+      submit: (request) => submissions.submit(request),
+      now: () => o.now(),
+      fetch: httpServiceFetch(clockOf(o)),
+    });
+    await s.announcedWrite;
+    return this.servicesHost;
   }
 
   async validation(): Promise<ValidationHost> {

@@ -8,6 +8,7 @@ import { apiMethods, dispatch } from './dispatch';
 import { marketCases } from './dispatch-market.cases';
 import { stakingCases } from './dispatch-staking.cases';
 import { validationCases } from './dispatch-validation.cases';
+import { servicesCases } from './dispatch-services.cases';
 
 import { peerLevelMethods } from './chain-scope';
 
@@ -516,6 +517,7 @@ const cases: Record<MethodName, Case> = {
   ...marketCases,
   ...stakingCases,
   ...validationCases,
+  ...servicesCases,
 
   notifications: {
     good: [

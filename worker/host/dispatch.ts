@@ -46,6 +46,7 @@ import { marketApiMethods } from './dispatch-market';
 import { stakingApiMethods } from './dispatch-staking';
 import { multisigApiMethods } from './dispatch-multisig';
 import { validationApiMethods } from './dispatch-validation';
+import { servicesApiMethods } from './dispatch-services';
 
 import { chainTarget } from './chain-scope';
 import { type ApiMethod, method } from './dispatch-method';
@@ -706,6 +707,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
   ...stakingApiMethods,
   ...multisigApiMethods,
   ...validationApiMethods,
+  ...servicesApiMethods,
 };
 
 /** Is `name` a method of the API (own names only: not "constructor", "toString", ...)? */

@@ -32,6 +32,7 @@ import './devices.css';
 import { ContractsCard, NoticesCard } from './ContractsCard';
 import { AccessPanel, waitCommitted, when } from './AccessPanel';
 import { BlockPanel, BlockPill } from './BlockPanel';
+import { ServicesCard } from './ServicesCard';
 import {
   batchSize,
   capabilitiesFor,
@@ -715,6 +716,7 @@ export default function DevicesPage() {
         <ChainDevices tick={tick} onChange={refresh} />
         <NoticesCard onNotice={refresh} />
         <ContractsCard tick={tick} held={held.data ?? []} onChange={refresh} />
+        <ServicesCard tick={tick} held={held.data ?? []} onChange={refresh} />
       </div>
     </>
   );

@@ -19,6 +19,7 @@ import { itsModule } from './its';
 import { marketModule } from './market';
 import { multisigModule } from './multisig';
 import { validationModule } from './validation';
+import { servicesModule } from './services';
 
 export const txModules = [
   dataModule, // data.put, data.delete: ./data
@@ -38,6 +39,7 @@ export const txModules = [
   marketModule, // market.*: ./market (issue 16, Y.4560 8.3, 9.7)
   multisigModule, // multisig.*: ./multisig (issue 16, D-8-data)
   validationModule, // data.validate: ./validation (issue 17, Y.4560 9.4, D-9.4)
+  servicesModule, // service.*: ./services (issue 17, Y.4464 10.5)
 ] as const;
 
 export const txRegistry = registryOf(txModules);
