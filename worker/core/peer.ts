@@ -69,8 +69,9 @@ export function step(state: PeerState, input: PeerInput): StepResult {
         };
       const error = state.mempool.admit(state.chain, txId, input.tx);
       if (error) return { state, effects: [{ kind: 'txRejected', txId, error }] };
-      // Round engines gossip accepted transactions so that every proposer can include them.
-      if (engineFor(state.engine).onMessage)
+      // Round engines gossip accepted transactions so that every proposer can include them; on
+      // a solo chain a member's go to the one validator (its own are already where they belong).
+      if (engineFor(state.engine).onMessage || state.chain.validators[0]?.did !== state.self.did)
         return {
           state,
           effects: [
@@ -87,10 +88,14 @@ export function step(state: PeerState, input: PeerInput): StepResult {
       return { state: { ...state, persistingHeight: null }, effects: [] };
     case 'message': {
       const engine = engineFor(state.engine);
-      if (!engine.onMessage)
-        return input.sigOk && input.message.type === 'commit'
-          ? applyDecided(state, input.message.block)
-          : { state, effects: [] };
+      if (!engine.onMessage) {
+        if (!input.sigOk) return { state, effects: [] };
+        if (input.message.type === 'commit') return applyDecided(state, input.message.block);
+        // A member's transaction reaches the solo validator's mempool (the next tick takes it).
+        if (input.message.type === 'tx')
+          state.mempool.admit(state.chain, txIdOf(input.message.tx), input.message.tx);
+        return { state, effects: [] };
+      }
       return engine.onMessage(state, input.from, input.message, input.sigOk);
     }
   }
