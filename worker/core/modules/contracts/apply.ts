@@ -6,6 +6,7 @@ import { sha256 } from '../../crypto/hash';
 import { botError, BotError } from '../../errors';
 import type { Tx } from '../../tx-shape';
 import type { DeviceRecord } from '../devices';
+import type { ProposalRecord } from '../governance';
 import { contractAccount, isDidKey, checkAmount, type TokenJournal } from '../tokens';
 import * as limits from '../../limits';
 import type { JsonValue } from '../../body';
@@ -118,6 +119,9 @@ export type ManagerCheck = (
   action: 'upgrade' | 'retire' | 'schedule' | 'unschedule',
 ) => BotError | null;
 
+/** A governance proposal as the block sees it (for contract.upgrade / .retire { proposal }). */
+export type ProposalLookup = (id: string) => ProposalRecord | undefined;
+
 /** Stateful check and effect of one contract transaction on the block's overlay; null when applied. */
 export function applyContractTx(
   overlay: ContractOverlay,
@@ -129,10 +133,11 @@ export function applyContractTx(
   tokens: () => TokenJournal,
   manager: ManagerCheck = (record, from) =>
     record.owner === from ? null : botError('UNAUTHORIZED', 'Only the deployer manages it.'),
+  proposalOf: ProposalLookup = () => undefined,
 ): BotError | null {
   if (tx.type === 'contract.deploy') return applyDeploy(overlay, tx, txId, height);
   if (tx.type === 'contract.upgrade' || tx.type === 'contract.retire')
-    return applyManage(overlay, tx, txId, height, manager);
+    return applyManage(overlay, tx, txId, height, manager, proposalOf);
   if (tx.type === 'contract.call')
     return applyCall(overlay, tx, txId, height, blockTime, deviceOf, tokens);
   return null;
@@ -196,22 +201,33 @@ function applyManage(
   txId: string,
   height: number,
   manager: ManagerCheck,
+  proposalOf: ProposalLookup,
 ): BotError | null {
-  const body = tx.body as { name: string; code?: string; note?: string };
+  const body = tx.body as { name: string; code?: string; note?: string; proposal?: string };
+  const action = tx.type === 'contract.retire' ? 'retire' : 'upgrade';
   const record = contractIn(overlay, body.name);
   if (!record)
     return botError('NOT_FOUND', `No contract named "${body.name}" is deployed on this chain.`);
+  // With a proposal the vote decided: anyone carries it out, once; else the managers decide.
+  const refused =
+    body.proposal === undefined
+      ? null
+      : votedChange(record, action, body.proposal, body.code, proposalOf(body.proposal));
+  if (refused) return refused;
   if (record.retired)
     return botError(
       'BAD_REQUEST',
       `The contract "${body.name}" was retired in block ${record.retired.height}; it takes no upgrade or retirement.`,
     );
-  const refused = manager(record, tx.from, tx.type === 'contract.retire' ? 'retire' : 'upgrade');
-  if (refused) return refused;
+  if (body.proposal === undefined) {
+    const notManager = manager(record, tx.from, action);
+    if (notManager) return notManager;
+  }
+  const voted = body.proposal === undefined ? {} : { proposal: body.proposal };
   if (tx.type === 'contract.retire') {
     overlay.contracts.set(body.name, {
       ...record,
-      retired: { height, by: tx.from, note: body.note!, tx: txId },
+      retired: { height, by: tx.from, note: body.note!, tx: txId, ...voted },
     });
     return null;
   }
@@ -240,9 +256,44 @@ function applyManage(
         by: tx.from,
         codeHash: codeHashOf(body.code!),
         methods: checked.methods,
+        ...voted,
       },
     ],
   });
+  return null;
+}
+
+/** Null when `proposal` is a passed, applied, not yet carried out change of this contract. */
+function votedChange(
+  record: ContractRecord,
+  action: 'upgrade' | 'retire',
+  id: string,
+  code: string | undefined,
+  proposal: ProposalRecord | undefined,
+): BotError | null {
+  const change = proposal?.change;
+  if (!proposal || change?.kind !== 'contract')
+    return botError('NOT_FOUND', `There is no contract proposal ${id}.`);
+  if (change.name !== record.name || change.action !== action)
+    return botError(
+      'BAD_REQUEST',
+      `Proposal ${id} is to ${change.action} the contract "${change.name}", not to ${action} "${record.name}".`,
+    );
+  if (!proposal.applied)
+    return botError(
+      'BAD_REQUEST',
+      'This contract proposal has not passed, or its height has not come yet.',
+    );
+  if (
+    record.retired?.proposal === id ||
+    versionsOf(record).some((version) => version.proposal === id)
+  )
+    return botError('BAD_REQUEST', `Contract proposal ${id} was already carried out.`);
+  if (action === 'upgrade' && codeHashOf(code!) !== change.codeHash)
+    return botError(
+      'BAD_REQUEST',
+      `The code's SHA-256 is ${codeHashOf(code!)}; proposal ${id} voted for ${change.codeHash}.`,
+    );
   return null;
 }
 

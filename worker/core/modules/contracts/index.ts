@@ -37,6 +37,7 @@ export {
   type ContractOverlay,
   type DeviceLookup,
   type ManagerCheck,
+  type ProposalLookup,
 } from './apply';
 export { checkJsonValue, type JsonValue } from '../../body';
 
@@ -52,9 +53,16 @@ export const contractsModule: TxModule<ContractRegistry, ContractOverlay, 'contr
     const tokens = () => new TokenJournal(block.overlayOf(tokensModule));
     const governance = block.overlayOf(governanceModule);
     // contracts.managedBy: "owner" (default) the deployer; "governance" the holders of the role
-    // `deploy` that governance names
+    // `deploy` that governance names; "vote" a passed proposal alone upgrades or retires (the
+    // deployer still schedules). A passed proposal named in the body skips this check.
+    const managedBy = governance.policies.get('contracts.managedBy');
     const manager: ManagerCheck = (record, from, action) => {
-      if (governance.policies.get('contracts.managedBy') === 'governance') {
+      if (managedBy === 'vote' && (action === 'upgrade' || action === 'retire'))
+        return botError(
+          'POLICY',
+          `Policy contracts.managedBy is "vote": a contract is ${action === 'upgrade' ? 'upgraded' : 'retired'} only by carrying out a passed governance proposal (name it as proposal).`,
+        );
+      if (managedBy === 'governance') {
         const holders = governance.roles.get('deploy');
         return holders?.includes(from)
           ? null
@@ -87,6 +95,7 @@ export const contractsModule: TxModule<ContractRegistry, ContractOverlay, 'contr
       deviceOf,
       tokens,
       manager,
+      (id) => governance.proposals.get(id),
     );
     if (error) throw error;
     if (tx.type === 'contract.retire')

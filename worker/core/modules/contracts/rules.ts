@@ -6,19 +6,9 @@ import { checkJsonValue, isPlainObject, onlyFields } from '../../body';
 import type { contractTxTypes } from './types';
 import { checkAmount } from '../tokens/rules';
 import { checkScheduleBody, checkUnscheduleBody } from './triggers';
+import { checkContractName } from './name';
 
-export function checkContractName(value: unknown): string {
-  if (
-    typeof value !== 'string' ||
-    !new RegExp(`^[a-z][a-z0-9-]{0,${limits.contractNameLengthMax - 1}}$`).test(value)
-  ) {
-    throw botError(
-      'BAD_FIELD_TYPE',
-      `A contract name has 1 to ${limits.contractNameLengthMax} lowercase letters, digits or "-", starting with a letter.`,
-    );
-  }
-  return value;
-}
+export { checkContractName };
 
 function checkMethodName(value: unknown): string {
   if (
@@ -78,20 +68,38 @@ const call = {
   },
 };
 
+/** The optional `proposal` of an upgrade or retirement: the id of a passed governance proposal. */
+function checkProposalId(value: unknown, type: string): void {
+  if (value !== undefined && !(typeof value === 'string' && /^[0-9a-f]{64}$/.test(value)))
+    throw botError(
+      'BAD_FIELD_TYPE',
+      `A ${type} proposal is the id (64 hex digits) of the passed member.propose, or absent.`,
+    );
+}
+
 const upgrade = {
   check(raw: unknown) {
     if (!isPlainObject(raw))
-      throw botError('MALFORMED', 'A contract.upgrade body must be a map { name, code }.');
-    onlyFields(raw, ['name', 'code'], 'contract.upgrade');
-    deploy.check(raw);
+      throw botError(
+        'MALFORMED',
+        'A contract.upgrade body must be a map { name, code, proposal? }.',
+      );
+    onlyFields(raw, ['name', 'code', 'proposal'], 'contract.upgrade');
+    const { proposal, ...rest } = raw;
+    deploy.check(rest);
+    checkProposalId(proposal, 'contract.upgrade');
   },
 };
 
 const retire = {
   check(raw: unknown) {
     if (!isPlainObject(raw))
-      throw botError('MALFORMED', 'A contract.retire body must be a map { name, note }.');
-    onlyFields(raw, ['name', 'note'], 'contract.retire');
+      throw botError(
+        'MALFORMED',
+        'A contract.retire body must be a map { name, note, proposal? }.',
+      );
+    onlyFields(raw, ['name', 'note', 'proposal'], 'contract.retire');
+    checkProposalId(raw.proposal, 'contract.retire');
     checkContractName(raw.name);
     if (
       typeof raw.note !== 'string' ||

@@ -3,8 +3,10 @@
 //   contract.call   { contract, method, args, device? }  anyone; `device: true` says the caller is
 //       a registered device (its gateway signs with the device key): the chain refuses the call
 //       unless `from` is a registered device that is not retired.
-//   contract.upgrade { name, code }   new code under the same name, state kept, version + 1
-//   contract.retire  { name, note }   no more calls; code, state and calls stay readable
+//   contract.upgrade { name, code, proposal? }   new code under the same name, state kept, version + 1
+//   contract.retire  { name, note, proposal? }   no more calls; code, state and calls stay readable
+//       with `proposal`: by anyone, carrying out a passed governance change of kind "contract"
+//       (same name and action, for an upgrade the code's SHA-256); once per proposal
 //       both by the deployer, or, when the policy contracts.managedBy is "governance", by the
 //       holders of the role `deploy` that governance names (R-7.2.1-a, R-7.2.4-f; issue 17)
 //   contract.schedule { contract, method, args, at?, every?, count? }   a trigger: the contract
@@ -54,7 +56,7 @@ export interface ContractRecord {
   /** Every version: when, by which transaction and whom, the SHA-256 of its code (absent: only the first). */
   versions?: ContractVersion[];
   /** Retired: no more calls (absent or null: live). */
-  retired?: { height: number; by: string; note: string; tx: string } | null;
+  retired?: { height: number; by: string; note: string; tx: string; proposal?: string } | null;
 }
 
 export interface ContractVersion {
@@ -65,6 +67,8 @@ export interface ContractVersion {
   /** SHA-256 of the code, lowercase hex. */
   codeHash: string;
   methods: string[];
+  /** The passed governance proposal this upgrade carried out (absent: by a manager). */
+  proposal?: string;
 }
 
 export interface ContractCallRecord {

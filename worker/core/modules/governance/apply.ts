@@ -30,7 +30,12 @@ export type Change =
   | { kind: 'engine'; engine: 'poa' | 'bft'; timeoutMs?: number }
   | { kind: 'role'; role: string; dids: string[] | null }
   /** Create `amount` tokens into `to`: carried out by a token.mint { proposal } once applied. */
-  | { kind: 'mint'; to: string; amount: number };
+  | { kind: 'mint'; to: string; amount: number }
+  /**
+   * Upgrade (to the code whose SHA-256 is `codeHash`) or retire the contract `name`: carried out
+   * by a contract.upgrade or contract.retire { proposal } once applied.
+   */
+  | { kind: 'contract'; name: string; action: 'upgrade' | 'retire'; codeHash?: string };
 
 export interface ProposalRecord {
   change: Change;
@@ -384,8 +389,9 @@ export function finishGovernance(
     else if (change.kind === 'removeMember') gov.members.delete(change.did);
     else if (change.kind === 'policy' || change.kind === 'role')
       applyRightsChange(gov, change, height, writes);
-    else if (change.kind === 'mint') {
-      // Nothing here: the tokens module mints when a token.mint names this applied proposal.
+    else if (change.kind === 'mint' || change.kind === 'contract') {
+      // Nothing here: the tokens module mints when a token.mint names this applied proposal, the
+      // contracts module upgrades or retires when a contract.upgrade or .retire names it.
     } else {
       const next = validatorsAfter(validators, change);
       if (!(next instanceof BotError)) validators = next;

@@ -45,17 +45,19 @@ export const governanceExempt: ReadonlySet<string> = new Set([
 ]);
 
 /** The policies the chain enforces, and the type of their value. */
-export const enforcedPolicies: Readonly<Record<string, 'count' | 'list' | 'flag' | 'validators'>> =
-  {
-    'data.valueBytesMax': 'count',
-    'tx.perSenderPerBlockMax': 'count',
-    'tx.allowedTypes': 'list',
-    'devices.blockThreshold': 'count',
-    'devices.messagesPerMinuteMax': 'count',
-    'data.validationRequired': 'flag',
-    'data.validators': 'validators',
-    'data.stakeholderQuorum': 'count',
-  };
+export const enforcedPolicies: Readonly<
+  Record<string, 'count' | 'list' | 'flag' | 'validators' | 'managers'>
+> = {
+  'data.valueBytesMax': 'count',
+  'tx.perSenderPerBlockMax': 'count',
+  'tx.allowedTypes': 'list',
+  'devices.blockThreshold': 'count',
+  'devices.messagesPerMinuteMax': 'count',
+  'data.validationRequired': 'flag',
+  'data.validators': 'validators',
+  'data.stakeholderQuorum': 'count',
+  'contracts.managedBy': 'managers',
+};
 
 /** Default threshold of distinct gateways' reports that block a device. */
 export const blockThresholdDefault = 2;
@@ -84,6 +86,8 @@ export function checkPolicyValue(name: string, value: unknown): void {
     throw botError('BAD_FIELD_TYPE', `Policy ${name} is a whole number of 1 or more.`);
   if (kind === 'validators' && value !== 'regulators' && value !== 'stakeholders')
     throw botError('BAD_FIELD_TYPE', `Policy ${name} is "regulators" or "stakeholders".`);
+  if (kind === 'managers' && value !== 'owner' && value !== 'governance' && value !== 'vote')
+    throw botError('BAD_FIELD_TYPE', `Policy ${name} is "owner", "governance" or "vote".`);
   if (kind === 'flag' && typeof value !== 'boolean')
     throw botError('BAD_FIELD_TYPE', `Policy ${name} is true or false.`);
   if (kind === 'list' && !(typeof value === 'string' && value.trim().length > 0))

@@ -5,6 +5,7 @@ import * as limits from '../../limits';
 import { isPlainObject, onlyFields } from '../../body';
 import type { BodyRules } from '../module';
 import { checkPolicyValue, checkRoleName } from './rights';
+import { checkContractName } from '../contracts/name';
 
 function isDid(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith('did:key:z') && value.length <= 64;
@@ -92,6 +93,22 @@ function checkChange(value: unknown): void {
         throw botError(
           'BAD_FIELD_TYPE',
           `A mint amount is a whole number from 1 to ${limits.tokenAmountMax}.`,
+        );
+      return;
+    case 'contract':
+      onlyFields(value, ['kind', 'name', 'action', 'codeHash'], 'contract change');
+      checkContractName(value.name);
+      if (value.action !== 'upgrade' && value.action !== 'retire')
+        throw botError('BAD_FIELD_TYPE', 'A contract change\'s action is "upgrade" or "retire".');
+      if (value.action === 'retire' && value.codeHash !== undefined)
+        throw botError('BAD_FIELD_TYPE', 'A contract retirement names no codeHash.');
+      if (
+        value.action === 'upgrade' &&
+        (typeof value.codeHash !== 'string' || !/^[0-9a-f]{64}$/.test(value.codeHash))
+      )
+        throw botError(
+          'BAD_FIELD_TYPE',
+          'A contract upgrade names the codeHash of the new code: its SHA-256, 64 lowercase hex digits.',
         );
       return;
     case 'engine':
