@@ -19,10 +19,21 @@ export interface LifecycleMethods extends TriggerMethods {
    * deployer, or (policy contracts.managedBy "governance") by a holder of the role deploy.
    * Checked against the committed state first: a wrong manager (UNAUTHORIZED or POLICY), a
    * retired or unknown contract, or code that does not load is refused before it is signed.
+   * With `proposal` (the id of a passed governance change of kind "contract" naming this
+   * contract, "upgrade" and the SHA-256 of `code`), anyone carries out the vote, once; under the
+   * policy contracts.managedBy "vote" that is the only way.
    */
-  upgradeContract(request: { name: string; code: string }): Promise<{ txId: string }>;
-  /** No more calls; its code, state and calls stay readable. The same managers. */
-  retireContract(request: { name: string; note: string }): Promise<{ txId: string }>;
+  upgradeContract(request: {
+    name: string;
+    code: string;
+    proposal?: string;
+  }): Promise<{ txId: string }>;
+  /** No more calls; its code, state and calls stay readable. The same managers, or `proposal`. */
+  retireContract(request: {
+    name: string;
+    note: string;
+    proposal?: string;
+  }): Promise<{ txId: string }>;
 }
 
 /** A scheduled trigger (r-7.2-b): the contract runs `method` without a caller. */

@@ -56,12 +56,30 @@ export class ContractsHost {
     return this.submitChecked('contract.deploy', { name: request.name, code: request.code });
   }
 
-  async upgradeContract(request: { name: string; code: string }): Promise<{ txId: string }> {
-    return this.submitChecked('contract.upgrade', { name: request.name, code: request.code });
+  async upgradeContract(request: {
+    name: string;
+    code: string;
+    proposal?: string;
+  }): Promise<{ txId: string }> {
+    const voted = request.proposal === undefined ? {} : { proposal: request.proposal };
+    return this.submitChecked('contract.upgrade', {
+      name: request.name,
+      code: request.code,
+      ...voted,
+    });
   }
 
-  async retireContract(request: { name: string; note: string }): Promise<{ txId: string }> {
-    return this.submitChecked('contract.retire', { name: request.name, note: request.note });
+  async retireContract(request: {
+    name: string;
+    note: string;
+    proposal?: string;
+  }): Promise<{ txId: string }> {
+    const voted = request.proposal === undefined ? {} : { proposal: request.proposal };
+    return this.submitChecked('contract.retire', {
+      name: request.name,
+      note: request.note,
+      ...voted,
+    });
   }
 
   async callContract(

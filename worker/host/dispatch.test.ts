@@ -548,6 +548,7 @@ const cases: Record<MethodName, Case> = {
       [[{ name: 'counter' }], 'upgradeContract: request.code must be'],
       [[{ name: 5, code: 'x' }], 'upgradeContract: request.name must be a non-empty string'],
       [[{ name: 'counter', code: '' }], 'request.code must be a non-empty string'],
+      [[{ name: 'counter', code: 'x', proposal: 'xyz' }], 'request.proposal must be'],
     ],
   },
   retireContract: {
@@ -555,6 +556,7 @@ const cases: Record<MethodName, Case> = {
     bad: [
       [[{ name: 'counter' }], 'retireContract: request.note must be'],
       [[{ name: 'counter', note: 'x'.repeat(201) }], 'at most 200 characters'],
+      [[{ name: 'counter', note: 'n', proposal: 5 }], 'request.proposal must be'],
     ],
   },
   scheduleTrigger: {

@@ -392,9 +392,10 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     [
       param(
         'request',
-        record<{ name: string; code: string }>({
+        record<{ name: string; code: string; proposal?: string }>({
           name: param('name', contractName),
           code: param('code', text(limits.contractCodeBytesMax, { min: 1 })),
+          proposal: optional('proposal', hex(64)),
         }),
       ),
     ],
@@ -565,9 +566,10 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     [
       param(
         'request',
-        record<{ name: string; code: string }>({
+        record<{ name: string; code: string; proposal?: string }>({
           name: param('name', contractName),
           code: param('code', text(limits.contractCodeBytesMax, { min: 1 })),
+          proposal: optional('proposal', hex(64)),
         }),
       ),
     ],
@@ -577,12 +579,13 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     [
       param(
         'request',
-        record<{ name: string; note: string }>({
+        record<{ name: string; note: string; proposal?: string }>({
           name: param('name', contractName),
           note: param(
             'note',
             text(limits.contractRetireNoteLengthMax, { min: 1, unit: 'characters' }),
           ),
+          proposal: optional('proposal', hex(64)),
         }),
       ),
     ],
