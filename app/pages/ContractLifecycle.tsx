@@ -1,7 +1,8 @@
 // A contract's lifecycle on the Contracts page (R-7.2.1-a, R-7.2.4-f; issue 17): its version and
 // the history of versions, an upgrade (new code under the same name; the state is kept) and the
 // retirement (no more calls; everything stays readable). The chain judges who may (the deployer,
-// or the holders of the role deploy when the policy contracts.managedBy is "governance").
+// or the holders of the role deploy when the policy contracts.managedBy is "governance"; or anyone
+// naming a passed governance proposal, the only way under contracts.managedBy "vote").
 import { useState, type FormEvent } from 'react';
 import type { ContractDetailView } from '../../worker/api';
 import { bot } from '../runtime';
@@ -9,7 +10,17 @@ import { ErrorNote, Pill, useAction } from '../components/ui';
 import { short } from '../lib/format';
 import { commitOrThrow } from '../lib/commit';
 
-function Upgrade({ data, onDone }: { data: ContractDetailView; onDone: () => void }) {
+interface FormProps {
+  data: ContractDetailView;
+  /** The id of a passed proposal to carry out, or '' (the managers decide). */
+  proposal: string;
+  onDone: () => void;
+}
+
+/** `proposal`, trimmed, as the request's optional field. */
+const voted = (proposal: string) => (proposal.trim() ? { proposal: proposal.trim() } : {});
+
+function Upgrade({ data, proposal, onDone }: FormProps) {
   const [code, setCode] = useState(data.code);
   const [done, setDone] = useState<string | null>(null);
   const { busy, error, run } = useAction();
@@ -17,7 +28,9 @@ function Upgrade({ data, onDone }: { data: ContractDetailView; onDone: () => voi
     event.preventDefault();
     setDone(null);
     void run(async () => {
-      const height = await commitOrThrow(bot().upgradeContract({ name: data.name, code }));
+      const height = await commitOrThrow(
+        bot().upgradeContract({ name: data.name, code, ...voted(proposal) }),
+      );
       setDone(`Upgraded ${data.name} in block ${height}.`);
       onDone();
     });
@@ -41,13 +54,13 @@ function Upgrade({ data, onDone }: { data: ContractDetailView; onDone: () => voi
   );
 }
 
-function Retire({ data, onDone }: { data: ContractDetailView; onDone: () => void }) {
+function Retire({ data, proposal, onDone }: FormProps) {
   const [note, setNote] = useState('');
   const { busy, error, run } = useAction();
   function onSubmit(event: FormEvent) {
     event.preventDefault();
     void run(async () => {
-      await commitOrThrow(bot().retireContract({ name: data.name, note }));
+      await commitOrThrow(bot().retireContract({ name: data.name, note, ...voted(proposal) }));
       onDone();
     });
   }
@@ -72,6 +85,7 @@ export function ContractLifecycle({
   data: ContractDetailView;
   onDone: () => void;
 }) {
+  const [proposal, setProposal] = useState('');
   return (
     <>
       <p data-testid="contract-version">
@@ -87,8 +101,23 @@ export function ContractLifecycle({
       {!data.retired && (
         <details>
           <summary>Upgrade or retire</summary>
-          <Upgrade key={`${data.name}/${data.version}`} data={data} onDone={onDone} />
-          <Retire data={data} onDone={onDone} />
+          <label className="form">
+            Passed proposal (optional: its id, to carry out a vote)
+            <input
+              value={proposal}
+              onChange={(e) => setProposal(e.target.value)}
+              pattern="[0-9a-f]{64}"
+              placeholder="64 hex digits"
+              spellCheck={false}
+            />
+          </label>
+          <Upgrade
+            key={`${data.name}/${data.version}`}
+            data={data}
+            proposal={proposal}
+            onDone={onDone}
+          />
+          <Retire data={data} proposal={proposal} onDone={onDone} />
         </details>
       )}
       <h3>Versions</h3>

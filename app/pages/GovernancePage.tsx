@@ -15,7 +15,14 @@ type ChangeKind =
   | 'setPower'
   | 'addMember'
   | 'removeMember'
-  | 'policy';
+  | 'policy'
+  | 'contract';
+
+/** SHA-256 of the code's UTF-8 bytes, lowercase hex (the codeHash a contract upgrade votes for). */
+async function codeHashOf(code: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(code));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 async function submitAndWait(type: string, body: unknown): Promise<string> {
   const { txId } = await bot().submit({ type, body });
@@ -48,6 +55,12 @@ function describeChange(change: unknown): string {
       return `Policy ${c.name} = ${String(c.value)}`;
     case 'engine':
       return `Switch engine to ${c.engine}`;
+    case 'contract': {
+      const k = change as { action?: string; codeHash?: string };
+      return k.action === 'upgrade'
+        ? `Upgrade contract ${c.name} to code ${(k.codeHash ?? '').slice(0, 12)}`
+        : `Retire contract ${c.name}`;
+    }
     case 'role': {
       const r = change as { role?: string; dids?: string[] | null };
       return r.dids === null
@@ -128,6 +141,8 @@ function ProposeForm({ height, onDone }: { height: number; onDone: () => void })
   const [power, setPower] = useState(1);
   const [name, setName] = useState('');
   const [value, setValue] = useState('');
+  const [action, setAction] = useState<'upgrade' | 'retire'>('upgrade');
+  const [code, setCode] = useState('');
   const [at, setAt] = useState('');
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -135,13 +150,17 @@ function ProposeForm({ height, onDone }: { height: number; onDone: () => void })
     event.preventDefault();
     setError(null);
     setMessage(null);
-    const change =
-      kind === 'policy'
-        ? { kind, name: name.trim(), value: parsePolicyValue(value) }
-        : kind === 'addValidator' || kind === 'setPower'
-          ? { kind, did: did.trim(), power }
-          : { kind, did: did.trim() };
     try {
+      const change =
+        kind === 'contract'
+          ? action === 'upgrade'
+            ? { kind, name: name.trim(), action, codeHash: await codeHashOf(code) }
+            : { kind, name: name.trim(), action }
+          : kind === 'policy'
+            ? { kind, name: name.trim(), value: parsePolicyValue(value) }
+            : kind === 'addValidator' || kind === 'setPower'
+              ? { kind, did: did.trim(), power }
+              : { kind, did: did.trim() };
       setMessage(
         await submitAndWait('member.propose', { change, height: at ? Number(at) : height + 2 }),
       );
@@ -161,9 +180,33 @@ function ProposeForm({ height, onDone }: { height: number; onDone: () => void })
           <option value="removeValidator">Remove a validator</option>
           <option value="setPower">Set a validator's power</option>
           <option value="policy">Set a policy</option>
+          <option value="contract">Contract upgrade/retire</option>
         </select>
       </label>
-      {kind === 'policy' ? (
+      {kind === 'contract' ? (
+        <>
+          <label>
+            Contract name
+            <input value={name} onChange={(e) => setName(e.target.value)} required />
+          </label>
+          <label>
+            Action
+            <select
+              value={action}
+              onChange={(e) => setAction(e.target.value as 'upgrade' | 'retire')}
+            >
+              <option value="upgrade">Upgrade</option>
+              <option value="retire">Retire</option>
+            </select>
+          </label>
+          {action === 'upgrade' && (
+            <label>
+              New code (the proposal holds its SHA-256)
+              <textarea value={code} onChange={(e) => setCode(e.target.value)} rows={6} required />
+            </label>
+          )}
+        </>
+      ) : kind === 'policy' ? (
         <>
           <label>
             Policy name
