@@ -9,6 +9,8 @@ import { MemoryStorage } from '../store/memory';
 import type { PeerHost } from './peer-host';
 import { startTestHost } from './testing';
 import { dispatch } from './dispatch';
+import { sha256 } from '../core/crypto/hash';
+import { toHex, utf8 } from '../core/bytes';
 
 const hosts: PeerHost[] = [];
 afterEach(() => {
@@ -114,5 +116,47 @@ describe('contract lifecycle (R-7.2.1-a, R-7.2.4-f)', () => {
     await commit(host, host.setRole('deploy', [me]));
     await commit(host, host.upgradeContract({ name: 'counter', code: v2 }));
     expect((await host.contract('counter'))!.version).toBe(2);
+  });
+
+  it('policy contracts.managedBy "vote": only a passed proposal upgrades or retires, once (issue 17)', async () => {
+    const { host } = await startTestHost(new MemoryStorage());
+    hosts.push(host);
+    // the solo dev chain's validator is this host: its proposal passes by its own approval
+    const propose = async (change: unknown): Promise<string> => {
+      const { height } = await host.status();
+      const p = host.submit({ type: 'member.propose', body: { change, height: height + 2 } });
+      await commit(host, p);
+      return (await p).txId;
+    };
+    await commit(host, host.deployContract({ name: 'counter', code: v1 }));
+    await propose({ kind: 'policy', name: 'contracts.managedBy', value: 'vote' });
+    await expect(host.upgradeContract({ name: 'counter', code: v2 })).rejects.toMatchObject({
+      code: 'POLICY',
+      message: expect.stringContaining('contracts.managedBy'),
+    });
+    const codeHash = toHex(sha256(utf8(v2)));
+    const upgrade = await propose({
+      kind: 'contract',
+      name: 'counter',
+      action: 'upgrade',
+      codeHash,
+    });
+    await expect(
+      host.upgradeContract({ name: 'counter', code: v1, proposal: upgrade }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining(codeHash) });
+    await commit(host, host.upgradeContract({ name: 'counter', code: v2, proposal: upgrade }));
+    expect(await call(host, 'increment')).toBe(10); // the new code runs
+    await expect(
+      host.upgradeContract({ name: 'counter', code: v2, proposal: upgrade }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('already') });
+    await expect(
+      host.retireContract({ name: 'counter', note: 'done', proposal: upgrade }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const retire = await propose({ kind: 'contract', name: 'counter', action: 'retire' });
+    await commit(host, host.retireContract({ name: 'counter', note: 'done', proposal: retire }));
+    expect((await host.contract('counter'))!).toMatchObject({
+      version: 2,
+      retired: { note: 'done' },
+    });
   });
 });
