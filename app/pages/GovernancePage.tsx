@@ -28,7 +28,10 @@ async function submitAndWait(type: string, body: unknown): Promise<string> {
   const { txId } = await bot().submit({ type, body });
   const result = await bot().waitFor(txId, { timeoutMs: 30_000 });
   if (result.status !== 'committed') throw new Error(result.error?.message ?? 'Rejected.');
-  return `Committed in block ${result.height}.`;
+  // a proposal's full id: a contract change is carried out by naming it (Contracts page)
+  return type === 'member.propose'
+    ? `Committed in block ${result.height} as proposal ${txId}.`
+    : `Committed in block ${result.height}.`;
 }
 
 function describeChange(change: unknown): string {
@@ -245,7 +248,7 @@ function ProposeForm({ height, onDone }: { height: number; onDone: () => void })
       </label>
       <button type="submit">Propose</button>
       {message && (
-        <p role="status" className="ok">
+        <p role="status" className="ok" data-testid="propose-result">
           {message}
         </p>
       )}
