@@ -13,11 +13,13 @@ async function propose(page: Page, action: 'Upgrade' | 'Retire', code?: string):
     location.hash = '#/governance';
   });
   await expect(page.getByRole('heading', { level: 1, name: 'Governance' })).toBeVisible();
-  await page.getByLabel('Change').selectOption({ label: 'Contract upgrade/retire' });
-  await page.getByLabel('Contract name').fill('counter');
-  await page.getByLabel('Action').selectOption({ label: action });
-  if (code) await page.getByLabel(/^New code/).fill(code);
-  await page.getByRole('button', { name: 'Propose' }).click();
+  const form = page.getByRole('region', { name: 'Propose a change' });
+  const selects = form.locator('select');
+  await selects.first().selectOption({ label: 'Contract upgrade/retire' });
+  await form.getByLabel('Contract name').fill('counter');
+  await selects.nth(1).selectOption({ label: action });
+  if (code) await form.getByLabel(/^New code/).fill(code);
+  await form.getByRole('button', { name: 'Propose' }).click();
   const result = page.getByTestId('propose-result');
   await expect(result).toContainText(/as proposal [0-9a-f]{64}/, { timeout: 60_000 });
   return /as proposal ([0-9a-f]{64})/.exec((await result.textContent()) ?? '')![1]!;
