@@ -62,7 +62,8 @@ test('a contract is upgraded and retired by carrying out passed proposals', asyn
   const versions = await page.evaluate(
     async () => (await window.bot.contract('counter'))!.versions,
   );
-  expect(versions.at(-1)!.codeHash).toBe(hash);
+  expect(versions.at(-1)).toMatchObject({ codeHash: hash, proposal: upgrade });
+  await expect(page.getByTestId('contract-versions')).toContainText('by vote');
   await axe(page);
 
   const retire = await propose(page, 'Retire');

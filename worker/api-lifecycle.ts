@@ -11,6 +11,8 @@ export interface ContractVersionView {
   /** SHA-256 of its code, lowercase hex. */
   codeHash: string;
   methods: string[];
+  /** The passed governance proposal this upgrade carried out (absent: by a manager). */
+  proposal?: string;
 }
 
 export interface LifecycleMethods extends TriggerMethods {

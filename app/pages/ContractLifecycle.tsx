@@ -126,6 +126,12 @@ export function ContractLifecycle({
           <li key={v.version}>
             v{v.version}: block {v.height} by <code title={v.by}>{short(v.by, 8)}</code> · code{' '}
             <code title={v.codeHash}>{v.codeHash.slice(0, 12)}</code> · {v.methods.join(', ')}
+            {v.proposal && (
+              <>
+                {' '}
+                · by vote <code title={v.proposal}>{short(v.proposal, 6)}</code>
+              </>
+            )}
           </li>
         ))}
       </ol>

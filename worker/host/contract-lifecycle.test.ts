@@ -146,6 +146,10 @@ describe('contract lifecycle (R-7.2.1-a, R-7.2.4-f)', () => {
     ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining(codeHash) });
     await commit(host, host.upgradeContract({ name: 'counter', code: v2, proposal: upgrade }));
     expect(await call(host, 'increment')).toBe(10); // the new code runs
+    expect((await host.contract('counter'))!.versions[1]).toMatchObject({
+      codeHash,
+      proposal: upgrade,
+    });
     await expect(
       host.upgradeContract({ name: 'counter', code: v2, proposal: upgrade }),
     ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('already') });

@@ -186,6 +186,7 @@ export class ContractsHost {
         by: v.by,
         codeHash: v.codeHash,
         methods: v.methods,
+        ...(v.proposal ? { proposal: v.proposal } : {}),
       })),
       state: state.slice(0, limits.contractListedMax),
       calls: calls.reverse(),
