@@ -3,10 +3,28 @@ import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
 
 const port = Number(process.env.E2E_PORT ?? 8091);
 
+// Specs that change the shared network namespace (a firewall, an interface taken down, relays
+// and Redis killed), start Node peers or services on ports, or load the 2 cores with a dozen tabs:
+// they run one at a time, after the others. The rest run two at a time (E2E_WORKERS), which is
+// what keeps `npm test` within its 20 minutes on a 2-core machine: most of an e2e test's time is
+// spent waiting for blocks, not computing.
+const exclusive = [
+  'turn.spec.ts',
+  'relays.spec.ts',
+  'net.spec.ts',
+  'net-reopen.spec.ts',
+  'mesh.spec.ts',
+  'overlay.spec.ts',
+  'datasets-offline.spec.ts',
+  'xchain-peers.spec.ts',
+  'services.spec.ts',
+  'flows-update.spec.ts',
+].map((name) => `**/${name}`);
+
 export default defineConfig({
   testDir: 'e2e',
   timeout: 120_000,
-  workers: 1,
+  workers: Number(process.env.E2E_WORKERS ?? 2),
   reporter: [['list']],
   outputDir: 'test-results',
   use: {
@@ -14,6 +32,10 @@ export default defineConfig({
     launchOptions: { executablePath: chromiumPath(), args: chromiumArgs() },
     screenshot: 'only-on-failure',
   },
+  projects: [
+    { name: 'pages', testIgnore: exclusive },
+    { name: 'network', testMatch: exclusive, dependencies: ['pages'], workers: 1 },
+  ],
   webServer: {
     command: `node server/index.mjs`,
     env: { PORT: String(port) },
