@@ -61,6 +61,21 @@ describe('roles and policies on a host (solo dev chain: its validator governs)',
     });
     await expect(host.history('secret/a')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     expect(await host.get('theirs')).not.toBeNull();
+    // The same role binds the traceability data: read:trace/ held by another, so this peer
+    // neither shows a lot nor answers the backward query (U-II.1 with roles).
+    const lot = await host.traceRecord({
+      id: 'LOT-1',
+      server: 'http://127.0.0.1:9/lot1.json',
+      hash: 'ab'.repeat(32),
+    });
+    expect((await host.waitFor(lot.txId, { timeoutMs: 5000 })).status).toBe('committed');
+    expect((await host.traceLot('LOT-1'))?.id).toBe('LOT-1');
+    await govern(host, { kind: 'role', role: 'read:trace/', dids: [other.did] });
+    await expect(host.traceLot('LOT-1')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(host.traceBack('LOT-1')).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+      message: expect.stringContaining('read:trace/'),
+    });
     host.stop();
   });
 

@@ -42,6 +42,7 @@ import type {
 } from '../api';
 import type { Verifier } from './crypto';
 import { readRight } from './read-rights';
+import { readRoleOf } from '../core/modules/governance';
 
 /** Fetch one information-server document: its bytes, or throws (unreachable, too large). */
 export type DocumentFetcher = (url: string) => Promise<Uint8Array>;
@@ -467,6 +468,14 @@ export class TraceHost {
   ): Promise<ProvenEntry | null> {
     const leaf = chain.trie.get(key);
     if (!leaf) return null;
+    // A `read:<prefix>` role over trace keys (e.g. read:trace/ for regulators) binds the
+    // backward query as it binds get and history: this peer serves them only to a holder.
+    const role = readRoleOf(chain.governance, key);
+    if (role && !role.dids.includes(this.d.self()))
+      throw botError(
+        'UNAUTHORIZED',
+        `${this.d.self()} does not hold the role ${role.role} on this chain, so this peer does not serve the traceability data under it; the chain's governance names who reads it.`,
+      );
     const entry = await this.d.storage.getState(chain.chainId, key);
     if (entry) {
       const known = this.entries.get(key);
