@@ -8,22 +8,18 @@ import {
   triggerEveryMax,
 } from '../../worker/core/limits';
 
-type Schema = Record<string, unknown>;
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const hex = (digits: number): Schema => ({ type: 'string', pattern: `^[0-9a-f]{${digits}}$` });
-const str: Schema = { type: 'string' };
-const int: Schema = { type: 'integer', minimum: 0 };
-const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] });
-const list = (items: Schema): Schema => ({ type: 'array', items });
-const did: Schema = { type: 'string', pattern: '^did:key:z' };
-function obj(properties: Record<string, Schema>, optional: string[] = []): Schema {
-  return {
-    type: 'object',
-    properties,
-    required: Object.keys(properties).filter((k) => !optional.includes(k)),
-  };
-}
-const strict = (schema: Schema): Schema => ({ ...schema, additionalProperties: false });
+import {
+  type Schema,
+  ref,
+  hex,
+  str,
+  int,
+  nullable,
+  list,
+  did,
+  obj,
+  strict,
+} from './openapi-schema';
 
 export const triggerSchemas: Record<string, Schema> = {
   Trigger: obj({
