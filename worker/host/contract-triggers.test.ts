@@ -6,9 +6,7 @@
 // a member is no manager (refused before signing); cancelling stops a trigger on every peer.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
-import { startTestHost, until } from './testing';
-import { MemoryStorage } from '../store/memory';
-import { nobleVerifier } from './crypto';
+import { startNetPeer, until } from './testing';
 import { MemoryNetwork } from './memory-net';
 
 const hosts: PeerHost[] = [];
@@ -16,15 +14,7 @@ afterEach(async () => {
   for (const h of hosts.splice(0)) await h.stop();
 });
 
-async function startPeer(network: MemoryNetwork) {
-  const { host } = await startTestHost(new MemoryStorage(), {
-    verifier: nobleVerifier,
-    net: network.connect(),
-    inviteBase: 'http://localhost:8080/',
-  });
-  hosts.push(host);
-  return { host, did: (await host.identity()).did };
-}
+const startPeer = (network: MemoryNetwork) => startNetPeer(network, hosts);
 
 async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<number> {
   const { txId } = await p;

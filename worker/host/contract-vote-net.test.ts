@@ -4,9 +4,7 @@
 // peers then run the new code and list the proposal in the version history.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
-import { startTestHost, until } from './testing';
-import { MemoryStorage } from '../store/memory';
-import { nobleVerifier } from './crypto';
+import { startNetPeer, until } from './testing';
 import { MemoryNetwork } from './memory-net';
 import { sha256 } from '../core/crypto/hash';
 import { toHex, utf8 } from '../core/bytes';
@@ -16,15 +14,7 @@ afterEach(() => {
   for (const h of hosts.splice(0)) h.stop();
 });
 
-async function startPeer(network: MemoryNetwork) {
-  const { host } = await startTestHost(new MemoryStorage(), {
-    verifier: nobleVerifier,
-    net: network.connect(),
-    inviteBase: 'http://localhost:8080/',
-  });
-  hosts.push(host);
-  return { host, did: (await host.identity()).did };
-}
+const startPeer = (network: MemoryNetwork) => startNetPeer(network, hosts);
 
 async function commit(host: PeerHost, p: Promise<{ txId: string }>): Promise<string> {
   const { txId } = await p;

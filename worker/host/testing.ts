@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { PeerHost, type HostOptions } from './peer-host';
 import { MemoryStorage } from '../store/memory';
-import { bestVerifier } from './crypto';
+import { bestVerifier, nobleVerifier } from './crypto';
+import type { MemoryNetwork } from './memory-net';
 import type { PeerEvent } from '../api';
 import { realClock } from '../net/clock';
 
@@ -35,4 +36,21 @@ export async function until(
     if (realClock.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => realClock.setTimeout(() => r(undefined), 20));
   }
+}
+
+/**
+ * A host on an in-process network (memory-net.ts) with the pure-JS verifier, kept in `hosts` so
+ * the test stops it; with its did.
+ */
+export async function startNetPeer(
+  network: MemoryNetwork,
+  hosts: PeerHost[],
+): Promise<{ host: PeerHost; did: string }> {
+  const { host } = await startTestHost(new MemoryStorage(), {
+    verifier: nobleVerifier,
+    net: network.connect(),
+    inviteBase: 'http://localhost:8080/',
+  });
+  hosts.push(host);
+  return { host, did: (await host.identity()).did };
 }
