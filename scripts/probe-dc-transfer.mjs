@@ -3,7 +3,8 @@
 // One page links two RTCPeerConnections over loopback, creates a negotiated channel on each,
 // transfers one end to a running worker (`worker.postMessage({ dc }, [dc])`) and lets the worker
 // ping-pong 50 messages through it against an echo on the page's other end. Prints one line per
-// run and a summary. Needs an interface for ICE: `bash scripts/netns-run node scripts/probe-dc-transfer.mjs`.
+// run and a summary. `PROBE_RUNS` (8), `PROBE_NO_RESEND=1` (no ping re-sent after 200 ms unanswered).
+// Needs an interface for ICE: `bash scripts/netns-run node scripts/probe-dc-transfer.mjs`.
 import { chromium } from 'playwright';
 import { chromiumArgs, chromiumPath } from './chromium.mjs';
 
@@ -24,16 +25,16 @@ window.result = (async () => {
       let resent = 0;
       let retry = 0;
       // A ping without an answer after 200 ms is sent again (counted): is only the first message lost?
-      const ping = () => { t1 = performance.now(); dc.send('p'); clearTimeout(retry); retry = setTimeout(() => { resent += 1; ping(); }, 200); };
-      dc.onopen = () => {
-        dc.onmessage = () => {
-          times.push(performance.now() - t1);
-          got += 1;
-          if (got < ${pings}) ping();
-          else { clearTimeout(retry); postMessage({ rttMedian: times.sort((a, b) => a - b)[times.length >> 1] }); }
-        };
-        ping();
+      let ping = () => { t1 = performance.now(); dc.send('p'); clearTimeout(retry); retry = setTimeout(() => { resent += 1; ping(); }, 200); };
+      // The receive handler is attached on arrival, before the channel opens.
+      dc.onmessage = () => {
+        times.push(performance.now() - t1);
+        got += 1;
+        if (got < ${pings}) ping();
+        else { clearTimeout(retry); postMessage({ rttMedian: times.sort((a, b) => a - b)[times.length >> 1] }); }
       };
+      if (${process.env.PROBE_NO_RESEND === '1'}) ping = () => { t1 = performance.now(); dc.send('p'); };
+      dc.onopen = () => ping();
       setTimeout(() => postMessage({ workerGot: got, resent, state: dc.readyState }), 4000);
     };\`])));
   await new Promise((r) => { w.onmessage = r; w.postMessage('hi'); });
@@ -51,12 +52,22 @@ window.result = (async () => {
   const da = a.createDataChannel('direct', { negotiated: true, id: 7 });
   const db = b.createDataChannel('direct', { negotiated: true, id: 7 });
   let echoed = 0;
-  db.onmessage = (e) => { echoed += 1; db.send(e.data); };
+  // A negotiated channel can receive before its own open event: an echo sent then throws
+  // InvalidStateError (counted), so the echo waits for open.
+  let echoFailed = 0;
+  const early = [];
+  db.onopen = () => { for (const m of early.splice(0)) db.send(m); };
+  db.onmessage = (e) => {
+    echoed += 1;
+    if (db.readyState !== 'open') { echoFailed += 1; early.push(e.data); return; }
+    db.send(e.data);
+  };
   const msgs = [];
   w.onmessage = (e) => msgs.push(e.data);
   try { w.postMessage({ dc: da }, [da]); out.transfer = 'ok'; } catch (e) { out.transfer = String(e); }
   await new Promise((r) => setTimeout(r, 4500));
   out.pageEchoed = echoed;
+  out.echoBeforeOpen = echoFailed;
   out.worker = Object.assign({}, ...msgs);
   const dp = a.createDataChannel('page', { negotiated: true, id: 9 });
   const dq = b.createDataChannel('page', { negotiated: true, id: 9 });
