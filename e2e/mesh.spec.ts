@@ -4,10 +4,8 @@
 // D-card-e2e.
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { didOf, heightOf, openPeer, putFromTab, waitUntil } from './helpers';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { startNodePeer as startNode, type NodePeer } from './node-peer';
+import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PeerEvent } from '../worker/api';
@@ -20,76 +18,6 @@ test.setTimeout(300_000);
 
 const port = Number(process.env.E2E_PORT ?? 8091);
 const relay = `ws://127.0.0.1:${port}/signal`;
-
-interface NodePeer {
-  url: string;
-  did: string;
-  process: ChildProcess;
-  dir: string;
-  api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
-  stop(): Promise<void>;
-}
-
-let nextNodePort = 8700 + (process.pid % 200);
-
-async function startNodePeer(dir?: string, signal = relay): Promise<NodePeer> {
-  const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'bot-node-peer-'));
-  const apiPort = nextNodePort++;
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'server/peer/main.ts',
-      '--port',
-      String(apiPort),
-      '--data-dir',
-      dataDir,
-      '--signal',
-      signal,
-      '--quiet',
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  const url = `http://127.0.0.1:${apiPort}`;
-  const api = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(url + path, {
-      method,
-      headers: { 'content-type': 'application/json', host: `localhost:${apiPort}` },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const json = (await response.json()) as T & { error?: { code: string; message: string } };
-    if (!response.ok)
-      throw new Error(
-        `${method} ${path}: ${response.status} ${json.error?.code} ${json.error?.message}`,
-      );
-    return json;
-  };
-  // Start-up (tsx transpiling the peer) took over 30 s when three peers started at once on a
-  // loaded 2-core box: wait up to 90 s for the API, which is start-up, not a timed assertion.
-  const end = Date.now() + 90_000;
-  for (;;) {
-    try {
-      await api('GET', '/v1/status');
-      break;
-    } catch (error) {
-      if (Date.now() > end) throw error;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  const { did } = await api<{ did: string }>('GET', '/v1/identity');
-  return {
-    url,
-    did,
-    process: child,
-    dir: dataDir,
-    api,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
 
 /** Block hashes 1..top of a tab. */
 function tabHashes(page: Page, top: number): Promise<string[]> {
@@ -133,12 +61,11 @@ test.describe('a chain of tabs and a Node peer over WebRTC', () => {
     context = await browser.newContext();
     tabs = [];
     for (let i = 0; i < 4; i++) tabs.push(await openPeer(context));
-    node = await startNodePeer();
+    node = await startNode(relay);
   });
 
   test.afterAll(async () => {
     await node?.stop();
-    if (node) rmSync(node.dir, { recursive: true, force: true });
     await context?.close();
   });
 
@@ -240,7 +167,7 @@ test.describe('a chain of tabs and a Node peer over WebRTC', () => {
     // blocks back to back (emptyBlockIntervalMs 0), so 2,000 certified bft blocks exist in
     // well under a minute. The tab's sync checks every certificate (3 of 4 signatures) and
     // re-executes every block.
-    const others = await Promise.all([0, 1, 2].map(() => startNodePeer()));
+    const others = await Promise.all([0, 1, 2].map(() => startNode(relay)));
     try {
       const validators = [node, ...others];
       const archive = await node.api<{ chainId: string; invite: string }>('POST', '/v1/chains', {
@@ -330,7 +257,6 @@ test.describe('a chain of tabs and a Node peer over WebRTC', () => {
     } finally {
       for (const other of others) {
         await other.stop();
-        rmSync(other.dir, { recursive: true, force: true });
       }
     }
     if (chainId) await node.api('POST', `/v1/chains/${chainId}/use`, {}); // back to the fleet chain (when the tests before ran)
@@ -357,10 +283,7 @@ test.describe('a rogue peer, and the relay going away', () => {
     context = await browser.newContext({ baseURL: origin });
     tabs = [];
     for (let i = 0; i < 3; i++) tabs.push(await openPeer(context));
-    node = await startNodePeer(
-      undefined,
-      `ws://127.0.0.1:${(server.address() as AddressInfo).port}/signal`,
-    );
+    node = await startNode(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/signal`);
     const dids = [...(await Promise.all(tabs.map(didOf))), node.did];
     ({ chainId, invite } = await tabs[0]!.evaluate(
       (validators) =>
@@ -389,7 +312,6 @@ test.describe('a rogue peer, and the relay going away', () => {
 
   test.afterAll(async () => {
     await node?.stop();
-    if (node) rmSync(node.dir, { recursive: true, force: true });
     await context?.close();
     server?.closeAllConnections();
     await new Promise((r) => server?.close(r));

@@ -1,7 +1,9 @@
 // The headless Node peer (server/peer/main.ts) as a child process for the e2e tests that need one
 // beside the tabs: its own data directory, the given signaling relay, and its HTTP API called as
-// JSON (`api`). Start-up (tsx transpiling the peer) is slow on a loaded box: up to 90 s.
+// JSON (`api`). Start-up (tsx transpiling the peer) is slow on a loaded box: up to 90 s. Each peer
+// takes a port the system just handed out, so several can run at once (one spec, or two workers).
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +16,22 @@ export interface NodePeer {
   stop(): Promise<void>;
 }
 
+/** A TCP port free on 127.0.0.1 at this moment. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a Node peer on the relay `signal`; `stop()` ends it and removes its data directory. */
 export async function startNodePeer(signal: string): Promise<NodePeer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bot-node-peer-'));
-  const apiPort = 8900 + (process.pid % 90);
+  const apiPort = await freePort();
   const child = spawn(
     process.execPath,
     [

@@ -6,9 +6,7 @@
 // vote only if the proposal is still open later.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
-import { startTestHost, until } from './testing';
-import { MemoryStorage } from '../store/memory';
-import { nobleVerifier } from './crypto';
+import { startNetPeer, until } from './testing';
 import { MemoryNetwork } from './memory-net';
 import type { PeerEvent } from '../api';
 import { firstVoters } from '../core/decisions';
@@ -23,16 +21,7 @@ afterEach(() => {
   for (const h of hosts.splice(0)) h.stop();
 });
 
-async function startPeer(network: MemoryNetwork) {
-  const net = network.connect();
-  const { host, events } = await startTestHost(new MemoryStorage(), {
-    verifier: nobleVerifier,
-    net,
-    inviteBase: 'http://localhost:8080/',
-  });
-  hosts.push(host);
-  return { host, events, net, did: (await host.identity()).did };
-}
+const startPeer = (network: MemoryNetwork) => startNetPeer(network, hosts);
 
 const failures = (events: PeerEvent[]) =>
   events.flatMap((e) =>

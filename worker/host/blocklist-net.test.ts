@@ -6,9 +6,7 @@
 // the block and its readings commit again.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
-import { startTestHost, until } from './testing';
-import { MemoryStorage } from '../store/memory';
-import { nobleVerifier } from './crypto';
+import { startNetPeer, until } from './testing';
 import { MemoryNetwork } from './memory-net';
 import type { DeviceNotice } from '../api';
 
@@ -18,15 +16,10 @@ afterEach(() => {
 });
 
 async function startPeer(network: MemoryNetwork) {
-  const { host, events } = await startTestHost(new MemoryStorage(), {
-    verifier: nobleVerifier,
-    net: network.connect(),
-    inviteBase: 'http://localhost:8080/',
-  });
-  hosts.push(host);
+  const { host, events, did } = await startNetPeer(network, hosts);
   const notices = () =>
     events.flatMap((e): DeviceNotice[] => (e.type === 'device' ? [e.notice] : []));
-  return { host, notices, did: (await host.identity()).did };
+  return { host, notices, did };
 }
 
 async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<number> {

@@ -5,9 +5,7 @@
 // removed again, it gets no block after the one removing it.
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeInvite, type PeerHost } from './peer-host';
-import { startTestHost, until } from './testing';
-import { MemoryStorage } from '../store/memory';
-import { nobleVerifier } from './crypto';
+import { startNetPeer, until } from './testing';
 import { MemoryNetwork } from './memory-net';
 import { encodeWire, wireKindOf } from './wire';
 import { encode } from '../core/codec';
@@ -19,16 +17,7 @@ afterEach(() => {
   for (const h of hosts.splice(0)) h.stop();
 });
 
-async function startPeer(network: MemoryNetwork) {
-  const net = network.connect();
-  const { host } = await startTestHost(new MemoryStorage(), {
-    verifier: nobleVerifier,
-    net,
-    inviteBase: 'http://localhost:8080/',
-  });
-  hosts.push(host);
-  return { host, net, did: (await host.identity()).did };
-}
+const startPeer = (network: MemoryNetwork) => startNetPeer(network, hosts);
 
 async function put(host: PeerHost, key: string, value: unknown): Promise<number> {
   const { txId } = await host.submit({ type: 'data.put', body: { key, value } });

@@ -4,9 +4,7 @@
 // happened (found relaying cross-chain operations through a Node peer, issue 18).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
-import { startTestHost, until } from './testing';
-import { MemoryStorage } from '../store/memory';
-import { nobleVerifier } from './crypto';
+import { startNetPeer, until } from './testing';
 import { MemoryNetwork } from './memory-net';
 
 const hosts: PeerHost[] = [];
@@ -15,13 +13,7 @@ afterEach(async () => {
 });
 
 async function startPeer(network: MemoryNetwork) {
-  const { host } = await startTestHost(new MemoryStorage(), {
-    verifier: nobleVerifier,
-    net: network.connect(),
-    inviteBase: 'http://localhost:8080/',
-  });
-  hosts.push(host);
-  return host;
+  return (await startNetPeer(network, hosts)).host;
 }
 
 describe('a solo chain with members', () => {

@@ -45,12 +45,18 @@ export async function until(
 export async function startNetPeer(
   network: MemoryNetwork,
   hosts: PeerHost[],
-): Promise<{ host: PeerHost; did: string }> {
-  const { host } = await startTestHost(new MemoryStorage(), {
+): Promise<{
+  host: PeerHost;
+  did: string;
+  events: PeerEvent[];
+  net: ReturnType<MemoryNetwork['connect']>;
+}> {
+  const net = network.connect();
+  const { host, events } = await startTestHost(new MemoryStorage(), {
     verifier: nobleVerifier,
-    net: network.connect(),
+    net,
     inviteBase: 'http://localhost:8080/',
   });
   hosts.push(host);
-  return { host, did: (await host.identity()).did };
+  return { host, did: (await host.identity()).did, events, net };
 }
