@@ -25,6 +25,9 @@ export default defineConfig({
           exclude: ['**/*.browser.test.ts', 'node_modules/**'],
           environment: 'node',
           testTimeout: 60_000,
+          // A beforeAll that starts a peer (api, openapi) waits on a loaded box like a test
+          // does; the default 10 s ran out with two files at a time and other jobs running.
+          hookTimeout: 60_000,
         },
       },
       {
