@@ -75,7 +75,7 @@ export class Capabilities {
   readonly lightUpdates: LightUpdateLog;
 
   constructor(private readonly d: CapabilitiesDeps) {
-    this.lightUpdates = d.options.lightUpdates ?? new LightUpdateLog();
+    this.lightUpdates = d.options.lightUpdates ?? new LightUpdateLog(d.options.storage);
   }
 
   private xchainHost: XchainHost | null = null;
