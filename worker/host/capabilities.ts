@@ -100,6 +100,7 @@ export class Capabilities {
       durable: () => s.durable,
       storage: options.storage,
       updates: this.lightUpdates,
+      verifier: options.verifier,
       submit: (request) => submissions.submit(request),
       waitFor: (txId, o) => submissions.waitFor(txId, o),
     };
