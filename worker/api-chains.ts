@@ -5,7 +5,7 @@ export interface LeaveChainOptions {
   /**
    * Keep the chain's blocks and state on this device (default true): the chain stops and shows
    * as left on the Chains page; switching to it (useChain) runs it again and it catches up from
-   * its peers. false: its store is wiped.
+   * its peers. false: its store is wiped and its dataset blobs deleted.
    */
   keepData?: boolean;
 }

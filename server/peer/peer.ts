@@ -81,11 +81,15 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
     const chainStorage = await LevelStorage.open(dir);
     reportStore(chainStorage, say);
     const chainNet = createNet(config);
+    const chainBlobs = await DiskBlobStore.open(join(dir, 'blobs'));
     return {
       storage: chainStorage,
-      blobs: await DiskBlobStore.open(join(dir, 'blobs')),
+      blobs: chainBlobs,
       ...(chainNet ? { net: chainNet } : {}),
-      close: () => chainStorage.shutdown(),
+      async close() {
+        await chainStorage.shutdown();
+        await chainBlobs.close();
+      },
     };
   };
   // The seed and device keys are sealed in the store under the key file's key.

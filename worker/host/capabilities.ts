@@ -75,7 +75,7 @@ export class Capabilities {
   readonly lightUpdates: LightUpdateLog;
 
   constructor(private readonly d: CapabilitiesDeps) {
-    this.lightUpdates = d.options.lightUpdates ?? new LightUpdateLog();
+    this.lightUpdates = d.options.lightUpdates ?? new LightUpdateLog(d.options.storage);
   }
 
   private xchainHost: XchainHost | null = null;
@@ -100,6 +100,7 @@ export class Capabilities {
       durable: () => s.durable,
       storage: options.storage,
       updates: this.lightUpdates,
+      verifier: options.verifier,
       submit: (request) => submissions.submit(request),
       waitFor: (txId, o) => submissions.waitFor(txId, o),
     };

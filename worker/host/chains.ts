@@ -62,6 +62,8 @@ export interface ChainsServiceDeps {
   afterGovernanceChange(): void;
   /** Resubmit own transactions the outbox kept, and sign above them (submissions.ts). */
   restoreOwn(): Promise<void>;
+  /** Read back the light-client material of the stored blocks (xchain.ts LightUpdateLog.load). */
+  loadLightUpdates(chain: ChainState): Promise<void>;
   statusNow(): Status;
   settings(): Promise<Settings>;
 }
@@ -192,6 +194,7 @@ export class ChainsService {
     );
     this.s.durable = chain;
     this.s.chainRecord = record;
+    if (problems.length === 0) await this.d.loadLightUpdates(chain);
     await this.d.restoreOwn(); // before anything is signed or sent on this chain
     this.d.startNet();
     this.d.afterGovernanceChange();

@@ -411,11 +411,11 @@ export class MultiHost {
       const end = await extra.host.xchainEndpoint();
       if (keepData) this.keptUpdates.set(chainId, end.updates);
       await extra.host.stop();
-      if (!keepData) await extra.slot.storage.clear();
+      if (!keepData) await wipeSlot(extra.slot);
       await extra.slot.close?.();
     } else if (!keepData) {
       const slot = await this.o.openChain(chainId); // a failed or left chain's store, to wipe
-      await slot.storage.clear();
+      await wipeSlot(slot);
       await slot.close?.();
     }
     this.failedChains.delete(chainId);
@@ -457,6 +457,12 @@ export class MultiHost {
   heightTrace() {
     return this.chainHost().heightTrace();
   }
+}
+
+/** Delete a left chain's data from this device: its ledger store and its dataset blobs. */
+async function wipeSlot(slot: ChainSlot): Promise<void> {
+  await slot.storage.clear();
+  if (slot.blobs) for (const id of await slot.blobs.list()) await slot.blobs.delete(id);
 }
 
 async function liveOf(host: PeerHost): Promise<Partial<ChainSummary>> {

@@ -172,6 +172,7 @@ export class PeerHost extends ApiSurface implements PeerMethods {
       startNet: () => this.mesh.startNet(),
       afterGovernanceChange: () => this.admission.afterGovernanceChange(),
       restoreOwn: () => this.submissions.restoreOwn(),
+      loadLightUpdates: (chain) => this.capabilities.lightUpdates.load(chain, this.s.hashes),
       statusNow: () => this.reads.statusNow(),
       settings: () => this.mesh.settings(),
     });
@@ -416,6 +417,15 @@ export class PeerHost extends ApiSurface implements PeerMethods {
         txIds,
       })),
     );
+    // The light-client material of these blocks goes to the store beside them (a restarted peer
+    // still relays their headers); a slot written for a block that fails to persist is ignored.
+    // Not awaited (no latency added): LevelDB writes in order, so only the head's slot can be
+    // lost in a crash, and load() rebuilds that one from the head's state trie.
+    void Promise.all(
+      persists.map(({ executed }) => this.capabilities.lightUpdates.record(executed.state)),
+    ).catch((e: unknown) =>
+      this.record('warn', `Light-client material not stored: ${(e as Error).message}`),
+    );
     queueMicrotask(() => {
       for (const { executed } of persists)
         void this.enqueue(() =>
@@ -442,7 +452,6 @@ export class PeerHost extends ApiSurface implements PeerMethods {
       this.s.trace.mark(executed.block.header.height, 'durable');
       this.s.hashes[executed.block.header.height] = executed.hash;
       this.s.durable = executed.state;
-      this.capabilities.lightUpdates.record(executed.state);
       this.submissions.durable(executed.txIds); // own ones leave the outbox
       this.s.integrityReport = {
         ...this.s.integrityReport,

@@ -9,8 +9,15 @@
 // so it can only delay an operation (until its deadline, after which any party refuses it).
 import { botError, BotError } from '../core/errors';
 import { decodeBlock } from '../core/block';
+import { equalBytes } from '../core/bytes';
 import type { ChainState } from '../core/ledger';
-import { validatorsKey, type HeaderUpdate } from '../core/lightclient';
+import {
+  certificateSignatureChecks,
+  rememberVerifiedSignature,
+  validatorsKey,
+  type HeaderUpdate,
+} from '../core/lightclient';
+import type { Verifier } from './crypto';
 import type { Validator } from '../core/validators';
 import {
   mergeHeaders,
@@ -41,18 +48,68 @@ export const xchainUpdatesKeptMax = 1024;
 /** How long a relay waits for one of its transactions to commit. */
 export const relayStepTimeoutMs = 30_000;
 
-/** The validator set after each durable block and its proof, for the last xchainUpdatesKeptMax. */
+/** Meta key of the light-client material of `height` (a ring of xchainUpdatesKeptMax slots per chain). */
+export function lightUpdateMetaKey(chainId: string, height: number): string {
+  return `xchain/updates/${chainId}/${height % xchainUpdatesKeptMax}`;
+}
+
+interface StoredUpdate {
+  height: number;
+  /** The block's hash: a slot written for a block that never became durable is not read back. */
+  hash: Uint8Array;
+  validators: Validator[];
+  siblings: Uint8Array[];
+}
+
+/**
+ * The validator set after each durable block and its proof, for the last xchainUpdatesKeptMax.
+ * Given a store, each block's material is also written to the store's meta map (one slot per
+ * height modulo xchainUpdatesKeptMax) and read back by `load` when the chain is loaded again:
+ * a restarted peer still serves the headers of the blocks it made before (issue 18); the proof
+ * cannot be rebuilt from the store, which keeps only the head's state trie.
+ */
 export class LightUpdateLog {
   private readonly byHeight = new Map<
     number,
     { validators: Validator[]; siblings: Uint8Array[] }
   >();
 
-  record(state: ChainState): void {
+  constructor(private readonly storage?: Storage) {}
+
+  /** Keep the material of `state`'s block; resolves once it is in the store (if any). */
+  record(state: ChainState): Promise<void> {
     const proof = state.trie.prove(validatorsKey);
-    if (!proof) return;
+    if (!proof) return Promise.resolve();
     this.byHeight.set(state.height, { validators: state.validators, siblings: proof.siblings });
     this.byHeight.delete(state.height - xchainUpdatesKeptMax);
+    if (!this.storage) return Promise.resolve();
+    const stored: StoredUpdate = {
+      height: state.height,
+      hash: state.headHash,
+      validators: state.validators,
+      siblings: proof.siblings,
+    };
+    return this.storage.putMeta(lightUpdateMetaKey(state.chainId, state.height), stored);
+  }
+
+  /**
+   * Read back what the store kept of the blocks up to `state`'s (whose hashes are `hashes`), and
+   * the head's own material from its state trie (a crash may have lost its slot).
+   */
+  async load(state: ChainState, hashes: readonly (Uint8Array | undefined)[]): Promise<void> {
+    if (this.storage) {
+      const from = Math.max(1, state.height - xchainUpdatesKeptMax + 1);
+      for (let height = from; height < state.height; height++) {
+        if (this.byHeight.has(height)) continue;
+        const stored = await this.storage.getMeta<StoredUpdate>(
+          lightUpdateMetaKey(state.chainId, height),
+        );
+        const hash = hashes[height];
+        if (stored?.height !== height || !hash || !equalBytes(stored.hash, hash)) continue;
+        this.byHeight.set(height, { validators: stored.validators, siblings: stored.siblings });
+      }
+    }
+    if (state.height > 0 && !this.byHeight.has(state.height)) await this.record(state);
   }
 
   get(height: number): { validators: Validator[]; siblings: Uint8Array[] } | undefined {
@@ -66,6 +123,8 @@ export interface XchainEndpoint {
   durable(): ChainState;
   storage: Storage;
   updates: LightUpdateLog;
+  /** The peer's signature verifier: the relay checks the certificates it carries with it first (below). */
+  verifier?: Verifier;
   submit(request: { type: string; body: unknown }): Promise<{ txId: string }>;
   waitFor(
     txId: string,
@@ -178,6 +237,7 @@ export class XchainRelay {
         ...planRelay(va, vb, this.options.attest),
         ...planRelay(vb, va, this.options.attest),
       ]);
+      await this.preverify(plan, va.chainId, vb.chainId);
       const sent: Array<{ intent: RelayIntent; end: XchainEndpoint; txId: string }> = [];
       for (const intent of plan) {
         const end = intent.chain === va.chainId ? this.a : this.b;
@@ -197,6 +257,28 @@ export class XchainRelay {
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * Verify the certificates of the headers in `plan` with the peers' own verifiers (WebCrypto or
+   * native Ed25519, off the block path) and leave the valid ones in the light client's memo: the
+   * block that checks them on chain then skips the pure-JS verification (a third of the
+   * finalize's latency with solo chains). A header of chain A travels to B and the other way.
+   */
+  private async preverify(plan: RelayIntent[], chainA: string, chainB: string): Promise<void> {
+    const checks = [];
+    for (const intent of plan) {
+      const body = intent.body as { updates?: HeaderUpdate[]; headers?: HeaderUpdate[] };
+      const updates = body.updates ?? body.headers ?? [];
+      const source = intent.chain === chainA ? chainB : chainA;
+      for (const update of updates) checks.push(...certificateSignatureChecks(source, update));
+    }
+    const verifier = this.a.verifier ?? this.b.verifier;
+    if (checks.length === 0 || !verifier) return;
+    const verdicts = await verifier.verifyBatch(checks);
+    checks.forEach((c, i) => {
+      if (verdicts[i]) rememberVerifiedSignature(c.publicKey, c.message, c.signature);
+    });
   }
 
   /** Pass after pass on the clock, until stop(). */

@@ -31,6 +31,8 @@ export const lightClientCheckpointEvery = 256;
 export const lightClientCheckpointsKeptMax = 16;
 /** Header updates one call (or one xchain.headers transaction) may carry. */
 export const lightClientUpdatesMax = 16;
+/** Certificate signatures a host verified beforehand and the light client takes as valid (cleared when full). */
+export const lightClientVerifiedMemoMax = 4096;
 /** Signatures one certificate may carry (limits.certificateSignatureCountMax). */
 const certSignaturesMax = 128;
 /** Validators a proven set may hold (limits.validatorCountMax). */
@@ -193,6 +195,53 @@ function checkSiblings(value: unknown): Uint8Array[] {
 }
 
 /**
+ * Certificate signatures that verified beforehand, keyed by signature, key and message in full.
+ * A host that runs block execution fills it from its own verifier (worker/host/crypto.ts: the
+ * same strict rules as verifyStrict, so a verdict taken from here is the one verifyStrict would
+ * give): the relay verifies the certificates of the headers it is about to submit off the block
+ * path (WebCrypto, ten times faster than pure JS), and the block that checks them on chain
+ * finds them here. Only valid signatures are kept; an absent one is verified as before. The
+ * outcome of a block never depends on it: a memo, not an input.
+ */
+const verifiedMemo = new Set<string>();
+
+function memoKey(key: Uint8Array, message: Uint8Array, sig: Uint8Array): string {
+  return `${toHex(sig)}:${toHex(key)}:${toHex(message)}`;
+}
+
+/** Take a signature a host verifier found valid (see verifiedMemo). */
+export function rememberVerifiedSignature(
+  key: Uint8Array,
+  message: Uint8Array,
+  sig: Uint8Array,
+): void {
+  if (verifiedMemo.size >= lightClientVerifiedMemoMax) verifiedMemo.clear();
+  verifiedMemo.add(memoKey(key, message, sig));
+}
+
+/** The signatures of `update`'s certificate to verify beforehand (malformed entries left out: the chain refuses them). */
+export function certificateSignatureChecks(
+  chainId: string,
+  update: HeaderUpdate,
+): Array<{ publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array }> {
+  const cert = update.cert;
+  if (!cert || !Array.isArray(cert.sigs) || !isCount(cert.height) || !isCount(cert.round))
+    return [];
+  if (!isHash(cert.block)) return [];
+  const message = commitSigningBytes(chainId, cert.height, cert.round, cert.block);
+  const checks = [];
+  for (const entry of cert.sigs) {
+    if (typeof entry?.validator !== 'string' || !(entry.sig instanceof Uint8Array)) continue;
+    try {
+      checks.push({ publicKey: publicKeyFromDid(entry.validator), message, signature: entry.sig });
+    } catch {
+      // not a did:key: the chain refuses it
+    }
+  }
+  return checks;
+}
+
+/**
  * Check a certificate for `header` against `validators`: it is for this block, every signer is a
  * validator that signed once with a valid signature, and the signers hold more than 2/3 of the
  * power. Typed errors: BAD_CERTIFICATE.
@@ -243,7 +292,10 @@ export function verifyCertificate(
     } catch {
       throw botError('BAD_CERTIFICATE', `${entry.validator} is not a did:key.`);
     }
-    if (!verifyStrict(key, message, entry.sig))
+    if (
+      !verifiedMemo.has(memoKey(key, message, entry.sig)) &&
+      !verifyStrict(key, message, entry.sig)
+    )
       throw botError(
         'BAD_CERTIFICATE',
         `The signature of ${entry.validator} on block ${header.height} is not valid.`,

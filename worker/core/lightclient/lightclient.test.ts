@@ -11,11 +11,13 @@ import { BotError } from '../errors';
 import {
   advance,
   advanceMany,
+  certificateSignatureChecks,
   genesisChainId,
   headerAt,
   lightBlockHash,
   lightClientCheckpointEvery,
   lightClientHeadersKeptMax,
+  rememberVerifiedSignature,
   trustCheckpoint,
   trustGenesis,
   verifyRead,
@@ -110,6 +112,31 @@ describe('light client', () => {
       ),
     };
     expect(advance(lc, honest).height).toBe(6);
+  });
+
+  it('takes certificate signatures a host verified beforehand, only for the same bytes', () => {
+    const chain = new TestChain('lc-memo', vals);
+    chain.commit([]);
+    const lc = trustGenesis(chain.genesis);
+    const one = chain.update(1);
+    const checks = certificateSignatureChecks(chain.chainId, one);
+    expect(checks).toHaveLength(one.cert.sigs.length);
+    for (const c of checks) rememberVerifiedSignature(c.publicKey, c.message, c.signature);
+    expect(advance(lc, one).height).toBe(1);
+    // A remembered signature does not vouch for another block's bytes or another signature.
+    const forged = {
+      ...one,
+      cert: {
+        ...one.cert,
+        sigs: one.cert.sigs.map((s, i) =>
+          i === 0 ? { ...s, sig: s.sig.map((b, j) => (j === 9 ? b ^ 1 : b)) } : s,
+        ),
+      },
+    };
+    expect(code(() => advance(lc, forged))).toBe('BAD_CERTIFICATE');
+    expect(certificateSignatureChecks('ab'.repeat(16), one)[0]!.message).not.toEqual(
+      checks[0]!.message,
+    );
   });
 
   it('refuses forged certificates, wrong validator sets, other chains and gaps, changing nothing', () => {
