@@ -93,7 +93,56 @@ export type OfferRequest = {
   penalty?: number;
 };
 
+/** An order of a device data stream's order book (market.ask / market.bid). */
+export interface OrderView {
+  id: string;
+  side: 'ask' | 'bid';
+  account: string;
+  dataset: string;
+  /** Tokens per window (a bid: the most it pays, locked in escrow while it rests). */
+  price: number;
+  /** An ask's terms of permitted use ('' for a bid). */
+  terms: string;
+  penalty: number;
+  deliverBlocks: number;
+  /** Windows it trades (an ask's quantity; 1 for a bid) and how many are filled. */
+  quantity: number;
+  filled: number;
+  state: 'open' | 'filled' | 'cancelled';
+  seq: number;
+  height: number;
+  time: number;
+}
+
+/** A stream's open orders, best first (asks cheapest, bids highest, then the earlier). */
+export interface StreamBookView {
+  height: number;
+  dataset: string;
+  asks: OrderView[];
+  bids: OrderView[];
+}
+
+export type AskRequest = {
+  /** A device data stream: a dataset "dev-<device>-<gateway>" this peer owns. */
+  dataset: string;
+  /** Tokens per window (the stream's grant window of versions). */
+  price: number;
+  terms: string;
+  /** Windows to sell, one per buyer (default 1). */
+  quantity?: number;
+  deliverBlocks?: number;
+  penalty?: number;
+};
+
 export interface MarketMethods {
+  /** A device data stream's order book (open orders, best first; at most 500 a side). */
+  streamBook(dataset: string): Promise<StreamBookView>;
+  /** Sell windows of one of this peer's device streams: matched with the best bids at once. */
+  askStream(request: AskRequest): Promise<{ txId: string }>;
+  /** Bid for one window of a device stream at most at `price`: matched or resting (locked). */
+  bidStream(request: { dataset: string; price: number }): Promise<{ txId: string }>;
+  /** Close one of this peer's resting orders (a bid's lock returns). */
+  closeOrder(order: string): Promise<{ txId: string }>;
   /** Offers on the chain (open ones; all of a dataset with `dataset`), cheapest first. */
   marketOffers(options?: { dataset?: string; all?: boolean }): Promise<MarketView>;
   /** Offer one of this peer's datasets (it needs a version). Resting demands it fills match at once. */
@@ -130,4 +179,8 @@ export const marketMethodNames = [
   'deliverPurchase',
   'refundPurchase',
   'marketTrades',
+  'streamBook',
+  'askStream',
+  'bidStream',
+  'closeOrder',
 ] as const;

@@ -89,6 +89,10 @@ export abstract class ApiSurface {
   readonly deliverPurchase = delegate(() => this.capabilities.market(), 'deliverPurchase');
   readonly refundPurchase = delegate(() => this.capabilities.market(), 'refundPurchase');
   readonly marketTrades = delegate(() => this.capabilities.market(), 'marketTrades');
+  readonly streamBook = delegate(() => this.capabilities.market(), 'streamBook');
+  readonly askStream = delegate(() => this.capabilities.market(), 'askStream');
+  readonly bidStream = delegate(() => this.capabilities.market(), 'bidStream');
+  readonly closeOrder = delegate(() => this.capabilities.market(), 'closeOrder');
   // validators by stake (issue 16, public mode): ./staking-host.ts
   readonly staking = delegate(() => this.capabilities.staking(), 'staking');
   readonly bond = delegate(() => this.capabilities.staking(), 'bond');

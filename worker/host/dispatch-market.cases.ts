@@ -3,6 +3,29 @@
 const offerId = 'cd'.repeat(32);
 
 export const marketCases = {
+  streamBook: {
+    good: ['dev-washer-gw'],
+    bad: [[[7], 'streamBook: dataset must be']] as Array<[unknown[], string]>,
+  },
+  askStream: {
+    good: [{ dataset: 'dev-washer-gw', price: 5, terms: 'statistics only', quantity: 3 }],
+    bad: [
+      [[{ dataset: 'dev-w-g', price: 5, terms: 'x', quantity: 0 }], 'askStream: request.quantity'],
+      [[{ dataset: 'dev-w-g', price: 5 }], 'askStream: request.terms'],
+    ] as Array<[unknown[], string]>,
+  },
+  bidStream: {
+    good: [{ dataset: 'dev-washer-gw', price: 5 }],
+    bad: [
+      [[{ dataset: 'dev-w-g', price: 0 }], 'bidStream: request.price must be a whole number'],
+    ] as Array<[unknown[], string]>,
+  },
+  closeOrder: {
+    good: [offerId],
+    bad: [[['x'], 'closeOrder: order must be 64 lowercase hex digits']] as Array<
+      [unknown[], string]
+    >,
+  },
   marketOffers: {
     good: [{ dataset: 'air', all: true }],
     bad: [[[{ dataset: 7 }], 'marketOffers: options.dataset must be'] as [unknown[], string]],

@@ -2,8 +2,13 @@
 // into its table. Amounts, terms and ids are judged again by the core.
 import * as limits from '../core/limits';
 import * as dsLimits from '../core/modules/datasets/limits';
-import { deliverBlocksMax, expiresBlocksMax, termsLengthMax } from '../core/modules/market/types';
-import type { OfferRequest } from '../api';
+import {
+  askQuantityMax,
+  deliverBlocksMax,
+  expiresBlocksMax,
+  termsLengthMax,
+} from '../core/modules/market/types';
+import type { AskRequest, OfferRequest } from '../api';
 import { boolean, hex, integer, optional, param, record, text } from './params';
 import { method } from './dispatch-method';
 
@@ -61,4 +66,34 @@ export const marketApiMethods = {
   deliverPurchase: method([param('purchase', id)], (p, purchase) => p.deliverPurchase(purchase)),
   refundPurchase: method([param('purchase', id)], (p, purchase) => p.refundPurchase(purchase)),
   marketTrades: method([], (p) => p.marketTrades()),
+  streamBook: method([param('dataset', datasetId)], (p, dataset) => p.streamBook(dataset)),
+  askStream: method(
+    [
+      param(
+        'request',
+        record<AskRequest>({
+          dataset: param('dataset', datasetId),
+          price: param('price', amount),
+          terms: param('terms', text(termsLengthMax, { min: 1, unit: 'characters' })),
+          quantity: optional('quantity', integer(1, askQuantityMax)),
+          deliverBlocks: optional('deliverBlocks', integer(1, deliverBlocksMax)),
+          penalty: optional('penalty', integer(0, limits.tokenAmountMax)),
+        }),
+      ),
+    ],
+    (p, request) => p.askStream(request),
+  ),
+  bidStream: method(
+    [
+      param(
+        'request',
+        record<{ dataset: string; price: number }>({
+          dataset: param('dataset', datasetId),
+          price: param('price', amount),
+        }),
+      ),
+    ],
+    (p, request) => p.bidStream(request),
+  ),
+  closeOrder: method([param('order', id)], (p, order) => p.closeOrder(order)),
 };

@@ -255,4 +255,34 @@ describe('the data market over the mesh (Y.4560 8.3, 9.7)', () => {
     expect((await back.host.balance()).balance).toBe(10);
     await expect(buyer.host.readDataset('pm25')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   }, 60_000);
+
+  it('a device stream in the order book: a resting bid is filled by an ask, delivered by the seller peer, read by the buyer', async () => {
+    const { seller, buyer } = await market();
+    const stream = 'dev-washer01-gw01';
+    await committed(seller.host, seller.host.publishDataset({ id: stream, labels: ['washer'] }));
+    await committed(
+      seller.host,
+      Promise.resolve(seller.host.putDatasetVersion(stream, utf8('t,detergent\n1,low\n'))),
+    );
+    expect(
+      (await refusal(buyer.host.askStream({ dataset: stream, price: 5, terms: 'x' }))).code,
+    ).toBe('UNAUTHORIZED');
+    const bid = await committed(buyer.host, buyer.host.bidStream({ dataset: stream, price: 30 }));
+    await until(async () => (await seller.host.streamBook(stream)).bids.some((b) => b.id === bid));
+    expect((await buyer.host.balance(escrowAccount)).balance).toBe(30);
+    await committed(
+      seller.host,
+      seller.host.askStream({ dataset: stream, price: 25, terms: 'supply planning only' }),
+    );
+    // Filled at the resting bid's price; the seller's peer delivers the window by itself.
+    await until(async () =>
+      (await buyer.host.marketTrades()).purchases.some(
+        (p) => p.id === bid && p.state === 'delivered' && p.price === 30,
+      ),
+    );
+    const read = await buyer.host.readDataset(stream, { purpose: 'supply planning only' });
+    expect(new TextDecoder().decode(read.bytes)).toBe('t,detergent\n1,low\n');
+    expect((await buyer.host.streamBook(stream)).bids).toEqual([]);
+    await until(async () => (await buyer.host.balance(seller.did)).balance === 50);
+  });
 });

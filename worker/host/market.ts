@@ -20,6 +20,8 @@ import {
 } from '../core/modules/market';
 import type { DatasetsHost } from './datasets';
 import type {
+  AskRequest,
+  StreamBookView,
   DemandView,
   MarketView,
   OfferRequest,
@@ -145,6 +147,43 @@ export class MarketHost {
     for (const name of ['deliverBlocks', 'expiresBlocks', 'penalty'] as const)
       if (request[name] !== undefined) body[name] = request[name];
     return this.submitChecked('market.offer', body);
+  }
+
+  streamBook(dataset: string): Promise<StreamBookView> {
+    const chain = this.d.chain();
+    const book = marketOf(chain).book.get(dataset);
+    return Promise.resolve({
+      height: chain.height,
+      dataset,
+      asks: (book?.asks ?? []).slice(0, offersListedMax).map((o) => ({ ...o })),
+      bids: (book?.bids ?? []).slice(0, offersListedMax).map((o) => ({ ...o })),
+    });
+  }
+
+  async askStream(request: AskRequest): Promise<{ txId: string }> {
+    if (typeof request !== 'object' || request === null)
+      throw botError('BAD_REQUEST', 'askStream takes { dataset, price, terms, quantity?, ... }.');
+    const body: Record<string, unknown> = {
+      dataset: request.dataset,
+      price: request.price,
+      terms: request.terms,
+    };
+    for (const name of ['quantity', 'deliverBlocks', 'penalty'] as const)
+      if (request[name] !== undefined) body[name] = request[name];
+    return this.submitChecked('market.ask', body);
+  }
+
+  async bidStream(request: { dataset: string; price: number }): Promise<{ txId: string }> {
+    if (typeof request !== 'object' || request === null)
+      throw botError('BAD_REQUEST', 'bidStream takes { dataset, price }.');
+    this.tokensNeeded();
+    // The seller wraps the key for this peer's X25519 key: it must be on chain first.
+    await (await this.d.datasets()).readyToRead();
+    return this.submitChecked('market.bid', { dataset: request.dataset, price: request.price });
+  }
+
+  async closeOrder(order: string): Promise<{ txId: string }> {
+    return this.submitChecked('market.close', { order });
   }
 
   async withdrawOffer(offer: string): Promise<{ txId: string }> {

@@ -15,6 +15,10 @@ import {
   type DatasetOverlay,
 } from '../datasets';
 import type { WrappedKey } from '../datasets/keys';
+import { applyClose, applyOrder, bookFromOrders, bookOverlayOf, finishBook } from './book';
+import type { MarketOverlay } from './overlay';
+
+export type { MarketOverlay };
 import {
   deliverBlocksDefault,
   demandPrefix,
@@ -23,6 +27,8 @@ import {
   matchesPerOfferMax,
   offerPrefix,
   offersOpenMax,
+  orderPrefix,
+  type Order,
   purchasePrefix,
   reputationPrefix,
   type Demand,
@@ -32,19 +38,18 @@ import {
   type Reputation,
 } from './types';
 
-export interface MarketOverlay {
-  readonly base: MarketState;
-  readonly offers: Map<string, Offer>;
-  readonly demands: Map<string, Demand>;
-  readonly purchases: Map<string, Purchase>;
-  readonly reputation: Map<string, Reputation>;
-  readonly height: number;
-  readonly tokens: () => TokenOverlay;
-  readonly datasets: () => DatasetOverlay;
-}
-
 export function emptyMarket(): MarketState {
-  return { offers: new Map(), demands: new Map(), purchases: new Map(), reputation: new Map() };
+  return {
+    offers: new Map(),
+    demands: new Map(),
+    purchases: new Map(),
+    reputation: new Map(),
+    orders: new Map(),
+    book: new Map(),
+    openByAccount: new Map(),
+    bookOpen: 0,
+    bookSeq: 0,
+  };
 }
 
 export function marketOverlayOf(
@@ -59,6 +64,8 @@ export function marketOverlayOf(
     demands: new Map(),
     purchases: new Map(),
     reputation: new Map(),
+    orders: new Map(),
+    book: bookOverlayOf(state),
     height,
     tokens,
     datasets,
@@ -123,6 +130,11 @@ export function applyMarketTx(o: MarketOverlay, tx: Tx, txId: string, block: Blo
       return applyDeliver(o, tx, txId, block);
     case 'market.refund':
       return applyRefund(o, tx, txId, block);
+    case 'market.ask':
+    case 'market.bid':
+      return applyOrder(o, tx, txId, block, journalOf(o));
+    case 'market.close':
+      return applyClose(o, tx, txId, journalOf(o));
   }
 }
 
@@ -406,7 +418,9 @@ export function finishMarket(o: MarketOverlay, writes: Map<string, Uint8Array>):
   for (const [id, demand] of o.demands) writes.set(demandPrefix + id, encode(demand));
   for (const [id, purchase] of o.purchases) writes.set(purchasePrefix + id, encode(purchase));
   for (const [did, rep] of o.reputation) writes.set(reputationPrefix + did, encode(rep));
-  if (o.offers.size + o.demands.size + o.purchases.size + o.reputation.size === 0) return o.base;
+  for (const [id, order] of o.orders) writes.set(orderPrefix + id, encode(order));
+  const changes = o.offers.size + o.demands.size + o.purchases.size + o.reputation.size;
+  if (changes + o.orders.size === 0) return o.base;
   const apply = <T>(base: ReadonlyMap<string, T>, changed: Map<string, T>) => {
     if (changed.size === 0) return base;
     const next = new Map(base);
@@ -418,6 +432,7 @@ export function finishMarket(o: MarketOverlay, writes: Map<string, Uint8Array>):
     demands: apply(o.base.demands, o.demands),
     purchases: apply(o.base.purchases, o.purchases),
     reputation: apply(o.base.reputation, o.reputation),
+    ...finishBook(o.base, o.orders, o.book),
   };
 }
 
@@ -433,6 +448,7 @@ export function marketFromEntries(
     purchases: new Map<string, Purchase>(),
     reputation: new Map<string, Reputation>(),
   };
+  const orders = new Map<string, Order>();
   for (const [key, bytes] of entries) {
     if (key.startsWith(offerPrefix))
       state.offers.set(key.slice(offerPrefix.length), decode(bytes, recordBytesMax));
@@ -442,19 +458,22 @@ export function marketFromEntries(
       state.purchases.set(key.slice(purchasePrefix.length), decode(bytes, recordBytesMax));
     else if (key.startsWith(reputationPrefix))
       state.reputation.set(key.slice(reputationPrefix.length), decode(bytes, 256));
+    else if (key.startsWith(orderPrefix))
+      orders.set(key.slice(orderPrefix.length), decode(bytes, recordBytesMax));
   }
-  return state;
+  return { ...state, orders, ...bookFromOrders(orders) };
 }
 
 /**
  * The escrow invariant: the escrow account holds exactly what open purchases (price and
- * penalty) and resting demands (maxPrice) lock. Null when it holds; else what is wrong.
+ * penalty), resting demands (maxPrice) and resting bids of the order book (price) lock. Null when it holds; else what is wrong.
  */
 export function escrowCheck(market: MarketState, tokens: TokenState): string | null {
   let locked = 0;
   for (const p of market.purchases.values())
     if (p.state === 'escrow') locked += p.price + p.penalty;
   for (const d of market.demands.values()) if (d.state === 'open') locked += d.maxPrice;
+  for (const stream of market.book.values()) for (const b of stream.bids) locked += b.price;
   const held = tokens.balances.get(escrowAccount) ?? 0;
   return held === locked ? null : `the escrow holds ${held} but open trades lock ${locked}`;
 }

@@ -6,7 +6,13 @@ import { checkAmount } from '../tokens/rules';
 import { checkWrappedKey } from '../datasets/keys';
 import { checkDatasetId } from '../datasets/record';
 import { grantVersionsMax } from '../datasets/limits';
-import { deliverBlocksMax, expiresBlocksMax, type marketTxTypes, termsLengthMax } from './types';
+import {
+  askQuantityMax,
+  deliverBlocksMax,
+  expiresBlocksMax,
+  type marketTxTypes,
+  termsLengthMax,
+} from './types';
 
 function mapOf(
   body: unknown,
@@ -36,10 +42,10 @@ function checkDataset(value: unknown): void {
   checkDatasetId(value);
 }
 
-function checkBlocks(value: unknown, name: string, max: number): void {
+function checkBlocks(value: unknown, name: string, max: number, unit = 'blocks'): void {
   if (value === undefined) return;
   if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > max)
-    throw botError('BAD_FIELD_TYPE', `${name} is a whole number of blocks from 1 to ${max}.`);
+    throw botError('BAD_FIELD_TYPE', `${name} is a whole number of ${unit} from 1 to ${max}.`);
 }
 
 export function checkTerms(value: unknown): string {
@@ -120,6 +126,37 @@ const deliver: BodyRules = {
   },
 };
 
+const ask: BodyRules = {
+  check(body) {
+    const b = mapOf(
+      body,
+      'market.ask',
+      ['dataset', 'price', 'terms'],
+      ['quantity', 'deliverBlocks', 'penalty'],
+    );
+    checkDataset(b.dataset);
+    checkAmount(b.price, 'price');
+    checkTerms(b.terms);
+    checkBlocks(b.quantity, 'quantity', askQuantityMax, 'windows');
+    checkBlocks(b.deliverBlocks, 'deliverBlocks', deliverBlocksMax);
+    if (b.penalty !== undefined && b.penalty !== 0) checkAmount(b.penalty, 'penalty');
+  },
+};
+
+const bid: BodyRules = {
+  check(body) {
+    const b = mapOf(body, 'market.bid', ['dataset', 'price']);
+    checkDataset(b.dataset);
+    checkAmount(b.price, 'price');
+  },
+};
+
+const closeOrder: BodyRules = {
+  check(body) {
+    checkId(mapOf(body, 'market.close', ['order']).order, 'order');
+  },
+};
+
 const refund: BodyRules = {
   check(body) {
     checkId(mapOf(body, 'market.refund', ['purchase']).purchase, 'purchase');
@@ -134,4 +171,7 @@ export const marketBodyRules: Record<(typeof marketTxTypes)[number], BodyRules> 
   'market.cancel': cancel,
   'market.deliver': deliver,
   'market.refund': refund,
+  'market.ask': ask,
+  'market.bid': bid,
+  'market.close': closeOrder,
 };

@@ -18,7 +18,17 @@
 // purchases and resting demands hold (the property test checks it). The buyer's access is a
 // dataset request (approved, by "market") whose purpose is the offer's terms: its statement of
 // permitted use. Reputation per seller (delivered, failed) is on chain.
-// State (prefix "mkt/"): mkt/offer/<id>, mkt/demand/<id>, mkt/buy/<id>, mkt/rep/<did>.
+// The order book for device data streams (datasets "dev-<device>-<gateway>", ./book.ts):
+//   market.ask   { dataset, price, terms, quantity?, deliverBlocks?, penalty? }  the stream's
+//                owner sells up to `quantity` windows (one per buyer) at `price` per window
+//   market.bid   { dataset, price }   a buyer wants one window at most at `price` (locked while
+//                it rests)
+//   market.close { order }            its account closes a resting order (a bid's lock returns)
+// Matching is price-time priority (asks cheapest first, bids highest first, then the order that
+// came first), at the resting order's price; a match is a purchase like a posted-price one (the
+// escrow, delivery of the stream's grant window by market.deliver, refund after the deadline).
+// State (prefix "mkt/"): mkt/offer/<id>, mkt/demand/<id>, mkt/buy/<id>, mkt/rep/<did>,
+// mkt/order/<id>.
 
 export const marketTxTypes = [
   'market.offer',
@@ -28,6 +38,9 @@ export const marketTxTypes = [
   'market.cancel',
   'market.deliver',
   'market.refund',
+  'market.ask',
+  'market.bid',
+  'market.close',
 ] as const;
 
 export const escrowAccount = 'market:escrow';
@@ -35,6 +48,18 @@ export const offerPrefix = 'mkt/offer/';
 export const demandPrefix = 'mkt/demand/';
 export const purchasePrefix = 'mkt/buy/';
 export const reputationPrefix = 'mkt/rep/';
+export const orderPrefix = 'mkt/order/';
+
+/** The datasets the order book trades: a device's data stream. */
+export const streamDatasetPrefix = 'dev-';
+/** Open orders (asks and bids) one account may have in the book at once. */
+export const ordersOpenPerAccountMax = 100;
+/** Open orders in the whole book at once. */
+export const bookOrdersMax = 100_000;
+/** Windows one ask may sell at most (market.ask quantity). */
+export const askQuantityMax = 10_000;
+/** Resting orders one new order fills at most (the rest of it rests). */
+export const matchesPerOrderMax = 64;
 
 /** Characters of an offer's terms (they become the buyer's stated purpose). */
 export const termsLengthMax = 500;
@@ -108,8 +133,45 @@ export interface Reputation {
   failed: number;
 }
 
+/** An order of the stream order book (./book.ts). */
+export interface Order {
+  id: string;
+  side: 'ask' | 'bid';
+  account: string;
+  dataset: string;
+  /** Tokens per window (a bid: the most it pays; locked in escrow while it rests). */
+  price: number;
+  /** An ask's terms of permitted use ('' for a bid). */
+  terms: string;
+  penalty: number;
+  deliverBlocks: number;
+  /** Windows it trades: an ask's quantity, 1 for a bid. */
+  quantity: number;
+  filled: number;
+  state: 'open' | 'filled' | 'cancelled';
+  /** Arrival order across the chain: the time priority. */
+  seq: number;
+  height: number;
+  time: number;
+}
+
+/** One stream's open orders, best first: asks cheapest, bids highest, then by seq. */
+export interface StreamBook {
+  readonly asks: readonly Order[];
+  readonly bids: readonly Order[];
+}
+
 export interface MarketState {
   readonly offers: ReadonlyMap<string, Offer>;
+  /** Every order of the book (open and closed). */
+  readonly orders: ReadonlyMap<string, Order>;
+  /** The open orders by stream, sorted (derived from orders). */
+  readonly book: ReadonlyMap<string, StreamBook>;
+  /** Open orders by account (derived). */
+  readonly openByAccount: ReadonlyMap<string, number>;
+  /** Open orders in the book, and the last seq given (derived). */
+  readonly bookOpen: number;
+  readonly bookSeq: number;
   readonly demands: ReadonlyMap<string, Demand>;
   readonly purchases: ReadonlyMap<string, Purchase>;
   readonly reputation: ReadonlyMap<string, Reputation>;
