@@ -234,6 +234,8 @@ function CreateChain() {
                   providers: [me],
                   windowMs: windowS * 1000,
                   corroborationMin,
+                  // plausibility and corroboration run in the consortium's deployed contract
+                  contract: 'its-trust',
                   ...(symbol.trim() ? { reward } : {}),
                 },
               }
