@@ -234,8 +234,6 @@ function CreateChain() {
                   providers: [me],
                   windowMs: windowS * 1000,
                   corroborationMin,
-                  // plausibility and corroboration run in the consortium's deployed contract
-                  contract: 'its-trust',
                   ...(symbol.trim() ? { reward } : {}),
                 },
               }
