@@ -241,7 +241,17 @@ export interface CreateChainRequest {
    */
   admin?: string;
   /** Road conditions (issue 20): the consortium's ITS providers (did:key) and the reward per agreeing observation. */
-  its?: { providers: string[]; windowMs?: number; reward?: number; corroborationMin?: number };
+  its?: {
+    providers: string[];
+    windowMs?: number;
+    reward?: number;
+    corroborationMin?: number;
+    /**
+     * The trust contract whose plausibility and corroboration verdicts count. "its-trust": this
+     * peer (a provider) deploys the bundled source under that name right after creating the chain.
+     */
+    contract?: string;
+  };
 
   /**
    * A public chain's validators by stake (issue 16; needs `tokens`): the settings of

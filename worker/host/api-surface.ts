@@ -10,6 +10,8 @@ import type { MeshService } from './mesh';
 import type { Reads } from './reads';
 import type { Submissions } from './submissions';
 import { botError } from '../core/errors';
+import { itsTrustContractName, itsTrustContractSource } from '../core/modules/its/trust-contract';
+import type { CreateChainRequest } from '../api';
 import { verifyAuditLog, type AuditExport, type AuditVerdict } from '../core/audit';
 
 export abstract class ApiSurface {
@@ -33,7 +35,23 @@ export abstract class ApiSurface {
   readonly submitRaw = delegate(() => this.submissions, 'submitRaw');
   readonly waitFor = delegate(() => this.submissions, 'waitFor');
   readonly repair = delegate(() => this.chainsService, 'repair');
-  readonly createChain = delegate(() => this.chainsService, 'createChain');
+  /**
+   * Create a chain. An ITS chain naming the bundled trust contract gets it deployed at once by
+   * this peer when it is one of the providers (worker/core/modules/its/trust-contract.ts).
+   */
+  async createChain(request: CreateChainRequest): Promise<{ chainId: string; invite: string }> {
+    const created = await this.chainsService.createChain(request);
+    const its = request.its;
+    if (its?.contract === itsTrustContractName) {
+      const me = (await this.identity()).did;
+      if (its.providers.includes(me))
+        await (await this.capabilities.contracts()).deployContract({
+          name: itsTrustContractName,
+          code: itsTrustContractSource,
+        });
+    }
+    return created;
+  }
   readonly join = delegate(() => this.chainsService, 'join');
   readonly invite = delegate(() => this.chainsService, 'invite');
   readonly inviteInfo = delegate(() => this.chainsService, 'inviteInfo');

@@ -9,7 +9,12 @@ import { MemoryStorage } from '../store/memory';
 import { startTestHost, until } from './testing';
 import { testIdentity } from '../core/testing';
 import { encodeTx, signTx, type Tx } from '../core/tx';
-import { fromPlane, demoTownNetwork, signTripCertificate } from '../core/modules/its';
+import {
+  fromPlane,
+  demoTownNetwork,
+  itsTrustContractName,
+  signTripCertificate,
+} from '../core/modules/its';
 import type { PeerHost } from './peer-host';
 import { ItsHost, congestionOf } from './its';
 import type { ChainState } from '../core/ledger';
@@ -33,8 +38,16 @@ async function providerChain(now: () => number) {
     mode: 'private',
     consensus: 'solo',
     tokens: { symbol: 'BOT', allocations: [{ did: me, amount: 1_000 }] },
-    its: { providers: [me], windowMs: 60_000, reward: 7, corroborationMin: 2 },
+    its: {
+      providers: [me],
+      windowMs: 60_000,
+      reward: 7,
+      corroborationMin: 2,
+      contract: itsTrustContractName,
+    },
   });
+  // The provider deployed the bundled trust contract with the chain: its verdicts count.
+  await until(async () => (await host!.contracts()).some((c) => c.name === itsTrustContractName));
   return { host, me, chain: (await host.status()).chainId };
 }
 

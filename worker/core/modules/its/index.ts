@@ -6,6 +6,8 @@ import type { TxModule } from '../module';
 import { governanceModule } from '../governance';
 import { TokenJournal, tokensModule } from '../tokens';
 import { itsBodyRules } from './rules';
+import { contractsModule, type ContractOverlay } from '../contracts';
+import * as limits from '../../limits';
 import {
   applyItsTx,
   decodeCondition,
@@ -27,6 +29,8 @@ export * from './network';
 export * from './rules';
 export * from './state';
 export * from './types';
+export * from './trust-contract';
+export { judgeByContract, settleByContract } from './trust';
 
 export const itsModule: TxModule<ItsState, ItsOverlay, 'its'> = {
   name: 'its',
@@ -43,6 +47,7 @@ export const itsModule: TxModule<ItsState, ItsOverlay, 'its'> = {
         block.overlayOf(governanceModule).policies.get(name),
       ),
     tokens: () => new TokenJournal(block.overlayOf(tokensModule)),
+    contracts: () => block.overlayOf<ContractOverlay>(contractsModule),
     trips: new Map(),
     windows: new Map(),
     latest: new Map(),
@@ -50,6 +55,12 @@ export const itsModule: TxModule<ItsState, ItsOverlay, 'its'> = {
   }),
   apply: (overlay, tx, txId) => applyItsTx(overlay, tx, txId),
   finish: (overlay) => finishIts(overlay),
+  // The trust contract's runs share the block's contract budget (./trust.ts).
+  blockBudgetSpent: (overlay) =>
+    overlay.settings().contract !== null &&
+    overlay.contracts().stepsUsed >= limits.blockContractStepsMax
+      ? `its contract work reached ${limits.blockContractStepsMax} steps, the limit of one block`
+      : null,
   load: { prefixes: ['its/'], fromEntries: itsFromEntries },
   admits: (state, did, sending) => itsAdmits(state, sending?.chainId ?? '', did, sending?.tx),
   // A trip's observations go in order: the jump rule compares each with the one before.

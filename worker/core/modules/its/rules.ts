@@ -5,6 +5,7 @@ import { publicKeyFromDid } from '../../crypto/did';
 import { botError } from '../../errors';
 import type { BodyRules } from '../module';
 import { checkCertificateShape } from './certificate';
+import { checkContractName } from '../contracts/name';
 import {
   itsCongestionLevelMax,
   itsProvidersMax,
@@ -120,7 +121,7 @@ export function checkItsGenesis(value: ItsGenesis): void {
     throw botError('BAD_FIELD_TYPE', 'its must be { providers, windowMs?, reward? }.');
   onlyFields(
     value as unknown as Record<string, unknown>,
-    ['providers', 'windowMs', 'reward', 'corroborationMin'],
+    ['providers', 'windowMs', 'reward', 'corroborationMin', 'contract'],
     'its genesis',
   );
   if (!Array.isArray(value.providers) || value.providers.length > itsProvidersMax)
@@ -134,4 +135,5 @@ export function checkItsGenesis(value: ItsGenesis): void {
   if (value.reward !== undefined) wholeNumber(value.reward, 'its.reward', 0, itsRewardMax);
   if (value.corroborationMin !== undefined)
     wholeNumber(value.corroborationMin, 'its.corroborationMin', 1, 64);
+  if (value.contract !== undefined) checkContractName(value.contract);
 }

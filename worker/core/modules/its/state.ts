@@ -7,6 +7,8 @@ import type { Genesis } from '../../genesis';
 import type { Tx } from '../../tx-shape';
 import type { PolicyValue } from '../governance';
 import type { TokenJournal } from '../tokens';
+import type { ContractOverlay } from '../contracts/apply';
+import { judgeByContract, settleByContract, type TrustCallContext } from './trust';
 import {
   certificateSignatureHolds,
   checkCertificateShape,
@@ -36,6 +38,8 @@ export interface ItsSettings {
   windowMs: number;
   reward: number;
   corroborationMin: number;
+  /** The trust contract whose verdicts count (./trust.ts), or null: the module's own rules. */
+  contract: string | null;
 }
 
 export function itsSettingsOf(
@@ -66,6 +70,11 @@ export function itsSettingsOf(
       1,
       count('its.corroborationMin', its?.corroborationMin ?? L.itsCorroborationMinDefault, 64),
     ),
+    contract: (() => {
+      const named = policy('its.contract');
+      if (typeof named === 'string') return named === '' ? null : named;
+      return its?.contract ?? null;
+    })(),
   };
 }
 
@@ -78,6 +87,8 @@ export interface ItsOverlay {
   readonly settings: () => ItsSettings;
   /** A token journal of the block (absent tokens: settlement pays nothing). */
   readonly tokens: () => TokenJournal;
+  /** The block's contracts overlay (the trust contract runs in it). */
+  readonly contracts: () => ContractOverlay;
   readonly trips: Map<string, ItsTrip>;
   readonly windows: Map<string, ItsWindow>;
   readonly latest: Map<string, number>;
@@ -270,16 +281,44 @@ function observe(overlay: ItsOverlay, tx: Tx, txId: string): void {
   const window = Math.floor(tx.time / settings.windowMs);
   const key = windowKey(body.segment, window);
   const win = windowIn(overlay, key) ?? newWindow(body.segment, window);
-  const rejected = implausibility(overlay, tx, trip, body);
+  let rejected: RejectionReason | null;
+  let trust = trip.trust;
+  if (settings.contract) {
+    const verdict = judgeByContract(
+      trustCall(overlay, settings),
+      settings.contract,
+      {
+        trip: tx.from,
+        provider: trip.provider,
+        segment: body.segment,
+        limitKmh: demoTownNetwork.segmentById.get(body.segment)!.limitKmh,
+        speedKmh: body.speedKmh,
+        humidityPct: body.humidityPct ?? null,
+        temperatureC: body.temperatureC ?? null,
+        time: tx.time,
+        gapM:
+          trip.lastSegment === null
+            ? null
+            : segmentGapM(demoTownNetwork, trip.lastSegment, body.segment),
+        lastTime: trip.lastTime,
+        accepted: trip.accepted,
+        rejected: trip.rejected,
+      },
+      txId,
+    );
+    rejected = verdict.reason;
+    trust = verdict.trust;
+  } else rejected = implausibility(overlay, tx, trip, body);
   let notCounted: NotCountedReason | null = null;
   if (!rejected) {
     if (win.samples.some((s) => s.trip === tx.from)) notCounted = 'duplicate';
     else if (win.settledAt >= 0) notCounted = 'settled';
     else if (win.samples.length >= L.itsWindowSamplesMax) notCounted = 'full';
   }
-  const nextTrip: ItsTrip = rejected
+  const counts: ItsTrip = rejected
     ? { ...trip, rejected: trip.rejected + 1 }
     : { ...trip, accepted: trip.accepted + 1, lastSegment: body.segment, lastTime: tx.time };
+  const nextTrip: ItsTrip = trust === undefined ? counts : { ...counts, trust };
   const nextWindow: ItsWindow = { ...win };
   if (rejected) nextWindow.rejected += 1;
   else if (notCounted) nextWindow.notCounted += 1;
@@ -311,6 +350,16 @@ function observe(overlay: ItsOverlay, tx: Tx, txId: string): void {
   putTrip(overlay, tx.from, nextTrip);
   putWindow(overlay, key, nextWindow, settings);
   overlay.writes.set(itsObservationPrefix + txId, encode(record));
+}
+
+function trustCall(overlay: ItsOverlay, settings: ItsSettings): TrustCallContext {
+  return {
+    contracts: overlay.contracts,
+    tokens: overlay.tokens,
+    providers: settings.providers,
+    height: overlay.height,
+    time: overlay.time,
+  };
 }
 
 function putTrip(overlay: ItsOverlay, did: string, trip: ItsTrip): void {
@@ -400,13 +449,32 @@ function settle(overlay: ItsOverlay, tx: Tx, txId: string): void {
       `Window ${window} of segment ${segment} has ${win.samples.length} vehicle(s); settlement needs ${settings.corroborationMin} (its.corroborationMin) to corroborate.`,
     );
   const medianSpeed = median(sortedNumbers(win.samples.map((s) => s.speedKmh)))!;
+  // With a trust contract, its corroboration decides who agrees (./trust.ts).
+  const byContract = settings.contract
+    ? settleByContract(
+        trustCall(overlay, settings),
+        settings.contract,
+        {
+          segment,
+          window,
+          samples: win.samples.map((s) => ({
+            trip: s.trip,
+            provider: tripIn(overlay, s.trip)!.provider,
+            speedKmh: s.speedKmh,
+          })),
+        },
+        txId,
+      )
+    : null;
+  const agreeing = (sample: { trip: string; speedKmh: number }) =>
+    byContract ? byContract.agree.has(sample.trip) : agrees(sample.speedKmh, medianSpeed);
   const journal = overlay.tokens();
   const paid: string[] = [];
   const outliers: string[] = [];
   const tripUpdates = new Map<string, ItsTrip>();
   for (const sample of win.samples) {
     const trip = tripUpdates.get(sample.trip) ?? tripIn(overlay, sample.trip)!;
-    if (!agrees(sample.speedKmh, medianSpeed)) {
+    if (!agreeing(sample)) {
       outliers.push(sample.trip);
       tripUpdates.set(sample.trip, { ...trip, rejected: trip.rejected + 1 });
       continue;

@@ -38,6 +38,11 @@ export interface ItsGenesis {
   reward?: number;
   /** Distinct trips a window needs before it can be settled (absent: 2). */
   corroborationMin?: number;
+  /**
+   * The deployed trust contract whose plausibility and corroboration verdicts count (absent: the
+   * module's own rules). A provider deploys it (./trust-contract.ts); the policy its.contract overrides.
+   */
+  contract?: string;
 }
 
 export type RejectionReason =
@@ -64,6 +69,8 @@ export interface ItsTrip {
   /** Segment and time of the last accepted observation (the jump rule compares with it). */
   lastSegment: string | null;
   lastTime: number;
+  /** Trust (0..100) the trust contract gave at the trip's last observation (absent: no contract). */
+  trust?: number;
 }
 
 export interface ItsSample {
