@@ -113,6 +113,11 @@ export interface GovernanceOverlay {
   genesis: Genesis | null;
   /** Role and policy changes an administrator made in this block (admin.set), in order. */
   adminChanges: Change[];
+  /**
+   * Whether a did that is no longer a validator still answers for its double votes (public
+   * mode: its stake is bonded or unbonding; the staking module sets this). Default: no.
+   */
+  accountable: (did: string) => boolean;
 }
 
 export function overlayOf(
@@ -133,6 +138,7 @@ export function overlayOf(
     policies: new Map(gov.policies),
     genesis,
     adminChanges: [],
+    accountable: () => false,
   };
 }
 
@@ -350,7 +356,7 @@ function applyEvidence(
   height: number,
 ): BotError | null {
   const { first, second } = body;
-  if (!isValidatorIn(gov.validators, first.validator))
+  if (!isValidatorIn(gov.validators, first.validator) && !gov.accountable(first.validator))
     return botError('BAD_REQUEST', 'The evidence is about someone who is not a validator.');
   if (gov.offenders.has(first.validator))
     return botError('BAD_REQUEST', 'This validator is already marked as an offender.');
