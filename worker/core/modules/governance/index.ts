@@ -3,6 +3,7 @@
 import type { Genesis } from '../../genesis';
 import type { TxModule } from '../module';
 import type { StakingState } from '../staking/types';
+import type { MultisigPolicy } from '../multisig/types';
 import {
   applyGovernanceTx,
   emptyGovernance,
@@ -26,6 +27,7 @@ export {
   proposalPrefix,
   type Change,
   type Governance,
+  type GovernanceOverlay,
   type InviteToken,
   type ProposalRecord,
 } from './apply';
@@ -67,6 +69,11 @@ export const governanceModule: TxModule<Governance, GovernanceOverlay, 'governan
     );
     // Public mode: a validator that left the set still answers for its double votes while stake
     // of it is bonded or unbonding (the staking state before the block; the ledger's chain view).
+    // Private mode, k of n administrators: the signers of a rule in force that holds admin.set.
+    const held = (block.chain as { multisig?: { policy: MultisigPolicy | null } }).multisig;
+    const policy = held ? held.policy : block.chain.genesis.multisig;
+    if (policy?.types.some((rule) => rule.type === 'admin.set'))
+      overlay.adminSigners = policy.signers;
     const staking = (block.chain as { staking?: StakingState }).staking;
     if (staking?.settings)
       overlay.accountable = (did) =>
