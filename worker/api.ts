@@ -739,6 +739,22 @@ export interface PeerMethods
   setRole(role: string, dids: string[] | null): Promise<{ txId: string }>;
   /** Set a policy (gov/policy/<name>) the same way; see docs/API.md for the enforced ones. */
   setPolicy(name: string, value: string | number | boolean): Promise<{ txId: string }>;
+  /**
+   * Admit (true) or remove (false) a member: admin.set on a private chain with an administrator
+   * (no vote; with k of n administrators, held for their approvals), else a proposal.
+   */
+  setMember(did: string, member: boolean): Promise<{ txId: string }>;
+  /**
+   * Set the chain's multi-signature rule (k of the signers approve each transaction of the
+   * listed types), or drop it (null): admin.set on a private chain, else a proposal.
+   */
+  setMultisigRule(
+    policy: {
+      signers: string[];
+      k: number;
+      types: Array<{ type: string; amountOver?: number }>;
+    } | null,
+  ): Promise<{ txId: string }>;
   contracts(): Promise<ContractView[]>;
   contract(name: string): Promise<ContractDetailView | null>;
 }
@@ -797,6 +813,8 @@ export const methodNames = [
   'blockedDevices',
   'setRole',
   'setPolicy',
+  'setMember',
+  'setMultisigRule',
   ...datasetMethodNames,
   ...tokenMethodNames,
   ...itsMethodNames,

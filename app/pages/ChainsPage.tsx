@@ -167,7 +167,7 @@ function HeldChains() {
 /** What each mode means, in one sentence (Y.4464 Appendix I). */
 export const modeMeaning: Record<CreateChainRequest['mode'], string> = {
   private:
-    'Private: one organization runs it; its validators (or an administrator) decide who deploys, writes and reads.',
+    'Private: one organization runs it; its administrator (you, or k of n named keys) admits members and decides who deploys, writes and reads, without votes.',
   consortium:
     'Consortium: several organizations; the validators vote members in and decide their rights together.',
   public:
@@ -184,6 +184,10 @@ function CreateChain() {
   const [startBalance, setStartBalance] = useState('1000');
   // Validators by stake (issue 16, public mode): epoch and unbonding in blocks, this peer's bond.
   const [staking, setStaking] = useState(true);
+  // Private mode: this peer administers the chain, alone or with co-administrators (k of n).
+  const [administer, setAdminister] = useState(true);
+  const [coAdmins, setCoAdmins] = useState('');
+  const [adminK, setAdminK] = useState('2');
   const [epochBlocks, setEpochBlocks] = useState('10');
   const [unbondingBlocks, setUnbondingBlocks] = useState('20');
   const [genesisBond, setGenesisBond] = useState('100');
@@ -218,6 +222,13 @@ function CreateChain() {
       if (symbol.trim() && (!/^\d+$/.test(startBalance.trim()) || amount < 1))
         throw new Error('Your starting balance is a whole number of tokens, at least 1.');
       const stake = mode === 'public' && staking && symbol.trim() ? stakingOf() : null;
+      const admins =
+        mode === 'private' && administer && me
+          ? [me, ...coAdmins.split(/[\s,]+/).filter((d) => d && d !== me)]
+          : [];
+      const k = Number(adminK.trim());
+      if (admins.length > 1 && (!Number.isInteger(k) || k < 1 || k > admins.length))
+        throw new Error(`The approvals needed is a whole number from 1 to ${admins.length}.`);
       setResult(
         await bot().createChain({
           ...(stake ? { staking: stake } : {}),
@@ -225,6 +236,10 @@ function CreateChain() {
           mode,
           consensus,
           ...(list.length ? { validators: list } : {}),
+          ...(admins.length ? { admin: admins[0] } : {}),
+          ...(admins.length > 1
+            ? { multisig: { signers: admins, k, types: [{ type: 'admin.set' }] } }
+            : {}),
           ...(symbol.trim() && me
             ? { tokens: { symbol: symbol.trim(), allocations: [{ did: me, amount }] } }
             : {}),
@@ -291,6 +306,36 @@ function CreateChain() {
         <p className="muted small-text" data-testid="mode-meaning">
           {modeMeaning[mode]}
         </p>
+        {mode === 'private' && (
+          <>
+            <label className="inline">
+              <input
+                type="checkbox"
+                checked={administer}
+                onChange={(e) => setAdminister(e.target.checked)}
+              />{' '}
+              I administer this chain (members and rights set by me, no votes)
+            </label>
+            {administer && (
+              <>
+                <label>
+                  Co-administrators (optional did:keys; then k of n approve each change)
+                  <textarea value={coAdmins} onChange={(e) => setCoAdmins(e.target.value)} />
+                </label>
+                {coAdmins.trim() && (
+                  <label>
+                    Approvals needed (k)
+                    <input
+                      inputMode="numeric"
+                      value={adminK}
+                      onChange={(e) => setAdminK(e.target.value)}
+                    />
+                  </label>
+                )}
+              </>
+            )}
+          </>
+        )}
         {mode === 'public' && (
           <label className="inline">
             <input

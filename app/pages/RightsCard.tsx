@@ -94,6 +94,55 @@ function RoleForm({ onDone }: { onDone: () => void }) {
   );
 }
 
+/** Private mode: the administrator admits or removes a member by clicks (setMember). */
+function MemberForm({ onDone }: { onDone: () => void }) {
+  const [did, setDid] = useState('');
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function change(member: boolean) {
+    setError(null);
+    setMessage(null);
+    try {
+      setMessage(await committed(bot().setMember(did.trim(), member)));
+      onDone();
+    } catch (e) {
+      setError(e);
+    }
+  }
+  return (
+    <form
+      className="form"
+      aria-label="Admit or remove a member"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void change(true);
+      }}
+    >
+      <label>
+        Member (did:key)
+        <input
+          value={did}
+          onChange={(e) => setDid(e.target.value)}
+          required
+          data-testid="member-did"
+        />
+      </label>
+      <div className="row">
+        <button type="submit">Admit member</button>
+        <button type="button" onClick={() => void change(false)}>
+          Remove member
+        </button>
+      </div>
+      {message && (
+        <p role="status" className="ok">
+          {message}
+        </p>
+      )}
+      <ErrorNote error={error} />
+    </form>
+  );
+}
+
 function PolicyForm({ onDone }: { onDone: () => void }) {
   const [name, setName] = useState(enforced[0]!.name);
   const [value, setValue] = useState('');
@@ -208,6 +257,12 @@ export function RightsCard({
           <RoleForm onDone={onDone} />
           <h3>Set a policy</h3>
           <PolicyForm onDone={onDone} />
+          {gov.rightsBy === 'admin' && (
+            <>
+              <h3>Members</h3>
+              <MemberForm onDone={onDone} />
+            </>
+          )}
         </>
       ) : gov.rightsBy !== 'none' ? (
         <p className="muted">

@@ -149,7 +149,17 @@ describe('roles per chain (consortium: set by votes)', () => {
       );
     }
     expect(() =>
-      checkTx(c.tx(s0, v0, 'admin.set', { change: { kind: 'addMember', did: v1.did } })),
+      checkTx(
+        c.tx(s0, v0, 'admin.set', { change: { kind: 'addValidator', did: v1.did, power: 1 } }),
+      ),
+    ).toThrow(expect.objectContaining({ code: 'BAD_FIELD_TYPE' }));
+    expect(() =>
+      checkTx(
+        c.tx(s0, v0, 'member.propose', {
+          change: { kind: 'multisig', policy: { signers: [], k: 1, types: [] } },
+          height: 9,
+        }),
+      ),
     ).toThrow(expect.objectContaining({ code: 'BAD_FIELD_TYPE' }));
   });
 });
@@ -255,5 +265,89 @@ describe('policies in gov/policy/* are enforced', () => {
     const error = replayOn(s1, three);
     expect(error.code).toBe('BAD_BLOCK');
     expect(error.message).toContain('tx.perSenderPerBlockMax');
+  });
+});
+
+describe('private mode: the administrator (one key or k of n) admits members and sets the multisig rule', () => {
+  const outsider = testIdentity('rights outsider');
+  const heldPut = { signers: [v0.did, v1.did], k: 2, types: [{ type: 'data.put' }] };
+
+  it('the administrator adds and removes a member directly; nobody else may, nor on a consortium chain', () => {
+    const c = chain({ ...bftGenesis('private members', ids, 'private'), admin: admin.did });
+    const s0 = c.start.state;
+    const add = { change: { kind: 'addMember', did: outsider.did } };
+    const refused = c.block(s0, [c.tx(s0, v1, 'admin.set', add)]);
+    expect(refused.failed[0]?.error?.code).toBe('UNAUTHORIZED');
+    const added = c.block(refused.state, [c.tx(refused.state, admin, 'admin.set', add)]);
+    expect(added.failed).toEqual([]);
+    expect(added.state.governance?.members.has(outsider.did)).toBe(true);
+    const s2 = added.state;
+    const removed = c.block(s2, [
+      c.tx(s2, admin, 'admin.set', { change: { kind: 'removeMember', did: outsider.did } }),
+    ]);
+    expect(removed.state.governance?.members.has(outsider.did)).toBe(false);
+    const consortium = chain(bftGenesis('consortium members', ids, 'consortium'));
+    const k0 = consortium.start.state;
+    const byAdmin = consortium.block(k0, [consortium.tx(k0, v0, 'admin.set', add)]);
+    expect(byAdmin.failed[0]?.error?.code).toBe('UNAUTHORIZED');
+  });
+
+  it('k of n administrators: admin.set is held until 2 of 3 approve, then admits the member', () => {
+    const c = chain({
+      ...bftGenesis('private k of n', ids, 'private'),
+      admin: v0.did,
+      multisig: { signers: [v0.did, v1.did, v2.did], k: 2, types: [{ type: 'admin.set' }] },
+    });
+    const s0 = c.start.state;
+    const add = { change: { kind: 'addMember', did: outsider.did } };
+    const alone = c.block(s0, [c.tx(s0, v0, 'admin.set', add)]);
+    expect(alone.rejected[0]?.error?.code).toBe('UNAUTHORIZED');
+    const proposeTx = c.tx(s0, v1, 'multisig.propose', { type: 'admin.set', body: add });
+    const proposed = c.block(s0, [proposeTx]);
+    expect(proposed.failed).toEqual([]);
+    expect(proposed.state.governance?.members.has(outsider.did)).toBe(false);
+    const s1 = proposed.state;
+    const approved = c.block(s1, [
+      c.tx(s1, v2, 'multisig.approve', { proposal: txIdOf(proposeTx) }),
+    ]);
+    expect(approved.failed).toEqual([]);
+    expect(approved.state.governance?.members.has(outsider.did)).toBe(true);
+  });
+
+  it('the administrator sets the multisig rule of a private chain; votes cannot', () => {
+    const c = chain({ ...bftGenesis('private rule', ids, 'private'), admin: admin.did });
+    const s0 = c.start.state;
+    const change = { kind: 'multisig', policy: heldPut };
+    const byVote = c.block(s0, [c.tx(s0, v0, 'member.propose', { change, height: 1 })]);
+    expect(byVote.failed[0]?.error?.code).toBe('UNAUTHORIZED');
+    const set = c.block(s0, [c.tx(s0, admin, 'admin.set', { change })]);
+    expect(set.failed).toEqual([]);
+    const s1 = set.state;
+    expect(s1.multisig?.policy).toEqual(heldPut);
+    const put = c.block(s1, [c.tx(s1, v2, 'data.put', { key: 'k', value: 1 })]);
+    expect(put.rejected[0]?.error?.message).toMatch(/needs 2 of 2 signatures/);
+  });
+});
+
+describe('consortium mode: a passed proposal sets or drops the multisig rule', () => {
+  it('holds data.put for 2 of 2 signatures after the vote, survives a reload, and is dropped by a second vote', () => {
+    const genesis = bftGenesis('consortium rule', ids, 'consortium');
+    const c = chain(genesis);
+    const s0 = c.start.state;
+    const writes = new Map(c.start.writes);
+    const policy = { signers: [v0.did, v1.did], k: 2, types: [{ type: 'data.put' }] };
+    const passed = c.pass(s0, { kind: 'multisig', policy });
+    for (const [k, v] of passed.writes) writes.set(k, v);
+    const s1 = passed.state;
+    expect(s1.multisig?.policy).toEqual(policy);
+    const direct = c.block(s1, [c.tx(s1, v3, 'data.put', { key: 'k', value: 1 })]);
+    expect(direct.rejected[0]?.error?.code).toBe('UNAUTHORIZED');
+    const loaded = stateFromEntries(genesis, passed.block.header, s1.headHash, writes);
+    expect(loaded.multisig?.policy).toEqual(policy);
+    expect(loaded.trie.rootHash()).toEqual(s1.trie.rootHash());
+    const dropped = c.pass(s1, { kind: 'multisig', policy: null });
+    const s2 = dropped.state;
+    expect(s2.multisig?.policy).toBeNull();
+    expect(c.block(s2, [c.tx(s2, v3, 'data.put', { key: 'k', value: 1 })]).txIds).toHaveLength(1);
   });
 });

@@ -88,6 +88,8 @@ export abstract class ApiSurface {
   readonly blockedDevices = delegate(() => this.capabilities.devices(), 'blockedDevices');
   readonly setRole = delegate(() => this.capabilities.rights(), 'setRole');
   readonly setPolicy = delegate(() => this.capabilities.rights(), 'setPolicy');
+  readonly setMember = delegate(() => this.capabilities.rights(), 'setMember');
+  readonly setMultisigRule = delegate(() => this.capabilities.rights(), 'setMultisigRule');
   // confidential datasets (issue 15): ./datasets.ts
   readonly datasets = delegate(() => this.capabilities.datasets(), 'datasets');
   readonly publishDataset = delegate(() => this.capabilities.datasets(), 'publishDataset');

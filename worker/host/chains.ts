@@ -418,7 +418,10 @@ export class ChainsService {
       const height = active
         ? this.s.durable.height
         : await this.d.options.storage.headHeight(record.chainId);
-      const validator = record.genesis.validators.some((v) => v.did === this.s.identityView.did);
+      // The active chain's validators are those in force now (elected by stake, or changed by
+      // votes), not the genesis ones; another chain held here shows its genesis set.
+      const validators = active ? this.s.durable.validators : record.genesis.validators;
+      const validator = validators.some((v) => v.did === this.s.identityView.did);
       out.push({
         chainId: record.chainId,
         name: record.genesis.name,

@@ -160,6 +160,17 @@ const cases: Record<MethodName, Case> = {
       [['', 1], 'setPolicy: name must be a non-empty string'],
     ],
   },
+  setMember: {
+    good: [did, true],
+    bad: [
+      [['nobody', true], 'setMember: did must be a did:key'],
+      [[did, 'yes'], 'setMember: member must be'],
+    ],
+  },
+  setMultisigRule: {
+    good: [{ signers: [did], k: 1, types: [{ type: 'data.put' }] }],
+    bad: [[['k of n'], 'setMultisigRule: policy must be']],
+  },
   reportDevice: {
     good: [did, 'flood'],
     bad: [

@@ -275,6 +275,13 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     ],
     (p, name, value) => p.setPolicy(name, value),
   ),
+  setMember: method([param('did', did), param('member', boolean)], (p, who, member) =>
+    p.setMember(who, member),
+  ),
+  // Judged in full by the core's body rules (checkMultisigGenesis) before it is signed.
+  setMultisigRule: method([param('policy', orNull(anyObject))], (p, policy) =>
+    p.setMultisigRule(policy as never),
+  ),
   reportDevice: method(
     [
       param('device', did),

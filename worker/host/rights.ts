@@ -6,6 +6,7 @@ import { botError } from '../core/errors';
 import { precheckTx, type ChainState } from '../core/ledger';
 import { checkTx } from '../core/tx';
 import { rightsSetter, type PolicyValue } from '../core/modules/governance';
+import type { MultisigPolicy } from '../core/modules/multisig';
 
 export interface RightsDeps {
   chain(): ChainState;
@@ -16,7 +17,9 @@ export interface RightsDeps {
 
 type RightsChange =
   | { kind: 'role'; role: string; dids: string[] | null }
-  | { kind: 'policy'; name: string; value: PolicyValue };
+  | { kind: 'policy'; name: string; value: PolicyValue }
+  | { kind: 'addMember' | 'removeMember'; did: string }
+  | { kind: 'multisig'; policy: MultisigPolicy | null };
 
 export class RightsService {
   constructor(private readonly d: RightsDeps) {}
@@ -29,6 +32,19 @@ export class RightsService {
   /** Set a policy of the chain (gov/policy/<name>). */
   setPolicy(name: string, value: PolicyValue): Promise<{ txId: string }> {
     return this.change({ kind: 'policy', name, value });
+  }
+
+  /**
+   * Admit a member (true) or remove one (false): on a private chain with an administrator,
+   * admin.set directly; elsewhere a proposal for the validators' votes.
+   */
+  setMember(did: string, member: boolean): Promise<{ txId: string }> {
+    return this.change({ kind: member ? 'addMember' : 'removeMember', did });
+  }
+
+  /** Set the chain's multi-signature rule (null: drop it), the same way as a role. */
+  setMultisigRule(policy: MultisigPolicy | null): Promise<{ txId: string }> {
+    return this.change({ kind: 'multisig', policy });
   }
 
   private async change(change: RightsChange): Promise<{ txId: string }> {

@@ -19,6 +19,7 @@ import type { Genesis } from '../../genesis';
 import { voteSigningBytes, type Vote } from '../../consensus/vote';
 import * as limits from '../../limits';
 import { rightsSetter, rolePrefix, type PolicyValue } from './rights';
+import type { MultisigPolicy } from '../multisig/types';
 
 export type Change =
   | { kind: 'addValidator'; did: string; power: number }
@@ -29,6 +30,8 @@ export type Change =
   | { kind: 'policy'; name: string; value: string | number | boolean }
   | { kind: 'engine'; engine: 'poa' | 'bft'; timeoutMs?: number }
   | { kind: 'role'; role: string; dids: string[] | null }
+  /** Set (or with null, drop) the chain's multi-signature rule (worker/core/modules/multisig). */
+  | { kind: 'multisig'; policy: MultisigPolicy | null }
   /** Create `amount` tokens into `to`: carried out by a token.mint { proposal } once applied. */
   | { kind: 'mint'; to: string; amount: number }
   /**
@@ -113,6 +116,18 @@ export interface GovernanceOverlay {
   genesis: Genesis | null;
   /** Role and policy changes an administrator made in this block (admin.set), in order. */
   adminChanges: Change[];
+  /**
+   * Whether a did that is no longer a validator still answers for its double votes (public
+   * mode: its stake is bonded or unbonding; the staking module sets this). Default: no.
+   */
+  accountable: (did: string) => boolean;
+  /**
+   * Private mode: the signers of a multisig rule in force that holds admin.set (k of n
+   * administrators); each may send admin.set, which the rule holds until k approve.
+   */
+  adminSigners: readonly string[];
+  /** The multisig rule a change applied at the end of this block sets (undefined: unchanged). */
+  multisigPolicy: MultisigPolicy | null | undefined;
 }
 
 export function overlayOf(
@@ -133,6 +148,9 @@ export function overlayOf(
     policies: new Map(gov.policies),
     genesis,
     adminChanges: [],
+    accountable: () => false,
+    adminSigners: [],
+    multisigPolicy: undefined,
   };
 }
 
@@ -142,8 +160,18 @@ function rightsChangeError(
   change: Change,
   byAdmin: boolean,
 ): BotError | null {
-  if (change.kind !== 'role' && change.kind !== 'policy') return null;
   const setter = gov.genesis ? rightsSetter(gov.genesis) : 'votes';
+  if (change.kind === 'multisig' && setter === 'admin' && !byAdmin)
+    return botError(
+      'UNAUTHORIZED',
+      `The multi-signature rule of this private chain is set by its administrator ${gov.genesis?.admin} (admin.set), not by votes.`,
+    );
+  if (byAdmin && setter !== 'admin')
+    return botError(
+      'UNAUTHORIZED',
+      'This chain has no administrator: its members, roles and policies are set by proposals and votes (member.propose).',
+    );
+  if (change.kind !== 'role' && change.kind !== 'policy') return null;
   if (change.kind === 'role' && setter === 'none')
     return botError('BAD_REQUEST', 'A public chain is open to all: it has no roles to set.');
   if (setter === 'admin' && !byAdmin)
@@ -166,7 +194,9 @@ function applyRightsChange(
   height: number,
   writes: Map<string, Uint8Array>,
 ): void {
-  if (change.kind === 'policy') {
+  if (change.kind === 'multisig') {
+    gov.multisigPolicy = change.policy; // written by the multisig module (msig/policy)
+  } else if (change.kind === 'policy') {
     gov.policies.set(change.name, change.value);
     writes.set(policyPrefix + change.name, encode({ v: change.value, h: height }));
   } else if (change.kind === 'role') {
@@ -230,7 +260,7 @@ export function applyGovernanceTx(
       // Membership and role changes need no lead time (no peer has to prepare for them): a
       // past height means "from the block after it passes". Every other change names a future
       // height.
-      const noLeadTime = ['addMember', 'removeMember', 'role'].includes(change.kind);
+      const noLeadTime = ['addMember', 'removeMember', 'role', 'multisig'].includes(change.kind);
       if (effective <= height && !noLeadTime)
         return botError(
           'BAD_REQUEST',
@@ -282,12 +312,12 @@ export function applyGovernanceTx(
     }
     case 'admin.set': {
       const { change } = tx.body as { change: Change };
-      if (!gov.genesis?.admin || tx.from !== gov.genesis.admin)
+      if (!gov.genesis?.admin || !isAdmin(gov, tx.from))
         return (
           rightsChangeError(gov, change, false) ??
           botError(
             'UNAUTHORIZED',
-            `Only the administrator ${gov.genesis?.admin} sets this chain's roles and policies.`,
+            `Only the administrator ${gov.genesis?.admin} sets this chain's members, roles and policies.`,
           )
         );
       const refused = rightsChangeError(gov, change, true);
@@ -300,6 +330,11 @@ export function applyGovernanceTx(
     default:
       return null;
   }
+}
+
+/** The genesis administrator, or a signer of a multisig rule in force that holds admin.set. */
+function isAdmin(gov: GovernanceOverlay, did: string): boolean {
+  return did === gov.genesis?.admin || gov.adminSigners.includes(did);
 }
 
 function settle(gov: GovernanceOverlay, id: string, height: number): void {
@@ -350,7 +385,7 @@ function applyEvidence(
   height: number,
 ): BotError | null {
   const { first, second } = body;
-  if (!isValidatorIn(gov.validators, first.validator))
+  if (!isValidatorIn(gov.validators, first.validator) && !gov.accountable(first.validator))
     return botError('BAD_REQUEST', 'The evidence is about someone who is not a validator.');
   if (gov.offenders.has(first.validator))
     return botError('BAD_REQUEST', 'This validator is already marked as an offender.');
@@ -387,7 +422,7 @@ export function finishGovernance(
           : { ...consensus, engine: change.engine, timeoutMs: change.timeoutMs };
     else if (change.kind === 'addMember') gov.members.add(change.did);
     else if (change.kind === 'removeMember') gov.members.delete(change.did);
-    else if (change.kind === 'policy' || change.kind === 'role')
+    else if (change.kind === 'policy' || change.kind === 'role' || change.kind === 'multisig')
       applyRightsChange(gov, change, height, writes);
     else if (change.kind === 'mint' || change.kind === 'contract') {
       // Nothing here: the tokens module mints when a token.mint names this applied proposal, the
@@ -404,7 +439,16 @@ export function finishGovernance(
     gov.proposals.set(id, { ...record, applied: true });
     gov.touched.add(proposalPrefix + id);
   }
-  for (const change of gov.adminChanges) applyRightsChange(gov, change, height, writes);
+  for (const change of gov.adminChanges) {
+    if (change.kind === 'addMember' || change.kind === 'removeMember') {
+      if (change.kind === 'addMember') gov.members.add(change.did);
+      else gov.members.delete(change.did);
+      writes.set(
+        memberPrefix + change.did,
+        encode({ member: change.kind === 'addMember', h: height }),
+      );
+    } else applyRightsChange(gov, change, height, writes);
+  }
   for (const key of gov.touched) {
     if (key.startsWith(proposalPrefix))
       writes.set(key, encode(gov.proposals.get(key.slice(proposalPrefix.length))));

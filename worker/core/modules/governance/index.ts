@@ -2,6 +2,8 @@
 // engine), and evidence of double votes. Rules in ./rules.ts, state transition in ./apply.ts.
 import type { Genesis } from '../../genesis';
 import type { TxModule } from '../module';
+import type { StakingState } from '../staking/types';
+import type { MultisigPolicy } from '../multisig/types';
 import {
   applyGovernanceTx,
   emptyGovernance,
@@ -25,6 +27,7 @@ export {
   proposalPrefix,
   type Change,
   type Governance,
+  type GovernanceOverlay,
   type InviteToken,
   type ProposalRecord,
 } from './apply';
@@ -57,8 +60,26 @@ export const governanceModule: TxModule<Governance, GovernanceOverlay, 'governan
   txTypes: governanceTxTypes,
   bodyRules: governanceBodyRules,
   empty: emptyGovernance,
-  overlay: (state, block) =>
-    overlayOf(state, block.chain.validators, block.chain.chainId, block.chain.genesis),
+  overlay(state, block) {
+    const overlay = overlayOf(
+      state,
+      block.chain.validators,
+      block.chain.chainId,
+      block.chain.genesis,
+    );
+    // Public mode: a validator that left the set still answers for its double votes while stake
+    // of it is bonded or unbonding (the staking state before the block; the ledger's chain view).
+    // Private mode, k of n administrators: the signers of a rule in force that holds admin.set.
+    const held = (block.chain as { multisig?: { policy: MultisigPolicy | null } }).multisig;
+    const policy = held ? held.policy : block.chain.genesis.multisig;
+    if (policy?.types.some((rule) => rule.type === 'admin.set'))
+      overlay.adminSigners = policy.signers;
+    const staking = (block.chain as { staking?: StakingState }).staking;
+    if (staking?.settings)
+      overlay.accountable = (did) =>
+        (staking.bonds.get(did) ?? 0) > 0 || (staking.unbonding.get(did)?.length ?? 0) > 0;
+    return overlay;
+  },
   apply(overlay, tx, txId, block) {
     const error = applyGovernanceTx(overlay, tx, txId, block.height);
     if (error) throw error;

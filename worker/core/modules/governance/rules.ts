@@ -6,6 +6,7 @@ import { isPlainObject, onlyFields } from '../../body';
 import type { BodyRules } from '../module';
 import { checkPolicyValue, checkRoleName } from './rights';
 import { checkContractName } from '../contracts/name';
+import { checkMultisigGenesis } from '../multisig/policy';
 
 function isDid(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith('did:key:z') && value.length <= 64;
@@ -111,6 +112,12 @@ function checkChange(value: unknown): void {
           'A contract upgrade names the codeHash of the new code: its SHA-256, 64 lowercase hex digits.',
         );
       return;
+    case 'multisig':
+      onlyFields(value, ['kind', 'policy'], 'multisig change');
+      if (value.policy === undefined)
+        throw botError('MISSING_FIELD', 'A multisig change names the policy (null drops it).');
+      if (value.policy !== null) checkMultisigGenesis(value.policy);
+      return;
     case 'engine':
       onlyFields(value, ['kind', 'engine', 'timeoutMs'], 'engine change');
       checkEngineFields(value, 'engine change');
@@ -213,6 +220,15 @@ const evidenceSubmit: BodyRules = {
   },
 };
 
+/** The changes a private chain's administrator makes alone (admin.set). */
+export const adminKinds: readonly string[] = [
+  'addMember',
+  'removeMember',
+  'role',
+  'policy',
+  'multisig',
+];
+
 const adminSet: BodyRules = {
   check(body) {
     if (!isPlainObject(body))
@@ -220,8 +236,11 @@ const adminSet: BodyRules = {
     onlyFields(body, ['change'], 'admin.set');
     checkChange(body.change);
     const kind = (body.change as { kind: string }).kind;
-    if (kind !== 'role' && kind !== 'policy')
-      throw botError('BAD_FIELD_TYPE', 'An administrator sets a role or a policy.');
+    if (!adminKinds.includes(kind))
+      throw botError(
+        'BAD_FIELD_TYPE',
+        'An administrator adds or removes a member, or sets a role, a policy or the multisig rule.',
+      );
   },
 };
 

@@ -15,13 +15,15 @@ import type { Genesis } from '../../genesis';
 import type { Tx } from '../../tx-shape';
 import type { BodyRules, BlockContext, TxModule } from '../module';
 import type { MultisigPolicy, MultisigRule } from './types';
+import { governanceModule, type GovernanceOverlay } from '../governance';
 
 export type { MultisigPolicy, MultisigRule } from './types';
+export { checkMultisigGenesis, multisigSignersMax } from './policy';
 
 export const multisigTxTypes = ['multisig.propose', 'multisig.approve'] as const;
 export const proposalPrefix = 'msig/prop/';
-/** Signers a multi-signature rule names at most. */
-export const multisigSignersMax = 32;
+/** The rule in force when governance or the administrator changed it: { p: policy or null, h }. */
+export const policyKey = 'msig/policy';
 /** Pending proposals on a chain at once. */
 export const multisigPendingMax = 10_000;
 
@@ -47,6 +49,8 @@ export interface MultisigState {
 interface Overlay {
   readonly base: MultisigState;
   readonly proposals: Map<string, MultisigProposal>;
+  /** Governance's overlay of the block: a passed change of the rule (or the admin's) is there. */
+  readonly governance: () => GovernanceOverlay;
 }
 
 /** The rule of `policy` that holds `tx` for signatures, or null. */
@@ -67,56 +71,6 @@ export function ruleFor(
 
 function ruleText(rule: MultisigRule, policy: MultisigPolicy): string {
   return `"${rule.type}"${rule.amountOver === undefined ? '' : ` above ${rule.amountOver}`} needs ${policy.k} of ${policy.signers.length} signatures on this chain`;
-}
-
-/** The genesis's multisig settings: throws BAD_FIELD_TYPE naming what is wrong. */
-export function checkMultisigGenesis(value: unknown): asserts value is MultisigPolicy {
-  if (!isPlainObject(value))
-    throw botError('BAD_FIELD_TYPE', 'multisig must be a map { signers, k, types }.');
-  onlyFields(value, ['signers', 'k', 'types'], 'multisig');
-  const { signers, k, types } = value;
-  if (
-    !Array.isArray(signers) ||
-    signers.length < 1 ||
-    signers.length > multisigSignersMax ||
-    !signers.every(
-      (s) => typeof s === 'string' && /^did:key:z[1-9A-HJ-NP-Za-km-z]{1,60}$/.test(s),
-    ) ||
-    new Set(signers).size !== signers.length
-  )
-    throw botError(
-      'BAD_FIELD_TYPE',
-      `multisig.signers names 1 to ${multisigSignersMax} different did:keys.`,
-    );
-  if (!Number.isSafeInteger(k) || (k as number) < 1 || (k as number) > signers.length)
-    throw botError(
-      'BAD_FIELD_TYPE',
-      `multisig.k is a whole number from 1 to ${signers.length} (the signers).`,
-    );
-  if (!Array.isArray(types) || types.length < 1 || types.length > 32)
-    throw botError('BAD_FIELD_TYPE', 'multisig.types lists 1 to 32 rules { type, amountOver? }.');
-  for (const rule of types) {
-    if (
-      !isPlainObject(rule) ||
-      typeof rule.type !== 'string' ||
-      !/^[a-z]+\.[a-z.]+$/.test(rule.type)
-    )
-      throw botError(
-        'BAD_FIELD_TYPE',
-        'Each multisig rule names a transaction type, such as "token.transfer".',
-      );
-    onlyFields(rule, ['type', 'amountOver'], 'multisig rule');
-    if (rule.type.startsWith('multisig.'))
-      throw botError(
-        'BAD_FIELD_TYPE',
-        'The multisig transactions themselves cannot be held for signatures.',
-      );
-    if (
-      rule.amountOver !== undefined &&
-      (!Number.isSafeInteger(rule.amountOver) || (rule.amountOver as number) < 0)
-    )
-      throw botError('BAD_FIELD_TYPE', 'amountOver is a whole amount from 0.');
-  }
 }
 
 const proposeRules: BodyRules = {
@@ -237,25 +191,38 @@ export const multisigModule: TxModule<MultisigState, Overlay, 'multisig'> = {
   txTypes: multisigTxTypes,
   bodyRules: { 'multisig.propose': proposeRules, 'multisig.approve': approveRules },
   empty: emptyMultisig,
-  overlay: (state) => ({ base: state, proposals: new Map() }),
+  overlay: (state, block) => ({
+    base: state,
+    proposals: new Map(),
+    governance: () => block.overlayOf(governanceModule),
+  }),
   apply,
+  // Governance finishes first: a rule it changed in this block holds from the next block.
   finish(o, end) {
-    if (o.proposals.size === 0) return o.base;
+    const changed = o.governance().multisigPolicy;
+    let policy = o.base.policy;
+    if (changed !== undefined) {
+      policy = changed;
+      end.writes.set(policyKey, encode({ p: changed, h: end.height }));
+    }
+    if (o.proposals.size === 0) return policy === o.base.policy ? o.base : { ...o.base, policy };
     const proposals = new Map(o.base.proposals);
     for (const [id, p] of o.proposals) {
       proposals.set(id, p);
       end.writes.set(proposalPrefix + id, encode(p));
     }
-    return { policy: o.base.policy, proposals };
+    return { policy, proposals };
   },
   load: {
     prefixes: ['msig/'],
     fromEntries(entries, genesis) {
       const proposals = new Map<string, MultisigProposal>();
+      let policy = genesis.multisig ?? null;
       for (const [key, bytes] of entries)
         if (key.startsWith(proposalPrefix))
           proposals.set(key.slice(proposalPrefix.length), decode<MultisigProposal>(bytes, 1 << 20));
-      return { policy: genesis.multisig ?? null, proposals };
+        else if (key === policyKey) policy = decode<{ p: MultisigPolicy | null }>(bytes, 1 << 16).p;
+      return { policy, proposals };
     },
   },
   // A covered transaction sent directly is not valid in a block: it must be proposed and approved.

@@ -181,6 +181,31 @@ describe('staking', () => {
     expect(balance(state, alice.did)).toBe(970);
   });
 
+  it('slashes the unbonding stake of a double-signer whose evidence comes after it left the set', () => {
+    let state = genesisState(genesis()).state;
+    state = block(state, [tx(alice, state, 'stake.bond', { amount: 200 })]).state;
+    state = block(state).state; // 2: alice in the set
+    const first = vote(alice, state.chainId, 2, 1);
+    const second = vote(alice, state.chainId, 2, 2);
+    state = block(state, [tx(alice, state, 'stake.unbond', { amount: 200 })]).state; // 3
+    state = block(state).state; // 4: boundary, alice out of the set, 200 unbonding until 6
+    expect(state.validators.some((v) => v.did === alice.did)).toBe(false);
+    const late = block(state, [tx(reporter, state, 'evidence.submit', { first, second })]);
+    expect(late.failed).toEqual([]);
+    state = late.state; // 5: 10% of the 200 unbonding
+    expect(balance(state, stakeSlashedAccount)).toBe(20);
+    for (let i = 0; i < 4; i++) state = block(state).state;
+    expect(balance(state, alice.did)).toBe(980);
+    // Someone who never bonded is not accountable.
+    const gone = block(state, [
+      tx(reporter, state, 'evidence.submit', {
+        first: vote(bob, state.chainId, 2, 1),
+        second: vote(bob, state.chainId, 2, 2),
+      }),
+    ]);
+    expect(gone.failed[0]?.error?.message).toMatch(/not a validator/);
+  });
+
   it('refuses validator changes by vote on a staking chain', () => {
     const state = genesisState(genesis()).state;
     const out = block(state, [
