@@ -7,7 +7,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
 import { startNetPeer, until } from './testing';
 import { MemoryNetwork } from './memory-net';
-import { endpointLightSource, LightFollower, lightPeerStoredBytesMax } from './light';
+import {
+  endpointLightSource,
+  LightFollower,
+  lightPeerStoredBytesMax,
+  NetLightSource,
+} from './light';
+import { readRight } from './read-rights';
+import { decodeInvite } from './chains';
 import { trustGenesis, type HeaderUpdate } from '../core/lightclient';
 import { testIdentity } from '../core/testing';
 import { commitSigningBytes } from '../core/consensus/vote';
@@ -51,10 +58,7 @@ describe('a light peer', () => {
     for (const p of peers.slice(1)) await p.host.join(invite);
     const full = peers[1]!.host;
     const end = await full.xchainEndpoint();
-    const light = new LightFollower(
-      trustGenesis(end.durable().genesis),
-      endpointLightSource(end, (key) => full.get(key)),
-    );
+    const light = new LightFollower(trustGenesis(end.durable().genesis), endpointLightSource(end));
 
     const put = async (i: number) => {
       const { txId } = await peers[i % 4]!.host.submit({
@@ -91,19 +95,19 @@ describe('a light peer', () => {
 
     // a tampered value is refused (TAMPERED)
     const liar = new LightFollower(light.state, {
-      ...endpointLightSource(end, (key) => full.get(key)),
-      async get(key) {
-        const honest = (await full.get(key))!;
-        const entry = honest.proof.entry;
-        const flipped = (Number.parseInt(entry.slice(-2), 16) ^ 1).toString(16).padStart(2, '0');
-        return { ...honest, proof: { ...honest.proof, entry: entry.slice(0, -2) + flipped } };
+      ...endpointLightSource(end),
+      async prove(key) {
+        const honest = (await endpointLightSource(end).prove(key))!;
+        const entry = honest.entry.slice();
+        entry[entry.length - 1]! ^= 1;
+        return { ...honest, entry };
       },
     });
     expect((await refusal(liar.get('seg/7'))).code).toBe('TAMPERED');
 
     // a forged certificate (signed by keys that are not the validators) is refused, state unchanged
     await until(() => end.durable().height > light.height + 1, 20_000);
-    const source = endpointLightSource(end, (key) => full.get(key));
+    const source = endpointLightSource(end);
     const [next] = await source.updates(light.height + 1, 1);
     const forgers = [0, 1, 2, 3].map((i) => testIdentity(`forger ${i}`));
     const chainId = end.durable().chainId;
@@ -126,5 +130,26 @@ describe('a light peer', () => {
     // the honest update is then taken
     light.apply([next!]);
     expect(light.height).toBe(before + 1);
+
+    // over the network: a light peer meets the full peers in the chain's room, is admitted as a
+    // member through the invite, follows every header from genesis by lightGet/lightData and
+    // reads with proofs, holding no block
+    const me = testIdentity('light phone');
+    const net = network.connect();
+    const wire = new NetLightSource(net, {
+      did: me.did,
+      sign: async (message) => signSync(me.seed, message),
+      room: chainId,
+    });
+    await until(() => wire.linked.length === 4);
+    const notYet = readRight(end.durable(), me.did);
+    expect(notYet).toBe('headers');
+    wire.askAdmission(decodeInvite(invite).token);
+    await until(() => readRight(end.durable(), me.did) === 'full', 30_000);
+    const phone = new LightFollower(trustGenesis(end.durable().genesis), wire);
+    expect(await phone.follow()).toBeGreaterThan(late);
+    expect(phone.storedBytes()).toBeLessThanOrEqual(lightPeerStoredBytesMax);
+    expect(await phone.get('seg/7')).toMatchObject({ value: { speed: 63, at: 23 } });
+    wire.stop();
   }, 120_000);
 });
