@@ -227,6 +227,8 @@ export interface CreateChainRequest {
   validators?: string[];
   /** Round engines: base timeout in ms. */
   timeoutMs?: number;
+  /** Round engines: how long a round without transactions waits before an empty block (ms). */
+  emptyBlockIntervalMs?: number;
   /** A native token (issue 16): its symbol and genesis balances; absent, the chain has none. */
   tokens?: {
     symbol: string;

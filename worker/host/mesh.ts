@@ -30,6 +30,8 @@ export interface MeshServiceDeps {
   askAdmission(): void;
   /** Read rights (read-gate.ts): may a message of this kind from `from` be taken in? */
   take(from: string, kind: WireMessage['kind']): boolean;
+  /** Answer a light peer's request (light.ts lightAnswer). */
+  serveLight(to: string, message: Extract<WireMessage, { kind: 'lightGet' }>): Promise<void>;
   /** A header-only sync answer (this peer may not read the chain's payload yet). */
   applyHeaders(from: string, at: number, headers: SignedHeader[]): Promise<void>;
 }
@@ -217,6 +219,20 @@ export class MeshService {
         return;
       case 'blobData':
         void this.d.datasetApi().then((d) => d.onBlobData(from, message));
+        return;
+      case 'lightGet':
+        // Reads only, beside the loop, like sync requests.
+        void this.d
+          .serveLight(from, message)
+          .catch((error) =>
+            this.d.record(
+              'warn',
+              `A light request from ${from} was not served: ${(error as Error).message}`,
+            ),
+          );
+        return;
+      case 'lightData':
+        // Answers for light peers (light.ts NetLightSource); a full peer asks nothing of them.
         return;
       case 'join':
         void this.d

@@ -23,6 +23,7 @@ import { installFastSha256 } from './fast-hash';
 import { AuditLog } from './audit-log';
 import type { AuditExport } from '../core/audit';
 import { encodeWire } from './wire';
+import { lightAnswer } from './light';
 import { Syncer } from './sync';
 import { encode } from '../core/codec';
 import { Capabilities } from './capabilities';
@@ -160,6 +161,18 @@ export class PeerHost extends ApiSurface implements PeerMethods {
       syncIo: () => this.syncServing.syncIo(),
       inbound: (from, message) => this.inbound.push(from, message),
       serveSync: (to, from, count) => this.syncServing.serveSync(to, from, count),
+      serveLight: async (to, message) => {
+        const answer = await lightAnswer(
+          {
+            durable: () => s.durable,
+            storage: options.storage,
+            updates: this.capabilities.lightUpdates,
+          },
+          to,
+          message,
+        );
+        options.net?.send(to, encodeWire(answer));
+      },
       deviceApi: () => this.capabilities.devices(),
       datasetApi: () => this.capabilities.datasets(),
       onJoinRequest: (from, invite) => this.admission.onJoinRequest(from, invite),

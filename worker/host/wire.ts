@@ -11,6 +11,11 @@
 //                 (read-rights.ts): block headers and commit certificates only, from `from` on
 //  10 blobGet     "send me the dataset blob <hash>" (a sealed chunk or a manifest; datasets.ts)
 //  11 blobData    the blob's bytes, or a refusal { code, message }; the asker checks the hash
+//  12 lightGet    a light peer's ask (light.ts): "send me the header updates from..count (headers,
+//                 certificates, validator sets with proofs), and the data entry `key` with its
+//                 Merkle proof at your head"
+//  13 lightData   the answer: the updates and the proven entry (null: absent), or a refusal; the
+//                 light peer checks everything with the core light client
 // Everything from the wire is untrusted: decoding checks shapes and limits and throws BotError.
 import { decode, encode } from '../core/codec';
 import { decodeMessage, encodeMessage, type ConsensusMessage } from '../core/consensus/messages';
@@ -19,6 +24,10 @@ import * as limits from '../core/limits';
 import { checkInviteToken, type InviteToken } from '../core/modules/governance';
 import { checkCertificate, checkHeader, type BlockHeader, type Certificate } from '../core/block';
 import { blobBytesMax } from '../data/limits';
+import { lightClientUpdatesMax } from '../core/lightclient';
+
+/** Sibling hashes a light proof may hold (one per bit of a key hash). */
+const lightProofSiblingsMax = 256;
 
 export type WireMessage =
   | { kind: 'consensus'; message: ConsensusMessage }
@@ -40,7 +49,25 @@ export type WireMessage =
       id: number;
       bytes: Uint8Array | null;
       error: { code: string; message: string } | null;
+    }
+  | { kind: 'lightGet'; id: number; from: number; count: number; key: string | null }
+  | {
+      kind: 'lightData';
+      id: number;
+      head: number;
+      /** Header updates (core/lightclient HeaderUpdate), shape-checked by the light client. */
+      updates: unknown[];
+      proof: LightProof | null;
+      error: { code: string; message: string } | null;
     };
+
+/** A state entry with its Merkle proof at `height` (sibling hashes, root first). */
+export interface LightProof {
+  key: string;
+  height: number;
+  entry: Uint8Array;
+  siblings: Uint8Array[];
+}
 
 /** A block header with its commit certificate: what a peer that may not read payload gets. */
 export interface SignedHeader {
@@ -59,6 +86,8 @@ const tags = {
   syncHeaders: 8,
   blobGet: 10,
   blobData: 11,
+  lightGet: 12,
+  lightData: 13,
 } as const;
 
 /** The kind of an encoded message from its tag byte, without decoding it (null: unknown). */
@@ -106,7 +135,41 @@ export function encodeWire(message: WireMessage): Uint8Array {
         tags.blobData,
         encode({ id: message.id, bytes: message.bytes, error: message.error }),
       );
+    case 'lightGet':
+      return tagged(
+        tags.lightGet,
+        encode({ id: message.id, from: message.from, count: message.count, key: message.key }),
+      );
+    case 'lightData':
+      return tagged(
+        tags.lightData,
+        encode({
+          id: message.id,
+          head: message.head,
+          updates: message.updates,
+          proof: message.proof,
+          error: message.error,
+        }),
+      );
   }
+}
+
+function lightProofOf(value: unknown): LightProof | null {
+  if (value === null) return null;
+  const p = value as Record<string, unknown> | null;
+  if (
+    typeof p !== 'object' ||
+    p === null ||
+    typeof p.key !== 'string' ||
+    p.key.length > limits.dataKeyBytesMax + 16 ||
+    !isHeight(p.height) ||
+    !(p.entry instanceof Uint8Array) ||
+    !Array.isArray(p.siblings) ||
+    p.siblings.length > lightProofSiblingsMax ||
+    !p.siblings.every((h) => h instanceof Uint8Array && h.length === 32)
+  )
+    throw botError('MALFORMED', 'A light proof is { key, height, entry, siblings }.');
+  return { key: p.key, height: p.height, entry: p.entry, siblings: p.siblings as Uint8Array[] };
 }
 
 function isHeight(value: unknown): value is number {
@@ -265,6 +328,45 @@ export function decodeWire(bytes: Uint8Array): WireMessage {
         kind: 'blobData',
         id: m.id,
         bytes: m.bytes as Uint8Array | null,
+        error: (error ?? null) as { code: string; message: string } | null,
+      };
+    }
+    case tags.lightGet: {
+      const m = decode<Record<string, unknown>>(body, 1024);
+      if (
+        !isHeight(m?.id) ||
+        !isHeight(m.from) ||
+        m.from < 1 ||
+        !isHeight(m.count) ||
+        m.count > lightClientUpdatesMax ||
+        !(m.key === null || (typeof m.key === 'string' && m.key.length <= limits.dataKeyBytesMax))
+      )
+        throw botError(
+          'MALFORMED',
+          `A light request names an id, from >= 1, a count up to ${lightClientUpdatesMax} and a key or null.`,
+        );
+      return { kind: 'lightGet', id: m.id, from: m.from, count: m.count, key: m.key };
+    }
+    case tags.lightData: {
+      const m = decode<Record<string, unknown>>(body, limits.wireMessageBytesMax);
+      const error = m?.error as Record<string, unknown> | null | undefined;
+      if (
+        !isHeight(m?.id) ||
+        !isHeight(m.head) ||
+        !Array.isArray(m.updates) ||
+        m.updates.length > lightClientUpdatesMax ||
+        !refusalOk(error)
+      )
+        throw botError(
+          'MALFORMED',
+          `A light answer holds at most ${lightClientUpdatesMax} header updates, a proof or null, and a refusal or null.`,
+        );
+      return {
+        kind: 'lightData',
+        id: m.id,
+        head: m.head,
+        updates: m.updates,
+        proof: lightProofOf(m.proof),
         error: (error ?? null) as { code: string; message: string } | null,
       };
     }

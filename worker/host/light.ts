@@ -1,0 +1,314 @@
+// A light peer's follower (issues 19 and 20): it holds no ledger and replays no block. It
+// follows the headers and commit certificates of a chain from full peers, checked by the core's
+// light client (worker/core/lightclient: quorum certificates, validator-set changes proven from
+// each header's state root), keeps only a bounded set of headers (the recent ones and
+// checkpoints), and reads the state it needs from a full peer with a Merkle proof checked against
+// a header it verified. A full peer it follows is a LightSource: the header updates it keeps
+// (xchain.ts LightUpdateLog) and its proven reads (reads.ts `get`).
+import { encode } from '../core/codec';
+import { equalBytes } from '../core/bytes';
+import { sha256 } from '../core/crypto/hash';
+import { decodeBlock } from '../core/block';
+import { botError } from '../core/errors';
+import {
+  advanceMany,
+  lightClientCheckpointsKeptMax,
+  lightClientHeadersKeptMax,
+  lightClientUpdatesMax,
+  verifyRead,
+  type HeaderUpdate,
+  type LightClientState,
+} from '../core/lightclient';
+import { dataPrefix, decodeDataEntry } from '../core/modules/data';
+import { readRoleOf } from '../core/modules/governance';
+import type { ChainState } from '../core/ledger';
+import type { Storage } from '../store/storage';
+import type { NetStartOptions, PeerNet } from '../net/types';
+import { realClock, type Clock } from '../net/clock';
+import { decodeWire, encodeWire, type LightProof, type WireMessage } from './wire';
+import type { LightUpdateLog } from './xchain';
+import type { InviteToken } from '../core/modules/governance';
+
+/** Header updates asked of a full peer per pass of follow(). */
+export const lightFollowPassesMax = 1024;
+/** Bytes one kept header may take in a light peer's store (height, hash, state root, time). */
+const keptHeaderBytesMax = 96;
+/** Bytes of the validator set a light peer keeps (limits.validatorCountMax entries of ~80 B). */
+const validatorSetBytesMax = 128 * 80;
+/**
+ * What a light peer stores of a chain, at most, however long the chain: the kept headers and
+ * checkpoints and the validator set in force (with a little for the chain id and framing).
+ */
+export const lightPeerStoredBytesMax =
+  (lightClientHeadersKeptMax + lightClientCheckpointsKeptMax) * keptHeaderBytesMax +
+  validatorSetBytesMax +
+  256;
+
+/** What a light peer asks of a full peer. */
+export interface LightSource {
+  /** The source's newest durable height. */
+  head(): Promise<number>;
+  /** Header updates of heights from..from+count-1, as far as the source holds them, in order. */
+  updates(from: number, count: number): Promise<HeaderUpdate[]>;
+  /** The data entry of `key` with its Merkle proof at the source's durable height (null: absent). */
+  prove(key: string): Promise<LightProof | null>;
+}
+
+/** What a full peer serves light peers from: its durable state, blocks and light-client material. */
+export interface LightServing {
+  durable(): ChainState;
+  storage: Storage;
+  updates: LightUpdateLog;
+}
+
+/** Header updates of from..from+count-1 that `end` holds, in order (stops at the first gap). */
+async function updatesOf(end: LightServing, from: number, count: number): Promise<HeaderUpdate[]> {
+  const state = end.durable();
+  const out: HeaderUpdate[] = [];
+  for (let height = Math.max(from, 1); height < from + count && height <= state.height; height++) {
+    const material = end.updates.get(height);
+    const bytes = await end.storage.getBlock(state.chainId, height);
+    if (!material || !bytes) break;
+    const block = decodeBlock(bytes);
+    if (!block.cert) break;
+    out.push({ header: block.header, cert: block.cert, ...material });
+  }
+  return out;
+}
+
+/** The entry of data key `key` and its proof at `end`'s durable height (null: absent). */
+async function proofOf(end: LightServing, key: string): Promise<LightProof | null> {
+  const stateKey = dataPrefix + key;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const state = end.durable();
+    const leaf = state.trie.get(stateKey);
+    if (!leaf) return null;
+    const entry = await end.storage.getState(state.chainId, stateKey);
+    // a block made durable while the entry was read: read again against the newer state
+    if (!entry || !equalBytes(sha256(entry), leaf)) continue;
+    const proof = state.trie.prove(stateKey);
+    if (!proof) return null;
+    return { key: stateKey, height: state.height, entry, siblings: proof.siblings };
+  }
+  throw botError('NOT_READY', 'The chain moved while the entry was read; ask again.');
+}
+
+/** A full peer in this process as a light source. */
+export function endpointLightSource(end: LightServing): LightSource {
+  return {
+    head: async () => end.durable().height,
+    updates: (from, count) => updatesOf(end, from, count),
+    prove: (key) => proofOf(end, key),
+  };
+}
+
+type LightData = Extract<WireMessage, { kind: 'lightData' }>;
+
+/**
+ * A full peer's answer to a light peer's lightGet (sent only to peers that read the chain's
+ * payload: read-rights.ts). A key under a read:<prefix> role is proven only to a holder of it.
+ */
+export async function lightAnswer(
+  end: LightServing,
+  asker: string,
+  message: Extract<WireMessage, { kind: 'lightGet' }>,
+): Promise<LightData> {
+  const answer = { kind: 'lightData' as const, id: message.id, head: end.durable().height };
+  try {
+    if (message.key !== null) {
+      const role = readRoleOf(end.durable().governance, message.key);
+      if (role && !role.dids.includes(asker))
+        throw botError('UNAUTHORIZED', `${asker} does not hold the role ${role.role}.`);
+    }
+    const updates = await updatesOf(end, message.from, message.count);
+    const proof = message.key === null ? null : await proofOf(end, message.key);
+    return { ...answer, updates, proof, error: null };
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    const code = String(e.code ?? 'INTERNAL').slice(0, 32);
+    return {
+      ...answer,
+      updates: [],
+      proof: null,
+      error: { code, message: String(e.message).slice(0, 500) },
+    };
+  }
+}
+
+/** How long a light peer waits for a full peer's answer before asking another one. */
+export const lightRequestTimeoutMs = 5_000;
+
+/**
+ * Full peers on the network as a light source: the light peer meets them in the chain's room
+ * (net.start with the chain id) and asks its neighbours in turn, the next one when one does not
+ * answer in lightRequestTimeoutMs or refuses.
+ */
+export class NetLightSource implements LightSource {
+  private neighbours: string[] = [];
+  private nextId = 1;
+  private turn = 0;
+  private readonly pending = new Map<number, (answer: LightData | null) => void>();
+
+  constructor(
+    private readonly net: PeerNet,
+    options: Omit<NetStartOptions, 'validators' | 'relays' | 'iceServers'> &
+      Partial<Pick<NetStartOptions, 'relays' | 'iceServers'>>,
+    private readonly clock: Clock = realClock,
+  ) {
+    net.start(
+      { relays: [], iceServers: [], ...options, validators: [] },
+      {
+        onMessage: (from, bytes) => this.onMessage(from, bytes),
+        onNeighbours: (dids) => {
+          this.neighbours = [...dids];
+        },
+      },
+    );
+  }
+
+  /** The full peers linked now. */
+  get linked(): readonly string[] {
+    return this.neighbours;
+  }
+
+  /**
+   * Ask the linked peers to admit this light peer as a member (consortium and private chains
+   * serve their payload, proofs included, to members only), quoting the invite's token.
+   */
+  askAdmission(invite: InviteToken | null): void {
+    const request = encodeWire({ kind: 'join', invite });
+    for (const did of this.neighbours) this.net.send(did, request);
+  }
+
+  stop(): void {
+    this.net.stop();
+    for (const settle of this.pending.values()) settle(null);
+    this.pending.clear();
+  }
+
+  private onMessage(from: string, bytes: Uint8Array): void {
+    let message: WireMessage;
+    try {
+      message = decodeWire(bytes);
+    } catch (error) {
+      this.net.drop(from, `sent a malformed message (${(error as Error).message})`);
+      return;
+    }
+    if (message.kind !== 'lightData') return;
+    const settle = this.pending.get(message.id);
+    if (!settle) return;
+    this.pending.delete(message.id);
+    settle(message);
+  }
+
+  private send(to: string, request: Omit<Extract<WireMessage, { kind: 'lightGet' }>, 'id'>) {
+    const id = this.nextId++;
+    return new Promise<LightData | null>((resolve) => {
+      const timer = this.clock.setTimeout(() => {
+        this.pending.delete(id);
+        resolve(null);
+      }, lightRequestTimeoutMs);
+      this.pending.set(id, (a) => {
+        this.clock.clearTimeout(timer);
+        resolve(a);
+      });
+      if (!this.net.send(to, encodeWire({ ...request, id }))) {
+        this.pending.delete(id);
+        this.clock.clearTimeout(timer);
+        resolve(null);
+      }
+    });
+  }
+
+  private async ask(from: number, count: number, key: string | null): Promise<LightData> {
+    let last = 'no full peer is linked';
+    const tries = this.neighbours.length;
+    for (let attempt = 0; attempt < tries; attempt++) {
+      const to = this.neighbours[this.turn++ % this.neighbours.length];
+      if (!to) break;
+      const answer = await this.send(to, { kind: 'lightGet', from, count, key });
+      if (answer && !answer.error) return answer;
+      if (answer?.error?.code === 'UNAUTHORIZED')
+        throw botError('UNAUTHORIZED', answer.error.message);
+      last = answer?.error ? `${to}: ${answer.error.message}` : `${to} did not answer`;
+    }
+    throw botError('TIMEOUT', `No full peer answered the light request (${last}).`);
+  }
+
+  async head(): Promise<number> {
+    return (await this.ask(1, 0, null)).head;
+  }
+
+  async updates(from: number, count: number): Promise<HeaderUpdate[]> {
+    return (await this.ask(from, count, null)).updates as HeaderUpdate[];
+  }
+
+  async prove(key: string): Promise<LightProof | null> {
+    return (await this.ask(1, 0, key)).proof;
+  }
+}
+
+/** A value read by a light peer, checked against the header it verified at `height`. */
+export interface LightRead {
+  value: unknown;
+  deleted: boolean;
+  /** The verified height the proof was checked against. */
+  height: number;
+}
+
+export class LightFollower {
+  constructor(
+    private client: LightClientState,
+    private readonly source: LightSource,
+  ) {}
+
+  get state(): LightClientState {
+    return this.client;
+  }
+
+  get height(): number {
+    return this.client.height;
+  }
+
+  /** Bytes this light peer stores of the chain (its light-client state, encoded). */
+  storedBytes(): number {
+    return encode(this.client).length;
+  }
+
+  /**
+   * Follow the source to its head (or lightFollowPassesMax batches). A refused batch (forged
+   * certificate, tampered validator set, another chain) leaves the state as it was and throws
+   * the light client's typed error.
+   */
+  async follow(): Promise<number> {
+    for (let pass = 0; pass < lightFollowPassesMax; pass++) {
+      const head = await this.source.head();
+      if (head <= this.client.height) break;
+      const updates = await this.source.updates(this.client.height + 1, lightClientUpdatesMax);
+      if (updates.length === 0) break;
+      this.apply(updates);
+    }
+    return this.client.height;
+  }
+
+  /** Check and take header updates (all or nothing). */
+  apply(updates: HeaderUpdate[]): void {
+    this.client = advanceMany(this.client, updates);
+  }
+
+  /**
+   * Read a data key from the source, checked with its Merkle proof against the header this
+   * peer verified at the proof's height (following first if the source is ahead). Typed errors:
+   * TAMPERED (the value or proof does not match the certified state root), NOT_FOUND.
+   */
+  async get(key: string): Promise<LightRead | null> {
+    const proof = await this.source.prove(key);
+    if (!proof) return null;
+    if (proof.key !== dataPrefix + key)
+      throw botError('TAMPERED', `The full peer proved ${proof.key}, not ${dataPrefix + key}.`);
+    if (proof.height > this.client.height) await this.follow();
+    const entry = verifyRead(this.client, proof.height, proof.key, proof.entry, proof.siblings);
+    const decoded = decodeDataEntry(entry);
+    return { value: decoded.value, deleted: decoded.deleted, height: proof.height };
+  }
+}
