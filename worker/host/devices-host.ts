@@ -94,7 +94,7 @@ export interface DeviceBatchStore {
 }
 
 /** Where one batch is kept: the dataset version that holds it. */
-type BatchPlace = { dataset: string; version: number };
+type BatchPlace = { dataset: string; version: number; last?: Record<string, DeviceValue> };
 
 const keysMetaKey = 'devices.keys';
 /** Meta key of the dataset version holding a batch, by its digest. */
@@ -356,11 +356,11 @@ export class DevicesHost {
   ): Promise<{ txId: string }> {
     if (typeof reading !== 'object' || reading === null)
       throw botError('BAD_REQUEST', 'deviceReading takes a device did and { values, at? }.');
-    this.device(device);
-    return this.signAsDevice(device, 'device.reading', {
-      values: reading.values,
-      at: reading.at ?? this.deps.now(),
-    });
+    // A single reading is a batch of one: on chain only its fingerprint (D-8.1).
+    const { txId } = await this.deviceReadingBatch(device, [
+      { values: reading.values, at: reading.at ?? this.deps.now() },
+    ]);
+    return { txId };
   }
 
   async deviceReadingBatch(
@@ -382,11 +382,20 @@ export class DevicesHost {
     const digest = sha256(bytes);
     const ats = samples.map((s) => s.at);
     const last = samples[samples.length - 1]!;
+    // On chain only the fingerprint the device signs, the count and the span (D-8.1): the
+    // values stay in the sealed dataset version; the gateway keeps the last sample locally.
     const body = {
-      values: last.values,
       at: last.at,
       batch: { digest, count: samples.length, first: Math.min(...ats), last: Math.max(...ats) },
     };
+    this.precheck({
+      chain: this.deps.chain().chainId,
+      type: 'device.reading',
+      from: device,
+      nonce: 1 + (this.deps.chain().nonces.get(device) ?? 0),
+      time: this.deps.now(),
+      body: { ...body, values: last.values },
+    });
     // Off chain: the samples become the next version of the device's dataset, sealed on this
     // peer and replicated to its holders: kept as long as the chain references them.
     const hex = toHex(digest);
@@ -394,6 +403,7 @@ export class DevicesHost {
     await this.deps.storage.putMeta(batchAt(hex), {
       dataset: place.dataset,
       version: place.version,
+      last: last.values,
     });
     const { txId } = await this.signAsDevice(device, 'device.reading', body);
     return { txId, digest: hex, dataset: place.dataset, version: place.version };
@@ -426,7 +436,7 @@ export class DevicesHost {
         registeredHeight: r.registered,
         txId: r.tx,
         held: r.did in keys,
-        latest: last ? readingView(last) : null,
+        latest: last ? await this.readingView(last) : null,
         blocklist: blockViewOf(chain, r.did),
       });
     }
@@ -434,7 +444,26 @@ export class DevicesHost {
   }
 
   async deviceReadings(device: string, options?: { limit?: number }): Promise<DeviceReadingView[]> {
-    return this.newestOf(device, readingPrefix, decodeReadings, readingView, options?.limit);
+    const records = await this.newestOf(
+      device,
+      readingPrefix,
+      decodeReadings,
+      (r) => r,
+      options?.limit,
+    );
+    return Promise.all(records.map((r) => this.readingView(r)));
+  }
+
+  /**
+   * A committed reading as the API shows it. A batch's values are not on chain: the gateway
+   * shows the last sample from its own copy; other peers get `values: {}` and `sealed: true`
+   * and read the samples through the device's dataset (readDataset) or fetchDeviceBatch.
+   */
+  private async readingView(r: ReadingRecord): Promise<DeviceReadingView> {
+    const view = readingViewOf(r);
+    if (!r.batch || Object.keys(r.values).length > 0) return view;
+    const place = await this.deps.storage.getMeta<BatchPlace>(batchAt(view.batch!.digest));
+    return place?.last ? { ...view, values: place.last } : { ...view, sealed: true };
   }
 
   /**
@@ -888,7 +917,7 @@ async function committedBatch(
   return null;
 }
 
-function readingView(r: ReadingRecord): DeviceReadingView {
+function readingViewOf(r: ReadingRecord): DeviceReadingView {
   return {
     txId: r.tx,
     height: r.height,
