@@ -39,6 +39,7 @@ import { countPolicy } from '../core/modules/governance';
 import type { Block } from '../core/block';
 import { deviceDatasetId } from '../core/modules/datasets/views';
 import type { WireMessage } from './wire';
+import { blockView, blockViewOf, readingViewOf } from './devices-views';
 import * as limits from '../core/limits';
 import type { Storage } from '../store/storage';
 import { realClock, type Clock, type TimerHandle } from '../net/clock';
@@ -314,8 +315,13 @@ export class DevicesHost {
   }
 
   /** Sign a body as the device and admit it; readings of one device go out in order. */
-  private signAsDevice(did: string, type: string, body: unknown): Promise<{ txId: string }> {
-    this.guardTraffic(did);
+  private signAsDevice(
+    did: string,
+    type: string,
+    body: unknown,
+    guarded = false,
+  ): Promise<{ txId: string }> {
+    if (!guarded) this.guardTraffic(did);
     const run = async () => {
       const signer = await this.signerFor(did);
       const chain = this.deps.chain();
@@ -398,6 +404,8 @@ export class DevicesHost {
     });
     // Off chain: the samples become the next version of the device's dataset, sealed on this
     // peer and replicated to its holders: kept as long as the chain references them.
+    // The transport gate before anything is sealed or stored (a blocked or flooding device).
+    this.guardTraffic(device);
     const hex = toHex(digest);
     const place = await (await this.deps.batches()).putDeviceBatch(device, bytes);
     await this.deps.storage.putMeta(batchAt(hex), {
@@ -405,7 +413,7 @@ export class DevicesHost {
       version: place.version,
       last: last.values,
     });
-    const { txId } = await this.signAsDevice(device, 'device.reading', body);
+    const { txId } = await this.signAsDevice(device, 'device.reading', body, true);
     return { txId, digest: hex, dataset: place.dataset, version: place.version };
   }
 
@@ -863,34 +871,6 @@ export class DevicesHost {
   }
 }
 
-function blockView(record: BlockRecord, chain: ChainState): DeviceBlockView {
-  return {
-    device: record.device,
-    reports: record.reports.map((r) => ({
-      gateway: r.gateway,
-      reason: r.reason,
-      rate: r.rate,
-      height: r.height,
-      txId: r.tx,
-    })),
-    blockedHeight: record.blocked,
-    threshold: blockThresholdOf(chain.governance?.policies),
-    lifted: record.lifted
-      ? {
-          height: record.lifted.height,
-          by: record.lifted.by,
-          note: record.lifted.note,
-          txId: record.lifted.tx,
-        }
-      : null,
-  };
-}
-
-function blockViewOf(chain: ChainState, device: string): DeviceBlockView | null {
-  const record = chain.blocklist?.records.get(device);
-  return record ? blockView(record, chain) : null;
-}
-
 type BatchRequest = Extract<WireMessage, { kind: 'batchRequest' }>;
 type BatchAnswer = Extract<WireMessage, { kind: 'batchAnswer' }>;
 type Waiting = {
@@ -915,14 +895,4 @@ async function committedBatch(
       if (r.batch && toHex(r.batch.digest) === digest) return { height: r.height, txId: r.tx };
   }
   return null;
-}
-
-function readingViewOf(r: ReadingRecord): DeviceReadingView {
-  return {
-    txId: r.tx,
-    height: r.height,
-    at: r.at,
-    values: r.values,
-    batch: r.batch ? { ...r.batch, digest: toHex(r.batch.digest) } : null,
-  };
 }
