@@ -39,6 +39,8 @@ test('a demo sensor paired and registered on A; phone B, joined from the invite 
     timeout: 60_000,
   });
   await expect(row).not.toContainText('gateway: this peer');
+  // The values are not on chain (D-8.1): B, not granted, is told they are sealed.
+  await expect(b.getByTestId('chain-reading-sealed')).toBeVisible();
   await axe(b);
   // What B shows is what B's own peer holds.
   const seen = await b.evaluate(async () => {

@@ -372,6 +372,8 @@ export interface DeviceReadingView {
   values: Record<string, DeviceValue>;
   /** For a batch: the SHA-256 (hex) of the off-chain samples and their span. */
   batch: { digest: string; count: number; first: number; last: number } | null;
+  /** The values are not on chain and this peer keeps no copy of them (read the device's dataset). */
+  sealed?: true;
 }
 
 export interface DeviceView {

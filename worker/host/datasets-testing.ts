@@ -16,6 +16,7 @@ export interface DatasetPeer<B extends MemoryBlobStore = MemoryBlobStore> {
   events: Awaited<ReturnType<typeof startTestHost>>['events'];
   blobs: B;
   did: string;
+  storage: MemoryStorage;
 }
 
 /** Hosts started on one memory mesh; `stopAll` stops every one started so far. */
@@ -25,15 +26,16 @@ export class DatasetMesh {
 
   async peer<B extends MemoryBlobStore = MemoryBlobStore>(
     blobs: B = new MemoryBlobStore() as B,
+    storage = new MemoryStorage(),
   ): Promise<DatasetPeer<B>> {
-    const { host, events } = await startTestHost(new MemoryStorage(), {
+    const { host, events } = await startTestHost(storage, {
       verifier: nobleVerifier,
       net: this.network.connect(),
       inviteBase: 'http://localhost:8080/',
       blobs,
     });
     this.hosts.push(host);
-    return { host, events, blobs, did: (await host.identity()).did };
+    return { host, events, blobs, storage, did: (await host.identity()).did };
   }
 
   /**

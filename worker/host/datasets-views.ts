@@ -3,7 +3,8 @@
 // from the plaintext it holds (worker/core/modules/datasets/views.ts), seals it like a version
 // (fresh AES-256-GCM key, blobs in its store), wraps that key for the viewer only, and records it
 // with dataset.derive (which version, which view, the derived blob's fingerprint). It does so
-// when the grant commits and for each version published after it; holders then place and serve
+// when the grant commits, for the versions of the grant window before it (the latest
+// grantVersionsMax, as a full grant carries keys for), and for each version published after it; holders then place and serve
 // the derived blobs to that viewer only (datasets-holders.ts).
 import { toHex, utf8 } from '../core/bytes';
 import { botError } from '../core/errors';
@@ -21,6 +22,7 @@ import {
   type ReadView,
 } from '../core/modules/datasets/views';
 import type { ChainState } from '../core/ledger';
+import { grantVersionsMax } from '../core/modules/datasets/limits';
 import type { BlobStore } from '../data/blob-store';
 import { sealVersion } from '../data/seal';
 import { wrapForReaders } from '../data/envelope';
@@ -62,8 +64,9 @@ export class DatasetViews {
   }
 
   /**
-   * Derive, seal and record the latest version's view for every viewer of this owner's dataset
-   * that has none yet (after a grant to a view, and after each new version). One at a time.
+   * Derive, seal and record the views of the grant window's versions for every viewer of this
+   * owner's dataset that has none yet (after a grant to a view, and after each new version).
+   * One at a time, the latest first.
    */
   schedule(datasetId: string): void {
     if (this.stopped) return;
@@ -97,8 +100,24 @@ export class DatasetViews {
       if (this.stopped) return;
       const now = this.registry().datasets.get(datasetId);
       if (!now || !viewersOf(now).some((v) => v.reader === reader)) continue; // revoked since
-      if (derivedFor(this.registry(), datasetId, now.latest, reader)) continue;
-      await this.deriveFor(now, now.latest, reader, view);
+      // Every version of the grant window (as a full grant carries keys for), newest first: a
+      // viewer granted late also gets the views of the versions before its grant.
+      const first = Math.max(1, now.latest - grantVersionsMax + 1);
+      for (let version = now.latest; version >= first; version--) {
+        if (this.stopped) return;
+        const current = this.registry().datasets.get(datasetId);
+        if (!current || !viewersOf(current).some((v) => v.reader === reader)) break;
+        if (derivedFor(this.registry(), datasetId, version, reader)) continue;
+        if (version < now.latest) {
+          // An older version may be gone (collected) or not derivable: the others still are.
+          await this.deriveFor(current, version, reader, view).catch((error) =>
+            this.d.record(
+              'warn',
+              `The view of version ${version} of "${datasetId}" was not derived: ${(error as Error).message}`,
+            ),
+          );
+        } else await this.deriveFor(current, version, reader, view);
+      }
     }
   }
 

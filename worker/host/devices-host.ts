@@ -39,6 +39,7 @@ import { countPolicy } from '../core/modules/governance';
 import type { Block } from '../core/block';
 import { deviceDatasetId } from '../core/modules/datasets/views';
 import type { WireMessage } from './wire';
+import { blockView, blockViewOf, readingViewOf } from './devices-views';
 import * as limits from '../core/limits';
 import type { Storage } from '../store/storage';
 import { realClock, type Clock, type TimerHandle } from '../net/clock';
@@ -94,7 +95,7 @@ export interface DeviceBatchStore {
 }
 
 /** Where one batch is kept: the dataset version that holds it. */
-type BatchPlace = { dataset: string; version: number };
+type BatchPlace = { dataset: string; version: number; last?: Record<string, DeviceValue> };
 
 const keysMetaKey = 'devices.keys';
 /** Meta key of the dataset version holding a batch, by its digest. */
@@ -314,8 +315,13 @@ export class DevicesHost {
   }
 
   /** Sign a body as the device and admit it; readings of one device go out in order. */
-  private signAsDevice(did: string, type: string, body: unknown): Promise<{ txId: string }> {
-    this.guardTraffic(did);
+  private signAsDevice(
+    did: string,
+    type: string,
+    body: unknown,
+    guarded = false,
+  ): Promise<{ txId: string }> {
+    if (!guarded) this.guardTraffic(did);
     const run = async () => {
       const signer = await this.signerFor(did);
       const chain = this.deps.chain();
@@ -356,11 +362,11 @@ export class DevicesHost {
   ): Promise<{ txId: string }> {
     if (typeof reading !== 'object' || reading === null)
       throw botError('BAD_REQUEST', 'deviceReading takes a device did and { values, at? }.');
-    this.device(device);
-    return this.signAsDevice(device, 'device.reading', {
-      values: reading.values,
-      at: reading.at ?? this.deps.now(),
-    });
+    // A single reading is a batch of one: on chain only its fingerprint (D-8.1).
+    const { txId } = await this.deviceReadingBatch(device, [
+      { values: reading.values, at: reading.at ?? this.deps.now() },
+    ]);
+    return { txId };
   }
 
   async deviceReadingBatch(
@@ -382,20 +388,32 @@ export class DevicesHost {
     const digest = sha256(bytes);
     const ats = samples.map((s) => s.at);
     const last = samples[samples.length - 1]!;
+    // On chain only the fingerprint the device signs, the count and the span (D-8.1): the
+    // values stay in the sealed dataset version; the gateway keeps the last sample locally.
     const body = {
-      values: last.values,
       at: last.at,
       batch: { digest, count: samples.length, first: Math.min(...ats), last: Math.max(...ats) },
     };
+    this.precheck({
+      chain: this.deps.chain().chainId,
+      type: 'device.reading',
+      from: device,
+      nonce: 1 + (this.deps.chain().nonces.get(device) ?? 0),
+      time: this.deps.now(),
+      body: { ...body, values: last.values },
+    });
     // Off chain: the samples become the next version of the device's dataset, sealed on this
     // peer and replicated to its holders: kept as long as the chain references them.
+    // The transport gate before anything is sealed or stored (a blocked or flooding device).
+    this.guardTraffic(device);
     const hex = toHex(digest);
     const place = await (await this.deps.batches()).putDeviceBatch(device, bytes);
     await this.deps.storage.putMeta(batchAt(hex), {
       dataset: place.dataset,
       version: place.version,
+      last: last.values,
     });
-    const { txId } = await this.signAsDevice(device, 'device.reading', body);
+    const { txId } = await this.signAsDevice(device, 'device.reading', body, true);
     return { txId, digest: hex, dataset: place.dataset, version: place.version };
   }
 
@@ -426,7 +444,7 @@ export class DevicesHost {
         registeredHeight: r.registered,
         txId: r.tx,
         held: r.did in keys,
-        latest: last ? readingView(last) : null,
+        latest: last ? await this.readingView(last) : null,
         blocklist: blockViewOf(chain, r.did),
       });
     }
@@ -434,7 +452,26 @@ export class DevicesHost {
   }
 
   async deviceReadings(device: string, options?: { limit?: number }): Promise<DeviceReadingView[]> {
-    return this.newestOf(device, readingPrefix, decodeReadings, readingView, options?.limit);
+    const records = await this.newestOf(
+      device,
+      readingPrefix,
+      decodeReadings,
+      (r) => r,
+      options?.limit,
+    );
+    return Promise.all(records.map((r) => this.readingView(r)));
+  }
+
+  /**
+   * A committed reading as the API shows it. A batch's values are not on chain: the gateway
+   * shows the last sample from its own copy; other peers get `values: {}` and `sealed: true`
+   * and read the samples through the device's dataset (readDataset) or fetchDeviceBatch.
+   */
+  private async readingView(r: ReadingRecord): Promise<DeviceReadingView> {
+    const view = readingViewOf(r);
+    if (!r.batch || Object.keys(r.values).length > 0) return view;
+    const place = await this.deps.storage.getMeta<BatchPlace>(batchAt(view.batch!.digest));
+    return place?.last ? { ...view, values: place.last } : { ...view, sealed: true };
   }
 
   /**
@@ -834,34 +871,6 @@ export class DevicesHost {
   }
 }
 
-function blockView(record: BlockRecord, chain: ChainState): DeviceBlockView {
-  return {
-    device: record.device,
-    reports: record.reports.map((r) => ({
-      gateway: r.gateway,
-      reason: r.reason,
-      rate: r.rate,
-      height: r.height,
-      txId: r.tx,
-    })),
-    blockedHeight: record.blocked,
-    threshold: blockThresholdOf(chain.governance?.policies),
-    lifted: record.lifted
-      ? {
-          height: record.lifted.height,
-          by: record.lifted.by,
-          note: record.lifted.note,
-          txId: record.lifted.tx,
-        }
-      : null,
-  };
-}
-
-function blockViewOf(chain: ChainState, device: string): DeviceBlockView | null {
-  const record = chain.blocklist?.records.get(device);
-  return record ? blockView(record, chain) : null;
-}
-
 type BatchRequest = Extract<WireMessage, { kind: 'batchRequest' }>;
 type BatchAnswer = Extract<WireMessage, { kind: 'batchAnswer' }>;
 type Waiting = {
@@ -886,14 +895,4 @@ async function committedBatch(
       if (r.batch && toHex(r.batch.digest) === digest) return { height: r.height, txId: r.tx };
   }
   return null;
-}
-
-function readingView(r: ReadingRecord): DeviceReadingView {
-  return {
-    txId: r.tx,
-    height: r.height,
-    at: r.at,
-    values: r.values,
-    batch: r.batch ? { ...r.batch, digest: toHex(r.batch.digest) } : null,
-  };
 }

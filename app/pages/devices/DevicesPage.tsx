@@ -568,12 +568,19 @@ function DeviceDetail({
       <ErrorNote error={readings.error} what="Readings" />
       {latest ? (
         <>
-          <ValuesTable
-            names={device.capabilities}
-            latest={latest.values}
-            history={list.map((r) => r.values)}
-            testPrefix={`chain-${device.id}`}
-          />
+          {latest.sealed ? (
+            <p className="muted small-text" data-testid="chain-reading-sealed">
+              The values are not on chain: they are sealed in the device's dataset. Ask its gateway
+              for access on the Data page to read them.
+            </p>
+          ) : (
+            <ValuesTable
+              names={device.capabilities}
+              latest={latest.values}
+              history={list.filter((r) => !r.sealed).map((r) => r.values)}
+              testPrefix={`chain-${device.id}`}
+            />
+          )}
           <p className="muted small-text" data-testid="chain-reading">
             Latest: block {latest.height}, taken {when(latest.at)}
             {latest.batch

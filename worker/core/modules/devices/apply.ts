@@ -205,7 +205,7 @@ function applyReading(
   height: number,
 ): BotError | null {
   const body = tx.body as {
-    values: Record<string, ReadingValue>;
+    values?: Record<string, ReadingValue>;
     at: number;
     batch?: ReadingRecord['batch'];
   };
@@ -220,14 +220,22 @@ function applyReading(
       'BAD_REQUEST',
       `The device "${device.name || device.id}" is retired and sends no readings.`,
     );
-  const unknown = Object.keys(body.values).find((name) => !device.capabilities.includes(name));
+  const unknown = Object.keys(body.values ?? {}).find(
+    (name) => !device.capabilities.includes(name),
+  );
   if (unknown !== undefined)
     return botError(
       'BAD_REQUEST',
       `The device did not register the value "${unknown}"; it reports ${device.capabilities.join(', ')}.`,
     );
   const list = overlay.readings.get(device.did) ?? [];
-  list.push({ tx: txId, height, at: body.at, values: body.values, batch: body.batch ?? null });
+  list.push({
+    tx: txId,
+    height,
+    at: body.at,
+    values: body.values ?? {},
+    batch: body.batch ?? null,
+  });
   overlay.readings.set(device.did, list);
   return null;
 }

@@ -183,15 +183,23 @@ const policy: Rules = {
 
 const reading: Rules = {
   check(raw) {
-    const body = bodyOf(raw, 'device.reading', '{ values, at } or { batch, values, at }', [
+    const body = bodyOf(raw, 'device.reading', '{ batch, at } (or the older { values, at })', [
       'values',
       'at',
       'batch',
     ]);
-    checkValues(body.values);
     checkTime(body.at, 'at');
-    if ('batch' in body) checkBatch(body.batch);
-    else if (Object.keys(body.values as object).length === 0)
+    // A batch carries only its fingerprint: the samples stay in the sealed dataset version
+    // (D-8.1). Plaintext values are still read from the blocks of older chains.
+    if ('batch' in body) {
+      checkBatch(body.batch);
+      if ('values' in body) checkValues(body.values);
+      return;
+    }
+    if (!('values' in body))
+      throw botError('MISSING_FIELD', 'A device.reading needs a "batch" (or values).');
+    checkValues(body.values);
+    if (Object.keys(body.values as object).length === 0)
       throw botError('BAD_FIELD_TYPE', 'A reading holds at least one value.');
   },
 };
