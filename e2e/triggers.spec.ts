@@ -14,6 +14,9 @@ test('a contract triggered by height: scheduled by clicks, the counter rises on 
   browser,
 }) => {
   const a = await open(browser, '/#/chains', phone);
+  // Heights advance only with blocks: an empty block every 2 s keeps the triggers running on this
+  // otherwise idle chain (the default is 30 round timeouts).
+  await a.getByLabel(/^Empty block every/).fill('2');
   const link = await createChain(a, 'timers', 'consortium');
   const b = await open(browser, link, phone);
   await b.getByRole('button', { name: 'Join timers' }).click();

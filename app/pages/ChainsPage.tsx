@@ -179,6 +179,7 @@ function CreateChain() {
   const [mode, setMode] = useState<CreateChainRequest['mode']>('private');
   const [consensus, setConsensus] = useState<CreateChainRequest['consensus']>('poa');
   const [validators, setValidators] = useState('');
+  const [emptyEvery, setEmptyEvery] = useState('');
   // A native token (issue 16): a symbol, and this peer's balance at genesis.
   const [symbol, setSymbol] = useState('');
   const [startBalance, setStartBalance] = useState('1000');
@@ -222,6 +223,11 @@ function CreateChain() {
       if (symbol.trim() && (!/^\d+$/.test(startBalance.trim()) || amount < 1))
         throw new Error('Your starting balance is a whole number of tokens, at least 1.');
       const stake = mode === 'public' && staking && symbol.trim() ? stakingOf() : null;
+      const emptyS = Number(emptyEvery.trim());
+      if (emptyEvery.trim() && (!/^\d+$/.test(emptyEvery.trim()) || emptyS < 1 || emptyS > 600))
+        throw new Error(
+          'The time between empty blocks is a whole number of seconds from 1 to 600.',
+        );
       const admins =
         mode === 'private' && administer && me
           ? [me, ...coAdmins.split(/[\s,]+/).filter((d) => d && d !== me)]
@@ -235,6 +241,7 @@ function CreateChain() {
           name,
           mode,
           consensus,
+          ...(emptyEvery.trim() ? { emptyBlockIntervalMs: emptyS * 1000 } : {}),
           ...(list.length ? { validators: list } : {}),
           ...(admins.length ? { admin: admins[0] } : {}),
           ...(admins.length > 1
@@ -388,6 +395,21 @@ function CreateChain() {
             <option value="bft">bft (tolerates Byzantine validators)</option>
           </select>
         </label>
+        <label>
+          Empty block every (seconds, when idle; optional)
+          <input
+            value={emptyEvery}
+            onChange={(e) => setEmptyEvery(e.target.value)}
+            inputMode="numeric"
+            autoComplete="off"
+            placeholder="30"
+            aria-describedby="empty-every-help"
+          />
+        </label>
+        <p className="muted small-text" id="empty-every-help">
+          Heights advance only with blocks: on an idle chain, contracts scheduled every n blocks run
+          this often. Empty: 30 round timeouts.
+        </p>
         <label>
           Validators (did:key, one per line; empty: this peer alone)
           <textarea value={validators} onChange={(e) => setValidators(e.target.value)} rows={3} />
