@@ -1,24 +1,20 @@
 // The data market's part of the OpenAPI document (server/peer/openapi.ts spreads these in):
 // its answer schemas, request bodies and paths. Shapes follow worker/api-market.ts.
 import { termsLengthMax } from '../../worker/core/modules/market/types';
+import {
+  did,
+  hex,
+  int,
+  list,
+  nullable,
+  obj,
+  ref,
+  type Schema,
+  str,
+  strict,
+} from './openapi-schema';
 
-type Schema = Record<string, unknown>;
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const hex = (digits: number): Schema => ({ type: 'string', pattern: `^[0-9a-f]{${digits}}$` });
-const str: Schema = { type: 'string' };
-const int: Schema = { type: 'integer', minimum: 0 };
 const amount: Schema = { type: 'integer', minimum: 1 };
-const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] });
-const list = (items: Schema): Schema => ({ type: 'array', items });
-const did: Schema = { type: 'string', pattern: '^did:key:z' };
-function obj(properties: Record<string, Schema>, optional: string[] = []): Schema {
-  return {
-    type: 'object',
-    properties,
-    required: Object.keys(properties).filter((k) => !optional.includes(k)),
-  };
-}
-const strict = (schema: Schema): Schema => ({ ...schema, additionalProperties: false });
 
 const purchase = obj({
   id: hex(64),

@@ -72,7 +72,9 @@ function wire(pair: DriverPair): { a: Recorded; b: Recorded; open(link: string):
   };
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+// A wait for an event, not a timed assertion: 45 s, because with two test files at a time on a
+// 2-core box (one of them the simulator) a link's ICE checks once took more than 15 s in CI.
+async function until(condition: () => boolean, what: string, timeoutMs = 45_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
