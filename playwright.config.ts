@@ -5,7 +5,7 @@ const port = Number(process.env.E2E_PORT ?? 8091);
 
 // Specs that change the shared network namespace (a firewall, an interface taken down, relays
 // and Redis killed), start Node peers or services on ports, or load the 2 cores with a dozen tabs:
-// they run one at a time, after the others. The rest run three at a time (E2E_WORKERS), which is
+// they run one at a time, after the others. The rest run two at a time (E2E_WORKERS), which is
 // what keeps `npm test` within its 20 minutes on a 2-core machine: most of an e2e test's time is
 // spent waiting for blocks (an idle chain decides an empty block every 30 s), not computing.
 const exclusive = [
@@ -24,7 +24,7 @@ const exclusive = [
 export default defineConfig({
   testDir: 'e2e',
   timeout: 120_000,
-  workers: Number(process.env.E2E_WORKERS ?? 3),
+  workers: Number(process.env.E2E_WORKERS ?? 2),
   reporter: [['list']],
   outputDir: 'test-results',
   use: {
