@@ -6,7 +6,7 @@
 // the block and its readings commit again.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
-import { startNetPeer, until } from './testing';
+import { startNetPeer, until, committedHeight } from './testing';
 import { MemoryNetwork } from './memory-net';
 import type { DeviceNotice } from '../api';
 
@@ -20,13 +20,6 @@ async function startPeer(network: MemoryNetwork) {
   const notices = () =>
     events.flatMap((e): DeviceNotice[] => (e.type === 'device' ? [e.notice] : []));
   return { host, notices, did };
-}
-
-async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<number> {
-  const { txId } = await p;
-  const result = await host.waitFor(txId, { timeoutMs: 20_000 });
-  expect(result, JSON.stringify(result)).toMatchObject({ status: 'committed' });
-  return result.height!;
 }
 
 describe('three gateways block a flooding device and its gateway lifts it (Y.4464 II.2)', () => {
@@ -55,12 +48,12 @@ describe('three gateways block a flooding device and its gateway lifts it (Y.446
         capabilities: ['t'],
         ...(owner ? { owner } : {}),
       });
-      await committed(peer.host, Promise.resolve({ txId }));
+      await committedHeight(peer.host, Promise.resolve({ txId }));
       return did;
     };
     const hijacked = await register(a, 'camera-1', c.did);
     await register(b, 'meter-b');
-    const last = await committed(a.host, a.host.setPolicy('devices.messagesPerMinuteMax', 5));
+    const last = await committedHeight(a.host, a.host.setPolicy('devices.messagesPerMinuteMax', 5));
     await until(async () => (await a.host.status()).height > last);
 
     // The flood: A takes 5 readings a minute from the device, refuses the rest and reports it.
@@ -80,7 +73,10 @@ describe('three gateways block a flooding device and its gateway lifts it (Y.446
     expect(one).toMatchObject({ device: hijacked, blockedHeight: null, threshold: 2 });
 
     // B reports too: two distinct gateways block it on every peer.
-    const blockedAt = await committed(b.host, b.host.reportDevice(hijacked, 'port scan pattern'));
+    const blockedAt = await committedHeight(
+      b.host,
+      b.host.reportDevice(hijacked, 'port scan pattern'),
+    );
     for (const peer of [a, b, c])
       await until(async () => (await peer.host.status()).height >= blockedAt);
     for (const peer of [a, b, c]) {
@@ -106,12 +102,15 @@ describe('three gateways block a flooding device and its gateway lifts it (Y.446
     await expect(b.host.unblockDevice(hijacked, 'fixed')).rejects.toMatchObject({
       code: 'UNAUTHORIZED',
     });
-    const liftedAt = await committed(a.host, a.host.unblockDevice(hijacked, 'firmware reflashed'));
+    const liftedAt = await committedHeight(
+      a.host,
+      a.host.unblockDevice(hijacked, 'firmware reflashed'),
+    );
     await until(() =>
       c.notices().some((n) => n.kind === 'device-unblocked' && n.device === hijacked),
     );
     expect(await a.host.blockedDevices()).toEqual([]);
     expect(liftedAt).toBeGreaterThan(blockedAt);
-    await committed(a.host, a.host.deviceReading(hijacked, { values: { t: 100 } }));
+    await committedHeight(a.host, a.host.deviceReading(hijacked, { values: { t: 100 } }));
   });
 });

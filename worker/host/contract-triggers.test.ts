@@ -6,7 +6,7 @@
 // a member is no manager (refused before signing); cancelling stops a trigger on every peer.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
-import { startNetPeer, until } from './testing';
+import { startNetPeer, until, committedHeight } from './testing';
 import { MemoryNetwork } from './memory-net';
 
 const hosts: PeerHost[] = [];
@@ -15,13 +15,6 @@ afterEach(async () => {
 });
 
 const startPeer = (network: MemoryNetwork) => startNetPeer(network, hosts);
-
-async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<number> {
-  const { txId } = await p;
-  const result = await host.waitFor(txId, { timeoutMs: 20_000 });
-  expect(result.status, JSON.stringify(result.error)).toBe('committed');
-  return result.height!;
-}
 
 const counter = `function tick(ctx, args) {
   const n = (ctx.get('count') ?? 0) + (args?.by ?? 1);
@@ -48,7 +41,7 @@ describe('contract triggers on three peers (r-7.2-b)', () => {
       await m.host.join(await a.host.invite());
       await until(async () => (await m.host.status()).admission === 'admitted');
     }
-    await committed(a.host, a.host.deployContract({ name: 'meter', code: counter }));
+    await committedHeight(a.host, a.host.deployContract({ name: 'meter', code: counter }));
     await until(async () => (await c.host.contracts()).length === 1);
 
     // a member is not the contract's manager: refused before anything is signed
@@ -69,7 +62,7 @@ describe('contract triggers on three peers (r-7.2-b)', () => {
     expect(trigger).toBe(txId);
     const at = (await a.host.waitFor(txId, { timeoutMs: 20_000 })).height!;
     const failing = await a.host.scheduleTrigger({ contract: 'meter', method: 'fail', every: 1 });
-    await committed(a.host, Promise.resolve(failing));
+    await committedHeight(a.host, Promise.resolve(failing));
 
     // nobody calls: the triggers make the blocks and run in them, on every peer
     for (const peer of [a, b, c])
@@ -88,7 +81,7 @@ describe('contract triggers on three peers (r-7.2-b)', () => {
     });
     // the failing one failed, and was kept
     await until(async () => (await a.host.triggers('meter'))[1]!.runs >= 2);
-    await committed(a.host, a.host.cancelTrigger({ trigger: failing.trigger }));
+    await committedHeight(a.host, a.host.cancelTrigger({ trigger: failing.trigger }));
     const stopped = (await a.host.triggers('meter'))[1]!;
     expect(stopped).toMatchObject({
       last: { ok: false, code: 'CONTRACT_FAILED' },
@@ -122,7 +115,10 @@ describe('contract triggers on three peers (r-7.2-b)', () => {
     });
     const stillRuns = stopped.runs;
     for (const value of [1, 2])
-      await committed(a.host, a.host.submit({ type: 'data.put', body: { key: 'after', value } }));
+      await committedHeight(
+        a.host,
+        a.host.submit({ type: 'data.put', body: { key: 'after', value } }),
+      );
     expect((await a.host.triggers('meter'))[1]!.runs).toBe(stillRuns);
   }, 90_000);
 });

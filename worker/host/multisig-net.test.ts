@@ -4,7 +4,7 @@
 // executes once as A's transfer.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
-import { startNetPeer, startTestHost, until } from './testing';
+import { startNetPeer, startTestHost, until, committed, refusal } from './testing';
 import { MemoryNetwork } from './memory-net';
 import { testIdentity } from '../core/testing';
 
@@ -14,22 +14,6 @@ afterEach(async () => {
 });
 
 const startPeer = (network: MemoryNetwork) => startNetPeer(network, hosts);
-
-async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<string> {
-  const { txId } = await p;
-  const result = await host.waitFor(txId, { timeoutMs: 20_000 });
-  expect(result.status, JSON.stringify(result.error)).toBe('committed');
-  return txId;
-}
-
-async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('multi-signature permission between two peers', () => {
   it('holds a large transfer until the second signer approves, then executes it once', async () => {

@@ -3,19 +3,13 @@
 // active chain (the set in force, not the genesis one).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
-import { startNetPeer, until } from './testing';
+import { startNetPeer, until, committed } from './testing';
 import { MemoryNetwork } from './memory-net';
 
 const hosts: PeerHost[] = [];
 afterEach(async () => {
   for (const h of hosts.splice(0)) await h.stop();
 });
-
-async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<void> {
-  const { txId } = await p;
-  const result = await host.waitFor(txId, { timeoutMs: 20_000 });
-  expect(result.status, JSON.stringify(result.error)).toBe('committed');
-}
 
 describe('validators by stake between two peers', () => {
   it('shows an elected peer as a validator in chains()', async () => {

@@ -60,3 +60,44 @@ export async function startNetPeer(
   hosts.push(host);
   return { host, did: (await host.identity()).did, events, net };
 }
+
+/** Waits for a submitted tx; throws with the peer's answer unless it committed. Returns its id. */
+export async function committed(
+  host: PeerHost,
+  submitted: Promise<{ txId: string }>,
+  timeoutMs = 20_000,
+): Promise<string> {
+  return (await committedAt(host, submitted, timeoutMs)).txId;
+}
+
+/** As committed, returning the height of the block that holds the tx as well. */
+export async function committedAt(
+  host: PeerHost,
+  submitted: Promise<{ txId: string }>,
+  timeoutMs = 20_000,
+): Promise<{ txId: string; height: number }> {
+  const { txId } = await submitted;
+  const result = await host.waitFor(txId, { timeoutMs });
+  if (result.status !== 'committed' || result.height === undefined)
+    throw new Error(`tx ${txId} did not commit: ${JSON.stringify(result)}`);
+  return { txId, height: result.height };
+}
+
+/** The typed error a call is refused with; throws if the call succeeds. */
+export async function refusal(call: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await call;
+  } catch (error) {
+    return error as { code: string; message: string };
+  }
+  throw new Error('expected a refusal');
+}
+
+/** As committed, returning only the height of the block that holds the tx. */
+export async function committedHeight(
+  host: PeerHost,
+  submitted: Promise<{ txId: string }>,
+  timeoutMs = 20_000,
+): Promise<number> {
+  return (await committedAt(host, submitted, timeoutMs)).height;
+}

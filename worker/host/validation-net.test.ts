@@ -6,7 +6,7 @@
 // refuses it and validates the resubmission; A (neither regulator nor named) is refused.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
-import { startNetPeer, until } from './testing';
+import { startNetPeer, until, committed, refusal } from './testing';
 import { MemoryNetwork } from './memory-net';
 
 const hosts: PeerHost[] = [];
@@ -15,22 +15,6 @@ afterEach(async () => {
 });
 
 const startPeer = (network: MemoryNetwork) => startNetPeer(network, hosts);
-
-async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<string> {
-  const { txId } = await p;
-  const result = await host.waitFor(txId, { timeoutMs: 20_000 });
-  expect(result.status, JSON.stringify(result.error)).toBe('committed');
-  return txId;
-}
-
-async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('validation of submitted data between two peers (D-9.4)', () => {
   it('a regulator refuses a value, the submitter sees why and resubmits, the resubmission is linked and validated', async () => {

@@ -9,7 +9,7 @@ import { MultiHost } from './multi-host';
 import { MemoryStorage } from '../store/memory';
 import { bestVerifier } from './crypto';
 import { realClock } from '../net/clock';
-import { until } from './testing';
+import { until, committed } from './testing';
 import type { PeerHost } from './peer-host';
 import { supplyCheck } from '../core/modules/tokens';
 import { xchainReserve } from '../core/modules/xchain/types';
@@ -42,13 +42,6 @@ async function startPeer(): Promise<MultiHost> {
   running.push(multi);
   await multi.ready();
   return multi;
-}
-
-async function committed(host: PeerHost, pending: Promise<{ txId: string }>) {
-  const { txId } = await pending;
-  const result = await host.waitFor(txId, { timeoutMs: 10_000 });
-  expect(result.error).toBeUndefined();
-  return txId;
 }
 
 async function twoChains() {
