@@ -5,6 +5,7 @@
 // Each peer incarnation gets its own view (`domain`): a crash kills the view, so the dead
 // incarnation's timers never fire and the ones it sets later are ignored.
 import type { Clock, TimerHandle } from '../net/clock';
+import { TimeQueue } from './time-queue';
 
 interface Timer {
   at: number;
@@ -25,7 +26,7 @@ export function settle(): Promise<void> {
 }
 
 export class SimClock implements Clock {
-  private readonly heap: Timer[] = [];
+  private readonly timers = new TimeQueue<Timer>();
   private seq = 0;
   /** Timers fired so far. */
   fired = 0;
@@ -58,7 +59,7 @@ export class SimClock implements Clock {
     const delay = Number.isFinite(delayMs) ? Math.max(0, delayMs) : 0;
     const timer: Timer = { at: this.time + delay, seq: this.seq++, fn, domain, cancelled: false };
     if (domain && !domain.alive) timer.cancelled = true;
-    else this.push(timer);
+    else this.timers.push(timer);
     return timer;
   }
 
@@ -69,9 +70,9 @@ export class SimClock implements Clock {
   async run(until: number, after?: () => void, stop?: () => boolean): Promise<void> {
     await settle();
     for (;;) {
-      const next = this.heap[0];
+      const next = this.timers.peek();
       if (!next || next.at > until) break;
-      this.pop();
+      this.timers.pop();
       if (next.cancelled || (next.domain && !next.domain.alive)) continue;
       this.time = Math.max(this.time, next.at);
       this.fired++;
@@ -82,42 +83,5 @@ export class SimClock implements Clock {
     }
     this.time = Math.max(this.time, until);
     await settle();
-  }
-
-  private less(a: Timer, b: Timer): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
-  private push(timer: Timer): void {
-    const h = this.heap;
-    h.push(timer);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
-      i = parent;
-    }
-  }
-
-  private pop(): Timer | undefined {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop();
-    if (h.length > 0 && last) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
   }
 }

@@ -33,6 +33,7 @@ import {
   type StakeStep,
 } from './stake-plan';
 import { Random } from './prng';
+import { TimeQueue } from './time-queue';
 import {
   type ByzantineStrategy,
   byzantineSends,
@@ -145,49 +146,6 @@ export interface SimStats {
   endMs: number;
 }
 
-/** Min-heap on (at, seq). */
-class EventQueue {
-  private readonly heap: Event[] = [];
-  get size(): number {
-    return this.heap.length;
-  }
-  push(event: Event): void {
-    const h = this.heap;
-    h.push(event);
-    let i = h.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
-      i = parent;
-    }
-  }
-  pop(): Event | undefined {
-    const h = this.heap;
-    if (h.length === 0) return undefined;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-        if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m]!, h[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-  private less(a: Event, b: Event): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-}
-
 /** Every this many transactions of a sim client, one fails in execution (see submitNext). */
 const doomedEvery = 5;
 /** Every this many transactions of a sim client, one is a token transfer (see submitNext). */
@@ -244,7 +202,7 @@ export class Simulation {
   readonly trace: string[] = [];
   now = 0;
   private seq = 0;
-  private readonly queue = new EventQueue();
+  private readonly queue = new TimeQueue<Event>();
   private readonly verifier = new SignatureVerifier();
   private readonly decoded = new WeakMap<Uint8Array, ConsensusMessage | null>();
   private readonly verdicts = new WeakMap<Uint8Array, boolean>();
