@@ -110,48 +110,51 @@ async function expectLiveData(
   }
 }
 
-test('every page at 360x740 and 1280x800: live data from the peer, no serious axe violations, screenshots kept', async ({
-  page,
-}, testInfo) => {
-  test.setTimeout(240_000);
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+/** A fresh peer with one committed write, and what its pages should show of it. */
+async function livePeer(page: Page) {
   await openPeer(page);
   const committedHeight = await put(page, 'greenhouse/temp', '21.5');
   const status = await page.evaluate(() => window.bot.status());
   const { did } = await page.evaluate(() => window.bot.identity());
+  return { height: status.height, did, committedHeight, chainName: status.chainName };
+}
+
+// Every page at both sizes (30 axe scans): one test per viewport, so the two workers share them.
+test.describe('every page at 360x740 and 1280x800', () => {
+  test.describe.configure({ mode: 'parallel' });
   for (const viewport of viewports) {
-    await page.setViewportSize({ width: viewport.width, height: viewport.height });
-    for (const { path, heading } of pages) {
-      await goTo(page, path);
-      await expect(page).toHaveURL(new RegExp(`#/${path}$`));
-      if (heading)
-        await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
-      else await expect(page.getByRole('heading', { level: 1 }).first()).toBeVisible();
-      await expectLiveData(page, path, {
-        height: status.height,
-        did,
-        committedHeight,
-        chainName: status.chainName,
-      });
-      await page.waitForTimeout(150); // let lazy content settle before the scan and screenshot
-      await scanAndShoot(page, testInfo, `${viewport.name}-${path || 'peer'}`);
-    }
-  }
-  // Dark theme: the same scan on two pages.
-  await page.emulateMedia({ colorScheme: 'dark' });
-  for (const path of ['', 'ledger']) {
-    await page.goto(`/#/${path}`);
-    await expect(page.getByRole('heading', { level: 1 }).first()).toBeVisible();
-    await expectLiveData(page, path, {
-      height: status.height,
-      did,
-      committedHeight,
-      chainName: status.chainName,
+    const dark = viewport.name === 'desktop' ? ', and two pages in the dark theme' : '';
+    test(`${viewport.name}: live data from the peer, no serious axe violations, screenshots kept${dark}`, async ({
+      page,
+    }, testInfo) => {
+      test.setTimeout(240_000);
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      const facts = await livePeer(page);
+      await page.setViewportSize({ width: viewport.width, height: viewport.height });
+      for (const { path, heading } of pages) {
+        await goTo(page, path);
+        await expect(page).toHaveURL(new RegExp(`#/${path}$`));
+        if (heading)
+          await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+        else await expect(page.getByRole('heading', { level: 1 }).first()).toBeVisible();
+        await expectLiveData(page, path, facts);
+        await page.waitForTimeout(150); // let lazy content settle before the scan and screenshot
+        await scanAndShoot(page, testInfo, `${viewport.name}-${path || 'peer'}`);
+      }
+      if (dark) {
+        // Dark theme: the same scan on two pages.
+        await page.emulateMedia({ colorScheme: 'dark' });
+        for (const path of ['', 'ledger']) {
+          await page.goto(`/#/${path}`);
+          await expect(page.getByRole('heading', { level: 1 }).first()).toBeVisible();
+          await expectLiveData(page, path, facts);
+          await scanAndShoot(page, testInfo, `desktop-dark-${path || 'peer'}`);
+        }
+      }
+      expect(errors).toEqual([]);
     });
-    await scanAndShoot(page, testInfo, `desktop-dark-${path || 'peer'}`);
   }
-  expect(errors).toEqual([]);
 });
 
 test('routes survive a reload and the nav works from the keyboard', async ({ page }) => {

@@ -19,9 +19,10 @@ const vehiclePhone = {
   isMobile: true,
   hasTouch: true,
   permissions: ['geolocation'],
+  // On Main Street (h20, x 0 to 300 m), 100 m before its end: where the trip starts.
   geolocation: {
     latitude: 47 + 602 / 111_320,
-    longitude: 8 + 20 / (111_320 * Math.cos((47 * Math.PI) / 180)),
+    longitude: 8 + 200 / (111_320 * Math.cos((47 * Math.PI) / 180)),
   },
 };
 
@@ -46,6 +47,9 @@ test('a vehicle reports road conditions under a pseudonym, the map shows them, t
   await provider.getByLabel('Name').fill('town');
   await provider.getByLabel('Mode').selectOption('consortium');
   await provider.getByLabel('Consensus engine').selectOption('poa');
+  // Settling waits for a block past the window's end: on this otherwise idle chain an empty
+  // block every 2 s, not every 30 round timeouts (the default).
+  await provider.getByLabel(/^Empty block every/).fill('2');
   await provider.getByLabel(/Token symbol/).fill('BOT');
   await provider.getByLabel('Your starting balance').fill('1000');
   await provider.getByLabel(/Road conditions \(ITS\)/).check();
@@ -81,10 +85,11 @@ test('a vehicle reports road conditions under a pseudonym, the map shows them, t
   ).toBeVisible();
   await axe(vehicle);
 
-  // One tap starts the trip; the vehicle drives east on Main Street at about 36 km/h.
+  // One tap starts the trip; the vehicle drives east on Main Street at about 36 km/h, from
+  // h20 into h21 (leaving h20 seals its observation).
   await vehicle.getByTestId('drive-toggle').tap();
   await expect(vehicle.getByTestId('drive-toggle')).toHaveText('Stop trip');
-  for (let x = 20; x <= 360; x += 20) await moveTo(vehicle, x, 602, 2_000);
+  for (let x = 220; x <= 360; x += 20) await moveTo(vehicle, x, 602, 2_000);
   await expect(vehicle.getByTestId('drive-segment')).toContainText('Main Street');
   await expect(vehicle.getByTestId('drive-recent')).toContainText('h20', { timeout: 60_000 });
   await expect(

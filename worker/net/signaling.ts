@@ -223,6 +223,18 @@ export function openRelay(
     state = next;
     onState();
   };
+  // The browser (page or worker) says the network is back: reconnect now, not at the end of a
+  // backoff that grew while offline (up to relayBackoffMaxMs). Node has no such event.
+  const events = globalThis as {
+    addEventListener?: (type: 'online', listener: () => void) => void;
+    removeEventListener?: (type: 'online', listener: () => void) => void;
+  };
+  const onOnline = () => {
+    if (stopped || !retry) return;
+    clearTimeout(retry);
+    backoffMs = relayBackoffMinMs;
+    connect();
+  };
   const channel: SignalingChannel = {
     via: 'relay',
     url,
@@ -234,6 +246,7 @@ export function openRelay(
     },
     close() {
       stopped = true;
+      events.removeEventListener?.('online', onOnline);
       if (retry) clearTimeout(retry);
       socket?.close();
       setState('closed');
@@ -267,6 +280,9 @@ export function openRelay(
       backoffMs = Math.min(backoffMs * 2, relayBackoffMaxMs);
     };
   };
-  if (target) connect();
+  if (target) {
+    events.addEventListener?.('online', onOnline);
+    connect();
+  }
   return channel;
 }
