@@ -84,7 +84,9 @@ function Verdicts({ view }: { view: ItsDriveView }) {
         <li key={r.txId} data-status={r.status}>
           {r.segment}: {r.speedKmh} km/h,{' '}
           {r.status === 'rejected' ? `refused as implausible (${r.reason})` : r.status}
-          {r.status === 'not-counted' && r.reason ? ` (${r.reason})` : ''}
+          {(r.status === 'not-counted' || r.status === 'failed') && r.reason
+            ? ` (${r.reason})`
+            : ''}
         </li>
       ))}
     </ul>
