@@ -6,14 +6,9 @@
 //  - a fake navigator.serial (injected before load) backed by the ELM327 and GPS simulators drives
 //    the real serial drivers; vehicle speed and a GPS position commit on chain;
 //  - with two tabs on one BFT chain (WebRTC mesh), the reading shows up in the second tab.
-import { expect, test, type Browser, type CDPSession, type Page } from '@playwright/test';
-import { build } from 'esbuild';
+import { expect, test, type Browser, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { fileURLToPath } from 'node:url';
-
-const U = (short: string) => `0000${short}-0000-1000-8000-00805f9b34fb`;
-const b64 = (bytes: number[]) => Buffer.from(bytes).toString('base64');
-const heartRate72 = [0x16, 72, 0x00, 0x04]; // flags: contact detected, RR present; 72 bpm; RR 1024/1024 s
+import { chooseInPrompt, emulateGattSensor, fakeSerial } from './device-emulation';
 
 async function openDevices(page: Page) {
   await page.goto('/#/devices');
@@ -22,70 +17,11 @@ async function openDevices(page: Page) {
   await expect(page.getByRole('heading', { level: 1, name: 'Devices' })).toBeVisible();
 }
 
-/** An emulated heart-rate strap at `address`, answering every read with `value`. */
-let emulation: CDPSession | null = null;
-async function emulateHeartRateSensor(
-  browser: Browser,
-  address: string,
-  value: number[],
-): Promise<CDPSession> {
-  // Emulation belongs to the session that enabled it; the browser is shared between tests.
-  if (emulation) {
-    await emulation.send('BluetoothEmulation.disable').catch(() => {});
-    await emulation.detach().catch(() => {});
-  }
-  const bt = (emulation = await browser.newBrowserCDPSession());
-  await bt.send('BluetoothEmulation.disable').catch(() => {});
-  await bt.send('BluetoothEmulation.enable', { state: 'powered-on', leSupported: true });
-  await bt.send('BluetoothEmulation.simulatePreconnectedPeripheral', {
-    address,
-    name: 'HRM-Sim',
-    manufacturerData: [],
-    knownServiceUuids: [U('180d')],
-  });
-  bt.on(
-    'BluetoothEmulation.gattOperationReceived',
-    ({ address: a, type }) =>
-      void bt
-        .send('BluetoothEmulation.simulateGATTOperationResponse', { address: a, type, code: 0 })
-        .catch(() => {}),
-  );
-  const { serviceId } = await bt.send('BluetoothEmulation.addService', {
-    address,
-    serviceUuid: U('180d'),
-  });
-  const { characteristicId } = await bt.send('BluetoothEmulation.addCharacteristic', {
-    serviceId,
-    characteristicUuid: U('2a37'),
-    properties: { read: true, notify: true },
-  });
-  bt.on(
-    'BluetoothEmulation.characteristicOperationReceived',
-    ({ characteristicId: id, type }) =>
-      void bt
-        .send('BluetoothEmulation.simulateCharacteristicOperationResponse', {
-          characteristicId: id,
-          type,
-          code: 0,
-          ...(type === 'read' ? { data: b64(id === characteristicId ? value : [0]) } : {}),
-        })
-        .catch(() => {}),
-  );
-  return bt;
-}
+const heartRate72 = [0x16, 72, 0x00, 0x04]; // flags: contact detected, RR present; 72 bpm; RR 1024/1024 s
 
-/** Answer the Bluetooth chooser of `page` with the device at `address` (the prompt shows no names). */
-async function chooseInPrompt(page: Page, address: string): Promise<void> {
-  const session = await page.context().newCDPSession(page);
-  await session.send('DeviceAccess.enable');
-  const handled = new Set<string>();
-  session.on('DeviceAccess.deviceRequestPrompted', ({ id, devices }) => {
-    const device = devices.find((d: { id: string }) => d.id === address);
-    if (!device || handled.has(id)) return;
-    handled.add(id);
-    void session.send('DeviceAccess.selectPrompt', { id, deviceId: device.id }).catch(() => {});
-  });
-}
+/** An emulated heart-rate strap at `address`, answering every read with `value`. */
+const emulateHeartRateSensor = (browser: Browser, address: string, value: number[]) =>
+  emulateGattSensor(browser, address, '180d', { '2a37': value });
 
 /** Pair the emulated strap from the Devices page, register it, wait for a committed reading; returns the device did. */
 async function pairAndRegisterHeartRate(page: Page): Promise<string> {
@@ -139,22 +75,6 @@ test('an emulated Bluetooth heart-rate sensor is paired, registered, and its rea
   await expect(page.getByTestId('chain-reading')).toContainText('Signed by the device key');
   expect(errors).toEqual([]);
 });
-
-let fakeSerialScript: string | null = null;
-async function fakeSerial(): Promise<string> {
-  if (fakeSerialScript) return fakeSerialScript;
-  const entry = fileURLToPath(new URL('./fixtures/fake-serial.ts', import.meta.url));
-  const out = await build({
-    entryPoints: [entry],
-    bundle: true,
-    format: 'iife',
-    write: false,
-    target: 'es2022',
-    logLevel: 'silent',
-  });
-  fakeSerialScript = out.outputFiles[0]!.text;
-  return fakeSerialScript;
-}
 
 test('Web Serial: the ELM327 and GPS simulators behind a fake navigator.serial drive the real drivers; speed and position commit on chain', async ({
   page,

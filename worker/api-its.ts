@@ -66,7 +66,7 @@ export interface ItsSentView {
   txId: string;
   segment: string;
   speedKmh: number;
-  /** pending: not yet committed here; counted; rejected (implausible); not-counted (a duplicate, late or full window). */
+  /** pending: not yet committed here; counted; rejected (implausible); not-counted (a duplicate, late or full window); failed (in a block but failed in execution: reason is its error code). */
   status: 'pending' | 'counted' | 'rejected' | 'not-counted' | 'failed';
   reason: string | null;
 }

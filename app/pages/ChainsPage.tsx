@@ -256,6 +256,9 @@ function CreateChain() {
                   providers: [me],
                   windowMs: windowS * 1000,
                   corroborationMin,
+                  // plausibility and corroboration run in the consortium's deployed contract
+                  // (this peer, the provider, deploys the bundled its-trust as it creates the chain)
+                  contract: 'its-trust',
                   ...(symbol.trim() ? { reward } : {}),
                 },
               }

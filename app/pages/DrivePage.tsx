@@ -1,18 +1,22 @@
 // Drive mode (issue 20): for a phone in a car mount. Big figures (speed, road segment,
 // observations sent and queued, reward earned), one tap to start or stop a trip, the screen
 // kept awake where the platform allows (Wake Lock), positions from the Geolocation API fed to
-// the peer (map-matched and sealed into observations there), and the chain's verdicts.
+// the peer (map-matched and sealed into observations there), and the chain's verdicts. The speed
+// comes from an OBD-II adapter over Web Serial when one is connected (./its/obd.ts), road
+// humidity and temperature from a Bluetooth environmental sensor when present (./its/sensor.ts).
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { bot } from '../runtime';
 import { useAppStore } from '../store/peer-store';
 import { Card, CopyButton, ErrorNote, PageTitle, useAction, useAsync } from '../components/ui';
 import type { ItsDriveView } from '../../worker/api';
 import { connectRoadSensor, type RoadReading } from './its/sensor';
+import { connectObd, freshObdSpeed, type ObdLink, type ObdSpeed } from './its/obd';
 
 type WakeLock = { release(): Promise<void> };
 
 function useTripFeed(
   sensor: { current: (() => Promise<RoadReading>) | null },
+  obd: { current: ObdSpeed | null },
   active: boolean,
   onView: (view: ItsDriveView) => void,
   onError: (e: unknown) => void,
@@ -34,12 +38,16 @@ function useTripFeed(
         const { latitude, longitude, speed, accuracy } = position.coords;
         // The road sensor's latest values, when one is connected (a failed read: none this time).
         const road = sensor.current ? await sensor.current().catch(() => ({})) : {};
+        // The car's own speed (OBD-II) while the adapter's latest reading is fresh, else the GPS's.
+        const engine = freshObdSpeed(obd.current, Date.now());
+        const gps = speed !== null && speed >= 0 ? speed * 3.6 : null;
+        const speedKmh = engine ?? gps;
         bot()
           .itsReport({
             ...road,
             lat: latitude,
             lon: longitude,
-            ...(speed !== null && speed >= 0 ? { speedKmh: speed * 3.6 } : {}),
+            ...(speedKmh !== null ? { speedKmh } : {}),
             ...(Number.isFinite(accuracy) ? { accuracyM: accuracy } : {}),
           })
           .then(onView, onError);
@@ -52,7 +60,7 @@ function useTripFeed(
       void wake.current?.release().catch(() => undefined);
       wake.current = null;
     };
-  }, [sensor, active, onView, onError]);
+  }, [sensor, obd, active, onView, onError]);
 }
 
 function Figures({ view }: { view: ItsDriveView }) {
@@ -84,7 +92,9 @@ function Verdicts({ view }: { view: ItsDriveView }) {
         <li key={r.txId} data-status={r.status}>
           {r.segment}: {r.speedKmh} km/h,{' '}
           {r.status === 'rejected' ? `refused as implausible (${r.reason})` : r.status}
-          {r.status === 'not-counted' && r.reason ? ` (${r.reason})` : ''}
+          {(r.status === 'not-counted' || r.status === 'failed') && r.reason
+            ? ` (${r.reason})`
+            : ''}
         </li>
       ))}
     </ul>
@@ -174,7 +184,19 @@ export default function DrivePage() {
   const onError = useCallback((e: unknown) => setFeedError(e), []);
   const sensor = useRef<(() => Promise<RoadReading>) | null>(null);
   const [sensorNote, setSensorNote] = useState<string | null>(null);
-  useTripFeed(sensor, view?.active ?? false, onView, onError);
+  const obd = useRef<ObdSpeed | null>(null);
+  const obdLink = useRef<ObdLink | null>(null);
+  const [obdSpeed, setObdSpeed] = useState<number | null>(null);
+  const [obdError, setObdError] = useState<string | null>(null);
+  const [obdOn, setObdOn] = useState(false);
+  useEffect(
+    () => () => {
+      void obdLink.current?.stop().catch(() => undefined);
+      obdLink.current = null;
+    },
+    [],
+  );
+  useTripFeed(sensor, obd, view?.active ?? false, onView, onError);
   return (
     <>
       <PageTitle intro="For a phone in a car mount: your speed and road, and what you report.">
@@ -218,6 +240,33 @@ export default function DrivePage() {
               {sensorNote}
             </p>
           )}
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() =>
+              void run(async () => {
+                await obdLink.current?.stop().catch(() => undefined);
+                obdLink.current = null;
+                setObdOn(false);
+                setObdError(null);
+                obdLink.current = await connectObd((speed) => {
+                  obd.current = speed;
+                  setObdSpeed(Math.round(speed.speedKmh));
+                  setObdError(null);
+                }, setObdError);
+                setObdOn(true);
+              })
+            }
+          >
+            Connect an OBD-II adapter (Web Serial)
+          </button>
+          {obdOn && (
+            <p className="drive-obd" data-testid="drive-obd">
+              OBD-II adapter connected: the speed reported is the car&rsquo;s,{' '}
+              <strong>{obdSpeed === null ? '–' : obdSpeed}</strong> km/h now.
+            </p>
+          )}
+          {obdError && <p className="error">OBD-II: {obdError}</p>}
           <ErrorNote error={error ?? feedError} what="The trip" />
           {view.lastError && <p className="error">{view.lastError}</p>}
           <Card title="What the chain made of it" id="drive-verdicts-title">

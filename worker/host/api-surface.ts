@@ -35,22 +35,28 @@ export abstract class ApiSurface {
   readonly submitRaw = delegate(() => this.submissions, 'submitRaw');
   readonly waitFor = delegate(() => this.submissions, 'waitFor');
   readonly repair = delegate(() => this.chainsService, 'repair');
-  /**
-   * Create a chain. An ITS chain naming the bundled trust contract gets it deployed at once by
-   * this peer when it is one of the providers (worker/core/modules/its/trust-contract.ts).
-   */
+  /** Create a chain, then do what its creator does on it (setUpCreatedChain). */
   async createChain(request: CreateChainRequest): Promise<{ chainId: string; invite: string }> {
     const created = await this.chainsService.createChain(request);
-    const its = request.its;
-    if (its?.contract === itsTrustContractName) {
-      const me = (await this.identity()).did;
-      if (its.providers.includes(me))
-        await (await this.capabilities.contracts()).deployContract({
-          name: itsTrustContractName,
-          code: itsTrustContractSource,
-        });
-    }
+    await this.setUpCreatedChain(request);
     return created;
+  }
+  /**
+   * What the creator of a chain does once this host runs it: an ITS chain naming the bundled
+   * trust contract gets it deployed at once when this peer is one of the providers
+   * (worker/core/modules/its/trust-contract.ts). Every way of creating a chain calls it (this
+   * class's createChain, and MultiHost's, which runs a new chain in a new slot): without the
+   * contract every observation on the chain fails (NOT_FOUND).
+   */
+  async setUpCreatedChain(request: CreateChainRequest): Promise<void> {
+    const its = request.its;
+    if (its?.contract !== itsTrustContractName) return;
+    const me = (await this.identity()).did;
+    if (!its.providers.includes(me)) return;
+    await (await this.capabilities.contracts()).deployContract({
+      name: itsTrustContractName,
+      code: itsTrustContractSource,
+    });
   }
   readonly join = delegate(() => this.chainsService, 'join');
   readonly invite = delegate(() => this.chainsService, 'invite');

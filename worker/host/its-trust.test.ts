@@ -215,4 +215,36 @@ describe('the ITS trust contract', () => {
     expect(done.failed.map((f) => f.error?.code)).toEqual(['UNAUTHORIZED']);
     expect(done.failed[0]!.error?.message).toMatch(/not by an ITS provider/);
   });
+
+  it('a peer whose contract engine did not load refuses the block instead of reaching another state', () => {
+    const chain = new Chain();
+    chain.block([
+      chain.tx(provider, 'contract.deploy', {
+        name: itsTrustContractName,
+        code: itsTrustContractSource,
+      }),
+    ]);
+    const obs = chain.observe(trip('no engine a'), 30, true);
+    const done = chain.block([obs]);
+    expect(chain.verdict(obs).status).toBe('counted');
+    // The observation's block on a peer without the engine (after the deploy): refused, not
+    // applied with the observation failed (which would give another state root: a split).
+    const engineless = (state: ChainState): ChainState => ({
+      ...state,
+      contractRuntime: undefined,
+    });
+    const before = chain.blocks[0]!.state;
+    expect(() => replayBlock(engineless(before), done.block)).toThrow(
+      expect.objectContaining({ code: 'BAD_BLOCK' }),
+    );
+    // As a proposer it leaves the observation out for a peer that can judge it.
+    const proposed = executeBlock(
+      engineless(before),
+      [obs],
+      { time: chain.time, proposer: provider.did, round: 0 },
+      false,
+    );
+    expect(proposed.block.txs).toEqual([]);
+    expect(proposed.rejected.map((r) => r.error?.code)).toEqual(['NOT_READY']);
+  });
 });

@@ -6,7 +6,7 @@
 // reload and goes out when the network returns; bad input gets typed, plain refusals.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../store/memory';
-import { startTestHost, until } from './testing';
+import { startTestHost, startTestMultiHost, until } from './testing';
 import { testIdentity } from '../core/testing';
 import { encodeTx, signTx, type Tx } from '../core/tx';
 import {
@@ -275,5 +275,76 @@ describe('the offline queue', () => {
   it('derives congestion from the speed against the limit', () => {
     expect([45, 25, 10, 2].map((s) => congestionOf(s, 50))).toEqual([0, 1, 2, 3]);
     expect(new BotError('NOT_READY', 'x').code).toBe('NOT_READY');
+  });
+});
+
+describe('an ITS chain made by the peer of a tab or of a Node server', () => {
+  // The Chains page and the HTTP API create chains through MultiHost, which runs each new chain
+  // in a slot of its own: the creating provider must deploy the trust contract there too, or
+  // every observation fails (NOT_FOUND) and Drive mode shows it as failed (it once stayed
+  // 'pending' for ever: e2e/its.spec.ts stalled when the page named the contract).
+  it('has the trust contract deployed by its creator, so a trip’s observations count', async () => {
+    let now = Math.floor(Date.now() / 60_000) * 60_000 + 1_000;
+    const multi = await startTestMultiHost({ now: () => now });
+    try {
+      const me = (await multi.identity()).did;
+      const { chainId } = await multi.createChain({
+        name: 'town',
+        mode: 'private',
+        consensus: 'solo',
+        its: { providers: [me], windowMs: 60_000, contract: itsTrustContractName },
+      });
+      expect((await multi.status()).chainId).toBe(chainId);
+      await until(async () =>
+        (await multi.contracts()).some((c) => c.name === itsTrustContractName),
+      );
+      const { request } = await multi.itsTripKeys(1);
+      await multi.itsAddCertificates((await multi.itsCertify(request, 'taxi 12')).certificates);
+      await multi.itsStartTrip();
+      for (let x = 30; x <= 390; x += 30) {
+        now += 3_000;
+        const { lat, lon } = at(x, 603);
+        await multi.itsReport({ lat, lon, speedKmh: 36 });
+      }
+      await until(async () => {
+        const status = (await multi.itsDrive()).recent[0]?.status;
+        return status !== undefined && status !== 'pending';
+      });
+      expect((await multi.itsDrive()).recent[0]).toMatchObject({
+        segment: 'h20',
+        status: 'counted',
+      });
+    } finally {
+      await multi.stop();
+    }
+  }, 60_000);
+
+  it('shows an observation that failed in its block as failed, with its code', async () => {
+    let now = Math.floor(Date.now() / 60_000) * 60_000 + 1_000;
+    const started = await startTestHost(new MemoryStorage(), { now: () => now });
+    host = started.host;
+    const me = (await host.identity()).did;
+    await host.createChain({
+      name: 'town',
+      mode: 'private',
+      consensus: 'solo',
+      its: { providers: [me], windowMs: 60_000 },
+    });
+    // The administrator names a trust contract no one deployed: observations fail (NOT_FOUND).
+    const { txId } = await host.setPolicy('its.contract', itsTrustContractName);
+    expect((await host.waitFor(txId, { timeoutMs: 10_000 })).status).toBe('committed');
+    const { request } = await host.itsTripKeys(1);
+    await host.itsAddCertificates((await host.itsCertify(request, 'taxi 12')).certificates);
+    await host.itsStartTrip();
+    for (let x = 30; x <= 390; x += 30) {
+      now += 3_000;
+      const { lat, lon } = at(x, 603);
+      await host.itsReport({ lat, lon, speedKmh: 36 });
+    }
+    await until(async () => (await host!.itsDrive()).recent[0]?.status === 'failed');
+    expect((await host.itsDrive()).recent[0]).toMatchObject({
+      segment: 'h20',
+      reason: 'NOT_FOUND',
+    });
   });
 });

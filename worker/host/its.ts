@@ -18,7 +18,7 @@ import { sha256 } from '../core/crypto/hash';
 import { publicKeyFromSeed } from '../core/crypto/ed25519';
 import { didFromPublicKey } from '../core/crypto/did';
 import { decodeTx, encodeTx, signTx, txIdOf, type Tx } from '../core/tx';
-import type { ChainState } from '../core/ledger';
+import { decodeTxFailure, failurePrefix, type ChainState } from '../core/ledger';
 import {
   certificateSignatureHolds,
   checkCertificateShape,
@@ -648,6 +648,12 @@ export class ItsHost {
           const record = decodeObservation(bytes);
           status = record.status;
           reason = record.reason;
+        } else if (chain.trie.get(failurePrefix + sent.txId)) {
+          // In a block but failed in execution (no trust contract deployed, a revoked trip...):
+          // shown with its code, not left pending for ever.
+          const failure = await this.d.storage.getState(chain.chainId, failurePrefix + sent.txId);
+          status = 'failed';
+          reason = failure ? decodeTxFailure(failure).code : null;
         }
       }
       recent.push({ ...sent, status, reason });

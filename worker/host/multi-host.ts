@@ -267,6 +267,7 @@ export class MultiHost {
     const host = await this.startExtra(record);
     await this.saveExtras();
     await this.setActive(record.chainId);
+    await host.setUpCreatedChain(request); // the creator's first steps (the ITS trust contract)
     host.note(
       'info',
       `Created chain ${genesis.name} (${record.chainId}, ${genesis.mode}, ${genesis.consensus.engine}, ${genesis.validators.length} validator(s)); it runs beside ${this.runningChainIds().length - 1} other chain(s).`,

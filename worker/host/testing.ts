@@ -1,6 +1,7 @@
 // Test support: a PeerHost on memory storage with Node's randomness and fast ticks.
 import { randomBytes } from 'node:crypto';
 import { PeerHost, type HostOptions } from './peer-host';
+import { MultiHost } from './multi-host';
 import { MemoryStorage } from '../store/memory';
 import { bestVerifier, nobleVerifier } from './crypto';
 import type { MemoryNetwork } from './memory-net';
@@ -24,6 +25,33 @@ export async function startTestHost(
   });
   await host.ready();
   return { host, events };
+}
+
+/**
+ * A MultiHost (the peer of a tab and of the Node server: every chain it creates runs in a slot of
+ * its own) on memory storage, one MemoryStorage per chain, with fast ticks; stop it after the test.
+ */
+export async function startTestMultiHost(options: Partial<HostOptions> = {}): Promise<MultiHost> {
+  const stores = new Map<string, MemoryStorage>();
+  const multi = new MultiHost({
+    host: {
+      storage: new MemoryStorage(),
+      storageKind: 'memory',
+      verifier: await bestVerifier(),
+      now: () => Math.floor(realClock.now()),
+      randomBytes: (n) => new Uint8Array(randomBytes(n)),
+      emit: () => undefined,
+      tickIntervalMs: 20,
+      ...options,
+    },
+    async openChain(chainId) {
+      let storage = stores.get(chainId);
+      if (!storage) stores.set(chainId, (storage = new MemoryStorage()));
+      return { storage };
+    },
+  });
+  await multi.ready();
+  return multi;
 }
 
 /** Polls a condition every 20 ms until it holds; throws after timeoutMs (for tests across peers). */

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { simulatedSerialPort, startElm327 } from '../../devices';
+import { freshObdSpeed, obdSpeedFreshMsMax, obdSpeedOf, type ObdSpeed } from './obd';
+
+describe('the OBD-II speed of Drive mode', () => {
+  it('takes the vehicle speed of an adapter reading, and only while it is fresh', () => {
+    expect(obdSpeedOf({ at: 1_000, values: { speedKmh: 42, rpm: 1800 } })).toEqual({
+      speedKmh: 42,
+      at: 1_000,
+    });
+    expect(obdSpeedOf({ at: 1_000, values: { rpm: 1800 } })).toBeNull();
+    expect(obdSpeedOf({ at: 1_000, values: { speedKmh: 300 } })).toBeNull();
+    const latest: ObdSpeed = { speedKmh: 42, at: 10_000 };
+    expect(freshObdSpeed(latest, 10_000 + obdSpeedFreshMsMax)).toBe(42);
+    expect(freshObdSpeed(latest, 10_001 + obdSpeedFreshMsMax)).toBeNull();
+    expect(freshObdSpeed(null, 10_000)).toBeNull();
+  });
+
+  it('reads speeds from the ELM327 simulator through the real driver', async () => {
+    // 20 s into the simulated drive the car accelerates (idle for its first 15 s).
+    let now = 0;
+    const port = simulatedSerialPort('elm327', { replyDelayMs: 0, now: () => now });
+    const speeds: ObdSpeed[] = [];
+    const session = await startElm327(
+      port,
+      {
+        onReading(reading) {
+          const s = obdSpeedOf(reading);
+          if (s) speeds.push(s);
+        },
+        onError: () => undefined,
+      },
+      { pollIntervalMs: 1 },
+    );
+    now = 20_000;
+    const start = speeds.length;
+    while (speeds.length < start + 3) await new Promise((r) => setTimeout(r, 5));
+    await session.stop();
+    expect(speeds.at(-1)!.speedKmh).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,102 @@
+// Emulated devices for the flow tests: a Bluetooth GATT sensor through CDP BluetoothEmulation (a
+// browser-level session) picked in the chooser through DeviceAccess (a page-level session), and
+// the fake navigator.serial of ./fixtures/fake-serial.ts (the ELM327 and GPS simulators), bundled
+// for page.addInitScript. See ../shared/notes/devices.md for what the emulation can and cannot do.
+import type { Browser, CDPSession, Page } from '@playwright/test';
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+/** A 16-bit Bluetooth UUID in its full 128-bit form. */
+export const U = (short: string) => `0000${short}-0000-1000-8000-00805f9b34fb`;
+const b64 = (bytes: number[]) => Buffer.from(bytes).toString('base64');
+
+/** Emulation belongs to the session that enabled it; the browser is shared between tests. */
+let emulation: CDPSession | null = null;
+
+/**
+ * An emulated GATT sensor at `address` offering `service` (a 16-bit UUID) with readable,
+ * notifying characteristics, each answering every read with its bytes in `values`.
+ */
+export async function emulateGattSensor(
+  browser: Browser,
+  address: string,
+  service: string,
+  values: Record<string, number[]>,
+): Promise<CDPSession> {
+  if (emulation) {
+    await emulation.send('BluetoothEmulation.disable').catch(() => {});
+    await emulation.detach().catch(() => {});
+  }
+  const bt = (emulation = await browser.newBrowserCDPSession());
+  await bt.send('BluetoothEmulation.disable').catch(() => {});
+  await bt.send('BluetoothEmulation.enable', { state: 'powered-on', leSupported: true });
+  await bt.send('BluetoothEmulation.simulatePreconnectedPeripheral', {
+    address,
+    name: 'Sensor-Sim',
+    manufacturerData: [],
+    knownServiceUuids: [U(service)],
+  });
+  bt.on(
+    'BluetoothEmulation.gattOperationReceived',
+    ({ address: a, type }) =>
+      void bt
+        .send('BluetoothEmulation.simulateGATTOperationResponse', { address: a, type, code: 0 })
+        .catch(() => {}),
+  );
+  const { serviceId } = await bt.send('BluetoothEmulation.addService', {
+    address,
+    serviceUuid: U(service),
+  });
+  const byId = new Map<string, number[]>();
+  for (const [short, bytes] of Object.entries(values)) {
+    const { characteristicId } = await bt.send('BluetoothEmulation.addCharacteristic', {
+      serviceId,
+      characteristicUuid: U(short),
+      properties: { read: true, notify: true },
+    });
+    byId.set(characteristicId, bytes);
+  }
+  bt.on(
+    'BluetoothEmulation.characteristicOperationReceived',
+    ({ characteristicId: id, type }) =>
+      void bt
+        .send('BluetoothEmulation.simulateCharacteristicOperationResponse', {
+          characteristicId: id,
+          type,
+          code: 0,
+          ...(type === 'read' ? { data: b64(byId.get(id) ?? [0]) } : {}),
+        })
+        .catch(() => {}),
+  );
+  return bt;
+}
+
+/** Answer the Bluetooth chooser of `page` with the device at `address` (the prompt shows no names). */
+export async function chooseInPrompt(page: Page, address: string): Promise<void> {
+  const session = await page.context().newCDPSession(page);
+  await session.send('DeviceAccess.enable');
+  const handled = new Set<string>();
+  session.on('DeviceAccess.deviceRequestPrompted', ({ id, devices }) => {
+    const device = devices.find((d: { id: string }) => d.id === address);
+    if (!device || handled.has(id)) return;
+    handled.add(id);
+    void session.send('DeviceAccess.selectPrompt', { id, deviceId: device.id }).catch(() => {});
+  });
+}
+
+let fakeSerialScript: string | null = null;
+/** The fake navigator.serial, as a script for page.addInitScript (built once per worker). */
+export async function fakeSerial(): Promise<string> {
+  if (fakeSerialScript) return fakeSerialScript;
+  const entry = fileURLToPath(new URL('./fixtures/fake-serial.ts', import.meta.url));
+  const out = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'iife',
+    write: false,
+    target: 'es2022',
+    logLevel: 'silent',
+  });
+  fakeSerialScript = out.outputFiles[0]!.text;
+  return fakeSerialScript;
+}
