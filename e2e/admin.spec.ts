@@ -36,7 +36,7 @@ async function join(b: Page, link: string, name: string): Promise<void> {
   await expect(b.getByTestId('admission-state')).toContainText('Admitted', { timeout: 120_000 });
 }
 
-/** Set a role on the Roles card; `status`: the text the form reports. */
+/** Set a role on the Roles card. */
 async function setRole(page: Page, role: string, holders: string[]): Promise<void> {
   await page.getByTestId('role-name').fill(role);
   await page.getByTestId('role-holders').fill(holders.join('\n'));
@@ -122,7 +122,10 @@ test('2 of 2 administrators: a co-administrator proposes by clicks and the other
 
   // B, a co-administrator, sees the forms; its role change waits for A's approval.
   await b.goto('/#/governance');
-  await expect(b.locator('#rights-title')).toContainText('2 of 2 approve each change');
+  await expect(b.getByRole('region', { name: 'Roles and policies' })).toContainText(
+    '2 of 2 approve each change',
+    { timeout: 30_000 },
+  );
   await expect(b.getByTestId('msig-rule')).toContainText('admin.set need 2 of 2 signatures');
   await setRole(b, 'deploy', [aDid]);
   await expect(roleForm(b).getByRole('status')).toContainText(
@@ -130,7 +133,7 @@ test('2 of 2 administrators: a co-administrator proposes by clicks and the other
     { timeout: 60_000 },
   );
   await expect(b.getByText('No role set')).toBeVisible();
-  await expect(b.getByTestId('approval')).toContainText('1 of 2 approvals');
+  await expect(b.getByTestId('approval')).toContainText('1 of 2 approvals', { timeout: 30_000 });
   await expect(b.getByTestId('approve')).toHaveCount(0);
   await axe(b);
 
