@@ -326,6 +326,14 @@ export interface ProposalView {
   invite?: { issuer: string };
 }
 
+/** How a role, policy, member or multisig rule change goes (setRole, setPolicy, ...). */
+export interface RightsChangeResult {
+  txId: string;
+  via: 'admin' | 'vote' | 'approvals';
+  /** via 'approvals': the signatures it needs in all (this peer's counts). */
+  approvalsNeeded?: number;
+}
+
 export interface GovernanceView {
   validators: Array<{ did: string; power: number }>;
   members: string[];
@@ -337,6 +345,13 @@ export interface GovernanceView {
   rightsBy?: 'admin' | 'votes' | 'none';
   /** A private chain's administrator (genesis), or null. */
   admin?: string | null;
+  /**
+   * Who administers a private chain now: the genesis administrator, or the signers of a
+   * multisig rule holding admin.set (then `adminApprovals` of them approve each change). [] when
+   * the chain has no administrator.
+   */
+  admins?: string[];
+  adminApprovals?: number;
   /** Roles set (a role not listed is open to all members). */
   roles?: Array<{ role: string; dids: string[] }>;
   /** Policies in force; `enforced`: the chain checks it in every block. */
@@ -735,19 +750,22 @@ export interface PeerMethods
   blockedDevices(): Promise<DeviceBlockView[]>;
 
   // ---- roles and policies (issues 15, 17) ----
+  // Each change returns how it goes: `via` 'admin' (admin.set, in force once committed), 'vote'
+  // (a member.propose the validators vote on) or 'approvals' (the chain's multisig rule holds it:
+  // proposed with multisig.propose, this peer's approval counts, `approvalsNeeded` in all).
   /**
    * Name who holds a role ("deploy", "transact", "transact:<type or module>", "read:<prefix>"),
    * or open it to all again (null): admin.set on a private chain with an administrator, else a
    * proposal for the validators' votes. BAD_REQUEST on a public chain.
    */
-  setRole(role: string, dids: string[] | null): Promise<{ txId: string }>;
+  setRole(role: string, dids: string[] | null): Promise<RightsChangeResult>;
   /** Set a policy (gov/policy/<name>) the same way; see docs/API.md for the enforced ones. */
-  setPolicy(name: string, value: string | number | boolean): Promise<{ txId: string }>;
+  setPolicy(name: string, value: string | number | boolean): Promise<RightsChangeResult>;
   /**
    * Admit (true) or remove (false) a member: admin.set on a private chain with an administrator
    * (no vote; with k of n administrators, held for their approvals), else a proposal.
    */
-  setMember(did: string, member: boolean): Promise<{ txId: string }>;
+  setMember(did: string, member: boolean): Promise<RightsChangeResult>;
   /**
    * Set the chain's multi-signature rule (k of the signers approve each transaction of the
    * listed types), or drop it (null): admin.set on a private chain, else a proposal.
@@ -758,7 +776,7 @@ export interface PeerMethods
       k: number;
       types: Array<{ type: string; amountOver?: number }>;
     } | null,
-  ): Promise<{ txId: string }>;
+  ): Promise<RightsChangeResult>;
   contracts(): Promise<ContractView[]>;
   contract(name: string): Promise<ContractDetailView | null>;
 }

@@ -6,11 +6,14 @@ import { Card, ErrorNote, Pill, useAction } from '../components/ui';
 import { short } from '../lib/format';
 import type { MultisigView } from '../../worker/api';
 import { commitOrThrow } from '../lib/commit';
+import { describeChange, ruleSetText } from '../lib/change-text';
 
 function heldText(type: string, body: unknown): string {
   const b = body as { to?: string; amount?: number };
   if (type === 'token.transfer' && typeof b?.amount === 'number' && typeof b.to === 'string')
     return `Transfer ${b.amount} to ${short(b.to, 10)}`;
+  // k of n administrators: the held admin.set's change (a member, a role, a policy, the rule).
+  if (type === 'admin.set') return describeChange((body as { change?: unknown })?.change);
   return type;
 }
 
@@ -32,13 +35,10 @@ export function ApprovalsCard({
       onDone();
     });
   }
-  const rules = policy.types
-    .map((r) => (r.amountOver === undefined ? r.type : `${r.type} above ${r.amountOver}`))
-    .join(', ');
   return (
     <Card title="Approvals" id="approvals-title">
       <p className="muted small-text">
-        On this chain {rules} need {policy.k} of {policy.signers.length} signatures
+        On this chain {ruleSetText(policy)}
         {view.signer ? ' (you are a signer).' : '.'}
       </p>
       {view.proposals.length === 0 ? (

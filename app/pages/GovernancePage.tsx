@@ -4,10 +4,13 @@ import { useState, type FormEvent } from 'react';
 import { useAppStore } from '../store/peer-store';
 import { bot } from '../runtime';
 import { Card, ErrorNote, PageTitle, Pill, useAsync } from '../components/ui';
-import { preview, short } from '../lib/format';
+import { short } from '../lib/format';
 import type { ProposalView } from '../../worker/api';
 import { RightsCard } from './RightsCard';
+import { ApprovalsCard } from './ApprovalsCard';
+import { MultisigRuleCard } from './MultisigRuleCard';
 import { parsePolicyValue } from '../lib/policy-value';
+import { describeChange } from '../lib/change-text';
 
 type ChangeKind =
   | 'addValidator'
@@ -32,47 +35,6 @@ async function submitAndWait(type: string, body: unknown): Promise<string> {
   return type === 'member.propose'
     ? `Committed in block ${result.height} as proposal ${txId}.`
     : `Committed in block ${result.height}.`;
-}
-
-function describeChange(change: unknown): string {
-  const c = change as {
-    kind?: string;
-    did?: string;
-    power?: number;
-    name?: string;
-    value?: unknown;
-    engine?: string;
-  };
-  switch (c.kind) {
-    case 'addValidator':
-      return `Add validator ${short(c.did ?? '', 8)} (power ${c.power})`;
-    case 'removeValidator':
-      return `Remove validator ${short(c.did ?? '', 8)}`;
-    case 'setPower':
-      return `Set power of ${short(c.did ?? '', 8)} to ${c.power}`;
-    case 'addMember':
-      return `Add member ${short(c.did ?? '', 8)}`;
-    case 'removeMember':
-      return `Remove member ${short(c.did ?? '', 8)}`;
-    case 'policy':
-      return `Policy ${c.name} = ${String(c.value)}`;
-    case 'engine':
-      return `Switch engine to ${c.engine}`;
-    case 'contract': {
-      const k = change as { action?: string; codeHash?: string };
-      return k.action === 'upgrade'
-        ? `Upgrade contract ${c.name} to code ${(k.codeHash ?? '').slice(0, 12)}`
-        : `Retire contract ${c.name}`;
-    }
-    case 'role': {
-      const r = change as { role?: string; dids?: string[] | null };
-      return r.dids === null
-        ? `Open role ${r.role} to all`
-        : `Role ${r.role}: ${(r.dids ?? []).map((d) => short(d, 8)).join(', ') || 'nobody'}`;
-    }
-    default:
-      return preview(change);
-  }
 }
 
 function Proposal({
@@ -260,7 +222,14 @@ function ProposeForm({ height, onDone }: { height: number; onDone: () => void })
 export default function GovernancePage() {
   const height = useAppStore((s) => s.status?.height ?? 0);
   const me = useAppStore((s) => s.identity?.did ?? '');
-  const gov = useAsync(() => bot().governance(), [height]);
+  const chainId = useAppStore((s) => s.status?.chainId);
+  const gov = useAsync(() => bot().governance(), [height, chainId]);
+  // The multi-signature rule and what it holds (k of n administrators' changes among them).
+  const multisig = useAsync(() => bot().multisig(), [height, chainId]);
+  const reload = () => {
+    gov.reload();
+    multisig.reload();
+  };
   const isValidator = gov.data?.validators.some((v) => v.did === me) ?? false;
   const open = gov.data?.proposals.filter((p) => p.passed === -1) ?? [];
   const decided = gov.data?.proposals.filter((p) => p.passed !== -1) ?? [];
@@ -284,7 +253,7 @@ export default function GovernancePage() {
             </ul>
             <h3>Members</h3>
             {gov.data.members.length === 0 ? (
-              <p className="muted">No members added by vote yet.</p>
+              <p className="muted">No members added yet.</p>
             ) : (
               <ul className="plain-list">
                 {gov.data.members.map((m) => (
@@ -313,7 +282,11 @@ export default function GovernancePage() {
               <p className="muted">Only validators propose changes; ask one of them.</p>
             )}
           </Card>
-          <RightsCard gov={gov.data} me={me} onDone={gov.reload} />
+          <RightsCard gov={gov.data} me={me} onDone={reload} />
+          {multisig.data?.policy && <ApprovalsCard view={multisig.data} me={me} onDone={reload} />}
+          {multisig.data && (
+            <MultisigRuleCard gov={gov.data} view={multisig.data} me={me} onDone={reload} />
+          )}
           <Card title="History" id="history-title">
             {decided.length === 0 ? (
               <p className="muted">No decisions yet.</p>

@@ -1,12 +1,14 @@
 // Roles and policies of the chain (issues 15, 17): who may deploy, transact and read, and the
 // limits every block enforces. A change goes the way the chain sets them: the administrator of a
-// private chain alone, otherwise a proposal the validators vote on (window.bot.setRole,
-// setPolicy). A role that is not listed is open to all members.
+// private chain alone (with k of n administrators, any of them proposes and the others approve
+// on the Approvals card), otherwise a proposal the validators vote on (window.bot.setRole,
+// setPolicy). A role that is not listed is open to all members. Someone who may not change them
+// can still open the forms: the chain's refusal is shown in plain words.
 import { useState, type FormEvent } from 'react';
 import { bot } from '../runtime';
 import { Card, ErrorNote, Pill } from '../components/ui';
 import { short } from '../lib/format';
-import type { GovernanceView } from '../../worker/api';
+import type { GovernanceView, RightsChangeResult } from '../../worker/api';
 import { commitOrThrow } from '../lib/commit';
 
 const enforced: Array<{ name: string; kind: 'count' | 'list'; help: string }> = [
@@ -31,8 +33,15 @@ const enforced: Array<{ name: string; kind: 'count' | 'list'; help: string }> = 
   },
 ];
 
-async function committed(p: Promise<{ txId: string }>): Promise<string> {
-  return `Committed in block ${await commitOrThrow(p, 'Rejected.', 30_000)}.`;
+/** What became of a change: in force, or proposed for the other administrators' approvals. */
+export async function committed(p: Promise<RightsChangeResult>): Promise<string> {
+  const result = await p;
+  const height = await commitOrThrow(Promise.resolve(result), 'Rejected.', 30_000);
+  if (result.via === 'approvals')
+    return `Proposed in block ${height}: it takes effect once ${result.approvalsNeeded} administrators in all approve it under Approvals.`;
+  return result.via === 'vote'
+    ? `Committed in block ${height} as a proposal the validators vote on (see Open proposals and History).`
+    : `Committed in block ${height}.`;
 }
 
 function RoleForm({ onDone }: { onDone: () => void }) {
@@ -206,10 +215,15 @@ export function RightsCard({
   const roles = gov.roles ?? [];
   const policies = gov.policies ?? [];
   const isValidator = gov.validators.some((v) => v.did === me);
-  const mayChange = gov.rightsBy === 'admin' ? gov.admin === me : isValidator;
+  const admins = gov.admins ?? (gov.admin ? [gov.admin] : []);
+  const mayChange = gov.rightsBy === 'admin' ? admins.includes(me) : isValidator;
+  const adminText =
+    admins.length > 1
+      ? `the administrators ${admins.map((d) => short(d, 8)).join(', ')}: ${gov.adminApprovals} of ${admins.length} approve each change`
+      : `the administrator ${short(admins[0] ?? '', 8)} alone`;
   const how =
     gov.rightsBy === 'admin'
-      ? `Set by the chain's administrator ${short(gov.admin ?? '', 8)} alone.`
+      ? `Set by ${adminText}.`
       : gov.rightsBy === 'none'
         ? 'A public chain is open to all: it has no roles; its policies are set by votes.'
         : 'Set by proposals the validators vote on (more than 2/3 of the power).';
@@ -252,25 +266,39 @@ export function RightsCard({
         </ul>
       )}
       {mayChange ? (
+        <ChangeForms gov={gov} onDone={onDone} />
+      ) : gov.rightsBy === 'admin' ? (
         <>
-          <h3>Set a role</h3>
-          <RoleForm onDone={onDone} />
-          <h3>Set a policy</h3>
-          <PolicyForm onDone={onDone} />
-          {gov.rightsBy === 'admin' && (
-            <>
-              <h3>Members</h3>
-              <MemberForm onDone={onDone} />
-            </>
-          )}
+          <p className="muted" data-testid="rights-not-admin">
+            {admins.length > 1
+              ? 'Only the administrators change them.'
+              : 'Only the administrator changes them.'}
+          </p>
+          <details>
+            <summary>Try a change anyway</summary>
+            <ChangeForms gov={gov} onDone={onDone} />
+          </details>
         </>
       ) : gov.rightsBy !== 'none' ? (
-        <p className="muted">
-          {gov.rightsBy === 'admin'
-            ? 'Only the administrator changes them.'
-            : 'Only validators propose changes; ask one of them.'}
-        </p>
+        <p className="muted">Only validators propose changes; ask one of them.</p>
       ) : null}
     </Card>
+  );
+}
+
+function ChangeForms({ gov, onDone }: { gov: GovernanceView; onDone: () => void }) {
+  return (
+    <>
+      <h3>Set a role</h3>
+      <RoleForm onDone={onDone} />
+      <h3>Set a policy</h3>
+      <PolicyForm onDone={onDone} />
+      {gov.rightsBy === 'admin' && (
+        <>
+          <h3>Members</h3>
+          <MemberForm onDone={onDone} />
+        </>
+      )}
+    </>
   );
 }

@@ -1,6 +1,8 @@
 // Private mode through two real hosts (issue 16, D-I-private): A creates a private chain that it
 // administers; B joins. B may not set rights (UNAUTHORIZED); A's admin.set changes them at once,
 // without a vote: A names itself the only transactor and B's write is refused; A removes B.
+// With k of n administrators (a multisig rule holding admin.set), a co-administrator's change is
+// proposed for the others' approvals and takes effect at the k-th; a non-administrator is refused.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
 import { startNetPeer, until } from './testing';
@@ -46,11 +48,16 @@ describe('a private chain between two peers', () => {
       b.host.submit({ type: 'data.put', body: { key: 'b/first', value: 1 } }),
     );
 
+    const gov = await b.host.governance();
+    expect([gov.admins, gov.adminApprovals]).toEqual([[a.did], 1]);
     const refused = await refusal(b.host.setRole('transact', [b.did]));
     expect(refused.code).toBe('UNAUTHORIZED');
+    expect(refused.message).toMatch(/you are not its administrator/);
     expect((await refusal(b.host.setMember(b.did, false))).code).toBe('UNAUTHORIZED');
 
-    await committed(a.host, a.host.setRole('transact', [a.did]));
+    const set = a.host.setRole('transact', [a.did]);
+    expect((await set).via).toBe('admin');
+    await committed(a.host, set);
     await until(async () =>
       ((await b.host.governance()).roles ?? []).some((r) => r.role === 'transact'),
     );
@@ -61,5 +68,50 @@ describe('a private chain between two peers', () => {
 
     await committed(a.host, a.host.setMember(b.did, false));
     await until(async () => !(await a.host.governance()).members.includes(b.did));
+  });
+
+  it('k of n administrators: a co-administrator proposes, the other approves; a non-administrator is refused', async () => {
+    const network = new MemoryNetwork();
+    const a = await startNetPeer(network, hosts);
+    const b = await startNetPeer(network, hosts);
+    const c = await startNetPeer(network, hosts);
+    await a.host.createChain({
+      name: 'plant2',
+      mode: 'private',
+      consensus: 'poa',
+      validators: [a.did],
+      timeoutMs: 200,
+      admin: a.did,
+      multisig: { signers: [a.did, b.did], k: 2, types: [{ type: 'admin.set' }] },
+    });
+    for (const peer of [b, c]) {
+      await peer.host.join(await a.host.invite());
+      await until(async () => (await peer.host.status()).admission === 'admitted');
+    }
+    const gov = await b.host.governance();
+    expect([gov.admins, gov.adminApprovals]).toEqual([[a.did, b.did], 2]);
+
+    const refused = await refusal(c.host.setMember(c.did, false));
+    expect(refused.code).toBe('UNAUTHORIZED');
+    expect(refused.message).toMatch(/Only the administrators of this chain .*2 of 2 approve/);
+
+    const proposed = b.host.setRole('transact:data.put', [b.did]);
+    expect(await proposed).toMatchObject({ via: 'approvals', approvalsNeeded: 2 });
+    await committed(b.host, proposed);
+    expect((await b.host.governance()).roles).toEqual([]);
+    const pendingOf = async () =>
+      (await a.host.multisig()).proposals.find(
+        (p) => p.type === 'admin.set' && p.state === 'pending',
+      );
+    await until(async () => (await pendingOf()) !== undefined);
+    const pending = (await pendingOf())!;
+    expect(pending.from).toBe(b.did);
+    await committed(a.host, a.host.approveMultisig(pending.id));
+    await until(async () =>
+      ((await c.host.governance()).roles ?? []).some((r) => r.role === 'transact:data.put'),
+    );
+    expect(
+      (await refusal(c.host.submit({ type: 'data.put', body: { key: 'c/1', value: 1 } }))).code,
+    ).toBe('UNAUTHORIZED');
   });
 });

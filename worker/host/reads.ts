@@ -17,7 +17,13 @@ import type {
 } from '../api';
 import { provenHistory, provenValidationHistory } from './integrity';
 import { readRight } from './read-rights';
-import { enforcedPolicies, readRoleOf, rightsSetter } from '../core/modules/governance';
+import {
+  administratorsOf,
+  enforcedPolicies,
+  readRoleOf,
+  rightsSetter,
+} from '../core/modules/governance';
+import { emptyMultisig } from '../core/modules/multisig';
 import {
   type ValidationRecord,
   validationOfVersion,
@@ -322,6 +328,7 @@ export class Reads {
       engine: (gov?.consensus ?? chain.genesis.consensus).engine,
       rightsBy: rightsSetter(chain.genesis),
       admin: chain.genesis.admin ?? null,
+      ...adminsView(chain),
       roles: gov ? [...gov.roles].map(([role, dids]) => ({ role, dids: [...dids] })) : [],
       policies: gov
         ? [...gov.policies].map(([name, value]) => ({
@@ -332,6 +339,14 @@ export class Reads {
         : [],
     };
   }
+}
+
+function adminsView(chain: ChainState): { admins: string[]; adminApprovals: number } {
+  const admins = administratorsOf(
+    chain.genesis,
+    (chain.multisig ?? emptyMultisig(chain.genesis)).policy,
+  );
+  return { admins: admins?.dids ?? [], adminApprovals: admins?.k ?? 0 };
 }
 
 function blockView(block: Block, hash: Uint8Array): BlockView {

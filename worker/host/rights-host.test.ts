@@ -8,6 +8,7 @@ import { MemoryStorage } from '../store/memory';
 import { bestVerifier } from './crypto';
 import { encodeTx } from '../core/tx';
 import { put, testIdentity } from '../core/testing';
+import { until } from './testing';
 
 async function startHost() {
   const host = new PeerHost({
@@ -119,6 +120,29 @@ describe('roles and policies on a host (solo dev chain: its validator governs)',
       code: 'UNAUTHORIZED',
       message: expect.stringContaining('role deploy'),
     });
+    host.stop();
+  });
+
+  it('the multisig rule of a chain without an administrator is set by a proposal and dropped by another', async () => {
+    const host = await startHost();
+    const me = (await host.identity()).did;
+    const other = testIdentity('rights host msig other');
+    const rule = { signers: [me, other.did], k: 2, types: [{ type: 'data.put' }] };
+    const set = await host.setMultisigRule(rule);
+    expect(set.via).toBe('vote');
+    const result = await host.waitFor(set.txId, { timeoutMs: 5000 });
+    expect((await host.block(result.height!))!.txs.find((t) => t.txId === set.txId)?.type).toBe(
+      'member.propose',
+    );
+    expect((await host.governance()).admins).toEqual([]);
+    await until(async () => (await host.multisig()).policy?.k === 2);
+    // A data.put is now held: proposed for approvals, not sent.
+    await expect(
+      host.submit({ type: 'data.put', body: { key: 'k', value: 1 } }),
+    ).rejects.toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/2 of 2/) });
+    // Dropping it is not held (member.propose is not in the rule): it passes by the vote.
+    expect((await host.setMultisigRule(null)).via).toBe('vote');
+    await until(async () => (await host.multisig()).policy === null);
     host.stop();
   });
 });

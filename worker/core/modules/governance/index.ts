@@ -40,6 +40,7 @@ export {
   isPerBlockLimit,
   readRoleOf,
   rightsError,
+  administratorsOf,
   rightsSetter,
   rolePrefix,
   transactRoleOf,

@@ -30,6 +30,7 @@ import { encode } from '../../codec';
 import { botError, type BotError } from '../../errors';
 import type { Genesis } from '../../genesis';
 import type { Tx } from '../../tx-shape';
+import type { MultisigPolicy } from '../multisig/types';
 
 export type PolicyValue = string | number | boolean;
 
@@ -102,6 +103,20 @@ export function rightsSetter(genesis: Genesis): 'admin' | 'votes' | 'none' {
   if (genesis.mode === 'public') return 'none';
   if (genesis.mode === 'private' && genesis.admin) return 'admin';
   return 'votes';
+}
+
+/**
+ * A private chain's administrators: the genesis administrator alone, or, while a multisig rule
+ * in force holds admin.set, its signers (k of them approve each change). null: no administrator.
+ */
+export function administratorsOf(
+  genesis: Genesis,
+  policy: MultisigPolicy | null,
+): { dids: string[]; k: number } | null {
+  if (rightsSetter(genesis) !== 'admin' || !genesis.admin) return null;
+  if (policy?.types.some((rule) => rule.type === 'admin.set'))
+    return { dids: [...policy.signers], k: policy.k };
+  return { dids: [genesis.admin], k: 1 };
 }
 
 function roleError(role: string, tx: Tx): BotError {
