@@ -123,6 +123,11 @@ void hostReady.then((host) => {
   (self as unknown as { __botHeightTrace: () => unknown }).__botHeightTrace = () =>
     host.heightTrace();
 });
+// For `npm run bench:mesh` and e2e/mesh.spec.ts (read through CDP): whether the links' messages
+// went on the direct channels (worker/net/direct.ts).
+(self as unknown as { __botDirectStats: () => unknown }).__botDirectStats = () => ({
+  ...network.directStats,
+});
 
 self.onmessage = async (message: MessageEvent<RpcRequest>) => {
   if (isNetPortMessage(message.data)) {

@@ -6,13 +6,12 @@ import { isNetPortMessage } from '../../worker/net/driver';
 import { createWorkerNet } from '../../worker/net/browser';
 import { frameBytesMax } from '../../worker/net/limits';
 import { testIdentity } from '../../worker/net/testing';
-import type { Hub } from '../../worker/net/hub';
 import type { HarnessMethods, HarnessStart, Received } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 let port: MessagePort | null = null;
-let current: { net: Hub; attachPort(port: MessagePort): void } | null = null;
+let current: ReturnType<typeof createWorkerNet> | null = null;
 let neighbours: string[] = [];
 const logs: string[] = [];
 const received: Received[] = [];
@@ -94,6 +93,9 @@ const methods: HarnessMethods = {
   },
   async stop() {
     current?.net.stop();
+  },
+  async directStats() {
+    return { ...current!.directStats };
   },
 };
 

@@ -2,6 +2,7 @@
 // WebRTC links on the page, bridged by a MessagePort the page hands over at start
 // (worker/net/net-owner.ts posts { netPort }). Signaling from the worker: BroadcastChannel to
 // other tabs, WebSocket relays (default: the page's own origin under /signal).
+import type { DirectStats } from './direct';
 import { Hub, type HubOptions } from './hub';
 import { PortDriver } from './port-driver';
 import type { WebSocketFactory } from './signaling';
@@ -20,6 +21,8 @@ export function createWorkerNet(
 ): {
   net: Hub;
   attachPort(port: MessagePort): void;
+  /** Traffic on the links' direct channels (direct.ts). */
+  directStats: DirectStats;
 } {
   const driver = new PortDriver();
   const net = new Hub({
@@ -31,5 +34,5 @@ export function createWorkerNet(
       ? { helloLocalFingerprint: options.helloLocalFingerprint }
       : {}),
   });
-  return { net, attachPort: (port) => driver.attach(port) };
+  return { net, attachPort: (port) => driver.attach(port), directStats: driver.direct.stats };
 }

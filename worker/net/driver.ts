@@ -52,6 +52,8 @@ export type PageToWorker =
   | { t: 'signal'; link: string; data: SignalData }
   | { t: 'connect'; link: string }
   | { t: 'chunk'; link: string; chunk: ArrayBuffer }
+  /** The link's negotiated data channel, moved to the worker (direct.ts); sent right after `connect`. */
+  | { t: 'direct'; link: string; channel: RTCDataChannel }
   /** Bytes handed to the data channels, per link (one message per page task: `links[i]` sent `bytes[i]`). */
   | { t: 'sent'; links: string[]; bytes: number[] }
   | { t: 'ice'; link: string; state: string }
