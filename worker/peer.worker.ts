@@ -16,7 +16,8 @@ import type { PeerEvent, RpcRequest, WorkerMessage } from './api';
 import { rpcRequestFrom } from './rpc';
 
 import { createWorkerNet, defaultRelayUrl } from './net/browser';
-import { isNetPortMessage } from './net/driver';
+import { isNetDirectMessage, isNetPortMessage } from './net/driver';
+import type { DirectChannel } from './net/direct';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -134,6 +135,15 @@ self.onmessage = async (message: MessageEvent<RpcRequest>) => {
     const index = message.data.netIndex ?? 0;
     if (index === 0) network.attachPort(message.data.netPort);
     else extraNetworks[index - 1]?.attachPort(message.data.netPort);
+    return;
+  }
+  if (isNetDirectMessage(message.data)) {
+    const index = message.data.netIndex ?? 0;
+    const { link, channel } = message.data.netDirect;
+    (index === 0 ? network : extraNetworks[index - 1])?.attachDirect(
+      link,
+      channel as unknown as DirectChannel,
+    );
     return;
   }
   const id = (message.data ?? ({} as RpcRequest)).id;

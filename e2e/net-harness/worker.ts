@@ -2,7 +2,8 @@
 // Test-only worker: the production browser PeerNet (worker/net/browser.ts) with a random
 // identity, driven over postMessage by the harness page.
 import { toHex } from '../../worker/core/bytes';
-import { isNetPortMessage } from '../../worker/net/driver';
+import { isNetDirectMessage, isNetPortMessage } from '../../worker/net/driver';
+import type { DirectChannel } from '../../worker/net/direct';
 import { createWorkerNet } from '../../worker/net/browser';
 import { frameBytesMax } from '../../worker/net/limits';
 import { testIdentity } from '../../worker/net/testing';
@@ -103,6 +104,11 @@ self.onmessage = async (event: MessageEvent) => {
   if (isNetPortMessage(event.data)) {
     port = event.data.netPort;
     current?.attachPort(port);
+    return;
+  }
+  if (isNetDirectMessage(event.data)) {
+    const { link, channel } = event.data.netDirect;
+    current?.attachDirect(link, channel as unknown as DirectChannel);
     return;
   }
   const { id, method, params } = event.data as {

@@ -182,6 +182,11 @@ export class DirectLinks {
   }
 
   private hello(link: string, direct: Direct): void {
+    // Its connection closed before the channel got here (the link's close came first).
+    if (direct.channel.readyState === 'closed') {
+      this.onChannelClosed(link, direct, 'the direct channel closed');
+      return;
+    }
     if (direct.sending || direct.channel.readyState !== 'open') return;
     if (!direct.heard && direct.hellos >= limits.directHellosMax) {
       // Nobody there (a Node peer, a page that could not move its channel): the page path stays.

@@ -52,8 +52,6 @@ export type PageToWorker =
   | { t: 'signal'; link: string; data: SignalData }
   | { t: 'connect'; link: string }
   | { t: 'chunk'; link: string; chunk: ArrayBuffer }
-  /** The link's negotiated data channel, moved to the worker (direct.ts); sent right after `connect`. */
-  | { t: 'direct'; link: string; channel: RTCDataChannel }
   /** Bytes handed to the data channels, per link (one message per page task: `links[i]` sent `bytes[i]`). */
   | { t: 'sent'; links: string[]; bytes: number[] }
   | { t: 'ice'; link: string; state: string }
@@ -76,6 +74,27 @@ export interface NetPortMessage {
    * chain's each (several chains per peer: each chain its own hub, room and links).
    */
   netIndex?: number;
+}
+
+/**
+ * The message the page posts to the worker itself (not on the bridge's port: the transfer of a
+ * data channel is proven for a worker's postMessage) to move a link's negotiated data channel
+ * there (direct.ts), right after the link's `connect` on the port.
+ */
+export interface NetDirectMessage {
+  netDirect: { link: string; channel: RTCDataChannel };
+  netIndex?: number;
+}
+
+export function isNetDirectMessage(data: unknown): data is NetDirectMessage {
+  const direct = (data as { netDirect?: { link?: unknown; channel?: unknown } } | null)?.netDirect;
+  return (
+    typeof direct === 'object' &&
+    direct !== null &&
+    typeof direct.link === 'string' &&
+    typeof direct.channel === 'object' &&
+    direct.channel !== null
+  );
 }
 
 export function isNetPortMessage(data: unknown): data is NetPortMessage {

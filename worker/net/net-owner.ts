@@ -25,7 +25,13 @@ export function startNetOwner(
   const bridges = Array.from({ length: networks }, (_, netIndex) => {
     const { port1, port2 } = new MessageChannel();
     const links = new RtcLinks();
-    bridgeLinks(port1, links, options);
+    bridgeLinks(port1, links, {
+      ...options,
+      moveChannel: (link, channel) =>
+        worker.postMessage({ netDirect: { link, channel }, ...(netIndex ? { netIndex } : {}) }, [
+          channel as unknown as Transferable,
+        ]),
+    });
     worker.postMessage(netIndex === 0 ? { netPort: port2 } : { netPort: port2, netIndex }, [port2]);
     return { port1, links };
   });
@@ -47,6 +53,8 @@ export interface BridgeOptions {
    * fallback a remote without the channel gets anyway).
    */
   direct?: boolean;
+  /** Post a link's channel to the worker (NetDirectMessage); without it nothing moves. */
+  moveChannel?: (link: string, channel: RTCDataChannel) => void;
 }
 
 /** A LinkDriver that can make the channel to move (rtc-links.ts). */
@@ -66,7 +74,8 @@ export function bridgeLinks(
   links: LinkDriver,
   options: BridgeOptions = {},
 ): void {
-  const direct = options.direct !== false && directCapable(links);
+  const moveChannel = options.direct !== false ? options.moveChannel : undefined;
+  const direct = moveChannel !== undefined && directCapable(links);
   let sentLinks: string[] = [];
   let sentBytes: number[] = [];
   const flushSent = () => {
@@ -85,12 +94,12 @@ export function bridgeLinks(
     onSignal: (link, data) => post({ t: 'signal', link, data }),
     onConnect: (link) => {
       post({ t: 'connect', link });
-      if (!direct) return;
+      if (!direct || !moveChannel) return;
       // Made and moved in one task: a channel can move only before it is used.
       const channel = links.openDirect(link);
       if (!channel) return;
       try {
-        post({ t: 'direct', link, channel }, [channel as unknown as Transferable]);
+        moveChannel(link, channel);
       } catch {
         // This browser cannot move a data channel: the link stays on the page path.
         channel.close();

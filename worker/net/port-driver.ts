@@ -1,7 +1,7 @@
 // The worker's end of the MessagePort bridge to the page's network owner
 // (worker/net/net-owner.ts): a LinkDriver whose WebRTC links live on the main thread.
 import type { IceServer, LinkDriver, LinkEvents, PageToWorker, WorkerToPage } from './driver';
-import { type DirectChannel, DirectLinks } from './direct';
+import { DirectLinks } from './direct';
 import type { SignalData } from './signaling';
 
 export class PortDriver implements LinkDriver {
@@ -105,9 +105,6 @@ export class PortDriver implements LinkDriver {
         if (!this.direct.onPageChunk(message.link, chunk)) events.onChunk(message.link, chunk);
         return;
       }
-      case 'direct':
-        this.direct.attach(message.link, message.channel as unknown as DirectChannel);
-        return;
       case 'sent':
         if (!Array.isArray(message.links) || !Array.isArray(message.bytes)) return;
         message.links.forEach((link, i) => events.onSent(link, message.bytes[i] ?? 0));
