@@ -49,6 +49,8 @@ export interface DirectStats {
   linksSwitched: number;
   chunksSent: number;
   chunksReceived: number;
+  /** Highest bufferedAmount seen right after a send: shows the pacing holds (as RtcLinkStats). */
+  bufferedBytesMax: number;
 }
 
 const control = 0xff;
@@ -86,7 +88,12 @@ const pausedRecheckMs = 100;
 
 export class DirectLinks {
   private readonly links = new Map<string, Direct>();
-  readonly stats: DirectStats = { linksSwitched: 0, chunksSent: 0, chunksReceived: 0 };
+  readonly stats: DirectStats = {
+    linksSwitched: 0,
+    chunksSent: 0,
+    chunksReceived: 0,
+    bufferedBytesMax: 0,
+  };
 
   constructor(private readonly host: DirectHost) {}
 
@@ -249,6 +256,7 @@ export class DirectLinks {
         bytes += chunk.byteLength;
         channel.send(chunk);
         this.stats.chunksSent += 1;
+        this.stats.bufferedBytesMax = Math.max(this.stats.bufferedBytesMax, channel.bufferedAmount);
       }
     } catch (error) {
       this.fail(link, `direct send failed: ${(error as Error).message}`);
