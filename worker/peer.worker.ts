@@ -126,9 +126,17 @@ void hostReady.then((host) => {
 });
 // For `npm run bench:mesh` and e2e/mesh.spec.ts (read through CDP): whether the links' messages
 // went on the direct channels (worker/net/direct.ts).
-(self as unknown as { __botDirectStats: () => unknown }).__botDirectStats = () => ({
-  ...network.directStats,
-});
+// Summed over the networks of every active chain (the bench's chain need not be the first).
+(self as unknown as { __botDirectStats: () => unknown }).__botDirectStats = () => {
+  const sum = { linksSwitched: 0, chunksSent: 0, chunksReceived: 0, bufferedBytesMax: 0 };
+  for (const { directStats } of [network, ...extraNetworks]) {
+    sum.linksSwitched += directStats.linksSwitched;
+    sum.chunksSent += directStats.chunksSent;
+    sum.chunksReceived += directStats.chunksReceived;
+    sum.bufferedBytesMax = Math.max(sum.bufferedBytesMax, directStats.bufferedBytesMax);
+  }
+  return sum;
+};
 
 self.onmessage = async (message: MessageEvent<RpcRequest>) => {
   if (isNetPortMessage(message.data)) {
