@@ -15,10 +15,10 @@ function newRoom(): string {
     .join('');
 }
 
-async function harness(context: BrowserContext, errors: string[]): Promise<Page> {
+async function harness(context: BrowserContext, errors: string[], query = ''): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto('/e2e/net-harness.html');
+  await page.goto(`/e2e/net-harness.html${query}`);
   await page.waitForFunction(() => typeof window.net === 'object');
   return page;
 }
@@ -70,7 +70,13 @@ test('two tabs link over BroadcastChannel, authenticate, and move an 8 MiB messa
   const [got] = await b.evaluate(() => window.net.received());
   expect(got).toMatchObject({ from: didA, bytes: size, sha256: sent.sha256 });
   const seconds = Math.max(1, got!.at - sent.at) / 1000;
-  const stats = await a.evaluate(() => window.netStats());
+  // On the page's channel or, once switched, the worker's (worker/net/direct.ts).
+  const pageStats = await a.evaluate(() => window.netStats());
+  const direct = await a.evaluate(() => window.net.directStats());
+  const stats = {
+    chunksSent: pageStats.chunksSent + direct.chunksSent,
+    bufferedBytesMax: Math.max(pageStats.bufferedBytesMax, direct.bufferedBytesMax),
+  };
   expect(stats.chunksSent).toBeGreaterThanOrEqual(size / chunkBytesMax);
   // Paced on bufferedAmount: never far above the high-water mark (Chromium kills at 16 MiB).
   expect(stats.bufferedBytesMax).toBeLessThanOrEqual(sendBufferHighBytes + chunkBytesMax);
@@ -89,6 +95,71 @@ test('two tabs link over BroadcastChannel, authenticate, and move an 8 MiB messa
   await expect
     .poll(() => a.evaluate(() => window.net.received().then((r) => r.map((m) => m.sha256))))
     .toContain(digest);
+  expect(errors).toEqual([]);
+});
+
+test("a link's messages go worker to worker on a data channel moved off the page", async ({
+  context,
+}) => {
+  const errors: string[] = [];
+  const [a, b] = [await harness(context, errors), await harness(context, errors)];
+  const room = newRoom();
+  const options: HarnessStart = { room, relays: [], defaultRelay: false, broadcastChannel: true };
+  const [didA, didB] = [await start(a, options), await start(b, options)];
+  await linked(a, didB);
+  await linked(b, didA);
+  // Both directions switch once the hellos on the moved channel are answered (worker/net/direct.ts).
+  for (const page of [a, b])
+    await expect
+      .poll(() => page.evaluate(() => window.net.directStats().then((s) => s.linksSwitched)))
+      .toBe(1);
+  const pageChunksBefore = (await a.evaluate(() => window.netStats())).chunksSent;
+  const size = 2 * 1024 * 1024;
+  const ab = await a.evaluate(({ to, size }) => window.net.send(to, size), { to: didB, size });
+  const ba = await b.evaluate(({ to }) => window.net.send(to, 1000), { to: didA });
+  await expect
+    .poll(() => b.evaluate(() => window.net.received().then((r) => r.map((m) => m.sha256))))
+    .toEqual([ab.sha256]);
+  await expect
+    .poll(() => a.evaluate(() => window.net.received().then((r) => r.map((m) => m.sha256))))
+    .toEqual([ba.sha256]);
+  // The 2 MiB went as 32+ chunks on the worker's channel, none through the page's.
+  expect((await b.evaluate(() => window.net.directStats())).chunksReceived).toBeGreaterThanOrEqual(
+    size / chunkBytesMax,
+  );
+  expect((await a.evaluate(() => window.netStats())).chunksSent).toBe(pageChunksBefore);
+  expect(errors).toEqual([]);
+});
+
+test('a remote that cannot move its channel (forced: ?direct=0) keeps the link on the page path', async ({
+  context,
+}) => {
+  const errors: string[] = [];
+  const [a, b] = [await harness(context, errors), await harness(context, errors, '?direct=0')];
+  const room = newRoom();
+  const options: HarnessStart = { room, relays: [], defaultRelay: false, broadcastChannel: true };
+  const [didA, didB] = [await start(a, options), await start(b, options)];
+  await linked(a, didB);
+  await linked(b, didA);
+  const size = 2 * 1024 * 1024;
+  const ab = await a.evaluate(({ to, size }) => window.net.send(to, size), { to: didB, size });
+  const ba = await b.evaluate(({ to }) => window.net.send(to, 1000), { to: didA });
+  await expect
+    .poll(() => b.evaluate(() => window.net.received().then((r) => r.map((m) => m.sha256))))
+    .toEqual([ab.sha256]);
+  await expect
+    .poll(() => a.evaluate(() => window.net.received().then((r) => r.map((m) => m.sha256))))
+    .toEqual([ba.sha256]);
+  expect((await a.evaluate(() => window.netStats())).chunksSent).toBeGreaterThanOrEqual(
+    size / chunkBytesMax,
+  );
+  for (const page of [a, b])
+    expect(await page.evaluate(() => window.net.directStats())).toEqual({
+      linksSwitched: 0,
+      chunksSent: 0,
+      chunksReceived: 0,
+      bufferedBytesMax: 0,
+    });
   expect(errors).toEqual([]);
 });
 
@@ -226,6 +297,8 @@ test('a Chromium page links with the headless Node peer (node-datachannel) throu
       )
       .toContainEqual([nodeDid, 32]);
     const [echo] = await page!.evaluate(() => window.net.received());
+    // A Node peer makes no direct channel: the page's hellos go unanswered, the page path stays.
+    expect((await page!.evaluate(() => window.net.directStats())).linksSwitched).toBe(0);
     console.log(
       `Chromium -> Node: 4 MiB and the answer back in ${((echo!.at - sent.at) / 1000).toFixed(2)} s`,
     );

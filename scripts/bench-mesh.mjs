@@ -219,6 +219,22 @@ async function heightTraces(tabs) {
   return traces;
 }
 
+/** Every tab's direct-channel traffic (worker/net/direct.ts; null where the worker has none). */
+async function directStats(tabs) {
+  const stats = [];
+  for (const tab of tabs) {
+    const worker = await workerChannel(tab);
+    await worker.ready;
+    const { result } = await worker.send('Runtime.evaluate', {
+      expression: 'self.__botDirectStats ? self.__botDirectStats() : null',
+      returnByValue: true,
+    });
+    await worker.detach();
+    stats.push(result.value ?? null);
+  }
+  return stats;
+}
+
 /**
  * Where the milliseconds of a low-load height go, from the submitter's point of view: for each
  * transaction (page submit at t0, commit seen by the page at t2), the time since t0 at which each
@@ -439,6 +455,9 @@ try {
   }
   results.lowLoadSteps = await heightSteps(tabs, low);
   printSteps(results.lowLoadSteps);
+  // Whether the links' messages went worker to worker (the page path: null or no links switched).
+  results.direct = await directStats(tabs);
+  console.log(`direct channels per tab: ${JSON.stringify(results.direct)}`);
   const lowMs = low.map((l) => l.totalMs);
   const lowRounds = await tabs[0].evaluate(
     async (to) => {

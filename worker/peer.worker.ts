@@ -16,7 +16,8 @@ import type { PeerEvent, RpcRequest, WorkerMessage } from './api';
 import { rpcRequestFrom } from './rpc';
 
 import { createWorkerNet, defaultRelayUrl } from './net/browser';
-import { isNetPortMessage } from './net/driver';
+import { isNetDirectMessage, isNetPortMessage } from './net/driver';
+import type { DirectChannel } from './net/direct';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -123,12 +124,34 @@ void hostReady.then((host) => {
   (self as unknown as { __botHeightTrace: () => unknown }).__botHeightTrace = () =>
     host.heightTrace();
 });
+// For `npm run bench:mesh` and e2e/mesh.spec.ts (read through CDP): whether the links' messages
+// went on the direct channels (worker/net/direct.ts).
+// Summed over the networks of every active chain (the bench's chain need not be the first).
+(self as unknown as { __botDirectStats: () => unknown }).__botDirectStats = () => {
+  const sum = { linksSwitched: 0, chunksSent: 0, chunksReceived: 0, bufferedBytesMax: 0 };
+  for (const { directStats } of [network, ...extraNetworks]) {
+    sum.linksSwitched += directStats.linksSwitched;
+    sum.chunksSent += directStats.chunksSent;
+    sum.chunksReceived += directStats.chunksReceived;
+    sum.bufferedBytesMax = Math.max(sum.bufferedBytesMax, directStats.bufferedBytesMax);
+  }
+  return sum;
+};
 
 self.onmessage = async (message: MessageEvent<RpcRequest>) => {
   if (isNetPortMessage(message.data)) {
     const index = message.data.netIndex ?? 0;
     if (index === 0) network.attachPort(message.data.netPort);
     else extraNetworks[index - 1]?.attachPort(message.data.netPort);
+    return;
+  }
+  if (isNetDirectMessage(message.data)) {
+    const index = message.data.netIndex ?? 0;
+    const { link, channel } = message.data.netDirect;
+    (index === 0 ? network : extraNetworks[index - 1])?.attachDirect(
+      link,
+      channel as unknown as DirectChannel,
+    );
     return;
   }
   const id = (message.data ?? ({} as RpcRequest)).id;

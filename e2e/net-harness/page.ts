@@ -13,7 +13,10 @@ declare global {
 }
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-const owner = startNetOwner(worker, 1);
+// `?direct=0`: every link stays on the page path (the fallback; e2e/net.spec.ts).
+const owner = startNetOwner(worker, 1, {
+  direct: new URLSearchParams(location.search).get('direct') !== '0',
+});
 let nextId = 1;
 const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
 worker.onmessage = (event: MessageEvent<{ id: number; result?: unknown; error?: string }>) => {

@@ -1,5 +1,6 @@
 // Calls the harness page makes to its worker (e2e/net.spec.ts drives them through window.net).
 import type { NetworkView } from '../../worker/api';
+import type { DirectStats } from '../../worker/net/direct';
 
 export interface HarnessStart {
   room: string;
@@ -32,4 +33,6 @@ export interface HarnessMethods {
   /** Rogue: put bad data on the link to `to`. */
   raw(to: string, kind: 'garbage' | 'oversized' | 'unknown-frame'): Promise<boolean>;
   stop(): Promise<void>;
+  /** Traffic on the links' direct channels (worker/net/direct.ts). */
+  directStats(): Promise<DirectStats>;
 }

@@ -2,17 +2,17 @@
 // Test-only worker: the production browser PeerNet (worker/net/browser.ts) with a random
 // identity, driven over postMessage by the harness page.
 import { toHex } from '../../worker/core/bytes';
-import { isNetPortMessage } from '../../worker/net/driver';
+import { isNetDirectMessage, isNetPortMessage } from '../../worker/net/driver';
+import type { DirectChannel } from '../../worker/net/direct';
 import { createWorkerNet } from '../../worker/net/browser';
 import { frameBytesMax } from '../../worker/net/limits';
 import { testIdentity } from '../../worker/net/testing';
-import type { Hub } from '../../worker/net/hub';
 import type { HarnessMethods, HarnessStart, Received } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 let port: MessagePort | null = null;
-let current: { net: Hub; attachPort(port: MessagePort): void } | null = null;
+let current: ReturnType<typeof createWorkerNet> | null = null;
 let neighbours: string[] = [];
 const logs: string[] = [];
 const received: Received[] = [];
@@ -95,12 +95,20 @@ const methods: HarnessMethods = {
   async stop() {
     current?.net.stop();
   },
+  async directStats() {
+    return { ...current!.directStats };
+  },
 };
 
 self.onmessage = async (event: MessageEvent) => {
   if (isNetPortMessage(event.data)) {
     port = event.data.netPort;
     current?.attachPort(port);
+    return;
+  }
+  if (isNetDirectMessage(event.data)) {
+    const { link, channel } = event.data.netDirect;
+    current?.attachDirect(link, channel as unknown as DirectChannel);
     return;
   }
   const { id, method, params } = event.data as {

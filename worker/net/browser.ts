@@ -2,6 +2,7 @@
 // WebRTC links on the page, bridged by a MessagePort the page hands over at start
 // (worker/net/net-owner.ts posts { netPort }). Signaling from the worker: BroadcastChannel to
 // other tabs, WebSocket relays (default: the page's own origin under /signal).
+import type { DirectChannel, DirectStats } from './direct';
 import { Hub, type HubOptions } from './hub';
 import { PortDriver } from './port-driver';
 import type { WebSocketFactory } from './signaling';
@@ -20,6 +21,10 @@ export function createWorkerNet(
 ): {
   net: Hub;
   attachPort(port: MessagePort): void;
+  /** A link's data channel the page moved here (driver.ts NetDirectMessage). */
+  attachDirect(link: string, channel: DirectChannel): void;
+  /** Traffic on the links' direct channels (direct.ts). */
+  directStats: DirectStats;
 } {
   const driver = new PortDriver();
   const net = new Hub({
@@ -31,5 +36,10 @@ export function createWorkerNet(
       ? { helloLocalFingerprint: options.helloLocalFingerprint }
       : {}),
   });
-  return { net, attachPort: (port) => driver.attach(port) };
+  return {
+    net,
+    attachPort: (port) => driver.attach(port),
+    attachDirect: (link, channel) => driver.direct.attach(link, channel),
+    directStats: driver.direct.stats,
+  };
 }

@@ -76,6 +76,27 @@ export interface NetPortMessage {
   netIndex?: number;
 }
 
+/**
+ * The message the page posts to the worker itself (not on the bridge's port: the transfer of a
+ * data channel is proven for a worker's postMessage) to move a link's negotiated data channel
+ * there (direct.ts), right after the link's `connect` on the port.
+ */
+export interface NetDirectMessage {
+  netDirect: { link: string; channel: RTCDataChannel };
+  netIndex?: number;
+}
+
+export function isNetDirectMessage(data: unknown): data is NetDirectMessage {
+  const direct = (data as { netDirect?: { link?: unknown; channel?: unknown } } | null)?.netDirect;
+  return (
+    typeof direct === 'object' &&
+    direct !== null &&
+    typeof direct.link === 'string' &&
+    typeof direct.channel === 'object' &&
+    direct.channel !== null
+  );
+}
+
 export function isNetPortMessage(data: unknown): data is NetPortMessage {
   return (
     typeof data === 'object' &&

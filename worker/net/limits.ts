@@ -117,3 +117,13 @@ export const relaysMax = 8;
 
 /** Peers whose refused gossip (not readers of the chain) is logged by name; the rest only counted. */
 export const gossipRefusedLoggedMax = 64;
+
+// ---- The direct channel: a link's data channel moved into the worker (worker/net/direct.ts) ----
+/** The SCTP stream id of the negotiated channel a page moves to its worker (simple-peer's own channel takes 0 or 1). */
+export const directChannelId = 100;
+/** A driver-level hello goes on a direct channel this often until the remote answers it. */
+export const directHelloIntervalMs = 200;
+/** Hellos sent without hearing anything from the remote before the link stays on the page path. */
+export const directHellosMax = 50;
+/** Chunks that came on the direct channel ahead of the remote's switch marker (on the page path) are held up to this many bytes; more closes the link. */
+export const directEarlyBytesMax = 16 * 1024 * 1024;

@@ -18,13 +18,20 @@ function ownBuffer(chunk: Uint8Array): ArrayBuffer {
 export function startNetOwner(
   worker: Worker,
   networks = chainsActiveMax,
+  options: BridgeOptions = {},
 ): { links: RtcLinks; stop(): void } {
   // One bridge per network of the worker: its first chain's, and one per further chain it may
   // run at once (several chains per peer); links of an idle one cost nothing.
   const bridges = Array.from({ length: networks }, (_, netIndex) => {
     const { port1, port2 } = new MessageChannel();
     const links = new RtcLinks();
-    bridgeLinks(port1, links);
+    bridgeLinks(port1, links, {
+      ...options,
+      moveChannel: (link, channel) =>
+        worker.postMessage({ netDirect: { link, channel }, ...(netIndex ? { netIndex } : {}) }, [
+          channel as unknown as Transferable,
+        ]),
+    });
     worker.postMessage(netIndex === 0 ? { netPort: port2 } : { netPort: port2, netIndex }, [port2]);
     return { port1, links };
   });
@@ -39,12 +46,36 @@ export function startNetOwner(
   };
 }
 
+export interface BridgeOptions {
+  /**
+   * Move a negotiated data channel of each connected link into the worker (direct.ts), so its
+   * messages skip the page (default true). false keeps every link on the page path (the
+   * fallback a remote without the channel gets anyway).
+   */
+  direct?: boolean;
+  /** Post a link's channel to the worker (NetDirectMessage); without it nothing moves. */
+  moveChannel?: (link: string, channel: RTCDataChannel) => void;
+}
+
+/** A LinkDriver that can make the channel to move (rtc-links.ts). */
+function directCapable(
+  links: LinkDriver,
+): links is LinkDriver & { openDirect(link: string): RTCDataChannel | null } {
+  return typeof (links as { openDirect?: unknown }).openDirect === 'function';
+}
+
 /**
  * Serve `links` to the PortDriver at the other end of `port` (worker/net/port-driver.ts): its
  * commands drive the links, their events go back. Any LinkDriver will do (the contract suite
  * bridges the memory driver).
  */
-export function bridgeLinks(port: MessagePort, links: LinkDriver): void {
+export function bridgeLinks(
+  port: MessagePort,
+  links: LinkDriver,
+  options: BridgeOptions = {},
+): void {
+  const moveChannel = options.direct !== false ? options.moveChannel : undefined;
+  const direct = moveChannel !== undefined && directCapable(links);
   let sentLinks: string[] = [];
   let sentBytes: number[] = [];
   const flushSent = () => {
@@ -61,7 +92,19 @@ export function bridgeLinks(port: MessagePort, links: LinkDriver): void {
   links.setEvents({
     onCaps: (webrtc) => post({ t: 'caps', webrtc }),
     onSignal: (link, data) => post({ t: 'signal', link, data }),
-    onConnect: (link) => post({ t: 'connect', link }),
+    onConnect: (link) => {
+      post({ t: 'connect', link });
+      if (!direct || !moveChannel) return;
+      // Made and moved in one task: a channel can move only before it is used.
+      const channel = links.openDirect(link);
+      if (!channel) return;
+      try {
+        moveChannel(link, channel);
+      } catch {
+        // This browser cannot move a data channel: the link stays on the page path.
+        channel.close();
+      }
+    },
     onChunk: (link, chunk) => {
       const buffer = ownBuffer(chunk);
       post({ t: 'chunk', link, chunk: buffer }, [buffer]);

@@ -1,14 +1,26 @@
 // The worker's end of the MessagePort bridge to the page's network owner
 // (worker/net/net-owner.ts): a LinkDriver whose WebRTC links live on the main thread.
 import type { IceServer, LinkDriver, LinkEvents, PageToWorker, WorkerToPage } from './driver';
+import { DirectLinks } from './direct';
 import type { SignalData } from './signaling';
 
 export class PortDriver implements LinkDriver {
   private port: MessagePort | null = null;
   private events: LinkEvents | null = null;
+  /** Links whose data channel the page moved here (direct.ts): their chunks skip the page. */
+  readonly direct = new DirectLinks({
+    sendPage: (link, chunk) => this.sendPage(link, chunk),
+    deliver: (link, chunk) => this.events?.onChunk(link, chunk),
+    sent: (link, bytes) => this.events?.onSent(link, bytes),
+    fail: (link, reason) => {
+      this.post({ t: 'close', link });
+      this.events?.onClose(link, reason);
+    },
+  });
 
   /** Take the page's end of the bridge (replaces a previous one, e.g. after a page reload). */
   attach(port: MessagePort): void {
+    this.direct.dropAll();
     this.port?.close();
     this.port = port;
     port.onmessage = (event: MessageEvent<PageToWorker>) => this.onMessage(event.data);
@@ -32,6 +44,10 @@ export class PortDriver implements LinkDriver {
    * structured clone instead of one per link. Any other message flushes them first, so order holds.
    */
   send(link: string, chunk: Uint8Array): void {
+    if (!this.direct.send(link, chunk)) this.sendPage(link, chunk);
+  }
+
+  private sendPage(link: string, chunk: Uint8Array): void {
     const own =
       chunk.byteOffset === 0 &&
       chunk.byteLength === chunk.buffer.byteLength &&
@@ -62,6 +78,7 @@ export class PortDriver implements LinkDriver {
   }
 
   close(link: string): void {
+    this.direct.drop(link);
     this.post({ t: 'close', link });
   }
 
@@ -83,9 +100,11 @@ export class PortDriver implements LinkDriver {
       case 'connect':
         events.onConnect(message.link);
         return;
-      case 'chunk':
-        events.onChunk(message.link, new Uint8Array(message.chunk));
+      case 'chunk': {
+        const chunk = new Uint8Array(message.chunk);
+        if (!this.direct.onPageChunk(message.link, chunk)) events.onChunk(message.link, chunk);
         return;
+      }
       case 'sent':
         if (!Array.isArray(message.links) || !Array.isArray(message.bytes)) return;
         message.links.forEach((link, i) => events.onSent(link, message.bytes[i] ?? 0));
@@ -94,6 +113,7 @@ export class PortDriver implements LinkDriver {
         events.onIceState(message.link, message.state);
         return;
       case 'close':
+        this.direct.drop(message.link);
         events.onClose(message.link, message.reason);
         return;
     }

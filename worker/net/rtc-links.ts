@@ -9,7 +9,7 @@
 // Chromium closes a channel whose buffer overflows 16 MiB.
 import SimplePeer from '@thaunknown/simple-peer/lite.js';
 import type { IceServer, LinkDriver, LinkEvents } from './driver';
-import { sendBufferHighBytes, sendBufferLowBytes } from './limits';
+import { directChannelId, sendBufferHighBytes, sendBufferLowBytes } from './limits';
 import type { SignalData } from './signaling';
 
 /** Re-check a paused channel this often, in case `bufferedamountlow` never fires. */
@@ -101,6 +101,25 @@ export class RtcLinks implements LinkDriver {
     if (!entry) return;
     entry.queue.push(chunk);
     this.pump(link);
+  }
+
+  /**
+   * A second, negotiated data channel on `link`'s connection, for the page to move to its worker
+   * (net-owner.ts, direct.ts); null where the connection cannot make one. Both ends make it
+   * when they connect, with the same stream id.
+   */
+  openDirect(link: string): RTCDataChannel | null {
+    const pc = this.links.get(link)?.peer._pc;
+    if (!pc || pc.connectionState === 'closed') return null;
+    try {
+      return pc.createDataChannel('bot-direct', {
+        negotiated: true,
+        id: directChannelId,
+        ordered: true,
+      });
+    } catch {
+      return null;
+    }
   }
 
   restartIce(link: string): void {

@@ -17,6 +17,7 @@ declare module '@thaunknown/simple-peer/lite.js' {
     readonly connected: boolean;
     offerOptions: RTCOfferOptions & { iceRestart?: boolean };
     _channel: RTCDataChannel | null;
+    _pc: RTCPeerConnection | null;
     signal(data: unknown): void;
     send(chunk: Uint8Array): void;
     negotiate(): void;
