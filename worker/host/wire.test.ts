@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeWire, encodeWire } from './wire';
 import { encode } from '../core/codec';
+import { equalBytes } from '../core/bytes';
 
 const did = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
 const code = (bytes: Uint8Array) => {
@@ -80,6 +81,19 @@ describe('wire: dataset blob request and answer', () => {
     expect(decodeWire(encodeWire(get))).toEqual(get);
     const data = { kind: 'blobData', id: 3, bytes: new Uint8Array(1000), error: null } as const;
     expect(decodeWire(encodeWire(data))).toEqual(data);
+    // The answer with bytes is written directly: the same bytes as the generic encoding.
+    for (const id of [0, 23, 24, 255, 256, 65_535, 65_536, 2 ** 32, 2 ** 40])
+      for (const length of [0, 1, 23, 24, 255, 256, 65_535, 65_536, 70_001]) {
+        const bytes = new Uint8Array(length).map((_, i) => i * 7);
+        const message = { kind: 'blobData', id, bytes, error: null } as const;
+        const generic = encode({ id, bytes, error: null });
+        const direct = encodeWire(message);
+        expect(direct[0]).toBe(11);
+        expect(equalBytes(direct.subarray(1), generic)).toBe(true);
+        const back = decodeWire(direct) as typeof message;
+        expect(back.id).toBe(id);
+        expect(equalBytes(back.bytes, bytes)).toBe(true);
+      }
     const refusal = {
       kind: 'blobData',
       id: 4,
