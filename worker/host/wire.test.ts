@@ -94,6 +94,27 @@ describe('wire: dataset blob request and answer', () => {
         expect(back.id).toBe(id);
         expect(equalBytes(back.bytes, bytes)).toBe(true);
       }
+    // Read without a copy only in that exact form: a longer head than needed, or a byte more,
+    // is judged by the strict decode and refused.
+    const key = (text: string) => [0x60 + text.length, ...new TextEncoder().encode(text)];
+    const answer = (idHead: number[], tail: number[] = []) =>
+      Uint8Array.from([
+        11,
+        0xa3,
+        ...key('id'),
+        ...idHead,
+        ...key('bytes'),
+        0x41,
+        7,
+        ...key('error'),
+        0xf6,
+        ...tail,
+      ]);
+    expect(decodeWire(answer([5]))).toMatchObject({ id: 5, bytes: Uint8Array.of(7) });
+    expect(decodeWire(answer([0x18, 24]))).toMatchObject({ id: 24 });
+    expect(() => decodeWire(answer([0x19, 0, 5]))).toThrow();
+    expect(() => decodeWire(answer([0x18, 5]))).toThrow();
+    expect(() => decodeWire(answer([5], [0]))).toThrow();
     const refusal = {
       kind: 'blobData',
       id: 4,
