@@ -389,6 +389,37 @@ export interface DeviceReadingView {
   batch: { digest: string; count: number; first: number; last: number } | null;
   /** The values are not on chain and this peer keeps no copy of them (read the device's dataset). */
   sealed?: true;
+  /**
+   * The values were opened on this peer from the device's dataset (a granted reader): from
+   * which version, as which view; an aggregate grant shows `aggregate` and no values.
+   */
+  opened?: {
+    dataset: string;
+    version: number;
+    view: 'full' | 'projection' | 'aggregate';
+    aggregate: DeviceReadingAggregate | null;
+  };
+}
+
+/** An aggregate of one field over a batch (what a reader granted an aggregate sees). */
+export interface DeviceReadingAggregate {
+  field: string;
+  count?: number;
+  min?: number | null;
+  max?: number | null;
+  mean?: number | null;
+}
+
+/**
+ * How this peer may see a device's sealed values: `dataset` is the device's dataset on this
+ * chain (null before its first batch); `state` is gateway (its own copy), full, projection or
+ * aggregate (granted), pending (asked), or none (requestAccess(dataset, purpose) to ask).
+ */
+export interface DeviceDataAccess {
+  dataset: string | null;
+  state: 'gateway' | 'full' | 'projection' | 'aggregate' | 'pending' | 'none';
+  /** This peer's latest open request for the dataset. */
+  request: string | null;
 }
 
 export interface DeviceView {
@@ -407,6 +438,8 @@ export interface DeviceView {
   /** This peer holds the device's key (it is the device's gateway). */
   held: boolean;
   latest: DeviceReadingView | null;
+  /** Whether this peer may see the device's sealed values, or may ask to (issue 15). */
+  access?: DeviceDataAccess;
   /** Gateways' reports against it (Y.4464 II.2), and whether they blocked it. */
   blocklist?: DeviceBlockView | null;
 }

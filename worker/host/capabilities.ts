@@ -123,6 +123,7 @@ export class Capabilities {
       emit: (event) => options.emit(event),
       send: (to, message) => options.net?.send(to, encodeWire(message)) ?? false,
       batches: () => this.datasets(),
+      record: (level, message) => this.d.record(level, message),
     });
     return this.devicesHost;
   }

@@ -15,8 +15,10 @@ import {
   type DatasetRegistry,
   type DatasetState,
 } from '../core/modules/datasets';
+import { sha256 } from '../core/crypto/hash';
 import {
   deriveView,
+  deviceReadingsSchema,
   recordsOf,
   type DerivedContent,
   type ReadView,
@@ -58,9 +60,20 @@ export class DatasetViews {
     this.stopped = true;
   }
 
-  /** The view of one version, derived in memory (the owner checks a grant with it first). */
-  async derive(dataset: DatasetState, version: number, view: ReadView): Promise<DerivedContent> {
-    return deriveView(recordsOf(await this.d.plain(dataset.id, version), dataset.schema), view);
+  /**
+   * The view of one version, derived in memory (the owner checks a grant with it first). The
+   * view of a device's batch names the batch (its digest, on chain in the reading already), so
+   * the viewer's peer shows it with its reading (devices-open.ts).
+   */
+  async derive(
+    dataset: DatasetState,
+    version: number,
+    view: ReadView,
+  ): Promise<DerivedContent & { batch?: string }> {
+    const plain = await this.d.plain(dataset.id, version);
+    const content = deriveView(recordsOf(plain, dataset.schema), view);
+    if (dataset.schema !== deviceReadingsSchema) return content;
+    return { ...content, batch: toHex(sha256(plain)) };
   }
 
   /**

@@ -109,6 +109,7 @@ describe("a device's batches are versions of its gateway's dataset", () => {
       min: 60 + batchCount + 1,
       max: 62 + batchCount + 1,
       mean: 61 + batchCount + 1,
+      batch: last.digest,
     });
     await expect(analyst.host.readDeviceBatch(strap, first.digest)).rejects.toMatchObject({
       code: 'UNAUTHORIZED',

@@ -25,7 +25,6 @@ import {
   registerProofBytes,
   type AccessPolicy,
   type DeviceRecord,
-  type ReadingRecord,
 } from '../core/modules/devices';
 import { precheckTx, type ChainState } from '../core/ledger';
 import {
@@ -37,9 +36,10 @@ import {
 } from '../core/modules/blocklist';
 import { countPolicy } from '../core/modules/governance';
 import type { Block } from '../core/block';
-import { deviceDatasetId } from '../core/modules/datasets/views';
+import { deviceDatasetId, type ReadView } from '../core/modules/datasets/views';
 import type { WireMessage } from './wire';
-import { blockView, blockViewOf, readingViewOf } from './devices-views';
+import { blockView, blockViewOf, committedBatch } from './devices-views';
+import { batchAt, dataAccessOf, ReadingOpener, type BatchPlace } from './devices-open';
 import * as limits from '../core/limits';
 import type { Storage } from '../store/storage';
 import { realClock, type Clock, type TimerHandle } from '../net/clock';
@@ -83,6 +83,7 @@ export interface DevicesHostDeps {
   send(to: string, message: WireMessage): boolean;
   /** Where reading batches are kept: versions of the device's dataset (datasets.ts). */
   batches(): Promise<DeviceBatchStore>;
+  record?(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
 /** The datasets service as the gateway's batch store. */
@@ -91,15 +92,13 @@ export interface DeviceBatchStore {
     device: string,
     bytes: Uint8Array,
   ): Promise<{ dataset: string; version: number; txId: string }>;
-  readDataset(dataset: string, options: { version: number }): Promise<{ bytes: Uint8Array }>;
+  readDataset(
+    dataset: string,
+    options: { version: number },
+  ): Promise<{ bytes: Uint8Array; view?: ReadView | null }>;
 }
 
-/** Where one batch is kept: the dataset version that holds it. */
-type BatchPlace = { dataset: string; version: number; last?: Record<string, DeviceValue> };
-
 const keysMetaKey = 'devices.keys';
-/** Meta key of the dataset version holding a batch, by its digest. */
-const batchAt = (hex: string) => `devices.batchAt.${hex}`;
 
 export class DevicesHost {
   private keys: Record<string, Uint8Array> | null = null;
@@ -113,7 +112,19 @@ export class DevicesHost {
   /** Devices this gateway has reported as flooding, until their block is lifted. */
   private readonly reported = new Set<string>();
 
-  constructor(private readonly deps: DevicesHostDeps) {}
+  /** Opens the sealed readings this peer was granted (devices-open.ts). */
+  private readonly opener: ReadingOpener;
+
+  constructor(private readonly deps: DevicesHostDeps) {
+    this.opener = new ReadingOpener({
+      storage: deps.storage,
+      chain: () => deps.chain(),
+      self: () => deps.self(),
+      clock: () => this.clock(),
+      read: async (dataset, version) => (await deps.batches()).readDataset(dataset, { version }),
+      record: (message) => deps.record?.('warn', message),
+    });
+  }
 
   private clock(): Clock {
     return this.deps.clock ?? realClock;
@@ -444,7 +455,8 @@ export class DevicesHost {
         registeredHeight: r.registered,
         txId: r.tx,
         held: r.did in keys,
-        latest: last ? await this.readingView(last) : null,
+        latest: last ? await this.opener.view(last) : null,
+        access: dataAccessOf(chain, r, this.deps.self()),
         blocklist: blockViewOf(chain, r.did),
       });
     }
@@ -459,19 +471,7 @@ export class DevicesHost {
       (r) => r,
       options?.limit,
     );
-    return Promise.all(records.map((r) => this.readingView(r)));
-  }
-
-  /**
-   * A committed reading as the API shows it. A batch's values are not on chain: the gateway
-   * shows the last sample from its own copy; other peers get `values: {}` and `sealed: true`
-   * and read the samples through the device's dataset (readDataset) or fetchDeviceBatch.
-   */
-  private async readingView(r: ReadingRecord): Promise<DeviceReadingView> {
-    const view = readingViewOf(r);
-    if (!r.batch || Object.keys(r.values).length > 0) return view;
-    const place = await this.deps.storage.getMeta<BatchPlace>(batchAt(view.batch!.digest));
-    return place?.last ? { ...view, values: place.last } : { ...view, sealed: true };
+    return this.opener.open(this.device(device), records);
   }
 
   /**
@@ -613,7 +613,12 @@ export class DevicesHost {
     const record = this.device(device);
     if (typeof digest !== 'string' || !/^[0-9a-f]{64}$/.test(digest))
       throw botError('BAD_REQUEST', 'Name the batch by its digest: 64 lowercase hex digits.');
-    const committed = await committedBatch(this.deps, device, digest);
+    const committed = await committedBatch(
+      this.deps.storage,
+      this.deps.chain().chainId,
+      device,
+      digest,
+    );
     if (!committed)
       throw botError(
         'NOT_FOUND',
@@ -881,18 +886,4 @@ type Waiting = {
 
 function notify(deps: DevicesHostDeps, notice: DeviceNotice): void {
   deps.emit({ type: 'device', notice });
-}
-
-/** The committed reading whose batch fingerprint is `digest` (newest versions first, bounded). */
-async function committedBatch(
-  deps: DevicesHostDeps,
-  device: string,
-  digest: string,
-): Promise<{ height: number; txId: string } | null> {
-  const versions = await deps.storage.history(deps.chain().chainId, readingPrefix + device);
-  for (let i = versions.length - 1; i >= 0 && i >= versions.length - limits.deviceListedMax; i--) {
-    for (const r of decodeReadings(versions[i]!.entry))
-      if (r.batch && toHex(r.batch.digest) === digest) return { height: r.height, txId: r.tx };
-  }
-  return null;
 }

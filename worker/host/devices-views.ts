@@ -3,7 +3,9 @@
 import { toHex } from '../core/bytes';
 import type { ChainState } from '../core/ledger';
 import { blockThresholdOf, type BlockRecord } from '../core/modules/blocklist';
-import type { ReadingRecord } from '../core/modules/devices';
+import { decodeReadings, readingPrefix, type ReadingRecord } from '../core/modules/devices';
+import { deviceListedMax } from '../core/limits';
+import type { Storage } from '../store/storage';
 import type { DeviceBlockView, DeviceReadingView } from '../api';
 
 export function blockView(record: BlockRecord, chain: ChainState): DeviceBlockView {
@@ -42,4 +44,19 @@ export function readingViewOf(r: ReadingRecord): DeviceReadingView {
     values: r.values,
     batch: r.batch ? { ...r.batch, digest: toHex(r.batch.digest) } : null,
   };
+}
+
+/** The committed reading whose batch fingerprint is `digest` (newest versions first, bounded). */
+export async function committedBatch(
+  storage: Storage,
+  chainId: string,
+  device: string,
+  digest: string,
+): Promise<{ height: number; txId: string } | null> {
+  const versions = await storage.history(chainId, readingPrefix + device);
+  for (let i = versions.length - 1; i >= 0 && i >= versions.length - deviceListedMax; i--) {
+    for (const r of decodeReadings(versions[i]!.entry))
+      if (r.batch && toHex(r.batch.digest) === digest) return { height: r.height, txId: r.tx };
+  }
+  return null;
 }

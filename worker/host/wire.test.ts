@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeWire, encodeWire } from './wire';
 import { encode } from '../core/codec';
+import { equalBytes } from '../core/bytes';
 
 const did = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
 const code = (bytes: Uint8Array) => {
@@ -80,6 +81,40 @@ describe('wire: dataset blob request and answer', () => {
     expect(decodeWire(encodeWire(get))).toEqual(get);
     const data = { kind: 'blobData', id: 3, bytes: new Uint8Array(1000), error: null } as const;
     expect(decodeWire(encodeWire(data))).toEqual(data);
+    // The answer with bytes is written directly: the same bytes as the generic encoding.
+    for (const id of [0, 23, 24, 255, 256, 65_535, 65_536, 2 ** 32, 2 ** 40])
+      for (const length of [0, 1, 23, 24, 255, 256, 65_535, 65_536, 70_001]) {
+        const bytes = new Uint8Array(length).map((_, i) => i * 7);
+        const message = { kind: 'blobData', id, bytes, error: null } as const;
+        const generic = encode({ id, bytes, error: null });
+        const direct = encodeWire(message);
+        expect(direct[0]).toBe(11);
+        expect(equalBytes(direct.subarray(1), generic)).toBe(true);
+        const back = decodeWire(direct) as typeof message;
+        expect(back.id).toBe(id);
+        expect(equalBytes(back.bytes, bytes)).toBe(true);
+      }
+    // Read without a copy only in that exact form: a longer head than needed, or a byte more,
+    // is judged by the strict decode and refused.
+    const key = (text: string) => [0x60 + text.length, ...new TextEncoder().encode(text)];
+    const answer = (idHead: number[], tail: number[] = []) =>
+      Uint8Array.from([
+        11,
+        0xa3,
+        ...key('id'),
+        ...idHead,
+        ...key('bytes'),
+        0x41,
+        7,
+        ...key('error'),
+        0xf6,
+        ...tail,
+      ]);
+    expect(decodeWire(answer([5]))).toMatchObject({ id: 5, bytes: Uint8Array.of(7) });
+    expect(decodeWire(answer([0x18, 24]))).toMatchObject({ id: 24 });
+    expect(() => decodeWire(answer([0x19, 0, 5]))).toThrow();
+    expect(() => decodeWire(answer([0x18, 5]))).toThrow();
+    expect(() => decodeWire(answer([5], [0]))).toThrow();
     const refusal = {
       kind: 'blobData',
       id: 4,

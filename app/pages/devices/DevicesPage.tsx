@@ -30,6 +30,7 @@ import type {
 import type { DeviceView, DeviceReadingView } from '../../../worker/api';
 import './devices.css';
 import { ContractsCard, NoticesCard } from './ContractsCard';
+import { OpenedNote, SealedNote } from './SealedReadings';
 import { AccessPanel, waitCommitted, when } from './AccessPanel';
 import { BlockPanel, BlockPill } from './BlockPanel';
 import { ServicesCard } from './ServicesCard';
@@ -569,18 +570,16 @@ function DeviceDetail({
       {latest ? (
         <>
           {latest.sealed ? (
-            <p className="muted small-text" data-testid="chain-reading-sealed">
-              The values are not on chain: they are sealed in the device's dataset. Ask its gateway
-              for access on the Data page to read them.
-            </p>
-          ) : (
+            <SealedNote device={device} onChange={onChange} />
+          ) : latest.opened?.aggregate ? null : (
             <ValuesTable
               names={device.capabilities}
               latest={latest.values}
-              history={list.filter((r) => !r.sealed).map((r) => r.values)}
+              history={list.filter((r) => !r.sealed && !r.opened?.aggregate).map((r) => r.values)}
               testPrefix={`chain-${device.id}`}
             />
           )}
+          <OpenedNote latest={latest} />
           <p className="muted small-text" data-testid="chain-reading">
             Latest: block {latest.height}, taken {when(latest.at)}
             {latest.batch
