@@ -108,7 +108,10 @@ export interface OrderView {
   /** Windows it trades (an ask's quantity; 1 for a bid) and how many are filled. */
   quantity: number;
   filled: number;
-  state: 'open' | 'filled' | 'cancelled';
+  /** expired: it reached its last height unfilled and was dropped (a bid's lock returned). */
+  state: 'open' | 'filled' | 'cancelled' | 'expired';
+  /** The last height at which it can match (null: until filled or closed). */
+  expires: number | null;
   seq: number;
   height: number;
   time: number;
@@ -132,6 +135,16 @@ export type AskRequest = {
   quantity?: number;
   deliverBlocks?: number;
   penalty?: number;
+  /** Blocks the ask may match (default: until filled or closed); then it is dropped. */
+  expiresBlocks?: number;
+};
+
+export type BidRequest = {
+  dataset: string;
+  /** The most it pays for one window (locked in escrow while it rests). */
+  price: number;
+  /** Blocks the bid may match (default: until filled or closed); then its lock returns. */
+  expiresBlocks?: number;
 };
 
 export interface MarketMethods {
@@ -140,7 +153,7 @@ export interface MarketMethods {
   /** Sell windows of one of this peer's device streams: matched with the best bids at once. */
   askStream(request: AskRequest): Promise<{ txId: string }>;
   /** Bid for one window of a device stream at most at `price`: matched or resting (locked). */
-  bidStream(request: { dataset: string; price: number }): Promise<{ txId: string }>;
+  bidStream(request: BidRequest): Promise<{ txId: string }>;
   /** Close one of this peer's resting orders (a bid's lock returns). */
   closeOrder(order: string): Promise<{ txId: string }>;
   /** Offers on the chain (open ones; all of a dataset with `dataset`), cheapest first. */

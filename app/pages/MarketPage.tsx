@@ -1,7 +1,8 @@
 // Market (issue 16; Y.4560 8.3, 9.7): offers of datasets at a posted price, buying through
 // escrow (the price is locked on chain until the seller's peer delivers the key; then it goes to
 // the seller, or after the deadline back to the buyer with the seller's penalty), selling one of
-// my datasets, and my purchases and sales followed block by block. Phone first.
+// my datasets, and my purchases and sales followed block by block; the order book of device data
+// streams is in ./MarketBook.tsx. Phone first.
 import { useState, type FormEvent } from 'react';
 import { bot } from '../runtime';
 import { useAppStore } from '../store/peer-store';
@@ -10,6 +11,8 @@ import { short } from '../lib/format';
 import { parseAmount } from './WalletPage';
 import type { DatasetView, OfferView, PurchaseView } from '../../worker/api';
 import { commitOrThrow } from '../lib/commit';
+import { stateText } from './market-text';
+import { OrderBook } from './MarketBook';
 
 function Offers({
   offers,
@@ -219,21 +222,6 @@ function Sell({
   );
 }
 
-function stateText(p: PurchaseView, height: number, buyer: boolean): string {
-  if (p.state === 'delivered')
-    return buyer
-      ? `Key received in block ${p.closedHeight}; the seller was paid.`
-      : `Delivered in block ${p.closedHeight}; you were paid.`;
-  if (p.state === 'refunded')
-    return buyer
-      ? `Not delivered in time: refunded in block ${p.closedHeight}.`
-      : `Not delivered in time: refunded to the buyer in block ${p.closedHeight}.`;
-  if (height >= p.deadline) return 'The deadline passed without delivery: the refund is due.';
-  return buyer
-    ? `In escrow: waiting for the seller's peer to deliver the key (until block ${p.deadline}).`
-    : `In escrow: your peer delivers the key (until block ${p.deadline}).`;
-}
-
 function Purchase({ p, height, symbol }: { p: PurchaseView; height: number; symbol: string }) {
   const [content, setContent] = useState<string | null>(null);
   const { busy, error, run } = useAction();
@@ -359,6 +347,15 @@ export default function MarketPage() {
             )}
           </Card>
           <Sell datasets={datasets.data ?? []} symbol={symbol} onDone={reload} />
+          <OrderBook
+            datasets={datasets.data ?? []}
+            symbol={symbol}
+            me={me}
+            trades={trades.data}
+            height={height}
+            chainId={chainId}
+            onDone={reload}
+          />
         </>
       )}
     </>

@@ -1,6 +1,11 @@
 // The data market's part of the OpenAPI document (server/peer/openapi.ts spreads these in):
 // its answer schemas, request bodies and paths. Shapes follow worker/api-market.ts.
-import { termsLengthMax } from '../../worker/core/modules/market/types';
+import {
+  askQuantityMax,
+  deliverBlocksMax,
+  expiresBlocksMax,
+  termsLengthMax,
+} from '../../worker/core/modules/market/types';
 import {
   did,
   hex,
@@ -45,7 +50,27 @@ const demand = obj({
   time: { type: 'number' },
 });
 
+const order = obj({
+  id: hex(64),
+  side: { enum: ['ask', 'bid'] },
+  account: did,
+  dataset: str,
+  price: int,
+  terms: str,
+  penalty: int,
+  deliverBlocks: int,
+  quantity: int,
+  filled: int,
+  state: { enum: ['open', 'filled', 'cancelled', 'expired'] },
+  expires: nullable(int),
+  seq: int,
+  height: int,
+  time: { type: 'number' },
+});
+const blocks = (max: number): Schema => ({ type: 'integer', minimum: 1, maximum: max });
+
 export const marketSchemas: Record<string, Schema> = {
+  StreamBook: obj({ height: int, dataset: str, asks: list(order), bids: list(order) }),
   Market: obj({
     height: int,
     symbol: nullable(str),
@@ -117,6 +142,25 @@ export const marketBodies: Record<string, Schema> = {
   Propose: strict(obj({ type: { type: 'string', minLength: 1, maxLength: 64 }, body: {} })),
   Buy: strict(obj({ price: amount })),
   Demand: strict(obj({ dataset: str, maxPrice: amount, expiresBlocks: amount }, ['expiresBlocks'])),
+  Ask: strict(
+    obj(
+      {
+        dataset: str,
+        price: amount,
+        terms: { type: 'string', minLength: 1, maxLength: termsLengthMax },
+        quantity: blocks(askQuantityMax),
+        deliverBlocks: blocks(deliverBlocksMax),
+        penalty: int,
+        expiresBlocks: blocks(expiresBlocksMax),
+      },
+      ['quantity', 'deliverBlocks', 'penalty', 'expiresBlocks'],
+    ),
+  ),
+  Bid: strict(
+    obj({ dataset: str, price: amount, expiresBlocks: blocks(expiresBlocksMax) }, [
+      'expiresBlocks',
+    ]),
+  ),
 };
 
 const id = [{ name: 'id', in: 'path', required: true, schema: hex(64) }];
@@ -176,6 +220,37 @@ export const marketPaths = {
   '/v1/market/purchases/{id}/refund': {
     post: {
       summary: 'Claim the refund (price and penalty) of a purchase not delivered by its deadline.',
+      ok: accepted,
+      params: id,
+    },
+  },
+  '/v1/market/streams/{id}/book': {
+    get: {
+      summary:
+        "A device data stream's order book: open asks (cheapest first) and bids (highest first), then by arrival; at most 500 a side.",
+      ok: ['200', ref('StreamBook')] as [string, Schema],
+      params: [{ name: 'id', in: 'path', required: true, schema: str }],
+    },
+  },
+  '/v1/market/asks': {
+    post: {
+      summary:
+        "Sell windows of one of this peer's device streams at a price: the best resting bids fill at once, the rest rests.",
+      ok: accepted,
+      body: 'Ask',
+    },
+  },
+  '/v1/market/bids': {
+    post: {
+      summary:
+        'Bid for one window of a device stream: matched with the cheapest ask at its price, else it rests with the price locked.',
+      ok: accepted,
+      body: 'Bid',
+    },
+  },
+  '/v1/market/orders/{id}/close': {
+    post: {
+      summary: "Close one of this peer's resting orders (a bid's lock returns).",
       ok: accepted,
       params: id,
     },

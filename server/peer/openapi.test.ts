@@ -304,6 +304,55 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
       undefined,
       400,
     );
+    // The order book of device data streams: read it; orders are refused (no token) or bad.
+    const book = await hit(
+      'GET',
+      '/v1/market/streams/dev-w1-g1/book',
+      '/v1/market/streams/{id}/book',
+      undefined,
+      200,
+    );
+    expect(book.body).toMatchObject({ dataset: 'dev-w1-g1', asks: [], bids: [] });
+    await hit(
+      'GET',
+      `/v1/market/streams/${'d'.repeat(65)}/book`,
+      '/v1/market/streams/{id}/book',
+      undefined,
+      400,
+    );
+    const askBody = documentedBody('Ask', {
+      dataset: 'dev-w1-g1',
+      price: 5,
+      terms: 'research',
+      quantity: 2,
+      expiresBlocks: 10,
+    });
+    const askNoToken = await hit('POST', '/v1/market/asks', '/v1/market/asks', askBody, 400);
+    expect(askNoToken.body.error.message).toMatch(/no token/);
+    await hit(
+      'POST',
+      '/v1/market/asks',
+      '/v1/market/asks',
+      { dataset: 'dev-w1-g1', price: 5 },
+      400,
+    );
+    const bidBody = documentedBody('Bid', { dataset: 'dev-w1-g1', price: 5, expiresBlocks: 3 });
+    await hit('POST', '/v1/market/bids', '/v1/market/bids', bidBody, 400);
+    await hit(
+      'POST',
+      '/v1/market/bids',
+      '/v1/market/bids',
+      { dataset: 'dev-w1-g1', price: 5, expiresBlocks: 0 },
+      400,
+    );
+    await hit(
+      'POST',
+      `/v1/market/orders/${some}/close`,
+      '/v1/market/orders/{id}/close',
+      undefined,
+      400,
+    );
+    await hit('POST', '/v1/market/orders/x/close', '/v1/market/orders/{id}/close', undefined, 400);
     // ---- multi-signature (issue 16): this chain has no rule ----
     const msig = await hit('GET', '/v1/multisig', '/v1/multisig', undefined, 200);
     expect(msig.body).toMatchObject({ policy: null, signer: false, proposals: [] });

@@ -1,5 +1,5 @@
 // Data market routes (issue 16; Y.4560 8.3, 9.7): offers, buys, demands, deliveries, refunds,
-// and this peer's trades. Every parameter is checked by the dispatcher (worker/host/dispatch-market.ts).
+// this peer's trades, and the order book of device data streams (book, asks, bids, closes). Every parameter is checked by the dispatcher (worker/host/dispatch-market.ts).
 import { botError } from '../../worker/core/errors';
 import { type Call, type Handler, type Method, readJsonObject } from './http-common';
 
@@ -63,5 +63,25 @@ export function marketRoutes(call: Call): Array<[Method, string, Handler]> {
       async ({ params }) => accepted(call('refundPurchase', params[0]!)),
     ],
     ['GET', '/v1/market/trades', async () => ({ body: await call('marketTrades') })],
+    [
+      'GET',
+      '/v1/market/streams/:id/book',
+      async ({ params }) => ({ body: await call('streamBook', params[0]!) }),
+    ],
+    [
+      'POST',
+      '/v1/market/asks',
+      async ({ request }) => accepted(call('askStream', await readJsonObject(request))),
+    ],
+    [
+      'POST',
+      '/v1/market/bids',
+      async ({ request }) => accepted(call('bidStream', await readJsonObject(request))),
+    ],
+    [
+      'POST',
+      '/v1/market/orders/:id/close',
+      async ({ params }) => accepted(call('closeOrder', params[0]!)),
+    ],
   ];
 }

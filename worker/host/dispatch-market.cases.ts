@@ -8,16 +8,29 @@ export const marketCases = {
     bad: [[[7], 'streamBook: dataset must be']] as Array<[unknown[], string]>,
   },
   askStream: {
-    good: [{ dataset: 'dev-washer-gw', price: 5, terms: 'statistics only', quantity: 3 }],
+    good: [
+      {
+        dataset: 'dev-washer-gw',
+        price: 5,
+        terms: 'statistics only',
+        quantity: 3,
+        expiresBlocks: 20,
+      },
+    ],
     bad: [
       [[{ dataset: 'dev-w-g', price: 5, terms: 'x', quantity: 0 }], 'askStream: request.quantity'],
+      [
+        [{ dataset: 'dev-w-g', price: 5, terms: 'x', expiresBlocks: 0 }],
+        'askStream: request.expiresBlocks',
+      ],
       [[{ dataset: 'dev-w-g', price: 5 }], 'askStream: request.terms'],
     ] as Array<[unknown[], string]>,
   },
   bidStream: {
-    good: [{ dataset: 'dev-washer-gw', price: 5 }],
+    good: [{ dataset: 'dev-washer-gw', price: 5, expiresBlocks: 3 }],
     bad: [
       [[{ dataset: 'dev-w-g', price: 0 }], 'bidStream: request.price must be a whole number'],
+      [[{ dataset: 'dev-w-g', price: 5, expiresBlocks: -1 }], 'bidStream: request.expiresBlocks'],
     ] as Array<[unknown[], string]>,
   },
   closeOrder: {

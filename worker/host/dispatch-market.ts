@@ -8,7 +8,7 @@ import {
   expiresBlocksMax,
   termsLengthMax,
 } from '../core/modules/market/types';
-import type { AskRequest, OfferRequest } from '../api';
+import type { AskRequest, BidRequest, OfferRequest } from '../api';
 import { boolean, hex, integer, optional, param, record, text } from './params';
 import { method } from './dispatch-method';
 
@@ -78,6 +78,7 @@ export const marketApiMethods = {
           quantity: optional('quantity', integer(1, askQuantityMax)),
           deliverBlocks: optional('deliverBlocks', integer(1, deliverBlocksMax)),
           penalty: optional('penalty', integer(0, limits.tokenAmountMax)),
+          expiresBlocks: optional('expiresBlocks', integer(1, expiresBlocksMax)),
         }),
       ),
     ],
@@ -87,9 +88,10 @@ export const marketApiMethods = {
     [
       param(
         'request',
-        record<{ dataset: string; price: number }>({
+        record<BidRequest>({
           dataset: param('dataset', datasetId),
           price: param('price', amount),
+          expiresBlocks: optional('expiresBlocks', integer(1, expiresBlocksMax)),
         }),
       ),
     ],

@@ -21,6 +21,7 @@ import {
 import type { DatasetsHost } from './datasets';
 import type {
   AskRequest,
+  BidRequest,
   StreamBookView,
   DemandView,
   MarketView,
@@ -155,8 +156,12 @@ export class MarketHost {
     return Promise.resolve({
       height: chain.height,
       dataset,
-      asks: (book?.asks ?? []).slice(0, offersListedMax).map((o) => ({ ...o })),
-      bids: (book?.bids ?? []).slice(0, offersListedMax).map((o) => ({ ...o })),
+      asks: (book?.asks ?? [])
+        .slice(0, offersListedMax)
+        .map((o) => ({ ...o, expires: o.expires ?? null })),
+      bids: (book?.bids ?? [])
+        .slice(0, offersListedMax)
+        .map((o) => ({ ...o, expires: o.expires ?? null })),
     });
   }
 
@@ -168,18 +173,20 @@ export class MarketHost {
       price: request.price,
       terms: request.terms,
     };
-    for (const name of ['quantity', 'deliverBlocks', 'penalty'] as const)
+    for (const name of ['quantity', 'deliverBlocks', 'penalty', 'expiresBlocks'] as const)
       if (request[name] !== undefined) body[name] = request[name];
     return this.submitChecked('market.ask', body);
   }
 
-  async bidStream(request: { dataset: string; price: number }): Promise<{ txId: string }> {
+  async bidStream(request: BidRequest): Promise<{ txId: string }> {
     if (typeof request !== 'object' || request === null)
-      throw botError('BAD_REQUEST', 'bidStream takes { dataset, price }.');
+      throw botError('BAD_REQUEST', 'bidStream takes { dataset, price, expiresBlocks? }.');
     this.tokensNeeded();
     // The seller wraps the key for this peer's X25519 key: it must be on chain first.
     await (await this.d.datasets()).readyToRead();
-    return this.submitChecked('market.bid', { dataset: request.dataset, price: request.price });
+    const body: Record<string, unknown> = { dataset: request.dataset, price: request.price };
+    if (request.expiresBlocks !== undefined) body.expiresBlocks = request.expiresBlocks;
+    return this.submitChecked('market.bid', body);
   }
 
   async closeOrder(order: string): Promise<{ txId: string }> {

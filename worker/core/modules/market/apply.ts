@@ -49,6 +49,7 @@ export function emptyMarket(): MarketState {
     openByAccount: new Map(),
     bookOpen: 0,
     bookSeq: 0,
+    expiring: new Map(),
   };
 }
 

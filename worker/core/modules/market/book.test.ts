@@ -6,6 +6,7 @@ import { testIdentity } from '../../testing';
 import { supplyCheck } from '../tokens';
 import { escrowCheck } from './apply';
 import { deliveryKeys, marketGenesis, MarketChain } from './testing';
+import { marketBodyRules } from './rules';
 import { escrowAccount, ordersOpenPerAccountMax } from './types';
 
 const gateway = testIdentity('book gateway');
@@ -172,5 +173,69 @@ describe('market: the order book of a device data stream', () => {
     expect(c.market().book.get(stream)!.bids).toEqual([]);
     expect(c.market().bookOpen).toBe(1);
     invariants(c);
+  });
+
+  it('drops an order at the block after its last height: it never matches, a bid is paid back', () => {
+    const c = chain();
+    // b1 bids 50 for two blocks, b2 bids 30 until closed; b3's bid for one block gets filled.
+    const executed = c.block([
+      c.tx(b1, 'market.bid', { dataset: stream, price: 50, expiresBlocks: 2 }),
+      c.tx(b2, 'market.bid', { dataset: stream, price: 30 }),
+    ]);
+    const placed = c.state.height;
+    const [expiring, lasting] = executed.txIds;
+    expect(c.market().orders.get(expiring!)!.expires).toBe(placed + 2);
+    expect(c.market().orders.get(lasting!)!.expires).toBeNull();
+    expect(c.market().expiring.get(placed + 2)).toEqual([expiring]);
+    expect(c.balance(b1)).toBe(450);
+    // An ask with an expiry, then the next block: both still in the book and locked.
+    expect(c.run(gateway, 'market.ask', ask({ price: 60, expiresBlocks: 1 }))).toBeNull();
+    const shortAsk = c.lastTx();
+    expect(c.state.height).toBe(placed + 1);
+    expect(
+      c
+        .market()
+        .book.get(stream)!
+        .bids.map((b) => b.id),
+    ).toEqual([expiring, lasting]);
+    c.block([]);
+    // Height placed + 2 was the bid's last; the ask's was placed + 2 as well.
+    expect(c.market().orders.get(expiring!)!.state).toBe('open');
+    invariants(c);
+    c.block([]);
+    expect(c.market().orders.get(expiring!)!.state).toBe('expired');
+    expect(c.market().orders.get(shortAsk)!.state).toBe('expired');
+    expect(c.balance(b1)).toBe(500);
+    expect(
+      c
+        .market()
+        .book.get(stream)!
+        .bids.map((b) => b.id),
+    ).toEqual([lasting]);
+    expect(c.market().book.get(stream)!.asks).toEqual([]);
+    expect(c.market().expiring.size).toBe(0);
+    expect(c.market().bookOpen).toBe(1);
+    expect(c.market().openByAccount.get(b1.did)).toBeUndefined();
+    invariants(c);
+    // A new ask at 25 fills the bid that is left (30), not the expired one (50).
+    expect(c.run(gateway, 'market.ask', ask({ price: 25 }))).toBeNull();
+    expect(c.market().purchases.get(lasting!)).toMatchObject({ buyer: b2.did, price: 30 });
+    expect(c.market().purchases.has(expiring!)).toBe(false);
+    // An order filled before its last height leaves the expiry index.
+    expect(c.run(b3, 'market.bid', { dataset: stream, price: 20, expiresBlocks: 5 })).toBeNull();
+    const filled = c.lastTx();
+    expect(c.market().expiring.size).toBe(1);
+    expect(c.run(gateway, 'market.ask', ask({ price: 20 }))).toBeNull();
+    expect(c.market().orders.get(filled)!.state).toBe('filled');
+    expect(c.market().expiring.size).toBe(0);
+    invariants(c);
+    const loaded = c.reload();
+    expect(loaded.market).toEqual(c.state.market);
+    expect(loaded.trie.rootHash()).toEqual(c.state.trie.rootHash());
+    // The expiry is a whole number of blocks from 1.
+    for (const bad of [0, 1.5, '2'])
+      expect(() =>
+        marketBodyRules['market.bid'].check({ dataset: stream, price: 1, expiresBlocks: bad }),
+      ).toThrow(/expiresBlocks/);
   });
 });

@@ -5,7 +5,10 @@
 // peer delivers the stream's grant window with market.deliver, and a seller that does not is
 // refunded after the deadline. The book of each stream is kept sorted (asks cheapest first, bids
 // highest first, then by arrival): a new order walks only the head of the other side, never the
-// whole book; a block's changes are merged into the sorted arrays once, at its end.
+// whole book; a block's changes are merged into the sorted arrays once, at its end. An order may
+// carry an expiry (its last height): it never matches after it, and at the start of the next
+// block every peer drops it alike (an index by expiry height: no scan of the book), a bid's lock
+// returning to its account.
 import { botError, BotError } from '../../errors';
 import type { Tx } from '../../tx-shape';
 import type { BlockContext } from '../module';
@@ -27,7 +30,12 @@ import {
 import type { BookOverlay, MarketOverlay } from './overlay';
 
 export function bookOverlayOf(state: MarketState): BookOverlay {
-  return { seq: state.bookSeq, open: state.bookOpen, added: new Map(), openDelta: new Map() };
+  return {
+    seq: state.bookSeq,
+    open: state.bookOpen,
+    added: new Map(),
+    openDelta: new Map(),
+  };
 }
 
 export const orderIn = (o: MarketOverlay, id: string): Order | undefined =>
@@ -35,6 +43,10 @@ export const orderIn = (o: MarketOverlay, id: string): Order | undefined =>
 
 const openOf = (o: MarketOverlay, account: string): number =>
   (o.base.openByAccount.get(account) ?? 0) + (o.book.openDelta.get(account) ?? 0);
+
+/** Whether an order may still match at `height` (before or at its last height). */
+export const liveAt = (order: Order, height: number): boolean =>
+  order.expires === undefined || order.expires === null || height <= order.expires;
 
 /** a before b in its side's priority: asks cheapest, bids highest, then the earlier. */
 export function better(a: Order, b: Order): boolean {
@@ -57,7 +69,7 @@ function* restingOrders(o: MarketOverlay, dataset: string, side: 'ask' | 'bid'):
     const fromBase = j >= added.length || (i < base.length && better(base[i]!, added[j]!));
     const next = fromBase ? base[i++]! : added[j++]!;
     const current = orderIn(o, next.id)!;
-    if (current.state === 'open') yield current;
+    if (current.state === 'open' && liveAt(current, o.height)) yield current;
   }
 }
 
@@ -104,6 +116,7 @@ function newOrder(o: MarketOverlay, tx: Tx, txId: string, block: BlockContext): 
     quantity?: number;
     deliverBlocks?: number;
     penalty?: number;
+    expiresBlocks?: number;
   };
   const side = tx.type === 'market.ask' ? 'ask' : 'bid';
   return {
@@ -118,6 +131,7 @@ function newOrder(o: MarketOverlay, tx: Tx, txId: string, block: BlockContext): 
     quantity: side === 'ask' ? (body.quantity ?? 1) : 1,
     filled: 0,
     state: 'open',
+    expires: body.expiresBlocks === undefined ? null : block.height + body.expiresBlocks,
     seq: o.book.seq + 1,
     height: block.height,
     time: block.time,
@@ -248,6 +262,27 @@ export function applyClose(o: MarketOverlay, tx: Tx, txId: string, journal: Toke
   setOrder(o, { ...order, state: 'cancelled' });
 }
 
+/**
+ * The start of a block: the orders whose last height was the block before are dropped (state
+ * 'expired'), in arrival order, a bid's lock paid back from the escrow. The same on every peer.
+ */
+export function expireOrders(o: MarketOverlay, height: number, journal: () => TokenJournal): void {
+  const last = height - 1;
+  const ids = o.base.expiring.get(last);
+  if (!ids) return;
+  let refunds: TokenJournal | null = null;
+  for (const id of ids) {
+    const order = orderIn(o, id);
+    if (order?.state !== 'open') continue;
+    if (order.side === 'bid') {
+      refunds ??= journal();
+      refunds.pay(escrowAccount, order.account, order.price, order.id);
+    }
+    setOrder(o, { ...order, state: 'expired' });
+  }
+  refunds?.commit();
+}
+
 function insertSorted(list: Order[], order: Order): void {
   let lo = 0;
   let hi = list.length;
@@ -264,7 +299,8 @@ export function finishBook(
   base: MarketState,
   changed: Map<string, Order>,
   book: BookOverlay,
-): Pick<MarketState, 'orders' | 'book' | 'openByAccount' | 'bookOpen' | 'bookSeq'> {
+): Pick<MarketState, 'orders' | 'book' | 'openByAccount' | 'bookOpen' | 'bookSeq' | 'expiring'> {
+  const expiring = expiringAfter(base, changed);
   if (changed.size === 0)
     return {
       orders: base.orders,
@@ -272,6 +308,7 @@ export function finishBook(
       openByAccount: base.openByAccount,
       bookOpen: base.bookOpen,
       bookSeq: book.seq,
+      expiring,
     };
   const orders = new Map(base.orders);
   const streams = new Set<string>();
@@ -308,14 +345,52 @@ export function finishBook(
     if (n === 0) openByAccount.delete(account);
     else openByAccount.set(account, n);
   }
-  return { orders, book: next, openByAccount, bookOpen: book.open, bookSeq: book.seq };
+  return { orders, book: next, openByAccount, bookOpen: book.open, bookSeq: book.seq, expiring };
+}
+
+/**
+ * The expiry index after a block: the open orders that carry an expiry, by last height, in
+ * arrival order. New resting orders join their height's list; orders that left the book leave it.
+ */
+function expiringAfter(
+  base: MarketState,
+  changed: Map<string, Order>,
+): ReadonlyMap<number, readonly string[]> {
+  const lists = new Map<number, string[]>();
+  const list = (height: number) => {
+    let ids = lists.get(height);
+    if (!ids) {
+      ids = [...(base.expiring.get(height) ?? [])];
+      lists.set(height, ids);
+    }
+    return ids;
+  };
+  // A block's new orders are in the overlay in the order they came (their seq order).
+  for (const order of changed.values()) {
+    const expires = order.expires ?? null;
+    if (expires === null) continue;
+    const wasOpen = base.orders.get(order.id)?.state === 'open';
+    const isOpen = order.state === 'open';
+    if (isOpen && !wasOpen) list(expires).push(order.id);
+    else if (wasOpen && !isOpen) {
+      const ids = list(expires);
+      ids.splice(ids.indexOf(order.id), 1);
+    }
+  }
+  if (lists.size === 0) return base.expiring;
+  const next = new Map(base.expiring);
+  for (const [height, ids] of lists)
+    if (ids.length === 0) next.delete(height);
+    else next.set(height, ids);
+  return next;
 }
 
 /** The derived parts of the book from its orders (on load). */
 export function bookFromOrders(
   orders: ReadonlyMap<string, Order>,
-): Pick<MarketState, 'book' | 'openByAccount' | 'bookOpen' | 'bookSeq'> {
+): Pick<MarketState, 'book' | 'openByAccount' | 'bookOpen' | 'bookSeq' | 'expiring'> {
   const book = new Map<string, { asks: Order[]; bids: Order[] }>();
+  const expiring = new Map<number, string[]>();
   const openByAccount = new Map<string, number>();
   let bookOpen = 0;
   let bookSeq = 0;
@@ -327,12 +402,20 @@ export function bookFromOrders(
     const stream = book.get(order.dataset) ?? { asks: [], bids: [] };
     (order.side === 'ask' ? stream.asks : stream.bids).push(order);
     book.set(order.dataset, stream);
+    if (order.expires !== undefined && order.expires !== null) {
+      const ids = expiring.get(order.expires) ?? [];
+      ids.push(order.id);
+      expiring.set(order.expires, ids);
+    }
   }
   for (const stream of book.values()) {
     stream.asks.sort((a, b) => (better(a, b) ? -1 : 1));
     stream.bids.sort((a, b) => (better(a, b) ? -1 : 1));
   }
-  return { book, openByAccount, bookOpen, bookSeq };
+  // Each height's ids in arrival order, as the blocks added them.
+  const seqOf = (id: string) => orders.get(id)!.seq;
+  for (const ids of expiring.values()) ids.sort((a, b) => seqOf(a) - seqOf(b));
+  return { book, openByAccount, bookOpen, bookSeq, expiring };
 }
 
 export { askQuantityMax };

@@ -1,5 +1,6 @@
 // Property: over random blocks of offers, buys, demands, cancels, deliveries (good and bad keys),
-// refunds (early and late) and withdrawals, many of them failing, the balances always add up to
+// refunds (early and late), withdrawals, and the order book of a device stream (asks, bids, some
+// with an expiry, closes), many of them failing, the balances always add up to
 // the supply, none is negative, the escrow holds exactly what open purchases and resting demands
 // lock, every purchase ends delivered or refunded at most once, and a chain reloaded from its
 // entries holds the same market.
@@ -14,6 +15,9 @@ import { deliveryKeys, marketGenesis, MarketChain } from './testing';
 const sellers = [0, 1].map((i) => testIdentity(`mkt prop seller ${i}`));
 const buyers = [0, 1, 2].map((i) => testIdentity(`mkt prop buyer ${i}`));
 const datasets = ['s0', 's1'];
+/** seller 0's device stream, traded in the order book. */
+const stream = 'dev-w0-g0';
+const latestOf: Record<string, number> = { s0: 2, s1: 1, [stream]: 2 };
 
 type Op =
   | { kind: 'offer'; who: number; price: number; penalty: number; deliver: number }
@@ -22,7 +26,10 @@ type Op =
   | { kind: 'cancel'; who: number; pick: number }
   | { kind: 'deliver'; pick: number; good: boolean }
   | { kind: 'refund'; who: number; pick: number }
-  | { kind: 'withdraw'; pick: number };
+  | { kind: 'withdraw'; pick: number }
+  | { kind: 'ask'; who: number; price: number; quantity: number; penalty: number; expires: number }
+  | { kind: 'bid'; who: number; price: number; expires: number }
+  | { kind: 'close'; who: number; pick: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
@@ -48,7 +55,25 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('deliver' as const), pick: fc.nat(20), good: fc.boolean() }),
   fc.record({ kind: fc.constant('refund' as const), who: fc.nat(2), pick: fc.nat(20) }),
   fc.record({ kind: fc.constant('withdraw' as const), pick: fc.nat(20) }),
+  fc.record({
+    kind: fc.constant('ask' as const),
+    who: fc.nat(1),
+    price: fc.integer({ min: 1, max: 80 }),
+    quantity: fc.integer({ min: 1, max: 3 }),
+    penalty: fc.nat(30),
+    // 0: no expiry
+    expires: fc.nat(3),
+  }),
+  fc.record({
+    kind: fc.constant('bid' as const),
+    who: fc.nat(2),
+    price: fc.integer({ min: 1, max: 120 }),
+    expires: fc.nat(3),
+  }),
+  fc.record({ kind: fc.constant('close' as const), who: fc.nat(4), pick: fc.nat(20) }),
 );
+
+const expiry = (n: number) => (n === 0 ? {} : { expiresBlocks: n });
 
 function at<T>(list: readonly T[], pick: number): T | undefined {
   return list.length ? list[pick % list.length] : undefined;
@@ -71,6 +96,7 @@ describe('market escrow conservation (property)', () => {
           );
           c.publish(sellers[0]!, 's0', 2);
           c.publish(sellers[1]!, 's1', 1);
+          c.publish(sellers[0]!, stream, 2);
           c.block(buyers.map((b) => c.keyTx(b)));
           const supply = c.tokens().supply;
           const closedOnce = new Map<string, string>();
@@ -79,6 +105,8 @@ describe('market escrow conservation (property)', () => {
             const offers = [...market.offers.values()];
             const demands = [...market.demands.values()];
             const purchases = [...market.purchases.values()];
+            const orders = [...market.orders.values()];
+            const everyone = [...sellers, ...buyers];
             const txs: Tx[] = [];
             for (const o of ops) {
               if (o.kind === 'offer')
@@ -115,7 +143,7 @@ describe('market escrow conservation (property)', () => {
                 if (p) {
                   const seller = sellers.find((s) => s.did === p.seller)!;
                   const buyer = buyers.find((b) => b.did === p.buyer)!;
-                  const latest = p.dataset === 's0' ? 2 : 1;
+                  const latest = latestOf[p.dataset]!;
                   txs.push(
                     c.tx(seller, 'market.deliver', {
                       purchase: p.id,
@@ -126,6 +154,29 @@ describe('market escrow conservation (property)', () => {
               } else if (o.kind === 'refund') {
                 const p = at(purchases, o.pick);
                 if (p) txs.push(c.tx(buyers[o.who]!, 'market.refund', { purchase: p.id }));
+              } else if (o.kind === 'ask')
+                txs.push(
+                  c.tx(sellers[o.who]!, 'market.ask', {
+                    dataset: stream,
+                    price: o.price,
+                    terms: 't',
+                    quantity: o.quantity,
+                    penalty: o.penalty,
+                    deliverBlocks: 2,
+                    ...expiry(o.expires),
+                  }),
+                );
+              else if (o.kind === 'bid')
+                txs.push(
+                  c.tx(buyers[o.who]!, 'market.bid', {
+                    dataset: stream,
+                    price: o.price,
+                    ...expiry(o.expires),
+                  }),
+                );
+              else if (o.kind === 'close') {
+                const order = at(orders, o.pick);
+                if (order) txs.push(c.tx(everyone[o.who]!, 'market.close', { order: order.id }));
               } else {
                 const f = at(offers, o.pick);
                 if (f)

@@ -15,6 +15,8 @@ import {
   type MarketOverlay,
 } from './apply';
 import { marketBodyRules } from './rules';
+import { expireOrders } from './book';
+import { TokenJournal } from '../tokens';
 import { marketTxTypes, type MarketState } from './types';
 
 export * from './types';
@@ -34,6 +36,9 @@ export const marketModule: TxModule<MarketState, MarketOverlay, 'market'> = {
       () => block.overlayOf(datasetsModule as never) as DatasetOverlay,
     ),
   apply: (overlay, tx, txId, block) => applyMarketTx(overlay, tx, txId, block),
+  // Orders past their last height leave the book before the block's transactions (./book.ts).
+  beginBlock: (overlay, block) =>
+    expireOrders(overlay, block.height, () => new TokenJournal(overlay.tokens())),
   finish: (overlay, end) => finishMarket(overlay, end.writes),
   load: { prefixes: ['mkt/'], fromEntries: (entries) => marketFromEntries(entries) },
   views: { escrowCheck },

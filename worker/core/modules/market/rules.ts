@@ -132,7 +132,7 @@ const ask: BodyRules = {
       body,
       'market.ask',
       ['dataset', 'price', 'terms'],
-      ['quantity', 'deliverBlocks', 'penalty'],
+      ['quantity', 'deliverBlocks', 'penalty', 'expiresBlocks'],
     );
     checkDataset(b.dataset);
     checkAmount(b.price, 'price');
@@ -140,14 +140,16 @@ const ask: BodyRules = {
     checkBlocks(b.quantity, 'quantity', askQuantityMax, 'windows');
     checkBlocks(b.deliverBlocks, 'deliverBlocks', deliverBlocksMax);
     if (b.penalty !== undefined && b.penalty !== 0) checkAmount(b.penalty, 'penalty');
+    checkBlocks(b.expiresBlocks, 'expiresBlocks', expiresBlocksMax);
   },
 };
 
 const bid: BodyRules = {
   check(body) {
-    const b = mapOf(body, 'market.bid', ['dataset', 'price']);
+    const b = mapOf(body, 'market.bid', ['dataset', 'price'], ['expiresBlocks']);
     checkDataset(b.dataset);
     checkAmount(b.price, 'price');
+    checkBlocks(b.expiresBlocks, 'expiresBlocks', expiresBlocksMax);
   },
 };
 

@@ -19,14 +19,16 @@
 // dataset request (approved, by "market") whose purpose is the offer's terms: its statement of
 // permitted use. Reputation per seller (delivered, failed) is on chain.
 // The order book for device data streams (datasets "dev-<device>-<gateway>", ./book.ts):
-//   market.ask   { dataset, price, terms, quantity?, deliverBlocks?, penalty? }  the stream's
-//                owner sells up to `quantity` windows (one per buyer) at `price` per window
-//   market.bid   { dataset, price }   a buyer wants one window at most at `price` (locked while
-//                it rests)
+//   market.ask   { dataset, price, terms, quantity?, deliverBlocks?, penalty?, expiresBlocks? }
+//                the stream's owner sells up to `quantity` windows (one per buyer) at `price` each
+//   market.bid   { dataset, price, expiresBlocks? }   a buyer wants one window at most at `price`
+//                (locked while it rests)
 //   market.close { order }            its account closes a resting order (a bid's lock returns)
 // Matching is price-time priority (asks cheapest first, bids highest first, then the order that
 // came first), at the resting order's price; a match is a purchase like a posted-price one (the
 // escrow, delivery of the stream's grant window by market.deliver, refund after the deadline).
+// An order with expiresBlocks matches up to height + expiresBlocks; at the start of the next
+// block every peer drops it (state 'expired'), a bid's lock returning to its account.
 // State (prefix "mkt/"): mkt/offer/<id>, mkt/demand/<id>, mkt/buy/<id>, mkt/rep/<did>,
 // mkt/order/<id>.
 
@@ -148,7 +150,10 @@ export interface Order {
   /** Windows it trades: an ask's quantity, 1 for a bid. */
   quantity: number;
   filled: number;
-  state: 'open' | 'filled' | 'cancelled';
+  /** expired: it reached its last height open and was dropped (a bid's lock returned). */
+  state: 'open' | 'filled' | 'cancelled' | 'expired';
+  /** The last height at which it can match (null: until filled or closed; absent in old records). */
+  expires?: number | null;
   /** Arrival order across the chain: the time priority. */
   seq: number;
   height: number;
@@ -172,6 +177,8 @@ export interface MarketState {
   /** Open orders in the book, and the last seq given (derived). */
   readonly bookOpen: number;
   readonly bookSeq: number;
+  /** Orders placed with an expiry, by their last height, in arrival order (derived). */
+  readonly expiring: ReadonlyMap<number, readonly string[]>;
   readonly demands: ReadonlyMap<string, Demand>;
   readonly purchases: ReadonlyMap<string, Purchase>;
   readonly reputation: ReadonlyMap<string, Reputation>;
