@@ -15,7 +15,7 @@ import type { DeviceNotice } from '../api';
 import {
   supplierContractName as shop,
   supplierContractSource,
-} from '../core/modules/devices/supplier-contract';
+} from '../shared/supplier-contract';
 
 const hosts: PeerHost[] = [];
 afterEach(() => {

@@ -10,7 +10,7 @@ import { Card, Pill } from '../../components/ui';
 import { commitOrThrow } from '../../lib/commit';
 import { short } from '../../lib/format';
 import type { DeviceView } from '../../../worker/api';
-import { supplierContractName } from '../../../worker/core/modules/devices/supplier-contract';
+import { supplierContractName } from '../../../worker/shared/supplier-contract';
 import { formatValue } from './model';
 import { reorderStep, ruleFrom, type ReorderRule } from './reorder';
 

@@ -13,7 +13,7 @@ import type { DeviceView } from '../../../worker/api';
 import {
   supplierContractName as shop,
   supplierContractSource,
-} from '../../../worker/core/modules/devices/supplier-contract';
+} from '../../../worker/shared/supplier-contract';
 
 interface Shop {
   owner: string;
