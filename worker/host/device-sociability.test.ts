@@ -12,10 +12,7 @@ import { MemoryStorage } from '../store/memory';
 import { nobleVerifier } from './crypto';
 import { MemoryNetwork } from './memory-net';
 import type { DeviceNotice } from '../api';
-import {
-  supplierContractName as shop,
-  supplierContractSource,
-} from '../shared/supplier-contract';
+import { supplierContractName as shop, supplierContractSource } from '../shared/supplier-contract';
 
 const hosts: PeerHost[] = [];
 afterEach(() => {
