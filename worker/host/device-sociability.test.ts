@@ -120,6 +120,12 @@ describe('a washer buys detergent from a supplierâ€™s contract under its ownerâ€
     // The washer's gateway holds no device of the shop: it is not told.
     expect(home.notices().some((n) => n.kind === 'contract')).toBe(false);
     expect((await home.host.balance(washer.did)).balance).toBe(80);
+    expect((await home.host.tokenHistory(washer.did))[0]).toMatchObject({
+      dir: 'out',
+      with: `contract:${shop}`,
+      amount: 20,
+      height,
+    });
     expect((await home.host.balance(supplier.did)).balance).toBe(20);
     expect((await home.host.balance(`contract:${shop}`)).balance).toBe(0);
     const recorded = await home.host.contract(shop);
