@@ -138,32 +138,15 @@ export function ShopCard({
           {orders.length === 0 ? (
             <p className="muted small-text">No orders yet.</p>
           ) : (
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Order</th>
-                    <th scope="col">Device</th>
-                    <th scope="col">Boxes</th>
-                    <th scope="col">Paid</th>
-                    <th scope="col">Block</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {orders.map((o) => (
-                    <tr key={o.id} data-testid="shop-order">
-                      <td>{o.id}</td>
-                      <td>
-                        <code title={o.device}>{short(o.device, 8)}</code>
-                      </td>
-                      <td>{o.quantity}</td>
-                      <td>{o.paid}</td>
-                      <td>{o.height}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <ul className="plain-list" aria-label="Orders on chain">
+              {orders.map((o) => (
+                <li key={o.id} data-testid="shop-order">
+                  <strong>Order {o.id}</strong>: {o.quantity} × {o.item}, paid {o.paid} · device{' '}
+                  <code title={o.device}>{short(o.device, 8)}</code>
+                  <span className="muted small-text"> · block {o.height}</span>
+                </li>
+              ))}
+            </ul>
           )}
         </>
       )}
