@@ -515,7 +515,10 @@ export interface DeviceNotice {
     // the blocklist (issue 17): a gateway reported the device, the reports blocked it, it was lifted
     | 'device-reported'
     | 'device-blocked'
-    | 'device-unblocked';
+    | 'device-unblocked'
+    // a contract call emitted an event addressed to the device ({ to: did, ... }; issue 16,
+    // U-II.4): `service` is the contract, `requester` the caller, `body` the event
+    | 'contract';
   device: string;
   /** The peer that asked (to read, or for the batch). */
   requester: string;

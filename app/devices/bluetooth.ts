@@ -9,6 +9,7 @@ import {
   decodePressure,
   decodeTemperature,
 } from './gatt';
+import { decodeDetergentLevel, detergentLevelUuid, washerServiceUuid } from './washer';
 import {
   delay,
   describeError,
@@ -57,7 +58,7 @@ interface CharacteristicSpec {
 }
 
 export interface GattProfile {
-  readonly kind: 'heart-rate' | 'environment';
+  readonly kind: 'heart-rate' | 'environment' | 'sensor';
   /** The service the chooser filters on. */
   readonly service: string;
   readonly optionalServices: readonly string[];
@@ -125,6 +126,22 @@ export const environmentProfile: GattProfile = {
       label: 'Battery level',
       optional: true,
       decode: (v) => ({ batteryPct: decodeBatteryLevel(v).percent }),
+    },
+  ],
+};
+
+/** A washing machine's detergent level (./washer.ts), a vendor service. */
+export const washerProfile: GattProfile = {
+  kind: 'sensor',
+  service: washerServiceUuid,
+  optionalServices: [],
+  characteristics: [
+    {
+      service: washerServiceUuid,
+      uuid: detergentLevelUuid,
+      label: 'Detergent level',
+      optional: false,
+      decode: (v) => ({ detergentPct: decodeDetergentLevel(v).percent }),
     },
   ],
 };

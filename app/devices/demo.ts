@@ -7,6 +7,12 @@ import { Elm327Simulator } from './elm327Simulator';
 import { GpsSimulator } from './gpsSimulator';
 import { simulateEnvironment, simulateHeartRate } from './gattSimulators';
 import type { SerialLike, SerialPortLike } from './serial';
+import {
+  demoDetergentLevelAt,
+  detergentLevelUuid,
+  encodeDetergentLevel,
+  washerServiceUuid,
+} from './washer';
 import type {
   BluetoothDeviceLike,
   BluetoothLike,
@@ -128,7 +134,7 @@ export function simulatedSerial(
 
 // ---- Bluetooth ---------------------------------------------------------------------------
 
-export type SimulatedGattKind = 'heart-rate' | 'environment';
+export type SimulatedGattKind = 'heart-rate' | 'environment' | 'washer';
 
 class SimulatedCharacteristic extends EventTarget implements GattCharacteristicLike {
   readonly properties = { read: true, notify: true };
@@ -194,6 +200,15 @@ export function simulatedGattDevice(
       'heart_rate/heart_rate_measurement',
       new SimulatedCharacteristic(() => hr.measurementAt(Date.now() - started), state, notifyMs),
     );
+  } else if (kind === 'washer') {
+    characteristics.set(
+      `${washerServiceUuid}/${detergentLevelUuid}`,
+      new SimulatedCharacteristic(
+        () => encodeDetergentLevel(demoDetergentLevelAt(Date.now() - started)),
+        state,
+        notifyMs,
+      ),
+    );
   } else {
     const env = simulateEnvironment(seed);
     characteristics.set(
@@ -249,7 +264,12 @@ export function simulatedGattDevice(
   };
   return {
     id: `demo-${kind}`,
-    name: kind === 'heart-rate' ? 'Demo heart-rate strap' : 'Demo environment sensor',
+    name:
+      kind === 'heart-rate'
+        ? 'Demo heart-rate strap'
+        : kind === 'washer'
+          ? 'Demo washing machine'
+          : 'Demo environment sensor',
     gatt: server,
     addEventListener: (type, listener) => events.addEventListener(type, listener),
     removeEventListener: (type, listener) => events.removeEventListener(type, listener),

@@ -23,6 +23,7 @@ import { encodeWire } from './wire';
 import { clockOf, type HostOptions, type HostState } from './host-state';
 import type { Submissions } from './submissions';
 import { LightUpdateLog, XchainHost, type XchainEndpoint } from './xchain';
+import { mayTellDevices, tellDevices } from './contract-notices';
 
 type Answering<K extends MethodName> = {
   [P in K]: (
@@ -387,6 +388,22 @@ export class Capabilities {
         .catch((error) =>
           this.d.record('warn', `Device notices not sent: ${(error as Error).message}`),
         );
+    }
+    if (mayTellDevices(block)) {
+      const applied = tookEffect(block, txIds, failed);
+      const { state: s, options } = this.d;
+      void tellDevices(
+        {
+          storage: options.storage,
+          chain: () => s.peer.chain,
+          self: () => s.identityView.did,
+          emit: (event) => options.emit(event),
+        },
+        applied.block,
+        applied.txIds,
+      ).catch((error) =>
+        this.d.record('warn', `Contract notices not sent: ${(error as Error).message}`),
+      );
     }
     if (this.datasetsHost || DatasetsHost.concerns(block)) {
       const applied = tookEffect(block, txIds, failed);

@@ -11,6 +11,7 @@ import {
   startGattSession,
   heartRateProfile,
   environmentProfile,
+  washerProfile,
   type BluetoothLike,
 } from '../../devices/bluetooth';
 import {
@@ -34,6 +35,9 @@ import { OpenedNote, SealedNote } from './SealedReadings';
 import { AccessPanel, waitCommitted, when } from './AccessPanel';
 import { BlockPanel, BlockPill } from './BlockPanel';
 import { ServicesCard } from './ServicesCard';
+import { DeviceWalletPanel } from './DeviceWalletPanel';
+import { ReorderCard } from './ReorderCard';
+import { ShopCard } from './ShopCard';
 import {
   batchSize,
   capabilitiesFor,
@@ -132,6 +136,8 @@ function openSource(
       return startGattSession(simulatedGattDevice('heart-rate'), heartRateProfile, handlers);
     case 'demo-environment':
       return startGattSession(simulatedGattDevice('environment'), environmentProfile, handlers);
+    case 'demo-washer':
+      return startGattSession(simulatedGattDevice('washer'), washerProfile, handlers);
     case 'demo-car':
       return startElm327(simulatedSerialPort('elm327'), handlers);
     case 'demo-gps':
@@ -141,6 +147,8 @@ function openSource(
       return pairGattSensor(nav.bluetooth, heartRateProfile, handlers);
     case 'bt-environment':
       return pairGattSensor(nav.bluetooth, environmentProfile, handlers);
+    case 'bt-washer':
+      return pairGattSensor(nav.bluetooth, washerProfile, handlers);
     default: {
       if (!nav.serial)
         return Promise.reject(
@@ -607,6 +615,9 @@ function DeviceDetail({
           </button>
         </div>
       )}
+      {device.owner === me && device.status !== 'retired' && (
+        <DeviceWalletPanel device={device} tick={tick} onChange={onChange} />
+      )}
       <BlockPanel device={device} me={me} onChange={onChange} />
       <AccessPanel device={device} me={me} tick={tick} onChange={onChange} />
     </div>
@@ -721,6 +732,8 @@ export default function DevicesPage() {
         )}
         <ChainDevices tick={tick} onChange={refresh} />
         <NoticesCard onNotice={refresh} />
+        <ReorderCard held={held.data ?? []} />
+        <ShopCard tick={tick} held={held.data ?? []} onChange={refresh} />
         <ContractsCard tick={tick} held={held.data ?? []} onChange={refresh} />
         <ServicesCard tick={tick} held={held.data ?? []} onChange={refresh} />
       </div>

@@ -10,8 +10,10 @@ export type SourceId =
   | 'demo-environment'
   | 'demo-car'
   | 'demo-gps'
+  | 'demo-washer'
   | 'bt-heart-rate'
   | 'bt-environment'
+  | 'bt-washer'
   | 'serial-elm327'
   | 'serial-gps'
   | 'serial-json';
@@ -34,6 +36,7 @@ export const sources: readonly SourceInfo[] = [
   },
   { id: 'demo-car', label: 'Demo: car with ELM327 adapter', kind: 'vehicle', transport: 'demo' },
   { id: 'demo-gps', label: 'Demo: GPS receiver', kind: 'gps', transport: 'demo' },
+  { id: 'demo-washer', label: 'Demo: washing machine', kind: 'sensor', transport: 'demo' },
   {
     id: 'bt-heart-rate',
     label: 'Bluetooth heart-rate sensor',
@@ -46,6 +49,7 @@ export const sources: readonly SourceInfo[] = [
     kind: 'environment',
     transport: 'bluetooth',
   },
+  { id: 'bt-washer', label: 'Bluetooth washing machine', kind: 'sensor', transport: 'bluetooth' },
   {
     id: 'serial-elm327',
     label: 'Serial: ELM327 OBD-II adapter (car)',
@@ -81,6 +85,7 @@ const units: Record<string, string> = {
   humidityPct: '%',
   pressureHpa: 'hPa',
   batteryPct: '%',
+  detergentPct: '%',
   speedKmh: 'km/h',
   rpm: 'rpm',
   coolantC: '°C',
@@ -104,6 +109,7 @@ const labels: Record<string, string> = {
   humidityPct: 'Humidity',
   pressureHpa: 'Pressure',
   batteryPct: 'Battery',
+  detergentPct: 'Detergent',
   speedKmh: 'Speed',
   rpm: 'Engine speed',
   coolantC: 'Coolant',
