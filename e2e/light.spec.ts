@@ -4,7 +4,7 @@
 // the balance checked with its Merkle proof against a header B verified; B sends some back by
 // typing, and the page reports it sent once a full peer proved it in a certified block. A page
 // that needs the full state says plainly that this is a light peer; after a reload B is still
-// light. window.bot is used only to assert. Run inside the test network namespace
+// light. The Settings page sets the overlay's link limit. window.bot is used only to assert. Run inside the test network namespace
 // (scripts/netns-run).
 import { expect, test } from '@playwright/test';
 import { axe, open, phone } from './helpers';
@@ -62,6 +62,13 @@ test('a phone joins as a light peer by clicks, sees its balance proven and sends
   // a page that needs the full state says so plainly
   await b.goto('/#/governance');
   await expect(b.getByTestId('light-note')).toContainText('light peer');
+
+  // the overlay's link limit is a Settings field
+  await b.goto('/#/settings');
+  await b.getByLabel(/Most links to other peers/).fill('6');
+  await b.getByRole('button', { name: 'Save network settings' }).click();
+  await expect(b.getByRole('status').filter({ hasText: 'Saved' })).toBeVisible();
+  expect(await b.evaluate(() => window.bot.settings().then((s) => s.linksMax))).toBe(6);
 
   // asserted through window.bot: light, no ledger; still light after a reload
   const status = await b.evaluate(() => window.bot.status());
