@@ -162,6 +162,7 @@ export class LightHost {
     if (!this.source || this.following || this.source.linked.length === 0) return;
     this.following = true;
     const before = this.follower.height;
+    const wasAdmitted = this.admitted;
     try {
       const now = this.o.now();
       if (!this.admitted && now - this.lastAskedAdmission > 5_000) {
@@ -178,6 +179,8 @@ export class LightHost {
     } finally {
       this.following = false;
     }
+    if (this.admitted !== wasAdmitted && this.follower.height === before)
+      this.o.emit({ type: 'status', status: await this.status() });
     if (this.follower.height !== before) {
       try {
         await this.o.storage.putMeta(stateKey, encode(this.follower.state));
