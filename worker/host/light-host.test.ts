@@ -1,5 +1,5 @@
-// Joining as a light peer (issue 19): a MultiHost joins a chain with { light: true } over an
-// in-process network; it follows headers and certificates only (status.light, no ledger), reads
+// Joining as a light peer (issue 19): a MultiHost joins a consortium chain with { light: true }
+// over an in-process network, admitted through the invite's token; it follows headers and certificates only (status.light, no ledger), reads
 // a balance and a data key with proofs checked against headers it verified, signs a transfer,
 // hands it to a full peer and reports it committed once a full peer proves it is in a certified
 // block; a method that needs the full state is refused plainly; the choice and the verified
@@ -69,8 +69,8 @@ describe('a light peer joined by invite', () => {
     const full = await startNetPeer(network, hosts);
     const { invite } = await full.host.createChain({
       name: 'city',
-      mode: 'public',
-      consensus: 'solo',
+      mode: 'consortium',
+      consensus: 'poa',
       tokens: { symbol: 'BOT', allocations: [{ did: full.did, amount: 1000 }] },
     } as never);
     const base = new MemoryStorage();
@@ -91,6 +91,7 @@ describe('a light peer joined by invite', () => {
     await until(async () => (await multi.status()).height >= putAt!);
     const status = await multi.status();
     expect(status.chainId).toBe(chainId);
+    expect(status.admission).toBe('admitted'); // admitted through the invite's token
     expect(status.light?.verifiedHeight).toBe(status.height);
     await until(() =>
       events.some((e) => e.type === 'status' && !!e.status.light && e.chain === chainId),

@@ -76,6 +76,8 @@ export class LightHost {
   private lastError: string | null = null;
   private lastAskedAdmission = -Infinity;
   private admitted = false;
+  /** The verified height last saved in the store. */
+  private savedHeight = 0;
   /** The highest nonce this peer signed on this chain (pending or committed). */
   private nonceNext = 0;
   private readonly pending = new Map<string, Array<(r: TxResult) => void>>();
@@ -132,12 +134,15 @@ export class LightHost {
       );
     }
     this.follower = new LightFollower(state, this.source ?? noSource);
+    this.savedHeight = state.height;
     this.schedule(0);
     return this.status();
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
+    if (this.follower) await this.save();
     if (this.timer) this.o.clock.clearTimeout(this.timer);
     this.timer = null;
     this.source?.stop();
@@ -182,15 +187,23 @@ export class LightHost {
     if (this.admitted !== wasAdmitted && this.follower.height === before)
       this.o.emit({ type: 'status', status: await this.status() });
     if (this.follower.height !== before) {
-      try {
-        await this.o.storage.putMeta(stateKey, encode(this.follower.state));
-      } catch (error) {
-        this.note(
-          'error',
-          `Light peer: the verified headers were not saved (${(error as Error).message}).`,
-        );
-      }
+      await this.save();
       this.o.emit({ type: 'status', status: await this.status() });
+    }
+  }
+
+  /** Keep the light-client state in the store when it moved (a pass, or a read that followed). */
+  private async save(): Promise<void> {
+    const state = this.follower.state;
+    if (state.height === this.savedHeight) return;
+    try {
+      await this.o.storage.putMeta(stateKey, encode(state));
+      this.savedHeight = Math.max(this.savedHeight, state.height);
+    } catch (error) {
+      this.note(
+        'error',
+        `Light peer: the verified headers were not saved (${(error as Error).message}).`,
+      );
     }
   }
 
@@ -224,7 +237,9 @@ export class LightHost {
       },
       storage: 'memory',
       verifier: { backend: 'noble', threads: 0 },
-      admission: this.admitted || genesis.mode === 'public' ? 'admitted' : 'waiting',
+      // full peers answer a light peer of a consortium or private chain only once it is a member
+      admission:
+        this.admitted || state.height > 0 || genesis.mode === 'public' ? 'admitted' : 'waiting',
       headerHeight: state.height,
       readAccess: 'full',
       readRefusals: { sent: 0, taken: 0 },
