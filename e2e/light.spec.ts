@@ -22,6 +22,7 @@ test('a phone joins as a light peer by clicks, sees its balance proven and sends
   await a.getByLabel(/Token symbol/).fill('BOT');
   await a.getByLabel('Your starting balance').fill('1000');
   await a.getByRole('button', { name: 'Create chain' }).click();
+  await expect(a.getByRole('status').filter({ hasText: 'Created' })).toBeVisible();
   await expect(a.getByTestId('invite-link')).toContainText('#/join/');
   const link = (await a.getByTestId('invite-link').textContent())!;
 
