@@ -8,6 +8,7 @@ import { PageTitle, focusUnmoved, headingFocus } from './components/ui';
 import { applyUpdate } from './pwa';
 import { Nav, StatusStrip } from './components/nav';
 import { NotifyBell } from './components/notify-bell';
+import { lightPeerPages } from './lib/nav';
 
 const devicesModules = import.meta.glob<{ default: ComponentType }>(
   './pages/devices/DevicesPage.tsx',
@@ -168,6 +169,19 @@ function UpdatePrompt() {
   );
 }
 
+/** On a light peer, pages that need the chain's full state say so plainly (issue 19). */
+function LightNote({ page }: { page: string }) {
+  const status = useAppStore((s) => s.status);
+  if (!status?.light || lightPeerPages.has(page)) return null;
+  return (
+    <p role="note" className="banner" data-testid="light-note">
+      This peer follows {status.chainName} as a light peer: it holds verified headers and reads
+      values with proofs, but not the chain's full state this page needs. Use the Wallet and Ledger
+      pages, or join the chain as a full peer on a computer.
+    </p>
+  );
+}
+
 export function App() {
   const route = useRoute();
   const page = [...pages, ...hiddenPages].find((p) => p.path === route.page) ?? pages[0]!;
@@ -217,6 +231,7 @@ export function App() {
         <UpdatePrompt />
         <main id="main" ref={main} tabIndex={-1}>
           <TamperAlert />
+          <LightNote page={page.path} />
           <Suspense
             fallback={
               <p className="muted" aria-live="polite">

@@ -109,6 +109,20 @@ export interface Status {
   readAccess: 'full' | 'headers';
   /** Messages refused by read rights: payload not sent to non-members, and not taken from them. */
   readRefusals: { sent: number; taken: number };
+  /**
+   * Present when this peer follows the chain as a light peer (joined with { light: true },
+   * issue 19): it holds headers and certificates it verified up to `verifiedHeight` (the status
+   * height), no ledger, and `storedBytes` of light-client state; reads come with proofs.
+   */
+  light?: { verifiedHeight: number; storedBytes: number };
+}
+
+export interface JoinOptions {
+  /**
+   * Join as a light peer (issue 19): follow headers and certificates only, read with proofs,
+   * submit through full peers; for phones. Kept across restarts. Default false (a full peer).
+   */
+  light?: boolean;
 }
 
 export interface Identity {
@@ -187,6 +201,8 @@ export interface ChainSummary {
   left?: boolean;
   /** The chain of the peer's first slot (with its identity and settings): it cannot be left. */
   first?: boolean;
+  /** This peer follows the chain as a light peer (headers and proofs only). */
+  light?: boolean;
   peers?: number;
   syncing?: boolean;
   /** Why this chain's host stopped itself (a failed write, a broken invariant); null while healthy. */
@@ -673,7 +689,7 @@ export interface PeerMethods
   /** Create a chain with this peer in it and make it active; returns an invite link. */
   createChain(request: CreateChainRequest): Promise<{ chainId: string; invite: string }>;
   /** Join the chain of an invite link, make it active and start syncing. */
-  join(invite: string): Promise<{ chainId: string }>;
+  join(invite: string, options?: JoinOptions): Promise<{ chainId: string }>;
   /** An invite link for the active chain. */
   invite(): Promise<string>;
   /**

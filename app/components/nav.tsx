@@ -5,7 +5,7 @@ import { useEffect, useRef, useState, type ComponentType } from 'react';
 import { href } from '../router';
 import { useAppStore } from '../store/peer-store';
 import { bot } from '../runtime';
-import { pendingVotes, splitPages, syncText } from '../lib/nav';
+import { chainText, pendingVotes, splitPages, syncText } from '../lib/nav';
 
 export interface NavPage {
   path: string;
@@ -153,9 +153,7 @@ export function StatusStrip() {
     );
   return (
     <p className="strip" aria-live="off">
-      <span data-testid="strip-chain">
-        {status ? `${status.chainName} · #${status.height}` : 'starting…'}
-      </span>
+      <span data-testid="strip-chain">{chainText(status)}</span>
       <span data-testid="strip-sync" className={online ? undefined : 'pill warn'}>
         {syncText(status, sync, online)}
       </span>

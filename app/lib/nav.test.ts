@@ -1,6 +1,6 @@
 // The phone's navigation split and the status strip's words (issue 21).
 import { describe, expect, it } from 'vitest';
-import { pendingVotes, primaryPagesMax, splitPages, syncText } from './nav';
+import { chainText, pendingVotes, primaryPagesMax, splitPages, syncText } from './nav';
 import type { GovernanceView } from '../../worker/api';
 
 const pages = [
@@ -66,5 +66,15 @@ describe('syncText', () => {
     expect(syncText({ ...status, syncing: true }, null, true)).toBe('syncing');
     expect(syncText(status, null, true)).toBe('in sync');
     expect(syncText({ ...status, peers: 0 }, null, true)).toBe('on its own');
+  });
+});
+
+describe('chainText', () => {
+  it('names the chain and height, and says light and verified for a light peer', () => {
+    expect(chainText(null)).toBe('starting…');
+    expect(chainText({ chainName: 'city', height: 7 })).toBe('city · #7');
+    expect(
+      chainText({ chainName: 'city', height: 9, light: { verifiedHeight: 9, storedBytes: 900 } }),
+    ).toBe('city · light · height 9 · verified');
   });
 });

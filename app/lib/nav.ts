@@ -35,3 +35,23 @@ export function syncText(
   if (status.syncing) return 'syncing';
   return status.peers === 0 ? 'on its own' : 'in sync';
 }
+
+/** Pages a light peer serves in full (issue 19): the others need the chain's full state. */
+export const lightPeerPages: ReadonlySet<string> = new Set([
+  '',
+  'network',
+  'ledger',
+  'chains',
+  'wallet',
+  'settings',
+  'join',
+  'notifications',
+]);
+
+/** The status strip's chain text: name and height, and for a light peer its verified height. */
+export function chainText(status: Pick<Status, 'chainName' | 'height' | 'light'> | null): string {
+  if (!status) return 'starting…';
+  if (status.light)
+    return `${status.chainName} · light · height ${status.light.verifiedHeight} · verified`;
+  return `${status.chainName} · #${status.height}`;
+}

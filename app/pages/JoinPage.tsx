@@ -29,6 +29,7 @@ export default function JoinPage() {
   const status = useAppStore((s) => s.status);
   const online = useAppStore((s) => s.online);
   const [joinedHere, setJoinedHere] = useState(false);
+  const [light, setLight] = useState(false);
   const { busy, error, run } = useAction();
   const data = info.data;
   const onChain = !!data && status?.chainId === data.chainId;
@@ -36,7 +37,7 @@ export default function JoinPage() {
   function join() {
     if (!code) return;
     void run(async () => {
-      await bot().join(code);
+      await bot().join(code, light ? { light: true } : undefined);
       useAppStore.setState({ status: await bot().status(), blocks: [] });
       setJoinedHere(true);
     });
@@ -97,6 +98,24 @@ export default function JoinPage() {
           {!online && !joined && (
             <p className="note">
               You are offline. Joining works now; the validators are asked when the network returns.
+            </p>
+          )}
+          {!joined && (
+            <p>
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={light}
+                  onChange={(e) => setLight(e.target.checked)}
+                  aria-describedby="light-help"
+                />{' '}
+                Light peer: headers only, for phones
+              </label>
+              <br />
+              <span id="light-help" className="muted small-text">
+                Follows the chain's headers and certificates and checks every value it reads with a
+                proof; keeps no ledger. Transactions go through the chain's full peers.
+              </span>
             </p>
           )}
           {!joined && (

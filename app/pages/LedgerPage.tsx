@@ -345,10 +345,15 @@ function AccountDetail({ did }: { did: string }) {
 }
 
 function KeyDetail({ keyName }: { keyName: string }) {
+  // A light peer (issue 19) proves the current value against a header it verified; it keeps no history.
+  const light = useAppStore((s) => !!s.status?.light);
   const result = useAsync(async () => {
-    const [current, versions] = await Promise.all([bot().get(keyName), bot().history(keyName)]);
+    const [current, versions] = await Promise.all([
+      bot().get(keyName),
+      light ? Promise.resolve([]) : bot().history(keyName),
+    ]);
     return { current, versions, verdict: current ? bot().verifyProof(current.proof) : null };
-  }, [keyName]);
+  }, [keyName, light]);
   const current = result.data?.current;
   return (
     <Card title={`Key ${keyName}`} id="key-title">
@@ -362,8 +367,17 @@ function KeyDetail({ keyName }: { keyName: string }) {
             ) : (
               <code>{preview(current.value, 200)}</code>
             )}{' '}
-            · written in{' '}
-            <a href={href('ledger', 'block', current.height)}>block {current.height}</a>
+            {light ? (
+              <>
+                · proven at block {current.height}, whose header and certificate this light peer
+                verified
+              </>
+            ) : (
+              <>
+                · written in{' '}
+                <a href={href('ledger', 'block', current.height)}>block {current.height}</a>
+              </>
+            )}
           </p>
           <p
             className={result.data!.verdict?.ok ? 'ok' : 'error'}
@@ -374,7 +388,7 @@ function KeyDetail({ keyName }: { keyName: string }) {
               ? `✓ Inclusion proof verified in this page: ${current.proof.siblings.length} sibling hashes lead to state root ${short(current.proof.stateRoot, 8)} of block ${current.proof.height}.`
               : '✗ The proof does not verify.'}
           </p>
-          <h3>History</h3>
+          {!light && <h3>History</h3>}
           <ol className="plain-list">
             {result.data!.versions.map((v) => (
               <li key={v.txId}>
@@ -392,6 +406,7 @@ function KeyDetail({ keyName }: { keyName: string }) {
 
 export default function LedgerPage() {
   const { rest } = useRoute();
+  const light = useAppStore((s) => !!s.status?.light);
   const [kind, arg] = rest;
   let detail = null;
   if (kind === 'block' && arg && /^\d+$/.test(arg)) detail = <BlockDetail height={Number(arg)} />;
@@ -406,8 +421,17 @@ export default function LedgerPage() {
       <SearchForm />
       <div className="grid">
         {detail}
-        <BlockList />
-        <RecentTxs />
+        {light ? (
+          <p className="note" data-testid="light-ledger-note">
+            This is a light peer: it holds verified headers, not blocks. Look up a key (or your
+            account on the Wallet page): its value comes with a Merkle proof checked here.
+          </p>
+        ) : (
+          <>
+            <BlockList />
+            <RecentTxs />
+          </>
+        )}
       </div>
     </>
   );

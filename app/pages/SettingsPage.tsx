@@ -6,6 +6,7 @@ import { Card, ErrorNote, PageTitle, useAction, useAsync } from '../components/u
 import { downloadText } from '../lib/download';
 import { applyTheme, savedTheme, type Theme } from '../theme';
 import type { Settings } from '../../worker/api';
+import { linksMaxDefault, linksMaxMax, linksMaxMin } from '../../worker/shared/limits';
 
 /** One ICE server per line: "stun:host:3478" or "turn:host:3478 username credential". */
 export function parseIceLines(text: string): Settings['iceServers'] {
@@ -42,12 +43,14 @@ function NetworkSettings() {
   const settings = useAsync(() => bot().settings(), []);
   const [relays, setRelays] = useState('');
   const [ice, setIce] = useState('');
+  const [links, setLinks] = useState('');
   const [saved, setSaved] = useState(false);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     if (!settings.data) return;
     setRelays(settings.data.relays.join('\n'));
     setIce(iceLines(settings.data.iceServers));
+    setLinks(settings.data.linksMax === undefined ? '' : String(settings.data.linksMax));
   }, [settings.data]);
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
@@ -60,6 +63,8 @@ function NetworkSettings() {
           .map((l) => l.trim())
           .filter(Boolean),
         iceServers: parseIceLines(ice),
+        // the peer checks the range (linksMaxMin..linksMaxMax) and says so plainly
+        ...(links.trim() === '' ? {} : { linksMax: Number(links.trim()) }),
       });
       setSaved(true);
     } catch (e) {
@@ -87,6 +92,19 @@ function NetworkSettings() {
             onChange={(e) => setIce(e.target.value)}
             rows={3}
             placeholder="stun:stun.example.org:3478"
+          />
+        </label>
+        <label>
+          Most links to other peers (overlay link limit; empty: {linksMaxDefault})
+          <input
+            type="number"
+            inputMode="numeric"
+            min={linksMaxMin}
+            max={linksMaxMax}
+            value={links}
+            onChange={(e) => setLinks(e.target.value)}
+            placeholder={String(linksMaxDefault)}
+            data-testid="links-max-input"
           />
         </label>
         <button type="submit">Save network settings</button>

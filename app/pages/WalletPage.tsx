@@ -201,10 +201,21 @@ export default function WalletPage() {
   const height = useAppStore((s) => s.status?.height);
   const chainId = useAppStore((s) => s.status?.chainId);
   const did = useAppStore((s) => s.identity?.did);
+  // A light peer (issue 19) proves balances but holds no history, multisig or staking state.
+  const light = useAppStore((s) => !!s.status?.light);
   const balance = useAsync(() => bot().balance(), [height, chainId]);
-  const history = useAsync(() => bot().tokenHistory(undefined, { limit: 50 }), [height, chainId]);
-  const multisig = useAsync(() => bot().multisig(), [height, chainId]);
-  const staking = useAsync(() => bot().staking(), [height, chainId]);
+  const history = useAsync(
+    () => (light ? Promise.resolve(null) : bot().tokenHistory(undefined, { limit: 50 })),
+    [height, chainId, light],
+  );
+  const multisig = useAsync(
+    () => (light ? Promise.resolve(undefined) : bot().multisig()),
+    [height, chainId, light],
+  );
+  const staking = useAsync(
+    () => (light ? Promise.resolve(undefined) : bot().staking()),
+    [height, chainId, light],
+  );
   const view = balance.data;
   const reload = () => {
     balance.reload();
@@ -233,6 +244,13 @@ export default function WalletPage() {
           {did && <Receive did={did} />}
           <ErrorNote error={history.error} what="The history" />
           {history.data && <History items={history.data} symbol={view.symbol} />}
+          {light && (
+            <p className="note" data-testid="light-wallet-note">
+              This is a light peer: its balance is checked with a proof against a header it
+              verified, and its transfers are reported committed once a full peer proves them in a
+              certified block. It keeps no history of movements.
+            </p>
+          )}
         </>
       )}
     </>

@@ -268,7 +268,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
       'POST',
       '/v1/join',
       async ({ request }) => ({
-        body: await call('join', stringField(await readJsonObject(request), 'invite')),
+        body: await joinCall(call, await readJsonObject(request)),
       }),
     ],
     ['GET', '/v1/network', async () => ({ body: await call('network') })],
@@ -663,4 +663,15 @@ function describeError(error: unknown): {
     message: 'The peer failed to answer; see its log.',
     headers: {},
   };
+}
+
+/** POST /v1/join { invite, light? }: light true joins as a light peer (headers and proofs only). */
+function joinCall(
+  call: (method: 'join', ...args: unknown[]) => Promise<unknown>,
+  body: Record<string, unknown>,
+): Promise<unknown> {
+  const invite = stringField(body, 'invite');
+  return body.light === undefined
+    ? call('join', invite)
+    : call('join', invite, { light: body.light });
 }

@@ -17,6 +17,8 @@ const usage = `Usage: npm run peer -- [options]
   --key-file PATH     the key that seals the identity seed at rest (default <data-dir>/at-rest.key)
   --signal URL        signaling relay, ws:// or wss:// (repeatable)
   --invite LINK       join the chain of this invite link at start
+  --light             with --invite: join as a light peer (headers and proofs only; kept
+                      across restarts)
   --invite-base URL   the app URL this peer's invite links point to
   --cors-origin ORIG  let web pages from ORIG call the API (repeatable; * for any)
   --repair            if the tamper check fails at start: set the damaged ledger aside (kept)
@@ -35,6 +37,7 @@ export function parseFlags(argv: string[]): PeerConfig {
       'key-file': { type: 'string' },
       signal: { type: 'string', multiple: true },
       invite: { type: 'string' },
+      light: { type: 'boolean' },
       'invite-base': { type: 'string' },
       'cors-origin': { type: 'string', multiple: true },
       quiet: { type: 'boolean' },
@@ -46,6 +49,8 @@ export function parseFlags(argv: string[]): PeerConfig {
     console.log(usage);
     process.exit(0);
   }
+  if (values.light && !values.invite)
+    throw new RangeError('--light: give the chain to follow with --invite LINK');
   const port = values.port === undefined ? defaultConfig.port : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new RangeError(`--port: expected 0 to 65535, got "${values.port}"`);
@@ -60,6 +65,7 @@ export function parseFlags(argv: string[]): PeerConfig {
     ...(values['key-file'] ? { keyFile: values['key-file'] } : {}),
     signal: values.signal ?? [],
     invite: values.invite ?? null,
+    ...(values.light ? { light: true } : {}),
     inviteBase: values['invite-base'] ?? null,
     corsOrigins: values['cors-origin'] ?? [],
     quiet: values.quiet ?? false,

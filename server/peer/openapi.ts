@@ -436,6 +436,13 @@ const requestBodies: Record<string, Schema> = {
     ['validators', 'timeoutMs', 'emptyBlockIntervalMs'],
   ),
   Invite: obj({ invite: { type: 'string', minLength: 1, maxLength: inviteLengthMax } }),
+  Join: obj(
+    {
+      invite: { type: 'string', minLength: 1, maxLength: inviteLengthMax },
+      light: { type: 'boolean' },
+    },
+    ['light'],
+  ),
   SettingsPatch: { type: 'object' },
   PublishDataset: obj({ id: str, labels: list(str), schema: str, policy: { type: 'object' } }, [
     'labels',
@@ -659,7 +666,11 @@ const paths: Record<string, Record<string, Op>> = {
     },
   },
   '/v1/join': {
-    post: { summary: "Join an invite's chain.", ok: ['200', ref('Joined')], body: 'Invite' },
+    post: {
+      summary: "Join an invite's chain (light: true, as a light peer: headers and proofs only).",
+      ok: ['200', ref('Joined')],
+      body: 'Join',
+    },
   },
   '/v1/network': { get: { summary: 'Neighbours and relays.', ok: ['200', ref('Network')] } },
   '/v1/integrity': {

@@ -26,6 +26,8 @@ export interface PeerConfig {
   signal: string[];
   /** Join the chain of this invite link at start. */
   invite: string | null;
+  /** With invite: join as a light peer (headers and proofs only). */
+  light?: boolean;
   /** Where this peer's invite links point (the app's URL); the host's default when null. */
   inviteBase: string | null;
   /** Origins allowed to call the API from web pages (CORS); empty: none. */
@@ -142,7 +144,7 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
     `BoT peer ${identity.did} listening on ${url} (data ${dataDir}, chain ${status.chainName} ${status.chainId} at height ${status.height}, integrity ${status.integrity.ok ? 'ok' : 'FAILED'})`,
   );
 
-  if (config.invite) await joinInvite(host, config.invite, say);
+  if (config.invite) await joinInvite(host, config.invite, config.light ?? false, say);
   if (config.repair) await repairAtStart(host, say);
 
   let stopping: Promise<void> | null = null;
@@ -175,11 +177,12 @@ function createNet(config: PeerConfig): PeerNet | null {
 async function joinInvite(
   host: MultiHost,
   invite: string,
+  light: boolean,
   say: (line: string) => void,
 ): Promise<void> {
   try {
-    const { chainId } = await host.join(invite);
-    say(`Joined chain ${chainId} from the invite.`);
+    const { chainId } = await host.join(invite, light ? { light } : {});
+    say(`Joined chain ${chainId} from the invite${light ? ' as a light peer' : ''}.`);
   } catch (error) {
     say(`Could not join from the invite: ${(error as Error).message}`);
   }

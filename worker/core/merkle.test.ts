@@ -1,7 +1,7 @@
 // The transaction root: RFC 6962 shape, checked against a plain reference implementation for
 // every list length up to 70 and for items of other lengths than a hash.
 import { describe, expect, it } from 'vitest';
-import { merkleRoot, emptyRoot } from './merkle';
+import { merkleRoot, emptyRoot, merklePath, verifyMerklePath } from './merkle';
 import { referenceSha256 } from './crypto/hash';
 import { concatBytes, toHex } from './bytes';
 
@@ -54,5 +54,27 @@ describe('utf8Length', () => {
       'x\uD800\uD800\uDC00',
     ])
       expect(utf8Length(text)).toBe(utf8(text).length);
+  });
+});
+
+describe('merklePath', () => {
+  it('proves every item of every size up to 20 against the root, and nothing else', () => {
+    for (let size = 1; size <= 20; size++) {
+      const items = Array.from({ length: size }, (_, i) => new Uint8Array(i % 2 ? 32 : 5).fill(i));
+      const root = merkleRoot(items);
+      for (let i = 0; i < size; i++) {
+        const path = merklePath(items, i);
+        expect(verifyMerklePath(items[i]!, i, size, path, root)).toBe(true);
+        // another item, another index, a changed sibling: refused
+        expect(verifyMerklePath(new Uint8Array([99]), i, size, path, root)).toBe(false);
+        if (size > 1)
+          expect(verifyMerklePath(items[i]!, (i + 1) % size, size, path, root)).toBe(false);
+        if (path.length > 0) {
+          const bent = path.map((h) => h.slice());
+          bent[0]![0]! ^= 1;
+          expect(verifyMerklePath(items[i]!, i, size, bent, root)).toBe(false);
+        }
+      }
+    }
   });
 });

@@ -45,3 +45,58 @@ export function merkleRoot(items: Uint8Array[]): Uint8Array {
   const leaves = items.map(hashLeaf);
   return rootOfLeaves(leaves, 0, leaves.length);
 }
+
+/**
+ * The audit path of item `index` among `items` (RFC 6962 section 2.1.1): the sibling subtree
+ * roots from the leaf up. With verifyMerklePath a light peer checks that a transaction is in a
+ * block whose header (and so txRoot) it verified.
+ */
+export function merklePath(items: Uint8Array[], index: number): Uint8Array[] {
+  if (!Number.isSafeInteger(index) || index < 0 || index >= items.length)
+    throw new RangeError(`No item ${index} among ${items.length}.`);
+  const leaves = items.map(hashLeaf);
+  const path: Uint8Array[] = [];
+  const walk = (start: number, end: number, at: number): void => {
+    if (end - start === 1) return;
+    const k = largestPowerOfTwoBelow(end - start);
+    if (at < start + k) {
+      walk(start, start + k, at);
+      path.push(rootOfLeaves(leaves, start + k, end));
+    } else {
+      walk(start + k, end, at);
+      path.push(rootOfLeaves(leaves, start, start + k));
+    }
+  };
+  walk(0, leaves.length, index);
+  return path;
+}
+
+/** Is `item` the item `index` of `size` under `root`, by its audit path (merklePath)? */
+export function verifyMerklePath(
+  item: Uint8Array,
+  index: number,
+  size: number,
+  path: Uint8Array[],
+  root: Uint8Array,
+): boolean {
+  if (!Number.isSafeInteger(size) || !Number.isSafeInteger(index) || index < 0 || index >= size)
+    return false;
+  // the sides from the root down, then fold from the leaf up
+  const sides: boolean[] = [];
+  let start = 0;
+  let end = size;
+  while (end - start > 1) {
+    const k = largestPowerOfTwoBelow(end - start);
+    const left = index < start + k;
+    sides.push(left);
+    if (left) end = start + k;
+    else start += k;
+  }
+  if (sides.length !== path.length) return false;
+  let hash = hashLeaf(item);
+  for (let i = 0; i < path.length; i++) {
+    const sibling = path[i]!;
+    hash = sides[sides.length - 1 - i] ? hashNode(hash, sibling) : hashNode(sibling, hash);
+  }
+  return hash.length === root.length && hash.every((b, i) => b === root[i]);
+}

@@ -242,7 +242,13 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     // tokens: checked in full by the core (checkTokenGenesis) before the chain is made.
     (p, request) => p.createChain(request as CreateChainRequest),
   ),
-  join: method([param('invite', invite)], (p, link) => p.join(link)),
+  join: method(
+    [
+      param('invite', invite),
+      optional('options', record<{ light?: boolean }>({ light: optional('light', boolean) })),
+    ],
+    (p, link, options) => p.join(link, options),
+  ),
   invite: none((p) => p.invite()),
   inviteInfo: method([param('invite', invite)], (p, link) => p.inviteInfo(link)),
   chains: none((p) => p.chains()),

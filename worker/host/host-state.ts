@@ -74,6 +74,8 @@ export interface ChainRecord {
   relays?: string[];
   /** The invite token this peer joined with: quoted when it asks the validators to admit it. */
   token?: InviteToken;
+  /** This peer follows the chain as a light peer (light-host.ts): headers and proofs only. */
+  light?: boolean;
 }
 
 /** What an invite link carries (canonical CBOR, base64url). */

@@ -20,12 +20,23 @@ import {
   type LightClientState,
 } from '../core/lightclient';
 import { dataPrefix, decodeDataEntry } from '../core/modules/data';
+import { accountPrefix, failurePrefix } from '../core/ledger';
+import { tokenAccountPrefix } from '../core/modules/tokens/types';
+import { merklePath, verifyMerklePath } from '../core/merkle';
+import { decodeTx, encodeTx, txIdOf, txLeafOf as txLeaf, type Tx } from '../core/tx';
+import { headerAt, lightBlockHash } from '../core/lightclient';
 import { readRoleOf } from '../core/modules/governance';
 import type { ChainState } from '../core/ledger';
 import type { Storage } from '../store/storage';
 import type { NetStartOptions, PeerNet } from '../net/types';
 import { realClock, type Clock } from '../net/clock';
-import { decodeWire, encodeWire, type LightProof, type WireMessage } from './wire';
+import {
+  decodeWire,
+  encodeWire,
+  type LightProof,
+  type TxInclusion,
+  type WireMessage,
+} from './wire';
 import type { LightUpdateLog } from './xchain';
 import type { InviteToken } from '../core/modules/governance';
 
@@ -50,8 +61,21 @@ export interface LightSource {
   head(): Promise<number>;
   /** Header updates of heights from..from+count-1, as far as the source holds them, in order. */
   updates(from: number, count: number): Promise<HeaderUpdate[]>;
-  /** The data entry of `key` with its Merkle proof at the source's durable height (null: absent). */
-  prove(key: string): Promise<LightProof | null>;
+  /**
+   * The data entry of `key` (raw: the state entry of a whole state key, lightStateKeyAllowed)
+   * with its Merkle proof at the source's durable height (null: absent).
+   */
+  prove(key: string, raw?: boolean): Promise<LightProof | null>;
+  /** Where transaction `txId` is in a certified block, with its audit path (null: in none yet). */
+  include(txId: string): Promise<TxInclusion | null>;
+}
+
+/**
+ * Whole state keys a full peer proves to a light peer beside data keys: an account's nonce, a
+ * token balance, a transaction's failure record. Anything else is BAD_REQUEST.
+ */
+export function lightStateKeyAllowed(key: string): boolean {
+  return [accountPrefix, tokenAccountPrefix, failurePrefix].some((p) => key.startsWith(p));
 }
 
 /** What a full peer serves light peers from: its durable state, blocks and light-client material. */
@@ -76,9 +100,34 @@ async function updatesOf(end: LightServing, from: number, count: number): Promis
   return out;
 }
 
-/** The entry of data key `key` and its proof at `end`'s durable height (null: absent). */
-async function proofOf(end: LightServing, key: string): Promise<LightProof | null> {
-  const stateKey = dataPrefix + key;
+/** Where `txId` is in a certified block `end` made durable, with its audit path (null: none). */
+async function inclusionOf(end: LightServing, txId: string): Promise<TxInclusion | null> {
+  const state = end.durable();
+  const at = await end.storage.txLocation(txId);
+  if (!at || at.chainId !== state.chainId || at.height > state.height) return null;
+  const bytes = await end.storage.getBlock(state.chainId, at.height);
+  if (!bytes) return null;
+  const block = decodeBlock(bytes);
+  const tx = block.txs[at.index];
+  if (!block.cert || !tx || txIdOf(tx) !== txId) return null;
+  const leaves = block.txs.map(txLeaf);
+  return {
+    header: block.header,
+    tx: encodeTx(tx),
+    index: at.index,
+    size: leaves.length,
+    path: merklePath(leaves, at.index),
+  };
+}
+
+/** The entry of data key `key` (raw: of state key `key`) and its proof at `end`'s durable height (null: absent). */
+async function proofOf(end: LightServing, key: string, raw = false): Promise<LightProof | null> {
+  if (raw && !lightStateKeyAllowed(key))
+    throw botError(
+      'BAD_REQUEST',
+      `A light peer is proven data keys, accounts, balances and failure records, not ${key.slice(0, 64)}.`,
+    );
+  const stateKey = raw ? key : dataPrefix + key;
   for (let attempt = 0; attempt < 3; attempt++) {
     const state = end.durable();
     const leaf = state.trie.get(stateKey);
@@ -98,7 +147,8 @@ export function endpointLightSource(end: LightServing): LightSource {
   return {
     head: async () => end.durable().height,
     updates: (from, count) => updatesOf(end, from, count),
-    prove: (key) => proofOf(end, key),
+    prove: (key, raw) => proofOf(end, key, raw),
+    include: (txId) => inclusionOf(end, txId),
   };
 }
 
@@ -115,14 +165,15 @@ export async function lightAnswer(
 ): Promise<LightData> {
   const answer = { kind: 'lightData' as const, id: message.id, head: end.durable().height };
   try {
-    if (message.key !== null) {
+    if (message.key !== null && !message.raw) {
       const role = readRoleOf(end.durable().governance, message.key);
       if (role && !role.dids.includes(asker))
         throw botError('UNAUTHORIZED', `${asker} does not hold the role ${role.role}.`);
     }
     const updates = await updatesOf(end, message.from, message.count);
-    const proof = message.key === null ? null : await proofOf(end, message.key);
-    return { ...answer, updates, proof, error: null };
+    const proof = message.key === null ? null : await proofOf(end, message.key, message.raw);
+    const inclusion = message.tx ? await inclusionOf(end, message.tx) : null;
+    return { ...answer, updates, proof, inclusion, error: null };
   } catch (error) {
     const e = error as { code?: string; message?: string };
     const code = String(e.code ?? 'INTERNAL').slice(0, 32);
@@ -220,13 +271,27 @@ export class NetLightSource implements LightSource {
     });
   }
 
-  private async ask(from: number, count: number, key: string | null): Promise<LightData> {
+  /** Hand a signed transaction to every linked full peer (they check it and gossip it on). */
+  submit(tx: Tx): number {
+    const bytes = encodeWire({ kind: 'consensus', message: { type: 'tx', tx } });
+    let sent = 0;
+    for (const did of this.neighbours) if (this.net.send(did, bytes)) sent++;
+    return sent;
+  }
+
+  private async ask(
+    from: number,
+    count: number,
+    key: string | null,
+    raw = false,
+    tx: string | null = null,
+  ): Promise<LightData> {
     let last = 'no full peer is linked';
     const tries = this.neighbours.length;
     for (let attempt = 0; attempt < tries; attempt++) {
       const to = this.neighbours[this.turn++ % this.neighbours.length];
       if (!to) break;
-      const answer = await this.send(to, { kind: 'lightGet', from, count, key });
+      const answer = await this.send(to, { kind: 'lightGet', from, count, key, raw, tx });
       if (answer && !answer.error) return answer;
       if (answer?.error?.code === 'UNAUTHORIZED')
         throw botError('UNAUTHORIZED', answer.error.message);
@@ -243,8 +308,12 @@ export class NetLightSource implements LightSource {
     return (await this.ask(from, count, null)).updates as HeaderUpdate[];
   }
 
-  async prove(key: string): Promise<LightProof | null> {
-    return (await this.ask(1, 0, key)).proof;
+  async prove(key: string, raw = false): Promise<LightProof | null> {
+    return (await this.ask(1, 0, key, raw)).proof;
+  }
+
+  async include(txId: string): Promise<TxInclusion | null> {
+    return (await this.ask(1, 0, null, false, txId)).inclusion ?? null;
   }
 }
 
@@ -254,6 +323,8 @@ export interface LightRead {
   deleted: boolean;
   /** The verified height the proof was checked against. */
   height: number;
+  /** The proof it was checked with. */
+  proof: LightProof;
 }
 
 export class LightFollower {
@@ -309,6 +380,60 @@ export class LightFollower {
     if (proof.height > this.client.height) await this.follow();
     const entry = verifyRead(this.client, proof.height, proof.key, proof.entry, proof.siblings);
     const decoded = decodeDataEntry(entry);
-    return { value: decoded.value, deleted: decoded.deleted, height: proof.height };
+    return { value: decoded.value, deleted: decoded.deleted, height: proof.height, proof };
+  }
+
+  /**
+   * Read a whole state key (lightStateKeyAllowed) with its proof, checked like get(): the entry
+   * bytes and the proof it was checked with, or null when the source says it is absent.
+   */
+  async getState(stateKey: string): Promise<{ entry: Uint8Array; proof: LightProof } | null> {
+    const proof = await this.source.prove(stateKey, true);
+    if (!proof) return null;
+    if (proof.key !== stateKey)
+      throw botError('TAMPERED', `The full peer proved ${proof.key}, not ${stateKey}.`);
+    if (proof.height > this.client.height) await this.follow();
+    return {
+      entry: verifyRead(this.client, proof.height, proof.key, proof.entry, proof.siblings),
+      proof,
+    };
+  }
+
+  /**
+   * Is transaction `txId` in a certified block? Checked here: the block's header hashes to the
+   * one this peer verified at its height with its certificate, and the envelope (whose id is
+   * `txId`) is on the audit path to the header's txRoot. null: in no block yet. TAMPERED: the
+   * source's proof does not hold.
+   */
+  async inclusion(txId: string): Promise<{ height: number; tx: Tx } | null> {
+    const proof = await this.source.include(txId);
+    if (!proof) return null;
+    const height = proof.header.height;
+    if (height > this.client.height) await this.follow();
+    const kept = headerAt(this.client, height);
+    if (!kept)
+      throw botError(
+        'NOT_FOUND',
+        `This light peer holds no verified header at height ${height} to check the transaction against.`,
+      );
+    if (!equalBytes(lightBlockHash(proof.header), kept.hash))
+      throw botError(
+        'TAMPERED',
+        `The header of block ${height} is not the one this peer verified.`,
+      );
+    let tx: Tx;
+    try {
+      tx = decodeTx(proof.tx);
+    } catch {
+      throw botError('TAMPERED', 'The proven transaction is not a transaction.');
+    }
+    if (txIdOf(tx) !== txId)
+      throw botError('TAMPERED', `The full peer proved another transaction than ${txId}.`);
+    if (!verifyMerklePath(txLeaf(tx), proof.index, proof.size, proof.path, proof.header.txRoot))
+      throw botError(
+        'TAMPERED',
+        `The inclusion proof of ${txId.slice(0, 12)} does not lead to the txRoot of block ${height}.`,
+      );
+    return { height, tx };
   }
 }

@@ -31,6 +31,8 @@ import { clockOf } from './host-state';
 import { LocalRelays } from './xchain-local';
 import type { LightUpdateLog } from './xchain';
 import type { LeaveChainOptions, LeftChain } from '../api-chains';
+import type { JoinOptions } from '../api';
+import { LightHost } from './light-host';
 
 /** Where one more chain of this peer keeps its data and meets its peers. */
 export interface ChainSlot {
@@ -64,6 +66,12 @@ interface Extra {
   record: ChainRecord;
 }
 
+/** A chain this peer follows as a light peer (light-host.ts), in a slot of its own. */
+interface Light {
+  host: LightHost;
+  slot: ChainSlot;
+}
+
 export interface MultiHost extends PeerMethods {}
 
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the PeerMethods are assigned in the constructor, one forwarder each
@@ -71,6 +79,8 @@ export class MultiHost {
   /** The first slot: the peer's own host. */
   readonly primary: PeerHost;
   private readonly extras = new Map<string, Extra>();
+  /** Chains followed as a light peer (joined with { light: true }). */
+  private readonly lights = new Map<string, Light>();
   /** The chain calls go to when they name none; null: the first slot's chain. */
   private active: string | null = null;
   private started: Promise<Status> | null = null;
@@ -88,7 +98,10 @@ export class MultiHost {
     this.primary = new PeerHost({ ...o.host, emit: (event) => this.emitFrom(this.primary, event) });
     if (o.relayOnCommit === false) this.relayOnCommit = false;
     this.relays = new LocalRelays({
-      hosts: () => this.runningChainIds().map((id) => [id, this.chainHost(id)]),
+      hosts: () =>
+        this.runningChainIds()
+          .filter((id) => !this.lights.has(id))
+          .map((id) => [id, this.chainHost(id)]),
       clock: clockOf(o.host),
       intervalMs: o.relayIntervalMs,
     });
@@ -122,7 +135,8 @@ export class MultiHost {
     for (const record of records.slice(0, chainsActiveMax - 1)) {
       if (record.chainId === this.primary.currentChainId()) continue;
       try {
-        await this.startExtra(record);
+        if (record.light) await this.startLight(record);
+        else await this.startExtra(record);
       } catch (error) {
         // One chain whose store cannot be opened does not keep the others from running.
         const reason = (error as Error).message;
@@ -135,7 +149,7 @@ export class MultiHost {
     )) ?? [])
       if (!this.extras.has(left.record.chainId)) this.left.set(left.record.chainId, left);
     const active = await storage.getMeta<string>(activeKey);
-    this.active = active && this.extras.has(active) ? active : null;
+    this.active = active && (this.extras.has(active) || this.lights.has(active)) ? active : null;
     this.emitActive();
     this.relays.start();
     return this.chainHost().status();
@@ -146,6 +160,10 @@ export class MultiHost {
     this.relays.stop();
     await Promise.all([
       this.primary.stop(),
+      ...[...this.lights.values()].map(async (l) => {
+        await l.host.stop();
+        await l.slot.close?.();
+      }),
       ...[...this.extras.values()].map(async (e) => {
         await e.host.stop();
         await e.slot.close?.();
@@ -160,6 +178,9 @@ export class MultiHost {
    * such chain (a held chain that does not run is made active with useChain first).
    */
   chainHost(chainId?: string): PeerHost {
+    const light = this.lights.get(chainId ?? this.active ?? '');
+    // A light chain answers what it can and refuses the rest plainly (light-host.ts lightOnly).
+    if (light) return light.host.asMethods() as unknown as PeerHost;
     if (chainId === undefined)
       return this.active ? this.extras.get(this.active)!.host : this.primary;
     if (chainId === this.primary.currentChainId()) return this.primary;
@@ -180,7 +201,7 @@ export class MultiHost {
   /** The chain ids this peer runs now: the first slot's, then the others in the order they started. */
   runningChainIds(): string[] {
     const first = this.primary.currentChainId();
-    return [...(first ? [first] : []), ...this.extras.keys()];
+    return [...(first ? [first] : []), ...this.extras.keys(), ...this.lights.keys()];
   }
 
   /** The active chain's id (what calls naming no chain run on). */
@@ -217,8 +238,35 @@ export class MultiHost {
     return host;
   }
 
+  /** Follow a chain as a light peer in a slot of its own (light-host.ts). */
+  private async startLight(record: ChainRecord): Promise<LightHost> {
+    const slot = await this.o.openChain(record.chainId);
+    const host = new LightHost({
+      record: { ...record, light: true },
+      storage: slot.storage,
+      net: slot.net,
+      seed: this.primary.seedForChainHosts(),
+      clock: clockOf(this.o.host),
+      now: this.o.host.now,
+      emit: (event) => this.o.host.emit({ ...event, chain: record.chainId }),
+      settings: () => this.primary.settings(),
+      defaultRelays: this.o.host.defaultRelays,
+    });
+    this.lights.set(record.chainId, { host, slot });
+    try {
+      await host.ready();
+    } catch (error) {
+      this.lights.delete(record.chainId);
+      await host.stop().catch(() => undefined);
+      await slot.close?.();
+      throw error;
+    }
+    return host;
+  }
+
   private async saveExtras(): Promise<void> {
     const records = [...this.extras.values()].map((e) => e.record);
+    for (const { host } of this.lights.values()) records.push(host.record);
     for (const { record } of this.failedChains.values()) records.push(record);
     await this.o.host.storage.putMeta(extrasKey, records);
   }
@@ -228,13 +276,14 @@ export class MultiHost {
   }
 
   private async setActive(chainId: string | null): Promise<void> {
-    this.active = chainId !== null && this.extras.has(chainId) ? chainId : null;
+    this.active =
+      chainId !== null && (this.extras.has(chainId) || this.lights.has(chainId)) ? chainId : null;
     await this.o.host.storage.putMeta(activeKey, this.active ?? '');
     this.emitActive();
   }
 
   private checkRoom(): void {
-    const running = this.extras.size + 1 + this.failedChains.size;
+    const running = this.extras.size + this.lights.size + 1 + this.failedChains.size;
     if (running >= chainsActiveMax)
       throw botError(
         'QUOTA',
@@ -275,17 +324,42 @@ export class MultiHost {
     return { chainId: record.chainId, invite: await host.invite() };
   }
 
-  async join(invite: string): Promise<{ chainId: string }> {
+  async join(invite: string, options: JoinOptions = {}): Promise<{ chainId: string }> {
     await this.ready();
     const record = await this.primary.joinRecord(invite);
     const { chainId } = record;
     const extra = this.extras.get(chainId);
+    const firstHolds = (await this.primary.heldChains()).some((r) => r.chainId === chainId);
+    if (this.lights.has(chainId)) {
+      if (!options.light)
+        throw botError(
+          'BAD_REQUEST',
+          `This peer follows ${record.genesis.name} as a light peer; leave it on the Chains page first to join it as a full peer.`,
+        );
+      await this.setActive(chainId);
+      return { chainId };
+    }
+    if (options.light) {
+      if (extra || firstHolds || this.left.has(chainId))
+        throw botError(
+          'BAD_REQUEST',
+          `This peer holds ${record.genesis.name} as a full peer already; it cannot follow it as a light peer too.`,
+        );
+      this.checkRoom();
+      const host = await this.startLight({ ...record, light: true });
+      await this.saveExtras();
+      await this.setActive(chainId);
+      host.note(
+        'info',
+        `Joined chain ${record.genesis.name} (${chainId}) as a light peer: following its headers and certificates from its full peers.`,
+      );
+      return { chainId };
+    }
     if (extra) {
       await extra.host.join(invite); // already running: the invite's token is kept, as before
       await this.setActive(chainId);
       return { chainId };
     }
-    const firstHolds = (await this.primary.heldChains()).some((r) => r.chainId === chainId);
     if (firstHolds) {
       await this.primary.join(invite); // the first slot's store holds it: it runs there
       await this.setActive(null);
@@ -314,7 +388,7 @@ export class MultiHost {
         `Running chain ${left.record.genesis.name} (${chainId}) again; catching up from its peers.`,
       );
     }
-    if (this.extras.has(chainId)) {
+    if (this.extras.has(chainId) || this.lights.has(chainId)) {
       await this.setActive(chainId);
       return this.chainHost().status();
     }
@@ -352,6 +426,10 @@ export class MultiHost {
         active: chainId === active,
         running: true,
       });
+    }
+    for (const [chainId, l] of this.lights) {
+      const [summary] = await l.host.chains();
+      out.push({ ...summary!, active: chainId === active, running: true });
     }
     for (const [chainId, { record, height }] of this.left)
       out.push({
@@ -394,6 +472,20 @@ export class MultiHost {
         'BAD_REQUEST',
         `Chain ${chainId} runs in this peer's first slot (with its identity and settings); it cannot be left. Leave the chains created or joined beside it.`,
       );
+    const light = this.lights.get(chainId);
+    if (light) {
+      // A light chain's store holds only headers it verified: it is wiped, never kept.
+      this.lights.delete(chainId);
+      if (this.active === chainId) await this.setActive(null);
+      await light.host.wipe();
+      await light.slot.close?.();
+      await this.saveExtras();
+      this.primary.note(
+        'info',
+        `Left chain ${light.host.record.genesis.name} (${chainId}), followed as a light peer; its headers were deleted from this device.`,
+      );
+      return { chainId, keptData: false };
+    }
     const extra = this.extras.get(chainId);
     const failed = this.failedChains.get(chainId);
     const wasLeft = this.left.get(chainId);
@@ -444,6 +536,11 @@ export class MultiHost {
       await e.host.reset();
       await e.slot.close?.();
       this.extras.delete(chainId);
+    }
+    for (const [chainId, l] of [...this.lights]) {
+      await l.host.wipe();
+      await l.slot.close?.();
+      this.lights.delete(chainId);
     }
     this.failedChains.clear();
     this.left.clear();

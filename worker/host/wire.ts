@@ -50,7 +50,17 @@ export type WireMessage =
       bytes: Uint8Array | null;
       error: { code: string; message: string } | null;
     }
-  | { kind: 'lightGet'; id: number; from: number; count: number; key: string | null }
+  | {
+      kind: 'lightGet';
+      id: number;
+      from: number;
+      count: number;
+      /** A data key (under data/), or with `raw` a whole state key (lightStateKeyAllowed). */
+      key: string | null;
+      raw?: boolean;
+      /** A transaction id whose inclusion in a certified block is asked (TxInclusion). */
+      tx?: string | null;
+    }
   | {
       kind: 'lightData';
       id: number;
@@ -58,8 +68,23 @@ export type WireMessage =
       /** Header updates (core/lightclient HeaderUpdate), shape-checked by the light client. */
       updates: unknown[];
       proof: LightProof | null;
+      /** The asked transaction's place in its block, or null (not in a block yet). */
+      inclusion?: TxInclusion | null;
       error: { code: string; message: string } | null;
     };
+
+/**
+ * A transaction in a block: the block's header, the signed envelope and its audit path to the
+ * header's txRoot (core/merkle.ts merklePath). The light peer checks the header's hash against
+ * one it verified with its certificate, then the path.
+ */
+export interface TxInclusion {
+  header: BlockHeader;
+  tx: Uint8Array;
+  index: number;
+  size: number;
+  path: Uint8Array[];
+}
 
 /** A state entry with its Merkle proof at `height` (sibling hashes, root first). */
 export interface LightProof {
@@ -215,7 +240,14 @@ export function encodeWire(message: WireMessage): Uint8Array {
     case 'lightGet':
       return tagged(
         tags.lightGet,
-        encode({ id: message.id, from: message.from, count: message.count, key: message.key }),
+        encode({
+          id: message.id,
+          from: message.from,
+          count: message.count,
+          key: message.key,
+          raw: message.raw ?? false,
+          tx: message.tx ?? null,
+        }),
       );
     case 'lightData':
       return tagged(
@@ -225,6 +257,7 @@ export function encodeWire(message: WireMessage): Uint8Array {
           head: message.head,
           updates: message.updates,
           proof: message.proof,
+          inclusion: message.inclusion ?? null,
           error: message.error,
         }),
       );
@@ -247,6 +280,33 @@ function lightProofOf(value: unknown): LightProof | null {
   )
     throw botError('MALFORMED', 'A light proof is { key, height, entry, siblings }.');
   return { key: p.key, height: p.height, entry: p.entry, siblings: p.siblings as Uint8Array[] };
+}
+
+/** Hashes an audit path may hold (a block holds far fewer than 2^64 transactions). */
+const inclusionPathMax = 64;
+
+function inclusionOf(value: unknown): TxInclusion | null {
+  if (value === undefined || value === null) return null;
+  const p = value as Record<string, unknown>;
+  if (
+    typeof p !== 'object' ||
+    !(p.tx instanceof Uint8Array) ||
+    p.tx.length > limits.txBytesMax ||
+    !isHeight(p.index) ||
+    !isHeight(p.size) ||
+    p.index >= p.size ||
+    !Array.isArray(p.path) ||
+    p.path.length > inclusionPathMax ||
+    !p.path.every((h) => h instanceof Uint8Array && h.length === 32)
+  )
+    throw botError('MALFORMED', 'A transaction inclusion is { header, tx, index, size, path }.');
+  return {
+    header: checkHeader(p.header),
+    tx: p.tx,
+    index: p.index,
+    size: p.size,
+    path: p.path as Uint8Array[],
+  };
 }
 
 function isHeight(value: unknown): value is number {
@@ -418,13 +478,30 @@ export function decodeWire(bytes: Uint8Array): WireMessage {
         m.from < 1 ||
         !isHeight(m.count) ||
         m.count > lightClientUpdatesMax ||
-        !(m.key === null || (typeof m.key === 'string' && m.key.length <= limits.dataKeyBytesMax))
+        !(
+          m.key === null ||
+          (typeof m.key === 'string' && m.key.length <= limits.dataKeyBytesMax + 16)
+        ) ||
+        !(m.raw === undefined || typeof m.raw === 'boolean') ||
+        !(
+          m.tx === undefined ||
+          m.tx === null ||
+          (typeof m.tx === 'string' && /^[0-9a-f]{64}$/.test(m.tx))
+        )
       )
         throw botError(
           'MALFORMED',
-          `A light request names an id, from >= 1, a count up to ${lightClientUpdatesMax} and a key or null.`,
+          `A light request names an id, from >= 1, a count up to ${lightClientUpdatesMax}, a key or null, and a transaction id or null.`,
         );
-      return { kind: 'lightGet', id: m.id, from: m.from, count: m.count, key: m.key };
+      return {
+        kind: 'lightGet',
+        id: m.id,
+        from: m.from,
+        count: m.count,
+        key: m.key,
+        raw: m.raw === true,
+        tx: (m.tx ?? null) as string | null,
+      };
     }
     case tags.lightData: {
       const m = decode<Record<string, unknown>>(body, limits.wireMessageBytesMax);
@@ -446,6 +523,7 @@ export function decodeWire(bytes: Uint8Array): WireMessage {
         head: m.head,
         updates: m.updates,
         proof: lightProofOf(m.proof),
+        inclusion: inclusionOf(m.inclusion),
         error: (error ?? null) as { code: string; message: string } | null,
       };
     }

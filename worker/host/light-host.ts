@@ -1,0 +1,476 @@
+// A chain this peer follows as a light peer (issue 19): joined with { light: true }, it holds no
+// ledger and replays no block. It follows headers and certificates from the chain's full peers
+// (light.ts NetLightSource, LightFollower), keeps its light-client state in its own store (so a
+// restart goes on from where it was, not from genesis), reads balances and keys with Merkle
+// proofs checked against headers it verified, and submits: it signs here, hands the transaction
+// to its full peers, and reports it committed only once a full peer proves it is in a block
+// whose header this peer verified (light.ts LightFollower.inclusion). Every method that needs
+// the full state says so plainly (lightOnly).
+import { decode, encode } from '../core/codec';
+import { toHex } from '../core/bytes';
+import { BotError, botError } from '../core/errors';
+import { accountPrefix, decodeTxFailure, failurePrefix } from '../core/ledger';
+import { didFromPublicKey } from '../core/crypto/did';
+import { publicKeyFromSeed, signSync } from '../core/crypto/ed25519';
+import { headerAt, trustGenesis, type LightClientState } from '../core/lightclient';
+import { decodeTokenAccount } from '../core/modules/tokens/apply';
+import { tokenAccountPrefix } from '../core/modules/tokens/types';
+import { signTx, txIdOf, type UnsignedTx } from '../core/tx';
+import { checkTx } from '../core/tx';
+import type { Clock, TimerHandle } from '../net/clock';
+import type { PeerNet } from '../net/types';
+import type { Storage } from '../store/storage';
+import { methodNames } from '../api';
+import type {
+  BalanceView,
+  GetResult,
+  NetworkView,
+  PeerEvent,
+  PeerMethods,
+  Settings,
+  Status,
+  TxResult,
+} from '../api';
+import type { StateProofView } from '../api-common';
+import type { ChainRecord } from './host-state';
+import { LightFollower, NetLightSource, type LightRead } from './light';
+import type { LightProof } from './wire';
+
+/** How often a light peer asks its full peers for new headers. */
+export const lightFollowIntervalMs = 1_000;
+/** How often a light peer asks for its transactions' inclusion while it waits for them. */
+export const lightInclusionPollMs = 1_000;
+/** Own transactions a light peer waits for at once. */
+export const lightPendingTxsMax = 64;
+/** Meta key of the light-client state in the chain's own store. */
+const stateKey = 'light.state';
+
+export interface LightHostOptions {
+  record: ChainRecord;
+  storage: Storage;
+  net?: PeerNet;
+  seed: Uint8Array;
+  clock: Clock;
+  now: () => number;
+  emit: (event: PeerEvent) => void;
+  /** The peer's settings (relays, ICE servers, link limit). */
+  settings: () => Promise<Settings>;
+  defaultRelays?: string[];
+}
+
+/** The plain refusal of a method that needs the chain's full state. */
+export function lightOnly(method: string, chainName: string): BotError {
+  return botError(
+    'BAD_REQUEST',
+    `This peer follows ${chainName} as a light peer (headers and proofs only, for phones): ${method} needs the chain's full state, which a light peer does not hold. Join the chain as a full peer for it.`,
+  );
+}
+
+export class LightHost {
+  private follower!: LightFollower;
+  private source: NetLightSource | null = null;
+  private timer: TimerHandle | null = null;
+  private started: Promise<Status> | null = null;
+  private stopped = false;
+  private following = false;
+  private lastError: string | null = null;
+  private lastAskedAdmission = -Infinity;
+  private admitted = false;
+  /** The verified height last saved in the store. */
+  private savedHeight = 0;
+  /** The highest nonce this peer signed on this chain (pending or committed). */
+  private nonceNext = 0;
+  private readonly pending = new Map<string, Array<(r: TxResult) => void>>();
+  readonly did: string;
+
+  constructor(private readonly o: LightHostOptions) {
+    this.did = didFromPublicKey(publicKeyFromSeed(o.seed));
+  }
+
+  get record(): ChainRecord {
+    return this.o.record;
+  }
+
+  currentChainId(): string {
+    return this.o.record.chainId;
+  }
+
+  fault(): string | null {
+    return null;
+  }
+
+  ready(): Promise<Status> {
+    this.started ??= this.start();
+    return this.started;
+  }
+
+  private async start(): Promise<Status> {
+    const saved = await this.o.storage.getMeta<Uint8Array>(stateKey);
+    let state: LightClientState = trustGenesis(this.o.record.genesis);
+    if (saved instanceof Uint8Array) {
+      const restored = decode<LightClientState>(saved, 1 << 20);
+      if (restored.chainId === state.chainId) state = restored;
+    }
+    if (this.o.net) {
+      const settings = await this.o.settings();
+      const relays = [
+        ...new Set([
+          ...settings.relays,
+          ...(this.o.record.relays ?? []),
+          ...(settings.relays.length ? [] : (this.o.defaultRelays ?? [])),
+        ]),
+      ];
+      this.source = new NetLightSource(
+        this.o.net,
+        {
+          did: this.did,
+          sign: async (message) => signSync(this.o.seed, message),
+          room: this.o.record.chainId,
+          relays,
+          iceServers: settings.iceServers,
+          ...(settings.linksMax === undefined ? {} : { linksMax: settings.linksMax }),
+        },
+        this.o.clock,
+      );
+    }
+    this.follower = new LightFollower(state, this.source ?? noSource);
+    this.savedHeight = state.height;
+    this.schedule(0);
+    return this.status();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.follower) await this.save();
+    if (this.timer) this.o.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.source?.stop();
+  }
+
+  /** Wipe what this light chain stored (leaveChain without keeping data, reset). */
+  async wipe(): Promise<void> {
+    await this.stop();
+    await this.o.storage.clear();
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = this.o.clock.setTimeout(() => {
+      this.timer = null;
+      void this.pass().finally(() => this.schedule(lightFollowIntervalMs));
+    }, ms);
+  }
+
+  /** One pass: ask admission while not admitted, follow the full peers, save the state. */
+  private async pass(): Promise<void> {
+    if (!this.source || this.following || this.source.linked.length === 0) return;
+    this.following = true;
+    const before = this.follower.height;
+    const wasAdmitted = this.admitted;
+    try {
+      const now = this.o.now();
+      if (!this.admitted && now - this.lastAskedAdmission > 5_000) {
+        this.lastAskedAdmission = now;
+        this.source.askAdmission(this.o.record.token ?? null);
+      }
+      await this.follower.follow();
+      this.admitted = true;
+      this.lastError = null;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (message !== this.lastError) this.note('warn', `Light peer: ${message}`);
+      this.lastError = message;
+    } finally {
+      this.following = false;
+    }
+    if (this.admitted !== wasAdmitted && this.follower.height === before)
+      this.o.emit({ type: 'status', status: await this.status() });
+    if (this.follower.height !== before) {
+      await this.save();
+      this.o.emit({ type: 'status', status: await this.status() });
+    }
+  }
+
+  /** Keep the light-client state in the store when it moved (a pass, or a read that followed). */
+  private async save(): Promise<void> {
+    const state = this.follower.state;
+    if (state.height === this.savedHeight) return;
+    try {
+      await this.o.storage.putMeta(stateKey, encode(state));
+      this.savedHeight = Math.max(this.savedHeight, state.height);
+    } catch (error) {
+      this.note(
+        'error',
+        `Light peer: the verified headers were not saved (${(error as Error).message}).`,
+      );
+    }
+  }
+
+  note(level: 'info' | 'warn' | 'error', message: string): void {
+    this.o.emit({ type: 'log', entry: { time: this.o.now(), level, message } });
+  }
+
+  // ---- the methods a light peer answers ---------------------------------------------------
+
+  async status(): Promise<Status> {
+    const { genesis, chainId } = this.o.record;
+    const state = this.follower?.state ?? trustGenesis(genesis);
+    const kept = headerAt(state, state.height);
+    return {
+      chainId,
+      chainName: genesis.name,
+      height: state.height,
+      headHash: state.hash ? toHex(state.hash) : '',
+      peers: this.source?.linked.length ?? 0,
+      role: 'observer',
+      mode: genesis.mode,
+      consensus: genesis.consensus.engine,
+      syncing: false,
+      mempool: this.pending.size,
+      integrity: {
+        ok: true,
+        verifiedHeight: state.height,
+        stateVerified: false,
+        problems: [],
+        checkedAt: kept?.time ?? 0,
+      },
+      storage: 'memory',
+      verifier: { backend: 'noble', threads: 0 },
+      // full peers answer a light peer of a consortium or private chain only once it is a member
+      admission:
+        this.admitted || state.height > 0 || genesis.mode === 'public' ? 'admitted' : 'waiting',
+      headerHeight: state.height,
+      readAccess: 'full',
+      readRefusals: { sent: 0, taken: 0 },
+      light: { verifiedHeight: state.height, storedBytes: this.follower?.storedBytes() ?? 0 },
+    };
+  }
+
+  async network(): Promise<NetworkView> {
+    const view = this.o.net?.view();
+    return (
+      view ?? {
+        did: this.did,
+        room: null,
+        neighbours: [],
+        relays: [],
+        webrtc: 'unknown',
+        notice: 'This light peer runs without a network.',
+      }
+    );
+  }
+
+  /** A data key, proven: checked here against a header this peer verified. */
+  async get(key: string): Promise<GetResult | null> {
+    await this.ready();
+    if (typeof key !== 'string' || key.length === 0)
+      throw botError('BAD_REQUEST', 'get takes a key.');
+    const read: LightRead | null = await this.follower.get(key);
+    if (!read) return null;
+    return {
+      value: read.value,
+      deleted: read.deleted,
+      height: read.height,
+      txId: '',
+      proof: proofView(read.proof, this.follower.state),
+    };
+  }
+
+  /** A token balance, proven (the account's tok/acct entry against a verified header). */
+  async balance(account?: string): Promise<BalanceView> {
+    await this.ready();
+    const who = account ?? this.did;
+    const tokens = this.o.record.genesis.tokens;
+    const read = await this.follower.getState(tokenAccountPrefix + who);
+    const height = read?.proof.height ?? this.follower.height;
+    return {
+      account: who,
+      balance: read ? decodeTokenAccount(read.entry).balance : 0,
+      symbol: tokens?.symbol ?? null,
+      fee: tokens?.fee ?? 0,
+      supply: 0,
+      height,
+      proof: read ? proofView(read.proof, this.follower.state) : null,
+      rule: null,
+    };
+  }
+
+  async transfer(request: { to: string; amount: number; memo?: string }) {
+    if (typeof request !== 'object' || request === null)
+      throw botError('BAD_REQUEST', 'transfer takes { to, amount, memo? }.');
+    const { to, amount, memo } = request;
+    return this.submit({
+      type: 'token.transfer',
+      body: memo === undefined ? { to, amount } : { to, amount, memo },
+    });
+  }
+
+  /**
+   * Sign here with the nonce after the proven committed one (and after this peer's pending
+   * ones), and hand the transaction to the linked full peers.
+   */
+  async submit(request: { type: string; body: unknown }): Promise<{ txId: string }> {
+    await this.ready();
+    if (typeof request !== 'object' || request === null)
+      throw botError('BAD_REQUEST', 'submit takes { type, body }.');
+    if (this.pending.size >= lightPendingTxsMax)
+      throw botError(
+        'QUOTA',
+        `This light peer waits for ${this.pending.size} transactions already (lightPendingTxsMax = ${lightPendingTxsMax}).`,
+      );
+    if (!this.source || this.source.linked.length === 0)
+      throw botError('NOT_READY', 'This light peer is linked to no full peer yet; try again.');
+    const account = await this.follower.getState(accountPrefix + this.did);
+    const committed = account ? decode<{ n: number }>(account.entry, 64).n : 0;
+    const nonce = Math.max(this.nonceNext, committed) + 1;
+    const unsigned: UnsignedTx = {
+      chain: this.o.record.chainId,
+      type: request.type,
+      from: this.did,
+      nonce,
+      time: this.o.now(),
+      body: request.body,
+    };
+    checkTx({ ...unsigned, sig: new Uint8Array(64) });
+    const tx = signTx(unsigned, this.o.seed);
+    const txId = txIdOf(tx);
+    if (this.source.submit(tx) === 0)
+      throw botError('NOT_READY', 'No full peer took the transaction; try again.');
+    this.nonceNext = nonce;
+    this.pending.set(txId, []);
+    void this.watch(txId);
+    return { txId };
+  }
+
+  /** Ask for the transaction's inclusion until a full peer proves it (or the peer stops). */
+  private async watch(txId: string): Promise<void> {
+    while (!this.stopped) {
+      let result: TxResult | null = null;
+      try {
+        result = await this.resultOf(txId);
+      } catch (error) {
+        this.note('warn', `Light peer: ${(error as Error).message}`);
+      }
+      if (result) {
+        const waiters = this.pending.get(txId) ?? [];
+        this.pending.delete(txId);
+        this.o.emit({ type: 'tx', txId, result });
+        for (const w of waiters) w(result);
+        return;
+      }
+      await new Promise<void>((resolve) => this.o.clock.setTimeout(resolve, lightInclusionPollMs));
+    }
+  }
+
+  /** The result, proven: in a verified block, and failed only if its failure record is proven. */
+  private async resultOf(txId: string): Promise<TxResult | null> {
+    const included = await this.follower.inclusion(txId);
+    if (!included) return null;
+    const failure = await this.follower.getState(failurePrefix + txId);
+    if (failure) {
+      const f = decodeTxFailure(failure.entry);
+      return {
+        status: 'rejected',
+        height: included.height,
+        error: { code: f.code, message: `Failed in block ${f.height} (${f.code}).` },
+      };
+    }
+    return { status: 'committed', height: included.height };
+  }
+
+  async waitFor(txId: string, options?: { timeoutMs?: number }): Promise<TxResult> {
+    await this.ready();
+    if (typeof txId !== 'string' || !/^[0-9a-f]{64}$/.test(txId))
+      throw botError('BAD_REQUEST', 'waitFor takes a transaction id (64 hex digits).');
+    const waiters = this.pending.get(txId);
+    if (!waiters) {
+      const known = await this.resultOf(txId);
+      if (known) return known;
+      throw botError(
+        'NOT_FOUND',
+        `Transaction ${txId.slice(0, 12)} is in no block this light peer can prove.`,
+      );
+    }
+    const timeoutMs = options?.timeoutMs ?? 30_000;
+    return new Promise<TxResult>((resolve, reject) => {
+      const timer = this.o.clock.setTimeout(
+        () =>
+          reject(
+            botError(
+              'TIMEOUT',
+              `Transaction ${txId.slice(0, 12)} was not proven in a block within ${timeoutMs} ms.`,
+            ),
+          ),
+        timeoutMs,
+      );
+      waiters.push((r) => {
+        this.o.clock.clearTimeout(timer);
+        resolve(r);
+      });
+    });
+  }
+
+  async chains() {
+    const s = await this.status();
+    return [
+      {
+        chainId: s.chainId,
+        name: s.chainName,
+        mode: s.mode,
+        consensus: s.consensus,
+        height: s.height,
+        active: false,
+        role: 'observer' as const,
+        light: true,
+      },
+    ];
+  }
+
+  /**
+   * This light chain as the methods of a per-chain host: what it answers, and for every other
+   * method a plain refusal that names the light peer (lightOnly).
+   */
+  asMethods(): PeerMethods {
+    const answered = new Set([
+      'ready',
+      'status',
+      'network',
+      'get',
+      'balance',
+      'transfer',
+      'submit',
+      'waitFor',
+      'chains',
+    ]);
+    return new Proxy(this, {
+      get: (target, name, receiver) => {
+        if (typeof name !== 'string' || answered.has(name) || !apiMethods.has(name))
+          return Reflect.get(target, name, receiver);
+        return async () => {
+          throw lightOnly(name, target.o.record.genesis.name);
+        };
+      },
+    }) as unknown as PeerMethods;
+  }
+}
+
+const apiMethods: ReadonlySet<string> = new Set(methodNames);
+
+const noSource = {
+  head: async () => 0,
+  updates: async () => [],
+  prove: async () => null,
+  include: async () => null,
+};
+
+function proofView(proof: LightProof, state: LightClientState): StateProofView {
+  const header = headerAt(state, proof.height);
+  return {
+    key: proof.key,
+    entry: toHex(proof.entry),
+    siblings: proof.siblings.map(toHex),
+    stateRoot: header ? toHex(header.stateRoot) : '',
+    height: proof.height,
+  };
+}
