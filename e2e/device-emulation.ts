@@ -6,23 +6,27 @@ import type { Browser, CDPSession, Page } from '@playwright/test';
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
-/** A 16-bit Bluetooth UUID in its full 128-bit form. */
-export const U = (short: string) => `0000${short}-0000-1000-8000-00805f9b34fb`;
+/** A 16-bit Bluetooth UUID in its full 128-bit form (a full UUID is kept as it is). */
+export const U = (uuid: string) =>
+  uuid.length === 4 ? `0000${uuid}-0000-1000-8000-00805f9b34fb` : uuid;
 const b64 = (bytes: number[]) => Buffer.from(bytes).toString('base64');
 
 /** Emulation belongs to the session that enabled it; the browser is shared between tests. */
 let emulation: CDPSession | null = null;
 
 /**
- * An emulated GATT sensor at `address` offering `service` (a 16-bit UUID) with readable,
- * notifying characteristics, each answering every read with its bytes in `values`.
+ * An emulated GATT peripheral at `address` offering `service` (a 16-bit or a full UUID) with
+ * readable, notifying characteristics, each answering every read with its bytes in `values`;
+ * `set` changes what a characteristic answers from then on (CDP cannot push a notification, so
+ * the page's polling fallback picks the change up). One emulation at a time in a browser.
  */
 export async function emulateGattSensor(
   browser: Browser,
   address: string,
   service: string,
   values: Record<string, number[]>,
-): Promise<CDPSession> {
+  name = 'Sensor-Sim',
+): Promise<{ session: CDPSession; set(characteristic: string, bytes: number[]): void }> {
   if (emulation) {
     await emulation.send('BluetoothEmulation.disable').catch(() => {});
     await emulation.detach().catch(() => {});
@@ -32,7 +36,7 @@ export async function emulateGattSensor(
   await bt.send('BluetoothEmulation.enable', { state: 'powered-on', leSupported: true });
   await bt.send('BluetoothEmulation.simulatePreconnectedPeripheral', {
     address,
-    name: 'Sensor-Sim',
+    name,
     manufacturerData: [],
     knownServiceUuids: [U(service)],
   });
@@ -48,13 +52,15 @@ export async function emulateGattSensor(
     serviceUuid: U(service),
   });
   const byId = new Map<string, number[]>();
-  for (const [short, bytes] of Object.entries(values)) {
+  const idOf = new Map<string, string>();
+  for (const [uuid, bytes] of Object.entries(values)) {
     const { characteristicId } = await bt.send('BluetoothEmulation.addCharacteristic', {
       serviceId,
-      characteristicUuid: U(short),
+      characteristicUuid: U(uuid),
       properties: { read: true, notify: true },
     });
     byId.set(characteristicId, bytes);
+    idOf.set(uuid, characteristicId);
   }
   bt.on(
     'BluetoothEmulation.characteristicOperationReceived',
@@ -68,7 +74,14 @@ export async function emulateGattSensor(
         })
         .catch(() => {}),
   );
-  return bt;
+  return {
+    session: bt,
+    set(characteristic, bytes) {
+      const id = idOf.get(characteristic);
+      if (!id) throw new Error(`no emulated characteristic ${characteristic}`);
+      byId.set(id, bytes);
+    },
+  };
 }
 
 /** Answer the Bluetooth chooser of `page` with the device at `address` (the prompt shows no names). */

@@ -9,7 +9,7 @@
 // moves. window.bot is used only to assert. Run inside the test network namespace.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { axe, open, phone } from './helpers';
-import { chooseInPrompt, emulatePeripheral } from './fixtures/ble-peripheral';
+import { chooseInPrompt, emulateGattSensor } from './device-emulation';
 
 test.setTimeout(300_000);
 
@@ -51,13 +51,14 @@ test('a washer low on detergent buys from the supplier’s contract under its ow
   });
 
   // The owner pairs the washer over Bluetooth and registers it, recording every reading.
-  const washer = await emulatePeripheral(browser, {
+  const emulated = await emulateGattSensor(
+    browser,
     address,
-    name: 'Washer',
-    service: washerService,
-    characteristic: detergentLevel,
-    value: [80],
-  });
+    washerService,
+    { [detergentLevel]: [80] },
+    'Washer',
+  );
+  const washer = { set: (bytes: number[]) => emulated.set(detergentLevel, bytes) };
   await home.goto('/#/devices');
   await expect(home.getByRole('heading', { level: 1, name: 'Devices' })).toBeVisible();
   await chooseInPrompt(home, address);
