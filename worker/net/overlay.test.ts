@@ -188,6 +188,19 @@ describe('overlay of real hubs', () => {
   it('validators link with every other validator beyond linksMax; members stay within it', async () => {
     const all = peers(10, 2, 5);
     const validators = all.slice(0, 5);
+    // On a timeout: who is a validator, and each peer's links and their states.
+    debug = () => {
+      for (const [i, p] of all.entries())
+        console.log(
+          i < 5 ? 'validator' : 'member',
+          p.did.slice(-6),
+          p
+            .neighbours()
+            .map((d) => d.slice(-6))
+            .join(' '),
+          JSON.stringify(p.hub.view().neighbours.map((n) => `${n.did.slice(-6)}:${n.state}`)),
+        );
+    };
     await until(
       () =>
         validators.every((v) =>
@@ -196,6 +209,7 @@ describe('overlay of real hubs', () => {
         all.slice(5).every((m) => m.neighbours().length >= 1) &&
         hopsFrom(all, all[0]!) < Number.POSITIVE_INFINITY,
       'validators fully linked, members attached',
+      50_000,
     );
     await new Promise((resolve) => setTimeout(resolve, 500));
     const validatorDids = new Set(validators.map((v) => v.did));
@@ -207,5 +221,5 @@ describe('overlay of real hubs', () => {
     }
     all[9]!.hub.broadcast(new Uint8Array([9]));
     await until(() => all.slice(0, 9).every((p) => p.received.length === 1), 'a member broadcast');
-  });
+  }, 90_000);
 });
