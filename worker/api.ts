@@ -310,6 +310,11 @@ export interface CreateChainRequest {
 export interface NeighbourView {
   did: string;
   validator: boolean;
+  /**
+   * A ring neighbour (worker/net/overlay.ts): a link kept for the overlay's connectivity, on
+   * top of linksMax.
+   */
+  ring: boolean;
   state: 'connecting' | 'open' | 'closed';
   /** Smoothed round trip of the data channel, ms; null until measured. */
   rttMs: number | null;

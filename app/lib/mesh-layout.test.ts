@@ -4,6 +4,7 @@ import { layoutMesh, meshNotice } from './mesh-layout';
 const n = (did: string, validator: boolean) => ({
   did,
   validator,
+  ring: false,
   state: 'open' as const,
   rttMs: 10,
   via: 'relay',

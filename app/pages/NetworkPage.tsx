@@ -127,7 +127,15 @@ export default function NetworkPage() {
                         <td>
                           <code title={n.did}>{short(n.did, 10)}</code>
                         </td>
-                        <td>{n.validator ? 'validator' : 'member'}</td>
+                        <td>
+                          {n.validator ? 'validator' : 'member'}
+                          {n.ring ? (
+                            <span title="A ring neighbour: a link kept so that the mesh stays in one piece, on top of the most links setting">
+                              {' '}
+                              · ring
+                            </span>
+                          ) : null}
+                        </td>
                         <td>
                           <Pill
                             tone={

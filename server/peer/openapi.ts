@@ -184,6 +184,7 @@ const schemas: Record<string, Schema> = {
       obj({
         did,
         validator: bool,
+        ring: bool,
         state: { enum: ['connecting', 'open', 'closed'] },
         rttMs: nullable({ type: 'number' }),
         via: str,

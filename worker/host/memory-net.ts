@@ -122,6 +122,7 @@ export class MemoryNet implements PeerNet {
       neighbours: this.neighbours().map((n) => ({
         did: n.did,
         validator: false,
+        ring: false,
         state: 'open' as const,
         rttMs: 0,
         via: 'memory',

@@ -21,6 +21,7 @@ import {
   countsAgainstLimit,
   linksMaxOf,
   linksToShed,
+  ringNeighbours,
   wantsLink,
   type OverlayView,
 } from './overlay';
@@ -55,6 +56,10 @@ export class Dialer {
   private lastAnnounceAt = 0;
   private announceGapMs: number = limits.announceIntervalMs;
   private dials = 0;
+  /** This peer's ring neighbours (overlay.ts), recomputed when a peer appears or at most every ringRecomputeMs. */
+  private ring: readonly string[] = [];
+  private ringDirty = true;
+  private ringAt = 0;
 
   constructor(private readonly hub: DialerHub) {}
 
@@ -64,6 +69,8 @@ export class Dialer {
     this.sessions.clear();
     this.announceReplies.clear();
     this.earlyCandidates = [];
+    this.ring = [];
+    this.ringDirty = true;
   }
 
   // ---- announces ----
@@ -88,7 +95,10 @@ export class Dialer {
   onAnnounce(envelope: SignalOf<'announce'>): void {
     const me = this.hub.options()!.did;
     const them = envelope.from;
-    setBounded(this.known, them, this.hub.clock.now(), limits.knownPeersMax);
+    const heardAt = this.known.get(them);
+    const now = this.hub.clock.now();
+    if (heardAt === undefined || now - heardAt >= limits.ringAliveMs) this.ringDirty = true;
+    setBounded(this.known, them, now, limits.knownPeersMax);
     if (envelope.session !== undefined)
       setBounded(this.sessions, them, envelope.session, limits.knownPeersMax);
     let existing = this.hub.links.to(them);
@@ -273,6 +283,17 @@ export class Dialer {
 
   // ---- redials and refusals ----
 
+  /**
+   * The last link to `did` closed. If it was a ring neighbour, it may have left: it is off the
+   * ring until it announces again (every peer does within overlayRefreshMs), so the ring closes
+   * over the next peer now instead of redialing a gone one for ringAliveMs.
+   */
+  onLinkLost(did: string): void {
+    if (!this.ring.includes(did)) return;
+    this.known.delete(did);
+    this.ringDirty = true;
+  }
+
   /** The link to `did` authenticated: no redial pending. */
   onLinked(did: string): void {
     this.redials.delete(did);
@@ -319,8 +340,22 @@ export class Dialer {
 
   /** Periodic work: due redials, expired refusals, the periodic announce. */
   tick(now: number): void {
+    // A ring neighbour without a link is reached like a lost validator link: now, then with backoff.
+    for (const did of this.ringNeighbours())
+      if (!this.redials.has(did) && !this.hasCurrentLinkTo(did) && !this.isBanned(did))
+        setBounded(
+          this.redials,
+          did,
+          { dueAt: now, backoffMs: limits.redialBackoffMinMs },
+          limits.knownPeersMax,
+        );
     for (const [did, redial] of this.redials) {
       if (redial.dueAt > now || this.hasCurrentLinkTo(did)) continue;
+      // No longer a ring neighbour (a closer peer appeared) nor a wanted validator: not redialed.
+      if (!this.redialsLost(did)) {
+        this.redials.delete(did);
+        continue;
+      }
       redial.dueAt = now + redial.backoffMs;
       this.reach(did);
     }
@@ -350,10 +385,35 @@ export class Dialer {
     return options !== null && this.hub.validators().has(options.did);
   }
 
-  /** Does a link with `did` count against linksMax (it does unless both ends are validators)? */
-  counts(did: string): boolean {
+  /** Is a link with `did` one between two validators (kept on top of linksMax)? */
+  private validatorPair(did: string): boolean {
     const options = this.hub.options();
-    return options === null || countsAgainstLimit(this.hub.validators(), options.did, did);
+    return options !== null && !countsAgainstLimit(this.hub.validators(), options.did, did);
+  }
+
+  /** Does a link with `did` count against linksMax? Not to a fellow validator, nor to a ring neighbour. */
+  counts(did: string): boolean {
+    return !this.validatorPair(did) && !this.ringNeighbours().includes(did);
+  }
+
+  /**
+   * This peer's ring neighbours (overlay.ts ringNeighbours) among the peers it heard an announce
+   * from within ringAliveMs and those it holds an open link to; refused peers left out.
+   */
+  ringNeighbours(): readonly string[] {
+    const options = this.hub.options();
+    if (!options) return [];
+    const now = this.hub.clock.now();
+    if (!this.ringDirty && now - this.ringAt < limits.ringRecomputeMs) return this.ring;
+    const alive = new Set<string>();
+    for (const [did, heardAt] of this.known)
+      if (now - heardAt < limits.ringAliveMs && !this.isBanned(did)) alive.add(did);
+    for (const link of this.hub.links.all())
+      if (link.authenticated && !this.isBanned(link.did)) alive.add(link.did);
+    this.ring = ringNeighbours(options.room, options.did, alive);
+    this.ringDirty = false;
+    this.ringAt = now;
+    return this.ring;
   }
 
   /** This peer's side of the overlay: its links that count against linksMax. */
@@ -382,7 +442,7 @@ export class Dialer {
   private validatorLinks(except?: string): number {
     const dids = new Set<string>();
     for (const link of this.hub.links.all())
-      if (link.did !== except && !this.counts(link.did)) dids.add(link.did);
+      if (link.did !== except && this.validatorPair(link.did)) dids.add(link.did);
     return dids.size;
   }
 
@@ -394,11 +454,13 @@ export class Dialer {
 
   /**
    * Whether this peer wants a link with `did`: a fellow validator while fewer than
-   * validatorLinksMax are linked; any other peer by the overlay's rule (overlay.ts wantsLink).
+   * validatorLinksMax are linked; a ring neighbour always; any other peer by the overlay's rule
+   * (overlay.ts wantsLink).
    */
   wants(did: string): boolean {
     if (this.isBanned(did) || did === this.hub.options()?.did) return false;
-    if (!this.counts(did)) return this.validatorLinks(did) < limits.validatorLinksMax;
+    if (this.validatorPair(did)) return this.validatorLinks(did) < limits.validatorLinksMax;
+    if (this.ringNeighbours().includes(did)) return true;
     return wantsLink(this.overlayView(), did);
   }
 
@@ -425,9 +487,9 @@ export class Dialer {
   }
 
   /**
-   * Is a lost link to `did` redialed? Between validators, yes. Any other link is replaced through
-   * the overlay instead (the peer announces itself again): the other end may have shed it for a
-   * better-ranked link, and would ignore the redial.
+   * Is a lost link to `did` redialed? Between validators, and to a ring neighbour, yes. Any other
+   * link is replaced through the overlay instead (the peer announces itself again): the other end
+   * may have shed it for a better-ranked link, and would ignore the redial.
    */
   redialsLost(did: string): boolean {
     return !this.counts(did) && this.wants(did);

@@ -175,9 +175,11 @@ export class Hub implements PeerNet {
   }
 
   view(): NetworkView {
+    const ring = this.options ? this.dialer.ringNeighbours() : [];
     const neighbours: NeighbourView[] = this.links.all().map((link) => ({
       did: link.did,
       validator: this.validators.has(link.did),
+      ring: ring.includes(link.did),
       state: link.authenticated ? 'open' : 'connecting',
       rttMs: link.rttMs === null ? null : Math.round(link.rttMs * 100) / 100,
       via: link.via ?? 'unknown',
@@ -376,6 +378,7 @@ export class Hub implements PeerNet {
       );
     if (wasNeighbour) this.notifyNeighbours();
     if (!this.options || this.dialer.hasCurrentLinkTo(link.did)) return;
+    if (link.authenticated) this.dialer.onLinkLost(link.did);
     if (how.redial && this.dialer.redialsLost(link.did)) this.dialer.scheduleRedial(link.did);
     // The link is replaced through the overlay (overlay.ts): peers with room, or that rank this
     // one high, answer the announce.
@@ -420,6 +423,8 @@ export class Hub implements PeerNet {
     this.lastTickAt = now;
     for (const link of this.links.all()) checkLink(this.liveness, link, now);
     this.dialer.tick(now);
+    // The ring moved (a peer came between this one and a ring neighbour): that link counts now.
+    this.shed();
   }
 
   /**

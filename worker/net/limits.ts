@@ -102,6 +102,14 @@ export const announceIntervalMs = 10_000;
  * link with it, so two parts of the overlay that each filled up on their own find each other.
  */
 export const overlayRefreshMs = 15_000;
+/**
+ * A peer heard from (an announce, or an open link) within this is on this peer's ring
+ * (overlay.ts ringNeighbours). Every peer announces at least every overlayRefreshMs: two
+ * refreshes and a margin, so a slow tick does not take a live peer off the ring.
+ */
+export const ringAliveMs = 2 * overlayRefreshMs + 10_000;
+/** The ring neighbours are recomputed at least this often (and whenever a new peer announces). */
+export const ringRecomputeMs = 1_000;
 /** Least time between two targeted answers to announces from the same peer. */
 export const announceReplyIntervalMs = 2_000;
 /** How long a dropped peer is refused. */

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Hub } from './hub';
 import { MemoryBus, MemoryDriver } from './memory-driver';
-import { linkRank, linksToShed, wantsLink } from './overlay';
+import { linkRank, linksToShed, ringNeighbours, wantsLink } from './overlay';
 import { testIdentity } from './testing';
 
 const room = 'cd'.repeat(16);
@@ -21,10 +21,16 @@ interface TestPeer {
   neighbours(): string[];
 }
 
-function peers(count: number, linksMax: number, validatorCount = 0): TestPeer[] {
-  const bus = new MemoryBus();
-  const identities = Array.from({ length: count }, () => testIdentity());
-  const validators = identities.slice(0, validatorCount).map((i) => i.did);
+type Identity = ReturnType<typeof testIdentity>;
+
+function peers(
+  count: number,
+  linksMax: number,
+  validatorCount = 0,
+  bus = new MemoryBus(),
+  identities: Identity[] = Array.from({ length: count }, () => testIdentity()),
+  validators = identities.slice(0, validatorCount).map((i) => i.did),
+): TestPeer[] {
   return identities.map((identity) => {
     const hub = new Hub({
       driver: new MemoryDriver(),
@@ -140,17 +146,47 @@ describe('overlay policy', () => {
   });
 });
 
+describe('the ring', () => {
+  it('orders the peers into one cycle: each is the predecessor of its successor', () => {
+    const dids = Array.from({ length: 30 }, (_, i) => `did:key:zr${i}`);
+    const successor = new Map<string, string>();
+    for (const did of dids) {
+      const [next, previous] = ringNeighbours(room, did, dids);
+      successor.set(did, next!);
+      expect(ringNeighbours(room, previous!, dids)[0]).toBe(did);
+    }
+    const visited = new Set<string>();
+    let at = dids[0]!;
+    while (!visited.has(at)) {
+      visited.add(at);
+      at = successor.get(at)!;
+    }
+    expect(visited.size).toBe(30);
+    expect(ringNeighbours(room, dids[0]!, [dids[0]!])).toEqual([]);
+    expect(ringNeighbours(room, dids[0]!, dids.slice(0, 2))).toEqual([dids[1]]);
+  });
+});
+
 describe('overlay of real hubs', () => {
   it('12 peers with linksMax 4: at most 4 links each, one connected graph; a broadcast reaches all across several hops; links are replaced when peers leave', async () => {
     const all = peers(12, 4);
+    // Links that count against linksMax: all but the two ring neighbours (overlay.ts).
+    const ranked = (p: TestPeer, group: TestPeer[]) => {
+      const ring = ringNeighbours(
+        room,
+        p.did,
+        group.map((q) => q.did),
+      );
+      return p.neighbours().filter((d) => !ring.includes(d));
+    };
     await until(
       () =>
-        all.every((p) => p.neighbours().length >= 2 && p.neighbours().length <= 4) &&
+        all.every((p) => p.neighbours().length >= 2 && ranked(p, all).length <= 4) &&
         hopsFrom(all, all[0]!) < Number.POSITIVE_INFINITY,
       'a connected overlay',
     );
     await settled(all);
-    for (const p of all) expect(p.neighbours().length).toBeLessThanOrEqual(4);
+    for (const p of all) expect(ranked(p, all).length).toBeLessThanOrEqual(4);
     const hops = hopsFrom(all, all[0]!);
     expect(hops).toBeGreaterThanOrEqual(2); // not a complete graph: the far peers are 2+ hops off
     all[0]!.hub.broadcast(new Uint8Array([1, 2, 3]));
@@ -180,7 +216,7 @@ describe('overlay of real hubs', () => {
       'the overlay to heal',
     );
     await settled(rest);
-    for (const p of rest) expect(p.neighbours().length).toBeLessThanOrEqual(4);
+    for (const p of rest) expect(ranked(p, rest).length).toBeLessThanOrEqual(4);
     rest[0]!.hub.broadcast(new Uint8Array([4]));
     await until(() => rest.slice(1).every((p) => p.received.length === 2), 'the second broadcast');
   }, 180_000);
@@ -213,13 +249,67 @@ describe('overlay of real hubs', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 500));
     const validatorDids = new Set(validators.map((v) => v.did));
+    const dids = all.map((p) => p.did);
     for (const p of all) {
+      const ring = ringNeighbours(room, p.did, dids);
       const ordinary = p
         .neighbours()
-        .filter((d) => !(validatorDids.has(p.did) && validatorDids.has(d)));
+        .filter((d) => !(validatorDids.has(p.did) && validatorDids.has(d)) && !ring.includes(d));
       expect(ordinary.length).toBeLessThanOrEqual(2);
     }
     all[9]!.hub.broadcast(new Uint8Array([9]));
     await until(() => all.slice(0, 9).every((p) => p.received.length === 1), 'a member broadcast');
+  }, 90_000);
+
+  it('two parts that filled up on their own join through the ring, though ranks refuse every link between them', async () => {
+    // A triangle and a pair at linksMax 2, picked so that each triangle member ranks both pair
+    // members below its two triangle links: by ranks alone (overlay.ts wantsLink) no link between
+    // the parts is ever wanted, so the room would stay in two parts for ever.
+    const pool = Array.from({ length: 16 }, () => testIdentity());
+    const rank = (a: Identity, b: Identity) => linkRank(room, a.did, b.did);
+    let picked: { triangle: Identity[]; pair: Identity[] } | null = null;
+    search: for (let a = 0; a < pool.length; a++)
+      for (let b = a + 1; b < pool.length; b++)
+        for (let c = b + 1; c < pool.length; c++) {
+          const triangle = [pool[a]!, pool[b]!, pool[c]!];
+          const lowest = triangle.map((t) =>
+            Math.min(...triangle.filter((u) => u !== t).map((u) => rank(t, u))),
+          );
+          const pair = pool.filter(
+            (p) => !triangle.includes(p) && triangle.every((t, i) => rank(t, p) < lowest[i]!),
+          );
+          if (pair.length >= 2) {
+            picked = { triangle, pair: pair.slice(0, 2) };
+            break search;
+          }
+        }
+    expect(picked).not.toBeNull();
+    const bus = new MemoryBus();
+    const triangle = peers(3, 2, 0, bus, picked!.triangle);
+    await until(() => triangle.every((p) => p.neighbours().length === 2), 'the triangle');
+    const pair = peers(2, 2, 0, bus, picked!.pair);
+    const all = [...triangle, ...pair];
+    debug = () => {
+      for (const p of all)
+        console.log(
+          p.did.slice(-6),
+          p
+            .neighbours()
+            .map((d) => d.slice(-6))
+            .join(' '),
+        );
+    };
+    await until(
+      () => hopsFrom(all, all[0]!) < Number.POSITIVE_INFINITY,
+      'one connected overlay',
+      50_000,
+    );
+    const dids = all.map((p) => p.did);
+    for (const p of all) {
+      const ring = ringNeighbours(room, p.did, dids);
+      expect(p.neighbours().filter((d) => !ring.includes(d)).length).toBeLessThanOrEqual(2);
+    }
+    pair[1]!.hub.broadcast(new Uint8Array([7]));
+    await until(() => triangle.every((p) => p.received.length === 1), "the pair's broadcast");
   }, 90_000);
 });

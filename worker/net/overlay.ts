@@ -13,6 +13,14 @@
 //   expander, connected with a diameter of about log(n)/log(linksMax - 1).
 // - A peer that loses a link (the other left, or shed it) announces itself again; peers with
 //   room, or that rank it high, link with it: links are replaced when peers leave.
+// - The ring (connectivity): ranks alone can leave the room in parts that each filled up on
+//   their own (with linksMax 2, peers linked in a triangle and a pair never switch to each other,
+//   and each full peer refuses the pair). So every peer also keeps a link to its two ring
+//   neighbours: the peers just after and just before it when the peers it has heard from lately
+//   are ordered by ringKey (a hash of the room and the did). Seen by peers that know the same
+//   peers, these links form one cycle through all of them: the overlay is connected whatever the
+//   ranks did. Ring links do not count against linksMax (as validator links do not), so a
+//   peer's links are at most linksMax + 2, plus its fellow validators.
 // - Gossip is flooded over these links (gossip.ts): every peer forwards a new message to all its
 //   links but the one it came from and those its covered list names; duplicates are bounded by
 //   the degree.
@@ -46,6 +54,39 @@ export function linkRank(room: string, a: string, b: string): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return (h >>> 0) / 2 ** 32;
+}
+
+/** A peer's place on the room's ring, in [0, 1): a hash of the room and its did. */
+export function ringKey(room: string, did: string): number {
+  return linkRank(room, did, '');
+}
+
+/**
+ * The ring neighbours of `own` among `alive` (the peers it heard from lately; own may be among
+ * them): the next peer after it and the one before it, by ringKey then did, wrapping around.
+ * None when it knows no other peer; one when it knows one.
+ */
+export function ringNeighbours(room: string, own: string, alive: Iterable<string>): string[] {
+  const ownKey = ringKey(room, own);
+  let next: { key: number; did: string } | null = null;
+  let previous: { key: number; did: string } | null = null;
+  let lowest: { key: number; did: string } | null = null;
+  let highest: { key: number; did: string } | null = null;
+  const before = (a: { key: number; did: string }, b: { key: number; did: string }) =>
+    a.key < b.key || (a.key === b.key && a.did < b.did);
+  const self = { key: ownKey, did: own };
+  for (const did of alive) {
+    if (did === own) continue;
+    const entry = { key: ringKey(room, did), did };
+    if (!lowest || before(entry, lowest)) lowest = entry;
+    if (!highest || before(highest, entry)) highest = entry;
+    if (before(self, entry) && (!next || before(entry, next))) next = entry;
+    if (before(entry, self) && (!previous || before(previous, entry))) previous = entry;
+  }
+  const successor = next ?? lowest;
+  const predecessor = previous ?? highest;
+  if (!successor || !predecessor) return [];
+  return successor.did === predecessor.did ? [successor.did] : [successor.did, predecessor.did];
 }
 
 /** Does a link between two peers count against linksMax? Not between two validators. */

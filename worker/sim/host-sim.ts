@@ -592,7 +592,7 @@ export class HostSimulation {
       const dids =
         peer.live?.hub
           .view()
-          .neighbours.filter((n) => n.state === 'open')
+          .neighbours.filter((n) => n.state === 'open' && !n.ring)
           .map((n) => n.did) ?? [];
       const counted = dids.filter((did) => !(validators.has(did) && validators.has(peer.did)));
       if (counted.length > linksMax)

@@ -11,7 +11,13 @@ import { GossipRouter } from '../net/gossip';
 import { createLink, type Link } from '../net/link';
 import * as limits from '../net/limits';
 import { setNetRandomness } from '../net/names';
-import { countsAgainstLimit, linksToShed, wantsLink, type OverlayView } from '../net/overlay';
+import {
+  countsAgainstLimit,
+  linksToShed,
+  ringKey,
+  wantsLink,
+  type OverlayView,
+} from '../net/overlay';
 import { decodeFrame, peerTag } from '../net/wire';
 import { Random } from './prng';
 
@@ -51,6 +57,8 @@ interface ModelPeer {
   alive: boolean;
   side: number;
   links: Map<string, Link>;
+  /** Its ring neighbours (overlay.ts): linked on top of linksMax. */
+  ring: Set<string>;
   known: number;
   router: GossipRouter;
 }
@@ -102,6 +110,7 @@ export class OverlaySim {
       alive: true,
       side: this.partitioned ? this.random.int(0, 1) : 0,
       links: new Map(),
+      ring: new Set(),
       known: 0,
       router: null as unknown as GossipRouter,
     };
@@ -168,7 +177,8 @@ export class OverlaySim {
   private view(peer: ModelPeer): OverlayView {
     const linked: string[] = [];
     for (const did of peer.links.keys())
-      if (countsAgainstLimit(this.validators, peer.did, did)) linked.push(did);
+      if (countsAgainstLimit(this.validators, peer.did, did) && !peer.ring.has(did))
+        linked.push(did);
     return {
       room,
       own: peer.did,
@@ -206,6 +216,47 @@ export class OverlaySim {
         if (this.wants(other, peer) && this.wants(peer, other)) this.link(peer, other);
       }
     }
+    this.linkRing();
+  }
+
+  /**
+   * dialer.ts ringNeighbours: every peer links with the peers just before and after it by ringKey
+   * among the live peers of its side (each knows them all from their announces); links that were
+   * ring links and are no more count again, and are shed past linksMax.
+   */
+  private linkRing(): void {
+    const sides = new Map<number, ModelPeer[]>();
+    for (const peer of this.live()) {
+      const side = sides.get(peer.side) ?? [];
+      side.push(peer);
+      sides.set(peer.side, side);
+    }
+    const wanted = new Map<ModelPeer, Set<string>>();
+    for (const side of sides.values()) {
+      const order = side
+        .map((peer) => ({ peer, key: ringKey(room, peer.did) }))
+        .sort((x, y) => x.key - y.key || (x.peer.did < y.peer.did ? -1 : 1))
+        .map((e) => e.peer);
+      for (const [i, peer] of order.entries()) {
+        const ring = new Set<string>();
+        if (order.length > 1) {
+          ring.add(order[(i + 1) % order.length]!.did);
+          ring.add(order[(i - 1 + order.length) % order.length]!.did);
+        }
+        wanted.set(peer, ring);
+      }
+    }
+    for (const [peer, ring] of wanted) peer.ring = ring;
+    for (const [peer, ring] of wanted)
+      for (const did of ring) {
+        const other = this.peers.get(did)!;
+        if (!peer.links.has(did)) {
+          peer.links.set(did, createLink(`${peer.did}>${did}`, did, true, '', 0));
+          other.links.set(peer.did, createLink(`${did}>${peer.did}`, peer.did, false, '', 0));
+        }
+      }
+    for (const peer of wanted.keys())
+      for (const did of linksToShed(this.view(peer))) this.unlink(peer, this.peers.get(did)!);
   }
 
   private link(a: ModelPeer, b: ModelPeer): void {
