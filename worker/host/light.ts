@@ -474,7 +474,7 @@ export class LightFollower {
         height: included.height,
         error: {
           code: failure.code,
-          message: `Failed in block ${failure.height} (${failure.code}).`,
+          message: `In block ${failure.height} but failed there: ${failure.code} (its failure record, proven against a certified state root); only its nonce was used.`,
         },
       };
     }
