@@ -314,6 +314,8 @@ describe('a light peer joined by invite', () => {
     const cases: Array<[string, typeof honest.prove, () => Promise<unknown>]> = [
       // the failure record hidden: the failed transaction is not reported committed
       ['hides the failure record', async () => null, () => liarOf.follower.result(doomed.txId)],
+      // a data entry that is there, hidden: not taken as absent
+      ['hides an entry', async () => null, () => liarOf.follower.get('here')],
       // an entry that is there, said absent with another key's proof of absence
       ['proves another key absent', async () => absent, () => liarOf.follower.get('here')],
       // the same key, with a proof of absence built on its own path
@@ -351,6 +353,10 @@ describe('a light peer joined by invite', () => {
       expect(error, what).toMatchObject({ code: 'TAMPERED' });
       expect(liarOf.asked.count, what).toBe(lightProofTriesMax);
     }
+    // a proof of absence at a height this peer holds no header of: NOT_FOUND, not asked again
+    const ahead = lying(async () => ({ ...absent, height: 10_000 }));
+    expect((await refusal(ahead.follower.get('nowhere'))).code).toBe('NOT_FOUND');
+    expect(ahead.asked.count).toBe(1);
     // one lie, then an honest answer: the light peer asks again and takes the proven one
     let lies = 1;
     const once = lying(async (key, raw) => (lies-- > 0 ? null : honest.prove(key, raw)));
