@@ -2,7 +2,8 @@
 // page; tab B (a phone) opens the invite, ticks "Light peer: headers only, for phones" and
 // joins. B's status strip says light and verified; A pays B on its Wallet page; B's Wallet shows
 // the balance checked with its Merkle proof against a header B verified; B sends some back by
-// typing, and the page reports it sent once a full peer proved it in a certified block. A page
+// typing, and the page reports it sent once a full peer proved it in a certified block and its
+// failure record absent; a transfer beyond B's balance shows failed with its code. A page
 // that needs the full state says plainly that this is a light peer; after a reload B is still
 // light. The Settings page sets the overlay's link limit. window.bot is used only to assert. Run inside the test network namespace
 // (scripts/netns-run).
@@ -59,6 +60,18 @@ test('a phone joins as a light peer by clicks, sees its balance proven and sends
   await expect(b.getByTestId('wallet-balance')).toContainText('15 BOT', { timeout: 60_000 });
   await expect(a.getByTestId('wallet-balance')).toContainText('985 BOT', { timeout: 60_000 });
   await axe(b);
+
+  // B sends more than it holds (a light peer does not precheck): the transfer is in a block but
+  // fails there; B shows it failed with its code, proven from its failure record, not sent
+  await b.getByTestId('send-to').fill(aDid);
+  await b.getByTestId('send-amount').fill('500');
+  await b.getByTestId('send-button').click();
+  await expect(b.getByRole('alert').filter({ hasText: 'INSUFFICIENT_FUNDS' })).toContainText(
+    'failed there',
+    { timeout: 60_000 },
+  );
+  await expect(b.getByTestId('send-result')).toHaveCount(0);
+  await expect(b.getByTestId('wallet-balance')).toContainText('15 BOT');
 
   // a page that needs the full state says so plainly
   await b.goto('/#/governance');

@@ -150,6 +150,16 @@ export interface StateProof {
   siblings: Uint8Array[];
 }
 
+/**
+ * A proof that a key is absent: the sibling hashes from the root down to where the key would
+ * be, and what is there instead: an empty subtree (null), or the one leaf of another key whose
+ * hash shares the path (a compact tree collapses a subtree of one leaf to that leaf).
+ */
+export interface AbsenceProof {
+  siblings: Uint8Array[];
+  other: { keyHash: Uint8Array; valueHash: Uint8Array } | null;
+}
+
 // Key hashes are asked for again and again (a sensor's key in every block): a bounded memo,
 // cleared when full. Deterministic; the arrays are shared, and nothing here changes one.
 const keyHashes = new Map<string, Uint8Array>();
@@ -231,6 +241,23 @@ export class StateTrie {
     if (node === null || !equalBytes(node.keyHash, keyHash)) return null;
     return { siblings };
   }
+
+  /** Non-membership proof for `key`, or null when the key is present (prove gives its proof). */
+  proveAbsence(key: string): AbsenceProof | null {
+    const keyHash = stateKeyHash(key);
+    const siblings: Uint8Array[] = [];
+    let node = this.root;
+    let depth = 0;
+    while (node !== null && !node.leaf) {
+      const bit = bitAt(keyHash, depth);
+      siblings.push(nodeHash(bit === 0 ? node.right : node.left));
+      node = bit === 0 ? node.left : node.right;
+      depth++;
+    }
+    if (node === null) return { siblings, other: null };
+    if (equalBytes(node.keyHash, keyHash)) return null;
+    return { siblings, other: { keyHash: node.keyHash, valueHash: node.valueHash } };
+  }
 }
 
 /** Check that `key` is bound to `valueHash` under `root`. Pure; usable by light peers and the UI. */
@@ -247,6 +274,37 @@ export function verifyStateProof(
     const sibling = proof.siblings[depth];
     if (!(sibling instanceof Uint8Array) || sibling.length !== 32) return false;
     hash = bitAt(keyHash, depth) === 0 ? hashInner(hash, sibling) : hashInner(sibling, hash);
+  }
+  return equalBytes(hash, root);
+}
+
+/**
+ * Check that `key` is bound to nothing under `root`: folding the proof's siblings up from the
+ * empty subtree or the other key's leaf gives `root`. Sound because leaf and inner hashes are
+ * domain-separated and an empty subtree hashes to zeros: a proof can only show a node the tree
+ * has, and a subtree that is empty, or one leaf of another key, holds no leaf of `key`. Pure.
+ */
+export function verifyAbsenceProof(root: Uint8Array, key: string, proof: AbsenceProof): boolean {
+  if (!Array.isArray(proof?.siblings) || proof.siblings.length > 256) return false;
+  const keyHash = stateKeyHash(key);
+  const depth = proof.siblings.length;
+  let hash: Uint8Array;
+  const other = proof.other;
+  if (other === null) hash = zeroHash;
+  else {
+    if (typeof other !== 'object') return false;
+    const { keyHash: otherKey, valueHash } = other;
+    if (!(otherKey instanceof Uint8Array) || otherKey.length !== 32) return false;
+    if (!(valueHash instanceof Uint8Array) || valueHash.length !== 32) return false;
+    if (equalBytes(otherKey, keyHash)) return false;
+    // the other leaf sits on this key's path: it shares the path's bits
+    for (let d = 0; d < depth; d++) if (bitAt(otherKey, d) !== bitAt(keyHash, d)) return false;
+    hash = hashLeaf(otherKey, valueHash);
+  }
+  for (let d = depth - 1; d >= 0; d--) {
+    const sibling = proof.siblings[d];
+    if (!(sibling instanceof Uint8Array) || sibling.length !== 32) return false;
+    hash = bitAt(keyHash, d) === 0 ? hashInner(hash, sibling) : hashInner(sibling, hash);
   }
   return equalBytes(hash, root);
 }

@@ -4,7 +4,10 @@
 // hands it to a full peer and reports it committed once a full peer proves it is in a certified
 // block; a method that needs the full state is refused plainly; the choice and the verified
 // headers survive a restart. Bad input: a forged inclusion proof, a header of another chain, a
-// join option that is not a boolean, and a light join of a chain held as a full peer.
+// join option that is not a boolean, and a light join of a chain held as a full peer. A failed
+// transaction (in its block, its failure record fail/<txId> in the state) shows failed with its
+// code; a full peer that hides that record, or any other entry, gets no "committed" nor
+// "absent" from the light peer without a proof of absence, and the light peer asks another.
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MultiHost } from './multi-host';
@@ -15,7 +18,10 @@ import { MemoryNetwork } from './memory-net';
 import { startNetPeer, until } from './testing';
 import type { PeerHost } from './peer-host';
 import { dispatch } from './dispatch';
-import { endpointLightSource, LightFollower } from './light';
+import { endpointLightSource, LightFollower, lightProofTriesMax } from './light';
+import { decodeWire, encodeWire, type LightAbsence, type LightProof } from './wire';
+import { failurePrefix } from '../core/ledger';
+import { sha256 } from '../core/crypto/hash';
 import { trustGenesis } from '../core/lightclient';
 import { checkBalanceProof, checkProof } from '../core/proof';
 import type { PeerEvent } from '../api';
@@ -52,6 +58,24 @@ function lightPeer(
   });
   multis.push(multi);
   return { multi, events };
+}
+
+/**
+ * Make a full peer's net lie to light peers: its answers drop the entry or the proof of absence
+ * of every key `hidden` names (as a full peer that hides a failure record would).
+ */
+function hideFromLightPeers(
+  net: { send(to: string, bytes: Uint8Array): boolean },
+  hidden: (key: string) => boolean,
+): void {
+  const send = net.send.bind(net);
+  net.send = (to, bytes) => {
+    const message = decodeWire(bytes);
+    if (message.kind !== 'lightData') return send(to, bytes);
+    const key = message.proof?.key ?? message.absence?.key;
+    if (key === undefined || !hidden(key)) return send(to, bytes);
+    return send(to, encodeWire({ ...message, proof: null, absence: null }));
+  };
 }
 
 async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
@@ -190,5 +214,153 @@ describe('a light peer joined by invite', () => {
     const { multi } = lightPeer(network, new MemoryStorage(), new Map());
     await multi.join(invite);
     expect((await refusal(multi.join(invite, { light: true }))).code).toBe('BAD_REQUEST');
+  }, 60_000);
+
+  it('shows a failed transaction failed with its code, and never committed on the word of a full peer that hides its failure record', async () => {
+    const network = new MemoryNetwork();
+    const liar = await startNetPeer(network, hosts);
+    hideFromLightPeers(liar.net, (key) => key.startsWith(failurePrefix));
+    const { invite } = await liar.host.createChain({
+      name: 'tolls',
+      mode: 'public',
+      consensus: 'solo',
+      tokens: { symbol: 'BOT', allocations: [{ did: liar.did, amount: 1000 }] },
+    } as never);
+    const { multi, events } = lightPeer(network, new MemoryStorage(), new Map());
+    await multi.ready();
+    const me = (await multi.identity()).did;
+    await multi.join(invite, { light: true });
+    const paid = await liar.host.waitFor((await liar.host.transfer({ to: me, amount: 10 })).txId);
+    await until(async () => (await multi.status()).height >= paid.height!);
+
+    // a transfer beyond the balance: in its block, failed there (the light peer does not precheck)
+    const { txId: doomed } = await multi.transfer({ to: liar.did, amount: 500 });
+    expect(await liar.host.waitFor(doomed)).toMatchObject({
+      status: 'rejected',
+      error: { code: 'INSUFFICIENT_FUNDS' },
+    });
+    // the only full peer proves the inclusion and hides the failure record: refused, not committed
+    const refused = (e: PeerEvent) =>
+      e.type === 'log' && e.entry.message.includes(`neither ${failurePrefix}${doomed}`);
+    const reported = (e: PeerEvent) => e.type === 'tx' && e.txId === doomed;
+    await until(() => events.some(refused) || events.some(reported));
+    expect(events.find(reported)).toBeUndefined();
+    expect(events.some(refused)).toBe(true);
+    expect(await refusal(multi.waitFor(doomed, { timeoutMs: 1 }))).toMatchObject({
+      code: 'TIMEOUT',
+    });
+
+    // an honest full peer links: the light peer asks it too, and shows the failure with its code
+    const honest = await startNetPeer(network, hosts);
+    await honest.host.join(invite);
+    const failed = await multi.waitFor(doomed, { timeoutMs: 30_000 });
+    expect(failed).toMatchObject({
+      status: 'rejected',
+      height: expect.any(Number),
+      error: { code: 'INSUFFICIENT_FUNDS' },
+    });
+    expect(events.find((e) => e.type === 'tx' && e.txId === doomed)).toMatchObject({
+      result: { status: 'rejected' },
+    });
+    // the next one (the failed one used its nonce) succeeds: committed with the record proven absent
+    const { txId } = await multi.transfer({ to: liar.did, amount: 4 });
+    expect(await multi.waitFor(txId, { timeoutMs: 30_000 })).toMatchObject({
+      status: 'committed',
+    });
+    expect((await honest.host.balance(me)).balance).toBe(6);
+  }, 60_000);
+
+  it('takes "absent" only with a proof of absence: a hidden entry, a bent or misplaced proof are refused (TAMPERED) and asked again', async () => {
+    const network = new MemoryNetwork();
+    const full = await startNetPeer(network, hosts);
+    await full.host.createChain({ name: 'p', mode: 'public', consensus: 'solo' });
+    const put = await full.host.submit({ type: 'data.put', body: { key: 'here', value: 1 } });
+    await full.host.waitFor(put.txId);
+    const doomed = await full.host.submit({
+      type: 'member.vote',
+      body: { proposal: 'ab'.repeat(32), approve: true },
+    });
+    expect((await full.host.waitFor(doomed.txId)).status).toBe('rejected');
+    const done = await full.host.submit({ type: 'data.put', body: { key: 'done', value: 2 } });
+    await full.host.waitFor(done.txId);
+    const end = await full.host.xchainEndpoint();
+    const honest = endpointLightSource(end);
+    const follower = new LightFollower(trustGenesis(end.durable().genesis), honest);
+    await follower.follow();
+
+    // honest: an absent key is null with its proof of absence; results proven both ways
+    expect(await follower.get('nowhere')).toBeNull();
+    const absent = (await honest.prove('nowhere')) as LightAbsence;
+    expect(absent).toMatchObject({ key: 'data/nowhere', siblings: expect.any(Array) });
+    expect(await follower.result(doomed.txId)).toMatchObject({
+      status: 'rejected',
+      error: { code: 'NOT_FOUND' },
+    });
+    expect(await follower.result(done.txId)).toMatchObject({ status: 'committed' });
+
+    // a source that counts its answers and lies in each
+    const lying = (prove: typeof honest.prove) => {
+      const asked = { count: 0 };
+      const source = {
+        ...honest,
+        prove: async (key: string, raw?: boolean) => {
+          asked.count++;
+          return prove(key, raw);
+        },
+      };
+      return { asked, follower: new LightFollower(follower.state, source) };
+    };
+    const here = (await honest.prove('here')) as LightProof;
+    const cases: Array<[string, typeof honest.prove, () => Promise<unknown>]> = [
+      // the failure record hidden: the failed transaction is not reported committed
+      ['hides the failure record', async () => null, () => liarOf.follower.result(doomed.txId)],
+      // a data entry that is there, hidden: not taken as absent
+      ['hides an entry', async () => null, () => liarOf.follower.get('here')],
+      // an entry that is there, said absent with another key's proof of absence
+      ['proves another key absent', async () => absent, () => liarOf.follower.get('here')],
+      // the same key, with a proof of absence built on its own path
+      [
+        'bends a proof of absence',
+        async () =>
+          ({
+            key: here.key,
+            height: here.height,
+            siblings: here.siblings,
+            other: null,
+          }) as LightAbsence,
+        () => liarOf.follower.get('here'),
+      ],
+      // the key itself offered as the other leaf found on its path
+      [
+        'offers the key itself as the other leaf',
+        async () =>
+          ({
+            key: here.key,
+            height: here.height,
+            siblings: here.siblings,
+            other: {
+              keyHash: sha256(new TextEncoder().encode(here.key)),
+              valueHash: sha256(here.entry),
+            },
+          }) as LightAbsence,
+        () => liarOf.follower.get('here'),
+      ],
+    ];
+    let liarOf = lying(honest.prove);
+    for (const [what, prove, read] of cases) {
+      liarOf = lying(prove);
+      const error = await refusal(read());
+      expect(error, what).toMatchObject({ code: 'TAMPERED' });
+      expect(liarOf.asked.count, what).toBe(lightProofTriesMax);
+    }
+    // a proof of absence at a height this peer holds no header of: NOT_FOUND, not asked again
+    const ahead = lying(async () => ({ ...absent, height: 10_000 }));
+    expect((await refusal(ahead.follower.get('nowhere'))).code).toBe('NOT_FOUND');
+    expect(ahead.asked.count).toBe(1);
+    // one lie, then an honest answer: the light peer asks again and takes the proven one
+    let lies = 1;
+    const once = lying(async (key, raw) => (lies-- > 0 ? null : honest.prove(key, raw)));
+    expect(await once.follower.result(done.txId)).toMatchObject({ status: 'committed' });
+    expect(once.asked.count).toBe(2);
   }, 60_000);
 });

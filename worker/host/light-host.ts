@@ -9,7 +9,7 @@
 import { decode, encode } from '../core/codec';
 import { toHex } from '../core/bytes';
 import { BotError, botError } from '../core/errors';
-import { accountPrefix, decodeTxFailure, failurePrefix } from '../core/ledger';
+import { accountPrefix } from '../core/ledger';
 import { didFromPublicKey } from '../core/crypto/did';
 import { publicKeyFromSeed, signSync } from '../core/crypto/ed25519';
 import { headerAt, trustGenesis, type LightClientState } from '../core/lightclient';
@@ -363,20 +363,9 @@ export class LightHost {
     }
   }
 
-  /** The result, proven: in a verified block, and failed only if its failure record is proven. */
-  private async resultOf(txId: string): Promise<TxResult | null> {
-    const included = await this.follower.inclusion(txId);
-    if (!included) return null;
-    const failure = await this.follower.getState(failurePrefix + txId);
-    if (failure) {
-      const f = decodeTxFailure(failure.entry);
-      return {
-        status: 'rejected',
-        height: included.height,
-        error: { code: f.code, message: `Failed in block ${f.height} (${f.code}).` },
-      };
-    }
-    return { status: 'committed', height: included.height };
+  /** The result, proven (LightFollower.result): committed only with its failure record proven absent. */
+  private resultOf(txId: string): Promise<TxResult | null> {
+    return this.follower.result(txId);
   }
 
   async waitFor(txId: string, options?: { timeoutMs?: number }): Promise<TxResult> {

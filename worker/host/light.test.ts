@@ -20,6 +20,7 @@ import { testIdentity } from '../core/testing';
 import { commitSigningBytes } from '../core/consensus/vote';
 import { signSync } from '../core/crypto/ed25519';
 import type { XchainEndpoint } from './xchain';
+import type { LightProof } from './wire';
 
 const hosts: PeerHost[] = [];
 afterEach(async () => {
@@ -97,7 +98,7 @@ describe('a light peer', () => {
     const liar = new LightFollower(light.state, {
       ...endpointLightSource(end),
       async prove(key) {
-        const honest = (await endpointLightSource(end).prove(key))!;
+        const honest = (await endpointLightSource(end).prove(key)) as LightProof;
         const entry = honest.entry.slice();
         entry[entry.length - 1]! ^= 1;
         return { ...honest, entry };

@@ -9,18 +9,19 @@ import { encode } from '../core/codec';
 import { equalBytes } from '../core/bytes';
 import { sha256 } from '../core/crypto/hash';
 import { decodeBlock } from '../core/block';
-import { botError } from '../core/errors';
+import { BotError, botError } from '../core/errors';
 import {
   advanceMany,
   lightClientCheckpointsKeptMax,
   lightClientHeadersKeptMax,
   lightClientUpdatesMax,
+  verifyAbsentRead,
   verifyRead,
   type HeaderUpdate,
   type LightClientState,
 } from '../core/lightclient';
 import { dataPrefix, decodeDataEntry } from '../core/modules/data';
-import { accountPrefix, failurePrefix } from '../core/ledger';
+import { accountPrefix, decodeTxFailure, failurePrefix } from '../core/ledger';
 import { tokenAccountPrefix } from '../core/modules/tokens/types';
 import { merklePath, verifyMerklePath } from '../core/merkle';
 import { decodeTx, encodeTx, txIdOf, txLeafOf as txLeaf, type Tx } from '../core/tx';
@@ -33,13 +34,17 @@ import { realClock, type Clock } from '../net/clock';
 import {
   decodeWire,
   encodeWire,
+  type LightAbsence,
   type LightProof,
   type TxInclusion,
   type WireMessage,
 } from './wire';
 import type { LightUpdateLog } from './xchain';
+import type { TxResult } from '../api';
 import type { InviteToken } from '../core/modules/governance';
 
+/** Full peers (or answers of one source) a light peer asks for a proof before it gives up. */
+export const lightProofTriesMax = 3;
 /** Header updates asked of a full peer per pass of follow(). */
 export const lightFollowPassesMax = 1024;
 /** Bytes one kept header may take in a light peer's store (height, hash, state root, time). */
@@ -63,9 +68,10 @@ export interface LightSource {
   updates(from: number, count: number): Promise<HeaderUpdate[]>;
   /**
    * The data entry of `key` (raw: the state entry of a whole state key, lightStateKeyAllowed)
-   * with its Merkle proof at the source's durable height (null: absent).
+   * with its Merkle proof at the source's durable height, or the key's proof of absence there
+   * (null: the source gave neither, which the light peer does not take as absent).
    */
-  prove(key: string, raw?: boolean): Promise<LightProof | null>;
+  prove(key: string, raw?: boolean): Promise<LightProof | LightAbsence | null>;
   /** Where transaction `txId` is in a certified block, with its audit path (null: in none yet). */
   include(txId: string): Promise<TxInclusion | null>;
 }
@@ -120,8 +126,15 @@ async function inclusionOf(end: LightServing, txId: string): Promise<TxInclusion
   };
 }
 
-/** The entry of data key `key` (raw: of state key `key`) and its proof at `end`'s durable height (null: absent). */
-async function proofOf(end: LightServing, key: string, raw = false): Promise<LightProof | null> {
+/**
+ * The entry of data key `key` (raw: of state key `key`) and its proof at `end`'s durable
+ * height, or the proof that the key is absent there.
+ */
+async function proofOf(
+  end: LightServing,
+  key: string,
+  raw = false,
+): Promise<LightProof | LightAbsence> {
   if (raw && !lightStateKeyAllowed(key))
     throw botError(
       'BAD_REQUEST',
@@ -131,15 +144,24 @@ async function proofOf(end: LightServing, key: string, raw = false): Promise<Lig
   for (let attempt = 0; attempt < 3; attempt++) {
     const state = end.durable();
     const leaf = state.trie.get(stateKey);
-    if (!leaf) return null;
+    if (!leaf) {
+      const absence = state.trie.proveAbsence(stateKey);
+      if (absence) return { key: stateKey, height: state.height, ...absence };
+      continue;
+    }
     const entry = await end.storage.getState(state.chainId, stateKey);
     // a block made durable while the entry was read: read again against the newer state
     if (!entry || !equalBytes(sha256(entry), leaf)) continue;
     const proof = state.trie.prove(stateKey);
-    if (!proof) return null;
+    if (!proof) continue;
     return { key: stateKey, height: state.height, entry, siblings: proof.siblings };
   }
   throw botError('NOT_READY', 'The chain moved while the entry was read; ask again.');
+}
+
+/** A proof of a key's entry, not of its absence. */
+export function isPresent(proof: LightProof | LightAbsence): proof is LightProof {
+  return 'entry' in proof;
 }
 
 /** A full peer in this process as a light source. */
@@ -171,9 +193,11 @@ export async function lightAnswer(
         throw botError('UNAUTHORIZED', `${asker} does not hold the role ${role.role}.`);
     }
     const updates = await updatesOf(end, message.from, message.count);
-    const proof = message.key === null ? null : await proofOf(end, message.key, message.raw);
+    const proven = message.key === null ? null : await proofOf(end, message.key, message.raw);
     const inclusion = message.tx ? await inclusionOf(end, message.tx) : null;
-    return { ...answer, updates, proof, inclusion, error: null };
+    const proof = proven && isPresent(proven) ? proven : null;
+    const absence = proven && !isPresent(proven) ? proven : null;
+    return { ...answer, updates, proof, absence, inclusion, error: null };
   } catch (error) {
     const e = error as { code?: string; message?: string };
     const code = String(e.code ?? 'INTERNAL').slice(0, 32);
@@ -308,8 +332,9 @@ export class NetLightSource implements LightSource {
     return (await this.ask(from, count, null)).updates as HeaderUpdate[];
   }
 
-  async prove(key: string, raw = false): Promise<LightProof | null> {
-    return (await this.ask(1, 0, key, raw)).proof;
+  async prove(key: string, raw = false): Promise<LightProof | LightAbsence | null> {
+    const answer = await this.ask(1, 0, key, raw);
+    return answer.proof ?? answer.absence ?? null;
   }
 
   async include(txId: string): Promise<TxInclusion | null> {
@@ -369,34 +394,93 @@ export class LightFollower {
 
   /**
    * Read a data key from the source, checked with its Merkle proof against the header this
-   * peer verified at the proof's height (following first if the source is ahead). Typed errors:
-   * TAMPERED (the value or proof does not match the certified state root), NOT_FOUND.
+   * peer verified at the proof's height (following first if the source is ahead). null only
+   * when the source proves the key absent. Typed errors: TAMPERED (the value or proof does not
+   * match the certified state root, or the source says absent without a proof of absence),
+   * NOT_FOUND.
    */
   async get(key: string): Promise<LightRead | null> {
-    const proof = await this.source.prove(key);
-    if (!proof) return null;
-    if (proof.key !== dataPrefix + key)
-      throw botError('TAMPERED', `The full peer proved ${proof.key}, not ${dataPrefix + key}.`);
-    if (proof.height > this.client.height) await this.follow();
-    const entry = verifyRead(this.client, proof.height, proof.key, proof.entry, proof.siblings);
-    const decoded = decodeDataEntry(entry);
-    return { value: decoded.value, deleted: decoded.deleted, height: proof.height, proof };
+    const read = await this.proven(dataPrefix + key, key, false);
+    if (!isPresent(read)) return null;
+    const decoded = decodeDataEntry(read.entry);
+    return { value: decoded.value, deleted: decoded.deleted, height: read.height, proof: read };
   }
 
   /**
    * Read a whole state key (lightStateKeyAllowed) with its proof, checked like get(): the entry
-   * bytes and the proof it was checked with, or null when the source says it is absent.
+   * bytes and the proof it was checked with, or null when the source proves it absent.
    */
   async getState(stateKey: string): Promise<{ entry: Uint8Array; proof: LightProof } | null> {
-    const proof = await this.source.prove(stateKey, true);
-    if (!proof) return null;
+    const read = await this.proven(stateKey, stateKey, true);
+    return isPresent(read) ? { entry: read.entry, proof: read } : null;
+  }
+
+  /**
+   * State key `stateKey` as the source proves it (asked as `asked`, raw or a data key): its
+   * entry, or its absence, checked against a verified header. A source that gives no proof or
+   * a bad one is asked again (a NetLightSource asks its next full peer), up to
+   * lightProofTriesMax times; then the last TAMPERED refusal stands.
+   */
+  async proven(stateKey: string, asked: string, raw: boolean): Promise<LightProof | LightAbsence> {
+    let refusal: BotError | null = null;
+    for (let attempt = 0; attempt < lightProofTriesMax; attempt++) {
+      const proof = await this.source.prove(asked, raw);
+      try {
+        return await this.check(stateKey, proof);
+      } catch (error) {
+        if (!(error instanceof BotError) || error.code !== 'TAMPERED') throw error;
+        refusal = error;
+      }
+    }
+    throw refusal!;
+  }
+
+  private async check(
+    stateKey: string,
+    proof: LightProof | LightAbsence | null,
+  ): Promise<LightProof | LightAbsence> {
+    if (!proof)
+      throw botError(
+        'TAMPERED',
+        `The full peer gave neither ${stateKey} nor a proof that it is absent; a light peer does not take its word for it.`,
+      );
     if (proof.key !== stateKey)
       throw botError('TAMPERED', `The full peer proved ${proof.key}, not ${stateKey}.`);
     if (proof.height > this.client.height) await this.follow();
-    return {
-      entry: verifyRead(this.client, proof.height, proof.key, proof.entry, proof.siblings),
-      proof,
-    };
+    if (isPresent(proof)) {
+      verifyRead(this.client, proof.height, proof.key, proof.entry, proof.siblings);
+      return proof;
+    }
+    verifyAbsentRead(this.client, proof.height, proof.key, proof);
+    return proof;
+  }
+
+  /**
+   * The result of transaction `txId`, proven: null while no full peer proves it in a certified
+   * block (or proves the state at its block's height yet). A transaction in a block either took
+   * effect or left its failure record fail/<txId> (never deleted); so it is committed only
+   * when that record is proven absent at or after its block's height, failed with its code when
+   * the record is proven there. A source that hides the record gives no proof of absence: the
+   * read is refused (TAMPERED) and asked again, never reported committed.
+   */
+  async result(txId: string): Promise<TxResult | null> {
+    const included = await this.inclusion(txId);
+    if (!included) return null;
+    const read = await this.proven(failurePrefix + txId, failurePrefix + txId, true);
+    if (isPresent(read)) {
+      const failure = decodeTxFailure(read.entry);
+      return {
+        status: 'rejected',
+        height: included.height,
+        error: {
+          code: failure.code,
+          message: `In block ${failure.height} but failed there: ${failure.code} (its failure record, proven against a certified state root); only its nonce was used.`,
+        },
+      };
+    }
+    // absent before its block ran says nothing: ask again once the source is there
+    if (read.height < included.height) return null;
+    return { status: 'committed', height: included.height };
   }
 
   /**

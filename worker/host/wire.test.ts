@@ -132,3 +132,40 @@ describe('wire: dataset blob request and answer', () => {
     );
   });
 });
+
+describe('wire: a light answer with a proof of absence', () => {
+  it('round-trips the proof of absence (an empty subtree or another key’s leaf) and refuses a malformed one', () => {
+    const hash = (n: number) => new Uint8Array(32).fill(n);
+    const absence = {
+      key: 'fail/ab',
+      height: 9,
+      siblings: [hash(1), hash(2)],
+      other: { keyHash: hash(3), valueHash: hash(4) },
+    };
+    const answer = {
+      kind: 'lightData',
+      id: 3,
+      head: 9,
+      updates: [] as unknown[],
+      proof: null,
+      absence,
+      inclusion: null,
+      error: null,
+    } as const;
+    expect(decodeWire(encodeWire(answer))).toEqual(answer);
+    const empty = { ...answer, absence: { ...absence, other: null } };
+    expect(decodeWire(encodeWire(empty))).toEqual(empty);
+    // an answer from a peer that knows no proofs of absence: none, which a light peer refuses later
+    const tagged = (body: unknown) => new Uint8Array([13, ...encode(body)]);
+    const { absence: _, ...old } = answer;
+    expect(decodeWire(tagged(old))).toMatchObject({ kind: 'lightData', absence: null });
+    for (const bad of [
+      { ...absence, siblings: [new Uint8Array(31)] },
+      { ...absence, other: { keyHash: hash(3) } },
+      { ...absence, other: 'none' },
+      { ...absence, height: -1 },
+      { ...absence, siblings: Array.from({ length: 257 }, () => hash(0)) },
+    ])
+      expect(code(tagged({ ...answer, absence: bad }))).toBe('MALFORMED');
+  });
+});

@@ -14,8 +14,9 @@
 //  12 lightGet    a light peer's ask (light.ts): "send me the header updates from..count (headers,
 //                 certificates, validator sets with proofs), and the data entry `key` with its
 //                 Merkle proof at your head"
-//  13 lightData   the answer: the updates and the proven entry (null: absent), or a refusal; the
-//                 light peer checks everything with the core light client
+//  13 lightData   the answer: the updates and the proven entry, or for a key that is not there
+//                 its proof of absence, or a refusal; the light peer checks everything with the
+//                 core light client
 // Everything from the wire is untrusted: decoding checks shapes and limits and throws BotError.
 import { decode, encode } from '../core/codec';
 import { decodeMessage, encodeMessage, type ConsensusMessage } from '../core/consensus/messages';
@@ -68,6 +69,8 @@ export type WireMessage =
       /** Header updates (core/lightclient HeaderUpdate), shape-checked by the light client. */
       updates: unknown[];
       proof: LightProof | null;
+      /** For an asked key that is not there: its proof of absence (null otherwise). */
+      absence?: LightAbsence | null;
       /** The asked transaction's place in its block, or null (not in a block yet). */
       inclusion?: TxInclusion | null;
       error: { code: string; message: string } | null;
@@ -92,6 +95,18 @@ export interface LightProof {
   height: number;
   entry: Uint8Array;
   siblings: Uint8Array[];
+}
+
+/**
+ * A state key proven absent at `height` (core/state-trie.ts AbsenceProof): the sibling hashes
+ * from the root down to where the key would be, and the other key's leaf found there (null: an
+ * empty subtree).
+ */
+export interface LightAbsence {
+  key: string;
+  height: number;
+  siblings: Uint8Array[];
+  other: { keyHash: Uint8Array; valueHash: Uint8Array } | null;
 }
 
 /** A block header with its commit certificate: what a peer that may not read payload gets. */
@@ -257,6 +272,7 @@ export function encodeWire(message: WireMessage): Uint8Array {
           head: message.head,
           updates: message.updates,
           proof: message.proof,
+          absence: message.absence ?? null,
           inclusion: message.inclusion ?? null,
           error: message.error,
         }),
@@ -280,6 +296,39 @@ function lightProofOf(value: unknown): LightProof | null {
   )
     throw botError('MALFORMED', 'A light proof is { key, height, entry, siblings }.');
   return { key: p.key, height: p.height, entry: p.entry, siblings: p.siblings as Uint8Array[] };
+}
+
+function isHash(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array && value.length === 32;
+}
+
+function lightAbsenceOf(value: unknown): LightAbsence | null {
+  if (value === undefined || value === null) return null;
+  const p = value as Record<string, unknown> | null;
+  const other = p?.other as Record<string, unknown> | null | undefined;
+  if (
+    typeof p !== 'object' ||
+    p === null ||
+    typeof p.key !== 'string' ||
+    p.key.length > limits.dataKeyBytesMax + 16 ||
+    !isHeight(p.height) ||
+    !Array.isArray(p.siblings) ||
+    p.siblings.length > lightProofSiblingsMax ||
+    !p.siblings.every(isHash) ||
+    !(
+      other === null ||
+      (typeof other === 'object' && isHash(other.keyHash) && isHash(other.valueHash))
+    )
+  )
+    throw botError('MALFORMED', 'A proof of absence is { key, height, siblings, other }.');
+  return {
+    key: p.key,
+    height: p.height,
+    siblings: p.siblings as Uint8Array[],
+    other: other
+      ? { keyHash: other.keyHash as Uint8Array, valueHash: other.valueHash as Uint8Array }
+      : null,
+  };
 }
 
 /** Hashes an audit path may hold (a block holds far fewer than 2^64 transactions). */
@@ -523,6 +572,7 @@ export function decodeWire(bytes: Uint8Array): WireMessage {
         head: m.head,
         updates: m.updates,
         proof: lightProofOf(m.proof),
+        absence: lightAbsenceOf(m.absence),
         inclusion: inclusionOf(m.inclusion),
         error: (error ?? null) as { code: string; message: string } | null,
       };

@@ -19,7 +19,7 @@ import { sha256, taggedHash } from '../crypto/hash';
 import { publicKeyFromDid } from '../crypto/did';
 import { verifyStrict } from '../crypto/ed25519';
 import { botError } from '../errors';
-import { verifyStateProof } from '../state-trie';
+import { verifyAbsenceProof, verifyStateProof, type AbsenceProof } from '../state-trie';
 import { commitSigningBytes } from '../consensus/vote';
 import { hasQuorum, type Validator } from '../validators';
 
@@ -406,4 +406,32 @@ export function verifyRead(
 function keptRange(state: LightClientState): string {
   const first = state.recent[0];
   return first ? `${first.height} to ${state.height}` : 'none yet';
+}
+
+/**
+ * Check that state key `key` is absent at the verified header at `height`, by its proof of
+ * absence (state-trie.ts verifyAbsenceProof). NOT_FOUND when that header is not kept, TAMPERED
+ * when the proof fails (the key may well be there).
+ */
+export function verifyAbsentRead(
+  state: LightClientState,
+  height: number,
+  key: string,
+  proof: AbsenceProof,
+): void {
+  const header = headerAt(state, height);
+  if (!header)
+    throw botError(
+      'NOT_FOUND',
+      `The light client of ${state.chainId} holds no verified header at height ${height} (it keeps heights ${keptRange(state)}); prove the absence at a newer height.`,
+    );
+  const p = proof as unknown as Record<string, unknown> | null;
+  if (typeof p !== 'object' || p === null)
+    throw botError('TAMPERED', 'A proof of absence is { siblings, other }.');
+  const siblings = checkSiblings(p.siblings);
+  if (!verifyAbsenceProof(header.stateRoot, key, { siblings, other: proof.other ?? null }))
+    throw botError(
+      'TAMPERED',
+      `The proof that ${key} is absent does not match the state root of block ${height} of ${state.chainId}.`,
+    );
 }
