@@ -60,6 +60,12 @@ export class Dialer {
   private ring: readonly string[] = [];
   private ringDirty = true;
   private ringAt = 0;
+  /**
+   * Ring neighbours whose link closed: maybe gone. Off the ring (it closes over the next peer
+   * at once), but still redialed and taken back like a ring link until they re-link, announce,
+   * or go unheard for ringAliveMs.
+   */
+  private readonly suspects = new Set<string>();
 
   constructor(private readonly hub: DialerHub) {}
 
@@ -71,6 +77,7 @@ export class Dialer {
     this.earlyCandidates = [];
     this.ring = [];
     this.ringDirty = true;
+    this.suspects.clear();
   }
 
   // ---- announces ----
@@ -95,10 +102,7 @@ export class Dialer {
   onAnnounce(envelope: SignalOf<'announce'>): void {
     const me = this.hub.options()!.did;
     const them = envelope.from;
-    const heardAt = this.known.get(them);
-    const now = this.hub.clock.now();
-    if (heardAt === undefined || now - heardAt >= limits.ringAliveMs) this.ringDirty = true;
-    setBounded(this.known, them, now, limits.knownPeersMax);
+    this.heard(them);
     if (envelope.session !== undefined)
       setBounded(this.sessions, them, envelope.session, limits.knownPeersMax);
     let existing = this.hub.links.to(them);
@@ -154,6 +158,15 @@ export class Dialer {
     else this.announce(them);
   }
 
+  /** `did` announced itself or offered a link: known, and on the ring. */
+  private heard(did: string): void {
+    if (this.suspects.delete(did)) this.ringDirty = true;
+    const heardAt = this.known.get(did);
+    const now = this.hub.clock.now();
+    if (heardAt === undefined || now - heardAt >= limits.ringAliveMs) this.ringDirty = true;
+    setBounded(this.known, did, now, limits.knownPeersMax);
+  }
+
   /** At most one reaction per announceReplyIntervalMs to announces from one peer (`key`: its did, or a kind and its did). */
   private rateAllows(key: string): boolean {
     const now = this.hub.clock.now();
@@ -196,7 +209,11 @@ export class Dialer {
       return;
     }
     if (!link) {
-      if (envelope.data.type !== 'offer' || !this.acceptsOffer(envelope.from)) return;
+      if (envelope.data.type !== 'offer') return;
+      // An offer says its sender is here as an announce does (the ring counts it: it may be a
+      // ring neighbour whose announce this peer missed, e.g. sent before this peer started).
+      this.heard(envelope.from);
+      if (!this.acceptsOffer(envelope.from)) return;
       link = this.newLink(envelope.link, envelope.from, false);
       this.hub.driver.open(link.id, false, this.iceServers());
       this.replayEarlyCandidates(link);
@@ -284,19 +301,19 @@ export class Dialer {
   // ---- redials and refusals ----
 
   /**
-   * The last link to `did` closed. If it was a ring neighbour, it may have left: it is off the
-   * ring until it announces again (every peer does within overlayRefreshMs), so the ring closes
-   * over the next peer now instead of redialing a gone one for ringAliveMs.
+   * The last link to `did` closed. If it was a ring neighbour, it may have left: a suspect until
+   * it re-links or announces (see suspects).
    */
   onLinkLost(did: string): void {
-    if (!this.ring.includes(did)) return;
-    this.known.delete(did);
+    if (!this.ring.includes(did) || this.suspects.size >= limits.knownPeersMax) return;
+    this.suspects.add(did);
     this.ringDirty = true;
   }
 
   /** The link to `did` authenticated: no redial pending. */
   onLinked(did: string): void {
     this.redials.delete(did);
+    if (this.suspects.delete(did)) this.ringDirty = true;
   }
 
   scheduleRedial(did: string): void {
@@ -375,7 +392,8 @@ export class Dialer {
    */
   announceForLink(): void {
     this.announceGapMs = limits.redialBackoffMinMs;
-    this.announce();
+    // Several links lost at once (a dial storm timing out) make one announce, not one each.
+    if (this.hub.clock.now() - this.lastAnnounceAt >= limits.redialBackoffMinMs) this.announce();
   }
 
   // ---- policy (the overlay: overlay.ts) ----
@@ -393,7 +411,16 @@ export class Dialer {
 
   /** Does a link with `did` count against linksMax? Not to a fellow validator, nor to a ring neighbour. */
   counts(did: string): boolean {
-    return !this.validatorPair(did) && !this.ringNeighbours().includes(did);
+    return !this.validatorPair(did) && !this.ringNeighbours().includes(did) && !this.suspect(did);
+  }
+
+  /** A suspect (see suspects) still heard from within ringAliveMs; one that is not is forgotten. */
+  private suspect(did: string): boolean {
+    if (!this.suspects.has(did)) return false;
+    const heardAt = this.known.get(did);
+    if (heardAt !== undefined && this.hub.clock.now() - heardAt < limits.ringAliveMs) return true;
+    this.suspects.delete(did);
+    return false;
   }
 
   /**
@@ -407,7 +434,8 @@ export class Dialer {
     if (!this.ringDirty && now - this.ringAt < limits.ringRecomputeMs) return this.ring;
     const alive = new Set<string>();
     for (const [did, heardAt] of this.known)
-      if (now - heardAt < limits.ringAliveMs && !this.isBanned(did)) alive.add(did);
+      if (now - heardAt < limits.ringAliveMs && !this.isBanned(did) && !this.suspects.has(did))
+        alive.add(did);
     for (const link of this.hub.links.all())
       if (link.authenticated && !this.isBanned(link.did)) alive.add(link.did);
     this.ring = ringNeighbours(options.room, options.did, alive);
@@ -460,7 +488,7 @@ export class Dialer {
   wants(did: string): boolean {
     if (this.isBanned(did) || did === this.hub.options()?.did) return false;
     if (this.validatorPair(did)) return this.validatorLinks(did) < limits.validatorLinksMax;
-    if (this.ringNeighbours().includes(did)) return true;
+    if (this.ringNeighbours().includes(did) || this.suspect(did)) return true;
     return wantsLink(this.overlayView(), did);
   }
 

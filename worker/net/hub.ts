@@ -127,7 +127,10 @@ export class Hub implements PeerNet {
     this.router.open(options.room, options.did, this.options.relays);
     this.lastTickAt = this.clock.now();
     this.schedule();
-    this.dialer.announce();
+    // A peer starting wants links soon: announces at once, then after 1, 2, 4 s ... while it
+    // wants more (not only every announceIntervalMs: a peer whose first announce went to peers
+    // not started yet would wait that long alone).
+    this.dialer.announceForLink();
   }
 
   stop(): void {
@@ -382,7 +385,13 @@ export class Hub implements PeerNet {
     if (how.redial && this.dialer.redialsLost(link.did)) this.dialer.scheduleRedial(link.did);
     // The link is replaced through the overlay (overlay.ts): peers with room, or that rank this
     // one high, answer the announce.
-    else if (wasNeighbour && this.shedding === 0 && this.dialer.wantsMore())
+    // So does a peer left with no link at all when a link being made fails (its dials went
+    // unanswered): else it would wait for its next announce, up to announceIntervalMs.
+    else if (
+      (wasNeighbour || this.links.neighbourCount === 0) &&
+      this.shedding === 0 &&
+      this.dialer.wantsMore()
+    )
       this.dialer.announceForLink();
   }
 
@@ -456,7 +465,7 @@ export class Hub implements PeerNet {
     this.webrtc = webrtc;
     if (!webrtc)
       this.log('error', 'WebRTC is not available here: this peer cannot link with others.');
-    else this.dialer.announce();
+    else this.dialer.announceForLink();
   }
 
   private notifyNeighbours(): void {
