@@ -5,7 +5,7 @@ import { MultiHost } from './multi-host';
 import { MemoryStorage } from '../store/memory';
 import { bestVerifier, nobleVerifier } from './crypto';
 import type { MemoryNetwork } from './memory-net';
-import type { PeerEvent } from '../api';
+import type { DeviceNotice, PeerEvent } from '../api';
 import { realClock } from '../net/clock';
 
 export async function startTestHost(
@@ -68,25 +68,34 @@ export async function until(
 
 /**
  * A host on an in-process network (memory-net.ts) with the pure-JS verifier, kept in `hosts` so
- * the test stops it; with its did.
+ * the test stops it; with its did and the device notices its page was told (events of type device).
+ * `options` override the host's (another verifier, blobs) and `storage` its store.
  */
 export async function startNetPeer(
   network: MemoryNetwork,
   hosts: PeerHost[],
+  {
+    storage = new MemoryStorage(),
+    ...options
+  }: Partial<HostOptions> & { storage?: MemoryStorage } = {},
 ): Promise<{
   host: PeerHost;
   did: string;
   events: PeerEvent[];
+  notices: () => DeviceNotice[];
   net: ReturnType<MemoryNetwork['connect']>;
 }> {
   const net = network.connect();
-  const { host, events } = await startTestHost(new MemoryStorage(), {
+  const { host, events } = await startTestHost(storage, {
     verifier: nobleVerifier,
     net,
     inviteBase: 'http://localhost:8080/',
+    ...options,
   });
   hosts.push(host);
-  return { host, did: (await host.identity()).did, events, net };
+  const notices = () =>
+    events.flatMap((e): DeviceNotice[] => (e.type === 'device' ? [e.notice] : []));
+  return { host, did: (await host.identity()).did, events, notices, net };
 }
 
 /** Waits for a submitted tx; throws with the peer's answer unless it committed. Returns its id. */
