@@ -81,7 +81,7 @@ test('A offers a dataset on the Market page; B buys it through escrow and reads 
     timeout: 60_000,
   });
   // A's peer delivers by itself; B's page follows the purchase until the key arrives.
-  await expect(b.getByTestId('purchase-state-pm25')).toContainText('Key received', {
+  await expect(b.getByTestId('purchase-pm25-state')).toContainText('Key received', {
     timeout: 60_000,
   });
   await expect(b.getByTestId('market-balance')).toContainText('60 BOT');
