@@ -5,7 +5,7 @@
 // through escrow like a posted-price one (the seller's peer delivers the stream's grant window).
 import { useState, type FormEvent } from 'react';
 import { bot } from '../runtime';
-import { Card, ErrorNote, Pill, useAction, useAsync } from '../components/ui';
+import { AmountField, Card, ErrorNote, Pill, useAction, useAsync } from '../components/ui';
 import { short } from '../lib/format';
 import { commitOrThrow } from '../lib/commit';
 import { parseAmount } from './WalletPage';
@@ -221,17 +221,12 @@ function PlaceOrder({
   return (
     <form className="form" onSubmit={onSubmit} aria-label={owner ? 'Place an ask' : 'Place a bid'}>
       <h3>{owner ? 'Sell windows of my stream (ask)' : 'Buy a window of this stream (bid)'}</h3>
-      <label>
-        {owner ? `Price per window (${symbol})` : `The most I pay (${symbol})`}
-        <input
-          value={price}
-          onChange={(e) => setPrice(e.target.value)}
-          required
-          inputMode="numeric"
-          autoComplete="off"
-          data-testid={`book-${side}-price`}
-        />
-      </label>
+      <AmountField
+        label={owner ? `Price per window (${symbol})` : `The most I pay (${symbol})`}
+        value={price}
+        onChange={setPrice}
+        testId={`book-${side}-price`}
+      />
       {owner && (
         <>
           <label>

@@ -6,7 +6,15 @@
 import { useState, type FormEvent } from 'react';
 import { bot } from '../runtime';
 import { useAppStore } from '../store/peer-store';
-import { Card, ErrorNote, PageTitle, Pill, useAction, useAsync } from '../components/ui';
+import {
+  AmountField,
+  Card,
+  ErrorNote,
+  PageTitle,
+  Pill,
+  useAction,
+  useAsync,
+} from '../components/ui';
 import { short } from '../lib/format';
 import { parseAmount } from './WalletPage';
 import type { DatasetView, OfferView, PurchaseView } from '../../worker/api';
@@ -166,17 +174,12 @@ function Sell({
               ))}
             </select>
           </label>
-          <label>
-            Price ({symbol})
-            <input
-              value={price}
-              onChange={(e) => setPrice(e.target.value)}
-              required
-              inputMode="numeric"
-              autoComplete="off"
-              data-testid="sell-price"
-            />
-          </label>
+          <AmountField
+            label={`Price (${symbol})`}
+            value={price}
+            onChange={setPrice}
+            testId="sell-price"
+          />
           <label>
             Terms of use (what the buyer may do with the data)
             <input
