@@ -3,7 +3,7 @@
 // dropped. (The WebRTC transport is tested on its own and end to end in Chromium.)
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeInvite, type PeerHost } from './peer-host';
-import { startNetPeer, startTestHost, until } from './testing';
+import { startNetPeer, until } from './testing';
 import { MemoryStorage } from '../store/memory';
 import type { BlockCommit } from '../store/storage';
 import { nobleVerifier, type Verifier } from './crypto';
