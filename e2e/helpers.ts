@@ -88,14 +88,42 @@ export async function createChain(
   return (await page.getByTestId('invite-link').textContent())!;
 }
 
-/** A new browser at an invite link that joins chain `name` by clicking, once admitted. */
+/**
+ * Create a consortium chain with a token on the Chains page (open there): genesis gives this
+ * page's peer `balance` BOT. Returns the invite link as shown.
+ */
+export async function createTokenChain(page: Page, name: string, balance = 1000): Promise<string> {
+  await page.getByLabel(/Token symbol/).fill('BOT');
+  await page.getByLabel('Your starting balance').fill(String(balance));
+  return createChain(page, name);
+}
+
+/** This peer's did, from the Receive card of its Wallet page (which it leaves open). */
+export async function walletDid(page: Page): Promise<string> {
+  await page.goto('/#/wallet');
+  return (await page.getByTestId('my-did').getAttribute('title'))!;
+}
+
+/** Send `amount` BOT to `to` by typing on the Wallet page (open there); waits for the report. */
+export async function sendOnWallet(page: Page, to: string, amount: number): Promise<void> {
+  await page.getByTestId('send-to').fill(to);
+  await page.getByTestId('send-amount').fill(String(amount));
+  await page.getByTestId('send-button').click();
+  await expect(page.getByTestId('send-result')).toContainText(`Sent ${amount} BOT`, {
+    timeout: 60_000,
+  });
+}
+
+/** A new browser at an invite link that joins chain `name` by clicking (as a light peer: `light`), once admitted. */
 export async function joinByLink(
   browser: Browser,
   link: string,
   name: string,
   options: BrowserContextOptions = {},
+  { light = false }: { light?: boolean } = {},
 ): Promise<Page> {
   const page = await open(browser, link, options);
+  if (light) await page.getByLabel('Light peer: headers only, for phones').check();
   await page.getByRole('button', { name: `Join ${name}` }).click();
   await expect(page.getByTestId('admission-state')).toContainText('Admitted', {
     timeout: 120_000,

@@ -8,7 +8,7 @@
 // light. The Settings page sets the overlay's link limit. window.bot is used only to assert. Run inside the test network namespace
 // (scripts/netns-run).
 import { expect, test } from '@playwright/test';
-import { axe, open, phone } from './helpers';
+import { axe, createTokenChain, joinByLink, open, phone, sendOnWallet } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);
@@ -17,21 +17,10 @@ test('a phone joins as a light peer by clicks, sees its balance proven and sends
   browser,
 }) => {
   const a = await open(browser, '/#/chains');
-  await a.getByLabel('Name').fill('kiosk');
-  await a.getByLabel('Mode').selectOption('consortium');
-  await a.getByLabel('Consensus engine').selectOption('poa');
-  await a.getByLabel(/Token symbol/).fill('BOT');
-  await a.getByLabel('Your starting balance').fill('1000');
-  await a.getByRole('button', { name: 'Create chain' }).click();
-  await expect(a.getByRole('status').filter({ hasText: 'Created' })).toBeVisible();
-  await expect(a.getByTestId('invite-link')).toContainText('#/join/');
-  const link = (await a.getByTestId('invite-link').textContent())!;
+  const link = await createTokenChain(a, 'kiosk');
 
   // B joins as a light peer by clicks
-  const b = await open(browser, link, phone);
-  await b.getByLabel('Light peer: headers only, for phones').check();
-  await b.getByRole('button', { name: 'Join kiosk' }).click();
-  await expect(b.getByTestId('admission-state')).toContainText('Admitted', { timeout: 120_000 });
+  const b = await joinByLink(browser, link, 'kiosk', phone, { light: true });
   await expect(b.getByTestId('strip-chain')).toContainText(/kiosk · light · height \d+ · verified/);
   await axe(b);
 
@@ -43,20 +32,14 @@ test('a phone joins as a light peer by clicks, sees its balance proven and sends
   await a.goto('/#/wallet');
   await expect(a.getByTestId('wallet-balance')).toContainText('1,000 BOT', { timeout: 60_000 });
   const aDid = (await a.getByTestId('my-did').getAttribute('title'))!;
-  await a.getByTestId('send-to').fill(bDid);
-  await a.getByTestId('send-amount').fill('25');
-  await a.getByTestId('send-button').click();
-  await expect(a.getByTestId('send-result')).toContainText('Sent 25 BOT', { timeout: 60_000 });
+  await sendOnWallet(a, bDid, 25);
 
   // B sees it, proven against a header it verified
   await expect(b.getByTestId('wallet-balance')).toContainText('25 BOT', { timeout: 60_000 });
   await expect(b.getByTestId('balance-proof')).toContainText('Checked on this device');
 
   // B sends 10 back by typing; committed from the inclusion proof
-  await b.getByTestId('send-to').fill(aDid);
-  await b.getByTestId('send-amount').fill('10');
-  await b.getByTestId('send-button').click();
-  await expect(b.getByTestId('send-result')).toContainText('Sent 10 BOT', { timeout: 60_000 });
+  await sendOnWallet(b, aDid, 10);
   await expect(b.getByTestId('wallet-balance')).toContainText('15 BOT', { timeout: 60_000 });
   await expect(a.getByTestId('wallet-balance')).toContainText('985 BOT', { timeout: 60_000 });
   await axe(b);

@@ -8,7 +8,7 @@
 // (scripts/netns-run).
 // Conformance: D-8.3 (supply and demand matching in an order book, payment through escrow).
 import { expect, test } from '@playwright/test';
-import { axe, createChain, joinByLink, open, phone } from './helpers';
+import { axe, createTokenChain, joinByLink, open, phone, sendOnWallet, walletDid } from './helpers';
 
 test.setTimeout(300_000);
 
@@ -18,20 +18,13 @@ test('A asks and B bids on a device stream by clicks; the match shows on both; B
   browser,
 }) => {
   const a = await open(browser, '/#/chains');
-  await a.getByLabel(/Token symbol/).fill('BOT');
-  await a.getByLabel('Your starting balance').fill('1000');
-  const link = await createChain(a, 'streams');
-  const b = await joinByLink(browser, link, 'streams', phone);
+  const b = await joinByLink(browser, await createTokenChain(a, 'streams'), 'streams', phone);
 
   // B's did from its Wallet's Receive card; A pays B 100 on the Wallet page.
-  await b.goto('/#/wallet');
-  const bDid = (await b.getByTestId('my-did').getAttribute('title'))!;
+  const bDid = await walletDid(b);
   await a.goto('/#/wallet');
   await expect(a.getByTestId('wallet-balance')).toContainText('1,000 BOT', { timeout: 60_000 });
-  await a.getByTestId('send-to').fill(bDid);
-  await a.getByTestId('send-amount').fill('100');
-  await a.getByTestId('send-button').click();
-  await expect(a.getByTestId('send-result')).toContainText('Sent 100 BOT', { timeout: 60_000 });
+  await sendOnWallet(a, bDid, 100);
 
   // A publishes its washer's stream with one version on the Data page.
   await a.goto('/#/data');

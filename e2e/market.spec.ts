@@ -5,44 +5,23 @@
 // escrow releases to A, and B reads the content decrypted on its own peer. window.bot is used
 // only to assert. Run inside the test network namespace (scripts/netns-run).
 // Conformance: D-8.3 (data transactions with payment through escrow), r-7.2-b.
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { axe, open, phone } from './helpers';
+import { expect, test } from '@playwright/test';
+import { axe, createTokenChain, joinByLink, open, phone, sendOnWallet, walletDid } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);
-
-async function join(browser: Browser, link: string): Promise<Page> {
-  const page = await open(browser, link, phone);
-  await page.getByRole('button', { name: 'Join bazaar' }).click();
-  await expect(page.getByTestId('admission-state')).toContainText('Admitted', {
-    timeout: 120_000,
-  });
-  return page;
-}
 
 test('A offers a dataset on the Market page; B buys it through escrow and reads it', async ({
   browser,
 }) => {
   const a = await open(browser, '/#/chains');
-  await a.getByLabel('Name').fill('bazaar');
-  await a.getByLabel('Mode').selectOption('consortium');
-  await a.getByLabel('Consensus engine').selectOption('poa');
-  await a.getByLabel(/Token symbol/).fill('BOT');
-  await a.getByLabel('Your starting balance').fill('1000');
-  await a.getByRole('button', { name: 'Create chain' }).click();
-  await expect(a.getByRole('status').filter({ hasText: 'Created' })).toBeVisible();
-  await expect(a.getByTestId('invite-link')).toContainText('#/join/');
-  const b = await join(browser, (await a.getByTestId('invite-link').textContent())!);
+  const b = await joinByLink(browser, await createTokenChain(a, 'bazaar'), 'bazaar', phone);
 
   // B's did from its Wallet's Receive card; A pays B 100 on the Wallet page.
-  await b.goto('/#/wallet');
-  const bDid = (await b.getByTestId('my-did').getAttribute('title'))!;
+  const bDid = await walletDid(b);
   await a.goto('/#/wallet');
   await expect(a.getByTestId('wallet-balance')).toContainText('1,000 BOT', { timeout: 60_000 });
-  await a.getByTestId('send-to').fill(bDid);
-  await a.getByTestId('send-amount').fill('100');
-  await a.getByTestId('send-button').click();
-  await expect(a.getByTestId('send-result')).toContainText('Sent 100 BOT', { timeout: 60_000 });
+  await sendOnWallet(a, bDid, 100);
 
   // A publishes a dataset with one version on the Data page.
   await a.goto('/#/data');
@@ -81,7 +60,7 @@ test('A offers a dataset on the Market page; B buys it through escrow and reads 
     timeout: 60_000,
   });
   // A's peer delivers by itself; B's page follows the purchase until the key arrives.
-  await expect(b.getByTestId('purchase-state-pm25')).toContainText('Key received', {
+  await expect(b.getByTestId('purchase-pm25-state')).toContainText('Key received', {
     timeout: 60_000,
   });
   await expect(b.getByTestId('market-balance')).toContainText('60 BOT');

@@ -189,3 +189,32 @@ export function Pill({
 }) {
   return <span className={`pill ${tone}`}>{children}</span>;
 }
+
+/** A labelled amount typed by a person: the number keypad on a phone, no autofill. */
+export function AmountField({
+  label,
+  value,
+  onChange,
+  required = true,
+  testId,
+}: {
+  label: ReactNode;
+  value: string;
+  onChange: (value: string) => void;
+  required?: boolean;
+  testId?: string;
+}) {
+  return (
+    <label>
+      {label}
+      <input
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        inputMode="numeric"
+        autoComplete="off"
+        required={required}
+        data-testid={testId}
+      />
+    </label>
+  );
+}

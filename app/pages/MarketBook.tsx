@@ -5,11 +5,11 @@
 // through escrow like a posted-price one (the seller's peer delivers the stream's grant window).
 import { useState, type FormEvent } from 'react';
 import { bot } from '../runtime';
-import { Card, ErrorNote, Pill, useAction, useAsync } from '../components/ui';
+import { AmountField, Card, ErrorNote, Pill, useAction, useAsync } from '../components/ui';
 import { short } from '../lib/format';
 import { commitOrThrow } from '../lib/commit';
 import { parseAmount } from './WalletPage';
-import { stateText } from './market-text';
+import { TradeRow } from './MarketTrade';
 import type { DatasetView, OrderView, PurchaseView, TradesView } from '../../worker/api';
 
 /** An optional whole number typed by a person (empty: none). */
@@ -131,14 +131,15 @@ function Matches({
   const bought = (trades?.purchases ?? []).filter((p) => p.dataset === stream);
   const sold = (trades?.sales ?? []).filter((p) => p.dataset === stream);
   const line = (p: PurchaseView, buyer: boolean) => (
-    <li key={p.id} data-testid={`match-${p.id}`}>
-      <p>
-        {buyer ? 'Bought' : 'Sold'} 1 window at <strong>{p.price}</strong> {symbol}{' '}
-        {buyer ? 'from' : 'to'}{' '}
-        <code title={buyer ? p.seller : p.buyer}>{short(buyer ? p.seller : p.buyer, 10)}</code>
-      </p>
-      <p className="small-text">{stateText(p, height, buyer)}</p>
-    </li>
+    <TradeRow
+      key={p.id}
+      p={p}
+      buyer={buyer}
+      what="1 window"
+      height={height}
+      symbol={symbol}
+      testId={`match-${p.id}`}
+    />
   );
   return (
     <>
@@ -220,17 +221,12 @@ function PlaceOrder({
   return (
     <form className="form" onSubmit={onSubmit} aria-label={owner ? 'Place an ask' : 'Place a bid'}>
       <h3>{owner ? 'Sell windows of my stream (ask)' : 'Buy a window of this stream (bid)'}</h3>
-      <label>
-        {owner ? `Price per window (${symbol})` : `The most I pay (${symbol})`}
-        <input
-          value={price}
-          onChange={(e) => setPrice(e.target.value)}
-          required
-          inputMode="numeric"
-          autoComplete="off"
-          data-testid={`book-${side}-price`}
-        />
-      </label>
+      <AmountField
+        label={owner ? `Price per window (${symbol})` : `The most I pay (${symbol})`}
+        value={price}
+        onChange={setPrice}
+        testId={`book-${side}-price`}
+      />
       {owner && (
         <>
           <label>

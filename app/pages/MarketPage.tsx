@@ -6,12 +6,20 @@
 import { useState, type FormEvent } from 'react';
 import { bot } from '../runtime';
 import { useAppStore } from '../store/peer-store';
-import { Card, ErrorNote, PageTitle, Pill, useAction, useAsync } from '../components/ui';
+import {
+  AmountField,
+  Card,
+  ErrorNote,
+  PageTitle,
+  Pill,
+  useAction,
+  useAsync,
+} from '../components/ui';
 import { short } from '../lib/format';
 import { parseAmount } from './WalletPage';
 import type { DatasetView, OfferView, PurchaseView } from '../../worker/api';
 import { commitOrThrow } from '../lib/commit';
-import { stateText } from './market-text';
+import { TradeRow } from './MarketTrade';
 import { OrderBook } from './MarketBook';
 
 function Offers({
@@ -166,17 +174,12 @@ function Sell({
               ))}
             </select>
           </label>
-          <label>
-            Price ({symbol})
-            <input
-              value={price}
-              onChange={(e) => setPrice(e.target.value)}
-              required
-              inputMode="numeric"
-              autoComplete="off"
-              data-testid="sell-price"
-            />
-          </label>
+          <AmountField
+            label={`Price (${symbol})`}
+            value={price}
+            onChange={setPrice}
+            testId="sell-price"
+          />
           <label>
             Terms of use (what the buyer may do with the data)
             <input
@@ -237,16 +240,14 @@ function Purchase({ p, height, symbol }: { p: PurchaseView; height: number; symb
     });
   }
   return (
-    <li data-testid={`purchase-${p.dataset}`}>
-      <p>
-        <strong>{p.dataset}</strong> · {p.price} {symbol}{' '}
-        <Pill tone={p.state === 'delivered' ? 'ok' : p.state === 'refunded' ? 'warn' : 'muted'}>
-          {p.state === 'escrow' ? 'in escrow' : p.state}
-        </Pill>
-      </p>
-      <p className="small-text" data-testid={`purchase-state-${p.dataset}`}>
-        {stateText(p, height, true)}
-      </p>
+    <TradeRow
+      p={p}
+      buyer
+      what={<strong>{p.dataset}</strong>}
+      height={height}
+      symbol={symbol}
+      testId={`purchase-${p.dataset}`}
+    >
       {p.state === 'delivered' && (
         <button
           type="button"
@@ -270,7 +271,7 @@ function Purchase({ p, height, symbol }: { p: PurchaseView; height: number; symb
           <pre className="preview">{content}</pre>
         </div>
       )}
-    </li>
+    </TradeRow>
   );
 }
 
@@ -337,11 +338,15 @@ export default function MarketPage() {
             ) : (
               <ul className="plain-list" data-testid="my-sales">
                 {trades.data!.sales.map((p) => (
-                  <li key={p.id} data-testid={`sale-${p.dataset}`}>
-                    <strong>{p.dataset}</strong> · {p.price} {symbol} to{' '}
-                    <code title={p.buyer}>{short(p.buyer, 10)}</code>
-                    <p className="small-text">{stateText(p, height, false)}</p>
-                  </li>
+                  <TradeRow
+                    key={p.id}
+                    p={p}
+                    buyer={false}
+                    what={<strong>{p.dataset}</strong>}
+                    height={height}
+                    symbol={symbol}
+                    testId={`sale-${p.dataset}`}
+                  />
                 ))}
               </ul>
             )}

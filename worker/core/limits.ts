@@ -210,6 +210,13 @@ export const contractValueBytesMax = 1024;
 export const contractEventsPerCallMax = 8;
 /** One emitted event, as JSON text. */
 export const contractEventBytesMax = 512;
+/**
+ * Device notices one contract gives one device through its gateway in one block (events addressed
+ * { to: <device did> }, worker/host/contract-notices.ts); the gateway drops the rest, counts them
+ * and logs the count. Per block, not per minute, so every gateway drops the same notices however
+ * late it applies the block; per contract, so a flooding contract cannot crowd out another's.
+ */
+export const contractNoticesPerDeviceBlockMax = 4;
 /** State keys one contract may hold. */
 export const contractStateKeysMax = 10_000;
 /** Calls, deployments or events returned by one API call. */

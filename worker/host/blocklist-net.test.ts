@@ -8,26 +8,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
 import { startNetPeer, until, committedHeight } from './testing';
 import { MemoryNetwork } from './memory-net';
-import type { DeviceNotice } from '../api';
 
 const hosts: PeerHost[] = [];
 afterEach(() => {
   for (const h of hosts.splice(0)) h.stop();
 });
 
-async function startPeer(network: MemoryNetwork) {
-  const { host, events, did } = await startNetPeer(network, hosts);
-  const notices = () =>
-    events.flatMap((e): DeviceNotice[] => (e.type === 'device' ? [e.notice] : []));
-  return { host, notices, did };
-}
-
 describe('three gateways block a flooding device and its gateway lifts it (Y.4464 II.2)', () => {
   it('reports, blocks on every gateway, notifies the owner, lifts', async () => {
     const network = new MemoryNetwork();
-    const a = await startPeer(network);
-    const b = await startPeer(network);
-    const c = await startPeer(network);
+    const a = await startNetPeer(network, hosts);
+    const b = await startNetPeer(network, hosts);
+    const c = await startNetPeer(network, hosts);
     await a.host.createChain({
       name: 'gateways',
       mode: 'consortium',

@@ -23,7 +23,7 @@ import { encodeWire } from './wire';
 import { clockOf, type HostOptions, type HostState } from './host-state';
 import type { Submissions } from './submissions';
 import { LightUpdateLog, XchainHost, type XchainEndpoint } from './xchain';
-import { mayTellDevices, tellDevices } from './contract-notices';
+import { droppedText, mayTellDevices, tellDevices } from './contract-notices';
 
 type Answering<K extends MethodName> = {
   [P in K]: (
@@ -401,9 +401,13 @@ export class Capabilities {
         },
         applied.block,
         applied.txIds,
-      ).catch((error) =>
-        this.d.record('warn', `Contract notices not sent: ${(error as Error).message}`),
-      );
+      )
+        .then(({ dropped }) => {
+          for (const d of dropped) this.d.record('warn', droppedText(block.header.height, d));
+        })
+        .catch((error) =>
+          this.d.record('warn', `Contract notices not sent: ${(error as Error).message}`),
+        );
     }
     if (this.datasetsHost || DatasetsHost.concerns(block)) {
       const applied = tookEffect(block, txIds, failed);

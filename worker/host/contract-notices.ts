@@ -4,12 +4,15 @@
 // the block recorded (ct/calls/<contract> at that height), and tells its page with a `device`
 // notice of kind `contract` (the bundled supplier contract, supplier-contract.ts, tells the
 // supplier's device of each order this way). The notice names the contract and the caller; what
-// the event says is the contract's own claim, as its code on chain decides.
+// the event says is the contract's own claim, as its code on chain decides. Any contract may
+// address any device, so a gateway tells its page at most contractNoticesPerDeviceBlockMax
+// notices per contract and device in one block (limits.ts) and drops and counts the rest.
 import type { Block } from '../core/block';
 import type { ChainState } from '../core/ledger';
 import { contractCallsPrefix, decodeContractCalls } from '../core/modules/contracts';
 import type { DeviceNotice, PeerEvent } from '../api';
 import type { Storage } from '../store/storage';
+import { contractNoticesPerDeviceBlockMax } from '../core/limits';
 
 export interface ContractNoticesDeps {
   storage: Storage;
@@ -33,15 +36,26 @@ function noticeText(contract: string, caller: string, event: Record<string, unkn
   return `Contract "${contract}" (called by ${caller}): ${JSON.stringify(event).slice(0, 160)}`;
 }
 
-/** Tell the page of the events of `block`'s contract calls addressed to this gateway's devices. */
+/** Notices of one block a gateway dropped over contractNoticesPerDeviceBlockMax: how many, per contract and device. */
+export interface DroppedNotices {
+  contract: string;
+  device: string;
+  count: number;
+}
+
+/**
+ * Tell the page of the events of `block`'s contract calls addressed to this gateway's devices, at
+ * most contractNoticesPerDeviceBlockMax per contract and device; what was told and what dropped.
+ */
 export async function tellDevices(
   deps: ContractNoticesDeps,
   block: Block,
   txIds: string[],
-): Promise<number> {
+): Promise<{ told: number; dropped: DroppedNotices[] }> {
   const chain = deps.chain();
   const registry = chain.devices?.devices;
-  if (!registry) return 0;
+  const dropped: DroppedNotices[] = [];
+  if (!registry) return { told: 0, dropped };
   const me = deps.self();
   const ids = new Set(txIds.filter((_, i) => block.txs[i]!.type === 'contract.call'));
   const contracts = new Set(
@@ -54,12 +68,16 @@ export async function tellDevices(
     const versions = await deps.storage.history(chain.chainId, contractCallsPrefix + contract);
     const version = versions.find((v) => v.height === block.header.height);
     if (!version) continue;
+    const perDevice = new Map<string, number>();
     for (const call of decodeContractCalls(version.entry)) {
       if (!ids.has(call.tx)) continue;
       for (const event of call.events) {
         if (typeof event !== 'object' || event === null || Array.isArray(event)) continue;
         const to = (event as Record<string, unknown>).to;
         if (typeof to !== 'string' || registry.get(to)?.gateway !== me) continue;
+        const count = (perDevice.get(to) ?? 0) + 1;
+        perDevice.set(to, count);
+        if (count > contractNoticesPerDeviceBlockMax) continue;
         const notice: DeviceNotice = {
           kind: 'contract',
           device: to,
@@ -77,6 +95,14 @@ export async function tellDevices(
         told++;
       }
     }
+    for (const [device, count] of perDevice)
+      if (count > contractNoticesPerDeviceBlockMax)
+        dropped.push({ contract, device, count: count - contractNoticesPerDeviceBlockMax });
   }
-  return told;
+  return { told, dropped };
+}
+
+/** The log line for notices a gateway dropped in the block at `height`. */
+export function droppedText(height: number, d: DroppedNotices): string {
+  return `Dropped ${d.count} notices of contract "${d.contract}" to device ${d.device} in block ${height}: a contract tells a device at most ${contractNoticesPerDeviceBlockMax} times a block (contractNoticesPerDeviceBlockMax).`;
 }

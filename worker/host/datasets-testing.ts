@@ -5,15 +5,15 @@ import { expect } from 'vitest';
 import type { PeerHost } from './peer-host';
 import type { Capabilities } from './capabilities';
 import type { DatasetsHost } from './datasets';
-import { startTestHost, until } from './testing';
+import { startNetPeer, until } from './testing';
+import type { PeerEvent } from '../api';
 import { MemoryStorage } from '../store/memory';
-import { nobleVerifier } from './crypto';
 import { MemoryNetwork } from './memory-net';
 import { MemoryBlobStore } from '../data/blob-store';
 
 export interface DatasetPeer<B extends MemoryBlobStore = MemoryBlobStore> {
   host: PeerHost;
-  events: Awaited<ReturnType<typeof startTestHost>>['events'];
+  events: PeerEvent[];
   blobs: B;
   did: string;
   storage: MemoryStorage;
@@ -28,14 +28,8 @@ export class DatasetMesh {
     blobs: B = new MemoryBlobStore() as B,
     storage = new MemoryStorage(),
   ): Promise<DatasetPeer<B>> {
-    const { host, events } = await startTestHost(storage, {
-      verifier: nobleVerifier,
-      net: this.network.connect(),
-      inviteBase: 'http://localhost:8080/',
-      blobs,
-    });
-    this.hosts.push(host);
-    return { host, events, blobs, storage, did: (await host.identity()).did };
+    const { host, events, did } = await startNetPeer(this.network, this.hosts, { storage, blobs });
+    return { host, events, blobs, storage, did };
   }
 
   /**

@@ -7,9 +7,7 @@
 // nothing.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
-import { startTestHost, until } from './testing';
-import { MemoryStorage } from '../store/memory';
-import { nobleVerifier } from './crypto';
+import { committedHeight as committed, refusal, startNetPeer, until } from './testing';
 import { MemoryNetwork } from './memory-net';
 import type { DeviceNotice } from '../api';
 import { supplierContractName as shop, supplierContractSource } from '../shared/supplier-contract';
@@ -19,40 +17,11 @@ afterEach(() => {
   for (const h of hosts.splice(0)) h.stop();
 });
 
-async function startPeer(network: MemoryNetwork) {
-  const { host, events } = await startTestHost(new MemoryStorage(), {
-    verifier: nobleVerifier,
-    net: network.connect(),
-    inviteBase: 'http://localhost:8080/',
-  });
-  hosts.push(host);
-  const notices = () =>
-    events.flatMap((e): DeviceNotice[] => (e.type === 'device' ? [e.notice] : []));
-  return { host, notices, did: (await host.identity()).did };
-}
-
-async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<number> {
-  const { txId } = await p;
-  const result = await host.waitFor(txId, { timeoutMs: 20_000 });
-  expect(result.status, JSON.stringify(result.error)).toBe('committed');
-  expect(result.error ?? null).toBeNull();
-  return result.height!;
-}
-
-async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected a refusal');
-}
-
 describe('a washer buys detergent from a supplier’s contract under its owner’s rule (U-II.4)', () => {
   it('the order commits, pays the supplier and tells its device; above the rule it is UNAUTHORIZED', async () => {
     const network = new MemoryNetwork();
-    const home = await startPeer(network);
-    const supplier = await startPeer(network);
+    const home = await startNetPeer(network, hosts);
+    const supplier = await startNetPeer(network, hosts);
     const { invite } = await home.host.createChain({
       name: 'laundry',
       mode: 'consortium',

@@ -4,9 +4,7 @@
 // chain. The gateway's page is told about each step (device events).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
-import { startTestHost, until } from './testing';
-import { MemoryStorage } from '../store/memory';
-import { nobleVerifier } from './crypto';
+import { committed, startNetPeer, until } from './testing';
 import { MemoryNetwork } from './memory-net';
 import type { DeviceNotice } from '../api';
 
@@ -15,30 +13,12 @@ afterEach(() => {
   for (const h of hosts.splice(0)) h.stop();
 });
 
-async function startPeer(network: MemoryNetwork) {
-  const { host, events } = await startTestHost(new MemoryStorage(), {
-    verifier: nobleVerifier,
-    net: network.connect(),
-    inviteBase: 'http://localhost:8080/',
-  });
-  hosts.push(host);
-  const notices = () =>
-    events.flatMap((e): DeviceNotice[] => (e.type === 'device' ? [e.notice] : []));
-  return { host, events, notices, did: (await host.identity()).did };
-}
-
-async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<string> {
-  const { txId } = await p;
-  expect((await host.waitFor(txId, { timeoutMs: 20_000 })).status).toBe('committed');
-  return txId;
-}
-
 describe('off-chain batches read through the gateway under the chain access records (R-7.2.2-d)', () => {
   it('serves a granted peer a batch that verifies; refuses a pending, an ungranted and a revoked peer', async () => {
     const network = new MemoryNetwork();
-    const gateway = await startPeer(network);
-    const reader = await startPeer(network);
-    const stranger = await startPeer(network);
+    const gateway = await startNetPeer(network, hosts);
+    const reader = await startNetPeer(network, hosts);
+    const stranger = await startNetPeer(network, hosts);
     const { invite } = await gateway.host.createChain({
       name: 'clinic',
       mode: 'private',
@@ -145,8 +125,8 @@ describe('off-chain batches read through the gateway under the chain access reco
 
   it('a contract deployed by one peer is called by another peer and by a device behind the first; every peer holds the same state (P-10.2)', async () => {
     const network = new MemoryNetwork();
-    const gateway = await startPeer(network);
-    const other = await startPeer(network);
+    const gateway = await startNetPeer(network, hosts);
+    const other = await startNetPeer(network, hosts);
     const { invite } = await gateway.host.createChain({
       name: 'plant',
       mode: 'private',
@@ -202,8 +182,8 @@ describe('off-chain batches read through the gateway under the chain access reco
 
   it('a device behind one gateway messages a device behind another through the chain once its owner lets it in (r-7.2.2-e)', async () => {
     const network = new MemoryNetwork();
-    const home = await startPeer(network); // gateway 1: a door sensor
-    const office = await startPeer(network); // gateway 2: a thermostat
+    const home = await startNetPeer(network, hosts); // gateway 1: a door sensor
+    const office = await startNetPeer(network, hosts); // gateway 2: a thermostat
     const { invite } = await home.host.createChain({
       name: 'building',
       mode: 'private',

@@ -9,12 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MultiHost } from './multi-host';
 import { MemoryStorage } from '../store/memory';
 import { DiskBlobStore } from '../data/blob-disk';
-import { bestVerifier } from './crypto';
-import { realClock } from '../net/clock';
 import { committed } from './datasets-testing';
+import { startTestMultiHost } from './testing';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -27,26 +25,18 @@ describe('leaving a chain without its data', () => {
     cleanup.push(() => rmSync(root, { recursive: true, force: true }));
     const stores = new Map<string, MemoryStorage>();
     const blobDir = (chainId: string) => join(root, chainId, 'blobs');
-    const multi = new MultiHost({
-      host: {
-        storage: new MemoryStorage(),
-        storageKind: 'memory',
-        verifier: await bestVerifier(),
-        now: () => Math.floor(realClock.now()),
-        randomBytes: (n) => new Uint8Array(randomBytes(n)),
-        emit: () => undefined,
-        tickIntervalMs: 20,
-        contractRuntime: null,
+    const multi = await startTestMultiHost(
+      { contractRuntime: null },
+      {
+        async openChain(chainId) {
+          let storage = stores.get(chainId);
+          if (!storage) stores.set(chainId, (storage = new MemoryStorage()));
+          const blobs = await DiskBlobStore.open(blobDir(chainId));
+          return { storage, blobs, close: () => blobs.close() };
+        },
       },
-      async openChain(chainId) {
-        let storage = stores.get(chainId);
-        if (!storage) stores.set(chainId, (storage = new MemoryStorage()));
-        const blobs = await DiskBlobStore.open(blobDir(chainId));
-        return { storage, blobs, close: () => blobs.close() };
-      },
-    });
+    );
     cleanup.push(() => multi.stop());
-    await multi.ready();
     const chainWithBlobs = async (name: string) => {
       const { chainId } = await multi.createChain({ name, mode: 'private', consensus: 'solo' });
       const host = multi.chainHost(chainId);

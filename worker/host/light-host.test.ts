@@ -10,12 +10,11 @@
 // "absent" from the light peer without a proof of absence, and the light peer asks another.
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MultiHost } from './multi-host';
+import type { MultiHost } from './multi-host';
 import { MemoryStorage } from '../store/memory';
 import { nobleVerifier } from './crypto';
-import { realClock } from '../net/clock';
 import { MemoryNetwork } from './memory-net';
-import { startNetPeer, until } from './testing';
+import { startNetPeer, startTestMultiHost, until } from './testing';
 import type { PeerHost } from './peer-host';
 import { dispatch } from './dispatch';
 import { endpointLightSource, LightFollower, lightProofTriesMax } from './light';
@@ -33,29 +32,27 @@ afterEach(async () => {
   for (const h of hosts.splice(0)) await h.stop();
 });
 
-function lightPeer(
+async function lightPeer(
   network: MemoryNetwork,
   base: MemoryStorage,
   stores: Map<string, MemoryStorage>,
 ) {
   const events: PeerEvent[] = [];
-  const multi = new MultiHost({
-    host: {
+  const multi = await startTestMultiHost(
+    {
       storage: base,
-      storageKind: 'memory',
       verifier: nobleVerifier,
-      now: () => Math.floor(realClock.now()),
-      randomBytes: (n) => new Uint8Array(randomBytes(n)),
       emit: (e) => events.push(e),
-      tickIntervalMs: 20,
       contractRuntime: null,
     },
-    async openChain(chainId) {
-      let storage = stores.get(chainId);
-      if (!storage) stores.set(chainId, (storage = new MemoryStorage()));
-      return { storage, net: network.connect() };
+    {
+      async openChain(chainId) {
+        let storage = stores.get(chainId);
+        if (!storage) stores.set(chainId, (storage = new MemoryStorage()));
+        return { storage, net: network.connect() };
+      },
     },
-  });
+  );
   multis.push(multi);
   return { multi, events };
 }
@@ -99,7 +96,7 @@ describe('a light peer joined by invite', () => {
     } as never);
     const base = new MemoryStorage();
     const stores = new Map<string, MemoryStorage>();
-    const { multi, events } = lightPeer(network, base, stores);
+    const { multi, events } = await lightPeer(network, base, stores);
     await multi.ready();
     const me = (await multi.identity()).did;
     const { chainId } = await multi.join(invite, { light: true });
@@ -162,7 +159,7 @@ describe('a light peer joined by invite', () => {
     const before = (await multi.status()).height;
     await multi.stop();
     multis.splice(multis.indexOf(multi), 1);
-    const again = lightPeer(network, base, stores).multi;
+    const again = (await lightPeer(network, base, stores)).multi;
     await again.ready();
     const restarted = await again.status();
     expect(restarted.chainId).toBe(chainId);
@@ -211,7 +208,7 @@ describe('a light peer joined by invite', () => {
     expect(wrong.height).toBe(0);
 
     // a peer that holds a chain in full does not follow it light too
-    const { multi } = lightPeer(network, new MemoryStorage(), new Map());
+    const { multi } = await lightPeer(network, new MemoryStorage(), new Map());
     await multi.join(invite);
     expect((await refusal(multi.join(invite, { light: true }))).code).toBe('BAD_REQUEST');
   }, 60_000);
@@ -226,7 +223,7 @@ describe('a light peer joined by invite', () => {
       consensus: 'solo',
       tokens: { symbol: 'BOT', allocations: [{ did: liar.did, amount: 1000 }] },
     } as never);
-    const { multi, events } = lightPeer(network, new MemoryStorage(), new Map());
+    const { multi, events } = await lightPeer(network, new MemoryStorage(), new Map());
     await multi.ready();
     const me = (await multi.identity()).did;
     await multi.join(invite, { light: true });

@@ -6,9 +6,8 @@
 // on chain; double buys, short funds and bad inputs are refused before anything is signed.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
-import { startTestHost, until } from './testing';
+import { committed, refusal, startNetPeer, until } from './testing';
 import { MemoryStorage } from '../store/memory';
-import { nobleVerifier } from './crypto';
 import { MemoryNetwork } from './memory-net';
 import { MemoryBlobStore } from '../data/blob-store';
 import { utf8 } from '../core/bytes';
@@ -31,30 +30,8 @@ async function startPeer(
   storage = new MemoryStorage(),
   blobs = new MemoryBlobStore(),
 ): Promise<Peer> {
-  const { host } = await startTestHost(storage, {
-    verifier: nobleVerifier,
-    net: network.connect(),
-    inviteBase: 'http://localhost:8080/',
-    blobs,
-  });
-  hosts.push(host);
-  return { host, did: (await host.identity()).did, storage, blobs };
-}
-
-async function committed(host: PeerHost, p: Promise<{ txId: string }>): Promise<string> {
-  const { txId } = await p;
-  const result = await host.waitFor(txId, { timeoutMs: 20_000 });
-  expect(result.status, JSON.stringify(result.error)).toBe('committed');
-  return txId;
-}
-
-async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected a refusal');
+  const { host, did } = await startNetPeer(network, hosts, { storage, blobs });
+  return { host, did, storage, blobs };
 }
 
 /** A consortium chain with a token: the validator, a seller with 20 and a buyer with 100. */

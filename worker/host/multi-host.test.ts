@@ -3,17 +3,14 @@
 // restart brings both back; a chain whose store fails or is damaged does not hold up the other;
 // calls name their chain through the dispatcher, and bad chain ids and one chain too many are
 // refused with typed errors.
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MultiHost } from './multi-host';
+import type { MultiHost } from './multi-host';
 import { MemoryStorage } from '../store/memory';
-import { bestVerifier } from './crypto';
-import { realClock } from '../net/clock';
 import { BotError } from '../core/errors';
 import { chainsActiveMax } from '../core/limits';
 import { dispatch } from './dispatch';
 import type { PeerEvent } from '../api';
-import { until } from './testing';
+import { startTestMultiHost, until } from './testing';
 
 interface Peer {
   multi: MultiHost;
@@ -33,26 +30,18 @@ async function startPeer(
   failOpen: (chainId: string) => boolean = () => false,
 ): Promise<Peer> {
   const events: PeerEvent[] = [];
-  const multi = new MultiHost({
-    host: {
-      storage: base,
-      storageKind: 'memory',
-      verifier: await bestVerifier(),
-      now: () => Math.floor(realClock.now()),
-      randomBytes: (n) => new Uint8Array(randomBytes(n)),
-      emit: (e) => events.push(e),
-      tickIntervalMs: 20,
-      contractRuntime: null,
+  const multi = await startTestMultiHost(
+    { storage: base, emit: (e) => events.push(e), contractRuntime: null },
+    {
+      async openChain(chainId) {
+        if (failOpen(chainId)) throw new Error('the store cannot be opened');
+        let storage = stores.get(chainId);
+        if (!storage) stores.set(chainId, (storage = new MemoryStorage()));
+        return { storage };
+      },
     },
-    async openChain(chainId) {
-      if (failOpen(chainId)) throw new Error('the store cannot be opened');
-      let storage = stores.get(chainId);
-      if (!storage) stores.set(chainId, (storage = new MemoryStorage()));
-      return { storage };
-    },
-  });
+  );
   running.push(multi);
-  await multi.ready();
   return { multi, events, base, stores };
 }
 

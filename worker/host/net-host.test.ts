@@ -3,7 +3,7 @@
 // dropped. (The WebRTC transport is tested on its own and end to end in Chromium.)
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeInvite, type PeerHost } from './peer-host';
-import { startTestHost, until } from './testing';
+import { startNetPeer, until } from './testing';
 import { MemoryStorage } from '../store/memory';
 import type { BlockCommit } from '../store/storage';
 import { nobleVerifier, type Verifier } from './crypto';
@@ -38,19 +38,12 @@ class CountingStorage extends MemoryStorage {
   }
 }
 
-async function startPeer(
+function startPeer(
   network: MemoryNetwork,
   verifier: Verifier = nobleVerifier,
   storage: MemoryStorage = new MemoryStorage(),
 ) {
-  const net = network.connect();
-  const { host, events } = await startTestHost(storage, {
-    verifier,
-    net,
-    inviteBase: 'http://localhost:8080/',
-  });
-  hosts.push(host);
-  return { host, events, net, did: (await host.identity()).did };
+  return startNetPeer(network, hosts, { verifier, storage });
 }
 
 async function hashesAt(host: PeerHost, height: number): Promise<string> {

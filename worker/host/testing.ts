@@ -1,11 +1,11 @@
 // Test support: a PeerHost on memory storage with Node's randomness and fast ticks.
 import { randomBytes } from 'node:crypto';
 import { PeerHost, type HostOptions } from './peer-host';
-import { MultiHost } from './multi-host';
+import { MultiHost, type MultiHostOptions } from './multi-host';
 import { MemoryStorage } from '../store/memory';
 import { bestVerifier, nobleVerifier } from './crypto';
 import type { MemoryNetwork } from './memory-net';
-import type { PeerEvent } from '../api';
+import type { DeviceNotice, PeerEvent } from '../api';
 import { realClock } from '../net/clock';
 
 export async function startTestHost(
@@ -29,11 +29,18 @@ export async function startTestHost(
 
 /**
  * A MultiHost (the peer of a tab and of the Node server: every chain it creates runs in a slot of
- * its own) on memory storage, one MemoryStorage per chain, with fast ticks; stop it after the test.
+ * its own) on memory storage, one MemoryStorage per chain (kept in `stores`), with fast ticks;
+ * `options` override the first slot's host options, `multi` the rest (another openChain, the
+ * relay interval). Stop it after the test.
  */
-export async function startTestMultiHost(options: Partial<HostOptions> = {}): Promise<MultiHost> {
-  const stores = new Map<string, MemoryStorage>();
-  const multi = new MultiHost({
+export async function startTestMultiHost(
+  options: Partial<HostOptions> = {},
+  {
+    stores = new Map<string, MemoryStorage>(),
+    ...multi
+  }: Partial<Omit<MultiHostOptions, 'host'>> & { stores?: Map<string, MemoryStorage> } = {},
+): Promise<MultiHost> {
+  const host = new MultiHost({
     host: {
       storage: new MemoryStorage(),
       storageKind: 'memory',
@@ -49,9 +56,10 @@ export async function startTestMultiHost(options: Partial<HostOptions> = {}): Pr
       if (!storage) stores.set(chainId, (storage = new MemoryStorage()));
       return { storage };
     },
+    ...multi,
   });
-  await multi.ready();
-  return multi;
+  await host.ready();
+  return host;
 }
 
 /** Polls a condition every 20 ms until it holds; throws after timeoutMs (for tests across peers). */
@@ -68,25 +76,34 @@ export async function until(
 
 /**
  * A host on an in-process network (memory-net.ts) with the pure-JS verifier, kept in `hosts` so
- * the test stops it; with its did.
+ * the test stops it; with its did and the device notices its page was told (events of type device).
+ * `options` override the host's (another verifier, blobs) and `storage` its store.
  */
 export async function startNetPeer(
   network: MemoryNetwork,
   hosts: PeerHost[],
+  {
+    storage = new MemoryStorage(),
+    ...options
+  }: Partial<HostOptions> & { storage?: MemoryStorage } = {},
 ): Promise<{
   host: PeerHost;
   did: string;
   events: PeerEvent[];
+  notices: () => DeviceNotice[];
   net: ReturnType<MemoryNetwork['connect']>;
 }> {
   const net = network.connect();
-  const { host, events } = await startTestHost(new MemoryStorage(), {
+  const { host, events } = await startTestHost(storage, {
     verifier: nobleVerifier,
     net,
     inviteBase: 'http://localhost:8080/',
+    ...options,
   });
   hosts.push(host);
-  return { host, did: (await host.identity()).did, events, net };
+  const notices = () =>
+    events.flatMap((e): DeviceNotice[] => (e.type === 'device' ? [e.notice] : []));
+  return { host, did: (await host.identity()).did, events, notices, net };
 }
 
 /** Waits for a submitted tx; throws with the peer's answer unless it committed. Returns its id. */

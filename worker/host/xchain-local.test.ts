@@ -3,13 +3,9 @@
 // commits a lock of A on B and finalizes it on A with nobody outside, for tokens and a record;
 // a lock made before B links A is refused on B and aborted on A once its deadline has passed.
 // Real hosts, memory storage, the real clock.
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MultiHost } from './multi-host';
-import { MemoryStorage } from '../store/memory';
-import { bestVerifier } from './crypto';
-import { realClock } from '../net/clock';
-import { until, committed } from './testing';
+import type { MultiHost } from './multi-host';
+import { until, committed, startTestMultiHost } from './testing';
 import type { PeerHost } from './peer-host';
 import { supplyCheck } from '../core/modules/tokens';
 import { xchainReserve } from '../core/modules/xchain/types';
@@ -20,27 +16,8 @@ afterEach(async () => {
 });
 
 async function startPeer(): Promise<MultiHost> {
-  const stores = new Map<string, MemoryStorage>();
-  const multi = new MultiHost({
-    host: {
-      storage: new MemoryStorage(),
-      storageKind: 'memory',
-      verifier: await bestVerifier(),
-      now: () => Math.floor(realClock.now()),
-      randomBytes: (n) => new Uint8Array(randomBytes(n)),
-      emit: () => undefined,
-      tickIntervalMs: 20,
-      contractRuntime: null,
-    },
-    async openChain(chainId) {
-      let storage = stores.get(chainId);
-      if (!storage) stores.set(chainId, (storage = new MemoryStorage()));
-      return { storage };
-    },
-    relayIntervalMs: 50,
-  });
+  const multi = await startTestMultiHost({ contractRuntime: null }, { relayIntervalMs: 50 });
   running.push(multi);
-  await multi.ready();
   return multi;
 }
 

@@ -7,13 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MultiHost } from './multi-host';
+import type { MultiHost } from './multi-host';
 import { LevelStorage } from '../store/level';
-import { bestVerifier } from './crypto';
-import { realClock } from '../net/clock';
-import { until } from './testing';
+import { startTestMultiHost, until } from './testing';
 import type { PeerHost } from './peer-host';
 import { snapshotView } from './xchain';
 
@@ -24,23 +21,16 @@ afterEach(async () => {
 
 async function startPeer(root: string): Promise<{ multi: MultiHost; stop(): Promise<void> }> {
   const storage = await LevelStorage.open(join(root, 'primary'));
-  const multi = new MultiHost({
-    host: {
-      storage,
-      storageKind: 'disk',
-      verifier: await bestVerifier(),
-      now: () => Math.floor(realClock.now()),
-      randomBytes: (n) => new Uint8Array(randomBytes(n)),
-      emit: () => undefined,
-      tickIntervalMs: 20,
-      contractRuntime: null,
+  const multi = await startTestMultiHost(
+    { storage, storageKind: 'disk', contractRuntime: null },
+    {
+      async openChain(chainId) {
+        const chainStorage = await LevelStorage.open(join(root, chainId));
+        return { storage: chainStorage, close: () => chainStorage.shutdown() };
+      },
+      relayIntervalMs: 50,
     },
-    async openChain(chainId) {
-      const chainStorage = await LevelStorage.open(join(root, chainId));
-      return { storage: chainStorage, close: () => chainStorage.shutdown() };
-    },
-    relayIntervalMs: 50,
-  });
+  );
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -49,7 +39,6 @@ async function startPeer(root: string): Promise<{ multi: MultiHost; stop(): Prom
     await storage.shutdown();
   };
   cleanup.push(stop);
-  await multi.ready();
   return { multi, stop };
 }
 

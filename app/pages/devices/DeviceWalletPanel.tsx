@@ -3,7 +3,7 @@
 // peer's account, and its payments (e.g. a washer's detergent orders).
 import { useState, type FormEvent } from 'react';
 import { bot } from '../../runtime';
-import { ErrorNote, useAction, useAsync } from '../../components/ui';
+import { AmountField, ErrorNote, useAction, useAsync } from '../../components/ui';
 import { commitOrThrow } from '../../lib/commit';
 import { parseAmount, short } from '../../lib/format';
 import type { DeviceView } from '../../../worker/api';
@@ -83,42 +83,19 @@ export function DeviceWalletPanel({
           : 'No spending rule: the chain lets this device pay nothing until you set one.'}
       </p>
       <form className="form" onSubmit={onFund} aria-label={`Fund ${name}`}>
-        <label>
-          Send it ({v.symbol})
-          <input
-            value={fund}
-            onChange={(e) => setFund(e.target.value)}
-            inputMode="numeric"
-            autoComplete="off"
-            required
-          />
-        </label>
+        <AmountField label={`Send it (${v.symbol})`} value={fund} onChange={setFund} />
         <button type="submit" disabled={funding.busy || !fund}>
           {funding.busy ? 'Sending…' : 'Fund the device'}
         </button>
       </form>
       <ErrorNote error={funding.error} />
       <form className="form" onSubmit={onRule} aria-label={`Spending rule of ${name}`}>
-        <label>
-          At most per payment ({v.symbol})
-          <input
-            value={perTx}
-            onChange={(e) => setPerTx(e.target.value)}
-            inputMode="numeric"
-            autoComplete="off"
-            required
-          />
-        </label>
-        <label>
-          At most per day ({v.symbol})
-          <input
-            value={perDay}
-            onChange={(e) => setPerDay(e.target.value)}
-            inputMode="numeric"
-            autoComplete="off"
-            required
-          />
-        </label>
+        <AmountField
+          label={`At most per payment (${v.symbol})`}
+          value={perTx}
+          onChange={setPerTx}
+        />
+        <AmountField label={`At most per day (${v.symbol})`} value={perDay} onChange={setPerDay} />
         <label>
           Only to (dids or contract:name, optional)
           <input

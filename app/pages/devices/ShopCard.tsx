@@ -6,7 +6,7 @@
 import { useState, type FormEvent } from 'react';
 import { bot } from '../../runtime';
 import { useAppStore } from '../../store/peer-store';
-import { Card, ErrorNote, useAction, useAsync } from '../../components/ui';
+import { AmountField, Card, ErrorNote, useAction, useAsync } from '../../components/ui';
 import { commitOrThrow } from '../../lib/commit';
 import { parseAmount, short } from '../../lib/format';
 import type { DeviceView } from '../../../worker/api';
@@ -111,16 +111,7 @@ export function ShopCard({
       )}
       {mine && (
         <form className="form" onSubmit={onOpen} aria-label="Open the shop">
-          <label>
-            Price of a box (tokens)
-            <input
-              value={price}
-              onChange={(e) => setPrice(e.target.value)}
-              inputMode="numeric"
-              autoComplete="off"
-              required
-            />
-          </label>
+          <AmountField label="Price of a box (tokens)" value={price} onChange={setPrice} />
           <button type="submit" disabled={action.busy || !me}>
             {action.busy ? 'Working…' : open ? 'Change the price' : 'Open the shop'}
           </button>
