@@ -61,6 +61,8 @@ export interface ReorderOrderView {
   /** 1, 2, ... per chain on this peer. */
   id: number;
   device: string;
+  /** The reading's value watched (the rule's). */
+  value: string;
   contract: string;
   item: string | null;
   quantity: number;

@@ -47,6 +47,7 @@ export const reorderSchemas: Record<string, Schema> = {
   ReorderOrder: obj({
     id: int,
     device: did,
+    value: str,
     contract: str,
     item: nullable(str),
     quantity: int,

@@ -277,6 +277,7 @@ export class ReorderHost {
     const made: ReorderOrderView = {
       id: c.orders.next++,
       device: rule.device,
+      value: rule.value,
       contract: rule.contract,
       item: null,
       quantity: rule.quantity,
