@@ -3,8 +3,9 @@
 // terminal is a device it is the gateway of); the owner pairs a washing machine over Bluetooth
 // (emulated with CDP BluetoothEmulation, its detergent level a characteristic the test changes),
 // registers it, funds its wallet, sets its spending rule and turns on the reorder rule. The
-// washer's level drops: the gateway has the washer order, signed with its key and paid from its
-// wallet; the supplier's tab is told of the order through the chain. The supplier raises the
+// washer's level drops: the gateway's peer (the rule runs there, worker/host/reorder-host.ts;
+// the page only sets it and lists its orders) has the washer order, signed with its key and paid
+// from its wallet; the supplier's tab is told of the order through the chain. The supplier raises the
 // price above the rule: the next order is refused with UNAUTHORIZED, shown plainly, and nothing
 // moves. window.bot is used only to assert. Run inside the test network namespace.
 import { expect, test, type Browser, type Page } from '@playwright/test';

@@ -158,7 +158,10 @@ export interface DeviceNotice {
     | 'device-unblocked'
     // a contract call emitted an event addressed to the device ({ to: did, ... }; issue 16,
     // U-II.4): `service` is the contract, `requester` the caller, `body` the event
-    | 'contract';
+    | 'contract'
+    // the device's reorder rule ordered, or its order committed or was refused (U-II.4):
+    // `service` is the contract, `body` the order (a ReorderOrderView)
+    | 'reorder';
   device: string;
   /** The peer that asked (to read, or for the batch). */
   requester: string;

@@ -34,6 +34,8 @@ import type { MarketMethods } from './api-market';
 import type { StakingMethods } from './api-staking';
 import { stakingMethodNames } from './api-staking';
 import type { ServicesMethods } from './api-services';
+import type { ReorderMethods } from './api-reorder';
+import { reorderMethodNames } from './api-reorder';
 import { servicesMethodNames } from './api-services';
 import { marketMethodNames } from './api-market';
 import type { MultisigMethods } from './api-multisig';
@@ -59,6 +61,7 @@ export * from './api-chains';
 export * from './api-market';
 export * from './api-staking';
 export * from './api-services';
+export * from './api-reorder';
 export * from './api-multisig';
 export * from './api-validation';
 
@@ -470,6 +473,7 @@ export interface PeerMethods
     MarketMethods,
     StakingMethods,
     ServicesMethods,
+    ReorderMethods,
     MultisigMethods,
     ValidationMethods,
     NotifyMethods,
@@ -728,6 +732,7 @@ export const methodNames = [
   ...marketMethodNames,
   ...stakingMethodNames,
   ...servicesMethodNames,
+  ...reorderMethodNames,
   ...multisigMethodNames,
   ...validationMethodNames,
 

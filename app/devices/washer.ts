@@ -1,8 +1,9 @@
 // A washing machine over Bluetooth (Y.4464 II.4, issue 16): a vendor GATT service with one
 // characteristic, the detergent level (uint8, percent, read and notify). The gateway records the
 // level on chain as the device's reading `detergentPct`, and its reorder rule
-// (app/pages/devices/ReorderCard.tsx) has the washer buy detergent when the level falls under a
-// threshold. The demo washer (./demo.ts) and the e2e's emulated peripheral serve the same bytes.
+// (worker/host/reorder-host.ts, set on the Devices page) has the washer buy detergent when the
+// level falls under a threshold. The demo washer (./demo.ts) and the e2e's emulated peripheral
+// serve the same bytes.
 import { DeviceDataError } from './errors';
 
 /** The washer's vendor service and its detergent-level characteristic (128-bit, lowercase). */

@@ -526,6 +526,16 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
       202,
     );
     await waitCommitted(base, cancelled.body.txId);
+    // ---- reorder rules (issue 16, U-II.4; the shapes in reorder-api.test): bad input refused ----
+    const ghost = testIdentity('openapi washer').did;
+    const rule = { device: ghost, value: 'level', below: 20, contract: 'shop', quantity: 1 };
+    const rules = '/v1/reorder/rules';
+    await hit('POST', rules, rules, documentedBody('SetReorderRule', rule), 404);
+    await hit('POST', rules, rules, { ...rule, below: 'x' }, 400);
+    await hit('GET', rules, rules, undefined, 200);
+    await hit('POST', `${rules}/${ghost}/clear`, `${rules}/{device}/clear`, undefined, 200);
+    await hit('GET', `/v1/reorder/orders?device=${ghost}`, '/v1/reorder/orders', undefined, 200);
+    await hit('GET', '/v1/reorder/orders?limit=0', '/v1/reorder/orders', undefined, 400);
     // ---- services outside the chain (issue 17, Y.4464 10.5): a service listing this peer ----
     const svcMe = me.did as string;
     await hit('GET', '/v1/services', '/v1/services', undefined, 200);

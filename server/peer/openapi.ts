@@ -19,6 +19,7 @@ import {
 import { itsPaths, itsSchemas } from './openapi-its';
 import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
 import { servicesBodies, servicesPaths, servicesSchemas } from './openapi-services';
+import { reorderBodies, reorderPaths, reorderSchemas } from './openapi-reorder';
 import { validationBodies, validationPaths, validationSchemas } from './openapi-validation';
 import { stakingBodies, stakingPaths, stakingSchemas } from './openapi-staking';
 import { triggerBodies, triggerPaths, triggerSchemas } from './openapi-triggers';
@@ -396,6 +397,7 @@ const schemas: Record<string, Schema> = {
   }),
   ...marketSchemas,
   ...servicesSchemas,
+  ...reorderSchemas,
   ...validationSchemas,
   ...stakingSchemas,
   ...triggerSchemas,
@@ -518,6 +520,7 @@ const requestBodies: Record<string, Schema> = {
   },
   ...marketBodies,
   ...servicesBodies,
+  ...reorderBodies,
   ...validationBodies,
   ...stakingBodies,
   ...triggerBodies,
@@ -837,6 +840,7 @@ const paths: Record<string, Record<string, Op>> = {
   ...itsPaths,
   ...marketPaths,
   ...servicesPaths,
+  ...reorderPaths,
   ...validationPaths,
   ...stakingPaths,
   ...triggerPaths,

@@ -164,6 +164,11 @@ export abstract class ApiSurface {
   readonly revokeServiceGrant = delegate(() => this.capabilities.services(), 'revokeServiceGrant');
   readonly serviceGrantProof = delegate(() => this.capabilities.services(), 'serviceGrantProof');
   readonly useService = delegate(() => this.capabilities.services(), 'useService');
+  // the gateway's reorder rules (issue 16, U-II.4): ./reorder-host.ts
+  readonly setReorderRule = delegate(() => this.capabilities.reorder(), 'setReorderRule');
+  readonly reorderRules = delegate(() => this.capabilities.reorder(), 'reorderRules');
+  readonly clearReorderRule = delegate(() => this.capabilities.reorder(), 'clearReorderRule');
+  readonly reorderOrders = delegate(() => this.capabilities.reorder(), 'reorderOrders');
   // the procedures' notifications (issue 17, Y.4464 clause 10): ./notifications.ts
   readonly notifications = delegate(() => this.capabilities.notifications(), 'notifications');
   readonly subscribeNotifications = delegate(

@@ -17,6 +17,7 @@ import { TraceHost, httpDocumentFetcher, type DocumentFetcher } from './trace';
 import type { Verifier } from './crypto';
 import { RightsService } from './rights';
 import { NotificationsHost } from './notifications';
+import { ReorderHost } from './reorder-host';
 import { MemoryBlobStore } from '../data/blob-store';
 import { bestX25519 } from '../data/x25519';
 import { encodeWire } from './wire';
@@ -71,6 +72,7 @@ export class Capabilities {
   private traceHost: TraceHost | null = null;
   private rightsService: RightsService | null = null;
   private notificationsHost: NotificationsHost | null = null;
+  private reorderHost: ReorderHost | null = null;
 
   /** Light-client material of this peer's durable blocks (issue 18: relays carry it). */
   readonly lightUpdates: LightUpdateLog;
@@ -127,6 +129,23 @@ export class Capabilities {
       record: (level, message) => this.d.record(level, message),
     });
     return this.devicesHost;
+  }
+
+  /** The gateway's reorder rules (./reorder-host.ts), made on first use or the first reading block. */
+  async reorder(): Promise<ReorderHost> {
+    await this.d.ready();
+    const { state: s, options, submissions } = this.d;
+    this.reorderHost ??= new ReorderHost({
+      storage: options.storage,
+      chain: () => s.peer.chain,
+      self: () => s.identityView.did,
+      devices: () => this.devices(),
+      waitFor: (txId, o) => submissions.waitFor(txId, o),
+      now: () => options.now(),
+      emit: (event) => options.emit(event),
+      record: (level, message) => this.d.record(level, message),
+    });
+    return this.reorderHost;
   }
 
   async rights(): Promise<RightsService> {
@@ -387,6 +406,15 @@ export class Capabilities {
         .then((d) => d.onCommitted(applied.block, applied.txIds))
         .catch((error) =>
           this.d.record('warn', `Device notices not sent: ${(error as Error).message}`),
+        );
+    }
+    // Device readings: the reorder rules this peer keeps may order (U-II.4).
+    if (ReorderHost.concerns(block)) {
+      const applied = tookEffect(block, txIds, failed);
+      void this.reorder()
+        .then((r) => r.onCommitted(applied.block, applied.txIds))
+        .catch((error) =>
+          this.d.record('warn', `Reorder rules not run: ${(error as Error).message}`),
         );
     }
     if (mayTellDevices(block)) {

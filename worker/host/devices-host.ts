@@ -428,6 +428,11 @@ export class DevicesHost {
     return { txId, digest: hex, dataset: place.dataset, version: place.version };
   }
 
+  /** Whether this peer is the device's gateway (holds its key). */
+  async holds(device: string): Promise<boolean> {
+    return device in (await this.heldKeys());
+  }
+
   // ---- discovery and access ----------------------------------------------------------------
 
   async devices(): Promise<DeviceView[]> {

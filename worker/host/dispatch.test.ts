@@ -9,6 +9,7 @@ import { marketCases } from './dispatch-market.cases';
 import { stakingCases } from './dispatch-staking.cases';
 import { validationCases } from './dispatch-validation.cases';
 import { servicesCases } from './dispatch-services.cases';
+import { reorderCases } from './dispatch-reorder.cases';
 
 import { peerLevelMethods } from './chain-scope';
 
@@ -529,6 +530,7 @@ const cases: Record<MethodName, Case> = {
   ...stakingCases,
   ...validationCases,
   ...servicesCases,
+  ...reorderCases,
 
   notifications: {
     good: [

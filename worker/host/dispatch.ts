@@ -47,6 +47,7 @@ import { stakingApiMethods } from './dispatch-staking';
 import { multisigApiMethods } from './dispatch-multisig';
 import { validationApiMethods } from './dispatch-validation';
 import { servicesApiMethods } from './dispatch-services';
+import { reorderApiMethods } from './dispatch-reorder';
 
 import { chainTarget } from './chain-scope';
 import { type ApiMethod, method } from './dispatch-method';
@@ -724,6 +725,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
   ...multisigApiMethods,
   ...validationApiMethods,
   ...servicesApiMethods,
+  ...reorderApiMethods,
 };
 
 /** Is `name` a method of the API (own names only: not "constructor", "toString", ...)? */

@@ -732,7 +732,7 @@ export default function DevicesPage() {
         )}
         <ChainDevices tick={tick} onChange={refresh} />
         <NoticesCard onNotice={refresh} />
-        <ReorderCard held={held.data ?? []} />
+        <ReorderCard tick={tick} held={held.data ?? []} />
         <ShopCard tick={tick} held={held.data ?? []} onChange={refresh} />
         <ContractsCard tick={tick} held={held.data ?? []} onChange={refresh} />
         <ServicesCard tick={tick} held={held.data ?? []} onChange={refresh} />

@@ -1,38 +1,34 @@
 // The gateway's reorder rule on the Devices page (Y.4464 II.4, issue 16): pick a device this peer
-// is the gateway of, the value to watch (a washer's detergent level), a threshold and the
-// supplier's contract. When a committed reading of the device falls under the threshold, this
-// gateway has the device order, signed with the device's key and paid from its wallet at the
-// shop's price; the chain holds the payment to the spending rule its owner set, and a refusal
-// (UNAUTHORIZED above the rule) is shown as it is. The rule lives in this tab while it is open.
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+// is the gateway and owner of, the value to watch (a washer's detergent level), a threshold and
+// the supplier's contract. The rule runs in the peer (worker/host/reorder-host.ts), kept in its
+// storage, so it goes on with this tab closed or reloaded and on a headless peer alike: when a
+// committed reading of the device falls under the threshold, the peer has the device order,
+// signed with the device's key and paid from its wallet; the chain holds the payment to the
+// spending rule its owner set, and a refusal (UNAUTHORIZED above the rule) is listed as it is.
+// This card only edits the rule and shows the orders it made.
+import { useState, type FormEvent } from 'react';
 import { bot } from '../../runtime';
-import { Card, Pill } from '../../components/ui';
-import { commitOrThrow } from '../../lib/commit';
+import { Card, Pill, useAsync } from '../../components/ui';
 import { short } from '../../lib/format';
-import type { DeviceView } from '../../../worker/api';
+import type { DeviceView, ReorderOrderView } from '../../../worker/api';
 import { supplierContractName } from '../../../worker/shared/supplier-contract';
 import { formatValue } from './model';
-import { reorderStep, ruleFrom, type ReorderRule } from './reorder';
+import { ruleFrom } from './reorder';
 
-interface Attempt {
-  ok: boolean;
-  text: string;
-}
-const attemptsShownMax = 5;
+const ordersShownMax = 5;
 
-/** The shop's price of one item, read from its state on this peer. */
-async function priceOf(contract: string): Promise<{ price: number; item: string }> {
-  const detail = await bot().contract(contract);
-  if (!detail) throw new Error(`No contract "${contract}" on this chain.`);
-  const shop = detail.state.find((s) => s.key === 'shop')?.value as
-    | { price?: number; item?: string }
-    | undefined;
-  if (!shop || typeof shop.price !== 'number')
-    throw new Error(`The shop "${contract}" is not open yet.`);
-  return { price: shop.price, item: shop.item ?? 'item' };
+/** One order as a line: what was ordered and paid, or why it was refused. */
+function orderText(o: ReorderOrderView, name: string): string {
+  const reading = `${formatValue(o.value, o.level as never)} in block ${o.readingHeight}`;
+  const item = o.item ?? 'item';
+  if (o.state === 'refused')
+    return `${name}'s order was refused (${o.code}): ${o.message} (reading ${reading}).`;
+  if (o.state === 'pending')
+    return `${name} is ordering ${o.quantity} × ${item} for ${o.pay} (reading ${reading}), signed with its own key.`;
+  return `${name} ordered ${o.quantity} × ${item} for ${o.pay} in block ${o.height} (reading ${reading}), signed with its own key.`;
 }
 
-export function ReorderCard({ held }: { held: DeviceView[] }) {
+export function ReorderCard({ held, tick }: { held: DeviceView[]; tick: number }) {
   const devices = held.filter((d) => d.status !== 'retired');
   const [form, setForm] = useState({
     device: '',
@@ -41,80 +37,59 @@ export function ReorderCard({ held }: { held: DeviceView[] }) {
     contract: supplierContractName,
     quantity: '1',
   });
-  const [rule, setRule] = useState<ReorderRule | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const [attempts, setAttempts] = useState<Attempt[]>([]);
-  const armed = useRef(true);
-  const seen = useRef<string | null>(null);
-  const ordering = useRef(false);
+  const [busy, setBusy] = useState(false);
+  const [changed, setChanged] = useState(0);
+  const kept = useAsync(
+    async () => ({ rules: await bot().reorderRules(), orders: await bot().reorderOrders() }),
+    [tick, changed],
+  );
+  const mine = new Set(devices.map((d) => d.did));
+  const rule = kept.data?.rules.find((r) => mine.has(r.device)) ?? null;
   const device = devices.find((d) => d.did === (form.device || devices[0]?.did)) ?? null;
   const valueNow = form.value || device?.capabilities[0] || '';
   const watched = rule ? (held.find((d) => d.did === rule.device) ?? null) : null;
   const latest = watched?.latest ?? null;
   const level = rule && latest ? latest.values[rule.value] : undefined;
+  const nameOf = (did: string) => {
+    const d = held.find((x) => x.did === did);
+    return d?.name || d?.id || short(did, 8);
+  };
+  const orders = (kept.data?.orders ?? [])
+    .filter((o) => mine.has(o.device))
+    .slice(0, ordersShownMax);
 
-  const log = (a: Attempt) => setAttempts((list) => [a, ...list].slice(0, attemptsShownMax));
-
-  // Each new committed reading of the watched device: one step of the rule.
-  useEffect(() => {
-    if (!rule || !latest || seen.current === latest.txId) return;
-    seen.current = latest.txId;
-    const step = reorderStep(armed.current, latest.values[rule.value], rule.below);
-    armed.current = step.armed;
-    if (!step.order || ordering.current) return;
-    ordering.current = true;
-    const name = watched?.name || watched?.id || short(rule.device, 8);
-    const reading = `${formatValue(rule.value, latest.values[rule.value] as never)} in block ${latest.height}`;
-    void (async () => {
-      try {
-        const { price, item } = await priceOf(rule.contract);
-        const pay = price * rule.quantity;
-        const height = await commitOrThrow(
-          bot().deviceCallContract(
-            rule.device,
-            rule.contract,
-            'order',
-            { quantity: rule.quantity },
-            { pay },
-          ),
-          'The chain refused the order.',
-        );
-        log({
-          ok: true,
-          text: `${name} ordered ${rule.quantity} × ${item} for ${pay} in block ${height} (reading ${reading}), signed with its own key.`,
-        });
-      } catch (e) {
-        const { code, message } = e as { code?: string; message?: string };
-        log({
-          ok: false,
-          text: `${name}'s order was refused${code ? ` (${code})` : ''}: ${message ?? String(e)} (reading ${reading}).`,
-        });
-      } finally {
-        ordering.current = false;
-      }
-    })();
-  }, [rule, latest, watched]);
-
-  function onSubmit(event: FormEvent) {
+  async function onSubmit(event: FormEvent) {
     event.preventDefault();
-    if (rule) {
-      setRule(null);
-      return;
-    }
-    const made = ruleFrom({ ...form, device: form.device || device?.did || '', value: valueNow });
-    if (typeof made === 'string') return setProblem(made);
     setProblem(null);
-    armed.current = true;
-    seen.current = null;
-    setRule(made);
+    setBusy(true);
+    try {
+      if (rule) await bot().clearReorderRule(rule.device);
+      else {
+        const made = ruleFrom({
+          ...form,
+          device: form.device || device?.did || '',
+          value: valueNow,
+        });
+        if (typeof made === 'string') return setProblem(made);
+        await bot().setReorderRule(made);
+      }
+      setChanged((c) => c + 1);
+    } catch (e) {
+      const { code, message } = e as { code?: string; message?: string };
+      setProblem(`${code ? `${code}: ` : ''}${message ?? String(e)}`);
+    } finally {
+      setBusy(false);
+    }
   }
 
   return (
     <Card title="Reorder rule" id="reorder-title">
       <p className="muted small-text">
-        This gateway watches a device's readings on chain and has the device buy from a supplier's
+        This peer watches a device's readings on chain and has the device buy from a supplier's
         contract when a value falls under a threshold: signed with the device's key, paid from its
-        wallet, within the spending rule its owner set.
+        wallet, within the spending rule its owner set. The rule runs in the peer, with this page
+        closed too.
       </p>
       {devices.length === 0 ? (
         <p className="muted small-text">Pair and register a device first.</p>
@@ -123,8 +98,8 @@ export function ReorderCard({ held }: { held: DeviceView[] }) {
           <label>
             Device that orders
             <select
-              value={device?.did ?? ''}
-              disabled={!!rule}
+              value={rule?.device ?? device?.did ?? ''}
+              disabled={!!rule || busy}
               onChange={(e) => setForm({ ...form, device: e.target.value, value: '' })}
             >
               {devices.map((d) => (
@@ -137,11 +112,11 @@ export function ReorderCard({ held }: { held: DeviceView[] }) {
           <label>
             Value watched
             <select
-              value={valueNow}
-              disabled={!!rule}
+              value={rule?.value ?? valueNow}
+              disabled={!!rule || busy}
               onChange={(e) => setForm({ ...form, value: e.target.value })}
             >
-              {(device?.capabilities ?? []).map((c) => (
+              {((rule ? watched : device)?.capabilities ?? []).map((c) => (
                 <option key={c} value={c}>
                   {c}
                 </option>
@@ -151,8 +126,8 @@ export function ReorderCard({ held }: { held: DeviceView[] }) {
           <label>
             Order when under
             <input
-              value={form.below}
-              disabled={!!rule}
+              value={rule ? String(rule.below) : form.below}
+              disabled={!!rule || busy}
               inputMode="decimal"
               onChange={(e) => setForm({ ...form, below: e.target.value })}
             />
@@ -160,8 +135,8 @@ export function ReorderCard({ held }: { held: DeviceView[] }) {
           <label>
             Supplier contract
             <input
-              value={form.contract}
-              disabled={!!rule}
+              value={rule?.contract ?? form.contract}
+              disabled={!!rule || busy}
               spellCheck={false}
               onChange={(e) => setForm({ ...form, contract: e.target.value })}
             />
@@ -169,13 +144,15 @@ export function ReorderCard({ held }: { held: DeviceView[] }) {
           <label>
             Boxes per order
             <input
-              value={form.quantity}
-              disabled={!!rule}
+              value={rule ? String(rule.quantity) : form.quantity}
+              disabled={!!rule || busy}
               inputMode="numeric"
               onChange={(e) => setForm({ ...form, quantity: e.target.value })}
             />
           </label>
-          <button type="submit">{rule ? 'Turn the rule off' : 'Turn the rule on'}</button>
+          <button type="submit" disabled={busy}>
+            {rule ? 'Turn the rule off' : 'Turn the rule on'}
+          </button>
         </form>
       )}
       {problem && (
@@ -190,13 +167,16 @@ export function ReorderCard({ held }: { held: DeviceView[] }) {
         </p>
       )}
       <ul className="plain-list" data-testid="reorder-log" aria-live="polite">
-        {attempts.map((a, i) => (
+        {orders.map((o) => (
           <li
-            key={`${attempts.length - i}`}
+            key={o.id}
             data-testid="reorder-attempt"
-            className={a.ok ? 'ok' : 'error'}
+            className={o.state === 'refused' ? 'error' : 'ok'}
           >
-            <Pill tone={a.ok ? 'ok' : 'error'}>{a.ok ? 'ordered' : 'refused'}</Pill> {a.text}
+            <Pill tone={o.state === 'refused' ? 'error' : o.state === 'pending' ? 'warn' : 'ok'}>
+              {o.state === 'committed' ? 'ordered' : o.state}
+            </Pill>{' '}
+            {orderText(o, nameOf(o.device))}
           </li>
         ))}
       </ul>

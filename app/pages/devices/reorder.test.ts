@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { reorderStep, ruleFrom } from './reorder';
+import { ruleFrom } from './reorder';
 
-describe('the gateway reorder rule', () => {
-  it('orders once when the level falls under the threshold, again only after a refill', () => {
-    let armed = true;
-    const orders: number[] = [];
-    for (const level of [80, 40, 19, 15, 10, null, 'x', 25, 30, 18, 12]) {
-      const step = reorderStep(armed, level, 20);
-      armed = step.armed;
-      if (step.order) orders.push(level as number);
-    }
-    expect(orders).toEqual([19, 18]);
-    // Exactly at the threshold is not under it.
-    expect(reorderStep(true, 20, 20)).toEqual({ armed: true, order: false });
-    // A level that was already low when the rule was turned on orders at once.
-    expect(reorderStep(true, 5, 20)).toEqual({ armed: false, order: true });
-  });
-
+// The rule's steps are the peer's: worker/host/reorder-host.test.ts.
+describe('the gateway reorder rule form', () => {
   it('refuses a bad form plainly', () => {
     const ok = {
       device: 'did:key:z1',
