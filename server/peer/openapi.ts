@@ -16,7 +16,7 @@ import {
   traceServerLengthMax,
   traceSplitPartsMax,
 } from '../../worker/core/modules/trace/limits';
-import { itsPaths, itsSchemas } from './openapi-its';
+import { itsBodies, itsPaths, itsSchemas } from './openapi-its';
 import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
 import { servicesBodies, servicesPaths, servicesSchemas } from './openapi-services';
 import { validationBodies, validationPaths, validationSchemas } from './openapi-validation';
@@ -518,6 +518,7 @@ const requestBodies: Record<string, Schema> = {
   ...marketBodies,
   ...servicesBodies,
   ...validationBodies,
+  ...itsBodies,
   ...stakingBodies,
   ...triggerBodies,
   ...chainsBodies,
