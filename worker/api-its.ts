@@ -117,6 +117,8 @@ export interface ItsDriveView {
   certificatesLeft: number;
   /** Trip keys made and waiting for the provider's certificates. */
   uncertified: number;
+  /** The provider that certified this vehicle's latest trip keys (null: none yet). */
+  provider: string | null;
   segment: { id: string; name: string; limitKmh: number } | null;
   speedKmh: number | null;
   humidityPct: number | null;

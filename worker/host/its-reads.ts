@@ -4,7 +4,7 @@
 import { botError } from '../core/errors';
 import { demoTownNetwork, segmentsNear } from '../core/modules/its';
 import { contractStatePrefix } from '../core/modules/contracts/types';
-import type { ItsNear } from '../api-its';
+import type { ItsNear, ItsNetworkView } from '../api-its';
 import { itsNearRadiusDefaultM, itsNearRadiusMaxM } from './its-limits';
 
 /** A provider's trust (0..100) from its record, as the contract's trustOf computes it. */
@@ -57,4 +57,23 @@ export function checkNear(near: unknown): Required<ItsNear> | null {
 /** The ids of the bundled network's segments within `near`'s radius, nearest first. */
 export function segmentIdsNear(near: Required<ItsNear>): string[] {
   return segmentsNear(demoTownNetwork, near.lat, near.lon, near.radiusM).map((s) => s.segment.id);
+}
+
+/** The bundled road network as the API shows it. */
+export function itsNetworkView(): ItsNetworkView {
+  const net = demoTownNetwork;
+  const point = (id: string) => {
+    const n = net.nodeById.get(id)!;
+    return { x: n.x, y: n.y, lat: n.lat, lon: n.lon };
+  };
+  return {
+    name: net.name,
+    segments: net.segments.map((s) => ({
+      id: s.id,
+      name: s.name,
+      limitKmh: s.limitKmh,
+      from: point(s.from),
+      to: point(s.to),
+    })),
+  };
 }

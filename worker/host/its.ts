@@ -61,7 +61,13 @@ import {
   itsVehicleNameLengthMax,
 } from './its-limits';
 import { SecretMeta, type SecretBox } from './keys-at-rest';
-import { checkNear, providerTrust, segmentIdsNear, trustRecordOf } from './its-reads';
+import {
+  checkNear,
+  itsNetworkView,
+  providerTrust,
+  segmentIdsNear,
+  trustRecordOf,
+} from './its-reads';
 
 export interface ItsHostDeps {
   storage: Storage;
@@ -165,21 +171,7 @@ export class ItsHost {
   // ---- reads ----
 
   async itsNetwork(): Promise<ItsNetworkView> {
-    const net = demoTownNetwork;
-    const point = (id: string) => {
-      const n = net.nodeById.get(id)!;
-      return { x: n.x, y: n.y, lat: n.lat, lon: n.lon };
-    };
-    return {
-      name: net.name,
-      segments: net.segments.map((s) => ({
-        id: s.id,
-        name: s.name,
-        limitKmh: s.limitKmh,
-        from: point(s.from),
-        to: point(s.to),
-      })),
-    };
+    return itsNetworkView();
   }
 
   /** A segment's condition with who reported it: the providers of its counted trips, their trust. */
@@ -716,6 +708,7 @@ export class ItsHost {
         (k) => !k.used && k.cert && k.cert.chain === chain.chainId && k.cert.expires > now,
       ).length,
       uncertified: keys.filter((k) => !k.used && !k.cert).length,
+      provider: keys.findLast((k) => k.cert?.chain === chain.chainId)?.cert?.provider ?? null,
       segment: segment ? { id: segment.id, name: segment.name, limitKmh: segment.limitKmh } : null,
       speedKmh: drive.speedKmh === null ? null : Math.round(drive.speedKmh),
       humidityPct: this.humidityPct,
