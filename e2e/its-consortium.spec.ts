@@ -45,6 +45,14 @@ async function joinByTap(page: Page, light = false): Promise<void> {
   });
 }
 
+/** A fresh invite from A's Chains page (a token admits one peer): A opens the page again. */
+async function freshInvite(provider: Page): Promise<string> {
+  await provider.goto('/#/network');
+  await provider.goto('/#/chains');
+  await expect(provider.getByTestId('invite-link')).toContainText('#/join/');
+  return (await provider.getByTestId('invite-link').textContent())!;
+}
+
 /** A vehicle's Drive page: make trip keys, hand the request over, paste the certificates back. */
 async function certified(vehicle: Page, certify: (request: string) => Promise<string>) {
   await vehicle.goto('/#/drive');
@@ -116,9 +124,9 @@ test('two ITS providers, each with its own validator, share road conditions: eac
 
     // Two vehicles join by tapping the invite; A certifies V1's keys on its Roads page, B's
     // operator V2's through B's HTTP API.
-    const v1 = await open(browser, link, phoneAt(200, 602));
+    const v1 = await open(browser, await freshInvite(providerA), phoneAt(200, 602));
     await joinByTap(v1);
-    const v2 = await open(browser, link, phoneAt(200, 598));
+    const v2 = await open(browser, await freshInvite(providerA), phoneAt(200, 598));
     await joinByTap(v2);
     await providerA.goto('/#/roads');
     await certified(v1, async (request) => {
@@ -173,6 +181,7 @@ test('two ITS providers, each with its own validator, share road conditions: eac
 
     // After the windows end, A settles: both vehicles are paid (each by its own provider) and
     // both providers' trust records count agreeing observations, on every phone.
+    await providerA.goto('/#/roads');
     await expect(async () => {
       await providerA.getByRole('button', { name: 'Settle ended windows' }).click();
       await expect(providerA.getByTestId('its-provider-note')).toContainText('Settling', {
@@ -197,7 +206,7 @@ test('two ITS providers, each with its own validator, share road conditions: eac
     expect(fromB.providers.every((p) => p.ok >= 1)).toBe(true);
 
     // A light phone on Main Street joins by tapping and reads the road conditions near it, proven.
-    const light = await open(browser, link, phoneAt(150, 600));
+    const light = await open(browser, await freshInvite(providerA), phoneAt(150, 600));
     await joinByTap(light, true);
     await light.goto('/#/roads');
     await expect(light.getByTestId('its-light-note')).toContainText('light peer');
