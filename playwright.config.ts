@@ -18,6 +18,7 @@ const exclusive = [
   'overlay.spec.ts',
   'datasets-offline.spec.ts',
   'xchain-peers.spec.ts',
+  'its-consortium.spec.ts',
 ].map((name) => `**/${name}`);
 
 export default defineConfig({

@@ -44,6 +44,37 @@ export interface ItsConditionView {
   temperatureMeanC: number | null;
   settled: boolean;
   height: number;
+  /**
+   * Who reported the window: per provider (the root of the trip keys' certificates), its vehicles
+   * counted and the provider's trust (0..100, from the trust contract). Empty on a light peer,
+   * which reads the segment's summary only.
+   */
+  reporters: ItsReporterView[];
+  /** The lowest trust (0..100) the trust contract gave a counted trip of the window (null: none, or a light peer). */
+  trustMin: number | null;
+}
+
+export interface ItsReporterView {
+  provider: string;
+  trips: number;
+  trust: number;
+}
+
+/** A provider of the consortium and its trust record in the trust contract (agreeing and refused observations). */
+export interface ItsProviderView {
+  did: string;
+  ok: number;
+  bad: number;
+  /** 0..100: 100 with no record yet. */
+  trust: number;
+}
+
+/** Where the road conditions are read around (a phone's position). */
+export interface ItsNear {
+  lat: number;
+  lon: number;
+  /** Metres (absent: itsNearRadiusDefaultM; at most itsNearRadiusMaxM). */
+  radiusM?: number;
 }
 
 export interface ItsConditionsView {
@@ -53,6 +84,12 @@ export interface ItsConditionsView {
   /** Whether the chain has ITS providers at all. */
   enabled: boolean;
   conditions: ItsConditionView[];
+  /** The consortium's providers with their trust (each condition's reporters point here). */
+  providers: ItsProviderView[];
+  /** The read was limited to the segments near this point (null: every segment). */
+  near: ItsNear | null;
+  /** Read by a light peer: every condition and trust record is proven against a verified header. */
+  proven: boolean;
 }
 
 /** One segment's condition with the Merkle proof of its its/seg/<segment> entry. */
@@ -80,6 +117,8 @@ export interface ItsDriveView {
   certificatesLeft: number;
   /** Trip keys made and waiting for the provider's certificates. */
   uncertified: number;
+  /** The provider that certified this vehicle's latest trip keys (null: none yet). */
+  provider: string | null;
   segment: { id: string; name: string; limitKmh: number } | null;
   speedKmh: number | null;
   humidityPct: number | null;
@@ -111,8 +150,11 @@ export interface ItsReport {
 export interface ItsMethods {
   /** The bundled road network. */
   itsNetwork(): Promise<ItsNetworkView>;
-  /** Every segment's latest road state (a city dashboard, the live map). */
-  itsConditions(): Promise<ItsConditionsView>;
+  /**
+   * Every segment's latest road state (a city dashboard, the live map); with `near`, the segments
+   * within its radius only (a light peer reads only those, each with a proof, and needs `near`).
+   */
+  itsConditions(near?: ItsNear): Promise<ItsConditionsView>;
   /** One segment's road state with its Merkle proof (what a light peer checks against a header). */
   itsCondition(segment: string): Promise<ItsConditionProofView>;
   /** Vehicle: make `count` fresh trip keys; returns the request code to hand to the provider. */

@@ -46,6 +46,8 @@ export const lightPeerPages: ReadonlySet<string> = new Set([
   'settings',
   'join',
   'notifications',
+  // the road conditions near the phone, proven (issue 20)
+  'roads',
 ]);
 
 /** The status strip's chain text: name and height, and for a light peer its verified height. */

@@ -197,6 +197,8 @@ function CreateChain() {
   const [itsWindow, setItsWindow] = useState('60');
   const [itsReward, setItsReward] = useState('5');
   const [itsCorroboration, setItsCorroboration] = useState('2');
+  // The consortium's other providers (each certifies its own vehicles, from its own peer).
+  const [itsOthers, setItsOthers] = useState('');
   const me = useAppStore((s) => s.identity?.did);
   const [result, setResult] = useState<{ chainId: string; invite: string } | null>(null);
   const { busy, error, run } = useAction();
@@ -253,7 +255,7 @@ function CreateChain() {
           ...(its && me
             ? {
                 its: {
-                  providers: [me],
+                  providers: [me, ...itsOthers.split(/[\s,]+/).filter((d) => d && d !== me)],
                   windowMs: windowS * 1000,
                   corroborationMin,
                   // plausibility and corroboration run in the consortium's deployed contract
@@ -453,6 +455,18 @@ function CreateChain() {
                 autoComplete="off"
               />
             </label>
+            <label>
+              Other ITS providers of the consortium (did:key, one per line)
+              <textarea
+                value={itsOthers}
+                onChange={(e) => setItsOthers(e.target.value)}
+                rows={2}
+                aria-describedby="its-others-help"
+              />
+            </label>
+            <p className="muted small-text" id="its-others-help">
+              Each certifies its own vehicles from its own peer; list their peers as validators too.
+            </p>
             <label>
               Vehicles that must agree before a window is paid
               <input

@@ -2,11 +2,12 @@
 // the congestion the vehicles of the consortium report (updating as blocks commit), humidity
 // warnings, how fresh and how corroborated each report is; and the provider's tools (certify a
 // vehicle's trip keys, revoke a vehicle, settle ended windows). No map tiles: an SVG.
-import { useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { bot } from '../runtime';
 import { useAppStore } from '../store/peer-store';
 import { Card, CopyButton, ErrorNote, PageTitle, useAction, useAsync } from '../components/ui';
-import type { ItsConditionView, ItsNetworkView } from '../../worker/api';
+import type { ItsConditionView, ItsNear, ItsNetworkView, ItsProviderView } from '../../worker/api';
+import { short } from '../lib/format';
 import {
   freshness,
   levelColour,
@@ -74,7 +75,72 @@ function Legend() {
   );
 }
 
-function ConditionList({ conditions }: { conditions: ItsConditionView[] }) {
+/** A provider's name on the page: "your provider" or "you", else its did shortened. */
+function providerName(did: string, me: string | undefined, mine: string | null): string {
+  if (did === me) return 'you';
+  if (did === mine) return `your provider ${short(did, 10)}`;
+  return short(did, 10);
+}
+
+function Reporters({
+  condition,
+  me,
+  mine,
+}: {
+  condition: ItsConditionView;
+  me: string | undefined;
+  mine: string | null;
+}) {
+  if (condition.reporters.length === 0) return null;
+  return (
+    <ul className="its-reporters" data-testid={`its-reporters-${condition.segment}`}>
+      {condition.reporters.map((r) => (
+        <li key={r.provider} data-provider={r.provider} data-trust={r.trust}>
+          {r.trips} vehicle{r.trips === 1 ? '' : 's'} of {providerName(r.provider, me, mine)},
+          provider trust {r.trust}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function ProviderTrust({
+  providers,
+  me,
+  mine,
+}: {
+  providers: ItsProviderView[];
+  me: string | undefined;
+  mine: string | null;
+}) {
+  if (providers.length === 0) return null;
+  return (
+    <Card title="Providers and their trust" id="its-trust-title">
+      <p className="muted small-text">
+        The trust contract scores each provider by its vehicles: observations that agree with the
+        others at settlement, against those refused as implausible or found outliers.
+      </p>
+      <ul className="its-providers" data-testid="its-providers">
+        {providers.map((p) => (
+          <li key={p.did} data-provider={p.did} data-trust={p.trust}>
+            <code title={p.did}>{providerName(p.did, me, mine)}</code>: trust{' '}
+            <strong>{p.trust}</strong> ({p.ok} agreeing, {p.bad} refused or outliers)
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
+function ConditionList({
+  conditions,
+  me,
+  mine,
+}: {
+  conditions: ItsConditionView[];
+  me: string | undefined;
+  mine: string | null;
+}) {
   const now = Date.now();
   if (conditions.length === 0)
     return <p className="muted">No vehicle has reported yet. Start a trip on the Drive page.</p>;
@@ -92,12 +158,14 @@ function ConditionList({ conditions }: { conditions: ItsConditionView[] }) {
             {c.rejected > 0 ? `, ${c.rejected} rejected` : ''}, {freshness(c, now)}
             {c.humidityMeanPct !== null ? `, humidity ${c.humidityMeanPct}%` : ''}
             {c.settled ? ', settled' : ''}
+            {c.trustMin !== null ? `, lowest vehicle trust ${c.trustMin}` : ''}
             {warning && (
               <span className="its-warning" role="note">
                 {' '}
                 {warning}
               </span>
             )}
+            <Reporters condition={c} me={me} mine={mine} />
           </li>
         );
       })}
@@ -206,32 +274,111 @@ function ProviderTools({ onSettled }: { onSettled: () => void }) {
   );
 }
 
+/**
+ * Where a light peer reads: the phone's position (a light peer reads the segments near it only,
+ * each with a proof). null until known; an error when the position is refused.
+ */
+function usePosition(wanted: boolean): {
+  near: ItsNear | null;
+  error: string | null;
+  locate: () => void;
+} {
+  const [near, setNear] = useState<ItsNear | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const locate = useCallback(() => {
+    if (!('geolocation' in navigator)) {
+      setError('This browser gives no position: a light peer reads the roads near you only.');
+      return;
+    }
+    navigator.geolocation.getCurrentPosition(
+      (p) => {
+        setError(null);
+        setNear({ lat: p.coords.latitude, lon: p.coords.longitude });
+      },
+      (e) =>
+        setError(
+          `No position (${e.message || 'refused'}): a light peer reads the road conditions near you only; allow location and try again.`,
+        ),
+      { enableHighAccuracy: true, maximumAge: 10_000 },
+    );
+  }, []);
+  useEffect(() => {
+    if (wanted) locate();
+  }, [wanted, locate]);
+  return { near, error, locate };
+}
+
 export default function RoadsPage() {
   const height = useAppStore((s) => s.status?.height);
+  const light = useAppStore((s) => !!s.status?.light);
+  const me = useAppStore((s) => s.identity?.did);
   const network = useAsync(() => bot().itsNetwork(), []);
-  const conditions = useAsync(() => bot().itsConditions(), [height]);
+  const position = usePosition(light);
+  const conditions = useAsync(
+    () =>
+      light
+        ? position.near
+          ? bot().itsConditions(position.near)
+          : Promise.resolve(null)
+        : bot().itsConditions(),
+    [height, light, position.near],
+  );
+  // The provider that certified this vehicle's keys (a full peer's Drive figures; none on a light one).
+  const drive = useAsync(
+    () =>
+      light
+        ? Promise.resolve(null)
+        : bot()
+            .itsDrive()
+            .catch(() => null),
+    [light],
+  );
+  const mine = drive.data?.provider ?? null;
   const bySegment = new Map((conditions.data?.conditions ?? []).map((c) => [c.segment, c]));
   return (
     <>
       <PageTitle intro="What the vehicles of the consortium report, segment by segment, as blocks commit.">
         Roads
       </PageTitle>
+      {light && (
+        <div className="card" data-testid="its-light-note">
+          <p>
+            This phone follows the chain as a light peer: it reads the road conditions near you
+            only, each proven against a block header it verified.
+            {position.near
+              ? ` Around ${position.near.lat.toFixed(4)}, ${position.near.lon.toFixed(4)}.`
+              : ''}
+          </p>
+          <button type="button" className="secondary small" onClick={position.locate}>
+            Use my position again
+          </button>
+          {position.error && <p className="error">{position.error}</p>}
+        </div>
+      )}
       <Card title={network.data?.name ?? 'Road map'} id="its-map-title">
         {network.data && <RoadMap network={network.data} bySegment={bySegment} />}
         <Legend />
         {conditions.data && (
           <p className="muted small-text" data-testid="its-height">
             {conditions.data.enabled
-              ? `Road state at block ${conditions.data.height}; windows of ${conditions.data.windowMs / 1000} s.`
+              ? `Road state at block ${conditions.data.height}; windows of ${conditions.data.windowMs / 1000} s${conditions.data.proven ? `; ${conditions.data.conditions.length} segment(s) near you, each proven` : ''}.`
               : 'This chain has no ITS providers: create one with road conditions on the Chains page.'}
           </p>
         )}
         <ErrorNote error={network.error ?? conditions.error} what="Reading the road state" />
       </Card>
       <Card title="Reports" id="its-reports-title">
-        <ConditionList conditions={conditions.data?.conditions ?? []} />
+        <ConditionList conditions={conditions.data?.conditions ?? []} me={me} mine={mine} />
       </Card>
-      <ProviderTools onSettled={conditions.reload} />
+      <ProviderTrust providers={conditions.data?.providers ?? []} me={me} mine={mine} />
+      {light ? (
+        <p className="muted">
+          Certifying trip keys and settling need the chain&rsquo;s full state: a provider does them
+          on its own peer.
+        </p>
+      ) : (
+        <ProviderTools onSettled={conditions.reload} />
+      )}
     </>
   );
 }

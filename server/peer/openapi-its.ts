@@ -13,6 +13,12 @@ function obj(properties: Record<string, Schema>): Schema {
 /** One answer of an operation: its status and schema. */
 const answer = (status: string, schema: Schema): [string, Schema] => [status, schema];
 const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: str });
+const queryParam = (name: string) => ({
+  name,
+  in: 'query',
+  required: false,
+  schema: { type: 'number' },
+});
 
 export const itsSchemas: Record<string, Schema> = {
   ItsNetwork: obj({
@@ -43,13 +49,19 @@ export const itsSchemas: Record<string, Schema> = {
     temperatureMeanC: nullable({ type: 'number' }),
     settled: { type: 'boolean' },
     height: int,
+    reporters: list(obj({ provider: str, trips: int, trust: int })),
+    trustMin: nullable(int),
   }),
   ItsConditions: obj({
     height: int,
     windowMs: int,
     enabled: { type: 'boolean' },
     conditions: list(ref('ItsCondition')),
+    providers: list(obj({ did: str, ok: int, bad: int, trust: int })),
+    near: nullable({ type: 'object' }),
+    proven: { type: 'boolean' },
   }),
+  ItsCertified: obj({ certificates: str, trips: int }),
   ItsConditionProof: obj({
     condition: nullable(ref('ItsCondition')),
     proof: nullable({ type: 'object' }),
@@ -68,8 +80,10 @@ export const itsPaths = {
   },
   '/v1/its/conditions': {
     get: {
-      summary: "Every segment's latest road condition (a city dashboard).",
+      summary:
+        "Every segment's latest road condition (a city dashboard), with the providers' trust; with lat and lon (and radius, metres), the segments near that point only.",
       ok: answer('200', ref('ItsConditions')),
+      params: [queryParam('lat'), queryParam('lon'), queryParam('radius')],
     },
   },
   '/v1/its/conditions/{segment}': {
@@ -84,5 +98,22 @@ export const itsPaths = {
       summary: 'Settle the ended, corroborated windows (pays the agreeing vehicles).',
       ok: answer('202', ref('ItsSettled')),
     },
+  },
+  '/v1/its/certify': {
+    post: {
+      summary:
+        "A provider certifies a vehicle's trip keys (the request code from its Drive page; the vehicle's name stays on this peer).",
+      ok: answer('200', ref('ItsCertified')),
+      body: 'ItsCertify',
+    },
+  },
+};
+
+export const itsBodies: Record<string, Schema> = {
+  ItsCertify: {
+    type: 'object',
+    properties: { request: str, vehicle: { type: 'string', minLength: 1, maxLength: 64 } },
+    required: ['request', 'vehicle'],
+    additionalProperties: false,
   },
 };

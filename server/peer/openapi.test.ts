@@ -246,6 +246,48 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
       400,
     );
     await hit('POST', '/v1/its/settle', '/v1/its/settle', undefined, 202);
+    const near = await hit(
+      'GET',
+      '/v1/its/conditions?lat=47.0054&lon=8.0027&radius=300',
+      '/v1/its/conditions',
+      undefined,
+      200,
+    );
+    expect(near.body).toMatchObject({ near: { lat: 47.0054, lon: 8.0027, radiusM: 300 } });
+    await hit('GET', '/v1/its/conditions?lat=47', '/v1/its/conditions', undefined, 400);
+    await hit('GET', '/v1/its/conditions?lat=47&lon=east', '/v1/its/conditions', undefined, 400);
+    await hit(
+      'GET',
+      '/v1/its/conditions?lat=47&lon=8&radius=9999',
+      '/v1/its/conditions',
+      undefined,
+      400,
+    );
+    // certification is a provider's: this peer is none; a damaged code or no vehicle is bad input
+    const keys = await hit('POST', '/v1/rpc/itsTripKeys', '/v1/rpc/{method}', { params: [1] }, 200);
+    const request = (keys.body as { result: { request: string } }).result.request;
+    await hit(
+      'POST',
+      '/v1/its/certify',
+      '/v1/its/certify',
+      documentedBody('ItsCertify', { request, vehicle: 'taxi 12' }),
+      403,
+    );
+    await hit('POST', '/v1/its/certify', '/v1/its/certify', { request }, 400);
+    await hit(
+      'POST',
+      '/v1/its/certify',
+      '/v1/its/certify',
+      { request: 'its-req:zz', vehicle: 'taxi 12' },
+      400,
+    );
+    await hit(
+      'POST',
+      '/v1/its/certify',
+      '/v1/its/certify',
+      { request, vehicle: 'x'.repeat(65) },
+      400,
+    );
 
     // ---- the data market (issue 16): this chain has no token, so nothing can be traded ----
     const market = await hit(

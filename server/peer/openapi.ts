@@ -16,7 +16,7 @@ import {
   traceServerLengthMax,
   traceSplitPartsMax,
 } from '../../worker/core/modules/trace/limits';
-import { itsPaths, itsSchemas } from './openapi-its';
+import { itsBodies, itsPaths, itsSchemas } from './openapi-its';
 import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
 import { servicesBodies, servicesPaths, servicesSchemas } from './openapi-services';
 import { reorderBodies, reorderPaths, reorderSchemas } from './openapi-reorder';
@@ -522,6 +522,7 @@ const requestBodies: Record<string, Schema> = {
   ...servicesBodies,
   ...reorderBodies,
   ...validationBodies,
+  ...itsBodies,
   ...stakingBodies,
   ...triggerBodies,
   ...chainsBodies,

@@ -485,7 +485,15 @@ const cases: Record<MethodName, Case> = {
     ],
   },
   itsNetwork: { good: [], bad: [tooMany([])] },
-  itsConditions: { good: [], bad: [tooMany([])] },
+  itsConditions: {
+    good: [{ lat: 47.005, lon: 8.003, radiusM: 300 }],
+    bad: [
+      [[{ lat: 47 }], 'itsConditions: near.lon must be a number'],
+      [[{ lat: 47, lon: 8, radiusM: 0 }], 'itsConditions: near.radiusM'],
+      [[{ lat: 47, lon: 8, radiusM: 5_001 }], 'near.radiusM'],
+      [['here'], 'itsConditions: near'],
+    ],
+  },
   itsCondition: {
     good: ['h20'],
     bad: [

@@ -19,7 +19,7 @@ import * as traceLimits from '../core/modules/trace/limits';
 import { xchainNotariesMax } from '../core/modules/xchain/types';
 
 import { itsSegmentIdLengthMax } from '../core/modules/its/limits';
-import { itsTripKeysMax, itsVehicleNameLengthMax } from './its-limits';
+import { itsNearRadiusMaxM, itsTripKeysMax, itsVehicleNameLengthMax } from './its-limits';
 
 import * as notifyLimits from '../core/notifications/limits';
 import { notificationKinds, type NotificationFilter } from '../core/notifications';
@@ -137,6 +137,12 @@ const itsReport = record<{
   humidityPct: optional('humidityPct', finite(-1000, 1000)),
   temperatureC: optional('temperatureC', finite(-1000, 1000)),
   accuracyM: optional('accuracyM', finite(0, 1_000_000)),
+});
+
+const itsNear = record<{ lat: number; lon: number; radiusM?: number }>({
+  lat: param('lat', finite(-90, 90)),
+  lon: param('lon', finite(-180, 180)),
+  radiusM: optional('radiusM', finite(1, itsNearRadiusMaxM)),
 });
 
 /** A notification filter: kinds, a subject, a recipient (checked again by the service). */
@@ -698,7 +704,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
 
   // ---- road conditions (issue 20): what an observation may hold is judged by the core ----
   itsNetwork: none((p) => p.itsNetwork()),
-  itsConditions: none((p) => p.itsConditions()),
+  itsConditions: method([optional('near', itsNear)], (p, near) => p.itsConditions(near)),
   itsCondition: method(
     [param('segment', text(itsSegmentIdLengthMax, { min: 1, unit: 'characters' }))],
     (p, segment) => p.itsCondition(segment),

@@ -16,3 +16,8 @@ export const itsSentKept = 1_000;
 export const itsSettlePerCallMax = 16;
 /** A position less accurate than this (m) is not map-matched. */
 export const itsAccuracyMaxM = 50;
+/** Road conditions near a position: the radius when none is given, and the largest (m). */
+export const itsNearRadiusDefaultM = 500;
+export const itsNearRadiusMaxM = 5_000;
+/** Segments a light peer reads (one proof each) per call of itsConditions, nearest first. */
+export const itsLightSegmentsMax = 12;

@@ -82,6 +82,16 @@ describe('ITS host service', () => {
         humidityMeanPct: 82,
       }),
     ]);
+    // who reported it: one vehicle of this provider, whose trust record is empty yet (100)
+    expect(conditions.conditions[0]!.reporters).toEqual([{ provider: me, trips: 1, trust: 100 }]);
+    expect(conditions.providers).toEqual([{ did: me, ok: 0, bad: 0, trust: 100 }]);
+    // near a point: Main Street's segments only
+    const near = await h.itsConditions({ ...at(150, 600), radiusM: 100 });
+    expect(near.conditions.map((c) => c.segment)).toEqual(['h20']);
+    expect((await h.itsConditions({ ...at(1200, 0), radiusM: 50 })).conditions).toEqual([]);
+    await expect(h.itsConditions({ lat: 47, lon: 8, radiusM: 0 })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
     const proved = await h.itsCondition('h20');
     expect(proved.proof?.key).toBe('its/seg/h20');
     // A second vehicle (another trip key, certified by the same provider) corroborates h20.

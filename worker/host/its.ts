@@ -32,6 +32,7 @@ import {
   itsSettingsOf,
   matchPosition,
   signTripCertificate,
+  windowKey,
   type SegmentCondition,
   type TripCertificate,
 } from '../core/modules/its';
@@ -43,7 +44,9 @@ import type {
   ItsConditionsView,
   ItsConditionView,
   ItsDriveView,
+  ItsNear,
   ItsNetworkView,
+  ItsProviderView,
   ItsReport,
   ItsSentView,
 } from '../api-its';
@@ -58,6 +61,13 @@ import {
   itsVehicleNameLengthMax,
 } from './its-limits';
 import { SecretMeta, type SecretBox } from './keys-at-rest';
+import {
+  checkNear,
+  itsNetworkView,
+  providerTrust,
+  segmentIdsNear,
+  trustRecordOf,
+} from './its-reads';
 
 export interface ItsHostDeps {
   storage: Storage;
@@ -161,46 +171,71 @@ export class ItsHost {
   // ---- reads ----
 
   async itsNetwork(): Promise<ItsNetworkView> {
-    const net = demoTownNetwork;
-    const point = (id: string) => {
-      const n = net.nodeById.get(id)!;
-      return { x: n.x, y: n.y, lat: n.lat, lon: n.lon };
-    };
-    return {
-      name: net.name,
-      segments: net.segments.map((s) => ({
-        id: s.id,
-        name: s.name,
-        limitKmh: s.limitKmh,
-        from: point(s.from),
-        to: point(s.to),
-      })),
-    };
+    return itsNetworkView();
   }
 
-  private view(condition: SegmentCondition): ItsConditionView {
+  /** A segment's condition with who reported it: the providers of its counted trips, their trust. */
+  private view(
+    condition: SegmentCondition,
+    chain: ChainState,
+    trustOf: (provider: string) => number,
+  ): ItsConditionView {
     const segment = demoTownNetwork.segmentById.get(condition.segment);
+    const its = chain.its ?? emptyIts(chain.genesis);
+    const win = its.windows.get(windowKey(condition.segment, condition.window));
+    const byProvider = new Map<string, number>();
+    let trustMin: number | null = null;
+    for (const sample of win?.samples ?? []) {
+      const trip = its.trips.get(sample.trip);
+      if (!trip) continue;
+      byProvider.set(trip.provider, (byProvider.get(trip.provider) ?? 0) + 1);
+      if (trip.trust !== undefined) trustMin = Math.min(trustMin ?? 100, trip.trust);
+    }
     return {
       ...condition,
       name: segment?.name ?? condition.segment,
       limitKmh: segment?.limitKmh ?? 0,
+      reporters: [...byProvider]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([provider, trips]) => ({ provider, trips, trust: trustOf(provider) })),
+      trustMin,
     };
   }
 
-  async itsConditions(): Promise<ItsConditionsView> {
+  /** Each provider's trust record in the chain's trust contract (none: 100, no record yet). */
+  private providers(chain: ChainState): ItsProviderView[] {
+    const settings = itsSettingsOf(chain.genesis, (name) => chain.governance?.policies.get(name));
+    return settings.providers.map((did) => {
+      const { ok, bad } = trustRecordOf(
+        settings.contract ? chain.contracts?.state.get(`${settings.contract}/p/${did}`) : null,
+      );
+      return { did, ok, bad, trust: providerTrust(ok, bad) };
+    });
+  }
+
+  async itsConditions(near?: ItsNear): Promise<ItsConditionsView> {
+    const where = checkNear(near);
     const chain = this.d.durable();
     const its = chain.its ?? emptyIts(chain.genesis);
     const settings = itsSettingsOf(chain.genesis, (name) => chain.governance?.policies.get(name));
+    const providers = this.providers(chain);
+    const trust = new Map(providers.map((p) => [p.did, p.trust]));
+    const trustOf = (provider: string) => trust.get(provider) ?? providerTrust(0, 0);
+    const wanted = where ? new Set(segmentIdsNear(where)) : null;
     const conditions: ItsConditionView[] = [];
     for (const segment of [...its.latest.keys()].sort()) {
+      if (wanted && !wanted.has(segment)) continue;
       const bytes = await this.d.storage.getState(chain.chainId, itsSegmentPrefix + segment);
-      if (bytes) conditions.push(this.view(decodeCondition(bytes)));
+      if (bytes) conditions.push(this.view(decodeCondition(bytes), chain, trustOf));
     }
     return {
       height: chain.height,
       windowMs: settings.windowMs,
       enabled: settings.providers.length > 0,
       conditions,
+      providers,
+      near: where,
+      proven: false,
     };
   }
 
@@ -221,8 +256,13 @@ export class ItsHost {
         `The stored road state of ${segment} does not match the state root.`,
       );
     const proof = chain.trie.prove(key)!;
+    const trust = new Map(this.providers(chain).map((p) => [p.did, p.trust]));
     return {
-      condition: this.view(decodeCondition(entry)),
+      condition: this.view(
+        decodeCondition(entry),
+        chain,
+        (provider) => trust.get(provider) ?? providerTrust(0, 0),
+      ),
       proof: {
         key,
         entry: toHex(entry),
@@ -668,6 +708,7 @@ export class ItsHost {
         (k) => !k.used && k.cert && k.cert.chain === chain.chainId && k.cert.expires > now,
       ).length,
       uncertified: keys.filter((k) => !k.used && !k.cert).length,
+      provider: keys.findLast((k) => k.cert?.chain === chain.chainId)?.cert?.provider ?? null,
       segment: segment ? { id: segment.id, name: segment.name, limitKmh: segment.limitKmh } : null,
       speedKmh: drive.speedKmh === null ? null : Math.round(drive.speedKmh),
       humidityPct: this.humidityPct,

@@ -24,6 +24,10 @@ import { sha256 } from '../core/crypto/hash';
 import { trustGenesis } from '../core/lightclient';
 import { checkBalanceProof, checkProof } from '../core/proof';
 import type { PeerEvent } from '../api';
+import { fromPlane, demoTownNetwork, itsTrustContractName } from '../core/modules/its';
+import { verifyStateProof } from '../core/state-trie';
+import { sha256 } from '../core/crypto/hash';
+import { fromHex } from '../core/bytes';
 
 const hosts: PeerHost[] = [];
 const multis: MultiHost[] = [];
@@ -359,5 +363,92 @@ describe('a light peer joined by invite', () => {
     const once = lying(async (key, raw) => (lies-- > 0 ? null : honest.prove(key, raw)));
     expect(await once.follower.result(done.txId)).toMatchObject({ status: 'committed' });
     expect(once.asked.count).toBe(2);
+  }, 60_000);
+
+  it("reads the road conditions near its position with proofs (issue 20), and the providers' trust; the whole map and bad input are refused plainly", async () => {
+    const network = new MemoryNetwork();
+    const full = await startNetPeer(network, hosts);
+    const h = full.host;
+    const { invite } = await h.createChain({
+      name: 'town',
+      mode: 'consortium',
+      consensus: 'poa',
+      tokens: { symbol: 'BOT', allocations: [{ did: full.did, amount: 1000 }] },
+      its: {
+        providers: [full.did],
+        windowMs: 1_000,
+        reward: 5,
+        corroborationMin: 1,
+        contract: itsTrustContractName,
+      },
+    } as never);
+    await until(async () => (await h.contracts()).some((c) => c.name === itsTrustContractName));
+    // The provider's own vehicle drives Main Street (h20) at 36 km/h and stops: one observation.
+    const { request } = await h.itsTripKeys(1);
+    await h.itsAddCertificates((await h.itsCertify(request, 'taxi 1')).certificates);
+    await h.itsStartTrip();
+    for (let x = 60; x <= 240; x += 30) {
+      const { lat, lon } = fromPlane(demoTownNetwork, x, 603);
+      await h.itsReport({ lat, lon, speedKmh: 36 });
+    }
+    await h.itsStopTrip();
+    await until(async () => (await h.itsDrive()).recent[0]?.status === 'counted', 20_000);
+    // After the window ends a block passes, and settlement writes the provider's trust record.
+    await new Promise((r) => setTimeout(r, 1_100));
+    await h.waitFor((await h.submit({ type: 'data.put', body: { key: 'tick', value: 1 } })).txId);
+    const { settled } = await h.itsSettle();
+    expect(settled.length).toBeGreaterThan(0);
+    for (const s of settled) expect((await h.waitFor(s.txId)).status).toBe('committed');
+    const fullView = await h.itsConditions();
+    expect(fullView.providers).toEqual([{ did: full.did, ok: settled.length, bad: 0, trust: 100 }]);
+    expect(fullView.conditions.find((c) => c.segment === 'h20')?.reporters).toEqual([
+      { provider: full.did, trips: 1, trust: 100 },
+    ]);
+
+    const { multi } = lightPeer(network, new MemoryStorage(), new Map());
+    await multi.ready();
+    await multi.join(invite, { light: true });
+    const top = (await h.status()).height;
+    await until(async () => (await multi.status()).height >= top, 20_000);
+    const mainStreet = fromPlane(demoTownNetwork, 150, 600);
+    const near = await multi.itsConditions({ ...mainStreet, radiusM: 120 });
+    expect(near.proven).toBe(true);
+    expect(near.near).toEqual({ ...mainStreet, radiusM: 120 });
+    const h20 = near.conditions.find((c) => c.segment === 'h20');
+    const fullH20 = fullView.conditions.find((c) => c.segment === 'h20')!;
+    expect(h20).toEqual({ ...fullH20, reporters: [], trustMin: null });
+    expect(h20).toMatchObject({ name: 'Main Street', speedMedianKmh: 36 });
+    // the trust record, proven too
+    expect(near.providers).toEqual(fullView.providers);
+    // far from Main Street: none of it
+    const far = await multi.itsConditions({ ...fromPlane(demoTownNetwork, 1200, 0), radiusM: 50 });
+    expect(far.conditions.some((c) => c.segment === 'h20')).toBe(false);
+    // one segment with its proof, checked here from the bytes against the root it names
+    const one = await multi.itsCondition('h20');
+    expect(one.condition).toEqual(h20);
+    const proof = one.proof!;
+    expect(proof.key).toBe('its/seg/h20');
+    expect(
+      verifyStateProof(fromHex(proof.stateRoot), proof.key, sha256(fromHex(proof.entry)), {
+        siblings: proof.siblings.map(fromHex),
+      }),
+    ).toBe(true);
+    const header = await h.block(proof.height);
+    expect(header?.header.stateRoot).toBe(proof.stateRoot);
+
+    // the whole map needs a full peer; bad input and what needs the full state: plain refusals
+    const whole = await refusal(multi.itsConditions());
+    expect(whole).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/near/) });
+    expect((await refusal(multi.itsCondition('nowhere'))).code).toBe('NOT_FOUND');
+    const badNear = await refusal(dispatch(multi, 'itsConditions', [{ lat: 91, lon: 8 }]));
+    expect(badNear.message).toMatch(/near.lat/);
+    const tooWide = await refusal(multi.itsConditions({ ...mainStreet, radiusM: 50_000 }));
+    expect(tooWide.message).toMatch(/itsNearRadiusMaxM/);
+    expect((await refusal(multi.itsDrive())).message).toMatch(/light peer/);
+    // a full peer proves ITS trust records, not any contract's state
+    const source = endpointLightSource(await h.xchainEndpoint());
+    expect((await refusal(source.prove('ct/state/its-trust/secret', true))).code).toBe(
+      'BAD_REQUEST',
+    );
   }, 60_000);
 });

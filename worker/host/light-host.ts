@@ -34,6 +34,9 @@ import type {
 import type { StateProofView } from '../api-common';
 import type { ChainRecord } from './host-state';
 import { LightFollower, NetLightSource, type LightRead } from './light';
+import { LightIts } from './its-light';
+import { itsNetworkView } from './its-reads';
+import type { ItsConditionProofView, ItsConditionsView, ItsNear, ItsNetworkView } from '../api-its';
 import type { LightProof } from './wire';
 
 /** How often a light peer asks its full peers for new headers. */
@@ -296,6 +299,35 @@ export class LightHost {
     };
   }
 
+  // ---- road conditions near this phone, proven (./its-light.ts) ----
+  private itsReads: LightIts | null = null;
+  private get its(): LightIts {
+    this.itsReads ??= this.makeIts();
+    return this.itsReads;
+  }
+  private makeIts(): LightIts {
+    return new LightIts({
+      genesis: this.o.record.genesis,
+      follower: async () => {
+        await this.ready();
+        return this.follower;
+      },
+      proofView: (proof) => proofView(proof, this.follower.state),
+    });
+  }
+
+  async itsNetwork(): Promise<ItsNetworkView> {
+    return itsNetworkView();
+  }
+
+  itsConditions(near?: ItsNear): Promise<ItsConditionsView> {
+    return this.its.itsConditions(near);
+  }
+
+  itsCondition(segment: string): Promise<ItsConditionProofView> {
+    return this.its.itsCondition(segment);
+  }
+
   async transfer(request: { to: string; amount: number; memo?: string }) {
     if (typeof request !== 'object' || request === null)
       throw botError('BAD_REQUEST', 'transfer takes { to, amount, memo? }.');
@@ -431,6 +463,9 @@ export class LightHost {
       'submit',
       'waitFor',
       'chains',
+      'itsNetwork',
+      'itsConditions',
+      'itsCondition',
     ]);
     return new Proxy(this, {
       get: (target, name, receiver) => {

@@ -23,6 +23,8 @@ import {
 import { dataPrefix, decodeDataEntry } from '../core/modules/data';
 import { accountPrefix, decodeTxFailure, failurePrefix } from '../core/ledger';
 import { tokenAccountPrefix } from '../core/modules/tokens/types';
+import { itsSegmentPrefix } from '../core/modules/its/types';
+import { contractStatePrefix } from '../core/modules/contracts/types';
 import { merklePath, verifyMerklePath } from '../core/merkle';
 import { decodeTx, encodeTx, txIdOf, txLeafOf as txLeaf, type Tx } from '../core/tx';
 import { headerAt, lightBlockHash } from '../core/lightclient';
@@ -78,10 +80,18 @@ export interface LightSource {
 
 /**
  * Whole state keys a full peer proves to a light peer beside data keys: an account's nonce, a
- * token balance, a transaction's failure record. Anything else is BAD_REQUEST.
+ * token balance, a transaction's failure record, a road segment's condition and an ITS
+ * provider's trust record (issue 20). Anything else is BAD_REQUEST.
  */
 export function lightStateKeyAllowed(key: string): boolean {
-  return [accountPrefix, tokenAccountPrefix, failurePrefix].some((p) => key.startsWith(p));
+  return (
+    [accountPrefix, tokenAccountPrefix, failurePrefix, itsSegmentPrefix].some((p) =>
+      key.startsWith(p),
+    ) ||
+    // a provider's trust record in the ITS trust contract (its-reads.ts providerTrustKey)
+    (key.startsWith(contractStatePrefix) &&
+      /^[^/]+\/p\/did:key:z/.test(key.slice(contractStatePrefix.length)))
+  );
 }
 
 /** What a full peer serves light peers from: its durable state, blocks and light-client material. */
@@ -138,7 +148,7 @@ async function proofOf(
   if (raw && !lightStateKeyAllowed(key))
     throw botError(
       'BAD_REQUEST',
-      `A light peer is proven data keys, accounts, balances and failure records, not ${key.slice(0, 64)}.`,
+      `A light peer is proven data keys, accounts, balances, failure records, road segments and ITS trust records, not ${key.slice(0, 64)}.`,
     );
   const stateKey = raw ? key : dataPrefix + key;
   for (let attempt = 0; attempt < 3; attempt++) {

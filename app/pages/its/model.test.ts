@@ -18,6 +18,8 @@ const base: ItsConditionView = {
   temperatureMeanC: null,
   settled: false,
   height: 3,
+  reporters: [],
+  trustMin: null,
 };
 
 describe('road map model', () => {

@@ -148,3 +148,23 @@ export function matchPosition(
   if (kept && best && kept.distanceM <= best.distanceM + itsMatchStickyM) return kept;
   return best;
 }
+
+/**
+ * The segments within radiusM of a position, nearest first (host side: reads of the road
+ * conditions near a phone). A segment's distance is its nearest point's.
+ */
+export function segmentsNear(
+  network: IndexedNetwork,
+  lat: number,
+  lon: number,
+  radiusM: number,
+): Array<{ segment: RoadSegment; distanceM: number }> {
+  const { x, y } = toPlane(network, lat, lon);
+  const near: Array<{ segment: RoadSegment; distanceM: number }> = [];
+  for (const segment of network.segments) {
+    const [a, b] = endpoints(network, segment);
+    const { distance } = distanceToSegment(x, y, a, b);
+    if (distance <= radiusM) near.push({ segment, distanceM: distance });
+  }
+  return near.sort((p, q) => p.distanceM - q.distanceM || (p.segment.id < q.segment.id ? -1 : 1));
+}
