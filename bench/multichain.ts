@@ -7,6 +7,7 @@
 import { MultiHost } from '../worker/host/multi-host';
 import { MemoryStorage } from '../worker/store/memory';
 import { bestVerifier } from '../worker/host/crypto';
+import { nodeSigner } from '../worker/host/node-signer';
 import type { PeerHost } from '../worker/host/peer-host';
 
 const txCount = Number(process.env.BENCH_TXS ?? 600);
@@ -17,6 +18,7 @@ const multi = new MultiHost({
     storage: new MemoryStorage(),
     storageKind: 'memory',
     verifier: await bestVerifier(),
+    voteSignerFor: nodeSigner, // consensus signatures as the Node peer makes them (server/peer/peer.ts)
     now: () => Date.now(),
     randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
     emit: (e) => {

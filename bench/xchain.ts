@@ -11,6 +11,7 @@
 import { MultiHost } from '../worker/host/multi-host';
 import { MemoryStorage } from '../worker/store/memory';
 import { bestVerifier } from '../worker/host/crypto';
+import { nodeSigner } from '../worker/host/node-signer';
 import type { PeerHost } from '../worker/host/peer-host';
 import type { PeerEvent } from '../worker/api';
 
@@ -37,6 +38,7 @@ async function run(relay: 'on commit' | 'polling'): Promise<Sample[]> {
       storage: new MemoryStorage(),
       storageKind: 'memory',
       verifier: await bestVerifier(),
+      voteSignerFor: nodeSigner, // consensus signatures as the Node peer makes them (server/peer/peer.ts)
       now: () => Date.now(),
       randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
       emit: (event) => {

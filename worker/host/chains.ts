@@ -19,7 +19,8 @@ import {
   type ChainState,
 } from '../core/ledger';
 import { publicKeyFromDid } from '../core/crypto/did';
-import { signerFromSeed } from '../core/crypto/ed25519';
+import { publicKeyFromSeed, signerFromSeed } from '../core/crypto/ed25519';
+import { rememberVerifiedSignature } from '../core/lightclient';
 import { equalBytes, toHex } from '../core/bytes';
 import { botError } from '../core/errors';
 import * as limits from '../core/limits';
@@ -186,7 +187,10 @@ export class ChainsService {
       {
         did: this.s.identityView.did,
         seed: this.s.seed,
-        sign: (this.d.options.voteSignerFor ?? signerFromSeed)(this.s.seed),
+        sign: rememberingSigner(
+          publicKeyFromSeed(this.s.seed),
+          (this.d.options.voteSignerFor ?? signerFromSeed)(this.s.seed),
+        ),
       },
       chain,
       restored,
@@ -533,4 +537,22 @@ function tokenOf(value: unknown): InviteToken | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The consensus signer, entering each signature it makes in the light clients' memo of valid
+ * signatures (worker/core/lightclient): a signature made with the key's own seed is valid by
+ * definition (RFC 8032), so when a relay carries this peer's commit certificates to another
+ * chain, neither the relay's check beforehand nor the block that checks them on chain verifies
+ * them again (with solo chains, every certificate signature is this peer's).
+ */
+export function rememberingSigner(
+  publicKey: Uint8Array,
+  sign: (message: Uint8Array) => Uint8Array,
+): (message: Uint8Array) => Uint8Array {
+  return (message) => {
+    const signature = sign(message);
+    rememberVerifiedSignature(publicKey, message, signature);
+    return signature;
+  };
 }

@@ -26,7 +26,6 @@ import { checkBalanceProof, checkProof } from '../core/proof';
 import type { PeerEvent } from '../api';
 import { fromPlane, demoTownNetwork, itsTrustContractName } from '../core/modules/its';
 import { verifyStateProof } from '../core/state-trie';
-import { sha256 } from '../core/crypto/hash';
 import { fromHex } from '../core/bytes';
 
 const hosts: PeerHost[] = [];
@@ -405,7 +404,7 @@ describe('a light peer joined by invite', () => {
       { provider: full.did, trips: 1, trust: 100 },
     ]);
 
-    const { multi } = lightPeer(network, new MemoryStorage(), new Map());
+    const { multi } = await lightPeer(network, new MemoryStorage(), new Map());
     await multi.ready();
     await multi.join(invite, { light: true });
     const top = (await h.status()).height;

@@ -6,23 +6,34 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MultiHost } from './multi-host';
 import { until, committed, startTestMultiHost } from './testing';
+import { bestVerifier } from './crypto';
 import type { PeerHost } from './peer-host';
 import { supplyCheck } from '../core/modules/tokens';
 import { xchainReserve } from '../core/modules/xchain/types';
+import { commitSigningBytes, decodeBlock, type SignatureCheck } from '../core/block';
+import { publicKeyFromDid } from '../core/crypto/did';
+import { isVerifiedSignature } from '../core/lightclient';
+import { toHex } from '../core/bytes';
+import { nodeSigner } from './node-signer';
 
 const running: MultiHost[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((m) => m.stop()));
 });
 
-async function startPeer(): Promise<MultiHost> {
-  const multi = await startTestMultiHost({ contractRuntime: null }, { relayIntervalMs: 50 });
+type HostOptions = ConstructorParameters<typeof MultiHost>[0]['host'];
+
+async function startPeer(options: Partial<HostOptions> = {}): Promise<MultiHost> {
+  const multi = await startTestMultiHost(
+    { contractRuntime: null, ...options },
+    { relayIntervalMs: 50 },
+  );
   running.push(multi);
   return multi;
 }
 
-async function twoChains() {
-  const multi = await startPeer();
+async function twoChains(options: Partial<HostOptions> = {}) {
+  const multi = await startPeer(options);
   const did = (await multi.identity()).did;
   const tokens = (symbol: string) => ({ symbol, allocations: [{ did, amount: 1000 }] });
   const { chainId: idA } = await multi.createChain({
@@ -138,5 +149,56 @@ describe('the relay inside a peer that runs both chains', () => {
       status: 'committed',
     });
     expect(await t.balance(b, t.did)).toBe(1000 - 300 + 40);
+  }, 60_000);
+
+  it("signs its solo blocks with the peer's faster signer and checks none of its own certificate signatures again when it relays them", async () => {
+    // Every signature the verifier is asked about, and every consensus signature made.
+    const asked: SignatureCheck[] = [];
+    const verifier = await bestVerifier();
+    let signed = 0;
+    const t = await twoChains({
+      verifier: {
+        backend: verifier.backend,
+        verifyBatch: (checks) => {
+          asked.push(...checks);
+          return verifier.verifyBatch(checks);
+        },
+      },
+      voteSignerFor: (seed) => {
+        const sign = nodeSigner(seed);
+        return (message) => {
+          signed++;
+          return sign(message);
+        };
+      },
+    });
+    await t.linkAB();
+    await t.linkBA();
+    const lock = await t.a.xchainLock({ target: t.idB, asset: { kind: 'tokens', amount: 5 } });
+    await committed(t.a, Promise.resolve(lock));
+    await until(async () => (await t.outStatus(lock.id))?.status === 'finalized');
+    // Each certificate of both chains: made by the peer's signer (the solo engine takes it), in
+    // the light clients' memo, and never sent to the verifier (not by the relay beforehand, not
+    // by the blocks that check the headers on chain).
+    const certSigs: Array<{ key: Uint8Array; message: Uint8Array; sig: Uint8Array }> = [];
+    for (const host of [t.a, t.b]) {
+      const end = await host.xchainEndpoint();
+      const state = end.durable();
+      for (let height = 1; height <= state.height; height++) {
+        const block = decodeBlock((await end.storage.getBlock(state.chainId, height))!);
+        const { cert } = block;
+        for (const entry of cert!.sigs)
+          certSigs.push({
+            key: publicKeyFromDid(entry.validator),
+            message: commitSigningBytes(state.chainId, cert!.height, cert!.round, cert!.block),
+            sig: entry.sig,
+          });
+      }
+    }
+    expect(signed).toBeGreaterThanOrEqual(certSigs.length);
+    expect(certSigs.length).toBeGreaterThanOrEqual(6); // fund, links, lock, commit, finalize
+    for (const c of certSigs) expect(isVerifiedSignature(c.key, c.message, c.sig)).toBe(true);
+    const askedSigs = new Set(asked.map((c) => toHex(c.signature)));
+    expect(certSigs.filter((c) => askedSigs.has(toHex(c.sig)))).toEqual([]);
   }, 60_000);
 });

@@ -5,10 +5,13 @@
 // with the key's seed yields a valid signature by definition, so verifying it again checks
 // nothing the engines depend on, and it was half the simulator's time. Anything else (forged
 // votes, flipped bytes, a signature moved to another message) is verified as before.
-import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { equalBytes, toHex } from '../core/bytes';
 import { precheck } from '../core/crypto/ed25519';
 import type { SignatureCheck } from '../core/block';
+import { nodeSigner } from '../host/node-signer';
+
+export { nodeSigner };
 
 const spkiPrefix = Buffer.from('302a300506032b6570032100', 'hex');
 const cacheEntriesMax = 200_000;
@@ -68,25 +71,4 @@ export class SignatureVerifier {
       return false;
     }
   }
-}
-
-const pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
-
-/** Private keys by seed, made once per process (every seed of a soak signs with the same few identities). */
-const privateKeys = new Map<string, KeyObject>();
-
-/** Node's Ed25519 signer for a seed: deterministic, the same bytes as signSync, much faster. */
-export function nodeSigner(seed: Uint8Array): (message: Uint8Array) => Uint8Array {
-  const hex = toHex(seed);
-  let key = privateKeys.get(hex);
-  if (!key) {
-    key = createPrivateKey({
-      key: Buffer.concat([pkcs8Prefix, seed]),
-      format: 'der',
-      type: 'pkcs8',
-    });
-    privateKeys.set(hex, key);
-  }
-  const known = key;
-  return (message) => new Uint8Array(sign(null, message, known));
 }

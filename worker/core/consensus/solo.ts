@@ -30,7 +30,15 @@ export const soloEngine: Engine = {
       round: 0,
       block: executed.hash,
       sigs: [
-        signCommit(state.self.seed, state.self.did, header.chain, header.height, 0, executed.hash),
+        signCommit(
+          state.self.seed,
+          state.self.did,
+          header.chain,
+          header.height,
+          0,
+          executed.hash,
+          state.self.sign,
+        ),
       ],
     };
     const block = { ...executed.block, cert };

@@ -219,6 +219,15 @@ export function rememberVerifiedSignature(
   verifiedMemo.add(memoKey(key, message, sig));
 }
 
+/** Whether `sig` of `key` on `message` is in the memo (verified, or made by this peer). */
+export function isVerifiedSignature(
+  key: Uint8Array,
+  message: Uint8Array,
+  sig: Uint8Array,
+): boolean {
+  return verifiedMemo.has(memoKey(key, message, sig));
+}
+
 /** The signatures of `update`'s certificate to verify beforehand (malformed entries left out: the chain refuses them). */
 export function certificateSignatureChecks(
   chainId: string,
@@ -292,10 +301,7 @@ export function verifyCertificate(
     } catch {
       throw botError('BAD_CERTIFICATE', `${entry.validator} is not a did:key.`);
     }
-    if (
-      !verifiedMemo.has(memoKey(key, message, entry.sig)) &&
-      !verifyStrict(key, message, entry.sig)
-    )
+    if (!isVerifiedSignature(key, message, entry.sig) && !verifyStrict(key, message, entry.sig))
       throw botError(
         'BAD_CERTIFICATE',
         `The signature of ${entry.validator} on block ${header.height} is not valid.`,
