@@ -28,7 +28,9 @@ export interface BlobStore {
    * on disk, the files synced together), either all or none (TOO_LARGE, or QUOTA for the
    * batch's new bytes). The caller has checked each id against its bytes (a holder hashes what
    * it fetched before it keeps it), so the store does not hash them again; a wrong id would
-   * still be caught by every read, which checks each blob against its hash.
+   * still be caught by every read, which checks each blob against its hash. The store may keep
+   * the arrays given (the memory store does, instead of a copy of each): the caller gives them
+   * up and must not change them afterwards.
    */
   putMany(blobs: ReadonlyArray<{ id: BlobId; bytes: Uint8Array }>): Promise<void>;
   /** The blob's bytes (a copy the caller may keep), or undefined. */
@@ -177,7 +179,7 @@ export class MemoryBlobStore implements BlobStore {
       const fresh = checked.filter((b) => !this.blobs.has(b.id));
       this.ledger.reserve(fresh.reduce((sum, b) => sum + b.bytes.length, 0));
       for (const b of fresh) {
-        this.blobs.set(b.id, b.bytes.slice());
+        this.blobs.set(b.id, b.bytes); // given up by the caller (see BlobStore.putMany)
         this.ledger.added(b.bytes.length);
       }
     });

@@ -21,7 +21,7 @@ import {
 } from '../core/modules/datasets/manifest';
 import { importContentKey, newContentKey } from './envelope';
 import { tampered } from './errors';
-import type { BlobId, BlobStore } from './blob-store';
+import { blobIdOf, type BlobId, type BlobStore } from './blob-store';
 
 /** Plaintext from a file, a fetch body, a generator. */
 export type ByteSource = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
@@ -42,6 +42,12 @@ export interface SealedVersion {
 export interface SealOptions {
   /** Called after each chunk is stored, with plaintext bytes done so far. */
   onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /**
+   * Called with each chunk once it is stored (its id and sealed bytes, which the callee must not
+   * change), before the next chunk is stored: the owner pushes it to its holders here
+   * (datasets-push.ts). A slow callee slows sealing; a throw fails it (nothing half-written).
+   */
+  onSealed?: (id: BlobId, sealed: Uint8Array) => Promise<void>;
 }
 
 async function* pieces(source: ByteSource): AsyncGenerator<Uint8Array> {
@@ -130,9 +136,13 @@ export async function sealVersion(
       );
       await storing; // at most one chunk in the store's hands while the next is encrypted
       const length = plain.length;
-      storing = store.put(sealed).then((id) => {
+      // Hashed once here; the store keeps the sealed buffer as it is (no copy: it is not used
+      // again here but by onSealed, which does not change it).
+      storing = blobIdOf(sealed).then(async (id) => {
+        await store.putMany([{ id, bytes: sealed }]);
         written.push(id);
         chunks.push({ hash: fromHex(id), bytes: sealed.length });
+        await options.onSealed?.(id, sealed);
         done += length;
         options.onProgress?.(done, plainBytes);
       });

@@ -30,6 +30,8 @@ export interface BlobCollectorDeps {
   record(level: 'info' | 'warn' | 'error', message: string): void;
   /** putDatasetVersion turns running here (sealing, or waiting for the version to commit). */
   putsInFlight(): number;
+  /** Chunks pushed here within `ms` that no version references yet (datasets-push.ts). */
+  recentlyPushed(ms: number): Set<BlobId>;
 }
 
 export class BlobCollector {
@@ -77,7 +79,9 @@ export class BlobCollector {
     const members = holders.members();
     const member = members.includes(self);
     const k = await holders.holdersK();
-    const keep = new Set<BlobId>();
+    // Chunks pushed while their owner seals: their version may be a block away.
+    const keep = this.d.recentlyPushed(blobCollectDelayMs);
+    if (keep.size > 0) this.schedule();
     for (const v of registry.versions.values()) {
       const dataset = registry.datasets.get(v.dataset);
       if (!dataset) continue;

@@ -49,6 +49,7 @@ import { KeyedLock } from './keyed-lock';
 import { BlobExchange, type BlobAnswer } from './datasets-blobs';
 import { commitWaitBlocksMax, DatasetHolders } from './datasets-holders';
 import { BlobCollector } from './datasets-collect';
+import { ChunkPush } from './datasets-push';
 import { DatasetViews } from './datasets-views';
 import type {
   DatasetEventView,
@@ -126,6 +127,7 @@ export class DatasetsHost {
   private readonly exchange: BlobExchange;
   private readonly holders: DatasetHolders;
   private readonly collector: BlobCollector;
+  private readonly push: ChunkPush;
   private readonly views: DatasetViews;
   private membersKey: string | null = null;
   /** Device datasets being published (the first batches of a device wait for one publication). */
@@ -144,10 +146,16 @@ export class DatasetsHost {
       plain: async (dataset, version) => (await this.readDataset(dataset, { version })).bytes,
       commit: (type, body) => this.committed(this.submitChecked(type, body)),
     });
+    this.push = new ChunkPush({
+      ...d,
+      holders: this.holders,
+      scheduleCollect: () => this.collector.schedule(),
+    });
     this.collector = new BlobCollector({
       ...d,
       holders: this.holders,
       putsInFlight: () => this.putsInFlight + this.views.running,
+      recentlyPushed: (ms) => this.push.recentlyPushed(ms),
     });
   }
 
@@ -281,8 +289,12 @@ export class DatasetsHost {
     });
     const progress = (doneBytes: number, totalBytes: number) =>
       this.progress({ dataset: id, version, phase: 'seal', doneBytes, totalBytes });
+    // Each chunk goes to its holders as soon as it is sealed (datasets-push.ts); they replicate
+    // whatever did not arrive once the version commits.
+    const session = this.push.session(this.holders.members(), await this.holders.holdersK());
     const sealed = await sealVersion(oneChunk(bytes), bytes.length, this.d.blobs, {
       onProgress: progress,
+      onSealed: (id, chunk) => session.push(id, chunk),
     });
     try {
       const wrapped = await wrapForReaders(
@@ -727,6 +739,7 @@ export class DatasetsHost {
 
   /** The peer stops: no collection timer stays armed and no background work starts. */
   stop(): void {
+    this.push.stop();
     this.collector.stop();
     this.holders.stop();
     this.views.stop();
@@ -749,6 +762,16 @@ export class DatasetsHost {
 
   onBlobData(from: string, message: BlobAnswer): void {
     this.exchange.onBlobData(from, message);
+  }
+
+  /** A member pushes a chunk placed here while it seals (datasets-push.ts). */
+  onBlobPush(from: string, message: Extract<WireMessage, { kind: 'blobPush' }>): Promise<void> {
+    return this.push.onPush(from, message);
+  }
+
+  /** A holder answered a chunk this peer pushed. */
+  onBlobPushed(from: string, message: Extract<WireMessage, { kind: 'blobPushed' }>): void {
+    this.push.onPushed(from, message);
   }
 
   /** A neighbour asks for a blob: served when the chain lets it have it. */

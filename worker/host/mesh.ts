@@ -220,6 +220,18 @@ export class MeshService {
       case 'blobData':
         void this.d.datasetApi().then((d) => d.onBlobData(from, message));
         return;
+      case 'blobPush':
+        // A chunk placed here, pushed while its owner seals; the holder checks it (datasets-push).
+        void this.d
+          .datasetApi()
+          .then((d) => d.onBlobPush(from, message))
+          .catch((error) =>
+            this.d.record('warn', `A chunk pushed by ${from} failed: ${(error as Error).message}`),
+          );
+        return;
+      case 'blobPushed':
+        void this.d.datasetApi().then((d) => d.onBlobPushed(from, message));
+        return;
       case 'lightGet':
         // Reads only, beside the loop, like sync requests.
         void this.d

@@ -169,3 +169,32 @@ describe('wire: a light answer with a proof of absence', () => {
       expect(code(tagged({ ...answer, absence: bad }))).toBe('MALFORMED');
   });
 });
+
+describe('wire: a chunk pushed while sealing, and its answer', () => {
+  it('round-trips; the direct encoding is the generic one; refuses malformed ones', () => {
+    const blob = new Uint8Array(32).fill(9);
+    for (const id of [0, 23, 24, 65_536, 2 ** 40])
+      for (const length of [0, 24, 70_001]) {
+        const bytes = new Uint8Array(length).map((_, i) => i * 3);
+        const message = { kind: 'blobPush', id, blob, bytes } as const;
+        const direct = encodeWire(message);
+        expect(direct[0]).toBe(14);
+        expect(equalBytes(direct.subarray(1), encode({ id, blob, bytes }))).toBe(true);
+        expect(decodeWire(direct)).toEqual(message);
+      }
+    const kept = { kind: 'blobPushed', id: 5, error: null } as const;
+    expect(decodeWire(encodeWire(kept))).toEqual(kept);
+    const refused = {
+      kind: 'blobPushed',
+      id: 6,
+      error: { code: 'TAMPERED', message: 'not that chunk' },
+    } as const;
+    expect(decodeWire(encodeWire(refused))).toEqual(refused);
+    const tagged = (tag: number, body: unknown) => new Uint8Array([tag, ...encode(body)]);
+    expect(() =>
+      decodeWire(tagged(14, { id: 1, blob: new Uint8Array(31), bytes: new Uint8Array(1) })),
+    ).toThrow(/32-byte/);
+    expect(() => decodeWire(tagged(14, { id: 1, blob, bytes: null }))).toThrow(/32-byte/);
+    expect(() => decodeWire(tagged(15, { id: 1 }))).toThrow(/refusal or null/);
+  });
+});

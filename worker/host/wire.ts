@@ -17,6 +17,9 @@
 //  13 lightData   the answer: the updates and the proven entry, or for a key that is not there
 //                 its proof of absence, or a refusal; the light peer checks everything with the
 //                 core light client
+//  14 blobPush    "keep the dataset chunk <hash>, placed on you": an owner streams each chunk to its
+//                 holders as it is sealed, before the version's block (datasets-push.ts)
+//  15 blobPushed  the holder's answer to one push: kept, or a refusal { code, message }
 // Everything from the wire is untrusted: decoding checks shapes and limits and throws BotError.
 import { decode, encode } from '../core/codec';
 import { decodeMessage, encodeMessage, type ConsensusMessage } from '../core/consensus/messages';
@@ -45,6 +48,8 @@ export type WireMessage =
   | { kind: 'join'; invite: InviteToken | null }
   | { kind: 'syncHeaders'; from: number; headers: SignedHeader[] }
   | { kind: 'blobGet'; id: number; blob: Uint8Array }
+  | { kind: 'blobPush'; id: number; blob: Uint8Array; bytes: Uint8Array }
+  | { kind: 'blobPushed'; id: number; error: { code: string; message: string } | null }
   | {
       kind: 'blobData';
       id: number;
@@ -128,6 +133,8 @@ const tags = {
   blobData: 11,
   lightGet: 12,
   lightData: 13,
+  blobPush: 14,
+  blobPushed: 15,
 } as const;
 
 /** The kind of an encoded message from its tag byte, without decoding it (null: unknown). */
@@ -178,6 +185,47 @@ function blobDataBytes(id: number, bytes: Uint8Array): Uint8Array {
   put(bytes);
   put(errorKeyNull);
   return out;
+}
+
+/**
+ * A pushed chunk written straight into one buffer of its size: the same bytes as
+ * tagged(encode({ id, blob, bytes })) (canonical key order: id, blob, bytes).
+ */
+function blobPushBytes(id: number, blob: Uint8Array, bytes: Uint8Array): Uint8Array {
+  const head = encode({ id, blob }); // a map of two entries: id, blob
+  const lengthHead = encode(bytes.length);
+  lengthHead[0]! |= 0x40;
+  const out = new Uint8Array(1 + head.length + bytesKey.length + lengthHead.length + bytes.length);
+  out[0] = tags.blobPush;
+  out.set(head, 1);
+  out[1] = 0xa3; // three entries: bytes follows
+  let at = 1 + head.length;
+  out.set(bytesKey, at);
+  at += bytesKey.length;
+  out.set(lengthHead, at);
+  out.set(bytes, at + lengthHead.length);
+  return out;
+}
+
+/** CBOR text "blob" and the head of a 32-byte string. */
+const blobKeyHash = Uint8Array.of(0x64, 0x62, 0x6c, 0x6f, 0x62, 0x58, 0x20);
+
+/** A pushed chunk in exactly the form blobPushBytes writes, its bytes a view (no copy); else null. */
+function blobPushOf(body: Uint8Array): Extract<WireMessage, { kind: 'blobPush' }> | null {
+  if (body.length > blobBytesMax + 1024 || body[0] !== 0xa3) return null;
+  if (body[1] !== 0x62 || body[2] !== 0x69 || body[3] !== 0x64) return null; // "id"
+  const id = canonicalHead(body, 4, 0);
+  if (!id) return null;
+  let at = id[1];
+  for (let i = 0; i < blobKeyHash.length; i++) if (body[at + i] !== blobKeyHash[i]) return null;
+  at += blobKeyHash.length;
+  const blob = body.subarray(at, at + 32);
+  at += 32;
+  for (let i = 0; i < bytesKey.length; i++) if (body[at + i] !== bytesKey[i]) return null;
+  const length = canonicalHead(body, at + bytesKey.length, 2);
+  if (!length || blob.length !== 32) return null;
+  if (length[1] + length[0] !== body.length) return null;
+  return { kind: 'blobPush', id: id[0], blob, bytes: body.subarray(length[1]) };
 }
 
 /**
@@ -252,6 +300,10 @@ export function encodeWire(message: WireMessage): Uint8Array {
         tags.blobData,
         encode({ id: message.id, bytes: message.bytes, error: message.error }),
       );
+    case 'blobPush':
+      return blobPushBytes(message.id, message.blob, message.bytes);
+    case 'blobPushed':
+      return tagged(tags.blobPushed, encode({ id: message.id, error: message.error }));
     case 'lightGet':
       return tagged(
         tags.lightGet,
@@ -516,6 +568,34 @@ export function decodeWire(bytes: Uint8Array): WireMessage {
         kind: 'blobData',
         id: m.id,
         bytes: m.bytes as Uint8Array | null,
+        error: (error ?? null) as { code: string; message: string } | null,
+      };
+    }
+    case tags.blobPush: {
+      const fast = blobPushOf(body);
+      if (fast) return fast;
+      const m = decode<Record<string, unknown>>(body, blobBytesMax + 1024);
+      if (
+        !isHeight(m?.id) ||
+        !(m.blob instanceof Uint8Array) ||
+        m.blob.length !== 32 ||
+        !(m.bytes instanceof Uint8Array) ||
+        m.bytes.length > blobBytesMax
+      )
+        throw botError(
+          'MALFORMED',
+          'A pushed chunk names a request id, its 32-byte hash and bytes.',
+        );
+      return { kind: 'blobPush', id: m.id, blob: m.blob, bytes: m.bytes };
+    }
+    case tags.blobPushed: {
+      const m = decode<Record<string, unknown>>(body, 1024);
+      const error = m?.error as Record<string, unknown> | null | undefined;
+      if (!isHeight(m?.id) || !refusalOk(error))
+        throw botError('MALFORMED', 'A push answer names its request id and a refusal or null.');
+      return {
+        kind: 'blobPushed',
+        id: m.id,
         error: (error ?? null) as { code: string; message: string } | null,
       };
     }
