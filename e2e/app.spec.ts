@@ -3,8 +3,8 @@
 // start/stop, the explorer's in-page checks, governance, audit export, settings, identity
 // backup, reset.
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
+import { axeScan } from './helpers';
 
 const viewports = [
   { name: 'phone', width: 360, height: 740 },
@@ -51,7 +51,7 @@ async function put(page: Page, key: string, value: string) {
 }
 
 async function scanAndShoot(page: Page, testInfo: TestInfo, name: string) {
-  const results = await new AxeBuilder({ page }).analyze();
+  const results = await axeScan(page);
   const serious = results.violations.filter(
     (v) => v.impact === 'serious' || v.impact === 'critical',
   );
