@@ -221,7 +221,8 @@ test('stop and start the peer from the Peer page: the worker ends, calls say NOT
   await expect(page.getByRole('heading', { level: 1, name: 'Ledger' })).toBeVisible();
   await page.getByTestId('nav-peer').click();
   await page.getByRole('button', { name: 'Start peer' }).click();
-  await expect(page.getByTestId('peer-state')).toHaveText('running');
+  // a new worker opens the stored peer: seconds on a loaded box
+  await expect(page.getByTestId('peer-state')).toHaveText('running', { timeout: 30_000 });
   await expect(page.getByTestId('height')).toHaveText(String(first.height));
   await expect(page.getByTestId('did')).toHaveAttribute('title', did);
   const log = await page.evaluate(() => window.bot.log());
@@ -288,12 +289,13 @@ test('settings: relays are checked and kept; the identity moves to another peer 
   await two.getByRole('button', { name: 'Import' }).click();
   await two.getByRole('button', { name: 'Restart the peer now' }).click();
   await two.getByTestId('nav-peer').click();
-  await expect(two.getByTestId('did')).toHaveAttribute('title', did);
+  // the restarted peer opens its store again: seconds on a loaded box
+  await expect(two.getByTestId('did')).toHaveAttribute('title', did, { timeout: 30_000 });
 
   await two.getByTestId('nav-settings').click();
   await two.getByLabel('Type reset to confirm').fill('reset');
   await two.getByRole('button', { name: 'Reset peer' }).click();
   await two.getByTestId('nav-peer').click();
-  await expect(two.getByTestId('height')).toHaveText('0');
+  await expect(two.getByTestId('height')).toHaveText('0', { timeout: 30_000 });
   await expect(two.getByTestId('did')).not.toHaveAttribute('title', did);
 });
