@@ -3,8 +3,8 @@
 // start/stop, the explorer's in-page checks, governance, audit export, settings, identity
 // backup, reset.
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
+import { axeScan } from './helpers';
 
 const viewports = [
   { name: 'phone', width: 360, height: 740 },
@@ -51,7 +51,7 @@ async function put(page: Page, key: string, value: string) {
 }
 
 async function scanAndShoot(page: Page, testInfo: TestInfo, name: string) {
-  const results = await new AxeBuilder({ page }).analyze();
+  const results = await axeScan(page);
   const serious = results.violations.filter(
     (v) => v.impact === 'serious' || v.impact === 'critical',
   );
@@ -221,7 +221,8 @@ test('stop and start the peer from the Peer page: the worker ends, calls say NOT
   await expect(page.getByRole('heading', { level: 1, name: 'Ledger' })).toBeVisible();
   await page.getByTestId('nav-peer').click();
   await page.getByRole('button', { name: 'Start peer' }).click();
-  await expect(page.getByTestId('peer-state')).toHaveText('running');
+  // a new worker opens the stored peer: seconds on a loaded box
+  await expect(page.getByTestId('peer-state')).toHaveText('running', { timeout: 30_000 });
   await expect(page.getByTestId('height')).toHaveText(String(first.height));
   await expect(page.getByTestId('did')).toHaveAttribute('title', did);
   const log = await page.evaluate(() => window.bot.log());
@@ -288,12 +289,13 @@ test('settings: relays are checked and kept; the identity moves to another peer 
   await two.getByRole('button', { name: 'Import' }).click();
   await two.getByRole('button', { name: 'Restart the peer now' }).click();
   await two.getByTestId('nav-peer').click();
-  await expect(two.getByTestId('did')).toHaveAttribute('title', did);
+  // the restarted peer opens its store again: seconds on a loaded box
+  await expect(two.getByTestId('did')).toHaveAttribute('title', did, { timeout: 30_000 });
 
   await two.getByTestId('nav-settings').click();
   await two.getByLabel('Type reset to confirm').fill('reset');
   await two.getByRole('button', { name: 'Reset peer' }).click();
   await two.getByTestId('nav-peer').click();
-  await expect(two.getByTestId('height')).toHaveText('0');
+  await expect(two.getByTestId('height')).toHaveText('0', { timeout: 30_000 });
   await expect(two.getByTestId('did')).not.toHaveAttribute('title', did);
 });

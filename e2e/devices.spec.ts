@@ -7,7 +7,7 @@
 //    the real serial drivers; vehicle speed and a GPS position commit on chain;
 //  - with two tabs on one BFT chain (WebRTC mesh), the reading shows up in the second tab.
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
+import { axeScan } from './helpers';
 import { chooseInPrompt, emulateGattSensor, fakeSerial } from './device-emulation';
 
 async function openDevices(page: Page) {
@@ -206,7 +206,7 @@ test('the Devices page at 360 px, light and dark: a demo device paired, register
       () => document.documentElement.scrollWidth - window.innerWidth,
     );
     expect(overflow, 'no horizontal scrolling at 360 px').toBeLessThanOrEqual(0);
-    const results = await new AxeBuilder({ page }).analyze();
+    const results = await axeScan(page);
     const serious = results.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map(
@@ -348,7 +348,7 @@ test('a demo device invokes a deployed contract from the Devices page; the gatew
   await expect(page.getByTestId('device-notice').filter({ hasText: 'e2e-dashboard' })).toBeVisible({
     timeout: 60_000,
   });
-  const results = await new AxeBuilder({ page }).analyze();
+  const results = await axeScan(page);
   expect(
     results.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')

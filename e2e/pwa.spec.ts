@@ -165,7 +165,8 @@ test('offline by the browser (context.setOffline): the app reloads and shows it 
   await page.evaluate(() => window.bot.ready());
   await context.setOffline(true);
   await page.reload();
-  await expect(page.getByTestId('did')).toBeVisible();
+  // the peer starts again from IndexedDB: seconds on a loaded box
+  await expect(page.getByTestId('did')).toBeVisible({ timeout: 30_000 });
   await expect(page.getByTestId('strip-sync')).toHaveText('offline');
   await context.setOffline(false);
 });

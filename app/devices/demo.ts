@@ -31,6 +31,11 @@ export interface SimulatedSerialOptions {
   readonly epochMs?: number;
   /** Clock (ms since 1970); the GPS needs real dates, the ELM327 counts from open. */
   readonly now?: () => number;
+  /**
+   * Where in its drive the simulated car is when the port opens (ms into the drive profile: 0
+   * idles 15 s, then accelerates; 25,000 is already under way). The ELM327 only.
+   */
+  readonly driveAtMs?: number;
 }
 
 /** A serial port whose other end is a simulated ELM327 adapter or GPS receiver. */
@@ -73,7 +78,8 @@ export function simulatedSerialPort(
       port.writable = new WritableStream<Uint8Array>({
         write(chunk) {
           if (!elm) return;
-          const reply = elm.write(decoder.decode(chunk), Math.max(0, now() - openedAt));
+          const elapsed = Math.max(0, now() - openedAt) + (options.driveAtMs ?? 0);
+          const reply = elm.write(decoder.decode(chunk), elapsed);
           if (reply) setTimeout(() => push(reply), options.replyDelayMs ?? 15);
         },
       });

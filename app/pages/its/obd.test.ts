@@ -38,4 +38,27 @@ describe('the OBD-II speed of Drive mode', () => {
     await session.stop();
     expect(speeds.at(-1)!.speedKmh).toBeGreaterThan(0);
   });
+
+  it('starts the simulated car where driveAtMs says: 25 s in, it is already moving', async () => {
+    const speedsOf = async (driveAtMs: number | undefined) => {
+      const port = simulatedSerialPort('elm327', { replyDelayMs: 0, now: () => 0, driveAtMs });
+      const speeds: number[] = [];
+      const session = await startElm327(
+        port,
+        {
+          onReading(reading) {
+            const s = obdSpeedOf(reading);
+            if (s) speeds.push(s.speedKmh);
+          },
+          onError: () => undefined,
+        },
+        { pollIntervalMs: 1 },
+      );
+      while (speeds.length < 3) await new Promise((r) => setTimeout(r, 5));
+      await session.stop();
+      return speeds;
+    };
+    expect(Math.max(...(await speedsOf(undefined)))).toBe(0); // idling at first
+    expect(Math.min(...(await speedsOf(25_000)))).toBeGreaterThanOrEqual(10);
+  });
 });
