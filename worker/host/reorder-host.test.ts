@@ -248,4 +248,37 @@ describe('the reorder rule runs in the host (U-II.4)', () => {
     expect(all.map((o) => o.readingHeight).reverse()).toEqual(expected);
     expect(all.every((o) => o.state === 'committed')).toBe(true);
   });
+
+  it('set while the level is already low, orders at once from the latest committed reading', async () => {
+    const { host } = await start(new MemoryStorage());
+    const me = (await host.identity()).did;
+    await host.createChain({
+      name: 'laundry',
+      mode: 'private',
+      consensus: 'solo',
+      tokens: { symbol: 'BOT', allocations: [{ did: me, amount: 1000 }] },
+    });
+    const washer = await host.registerDevice({
+      id: 'washer',
+      kind: 'sensor',
+      capabilities: ['detergentPct'],
+    });
+    await ok(host, Promise.resolve(washer));
+    await ok(host, host.deployContract({ name: shop, code: supplierContractSource }));
+    await ok(host, host.callContract(shop, 'open', { device: washer.did, price: 1 }));
+    await ok(host, host.transfer({ to: washer.did, amount: 100 }));
+    await ok(host, host.setSpendingRule(washer.did, { perTxMax: 10, perDayMax: 100 }));
+    const low = await ok(host, host.deviceReading(washer.did, { values: { detergentPct: 7 } }));
+    const set = await host.setReorderRule({
+      device: washer.did,
+      value: 'detergentPct',
+      below: 20,
+      contract: shop,
+      quantity: 1,
+    });
+    expect(set).toMatchObject({ level: 7, levelHeight: low, armed: false, lastOrderAt: low });
+    const [made] = await orders(host, 1);
+    expect(made).toMatchObject({ level: 7, readingHeight: low, state: 'committed', pay: 1 });
+    expect((await host.balance(washer.did)).balance).toBe(99);
+  });
 });

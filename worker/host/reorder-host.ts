@@ -24,6 +24,7 @@ import {
   type ReorderRuleView,
 } from '../api-reorder';
 import { batchAt, type BatchPlace } from './devices-open';
+import { decodeReadings, readingPrefix } from '../core/modules/devices';
 
 /** How long the peer waits for an order's block before it leaves the order pending. */
 export const reorderWaitMs = 120_000;
@@ -184,6 +185,13 @@ export class ReorderHost {
       };
       c.rules[rule.device] = view;
       await this.save('rules');
+      // Already low when the rule is set: the latest committed reading counts as one just made
+      // (else nothing would be ordered until the device reports again, maybe hours later).
+      const latest = await this.latestReading(rule.device);
+      if (latest) {
+        const level = await this.valueOf(latest, rule.value);
+        if (level !== null) await this.step(view, level, latest.height, latest.tx);
+      }
       return { ...view };
     });
   }
@@ -233,11 +241,18 @@ export class ReorderHost {
     });
   }
 
+  /** The device's latest committed reading, or null. */
+  private async latestReading(device: string) {
+    const bytes = await this.d.storage.getState(this.d.chain().chainId, readingPrefix + device);
+    const readings = bytes ? decodeReadings(bytes) : [];
+    return readings[readings.length - 1] ?? null;
+  }
+
   /** The watched value of a reading this gateway signed (kept beside its batch), or null. */
   private async valueOf(body: unknown, value: string): Promise<number | null> {
     const b = body as { batch?: { digest?: Uint8Array }; values?: Record<string, DeviceValue> };
     let values = b.values;
-    if (!values && b.batch?.digest instanceof Uint8Array) {
+    if (!(values && value in values) && b.batch?.digest instanceof Uint8Array) {
       const place = await this.d.storage.getMeta<BatchPlace>(batchAt(toHex(b.batch.digest)));
       values = place?.last;
     }
