@@ -202,13 +202,18 @@ export class PeerHost extends ApiSurface implements PeerMethods {
 
   private async start(): Promise<Status> {
     const { storage } = this.options;
+    // The contract engine (QuickJS compiled, metered and warmed up: most of a start's CPU) loads
+    // while the store, the audit log and the identity open, not after them.
+    const runtime =
+      this.options.contractRuntime !== undefined
+        ? Promise.resolve(this.options.contractRuntime ?? undefined)
+        : import('./contract-runtime').then((m) => m.loadContractRuntime());
+    runtime.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
     await installFastSha256();
     const auditProblems = await this.audit.open();
     const did = await this.identityService.open();
     for (const problem of auditProblems) this.record('error', `Tamper check: ${problem}.`);
-    if (this.options.contractRuntime !== undefined)
-      this.s.contractRuntime = this.options.contractRuntime ?? undefined;
-    else this.s.contractRuntime = await (await import('./contract-runtime')).loadContractRuntime();
+    this.s.contractRuntime = await runtime;
     let chain = await storage.getMeta<ChainRecord>('chain.active');
     // A solo dev chain only its own validator can extend: after an identity import, this peer
     // gets a dev chain of its own (the old one stays held and readable).
