@@ -41,6 +41,32 @@ async function orders(host: PeerHost, n: number, settled = true): Promise<Reorde
   return host.reorderOrders();
 }
 
+/**
+ * A peer on a token chain that is the gateway and owner of a washer with 100 BOT and a spending
+ * rule (10 a payment, 100 a day), and runs the detergent shop at 1 a box (the washer its terminal).
+ */
+async function washerWithShop() {
+  const { host } = await start(new MemoryStorage());
+  const me = (await host.identity()).did;
+  await host.createChain({
+    name: 'laundry',
+    mode: 'private',
+    consensus: 'solo',
+    tokens: { symbol: 'BOT', allocations: [{ did: me, amount: 1000 }] },
+  });
+  const washer = await host.registerDevice({
+    id: 'washer',
+    kind: 'sensor',
+    capabilities: ['detergentPct'],
+  });
+  await ok(host, Promise.resolve(washer));
+  await ok(host, host.deployContract({ name: shop, code: supplierContractSource }));
+  await ok(host, host.callContract(shop, 'open', { device: washer.did, price: 1 }));
+  await ok(host, host.transfer({ to: washer.did, amount: 100 }));
+  await ok(host, host.setSpendingRule(washer.did, { perTxMax: 10, perDayMax: 100 }));
+  return { host, washer };
+}
+
 describe('the reorder rule runs in the host (U-II.4)', () => {
   it('orders as the device under its owner’s rule, once per fall, across a restart; above the rule UNAUTHORIZED', async () => {
     const storage = new MemoryStorage();
@@ -206,24 +232,7 @@ describe('the reorder rule runs in the host (U-II.4)', () => {
   });
 
   it('with `every`, orders again while the level stays low, at most once per n blocks', async () => {
-    const { host } = await start(new MemoryStorage());
-    const me = (await host.identity()).did;
-    await host.createChain({
-      name: 'laundry',
-      mode: 'private',
-      consensus: 'solo',
-      tokens: { symbol: 'BOT', allocations: [{ did: me, amount: 1000 }] },
-    });
-    const washer = await host.registerDevice({
-      id: 'washer',
-      kind: 'sensor',
-      capabilities: ['detergentPct'],
-    });
-    await ok(host, Promise.resolve(washer));
-    await ok(host, host.deployContract({ name: shop, code: supplierContractSource }));
-    await ok(host, host.callContract(shop, 'open', { device: washer.did, price: 1 }));
-    await ok(host, host.transfer({ to: washer.did, amount: 100 }));
-    await ok(host, host.setSpendingRule(washer.did, { perTxMax: 10, perDayMax: 100 }));
+    const { host, washer } = await washerWithShop();
     await host.setReorderRule({
       device: washer.did,
       value: 'detergentPct',
@@ -250,24 +259,7 @@ describe('the reorder rule runs in the host (U-II.4)', () => {
   });
 
   it('set while the level is already low, orders at once from the latest committed reading', async () => {
-    const { host } = await start(new MemoryStorage());
-    const me = (await host.identity()).did;
-    await host.createChain({
-      name: 'laundry',
-      mode: 'private',
-      consensus: 'solo',
-      tokens: { symbol: 'BOT', allocations: [{ did: me, amount: 1000 }] },
-    });
-    const washer = await host.registerDevice({
-      id: 'washer',
-      kind: 'sensor',
-      capabilities: ['detergentPct'],
-    });
-    await ok(host, Promise.resolve(washer));
-    await ok(host, host.deployContract({ name: shop, code: supplierContractSource }));
-    await ok(host, host.callContract(shop, 'open', { device: washer.did, price: 1 }));
-    await ok(host, host.transfer({ to: washer.did, amount: 100 }));
-    await ok(host, host.setSpendingRule(washer.did, { perTxMax: 10, perDayMax: 100 }));
+    const { host, washer } = await washerWithShop();
     const low = await ok(host, host.deviceReading(washer.did, { values: { detergentPct: 7 } }));
     const set = await host.setReorderRule({
       device: washer.did,

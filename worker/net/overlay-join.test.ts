@@ -7,17 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { SimClock } from '../sim/sim-clock';
 import { Hub } from './hub';
 import { MemoryBus, MemoryDriver } from './memory-driver';
-import { linkRank } from './overlay';
 import type { SignalingChannel } from './signaling';
-import { testIdentity } from './testing';
+import { rankRefusedTriangle, type TestIdentity } from './testing';
 
 const room = 'ef'.repeat(16);
-type Identity = ReturnType<typeof testIdentity>;
 
 function start(
   clock: SimClock,
   bus: MemoryBus,
-  identity: Identity,
+  identity: TestIdentity,
   dropFirstAnnounce = false,
 ): { hub: Hub; neighbours: () => string[] } {
   let neighbours: string[] = [];
@@ -62,31 +60,14 @@ describe('a peer whose first announce went nowhere', () => {
   it('links within seconds with a full triangle whose ranks refuse it', async () => {
     // The triangle's ranks of the newcomer are below their links: only the ring takes it, and
     // only once the triangle hears of it.
-    const pool = Array.from({ length: 12 }, () => testIdentity());
-    const rank = (a: Identity, b: Identity) => linkRank(room, a.did, b.did);
-    let picked: { triangle: Identity[]; newcomer: Identity } | null = null;
-    search: for (let a = 0; a < pool.length; a++)
-      for (let b = a + 1; b < pool.length; b++)
-        for (let c = b + 1; c < pool.length; c++) {
-          const triangle = [pool[a]!, pool[b]!, pool[c]!];
-          const lowest = triangle.map((t) =>
-            Math.min(...triangle.filter((u) => u !== t).map((u) => rank(t, u))),
-          );
-          const newcomer = pool.find(
-            (p) => !triangle.includes(p) && triangle.every((t, i) => rank(t, p) < lowest[i]!),
-          );
-          if (newcomer) {
-            picked = { triangle, newcomer };
-            break search;
-          }
-        }
+    const picked = rankRefusedTriangle(room, 12, 1);
     expect(picked).not.toBeNull();
     const clock = new SimClock(0);
     const bus = new MemoryBus(false, clock);
     const triangle = picked!.triangle.map((identity) => start(clock, bus, identity));
     await clock.run(3_000);
     expect(triangle.map((p) => p.neighbours().length)).toEqual([2, 2, 2]);
-    const newcomer = start(clock, bus, picked!.newcomer, true);
+    const newcomer = start(clock, bus, picked!.outsiders[0]!, true);
     // Before the change: its next announce at 13 s, the triangle's refresh at 15 s.
     await clock.run(9_000);
     expect(newcomer.neighbours().length).toBeGreaterThanOrEqual(1);

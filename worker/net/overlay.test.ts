@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Hub } from './hub';
 import { MemoryBus, MemoryDriver } from './memory-driver';
 import { linkRank, linksToShed, ringNeighbours, wantsLink } from './overlay';
-import { testIdentity } from './testing';
+import { rankRefusedTriangle, testIdentity, type TestIdentity } from './testing';
 
 const room = 'cd'.repeat(16);
 const started: Hub[] = [];
@@ -21,14 +21,12 @@ interface TestPeer {
   neighbours(): string[];
 }
 
-type Identity = ReturnType<typeof testIdentity>;
-
 function peers(
   count: number,
   linksMax: number,
   validatorCount = 0,
   bus = new MemoryBus(),
-  identities: Identity[] = Array.from({ length: count }, () => testIdentity()),
+  identities: TestIdentity[] = Array.from({ length: count }, () => testIdentity()),
   validators = identities.slice(0, validatorCount).map((i) => i.did),
 ): TestPeer[] {
   return identities.map((identity) => {
@@ -265,29 +263,12 @@ describe('overlay of real hubs', () => {
     // A triangle and a pair at linksMax 2, picked so that each triangle member ranks both pair
     // members below its two triangle links: by ranks alone (overlay.ts wantsLink) no link between
     // the parts is ever wanted, so the room would stay in two parts for ever.
-    const pool = Array.from({ length: 16 }, () => testIdentity());
-    const rank = (a: Identity, b: Identity) => linkRank(room, a.did, b.did);
-    let picked: { triangle: Identity[]; pair: Identity[] } | null = null;
-    search: for (let a = 0; a < pool.length; a++)
-      for (let b = a + 1; b < pool.length; b++)
-        for (let c = b + 1; c < pool.length; c++) {
-          const triangle = [pool[a]!, pool[b]!, pool[c]!];
-          const lowest = triangle.map((t) =>
-            Math.min(...triangle.filter((u) => u !== t).map((u) => rank(t, u))),
-          );
-          const pair = pool.filter(
-            (p) => !triangle.includes(p) && triangle.every((t, i) => rank(t, p) < lowest[i]!),
-          );
-          if (pair.length >= 2) {
-            picked = { triangle, pair: pair.slice(0, 2) };
-            break search;
-          }
-        }
+    const picked = rankRefusedTriangle(room, 16, 2);
     expect(picked).not.toBeNull();
     const bus = new MemoryBus();
     const triangle = peers(3, 2, 0, bus, picked!.triangle);
     await until(() => triangle.every((p) => p.neighbours().length === 2), 'the triangle');
-    const pair = peers(2, 2, 0, bus, picked!.pair);
+    const pair = peers(2, 2, 0, bus, picked!.outsiders);
     const all = [...triangle, ...pair];
     debug = () => {
       for (const p of all)
