@@ -226,9 +226,8 @@ export class StateTrie {
     return this.valueHashOf(stateKeyHash(key));
   }
 
-  /** Inclusion proof for `key`, or null when the key is absent. */
-  prove(key: string): StateProof | null {
-    const keyHash = stateKeyHash(key);
+  /** The path to where `key` is or would be: the sibling hashes down it, and the node there. */
+  private walk(keyHash: Uint8Array) {
     const siblings: Uint8Array[] = [];
     let node = this.root;
     let depth = 0;
@@ -238,6 +237,13 @@ export class StateTrie {
       node = bit === 0 ? node.left : node.right;
       depth++;
     }
+    return { siblings, node };
+  }
+
+  /** Inclusion proof for `key`, or null when the key is absent. */
+  prove(key: string): StateProof | null {
+    const keyHash = stateKeyHash(key);
+    const { siblings, node } = this.walk(keyHash);
     if (node === null || !equalBytes(node.keyHash, keyHash)) return null;
     return { siblings };
   }
@@ -245,15 +251,7 @@ export class StateTrie {
   /** Non-membership proof for `key`, or null when the key is present (prove gives its proof). */
   proveAbsence(key: string): AbsenceProof | null {
     const keyHash = stateKeyHash(key);
-    const siblings: Uint8Array[] = [];
-    let node = this.root;
-    let depth = 0;
-    while (node !== null && !node.leaf) {
-      const bit = bitAt(keyHash, depth);
-      siblings.push(nodeHash(bit === 0 ? node.right : node.left));
-      node = bit === 0 ? node.left : node.right;
-      depth++;
-    }
+    const { siblings, node } = this.walk(keyHash);
     if (node === null) return { siblings, other: null };
     if (equalBytes(node.keyHash, keyHash)) return null;
     return { siblings, other: { keyHash: node.keyHash, valueHash: node.valueHash } };
