@@ -212,9 +212,7 @@ const blobKeyHash = Uint8Array.of(0x64, 0x62, 0x6c, 0x6f, 0x62, 0x58, 0x20);
 
 /** A pushed chunk in exactly the form blobPushBytes writes, its bytes a view (no copy); else null. */
 function blobPushOf(body: Uint8Array): Extract<WireMessage, { kind: 'blobPush' }> | null {
-  if (body.length > blobBytesMax + 1024 || body[0] !== 0xa3) return null;
-  if (body[1] !== 0x62 || body[2] !== 0x69 || body[3] !== 0x64) return null; // "id"
-  const id = canonicalHead(body, 4, 0);
+  const id = blobMapId(body);
   if (!id) return null;
   let at = id[1];
   for (let i = 0; i < blobKeyHash.length; i++) if (body[at + i] !== blobKeyHash[i]) return null;
@@ -226,6 +224,16 @@ function blobPushOf(body: Uint8Array): Extract<WireMessage, { kind: 'blobPush' }
   if (!length || blob.length !== 32) return null;
   if (length[1] + length[0] !== body.length) return null;
   return { kind: 'blobPush', id: id[0], blob, bytes: body.subarray(length[1]) };
+}
+
+/**
+ * The start both fast blob forms share: a map of three entries whose first is "id", a canonical
+ * unsigned integer: [id, next offset], or null.
+ */
+function blobMapId(body: Uint8Array): [number, number] | null {
+  if (body.length > blobBytesMax + 1024 || body[0] !== 0xa3) return null;
+  if (body[1] !== 0x62 || body[2] !== 0x69 || body[3] !== 0x64) return null; // "id"
+  return canonicalHead(body, 4, 0);
 }
 
 /**
@@ -252,9 +260,7 @@ function canonicalHead(bytes: Uint8Array, at: number, major: number): [number, n
  * which the strict generic decode then judges.
  */
 function blobDataOf(body: Uint8Array): Extract<WireMessage, { kind: 'blobData' }> | null {
-  if (body.length > blobBytesMax + 1024 || body[0] !== 0xa3) return null;
-  if (body[1] !== 0x62 || body[2] !== 0x69 || body[3] !== 0x64) return null; // "id"
-  const id = canonicalHead(body, 4, 0);
+  const id = blobMapId(body);
   if (!id) return null;
   let at = id[1];
   for (let i = 0; i < bytesKey.length; i++) if (body[at + i] !== bytesKey[i]) return null;
