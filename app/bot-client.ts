@@ -7,10 +7,11 @@ import {
   type ApiError,
   type PeerEvent,
   type PeerMethods,
+  type AbsenceProofView,
   type StateProofView,
   type WorkerMessage,
 } from '../worker/api';
-import { checkProof } from '../worker/shared/proof';
+import { checkAbsenceProof, checkProof } from '../worker/shared/proof';
 
 export class BotApiError extends Error {
   constructor(
@@ -39,6 +40,8 @@ export interface BotApi extends PeerMethods {
     deleted?: boolean;
     height?: number;
   };
+  /** Check a proof of absence (absenceProof) here in the page. */
+  verifyAbsenceProof(proof: AbsenceProofView): { ok: boolean };
 }
 
 /** Start/stop control of the tab's peer worker (not part of the dApp API). */
@@ -137,6 +140,7 @@ export function createBot(spawn: () => Worker): { bot: BotApi; control: PeerCont
     ...methods,
     onChain,
     verifyProof: (proof) => checkProof(proof),
+    verifyAbsenceProof: (proof) => checkAbsenceProof(proof),
     on(event, handler) {
       let set = handlers.get(event);
       if (!set) handlers.set(event, (set = new Set()));

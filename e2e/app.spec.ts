@@ -4,7 +4,7 @@
 // backup, reset.
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { axeScan } from './helpers';
+import { axeScan, goTo } from './helpers';
 
 const viewports = [
   { name: 'phone', width: 360, height: 740 },
@@ -28,13 +28,6 @@ const pages = [
   { path: 'market', heading: 'Market' },
   { path: 'settings', heading: 'Settings' },
 ];
-
-/** Through the nav as a person would: on a phone, pages past the bar are in the More sheet. */
-async function goTo(page: Page, path: string) {
-  const link = page.getByTestId(`nav-${path || 'peer'}`);
-  if (!(await link.isVisible())) await page.getByTestId('nav-more').click();
-  await link.click();
-}
 
 async function openPeer(page: Page, path = '') {
   await page.goto(`/#/${path}`);
@@ -191,6 +184,13 @@ test('the explorer lists a block just committed and verifies its certificate, a 
   await search.press('Enter');
   await expect(page.getByTestId('key-proof-verdict')).toContainText(
     '✓ Inclusion proof verified in this page',
+  );
+  // a key that holds nothing: its proof of absence, checked in the page too
+  await search.fill('sensor/attic');
+  await search.press('Enter');
+  await expect(page.getByTestId('key-absent')).toContainText('No value under this key.');
+  await expect(page.getByTestId('key-absence-verdict')).toContainText(
+    '✓ Proof of absence verified in this page',
   );
   await search.fill(txId);
   await search.press('Enter');

@@ -222,3 +222,10 @@ export async function linkByPasting(page: Page, genesis: string, otherChainId: s
     { timeout: 60_000 },
   );
 }
+
+/** Through the nav as a person would: on a phone, pages past the bar are in the More sheet. */
+export async function goTo(page: Page, path: string): Promise<void> {
+  const link = page.getByTestId(`nav-${path || 'peer'}`);
+  if (!(await link.isVisible())) await page.getByTestId('nav-more').click();
+  await link.click();
+}

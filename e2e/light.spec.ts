@@ -8,7 +8,7 @@
 // light. The Settings page sets the overlay's link limit. window.bot is used only to assert. Run inside the test network namespace
 // (scripts/netns-run).
 import { expect, test } from '@playwright/test';
-import { axe, createTokenChain, joinByLink, open, phone, sendOnWallet } from './helpers';
+import { axe, createTokenChain, goTo, joinByLink, open, phone, sendOnWallet } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(300_000);
@@ -55,6 +55,17 @@ test('a phone joins as a light peer by clicks, sees its balance proven and sends
   );
   await expect(b.getByTestId('send-result')).toHaveCount(0);
   await expect(b.getByTestId('wallet-balance')).toContainText('15 BOT');
+
+  // the Ledger page: a key nobody wrote is shown absent with its proof of absence, which the
+  // light peer checked against a header it verified and the page checks again
+  await goTo(b, 'ledger');
+  const search = b.getByTestId('ledger-search');
+  await search.fill('parking/spot-9');
+  await search.press('Enter');
+  await expect(b.getByTestId('key-absence-verdict')).toContainText(
+    '✓ Proof of absence verified in this page',
+    { timeout: 30_000 },
+  );
 
   // a page that needs the full state says so plainly
   await b.goto('/#/governance');

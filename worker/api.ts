@@ -3,7 +3,7 @@
 // the same shapes work over JSON.
 import type { ErrorCode } from './core/errors';
 import type { AuditExport, AuditVerdict } from './core/audit';
-import type { StateProofView } from './api-common';
+import type { AbsenceProofView, StateProofView } from './api-common';
 import type {
   DeviceAccessEventView,
   DeviceAccessPolicy,
@@ -499,6 +499,11 @@ export interface PeerMethods
   ): Promise<AuditVerdict>;
   block(height: number): Promise<BlockView | null>;
   get(key: string): Promise<GetResult | null>;
+  /**
+   * The proof that nothing is stored under `key` (issue 19): checked in the page with
+   * bot.verifyAbsenceProof. null when the key has a value (get gives it with its inclusion proof).
+   */
+  absenceProof(key: string): Promise<AbsenceProofView | null>;
   history(key: string): Promise<
     Array<{
       height: number;
@@ -678,6 +683,7 @@ export const methodNames = [
   'waitFor',
   'block',
   'get',
+  'absenceProof',
   'history',
   'integrity',
   'repair',

@@ -352,13 +352,36 @@ function KeyDetail({ keyName }: { keyName: string }) {
       bot().get(keyName),
       light ? Promise.resolve([]) : bot().history(keyName),
     ]);
-    return { current, versions, verdict: current ? bot().verifyProof(current.proof) : null };
+    // Nothing there: the peer proves that too (a light peer checked it against a header it
+    // verified), and this page checks the proof again.
+    const absence = current ? null : await bot().absenceProof(keyName);
+    return {
+      current,
+      versions,
+      verdict: current ? bot().verifyProof(current.proof) : null,
+      absence,
+      absenceVerdict: absence ? bot().verifyAbsenceProof(absence) : null,
+    };
   }, [keyName, light]);
   const current = result.data?.current;
   return (
     <Card title={`Key ${keyName}`} id="key-title">
       <ErrorNote error={result.error} />
-      {result.data && !current && <p role="status">No value under this key.</p>}
+      {result.data && !current && (
+        <div data-testid="key-absent">
+          <p role="status">No value under this key.</p>
+          {result.data.absence && (
+            <p
+              className={result.data.absenceVerdict?.ok ? 'ok' : 'error'}
+              data-testid="key-absence-verdict"
+            >
+              {result.data.absenceVerdict?.ok
+                ? `✓ Proof of absence verified in this page: ${result.data.absence.siblings.length} sibling hashes from ${result.data.absence.other ? 'the one other key on its path' : 'an empty branch'} lead to state root ${short(result.data.absence.stateRoot, 8)} of block ${result.data.absence.height}.`
+                : '✗ The proof of absence does not verify.'}
+            </p>
+          )}
+        </div>
+      )}
       {current && (
         <div data-testid="key-result">
           <p>

@@ -240,6 +240,16 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ],
     [
       'GET',
+      '/v1/state/:key/absence',
+      async ({ params }) => ({
+        body: found(
+          await call('absenceProof', keyParam(params[0]!)),
+          `The key "${params[0]}" has a value: GET /v1/state/${params[0]} gives it with its inclusion proof.`,
+        ),
+      }),
+    ],
+    [
+      'GET',
       '/v1/state/:key/history',
       async ({ params }) => ({ body: await call('history', keyParam(params[0]!)) }),
     ],

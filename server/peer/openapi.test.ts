@@ -180,6 +180,9 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
     await hit('GET', '/v1/state/k%2F1', '/v1/state/{key}', undefined, 200);
     await hit('GET', '/v1/state/none', '/v1/state/{key}', undefined, 404);
     await hit('GET', `/v1/state/${'k'.repeat(300)}`, '/v1/state/{key}', undefined, 400);
+    await hit('GET', '/v1/state/none/absence', '/v1/state/{key}/absence', undefined, 200);
+    await hit('GET', '/v1/state/k%2F1/absence', '/v1/state/{key}/absence', undefined, 404);
+    await hit('GET', '/v1/state/%E0%A4%A/absence', '/v1/state/{key}/absence', undefined, 400);
     await hit('GET', '/v1/state/k%2F1/history', '/v1/state/{key}/history', undefined, 200);
     await hit('GET', '/v1/state/%E0%A4%A/history', '/v1/state/{key}/history', undefined, 400);
 

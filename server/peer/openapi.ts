@@ -126,6 +126,13 @@ const schemas: Record<string, Schema> = {
     },
     ['validation'],
   ),
+  AbsenceProof: obj({
+    key: str,
+    siblings: list(hex(64)),
+    other: nullable(obj({ keyHash: hex(64), valueHash: hex(64) })),
+    stateRoot: hex(64),
+    height: int,
+  }),
   History: list(
     obj(
       {
@@ -634,6 +641,14 @@ const paths: Record<string, Record<string, Op>> = {
     get: {
       summary: 'A value with its state proof.',
       ok: ['200', ref('Value')],
+      params: [pathParam('key', { type: 'string', maxLength: dataKeyBytesMax })],
+    },
+  },
+  '/v1/state/{key}/absence': {
+    get: {
+      summary:
+        'The proof that nothing is stored under a key (404 when it has a value: GET /v1/state/{key} proves it).',
+      ok: ['200', ref('AbsenceProof')],
       params: [pathParam('key', { type: 'string', maxLength: dataKeyBytesMax })],
     },
   },

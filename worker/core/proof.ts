@@ -1,9 +1,9 @@
 // Checking a state proof as a light client would: from the bytes, not from the peer's word.
 // Pure; the page imports this to show a proof verified by itself.
-import { fromHex } from './bytes';
+import { fromHex, toHex } from './bytes';
 import { sha256 } from './crypto/hash';
 import { decodeDataEntry } from './modules/data';
-import { verifyStateProof } from './state-trie';
+import { verifyAbsenceProof, verifyStateProof, type AbsenceProof } from './state-trie';
 import { decodeTokenAccount } from './modules/tokens/apply';
 import { tokenAccountPrefix } from './modules/tokens/types';
 
@@ -28,6 +28,53 @@ export function checkProof(proof: ProofInput): {
     if (!ok) return { ok: false };
     const decoded = decodeDataEntry(entry);
     return { ok: true, value: decoded.value, deleted: decoded.deleted, height: decoded.height };
+  } catch {
+    return { ok: false };
+  }
+}
+
+export interface AbsenceProofInput {
+  key: string;
+  siblings: string[];
+  other: { keyHash: string; valueHash: string } | null;
+  stateRoot: string;
+}
+
+/** A proof of absence as it is sent (hex), with the state root and the height it is for. */
+export function absenceProofView(
+  key: string,
+  proof: AbsenceProof,
+  stateRoot: Uint8Array,
+  height: number,
+): AbsenceProofInput & { height: number } {
+  return {
+    key,
+    siblings: proof.siblings.map(toHex),
+    other: proof.other
+      ? { keyHash: toHex(proof.other.keyHash), valueHash: toHex(proof.other.valueHash) }
+      : null,
+    stateRoot: toHex(stateRoot),
+    height,
+  };
+}
+
+/**
+ * A proof that `key` holds nothing under the state root (state-trie.ts verifyAbsenceProof), from
+ * hex as a peer sends it. Anything malformed is not ok; never throws.
+ */
+export function checkAbsenceProof(proof: AbsenceProofInput): { ok: boolean } {
+  try {
+    if (typeof proof?.key !== 'string' || !Array.isArray(proof.siblings)) return { ok: false };
+    const other =
+      proof.other === null
+        ? null
+        : { keyHash: fromHex(proof.other.keyHash), valueHash: fromHex(proof.other.valueHash) };
+    return {
+      ok: verifyAbsenceProof(fromHex(proof.stateRoot), proof.key, {
+        siblings: proof.siblings.map(fromHex),
+        other,
+      }),
+    };
   } catch {
     return { ok: false };
   }

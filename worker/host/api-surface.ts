@@ -28,6 +28,7 @@ export abstract class ApiSurface {
   readonly status = delegate(() => this.reads, 'status');
   readonly block = delegate(() => this.reads, 'block');
   readonly get = delegate(() => this.reads, 'get');
+  readonly absenceProof = delegate(() => this.reads, 'absenceProof');
   readonly history = delegate(() => this.reads, 'history');
   readonly integrity = delegate(() => this.reads, 'integrity');
   readonly governance = delegate(() => this.reads, 'governance');

@@ -81,6 +81,13 @@ const cases: Record<MethodName, Case> = {
       [[''], 'get: key'],
     ],
   },
+  absenceProof: {
+    good: ['room/1'],
+    bad: [
+      [[], 'absenceProof: key must be a non-empty string'],
+      [[{ key: 'k' }], 'absenceProof: key must be'],
+    ],
+  },
   history: { good: ['room/1'], bad: [[[7], 'history: key must be']] },
   integrity: { good: [], bad: [tooMany([])] },
   repair: { good: [], bad: [tooMany([])] },

@@ -187,6 +187,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     p.block(height),
   ),
   get: method([param('key', dataKey)], (p, key) => p.get(key)),
+  absenceProof: method([param('key', dataKey)], (p, key) => p.absenceProof(key)),
   history: method([param('key', dataKey)], (p, key) => p.history(key)),
   integrity: none((p) => p.integrity()),
   repair: none((p) => p.repair()),

@@ -22,7 +22,7 @@ import { decodeWire, encodeWire, type LightAbsence, type LightProof } from './wi
 import { failurePrefix } from '../core/ledger';
 import { sha256 } from '../core/crypto/hash';
 import { trustGenesis } from '../core/lightclient';
-import { checkBalanceProof, checkProof } from '../core/proof';
+import { checkAbsenceProof, checkBalanceProof, checkProof } from '../core/proof';
 import type { PeerEvent } from '../api';
 import { fromPlane, demoTownNetwork, itsTrustContractName } from '../core/modules/its';
 import { verifyStateProof } from '../core/state-trie';
@@ -268,6 +268,50 @@ describe('a light peer joined by invite', () => {
       status: 'committed',
     });
     expect((await honest.host.balance(me)).balance).toBe(6);
+  }, 60_000);
+
+  it('hands the page a proof of absence for a key that holds nothing, checked again by the page; a full peer that hides it is refused', async () => {
+    const network = new MemoryNetwork();
+    const liar = await startNetPeer(network, hosts);
+    hideFromLightPeers(liar.net, (key) => key === 'data/nowhere');
+    const { invite } = await liar.host.createChain({
+      name: 'q',
+      mode: 'public',
+      consensus: 'solo',
+    });
+    await liar.host.waitFor(
+      (await liar.host.submit({ type: 'data.put', body: { key: 'here', value: 1 } })).txId,
+    );
+    // the full peer's own answer: null for a key that has a value, a proof the page accepts otherwise
+    expect(await liar.host.absenceProof('here')).toBeNull();
+    const full = await liar.host.absenceProof('nowhere');
+    expect(full).toMatchObject({ key: 'data/nowhere', height: expect.any(Number) });
+    expect(checkAbsenceProof(full!).ok).toBe(true);
+    // a proof for one key does not prove another absent, nor under another root
+    expect(checkAbsenceProof({ ...full!, key: 'data/here' }).ok).toBe(false);
+    expect(checkAbsenceProof({ ...full!, stateRoot: '00'.repeat(32) }).ok).toBe(false);
+    expect(checkAbsenceProof({ ...full!, siblings: ['zz'] }).ok).toBe(false);
+
+    const { multi } = await lightPeer(network, new MemoryStorage(), new Map());
+    await multi.ready();
+    await multi.join(invite, { light: true });
+    await until(async () => (await multi.status()).height >= 1);
+    // the only full peer hides the proof: TAMPERED, never "absent" on its word
+    expect((await refusal(multi.absenceProof('nowhere'))).code).toBe('TAMPERED');
+    expect(await multi.absenceProof('here')).toBeNull();
+    // an honest full peer links: its proof, checked against a verified header, reaches the page
+    const honest = await startNetPeer(network, hosts);
+    await honest.host.join(invite);
+    const head = (await liar.host.status()).height;
+    await until(async () => (await honest.host.status()).height >= head);
+    let proof = null as Awaited<ReturnType<typeof multi.absenceProof>>;
+    await until(async () => {
+      proof = await multi.absenceProof('nowhere').catch(() => null);
+      return proof !== null;
+    });
+    expect(checkAbsenceProof(proof!).ok).toBe(true);
+    expect((await multi.status()).light).toBeTruthy();
+    expect((await refusal(multi.absenceProof(''))).code).toBe('BAD_REQUEST');
   }, 60_000);
 
   it('takes "absent" only with a proof of absence: a hidden entry, a bent or misplaced proof are refused (TAMPERED) and asked again', async () => {

@@ -31,9 +31,11 @@ import type {
   Status,
   TxResult,
 } from '../api';
-import type { StateProofView } from '../api-common';
+import type { AbsenceProofView, StateProofView } from '../api-common';
 import type { ChainRecord } from './host-state';
-import { LightFollower, NetLightSource, type LightRead } from './light';
+import { isPresent, LightFollower, NetLightSource, type LightRead } from './light';
+import { absenceProofView } from '../core/proof';
+import { dataPrefix } from '../core/modules/data';
 import { LightIts } from './its-light';
 import { itsNetworkView } from './its-reads';
 import type { ItsConditionProofView, ItsConditionsView, ItsNear, ItsNetworkView } from '../api-its';
@@ -280,6 +282,22 @@ export class LightHost {
     };
   }
 
+  /**
+   * The proof that nothing is stored under `key`, from a full peer, checked here against the
+   * header this peer verified at its height (LightFollower.proven); null when the key has a value.
+   */
+  async absenceProof(key: string): Promise<AbsenceProofView | null> {
+    await this.ready();
+    if (typeof key !== 'string' || key.length === 0)
+      throw botError('BAD_REQUEST', 'absenceProof takes a key.');
+    const read = await this.follower.proven(dataPrefix + key, key, false);
+    if (isPresent(read)) return null;
+    const header = headerAt(this.follower.state, read.height);
+    if (!header)
+      throw botError('NOT_FOUND', `This light peer keeps no header of block ${read.height}.`);
+    return absenceProofView(read.key, read, header.stateRoot, read.height);
+  }
+
   /** A token balance, proven (the account's tok/acct entry against a verified header). */
   async balance(account?: string): Promise<BalanceView> {
     await this.ready();
@@ -458,6 +476,7 @@ export class LightHost {
       'status',
       'network',
       'get',
+      'absenceProof',
       'balance',
       'transfer',
       'submit',

@@ -7,7 +7,9 @@ import { txIdOf } from '../core/tx';
 import { sha256 } from '../core/crypto/hash';
 import { equalBytes, toHex } from '../core/bytes';
 import { botError } from '../core/errors';
+import { absenceProofView } from '../core/proof';
 import type {
+  AbsenceProofView,
   BlockView,
   GetResult,
   GovernanceView,
@@ -251,6 +253,19 @@ export class Reads {
     if (record.status !== 'refused') return { status: record.status, required };
     const refusal = [...record.verdicts].reverse().find((v) => v.verdict === 'refused');
     return { status: 'refused', required, reason: refusal?.reason ?? '' };
+  }
+
+  /** The proof that nothing is stored under `key` at the durable height; null when a value is. */
+  async absenceProof(key: string): Promise<AbsenceProofView | null> {
+    await this.readable();
+    if (typeof key !== 'string' || key.length === 0)
+      throw botError('BAD_REQUEST', 'absenceProof takes a non-empty key.');
+    this.checkReads();
+    this.checkReadRole(key);
+    const chain = this.s.durable;
+    const absence = chain.trie.proveAbsence(dataPrefix + key);
+    if (!absence) return null;
+    return absenceProofView(dataPrefix + key, absence, chain.trie.rootHash(), chain.height);
   }
 
   async history(key: string) {
