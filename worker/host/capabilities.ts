@@ -361,6 +361,7 @@ export class Capabilities {
 
   /** The peer stops: services with timers of their own disarm them. */
   stop(): void {
+    this.reorderHost?.stop();
     this.datasetsHost?.stop();
   }
 

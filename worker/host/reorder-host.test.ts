@@ -12,6 +12,8 @@ import { MemoryStorage } from '../store/memory';
 import { dispatch } from './dispatch';
 import type { DeviceNotice, ReorderOrderView, TxResult } from '../api';
 import { supplierContractName as shop, supplierContractSource } from '../shared/supplier-contract';
+import { ReorderHost } from './reorder-host';
+import { botError } from '../core/errors';
 
 const hosts: PeerHost[] = [];
 afterEach(() => {
@@ -272,5 +274,73 @@ describe('the reorder rule runs in the host (U-II.4)', () => {
     const [made] = await orders(host, 1);
     expect(made).toMatchObject({ level: 7, readingHeight: low, state: 'committed', pay: 1 });
     expect((await host.balance(washer.did)).balance).toBe(99);
+  });
+});
+
+describe('an order the chain has not decided yet', () => {
+  it('is waited for again after its wait runs out, and after a restart, until its block says what happened', async () => {
+    const storage = new MemoryStorage();
+    const pending: ReorderOrderView = {
+      id: 1,
+      device: 'did:key:washer',
+      value: 'detergentPct',
+      contract: shop,
+      item: 'detergent',
+      quantity: 1,
+      pay: 1,
+      level: 10,
+      readingHeight: 4,
+      readingTx: 'aa'.repeat(32),
+      state: 'pending',
+      txId: 'bb'.repeat(32),
+      height: null,
+      code: null,
+      message: null,
+      at: 0,
+    };
+    // what a peer that stopped while the order was in the mempool left in storage
+    await storage.putMeta('reorder.orders.c1', { next: 2, list: [pending] });
+    const logs: string[] = [];
+    const events: unknown[] = [];
+    let waits = 0;
+    const reorder = new ReorderHost({
+      storage,
+      chain: () => ({ chainId: 'c1' }) as never,
+      self: () => 'did:key:owner',
+      devices: async () => {
+        throw new Error('not needed');
+      },
+      // the first wait runs out (the block is slow to come); the second sees it committed
+      waitFor: async (txId) => {
+        waits++;
+        if (waits === 1) throw botError('TIMEOUT', `Still waiting for ${txId}.`);
+        return { txId, status: 'committed', height: 9 } as TxResult;
+      },
+      now: () => 0,
+      emit: (e) => events.push(e),
+      record: (_level, message) => logs.push(message),
+    });
+    expect((await reorder.reorderOrders())[0]!.state).toBe('pending'); // loading it starts the wait
+    await until(async () => (await reorder.reorderOrders())[0]!.state === 'committed');
+    expect((await reorder.reorderOrders())[0]).toMatchObject({ state: 'committed', height: 9 });
+    expect(waits).toBe(2);
+    expect(logs.some((m) => m.includes('still waiting for it'))).toBe(true);
+    expect(events).toHaveLength(1); // the page is told once it settled
+    // kept: a restart finds it settled and waits for nothing
+    const again = new ReorderHost({
+      storage,
+      chain: () => ({ chainId: 'c1' }) as never,
+      self: () => 'did:key:owner',
+      devices: async () => {
+        throw new Error('not needed');
+      },
+      waitFor: async () => {
+        throw new Error('an order already settled is not waited for');
+      },
+      now: () => 0,
+      emit: () => undefined,
+      record: () => undefined,
+    });
+    expect((await again.reorderOrders())[0]).toMatchObject({ state: 'committed', height: 9 });
   });
 });

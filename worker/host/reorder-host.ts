@@ -80,6 +80,9 @@ export class ReorderHost {
   private cache: { chainId: string; rules: Rules; orders: Orders } | null = null;
   /** Steps and writes run one at a time, in block order. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Orders whose result this host is waiting for (by id). */
+  private readonly settling = new Set<number>();
+  private stopped = false;
 
   constructor(private readonly d: ReorderHostDeps) {}
 
@@ -98,7 +101,15 @@ export class ReorderHost {
       list: [],
     };
     this.cache = { chainId, rules, orders };
+    // Orders still pending when the peer last stopped (or whose wait ran out) are waited for again.
+    for (const o of orders.list)
+      if (o.state === 'pending' && o.txId) void this.settle(o.id, o.txId);
     return this.cache;
+  }
+
+  /** The peer stops: waits for orders' results end. */
+  stop(): void {
+    this.stopped = true;
   }
 
   private async save(what: 'rules' | 'orders'): Promise<void> {
@@ -336,14 +347,39 @@ export class ReorderHost {
     if (made.txId) void this.settle(made.id, made.txId);
   }
 
-  /** The order's block: committed (took effect) or failed; saved and told. */
+  /**
+   * The order's block: committed (took effect) or failed; saved and told. A wait that runs out
+   * (reorderWaitMs) is logged and waited again while the peer runs, so an order is never left
+   * "pending" once the chain has decided it; an order pending at a restart is waited for again
+   * when the orders are next loaded.
+   */
   private async settle(id: number, txId: string): Promise<void> {
-    let result: TxResult;
+    if (this.settling.has(id)) return;
+    this.settling.add(id);
     try {
-      result = await this.d.waitFor(txId, { timeoutMs: reorderWaitMs });
-    } catch (error) {
-      this.d.record('warn', `Reorder ${id} not settled: ${(error as Error).message}`);
-      return;
+      await this.settleOnce(id, txId);
+    } finally {
+      this.settling.delete(id);
+    }
+  }
+
+  private async settleOnce(id: number, txId: string): Promise<void> {
+    let result: TxResult | null = null;
+    while (result === null) {
+      if (this.stopped) return;
+      try {
+        result = await this.d.waitFor(txId, { timeoutMs: reorderWaitMs });
+      } catch (error) {
+        const e = error as { code?: string; message?: string };
+        if (e.code !== 'TIMEOUT' || this.stopped) {
+          this.d.record('warn', `Reorder ${id} not settled: ${e.message ?? String(error)}`);
+          return;
+        }
+        this.d.record(
+          'info',
+          `Reorder ${id} (${txId.slice(0, 12)}…) is not in a block after ${reorderWaitMs / 1000} s; still waiting for it.`,
+        );
+      }
     }
     await this.serial(async () => {
       const c = await this.load();
