@@ -69,5 +69,25 @@ describe('a contract flooding devices through their gateway (issue 16)', () => {
     );
     await until(() => told(next, washer).length === max);
     expect((await host.log()).filter((e) => e.message.startsWith('Dropped'))).toHaveLength(1);
+
+    // Another contract has its own allowance for the same device in the same block: two calls
+    // sent together land in one block, and each contract's notices up to the limit are told.
+    await committedHeight(host, host.deployContract({ name: 'chatty', code }));
+    // (The solo engine may cut a block between the two: then they are sent again, at most 8 times.)
+    let shared: number | null = null;
+    for (let attempt = 0; attempt < 8 && shared === null; attempt++) {
+      const [a, b] = await Promise.all([
+        host.callContract('loud', 'tell', { sends: [[washer, max]] }),
+        host.callContract('chatty', 'tell', { sends: [[washer, max]] }),
+      ]);
+      const [ha, hb] = [(await host.waitFor(a.txId)).height, (await host.waitFor(b.txId)).height];
+      if (ha === hb) shared = ha!;
+    }
+    expect(shared).not.toBeNull();
+    await until(() => told(shared!, washer).length === 2 * max);
+    expect(new Set(told(shared!, washer).map((t) => t.service))).toEqual(
+      new Set(['loud', 'chatty']),
+    );
+    expect((await host.log()).filter((e) => e.message.startsWith('Dropped'))).toHaveLength(1);
   }, 30_000);
 });
