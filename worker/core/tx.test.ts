@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checkTx, decodeTx, encodeTx, txIdOf, txSigningBytes, type Tx } from './tx';
+import { checkTx, decodeTx, encodeTx, txIdOf, txSigningBytes, withSignature, type Tx } from './tx';
 import { encode } from './codec';
 import { BotError } from './errors';
-import { verifyStrict } from './crypto/ed25519';
+import { signSync, verifyStrict } from './crypto/ed25519';
 import { publicKeyFromDid } from './crypto/did';
 import { devChain, put, testIdentity } from './testing';
 import { txBodyBytesMax } from './limits';
@@ -70,6 +70,18 @@ describe('transaction decoding and stateless checks', () => {
     ['extra field', (r: Record<string, unknown>) => (r.extra = 1), 'MALFORMED'],
   ])('rejects %s with a typed error', (_name, change, code) => {
     expect(codeOf(() => decodeTx(reencode(change)))).toBe(code);
+  });
+
+  it('withSignature: a host-signed draft keeps the draft’s signed bytes and id (not encoded again) and is the signed transaction', () => {
+    const { sig: _sig, ...unsigned } = good;
+    const draft = checkTx({ ...unsigned, sig: new Uint8Array(64) });
+    const signing = txSigningBytes(draft);
+    const tx = withSignature(draft, signSync(alice.seed, signing));
+    expect(Object.isFrozen(tx)).toBe(true);
+    expect(txSigningBytes(tx)).toBe(signing); // the same bytes, from the cache
+    expect(txIdOf(tx)).toBe(txIdOf(good));
+    expect(encodeTx(tx)).toEqual(encodeTx(good));
+    expect(tx).toEqual(good);
   });
 
   it('rejects non-canonical encodings of a valid transaction', () => {

@@ -99,6 +99,23 @@ export function txLeafOf(tx: Tx): Uint8Array {
   return leaf;
 }
 
+/**
+ * `tx` (checked: checkTx's result) with `sig`, a host signer's signature over
+ * txSigningBytes(tx): frozen like checkTx's, and with `tx`'s signed bytes and id (which do not
+ * cover the signature) carried over, so a large body is not encoded again for the id, the
+ * verifier or the block (a host signing with WebCrypto encoded it at each of them). Like
+ * checkTx's, only the envelope is frozen: the body is the caller's, who must not change it
+ * once submitted (the peer's callers build a body per call; window.bot and HTTP bodies are
+ * copies by then).
+ */
+export function withSignature(tx: Tx, sig: Uint8Array): Tx {
+  const { chain, type, from, nonce, time, body } = tx;
+  const signed = seal({ chain, type, from, nonce, time, body, sig });
+  const known = encodings.get(tx);
+  if (known) encodings.set(signed, { signing: known.signing, id: known.id });
+  return signed;
+}
+
 /** Sign with the pure-JS signer (simulator, tests, headless tools). Hosts may sign with WebCrypto. */
 export function signTx(unsigned: UnsignedTx, seed: Uint8Array): Tx {
   const { chain, type, from, nonce, time, body } = unsigned;

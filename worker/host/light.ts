@@ -106,12 +106,9 @@ async function updatesOf(end: LightServing, from: number, count: number): Promis
   const state = end.durable();
   const out: HeaderUpdate[] = [];
   for (let height = Math.max(from, 1); height < from + count && height <= state.height; height++) {
-    const material = end.updates.get(height);
-    const bytes = await end.storage.getBlock(state.chainId, height);
-    if (!material || !bytes) break;
-    const block = decodeBlock(bytes);
-    if (!block.cert) break;
-    out.push({ header: block.header, cert: block.cert, ...material });
+    const update = await end.updates.update(end.storage, state.chainId, height);
+    if (!update) break;
+    out.push(update);
   }
   return out;
 }

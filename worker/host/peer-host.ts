@@ -440,7 +440,9 @@ export class PeerHost extends ApiSurface implements PeerMethods {
     // Not awaited (no latency added): LevelDB writes in order, so only the head's slot can be
     // lost in a crash, and load() rebuilds that one from the head's state trie.
     void Promise.all(
-      persists.map(({ executed }) => this.capabilities.lightUpdates.record(executed.state)),
+      persists.map(({ executed }) =>
+        this.capabilities.lightUpdates.record(executed.state, executed.block),
+      ),
     ).catch((e: unknown) =>
       this.record('warn', `Light-client material not stored: ${(e as Error).message}`),
     );

@@ -208,15 +208,13 @@ export class ServicesHost {
       const last = Math.min(state.height, from + grantProofUpdatesMax);
       const updates: HeaderUpdate[] = [];
       for (let height = from + 1; height <= last; height++) {
-        const material = this.d.updates.get(height);
-        const bytes = await this.d.storage.getBlock(state.chainId, height);
-        const block = bytes ? decodeBlock(bytes) : null;
-        if (!material || !block?.cert)
+        const update = await this.d.updates.update(this.d.storage, state.chainId, height);
+        if (!update)
           throw botError(
             'NOT_FOUND',
             `This peer holds no light-client material of block ${height} (it keeps what it committed since it started, at most 1024 blocks): give the service a newer checkpoint.`,
           );
-        updates.push({ header: block.header, cert: block.cert, ...material });
+        updates.push(update);
       }
       const proof = encodeGrantProof({
         chain: state.chainId,

@@ -2,7 +2,15 @@
 // submissions in chunks and feeding them in order, results and the callers waiting for them.
 import type { PeerEffect, PeerInput } from '../core/consensus/types';
 import { precheckTx, txRightsError } from '../core/ledger';
-import { checkTx, decodeTx, txIdOf, txSigningBytes, type Tx, type UnsignedTx } from '../core/tx';
+import {
+  checkTx,
+  decodeTx,
+  txIdOf,
+  txSigningBytes,
+  withSignature,
+  type Tx,
+  type UnsignedTx,
+} from '../core/tx';
 import { publicKeyFromDid } from '../core/crypto/did';
 import { BotError, botError } from '../core/errors';
 import * as limits from '../core/limits';
@@ -318,7 +326,8 @@ export class Submissions {
           ])
         : null;
       if (doomed) throw doomed;
-      const tx: Tx = { ...unsigned, sig: await this.s.signer.sign(txSigningBytes(unsigned)) };
+      // the draft's signed bytes and id are cached (checkTx): the body is encoded once
+      const tx = withSignature(draft, await this.s.signer.sign(txSigningBytes(draft)));
       this.s.nonceNext = nonce;
       const txId = txIdOf(tx);
       this.s.trace.markTx(txId, 'signed');

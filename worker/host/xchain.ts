@@ -8,7 +8,7 @@
 // anywhere is replaced by a new one that reads the chains again: every step is checked on chain,
 // so it can only delay an operation (until its deadline, after which any party refuses it).
 import { botError, BotError } from '../core/errors';
-import { decodeBlock } from '../core/block';
+import { decodeBlock, type Block } from '../core/block';
 import { equalBytes } from '../core/bytes';
 import type { ChainState } from '../core/ledger';
 import {
@@ -46,6 +46,12 @@ import { repeat } from '../net/clock';
 
 /** Blocks whose light-client material a peer keeps (older headers cannot be relayed from it). */
 export const xchainUpdatesKeptMax = 1024;
+/**
+ * Of those, the newest blocks whose header and certificate are also kept decoded (a relay's pass
+ * and a light peer's request read them without decoding the block again; older ones are read
+ * from the store). A certificate of a large validator set is kilobytes: hence fewer than above.
+ */
+export const xchainHeadersCachedMax = 64;
 /** How long a relay waits for one of its transactions to commit. */
 export const relayStepTimeoutMs = 30_000;
 
@@ -77,12 +83,22 @@ export class LightUpdateLog {
 
   constructor(private readonly storage?: Storage) {}
 
-  /** Keep the material of `state`'s block; resolves once it is in the store (if any). */
-  record(state: ChainState): Promise<void> {
+  /** Decoded headers and certificates of the newest blocks (see xchainHeadersCachedMax). */
+  private readonly headers = new Map<number, Pick<HeaderUpdate, 'header' | 'cert'>>();
+
+  /**
+   * Keep the material of `state`'s block (and, given the block, its header and certificate as
+   * they are); resolves once the material is in the store (if any).
+   */
+  record(state: ChainState, block?: Block): Promise<void> {
     const proof = state.trie.prove(validatorsKey);
     if (!proof) return Promise.resolve();
     this.byHeight.set(state.height, { validators: state.validators, siblings: proof.siblings });
     this.byHeight.delete(state.height - xchainUpdatesKeptMax);
+    if (block?.cert && block.header.height === state.height) {
+      this.headers.set(state.height, { header: block.header, cert: block.cert });
+      this.headers.delete(state.height - xchainHeadersCachedMax);
+    }
     if (!this.storage) return Promise.resolve();
     const stored: StoredUpdate = {
       height: state.height,
@@ -116,6 +132,26 @@ export class LightUpdateLog {
   get(height: number): { validators: Validator[]; siblings: Uint8Array[] } | undefined {
     return this.byHeight.get(height);
   }
+
+  /**
+   * The header update of block `height` of `chainId` (undefined: no material, or no certified
+   * block in `storage`): the header and certificate from memory for the newest
+   * xchainHeadersCachedMax blocks, else from the stored block, decoded.
+   */
+  async update(
+    storage: Storage,
+    chainId: string,
+    height: number,
+  ): Promise<HeaderUpdate | undefined> {
+    const material = this.byHeight.get(height);
+    if (!material) return undefined;
+    const cached = this.headers.get(height);
+    if (cached?.header.chain === chainId) return { ...cached, ...material };
+    const bytes = await storage.getBlock(chainId, height);
+    if (!bytes) return undefined;
+    const block = decodeBlock(bytes);
+    return block.cert ? { header: block.header, cert: block.cert, ...material } : undefined;
+  }
 }
 
 /** What a relay needs of one peer on one chain. */
@@ -145,12 +181,9 @@ export async function snapshotView(
   const state = end.durable();
   const updates = new Map<number, HeaderUpdate>();
   for (let height = Math.max(updatesFrom, 1); height <= state.height; height++) {
-    const material = end.updates.get(height);
-    const bytes = await end.storage.getBlock(state.chainId, height);
-    if (!material || !bytes) break;
-    const block = decodeBlock(bytes);
-    if (!block.cert) break;
-    updates.set(height, { header: block.header, cert: block.cert, ...material });
+    const update = await end.updates.update(end.storage, state.chainId, height);
+    if (!update) break;
+    updates.set(height, update);
   }
   const entries = new Map<string, Uint8Array>();
   for (const key of keys) {

@@ -179,10 +179,10 @@ function checkHeaderShape(value: unknown): LightHeader {
   return { chain, height, prev, txRoot, stateRoot, time, proposer, round };
 }
 
-function keptOf(header: LightHeader): KeptHeader {
+function keptOf(header: LightHeader, hash = lightBlockHash(header)): KeptHeader {
   return {
     height: header.height,
-    hash: lightBlockHash(header),
+    hash,
     stateRoot: header.stateRoot,
     time: header.time,
   };
@@ -253,13 +253,14 @@ export function certificateSignatureChecks(
 /**
  * Check a certificate for `header` against `validators`: it is for this block, every signer is a
  * validator that signed once with a valid signature, and the signers hold more than 2/3 of the
- * power. Typed errors: BAD_CERTIFICATE.
+ * power. Typed errors: BAD_CERTIFICATE. `hash`: the header's hash, when the caller has it.
  */
 export function verifyCertificate(
   chainId: string,
   header: LightHeader,
   cert: LightCertificate,
   validators: Validator[],
+  hash: Uint8Array = lightBlockHash(header),
 ): void {
   const c = cert as unknown as Record<string, unknown> | null;
   if (
@@ -272,7 +273,7 @@ export function verifyCertificate(
     c.sigs.length > certSignaturesMax
   )
     throw botError('BAD_CERTIFICATE', 'The commit certificate is malformed.');
-  if (cert.height !== header.height || !equalBytes(cert.block, lightBlockHash(header)))
+  if (cert.height !== header.height || !equalBytes(cert.block, hash))
     throw botError(
       'BAD_CERTIFICATE',
       `The certificate of block ${header.height} is for another block.`,
@@ -340,7 +341,8 @@ export function advance(state: LightClientState, update: HeaderUpdate): LightCli
     throw botError('BAD_BLOCK', `Header ${header.height} goes back in time.`);
   if (!state.validators.some((v) => v.did === header.proposer))
     throw botError('BAD_BLOCK', `Header ${header.height} was proposed by a non-validator.`);
-  verifyCertificate(state.chainId, header, update.cert, state.validators);
+  const hash = lightBlockHash(header); // once: the certificate's block and the kept header
+  verifyCertificate(state.chainId, header, update.cert, state.validators, hash);
   const next = checkValidators(update.validators, 'The next validator set');
   const siblings = checkSiblings(update.siblings);
   if (!verifyStateProof(header.stateRoot, validatorsKey, sha256(encode(next)), { siblings }))
@@ -348,7 +350,7 @@ export function advance(state: LightClientState, update: HeaderUpdate): LightCli
       'TAMPERED',
       `The validator set given for after block ${header.height} is not the one its state root holds.`,
     );
-  const kept = keptOf(header);
+  const kept = keptOf(header, hash);
   const recent = [...state.recent, kept].slice(-lightClientHeadersKeptMax);
   let checkpoints = state.checkpoints;
   if (header.height % lightClientCheckpointEvery === 0)

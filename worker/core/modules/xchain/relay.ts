@@ -65,12 +65,15 @@ function headerIntents(
   let height = from;
   while (height < upTo) {
     const updates: HeaderUpdate[] = [];
+    // encode(updates).length, summed: a CBOR array of fewer than 24 items is one header byte
+    // and its items' encodings (lightClientUpdatesMax is 16); each update encoded once
+    let bytes = 1;
     while (height < upTo && updates.length < lightClientUpdatesMax) {
-      updates.push(source.update(height + 1));
-      if (updates.length > 1 && encode(updates).length > relayHeadersBytesMax) {
-        updates.pop();
-        break;
-      }
+      const update = source.update(height + 1);
+      const size = encode(update).length;
+      if (updates.length > 0 && bytes + size > relayHeadersBytesMax) break;
+      updates.push(update);
+      bytes += size;
       height++;
     }
     intents.push({

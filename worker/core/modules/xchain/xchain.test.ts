@@ -10,7 +10,9 @@ import { genesisState, stateFromEntries } from '../../ledger';
 import { ids, relayView, TestChain } from '../../lightclient/testkit';
 import { supplyCheck } from '../tokens';
 import type { TestIdentity } from '../../testing';
-import { mergeHeaders, planRelay, type RelayIntent } from './relay';
+import { mergeHeaders, planRelay, relayHeadersBytesMax, type RelayIntent } from './relay';
+import { encode } from '../../codec';
+import { lightClientUpdatesMax, type HeaderUpdate } from '../../lightclient';
 import { attestationBytes } from './apply';
 import { xchainEscrow, xchainReserve, type XOperation } from './types';
 
@@ -157,6 +159,29 @@ describe('cross-chain operations (contract mode: on-chain light clients)', () =>
       1 << 16,
     );
     expect(granted).toMatchObject({ sealed, op: grant.id });
+  });
+
+  it('carries a long run of headers in transactions of at most relayHeadersBytesMax and lightClientUpdatesMax updates each', () => {
+    const { a, b } = linkedPair();
+    for (let i = 0; i < 40; i++) a.commit([]); // 40 headers of 4 signatures each to carry first
+    const op = lock(a, b, { kind: 'tokens', amount: 10 }, a.height + 20);
+    const intents = planRelay(relayView(a), relayView(b));
+    const headers = intents.filter((i) => i.type === 'xchain.headers');
+    const carried = headers.map((i) => (i.body as { updates: HeaderUpdate[] }).updates);
+    expect(carried.flat().map((u) => u.header.height)).toEqual(
+      Array.from({ length: a.height }, (_, i) => i + 1),
+    );
+    expect(carried.length).toBeGreaterThan(2); // split by bytes, not only by count
+    for (const [i, updates] of carried.entries()) {
+      expect(updates.length).toBeLessThanOrEqual(lightClientUpdatesMax);
+      expect(encode(updates).length).toBeLessThanOrEqual(relayHeadersBytesMax);
+      // full: one more update would have gone over the bytes (the last one takes what is left)
+      const next = carried[i + 1]?.[0];
+      if (next && updates.length < lightClientUpdatesMax)
+        expect(encode([...updates, next]).length).toBeGreaterThan(relayHeadersBytesMax);
+    }
+    carry([a, b], intents);
+    expect(b.state.xchain!.ins.get(op.id)?.s).toBe('committed');
   });
 
   it('aborts after the deadline when the target never committed, and returns the tokens', () => {
