@@ -318,6 +318,10 @@ describe('ELM327 over Web Bluetooth (FFF0/FFE0 serial-over-GATT)', () => {
       startBleElm327(fakeAdapter({ layout: 'none' }).device, collect().handlers),
     ).rejects.toThrow(/neither the FFF0 nor the FFE0/);
     await expect(pairBleElm327(undefined, collect().handlers)).rejects.toThrow(/no Web Bluetooth/);
+    const notElm = fakeAdapter({ answer: () => 'HM-10 OK\r>' });
+    await expect(startBleElm327(notElm.device, collect().handlers, fast)).rejects.toThrow(
+      /No ELM327 answered the reset over Bluetooth \(got "HM-10 OK"\)/,
+    );
     const adapter = fakeAdapter();
     const { readings, errors, states, handlers } = collect();
     const session = await startBleElm327(adapter.device, handlers, fast);
