@@ -5,6 +5,7 @@
 import type { Browser, CDPSession, Page } from '@playwright/test';
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
+import { Elm327Simulator } from '../app/devices/elm327Simulator';
 
 /** A 16-bit Bluetooth UUID in its full 128-bit form (a full UUID is kept as it is). */
 export const U = (uuid: string) =>
@@ -14,19 +15,13 @@ const b64 = (bytes: number[]) => Buffer.from(bytes).toString('base64');
 /** Emulation belongs to the session that enabled it; the browser is shared between tests. */
 let emulation: CDPSession | null = null;
 
-/**
- * An emulated GATT peripheral at `address` offering `service` (a 16-bit or a full UUID) with
- * readable, notifying characteristics, each answering every read with its bytes in `values`;
- * `set` changes what a characteristic answers from then on (CDP cannot push a notification, so
- * the page's polling fallback picks the change up). One emulation at a time in a browser.
- */
-export async function emulateGattSensor(
+/** A fresh emulation (the previous one ended) with one peripheral at `address` offering `service`. */
+async function startEmulation(
   browser: Browser,
   address: string,
   service: string,
-  values: Record<string, number[]>,
-  name = 'Sensor-Sim',
-): Promise<{ session: CDPSession; set(characteristic: string, bytes: number[]): void }> {
+  name: string,
+): Promise<CDPSession> {
   if (emulation) {
     await emulation.send('BluetoothEmulation.disable').catch(() => {});
     await emulation.detach().catch(() => {});
@@ -47,6 +42,23 @@ export async function emulateGattSensor(
         .send('BluetoothEmulation.simulateGATTOperationResponse', { address: a, type, code: 0 })
         .catch(() => {}),
   );
+  return bt;
+}
+
+/**
+ * An emulated GATT peripheral at `address` offering `service` (a 16-bit or a full UUID) with
+ * readable, notifying characteristics, each answering every read with its bytes in `values`;
+ * `set` changes what a characteristic answers from then on (CDP cannot push a notification, so
+ * the page's polling fallback picks the change up). One emulation at a time in a browser.
+ */
+export async function emulateGattSensor(
+  browser: Browser,
+  address: string,
+  service: string,
+  values: Record<string, number[]>,
+  name = 'Sensor-Sim',
+): Promise<{ session: CDPSession; set(characteristic: string, bytes: number[]): void }> {
+  const bt = await startEmulation(browser, address, service, name);
   const { serviceId } = await bt.send('BluetoothEmulation.addService', {
     address,
     serviceUuid: U(service),
@@ -82,6 +94,70 @@ export async function emulateGattSensor(
       byId.set(id, bytes);
     },
   };
+}
+
+/**
+ * An emulated BLE ELM327 OBD-II adapter at `address`: service FFF0 with FFF1 (notify, read) and
+ * FFF2 (write). What the page writes to FFF2 goes to the app's own ELM327 simulator (the car
+ * `driveAtMs` into its drive profile, so already moving); its replies are queued and handed out
+ * 20 bytes per read of FFF1 (an empty value when nothing is pending), since CDP cannot push a
+ * notification: the page's BLE link falls back to reading (app/devices/bleElm.ts). `commands`
+ * lists what the page sent.
+ */
+export async function emulateBleObdAdapter(
+  browser: Browser,
+  address: string,
+  driveAtMs = 25_000,
+): Promise<{ session: CDPSession; commands: string[] }> {
+  const bt = await startEmulation(browser, address, 'fff0', 'OBDII');
+  const { serviceId } = await bt.send('BluetoothEmulation.addService', {
+    address,
+    serviceUuid: U('fff0'),
+  });
+  const { characteristicId: rx } = await bt.send('BluetoothEmulation.addCharacteristic', {
+    serviceId,
+    characteristicUuid: U('fff1'),
+    properties: { read: true, notify: true },
+  });
+  const { characteristicId: tx } = await bt.send('BluetoothEmulation.addCharacteristic', {
+    serviceId,
+    characteristicUuid: U('fff2'),
+    properties: { write: true, writeWithoutResponse: true },
+  });
+  const sim = new Elm327Simulator({ seed: 7 });
+  const startedAt = Date.now();
+  const commands: string[] = [];
+  let typed = '';
+  let pending: number[] = [];
+  bt.on(
+    'BluetoothEmulation.characteristicOperationReceived',
+    ({ characteristicId: id, type, data }) => {
+      let reply: number[] | null = null;
+      if (id === tx && type === 'write' && data) {
+        typed += Buffer.from(data, 'base64').toString('latin1');
+        let at: number;
+        while ((at = typed.indexOf('\r')) >= 0) {
+          commands.push(typed.slice(0, at));
+          const text = sim.write(typed.slice(0, at + 1), driveAtMs + Date.now() - startedAt);
+          typed = typed.slice(at + 1);
+          pending = pending.concat([...Buffer.from(text, 'latin1')]);
+        }
+      }
+      if (id === rx && type === 'read') {
+        reply = pending.slice(0, 20);
+        pending = pending.slice(20);
+      }
+      void bt
+        .send('BluetoothEmulation.simulateCharacteristicOperationResponse', {
+          characteristicId: id,
+          type,
+          code: 0,
+          ...(reply ? { data: b64(reply) } : {}),
+        })
+        .catch(() => {});
+    },
+  );
+  return { session: bt, commands };
 }
 
 /** Answer the Bluetooth chooser of `page` with the device at `address` (the prompt shows no names). */

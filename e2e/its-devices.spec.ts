@@ -8,39 +8,21 @@
 // committed observation carries the adapter's speed and the sensor's humidity. window.bot is used
 // only to assert. Run inside the test network namespace (scripts/netns-run).
 // Conformance: U-II.3 (OBD-II speed and road humidity in observations), D-card-its.
-import { expect, test, type Page } from '@playwright/test';
-import { axe, ready } from './helpers';
+import { expect, test } from '@playwright/test';
+import { axe } from './helpers';
+import { becomeItsProviderWithTripKeys, moveTo, phoneContext } from './its-tab';
 import { chooseInPrompt, emulateGattSensor, fakeSerial } from './device-emulation';
 
 test.setTimeout(240_000);
-
-// Demo town: origin 47.0 N, 8.0 E; Main Street (h20) runs east at y = 600 m.
-const cosLat = Math.cos((47 * Math.PI) / 180);
-const at = (x: number, y: number) => ({
-  latitude: 47 + y / 111_320,
-  longitude: 8 + x / (111_320 * cosLat),
-  accuracy: 5,
-});
 
 // Environmental Sensing: humidity 82.00 % (uint16, 0.01 %), temperature 6.00 °C (sint16, 0.01 °C).
 const humidity82 = [8200 & 0xff, 8200 >> 8];
 const temperature6 = [600 & 0xff, 600 >> 8];
 
-async function moveTo(page: Page, x: number, y: number, pauseMs: number) {
-  await page.context().setGeolocation(at(x, y));
-  await page.waitForTimeout(pauseMs);
-}
-
 test('Drive takes the speed from an OBD-II adapter and the humidity from a Bluetooth sensor, and reports them', async ({
   browser,
 }) => {
-  const context = await browser.newContext({
-    viewport: { width: 375, height: 812 },
-    isMobile: true,
-    hasTouch: true,
-    permissions: ['geolocation'],
-    geolocation: at(100, 602),
-  });
+  const context = await phoneContext(browser);
   await context.addInitScript(await fakeSerial());
   // The simulated car is 25 s into its drive when the adapter connects: already moving (from
   // the drive's start it would idle for 15 s first; this test is about the speed, not the start).
@@ -48,36 +30,7 @@ test('Drive takes the speed from an OBD-II adapter and the humidity from a Bluet
     (window as unknown as { __fakeSerialDriveAtMs: number }).__fakeSerialDriveAtMs = 25_000;
   });
   const page = await context.newPage();
-  await ready(page, '/#/chains');
-
-  // The chain: this tab is the ITS provider; the trust contract judges the observations.
-  await page.getByLabel('Name').fill('obd-town');
-  await page.getByLabel('Mode').selectOption('private');
-  await page.getByLabel('Consensus engine').selectOption('solo');
-  await page.getByLabel(/Road conditions \(ITS\)/).check();
-  await page.getByLabel('Observation window (seconds)').fill('10');
-  await page.getByLabel(/Vehicles that must agree/).fill('1');
-  await page.getByRole('button', { name: 'Create chain' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Created' })).toBeVisible();
-  await expect
-    .poll(async () => (await page.evaluate(() => window.bot.contracts())).map((c) => c.name), {
-      timeout: 60_000,
-    })
-    .toContain('its-trust');
-
-  // Trip keys, certified by this same provider on the Roads page.
-  await page.goto('/#/drive');
-  await page.getByRole('button', { name: 'Make trip keys' }).click();
-  const request = await page.getByTestId('its-request').inputValue();
-  await page.goto('/#/roads');
-  await page.getByLabel(/Trip key request/).fill(request);
-  await page.getByLabel(/Vehicle name/).fill('van 7');
-  await page.getByRole('button', { name: 'Certify trip keys' }).click();
-  const certificates = await page.getByTestId('its-certificates').inputValue();
-  await page.goto('/#/drive');
-  await page.getByLabel('Certificates from your provider').fill(certificates);
-  await page.getByRole('button', { name: 'Add certificates' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'trip keys certified' })).toBeVisible();
+  await becomeItsProviderWithTripKeys(page, 'obd-town');
 
   // The road sensor: an emulated Environmental Sensing peripheral, picked in the chooser.
   const address = '0C:0C:0C:0C:0C:0C';

@@ -19,10 +19,19 @@ import {
 } from './transport';
 
 export interface GattCharacteristicLike {
-  readonly properties?: { readonly read?: boolean; readonly notify?: boolean };
+  readonly properties?: {
+    readonly read?: boolean;
+    readonly notify?: boolean;
+    readonly write?: boolean;
+    readonly writeWithoutResponse?: boolean;
+  };
   readonly value?: DataView | null;
   readValue(): Promise<DataView>;
   startNotifications(): Promise<unknown>;
+  stopNotifications?(): Promise<unknown>;
+  /** Writes (serial-over-GATT adapters, ./bleElm.ts); the sensors here are only read. */
+  writeValue?(value: Uint8Array): Promise<void>;
+  writeValueWithoutResponse?(value: Uint8Array): Promise<void>;
   addEventListener(type: 'characteristicvaluechanged', listener: (event: Event) => void): void;
   removeEventListener(type: 'characteristicvaluechanged', listener: (event: Event) => void): void;
 }

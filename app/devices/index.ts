@@ -126,6 +126,13 @@ export {
   type GattOptions,
 } from './bluetooth';
 export {
+  BleElmLink,
+  bleElmLayouts,
+  pairBleElm327,
+  startBleElm327,
+  type BleElmOptions,
+} from './bleElm';
+export {
   SerialLink,
   startElm327,
   startNmea,

@@ -45,3 +45,16 @@ export const heartRateRrIntervalsMax = Math.floor((gattValueBytesMax - 3) / 2);
 
 /** Values kept from one line of a JSON serial sensor (the chain's limit per reading: 16). */
 export const deviceReadingValuesMaxForJson = 16;
+
+/**
+ * Bytes per GATT write to a BLE serial adapter: the default ATT MTU (23) less the 3-byte header
+ * (Bluetooth Core 5.x, Vol 3, Part F, 3.4.5.1). Longer commands are split into such writes.
+ */
+export const bleWriteChunkBytesMax = 20;
+
+/**
+ * Bytes of one ELM327 reply (from a command to its `>` prompt) a BLE adapter may send in
+ * notifications; more is an adapter stuck streaming (a monitor mode, a wrong device) and fails
+ * the command with TOO_LARGE. As many as decodeObdResponse accepts as text.
+ */
+export const bleElmReplyBytesMax = obdReplyCharactersMax;

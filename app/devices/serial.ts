@@ -171,21 +171,37 @@ export interface ElmOptions {
   readonly resetTimeoutMs?: number;
 }
 
-/** An ELM327 conversation: one command at a time, each answered by lines and then the `>` prompt. */
-class Elm327 {
+/** What the ELM327 conversation needs from a link (Web Serial here, BLE GATT in ./bleElm.ts). */
+export interface ElmLink {
+  write(text: string): Promise<void>;
+  /** Forget any partial line (before a new command). */
+  resetLine(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * An ELM327 conversation: one command at a time, each answered by lines and then the `>` prompt.
+ * A framing error of the link (an over-long line, a garbled or oversized reply) fails the
+ * command it belongs to with that typed error once the prompt ends it.
+ */
+export class Elm327Conversation {
   private lines: string[] = [];
+  private error: Error | null = null;
   private waiting: { resolve: (lines: string[]) => void; reject: (error: Error) => void } | null =
     null;
-  link!: SerialLink;
+  link!: ElmLink;
+  stopped = false;
 
   onEvent = (event: LineEvent): void => {
     if (event.kind === 'line') this.lines.push(event.text);
     else if (event.kind === 'prompt') {
-      const lines = this.lines;
+      const { lines, error } = this;
       this.lines = [];
-      this.waiting?.resolve(lines);
+      this.error = null;
+      if (error) this.waiting?.reject(error);
+      else this.waiting?.resolve(lines);
       this.waiting = null;
-    } else this.lines.push('?'); // an over-long line: garbage on the wire
+    } else this.error ??= event.error;
   };
 
   fail(message: string): void {
@@ -193,8 +209,18 @@ class Elm327 {
     this.waiting = null;
   }
 
+  /** The link is gone (unplugged, out of reach): fail the command and tell the user once. */
+  lostLink(message: string, handlers: TransportHandlers): void {
+    this.fail(message);
+    if (!this.stopped) {
+      handlers.onError(message);
+      handlers.onState?.('disconnected', message);
+    }
+  }
+
   async command(command: string, timeoutMs: number): Promise<string[]> {
     this.lines = [];
+    this.error = null;
     this.link.resetLine();
     const answer = new Promise<string[]>((resolve, reject) => (this.waiting = { resolve, reject }));
     await this.link.write(`${command}\r`);
@@ -204,7 +230,7 @@ class Elm327 {
         () =>
           reject(
             new Error(
-              `The adapter did not answer "${command}" within ${timeoutMs} ms. Check the baud rate and that it is an ELM327.`,
+              `The adapter did not answer "${command}" within ${timeoutMs} ms. Check that it is an ELM327 and that it is on.`,
             ),
           ),
         timeoutMs,
@@ -226,17 +252,38 @@ export async function startElm327(
   options: ElmOptions = {},
 ): Promise<DeviceSession> {
   const baudRate = options.baudRate ?? defaultBaud.elm327;
-  const commandTimeoutMs = options.commandTimeoutMs ?? 2000;
-  const elm = new Elm327();
-  let stopped = false;
+  const elm = new Elm327Conversation();
   handlers.onState?.('connecting');
-  elm.link = await SerialLink.open(port, baudRate, '>', elm.onEvent, (message) => {
-    elm.fail(message);
-    if (!stopped) {
-      handlers.onError(message);
-      handlers.onState?.('disconnected', message);
-    }
+  elm.link = await SerialLink.open(port, baudRate, '>', elm.onEvent, (message) =>
+    elm.lostLink(message, handlers),
+  );
+  return runElm327(elm, handlers, options, {
+    label: 'ELM327 OBD-II adapter',
+    resetHint: `at ${baudRate} baud`,
+    retryHint: 'Try 9600 or 38400 baud.',
   });
+}
+
+/** How an ELM327 link names itself in messages. */
+export interface ElmLinkWords {
+  readonly label: string;
+  /** Where the reset went unanswered ("at 38400 baud", "over Bluetooth"). */
+  readonly resetHint: string;
+  /** What to try when no ELM327 answered. */
+  readonly retryHint: string;
+}
+
+/**
+ * Initialise an ELM327 over an open link (ATZ, ATE0, ATL0, ATS0, ATH0, ATSP0) and poll the mode 01
+ * PIDs of elmPolledPids until stopped. Shared by Web Serial and BLE (./bleElm.ts).
+ */
+export async function runElm327(
+  elm: Elm327Conversation,
+  handlers: TransportHandlers,
+  options: ElmOptions,
+  words: ElmLinkWords,
+): Promise<DeviceSession> {
+  const commandTimeoutMs = options.commandTimeoutMs ?? 2000;
   try {
     for (const command of elmInitCommands) {
       const lines = await elm.command(
@@ -247,7 +294,7 @@ export async function startElm327(
       if (command === 'ATZ') {
         if (!printed.some((l) => /ELM327/i.test(l)))
           throw new Error(
-            `No ELM327 answered the reset at ${baudRate} baud (got "${printed.join(' ') || 'nothing'}"). Try 9600 or 38400 baud.`,
+            `No ELM327 answered the reset ${words.resetHint} (got "${printed.join(' ') || 'nothing'}"). ${words.retryHint}`,
           );
       } else if (printed[printed.length - 1]?.trim() !== 'OK') {
         throw new Error(
@@ -256,7 +303,7 @@ export async function startElm327(
       }
     }
   } catch (error) {
-    stopped = true;
+    elm.stopped = true;
     await elm.link.close();
     throw new Error(describeError(error, 'The OBD-II adapter did not start'));
   }
@@ -265,10 +312,10 @@ export async function startElm327(
   const requestGroups = groupPids(elmPolledPids.map(([pid]) => pid));
 
   const poll = async () => {
-    while (!stopped) {
+    while (!elm.stopped) {
       const values: Record<string, ReadingValue> = {};
       for (const group of requestGroups) {
-        if (stopped) break;
+        if (elm.stopped) break;
         const request =
           '01' + group.map((pid) => pid.toString(16).toUpperCase().padStart(2, '0')).join('');
         try {
@@ -287,20 +334,20 @@ export async function startElm327(
               values[entry[2]] = Math.round(r.value.value * 100) / 100;
           }
         } catch (error) {
-          if (stopped) return;
+          if (elm.stopped) return;
           handlers.onError(describeError(error, `Vehicle data (${request})`));
         }
       }
-      if (Object.keys(values).length > 0 && !stopped)
+      if (Object.keys(values).length > 0 && !elm.stopped)
         handlers.onReading({ at: Date.now(), values });
       await delay(pollIntervalMs);
     }
   };
   void poll();
   return {
-    label: 'ELM327 OBD-II adapter',
+    label: words.label,
     async stop() {
-      stopped = true;
+      elm.stopped = true;
       await elm.link.close();
       handlers.onState?.('disconnected');
     },

@@ -2,7 +2,8 @@
 // observations sent and queued, reward earned), one tap to start or stop a trip, the screen
 // kept awake where the platform allows (Wake Lock), positions from the Geolocation API fed to
 // the peer (map-matched and sealed into observations there), and the chain's verdicts. The speed
-// comes from an OBD-II adapter over Web Serial when one is connected (./its/obd.ts), road
+// comes from an OBD-II adapter over Web Serial or Web Bluetooth when one is connected
+// (./its/obd.ts; its rpm is shown next to it), road
 // humidity and temperature from a Bluetooth environmental sensor when present (./its/sensor.ts).
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { bot } from '../runtime';
@@ -10,7 +11,13 @@ import { useAppStore } from '../store/peer-store';
 import { Card, CopyButton, ErrorNote, PageTitle, useAction, useAsync } from '../components/ui';
 import type { ItsDriveView } from '../../worker/api';
 import { connectRoadSensor, type RoadReading } from './its/sensor';
-import { connectObd, freshObdSpeed, type ObdLink, type ObdSpeed } from './its/obd';
+import {
+  connectObd,
+  freshObdSpeed,
+  type ObdLink,
+  type ObdSpeed,
+  type ObdTransport,
+} from './its/obd';
 
 type WakeLock = { release(): Promise<void> };
 
@@ -187,6 +194,7 @@ export default function DrivePage() {
   const obd = useRef<ObdSpeed | null>(null);
   const obdLink = useRef<ObdLink | null>(null);
   const [obdSpeed, setObdSpeed] = useState<number | null>(null);
+  const [obdRpm, setObdRpm] = useState<number | null>(null);
   const [obdError, setObdError] = useState<string | null>(null);
   const [obdOn, setObdOn] = useState(false);
   useEffect(
@@ -240,30 +248,41 @@ export default function DrivePage() {
               {sensorNote}
             </p>
           )}
-          <button
-            type="button"
-            disabled={busy}
-            onClick={() =>
-              void run(async () => {
-                await obdLink.current?.stop().catch(() => undefined);
-                obdLink.current = null;
-                setObdOn(false);
-                setObdError(null);
-                obdLink.current = await connectObd((speed) => {
-                  obd.current = speed;
-                  setObdSpeed(Math.round(speed.speedKmh));
+          {(['serial', 'bluetooth'] as const).map((transport: ObdTransport) => (
+            <button
+              key={transport}
+              type="button"
+              disabled={busy}
+              onClick={() =>
+                void run(async () => {
+                  await obdLink.current?.stop().catch(() => undefined);
+                  obdLink.current = null;
+                  setObdOn(false);
                   setObdError(null);
-                }, setObdError);
-                setObdOn(true);
-              })
-            }
-          >
-            Connect an OBD-II adapter (Web Serial)
-          </button>
+                  obdLink.current = await connectObd(
+                    (speed, rpm) => {
+                      obd.current = speed;
+                      setObdSpeed(Math.round(speed.speedKmh));
+                      setObdRpm(rpm === null ? null : Math.round(rpm));
+                      setObdError(null);
+                    },
+                    setObdError,
+                    transport,
+                  );
+                  setObdOn(true);
+                })
+              }
+            >
+              {transport === 'serial'
+                ? 'Connect an OBD-II adapter (Web Serial)'
+                : 'Connect an OBD-II adapter (Bluetooth)'}
+            </button>
+          ))}
           {obdOn && (
             <p className="drive-obd" data-testid="drive-obd">
               OBD-II adapter connected: the speed reported is the car&rsquo;s,{' '}
-              <strong>{obdSpeed === null ? '–' : obdSpeed}</strong> km/h now.
+              <strong>{obdSpeed === null ? '–' : obdSpeed}</strong> km/h and{' '}
+              <strong data-testid="drive-rpm">{obdRpm === null ? '–' : obdRpm}</strong> rpm now.
             </p>
           )}
           {obdError && <p className="error">OBD-II: {obdError}</p>}

@@ -22,6 +22,7 @@ import {
   type SerialPortLike,
 } from '../../devices/serial';
 import { simulatedGattDevice, simulatedSerialPort } from '../../devices/demo';
+import { pairBleElm327 } from '../../devices/bleElm';
 import type {
   ConnectionState,
   DeviceReading,
@@ -149,6 +150,8 @@ function openSource(
       return pairGattSensor(nav.bluetooth, environmentProfile, handlers);
     case 'bt-washer':
       return pairGattSensor(nav.bluetooth, washerProfile, handlers);
+    case 'bt-elm327':
+      return pairBleElm327(nav.bluetooth, handlers);
     default: {
       if (!nav.serial)
         return Promise.reject(

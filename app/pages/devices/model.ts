@@ -14,6 +14,7 @@ export type SourceId =
   | 'bt-heart-rate'
   | 'bt-environment'
   | 'bt-washer'
+  | 'bt-elm327'
   | 'serial-elm327'
   | 'serial-gps'
   | 'serial-json';
@@ -50,6 +51,12 @@ export const sources: readonly SourceInfo[] = [
     transport: 'bluetooth',
   },
   { id: 'bt-washer', label: 'Bluetooth washing machine', kind: 'sensor', transport: 'bluetooth' },
+  {
+    id: 'bt-elm327',
+    label: 'Bluetooth ELM327 OBD-II adapter (car)',
+    kind: 'vehicle',
+    transport: 'bluetooth',
+  },
   {
     id: 'serial-elm327',
     label: 'Serial: ELM327 OBD-II adapter (car)',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simulatedSerialPort, startElm327 } from '../../devices';
-import { freshObdSpeed, obdSpeedFreshMsMax, obdSpeedOf, type ObdSpeed } from './obd';
+import { freshObdSpeed, obdRpmOf, obdSpeedFreshMsMax, obdSpeedOf, type ObdSpeed } from './obd';
 
 describe('the OBD-II speed of Drive mode', () => {
   it('takes the vehicle speed of an adapter reading, and only while it is fresh', () => {
@@ -14,6 +14,13 @@ describe('the OBD-II speed of Drive mode', () => {
     expect(freshObdSpeed(latest, 10_000 + obdSpeedFreshMsMax)).toBe(42);
     expect(freshObdSpeed(latest, 10_001 + obdSpeedFreshMsMax)).toBeNull();
     expect(freshObdSpeed(null, 10_000)).toBeNull();
+  });
+
+  it('takes the engine speed of a reading when it is one an ELM327 can report', () => {
+    expect(obdRpmOf({ at: 1_000, values: { speedKmh: 42, rpm: 1800 } })).toBe(1800);
+    expect(obdRpmOf({ at: 1_000, values: { speedKmh: 42 } })).toBeNull();
+    expect(obdRpmOf({ at: 1_000, values: { rpm: 20_000 } })).toBeNull();
+    expect(obdRpmOf({ at: 1_000, values: { rpm: -1 } })).toBeNull();
   });
 
   it('reads speeds from the ELM327 simulator through the real driver', async () => {

@@ -1,8 +1,17 @@
-// Engine speed source of Drive mode (issue 20): an ELM327 OBD-II adapter over Web Serial, driven
-// by the same driver as the Devices page (app/devices/serial.ts startElm327, mode 01 PID 0D). The
+// Engine data source of Drive mode (issue 20): an ELM327 OBD-II adapter over Web Serial or over
+// Web Bluetooth (the BLE FFF0/FFE0 adapters, app/devices/bleElm.ts), driven by the same driver as
+// the Devices page (app/devices/serial.ts runElm327, mode 01 PIDs 0D speed and 0C rpm). The
 // latest vehicle speed it read goes into each position report instead of the GPS speed while it
 // is fresh; a stale or missing reading leaves the GPS speed (or the speed from the positions).
-import { startElm327, type DeviceReading, type SerialLike } from '../../devices';
+import {
+  pairBleElm327,
+  startElm327,
+  type BluetoothLike,
+  type DeviceReading,
+  type DeviceSession,
+  type SerialLike,
+  type TransportHandlers,
+} from '../../devices';
 
 /** A speed from the adapter older than this is not used (the adapter polls about once a second). */
 export const obdSpeedFreshMsMax = 5_000;
@@ -27,18 +36,38 @@ export function freshObdSpeed(latest: ObdSpeed | null, now: number): number | nu
   return latest.speedKmh;
 }
 
+/** The engine speed of one adapter reading, or null when it has none (rpm, 0 to 16,383.75). */
+export function obdRpmOf(reading: DeviceReading): number | null {
+  const rpm = reading.values.rpm;
+  return typeof rpm === 'number' && Number.isFinite(rpm) && rpm >= 0 && rpm <= 16_383.75
+    ? rpm
+    : null;
+}
+
 export interface ObdLink {
   stop(): Promise<void>;
 }
 
+export type ObdTransport = 'serial' | 'bluetooth';
+
 /**
- * Ask for the adapter's serial port (inside a click: the browser needs the user gesture), start
- * the ELM327 conversation and hand every vehicle speed to `onSpeed`; errors go to `onError`.
+ * Ask for the adapter (its serial port, or a Bluetooth device in the chooser; inside a click: the
+ * browser needs the user gesture), start the ELM327 conversation and hand every reading with a
+ * vehicle speed to `onSpeed` (with its rpm when the car gave one); errors go to `onError`.
  */
 export async function connectObd(
-  onSpeed: (speed: ObdSpeed) => void,
+  onSpeed: (speed: ObdSpeed, rpm: number | null) => void,
   onError: (message: string) => void,
+  transport: ObdTransport = 'serial',
 ): Promise<ObdLink> {
+  const handlers: TransportHandlers = {
+    onReading(reading) {
+      const speed = obdSpeedOf(reading);
+      if (speed) onSpeed(speed, obdRpmOf(reading));
+    },
+    onError,
+  };
+  if (transport === 'bluetooth') return connectBluetooth(handlers);
   const serial = (navigator as Navigator & { serial?: SerialLike }).serial;
   if (!serial)
     throw new Error(
@@ -51,11 +80,20 @@ export async function connectObd(
         : error.message,
     );
   });
-  return startElm327(port, {
-    onReading(reading) {
-      const speed = obdSpeedOf(reading);
-      if (speed) onSpeed(speed);
-    },
-    onError,
+  return startElm327(port, handlers);
+}
+
+async function connectBluetooth(handlers: TransportHandlers): Promise<DeviceSession> {
+  const bluetooth = (navigator as Navigator & { bluetooth?: BluetoothLike }).bluetooth;
+  if (!bluetooth)
+    throw new Error(
+      'This browser has no Web Bluetooth: the trip goes on with the GPS speed (Chrome on Android has it).',
+    );
+  return pairBleElm327(bluetooth, handlers).catch((error: Error) => {
+    throw new Error(
+      error.name === 'NotFoundError'
+        ? 'No adapter was chosen. Try again and pick the OBD-II adapter in the browser\u2019s list.'
+        : error.message,
+    );
   });
 }
