@@ -17,7 +17,7 @@ import { encodeTx, type Tx } from '../core/tx';
 import { toHex } from '../core/bytes';
 import { BotError } from '../core/errors';
 import * as limits from '../core/limits';
-import { commitAll } from '../store/storage';
+import { commitAll, putConsensusRecord } from '../store/storage';
 import { type CachingVerifier, cachingVerifier } from './crypto';
 import { installFastSha256 } from './fast-hash';
 import { AuditLog } from './audit-log';
@@ -364,8 +364,9 @@ export class PeerHost extends ApiSurface implements PeerMethods {
           break;
         case 'persistConsensus':
           // Stored before anything after it runs: a restarted validator never signs twice.
-          await this.options.storage.putMeta(
-            `consensus.${this.s.peer.chain.chainId}`,
+          await putConsensusRecord(
+            this.options.storage,
+            this.s.peer.chain.chainId,
             encode(stripUndefined(effect.record)),
           );
           this.s.trace.mark(effect.record.height, 'recordDone');
