@@ -52,7 +52,7 @@ import {
   type CheckpointRequest,
   type SegmentRecord,
 } from './checkpoint-records';
-import { bestRecord, RecordFiles, type SeqRecord } from './record-file';
+import { bestRecord, RecordFiles, recordFilesWaitMs, type SeqRecord } from './record-file';
 
 /**
  * One block's state writes and transaction ids. Schema 3 writes `writeKeys`/`txList`, which no
@@ -123,6 +123,8 @@ export interface IdbOptions {
    * this runs in a dedicated worker; the peer's worker does. Default false (the meta store).
    */
   recordFiles?: boolean;
+  /** How long to wait for record files another context still holds (record-file.ts). */
+  recordFilesWaitMs?: number;
 }
 
 /** A block committed after the checkpoint: held until a checkpoint indexes it. */
@@ -159,7 +161,10 @@ export class IdbStorage implements Storage {
 
   private checkpointWorker: CheckpointWorker | null;
   /** Each chain's voting-record files (null: kept in the meta store) and the last seq written or found. */
-  private readonly records = new Map<string, Promise<{ files: RecordFiles | null; seq: number }>>();
+  private readonly records = new Map<
+    string,
+    Promise<{ files: RecordFiles | null; stored: SeqRecord | undefined; seq: number }>
+  >();
   /** The record files open now (closed by close and clear). */
   private readonly recordFilesOpen = new Set<RecordFiles>();
 
@@ -202,6 +207,7 @@ export class IdbStorage implements Storage {
       checkpointIdleMs,
       checkpointWorker: false,
       recordFiles: false,
+      recordFilesWaitMs: recordFilesWaitMs,
       ...options,
     });
     // Every chain's held writes are rebuilt now, so that a tx index lookup (which names no
@@ -315,16 +321,20 @@ export class IdbStorage implements Storage {
   // file system when `recordFiles` and they can be opened, else the meta key `consensus.<chainId>`
   // as { seq, bytes } (a bare Uint8Array, as earlier versions wrote, is seq 0). The newest wins.
 
-  private recordSlot(chainId: string): Promise<{ files: RecordFiles | null; seq: number }> {
+  private recordSlot(
+    chainId: string,
+  ): Promise<{ files: RecordFiles | null; stored: SeqRecord | undefined; seq: number }> {
     let slot = this.records.get(chainId);
     if (!slot) {
       slot = (async () => {
-        const files = this.options.recordFiles
-          ? await RecordFiles.open(`${this.name}.${chainId}`)
-          : null;
+        // `stored`: what the files held at open, when they could be read but not opened (later
+        // records then go to the meta store; the newest of the two is read back).
+        const { files, stored } = this.options.recordFiles
+          ? await RecordFiles.open(`${this.name}.${chainId}`, this.options.recordFilesWaitMs)
+          : { files: null, stored: undefined };
         if (files) this.recordFilesOpen.add(files);
-        const best = bestRecord(files?.read(), await this.metaRecord(chainId));
-        return { files, seq: best?.seq ?? 0 };
+        const best = bestRecord(files ? files.read() : stored, await this.metaRecord(chainId));
+        return { files, stored, seq: best?.seq ?? 0 };
       })();
       this.records.set(chainId, slot);
     }
@@ -364,7 +374,8 @@ export class IdbStorage implements Storage {
 
   async getConsensusRecord(chainId: string): Promise<Uint8Array | undefined> {
     const slot = await this.recordSlot(chainId);
-    return bestRecord(slot.files?.read(), await this.metaRecord(chainId))?.bytes;
+    return bestRecord(slot.files ? slot.files.read() : slot.stored, await this.metaRecord(chainId))
+      ?.bytes;
   }
 
   private closeRecordFiles(): void {

@@ -13,12 +13,16 @@ interface Reply {
   signedForB?: string[];
 }
 
-function run(mode: 'write' | 'read', name: string): { worker: Worker; reply: Promise<Reply> } {
+function run(
+  mode: 'write' | 'read',
+  name: string,
+  waitMs?: number,
+): { worker: Worker; reply: Promise<Reply> } {
   const worker = new Worker(new URL('./record-file.probe.worker.ts', import.meta.url), {
     type: 'module',
   });
   const reply = new Promise<Reply>((done) => (worker.onmessage = (event) => done(event.data)));
-  worker.postMessage({ mode, name });
+  worker.postMessage({ mode, name, waitMs });
   return { worker, reply };
 }
 
@@ -37,5 +41,21 @@ it('a precommit record stored in the file survives its worker being killed, and 
   expect(restarted.error).toBeUndefined();
   expect(restarted.restored).toBe(true);
   expect(restarted.resent).toEqual(['precommit A', 'prevote A']);
+  expect(restarted.signedForB).toEqual([]);
+}, 60_000);
+
+it('a validator restarting while its old worker still holds the record files reads the record without a lock', async () => {
+  const name = `record-file-held-${Date.now()}`;
+  const writer = run('write', name);
+  const written = await writer.reply;
+  expect(written.place).toBe('file');
+  // The old worker is still alive and holds both files: the new one waits 300 ms, then reads them unlocked.
+  const reader = run('read', name, 300);
+  const restarted = await reader.reply;
+  writer.worker.terminate();
+  reader.worker.terminate();
+  expect(restarted.error).toBeUndefined();
+  expect(restarted.place).toBe('meta'); // its own later records go to IndexedDB
+  expect(restarted.restored).toBe(true);
   expect(restarted.signedForB).toEqual([]);
 }, 60_000);

@@ -66,9 +66,12 @@ const sent = (effects: PeerEffect[]) =>
 
 self.addEventListener(
   'message',
-  async (event: MessageEvent<{ mode: 'write' | 'read'; name: string }>) => {
+  async (event: MessageEvent<{ mode: 'write' | 'read'; name: string; waitMs?: number }>) => {
     try {
-      const storage = await IdbStorage.open(event.data.name, { recordFiles: true });
+      const storage = await IdbStorage.open(event.data.name, {
+        recordFiles: true,
+        ...(event.data.waitMs === undefined ? {} : { recordFilesWaitMs: event.data.waitMs }),
+      });
       if (event.data.mode === 'write') {
         let peer = createPeer({ did: v0.did, seed: v0.seed }, chain, undefined, 'fresh');
         const effects: PeerEffect[] = [];
@@ -94,6 +97,7 @@ self.addEventListener(
       const offered = feed(peer, proposal(b));
       const more = feed(offered.state, prevote(v1, b));
       postMessage({
+        place: await storage.consensusRecordPlace(chain.chainId),
         restored: record !== undefined,
         resent: sent(resent.effects).sort(),
         signedForB: [...sent(offered.effects), ...sent(more.effects)],

@@ -38,6 +38,8 @@ const magic = [0x42, 0x6f, 0x54, 0x72]; // "BoTr"
 const headerBytes = 4 + 4 + 4 + 32;
 /** Where the files live in the origin private file system. */
 export const recordDirectory = 'bot-records';
+/** How long `RecordFiles.open` waits for files another context still holds before reading them unlocked. */
+export const recordFilesWaitMs = 5_000;
 
 function checksum(seq: number, bytes: Uint8Array): Uint8Array {
   const data = new Uint8Array(8 + bytes.length);
@@ -110,32 +112,51 @@ export class RecordFiles {
 
   /**
    * Open `<name>.a` and `<name>.b` in the origin private file system with synchronous access
-   * handles; null where that is not possible (not a dedicated worker, no OPFS, or the files are
-   * held by another context): the caller keeps the record in IndexedDB then.
+   * handles, and read what they hold. `files` is null where that is not possible: not a
+   * dedicated worker, or no private file system (nothing was ever stored here then), or the
+   * handles stay held by another context for `waitMs` (a reloaded tab's old worker still being
+   * torn down: its slot's Web Lock and its file locks are released separately). In the last case
+   * the slots are still read, without a lock (`getFile`), so the newest record is known and the
+   * caller keeps later records in IndexedDB; if even that fails this throws: a validator must
+   * not start without its newest record.
    */
-  static async open(name: string): Promise<RecordFiles | null> {
-    const opened: SyncFile[] = [];
-    try {
-      if (typeof navigator === 'undefined' || !navigator.storage?.getDirectory) return null;
-      if (
-        typeof (globalThis as { FileSystemSyncAccessHandle?: unknown })
-          .FileSystemSyncAccessHandle === 'undefined'
-      )
-        return null;
-      const root = await navigator.storage.getDirectory();
-      const dir = await root.getDirectoryHandle(recordDirectory, { create: true });
-      for (const suffix of ['a', 'b']) {
-        const handle = await dir.getFileHandle(`${name}.${suffix}`, { create: true });
-        opened.push(
-          (await (
-            handle as unknown as { createSyncAccessHandle(): Promise<SyncFile> }
-          ).createSyncAccessHandle()) as SyncFile,
-        );
+  static async open(
+    name: string,
+    waitMs = recordFilesWaitMs,
+  ): Promise<{ files: RecordFiles | null; stored: SeqRecord | undefined }> {
+    if (typeof navigator === 'undefined' || !navigator.storage?.getDirectory)
+      return { files: null, stored: undefined };
+    const root = await navigator.storage.getDirectory();
+    const canSync =
+      typeof (globalThis as { FileSystemSyncAccessHandle?: unknown }).FileSystemSyncAccessHandle !==
+      'undefined';
+    const until = Date.now() + waitMs;
+    while (canSync) {
+      const opened: SyncFile[] = [];
+      try {
+        const dir = await root.getDirectoryHandle(recordDirectory, { create: true });
+        for (const suffix of ['a', 'b']) {
+          const handle = await dir.getFileHandle(`${name}.${suffix}`, { create: true });
+          opened.push(
+            await (
+              handle as unknown as { createSyncAccessHandle(): Promise<SyncFile> }
+            ).createSyncAccessHandle(),
+          );
+        }
+        const files = new RecordFiles([opened[0]!, opened[1]!]);
+        return { files, stored: files.read() };
+      } catch {
+        for (const file of opened) file.close();
+        if (Date.now() >= until) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      return new RecordFiles([opened[0]!, opened[1]!]);
-    } catch {
-      for (const file of opened) file.close();
-      return null;
+    }
+    try {
+      return { files: null, stored: await readUnlocked(root, name) };
+    } catch (error) {
+      throw new Error(
+        `The voting record files ${name} cannot be opened or read (${(error as Error).message}).`,
+      );
     }
   }
 
@@ -153,4 +174,44 @@ export class RecordFiles {
       // No OPFS here, or no record directory: there were no files.
     }
   }
+}
+
+/** Both slots read without a lock (`getFile`); missing files are empty slots. */
+async function readUnlocked(
+  root: FileSystemDirectoryHandle,
+  name: string,
+): Promise<SeqRecord | undefined> {
+  let dir: FileSystemDirectoryHandle;
+  try {
+    dir = await root.getDirectoryHandle(recordDirectory);
+  } catch (error) {
+    if ((error as DOMException)?.name === 'NotFoundError') return undefined;
+    throw error;
+  }
+  const slots: Array<SeqRecord | undefined> = [];
+  for (const suffix of ['a', 'b']) {
+    let data: Uint8Array;
+    try {
+      const file = await (await dir.getFileHandle(`${name}.${suffix}`)).getFile();
+      data = new Uint8Array(await file.arrayBuffer());
+    } catch (error) {
+      if ((error as DOMException)?.name === 'NotFoundError') continue;
+      throw error;
+    }
+    slots.push(
+      readSlot({
+        read: (buffer, { at }) => {
+          const part = data.subarray(at, at + buffer.length);
+          buffer.set(part);
+          return part.length;
+        },
+        write: () => {
+          throw new Error('read only');
+        },
+        getSize: () => data.length,
+        close: () => undefined,
+      }),
+    );
+  }
+  return bestRecord(slots[0], slots[1]);
 }
