@@ -21,9 +21,21 @@
 //   BENCH_PROFILE_CATCHUP=file.cpuprofile (the fifth tab's peer worker while it catches up)
 //   BENCH_TXS_PER_TAB=2000  BENCH_LOW=50  BENCH_BLOCKS=600  BENCH_TIMEOUT_MS=1000 (the chain's
 //   base round timeout)  BENCH_OUT=bench/results/mesh.json  BENCH_BUILD=1 (rebuild dist/ anyway)
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+//   BENCH_PROFILE=disk: the tabs in a browser profile on disk (a fresh temporary one), as a user's
+//   browser keeps its data; default: an off-the-record context, whose IndexedDB and origin
+//   private file system live in the browser's memory (their writes are calls to the browser
+//   process there, not file writes).
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureChromium, ensureDependencies, run } from './ensure.mjs';
 import { chromiumArgs, chromiumPath } from './chromium.mjs';
@@ -76,7 +88,11 @@ const { createAppServer } = await import('../server/index.mjs');
 const server = createAppServer();
 await new Promise((resolve) => server.listen(0, resolve));
 const origin = `http://localhost:${server.address().port}`;
-const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs() });
+const profileDir =
+  process.env.BENCH_PROFILE === 'disk' ? mkdtempSync(join(tmpdir(), 'bot-bench-profile-')) : null;
+const browser = profileDir
+  ? null
+  : await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs() });
 
 const quantile = (values, q) => {
   if (!values.length) return NaN;
@@ -303,7 +319,7 @@ async function heightSteps(tabs, low) {
     ['gossiped tx -> signed proposal at P', 'txIn', 'proposed', 'P'],
     ['proposal in -> prevote signed (check, replay, sign)', 'proposalIn', 'prevoteSigned'],
     ['2nd other prevote in -> quorum (check, step)', 'prevoteIn2', 'prevoteQuorum'],
-    ['precommit record write (IndexedDB)', 'recordStart', 'recordDone'],
+    ['precommit record write (file or IndexedDB)', 'recordStart', 'recordDone'],
     ['2nd other precommit in -> decided (check, step)', 'precommitIn2', 'decided'],
   ];
   const durations = spans.map(([step, from, to, only]) => {
@@ -368,9 +384,17 @@ const results = {
   },
 };
 try {
-  results.browser = `Chromium ${browser.version()}`;
-  const context = await browser.newContext();
+  const context = profileDir
+    ? await chromium.launchPersistentContext(profileDir, {
+        executablePath: chromiumPath(),
+        args: chromiumArgs(),
+      })
+    : await browser.newContext();
   const blank = await context.newPage();
+  results.browser = `Chromium ${
+    browser?.version() ??
+    (await blank.evaluate(() => navigator.userAgent.match(/Chrome\/([\d.]+)/)?.[1] ?? '?'))
+  }${profileDir ? ' (profile on disk)' : ''}`;
   await blank.goto(`${origin}/healthz`); // same origin, secure context, no peer in it
   log('WebCrypto verify rate (before)…');
   const verifyBefore = await webCryptoVerifies(blank);
@@ -790,6 +814,7 @@ try {
   console.log(`  written to ${out}`);
   await context.close();
 } finally {
-  await browser.close();
+  await browser?.close();
   server.close();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 }

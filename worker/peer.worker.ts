@@ -68,7 +68,10 @@ async function claimSlot(): Promise<number> {
 async function boot(): Promise<MultiHost> {
   const slot = await claimSlot();
   post({ event: { type: 'slot', slot } });
-  const storage = await IdbStorage.open(`bot-peer-${slot}`, { checkpointWorker: true });
+  const storage = await IdbStorage.open(`bot-peer-${slot}`, {
+    checkpointWorker: true,
+    recordFiles: true,
+  });
   const verifier = await browserVerifier();
   const blobs = await IdbBlobStore.open(`bot-blobs-${slot}`);
   // Several chains per peer (host/multi-host.ts): each further chain in IndexedDB databases of
@@ -78,6 +81,7 @@ async function boot(): Promise<MultiHost> {
     if (net) net.inUse = true;
     const chainStorage = await IdbStorage.open(`bot-peer-${slot}-chain-${chainId}`, {
       checkpointWorker: true,
+      recordFiles: true,
     });
     const chainBlobs = await IdbBlobStore.open(`bot-blobs-${slot}-chain-${chainId}`);
     return {

@@ -64,6 +64,31 @@ describe('when a commit is told', () => {
     await host.stop();
   });
 
+  it('a bft chain tells the result before its own copy of the block is encoded and handed to the store', async () => {
+    const storage = new GatedStorage();
+    const { host, events } = await startTestHost(storage);
+    const { did } = await host.identity();
+    await host.createChain({
+      name: 'told first',
+      mode: 'private',
+      consensus: 'bft',
+      validators: [did],
+      timeoutMs: 200,
+    });
+    // What had been told when the store was handed each block (the call, not its end).
+    const toldAtWrite: string[][] = [];
+    const commitBlock = storage.commitBlock.bind(storage);
+    storage.commitBlock = (commit) => {
+      toldAtWrite.push(events.flatMap((e) => (e.type === 'tx' ? [e.txId] : [])));
+      return commitBlock(commit);
+    };
+    const { txId } = await host.submit({ type: 'data.put', body: { key: 'k', value: 1 } });
+    expect((await host.waitFor(txId, { timeoutMs: 10_000 })).status).toBe('committed');
+    expect(toldAtWrite.at(-1)).toContain(txId);
+    expect((await host.get('k'))?.value).toBe(1); // the read still waits for the write
+    await host.stop();
+  });
+
   it("a submission's gossip leaves at once, not after the previous block's write", async () => {
     const storage = new GatedStorage();
     const gossiped: string[] = [];

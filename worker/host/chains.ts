@@ -24,7 +24,7 @@ import { rememberVerifiedSignature } from '../core/lightclient';
 import { equalBytes, toHex } from '../core/bytes';
 import { botError } from '../core/errors';
 import * as limits from '../core/limits';
-import { storedBlocks } from '../store/storage';
+import { getConsensusRecord, storedBlocks } from '../store/storage';
 import type { CachingVerifier } from './crypto';
 import type { ConsensusRecord } from '../core/consensus/bft';
 import { encode, decode } from '../core/codec';
@@ -245,7 +245,7 @@ export class ChainsService {
   }
 
   async readConsensusRecord(chainId: string): Promise<ConsensusRecord | undefined> {
-    const bytes = await this.d.options.storage.getMeta<Uint8Array>(`consensus.${chainId}`);
+    const bytes = await getConsensusRecord(this.d.options.storage, chainId);
     if (!bytes) return undefined;
     try {
       return decode<ConsensusRecord>(bytes, limits.wireMessageBytesMax);

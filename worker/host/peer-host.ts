@@ -17,7 +17,7 @@ import { encodeTx, type Tx } from '../core/tx';
 import { toHex } from '../core/bytes';
 import { BotError } from '../core/errors';
 import * as limits from '../core/limits';
-import { commitAll } from '../store/storage';
+import { commitAll, putConsensusRecord } from '../store/storage';
 import { type CachingVerifier, cachingVerifier } from './crypto';
 import { installFastSha256 } from './fast-hash';
 import { AuditLog } from './audit-log';
@@ -364,8 +364,9 @@ export class PeerHost extends ApiSurface implements PeerMethods {
           break;
         case 'persistConsensus':
           // Stored before anything after it runs: a restarted validator never signs twice.
-          await this.options.storage.putMeta(
-            `consensus.${this.s.peer.chain.chainId}`,
+          await putConsensusRecord(
+            this.options.storage,
+            this.s.peer.chain.chainId,
             encode(stripUndefined(effect.record)),
           );
           this.s.trace.mark(effect.record.height, 'recordDone');
@@ -423,18 +424,42 @@ export class PeerHost extends ApiSurface implements PeerMethods {
       this.s.durable,
       persists.map((p) => p.executed),
     );
+    // A round engine's block is decided by its certificate: more than 2/3 of the power
+    // precommitted it, and each of them stored the block and its lock before its precommit left
+    // (bft.ts `needsRecord`), so the decision outlives any crash here. Its results are told now,
+    // before this peer's own copy is even encoded and handed to the store (that work took 1.5-2 ms
+    // of a low-load height, p90 4-6 ms, on the path to the page: issue 14 §6); a peer that
+    // crashes before its copy is written gets the block again from its peers, and reads wait
+    // for the write (reads.ts: `announcedWrite` is set before anyone is told). Solo's block
+    // exists nowhere else until it is written: told after.
+    const early = this.s.peer.engine !== 'solo';
+    let announced: () => void = () => undefined;
+    if (early) {
+      this.s.announcedWrite = new Promise<void>((resolve) => {
+        announced = resolve;
+      });
+      for (const effect of effects.slice(first))
+        if (effect.kind === 'committed') this.settle(effect);
+    }
     for (const { executed } of persists)
       this.s.trace.mark(executed.block.header.height, 'writeStart');
-    const written = commitAll(
-      this.options.storage,
-      persists.map(({ executed: { block, writes, txIds } }) => ({
-        chainId: block.header.chain,
-        height: block.header.height,
-        block: encodeBlock(block),
-        writes,
-        txIds,
-      })),
-    );
+    let written: Promise<void>;
+    try {
+      written = commitAll(
+        this.options.storage,
+        persists.map(({ executed: { block, writes, txIds } }) => ({
+          chainId: block.header.chain,
+          height: block.header.height,
+          block: encodeBlock(block),
+          writes,
+          txIds,
+        })),
+      );
+    } catch (error) {
+      announced(); // the peer stops (fatal): reads do not hang on a write that never started
+      throw error;
+    }
+    void written.then(announced, announced);
     // The light-client material of these blocks goes to the store beside them (a restarted peer
     // still relays their headers); a slot written for a block that fails to persist is ignored.
     // Not awaited (no latency added): LevelDB writes in order, so only the head's slot can be
@@ -452,21 +477,6 @@ export class PeerHost extends ApiSurface implements PeerMethods {
           this.feed({ kind: 'persisted', height: executed.block.header.height }),
         );
     });
-    // A round engine's block is decided by its certificate: more than 2/3 of the power
-    // precommitted it, and each of them stored the block and its lock before its precommit left
-    // (bft.ts `needsRecord`), so the decision outlives any crash here. Its results are told now,
-    // not after this peer's own copy is written (a peer that crashes before gets the block again
-    // from its peers), and reads wait for the write (reads.ts). Solo's block exists nowhere
-    // else until it is written: told after.
-    const early = this.s.peer.engine !== 'solo';
-    if (early) {
-      this.s.announcedWrite = written.then(
-        () => undefined,
-        () => undefined,
-      );
-      for (const effect of effects.slice(first))
-        if (effect.kind === 'committed') this.settle(effect);
-    }
     await written;
     for (const { executed } of persists) {
       this.s.trace.mark(executed.block.header.height, 'durable');

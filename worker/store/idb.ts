@@ -52,6 +52,7 @@ import {
   type CheckpointRequest,
   type SegmentRecord,
 } from './checkpoint-records';
+import { bestRecord, RecordFiles, recordFilesWaitMs, type SeqRecord } from './record-file';
 
 /**
  * One block's state writes and transaction ids. Schema 3 writes `writeKeys`/`txList`, which no
@@ -117,6 +118,13 @@ export interface IdbOptions {
   checkpointIdleMs?: number;
   /** Write checkpoints in a worker of their own (checkpoint.worker.ts); the peer does. Default false. */
   checkpointWorker?: boolean;
+  /**
+   * Keep each chain's voting record in the origin private file system (record-file.ts), where
+   * this runs in a dedicated worker; the peer's worker does. Default false (the meta store).
+   */
+  recordFiles?: boolean;
+  /** How long to wait for record files another context still holds (record-file.ts). */
+  recordFilesWaitMs?: number;
 }
 
 /** A block committed after the checkpoint: held until a checkpoint indexes it. */
@@ -152,6 +160,13 @@ export class IdbStorage implements Storage {
   readonly checkpointStats = { count: 0, ms: 0, entries: 0 };
 
   private checkpointWorker: CheckpointWorker | null;
+  /** Each chain's voting-record files (null: kept in the meta store) and the last seq written or found. */
+  private readonly records = new Map<
+    string,
+    Promise<{ files: RecordFiles | null; stored: SeqRecord | undefined; seq: number }>
+  >();
+  /** The record files open now (closed by close and clear). */
+  private readonly recordFilesOpen = new Set<RecordFiles>();
 
   private constructor(
     private readonly db: IDBPDatabase<PeerDb>,
@@ -191,6 +206,8 @@ export class IdbStorage implements Storage {
       checkpointEntriesMax,
       checkpointIdleMs,
       checkpointWorker: false,
+      recordFiles: false,
+      recordFilesWaitMs: recordFilesWaitMs,
       ...options,
     });
     // Every chain's held writes are rebuilt now, so that a tx index lookup (which names no
@@ -298,6 +315,73 @@ export class IdbStorage implements Storage {
     void tx.store.put(value, key);
     commitNow(tx);
     await tx.done;
+  }
+
+  // ---- the voting record of each chain (record-file.ts): in two files of the origin private
+  // file system when `recordFiles` and they can be opened, else the meta key `consensus.<chainId>`
+  // as { seq, bytes } (a bare Uint8Array, as earlier versions wrote, is seq 0). The newest wins.
+
+  private recordSlot(
+    chainId: string,
+  ): Promise<{ files: RecordFiles | null; stored: SeqRecord | undefined; seq: number }> {
+    let slot = this.records.get(chainId);
+    if (!slot) {
+      slot = (async () => {
+        // `stored`: what the files held at open, when they could be read but not opened (later
+        // records then go to the meta store; the newest of the two is read back).
+        const { files, stored } = this.options.recordFiles
+          ? await RecordFiles.open(`${this.name}.${chainId}`, this.options.recordFilesWaitMs)
+          : { files: null, stored: undefined };
+        if (files) this.recordFilesOpen.add(files);
+        const best = bestRecord(files ? files.read() : stored, await this.metaRecord(chainId));
+        return { files, stored, seq: best?.seq ?? 0 };
+      })();
+      this.records.set(chainId, slot);
+    }
+    return slot;
+  }
+
+  private async metaRecord(chainId: string): Promise<SeqRecord | undefined> {
+    const value = await this.getMeta<Uint8Array | SeqRecord>(`consensus.${chainId}`);
+    if (value === undefined) return undefined;
+    return value instanceof Uint8Array ? { seq: 0, bytes: value } : value;
+  }
+
+  /** Where the records of this store go: 'file' or 'meta' (read by the browser test). */
+  async consensusRecordPlace(chainId: string): Promise<'file' | 'meta'> {
+    return (await this.recordSlot(chainId)).files ? 'file' : 'meta';
+  }
+
+  async putConsensusRecord(chainId: string, bytes: Uint8Array): Promise<void> {
+    const slot = await this.recordSlot(chainId);
+    const record = { seq: ++slot.seq, bytes };
+    if (slot.files) {
+      try {
+        slot.files.write(record);
+        return;
+      } catch (error) {
+        // From now on in the meta store; the newest of the two is read back.
+        console.warn(
+          `The voting record file could not be written (${(error as Error).message}); it goes to IndexedDB.`,
+        );
+        slot.files.close();
+        this.recordFilesOpen.delete(slot.files);
+        slot.files = null;
+      }
+    }
+    await this.putMeta(`consensus.${chainId}`, record);
+  }
+
+  async getConsensusRecord(chainId: string): Promise<Uint8Array | undefined> {
+    const slot = await this.recordSlot(chainId);
+    return bestRecord(slot.files ? slot.files.read() : slot.stored, await this.metaRecord(chainId))
+      ?.bytes;
+  }
+
+  private closeRecordFiles(): void {
+    for (const files of this.recordFilesOpen) files.close();
+    this.recordFilesOpen.clear();
+    this.records.clear();
   }
 
   // ---- the append-only log store (audit log): records in the meta store under `auditlog:<seq>`,
@@ -641,10 +725,14 @@ export class IdbStorage implements Storage {
     const names = [...this.db.objectStoreNames];
     const tx = this.db.transaction(names, 'readwrite');
     await Promise.all([...names.map((name) => tx.objectStore(name).clear()), tx.done]);
+    await Promise.allSettled(this.records.values()); // opened before they are closed and removed
+    this.closeRecordFiles();
+    await RecordFiles.remove(`${this.name}.`);
   }
 
   close(): void {
     this.closed = true;
+    this.closeRecordFiles();
     this.checkpointWorker?.close();
     this.checkpointWorker = null;
     for (const overlay of this.overlays.values())

@@ -95,6 +95,14 @@ export interface Storage {
    */
   updateOutbox?(put: readonly OutboxEntry[], drop: readonly number[]): Promise<void>;
   readOutbox?(): Promise<OutboxEntry[]>;
+  /**
+   * The voting (consensus) record of a chain, durable once the promise resolves; the newest one
+   * stored comes back. Optional: without it the record is the meta key `consensus.<chainId>`
+   * (`putConsensusRecord` below). IndexedDB keeps it in a file of the origin private file
+   * system where it can (record-file.ts: no thread hop on the path of a height).
+   */
+  putConsensusRecord?(chainId: string, bytes: Uint8Array): Promise<void>;
+  getConsensusRecord?(chainId: string): Promise<Uint8Array | undefined>;
   /** Damage found at open (disk: a log record that is not a torn tail); absent or empty: none found. */
   damage?(): StoreDamage[];
   /**
@@ -143,4 +151,25 @@ export async function* storedBlocks(
     yield* blocks;
     if (blocks.length < count) return;
   }
+}
+
+/** Store a chain's voting record (before the vote it holds may leave). */
+export function putConsensusRecord(
+  storage: Storage,
+  chainId: string,
+  bytes: Uint8Array,
+): Promise<void> {
+  return storage.putConsensusRecord
+    ? storage.putConsensusRecord(chainId, bytes)
+    : storage.putMeta(`consensus.${chainId}`, bytes);
+}
+
+/** A chain's newest stored voting record. */
+export function getConsensusRecord(
+  storage: Storage,
+  chainId: string,
+): Promise<Uint8Array | undefined> {
+  return storage.getConsensusRecord
+    ? storage.getConsensusRecord(chainId)
+    : storage.getMeta<Uint8Array>(`consensus.${chainId}`);
 }
