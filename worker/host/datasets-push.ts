@@ -3,8 +3,9 @@
 // them ask for every chunk (bench:data). Now the owner sends each sealed chunk (blobPush) to the
 // holders placed for it as soon as the chunk is stored, with at most pushWindowMax unanswered
 // pushes per holder: sealing waits for a slow holder's answers up to pushStallMs, then goes on
-// without it. A chunk is encoded once for all its holders (one buffer of its size, sent to each:
-// the net layer never keeps or transfers what it is given), and the owner waits for the last
+// without it. A chunk is encoded once for all its holders, into one buffer the session reuses
+// for every chunk (the net layer copies what it is sent before send returns: a fresh 1 MiB
+// buffer per chunk and holder cost more than the copy itself, bench:data), and the owner waits for the last
 // answers (settled) before the version is submitted, so a holder that kept its chunks has them
 // all when the version commits. A holder keeps a pushed chunk only when the sender is a member, the bytes hash to
 // the id named, the chunk is placed on this holder, the sender's unreferenced pushes stay under
@@ -22,7 +23,7 @@ import { blobIdOf, type BlobId, type BlobStore } from '../data/blob-store';
 import { errorCode } from '../data/errors';
 import type { Clock, TimerHandle } from '../net/clock';
 import type { DatasetHolders } from './datasets-holders';
-import { encodeWire, type WireMessage } from './wire';
+import { blobPushBytesMax, encodeBlobPush, type WireMessage } from './wire';
 
 /** Pushes one holder has unanswered at once (each up to a sealed chunk in flight). */
 export const pushWindowMax = 4;
@@ -104,6 +105,9 @@ export class ChunkPush {
     const kept = new Map<string, number>();
     let outstanding = 0;
     let whenSettled: Array<() => void> = [];
+    /** The buffer each chunk is encoded into, reused (pushes run one at a time; else a new one). */
+    let scratch: Uint8Array | null = null;
+    let encoding = false;
     const wake = (to: string) => {
       const waiters = roomWaiters.get(to) ?? [];
       roomWaiters.delete(to);
@@ -137,10 +141,28 @@ export class ChunkPush {
     const push = async (id: BlobId, bytes: Uint8Array): Promise<void> => {
       const hash = fromHex(id);
       const request = this.nextRequest++;
+      const reuse = !encoding;
+      encoding = true;
+      try {
+        await pushOne(hash, request, bytes, reuse);
+      } finally {
+        if (reuse) encoding = false;
+      }
+    };
+    const pushOne = async (
+      hash: Uint8Array,
+      request: number,
+      bytes: Uint8Array,
+      reuse: boolean,
+    ): Promise<void> => {
       let encoded: Uint8Array | null = null; // once, for the first holder that has room
       for (const to of holdersOf(hash, members, k)) {
         if (to === self || !(await room(to))) continue;
-        encoded ??= encodeWire({ kind: 'blobPush', id: request, blob: hash, bytes });
+        if (reuse) scratch ??= new Uint8Array(blobPushBytesMax);
+        encoded ??= encodeBlobPush(
+          { kind: 'blobPush', id: request, blob: hash, bytes },
+          reuse ? scratch! : undefined,
+        );
         const key = `${request} ${to}`;
         const settle = (error: Pushed['error'] | 'timeout') => {
           inFlight.set(to, (inFlight.get(to) ?? 1) - 1);
