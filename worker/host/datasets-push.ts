@@ -4,13 +4,13 @@
 // holders placed for it as soon as the chunk is stored, with at most pushWindowMax unanswered
 // pushes per holder: sealing waits for a slow holder's answers up to pushStallMs, then goes on
 // without it. A chunk is encoded once for all its holders, into one buffer the session reuses
-// for every chunk (the net layer copies what it is sent before send returns: a fresh 1 MiB
-// buffer per chunk and holder cost more than the copy itself, bench:data), and the owner waits for the last
-// answers (settled) before the version is submitted, so a holder that kept its chunks has them
-// all when the version commits. A holder keeps a pushed chunk only when the sender is a member, the bytes hash to
-// the id named, the chunk is placed on this holder, the sender's unreferenced pushes stay under
-// pushedPendingBytesMax and the store's quota allows; otherwise it answers a refusal and keeps
-// nothing. Pushing is only a head start: once the version commits every holder still replicates
+// for every chunk (the net layer copies what it is sent before send returns; a fresh 1 MiB
+// buffer per chunk and holder cost more than the copy itself, bench:data), and the owner waits
+// for the last answers (settled) before the version is submitted, so a holder that kept its
+// chunks has them all when the version commits. A holder keeps a pushed chunk only when the
+// sender is a member, the bytes hash to the id named, the chunk is placed on this holder, the
+// sender's unreferenced pushes stay under pushedPendingBytesMax and the store's quota allows;
+// otherwise it answers a refusal and keeps nothing. Pushing is only a head start: once the version commits every holder still replicates
 // (datasets-holders.ts), asking for whatever it does not hold, with its retries; a push lost,
 // refused, or to a holder that left is made up there. A pushed chunk no committed version
 // references is collected like any unreferenced blob, once blobCollectDelayMs has passed.
