@@ -3,14 +3,18 @@
 // in the same run. Stores: memory, and disk (each blob synced); and the owner's whole path on
 // four real hosts (seal, commit, 3 holders replicate over a memory mesh); then a granted reader
 // reads the version with the owner up, and again from the replicas once the owner's peer is
-// stopped (the ratio of the two times). Option: --mb 100.
+// stopped (the ratio of the two times). Then a 20 MB version is read from the replicas and
+// divided by the time one link moves the same sealed bytes in the same run (issue 15's second
+// ratio, target at most 2): one link of the same memory mesh the hosts use, and, inside the
+// private network namespace (BOT_IN_NETNS=1 via scripts/netns-run), one real WebRTC data channel
+// (node-datachannel). Option: --mb 100.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBlobStore, type BlobStore } from '../worker/data/blob-store';
 import { DiskBlobStore } from '../worker/data/blob-disk';
 import { sealVersion } from '../worker/data/seal';
-import { chunkPlainBytes } from '../worker/core/modules/datasets/limits';
+import { chunkPlainBytes, gcmTagBytes } from '../worker/core/modules/datasets/limits';
 import { decodeManifest } from '../worker/core/modules/datasets/manifest';
 import { holdersOf } from '../worker/core/modules/datasets/placement';
 import { toHex } from '../worker/core/bytes';
@@ -19,10 +23,16 @@ import type { PeerHost } from '../worker/host/peer-host';
 import { MemoryStorage } from '../worker/store/memory';
 import { nobleVerifier } from '../worker/host/crypto';
 import { MemoryNetwork } from '../worker/host/memory-net';
+import { cleanup as stopWebRtc } from 'node-datachannel';
+import { RtcLinks } from '../worker/net/rtc-links';
+import { chunkBytesMax } from '../worker/net/limits';
+import type { LinkEvents } from '../worker/net/driver';
 
 const at = process.argv.indexOf('--mb');
 const megabytes = at >= 0 ? Number(process.argv[at + 1]) : 100;
 const totalBytes = megabytes * 1024 * 1024;
+/** The version B reads from replicas for the second ratio (issue 15: 20 MB). */
+const smallBytes = Math.min(totalBytes, 20 * 1024 * 1024);
 const piece = new Uint8Array(chunkPlainBytes);
 crypto.getRandomValues(piece.subarray(0, 65536));
 
@@ -61,11 +71,22 @@ async function seal(store: BlobStore): Promise<number> {
  * wrap, submit), the block commits, and every holder (3 of 4 members) fetches its chunks over a
  * memory mesh (no data channel: the hosts' own cost, not the network's).
  */
-async function sealCommitReplicate(): Promise<{
+interface Replicated {
   rate: number;
   fromOwnerMs: number;
   fromReplicasMs: number;
-}> {
+  /** The 20 MB version: read with the owner up, and from the replicas (median of 3). */
+  small: {
+    fromOwnerMs: number;
+    fromReplicasMs: number;
+    chunks: number;
+    /** Of its chunks, how many are placed on the reader itself (read from its own store). */
+    onReader: number;
+    sealedBytes: number;
+  };
+}
+
+async function sealCommitReplicate(): Promise<Replicated> {
   // The hosts' timers do not hold the process open; this does while they work.
   const keepAlive = setInterval(() => {}, 1000);
   try {
@@ -75,11 +96,7 @@ async function sealCommitReplicate(): Promise<{
   }
 }
 
-async function sealCommitReplicateNow(): Promise<{
-  rate: number;
-  fromOwnerMs: number;
-  fromReplicasMs: number;
-}> {
+async function sealCommitReplicateNow(): Promise<Replicated> {
   const network = new MemoryNetwork();
   const peers: Array<{ host: PeerHost; blobs: MemoryBlobStore; did: string }> = [];
   for (let i = 0; i < 4; i++) {
@@ -127,43 +144,195 @@ async function sealCommitReplicateNow(): Promise<{
   const sealedMs = performance.now() - started;
   await owner.host.waitFor(put.txId, { timeoutMs: 120_000 });
   const committedMs = performance.now() - started;
-  const chunks = decodeManifest((await owner.blobs.get(put.fingerprint))!).chunks;
-  // Where each chunk must land, worked out once: the check below runs every 20 ms on the same
-  // thread as the hosts, and placing every chunk again each time took that thread from them.
-  const placed = chunks.flatMap((c) =>
-    holdersOf(c.hash, members, 3).map((did) => ({
-      blobs: peers.find((q) => q.did === did)!.blobs,
-      id: toHex(c.hash),
-    })),
-  );
-  await until(async () => {
-    while (placed.length > 0 && (await placed[0]!.blobs.has(placed[0]!.id))) placed.shift();
-    return placed.length === 0;
-  }, 600_000);
+  await onEveryHolder(put.fingerprint);
   const replicatedMs = performance.now() - started;
   console.log(
     `owner path: sealed at ${Math.round(sealedMs)} ms, committed at ${Math.round(committedMs)} ms, on every holder at ${Math.round(replicatedMs)} ms`,
   );
   const rate = megabytes / ((performance.now() - started) / 1000);
+  // The 20 MB version of the second ratio (not timed: sealed and replicated the same way).
+  const small = await owner.host.putDatasetVersion('bench', bytes.subarray(0, smallBytes));
+  await owner.host.waitFor(small.txId, { timeoutMs: 120_000 });
+  await onEveryHolder(small.fingerprint);
+  const smallChunks = decodeManifest((await owner.blobs.get(small.fingerprint))!).chunks;
+  const onReader = smallChunks.filter((c) =>
+    holdersOf(c.hash, members, 3).includes(reader.did),
+  ).length;
   await until(
     async () => (await reader.host.status()).height >= (await owner.host.status()).height,
   );
-  // The reader reads the version while the owner is up (the owner is asked first), then once
+  // The reader reads each version while the owner is up (the owner is asked first), then once
   // the owner's peer is stopped (from the replicas only). Chunks placed on the reader are read
   // from its own store both times.
-  const readAll = async (): Promise<number> => {
+  const readAll = async (version: number, expected: number): Promise<number> => {
     const begun = performance.now();
-    const stream = await reader.host.readDatasetStream('bench', { version: put.version });
+    const stream = await reader.host.readDatasetStream('bench', { version });
     let bytes = 0;
     for await (const chunk of stream.chunks) bytes += chunk.length;
-    if (bytes !== totalBytes) throw new Error(`read ${bytes} bytes of ${totalBytes}`);
+    if (bytes !== expected) throw new Error(`read ${bytes} bytes of ${expected}`);
     return performance.now() - begun;
   };
-  const fromOwnerMs = await readAll();
+  const fromOwnerMs = await readAll(put.version, totalBytes);
+  const smallFromOwnerMs = await readAll(small.version, smallBytes);
   await owner.host.stop();
-  const fromReplicasMs = await readAll();
+  const fromReplicasMs = await readAll(put.version, totalBytes);
+  // Three reads of the 20 MB version from the replicas: the median.
+  const smallReads: number[] = [];
+  for (let i = 0; i < 3; i++) smallReads.push(await readAll(small.version, smallBytes));
   for (const p of peers) if (p !== owner) await p.host.stop();
-  return { rate, fromOwnerMs, fromReplicasMs };
+  return {
+    rate,
+    fromOwnerMs,
+    fromReplicasMs,
+    small: {
+      fromOwnerMs: smallFromOwnerMs,
+      fromReplicasMs: median(smallReads),
+      chunks: smallChunks.length,
+      onReader,
+      sealedBytes: small.sealedBytes,
+    },
+  };
+
+  /** Until every chunk of the version `fingerprint` is on each of its holders. */
+  async function onEveryHolder(fingerprint: string): Promise<void> {
+    const chunks = decodeManifest((await owner.blobs.get(fingerprint))!).chunks;
+    // Where each chunk must land, worked out once: the check below runs every 20 ms on the same
+    // thread as the hosts, and placing every chunk again each time took that thread from them.
+    const placed = chunks.flatMap((c) =>
+      holdersOf(c.hash, members, 3).map((did) => ({
+        blobs: peers.find((q) => q.did === did)!.blobs,
+        id: toHex(c.hash),
+      })),
+    );
+    await until(async () => {
+      while (placed.length > 0 && (await placed[0]!.blobs.has(placed[0]!.id))) placed.shift();
+      return placed.length === 0;
+    }, 600_000);
+  }
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** The sealed chunks of a `plainBytes` version, as one link carries them: one message each. */
+function sealedMessages(plainBytes: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < plainBytes; at += chunkPlainBytes) {
+    const message = new Uint8Array(Math.min(chunkPlainBytes, plainBytes - at) + gcmTagBytes);
+    message.set(piece.subarray(0, message.length - gcmTagBytes));
+    out.push(message);
+  }
+  return out;
+}
+
+/**
+ * Milliseconds one link of the memory mesh the hosts use takes to move a `plainBytes` version's
+ * sealed chunks from one end to the other (each sent as one message, all at once; the median of
+ * three runs).
+ */
+async function memoryLinkMs(plainBytes: number): Promise<number> {
+  // The mesh's delivery timers do not hold the process open; this does while it works.
+  const keepAlive = setInterval(() => {}, 1000);
+  const runs: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const network = new MemoryNetwork();
+    const [a, b] = [network.connect(), network.connect()];
+    const messages = sealedMessages(plainBytes);
+    const total = messages.reduce((sum, m) => sum + m.length, 0);
+    let received = 0;
+    let arrived = () => {};
+    const all = new Promise<void>((resolve) => (arrived = resolve));
+    const options = (did: string) => ({
+      did,
+      sign: async () => new Uint8Array(64),
+      room: 'link',
+      validators: [],
+      relays: [],
+      iceServers: [],
+    });
+    const idle = { onMessage: () => {}, onNeighbours: () => {} };
+    b.start(options('b'), {
+      ...idle,
+      onMessage: (_from, bytes) => {
+        received += bytes.length;
+        if (received === total) arrived();
+      },
+    });
+    a.start(options('a'), idle);
+    const begun = performance.now();
+    for (const m of messages) if (!a.send('b', m)) throw new Error('the memory link is not up');
+    await all;
+    runs.push(performance.now() - begun);
+    a.stop();
+    b.stop();
+  }
+  clearInterval(keepAlive);
+  return median(runs);
+}
+
+/**
+ * Milliseconds one real WebRTC data channel (node-datachannel, as the Node peer uses) takes to
+ * carry a `plainBytes` version's sealed bytes in chunks of chunkBytesMax (the hub's chunk size),
+ * once the link is open; the median of three runs. Needs a non-loopback interface: only inside
+ * the private network namespace (null elsewhere).
+ */
+async function dataChannelMs(plainBytes: number): Promise<number | null> {
+  if (process.env.BOT_IN_NETNS !== '1') return null;
+  const total = sealedMessages(plainBytes).reduce((sum, m) => sum + m.length, 0);
+  const runs: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const drivers = { a: new RtcLinks(), b: new RtcLinks() };
+    const link = `0000000${run}ab`;
+    let received = 0;
+    const connected = new Set<string>();
+    let wake = () => {};
+    const events = (side: 'a' | 'b'): LinkEvents => {
+      const other = side === 'a' ? 'b' : 'a';
+      return {
+        onCaps: () => {},
+        onSignal: (l, data) => {
+          if (side === 'a' && !connected.has('b-opened')) {
+            connected.add('b-opened');
+            drivers.b.open(l, false, []);
+          }
+          drivers[other].signal(l, data);
+        },
+        onConnect: () => {
+          connected.add(side);
+          wake();
+        },
+        onChunk: (_l, chunk) => {
+          received += chunk.length;
+          wake();
+        },
+        onSent: () => {},
+        onIceState: () => {},
+        onClose: () => {},
+      };
+    };
+    drivers.a.setEvents(events('a'));
+    drivers.b.setEvents(events('b'));
+    const until = async (condition: () => boolean, what: string) => {
+      const deadline = performance.now() + 60_000;
+      while (!condition()) {
+        if (performance.now() > deadline) throw new Error(`data channel: no ${what} in 60 s`);
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 50);
+        });
+      }
+    };
+    drivers.a.open(link, true, []);
+    await until(() => connected.has('a') && connected.has('b'), 'connection');
+    const begun = performance.now();
+    for (let at = 0; at < total; at += chunkBytesMax)
+      drivers.a.send(link, new Uint8Array(Math.min(chunkBytesMax, total - at)).fill(7));
+    await until(() => received === total, 'delivery');
+    runs.push(performance.now() - begun);
+    drivers.a.closeAll();
+    drivers.b.closeAll();
+  }
+  stopWebRtc();
+  return median(runs);
 }
 
 const raw = await rawAesGcm();
@@ -175,8 +344,10 @@ const memory = await seal(new MemoryBlobStore());
 const directory = mkdtempSync(join(tmpdir(), 'bot-bench-blobs-'));
 const disk = await seal(await DiskBlobStore.open(directory));
 rmSync(directory, { recursive: true, force: true });
-const { rate: replicated, fromOwnerMs, fromReplicasMs } = await sealCommitReplicate();
+const { rate: replicated, fromOwnerMs, fromReplicasMs, small } = await sealCommitReplicate();
 const rawAgain = await rawAesGcm();
+const linkMs = await memoryLinkMs(smallBytes);
+const channelMs = await dataChannelMs(smallBytes);
 const reference = (raw + rawAgain) / 2;
 console.table([
   { what: 'WebCrypto AES-GCM, 1 MiB calls', 'MB/s': Math.round(reference), ratio: 1 },
@@ -200,3 +371,29 @@ console.log(`${megabytes} MB version; target ratio >= 0.3 (issue 15)`);
 console.log(
   `reader reads it with the owner up: ${Math.round(fromOwnerMs)} ms; from replicas only (owner stopped): ${Math.round(fromReplicasMs)} ms; replicas / owner = ${(fromReplicasMs / fromOwnerMs).toFixed(2)}`,
 );
+const smallMb = smallBytes / 1024 / 1024;
+console.table([
+  {
+    what: `B reads the ${smallMb} MB version, owner up`,
+    ms: Math.round(small.fromOwnerMs),
+  },
+  {
+    what: `B reads it from replicas (owner stopped; median of 3)`,
+    ms: Math.round(small.fromReplicasMs),
+  },
+  { what: 'one memory-mesh link moves its sealed bytes (median of 3)', ms: +linkMs.toFixed(1) },
+  {
+    what: 'one WebRTC data channel moves them (median of 3)',
+    ms: channelMs === null ? 'outside the netns: not run' : Math.round(channelMs),
+  },
+]);
+console.log(
+  `${small.chunks} chunks of ${small.sealedBytes} sealed bytes, ${small.onReader} of them placed on B itself`,
+);
+console.log(
+  `read from replicas / one memory-mesh link = ${(small.fromReplicasMs / linkMs).toFixed(2)} (target <= 2, issue 15)`,
+);
+if (channelMs !== null)
+  console.log(
+    `read from replicas (memory mesh) / one WebRTC data channel = ${(small.fromReplicasMs / channelMs).toFixed(2)}`,
+  );

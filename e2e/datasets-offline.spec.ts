@@ -203,7 +203,20 @@ test('B reads a 20 MB version from replicas after the owner closed; holders and 
     await a.getByTestId('requests-traffic').getByTestId('grant').click();
     await expect(a.getByTestId('readers-traffic')).toBeVisible({ timeout: 60_000 });
 
-    // A adds the 20 MB file as version 1 on the page: sealed on A's peer.
+    // A's tab is linked to every holder before it seals: its pushes go straight to them.
+    await waitUntil(
+      async () => {
+        const view = await a.evaluate(() => window.bot.network());
+        return [dids[1], dids[2], node.did].every((did) =>
+          view.neighbours.some((n) => n.did === did && n.state === 'open'),
+        );
+      },
+      90_000,
+      "A's tab to link with B, C and the Node peer",
+    );
+
+    // A adds the 20 MB file as version 1 on the page: sealed on A's peer, each chunk pushed to
+    // its holders as it is sealed.
     await a.getByLabel('Or a file').setInputFiles({
       name: 'traffic.txt',
       mimeType: 'text/plain',
@@ -216,40 +229,56 @@ test('B reads a 20 MB version from replicas after the owner closed; holders and 
     const fingerprint = await a.evaluate(
       async () => (await window.bot.datasets())[0]!.versions[0]!.fingerprint,
     );
+    // The chunk list, from A's own store (the manifest blob; not yet on the Node peer maybe).
+    const manifest = await a.evaluate(async (id) => {
+      for (const { name } of await indexedDB.databases()) {
+        if (!name?.startsWith('bot-blobs-')) continue;
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const request = indexedDB.open(name);
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+        const value = db.objectStoreNames.contains('blobs')
+          ? await new Promise<unknown>((resolve, reject) => {
+              const request = db.transaction('blobs').objectStore('blobs').get(id);
+              request.onsuccess = () => resolve(request.result);
+              request.onerror = () => reject(request.error);
+            })
+          : undefined;
+        db.close();
+        if (value instanceof Uint8Array) return [...value];
+        if (value instanceof ArrayBuffer) return [...new Uint8Array(value)];
+        if (value instanceof Blob) return [...new Uint8Array(await value.arrayBuffer())];
+      }
+      return null;
+    }, fingerprint);
+    expect(manifest).not.toBeNull();
+    const chunks = decodeManifest(Uint8Array.from(manifest!)).chunks;
+    expect(chunks.length).toBe(20);
+    const idsOf = (did: string) =>
+      chunks.filter((c) => holdersOf(c.hash, members, 3).includes(did)).map((c) => toHex(c.hash));
 
-    // Every chunk reaches its holders: the manifest and the Node peer's share of the chunks as
-    // files, B's and C's in their IndexedDB.
+    // Pushed while sealing: A's log counts every copy placed on B, C and the Node peer as kept
+    // by its holder, and each of them holds its chunks now that the version is recorded.
+    const copies = [dids[1]!, dids[2]!, node.did].reduce((sum, did) => sum + idsOf(did).length, 0);
+    const pushedLine = (await a.evaluate(() => window.bot.log()))
+      .map((e) => e.message)
+      .find((m) => m.startsWith('Version 1 of "traffic"'));
+    expect(pushedLine).toBe(
+      `Version 1 of "traffic": ${copies} chunk copies pushed while sealing, kept by 3 holder(s).`,
+    );
+    const heldNow = nodeBlobs(node.dataDir);
+    expect(idsOf(node.did).filter((id) => !heldNow.has(id))).toEqual([]);
+    const bNow = new Set((await tabBlobs(b)).held);
+    expect(idsOf(dids[1]!).filter((id) => !bNow.has(id))).toEqual([]);
+    let cHeld = await tabBlobs(c);
+    expect(idsOf(dids[2]!).filter((id) => !cHeld.held.includes(id))).toEqual([]);
+
+    // The manifest reaches the Node peer once the version commits (replication fetches it).
     await waitUntil(
       async () => nodeBlobs(node.dataDir).has(fingerprint),
       120_000,
       'the manifest on the Node peer',
-    );
-    const chunks = decodeManifest(
-      new Uint8Array(readFileSync(nodeBlobs(node.dataDir).get(fingerprint)!)),
-    ).chunks;
-    expect(chunks.length).toBe(20);
-    const idsOf = (did: string) =>
-      chunks.filter((c) => holdersOf(c.hash, members, 3).includes(did)).map((c) => toHex(c.hash));
-    await waitUntil(
-      async () => {
-        const held = nodeBlobs(node.dataDir);
-        return idsOf(node.did).every((id) => held.has(id));
-      },
-      120_000,
-      'the Node peer to hold its chunks',
-    );
-    let cHeld = { held: [] as string[], plain: false };
-    await waitUntil(
-      async () => {
-        const bHeld = new Set((await tabBlobs(b)).held);
-        cHeld = await tabBlobs(c);
-        return (
-          idsOf(dids[1]!).every((id) => bHeld.has(id)) &&
-          idsOf(dids[2]!).every((id) => cHeld.held.includes(id))
-        );
-      },
-      120_000,
-      'B and C to hold their chunks',
     );
     // The holders keep ciphertext only: C (never granted) and the Node peer hold no plaintext.
     expect(idsOf(dids[2]!).length).toBeGreaterThan(0);

@@ -238,6 +238,7 @@ export class Capabilities {
       clock: clockOf(o),
       emit: (event) => o.emit(event),
       send: (to, message) => o.net?.send(to, encodeWire(message)) ?? false,
+      sendEncoded: (to, bytes) => o.net?.send(to, bytes) ?? false,
       neighbours: () => o.net?.view().neighbours.map((n) => n.did) ?? [],
       record: (level, message) => this.d.record(level, message),
       x25519: bestX25519,

@@ -22,7 +22,7 @@ import { decodeManifest } from '../core/modules/datasets/manifest';
 import { chunkPlainBytes } from '../core/modules/datasets/limits';
 import { fromHex, toHex } from '../core/bytes';
 import type { ChunkPush } from './datasets-push';
-import type { WireMessage } from './wire';
+import { decodeWire } from './wire';
 
 let mesh = new DatasetMesh();
 afterEach(async () => {
@@ -35,6 +35,13 @@ async function pushOf(p: DatasetPeer): Promise<ChunkPush> {
   return ((await datasetService(p)) as unknown as { push: ChunkPush }).push;
 }
 
+/** The owner's push dependencies, whose encoded sends a test watches or alters. */
+async function ownerSends(owner: DatasetPeer) {
+  return (await pushOf(owner)) as unknown as {
+    d: { sendEncoded(to: string, encoded: Uint8Array): boolean };
+  };
+}
+
 async function chunksOf(owner: DatasetPeer, fingerprint: string): Promise<Uint8Array[]> {
   return decodeManifest((await owner.blobs.get(fingerprint))!).chunks.map((c) => c.hash);
 }
@@ -43,6 +50,15 @@ const logged = async (p: DatasetPeer, pattern: RegExp) =>
   (await p.host.log()).some((e) => pattern.test(e.message));
 
 /** A memory store that calls `onKept` after each chunk it kept from a push or a fetch. */
+/** A memory store whose writes take `delayMs` (a holder slower than the owner). */
+class SlowStore extends MemoryBlobStore {
+  delayMs = 0;
+  override async putMany(blobs: ReadonlyArray<{ id: string; bytes: Uint8Array }>) {
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    await super.putMany(blobs);
+  }
+}
+
 class WatchedStore extends MemoryBlobStore {
   onKept: (() => void) | null = null;
   override async putMany(blobs: ReadonlyArray<{ id: string; bytes: Uint8Array }>) {
@@ -91,6 +107,59 @@ describe('chunks pushed while the owner seals (issue 15)', () => {
     ).toBe(true);
   }, 60_000);
 
+  it('encode each chunk once for all its holders, into one reused buffer, and are all kept when putDatasetVersion returns', async () => {
+    const validator = await mesh.peer();
+    const owner = await mesh.peer();
+    const h1 = await mesh.peer(new SlowStore());
+    const h2 = await mesh.peer(new SlowStore());
+    const all = [validator, owner, h1, h2];
+    await mesh.chain('once', all, 3);
+    await committed(owner.host, owner.host.publishDataset({ id: 'raw' }));
+    const members = all.map((p) => p.did);
+    // Every encoded push the owner sends, by holder (decoded as sent: the owner reuses its
+    // buffer for the next chunk).
+    const sends = await ownerSends(owner);
+    const send = sends.d.sendEncoded.bind(sends.d);
+    const sent: Array<{ to: string; blob: string; encoded: Uint8Array }> = [];
+    sends.d.sendEncoded = (to, encoded) => {
+      const m = decodeWire(encoded);
+      if (m.kind === 'blobPush') sent.push({ to, blob: toHex(m.blob), encoded });
+      return send(to, encoded);
+    };
+    // The holders write slowly: the owner's last pushes are answered well after its last send.
+    h1.blobs.delayMs = 150;
+    h2.blobs.delayMs = 150;
+    const put = await owner.host.putDatasetVersion(
+      'raw',
+      new Uint8Array(randomBytes(6 * chunkPlainBytes + 9)),
+    );
+    // No wait: each holder holds every chunk placed on it once the call returns.
+    const chunks = await chunksOf(owner, put.fingerprint);
+    for (const p of [validator, h1, h2])
+      for (const hash of chunks)
+        if (holdersOf(hash, members, 3).includes(p.did))
+          expect(await p.blobs.has(toHex(hash))).toBe(true);
+    // One buffer per chunk, the same for each of its holders (a push names the chunk's hash).
+    const copies = chunks.flatMap((hash) =>
+      holdersOf(hash, members, 3).filter((did) => did !== owner.did),
+    );
+    expect(sent).toHaveLength(copies.length);
+    for (const hash of chunks) {
+      const views = new Set(sent.filter((s) => s.blob === toHex(hash)).map((s) => s.encoded));
+      expect(views.size).toBe(1);
+    }
+    // And every chunk of the version into the same memory (no fresh 1 MiB buffer per chunk).
+    expect(new Set(sent.map((s) => s.encoded.buffer)).size).toBe(1);
+    expect(
+      await logged(
+        owner,
+        new RegExp(
+          `Version 1 of "raw": ${copies.length} chunk copies pushed while sealing, kept by 3 holder`,
+        ),
+      ),
+    ).toBe(true);
+  }, 60_000);
+
   it('go on without a holder that leaves mid-stream or gets corrupted bytes; replication makes up', async () => {
     const validator = await mesh.peer();
     const owner = await mesh.peer();
@@ -100,16 +169,15 @@ describe('chunks pushed while the owner seals (issue 15)', () => {
     await mesh.chain('faults', all, 2);
     await committed(owner.host, owner.host.publishDataset({ id: 'raw' }));
     const members = all.map((p) => p.did);
-    // Every chunk pushed to `corrupted` has one byte flipped on the way.
-    const pushD = (await pushOf(owner)) as unknown as {
-      d: { send(to: string, m: WireMessage): boolean };
-    };
-    const send = pushD.d.send.bind(pushD.d);
-    pushD.d.send = (to, m) => {
-      if (m.kind !== 'blobPush' || to !== corrupted.did) return send(to, m);
-      const bytes = m.bytes.slice();
-      bytes[7]! ^= 1;
-      return send(to, { ...m, bytes });
+    // Every chunk pushed to `corrupted` has one byte flipped on the way (the last byte of a push
+    // is the chunk's last byte).
+    const pushD = await ownerSends(owner);
+    const send = pushD.d.sendEncoded.bind(pushD.d);
+    pushD.d.sendEncoded = (to, encoded) => {
+      if (decodeWire(encoded).kind !== 'blobPush' || to !== corrupted.did) return send(to, encoded);
+      const bytes = encoded.slice();
+      bytes[bytes.length - 1]! ^= 1;
+      return send(to, bytes);
     };
     // The leaver's peer stops once it has kept its first pushed chunk.
     leaver.blobs.onKept = () => {

@@ -3,10 +3,14 @@
 // them ask for every chunk (bench:data). Now the owner sends each sealed chunk (blobPush) to the
 // holders placed for it as soon as the chunk is stored, with at most pushWindowMax unanswered
 // pushes per holder: sealing waits for a slow holder's answers up to pushStallMs, then goes on
-// without it. A holder keeps a pushed chunk only when the sender is a member, the bytes hash to
-// the id named, the chunk is placed on this holder, the sender's unreferenced pushes stay under
-// pushedPendingBytesMax and the store's quota allows; otherwise it answers a refusal and keeps
-// nothing. Pushing is only a head start: once the version commits every holder still replicates
+// without it. A chunk is encoded once for all its holders, into one buffer the session reuses
+// for every chunk (the net layer copies what it is sent before send returns; a fresh 1 MiB
+// buffer per chunk and holder cost more than the copy itself, bench:data), and the owner waits
+// for the last answers (settled) before the version is submitted, so a holder that kept its
+// chunks has them all when the version commits. A holder keeps a pushed chunk only when the
+// sender is a member, the bytes hash to the id named, the chunk is placed on this holder, the
+// sender's unreferenced pushes stay under pushedPendingBytesMax and the store's quota allows;
+// otherwise it answers a refusal and keeps nothing. Pushing is only a head start: once the version commits every holder still replicates
 // (datasets-holders.ts), asking for whatever it does not hold, with its retries; a push lost,
 // refused, or to a holder that left is made up there. A pushed chunk no committed version
 // references is collected like any unreferenced blob, once blobCollectDelayMs has passed.
@@ -19,7 +23,7 @@ import { blobIdOf, type BlobId, type BlobStore } from '../data/blob-store';
 import { errorCode } from '../data/errors';
 import type { Clock, TimerHandle } from '../net/clock';
 import type { DatasetHolders } from './datasets-holders';
-import type { WireMessage } from './wire';
+import { blobPushBytesMax, encodeBlobPush, type WireMessage } from './wire';
 
 /** Pushes one holder has unanswered at once (each up to a sealed chunk in flight). */
 export const pushWindowMax = 4;
@@ -39,6 +43,11 @@ export interface ChunkPushDeps {
   now(): number;
   /** Send to a neighbour; false when there is no open link to it. */
   send(to: string, message: WireMessage): boolean;
+  /**
+   * Send an encoded message (encodeWire) to a neighbour; false when there is no open link. The
+   * bytes are not kept or transferred: the same buffer goes to several neighbours.
+   */
+  sendEncoded(to: string, bytes: Uint8Array): boolean;
   record(level: 'info' | 'warn' | 'error', message: string): void;
   holders: DatasetHolders;
   blobs: BlobStore;
@@ -54,14 +63,19 @@ export interface PushSession {
   readonly gaveUp: ReadonlySet<string>;
   /** Chunks each holder answered as kept. */
   readonly kept: ReadonlyMap<string, number>;
+  /** Until every push sent is answered or given up (each within pushStallMs). */
+  settled(): Promise<void>;
 }
 
 export class ChunkPush {
   private nextRequest = 1;
-  /** Pushes sent and not answered: request id -> what to do with the answer. */
+  /**
+   * Pushes sent and not answered, by `${request id} ${holder}` (a chunk's one request id goes
+   * to each of its holders): what to do with the answer.
+   */
   private readonly waiting = new Map<
-    number,
-    { to: string; settle: (error: Pushed['error'] | 'timeout') => void; timer: TimerHandle }
+    string,
+    { settle: (error: Pushed['error'] | 'timeout') => void; timer: TimerHandle }
   >();
   /** Chunks pushed here and kept: by whom, how big, and when (ms). */
   private readonly pushed = new Map<BlobId, { from: string; bytes: number; at: number }>();
@@ -89,6 +103,11 @@ export class ChunkPush {
     const roomWaiters = new Map<string, Array<() => void>>();
     const gaveUp = new Set<string>();
     const kept = new Map<string, number>();
+    let outstanding = 0;
+    let whenSettled: Array<() => void> = [];
+    /** The buffer each chunk is encoded into, reused (pushes run one at a time; else a new one). */
+    let scratch: Uint8Array | null = null;
+    let encoding = false;
     const wake = (to: string) => {
       const waiters = roomWaiters.get(to) ?? [];
       roomWaiters.delete(to);
@@ -121,38 +140,70 @@ export class ChunkPush {
     };
     const push = async (id: BlobId, bytes: Uint8Array): Promise<void> => {
       const hash = fromHex(id);
+      const request = this.nextRequest++;
+      const reuse = !encoding;
+      encoding = true;
+      try {
+        await pushOne(hash, request, bytes, reuse);
+      } finally {
+        if (reuse) encoding = false;
+      }
+    };
+    const pushOne = async (
+      hash: Uint8Array,
+      request: number,
+      bytes: Uint8Array,
+      reuse: boolean,
+    ): Promise<void> => {
+      let encoded: Uint8Array | null = null; // once, for the first holder that has room
       for (const to of holdersOf(hash, members, k)) {
         if (to === self || !(await room(to))) continue;
-        const request = this.nextRequest++;
+        if (reuse) scratch ??= new Uint8Array(blobPushBytesMax);
+        encoded ??= encodeBlobPush(
+          { kind: 'blobPush', id: request, blob: hash, bytes },
+          reuse ? scratch! : undefined,
+        );
+        const key = `${request} ${to}`;
         const settle = (error: Pushed['error'] | 'timeout') => {
           inFlight.set(to, (inFlight.get(to) ?? 1) - 1);
           if (error === 'timeout') giveUp(to, `no answer in ${pushStallMs} ms`);
           else if (error) giveUp(to, `${error.code}: ${error.message}`);
           else kept.set(to, (kept.get(to) ?? 0) + 1);
           wake(to);
+          outstanding -= 1;
+          if (outstanding === 0) {
+            const waiters = whenSettled;
+            whenSettled = [];
+            for (const w of waiters) w();
+          }
         };
         const timer = this.d.clock.setTimeout(() => {
-          if (this.waiting.delete(request)) settle('timeout');
+          if (this.waiting.delete(key)) settle('timeout');
         }, pushStallMs);
-        this.waiting.set(request, { to, settle, timer });
+        this.waiting.set(key, { settle, timer });
         inFlight.set(to, (inFlight.get(to) ?? 0) + 1);
-        if (!this.d.send(to, { kind: 'blobPush', id: request, blob: hash, bytes })) {
+        outstanding += 1;
+        if (!this.d.sendEncoded(to, encoded)) {
           this.d.clock.clearTimeout(timer);
-          this.waiting.delete(request);
+          this.waiting.delete(key);
           inFlight.set(to, (inFlight.get(to) ?? 1) - 1);
+          outstanding -= 1;
           giveUp(to, 'not linked');
         }
       }
     };
-    return { push, gaveUp, kept };
+    const settled = (): Promise<void> =>
+      outstanding === 0 ? Promise.resolve() : new Promise((resolve) => whenSettled.push(resolve));
+    return { push, gaveUp, kept, settled };
   }
 
   /** A holder answered a push. */
   onPushed(from: string, message: Pushed): void {
-    const entry = this.waiting.get(message.id);
-    if (!entry || entry.to !== from) return; // late, or not from the holder pushed to
+    const key = `${message.id} ${from}`;
+    const entry = this.waiting.get(key);
+    if (!entry) return; // late, or not from a holder pushed to
     this.d.clock.clearTimeout(entry.timer);
-    this.waiting.delete(message.id);
+    this.waiting.delete(key);
     entry.settle(message.error);
   }
 

@@ -114,6 +114,8 @@ export interface DatasetsHostDeps {
   emit(event: PeerEvent): void;
   /** Send to a neighbour; false when there is no open link to it. */
   send(to: string, message: WireMessage): boolean;
+  /** Send encoded bytes (encodeWire) to a neighbour; they are not kept: several sends may share them. */
+  sendEncoded(to: string, bytes: Uint8Array): boolean;
   /** Dids of the neighbours linked now. */
   neighbours(): string[];
   record(level: 'info' | 'warn' | 'error', message: string): void;
@@ -297,6 +299,14 @@ export class DatasetsHost {
       onSealed: (id, chunk) => session.push(id, chunk),
     });
     try {
+      // The last pushes answered (or given up) before the version is submitted: a holder that
+      // kept its chunks holds them all once the version commits.
+      await session.settled();
+      const copies = [...session.kept.values()].reduce((sum, n) => sum + n, 0);
+      this.d.record(
+        'info',
+        `Version ${version} of "${id}": ${copies} chunk copies pushed while sealing, kept by ${session.kept.size} holder(s)${session.gaveUp.size > 0 ? `; ${session.gaveUp.size} holder(s) not pushed to replicate once it commits` : ''}.`,
+      );
       const wrapped = await wrapForReaders(
         sealed.contentKey,
         sealed.fingerprint,

@@ -74,7 +74,9 @@ export class MemoryNet implements PeerNet {
     const handler = this.handler;
     if (!handler) return;
     this.network.delivered++;
-    this.network.clock.setTimeout(() => handler.onMessage(from, bytes.slice()), 0);
+    // Copied now, as the hub frames a message before send returns: the sender may reuse it.
+    const copy = bytes.slice();
+    this.network.clock.setTimeout(() => handler.onMessage(from, copy), 0);
   }
 
   broadcast(bytes: Uint8Array): void {

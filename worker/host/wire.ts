@@ -189,13 +189,20 @@ function blobDataBytes(id: number, bytes: Uint8Array): Uint8Array {
 
 /**
  * A pushed chunk written straight into one buffer of its size: the same bytes as
- * tagged(encode({ id, blob, bytes })) (canonical key order: id, blob, bytes).
+ * tagged(encode({ id, blob, bytes })) (canonical key order: id, blob, bytes). Written into
+ * `into` (a view of its start is returned) when it is big enough, else into a new buffer.
  */
-function blobPushBytes(id: number, blob: Uint8Array, bytes: Uint8Array): Uint8Array {
+function blobPushBytes(
+  id: number,
+  blob: Uint8Array,
+  bytes: Uint8Array,
+  into?: Uint8Array,
+): Uint8Array {
   const head = encode({ id, blob }); // a map of two entries: id, blob
   const lengthHead = encode(bytes.length);
   lengthHead[0]! |= 0x40;
-  const out = new Uint8Array(1 + head.length + bytesKey.length + lengthHead.length + bytes.length);
+  const size = 1 + head.length + bytesKey.length + lengthHead.length + bytes.length;
+  const out = into && into.length >= size ? into.subarray(0, size) : new Uint8Array(size);
   out[0] = tags.blobPush;
   out.set(head, 1);
   out[1] = 0xa3; // three entries: bytes follows
@@ -205,6 +212,20 @@ function blobPushBytes(id: number, blob: Uint8Array, bytes: Uint8Array): Uint8Ar
   out.set(lengthHead, at);
   out.set(bytes, at + lengthHead.length);
   return out;
+}
+
+/** The largest encoded blobPush (a blob of blobBytesMax bytes): a buffer this big takes any. */
+export const blobPushBytesMax = blobBytesMax + 128;
+
+/**
+ * A blobPush encoded as encodeWire does, into `into` when it is big enough (the bytes are a
+ * view of its start, valid until `into` is written again), else into a new buffer.
+ */
+export function encodeBlobPush(
+  message: Extract<WireMessage, { kind: 'blobPush' }>,
+  into?: Uint8Array,
+): Uint8Array {
+  return blobPushBytes(message.id, message.blob, message.bytes, into);
 }
 
 /** CBOR text "blob" and the head of a 32-byte string. */

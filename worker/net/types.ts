@@ -47,7 +47,10 @@ export interface PeerNet {
   stop(): void;
   /** Gossip to every peer of the room (de-duplicated by message id, bounded TTL). */
   broadcast(bytes: Uint8Array): void;
-  /** Send to one authenticated neighbour; false when there is no open link to it. */
+  /**
+   * Send to one authenticated neighbour; false when there is no open link to it. `bytes` are
+   * neither kept nor transferred (the caller may send the same buffer to several neighbours).
+   */
   send(to: string, bytes: Uint8Array): boolean;
   /** Close the link to a misbehaving peer and refuse it for a while; `reason` goes to the log. */
   drop(did: string, reason: string): void;
