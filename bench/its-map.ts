@@ -151,7 +151,10 @@ try {
   for (let i = 0; i < rounds; i++) {
     const put = await vehicle.evaluate(async (n) => {
       const at = Date.now();
-      const { txId } = await window.bot.submit({ type: 'data.put', body: { key: `b/${n}`, value: n } });
+      const { txId } = await window.bot.submit({
+        type: 'data.put',
+        body: { key: `b/${n}`, value: n },
+      });
       return { at, txId };
     }, i);
     const committedAt = await map.evaluate(async (txId) => {
@@ -187,18 +190,22 @@ try {
       { segment: left.segment, before },
     );
     updated.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-    const reportedAt = await vehicle.evaluate(async (p) => {
-      const at = Date.now();
-      await window.bot.itsReport({ ...p, speedKmh: 36 });
-      return at;
-    }, { lat: next.lat, lon: next.lon });
+    const reportedAt = await vehicle.evaluate(
+      async (p) => {
+        const at = Date.now();
+        await window.bot.itsReport({ ...p, speedKmh: 36 });
+        return at;
+      },
+      { lat: next.lat, lon: next.lon },
+    );
     updateMs.push((await updated) - reportedAt);
   }
   const commit = median(commitMs.slice(1));
   const update = median(updateMs.slice(1));
   console.log(
     JSON.stringify({
-      benchmark: 'tabs over WebRTC: observation on a phone -> its segment updated on another phone’s map',
+      benchmark:
+        'tabs over WebRTC: observation on a phone -> its segment updated on another phone’s map',
       rounds,
       commitMs: commitMs.map(Math.round),
       updateMs: updateMs.map(Math.round),

@@ -3,7 +3,11 @@
 // certificates asked of a provider with the request a phone makes (ItsHost.itsTripKeys).
 import { decode, encode } from '../worker/core/codec';
 import { fromHex, toHex } from '../worker/core/bytes';
-import { demoTownNetwork, type RoadSegment, type TripCertificate } from '../worker/core/modules/its';
+import {
+  demoTownNetwork,
+  type RoadSegment,
+  type TripCertificate,
+} from '../worker/core/modules/its';
 
 const segments = demoTownNetwork.segments;
 const touching = (a: RoadSegment, b: RoadSegment) =>
