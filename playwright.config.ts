@@ -3,24 +3,24 @@ import { chromiumArgs, chromiumPath } from './scripts/chromium.mjs';
 
 const port = Number(process.env.E2E_PORT ?? 8091);
 
-// Specs that change the shared network namespace (a firewall, an interface taken down), start
-// Node peers, or load the 2 cores with many tabs or a 20 MB dataset: they run one at a time, after
-// the others. Specs that only start processes of their own on free ports (relays.spec's relays
-// and Redis, services.spec's example service, flows-update.spec's app server) run with the rest,
-// two at a time (E2E_WORKERS). In the step timings of BENCHMARKS.md "Test time", most of a page
-// test's time is CPU (the peer starting in each new page, axe scans, blocks), few waits are idle
-// (for blocks or timers): a third worker on the
-// 2 cores was tried (BENCHMARKS.md "Test time") and three tests failed at the then 5 s expect
-// default after a peer (re)start; try E2E_WORKERS=3 again on an idle box before changing this.
+// Specs that change the shared network namespace (a firewall, an interface taken down), time a
+// peer's return against a link timeout (net-reopen), or load the 2 cores with many tabs or a 20 MB
+// dataset: they run one at a time, after the others. Specs that only start processes of their own
+// on free ports (relays.spec's relays and Redis, services.spec's example service,
+// flows-update.spec's app server, the Node peers of xchain-peers and its-consortium: e2e/node-peer.ts
+// takes a free port) or link two or three tabs in a room of their own (net.spec) run with the
+// rest, two at a time (E2E_WORKERS): the serial project left one core idle through their waits.
+// In the step timings of BENCHMARKS.md "Test time", most of a page test's time is CPU (the peer
+// starting in each new page, axe scans, blocks), few waits are idle (for blocks or timers): a
+// third worker on the 2 cores was tried (BENCHMARKS.md "Test time") and three tests failed at the
+// then 5 s expect default after a peer (re)start; try E2E_WORKERS=3 again on an idle box before
+// changing this.
 const exclusive = [
   'turn.spec.ts',
-  'net.spec.ts',
   'net-reopen.spec.ts',
   'mesh.spec.ts',
   'overlay.spec.ts',
   'datasets-offline.spec.ts',
-  'xchain-peers.spec.ts',
-  'its-consortium.spec.ts',
 ].map((name) => `**/${name}`);
 
 export default defineConfig({

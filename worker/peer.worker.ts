@@ -5,6 +5,7 @@
 // (host/dispatch.ts: every parameter checked). Calls made before start-up are queued by the
 // page's client.
 import { openSecretBox } from './host/keys-at-rest';
+import { installFastSha256 } from './host/fast-hash';
 import { IdbBlobStore } from './data/blob-idb';
 import { MultiHost, type ChainSlot } from './host/multi-host';
 import { chainsActiveMax } from './core/limits';
@@ -66,6 +67,9 @@ async function claimSlot(): Promise<number> {
 }
 
 async function boot(): Promise<MultiHost> {
+  // The core's SHA-256 (a small wasm, compiled and checked) is made while the slot and the
+  // databases open; the host's start waits for the same promise.
+  void installFastSha256();
   const slot = await claimSlot();
   post({ event: { type: 'slot', slot } });
   const storage = await IdbStorage.open(`bot-peer-${slot}`, {

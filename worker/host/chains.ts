@@ -1,5 +1,6 @@
 // Chains and invites: the dev chain, loading and checking a stored chain end to end, creating,
 // joining and switching chains, invite links, and repair of a damaged store.
+import { loadEngineIfContracts } from './lazy-contract-runtime';
 import { createPeer } from '../core/peer';
 import {
   decodeBlock,
@@ -182,6 +183,7 @@ export class ChainsService {
       checkedAt: this.d.options.now(),
     };
     for (const p of problems) this.d.record('error', `Tamper check: ${p.message}`);
+    await loadEngineIfContracts(chain);
     const restored = await this.readConsensusRecord(record.chainId);
     this.s.peer = createPeer(
       {

@@ -2,6 +2,7 @@
 // contract's state and call history. Each transaction is run against the committed state before
 // it is signed (precheckTx: the same sandbox as in a block), so a call that would throw or hit a
 // limit is refused here with its typed error and never reaches the mempool.
+import { loadEngine } from './lazy-contract-runtime';
 import { botError } from '../core/errors';
 import { checkTx, type UnsignedTx } from '../core/tx';
 import { precheckTx, type ChainState } from '../core/ledger';
@@ -36,6 +37,7 @@ export class ContractsHost {
   constructor(private readonly deps: ContractsHostDeps) {}
 
   private async submitChecked(type: string, body: unknown): Promise<{ txId: string }> {
+    await loadEngine(this.deps.chain().contractRuntime); // the precheck runs the contract
     const chain = this.deps.chain();
     const unsigned: UnsignedTx = {
       chain: chain.chainId,

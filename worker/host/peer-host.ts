@@ -15,11 +15,12 @@ import type { PeerEffect, PeerInput } from '../core/consensus/types';
 import { encodeBlock } from '../core/block';
 import { encodeTx, type Tx } from '../core/tx';
 import { toHex } from '../core/bytes';
-import { BotError } from '../core/errors';
+import { BotError, botError } from '../core/errors';
 import * as limits from '../core/limits';
 import { commitAll, putConsensusRecord } from '../store/storage';
 import { type CachingVerifier, cachingVerifier } from './crypto';
 import { installFastSha256 } from './fast-hash';
+import { contractsMayRun, LazyContractRuntime } from './lazy-contract-runtime';
 import { AuditLog } from './audit-log';
 import type { AuditExport } from '../core/audit';
 import { encodeWire } from './wire';
@@ -117,6 +118,7 @@ export class PeerHost extends ApiSurface implements PeerMethods {
     const loop = {
       enqueue: <T>(work: () => Promise<T> | T) => this.enqueue(work),
       stepOnly: (input: PeerInput) => this.stepOnly(input),
+      engineFor: (inputs: readonly PeerInput[]) => this.engineFor(inputs),
       queueEffects: (effects: PeerEffect[]) => this.queueEffects(effects),
       fatal: (error: unknown) => this.failed(error),
       scheduleTick: () => this.scheduleTick(),
@@ -202,18 +204,18 @@ export class PeerHost extends ApiSurface implements PeerMethods {
 
   private async start(): Promise<Status> {
     const { storage } = this.options;
-    // The contract engine (QuickJS compiled, metered and warmed up: most of a start's CPU) loads
-    // while the store, the audit log and the identity open, not after them.
-    const runtime =
+    // The contract engine (QuickJS compiled, metered and warmed up: a third of a tab's start)
+    // loads before the first step that may run a contract (lazy-contract-runtime.ts), not here.
+    this.s.contractRuntime =
       this.options.contractRuntime !== undefined
-        ? Promise.resolve(this.options.contractRuntime ?? undefined)
-        : import('./contract-runtime').then((m) => m.loadContractRuntime());
-    runtime.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+        ? (this.options.contractRuntime ?? undefined)
+        : new LazyContractRuntime(() =>
+            import('./contract-runtime').then((m) => m.loadContractRuntime()),
+          );
     await installFastSha256();
     const auditProblems = await this.audit.open();
     const did = await this.identityService.open();
     for (const problem of auditProblems) this.record('error', `Tamper check: ${problem}.`);
-    this.s.contractRuntime = await runtime;
     let chain = await storage.getMeta<ChainRecord>('chain.active');
     // A solo dev chain only its own validator can extend: after an identity import, this peer
     // gets a dev chain of its own (the old one stays held and readable).
@@ -289,11 +291,33 @@ export class PeerHost extends ApiSurface implements PeerMethods {
 
   /** One core step (inside the loop); its effects join the effect queue. */
   private async feed(input: PeerInput): Promise<void> {
+    await this.engineFor([input]);
     this.queueEffects(this.stepOnly(input));
   }
 
-  /** One core step (inside the loop); the caller queues its effects (queueEffects). */
+  /** Load the contract engine if a step of `inputs` may run a contract (before the steps). */
+  private async engineFor(inputs: readonly PeerInput[]): Promise<void> {
+    const engine = this.s.contractRuntime;
+    if (!(engine instanceof LazyContractRuntime) || engine.loaded) return;
+    const chain = this.s.peer.chain;
+    if (inputs.some((input) => contractsMayRun(chain, input))) await engine.load();
+  }
+
+  /**
+   * One core step (inside the loop); the caller queues its effects (queueEffects). The caller
+   * loaded the contract engine first if the step may run a contract (engineFor).
+   */
   private stepOnly(input: PeerInput): PeerEffect[] {
+    const engine = this.s.contractRuntime;
+    if (
+      engine instanceof LazyContractRuntime &&
+      !engine.loaded &&
+      contractsMayRun(this.s.peer.chain, input)
+    )
+      throw botError(
+        'INTERNAL',
+        'A step that may run a contract came before the contract engine loaded.',
+      );
     const { state, effects } = step(this.s.peer, input);
     this.s.peer = state;
     this.s.trace.stepped(effects);

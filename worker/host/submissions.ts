@@ -33,6 +33,8 @@ export interface SubmissionsDeps {
   enqueue<T>(work: () => Promise<T> | T): Promise<T>;
   /** One core step inside the loop; the caller queues its effects. */
   stepOnly(input: PeerInput): PeerEffect[];
+  /** Load the contract engine if a step of `inputs` may run a contract (peer-host.ts). */
+  engineFor(inputs: readonly PeerInput[]): Promise<void>;
   queueEffects(effects: PeerEffect[]): void;
   /** A service's work failed: a broken invariant stops the peer, a refusal is logged. */
   fatal(error: unknown): void;
@@ -208,18 +210,19 @@ export class Submissions {
       this.submissionOrder = this.submissionOrder
         .then(() => Promise.all([verdicts, kept]))
         .then(([results]) =>
-          this.d.enqueue(() => {
+          this.d.enqueue(async () => {
             // A peer stopped meanwhile (an earlier chunk's outbox write failed) takes nothing:
             // what it signed after that chunk must not go out with a nonce gap before it.
+            this.refuseIfFaulted();
+            const inputs = chunk.map(
+              (item, i): PeerInput => ({ kind: 'submit', tx: item.tx, sigOk: results[i]! }),
+            );
+            await this.d.engineFor(inputs);
             this.refuseIfFaulted();
             // What the core refused at once (signature, chain, nonce), per submission.
             const refusals: Array<BotError | null> = [];
             for (let i = 0; i < chunk.length; i++) {
-              const effects = this.d.stepOnly({
-                kind: 'submit',
-                tx: chunk[i]!.tx,
-                sigOk: results[i]!,
-              });
+              const effects = this.d.stepOnly(inputs[i]!);
               this.d.queueEffects(effects);
               refusals.push(effects.find((e) => e.kind === 'txRejected')?.error ?? null);
             }

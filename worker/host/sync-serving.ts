@@ -29,6 +29,8 @@ export interface SyncServingDeps {
   enqueue<T>(work: () => Promise<T> | T): Promise<T>;
   /** One core step inside the loop; the caller queues its effects. */
   stepOnly(input: PeerInput): PeerEffect[];
+  /** Load the contract engine if a step of `inputs` may run a contract (peer-host.ts). */
+  engineFor(inputs: readonly PeerInput[]): Promise<void>;
   queueEffects(effects: PeerEffect[]): void;
   dropPeer(did: string, reason: string): void;
   statusNow(): Status;
@@ -194,6 +196,14 @@ export class SyncServing {
     }
     const verdicts = await this.d.verifier.verifyBatch(checks);
     return this.d.enqueue(async () => {
+      await this.d.engineFor(
+        blocks.map((block) => ({
+          kind: 'message',
+          from,
+          message: { type: 'commit', block },
+          sigOk: true,
+        })),
+      );
       // The steps' effects go to the effect queue together, so the blocks are stored in one write.
       const effects: PeerEffect[] = [];
       let applied = 0;
