@@ -267,7 +267,7 @@ test('three ITS providers share road conditions: each vehicle sees the others’
     expect(fromC.providers.every((p) => p.ok >= 1)).toBe(true);
     // The liar's refusals count against its provider (A): at least the three before it is
     // flagged (flagAt). An honest vehicle may still be a window's outlier when its speed strays
-    // from the median under a loaded box (the fresh-clone CI saw B and C with bad > 0), so the
+    // from the median under a loaded box (the fresh-clone CI saw B and C with bad > 0, cause not determined), so the
     // others' records are not asserted clean: that they are paid is asserted above.
     const recordOf = (did: string) => fromC.providers.find((p) => p.did === did)!;
     expect(recordOf(didA).bad).toBeGreaterThanOrEqual(3);
