@@ -27,24 +27,9 @@ import { chainsBodies, chainsPaths, chainsSchemas } from './openapi-chains';
 
 import { notifyPaths, notifySchemas } from './openapi-notify';
 
-type Schema = Record<string, unknown>;
+import { type Schema, did, hex, int, list, nullable, obj, ref, str } from './openapi-schema';
 
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const hex = (digits: number): Schema => ({ type: 'string', pattern: `^[0-9a-f]{${digits}}$` });
-const str: Schema = { type: 'string' };
-const int: Schema = { type: 'integer', minimum: 0 };
 const bool: Schema = { type: 'boolean' };
-const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] });
-const list = (items: Schema): Schema => ({ type: 'array', items });
-const did: Schema = { type: 'string', pattern: '^did:key:z' };
-/** An object with exactly these fields required (others allowed: the API may add fields). */
-function obj(properties: Record<string, Schema>, optional: string[] = []): Schema {
-  return {
-    type: 'object',
-    properties,
-    required: Object.keys(properties).filter((k) => !optional.includes(k)),
-  };
-}
 
 const schemas: Record<string, Schema> = {
   Error: obj({
