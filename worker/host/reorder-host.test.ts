@@ -12,7 +12,7 @@ import { MemoryStorage } from '../store/memory';
 import { dispatch } from './dispatch';
 import type { DeviceNotice, ReorderOrderView, TxResult } from '../api';
 import { supplierContractName as shop, supplierContractSource } from '../shared/supplier-contract';
-import { ReorderHost } from './reorder-host';
+import { ReorderHost, type ReorderHostDeps } from './reorder-host';
 import { botError } from '../core/errors';
 
 const hosts: PeerHost[] = [];
@@ -277,6 +277,25 @@ describe('the reorder rule runs in the host (U-II.4)', () => {
   });
 });
 
+/** A ReorderHost on chain c1 of `storage`, with no devices: only its orders' waits are exercised. */
+function reorderHostOn(
+  storage: MemoryStorage,
+  deps: Pick<ReorderHostDeps, 'waitFor'> & Partial<ReorderHostDeps>,
+): ReorderHost {
+  return new ReorderHost({
+    storage,
+    chain: () => ({ chainId: 'c1' }) as never,
+    self: () => 'did:key:owner',
+    devices: async () => {
+      throw new Error('not needed');
+    },
+    now: () => 0,
+    emit: () => undefined,
+    record: () => undefined,
+    ...deps,
+  });
+}
+
 describe('an order the chain has not decided yet', () => {
   it('is waited for again after its wait runs out, and after a restart, until its block says what happened', async () => {
     const storage = new MemoryStorage();
@@ -303,20 +322,13 @@ describe('an order the chain has not decided yet', () => {
     const logs: string[] = [];
     const events: unknown[] = [];
     let waits = 0;
-    const reorder = new ReorderHost({
-      storage,
-      chain: () => ({ chainId: 'c1' }) as never,
-      self: () => 'did:key:owner',
-      devices: async () => {
-        throw new Error('not needed');
-      },
+    const reorder = reorderHostOn(storage, {
       // the first wait runs out (the block is slow to come); the second sees it committed
       waitFor: async (txId) => {
         waits++;
         if (waits === 1) throw botError('TIMEOUT', `Still waiting for ${txId}.`);
         return { txId, status: 'committed', height: 9 } as TxResult;
       },
-      now: () => 0,
       emit: (e) => events.push(e),
       record: (_level, message) => logs.push(message),
     });
@@ -327,19 +339,10 @@ describe('an order the chain has not decided yet', () => {
     expect(logs.some((m) => m.includes('still waiting for it'))).toBe(true);
     expect(events).toHaveLength(1); // the page is told once it settled
     // kept: a restart finds it settled and waits for nothing
-    const again = new ReorderHost({
-      storage,
-      chain: () => ({ chainId: 'c1' }) as never,
-      self: () => 'did:key:owner',
-      devices: async () => {
-        throw new Error('not needed');
-      },
+    const again = reorderHostOn(storage, {
       waitFor: async () => {
         throw new Error('an order already settled is not waited for');
       },
-      now: () => 0,
-      emit: () => undefined,
-      record: () => undefined,
     });
     expect((await again.reorderOrders())[0]).toMatchObject({ state: 'committed', height: 9 });
   });
