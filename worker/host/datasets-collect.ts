@@ -79,9 +79,11 @@ export class BlobCollector {
     const members = holders.members();
     const member = members.includes(self);
     const k = await holders.holdersK();
-    // Chunks pushed while their owner seals: their version may be a block away.
-    const keep = this.d.recentlyPushed(blobCollectDelayMs);
-    if (keep.size > 0) this.schedule();
+    const keep = new Set<BlobId>();
+    // Chunks pushed while their owner seals: their version may be a block away. Once a
+    // committed version's manifest here lists a pushed chunk, its placement decides, not the push.
+    const pushed = this.d.recentlyPushed(blobCollectDelayMs);
+    const listed = new Set<BlobId>();
     for (const v of registry.versions.values()) {
       const dataset = registry.datasets.get(v.dataset);
       if (!dataset) continue;
@@ -97,8 +99,10 @@ export class BlobCollector {
           if (place.dataset === v.dataset && place.version === v.version) keep.add(id);
         continue;
       }
-      for (const chunk of decodeManifest(bytes).chunks)
+      for (const chunk of decodeManifest(bytes).chunks) {
+        listed.add(toHex(chunk.hash));
         if (mine || holdersOf(chunk.hash, members, k).includes(self)) keep.add(toHex(chunk.hash));
+      }
     }
     // Views derived for a viewer: kept while the viewer holds its view (or by the owner).
     for (const v of registry.derived.values()) {
@@ -124,6 +128,13 @@ export class BlobCollector {
         if (mine || v.reader === self || holdersOf(chunk.hash, members, k).includes(self))
           keep.add(toHex(chunk.hash));
     }
+    let waiting = 0;
+    for (const id of pushed)
+      if (!listed.has(id)) {
+        keep.add(id);
+        waiting += 1;
+      }
+    if (waiting > 0) this.schedule();
     return keep;
   }
 

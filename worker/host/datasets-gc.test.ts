@@ -115,7 +115,11 @@ describe('blob collection and quota (issue 15)', () => {
         for (const c of chunks) if (await p.blobs.has(c)) out.push(`${p.did} ${c}`);
       return out.sort();
     };
-    await until(async () => (await copies()).length === placed(3).length, 30_000);
+    // Every other member holds the version's manifest and the chunks placed on it.
+    await until(async () => {
+      for (const p of others) if (!(await p.blobs.has(put.fingerprint))) return false;
+      return (await copies()).length === placed(3).length;
+    }, 30_000);
     expect(await copies()).toEqual(placed(3).sort());
 
     const now = (await validator.host.status()).height;

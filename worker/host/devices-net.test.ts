@@ -136,6 +136,8 @@ describe('off-chain batches read through the gateway under the chain access reco
     });
     await other.host.join(invite);
     await until(async () => (await gateway.host.status()).peers === 1);
+    // Admitted, as the joiner itself sees it, before it writes.
+    await until(async () => (await other.host.governance()).members.includes(other.did));
     const code =
       'function bump(ctx, args) { const n = (ctx.get("n") ?? 0) + args.by; ctx.put("n", n); ctx.put("by/" + (ctx.device ? "device" : "peer"), ctx.caller); return n; }';
     await committed(gateway.host, gateway.host.deployContract({ name: 'tally', code }));
@@ -193,6 +195,8 @@ describe('off-chain batches read through the gateway under the chain access reco
     });
     await office.host.join(invite);
     await until(async () => (await home.host.status()).peers === 1);
+    // Admitted, as the joiner itself sees it, before it registers its device.
+    await until(async () => (await office.host.governance()).members.includes(office.did));
     const door = await home.host.registerDevice({
       id: 'door-1',
       kind: 'sensor',
