@@ -3,7 +3,7 @@
 // `ws`. No BroadcastChannel by default: in Node it reaches only the same process.
 import WebSocket from 'ws';
 import { cleanup } from 'node-datachannel';
-import { RtcLinks } from '../worker/net/rtc-links';
+import { RtcLinks, releaseNativeWebRtc } from '../worker/net/rtc-links';
 import { Hub } from '../worker/net/hub';
 import type { WebSocketFactory } from '../worker/net/signaling';
 
@@ -25,5 +25,6 @@ export function createNodeNet(options: NodeNetOptions = {}): Hub {
 
 /** Stop node-datachannel's threads so the process can exit (after every net is stopped). */
 export function shutdownNodeWebRtc(): void {
+  releaseNativeWebRtc();
   cleanup();
 }

@@ -4,6 +4,10 @@
 // What the hub relies on (driver.ts): caps, SDPs with one DTLS fingerprint, onConnect at both
 // ends, chunks whole and in order per link, onSent for every byte handed over, and a close
 // that reaches the other end.
+//
+// LINK_SUITE_REPEATS=N runs each test N more times (a stress run: the WebRTC driver's rare
+// failures under load showed up once in about 60 links, e.g.
+// `LINK_SUITE_REPEATS=40 BOT_IN_NETNS=1 bash scripts/netns-run npx vitest run worker/net/rtc-links.test.ts`).
 import { describe, expect, it } from 'vitest';
 import type { LinkDriver, LinkEvents } from './driver';
 import { sdpFingerprint } from './handshake';
@@ -13,6 +17,8 @@ export interface DriverPair {
   a: LinkDriver;
   b: LinkDriver;
   close(): void | Promise<void>;
+  /** What each end's links are doing, added to a failed test's message. */
+  state?(): string;
 }
 
 interface Recorded {
@@ -89,13 +95,23 @@ export function linkDriverSuite(
   name: string,
   makePair: () => DriverPair | Promise<DriverPair>,
 ): void {
-  describe(`LinkDriver contract: ${name}`, () => {
+  describe(`LinkDriver contract: ${name}`, {
+    repeats: Number(process.env.LINK_SUITE_REPEATS ?? 0),
+  }, () => {
     async function withPair(
       test: (pair: DriverPair, w: ReturnType<typeof wire>) => Promise<void>,
     ): Promise<void> {
       const pair = await makePair();
+      const w = wire(pair);
       try {
-        await test(pair, wire(pair));
+        await test(pair, w);
+      } catch (error) {
+        if (error instanceof Error) {
+          const seen = (r: Recorded) =>
+            `connected [${[...r.connected]}], closed [${[...r.closed].map(([l, why]) => `${l}: ${why}`)}]`;
+          error.message += ` (a: ${seen(w.a)}; b: ${seen(w.b)}${pair.state ? `; links: ${pair.state()}` : ''})`;
+        }
+        throw error;
       } finally {
         await pair.close();
       }

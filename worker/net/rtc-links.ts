@@ -10,7 +10,7 @@
 import SimplePeer from '@thaunknown/simple-peer/lite.js';
 import type { IceServer, LinkDriver, LinkEvents } from './driver';
 import { directChannelId, sendBufferHighBytes, sendBufferLowBytes } from './limits';
-import type { SignalData } from './signaling';
+import type { IceCandidateData, SignalData } from './signaling';
 
 /** Re-check a paused channel this often, in case `bufferedamountlow` never fires. */
 const pausedRecheckMs = 100;
@@ -19,6 +19,43 @@ interface RtcLink {
   peer: SimplePeer;
   queue: Uint8Array[];
   recheck: ReturnType<typeof setTimeout> | null;
+  /** The link's last state changes, ms since open (for diagnostics: state()). */
+  history: string[];
+  openedAt: number;
+}
+
+/** State changes kept per link for state(). */
+const historyMax = 16;
+
+/**
+ * webrtc-polyfill (node-datachannel, in Node) tears the whole native library down (`cleanup()`:
+ * every connection closed, its threads joined) whenever its count of open connections drops to
+ * zero. So a peer whose last link closed and which dialled again at once could lose the new
+ * link within milliseconds, without an event (seen as the rtc-links suite's "both ends
+ * connected" timeouts: a fresh connection 'closed' 10 ms after 'connecting'). In Node one idle
+ * connection is held from the first link on, so that count never reaches zero while the peer
+ * runs; releaseNativeWebRtc() lets it go when the process stops its nets. Browsers have no such
+ * count: there the hold is never made.
+ */
+let nativeHold: { close(): void } | null = null;
+
+function holdNativeWebRtc(pc: RTCPeerConnection | null | undefined): void {
+  if (nativeHold || !pc) return;
+  const Connection = pc.constructor as typeof RTCPeerConnection;
+  if (Connection === (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection) return;
+  nativeHold = new Connection();
+}
+
+/** An SDP without its candidate lines (they are sent trickled). */
+function withoutCandidates(sdp: string): string {
+  return sdp.replace(/^a=(?:candidate:|end-of-candidates).*\r?\n/gm, '');
+}
+
+/** Close the idle connection that keeps node-datachannel up (then it cleans up when the last link closes). */
+export function releaseNativeWebRtc(): void {
+  const hold = nativeHold;
+  nativeHold = null;
+  hold?.close();
 }
 
 export interface RtcLinkStats {
@@ -30,6 +67,8 @@ export interface RtcLinkStats {
 export class RtcLinks implements LinkDriver {
   private events: LinkEvents | null = null;
   private readonly links = new Map<string, RtcLink>();
+  /** The history of the last links that ended, for state(). */
+  private readonly ended = new Map<string, string>();
   readonly stats: RtcLinkStats = { bufferedBytesMax: 0, chunksSent: 0 };
 
   constructor(private readonly Peer: typeof SimplePeer = SimplePeer) {}
@@ -59,26 +98,70 @@ export class RtcLinks implements LinkDriver {
       );
       return;
     }
-    const entry: RtcLink = { peer, queue: [], recheck: null };
+    const entry: RtcLink = { peer, queue: [], recheck: null, history: [], openedAt: Date.now() };
     this.links.set(link, entry);
+    const note = (what: string) => {
+      entry.history.push(`${Date.now() - entry.openedAt}ms ${what}`);
+      if (entry.history.length > historyMax) entry.history.shift();
+    };
+    // simple-peer's own teardown (a channel that closes, `__destroy` without an error) can end a
+    // link without 'close' or 'error', and a connection closed under it (ICE failed, then closed)
+    // never reaches its handlers: the driver watches the connection and the channel itself, so
+    // the hub always hears of a dead link (LinkDriver: a close reaches the other end).
+    const pc = peer._pc;
+    holdNativeWebRtc(pc);
+    pc?.addEventListener('connectionstatechange', () => {
+      note(`connection ${pc.connectionState}`);
+      if (pc.connectionState === 'failed' || pc.connectionState === 'closed')
+        this.finish(link, `connection ${pc.connectionState}`);
+    });
+    pc?.addEventListener('iceconnectionstatechange', () => {
+      note(`ice ${pc.iceConnectionState}`);
+      if (pc.iceConnectionState === 'failed' || pc.iceConnectionState === 'closed')
+        this.finish(link, `ice ${pc.iceConnectionState}`);
+    });
+    pc?.addEventListener('signalingstatechange', () => note(`signaling ${pc.signalingState}`));
+    // The offerer holds its ICE candidates until it has applied the answer (and strips those
+    // node-datachannel already wrote into the offer: each also comes trickled). Otherwise the
+    // answerer can finish ICE and start DTLS before the answer (with the answerer's certificate
+    // fingerprint) has reached the offerer's connection: node-datachannel then refuses the
+    // certificate ('unknown CA') and both ends fail, seen under load in the rtc-links suite
+    // whenever the JS thread applied the answer tens of ms after the native ICE checks passed.
+    const held: IceCandidateData[] = [];
+    const answered = () => !peer.initiator || pc?.signalingState === 'stable';
+    pc?.addEventListener('signalingstatechange', () => {
+      if (!answered()) return;
+      for (const candidate of held.splice(0))
+        this.events?.onSignal(link, { type: 'candidate', candidate });
+    });
     peer.on('signal', (data) => {
-      if ((data.type === 'offer' || data.type === 'answer') && typeof data.sdp === 'string')
-        this.events?.onSignal(link, { type: data.type, sdp: data.sdp });
-      else if (data.type === 'candidate' && data.candidate)
-        this.events?.onSignal(link, { type: 'candidate', candidate: data.candidate });
+      if (data.type === 'offer' && typeof data.sdp === 'string')
+        this.events?.onSignal(link, { type: 'offer', sdp: withoutCandidates(data.sdp) });
+      else if (data.type === 'answer' && typeof data.sdp === 'string')
+        this.events?.onSignal(link, { type: 'answer', sdp: data.sdp });
+      else if (data.type === 'candidate' && data.candidate) {
+        if (answered())
+          this.events?.onSignal(link, { type: 'candidate', candidate: data.candidate });
+        else held.push(data.candidate);
+      }
     });
     peer.on('connect', () => {
+      note('connect');
       const channel = peer._channel;
       if (channel) {
         channel.bufferedAmountLowThreshold = sendBufferLowBytes;
         channel.addEventListener('bufferedamountlow', () => this.pump(link));
+        channel.addEventListener('close', () => this.finish(link, 'channel closed'));
       }
       this.events?.onConnect(link);
       this.pump(link);
     });
     peer.on('data', (chunk) => this.events?.onChunk(link, chunk));
     peer.on('iceStateChange', (state) => this.events?.onIceState(link, state));
-    peer.on('error', (error) => this.finish(link, error.code ?? error.message));
+    peer.on('error', (error) => {
+      note(`error ${error.code ?? ''}: ${error.message}`);
+      this.finish(link, error.code ?? error.message);
+    });
     peer.on('close', () => this.finish(link, 'closed'));
   }
 
@@ -133,8 +216,22 @@ export class RtcLinks implements LinkDriver {
     const entry = this.links.get(link);
     if (!entry) return;
     this.links.delete(link);
+    this.ended.set(link, entry.history.join(', '));
+    if (this.ended.size > historyMax) this.ended.delete(this.ended.keys().next().value!);
     if (entry.recheck) clearTimeout(entry.recheck);
     entry.peer.destroy();
+  }
+
+  /** Each link's state as simple-peer and its RTCPeerConnection see it (for diagnostics). */
+  state(): string {
+    return [...this.links]
+      .map(([link, { peer, history }]) => {
+        const p = peer as unknown as Record<string, unknown> & { _pc?: RTCPeerConnection };
+        const c = peer._channel;
+        return `${link}: pc ${p._pcReady ? 'ready' : 'not ready'}, channel ${c?.readyState ?? 'none'}${p._channelReady ? ' ready' : ''}, connected ${peer.connected}, ice ${p._pc?.iceConnectionState}, connection ${p._pc?.connectionState}, destroyed ${peer.destroyed}, seen [${history.join(', ')}]`;
+      })
+      .concat([...this.ended].map(([link, history]) => `${link} ended: [${history}]`))
+      .join('; ');
   }
 
   closeAll(): void {
