@@ -233,6 +233,47 @@ describe('the data market over the mesh (Y.4560 8.3, 9.7)', () => {
     await expect(buyer.host.readDataset('pm25')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   }, 60_000);
 
+  it('under a key check: the escrow waits; a dispute of the right key is answered by the seller peer by itself and the seller is paid', async () => {
+    const { seller, buyer } = await market();
+    const offer = await offerId(
+      buyer.host,
+      await committed(
+        seller.host,
+        seller.host.offerDataset({
+          dataset: 'pm25',
+          price: 40,
+          terms: 'study',
+          penalty: 5,
+          disputeBlocks: 50,
+        }),
+      ),
+    );
+    expect((await buyer.host.marketOffers()).offers[0]).toMatchObject({ disputeBlocks: 50 });
+    const purchase = await committed(buyer.host, buyer.host.buyOffer(offer, 40));
+    // Delivered by the seller peer: the buyer reads, the escrow still holds price and penalty.
+    await until(async () =>
+      (await buyer.host.marketTrades()).purchases.some(
+        (p) => p.id === purchase && p.state === 'checking',
+      ),
+    );
+    const read = await buyer.host.readDataset('pm25', { purpose: 'study' });
+    expect(new TextDecoder().decode(read.bytes)).toBe('minute,pm25\n1,12\n');
+    expect((await buyer.host.balance(escrowAccount)).balance).toBe(45);
+    // Only the buyer disputes; then the seller peer answers with the keys it kept.
+    expect((await refusal(seller.host.disputePurchase(purchase))).code).toBe('UNAUTHORIZED');
+    expect((await refusal(buyer.host.answerDispute(purchase))).code).toBe('NOT_FOUND');
+    await committed(buyer.host, buyer.host.disputePurchase(purchase));
+    await until(async () =>
+      (await buyer.host.marketTrades()).purchases.some(
+        (p) => p.id === purchase && p.state === 'delivered',
+      ),
+    );
+    await until(async () => (await buyer.host.balance(seller.did)).balance === 60);
+    expect((await buyer.host.balance()).balance).toBe(60);
+    expect((await buyer.host.balance(escrowAccount)).balance).toBe(0);
+    expect((await refusal(buyer.host.disputePurchase(purchase))).code).toBe('BAD_REQUEST');
+  }, 60_000);
+
   it('a device stream in the order book: a resting bid is filled by an ask, delivered by the seller peer, read by the buyer', async () => {
     const { seller, buyer } = await market();
     const stream = 'dev-washer01-gw01';
