@@ -65,6 +65,8 @@ export interface PurchaseView {
   disputeBlocks: number;
   /** checking: the last block to dispute; disputed: the last block the seller may answer. */
   until: number | null;
+  /** The bond the buyer locked with a dispute (the penalty): the seller's if it proves the key. */
+  bond: number;
   height: number;
   time: number;
   closedHeight: number | null;
@@ -197,7 +199,9 @@ export interface MarketMethods {
    * The buyer says the key delivered does not open the data ("Report wrong key"): a sale under a
    * key check (its offer's disputeBlocks), while checking. The seller's peer must show on chain
    * that the key it wrapped is the version's committed one within disputeBlocks; else the buyer
-   * is paid back with the penalty. UNAUTHORIZED for another account, BAD_REQUEST outside the window.
+   * is paid back with the penalty. The buyer locks a bond of the penalty, lost to the seller if
+   * the key is proven right. UNAUTHORIZED for another account, BAD_REQUEST outside the window,
+   * INSUFFICIENT_FUNDS without the bond.
    */
   disputePurchase(purchase: string): Promise<{ txId: string }>;
   /** The seller answers a dispute now (its peer does it by itself): NOT_FOUND without its kept keys. */

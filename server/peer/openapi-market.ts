@@ -36,6 +36,7 @@ const purchase = obj({
   state: { enum: ['escrow', 'checking', 'disputed', 'delivered', 'refunded'] },
   disputeBlocks: int,
   until: nullable(int),
+  bond: int,
   height: int,
   time: { type: 'number' },
   closedHeight: nullable(int),

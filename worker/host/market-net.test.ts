@@ -268,8 +268,9 @@ describe('the data market over the mesh (Y.4560 8.3, 9.7)', () => {
         (p) => p.id === purchase && p.state === 'delivered',
       ),
     );
-    await until(async () => (await buyer.host.balance(seller.did)).balance === 60);
-    expect((await buyer.host.balance()).balance).toBe(60);
+    // The seller has the price, its penalty back and the buyer's bond (the penalty, 5).
+    await until(async () => (await buyer.host.balance(seller.did)).balance === 65);
+    expect((await buyer.host.balance()).balance).toBe(55);
     expect((await buyer.host.balance(escrowAccount)).balance).toBe(0);
     expect((await refusal(buyer.host.disputePurchase(purchase))).code).toBe('BAD_REQUEST');
   }, 60_000);

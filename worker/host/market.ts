@@ -331,7 +331,12 @@ export class MarketHost {
 /** A purchase as the API shows it: the wraps a key check keeps stay on chain. */
 function purchaseView(p: Purchase): PurchaseView {
   const { readerKey: _k, delivered: _d, ...view } = p;
-  return { ...view, disputeBlocks: p.disputeBlocks ?? 0, until: p.until ?? null };
+  return {
+    ...view,
+    disputeBlocks: p.disputeBlocks ?? 0,
+    until: p.until ?? null,
+    bond: p.bond ?? 0,
+  };
 }
 
 function isOpen(offer: Offer, height: number): boolean {

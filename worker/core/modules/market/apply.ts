@@ -142,7 +142,7 @@ export function applyMarketTx(o: MarketOverlay, tx: Tx, txId: string, block: Blo
     case 'market.close':
       return applyClose(o, tx, txId, journalOf(o));
     case 'market.dispute':
-      return applyDispute(o, tx, block);
+      return applyDispute(o, tx, txId, block);
     case 'market.answer':
       return applyAnswer(o, tx, txId, block);
   }
@@ -438,7 +438,8 @@ function paySeller(
   journal: TokenJournal | null,
 ): void {
   if (journal) {
-    journal.pay(escrowAccount, purchase.seller, purchase.price + purchase.penalty, txId);
+    const locked = purchase.price + purchase.penalty + (purchase.bond ?? 0);
+    journal.pay(escrowAccount, purchase.seller, locked, txId);
     journal.commit();
   }
   o.purchases.set(purchase.id, close(purchase, 'delivered', txId, height));
@@ -454,15 +455,20 @@ function payBuyer(
   height: number,
   journal: TokenJournal,
 ): void {
-  journal.pay(escrowAccount, purchase.buyer, purchase.price + purchase.penalty, txId);
+  const locked = purchase.price + purchase.penalty + (purchase.bond ?? 0);
+  journal.pay(escrowAccount, purchase.buyer, locked, txId);
   journal.commit();
   o.purchases.set(purchase.id, close(purchase, 'refunded', txId, height));
   const rep = reputationIn(o, purchase.seller);
   o.reputation.set(purchase.seller, { ...rep, failed: rep.failed + 1 });
 }
 
-/** The buyer says the key delivered does not open the data: the seller must answer in time. */
-function applyDispute(o: MarketOverlay, tx: Tx, block: BlockContext): void {
+/**
+ * The buyer says the key delivered does not open the data: the seller must answer in time. The
+ * buyer locks a bond equal to the seller's penalty, lost to the seller if the key is proven
+ * right (a false dispute makes the seller show the key on chain, docs/ARCHITECTURE.md).
+ */
+function applyDispute(o: MarketOverlay, tx: Tx, txId: string, block: BlockContext): void {
   const { purchase: id } = tx.body as { purchase: string };
   const purchase = purchaseIn(o, id);
   if (!purchase) throw botError('NOT_FOUND', 'There is no purchase with this id.');
@@ -482,10 +488,18 @@ function applyDispute(o: MarketOverlay, tx: Tx, block: BlockContext): void {
     );
   if (block.height > purchase.until)
     throw botError('BAD_REQUEST', `The window to dispute ended at block ${purchase.until}.`);
+  if (purchase.penalty > 0) {
+    const journal = journalOf(o);
+    journal.pay(tx.from, escrowAccount, purchase.penalty, txId, {
+      who: `A dispute locks a bond of the seller's penalty (${purchase.penalty}); you hold`,
+    });
+    journal.commit();
+  }
   o.purchases.set(id, {
     ...purchase,
     state: 'disputed',
     until: block.height + purchase.disputeBlocks,
+    ...(purchase.penalty > 0 ? { bond: purchase.penalty } : {}),
   });
 }
 
@@ -620,7 +634,7 @@ export function marketFromEntries(
 export function escrowCheck(market: MarketState, tokens: TokenState): string | null {
   let locked = 0;
   for (const p of market.purchases.values())
-    if (p.state === 'escrow' || isChecking(p)) locked += p.price + p.penalty;
+    if (p.state === 'escrow' || isChecking(p)) locked += p.price + p.penalty + (p.bond ?? 0);
   for (const d of market.demands.values()) if (d.state === 'open') locked += d.maxPrice;
   for (const stream of market.book.values()) for (const b of stream.bids) locked += b.price;
   const held = tokens.balances.get(escrowAccount) ?? 0;

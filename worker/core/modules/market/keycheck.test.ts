@@ -1,9 +1,9 @@
 // The key check of a market sale (D-8.3) on the pure core, with real wraps (X25519 + HKDF +
 // WebCrypto AES-256-GCM, as the host makes them): the escrow waits for the dispute window after
-// a delivery; a disputed right key is proven by the seller's answer (the seller is paid, the
-// buyer gets nothing back); a disputed wrong key or a wrap that does not open cannot be answered,
-// and at the end of the time to answer the buyer gets the price and the penalty back and the
-// seller's failure is recorded; without a dispute the seller is paid when the window ends.
+// a delivery; a disputed right key is proven by the seller's answer (the seller is paid with the
+// buyer's dispute bond, the buyer gets nothing back); a disputed wrong key or a wrap that does
+// not open cannot be answered, and at the end of the time to answer the buyer gets the price,
+// the penalty and its bond back and the seller's failure is recorded; without a dispute the seller is paid when the window ends.
 import { describe, expect, it } from 'vitest';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { testIdentity, type TestIdentity } from '../../testing';
@@ -135,8 +135,9 @@ describe('market: checking on chain that a delivered key is the version’s key 
     expect(c.run(other, 'market.answer', { purchase, secrets: [secret] })).toBe('UNAUTHORIZED');
     expect(c.run(seller, 'market.answer', { purchase, secrets: [secret] })).toBeNull();
     expect(c.market().purchases.get(purchase)).toMatchObject({ state: 'delivered' });
-    expect(c.balance(seller)).toBe(140);
-    expect(c.balance(buyer)).toBe(460);
+    // The seller gets the price, its penalty and the buyer's bond (the penalty) for the false dispute.
+    expect(c.balance(seller)).toBe(150);
+    expect(c.balance(buyer)).toBe(450);
     expect(c.market().reputation.get(seller.did)).toEqual({ delivered: 1, failed: 0 });
     invariants(c);
   });
@@ -146,6 +147,11 @@ describe('market: checking on chain that a delivered key is the version’s key 
     const wrongKey = new Uint8Array(32).fill(7);
     const secret = await deliver(c, purchase, wrongKey);
     expect(c.run(buyer, 'market.dispute', { purchase })).toBeNull();
+    // The dispute locked the buyer's bond of the penalty in the escrow.
+    expect(c.market().purchases.get(purchase)).toMatchObject({ state: 'disputed', bond: 10 });
+    expect(c.balance(buyer)).toBe(450);
+    expect(c.balance(escrowAccount)).toBe(60);
+    invariants(c);
     expect(c.run(seller, 'market.answer', { purchase, secrets: [secret] })).toBe('UNAUTHORIZED');
     expect(c.lastError()).toMatch(/not the one its owner committed/);
     const until = c.market().purchases.get(purchase)!.until!;
@@ -154,7 +160,7 @@ describe('market: checking on chain that a delivered key is the version’s key 
       c.block([]);
     }
     expect(c.market().purchases.get(purchase)).toMatchObject({ state: 'refunded' });
-    expect(c.balance(buyer)).toBe(510); // the price back and the seller's penalty
+    expect(c.balance(buyer)).toBe(510); // the price back, the seller's penalty and its bond
     expect(c.balance(seller)).toBe(90);
     expect(c.market().reputation.get(seller.did)).toEqual({ delivered: 0, failed: 1 });
     // Too late now: answering or disputing again.
@@ -186,6 +192,11 @@ describe('market: checking on chain that a delivered key is the version’s key 
     expect(c.lastError()).toMatch(/Nothing is delivered yet/);
     const secret = await deliver(c, purchase, contentKey);
     expect(c.run(other, 'market.dispute', { purchase })).toBe('UNAUTHORIZED');
+    // A buyer without the bond (the penalty) cannot dispute.
+    expect(c.run(buyer, 'token.transfer', { to: other.did, amount: 455 })).toBeNull();
+    expect(c.run(buyer, 'market.dispute', { purchase })).toBe('INSUFFICIENT_FUNDS');
+    expect(c.lastError()).toMatch(/bond of the seller's penalty \(10\)/);
+    expect(c.market().purchases.get(purchase)).toMatchObject({ state: 'checking' });
     expect(c.run(seller, 'market.answer', { purchase, secrets: [secret] })).toBe('BAD_REQUEST');
     expect(c.lastError()).toMatch(/not disputed/);
     expect(c.run(buyer, 'market.dispute', { purchase: 'ab'.repeat(32) })).toBe('NOT_FOUND');

@@ -15,14 +15,15 @@
 //                   and the seller's penalty go to the buyer, the seller's failure is recorded
 // The key check (D-8.3, ./keycheck.ts): an offer with disputeBlocks keeps the escrow after a
 // delivery for that many blocks (state 'checking'), the buyer able to say the key is wrong:
-//   market.dispute  { purchase }          the buyer, while checking: the seller must show the
-//                   key it wrapped is the version's committed one within disputeBlocks
+//   market.dispute  { purchase }          the buyer, while checking, locking a bond of the
+//                   seller's penalty: the seller must show the key it wrapped is the version's
+//                   committed one within disputeBlocks
 //   market.answer   { purchase, secrets } the seller reveals the ephemeral X25519 private key of
 //                   each wrap it delivered; the chain recomputes the wrapping key, opens each
 //                   wrap and compares the key's check value with the version's keyCheck: all
 //                   match, the escrow pays the seller; any fails, the answer is refused
 // At the first block past the window a purchase still checking pays the seller; one still
-// disputed pays the buyer back (price and penalty) and counts as the seller's failure.
+// disputed pays the buyer back (price, penalty and its bond) and counts as the seller's failure.
 // A purchase locks the buyer's price and the seller's penalty (the offer's terms; 0 by default)
 // in the escrow account "market:escrow": the escrow's balance is always the sum of what open
 // purchases and resting demands hold (the property test checks it). The buyer's access is a
@@ -158,6 +159,8 @@ export interface Purchase {
   /** Under a key check: the buyer's X25519 key and the wraps delivered, for an answer. */
   readerKey?: Uint8Array;
   delivered?: DeliveredKey[];
+  /** Disputed: the buyer's bond (the penalty), to the seller if it answers, else back. */
+  bond?: number;
   height: number;
   time: number;
   closedHeight: number | null;
