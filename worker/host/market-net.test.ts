@@ -10,7 +10,7 @@ import { committed, refusal, startNetPeer, until } from './testing';
 import { MemoryStorage } from '../store/memory';
 import { MemoryNetwork } from './memory-net';
 import { MemoryBlobStore } from '../data/blob-store';
-import { utf8 } from '../core/bytes';
+import { toHex, utf8 } from '../core/bytes';
 import { escrowAccount } from '../core/modules/market';
 
 const hosts: PeerHost[] = [];
@@ -259,6 +259,13 @@ describe('the data market over the mesh (Y.4560 8.3, 9.7)', () => {
     const read = await buyer.host.readDataset('pm25', { purpose: 'study' });
     expect(new TextDecoder().decode(read.bytes)).toBe('minute,pm25\n1,12\n');
     expect((await buyer.host.balance(escrowAccount)).balance).toBe(45);
+    // A retried delivery that did not commit kept other ephemeral keys beside the committed
+    // one's: the answer must use the set that matches the wraps on chain.
+    const keptKey = `market.secrets.${(await seller.host.status()).chainId}.${purchase}`;
+    const kept = (await seller.storage.getMeta<string[][]>(keptKey))!;
+    expect(kept).toHaveLength(1);
+    const other = [toHex(new Uint8Array(32).fill(3))];
+    await seller.storage.putMeta(keptKey, [other, ...kept, other]);
     // Only the buyer disputes; then the seller peer answers with the keys it kept.
     expect((await refusal(seller.host.disputePurchase(purchase))).code).toBe('UNAUTHORIZED');
     expect((await refusal(buyer.host.answerDispute(purchase))).code).toBe('NOT_FOUND');

@@ -11,7 +11,8 @@
 // and answers a dispute by itself with them; the buyer disputes with disputePurchase (the Market
 // page's "Report wrong key").
 import { botError } from '../core/errors';
-import { fromHex, toHex } from '../core/bytes';
+import { equalBytes, fromHex, toHex } from '../core/bytes';
+import { x25519 } from '@noble/curves/ed25519.js';
 import type { Storage } from '../store/storage';
 import { checkTx, type UnsignedTx } from '../core/tx';
 import { precheckTx, type ChainState } from '../core/ledger';
@@ -44,6 +45,8 @@ export const offersListedMax = 500;
 export const tradesListedMax = 500;
 /** A delivery or refund this peer sent is retried after this many blocks without a result. */
 const retryAfterBlocks = 3;
+/** Deliveries under a key check whose ephemeral keys a seller keeps per purchase (the newest). */
+export const keptDeliveriesMax = 8;
 
 export interface MarketHostDeps {
   /** Where a seller keeps the ephemeral keys of its deliveries under a key check. */
@@ -246,10 +249,14 @@ export class MarketHost {
       const keys = await datasets.windowKeys(dataset, p.buyer);
       return this.submitChecked('market.deliver', { purchase, keys });
     }
-    // Under a key check: the wraps' ephemeral keys are kept before the delivery is sent.
+    // Under a key check: the wraps' ephemeral keys are kept before the delivery is sent, beside
+    // those of earlier tries (a retry while one is pending: the one that commits is answered).
     const secrets: Uint8Array[] = [];
     const keys = await datasets.windowKeys(dataset, p.buyer, secrets);
-    await this.d.storage.putMeta(this.secretsKey(purchase), secrets.map(toHex));
+    const key = this.secretsKey(purchase);
+    const tries = (await this.d.storage.getMeta<string[][]>(key)) ?? [];
+    tries.push(secrets.map(toHex));
+    await this.d.storage.putMeta(key, tries.slice(-keptDeliveriesMax));
     return this.submitChecked('market.deliver', { purchase, keys });
   }
 
@@ -268,13 +275,21 @@ export class MarketHost {
 
   /** The seller shows its keys were right: the ephemeral keys it kept for the delivery. */
   async answerDispute(purchase: string): Promise<{ txId: string }> {
-    const kept = await this.d.storage.getMeta<string[]>(this.secretsKey(purchase));
-    if (!kept)
+    const delivered = marketOf(this.d.chain()).purchases.get(purchase)?.delivered ?? [];
+    const tries = (await this.d.storage.getMeta<string[][]>(this.secretsKey(purchase))) ?? [];
+    const secrets = tries
+      .map((hex) => hex.map(fromHex))
+      .find(
+        (list) =>
+          list.length === delivered.length &&
+          list.every((s, i) => equalBytes(x25519.getPublicKey(s), delivered[i]!.ephemeral)),
+      );
+    if (!secrets)
       throw botError(
         'NOT_FOUND',
         'This peer kept no keys for that delivery (another peer delivered it, or its storage was lost).',
       );
-    return this.submitChecked('market.answer', { purchase, secrets: kept.map(fromHex) });
+    return this.submitChecked('market.answer', { purchase, secrets });
   }
 
   async refundPurchase(purchase: string): Promise<{ txId: string }> {
