@@ -2,9 +2,11 @@
 // whose genesis gives the seller A 1000 BOT (made on the Chains page). A pays B 100 on the
 // Wallet page, publishes a dataset with a version on the Data page and offers it on the Market
 // page; B (a phone) buys it: the price waits in escrow, A's peer delivers the key by itself, the
-// escrow releases to A, and B reads the content decrypted on its own peer. window.bot is used
+// escrow waits through the offer's window to report a wrong key, and B reads the content
+// decrypted on its own peer. B reports a wrong key by a click: A's peer proves on chain by
+// itself that the key it wrapped is the committed one, and the escrow pays A. window.bot is used
 // only to assert. Run inside the test network namespace (scripts/netns-run).
-// Conformance: D-8.3 (data transactions with payment through escrow), r-7.2-b.
+// Conformance: D-8.3 (data transactions with payment through escrow; the key checked on chain), r-7.2-b.
 import { expect, test } from '@playwright/test';
 import { axe, createTokenChain, joinByLink, open, phone, sendOnWallet, walletDid } from './helpers';
 
@@ -40,6 +42,7 @@ test('A offers a dataset on the Market page; B buys it through escrow and reads 
   await expect(a.getByTestId('sell-dataset')).toHaveValue('pm25', { timeout: 60_000 });
   await a.getByTestId('sell-price').fill('40');
   await a.getByTestId('sell-terms').fill('asthma research only');
+  await a.getByTestId('sell-dispute').fill('10000');
   await a.getByTestId('sell-button').click();
   await expect(a.getByTestId('sell-result')).toContainText('"pm25" is on offer for 40 BOT', {
     timeout: 60_000,
@@ -69,6 +72,15 @@ test('A offers a dataset on the Market page; B buys it through escrow and reads 
     timeout: 60_000,
   });
   await axe(b);
+
+  // B reports a wrong key: A's peer proves on chain that it is the committed one; A is paid.
+  await expect(a.getByTestId('sale-pm25')).toContainText('unless the buyer reports a wrong key', {
+    timeout: 60_000,
+  });
+  await b.getByTestId('dispute-pm25').click();
+  await expect(b.getByTestId('purchase-pm25-state')).toContainText('the seller was paid', {
+    timeout: 60_000,
+  });
 
   // A's sale is delivered and paid; the escrow is empty.
   await expect(a.getByTestId('sale-pm25')).toContainText('you were paid', { timeout: 60_000 });

@@ -19,6 +19,8 @@ export interface OfferView {
   penalty: number;
   /** Blocks the seller has to deliver after a purchase. */
   deliverBlocks: number;
+  /** Blocks the buyer may dispute a delivered key, the escrow kept (0: paid at delivery, no check). */
+  disputeBlocks: number;
   /** Last height at which it can be bought (null: until withdrawn). */
   expires: number | null;
   state: 'open' | 'withdrawn';
@@ -41,7 +43,11 @@ export interface DemandView {
   time: number;
 }
 
-/** A purchase: escrow (waiting for delivery), delivered (key granted, seller paid), refunded. */
+/**
+ * A purchase: escrow (waiting for delivery), checking (key granted, escrow kept while the buyer
+ * may dispute it), disputed (the seller must show the key is the committed one), delivered
+ * (seller paid), refunded (buyer paid back).
+ */
 export interface PurchaseView {
   id: string;
   offer: string;
@@ -54,7 +60,13 @@ export interface PurchaseView {
   terms: string;
   /** Last height at which the seller may deliver; after it anyone may claim the refund. */
   deadline: number;
-  state: 'escrow' | 'delivered' | 'refunded';
+  state: 'escrow' | 'checking' | 'disputed' | 'delivered' | 'refunded';
+  /** The offer's dispute window (0: none, paid at delivery). */
+  disputeBlocks: number;
+  /** checking: the last block to dispute; disputed: the last block the seller may answer. */
+  until: number | null;
+  /** The bond the buyer locked with a dispute (the penalty): the seller's if it proves the key. */
+  bond: number;
   height: number;
   time: number;
   closedHeight: number | null;
@@ -91,6 +103,11 @@ export type OfferRequest = {
   expiresBlocks?: number;
   /** Locked by the seller with each sale, paid to the buyer on a failure (default 0). */
   penalty?: number;
+  /**
+   * Blocks (1 to 10,000) the buyer may dispute the delivered key, the escrow kept; the seller's
+   * peer answers a dispute by itself (default: none, the escrow pays at delivery).
+   */
+  disputeBlocks?: number;
 };
 
 /** An order of a device data stream's order book (market.ask / market.bid). */
@@ -178,6 +195,17 @@ export interface MarketMethods {
   deliverPurchase(purchase: string): Promise<{ txId: string }>;
   /** Claim the refund of a purchase not delivered by its deadline (anyone may). */
   refundPurchase(purchase: string): Promise<{ txId: string }>;
+  /**
+   * The buyer says the key delivered does not open the data ("Report wrong key"): a sale under a
+   * key check (its offer's disputeBlocks), while checking. The seller's peer must show on chain
+   * that the key it wrapped is the version's committed one within disputeBlocks; else the buyer
+   * is paid back with the penalty. The buyer locks a bond of the penalty, lost to the seller if
+   * the key is proven right. UNAUTHORIZED for another account, BAD_REQUEST outside the window,
+   * INSUFFICIENT_FUNDS without the bond.
+   */
+  disputePurchase(purchase: string): Promise<{ txId: string }>;
+  /** The seller answers a dispute now (its peer does it by itself): NOT_FOUND without its kept keys. */
+  answerDispute(purchase: string): Promise<{ txId: string }>;
   /** This peer's purchases, sales and demands. */
   marketTrades(): Promise<TradesView>;
 }
@@ -191,6 +219,8 @@ export const marketMethodNames = [
   'cancelDemand',
   'deliverPurchase',
   'refundPurchase',
+  'disputePurchase',
+  'answerDispute',
   'marketTrades',
   'streamBook',
   'askStream',

@@ -70,6 +70,9 @@ function Offers({
                 {o.sellerReputation.delivered}, failed {o.sellerReputation.failed} · delivers within{' '}
                 {o.deliverBlocks} blocks
                 {o.penalty > 0 ? ` · penalty ${o.penalty} ${symbol} if not` : ''}
+                {o.disputeBlocks > 0
+                  ? ` · key checked on chain: ${o.disputeBlocks} blocks to report a wrong key`
+                  : ''}
               </p>
               {o.seller === me ? (
                 <button
@@ -128,6 +131,7 @@ function Sell({
   const [terms, setTerms] = useState('');
   const [deliver, setDeliver] = useState('');
   const [penalty, setPenalty] = useState('');
+  const [dispute, setDispute] = useState('');
   const [done, setDone] = useState<string | null>(null);
   const { busy, error, run } = useAction();
   const chosen = dataset || sellable[0]?.id || '';
@@ -136,6 +140,7 @@ function Sell({
     setDone(null);
     void run(async () => {
       const deliverBlocks = parseBlocks(deliver, 'the delivery time');
+      const disputeBlocks = parseBlocks(dispute, 'the window to report a wrong key');
       await commitOrThrow(
         bot().offerDataset({
           dataset: chosen,
@@ -143,6 +148,7 @@ function Sell({
           terms: terms.trim(),
           ...(deliverBlocks ? { deliverBlocks } : {}),
           ...(penalty.trim() ? { penalty: parseAmount(penalty) } : {}),
+          ...(disputeBlocks ? { disputeBlocks } : {}),
         }),
         'The chain refused the offer.',
       );
@@ -206,6 +212,16 @@ function Sell({
               inputMode="numeric"
             />
           </label>
+          <label>
+            Buyer may report a wrong key within (blocks; optional: the escrow waits that long and my
+            peer proves the key on chain if asked)
+            <input
+              value={dispute}
+              onChange={(e) => setDispute(e.target.value)}
+              inputMode="numeric"
+              data-testid="sell-dispute"
+            />
+          </label>
           <button
             type="submit"
             disabled={busy || !price || !terms.trim()}
@@ -239,6 +255,11 @@ function Purchase({ p, height, symbol }: { p: PurchaseView; height: number; symb
       await commitOrThrow(bot().refundPurchase(p.id), 'The chain refused the refund.');
     });
   }
+  function reportWrongKey() {
+    void run(async () => {
+      await commitOrThrow(bot().disputePurchase(p.id), 'The chain refused the report.');
+    });
+  }
   return (
     <TradeRow
       p={p}
@@ -248,7 +269,7 @@ function Purchase({ p, height, symbol }: { p: PurchaseView; height: number; symb
       symbol={symbol}
       testId={`purchase-${p.dataset}`}
     >
-      {p.state === 'delivered' && (
+      {(p.state === 'delivered' || p.state === 'checking' || p.state === 'disputed') && (
         <button
           type="button"
           className="small"
@@ -257,6 +278,17 @@ function Purchase({ p, height, symbol }: { p: PurchaseView; height: number; symb
           data-testid={`read-${p.dataset}`}
         >
           Read {p.dataset}
+        </button>
+      )}
+      {p.state === 'checking' && (
+        <button
+          type="button"
+          className="secondary small"
+          disabled={busy}
+          onClick={reportWrongKey}
+          data-testid={`dispute-${p.dataset}`}
+        >
+          Report wrong key
         </button>
       )}
       {p.state === 'escrow' && height >= p.deadline && (

@@ -34,7 +34,7 @@ export function TradeRow({
         {buyer ? 'Bought' : 'Sold'} {what} at <strong>{p.price}</strong> {symbol}{' '}
         {buyer ? 'from' : 'to'} <code title={other}>{short(other, 10)}</code>{' '}
         <Pill tone={p.state === 'delivered' ? 'ok' : p.state === 'refunded' ? 'warn' : 'muted'}>
-          {p.state === 'escrow' ? 'in escrow' : p.state}
+          {p.state === 'escrow' ? 'in escrow' : p.state === 'checking' ? 'key delivered' : p.state}
         </Pill>
       </p>
       <p className="small-text" data-testid={`${testId}-state`}>

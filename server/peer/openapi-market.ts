@@ -3,6 +3,7 @@
 import {
   askQuantityMax,
   deliverBlocksMax,
+  disputeBlocksMax,
   expiresBlocksMax,
   termsLengthMax,
 } from '../../worker/core/modules/market/types';
@@ -32,7 +33,10 @@ const purchase = obj({
   penalty: int,
   terms: str,
   deadline: int,
-  state: { enum: ['escrow', 'delivered', 'refunded'] },
+  state: { enum: ['escrow', 'checking', 'disputed', 'delivered', 'refunded'] },
+  disputeBlocks: int,
+  until: nullable(int),
+  bond: int,
   height: int,
   time: { type: 'number' },
   closedHeight: nullable(int),
@@ -84,6 +88,7 @@ export const marketSchemas: Record<string, Schema> = {
         terms: str,
         penalty: int,
         deliverBlocks: int,
+        disputeBlocks: int,
         expires: nullable(int),
         state: { enum: ['open', 'withdrawn'] },
         sold: int,
@@ -135,8 +140,9 @@ export const marketBodies: Record<string, Schema> = {
         deliverBlocks: amount,
         expiresBlocks: amount,
         penalty: int,
+        disputeBlocks: blocks(disputeBlocksMax),
       },
-      ['deliverBlocks', 'expiresBlocks', 'penalty'],
+      ['deliverBlocks', 'expiresBlocks', 'penalty', 'disputeBlocks'],
     ),
   ),
   Propose: strict(obj({ type: { type: 'string', minLength: 1, maxLength: 64 }, body: {} })),
@@ -220,6 +226,22 @@ export const marketPaths = {
   '/v1/market/purchases/{id}/refund': {
     post: {
       summary: 'Claim the refund (price and penalty) of a purchase not delivered by its deadline.',
+      ok: accepted,
+      params: id,
+    },
+  },
+  '/v1/market/purchases/{id}/dispute': {
+    post: {
+      summary:
+        "The buyer reports a wrong key (a sale with a dispute window, while checking): the seller's peer must prove on chain that the key it wrapped is the committed one, else the buyer is paid back with the penalty.",
+      ok: accepted,
+      params: id,
+    },
+  },
+  '/v1/market/purchases/{id}/answer': {
+    post: {
+      summary:
+        'The seller answers a dispute now (its peer does so by itself) with the ephemeral keys it kept for the delivery.',
       ok: accepted,
       params: id,
     },

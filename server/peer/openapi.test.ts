@@ -349,6 +349,28 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
       undefined,
       400,
     );
+    // A dispute or an answer: no such purchase (404), a bad id (400).
+    await hit(
+      'POST',
+      `/v1/market/purchases/${some}/dispute`,
+      '/v1/market/purchases/{id}/dispute',
+      undefined,
+      404,
+    );
+    await hit(
+      'POST',
+      '/v1/market/purchases/zz/dispute',
+      '/v1/market/purchases/{id}/dispute',
+      undefined,
+      400,
+    );
+    await hit(
+      'POST',
+      `/v1/market/purchases/${some}/answer`,
+      '/v1/market/purchases/{id}/answer',
+      undefined,
+      404,
+    );
     // The order book of device data streams: read it; orders are refused (no token) or bad.
     const book = await hit(
       'GET',

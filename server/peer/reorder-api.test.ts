@@ -101,7 +101,17 @@ describe('the reorder rule of a headless peer over HTTP', () => {
       base,
       (await rpc(base, 'setSpendingRule', washer.did, { perTxMax: 15, perDayMax: 100 })).txId,
     );
+    // A device behind this gateway but owned by another account: it may not pay, so no rule.
+    const lent = await rpc(base, 'registerDevice', {
+      id: 'lent',
+      kind: 'sensor',
+      name: 'Lent',
+      capabilities: ['detergentPct'],
+      owner: testIdentity('lent owner').did,
+    });
+    await committedOk(base, lent.txId);
     const bad: Array<[unknown, number, string, RegExp]> = [
+      [{ ...rule, device: lent.did }, 403, 'UNAUTHORIZED', /owned by .*, not by its gateway/],
       [{ ...rule, below: 'low' }, 400, 'BAD_REQUEST', /rule\.below/],
       [{ ...rule, below: null }, 400, 'BAD_REQUEST', /rule\.below/],
       [{ ...rule, quantity: 2 }, 403, 'UNAUTHORIZED', /costs 20.*at most 15 at a time/],

@@ -62,6 +62,16 @@ export function marketRoutes(call: Call): Array<[Method, string, Handler]> {
       '/v1/market/purchases/:id/refund',
       async ({ params }) => accepted(call('refundPurchase', params[0]!)),
     ],
+    [
+      'POST',
+      '/v1/market/purchases/:id/dispute',
+      async ({ params }) => accepted(call('disputePurchase', params[0]!)),
+    ],
+    [
+      'POST',
+      '/v1/market/purchases/:id/answer',
+      async ({ params }) => accepted(call('answerDispute', params[0]!)),
+    ],
     ['GET', '/v1/market/trades', async () => ({ body: await call('marketTrades') })],
     [
       'GET',

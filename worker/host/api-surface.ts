@@ -115,6 +115,8 @@ export abstract class ApiSurface {
   readonly cancelDemand = delegate(() => this.capabilities.market(), 'cancelDemand');
   readonly deliverPurchase = delegate(() => this.capabilities.market(), 'deliverPurchase');
   readonly refundPurchase = delegate(() => this.capabilities.market(), 'refundPurchase');
+  readonly disputePurchase = delegate(() => this.capabilities.market(), 'disputePurchase');
+  readonly answerDispute = delegate(() => this.capabilities.market(), 'answerDispute');
   readonly marketTrades = delegate(() => this.capabilities.market(), 'marketTrades');
   readonly streamBook = delegate(() => this.capabilities.market(), 'streamBook');
   readonly askStream = delegate(() => this.capabilities.market(), 'askStream');

@@ -263,6 +263,7 @@ export class Capabilities {
     await this.d.ready();
     const { state: s, options: o, submissions } = this.d;
     this.marketHost ??= new MarketHost({
+      storage: o.storage,
       chain: () => s.peer.chain,
       self: () => s.identityView.did,
       submit: (request) => submissions.submit(request),

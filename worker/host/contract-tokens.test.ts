@@ -197,18 +197,18 @@ describe('contracts hold and move tokens', () => {
     const washer = testIdentity('escrow washer');
     let state: ChainState = { ...genesisState(genesis).state, contractRuntime: runtime };
     const register = tx(
-      seller,
+      buyer,
       'device.register',
       {
         did: washer.did,
         id: 'washer-1',
         kind: 'sensor',
         name: 'Washer',
-        gateway: seller.did,
+        gateway: buyer.did,
         owner: buyer.did,
         capabilities: ['detergent'],
         policy: { mode: 'owner' },
-        proof: signSync(washer.seed, registerProofBytes(state.chainId, washer.did, seller.did)),
+        proof: signSync(washer.seed, registerProofBytes(state.chainId, washer.did, buyer.did)),
       },
       state,
     );

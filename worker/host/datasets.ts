@@ -36,12 +36,13 @@ import {
   grantVersionsMax,
   versionPlainBytesMax,
 } from '../core/modules/datasets/limits';
-import type { WrappedKey } from '../core/modules/datasets/keys';
+import { keyCheckOf, type WrappedKey } from '../core/modules/datasets/keys';
 import type { Storage } from '../store/storage';
 import type { BlobId, BlobStore } from '../data/blob-store';
 import { openVersion, sealVersion } from '../data/seal';
 import { readerKeysFromSeed, unwrapContentKey, wrapForReaders } from '../data/envelope';
-import type { X25519Backend } from '../data/x25519';
+import { nobleX25519, type X25519Backend } from '../data/x25519';
+import { x25519 } from '@noble/curves/ed25519.js';
 import { tampered } from '../data/errors';
 import type { WireMessage } from './wire';
 import type { Clock } from '../net/clock';
@@ -319,6 +320,7 @@ export class DatasetsHost {
         fingerprint: sealed.fingerprint,
         sealedBytes: sealed.sealedBytes,
         keys: wrapped,
+        keyCheck: keyCheckOf(sealed.contentKey, sealed.fingerprint),
       });
       this.holders.index(id, version, sealed.fingerprint, sealed.manifest);
       return {
@@ -392,19 +394,25 @@ export class DatasetsHost {
     return this.submitChecked('dataset.grant', { request, keys: [], view: granted });
   }
 
-  /** The content keys of the grant window's versions, wrapped for `reader` (grants, market deliveries). */
+  /**
+   * The content keys of the grant window's versions, wrapped for `reader` (grants, market
+   * deliveries). With `ephemerals`, each wrap's ephemeral private key is pushed to it, in order
+   * (a sale under a key check keeps them to answer a dispute, worker/host/market.ts).
+   */
   async windowKeys(
     dataset: DatasetState,
     reader: string,
+    ephemerals?: Uint8Array[],
   ): Promise<Array<{ version: number; key: WrappedKey }>> {
     const binding = this.registry().keys.get(reader);
     if (!binding) throw botError('NOT_FOUND', `${reader} has no X25519 key on chain.`);
     const backend = await this.d.x25519();
+    const wrapper = ephemerals ? keptEphemerals(ephemerals) : backend;
     const keys: Array<{ version: number; key: WrappedKey }> = [];
     const first = Math.max(1, dataset.latest - grantVersionsMax + 1);
     for (let v = first; v <= dataset.latest; v++) {
       const { fingerprint, contentKey } = await this.contentKey(dataset.id, v, backend);
-      const [key] = await wrapForReaders(contentKey, fingerprint, [binding], backend);
+      const [key] = await wrapForReaders(contentKey, fingerprint, [binding], wrapper);
       keys.push({ version: v, key: key! });
     }
     return keys;
@@ -824,4 +832,19 @@ function latestPurpose(registry: DatasetRegistry, dataset: string, did: string):
 
 async function* oneChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
+}
+
+/** An X25519 backend whose ephemeral private keys are kept (pushed to `into`, in order). */
+function keptEphemerals(into: Uint8Array[]): X25519Backend {
+  return {
+    ...nobleX25519,
+    async ephemeral() {
+      const privateKey = x25519.utils.randomSecretKey();
+      into.push(privateKey);
+      return {
+        publicKey: x25519.getPublicKey(privateKey),
+        agree: (peer) => nobleX25519.agree(privateKey, peer),
+      };
+    },
+  };
 }

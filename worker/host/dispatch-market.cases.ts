@@ -90,6 +90,16 @@ export const marketCases = {
     good: [offerId],
     bad: [[[null], 'refundPurchase: purchase']] as Array<[unknown[], string]>,
   },
+  disputePurchase: {
+    good: [offerId],
+    bad: [[['ZZ'], 'disputePurchase: purchase must be 64 lowercase hex digits']] as Array<
+      [unknown[], string]
+    >,
+  },
+  answerDispute: {
+    good: [offerId],
+    bad: [[[1], 'answerDispute: purchase']] as Array<[unknown[], string]>,
+  },
   marketTrades: {
     good: [],
     bad: [[[1], 'marketTrades takes 0 parameters']] as Array<[unknown[], string]>,

@@ -5,6 +5,7 @@ import * as dsLimits from '../core/modules/datasets/limits';
 import {
   askQuantityMax,
   deliverBlocksMax,
+  disputeBlocksMax,
   expiresBlocksMax,
   termsLengthMax,
 } from '../core/modules/market/types';
@@ -40,6 +41,7 @@ export const marketApiMethods = {
           deliverBlocks: optional('deliverBlocks', integer(1, deliverBlocksMax)),
           expiresBlocks: optional('expiresBlocks', integer(1, expiresBlocksMax)),
           penalty: optional('penalty', integer(0, limits.tokenAmountMax)),
+          disputeBlocks: optional('disputeBlocks', integer(1, disputeBlocksMax)),
         }),
       ),
     ],
@@ -65,6 +67,8 @@ export const marketApiMethods = {
   cancelDemand: method([param('demand', id)], (p, demand) => p.cancelDemand(demand)),
   deliverPurchase: method([param('purchase', id)], (p, purchase) => p.deliverPurchase(purchase)),
   refundPurchase: method([param('purchase', id)], (p, purchase) => p.refundPurchase(purchase)),
+  disputePurchase: method([param('purchase', id)], (p, purchase) => p.disputePurchase(purchase)),
+  answerDispute: method([param('purchase', id)], (p, purchase) => p.answerDispute(purchase)),
   marketTrades: method([], (p) => p.marketTrades()),
   streamBook: method([param('dataset', datasetId)], (p, dataset) => p.streamBook(dataset)),
   askStream: method(

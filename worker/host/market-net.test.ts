@@ -10,7 +10,7 @@ import { committed, refusal, startNetPeer, until } from './testing';
 import { MemoryStorage } from '../store/memory';
 import { MemoryNetwork } from './memory-net';
 import { MemoryBlobStore } from '../data/blob-store';
-import { utf8 } from '../core/bytes';
+import { toHex, utf8 } from '../core/bytes';
 import { escrowAccount } from '../core/modules/market';
 
 const hosts: PeerHost[] = [];
@@ -231,6 +231,55 @@ describe('the data market over the mesh (Y.4560 8.3, 9.7)', () => {
     });
     expect((await back.host.balance()).balance).toBe(10);
     await expect(buyer.host.readDataset('pm25')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  }, 60_000);
+
+  it('under a key check: the escrow waits; a dispute of the right key is answered by the seller peer by itself and the seller is paid', async () => {
+    const { seller, buyer } = await market();
+    const offer = await offerId(
+      buyer.host,
+      await committed(
+        seller.host,
+        seller.host.offerDataset({
+          dataset: 'pm25',
+          price: 40,
+          terms: 'study',
+          penalty: 5,
+          disputeBlocks: 50,
+        }),
+      ),
+    );
+    expect((await buyer.host.marketOffers()).offers[0]).toMatchObject({ disputeBlocks: 50 });
+    const purchase = await committed(buyer.host, buyer.host.buyOffer(offer, 40));
+    // Delivered by the seller peer: the buyer reads, the escrow still holds price and penalty.
+    await until(async () =>
+      (await buyer.host.marketTrades()).purchases.some(
+        (p) => p.id === purchase && p.state === 'checking',
+      ),
+    );
+    const read = await buyer.host.readDataset('pm25', { purpose: 'study' });
+    expect(new TextDecoder().decode(read.bytes)).toBe('minute,pm25\n1,12\n');
+    expect((await buyer.host.balance(escrowAccount)).balance).toBe(45);
+    // A retried delivery that did not commit kept other ephemeral keys beside the committed
+    // one's: the answer must use the set that matches the wraps on chain.
+    const keptKey = `market.secrets.${(await seller.host.status()).chainId}.${purchase}`;
+    const kept = (await seller.storage.getMeta<string[][]>(keptKey))!;
+    expect(kept).toHaveLength(1);
+    const other = [toHex(new Uint8Array(32).fill(3))];
+    await seller.storage.putMeta(keptKey, [other, ...kept, other]);
+    // Only the buyer disputes; then the seller peer answers with the keys it kept.
+    expect((await refusal(seller.host.disputePurchase(purchase))).code).toBe('UNAUTHORIZED');
+    expect((await refusal(buyer.host.answerDispute(purchase))).code).toBe('NOT_FOUND');
+    await committed(buyer.host, buyer.host.disputePurchase(purchase));
+    await until(async () =>
+      (await buyer.host.marketTrades()).purchases.some(
+        (p) => p.id === purchase && p.state === 'delivered',
+      ),
+    );
+    // The seller has the price, its penalty back and the buyer's bond (the penalty, 5).
+    await until(async () => (await buyer.host.balance(seller.did)).balance === 65);
+    expect((await buyer.host.balance()).balance).toBe(55);
+    expect((await buyer.host.balance(escrowAccount)).balance).toBe(0);
+    expect((await refusal(buyer.host.disputePurchase(purchase))).code).toBe('BAD_REQUEST');
   }, 60_000);
 
   it('a device stream in the order book: a resting bid is filled by an ask, delivered by the seller peer, read by the buyer', async () => {

@@ -6,7 +6,14 @@
 // releases the escrow in the same transaction), and as a buyer it claims the refund of a
 // purchase whose deadline passed without delivery. A seller that was offline delivers when it is
 // back, at its first committed block, if the deadline has not passed.
+// Under a key check (an offer with disputeBlocks, D-8.3, worker/core/modules/market/keycheck.ts)
+// the seller keeps each wrap's ephemeral private key in its storage until the purchase closes,
+// and answers a dispute by itself with them; the buyer disputes with disputePurchase (the Market
+// page's "Report wrong key").
 import { botError } from '../core/errors';
+import { equalBytes, fromHex, toHex } from '../core/bytes';
+import { x25519 } from '@noble/curves/ed25519.js';
+import type { Storage } from '../store/storage';
 import { checkTx, type UnsignedTx } from '../core/tx';
 import { precheckTx, type ChainState } from '../core/ledger';
 import { emptyTokens, balanceOf } from '../core/modules/tokens';
@@ -38,8 +45,12 @@ export const offersListedMax = 500;
 export const tradesListedMax = 500;
 /** A delivery or refund this peer sent is retried after this many blocks without a result. */
 const retryAfterBlocks = 3;
+/** Deliveries under a key check whose ephemeral keys a seller keeps per purchase (the newest). */
+export const keptDeliveriesMax = 8;
 
 export interface MarketHostDeps {
+  /** Where a seller keeps the ephemeral keys of its deliveries under a key check. */
+  storage: Storage;
   /** The newest state (for prechecks and the duties). */
   chain(): ChainState;
   self(): string;
@@ -62,6 +73,7 @@ export class MarketHost {
   static hasDuty(chain: ChainState, self: string): boolean {
     for (const p of marketOf(chain).purchases.values())
       if (p.state === 'escrow' && (p.seller === self || p.buyer === self)) return true;
+      else if (p.state === 'disputed' && p.seller === self) return true;
     return false;
   }
 
@@ -112,7 +124,7 @@ export class MarketHost {
 
   private offerView(market: MarketState, offer: Offer): OfferView {
     const rep = market.reputation.get(offer.seller) ?? { delivered: 0, failed: 0 };
-    return { ...offer, sellerReputation: { ...rep } };
+    return { ...offer, disputeBlocks: offer.disputeBlocks ?? 0, sellerReputation: { ...rep } };
   }
 
   async marketTrades(): Promise<TradesView> {
@@ -122,8 +134,8 @@ export class MarketHost {
     const purchases: PurchaseView[] = [];
     const sales: PurchaseView[] = [];
     for (const p of market.purchases.values()) {
-      if (p.buyer === self) purchases.push({ ...p });
-      if (p.seller === self) sales.push({ ...p });
+      if (p.buyer === self) purchases.push(purchaseView(p));
+      if (p.seller === self) sales.push(purchaseView(p));
     }
     const demands: DemandView[] = [];
     for (const d of market.demands.values()) if (d.buyer === self) demands.push({ ...d });
@@ -145,7 +157,7 @@ export class MarketHost {
       price: request.price,
       terms: request.terms,
     };
-    for (const name of ['deliverBlocks', 'expiresBlocks', 'penalty'] as const)
+    for (const name of ['deliverBlocks', 'expiresBlocks', 'penalty', 'disputeBlocks'] as const)
       if (request[name] !== undefined) body[name] = request[name];
     return this.submitChecked('market.offer', body);
   }
@@ -233,8 +245,51 @@ export class MarketHost {
     const datasets = await this.d.datasets();
     const dataset = this.d.chain().datasets?.datasets.get(p.dataset);
     if (!dataset) throw botError('NOT_FOUND', `No dataset "${p.dataset}" on this chain.`);
-    const keys = await datasets.windowKeys(dataset, p.buyer);
+    if (!p.disputeBlocks) {
+      const keys = await datasets.windowKeys(dataset, p.buyer);
+      return this.submitChecked('market.deliver', { purchase, keys });
+    }
+    // Under a key check: the wraps' ephemeral keys are kept before the delivery is sent, beside
+    // those of earlier tries (a retry while one is pending: the one that commits is answered).
+    const secrets: Uint8Array[] = [];
+    const keys = await datasets.windowKeys(dataset, p.buyer, secrets);
+    const key = this.secretsKey(purchase);
+    const tries = (await this.d.storage.getMeta<string[][]>(key)) ?? [];
+    tries.push(secrets.map(toHex));
+    await this.d.storage.putMeta(key, tries.slice(-keptDeliveriesMax));
     return this.submitChecked('market.deliver', { purchase, keys });
+  }
+
+  private secretsKey(purchase: string): string {
+    return `market.secrets.${this.d.chain().chainId}.${purchase}`;
+  }
+
+  /** The buyer says the key delivered does not open the data (a sale under a key check). */
+  async disputePurchase(purchase: string): Promise<{ txId: string }> {
+    const p = marketOf(this.d.chain()).purchases.get(purchase);
+    if (!p) throw botError('NOT_FOUND', 'There is no purchase with this id.');
+    if (p.buyer !== this.d.self())
+      throw botError('UNAUTHORIZED', 'Only the buyer of a purchase disputes its key.');
+    return this.submitChecked('market.dispute', { purchase });
+  }
+
+  /** The seller shows its keys were right: the ephemeral keys it kept for the delivery. */
+  async answerDispute(purchase: string): Promise<{ txId: string }> {
+    const delivered = marketOf(this.d.chain()).purchases.get(purchase)?.delivered ?? [];
+    const tries = (await this.d.storage.getMeta<string[][]>(this.secretsKey(purchase))) ?? [];
+    const secrets = tries
+      .map((hex) => hex.map(fromHex))
+      .find(
+        (list) =>
+          list.length === delivered.length &&
+          list.every((s, i) => equalBytes(x25519.getPublicKey(s), delivered[i]!.ephemeral)),
+      );
+    if (!secrets)
+      throw botError(
+        'NOT_FOUND',
+        'This peer kept no keys for that delivery (another peer delivered it, or its storage was lost).',
+      );
+    return this.submitChecked('market.answer', { purchase, secrets });
   }
 
   async refundPurchase(purchase: string): Promise<{ txId: string }> {
@@ -249,20 +304,27 @@ export class MarketHost {
     const self = this.d.self();
     const next = chain.height + 1;
     for (const p of marketOf(chain).purchases.values()) {
-      if (p.state !== 'escrow') {
+      const answer = p.state === 'disputed' && p.seller === self && next <= (p.until ?? 0);
+      if (p.state !== 'escrow' && !answer) {
         this.sent.delete(p.id);
         continue;
       }
       const at = this.sent.get(p.id);
       if (at !== undefined && chain.height < at + retryAfterBlocks) continue;
-      if (p.seller === self && next <= p.deadline) this.duty(p, 'deliver');
+      if (answer) this.duty(p, 'answer');
+      else if (p.seller === self && next <= p.deadline) this.duty(p, 'deliver');
       else if (p.buyer === self && next > p.deadline) this.duty(p, 'refund');
     }
   }
 
-  private duty(p: Purchase, kind: 'deliver' | 'refund'): void {
+  private duty(p: Purchase, kind: 'deliver' | 'refund' | 'answer'): void {
     this.sent.set(p.id, this.d.chain().height);
-    const work = kind === 'deliver' ? this.deliverPurchase(p.id) : this.refundPurchase(p.id);
+    const work =
+      kind === 'deliver'
+        ? this.deliverPurchase(p.id)
+        : kind === 'answer'
+          ? this.answerDispute(p.id)
+          : this.refundPurchase(p.id);
     void work
       .then(({ txId }) => this.d.waitFor(txId))
       .then((result) => {
@@ -281,10 +343,21 @@ export class MarketHost {
   }
 }
 
+/** A purchase as the API shows it: the wraps a key check keeps stay on chain. */
+function purchaseView(p: Purchase): PurchaseView {
+  const { readerKey: _k, delivered: _d, ...view } = p;
+  return {
+    ...view,
+    disputeBlocks: p.disputeBlocks ?? 0,
+    until: p.until ?? null,
+    bond: p.bond ?? 0,
+  };
+}
+
 function isOpen(offer: Offer, height: number): boolean {
   return offer.state === 'open' && (offer.expires === null || height <= offer.expires);
 }
 
-function newest<T extends Purchase | Demand>(list: T[]): T[] {
+function newest<T extends { height: number; id: string }>(list: T[]): T[] {
   return list.sort((a, b) => b.height - a.height || (a.id < b.id ? -1 : 1));
 }

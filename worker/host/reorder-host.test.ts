@@ -14,6 +14,7 @@ import type { DeviceNotice, ReorderOrderView, TxResult } from '../api';
 import { supplierContractName as shop, supplierContractSource } from '../shared/supplier-contract';
 import { ReorderHost, type ReorderHostDeps } from './reorder-host';
 import { botError } from '../core/errors';
+import type { ChainState } from '../core/ledger';
 
 const hosts: PeerHost[] = [];
 afterEach(() => {
@@ -295,6 +296,58 @@ function reorderHostOn(
     ...deps,
   });
 }
+
+describe('a rule for a device whose registered gateway is not this peer', () => {
+  it('is refused UNAUTHORIZED even when this peer holds the key and is named the owner', async () => {
+    const { host, washer } = await washerWithShop();
+    const gateway = (await host.identity()).did;
+    const chain = (host as unknown as { s: { peer: { chain: ChainState } } }).s.peer.chain;
+    const record = chain.devices!.devices.get(washer.did)!;
+    // The chain as it would be with the washer owned by another account (its gateway unchanged).
+    const elsewhere = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
+    const ownedElsewhere: ChainState = {
+      ...chain,
+      devices: {
+        ...chain.devices!,
+        devices: new Map(chain.devices!.devices).set(washer.did, { ...record, owner: elsewhere }),
+      },
+    };
+    // A ReorderHost that holds the washer's key (a copy) and is `self`.
+    const reorder = (self: string, on: ChainState) =>
+      reorderHostOn(new MemoryStorage(), {
+        waitFor: async () => {
+          throw new Error('no order is made');
+        },
+        chain: () => on,
+        self: () => self,
+        devices: async () => ({
+          holds: async () => true,
+          deviceCallContract: async () => {
+            throw new Error('no order is made');
+          },
+        }),
+      });
+    const rule = {
+      device: washer.did,
+      value: 'detergentPct',
+      below: 20,
+      contract: shop,
+      quantity: 1,
+    };
+    // Named the owner and holding the key, but not the gateway the chain records.
+    expect(await refusal(reorder(elsewhere, ownedElsewhere).setReorderRule(rule))).toMatchObject({
+      code: 'UNAUTHORIZED',
+      message: expect.stringMatching(/registered behind the gateway .*, not this peer/),
+    });
+    // The gateway, but the device is owned by another: refused too, naming why.
+    expect(await refusal(reorder(gateway, ownedElsewhere).setReorderRule(rule))).toMatchObject({
+      code: 'UNAUTHORIZED',
+      message: expect.stringMatching(/not by its gateway/),
+    });
+    // Its gateway and owner: the same rule is kept.
+    expect((await reorder(gateway, chain).setReorderRule(rule)).device).toBe(washer.did);
+  });
+});
 
 describe('an order the chain has not decided yet', () => {
   it('is waited for again after its wait runs out, and after a restart, until its block says what happened', async () => {

@@ -128,6 +128,18 @@ export class ReorderHost {
         `No device ${rule.device} is registered on this chain (yet: a registration waits for its block).`,
       );
     const name = `The device "${record.name || record.id}"`;
+    // The chain's record, not only the key this peer holds: the device pays only when its
+    // registered gateway is its owner (worker/core/modules/tokens/apply.ts refuses it otherwise).
+    if (record.gateway !== this.d.self())
+      throw botError(
+        'UNAUTHORIZED',
+        `${name} is registered behind the gateway ${record.gateway}, not this peer: only its gateway, when it is also its owner, sets its reorder rule.`,
+      );
+    if (record.owner !== record.gateway)
+      throw botError(
+        'UNAUTHORIZED',
+        `${name} is owned by ${record.owner}, not by its gateway: a device pays from its wallet only when its owner is also its gateway.`,
+      );
     if (!(await (await this.d.devices()).holds(rule.device)))
       throw botError(
         'UNAUTHORIZED',

@@ -124,6 +124,18 @@ export function wrappingKey(
   return hkdf(sha256, shared, concatBytes(ephemeral, readerKey), wrapInfo, contentKeyBytes);
 }
 
+export const keyCheckBytes = 32;
+
+/**
+ * A version's key check value (as an HSM's KCV): SHA-256 of a tagged map of the version's
+ * fingerprint and its content key. The owner commits it with the version (dataset.version
+ * keyCheck); it tells nothing of the key (a hash of 32 random bytes) and lets the chain tell
+ * whether a key someone shows is that version's (the market's key dispute).
+ */
+export function keyCheckOf(contentKey: Uint8Array, fingerprint: Uint8Array): Uint8Array {
+  return sha256(encode({ t: 'bot/dataset-key-check/v1', fingerprint, key: contentKey }));
+}
+
 /** Additional data of a wrapped key: the version's fingerprint and the reader's did. */
 export function wrapAad(fingerprint: Uint8Array, reader: string): Uint8Array {
   return encode({ t: 'bot/dataset-key/v1', fingerprint, reader });

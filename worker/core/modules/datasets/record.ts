@@ -5,7 +5,7 @@ import { botError } from '../../errors';
 import { publicKeyFromDid } from '../../crypto/did';
 import * as limits from './limits';
 import { hashBytes } from './manifest';
-import { checkWrappedKeys, type WrappedKey } from './keys';
+import { checkWrappedKeys, keyCheckBytes, type WrappedKey } from './keys';
 
 /** dataset.publish: a named series of versions, owned by the sender. */
 export interface DatasetRecord {
@@ -24,6 +24,8 @@ export interface VersionRecord {
   /** Bytes of the sealed chunks together. */
   sealedBytes: number;
   keys: WrappedKey[];
+  /** The content key's check value (./keys.ts keyCheckOf); absent in versions before it. */
+  keyCheck?: Uint8Array;
 }
 
 const idPattern = /^[A-Za-z0-9._-]+$/;
@@ -110,5 +112,8 @@ export function checkVersionRecord(value: unknown): VersionRecord {
   if (sealedBytes < limits.gcmTagBytes || sealedBytes > sealedMax)
     throw botError('TOO_LARGE', 'The sealed size is out of range.');
   const keys = checkWrappedKeys(r.keys ?? []);
-  return { dataset, version, fingerprint, sealedBytes, keys };
+  if (r.keyCheck === undefined) return { dataset, version, fingerprint, sealedBytes, keys };
+  if (!(r.keyCheck instanceof Uint8Array) || r.keyCheck.length !== keyCheckBytes)
+    throw botError('BAD_FIELD_TYPE', "A version's keyCheck is 32 bytes (SHA-256).");
+  return { dataset, version, fingerprint, sealedBytes, keys, keyCheck: r.keyCheck };
 }

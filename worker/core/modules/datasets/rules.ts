@@ -152,13 +152,12 @@ const publish: Rules = {
 
 const version: Rules = {
   check(body) {
-    const b = mapOf(body, 'dataset.version', [
-      'dataset',
-      'version',
-      'fingerprint',
-      'sealedBytes',
-      'keys',
-    ]);
+    const b = mapOf(
+      body,
+      'dataset.version',
+      ['dataset', 'version', 'fingerprint', 'sealedBytes', 'keys'],
+      ['keyCheck'],
+    );
     checkVersionRecord(b);
   },
 };

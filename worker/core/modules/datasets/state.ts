@@ -54,6 +54,8 @@ export interface VersionState {
   version: number;
   fingerprint: Uint8Array;
   sealedBytes: number;
+  /** The content key's check value the owner committed (absent in versions before it). */
+  keyCheck?: Uint8Array;
   readers: string[];
   height: number;
   time: number;
@@ -190,7 +192,7 @@ export function datasetOverlayOf(registry: DatasetRegistry): DatasetOverlay {
 function datasetIn(o: DatasetOverlay, id: string): DatasetState | undefined {
   return o.datasets.get(id) ?? o.base.datasets.get(id);
 }
-function versionIn(o: DatasetOverlay, id: string, v: number): VersionState | undefined {
+export function versionIn(o: DatasetOverlay, id: string, v: number): VersionState | undefined {
   const key = versionKey(id, v);
   return o.versions.get(key) ?? o.base.versions.get(key);
 }
@@ -332,7 +334,12 @@ function applyVersion(o: DatasetOverlay, tx: Tx, txId: string, height: number): 
   }
   const readers = body.keys.map((k) => k.reader);
   const common = { dataset: dataset.id, version: body.version, height, time: tx.time, tx: txId };
-  const state = { ...common, fingerprint: body.fingerprint, sealedBytes: body.sealedBytes };
+  const state = {
+    ...common,
+    fingerprint: body.fingerprint,
+    sealedBytes: body.sealedBytes,
+    ...(body.keyCheck ? { keyCheck: body.keyCheck } : {}),
+  };
   o.versions.set(versionKey(dataset.id, body.version), { ...state, readers });
   o.published.set(versionKey(dataset.id, body.version), { ...state, keys: body.keys });
   o.datasets.set(dataset.id, { ...dataset, latest: body.version });

@@ -8,6 +8,8 @@ import type { BlockContext } from '../module';
 import { balanceIn, TokenJournal, type TokenOverlay, type TokenState } from '../tokens';
 import {
   closeMarketRequest,
+  keyIn,
+  versionIn,
   marketGrantCheck,
   marketGrantDo,
   marketRequestCheck,
@@ -17,6 +19,7 @@ import {
 import type { WrappedKey } from '../datasets/keys';
 import { applyClose, applyOrder, bookFromOrders, bookOverlayOf, finishBook } from './book';
 import type { MarketOverlay } from './overlay';
+import { answerCheck } from './keycheck';
 
 export type { MarketOverlay };
 import {
@@ -32,6 +35,7 @@ import {
   purchasePrefix,
   reputationPrefix,
   type Demand,
+  type DeliveredKey,
   type MarketState,
   type Offer,
   type Purchase,
@@ -50,6 +54,7 @@ export function emptyMarket(): MarketState {
     bookOpen: 0,
     bookSeq: 0,
     expiring: new Map(),
+    checking: new Set(),
   };
 }
 
@@ -136,6 +141,10 @@ export function applyMarketTx(o: MarketOverlay, tx: Tx, txId: string, block: Blo
       return applyOrder(o, tx, txId, block, journalOf(o));
     case 'market.close':
       return applyClose(o, tx, txId, journalOf(o));
+    case 'market.dispute':
+      return applyDispute(o, tx, txId, block);
+    case 'market.answer':
+      return applyAnswer(o, tx, txId, block);
   }
 }
 
@@ -158,6 +167,7 @@ function newPurchase(
     terms: offer.terms,
     deadline: block.height + offer.deliverBlocks,
     state: 'escrow',
+    ...(offer.disputeBlocks ? { disputeBlocks: offer.disputeBlocks } : {}),
     height: block.height,
     time: block.time,
     closedHeight: null,
@@ -196,6 +206,7 @@ function applyOffer(o: MarketOverlay, tx: Tx, txId: string, block: BlockContext)
     deliverBlocks?: number;
     expiresBlocks?: number;
     penalty?: number;
+    disputeBlocks?: number;
   };
   const journal = journalOf(o);
   const ds = o.datasets();
@@ -219,6 +230,7 @@ function applyOffer(o: MarketOverlay, tx: Tx, txId: string, block: BlockContext)
     terms: body.terms,
     penalty: body.penalty ?? 0,
     deliverBlocks: body.deliverBlocks ?? deliverBlocksDefault,
+    ...(body.disputeBlocks ? { disputeBlocks: body.disputeBlocks } : {}),
     expires: body.expiresBlocks === undefined ? null : block.height + body.expiresBlocks,
     state: 'open',
     sold: 0,
@@ -381,15 +393,154 @@ function applyDeliver(o: MarketOverlay, tx: Tx, txId: string, block: BlockContex
       'BAD_REQUEST',
       `The deadline to deliver was block ${purchase.deadline}: the buyer is owed a refund.`,
     );
-  const plan = marketGrantCheck(o.datasets(), tx, purchase.id, body.keys);
+  const ds = o.datasets();
+  const plan = marketGrantCheck(ds, tx, purchase.id, body.keys);
   if (plan instanceof BotError) throw plan;
+  if (purchase.disputeBlocks) {
+    // Under a key check: every version delivered has a committed key check value, and the
+    // escrow waits for the dispute window (./keycheck.ts).
+    const readerKey = keyIn(ds, purchase.buyer)?.x25519;
+    if (!readerKey) throw botError('BAD_REQUEST', `${purchase.buyer} has no X25519 key on chain.`);
+    for (const { version } of body.keys)
+      if (!versionIn(ds, purchase.dataset, version)?.keyCheck)
+        throw botError(
+          'BAD_REQUEST',
+          `Version ${version} of "${purchase.dataset}" has no committed key check, and this sale promises one: publish a new version (it carries one), then deliver.`,
+        );
+    marketGrantDo(ds, plan, body.keys, tx, txId, block.height);
+    const delivered: DeliveredKey[] = body.keys.map(({ version, key }) => ({
+      version,
+      ephemeral: key.ephemeral,
+      sealed: key.sealed,
+    }));
+    o.purchases.set(purchase.id, {
+      ...purchase,
+      state: 'checking',
+      until: block.height + purchase.disputeBlocks,
+      readerKey,
+      delivered,
+    });
+    return;
+  }
   const journal = journalOf(o);
   journal.pay(escrowAccount, purchase.seller, purchase.price + purchase.penalty, txId);
   journal.commit();
-  marketGrantDo(o.datasets(), plan, body.keys, tx, txId, block.height);
-  o.purchases.set(purchase.id, close(purchase, 'delivered', txId, block.height));
+  marketGrantDo(ds, plan, body.keys, tx, txId, block.height);
+  paySeller(o, purchase, txId, block.height, null);
+}
+
+/** The seller is paid (its journal committed by the caller, or here): delivered, its reputation up. */
+function paySeller(
+  o: MarketOverlay,
+  purchase: Purchase,
+  txId: string,
+  height: number,
+  journal: TokenJournal | null,
+): void {
+  if (journal) {
+    const locked = purchase.price + purchase.penalty + (purchase.bond ?? 0);
+    journal.pay(escrowAccount, purchase.seller, locked, txId);
+    journal.commit();
+  }
+  o.purchases.set(purchase.id, close(purchase, 'delivered', txId, height));
   const rep = reputationIn(o, purchase.seller);
   o.reputation.set(purchase.seller, { ...rep, delivered: rep.delivered + 1 });
+}
+
+/** The buyer is paid back the price and the seller's penalty: refunded, the seller's failure. */
+function payBuyer(
+  o: MarketOverlay,
+  purchase: Purchase,
+  txId: string,
+  height: number,
+  journal: TokenJournal,
+): void {
+  const locked = purchase.price + purchase.penalty + (purchase.bond ?? 0);
+  journal.pay(escrowAccount, purchase.buyer, locked, txId);
+  journal.commit();
+  o.purchases.set(purchase.id, close(purchase, 'refunded', txId, height));
+  const rep = reputationIn(o, purchase.seller);
+  o.reputation.set(purchase.seller, { ...rep, failed: rep.failed + 1 });
+}
+
+/**
+ * The buyer says the key delivered does not open the data: the seller must answer in time. The
+ * buyer locks a bond equal to the seller's penalty, lost to the seller if the key is proven
+ * right (a false dispute makes the seller show the key on chain, docs/ARCHITECTURE.md).
+ */
+function applyDispute(o: MarketOverlay, tx: Tx, txId: string, block: BlockContext): void {
+  const { purchase: id } = tx.body as { purchase: string };
+  const purchase = purchaseIn(o, id);
+  if (!purchase) throw botError('NOT_FOUND', 'There is no purchase with this id.');
+  if (purchase.buyer !== tx.from)
+    throw botError('UNAUTHORIZED', 'Only the buyer of a purchase disputes its key.');
+  if (!purchase.disputeBlocks)
+    throw botError(
+      'BAD_REQUEST',
+      'This sale has no key check (its offer gave no dispute window): there is nothing to dispute on chain.',
+    );
+  if (purchase.state !== 'checking' || purchase.until === undefined)
+    throw botError(
+      'BAD_REQUEST',
+      purchase.state === 'escrow'
+        ? 'Nothing is delivered yet: wait for the key, or for the deadline and its refund.'
+        : `This purchase is ${purchase.state} already.`,
+    );
+  if (block.height > purchase.until)
+    throw botError('BAD_REQUEST', `The window to dispute ended at block ${purchase.until}.`);
+  if (purchase.penalty > 0) {
+    const journal = journalOf(o);
+    journal.pay(tx.from, escrowAccount, purchase.penalty, txId, {
+      who: `A dispute locks a bond of the seller's penalty (${purchase.penalty}); you hold`,
+    });
+    journal.commit();
+  }
+  o.purchases.set(id, {
+    ...purchase,
+    state: 'disputed',
+    until: block.height + purchase.disputeBlocks,
+    ...(purchase.penalty > 0 ? { bond: purchase.penalty } : {}),
+  });
+}
+
+/** The seller shows the keys were right (./keycheck.ts): the escrow pays it. */
+function applyAnswer(o: MarketOverlay, tx: Tx, txId: string, block: BlockContext): void {
+  const body = tx.body as { purchase: string; secrets: Uint8Array[] };
+  const purchase = purchaseIn(o, body.purchase);
+  if (!purchase) throw botError('NOT_FOUND', 'There is no purchase with this id.');
+  if (purchase.seller !== tx.from)
+    throw botError('UNAUTHORIZED', 'Only the seller of a purchase answers its dispute.');
+  if (purchase.state !== 'disputed' || purchase.until === undefined)
+    throw botError('BAD_REQUEST', `This purchase is ${purchase.state}, not disputed.`);
+  if (block.height > purchase.until)
+    throw botError(
+      'BAD_REQUEST',
+      `The time to answer ended at block ${purchase.until}: the buyer is owed a refund.`,
+    );
+  const ds = o.datasets();
+  const wrong = answerCheck(
+    body.secrets,
+    purchase.delivered ?? [],
+    purchase.buyer,
+    purchase.readerKey ?? new Uint8Array(32),
+    (v) => versionIn(ds, purchase.dataset, v),
+  );
+  if (wrong) throw wrong;
+  paySeller(o, purchase, txId, block.height, journalOf(o));
+}
+
+/**
+ * At the start of a block: a purchase whose dispute window passed pays its seller; one whose
+ * time to answer passed pays its buyer back. Ids in order, so every peer moves the same tokens.
+ */
+export function settleChecks(o: MarketOverlay, height: number, journal: () => TokenJournal): void {
+  if (o.base.checking.size === 0) return;
+  for (const id of [...o.base.checking].sort()) {
+    const purchase = purchaseIn(o, id);
+    if (!purchase || purchase.until === undefined || height <= purchase.until) continue;
+    if (purchase.state === 'checking') paySeller(o, purchase, id, height, journal());
+    else if (purchase.state === 'disputed') payBuyer(o, purchase, id, height, journal());
+  }
 }
 
 function applyRefund(o: MarketOverlay, tx: Tx, txId: string, block: BlockContext): void {
@@ -400,13 +551,8 @@ function applyRefund(o: MarketOverlay, tx: Tx, txId: string, block: BlockContext
       'BAD_REQUEST',
       `The seller has until block ${purchase.deadline} to deliver (this is block ${block.height}).`,
     );
-  const journal = journalOf(o);
-  journal.pay(escrowAccount, purchase.buyer, purchase.price + purchase.penalty, txId);
-  journal.commit();
   closeMarketRequest(o.datasets(), purchase.id, tx, txId, block.height);
-  o.purchases.set(purchase.id, close(purchase, 'refunded', txId, block.height));
-  const rep = reputationIn(o, purchase.seller);
-  o.reputation.set(purchase.seller, { ...rep, failed: rep.failed + 1 });
+  payBuyer(o, purchase, txId, block.height, journalOf(o));
 }
 
 function close(p: Purchase, state: Purchase['state'], txId: string, height: number): Purchase {
@@ -428,16 +574,30 @@ export function finishMarket(o: MarketOverlay, writes: Map<string, Uint8Array>):
     for (const [id, item] of changed) next.set(id, item);
     return next;
   };
+  let checking = o.base.checking;
+  if (o.purchases.size > 0) {
+    const next = new Set(checking);
+    for (const [id, p] of o.purchases) {
+      if (isChecking(p)) next.add(id);
+      else next.delete(id);
+    }
+    checking = next;
+  }
   return {
     offers: apply(o.base.offers, o.offers),
     demands: apply(o.base.demands, o.demands),
     purchases: apply(o.base.purchases, o.purchases),
     reputation: apply(o.base.reputation, o.reputation),
+    checking,
     ...finishBook(o.base, o.orders, o.book),
   };
 }
 
+const isChecking = (p: Purchase) => p.state === 'checking' || p.state === 'disputed';
+
 const recordBytesMax = 8192;
+/** A purchase under a key check keeps up to grantVersionsMax wraps (about 100 bytes each). */
+const purchaseBytesMax = 16_384;
 
 /** Rebuild the market state from stored entries (mkt/). */
 export function marketFromEntries(
@@ -456,13 +616,15 @@ export function marketFromEntries(
     else if (key.startsWith(demandPrefix))
       state.demands.set(key.slice(demandPrefix.length), decode(bytes, recordBytesMax));
     else if (key.startsWith(purchasePrefix))
-      state.purchases.set(key.slice(purchasePrefix.length), decode(bytes, recordBytesMax));
+      state.purchases.set(key.slice(purchasePrefix.length), decode(bytes, purchaseBytesMax));
     else if (key.startsWith(reputationPrefix))
       state.reputation.set(key.slice(reputationPrefix.length), decode(bytes, 256));
     else if (key.startsWith(orderPrefix))
       orders.set(key.slice(orderPrefix.length), decode(bytes, recordBytesMax));
   }
-  return { ...state, orders, ...bookFromOrders(orders) };
+  const checking = new Set<string>();
+  for (const [id, p] of state.purchases) if (isChecking(p)) checking.add(id);
+  return { ...state, orders, checking, ...bookFromOrders(orders) };
 }
 
 /**
@@ -472,7 +634,7 @@ export function marketFromEntries(
 export function escrowCheck(market: MarketState, tokens: TokenState): string | null {
   let locked = 0;
   for (const p of market.purchases.values())
-    if (p.state === 'escrow') locked += p.price + p.penalty;
+    if (p.state === 'escrow' || isChecking(p)) locked += p.price + p.penalty + (p.bond ?? 0);
   for (const d of market.demands.values()) if (d.state === 'open') locked += d.maxPrice;
   for (const stream of market.book.values()) for (const b of stream.bids) locked += b.price;
   const held = tokens.balances.get(escrowAccount) ?? 0;

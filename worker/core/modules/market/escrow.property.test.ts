@@ -1,5 +1,7 @@
-// Property: over random blocks of offers, buys, demands, cancels, deliveries (good and bad keys),
-// refunds (early and late), withdrawals, and the order book of a device stream (asks, bids, some
+// Property: over random blocks of offers (some under a key check), buys, demands, cancels,
+// deliveries (good and bad keys), refunds (early and late), withdrawals, key disputes (with the
+// buyer's bond) and answers that cannot prove the key, settlements at the end of a window, and
+// the order book of a device stream (asks, bids, some
 // with an expiry, closes), many of them failing, the balances always add up to
 // the supply, none is negative, the escrow holds exactly what open purchases and resting demands
 // lock, every purchase ends delivered or refunded at most once, and a chain reloaded from its
@@ -20,7 +22,7 @@ const stream = 'dev-w0-g0';
 const latestOf: Record<string, number> = { s0: 2, s1: 1, [stream]: 2 };
 
 type Op =
-  | { kind: 'offer'; who: number; price: number; penalty: number; deliver: number }
+  | { kind: 'offer'; who: number; price: number; penalty: number; deliver: number; dispute: number }
   | { kind: 'buy'; who: number; pick: number; right: boolean }
   | { kind: 'demand'; who: number; ds: number; maxPrice: number }
   | { kind: 'cancel'; who: number; pick: number }
@@ -29,7 +31,9 @@ type Op =
   | { kind: 'withdraw'; pick: number }
   | { kind: 'ask'; who: number; price: number; quantity: number; penalty: number; expires: number }
   | { kind: 'bid'; who: number; price: number; expires: number }
-  | { kind: 'close'; who: number; pick: number };
+  | { kind: 'close'; who: number; pick: number }
+  | { kind: 'dispute'; who: number; pick: number }
+  | { kind: 'answer'; pick: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
@@ -38,6 +42,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     price: fc.integer({ min: 1, max: 80 }),
     penalty: fc.nat(30),
     deliver: fc.integer({ min: 1, max: 4 }),
+    // 0: no key check
+    dispute: fc.nat(3),
   }),
   fc.record({
     kind: fc.constant('buy' as const),
@@ -71,6 +77,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     expires: fc.nat(3),
   }),
   fc.record({ kind: fc.constant('close' as const), who: fc.nat(4), pick: fc.nat(20) }),
+  fc.record({ kind: fc.constant('dispute' as const), who: fc.nat(2), pick: fc.nat(20) }),
+  // More good deliveries and disputes, so that sales under a key check reach every state.
+  fc.record({ kind: fc.constant('deliver' as const), pick: fc.nat(20), good: fc.constant(true) }),
+  fc.record({ kind: fc.constant('dispute' as const), who: fc.nat(2), pick: fc.nat(20) }),
+  fc.record({ kind: fc.constant('answer' as const), pick: fc.nat(20) }),
 );
 
 const expiry = (n: number) => (n === 0 ? {} : { expiresBlocks: n });
@@ -94,7 +105,7 @@ describe('market escrow conservation (property)', () => {
               [buyers[2]!, 40],
             ]),
           );
-          c.publish(sellers[0]!, 's0', 2);
+          c.publish(sellers[0]!, 's0', 2, true);
           c.publish(sellers[1]!, 's1', 1);
           c.publish(sellers[0]!, stream, 2);
           c.block(buyers.map((b) => c.keyTx(b)));
@@ -117,6 +128,7 @@ describe('market escrow conservation (property)', () => {
                     terms: 't',
                     penalty: o.penalty,
                     deliverBlocks: o.deliver,
+                    ...(o.dispute ? { disputeBlocks: o.dispute } : {}),
                   }),
                 );
               else if (o.kind === 'buy') {
@@ -174,7 +186,21 @@ describe('market escrow conservation (property)', () => {
                     ...expiry(o.expires),
                   }),
                 );
-              else if (o.kind === 'close') {
+              else if (o.kind === 'dispute') {
+                const p = at(purchases, o.pick);
+                if (p) txs.push(c.tx(buyers[o.who]!, 'market.dispute', { purchase: p.id }));
+              } else if (o.kind === 'answer') {
+                const p = at(purchases, o.pick);
+                const seller = p && sellers.find((s) => s.did === p.seller);
+                // The fake wraps open to no key: every answer is refused.
+                if (p && seller)
+                  txs.push(
+                    c.tx(seller, 'market.answer', {
+                      purchase: p.id,
+                      secrets: [new Uint8Array(32).fill(o.pick + 1)],
+                    }),
+                  );
+              } else if (o.kind === 'close') {
                 const order = at(orders, o.pick);
                 if (order) txs.push(c.tx(everyone[o.who]!, 'market.close', { order: order.id }));
               } else {
@@ -196,7 +222,8 @@ describe('market escrow conservation (property)', () => {
             expect(tokens.supply).toBe(supply);
             expect(escrowCheck(c.market(), tokens)).toBeNull();
             for (const p of c.market().purchases.values()) {
-              if (p.state === 'escrow') continue;
+              if (p.state === 'escrow' || p.state === 'checking' || p.state === 'disputed')
+                continue;
               const was = closedOnce.get(p.id);
               if (was) expect(p.state).toBe(was);
               closedOnce.set(p.id, p.state);

@@ -8,6 +8,7 @@ import { datasetsModule, type DatasetOverlay } from '../datasets';
 import {
   applyMarketTx,
   emptyMarket,
+  settleChecks,
   escrowCheck,
   finishMarket,
   marketFromEntries,
@@ -36,9 +37,13 @@ export const marketModule: TxModule<MarketState, MarketOverlay, 'market'> = {
       () => block.overlayOf(datasetsModule as never) as DatasetOverlay,
     ),
   apply: (overlay, tx, txId, block) => applyMarketTx(overlay, tx, txId, block),
-  // Orders past their last height leave the book before the block's transactions (./book.ts).
-  beginBlock: (overlay, block) =>
-    expireOrders(overlay, block.height, () => new TokenJournal(overlay.tokens())),
+  // Orders past their last height leave the book before the block's transactions (./book.ts);
+  // purchases past their dispute window or time to answer are settled (./keycheck.ts).
+  beginBlock: (overlay, block) => {
+    const journal = () => new TokenJournal(overlay.tokens());
+    expireOrders(overlay, block.height, journal);
+    settleChecks(overlay, block.height, journal);
+  },
   finish: (overlay, end) => finishMarket(overlay, end.writes),
   load: { prefixes: ['mkt/'], fromEntries: (entries) => marketFromEntries(entries) },
   views: { escrowCheck },

@@ -9,6 +9,7 @@ import { grantVersionsMax } from '../datasets/limits';
 import {
   askQuantityMax,
   deliverBlocksMax,
+  disputeBlocksMax,
   expiresBlocksMax,
   type marketTxTypes,
   termsLengthMax,
@@ -66,12 +67,13 @@ const offer: BodyRules = {
       body,
       'market.offer',
       ['dataset', 'price', 'terms'],
-      ['deliverBlocks', 'expiresBlocks', 'penalty'],
+      ['deliverBlocks', 'expiresBlocks', 'penalty', 'disputeBlocks'],
     );
     checkDataset(b.dataset);
     checkAmount(b.price, 'price');
     checkTerms(b.terms);
     checkBlocks(b.deliverBlocks, 'deliverBlocks', deliverBlocksMax);
+    checkBlocks(b.disputeBlocks, 'disputeBlocks', disputeBlocksMax);
     checkBlocks(b.expiresBlocks, 'expiresBlocks', expiresBlocksMax);
     if (b.penalty !== undefined && b.penalty !== 0) checkAmount(b.penalty, 'penalty');
   },
@@ -165,6 +167,27 @@ const refund: BodyRules = {
   },
 };
 
+const dispute: BodyRules = {
+  check(body) {
+    checkId(mapOf(body, 'market.dispute', ['purchase']).purchase, 'purchase');
+  },
+};
+
+const answer: BodyRules = {
+  check(body) {
+    const b = mapOf(body, 'market.answer', ['purchase', 'secrets']);
+    checkId(b.purchase, 'purchase');
+    if (!Array.isArray(b.secrets) || b.secrets.length === 0 || b.secrets.length > grantVersionsMax)
+      throw botError(
+        'BAD_FIELD_TYPE',
+        `secrets is a list of 1 to ${grantVersionsMax} X25519 private keys, one per key delivered.`,
+      );
+    for (const s of b.secrets)
+      if (!(s instanceof Uint8Array) || s.length !== 32)
+        throw botError('BAD_FIELD_TYPE', 'Each secret is a 32-byte X25519 private key.');
+  },
+};
+
 export const marketBodyRules: Record<(typeof marketTxTypes)[number], BodyRules> = {
   'market.offer': offer,
   'market.withdraw': withdraw,
@@ -176,4 +199,6 @@ export const marketBodyRules: Record<(typeof marketTxTypes)[number], BodyRules> 
   'market.ask': ask,
   'market.bid': bid,
   'market.close': closeOrder,
+  'market.dispute': dispute,
+  'market.answer': answer,
 };

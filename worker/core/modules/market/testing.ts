@@ -75,8 +75,11 @@ export class MarketChain {
   balance(id: TestIdentity | string): number {
     return balanceOf(this.tokens(), typeof id === 'string' ? id : id.did);
   }
-  /** A dataset with `versions` versions, owned by `owner` (fake wrapped keys: the core does not open them). */
-  publish(owner: TestIdentity, id: string, versions = 1): void {
+  /**
+   * A dataset with `versions` versions, owned by `owner` (fake wrapped keys: the core does not
+   * open them; with `keyCheck`, each version commits a check value no fake wrap opens to).
+   */
+  publish(owner: TestIdentity, id: string, versions = 1, keyCheck = false): void {
     this.block([
       this.keyTx(owner),
       this.tx(owner, 'dataset.publish', {
@@ -94,6 +97,7 @@ export class MarketChain {
           fingerprint: new Uint8Array(32).fill(v),
           sealedBytes: 100,
           keys: [wrapFor(owner, v)],
+          ...(keyCheck ? { keyCheck: new Uint8Array(32).fill(v) } : {}),
         }),
       ]);
   }

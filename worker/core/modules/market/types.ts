@@ -13,6 +13,17 @@
 //                   transaction
 //   market.refund   { purchase }          anyone, after the deadline without delivery: the price
 //                   and the seller's penalty go to the buyer, the seller's failure is recorded
+// The key check (D-8.3, ./keycheck.ts): an offer with disputeBlocks keeps the escrow after a
+// delivery for that many blocks (state 'checking'), the buyer able to say the key is wrong:
+//   market.dispute  { purchase }          the buyer, while checking, locking a bond of the
+//                   seller's penalty: the seller must show the key it wrapped is the version's
+//                   committed one within disputeBlocks
+//   market.answer   { purchase, secrets } the seller reveals the ephemeral X25519 private key of
+//                   each wrap it delivered; the chain recomputes the wrapping key, opens each
+//                   wrap and compares the key's check value with the version's keyCheck: all
+//                   match, the escrow pays the seller; any fails, the answer is refused
+// At the first block past the window a purchase still checking pays the seller; one still
+// disputed pays the buyer back (price, penalty and its bond) and counts as the seller's failure.
 // A purchase locks the buyer's price and the seller's penalty (the offer's terms; 0 by default)
 // in the escrow account "market:escrow": the escrow's balance is always the sum of what open
 // purchases and resting demands hold (the property test checks it). The buyer's access is a
@@ -43,6 +54,8 @@ export const marketTxTypes = [
   'market.ask',
   'market.bid',
   'market.close',
+  'market.dispute',
+  'market.answer',
 ] as const;
 
 export const escrowAccount = 'market:escrow';
@@ -77,6 +90,8 @@ export const offersOpenMax = 100_000;
 export const demandsOpenMax = 100_000;
 /** Resting demands one new offer fills at most (the rest stay for the next offer or a buy). */
 export const matchesPerOfferMax = 64;
+/** Blocks an offer may give a buyer to dispute a delivered key (and the seller to answer). */
+export const disputeBlocksMax = 10_000;
 
 export interface Offer {
   id: string;
@@ -87,6 +102,8 @@ export interface Offer {
   /** Tokens the seller locks with each sale, paid to the buyer when it does not deliver. */
   penalty: number;
   deliverBlocks: number;
+  /** Blocks the buyer may dispute a delivered key, the escrow kept (absent or 0: released at delivery). */
+  disputeBlocks?: number;
   /** The last height at which it can be bought (null: until withdrawn). */
   expires: number | null;
   state: 'open' | 'withdrawn';
@@ -108,7 +125,18 @@ export interface Demand {
   time: number;
 }
 
-export type PurchaseState = 'escrow' | 'delivered' | 'refunded';
+/**
+ * escrow: waiting for delivery; checking: delivered, escrow kept while the buyer may dispute;
+ * disputed: the seller must answer; delivered: the seller was paid; refunded: the buyer was.
+ */
+export type PurchaseState = 'escrow' | 'checking' | 'disputed' | 'delivered' | 'refunded';
+
+/** A key delivered to the buyer under a key check: the wrap, as the chain will reopen it. */
+export interface DeliveredKey {
+  version: number;
+  ephemeral: Uint8Array;
+  sealed: Uint8Array;
+}
 
 export interface Purchase {
   /** Also the id of the buyer's dataset request. */
@@ -124,6 +152,15 @@ export interface Purchase {
   /** The last height at which the seller may deliver. */
   deadline: number;
   state: PurchaseState;
+  /** The offer's dispute window in blocks (absent or 0: none). */
+  disputeBlocks?: number;
+  /** Checking: the last height the buyer may dispute; disputed: the last the seller may answer. */
+  until?: number;
+  /** Under a key check: the buyer's X25519 key and the wraps delivered, for an answer. */
+  readerKey?: Uint8Array;
+  delivered?: DeliveredKey[];
+  /** Disputed: the buyer's bond (the penalty), to the seller if it answers, else back. */
+  bond?: number;
   height: number;
   time: number;
   closedHeight: number | null;
@@ -182,4 +219,6 @@ export interface MarketState {
   readonly demands: ReadonlyMap<string, Demand>;
   readonly purchases: ReadonlyMap<string, Purchase>;
   readonly reputation: ReadonlyMap<string, Reputation>;
+  /** Purchases checking or disputed (derived): the ones a block may settle by itself. */
+  readonly checking: ReadonlySet<string>;
 }

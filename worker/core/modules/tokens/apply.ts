@@ -159,6 +159,9 @@ export class TokenJournal {
     const name = `The device "${device.name || device.id}"`;
     if (device.status === 'retired')
       throw botError('UNAUTHORIZED', `${name} is retired and may not pay.`);
+    // The owner's rule binds the one who signs as the device (its gateway holds the key): a
+    // device whose gateway is not its owner pays nothing, whatever rule an earlier state kept.
+    if (device.gateway !== device.owner) throw gatewayNotOwner(name, device);
     const rule = ruleIn(this.overlay, from);
     if (!rule)
       throw botError(
@@ -206,6 +209,18 @@ export class TokenJournal {
   }
 }
 
+/**
+ * A device's payments are signed with its key by its gateway, and limited by its owner's rule:
+ * only when the two are one account does the rule bind the one who decides what the device buys
+ * (the gateway's reorder rules run off chain, where the chain cannot see them).
+ */
+function gatewayNotOwner(name: string, device: { gateway: string; owner: string }): BotError {
+  return botError(
+    'UNAUTHORIZED',
+    `${name} is behind the gateway ${device.gateway} but owned by ${device.owner}: a device pays from its wallet only when its owner is also its gateway.`,
+  );
+}
+
 function ruleIn(overlay: TokenOverlay, device: string): SpendingRule | undefined {
   return overlay.rules.get(device) ?? overlay.base.rules?.get(device);
 }
@@ -244,6 +259,8 @@ export function applyTokenTx(overlay: TokenOverlay, tx: Tx, txId: string): void 
     if (!device) throw botError('NOT_FOUND', `${body.device} is not a registered device.`);
     if (device.owner !== tx.from)
       throw botError('UNAUTHORIZED', 'Only the owner of a device sets its spending rule.');
+    if (device.gateway !== device.owner)
+      throw gatewayNotOwner(`The device "${device.name || device.id}"`, device);
     const before = ruleIn(overlay, body.device);
     overlay.rules.set(body.device, {
       perTxMax: body.perTxMax,

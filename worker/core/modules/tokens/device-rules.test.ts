@@ -130,6 +130,48 @@ describe('device wallets under spending rules', () => {
     expect(reloaded.tokens!.rules).toEqual(chain.state.tokens!.rules);
   });
 
+  it('refuses a rule, and a payment, for a device whose gateway is not its owner (UNAUTHORIZED)', () => {
+    const chain = registered();
+    // A second device behind the owner's gateway but owned by another account.
+    const lent = testIdentity('rule lent device');
+    const register = chain.tx(owner, 'device.register', {
+      did: lent.did,
+      id: 'lent-1',
+      kind: 'sensor',
+      name: 'Lent',
+      gateway: owner.did,
+      owner: other.did,
+      capabilities: ['detergent'],
+      policy: { mode: 'owner' },
+      proof: signSync(lent.seed, registerProofBytes(chain.state.chainId, lent.did, owner.did)),
+    });
+    const fund = chain.tx(owner, 'token.transfer', { to: lent.did, amount: 100 });
+    expect(chain.block([register, fund])).toEqual(['ok', 'ok']);
+    const rule = chain.tx(other, 'token.rule', { device: lent.did, perTxMax: 50, perDayMax: 100 });
+    const executed = executeBlock(
+      chain.state,
+      [rule],
+      { time: chain.state.headTime + 1, proposer: owner.did, round: 0 },
+      false,
+    );
+    expect(executed.failed[0]?.error?.code).toBe('UNAUTHORIZED');
+    expect(executed.failed[0]?.error?.message).toMatch(
+      /behind the gateway .* but owned by .*: a device pays from its wallet only when its owner is also its gateway/,
+    );
+    // A rule an earlier state kept for it (before this check) does not let it pay either.
+    const kept = new Map(chain.state.tokens!.rules ?? []);
+    kept.set(lent.did, { perTxMax: 50, perDayMax: 100, payees: [], day: 0, spent: 0 });
+    chain.state = { ...chain.state, tokens: { ...chain.state.tokens!, rules: kept } };
+    const pay = chain.tx(lent, 'token.transfer', { to: supplier.did, amount: 5 });
+    expect(chain.block([pay])).toEqual(['UNAUTHORIZED']);
+    expect(balanceOf(chain.state.tokens!, lent.did)).toBe(100);
+    // The owner's own device (gateway and owner one account) still pays under its rule.
+    chain.block([
+      chain.tx(owner, 'token.rule', { device: washer.did, perTxMax: 50, perDayMax: 100 }),
+    ]);
+    expect(chain.block([chain.pay(5)])).toEqual(['ok']);
+  });
+
   it('refuses bad rules before signing', () => {
     const chain = new Chain();
     for (const body of [
