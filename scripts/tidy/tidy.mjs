@@ -40,7 +40,13 @@ const directTime =
   /(?<![.\w$])(?:setTimeout|setInterval|clearTimeout|clearInterval)\s*\(|\b(?:Date|performance)\.now\s*\(/;
 
 /** The libraries worker/core may import (pure, pinned in package.json). */
-export const coreLibraries = ['@ipld/dag-cbor', '@noble/curves', '@noble/hashes', 'multiformats'];
+export const coreLibraries = [
+  '@ipld/dag-cbor',
+  '@noble/ciphers',
+  '@noble/curves',
+  '@noble/hashes',
+  'multiformats',
+];
 /** Extra libraries core test files may import. */
 export const coreTestLibraries = ['vitest', 'fast-check'];
 /**
