@@ -32,6 +32,8 @@ export interface BlobCollectorDeps {
   putsInFlight(): number;
   /** Chunks pushed here within `ms` that no version references yet (datasets-push.ts). */
   recentlyPushed(ms: number): Set<BlobId>;
+  /** This owner's sealed analytics partials of open jobs (datasets-analytics.ts). */
+  partials?(): Set<BlobId>;
 }
 
 export class BlobCollector {
@@ -81,6 +83,7 @@ export class BlobCollector {
     const k = await holders.holdersK();
     // Chunks pushed while their owner seals: their version may be a block away.
     const keep = this.d.recentlyPushed(blobCollectDelayMs);
+    for (const id of this.d.partials?.() ?? []) keep.add(id);
     if (keep.size > 0) this.schedule();
     for (const v of registry.versions.values()) {
       const dataset = registry.datasets.get(v.dataset);
