@@ -8,6 +8,7 @@ import { bot } from '../runtime';
 import { Card, ErrorNote, PageTitle, Pill, useAction, useAsync } from '../components/ui';
 import { formatBytes, formatTime, short } from '../lib/format';
 import { ValidateCard } from './ValidateCard';
+import { AnalyticsCard } from './AnalyticsCard';
 import { ViewPicker, ViewResult, viewText, type ViewChoice } from './DatasetViewPicker';
 import type {
   DatasetEventView,
@@ -446,6 +447,7 @@ export default function DataPage() {
             </ul>
           )}
         </Card>
+        <AnalyticsCard datasets={list.data ?? []} me={me} />
       </div>
     </>
   );
