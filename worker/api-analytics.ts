@@ -29,9 +29,10 @@ export interface AnalyticsPartView {
   /**
    * answered: its partial verified and merged; missing: none recorded in the wait (reason
    * timeout: the owner's peer is offline or slow) or recorded but not served (unreachable);
-   * tampered: the bytes served do not match the fingerprint on chain, or do not open: not merged.
+   * tampered: the bytes served do not match the fingerprint on chain, or do not open: not merged;
+   * failed: the owner recorded that it could not compute it (reason: its words, e.g. MALFORMED).
    */
-  status: 'answered' | 'missing' | 'tampered';
+  status: 'answered' | 'missing' | 'tampered' | 'failed';
   reason?: string;
   /** The partial's SHA-256 and transaction on chain (null while none is recorded). */
   fingerprint: string | null;

@@ -34,11 +34,13 @@ const statusText: Record<AnalyticsPartView['status'], string> = {
   answered: 'answered',
   missing: 'missing',
   tampered: 'tampered',
+  failed: 'could not compute',
 };
 
 function reasonText(p: AnalyticsPartView): string {
   if (p.status === 'answered') return `${p.count ?? 0} records counted on the owner's peer`;
   if (p.status === 'tampered') return `not merged: ${p.reason ?? 'its bytes do not match'}`;
+  if (p.status === 'failed') return `the owner's peer says: ${p.reason ?? 'no reason given'}`;
   return p.reason === 'unreachable'
     ? 'recorded its partial but did not serve it'
     : 'no answer in time (its peer may be offline)';
@@ -221,9 +223,7 @@ function AnalyticsResult({ result }: { result: AnalyticsResultView }) {
           <li key={p.dataset} data-testid={`analytics-part-${p.dataset}`}>
             <strong>{p.dataset}</strong> by {short(p.owner)} (v{p.from}
             {p.to !== p.from ? `–${p.to}` : ''}):{' '}
-            <Pill
-              tone={p.status === 'answered' ? 'ok' : p.status === 'tampered' ? 'error' : 'warn'}
-            >
+            <Pill tone={p.status === 'answered' ? 'ok' : p.status === 'missing' ? 'warn' : 'error'}>
               {statusText[p.status]}
             </Pill>{' '}
             <span className="muted">{reasonText(p)}</span>

@@ -48,7 +48,7 @@ export const analyticsSchemas: Record<string, Schema> = {
           owner: did,
           from: int,
           to: int,
-          status: { enum: ['answered', 'missing', 'tampered'] },
+          status: { enum: ['answered', 'missing', 'tampered', 'failed'] },
           reason: str,
           fingerprint: nullable(hex(64)),
           txId: nullable(hex(64)),

@@ -3,7 +3,7 @@
 // its partial from its own plaintext and seals it for the reader; the reader merges them. The
 // job and each partial's fingerprint are on chain and in the access logs on every peer; a
 // partial whose bytes do not match its fingerprint is tampered (not merged); an owner that is
-// offline is reported missing (timeout) and the call returns.
+// offline is reported missing (timeout) and the call returns; one that cannot compute says so.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { utf8 } from '../core/bytes';
 import { MemoryBlobStore } from '../data/blob-store';
@@ -119,6 +119,22 @@ describe('distributed analytics', () => {
     expect(tampered.result).toEqual({ max: 10 });
     expect(tampered.complete).toBe(false);
     b.blobs.lying = false;
+
+    // An owner that cannot read its content as records says so on chain: failed, not a timeout.
+    await committed(a.host, a.host.publishDataset({ id: 'notes.a', schema: 'text' }));
+    await committed(a.host, a.host.putDatasetVersion('notes.a', utf8('[not json')));
+    const own = await a.host.runAnalytics({
+      datasets: ['notes.a', 'temps.a'],
+      field: 'c',
+      fns: ['count'],
+      timeoutMs: 20_000,
+    });
+    expect(own.parts.map((p) => [p.dataset, p.status])).toEqual([
+      ['notes.a', 'failed'],
+      ['temps.a', 'answered'],
+    ]);
+    expect(own.parts[0]!.reason).toMatch(/^MALFORMED/);
+    expect(own.result).toEqual({ count: 3 });
 
     // B goes offline: the next job reports it missing after the wait instead of hanging.
     await b.host.stop();

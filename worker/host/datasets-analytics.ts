@@ -16,6 +16,7 @@ import { sha256 } from '../core/crypto/hash';
 import type { ChainState } from '../core/ledger';
 import {
   addRows,
+  analyticsReasonLengthMax,
   checkJobBody,
   checkPartialContent,
   emptyPartial,
@@ -146,7 +147,7 @@ export class DatasetAnalytics {
     if (record.reader !== this.d.self())
       throw botError('UNAUTHORIZED', 'Only the reader that recorded a job gets its result.');
     const deadline = this.d.now() + wait;
-    while (record.parts.some((p) => !p.partial) && !this.stopped) {
+    while (record.parts.some((p) => !p.partial && !p.failed) && !this.stopped) {
       const left = deadline - this.d.now();
       if (left <= 0) break;
       await this.d.nextCommit(left);
@@ -156,6 +157,16 @@ export class DatasetAnalytics {
     const merged = [];
     for (const part of record.parts) {
       const base = { dataset: part.dataset, owner: part.owner, from: part.from, to: part.to };
+      if (part.failed) {
+        parts.push({
+          ...base,
+          status: 'failed',
+          reason: part.failed.reason,
+          fingerprint: null,
+          txId: part.failed.tx,
+        });
+        continue;
+      }
       if (!part.partial) {
         parts.push({
           ...base,
@@ -286,7 +297,7 @@ export class DatasetAnalytics {
           owner: p.owner,
           from: p.from,
           to: p.to,
-          recorded: p.partial !== null,
+          recorded: p.partial !== null || p.failed !== undefined,
         })),
       }));
   }
@@ -325,19 +336,33 @@ export class DatasetAnalytics {
       if (this.stopped) return;
       const job = this.jobs().get(jobId);
       const now = job?.parts.find((p) => p.dataset === part.dataset);
-      if (!job || !now || now.owner !== self || now.partial) continue;
+      if (!job || !now || now.owner !== self || now.partial || now.failed) continue;
       const dataset = this.dataset(part.dataset);
       if (!dataset) continue;
       // The rights are checked again: a reader revoked since gets nothing computed.
       if (mayAggregate(dataset, job.reader, job.field, job.fns, job.window)) continue;
       const acc = emptyPartial();
-      for (let v = part.from; v <= part.to; v++)
-        addRows(
-          acc,
-          recordsOf(await this.d.plain(dataset.id, v), dataset.schema),
-          job.field,
-          job.window,
+      try {
+        for (let v = part.from; v <= part.to; v++)
+          addRows(
+            acc,
+            recordsOf(await this.d.plain(dataset.id, v), dataset.schema),
+            job.field,
+            job.window,
+          );
+      } catch (error) {
+        if (!(error instanceof BotError) || this.stopped) throw error;
+        // Its content cannot be read as records (or not at all): the reader is told so on chain.
+        const reason = `${error.code}: ${error.message}`.slice(0, analyticsReasonLengthMax);
+        await this.d.committed(
+          this.d.submit('analytics.partial', { job: jobId, dataset: dataset.id, error: reason }),
         );
+        this.d.record(
+          'warn',
+          `Could not answer analytics job ${jobId.slice(0, 12)}… for "${dataset.id}": ${reason}`,
+        );
+        continue;
+      }
       const content: PartialContent = {
         job: jobId,
         dataset: dataset.id,

@@ -18,6 +18,7 @@ import { decodeDatasetEvents, logPrefix } from '../datasets/state';
 import {
   addRows,
   analyticsDatasetsMax,
+  analyticsModule,
   checkJobBody,
   checkPartialContent,
   emptyPartial,
@@ -235,10 +236,41 @@ describe('analytics jobs on chain', () => {
       'BAD_REQUEST',
       'UNAUTHORIZED',
     ]);
+    // An owner that cannot compute its partial says so, once; nothing is sealed or logged.
+    const failed = (from: TestIdentity, dataset: string) =>
+      tx(from, chain, 'analytics.partial', { job: jobId, dataset, error: 'MALFORMED: no records' });
+    b = run(b.state, [
+      failed(stranger, 'b.x'),
+      failed(ownerB, 'b.x'),
+      failed(ownerB, 'b.x'),
+      failed(ownerA, 'a.x'),
+    ]);
+    expect(codes(b)).toEqual(['UNAUTHORIZED', 'BAD_REQUEST', 'BAD_REQUEST']);
     state = b.state;
     const parts = state.analytics!.jobs.get(jobId)!.parts;
-    expect(parts[0]!.partial).toMatchObject({ height: b.block.header.height });
+    expect(parts[0]!.partial).toMatchObject({ height: b.block.header.height - 1 });
+    expect(parts[0]!.failed).toBeUndefined();
     expect(parts[1]!.partial).toBeNull();
+    expect(parts[1]!.failed).toEqual({
+      reason: 'MALFORMED: no records',
+      height: b.block.header.height,
+      tx: b.txIds[1],
+    });
+    const check = analyticsModule.bodyRules!['analytics.partial']!.check!;
+    const refusal = (body: unknown) => {
+      try {
+        check(body);
+        return 'accepted';
+      } catch (error) {
+        return (error as BotError).code;
+      }
+    };
+    expect(refusal({ ...partial('a.x'), error: 'x' })).toBe('MALFORMED');
+    expect(refusal({ job: jobId, dataset: 'a.x', error: '' })).toBe('BAD_FIELD_TYPE');
+    expect(refusal({ job: jobId, dataset: 'a.x', error: 'x'.repeat(201) })).toBe('BAD_FIELD_TYPE');
+    expect(refusal({ job: jobId, dataset: 'a.x', fingerprint: new Uint8Array(32) })).toBe(
+      'MISSING_FIELD',
+    );
     // The access log of a.x names the job and the partial, with the reader.
     const log = blocks.flatMap((x) => {
       const bytes = x.writes.get(`${logPrefix}a.x`);

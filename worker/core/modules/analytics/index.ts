@@ -45,6 +45,8 @@ export const analyticsDatasetsMax = 16;
 export const analyticsVersionsMax = grantVersionsMax;
 /** Blocks after its job within which a partial is accepted; later the job is closed. */
 export const analyticsJobBlocksMax = 1_000;
+/** Characters of the reason an owner gives when it cannot compute its partial. */
+export const analyticsReasonLengthMax = 200;
 
 export interface JobPart {
   dataset: string;
@@ -54,6 +56,8 @@ export interface JobPart {
   to: number;
   /** The owner's partial once recorded: the sealed bytes' SHA-256 and its key for the reader. */
   partial: { fingerprint: Uint8Array; key: WrappedKey; height: number; tx: string } | null;
+  /** Set instead when the owner could not compute it (its content is no records, say). */
+  failed?: { reason: string; height: number; tx: string };
 }
 
 export interface JobRecord {
@@ -148,10 +152,26 @@ export function checkJobBody(body: unknown): {
 const jobRules: BodyRules = { check: (body) => void checkJobBody(body) };
 const partialRules: BodyRules = {
   check(body) {
-    const b = mapOf(body, 'analytics.partial', ['job', 'dataset', 'fingerprint', 'key']);
+    const b = mapOf(body, 'analytics.partial', ['job', 'dataset'], ['fingerprint', 'key', 'error']);
     hexId(b.job, 'job');
     if (typeof b.dataset !== 'string') throw botError('BAD_FIELD_TYPE', 'A dataset id is text.');
     checkDatasetId(b.dataset);
+    if (b.error !== undefined) {
+      if (b.fingerprint !== undefined || b.key !== undefined)
+        throw botError('MALFORMED', 'A partial has a fingerprint and a key, or an error.');
+      if (
+        typeof b.error !== 'string' ||
+        b.error.length < 1 ||
+        b.error.length > analyticsReasonLengthMax
+      )
+        throw botError(
+          'BAD_FIELD_TYPE',
+          `error is 1 to ${analyticsReasonLengthMax} characters (analyticsReasonLengthMax).`,
+        );
+      return;
+    }
+    if (b.fingerprint === undefined || b.key === undefined)
+      throw botError('MISSING_FIELD', 'An analytics.partial body needs "fingerprint" and "key".');
     if (!(b.fingerprint instanceof Uint8Array) || b.fingerprint.length !== 32)
       throw botError('BAD_FIELD_TYPE', 'fingerprint is the 32-byte SHA-256 of the sealed partial.');
     checkWrappedKey(b.key);
@@ -237,6 +257,7 @@ function applyPartial(o: AnalyticsOverlay, tx: Tx, txId: string, height: number)
     dataset: string;
     fingerprint: Uint8Array;
     key: WrappedKey;
+    error?: string;
   };
   const job = jobIn(o, body.job);
   if (!job || height > job.height + analyticsJobBlocksMax)
@@ -249,8 +270,15 @@ function applyPartial(o: AnalyticsOverlay, tx: Tx, txId: string, height: number)
   if (!part) throw botError('BAD_REQUEST', `The job does not name "${body.dataset}".`);
   if (part.owner !== tx.from)
     throw botError('UNAUTHORIZED', `Only the owner of "${body.dataset}" answers for it.`);
-  if (part.partial)
+  if (part.partial || part.failed)
     throw botError('BAD_REQUEST', `The partial of "${body.dataset}" is recorded already.`);
+  if (body.error !== undefined) {
+    // The owner could not compute it: nothing leaves its peer, the reader is told why.
+    const parts = [...job.parts];
+    parts[at] = { ...part, failed: { reason: body.error, height, tx: txId } };
+    o.jobs.set(job.id, { ...job, parts });
+    return;
+  }
   if (body.key.reader !== job.reader)
     throw botError('BAD_REQUEST', "The key of a partial is wrapped for the job's reader only.");
   const ds = o.datasets();
