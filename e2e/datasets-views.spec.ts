@@ -118,7 +118,10 @@ test('B asks for an aggregate, A grants, B sees count/min/max/mean and never the
   await expect(result.getByTestId('analytics-part-air')).toContainText('answered');
   await expect(result.getByTestId('analytics-part-air.b')).toContainText('answered');
   await axe(b);
-  // The job and A's partial are in air's access log on A's peer.
+  // The job and A's partial are in air's access log, on A's Data page too.
+  await expect(a.getByTestId('access-log-air')).toContainText('analytics part sent', {
+    timeout: 60_000,
+  });
   await expect
     .poll(async () =>
       (await a.evaluate(() => window.bot.accessLog('air')))
