@@ -1,7 +1,8 @@
 // Data minimization by rights through the Data page (issue 15): phone-sized B asks for a summary
 // (count, min, max, mean of pm25 over a window of t) by clicking and typing; owner A sees the
 // view it is deciding and grants; A's peer derives the summary and seals it for B only; B reads
-// it on the page. window.bot only asserts: B holds no key of the full version.
+// it on the page. window.bot only asserts: B holds no key of the full version. Then B runs an
+// analytics job over A's dataset and its own by clicking and sees the merged result.
 // Run inside the test network namespace (scripts/netns-run).
 import { expect, test } from '@playwright/test';
 import { axe, createChain, didOf, joinByLink, open, phone } from './helpers';
@@ -87,5 +88,46 @@ test('B asks for an aggregate, A grants, B sees count/min/max/mean and never the
       ),
     )
     .toBe(true);
+
+  // Distributed analytics (Y.4560 8.2): B also owns air.b and runs one job over both datasets by
+  // clicking; A's peer computes its part of air, B's its part of air.b; B merges them.
+  await b.getByTestId('dataset-id').fill('air.b');
+  await b.getByTestId('publish-dataset').click();
+  const own = b.getByTestId('dataset-air.b');
+  await expect(own).toBeVisible({ timeout: 60_000 });
+  const bRecords = Array.from({ length: 10 }, (_, t) => ({ t, pm25: t }));
+  await own.getByTestId('version-text').fill(JSON.stringify(bRecords));
+  await own.getByTestId('add-version').click();
+  await expect(b.getByRole('status').filter({ hasText: 'Version 1 sealed' })).toBeVisible({
+    timeout: 60_000,
+  });
+  await b.getByTestId('analytics-dataset-air').check();
+  await b.getByTestId('analytics-dataset-air.b').check();
+  await b.getByTestId('analytics-field').fill('pm25');
+  await b.getByTestId('analytics-fn-max').check();
+  await b.getByTestId('analytics-window-field').fill('t');
+  await b.getByTestId('analytics-from').fill('2');
+  await b.getByTestId('analytics-to').fill('6');
+  await b.getByTestId('run-analytics').click();
+  const result = b.getByTestId('analytics-result');
+  await expect(result).toContainText('All 2 owners answered', { timeout: 60_000 });
+  // air: pm25 4, 6, 8, 10; air.b: 2, 3, 4, 5 (2 ≤ t < 6).
+  await expect(result.getByTestId('analytics-count')).toHaveText('8');
+  await expect(result.getByTestId('analytics-max')).toHaveText('10');
+  await expect(result.getByTestId('analytics-mean')).toHaveText('5.25');
+  await expect(result.getByTestId('analytics-part-air')).toContainText('answered');
+  await expect(result.getByTestId('analytics-part-air.b')).toContainText('answered');
+  await axe(b);
+  // The job and A's partial are in air's access log, on A's Data page too.
+  await expect(a.getByTestId('access-log-air')).toContainText('analytics part sent', {
+    timeout: 60_000,
+  });
+  await expect
+    .poll(async () =>
+      (await a.evaluate(() => window.bot.accessLog('air')))
+        .filter((e) => e.kind === 'job' || e.kind === 'partial')
+        .map((e) => e.kind),
+    )
+    .toEqual(['job', 'partial']);
   for (const page of [a, b]) await page.context().close();
 });

@@ -81,7 +81,18 @@ export interface DatasetView {
 
 /** One line of a dataset's access log (Y.4560 8.4). */
 export interface DatasetEventView {
-  kind: 'publish' | 'version' | 'request' | 'grant' | 'deny' | 'revoke' | 'access' | 'derive';
+  /** job: an analytics job named the dataset (by the reader); partial: its owner answered it. */
+  kind:
+    | 'publish'
+    | 'version'
+    | 'request'
+    | 'grant'
+    | 'deny'
+    | 'revoke'
+    | 'access'
+    | 'derive'
+    | 'job'
+    | 'partial';
   dataset: string;
   reader: string | null;
   version: number | null;

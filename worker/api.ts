@@ -19,6 +19,8 @@ import type {
 } from './api-devices';
 import type { DatasetMethods, DatasetProgress } from './api-datasets';
 import { datasetMethodNames } from './api-datasets';
+import type { AnalyticsMethods } from './api-analytics';
+import { analyticsMethodNames } from './api-analytics';
 import type { TokenMethods } from './api-tokens';
 import { tokenMethodNames } from './api-tokens';
 import type { ItsMethods } from './api-its';
@@ -52,6 +54,7 @@ import { notifyMethodNames } from './api-notify';
 // extends them and this module re-exports them, so the app keeps importing from worker/api.
 export * from './api-common';
 export * from './api-datasets';
+export * from './api-analytics';
 export * from './api-tokens';
 export * from './api-its';
 export * from './api-trace';
@@ -465,6 +468,7 @@ export interface LogEntry {
 /** Methods of the peer, as the page calls them. */
 export interface PeerMethods
   extends DatasetMethods,
+    AnalyticsMethods,
     TokenMethods,
     TraceMethods,
     XchainMethods,
@@ -729,6 +733,7 @@ export const methodNames = [
   'setMember',
   'setMultisigRule',
   ...datasetMethodNames,
+  ...analyticsMethodNames,
   ...tokenMethodNames,
   ...itsMethodNames,
   ...traceMethodNames,

@@ -8,6 +8,7 @@ import { bot } from '../runtime';
 import { Card, ErrorNote, PageTitle, Pill, useAction, useAsync } from '../components/ui';
 import { formatBytes, formatTime, short } from '../lib/format';
 import { ValidateCard } from './ValidateCard';
+import { AnalyticsCard } from './AnalyticsCard';
 import { ViewPicker, ViewResult, viewText, type ViewChoice } from './DatasetViewPicker';
 import type {
   DatasetEventView,
@@ -129,6 +130,12 @@ function VersionForm({ dataset, onDone }: { dataset: string; onDone: () => void 
   );
 }
 
+/** Log kinds that read better spelled out (distributed analytics, AnalyticsCard.tsx). */
+const eventText: Partial<Record<DatasetEventView['kind'], string>> = {
+  job: 'analytics job',
+  partial: 'analytics part sent',
+};
+
 function AccessLog({ dataset, height }: { dataset: string; height: number }) {
   const log = useAsync(() => bot().accessLog(dataset), [dataset, height]);
   return (
@@ -138,7 +145,7 @@ function AccessLog({ dataset, height }: { dataset: string; height: number }) {
       <ol className="plain-list small-text" data-testid={`access-log-${dataset}`}>
         {(log.data ?? []).map((e: DatasetEventView) => (
           <li key={`${e.txId}-${e.kind}`}>
-            <strong>{e.kind}</strong>
+            <strong>{eventText[e.kind] ?? e.kind}</strong>
             {e.reader && (
               <>
                 {' '}
@@ -446,6 +453,7 @@ export default function DataPage() {
             </ul>
           )}
         </Card>
+        <AnalyticsCard datasets={list.data ?? []} me={me} />
       </div>
     </>
   );

@@ -47,6 +47,7 @@ import { itsRoutes } from './routes-its';
 import { marketRoutes } from './routes-market';
 import { servicesRoutes } from './routes-services';
 import { reorderRoutes } from './routes-reorder';
+import { analyticsRoutes } from './routes-analytics';
 import { multisigRoutes } from './routes-multisig';
 import { validationRoutes } from './routes-validation';
 import { stakingRoutes } from './routes-staking';
@@ -309,6 +310,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
     ...marketRoutes(call),
     ...servicesRoutes(call),
     ...reorderRoutes(call),
+    ...analyticsRoutes(call),
     ...multisigRoutes(call),
     ...validationRoutes(call),
     ...stakingRoutes(call),

@@ -774,6 +774,25 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
     );
     const revoke = await call(base, 'POST', '/v1/datasets/meter/revoke', { reader });
     expectDocumented('POST', '/v1/datasets/{id}/revoke', revoke); // 202, or a refusal the document lists
+    // ---- distributed analytics (issue 15, Y.4560 8.2): this peer owns meter, so it answers ----
+    const jobs = '/v1/analytics/jobs';
+    const csv = await call(base, 'POST', '/v1/datasets/meter/versions', { text: 'kwh\n3\n5' });
+    await waitCommitted(base, csv.body.txId);
+    const jobBody = {
+      datasets: ['meter'],
+      field: 'kwh',
+      fns: ['count', 'mean'],
+      timeoutMs: 20_000,
+    };
+    const analysed = await hit('POST', jobs, jobs, documentedBody('AnalyticsJob', jobBody), 200);
+    expect(analysed.body).toMatchObject({ complete: true, result: { count: 2, mean: 4 } });
+    await hit('POST', jobs, jobs, { ...jobBody, fns: ['sum'] }, 400);
+    await hit('POST', jobs, jobs, { ...jobBody, datasets: ['nope'] }, 404);
+    await hit('GET', jobs, jobs, undefined, 200);
+    const jobPath = `${jobs}/{id}`;
+    await hit('GET', `${jobs}/${analysed.body.job}?timeoutMs=0`, jobPath, undefined, 200);
+    await hit('GET', `${jobs}/${'a'.repeat(64)}`, jobPath, undefined, 404);
+    await hit('GET', `${jobs}/x?timeoutMs=-1`, jobPath, undefined, 400);
 
     // ---- traceability (Y.4560 I.1.4) ----
     documents.set('/farm.json', '{"origin":"North farm","harvest":"2026-07-01"}');

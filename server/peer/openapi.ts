@@ -20,6 +20,7 @@ import { itsBodies, itsPaths, itsSchemas } from './openapi-its';
 import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
 import { servicesBodies, servicesPaths, servicesSchemas } from './openapi-services';
 import { reorderBodies, reorderPaths, reorderSchemas } from './openapi-reorder';
+import { analyticsBodies, analyticsPaths, analyticsSchemas } from './openapi-analytics';
 import { validationBodies, validationPaths, validationSchemas } from './openapi-validation';
 import { stakingBodies, stakingPaths, stakingSchemas } from './openapi-staking';
 import { triggerBodies, triggerPaths, triggerSchemas } from './openapi-triggers';
@@ -259,7 +260,18 @@ const schemas: Record<string, Schema> = {
   DatasetLog: list(
     obj({
       kind: {
-        enum: ['publish', 'version', 'request', 'grant', 'deny', 'revoke', 'access', 'derive'],
+        enum: [
+          'publish',
+          'version',
+          'request',
+          'grant',
+          'deny',
+          'revoke',
+          'access',
+          'derive',
+          'job',
+          'partial',
+        ],
       },
       dataset: str,
       reader: nullable(str),
@@ -390,6 +402,7 @@ const schemas: Record<string, Schema> = {
   ...marketSchemas,
   ...servicesSchemas,
   ...reorderSchemas,
+  ...analyticsSchemas,
   ...validationSchemas,
   ...stakingSchemas,
   ...triggerSchemas,
@@ -513,6 +526,7 @@ const requestBodies: Record<string, Schema> = {
   ...marketBodies,
   ...servicesBodies,
   ...reorderBodies,
+  ...analyticsBodies,
   ...validationBodies,
   ...itsBodies,
   ...stakingBodies,
@@ -842,6 +856,7 @@ const paths: Record<string, Record<string, Op>> = {
   ...marketPaths,
   ...servicesPaths,
   ...reorderPaths,
+  ...analyticsPaths,
   ...validationPaths,
   ...stakingPaths,
   ...triggerPaths,

@@ -106,6 +106,10 @@ export abstract class ApiSurface {
   readonly revokeAccess = delegate(() => this.capabilities.datasets(), 'revokeAccess');
   readonly readDataset = delegate(() => this.capabilities.datasets(), 'readDataset');
   readonly accessLog = delegate(() => this.capabilities.datasets(), 'accessLog');
+  // distributed analytics (issue 15, Y.4560 8.2): ./datasets-analytics.ts
+  readonly runAnalytics = delegate(() => this.capabilities.datasets(), 'runAnalytics');
+  readonly analyticsResult = delegate(() => this.capabilities.datasets(), 'analyticsResult');
+  readonly analyticsJobs = delegate(() => this.capabilities.datasets(), 'analyticsJobs');
   // the data market (issue 16): ./market.ts
   readonly marketOffers = delegate(() => this.capabilities.market(), 'marketOffers');
   readonly offerDataset = delegate(() => this.capabilities.market(), 'offerDataset');

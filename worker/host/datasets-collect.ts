@@ -32,6 +32,8 @@ export interface BlobCollectorDeps {
   putsInFlight(): number;
   /** Chunks pushed here within `ms` that no version references yet (datasets-push.ts). */
   recentlyPushed(ms: number): Set<BlobId>;
+  /** This owner's sealed analytics partials of open jobs (datasets-analytics.ts). */
+  partials?(): Set<BlobId>;
 }
 
 export class BlobCollector {
@@ -84,6 +86,9 @@ export class BlobCollector {
     // committed version's manifest here lists a pushed chunk, its placement decides, not the push.
     const pushed = this.d.recentlyPushed(blobCollectDelayMs);
     const listed = new Set<BlobId>();
+    // This owner's sealed analytics partials of open jobs: kept until their jobs close.
+    const partials = this.d.partials?.() ?? new Set<BlobId>();
+    for (const id of partials) keep.add(id);
     for (const v of registry.versions.values()) {
       const dataset = registry.datasets.get(v.dataset);
       if (!dataset) continue;
@@ -134,7 +139,7 @@ export class BlobCollector {
         keep.add(id);
         waiting += 1;
       }
-    if (waiting > 0) this.schedule();
+    if (waiting > 0 || partials.size > 0) this.schedule();
     return keep;
   }
 

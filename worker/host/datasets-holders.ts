@@ -72,6 +72,8 @@ export interface DatasetHoldersDeps {
   send(to: string, message: WireMessage): boolean;
   record(level: 'info' | 'warn' | 'error', message: string): void;
   progress(progress: DatasetProgress): void;
+  /** Whether a blob is a sealed analytics partial of this owner, and `from` its reader (null: not one). */
+  partialBlob?(from: string, id: BlobId): { reader: boolean } | null;
 }
 
 export class DatasetHolders {
@@ -284,6 +286,22 @@ export class DatasetHolders {
         bytes,
         error: error ? { code: error.code, message: error.message.slice(0, 500) } : null,
       });
+    // A sealed analytics partial goes to its job's reader only (datasets-analytics.ts).
+    const partial = this.d.partialBlob?.(from, id);
+    if (partial) {
+      const bytes = partial.reader ? await this.d.blobs.get(id) : undefined;
+      if (partial.reader)
+        answer(
+          bytes ?? null,
+          bytes ? null : botError('NOT_FOUND', 'This peer does not hold that blob.'),
+        );
+      else
+        answer(
+          null,
+          botError('UNAUTHORIZED', 'This analytics partial is sealed for its reader only.'),
+        );
+      return;
+    }
     if (!this.places.has(id)) await this.indexHeld();
     const place = this.places.get(id);
     const bytes = place ? await this.d.blobs.get(id) : undefined;

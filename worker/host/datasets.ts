@@ -52,7 +52,11 @@ import { commitWaitBlocksMax, DatasetHolders } from './datasets-holders';
 import { BlobCollector } from './datasets-collect';
 import { ChunkPush } from './datasets-push';
 import { DatasetViews } from './datasets-views';
+import { DatasetAnalytics } from './datasets-analytics';
 import type {
+  AnalyticsJobView,
+  AnalyticsRequest,
+  AnalyticsResultView,
   DatasetEventView,
   DatasetPolicyView,
   DatasetProgress,
@@ -132,6 +136,7 @@ export class DatasetsHost {
   private readonly collector: BlobCollector;
   private readonly push: ChunkPush;
   private readonly views: DatasetViews;
+  private readonly analytics: DatasetAnalytics;
   private membersKey: string | null = null;
   /** Device datasets being published (the first batches of a device wait for one publication). */
   private readonly devicePublishing = new Map<string, Promise<void>>();
@@ -141,6 +146,7 @@ export class DatasetsHost {
     this.holders = new DatasetHolders({
       ...d,
       exchange: this.exchange,
+      partialBlob: (from, id) => this.analytics.partialBlob(from, id),
       progress: (progress) => this.progress(progress),
     });
     this.views = new DatasetViews({
@@ -148,6 +154,15 @@ export class DatasetsHost {
       holders: this.holders,
       plain: async (dataset, version) => (await this.readDataset(dataset, { version })).bytes,
       commit: (type, body) => this.committed(this.submitChecked(type, body)),
+    });
+    this.analytics = new DatasetAnalytics({
+      ...d,
+      readerKeys: () => this.readerKeys(),
+      plain: async (dataset, version) => (await this.readDataset(dataset, { version })).bytes,
+      submit: (type, body) => this.submitChecked(type, body),
+      committed: (p) => this.committed(p),
+      nextCommit: (ms) => this.holders.nextCommit(ms),
+      ask: (peer, id) => this.exchange.ask(peer, id),
     });
     this.push = new ChunkPush({
       ...d,
@@ -157,7 +172,8 @@ export class DatasetsHost {
     this.collector = new BlobCollector({
       ...d,
       holders: this.holders,
-      putsInFlight: () => this.putsInFlight + this.views.running,
+      putsInFlight: () => this.putsInFlight + this.views.running + this.analytics.running,
+      partials: () => this.analytics.referenced(),
       recentlyPushed: (ms) => this.push.recentlyPushed(ms),
     });
   }
@@ -668,6 +684,25 @@ export class DatasetsHost {
       .map(({ tx, ...e }) => ({ ...e, txId: tx }));
   }
 
+  // ---- distributed analytics (datasets-analytics.ts) ----------------------------------------
+
+  runAnalytics(request: AnalyticsRequest): Promise<AnalyticsResultView> {
+    return this.analytics.runAnalytics(request);
+  }
+
+  analyticsResult(job: string, options?: { timeoutMs?: number }): Promise<AnalyticsResultView> {
+    return this.analytics.analyticsResult(job, options);
+  }
+
+  async analyticsJobs(): Promise<AnalyticsJobView[]> {
+    return this.analytics.analyticsJobs();
+  }
+
+  /** Resolves when the analytics jobs scheduled here so far are answered (or failed). */
+  analyticsAnswered(): Promise<void> {
+    return this.analytics.idle();
+  }
+
   // ---- holders, collection, blobs over the mesh (datasets-holders/-collect/-blobs.ts) ---------
 
   /**
@@ -686,6 +721,8 @@ export class DatasetsHost {
         );
       }
       if (tx.type === 'dataset.request') this.grantByPolicy(txIds[i]!);
+      // An owner answers the analytics jobs that name its datasets (datasets-analytics.ts).
+      if (tx.type === 'analytics.job') this.analytics.schedule(txIds[i]!);
       // The owner derives the views of its viewers: at a grant to a view, and at each version.
       if (tx.type === 'dataset.grant' || tx.type === 'dataset.version') {
         const body = tx.body as { dataset?: string; request?: string };
@@ -761,6 +798,7 @@ export class DatasetsHost {
     this.collector.stop();
     this.holders.stop();
     this.views.stop();
+    this.analytics.stop();
   }
 
   /** Fetch what this peer must hold of one version: the manifest, and the chunks placed here. */
@@ -808,7 +846,8 @@ export class DatasetsHost {
         t.type === 'dataset.version' ||
         t.type === 'dataset.request' ||
         t.type === 'dataset.grant' ||
-        t.type === 'dataset.derive',
+        t.type === 'dataset.derive' ||
+        t.type === 'analytics.job',
     );
   }
 }

@@ -8,6 +8,7 @@ import { apiMethods, dispatch } from './dispatch';
 import { marketCases } from './dispatch-market.cases';
 import { stakingCases } from './dispatch-staking.cases';
 import { validationCases } from './dispatch-validation.cases';
+import { analyticsCases } from './dispatch-analytics.cases';
 import { servicesCases } from './dispatch-services.cases';
 import { reorderCases } from './dispatch-reorder.cases';
 
@@ -544,6 +545,7 @@ const cases: Record<MethodName, Case> = {
   ...marketCases,
   ...stakingCases,
   ...validationCases,
+  ...analyticsCases,
   ...servicesCases,
   ...reorderCases,
 

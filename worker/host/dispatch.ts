@@ -46,6 +46,7 @@ import { marketApiMethods } from './dispatch-market';
 import { stakingApiMethods } from './dispatch-staking';
 import { multisigApiMethods } from './dispatch-multisig';
 import { validationApiMethods } from './dispatch-validation';
+import { analyticsApiMethods } from './dispatch-analytics';
 import { servicesApiMethods } from './dispatch-services';
 import { reorderApiMethods } from './dispatch-reorder';
 
@@ -731,6 +732,7 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
   ...stakingApiMethods,
   ...multisigApiMethods,
   ...validationApiMethods,
+  ...analyticsApiMethods,
   ...servicesApiMethods,
   ...reorderApiMethods,
 };

@@ -7,6 +7,7 @@ import { governanceModule } from './governance';
 import { devicesModule } from './devices';
 import { contractsModule } from './contracts';
 import { datasetsModule } from './datasets';
+import { analyticsModule } from './analytics';
 import { tokensModule } from './tokens';
 import { stakingModule } from './staking';
 
@@ -27,6 +28,7 @@ export const txModules = [
   devicesModule, // device.*: ./devices
   contractsModule, // contract.deploy, contract.call: ./contracts
   datasetsModule, // identity.x25519, dataset.*: ./datasets (issue 15)
+  analyticsModule, // analytics.*: ./analytics (issue 15, Y.4560 8.2 distributed analytics)
   stakingModule, // stake.bond, stake.unbond: ./staking (issue 16; before tokens: it moves tokens at block end)
   tokensModule, // token.transfer, token.mint: ./tokens (issue 16)
 

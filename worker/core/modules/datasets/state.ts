@@ -94,7 +94,9 @@ export type DatasetEventKind =
   | 'deny'
   | 'revoke'
   | 'access'
-  | 'derive';
+  | 'derive'
+  | 'job'
+  | 'partial';
 
 /** One line of a dataset's access log (Y.4560 8.4: who, what, for which purpose, when). */
 export interface DatasetEvent {
@@ -189,7 +191,7 @@ export function datasetOverlayOf(registry: DatasetRegistry): DatasetOverlay {
   };
 }
 
-function datasetIn(o: DatasetOverlay, id: string): DatasetState | undefined {
+export function datasetIn(o: DatasetOverlay, id: string): DatasetState | undefined {
   return o.datasets.get(id) ?? o.base.datasets.get(id);
 }
 export function versionIn(o: DatasetOverlay, id: string, v: number): VersionState | undefined {
@@ -213,7 +215,8 @@ function openOf(o: DatasetOverlay, dataset: string): RequestRecord[] {
   return [...out.values()];
 }
 
-function log(o: DatasetOverlay, event: DatasetEvent): void {
+/** Add a line to a dataset's access log of this block (analytics jobs log theirs here too). */
+export function log(o: DatasetOverlay, event: DatasetEvent): void {
   const list = o.log.get(event.dataset) ?? [];
   list.push(event);
   o.log.set(event.dataset, list);
