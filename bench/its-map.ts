@@ -142,8 +142,7 @@ try {
   });
   const heightOnMap = (segment: string) =>
     map.evaluate(
-      async (s) =>
-        (await window.bot.itsConditions()).conditions.find((c) => c.segment === s)?.height ?? -1,
+      async (s) => (await window.bot.itsConditions(null, [s])).conditions[0]?.height ?? -1,
       segment,
     );
   const commitMs: number[] = [];
@@ -166,18 +165,17 @@ try {
     const left = positions[i % 2]!;
     const next = positions[(i + 1) % 2]!;
     const before = await heightOnMap(left.segment);
-    // M watches from before the report: at each block it commits, it reads the conditions.
+    // M watches from before the report: when an `its` event names the segment (a committed block
+    // touched it), it reads that segment, as the Roads page does.
     const updated = map.evaluate(
       ({ segment, before }) =>
         new Promise<number>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error('no update in 60 s')), 60_000);
           let reading = false;
-          const check = async () => {
-            if (reading) return;
+          const check = async (segments: string[]) => {
+            if (reading || !segments.includes(segment)) return;
             reading = true;
-            const c = (await window.bot.itsConditions()).conditions.find(
-              (x) => x.segment === segment,
-            );
+            const c = (await window.bot.itsConditions(null, [segment])).conditions[0];
             reading = false;
             if ((c?.height ?? -1) <= before) return;
             const at = Date.now();
@@ -185,7 +183,7 @@ try {
             off();
             resolve(at);
           };
-          const off = window.bot.on('block', () => void check());
+          const off = window.bot.on('its', (e) => void check(e.segments));
         }),
       { segment: left.segment, before },
     );

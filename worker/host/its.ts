@@ -63,6 +63,7 @@ import {
 import { SecretMeta, type SecretBox } from './keys-at-rest';
 import {
   checkNear,
+  checkSegments,
   itsNetworkView,
   providerTrust,
   segmentIdsNear,
@@ -213,8 +214,9 @@ export class ItsHost {
     });
   }
 
-  async itsConditions(near?: ItsNear): Promise<ItsConditionsView> {
+  async itsConditions(near?: ItsNear | null, segments?: string[]): Promise<ItsConditionsView> {
     const where = checkNear(near);
+    const named = segments ? checkSegments(segments) : null;
     const chain = this.d.durable();
     const its = chain.its ?? emptyIts(chain.genesis);
     const settings = itsSettingsOf(chain.genesis, (name) => chain.governance?.policies.get(name));
@@ -223,8 +225,9 @@ export class ItsHost {
     const trustOf = (provider: string) => trust.get(provider) ?? providerTrust(0, 0);
     const wanted = where ? new Set(segmentIdsNear(where)) : null;
     const conditions: ItsConditionView[] = [];
-    for (const segment of [...its.latest.keys()].sort()) {
+    for (const segment of named ?? [...its.latest.keys()].sort()) {
       if (wanted && !wanted.has(segment)) continue;
+      if (!its.latest.has(segment)) continue;
       const bytes = await this.d.storage.getState(chain.chainId, itsSegmentPrefix + segment);
       if (bytes) conditions.push(this.view(decodeCondition(bytes), chain, trustOf));
     }
@@ -235,6 +238,7 @@ export class ItsHost {
       conditions,
       providers,
       near: where,
+      ...(named ? { segments: named } : {}),
       proven: false,
     };
   }
