@@ -104,6 +104,16 @@ export interface ContractRuntimeOptions {
   resetHeap?: boolean;
 }
 
+/** The heap up to its last non-zero byte (scanned a word at a time: the heap is tens of MB). */
+function usedBytes(heap: Uint8Array): number {
+  const words = new Uint32Array(heap.buffer, heap.byteOffset, heap.length >>> 2);
+  let w = words.length;
+  while (w > 0 && words[w - 1] === 0) w--;
+  let end = Math.min(heap.length, w * 4 + (heap.length & 3));
+  while (end > 0 && heap[end - 1] === 0) end--;
+  return end;
+}
+
 /** The host calls of a deploy check: the code's top level has no ctx. */
 const noHost: ContractHostCalls = {
   get: () => {
@@ -201,9 +211,7 @@ export class QuickJsContractRuntime implements ContractRuntime {
     });
     this.unload();
     const heap = new Uint8Array(this.memory.buffer);
-    let end = heap.length;
-    while (end > 0 && heap[end - 1] === 0) end--;
-    this.snapshot = heap.slice(0, end);
+    this.snapshot = heap.slice(0, usedBytes(heap));
     this.dirtyEnd = heap.length;
     this.stackPointer = meter.stackPointer.value as number;
   }
@@ -381,8 +389,7 @@ export class QuickJsContractRuntime implements ContractRuntime {
     // The heap now holds the runtime with the code evaluated and the handles above: every run of
     // this code starts from exactly these bytes (run() makes no handle that outlives it).
     const heap = new Uint8Array(this.memory.buffer);
-    let end = heap.length;
-    while (end > 0 && heap[end - 1] === 0) end--;
+    const end = usedBytes(heap);
     this.loading = null;
     this.loaded = {
       code,

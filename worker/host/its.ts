@@ -587,8 +587,11 @@ export class ItsHost {
       if (this.temperatureC !== null) p.temperature = this.temperatureC;
       p.time = time;
     }
-    await this.save();
+    // A sealed observation goes out while the queue is being saved (not after: in a tab that
+    // write takes milliseconds of the map's update time, issue 20); the flush saves again.
+    const saved = this.save();
     void this.flush();
+    await saved;
     return this.itsDrive();
   }
 
