@@ -281,6 +281,8 @@ export class ItsHost {
 
   /** The opened seeds (one decryption per key per service, not per call). */
   private seeds: Record<string, Uint8Array> | undefined;
+  /** The stored keys (without seeds), once read. */
+  private storedKeys: Array<Partial<StoredKey>> | undefined;
 
   private secrets(): SecretMeta {
     return new SecretMeta(this.d.storage, this.d.secretBox);
@@ -288,7 +290,9 @@ export class ItsHost {
 
   /** The trip keys with their seeds; a record from before sealing is moved to the sealed map. */
   private async keys(): Promise<StoredKey[]> {
-    const stored = (await this.d.storage.getMeta<Array<Partial<StoredKey>>>(keysMeta)) ?? [];
+    // Kept once read (only putKeys writes them): sealing an observation reads no storage.
+    this.storedKeys ??= (await this.d.storage.getMeta<Array<Partial<StoredKey>>>(keysMeta)) ?? [];
+    const stored = this.storedKeys;
     this.seeds ??= await this.secrets().getMap(tripSeedsMeta);
     const seeds = this.seeds;
     const keys = stored.map((k) => ({
@@ -305,10 +309,9 @@ export class ItsHost {
     for (const k of keys) seeds[k.did] = fromHex(k.seed);
     await this.secrets().putMap(tripSeedsMeta, seeds);
     this.seeds = seeds;
-    await this.d.storage.putMeta(
-      keysMeta,
-      keys.map(({ seed: _seed, ...rest }) => rest),
-    );
+    const stored = keys.map(({ seed: _seed, ...rest }) => rest);
+    await this.d.storage.putMeta(keysMeta, stored);
+    this.storedKeys = stored;
   }
 
   async itsTripKeys(count: number): Promise<{ request: string; keys: number }> {
