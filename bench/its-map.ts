@@ -142,12 +142,14 @@ try {
   });
   const heightOnMap = (segment: string) =>
     map.evaluate(
-      async (s) =>
-        (await window.bot.itsConditions()).conditions.find((c) => c.segment === s)?.height ?? -1,
+      async (s) => (await window.bot.itsConditions(null, [s])).conditions[0]?.height ?? -1,
       segment,
     );
   const commitMs: number[] = [];
   const updateMs: number[] = [];
+  const reportCallMs: number[] = [];
+  const eventMs: number[] = [];
+  const readMs: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const put = await vehicle.evaluate(async (n) => {
       const at = Date.now();
@@ -166,39 +168,44 @@ try {
     const left = positions[i % 2]!;
     const next = positions[(i + 1) % 2]!;
     const before = await heightOnMap(left.segment);
-    // M watches from before the report: at each block it commits, it reads the conditions.
+    // M watches from before the report: when an `its` event names the segment (a committed block
+    // touched it), it reads that segment, as the Roads page does.
     const updated = map.evaluate(
       ({ segment, before }) =>
-        new Promise<number>((resolve, reject) => {
+        new Promise<{ at: number; eventAt: number }>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error('no update in 60 s')), 60_000);
           let reading = false;
-          const check = async () => {
-            if (reading) return;
+          const check = async (segments: string[]) => {
+            if (reading || !segments.includes(segment)) return;
+            const eventAt = Date.now();
             reading = true;
-            const c = (await window.bot.itsConditions()).conditions.find(
-              (x) => x.segment === segment,
-            );
+            const c = (await window.bot.itsConditions(null, [segment])).conditions[0];
             reading = false;
             if ((c?.height ?? -1) <= before) return;
             const at = Date.now();
             clearTimeout(timer);
             off();
-            resolve(at);
+            resolve({ at, eventAt });
           };
-          const off = window.bot.on('block', () => void check());
+          const off = window.bot.on('its', (e) => void check(e.segments));
         }),
       { segment: left.segment, before },
     );
     updated.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-    const reportedAt = await vehicle.evaluate(
+    const reported = await vehicle.evaluate(
       async (p) => {
         const at = Date.now();
         await window.bot.itsReport({ ...p, speedKmh: 36 });
-        return at;
+        return { at, callMs: Date.now() - at };
       },
       { lat: next.lat, lon: next.lon },
     );
-    updateMs.push((await updated) - reportedAt);
+    const { at, eventAt } = await updated;
+    updateMs.push(at - reported.at);
+    // Where the update time goes: V's itsReport call, until M's its event, M's read after it.
+    reportCallMs.push(reported.callMs);
+    eventMs.push(eventAt - reported.at);
+    readMs.push(at - eventAt);
   }
   const commit = median(commitMs.slice(1));
   const update = median(updateMs.slice(1));
@@ -211,6 +218,9 @@ try {
       updateMs: updateMs.map(Math.round),
       commitMsMedian: commit,
       updateMsMedian: update,
+      reportCallMsMedian: median(reportCallMs.slice(1)),
+      toItsEventMsMedian: median(eventMs.slice(1)),
+      readAfterEventMsMedian: median(readMs.slice(1)),
       ratio: +(update / commit).toFixed(2),
       target: 'at most 1.5',
     }),

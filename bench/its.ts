@@ -63,6 +63,9 @@ async function latency(): Promise<void> {
   const network = new MemoryNetwork();
   const verifier = await bestVerifier();
   const listeners = new Set<() => void>();
+  /** The `its` events (segments a committed block touched) of the map peer M, as its page gets them. */
+  const itsListeners = new Set<(segments: string[]) => void>();
+  let mapHost: PeerHost | null = null;
   const peer = async () => {
     const host = new PeerHost({
       storage: new MemoryStorage(),
@@ -72,6 +75,8 @@ async function latency(): Promise<void> {
       randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
       emit: (event: PeerEvent) => {
         if (event.type === 'block') for (const l of listeners) l();
+        if (event.type === 'its' && host === mapHost)
+          for (const l of itsListeners) l(event.segments);
       },
       tickIntervalMs: 20,
       net: network.connect(),
@@ -102,6 +107,7 @@ async function latency(): Promise<void> {
     });
 
   const [a, v, m] = [await peer(), await peer(), await peer()] as const;
+  mapHost = m.host;
   await a.host.createChain({
     name: 'its bench',
     mode: 'consortium',
@@ -136,8 +142,9 @@ async function latency(): Promise<void> {
     { segment: 'h21', ...fromPlane(demoTownNetwork, 350, 600) },
   ];
   await v.host.itsReport({ lat: positions[0]!.lat, lon: positions[0]!.lon, speedKmh: 36 });
+  // What the Roads page reads after an `its` event: the segments it names only.
   const heightOnMap = async (segment: string) =>
-    (await m.host.itsConditions()).conditions.find((c) => c.segment === segment)?.height ?? -1;
+    (await m.host.itsConditions(null, [segment])).conditions[0]?.height ?? -1;
   const commitMs: number[] = [];
   const updateMs: number[] = [];
   const updateBlocks: number[] = [];
@@ -159,14 +166,20 @@ async function latency(): Promise<void> {
     t0 = performance.now();
     await v.host.itsReport({ lat: next.lat, lon: next.lon, speedKmh: 36 });
     reportMs.push(performance.now() - t0);
-    // The map reads the conditions again when M's height moves (as the Roads page does on a
-    // block), not every 2 ms: the three peers share this thread.
-    let seen = heightBefore;
-    await when(async () => {
-      const height = (await m.host.status()).height;
-      if (height === seen) return false;
-      seen = height;
-      return (await heightOnMap(left.segment)) > before;
+    // The map reads the segment when an `its` event of M names it (as the Roads page does).
+    await new Promise<void>((resolve) => {
+      let reading = false;
+      const check = async (segments: string[]) => {
+        if (reading || !segments.includes(left.segment)) return;
+        reading = true;
+        const updated = (await heightOnMap(left.segment)) > before;
+        reading = false;
+        if (!updated) return;
+        itsListeners.delete(check);
+        resolve();
+      };
+      itsListeners.add(check);
+      void check([left.segment]); // already committed before the listener was added?
     });
     updateMs.push(performance.now() - t0);
     updateBlocks.push((await heightOnMap(left.segment)) - heightBefore);

@@ -88,6 +88,8 @@ export interface ItsConditionsView {
   providers: ItsProviderView[];
   /** The read was limited to the segments near this point (null: every segment). */
   near: ItsNear | null;
+  /** The read was limited to these segments (absent: not limited by name). */
+  segments?: string[];
   /** Read by a light peer: every condition and trust record is proven against a verified header. */
   proven: boolean;
 }
@@ -153,8 +155,10 @@ export interface ItsMethods {
   /**
    * Every segment's latest road state (a city dashboard, the live map); with `near`, the segments
    * within its radius only (a light peer reads only those, each with a proof, and needs `near`).
+   * With `segments` (a full peer), those segments only: what a live map reads after an `its`
+   * event named the segments a block touched (at most itsSegmentsReadMax).
    */
-  itsConditions(near?: ItsNear): Promise<ItsConditionsView>;
+  itsConditions(near?: ItsNear | null, segments?: string[]): Promise<ItsConditionsView>;
   /** One segment's road state with its Merkle proof (what a light peer checks against a header). */
   itsCondition(segment: string): Promise<ItsConditionProofView>;
   /** Vehicle: make `count` fresh trip keys; returns the request code to hand to the provider. */

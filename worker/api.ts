@@ -456,6 +456,8 @@ export type PeerEventBody =
   | { type: 'slot'; slot: number }
   | { type: 'device'; notice: DeviceNotice }
   | { type: 'dataset'; progress: DatasetProgress }
+  /** A committed block with ITS observations or settlements: the segments whose road state it may have changed. */
+  | { type: 'its'; height: number; segments: string[] }
   /** A notification of a committed block (Y.4464 clause 10), with the subscriptions it matches. */
   | ({ type: 'notification'; subscriptions: string[] } & NotificationView);
 

@@ -2,7 +2,7 @@
 // the congestion the vehicles of the consortium report (updating as blocks commit), humidity
 // warnings, how fresh and how corroborated each report is; and the provider's tools (certify a
 // vehicle's trip keys, revoke a vehicle, settle ended windows). No map tiles: an SVG.
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { bot } from '../runtime';
 import { useAppStore } from '../store/peer-store';
 import { Card, CopyButton, ErrorNote, PageTitle, useAction, useAsync } from '../components/ui';
@@ -17,6 +17,7 @@ import {
   warningOf,
   type Level,
 } from './its/model';
+import { useLiveConditions } from './its/live';
 
 function RoadMap({
   network,
@@ -33,29 +34,37 @@ function RoadMap({
       aria-label={`Map of ${network.name}: ${bySegment.size} of ${network.segments.length} road segments have reports`}
       data-testid="its-map"
     >
-      {network.segments.map((s) => {
-        const condition = bySegment.get(s.id);
-        const level = levelOf(condition);
-        return (
-          <line
-            key={s.id}
-            x1={s.from.x}
-            y1={-s.from.y}
-            x2={s.to.x}
-            y2={-s.to.y}
-            stroke={levelColour[level]}
-            strokeWidth={level === 'none' ? 14 : 26}
-            strokeLinecap="round"
-            data-segment={s.id}
-            data-level={level}
-          >
-            <title>{`${s.name} (${s.id}): ${levelWords[level]}`}</title>
-          </line>
-        );
-      })}
+      {network.segments.map((s) => (
+        <SegmentLine key={s.id} segment={s} level={levelOf(bySegment.get(s.id))} />
+      ))}
     </svg>
   );
 }
+
+/** One road segment on the map: re-rendered only when its level changes. */
+const SegmentLine = memo(function SegmentLine({
+  segment: s,
+  level,
+}: {
+  segment: ItsNetworkView['segments'][number];
+  level: Level;
+}) {
+  return (
+    <line
+      x1={s.from.x}
+      y1={-s.from.y}
+      x2={s.to.x}
+      y2={-s.to.y}
+      stroke={levelColour[level]}
+      strokeWidth={level === 'none' ? 14 : 26}
+      strokeLinecap="round"
+      data-segment={s.id}
+      data-level={level}
+    >
+      <title>{`${s.name} (${s.id}): ${levelWords[level]}`}</title>
+    </line>
+  );
+});
 
 function Legend() {
   const levels: Level[] = ['free', 'moderate', 'heavy', 'standstill', 'none'];
@@ -132,6 +141,9 @@ function ProviderTrust({
   );
 }
 
+/** How often the list's "n s ago" words move on their own (between reads of a segment). */
+const freshnessStepMs = 5_000;
+
 function ConditionList({
   conditions,
   me,
@@ -141,37 +153,52 @@ function ConditionList({
   me: string | undefined;
   mine: string | null;
 }) {
-  const now = Date.now();
+  const now = Math.floor(Date.now() / freshnessStepMs) * freshnessStepMs;
   if (conditions.length === 0)
     return <p className="muted">No vehicle has reported yet. Start a trip on the Drive page.</p>;
   return (
     <ul className="its-conditions" data-testid="its-conditions">
-      {conditions.map((c) => {
-        const warning = warningOf(c);
-        return (
-          <li key={c.segment} data-testid={`its-condition-${c.segment}`}>
-            <strong>
-              {c.name} ({c.segment})
-            </strong>
-            : {levelWords[levelOf(c)]}, {c.speedMedianKmh ?? '–'} km/h (limit {c.limitKmh}),{' '}
-            {c.trips} vehicle{c.trips === 1 ? '' : 's'}
-            {c.rejected > 0 ? `, ${c.rejected} rejected` : ''}, {freshness(c, now)}
-            {c.humidityMeanPct !== null ? `, humidity ${c.humidityMeanPct}%` : ''}
-            {c.settled ? ', settled' : ''}
-            {c.trustMin !== null ? `, lowest vehicle trust ${c.trustMin}` : ''}
-            {warning && (
-              <span className="its-warning" role="note">
-                {' '}
-                {warning}
-              </span>
-            )}
-            <Reporters condition={c} me={me} mine={mine} />
-          </li>
-        );
-      })}
+      {conditions.map((c) => (
+        <ConditionItem key={c.segment} c={c} me={me} mine={mine} now={now} />
+      ))}
     </ul>
   );
 }
+
+/** One segment's report: re-rendered when its condition (a new object after a read) or the time step changes. */
+const ConditionItem = memo(function ConditionItem({
+  c,
+  me,
+  mine,
+  now,
+}: {
+  c: ItsConditionView;
+  me: string | undefined;
+  mine: string | null;
+  now: number;
+}) {
+  const warning = warningOf(c);
+  return (
+    <li data-testid={`its-condition-${c.segment}`}>
+      <strong>
+        {c.name} ({c.segment})
+      </strong>
+      : {levelWords[levelOf(c)]}, {c.speedMedianKmh ?? '–'} km/h (limit {c.limitKmh}), {c.trips}{' '}
+      vehicle{c.trips === 1 ? '' : 's'}
+      {c.rejected > 0 ? `, ${c.rejected} rejected` : ''}, {freshness(c, now)}
+      {c.humidityMeanPct !== null ? `, humidity ${c.humidityMeanPct}%` : ''}
+      {c.settled ? ', settled' : ''}
+      {c.trustMin !== null ? `, lowest vehicle trust ${c.trustMin}` : ''}
+      {warning && (
+        <span className="its-warning" role="note">
+          {' '}
+          {warning}
+        </span>
+      )}
+      <Reporters condition={c} me={me} mine={mine} />
+    </li>
+  );
+});
 
 function ProviderTools({ onSettled }: { onSettled: () => void }) {
   const [request, setRequest] = useState('');
@@ -310,19 +337,20 @@ function usePosition(wanted: boolean): {
 
 export default function RoadsPage() {
   const height = useAppStore((s) => s.status?.height);
+  const chainId = useAppStore((s) => s.status?.chainId);
   const light = useAppStore((s) => !!s.status?.light);
   const me = useAppStore((s) => s.identity?.did);
   const network = useAsync(() => bot().itsNetwork(), []);
   const position = usePosition(light);
-  const conditions = useAsync(
+  // A light peer reads the segments near it, proven, at each block; a full peer reads the whole
+  // map once, then only the segments each block touched (its `its` events).
+  const nearby = useAsync(
     () =>
-      light
-        ? position.near
-          ? bot().itsConditions(position.near)
-          : Promise.resolve(null)
-        : bot().itsConditions(),
-    [height, light, position.near],
+      light && position.near ? bot().itsConditions(position.near) : Promise.resolve(undefined),
+    [light ? height : null, light, position.near],
   );
+  const live = useLiveConditions(!light, chainId);
+  const conditions = light ? nearby : live;
   // The provider that certified this vehicle's keys (a full peer's Drive figures; none on a light one).
   const drive = useAsync(
     () =>
@@ -334,7 +362,10 @@ export default function RoadsPage() {
     [light],
   );
   const mine = drive.data?.provider ?? null;
-  const bySegment = new Map((conditions.data?.conditions ?? []).map((c) => [c.segment, c]));
+  const bySegment = useMemo(
+    () => new Map((conditions.data?.conditions ?? []).map((c) => [c.segment, c])),
+    [conditions.data],
+  );
   return (
     <>
       <PageTitle intro="What the vehicles of the consortium report, segment by segment, as blocks commit.">

@@ -7,8 +7,9 @@ const str: Schema = { type: 'string' };
 const int: Schema = { type: 'integer', minimum: 0 };
 const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] });
 const list = (items: Schema): Schema => ({ type: 'array', items });
-function obj(properties: Record<string, Schema>): Schema {
-  return { type: 'object', properties, required: Object.keys(properties) };
+function obj(properties: Record<string, Schema>, optional: string[] = []): Schema {
+  const required = Object.keys(properties).filter((k) => !optional.includes(k));
+  return { type: 'object', properties, required };
 }
 /** One answer of an operation: its status and schema. */
 const answer = (status: string, schema: Schema): [string, Schema] => [status, schema];
@@ -52,15 +53,19 @@ export const itsSchemas: Record<string, Schema> = {
     reporters: list(obj({ provider: str, trips: int, trust: int })),
     trustMin: nullable(int),
   }),
-  ItsConditions: obj({
-    height: int,
-    windowMs: int,
-    enabled: { type: 'boolean' },
-    conditions: list(ref('ItsCondition')),
-    providers: list(obj({ did: str, ok: int, bad: int, trust: int })),
-    near: nullable({ type: 'object' }),
-    proven: { type: 'boolean' },
-  }),
+  ItsConditions: obj(
+    {
+      height: int,
+      windowMs: int,
+      enabled: { type: 'boolean' },
+      conditions: list(ref('ItsCondition')),
+      providers: list(obj({ did: str, ok: int, bad: int, trust: int })),
+      near: nullable({ type: 'object' }),
+      segments: list(str),
+      proven: { type: 'boolean' },
+    },
+    ['segments'],
+  ),
   ItsCertified: obj({ certificates: str, trips: int }),
   ItsConditionProof: obj({
     condition: nullable(ref('ItsCondition')),
@@ -81,9 +86,14 @@ export const itsPaths = {
   '/v1/its/conditions': {
     get: {
       summary:
-        "Every segment's latest road condition (a city dashboard), with the providers' trust; with lat and lon (and radius, metres), the segments near that point only.",
+        "Every segment's latest road condition (a city dashboard), with the providers' trust; with lat and lon (and radius, metres), the segments near that point only; with segments (ids separated by commas, at most 64: itsSegmentsReadMax), those segments only.",
       ok: answer('200', ref('ItsConditions')),
-      params: [queryParam('lat'), queryParam('lon'), queryParam('radius')],
+      params: [
+        queryParam('lat'),
+        queryParam('lon'),
+        queryParam('radius'),
+        { name: 'segments', in: 'query', required: false, schema: str },
+      ],
     },
   },
   '/v1/its/conditions/{segment}': {

@@ -22,12 +22,17 @@ export function itsRoutes(call: Call): Array<[Method, string, Handler]> {
       '/v1/its/conditions',
       async ({ query }) => {
         const [lat, lon, radiusM] = ['lat', 'lon', 'radius'].map((n) => numberQuery(query, n));
+        // segments=h20,h21: those segments only (what a live map reads after an `its` event).
+        const named = query.get('segments');
+        const segments = named === null ? [] : [named.split(',')];
         if (lat === undefined && lon === undefined && radiusM === undefined)
-          return { body: await call('itsConditions') };
+          return {
+            body: await call('itsConditions', ...(segments.length ? [null] : []), ...segments),
+          };
         if (lat === undefined || lon === undefined)
           throw botError('BAD_REQUEST', 'Conditions near a point take both lat and lon.');
         const near = radiusM === undefined ? { lat, lon } : { lat, lon, radiusM };
-        return { body: await call('itsConditions', near) };
+        return { body: await call('itsConditions', near, ...segments) };
       },
     ],
     [

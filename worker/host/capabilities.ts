@@ -7,6 +7,7 @@ import { DevicesHost } from './devices-host';
 import { ContractsHost } from './contracts-host';
 import { TokensHost } from './tokens-host';
 import { ItsHost } from './its';
+import { segmentsTouched } from './its-reads';
 import { DatasetsHost } from './datasets';
 import { MarketHost } from './market';
 import { StakingHost } from './staking-host';
@@ -373,6 +374,10 @@ export class Capabilities {
    * datasets service fetches the blobs this peer must hold and answers list-policy requests.
    */
   onCommitted(block: Block, txIds: string[], failed: Array<{ txId: string }>): void {
+    // A live map reads only the segments this block may have changed (issue 20).
+    const segments = segmentsTouched(block, failed);
+    if (segments.length > 0)
+      this.d.options.emit({ type: 'its', height: block.header.height, segments });
     // The market's duties: deliver this peer's sales, claim refunds of its late purchases.
     if (
       this.marketHost ||

@@ -6,15 +6,15 @@ import type { ProbeOutcome } from './contract-stack-probe';
 
 /** What Node prints with any --stack-size from 250 kB to 4 MB (contract-limits.test.ts checks that side). */
 const node: ProbeOutcome[] = [
-  { method: 'depth', n: 100, outcome: '100', steps: 15794 },
-  { method: 'depth', n: 300, outcome: '300', steps: 20594 },
-  { method: 'depth', n: 1000, outcome: 'CONTRACT_MEMORY', steps: 18456 },
-  { method: 'depth', n: 3000, outcome: 'CONTRACT_MEMORY', steps: 18456 },
-  { method: 'catchOwn', n: 0, outcome: 'CONTRACT_MEMORY', steps: 18456 },
-  { method: 'nested', n: 1000, outcome: 'CONTRACT_MEMORY', steps: 32163 },
-  { method: 'nested', n: 20000, outcome: 'CONTRACT_MEMORY', steps: 146739 },
-  { method: 'regex', n: 1000, outcome: 'CONTRACT_MEMORY', steps: 24586 },
-  { method: 'regex', n: 30000, outcome: 'CONTRACT_MEMORY', steps: 316356 },
+  { method: 'depth', n: 100, outcome: '100', steps: 15831 },
+  { method: 'depth', n: 300, outcome: '300', steps: 20631 },
+  { method: 'depth', n: 1000, outcome: 'CONTRACT_MEMORY', steps: 18493 },
+  { method: 'depth', n: 3000, outcome: 'CONTRACT_MEMORY', steps: 18493 },
+  { method: 'catchOwn', n: 0, outcome: 'CONTRACT_MEMORY', steps: 18493 },
+  { method: 'nested', n: 1000, outcome: 'CONTRACT_MEMORY', steps: 32195 },
+  { method: 'nested', n: 20000, outcome: 'CONTRACT_MEMORY', steps: 146768 },
+  { method: 'regex', n: 1000, outcome: 'CONTRACT_MEMORY', steps: 24615 },
+  { method: 'regex', n: 30000, outcome: 'CONTRACT_MEMORY', steps: 316385 },
 ];
 
 it('a Chromium worker gets the same outcomes and steps for deep calls as Node', async () => {

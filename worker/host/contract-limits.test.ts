@@ -240,6 +240,30 @@ describe('contract calls are bounded by a deterministic budget (issue 14 §2)', 
     ).toBe('CONTRACT_MEMORY');
     expect(outcomeOf(runtime, probe, 2000)).toEqual(expected);
   });
+
+  it('one runtime per contract: calls of the same code reuse it (issue 20), each from the state just after its top level, a trap included', async () => {
+    const rt = await createContractRuntime();
+    const fresh = await createContractRuntime();
+    // Top-level state a call changes, a loop chosen by the argument, memory a call keeps.
+    const code =
+      'let calls = 0; const kept = []; function m(ctx, a) { calls++; if (a === "loop") for (;;) {} ' +
+      'if (a === "deep") { function f() { return f() + 1; } return f(); } ' +
+      'for (let i = 0; i < 500; i++) kept.push([i]); return [calls, kept.length, ctx.get("k")]; }';
+    const expected = outcomeOf(fresh, code, 1);
+    const loads = rt.loads;
+    for (const args of [1, 'loop', 1, 'deep', 1, 1]) {
+      const outcome = outcomeOf(rt, code, args);
+      if (args === 1) expect(outcome).toEqual(expected);
+      else expect(outcome.code).toBe(args === 'loop' ? 'CONTRACT_STEPS' : 'CONTRACT_MEMORY');
+    }
+    const result = rt.call(code, 'm', '1', ctx, host);
+    expect(result.ok && JSON.parse(result.resultJson)).toEqual([1, 500, null]);
+    // Seven calls, one load; another contract loads its own, and coming back loads this one again.
+    expect(rt.loads - loads).toBe(1);
+    expect(outcomeOf(rt, 'function m() { return 2; }', null).code).toBeNull();
+    expect(outcomeOf(rt, code, 1)).toEqual(expected);
+    expect(rt.loads - loads).toBe(3);
+  });
 });
 
 describe('recursion is bounded inside the engine, not by the host stack (issue 14 §2)', () => {

@@ -35,17 +35,18 @@ import { meterExports, meterWasm } from './wasm-meter';
 
 export const contractRuntimeName = 'quickjs-emscripten 0.32.0 release-sync, metered v1';
 
-// Runs first in every context: takes the host functions off the global object, removes what is
-// not deterministic, and returns the `invoke` function the host calls (kept out of reach of the code).
+// Runs first in every context, before the contract's code: takes the host functions off the
+// global object, removes what is not deterministic, and returns the functions the host calls (kept
+// out of reach of the code): `prepare` hands in the call's ctx (not metered, like the set-up),
+// `invoke` runs a method, `methods` lists them.
 const setupSource = `(function () {
   'use strict';
   const host = { get: globalThis.__get, put: globalThis.__put, emit: globalThis.__emit, balance: globalThis.__balance, transfer: globalThis.__transfer };
-  const info = JSON.parse(globalThis.__ctx);
-  delete globalThis.__get; delete globalThis.__put; delete globalThis.__emit; delete globalThis.__ctx; delete globalThis.__balance; delete globalThis.__transfer;
+  delete globalThis.__get; delete globalThis.__put; delete globalThis.__emit; delete globalThis.__balance; delete globalThis.__transfer;
   delete globalThis.WeakRef; delete globalThis.FinalizationRegistry;
   Math.random = function random() { throw new Error('Math.random is not available in a contract: every peer must compute the same result.'); };
   const parse = JSON.parse, stringify = JSON.stringify;
-  const ctx = Object.freeze(Object.assign(info, {
+  const calls = {
     get(key) { const json = host.get(String(key)); return json === null ? null : parse(json); },
     put(key, value) {
       const json = stringify(value);
@@ -63,10 +64,12 @@ const setupSource = `(function () {
       if (typeof amount !== 'number') throw new TypeError('ctx.transfer takes a whole number of tokens.');
       host.transfer(String(to), amount);
     },
-  }));
+  };
+  let ctx = null;
   const before = new Map(Object.getOwnPropertyNames(globalThis).map((n) => [n, globalThis[n]]));
   const isMethod = (n) => !n.startsWith('_') && typeof globalThis[n] === 'function' && globalThis[n] !== before.get(n);
   return {
+    prepare(infoJson) { ctx = Object.freeze(Object.assign(parse(infoJson), calls)); },
     methods() {
       return stringify(Object.getOwnPropertyNames(globalThis).filter(isMethod).sort());
     },
@@ -101,6 +104,57 @@ export interface ContractRuntimeOptions {
   resetHeap?: boolean;
 }
 
+/** The heap up to its last non-zero byte (scanned a word at a time: the heap is tens of MB). */
+function usedBytes(heap: Uint8Array): number {
+  const words = new Uint32Array(heap.buffer, heap.byteOffset, heap.length >>> 2);
+  let w = words.length;
+  while (w > 0 && words[w - 1] === 0) w--;
+  let end = Math.min(heap.length, w * 4 + (heap.length & 3));
+  while (end > 0 && heap[end - 1] === 0) end--;
+  return end;
+}
+
+/** The host calls of a deploy check: the code's top level has no ctx. */
+const noHost: ContractHostCalls = {
+  get: () => {
+    throw new Error('A contract reads state only inside a method.');
+  },
+  put: () => {
+    throw new Error('A contract writes state only inside a method.');
+  },
+  emit: () => {
+    throw new Error('A contract emits events only inside a method.');
+  },
+};
+
+/** A contract's code evaluated in its own runtime, and the wasm heap right after (see `load`). */
+interface LoadedContract {
+  readonly code: string;
+  readonly memoryBytesMax: number;
+  /** The heap after the code's top level ran, up to its last non-zero byte. */
+  readonly snapshot: Uint8Array;
+  readonly stackPointer: number;
+  /** Steps the set-up's metered part (the code's top level) used: charged to every call. */
+  readonly loadSteps: number;
+  readonly vm: QuickJSContext;
+  /** Every handle the load made (freed by unload()). */
+  readonly handles: QuickJSHandle[];
+  readonly api: QuickJSHandle;
+  readonly prepare: QuickJSHandle;
+  readonly invoke: QuickJSHandle;
+  readonly methods: QuickJSHandle;
+}
+
+/**
+ * The QuickJS sandbox. A contract's code is evaluated once in a runtime of its own (from the
+ * warm-up heap), and the wasm heap is snapshotted right after; every check and call of that code
+ * restores that heap and runs from it. So each run starts from the same state (fresh globals, the
+ * same allocator state, the same memory accounting) whatever ran before, as if the code had just
+ * been evaluated, without building a runtime, a context and the code again for every call
+ * (issue 20: the ITS trust contract judges each observation; about 3.5 ms a call that way). The
+ * top level's steps count toward each call, as when every call evaluated the code. The last
+ * contract loaded is kept; loading another starts again from the warm-up heap.
+ */
 export class QuickJsContractRuntime implements ContractRuntime {
   readonly name = contractRuntimeName;
   /** The memory limit of each run: limits.contractMemoryBytesMax (tests move it to find a call's exact cut-off). */
@@ -113,12 +167,22 @@ export class QuickJsContractRuntime implements ContractRuntime {
   private dirtyEnd: number;
   /** The engine's stack pointer after the warm-up. */
   private readonly stackPointer: number;
-  /** A run trapped (a limit): the heap is mid-operation and must be restored before the next run. */
+  /** The contract whose runtime lives in the heap (its snapshot restored before each of its runs). */
+  private loaded: LoadedContract | null = null;
+  /** A load under way or failed: what unload() frees. */
+  private loading: { vm: QuickJSContext; handles: QuickJSHandle[] } | null = null;
+  /** A load trapped (a limit in the code's top level): the next load restores the warm-up heap. */
   private heapBroken = false;
+  /** The heap is exactly `loaded`'s snapshot (just loaded, nothing run since). */
+  private atSnapshot = false;
   /** Steps the last check or call used (its top-level code, the method and the result's JSON); contractStepsMax + 1 when it ran out. */
   lastRunSteps = 0;
+  /** Contracts loaded (code evaluated into a new runtime) so far: tests count them. */
+  loads = 0;
   /** The fuel global holds the running call's budget (not the host's unlimited fuel). */
   private metering = false;
+  /** The host calls of the running check or call (the runtime's host functions forward to it). */
+  private host: ContractHostCalls = noHost;
 
   constructor(
     private readonly module: QuickJSWASMModule,
@@ -129,37 +193,36 @@ export class QuickJsContractRuntime implements ContractRuntime {
     this.resetHeap = options.resetHeap ?? true;
     this.memory = module.getWasmMemory();
     // Warm-up: the first runtime, context, host function, evaluation, call and error dump may set up
-    // state lazily (in C statics and in the JS glue together); it must be in the snapshot.
+    // state lazily (in C statics and in the JS glue together); it must be in the snapshot. Then no
+    // runtime is left alive in the heap.
+    const warmCtx = { contract: 'warm', caller: '', device: null, height: 0, time: 0, txId: '' };
     this.run(
       'function warm(ctx, a) { ctx.put("k", a); ctx.emit(a); return ctx.get("k"); }',
       'warm',
       '1',
-      { contract: 'warm', caller: '', device: null, height: 0, time: 0, txId: '' },
+      warmCtx,
       { get: () => '1', put: () => undefined, emit: () => undefined },
     );
-    this.run(
-      'function fail() { throw new Error("x"); }',
-      'fail',
-      'null',
-      { contract: 'warm', caller: '', device: null, height: 0, time: 0, txId: '' },
-      { get: () => null, put: () => undefined, emit: () => undefined },
-    );
+    this.unload();
+    this.run('function fail() { throw new Error("x"); }', 'fail', 'null', warmCtx, {
+      get: () => null,
+      put: () => undefined,
+      emit: () => undefined,
+    });
+    this.unload();
     const heap = new Uint8Array(this.memory.buffer);
-    let end = heap.length;
-    while (end > 0 && heap[end - 1] === 0) end--;
-    this.snapshot = heap.slice(0, end);
+    this.snapshot = heap.slice(0, usedBytes(heap));
     this.dirtyEnd = heap.length;
     this.stackPointer = meter.stackPointer.value as number;
   }
 
-  /** Put the wasm heap back exactly as it was after the warm-up (no runtime is alive between runs). */
-  private restoreHeap(): void {
+  /** Put the wasm heap back exactly as `snapshot` (the warm-up's, or a loaded contract's). */
+  private restoreHeap(snapshot: Uint8Array, stackPointer: number): void {
     const heap = new Uint8Array(this.memory.buffer);
-    heap.set(this.snapshot);
+    heap.set(snapshot);
     // Memory grown by earlier runs stays (wasm memory does not shrink) but is zeroed, as fresh pages are.
-    heap.fill(0, this.snapshot.length, Math.max(this.dirtyEnd, heap.length));
-    if (this.stackPointer !== undefined) this.meter.stackPointer.value = this.stackPointer;
-    this.heapBroken = false;
+    heap.fill(0, snapshot.length, Math.max(this.dirtyEnd, heap.length));
+    if (stackPointer !== undefined) this.meter.stackPointer.value = stackPointer;
   }
 
   /** A limit the engine trapped on (the globals stay past their bound once it traps), or null. */
@@ -178,17 +241,6 @@ export class QuickJsContractRuntime implements ContractRuntime {
   }
 
   check(code: string): ContractCheckResult {
-    const noHost: ContractHostCalls = {
-      get: () => {
-        throw new Error('A contract reads state only inside a method.');
-      },
-      put: () => {
-        throw new Error('A contract writes state only inside a method.');
-      },
-      emit: () => {
-        throw new Error('A contract emits events only inside a method.');
-      },
-    };
     const ctx: ContractContext = {
       contract: '',
       caller: '',
@@ -232,6 +284,7 @@ export class QuickJsContractRuntime implements ContractRuntime {
     try {
       return this.run(code, method, argsJson, ctx, host);
     } catch (error) {
+      this.forget();
       return {
         ok: false,
         error: botError(
@@ -239,7 +292,120 @@ export class QuickJsContractRuntime implements ContractRuntime {
           `The contract engine failed (${String((error as Error)?.message ?? error).slice(0, 200)}); nothing was written.`,
         ),
       };
+    } finally {
+      this.host = noHost;
+      if (!this.resetHeap) this.unload();
     }
+  }
+
+  /**
+   * Evaluate `code` in a new runtime from the warm-up heap and snapshot the heap: the start of
+   * every run of this code. A failure of the top level (a throw, a limit) is the outcome of every
+   * run of the code, so nothing is kept.
+   */
+  private load(code: string): LoadedContract | ContractRunResult {
+    this.forget();
+    if ((this.resetHeap || this.heapBroken) && this.snapshot)
+      this.restoreHeap(this.snapshot, this.stackPointer);
+    this.heapBroken = false;
+    this.meter.fuel.value = fuelUnlimited;
+    this.meter.depth.value = 0;
+    this.loads++;
+    const runtime = this.module.newRuntime();
+    runtime.setMemoryLimit(this.memoryBytesMax);
+    runtime.setMaxStackSize(limits.contractStackBytesMax);
+    const vm = runtime.newContext({
+      intrinsics: { ...DefaultIntrinsics, Date: false, Promise: false },
+    });
+    // Kept from here, so that unload() frees what a failed load made.
+    const handles: QuickJSHandle[] = [];
+    this.loading = { vm, handles };
+    const keep = (h: QuickJSHandle) => (handles.push(h), h);
+    const define = (name: string, fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined) =>
+      vm.setProp(vm.global, name, keep(vm.newFunction(name, fn)));
+    const text = (h: QuickJSHandle | undefined) => {
+      if (!h || vm.typeof(h) !== 'string') throw new TypeError('Expected text.');
+      return vm.getString(h);
+    };
+    define('__get', (key) => {
+      const json = this.host.get(text(key));
+      return json === null ? vm.null : vm.newString(json);
+    });
+    define('__put', (key, json) => {
+      this.host.put(text(key), json && vm.typeof(json) === 'string' ? vm.getString(json) : null);
+      return undefined;
+    });
+    define('__emit', (json) => {
+      this.host.emit(text(json));
+      return undefined;
+    });
+    define('__balance', (account) => {
+      if (!this.host.balance) throw new Error('This chain has no token.');
+      return vm.newNumber(
+        this.host.balance(
+          account && vm.typeof(account) === 'string' ? vm.getString(account) : null,
+        ),
+      );
+    });
+    define('__transfer', (to, amount) => {
+      if (!this.host.transfer) throw new Error('This chain has no token.');
+      this.host.transfer(
+        text(to),
+        amount && vm.typeof(amount) === 'number' ? vm.getNumber(amount) : Number.NaN,
+      );
+      return undefined;
+    });
+    // The context makes these values on first use (a call into the engine): made here, before the
+    // snapshot, so that no call pays for them and every call counts the same steps.
+    for (const value of [vm.undefined, vm.null, vm.true, vm.false]) void value;
+    const setup = vm.evalCode(setupSource, 'setup.js');
+    if (setup.error) return this.failure(vm, keep(setup.error));
+    const api = keep(setup.value);
+    const prepare = keep(vm.getProp(api, 'prepare'));
+    const invoke = keep(vm.getProp(api, 'invoke'));
+    const methods = keep(vm.getProp(api, 'methods'));
+    // The budget covers the contract's own work: its top level, the method, the result's JSON.
+    this.meter.fuel.value = limits.contractStepsMax;
+    this.metering = true;
+    let evaluated: ReturnType<QuickJSContext['evalCode']>;
+    try {
+      evaluated = vm.evalCode(code, 'contract.js', { type: 'global', strict: true });
+    } catch (error) {
+      // A trap in the top level (a limit): the heap is mid-operation; nothing in it is freed, the
+      // next load starts again from the warm-up heap.
+      this.forget();
+      this.heapBroken = true;
+      const limit = this.limitHit();
+      this.stopMeter();
+      if (limit) return { ok: false, error: limit };
+      throw error;
+    }
+    if (evaluated.error) return this.failure(vm, keep(evaluated.error));
+    keep(evaluated.value);
+    const limit = this.limitHit();
+    if (limit) return { ok: false, error: limit };
+    this.stopMeter();
+    evaluated.value.dispose();
+    // The heap now holds the runtime with the code evaluated and the handles above: every run of
+    // this code starts from exactly these bytes (run() makes no handle that outlives it).
+    const heap = new Uint8Array(this.memory.buffer);
+    const end = usedBytes(heap);
+    this.loading = null;
+    this.loaded = {
+      code,
+      memoryBytesMax: this.memoryBytesMax,
+      snapshot: heap.slice(0, end),
+      stackPointer: this.meter.stackPointer.value as number,
+      loadSteps: this.lastRunSteps,
+      vm,
+      handles,
+      api,
+      prepare,
+      invoke,
+      methods,
+    };
+    this.atSnapshot = true;
+    return this.loaded;
   }
 
   /** method null: evaluate the code and list its methods. */
@@ -250,106 +416,67 @@ export class QuickJsContractRuntime implements ContractRuntime {
     ctx: ContractContext,
     host: ContractHostCalls,
   ): ContractRunResult {
-    if (this.heapBroken || (this.resetHeap && this.snapshot)) this.restoreHeap();
-    this.meter.fuel.value = fuelUnlimited;
-    this.meter.depth.value = 0;
+    this.host = host;
     this.lastRunSteps = 0;
-    const runtime = this.module.newRuntime();
-    runtime.setMemoryLimit(this.memoryBytesMax);
-    runtime.setMaxStackSize(limits.contractStackBytesMax);
-    const vm = runtime.newContext({
-      intrinsics: { ...DefaultIntrinsics, Date: false, Promise: false },
-    });
-    const handles: QuickJSHandle[] = [];
-    const keep = (h: QuickJSHandle) => (handles.push(h), h);
+    let contract = this.loaded;
+    if (!contract || contract.code !== code || contract.memoryBytesMax !== this.memoryBytesMax) {
+      const loaded = this.load(code);
+      this.dirtyEnd = this.memory.buffer.byteLength;
+      if (!('code' in loaded)) return loaded;
+      contract = loaded;
+    }
+    if (!this.atSnapshot && this.resetHeap)
+      this.restoreHeap(contract.snapshot, contract.stackPointer);
+    this.atSnapshot = false;
+    const vm = contract.vm;
     try {
-      const define = (
-        name: string,
-        fn: (...args: QuickJSHandle[]) => QuickJSHandle | undefined,
-      ) => {
-        const f = keep(vm.newFunction(name, fn));
-        vm.setProp(vm.global, name, f);
-      };
-      const text = (h: QuickJSHandle | undefined) => {
-        if (!h || vm.typeof(h) !== 'string') throw new TypeError('Expected text.');
-        return vm.getString(h);
-      };
-      define('__get', (key) => {
-        const json = host.get(text(key));
-        return json === null ? vm.null : vm.newString(json);
-      });
-      define('__put', (key, json) => {
-        host.put(text(key), json && vm.typeof(json) === 'string' ? vm.getString(json) : null);
-        return undefined;
-      });
-      define('__emit', (json) => {
-        host.emit(text(json));
-        return undefined;
-      });
-      define('__balance', (account) => {
-        if (!host.balance) throw new Error('This chain has no token.');
-        return vm.newNumber(
-          host.balance(account && vm.typeof(account) === 'string' ? vm.getString(account) : null),
-        );
-      });
-      define('__transfer', (to, amount) => {
-        if (!host.transfer) throw new Error('This chain has no token.');
-        host.transfer(
-          text(to),
-          amount && vm.typeof(amount) === 'number' ? vm.getNumber(amount) : Number.NaN,
-        );
-        return undefined;
-      });
-      const info = keep(
-        vm.newString(
-          JSON.stringify({
-            contract: ctx.contract,
-            caller: ctx.caller,
-            device: ctx.device,
-            height: ctx.height,
-            time: ctx.time,
-            txId: ctx.txId,
-            paid: ctx.paid ?? 0,
-            account: ctx.account ?? `contract:${ctx.contract}`,
-            // a trigger's run (r-7.2-b): its id; absent for a transaction's call
-            ...(ctx.trigger ? { trigger: ctx.trigger } : {}),
-          }),
-        ),
+      this.meter.fuel.value = fuelUnlimited;
+      this.meter.depth.value = 0;
+      const info = vm.newString(
+        JSON.stringify({
+          contract: ctx.contract,
+          caller: ctx.caller,
+          device: ctx.device,
+          height: ctx.height,
+          time: ctx.time,
+          txId: ctx.txId,
+          paid: ctx.paid ?? 0,
+          account: ctx.account ?? `contract:${ctx.contract}`,
+          // a trigger's run (r-7.2-b): its id; absent for a transaction's call
+          ...(ctx.trigger ? { trigger: ctx.trigger } : {}),
+        }),
       );
-      vm.setProp(vm.global, '__ctx', info);
-      const setup = vm.evalCode(setupSource, 'setup.js');
-      if (setup.error) return this.failure(vm, keep(setup.error));
-      const api = keep(setup.value);
-      const fn = keep(vm.getProp(api, method === null ? 'methods' : 'invoke'));
-      const args =
-        method === null ? [] : [keep(vm.newString(method)), keep(vm.newString(argsJson))];
-      // The budget covers the contract's own work: its top level, the method, the result's JSON.
-      this.meter.fuel.value = limits.contractStepsMax;
+      const prepared = vm.callFunction(contract.prepare, contract.api, info);
+      if (prepared.error) return this.failure(vm, prepared.error);
+      const args = method === null ? [] : [vm.newString(method), vm.newString(argsJson)];
+      // The top level's steps, then the method and the result's JSON, from one budget.
+      this.meter.fuel.value = limits.contractStepsMax - contract.loadSteps;
       this.metering = true;
-      const loaded = vm.evalCode(code, 'contract.js', { type: 'global', strict: true });
-      if (loaded.error) return this.failure(vm, keep(loaded.error));
-      keep(loaded.value);
-      const result = vm.callFunction(fn, api, ...args);
-      if (result.error) return this.failure(vm, keep(result.error));
-      const value = keep(result.value);
+      const result = vm.callFunction(
+        method === null ? contract.methods : contract.invoke,
+        contract.api,
+        ...args,
+      );
+      if (result.error) return this.failure(vm, result.error);
       const limit = this.limitHit();
       if (limit) return { ok: false, error: limit };
       this.stopMeter();
-      if (vm.typeof(value) !== 'string')
+      if (vm.typeof(result.value) !== 'string')
         return {
           ok: false,
           error: botError('CONTRACT_FAILED', 'The contract did not return a JSON value.'),
         };
-      return { ok: true, resultJson: vm.getString(value) };
+      return { ok: true, resultJson: vm.getString(result.value) };
     } catch (error) {
-      // A trap: a limit (the meter) or a fault of the engine. The heap is left mid-operation.
-      this.heapBroken = true;
+      // A trap: a limit (the meter) or a fault of the engine. The heap is left mid-operation; the
+      // next run restores the snapshot.
       const limit = this.limitHit();
+      this.stopMeter();
       if (limit) return { ok: false, error: limit };
       throw error;
     } finally {
       this.stopMeter();
-      if (!this.heapBroken) this.dispose(handles, vm);
+      // Nothing is disposed: the handles of this run live in the heap, which the next run restores.
       this.dirtyEnd = this.memory.buffer.byteLength;
     }
   }
@@ -363,11 +490,26 @@ export class QuickJsContractRuntime implements ContractRuntime {
     this.meter.fuel.value = fuelUnlimited;
   }
 
-  private dispose(handles: QuickJSHandle[], vm: QuickJSContext): void {
-    const runtime = vm.runtime;
-    for (const h of handles.reverse()) if (h.alive) h.dispose();
-    vm.dispose();
+  /** Drop the loaded contract without touching the heap (the next load restores the warm-up heap). */
+  private forget(): void {
+    this.loaded = null;
+    this.loading = null;
+    this.atSnapshot = false;
+  }
+
+  /** Free the loaded contract's runtime in the heap (the warm-up, and runs without heap resets). */
+  private unload(): void {
+    const contract = this.loaded ?? this.loading;
+    const snapshot = this.loaded;
+    this.forget();
+    if (!contract) return;
+    // Back to the heap the handles were made in (a run's own values are in none of them).
+    if (snapshot) this.restoreHeap(snapshot.snapshot, snapshot.stackPointer);
+    const runtime = contract.vm.runtime;
+    for (const h of contract.handles.reverse()) if (h.alive) h.dispose();
+    contract.vm.dispose();
     runtime.dispose();
+    this.dirtyEnd = this.memory.buffer.byteLength;
   }
 
   private failure(vm: QuickJSContext, error: QuickJSHandle): { ok: false; error: BotError } {

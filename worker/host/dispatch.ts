@@ -19,7 +19,12 @@ import * as traceLimits from '../core/modules/trace/limits';
 import { xchainNotariesMax } from '../core/modules/xchain/types';
 
 import { itsSegmentIdLengthMax } from '../core/modules/its/limits';
-import { itsNearRadiusMaxM, itsTripKeysMax, itsVehicleNameLengthMax } from './its-limits';
+import {
+  itsNearRadiusMaxM,
+  itsSegmentsReadMax,
+  itsTripKeysMax,
+  itsVehicleNameLengthMax,
+} from './its-limits';
 
 import * as notifyLimits from '../core/notifications/limits';
 import { notificationKinds, type NotificationFilter } from '../core/notifications';
@@ -706,7 +711,16 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
 
   // ---- road conditions (issue 20): what an observation may hold is judged by the core ----
   itsNetwork: none((p) => p.itsNetwork()),
-  itsConditions: method([optional('near', itsNear)], (p, near) => p.itsConditions(near)),
+  itsConditions: method(
+    [
+      optional('near', orNull(itsNear)),
+      optional(
+        'segments',
+        list(text(itsSegmentIdLengthMax, { min: 1, unit: 'characters' }), itsSegmentsReadMax),
+      ),
+    ],
+    (p, near, segments) => p.itsConditions(near ?? undefined, segments),
+  ),
   itsCondition: method(
     [param('segment', text(itsSegmentIdLengthMax, { min: 1, unit: 'characters' }))],
     (p, segment) => p.itsCondition(segment),

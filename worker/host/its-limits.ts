@@ -21,3 +21,5 @@ export const itsNearRadiusDefaultM = 500;
 export const itsNearRadiusMaxM = 5_000;
 /** Segments a light peer reads (one proof each) per call of itsConditions, nearest first. */
 export const itsLightSegmentsMax = 12;
+/** Segments one itsConditions call may name (`segments`: the map's read after a block touched them). */
+export const itsSegmentsReadMax = 64;

@@ -5,7 +5,9 @@ import { botError } from '../core/errors';
 import { demoTownNetwork, segmentsNear } from '../core/modules/its';
 import { contractStatePrefix } from '../core/modules/contracts/types';
 import type { ItsNear, ItsNetworkView } from '../api-its';
-import { itsNearRadiusDefaultM, itsNearRadiusMaxM } from './its-limits';
+import { itsNearRadiusDefaultM, itsNearRadiusMaxM, itsSegmentsReadMax } from './its-limits';
+import type { Block } from '../core/block';
+import { txIdOf } from '../core/tx';
 
 /** A provider's trust (0..100) from its record, as the contract's trustOf computes it. */
 export function providerTrust(ok: number, bad: number): number {
@@ -52,6 +54,40 @@ export function checkNear(near: unknown): Required<ItsNear> | null {
         ? itsNearRadiusDefaultM
         : number(radiusM, 'radiusM (itsNearRadiusMaxM)', 1, itsNearRadiusMaxM),
   };
+}
+
+/** `segments` checked: segments of the bundled network (at most itsSegmentsReadMax), sorted, once each. */
+export function checkSegments(segments: readonly string[]): string[] {
+  if (segments.length > itsSegmentsReadMax)
+    throw botError(
+      'TOO_LARGE',
+      `itsConditions: at most ${itsSegmentsReadMax} segments at once (itsSegmentsReadMax).`,
+    );
+  for (const id of segments)
+    if (!demoTownNetwork.segmentById.has(id))
+      throw botError(
+        'NOT_FOUND',
+        `itsConditions: "${id}" is not a segment of ${demoTownNetwork.name}.`,
+      );
+  return [...new Set(segments)].sort();
+}
+
+/**
+ * The segments whose road state a committed block may have changed: those of its ITS
+ * observations and settlements that did not fail (what the `its` event names, so that a live map
+ * reads only these; a superset: an observation that changed nothing is named too).
+ */
+export function segmentsTouched(block: Block, failed: ReadonlyArray<{ txId: string }>): string[] {
+  const its = block.txs.filter((tx) => tx.type === 'its.observe' || tx.type === 'its.settle');
+  if (its.length === 0) return [];
+  const failedIds = new Set(failed.map((f) => f.txId));
+  const segments = new Set<string>();
+  for (const tx of its) {
+    if (failedIds.size > 0 && failedIds.has(txIdOf(tx))) continue;
+    const segment = (tx.body as { segment?: unknown }).segment;
+    if (typeof segment === 'string') segments.add(segment);
+  }
+  return [...segments].sort();
 }
 
 /** The ids of the bundled network's segments within `near`'s radius, nearest first. */

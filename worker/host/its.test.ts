@@ -4,7 +4,7 @@
 // vehicle corroborates; settlement pays the trip key and the Drive figures show the reward; an
 // implausible observation is committed as rejected and shown; the offline queue survives a
 // reload and goes out when the network returns; bad input gets typed, plain refusals.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryStorage } from '../store/memory';
 import { startTestHost, startTestMultiHost, until } from './testing';
 import { testIdentity } from '../core/testing';
@@ -17,6 +17,7 @@ import {
 } from '../core/modules/its';
 import type { PeerHost } from './peer-host';
 import { ItsHost, congestionOf } from './its';
+import { itsSegmentsReadMax } from './its-limits';
 import type { ChainState } from '../core/ledger';
 import type { Clock } from '../net/clock';
 import { BotError } from '../core/errors';
@@ -29,8 +30,8 @@ afterEach(() => host?.stop());
 
 const at = (x: number, y: number) => fromPlane(demoTownNetwork, x, y);
 
-async function providerChain(now: () => number) {
-  const started = await startTestHost(new MemoryStorage(), { now });
+async function providerChain(now: () => number, storage = new MemoryStorage()) {
+  const started = await startTestHost(storage, { now });
   host = started.host;
   const me = (await host.identity()).did;
   await host.createChain({
@@ -48,7 +49,7 @@ async function providerChain(now: () => number) {
   });
   // The provider deployed the bundled trust contract with the chain: its verdicts count.
   await until(async () => (await host!.contracts()).some((c) => c.name === itsTrustContractName));
-  return { host, me, chain: (await host.status()).chainId };
+  return { host, me, chain: (await host.status()).chainId, events: started.events };
 }
 
 describe('ITS host service', () => {
@@ -148,6 +149,49 @@ describe('ITS host service', () => {
 });
 
 /** The provider's seed, as the host signs with it (tests only: read from the host's state). */
+describe('the live map reads what a block touched (issue 20)', () => {
+  it('names the segments of a block’s observations in an `its` event, and reads only the segments asked for', async () => {
+    const now = Math.floor(Date.now() / 60_000) * 60_000 + 30_000;
+    const storage = new MemoryStorage();
+    const { host: h, me, chain, events } = await providerChain(() => now, storage);
+    const observe = async (name: string, segment: string) => {
+      const trip = testIdentity(name);
+      const cert = signTripCertificate(chain, me, providerSeed(h), trip.did, now + 3_600_000);
+      const body = { cert, segment, speedKmh: 40, congestion: 0 };
+      const tx = signTx(
+        { chain, type: 'its.observe', from: trip.did, nonce: 1, time: now - 10_000, body },
+        trip.seed,
+      );
+      return (await h.submitRaw(encodeTx(tx))).txId;
+    };
+    const ids = [await observe('map trip a', 'h20'), await observe('map trip b', 'h21')];
+    for (const id of ids)
+      expect((await h.waitFor(id, { timeoutMs: 10_000 })).status).toBe('committed');
+    const tick = await h.submit({ type: 'data.put', body: { key: 'tick', value: 1 } });
+    const tickBlock = (await h.waitFor(tick.txId, { timeoutMs: 10_000 })).height;
+    const its = events.filter((e) => e.type === 'its');
+    expect(its.flatMap((e) => e.segments).sort()).toEqual(['h20', 'h21']);
+    // A block without ITS transactions names nothing.
+    expect(its.some((e) => e.height === tickBlock)).toBe(false);
+    const reads = vi.spyOn(storage, 'getState');
+    const segmentReads = () => reads.mock.calls.filter(([, key]) => key.startsWith('its/seg/'));
+    const one = await h.itsConditions(null, ['h21', 'h21', 'h30']);
+    expect(one.conditions.map((c) => c.segment)).toEqual(['h21']);
+    expect(one.segments).toEqual(['h21', 'h30']);
+    expect(segmentReads().length).toBe(1);
+    reads.mockClear();
+    expect((await h.itsConditions()).conditions.map((c) => c.segment)).toEqual(['h20', 'h21']);
+    expect(segmentReads().length).toBe(2);
+    await expect(h.itsConditions(null, ['nowhere'])).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      h.itsConditions(
+        null,
+        Array.from({ length: itsSegmentsReadMax + 1 }, () => 'h20'),
+      ),
+    ).rejects.toMatchObject({ code: 'TOO_LARGE' });
+  }, 30_000);
+});
+
 function providerSeed(h: PeerHost): Uint8Array {
   return (h as unknown as { s: { seed: Uint8Array } }).s.seed;
 }

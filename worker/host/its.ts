@@ -63,6 +63,7 @@ import {
 import { SecretMeta, type SecretBox } from './keys-at-rest';
 import {
   checkNear,
+  checkSegments,
   itsNetworkView,
   providerTrust,
   segmentIdsNear,
@@ -213,8 +214,9 @@ export class ItsHost {
     });
   }
 
-  async itsConditions(near?: ItsNear): Promise<ItsConditionsView> {
+  async itsConditions(near?: ItsNear | null, segments?: string[]): Promise<ItsConditionsView> {
     const where = checkNear(near);
+    const named = segments ? checkSegments(segments) : null;
     const chain = this.d.durable();
     const its = chain.its ?? emptyIts(chain.genesis);
     const settings = itsSettingsOf(chain.genesis, (name) => chain.governance?.policies.get(name));
@@ -223,8 +225,9 @@ export class ItsHost {
     const trustOf = (provider: string) => trust.get(provider) ?? providerTrust(0, 0);
     const wanted = where ? new Set(segmentIdsNear(where)) : null;
     const conditions: ItsConditionView[] = [];
-    for (const segment of [...its.latest.keys()].sort()) {
+    for (const segment of named ?? [...its.latest.keys()].sort()) {
       if (wanted && !wanted.has(segment)) continue;
+      if (!its.latest.has(segment)) continue;
       const bytes = await this.d.storage.getState(chain.chainId, itsSegmentPrefix + segment);
       if (bytes) conditions.push(this.view(decodeCondition(bytes), chain, trustOf));
     }
@@ -235,6 +238,7 @@ export class ItsHost {
       conditions,
       providers,
       near: where,
+      ...(named ? { segments: named } : {}),
       proven: false,
     };
   }
@@ -277,6 +281,8 @@ export class ItsHost {
 
   /** The opened seeds (one decryption per key per service, not per call). */
   private seeds: Record<string, Uint8Array> | undefined;
+  /** The stored keys (without seeds), once read. */
+  private storedKeys: Array<Partial<StoredKey>> | undefined;
 
   private secrets(): SecretMeta {
     return new SecretMeta(this.d.storage, this.d.secretBox);
@@ -284,7 +290,9 @@ export class ItsHost {
 
   /** The trip keys with their seeds; a record from before sealing is moved to the sealed map. */
   private async keys(): Promise<StoredKey[]> {
-    const stored = (await this.d.storage.getMeta<Array<Partial<StoredKey>>>(keysMeta)) ?? [];
+    // Kept once read (only putKeys writes them): sealing an observation reads no storage.
+    this.storedKeys ??= (await this.d.storage.getMeta<Array<Partial<StoredKey>>>(keysMeta)) ?? [];
+    const stored = this.storedKeys;
     this.seeds ??= await this.secrets().getMap(tripSeedsMeta);
     const seeds = this.seeds;
     const keys = stored.map((k) => ({
@@ -301,10 +309,9 @@ export class ItsHost {
     for (const k of keys) seeds[k.did] = fromHex(k.seed);
     await this.secrets().putMap(tripSeedsMeta, seeds);
     this.seeds = seeds;
-    await this.d.storage.putMeta(
-      keysMeta,
-      keys.map(({ seed: _seed, ...rest }) => rest),
-    );
+    const stored = keys.map(({ seed: _seed, ...rest }) => rest);
+    await this.d.storage.putMeta(keysMeta, stored);
+    this.storedKeys = stored;
   }
 
   async itsTripKeys(count: number): Promise<{ request: string; keys: number }> {
@@ -583,8 +590,11 @@ export class ItsHost {
       if (this.temperatureC !== null) p.temperature = this.temperatureC;
       p.time = time;
     }
-    await this.save();
+    // A sealed observation goes out while the queue is being saved (not after: in a tab that
+    // write takes milliseconds of the map's update time, issue 20); the flush saves again.
+    const saved = this.save();
     void this.flush();
+    await saved;
     return this.itsDrive();
   }
 

@@ -2,3 +2,4 @@
 // so the page checks what the peer checks with the same code.
 export * from '../core/limits';
 export { linksMaxDefault, linksMaxMax, linksMaxMin } from '../net/limits';
+export { itsSegmentsReadMax } from '../host/its-limits';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ItsConditionView } from '../../../worker/api';
 import { freshness, levelOf, viewBoxOf, warningOf } from './model';
+import { mergeConditions } from './live';
 
 const base: ItsConditionView = {
   segment: 'h20',
@@ -51,5 +52,32 @@ describe('road map model', () => {
     expect(viewBoxOf(network)).toBe('-60 -660 420 720');
     expect(freshness(base, 100_000)).toBe('this window');
     expect(freshness(base, 300_000)).toBe('3 min ago');
+  });
+});
+
+describe('the live map’s merge of a read of some segments (issue 20)', () => {
+  const view = (conditions: ItsConditionView[], height: number, segments?: string[]) => ({
+    height,
+    windowMs: 60_000,
+    enabled: true,
+    conditions,
+    providers: [],
+    near: null,
+    proven: false,
+    ...(segments ? { segments } : {}),
+  });
+  it('replaces the segments read, keeps the others’ objects, and a whole read replaces all', () => {
+    const h20 = base;
+    const h21 = { ...base, segment: 'h21' };
+    const prev = view([h20, h21], 3);
+    const newer = { ...base, segment: 'h21', height: 5, trips: 3 };
+    const h10 = { ...base, segment: 'h10', height: 5 };
+    const merged = mergeConditions(prev, view([newer, h10], 5, ['h10', 'h21', 'h30']));
+    expect(merged.conditions.map((c) => c.segment)).toEqual(['h10', 'h20', 'h21']);
+    expect(merged.conditions[1]).toBe(h20); // untouched: the same object (no re-render)
+    expect(merged.conditions[2]).toBe(newer);
+    expect(merged.height).toBe(5);
+    expect('segments' in merged).toBe(false);
+    expect(mergeConditions(merged, view([h10], 6)).conditions).toEqual([h10]);
   });
 });
