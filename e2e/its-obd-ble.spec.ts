@@ -56,6 +56,15 @@ test('Drive takes speed and rpm from a Bluetooth OBD-II adapter, and the trip re
   );
   expect(speeds.length).toBeGreaterThan(0);
   expect(Math.max(...speeds)).toBeGreaterThanOrEqual(10);
+  // The observation carries the engine's mean rpm over the segment, and the map shows it.
+  await expect(page.getByTestId('drive-recent')).toContainText(
+    /h20: \d+ km\/h, engine [1-9]\d{2,3} rpm/,
+  );
+  await page.goto('/#/roads');
+  await expect(page.getByTestId('its-condition-h20')).toContainText(
+    /engines at [1-9]\d{2,3} rpm on average/,
+    { timeout: 30_000 },
+  );
   expect(errors).toEqual([]);
   await context.close();
 });

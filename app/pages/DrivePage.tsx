@@ -13,6 +13,7 @@ import type { ItsDriveView } from '../../worker/api';
 import { connectRoadSensor, type RoadReading } from './its/sensor';
 import {
   connectObd,
+  freshObdRpm,
   freshObdSpeed,
   type ObdLink,
   type ObdSpeed,
@@ -47,6 +48,7 @@ function useTripFeed(
         const road = sensor.current ? await sensor.current().catch(() => ({})) : {};
         // The car's own speed (OBD-II) while the adapter's latest reading is fresh, else the GPS's.
         const engine = freshObdSpeed(obd.current, Date.now());
+        const rpm = freshObdRpm(obd.current, Date.now());
         const gps = speed !== null && speed >= 0 ? speed * 3.6 : null;
         const speedKmh = engine ?? gps;
         bot()
@@ -55,6 +57,7 @@ function useTripFeed(
             lat: latitude,
             lon: longitude,
             ...(speedKmh !== null ? { speedKmh } : {}),
+            ...(rpm !== null ? { rpm } : {}),
             ...(Number.isFinite(accuracy) ? { accuracyM: accuracy } : {}),
           })
           .then(onView, onError);
@@ -97,7 +100,7 @@ function Verdicts({ view }: { view: ItsDriveView }) {
     <ul className="drive-recent" data-testid="drive-recent">
       {view.recent.map((r) => (
         <li key={r.txId} data-status={r.status}>
-          {r.segment}: {r.speedKmh} km/h,{' '}
+          {r.segment}: {r.speedKmh} km/h{r.rpm !== null ? `, engine ${r.rpm} rpm` : ''},{' '}
           {r.status === 'rejected' ? `refused as implausible (${r.reason})` : r.status}
           {(r.status === 'not-counted' || r.status === 'failed') && r.reason
             ? ` (${r.reason})`
@@ -261,7 +264,7 @@ export default function DrivePage() {
                   setObdError(null);
                   obdLink.current = await connectObd(
                     (speed, rpm) => {
-                      obd.current = speed;
+                      obd.current = rpm === null ? speed : { ...speed, rpm };
                       setObdSpeed(Math.round(speed.speedKmh));
                       setObdRpm(rpm === null ? null : Math.round(rpm));
                       setObdError(null);

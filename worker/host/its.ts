@@ -27,6 +27,7 @@ import {
   demoTownNetwork,
   emptyIts,
   itsCertificateLifetimeMaxMs,
+  itsEngineRpmMax,
   itsObservationPrefix,
   itsSegmentPrefix,
   itsSettingsOf,
@@ -104,6 +105,9 @@ interface Pending {
   speedCount: number;
   humidity: number | null;
   temperature: number | null;
+  /** Engine rpm from the OBD-II adapter over the segment (absent in a queue saved before rpm). */
+  rpmSum?: number;
+  rpmCount?: number;
   time: number;
 }
 
@@ -113,7 +117,7 @@ interface DriveState {
   pending: Pending | null;
   last: { lat: number; lon: number; time: number } | null;
   speedKmh: number | null;
-  sent: Array<{ txId: string; segment: string; speedKmh: number }>;
+  sent: Array<{ txId: string; segment: string; speedKmh: number; rpm?: number }>;
   /** Signed observations not yet handed over (hex of encoded transactions), in nonce order. */
   queue: string[];
   /** Every trip key this vehicle has used (its rewards are theirs). */
@@ -540,6 +544,7 @@ export class ItsHost {
       this.humidityPct = finiteIn(report.humidityPct, 'humidityPct', -1000, 1000);
     if (report.temperatureC !== undefined)
       this.temperatureC = finiteIn(report.temperatureC, 'temperatureC', -1000, 1000);
+    const rpm = report.rpm === undefined ? null : finiteIn(report.rpm, 'rpm', 0, itsEngineRpmMax);
     const drive = await this.state();
     if (!drive.trip) throw botError('NOT_READY', 'No trip is running: tap Start trip first.');
     const time = Math.floor(this.d.now());
@@ -579,6 +584,10 @@ export class ItsHost {
         p.speedSum += Math.min(300, speed);
         p.speedCount += 1;
       }
+      if (rpm !== null) {
+        p.rpmSum = (p.rpmSum ?? 0) + rpm;
+        p.rpmCount = (p.rpmCount ?? 0) + 1;
+      }
       if (this.humidityPct !== null) p.humidity = this.humidityPct;
       if (this.temperatureC !== null) p.temperature = this.temperatureC;
       p.time = time;
@@ -612,6 +621,11 @@ export class ItsHost {
     };
     if (p.humidity !== null) body.humidityPct = Math.round(p.humidity);
     if (p.temperature !== null) body.temperatureC = Math.round(p.temperature);
+    // The engine's mean rpm over the segment, when an OBD-II adapter gave one.
+    const rpm = p.rpmCount
+      ? Math.min(itsEngineRpmMax, Math.round((p.rpmSum ?? 0) / p.rpmCount))
+      : undefined;
+    if (rpm !== undefined) body.rpm = rpm;
     if (drive.queue.length >= itsQueueMax) {
       drive.lastError = `The offline queue is full (${itsQueueMax} observations, itsQueueMax); newer ones are dropped until the network returns.`;
       return;
@@ -629,10 +643,10 @@ export class ItsHost {
       fromHex(key.seed),
     );
     drive.queue.push(toHex(encodeTx(tx)));
-    drive.sent = [{ txId: txIdOf(tx), segment: p.segment, speedKmh }, ...drive.sent].slice(
-      0,
-      itsSentKept,
-    );
+    drive.sent = [
+      { txId: txIdOf(tx), segment: p.segment, speedKmh, ...(rpm !== undefined ? { rpm } : {}) },
+      ...drive.sent,
+    ].slice(0, itsSentKept);
   }
 
   /** Hand the queue over while online, in order; a refusal drops that observation (shown). */
@@ -696,7 +710,7 @@ export class ItsHost {
           reason = failure ? decodeTxFailure(failure).code : null;
         }
       }
-      recent.push({ ...sent, status, reason });
+      recent.push({ ...sent, rpm: sent.rpm ?? null, status, reason });
     }
     const segment = drive.pending
       ? demoTownNetwork.segmentById.get(drive.pending.segment)

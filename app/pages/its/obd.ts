@@ -20,6 +20,8 @@ export interface ObdSpeed {
   speedKmh: number;
   /** When it was read (Date.now()). */
   at: number;
+  /** The engine speed of the same reading (rpm), when the car gave one. */
+  rpm?: number;
 }
 
 /** The vehicle speed of one adapter reading, or null when it has none (km/h, 0 to 255). */
@@ -34,6 +36,11 @@ export function freshObdSpeed(latest: ObdSpeed | null, now: number): number | nu
   if (!latest || now - latest.at > obdSpeedFreshMsMax || latest.at > now + obdSpeedFreshMsMax)
     return null;
   return latest.speedKmh;
+}
+
+/** The engine rpm to report at `now`: the adapter's while its reading is fresh, else null. */
+export function freshObdRpm(latest: ObdSpeed | null, now: number): number | null {
+  return freshObdSpeed(latest, now) === null ? null : (latest?.rpm ?? null);
 }
 
 /** The engine speed of one adapter reading, or null when it has none (rpm, 0 to 16,383.75). */
