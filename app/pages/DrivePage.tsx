@@ -200,6 +200,8 @@ export default function DrivePage() {
   const [obdRpm, setObdRpm] = useState<number | null>(null);
   const [obdError, setObdError] = useState<string | null>(null);
   const [obdOn, setObdOn] = useState(false);
+  /** The adapter's link when it dropped: reconnecting (the try and the wait) or given up. */
+  const [obdLost, setObdLost] = useState<string | null>(null);
   useEffect(
     () => () => {
       void obdLink.current?.stop().catch(() => undefined);
@@ -262,6 +264,7 @@ export default function DrivePage() {
                   obdLink.current = null;
                   setObdOn(false);
                   setObdError(null);
+                  setObdLost(null);
                   obdLink.current = await connectObd(
                     (speed, rpm) => {
                       obd.current = rpm === null ? speed : { ...speed, rpm };
@@ -271,6 +274,20 @@ export default function DrivePage() {
                     },
                     setObdError,
                     transport,
+                    (state, message) => {
+                      if (state === 'connected') return setObdLost(null);
+                      if (state !== 'reconnecting' && state !== 'disconnected') return;
+                      if (!message) return;
+                      // No engine data now: the trip goes on with the GPS speed at once.
+                      obd.current = null;
+                      setObdSpeed(null);
+                      setObdRpm(null);
+                      setObdLost(
+                        state === 'reconnecting'
+                          ? `OBD-II adapter lost: ${message} The trip goes on with the GPS speed.`
+                          : `OBD-II adapter lost: ${message}`,
+                      );
+                    },
                   );
                   setObdOn(true);
                 })
@@ -286,6 +303,11 @@ export default function DrivePage() {
               OBD-II adapter connected: the speed reported is the car&rsquo;s,{' '}
               <strong>{obdSpeed === null ? '–' : obdSpeed}</strong> km/h and{' '}
               <strong data-testid="drive-rpm">{obdRpm === null ? '–' : obdRpm}</strong> rpm now.
+            </p>
+          )}
+          {obdLost && (
+            <p role="status" className="error" data-testid="drive-obd-lost">
+              {obdLost}
             </p>
           )}
           {obdError && <p className="error">OBD-II: {obdError}</p>}

@@ -7,6 +7,7 @@ import {
   pairBleElm327,
   startElm327,
   type BluetoothLike,
+  type ConnectionState,
   type DeviceReading,
   type DeviceSession,
   type SerialLike,
@@ -60,12 +61,15 @@ export type ObdTransport = 'serial' | 'bluetooth';
 /**
  * Ask for the adapter (its serial port, or a Bluetooth device in the chooser; inside a click: the
  * browser needs the user gesture), start the ELM327 conversation and hand every reading with a
- * vehicle speed to `onSpeed` (with its rpm when the car gave one); errors go to `onError`.
+ * vehicle speed to `onSpeed` (with its rpm when the car gave one); errors go to `onError`, the
+ * link's states to `onState` (a Bluetooth adapter that drops is reconnected: 'reconnecting' with
+ * the try and the wait, then 'connected' again; app/devices/bleElm.ts keepBleElm327).
  */
 export async function connectObd(
   onSpeed: (speed: ObdSpeed, rpm: number | null) => void,
   onError: (message: string) => void,
   transport: ObdTransport = 'serial',
+  onState?: (state: ConnectionState, message?: string) => void,
 ): Promise<ObdLink> {
   const handlers: TransportHandlers = {
     onReading(reading) {
@@ -73,6 +77,7 @@ export async function connectObd(
       if (speed) onSpeed(speed, obdRpmOf(reading));
     },
     onError,
+    onState,
   };
   if (transport === 'bluetooth') return connectBluetooth(handlers);
   const serial = (navigator as Navigator & { serial?: SerialLike }).serial;
