@@ -199,10 +199,12 @@ export class Capabilities {
       // kept in the outbox until committed (resent after a relink), refused at once when invalid
       admit: (tx) => submissions.admit(tx, false, true, true),
       submit: (request) => submissions.submit(request),
-      // Online: a link is open, or this peer is a validator (it decides blocks itself).
+      // Online: this peer is a validator (it decides blocks itself), or a link is open and the
+      // browser does not know itself offline (navigator.onLine: a link can outlive the network
+      // for a while; what is handed to it then may be lost with it, so the queue waits).
       online: () =>
         s.peer.chain.validators.some((v) => v.did === s.identityView.did) ||
-        (o.net?.view().neighbours.some((n) => n.state === 'open') ?? false),
+        (browserOnline() && (o.net?.view().neighbours.some((n) => n.state === 'open') ?? false)),
       clock: clockOf(o),
       now: () => o.now(),
       randomBytes: (length) => o.randomBytes(length),
@@ -463,4 +465,9 @@ function tookEffect(
     block: { ...block, txs: block.txs.filter((_, i) => keep[i]) },
     txIds: txIds.filter((_, i) => keep[i]),
   };
+}
+
+/** False only when the browser knows it has no network (navigator.onLine); Node: true. */
+function browserOnline(): boolean {
+  return (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine !== false;
 }
