@@ -111,8 +111,8 @@ export async function emulateGattSensor(
  * 20 bytes per read of FFF1 (an empty value when nothing is pending), since CDP cannot push a
  * notification: the page's BLE link falls back to reading (app/devices/bleElm.ts). `commands`
  * lists what the page sent, `connections` the connections the page asked for. `drop()` cuts the
- * link (simulateGATTDisconnection: the page gets gattserverdisconnected) and refuses connections
- * until `back()`.
+ * link (simulateGATTDisconnection: the page gets gattserverdisconnected; the emulated peripheral
+ * forgets its services) and refuses connections until `back()` offers the service again.
  */
 export async function emulateBleObdAdapter(
   browser: Browser,
@@ -123,7 +123,7 @@ export async function emulateBleObdAdapter(
   commands: string[];
   connections: () => number;
   drop(): Promise<void>;
-  back(): void;
+  back(): Promise<void>;
 }> {
   let away = false;
   let connections = 0;
@@ -131,20 +131,31 @@ export async function emulateBleObdAdapter(
     connections++;
     return away;
   });
-  const { serviceId } = await bt.send('BluetoothEmulation.addService', {
-    address,
-    serviceUuid: U('fff0'),
-  });
-  const { characteristicId: rx } = await bt.send('BluetoothEmulation.addCharacteristic', {
-    serviceId,
-    characteristicUuid: U('fff1'),
-    properties: { read: true, notify: true },
-  });
-  const { characteristicId: tx } = await bt.send('BluetoothEmulation.addCharacteristic', {
-    serviceId,
-    characteristicUuid: U('fff2'),
-    properties: { write: true, writeWithoutResponse: true },
-  });
+  // The serial service; added again after a disconnection (the emulated peripheral forgets its
+  // services then, as a real one is discovered anew), with new ids.
+  let rx = '';
+  let tx = '';
+  const addSerialService = async () => {
+    const { serviceId } = await bt.send('BluetoothEmulation.addService', {
+      address,
+      serviceUuid: U('fff0'),
+    });
+    rx = (
+      await bt.send('BluetoothEmulation.addCharacteristic', {
+        serviceId,
+        characteristicUuid: U('fff1'),
+        properties: { read: true, notify: true },
+      })
+    ).characteristicId;
+    tx = (
+      await bt.send('BluetoothEmulation.addCharacteristic', {
+        serviceId,
+        characteristicUuid: U('fff2'),
+        properties: { write: true, writeWithoutResponse: true },
+      })
+    ).characteristicId;
+  };
+  await addSerialService();
   const sim = new Elm327Simulator({ seed: 7 });
   const startedAt = Date.now();
   const commands: string[] = [];
@@ -188,7 +199,8 @@ export async function emulateBleObdAdapter(
       pending = [];
       await bt.send('BluetoothEmulation.simulateGATTDisconnection', { address });
     },
-    back() {
+    async back() {
+      await addSerialService();
       away = false;
     },
   };

@@ -60,7 +60,7 @@ test('Drive takes speed and rpm from a Bluetooth OBD-II adapter, reconnects it w
   await expect(lost).toContainText(/try [2-9] of 10/, { timeout: 30_000 });
   await expect(page.getByTestId('drive-toggle')).toHaveText('Stop trip');
   // Back in range: the next try connects, the adapter is initialised again, engine data resumes.
-  adapter.back();
+  await adapter.back();
   await expect(lost).toBeHidden({ timeout: 60_000 });
   await expect(page.getByTestId('drive-rpm')).toHaveText(/^[1-9]\d{2,3}$/, { timeout: 30_000 });
   expect(adapter.commands.filter((c) => c === 'ATZ').length).toBeGreaterThan(initsBefore);
