@@ -191,6 +191,11 @@ export default function DrivePage() {
       ? { ...drive.data, ...live, recent: drive.data.recent, reward: drive.data.reward }
       : drive.data;
   const onView = useCallback((v: ItsDriveView) => setLive(v), []);
+  // The newest view wins: a fresh itsDrive() (a new block) replaces the last position's view, or
+  // a vehicle standing still would show its queue as it was when it last moved (still offline).
+  useEffect(() => {
+    if (drive.data) setLive(null);
+  }, [drive.data]);
   const onError = useCallback((e: unknown) => setFeedError(e), []);
   const sensor = useRef<(() => Promise<RoadReading>) | null>(null);
   const [sensorNote, setSensorNote] = useState<string | null>(null);
