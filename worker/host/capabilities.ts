@@ -6,7 +6,7 @@ import type { MethodName, PeerMethods, Settings, Status } from '../api';
 import { DevicesHost } from './devices-host';
 import { ContractsHost } from './contracts-host';
 import { TokensHost } from './tokens-host';
-import { ItsHost } from './its';
+import { browserOnline, ItsHost } from './its';
 import { DatasetsHost } from './datasets';
 import { MarketHost } from './market';
 import { StakingHost } from './staking-host';
@@ -465,9 +465,4 @@ function tookEffect(
     block: { ...block, txs: block.txs.filter((_, i) => keep[i]) },
     txIds: txIds.filter((_, i) => keep[i]),
   };
-}
-
-/** False only when the browser knows it has no network (navigator.onLine); Node: true. */
-function browserOnline(): boolean {
-  return (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine !== false;
 }
