@@ -372,7 +372,7 @@ export class LightHost {
         chainId: this.o.record.chainId,
         genesis: this.o.record.genesis,
         entry: async (key) => (await this.follower.getState(key))?.entry,
-        balance: async (did) => (await this.balance(did)).balance,
+        balance: (did) => this.tripBalance(did),
       }),
       self: () => this.did,
       seed: () => this.o.seed,
@@ -391,6 +391,17 @@ export class LightHost {
       ...(this.o.secretBox ? { secretBox: this.o.secretBox } : {}),
     });
     return this.vehicleHost;
+  }
+
+  /** Trip keys' balances, proven, read again only when the verified height moved. */
+  private readonly tripBalances = new Map<string, { height: number; balance: number }>();
+  private async tripBalance(did: string): Promise<number> {
+    const height = this.follower.height;
+    const known = this.tripBalances.get(did);
+    if (known?.height === height) return known.balance;
+    const { balance } = await this.balance(did);
+    this.tripBalances.set(did, { height, balance });
+    return balance;
   }
 
   async itsTripKeys(count: number): Promise<{ request: string; keys: number }> {
