@@ -15,12 +15,16 @@ const b64 = (bytes: number[]) => Buffer.from(bytes).toString('base64');
 /** Emulation belongs to the session that enabled it; the browser is shared between tests. */
 let emulation: CDPSession | null = null;
 
-/** A fresh emulation (the previous one ended) with one peripheral at `address` offering `service`. */
+/**
+ * A fresh emulation (the previous one ended) with one peripheral at `address` offering `service`;
+ * a connection is refused (HCI 0x04, page timeout: out of range) while `refuse()` says so.
+ */
 async function startEmulation(
   browser: Browser,
   address: string,
   service: string,
   name: string,
+  refuse: () => boolean = () => false,
 ): Promise<CDPSession> {
   if (emulation) {
     await emulation.send('BluetoothEmulation.disable').catch(() => {});
@@ -39,7 +43,11 @@ async function startEmulation(
     'BluetoothEmulation.gattOperationReceived',
     ({ address: a, type }) =>
       void bt
-        .send('BluetoothEmulation.simulateGATTOperationResponse', { address: a, type, code: 0 })
+        .send('BluetoothEmulation.simulateGATTOperationResponse', {
+          address: a,
+          type,
+          code: type === 'connection' && refuse() ? 0x04 : 0,
+        })
         .catch(() => {}),
   );
   return bt;
@@ -102,28 +110,52 @@ export async function emulateGattSensor(
  * `driveAtMs` into its drive profile, so already moving); its replies are queued and handed out
  * 20 bytes per read of FFF1 (an empty value when nothing is pending), since CDP cannot push a
  * notification: the page's BLE link falls back to reading (app/devices/bleElm.ts). `commands`
- * lists what the page sent.
+ * lists what the page sent, `connections` the connections the page asked for. `drop()` cuts the
+ * link (simulateGATTDisconnection: the page gets gattserverdisconnected; the emulated peripheral
+ * forgets its services) and refuses connections until `back()` offers the service again.
  */
 export async function emulateBleObdAdapter(
   browser: Browser,
   address: string,
   driveAtMs = 25_000,
-): Promise<{ session: CDPSession; commands: string[] }> {
-  const bt = await startEmulation(browser, address, 'fff0', 'OBDII');
-  const { serviceId } = await bt.send('BluetoothEmulation.addService', {
-    address,
-    serviceUuid: U('fff0'),
+): Promise<{
+  session: CDPSession;
+  commands: string[];
+  connections: () => number;
+  drop(): Promise<void>;
+  back(): Promise<void>;
+}> {
+  let away = false;
+  let connections = 0;
+  const bt = await startEmulation(browser, address, 'fff0', 'OBDII', () => {
+    connections++;
+    return away;
   });
-  const { characteristicId: rx } = await bt.send('BluetoothEmulation.addCharacteristic', {
-    serviceId,
-    characteristicUuid: U('fff1'),
-    properties: { read: true, notify: true },
-  });
-  const { characteristicId: tx } = await bt.send('BluetoothEmulation.addCharacteristic', {
-    serviceId,
-    characteristicUuid: U('fff2'),
-    properties: { write: true, writeWithoutResponse: true },
-  });
+  // The serial service; added again after a disconnection (the emulated peripheral forgets its
+  // services then, as a real one is discovered anew), with new ids.
+  let rx = '';
+  let tx = '';
+  const addSerialService = async () => {
+    const { serviceId } = await bt.send('BluetoothEmulation.addService', {
+      address,
+      serviceUuid: U('fff0'),
+    });
+    rx = (
+      await bt.send('BluetoothEmulation.addCharacteristic', {
+        serviceId,
+        characteristicUuid: U('fff1'),
+        properties: { read: true, notify: true },
+      })
+    ).characteristicId;
+    tx = (
+      await bt.send('BluetoothEmulation.addCharacteristic', {
+        serviceId,
+        characteristicUuid: U('fff2'),
+        properties: { write: true, writeWithoutResponse: true },
+      })
+    ).characteristicId;
+  };
+  await addSerialService();
   const sim = new Elm327Simulator({ seed: 7 });
   const startedAt = Date.now();
   const commands: string[] = [];
@@ -157,7 +189,21 @@ export async function emulateBleObdAdapter(
         .catch(() => {});
     },
   );
-  return { session: bt, commands };
+  return {
+    session: bt,
+    commands,
+    connections: () => connections,
+    async drop() {
+      away = true;
+      typed = '';
+      pending = [];
+      await bt.send('BluetoothEmulation.simulateGATTDisconnection', { address });
+    },
+    async back() {
+      await addSerialService();
+      away = false;
+    },
+  };
 }
 
 /** Answer the Bluetooth chooser of `page` with the device at `address` (the prompt shows no names). */

@@ -12,9 +12,10 @@
 // settles: the honest vehicles are paid, the liar is not, every provider's record counts the
 // agreeing observations, and A's counts the liar's bad ones. A fifth phone joins as a light peer
 // and reads the road conditions near it on the Roads page, each proven against a header it
-// verified, in bounded storage (lightPeerStoredBytesMax). Pages are driven by taps and typing;
+// verified, in bounded storage (lightPeerStoredBytesMax), then drives as a vehicle beside V2 and
+// is paid. Pages are driven by taps and typing;
 // window.bot is used only to assert. (A vehicle that drives offline and delivers its queue when
-// the network returns: worker/host/its.test.ts "the offline queue".)
+// the network returns: e2e/its.spec.ts.)
 // Blocks every 1 s on the idle chain; 10 s windows. Run inside the test network namespace
 // (scripts/netns-run).
 // Conformance: U-II.3, D-card-its.
@@ -23,7 +24,7 @@ import { axe, didOf, open, waitUntil } from './helpers';
 import { startNodePeer, type NodePeer } from './node-peer';
 import { lightPeerStoredBytesMax } from '../worker/host/light';
 
-test.setTimeout(420_000);
+test.setTimeout(540_000);
 
 const port = Number(process.env.E2E_PORT ?? 8091);
 
@@ -74,7 +75,7 @@ async function certified(vehicle: Page, certify: (request: string) => Promise<st
   ).toBeVisible();
 }
 
-test('three ITS providers share road conditions: each vehicle sees the others’ reports with trust, the honest ones are paid, a liar is flagged and unpaid, a light phone reads them proven in bounded storage', async ({
+test('three ITS providers share road conditions: each vehicle sees the others’ reports with trust, the honest ones are paid, a liar is flagged and unpaid, a light phone reads them proven in bounded storage, then reports as a vehicle and is paid', async ({
   browser,
 }) => {
   const nodes: NodePeer[] = [];
@@ -288,6 +289,39 @@ test('three ITS providers share road conditions: each vehicle sees the others’
     const status = await light.evaluate(() => window.bot.status());
     expect(status.light!.storedBytes).toBeGreaterThan(0);
     expect(status.light!.storedBytes).toBeLessThanOrEqual(lightPeerStoredBytesMax);
+
+    // The light phone reports as a vehicle too: B certifies its trip keys, it drives Main Street
+    // beside V2 (two must agree), its observations count (verdicts read with proofs), and after
+    // A settles it is paid.
+    await certified(light, byApi(b, 'moped 3'));
+    for (const v of [light, v2]) {
+      await v.goto('/#/drive');
+      await v.getByTestId('drive-toggle').tap();
+      await expect(v.getByTestId('drive-toggle')).toHaveText('Stop trip');
+    }
+    for (let x = 220; x <= 380; x += 20) {
+      await light.context().setGeolocation(at(x, 601));
+      await v2.context().setGeolocation(at(x, 598));
+      await light.waitForTimeout(2_000);
+    }
+    for (const v of [light, v2]) {
+      await v.getByTestId('drive-toggle').tap();
+      await expect(v.getByTestId('drive-toggle')).toHaveText('Start trip');
+    }
+    await expect(
+      light.getByTestId('drive-recent').locator('[data-status="counted"]').first(),
+    ).toBeVisible({ timeout: 60_000 });
+    await providerA.goto('/#/roads'); // it was on Chains for the invite
+    await expect(async () => {
+      await providerA.getByRole('button', { name: 'Settle ended windows' }).click();
+      await expect(providerA.getByTestId('its-provider-note')).toContainText('Settling', {
+        timeout: 2_000,
+      });
+    }).toPass({ timeout: 90_000, intervals: [3_000] });
+    await expect(light.getByTestId('drive-reward')).toContainText(/^[1-9]\d* /, {
+      timeout: 60_000,
+    });
+    expect((await light.evaluate(() => window.bot.status())).light).toBeTruthy();
   } finally {
     for (const n of nodes) await n.stop();
   }

@@ -4,7 +4,10 @@
 // The page's driver writes the AT and PID commands as GATT writes and reassembles the replies up
 // to the '>' prompt (app/devices/bleElm.ts; CDP cannot push notifications, so it reads them).
 //  - Drive: the car's speed and rpm show on the page, and the trip's committed observations
-//    carry the adapter's speed, not the positions' walking pace.
+//    carry the adapter's speed, not the positions' walking pace, and its mean rpm (shown on
+//    Roads). Mid-trip the adapter drops (CDP simulateGATTDisconnection) and refuses connections
+//    for a while: Drive says so, the trip goes on, the page reconnects with growing waits and
+//    the engine data resumes.
 //  - Devices: the same adapter pairs as a vehicle, registers on chain, and its reading (speed,
 //    rpm) commits.
 // window.bot is used only to assert. Conformance: U-II.3, D-card-its.
@@ -17,7 +20,7 @@ test.setTimeout(240_000);
 
 const initCommands = ['ATZ', 'ATE0', 'ATL0', 'ATS0', 'ATH0', 'ATSP0'];
 
-test('Drive takes speed and rpm from a Bluetooth OBD-II adapter, and the trip reports its speed', async ({
+test('Drive takes speed and rpm from a Bluetooth OBD-II adapter, reconnects it when it drops, and the trip reports its speed and rpm', async ({
   browser,
 }) => {
   const context = await phoneContext(browser);
@@ -41,8 +44,27 @@ test('Drive takes speed and rpm from a Bluetooth OBD-II adapter, and the trip re
   // One tap starts the trip; the positions creep along Main Street at about 2 km/h.
   await page.getByTestId('drive-toggle').tap();
   await expect(page.getByTestId('drive-toggle')).toHaveText('Stop trip');
-  for (let x = 101; x <= 106; x += 1) await moveTo(page, x, 602, 1_500);
+  for (let x = 101; x <= 103; x += 1) await moveTo(page, x, 602, 1_500);
   await expect(page.getByTestId('drive-segment')).toContainText('Main Street');
+
+  // The adapter drops (gattserverdisconnected) and is out of range for a while: Drive says so,
+  // the trip goes on with the GPS, and the page tries to connect again with growing waits.
+  const initsBefore = adapter.commands.filter((c) => c === 'ATZ').length;
+  await adapter.drop();
+  const lost = page.getByTestId('drive-obd-lost');
+  await expect(lost).toContainText('OBD-II adapter lost: OBDII disconnected; reconnecting (try 1');
+  await expect(lost).toContainText('The trip goes on with the GPS speed.');
+  await expect(page.getByTestId('drive-rpm')).toHaveText('–');
+  await moveTo(page, 104, 602, 1_500);
+  await expect.poll(() => adapter.connections(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+  await expect(lost).toContainText(/try [2-9] of 10/, { timeout: 30_000 });
+  await expect(page.getByTestId('drive-toggle')).toHaveText('Stop trip');
+  // Back in range: the next try connects, the adapter is initialised again, engine data resumes.
+  await adapter.back();
+  await expect(lost).toBeHidden({ timeout: 60_000 });
+  await expect(page.getByTestId('drive-rpm')).toHaveText(/^[1-9]\d{2,3}$/, { timeout: 30_000 });
+  expect(adapter.commands.filter((c) => c === 'ATZ').length).toBeGreaterThan(initsBefore);
+  for (let x = 105; x <= 106; x += 1) await moveTo(page, x, 602, 1_500);
   await page.getByTestId('drive-toggle').tap();
   await expect(page.getByTestId('drive-toggle')).toHaveText('Start trip');
   await expect(
@@ -56,6 +78,15 @@ test('Drive takes speed and rpm from a Bluetooth OBD-II adapter, and the trip re
   );
   expect(speeds.length).toBeGreaterThan(0);
   expect(Math.max(...speeds)).toBeGreaterThanOrEqual(10);
+  // The observation carries the engine's mean rpm over the segment, and the map shows it.
+  await expect(page.getByTestId('drive-recent')).toContainText(
+    /h20: \d+ km\/h, engine [1-9]\d{2,3} rpm/,
+  );
+  await page.goto('/#/roads');
+  await expect(page.getByTestId('its-condition-h20')).toContainText(
+    /engines at [1-9]\d{2,3} rpm on average/,
+    { timeout: 30_000 },
+  );
   expect(errors).toEqual([]);
   await context.close();
 });

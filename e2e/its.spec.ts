@@ -4,7 +4,9 @@
 // page, the person taps Start trip, positions move along Main Street, the observations commit
 // and the provider's map shows the segment's condition; after the window ends the provider
 // settles and the vehicle's reward shows; a speed no car drives on Main Street is refused as
-// implausible and shown. window.bot is used only to assert. Run inside the test network
+// implausible and shown. Mid-trip the vehicle goes offline (context.setOffline): its observations
+// queue (Drive shows the count) and reach the chain when it is back online (asserted on the
+// provider's peer). window.bot is used only to assert. Run inside the test network
 // namespace (scripts/netns-run).
 // Conformance: U-II.3, D-card-its, R-7.2.3-c (the trip key is not the vehicle's did),
 // D-card-pwa (phone half: Drive mode at 375 px, axe clean).
@@ -40,7 +42,7 @@ async function moveTo(page: Page, x: number, y: number, pauseMs: number) {
   await page.waitForTimeout(pauseMs);
 }
 
-test('a vehicle reports road conditions under a pseudonym, the map shows them, the reward arrives, a lie is refused', async ({
+test('a vehicle reports road conditions under a pseudonym, offline too, the map shows them, the reward arrives, a lie is refused', async ({
   browser,
 }) => {
   const provider = await open(browser, '/#/chains', { viewport: { width: 1280, height: 800 } });
@@ -107,6 +109,27 @@ test('a vehicle reports road conditions under a pseudonym, the map shows them, t
   });
   await expect(provider.locator('[data-segment="h20"]')).not.toHaveAttribute('data-level', 'none');
   await axe(provider);
+
+  // The vehicle drives on through a dead zone (the browser offline) along h21: its observations
+  // (a new window seals one every 10 s) are signed and queued, and Drive shows the queue.
+  await vehicle.context().setOffline(true);
+  for (let x = 380; x <= 480; x += 20) await moveTo(vehicle, x, 602, 2_000);
+  await expect(vehicle.getByTestId('drive-sent')).toContainText(/[1-9]\d* queued \(offline\)/);
+  const queued = await vehicle.evaluate(async () =>
+    (await window.bot.itsDrive()).recent.filter((r) => r.status === 'pending').map((r) => r.txId),
+  );
+  expect(queued.length).toBeGreaterThan(0);
+  // Back online: the queue goes out and reaches the chain, as the provider's peer sees it.
+  await vehicle.context().setOffline(false);
+  await expect(vehicle.getByTestId('drive-sent')).toContainText(/\b0 queued$/, { timeout: 60_000 });
+  const delivered = await provider.evaluate(
+    (ids) => Promise.all(ids.map((id) => window.bot.waitFor(id, { timeoutMs: 90_000 }))),
+    queued,
+  );
+  expect(delivered.map((r) => r.status)).toEqual(queued.map(() => 'committed'));
+  await expect(provider.getByTestId('its-condition-h21')).toContainText('Main Street', {
+    timeout: 30_000,
+  });
 
   // The trip ends; after its windows end the provider settles, and the trip key is paid (a
   // person retries while the chain has not yet passed the window's end).

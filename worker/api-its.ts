@@ -42,6 +42,8 @@ export interface ItsConditionView {
   congestionMedian: number | null;
   humidityMeanPct: number | null;
   temperatureMeanC: number | null;
+  /** Mean engine rpm of the counted vehicles whose OBD-II adapter gave one (absent: none did). */
+  engineRpmMean?: number;
   settled: boolean;
   height: number;
   /**
@@ -105,6 +107,8 @@ export interface ItsSentView {
   txId: string;
   segment: string;
   speedKmh: number;
+  /** The engine's mean rpm over the segment (an OBD-II adapter was connected), or null. */
+  rpm: number | null;
   /** pending: not yet committed here; counted; rejected (implausible); not-counted (a duplicate, late or full window); failed (in a block but failed in execution: reason is its error code). */
   status: 'pending' | 'counted' | 'rejected' | 'not-counted' | 'failed';
   reason: string | null;
@@ -145,6 +149,8 @@ export interface ItsReport {
   speedKmh?: number;
   humidityPct?: number;
   temperatureC?: number;
+  /** Engine speed from the OBD-II adapter (rpm, 0 to itsEngineRpmMax); the observation carries the segment's mean. */
+  rpm?: number;
   /** Reported accuracy (m); a position worse than itsAccuracyMaxM is not matched. */
   accuracyM?: number;
 }

@@ -3,7 +3,7 @@
 // notifications of any size up to 20 bytes; the code under test is the driver the page runs.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bleElmLayouts, pairBleElm327, startBleElm327 } from './bleElm';
+import { bleElmLayouts, keepBleElm327, pairBleElm327, startBleElm327 } from './bleElm';
 import type { BluetoothDeviceLike, GattCharacteristicLike } from './bluetooth';
 import { Elm327Simulator } from './elm327Simulator';
 import { bleElmReplyBytesMax, bleWriteChunkBytesMax } from './limits';
@@ -109,6 +109,8 @@ function fakeAdapter(options: AdapterOptions = {}) {
   const pending: Uint8Array[] = [];
   let typed = '';
   let connected = false;
+  /** Out of range: connecting fails (NetworkError), counted in connectTries. */
+  const range = { away: false, connectTries: 0 };
   tx.onWrite = (bytes) => {
     writes.push(bytes);
     typed += new TextDecoder().decode(bytes);
@@ -132,6 +134,9 @@ function fakeAdapter(options: AdapterOptions = {}) {
       return connected;
     },
     async connect() {
+      range.connectTries++;
+      if (range.away)
+        throw new DOMException('Connection failed for unknown reason.', 'NetworkError');
       connected = true;
       return server;
     },
@@ -162,6 +167,7 @@ function fakeAdapter(options: AdapterOptions = {}) {
     writes,
     commands,
     server,
+    range,
     dropLink() {
       connected = false;
       for (const l of disconnects) l();
@@ -330,5 +336,81 @@ describe('ELM327 over Web Bluetooth (FFF0/FFE0 serial-over-GATT)', () => {
     await until(() => states.includes('disconnected'));
     expect(errors.join(' ')).toMatch(/OBDII disconnected/);
     await session.stop();
+  });
+
+  it('reconnects a dropped adapter with doubling waits up to the cap, and readings resume', async () => {
+    const adapter = fakeAdapter();
+    const { readings, errors, states, handlers } = collect();
+    const messages: string[] = [];
+    const session = await pairBleElm327(
+      { requestDevice: async () => adapter.device },
+      { ...handlers, onState: (s, m) => (states.push(s), m && messages.push(m)) },
+      { ...fast, reconnectDelayMs: 10, reconnectDelayMaxMs: 25, reconnectAttemptsMax: 8 },
+    );
+    await until(() => readings.length >= 1);
+    // The adapter goes out of range: the link drops and connecting fails for a while.
+    adapter.range.away = true;
+    adapter.dropLink();
+    await until(() => adapter.range.connectTries >= 5); // the first connect, then four tries
+    expect(states.at(-1)).toBe('reconnecting');
+    expect(messages.filter((m) => m.includes('reconnecting')).slice(0, 5)).toEqual(
+      [10, 20, 25, 25, 25].map(
+        (ms, i) => `OBDII disconnected; reconnecting (try ${i + 1} of 8 in ${ms} ms).`,
+      ),
+    );
+    // Back in range: the next try connects, initialises the adapter again, readings resume.
+    const before = readings.length;
+    const commandsBefore = adapter.commands.length;
+    adapter.range.away = false;
+    await until(() => readings.length >= before + 2);
+    expect(states.at(-1)).toBe('connected');
+    expect(adapter.commands.slice(commandsBefore, commandsBefore + 6)).toEqual([
+      'ATZ',
+      'ATE0',
+      'ATL0',
+      'ATS0',
+      'ATH0',
+      'ATSP0',
+    ]);
+    expect(readings.at(-1)!.values.rpm).toBeGreaterThan(500);
+    expect(errors).toEqual([]); // the lost session's errors and "connect it again" stay silent
+    await session.stop();
+    expect(states.at(-1)).toBe('disconnected');
+    expect(adapter.server.connected).toBe(false);
+  });
+
+  it('gives up after reconnectAttemptsMax tries and says so; stop() ends a reconnection', async () => {
+    const adapter = fakeAdapter();
+    const { readings, errors, states, handlers } = collect();
+    const options = { ...fast, reconnectDelayMs: 5, reconnectAttemptsMax: 3 };
+    const session = await keepBleElm327(adapter.device, handlers, options);
+    await until(() => readings.length >= 1);
+    adapter.range.away = true;
+    adapter.dropLink();
+    await until(() => errors.length > 0);
+    expect(adapter.range.connectTries).toBe(1 + 3);
+    expect(states.at(-1)).toBe('disconnected');
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /OBDII disconnected and did not come back after 3 tries \(last try: .*out of reach/,
+      ),
+    ]);
+    await session.stop();
+
+    const again = fakeAdapter();
+    const b = collect();
+    const stopping = await keepBleElm327(again.device, b.handlers, {
+      ...fast,
+      reconnectDelayMs: 40,
+    });
+    await until(() => b.readings.length >= 1);
+    again.range.away = true;
+    again.dropLink();
+    await until(() => b.states.at(-1) === 'reconnecting');
+    await stopping.stop();
+    const tries = again.range.connectTries;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(again.range.connectTries).toBe(tries);
+    expect(b.states.at(-1)).toBe('disconnected');
   });
 });

@@ -27,7 +27,14 @@ import {
 } from './bluetooth';
 import { DeviceDataError } from './errors';
 import { LineSplitter, type LineEvent } from './lineSplitter';
-import { bleElmReplyBytesMax, bleWriteChunkBytesMax, gattValueBytesMax } from './limits';
+import {
+  bleElmReplyBytesMax,
+  bleReconnectAttemptsMax,
+  bleReconnectDelayMaxMs,
+  bleReconnectDelayMs,
+  bleWriteChunkBytesMax,
+  gattValueBytesMax,
+} from './limits';
 import { Elm327Conversation, runElm327, type ElmLink, type ElmOptions } from './serial';
 import { delay, describeError, type DeviceSession, type TransportHandlers } from './transport';
 
@@ -50,6 +57,10 @@ export interface BleElmOptions extends ElmOptions {
   readonly notifySilenceMs?: number;
   /** Pause between reads that brought nothing, in read mode. */
   readonly readIntervalMs?: number;
+  /** After a dropped link (keepBleElm327): the first wait, the longest, and the tries. */
+  readonly reconnectDelayMs?: number;
+  readonly reconnectDelayMaxMs?: number;
+  readonly reconnectAttemptsMax?: number;
 }
 
 /** ELM327 output is ASCII text: printable characters, CR, LF, and NULs some clones send. */
@@ -236,7 +247,10 @@ export class BleElmLink implements ElmLink {
   }
 }
 
-/** Ask the user for a BLE OBD-II adapter (the browser's chooser; needs a click) and poll it. */
+/**
+ * Ask the user for a BLE OBD-II adapter (the browser's chooser; needs a click) and poll it; a
+ * dropped link is reconnected (keepBleElm327).
+ */
 export async function pairBleElm327(
   bluetooth: BluetoothLike | undefined,
   handlers: TransportHandlers,
@@ -251,7 +265,101 @@ export async function pairBleElm327(
     filters: services.map((service) => ({ services: [service] })),
     optionalServices: services,
   });
-  return startBleElm327(device, handlers, options);
+  return keepBleElm327(device, handlers, options);
+}
+
+/**
+ * startBleElm327 that survives a dropped link: when the GATT server disconnects
+ * (gattserverdisconnected: out of range, the adapter rebooting as the engine cranks) the session
+ * says so (state 'reconnecting', with the try and the wait) and connects again to the same device
+ * (no chooser) after reconnectDelayMs, doubling up to reconnectDelayMaxMs, for at most
+ * reconnectAttemptsMax tries (limits.ts); back, it initialises the adapter again and readings
+ * resume ('connected'). Out of tries it reports 'disconnected' and an error. stop() ends it all.
+ */
+export async function keepBleElm327(
+  device: BluetoothDeviceLike,
+  handlers: TransportHandlers,
+  options: BleElmOptions = {},
+): Promise<DeviceSession> {
+  const label = device.name || `Bluetooth OBD-II adapter ${device.id}`;
+  const firstDelayMs = options.reconnectDelayMs ?? bleReconnectDelayMs;
+  const delayMaxMs = options.reconnectDelayMaxMs ?? bleReconnectDelayMaxMs;
+  const attemptsMax = options.reconnectAttemptsMax ?? bleReconnectAttemptsMax;
+  let stopped = false;
+  let reconnecting = false;
+  /** Bumped on every loss: the handlers of a lost session fall silent. */
+  let generation = 0;
+  let session: DeviceSession | null = null;
+  const waiting = new AbortController();
+  const relay = (mine: number): TransportHandlers => ({
+    onReading: (reading) => {
+      if (!stopped && mine === generation) handlers.onReading(reading);
+    },
+    onError: (message) => {
+      if (!stopped && mine === generation) handlers.onError(message);
+    },
+    onState: (state, message) => {
+      if (!stopped && mine === generation && state !== 'disconnected')
+        handlers.onState?.(state, message);
+    },
+  });
+  const reconnect = async (): Promise<void> => {
+    reconnecting = true;
+    const mine = ++generation;
+    const lost = session;
+    session = null;
+    // The lost session's link is closed before a new one opens (its close disconnects).
+    await Promise.race([lost?.stop().catch(() => undefined), delay(firstDelayMs)]);
+    let wait = firstDelayMs;
+    let last = '';
+    try {
+      for (let attempt = 1; attempt <= attemptsMax && !stopped; attempt++) {
+        handlers.onState?.(
+          'reconnecting',
+          `${label} disconnected; reconnecting (try ${attempt} of ${attemptsMax} in ${wait < 1000 ? `${wait} ms` : `${Math.round(wait / 1000)} s`}).`,
+        );
+        await delay(wait, waiting.signal);
+        if (stopped) return;
+        try {
+          session = await startBleElm327(device, relay(mine), options);
+          return;
+        } catch (error) {
+          last = describeError(error, 'last try');
+        }
+        wait = Math.min(wait * 2, delayMaxMs);
+      }
+      if (stopped) return;
+      handlers.onState?.('disconnected', `${label} is out of reach.`);
+      handlers.onError(
+        `${label} disconnected and did not come back after ${attemptsMax} tries (${last}). Check that it is plugged in and the ignition is on, then connect it again.`,
+      );
+    } finally {
+      reconnecting = false;
+    }
+  };
+  // Registered before the session's own listener: the loss bumps the generation first, so the
+  // lost session's "disconnected, connect it again" never reaches the page.
+  const onLost = () => {
+    if (!stopped && !reconnecting) void reconnect();
+  };
+  device.addEventListener('gattserverdisconnected', onLost);
+  try {
+    session = await startBleElm327(device, relay(generation), options);
+  } catch (error) {
+    device.removeEventListener('gattserverdisconnected', onLost);
+    throw error;
+  }
+  return {
+    label,
+    async stop() {
+      stopped = true;
+      waiting.abort();
+      device.removeEventListener('gattserverdisconnected', onLost);
+      await session?.stop();
+      session = null;
+      handlers.onState?.('disconnected');
+    },
+  };
 }
 
 /** The part after the chooser: connect, find the serial service, initialise, poll until stopped. */

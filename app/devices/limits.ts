@@ -58,3 +58,12 @@ export const bleWriteChunkBytesMax = 20;
  * the command with TOO_LARGE. As many as decodeObdResponse accepts as text.
  */
 export const bleElmReplyBytesMax = obdReplyCharactersMax;
+
+/**
+ * Reconnecting a BLE OBD-II adapter that dropped (./bleElm.ts keepBleElm327): the first wait,
+ * doubled after each failed try up to the longest wait, for at most so many tries (about three
+ * minutes in all: an adapter rebooting as the engine cranks, a phone that went out of range).
+ */
+export const bleReconnectDelayMs = 1_000;
+export const bleReconnectDelayMaxMs = 30_000;
+export const bleReconnectAttemptsMax = 10;

@@ -13,6 +13,7 @@ import type { ItsDriveView } from '../../worker/api';
 import { connectRoadSensor, type RoadReading } from './its/sensor';
 import {
   connectObd,
+  freshObdRpm,
   freshObdSpeed,
   type ObdLink,
   type ObdSpeed,
@@ -47,6 +48,7 @@ function useTripFeed(
         const road = sensor.current ? await sensor.current().catch(() => ({})) : {};
         // The car's own speed (OBD-II) while the adapter's latest reading is fresh, else the GPS's.
         const engine = freshObdSpeed(obd.current, Date.now());
+        const rpm = freshObdRpm(obd.current, Date.now());
         const gps = speed !== null && speed >= 0 ? speed * 3.6 : null;
         const speedKmh = engine ?? gps;
         bot()
@@ -55,6 +57,7 @@ function useTripFeed(
             lat: latitude,
             lon: longitude,
             ...(speedKmh !== null ? { speedKmh } : {}),
+            ...(rpm !== null ? { rpm } : {}),
             ...(Number.isFinite(accuracy) ? { accuracyM: accuracy } : {}),
           })
           .then(onView, onError);
@@ -97,7 +100,7 @@ function Verdicts({ view }: { view: ItsDriveView }) {
     <ul className="drive-recent" data-testid="drive-recent">
       {view.recent.map((r) => (
         <li key={r.txId} data-status={r.status}>
-          {r.segment}: {r.speedKmh} km/h,{' '}
+          {r.segment}: {r.speedKmh} km/h{r.rpm !== null ? `, engine ${r.rpm} rpm` : ''},{' '}
           {r.status === 'rejected' ? `refused as implausible (${r.reason})` : r.status}
           {(r.status === 'not-counted' || r.status === 'failed') && r.reason
             ? ` (${r.reason})`
@@ -188,6 +191,11 @@ export default function DrivePage() {
       ? { ...drive.data, ...live, recent: drive.data.recent, reward: drive.data.reward }
       : drive.data;
   const onView = useCallback((v: ItsDriveView) => setLive(v), []);
+  // The newest view wins: a fresh itsDrive() (a new block) replaces the last position's view, or
+  // a vehicle standing still would show its queue as it was when it last moved (still offline).
+  useEffect(() => {
+    if (drive.data) setLive(null);
+  }, [drive.data]);
   const onError = useCallback((e: unknown) => setFeedError(e), []);
   const sensor = useRef<(() => Promise<RoadReading>) | null>(null);
   const [sensorNote, setSensorNote] = useState<string | null>(null);
@@ -197,6 +205,8 @@ export default function DrivePage() {
   const [obdRpm, setObdRpm] = useState<number | null>(null);
   const [obdError, setObdError] = useState<string | null>(null);
   const [obdOn, setObdOn] = useState(false);
+  /** The adapter's link when it dropped: reconnecting (the try and the wait) or given up. */
+  const [obdLost, setObdLost] = useState<string | null>(null);
   useEffect(
     () => () => {
       void obdLink.current?.stop().catch(() => undefined);
@@ -259,15 +269,30 @@ export default function DrivePage() {
                   obdLink.current = null;
                   setObdOn(false);
                   setObdError(null);
+                  setObdLost(null);
                   obdLink.current = await connectObd(
                     (speed, rpm) => {
-                      obd.current = speed;
+                      obd.current = rpm === null ? speed : { ...speed, rpm };
                       setObdSpeed(Math.round(speed.speedKmh));
                       setObdRpm(rpm === null ? null : Math.round(rpm));
                       setObdError(null);
                     },
                     setObdError,
                     transport,
+                    (state, message) => {
+                      if (state === 'connected') return setObdLost(null);
+                      if (state !== 'reconnecting' && state !== 'disconnected') return;
+                      if (!message) return;
+                      // No engine data now: the trip goes on with the GPS speed at once.
+                      obd.current = null;
+                      setObdSpeed(null);
+                      setObdRpm(null);
+                      setObdLost(
+                        state === 'reconnecting'
+                          ? `OBD-II adapter lost: ${message} The trip goes on with the GPS speed.`
+                          : `OBD-II adapter lost: ${message}`,
+                      );
+                    },
                   );
                   setObdOn(true);
                 })
@@ -283,6 +308,11 @@ export default function DrivePage() {
               OBD-II adapter connected: the speed reported is the car&rsquo;s,{' '}
               <strong>{obdSpeed === null ? '–' : obdSpeed}</strong> km/h and{' '}
               <strong data-testid="drive-rpm">{obdRpm === null ? '–' : obdRpm}</strong> rpm now.
+            </p>
+          )}
+          {obdLost && (
+            <p role="status" className="error" data-testid="drive-obd-lost">
+              {obdLost}
             </p>
           )}
           {obdError && <p className="error">OBD-II: {obdError}</p>}

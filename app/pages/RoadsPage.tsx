@@ -187,6 +187,7 @@ const ConditionItem = memo(function ConditionItem({
       vehicle{c.trips === 1 ? '' : 's'}
       {c.rejected > 0 ? `, ${c.rejected} rejected` : ''}, {freshness(c, now)}
       {c.humidityMeanPct !== null ? `, humidity ${c.humidityMeanPct}%` : ''}
+      {c.engineRpmMean !== undefined ? `, engines at ${c.engineRpmMean} rpm on average` : ''}
       {c.settled ? ', settled' : ''}
       {c.trustMin !== null ? `, lowest vehicle trust ${c.trustMin}` : ''}
       {warning && (

@@ -1,16 +1,7 @@
 // The road-conditions part of the OpenAPI document (issue 20; server/peer/openapi.ts spreads
 // these in): answer schemas and paths. Shapes follow worker/api-its.ts.
-type Schema = Record<string, unknown>;
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const hex = (digits: number): Schema => ({ type: 'string', pattern: `^[0-9a-f]{${digits}}$` });
-const str: Schema = { type: 'string' };
-const int: Schema = { type: 'integer', minimum: 0 };
-const nullable = (schema: Schema): Schema => ({ anyOf: [schema, { type: 'null' }] });
-const list = (items: Schema): Schema => ({ type: 'array', items });
-function obj(properties: Record<string, Schema>, optional: string[] = []): Schema {
-  const required = Object.keys(properties).filter((k) => !optional.includes(k));
-  return { type: 'object', properties, required };
-}
+import { hex, int, list, nullable, obj, ref, str, type Schema } from './openapi-schema';
+
 /** One answer of an operation: its status and schema. */
 const answer = (status: string, schema: Schema): [string, Schema] => [status, schema];
 const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: str });
@@ -34,25 +25,29 @@ export const itsSchemas: Record<string, Schema> = {
       }),
     ),
   }),
-  ItsCondition: obj({
-    segment: str,
-    name: str,
-    limitKmh: int,
-    window: int,
-    from: int,
-    to: int,
-    trips: int,
-    rejected: int,
-    speedMedianKmh: nullable(int),
-    speedMeanKmh: nullable({ type: 'number' }),
-    congestionMedian: nullable(int),
-    humidityMeanPct: nullable({ type: 'number' }),
-    temperatureMeanC: nullable({ type: 'number' }),
-    settled: { type: 'boolean' },
-    height: int,
-    reporters: list(obj({ provider: str, trips: int, trust: int })),
-    trustMin: nullable(int),
-  }),
+  ItsCondition: obj(
+    {
+      segment: str,
+      name: str,
+      limitKmh: int,
+      window: int,
+      from: int,
+      to: int,
+      trips: int,
+      rejected: int,
+      speedMedianKmh: nullable(int),
+      speedMeanKmh: nullable({ type: 'number' }),
+      congestionMedian: nullable(int),
+      humidityMeanPct: nullable({ type: 'number' }),
+      temperatureMeanC: nullable({ type: 'number' }),
+      engineRpmMean: int,
+      settled: { type: 'boolean' },
+      height: int,
+      reporters: list(obj({ provider: str, trips: int, trust: int })),
+      trustMin: nullable(int),
+    },
+    ['engineRpmMean'],
+  ),
   ItsConditions: obj(
     {
       height: int,

@@ -6,7 +6,7 @@ import type { MethodName, PeerMethods, Settings, Status } from '../api';
 import { DevicesHost } from './devices-host';
 import { ContractsHost } from './contracts-host';
 import { TokensHost } from './tokens-host';
-import { ItsHost } from './its';
+import { browserOnline, ItsHost } from './its';
 import { segmentsTouched } from './its-reads';
 import { DatasetsHost } from './datasets';
 import { MarketHost } from './market';
@@ -200,10 +200,12 @@ export class Capabilities {
       // kept in the outbox until committed (resent after a relink), refused at once when invalid
       admit: (tx) => submissions.admit(tx, false, true, true),
       submit: (request) => submissions.submit(request),
-      // Online: a link is open, or this peer is a validator (it decides blocks itself).
+      // Online: this peer is a validator (it decides blocks itself), or a link is open and the
+      // browser does not know itself offline (navigator.onLine: a link can outlive the network
+      // for a while; what is handed to it then may be lost with it, so the queue waits).
       online: () =>
         s.peer.chain.validators.some((v) => v.did === s.identityView.did) ||
-        (o.net?.view().neighbours.some((n) => n.state === 'open') ?? false),
+        (browserOnline() && (o.net?.view().neighbours.some((n) => n.state === 'open') ?? false)),
       clock: clockOf(o),
       now: () => o.now(),
       randomBytes: (length) => o.randomBytes(length),

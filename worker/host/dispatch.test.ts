@@ -530,11 +530,12 @@ const cases: Record<MethodName, Case> = {
   itsStartTrip: { good: [], bad: [tooMany([])] },
   itsStopTrip: { good: [], bad: [tooMany([])] },
   itsReport: {
-    good: [{ lat: 47, lon: 8, speedKmh: 40.5, humidityPct: 80 }],
+    good: [{ lat: 47, lon: 8, speedKmh: 40.5, humidityPct: 80, rpm: 1850.25 }],
     bad: [
       [[{ lat: 91, lon: 8 }], 'itsReport: report.lat must be a number from -90 to 90'],
       [[{ lat: 47 }], 'itsReport: report.lon'],
       [[{ lat: 47, lon: 8, speedKmh: Number.NaN }], 'report.speedKmh must be a number'],
+      [[{ lat: 47, lon: 8, rpm: 16_384 }], 'report.rpm must be a number from 0 to 16383'],
       [[{ lat: 47, lon: 8, heading: 3 }], 'report has no field "heading"'],
     ],
   },

@@ -18,7 +18,7 @@ import * as dsLimits from '../core/modules/datasets/limits';
 import * as traceLimits from '../core/modules/trace/limits';
 import { xchainNotariesMax } from '../core/modules/xchain/types';
 
-import { itsSegmentIdLengthMax } from '../core/modules/its/limits';
+import { itsEngineRpmMax, itsSegmentIdLengthMax } from '../core/modules/its/limits';
 import {
   itsNearRadiusMaxM,
   itsSegmentsReadMax,
@@ -135,6 +135,7 @@ const itsReport = record<{
   speedKmh?: number;
   humidityPct?: number;
   temperatureC?: number;
+  rpm?: number;
   accuracyM?: number;
 }>({
   lat: param('lat', finite(-90, 90)),
@@ -142,6 +143,7 @@ const itsReport = record<{
   speedKmh: optional('speedKmh', finite(0, 300)),
   humidityPct: optional('humidityPct', finite(-1000, 1000)),
   temperatureC: optional('temperatureC', finite(-1000, 1000)),
+  rpm: optional('rpm', finite(0, itsEngineRpmMax)),
   accuracyM: optional('accuracyM', finite(0, 1_000_000)),
 });
 

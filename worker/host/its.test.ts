@@ -69,7 +69,9 @@ describe('ITS host service', () => {
     for (let x = 30; x <= 390; x += 30) {
       now += 3_000;
       const { lat, lon } = at(x, 603);
-      await h.itsReport({ lat, lon, speedKmh: 36, humidityPct: 82, temperatureC: 6 });
+      // An OBD-II adapter gives the engine speed: 1,800 then 2,000 rpm (h20's mean: 1,900).
+      const rpm = x <= 150 ? 1_800 : 2_000;
+      await h.itsReport({ lat, lon, speedKmh: 36, humidityPct: 82, temperatureC: 6, rpm });
     }
     const drive = await h.itsDrive();
     expect(drive.segment).toMatchObject({ id: 'h21', name: 'Main Street' });
@@ -81,8 +83,10 @@ describe('ITS host service', () => {
         trips: 1,
         speedMedianKmh: 36,
         humidityMeanPct: 82,
+        engineRpmMean: 1_900,
       }),
     ]);
+    expect((await h.itsDrive()).recent.at(-1)).toMatchObject({ segment: 'h20', rpm: 1_900 });
     // who reported it: one vehicle of this provider, whose trust record is empty yet (100)
     expect(conditions.conditions[0]!.reporters).toEqual([{ provider: me, trips: 1, trust: 100 }]);
     expect(conditions.providers).toEqual([{ did: me, ok: 0, bad: 0, trust: 100 }]);
@@ -145,6 +149,13 @@ describe('ITS host service', () => {
     await expect(h.itsAddCertificates('its-cert:00')).rejects.toThrow(/damaged/);
     await expect(h.itsCondition('nowhere')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(h.itsTripKeys(0)).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const { request } = await h.itsTripKeys(1);
+    await h.itsAddCertificates((await h.itsCertify(request, 'car')).certificates);
+    await h.itsStartTrip();
+    for (const rpm of [-1, 16_384, Number.NaN])
+      await expect(h.itsReport({ lat: 47, lon: 8, rpm })).rejects.toThrow(
+        /rpm must be a number from 0 to 16383/,
+      );
   });
 });
 

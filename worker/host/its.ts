@@ -19,6 +19,7 @@ import { publicKeyFromSeed } from '../core/crypto/ed25519';
 import { didFromPublicKey } from '../core/crypto/did';
 import { decodeTx, encodeTx, signTx, txIdOf, type Tx } from '../core/tx';
 import { decodeTxFailure, failurePrefix, type ChainState } from '../core/ledger';
+import type { Genesis } from '../core/genesis';
 import {
   certificateSignatureHolds,
   checkCertificateShape,
@@ -27,6 +28,7 @@ import {
   demoTownNetwork,
   emptyIts,
   itsCertificateLifetimeMaxMs,
+  itsEngineRpmMax,
   itsObservationPrefix,
   itsSegmentPrefix,
   itsSettingsOf,
@@ -70,10 +72,25 @@ import {
   trustRecordOf,
 } from './its-reads';
 
+/**
+ * What the vehicle side reads of the committed chain: on a full peer its durable state, on a
+ * light peer (light-host.ts) entries proven against headers it verified.
+ */
+export interface ItsVehicleLedger {
+  chainId: string;
+  genesis: Genesis;
+  /** A committed state entry, or undefined when the key holds nothing. */
+  entry(key: string): Promise<Uint8Array | undefined>;
+  /** A did's token balance. */
+  balance(did: string): Promise<number>;
+}
+
 export interface ItsHostDeps {
   storage: Storage;
-  /** The state of the last durable block (its entries are in storage). */
+  /** The state of the last durable block (its entries are in storage); providers' reads. */
   durable(): ChainState;
+  /** The vehicle's reads; absent: from durable() and storage (a full peer). */
+  vehicleLedger?(): ItsVehicleLedger;
   self(): string;
   seed(): Uint8Array;
   /** Hand a transaction signed elsewhere (a trip key) to this peer's mempool and the mesh. */
@@ -88,6 +105,11 @@ export interface ItsHostDeps {
   randomBytes(length: number): Uint8Array;
   /** Seals the trip keys' seeds at rest (keys-at-rest.ts); plain without one (tests). */
   secretBox?: SecretBox;
+}
+
+/** False only when the browser knows it has no network (navigator.onLine); Node: true. */
+export function browserOnline(): boolean {
+  return (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine !== false;
 }
 
 /** A trip key: its seed is kept apart, sealed at rest (tripSeedsMeta), and joined on load. */
@@ -105,6 +127,9 @@ interface Pending {
   speedCount: number;
   humidity: number | null;
   temperature: number | null;
+  /** Engine rpm from the OBD-II adapter over the segment (absent in a queue saved before rpm). */
+  rpmSum?: number;
+  rpmCount?: number;
   time: number;
 }
 
@@ -114,7 +139,7 @@ interface DriveState {
   pending: Pending | null;
   last: { lat: number; lon: number; time: number } | null;
   speedKmh: number | null;
-  sent: Array<{ txId: string; segment: string; speedKmh: number }>;
+  sent: Array<{ txId: string; segment: string; speedKmh: number; rpm?: number }>;
   /** Signed observations not yet handed over (hex of encoded transactions), in nonce order. */
   queue: string[];
   /** Every trip key this vehicle has used (its rewards are theirs). */
@@ -410,7 +435,7 @@ export class ItsHost {
       certificatesPrefix,
       'a certificate code',
     );
-    const chain = this.d.durable();
+    const chain = this.ledger();
     if (decoded.chain !== chain.chainId)
       throw botError(
         'WRONG_CHAIN',
@@ -501,7 +526,7 @@ export class ItsHost {
     const drive = await this.state();
     if (drive.trip) return this.itsDrive();
     const keys = await this.keys();
-    const chain = this.d.durable();
+    const chain = this.ledger();
     const now = this.d.now();
     const key = keys.find(
       (k) => !k.used && k.cert && k.cert.chain === chain.chainId && k.cert.expires > now,
@@ -547,6 +572,7 @@ export class ItsHost {
       this.humidityPct = finiteIn(report.humidityPct, 'humidityPct', -1000, 1000);
     if (report.temperatureC !== undefined)
       this.temperatureC = finiteIn(report.temperatureC, 'temperatureC', -1000, 1000);
+    const rpm = report.rpm === undefined ? null : finiteIn(report.rpm, 'rpm', 0, itsEngineRpmMax);
     const drive = await this.state();
     if (!drive.trip) throw botError('NOT_READY', 'No trip is running: tap Start trip first.');
     const time = Math.floor(this.d.now());
@@ -565,7 +591,7 @@ export class ItsHost {
       accuracy <= itsAccuracyMaxM
         ? matchPosition(demoTownNetwork, lat, lon, undefined, drive.pending?.segment ?? null)
         : null;
-    const settings = itsSettingsOf(this.d.durable().genesis, () => undefined);
+    const settings = itsSettingsOf(this.ledger().genesis, () => undefined);
     const window = Math.floor(time / settings.windowMs);
     if (
       drive.pending &&
@@ -585,6 +611,10 @@ export class ItsHost {
       if (speed !== null) {
         p.speedSum += Math.min(300, speed);
         p.speedCount += 1;
+      }
+      if (rpm !== null) {
+        p.rpmSum = (p.rpmSum ?? 0) + rpm;
+        p.rpmCount = (p.rpmCount ?? 0) + 1;
       }
       if (this.humidityPct !== null) p.humidity = this.humidityPct;
       if (this.temperatureC !== null) p.temperature = this.temperatureC;
@@ -622,6 +652,11 @@ export class ItsHost {
     };
     if (p.humidity !== null) body.humidityPct = Math.round(p.humidity);
     if (p.temperature !== null) body.temperatureC = Math.round(p.temperature);
+    // The engine's mean rpm over the segment, when an OBD-II adapter gave one.
+    const rpm = p.rpmCount
+      ? Math.min(itsEngineRpmMax, Math.round((p.rpmSum ?? 0) / p.rpmCount))
+      : undefined;
+    if (rpm !== undefined) body.rpm = rpm;
     if (drive.queue.length >= itsQueueMax) {
       drive.lastError = `The offline queue is full (${itsQueueMax} observations, itsQueueMax); newer ones are dropped until the network returns.`;
       return;
@@ -639,10 +674,10 @@ export class ItsHost {
       fromHex(key.seed),
     );
     drive.queue.push(toHex(encodeTx(tx)));
-    drive.sent = [{ txId: txIdOf(tx), segment: p.segment, speedKmh }, ...drive.sent].slice(
-      0,
-      itsSentKept,
-    );
+    drive.sent = [
+      { txId: txIdOf(tx), segment: p.segment, speedKmh, ...(rpm !== undefined ? { rpm } : {}) },
+      ...drive.sent,
+    ].slice(0, itsSentKept);
   }
 
   /** Hand the queue over while online, in order; a refusal drops that observation (shown). */
@@ -682,31 +717,15 @@ export class ItsHost {
   async itsDrive(): Promise<ItsDriveView> {
     const drive = await this.state();
     const keys = await this.keys();
-    const chain = this.d.durable();
-    const tokens = chain.tokens ?? emptyTokens(chain.genesis);
+    const chain = this.ledger();
     const now = this.d.now();
     const queued = new Set(drive.queue.map((hex) => txIdOf(decodeTx(fromHex(hex)))));
     const recent: ItsSentView[] = [];
     for (const sent of drive.sent.slice(0, itsRecentShown)) {
-      let status: ItsSentView['status'] = 'pending';
-      let reason: string | null = null;
-      if (!queued.has(sent.txId)) {
-        const bytes = chain.trie.get(itsObservationPrefix + sent.txId)
-          ? await this.d.storage.getState(chain.chainId, itsObservationPrefix + sent.txId)
-          : undefined;
-        if (bytes) {
-          const record = decodeObservation(bytes);
-          status = record.status;
-          reason = record.reason;
-        } else if (chain.trie.get(failurePrefix + sent.txId)) {
-          // In a block but failed in execution (no trust contract deployed, a revoked trip...):
-          // shown with its code, not left pending for ever.
-          const failure = await this.d.storage.getState(chain.chainId, failurePrefix + sent.txId);
-          status = 'failed';
-          reason = failure ? decodeTxFailure(failure).code : null;
-        }
-      }
-      recent.push({ ...sent, status, reason });
+      const verdict = queued.has(sent.txId)
+        ? { status: 'pending' as const, reason: null }
+        : await this.verdictOf(chain, sent.txId);
+      recent.push({ ...sent, rpm: sent.rpm ?? null, ...verdict });
     }
     const segment = drive.pending
       ? demoTownNetwork.segmentById.get(drive.pending.segment)
@@ -727,10 +746,55 @@ export class ItsHost {
       queued: drive.queue.length,
       online: this.d.online(),
       recent,
-      reward: drive.used.reduce((sum, did) => sum + balanceOf(tokens, did), 0),
+      reward: (await Promise.all(drive.used.map((did) => chain.balance(did)))).reduce(
+        (sum, amount) => sum + amount,
+        0,
+      ),
       symbol: chain.genesis.tokens?.symbol ?? null,
       lastError: drive.lastError,
     };
+  }
+
+  /** A full peer's vehicle reads: its durable state, entries from storage. */
+  private ledger(): ItsVehicleLedger {
+    if (this.d.vehicleLedger) return this.d.vehicleLedger();
+    const chain = this.d.durable();
+    const tokens = chain.tokens ?? emptyTokens(chain.genesis);
+    return {
+      chainId: chain.chainId,
+      genesis: chain.genesis,
+      entry: async (key) =>
+        chain.trie.get(key) ? this.d.storage.getState(chain.chainId, key) : undefined,
+      balance: async (did) => balanceOf(tokens, did),
+    };
+  }
+
+  /** Verdicts that no longer change (everything but pending), by transaction id. */
+  private readonly verdicts = new Map<string, Pick<ItsSentView, 'status' | 'reason'>>();
+
+  /** An observation's verdict: its record, or its failure record, else still pending. */
+  private async verdictOf(
+    chain: ItsVehicleLedger,
+    txId: string,
+  ): Promise<Pick<ItsSentView, 'status' | 'reason'>> {
+    const known = this.verdicts.get(txId);
+    if (known) return known;
+    let verdict: Pick<ItsSentView, 'status' | 'reason'> = { status: 'pending', reason: null };
+    const bytes = await chain.entry(itsObservationPrefix + txId);
+    if (bytes) {
+      const record = decodeObservation(bytes);
+      verdict = { status: record.status, reason: record.reason };
+    } else {
+      // In a block but failed in execution (no trust contract deployed, a revoked trip...):
+      // shown with its code, not left pending for ever.
+      const failure = await chain.entry(failurePrefix + txId);
+      if (failure) verdict = { status: 'failed', reason: decodeTxFailure(failure).code };
+    }
+    if (verdict.status !== 'pending') {
+      if (this.verdicts.size >= itsSentKept) this.verdicts.clear();
+      this.verdicts.set(txId, verdict);
+    }
+    return verdict;
   }
 
   /** Stop the flush timer (the peer closes). */

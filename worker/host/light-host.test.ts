@@ -408,7 +408,7 @@ describe('a light peer joined by invite', () => {
     expect(once.asked.count).toBe(2);
   }, 60_000);
 
-  it("reads the road conditions near its position with proofs (issue 20), and the providers' trust; the whole map and bad input are refused plainly", async () => {
+  it("reads the road conditions near its position with proofs (issue 20), and the providers' trust; the whole map and bad input are refused plainly; it reports as a vehicle and is paid", async () => {
     const network = new MemoryNetwork();
     const full = await startNetPeer(network, hosts);
     const h = full.host;
@@ -487,7 +487,26 @@ describe('a light peer joined by invite', () => {
     expect(badNear.message).toMatch(/near.lat/);
     const tooWide = await refusal(multi.itsConditions({ ...mainStreet, radiusM: 50_000 }));
     expect(tooWide.message).toMatch(/itsNearRadiusMaxM/);
-    expect((await refusal(multi.itsDrive())).message).toMatch(/light peer/);
+
+    // The light phone reports as a vehicle: trip keys certified by the provider, observations
+    // signed here and handed to the full peer, their verdicts and the reward read with proofs.
+    const phone = await multi.itsTripKeys(1);
+    await multi.itsAddCertificates((await h.itsCertify(phone.request, 'phone 1')).certificates);
+    expect((await multi.itsStartTrip()).active).toBe(true);
+    for (let x = 60; x <= 240; x += 30)
+      await multi.itsReport({ ...fromPlane(demoTownNetwork, x, 603), speedKmh: 40, rpm: 2_100 });
+    await multi.itsStopTrip();
+    await until(async () => (await multi.itsDrive()).recent[0]?.status === 'counted', 20_000);
+    const sent = (await multi.itsDrive()).recent[0]!;
+    expect(sent).toMatchObject({ segment: 'h20', speedKmh: 40, rpm: 2_100, status: 'counted' });
+    expect((await h.waitFor(sent.txId)).status).toBe('committed');
+    // After its window a block passes; the provider settles, and the phone's trip key is paid.
+    await new Promise((r) => setTimeout(r, 1_100));
+    await h.waitFor((await h.submit({ type: 'data.put', body: { key: 'tick', value: 2 } })).txId);
+    for (const s of (await h.itsSettle()).settled)
+      expect((await h.waitFor(s.txId)).status).toBe('committed');
+    await until(async () => (await multi.itsDrive()).reward === 5, 20_000);
+    expect(await multi.itsDrive()).toMatchObject({ reward: 5, symbol: 'BOT', queued: 0 });
     // a full peer proves ITS trust records, not any contract's state
     const source = endpointLightSource(await h.xchainEndpoint());
     expect((await refusal(source.prove('ct/state/its-trust/secret', true))).code).toBe(

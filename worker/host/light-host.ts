@@ -38,7 +38,16 @@ import { absenceProofView } from '../core/proof';
 import { dataPrefix } from '../core/modules/data';
 import { LightIts } from './its-light';
 import { itsNetworkView } from './its-reads';
-import type { ItsConditionProofView, ItsConditionsView, ItsNear, ItsNetworkView } from '../api-its';
+import type {
+  ItsConditionProofView,
+  ItsConditionsView,
+  ItsDriveView,
+  ItsNear,
+  ItsNetworkView,
+  ItsReport,
+} from '../api-its';
+import { browserOnline, ItsHost } from './its';
+import type { SecretBox } from './keys-at-rest';
 import type { LightProof } from './wire';
 
 /** How often a light peer asks its full peers for new headers. */
@@ -61,6 +70,9 @@ export interface LightHostOptions {
   /** The peer's settings (relays, ICE servers, link limit). */
   settings: () => Promise<Settings>;
   defaultRelays?: string[];
+  /** Trip keys of a reporting vehicle (./its.ts): their randomness and their sealing at rest. */
+  randomBytes?: (length: number) => Uint8Array;
+  secretBox?: SecretBox;
 }
 
 /** The plain refusal of a method that needs the chain's full state. */
@@ -150,6 +162,7 @@ export class LightHost {
     if (this.follower) await this.save();
     if (this.timer) this.o.clock.clearTimeout(this.timer);
     this.timer = null;
+    this.vehicleHost?.close();
     this.source?.stop();
   }
 
@@ -346,6 +359,79 @@ export class LightHost {
     return this.its.itsCondition(segment);
   }
 
+  // ---- a light phone as a reporting vehicle (issue 20): ./its.ts's trip over proven reads ----
+  private vehicleHost: ItsHost | null = null;
+  private get vehicle(): ItsHost {
+    this.vehicleHost ??= new ItsHost({
+      storage: this.o.storage,
+      durable: () => {
+        throw lightOnly('the ITS state', this.o.record.genesis.name);
+      },
+      // Verdicts and rewards read with proofs checked against verified headers.
+      vehicleLedger: () => ({
+        chainId: this.o.record.chainId,
+        genesis: this.o.record.genesis,
+        entry: async (key) => (await this.follower.getState(key))?.entry,
+        balance: (did) => this.tripBalance(did),
+      }),
+      self: () => this.did,
+      seed: () => this.o.seed,
+      // A trip key's observation, signed here, handed to the linked full peers.
+      admit: async (tx) => {
+        if (!this.source || this.source.submit(tx) === 0)
+          throw botError('NOT_READY', 'This light peer is linked to no full peer yet.');
+        return { txId: txIdOf(tx) };
+      },
+      submit: (request) => this.submit(request),
+      online: () => browserOnline() && (this.source?.linked.length ?? 0) > 0,
+      clock: this.o.clock,
+      now: this.o.now,
+      randomBytes:
+        this.o.randomBytes ?? ((length) => crypto.getRandomValues(new Uint8Array(length))),
+      ...(this.o.secretBox ? { secretBox: this.o.secretBox } : {}),
+    });
+    return this.vehicleHost;
+  }
+
+  /** Trip keys' balances, proven, read again only when the verified height moved. */
+  private readonly tripBalances = new Map<string, { height: number; balance: number }>();
+  private async tripBalance(did: string): Promise<number> {
+    const height = this.follower.height;
+    const known = this.tripBalances.get(did);
+    if (known?.height === height) return known.balance;
+    const { balance } = await this.balance(did);
+    this.tripBalances.set(did, { height, balance });
+    return balance;
+  }
+
+  async itsTripKeys(count: number): Promise<{ request: string; keys: number }> {
+    return this.vehicle.itsTripKeys(count);
+  }
+
+  async itsAddCertificates(certificates: string): Promise<{ certified: number }> {
+    return this.vehicle.itsAddCertificates(certificates);
+  }
+
+  async itsStartTrip(): Promise<ItsDriveView> {
+    await this.ready();
+    return this.vehicle.itsStartTrip();
+  }
+
+  async itsStopTrip(): Promise<ItsDriveView> {
+    await this.ready();
+    return this.vehicle.itsStopTrip();
+  }
+
+  async itsReport(report: ItsReport): Promise<ItsDriveView> {
+    await this.ready();
+    return this.vehicle.itsReport(report);
+  }
+
+  async itsDrive(): Promise<ItsDriveView> {
+    await this.ready();
+    return this.vehicle.itsDrive();
+  }
+
   async transfer(request: { to: string; amount: number; memo?: string }) {
     if (typeof request !== 'object' || request === null)
       throw botError('BAD_REQUEST', 'transfer takes { to, amount, memo? }.');
@@ -485,6 +571,12 @@ export class LightHost {
       'itsNetwork',
       'itsConditions',
       'itsCondition',
+      'itsTripKeys',
+      'itsAddCertificates',
+      'itsStartTrip',
+      'itsStopTrip',
+      'itsReport',
+      'itsDrive',
     ]);
     return new Proxy(this, {
       get: (target, name, receiver) => {

@@ -23,7 +23,7 @@ import {
 import { dataPrefix, decodeDataEntry } from '../core/modules/data';
 import { accountPrefix, decodeTxFailure, failurePrefix } from '../core/ledger';
 import { tokenAccountPrefix } from '../core/modules/tokens/types';
-import { itsSegmentPrefix } from '../core/modules/its/types';
+import { itsObservationPrefix, itsSegmentPrefix } from '../core/modules/its/types';
 import { contractStatePrefix } from '../core/modules/contracts/types';
 import { merklePath, verifyMerklePath } from '../core/merkle';
 import { decodeTx, encodeTx, txIdOf, txLeafOf as txLeaf, type Tx } from '../core/tx';
@@ -80,13 +80,14 @@ export interface LightSource {
 
 /**
  * Whole state keys a full peer proves to a light peer beside data keys: an account's nonce, a
- * token balance, a transaction's failure record, a road segment's condition and an ITS
- * provider's trust record (issue 20). Anything else is BAD_REQUEST.
+ * token balance, a transaction's failure record, a road segment's condition, an ITS
+ * observation's verdict (a light phone's own, reported as a vehicle) and an ITS provider's
+ * trust record (issue 20). Anything else is BAD_REQUEST.
  */
 export function lightStateKeyAllowed(key: string): boolean {
   return (
-    [accountPrefix, tokenAccountPrefix, failurePrefix, itsSegmentPrefix].some((p) =>
-      key.startsWith(p),
+    [accountPrefix, tokenAccountPrefix, failurePrefix, itsSegmentPrefix, itsObservationPrefix].some(
+      (p) => key.startsWith(p),
     ) ||
     // a provider's trust record in the ITS trust contract (its-reads.ts providerTrustKey)
     (key.startsWith(contractStatePrefix) &&

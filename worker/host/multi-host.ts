@@ -251,6 +251,8 @@ export class MultiHost {
       emit: (event) => this.o.host.emit({ ...event, chain: record.chainId }),
       settings: () => this.primary.settings(),
       defaultRelays: this.o.host.defaultRelays,
+      randomBytes: this.o.host.randomBytes,
+      ...(this.o.host.secretBox ? { secretBox: this.o.host.secretBox } : {}),
     });
     this.lights.set(record.chainId, { host, slot });
     try {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { simulatedSerialPort, startElm327 } from '../../devices';
-import { freshObdSpeed, obdRpmOf, obdSpeedFreshMsMax, obdSpeedOf, type ObdSpeed } from './obd';
+import {
+  freshObdRpm,
+  freshObdSpeed,
+  obdRpmOf,
+  obdSpeedFreshMsMax,
+  obdSpeedOf,
+  type ObdSpeed,
+} from './obd';
 
 describe('the OBD-II speed of Drive mode', () => {
   it('takes the vehicle speed of an adapter reading, and only while it is fresh', () => {
@@ -14,6 +21,12 @@ describe('the OBD-II speed of Drive mode', () => {
     expect(freshObdSpeed(latest, 10_000 + obdSpeedFreshMsMax)).toBe(42);
     expect(freshObdSpeed(latest, 10_001 + obdSpeedFreshMsMax)).toBeNull();
     expect(freshObdSpeed(null, 10_000)).toBeNull();
+    // The engine rpm goes with the speed, and only while the reading is fresh.
+    const withRpm: ObdSpeed = { ...latest, rpm: 1_850 };
+    expect(freshObdRpm(withRpm, 10_000 + obdSpeedFreshMsMax)).toBe(1_850);
+    expect(freshObdRpm(withRpm, 10_001 + obdSpeedFreshMsMax)).toBeNull();
+    expect(freshObdRpm(latest, 10_000)).toBeNull();
+    expect(freshObdRpm(null, 10_000)).toBeNull();
   });
 
   it('takes the engine speed of a reading when it is one an ELM327 can report', () => {

@@ -7,6 +7,7 @@ import {
   pairBleElm327,
   startElm327,
   type BluetoothLike,
+  type ConnectionState,
   type DeviceReading,
   type DeviceSession,
   type SerialLike,
@@ -20,6 +21,8 @@ export interface ObdSpeed {
   speedKmh: number;
   /** When it was read (Date.now()). */
   at: number;
+  /** The engine speed of the same reading (rpm), when the car gave one. */
+  rpm?: number;
 }
 
 /** The vehicle speed of one adapter reading, or null when it has none (km/h, 0 to 255). */
@@ -34,6 +37,11 @@ export function freshObdSpeed(latest: ObdSpeed | null, now: number): number | nu
   if (!latest || now - latest.at > obdSpeedFreshMsMax || latest.at > now + obdSpeedFreshMsMax)
     return null;
   return latest.speedKmh;
+}
+
+/** The engine rpm to report at `now`: the adapter's while its reading is fresh, else null. */
+export function freshObdRpm(latest: ObdSpeed | null, now: number): number | null {
+  return freshObdSpeed(latest, now) === null ? null : (latest?.rpm ?? null);
 }
 
 /** The engine speed of one adapter reading, or null when it has none (rpm, 0 to 16,383.75). */
@@ -53,12 +61,15 @@ export type ObdTransport = 'serial' | 'bluetooth';
 /**
  * Ask for the adapter (its serial port, or a Bluetooth device in the chooser; inside a click: the
  * browser needs the user gesture), start the ELM327 conversation and hand every reading with a
- * vehicle speed to `onSpeed` (with its rpm when the car gave one); errors go to `onError`.
+ * vehicle speed to `onSpeed` (with its rpm when the car gave one); errors go to `onError`, the
+ * link's states to `onState` (a Bluetooth adapter that drops is reconnected: 'reconnecting' with
+ * the try and the wait, then 'connected' again; app/devices/bleElm.ts keepBleElm327).
  */
 export async function connectObd(
   onSpeed: (speed: ObdSpeed, rpm: number | null) => void,
   onError: (message: string) => void,
   transport: ObdTransport = 'serial',
+  onState?: (state: ConnectionState, message?: string) => void,
 ): Promise<ObdLink> {
   const handlers: TransportHandlers = {
     onReading(reading) {
@@ -66,6 +77,7 @@ export async function connectObd(
       if (speed) onSpeed(speed, obdRpmOf(reading));
     },
     onError,
+    onState,
   };
   if (transport === 'bluetooth') return connectBluetooth(handlers);
   const serial = (navigator as Navigator & { serial?: SerialLike }).serial;

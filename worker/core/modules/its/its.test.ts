@@ -24,6 +24,7 @@ import {
   decodeCondition,
   decodeObservation,
   emptyIts,
+  itsEngineRpmMax,
   itsObservationPrefix,
   itsSegmentPrefix,
   signTripCertificate,
@@ -196,6 +197,31 @@ describe('ITS on a consortium chain', () => {
     expect(chain.verdict(late)).toMatchObject({ status: 'not-counted', reason: 'settled' });
   });
 
+  it('carries the engine rpm of an OBD-II adapter: the window mean over the observations that had one', () => {
+    const chain = new Chain();
+    const [a, b, c] = ['a', 'b', 'c'].map(trip) as [TestIdentity, TestIdentity, TestIdentity];
+    const withRpm = chain.tx(a, 'its.observe', {
+      ...observe({ rpm: 1_800 }),
+      cert: chain.cert(a),
+    });
+    chain.block([
+      withRpm,
+      chain.tx(b, 'its.observe', { ...observe({ rpm: itsEngineRpmMax }), cert: chain.cert(b) }),
+      chain.tx(c, 'its.observe', { ...observe(), cert: chain.cert(c) }),
+    ]);
+    expect(chain.condition('h20')).toMatchObject({
+      trips: 3,
+      engineRpmMean: Math.round((1_800 + itsEngineRpmMax) / 2),
+    });
+    expect(chain.verdict(withRpm)).toMatchObject({ status: 'counted', rpm: 1_800 });
+    // Without any rpm the segment's summary has no such field at all (encoded as before).
+    const d = trip('d');
+    chain.block([
+      chain.tx(d, 'its.observe', { ...observe({ segment: 'h21' }), cert: chain.cert(d) }),
+    ]);
+    expect('engineRpmMean' in chain.condition('h21')).toBe(false);
+  });
+
   it('records implausible observations as rejected: speed, jump, time, humidity; three flag the trip', () => {
     const chain = new Chain();
     const a = trip('a');
@@ -277,6 +303,10 @@ describe('ITS on a consortium chain', () => {
       [{ segment: 'h20', congestion: 0 }, 'MISSING_FIELD', /speedKmh/],
       [observe({ congestion: 4 }), 'BAD_FIELD_TYPE', /congestion/],
       [observe({ humidityPct: 'wet' }), 'BAD_FIELD_TYPE', /humidityPct/],
+      [observe({ rpm: 16_384 }), 'BAD_FIELD_TYPE', /rpm.*16383 \(itsEngineRpmMax/],
+      [observe({ rpm: -1 }), 'BAD_FIELD_TYPE', /rpm.*itsEngineRpmMax/],
+      [observe({ rpm: 1800.5 }), 'BAD_FIELD_TYPE', /rpm.*whole/],
+      [observe({ rpm: '1800' }), 'BAD_FIELD_TYPE', /rpm.*whole/],
       [observe({ cert: { provider: 'x' } }), 'BAD_CERTIFICATE', /did:key/],
       [observe({ cert: 'x' }), 'BAD_CERTIFICATE', /certificate/],
     ];

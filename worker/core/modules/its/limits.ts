@@ -7,6 +7,11 @@ export const itsCongestionLevelMax = 3;
 /** Road temperature range a sensor may report (whole °C). */
 export const itsTemperatureCMin = -60;
 export const itsTemperatureCMax = 80;
+/**
+ * Engine speed an observation may carry (whole rpm): the ceiling of OBD-II PID 0C (16,383.75
+ * rpm, rounded down); above is bad input, not a lie.
+ */
+export const itsEngineRpmMax = 16_383;
 /** Relative humidity range (whole %). */
 export const itsHumidityPctMax = 100;
 

@@ -8,6 +8,7 @@ import { checkCertificateShape } from './certificate';
 import { checkContractName } from '../contracts/name';
 import {
   itsCongestionLevelMax,
+  itsEngineRpmMax,
   itsProvidersMax,
   itsRevokeTripsMax,
   itsRewardMax,
@@ -62,6 +63,18 @@ function checkDid(value: unknown, field: string): string {
   return value;
 }
 
+/** An observation's engine speed: a whole number of rpm from 0 to itsEngineRpmMax (BAD_FIELD_TYPE). */
+export function checkEngineRpm(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw botError('BAD_FIELD_TYPE', 'rpm (the engine speed) must be a whole number of rpm.');
+  if (value < 0 || value > itsEngineRpmMax)
+    throw botError(
+      'BAD_FIELD_TYPE',
+      `rpm (the engine speed) must be from 0 to ${itsEngineRpmMax} (itsEngineRpmMax, the OBD-II ceiling); it is ${value}.`,
+    );
+  return value;
+}
+
 /** Ranges a sensor could report at all: outside them the body is bad input, not a lie. */
 const sensorRange = 1_000;
 
@@ -75,6 +88,7 @@ export const itsBodyRules: Record<ItsTxType, BodyRules> = {
         'congestion',
         'humidityPct',
         'temperatureC',
+        'rpm',
       ]);
       if (b.cert !== undefined) checkCertificateShape(b.cert);
       checkSegmentId(b.segment);
@@ -84,6 +98,7 @@ export const itsBodyRules: Record<ItsTxType, BodyRules> = {
         wholeNumber(b.humidityPct, 'humidityPct', -sensorRange, sensorRange);
       if (b.temperatureC !== undefined)
         wholeNumber(b.temperatureC, 'temperatureC', -sensorRange, sensorRange);
+      if (b.rpm !== undefined) checkEngineRpm(b.rpm);
     },
   },
   'its.revoke': {

@@ -159,6 +159,8 @@ export function conditionOf(win: ItsWindow, windowMs: number, height: number): S
     congestionMedian: median(sortedNumbers(win.samples.map((s) => s.congestion))),
     humidityMeanPct: mean(win.humiditySum, win.humidityCount),
     temperatureMeanC: mean(win.temperatureSum, win.temperatureCount),
+    // Only when an observation carried it: a window without rpm encodes as before.
+    ...(win.rpmCount ? { engineRpmMean: Math.round((win.rpmSum ?? 0) / win.rpmCount) } : {}),
     settled: win.settledAt >= 0,
     height,
   };
@@ -272,6 +274,7 @@ interface ObserveBody {
   congestion: number;
   humidityPct?: number;
   temperatureC?: number;
+  rpm?: number;
 }
 
 function observe(overlay: ItsOverlay, tx: Tx, txId: string): void {
@@ -335,6 +338,10 @@ function observe(overlay: ItsOverlay, tx: Tx, txId: string): void {
       nextWindow.temperatureSum += body.temperatureC;
       nextWindow.temperatureCount += 1;
     }
+    if (body.rpm !== undefined) {
+      nextWindow.rpmSum = (win.rpmSum ?? 0) + body.rpm;
+      nextWindow.rpmCount = (win.rpmCount ?? 0) + 1;
+    }
   }
   const record: ObservationRecord = {
     trip: tx.from,
@@ -344,6 +351,7 @@ function observe(overlay: ItsOverlay, tx: Tx, txId: string): void {
     reason: rejected ?? notCounted,
     speedKmh: body.speedKmh,
     congestion: body.congestion,
+    ...(body.rpm !== undefined ? { rpm: body.rpm } : {}),
     time: tx.time,
     height: overlay.height,
   };

@@ -1,8 +1,9 @@
 // Road-condition exchange among vehicles through a consortium of ITS providers (issue 20;
 // Y.4464 II.3; R-7.2.3-c). Transactions:
-//   its.observe { cert?, segment, speedKmh, congestion, humidityPct?, temperatureC? }
+//   its.observe { cert?, segment, speedKmh, congestion, humidityPct?, temperatureC?, rpm? }
 //       from a trip key: one observation of one road segment; its time window is the signed
-//       tx.time's (floor(time / windowMs)). The trip's first observation carries the provider's
+//       tx.time's (floor(time / windowMs)). rpm: the engine's mean speed over the segment when
+//       an OBD-II adapter was connected (0 to itsEngineRpmMax). The trip's first observation carries the provider's
 //       certificate of the trip key (./certificate.ts); later ones may omit it.
 //   its.revoke { trips }   a provider revokes trip keys it certified (or will certify)
 //   its.settle { segment, window }   anyone: after the window ends, pays every counted
@@ -88,6 +89,9 @@ export interface ItsWindow {
   humidityCount: number;
   temperatureSum: number;
   temperatureCount: number;
+  /** Sum and count of the counted observations' engine rpm (absent until one carries it). */
+  rpmSum?: number;
+  rpmCount?: number;
   /** Observations of the window that did not count (not rejected: duplicates, late, full). */
   notCounted: number;
   rejected: number;
@@ -113,6 +117,8 @@ export interface SegmentCondition {
   congestionMedian: number | null;
   humidityMeanPct: number | null;
   temperatureMeanC: number | null;
+  /** Mean engine rpm of the counted observations that carried one (absent: none did). */
+  engineRpmMean?: number;
   settled: boolean;
   /** Block height of the last change. */
   height: number;
@@ -127,6 +133,8 @@ export interface ObservationRecord {
   reason: RejectionReason | NotCountedReason | null;
   speedKmh: number;
   congestion: number;
+  /** The engine rpm the observation carried (absent: none). */
+  rpm?: number;
   time: number;
   height: number;
 }
