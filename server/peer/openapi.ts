@@ -10,13 +10,8 @@ import {
   txBytesMax,
   waitTimeoutMsMax,
 } from '../../worker/core/limits';
-import {
-  traceIdLengthMax,
-  traceMergeInputsMax,
-  traceServerLengthMax,
-  traceSplitPartsMax,
-} from '../../worker/core/modules/trace/limits';
 import { itsBodies, itsPaths, itsSchemas } from './openapi-its';
+import { traceBodies, tracePaths, traceSchemas } from './openapi-trace';
 import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
 import { servicesBodies, servicesPaths, servicesSchemas } from './openapi-services';
 import { reorderBodies, reorderPaths, reorderSchemas } from './openapi-reorder';
@@ -347,58 +342,7 @@ const schemas: Record<string, Schema> = {
   XchainLocked: obj({ txId: hex(64), id: hex(64) }),
 
   ...itsSchemas,
-  // ---- traceability (Y.4560 I.1) ----
-  TraceWritten: obj({ txId: hex(64), hash: hex(64) }),
-  TraceRecord: obj({
-    txId: hex(64),
-    kind: { enum: ['origin', 'record', 'transfer', 'split', 'merge'] },
-    ids: list(str),
-    into: list(str),
-    server: str,
-    hash: hex(64),
-    out: nullable(did),
-    in: did,
-    time: { type: 'number' },
-    height: int,
-  }),
-  TraceLot: obj({
-    id: str,
-    holder: did,
-    mine: bool,
-    parents: list(str),
-    consumedBy: nullable(hex(64)),
-    records: list(ref('TraceRecord')),
-  }),
-  TraceJourney: obj({
-    id: str,
-    lots: list(
-      obj({ id: str, holder: str, parents: list(str), consumedBy: nullable(hex(64)), depth: int }),
-    ),
-    steps: list(
-      obj({
-        txId: str,
-        kind: { enum: ['origin', 'record', 'transfer', 'split', 'merge'] },
-        ids: list(str),
-        into: list(str),
-        server: str,
-        hash: str,
-        out: nullable(str),
-        in: str,
-        time: { type: 'number' },
-        height: int,
-        blockHash: nullable(hex(64)),
-        status: { enum: ['verified', 'tampered'] },
-        problem: nullable(str),
-        document: obj({
-          status: { enum: ['verified', 'tampered', 'unreachable', 'not-fetched'] },
-          message: nullable(str),
-        }),
-      }),
-    ),
-    origins: list(str),
-    verified: bool,
-    truncated: nullable(str),
-  }),
+  ...traceSchemas,
   ...marketSchemas,
   ...servicesSchemas,
   ...reorderSchemas,
@@ -412,19 +356,6 @@ const schemas: Record<string, Schema> = {
 };
 
 // ---- request bodies ----
-const traceId: Schema = { type: 'string', minLength: 1, maxLength: traceIdLengthMax };
-const traceCommon = {
-  server: {
-    type: 'string',
-    minLength: 1,
-    maxLength: traceServerLengthMax,
-    description: 'Information-server address of the traceability data.',
-  },
-  hash: {
-    ...hex(64),
-    description: 'SHA-256 of that data; left out, the peer fetches and hashes it.',
-  },
-};
 const requestBodies: Record<string, Schema> = {
   Tx: {
     oneOf: [
@@ -496,33 +427,7 @@ const requestBodies: Record<string, Schema> = {
     ...obj({ to: did, amount: { type: 'integer', minimum: 1 }, memo: str }, ['memo']),
     additionalProperties: false,
   },
-  TraceRecord: { ...obj({ id: traceId, ...traceCommon }, ['hash']), additionalProperties: false },
-  TraceTransfer: {
-    ...obj({ id: traceId, to: did, ...traceCommon }, ['hash']),
-    additionalProperties: false,
-  },
-  TraceSplit: {
-    ...obj(
-      {
-        id: traceId,
-        into: { ...list(traceId), minItems: 1, maxItems: traceSplitPartsMax },
-        ...traceCommon,
-      },
-      ['hash'],
-    ),
-    additionalProperties: false,
-  },
-  TraceMerge: {
-    ...obj(
-      {
-        ids: { ...list(traceId), minItems: 1, maxItems: traceMergeInputsMax },
-        into: traceId,
-        ...traceCommon,
-      },
-      ['hash'],
-    ),
-    additionalProperties: false,
-  },
+  ...traceBodies,
   ...marketBodies,
   ...servicesBodies,
   ...reorderBodies,
@@ -763,44 +668,6 @@ const paths: Record<string, Record<string, Op>> = {
       ],
     },
   },
-  '/v1/trace/records': {
-    post: {
-      summary: 'Record a lot: its origin when new, else a holder record (Y.4560 I.1.5 step 1).',
-      ok: ['202', ref('TraceWritten')],
-      body: 'TraceRecord',
-    },
-  },
-  '/v1/trace/transfers': {
-    post: {
-      summary: 'The holder transfers a lot.',
-      ok: ['202', ref('TraceWritten')],
-      body: 'TraceTransfer',
-    },
-  },
-  '/v1/trace/splits': {
-    post: {
-      summary: 'The holder splits a lot into new lots.',
-      ok: ['202', ref('TraceWritten')],
-      body: 'TraceSplit',
-    },
-  },
-  '/v1/trace/merges': {
-    post: {
-      summary: 'The holder merges lots into a new lot.',
-      ok: ['202', ref('TraceWritten')],
-      body: 'TraceMerge',
-    },
-  },
-  '/v1/trace/lots/{id}': {
-    get: { summary: 'A lot and its mapping records.', ok: ['200', ref('TraceLot')], params: id },
-  },
-  '/v1/trace/lots/{id}/journey': {
-    get: {
-      summary: 'The backward query (Y.4560 I.1.5 (2)): every origin, every step checked.',
-      ok: ['200', ref('TraceJourney')],
-      params: [...id, { name: 'fetch', in: 'query', schema: { enum: ['true', 'false'] } }],
-    },
-  },
   '/v1/balance': {
     get: { summary: "This peer's token balance, with its proof.", ok: ['200', ref('Balance')] },
   },
@@ -853,6 +720,7 @@ const paths: Record<string, Record<string, Op>> = {
     },
   },
   ...itsPaths,
+  ...tracePaths,
   ...marketPaths,
   ...servicesPaths,
   ...reorderPaths,
