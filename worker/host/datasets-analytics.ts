@@ -10,6 +10,7 @@
 // wait ends is reported missing (reason timeout: analyticsWaitMsDefault, or the caller's
 // timeoutMs up to analyticsWaitMsMax), never waited on for ever; one that recorded its partial
 // but does not serve it (not linked, no answer) is missing too (reason unreachable).
+import { SerialWork } from './serial-work';
 import { equalBytes, toHex, utf8 } from '../core/bytes';
 import { botError, BotError } from '../core/errors';
 import { sha256 } from '../core/crypto/hash';
@@ -81,10 +82,11 @@ export interface DatasetAnalyticsDeps {
 type Verified = { content: PartialContent } | { tampered: string };
 
 export class DatasetAnalytics {
-  private queue: Promise<void> = Promise.resolve();
-  private stopped = false;
+  private readonly work = new SerialWork();
   /** Partials being sealed here (their blobs wait for analytics.partial: not to be collected). */
-  running = 0;
+  get running(): number {
+    return this.work.running;
+  }
   /** Sealed partials of this owner: blob id -> the reader it is for. */
   private readonly sealed = new Map<string, string>();
   /** Partials this reader verified (or found tampered), by "<job>/<dataset>". */
@@ -93,7 +95,7 @@ export class DatasetAnalytics {
   constructor(private readonly d: DatasetAnalyticsDeps) {}
 
   stop(): void {
-    this.stopped = true;
+    this.work.stop();
   }
 
   private jobs(): ReadonlyMap<string, JobRecord> {
@@ -147,7 +149,7 @@ export class DatasetAnalytics {
     if (record.reader !== this.d.self())
       throw botError('UNAUTHORIZED', 'Only the reader that recorded a job gets its result.');
     const deadline = this.d.now() + wait;
-    while (record.parts.some((p) => !p.partial && !p.failed) && !this.stopped) {
+    while (record.parts.some((p) => !p.partial && !p.failed) && !this.work.stopped) {
       const left = deadline - this.d.now();
       if (left <= 0) break;
       await this.d.nextCommit(left);
@@ -306,34 +308,25 @@ export class DatasetAnalytics {
 
   /** A job committed: answer for this peer's datasets in it (one job at a time, in order). */
   schedule(job: string): void {
-    if (this.stopped) return;
-    this.queue = this.queue
-      .then(async () => {
-        if (this.stopped) return;
-        this.running += 1;
-        try {
-          await this.answer(job);
-        } finally {
-          this.running -= 1;
-        }
-      })
-      .catch((error) =>
+    this.work.add(
+      () => this.answer(job),
+      (error) =>
         this.d.record(
           'warn',
-          `Analytics job ${job.slice(0, 12)}… was not answered: ${(error as Error).message}`,
+          `Analytics job ${job.slice(0, 12)}… was not answered: ${error.message}`,
         ),
-      );
+    );
   }
 
   /** Resolves when the jobs scheduled so far are answered (or failed). */
   idle(): Promise<void> {
-    return this.queue;
+    return this.work.idle();
   }
 
   private async answer(jobId: string): Promise<void> {
     const self = this.d.self();
     for (const part of this.jobs().get(jobId)?.parts ?? []) {
-      if (this.stopped) return;
+      if (this.work.stopped) return;
       const job = this.jobs().get(jobId);
       const now = job?.parts.find((p) => p.dataset === part.dataset);
       if (!job || !now || now.owner !== self || now.partial || now.failed) continue;
@@ -351,7 +344,7 @@ export class DatasetAnalytics {
             job.window,
           );
       } catch (error) {
-        if (!(error instanceof BotError) || this.stopped) throw error;
+        if (!(error instanceof BotError) || this.work.stopped) throw error;
         // Its content cannot be read as records (or not at all): the reader is told so on chain.
         const reason = `${error.code}: ${error.message}`.slice(0, analyticsReasonLengthMax);
         await this.d.committed(

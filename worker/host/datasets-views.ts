@@ -6,6 +6,7 @@
 // when the grant commits, for the versions of the grant window before it (the latest
 // grantVersionsMax, as a full grant carries keys for), and for each version published after it; holders then place and serve
 // the derived blobs to that viewer only (datasets-holders.ts).
+import { SerialWork } from './serial-work';
 import { toHex, utf8 } from '../core/bytes';
 import { botError } from '../core/errors';
 import {
@@ -45,10 +46,11 @@ export interface DatasetViewsDeps {
 }
 
 export class DatasetViews {
-  private queue: Promise<void> = Promise.resolve();
-  private stopped = false;
+  private readonly work = new SerialWork();
   /** Derivations running (their sealed blobs wait for dataset.derive: not to be collected). */
-  running = 0;
+  get running(): number {
+    return this.work.running;
+  }
 
   constructor(private readonly d: DatasetViewsDeps) {}
 
@@ -57,7 +59,7 @@ export class DatasetViews {
   }
 
   stop(): void {
-    this.stopped = true;
+    this.work.stop();
   }
 
   /**
@@ -82,42 +84,30 @@ export class DatasetViews {
    * One at a time, the latest first.
    */
   schedule(datasetId: string): void {
-    if (this.stopped) return;
-    this.queue = this.queue
-      .then(async () => {
-        if (this.stopped) return;
-        this.running += 1;
-        try {
-          await this.deriveMissing(datasetId);
-        } finally {
-          this.running -= 1;
-        }
-      })
-      .catch((error) =>
-        this.d.record(
-          'warn',
-          `A view of "${datasetId}" was not derived: ${(error as Error).message}`,
-        ),
-      );
+    this.work.add(
+      () => this.deriveMissing(datasetId),
+      (error) =>
+        this.d.record('warn', `A view of "${datasetId}" was not derived: ${error.message}`),
+    );
   }
 
   /** Resolves when the derivations scheduled so far are done (tests, and a reader's wait). */
   idle(): Promise<void> {
-    return this.queue;
+    return this.work.idle();
   }
 
   private async deriveMissing(datasetId: string): Promise<void> {
     const dataset = this.registry().datasets.get(datasetId);
     if (!dataset || dataset.owner !== this.d.self() || dataset.latest < 1) return;
     for (const { reader, view } of viewersOf(dataset)) {
-      if (this.stopped) return;
+      if (this.work.stopped) return;
       const now = this.registry().datasets.get(datasetId);
       if (!now || !viewersOf(now).some((v) => v.reader === reader)) continue; // revoked since
       // Every version of the grant window (as a full grant carries keys for), newest first: a
       // viewer granted late also gets the views of the versions before its grant.
       const first = Math.max(1, now.latest - grantVersionsMax + 1);
       for (let version = now.latest; version >= first; version--) {
-        if (this.stopped) return;
+        if (this.work.stopped) return;
         const current = this.registry().datasets.get(datasetId);
         if (!current || !viewersOf(current).some((v) => v.reader === reader)) break;
         if (derivedFor(this.registry(), datasetId, version, reader)) continue;
@@ -126,7 +116,7 @@ export class DatasetViews {
           await this.deriveFor(current, version, reader, view).catch((error) =>
             this.d.record(
               'warn',
-              `The view of version ${version} of "${datasetId}" was not derived: ${(error as Error).message}`,
+              `The view of version ${version} of "${datasetId}" was not derived: ${error.message}`,
             ),
           );
         } else await this.deriveFor(current, version, reader, view);
