@@ -7,6 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { bot } from '../runtime';
 import { Card, ErrorNote, Pill, useAction } from '../components/ui';
 import { short } from '../lib/format';
+import { FunctionChoices } from './DatasetViewPicker';
 import type {
   AnalyticsFn,
   AnalyticsPartView,
@@ -15,7 +16,6 @@ import type {
   DatasetView,
 } from '../../worker/api';
 
-const fns: AnalyticsFn[] = ['count', 'min', 'max', 'mean'];
 /** How long the page waits for the owners' peers. */
 const waitMs = 20_000;
 
@@ -126,25 +126,12 @@ export function AnalyticsCard({ datasets, me }: { datasets: DatasetView[]; me: s
               data-testid="analytics-field"
             />
           </label>
-          <div className="choices" role="group" aria-label="Functions">
-            {fns.map((fn) => (
-              <label key={fn} className="inline">
-                <input
-                  type="checkbox"
-                  checked={picked.includes(fn)}
-                  onChange={(e) =>
-                    setPicked(
-                      e.target.checked
-                        ? fns.filter((f) => f === fn || picked.includes(f))
-                        : picked.filter((f) => f !== fn),
-                    )
-                  }
-                  data-testid={`analytics-fn-${fn}`}
-                />{' '}
-                {fn}
-              </label>
-            ))}
-          </div>
+          <FunctionChoices
+            label="Functions"
+            chosen={picked}
+            onChange={setPicked}
+            testId={(fn) => `analytics-fn-${fn}`}
+          />
           <label>
             Window over field (optional)
             <input

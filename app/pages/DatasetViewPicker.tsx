@@ -16,6 +16,44 @@ export function viewText(view: DatasetReadView | null | undefined): string {
   return `only ${view.fns.join(', ')} of ${view.field}${range}`;
 }
 
+/**
+ * Checkboxes for the summary functions (a view's, an analytics job's), kept in their listed
+ * order whatever order they are ticked in.
+ */
+export function FunctionChoices({
+  label,
+  chosen,
+  onChange,
+  testId,
+}: {
+  label: string;
+  chosen: readonly Fn[];
+  onChange: (next: Fn[]) => void;
+  testId?: (fn: Fn) => string;
+}) {
+  return (
+    <div className="choices" role="group" aria-label={label}>
+      {fns.map((fn) => (
+        <label key={fn} className="inline">
+          <input
+            type="checkbox"
+            checked={chosen.includes(fn)}
+            onChange={(e) =>
+              onChange(
+                e.target.checked
+                  ? fns.filter((f) => f === fn || chosen.includes(f))
+                  : chosen.filter((f) => f !== fn),
+              )
+            }
+            data-testid={testId?.(fn)}
+          />{' '}
+          {fn}
+        </label>
+      ))}
+    </div>
+  );
+}
+
 const splitList = (text: string) =>
   text
     .split(',')
@@ -95,24 +133,11 @@ export function ViewPicker({ id, onChange }: { id: string; onChange: (c: ViewCho
               data-testid="view-field"
             />
           </label>
-          <div className="choices" role="group" aria-label="Summary functions">
-            {fns.map((fn) => (
-              <label key={fn} className="inline">
-                <input
-                  type="checkbox"
-                  checked={chosen.includes(fn)}
-                  onChange={(e) =>
-                    update({
-                      chosen: e.target.checked
-                        ? fns.filter((f) => f === fn || chosen.includes(f))
-                        : chosen.filter((f) => f !== fn),
-                    })
-                  }
-                />{' '}
-                {fn}
-              </label>
-            ))}
-          </div>
+          <FunctionChoices
+            label="Summary functions"
+            chosen={chosen}
+            onChange={(next) => update({ chosen: next })}
+          />
           <label>
             Window over field (optional)
             <input
