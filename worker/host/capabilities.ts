@@ -9,6 +9,7 @@ import { TokensHost } from './tokens-host';
 import { browserOnline, ItsHost } from './its';
 import { segmentsTouched } from './its-reads';
 import { DatasetsHost } from './datasets';
+import { jobsAwaiting } from './datasets-analytics';
 import { MarketHost } from './market';
 import { StakingHost } from './staking-host';
 import { MultisigHost } from './multisig';
@@ -362,6 +363,25 @@ export class Capabilities {
       fetchDocument: this.d.fetchDocument ?? o.fetchDocument ?? httpDocumentFetcher(clockOf(o)),
     });
     return this.traceHost;
+  }
+
+  /**
+   * The peer started (its chain loaded): take up the duties an earlier run left undone. An
+   * owner that stopped after an analytics job's block and before its answer answers now (the
+   * block will not be applied here again, so onCommitted would never schedule it).
+   */
+  resumeDuties(): void {
+    const { state: s } = this.d;
+    if (jobsAwaiting(s.peer.chain, s.identityView.did).length === 0) return;
+    void this.datasets()
+      .then((d) => {
+        const n = d.resumeAnalytics();
+        if (n > 0)
+          this.d.record('info', `Answering ${n} analytics job(s) left from before the restart.`);
+      })
+      .catch((error) =>
+        this.d.record('warn', `Analytics jobs not resumed: ${(error as Error).message}`),
+      );
   }
 
   /** The peer stops: services with timers of their own disarm them. */

@@ -22,6 +22,15 @@ class RogueBlobStore extends MemoryBlobStore {
   }
 }
 
+/** A blob store whose reads can be held (never answered): an owner stopped in mid-answer. */
+class HeldBlobStore extends MemoryBlobStore {
+  held = false;
+  override async get(id: string) {
+    if (this.held) return new Promise<never>(() => {});
+    return super.get(id);
+  }
+}
+
 let mesh: DatasetMesh;
 beforeEach(() => {
   mesh = new DatasetMesh();
@@ -149,5 +158,50 @@ describe('distributed analytics', () => {
       ['missing', 'timeout'],
     ]);
     expect(offline.result).toEqual({ count: 3, max: 10 });
+  });
+
+  it('an owner stopped between a job and its answer answers when it starts again', async () => {
+    const owner = await mesh.peer(new HeldBlobStore());
+    const reader = await mesh.peer();
+    const all = [owner, reader];
+    await mesh.chain('analytics-restart', all);
+    await committed(owner.host, owner.host.publishDataset({ id: 'temps', schema: 'JSON records' }));
+    await committed(owner.host, owner.host.putDatasetVersion('temps', records([5, 9, 1])));
+    await committed(
+      reader.host,
+      reader.host.requestAccess('temps', 'site mean', {
+        kind: 'aggregate',
+        field: 'c',
+        fns: ['count', 'mean'],
+      }),
+    );
+    await until(async () =>
+      (await owner.host.datasets()).some((d) => d.id === 'temps' && d.requests.length > 0),
+    );
+    const request = (await owner.host.datasets()).find((d) => d.id === 'temps')!.requests[0]!;
+    await atHeight(all, await committed(owner.host, owner.host.decideAccess(request.id, true)));
+
+    // The owner applies the job's block, starts its answer (reading its plaintext) and stops
+    // before recording it.
+    owner.blobs.held = true;
+    const jobHeight = await committed(
+      reader.host,
+      reader.host.submit({
+        type: 'analytics.job',
+        body: { datasets: ['temps'], field: 'c', fns: ['count', 'mean'] },
+      }),
+    );
+    await atHeight([owner], jobHeight);
+    const [job] = await reader.host.analyticsJobs();
+    await owner.host.stop();
+    expect(job!.parts[0]!.recorded).toBe(false);
+
+    // Started again on the same storage and blobs, it answers the job it left.
+    owner.blobs.held = false;
+    const again = await mesh.peer(owner.blobs, owner.storage);
+    expect(again.did).toBe(owner.did);
+    const result = await reader.host.analyticsResult(job!.job, { timeoutMs: 20_000 });
+    expect(result.parts.map((p) => [p.status, p.count])).toEqual([['answered', 3]]);
+    expect(result.result).toEqual({ count: 3, mean: 5 });
   });
 });

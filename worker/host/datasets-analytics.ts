@@ -1,7 +1,7 @@
 // Distributed analytics (issue 15; Y.4560 8.2, 8.4): jobs that run where the data is held.
 // The reader records a job (analytics.job: datasets it may aggregate, a field, functions, a
 // window); each dataset's owner's peer, when the job commits (or when it comes back online and
-// applies that block), computes its partial (count, sum, min, max: worker/core/modules/analytics/
+// applies that block, or when it starts again after stopping before its answer), computes its partial (count, sum, min, max: worker/core/modules/analytics/
 // merge.ts) over the pinned versions from its own plaintext, seals it with a fresh AES-256-GCM
 // key, keeps the sealed bytes in its blob store, and records their SHA-256 and the key wrapped
 // for the reader (analytics.partial). The reader's peer fetches each sealed partial from its
@@ -318,6 +318,17 @@ export class DatasetAnalytics {
     );
   }
 
+  /**
+   * Schedule every open job in which this peer owns a part it has not recorded yet. A job's
+   * block is answered when it is applied here (schedule); an owner that stopped between that
+   * block and its answer (a closed tab, a crash, a restart) answers when it starts again.
+   */
+  resume(): number {
+    const waiting = jobsAwaiting(this.d.chain(), this.d.self());
+    for (const job of waiting) this.schedule(job);
+    return waiting.length;
+  }
+
   /** Resolves when the jobs scheduled so far are answered (or failed). */
   idle(): Promise<void> {
     return this.work.idle();
@@ -436,6 +447,14 @@ export class DatasetAnalytics {
         if (p.owner === self && p.partial) keep.add(toHex(p.partial.fingerprint));
     return keep;
   }
+}
+
+/** The open jobs (oldest first) in which `self` owns a part that has no partial or failure yet. */
+export function jobsAwaiting(chain: ChainState, self: string): string[] {
+  return [...(chain.analytics?.jobs.values() ?? [])]
+    .filter((j) => j.parts.some((p) => p.owner === self && !p.partial && !p.failed))
+    .sort((a, b) => a.height - b.height)
+    .map((j) => j.id);
 }
 
 function checkWait(value: unknown): number {

@@ -698,6 +698,11 @@ export class DatasetsHost {
     return this.analytics.analyticsJobs();
   }
 
+  /** Answer the open jobs this owner has not answered yet (at start: see DatasetAnalytics.resume). */
+  resumeAnalytics(): number {
+    return this.analytics.resume();
+  }
+
   /** Resolves when the analytics jobs scheduled here so far are answered (or failed). */
   analyticsAnswered(): Promise<void> {
     return this.analytics.idle();

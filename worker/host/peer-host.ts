@@ -248,6 +248,7 @@ export class PeerHost extends ApiSurface implements PeerMethods {
       'info',
       `Peer started on chain ${chain.genesis.name} at height ${this.s.peer.chain.height}.`,
     );
+    this.capabilities.resumeDuties();
     return this.reads.statusNow();
   }
 
