@@ -3,11 +3,12 @@
 // { error: { code, message } } with an HTTP status chosen by the code. Peer events stream as
 // Server-Sent Events from GET /v1/events.
 //
-// The API signs transactions with the peer's identity and has no login, so it defends the
+// The API signs transactions with the peer's identity, so whoever calls it acts as the peer. It defends the
 // usual ways a web page reaches a local server: CORS is off unless origins are named, bodies
 // must be sent as application/json (a cross-site form or no-cors fetch cannot, without a
 // preflight we refuse), and on a loopback address the Host header must name loopback (DNS
-// rebinding). Bind it to a public address only behind something that authenticates.
+// rebinding). Off loopback (or when a token file is named) every request carries the peer's
+// bearer token (api-token.ts).
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -142,6 +143,11 @@ export interface ApiOptions {
   ) => Promise<DatasetReadStream>;
   /** Where refused connections are reported (default: console.warn). */
   warn?: (message: string) => void;
+  /**
+   * Checks a request's Authorization header (api-token.ts: `Bearer <token>`); when set, every
+   * request but a CORS preflight must pass it (401 UNAUTHORIZED otherwise).
+   */
+  authorized?: (header: string | undefined) => boolean;
 }
 
 export interface PeerApi {
@@ -153,6 +159,19 @@ export interface PeerApi {
 export function createPeerApi(options: ApiOptions): PeerApi {
   const streams = new Set<ServerResponse>();
   const routes = buildRoutes(options, streams);
+  const warn = options.warn ?? ((message: string) => console.warn(message));
+  // One line per refusal would let a flood fill the log: the first, then every 100th.
+  let refusedTokens = 0;
+  const handling = {
+    ...options,
+    refusedToken(request: IncomingMessage): void {
+      refusedTokens++;
+      if (refusedTokens === 1 || refusedTokens % 100 === 0)
+        warn(
+          `peer api: refused ${request.method} ${(request.url ?? '').split('?')[0]} from ${request.socket.remoteAddress ?? 'an unknown address'}: no valid API token; ${refusedTokens} refused so far.`,
+        );
+    },
+  };
   // Slow or idle clients must not hold the peer: headers and bodies arrive within tight bounds
   // (Node's defaults are 60 s and 300 s), and open connections are capped (each event stream holds one).
   const server = createServer(
@@ -163,15 +182,13 @@ export function createPeerApi(options: ApiOptions): PeerApi {
       connectionsCheckingInterval: httpConnectionsCheckMs,
     },
     (request, response) => {
-      void handle(request, response, routes, options);
+      void handle(request, response, routes, handling);
     },
   );
   server.maxConnections = httpConnectionsMax;
-  const warn = options.warn ?? ((message: string) => console.warn(message));
   let refused = 0;
   server.on('drop', (data?: { remoteAddress?: string }) => {
     refused++;
-    // One line per refusal would let a flood fill the log: the first, then every 100th.
     if (refused === 1 || refused % 100 === 0)
       warn(
         `peer api: refused a connection from ${data?.remoteAddress ?? 'an unknown address'}: ${httpConnectionsMax} are open (httpConnectionsMax); ${refused} refused so far.`,
@@ -347,7 +364,7 @@ async function handle(
   request: IncomingMessage,
   response: ServerResponse,
   routes: Route[],
-  options: ApiOptions,
+  options: ApiOptions & { refusedToken(request: IncomingMessage): void },
 ): Promise<void> {
   try {
     const cors = corsHeaders(request, options.corsOrigins ?? []);
@@ -365,11 +382,21 @@ async function handle(
       response
         .writeHead(204, {
           'access-control-allow-methods': [...allowed, 'OPTIONS'].join(', '),
-          'access-control-allow-headers': 'content-type',
+          'access-control-allow-headers': 'content-type, authorization',
           'access-control-max-age': '600',
         })
         .end();
       return;
+    }
+    // A preflight carries no credentials; every other request must (when a token is set).
+    if (options.authorized && !options.authorized(request.headers.authorization)) {
+      options.refusedToken(request);
+      throw new HttpError(
+        401,
+        'UNAUTHORIZED',
+        'This peer requires its API token: send "Authorization: Bearer <token>" (the token is in its api.token file).',
+        { 'www-authenticate': 'Bearer realm="bot-peer"' },
+      );
     }
     const chosen = matches.find((m) => m.route.method === request.method);
     if (!chosen)

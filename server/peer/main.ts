@@ -12,7 +12,10 @@ import { defaultConfig, startPeer, type PeerConfig } from './peer';
 
 const usage = `Usage: npm run peer -- [options]
   --port N            HTTP API port (default ${defaultConfig.port}; 0 picks a free port)
-  --host ADDRESS      address to listen on (default ${defaultConfig.host}; the API has no login)
+  --host ADDRESS      address to listen on (default ${defaultConfig.host}); off loopback every
+                      request needs the token of <data-dir>/api.token (created on first start)
+  --api-token-file PATH  the API's bearer token file (created if missing); named, the token is
+                      required on loopback too
   --data-dir PATH     where the ledger and identity live (default ${defaultConfig.dataDir})
   --key-file PATH     the key that seals the identity seed at rest (default <data-dir>/at-rest.key)
   --signal URL        signaling relay, ws:// or wss:// (repeatable)
@@ -35,6 +38,7 @@ export function parseFlags(argv: string[]): PeerConfig {
       host: { type: 'string' },
       'data-dir': { type: 'string' },
       'key-file': { type: 'string' },
+      'api-token-file': { type: 'string' },
       signal: { type: 'string', multiple: true },
       invite: { type: 'string' },
       light: { type: 'boolean' },
@@ -63,6 +67,7 @@ export function parseFlags(argv: string[]): PeerConfig {
     host: values.host ?? defaultConfig.host,
     dataDir: values['data-dir'] ?? defaultConfig.dataDir,
     ...(values['key-file'] ? { keyFile: values['key-file'] } : {}),
+    ...(values['api-token-file'] ? { apiTokenFile: values['api-token-file'] } : {}),
     signal: values.signal ?? [],
     invite: values.invite ?? null,
     ...(values.light ? { light: true } : {}),

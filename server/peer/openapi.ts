@@ -758,6 +758,8 @@ export const openApiDocument = {
       'The HTTP+JSON API of the headless BoT peer (ITU-T Y.4560 I.1.4): the same methods as window.bot. Errors are { error: { code, message } }; bytes are lowercase hex. A peer runs several chains at once: every route of one chain takes ?chain=<chain id>, or the prefix /v1/chains/<chain id>/ before its path (e.g. /v1/chains/<id>/status); without either it runs on the active chain. See docs/API.md.',
   },
   jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+  // No credentials on loopback by default; off loopback (or with --api-token-file) the bearer token.
+  security: [{}, { bearerToken: [] }],
   paths: Object.fromEntries(
     Object.entries(paths).map(([path, ops]) => [
       path,
@@ -766,6 +768,14 @@ export const openApiDocument = {
   ),
   components: {
     schemas,
+    securitySchemes: {
+      bearerToken: {
+        type: 'http',
+        scheme: 'bearer',
+        description:
+          "The token in the peer's api.token file (<data-dir>/api.token, or --api-token-file). Required when the peer listens off loopback or names a token file; a request without it gets 401 UNAUTHORIZED.",
+      },
+    },
     requestBodies: Object.fromEntries(
       Object.entries(requestBodies).map(([name, schema]) => [
         name,

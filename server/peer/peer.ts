@@ -14,6 +14,7 @@ import type { PeerNet } from '../../worker/net/types';
 import { createNodeNet } from '../net-node';
 import type { LogEntry, PeerEvent } from '../../worker/api';
 import { createPeerApi, EventHub, type PeerApi } from './http';
+import { bearerChecker, openApiToken } from './api-token';
 
 export interface PeerConfig {
   /** TCP port of the HTTP API; 0 picks a free one. */
@@ -37,6 +38,11 @@ export interface PeerConfig {
   quiet: boolean;
   /** When the tamper check fails at start: set the damaged store aside and re-sync (host.repair). */
   repair?: boolean;
+  /**
+   * The API token file (api-token.ts). Named: its token is required on any address. Not named:
+   * required off loopback, from <dataDir>/api.token (created on first start); none on loopback.
+   */
+  apiTokenFile?: string;
 }
 
 export const defaultConfig: PeerConfig = {
@@ -121,6 +127,11 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
     },
   });
 
+  const tokenFile = config.apiTokenFile
+    ? resolve(config.apiTokenFile)
+    : isLoopback(config.host)
+      ? null
+      : join(dataDir, 'api.token');
   let status;
   try {
     status = await host.ready();
@@ -138,6 +149,7 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
     corsOrigins: config.corsOrigins,
     loopbackHostsOnly: isLoopback(config.host),
     storeReport: () => storage.report,
+    ...(tokenFile ? { authorized: bearerChecker(await openApiToken(tokenFile)) } : {}),
   });
   await listen(api, config);
   const port = (api.server.address() as AddressInfo).port;
@@ -146,6 +158,7 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
   console.log(
     `BoT peer ${identity.did} listening on ${url} (data ${dataDir}, chain ${status.chainName} ${status.chainId} at height ${status.height}, integrity ${status.integrity.ok ? 'ok' : 'FAILED'})`,
   );
+  if (tokenFile) console.log(`The API requires the bearer token in ${tokenFile}.`);
 
   if (config.invite) await joinInvite(host, config.invite, config.light ?? false, say);
   if (config.repair) await repairAtStart(host, say);
