@@ -23,6 +23,20 @@ const exclusive = [
   'datasets-offline.spec.ts',
 ].map((name) => `**/${name}`);
 
+// The page specs that took longest (sum of their tests) in the fresh-clone CI of BENCHMARKS.md
+// "Test time: a fresh clone after session 16's merges", 74-132 s each.
+const long = [
+  'washer.spec.ts',
+  'its-consortium.spec.ts',
+  'net.spec.ts',
+  'pwa.spec.ts',
+  'app.spec.ts',
+  'relays.spec.ts',
+  'xchain-peers.spec.ts',
+  'notify.spec.ts',
+  'devices.spec.ts',
+].map((name) => `**/${name}`);
+
 export default defineConfig({
   testDir: 'e2e',
   timeout: 120_000,
@@ -38,9 +52,13 @@ export default defineConfig({
     launchOptions: { executablePath: chromiumPath(), args: chromiumArgs() },
     screenshot: 'only-on-failure',
   },
+  // Workers take spec files in project order, then in file-name order: the longest page specs
+  // (`long`) go first so that the pages project does not end with one worker still in a long
+  // spec and the other idle. Both are the pages project's halves; `npm test` runs them as one.
   projects: [
-    { name: 'pages', testIgnore: exclusive },
-    { name: 'network', testMatch: exclusive, dependencies: ['pages'], workers: 1 },
+    { name: 'pages-long', testMatch: long },
+    { name: 'pages', testIgnore: [...exclusive, ...long] },
+    { name: 'network', testMatch: exclusive, dependencies: ['pages-long', 'pages'], workers: 1 },
   ],
   webServer: {
     command: `node server/index.mjs`,
