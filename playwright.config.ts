@@ -14,7 +14,9 @@ const port = Number(process.env.E2E_PORT ?? 8091);
 // starting in each new page, axe scans, blocks), few waits are idle (for blocks or timers): a
 // third worker on the 2 cores was tried (BENCHMARKS.md "Test time") and three tests failed at the
 // then 5 s expect default after a peer (re)start; try E2E_WORKERS=3 again on an idle box before
-// changing this.
+// changing this. npm test (scripts/test.mjs) runs vitest beside the network project, in a network
+// namespace of its own: the network specs still run one at a time, and its 10 tests passed in 342 s
+// beside vitest (BENCHMARKS.md "Test time: stages at once").
 const exclusive = [
   'turn.spec.ts',
   'net-reopen.spec.ts',
