@@ -14,13 +14,29 @@ const port = Number(process.env.E2E_PORT ?? 8091);
 // starting in each new page, axe scans, blocks), few waits are idle (for blocks or timers): a
 // third worker on the 2 cores was tried (BENCHMARKS.md "Test time") and three tests failed at the
 // then 5 s expect default after a peer (re)start; try E2E_WORKERS=3 again on an idle box before
-// changing this.
+// changing this. npm test (scripts/test.mjs) runs vitest beside the network project, in a network
+// namespace of its own: the network specs still run one at a time, and its 10 tests passed in 342 s
+// beside vitest (BENCHMARKS.md "Test time: stages at once").
 const exclusive = [
   'turn.spec.ts',
   'net-reopen.spec.ts',
   'mesh.spec.ts',
   'overlay.spec.ts',
   'datasets-offline.spec.ts',
+].map((name) => `**/${name}`);
+
+// The page specs that took longest (sum of their tests) in the fresh-clone CI of BENCHMARKS.md
+// "Test time: a fresh clone after session 16's merges", 74-132 s each.
+const long = [
+  'washer.spec.ts',
+  'its-consortium.spec.ts',
+  'net.spec.ts',
+  'pwa.spec.ts',
+  'app.spec.ts',
+  'relays.spec.ts',
+  'xchain-peers.spec.ts',
+  'notify.spec.ts',
+  'devices.spec.ts',
 ].map((name) => `**/${name}`);
 
 export default defineConfig({
@@ -38,9 +54,13 @@ export default defineConfig({
     launchOptions: { executablePath: chromiumPath(), args: chromiumArgs() },
     screenshot: 'only-on-failure',
   },
+  // Workers take spec files in project order, then in file-name order: the longest page specs
+  // (`long`) go first so that the pages project does not end with one worker still in a long
+  // spec and the other idle. Both are the pages project's halves; `npm test` runs them as one.
   projects: [
-    { name: 'pages', testIgnore: exclusive },
-    { name: 'network', testMatch: exclusive, dependencies: ['pages'], workers: 1 },
+    { name: 'pages-long', testMatch: long },
+    { name: 'pages', testIgnore: [...exclusive, ...long] },
+    { name: 'network', testMatch: exclusive, dependencies: ['pages-long', 'pages'], workers: 1 },
   ],
   webServer: {
     command: `node server/index.mjs`,
