@@ -6,7 +6,7 @@
 // consortium's one provider, drive from segment to adjacent segment and observe one segment every
 // 30 s of chain time (spread so that every block carries about vehicles / 30 observations); a
 // vehicle starts a new trip (a new pseudonym with a new certificate) every BENCH_TRIP_MINUTES
-// (default 20) of chain time; one block per second of chain time; at every minute the provider
+// (default 20) of chain time; one block per second of chain time (BENCH_BLOCK_MS); at every minute the provider
 // settles the windows that ended with two trips or more (the rewards are token transfers). The
 // module's own plausibility rules judge (no trust contract: the contract's cost per observation
 // does not depend on the chain's length and would hide what does).
@@ -15,7 +15,8 @@
 // mean time of the last BENCH_GROWTH_SAMPLE (default 500) blocks: the whole block, and the ITS
 // module's finish alone, with the ITS state's sizes then. The ratio is the checkpoint's time ÷ the
 // first checkpoint's in the same run: 1 when a block costs what it touched, growing with the chain
-// when it costs what the chain holds.
+// when it costs what the chain holds. The last column digests every block's state root so far:
+// two versions of the core that keep the same consensus state print the same digest.
 import { executeBlock, genesisState, type ChainState, type Genesis } from '../worker/core/ledger';
 import { bftGenesis, testIdentity, type TestIdentity } from '../worker/core/testing';
 import { signTx, type Tx } from '../worker/core/tx';
@@ -27,6 +28,8 @@ import {
   type RoadSegment,
   type TripCertificate,
 } from '../worker/core/modules/its';
+import { sha256 } from '../worker/core/crypto/hash';
+import { concatBytes, toHex } from '../worker/core/bytes';
 import { nextSegment, seeded } from './its-roads';
 
 const checkpoints = (process.env.BENCH_GROWTH_CHECKPOINTS ?? '1000,10000,50000')
@@ -36,6 +39,8 @@ const sample = Number(process.env.BENCH_GROWTH_SAMPLE ?? 500);
 const vehicleCount = Number(process.env.BENCH_VEHICLES ?? 60);
 const tripMs = Number(process.env.BENCH_TRIP_MINUTES ?? 20) * 60_000;
 const windowMs = 60_000;
+/** Chain time per block (ms): longer blocks reach itsWindowKeepMs (24 h), when windows are forgotten, sooner. */
+const blockMs = Number(process.env.BENCH_BLOCK_MS ?? 1_000);
 
 const provider = testIdentity('its growth provider');
 const genesis: Genesis = {
@@ -122,7 +127,8 @@ function blockTxs(): Tx[] {
     open.set(key, win);
     vehicle.segment = nextSegment(vehicle.segment, random());
   }
-  if (now % 60_000 === 5_000)
+  // At the first block of each minute.
+  if (Math.floor(now / 60_000) !== Math.floor((now - blockMs) / 60_000))
     for (const [key, win] of open) {
       if ((win.window + 1) * windowMs > now) continue;
       open.delete(key);
@@ -133,35 +139,38 @@ function blockTxs(): Tx[] {
 }
 
 console.log(
-  `its-growth: ${vehicleCount} vehicles, a new trip every ${tripMs / 60_000} min, mean of the last ${sample} blocks at each checkpoint`,
+  `its-growth: ${vehicleCount} vehicles, a new trip every ${tripMs / 60_000} min, ${blockMs} ms of chain time per block, mean of the last ${sample} blocks at each checkpoint`,
 );
 console.log(
-  '| block | ms per block | ITS finish ms per block | block ÷ first | finish ÷ first | windows in memory | trips in memory | failed txs |',
+  '| block | ms per block | ITS finish ms per block | block ÷ first | finish ÷ first | windows in memory | trips in memory | failed txs | state roots digest |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 let first: { block: number; finish: number } | null = null;
 let failed = 0;
+/** A digest of every block's state root so far: equal in two runs when every block's state is. */
+let roots: Uint8Array = new Uint8Array(32);
 const started = performance.now();
 for (const checkpoint of checkpoints) {
-  let blockMs = 0;
+  let measuredMs = 0;
   finishMs = 0;
   while (state.height < checkpoint) {
-    now += 1_000;
+    now += blockMs;
     const txs = blockTxs();
     const measured = state.height >= checkpoint - sample;
-    if (measured && blockMs === 0) finishMs = 0;
+    if (measured && measuredMs === 0) finishMs = 0;
     const t = performance.now();
     const done = executeBlock(state, txs, { time: now, proposer: provider.did, round: 0 }, false);
-    if (measured) blockMs += performance.now() - t;
+    if (measured) measuredMs += performance.now() - t;
     failed += done.failed.length + done.rejected.length;
     state = done.state;
+    roots = sha256(concatBytes(roots, done.block.header.stateRoot));
   }
-  const perBlock = blockMs / sample;
+  const perBlock = measuredMs / sample;
   const finishPerBlock = finishMs / sample;
   first ??= { block: perBlock, finish: finishPerBlock };
   const its = state.its as ItsState;
   console.log(
-    `| ${checkpoint} | ${perBlock.toFixed(3)} | ${finishPerBlock.toFixed(3)} | ${(perBlock / first.block).toFixed(2)} | ${(finishPerBlock / first.finish).toFixed(2)} | ${its.windows.size} | ${its.trips.size} | ${failed} |`,
+    `| ${checkpoint} | ${perBlock.toFixed(3)} | ${finishPerBlock.toFixed(3)} | ${(perBlock / first.block).toFixed(2)} | ${(finishPerBlock / first.finish).toFixed(2)} | ${its.windows.size} | ${its.trips.size} | ${failed} | ${toHex(roots).slice(0, 16)} |`,
   );
 }
 console.log(`wall ${((performance.now() - started) / 1000).toFixed(0)} s`);
