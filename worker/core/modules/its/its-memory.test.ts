@@ -3,6 +3,7 @@
 // settled windows that ended more than itsWindowKeepMs ago are forgotten exactly as a scan of
 // every window would forget them, and the state rebuilt from stored entries (itsFromEntries, a
 // reload) equals the state built block by block at every height.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { executeBlock, genesisState, type ChainState, type Genesis } from '../../ledger';
 import { bftGenesis, testIdentity, type TestIdentity } from '../../testing';
@@ -10,7 +11,10 @@ import { signTx, type Tx } from '../../tx';
 import {
   decodeWindow,
   demoTownNetwork,
+  forgottenThroughAt,
   itsFromEntries,
+  itsWindowMsMax,
+  itsWindowMsMin,
   itsWindowKeepMs,
   itsWindowPrefix,
   signTripCertificate,
@@ -174,5 +178,25 @@ describe('ITS state in memory', () => {
     // The open windows (one trip, or not settled) stay; the forgotten ones left the index too.
     expect(chain.its().settledByWindow.size).toBe(0);
     expect(chain.its().windows.size).toBe(4 * segments.length - 30 + 5);
+  });
+
+  it('forgets a window exactly when its end is more than itsWindowKeepMs before the block (the old rule)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: itsWindowMsMin, max: itsWindowMsMax }),
+        fc.integer({ min: 0, max: 2 ** 28 }),
+        // Around a window's end, where an off-by-one would show, and anywhere.
+        fc.oneof(fc.integer({ min: -2, max: 2 }), fc.integer({ min: 0, max: itsWindowMsMax })),
+        fc.integer({ min: -3, max: 3 }),
+        (windowMs, windows, delta, offset) => {
+          const time = itsWindowKeepMs + windows * windowMs + delta;
+          const through = forgottenThroughAt(time, windowMs);
+          const window = through + offset;
+          const oldRule = (window + 1) * windowMs + itsWindowKeepMs < time;
+          expect(window <= through).toBe(oldRule);
+        },
+      ),
+      { numRuns: 2_000, seed: 20 },
+    );
   });
 });
