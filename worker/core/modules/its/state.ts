@@ -15,6 +15,7 @@ import {
   type TripCertificate,
 } from './certificate';
 import * as L from './limits';
+import { PersistentMap } from '../../persistent-map';
 import { demoTownNetwork, segmentGapM } from './network';
 import {
   itsMetaKey,
@@ -98,9 +99,11 @@ export interface ItsOverlay {
 export function emptyIts(genesis: Genesis): ItsState {
   return {
     providers: genesis.its?.providers ?? [],
-    trips: new Map(),
-    windows: new Map(),
-    latest: new Map(),
+    trips: PersistentMap.empty(),
+    windows: PersistentMap.empty(),
+    latest: PersistentMap.empty(),
+    settledByWindow: PersistentMap.empty(),
+    forgottenThrough: null,
   };
 }
 
@@ -518,39 +521,90 @@ export function applyItsTx(overlay: ItsOverlay, tx: Tx, txId: string): void {
   }
 }
 
-/** Forget settled windows that ended long ago (they stay in the state trie). */
-function pruned(
-  windows: Map<string, ItsWindow>,
+/**
+ * The last window number whose settled windows are forgotten at block time `time`: a window is
+ * forgotten once its end is more than itsWindowKeepMs before the block, (w + 1) * windowMs +
+ * itsWindowKeepMs < time, that is w <= floor((time - itsWindowKeepMs - 1) / windowMs) - 1 (integers).
+ */
+export function forgottenThroughAt(time: number, windowMs: number): number {
+  return Math.floor((time - L.itsWindowKeepMs - 1) / windowMs) - 1;
+}
+
+/** The window state's maps after `changes`, settled ones indexed by window, old ones forgotten. */
+interface WindowMaps {
+  windows: PersistentMap<ItsWindow>;
+  settledByWindow: PersistentMap<readonly string[]>;
+  forgottenThrough: number | null;
+}
+
+function withSettled(
+  index: PersistentMap<readonly string[]>,
+  window: number,
+  key: string,
+): PersistentMap<readonly string[]> {
+  const keys = index.get(String(window)) ?? [];
+  if (keys.includes(key)) return index;
+  return index.set(String(window), [...keys, key].sort());
+}
+
+/**
+ * Puts the changed windows in and forgets the settled windows that ended long ago (they stay in
+ * the state trie): the same windows as a scan of every window would forget, found through the
+ * index by window number, so the work is what the block touched and what expires now.
+ */
+function windowsAfter(
+  maps: WindowMaps,
+  changes: Iterable<readonly [string, ItsWindow]>,
   time: number,
   windowMs: number,
-): Map<string, ItsWindow> {
-  for (const [key, win] of windows)
-    if (win.settledAt >= 0 && (win.window + 1) * windowMs + L.itsWindowKeepMs < time)
-      windows.delete(key);
-  return windows;
+): WindowMaps {
+  const through = forgottenThroughAt(time, windowMs);
+  let { windows, settledByWindow } = maps;
+  for (const [key, win] of changes) {
+    const settled = win.settledAt >= 0;
+    if (settled && win.window <= through) {
+      windows = windows.delete(key);
+      continue;
+    }
+    windows = windows.set(key, win);
+    if (settled) settledByWindow = withSettled(settledByWindow, win.window, key);
+  }
+  const before = maps.forgottenThrough;
+  if (!Number.isFinite(through)) return { windows, settledByWindow, forgottenThrough: before };
+  if (before !== null && through <= before)
+    return { windows, settledByWindow, forgottenThrough: before };
+  // Visit the window numbers that expire now, or the index itself when it is the smaller (a
+  // chain that was idle for long, or the first pruning).
+  const expiring =
+    before === null || through - before > settledByWindow.size
+      ? [...settledByWindow.keys()].map(Number).filter((window) => window <= through)
+      : Array.from({ length: through - before }, (_, i) => before + 1 + i);
+  for (const window of expiring) {
+    const keys = settledByWindow.get(String(window));
+    if (!keys) continue;
+    for (const key of keys) windows = windows.delete(key);
+    settledByWindow = settledByWindow.delete(String(window));
+  }
+  return { windows, settledByWindow, forgottenThrough: through };
 }
 
 export function finishIts(overlay: ItsOverlay): ItsState {
   const settings = overlay.settings();
-  const providersChanged = settings.providers.join(',') !== overlay.base.providers.join(',');
+  const base = overlay.base;
+  const providersChanged = settings.providers.join(',') !== base.providers.join(',');
   const touched = overlay.trips.size > 0 || overlay.windows.size > 0;
-  if (!touched && !providersChanged) return overlay.base;
-  const windows = new Map(overlay.base.windows);
-  for (const [key, win] of overlay.windows) windows.set(key, win);
+  if (!touched && !providersChanged) return base;
   // What a reloaded peer needs to prune and admit alike (written only when the module worked).
   overlay.writes.set(
     itsMetaKey,
     encode({ time: overlay.time, providers: [...settings.providers] }),
   );
-  const trips = new Map(overlay.base.trips);
-  for (const [did, trip] of overlay.trips) trips.set(did, trip);
-  const latest = new Map(overlay.base.latest);
-  for (const [segment, window] of overlay.latest) latest.set(segment, window);
+  // Only what the block touched is copied: the maps share the rest with the state before.
   return {
     providers: [...settings.providers],
-    trips,
-    windows: pruned(windows, overlay.time, settings.windowMs),
-    latest,
+    trips: base.trips.setAll(overlay.trips),
+    latest: base.latest.setAll(overlay.latest),
+    ...windowsAfter(base, overlay.windows, overlay.time, settings.windowMs),
   };
 }
 
@@ -559,26 +613,33 @@ export function itsFromEntries(
   genesis: Genesis,
 ): ItsState {
   const state = emptyIts(genesis);
-  const trips = new Map<string, ItsTrip>();
-  const windows = new Map<string, ItsWindow>();
-  const latest = new Map<string, number>();
+  const trips: Array<[string, ItsTrip]> = [];
+  const windows: Array<[string, ItsWindow]> = [];
+  const latest: Array<[string, number]> = [];
   let meta: { time: number; providers: string[] } | null = null;
   for (const [key, bytes] of entries) {
     if (key.startsWith(itsTripPrefix))
-      trips.set(key.slice(itsTripPrefix.length), decodeTrip(bytes));
+      trips.push([key.slice(itsTripPrefix.length), decodeTrip(bytes)]);
     else if (key.startsWith(itsWindowPrefix))
-      windows.set(key.slice(itsWindowPrefix.length), decodeWindow(bytes));
+      windows.push([key.slice(itsWindowPrefix.length), decodeWindow(bytes)]);
     else if (key.startsWith(itsSegmentPrefix)) {
       const condition = decodeCondition(bytes);
-      latest.set(condition.segment, condition.window);
+      latest.push([condition.segment, condition.window]);
     } else if (key === itsMetaKey) meta = decode(bytes, 64 * 1024);
   }
   const windowMs = genesis.its?.windowMs ?? L.itsWindowMsDefault;
+  // No meta: the module never finished a block (no window either); nothing is forgotten.
+  const loaded: WindowMaps = windowsAfter(
+    state,
+    windows,
+    meta?.time ?? Number.NEGATIVE_INFINITY,
+    windowMs,
+  );
   return {
     providers: meta?.providers ?? state.providers,
-    trips,
-    windows: meta ? pruned(windows, meta.time, windowMs) : windows,
-    latest,
+    trips: state.trips.setAll(trips),
+    latest: state.latest.setAll(latest),
+    ...loaded,
   };
 }
 

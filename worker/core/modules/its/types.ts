@@ -20,6 +20,8 @@
 // its/obs/<txId> (the verdict of one observation), its/meta (the block time of the last
 // pruning of memory, so that a reloaded peer prunes alike).
 
+import type { PersistentMap } from '../../persistent-map';
+
 export const itsTxTypes = ['its.observe', 'its.revoke', 'its.settle'] as const;
 export type ItsTxType = (typeof itsTxTypes)[number];
 
@@ -139,14 +141,26 @@ export interface ObservationRecord {
   height: number;
 }
 
+/**
+ * What the core keeps in memory between blocks: caches of the state trie's its/ entries (the trie
+ * is the source of truth; itsFromEntries rebuilds them). Persistent maps: a block's finish shares
+ * every entry it did not touch with the state before it, which stays as it was.
+ */
 export interface ItsState {
   /** The providers in force after the last block the module worked in (admission reads it). */
   readonly providers: readonly string[];
-  readonly trips: ReadonlyMap<string, ItsTrip>;
+  readonly trips: PersistentMap<ItsTrip>;
   /** Windows in memory, by "<segment>/<window>" (old settled ones are forgotten: itsWindowKeepMs). */
-  readonly windows: ReadonlyMap<string, ItsWindow>;
+  readonly windows: PersistentMap<ItsWindow>;
   /** The latest window of each segment that has one. */
-  readonly latest: ReadonlyMap<string, number>;
+  readonly latest: PersistentMap<number>;
+  /**
+   * The settled windows in memory by their window number (decimal), each list sorted: the ones
+   * to forget when their window's end is itsWindowKeepMs old, found without visiting the others.
+   */
+  readonly settledByWindow: PersistentMap<readonly string[]>;
+  /** Settled windows numbered up to this one are forgotten (null: none yet). */
+  readonly forgottenThrough: number | null;
 }
 
 export function windowKey(segment: string, window: number): string {
