@@ -4,6 +4,7 @@ import { StateTrie, verifyStateProof } from './state-trie';
 import { sha256 } from './crypto/hash';
 import { utf8, toHex } from './bytes';
 import { executeBlock, replayBlock } from './ledger';
+import { PersistentMap } from './persistent-map';
 import { dataPrefix, decodeDataEntry } from './modules/data';
 import { decodeBlock, encodeBlock, signCommit, checkCertificateFor } from './block';
 import { createPeer, step } from './peer';
@@ -54,6 +55,30 @@ describe('ledger', () => {
     expect(decodeDataEntry(first.writes.get(dataPrefix + 'k')!).value).toBe('v2');
     const replayed = replayBlock(state, first.block);
     expect(toHex(replayed.hash)).toBe(toHex(first.hash));
+  });
+
+  it("a block's nonces share every untouched entry with the state before it", () => {
+    const { state } = devChain(alice);
+    // 5,000 senders seen before (a busy ITS chain has a key per trip): a block from one sender
+    // must not copy them all.
+    const many = PersistentMap.from(
+      Array.from({ length: 5_000 }, (_, i) => [`did:key:z${i}`, i + 1] as const),
+    );
+    const before = { ...state, nonces: many };
+    const next = executeBlock(
+      before,
+      [put(alice, state.chainId, 1, 'k', 'v')],
+      {
+        time: 5,
+        proposer: alice.did,
+        round: 0,
+      },
+      false,
+    ).state;
+    expect(next.nonces.get(alice.did)).toBe(1);
+    expect(next.nonces.size).toBe(5_001);
+    expect(before.nonces.has(alice.did)).toBe(false);
+    expect((next.nonces as PersistentMap<number>).nodesNotSharedWith(many)).toBeLessThanOrEqual(8);
   });
 
   it('leaves out replayed and out-of-order nonces with typed errors', () => {

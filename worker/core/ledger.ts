@@ -6,6 +6,7 @@ import { equalBytes, toHex } from './bytes';
 import { sha256, taggedHash } from './crypto/hash';
 import { botError, BotError, assert } from './errors';
 import { StateTrie, zeroHash } from './state-trie';
+import { PersistentMap } from './persistent-map';
 import { txIdOf, type Tx } from './tx';
 import { blockHash, txRootOf, type Block, type BlockHeader, type Validator } from './block';
 import * as limits from './limits';
@@ -174,7 +175,7 @@ export function genesisState(genesis: Genesis): {
     headTime: genesis.time,
     trie,
     validators: genesis.validators,
-    nonces: new Map(),
+    nonces: PersistentMap.empty<number>(),
   };
   return { state, block: { header, txs: [], cert: null }, writes };
 }
@@ -422,8 +423,14 @@ export function executeBlock(
     round: meta.round,
   };
   const hash = blockHash(header);
-  const nonces = new Map(state.nonces);
-  for (const [did, nonce] of nonceOverlay) nonces.set(did, nonce);
+  // Every sender that ever sent keeps its nonce here: a block copies only the paths of its own
+  // senders (a persistent map), not the whole map (a Map copy cost a busy ITS chain, with a key
+  // per trip, time in proportion to every key it ever saw).
+  const before =
+    state.nonces instanceof PersistentMap
+      ? (state.nonces as PersistentMap<number>)
+      : PersistentMap.from<number>(state.nonces);
+  const nonces = before.setAll(nonceOverlay);
   const next: ChainState = {
     ...state,
     ...moduleStates,
@@ -524,7 +531,7 @@ export function stateFromEntries(
   entries: Iterable<readonly [string, Uint8Array]>,
   registry: Registry = txRegistry,
 ): ChainState {
-  const nonces = new Map<string, number>();
+  const nonceEntries: Array<readonly [string, number]> = [];
   let validators = genesis.validators;
   const loaders = registry.modules.flatMap((module) =>
     module.load
@@ -535,7 +542,7 @@ export function stateFromEntries(
   for (const [key, bytes] of entries) {
     hashed.push([key, sha256(bytes)]);
     if (key.startsWith(accountPrefix))
-      nonces.set(key.slice(accountPrefix.length), decode<{ n: number }>(bytes, 64).n);
+      nonceEntries.push([key.slice(accountPrefix.length), decode<{ n: number }>(bytes, 64).n]);
     if (key === 'sys/validators') validators = decode<Validator[]>(bytes, 1 << 16);
     for (const loader of loaders)
       if (loader.load.prefixes.some((prefix) => key.startsWith(prefix)))
@@ -554,6 +561,6 @@ export function stateFromEntries(
     headTime: head.time,
     trie: StateTrie.empty().setMany(hashed),
     validators,
-    nonces,
+    nonces: PersistentMap.from(nonceEntries),
   };
 }
