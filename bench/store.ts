@@ -12,6 +12,8 @@
 // --window: batches submitted and not yet committed at once (4 x 1,000 stays far below
 // mempoolTxCountMax, so no item is refused for a full mempool).
 // --tree: the code tree whose server/peer/peer.ts runs (an older checkout, for before/after).
+// --snapshots DIR: a V8 heap snapshot of the peer at each mark (DIR/peer-<txs>.heapsnapshot),
+// to find what grows: node --import tsx bench/heap-diff.ts DIR/peer-A.heapsnapshot DIR/peer-B.heapsnapshot
 import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     lanes: { type: 'string', default: '16' },
     batch: { type: 'string', default: String(txBatchCountMax) },
     window: { type: 'string', default: '4' },
+    snapshots: { type: 'string' },
   },
 });
 const total = Number(values.txs);
@@ -175,6 +178,10 @@ try {
     const elapsedMs = performance.now() - started;
     child.send({ memory: true });
     const memory = (await next()).memory as NodeJS.MemoryUsage;
+    if (values.snapshots) {
+      child.send({ snapshot: join(resolve(values.snapshots), `peer-${sent}.heapsnapshot`) });
+      await next();
+    }
     const status = (await call(url, 'GET', '/v1/status')).body;
     const bytes = directoryBytes(dataDir);
     console.log(
