@@ -3,7 +3,7 @@
 // capability's routes live in their own file (routes-*.ts) and are listed in http.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BotError, botError, type ErrorCode } from '../../worker/core/errors';
-import { utf8 } from '../../worker/core/bytes';
+import { fromHex, utf8 } from '../../worker/core/bytes';
 import { dataKeyBytesMax, rpcContentBytesMax, txBytesMax } from '../../worker/core/limits';
 import type { MethodName } from '../../worker/api';
 
@@ -79,6 +79,20 @@ export function stringField(body: Record<string, unknown>, name: string): string
   return value;
 }
 
+/** A signed transaction sent as hex (`raw` of POST /v1/tx and of each POST /v1/tx/batch item), as bytes. */
+export function rawTxBytes(raw: unknown): Uint8Array {
+  if (typeof raw !== 'string')
+    throw botError('BAD_FIELD_TYPE', '"raw" must be the signed transaction as a hex string.');
+  if (raw.length > 2 * txBytesMax)
+    throw botError(
+      'TOO_LARGE',
+      `The transaction is ${raw.length / 2} bytes; the limit is ${txBytesMax}.`,
+    );
+  if (raw.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(raw))
+    throw botError('MALFORMED', '"raw" must be an even number of hex digits.');
+  return fromHex(raw);
+}
+
 export function found<T>(value: T | null, message: string): T {
   if (value === null) throw botError('NOT_FOUND', message);
   return value;
@@ -110,7 +124,11 @@ export async function readContent(request: IncomingMessage): Promise<Uint8Array 
 
 // ---- bodies, headers ----------------------------------------------------------------------------
 
-export async function readJsonObject(request: IncomingMessage): Promise<Record<string, unknown>> {
+/** A JSON object body of at most `bytesMax` bytes (default httpBodyBytesMax; else TOO_LARGE, 413). */
+export async function readJsonObject(
+  request: IncomingMessage,
+  bytesMax: number = httpBodyBytesMax,
+): Promise<Record<string, unknown>> {
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json')
     throw new HttpError(
@@ -119,17 +137,14 @@ export async function readJsonObject(request: IncomingMessage): Promise<Record<s
       'Send the body as JSON with "content-type: application/json".',
     );
   const declared = Number(request.headers['content-length'] ?? NaN);
-  if (declared > httpBodyBytesMax)
-    throw botError(
-      'TOO_LARGE',
-      `The request body is ${declared} bytes; the limit is ${httpBodyBytesMax}.`,
-    );
+  if (declared > bytesMax)
+    throw botError('TOO_LARGE', `The request body is ${declared} bytes; the limit is ${bytesMax}.`);
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     length += chunk.length;
-    if (length > httpBodyBytesMax)
-      throw botError('TOO_LARGE', `The request body is larger than ${httpBodyBytesMax} bytes.`);
+    if (length > bytesMax)
+      throw botError('TOO_LARGE', `The request body is larger than ${bytesMax} bytes.`);
     chunks.push(chunk);
   }
   let value: unknown;

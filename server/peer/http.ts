@@ -13,14 +13,12 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BotError, botError, type ErrorCode } from '../../worker/core/errors';
-import { fromHex } from '../../worker/core/bytes';
 import {
   httpConnectionsMax,
   httpConnectionsCheckMs,
   httpHeadersTimeoutMs,
   httpKeepAliveTimeoutMs,
   httpRequestTimeoutMs,
-  txBytesMax,
   waitTimeoutMsMax,
 } from '../../worker/core/limits';
 import type { MethodName, PeerEvent, PeerMethods, Status, TxResult } from '../../worker/api';
@@ -37,6 +35,7 @@ import {
   HttpError,
   keyParam,
   type Method,
+  rawTxBytes,
   readJsonObject,
   type Route,
   stringField,
@@ -56,6 +55,7 @@ import { triggerRoutes } from './routes-triggers';
 import { traceRoutes } from './routes-trace';
 import { xchainRoutes } from './routes-xchain';
 import { chainsRoutes } from './routes-chains';
+import { txBatchRoutes } from './routes-tx-batch';
 
 import { notifyRoutes } from './routes-notify';
 
@@ -231,6 +231,7 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
         body: await submit(call, submissions, await readJsonObject(request)),
       }),
     ],
+    ...txBatchRoutes(call),
     [
       'GET',
       '/v1/tx/:id',
@@ -492,19 +493,9 @@ async function submit(
   body: Record<string, unknown>,
 ): Promise<{ txId: string }> {
   if ('raw' in body) {
-    const raw = body.raw;
-    if (typeof raw !== 'string')
-      throw botError('BAD_FIELD_TYPE', '"raw" must be the signed transaction as a hex string.');
-    if (raw.length > 2 * txBytesMax)
-      throw botError(
-        'TOO_LARGE',
-        `The transaction is ${raw.length / 2} bytes; the limit is ${txBytesMax}.`,
-      );
-    if (raw.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(raw))
-      throw botError('MALFORMED', '"raw" must be an even number of hex digits.');
     // submitRaw refuses at once what the peer can tell at once (malformed, bad signature, wrong
     // chain: 400; a used nonce or a gap: 409; a full mempool: 503); 202 means accepted, pending.
-    return call('submitRaw', fromHex(raw)) as Promise<{ txId: string }>;
+    return call('submitRaw', rawTxBytes(body.raw)) as Promise<{ txId: string }>;
   }
   const type = stringField(body, 'type');
   if (!('body' in body))

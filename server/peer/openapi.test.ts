@@ -18,6 +18,8 @@ import { routeList } from './http';
 import { openApiDocument } from './openapi';
 import { call, waitCommitted, type Reply } from './testing';
 import { testIdentity } from '../../worker/core/testing';
+import { encodeTx, signTx } from '../../worker/core/tx';
+import { txBatchCountMax } from '../../worker/core/limits';
 import { sha256 } from '../../worker/core/crypto/hash';
 import { toHex, utf8 } from '../../worker/core/bytes';
 import type { PeerMethods } from '../../worker/api';
@@ -164,6 +166,19 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
     await hit('POST', '/v1/tx', '/v1/tx', { type: 'data.put' }, 400);
     await hit('POST', '/v1/tx', '/v1/tx', { raw: 'zz' }, 400);
     await hit('POST', '/v1/tx', '/v1/tx', 'not json', 415, { 'content-type': 'text/plain' });
+    const device = testIdentity('openapi batch');
+    const unsigned = { chain: status.chainId, type: 'data.put', from: device.did, nonce: 1 };
+    const signed = signTx({ ...unsigned, time: 1, body: { key: 'b', value: 1 } }, device.seed);
+    const raw = toHex(encodeTx(signed));
+    const batch = documentedBody('TxBatch', { txs: [{ raw }, { raw: '00' }] });
+    const taken = await hit('POST', '/v1/tx/batch', '/v1/tx/batch', batch, 200);
+    expect(taken.body.results.map((r: { status: string }) => r.status)).toEqual([
+      'accepted',
+      'rejected',
+    ]);
+    await hit('POST', '/v1/tx/batch', '/v1/tx/batch', { txs: 'all' }, 400);
+    const tooMany = { txs: Array(txBatchCountMax + 1).fill({ raw }) };
+    await hit('POST', '/v1/tx/batch', '/v1/tx/batch', tooMany, 413);
     const done = await hit(
       'GET',
       `/v1/tx/${put.body.txId}?timeoutMs=10000`,

@@ -7,6 +7,7 @@ import {
   chainNameLengthMax,
   dataKeyBytesMax,
   inviteLengthMax,
+  txBatchCountMax,
   txBytesMax,
   waitTimeoutMsMax,
 } from '../../worker/core/limits';
@@ -35,6 +36,22 @@ const schemas: Record<string, Schema> = {
     }),
   }),
   TxAccepted: obj({ txId: hex(64) }),
+  TxBatchResult: obj({
+    accepted: int,
+    rejected: int,
+    results: {
+      ...list({
+        oneOf: [
+          obj({ status: { const: 'accepted' }, txId: hex(64) }),
+          obj({
+            status: { const: 'rejected' },
+            error: obj({ code: { type: 'string', pattern: '^[A-Z_]+$' }, message: str }),
+          }),
+        ],
+      }),
+      maxItems: txBatchCountMax,
+    },
+  }),
   TxState: obj(
     {
       txId: hex(64),
@@ -356,13 +373,16 @@ const schemas: Record<string, Schema> = {
 };
 
 // ---- request bodies ----
+const rawTx: Schema = {
+  type: 'string',
+  maxLength: 2 * txBytesMax,
+  pattern: '^([0-9a-fA-F]{2})*$',
+};
 const requestBodies: Record<string, Schema> = {
-  Tx: {
-    oneOf: [
-      obj({ type: str, body: {} }),
-      obj({ raw: { type: 'string', maxLength: 2 * txBytesMax, pattern: '^([0-9a-fA-F]{2})*$' } }),
-    ],
-  },
+  Tx: { oneOf: [obj({ type: str, body: {} }), obj({ raw: rawTx })] },
+  TxBatch: obj({
+    txs: { ...list(obj({ raw: rawTx })), maxItems: txBatchCountMax },
+  }),
   CreateChain: obj(
     {
       name: { type: 'string', minLength: 1, maxLength: chainNameLengthMax },
@@ -522,6 +542,13 @@ const paths: Record<string, Record<string, Op>> = {
       summary: 'Submit a transaction (signed here, or raw hex).',
       ok: ['202', ref('TxAccepted')],
       body: 'Tx',
+    },
+  },
+  '/v1/tx/batch': {
+    post: {
+      summary: `Submit up to ${txBatchCountMax} transactions signed elsewhere (raw hex); each gets its own answer, in order.`,
+      ok: ['200', ref('TxBatchResult')],
+      body: 'TxBatch',
     },
   },
   '/v1/tx/{id}': {

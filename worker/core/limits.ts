@@ -245,6 +245,10 @@ export const httpRequestTimeoutMs = 30_000;
 export const httpKeepAliveTimeoutMs = 5_000;
 /** How often Node checks the two timeouts above (its default, 30 s, would let a slow header live 40 s). */
 export const httpConnectionsCheckMs = 1_000;
+/** Signed transactions in one POST /v1/tx/batch (a bulk loader or a gateway flushing its backlog). */
+export const txBatchCountMax = 1_000;
+/** Body of one POST /v1/tx/batch in bytes: about 3,000 transactions of 300 bytes in hex, so any list of txBatchCountMax typical ones fits (a list of large ones meets this first). */
+export const txBatchBodyBytesMax = 2 * 1024 * 1024;
 
 // ---- the audit log (the operation log, persisted and hash-chained; D-8-audit): worker/core/audit.ts ----
 /** Longest message kept in one audit entry, in UTF-16 code units; a longer one is cut and marked. */

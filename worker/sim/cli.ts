@@ -72,7 +72,7 @@ async function runHostOne(seed: number): Promise<Outcome> {
     const s = options.scenario
       ? await runScenario(options.scenario, options)
       : await runHostSeed(options);
-    const text = `host seed ${seed} n=${options.peers} ${options.engine} faults=${options.faults}: ${s.heights} heights, ${s.writesCommitted}+${s.writesFailedAsExpected} of ${s.writesAccepted} writes (${s.writesOfCrashedPeers} accepted by a peer that crashed before they were decided), ${s.crashes} crashes, ${s.storeFailures} write failures, ${s.timersFired} timers`;
+    const text = `host seed ${seed} n=${options.peers} ${options.engine} faults=${options.faults}: ${s.heights} heights, ${s.writesCommitted}+${s.writesFailedAsExpected} of ${s.writesAccepted} writes (${s.writesOfCrashedPeers} accepted by a peer that crashed before they were decided), ${s.crashes} crashes, ${s.partitions} partitions, ${s.storeFailures} write failures, ${s.timersFired} timers`;
     return { seed, text, failed: false };
   } catch (error) {
     if (!(error instanceof SimFailure)) throw error;

@@ -154,6 +154,8 @@ export interface HostSimStats {
   /** Writes accepted by an incarnation that crashed before they were decided (each still checked). */
   writesOfCrashedPeers: number;
   crashes: number;
+  /** Partitions started (each later healed). */
+  partitions: number;
   storeFailures: number;
   timersFired: number;
   endMs: number;
@@ -186,6 +188,7 @@ export class HostSimulation {
     refusedAtOnce: 0,
     writesOfCrashedPeers: 0,
     crashes: 0,
+    partitions: 0,
     storeFailures: 0,
     timersFired: 0,
     endMs: 0,
@@ -400,6 +403,7 @@ export class HostSimulation {
       `${this.elapsed}ms ${groups ? `partition ${groups.map((g) => `[${g}]`).join(' | ')}` : 'heal'}`,
     );
     this.groups = groups;
+    if (groups) this.stats.partitions++;
     for (const peer of this.peers) peer.live?.driver.cutUnreachable();
   }
 

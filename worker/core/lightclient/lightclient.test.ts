@@ -14,6 +14,7 @@ import {
   certificateSignatureChecks,
   genesisChainId,
   headerAt,
+  isVerifiedSignature,
   lightBlockHash,
   lightClientCheckpointEvery,
   lightClientHeadersKeptMax,
@@ -137,6 +138,21 @@ describe('light client', () => {
     expect(certificateSignatureChecks('ab'.repeat(16), one)[0]!.message).not.toEqual(
       checks[0]!.message,
     );
+  });
+
+  it('keys the memo of verified signatures by signature, key and message, never by their bytes run together', () => {
+    const sig = new Uint8Array(64).fill(9);
+    const key = new Uint8Array(32).fill(7);
+    const message = Uint8Array.from({ length: 40 }, (_, i) => i);
+    rememberVerifiedSignature(key, message, sig);
+    expect(isVerifiedSignature(key, message, sig)).toBe(true);
+    expect(isVerifiedSignature(key, message.subarray(1), sig)).toBe(false);
+    // The same bytes split elsewhere (a 96-byte "signature", the message's head as the key) are
+    // not the remembered signature; nor is anything not of Ed25519's sizes ever remembered.
+    const longSig = new Uint8Array([...sig, ...key]);
+    expect(isVerifiedSignature(message.subarray(0, 32), message.subarray(32), longSig)).toBe(false);
+    rememberVerifiedSignature(key, message, longSig);
+    expect(isVerifiedSignature(key, message, longSig)).toBe(false);
   });
 
   it('refuses forged certificates, wrong validator sets, other chains and gaps, changing nothing', () => {
