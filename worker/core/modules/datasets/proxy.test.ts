@@ -195,6 +195,7 @@ describe('data asset circulation through a proxy on chain', () => {
         keys: [{ version: 1, key: wrap(stranger) }],
       }),
       tx(proxy, chain, 'dataset.forward', { request, keys: forwardKeys(9) }),
+      tx(proxy, chain, 'dataset.forward', { request: 'c'.repeat(64), keys: forwardKeys(1) }),
       tx(proxy, chain, 'dataset.forward', { request, keys: forwardKeys(1, 3) }),
       tx(proxy, chain, 'dataset.forward', { request, keys: forwardKeys(1, 2) }),
       tx(proxy, chain, 'dataset.forward', { request, keys: forwardKeys(2) }),
@@ -206,11 +207,12 @@ describe('data asset circulation through a proxy on chain', () => {
       'UNAUTHORIZED',
       'BAD_REQUEST',
       'NOT_FOUND',
+      'NOT_FOUND',
       'UNAUTHORIZED',
       'BAD_REQUEST',
       'UNAUTHORIZED',
     ]);
-    expect(messages(b)[4]).toMatch(/Version 3 .* was not granted to you/);
+    expect(messages(b)[5]).toMatch(/Version 3 .* was not granted to you/);
     state = b.state;
     const registry = state.datasets!;
     expect([1, 2, 3].map((v) => mayReadVersion(registry, id, v, enterprise.did))).toEqual([
