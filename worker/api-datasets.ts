@@ -57,6 +57,10 @@ export interface DatasetRequestView {
   view: DatasetReadView;
   state: 'pending' | 'approved' | 'granted' | 'denied' | 'revoked';
   by: string | null;
+  /** A data proxy's request (Y.4560 Annex I.2): the enterprise it asks for; else null. */
+  for: string | null;
+  /** Whether that enterprise confirmed the proxy acts for it (the owner grants only then). */
+  confirmed: boolean;
   height: number;
   time: number;
 }
@@ -92,12 +96,16 @@ export interface DatasetEventView {
     | 'access'
     | 'derive'
     | 'job'
-    | 'partial';
+    | 'partial'
+    | 'confirm'
+    | 'forward';
   dataset: string;
   reader: string | null;
   version: number | null;
   purpose: string | null;
   by: string;
+  /** The enterprise a data proxy acts for (its request, confirm, grant, forward, revoke). */
+  for?: string;
   height: number;
   time: number;
   txId: string;
@@ -140,12 +148,28 @@ export interface DatasetMethods {
     dataset: string,
     content: Uint8Array | string,
   ): Promise<{ txId: string; version: number; fingerprint: string; sealedBytes: number }>;
-  /** Ask the owner for access, stating the purpose (the permitted use) and the view (default full). */
+  /**
+   * Ask the owner for access, stating the purpose (the permitted use) and the view (default
+   * full). With `for`, this peer asks as a data proxy on behalf of that enterprise (Y.4560 Annex
+   * I.2): the enterprise confirms (confirmProxy), the owner grants, this peer forwards.
+   */
   requestAccess(
     dataset: string,
     purpose: string,
     view?: DatasetReadView,
+    options?: { for?: string },
   ): Promise<{ txId: string }>;
+  /** The enterprise named by a proxy's request confirms that the proxy acts for it. */
+  confirmProxy(request: string): Promise<{ txId: string }>;
+  /**
+   * The proxy provides versions granted to it to its enterprise: their content keys are
+   * unwrapped here and wrapped for the enterprise's key (default: every granted version the
+   * enterprise has no key for, newest forwardVersionsMax). The enterprise then reads them.
+   */
+  forwardDataset(
+    request: string,
+    versions?: number[],
+  ): Promise<{ txId: string; versions: number[] }>;
   /**
    * The owner grants or denies. A full grant wraps the keys of the latest versions for the
    * reader; a projection or aggregate (the request's view, or `view` when narrower) wraps none:
@@ -175,6 +199,8 @@ export const datasetMethodNames = [
   'putDatasetVersion',
   'requestAccess',
   'decideAccess',
+  'confirmProxy',
+  'forwardDataset',
   'revokeAccess',
   'readDataset',
   'accessLog',

@@ -10,6 +10,7 @@ import { formatBytes, formatTime, short } from '../lib/format';
 import { ValidateCard } from './ValidateCard';
 import { AnalyticsCard } from './AnalyticsCard';
 import { ViewPicker, ViewResult, viewText, type ViewChoice } from './DatasetViewPicker';
+import { awaitsConfirm, forText, ProxyConfirm, ProxyForward } from './DataProxy';
 import type {
   DatasetEventView,
   DatasetProgress,
@@ -153,6 +154,12 @@ function AccessLog({ dataset, height }: { dataset: string; height: number }) {
               </>
             )}
             {e.version !== null && <> · version {e.version}</>}
+            {e.for && (
+              <>
+                {' '}
+                · for <code title={e.for}>{short(e.for, 8)}</code>
+              </>
+            )}
             {e.purpose && <> · “{e.purpose}”</>} · block {e.height} · {formatTime(e.time)}
           </li>
         ))}
@@ -220,7 +227,8 @@ function Mine({ d, height, onDone }: { d: DatasetView; height: number; onDone: (
         <ul className="plain-list" data-testid={`requests-${d.id}`}>
           {waiting.map((r) => (
             <li key={r.id}>
-              <code title={r.reader}>{short(r.reader, 8)}</code> asks for “{r.purpose}” and wants{' '}
+              <code title={r.reader}>{short(r.reader, 8)}</code>
+              {forText(r)} asks for “{r.purpose}” and wants{' '}
               <strong data-testid="request-view">{viewText(r.view)}</strong>
               {r.view.kind !== 'full' && (
                 <span className="muted small-text">
@@ -234,11 +242,14 @@ function Mine({ d, height, onDone }: { d: DatasetView; height: number; onDone: (
                 ) : (
                   <Pill tone="ok">allowed by the policy</Pill>
                 ))}
+              {awaitsConfirm(r) && (
+                <Pill tone="warn">waiting for {short(r.for!, 8)} to confirm the proxy</Pill>
+              )}
               <div className="row">
                 <button
                   type="button"
                   className="small"
-                  disabled={action.busy}
+                  disabled={action.busy || awaitsConfirm(r)}
                   onClick={() => void decide(r.id, true)}
                   data-testid="grant"
                 >
@@ -277,6 +288,7 @@ function download(name: string, bytes: Uint8Array): void {
 
 function Theirs({ d, me, onDone }: { d: DatasetView; me: string; onDone: () => void }) {
   const [purpose, setPurpose] = useState('');
+  const [onBehalf, setOnBehalf] = useState('');
   const [choice, setChoice] = useState<ViewChoice>({ view: { kind: 'full' }, problem: null });
   const [read, setRead] = useState<{
     version: number;
@@ -288,13 +300,17 @@ function Theirs({ d, me, onDone }: { d: DatasetView; me: string; onDone: () => v
   const action = useAction();
   const mine = d.requests.find((r) => r.reader === me);
   const readable = d.versions.filter((v) => v.readable);
-  const wasReader = readable.length > 0 && !d.readers.includes(me);
+  // An enterprise reads what its proxy forwarded without being a reader itself.
+  const viaProxy = d.requests.some((r) => r.for === me && r.state === 'granted');
+  const wasReader = readable.length > 0 && !d.readers.includes(me) && !viaProxy;
   function ask(event: FormEvent) {
     event.preventDefault();
     void action.run(async () => {
       if (!choice.view) throw new Error(choice.problem ?? 'Choose what you ask to see.');
       const view = choice.view.kind === 'full' ? undefined : choice.view;
-      await committed(bot().requestAccess(d.id, purpose, view));
+      const enterprise = onBehalf.trim();
+      const options = enterprise ? { for: enterprise } : undefined;
+      await committed(bot().requestAccess(d.id, purpose, view, options));
       onDone();
     });
   }
@@ -323,6 +339,7 @@ function Theirs({ d, me, onDone }: { d: DatasetView; me: string; onDone: () => v
         <p data-testid={`my-request-${d.id}`}>
           Your request: <Pill tone={mine.state === 'granted' ? 'ok' : 'warn'}>{mine.state}</Pill>{' '}
           for {viewText(mine.view)}
+          {forText(mine)}
         </p>
       ) : (
         !d.readers.includes(me) && (
@@ -336,6 +353,15 @@ function Theirs({ d, me, onDone }: { d: DatasetView; me: string; onDone: () => v
                 data-testid="purpose"
               />
             </label>
+            <label>
+              On behalf of (optional: an enterprise's did, when you ask as its data proxy)
+              <input
+                value={onBehalf}
+                onChange={(e) => setOnBehalf(e.target.value)}
+                placeholder="did:key:…"
+                data-testid="proxy-for"
+              />
+            </label>
             <ViewPicker id={d.id} onChange={setChoice} />
             {choice.problem && <p className="muted small-text">{choice.problem}</p>}
             <button type="submit" disabled={action.busy} data-testid="request-access">
@@ -344,6 +370,8 @@ function Theirs({ d, me, onDone }: { d: DatasetView; me: string; onDone: () => v
           </form>
         )
       )}
+      {mine && <ProxyForward request={mine} onDone={onDone} />}
+      <ProxyConfirm d={d} me={me} onDone={onDone} />
       {wasReader && (
         <p className="note">
           Your access was revoked: versions already shared with you stay readable; later ones are

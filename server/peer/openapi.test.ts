@@ -779,6 +779,42 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
       { grant: true },
       400,
     );
+    // A data proxy (Annex I.2): a request for a bad enterprise, unknown requests to confirm or forward.
+    await hit(
+      'POST',
+      '/v1/datasets/meter/requests',
+      '/v1/datasets/{id}/requests',
+      { purpose: 'audit', for: 'acme' },
+      400,
+    );
+    await hit(
+      'POST',
+      `/v1/dataset-requests/${'a'.repeat(64)}/confirm`,
+      '/v1/dataset-requests/{id}/confirm',
+      undefined,
+      404,
+    );
+    await hit(
+      'POST',
+      '/v1/dataset-requests/x/confirm',
+      '/v1/dataset-requests/{id}/confirm',
+      undefined,
+      400,
+    );
+    await hit(
+      'POST',
+      `/v1/dataset-requests/${'a'.repeat(64)}/forward`,
+      '/v1/dataset-requests/{id}/forward',
+      documentedBody('ForwardVersions', { versions: [1] }),
+      404,
+    );
+    await hit(
+      'POST',
+      `/v1/dataset-requests/${'a'.repeat(64)}/forward`,
+      '/v1/dataset-requests/{id}/forward',
+      { versions: [] },
+      400,
+    );
     const reader = testIdentity('openapi reader').did;
     await hit(
       'POST',

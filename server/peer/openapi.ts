@@ -17,6 +17,7 @@ import { marketBodies, marketPaths, marketSchemas } from './openapi-market';
 import { servicesBodies, servicesPaths, servicesSchemas } from './openapi-services';
 import { reorderBodies, reorderPaths, reorderSchemas } from './openapi-reorder';
 import { analyticsBodies, analyticsPaths, analyticsSchemas } from './openapi-analytics';
+import { proxyBodies, proxyPaths, proxySchemas } from './openapi-proxy';
 import { validationBodies, validationPaths, validationSchemas } from './openapi-validation';
 import { stakingBodies, stakingPaths, stakingSchemas } from './openapi-staking';
 import { triggerBodies, triggerPaths, triggerSchemas } from './openapi-triggers';
@@ -270,30 +271,36 @@ const schemas: Record<string, Schema> = {
   ),
   DatasetVersionAdded: obj({ txId: hex(64), version: int, fingerprint: hex(64), sealedBytes: int }),
   DatasetLog: list(
-    obj({
-      kind: {
-        enum: [
-          'publish',
-          'version',
-          'request',
-          'grant',
-          'deny',
-          'revoke',
-          'access',
-          'derive',
-          'job',
-          'partial',
-        ],
+    obj(
+      {
+        kind: {
+          enum: [
+            'publish',
+            'version',
+            'request',
+            'grant',
+            'deny',
+            'revoke',
+            'access',
+            'derive',
+            'job',
+            'partial',
+            'confirm',
+            'forward',
+          ],
+        },
+        dataset: str,
+        reader: nullable(str),
+        version: nullable(int),
+        purpose: nullable(str),
+        by: str,
+        for: did,
+        height: int,
+        time: { type: 'number' },
+        txId: hex(64),
       },
-      dataset: str,
-      reader: nullable(str),
-      version: nullable(int),
-      purpose: nullable(str),
-      by: str,
-      height: int,
-      time: { type: 'number' },
-      txId: hex(64),
-    }),
+      ['for'],
+    ),
   ),
   RpcResult: obj({ result: {} }),
   OpenApi: obj({
@@ -364,6 +371,7 @@ const schemas: Record<string, Schema> = {
   ...servicesSchemas,
   ...reorderSchemas,
   ...analyticsSchemas,
+  ...proxySchemas,
   ...validationSchemas,
   ...stakingSchemas,
   ...triggerSchemas,
@@ -408,7 +416,7 @@ const requestBodies: Record<string, Schema> = {
     'schema',
     'policy',
   ]),
-  Purpose: obj({ purpose: str, view: { type: 'object' } }, ['view']),
+  Purpose: obj({ purpose: str, view: { type: 'object' }, for: did }, ['view', 'for']),
   Decision: obj({ grant: bool, view: { type: 'object' } }, ['view']),
   Reader: obj({ reader: did }),
   Rpc: obj({ params: list({}) }, ['params']),
@@ -452,6 +460,7 @@ const requestBodies: Record<string, Schema> = {
   ...servicesBodies,
   ...reorderBodies,
   ...analyticsBodies,
+  ...proxyBodies,
   ...validationBodies,
   ...itsBodies,
   ...stakingBodies,
@@ -752,6 +761,7 @@ const paths: Record<string, Record<string, Op>> = {
   ...servicesPaths,
   ...reorderPaths,
   ...analyticsPaths,
+  ...proxyPaths,
   ...validationPaths,
   ...stakingPaths,
   ...triggerPaths,

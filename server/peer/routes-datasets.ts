@@ -50,11 +50,12 @@ export function datasetRoutes(
       '/v1/datasets/:id/requests',
       async ({ params, request }) => {
         const body = await readJsonObject(request);
-        const view = body.view === undefined ? [] : [body.view];
-        return {
-          status: 202,
-          body: await call('requestAccess', params[0]!, stringField(body, 'purpose'), ...view),
-        };
+        const purpose = stringField(body, 'purpose');
+        // A data proxy names the enterprise it asks for (Y.4560 Annex I.2).
+        const args: unknown[] = [body.view];
+        if (body.for !== undefined) args.push({ for: body.for });
+        else if (body.view === undefined) args.pop();
+        return { status: 202, body: await call('requestAccess', params[0]!, purpose, ...args) };
       },
     ],
     [
@@ -64,6 +65,20 @@ export function datasetRoutes(
         const body = await readJsonObject(request);
         const view = body.view === undefined ? [] : [body.view];
         return { status: 202, body: await call('decideAccess', params[0]!, body.grant, ...view) };
+      },
+    ],
+    [
+      'POST',
+      '/v1/dataset-requests/:id/confirm',
+      async ({ params }) => ({ status: 202, body: await call('confirmProxy', params[0]!) }),
+    ],
+    [
+      'POST',
+      '/v1/dataset-requests/:id/forward',
+      async ({ params, request }) => {
+        const body = await readJsonObject(request);
+        const versions = body.versions === undefined ? [] : [body.versions];
+        return { status: 202, body: await call('forwardDataset', params[0]!, ...versions) };
       },
     ],
     [

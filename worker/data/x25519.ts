@@ -127,3 +127,18 @@ export function hasWebCryptoX25519(): Promise<boolean> {
 export async function bestX25519(): Promise<X25519Backend> {
   return (await hasWebCryptoX25519()) ? webCryptoX25519 : nobleX25519;
 }
+
+/** An X25519 backend whose ephemeral private keys are kept (pushed to `into`, in order). */
+export function keptEphemerals(into: Uint8Array[]): X25519Backend {
+  return {
+    ...nobleX25519,
+    async ephemeral() {
+      const privateKey = x25519.utils.randomSecretKey();
+      into.push(privateKey);
+      return {
+        publicKey: x25519.getPublicKey(privateKey),
+        agree: (peer) => nobleX25519.agree(privateKey, peer),
+      };
+    },
+  };
+}

@@ -103,6 +103,8 @@ export abstract class ApiSurface {
   readonly putDatasetVersion = delegate(() => this.capabilities.datasets(), 'putDatasetVersion');
   readonly requestAccess = delegate(() => this.capabilities.datasets(), 'requestAccess');
   readonly decideAccess = delegate(() => this.capabilities.datasets(), 'decideAccess');
+  readonly confirmProxy = delegate(() => this.capabilities.datasets(), 'confirmProxy');
+  readonly forwardDataset = delegate(() => this.capabilities.datasets(), 'forwardDataset');
   readonly revokeAccess = delegate(() => this.capabilities.datasets(), 'revokeAccess');
   readonly readDataset = delegate(() => this.capabilities.datasets(), 'readDataset');
   readonly accessLog = delegate(() => this.capabilities.datasets(), 'accessLog');

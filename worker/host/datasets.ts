@@ -41,8 +41,7 @@ import type { Storage } from '../store/storage';
 import type { BlobId, BlobStore } from '../data/blob-store';
 import { openVersion, sealVersion } from '../data/seal';
 import { readerKeysFromSeed, unwrapContentKey, wrapForReaders } from '../data/envelope';
-import { nobleX25519, type X25519Backend } from '../data/x25519';
-import { x25519 } from '@noble/curves/ed25519.js';
+import { keptEphemerals, type X25519Backend } from '../data/x25519';
 import { tampered } from '../data/errors';
 import type { WireMessage } from './wire';
 import type { Clock } from '../net/clock';
@@ -53,6 +52,7 @@ import { BlobCollector } from './datasets-collect';
 import { ChunkPush } from './datasets-push';
 import { DatasetViews } from './datasets-views';
 import { DatasetAnalytics } from './datasets-analytics';
+import { DatasetProxy, latestPurpose } from './datasets-proxy';
 import type {
   AnalyticsJobView,
   AnalyticsRequest,
@@ -137,6 +137,7 @@ export class DatasetsHost {
   private readonly push: ChunkPush;
   private readonly views: DatasetViews;
   private readonly analytics: DatasetAnalytics;
+  private readonly proxy: DatasetProxy;
   private membersKey: string | null = null;
   /** Device datasets being published (the first batches of a device wait for one publication). */
   private readonly devicePublishing = new Map<string, Promise<void>>();
@@ -163,6 +164,13 @@ export class DatasetsHost {
       committed: (p) => this.committed(p),
       nextCommit: (ms) => this.holders.nextCommit(ms),
       ask: (peer, id) => this.exchange.ask(peer, id),
+    });
+    this.proxy = new DatasetProxy({
+      ...d,
+      registry: () => this.registry(),
+      contentKey: (dataset, version, backend) => this.contentKey(dataset, version, backend),
+      ensureKey: () => this.ensureKey(),
+      submit: (type, body) => this.submitChecked(type, body),
     });
     this.push = new ChunkPush({
       ...d,
@@ -446,11 +454,15 @@ export class DatasetsHost {
 
   // ---- reader --------------------------------------------------------------------------------
 
-  /** Ask for access: to the full data, or to a view (a projection or an aggregate). */
+  /**
+   * Ask for access: to the full data, or to a view (a projection or an aggregate); with `for`,
+   * as a data proxy for that enterprise (datasets-proxy.ts).
+   */
   async requestAccess(
     dataset: string,
     purpose: string,
     view?: ReadView,
+    options: { for?: string } = {},
   ): Promise<{ txId: string }> {
     this.dataset(dataset);
     const asked = view === undefined ? fullView : checkReadView(view);
@@ -459,7 +471,16 @@ export class DatasetsHost {
       dataset,
       purpose,
       ...(asked.kind === 'full' ? {} : { view: asked }),
+      ...(options.for === undefined ? {} : { for: options.for }),
     });
+  }
+
+  confirmProxy(request: string): Promise<{ txId: string }> {
+    return this.proxy.confirmProxy(request);
+  }
+
+  forwardDataset(request: string, versions?: number[]) {
+    return this.proxy.forwardDataset(request, versions);
   }
 
   /** The wrapped keys of a version (as published, and added by grants) for this peer. */
@@ -645,7 +666,7 @@ export class DatasetsHost {
         });
       }
       const requests = [...registry.open.values()]
-        .filter((r) => r.dataset === d.id && (d.owner === self || r.reader === self))
+        .filter((r) => r.dataset === d.id && [d.owner, r.reader, r.for].includes(self))
         .map((r) => ({
           id: r.id,
           dataset: r.dataset,
@@ -654,6 +675,8 @@ export class DatasetsHost {
           view: r.view ?? fullView,
           state: r.state,
           by: r.by,
+          for: r.for ?? null,
+          confirmed: r.confirmed !== undefined,
           height: r.height,
           time: r.time,
         }));
@@ -726,6 +749,8 @@ export class DatasetsHost {
         );
       }
       if (tx.type === 'dataset.request') this.grantByPolicy(txIds[i]!);
+      if (tx.type === 'dataset.confirm')
+        this.grantByPolicy((tx.body as { request: string }).request);
       // An owner answers the analytics jobs that name its datasets (datasets-analytics.ts).
       if (tx.type === 'analytics.job') this.analytics.schedule(txIds[i]!);
       // The owner derives the views of its viewers: at a grant to a view, and at each version.
@@ -787,7 +812,7 @@ export class DatasetsHost {
   /** A request the dataset's list policy approved: its owner's peer wraps the keys at once. */
   private grantByPolicy(request: string): void {
     const open = this.registry().open.get(request);
-    if (open?.state !== 'approved') return;
+    if (open?.state !== 'approved' || (open.for !== undefined && !open.confirmed)) return;
     if (this.registry().datasets.get(open.dataset)?.owner !== this.d.self()) return;
     void this.decideAccess(request, true).catch((error) =>
       this.d.record(
@@ -868,27 +893,6 @@ function notShared(id: string, version?: number, viewer = false): BotError {
   );
 }
 
-function latestPurpose(registry: DatasetRegistry, dataset: string, did: string): string | null {
-  for (const r of registry.open.values())
-    if (r.dataset === dataset && r.reader === did && r.state === 'granted') return r.purpose;
-  return null;
-}
-
 async function* oneChunk(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
-}
-
-/** An X25519 backend whose ephemeral private keys are kept (pushed to `into`, in order). */
-function keptEphemerals(into: Uint8Array[]): X25519Backend {
-  return {
-    ...nobleX25519,
-    async ephemeral() {
-      const privateKey = x25519.utils.randomSecretKey();
-      into.push(privateKey);
-      return {
-        publicKey: x25519.getPublicKey(privateKey),
-        agree: (peer) => nobleX25519.agree(privateKey, peer),
-      };
-    },
-  };
 }

@@ -331,7 +331,22 @@ const cases: Record<MethodName, Case> = {
   },
   requestAccess: {
     good: ['temps', 'research'],
-    bad: [[['temps', 'x'.repeat(501)], 'requestAccess: purpose must be a string of at most 500']],
+    bad: [
+      [['temps', 'x'.repeat(501)], 'requestAccess: purpose must be a string of at most 500'],
+      [['temps', 'resale', undefined, { for: 'bob' }], 'options.for must be a did:key identity'],
+    ],
+  },
+  confirmProxy: {
+    good: [txId],
+    bad: [[['nope'], 'confirmProxy: request must be 64 lowercase hex digits']],
+  },
+  forwardDataset: {
+    good: [txId, [1, 2]],
+    bad: [
+      [[txId, []], 'forwardDataset: versions must be a non-empty list'],
+      [[txId, Array.from({ length: 65 }, (_, i) => i + 1)], 'of at most 64 items'],
+      [[txId, [0]], 'versions[0]'],
+    ],
   },
   decideAccess: {
     good: [txId, true],

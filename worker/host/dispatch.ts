@@ -484,8 +484,25 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
     (p, dataset, body) => p.putDatasetVersion(dataset, body),
   ),
   requestAccess: method(
-    [param('dataset', datasetId), param('purpose', purpose), optional('view', readView)],
-    (p, d, why, view) => p.requestAccess(d, why, view),
+    [
+      param('dataset', datasetId),
+      param('purpose', purpose),
+      optional('view', readView),
+      optional('options', record<{ for?: string }>({ for: optional('for', did) })),
+    ],
+    (p, d, why, view, options) => p.requestAccess(d, why, view, options),
+  ),
+  // a data proxy (Y.4560 Annex I.2): the enterprise confirms, the proxy forwards
+  confirmProxy: method([param('request', txId)], (p, request) => p.confirmProxy(request)),
+  forwardDataset: method(
+    [
+      param('request', txId),
+      optional(
+        'versions',
+        list(integer(1, dsLimits.versionNumberMax - 1), dsLimits.forwardVersionsMax, { min: 1 }),
+      ),
+    ],
+    (p, request, versions) => p.forwardDataset(request, versions),
   ),
   decideAccess: method(
     [param('request', txId), param('grant', boolean), optional('view', readView)],

@@ -5,6 +5,7 @@
 // (name, txTypes, bodyRules, empty, overlay, apply that throws, finish, load, views): on main it
 // is one line in registry.ts. On this branch ledger.ts and txtypes.ts call the same functions.
 import type { Tx } from '../../tx-shape';
+import { applyProxyTx, proxyTxTypes } from './proxy';
 import { datasetBodyRules, datasetTxTypes } from './rules';
 import {
   applyDatasetTx,
@@ -22,6 +23,7 @@ import {
   type DatasetRegistry,
 } from './state';
 
+export * from './proxy';
 export * from './rules';
 export * from './state';
 
@@ -32,7 +34,8 @@ export const datasetsModule = {
   empty: (_genesis?: unknown): DatasetRegistry => emptyDatasets(),
   overlay: (state: DatasetRegistry, _block?: unknown): DatasetOverlay => datasetOverlayOf(state),
   apply(overlay: DatasetOverlay, tx: Tx, txId: string, block: { height: number }): void {
-    const error = applyDatasetTx(overlay, tx, txId, block.height);
+    const proxy = (proxyTxTypes as readonly string[]).includes(tx.type);
+    const error = (proxy ? applyProxyTx : applyDatasetTx)(overlay, tx, txId, block.height);
     if (error) throw error;
   },
   finish: (overlay: DatasetOverlay, end: { height: number; writes: Map<string, Uint8Array> }) =>

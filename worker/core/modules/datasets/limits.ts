@@ -42,3 +42,5 @@ export const requestsOpenPerDatasetMax = 256;
 export const grantVersionsMax = 64;
 /** Dids a dataset's policy may list as granted by rule. */
 export const policyAllowMax = 256;
+/** Versions one dataset.forward (a data proxy to its enterprise, Annex I.2) carries keys for. */
+export const forwardVersionsMax = grantVersionsMax;

@@ -2,8 +2,13 @@
 //   identity.x25519 { key, signature }      the sender's X25519 key, signed by its Ed25519 key
 //   dataset.publish { id, labels, schema, policy }          a named series, owned by the sender
 //   dataset.version { dataset, version, fingerprint, sealedBytes, keys }   one sealed version
-//   dataset.request { dataset, purpose, view? }   a reader asks, stating the permitted use (D-I.2)
-//                                           and what it asks to see (views.ts; absent: full data)
+//   dataset.request { dataset, purpose, view?, for? }   a reader asks, stating the permitted use
+//                                           (D-I.2) and what it asks to see (views.ts; absent:
+//                                           full data); with `for`, a data proxy asks on behalf
+//                                           of that enterprise (Y.4560 Annex I.2, Figure I.6)
+//   dataset.confirm { request }             the enterprise confirms the proxy acts for it
+//   dataset.forward { request, keys: [{ version, key }] }   the proxy provides granted versions to
+//                                           its enterprise: their keys wrapped for it
 //   dataset.grant   { request, keys: [{ version, key }], view? }   the owner shares earlier
 //                                           versions, or (a projection or aggregate view) no key
 //   dataset.derive  { dataset, version, reader, fingerprint, sealedBytes, key }   the owner's
@@ -31,6 +36,8 @@ export const datasetTxTypes = [
   'dataset.revoke',
   'dataset.access',
   'dataset.derive',
+  'dataset.confirm',
+  'dataset.forward',
 ] as const;
 export type DatasetTxType = (typeof datasetTxTypes)[number];
 
@@ -164,10 +171,18 @@ const version: Rules = {
 
 const request: Rules = {
   check(body) {
-    const b = mapOf(body, 'dataset.request', ['dataset', 'purpose'], ['view']);
+    const b = mapOf(body, 'dataset.request', ['dataset', 'purpose'], ['view', 'for']);
     checkIdField(b.dataset);
     checkPurpose(b.purpose);
     if (b.view !== undefined) checkReadView(b.view);
+    if (b.for !== undefined) {
+      checkDid(b.for, 'for (the enterprise a proxy asks for)');
+      if (b.view !== undefined && checkReadView(b.view).kind !== 'full')
+        throw botError(
+          'BAD_REQUEST',
+          'A proxy asks for the full data (the versions it forwards); a projection or an aggregate is asked for by the enterprise itself.',
+        );
+    }
   },
 };
 
@@ -186,14 +201,39 @@ const grant: Rules = {
         'TOO_LARGE',
         `A grant carries keys for at most ${limits.grantVersionsMax} earlier versions.`,
       );
-    const seen = new Set<number>();
-    for (const item of b.keys) {
-      const k = mapOf(item, 'grant key', ['version', 'key']);
-      const v = checkVersionNumber(k.version);
-      if (seen.has(v)) throw botError('BAD_REQUEST', `Version ${v} appears twice in the grant.`);
-      seen.add(v);
-      checkWrappedKey(k.key);
-    }
+    checkVersionKeys(b.keys, 'grant');
+  },
+};
+
+function checkVersionKeys(keys: unknown[], what: string): void {
+  const seen = new Set<number>();
+  for (const item of keys) {
+    const k = mapOf(item, `${what} key`, ['version', 'key']);
+    const v = checkVersionNumber(k.version);
+    if (seen.has(v)) throw botError('BAD_REQUEST', `Version ${v} appears twice in the ${what}.`);
+    seen.add(v);
+    checkWrappedKey(k.key);
+  }
+}
+
+const confirm: Rules = {
+  check(body) {
+    checkRequestId(mapOf(body, 'dataset.confirm', ['request']).request);
+  },
+};
+
+const forward: Rules = {
+  check(body) {
+    const b = mapOf(body, 'dataset.forward', ['request', 'keys']);
+    checkRequestId(b.request);
+    if (!Array.isArray(b.keys) || b.keys.length === 0)
+      throw botError('BAD_FIELD_TYPE', 'A forward carries a list of keys: [{ version, key }].');
+    if (b.keys.length > limits.forwardVersionsMax)
+      throw botError(
+        'TOO_LARGE',
+        `A forward carries the keys of at most ${limits.forwardVersionsMax} versions.`,
+      );
+    checkVersionKeys(b.keys, 'forward');
   },
 };
 
@@ -254,4 +294,6 @@ export const datasetBodyRules: Record<DatasetTxType, Rules> = {
   'dataset.revoke': revoke,
   'dataset.access': access,
   'dataset.derive': derive,
+  'dataset.confirm': confirm,
+  'dataset.forward': forward,
 };

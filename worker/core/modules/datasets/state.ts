@@ -77,6 +77,10 @@ export interface RequestRecord {
   purpose: string;
   /** What the reader asked to see, then what it was granted (absent: the full data). */
   view?: ReadView;
+  /** A data proxy's request (Annex I.2): the enterprise it asks for (the data user). */
+  for?: string;
+  /** When that enterprise confirmed the proxy acts for it (dataset.confirm); grants wait for it. */
+  confirmed?: { height: number; time: number; tx: string };
   state: RequestState;
   /** Who decided: the owner's did, 'policy', or null while open. */
   by: string | null;
@@ -96,7 +100,9 @@ export type DatasetEventKind =
   | 'access'
   | 'derive'
   | 'job'
-  | 'partial';
+  | 'partial'
+  | 'confirm'
+  | 'forward';
 
 /** One line of a dataset's access log (Y.4560 8.4: who, what, for which purpose, when). */
 export interface DatasetEvent {
@@ -108,6 +114,8 @@ export interface DatasetEvent {
   purpose: string | null;
   /** Who sent the transaction. */
   by: string;
+  /** The enterprise a data proxy acts for (request, confirm, grant, forward, revoke of a proxy). */
+  for?: string;
   height: number;
   time: number;
   tx: string;
@@ -198,7 +206,7 @@ export function versionIn(o: DatasetOverlay, id: string, v: number): VersionStat
   const key = versionKey(id, v);
   return o.versions.get(key) ?? o.base.versions.get(key);
 }
-function requestIn(o: DatasetOverlay, id: string): RequestRecord | undefined {
+export function requestIn(o: DatasetOverlay, id: string): RequestRecord | undefined {
   return o.requests.get(id) ?? o.base.open.get(id);
 }
 export function keyIn(o: DatasetOverlay, did: string): KeyBinding | undefined {
@@ -222,7 +230,7 @@ export function log(o: DatasetOverlay, event: DatasetEvent): void {
   o.log.set(event.dataset, list);
 }
 
-function existing(o: DatasetOverlay, id: string): DatasetState | BotError {
+export function existing(o: DatasetOverlay, id: string): DatasetState | BotError {
   return (
     datasetIn(o, id) ?? botError('NOT_FOUND', `No dataset "${id}" is published on this chain.`)
   );
@@ -304,7 +312,7 @@ function applyPublish(o: DatasetOverlay, tx: Tx, txId: string, height: number): 
   return null;
 }
 
-function event(
+export function event(
   kind: DatasetEventKind,
   dataset: string,
   reader: string | null,
@@ -313,8 +321,10 @@ function event(
   tx: Tx,
   txId: string,
   height: number,
+  forDid?: string,
 ): DatasetEvent {
-  return { kind, dataset, reader, version, purpose, by: tx.from, height, time: tx.time, tx: txId };
+  const e = { kind, dataset, reader, version, purpose, by: tx.from, height, time: tx.time };
+  return { ...e, tx: txId, ...(forDid === undefined ? {} : { for: forDid }) };
 }
 
 function applyVersion(o: DatasetOverlay, tx: Tx, txId: string, height: number): BotError | null {
@@ -351,12 +361,14 @@ function applyVersion(o: DatasetOverlay, tx: Tx, txId: string, height: number): 
 }
 
 function applyRequest(o: DatasetOverlay, tx: Tx, txId: string, height: number): BotError | null {
-  const body = tx.body as { dataset: string; purpose: string; view?: unknown };
+  const body = tx.body as { dataset: string; purpose: string; view?: unknown; for?: string };
   const dataset = existing(o, body.dataset);
   if (dataset instanceof BotError) return dataset;
   const view = body.view === undefined ? fullView : checkReadView(body.view);
   if (tx.from === dataset.owner)
     return botError('BAD_REQUEST', 'The owner of a dataset reads it without asking.');
+  const proxy = proxyRequestCheck(dataset, tx.from, body.for);
+  if (proxy) return proxy;
   if (!keyIn(o, tx.from))
     return botError(
       'BAD_REQUEST',
@@ -384,6 +396,7 @@ function applyRequest(o: DatasetOverlay, tx: Tx, txId: string, height: number): 
     reader: tx.from,
     purpose: body.purpose,
     ...(view.kind === 'full' ? {} : { view }),
+    ...(body.for === undefined ? {} : { for: body.for }),
     state,
     by: byPolicy ? 'policy' : null,
     height,
@@ -391,9 +404,26 @@ function applyRequest(o: DatasetOverlay, tx: Tx, txId: string, height: number): 
     decidedHeight: byPolicy ? height : null,
     decidedTime: byPolicy ? tx.time : null,
   });
-  log(o, event('request', dataset.id, tx.from, null, body.purpose, tx, txId, height));
+  log(o, event('request', dataset.id, tx.from, null, body.purpose, tx, txId, height, body.for));
   if (state === 'denied')
-    log(o, event('deny', dataset.id, tx.from, null, body.purpose, tx, txId, height));
+    log(o, event('deny', dataset.id, tx.from, null, body.purpose, tx, txId, height, body.for));
+  return null;
+}
+
+/** A proxy's request names an enterprise other than itself and the owner (its key comes at confirm). */
+function proxyRequestCheck(
+  dataset: DatasetState,
+  proxy: string,
+  enterprise: string | undefined,
+): BotError | null {
+  if (enterprise === undefined) return null;
+  if (enterprise === proxy)
+    return botError(
+      'BAD_REQUEST',
+      'A proxy asks for another party: leave "for" out to ask for yourself.',
+    );
+  if (enterprise === dataset.owner)
+    return botError('BAD_REQUEST', `The owner of "${dataset.id}" reads it without a proxy.`);
   return null;
 }
 
@@ -436,6 +466,11 @@ function grantCheck(
   const found = decidable(o, tx, requestId, 'grants access', viaMarket);
   if (found instanceof BotError) return found;
   const { request, dataset } = found;
+  if (request.for !== undefined && !request.confirmed)
+    return botError(
+      'UNAUTHORIZED',
+      `${request.for} has not confirmed (dataset.confirm) that this proxy asks for it: grant once it has.`,
+    );
   const asked = request.view ?? fullView;
   const view = grantView === undefined ? asked : checkReadView(grantView);
   if (!viewWithin(view, asked))
@@ -491,7 +526,8 @@ function grantDo(
   if (view.kind === 'full') delete granted.view;
   else granted.view = view;
   o.requests.set(request.id, granted);
-  log(o, event('grant', dataset.id, request.reader, null, request.purpose, tx, txId, height));
+  const e = event('grant', dataset.id, request.reader, null, request.purpose, tx, txId, height);
+  log(o, request.for === undefined ? e : { ...e, for: request.for });
 }
 
 function applyGrant(o: DatasetOverlay, tx: Tx, txId: string, height: number): BotError | null {
@@ -638,7 +674,12 @@ export function closeMarketRequest(
 
 export type { GrantPlan };
 
-function decided(r: RequestRecord, state: RequestState, tx: Tx, height: number): RequestRecord {
+export function decided(
+  r: RequestRecord,
+  state: RequestState,
+  tx: Tx,
+  height: number,
+): RequestRecord {
   return { ...r, state, by: tx.from, decidedHeight: height, decidedTime: tx.time };
 }
 
@@ -648,7 +689,8 @@ function applyDeny(o: DatasetOverlay, tx: Tx, txId: string, height: number): Bot
   if (found instanceof BotError) return found;
   const { request, dataset } = found;
   o.requests.set(request.id, decided(request, 'denied', tx, height));
-  log(o, event('deny', dataset.id, request.reader, null, request.purpose, tx, txId, height));
+  const { reader, purpose } = request;
+  log(o, event('deny', dataset.id, reader, null, purpose, tx, txId, height, request.for));
   return null;
 }
 
@@ -670,7 +712,7 @@ function applyRevoke(o: DatasetOverlay, tx: Tx, txId: string, height: number): B
     (r) => r.reader === body.reader && r.state === 'granted',
   );
   if (request) o.requests.set(request.id, decided(request, 'revoked', tx, height));
-  log(o, event('revoke', dataset.id, body.reader, null, null, tx, txId, height));
+  log(o, event('revoke', dataset.id, body.reader, null, null, tx, txId, height, request?.for));
   return null;
 }
 
