@@ -36,6 +36,30 @@ describe('notification text and order', () => {
     ).toBe(
       'Data "lab/batch-7" was refused by a regulator: pH out of range. Correct it and resubmit.',
     );
+    const proxy = `did:key:z${'p'.repeat(40)}`;
+    expect(
+      notificationText({
+        ...base,
+        kind: 'access.proxied',
+        subject: 'air',
+        detail: { request: 'r', purpose: 'city report', proxy },
+      }),
+    ).toMatch(
+      /^did:key:zp+…p{6} asked for air on your behalf \(city report\): confirm it on the Data page\.$/,
+    );
+    expect(
+      notificationText({ ...base, kind: 'access.granted', subject: 'air', detail: { via: proxy } }),
+    ).toMatch(/^Access to air was forwarded to you by did:key:zp+…p{6}\.$/);
+    expect(
+      notificationText({
+        ...base,
+        kind: 'access.confirmed',
+        subject: 'air',
+        detail: { for: proxy },
+      }),
+    ).toMatch(
+      /^Your request for air was confirmed by did:key:zp+…p{6}: its owner may grant it now\.$/,
+    );
   });
 
   it('orders ids by height, then index (not as text), and counts the unread', () => {

@@ -32,7 +32,13 @@ export function notificationText(n: NotificationView): string {
     case 'access.requested':
       return `Access to ${s} was requested: ${d.purpose || d.service || 'no purpose given'}.`;
     case 'access.granted':
-      return `Access to ${s} was granted.`;
+      return d.via
+        ? `Access to ${s} was forwarded to you by ${short(String(d.via))}.`
+        : `Access to ${s} was granted.`;
+    case 'access.proxied':
+      return `${short(String(d.proxy))} asked for ${s} on your behalf (${d.purpose || 'no purpose given'}): confirm it on the Data page.`;
+    case 'access.confirmed':
+      return `Your request for ${s} was confirmed by ${short(String(d.for))}: its owner may grant it now.`;
     case 'access.denied':
       return `Access to ${s} was denied.`;
     case 'access.recorded':

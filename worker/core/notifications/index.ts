@@ -112,6 +112,8 @@ export function notificationNeeds(block: CommittedBlock): NotificationNeeds {
       case 'device.access.decide':
       case 'dataset.grant':
       case 'dataset.deny':
+      case 'dataset.confirm':
+      case 'dataset.forward':
         txs.add(text(body.request));
         break;
       case 'contract.call':
@@ -228,15 +230,50 @@ function draftsOf(tx: Tx, txId: string, height: number, facts: NotificationFacts
         },
       ];
     }
-    case 'dataset.request':
+    case 'dataset.request': {
+      const asked = {
+        kind: 'access.requested' as const,
+        subject: text(body.dataset),
+        to: accounts(owner(`dataset:${text(body.dataset)}`)),
+        detail: { request: txId, purpose: text(body.purpose) },
+      };
+      // A data proxy asking for an enterprise (Y.4560 I.2 step 1): the enterprise is told, to confirm.
+      if (!text(body.for)) return [asked];
       return [
+        { ...asked, detail: { ...asked.detail, for: text(body.for) } },
         {
-          kind: 'access.requested',
+          kind: 'access.proxied',
           subject: text(body.dataset),
-          to: accounts(owner(`dataset:${text(body.dataset)}`)),
-          detail: { request: txId, purpose: text(body.purpose) },
+          to: accounts(text(body.for)),
+          detail: { request: txId, purpose: text(body.purpose), proxy: tx.from },
         },
       ];
+    }
+    case 'dataset.confirm': {
+      // Step 2: the proxy hears that its enterprise confirmed (the owner may grant now).
+      const request = facts.txs.get(text(body.request));
+      return [
+        {
+          kind: 'access.confirmed',
+          subject: text(request ? bodyOf(request).dataset : '') || text(body.request),
+          to: accounts(request?.from),
+          detail: { request: text(body.request), for: tx.from },
+        },
+      ];
+    }
+    case 'dataset.forward': {
+      // Step 4: the enterprise hears that the proxy passed it the data's keys.
+      const request = facts.txs.get(text(body.request));
+      const about = request ? bodyOf(request) : {};
+      return [
+        {
+          kind: 'access.granted',
+          subject: text(about.dataset) || text(body.request),
+          to: accounts(text(about.for)),
+          detail: { request: text(body.request), via: tx.from },
+        },
+      ];
+    }
     case 'dataset.access':
       return [
         {

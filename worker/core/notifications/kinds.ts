@@ -16,6 +16,8 @@ export const notificationKinds = [
   'access.granted',
   'access.denied',
   'access.recorded',
+  'access.proxied',
+  'access.confirmed',
   'trace.received',
   'data.validated',
   'data.refused',

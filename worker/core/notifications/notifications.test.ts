@@ -189,6 +189,59 @@ describe('notifications derived from committed blocks (Y.4464 clause 10)', () =>
     ]);
   });
 
+  it("a data proxy's steps are told to the enterprise and the proxy (Y.4560 I.2)", () => {
+    const proxy = testIdentity('notify proxy');
+    const enterprise = testIdentity('notify enterprise');
+    const dataOwner = testIdentity('notify data owner');
+    const at = (t: Tx, height: number): CommittedBlock => ({
+      chain,
+      height,
+      time: 1,
+      txs: [t],
+      txIds: [txIdOfTx(t)],
+      failed: new Set(),
+    });
+    const sign = (from: TestIdentity, type: string, body: unknown) =>
+      signTx({ chain, type, from: from.did, nonce: 1, time: 1, body }, from.seed);
+    const request = sign(proxy, 'dataset.request', {
+      dataset: 'air',
+      purpose: 'city report',
+      for: enterprise.did,
+    });
+    const requestId = txIdOfTx(request);
+    const facts: NotificationFacts = {
+      written: new Map(),
+      owners: new Map([['dataset:air', dataOwner.did]]),
+      txs: new Map([[requestId, { from: proxy.did, type: request.type, body: request.body }]]),
+    };
+    const view = (t: Tx, h: number) =>
+      notificationsOf(at(t, h), facts).map((n) => [n.kind, n.subject, n.to, n.detail]);
+    expect(view(request, 5)).toEqual([
+      [
+        'access.requested',
+        'air',
+        [dataOwner.did],
+        { request: requestId, purpose: 'city report', for: enterprise.did },
+      ],
+      [
+        'access.proxied',
+        'air',
+        [enterprise.did],
+        { request: requestId, purpose: 'city report', proxy: proxy.did },
+      ],
+    ]);
+    expect(view(sign(enterprise, 'dataset.confirm', { request: requestId }), 6)).toEqual([
+      ['access.confirmed', 'air', [proxy.did], { request: requestId, for: enterprise.did }],
+    ]);
+    expect(view(sign(proxy, 'dataset.forward', { request: requestId, keys: [] }), 7)).toEqual([
+      ['access.granted', 'air', [enterprise.did], { request: requestId, via: proxy.did }],
+    ]);
+    // The derivation asks for the request a confirm or a forward names.
+    expect(
+      notificationNeeds(at(sign(enterprise, 'dataset.confirm', { request: requestId }), 6)).txs,
+    ).toEqual([requestId]);
+  });
+
   it('filters, ids and their bad input', () => {
     const n = derive(registered()).list[0]!;
     expect(matchesFilter(n, {})).toBe(true);
