@@ -3,7 +3,17 @@ import { sha256 } from './crypto/hash';
 import { utf8 } from './bytes';
 import { publicKeyFromSeed } from './crypto/ed25519';
 import { didFromPublicKey } from './crypto/did';
-import { genesisState, type ChainMode, type Genesis } from './ledger';
+import {
+  executeBlock,
+  genesisState,
+  replayBlock,
+  stateFromEntries,
+  type ChainMode,
+  type ChainState,
+  type ExecutedBlock,
+  type Genesis,
+} from './ledger';
+import { toHex } from './bytes';
 import { signTx, type Tx, type UnsignedTx } from './tx';
 
 export interface TestIdentity {
@@ -65,4 +75,71 @@ export function put(
     body: { key, value },
   };
   return signTx(unsigned, id.seed);
+}
+
+/**
+ * Module tests on a dev chain of `proposer`: signs each identity's transactions in nonce order
+ * (the next after what the chain committed), runs blocks on them, and keeps every block so a test
+ * can check that another peer replays them to the same hashes and a reload rebuilds the state.
+ */
+export class BlockRunner {
+  private nonces = new Map<string, number>();
+  readonly blocks: ExecutedBlock[] = [];
+
+  constructor(
+    private readonly proposer: TestIdentity,
+    private readonly everyone: readonly TestIdentity[],
+  ) {}
+
+  /** Forget the nonces and the blocks (a test starting on a fresh chain). */
+  reset(): void {
+    this.nonces = new Map();
+    this.blocks.length = 0;
+  }
+
+  tx = (from: TestIdentity, chain: string, type: string, body: unknown): Tx => {
+    const nonce = (this.nonces.get(from.did) ?? 0) + 1;
+    this.nonces.set(from.did, nonce);
+    return signTx(
+      { chain, type, from: from.did, nonce, time: 1_700_000_000_000 + nonce, body },
+      from.seed,
+    );
+  };
+
+  /** One block of `txs`; throws if one was refused outright (failed in execution is fine). */
+  run = (state: ChainState, txs: Tx[]): ExecutedBlock => {
+    const executed = executeBlock(
+      state,
+      txs,
+      { time: state.headTime + 1, proposer: this.proposer.did, round: 0 },
+      false,
+    );
+    if (executed.rejected.length > 0)
+      throw new Error(`refused outright: ${JSON.stringify(executed.rejected)}`);
+    for (const who of this.everyone)
+      this.nonces.set(who.did, executed.state.nonces.get(who.did) ?? 0);
+    this.blocks.push(executed);
+    return executed;
+  };
+
+  /** Replays every block from the genesis; throws at the first hash that differs. */
+  replayAll(): ChainState {
+    let replayed = devChain(this.proposer).state;
+    for (const executed of this.blocks) {
+      const again = replayBlock(replayed, executed.block);
+      if (toHex(again.hash) !== toHex(executed.hash))
+        throw new Error(`block ${executed.block.header.height} replays to another hash`);
+      replayed = again.state;
+    }
+    return replayed;
+  }
+
+  /** The state a reload builds from the genesis's and every block's writes. */
+  rebuilt(genesis: Genesis): ChainState {
+    const entries = new Map<string, Uint8Array>();
+    for (const [k, v] of devChain(this.proposer).writes) entries.set(k, v);
+    for (const executed of this.blocks) for (const [k, v] of executed.writes) entries.set(k, v);
+    const last = this.blocks.at(-1)!;
+    return stateFromEntries(genesis, last.block.header, last.hash, entries);
+  }
 }

@@ -2,17 +2,9 @@
 // that is not the job's is TAMPERED, and the chain records jobs and partials only for readers
 // with aggregate rights and from each dataset's owner, logged in the datasets' access logs.
 import { describe, expect, it } from 'vitest';
-import {
-  executeBlock,
-  replayBlock,
-  stateFromEntries,
-  type ChainState,
-  type ExecutedBlock,
-} from '../../ledger';
-import { devChain, testIdentity, type TestIdentity } from '../../testing';
-import { signTx, type Tx } from '../../tx';
-import { toHex } from '../../bytes';
-import { BotError } from '../../errors';
+import type { ExecutedBlock } from '../../ledger';
+import { BlockRunner, devChain, testIdentity, type TestIdentity } from '../../testing';
+import type { BotError } from '../../errors';
 import { bindingFromSeed, wrappedKeyBytes } from '../datasets/keys';
 import { decodeDatasetEvents, logPrefix } from '../datasets/state';
 import {
@@ -116,28 +108,8 @@ const reader = testIdentity('analytics reader');
 const stranger = testIdentity('analytics stranger');
 const everyone = [ownerA, ownerB, reader, stranger];
 
-let nonces = new Map<string, number>();
-function tx(from: TestIdentity, chain: string, type: string, body: unknown): Tx {
-  const nonce = (nonces.get(from.did) ?? 0) + 1;
-  nonces.set(from.did, nonce);
-  return signTx(
-    { chain, type, from: from.did, nonce, time: 1_700_000_000_000 + nonce, body },
-    from.seed,
-  );
-}
-const blocks: ExecutedBlock[] = [];
-function run(state: ChainState, txs: Tx[]): ExecutedBlock {
-  const executed = executeBlock(
-    state,
-    txs,
-    { time: state.headTime + 1, proposer: ownerA.did, round: 0 },
-    false,
-  );
-  expect(executed.rejected).toEqual([]);
-  for (const id of everyone) nonces.set(id.did, executed.state.nonces.get(id.did) ?? 0);
-  blocks.push(executed);
-  return executed;
-}
+const chainRun = new BlockRunner(ownerA, everyone);
+const { tx, run, blocks } = chainRun;
 const codes = (b: ExecutedBlock) => b.failed.map((f) => f.error?.code);
 const wrap = (to: TestIdentity) => ({
   reader: to.did,
@@ -152,7 +124,7 @@ const agg = (fns: string[]) => ({ kind: 'aggregate', field: 'v', fns });
 
 describe('analytics jobs on chain', () => {
   it("records a job for a reader with aggregate rights and each owner's partial, in the access logs", () => {
-    nonces = new Map();
+    chainRun.reset();
     let state = devChain(ownerA).state;
     const chain = state.chainId;
     const publish = (id: string) => ({ id, labels: [], schema: '', policy: { mode: 'owner' } });
@@ -285,17 +257,8 @@ describe('analytics jobs on chain', () => {
       ['partial', reader.did, ownerA.did],
     ]);
     // Replayed to the same hashes; a reload rebuilds the jobs.
-    let replayed = devChain(ownerA).state;
-    for (const executed of blocks) {
-      const again = replayBlock(replayed, executed.block);
-      expect(toHex(again.hash)).toBe(toHex(executed.hash));
-      replayed = again.state;
-    }
-    const entries = new Map<string, Uint8Array>();
-    for (const [k, v] of devChain(ownerA).writes) entries.set(k, v);
-    for (const executed of blocks) for (const [k, v] of executed.writes) entries.set(k, v);
-    const last = blocks.at(-1)!;
-    const rebuilt = stateFromEntries(state.genesis, last.block.header, last.hash, entries);
+    chainRun.replayAll();
+    const rebuilt = chainRun.rebuilt(state.genesis);
     expect(rebuilt.analytics?.jobs.get(jobId)).toEqual(state.analytics?.jobs.get(jobId));
   });
 });

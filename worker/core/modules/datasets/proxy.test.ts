@@ -4,15 +4,9 @@
 // whom and the purpose; revoking the proxy ends the enterprise's later versions. Replayed and
 // rebuilt from state alike.
 import { describe, expect, it } from 'vitest';
-import {
-  executeBlock,
-  replayBlock,
-  stateFromEntries,
-  type ChainState,
-  type ExecutedBlock,
-} from '../../ledger';
-import { devChain, testIdentity, type TestIdentity } from '../../testing';
-import { checkTx, signTx, type Tx } from '../../tx';
+import type { ExecutedBlock } from '../../ledger';
+import { BlockRunner, devChain, testIdentity, type TestIdentity } from '../../testing';
+import { checkTx } from '../../tx';
 import { toHex } from '../../bytes';
 import type { BotError } from '../../errors';
 import { bindingFromSeed, wrappedKeyBytes } from './keys';
@@ -27,29 +21,8 @@ const everyone = [owner, proxy, enterprise, stranger];
 const id = 'grid.load';
 const purpose = 'load forecast for E, no resale';
 
-let nonces = new Map<string, number>();
-function tx(from: TestIdentity, chain: string, type: string, body: unknown): Tx {
-  const nonce = (nonces.get(from.did) ?? 0) + 1;
-  nonces.set(from.did, nonce);
-  return signTx(
-    { chain, type, from: from.did, nonce, time: 1_700_000_000_000 + nonce, body },
-    from.seed,
-  );
-}
-
-const blocks: ExecutedBlock[] = [];
-function run(state: ChainState, txs: Tx[]): ExecutedBlock {
-  const executed = executeBlock(
-    state,
-    txs,
-    { time: state.headTime + 1, proposer: owner.did, round: 0 },
-    false,
-  );
-  expect(executed.rejected).toEqual([]);
-  for (const who of everyone) nonces.set(who.did, executed.state.nonces.get(who.did) ?? 0);
-  blocks.push(executed);
-  return executed;
-}
+const chainRun = new BlockRunner(owner, everyone);
+const { tx, run, blocks } = chainRun;
 const codes = (b: ExecutedBlock) => b.failed.map((f) => f.error?.code);
 const messages = (b: ExecutedBlock) => b.failed.map((f) => f.error?.message);
 
@@ -117,8 +90,7 @@ describe('data proxy bodies', () => {
 
 describe('data asset circulation through a proxy on chain', () => {
   it('request for E, confirm by E only, grant after it, forward of granted versions, revocation', () => {
-    nonces = new Map();
-    blocks.length = 0;
+    chainRun.reset();
     let state = devChain(owner).state;
     const chain = state.chainId;
     state = run(state, [keyTx(chain, owner), keyTx(chain, proxy), keyTx(chain, stranger)]).state;
@@ -253,17 +225,8 @@ describe('data asset circulation through a proxy on chain', () => {
     ]);
 
     // Another peer replays every block to the same hashes; a reload rebuilds the same registry.
-    let replayed = devChain(owner).state;
-    for (const executed of blocks) {
-      const again = replayBlock(replayed, executed.block);
-      expect(toHex(again.hash)).toBe(toHex(executed.hash));
-      replayed = again.state;
-    }
-    const entries = new Map<string, Uint8Array>();
-    for (const [k, v] of devChain(owner).writes) entries.set(k, v);
-    for (const executed of blocks) for (const [k, v] of executed.writes) entries.set(k, v);
-    const last = blocks.at(-1)!;
-    const rebuilt = stateFromEntries(state.genesis, last.block.header, last.hash, entries);
+    chainRun.replayAll();
+    const rebuilt = chainRun.rebuilt(state.genesis);
     expect(toHex(rebuilt.trie.rootHash())).toBe(toHex(state.trie.rootHash()));
     expect(mayReadVersion(rebuilt.datasets!, id, 2, enterprise.did)).toBe(true);
     expect(mayReadVersion(rebuilt.datasets!, id, 4, enterprise.did)).toBe(false);

@@ -2,16 +2,9 @@
 // versions and decides; a grant answers a request; revocation keeps the reader out of later
 // versions; every fetch is accounted. Replayed and rebuilt from state alike on every peer.
 import { describe, expect, it } from 'vitest';
-import {
-  executeBlock,
-  failurePrefix,
-  replayBlock,
-  stateFromEntries,
-  type ChainState,
-  type ExecutedBlock,
-} from '../../ledger';
-import { devChain, testIdentity, type TestIdentity } from '../../testing';
-import { checkTx, signTx, type Tx } from '../../tx';
+import { failurePrefix, type ChainState, type ExecutedBlock } from '../../ledger';
+import { BlockRunner, devChain, testIdentity, type TestIdentity } from '../../testing';
+import { checkTx, type Tx } from '../../tx';
 import { toHex } from '../../bytes';
 import type { BotError } from '../../errors';
 import { bindingFromSeed, wrappedKeyBytes } from './keys';
@@ -29,36 +22,14 @@ const reader = testIdentity('dataset reader');
 const stranger = testIdentity('dataset stranger');
 const everyone = [owner, reader, stranger];
 
-let nonces = new Map<string, number>();
-function tx(from: TestIdentity, chain: string, type: string, body: unknown): Tx {
-  const nonce = (nonces.get(from.did) ?? 0) + 1;
-  nonces.set(from.did, nonce);
-  return signTx(
-    { chain, type, from: from.did, nonce, time: 1_700_000_000_000 + nonce, body },
-    from.seed,
-  );
-}
-
-const blocks: ExecutedBlock[] = [];
-function run(state: ChainState, txs: Tx[]): ExecutedBlock {
-  const executed = executeBlock(
-    state,
-    txs,
-    { time: state.headTime + 1, proposer: owner.did, round: 0 },
-    false,
-  );
-  expect(executed.rejected).toEqual([]);
-  for (const id of everyone) nonces.set(id.did, executed.state.nonces.get(id.did) ?? 0);
-  blocks.push(executed);
-  return executed;
-}
+const chainRun = new BlockRunner(owner, everyone);
+const { tx, run, blocks } = chainRun;
 
 const failures = (executed: ExecutedBlock) =>
   executed.failed.map((f) => [f.error?.code, f.error?.message]);
 
 function fresh(): ChainState {
-  nonces = new Map();
-  blocks.length = 0;
+  chainRun.reset();
   return devChain(owner).state;
 }
 
@@ -279,17 +250,8 @@ describe('dataset records on chain', () => {
     });
 
     // Another peer replays every block to the same hashes, and a reload rebuilds the registry.
-    let replayed = devChain(owner).state;
-    for (const executed of blocks) {
-      const again = replayBlock(replayed, executed.block);
-      expect(toHex(again.hash)).toBe(toHex(executed.hash));
-      replayed = again.state;
-    }
-    const entries = new Map<string, Uint8Array>();
-    for (const executed of blocks) for (const [k, v] of executed.writes) entries.set(k, v);
-    for (const [k, v] of devChain(owner).writes) entries.set(k, v);
-    const last = blocks[blocks.length - 1]!;
-    const rebuilt = stateFromEntries(state.genesis, last.block.header, last.hash, entries);
+    chainRun.replayAll();
+    const rebuilt = chainRun.rebuilt(state.genesis);
     expect(toHex(rebuilt.trie.rootHash())).toBe(toHex(state.trie.rootHash()));
     const summary = (r: DatasetRegistry) => ({
       keys: [...r.keys.keys()].sort(),
