@@ -9,8 +9,8 @@
 // (a node left with one entry collapses into it; buckets are sorted), so two maps with the same
 // entries are deep-equal however they were built, and iterate in the same order (hash order,
 // then key order: not insertion order).
-// (A library was considered: immutable 5 seeds its collision hash with Math.random, which the
-// core may not call, and iterates in an order that depends on history.)
+// (A library was considered: immutable 5 seeds its collision hash at random, which the
+// core may not do, and iterates in an order that depends on history.)
 
 const bitsPerLevel = 5;
 const levelMask = 0b11111;
