@@ -103,6 +103,15 @@ describe('sealing and opening values under a read role', () => {
     expect((await sealed()).box).not.toEqual(s.box);
   });
 
+  it('seals a data.put held for multisig approval too', async () => {
+    const held = { type: 'data.put', body: { key: 'lab/a', value } };
+    const request = await writer.sealRequest(chain, { type: 'multisig.propose', body: held });
+    const inner = (request.body as { type: string; body: { key: string; sealed: SealedValue } })
+      .body;
+    expect(Object.keys(inner).sort()).toEqual(['key', 'sealed']);
+    expect((await peerOf(holder2).open(chain, 'lab/a', inner.sealed, null)).value).toEqual(value);
+  });
+
   it('a changed box, a box moved to another key or a swapped wrap is TAMPERED', async () => {
     const s = await sealed();
     const flipped = { ...s, box: s.box.slice() };

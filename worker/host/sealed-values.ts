@@ -68,6 +68,15 @@ export class SealedValues {
     chain: ChainState,
     request: { type: string; body: unknown },
   ): Promise<{ type: string; body: unknown }> {
+    if (request.type === 'multisig.propose' && isPlainObject(request.body)) {
+      // a data.put held for approval goes into the block now: sealed like a sent one
+      const held = request.body;
+      if (held.type !== 'data.put') return request;
+      const inner = await this.sealRequest(chain, { type: 'data.put', body: held.body });
+      return inner.body === held.body
+        ? request
+        : { ...request, body: { ...held, body: inner.body } };
+    }
     const body = request.body;
     if (request.type !== 'data.put' || !isPlainObject(body) || !('value' in body)) return request;
     if (typeof body.key !== 'string') return request; // the body rules name the fault

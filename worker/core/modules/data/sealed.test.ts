@@ -167,6 +167,15 @@ describe('sealed values under a read role (block validity)', () => {
     expect(() => replayBlock(s1, forged)).toThrow(expect.objectContaining({ code: 'BAD_BLOCK' }));
   });
 
+  it('refuses a plaintext data.put held for multisig approval (its body is in the block too)', () => {
+    const held = { type: 'data.put', body: { key: 'lab/x', value: 'the secret' } };
+    const made = block(s1, [tx(s1, v1, 'multisig.propose', held)]);
+    expect(made.txIds).toEqual([]);
+    expect(made.rejected[0]?.error?.code).toBe('UNAUTHORIZED');
+    const error = replayOn(s1, [tx(s1, v1, 'multisig.propose', held)]);
+    expect(error.code).toBe('BAD_BLOCK');
+  });
+
   it('refuses a sealed value under a key no read role covers (BAD_REQUEST)', () => {
     const made = block(s1, [tx(s1, v3, 'data.put', { key: 'open/x', sealed: sealedFor([v1]) })]);
     expect(made.rejected[0]?.error?.code).toBe('BAD_REQUEST');

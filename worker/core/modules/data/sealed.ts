@@ -8,7 +8,7 @@
 //          key (identity.x25519), with the datasets' envelope (../datasets/keys.ts: X25519 +
 //          HKDF-SHA-256 + AES-256-GCM), fingerprint = SHA-256 of the box.
 // Block validity (sealedPutError, judged on the state before the block like every role) refuses
-// a plaintext data.put under a read role, a sealed one under a key no read role covers, and a
+// a plaintext data.put under a read role (sent, or held by multisig.propose), a sealed one under a key no read role covers, and a
 // sealed one whose wraps do not name exactly the role's holders that have a published key. It
 // cannot check what a wrap holds (only its reader can open it): a writer that wraps garbage for
 // a holder makes a value that holder cannot open, which its peer reports as TAMPERED.
@@ -117,6 +117,13 @@ export function sealedPutError(
   bindings: ReadonlyMap<string, KeyBinding> | undefined,
   tx: Tx,
 ): BotError | null {
+  if (tx.type === 'multisig.propose') {
+    // a data.put held for approval (../multisig) carries its body in this block already
+    const held = tx.body as { type?: unknown; body?: unknown };
+    if (held.type !== 'data.put' || !isPlainObject(held.body) || typeof held.body.key !== 'string')
+      return null; // not a data.put, or malformed: the held body's rules refuse it
+    return sealedPutError(rights, bindings, { ...tx, type: 'data.put', body: held.body });
+  }
   if (tx.type !== 'data.put') return null;
   const body = tx.body as { key: string; sealed?: SealedValue };
   const expected = sealedReadersOf(rights, bindings, body.key);
