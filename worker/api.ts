@@ -199,6 +199,22 @@ export interface GetResult {
    * the policy on, a version written before tracking began is pending too).
    */
   validation?: { status: 'pending' | 'valid' | 'refused'; required: boolean; reason?: string };
+  /** Present when the value was written sealed under a read role (issue 15): see SealedView. */
+  sealed?: SealedView;
+}
+
+/**
+ * A value sealed for the holders of a read role (issue 15). `opened`: this peer's identity is
+ * among `readers` and the value was opened (then `value` holds it); otherwise `value` is null and
+ * `reason` says why it stays sealed here.
+ */
+export interface SealedView {
+  /** The read role that covers the key now (null: none any more). */
+  role: string | null;
+  /** The dids the value's content key was wrapped for when it was written. */
+  readers: string[];
+  opened: boolean;
+  reason?: string;
 }
 
 /** A chain this peer holds. */
@@ -518,6 +534,8 @@ export interface PeerMethods
       txId: string;
       /** D-9.4: the version's verdicts and the refused version it answers (tracked chains). */
       validation?: VersionValidationView;
+      /** A version written sealed under a read role (issue 15). */
+      sealed?: SealedView;
     }>
   >;
   integrity(): Promise<IntegrityReport>;

@@ -6,6 +6,7 @@ import { bot } from '../runtime';
 import { useRoute, href, navigate } from '../router';
 import { Card, ErrorNote, PageTitle, Pill, useAsync } from '../components/ui';
 import { formatTime, preview, short } from '../lib/format';
+import { isSealedShut, sealedText } from '../lib/sealed-text';
 import { checkBlockInPage, type BlockCheck } from '../lib/verify-block';
 import type { BlockView } from '../../worker/api';
 
@@ -387,6 +388,8 @@ function KeyDetail({ keyName }: { keyName: string }) {
           <p>
             {current.deleted ? (
               <em>Deleted (tombstone)</em>
+            ) : current.sealed && !current.sealed.opened ? (
+              <em data-testid="key-sealed">🔒 Sealed: {sealedText(current.sealed)}</em>
             ) : (
               <code>{preview(current.value, 200)}</code>
             )}{' '}
@@ -416,7 +419,13 @@ function KeyDetail({ keyName }: { keyName: string }) {
             {result.data!.versions.map((v) => (
               <li key={v.txId}>
                 block {v.height}:{' '}
-                {v.deleted ? <em>deleted</em> : <code>{preview(v.value, 80)}</code>}{' '}
+                {v.deleted ? (
+                  <em>deleted</em>
+                ) : isSealedShut(v) ? (
+                  <em>🔒 sealed</em>
+                ) : (
+                  <code>{preview(v.value, 80)}</code>
+                )}{' '}
                 <a href={href('ledger', 'tx', v.txId)}>tx</a>
               </li>
             ))}

@@ -3,6 +3,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useAppStore, syncProgress } from '../store/peer-store';
 import { runtime, bot } from '../runtime';
 import type { GetResult, TxResult } from '../../worker/api';
+import { sealedText } from '../lib/sealed-text';
 import { Card, CopyButton, PageTitle, Pill, Qr } from '../components/ui';
 import { formatBytes, short } from '../lib/format';
 
@@ -376,11 +377,19 @@ export function Lookup() {
           <p>
             {result.found.deleted ? (
               <em>Deleted (tombstone)</em>
+            ) : result.found.sealed && !result.found.sealed.opened ? (
+              <em data-testid="lookup-sealed">🔒 Sealed: {sealedText(result.found.sealed)}</em>
             ) : (
               <code>{JSON.stringify(result.found.value)}</code>
             )}{' '}
             · written in block {result.found.height}
           </p>
+          {result.found.sealed?.opened && (
+            <p className="muted" data-testid="lookup-opened">
+              🔓 Sealed on the chain for the holders of {result.found.sealed.role ?? 'a read role'};
+              opened with this peer's key.
+            </p>
+          )}
           <p className={result.verified ? 'ok' : 'error'} data-testid="proof-verdict">
             {result.verified
               ? `✓ Inclusion proof verified in this page against state root ${short(result.found.proof.stateRoot, 8)} (${result.found.proof.siblings.length} hashes)`

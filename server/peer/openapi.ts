@@ -122,9 +122,14 @@ const schemas: Record<string, Schema> = {
       txId: hex(64),
       proof: obj({ key: str, entry: str, siblings: list(str), stateRoot: hex(64), height: int }),
       validation: ref('ValueValidation'),
+      sealed: ref('SealedValue'),
     },
-    ['validation'],
+    ['validation', 'sealed'],
   ),
+  /** A value sealed under a read role (issue 15): opened on a holder's peer, else value null. */
+  SealedValue: obj({ role: nullable(str), readers: list(str), opened: bool, reason: str }, [
+    'reason',
+  ]),
   AbsenceProof: obj({
     key: str,
     siblings: list(hex(64)),
@@ -140,8 +145,9 @@ const schemas: Record<string, Schema> = {
         deleted: bool,
         txId: hex(64),
         validation: ref('VersionValidation'),
+        sealed: ref('SealedValue'),
       },
-      ['validation'],
+      ['validation', 'sealed'],
     ),
   ),
   Chains: list(
@@ -548,7 +554,8 @@ const paths: Record<string, Record<string, Op>> = {
   '/v1/identity': { get: { summary: "The peer's identity.", ok: ['200', ref('Identity')] } },
   '/v1/tx': {
     post: {
-      summary: 'Submit a transaction (signed here, or raw hex).',
+      summary:
+        "Submit a transaction (signed here, or raw hex). A data.put signed here under a read role is sealed for the role's holders first.",
       ok: ['202', ref('TxAccepted')],
       body: 'Tx',
     },
@@ -579,7 +586,8 @@ const paths: Record<string, Record<string, Op>> = {
   },
   '/v1/state/{key}': {
     get: {
-      summary: 'A value with its state proof.',
+      summary:
+        "A value with its state proof; under a read role the value is sealed: opened on a holder's peer, else null with `sealed.opened` false.",
       ok: ['200', ref('Value')],
       params: [pathParam('key', { type: 'string', maxLength: dataKeyBytesMax })],
     },

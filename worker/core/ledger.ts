@@ -14,6 +14,7 @@ import type { Genesis } from './genesis';
 import type { AnyTxModule, BlockContext, BlockEnd, ChainView, Registry } from './modules/module';
 import { txRegistry, type ModuleStates } from './modules/registry';
 import { consensusIn, isPerBlockLimit, rightsError } from './modules/governance';
+import { sealedPutError } from './modules/data/sealed';
 import { checkTokenGenesis, genesisTokenWrites } from './modules/tokens';
 import { checkItsGenesis } from './modules/its';
 
@@ -268,7 +269,10 @@ export function txRightsError(
     const refused = other.refuses(stateOf(state, other) ?? other.empty(state.genesis), tx);
     if (refused) return refused;
   }
-  return rightsError(state.genesis, state.governance, tx, module.name, sentInBlock);
+  const rights = rightsError(state.genesis, state.governance, tx, module.name, sentInBlock);
+  if (rights) return rights;
+  // a value under a read role travels sealed for exactly its holders (modules/data/sealed.ts)
+  return sealedPutError(state.governance, state.datasets?.keys, tx);
 }
 
 /** The state a module holds in `state` (undefined: none yet, its empty state applies). */

@@ -11,6 +11,17 @@ export const dataKeyBytesMax = 256;
 export const dataValueBytesMax = 8 * 1024;
 /** Nesting depth of a structured data value (maps and arrays). */
 export const dataValueDepthMax = 8;
+/**
+ * A sealed data.put value (a key under a read:<prefix> role, worker/core/modules/data/sealed.ts):
+ * its AES-256-GCM box at most (the encoded value plus the 16-byte tag).
+ */
+export const sealedValueBytesMax = dataValueBytesMax + 16;
+/**
+ * Holders one sealed value's content key is wrapped for, at most (about 150 bytes each); so a
+ * read role names at most this many holders. A large value with many holders meets
+ * txBodyBytesMax first.
+ */
+export const sealedValueHoldersMax = 24;
 /** Stakeholders a data.put may name (who may validate the value, D-9.4). */
 export const dataStakeholdersMax = 16;
 /** Length of a transaction type name. */

@@ -15,7 +15,7 @@ import { equalBytes } from '../core/bytes';
 import { encode } from '../core/codec';
 import { botError } from '../core/errors';
 import { genesisState, type Genesis } from '../core/ledger';
-import { dataPrefix } from '../core/modules/data';
+import { dataEntryOf, dataPrefix } from '../core/modules/data';
 import {
   decodeValidationRecord,
   validationPrefix,
@@ -41,17 +41,14 @@ export function dataEntryWrittenBy(block: Block, stateKey: string): Uint8Array |
   let entry: Uint8Array | null = null;
   const height = block.header.height;
   for (const tx of block.txs) {
-    const body = tx.body as { key?: unknown; value?: unknown } | null;
+    const body = tx.body as { key?: unknown } | null;
     if (
       (tx.type !== 'data.put' && tx.type !== 'data.delete') ||
       typeof body?.key !== 'string' ||
       dataPrefix + body.key !== stateKey
     )
       continue;
-    entry =
-      tx.type === 'data.put'
-        ? encode({ v: body.value, h: height, tx: txIdOf(tx) })
-        : encode({ d: true, h: height, tx: txIdOf(tx) });
+    entry = dataEntryOf(tx, txIdOf(tx), height);
   }
   return entry;
 }

@@ -41,6 +41,7 @@ import { SyncServing } from './sync-serving';
 import { Submissions } from './submissions';
 import { Admission } from './admission';
 import { Reads } from './reads';
+import { SealedValues } from './sealed-values';
 import { assertPersistsFollow, stopsPeer } from './assertions';
 import { decideEvidence } from '../core/decisions';
 import { ReadGate } from './read-gate';
@@ -90,6 +91,8 @@ export class PeerHost extends ApiSurface implements PeerMethods {
   protected readonly capabilities: Capabilities;
   /** Read rights: every send to one neighbour and every message taken in passes it. */
   private readonly gate: ReadGate;
+  /** Values sealed under read roles: sealed on write, opened on read (sealed-values.ts). */
+  private readonly sealed: SealedValues;
   private readonly options: HostOptions;
 
   constructor(hostOptions: HostOptions) {
@@ -131,11 +134,22 @@ export class PeerHost extends ApiSurface implements PeerMethods {
       statusNow: () => this.reads.statusNow(),
     });
     const mayWrite = (did: string, tx?: Tx) => this.admission.mayWrite(did, tx);
-    this.reads = new Reads({ ...base, mayWrite, refusals: () => this.gate.refused });
+    this.sealed = new SealedValues({
+      state: s,
+      record: base.record,
+      submitBackground: (request) => this.submissions.submitBackground(request),
+    });
+    this.reads = new Reads({
+      ...base,
+      mayWrite,
+      refusals: () => this.gate.refused,
+      sealed: this.sealed,
+    });
     this.submissions = new Submissions({
       ...base,
       ...loop,
       mayWrite,
+      seal: (chain, request) => this.sealed.sealRequest(chain, request),
       halt: (error) => this.fatal(error),
       notMember: (did) => this.admission.notMember(did),
       storedResult: (txId, height) => this.reads.storedResult(txId, height),
@@ -185,7 +199,10 @@ export class PeerHost extends ApiSurface implements PeerMethods {
       enqueue: loop.enqueue,
       drainEffects: () => this.drainEffects(),
       startNet: () => this.mesh.startNet(),
-      afterGovernanceChange: () => this.admission.afterGovernanceChange(),
+      afterGovernanceChange: () => {
+        this.admission.afterGovernanceChange();
+        this.publishReaderKey();
+      },
       restoreOwn: () => this.submissions.restoreOwn(),
       loadLightUpdates: (chain) => this.capabilities.lightUpdates.load(chain, this.s.hashes),
       statusNow: () => this.reads.statusNow(),
@@ -193,6 +210,15 @@ export class PeerHost extends ApiSurface implements PeerMethods {
     });
     this.capabilities = new Capabilities({ ...base, submissions: this.submissions });
     s.syncer = new Syncer(this.syncServing.syncIo(), () => s.peer?.chain.height ?? 0);
+  }
+
+  /** A read role's holder publishes its X25519 key, so that values can be sealed for it. */
+  private publishReaderKey(): void {
+    this.sealed
+      .afterBlock(this.s.durable)
+      .catch((error: Error) =>
+        this.record('warn', `The X25519 key for read roles was not published: ${error.message}`),
+      );
   }
 
   // ---- start-up --------------------------------------------------------------------------
@@ -377,6 +403,7 @@ export class PeerHost extends ApiSurface implements PeerMethods {
             time: effect.block.header.time,
           });
           this.capabilities.onCommitted(effect.block, effect.txIds, effect.failed);
+          this.publishReaderKey();
           if (
             effect.block.txs.some((tx) => tx.type === 'member.propose' || tx.type === 'member.vote')
           )

@@ -34,6 +34,7 @@ import {
   validationTracked,
 } from '../core/modules/validation';
 import type { HostState, HostOptions } from './host-state';
+import type { SealedValues } from './sealed-values';
 
 export interface ReadsDeps {
   state: HostState;
@@ -42,6 +43,8 @@ export interface ReadsDeps {
   mayWrite(did: string): boolean;
   /** Messages refused by read rights so far (read-gate.ts). */
   refusals(): { sent: number; taken: number };
+  /** Opens a value sealed under a read role when this peer holds it (sealed-values.ts). */
+  sealed: Pick<SealedValues, 'open'>;
 }
 
 export class Reads {
@@ -116,17 +119,19 @@ export class Reads {
   }
 
   /**
-   * A key under a `read:<prefix>` role (set by the chain's governance) is served by this peer
-   * only when its own identity holds that role. The peer still holds the value (it replays every
-   * block); confidentiality against a peer's operator is the datasets' encryption (issue 15).
+   * A key under a `read:<prefix>` role (set by the chain's governance): a value written since
+   * the role was set is sealed for its holders (sealed-values.ts), so any peer may show that it
+   * is sealed; a plaintext one (written before the role) is served by this peer only when its
+   * own identity holds the role. `plaintext`: whether a plaintext value is to be served.
    */
-  private checkReadRole(key: string): void {
+  private checkReadRole(key: string, plaintext = true): void {
+    if (!plaintext) return;
     const role = readRoleOf(this.s.durable.governance, key);
     const did = this.s.identityView.did;
     if (!role || role.dids.includes(did)) return;
     throw botError(
       'UNAUTHORIZED',
-      `${did} does not hold the role ${role.role} on this chain, so this peer does not serve "${key}"; the chain's governance names who reads it.`,
+      `${did} does not hold the role ${role.role} on this chain, so this peer does not serve "${key}" (written before the role, in plaintext); the chain's governance names who reads it.`,
     );
   }
 
@@ -182,7 +187,6 @@ export class Reads {
     if (typeof key !== 'string' || key.length === 0)
       throw botError('BAD_REQUEST', 'get takes a non-empty key.');
     this.checkReads();
-    this.checkReadRole(key);
     if (!this.s.integrityReport.stateVerified && !this.s.integrityReport.ok)
       throw botError(
         'TAMPERED',
@@ -206,11 +210,14 @@ export class Reads {
     const trie = chain.trie;
     const proof = trie.prove(stateKey)!;
     const decoded = decodeDataEntry(entry);
+    this.checkReadRole(key, !decoded.deleted && !decoded.sealed);
+    const opened = await this.d.sealed.open(chain, key, decoded.sealed, decoded.value);
     const validation = decoded.deleted
       ? undefined
       : await this.validationOf(chain, key, decoded.height);
     return {
-      value: decoded.value,
+      value: opened.value,
+      ...(opened.sealed ? { sealed: opened.sealed } : {}),
       deleted: decoded.deleted,
       height: decoded.height,
       txId: decoded.txId,
@@ -271,7 +278,6 @@ export class Reads {
   async history(key: string) {
     await this.readable();
     this.checkReads();
-    if (typeof key === 'string') this.checkReadRole(key);
     const versions = await provenHistory(
       this.d.options.storage,
       this.s.peer.chain.chainId,
@@ -295,12 +301,20 @@ export class Reads {
         )
           judged.set(record.h, record);
       }
-    return versions.map((v) => {
-      const d = decodeDataEntry(v.entry);
-      const r = judged.get(v.height);
+    const decoded = versions.map((v) => ({ height: v.height, d: decodeDataEntry(v.entry) }));
+    const plaintext = decoded.some(({ d }) => !d.deleted && !d.sealed);
+    if (typeof key === 'string') this.checkReadRole(key, plaintext);
+    const chain = this.s.durable;
+    const opened: Awaited<ReturnType<ReadsDeps['sealed']['open']>>[] = [];
+    for (const { d } of decoded)
+      opened.push(await this.d.sealed.open(chain, key, d.sealed, d.value));
+    return decoded.map(({ height, d }, i) => {
+      const r = judged.get(height);
+      const open = opened[i]!;
       return {
-        height: v.height,
-        value: d.value,
+        height,
+        value: open.value,
+        ...(open.sealed ? { sealed: open.sealed } : {}),
         deleted: d.deleted,
         txId: d.txId,
         ...(r

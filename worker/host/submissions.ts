@@ -1,7 +1,7 @@
 // Submissions and own nonces: signing this peer's transactions in nonce order, verifying
 // submissions in chunks and feeding them in order, results and the callers waiting for them.
 import type { PeerEffect, PeerInput } from '../core/consensus/types';
-import { precheckTx, txRightsError } from '../core/ledger';
+import { precheckTx, txRightsError, type ChainState } from '../core/ledger';
 import {
   checkTx,
   decodeTx,
@@ -45,6 +45,11 @@ export interface SubmissionsDeps {
   mayWrite(did: string, tx?: Tx): boolean;
   notMember(did: string): BotError;
   storedResult(txId: string, height: number): Promise<TxResult>;
+  /** A data.put under a read role, sealed for the role's holders (sealed-values.ts). */
+  seal(
+    chain: ChainState,
+    request: { type: string; body: unknown },
+  ): Promise<{ type: string; body: unknown }>;
 }
 
 export class Submissions {
@@ -309,6 +314,8 @@ export class Submissions {
       const chain = this.s.peer.chain;
       if (!this.d.mayWrite(this.s.identityView.did))
         throw this.d.notMember(this.s.identityView.did);
+      // a value under a read role never leaves this peer in plaintext: sealed before signing
+      const { body } = await this.d.seal(chain, request);
       const committed = chain.nonces.get(this.s.identityView.did) ?? 0;
       const nonce = Math.max(this.s.nonceNext, committed) + 1;
       const unsigned: UnsignedTx = {
@@ -317,7 +324,7 @@ export class Submissions {
         from: this.s.identityView.did,
         nonce,
         time: this.d.options.now(),
-        body: request.body,
+        body,
       };
       const draft = checkTx({ ...unsigned, sig: new Uint8Array(64) });
       const denied = txRightsError(chain, draft);

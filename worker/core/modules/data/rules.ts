@@ -1,5 +1,6 @@
 // Body rules of data.put and data.delete (stateless): a key is short, printable, well-formed
-// text; a value is plain data (no CBOR tags) within the size limit.
+// text; a value is plain data (no CBOR tags) within the size limit, or a sealed value
+// (./sealed.ts) for a key under a read role.
 import { botError } from '../../errors';
 import { encode } from '../../codec';
 import { utf8Length } from '../../bytes';
@@ -7,6 +8,7 @@ import * as limits from '../../limits';
 import { isPlainObject, isTaggedValue, onlyFields } from '../../body';
 import type { BodyRules } from '../module';
 import { isDidKey } from '../tokens/rules';
+import { checkSealedValue } from './sealed';
 
 export function checkDataKey(key: unknown): string {
   if (key === undefined) throw botError('MISSING_FIELD', 'The body has no "key".');
@@ -97,11 +99,21 @@ export function checkStakeholders(value: unknown): void {
 export const dataPut: BodyRules = {
   check(body) {
     if (!isPlainObject(body))
-      throw botError('MALFORMED', 'A data.put body must be a map { key, value, stakeholders? }.');
-    onlyFields(body, ['key', 'value', 'stakeholders'], 'data.put');
+      throw botError(
+        'MALFORMED',
+        'A data.put body must be a map { key, value, stakeholders? } or { key, sealed, stakeholders? }.',
+      );
+    onlyFields(body, ['key', 'value', 'sealed', 'stakeholders'], 'data.put');
     checkDataKey(body.key);
-    if (!('value' in body)) throw botError('MISSING_FIELD', 'The body has no "value".');
     checkStakeholders(body.stakeholders);
+    if ('sealed' in body) {
+      // a key under a read role: the value travels sealed for the role's holders (./sealed.ts)
+      if ('value' in body)
+        throw botError('MALFORMED', 'A data.put carries a value or a sealed value, not both.');
+      checkSealedValue(body.sealed);
+      return;
+    }
+    if (!('value' in body)) throw botError('MISSING_FIELD', 'The body has no "value".');
     checkDataValue(body.value);
     const valueBytes = encode(body.value).length;
     if (valueBytes > limits.dataValueBytesMax)

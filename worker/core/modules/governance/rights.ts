@@ -8,7 +8,9 @@
 //   deploy                 who may send contract.deploy
 //   transact               who may send any transaction (governance transactions excepted)
 //   transact:<type>        ... of one type (data.put), or transact:<module> (devices)
-//   read:<prefix>          who may read data keys starting with <prefix> on a peer (get, history)
+//   read:<prefix>          who may read data keys starting with <prefix>: a value written under
+//                          them is sealed for these holders (../data/sealed.ts, block validity),
+//                          and a peer serves plaintext under them to its holders only
 //   regulate               who may validate or refuse submitted data (data.validate, ../validation)
 // The most specific transact role that is set applies (type, then module, then transact); a
 // role that is not set is open: with no role set, a chain behaves as before (members do all).
@@ -186,7 +188,9 @@ export function rightsError(
     );
   const valueMax = countPolicy(rights, 'data.valueBytesMax');
   if (valueMax !== undefined && tx.type === 'data.put') {
-    const bytes = encode((tx.body as { value: unknown }).value).length;
+    const body = tx.body as { value?: unknown; sealed?: { box: Uint8Array } };
+    // a sealed value (../data/sealed.ts): its box is the encoded value and a 16-byte tag
+    const bytes = body.sealed ? body.sealed.box.length - 16 : encode(body.value).length;
     if (bytes > valueMax)
       return policyError(
         'data.valueBytesMax',

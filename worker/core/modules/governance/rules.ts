@@ -80,6 +80,12 @@ function checkChange(value: unknown): void {
         );
       for (const did of value.dids)
         if (!isDid(did)) throw botError('BAD_FIELD_TYPE', 'A role holder must be a did:key.');
+      // every value under a read role is sealed for each holder (../data/sealed.ts)
+      if (value.role.startsWith('read:') && value.dids.length > limits.sealedValueHoldersMax)
+        throw botError(
+          'TOO_LARGE',
+          `A read role names at most ${limits.sealedValueHoldersMax} holders (sealedValueHoldersMax): each value under it is sealed for every holder.`,
+        );
       return;
     case 'mint':
       onlyFields(value, ['kind', 'to', 'amount'], 'mint');

@@ -1,0 +1,195 @@
+// Sealed values on the host (issue 15; the format and its block validity are in
+// worker/core/modules/data/sealed.ts). The writer's peer seals a data.put by itself when its key
+// is under a read role (submit, so window.bot, POST /v1/tx and the Data page alike): a fresh
+// AES-256-GCM content key seals the encoded value, and the datasets' envelope
+// (worker/data/envelope.ts) wraps that key for each holder of the role that has published an
+// X25519 key. A holder's peer opens a value on read (get, history); any other peer reports it
+// sealed, with whom it is sealed for. A peer whose identity holds a read role publishes its
+// X25519 key by itself, so that writers can seal for it.
+import { decode, encode } from '../core/codec';
+import { botError, BotError } from '../core/errors';
+import * as limits from '../core/limits';
+import type { ChainState } from '../core/ledger';
+import { readRoleOf } from '../core/modules/governance';
+import {
+  sealedAad,
+  sealedFingerprint,
+  sealedReadersOf,
+  type SealedValue,
+} from '../core/modules/data/sealed';
+import { isPlainObject } from '../core/body';
+import type { SealedView } from '../api';
+import {
+  importContentKey,
+  newContentKey,
+  readerKeysFromSeed,
+  unwrapContentKey,
+  wrapForReaders,
+} from '../data/envelope';
+import { bestX25519, type X25519Backend } from '../data/x25519';
+import type { HostState } from './host-state';
+import type { LogEntry } from '../api';
+
+/** Blocks after which a key sent but still not on chain is sent again. */
+const republishAfterBlocks = 10;
+
+/** A content key seals exactly one value, so the GCM nonce can be fixed. */
+const boxNonce = new Uint8Array(12);
+
+export interface SealedValuesDeps {
+  state: HostState;
+  submitBackground(request: { type: string; body: unknown }): Promise<{ txId: string }>;
+  record(level: LogEntry['level'], message: string): void;
+}
+
+/** A read answer for one stored version: the value (opened, or null) and what is known of its seal. */
+export interface OpenedValue {
+  value: unknown;
+  sealed?: SealedView;
+}
+
+export class SealedValues {
+  private backend: Promise<X25519Backend> | undefined;
+  /** The height at which this peer sent its identity.x25519 (tried again if it did not commit). */
+  private publishedAt: number | null = null;
+
+  constructor(private readonly d: SealedValuesDeps) {}
+
+  private x25519(): Promise<X25519Backend> {
+    this.backend ??= bestX25519();
+    return this.backend;
+  }
+
+  /**
+   * The body to sign for `request` on `chain`: a data.put of a plain value under a read role
+   * comes back sealed for the role's holders; anything else unchanged.
+   */
+  async sealRequest(
+    chain: ChainState,
+    request: { type: string; body: unknown },
+  ): Promise<{ type: string; body: unknown }> {
+    if (request.type === 'multisig.propose' && isPlainObject(request.body)) {
+      // a data.put held for approval goes into the block now: sealed like a sent one
+      const held = request.body;
+      if (held.type !== 'data.put') return request;
+      const inner = await this.sealRequest(chain, { type: 'data.put', body: held.body });
+      return inner.body === held.body
+        ? request
+        : { ...request, body: { ...held, body: inner.body } };
+    }
+    const body = request.body;
+    if (request.type !== 'data.put' || !isPlainObject(body) || !('value' in body)) return request;
+    if (typeof body.key !== 'string') return request; // the body rules name the fault
+    const expected = sealedReadersOf(chain.governance, chain.datasets?.keys, body.key);
+    if (!expected) return request;
+    if (expected.readers.length === 0)
+      throw botError(
+        'UNAUTHORIZED',
+        `"${body.key}" is under the read role ${expected.role}, but none of its holders has published an X25519 key yet, so nobody could read this value. A holder's peer publishes its key by itself once it runs on this chain; write again then.`,
+      );
+    const plain = encode(body.value); // the body rules check the value itself
+    if (plain.length > limits.dataValueBytesMax)
+      throw botError(
+        'TOO_LARGE',
+        `The value is ${plain.length} bytes; the limit is ${limits.dataValueBytesMax}.`,
+      );
+    const contentKey = newContentKey();
+    const box = new Uint8Array(
+      await crypto.subtle.encrypt(
+        { name: 'AES-GCM', iv: boxNonce, additionalData: sealedAad(body.key) as BufferSource },
+        await importContentKey(contentKey, ['encrypt']),
+        plain as BufferSource,
+      ),
+    );
+    const bindings = expected.readers.map((did) => chain.datasets!.keys.get(did)!);
+    const keys = await wrapForReaders(
+      contentKey,
+      sealedFingerprint({ box }),
+      bindings,
+      await this.x25519(),
+    );
+    contentKey.fill(0);
+    const { value: _plain, ...rest } = body;
+    const sealed: SealedValue = { box, keys };
+    return { type: request.type, body: { ...rest, sealed } };
+  }
+
+  /** What a reader of `key` at `chain` sees of a stored version: opened when this peer may. */
+  async open(chain: ChainState, key: string, sealed: SealedValue | undefined, value: unknown) {
+    if (!sealed) return { value };
+    const me = this.d.state.identityView.did;
+    const role = readRoleOf(chain.governance, key);
+    const view: SealedView = {
+      role: role?.role ?? null,
+      readers: sealed.keys.map((k) => k.reader),
+      opened: false,
+    };
+    if (!view.readers.includes(me))
+      return {
+        value: null,
+        sealed: {
+          ...view,
+          reason: role?.dids.includes(me)
+            ? 'sealed before this peer held the role: a holder can write it again for you'
+            : `sealed for the holders of ${view.role ?? 'a read role'}; this peer holds none`,
+        },
+      };
+    const keys = readerKeysFromSeed(this.d.state.seed, me);
+    const backend = await this.x25519();
+    const contentKey = await unwrapContentKey(
+      sealed.keys,
+      sealedFingerprint(sealed),
+      keys,
+      backend,
+    );
+    let plain: ArrayBuffer;
+    try {
+      plain = await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: boxNonce, additionalData: sealedAad(key) as BufferSource },
+        await importContentKey(contentKey, ['decrypt']),
+        sealed.box as BufferSource,
+      );
+    } catch {
+      throw botError(
+        'TAMPERED',
+        `The sealed value of "${key}" does not open with the key wrapped for you: its writer sealed it wrongly or it was changed.`,
+      );
+    } finally {
+      contentKey.fill(0);
+    }
+    return {
+      value: decode(new Uint8Array(plain), limits.dataValueBytesMax),
+      sealed: { ...view, opened: true },
+    };
+  }
+
+  /**
+   * After a block: a peer whose identity holds a read role and has no X25519 key on chain
+   * publishes it (once), so that writers can seal values for it.
+   */
+  async afterBlock(chain: ChainState): Promise<void> {
+    const me = this.d.state.identityView?.did;
+    if (!me || chain.datasets?.keys.has(me)) return;
+    if (this.publishedAt !== null && chain.height < this.publishedAt + republishAfterBlocks) return;
+    const holds = [...(chain.governance?.roles ?? [])].some(
+      ([role, dids]) => role.startsWith('read:') && dids.includes(me),
+    );
+    if (!holds) return;
+    this.publishedAt = chain.height;
+    try {
+      const { binding } = readerKeysFromSeed(this.d.state.seed, me);
+      await this.d.submitBackground({
+        type: 'identity.x25519',
+        body: { key: binding.x25519, signature: binding.signature },
+      });
+      this.d.record(
+        'info',
+        'This peer holds a read role: it published its X25519 key so that values can be sealed for it.',
+      );
+    } catch (error) {
+      // refused (not a member yet, a full mempool): tried again after a later block
+      if (!(error instanceof BotError)) throw error;
+      this.publishedAt = null;
+    }
+  }
+}
