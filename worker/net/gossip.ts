@@ -28,7 +28,12 @@ export interface GossipLinks {
  * Told of every gossip frame that arrives: its message id, the hops it took (1: straight from
  * the peer that broadcast it), whether it was a duplicate, and its payload's bytes.
  */
-export type GossipObserver = (id: Uint8Array, hops: number, duplicate: boolean, bytes: number) => void;
+export type GossipObserver = (
+  id: Uint8Array,
+  hops: number,
+  duplicate: boolean,
+  bytes: number,
+) => void;
 
 export class GossipRouter {
   private readonly seen = new SeenIds();
@@ -50,7 +55,12 @@ export class GossipRouter {
   onFrame(link: Link, frame: GossipFrame): void {
     this.counters.gossipIn++;
     const fresh = this.seen.add(frame.id);
-    this.links.observe?.(frame.id, limits.gossipTtl - Math.min(frame.ttl, limits.gossipTtl) + 1, !fresh, frame.payload.length);
+    this.links.observe?.(
+      frame.id,
+      limits.gossipTtl - Math.min(frame.ttl, limits.gossipTtl) + 1,
+      !fresh,
+      frame.payload.length,
+    );
     if (!fresh) {
       this.counters.gossipDuplicates++;
       return;

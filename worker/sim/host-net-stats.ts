@@ -92,9 +92,7 @@ export class NetStats {
       deliveries += message.byHops.reduce((sum, count) => sum + (count ?? 0), 0);
     }
     const rates = (want: boolean) =>
-      spread(
-        bytes.filter((_, i) => validator(i) === want).map((b) => b / seconds / 1000),
-      );
+      spread(bytes.filter((_, i) => validator(i) === want).map((b) => b / seconds / 1000));
     return {
       messages,
       reached99: hops.length,

@@ -321,7 +321,8 @@ export class HostSimulation {
       WebSocket: null,
       broadcastChannel: false,
       defaultRelay: null,
-      observeGossip: (id, hops, duplicate) => domain.alive && this.net.onGossip(id, hops, duplicate),
+      observeGossip: (id, hops, duplicate) =>
+        domain.alive && this.net.onGossip(id, hops, duplicate),
       extraSignaling: (onText) => {
         const channel = this.bus.channel(
           (text, c) => domain.alive && onText(text, c),
