@@ -65,6 +65,8 @@ export interface HostSimOptions {
    * run costlier, not cheaper (more link churn; BENCHMARKS.md "the real host toward 1,000").
    */
   signaling?: 'broadcast' | 'relay';
+  /** Timers between two real turns of the event loop (sim-clock.ts); the run is the same for any. */
+  timersPerTurn?: number;
 }
 
 export function hostDefaults(
@@ -212,7 +214,7 @@ export class HostSimulation {
 
   constructor(readonly options: HostSimOptions) {
     this.random = new Random(options.seed);
-    this.clock = new SimClock(genesisTime);
+    this.clock = new SimClock(genesisTime, options.timersPerTurn);
     const relay = options.signaling === 'relay';
     this.bus = new MemoryBus(false, this.clock, relay);
     this.relay = relay;
