@@ -7,9 +7,11 @@
 // --fixed 20 delays every message by exactly 20 ms instead, so "p50 delays" counts message delays
 // in the textbook sense (communication steps under synchrony), without the quorum-order effect
 // that a spread of delays adds at large n. First it prints the overlay at 1,000 peers (issue 19,
-// bench/overlay.ts); --overlay prints only that.
+// bench/overlay.ts); --overlay prints only that. --host runs the real host instead (bench/sim-host.ts:
+// `npm run bench:sim -- --host --peers 200 --validators 50`).
 import { defaultOptions, Simulation, type SimOptions } from '../worker/sim/sim';
 import { printOverlay } from './overlay';
+import { runHostBench } from './sim-host';
 
 function flag(name: string): string | undefined {
   const at = process.argv.indexOf(`--${name}`);
@@ -101,6 +103,10 @@ function measure(engine: SimOptions['engine'], n: number, faulty: number): Row {
   };
 }
 
+if (process.argv.includes('--host')) {
+  await runHostBench(flag);
+  process.exit();
+}
 printOverlay();
 const rows: Row[] = [];
 for (const engine of process.argv.includes('--overlay') ? [] : engines) {

@@ -21,7 +21,19 @@ export interface GossipLinks {
   send(link: Link, frame: Uint8Array): boolean;
   /** Deliver a new message to the host. */
   deliver(from: string, payload: Uint8Array): void;
+  observe?: GossipObserver;
 }
+
+/**
+ * Told of every gossip frame that arrives: its message id, the hops it took (1: straight from
+ * the peer that broadcast it), whether it was a duplicate, and its payload's bytes.
+ */
+export type GossipObserver = (
+  id: Uint8Array,
+  hops: number,
+  duplicate: boolean,
+  bytes: number,
+) => void;
 
 export class GossipRouter {
   private readonly seen = new SeenIds();
@@ -42,7 +54,14 @@ export class GossipRouter {
   /** A gossip frame from the authenticated neighbour on `link`. */
   onFrame(link: Link, frame: GossipFrame): void {
     this.counters.gossipIn++;
-    if (!this.seen.add(frame.id)) {
+    const fresh = this.seen.add(frame.id);
+    this.links.observe?.(
+      frame.id,
+      limits.gossipTtl - Math.min(frame.ttl, limits.gossipTtl) + 1,
+      !fresh,
+      frame.payload.length,
+    );
+    if (!fresh) {
       this.counters.gossipDuplicates++;
       return;
     }

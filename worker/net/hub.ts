@@ -16,7 +16,7 @@ import type { NeighbourView, NetworkView } from '../api';
 import { realClock, type Clock, type TimerHandle } from './clock';
 import { Dialer } from './dialer';
 import type { LinkDriver } from './driver';
-import { GossipRouter } from './gossip';
+import { GossipRouter, type GossipObserver } from './gossip';
 import { checkHello, makeHello } from './handshake';
 import * as limits from './limits';
 import { LinkTable, replaces, type Link } from './link';
@@ -35,6 +35,8 @@ export interface HubOptions extends SignalPaths {
   clock?: Clock;
   /** Test hook for rogue peers: the fingerprint this side claims as its own in its hello. */
   helloLocalFingerprint?: (fingerprint: string) => string;
+  /** Sees every gossip frame that arrives (the simulator's hop and duplicate counts). */
+  observeGossip?: GossipObserver;
 }
 
 const tickMs = 500;
@@ -72,6 +74,7 @@ export class Hub implements PeerNet {
       wouldQueue: (link, bytes) => this.sender.wouldQueue(link, bytes),
       send: (link, frame) => this.sender.send(link, frame),
       deliver: (from, payload) => this.handler?.onMessage(from, payload),
+      ...(config.observeGossip ? { observe: config.observeGossip } : {}),
     });
     this.router = new SignalRouter(config, {
       me: () => this.options,

@@ -44,6 +44,9 @@ export class MemoryDriver implements LinkDriver {
   chunkBytesSeenMax = 0;
   /** Data-channel messages handed over (a bundle of small frames counts once). */
   chunksSent = 0;
+  /** Bytes of the chunks handed over, and of those that arrived here. */
+  bytesSent = 0;
+  bytesReceived = 0;
 
   private readonly clock: Clock;
   /** Per link, when its last chunk arrives (chunks on one link stay in order). */
@@ -116,10 +119,13 @@ export class MemoryDriver implements LinkDriver {
     if (!mine?.open || !mine.remote) return;
     this.chunkBytesSeenMax = Math.max(this.chunkBytesSeenMax, chunk.length);
     this.chunksSent++;
+    this.bytesSent += chunk.length;
     const remote = drivers.get(mine.remote.driver);
     const copy = chunk.slice();
     const arrive = () => {
-      if (remote?.links.get(link)?.open) remote.events?.onChunk(link, copy);
+      if (!remote?.links.get(link)?.open) return;
+      remote.bytesReceived += copy.length;
+      remote.events?.onChunk(link, copy);
     };
     const delayMs = this.conditions.delayMs?.(this.id, mine.remote.driver);
     if (delayMs === undefined) {
@@ -164,40 +170,75 @@ export class MemoryDriver implements LinkDriver {
   }
 }
 
-/** A signaling bus shared by the hubs given it (like a BroadcastChannel with its own scope). */
+/**
+ * A signaling bus shared by the hubs given it. By default like a BroadcastChannel with its own
+ * scope: every text reaches every other member. As a relay (`addressed`, server/signal.mjs):
+ * a text naming a `to` reaches only the channels opened for that did (the simulator's
+ * `--signaling relay`). Each recipient gets the text in a timer of its own: handing it to all
+ * of them in one timer (no microtasks between) left the last peers of a 48-peer run with
+ * dials stuck connecting (BENCHMARKS.md "the real host toward 1,000").
+ */
 export class MemoryBus {
   private readonly members = new Set<(text: string) => void>();
+  /** Relay mode: each did's deliver functions. */
+  private readonly byDid = new Map<string, Set<(text: string) => void>>();
 
   /** `immediate`: deliver in a microtask, ahead of data on links (as a BroadcastChannel often is). */
   constructor(
     private readonly immediate = false,
     private readonly clock: Clock = realClock,
+    private readonly addressed = false,
   ) {}
 
-  channel(onText: (text: string, channel: SignalingChannel) => void): SignalingChannel {
+  /** A member's channel; `did` (relay mode): the peer it is opened for, as in the relay's URL. */
+  channel(
+    onText: (text: string, channel: SignalingChannel) => void,
+    did?: string,
+  ): SignalingChannel {
     let closed = false;
     const deliver = (text: string) => {
       if (!closed) onText(text, channel);
     };
     const channel: SignalingChannel = {
-      via: 'broadcast-channel',
+      via: this.addressed ? 'relay' : 'broadcast-channel',
       url: 'memory',
       state: () => (closed ? 'closed' : 'open'),
       send: (text) => {
         if (closed) return false;
-        for (const member of this.members) {
-          if (member === deliver) continue;
-          if (this.immediate) queueMicrotask(() => member(text));
-          else this.clock.setTimeout(() => member(text), 0);
-        }
+        if (this.addressed) this.relay(text, deliver);
+        else
+          for (const member of this.members) {
+            if (member === deliver) continue;
+            if (this.immediate) queueMicrotask(() => member(text));
+            else this.clock.setTimeout(() => member(text), 0);
+          }
         return true;
       },
       close: () => {
         closed = true;
         this.members.delete(deliver);
+        if (did !== undefined) this.byDid.get(did)?.delete(deliver);
       },
     };
     this.members.add(deliver);
+    if (did !== undefined) {
+      const own = this.byDid.get(did) ?? new Set();
+      own.add(deliver);
+      this.byDid.set(did, own);
+    }
     return channel;
+  }
+
+  /** Relay mode: to the addressee's channels, or to every other member. */
+  private relay(text: string, sender: (text: string) => void): void {
+    let to: unknown;
+    try {
+      to = (JSON.parse(text) as { to?: unknown }).to;
+    } catch {
+      return; // the relay drops what is not JSON
+    }
+    const targets = [...(typeof to === 'string' ? (this.byDid.get(to) ?? []) : this.members)];
+    const recipients = targets.filter((member) => member !== sender);
+    for (const member of recipients) this.clock.setTimeout(() => member(text), 0);
   }
 }

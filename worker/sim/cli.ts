@@ -9,11 +9,14 @@
 // --faults 1` replays one seed, `--scenario own-nonce-gap` a named scenario (host-scenarios.ts).
 // `--validators 4 --links-max 4 --peers 40`: 4 of the peers validate, the others are members of
 // the public chain, every peer keeps at most 4 links beside validator links (the overlay).
+// `--signaling relay|broadcast`: how peers meet (host-sim.ts; broadcast when absent). One
+// seed (`--seed N`) also prints the gossip hops, duplicates and bandwidth (host-net-stats.ts).
 import { fork, type ChildProcess } from 'node:child_process';
 import { defaultOptions, runSeed, SimFailure, type SimOptions } from './sim';
 import { mixedOptions, stakeOptions } from './mix';
 import { hostMixed, runHostSeed, type HostSimOptions } from './host-sim';
 import { runScenario } from './host-scenarios';
+import { formatNetReport } from './host-net-stats';
 
 const host = process.argv.includes('--host') || process.env.HOST === '1';
 
@@ -56,7 +59,9 @@ function hostSingle(seed: number): HostSimOptions {
   const scenario = flag('scenario');
   const validators = flag('validators');
   const linksMax = flag('links-max');
+  const signaling = flag('signaling');
   return hostMixed(seed, {
+    ...(signaling ? { signaling: signaling as HostSimOptions['signaling'] } : {}),
     ...(validators ? { validators: Number(validators) } : {}),
     ...(linksMax ? { linksMax: Number(linksMax) } : {}),
     ...(peers ? { peers: Number(peers) } : {}),
@@ -73,7 +78,8 @@ async function runHostOne(seed: number): Promise<Outcome> {
       ? await runScenario(options.scenario, options)
       : await runHostSeed(options);
     const text = `host seed ${seed} n=${options.peers} ${options.engine} faults=${options.faults}: ${s.heights} heights, ${s.writesCommitted}+${s.writesFailedAsExpected} of ${s.writesAccepted} writes (${s.writesOfCrashedPeers} accepted by a peer that crashed before they were decided), ${s.crashes} crashes, ${s.partitions} partitions, ${s.storeFailures} write failures, ${s.timersFired} timers`;
-    return { seed, text, failed: false };
+    const net = flag('seed') !== undefined && s.net ? formatNetReport(s.net) : [];
+    return { seed, text: [text, ...net.map((line) => `  ${line}`)].join('\n'), failed: false };
   } catch (error) {
     if (!(error instanceof SimFailure)) throw error;
     return { seed, text: `FAIL host seed ${seed}: ${error.message}`, failed: true };

@@ -31,6 +31,7 @@ import { SimClock, type Domain } from './sim-clock';
 import { SimStore, type StoreFaults } from './sim-store';
 import { SignatureVerifier } from './verify';
 import { SimFailure } from './sim';
+import { NetStats, type NetReport } from './host-net-stats';
 
 export interface HostSimOptions {
   seed: number;
@@ -57,6 +58,15 @@ export interface HostSimOptions {
   validators?: number;
   /** Every peer's linksMax setting (worker/net/overlay.ts); absent: the default. */
   linksMax?: number;
+  /**
+   * How peers meet: one BroadcastChannel (tabs of one browser: every signal reaches every
+   * peer, which passes on over its links those for a neighbour), or a relay (server/signal.mjs:
+   * a signal goes to its addressee only). Absent: broadcast. At 100 peers the relay made the
+   * run costlier, not cheaper (more link churn; BENCHMARKS.md "the real host toward 1,000").
+   */
+  signaling?: 'broadcast' | 'relay';
+  /** Timers between two real turns of the event loop (sim-clock.ts); the run is the same for any. */
+  timersPerTurn?: number;
 }
 
 export function hostDefaults(
@@ -99,7 +109,8 @@ export function hostMixed(seed: number, overrides: Partial<HostSimOptions> = {})
 export function replayCommand(o: HostSimOptions): string {
   const scenario = o.scenario ? ` --scenario ${o.scenario}` : '';
   const overlay = `${o.validators === undefined ? '' : ` --validators ${o.validators}`}${o.linksMax === undefined ? '' : ` --links-max ${o.linksMax}`}`;
-  return `npm run sim -- --host --seed ${o.seed} --peers ${o.peers} --engine ${o.engine} --faults ${o.faults ? 1 : 0}${overlay}${scenario}`;
+  const signaling = o.signaling ? ` --signaling ${o.signaling}` : '';
+  return `npm run sim -- --host --seed ${o.seed} --peers ${o.peers} --engine ${o.engine} --faults ${o.faults ? 1 : 0}${overlay}${signaling}${scenario}`;
 }
 
 const genesisTime = 1_700_000_000_000;
@@ -131,6 +142,8 @@ export interface SimHostPeer {
   /** Highest height this peer reported committed (a block event), across incarnations. */
   committedHeight: number;
   restartAt: number | null;
+  /** Bytes its crashed incarnations sent and received. */
+  bytes: number;
 }
 
 /** A write a caller was told was accepted: what it must end as. */
@@ -159,6 +172,8 @@ export interface HostSimStats {
   storeFailures: number;
   timersFired: number;
   endMs: number;
+  /** Gossip hops, duplicates and bandwidth (host-net-stats.ts), after the heal. */
+  net: NetReport | null;
 }
 
 export class HostSimulation {
@@ -168,6 +183,7 @@ export class HostSimulation {
   readonly record: ChainRecord;
   readonly trace: string[] = [];
   private readonly bus: MemoryBus;
+  private readonly relay: boolean;
   private readonly verifier = new SignatureVerifier();
   private readonly simVerifier: Verifier;
   private readonly byDriver = new Map<string, number>();
@@ -192,12 +208,20 @@ export class HostSimulation {
     storeFailures: 0,
     timersFired: 0,
     endMs: 0,
+    net: null,
   };
+  readonly net: NetStats;
 
   constructor(readonly options: HostSimOptions) {
     this.random = new Random(options.seed);
-    this.clock = new SimClock(genesisTime);
-    this.bus = new MemoryBus(false, this.clock);
+    this.clock = new SimClock(genesisTime, options.timersPerTurn);
+    const relay = options.signaling === 'relay';
+    this.bus = new MemoryBus(false, this.clock, relay);
+    this.relay = relay;
+    this.net = new NetStats(
+      () => this.peers.filter((p) => p.live).length,
+      () => this.elapsed,
+    );
     const verifier = this.verifier;
     this.simVerifier = {
       backend: 'noble',
@@ -214,6 +238,7 @@ export class HostSimulation {
         incarnations: 0,
         committedHeight: 0,
         restartAt: null,
+        bytes: 0,
       };
     });
     const genesis: Genesis = {
@@ -298,8 +323,13 @@ export class HostSimulation {
       WebSocket: null,
       broadcastChannel: false,
       defaultRelay: null,
+      observeGossip: (id, hops, duplicate) =>
+        domain.alive && this.net.onGossip(id, hops, duplicate),
       extraSignaling: (onText) => {
-        const channel = this.bus.channel((text, c) => domain.alive && onText(text, c));
+        const channel = this.bus.channel(
+          (text, c) => domain.alive && onText(text, c),
+          this.relay ? peer.did : undefined,
+        );
         channels.push(channel);
         return [channel];
       },
@@ -372,6 +402,7 @@ export class HostSimulation {
       if (write.incarnation === live && write.result === null) this.stats.writesOfCrashedPeers++;
     live.domain.alive = false;
     this.stats.storeFailures += live.store.failures;
+    peer.bytes += live.driver.bytesSent + live.driver.bytesReceived;
     for (const channel of live.channels) channel.close();
     live.driver.vanish();
     void live.store.crash();
@@ -686,6 +717,17 @@ export class HostSimulation {
     for (const peer of this.peers) this.stats.storeFailures += peer.live?.store.failures ?? 0;
     this.stats.endMs = this.elapsed;
     this.stats.timersFired = this.clock.fired;
+    const bytes = this.peers.map(
+      (p) => p.bytes + (p.live ? p.live.driver.bytesSent + p.live.driver.bytesReceived : 0),
+    );
+    const validators = this.options.validators ?? this.options.peers;
+    this.stats.net = this.net.report(
+      this.options.faults ? this.options.healAtMs : 0,
+      this.elapsed - 500,
+      bytes,
+      Math.max(1, this.elapsed) / 1000,
+      (i) => i < validators,
+    );
     for (const write of this.accepted.values()) {
       if (write.result === null) this.stats.writesOrphaned++;
       if (write.result === null) continue;
