@@ -2,9 +2,9 @@
 // then, at each `its` event (a committed block with observations or settlements), a read of the
 // segments that block touched only, merged into what the page holds. Untouched conditions keep
 // their objects, so the map and the list re-render only the segments that changed.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { bot } from '../../runtime';
-import type { ItsConditionsView } from '../../../worker/api';
+import type { ItsConditionsView, ItsNear } from '../../../worker/api';
 import { itsSegmentsReadMax } from '../../../worker/shared/limits';
 
 /** `next` (a read of `next.segments` only) merged into `prev`; a whole read replaces it. */
@@ -72,4 +72,50 @@ export function useLiveConditions(
   }, [enabled, chainId, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { ...state, reload };
+}
+
+/**
+ * What a light peer's map shows: the conditions near `near`, read again after each new block
+ * (`height`), one read at a time. A light read proves each segment (one full peer after another:
+ * one that does not answer costs a timeout), so it can take longer than a block; a read started
+ * for every block and dropped at the next would never land. Each finished read shows, and the
+ * next starts when the height moved meanwhile.
+ */
+export function useNearConditions(
+  near: ItsNear | null,
+  height: number | undefined,
+): { data: ItsConditionsView | undefined; error: unknown; reload: () => void } {
+  const [state, setState] = useState<{ data: ItsConditionsView | undefined; error: unknown }>({
+    data: undefined,
+    error: null,
+  });
+  const latest = useRef({ near, height, reading: false, live: true });
+  latest.current.near = near;
+  latest.current.height = height;
+  const read = useCallback(async () => {
+    const at = latest.current;
+    if (at.reading || !at.near) return;
+    at.reading = true;
+    const asked = { near: at.near, height: at.height };
+    try {
+      const view = await bot().itsConditions(asked.near);
+      if (at.live) setState({ data: view, error: null });
+    } catch (error) {
+      if (at.live) setState((s) => ({ ...s, error }));
+    } finally {
+      at.reading = false;
+    }
+    if (at.live && (at.near !== asked.near || at.height !== asked.height)) void read();
+  }, []);
+  useEffect(() => {
+    latest.current.live = true;
+    return () => {
+      latest.current.live = false;
+    };
+  }, []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new block or position reads again
+  useEffect(() => {
+    void read();
+  }, [near, height, read]);
+  return { ...state, reload: () => void read() };
 }
