@@ -75,11 +75,49 @@ export function useLiveConditions(
 }
 
 /**
+ * Reads that may take longer than the requests come in (a light peer's proven read, asked again
+ * at every block): one at a time; each that finishes is delivered; when it finishes and another
+ * request came meanwhile, the latest request is read next (the ones in between are skipped).
+ * A reader that read afresh at every request and dropped the one before would deliver nothing
+ * while requests come faster than reads finish.
+ */
+export function latestReader<Q, V>(
+  read: (request: Q) => Promise<V>,
+  deliver: (outcome: { view: V } | { error: unknown }) => void,
+): { request(q: Q): void; stop(): void } {
+  let wanted: { q: Q } | null = null;
+  let reading = false;
+  let live = true;
+  const pump = async (): Promise<void> => {
+    if (reading || !live || !wanted) return;
+    reading = true;
+    const { q } = wanted;
+    wanted = null;
+    try {
+      const view = await read(q);
+      if (live) deliver({ view });
+    } catch (error) {
+      if (live) deliver({ error });
+    } finally {
+      reading = false;
+    }
+    await pump();
+  };
+  return {
+    request(q) {
+      wanted = { q };
+      void pump();
+    },
+    stop() {
+      live = false;
+    },
+  };
+}
+
+/**
  * What a light peer's map shows: the conditions near `near`, read again after each new block
- * (`height`), one read at a time. A light read proves each segment (one full peer after another:
- * one that does not answer costs a timeout), so it can take longer than a block; a read started
- * for every block and dropped at the next would never land. Each finished read shows, and the
- * next starts when the height moved meanwhile.
+ * (`height`) through latestReader. A light read proves each segment (one full peer after
+ * another: one that does not answer costs a timeout), so it can take longer than a block.
  */
 export function useNearConditions(
   near: ItsNear | null,
@@ -89,33 +127,21 @@ export function useNearConditions(
     data: undefined,
     error: null,
   });
-  const latest = useRef({ near, height, reading: false, live: true });
-  latest.current.near = near;
-  latest.current.height = height;
-  const read = useCallback(async () => {
-    const at = latest.current;
-    if (at.reading || !at.near) return;
-    at.reading = true;
-    const asked = { near: at.near, height: at.height };
-    try {
-      const view = await bot().itsConditions(asked.near);
-      if (at.live) setState({ data: view, error: null });
-    } catch (error) {
-      if (at.live) setState((s) => ({ ...s, error }));
-    } finally {
-      at.reading = false;
-    }
-    if (at.live && (at.near !== asked.near || at.height !== asked.height)) void read();
-  }, []);
+  const reader = useRef<ReturnType<typeof latestReader<ItsNear, ItsConditionsView>> | null>(null);
   useEffect(() => {
-    latest.current.live = true;
-    return () => {
-      latest.current.live = false;
-    };
+    const made = latestReader<ItsNear, ItsConditionsView>(
+      (at) => bot().itsConditions(at),
+      (outcome) =>
+        setState((s) =>
+          'view' in outcome ? { data: outcome.view, error: null } : { ...s, error: outcome.error },
+        ),
+    );
+    reader.current = made;
+    return () => made.stop();
   }, []);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a new block or position reads again
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new block reads again
   useEffect(() => {
-    void read();
-  }, [near, height, read]);
-  return { ...state, reload: () => void read() };
+    if (near) reader.current?.request(near);
+  }, [near, height]);
+  return { ...state, reload: () => near && reader.current?.request(near) };
 }
