@@ -17,7 +17,7 @@ import {
   warningOf,
   type Level,
 } from './its/model';
-import { useLiveConditions } from './its/live';
+import { useLiveConditions, useNearConditions } from './its/live';
 
 function RoadMap({
   network,
@@ -345,11 +345,7 @@ export default function RoadsPage() {
   const position = usePosition(light);
   // A light peer reads the segments near it, proven, at each block; a full peer reads the whole
   // map once, then only the segments each block touched (its `its` events).
-  const nearby = useAsync(
-    () =>
-      light && position.near ? bot().itsConditions(position.near) : Promise.resolve(undefined),
-    [light ? height : null, light, position.near],
-  );
+  const nearby = useNearConditions(light ? position.near : null, height);
   const live = useLiveConditions(!light, chainId);
   const conditions = light ? nearby : live;
   // The provider that certified this vehicle's keys (a full peer's Drive figures; none on a light one).

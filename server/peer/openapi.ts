@@ -405,8 +405,29 @@ const requestBodies: Record<string, Schema> = {
       validators: list(did),
       timeoutMs: int,
       emptyBlockIntervalMs: int,
+      // A native token (issue 16) and road conditions (issue 20): as createChain takes them.
+      tokens: obj(
+        {
+          symbol: str,
+          allocations: list(obj({ did, amount: int })),
+          fee: int,
+          minter: did,
+          supplyMax: int,
+        },
+        ['fee', 'minter', 'supplyMax'],
+      ),
+      its: obj(
+        {
+          providers: list(did),
+          windowMs: int,
+          reward: int,
+          corroborationMin: int,
+          contract: str,
+        },
+        ['windowMs', 'reward', 'corroborationMin', 'contract'],
+      ),
     },
-    ['validators', 'timeoutMs', 'emptyBlockIntervalMs'],
+    ['validators', 'timeoutMs', 'emptyBlockIntervalMs', 'tokens', 'its'],
   ),
   Invite: obj({ invite: { type: 'string', minLength: 1, maxLength: inviteLengthMax } }),
   Join: obj(

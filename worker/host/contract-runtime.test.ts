@@ -426,6 +426,53 @@ function fail() { throw new Error('no ' + 'x'.repeat(500)); }`;
     expect(cutoff(unreset, leak(unreset))).toBeLessThan(expected);
   }, 120_000);
 
+  it('a restore zeroes the heap only up to the allocator break, no byte above it is ever written, and every outcome and step count is as with the whole heap zeroed', async () => {
+    const fast = await createContractRuntime();
+    const whole = await createContractRuntime();
+    type Inside = { breakAddress: number | null; memory: WebAssembly.Memory };
+    const inside = (rt: QuickJsContractRuntime) => rt as unknown as Inside;
+    expect(fast.zeroesToBreak).toBe(true);
+    inside(whole).breakAddress = null; // the old restore: all 24 MiB above the snapshot zeroed
+    /** The first non-zero byte at or above the break, or -1. */
+    const dirtyAboveBreak = () => {
+      const { breakAddress, memory } = inside(fast);
+      const brk = new Uint32Array(memory.buffer)[breakAddress! >>> 2]!;
+      const words = new Uint32Array(memory.buffer, brk + (-brk & 3));
+      const at = words.findIndex((w) => w !== 0);
+      const head = new Uint8Array(memory.buffer, brk, -brk & 3).findIndex((b) => b !== 0);
+      return head >= 0 ? brk + head : at < 0 ? -1 : brk + (-brk & 3) + at * 4;
+    };
+    const calls: Array<[string, string]> = [
+      ['fill', '2'],
+      ['fill', '150'],
+      ['frag', '5000'],
+      ['hog', 'null'],
+      ['fill', '2'],
+      ['spin', 'null'],
+      ['fail', 'null'],
+      ['fill', '3000'],
+      ['fill', '1'],
+      ['frag', '1200'],
+      ['fill', '1'],
+    ];
+    const zeroed: number[] = [];
+    for (const [method, args] of calls) {
+      const got = fast.call(code, method, args, ctx, host);
+      const steps = fast.lastRunSteps;
+      zeroed.push(fast.lastZeroedBytes);
+      expect(got).toEqual(whole.call(code, method, args, ctx, host));
+      expect(steps).toBe(whole.lastRunSteps);
+      expect(dirtyAboveBreak()).toBe(-1);
+    }
+    // The restore before each call zeroes what the call before it grew: after a small call a few
+    // bytes, not the 19 MB above the snapshot; after fill 150 (1.5 MB) about that; after a trap
+    // (hog), everything.
+    expect(zeroed[9]).toBeLessThan(64 * 1024);
+    expect(zeroed[2]).toBeGreaterThan(1_000_000);
+    expect(zeroed[2]).toBeLessThan(4 * 1024 * 1024);
+    expect(zeroed[4]).toBeGreaterThan(16 * 1024 * 1024);
+  }, 120_000);
+
   it('bounds what a call allocates in all (QuickJS alone counts 8 bytes a block), where a growable engine let 40 MB through', async () => {
     const fixed = await createContractRuntime();
     expect(codeOf(fill(fixed, 4000))).toBe('CONTRACT_MEMORY'); // 4000 strings of 10 kB

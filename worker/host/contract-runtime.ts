@@ -163,8 +163,21 @@ export class QuickJsContractRuntime implements ContractRuntime {
   private readonly memory: WebAssembly.Memory;
   /** The heap after the warm-up, up to its last non-zero byte (the rest of the snapshot is zeros). */
   private readonly snapshot: Uint8Array;
-  /** Bytes above the snapshot that a run may have dirtied: the heap size after the last run. */
-  private dirtyEnd: number;
+  /**
+   * Where the allocator keeps its break (emscripten's sbrk pointer, one word of the engine's
+   * static data), found once at start (findBreakAddress); null: not found, so every restore
+   * zeroes the whole heap above the snapshot.
+   */
+  private breakAddress: number | null = null;
+  /** The next restore zeroes the whole heap above the snapshot (after a trap or an engine fault). */
+  private zeroAll = true;
+  /** Bytes the last restore zeroed above its snapshot (tests read it). */
+  lastZeroedBytes = 0;
+
+  /** Restores zero only up to the allocator's break (its address was found at start). */
+  get zeroesToBreak(): boolean {
+    return this.breakAddress !== null;
+  }
   /** The engine's stack pointer after the warm-up. */
   private readonly stackPointer: number;
   /** The contract whose runtime lives in the heap (its snapshot restored before each of its runs). */
@@ -212,16 +225,66 @@ export class QuickJsContractRuntime implements ContractRuntime {
     this.unload();
     const heap = new Uint8Array(this.memory.buffer);
     this.snapshot = heap.slice(0, usedBytes(heap));
-    this.dirtyEnd = heap.length;
     this.stackPointer = meter.stackPointer.value as number;
+    this.breakAddress = this.findBreakAddress(warmCtx);
   }
 
-  /** Put the wasm heap back exactly as `snapshot` (the warm-up's, or a loaded contract's). */
+  /**
+   * The address of the allocator's break: the one word below the stack, in the engine's static
+   * data, that lies at or above every non-zero byte of the heap both at the warm-up snapshot and
+   * after a probe that makes the heap grow by about 600 kB, and grew by 500 kB or more with it. The heap is put
+   * back as the snapshot after. null when not exactly one word fits: restores then zero all.
+   */
+  private findBreakAddress(warmCtx: ContractContext): number | null {
+    const words = () => new Uint32Array(this.memory.buffer);
+    const below = this.stackPointer >>> 2;
+    const before = words().slice(0, below);
+    const usedBefore = this.snapshot.length;
+    const loads = this.loads;
+    this.run(
+      'function grow(ctx, n) { const a = []; for (let i = 0; i < n; i++) a.push("x".repeat(25000) + i); return a.length; }',
+      'grow',
+      '24',
+      warmCtx,
+      noHost,
+    );
+    const after = words();
+    const usedAfter = usedBytes(new Uint8Array(this.memory.buffer));
+    const found: number[] = [];
+    for (let w = 0; w < below; w++) {
+      const was = before[w]!;
+      const now = after[w]!;
+      if (was >= usedBefore && now >= usedAfter && now - was >= 500_000 && now <= after.byteLength)
+        found.push(w * 4);
+    }
+    this.unload();
+    this.zeroAll = true;
+    this.restoreHeap(this.snapshot, this.stackPointer);
+    this.loads = loads;
+    this.lastRunSteps = 0;
+    return found.length === 1 ? found[0]! : null;
+  }
+
+  /**
+   * Put the wasm heap back exactly as `snapshot` (the warm-up's, or a loaded contract's). Above
+   * the snapshot the heap must be zero, as fresh pages are (the allocator takes memory past its
+   * break as zeroed). Everything a run wrote lies below the allocator's break: the C stack sits
+   * below the heap, the allocator writes only below its break, and this build never lowers it
+   * (no trimming), so the break read before the snapshot's bytes go back is the highest the run
+   * reached. Only up to there is zeroed, instead of the whole 24 MiB (contract-runtime.test
+   * checks that no byte above the break is ever non-zero).
+   */
   private restoreHeap(snapshot: Uint8Array, stackPointer: number): void {
     const heap = new Uint8Array(this.memory.buffer);
+    let end = heap.length;
+    if (this.breakAddress !== null && !this.zeroAll) {
+      const brk = new Uint32Array(this.memory.buffer)[this.breakAddress >>> 2]!;
+      if (brk <= heap.length) end = brk;
+    }
     heap.set(snapshot);
-    // Memory grown by earlier runs stays (wasm memory does not shrink) but is zeroed, as fresh pages are.
-    heap.fill(0, snapshot.length, Math.max(this.dirtyEnd, heap.length));
+    if (end > snapshot.length) heap.fill(0, snapshot.length, end);
+    this.lastZeroedBytes = Math.max(0, end - snapshot.length);
+    this.zeroAll = false;
     if (stackPointer !== undefined) this.meter.stackPointer.value = stackPointer;
   }
 
@@ -285,6 +348,7 @@ export class QuickJsContractRuntime implements ContractRuntime {
       return this.run(code, method, argsJson, ctx, host);
     } catch (error) {
       this.forget();
+      this.zeroAll = true;
       return {
         ok: false,
         error: botError(
@@ -375,6 +439,7 @@ export class QuickJsContractRuntime implements ContractRuntime {
       // next load starts again from the warm-up heap.
       this.forget();
       this.heapBroken = true;
+      this.zeroAll = true;
       const limit = this.limitHit();
       this.stopMeter();
       if (limit) return { ok: false, error: limit };
@@ -421,7 +486,6 @@ export class QuickJsContractRuntime implements ContractRuntime {
     let contract = this.loaded;
     if (!contract || contract.code !== code || contract.memoryBytesMax !== this.memoryBytesMax) {
       const loaded = this.load(code);
-      this.dirtyEnd = this.memory.buffer.byteLength;
       if (!('code' in loaded)) return loaded;
       contract = loaded;
     }
@@ -469,7 +533,8 @@ export class QuickJsContractRuntime implements ContractRuntime {
       return { ok: true, resultJson: vm.getString(result.value) };
     } catch (error) {
       // A trap: a limit (the meter) or a fault of the engine. The heap is left mid-operation; the
-      // next run restores the snapshot.
+      // next run restores the snapshot (and, to be safe, zeroes everything above it).
+      this.zeroAll = true;
       const limit = this.limitHit();
       this.stopMeter();
       if (limit) return { ok: false, error: limit };
@@ -477,7 +542,6 @@ export class QuickJsContractRuntime implements ContractRuntime {
     } finally {
       this.stopMeter();
       // Nothing is disposed: the handles of this run live in the heap, which the next run restores.
-      this.dirtyEnd = this.memory.buffer.byteLength;
     }
   }
 
@@ -509,7 +573,6 @@ export class QuickJsContractRuntime implements ContractRuntime {
     for (const h of contract.handles.reverse()) if (h.alive) h.dispose();
     contract.vm.dispose();
     runtime.dispose();
-    this.dirtyEnd = this.memory.buffer.byteLength;
   }
 
   private failure(vm: QuickJSContext, error: QuickJSHandle): { ok: false; error: BotError } {

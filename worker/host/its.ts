@@ -26,6 +26,7 @@ import {
   decodeCondition,
   decodeObservation,
   demoTownNetwork,
+  dueWindows,
   emptyIts,
   itsCertificateLifetimeMaxMs,
   itsEngineRpmMax,
@@ -495,10 +496,7 @@ export class ItsHost {
     const its = chain.its ?? emptyIts(chain.genesis);
     const settings = itsSettingsOf(chain.genesis, (name) => chain.governance?.policies.get(name));
     const settled: Array<{ segment: string; window: number; txId: string }> = [];
-    for (const win of its.windows.values()) {
-      if (settled.length >= itsSettlePerCallMax) break;
-      if (win.settledAt >= 0 || win.samples.length < settings.corroborationMin) continue;
-      if ((win.window + 1) * settings.windowMs > chain.headTime) continue;
+    for (const win of dueWindows(its, settings, chain.headTime, itsSettlePerCallMax)) {
       const { txId } = await this.d.submit({
         type: 'its.settle',
         body: { segment: win.segment, window: win.window },

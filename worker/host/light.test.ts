@@ -10,6 +10,7 @@ import { MemoryNetwork } from './memory-net';
 import {
   endpointLightSource,
   LightFollower,
+  type LightRead,
   lightPeerStoredBytesMax,
   NetLightSource,
 } from './light';
@@ -45,6 +46,47 @@ async function refusal(p: Promise<unknown> | (() => unknown)): Promise<{ code: s
 }
 
 describe('a light peer', () => {
+  it('follows once at a time when reads overlap, and a proof ahead of every header it can get is NOT_READY, not a crash', async () => {
+    const network = new MemoryNetwork();
+    const peer = await startNetPeer(network, hosts);
+    await peer.host.createChain({ name: 'overlap', mode: 'private', consensus: 'solo' });
+    for (let i = 0; i < 6; i++) {
+      const { txId } = await peer.host.submit({
+        type: 'data.put',
+        body: { key: `seg/${i}`, value: { speed: 40 + i } },
+      });
+      expect((await peer.host.waitFor(txId, { timeoutMs: 20_000 })).status).toBe('committed');
+    }
+    const end = await peer.host.xchainEndpoint();
+    const head = end.durable().height;
+    // From genesis, three follows and three reads at once (a page's read at each block and a
+    // poll overlap): each follow starts where the one before it ended.
+    const light = new LightFollower(trustGenesis(end.durable().genesis), endpointLightSource(end));
+    const reads = await Promise.all([
+      light.follow(),
+      light.get('seg/5'),
+      light.follow(),
+      light.get('seg/2'),
+      light.follow(),
+      light.get('seg/0'),
+    ]);
+    expect(reads.filter((r) => typeof r === 'number')).toEqual([head, head, head]);
+    expect(reads.filter((r) => typeof r === 'object').map((r) => (r as LightRead).value)).toEqual([
+      { speed: 45 },
+      { speed: 42 },
+      { speed: 40 },
+    ]);
+    // Headers from a peer that gives none past genesis, proofs from the full peer at its head.
+    const behind = new LightFollower(trustGenesis(end.durable().genesis), {
+      ...endpointLightSource(end),
+      head: async () => 0,
+      updates: async () => [],
+    });
+    const refused = await refusal(behind.get('seg/1'));
+    expect(refused.code).toBe('NOT_READY');
+    expect(String((refused as unknown as Error).message)).toContain('try again in a moment');
+  });
+
   it('follows 200+ bft blocks in bounded storage and reads values with proofs', async () => {
     const network = new MemoryNetwork();
     const peers = await Promise.all([0, 1, 2, 3].map(() => startNetPeer(network, hosts)));

@@ -384,7 +384,18 @@ export class LightFollower {
    * certificate, tampered validator set, another chain) leaves the state as it was and throws
    * the light client's typed error.
    */
-  async follow(): Promise<number> {
+  follow(): Promise<number> {
+    // One follow at a time: two at once would each ask for the headers after the same height,
+    // and the second's would no longer be the next ones (reads at every block, a page's and a
+    // poll's, overlap on a phone).
+    const run = this.following.then(() => this.followNow());
+    this.following = run.catch(() => undefined);
+    return run;
+  }
+
+  private following: Promise<unknown> = Promise.resolve();
+
+  private async followNow(): Promise<number> {
     for (let pass = 0; pass < lightFollowPassesMax; pass++) {
       const head = await this.source.head();
       if (head <= this.client.height) break;
@@ -427,12 +438,22 @@ export class LightFollower {
    * State key `stateKey` as the source proves it (asked as `asked`, raw or a data key): its
    * entry, or its absence, checked against a verified header. A source that gives no proof or
    * a bad one is asked again (a NetLightSource asks its next full peer), up to
-   * lightProofTriesMax times; then the last TAMPERED refusal stands.
+   * lightProofTriesMax times; then the last TAMPERED refusal stands. So is one proven at a height
+   * whose header no full peer has given yet (NOT_READY).
    */
   async proven(stateKey: string, asked: string, raw: boolean): Promise<LightProof | LightAbsence> {
     let refusal: BotError | null = null;
     for (let attempt = 0; attempt < lightProofTriesMax; attempt++) {
       const proof = await this.source.prove(asked, raw);
+      if (proof && proof.height > this.client.height) await this.follow();
+      if (proof && proof.height > this.client.height) {
+        // The peer that proved it is ahead of those that gave the headers: ask again.
+        refusal = botError(
+          'NOT_READY',
+          `A full peer proved ${stateKey} at height ${proof.height}, but no full peer has given this light peer that block's header yet (it is at ${this.client.height}); try again in a moment.`,
+        );
+        continue;
+      }
       try {
         return await this.check(stateKey, proof);
       } catch (error) {

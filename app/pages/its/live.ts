@@ -2,9 +2,9 @@
 // then, at each `its` event (a committed block with observations or settlements), a read of the
 // segments that block touched only, merged into what the page holds. Untouched conditions keep
 // their objects, so the map and the list re-render only the segments that changed.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { bot } from '../../runtime';
-import type { ItsConditionsView } from '../../../worker/api';
+import type { ItsConditionsView, ItsNear } from '../../../worker/api';
 import { itsSegmentsReadMax } from '../../../worker/shared/limits';
 
 /** `next` (a read of `next.segments` only) merged into `prev`; a whole read replaces it. */
@@ -72,4 +72,76 @@ export function useLiveConditions(
   }, [enabled, chainId, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { ...state, reload };
+}
+
+/**
+ * Reads that may take longer than the requests come in (a light peer's proven read, asked again
+ * at every block): one at a time; each that finishes is delivered; when it finishes and another
+ * request came meanwhile, the latest request is read next (the ones in between are skipped).
+ * A reader that read afresh at every request and dropped the one before would deliver nothing
+ * while requests come faster than reads finish.
+ */
+export function latestReader<Q, V>(
+  read: (request: Q) => Promise<V>,
+  deliver: (outcome: { view: V } | { error: unknown }) => void,
+): { request(q: Q): void; stop(): void } {
+  let wanted: { q: Q } | null = null;
+  let reading = false;
+  let live = true;
+  const pump = async (): Promise<void> => {
+    if (reading || !live || !wanted) return;
+    reading = true;
+    const { q } = wanted;
+    wanted = null;
+    try {
+      const view = await read(q);
+      if (live) deliver({ view });
+    } catch (error) {
+      if (live) deliver({ error });
+    } finally {
+      reading = false;
+    }
+    await pump();
+  };
+  return {
+    request(q) {
+      wanted = { q };
+      void pump();
+    },
+    stop() {
+      live = false;
+    },
+  };
+}
+
+/**
+ * What a light peer's map shows: the conditions near `near`, read again after each new block
+ * (`height`) through latestReader. A light read proves each segment (one full peer after
+ * another: one that does not answer costs a timeout), so it can take longer than a block.
+ */
+export function useNearConditions(
+  near: ItsNear | null,
+  height: number | undefined,
+): { data: ItsConditionsView | undefined; error: unknown; reload: () => void } {
+  const [state, setState] = useState<{ data: ItsConditionsView | undefined; error: unknown }>({
+    data: undefined,
+    error: null,
+  });
+  const reader = useRef<ReturnType<typeof latestReader<ItsNear, ItsConditionsView>> | null>(null);
+  useEffect(() => {
+    const made = latestReader<ItsNear, ItsConditionsView>(
+      (at) => bot().itsConditions(at),
+      (outcome) =>
+        setState((s) =>
+          'view' in outcome ? { data: outcome.view, error: null } : { ...s, error: outcome.error },
+        ),
+    );
+    reader.current = made;
+    return () => made.stop();
+  }, []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new block reads again
+  useEffect(() => {
+    if (near) reader.current?.request(near);
+  }, [near, height]);
+  return { ...state, reload: () => near && reader.current?.request(near) };
 }

@@ -1,7 +1,8 @@
 // The ITS state in memory as the chain grows (issue 20): a block's finish copies only the
 // windows and trips it touched (the state before it stays as it was and shares the rest), the
-// settled windows that ended more than itsWindowKeepMs ago are forgotten exactly as a scan of
-// every window would forget them, and the state rebuilt from stored entries (itsFromEntries, a
+// windows (settled or not) that ended more than itsWindowKeepMs ago are forgotten exactly as a
+// scan of every window would forget them (and can no longer be settled), settlement reads only
+// the index of corroborated unsettled windows, and the state rebuilt from stored entries (itsFromEntries, a
 // reload) equals the state built block by block at every height.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { signTx, type Tx } from '../../tx';
 import {
   decodeWindow,
   demoTownNetwork,
+  dueWindows,
   forgottenThroughAt,
   itsFromEntries,
   itsWindowMsMax,
@@ -104,6 +106,13 @@ const contents = (its: ItsState) =>
     latest: [...its.latest].sort(([a], [b]) => (a < b ? -1 : 1)),
   });
 
+/** The keys of the unsettled windows in memory with at least two trips, by a scan of them all. */
+const corroboratedByScan = (its: ItsState) =>
+  [...its.windows]
+    .filter(([, w]) => w.settledAt < 0 && w.samples.length >= 2)
+    .map(([key]) => key)
+    .sort();
+
 /** Two trips on each of the first `count` segments in the block at `time`. */
 const busyBlock = (chain: Chain, time: number, count = segments.length) =>
   segments
@@ -134,14 +143,14 @@ describe('ITS state in memory', () => {
     expect(chain.reloaded()).toEqual(after);
   });
 
-  it('forgets the settled windows that ended long ago as a scan of every window would, and a reload agrees', () => {
+  it('forgets every window that ended long ago, settled or not, as a scan of every window would, and a reload agrees', () => {
     const chain = new Chain();
     const w0 = Math.floor(t0 / windowMs);
     for (let i = 0; i < 4; i++) {
       const time = (w0 + i) * windowMs;
       chain.block(busyBlock(chain, time), time);
     }
-    // Settle the first three windows of half of the segments (the rest stay open: never forgotten).
+    // Settle the first three windows of half of the segments (the rest stay unsettled).
     let time = (w0 + 5) * windowMs;
     for (let i = 0; i < 3; i++) {
       const settles = segments.slice(0, 10).map((s) => chain.settle(s, w0 + i, time));
@@ -152,32 +161,107 @@ describe('ITS state in memory', () => {
     const settledCount = (its: ItsState) =>
       [...its.windows.values()].filter((w) => w.settledAt >= 0).length;
     expect(settledCount(chain.its())).toBe(30);
-    // A block each minute from the moment the first window expires: window by window, they go.
+    expect(chain.its().windows.size).toBe(4 * segments.length);
+    // A block each minute from the moment the first window expires: window by window, they go,
+    // the unsettled ones with the settled ones.
     const firstExpiry = (w0 + 1) * windowMs + itsWindowKeepMs;
-    const expected: number[] = [];
     const seen: number[] = [];
     for (let i = 0; i < 5; i++) {
       time = firstExpiry + i * windowMs + 1;
       chain.block([chain.observe('v20', time)], time);
-      // The windows a scan of every stored window keeps: all but the settled ones that ended
-      // more than itsWindowKeepMs before the block.
+      // The windows a scan of every stored window keeps: all but those that ended more than
+      // itsWindowKeepMs before the block.
       const kept = [...chain.entries]
         .filter(([key]) => key.startsWith(itsWindowPrefix))
         .map(([key, bytes]) => [key.slice(itsWindowPrefix.length), decodeWindow(bytes)] as const)
-        .filter(
-          ([, w]) => !(w.settledAt >= 0 && (w.window + 1) * windowMs + itsWindowKeepMs < time),
-        )
+        .filter(([, w]) => !((w.window + 1) * windowMs + itsWindowKeepMs < time))
         .map(([key]) => key)
         .sort();
       expect([...chain.its().windows.keys()].sort()).toEqual(kept);
+      expect([...chain.its().corroborated.keys()].sort()).toEqual(corroboratedByScan(chain.its()));
       expect(chain.reloaded()).toEqual(chain.its());
-      expected.push(Math.max(0, 30 - 10 * (i + 1)));
-      seen.push(settledCount(chain.its()));
+      seen.push(chain.its().windows.size);
     }
-    expect(seen).toEqual(expected);
-    // The open windows (one trip, or not settled) stay; the forgotten ones left the index too.
-    expect(chain.its().settledByWindow.size).toBe(0);
-    expect(chain.its().windows.size).toBe(4 * segments.length - 30 + 5);
+    // Each minute one window number (20 segments) goes and one v20 window comes.
+    expect(seen).toEqual([61, 42, 23, 4, 5]);
+    expect(chain.its().byWindow.size).toBe(5);
+    expect(chain.its().corroborated.size).toBe(0);
+  });
+
+  it('keeps the corroborated unsettled windows indexed, and settlement reads only them', () => {
+    const chain = new Chain();
+    const w0 = Math.floor(t0 / windowMs);
+    // Window w0: two trips on 10 segments, one trip on 10 others; w0 + 1: two trips on 5.
+    let time = w0 * windowMs;
+    chain.block(
+      [...busyBlock(chain, time, 10), ...segments.slice(10).map((s) => chain.observe(s, time + 2))],
+      time,
+    );
+    time = (w0 + 1) * windowMs;
+    chain.block(busyBlock(chain, time, 5), time);
+    const its = () => chain.its();
+    expect([...its().corroborated.keys()].sort()).toEqual(corroboratedByScan(its()));
+    expect(its().corroborated.size).toBe(15);
+    const settings = { windowMs, corroborationMin: 2 };
+    // Halfway through w0 + 1, w0's ten corroborated windows are due (w0 + 1 is not over): the
+    // windows are found without iterating the window map (it throws here).
+    const unreadable = {
+      ...its(),
+      windows: Object.assign(Object.create(its().windows), {
+        values: () => {
+          throw new Error('the window map was scanned');
+        },
+        [Symbol.iterator]: () => {
+          throw new Error('the window map was scanned');
+        },
+      }),
+    } as ItsState;
+    time = (w0 + 1) * windowMs + windowMs / 2;
+    const due = dueWindows(unreadable, settings, time, 64);
+    expect(due.map((w) => `${w.segment}/${w.window}`).sort()).toEqual(
+      segments
+        .slice(0, 10)
+        .map((s) => `${s}/${w0}`)
+        .sort(),
+    );
+    expect(dueWindows(its(), settings, time, 4)).toHaveLength(4);
+    // Settled, they leave the index; w0 + 1's five stay until settled too.
+    chain.block(
+      due.map((w) => chain.settle(w.segment, w.window, time)),
+      time,
+    );
+    expect(its().corroborated.size).toBe(5);
+    expect([...its().corroborated.keys()].sort()).toEqual(corroboratedByScan(its()));
+    expect(dueWindows(its(), settings, time + windowMs, 64)).toHaveLength(5);
+    expect(chain.reloaded()).toEqual(its());
+    // A policy asking for one trip (fewer than the genesis's two) reads every window.
+    expect(dueWindows(its(), { windowMs, corroborationMin: 1 }, time + windowMs, 64)).toHaveLength(
+      15,
+    );
+  });
+
+  it('refuses to settle a window past its keep, whatever memory holds', () => {
+    const chain = new Chain();
+    const w0 = Math.floor(t0 / windowMs);
+    chain.block(busyBlock(chain, w0 * windowMs, 1), w0 * windowMs);
+    const segment = segments[0]!;
+    // The block right at the keep's end may still settle it; one millisecond later may not.
+    const lastChance = (w0 + 1) * windowMs + itsWindowKeepMs;
+    const refused = executeBlock(
+      chain.state,
+      [chain.settle(segment, w0, lastChance + 1)],
+      { time: lastChance + 1, proposer: provider.did, round: 0 },
+      false,
+    );
+    expect(refused.failed.concat(refused.rejected).map((f) => f.error?.code)).toEqual([
+      'BAD_REQUEST',
+    ]);
+    expect(String(refused.failed.concat(refused.rejected)[0]?.error?.message)).toContain(
+      'can no longer be settled',
+    );
+    chain.providerNonce -= 1;
+    chain.block([chain.settle(segment, w0, lastChance)], lastChance);
+    expect(chain.its().windows.get(`${segment}/${w0}`)?.settledAt).toBeGreaterThan(0);
   });
 
   it('forgets a window exactly when its end is more than itsWindowKeepMs before the block (the old rule)', () => {

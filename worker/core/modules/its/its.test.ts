@@ -363,7 +363,7 @@ describe('ITS on a consortium chain', () => {
       forChain.tx(b, 'its.observe', { ...observe(), cert: otherChainCert }),
       forChain.tx(c, 'its.observe', { ...observe(), cert: expired }),
       forChain.tx(e, 'its.observe', { ...observe(), cert: tooLong }),
-      forChain.tx(provider, 'its.settle', { segment: 'h20', window: 3 }),
+      forChain.tx(provider, 'its.settle', { segment: 'h20', window: Math.floor(t0 / windowMs) }),
     ];
     const done = executeBlock(
       { ...forChain.state, genesis: { ...forChain.state.genesis, mode: 'public' } },

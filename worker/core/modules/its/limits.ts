@@ -49,7 +49,11 @@ export const itsAgreementPct = 25;
 export const itsRewardDefault = 0;
 /** Largest reward a genesis or policy may set per observation. */
 export const itsRewardMax = 1_000_000;
-/** A settled window is forgotten in memory (kept in the state trie) this long after its end. */
+/**
+ * A window may be settled until this long after its end (later: BAD_REQUEST); then it is
+ * forgotten in memory, settled or not (kept in the state trie). Its observations are stale by
+ * then (itsObservationAgeMaxMs), so it can no longer change.
+ */
 export const itsWindowKeepMs = itsObservationAgeMaxMs;
 /** Map matching: a position farther than this from every segment matches none (m). */
 export const itsMatchDistanceMaxM = 40;

@@ -102,8 +102,10 @@ export function emptyIts(genesis: Genesis): ItsState {
     trips: PersistentMap.empty(),
     windows: PersistentMap.empty(),
     latest: PersistentMap.empty(),
-    settledByWindow: PersistentMap.empty(),
+    byWindow: PersistentMap.empty(),
     forgottenThrough: null,
+    corroborated: PersistentMap.empty(),
+    corroboratedMin: Math.max(1, genesis.its?.corroborationMin ?? L.itsCorroborationMinDefault),
   };
 }
 
@@ -315,6 +317,9 @@ function observe(overlay: ItsOverlay, tx: Tx, txId: string): void {
     rejected = verdict.reason;
     trust = verdict.trust;
   } else rejected = implausibility(overlay, tx, trip, body);
+  // A window past its keep is forgotten in memory: nothing may count toward it (the rules above
+  // find such an observation stale already; this holds whatever a deployed contract says).
+  if (!rejected && pastKeep(window, settings.windowMs, overlay.time)) rejected = 'stale';
   let notCounted: NotCountedReason | null = null;
   if (!rejected) {
     if (win.samples.some((s) => s.trip === tx.from)) notCounted = 'duplicate';
@@ -437,6 +442,12 @@ function settle(overlay: ItsOverlay, tx: Tx, txId: string): void {
   const settings = overlay.settings();
   const { segment, window } = tx.body as { segment: string; window: number };
   const key = windowKey(segment, window);
+  // Checked before the window is looked up: memory forgets the windows past their keep.
+  if (pastKeep(window, settings.windowMs, overlay.time))
+    throw botError(
+      'BAD_REQUEST',
+      `Window ${window} of segment ${segment} ended more than ${L.itsWindowKeepMs / 3_600_000} h ago (itsWindowKeepMs): it can no longer be settled.`,
+    );
   const win = windowIn(overlay, key);
   if (!win || win.samples.length === 0)
     throw botError(
@@ -530,14 +541,55 @@ export function forgottenThroughAt(time: number, windowMs: number): number {
   return Math.floor((time - L.itsWindowKeepMs - 1) / windowMs) - 1;
 }
 
-/** The window state's maps after `changes`, settled ones indexed by window, old ones forgotten. */
-interface WindowMaps {
-  windows: PersistentMap<ItsWindow>;
-  settledByWindow: PersistentMap<readonly string[]>;
-  forgottenThrough: number | null;
+/** Is window `window` past its keep at block time `time` (forgotten in memory, no longer settled)? */
+export function pastKeep(window: number, windowMs: number, time: number): boolean {
+  return window <= forgottenThroughAt(time, windowMs);
 }
 
-function withSettled(
+/**
+ * The windows a settlement is due for at block time `time`: ended, unsettled, not past their
+ * keep, with settings.corroborationMin trips counted; at most `max`, in no particular order.
+ * Read from the index of corroborated windows, so only those are visited (unless a policy asks
+ * for fewer trips than the genesis, which the index counts from: then every window in memory).
+ */
+export function dueWindows(
+  its: ItsState,
+  settings: Pick<ItsSettings, 'windowMs' | 'corroborationMin'>,
+  time: number,
+  max: number,
+): ItsWindow[] {
+  const due: ItsWindow[] = [];
+  const isDue = (win: ItsWindow) =>
+    win.settledAt < 0 &&
+    win.samples.length >= settings.corroborationMin &&
+    (win.window + 1) * settings.windowMs <= time &&
+    !pastKeep(win.window, settings.windowMs, time);
+  if (settings.corroborationMin < its.corroboratedMin) {
+    for (const win of its.windows.values()) {
+      if (due.length >= max) break;
+      if (isDue(win)) due.push(win);
+    }
+    return due;
+  }
+  for (const [key, window] of its.corroborated) {
+    if (due.length >= max) break;
+    if ((window + 1) * settings.windowMs > time) continue;
+    const win = its.windows.get(key)!;
+    if (isDue(win)) due.push(win);
+  }
+  return due;
+}
+
+/** The window state's maps after `changes`: indexed by window number, old ones forgotten. */
+interface WindowMaps {
+  windows: PersistentMap<ItsWindow>;
+  byWindow: PersistentMap<readonly string[]>;
+  forgottenThrough: number | null;
+  corroborated: PersistentMap<number>;
+  corroboratedMin: number;
+}
+
+function withKey(
   index: PersistentMap<readonly string[]>,
   window: number,
   key: string,
@@ -548,9 +600,10 @@ function withSettled(
 }
 
 /**
- * Puts the changed windows in and forgets the settled windows that ended long ago (they stay in
- * the state trie): the same windows as a scan of every window would forget, found through the
- * index by window number, so the work is what the block touched and what expires now.
+ * Puts the changed windows in and forgets every window that ended long ago, settled or not
+ * (they stay in the state trie): the same windows as a scan of every window would forget,
+ * found through the index by window number, so the work is what the block touched and what
+ * expires now. Keeps the index of unsettled, corroborated windows (what may be settled).
  */
 function windowsAfter(
   maps: WindowMaps,
@@ -559,33 +612,47 @@ function windowsAfter(
   windowMs: number,
 ): WindowMaps {
   const through = forgottenThroughAt(time, windowMs);
-  let { windows, settledByWindow } = maps;
+  let { windows, byWindow, corroborated } = maps;
   for (const [key, win] of changes) {
-    const settled = win.settledAt >= 0;
-    if (settled && win.window <= through) {
+    if (win.window <= through) {
+      // Not reached by a transaction (a window past its keep takes no change); a reload's old ones.
       windows = windows.delete(key);
+      corroborated = corroborated.delete(key);
       continue;
     }
     windows = windows.set(key, win);
-    if (settled) settledByWindow = withSettled(settledByWindow, win.window, key);
+    byWindow = withKey(byWindow, win.window, key);
+    corroborated =
+      win.settledAt < 0 && win.samples.length >= maps.corroboratedMin
+        ? corroborated.set(key, win.window)
+        : corroborated.delete(key);
   }
   const before = maps.forgottenThrough;
-  if (!Number.isFinite(through)) return { windows, settledByWindow, forgottenThrough: before };
-  if (before !== null && through <= before)
-    return { windows, settledByWindow, forgottenThrough: before };
+  const kept = { windows, byWindow, corroborated, corroboratedMin: maps.corroboratedMin };
+  if (!Number.isFinite(through)) return { ...kept, forgottenThrough: before };
+  if (before !== null && through <= before) return { ...kept, forgottenThrough: before };
   // Visit the window numbers that expire now, or the index itself when it is the smaller (a
   // chain that was idle for long, or the first pruning).
   const expiring =
-    before === null || through - before > settledByWindow.size
-      ? [...settledByWindow.keys()].map(Number).filter((window) => window <= through)
+    before === null || through - before > byWindow.size
+      ? [...byWindow.keys()].map(Number).filter((window) => window <= through)
       : Array.from({ length: through - before }, (_, i) => before + 1 + i);
   for (const window of expiring) {
-    const keys = settledByWindow.get(String(window));
+    const keys = byWindow.get(String(window));
     if (!keys) continue;
-    for (const key of keys) windows = windows.delete(key);
-    settledByWindow = settledByWindow.delete(String(window));
+    for (const key of keys) {
+      windows = windows.delete(key);
+      corroborated = corroborated.delete(key);
+    }
+    byWindow = byWindow.delete(String(window));
   }
-  return { windows, settledByWindow, forgottenThrough: through };
+  return {
+    windows,
+    byWindow,
+    corroborated,
+    corroboratedMin: maps.corroboratedMin,
+    forgottenThrough: through,
+  };
 }
 
 export function finishIts(overlay: ItsOverlay): ItsState {

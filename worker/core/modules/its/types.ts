@@ -150,17 +150,29 @@ export interface ItsState {
   /** The providers in force after the last block the module worked in (admission reads it). */
   readonly providers: readonly string[];
   readonly trips: PersistentMap<ItsTrip>;
-  /** Windows in memory, by "<segment>/<window>" (old settled ones are forgotten: itsWindowKeepMs). */
+  /**
+   * Windows in memory, by "<segment>/<window>": every window, settled or not, is forgotten when
+   * its end is itsWindowKeepMs before the block (it stays in the state trie; it can no longer
+   * change: its observations are stale and its settlement time is over).
+   */
   readonly windows: PersistentMap<ItsWindow>;
   /** The latest window of each segment that has one. */
   readonly latest: PersistentMap<number>;
   /**
-   * The settled windows in memory by their window number (decimal), each list sorted: the ones
-   * to forget when their window's end is itsWindowKeepMs old, found without visiting the others.
+   * The windows in memory by their window number (decimal), each list sorted: the ones to forget
+   * when their window's end is itsWindowKeepMs old, found without visiting the others.
    */
-  readonly settledByWindow: PersistentMap<readonly string[]>;
-  /** Settled windows numbered up to this one are forgotten (null: none yet). */
+  readonly byWindow: PersistentMap<readonly string[]>;
+  /** Windows numbered up to this one are forgotten (null: none yet). */
   readonly forgottenThrough: number | null;
+  /**
+   * The unsettled windows in memory with at least the genesis's corroborationMin trips counted,
+   * by key, each with its window number: what a settlement may be due for, found without
+   * visiting the windows that are settled or lack vehicles (itsSettle on the host).
+   */
+  readonly corroborated: PersistentMap<number>;
+  /** The count of trips `corroborated` holds windows from: the genesis's corroborationMin. */
+  readonly corroboratedMin: number;
 }
 
 export function windowKey(segment: string, window: number): string {
