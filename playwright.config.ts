@@ -57,9 +57,16 @@ export default defineConfig({
   // Workers take spec files in project order, then in file-name order: the longest page specs
   // (`long`) go first so that the pages project does not end with one worker still in a long
   // spec and the other idle. Both are the pages project's halves; `npm test` runs them as one.
+  // The page specs run with service workers blocked: each new context (a fresh profile, so a
+  // fresh peer) otherwise installs the app's service worker, which precaches all 64 files of the
+  // build (3.4 MB, both wasm modules with them) on every start: 0.7 s of CPU more per context in
+  // BENCHMARKS.md "Test time: service workers in the page specs", on a stage that is CPU-bound.
+  // A first visit loads the same files from the server without it. The specs that go offline or
+  // update the app (pwa, flows-offline, flows-update, its) turn it back on with
+  // test.use({ serviceWorkers: 'allow' }); the network project keeps it.
   projects: [
-    { name: 'pages-long', testMatch: long },
-    { name: 'pages', testIgnore: [...exclusive, ...long] },
+    { name: 'pages-long', testMatch: long, use: { serviceWorkers: 'block' } },
+    { name: 'pages', testIgnore: [...exclusive, ...long], use: { serviceWorkers: 'block' } },
     { name: 'network', testMatch: exclusive, dependencies: ['pages-long', 'pages'], workers: 1 },
   ],
   webServer: {

@@ -10,6 +10,10 @@
 import { expect, test, type Page } from '@playwright/test';
 import { axe, createChain, open, phone, ready, readyControlled } from './helpers';
 
+// The service worker stays on here (playwright.config.ts blocks it in the other page specs):
+// this spec goes offline or updates the app, which the service worker serves.
+test.use({ serviceWorkers: 'allow' });
+
 test.describe.configure({ mode: 'serial' });
 test.setTimeout(240_000);
 

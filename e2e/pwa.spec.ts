@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { chromiumArgs, chromiumPath } from '../scripts/chromium.mjs';
 
+// The service worker stays on here (playwright.config.ts blocks it in the other page specs):
+// this spec goes offline or updates the app, which the service worker serves.
+test.use({ serviceWorkers: 'allow' });
+
 // server/index.mjs has no type declarations; this is the one function used here.
 const serverModule = '../server/index.mjs';
 const { createAppServer } = (await import(serverModule)) as { createAppServer: () => Server };
