@@ -220,17 +220,27 @@ export async function lightAnswer(
 
 /** How long a light peer waits for a full peer's answer before asking another one. */
 export const lightRequestTimeoutMs = 5_000;
+/**
+ * A neighbour that let a request time out is asked only after every other neighbour for this
+ * long (it may be busy, gone, or not serve at all): each of its turns cost the reader
+ * lightRequestTimeoutMs, and a light peer's map reads one segment after another.
+ */
+export const lightSilentNeighbourMs = 60_000;
 
 /**
  * Full peers on the network as a light source: the light peer meets them in the chain's room
  * (net.start with the chain id) and asks its neighbours in turn, the next one when one does not
- * answer in lightRequestTimeoutMs or refuses.
+ * answer in lightRequestTimeoutMs or refuses; one that did not answer goes to the back of the
+ * turn for lightSilentNeighbourMs. Another light peer asked by mistake refuses at once (it holds
+ * no blocks to prove from) rather than letting the asker wait.
  */
 export class NetLightSource implements LightSource {
   private neighbours: string[] = [];
   private nextId = 1;
   private turn = 0;
   private readonly pending = new Map<number, (answer: LightData | null) => void>();
+  /** Neighbours that let a request time out, and until when they are asked last. */
+  private readonly silentUntil = new Map<string, number>();
 
   constructor(
     private readonly net: PeerNet,
@@ -244,6 +254,8 @@ export class NetLightSource implements LightSource {
         onMessage: (from, bytes) => this.onMessage(from, bytes),
         onNeighbours: (dids) => {
           this.neighbours = [...dids];
+          for (const did of this.silentUntil.keys())
+            if (!dids.includes(did)) this.silentUntil.delete(did);
         },
       },
     );
@@ -275,6 +287,24 @@ export class NetLightSource implements LightSource {
       message = decodeWire(bytes);
     } catch (error) {
       this.net.drop(from, `sent a malformed message (${(error as Error).message})`);
+      return;
+    }
+    if (message.kind === 'lightGet') {
+      // a light peer has no blocks to prove from: say so now, so the asker tries a full peer
+      this.net.send(
+        from,
+        encodeWire({
+          kind: 'lightData',
+          id: message.id,
+          head: 0,
+          updates: [],
+          proof: null,
+          error: {
+            code: 'NOT_READY',
+            message: 'This is a light peer: it serves no headers or proofs. Ask a full peer.',
+          },
+        }),
+      );
       return;
     }
     if (message.kind !== 'lightData') return;
@@ -319,11 +349,16 @@ export class NetLightSource implements LightSource {
     tx: string | null = null,
   ): Promise<LightData> {
     let last = 'no full peer is linked';
-    const tries = this.neighbours.length;
-    for (let attempt = 0; attempt < tries; attempt++) {
-      const to = this.neighbours[this.turn++ % this.neighbours.length];
-      if (!to) break;
+    const start = this.turn++;
+    const turn = this.neighbours.map(
+      (_, i) => this.neighbours[(start + i) % this.neighbours.length]!,
+    );
+    const now = this.clock.now();
+    const silent = (did: string) => (this.silentUntil.get(did) ?? 0) > now;
+    for (const to of [...turn.filter((d) => !silent(d)), ...turn.filter(silent)]) {
       const answer = await this.send(to, { kind: 'lightGet', from, count, key, raw, tx });
+      if (answer) this.silentUntil.delete(to);
+      else this.silentUntil.set(to, this.clock.now() + lightSilentNeighbourMs);
       if (answer && !answer.error) return answer;
       if (answer?.error?.code === 'UNAUTHORIZED')
         throw botError('UNAUTHORIZED', answer.error.message);
