@@ -248,13 +248,20 @@ describe('LevelStorage: crashes and damage', () => {
     await store.compact();
     await store.shutdown();
     const dbPath = join(directory, databaseDirName);
-    const table = readdirSync(dbPath)
+    // every table holding block 1 (a compaction may leave an obsolete one beside the live one
+    // until LevelDB deletes it), every copy in it: the damage must reach what the store reads
+    const tables = readdirSync(dbPath)
       .filter((n) => n.endsWith('.ldb'))
       .map((n) => join(dbPath, n))
-      .find((path) => readFileSync(path).includes(Buffer.from(blockOf(1))))!;
-    const file = readFileSync(table);
-    file[file.indexOf(Buffer.from(blockOf(1))) + 5]! ^= 0x04;
-    writeFileSync(table, file);
+      .filter((path) => readFileSync(path).includes(Buffer.from(blockOf(1))));
+    expect(tables.length).toBeGreaterThan(0);
+    for (const table of tables) {
+      const file = readFileSync(table);
+      const block = Buffer.from(blockOf(1));
+      for (let at = file.indexOf(block); at >= 0; at = file.indexOf(block, at + 1))
+        file[at + 5]! ^= 0x04;
+      writeFileSync(table, file);
+    }
     // The open checks heads, block keys and the newest block; block 1 is the scan's to find.
     const damaged = await LevelStorage.open(directory);
     await damaged.checked();
