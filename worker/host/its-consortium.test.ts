@@ -9,6 +9,7 @@ import { MemoryStorage } from '../store/memory';
 import { MemoryNetwork } from './memory-net';
 import { nobleVerifier } from './crypto';
 import { startTestHost, until } from './testing';
+import { realClock } from '../net/clock';
 import { demoTownNetwork, fromPlane, itsTrustContractName } from '../core/modules/its';
 import type { PeerHost } from './peer-host';
 
@@ -20,13 +21,19 @@ afterEach(async () => {
 describe('an ITS consortium of two providers', () => {
   it("shares road conditions: each provider's map shows the other's vehicle with its trust, and each pays its own", async () => {
     const network = new MemoryNetwork();
-    let now = Math.floor(Date.now() / 60_000) * 60_000 + 1_000; // early in a window
+    // The peers' clock runs with real time, shifted forward where the test moves it (into a
+    // fresh ITS window, past the window's end). A clock that stood still between the test's moves
+    // also stopped the consensus's round timeouts: a round that needed one waited for the next
+    // move, and after the last move the tick transaction was never decided (2 of 3 CI runs).
+    let shift = 0;
+    const now = () => Math.floor(realClock.now()) + shift;
+    const windowMs = 60_000;
     const peer = async () => {
       const { host } = await startTestHost(new MemoryStorage(), {
         verifier: nobleVerifier,
         net: network.connect(),
         inviteBase: 'http://localhost:8080/',
-        now: () => now,
+        now,
       });
       hosts.push(host);
       return { host, did: (await host.identity()).did };
@@ -47,7 +54,7 @@ describe('an ITS consortium of two providers', () => {
       },
       its: {
         providers: [a.did, b.did],
-        windowMs: 60_000,
+        windowMs,
         reward: 5,
         corroborationMin: 2,
         contract: itsTrustContractName,
@@ -66,8 +73,10 @@ describe('an ITS consortium of two providers', () => {
       expect((await p.host.itsDrive()).provider).toBe(p.did);
       await p.host.itsStartTrip();
     }
+    // Early in a fresh window (the reports span 21 s of it, plus however long they take).
+    shift += windowMs - (now() % windowMs) + 1_000;
     for (let x = 60; x <= 240; x += 30) {
-      now += 3_000;
+      shift += 3_000;
       const { lat, lon } = fromPlane(demoTownNetwork, x, 600);
       await a.host.itsReport({ lat, lon, speedKmh: 36 });
       await b.host.itsReport({ lat, lon, speedKmh: 40 });
@@ -86,7 +95,7 @@ describe('an ITS consortium of two providers', () => {
         return JSON.stringify(h20?.reporters) === JSON.stringify(both);
       }, 30_000);
     // The window ends; a block passes; A settles; each vehicle is paid by its own provider.
-    now += 60_000;
+    shift += windowMs;
     const tick = await a.host.submit({ type: 'data.put', body: { key: 'tick', value: 1 } });
     expect((await a.host.waitFor(tick.txId, { timeoutMs: 20_000 })).status).toBe('committed');
     const { settled } = await a.host.itsSettle();
