@@ -38,7 +38,11 @@ async function expectWholeChain(base: string): Promise<number> {
   return status.height;
 }
 
-describe('headless peer process', () => {
+// Each test starts the peer as a process two to four times (a cold `tsx` load of the whole peer
+// each) and waits for bursts to commit: 7-15 s alone, over the project's 60 s in a fresh-clone CI
+// whose vitest ran beside the network specs on a box at load 15-27. A bound on a hung test, not
+// a timed assertion.
+describe('headless peer process', { timeout: 180_000 }, () => {
   it('stops on SIGTERM and restarts on the same data dir with its identity, chain and values', async () => {
     const dataDir = join(root, 'restart');
     const first = await start(dataDir);
