@@ -337,9 +337,12 @@ async function dataChannelMs(plainBytes: number): Promise<number | null> {
 
 // The Node peer hashes blobs with OpenSSL (server/peer/peer.ts); so do these hosts, which stand
 // for it. Optional so the same file runs on a tree without it (an A/B against main).
-const nodeDigest = await import('../worker/data/node-digest')
-  .then((m) => m.installNodeBlobDigest())
-  .catch(() => false);
+// BENCH_WEBCRYPTO_DIGEST=1 keeps WebCrypto's (a tab's) for a comparison.
+const nodeDigest =
+  process.env.BENCH_WEBCRYPTO_DIGEST !== '1' &&
+  (await import('../worker/data/node-digest')
+    .then((m) => m.installNodeBlobDigest())
+    .catch(() => false));
 console.log(`blob ids: ${nodeDigest ? 'node:crypto SHA-256' : 'WebCrypto SHA-256'}`);
 // The baseline warmed like the measured path: one pass not counted (the first pass in a fresh
 // process pays for fresh memory the later ones reuse), then measured before and after the path.
