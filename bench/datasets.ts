@@ -10,7 +10,7 @@
 // (node-datachannel). The AES-GCM baseline is warmed by a pass not counted, then measured before
 // and after the seals (the ratio is to the mean); CPU milliseconds of the process (all threads)
 // are printed beside the wall-clock figures, for a machine shared with other jobs. ONLY=1 runs
-// the baseline and the owner's whole path only. Option: --mb 100.
+// the baseline and the owner's whole path only; BENCH_STORES=disk gives the hosts synced disk stores. Option: --mb 100.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,11 +112,25 @@ async function sealCommitReplicate(): Promise<Replicated> {
   }
 }
 
+/**
+ * BENCH_STORES=disk: each host keeps its blobs in a DiskBlobStore (as the Node peer does; each
+ * write synced) instead of memory, which keeps every chunk a holder receives in a fresh buffer.
+ */
+const onDisk = process.env.BENCH_STORES === 'disk';
+const storeDirectories: string[] = [];
+
+async function hostStore(): Promise<BlobStore> {
+  if (!onDisk) return new MemoryBlobStore();
+  const directory = mkdtempSync(join(tmpdir(), 'bot-bench-host-blobs-'));
+  storeDirectories.push(directory);
+  return DiskBlobStore.open(directory);
+}
+
 async function sealCommitReplicateNow(): Promise<Replicated> {
   const network = new MemoryNetwork();
-  const peers: Array<{ host: PeerHost; blobs: MemoryBlobStore; did: string }> = [];
+  const peers: Array<{ host: PeerHost; blobs: BlobStore; did: string }> = [];
   for (let i = 0; i < 4; i++) {
-    const blobs = new MemoryBlobStore();
+    const blobs = await hostStore();
     const { host } = await startTestHost(new MemoryStorage(), {
       verifier: nobleVerifier,
       net: network.connect(),
@@ -198,6 +212,8 @@ async function sealCommitReplicateNow(): Promise<Replicated> {
   const smallReads: number[] = [];
   for (let i = 0; i < 3; i++) smallReads.push(await readAll(small.version, smallBytes));
   for (const p of peers) if (p !== owner) await p.host.stop();
+  for (const directory of storeDirectories.splice(0))
+    rmSync(directory, { recursive: true, force: true });
   return {
     rate,
     fromOwnerMs,
@@ -361,7 +377,9 @@ const nodeDigest =
   (await import('../worker/data/node-digest')
     .then((m) => m.installNodeBlobDigest())
     .catch(() => false));
-console.log(`blob ids: ${nodeDigest ? 'node:crypto SHA-256' : 'WebCrypto SHA-256'}`);
+console.log(
+  `blob ids: ${nodeDigest ? 'node:crypto SHA-256' : 'WebCrypto SHA-256'}; the hosts' stores: ${onDisk ? 'disk (synced)' : 'memory'}`,
+);
 // The baseline warmed like the measured path: one pass not counted (the first pass in a fresh
 // process pays for fresh memory the later ones reuse), then measured before and after the path.
 const coldRaw = await rawAesGcm();
