@@ -7,7 +7,10 @@
 // divided by the time one link moves the same sealed bytes in the same run (issue 15's second
 // ratio, target at most 2): one link of the same memory mesh the hosts use, and, inside the
 // private network namespace (BOT_IN_NETNS=1 via scripts/netns-run), one real WebRTC data channel
-// (node-datachannel). Option: --mb 100.
+// (node-datachannel). The AES-GCM baseline is warmed by a pass not counted, then measured before
+// and after the seals (the ratio is to the mean); CPU milliseconds of the process (all threads)
+// are printed beside the wall-clock figures, for a machine shared with other jobs. ONLY=1 runs
+// the baseline and the owner's whole path only; BENCH_STORES=disk gives the hosts synced disk stores. Option: --mb 100.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +44,17 @@ async function* content(): AsyncGenerator<Uint8Array> {
     yield piece.subarray(0, Math.min(piece.length, totalBytes - done));
 }
 
+/** CPU milliseconds of this process (every thread: WebCrypto's jobs too) since `since`. */
+const cpuMs = (since?: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
+/**
+ * CPU milliseconds of the last AES-GCM pass and of the owner path: a figure the other jobs on a
+ * shared machine move less than the wall clock (they take turns on the cores, not work here).
+ */
+const cpu = { raw: 0, path: 0 };
+
 async function rawAesGcm(): Promise<number> {
   const key = await crypto.subtle.importKey(
     'raw',
@@ -50,11 +64,13 @@ async function rawAesGcm(): Promise<number> {
     ['encrypt'],
   );
   const started = performance.now();
+  const startedCpu = process.cpuUsage();
   for (let done = 0, i = 0; done < totalBytes; done += piece.length, i++) {
     const iv = new Uint8Array(12);
     new DataView(iv.buffer).setUint32(8, i);
     await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, piece as BufferSource);
   }
+  cpu.raw = cpuMs(startedCpu);
   return megabytes / ((performance.now() - started) / 1000);
 }
 
@@ -96,11 +112,25 @@ async function sealCommitReplicate(): Promise<Replicated> {
   }
 }
 
+/**
+ * BENCH_STORES=disk: each host keeps its blobs in a DiskBlobStore (as the Node peer does; each
+ * write synced) instead of memory, which keeps every chunk a holder receives in a fresh buffer.
+ */
+const onDisk = process.env.BENCH_STORES === 'disk';
+const storeDirectories: string[] = [];
+
+async function hostStore(): Promise<BlobStore> {
+  if (!onDisk) return new MemoryBlobStore();
+  const directory = mkdtempSync(join(tmpdir(), 'bot-bench-host-blobs-'));
+  storeDirectories.push(directory);
+  return DiskBlobStore.open(directory);
+}
+
 async function sealCommitReplicateNow(): Promise<Replicated> {
   const network = new MemoryNetwork();
-  const peers: Array<{ host: PeerHost; blobs: MemoryBlobStore; did: string }> = [];
+  const peers: Array<{ host: PeerHost; blobs: BlobStore; did: string }> = [];
   for (let i = 0; i < 4; i++) {
-    const blobs = new MemoryBlobStore();
+    const blobs = await hostStore();
     const { host } = await startTestHost(new MemoryStorage(), {
       verifier: nobleVerifier,
       net: network.connect(),
@@ -140,12 +170,14 @@ async function sealCommitReplicateNow(): Promise<Replicated> {
     bytes.set(piece.subarray(0, Math.min(piece.length, totalBytes - at)), at);
   const members = peers.map((p) => p.did);
   const started = performance.now();
+  const startedCpu = process.cpuUsage();
   const put = await owner.host.putDatasetVersion('bench', bytes);
   const sealedMs = performance.now() - started;
   await owner.host.waitFor(put.txId, { timeoutMs: 120_000 });
   const committedMs = performance.now() - started;
   await onEveryHolder(put.fingerprint);
   const replicatedMs = performance.now() - started;
+  cpu.path = cpuMs(startedCpu);
   console.log(
     `owner path: sealed at ${Math.round(sealedMs)} ms, committed at ${Math.round(committedMs)} ms, on every holder at ${Math.round(replicatedMs)} ms`,
   );
@@ -180,6 +212,8 @@ async function sealCommitReplicateNow(): Promise<Replicated> {
   const smallReads: number[] = [];
   for (let i = 0; i < 3; i++) smallReads.push(await readAll(small.version, smallBytes));
   for (const p of peers) if (p !== owner) await p.host.stop();
+  for (const directory of storeDirectories.splice(0))
+    rmSync(directory, { recursive: true, force: true });
   return {
     rate,
     fromOwnerMs,
@@ -335,9 +369,37 @@ async function dataChannelMs(plainBytes: number): Promise<number | null> {
   return median(runs);
 }
 
+// The Node peer hashes blobs with OpenSSL (server/peer/peer.ts); so do these hosts, which stand
+// for it. Optional so the same file runs on a tree without it (an A/B against main).
+// BENCH_WEBCRYPTO_DIGEST=1 keeps WebCrypto's (a tab's) for a comparison.
+const nodeDigest =
+  process.env.BENCH_WEBCRYPTO_DIGEST !== '1' &&
+  (await import('../worker/data/node-digest')
+    .then((m) => m.installNodeBlobDigest())
+    .catch(() => false));
+console.log(
+  `blob ids: ${nodeDigest ? 'node:crypto SHA-256' : 'WebCrypto SHA-256'}; the hosts' stores: ${onDisk ? 'disk (synced)' : 'memory'}`,
+);
+// The baseline warmed like the measured path: one pass not counted (the first pass in a fresh
+// process pays for fresh memory the later ones reuse), then measured before and after the path.
+const coldRaw = await rawAesGcm();
 const raw = await rawAesGcm();
+const rawCpuFirst = cpu.raw;
+console.log(
+  `AES-GCM: first pass ${Math.round(coldRaw)} MB/s (not counted), then ${Math.round(raw)} MB/s`,
+);
 if (process.env.ONLY) {
-  console.log(await sealCommitReplicate());
+  const only = await sealCommitReplicate();
+  const pathCpu = cpu.path;
+  const rawCpuBefore = rawCpuFirst;
+  const after = await rawAesGcm();
+  console.log(
+    `CPU: AES-GCM ${Math.round(rawCpuBefore)} / ${Math.round(cpu.raw)} ms (before / after), owner path ${Math.round(pathCpu)} ms for ${megabytes} MB; CPU ratio ${((rawCpuBefore + cpu.raw) / 2 / pathCpu).toFixed(2)}`,
+  );
+  const reference = (raw + after) / 2;
+  console.log(
+    `AES-GCM ${Math.round(raw)} / ${Math.round(after)} MB/s (before / after the path); seal + commit + replicate ${Math.round(only.rate)} MB/s; ratio ${(only.rate / reference).toFixed(2)} (to the faster baseline ${(only.rate / Math.max(raw, after)).toFixed(2)})`,
+  );
   process.exit(0);
 }
 const memory = await seal(new MemoryBlobStore());
@@ -349,6 +411,12 @@ const rawAgain = await rawAesGcm();
 const linkMs = await memoryLinkMs(smallBytes);
 const channelMs = await dataChannelMs(smallBytes);
 const reference = (raw + rawAgain) / 2;
+console.log(
+  `CPU: AES-GCM ${Math.round(rawCpuFirst)} / ${Math.round(cpu.raw)} ms (before / after), owner path ${Math.round(cpu.path)} ms for ${megabytes} MB; CPU ratio ${((rawCpuFirst + cpu.raw) / 2 / cpu.path).toFixed(2)}`,
+);
+console.log(
+  `AES-GCM ${Math.round(raw)} MB/s before the seals, ${Math.round(rawAgain)} MB/s after the replication: the ratio is to their mean (to the faster: ${(replicated / Math.max(raw, rawAgain)).toFixed(2)})`,
+);
 console.table([
   { what: 'WebCrypto AES-GCM, 1 MiB calls', 'MB/s': Math.round(reference), ratio: 1 },
   {

@@ -2,6 +2,7 @@
 // API. `startPeer` is what `npm run peer` runs (server/peer/main.ts) and what the tests start
 // in-process.
 import { DiskBlobStore } from '../../worker/data/blob-disk';
+import { installNodeBlobDigest } from '../../worker/data/node-digest';
 import { secretBoxFromKey } from '../../worker/host/keys-at-rest';
 import { openKeyFile } from './key-file';
 import { join, resolve } from 'node:path';
@@ -82,6 +83,7 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
   const events = new EventHub();
   const net = createNet(config);
   const verifier = await nodeVerifier();
+  await installNodeBlobDigest(); // blob ids without WebCrypto's copy of each chunk
   const blobs = await DiskBlobStore.open(join(dataDir, 'blobs'));
   // Several chains per peer: each further chain in a LevelDB directory of its own
   // (<data>/chains/<chain id>/), with its own blobs and its own network (a room of its own).

@@ -63,9 +63,32 @@ export function checkBlobId(id: BlobId): void {
   }
 }
 
-/** SHA-256 of `bytes` as a blob id (WebCrypto: off the calling thread in Node, fast in tabs). */
+/** SHA-256 of bytes, as blobs are named and checked. */
+export type BlobDigest = (bytes: Uint8Array) => Uint8Array | Promise<Uint8Array>;
+
+/** WebCrypto's SHA-256 (tabs): off the calling thread, on a copy of the input. */
+export const webCryptoDigest: BlobDigest = async (bytes) =>
+  new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource));
+
+let blobDigest: BlobDigest = webCryptoDigest;
+
+/**
+ * How this process hashes blobs (null: WebCrypto again). The Node peer installs OpenSSL's
+ * synchronous SHA-256 (worker/data/node-digest.ts): WebCrypto in Node copies every input into
+ * a fresh buffer before its job, and a fresh 1 MiB buffer costs about as much as hashing it.
+ */
+export function useBlobDigest(digest: BlobDigest | null): void {
+  blobDigest = digest ?? webCryptoDigest;
+}
+
+/** SHA-256 of `bytes` (useBlobDigest). */
+export async function blobDigestOf(bytes: Uint8Array): Promise<Uint8Array> {
+  return blobDigest(bytes);
+}
+
+/** SHA-256 of `bytes` as a blob id. */
 export async function blobIdOf(bytes: Uint8Array): Promise<BlobId> {
-  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource)));
+  return toHex(await blobDigest(bytes));
 }
 
 export function quotaOf(options: BlobStoreOptions | undefined): number {

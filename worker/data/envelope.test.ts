@@ -121,9 +121,15 @@ describe('envelopes', () => {
 describe('sealed versions', () => {
   it('round-trips content of many sizes through chunks, from iterables and streams', async () => {
     const store = new MemoryBlobStore();
-    for (const length of [0, 1, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 + 17]) {
+    const sizes = [0, 1, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024 + 17];
+    // In pieces of 100,000 bytes (each chunk gathered in sealing's buffer), and as one piece
+    // (each whole chunk sealed straight from a view of it) or pieces of 1.5 MiB (both at once).
+    const cases = sizes.flatMap((length) =>
+      [100_000, Math.max(1, length), 1.5 * 1024 * 1024].map((piece) => ({ length, piece })),
+    );
+    for (const { length, piece } of cases) {
       const plain = content(length);
-      const sealed = await sealVersion(source(plain), length, store);
+      const sealed = await sealVersion(source(plain, piece), length, store);
       expect(sealed.manifest.chunks).toHaveLength(Math.max(1, Math.ceil(length / (1024 * 1024))));
       expect(toHex(manifestFingerprint(sealed.manifestBytes))).toBe(toHex(sealed.fingerprint));
       const back = await readAll(

@@ -21,7 +21,7 @@ import {
 } from '../core/modules/datasets/manifest';
 import { importContentKey, newContentKey } from './envelope';
 import { tampered } from './errors';
-import { blobIdOf, type BlobId, type BlobStore } from './blob-store';
+import { blobDigestOf, blobIdOf, type BlobId, type BlobStore } from './blob-store';
 
 /** Plaintext from a file, a fetch body, a generator. */
 export type ByteSource = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>;
@@ -66,8 +66,11 @@ async function* pieces(source: ByteSource): AsyncGenerator<Uint8Array> {
   yield* source as AsyncIterable<Uint8Array>;
 }
 
-/** The source cut into chunk-sized plaintexts (one buffer,
-    reused: consume each before the next). */
+/**
+ * The source cut into chunk-sized plaintexts: a view of the source's piece when it holds a
+ * whole chunk (no copy: a 100 MB version given as one array), else one buffer, reused. Consume
+ * each before the next.
+ */
 async function* rechunk(source: ByteSource, plainBytes: number): AsyncGenerator<Uint8Array> {
   const count = chunkCount(plainBytes);
   const buffer = new Uint8Array(chunkPlainBytes);
@@ -86,6 +89,12 @@ async function* rechunk(source: ByteSource, plainBytes: number): AsyncGenerator<
     let at = 0;
     while (at < piece.length) {
       const want = chunkPlainLength(index, plainBytes) - filled;
+      if (filled === 0 && want > 0 && piece.length - at >= want) {
+        yield piece.subarray(at, at + want);
+        at += want;
+        index += 1;
+        continue;
+      }
       const take = Math.min(want, piece.length - at);
       buffer.set(piece.subarray(at, at + take), filled);
       filled += take;
@@ -191,7 +200,7 @@ async function fetchChecked(
   const bytes = await source(id);
   if (bytes === undefined)
     throw botError('NOT_FOUND', `${what} (${id.slice(0, 12)}…) is not on any holder reached.`);
-  const actual = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource));
+  const actual = await blobDigestOf(bytes);
   if (!equalBytes(actual, hash)) throw tampered(what);
   return bytes;
 }

@@ -74,7 +74,8 @@ export class MemoryNet implements PeerNet {
     const handler = this.handler;
     if (!handler) return;
     this.network.delivered++;
-    // Copied now, as the hub frames a message before send returns: the sender may reuse it.
+    // Copied now, as the hub copies a message into its chunks before send returns (the sender
+    // may reuse it) and the receiver joins them into a buffer of its own.
     const copy = bytes.slice();
     this.network.clock.setTimeout(() => handler.onMessage(from, copy), 0);
   }

@@ -4,7 +4,7 @@ import { concatBytes, equalBytes } from '../core/bytes';
 import { BotError } from '../core/errors';
 import { bundleChunks, chunkFrame, Reassembler } from './framing';
 import { chunkBytesMax, frameBytesMax, gossipCoveredMax } from './limits';
-import { coversTag, decodeFrame, encodeFrame, peerTag } from './wire';
+import { coversTag, decodeFrame, encodeFrame, messageFrameParts, peerTag } from './wire';
 
 function reassemble(chunks: Uint8Array[]): Uint8Array[] {
   const r = new Reassembler();
@@ -48,6 +48,36 @@ describe('framing', () => {
       ),
       { numRuns: 100 },
     );
+  });
+
+  it('a frame given in parts gives the same chunks as the parts joined', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 70_000 }), { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 64, max: chunkBytesMax }),
+        (lengths, chunkBytes) => {
+          fc.pre(lengths.some((n) => n > 0));
+          let seed = 0;
+          const parts = lengths.map((n) => new Uint8Array(n).map(() => (seed++ * 37) & 255));
+          const joined = concatBytes(...parts);
+          const chunks = chunkFrame(parts, chunkBytes);
+          const expected = chunkFrame(joined, chunkBytes);
+          expect(chunks).toHaveLength(expected.length);
+          chunks.forEach((c, i) => expect(equalBytes(c, expected[i]!)).toBe(true));
+          expect(chunks.every((c) => c.byteOffset === 0 && c.buffer.byteLength === c.length)).toBe(
+            true,
+          );
+        },
+      ),
+      { numRuns: 100 },
+    );
+    // A message frame in parts (the hub's send) is the frame encodeFrame writes.
+    const payload = new Uint8Array(200_000).map((_, i) => i & 255);
+    const inParts = chunkFrame(messageFrameParts(payload));
+    const whole = chunkFrame(encodeFrame({ type: 'message', payload }));
+    expect(inParts).toHaveLength(whole.length);
+    expect(inParts.every((c, i) => equalBytes(c, whole[i]!))).toBe(true);
+    expect(() => chunkFrame([new Uint8Array(0)])).toThrow(RangeError);
   });
 
   it('carries a frame of the maximum size and several frames back to back', () => {

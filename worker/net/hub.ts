@@ -27,7 +27,7 @@ import { LinkSender } from './pacing';
 import { SignalRouter, type SignalPaths } from './signal-router';
 import type { SignalEnvelope, Via } from './signaling';
 import type { NetHandler, NetStartOptions, PeerNet } from './types';
-import { decodeFrame, encodeFrame, peerTag, type Frame } from './wire';
+import { decodeFrame, encodeFrame, messageFrameParts, peerTag, type Frame } from './wire';
 
 export interface HubOptions extends SignalPaths {
   driver: LinkDriver;
@@ -155,7 +155,8 @@ export class Hub implements PeerNet {
   send(to: string, bytes: Uint8Array): boolean {
     const link = this.links.neighbourLink(to);
     if (!link) return false;
-    return this.sender.send(link, encodeFrame({ type: 'message', payload: bytes }));
+    // Tag and payload copied straight into the link's chunks (no joined copy of a 1 MiB chunk).
+    return this.sender.send(link, messageFrameParts(bytes));
   }
 
   drop(did: string, reason: string): void {

@@ -2,7 +2,14 @@
 // bundling of small frames (Nagle's rule). The driver reports what it handed to the channel
 // with onSent (driver.ts, the pacing contract), which lets more through.
 import type { LinkDriver } from './driver';
-import { bundleChunks, bundledBytes, chunkFrame, isWholeFrameChunk } from './framing';
+import {
+  bundleChunks,
+  bundledBytes,
+  chunkFrame,
+  frameLength,
+  isWholeFrameChunk,
+  type FrameBytes,
+} from './framing';
 import * as limits from './limits';
 import type { Link } from './link';
 import { short } from './names';
@@ -23,20 +30,24 @@ export class LinkSender {
     );
   }
 
-  /** Queue one encoded frame on an authenticated link; false (and logged) when refused. */
-  send(link: Link, frame: Uint8Array): boolean {
+  /**
+   * Queue one encoded frame (whole or in parts) on an authenticated link; false (and logged)
+   * when refused. The frame is copied into the link's chunks before this returns.
+   */
+  send(link: Link, frame: FrameBytes): boolean {
     if (!link.authenticated || link.closed) return false;
-    if (frame.length > limits.frameBytesMax) {
+    const length = frameLength(frame);
+    if (length > limits.frameBytesMax) {
       this.log(
         'warn',
-        `A message of ${frame.length} bytes was not sent (limit ${limits.frameBytesMax}).`,
+        `A message of ${length} bytes was not sent (limit ${limits.frameBytesMax}).`,
       );
       return false;
     }
-    if (link.queuedBytes + frame.length > limits.linkQueueBytesMax) {
+    if (link.queuedBytes + length > limits.linkQueueBytesMax) {
       this.log(
         'warn',
-        `The link to ${short(link.did)} is backed up; a message of ${frame.length} bytes was not sent.`,
+        `The link to ${short(link.did)} is backed up; a message of ${length} bytes was not sent.`,
       );
       return false;
     }

@@ -37,6 +37,18 @@ export type Frame =
 
 const tags = { hello: 1, message: 2, gossip: 3, ping: 4, pong: 5, signal: 6 } as const;
 
+/** The tag byte of a message frame, shared (never written). */
+const messageTag = Uint8Array.of(tags.message);
+
+/**
+ * A message frame as two parts, the tag and the payload (not joined): the same bytes as
+ * encodeFrame({ type: 'message', payload }), for a sender that copies them into chunks itself.
+ */
+export function messageFrameParts(payload: Uint8Array): readonly Uint8Array[] {
+  if (!(payload instanceof Uint8Array)) throw new TypeError('payload: expected Uint8Array');
+  return [messageTag, payload];
+}
+
 export function encodeFrame(frame: Frame): Uint8Array {
   switch (frame.type) {
     case 'hello':
