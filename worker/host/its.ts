@@ -62,15 +62,25 @@ import {
   itsSettlePerCallMax,
   itsTripKeysMax,
   itsVehicleNameLengthMax,
+  itsVehicleTripsKept,
 } from './its-limits';
-import { SecretMeta, type SecretBox } from './keys-at-rest';
+import type { SecretBox } from './keys-at-rest';
+import {
+  finishedTripsToDrop,
+  TripKeyStore,
+  tripsFromUsed,
+  type SentRecord,
+  type StoredKey,
+  type TripRecord,
+} from './its-trips';
 import {
   checkNear,
   checkSegments,
+  conditionView,
   itsNetworkView,
+  providersOf,
   providerTrust,
   segmentIdsNear,
-  trustRecordOf,
 } from './its-reads';
 
 /**
@@ -113,14 +123,6 @@ export function browserOnline(): boolean {
   return (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine !== false;
 }
 
-/** A trip key: its seed is kept apart, sealed at rest (tripSeedsMeta), and joined on load. */
-interface StoredKey {
-  seed: string;
-  did: string;
-  cert: { provider: string; expires: number; sig: string; chain: string } | null;
-  used: boolean;
-}
-
 interface Pending {
   segment: string;
   window: number;
@@ -140,17 +142,18 @@ interface DriveState {
   pending: Pending | null;
   last: { lat: number; lon: number; time: number } | null;
   speedKmh: number | null;
-  sent: Array<{ txId: string; segment: string; speedKmh: number; rpm?: number }>;
+  sent: SentRecord[];
   /** Signed observations not yet handed over (hex of encoded transactions), in nonce order. */
   queue: string[];
-  /** Every trip key this vehicle has used (its rewards are theirs). */
+  /** The trip keys this vehicle has used and not dropped (their balances are its reward). */
   used: string[];
+  /** The trips of those keys, oldest first (absent in a state saved before they existed). */
+  trips?: TripRecord[];
+  /** The reward of the finished trips dropped since (its-trips.ts): their final balances. */
+  rewardEarlier?: number;
   lastError: string | null;
 }
 
-const keysMeta = 'its/keys';
-/** The trip keys' seeds by did, each sealed on its own under the at-rest key (SecretMeta). */
-const tripSeedsMeta = 'its/trip-seeds';
 const driveMeta = 'its/drive';
 const vehiclesMeta = 'its/vehicles';
 const requestPrefix = 'its-req:';
@@ -166,6 +169,8 @@ function emptyDrive(): DriveState {
     sent: [],
     queue: [],
     used: [],
+    trips: [],
+    rewardEarlier: 0,
     lastError: null,
   };
 }
@@ -193,51 +198,14 @@ export class ItsHost {
   private humidityPct: number | null = null;
   private temperatureC: number | null = null;
 
-  constructor(private readonly d: ItsHostDeps) {}
+  constructor(private readonly d: ItsHostDeps) {
+    this.tripKeys = new TripKeyStore(d.storage, d.secretBox);
+  }
 
   // ---- reads ----
 
   async itsNetwork(): Promise<ItsNetworkView> {
     return itsNetworkView();
-  }
-
-  /** A segment's condition with who reported it: the providers of its counted trips, their trust. */
-  private view(
-    condition: SegmentCondition,
-    chain: ChainState,
-    trustOf: (provider: string) => number,
-  ): ItsConditionView {
-    const segment = demoTownNetwork.segmentById.get(condition.segment);
-    const its = chain.its ?? emptyIts(chain.genesis);
-    const win = its.windows.get(windowKey(condition.segment, condition.window));
-    const byProvider = new Map<string, number>();
-    let trustMin: number | null = null;
-    for (const sample of win?.samples ?? []) {
-      const trip = its.trips.get(sample.trip);
-      if (!trip) continue;
-      byProvider.set(trip.provider, (byProvider.get(trip.provider) ?? 0) + 1);
-      if (trip.trust !== undefined) trustMin = Math.min(trustMin ?? 100, trip.trust);
-    }
-    return {
-      ...condition,
-      name: segment?.name ?? condition.segment,
-      limitKmh: segment?.limitKmh ?? 0,
-      reporters: [...byProvider]
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([provider, trips]) => ({ provider, trips, trust: trustOf(provider) })),
-      trustMin,
-    };
-  }
-
-  /** Each provider's trust record in the chain's trust contract (none: 100, no record yet). */
-  private providers(chain: ChainState): ItsProviderView[] {
-    const settings = itsSettingsOf(chain.genesis, (name) => chain.governance?.policies.get(name));
-    return settings.providers.map((did) => {
-      const { ok, bad } = trustRecordOf(
-        settings.contract ? chain.contracts?.state.get(`${settings.contract}/p/${did}`) : null,
-      );
-      return { did, ok, bad, trust: providerTrust(ok, bad) };
-    });
   }
 
   async itsConditions(near?: ItsNear | null, segments?: string[]): Promise<ItsConditionsView> {
@@ -246,7 +214,7 @@ export class ItsHost {
     const chain = this.d.durable();
     const its = chain.its ?? emptyIts(chain.genesis);
     const settings = itsSettingsOf(chain.genesis, (name) => chain.governance?.policies.get(name));
-    const providers = this.providers(chain);
+    const providers = providersOf(chain);
     const trust = new Map(providers.map((p) => [p.did, p.trust]));
     const trustOf = (provider: string) => trust.get(provider) ?? providerTrust(0, 0);
     const wanted = where ? new Set(segmentIdsNear(where)) : null;
@@ -255,7 +223,7 @@ export class ItsHost {
       if (wanted && !wanted.has(segment)) continue;
       if (!its.latest.has(segment)) continue;
       const bytes = await this.d.storage.getState(chain.chainId, itsSegmentPrefix + segment);
-      if (bytes) conditions.push(this.view(decodeCondition(bytes), chain, trustOf));
+      if (bytes) conditions.push(conditionView(decodeCondition(bytes), chain, trustOf));
     }
     return {
       height: chain.height,
@@ -286,9 +254,9 @@ export class ItsHost {
         `The stored road state of ${segment} does not match the state root.`,
       );
     const proof = chain.trie.prove(key)!;
-    const trust = new Map(this.providers(chain).map((p) => [p.did, p.trust]));
+    const trust = new Map(providersOf(chain).map((p) => [p.did, p.trust]));
     return {
-      condition: this.view(
+      condition: conditionView(
         decodeCondition(entry),
         chain,
         (provider) => trust.get(provider) ?? providerTrust(0, 0),
@@ -305,39 +273,15 @@ export class ItsHost {
 
   // ---- certificates ----
 
-  /** The opened seeds (one decryption per key per service, not per call). */
-  private seeds: Record<string, Uint8Array> | undefined;
-  /** The stored keys (without seeds), once read. */
-  private storedKeys: Array<Partial<StoredKey>> | undefined;
+  /** The trip keys and their sealed seeds (its-trips.ts). */
+  private readonly tripKeys: TripKeyStore;
 
-  private secrets(): SecretMeta {
-    return new SecretMeta(this.d.storage, this.d.secretBox);
+  private keys(): Promise<StoredKey[]> {
+    return this.tripKeys.all();
   }
 
-  /** The trip keys with their seeds; a record from before sealing is moved to the sealed map. */
-  private async keys(): Promise<StoredKey[]> {
-    // Kept once read (only putKeys writes them): sealing an observation reads no storage.
-    this.storedKeys ??= (await this.d.storage.getMeta<Array<Partial<StoredKey>>>(keysMeta)) ?? [];
-    const stored = this.storedKeys;
-    this.seeds ??= await this.secrets().getMap(tripSeedsMeta);
-    const seeds = this.seeds;
-    const keys = stored.map((k) => ({
-      ...k,
-      seed: typeof k.seed === 'string' ? k.seed : toHex(seeds[k.did!] ?? new Uint8Array()),
-    })) as StoredKey[];
-    if (stored.some((k) => typeof k.seed === 'string')) await this.putKeys(keys);
-    return keys;
-  }
-
-  /** The keys without their seeds in meta, the seeds sealed beside them (seeds first). */
-  private async putKeys(keys: StoredKey[]): Promise<void> {
-    const seeds: Record<string, Uint8Array> = {};
-    for (const k of keys) seeds[k.did] = fromHex(k.seed);
-    await this.secrets().putMap(tripSeedsMeta, seeds);
-    this.seeds = seeds;
-    const stored = keys.map(({ seed: _seed, ...rest }) => rest);
-    await this.d.storage.putMeta(keysMeta, stored);
-    this.storedKeys = stored;
+  private putKeys(keys: StoredKey[]): Promise<void> {
+    return this.tripKeys.put(keys);
   }
 
   async itsTripKeys(count: number): Promise<{ request: string; keys: number }> {
@@ -422,7 +366,10 @@ export class ItsHost {
     );
     const vehicles = (await this.d.storage.getMeta<Record<string, string[]>>(vehiclesMeta)) ?? {};
     const name = vehicle.trim();
-    vehicles[name] = [...new Set([...(vehicles[name] ?? []), ...(trips as string[])])];
+    // The newest itsVehicleTripsKept: what its.revoke can name (older certificates have expired).
+    vehicles[name] = [...new Set([...(vehicles[name] ?? []), ...(trips as string[])])].slice(
+      -itsVehicleTripsKept,
+    );
     await this.d.storage.putMeta(vehiclesMeta, vehicles);
     return {
       certificates: certificatesPrefix + toHex(encode({ v: 1, chain: chain.chainId, certs })),
@@ -509,10 +456,18 @@ export class ItsHost {
   // ---- the trip ----
 
   private async state(): Promise<DriveState> {
-    this.drive ??= {
+    if (this.drive) return this.drive;
+    const drive: DriveState = {
       ...emptyDrive(),
       ...((await this.d.storage.getMeta<DriveState>(driveMeta)) ?? {}),
     };
+    // Saved before trip records: one per used key (so the reward sums every one of them).
+    if (!drive.trips) {
+      const used = (await this.keys()).filter((k) => k.used).map((k) => k.did);
+      drive.trips = tripsFromUsed(used, drive.trip, this.d.now());
+      drive.used = used;
+    }
+    this.drive ??= drive;
     return this.drive;
   }
 
@@ -523,6 +478,7 @@ export class ItsHost {
   async itsStartTrip(): Promise<ItsDriveView> {
     const drive = await this.state();
     if (drive.trip) return this.itsDrive();
+    await this.pruneTrips();
     const keys = await this.keys();
     const chain = this.ledger();
     const now = this.d.now();
@@ -541,7 +497,17 @@ export class ItsHost {
     drive.pending = null;
     drive.last = null;
     drive.speedKmh = null;
-    drive.used = [...drive.used, key.did].slice(-256);
+    drive.used = [...drive.used, key.did];
+    const { windowMs } = itsSettingsOf(chain.genesis, () => undefined);
+    drive.trips = [
+      ...(drive.trips ?? []),
+      {
+        did: key.did,
+        stopped: false,
+        observations: 0,
+        lastWindowEnd: (Math.floor(now / windowMs) + 1) * windowMs,
+      },
+    ];
     drive.lastError = null;
     await this.save();
     return this.itsDrive();
@@ -550,13 +516,44 @@ export class ItsHost {
   async itsStopTrip(): Promise<ItsDriveView> {
     const drive = await this.state();
     if (drive.trip && drive.pending) await this.seal(drive);
+    const trip = drive.trips?.find((t) => t.did === drive.trip);
+    if (trip) trip.stopped = true;
     drive.trip = null;
     drive.pending = null;
     drive.last = null;
     drive.speedKmh = null;
     await this.save();
     void this.flush();
+    await this.pruneTrips();
     return this.itsDrive();
+  }
+
+  /**
+   * Drops the finished trips past the itsTripsKept newest (its-trips.ts), and certified keys never
+   * used whose certificates expired: keys and seeds first, then the drive state with their reward
+   * (a crash between leaves the trips listed, dropped again at the next pruning, counted once).
+   */
+  private async pruneTrips(): Promise<void> {
+    const drive = await this.state();
+    const now = this.d.now();
+    const { dropped, reward } = await finishedTripsToDrop(
+      drive.trips ?? [],
+      drive.queue,
+      drive.sent,
+      this.ledger(),
+      now,
+    );
+    const gone = new Set(dropped);
+    const keys = await this.keys();
+    const kept = keys.filter(
+      (k) => !gone.has(k.did) && (k.used || !k.cert || k.cert.expires > now),
+    );
+    if (kept.length !== keys.length) await this.putKeys(kept);
+    if (gone.size === 0) return;
+    drive.rewardEarlier = (drive.rewardEarlier ?? 0) + reward;
+    drive.trips = (drive.trips ?? []).filter((t) => !gone.has(t.did));
+    drive.used = drive.used.filter((did) => !gone.has(did));
+    await this.save();
   }
 
   async itsReport(report: ItsReport): Promise<ItsDriveView> {
@@ -660,6 +657,12 @@ export class ItsHost {
       return;
     }
     drive.nonce += 1;
+    const trip = drive.trips?.find((t) => t.did === key.did);
+    if (trip) {
+      const { windowMs } = itsSettingsOf(this.ledger().genesis, () => undefined);
+      trip.observations += trip.observations < 0 ? 0 : 1;
+      trip.lastWindowEnd = Math.max(trip.lastWindowEnd, (p.window + 1) * windowMs);
+    }
     const tx = signTx(
       {
         chain: key.cert.chain,
@@ -673,7 +676,14 @@ export class ItsHost {
     );
     drive.queue.push(toHex(encodeTx(tx)));
     drive.sent = [
-      { txId: txIdOf(tx), segment: p.segment, speedKmh, ...(rpm !== undefined ? { rpm } : {}) },
+      {
+        txId: txIdOf(tx),
+        segment: p.segment,
+        speedKmh,
+        ...(rpm !== undefined ? { rpm } : {}),
+        trip: key.did,
+        window: p.window,
+      },
       ...drive.sent,
     ].slice(0, itsSentKept);
   }
@@ -719,11 +729,11 @@ export class ItsHost {
     const now = this.d.now();
     const queued = new Set(drive.queue.map((hex) => txIdOf(decodeTx(fromHex(hex)))));
     const recent: ItsSentView[] = [];
-    for (const sent of drive.sent.slice(0, itsRecentShown)) {
-      const verdict = queued.has(sent.txId)
+    for (const { txId, segment, speedKmh, rpm } of drive.sent.slice(0, itsRecentShown)) {
+      const verdict = queued.has(txId)
         ? { status: 'pending' as const, reason: null }
-        : await this.verdictOf(chain, sent.txId);
-      recent.push({ ...sent, rpm: sent.rpm ?? null, ...verdict });
+        : await this.verdictOf(chain, txId);
+      recent.push({ txId, segment, speedKmh, rpm: rpm ?? null, ...verdict });
     }
     const segment = drive.pending
       ? demoTownNetwork.segmentById.get(drive.pending.segment)
@@ -746,7 +756,7 @@ export class ItsHost {
       recent,
       reward: (await Promise.all(drive.used.map((did) => chain.balance(did)))).reduce(
         (sum, amount) => sum + amount,
-        0,
+        drive.rewardEarlier ?? 0,
       ),
       symbol: chain.genesis.tokens?.symbol ?? null,
       lastError: drive.lastError,

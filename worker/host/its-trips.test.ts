@@ -1,0 +1,201 @@
+// A vehicle's trips stay bounded (issue 20): a phone that drives every day keeps the trips that
+// can still change and the itsTripsKept newest finished ones; an older finished trip goes with
+// its key and sealed seed, its reward stays in the Drive page's total, across a restart. A trip
+// whose window is not settled yet, or whose observations are still queued offline, is kept.
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryStorage } from '../store/memory';
+import { startTestHost, until } from './testing';
+import { testIdentity } from '../core/testing';
+import { encodeTx, signTx } from '../core/tx';
+import {
+  demoTownNetwork,
+  fromPlane,
+  itsTrustContractName,
+  signTripCertificate,
+} from '../core/modules/its';
+import type { PeerHost } from './peer-host';
+import type { ChainState } from '../core/ledger';
+import type { Clock } from '../net/clock';
+import type { Tx } from '../core/tx';
+import { ItsHost } from './its';
+import { itsTripsKept } from './its-limits';
+
+let host: PeerHost | null = null;
+afterEach(() => host?.stop());
+
+const dayMs = 24 * 60 * 60 * 1000;
+const at = (x: number, y: number) => fromPlane(demoTownNetwork, x, y);
+
+/** Trip keys and seeds this peer stores (meta), by count. */
+async function stored(storage: MemoryStorage): Promise<{ keys: number; seeds: number }> {
+  const keys = (await storage.getMeta<unknown[]>('its/keys')) ?? [];
+  const seeds = (await storage.getMeta<Record<string, unknown>>('its/trip-seeds')) ?? {};
+  return { keys: keys.length, seeds: Object.keys(seeds).length };
+}
+
+type Its = Pick<
+  ItsHost,
+  'itsTripKeys' | 'itsCertify' | 'itsAddCertificates' | 'itsStartTrip' | 'itsReport' | 'itsStopTrip'
+>;
+
+/** One trip along Main Street's first segment (h20) at 36 km/h: one observation of h20. */
+async function drive(its: Its, tick: (ms: number) => void): Promise<string> {
+  const { request } = await its.itsTripKeys(1);
+  await its.itsAddCertificates((await its.itsCertify(request, 'taxi 12')).certificates);
+  const { trip } = await its.itsStartTrip();
+  for (const x of [30, 60, 90]) {
+    tick(3_000);
+    const { lat, lon } = at(x, 603);
+    await its.itsReport({ lat, lon, speedKmh: 36 });
+  }
+  tick(1_000);
+  await its.itsStopTrip();
+  return trip!;
+}
+
+describe('a vehicle’s trips, bounded', () => {
+  it('keeps unsettled trips, drops the oldest finished ones past itsTripsKept, and keeps the reward across a restart', async () => {
+    let now = Math.floor(Date.now() / 60_000) * 60_000 + 1_000;
+    const storage = new MemoryStorage();
+    host = (await startTestHost(storage, { now: () => now })).host;
+    const me = (await host.identity()).did;
+    await host.createChain({
+      name: 'town',
+      mode: 'private',
+      consensus: 'solo',
+      tokens: { symbol: 'BOT', allocations: [{ did: me, amount: 1_000 }] },
+      its: {
+        providers: [me],
+        windowMs: 60_000,
+        reward: 7,
+        corroborationMin: 2,
+        contract: itsTrustContractName,
+      },
+    });
+    const h = host;
+    await until(async () => (await h.contracts()).some((c) => c.name === itsTrustContractName));
+    const chain = (await h.status()).chainId;
+    const tick = (ms: number) => {
+      now += ms;
+    };
+    const committed = async (txId: string) =>
+      expect((await h.waitFor(txId, { timeoutMs: 10_000 })).status).toBe('committed');
+    // The queue went out (the pruning never drops a trip with a queued observation).
+    const delivered = () => until(async () => (await h.itsDrive()).queued === 0);
+    const counted = (count: number) =>
+      until(async () => {
+        const recent = (await h.itsDrive()).recent.slice(0, count);
+        return recent.length === count && recent.every((r) => r.status === 'counted');
+      });
+
+    // Two trips corroborated by another vehicle and settled: 7 BOT each.
+    for (let i = 0; i < 2; i++) {
+      await drive(h, tick);
+      await counted(1);
+      const other = testIdentity(`its trips other ${i}`);
+      const cert = signTripCertificate(chain, me, providerSeed(h), other.did, now + dayMs);
+      const tx: Tx = signTx(
+        {
+          chain,
+          type: 'its.observe',
+          from: other.did,
+          nonce: 1,
+          time: now - 5_000,
+          body: { cert, segment: 'h20', speedKmh: 38, congestion: 0 },
+        },
+        other.seed,
+      );
+      await committed((await h.submitRaw(encodeTx(tx))).txId);
+      tick(60_000); // the window ends
+      await committed((await h.submit({ type: 'data.put', body: { key: 't', value: i } })).txId);
+      const { settled } = await h.itsSettle();
+      expect(settled).toHaveLength(1);
+      await committed(settled[0]!.txId);
+    }
+    expect((await h.itsDrive()).reward).toBe(14);
+    // The same day, more trips than are kept, a window apart: counted, never corroborated, so
+    // their windows are not settled and could still pay: none is dropped.
+    for (let i = 0; i < itsTripsKept + 1; i++) {
+      await drive(h, tick);
+      tick(60_000);
+    }
+    await counted(20); // the Drive page's recent observations, the newest 20, all counted
+    await drive(h, tick); // its pruning reads the older trips' verdicts: not settled
+    await delivered();
+    const trips = itsTripsKept + 4; // with the two settled ones and the one just started
+    expect(await stored(storage)).toEqual({ keys: trips, seeds: trips });
+    // A day later nothing of those trips can change: the next trip's pruning keeps itsTripsKept
+    // finished ones, and the two settled trips' reward stays in the total.
+    tick(dayMs + 5 * 60_000);
+    await drive(h, tick);
+    await delivered();
+    expect(await stored(storage)).toEqual({ keys: itsTripsKept + 1, seeds: itsTripsKept + 1 });
+    expect((await h.itsDrive()).reward).toBe(14);
+    // A restart over the same storage: the same trips, the same reward.
+    host.stop();
+    host = (await startTestHost(storage, { now: () => now })).host;
+    await until(async () => (await host!.status()).height > 0);
+    expect((await host.itsDrive()).reward).toBe(14);
+    await drive(host, tick);
+    expect(await stored(storage)).toEqual({ keys: itsTripsKept + 2, seeds: itsTripsKept + 2 });
+  }, 120_000);
+
+  it('never drops a trip whose observations wait in the offline queue', async () => {
+    const storage = new MemoryStorage();
+    const provider = testIdentity('its trips provider');
+    const chainState = {
+      chainId: 'c'.repeat(64),
+      genesis: {
+        name: 'q',
+        mode: 'private',
+        its: { providers: [provider.did], windowMs: 60_000 },
+        validators: [],
+      },
+      trie: { get: () => undefined },
+      height: 0,
+      headTime: 0,
+    } as unknown as ChainState;
+    let online = false;
+    let now = 1_700_000_000_000;
+    const clock: Clock = {
+      now: () => now,
+      setTimeout: () => 0 as never,
+      clearTimeout: () => undefined,
+    };
+    const vehicle = new ItsHost({
+      storage,
+      durable: () => chainState,
+      self: () => provider.did,
+      seed: () => provider.seed,
+      admit: async () => ({ txId: 'x' }),
+      submit: async () => ({ txId: 'x' }),
+      online: () => online,
+      clock,
+      now: () => now,
+      randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
+    });
+    const tick = (ms: number) => {
+      now += ms;
+    };
+    // A trip a day, offline for longer than the keep time: every observation is still queued.
+    const count = itsTripsKept + 3;
+    for (let i = 0; i < count; i++) {
+      await drive(vehicle, tick);
+      tick(dayMs + 5 * 60_000);
+    }
+    expect((await vehicle.itsDrive()).queued).toBe(count);
+    expect(await stored(storage)).toEqual({ keys: count, seeds: count });
+    // Back online: the queue goes out, and the next trip's pruning drops the oldest three.
+    online = true;
+    await vehicle.flush();
+    expect((await vehicle.itsDrive()).queued).toBe(0);
+    await drive(vehicle, tick);
+    expect(await stored(storage)).toEqual({ keys: itsTripsKept + 1, seeds: itsTripsKept + 1 });
+    vehicle.close();
+  });
+});
+
+/** The provider's seed, as the host signs with it (tests only: read from the host's state). */
+function providerSeed(h: PeerHost): Uint8Array {
+  return (h as unknown as { s: { seed: Uint8Array } }).s.seed;
+}
