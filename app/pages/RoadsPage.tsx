@@ -337,7 +337,8 @@ function usePosition(wanted: boolean): {
 }
 
 export default function RoadsPage() {
-  const height = useAppStore((s) => s.status?.height);
+  // Only a light peer reads again at each block: a full peer's page does not re-render per block.
+  const height = useAppStore((s) => (s.status?.light ? s.status.height : undefined));
   const chainId = useAppStore((s) => s.status?.chainId);
   const light = useAppStore((s) => !!s.status?.light);
   const me = useAppStore((s) => s.identity?.did);
