@@ -142,40 +142,10 @@ describe('a vehicle’s trips, bounded', () => {
 
   it('never drops a trip whose observations wait in the offline queue', async () => {
     const storage = new MemoryStorage();
-    const provider = testIdentity('its trips provider');
-    const chainState = {
-      chainId: 'c'.repeat(64),
-      genesis: {
-        name: 'q',
-        mode: 'private',
-        its: { providers: [provider.did], windowMs: 60_000 },
-        validators: [],
-      },
-      trie: { get: () => undefined },
-      height: 0,
-      headTime: 0,
-    } as unknown as ChainState;
-    let online = false;
-    let now = 1_700_000_000_000;
-    const clock: Clock = {
-      now: () => now,
-      setTimeout: () => 0 as never,
-      clearTimeout: () => undefined,
-    };
-    const vehicle = new ItsHost({
-      storage,
-      durable: () => chainState,
-      self: () => provider.did,
-      seed: () => provider.seed,
-      admit: async () => ({ txId: 'x' }),
-      submit: async () => ({ txId: 'x' }),
-      online: () => online,
-      clock,
-      now: () => now,
-      randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
-    });
+    const at = { now: 1_700_000_000_000, online: false };
+    const vehicle = offlineVehicle(storage, at);
     const tick = (ms: number) => {
-      now += ms;
+      at.now += ms;
     };
     // A trip a day, offline for longer than the keep time: every observation is still queued.
     const count = itsTripsKept + 3;
@@ -186,14 +156,77 @@ describe('a vehicle’s trips, bounded', () => {
     expect((await vehicle.itsDrive()).queued).toBe(count);
     expect(await stored(storage)).toEqual({ keys: count, seeds: count });
     // Back online: the queue goes out, and the next trip's pruning drops the oldest three.
-    online = true;
+    at.online = true;
     await vehicle.flush();
     expect((await vehicle.itsDrive()).queued).toBe(0);
     await drive(vehicle, tick);
     expect(await stored(storage)).toEqual({ keys: itsTripsKept + 1, seeds: itsTripsKept + 1 });
     vehicle.close();
   });
+
+  it('gives a drive state saved before trip records one per used key (each in the reward), and bounds them', async () => {
+    const storage = new MemoryStorage();
+    const at = { now: 1_700_000_000_000, online: true };
+    const tick = (ms: number) => {
+      at.now += ms;
+    };
+    const old = offlineVehicle(storage, at);
+    const count = itsTripsKept + 3;
+    for (let i = 0; i < count; i++) await drive(old, tick);
+    old.close();
+    // As the service before trip records saved it: no trips, no earlier reward.
+    const saved = (await storage.getMeta<Record<string, unknown>>('its/drive'))!;
+    delete saved.trips;
+    delete saved.rewardEarlier;
+    await storage.putMeta('its/drive', saved);
+    const reloaded = offlineVehicle(storage, at);
+    await reloaded.itsDrive();
+    // One record per used key, waiting out the keep time from the load (none dropped yet).
+    await drive(reloaded, tick);
+    expect(await stored(storage)).toEqual({ keys: count + 1, seeds: count + 1 });
+    const after = (await storage.getMeta<{ trips: unknown[]; used: string[] }>('its/drive'))!;
+    expect(after.trips).toHaveLength(count + 1);
+    expect(after.used).toHaveLength(count + 1); // the keys whose balances the reward sums
+    tick(dayMs + 5 * 60_000);
+    await drive(reloaded, tick);
+    expect(await stored(storage)).toEqual({ keys: itsTripsKept + 1, seeds: itsTripsKept + 1 });
+    reloaded.close();
+  });
 });
+
+/** A vehicle's ITS service over `storage` on a chain that never commits (its own provider). */
+function offlineVehicle(storage: MemoryStorage, clockAt: { now: number; online: boolean }) {
+  const provider = testIdentity('its trips provider');
+  const chainState = {
+    chainId: 'c'.repeat(64),
+    genesis: {
+      name: 'q',
+      mode: 'private',
+      its: { providers: [provider.did], windowMs: 60_000 },
+      validators: [],
+    },
+    trie: { get: () => undefined },
+    height: 0,
+    headTime: 0,
+  } as unknown as ChainState;
+  const clock: Clock = {
+    now: () => clockAt.now,
+    setTimeout: () => 0 as never,
+    clearTimeout: () => undefined,
+  };
+  return new ItsHost({
+    storage,
+    durable: () => chainState,
+    self: () => provider.did,
+    seed: () => provider.seed,
+    admit: async () => ({ txId: 'x' }),
+    submit: async () => ({ txId: 'x' }),
+    online: () => clockAt.online,
+    clock,
+    now: () => clockAt.now,
+    randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
+  });
+}
 
 /** The provider's seed, as the host signs with it (tests only: read from the host's state). */
 function providerSeed(h: PeerHost): Uint8Array {

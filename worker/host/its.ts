@@ -457,12 +457,10 @@ export class ItsHost {
 
   private async state(): Promise<DriveState> {
     if (this.drive) return this.drive;
-    const drive: DriveState = {
-      ...emptyDrive(),
-      ...((await this.d.storage.getMeta<DriveState>(driveMeta)) ?? {}),
-    };
+    const saved = await this.d.storage.getMeta<DriveState>(driveMeta);
+    const drive: DriveState = { ...emptyDrive(), ...(saved ?? {}) };
     // Saved before trip records: one per used key (so the reward sums every one of them).
-    if (!drive.trips) {
+    if (saved && !saved.trips) {
       const used = (await this.keys()).filter((k) => k.used).map((k) => k.did);
       drive.trips = tripsFromUsed(used, drive.trip, this.d.now());
       drive.used = used;
