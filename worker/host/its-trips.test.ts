@@ -164,6 +164,32 @@ describe('a vehicle’s trips, bounded', () => {
     vehicle.close();
   });
 
+  it('hands over an observation it sealed in this run as signed here, one read back from storage as any other', async () => {
+    const storage = new MemoryStorage();
+    const at = { now: 1_700_000_000_000, online: false };
+    const tick = (ms: number) => {
+      at.now += ms;
+    };
+    const handed: Array<[number, boolean]> = [];
+    const admit = async (tx: Tx, sealedHere?: boolean) => {
+      handed.push([tx.nonce, sealedHere === true]);
+      return { txId: 'x' };
+    };
+    const first = offlineVehicle(storage, at, admit);
+    await drive(first, tick); // offline: queued
+    first.close();
+    const reloaded = offlineVehicle(storage, at, admit);
+    await reloaded.itsDrive();
+    at.online = true;
+    await drive(reloaded, tick); // its observation sealed in this run; the queued one from storage
+    await reloaded.flush();
+    expect(handed).toEqual([
+      [1, false],
+      [1, true],
+    ]);
+    reloaded.close();
+  });
+
   it('gives a drive state saved before trip records one per used key (each in the reward), and bounds them', async () => {
     const storage = new MemoryStorage();
     const at = { now: 1_700_000_000_000, online: true };
@@ -195,7 +221,13 @@ describe('a vehicle’s trips, bounded', () => {
 });
 
 /** A vehicle's ITS service over `storage` on a chain that never commits (its own provider). */
-function offlineVehicle(storage: MemoryStorage, clockAt: { now: number; online: boolean }) {
+function offlineVehicle(
+  storage: MemoryStorage,
+  clockAt: { now: number; online: boolean },
+  admit: (tx: Tx, sealedHere?: boolean) => Promise<{ txId: string }> = async () => ({
+    txId: 'x',
+  }),
+) {
   const provider = testIdentity('its trips provider');
   const chainState = {
     chainId: 'c'.repeat(64),
@@ -219,7 +251,7 @@ function offlineVehicle(storage: MemoryStorage, clockAt: { now: number; online: 
     durable: () => chainState,
     self: () => provider.did,
     seed: () => provider.seed,
-    admit: async () => ({ txId: 'x' }),
+    admit,
     submit: async () => ({ txId: 'x' }),
     online: () => clockAt.online,
     clock,

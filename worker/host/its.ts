@@ -104,8 +104,12 @@ export interface ItsHostDeps {
   vehicleLedger?(): ItsVehicleLedger;
   self(): string;
   seed(): Uint8Array;
-  /** Hand a transaction signed elsewhere (a trip key) to this peer's mempool and the mesh. */
-  admit(tx: Tx): Promise<{ txId: string }>;
+  /**
+   * Hand a transaction signed by a trip key to this peer's mempool and the mesh. `sealedHere`:
+   * signed by this service in this run (its signature need not be verified again); one read
+   * back from storage is verified as any other.
+   */
+  admit(tx: Tx, sealedHere?: boolean): Promise<{ txId: string }>;
   /** Sign and send a transaction as this peer. */
   submit(request: { type: string; body: unknown }): Promise<{ txId: string }>;
   /** Whether the mesh reaches a validator (or this peer is one): the queue goes out only then. */
@@ -194,6 +198,8 @@ export class ItsHost {
   private drive: DriveState | null = null;
   private timer: TimerHandle | null = null;
   private flushing: Promise<void> | null = null;
+  /** Observations (hex, as queued) this service signed in this run and has not handed over. */
+  private readonly sealedHere = new Set<string>();
   /** Readings of the current position (shown on the Drive page). */
   private humidityPct: number | null = null;
   private temperatureC: number | null = null;
@@ -672,7 +678,12 @@ export class ItsHost {
       },
       fromHex(key.seed),
     );
-    drive.queue.push(toHex(encodeTx(tx)));
+    const hex = toHex(encodeTx(tx));
+    drive.queue.push(hex);
+    // Signed just now in memory: handed over without a second verification (a storage round
+    // trip could change it, so only this run's own seals; bounded with the queue).
+    if (this.sealedHere.size >= itsQueueMax) this.sealedHere.clear();
+    this.sealedHere.add(hex);
     drive.sent = [
       {
         txId: txIdOf(tx),
@@ -697,9 +708,10 @@ export class ItsHost {
   private async flushOnce(): Promise<void> {
     const drive = await this.state();
     while (drive.queue.length > 0 && this.d.online()) {
-      const tx = decodeTx(fromHex(drive.queue[0]!));
+      const hex = drive.queue[0]!;
+      const tx = decodeTx(fromHex(hex));
       try {
-        await this.d.admit(tx);
+        await this.d.admit(tx, this.sealedHere.delete(hex));
         drive.lastError = null;
       } catch (error) {
         const code = error instanceof BotError ? error.code : 'INTERNAL';
