@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../store/memory';
 import { startTestHost, until } from './testing';
 import { testIdentity } from '../core/testing';
-import { encodeTx, signTx } from '../core/tx';
+import { decodeTx, encodeTx, signTx } from '../core/tx';
+import { fromHex } from '../core/bytes';
 import {
   demoTownNetwork,
   fromPlane,
@@ -188,6 +189,37 @@ describe('a vehicle’s trips, bounded', () => {
       [1, true],
     ]);
     reloaded.close();
+  });
+
+  it('queues the observations of reports that come at once in nonce order', async () => {
+    const storage = new MemoryStorage();
+    const at = { now: 1_700_000_000_000, online: false };
+    const vehicle = offlineVehicle(storage, at);
+    const { request } = await vehicle.itsTripKeys(1);
+    await vehicle.itsAddCertificates((await vehicle.itsCertify(request, 'van')).certificates);
+    await vehicle.itsStartTrip();
+    // Each report leaves the segment of the one before: every one seals an observation while
+    // the next is already in (a geolocation watch does not wait for the call before).
+    const points = [
+      [150, 603],
+      [450, 603],
+      [600, 640],
+      [600, 900],
+      [750, 1200],
+    ] as const;
+    const reports: Promise<unknown>[] = [];
+    for (const [x, y] of points) {
+      at.now += 5_000;
+      const p = fromPlane(demoTownNetwork, x, y);
+      reports.push(vehicle.itsReport({ lat: p.lat, lon: p.lon, speedKmh: 30 }));
+    }
+    await Promise.all(reports);
+    await vehicle.itsStopTrip();
+    const { queue } = (await storage.getMeta<{ queue: string[] }>('its/drive'))!;
+    const nonces = queue.map((hex) => decodeTx(fromHex(hex)).nonce);
+    expect(nonces.length).toBeGreaterThan(2);
+    expect(nonces).toEqual(nonces.map((_, i) => i + 1));
+    vehicle.close();
   });
 
   it('gives a drive state saved before trip records one per used key (each in the reward), and bounds them', async () => {

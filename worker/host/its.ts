@@ -17,7 +17,16 @@ import { fromHex, toHex, equalBytes } from '../core/bytes';
 import { sha256 } from '../core/crypto/hash';
 import { publicKeyFromSeed } from '../core/crypto/ed25519';
 import { didFromPublicKey } from '../core/crypto/did';
-import { decodeTx, encodeTx, signTx, txIdOf, type Tx } from '../core/tx';
+import {
+  checkTx,
+  decodeTx,
+  encodeTx,
+  txIdOf,
+  txSigningBytes,
+  withSignature,
+  type Tx,
+} from '../core/tx';
+import { createSigner, type Signer } from './crypto';
 import { decodeTxFailure, failurePrefix, type ChainState } from '../core/ledger';
 import type { Genesis } from '../core/genesis';
 import {
@@ -198,6 +207,10 @@ export class ItsHost {
   private drive: DriveState | null = null;
   private timer: TimerHandle | null = null;
   private flushing: Promise<void> | null = null;
+  /** Seals sign one after another (their nonces reach the queue in order). */
+  private signing: Promise<unknown> = Promise.resolve();
+  /** The running trip's signer. */
+  private tripSigner: { did: string; signer: Promise<Signer> } | null = null;
   /** Observations (hex, as queued) this service signed in this run and has not handed over. */
   private readonly sealedHere = new Set<string>();
   /** Readings of the current position (shown on the Drive page). */
@@ -656,10 +669,49 @@ export class ItsHost {
       ? Math.min(itsEngineRpmMax, Math.round((p.rpmSum ?? 0) / p.rpmCount))
       : undefined;
     if (rpm !== undefined) body.rpm = rpm;
+    // One at a time: nonces reach the queue in order while signatures are awaited.
+    const queued = this.signing.then(() =>
+      this.signAndQueue(drive, key, { ...p, speedKmh, rpm }, body),
+    );
+    this.signing = queued.catch(() => undefined);
+    await queued;
+  }
+
+  /** The trip key's signer (WebCrypto where the runtime has Ed25519), made once per trip. */
+  private signerOf(key: StoredKey): Promise<Signer> {
+    if (this.tripSigner?.did !== key.did) {
+      const signer = createSigner(fromHex(key.seed));
+      this.tripSigner = { did: key.did, signer };
+      signer.catch(() => {
+        if (this.tripSigner?.signer === signer) this.tripSigner = null;
+      });
+    }
+    return this.tripSigner!.signer;
+  }
+
+  /** Signs the observation with the trip key (the next nonce) and queues it. */
+  private async signAndQueue(
+    drive: DriveState,
+    key: StoredKey,
+    p: Pending & { speedKmh: number; rpm: number | undefined },
+    body: Record<string, unknown>,
+  ): Promise<void> {
+    const { speedKmh, rpm } = p;
     if (drive.queue.length >= itsQueueMax) {
       drive.lastError = `The offline queue is full (${itsQueueMax} observations, itsQueueMax); newer ones are dropped until the network returns.`;
       return;
     }
+    const signer = await this.signerOf(key);
+    const draft = checkTx({
+      chain: key.cert!.chain,
+      type: 'its.observe',
+      from: key.did,
+      nonce: drive.nonce + 1,
+      time: p.time,
+      body,
+      sig: new Uint8Array(64),
+    });
+    const tx = withSignature(draft, await signer.sign(txSigningBytes(draft)));
     drive.nonce += 1;
     const trip = drive.trips?.find((t) => t.did === key.did);
     if (trip) {
@@ -667,17 +719,6 @@ export class ItsHost {
       trip.observations += trip.observations < 0 ? 0 : 1;
       trip.lastWindowEnd = Math.max(trip.lastWindowEnd, (p.window + 1) * windowMs);
     }
-    const tx = signTx(
-      {
-        chain: key.cert.chain,
-        type: 'its.observe',
-        from: key.did,
-        nonce: drive.nonce,
-        time: p.time,
-        body,
-      },
-      fromHex(key.seed),
-    );
     const hex = toHex(encodeTx(tx));
     drive.queue.push(hex);
     // Signed just now in memory: handed over without a second verification (a storage round
