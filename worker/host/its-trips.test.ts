@@ -19,7 +19,7 @@ import type { ChainState } from '../core/ledger';
 import type { Clock } from '../net/clock';
 import type { Tx } from '../core/tx';
 import { ItsHost } from './its';
-import { itsTripsKept } from './its-limits';
+import { itsTripsKept, itsVehicleTripsKept } from './its-limits';
 
 let host: PeerHost | null = null;
 afterEach(() => host?.stop());
@@ -220,6 +220,19 @@ describe('a vehicle’s trips, bounded', () => {
     expect(nonces.length).toBeGreaterThan(2);
     expect(nonces).toEqual(nonces.map((_, i) => i + 1));
     vehicle.close();
+  });
+
+  it('keeps the newest itsVehicleTripsKept trip keys per vehicle in the provider’s register', async () => {
+    const storage = new MemoryStorage();
+    const provider = offlineVehicle(storage, { now: 1_700_000_000_000, online: true });
+    for (let round = 0; round < 3; round++) {
+      const { request } = await provider.itsTripKeys(32);
+      await provider.itsAddCertificates((await provider.itsCertify(request, 'bus 3')).certificates);
+    }
+    const register = (await storage.getMeta<Record<string, string[]>>('its/vehicles'))!;
+    const keys = (await storage.getMeta<Array<{ did: string }>>('its/keys'))!.map((k) => k.did);
+    expect(register['bus 3']).toEqual(keys.slice(-itsVehicleTripsKept));
+    provider.close();
   });
 
   it('gives a drive state saved before trip records one per used key (each in the reward), and bounds them', async () => {
