@@ -238,6 +238,21 @@ try {
     nonce: 0,
     segment: demoTownNetwork.segments[i * 7]!,
   }));
+  // BENCH_TRACE=<file>: a Chromium performance trace of the map tab during this part (what runs
+  // in its long tasks; bench/trace-long-tasks.ts summarises it).
+  const traceTo = process.env.BENCH_TRACE;
+  if (traceTo)
+    await browser.startTracing(map, {
+      path: traceTo,
+      categories: [
+        'devtools.timeline',
+        'disabled-by-default-devtools.timeline',
+        'v8',
+        'v8.execute',
+        'blink.user_timing',
+        'disabled-by-default-v8.cpu_profiler',
+      ],
+    });
   const start = await map.evaluate(() => {
     const w = window as unknown as { __frames: { gapMax: number; frames: number; run: boolean } };
     w.__frames = { gapMax: 0, frames: 0, run: true };
@@ -303,6 +318,7 @@ try {
       frames: w.__frames.frames,
     };
   }, start);
+  if (traceTo) await browser.stopTracing();
   const heightTo = (await node.api<{ height: number }>('GET', `/v1/chains/${chainId}/status`))
     .height;
   const shown = await map.locator('[data-testid^="its-condition-"]').count();

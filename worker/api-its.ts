@@ -135,7 +135,7 @@ export interface ItsDriveView {
   online: boolean;
   /** The last observations sent, newest first (at most 20), with their verdicts. */
   recent: ItsSentView[];
-  /** Tokens the chain paid this vehicle's trip keys (their balances). */
+  /** Tokens the chain paid this vehicle's trip keys (their balances, with the final ones of the trips dropped, its-trips.ts). */
   reward: number;
   symbol: string | null;
   lastError: string | null;

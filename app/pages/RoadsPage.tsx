@@ -19,17 +19,19 @@ import {
 } from './its/model';
 import { useLiveConditions, useNearConditions } from './its/live';
 
-function RoadMap({
+/** The map: re-rendered when a read changed the conditions (each line only when its level did). */
+const RoadMap = memo(function RoadMap({
   network,
   bySegment,
 }: {
   network: ItsNetworkView;
   bySegment: Map<string, ItsConditionView>;
 }) {
+  const viewBox = useMemo(() => viewBoxOf(network), [network]);
   return (
     <svg
       className="its-map"
-      viewBox={viewBoxOf(network)}
+      viewBox={viewBox}
       role="img"
       aria-label={`Map of ${network.name}: ${bySegment.size} of ${network.segments.length} road segments have reports`}
       data-testid="its-map"
@@ -39,7 +41,7 @@ function RoadMap({
       ))}
     </svg>
   );
-}
+});
 
 /** One road segment on the map: re-rendered only when its level changes. */
 const SegmentLine = memo(function SegmentLine({
@@ -66,7 +68,7 @@ const SegmentLine = memo(function SegmentLine({
   );
 });
 
-function Legend() {
+const Legend = memo(function Legend() {
   const levels: Level[] = ['free', 'moderate', 'heavy', 'standstill', 'none'];
   return (
     <ul className="its-legend">
@@ -82,7 +84,7 @@ function Legend() {
       ))}
     </ul>
   );
-}
+});
 
 /** A provider's name on the page: "your provider" or "you", else its did shortened. */
 function providerName(did: string, me: string | undefined, mine: string | null): string {
@@ -159,23 +161,26 @@ function ConditionList({
   return (
     <ul className="its-conditions" data-testid="its-conditions">
       {conditions.map((c) => (
-        <ConditionItem key={c.segment} c={c} me={me} mine={mine} now={now} />
+        <ConditionItem key={c.segment} c={c} me={me} mine={mine} fresh={freshness(c, now)} />
       ))}
     </ul>
   );
 }
 
-/** One segment's report: re-rendered when its condition (a new object after a read) or the time step changes. */
+/**
+ * One segment's report: re-rendered when its condition (a new object after a read) or its
+ * freshness words change (minutes: not at every time step, which re-rendered every report).
+ */
 const ConditionItem = memo(function ConditionItem({
   c,
   me,
   mine,
-  now,
+  fresh,
 }: {
   c: ItsConditionView;
   me: string | undefined;
   mine: string | null;
-  now: number;
+  fresh: string;
 }) {
   const warning = warningOf(c);
   return (
@@ -185,7 +190,7 @@ const ConditionItem = memo(function ConditionItem({
       </strong>
       : {levelWords[levelOf(c)]}, {c.speedMedianKmh ?? '–'} km/h (limit {c.limitKmh}), {c.trips}{' '}
       vehicle{c.trips === 1 ? '' : 's'}
-      {c.rejected > 0 ? `, ${c.rejected} rejected` : ''}, {freshness(c, now)}
+      {c.rejected > 0 ? `, ${c.rejected} rejected` : ''}, {fresh}
       {c.humidityMeanPct !== null ? `, humidity ${c.humidityMeanPct}%` : ''}
       {c.engineRpmMean !== undefined ? `, engines at ${c.engineRpmMean} rpm on average` : ''}
       {c.settled ? ', settled' : ''}
@@ -201,7 +206,8 @@ const ConditionItem = memo(function ConditionItem({
   );
 });
 
-function ProviderTools({ onSettled }: { onSettled: () => void }) {
+/** The provider's forms: not re-rendered by the map's reads (onSettled is stable). */
+const ProviderTools = memo(function ProviderTools({ onSettled }: { onSettled: () => void }) {
   const [request, setRequest] = useState('');
   const [vehicle, setVehicle] = useState('');
   const [certificates, setCertificates] = useState<string | null>(null);
@@ -300,7 +306,7 @@ function ProviderTools({ onSettled }: { onSettled: () => void }) {
       <ErrorNote error={error} what="The provider action" />
     </Card>
   );
-}
+});
 
 /**
  * Where a light peer reads: the phone's position (a light peer reads the segments near it only,
@@ -337,7 +343,8 @@ function usePosition(wanted: boolean): {
 }
 
 export default function RoadsPage() {
-  const height = useAppStore((s) => s.status?.height);
+  // Only a light peer reads again at each block: a full peer's page does not re-render per block.
+  const height = useAppStore((s) => (s.status?.light ? s.status.height : undefined));
   const chainId = useAppStore((s) => s.status?.chainId);
   const light = useAppStore((s) => !!s.status?.light);
   const me = useAppStore((s) => s.identity?.did);

@@ -198,8 +198,9 @@ export class Capabilities {
       durable: () => s.durable,
       self: () => s.identityView.did,
       seed: () => s.seed,
-      // kept in the outbox until committed (resent after a relink), refused at once when invalid
-      admit: (tx) => submissions.admit(tx, false, true, true),
+      // kept in the outbox until committed (resent after a relink), refused at once when invalid;
+      // one sealed by this service a moment ago is not verified again (as an own submit)
+      admit: (tx, sealedHere) => submissions.admit(tx, sealedHere === true, true, true),
       submit: (request) => submissions.submit(request),
       // Online: this peer is a validator (it decides blocks itself), or a link is open and the
       // browser does not know itself offline (navigator.onLine: a link can outlive the network

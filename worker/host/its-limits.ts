@@ -1,4 +1,5 @@
 // Named bounds of the ITS host service (worker/host/its.ts).
+import { itsRevokeTripsMax } from '../core/modules/its/limits';
 
 /** Trip keys a vehicle asks its provider to certify at once (one per trip). */
 export const itsTripKeysMax = 32;
@@ -23,3 +24,16 @@ export const itsNearRadiusMaxM = 5_000;
 export const itsLightSegmentsMax = 12;
 /** Segments one itsConditions call may name (`segments`: the map's read after a block touched them). */
 export const itsSegmentsReadMax = 64;
+/**
+ * Finished trips a vehicle keeps (their keys, sealed seeds and records); older finished ones are
+ * dropped, their reward kept in the Drive page's total. A trip still running, with observations
+ * queued, or with verdicts or settlements to come is never dropped.
+ */
+export const itsTripsKept = 32;
+/**
+ * Trips within the keep time whose verdicts and settlements one pruning reads from the chain (one
+ * found settled is not read again); at least itsTripsKept, so a busy day's settled trips can go.
+ */
+export const itsTripsCheckedMax = 64;
+/** Trip keys the provider's register keeps per vehicle for revocation (the newest; its.revoke's bound). */
+export const itsVehicleTripsKept = itsRevokeTripsMax;

@@ -2,9 +2,17 @@
 // the segments near a position, and a provider's trust from the trust contract's record
 // (worker/core/modules/its/trust-contract.ts keeps { ok, bad } under p/<provider>).
 import { botError } from '../core/errors';
-import { demoTownNetwork, segmentsNear } from '../core/modules/its';
+import {
+  demoTownNetwork,
+  emptyIts,
+  itsSettingsOf,
+  segmentsNear,
+  windowKey,
+  type SegmentCondition,
+} from '../core/modules/its';
 import { contractStatePrefix } from '../core/modules/contracts/types';
-import type { ItsNear, ItsNetworkView } from '../api-its';
+import type { ItsConditionView, ItsNear, ItsNetworkView, ItsProviderView } from '../api-its';
+import type { ChainState } from '../core/ledger';
 import { itsNearRadiusDefaultM, itsNearRadiusMaxM, itsSegmentsReadMax } from './its-limits';
 import type { Block } from '../core/block';
 import { txIdOf } from '../core/tx';
@@ -112,4 +120,43 @@ export function itsNetworkView(): ItsNetworkView {
       to: point(s.to),
     })),
   };
+}
+
+/** A segment's condition with who reported it: the providers of its counted trips, their trust. */
+export function conditionView(
+  condition: SegmentCondition,
+  chain: ChainState,
+  trustOf: (provider: string) => number,
+): ItsConditionView {
+  const segment = demoTownNetwork.segmentById.get(condition.segment);
+  const its = chain.its ?? emptyIts(chain.genesis);
+  const win = its.windows.get(windowKey(condition.segment, condition.window));
+  const byProvider = new Map<string, number>();
+  let trustMin: number | null = null;
+  for (const sample of win?.samples ?? []) {
+    const trip = its.trips.get(sample.trip);
+    if (!trip) continue;
+    byProvider.set(trip.provider, (byProvider.get(trip.provider) ?? 0) + 1);
+    if (trip.trust !== undefined) trustMin = Math.min(trustMin ?? 100, trip.trust);
+  }
+  return {
+    ...condition,
+    name: segment?.name ?? condition.segment,
+    limitKmh: segment?.limitKmh ?? 0,
+    reporters: [...byProvider]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([provider, trips]) => ({ provider, trips, trust: trustOf(provider) })),
+    trustMin,
+  };
+}
+
+/** Each provider's trust record in the chain's trust contract (none: 100, no record yet). */
+export function providersOf(chain: ChainState): ItsProviderView[] {
+  const settings = itsSettingsOf(chain.genesis, (name) => chain.governance?.policies.get(name));
+  return settings.providers.map((did) => {
+    const { ok, bad } = trustRecordOf(
+      settings.contract ? chain.contracts?.state.get(`${settings.contract}/p/${did}`) : null,
+    );
+    return { did, ok, bad, trust: providerTrust(ok, bad) };
+  });
 }

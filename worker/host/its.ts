@@ -17,7 +17,16 @@ import { fromHex, toHex, equalBytes } from '../core/bytes';
 import { sha256 } from '../core/crypto/hash';
 import { publicKeyFromSeed } from '../core/crypto/ed25519';
 import { didFromPublicKey } from '../core/crypto/did';
-import { decodeTx, encodeTx, signTx, txIdOf, type Tx } from '../core/tx';
+import {
+  checkTx,
+  decodeTx,
+  encodeTx,
+  txIdOf,
+  txSigningBytes,
+  withSignature,
+  type Tx,
+} from '../core/tx';
+import { createSigner, type Signer } from './crypto';
 import { decodeTxFailure, failurePrefix, type ChainState } from '../core/ledger';
 import type { Genesis } from '../core/genesis';
 import {
@@ -62,15 +71,25 @@ import {
   itsSettlePerCallMax,
   itsTripKeysMax,
   itsVehicleNameLengthMax,
+  itsVehicleTripsKept,
 } from './its-limits';
-import { SecretMeta, type SecretBox } from './keys-at-rest';
+import type { SecretBox } from './keys-at-rest';
+import {
+  finishedTripsToDrop,
+  TripKeyStore,
+  tripsFromUsed,
+  type SentRecord,
+  type StoredKey,
+  type TripRecord,
+} from './its-trips';
 import {
   checkNear,
   checkSegments,
+  conditionView,
   itsNetworkView,
+  providersOf,
   providerTrust,
   segmentIdsNear,
-  trustRecordOf,
 } from './its-reads';
 
 /**
@@ -94,8 +113,12 @@ export interface ItsHostDeps {
   vehicleLedger?(): ItsVehicleLedger;
   self(): string;
   seed(): Uint8Array;
-  /** Hand a transaction signed elsewhere (a trip key) to this peer's mempool and the mesh. */
-  admit(tx: Tx): Promise<{ txId: string }>;
+  /**
+   * Hand a transaction signed by a trip key to this peer's mempool and the mesh. `sealedHere`:
+   * signed by this service in this run (its signature need not be verified again); one read
+   * back from storage is verified as any other.
+   */
+  admit(tx: Tx, sealedHere?: boolean): Promise<{ txId: string }>;
   /** Sign and send a transaction as this peer. */
   submit(request: { type: string; body: unknown }): Promise<{ txId: string }>;
   /** Whether the mesh reaches a validator (or this peer is one): the queue goes out only then. */
@@ -111,14 +134,6 @@ export interface ItsHostDeps {
 /** False only when the browser knows it has no network (navigator.onLine); Node: true. */
 export function browserOnline(): boolean {
   return (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine !== false;
-}
-
-/** A trip key: its seed is kept apart, sealed at rest (tripSeedsMeta), and joined on load. */
-interface StoredKey {
-  seed: string;
-  did: string;
-  cert: { provider: string; expires: number; sig: string; chain: string } | null;
-  used: boolean;
 }
 
 interface Pending {
@@ -140,17 +155,18 @@ interface DriveState {
   pending: Pending | null;
   last: { lat: number; lon: number; time: number } | null;
   speedKmh: number | null;
-  sent: Array<{ txId: string; segment: string; speedKmh: number; rpm?: number }>;
+  sent: SentRecord[];
   /** Signed observations not yet handed over (hex of encoded transactions), in nonce order. */
   queue: string[];
-  /** Every trip key this vehicle has used (its rewards are theirs). */
+  /** The trip keys this vehicle has used and not dropped (their balances are its reward). */
   used: string[];
+  /** The trips of those keys, oldest first (absent in a state saved before they existed). */
+  trips?: TripRecord[];
+  /** The reward of the finished trips dropped since (its-trips.ts): their final balances. */
+  rewardEarlier?: number;
   lastError: string | null;
 }
 
-const keysMeta = 'its/keys';
-/** The trip keys' seeds by did, each sealed on its own under the at-rest key (SecretMeta). */
-const tripSeedsMeta = 'its/trip-seeds';
 const driveMeta = 'its/drive';
 const vehiclesMeta = 'its/vehicles';
 const requestPrefix = 'its-req:';
@@ -166,6 +182,8 @@ function emptyDrive(): DriveState {
     sent: [],
     queue: [],
     used: [],
+    trips: [],
+    rewardEarlier: 0,
     lastError: null,
   };
 }
@@ -189,55 +207,24 @@ export class ItsHost {
   private drive: DriveState | null = null;
   private timer: TimerHandle | null = null;
   private flushing: Promise<void> | null = null;
+  /** Seals sign one after another (their nonces reach the queue in order). */
+  private signing: Promise<unknown> = Promise.resolve();
+  /** The running trip's signer. */
+  private tripSigner: { did: string; signer: Promise<Signer> } | null = null;
+  /** Observations (hex, as queued) this service signed in this run and has not handed over. */
+  private readonly sealedHere = new Set<string>();
   /** Readings of the current position (shown on the Drive page). */
   private humidityPct: number | null = null;
   private temperatureC: number | null = null;
 
-  constructor(private readonly d: ItsHostDeps) {}
+  constructor(private readonly d: ItsHostDeps) {
+    this.tripKeys = new TripKeyStore(d.storage, d.secretBox);
+  }
 
   // ---- reads ----
 
   async itsNetwork(): Promise<ItsNetworkView> {
     return itsNetworkView();
-  }
-
-  /** A segment's condition with who reported it: the providers of its counted trips, their trust. */
-  private view(
-    condition: SegmentCondition,
-    chain: ChainState,
-    trustOf: (provider: string) => number,
-  ): ItsConditionView {
-    const segment = demoTownNetwork.segmentById.get(condition.segment);
-    const its = chain.its ?? emptyIts(chain.genesis);
-    const win = its.windows.get(windowKey(condition.segment, condition.window));
-    const byProvider = new Map<string, number>();
-    let trustMin: number | null = null;
-    for (const sample of win?.samples ?? []) {
-      const trip = its.trips.get(sample.trip);
-      if (!trip) continue;
-      byProvider.set(trip.provider, (byProvider.get(trip.provider) ?? 0) + 1);
-      if (trip.trust !== undefined) trustMin = Math.min(trustMin ?? 100, trip.trust);
-    }
-    return {
-      ...condition,
-      name: segment?.name ?? condition.segment,
-      limitKmh: segment?.limitKmh ?? 0,
-      reporters: [...byProvider]
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([provider, trips]) => ({ provider, trips, trust: trustOf(provider) })),
-      trustMin,
-    };
-  }
-
-  /** Each provider's trust record in the chain's trust contract (none: 100, no record yet). */
-  private providers(chain: ChainState): ItsProviderView[] {
-    const settings = itsSettingsOf(chain.genesis, (name) => chain.governance?.policies.get(name));
-    return settings.providers.map((did) => {
-      const { ok, bad } = trustRecordOf(
-        settings.contract ? chain.contracts?.state.get(`${settings.contract}/p/${did}`) : null,
-      );
-      return { did, ok, bad, trust: providerTrust(ok, bad) };
-    });
   }
 
   async itsConditions(near?: ItsNear | null, segments?: string[]): Promise<ItsConditionsView> {
@@ -246,7 +233,7 @@ export class ItsHost {
     const chain = this.d.durable();
     const its = chain.its ?? emptyIts(chain.genesis);
     const settings = itsSettingsOf(chain.genesis, (name) => chain.governance?.policies.get(name));
-    const providers = this.providers(chain);
+    const providers = providersOf(chain);
     const trust = new Map(providers.map((p) => [p.did, p.trust]));
     const trustOf = (provider: string) => trust.get(provider) ?? providerTrust(0, 0);
     const wanted = where ? new Set(segmentIdsNear(where)) : null;
@@ -255,7 +242,7 @@ export class ItsHost {
       if (wanted && !wanted.has(segment)) continue;
       if (!its.latest.has(segment)) continue;
       const bytes = await this.d.storage.getState(chain.chainId, itsSegmentPrefix + segment);
-      if (bytes) conditions.push(this.view(decodeCondition(bytes), chain, trustOf));
+      if (bytes) conditions.push(conditionView(decodeCondition(bytes), chain, trustOf));
     }
     return {
       height: chain.height,
@@ -286,9 +273,9 @@ export class ItsHost {
         `The stored road state of ${segment} does not match the state root.`,
       );
     const proof = chain.trie.prove(key)!;
-    const trust = new Map(this.providers(chain).map((p) => [p.did, p.trust]));
+    const trust = new Map(providersOf(chain).map((p) => [p.did, p.trust]));
     return {
-      condition: this.view(
+      condition: conditionView(
         decodeCondition(entry),
         chain,
         (provider) => trust.get(provider) ?? providerTrust(0, 0),
@@ -305,39 +292,15 @@ export class ItsHost {
 
   // ---- certificates ----
 
-  /** The opened seeds (one decryption per key per service, not per call). */
-  private seeds: Record<string, Uint8Array> | undefined;
-  /** The stored keys (without seeds), once read. */
-  private storedKeys: Array<Partial<StoredKey>> | undefined;
+  /** The trip keys and their sealed seeds (its-trips.ts). */
+  private readonly tripKeys: TripKeyStore;
 
-  private secrets(): SecretMeta {
-    return new SecretMeta(this.d.storage, this.d.secretBox);
+  private keys(): Promise<StoredKey[]> {
+    return this.tripKeys.all();
   }
 
-  /** The trip keys with their seeds; a record from before sealing is moved to the sealed map. */
-  private async keys(): Promise<StoredKey[]> {
-    // Kept once read (only putKeys writes them): sealing an observation reads no storage.
-    this.storedKeys ??= (await this.d.storage.getMeta<Array<Partial<StoredKey>>>(keysMeta)) ?? [];
-    const stored = this.storedKeys;
-    this.seeds ??= await this.secrets().getMap(tripSeedsMeta);
-    const seeds = this.seeds;
-    const keys = stored.map((k) => ({
-      ...k,
-      seed: typeof k.seed === 'string' ? k.seed : toHex(seeds[k.did!] ?? new Uint8Array()),
-    })) as StoredKey[];
-    if (stored.some((k) => typeof k.seed === 'string')) await this.putKeys(keys);
-    return keys;
-  }
-
-  /** The keys without their seeds in meta, the seeds sealed beside them (seeds first). */
-  private async putKeys(keys: StoredKey[]): Promise<void> {
-    const seeds: Record<string, Uint8Array> = {};
-    for (const k of keys) seeds[k.did] = fromHex(k.seed);
-    await this.secrets().putMap(tripSeedsMeta, seeds);
-    this.seeds = seeds;
-    const stored = keys.map(({ seed: _seed, ...rest }) => rest);
-    await this.d.storage.putMeta(keysMeta, stored);
-    this.storedKeys = stored;
+  private putKeys(keys: StoredKey[]): Promise<void> {
+    return this.tripKeys.put(keys);
   }
 
   async itsTripKeys(count: number): Promise<{ request: string; keys: number }> {
@@ -422,7 +385,10 @@ export class ItsHost {
     );
     const vehicles = (await this.d.storage.getMeta<Record<string, string[]>>(vehiclesMeta)) ?? {};
     const name = vehicle.trim();
-    vehicles[name] = [...new Set([...(vehicles[name] ?? []), ...(trips as string[])])];
+    // The newest itsVehicleTripsKept: what its.revoke can name (older certificates have expired).
+    vehicles[name] = [...new Set([...(vehicles[name] ?? []), ...(trips as string[])])].slice(
+      -itsVehicleTripsKept,
+    );
     await this.d.storage.putMeta(vehiclesMeta, vehicles);
     return {
       certificates: certificatesPrefix + toHex(encode({ v: 1, chain: chain.chainId, certs })),
@@ -509,10 +475,16 @@ export class ItsHost {
   // ---- the trip ----
 
   private async state(): Promise<DriveState> {
-    this.drive ??= {
-      ...emptyDrive(),
-      ...((await this.d.storage.getMeta<DriveState>(driveMeta)) ?? {}),
-    };
+    if (this.drive) return this.drive;
+    const saved = await this.d.storage.getMeta<DriveState>(driveMeta);
+    const drive: DriveState = { ...emptyDrive(), ...(saved ?? {}) };
+    // Saved before trip records: one per used key (so the reward sums every one of them).
+    if (saved && !saved.trips) {
+      const used = (await this.keys()).filter((k) => k.used).map((k) => k.did);
+      drive.trips = tripsFromUsed(used, drive.trip, this.d.now());
+      drive.used = used;
+    }
+    this.drive ??= drive;
     return this.drive;
   }
 
@@ -523,6 +495,7 @@ export class ItsHost {
   async itsStartTrip(): Promise<ItsDriveView> {
     const drive = await this.state();
     if (drive.trip) return this.itsDrive();
+    await this.pruneTrips();
     const keys = await this.keys();
     const chain = this.ledger();
     const now = this.d.now();
@@ -541,7 +514,17 @@ export class ItsHost {
     drive.pending = null;
     drive.last = null;
     drive.speedKmh = null;
-    drive.used = [...drive.used, key.did].slice(-256);
+    drive.used = [...drive.used, key.did];
+    const { windowMs } = itsSettingsOf(chain.genesis, () => undefined);
+    drive.trips = [
+      ...(drive.trips ?? []),
+      {
+        did: key.did,
+        stopped: false,
+        observations: 0,
+        lastWindowEnd: (Math.floor(now / windowMs) + 1) * windowMs,
+      },
+    ];
     drive.lastError = null;
     await this.save();
     return this.itsDrive();
@@ -550,13 +533,44 @@ export class ItsHost {
   async itsStopTrip(): Promise<ItsDriveView> {
     const drive = await this.state();
     if (drive.trip && drive.pending) await this.seal(drive);
+    const trip = drive.trips?.find((t) => t.did === drive.trip);
+    if (trip) trip.stopped = true;
     drive.trip = null;
     drive.pending = null;
     drive.last = null;
     drive.speedKmh = null;
     await this.save();
     void this.flush();
+    await this.pruneTrips();
     return this.itsDrive();
+  }
+
+  /**
+   * Drops the finished trips past the itsTripsKept newest (its-trips.ts), and certified keys never
+   * used whose certificates expired: keys and seeds first, then the drive state with their reward
+   * (a crash between leaves the trips listed, dropped again at the next pruning, counted once).
+   */
+  private async pruneTrips(): Promise<void> {
+    const drive = await this.state();
+    const now = this.d.now();
+    const { dropped, reward } = await finishedTripsToDrop(
+      drive.trips ?? [],
+      drive.queue,
+      drive.sent,
+      this.ledger(),
+      now,
+    );
+    const gone = new Set(dropped);
+    const keys = await this.keys();
+    const kept = keys.filter(
+      (k) => !gone.has(k.did) && (k.used || !k.cert || k.cert.expires > now),
+    );
+    if (kept.length !== keys.length) await this.putKeys(kept);
+    if (gone.size === 0) return;
+    drive.rewardEarlier = (drive.rewardEarlier ?? 0) + reward;
+    drive.trips = (drive.trips ?? []).filter((t) => !gone.has(t.did));
+    drive.used = drive.used.filter((did) => !gone.has(did));
+    await this.save();
   }
 
   async itsReport(report: ItsReport): Promise<ItsDriveView> {
@@ -655,25 +669,71 @@ export class ItsHost {
       ? Math.min(itsEngineRpmMax, Math.round((p.rpmSum ?? 0) / p.rpmCount))
       : undefined;
     if (rpm !== undefined) body.rpm = rpm;
+    // One at a time: nonces reach the queue in order while signatures are awaited.
+    const queued = this.signing.then(() =>
+      this.signAndQueue(drive, key, { ...p, speedKmh, rpm }, body),
+    );
+    this.signing = queued.catch(() => undefined);
+    await queued;
+  }
+
+  /** The trip key's signer (WebCrypto where the runtime has Ed25519), made once per trip. */
+  private signerOf(key: StoredKey): Promise<Signer> {
+    if (this.tripSigner?.did !== key.did) {
+      const signer = createSigner(fromHex(key.seed));
+      this.tripSigner = { did: key.did, signer };
+      signer.catch(() => {
+        if (this.tripSigner?.signer === signer) this.tripSigner = null;
+      });
+    }
+    return this.tripSigner!.signer;
+  }
+
+  /** Signs the observation with the trip key (the next nonce) and queues it. */
+  private async signAndQueue(
+    drive: DriveState,
+    key: StoredKey,
+    p: Pending & { speedKmh: number; rpm: number | undefined },
+    body: Record<string, unknown>,
+  ): Promise<void> {
+    const { speedKmh, rpm } = p;
     if (drive.queue.length >= itsQueueMax) {
       drive.lastError = `The offline queue is full (${itsQueueMax} observations, itsQueueMax); newer ones are dropped until the network returns.`;
       return;
     }
+    const signer = await this.signerOf(key);
+    const draft = checkTx({
+      chain: key.cert!.chain,
+      type: 'its.observe',
+      from: key.did,
+      nonce: drive.nonce + 1,
+      time: p.time,
+      body,
+      sig: new Uint8Array(64),
+    });
+    const tx = withSignature(draft, await signer.sign(txSigningBytes(draft)));
     drive.nonce += 1;
-    const tx = signTx(
-      {
-        chain: key.cert.chain,
-        type: 'its.observe',
-        from: key.did,
-        nonce: drive.nonce,
-        time: p.time,
-        body,
-      },
-      fromHex(key.seed),
-    );
-    drive.queue.push(toHex(encodeTx(tx)));
+    const trip = drive.trips?.find((t) => t.did === key.did);
+    if (trip) {
+      const { windowMs } = itsSettingsOf(this.ledger().genesis, () => undefined);
+      trip.observations += trip.observations < 0 ? 0 : 1;
+      trip.lastWindowEnd = Math.max(trip.lastWindowEnd, (p.window + 1) * windowMs);
+    }
+    const hex = toHex(encodeTx(tx));
+    drive.queue.push(hex);
+    // Signed just now in memory: handed over without a second verification (a storage round
+    // trip could change it, so only this run's own seals; bounded with the queue).
+    if (this.sealedHere.size >= itsQueueMax) this.sealedHere.clear();
+    this.sealedHere.add(hex);
     drive.sent = [
-      { txId: txIdOf(tx), segment: p.segment, speedKmh, ...(rpm !== undefined ? { rpm } : {}) },
+      {
+        txId: txIdOf(tx),
+        segment: p.segment,
+        speedKmh,
+        ...(rpm !== undefined ? { rpm } : {}),
+        trip: key.did,
+        window: p.window,
+      },
       ...drive.sent,
     ].slice(0, itsSentKept);
   }
@@ -689,9 +749,10 @@ export class ItsHost {
   private async flushOnce(): Promise<void> {
     const drive = await this.state();
     while (drive.queue.length > 0 && this.d.online()) {
-      const tx = decodeTx(fromHex(drive.queue[0]!));
+      const hex = drive.queue[0]!;
+      const tx = decodeTx(fromHex(hex));
       try {
-        await this.d.admit(tx);
+        await this.d.admit(tx, this.sealedHere.delete(hex));
         drive.lastError = null;
       } catch (error) {
         const code = error instanceof BotError ? error.code : 'INTERNAL';
@@ -719,11 +780,11 @@ export class ItsHost {
     const now = this.d.now();
     const queued = new Set(drive.queue.map((hex) => txIdOf(decodeTx(fromHex(hex)))));
     const recent: ItsSentView[] = [];
-    for (const sent of drive.sent.slice(0, itsRecentShown)) {
-      const verdict = queued.has(sent.txId)
+    for (const { txId, segment, speedKmh, rpm } of drive.sent.slice(0, itsRecentShown)) {
+      const verdict = queued.has(txId)
         ? { status: 'pending' as const, reason: null }
-        : await this.verdictOf(chain, sent.txId);
-      recent.push({ ...sent, rpm: sent.rpm ?? null, ...verdict });
+        : await this.verdictOf(chain, txId);
+      recent.push({ txId, segment, speedKmh, rpm: rpm ?? null, ...verdict });
     }
     const segment = drive.pending
       ? demoTownNetwork.segmentById.get(drive.pending.segment)
@@ -746,7 +807,7 @@ export class ItsHost {
       recent,
       reward: (await Promise.all(drive.used.map((did) => chain.balance(did)))).reduce(
         (sum, amount) => sum + amount,
-        0,
+        drive.rewardEarlier ?? 0,
       ),
       symbol: chain.genesis.tokens?.symbol ?? null,
       lastError: drive.lastError,

@@ -1,0 +1,136 @@
+// What runs in a page's long tasks (issue 20): reads a Chromium performance trace (bench/its-map.ts
+// with BENCH_TRACE=<file>) and prints, for the renderer main thread with the most tasks, the
+// tasks over 50 ms (or `--over <ms>`), each with its top-level events and the JavaScript
+// functions the sampling profiler saw in it (self time), and the same summed over all long tasks.
+// Usage: npx tsx bench/trace-long-tasks.ts <trace.json> [--over 50] [--top 25]
+import { readFileSync } from 'node:fs';
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  id?: string;
+  args?: {
+    name?: string;
+    data?: {
+      functionName?: string;
+      url?: string;
+      startTime?: number;
+      cpuProfile?: {
+        nodes?: Array<{
+          id: number;
+          parent?: number;
+          callFrame: { functionName: string; url: string; lineNumber: number };
+        }>;
+        samples?: number[];
+      };
+      timeDeltas?: number[];
+    };
+  };
+}
+
+const [file, ...rest] = process.argv.slice(2);
+if (!file) throw new Error('usage: trace-long-tasks.ts <trace.json> [--over ms] [--top n]');
+const option = (name: string, fallback: number) => {
+  const i = rest.indexOf(name);
+  return i >= 0 ? Number(rest[i + 1]) : fallback;
+};
+const overUs = option('--over', 50) * 1000;
+const top = option('--top', 25);
+const raw = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents?: TraceEvent[] } | TraceEvent[];
+const events = Array.isArray(raw) ? raw : (raw.traceEvents ?? []);
+
+// The renderer main thread with the most tasks.
+const mains = events.filter((e) => e.ph === 'M' && e.args?.name === 'CrRendererMain');
+const isTask = (e: TraceEvent) =>
+  e.ph === 'X' && (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask');
+const tasksOf = (pid: number, tid: number) =>
+  events.filter((e) => e.pid === pid && e.tid === tid && isTask(e));
+const main = mains
+  .map((m) => ({ pid: m.pid, tid: m.tid, tasks: tasksOf(m.pid, m.tid) }))
+  .sort((a, b) => b.tasks.length - a.tasks.length)[0];
+if (!main) throw new Error('no renderer main thread in the trace');
+const onMain = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X');
+const long = main.tasks.filter((t) => (t.dur ?? 0) > overUs).sort((a, b) => a.ts - b.ts);
+
+// CPU samples of the main thread's profile: time -> leaf function.
+const samples: Array<{ ts: number; fn: string; stack: string[] }> = [];
+const nodes = new Map<number, { parent?: number; fn: string }>();
+let sampleTs = 0;
+for (const e of events) {
+  if (e.pid !== main.pid) continue;
+  if (e.name === 'Profile' && e.args?.data?.startTime !== undefined)
+    sampleTs = e.args.data.startTime;
+  if (e.name !== 'ProfileChunk') continue;
+  const data = e.args?.data;
+  for (const n of data?.cpuProfile?.nodes ?? []) {
+    const where = n.callFrame.url ? n.callFrame.url.split('/').pop() : '';
+    nodes.set(n.id, {
+      parent: n.parent,
+      fn: `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber}`,
+    });
+  }
+  const ids = data?.cpuProfile?.samples ?? [];
+  const deltas = data?.timeDeltas ?? [];
+  for (let i = 0; i < ids.length; i++) {
+    sampleTs += deltas[i] ?? 0;
+    const stack: string[] = [];
+    for (let id: number | undefined = ids[i]; id !== undefined; id = nodes.get(id)?.parent)
+      stack.push(nodes.get(id)?.fn ?? `?${id}`);
+    samples.push({ ts: sampleTs, fn: stack[0] ?? '?', stack });
+  }
+}
+samples.sort((a, b) => a.ts - b.ts);
+
+const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+const topOf = (m: Map<string, number>, n: number) =>
+  [...m]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `${(v / 1000).toFixed(1)} ms  ${k}`);
+
+const allEvents = new Map<string, number>();
+const allSelf = new Map<string, number>();
+const allInclusive = new Map<string, number>();
+console.log(
+  `main thread pid ${main.pid} tid ${main.tid}: ${main.tasks.length} tasks, ${long.length} over ${overUs / 1000} ms: ${long.map((t) => ((t.dur ?? 0) / 1000).toFixed(0)).join(', ')}`,
+);
+for (const task of long) {
+  const end = task.ts + (task.dur ?? 0);
+  const inside = onMain.filter((e) => e !== task && e.ts >= task.ts && e.ts + (e.dur ?? 0) <= end);
+  const names = new Map<string, number>();
+  for (const e of inside) {
+    const label =
+      e.name === 'FunctionCall' || e.name === 'EvaluateScript'
+        ? `${e.name} ${e.args?.data?.functionName ?? ''} ${(e.args?.data?.url ?? '').split('/').pop()}`
+        : e.name;
+    add(names, label, e.dur ?? 0);
+    add(allEvents, label, e.dur ?? 0);
+  }
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let prev = task.ts;
+  for (const s of samples) {
+    if (s.ts < task.ts) continue;
+    if (s.ts > end) break;
+    const spent = s.ts - prev;
+    prev = s.ts;
+    add(self, s.fn, spent);
+    add(allSelf, s.fn, spent);
+    for (const fn of new Set(s.stack)) {
+      add(inclusive, fn, spent);
+      add(allInclusive, fn, spent);
+    }
+  }
+  console.log(
+    `\ntask at ${(task.ts / 1000).toFixed(0)} ms, ${((task.dur ?? 0) / 1000).toFixed(1)} ms`,
+  );
+  console.log('  events (inclusive):\n    ' + topOf(names, 12).join('\n    '));
+  console.log('  JS self:\n    ' + topOf(self, 10).join('\n    '));
+}
+console.log('\nall long tasks, events (inclusive):\n  ' + topOf(allEvents, top).join('\n  '));
+console.log('all long tasks, JS self:\n  ' + topOf(allSelf, top).join('\n  '));
+console.log('all long tasks, JS inclusive:\n  ' + topOf(allInclusive, top).join('\n  '));
