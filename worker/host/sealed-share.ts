@@ -11,7 +11,7 @@
 //   published keys changed (a new value is sealed for every current holder by its writer); what
 //   is found stays pending until the chain shows it shared.
 // - Bounded: one data.share of at most sealedSharesPerTxMax values (and txBodyBytesMax) in flight
-//   per peer; the next batch goes after it commits (or after shareResendBlocks blocks).
+//   per peer; the next batch goes after it commits (or after sealedShareResendBlocks blocks).
 // - On demand (shareSealed: window.bot, POST /v1/data/share, the Peer page's "Share with new
 //   holders"): one batch at once, without the wait; the rest follows in the background.
 import { encode } from '../core/codec';
@@ -29,10 +29,6 @@ import type { LogEntry } from '../api';
 import type { HostState } from './host-state';
 import type { SealedValues } from './sealed-values';
 
-/** Blocks the n-th holder able to share a value waits (times n) before it shares it itself. */
-export const sealedShareWaitBlocks = 5;
-/** Blocks after which a share sent but not committed is given up and the values tried again. */
-const shareResendBlocks = 10;
 /** Room left in txBodyBytesMax for the body's own framing when a batch is packed. */
 const bodyFramingBytes = 64;
 
@@ -123,13 +119,15 @@ export class SealedShares {
     this.rescan(chain, false);
     if (this.inFlight && !now) {
       const done = this.inFlight.keys.every((key) => !this.pending.has(key));
-      if (!done && chain.height < this.inFlight.height + shareResendBlocks)
+      if (!done && chain.height < this.inFlight.height + limits.sealedShareResendBlocks)
         return { shared: 0, waiting: this.pending.size };
       this.inFlight = null;
     }
     const ready = [...this.pending.values()]
       .filter(({ due }) => due.key.startsWith(prefix))
-      .filter(({ due, since }) => now || chain.height >= since + due.rank * sealedShareWaitBlocks)
+      .filter(
+        ({ due, since }) => now || chain.height >= since + due.rank * limits.sealedShareWaitBlocks,
+      )
       .map(({ due }) => due);
     if (ready.length === 0) return { shared: 0, waiting: this.pending.size };
     const shares = await this.batch(chain, ready);

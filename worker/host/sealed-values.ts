@@ -55,6 +55,51 @@ export interface OpenedValue {
   sealed?: SealedView;
 }
 
+/**
+ * The value a sealed box holds, opened with its content key (zeroed after): TAMPERED when the
+ * box does not open under it (sealed wrongly, changed, or moved from another key).
+ */
+export async function openBox(
+  contentKey: Uint8Array,
+  key: string,
+  sealed: SealedValue,
+): Promise<unknown> {
+  let plain: ArrayBuffer;
+  try {
+    plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: boxNonce, additionalData: sealedAad(key) as BufferSource },
+      await importContentKey(contentKey, ['decrypt']),
+      sealed.box as BufferSource,
+    );
+  } catch {
+    throw botError(
+      'TAMPERED',
+      `The sealed value of "${key}" does not open with the key wrapped for you: its writer sealed it wrongly or it was changed.`,
+    );
+  } finally {
+    contentKey.fill(0);
+  }
+  return decode(new Uint8Array(plain), limits.dataValueBytesMax);
+}
+
+/** Open a sealed value with `wrap`, the identity's own wrap of its content key (light peers). */
+export async function openWithWrap(
+  seed: Uint8Array,
+  did: string,
+  key: string,
+  sealed: SealedValue,
+  wrap: WrappedKey,
+  backend: X25519Backend,
+): Promise<unknown> {
+  const contentKey = await unwrapContentKey(
+    [wrap],
+    sealedFingerprint(sealed),
+    readerKeysFromSeed(seed, did),
+    backend,
+  );
+  return openBox(contentKey, key, sealed);
+}
+
 export class SealedValues {
   private backend: Promise<X25519Backend> | undefined;
   /** The height at which this peer sent its identity.x25519 (tried again if it did not commit). */
@@ -217,25 +262,7 @@ export class SealedValues {
         },
       };
     const contentKey = await this.contentKeyOf(chain, key, sealed, txId);
-    let plain: ArrayBuffer;
-    try {
-      plain = await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: boxNonce, additionalData: sealedAad(key) as BufferSource },
-        await importContentKey(contentKey, ['decrypt']),
-        sealed.box as BufferSource,
-      );
-    } catch {
-      throw botError(
-        'TAMPERED',
-        `The sealed value of "${key}" does not open with the key wrapped for you: its writer sealed it wrongly or it was changed.`,
-      );
-    } finally {
-      contentKey.fill(0);
-    }
-    return {
-      value: decode(new Uint8Array(plain), limits.dataValueBytesMax),
-      sealed: { ...view, opened: true },
-    };
+    return { value: await openBox(contentKey, key, sealed), sealed: { ...view, opened: true } };
   }
 
   /**
