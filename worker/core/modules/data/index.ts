@@ -135,19 +135,25 @@ function dataFromEntries(entries: ReadonlyArray<readonly [string, Uint8Array]>):
   const index = new Map<string, SealedIndexEntry>();
   const wraps: Array<{ key: string; tx: string; reader: string; height: number }> = [];
   for (const [stateKey, bytes] of entries) {
-    if (stateKey.startsWith(sealedWrapPrefix)) {
-      const entry = decodeSealedWrap(bytes);
-      const rest = stateKey.slice(sealedWrapPrefix.length);
-      const key = rest.slice(rest.indexOf('/') + 1);
-      wraps.push({ key, tx: entry.tx, reader: entry.wrap.reader, height: entry.height });
-      continue;
+    // An entry that does not decode was changed behind the store's back: the caller's state
+    // root check reports it (TAMPERED), so the index just leaves it out.
+    try {
+      if (stateKey.startsWith(sealedWrapPrefix)) {
+        const entry = decodeSealedWrap(bytes);
+        const rest = stateKey.slice(sealedWrapPrefix.length);
+        const key = rest.slice(rest.indexOf('/') + 1);
+        wraps.push({ key, tx: entry.tx, reader: entry.wrap.reader, height: entry.height });
+        continue;
+      }
+      const entry = decodeDataEntry(bytes);
+      if (!entry.sealed) continue;
+      index.set(stateKey.slice(dataPrefix.length), {
+        tx: entry.txId,
+        readers: entry.sealed.keys.map((k) => k.reader),
+      });
+    } catch {
+      // skipped: see above (stored bytes, not this code, are at fault)
     }
-    const entry = decodeDataEntry(bytes);
-    if (!entry.sealed) continue;
-    index.set(stateKey.slice(dataPrefix.length), {
-      tx: entry.txId,
-      readers: entry.sealed.keys.map((k) => k.reader),
-    });
   }
   // in the order they were added, as the blocks added them (stale wraps of older versions skipped)
   wraps.sort((a, b) => a.height - b.height || (a.reader < b.reader ? -1 : 1));
