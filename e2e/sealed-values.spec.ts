@@ -4,7 +4,10 @@
 // role read:lab/ on the Governance page by clicks, then types a value under lab/ on the Peer
 // page. B looks the key up on its page and reads the value (its peer opened it); C, a member
 // without the role, sees it sealed, not garbage and not an error; the block C holds carries no
-// plaintext. window.bot only to assert (and to read dids and a second invite).
+// plaintext. Then A grants C the role too, by clicks: C's peer publishes its X25519 key and B's
+// peer shares the earlier value with C by itself (data.share), so C, granted later, opens the
+// old value on its page by clicks. window.bot only to assert (and to read dids and a second
+// invite).
 // Runs inside the test network namespace (scripts/netns-run). Conformance: R-7.2.3-a,
 // D-I-consortium, D-8-access.
 import { expect, test, type Page } from '@playwright/test';
@@ -18,7 +21,7 @@ async function lookUp(page: Page, key: string): Promise<void> {
   await lookup.getByRole('button', { name: 'Look up' }).click();
 }
 
-test('a value under a read role: the holder reads it on its page, a member without the role sees it sealed', async ({
+test('a value under a read role: the holder reads it on its page, a member without the role sees it sealed, a holder granted later reads it', async ({
   browser,
 }) => {
   const a = await open(browser, '/#/chains');
@@ -93,5 +96,31 @@ test('a value under a read role: the holder reads it on its page, a member witho
   expect(atC.got.proof.entry).not.toContain(Buffer.from(secret).toString('hex'));
   const atB = await b.evaluate(() => window.bot.get('lab/plan'));
   expect(atB).toMatchObject({ value: secret, sealed: { opened: true } });
+
+  // A grants C the role as well, by clicks: C, granted after the value was written, opens it on
+  // its page once B's peer has shared it (no one writes it again).
+  const cDid = await didOf(c);
+  await a.evaluate(() => {
+    location.hash = '#/governance';
+  });
+  await a.getByTestId('role-name').fill('read:lab/');
+  await a.getByTestId('role-holders').fill(`${bDid}, ${cDid}`);
+  await a.getByRole('button', { name: 'Set role' }).click();
+  await expect(a.getByRole('form', { name: 'Set a role' }).getByRole('status')).toContainText(
+    'Committed in block',
+    { timeout: 60_000 },
+  );
+  await expect(async () => {
+    await lookUp(c, 'lab/plan');
+    await expect(c.getByTestId('lookup-result')).toContainText(secret, { timeout: 5_000 });
+  }).toPass({ timeout: 90_000 });
+  await expect(c.getByTestId('lookup-opened')).toContainText('read:lab/');
+  await expect(c.getByTestId('proof-verdict')).toContainText('Inclusion proof verified');
+  await expect(c.getByRole('alert')).toHaveCount(0);
+  const shared = await c.evaluate(() => window.bot.get('lab/plan'));
+  expect(shared).toMatchObject({ value: secret, sealed: { opened: true, readers: [bDid, cDid] } });
+  // The value was not written again: same version, same box.
+  expect(shared!.txId).toBe(atC.got.txId);
+  expect(shared!.proof.entry).toBe(atC.got.proof.entry);
   for (const page of [a, b, c]) await page.context().close();
 });

@@ -211,10 +211,28 @@ export interface GetResult {
 export interface SealedView {
   /** The read role that covers the key now (null: none any more). */
   role: string | null;
-  /** The dids the value's content key was wrapped for when it was written. */
+  /**
+   * The dids that hold a wrap of the value's content key: those it was sealed for when it was
+   * written, then the holders granted later that a holder shared it with (data.share).
+   */
   readers: string[];
   opened: boolean;
   reason?: string;
+  /**
+   * Holders of the role with a published X25519 key that cannot read this value yet (granted
+   * after it was written): a holder that can open it shares it with them (shareSealed).
+   */
+  waiting?: string[];
+}
+
+/** What shareSealed sent. */
+export interface ShareSealedResult {
+  /** Values the data.share it sent carries wraps for (0: none this peer can share now). */
+  shared: number;
+  /** Values still waiting for a share from this peer (sent in the next batches). */
+  waiting: number;
+  /** The data.share transaction, when one was sent. */
+  txId?: string;
 }
 
 /** A chain this peer holds. */
@@ -526,6 +544,13 @@ export interface PeerMethods
    * bot.verifyAbsenceProof. null when the key has a value (get gives it with its inclusion proof).
    */
   absenceProof(key: string): Promise<AbsenceProofView | null>;
+  /**
+   * Share the sealed values this peer can open with the holders of their read role granted
+   * after they were written (issue 15, data.share): one batch of at most sealedSharesPerTxMax
+   * values at once; the rest follows in the background, one batch per block. `prefix` narrows
+   * it to keys that start with it.
+   */
+  shareSealed(prefix?: string): Promise<ShareSealedResult>;
   history(key: string): Promise<
     Array<{
       height: number;
@@ -708,6 +733,7 @@ export const methodNames = [
   'block',
   'get',
   'absenceProof',
+  'shareSealed',
   'history',
   'integrity',
   'repair',

@@ -338,6 +338,47 @@ function WriteForm() {
   );
 }
 
+/**
+ * A value this peer opened that holders granted the role later cannot read yet (issue 15): its
+ * peer shares it by itself; this shares it now (data.share) and waits for the block.
+ */
+function ShareWithNewHolders({ dataKey, waiting }: { dataKey: string; waiting: number }) {
+  const [note, setNote] = useState<{ kind: 'ok' | 'error' | 'muted'; text: string } | null>(null);
+  async function share() {
+    setNote({ kind: 'muted', text: 'Sharing…' });
+    try {
+      const sent = await bot().shareSealed(dataKey);
+      if (!sent.txId) {
+        setNote({ kind: 'muted', text: 'Nothing to share from this peer now (already shared).' });
+        return;
+      }
+      const done = await bot().waitFor(sent.txId);
+      setNote(
+        done.status === 'committed'
+          ? { kind: 'ok', text: `Shared in block ${done.height}: the new holders can read it now.` }
+          : { kind: 'error', text: `Not shared: ${done.error?.message ?? done.status}` },
+      );
+    } catch (e) {
+      setNote({ kind: 'error', text: (e as Error).message });
+    }
+  }
+  return (
+    <p data-testid="lookup-waiting">
+      {waiting} holder{waiting === 1 ? '' : 's'} granted the role later cannot read it yet; this
+      peer shares it with them by itself.{' '}
+      <button type="button" onClick={() => void share()}>
+        Share with new holders
+      </button>
+      {note && (
+        <span role="status" className={note.kind}>
+          {' '}
+          {note.text}
+        </span>
+      )}
+    </p>
+  );
+}
+
 export function Lookup() {
   const [key, setKey] = useState('');
   const [result, setResult] = useState<{ found: GetResult | null; verified: boolean } | null>(null);
@@ -389,6 +430,9 @@ export function Lookup() {
               🔓 Sealed on the chain for the holders of {result.found.sealed.role ?? 'a read role'};
               opened with this peer's key.
             </p>
+          )}
+          {result.found.sealed?.opened && (result.found.sealed.waiting?.length ?? 0) > 0 && (
+            <ShareWithNewHolders dataKey={key} waiting={result.found.sealed.waiting!.length} />
           )}
           <p className={result.verified ? 'ok' : 'error'} data-testid="proof-verdict">
             {result.verified

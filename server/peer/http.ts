@@ -272,6 +272,14 @@ function buildRoutes(options: ApiOptions, streams: Set<ServerResponse>): Route[]
       '/v1/state/:key/history',
       async ({ params }) => ({ body: await call('history', keyParam(params[0]!)) }),
     ],
+    [
+      'POST',
+      '/v1/sealed/share',
+      async ({ request }) => {
+        const { prefix } = await readJsonObject(request);
+        return { body: await call('shareSealed', ...(prefix === undefined ? [] : [prefix])) };
+      },
+    ],
     ['GET', '/v1/chains', async () => ({ body: await call('chains') })],
     [
       'POST',

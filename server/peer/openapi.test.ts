@@ -124,6 +124,10 @@ describe('the OpenAPI 3.1 document of the HTTP API', () => {
     await hit('GET', '/v1/state/%E0%A4%A/absence', '/v1/state/{key}/absence', undefined, 400);
     await hit('GET', '/v1/state/k%2F1/history', '/v1/state/{key}/history', undefined, 200);
     await hit('GET', '/v1/state/%E0%A4%A/history', '/v1/state/{key}/history', undefined, 400);
+    const share = await hit('POST', '/v1/sealed/share', '/v1/sealed/share', {}, 200);
+    expect(share.body).toEqual({ shared: 0, waiting: 0 }); // nothing sealed on this chain
+    await hit('POST', '/v1/sealed/share', '/v1/sealed/share', { prefix: 'lab/' }, 200);
+    await hit('POST', '/v1/sealed/share', '/v1/sealed/share', { prefix: 7 }, 400);
 
     // ---- network, integrity, logs, governance, settings ----
     await hit('GET', '/v1/network', '/v1/network', undefined, 200);

@@ -127,9 +127,13 @@ const schemas: Record<string, Schema> = {
     ['validation', 'sealed'],
   ),
   /** A value sealed under a read role (issue 15): opened on a holder's peer, else value null. */
-  SealedValue: obj({ role: nullable(str), readers: list(str), opened: bool, reason: str }, [
-    'reason',
-  ]),
+  SealedValue: obj(
+    { role: nullable(str), readers: list(str), opened: bool, reason: str, waiting: list(str) },
+    ['reason', 'waiting'],
+  ),
+  /** Which sealed values to share with holders granted their read role later (issue 15). */
+  ShareSealed: obj({ prefix: str }, ['prefix']),
+  ShareSealedResult: obj({ shared: int, waiting: int, txId: hex(64) }, ['txId']),
   AbsenceProof: obj({
     key: str,
     siblings: list(hex(64)),
@@ -619,6 +623,14 @@ const paths: Record<string, Record<string, Op>> = {
         'The proof that nothing is stored under a key (404 when it has a value: GET /v1/state/{key} proves it).',
       ok: ['200', ref('AbsenceProof')],
       params: [pathParam('key', { type: 'string', maxLength: dataKeyBytesMax })],
+    },
+  },
+  '/v1/sealed/share': {
+    post: {
+      summary:
+        'Share the sealed values this peer can open with holders granted their read role later (data.share): one batch of at most sealedSharesPerTxMax values now, the rest in the background.',
+      ok: ['200', ref('ShareSealedResult')],
+      body: 'ShareSealed',
     },
   },
   '/v1/state/{key}/history': {

@@ -15,6 +15,7 @@ import type { AnyTxModule, BlockContext, BlockEnd, ChainView, Registry } from '.
 import { txRegistry, type ModuleStates } from './modules/registry';
 import { consensusIn, isPerBlockLimit, rightsError } from './modules/governance';
 import { sealedPutError } from './modules/data/sealed';
+import { sealedShareError } from './modules/data/share';
 import { checkTokenGenesis, genesisTokenWrites } from './modules/tokens';
 import { checkItsGenesis } from './modules/its';
 
@@ -271,8 +272,12 @@ export function txRightsError(
   }
   const rights = rightsError(state.genesis, state.governance, tx, module.name, sentInBlock);
   if (rights) return rights;
-  // a value under a read role travels sealed for exactly its holders (modules/data/sealed.ts)
-  return sealedPutError(state.governance, state.datasets?.keys, tx);
+  // a value under a read role travels sealed for exactly its holders (modules/data/sealed.ts),
+  // and only a holder that can open it shares it with holders granted later (modules/data/share.ts)
+  return (
+    sealedPutError(state.governance, state.datasets?.keys, tx) ??
+    sealedShareError(state.governance, state.datasets?.keys, state.data?.sealed, tx)
+  );
 }
 
 /** The state a module holds in `state` (undefined: none yet, its empty state applies). */

@@ -22,6 +22,21 @@ export const sealedValueBytesMax = dataValueBytesMax + 16;
  * txBodyBytesMax first.
  */
 export const sealedValueHoldersMax = 24;
+/**
+ * Values one data.share carries wraps for (worker/core/modules/data/share.ts): a holder granted
+ * a read role later is given a prefix's earlier values in batches of at most this many, one
+ * transaction at a time per sharing peer (worker/host/sealed-share.ts), so sharing a large prefix
+ * takes many small blocks' room instead of one caller filling blocks.
+ */
+export const sealedSharesPerTxMax = 16;
+/**
+ * Blocks the n-th holder able to share a sealed value with a holder granted later waits (times
+ * n) before its peer shares it itself, so that the first sharer's peer goes first and an offline
+ * one is covered by the next (worker/host/sealed-share.ts).
+ */
+export const sealedShareWaitBlocks = 5;
+/** Blocks after which a data.share sent but not committed is given up and its values tried again. */
+export const sealedShareResendBlocks = 10;
 /** Stakeholders a data.put may name (who may validate the value, D-9.4). */
 export const dataStakeholdersMax = 16;
 /** Length of a transaction type name. */

@@ -89,6 +89,7 @@ const cases: Record<MethodName, Case> = {
       [[{ key: 'k' }], 'absenceProof: key must be'],
     ],
   },
+  shareSealed: { good: ['lab/'], bad: [[[7], 'shareSealed: prefix must be']] },
   history: { good: ['room/1'], bad: [[[7], 'history: key must be']] },
   integrity: { good: [], bad: [tooMany([])] },
   repair: { good: [], bad: [tooMany([])] },

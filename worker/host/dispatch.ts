@@ -196,6 +196,10 @@ export const apiMethods: Record<MethodName, ApiMethod> = {
   ),
   get: method([param('key', dataKey)], (p, key) => p.get(key)),
   absenceProof: method([param('key', dataKey)], (p, key) => p.absenceProof(key)),
+  shareSealed: method(
+    [optional('prefix', text(limits.dataKeyBytesMax, { unit: 'bytes' }))],
+    (p, prefix) => p.shareSealed(prefix),
+  ),
   history: method([param('key', dataKey)], (p, key) => p.history(key)),
   integrity: none((p) => p.integrity()),
   repair: none((p) => p.repair()),

@@ -27,6 +27,7 @@ import type {
   NetworkView,
   PeerEvent,
   PeerMethods,
+  SealedView,
   Settings,
   Status,
   TxResult,
@@ -35,7 +36,15 @@ import type { AbsenceProofView, StateProofView } from '../api-common';
 import type { ChainRecord } from './host-state';
 import { isPresent, LightFollower, NetLightSource, type LightRead } from './light';
 import { absenceProofView } from '../core/proof';
-import { dataPrefix } from '../core/modules/data';
+import {
+  dataPrefix,
+  decodeDataEntry,
+  decodeSealedWrap,
+  sealedWrapKey,
+  type SealedValue,
+} from '../core/modules/data';
+import { openWithWrap } from './sealed-values';
+import { bestX25519, type X25519Backend } from '../data/x25519';
 import { LightIts } from './its-light';
 import { itsNetworkView } from './its-reads';
 import type {
@@ -95,6 +104,7 @@ export class LightHost {
   private admitted = false;
   /** The verified height last saved in the store. */
   private savedHeight = 0;
+  private x25519: Promise<X25519Backend> | undefined;
   /** The highest nonce this peer signed on this chain (pending or committed). */
   private nonceNext = 0;
   private readonly pending = new Map<string, Array<(r: TxResult) => void>>();
@@ -286,13 +296,51 @@ export class LightHost {
       throw botError('BAD_REQUEST', 'get takes a key.');
     const read: LightRead | null = await this.follower.get(key);
     if (!read) return null;
+    const entry = decodeDataEntry(read.proof.entry);
+    const opened = entry.sealed ? await this.openSealed(key, entry.sealed, entry.txId) : null;
     return {
-      value: read.value,
+      value: opened ? opened.value : read.value,
+      ...(opened ? { sealed: opened.sealed } : {}),
       deleted: read.deleted,
       height: read.height,
-      txId: '',
+      txId: entry.txId,
       proof: proofView(read.proof, this.follower.state),
     };
+  }
+
+  /**
+   * A sealed value (issue 15), opened when this identity holds a wrap of it: in the value's own
+   * entry (proven with it), or added by a share (sealwrap/<did>/<key>, proven the same way).
+   * A light peer keeps no governance state, so `role` is null.
+   */
+  private async openSealed(
+    key: string,
+    sealed: SealedValue,
+    txId: string,
+  ): Promise<{ value: unknown; sealed: SealedView }> {
+    let wrap = sealed.keys.find((k) => k.reader === this.did);
+    const readers = sealed.keys.map((k) => k.reader);
+    if (!wrap) {
+      const added = await this.follower.getState(sealedWrapKey(this.did, key));
+      const shared = added ? decodeSealedWrap(added.entry) : null;
+      if (shared && shared.tx === txId && shared.wrap.reader === this.did) {
+        wrap = shared.wrap;
+        readers.push(this.did);
+      }
+    }
+    const view: SealedView = { role: null, readers, opened: false };
+    if (!wrap)
+      return {
+        value: null,
+        sealed: {
+          ...view,
+          reason:
+            "sealed for the holders of a read role; this peer's identity holds no wrap of it (a holder's peer shares it once this identity holds the role and has published its key)",
+        },
+      };
+    this.x25519 ??= bestX25519();
+    const value = await openWithWrap(this.o.seed, this.did, key, sealed, wrap, await this.x25519);
+    return { value, sealed: { ...view, opened: true } };
   }
 
   /**

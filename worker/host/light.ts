@@ -20,7 +20,7 @@ import {
   type HeaderUpdate,
   type LightClientState,
 } from '../core/lightclient';
-import { dataPrefix, decodeDataEntry } from '../core/modules/data';
+import { dataPrefix, decodeDataEntry, sealedWrapPrefix } from '../core/modules/data';
 import { accountPrefix, decodeTxFailure, failurePrefix } from '../core/ledger';
 import { tokenAccountPrefix } from '../core/modules/tokens/types';
 import { itsObservationPrefix, itsSegmentPrefix } from '../core/modules/its/types';
@@ -81,14 +81,20 @@ export interface LightSource {
 /**
  * Whole state keys a full peer proves to a light peer beside data keys: an account's nonce, a
  * token balance, a transaction's failure record, a road segment's condition, an ITS
- * observation's verdict (a light phone's own, reported as a vehicle) and an ITS provider's
- * trust record (issue 20). Anything else is BAD_REQUEST.
+ * observation's verdict (a light phone's own, reported as a vehicle), an ITS provider's
+ * trust record (issue 20) and a wrap of a sealed value added by a share (issue 15: the light
+ * peer's own, sealwrap/<did>/<key>). Anything else is BAD_REQUEST.
  */
 export function lightStateKeyAllowed(key: string): boolean {
   return (
-    [accountPrefix, tokenAccountPrefix, failurePrefix, itsSegmentPrefix, itsObservationPrefix].some(
-      (p) => key.startsWith(p),
-    ) ||
+    [
+      accountPrefix,
+      tokenAccountPrefix,
+      failurePrefix,
+      itsSegmentPrefix,
+      itsObservationPrefix,
+      sealedWrapPrefix,
+    ].some((p) => key.startsWith(p)) ||
     // a provider's trust record in the ITS trust contract (its-reads.ts providerTrustKey)
     (key.startsWith(contractStatePrefix) &&
       /^[^/]+\/p\/did:key:z/.test(key.slice(contractStatePrefix.length)))

@@ -29,7 +29,7 @@ import { Syncer } from './sync';
 import { encode } from '../core/codec';
 import { Capabilities } from './capabilities';
 import { ApiSurface } from './api-surface';
-import type { CreateChainRequest, LogEntry, PeerMethods, Status } from '../api';
+import type { CreateChainRequest, LogEntry, PeerMethods, ShareSealedResult, Status } from '../api';
 import { HostState, type ChainRecord, type HostOptions, stripUndefined } from './host-state';
 import { clockOf } from './host-state';
 import { repeat, type Clock } from '../net/clock';
@@ -42,6 +42,7 @@ import { Submissions } from './submissions';
 import { Admission } from './admission';
 import { Reads } from './reads';
 import { SealedValues } from './sealed-values';
+import { SealedShares } from './sealed-share';
 import { assertPersistsFollow, stopsPeer } from './assertions';
 import { decideEvidence } from '../core/decisions';
 import { ReadGate } from './read-gate';
@@ -93,6 +94,7 @@ export class PeerHost extends ApiSurface implements PeerMethods {
   private readonly gate: ReadGate;
   /** Values sealed under read roles: sealed on write, opened on read (sealed-values.ts). */
   private readonly sealed: SealedValues;
+  private readonly sealedShares: SealedShares;
   private readonly options: HostOptions;
 
   constructor(hostOptions: HostOptions) {
@@ -136,6 +138,13 @@ export class PeerHost extends ApiSurface implements PeerMethods {
     const mayWrite = (did: string, tx?: Tx) => this.admission.mayWrite(did, tx);
     this.sealed = new SealedValues({
       state: s,
+      storage: options.storage,
+      record: base.record,
+      submitBackground: (request) => this.submissions.submitBackground(request),
+    });
+    this.sealedShares = new SealedShares({
+      state: s,
+      sealed: this.sealed,
       record: base.record,
       submitBackground: (request) => this.submissions.submitBackground(request),
     });
@@ -212,13 +221,27 @@ export class PeerHost extends ApiSurface implements PeerMethods {
     s.syncer = new Syncer(this.syncServing.syncIo(), () => s.peer?.chain.height ?? 0);
   }
 
-  /** A read role's holder publishes its X25519 key, so that values can be sealed for it. */
+  /**
+   * A read role's holder publishes its X25519 key, so that values can be sealed for it, and
+   * shares the values it can open with holders granted the role later (sealed-share.ts).
+   */
   private publishReaderKey(): void {
     this.sealed
       .afterBlock(this.s.durable)
       .catch((error: Error) =>
         this.record('warn', `The X25519 key for read roles was not published: ${error.message}`),
       );
+    this.sealedShares
+      .afterBlock(this.s.durable)
+      .catch((error: Error) =>
+        this.record('warn', `Sealed values were not shared with new holders: ${error.message}`),
+      );
+  }
+
+  /** Share now the sealed values this peer can open with holders granted their role later. */
+  async shareSealed(prefix?: string): Promise<ShareSealedResult> {
+    await this.ready();
+    return this.sealedShares.shareNow(this.s.durable, prefix ?? '');
   }
 
   // ---- start-up --------------------------------------------------------------------------

@@ -211,7 +211,13 @@ export class Reads {
     const proof = trie.prove(stateKey)!;
     const decoded = decodeDataEntry(entry);
     this.checkReadRole(key, !decoded.deleted && !decoded.sealed);
-    const opened = await this.d.sealed.open(chain, key, decoded.sealed, decoded.value);
+    const opened = await this.d.sealed.open(
+      chain,
+      key,
+      decoded.sealed,
+      decoded.value,
+      decoded.txId,
+    );
     const validation = decoded.deleted
       ? undefined
       : await this.validationOf(chain, key, decoded.height);
@@ -307,7 +313,7 @@ export class Reads {
     const chain = this.s.durable;
     const opened: Awaited<ReturnType<ReadsDeps['sealed']['open']>>[] = [];
     for (const { d } of decoded)
-      opened.push(await this.d.sealed.open(chain, key, d.sealed, d.value));
+      opened.push(await this.d.sealed.open(chain, key, d.sealed, d.value, d.txId));
     return decoded.map(({ height, d }, i) => {
       const r = judged.get(height);
       const open = opened[i]!;

@@ -9,7 +9,7 @@ import { executeBlock, type ChainState } from '../core/ledger';
 import { devChain, testIdentity, type TestIdentity } from '../core/testing';
 import { signTx, txIdOf } from '../core/tx';
 import { Mempool } from '../core/mempool';
-import { bindingFromSeed } from '../core/modules/datasets/keys';
+import { bindingFromSeed, type WrappedKey } from '../core/modules/datasets/keys';
 import type { SealedValue } from '../core/modules/data/sealed';
 import { SealedValues } from './sealed-values';
 import type { HostState } from './host-state';
@@ -55,10 +55,14 @@ function chainWithRole(): ChainState {
   return state;
 }
 
-function peerOf(who: TestIdentity): SealedValues {
+function peerOf(
+  who: TestIdentity,
+  entries: ReadonlyMap<string, Uint8Array> = new Map(),
+): SealedValues {
   const state = { identityView: { did: who.did }, seed: who.seed } as unknown as HostState;
   return new SealedValues({
     state,
+    storage: { getState: async (_chain, key) => entries.get(key) },
     submitBackground: async () => ({ txId: '' }),
     record: () => {},
   });
@@ -156,5 +160,72 @@ describe('sealing and opening values under a read role', () => {
       { type: 'data.put', body: 'not a map' },
     ])
       expect(await writer.sealRequest(chain, request)).toBe(request);
+  });
+
+  it('a wrap a holder shared (data.share) opens for its reader; a forged one is TAMPERED, never garbage', async () => {
+    nonce = 0;
+    const holder3 = testIdentity('sealed host three');
+    const writes = new Map<string, Uint8Array>();
+    const step = (state: ChainState, type: string, body: unknown, from: TestIdentity) => {
+      const n = from === validator ? ++nonce : (state.nonces.get(from.did) ?? 0) + 1;
+      const t = signTx(
+        { chain: state.chainId, type, from: from.did, nonce: n, time: state.headTime + 1, body },
+        from.seed,
+      );
+      const made = executeBlock(
+        state,
+        [t],
+        { time: state.headTime + 1, proposer: validator.did, round: 0 },
+        false,
+      );
+      expect(made.rejected).toEqual([]);
+      expect(made.failed).toEqual([]);
+      for (const [k, v] of made.writes) writes.set(k, v);
+      return { state: made.state, txId: txIdOf(t) };
+    };
+    const publish = (state: ChainState, h: TestIdentity) => {
+      const b = bindingFromSeed(h.seed, h.did);
+      return step(state, 'identity.x25519', { key: b.x25519, signature: b.signature }, h).state;
+    };
+    let state = devChain(validator).state;
+    const role = (dids: string[]) => ({
+      change: { kind: 'role', role: 'read:lab/', dids },
+      height: state.height + 2,
+    });
+    state = step(state, 'member.propose', role([holder1.did]), validator).state;
+    state = publish(state, holder1);
+    const request = await writer.sealRequest(state, {
+      type: 'data.put',
+      body: { key: 'lab/a', value },
+    });
+    const box = (request.body as { sealed: SealedValue }).sealed;
+    const put = step(state, 'data.put', request.body, outsider);
+    state = step(put.state, 'member.propose', role([holder1.did, holder3.did]), validator).state;
+    state = publish(state, holder3);
+    const before = await peerOf(holder3, writes).open(state, 'lab/a', box, null, put.txId);
+    expect(before).toMatchObject({
+      value: null,
+      sealed: { opened: false, waiting: [holder3.did] },
+    });
+    expect(before.sealed?.reason).toContain('shares it with this peer by itself');
+    // holder1's peer opens the content key and wraps it for holder3; the box is unchanged.
+    const sharer = peerOf(holder1, writes);
+    const contentKey = await sharer.contentKeyOf(state, 'lab/a', box, put.txId);
+    const keys = await sharer.wrapFor(contentKey, box, [state.datasets!.keys.get(holder3.did)!]);
+    const forged = { ...keys[0]!, sealed: keys[0]!.sealed.map((b) => b ^ 1) };
+    const shareOf = (wrap: WrappedKey) => ({
+      shares: [{ key: 'lab/a', tx: put.txId, keys: [wrap] }],
+    });
+    const good = step(state, 'data.share', shareOf(keys[0]!), holder1).state;
+    expect(await peerOf(holder3, writes).open(good, 'lab/a', box, null, put.txId)).toEqual({
+      value,
+      sealed: { role: 'read:lab/', readers: [holder1.did, holder3.did], opened: true },
+    });
+    const bad = step(state, 'data.share', shareOf(forged), holder1).state;
+    await expect(
+      peerOf(holder3, writes).open(bad, 'lab/a', box, null, put.txId),
+    ).rejects.toMatchObject({
+      code: 'TAMPERED',
+    });
   });
 });

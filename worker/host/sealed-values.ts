@@ -17,6 +17,11 @@ import {
   sealedReadersOf,
   type SealedValue,
 } from '../core/modules/data/sealed';
+import { decodeSealedWrap, holdersMissing, sealedWrapKey } from '../core/modules/data/share';
+import type { KeyBinding, WrappedKey } from '../core/modules/datasets/keys';
+import { sha256 } from '../core/crypto/hash';
+import { equalBytes } from '../core/bytes';
+import type { Storage } from '../store/storage';
 import { isPlainObject } from '../core/body';
 import type { SealedView } from '../api';
 import {
@@ -38,6 +43,8 @@ const boxNonce = new Uint8Array(12);
 
 export interface SealedValuesDeps {
   state: HostState;
+  /** Where the wraps that shares added (sealwrap/) are read from. */
+  storage: Pick<Storage, 'getState'>;
   submitBackground(request: { type: string; body: unknown }): Promise<{ txId: string }>;
   record(level: LogEntry['level'], message: string): void;
 }
@@ -46,6 +53,51 @@ export interface SealedValuesDeps {
 export interface OpenedValue {
   value: unknown;
   sealed?: SealedView;
+}
+
+/**
+ * The value a sealed box holds, opened with its content key (zeroed after): TAMPERED when the
+ * box does not open under it (sealed wrongly, changed, or moved from another key).
+ */
+export async function openBox(
+  contentKey: Uint8Array,
+  key: string,
+  sealed: SealedValue,
+): Promise<unknown> {
+  let plain: ArrayBuffer;
+  try {
+    plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: boxNonce, additionalData: sealedAad(key) as BufferSource },
+      await importContentKey(contentKey, ['decrypt']),
+      sealed.box as BufferSource,
+    );
+  } catch {
+    throw botError(
+      'TAMPERED',
+      `The sealed value of "${key}" does not open with the key wrapped for you: its writer sealed it wrongly or it was changed.`,
+    );
+  } finally {
+    contentKey.fill(0);
+  }
+  return decode(new Uint8Array(plain), limits.dataValueBytesMax);
+}
+
+/** Open a sealed value with `wrap`, the identity's own wrap of its content key (light peers). */
+export async function openWithWrap(
+  seed: Uint8Array,
+  did: string,
+  key: string,
+  sealed: SealedValue,
+  wrap: WrappedKey,
+  backend: X25519Backend,
+): Promise<unknown> {
+  const contentKey = await unwrapContentKey(
+    [wrap],
+    sealedFingerprint(sealed),
+    readerKeysFromSeed(seed, did),
+    backend,
+  );
+  return openBox(contentKey, key, sealed);
 }
 
 export class SealedValues {
@@ -114,53 +166,103 @@ export class SealedValues {
     return { type: request.type, body: { ...rest, sealed } };
   }
 
-  /** What a reader of `key` at `chain` sees of a stored version: opened when this peer may. */
-  async open(chain: ChainState, key: string, sealed: SealedValue | undefined, value: unknown) {
+  /**
+   * The stored state entry under `stateKey` at `chain`, checked against its state root; undefined
+   * when absent, or when the store already holds a later write (a block made durable meanwhile).
+   */
+  async entryAt(chain: ChainState, stateKey: string): Promise<Uint8Array | undefined> {
+    const leaf = chain.trie.get(stateKey);
+    if (!leaf) return undefined;
+    const bytes = await this.d.storage.getState(chain.chainId, stateKey);
+    return bytes && equalBytes(sha256(bytes), leaf) ? bytes : undefined;
+  }
+
+  /** This peer's wrap of the version `txId` of `key`: in the value itself, or added by a share. */
+  private async myWrap(
+    chain: ChainState,
+    key: string,
+    sealed: SealedValue,
+    txId: string | undefined,
+  ): Promise<WrappedKey | null> {
+    const me = this.d.state.identityView.did;
+    const own = sealed.keys.find((k) => k.reader === me);
+    if (own || txId === undefined) return own ?? null;
+    const bytes = await this.entryAt(chain, sealedWrapKey(me, key));
+    if (!bytes) return null;
+    const added = decodeSealedWrap(bytes);
+    return added.tx === txId && added.wrap.reader === me ? added.wrap : null;
+  }
+
+  /**
+   * The content key of the version `txId` of `key`, opened with this peer's wrap (UNAUTHORIZED
+   * when it has none; TAMPERED when the wrap does not open). The caller zeroes it after use.
+   */
+  async contentKeyOf(
+    chain: ChainState,
+    key: string,
+    sealed: SealedValue,
+    txId: string | undefined,
+  ): Promise<Uint8Array> {
+    const wrap = await this.myWrap(chain, key, sealed, txId);
+    if (!wrap) throw botError('UNAUTHORIZED', `The value of "${key}" is not sealed for this peer.`);
+    const me = this.d.state.identityView.did;
+    return unwrapContentKey(
+      [wrap],
+      sealedFingerprint(sealed),
+      readerKeysFromSeed(this.d.state.seed, me),
+      await this.x25519(),
+    );
+  }
+
+  /** The content key of a sealed value wrapped for `bindings` (a share for later holders). */
+  async wrapFor(
+    contentKey: Uint8Array,
+    sealed: SealedValue,
+    bindings: KeyBinding[],
+  ): Promise<WrappedKey[]> {
+    return wrapForReaders(contentKey, sealedFingerprint(sealed), bindings, await this.x25519());
+  }
+
+  /**
+   * What a reader of `key` at `chain` sees of a stored version (`txId`: the data.put that wrote
+   * it): opened when this peer holds a wrap of it, in the value or added by a share.
+   */
+  async open(
+    chain: ChainState,
+    key: string,
+    sealed: SealedValue | undefined,
+    value: unknown,
+    txId?: string,
+  ): Promise<OpenedValue> {
     if (!sealed) return { value };
     const me = this.d.state.identityView.did;
     const role = readRoleOf(chain.governance, key);
+    const current = chain.data?.sealed.get(key);
+    const isCurrent = current !== undefined && current.tx === txId;
+    const readers = isCurrent ? [...current.readers] : sealed.keys.map((k) => k.reader);
+    const waiting = isCurrent
+      ? holdersMissing(chain.governance, chain.datasets?.keys, key, current)
+      : [];
     const view: SealedView = {
       role: role?.role ?? null,
-      readers: sealed.keys.map((k) => k.reader),
+      readers,
       opened: false,
+      ...(waiting.length > 0 ? { waiting } : {}),
     };
-    if (!view.readers.includes(me))
+    if (!readers.includes(me))
       return {
         value: null,
         sealed: {
           ...view,
           reason: role?.dids.includes(me)
-            ? 'sealed before this peer held the role: a holder can write it again for you'
+            ? isCurrent
+              ? "sealed before this peer held the role (or before it published its key): a holder's peer shares it with this peer by itself, or on its page with Share with new holders"
+              : 'an earlier version, sealed before this peer held the role: only the current value is shared with new holders'
             : `sealed for the holders of ${view.role ?? 'a read role'}; this peer holds none`,
         },
       };
-    const keys = readerKeysFromSeed(this.d.state.seed, me);
-    const backend = await this.x25519();
-    const contentKey = await unwrapContentKey(
-      sealed.keys,
-      sealedFingerprint(sealed),
-      keys,
-      backend,
-    );
-    let plain: ArrayBuffer;
-    try {
-      plain = await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: boxNonce, additionalData: sealedAad(key) as BufferSource },
-        await importContentKey(contentKey, ['decrypt']),
-        sealed.box as BufferSource,
-      );
-    } catch {
-      throw botError(
-        'TAMPERED',
-        `The sealed value of "${key}" does not open with the key wrapped for you: its writer sealed it wrongly or it was changed.`,
-      );
-    } finally {
-      contentKey.fill(0);
-    }
-    return {
-      value: decode(new Uint8Array(plain), limits.dataValueBytesMax),
-      sealed: { ...view, opened: true },
-    };
+    const contentKey = await this.contentKeyOf(chain, key, sealed, txId);
+    return { value: await openBox(contentKey, key, sealed), sealed: { ...view, opened: true } };
   }
 
   /**

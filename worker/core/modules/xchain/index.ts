@@ -39,7 +39,7 @@ export const xchainModule: TxModule<XchainState, XchainOverlay, 'xchain'> = {
     grants: new Map(),
     open: state.open,
     tokens: () => block.overlayOf(tokensModule),
-    writes: block.overlayOf(dataModule),
+    writes: block.overlayOf(dataModule).writes,
   }),
   apply: (overlay, tx, txId) => applyXchainTx(overlay, tx, txId),
   finish: (overlay, end) => finishXchain(overlay, end.writes),
