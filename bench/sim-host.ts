@@ -5,7 +5,8 @@
 // 99 % of the peers up, duplicates per message, bytes per peer per second; and whether
 // agreement, validity, durability and liveness held (the simulator's checkers; a failure prints
 // its replay command). Options: --peers 200 --validators 50 --links-max 8 --seed 1 --faults 1
-// --heal-ms 3000 --signaling broadcast|relay. The run's CPU, peak RSS and wall are printed too.
+// --heal-ms 3000 --signaling broadcast|relay --partition-ms 1500 (two halves from then to the
+// heal, besides the seed's own faults). The run's CPU, peak RSS and wall are printed too.
 import { cpuUsage, memoryUsage } from 'node:process';
 import { hostMixed, runHostSeed, type HostSimOptions } from '../worker/sim/host-sim';
 import { formatNetReport } from '../worker/sim/host-net-stats';
@@ -21,6 +22,7 @@ export async function runHostBench(flag: (name: string) => string | undefined): 
     faults: (flag('faults') ?? '1') === '1',
     healAtMs: Number(flag('heal-ms') ?? 3000),
     ...(flag('signaling') ? { signaling: flag('signaling') as HostSimOptions['signaling'] } : {}),
+    ...(flag('partition-ms') ? { partitionAtMs: Number(flag('partition-ms')) } : {}),
   });
   let rssMax = 0;
   const sampler = setInterval(() => {

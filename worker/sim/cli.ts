@@ -60,7 +60,9 @@ function hostSingle(seed: number): HostSimOptions {
   const validators = flag('validators');
   const linksMax = flag('links-max');
   const signaling = flag('signaling');
+  const partitionMs = flag('partition-ms');
   return hostMixed(seed, {
+    ...(partitionMs ? { partitionAtMs: Number(partitionMs) } : {}),
     ...(signaling ? { signaling: signaling as HostSimOptions['signaling'] } : {}),
     ...(validators ? { validators: Number(validators) } : {}),
     ...(linksMax ? { linksMax: Number(linksMax) } : {}),

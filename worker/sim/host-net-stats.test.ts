@@ -45,4 +45,11 @@ describe('gossip figures of the real-host simulator', () => {
     expect(net.validatorKBps.mean).toBeGreaterThan(0);
     expect(net.memberKBps.mean).toBeGreaterThan(0);
   }, 60_000);
+
+  it('a planned partition (bench:sim --partition-ms) comes on top of the seed’s own faults', async () => {
+    const options = hostMixed(1, { peers: 8, engine: 'bft', faults: true });
+    const own = await runHostSeed(options);
+    const planned = await runHostSeed({ ...options, partitionAtMs: 1500 });
+    expect(planned.partitions).toBe(own.partitions + 1);
+  }, 60_000);
 });

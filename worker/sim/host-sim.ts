@@ -67,6 +67,11 @@ export interface HostSimOptions {
   signaling?: 'broadcast' | 'relay';
   /** Timers between two real turns of the event loop (sim-clock.ts); the run is the same for any. */
   timersPerTurn?: number;
+  /**
+   * With faults: besides the seed's own plan, the peers split in two halves (every other index)
+   * at this virtual ms until the heal, so a run at scale is sure to have a partition.
+   */
+  partitionAtMs?: number;
 }
 
 export function hostDefaults(
@@ -110,7 +115,8 @@ export function replayCommand(o: HostSimOptions): string {
   const scenario = o.scenario ? ` --scenario ${o.scenario}` : '';
   const overlay = `${o.validators === undefined ? '' : ` --validators ${o.validators}`}${o.linksMax === undefined ? '' : ` --links-max ${o.linksMax}`}`;
   const signaling = o.signaling ? ` --signaling ${o.signaling}` : '';
-  return `npm run sim -- --host --seed ${o.seed} --peers ${o.peers} --engine ${o.engine} --faults ${o.faults ? 1 : 0}${overlay}${signaling}${scenario}`;
+  const partition = o.partitionAtMs === undefined ? '' : ` --partition-ms ${o.partitionAtMs}`;
+  return `npm run sim -- --host --seed ${o.seed} --peers ${o.peers} --engine ${o.engine} --faults ${o.faults ? 1 : 0}${overlay}${signaling}${partition}${scenario}`;
 }
 
 const genesisTime = 1_700_000_000_000;
@@ -457,6 +463,13 @@ export class HostSimulation {
         this.at(t, () => this.crash(this.peers[index]!, downMs));
       }
       t += this.random.int(200, 1200);
+    }
+    const at = this.options.partitionAtMs;
+    if (at !== undefined && at < healAtMs) {
+      const halves = [0, 1].map((half) =>
+        Array.from({ length: n }, (_, i) => i).filter((i) => i % 2 === half),
+      );
+      this.at(at, () => this.partition(halves));
     }
     this.at(healAtMs, () => this.partition(null));
   }
