@@ -61,9 +61,8 @@ export interface HostSimOptions {
   /**
    * How peers meet: one BroadcastChannel (tabs of one browser: every signal reaches every
    * peer, which passes on over its links those for a neighbour), or a relay (server/signal.mjs:
-   * a signal goes to its addressee only). Absent: broadcast (bench:sim --host: relay). The relay
-   * used to cost more than the broadcast: every signal between peers not linked yet was also
-   * flooded through the links (signal-router.ts emit now leaves a peer heard on a channel to it).
+   * a signal goes to its addressee only). Absent: broadcast. At 100 peers the relay made the
+   * run costlier, not cheaper (more link churn; BENCHMARKS.md "the real host toward 1,000").
    */
   signaling?: 'broadcast' | 'relay';
   /** Timers between two real turns of the event loop (sim-clock.ts); the run is the same for any. */
