@@ -5,7 +5,7 @@
 // 99 % of the peers up, duplicates per message, bytes per peer per second; and whether
 // agreement, validity, durability and liveness held (the simulator's checkers; a failure prints
 // its replay command). Options: --peers 200 --validators 50 --links-max 8 --seed 1 --faults 1
-// --heal-ms 3000 --signaling relay|broadcast (relay when absent) --partition-ms 1500 (two halves from then to the
+// --heal-ms 3000 --signaling broadcast|relay --partition-ms 1500 (two halves from then to the
 // heal, besides the seed's own faults). The run's CPU, peak RSS and wall are printed too.
 import { cpuUsage, memoryUsage } from 'node:process';
 import { hostMixed, runHostSeed, type HostSimOptions } from '../worker/sim/host-sim';
@@ -21,9 +21,7 @@ export async function runHostBench(flag: (name: string) => string | undefined): 
     engine: 'bft',
     faults: (flag('faults') ?? '1') === '1',
     healAtMs: Number(flag('heal-ms') ?? 3000),
-    // Peers of a room this size meet through a relay, which addresses (server/signal.mjs), not
-    // one BroadcastChannel, which hands every offer, answer and candidate to every peer.
-    signaling: (flag('signaling') ?? 'relay') as HostSimOptions['signaling'],
+    ...(flag('signaling') ? { signaling: flag('signaling') as HostSimOptions['signaling'] } : {}),
     ...(flag('partition-ms') ? { partitionAtMs: Number(flag('partition-ms')) } : {}),
   });
   let rssMax = 0;
@@ -33,7 +31,7 @@ export async function runHostBench(flag: (name: string) => string | undefined): 
   const started = performance.now();
   const cpu = cpuUsage();
   console.log(
-    `real host: ${options.peers} peers, ${options.validators} validators (bft), linksMax ${options.linksMax}, signaling ${options.signaling}, faults ${options.faults ? `until ${options.healAtMs} ms` : 'none'}, seed ${options.seed}`,
+    `real host: ${options.peers} peers, ${options.validators} validators (bft), linksMax ${options.linksMax}, faults ${options.faults ? `until ${options.healAtMs} ms` : 'none'}, seed ${options.seed}`,
   );
   try {
     const s = await runHostSeed(options);

@@ -1,7 +1,7 @@
 // The signaling paths of a hub, and the routing of envelopes over them: out on every path
 // (BroadcastChannel, relays, neighbour links) at once, in from any path with duplicates dropped,
 // and passed on through linked peers toward an addressee that shares no path with the sender.
-import { SeenIds, setBounded } from './gossip';
+import { SeenIds } from './gossip';
 import * as limits from './limits';
 import type { Link, LinkTable } from './link';
 import {
@@ -44,8 +44,6 @@ export interface SignalRouterHub {
 export class SignalRouter {
   private channels: SignalingChannel[] = [];
   private readonly seen = new SeenIds();
-  /** By did, the signaling channel a peer's envelopes last came on (at most knownPeersMax). */
-  private readonly heardOn = new Map<string, SignalingChannel>();
 
   constructor(
     private readonly paths: SignalPaths,
@@ -53,7 +51,7 @@ export class SignalRouter {
   ) {}
 
   open(room: string, did: string, relayUrls: string[]): void {
-    const onText = (text: string, channel: SignalingChannel) => this.onText(text, channel);
+    const onText = (text: string, channel: SignalingChannel) => this.onText(text, channel.via);
     if (this.paths.broadcastChannel) {
       const bc = openBroadcastChannel(room, onText);
       if (bc) this.channels.push(bc);
@@ -74,7 +72,6 @@ export class SignalRouter {
     for (const channel of this.channels) channel.close();
     this.channels = [];
     this.seen.clear();
-    this.heardOn.clear();
   }
 
   relays(): Array<{ url: string; state: ReturnType<SignalingChannel['state']> }> {
@@ -83,14 +80,7 @@ export class SignalRouter {
       .map((c) => ({ url: c.url, state: c.state() }));
   }
 
-  /**
-   * Send an envelope on every path: its addressee's link alone when linked; else through every
-   * neighbour (a flood of peerSignalTtl hops), unless the addressee was last heard on a
-   * signaling channel that is still open, which then carries it alone. Without that rule every
-   * offer, answer, candidate and reply to an announce between peers that share a relay crossed
-   * the links of the whole mesh (each peer forwards it once to all its links): at 48 peers over
-   * an addressing relay 38,000 of the run's 194,000 timers were such forwards.
-   */
+  /** Send an envelope on every path (to its addressee's link alone when linked). */
   emit(envelope: SignalEnvelope): void {
     const text = JSON.stringify(envelope);
     if (text.length > limits.signalBytesMax) {
@@ -104,13 +94,7 @@ export class SignalRouter {
     for (const channel of this.channels) channel.send(text);
     const frame = encodeFrame({ type: 'signal', envelope });
     const direct = envelope.to ? this.hub.links.neighbourLink(envelope.to) : null;
-    if (direct) {
-      this.hub.send(direct, frame);
-      return;
-    }
-    const heard = envelope.to ? this.heardOn.get(envelope.to) : undefined;
-    if (heard && heard.state() === 'open' && this.channels.includes(heard)) return;
-    for (const link of this.hub.links.openLinks()) this.hub.send(link, frame);
+    for (const link of direct ? [direct] : this.hub.links.openLinks()) this.hub.send(link, frame);
   }
 
   /** An envelope that arrived in a `signal` frame on an authenticated link. */
@@ -118,27 +102,19 @@ export class SignalRouter {
     this.onEnvelope(parseEnvelope(envelope), 'peer', from);
   }
 
-  private onText(text: string, channel: SignalingChannel): void {
+  private onText(text: string, via: Via): void {
     let envelope: SignalEnvelope;
     try {
       envelope = parseEnvelope(JSON.parse(text));
     } catch {
       return; // signaling is untrusted and best-effort: garbage is ignored
     }
-    this.onEnvelope(envelope, channel.via, null, channel);
+    this.onEnvelope(envelope, via, null);
   }
 
-  private onEnvelope(
-    envelope: SignalEnvelope,
-    via: Via,
-    from: Link | null,
-    channel: SignalingChannel | null = null,
-  ): void {
+  private onEnvelope(envelope: SignalEnvelope, via: Via, from: Link | null): void {
     const me = this.hub.me();
     if (!me || envelope.room !== me.room || envelope.from === me.did) return;
-    // A peer heard on a channel is reached on it (a copy through peers, often later, does not
-    // change that).
-    if (channel) setBounded(this.heardOn, envelope.from, channel, limits.knownPeersMax);
     if (!this.seen.add(envelope.id)) return;
     const forMe = envelope.to === undefined || envelope.to === me.did;
     if (from) this.forward(envelope, from, me.did);
