@@ -39,8 +39,8 @@ const seconds = (from) => Math.round((Date.now() - from) / 1000);
 
 /**
  * Run `command` without blocking; resolves with its exit status. `buffered`: its output is kept
- * and printed whole when it ends (stages running at once do not interleave line by line);
- * otherwise it goes to this terminal as it comes.
+ * and printed whole by `together` once every stage ended (stages running at once do not
+ * interleave line by line); otherwise it goes to this terminal as it comes.
  */
 function start(name, command, args, buffered = false) {
   const from = Date.now();
@@ -52,16 +52,31 @@ function start(name, command, args, buffered = false) {
     child.stdout?.on('data', (chunk) => chunks.push(chunk));
     child.stderr?.on('data', (chunk) => chunks.push(chunk));
     child.on('close', (status) => {
-      if (buffered) process.stdout.write(Buffer.concat(chunks));
-      console.log(`\n[npm test] ${name}: exit ${status}, ${seconds(from)} s`);
-      resolve({ name, command: `${command} ${args.join(' ')}`, status });
+      const ended = `\n[npm test] ${name}: exit ${status}, ${seconds(from)} s\n`;
+      if (!buffered) process.stdout.write(ended);
+      resolve({
+        name,
+        command: `${command} ${args.join(' ')}`,
+        status,
+        output: buffered ? [...chunks, ended] : [],
+      });
     });
   });
 }
 
-/** Run the stages at once; stop npm test with the first failure's status once all ended. */
+/**
+ * Run the stages at once; print the buffered ones' output, the passed stages first and a failed
+ * one last (a log cut to its tail, as CI shows it, then still names the failing test); stop npm
+ * test with the first failure's status.
+ */
 async function together(...stages) {
   const results = await Promise.all(stages);
+  const ordered = [
+    ...results.filter((r) => r.status === 0),
+    ...results.filter((r) => r.status !== 0),
+  ];
+  for (const result of ordered)
+    process.stdout.write(Buffer.concat(result.output.map((c) => Buffer.from(c))));
   const failed = results.find((r) => r.status !== 0);
   if (!failed) return;
   console.error(`\n${failed.command} failed (exit ${failed.status}).`);
@@ -93,7 +108,12 @@ if (ownNamespace) {
     ]),
   );
   await together(
-    start('playwright network', 'npx', ['playwright', 'test', '--project=network', '--no-deps']),
+    start(
+      'playwright network',
+      'npx',
+      ['playwright', 'test', '--project=network', '--no-deps'],
+      true,
+    ),
     start(
       'vitest',
       'bash',

@@ -2,14 +2,20 @@
 // test run's private network namespace (scripts/netns-run: 10.213.0.1 <-> 10.213.0.2). Nothing
 // here may run outside it: the firewall rules would apply to the machine.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { stopper, waitForLine } from './relay-cluster.mjs';
 
 /** The namespace's own address, where the TURN server listens and relays. */
 export const turnIp = '10.213.0.1';
 export const turnPort = 3478;
-/** coturn's relay ports; the firewall lets UDP through only to and from these and turnPort. */
-export const relayPorts = [40000, 40199];
+/**
+ * coturn's relay ports; the firewall lets UDP through only to and from these and turnPort. They
+ * lie below the kernel's ephemeral range (ip_local_port_range, 32768-60999 by default), from which
+ * a browser's host candidates take their ports: with the range inside it (40000-40199 before), a
+ * tab's host candidate now and then drew a relay port, and the firewall let a direct host/host
+ * path through (blockDirectPaths checks the two do not overlap).
+ */
+export const relayPorts = [20000, 20199];
 export const turnUser = 'bot';
 export const turnPassword = 'turn-secret';
 
@@ -86,6 +92,14 @@ export function blockDirectPaths() {
   assertInTestNamespace();
   const nft = nftPath();
   if (!nft) throw new Error('No nft: install Debian nftables (npm test does as root).');
+  const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  if (relayPorts[1] >= low && relayPorts[0] <= high)
+    throw new Error(
+      `The relay ports ${relayPorts.join('-')} overlap the ephemeral ports ${low}-${high}: a host candidate could pass the firewall.`,
+    );
   const turnSet = `{ ${turnPort}, ${relayPorts[0]}-${relayPorts[1]} }`;
   const rules = `
 table inet ${table} {
