@@ -10,7 +10,7 @@
 // another session knows that link is stale the moment the new session announces itself: it
 // dials a fresh link (or asks to be dialed) at once, and the fresh link replaces the stale one
 // when authenticated (link.ts, replaces), instead of waiting linkSilenceMsMax.
-import type { Clock } from './clock';
+import type { Clock, TimerHandle } from './clock';
 import type { IceServer, LinkDriver } from './driver';
 import { setBounded } from './gossip';
 import { sdpFingerprint } from './handshake';
@@ -19,6 +19,7 @@ import { createLink, dialLinkId, type Link, type LinkTable } from './link';
 import { newId, reasonOf } from './names';
 import {
   countsAgainstLimit,
+  linkRank,
   linksMaxOf,
   linksToShed,
   ringNeighbours,
@@ -66,6 +67,12 @@ export class Dialer {
    * or go unheard for ringAliveMs.
    */
   private readonly suspects = new Set<string>();
+  /**
+   * Peers to dial once a dial has room (mayDial), dialed highest link rank first (dialWaiting).
+   * Bounded by knownPeersMax.
+   */
+  private readonly waiting = new Set<string>();
+  private pumpTimer: TimerHandle | null = null;
 
   constructor(private readonly hub: DialerHub) {}
 
@@ -78,6 +85,9 @@ export class Dialer {
     this.ring = [];
     this.ringDirty = true;
     this.suspects.clear();
+    this.waiting.clear();
+    if (this.pumpTimer !== null) this.hub.clock.clearTimeout(this.pumpTimer);
+    this.pumpTimer = null;
   }
 
   // ---- announces ----
@@ -122,7 +132,7 @@ export class Dialer {
     }
     if (!this.wants(them)) return;
     if (me < them) {
-      this.dial(them);
+      this.dialSoon(them);
       return;
     }
     // Only answer open announces: a targeted one from a larger did would be a loop. Rate-limited
@@ -184,13 +194,55 @@ export class Dialer {
     else this.announce(did);
   }
 
-  /** Dial `did`, even while a link to it exists (the fresh link replaces it when authenticated). */
+  /**
+   * Dial `did`, even while a link to it exists (the fresh link replaces it when authenticated).
+   * Without room for a dial (mayDial) it waits for one (dialWaiting).
+   */
   dial(did: string): void {
-    if (this.hub.webrtc() !== true || this.connecting() >= limits.linksConnectingMax) return;
-    if (this.isBanned(did)) return;
+    if (this.hub.webrtc() !== true || this.isBanned(did)) return;
+    if (!this.mayDial()) {
+      this.dialSoon(did);
+      return;
+    }
     const link = this.newLink(dialLinkId(++this.dials, newId()), did, true);
     link.dialedSession = this.sessions.get(did) ?? null;
     this.hub.driver.open(link.id, true, this.iceServers());
+  }
+
+  /**
+   * Dial `did` after the current burst of signals: the peers heard in one burst (a room's
+   * announces at its start) are dialed highest link rank first, not in the order they arrived.
+   * That order is the same at every peer, and every peer's first dials went to the same few
+   * peers, which answer at most linksConnectingMax at once and ignore the other offers (the
+   * dialer then waits dialAnswerTimeoutMs). The rank of a pair is a hash (overlay.ts), so each
+   * peer's order differs and the dials spread.
+   */
+  private dialSoon(did: string): void {
+    if (this.waiting.size >= limits.knownPeersMax && !this.waiting.has(did)) return;
+    this.waiting.add(did);
+    this.dialWaitingSoon();
+  }
+
+  /** A link finished being made, or closed: a dial may have room now. */
+  dialWaitingSoon(): void {
+    if (this.pumpTimer !== null || this.waiting.size === 0) return;
+    this.pumpTimer = this.hub.clock.setTimeout(() => {
+      this.pumpTimer = null;
+      this.dialWaiting();
+    }, 0);
+  }
+
+  /** Dial the waiting peers still wanted and not linked, highest rank first, while there is room. */
+  private dialWaiting(): void {
+    const options = this.hub.options();
+    if (!options || this.hub.webrtc() !== true) return;
+    const rank = (did: string) => linkRank(options.room, options.did, did);
+    const order = [...this.waiting].sort((a, b) => rank(b) - rank(a));
+    for (const did of order) {
+      if (!this.mayDial()) return;
+      this.waiting.delete(did);
+      if (this.hub.links.to(did).length === 0 && this.wants(did)) this.dial(did);
+    }
   }
 
   private newLink(id: string, did: string, initiator: boolean): Link {
@@ -377,6 +429,7 @@ export class Dialer {
       this.reach(did);
     }
     for (const [did, until] of this.banned) if (until <= now) this.banned.delete(did);
+    this.dialWaitingSoon();
     const since = now - this.lastAnnounceAt;
     const wantsMore = this.wantsMore();
     if (since >= limits.overlayRefreshMs || (since >= this.announceGapMs && wantsMore)) {
@@ -478,6 +531,22 @@ export class Dialer {
     let count = 0;
     for (const link of this.hub.links.all()) if (!link.authenticated) count++;
     return count;
+  }
+
+  /**
+   * Room for one more dial of our own: under linksConnectingMax, and under linksDialingMax of
+   * our own dials, so that offers always find room (a peer ignores an offer when its budget is
+   * full, and the dialer then waits dialAnswerTimeoutMs).
+   */
+  private mayDial(): boolean {
+    let connecting = 0;
+    let dialing = 0;
+    for (const link of this.hub.links.all()) {
+      if (link.authenticated) continue;
+      connecting++;
+      if (link.initiator) dialing++;
+    }
+    return connecting < limits.linksConnectingMax && dialing < limits.linksDialingMax;
   }
 
   /**

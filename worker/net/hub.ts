@@ -360,6 +360,7 @@ export class Hub implements PeerNet {
       this.closeLink(previous, 'replaced by a newer link', { redial: false, notifyDriver: true });
     this.links.setNeighbour(link);
     this.log('info', `Linked with ${short(link.did)} (signaled via ${link.via ?? 'unknown'}).`);
+    this.dialer.dialWaitingSoon();
     this.shed();
     this.notifyNeighbours();
     // Introduce ourselves to the new neighbour's neighbours (peer-relayed signaling).
@@ -376,6 +377,7 @@ export class Hub implements PeerNet {
     link.queue = [];
     const wasNeighbour = this.links.remove(link);
     if (how.notifyDriver) this.driver.close(link.id);
+    if (!link.authenticated) this.dialer.dialWaitingSoon();
     const dropped = reason.startsWith('dropped:');
     // A dropped peer is named in full: the operation log is what an audit reads.
     if (this.options)

@@ -46,6 +46,13 @@ export const validatorLinksMax = 100;
 /** Links being made (not authenticated yet) beyond the limits above; offers beyond are ignored. */
 export const linksConnectingMax = 16;
 /**
+ * Of linksConnectingMax, at most this many are our own dials; the rest is kept for answering
+ * offers. With every place taken by dials, offers were ignored: validators dialing one another
+ * each waited dialAnswerTimeoutMs on offers the others ignored, without a link meanwhile (issue
+ * 19: five of 50 validators outside the gossip at 100 peers; worker/net/dial-budget.test.ts).
+ */
+export const linksDialingMax = 8;
+/**
  * A peer at its link limit takes a newly announced peer in place of its lowest-ranked link only
  * when their link ranks in the top overlaySwitchShare x linksMax of the peers it knows: a
  * newcomer is wanted by about that many peers instead of by every full peer of the room.

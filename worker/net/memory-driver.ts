@@ -99,9 +99,14 @@ export class MemoryDriver implements LinkDriver {
     // The dialer got the answer: both ends open.
     const remote = drivers.get(mine.remote.driver);
     if (!this.reaches(mine.remote.driver)) {
-      // ICE finds no path: the dialing end hears the link failed (the answering end never opened).
+      // ICE finds no path: both ends hear the link failed, as both ICE agents check the same
+      // pairs and reach 'failed' (rtc-links.ts closes on it). The answering end once heard
+      // nothing, and its link waited linkConnectTimeoutMs (30 s), holding a place under
+      // linksMax and linksConnectingMax meanwhile: a peer cut off by a partition stayed without
+      // links well after the heal (issue 19, BENCHMARKS.md "five validators ... traced").
       this.clock.setTimeout(() => {
         if (this.links.delete(link)) this.events?.onClose(link, 'no network path');
+        if (remote?.links.delete(link)) remote.events?.onClose(link, 'no network path');
       }, unreachableFailMs);
       return;
     }
