@@ -15,7 +15,7 @@ import type { IceServer, LinkDriver } from './driver';
 import { setBounded } from './gossip';
 import { sdpFingerprint } from './handshake';
 import * as limits from './limits';
-import { createLink, dialLinkId, type Link, type LinkTable } from './link';
+import { type CloseHow, createLink, dialLinkId, type Link, type LinkTable } from './link';
 import { newId, reasonOf } from './names';
 import {
   countsAgainstLimit,
@@ -26,7 +26,7 @@ import {
   wantsLink,
   type OverlayView,
 } from './overlay';
-import type { SignalData, SignalEnvelope, Via } from './signaling';
+import type { EnvelopeData, SignalData, SignalEnvelope, Via } from './signaling';
 import type { NetStartOptions } from './types';
 
 type SignalOf<K extends SignalEnvelope['kind']> = Extract<SignalEnvelope, { kind: K }>;
@@ -43,7 +43,7 @@ export interface DialerHub {
   webrtc(): boolean | null;
   validators(): ReadonlySet<string>;
   emit(envelope: SignalEnvelope): void;
-  closeLink(link: Link, reason: string, how: { redial: boolean; notifyDriver: boolean }): void;
+  closeLink(link: Link, reason: string, how: CloseHow): void;
 }
 
 export class Dialer {
@@ -254,6 +254,19 @@ export class Dialer {
   onRemoteSignal(envelope: SignalOf<'signal'>, via: Via): void {
     let link = this.hub.links.get(envelope.link);
     if (link && (link.did !== envelope.from || link.closed)) return;
+    if (envelope.data.type === 'close') {
+      // The other end let go of this link before it opened: so do we (no redial: the overlay's
+      // announces bring the two together again if they still want a link). An open link is
+      // closed only through the link itself.
+      if (link && !link.authenticated) {
+        link.closedByRemote = true;
+        this.hub.closeLink(link, 'the other end gave up on it before it opened', {
+          redial: false,
+          notifyDriver: true,
+        });
+      }
+      return;
+    }
     if (envelope.data.type === 'candidate') {
       if (!link) this.holdEarlyCandidate(envelope);
       else if (link.candidatesIn++ < limits.candidatesPerLinkMax)
@@ -272,10 +285,16 @@ export class Dialer {
     }
     if (envelope.seq <= link.seqIn) return;
     if ((envelope.data.type === 'answer') !== link.initiator) return;
-    this.onRemoteSdp(link, envelope, envelope.data.sdp, via);
+    this.onRemoteSdp(link, envelope, envelope.data, via);
   }
 
-  private onRemoteSdp(link: Link, envelope: SignalOf<'signal'>, sdp: string, via: Via): void {
+  private onRemoteSdp(
+    link: Link,
+    envelope: SignalOf<'signal'>,
+    data: Extract<SignalData, { sdp: string }>,
+    via: Via,
+  ): void {
+    const { sdp } = data;
     let fingerprint: string;
     try {
       fingerprint = sdpFingerprint(sdp);
@@ -297,7 +316,7 @@ export class Dialer {
     link.remoteSession ??= envelope.session ?? null;
     link.seqIn = envelope.seq;
     link.via ??= via;
-    this.hub.driver.signal(link.id, envelope.data);
+    this.hub.driver.signal(link.id, data);
   }
 
   /** A candidate that overtook its offer on a faster signaling path: keep it for a moment. */
@@ -311,17 +330,29 @@ export class Dialer {
     this.earlyCandidates = this.earlyCandidates.filter((e) => e.link !== link.id);
     // Given after the offer (the driver queues candidates until the remote description is set).
     queueMicrotask(() => {
-      for (const envelope of mine)
-        if (!link.closed && link.candidatesIn++ < limits.candidatesPerLinkMax)
-          this.hub.driver.signal(link.id, envelope.data);
+      for (const { data } of mine)
+        if (
+          data.type === 'candidate' &&
+          !link.closed &&
+          link.candidatesIn++ < limits.candidatesPerLinkMax
+        )
+          this.hub.driver.signal(link.id, data);
     });
+  }
+
+  /**
+   * Tell the other end of a link we closed before it opened (see EnvelopeData's `close`), when it
+   * may hold a half-made link: we sent it our SDP, and the close did not come from it.
+   */
+  tellClosed(link: Link): void {
+    if (link.authenticated || link.seqOut === 0 || link.closedByRemote) return;
+    this.emitSignal(link, { type: 'close' });
   }
 
   /** A local SDP or candidate from the driver: to the remote through signaling. */
   onLocalSignal(linkId: string, data: SignalData): void {
     const link = this.hub.links.get(linkId);
-    const options = this.hub.options();
-    if (!link || link.closed || !options) return;
+    if (!link || link.closed || !this.hub.options()) return;
     if (data.type !== 'candidate') {
       try {
         link.localFingerprint = sdpFingerprint(data.sdp);
@@ -334,6 +365,12 @@ export class Dialer {
       }
       link.seqOut += 1;
     }
+    this.emitSignal(link, data);
+  }
+
+  private emitSignal(link: Link, data: EnvelopeData): void {
+    const options = this.hub.options();
+    if (!options) return;
     const { room, did: from } = options;
     this.hub.emit({
       v: 1,

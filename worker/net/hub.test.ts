@@ -5,8 +5,15 @@ import { concatBytes, equalBytes } from '../core/bytes';
 import { testIdentity } from './testing';
 import { realClock, type Clock } from './clock';
 import { Hub, type HubOptions } from './hub';
-import { chunkBytesMax, frameBytesMax, linkSilenceMsMax, resumeGapMs } from './limits';
+import {
+  chunkBytesMax,
+  dialAnswerTimeoutMs,
+  frameBytesMax,
+  linkSilenceMsMax,
+  resumeGapMs,
+} from './limits';
 import { MemoryBus, MemoryDriver } from './memory-driver';
+import type { SignalingChannel } from './signaling';
 import { encodeFrame, peerTag } from './wire';
 
 const room = 'ab'.repeat(16);
@@ -312,6 +319,36 @@ describe('hub', () => {
     expect(a.neighbours()).toEqual([]);
     expect(a.hub.view().neighbours).toEqual([]);
   });
+
+  it('a dial given up before its answer arrived is let go at both ends at once, not after linkConnectTimeoutMs', async () => {
+    // The answerer's answer never reaches the dialer (a slow or lossy signaling path): the dialer
+    // gives up after dialAnswerTimeoutMs and says so; the answerer closes its half-made link then,
+    // instead of holding a place under linksMax for linkConnectTimeoutMs (30 s).
+    const bus = new MemoryBus();
+    const [small, large] = [testIdentity(), testIdentity()].sort((x, y) =>
+      x.did < y.did ? -1 : 1,
+    );
+    const lostAnswers = (onText: (text: string, channel: SignalingChannel) => void) => [
+      bus.channel((text, channel) => {
+        const envelope = JSON.parse(text) as { kind?: string; data?: { type?: string } };
+        if (envelope.kind === 'signal' && envelope.data?.type !== 'offer') return;
+        onText(text, channel);
+      }),
+    ];
+    const dialer = peer([bus], { identity: small!, hooks: { extraSignaling: lostAnswers } });
+    const answerer = peer([bus], { identity: large! });
+    await until(
+      () => dialer.logs.some((l) => l.includes('it did not answer our offer')),
+      'the dialer to give up',
+      dialAnswerTimeoutMs + 3_000,
+    );
+    await until(
+      () => answerer.logs.some((l) => l.includes('the other end gave up on it before it opened')),
+      'the answerer to let go of its half',
+      3_000,
+    );
+    expect(answerer.logs.some((l) => l.includes('it did not open in time'))).toBe(false);
+  }, 15_000);
 
   describe('a returning peer (issue 14 section 4)', () => {
     const sortedIdentities = () =>

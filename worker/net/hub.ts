@@ -19,7 +19,7 @@ import type { LinkDriver } from './driver';
 import { GossipRouter, type GossipObserver } from './gossip';
 import { checkHello, makeHello } from './handshake';
 import * as limits from './limits';
-import { LinkTable, replaces, type Link } from './link';
+import { type CloseHow, LinkTable, replaces, type Link } from './link';
 import { checkLink, onIceState, onPong } from './liveness';
 import { newId, short } from './names';
 import { linksMaxOf } from './overlay';
@@ -367,12 +367,9 @@ export class Hub implements PeerNet {
     if (this.dialer.wantsMore()) this.dialer.announce();
   }
 
-  private closeLink(
-    link: Link,
-    reason: string,
-    how: { redial: boolean; notifyDriver: boolean },
-  ): void {
+  private closeLink(link: Link, reason: string, how: CloseHow): void {
     if (link.closed) return;
+    if (how.tellRemote) this.dialer.tellClosed(link);
     link.closed = true;
     link.queue = [];
     const wasNeighbour = this.links.remove(link);
@@ -458,8 +455,7 @@ export class Hub implements PeerNet {
   }
 
   private readonly liveness = {
-    closeLink: (link: Link, reason: string, how: { redial: boolean; notifyDriver: boolean }) =>
-      this.closeLink(link, reason, how),
+    closeLink: (link: Link, reason: string, how: CloseHow) => this.closeLink(link, reason, how),
     send: (link: Link, frame: Uint8Array) => this.sender.send(link, frame),
     restartIce: (link: Link) => this.driver.restartIce(link.id),
     log: (level: 'info', message: string) => this.log(level, message),

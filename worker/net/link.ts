@@ -26,6 +26,8 @@ export interface Link {
   connected: boolean;
   authenticated: boolean;
   closed: boolean;
+  /** The other end told us it closed this link before it opened (signaling `close`). */
+  closedByRemote: boolean;
   localFingerprint: string | null;
   remoteFingerprint: string | null;
   seqOut: number;
@@ -66,6 +68,7 @@ export function createLink(
     connected: false,
     authenticated: false,
     closed: false,
+    closedByRemote: false,
     localFingerprint: null,
     remoteFingerprint: null,
     seqOut: 0,
@@ -178,4 +181,14 @@ export class LinkTable {
     }
     return out;
   }
+}
+
+/**
+ * How a link is closed: `redial` the peer after, tell the driver, and `tellRemote`: if the link
+ * had not opened, tell the other end through signaling that we let go of it (dialer.tellClosed).
+ */
+export interface CloseHow {
+  redial: boolean;
+  notifyDriver: boolean;
+  tellRemote?: boolean;
 }

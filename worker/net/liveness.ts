@@ -1,7 +1,7 @@
 // Keeping links honest over time: timeouts for links that do not open or authenticate, the
 // silence limit, pings (keep-alive and round-trip time) and ICE restarts.
 import * as limits from './limits';
-import type { Link } from './link';
+import type { CloseHow, Link } from './link';
 import { randomBytesOf, short } from './names';
 import { encodeFrame } from './wire';
 
@@ -9,7 +9,7 @@ const rttSmoothing = 0.2;
 
 /** What the liveness checks need from the hub. */
 export interface LivenessHub {
-  closeLink(link: Link, reason: string, how: { redial: boolean; notifyDriver: boolean }): void;
+  closeLink(link: Link, reason: string, how: CloseHow): void;
   send(link: Link, frame: Uint8Array): boolean;
   restartIce(link: Link): void;
   log(level: 'info', message: string): void;
@@ -17,7 +17,8 @@ export interface LivenessHub {
 
 /** One link's periodic check at `now`. */
 export function checkLink(hub: LivenessHub, link: Link, now: number): void {
-  const how = { redial: true, notifyDriver: true };
+  // A link given up on before it opened is told to the other end, which may hold its half.
+  const how = { redial: true, notifyDriver: true, tellRemote: true };
   if (
     link.initiator &&
     link.remoteFingerprint === null &&

@@ -25,6 +25,14 @@ export type SignalData =
   | { type: 'offer' | 'answer'; sdp: string }
   | { type: 'candidate'; candidate: IceCandidateData };
 
+/**
+ * What a signal envelope carries: an SDP or a candidate for the driver, or `close`: the sender
+ * closed the link before it opened (its dial got no answer in time, or the link did not open), so
+ * the other end can let go of its half-made link at once instead of after linkConnectTimeoutMs.
+ * Peers from before it refuse the envelope as malformed and keep their old timeout.
+ */
+export type EnvelopeData = SignalData | { type: 'close' };
+
 interface EnvelopeBase {
   v: 1;
   room: string;
@@ -44,7 +52,7 @@ interface EnvelopeBase {
 
 export type SignalEnvelope =
   | (EnvelopeBase & { kind: 'announce'; to?: string })
-  | (EnvelopeBase & { kind: 'signal'; to: string; link: string; seq: number; data: SignalData });
+  | (EnvelopeBase & { kind: 'signal'; to: string; link: string; seq: number; data: EnvelopeData });
 
 export type Via = 'broadcast-channel' | 'relay' | 'peer';
 
@@ -96,7 +104,7 @@ export function parseEnvelope(value: unknown): SignalEnvelope {
   return { ...base, data: parseSignalData(e.data) };
 }
 
-function parseSignalData(value: unknown): SignalData {
+function parseSignalData(value: unknown): EnvelopeData {
   const data = value as {
     type?: unknown;
     sdp?: unknown;
@@ -104,6 +112,7 @@ function parseSignalData(value: unknown): SignalData {
   } | null;
   if (typeof data !== 'object' || data === null)
     throw botError('BAD_FIELD_TYPE', 'Bad signal data.');
+  if (data.type === 'close') return { type: 'close' };
   if (data.type === 'offer' || data.type === 'answer') {
     if (typeof data.sdp !== 'string' || data.sdp.length > sdpBytesMax)
       throw botError('TOO_LARGE', 'The SDP is missing or too large.');
