@@ -115,10 +115,9 @@ export function txLeafOf(tx: Tx): Uint8Array {
  * txSigningBytes(tx): frozen like checkTx's, and with `tx`'s signed bytes and id (which do not
  * cover the signature) carried over, and its envelope built from them, so a large body is not
  * encoded again for the id, the verifier, the outbox or the block (a host signing with WebCrypto
- * encoded it at each of them). Like
- * checkTx's, only the envelope is frozen: the body is the caller's, who must not change it
- * once submitted (the peer's callers build a body per call; window.bot and HTTP bodies are
- * copies by then).
+ * encoded it at each of them). Like checkTx's, only the envelope is frozen: the body is the
+ * caller's, who must not change it once submitted (the peer's callers build a body per call;
+ * window.bot and HTTP bodies are copies by then).
  */
 export function withSignature(tx: Tx, sig: Uint8Array): Tx {
   const { chain, type, from, nonce, time, body } = tx;
