@@ -7,7 +7,7 @@
 import { MultiHost } from '../worker/host/multi-host';
 import { MemoryStorage } from '../worker/store/memory';
 import { bestVerifier } from '../worker/host/crypto';
-import { nodeSigner } from '../worker/host/node-signer';
+import { nodeSigner, nodeTxSigner } from '../worker/host/node-signer';
 import type { PeerHost } from '../worker/host/peer-host';
 
 const txCount = Number(process.env.BENCH_TXS ?? 600);
@@ -19,6 +19,7 @@ const multi = new MultiHost({
     storageKind: 'memory',
     verifier: await bestVerifier(),
     voteSignerFor: nodeSigner, // consensus signatures as the Node peer makes them (server/peer/peer.ts)
+    signerFor: nodeTxSigner, // and its transactions' signatures
     now: () => Date.now(),
     randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
     emit: (e) => {

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { MultiHost, type ChainSlot } from '../../worker/host/multi-host';
 import { nodeVerifier } from './node-verifier';
-import { nodeSigner } from '../../worker/host/node-signer';
+import { nodeSigner, nodeTxSigner } from '../../worker/host/node-signer';
 import { LevelStorage } from '../../worker/store/level';
 import type { PeerNet } from '../../worker/net/types';
 import { createNodeNet } from '../net-node';
@@ -117,6 +117,8 @@ export async function startPeer(config: PeerConfig): Promise<RunningPeer> {
       verifier,
       // consensus signatures (votes, solo commits) with OpenSSL, not pure JS: a block each
       voteSignerFor: nodeSigner,
+      // its transactions too, in this thread: WebCrypto's sign is a thread-pool hop a submission
+      signerFor: nodeTxSigner,
       now: () => Date.now(),
       randomBytes: (length) => crypto.getRandomValues(new Uint8Array(length)),
       emit: (event: PeerEvent) => {

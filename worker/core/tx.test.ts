@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { checkTx, decodeTx, encodeTx, txIdOf, txSigningBytes, withSignature, type Tx } from './tx';
 import { encode } from './codec';
+import { toHex } from './bytes';
 import { BotError } from './errors';
 import { signSync, verifyStrict } from './crypto/ed25519';
 import { publicKeyFromDid } from './crypto/did';
@@ -82,6 +83,43 @@ describe('transaction decoding and stateless checks', () => {
     expect(txIdOf(tx)).toBe(txIdOf(good));
     expect(encodeTx(tx)).toEqual(encodeTx(good));
     expect(tx).toEqual(good);
+  });
+
+  it('withSignature: the envelope built from the signed bytes is the canonical encoding of the signed transaction (property)', () => {
+    const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+      leaf: fc.oneof(
+        fc.string({ maxLength: 40 }),
+        fc.integer({ min: -1e9, max: 1e9 }),
+        fc.boolean(),
+        fc.uint8Array({ maxLength: 300 }),
+      ),
+      node: fc.oneof(
+        { depthSize: 'small' },
+        tie('leaf'),
+        fc.array(tie('node'), { maxLength: 4 }),
+        fc.dictionary(fc.string({ minLength: 1, maxLength: 12 }), tie('node'), { maxKeys: 4 }),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[a-z0-9/]{1,40}$/),
+        value,
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.uint8Array({ minLength: 64, maxLength: 64 }),
+        (key, datum, nonce, sig) => {
+          const body = { key, value: datum };
+          const { sig: _sig, ...unsigned } = good;
+          const draft = checkTx({ ...unsigned, nonce, body, sig: new Uint8Array(64) });
+          txSigningBytes(draft);
+          const tx = withSignature(draft, sig);
+          const { chain, type, from, time } = tx;
+          const fresh = encode({ chain, type, from, nonce, time, body, sig });
+          expect(toHex(encodeTx(tx))).toBe(toHex(fresh));
+          expect(txIdOf(decodeTx(fresh))).toBe(txIdOf(tx));
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('rejects non-canonical encodings of a valid transaction', () => {

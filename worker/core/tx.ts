@@ -50,6 +50,17 @@ function signingFromEnvelope(envelope: Uint8Array): Uint8Array | null {
   return out;
 }
 
+/** The envelope of signed bytes and a 64-byte signature: the inverse of signingFromEnvelope. */
+function envelopeFromSigning(signing: Uint8Array, sig: Uint8Array): Uint8Array | undefined {
+  if (sig.length !== 64 || signing[signingTag.length] !== 0xa6) return undefined;
+  const fields = signing.subarray(signingTag.length + 1);
+  const out = new Uint8Array(sigEntryEnd + fields.length);
+  out.set(envelopePrefix, 0);
+  out.set(sig, envelopePrefix.length);
+  out.set(fields, sigEntryEnd);
+  return out;
+}
+
 export function txSigningBytes(tx: UnsignedTx): Uint8Array {
   const cached = encodings.get(tx);
   if (cached?.signing) return cached.signing;
@@ -102,17 +113,20 @@ export function txLeafOf(tx: Tx): Uint8Array {
 /**
  * `tx` (checked: checkTx's result) with `sig`, a host signer's signature over
  * txSigningBytes(tx): frozen like checkTx's, and with `tx`'s signed bytes and id (which do not
- * cover the signature) carried over, so a large body is not encoded again for the id, the
- * verifier or the block (a host signing with WebCrypto encoded it at each of them). Like
- * checkTx's, only the envelope is frozen: the body is the caller's, who must not change it
- * once submitted (the peer's callers build a body per call; window.bot and HTTP bodies are
- * copies by then).
+ * cover the signature) carried over, and its envelope built from them, so a large body is not
+ * encoded again for the id, the verifier, the outbox or the block (a host signing with WebCrypto
+ * encoded it at each of them). Like checkTx's, only the envelope is frozen: the body is the
+ * caller's, who must not change it once submitted (the peer's callers build a body per call;
+ * window.bot and HTTP bodies are copies by then).
  */
 export function withSignature(tx: Tx, sig: Uint8Array): Tx {
   const { chain, type, from, nonce, time, body } = tx;
   const signed = seal({ chain, type, from, nonce, time, body, sig });
   const known = encodings.get(tx);
-  if (known) encodings.set(signed, { signing: known.signing, id: known.id });
+  // the envelope too, from the signed bytes: the outbox, the block's transaction root and the
+  // stored block each encoded the whole transaction again (kilobytes for a cross-chain step)
+  const envelope = known?.signing ? envelopeFromSigning(known.signing, sig) : undefined;
+  if (known) encodings.set(signed, { signing: known.signing, id: known.id, envelope });
   return signed;
 }
 
