@@ -35,9 +35,6 @@ import { bestX25519, type X25519Backend } from '../data/x25519';
 import type { HostState } from './host-state';
 import type { LogEntry } from '../api';
 
-/** Blocks after which a key sent but still not on chain is sent again. */
-const republishAfterBlocks = 10;
-
 /** A content key seals exactly one value, so the GCM nonce can be fixed. */
 const boxNonce = new Uint8Array(12);
 
@@ -272,7 +269,8 @@ export class SealedValues {
   async afterBlock(chain: ChainState): Promise<void> {
     const me = this.d.state.identityView?.did;
     if (!me || chain.datasets?.keys.has(me)) return;
-    if (this.publishedAt !== null && chain.height < this.publishedAt + republishAfterBlocks) return;
+    if (this.publishedAt !== null && chain.height < this.publishedAt + limits.sealedKeyResendBlocks)
+      return;
     const holds = [...(chain.governance?.roles ?? [])].some(
       ([role, dids]) => role.startsWith('read:') && dids.includes(me),
     );
