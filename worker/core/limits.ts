@@ -30,6 +30,13 @@ export const sealedValueHoldersMax = 24;
  */
 export const sealedSharesPerTxMax = 16;
 /**
+ * Earlier sealed versions of one key kept shareable (worker/core/modules/data/share.ts): when a
+ * sealed value is written over, its version joins the key's list (newest first); past this many
+ * the oldest falls off and stays closed to holders granted the role later. Bounds the list's
+ * state entry (about 1.4 KB a version at sealedValueHoldersMax readers) and the core's memory.
+ */
+export const sealedVersionsKeptMax = 8;
+/**
  * Blocks the n-th holder able to share a sealed value with a holder granted later waits (times
  * n) before its peer shares it itself, so that the first sharer's peer goes first and an offline
  * one is covered by the next (worker/host/sealed-share.ts).
