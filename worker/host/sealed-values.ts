@@ -55,8 +55,9 @@ export interface StoredSealedVersion {
 }
 
 /**
- * The stored version `tx` of data key `key` (proven against the block that wrote it, like
- * history), with the sender of the transaction that wrote it; null when this store holds none.
+ * The stored version `tx` of data key `key` (from the verified block that holds the data.put,
+ * found by the store's transaction index; else from the key's history, proven against its
+ * blocks), with the sender of the transaction that wrote it; null when this store holds none.
  */
 export async function storedSealedVersion(
   storage: Storage,
@@ -65,6 +66,14 @@ export async function storedSealedVersion(
   key: string,
   tx: string,
 ): Promise<StoredSealedVersion | null> {
+  const at = await storage.txLocation(tx);
+  if (at && at.chainId === chainId) {
+    const found = (await verifiedBlock(storage, chainId, at.height, hashes))?.txs[at.index];
+    const body = found?.body as { key?: unknown; sealed?: SealedValue } | undefined;
+    if (found && txIdOf(found) === tx && found.type === 'data.put' && body?.key === key)
+      return body.sealed ? { sealed: body.sealed, writer: found.from } : null;
+  }
+  // not a data.put of its own (a put held for approval): the key's history
   const versions = await provenHistory(storage, chainId, dataPrefix + key, hashes);
   for (const version of versions) {
     const entry = decodeDataEntry(version.entry);
