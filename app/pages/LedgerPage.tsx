@@ -415,7 +415,7 @@ function KeyDetail({ keyName }: { keyName: string }) {
               : '✗ The proof does not verify.'}
           </p>
           {!light && <h3>History</h3>}
-          <ol className="plain-list">
+          <ol className="plain-list" data-testid="key-history">
             {result.data!.versions.map((v) => (
               <li key={v.txId}>
                 block {v.height}:{' '}

@@ -628,7 +628,7 @@ const paths: Record<string, Record<string, Op>> = {
   '/v1/sealed/share': {
     post: {
       summary:
-        'Share the sealed values this peer can open with holders granted their read role later (data.share): one batch of at most sealedSharesPerTxMax values now, the rest in the background.',
+        'Share the sealed values this peer can open (current versions and the kept earlier ones) with holders granted their read role later (data.share): one batch of at most sealedSharesPerTxMax versions now, the rest in the background.',
       ok: ['200', ref('ShareSealedResult')],
       body: 'ShareSealed',
     },

@@ -276,7 +276,7 @@ export function txRightsError(
   // and only a holder that can open it shares it with holders granted later (modules/data/share.ts)
   return (
     sealedPutError(state.governance, state.datasets?.keys, tx) ??
-    sealedShareError(state.governance, state.datasets?.keys, state.data?.sealed, tx)
+    sealedShareError(state.governance, state.datasets?.keys, state.data, tx)
   );
 }
 

@@ -30,11 +30,24 @@ export const sealedValueHoldersMax = 24;
  */
 export const sealedSharesPerTxMax = 16;
 /**
+ * Earlier sealed versions of one key kept shareable (worker/core/modules/data/share.ts): when a
+ * sealed value is written over, its version joins the key's list (newest first); past this many
+ * the oldest falls off and stays closed to holders granted the role later. Bounds the list's
+ * state entry (about 1.4 KB a version at sealedValueHoldersMax readers) and the core's memory.
+ */
+export const sealedVersionsKeptMax = 8;
+/**
  * Blocks the n-th holder able to share a sealed value with a holder granted later waits (times
  * n) before its peer shares it itself, so that the first sharer's peer goes first and an offline
  * one is covered by the next (worker/host/sealed-share.ts).
  */
 export const sealedShareWaitBlocks = 5;
+/**
+ * Blocks after which a read role holder's identity.x25519 (its X25519 key, so values can be sealed
+ * for it) sent but not on chain is sent again (worker/host/sealed-values.ts on a full peer,
+ * worker/host/light-reader-key.ts on a light peer, where it also waits for the first to settle).
+ */
+export const sealedKeyResendBlocks = 10;
 /** Blocks after which a data.share sent but not committed is given up and its values tried again. */
 export const sealedShareResendBlocks = 10;
 /** Stakeholders a data.put may name (who may validate the value, D-9.4). */
@@ -322,6 +335,12 @@ export const deviceMessagesPerMinuteDefault = 120;
 export const deviceRateTrackedMax = 1024;
 /** Length of a role name ("read:<prefix>" and the like; checked further in the core). */
 export const roleNameLengthMax = 70;
+/**
+ * Read roles a full peer names to a light peer in one answer (lightData.readRoles, the roles the
+ * asking identity holds): enough for the light peer to see that it holds one and publish its
+ * X25519 key (worker/host/light-reader-key.ts); it needs one.
+ */
+export const lightReadRolesListedMax = 8;
 /** Length of a policy value given as text (a list of transaction types). */
 export const policyValueLengthMax = 1024;
 /**

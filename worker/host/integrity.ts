@@ -54,7 +54,8 @@ export function dataEntryWrittenBy(block: Block, stateKey: string): Uint8Array |
 }
 
 /** A block read from storage and checked against its verified header hash and transaction root, or null. */
-async function verifiedBlock(
+/** Stored block `height`, checked against its verified hash and tx root; null when not so. */
+export async function verifiedBlock(
   storage: Storage,
   chainId: string,
   height: number,

@@ -44,6 +44,7 @@ import {
   type SealedValue,
 } from '../core/modules/data';
 import { openWithWrap } from './sealed-values';
+import { LightReaderKey } from './light-reader-key';
 import { bestX25519, type X25519Backend } from '../data/x25519';
 import { LightIts } from './its-light';
 import { itsNetworkView } from './its-reads';
@@ -109,9 +110,20 @@ export class LightHost {
   private nonceNext = 0;
   private readonly pending = new Map<string, Array<(r: TxResult) => void>>();
   readonly did: string;
+  /** Publishes this identity's X25519 key once it holds a read role (issue 15). */
+  private readonly readerKey: LightReaderKey;
 
   constructor(private readonly o: LightHostOptions) {
     this.did = didFromPublicKey(publicKeyFromSeed(o.seed));
+    this.readerKey = new LightReaderKey({
+      did: this.did,
+      seed: o.seed,
+      follower: () => this.follower,
+      hintedRoles: () => this.source?.readRoles ?? [],
+      submit: (request) => this.submit(request),
+      waiting: (txId) => this.pending.has(txId),
+      note: (level, message) => this.note(level, message),
+    });
   }
 
   get record(): ChainRecord {
@@ -205,6 +217,11 @@ export class LightHost {
       await this.follower.follow();
       this.admitted = true;
       this.lastError = null;
+      this.readerKey
+        .afterPass()
+        .catch((error: Error) =>
+          this.note('warn', `Light peer: the X25519 key was not published: ${error.message}`),
+        );
     } catch (error) {
       const message = (error as Error).message;
       if (message !== this.lastError) this.note('warn', `Light peer: ${message}`);

@@ -28,7 +28,9 @@ import { contractStatePrefix } from '../core/modules/contracts/types';
 import { merklePath, verifyMerklePath } from '../core/merkle';
 import { decodeTx, encodeTx, txIdOf, txLeafOf as txLeaf, type Tx } from '../core/tx';
 import { headerAt, lightBlockHash } from '../core/lightclient';
-import { readRoleOf } from '../core/modules/governance';
+import { readRoleOf, rolePrefix, type RightsState } from '../core/modules/governance';
+import { keyPrefix as readerKeyPrefix } from '../core/modules/datasets/state';
+import * as limits from '../core/limits';
 import type { ChainState } from '../core/ledger';
 import type { Storage } from '../store/storage';
 import type { NetStartOptions, PeerNet } from '../net/types';
@@ -82,8 +84,10 @@ export interface LightSource {
  * Whole state keys a full peer proves to a light peer beside data keys: an account's nonce, a
  * token balance, a transaction's failure record, a road segment's condition, an ITS
  * observation's verdict (a light phone's own, reported as a vehicle), an ITS provider's
- * trust record (issue 20) and a wrap of a sealed value added by a share (issue 15: the light
- * peer's own, sealwrap/<did>/<key>). Anything else is BAD_REQUEST.
+ * trust record (issue 20), a wrap of a sealed value added by a share (issue 15: the light
+ * peer's own, sealwrap/<did>/<key>), and, so that a light peer holding a read role publishes
+ * its X25519 key once (light-reader-key.ts), a read role's holders (gov/role/read:<prefix>) and
+ * an identity's published X25519 key (ds/key/<did>). Anything else is BAD_REQUEST.
  */
 export function lightStateKeyAllowed(key: string): boolean {
   return (
@@ -94,6 +98,8 @@ export function lightStateKeyAllowed(key: string): boolean {
       itsSegmentPrefix,
       itsObservationPrefix,
       sealedWrapPrefix,
+      `${rolePrefix}read:`,
+      readerKeyPrefix,
     ].some((p) => key.startsWith(p)) ||
     // a provider's trust record in the ITS trust contract (its-reads.ts providerTrustKey)
     (key.startsWith(contractStatePrefix) &&
@@ -152,7 +158,7 @@ async function proofOf(
   if (raw && !lightStateKeyAllowed(key))
     throw botError(
       'BAD_REQUEST',
-      `A light peer is proven data keys, accounts, balances, failure records, road segments and ITS trust records, not ${key.slice(0, 64)}.`,
+      `A light peer is proven data keys, accounts, balances, failure records, road segments, ITS trust records, read roles and X25519 keys, not ${key.slice(0, 64)}.`,
     );
   const stateKey = raw ? key : dataPrefix + key;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -190,6 +196,14 @@ export function endpointLightSource(end: LightServing): LightSource {
 
 type LightData = Extract<WireMessage, { kind: 'lightData' }>;
 
+/** The read roles `did` holds in `rights` (sorted, at most lightReadRolesListedMax). */
+export function readRolesHeldBy(rights: RightsState | undefined, did: string): string[] {
+  const held: string[] = [];
+  for (const [role, dids] of rights?.roles ?? [])
+    if (role.startsWith('read:') && dids.includes(did)) held.push(role);
+  return held.sort().slice(0, limits.lightReadRolesListedMax);
+}
+
 /**
  * A full peer's answer to a light peer's lightGet (sent only to peers that read the chain's
  * payload: read-rights.ts). A key under a read:<prefix> role is proven only to a holder of it.
@@ -211,7 +225,8 @@ export async function lightAnswer(
     const inclusion = message.tx ? await inclusionOf(end, message.tx) : null;
     const proof = proven && isPresent(proven) ? proven : null;
     const absence = proven && !isPresent(proven) ? proven : null;
-    return { ...answer, updates, proof, absence, inclusion, error: null };
+    const readRoles = readRolesHeldBy(end.durable().governance, asker);
+    return { ...answer, updates, proof, absence, inclusion, readRoles, error: null };
   } catch (error) {
     const e = error as { code?: string; message?: string };
     const code = String(e.code ?? 'INTERNAL').slice(0, 32);
@@ -247,6 +262,8 @@ export class NetLightSource implements LightSource {
   private readonly pending = new Map<number, (answer: LightData | null) => void>();
   /** Neighbours that let a request time out, and until when they are asked last. */
   private readonly silentUntil = new Map<string, number>();
+  /** The read roles the last answer that named any said this identity holds (a hint). */
+  private heldReadRoles: readonly string[] = [];
 
   constructor(
     private readonly net: PeerNet,
@@ -270,6 +287,14 @@ export class NetLightSource implements LightSource {
   /** The full peers linked now. */
   get linked(): readonly string[] {
     return this.neighbours;
+  }
+
+  /**
+   * The read roles the last full peer that answered said this identity holds (unproven: the
+   * light peer proves one before it acts on it; an older full peer names none).
+   */
+  get readRoles(): readonly string[] {
+    return this.heldReadRoles;
   }
 
   /**
@@ -365,7 +390,10 @@ export class NetLightSource implements LightSource {
       const answer = await this.send(to, { kind: 'lightGet', from, count, key, raw, tx });
       if (answer) this.silentUntil.delete(to);
       else this.silentUntil.set(to, this.clock.now() + lightSilentNeighbourMs);
-      if (answer && !answer.error) return answer;
+      if (answer && !answer.error) {
+        if (answer.readRoles) this.heldReadRoles = answer.readRoles;
+        return answer;
+      }
       if (answer?.error?.code === 'UNAUTHORIZED')
         throw botError('UNAUTHORIZED', answer.error.message);
       last = answer?.error ? `${to}: ${answer.error.message}` : `${to} did not answer`;

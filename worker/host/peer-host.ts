@@ -41,7 +41,7 @@ import { SyncServing } from './sync-serving';
 import { Submissions } from './submissions';
 import { Admission } from './admission';
 import { Reads } from './reads';
-import { SealedValues } from './sealed-values';
+import { SealedValues, storedSealedVersion } from './sealed-values';
 import { SealedShares } from './sealed-share';
 import { assertPersistsFollow, stopsPeer } from './assertions';
 import { decideEvidence } from '../core/decisions';
@@ -139,6 +139,8 @@ export class PeerHost extends ApiSurface implements PeerMethods {
     this.sealed = new SealedValues({
       state: s,
       storage: options.storage,
+      stored: (key, tx) =>
+        storedSealedVersion(options.storage, s.peer.chain.chainId, s.hashes, key, tx),
       record: base.record,
       submitBackground: (request) => this.submissions.submitBackground(request),
     });

@@ -12,7 +12,7 @@ import { signTx, txIdOf } from '../core/tx';
 import { bindingFromSeed } from '../core/modules/datasets/keys';
 import { decodeDataEntry, type SealedValue } from '../core/modules/data';
 import { SealedValues } from './sealed-values';
-import { SealedShares, sharesDueFor } from './sealed-share';
+import { SealedShares, sharerRank, sharesDueFor } from './sealed-share';
 import type { HostState } from './host-state';
 
 const validator = testIdentity('share host validator');
@@ -142,5 +142,16 @@ describe('sharing sealed values with a holder granted later', () => {
     await expect(peer(second, now).shares.shareNow(chain, 7 as never)).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
+  });
+});
+
+describe('who shares first: the version writer, then did order', () => {
+  it('puts the writer first when it can share, else keeps did order', () => {
+    const sharers = ['did:a', 'did:b', 'did:c'];
+    expect(sharers.map((me) => sharerRank(sharers, me, 'did:c'))).toEqual([1, 2, 0]);
+    expect(sharers.map((me) => sharerRank(sharers, me, 'did:b'))).toEqual([1, 0, 2]);
+    // the writer holds no wrap or no role (not a sharer), or is not known: did order
+    expect(sharers.map((me) => sharerRank(sharers, me, 'did:x'))).toEqual([0, 1, 2]);
+    expect(sharers.map((me) => sharerRank(sharers, me, null))).toEqual([0, 1, 2]);
   });
 });

@@ -17,7 +17,17 @@ import {
   sealedReadersOf,
   type SealedValue,
 } from '../core/modules/data/sealed';
-import { decodeSealedWrap, holdersMissing, sealedWrapKey } from '../core/modules/data/share';
+import {
+  decodeSealedEarlierWrap,
+  decodeSealedWrap,
+  holdersMissing,
+  sealedEarlierWrapKey,
+  sealedVersionOf,
+  sealedWrapKey,
+} from '../core/modules/data/share';
+import { dataPrefix, decodeDataEntry } from '../core/modules/data';
+import { txIdOf } from '../core/tx';
+import { provenHistory, verifiedBlock } from './integrity';
 import type { KeyBinding, WrappedKey } from '../core/modules/datasets/keys';
 import { sha256 } from '../core/crypto/hash';
 import { equalBytes } from '../core/bytes';
@@ -35,16 +45,52 @@ import { bestX25519, type X25519Backend } from '../data/x25519';
 import type { HostState } from './host-state';
 import type { LogEntry } from '../api';
 
-/** Blocks after which a key sent but still not on chain is sent again. */
-const republishAfterBlocks = 10;
-
 /** A content key seals exactly one value, so the GCM nonce can be fixed. */
 const boxNonce = new Uint8Array(12);
 
+/** A stored version of a sealed value: its box and wraps, and who wrote it (null: not found). */
+export interface StoredSealedVersion {
+  sealed: SealedValue;
+  writer: string | null;
+}
+
+/**
+ * The stored version `tx` of data key `key` (from the verified block that holds the data.put,
+ * found by the store's transaction index; else from the key's history, proven against its
+ * blocks), with the sender of the transaction that wrote it; null when this store holds none.
+ */
+export async function storedSealedVersion(
+  storage: Storage,
+  chainId: string,
+  hashes: readonly Uint8Array[],
+  key: string,
+  tx: string,
+): Promise<StoredSealedVersion | null> {
+  const at = await storage.txLocation(tx);
+  if (at && at.chainId === chainId) {
+    const found = (await verifiedBlock(storage, chainId, at.height, hashes))?.txs[at.index];
+    const body = found?.body as { key?: unknown; sealed?: SealedValue } | undefined;
+    if (found && txIdOf(found) === tx && found.type === 'data.put' && body?.key === key)
+      return body.sealed ? { sealed: body.sealed, writer: found.from } : null;
+  }
+  // not a data.put of its own (a put held for approval): the key's history
+  const versions = await provenHistory(storage, chainId, dataPrefix + key, hashes);
+  for (const version of versions) {
+    const entry = decodeDataEntry(version.entry);
+    if (entry.txId !== tx || !entry.sealed) continue;
+    const block = await verifiedBlock(storage, chainId, version.height, hashes);
+    const writer = block?.txs.find((t) => txIdOf(t) === tx)?.from ?? null;
+    return { sealed: entry.sealed, writer };
+  }
+  return null;
+}
+
 export interface SealedValuesDeps {
   state: HostState;
-  /** Where the wraps that shares added (sealwrap/) are read from. */
+  /** Where the wraps that shares added (sealwrap/, sealwrapv/) are read from. */
   storage: Pick<Storage, 'getState'>;
+  /** A stored version of a sealed value (storedSealedVersion); absent: none is found. */
+  stored?: (key: string, tx: string) => Promise<StoredSealedVersion | null>;
   submitBackground(request: { type: string; body: unknown }): Promise<{ txId: string }>;
   record(level: LogEntry['level'], message: string): void;
 }
@@ -188,9 +234,17 @@ export class SealedValues {
     const own = sealed.keys.find((k) => k.reader === me);
     if (own || txId === undefined) return own ?? null;
     const bytes = await this.entryAt(chain, sealedWrapKey(me, key));
-    if (!bytes) return null;
-    const added = decodeSealedWrap(bytes);
-    return added.tx === txId && added.wrap.reader === me ? added.wrap : null;
+    const added = bytes ? decodeSealedWrap(bytes) : null;
+    if (added?.tx === txId && added.wrap.reader === me) return added.wrap;
+    // an earlier version shared after it was written over (share.ts sealedEarlierWrapKey)
+    const earlier = await this.entryAt(chain, sealedEarlierWrapKey(me, txId));
+    const old = earlier ? decodeSealedEarlierWrap(earlier) : null;
+    return old?.tx === txId && old.key === key && old.wrap.reader === me ? old.wrap : null;
+  }
+
+  /** The stored version `tx` of `key` with its writer (null: not found here). */
+  async storedVersion(key: string, tx: string): Promise<StoredSealedVersion | null> {
+    return (await this.d.stored?.(key, tx)) ?? null;
   }
 
   /**
@@ -237,11 +291,11 @@ export class SealedValues {
     if (!sealed) return { value };
     const me = this.d.state.identityView.did;
     const role = readRoleOf(chain.governance, key);
-    const current = chain.data?.sealed.get(key);
-    const isCurrent = current !== undefined && current.tx === txId;
-    const readers = isCurrent ? [...current.readers] : sealed.keys.map((k) => k.reader);
-    const waiting = isCurrent
-      ? holdersMissing(chain.governance, chain.datasets?.keys, key, current)
+    const version = txId === undefined ? null : sealedVersionOf(chain.data, key, txId);
+    const isCurrent = version?.current === true;
+    const readers = version ? [...version.entry.readers] : sealed.keys.map((k) => k.reader);
+    const waiting = version
+      ? holdersMissing(chain.governance, chain.datasets?.keys, key, version.entry)
       : [];
     const view: SealedView = {
       role: role?.role ?? null,
@@ -255,9 +309,9 @@ export class SealedValues {
         sealed: {
           ...view,
           reason: role?.dids.includes(me)
-            ? isCurrent
-              ? "sealed before this peer held the role (or before it published its key): a holder's peer shares it with this peer by itself, or on its page with Share with new holders"
-              : 'an earlier version, sealed before this peer held the role: only the current value is shared with new holders'
+            ? version
+              ? `${isCurrent ? '' : 'an earlier version, '}sealed before this peer held the role (or before it published its key): a holder's peer shares it with this peer by itself, or on its page with Share with new holders`
+              : `an earlier version, sealed before this peer held the role and older than the ${limits.sealedVersionsKeptMax} earlier versions kept shareable: it stays closed to this peer`
             : `sealed for the holders of ${view.role ?? 'a read role'}; this peer holds none`,
         },
       };
@@ -272,7 +326,8 @@ export class SealedValues {
   async afterBlock(chain: ChainState): Promise<void> {
     const me = this.d.state.identityView?.did;
     if (!me || chain.datasets?.keys.has(me)) return;
-    if (this.publishedAt !== null && chain.height < this.publishedAt + republishAfterBlocks) return;
+    if (this.publishedAt !== null && chain.height < this.publishedAt + limits.sealedKeyResendBlocks)
+      return;
     const holds = [...(chain.governance?.roles ?? [])].some(
       ([role, dids]) => role.startsWith('read:') && dids.includes(me),
     );

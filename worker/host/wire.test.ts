@@ -150,6 +150,7 @@ describe('wire: a light answer with a proof of absence', () => {
       proof: null,
       absence,
       inclusion: null,
+      readRoles: null,
       error: null,
     } as const;
     expect(decodeWire(encodeWire(answer))).toEqual(answer);
@@ -167,6 +168,34 @@ describe('wire: a light answer with a proof of absence', () => {
       { ...absence, siblings: Array.from({ length: 257 }, () => hash(0)) },
     ])
       expect(code(tagged({ ...answer, absence: bad }))).toBe('MALFORMED');
+  });
+});
+
+describe('wire: the read roles a light answer names (issue 15)', () => {
+  it('round-trips them, takes an answer without them, refuses a malformed list', () => {
+    const answer = {
+      kind: 'lightData',
+      id: 4,
+      head: 2,
+      updates: [] as unknown[],
+      proof: null,
+      absence: null,
+      inclusion: null,
+      readRoles: ['read:lab/', 'read:x'] as string[],
+      error: null,
+    } as const;
+    expect(decodeWire(encodeWire(answer))).toEqual(answer);
+    const tagged = (body: unknown) => new Uint8Array([13, ...encode(body)]);
+    const { readRoles: _, ...old } = answer;
+    expect(decodeWire(tagged(old))).toMatchObject({ readRoles: null });
+    for (const bad of [
+      'read:lab/',
+      ['deploy'],
+      [7],
+      [`read:${'x'.repeat(70)}`],
+      Array.from({ length: 9 }, (_, i) => `read:${i}`),
+    ])
+      expect(code(tagged({ ...answer, readRoles: bad }))).toBe('MALFORMED');
   });
 });
 

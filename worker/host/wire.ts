@@ -78,6 +78,12 @@ export type WireMessage =
       absence?: LightAbsence | null;
       /** The asked transaction's place in its block, or null (not in a block yet). */
       inclusion?: TxInclusion | null;
+      /**
+       * The read:<prefix> roles the asker holds in the answering peer's state (issue 15), at
+       * most lightReadRolesListedMax: a hint, which the light peer proves (gov/role/<role>)
+       * before it acts on it. Absent from older full peers.
+       */
+      readRoles?: string[] | null;
       error: { code: string; message: string } | null;
     };
 
@@ -353,6 +359,7 @@ export function encodeWire(message: WireMessage): Uint8Array {
           proof: message.proof,
           absence: message.absence ?? null,
           inclusion: message.inclusion ?? null,
+          readRoles: message.readRoles ?? null,
           error: message.error,
         }),
       );
@@ -439,6 +446,21 @@ function inclusionOf(value: unknown): TxInclusion | null {
 
 function isHeight(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** A light answer's read roles: absent, null, or a short list of read:<prefix> role names. */
+function readRolesOk(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  return (
+    Array.isArray(value) &&
+    value.length <= limits.lightReadRolesListedMax &&
+    value.every(
+      (role) =>
+        typeof role === 'string' &&
+        role.startsWith('read:') &&
+        role.length <= limits.roleNameLengthMax,
+    )
+  );
 }
 
 function refusalOk(error: Record<string, unknown> | null | undefined): boolean {
@@ -667,11 +689,12 @@ export function decodeWire(bytes: Uint8Array): WireMessage {
         !isHeight(m.head) ||
         !Array.isArray(m.updates) ||
         m.updates.length > lightClientUpdatesMax ||
-        !refusalOk(error)
+        !refusalOk(error) ||
+        !readRolesOk(m.readRoles)
       )
         throw botError(
           'MALFORMED',
-          `A light answer holds at most ${lightClientUpdatesMax} header updates, a proof or null, and a refusal or null.`,
+          `A light answer holds at most ${lightClientUpdatesMax} header updates, a proof or null, at most ${limits.lightReadRolesListedMax} read roles, and a refusal or null.`,
         );
       return {
         kind: 'lightData',
@@ -681,6 +704,7 @@ export function decodeWire(bytes: Uint8Array): WireMessage {
         proof: lightProofOf(m.proof),
         absence: lightAbsenceOf(m.absence),
         inclusion: inclusionOf(m.inclusion),
+        readRoles: (m.readRoles ?? null) as string[] | null,
         error: (error ?? null) as { code: string; message: string } | null,
       };
     }

@@ -24,6 +24,10 @@ import {
   holdersMissing,
   sealedShareError,
   sealedWrapKey,
+  decodeSealedEarlier,
+  decodeSealedEarlierWrap,
+  sealedEarlierKey,
+  sealedEarlierWrapKey,
   type SealedValue,
 } from '.';
 
@@ -95,6 +99,8 @@ s = commit(s, [put, tx(s, v3, 'data.put', { key: 'lab/b', sealed: sealedFor([v1]
 s = pass(s, { kind: 'role', role: 'read:lab/', dids: [v1.did, v2.did] });
 s = publishKey(s, v2);
 const granted = s;
+/** The state entries up to `granted` (other tests' role changes branch off it). */
+const grantedWrites = [...allWrites];
 const share = (
   from: TestIdentity,
   readers: Array<TestIdentity | string>,
@@ -164,7 +170,7 @@ describe('data.share: a holder granted later is given a wrap of an earlier value
       [share(v1, [v3]), 'BAD_KEY', v3.did], // not a holder
       [share(v1, [v1]), 'BAD_KEY', v1.did], // can read it already
       [share(v1, [v2, v3]), 'BAD_KEY', v3.did],
-      [share(v1, [v2], 'lab/a', '0'.repeat(64)), 'BAD_REQUEST', 'written again'], // stale version
+      [share(v1, [v2], 'lab/a', '0'.repeat(64)), 'BAD_REQUEST', 'neither the current version'], // no such version
       [share(v1, [v2], 'lab/none'), 'NOT_FOUND', 'nothing to share'],
     ];
     for (const [t, code, words] of cases) {
@@ -266,7 +272,7 @@ describe('data.share: a holder granted later is given a wrap of an earlier value
     const error = sealedShareError(
       rights as never,
       granted.datasets?.keys,
-      withV1,
+      { sealed: withV1 },
       share(v1, [v2]),
     );
     expect(error).toMatchObject({
@@ -305,12 +311,158 @@ describe('data.share: bad input gets typed errors (body rules)', () => {
 
   it('enforces sealedSharesPerTxMax and sealedValueHoldersMax', () => {
     const batch = (n: number) =>
-      Array.from({ length: n }, (_, i) => ({ key: `lab/${i}`, tx: putId, keys: [wrapFor(v2)] }));
+      Array.from({ length: n }, (_, i) => ({
+        key: `lab/${i}`,
+        tx: i.toString(16).padStart(64, '0'),
+        keys: [wrapFor(v2)],
+      }));
     expect(codeOf({ shares: batch(limits.sealedSharesPerTxMax) })).toBe('accepted');
     expect(codeOf({ shares: batch(limits.sealedSharesPerTxMax + 1) })).toBe('TOO_LARGE');
     const wraps = Array.from({ length: limits.sealedValueHoldersMax + 1 }, (_, i) =>
       wrapFor(testIdentity(`w ${i}`).did),
     );
     expect(codeOf({ shares: [{ ...item, keys: wraps }] })).toBe('TOO_LARGE');
+  });
+});
+
+describe('data.share of earlier versions: a holder granted later reads the history too', () => {
+  /** `state` with lab/a written again, sealed for v1 and v2 (putId becomes an earlier version). */
+  function rewritten(state: ChainState, times = 1) {
+    const writes: Array<[string, Uint8Array]> = [];
+    const puts: Tx[] = [];
+    for (let i = 0; i < times; i++) {
+      const put = tx(state, v3, 'data.put', {
+        key: 'lab/a',
+        sealed: { ...sealedFor([v1, v2]), box: new Uint8Array(40).fill(i) },
+      });
+      const made = block(state, [put]);
+      expect(made.rejected).toEqual([]);
+      writes.push(...made.writes);
+      puts.push(put);
+      state = made.state;
+    }
+    return { state, writes, puts };
+  }
+
+  it('keeps the version written over, takes a share of it, and loads the same index', () => {
+    const over = rewritten(granted);
+    const earlier = [{ tx: putId, readers: [v1.did] }];
+    expect(over.state.data!.earlier.get('lab/a')).toEqual(earlier);
+    expect(
+      decodeSealedEarlier(over.writes.find(([k]) => k === sealedEarlierKey('lab/a'))![1]),
+    ).toEqual(earlier);
+    const shared = tx(over.state, v1, 'data.share', {
+      shares: [{ key: 'lab/a', tx: putId, keys: [wrapFor(v2)] }],
+    });
+    const made = block(over.state, [shared]);
+    expect(made.rejected).toEqual([]);
+    expect(made.failed).toEqual([]);
+    const wrap = decodeSealedEarlierWrap(made.writes.get(sealedEarlierWrapKey(v2.did, putId))!);
+    expect(wrap).toEqual({
+      key: 'lab/a',
+      tx: putId,
+      wrap: wrapFor(v2),
+      height: over.state.height + 1,
+    });
+    expect(made.writes.has(sealedWrapKey(v2.did, 'lab/a'))).toBe(false);
+    expect(made.state.data!.earlier.get('lab/a')).toEqual([
+      { tx: putId, readers: [v1.did, v2.did] },
+    ]);
+    // the current version is untouched, and shared once: a second share for v2 is refused
+    expect(made.state.data!.sealed.get('lab/a')?.tx).toBe(txIdOf(over.puts[0]!));
+    const again = tx(made.state, v1, 'data.share', {
+      shares: [{ key: 'lab/a', tx: putId, keys: [wrapFor(v2, 7)] }],
+    });
+    expect(errorOf(made.state, again)?.code).toBe('BAD_KEY');
+    // deterministic, and a peer loading the entries holds the same earlier versions
+    expect(replayBlock(over.state, made.block).state.trie.rootHash()).toEqual(
+      made.state.trie.rootHash(),
+    );
+    const loaded = stateFromEntries(genesis, made.block.header, made.hash, [
+      ...grantedWrites,
+      ...over.writes,
+      ...made.writes,
+    ]);
+    expect(loaded.trie.rootHash()).toEqual(made.state.trie.rootHash());
+    expect(loaded.data!.earlier.get('lab/a')).toEqual([{ tx: putId, readers: [v1.did, v2.did] }]);
+    // written over once more: the list moves on, v2 still counted a reader of putId
+    const next = rewritten(made.state);
+    expect(next.state.data!.earlier.get('lab/a')?.map((v) => v.tx)).toEqual([
+      txIdOf(over.puts[0]!),
+      putId,
+    ]);
+    expect(next.state.data!.earlier.get('lab/a')?.[1]?.readers).toEqual([v1.did, v2.did]);
+  });
+
+  it('refuses wrong shares of earlier versions with typed errors and writes nothing', () => {
+    const over = rewritten(granted);
+    const shareOf = (from: TestIdentity, readers: TestIdentity[], version = putId) =>
+      tx(over.state, from, 'data.share', {
+        shares: [{ key: 'lab/a', tx: version, keys: readers.map((r) => wrapFor(r)) }],
+      });
+    const cases: Array<[Tx, string, string]> = [
+      [shareOf(v2, [v2]), 'UNAUTHORIZED', 'holds no wrap'],
+      [shareOf(v3, [v2]), 'UNAUTHORIZED', 'does not hold the role'],
+      [shareOf(v1, [v1]), 'BAD_KEY', v1.did],
+      [shareOf(v1, [v3]), 'BAD_KEY', v3.did],
+      [shareOf(v1, [v2], 'f'.repeat(64)), 'BAD_REQUEST', 'sealedVersionsKeptMax'],
+    ];
+    for (const [t, code, words] of cases) {
+      expect(errorOf(over.state, t), `${code} ${words}`).toMatchObject({
+        code,
+        message: expect.stringContaining(words),
+      });
+      expect(new Mempool().admit(over.state, txIdOf(t), t)?.code).toBe(code);
+    }
+    // a batch with one bad share: nothing is written, and a block holding it is BAD_BLOCK
+    const mixed = tx(over.state, v1, 'data.share', {
+      shares: [
+        { key: 'lab/a', tx: putId, keys: [wrapFor(v2)] },
+        { key: 'lab/b', tx: over.state.data!.sealed.get('lab/b')!.tx, keys: [wrapFor(v3)] },
+      ],
+    });
+    const made = block(over.state, [mixed]);
+    expect(made.txIds).toEqual([]);
+    expect([...made.writes.keys()].some((k) => k.startsWith('sealwrap'))).toBe(false);
+    const empty = executeBlock(
+      over.state,
+      [],
+      { time: over.state.headTime + 1, proposer: v0.did, round: 0 },
+      false,
+    );
+    expect(() => replayBlock(over.state, { ...empty.block, txs: [mixed] })).toThrow(
+      expect.objectContaining({ code: 'BAD_BLOCK' }),
+    );
+    // in one block, a second wrap of the same earlier version for the same holder fails
+    const first = shareOf(v1, [v2]);
+    const second = tx(
+      over.state,
+      v1,
+      'data.share',
+      { shares: [{ key: 'lab/a', tx: putId, keys: [wrapFor(v2, 7)] }] },
+      1,
+    );
+    const both = block(over.state, [first, second]);
+    expect(both.failed.map((f) => f.txId)).toEqual([txIdOf(second)]);
+    expect(both.state.data!.earlier.get('lab/a')?.[0]?.readers).toEqual([v1.did, v2.did]);
+  });
+
+  it('keeps sealedVersionsKeptMax earlier versions; an older one stays closed', () => {
+    const over = rewritten(granted, limits.sealedVersionsKeptMax + 1);
+    const kept = over.state.data!.earlier.get('lab/a')!;
+    expect(kept).toHaveLength(limits.sealedVersionsKeptMax);
+    expect(kept.map((v) => v.tx)).not.toContain(putId);
+    expect(kept[0]!.tx).toBe(txIdOf(over.puts.at(-2)!));
+    const late = tx(over.state, v1, 'data.share', {
+      shares: [{ key: 'lab/a', tx: putId, keys: [wrapFor(v2)] }],
+    });
+    expect(errorOf(over.state, late)).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('sealedVersionsKeptMax'),
+    });
+    // a delete keeps the deleted version among the earlier ones too
+    const gone = block(over.state, [tx(over.state, v3, 'data.delete', { key: 'lab/a' })]);
+    expect(gone.state.data!.sealed.has('lab/a')).toBe(false);
+    expect(gone.state.data!.earlier.get('lab/a')?.[0]?.tx).toBe(txIdOf(over.puts.at(-1)!));
   });
 });

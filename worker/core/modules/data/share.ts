@@ -16,7 +16,14 @@
 // none twice; and the value's wraps stay within sealedValueHoldersMax. What it cannot check is
 // what a wrap holds (only its reader can open it): a wrap of garbage opens as TAMPERED on the
 // reader's peer, as with a data.put's wraps.
-// Pure: the in-memory index (SealedIndex) is rebuilt from the state entries at load.
+// Earlier versions (2026-12-08, share3): a holder granted later reads the key's history too. When
+// a sealed value is written over (or deleted), its version (tx, readers) goes to the front of the
+// key's list of earlier sealed versions, sealedEarlierKey(key) = { v: [{ tx, r }] }, newest
+// first, at most sealedVersionsKeptMax (older ones fall off and stay closed to later holders).
+// A share may name such a version by its tx; its wraps go to sealedEarlierWrapKey(reader, tx) =
+// { key, tx, k: wrap, h } (the tx id names the version, so no data key has to be parsed back).
+// Pure: the in-memory index (SealedIndex, SealedEarlierIndex) is rebuilt from the state entries
+// at load.
 import { decode, encode } from '../../codec';
 import { botError, type BotError } from '../../errors';
 import { isPlainObject, onlyFields } from '../../body';
@@ -35,6 +42,22 @@ export function sealedWrapKey(reader: string, key: string): string {
   return `${sealedWrapPrefix}${reader}/${key}`;
 }
 
+/** State entries of a key's earlier sealed versions: sealedEarlierPrefix + key. */
+export const sealedEarlierPrefix = 'sealold/';
+
+/** The state key of the earlier sealed versions of data key `key`. */
+export function sealedEarlierKey(key: string): string {
+  return `${sealedEarlierPrefix}${key}`;
+}
+
+/** State entries of wraps of earlier versions added by data.share: prefix + reader + '/' + tx. */
+export const sealedEarlierWrapPrefix = 'sealwrapv/';
+
+/** The state key of `reader`'s added wrap of the sealed version written by transaction `tx`. */
+export function sealedEarlierWrapKey(reader: string, tx: string): string {
+  return `${sealedEarlierWrapPrefix}${reader}/${tx}`;
+}
+
 /** What the core remembers of a sealed value now under a key (for data.share's validity). */
 export interface SealedIndexEntry {
   /** The data.put that wrote this version. */
@@ -45,6 +68,54 @@ export interface SealedIndexEntry {
 
 /** The sealed values now in the state, by data key. */
 export type SealedIndex = PersistentMap<SealedIndexEntry>;
+
+/** The earlier sealed versions of each key (newest first, at most sealedVersionsKeptMax). */
+export type SealedEarlierIndex = PersistentMap<readonly SealedIndexEntry[]>;
+
+/** What data.share's validity reads of the data module's memory. */
+export interface SealedVersions {
+  sealed: SealedIndex;
+  earlier?: SealedEarlierIndex;
+}
+
+/** The state entry of a key's earlier sealed versions (readers sorted: every peer writes alike). */
+export function encodeSealedEarlier(versions: readonly SealedIndexEntry[]): Uint8Array {
+  return encode({ v: versions.map((v) => ({ tx: v.tx, r: [...v.readers].sort() })) });
+}
+
+export function decodeSealedEarlier(bytes: Uint8Array): SealedIndexEntry[] {
+  const raw = decode<{ v: Array<{ tx: string; r: string[] }> }>(bytes, 1 << 16);
+  return raw.v.map((v) => ({ tx: v.tx, readers: v.r }));
+}
+
+/** A share's state entry for an earlier version: its data key, version, wrap and height. */
+export interface SealedEarlierWrapEntry extends SealedWrapEntry {
+  key: string;
+}
+
+export function encodeSealedEarlierWrap(entry: SealedEarlierWrapEntry): Uint8Array {
+  return encode({ key: entry.key, tx: entry.tx, k: entry.wrap, h: entry.height });
+}
+
+export function decodeSealedEarlierWrap(bytes: Uint8Array): SealedEarlierWrapEntry {
+  const raw = decode<{ key: string; tx: string; k: WrappedKey; h: number }>(bytes, 2048);
+  return { key: raw.key, tx: raw.tx, wrap: raw.k, height: raw.h };
+}
+
+/**
+ * The version `tx` of `key` in `data`: the current one or a kept earlier one (`current` says
+ * which), or null when neither.
+ */
+export function sealedVersionOf(
+  data: SealedVersions | undefined,
+  key: string,
+  tx: string,
+): { entry: SealedIndexEntry; current: boolean } | null {
+  const now = data?.sealed.get(key);
+  if (now?.tx === tx) return { entry: now, current: true };
+  const earlier = data?.earlier?.get(key)?.find((v) => v.tx === tx);
+  return earlier ? { entry: earlier, current: false } : null;
+}
 
 /** One value's added wraps, as a data.share body carries them. */
 export interface SealedShare {
@@ -72,7 +143,7 @@ export function decodeSealedWrap(bytes: Uint8Array): SealedWrapEntry {
 
 const txIdPattern = /^[0-9a-f]{64}$/;
 
-/** Body rules of data.share (stateless): shape, sizes, distinct keys and readers (typed errors). */
+/** Body rules of data.share (stateless): shape, sizes, distinct versions and readers (typed errors). */
 export function checkShareBody(body: unknown): SealedShare[] {
   if (!isPlainObject(body))
     throw botError('MALFORMED', 'A data.share body must be a map { shares: [{ key, tx, keys }] }.');
@@ -85,19 +156,23 @@ export function checkShareBody(body: unknown): SealedShare[] {
       'TOO_LARGE',
       `One data.share carries at most ${limits.sealedSharesPerTxMax} values (sealedSharesPerTxMax); this one has ${shares.length}. Send the rest in another.`,
     );
-  const seenKeys = new Set<string>();
+  const seenVersions = new Set<string>();
   return shares.map((item) => {
     if (!isPlainObject(item)) throw botError('MALFORMED', 'Each share is a map { key, tx, keys }.');
     onlyFields(item, ['key', 'tx', 'keys'], 'share');
     const key = checkDataKey(item.key);
-    if (seenKeys.has(key))
-      throw botError('BAD_REQUEST', `"${key}" is shared twice in one data.share.`);
-    seenKeys.add(key);
     if (typeof item.tx !== 'string' || !txIdPattern.test(item.tx))
       throw botError(
         'BAD_FIELD_TYPE',
         'A share names its version as a transaction id (64 hex digits).',
       );
+    // a version is one transaction: the same tx under two keys is refused too
+    if (seenVersions.has(item.tx))
+      throw botError(
+        'BAD_REQUEST',
+        `The version ${item.tx.slice(0, 12)}… of "${key}" is shared twice in one data.share.`,
+      );
+    seenVersions.add(item.tx);
     if (!Array.isArray(item.keys) || item.keys.length === 0)
       throw botError('BAD_FIELD_TYPE', 'A share carries a non-empty list of wrapped keys.');
     if (item.keys.length > limits.sealedValueHoldersMax)
@@ -138,21 +213,24 @@ export function holdersMissing(
 function shareError(
   rights: RightsState | undefined,
   bindings: ReadonlyMap<string, KeyBinding> | undefined,
-  index: SealedIndex | undefined,
+  data: SealedVersions | undefined,
   from: string,
   share: SealedShare,
 ): BotError | null {
-  const entry = index?.get(share.key);
-  if (!entry)
-    return botError(
-      'NOT_FOUND',
-      `No sealed value is under "${share.key}" now (absent, deleted or written plainly); there is nothing to share.`,
-    );
-  if (entry.tx !== share.tx)
+  const version = sealedVersionOf(data, share.key, share.tx);
+  if (!version) {
+    const now = data?.sealed.get(share.key);
+    if (!now && !data?.earlier?.has(share.key))
+      return botError(
+        'NOT_FOUND',
+        `No sealed value is under "${share.key}" now or among its kept earlier versions (absent, or written plainly); there is nothing to share.`,
+      );
     return botError(
       'BAD_REQUEST',
-      `The value under "${share.key}" was written again since (its version is ${entry.tx.slice(0, 12)}…, not ${share.tx.slice(0, 12)}…); share the current one.`,
+      `${share.tx.slice(0, 12)}… is neither the current version of "${share.key}"${now ? ` (${now.tx.slice(0, 12)}…)` : ''} nor one of its ${limits.sealedVersionsKeptMax} newest earlier sealed versions (sealedVersionsKeptMax); share one of those.`,
     );
+  }
+  const entry = version.entry;
   const role = readRoleOf(rights, share.key);
   if (!role)
     return botError(
@@ -181,19 +259,20 @@ function shareError(
 
 /**
  * Block validity of a data.share, on the state before the block (`rights`: governance,
- * `bindings`: published X25519 keys, `index`: the sealed values now). null when it may be in
+ * `bindings`: published X25519 keys, `data`: the sealed values now and their kept earlier
+ * versions). null when it may be in
  * the block; else the first share's refusal (the whole transaction is left out).
  */
 export function sealedShareError(
   rights: RightsState | undefined,
   bindings: ReadonlyMap<string, KeyBinding> | undefined,
-  index: SealedIndex | undefined,
+  data: SealedVersions | undefined,
   tx: Tx,
 ): BotError | null {
   if (tx.type !== 'data.share') return null;
   const shares = (tx.body as { shares: SealedShare[] }).shares;
   for (const share of shares) {
-    const error = shareError(rights, bindings, index, tx.from, share);
+    const error = shareError(rights, bindings, data, tx.from, share);
     if (error) return error;
   }
   return null;
