@@ -2,6 +2,8 @@
 // with BENCH_TRACE=<file>) and prints, for the renderer main thread with the most tasks, the
 // tasks over 50 ms (or `--over <ms>`), each with its top-level events and the JavaScript
 // functions the sampling profiler saw in it (self time), and the same summed over all long tasks.
+// Each task's thread (CPU) time is printed beside its wall time: on a loaded box a task of a few
+// ms of CPU can last over 50 ms while its thread waits for a core (issue 20, BENCHMARKS.md).
 // Usage: npx tsx bench/trace-long-tasks.ts <trace.json> [--over 50] [--top 25]
 import { readFileSync } from 'node:fs';
 
