@@ -2,6 +2,8 @@
 // with BENCH_TRACE=<file>) and prints, for the renderer main thread with the most tasks, the
 // tasks over 50 ms (or `--over <ms>`), each with its top-level events and the JavaScript
 // functions the sampling profiler saw in it (self time), and the same summed over all long tasks.
+// Each task's thread (CPU) time is printed beside its wall time: on a loaded box a task of a few
+// ms of CPU can last over 50 ms while its thread waits for a core (issue 20, BENCHMARKS.md).
 // Usage: npx tsx bench/trace-long-tasks.ts <trace.json> [--over 50] [--top 25]
 import { readFileSync } from 'node:fs';
 
@@ -12,6 +14,8 @@ interface TraceEvent {
   tid: number;
   ts: number;
   dur?: number;
+  /** Thread (CPU) time of a complete event: what the thread ran, without the time it waited to run. */
+  tdur?: number;
   id?: string;
   args?: {
     name?: string;
@@ -56,15 +60,24 @@ if (!main) throw new Error('no renderer main thread in the trace');
 const onMain = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X');
 const long = main.tasks.filter((t) => (t.dur ?? 0) > overUs).sort((a, b) => a.ts - b.ts);
 
-// CPU samples of the main thread's profile: time -> leaf function.
+// CPU samples of the main thread's profile: time -> leaf function. Each thread of the process
+// (the page's workers too) has a profile of its own, named by the Profile event's id and tid;
+// node ids and time deltas are per profile, so only the main thread's chunks are read.
 const samples: Array<{ ts: number; fn: string; stack: string[] }> = [];
-const nodes = new Map<number, { parent?: number; fn: string }>();
-let sampleTs = 0;
+const profiles = new Map<
+  string,
+  { nodes: Map<number, { parent?: number; fn: string }>; ts: number }
+>();
 for (const e of events) {
   if (e.pid !== main.pid) continue;
-  if (e.name === 'Profile' && e.args?.data?.startTime !== undefined)
-    sampleTs = e.args.data.startTime;
-  if (e.name !== 'ProfileChunk') continue;
+  if (e.name === 'Profile' && e.id !== undefined && e.args?.data?.startTime !== undefined) {
+    if (e.tid === main.tid) profiles.set(e.id, { nodes: new Map(), ts: e.args.data.startTime });
+    continue;
+  }
+  if (e.name !== 'ProfileChunk' || e.id === undefined) continue;
+  const profile = profiles.get(e.id);
+  if (!profile) continue;
+  const { nodes } = profile;
   const data = e.args?.data;
   for (const n of data?.cpuProfile?.nodes ?? []) {
     const where = n.callFrame.url ? n.callFrame.url.split('/').pop() : '';
@@ -76,11 +89,11 @@ for (const e of events) {
   const ids = data?.cpuProfile?.samples ?? [];
   const deltas = data?.timeDeltas ?? [];
   for (let i = 0; i < ids.length; i++) {
-    sampleTs += deltas[i] ?? 0;
+    profile.ts += deltas[i] ?? 0;
     const stack: string[] = [];
     for (let id: number | undefined = ids[i]; id !== undefined; id = nodes.get(id)?.parent)
       stack.push(nodes.get(id)?.fn ?? `?${id}`);
-    samples.push({ ts: sampleTs, fn: stack[0] ?? '?', stack });
+    samples.push({ ts: profile.ts, fn: stack[0] ?? '?', stack });
   }
 }
 samples.sort((a, b) => a.ts - b.ts);
@@ -95,8 +108,15 @@ const topOf = (m: Map<string, number>, n: number) =>
 const allEvents = new Map<string, number>();
 const allSelf = new Map<string, number>();
 const allInclusive = new Map<string, number>();
+const ms = (us: number | undefined) => ((us ?? 0) / 1000).toFixed(0);
 console.log(
-  `main thread pid ${main.pid} tid ${main.tid}: ${main.tasks.length} tasks, ${long.length} over ${overUs / 1000} ms: ${long.map((t) => ((t.dur ?? 0) / 1000).toFixed(0)).join(', ')}`,
+  `main thread pid ${main.pid} tid ${main.tid}: ${main.tasks.length} tasks, ${long.length} over ${overUs / 1000} ms: ${long.map((t) => ms(t.dur)).join(', ')}`,
+);
+// A task's wall time includes the time its thread waited for a core (a loaded box); its thread
+// time is what the page itself ran.
+const longByCpu = main.tasks.filter((t) => (t.tdur ?? 0) > overUs);
+console.log(
+  `  their thread (CPU) time: ${long.map((t) => (t.tdur === undefined ? '?' : ms(t.tdur))).join(', ')} ms; tasks over ${overUs / 1000} ms of thread time: ${longByCpu.length}${longByCpu.length ? ` (${longByCpu.map((t) => ms(t.tdur)).join(', ')})` : ''}`,
 );
 for (const task of long) {
   const end = task.ts + (task.dur ?? 0);
@@ -126,7 +146,7 @@ for (const task of long) {
     }
   }
   console.log(
-    `\ntask at ${(task.ts / 1000).toFixed(0)} ms, ${((task.dur ?? 0) / 1000).toFixed(1)} ms`,
+    `\ntask at ${(task.ts / 1000).toFixed(0)} ms, ${((task.dur ?? 0) / 1000).toFixed(1)} ms (thread time ${task.tdur === undefined ? '?' : ((task.tdur ?? 0) / 1000).toFixed(1)} ms)`,
   );
   console.log('  events (inclusive):\n    ' + topOf(names, 12).join('\n    '));
   console.log('  JS self:\n    ' + topOf(self, 10).join('\n    '));

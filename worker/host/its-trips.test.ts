@@ -215,7 +215,7 @@ describe('a vehicle’s trips, bounded', () => {
     }
     await Promise.all(reports);
     await vehicle.itsStopTrip();
-    const { queue } = (await storage.getMeta<{ queue: string[] }>('its/drive'))!;
+    const queue = (await storage.getMeta<string[]>('its/drive/queue'))!;
     const nonces = queue.map((hex) => decodeTx(fromHex(hex)).nonce);
     expect(nonces.length).toBeGreaterThan(2);
     expect(nonces).toEqual(nonces.map((_, i) => i + 1));

@@ -18,6 +18,7 @@ import { balanceOf, emptyTokens } from '../core/modules/tokens';
 import {
   decodeCondition,
   decodeObservation,
+  itsClockSkewMaxMs,
   itsObservationPrefix,
   itsSegmentPrefix,
   itsTrustContractName,
@@ -162,6 +163,28 @@ describe('the ITS trust contract', () => {
     let replayed: ChainState = { ...genesisState(chain.genesis).state, contractRuntime: runtime };
     for (const x of chain.blocks) replayed = replayBlock(replayed, x.block).state;
     expect(replayed.trie.rootHash()).toEqual(chain.state.trie.rootHash());
+  });
+
+  it('whatever a contract says, an observation more than itsClockSkewMaxMs ahead of its block does not count (its trip is forgotten before such a window ends)', () => {
+    const chain = new Chain();
+    // A contract that takes any time ahead of the block.
+    const lenient = itsTrustContractSource.replace('skewMs: 60000', 'skewMs: 864000000000');
+    expect(lenient).not.toBe(itsTrustContractSource);
+    const deploy = chain.tx(provider, 'contract.deploy', {
+      name: itsTrustContractName,
+      code: lenient,
+    });
+    expect(chain.block([deploy]).failed).toEqual([]);
+    const [a, b] = [trip('future a'), trip('future b')];
+    const near = chain.observe(a, 30, true);
+    chain.time += itsClockSkewMaxMs + 1;
+    const ahead = chain.observe(b, 30, true);
+    chain.time -= itsClockSkewMaxMs + 1;
+    expect(chain.block([near, ahead]).failed).toEqual([]);
+    expect([near, ahead].map((tx) => chain.verdict(tx))).toMatchObject([
+      { status: 'counted' },
+      { status: 'rejected', reason: 'future' },
+    ]);
   });
 
   it('an upgrade of the contract changes the rule for everyone; only the module may call judge', () => {

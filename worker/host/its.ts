@@ -74,14 +74,8 @@ import {
   itsVehicleTripsKept,
 } from './its-limits';
 import type { SecretBox } from './keys-at-rest';
-import {
-  finishedTripsToDrop,
-  TripKeyStore,
-  tripsFromUsed,
-  type SentRecord,
-  type StoredKey,
-  type TripRecord,
-} from './its-trips';
+import { DriveStore, type DrivePart, type DriveState, type Pending } from './its-drive-store';
+import { finishedTripsToDrop, TripKeyStore, tripsFromUsed, type StoredKey } from './its-trips';
 import {
   checkNear,
   checkSegments,
@@ -136,57 +130,9 @@ export function browserOnline(): boolean {
   return (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine !== false;
 }
 
-interface Pending {
-  segment: string;
-  window: number;
-  speedSum: number;
-  speedCount: number;
-  humidity: number | null;
-  temperature: number | null;
-  /** Engine rpm from the OBD-II adapter over the segment (absent in a queue saved before rpm). */
-  rpmSum?: number;
-  rpmCount?: number;
-  time: number;
-}
-
-interface DriveState {
-  trip: string | null;
-  nonce: number;
-  pending: Pending | null;
-  last: { lat: number; lon: number; time: number } | null;
-  speedKmh: number | null;
-  sent: SentRecord[];
-  /** Signed observations not yet handed over (hex of encoded transactions), in nonce order. */
-  queue: string[];
-  /** The trip keys this vehicle has used and not dropped (their balances are its reward). */
-  used: string[];
-  /** The trips of those keys, oldest first (absent in a state saved before they existed). */
-  trips?: TripRecord[];
-  /** The reward of the finished trips dropped since (its-trips.ts): their final balances. */
-  rewardEarlier?: number;
-  lastError: string | null;
-}
-
-const driveMeta = 'its/drive';
 const vehiclesMeta = 'its/vehicles';
 const requestPrefix = 'its-req:';
 const certificatesPrefix = 'its-cert:';
-
-function emptyDrive(): DriveState {
-  return {
-    trip: null,
-    nonce: 0,
-    pending: null,
-    last: null,
-    speedKmh: null,
-    sent: [],
-    queue: [],
-    used: [],
-    trips: [],
-    rewardEarlier: 0,
-    lastError: null,
-  };
-}
 
 /** Congestion from the speed against the limit: 0 free flow .. 3 standstill. */
 export function congestionOf(speedKmh: number, limitKmh: number): number {
@@ -217,8 +163,12 @@ export class ItsHost {
   private humidityPct: number | null = null;
   private temperatureC: number | null = null;
 
+  /** The drive state's records in storage, each written when it changed (its-drive-store.ts). */
+  private readonly driveStore: DriveStore;
+
   constructor(private readonly d: ItsHostDeps) {
     this.tripKeys = new TripKeyStore(d.storage, d.secretBox);
+    this.driveStore = new DriveStore(d.storage);
   }
 
   // ---- reads ----
@@ -476,8 +426,7 @@ export class ItsHost {
 
   private async state(): Promise<DriveState> {
     if (this.drive) return this.drive;
-    const saved = await this.d.storage.getMeta<DriveState>(driveMeta);
-    const drive: DriveState = { ...emptyDrive(), ...(saved ?? {}) };
+    const { drive, saved } = await this.driveStore.load();
     // Saved before trip records: one per used key (so the reward sums every one of them).
     if (saved && !saved.trips) {
       const used = (await this.keys()).filter((k) => k.used).map((k) => k.did);
@@ -488,8 +437,9 @@ export class ItsHost {
     return this.drive;
   }
 
-  private async save(): Promise<void> {
-    await this.d.storage.putMeta(driveMeta, this.drive);
+  /** Saves the drive record, and the parts named as changed (its-drive-store.ts). */
+  private async save(parts: readonly DrivePart[] = []): Promise<void> {
+    if (this.drive) await this.driveStore.save(this.drive, parts);
   }
 
   async itsStartTrip(): Promise<ItsDriveView> {
@@ -721,6 +671,7 @@ export class ItsHost {
     }
     const hex = toHex(encodeTx(tx));
     drive.queue.push(hex);
+    this.driveStore.mark('queue', 'sent');
     // Signed just now in memory: handed over without a second verification (a storage round
     // trip could change it, so only this run's own seals; bounded with the queue).
     if (this.sealedHere.size >= itsQueueMax) this.sealedHere.clear();
@@ -760,7 +711,7 @@ export class ItsHost {
         drive.lastError = `An observation was refused: ${(error as Error).message}`;
       }
       drive.queue.shift();
-      await this.save();
+      await this.save(['queue']);
     }
     this.schedule(drive);
   }

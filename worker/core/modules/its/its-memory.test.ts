@@ -14,7 +14,10 @@ import {
   demoTownNetwork,
   dueWindows,
   forgottenThroughAt,
+  itsClockSkewMaxMs,
   itsFromEntries,
+  itsTripPrefix,
+  decodeTrip,
   itsWindowMsMax,
   itsWindowMsMin,
   itsWindowKeepMs,
@@ -22,6 +25,7 @@ import {
   signTripCertificate,
   type ItsState,
 } from '.';
+import { lastWindowOf } from './trip-memory';
 
 const provider = testIdentity('its memory provider');
 const t0 = 1_700_000_000_000;
@@ -43,36 +47,60 @@ class Chain {
   /** A new trip's first observation, on `segment` at `time`. */
   observe(segment: string, time: number, speedKmh = 40): Tx {
     const trip: TestIdentity = testIdentity(`its memory trip ${this.trips++}`);
-    const cert = signTripCertificate(
-      this.state.chainId,
-      provider.did,
-      provider.seed,
-      trip.did,
-      time + 3_600_000,
-    );
+    return this.observeAs(trip, segment, time, speedKmh);
+  }
+
+  /**
+   * An observation of `trip` at `time`: nonce 1 and a certificate valid for an hour unless told
+   * (`expires` null: no certificate).
+   */
+  observeAs(
+    trip: TestIdentity,
+    segment: string,
+    time: number,
+    speedKmh = 40,
+    options: { nonce?: number; expires?: number | null } = {},
+  ): Tx {
+    const { nonce = 1, expires = time + 3_600_000 } = options;
+    const cert =
+      expires === null
+        ? {}
+        : {
+            cert: signTripCertificate(
+              this.state.chainId,
+              provider.did,
+              provider.seed,
+              trip.did,
+              expires,
+            ),
+          };
     return signTx(
       {
         chain: this.state.chainId,
         type: 'its.observe',
         from: trip.did,
-        nonce: 1,
+        nonce,
         time,
-        body: { cert, segment, speedKmh, congestion: 1 },
+        body: { ...cert, segment, speedKmh, congestion: 1 },
       },
       trip.seed,
     );
   }
 
   settle(segment: string, window: number, time: number): Tx {
+    return this.byProvider('its.settle', { segment, window }, time);
+  }
+
+  byProvider(type: string, body: unknown, time: number): Tx {
     this.providerNonce += 1;
     return signTx(
       {
         chain: this.state.chainId,
-        type: 'its.settle',
+        type,
         from: provider.did,
         nonce: this.providerNonce,
         time,
-        body: { segment, window },
+        body,
       },
       provider.seed,
     );
@@ -186,6 +214,72 @@ describe('ITS state in memory', () => {
     expect(seen).toEqual([61, 42, 23, 4, 5]);
     expect(chain.its().byWindow.size).toBe(5);
     expect(chain.its().corroborated.size).toBe(0);
+  });
+
+  it('forgets a trip with the last window its samples can be in, as a scan of every trip would, keeps trips revoked ahead, and a reload agrees', () => {
+    const chain = new Chain();
+    const w0 = Math.floor(t0 / windowMs);
+    let time = w0 * windowMs;
+    const [a, b] = [testIdentity('its memory old trip a'), testIdentity('its memory old trip b')];
+    const ahead = testIdentity('its memory trip revoked ahead');
+    const expires = time + 3_600_000;
+    chain.block(
+      [
+        chain.observeAs(a, 'h20', time),
+        chain.observeAs(b, 'h20', time + 1),
+        chain.byProvider('its.revoke', { trips: [ahead.did] }, time),
+      ],
+      time,
+    );
+    // Its samples are at most itsClockSkewMaxMs ahead of a block before its expiry.
+    const last = lastWindowOf(chain.its().trips.get(a.did)!, windowMs);
+    expect(last).toBe(Math.floor((expires + itsClockSkewMaxMs) / windowMs));
+    // Kept up to the block at the end of that window's keep, forgotten one millisecond later.
+    const lastChance = (last + 1) * windowMs + itsWindowKeepMs;
+    chain.block([chain.observe('v20', lastChance)], lastChance);
+    expect(chain.its().trips.has(a.did)).toBe(true);
+    expect(chain.reloaded()).toEqual(chain.its());
+    time = lastChance + 1;
+    chain.block([chain.observe('v20', time)], time);
+    expect([a, b].map((t) => chain.its().trips.has(t.did))).toEqual([false, false]);
+    expect(chain.its().trips.get(ahead.did)).toMatchObject({ revoked: true, expires: 0 });
+    expect(chain.reloaded()).toEqual(chain.its());
+    // A forgotten trip sends nothing: without a certificate it is no member (left out of the
+    // block), with its certificate it has expired, as before.
+    const bare = chain.observeAs(a, 'h20', time, 40, { nonce: 2, expires: null });
+    const again = chain.observeAs(b, 'h20', time, 40, { nonce: 2, expires });
+    const refused = executeBlock(
+      chain.state,
+      [bare, again],
+      { time, proposer: provider.did, round: 0 },
+      false,
+    );
+    expect(refused.rejected.map((f) => f.error?.code)).toEqual(['NOT_MEMBER']);
+    expect(refused.failed.map((f) => f.error?.code)).toEqual(['BAD_CERTIFICATE']);
+    // Thirty hours of a block an hour with five new trips: memory holds the last 26 hours' (the
+    // hour of a certificate, the skew, the 24 h keep), the trips a scan of every stored trip
+    // keeps, not every trip the chain saw.
+    const keptByScan = () =>
+      [...chain.entries]
+        .filter(([key]) => key.startsWith(itsTripPrefix))
+        .map(([key, bytes]) => [key.slice(itsTripPrefix.length), decodeTrip(bytes)] as const)
+        .filter(
+          ([, trip]) =>
+            trip.expires === 0 || lastWindowOf(trip, windowMs) > forgottenThroughAt(time, windowMs),
+        )
+        .map(([did]) => did)
+        .sort();
+    for (let hour = 1; hour <= 30; hour++) {
+      time = lastChance + 1 + hour * 3_600_000;
+      chain.block(
+        segments.slice(0, 5).map((segment) => chain.observe(segment, time)),
+        time,
+      );
+      expect([...chain.its().trips.keys()].sort()).toEqual(keptByScan());
+      if (hour % 10 === 0) expect(chain.reloaded()).toEqual(chain.its());
+    }
+    expect(chain.trips).toBe(2 + 30 * 5);
+    expect(chain.its().trips.size).toBe(26 * 5 + 1);
   });
 
   it('keeps the corroborated unsettled windows indexed, and settlement reads only them', () => {

@@ -17,6 +17,7 @@ import {
 import * as L from './limits';
 import { PersistentMap } from '../../persistent-map';
 import { demoTownNetwork, segmentGapM } from './network';
+import { tripsAfter } from './trip-memory';
 import {
   itsMetaKey,
   itsObservationPrefix,
@@ -100,6 +101,7 @@ export function emptyIts(genesis: Genesis): ItsState {
   return {
     providers: genesis.its?.providers ?? [],
     trips: PersistentMap.empty(),
+    tripsByWindow: PersistentMap.empty(),
     windows: PersistentMap.empty(),
     latest: PersistentMap.empty(),
     byWindow: PersistentMap.empty(),
@@ -111,6 +113,16 @@ export function emptyIts(genesis: Genesis): ItsState {
 
 function tripIn(overlay: ItsOverlay, did: string): ItsTrip | undefined {
   return overlay.trips.get(did) ?? overlay.base.trips.get(did);
+}
+
+/**
+ * The trip of a sample in a window not past its keep: always in memory (a trip is forgotten only
+ * with the last window its samples can be in, ./trip-memory.ts). Missing: a bug, not bad input.
+ */
+function sampleTrip(overlay: ItsOverlay, did: string): ItsTrip {
+  const trip = tripIn(overlay, did);
+  if (!trip) throw new Error(`ITS: the trip ${did} of a window's sample is not in memory`);
+  return trip;
 }
 
 function windowIn(overlay: ItsOverlay, key: string): ItsWindow | undefined {
@@ -320,6 +332,9 @@ function observe(overlay: ItsOverlay, tx: Tx, txId: string): void {
   // A window past its keep is forgotten in memory: nothing may count toward it (the rules above
   // find such an observation stale already; this holds whatever a deployed contract says).
   if (!rejected && pastKeep(window, settings.windowMs, overlay.time)) rejected = 'stale';
+  // Nor ahead of the block by more than the skew: a trip is forgotten once the last window its
+  // samples can be in is past its keep (./trip-memory.ts), so none may lie beyond it.
+  if (!rejected && tx.time > overlay.time + L.itsClockSkewMaxMs) rejected = 'future';
   let notCounted: NotCountedReason | null = null;
   if (!rejected) {
     if (win.samples.some((s) => s.trip === tx.from)) notCounted = 'duplicate';
@@ -481,7 +496,7 @@ function settle(overlay: ItsOverlay, tx: Tx, txId: string): void {
           window,
           samples: win.samples.map((s) => ({
             trip: s.trip,
-            provider: tripIn(overlay, s.trip)!.provider,
+            provider: sampleTrip(overlay, s.trip).provider,
             speedKmh: s.speedKmh,
           })),
         },
@@ -495,7 +510,7 @@ function settle(overlay: ItsOverlay, tx: Tx, txId: string): void {
   const outliers: string[] = [];
   const tripUpdates = new Map<string, ItsTrip>();
   for (const sample of win.samples) {
-    const trip = tripUpdates.get(sample.trip) ?? tripIn(overlay, sample.trip)!;
+    const trip = tripUpdates.get(sample.trip) ?? sampleTrip(overlay, sample.trip);
     if (!agreeing(sample)) {
       outliers.push(sample.trip);
       tripUpdates.set(sample.trip, { ...trip, rejected: trip.rejected + 1 });
@@ -667,11 +682,18 @@ export function finishIts(overlay: ItsOverlay): ItsState {
     encode({ time: overlay.time, providers: [...settings.providers] }),
   );
   // Only what the block touched is copied: the maps share the rest with the state before.
+  const windows = windowsAfter(base, overlay.windows, overlay.time, settings.windowMs);
   return {
     providers: [...settings.providers],
-    trips: base.trips.setAll(overlay.trips),
+    ...tripsAfter(
+      base,
+      overlay.trips,
+      settings.windowMs,
+      base.forgottenThrough,
+      forgottenThroughAt(overlay.time, settings.windowMs),
+    ),
     latest: base.latest.setAll(overlay.latest),
-    ...windowsAfter(base, overlay.windows, overlay.time, settings.windowMs),
+    ...windows,
   };
 }
 
@@ -696,15 +718,11 @@ export function itsFromEntries(
   }
   const windowMs = genesis.its?.windowMs ?? L.itsWindowMsDefault;
   // No meta: the module never finished a block (no window either); nothing is forgotten.
-  const loaded: WindowMaps = windowsAfter(
-    state,
-    windows,
-    meta?.time ?? Number.NEGATIVE_INFINITY,
-    windowMs,
-  );
+  const time = meta?.time ?? Number.NEGATIVE_INFINITY;
+  const loaded: WindowMaps = windowsAfter(state, windows, time, windowMs);
   return {
     providers: meta?.providers ?? state.providers,
-    trips: state.trips.setAll(trips),
+    ...tripsAfter(state, trips, windowMs, null, forgottenThroughAt(time, windowMs)),
     latest: state.latest.setAll(latest),
     ...loaded,
   };

@@ -149,7 +149,13 @@ export interface ObservationRecord {
 export interface ItsState {
   /** The providers in force after the last block the module worked in (admission reads it). */
   readonly providers: readonly string[];
+  /**
+   * Trips in memory: each is forgotten with the last window its samples can be in (when that
+   * window is past its keep, ./trip-memory.ts); revoked-ahead ones are kept.
+   */
   readonly trips: PersistentMap<ItsTrip>;
+  /** The trips in memory by their last window number (decimal), each list sorted. */
+  readonly tripsByWindow: PersistentMap<readonly string[]>;
   /**
    * Windows in memory, by "<segment>/<window>": every window, settled or not, is forgotten when
    * its end is itsWindowKeepMs before the block (it stays in the state trie; it can no longer
