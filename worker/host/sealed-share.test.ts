@@ -145,6 +145,37 @@ describe('sharing sealed values with a holder granted later', () => {
   });
 });
 
+describe("a value sealed before a holder's key was seen", () => {
+  it('is shared with that holder after the block that wrote it (no role or key changed in it)', async () => {
+    nonce = 0; // a fresh chain: the validator's nonces start again
+    let state = devChain(validator).state;
+    state = step(state, 'member.propose', {
+      change: { kind: 'role', role: 'read:lab/', dids: [h1.did, h2.did] },
+      height: state.height + 2,
+    });
+    state = publish(state, h1);
+    // the writer's peer seals for h1 alone; h2's key reaches the chain before the write does
+    const request = await peer(outsider, []).sealed.sealRequest(state, {
+      type: 'data.put',
+      body: { key: 'lab/c', value: 'raced' },
+    });
+    state = publish(state, h2);
+    const sent: Array<{ type: string; body: unknown }> = [];
+    const holder = peer(h1, sent).shares;
+    expect(await holder.afterBlock(state)).toMatchObject({ shared: 0 });
+    state = step(state, 'data.put', request.body, outsider); // taken without h2's wrap
+    expect(await holder.afterBlock(state)).toMatchObject({ shared: 1 });
+    const shares = (sent[0]!.body as { shares: Array<{ key: string; keys: unknown[] }> }).shares;
+    expect(shares.map((s) => [s.key, s.keys.length])).toEqual([['lab/c', 1]]);
+    const shared = step(state, 'data.share', sent[0]!.body, h1);
+    const box = decodeDataEntry(writes.get('data/lab/c')!).sealed as SealedValue;
+    const entry = shared.data!.sealed.get('lab/c')!;
+    expect((await peer(h2, []).sealed.open(shared, 'lab/c', box, null, entry.tx)).value).toBe(
+      'raced',
+    );
+  });
+});
+
 describe('who shares first: the version writer, then did order', () => {
   it('puts the writer first when it can share, else keeps did order', () => {
     const sharers = ['did:a', 'did:b', 'did:c'];

@@ -127,7 +127,7 @@ export interface ShareOutcome {
 export class SealedShares {
   /** Versions (by tx) pending a share by this peer, with the height its peer saw the need. */
   private pending = new Map<string, Pending>();
-  private seen: { roles: unknown; keys: unknown; did: string } | null = null;
+  private seen: { roles: unknown; keys: unknown; sealed: unknown; did: string } | null = null;
   private inFlight: { height: number; txs: string[] } | null = null;
   private running: Promise<ShareOutcome> | null = null;
 
@@ -157,9 +157,16 @@ export class SealedShares {
     if (!me) return;
     const roles = chain.governance?.roles;
     const keys = chain.datasets?.keys;
+    // A new sealed value may lack a holder's wrap (its key or role came after the writer sealed
+    // it; block validity takes that): a block that wrote one is a reason to look too.
+    const sealed = chain.data?.sealed;
     const changed =
-      !this.seen || this.seen.roles !== roles || this.seen.keys !== keys || this.seen.did !== me;
-    this.seen = { roles, keys, did: me };
+      !this.seen ||
+      this.seen.roles !== roles ||
+      this.seen.keys !== keys ||
+      this.seen.sealed !== sealed ||
+      this.seen.did !== me;
+    this.seen = { roles, keys, sealed, did: me };
     if (!changed && !force && this.pending.size === 0) return;
     const next = new Map<string, Pending>();
     for (const due of sharesDueFor(chain, me)) {

@@ -9,7 +9,8 @@
 //          HKDF-SHA-256 + AES-256-GCM), fingerprint = SHA-256 of the box.
 // Block validity (sealedPutError, judged on the state before the block like every role) refuses
 // a plaintext data.put under a read role (sent, or held by multisig.propose), a sealed one under a key no read role covers, and a
-// sealed one whose wraps do not name exactly the role's holders that have a published key. It
+// sealed one with a wrap for anyone but the role's holders that have a published key, or with no
+// wrap while such holders exist (a holder left without a wrap gets one by data.share). It
 // cannot check what a wrap holds (only its reader can open it): a writer that wraps garbage for
 // a holder makes a value that holder cannot open, which its peer reports as TAMPERED.
 // Pure: no clock, no randomness; the host seals and opens (worker/host/sealed-values.ts).
@@ -139,13 +140,18 @@ export function sealedPutError(
       'UNAUTHORIZED',
       `"${body.key}" is under the read role ${expected.role}: its value must be sealed for the role's holders, never written in plaintext. A peer seals it by itself when it writes (put, POST /v1/data, the Data page).`,
     );
+  // Every wrap is for a holder with a published key (nobody else may read it), and at least one
+  // holder can open it. A holder without a wrap is allowed: its key (or its role) came after the
+  // writer's peer sealed the value, a race the writer cannot see (refusing it left the write out
+  // and every later transaction of the writer with a nonce gap); a holder that can open the value
+  // shares it with that holder (data.share, worker/host/sealed-share.ts), as with one granted later.
   const named = body.sealed.keys.map((k) => k.reader).sort();
-  if (named.length === expected.readers.length && named.every((d, i) => d === expected.readers[i]))
-    return null;
-  const missing = expected.readers.filter((did) => !named.includes(did));
   const extra = named.filter((did) => !expected.readers.includes(did));
+  if (extra.length === 0 && (named.length > 0 || expected.readers.length === 0)) return null;
   return botError(
     'BAD_KEY',
-    `The value of "${body.key}" must be sealed for exactly the holders of ${expected.role} that published an X25519 key; missing: ${listed(missing)}; not holders: ${listed(extra)}. Seal it again for the current holders.`,
+    extra.length > 0
+      ? `The value of "${body.key}" may be sealed only for holders of ${expected.role} that published an X25519 key; not such holders: ${listed(extra)}. Seal it again for the current holders.`
+      : `The value of "${body.key}" is sealed for nobody, though holders of ${expected.role} published X25519 keys (${listed(expected.readers)}). Seal it again for the current holders.`,
   );
 }
