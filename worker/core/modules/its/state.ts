@@ -17,7 +17,7 @@ import {
 import * as L from './limits';
 import { PersistentMap } from '../../persistent-map';
 import { demoTownNetwork, segmentGapM } from './network';
-import { tripsAfter } from './trip-memory';
+import { tripsAfter, withKey } from './trip-memory';
 import {
   itsMetaKey,
   itsObservationPrefix,
@@ -602,16 +602,6 @@ interface WindowMaps {
   forgottenThrough: number | null;
   corroborated: PersistentMap<number>;
   corroboratedMin: number;
-}
-
-function withKey(
-  index: PersistentMap<readonly string[]>,
-  window: number,
-  key: string,
-): PersistentMap<readonly string[]> {
-  const keys = index.get(String(window)) ?? [];
-  if (keys.includes(key)) return index;
-  return index.set(String(window), [...keys, key].sort());
 }
 
 /**

@@ -15,7 +15,7 @@
 // fresh trip, as a new trip key would); a revocation records it as revoked ahead.
 // Kept for ever: trips revoked ahead (never observed, `expires` 0), which block a certificate
 // whose expiry the chain does not know; they come from providers' revocations, not traffic.
-import { PersistentMap } from '../../persistent-map';
+import type { PersistentMap } from '../../persistent-map';
 import { itsClockSkewMaxMs } from './limits';
 import type { ItsTrip } from './types';
 
@@ -35,7 +35,8 @@ export function lastWindowOf(trip: ItsTrip, windowMs: number): number {
   return Math.floor((trip.expires + itsClockSkewMaxMs) / windowMs);
 }
 
-function withKey(
+/** `index` with `key` in the sorted list of `window` (an index of keys by window number). */
+export function withKey(
   index: PersistentMap<readonly string[]>,
   window: number,
   key: string,
