@@ -6,7 +6,7 @@
 // versions, and every data.share on the chain is W's.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
-import { committed, committedAt, startNetPeer, until } from './testing';
+import { committed, committedAt, putSealed, startNetPeer, until } from './testing';
 import { MemoryNetwork } from './memory-net';
 import { testIdentity } from '../core/testing';
 
@@ -14,21 +14,6 @@ const hosts: PeerHost[] = [];
 afterEach(() => {
   for (const h of hosts.splice(0)) h.stop();
 });
-
-async function putSealed(host: PeerHost, key: string, value: unknown): Promise<number> {
-  let height = 0;
-  await until(async () => {
-    try {
-      height = (await committedAt(host, host.submit({ type: 'data.put', body: { key, value } })))
-        .height;
-      return true;
-    } catch (error) {
-      if ((error as { message: string }).message.includes('published an X25519 key')) return false;
-      throw error;
-    }
-  }, 20_000);
-  return height;
-}
 
 describe('a holder granted later reads the history; the writer shares first', () => {
   it('opens every kept earlier version, shared by the writer', async () => {

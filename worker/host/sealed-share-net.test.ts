@@ -7,7 +7,7 @@
 // share signed by a member that cannot open the value is refused by every peer.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PeerHost } from './peer-host';
-import { committed, committedAt, startNetPeer, until } from './testing';
+import { committed, committedAt, putSealed, startNetPeer, until } from './testing';
 import { MemoryNetwork } from './memory-net';
 import { MemoryStorage } from '../store/memory';
 import { encodeTx, signTx } from '../core/tx';
@@ -19,22 +19,6 @@ const hosts: PeerHost[] = [];
 afterEach(() => {
   for (const h of hosts.splice(0)) h.stop();
 });
-
-/** Writes under `key` once the chain knows a holder's key (its peer publishes it by itself). */
-async function putSealed(host: PeerHost, key: string, value: unknown): Promise<number> {
-  let height = 0;
-  await until(async () => {
-    try {
-      height = (await committedAt(host, host.submit({ type: 'data.put', body: { key, value } })))
-        .height;
-      return true;
-    } catch (error) {
-      if ((error as { message: string }).message.includes('published an X25519 key')) return false;
-      throw error;
-    }
-  }, 20_000);
-  return height;
-}
 
 describe('sealed values shared with holders granted the role later, between real hosts', () => {
   it('a new holder reads the earlier values; a removed one does not read a new one; a forged share is refused', async () => {

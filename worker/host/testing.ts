@@ -128,6 +128,25 @@ export async function committedAt(
   return { txId, height: result.height };
 }
 
+/**
+ * A data.put under a read role, committed; retried while the chain knows no holder's X25519 key
+ * yet (the holders' peers publish theirs by themselves). Returns the block's height.
+ */
+export async function putSealed(host: PeerHost, key: string, value: unknown): Promise<number> {
+  let height = 0;
+  await until(async () => {
+    try {
+      height = (await committedAt(host, host.submit({ type: 'data.put', body: { key, value } })))
+        .height;
+      return true;
+    } catch (error) {
+      if ((error as { message: string }).message.includes('published an X25519 key')) return false;
+      throw error;
+    }
+  }, 20_000);
+  return height;
+}
+
 /** The typed error a call is refused with; throws if the call succeeds. */
 export async function refusal(call: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {

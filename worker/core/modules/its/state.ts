@@ -17,7 +17,7 @@ import {
 import * as L from './limits';
 import { PersistentMap } from '../../persistent-map';
 import { demoTownNetwork, segmentGapM } from './network';
-import { tripsAfter, withKey } from './trip-memory';
+import { expiringWindows, tripsAfter, withKey } from './trip-memory';
 import {
   itsMetaKey,
   itsObservationPrefix,
@@ -636,13 +636,7 @@ function windowsAfter(
   const kept = { windows, byWindow, corroborated, corroboratedMin: maps.corroboratedMin };
   if (!Number.isFinite(through)) return { ...kept, forgottenThrough: before };
   if (before !== null && through <= before) return { ...kept, forgottenThrough: before };
-  // Visit the window numbers that expire now, or the index itself when it is the smaller (a
-  // chain that was idle for long, or the first pruning).
-  const expiring =
-    before === null || through - before > byWindow.size
-      ? [...byWindow.keys()].map(Number).filter((window) => window <= through)
-      : Array.from({ length: through - before }, (_, i) => before + 1 + i);
-  for (const window of expiring) {
+  for (const window of expiringWindows(byWindow, before, through)) {
     const keys = byWindow.get(String(window));
     if (!keys) continue;
     for (const key of keys) {

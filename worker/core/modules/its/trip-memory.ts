@@ -35,6 +35,21 @@ export function lastWindowOf(trip: ItsTrip, windowMs: number): number {
   return Math.floor((trip.expires + itsClockSkewMaxMs) / windowMs);
 }
 
+/**
+ * The window numbers that expire when the keep moves from `before` (null: never pruned) to
+ * `through`: those in between, or the index's own numbers up to `through` when it holds fewer
+ * (a chain idle for long, or the first pruning).
+ */
+export function expiringWindows(
+  index: PersistentMap<readonly string[]>,
+  before: number | null,
+  through: number,
+): number[] {
+  return before === null || through - before > index.size
+    ? [...index.keys()].map(Number).filter((window) => window <= through)
+    : Array.from({ length: through - before }, (_, i) => before + 1 + i);
+}
+
 /** `index` with `key` in the sorted list of `window` (an index of keys by window number). */
 export function withKey(
   index: PersistentMap<readonly string[]>,
@@ -75,11 +90,7 @@ export function tripsAfter(
   }
   if (!Number.isFinite(through) || (before !== null && through <= before))
     return { trips, tripsByWindow };
-  const expiring =
-    before === null || through - before > tripsByWindow.size
-      ? [...tripsByWindow.keys()].map(Number).filter((window) => window <= through)
-      : Array.from({ length: through - before }, (_, i) => before + 1 + i);
-  for (const window of expiring) {
+  for (const window of expiringWindows(tripsByWindow, before, through)) {
     const dids = tripsByWindow.get(String(window));
     if (!dids) continue;
     for (const did of dids) trips = trips.delete(did);
