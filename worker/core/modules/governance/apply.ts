@@ -111,6 +111,13 @@ export interface GovernanceOverlay {
   chain: string;
   touched: Set<string>;
   roles: Map<string, readonly string[]>;
+  /**
+   * The roles before the block, kept as the next state's when no role changed in it: a reader
+   * can tell a change by identity (worker/host/sealed-share.ts rescans the sealed values only
+   * after a block that changed the roles, the published keys or the sealed values).
+   */
+  rolesBefore: ReadonlyMap<string, readonly string[]>;
+  rolesChanged: boolean;
   policies: Map<string, PolicyValue>;
   /** The chain's genesis (who sets roles and policies). */
   genesis: Genesis | null;
@@ -145,6 +152,8 @@ export function overlayOf(
     chain,
     touched: new Set(),
     roles: new Map(gov.roles),
+    rolesBefore: gov.roles,
+    rolesChanged: false,
     policies: new Map(gov.policies),
     genesis,
     adminChanges: [],
@@ -200,6 +209,7 @@ function applyRightsChange(
     gov.policies.set(change.name, change.value);
     writes.set(policyPrefix + change.name, encode({ v: change.value, h: height }));
   } else if (change.kind === 'role') {
+    gov.rolesChanged = true;
     if (change.dids === null) gov.roles.delete(change.role);
     else gov.roles.set(change.role, [...new Set(change.dids)]);
     writes.set(rolePrefix + change.role, encode({ dids: change.dids, h: height }));
@@ -462,7 +472,7 @@ export function finishGovernance(
     offenders: gov.offenders,
     members: gov.members,
     consensus,
-    roles: gov.roles,
+    roles: gov.rolesChanged ? gov.roles : gov.rolesBefore,
     policies: gov.policies,
     validators,
   };
